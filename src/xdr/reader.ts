@@ -1,0 +1,149 @@
+import { Buffer } from 'node:buffer';
+import { boundError, XdrError, XdrErrorCode } from './errors.js';
+
+/** Largest value an XDR length word can carry. */
+const UINT32_MAX = 0xffffffff;
+
+/**
+ * A cursor over one buffer that decodes XDR (RFC 4506) items.
+ *
+ * Every read checks the remaining length first, so a decoder built on it
+ * never reads past `end`, and every variable-length item checks its length
+ * against both its declared bound and the bytes actually left before it
+ * allocates anything. Opaque data is copied: callers may keep it after the
+ * underlying buffer is reused.
+ */
+export class XdrReader {
+  /** The bytes being read. */
+  readonly buf: Buffer;
+  /** Offset of the next byte to read. */
+  pos: number;
+  /** Offset one past the last readable byte. */
+  readonly end: number;
+  private readonly view: DataView;
+
+  constructor(bytes: Uint8Array, start = 0, end = bytes.length) {
+    this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.pos = start;
+    this.end = end;
+  }
+
+  /** Bytes not yet read. */
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  private need(n: number, what: string): number {
+    const p = this.pos;
+    if (p + n > this.end) {
+      throw new XdrError(XdrErrorCode.TRUNCATED, what, `needs ${n} bytes at offset ${p}, only ${this.end - p} left`);
+    }
+    this.pos = p + n;
+    return p;
+  }
+
+  /** A signed 32-bit integer. */
+  int(what: string): number {
+    const p = this.need(4, what);
+    const b = this.buf;
+    return (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
+  }
+
+  /** An unsigned 32-bit integer. */
+  uint(what: string): number {
+    const p = this.need(4, what);
+    const b = this.buf;
+    return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+  }
+
+  /** libvirt's `char`/`short` (4 bytes on the wire), checked against the C type's range. */
+  smallInt(what: string, min: number, max: number): number {
+    const v = min < 0 ? this.int(what) : this.uint(what);
+    if (v < min || v > max) {
+      throw new XdrError(XdrErrorCode.INVALID, what, `value ${v} is outside ${min}..${max}`);
+    }
+    return v;
+  }
+
+  /** A signed 64-bit integer. */
+  hyper(what: string): bigint {
+    return this.view.getBigInt64(this.need(8, what));
+  }
+
+  /** An unsigned 64-bit integer. */
+  uhyper(what: string): bigint {
+    return this.view.getBigUint64(this.need(8, what));
+  }
+
+  /** A boolean: 0 or 1, anything else is an error. */
+  bool(what: string): boolean {
+    const v = this.int(what);
+    if (v === 0) return false;
+    if (v === 1) return true;
+    throw new XdrError(XdrErrorCode.INVALID, what, `boolean must be 0 or 1, got ${v}`);
+  }
+
+  /** A 32-bit IEEE float. */
+  float(what: string): number {
+    return this.view.getFloat32(this.need(4, what));
+  }
+
+  /** A 64-bit IEEE double. */
+  double(what: string): number {
+    return this.view.getFloat64(this.need(8, what));
+  }
+
+  /**
+   * The length word of a variable-length item: checked against `max` and
+   * against the bytes left, assuming each element takes at least
+   * `minElementBytes` on the wire.
+   */
+  length(what: string, max: number, minElementBytes: number, unit = 'elements'): number {
+    const n = this.uint(what);
+    if (n > max) boundError(what, n, max, unit);
+    if (minElementBytes > 0 && n * minElementBytes > this.end - this.pos) {
+      throw new XdrError(
+        XdrErrorCode.TRUNCATED,
+        what,
+        `declares ${n} ${unit} but only ${this.end - this.pos} bytes are left`,
+      );
+    }
+    return n;
+  }
+
+  /** Skips the padding after `n` bytes of data (not checked for zeros, as glibc's xdr does not). */
+  private skipPad(n: number, what: string): void {
+    const pad = (4 - (n & 3)) & 3;
+    if (pad !== 0) this.need(pad, what);
+  }
+
+  /** A string<max>, decoded as UTF-8. */
+  string(what: string, max: number = UINT32_MAX): string {
+    const n = this.length(what, max, 1, 'bytes');
+    const p = this.pos;
+    this.pos = p + n;
+    this.skipPad(n, what);
+    return this.buf.toString('utf8', p, p + n);
+  }
+
+  /** Variable-length opaque<max>, copied out. */
+  opaque(what: string, max: number = UINT32_MAX): Buffer {
+    const n = this.length(what, max, 1, 'bytes');
+    return this.fixedOpaque(what, n);
+  }
+
+  /** Fixed-length opaque[n], copied out. */
+  fixedOpaque(what: string, n: number): Buffer {
+    const p = this.need(n, what);
+    this.skipPad(n, what);
+    return Buffer.from(this.buf.subarray(p, p + n));
+  }
+
+  /** Fails unless every byte has been read. */
+  done(what: string): void {
+    if (this.pos !== this.end) {
+      throw new XdrError(XdrErrorCode.TRAILING, what, `${this.end - this.pos} bytes left over after the value`);
+    }
+  }
+}
