@@ -38,6 +38,10 @@ export interface ProcedureInfo {
   readonly event: boolean;
   /** True when the procedure passes file descriptors (CALL_WITH_FDS/REPLY_WITH_FDS). */
   readonly fds: boolean;
+  /** The `@generate` annotation (`both`, `client`, `server` or `none`), or null. */
+  readonly generate: string | null;
+  /** The `@acl` annotations: the access checks the daemon applies. */
+  readonly acl: readonly string[];
 }
 
 /**
@@ -49,4 +53,23 @@ export interface Procedure<A = unknown, R = unknown> extends ProcedureInfo {
   readonly args: XdrCodec<A> | null;
   /** Codec of the ret struct. */
   readonly ret: XdrCodec<R> | null;
+}
+
+/** Options every call takes. */
+export interface CallOptions {
+  /** Aborts the call: it rejects with an `AbortError` and its late reply is dropped. */
+  readonly signal?: AbortSignal;
+  /** Milliseconds before the call rejects with a `TimeoutError`. */
+  readonly timeout?: number;
+}
+
+/** Anything that can make a call: the RPC engine, or a connection wrapping it. */
+export interface ProcedureCaller {
+  /** Encodes `args`, sends the call, waits for the reply and decodes it. */
+  call<A, R>(procedure: Procedure<A, R>, args: A, options?: CallOptions): Promise<R>;
+}
+
+/** Freezes a generated procedure description (used by the generated tables). */
+export function defineProcedure<A, R>(procedure: Procedure<A, R>): Procedure<A, R> {
+  return Object.freeze(procedure);
 }
