@@ -1,0 +1,168 @@
+/**
+ * Opening a connection the way libvirt's remote driver does
+ * (src/remote/remote_driver.c, doRemoteOpen): resolve the URI, dial the
+ * transport, authenticate (AUTH_LIST, then the chosen method), ask whether
+ * the daemon speaks keepalive, CONNECT_OPEN with the name the driver would
+ * send, learn the URI when the daemon chose the driver, and probe the event
+ * and close-callback features.
+ */
+import type { Duplex } from 'node:stream';
+import { VIR_CONNECT_RO } from '../procedures/libvirt-api.gen.js';
+import { RemoteAuthType, remoteProcedures } from '../procedures/remote.gen.js';
+import { RpcClient, type RpcClientOptions } from '../rpc/client.js';
+import { UnsupportedError } from '../rpc/errors.js';
+import type { KeepaliveOptions } from '../rpc/keepalive.js';
+import type { CallOptions } from '../rpc/procedure.js';
+import { resolveConnectUri } from '../transport/config.js';
+import { planRemoteConnection, type RemotePlan } from '../transport/remote-plan.js';
+import { dialTcp } from '../transport/tcp.js';
+import { dialUnix } from '../transport/unix.js';
+import { Connection } from './connection.js';
+
+/**
+ * Driver features a client asks about with CONNECT_SUPPORTS_FEATURE. They are
+ * libvirt-internal (src/libvirt_internal.h, `virDrvFeature`), so not in the API XML.
+ */
+export const DriverFeature = {
+  /** The daemon speaks the keepalive program. */
+  PROGRAM_KEEPALIVE: 10,
+  /** The daemon filters events per callback id (the `*_CALLBACK_*` event procedures). */
+  REMOTE_EVENT_CALLBACK: 14,
+  /** The daemon supports the connection close callback. */
+  REMOTE_CLOSE_CALLBACK: 15,
+} as const;
+
+/** Options of {@link connect}. */
+export interface ConnectOptions extends CallOptions {
+  /** Open read-only (`VIR_CONNECT_RO`): the `-ro` socket, and no changes allowed. */
+  readonly readonly?: boolean;
+  /**
+   * Keepalive: PINGs after `interval` seconds of silence, the peer declared dead
+   * after `interval * (count + 1)` seconds without anything received. On by
+   * default with libvirt's defaults (5 s, 5); `false` turns it off (PINGs from
+   * the daemon are always answered).
+   */
+  readonly keepalive?: KeepaliveOptions | false;
+  /** Environment used for URI defaults, aliases and socket discovery (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Receives engine diagnostics (late replies, dropped packets, ...). */
+  readonly onDiagnostic?: RpcClientOptions['onDiagnostic'];
+}
+
+/** What the daemon said about itself while the connection was opened. */
+export interface ConnectionFeatures {
+  /** The daemon supports keepalive (and PINGs are being sent when enabled). */
+  readonly keepalive: boolean;
+  /** The daemon supports per-callback event filtering. */
+  readonly eventCallbacks: boolean;
+  /** The daemon supports the close callback. */
+  readonly closeCallback: boolean;
+}
+
+async function dial(plan: RemotePlan, uriText: string, options: ConnectOptions): Promise<Duplex> {
+  const dialOptions = { signal: options.signal, timeout: options.timeout };
+  switch (plan.transport) {
+    case 'unix':
+      return dialUnix(plan.socketPath!, dialOptions);
+    case 'tcp':
+      return dialTcp(plan.host, plan.port!, dialOptions);
+    default:
+      throw new UnsupportedError(
+        `the ${plan.transport} transport of URI "${uriText}" is not supported yet (unix and tcp are)`,
+      );
+  }
+}
+
+async function supports(client: RpcClient, feature: number, options: CallOptions): Promise<boolean> {
+  try {
+    return (await client.call(remoteProcedures.REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, { feature }, options)).supported !== 0;
+  } catch (err) {
+    // libvirt treats a failed feature query as "not supported" (remoteConnectSupportsFeatureUnlocked).
+    if (!client.isOpen) throw err;
+    return false;
+  }
+}
+
+/** Authenticates as remoteAuthenticate does: AUTH_LIST, then the method asked for or the first offered. */
+async function authenticate(client: RpcClient, plan: RemotePlan, uriText: string, options: CallOptions): Promise<void> {
+  const { types } = await client.call(remoteProcedures.REMOTE_PROC_AUTH_LIST, undefined, options);
+  if (types.length === 0) return;
+  const wanted = plan.options.auth;
+  const names: Record<number, string> = {
+    [RemoteAuthType.REMOTE_AUTH_NONE]: 'none',
+    [RemoteAuthType.REMOTE_AUTH_SASL]: 'sasl',
+    [RemoteAuthType.REMOTE_AUTH_POLKIT]: 'polkit',
+  };
+  let chosen: number = types[0];
+  if (wanted) {
+    const match = types.find((t) => names[t] === wanted.toLowerCase() || (wanted.toLowerCase().startsWith('sasl.') && t === RemoteAuthType.REMOTE_AUTH_SASL));
+    if (match === undefined) {
+      throw new UnsupportedError(
+        `authentication "${wanted}" requested by URI "${uriText}" is not offered by the daemon (it offers: ${types.map((t) => names[t] ?? t).join(', ')})`,
+      );
+    }
+    chosen = match;
+  }
+  switch (chosen) {
+    case RemoteAuthType.REMOTE_AUTH_NONE:
+      return;
+    case RemoteAuthType.REMOTE_AUTH_POLKIT: {
+      await client.call(remoteProcedures.REMOTE_PROC_AUTH_POLKIT, undefined, options);
+      return;
+    }
+    case RemoteAuthType.REMOTE_AUTH_SASL:
+      throw new UnsupportedError(`the daemon at "${uriText}" requires SASL authentication, which is not supported yet`);
+    default:
+      throw new UnsupportedError(`the daemon at "${uriText}" offers an unknown authentication type ${chosen}`);
+  }
+}
+
+/**
+ * Opens a connection to a libvirt daemon.
+ *
+ * With no URI, `LIBVIRT_DEFAULT_URI` and then `uri_default` from libvirt.conf
+ * apply; names in `uri_aliases` are resolved. A malformed URI fails before any
+ * network I/O with a UriError naming the bad part.
+ *
+ * @example
+ * ```ts
+ * await using conn = await connect('qemu+tcp://127.0.0.1/system');
+ * console.log(await conn.raw.connectGetHostname());
+ * ```
+ */
+export async function connect(uri?: string | null, options: ConnectOptions = {}): Promise<Connection> {
+  options.signal?.throwIfAborted();
+  const env = options.env ?? process.env;
+  const resolved = resolveConnectUri(uri ?? null, { env });
+  const readOnly = options.readonly ?? false;
+  const plan = planRemoteConnection(resolved.uri, { env, readOnly, conf: resolved.conf });
+  const uriText = resolved.uri ?? '';
+  const socket = await dial(plan, uriText, options);
+  const client = new RpcClient(socket, { onDiagnostic: options.onDiagnostic });
+  const callOptions: CallOptions = { signal: options.signal, timeout: options.timeout };
+  try {
+    await authenticate(client, plan, uriText, callOptions);
+    const keepalive = await supports(client, DriverFeature.PROGRAM_KEEPALIVE, callOptions);
+    await client.call(
+      remoteProcedures.REMOTE_PROC_CONNECT_OPEN,
+      { name: plan.connectName, flags: readOnly ? VIR_CONNECT_RO : 0 },
+      callOptions,
+    );
+    let finalUri = resolved.uri ?? '';
+    if (plan.askUriAfterOpen) {
+      finalUri = (await client.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_URI, undefined, callOptions)).uri;
+    }
+    const eventCallbacks = await supports(client, DriverFeature.REMOTE_EVENT_CALLBACK, callOptions);
+    const closeCallback = await supports(client, DriverFeature.REMOTE_CLOSE_CALLBACK, callOptions);
+    if (keepalive && options.keepalive !== false) client.startKeepalive(options.keepalive ?? {});
+    return new Connection(client, {
+      uri: finalUri,
+      readOnly,
+      plan,
+      features: { keepalive, eventCallbacks, closeCallback },
+    });
+  } catch (err) {
+    client.destroy(err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  }
+}

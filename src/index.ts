@@ -1,0 +1,26 @@
+/**
+ * libvirt-rpc: a pure-TypeScript client for libvirt's remote protocol.
+ *
+ * - {@link connect} opens a {@link Connection} by URI, as libvirt's remote driver does.
+ * - `conn.raw` has one typed method per remote, qemu and lxc procedure.
+ * - {@link procedures} describes every procedure of every program.
+ * - The `VIR_*` constants are libvirt's public enums, flags and macros.
+ * @packageDocumentation
+ */
+export { connect, DriverFeature } from './api/connect.js';
+export type { ConnectOptions, ConnectionFeatures } from './api/connect.js';
+export { Connection } from './api/connection.js';
+export type { ConnectionInfo } from './api/connection.js';
+export * from './rpc/index.js';
+export * from './xdr/index.js';
+export * from './transport/index.js';
+export { procedures } from './procedures/index.gen.js';
+export { RawApi } from './procedures/raw.gen.js';
+export { AdminRawApi } from './procedures/admin-raw.gen.js';
+export * from './procedures/libvirt-api.gen.js';
+export * from './procedures/remote.gen.js';
+export * from './procedures/qemu.gen.js';
+export * from './procedures/lxc.gen.js';
+export * from './procedures/admin.gen.js';
+export * from './procedures/virnet.gen.js';
+export * from './procedures/keepalive.gen.js';
