@@ -1,0 +1,140 @@
+/**
+ * Node XML files for libvirt's test driver. A URI `test+unix:///abs/path/node.xml?socket=…`
+ * makes the daemon load that file afresh for every connection, so each test gets private state.
+ *
+ * @module
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chownToTestUser } from './daemon.js';
+
+/** A domain of a test-driver node. */
+export interface TestDomainSpec {
+  /** Domain name. */
+  name: string;
+  /** UUID (default: random). */
+  uuid?: string;
+  /** State at connection open (default `running`). */
+  state?: 'running' | 'paused' | 'shutoff';
+  /** Maximum memory in KiB (default 8 GiB, as test:///default's `test`). */
+  memoryKiB?: number;
+  /** Current memory in KiB (default 2 GiB). */
+  currentMemoryKiB?: number;
+  /** Virtual CPUs (default 2). */
+  vcpus?: number;
+  /** A transient domain (no persistent config) instead of a persistent one. */
+  transient?: boolean;
+}
+
+/** Options for {@link writeTestNodeXml}. */
+export interface TestNodeOptions {
+  /** File name inside the dir (default `node-<random>.xml`). */
+  fileName?: string;
+  /** Domains (default: one running `test` with test:///default's UUID, memory and vCPUs). */
+  domains?: TestDomainSpec[];
+  /** Include a `default` network, active, like test:///default (default true). */
+  network?: boolean;
+  /** Include a `default-pool` dir pool, active, like test:///default (default true). */
+  pool?: boolean;
+}
+
+/** The UUID of test:///default's `test` domain. */
+export const TEST_DOMAIN_UUID = '6695eb01-f6a4-8304-79aa-97f2502e193f';
+
+/** The default domains of {@link writeTestNodeXml}: test:///default's `test`, running. */
+export const DEFAULT_TEST_DOMAINS: readonly TestDomainSpec[] = Object.freeze([
+  { name: 'test', uuid: TEST_DOMAIN_UUID, state: 'running' },
+]);
+
+const RUNSTATE = { running: 1, paused: 3, shutoff: 5 } as const;
+
+function xmlEscape(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
+}
+
+function domainXml(d: TestDomainSpec): string {
+  const state = RUNSTATE[d.state ?? 'running'];
+  return `  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
+    <name>${xmlEscape(d.name)}</name>
+    <uuid>${d.uuid ?? randomUUID()}</uuid>
+    <memory unit='KiB'>${d.memoryKiB ?? 8388608}</memory>
+    <currentMemory unit='KiB'>${d.currentMemoryKiB ?? 2097152}</currentMemory>
+    <vcpu placement='static'>${d.vcpus ?? 2}</vcpu>
+    <os>
+      <type arch='i686'>hvm</type>
+      <boot dev='hd'/>
+    </os>
+    <clock offset='utc'/>
+    <on_poweroff>destroy</on_poweroff>
+    <on_reboot>restart</on_reboot>
+    <on_crash>destroy</on_crash>
+    <devices>
+    </devices>
+    <test:runstate>${state}</test:runstate>${d.transient ? '\n    <test:transient/>' : ''}
+  </domain>
+`;
+}
+
+/** The node XML text for `opts` (see {@link writeTestNodeXml}). */
+export function testNodeXml(opts: TestNodeOptions = {}): string {
+  const domains = opts.domains ?? DEFAULT_TEST_DOMAINS;
+  const network =
+    opts.network === false
+      ? ''
+      : `  <network>
+    <name>default</name>
+    <uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid>
+    <bridge name='virbr0'/>
+    <forward/>
+    <ip address='192.168.122.1' netmask='255.255.255.0'>
+      <dhcp>
+        <range start='192.168.122.2' end='192.168.122.254'/>
+      </dhcp>
+    </ip>
+  </network>
+`;
+  const pool =
+    opts.pool === false
+      ? ''
+      : `  <pool type='dir'>
+    <name>default-pool</name>
+    <uuid>dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566</uuid>
+    <target>
+      <path>/default-pool</path>
+    </target>
+  </pool>
+`;
+  return `<?xml version='1.0'?>
+<node>
+  <cpu>
+    <mhz>4000</mhz>
+    <model>i686</model>
+    <nodes>1</nodes>
+    <sockets>1</sockets>
+    <cores>2</cores>
+    <threads>2</threads>
+    <active>4</active>
+  </cpu>
+  <memory>8388608</memory>
+${domains.map(domainXml).join('')}${network}${pool}</node>
+`;
+}
+
+/**
+ * Writes a small test-driver node XML into `dir` (made if missing) and returns its absolute
+ * path. The file (and the dir, if made here) are readable by the daemon's user: world-readable,
+ * and owned by lvtest when we are root. `dir` and its ancestors must be searchable by lvtest.
+ */
+export function writeTestNodeXml(dir: string, opts: TestNodeOptions = {}): string {
+  const abs = path.resolve(dir);
+  if (!fs.existsSync(abs)) {
+    fs.mkdirSync(abs, { recursive: true, mode: 0o755 });
+    chownToTestUser(abs);
+  }
+  const file = path.join(abs, opts.fileName ?? `node-${randomBytes(6).toString('hex')}.xml`);
+  fs.writeFileSync(file, testNodeXml(opts), { mode: 0o644 });
+  fs.chmodSync(file, 0o644);
+  chownToTestUser(file);
+  return file;
+}
