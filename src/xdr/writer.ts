@@ -25,7 +25,12 @@ export class XdrWriter {
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
-  /** Makes room for `n` more bytes and returns the offset to write them at. */
+  /**
+   * Makes room for `n` more bytes and returns the offset to write them at.
+   * It may replace `buf` and the internal view, so callers must call it before
+   * they read either (`this.view.setX(this.reserve(4), v)` would write through
+   * the old view).
+   */
   reserve(n: number): number {
     const p = this.pos;
     if (p + n > this.buf.length) this.grow(p + n);
@@ -34,7 +39,7 @@ export class XdrWriter {
   }
 
   private grow(min: number): void {
-    let size = this.buf.length * 2;
+    let size = Math.max(this.buf.length * 2, 64);
     while (size < min) size *= 2;
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
@@ -52,7 +57,8 @@ export class XdrWriter {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) {
       invalidError(what, 'a 32-bit signed integer', v);
     }
-    this.view.setInt32(this.reserve(4), v);
+    const p = this.reserve(4);
+    this.view.setInt32(p, v);
   }
 
   /** An unsigned 32-bit integer. */
@@ -60,7 +66,8 @@ export class XdrWriter {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > UINT32_MAX) {
       invalidError(what, 'a 32-bit unsigned integer', v);
     }
-    this.view.setUint32(this.reserve(4), v);
+    const p = this.reserve(4);
+    this.view.setUint32(p, v);
   }
 
   /** libvirt's `char`/`short`: 4 bytes on the wire, range-checked against the C type. */
@@ -68,43 +75,50 @@ export class XdrWriter {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
       invalidError(what, `an integer in ${min}..${max}`, v);
     }
-    this.view.setInt32(this.reserve(4), v);
+    const p = this.reserve(4);
+    this.view.setInt32(p, v);
   }
 
   /** A signed 64-bit integer. */
   hyper(v: bigint, what: string): void {
     if (typeof v !== 'bigint' || v < INT64_MIN || v > INT64_MAX) invalidError(what, 'a 64-bit signed bigint', v);
-    this.view.setBigInt64(this.reserve(8), v);
+    const p = this.reserve(8);
+    this.view.setBigInt64(p, v);
   }
 
   /** An unsigned 64-bit integer. */
   uhyper(v: bigint, what: string): void {
     if (typeof v !== 'bigint' || v < 0n || v > UINT64_MAX) invalidError(what, 'a 64-bit unsigned bigint', v);
-    this.view.setBigUint64(this.reserve(8), v);
+    const p = this.reserve(8);
+    this.view.setBigUint64(p, v);
   }
 
   /** A boolean. */
   bool(v: boolean, what: string): void {
     if (typeof v !== 'boolean') invalidError(what, 'a boolean', v);
-    this.view.setInt32(this.reserve(4), v ? 1 : 0);
+    const p = this.reserve(4);
+    this.view.setInt32(p, v ? 1 : 0);
   }
 
   /** A 32-bit IEEE float. */
   float(v: number, what: string): void {
     if (typeof v !== 'number') invalidError(what, 'a number', v);
-    this.view.setFloat32(this.reserve(4), v);
+    const p = this.reserve(4);
+    this.view.setFloat32(p, v);
   }
 
   /** A 64-bit IEEE double. */
   double(v: number, what: string): void {
     if (typeof v !== 'number') invalidError(what, 'a number', v);
-    this.view.setFloat64(this.reserve(8), v);
+    const p = this.reserve(8);
+    this.view.setFloat64(p, v);
   }
 
   /** The length word of a variable-length array, checked against `max`. */
   length(n: number, what: string, max: number = UINT32_MAX): void {
     if (n > max) boundError(what, n, max, 'elements');
-    this.view.setUint32(this.reserve(4), n);
+    const p = this.reserve(4);
+    this.view.setUint32(p, n);
   }
 
   /** Checks that `v` is an array before its elements are written; returns it. */
@@ -147,7 +161,8 @@ export class XdrWriter {
   opaque(v: Uint8Array, what: string, max: number = UINT32_MAX): void {
     if (!(v instanceof Uint8Array)) invalidError(what, 'a Uint8Array', v);
     if (v.length > max) boundError(what, v.length, max, 'bytes');
-    this.view.setUint32(this.reserve(4), v.length);
+    const p = this.reserve(4);
+    this.view.setUint32(p, v.length);
     this.raw(v);
   }
 
@@ -165,7 +180,8 @@ export class XdrWriter {
 
   /** Appends bytes with no length word and no padding (stream payloads). */
   bytes(v: Uint8Array): void {
-    this.buf.set(v, this.reserve(v.length));
+    const p = this.reserve(v.length);
+    this.buf.set(v, p);
   }
 
   /** A copy of the bytes written so far. */
