@@ -1,0 +1,108 @@
+/**
+ * Errors raised while reading libvirt URIs, planning a remote connection and
+ * reading libvirt's client configuration file.
+ *
+ * Both classes carry a stable `code` and a `Symbol.for` brand, so
+ * `instanceof` works across two copies of this package.
+ */
+
+/** Which part of a URI an {@link UriError} concerns. */
+export type UriPart =
+  | 'uri'
+  | 'scheme'
+  | 'transport'
+  | 'user'
+  | 'host'
+  | 'port'
+  | 'path'
+  | 'query'
+  | 'fragment'
+  | 'parameter';
+
+const URI_ERROR_BRAND = Symbol.for('libvirt-rpc.UriError');
+const CONFIG_ERROR_BRAND = Symbol.for('libvirt-rpc.ConfigError');
+
+/** Options of the {@link UriError} constructor. */
+export interface UriErrorOptions {
+  /** The URI text the problem was found in. */
+  uri: string;
+  /** The part of the URI that is wrong. */
+  part: UriPart;
+  /** For `part: 'parameter'`, the parameter's name as written in the URI. */
+  parameter?: string;
+  /** The error that led to this one, if any. */
+  cause?: unknown;
+}
+
+/**
+ * A URI that libvirt would not accept, or would not know how to connect to.
+ * The message quotes the URI and names the part that is wrong, for example
+ * `invalid port "99999" in URI "qemu+tcp://h:99999/system"`.
+ */
+export class UriError extends Error {
+  /** Stable machine-readable code. */
+  readonly code = 'ERR_LIBVIRT_URI' as const;
+  /** The URI text the problem was found in. */
+  readonly uri: string;
+  /** The part of the URI that is wrong. */
+  readonly part: UriPart;
+  /** For a bad query parameter, its name as written in the URI. */
+  readonly parameter: string | undefined;
+
+  /**
+   * @param problem - what is wrong, without the URI (`invalid port "99999"`);
+   *   the constructor appends ` in URI "<uri>"`.
+   */
+  constructor(problem: string, options: UriErrorOptions) {
+    super(`${problem} in URI ${JSON.stringify(options.uri)}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'UriError';
+    this.uri = options.uri;
+    this.part = options.part;
+    this.parameter = options.parameter;
+  }
+
+  /** True for an UriError from any copy of this package. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[URI_ERROR_BRAND] === true;
+  }
+}
+Object.defineProperty(UriError.prototype, URI_ERROR_BRAND, { value: true });
+
+/** Options of the {@link ConfigError} constructor. */
+export interface ConfigErrorOptions {
+  /** The configuration file, or `<string>` for text not read from a file. */
+  file: string;
+  /** 1-based line of the problem, when it has one. */
+  line?: number;
+  /** The error that led to this one, if any. */
+  cause?: unknown;
+}
+
+/**
+ * A libvirt client configuration file (`libvirt.conf`) that cannot be read,
+ * is not in libvirt's configuration syntax, or holds a setting of the wrong
+ * type or form (for example a malformed `uri_aliases` entry). The message
+ * starts with `file:line:` when the line is known.
+ */
+export class ConfigError extends Error {
+  /** Stable machine-readable code. */
+  readonly code = 'ERR_LIBVIRT_CONFIG' as const;
+  /** The configuration file concerned. */
+  readonly file: string;
+  /** 1-based line of the problem, when it has one. */
+  readonly line: number | undefined;
+
+  constructor(problem: string, options: ConfigErrorOptions) {
+    const where = options.line === undefined ? options.file : `${options.file}:${options.line}`;
+    super(`${where}: ${problem}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ConfigError';
+    this.file = options.file;
+    this.line = options.line;
+  }
+
+  /** True for a ConfigError from any copy of this package. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[CONFIG_ERROR_BRAND] === true;
+  }
+}
+Object.defineProperty(ConfigError.prototype, CONFIG_ERROR_BRAND, { value: true });
