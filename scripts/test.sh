@@ -11,6 +11,7 @@ fi
 bash harness/install.sh || exit 1
 npm run -s gen:check || exit 1
 npm run -s typecheck || exit 1
+npm run -s build || exit 1
 
 mkdir -p .tmp
 npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest.json "$@"

@@ -1,0 +1,31 @@
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// `npm test` builds dist/ before running the suites (scripts/test.sh).
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const require = createRequire(import.meta.url);
+
+describe('package entry points', () => {
+  it('has a build to test', () => {
+    expect(existsSync(`${root}dist/esm/index.js`)).toBe(true);
+    expect(existsSync(`${root}dist/cjs/index.js`)).toBe(true);
+  });
+
+  it('loads through require() (CommonJS)', () => {
+    const lib = require(`${root}dist/cjs/index.js`) as Record<string, unknown>;
+    expect(typeof lib.connect).toBe('function');
+    expect(lib.VIR_DOMAIN_RUNNING).toBe(1);
+    expect(Object.keys((lib.procedures as { remote: object }).remote)).toHaveLength(453);
+  });
+
+  it('loads through import (ESM) and resolves the package exports map', async () => {
+    const lib = (await import(`${root}dist/esm/index.js`)) as Record<string, unknown>;
+    expect(typeof lib.connect).toBe('function');
+    expect(Object.keys((lib.procedures as { qemu: object }).qemu)).toHaveLength(7);
+    const pkg = require(`${root}package.json`) as { exports: Record<string, Record<string, Record<string, string>>> };
+    expect(existsSync(`${root}${pkg.exports['.'].import.types}`)).toBe(true);
+    expect(existsSync(`${root}${pkg.exports['.'].require.types}`)).toBe(true);
+  });
+});
