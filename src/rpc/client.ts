@@ -1,0 +1,885 @@
+/**
+ * The RPC engine: one connection to a libvirt daemon over any Node `Duplex`
+ * (a unix or TCP socket, a TLS socket, a child process's stdio joined into
+ * one Duplex). It frames packets, allocates serials, keeps the calls in
+ * flight and matches replies to them, answers keepalive PINGs, and routes
+ * asynchronous MESSAGE packets (events) and STREAM packets to the listeners
+ * and stream sinks registered for them.
+ *
+ * Dispatch follows upstream `src/rpc/virnetclient.c` (`virNetClientCallDispatch`
+ * and friends) and `virnetclientprogram.c`; see the TSDoc of each method for
+ * where it differs and why.
+ *
+ * Building on the hooks:
+ * - Events: register the daemon-side callback with the usual call
+ *   (`REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY`, ...), then
+ *   {@link RpcClient.onEvent} (decoded with the event procedure's `_msg`
+ *   codec) or {@link RpcClient.onMessage} (raw payload) per program. Listeners
+ *   run synchronously in wire order; one that throws is reported as a
+ *   diagnostic and the others still run.
+ * - Streams: `const ch = client.openStream(proc, sink)`, then
+ *   `client.call(proc, args, { stream: ch })`. Incoming STREAM/STREAM_HOLE
+ *   packets reach `sink.onPacket` in wire order (a stream API queues them for
+ *   its reader); `ch.write()` returns false when the socket's buffer is full
+ *   and `ch.drain()` says when to go on (backpressure for writers). `finish()`
+ *   and `abort()` send what `virStreamFinish`/`virStreamAbort` send; the daemon
+ *   answers with a `finish` or `error` packet. Call `ch.release()` when done.
+ *   The engine does not throttle the daemon's data: like libvirt's client, it
+ *   reads whatever arrives, so a reader that stops consuming lets packets pile
+ *   up in the stream API's queue.
+ */
+import type { Buffer } from 'node:buffer';
+import type { Duplex } from 'node:stream';
+import { XdrReader } from '../xdr/reader.js';
+import {
+  VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX,
+  VirNetMessageStatus,
+  VirNetMessageType,
+  virNetMessageErrorCodec,
+  virNetStreamHoleCodec,
+} from '../procedures/virnet.gen.js';
+import { KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION } from '../procedures/keepalive.gen.js';
+import {
+  abortErrorFor,
+  ConnectionClosedError,
+  LibvirtError,
+  ProtocolError,
+  TimeoutError,
+  UnsupportedError,
+} from './errors.js';
+import { encodeFrame, FrameReader, type Frame, type FrameBody, type FrameHeader } from './frame.js';
+import { Keepalive, type KeepaliveClock, type KeepaliveOptions, systemClock } from './keepalive.js';
+import type { CallOptions, Procedure, ProcedureCaller, ProcedureInfo } from './procedure.js';
+
+const { VIR_NET_CALL, VIR_NET_REPLY, VIR_NET_MESSAGE, VIR_NET_STREAM, VIR_NET_REPLY_WITH_FDS, VIR_NET_STREAM_HOLE } =
+  VirNetMessageType;
+const { VIR_NET_OK, VIR_NET_ERROR, VIR_NET_CONTINUE } = VirNetMessageStatus;
+
+/**
+ * Options of {@link RpcClient.call}: the `signal` and `timeout` every call
+ * takes (an aborted or timed-out call rejects at once; its late reply is
+ * dropped by serial), plus the stream channel of a stream-opening call.
+ */
+export interface RpcCallOptions extends CallOptions {
+  /**
+   * For a procedure that opens a stream: the channel from {@link RpcClient.openStream}.
+   * The call is sent with the channel's serial, so the stream packets that follow
+   * it reach the channel's sink.
+   */
+  readonly stream?: StreamChannel;
+}
+
+/** An asynchronous MESSAGE packet (an event) as delivered to {@link MessageListener}s. */
+export interface IncomingMessage {
+  /** Program number. */
+  readonly program: number;
+  /** Program version. */
+  readonly version: number;
+  /** Procedure number: which event this is. */
+  readonly procedure: number;
+  /** Serial from the header (the daemon sends 0 for events). */
+  readonly serial: number;
+  /** The XDR payload (the `_msg` struct), a copy the listener may keep. */
+  readonly payload: Buffer;
+}
+
+/** Receives the MESSAGE packets of one program. Exceptions it throws are reported, never fatal. */
+export type MessageListener = (message: IncomingMessage) => void;
+
+/** One packet of a stream, as delivered to a {@link StreamSink}. */
+export type StreamPacket =
+  /**
+   * STREAM with status CONTINUE: raw data (never padded). An empty `data` is
+   * how the daemon says the stream has reached its end.
+   */
+  | { readonly kind: 'data'; readonly data: Buffer }
+  /** STREAM_HOLE with status CONTINUE: a hole of `length` bytes (sparse streams). */
+  | { readonly kind: 'hole'; readonly length: bigint; readonly flags: number }
+  /** STREAM with status OK: the daemon confirms a finish or abort this side sent. */
+  | { readonly kind: 'finish' }
+  /**
+   * STREAM with status ERROR: the daemon failed the stream (a LibvirtError), or a
+   * hole packet could not be decoded (a ProtocolError). No more data follows.
+   */
+  | { readonly kind: 'error'; readonly error: LibvirtError | ProtocolError };
+
+/**
+ * Where the packets of one stream go. A stream API builds on this: it queues
+ * `data` packets for its reader and applies its own flow control.
+ */
+export interface StreamSink {
+  /** One packet for this stream, in wire order. Exceptions are reported, never fatal. */
+  onPacket(packet: StreamPacket): void;
+  /** The connection ended; nothing more will arrive. Called at most once. */
+  onClose(reason: ConnectionClosedError): void;
+}
+
+/**
+ * The sending half of a stream, bound to the serial of the call that opens it.
+ * Returned by {@link RpcClient.openStream}; pass it as `stream` in that call's options.
+ */
+export interface StreamChannel {
+  /** The serial every packet of this stream carries. */
+  readonly serial: number;
+  /** The procedure that opened the stream (packets carry its program, version and number). */
+  readonly procedure: ProcedureInfo;
+  /** False once released or once the connection has ended. */
+  readonly open: boolean;
+  /**
+   * Sends data (STREAM, status CONTINUE), split into packets of at most
+   * `VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX` bytes as libvirt's client does. Returns
+   * false when the connection's write buffer is full: wait for {@link drain}
+   * before writing more. Throws the ConnectionClosedError if the connection is gone.
+   */
+  write(data: Uint8Array): boolean;
+  /** Sends a hole (STREAM_HOLE, status CONTINUE, a `virNetStreamHole`). Same return value as {@link write}. */
+  writeHole(length: bigint, flags?: number): boolean;
+  /**
+   * Says this side has finished sending (STREAM, status OK, no payload; what
+   * `virStreamFinish` sends). The daemon confirms with a `finish` packet.
+   */
+  finish(): void;
+  /** Aborts the stream (STREAM, status ERROR, no payload; what `virStreamAbort` sends). */
+  abort(): void;
+  /** Resolves when everything written so far has been handed to the OS; rejects if the connection ends. */
+  drain(): Promise<void>;
+  /** Unregisters the sink: later packets with this serial are dropped. Idempotent. */
+  release(): void;
+}
+
+/** Things worth knowing that are not errors of any call, for logging and tests. */
+export type Diagnostic =
+  /** A reply to a call that was aborted or timed out, dropped by serial. */
+  | { readonly kind: 'late-reply'; readonly header: FrameHeader }
+  /** A MESSAGE nobody listens to, or whose status is not OK (libvirt drops those too). */
+  | { readonly kind: 'unhandled-message'; readonly header: FrameHeader }
+  /** A stream packet for a serial with no open stream (libvirt drops those too). */
+  | { readonly kind: 'unhandled-stream'; readonly header: FrameHeader }
+  /** An event whose payload did not decode; it was dropped, as libvirt does. */
+  | { readonly kind: 'bad-event'; readonly header: FrameHeader; readonly error: unknown }
+  /** Bytes left over after a reply or event payload was decoded (libvirt ignores them too). */
+  | { readonly kind: 'trailing-bytes'; readonly header: FrameHeader; readonly bytes: number }
+  /** A message listener or stream sink threw. */
+  | { readonly kind: 'listener-error'; readonly error: unknown };
+
+/** Options of {@link RpcClient}. */
+export interface RpcClientOptions {
+  /**
+   * Send keepalive PINGs from the start (PINGs from the daemon are always
+   * answered). Default off: libvirt's client enables them only after asking
+   * the daemon whether it supports the keepalive program; see {@link RpcClient.startKeepalive}.
+   */
+  readonly keepalive?: KeepaliveOptions | false;
+  /** Clock for keepalive timers (tests). */
+  readonly clock?: KeepaliveClock;
+  /**
+   * Receives {@link Diagnostic}s. Without it, only `listener-error`s are
+   * reported, with `process.emitWarning`.
+   */
+  readonly onDiagnostic?: (diagnostic: Diagnostic) => void;
+}
+
+/** Counters of one connection. */
+export interface RpcClientStats {
+  /** Calls waiting for their reply. */
+  readonly pending: number;
+  /** Aborted or timed-out calls whose late reply has not arrived yet. */
+  readonly abandoned: number;
+  /** Late replies dropped. */
+  readonly lateReplies: number;
+  /** MESSAGE packets dropped (no listener, or status not OK). */
+  readonly droppedMessages: number;
+  /** Stream packets dropped (no open stream with that serial). */
+  readonly droppedStreamPackets: number;
+  /** Frames received, keepalive included. */
+  readonly framesReceived: number;
+  /** Frames sent, keepalive included. */
+  readonly framesSent: number;
+}
+
+interface PendingCall {
+  readonly serial: number;
+  readonly prog: number;
+  readonly vers: number;
+  readonly proc: number;
+  readonly name: string;
+  /** Handed to the socket (a reply may come). */
+  written: boolean;
+  /** Settled or abandoned before being written: skip it in the write queue. */
+  cancelled: boolean;
+  settle(frame: Frame): void;
+  fail(err: Error): void;
+}
+
+interface QueuedWrite {
+  readonly buf: Buffer;
+  readonly call: PendingCall | null;
+}
+
+interface StreamEntry {
+  readonly channel: Channel;
+  readonly sink: StreamSink;
+}
+
+/**
+ * One RPC connection.
+ *
+ * Life cycle: it is open from construction until the first of: the peer
+ * closes (reason `eof`), a socket error or a protocol violation (`error`),
+ * keepalive death (`keepalive`), {@link close} or {@link destroy} (`client`).
+ * At that moment every pending call rejects with one
+ * {@link ConnectionClosedError} saying why, every stream sink gets `onClose`,
+ * and {@link closed} resolves with that same error. New calls then reject
+ * with it at once.
+ */
+export class RpcClient implements ProcedureCaller {
+  /** Resolves (never rejects) with the reason once the connection has ended. */
+  readonly closed: Promise<ConnectionClosedError>;
+
+  private readonly socket: Duplex;
+  private readonly reader = new FrameReader();
+  private readonly keepalive: Keepalive;
+  private readonly diagnose: (d: Diagnostic) => void;
+  private readonly pending = new Map<number, PendingCall>();
+  private readonly abandoned = new Map<number, { prog: number; vers: number }>();
+  private readonly listeners = new Map<number, Set<MessageListener>>();
+  private readonly streams = new Map<number, StreamEntry>();
+  private readonly queue: QueuedWrite[] = [];
+  private queueHead = 0;
+  private waitingDrain = false;
+  private drainWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  private nextSerial = 0;
+  private closeError: ConnectionClosedError | null = null;
+  private resolveClosed!: (e: ConnectionClosedError) => void;
+  private readonly socketGone: Promise<void>;
+  private endRequested = false;
+  private counters = { lateReplies: 0, droppedMessages: 0, droppedStreamPackets: 0, framesReceived: 0, framesSent: 0 };
+
+  /** Takes over `socket`, which must be connected (see the dialers in `src/transport/`). */
+  constructor(socket: Duplex, options: RpcClientOptions = {}) {
+    this.socket = socket;
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    const report = options.onDiagnostic;
+    this.diagnose = (d) => {
+      try {
+        if (report) report(d);
+        else if (d.kind === 'listener-error') {
+          process.emitWarning(`libvirt-rpc: a listener threw: ${String(d.error)}`, 'LibvirtRpcWarning');
+        }
+      } catch {
+        // A diagnostic hook must not break the connection.
+      }
+    };
+    this.keepalive = new Keepalive(
+      {
+        send: (proc) => this.sendKeepalive(proc),
+        dead: (idleMs, pings) => {
+          this.terminate(
+            new ConnectionClosedError(
+              'keepalive',
+              `connection closed due to keepalive timeout (${pings} pings unanswered, ${Math.round(idleMs)} ms without data)`,
+            ),
+          );
+          this.socket.destroy();
+        },
+      },
+      options.clock ?? systemClock,
+    );
+
+    this.socketGone = new Promise<void>((resolve) => {
+      if (socket.closed) resolve();
+      else socket.once('close', () => resolve());
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.flush());
+    socket.on('end', () => {
+      this.terminate(new ConnectionClosedError('eof', 'the daemon closed the connection'));
+      this.socket.destroy();
+    });
+    socket.on('error', (err: Error) => {
+      this.terminate(new ConnectionClosedError('error', `connection error: ${err.message}`, { cause: err }));
+      this.socket.destroy();
+    });
+    socket.on('close', () => {
+      this.terminate(new ConnectionClosedError('eof', 'the connection was closed'));
+    });
+    if (socket.destroyed || socket.closed) {
+      this.terminate(new ConnectionClosedError('eof', 'the connection was already closed'));
+    } else if (options.keepalive) {
+      this.keepalive.start({ clock: options.clock, ...options.keepalive });
+    }
+  }
+
+  /** True until the connection has ended (see {@link closed}). */
+  get isOpen(): boolean {
+    return this.closeError === null;
+  }
+
+  /** Counters, for logging and tests. */
+  get stats(): RpcClientStats {
+    return {
+      pending: this.pending.size,
+      abandoned: this.abandoned.size,
+      ...this.counters,
+    };
+  }
+
+  // -------------------------------------------------------------------------
+  // Calls
+
+  /**
+   * Calls `proc` with `args` and resolves with its decoded return value.
+   *
+   * Rejects with: an AbortError if `signal` is (or becomes) aborted; a
+   * TimeoutError after `timeout` ms; an UnsupportedError for a procedure that
+   * passes file descriptors (nothing is sent); a LibvirtError when the daemon
+   * answers with an error; a ProtocolError when the reply does not match the
+   * call or does not decode (the connection stays up, as in libvirt); a
+   * ConnectionClosedError if the connection ends first; an XdrError if `args`
+   * do not encode (nothing is sent). An aborted or timed-out call's reply is
+   * dropped by serial when it comes, and the connection stays usable.
+   */
+  call<A, R>(proc: Procedure<A, R>, args: A, opts: RpcCallOptions = {}): Promise<R> {
+    const { signal, timeout, stream } = opts;
+    if (signal?.aborted) return Promise.reject(abortErrorFor(signal));
+    if (proc.fds) {
+      return Promise.reject(
+        new UnsupportedError(`${proc.name} passes file descriptors, which is not supported over this transport`),
+      );
+    }
+    if (this.closeError) return Promise.reject(this.closeError);
+
+    let serial: number;
+    if (stream) {
+      const entry = this.streams.get(stream.serial);
+      if (!entry || entry.channel !== stream || stream.procedure.number !== proc.number) {
+        return Promise.reject(new TypeError(`${proc.name}: the stream channel is not an open stream of this call`));
+      }
+      serial = stream.serial;
+    } else {
+      serial = this.allocSerial();
+    }
+
+    let frame: Buffer;
+    try {
+      const argsCodec = proc.args;
+      frame = this.encode(
+        proc,
+        VIR_NET_CALL,
+        serial,
+        VIR_NET_OK,
+        argsCodec ? (w) => argsCodec.encode(w, args) : null,
+      );
+    } catch (err) {
+      return Promise.reject(err);
+    }
+
+    return new Promise<R>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = (): void => giveUp(abortErrorFor(signal!));
+      const cleanup = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const giveUp = (err: Error): void => {
+        if (this.pending.get(serial) !== call) return;
+        this.pending.delete(serial);
+        cleanup();
+        if (call.written) this.abandoned.set(serial, { prog: call.prog, vers: call.vers });
+        call.cancelled = true;
+        reject(err);
+      };
+      const call: PendingCall = {
+        serial,
+        prog: proc.programNumber,
+        vers: proc.version,
+        proc: proc.number,
+        name: proc.name,
+        written: false,
+        cancelled: false,
+        settle: (f) => {
+          cleanup();
+          try {
+            resolve(this.decodeReply(proc, f));
+          } catch (err) {
+            reject(err);
+          }
+        },
+        fail: (err) => {
+          cleanup();
+          call.cancelled = true;
+          reject(err);
+        },
+      };
+      this.pending.set(serial, call);
+      if (signal) signal.addEventListener('abort', onAbort, { once: true });
+      if (timeout !== undefined && Number.isFinite(timeout)) {
+        const ms = Math.max(0, timeout);
+        timer = setTimeout(() => giveUp(new TimeoutError(`${proc.name} timed out after ${ms} ms`, ms)), ms);
+      }
+      this.write(frame, call);
+    });
+  }
+
+  private decodeReply<R>(proc: Procedure<unknown, R>, frame: Frame): R {
+    const h = frame.header;
+    if (h.proc !== proc.number) {
+      throw new ProtocolError(`${proc.name}: unexpected reply procedure ${h.proc}, expected ${proc.number}`);
+    }
+    if (h.status === VIR_NET_OK) {
+      const r = new XdrReader(frame.payload);
+      let value: R;
+      try {
+        value = proc.ret ? proc.ret.decode(r) : (undefined as R);
+      } catch (err) {
+        throw new ProtocolError(`${proc.name}: unable to decode the reply: ${(err as Error).message}`, { cause: err });
+      }
+      if (r.remaining > 0) this.diagnose({ kind: 'trailing-bytes', header: h, bytes: r.remaining });
+      return value;
+    }
+    if (h.status === VIR_NET_ERROR) throw this.decodeError(frame, proc.name);
+    throw new ProtocolError(`${proc.name}: unexpected reply status ${h.status}`);
+  }
+
+  private decodeError(frame: Frame, procName: string | null): LibvirtError {
+    let err;
+    try {
+      err = virNetMessageErrorCodec.decode(new XdrReader(frame.payload));
+    } catch (cause) {
+      throw new ProtocolError(`unable to decode the error of ${procName ?? 'a stream'}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+    return new LibvirtError(err, procName);
+  }
+
+  private allocSerial(): number {
+    let s = this.nextSerial;
+    while (this.pending.has(s) || this.abandoned.has(s) || this.streams.has(s)) s = (s + 1) >>> 0;
+    this.nextSerial = (s + 1) >>> 0;
+    return s;
+  }
+
+  // -------------------------------------------------------------------------
+  // Events
+
+  /**
+   * Registers `listener` for the MESSAGE packets (events) of `program`
+   * (`REMOTE_PROGRAM`, `QEMU_PROGRAM`, ...). Keepalive packets never reach
+   * listeners. Returns a function that unregisters it.
+   *
+   * As in libvirt (`virNetClientProgramDispatch`), a MESSAGE whose status is
+   * not OK is dropped. Unlike libvirt, which closes the connection on a
+   * MESSAGE for a program it did not register, one with no listener is only
+   * dropped (and reported as a diagnostic): listeners come and go with event
+   * registrations.
+   */
+  onMessage(program: number, listener: MessageListener): () => void {
+    let set = this.listeners.get(program);
+    if (!set) this.listeners.set(program, (set = new Set()));
+    set.add(listener);
+    return () => {
+      const s = this.listeners.get(program);
+      if (s?.delete(listener) && s.size === 0) this.listeners.delete(program);
+    };
+  }
+
+  /**
+   * Registers `listener` for one event procedure, decoding its payload with
+   * the procedure's `args` codec (the `_msg` struct). Packets of another
+   * version, or that do not decode, are dropped (as libvirt does) and reported
+   * as `bad-event` diagnostics. Returns a function that unregisters it.
+   */
+  onEvent<A>(proc: Procedure<A, unknown>, listener: (value: A, message: IncomingMessage) => void): () => void {
+    const codec = proc.args;
+    return this.onMessage(proc.programNumber, (msg) => {
+      if (msg.procedure !== proc.number) return;
+      const header = messageHeader(msg);
+      if (msg.version !== proc.version) {
+        this.diagnose({ kind: 'bad-event', header, error: new ProtocolError(`version mismatch in event ${proc.name}`) });
+        return;
+      }
+      let value: A;
+      try {
+        const r = new XdrReader(msg.payload);
+        value = codec ? codec.decode(r) : (undefined as A);
+        if (r.remaining > 0) this.diagnose({ kind: 'trailing-bytes', header, bytes: r.remaining });
+      } catch (error) {
+        this.diagnose({ kind: 'bad-event', header, error });
+        return;
+      }
+      listener(value, msg);
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Streams
+
+  /**
+   * Opens a stream channel for a call of `procedure` that is about to be made:
+   * allocates its serial and routes STREAM and STREAM_HOLE packets with that
+   * serial (and the procedure's program, version and number, which libvirt
+   * also matches) to `sink`, from now until {@link StreamChannel.release} or
+   * the end of the connection. Make the call with `{ stream: channel }`.
+   *
+   * Throws the ConnectionClosedError if the connection has ended.
+   */
+  openStream(procedure: ProcedureInfo, sink: StreamSink): StreamChannel {
+    if (this.closeError) throw this.closeError;
+    const serial = this.allocSerial();
+    const isMine = (): boolean => this.streams.get(serial)?.channel === channel;
+    const channel: Channel = new Channel(procedure, serial, {
+      send: (type, status, body) => {
+        if (this.closeError) throw this.closeError;
+        if (!isMine()) throw new ProtocolError(`stream ${serial} of ${procedure.name} has been released`);
+        this.write(this.encode(procedure, type, serial, status, body), null);
+        return !this.waitingDrain;
+      },
+      isOpen: () => this.closeError === null && isMine(),
+      release: () => {
+        if (isMine()) this.streams.delete(serial);
+      },
+      drain: () => this.drain(),
+    });
+    this.streams.set(serial, { channel, sink });
+    return channel;
+  }
+
+  /**
+   * Resolves once every packet queued so far has been handed to the OS (at
+   * once if nothing is waiting); rejects with the ConnectionClosedError if the
+   * connection ends first.
+   */
+  drain(): Promise<void> {
+    if (this.closeError) return Promise.reject(this.closeError);
+    if (!this.waitingDrain) return Promise.resolve();
+    return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
+  }
+
+  // -------------------------------------------------------------------------
+  // Keepalive
+
+  /**
+   * Starts sending keepalive PINGs (defaults as libvirt's client: every 5 s of
+   * silence, dead after 5 unanswered, i.e. 30 s). A no-op if already started.
+   */
+  startKeepalive(opts: KeepaliveOptions = {}): void {
+    if (this.closeError) return;
+    this.keepalive.start(opts);
+  }
+
+  /** Stops sending PINGs; PINGs from the daemon are still answered. */
+  stopKeepalive(): void {
+    this.keepalive.stop();
+  }
+
+  private sendKeepalive(proc: number): void {
+    if (this.closeError) return;
+    const header = {
+      prog: KEEPALIVE_PROGRAM,
+      vers: KEEPALIVE_PROTOCOL_VERSION,
+      proc,
+      type: VIR_NET_MESSAGE,
+      serial: 0,
+      status: VIR_NET_OK,
+    };
+    this.write(encodeFrame(header, null, 0), null);
+  }
+
+  // -------------------------------------------------------------------------
+  // Closing
+
+  /**
+   * Closes the connection gracefully: pending calls reject at once with a
+   * ConnectionClosedError (reason `client`), packets already queued (except
+   * calls nobody waits for any more) are still written, then the socket is
+   * ended and destroyed. Resolves once the socket is closed; with `timeout`
+   * (ms) the socket is destroyed if writing has not finished by then, and
+   * `signal` does the same on demand. Never rejects.
+   */
+  close(opts: { signal?: AbortSignal; timeout?: number } = {}): Promise<void> {
+    this.terminate(new ConnectionClosedError('client', 'the connection was closed by the client'));
+    if (!this.endRequested) {
+      this.endRequested = true;
+      this.maybeEnd();
+    }
+    const { signal, timeout } = opts;
+    if (signal || timeout !== undefined) {
+      const kill = (): void => void this.socket.destroy();
+      if (signal?.aborted) kill();
+      signal?.addEventListener('abort', kill, { once: true });
+      const timer = timeout !== undefined && Number.isFinite(timeout) ? setTimeout(kill, Math.max(0, timeout)) : undefined;
+      void this.socketGone.then(() => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', kill);
+      });
+    }
+    return this.socketGone;
+  }
+
+  /**
+   * Tears the connection down at once: nothing more is written, pending calls
+   * reject with a ConnectionClosedError (reason `client`, `cause` = `err`).
+   */
+  destroy(err?: Error): void {
+    this.terminate(
+      new ConnectionClosedError(
+        'client',
+        err ? `the connection was destroyed: ${err.message}` : 'the connection was destroyed by the client',
+        err ? { cause: err } : undefined,
+      ),
+    );
+    this.queue.length = 0;
+    this.queueHead = 0;
+    this.socket.destroy();
+  }
+
+  /** Ends the connection for `err`: rejects everything waiting, once. */
+  private terminate(err: ConnectionClosedError): void {
+    if (this.closeError) return;
+    this.closeError = err;
+    this.keepalive.dispose();
+    this.reader.stop();
+    const calls = [...this.pending.values()];
+    this.pending.clear();
+    this.abandoned.clear();
+    for (const call of calls) call.fail(err);
+    const streams = [...this.streams.values()];
+    this.streams.clear();
+    for (const { sink } of streams) this.guard(() => sink.onClose(err));
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w.reject(err);
+    this.resolveClosed(err);
+  }
+
+  // -------------------------------------------------------------------------
+  // Writing
+
+  private encode(proc: ProcedureInfo, type: number, serial: number, status: number, body: FrameBody): Buffer {
+    return encodeFrame({ prog: proc.programNumber, vers: proc.version, proc: proc.number, type, serial, status }, body);
+  }
+
+  /** Writes or queues one packet, in order, respecting the socket's backpressure. */
+  private write(buf: Buffer, call: PendingCall | null): void {
+    if (this.waitingDrain || this.queueHead < this.queue.length) {
+      this.queue.push({ buf, call });
+      return;
+    }
+    this.writeNow(buf, call);
+  }
+
+  private writeNow(buf: Buffer, call: PendingCall | null): void {
+    if (call) call.written = true;
+    this.counters.framesSent++;
+    if (!this.socket.write(buf)) this.waitingDrain = true;
+  }
+
+  private flush(): void {
+    this.waitingDrain = false;
+    while (!this.waitingDrain && this.queueHead < this.queue.length) {
+      const item = this.queue[this.queueHead++];
+      if (item.call?.cancelled) continue;
+      if (this.socket.destroyed) break;
+      this.writeNow(item.buf, item.call);
+    }
+    if (this.queueHead >= this.queue.length) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+    }
+    if (!this.waitingDrain) {
+      const waiters = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const w of waiters) w.resolve();
+      this.maybeEnd();
+    }
+  }
+
+  private maybeEnd(): void {
+    if (!this.endRequested || this.waitingDrain || this.queueHead < this.queue.length) return;
+    if (this.socket.destroyed) return;
+    this.socket.end(() => this.socket.destroy());
+  }
+
+  // -------------------------------------------------------------------------
+  // Reading and dispatch
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.reader.push(chunk, (frame) => this.dispatch(frame));
+    } catch (err) {
+      const cause = err instanceof ProtocolError ? err : new ProtocolError(String(err), { cause: err });
+      this.terminate(new ConnectionClosedError('error', `protocol error: ${cause.message}`, { cause }));
+      this.socket.destroy();
+    }
+  }
+
+  /** Handles one packet; throws a ProtocolError for what must close the connection. */
+  private dispatch(frame: Frame): void {
+    if (this.closeError) return;
+    this.counters.framesReceived++;
+    const h = frame.header;
+    if (this.keepalive.received(h)) return;
+    switch (h.type) {
+      case VIR_NET_REPLY:
+        return this.dispatchReply(frame);
+      case VIR_NET_MESSAGE:
+        return this.dispatchMessage(frame);
+      case VIR_NET_STREAM:
+      case VIR_NET_STREAM_HOLE:
+        return this.dispatchStream(frame);
+      case VIR_NET_REPLY_WITH_FDS:
+        throw new ProtocolError(
+          `got a reply with file descriptors (prog ${h.prog} proc ${h.proc} serial ${h.serial}), which is not supported over this transport`,
+        );
+      default:
+        throw new ProtocolError(`got unexpected RPC call prog ${h.prog} vers ${h.vers} proc ${h.proc} type ${h.type}`);
+    }
+  }
+
+  private dispatchReply(frame: Frame): void {
+    const h = frame.header;
+    const call = this.pending.get(h.serial);
+    if (!call || call.prog !== h.prog || call.vers !== h.vers) {
+      const gone = this.abandoned.get(h.serial);
+      if (gone && gone.prog === h.prog && gone.vers === h.vers) {
+        this.abandoned.delete(h.serial);
+        this.counters.lateReplies++;
+        this.diagnose({ kind: 'late-reply', header: h });
+        return;
+      }
+      // libvirt (virNetClientCallDispatchReply) treats this as fatal.
+      throw new ProtocolError(`no call waiting for reply with prog ${h.prog} vers ${h.vers} serial ${h.serial}`);
+    }
+    this.pending.delete(h.serial);
+    call.settle(frame);
+  }
+
+  private dispatchMessage(frame: Frame): void {
+    const h = frame.header;
+    const set = this.listeners.get(h.prog);
+    if (!set || h.status !== VIR_NET_OK) {
+      this.counters.droppedMessages++;
+      this.diagnose({ kind: 'unhandled-message', header: h });
+      return;
+    }
+    const msg: IncomingMessage = {
+      program: h.prog,
+      version: h.vers,
+      procedure: h.proc,
+      serial: h.serial,
+      payload: frame.payload,
+    };
+    for (const listener of [...set]) {
+      this.guard(() => listener(msg));
+      if (this.closeError) return;
+    }
+  }
+
+  private dispatchStream(frame: Frame): void {
+    const h = frame.header;
+    const entry = this.streams.get(h.serial);
+    const p = entry?.channel.procedure;
+    if (!entry || !p || p.programNumber !== h.prog || p.version !== h.vers || p.number !== h.proc) {
+      // libvirt: stream packets may keep coming after a stream was shut down.
+      this.counters.droppedStreamPackets++;
+      this.diagnose({ kind: 'unhandled-stream', header: h });
+      return;
+    }
+    let packet: StreamPacket;
+    switch (h.status) {
+      case VIR_NET_CONTINUE:
+        if (h.type === VIR_NET_STREAM) {
+          packet = { kind: 'data', data: frame.payload };
+        } else {
+          try {
+            const hole = virNetStreamHoleCodec.decode(new XdrReader(frame.payload));
+            packet = { kind: 'hole', length: hole.length, flags: hole.flags };
+          } catch (cause) {
+            packet = { kind: 'error', error: new ProtocolError('malformed stream hole packet', { cause }) };
+          }
+        }
+        break;
+      case VIR_NET_OK:
+        packet = { kind: 'finish' };
+        break;
+      case VIR_NET_ERROR:
+        // A payload that does not decode is fatal, as in libvirt (virNetClientStreamSetError).
+        packet = { kind: 'error', error: this.decodeError(frame, null) };
+        break;
+      default:
+        throw new ProtocolError(`stream packet with unexpected status ${h.status} (serial ${h.serial}, proc ${h.proc})`);
+    }
+    this.guard(() => entry.sink.onPacket(packet));
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.diagnose({ kind: 'listener-error', error });
+    }
+  }
+}
+
+function messageHeader(msg: IncomingMessage): FrameHeader {
+  return {
+    prog: msg.program,
+    vers: msg.version,
+    proc: msg.procedure,
+    type: VIR_NET_MESSAGE,
+    serial: msg.serial,
+    status: VIR_NET_OK,
+  };
+}
+
+/** What a {@link Channel} may do to its connection. */
+interface ChannelOps {
+  send(type: number, status: number, body: FrameBody): boolean;
+  isOpen(): boolean;
+  release(): void;
+  drain(): Promise<void>;
+}
+
+/** The {@link StreamChannel} implementation. */
+class Channel implements StreamChannel {
+  constructor(
+    readonly procedure: ProcedureInfo,
+    readonly serial: number,
+    private readonly ops: ChannelOps,
+  ) {}
+
+  get open(): boolean {
+    return this.ops.isOpen();
+  }
+
+  write(data: Uint8Array): boolean {
+    const max = VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX;
+    if (data.length <= max) return this.ops.send(VIR_NET_STREAM, VIR_NET_CONTINUE, data);
+    let ok = true;
+    for (let off = 0; off < data.length; off += max) {
+      ok = this.ops.send(VIR_NET_STREAM, VIR_NET_CONTINUE, data.subarray(off, off + max));
+    }
+    return ok;
+  }
+
+  writeHole(length: bigint, flags = 0): boolean {
+    return this.ops.send(VIR_NET_STREAM_HOLE, VIR_NET_CONTINUE, (w) => virNetStreamHoleCodec.encode(w, { length, flags }));
+  }
+
+  finish(): void {
+    this.ops.send(VIR_NET_STREAM, VIR_NET_OK, null);
+  }
+
+  abort(): void {
+    this.ops.send(VIR_NET_STREAM, VIR_NET_ERROR, null);
+  }
+
+  drain(): Promise<void> {
+    return this.ops.drain();
+  }
+
+  release(): void {
+    this.ops.release();
+  }
+}

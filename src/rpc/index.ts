@@ -1,0 +1,45 @@
+/**
+ * The RPC engine: framing, calls, events, streams and keepalive over any Duplex.
+ * @packageDocumentation
+ */
+export {
+  RpcErrorCode,
+  LibvirtRpcError,
+  LibvirtError,
+  ConnectionClosedError,
+  CloseReason,
+  ProtocolError,
+  AbortError,
+  TimeoutError,
+  UnsupportedError,
+  TransportError,
+  errorCodeName,
+  errorDomainName,
+  errorLevelName,
+} from './errors.js';
+export type { LibvirtErrorFields } from './errors.js';
+export { FrameReader, encodeFrame, FRAME_MIN, FRAME_MAX } from './frame.js';
+export type { Frame, FrameHeader, FrameBody } from './frame.js';
+export { RpcClient } from './client.js';
+export type {
+  RpcCallOptions,
+  IncomingMessage,
+  MessageListener,
+  StreamPacket,
+  StreamSink,
+  StreamChannel,
+  Diagnostic,
+  RpcClientOptions,
+  RpcClientStats,
+} from './client.js';
+export { Keepalive, isKeepalive, systemClock, KEEPALIVE_DEFAULT_INTERVAL, KEEPALIVE_DEFAULT_COUNT } from './keepalive.js';
+export type { KeepaliveClock, KeepaliveOptions, KeepaliveHooks } from './keepalive.js';
+export { defineProcedure } from './procedure.js';
+export type {
+  CallOptions,
+  Procedure,
+  ProcedureCaller,
+  ProcedureInfo,
+  ProgramName,
+  StreamDirection,
+} from './procedure.js';

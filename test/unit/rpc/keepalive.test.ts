@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { Keepalive, type KeepaliveClock } from '../../../src/rpc/keepalive.js';
+import { RpcClient } from '../../../src/rpc/client.js';
+import { ConnectionClosedError } from '../../../src/rpc/errors.js';
+import type { FrameHeader } from '../../../src/rpc/frame.js';
+import { FakePeer, memoryPair, testProc, tick } from './helpers.js';
+
+const KEEPALIVE = 0x6b656570;
+const PING: FrameHeader = { prog: KEEPALIVE, vers: 1, proc: 1, type: 2, serial: 0, status: 0 };
+const PONG: FrameHeader = { ...PING, proc: 2 };
+const OTHER: FrameHeader = { prog: 0x20008086, vers: 1, proc: 4, type: 1, serial: 3, status: 0 };
+
+/** A clock that only moves when told to. */
+class ManualClock implements KeepaliveClock {
+  time = 0;
+  private timers = new Map<number, { at: number; fn: () => void }>();
+  private id = 0;
+  now(): number {
+    return this.time;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    this.timers.set(++this.id, { at: this.time + ms, fn });
+    return this.id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+  /** Moves time forward, running timers as they come due. */
+  advance(ms: number): void {
+    const end = this.time + ms;
+    for (;;) {
+      let next: [number, { at: number; fn: () => void }] | undefined;
+      for (const e of this.timers) if (e[1].at <= end && (!next || e[1].at < next[1].at)) next = e;
+      if (!next) break;
+      this.timers.delete(next[0]);
+      this.time = next[1].at;
+      next[1].fn();
+    }
+    this.time = end;
+  }
+}
+
+function harness(interval = 5, count = 5) {
+  const clock = new ManualClock();
+  const log: string[] = [];
+  const ka = new Keepalive(
+    {
+      send: (proc) => log.push(`${clock.time / 1000}s ${proc === 1 ? 'PING' : 'PONG'}`),
+      dead: (idle, pings) => log.push(`${clock.time / 1000}s DEAD idle=${idle / 1000}s pings=${pings}`),
+    },
+    clock,
+  );
+  ka.start({ interval, count });
+  return { clock, log, ka };
+}
+
+describe('Keepalive (libvirt virkeepalive.c semantics)', () => {
+  it('pings every interval of silence and declares death after interval x (count + 1)', () => {
+    const { clock, log } = harness();
+    clock.advance(60_000);
+    expect(log).toEqual(['5s PING', '10s PING', '15s PING', '20s PING', '25s PING', '30s DEAD idle=30s pings=5']);
+  });
+
+  it('treats any packet as a sign of life', () => {
+    const { clock, log, ka } = harness();
+    clock.advance(7_000); // one PING at 5 s
+    expect(ka.received(OTHER)).toBe(false);
+    clock.advance(4_000); // 11 s: nothing, the interval restarted at 7 s
+    expect(log).toEqual(['5s PING']);
+    clock.advance(100_000);
+    expect(log).toEqual(['5s PING', '12s PING', '17s PING', '22s PING', '27s PING', '32s PING', '37s DEAD idle=30s pings=5']);
+  });
+
+  it('answers PING with PONG and swallows PONG and unknown keepalive procedures', () => {
+    const { log, ka } = harness(0);
+    expect(ka.received(PING)).toBe(true);
+    expect(ka.received(PONG)).toBe(true);
+    expect(ka.received({ ...PING, proc: 99 })).toBe(true);
+    expect(ka.received({ ...PING, type: 1 })).toBe(false);
+    expect(ka.received({ ...PING, vers: 2 })).toBe(false);
+    expect(log).toEqual(['0s PONG']);
+    expect(ka.active).toBe(false);
+  });
+
+  it('pings at once when started after a long silence, and stop() stops', () => {
+    const clock = new ManualClock();
+    const log: string[] = [];
+    const ka = new Keepalive({ send: () => log.push(`${clock.time} PING`), dead: () => log.push('DEAD') }, clock);
+    clock.advance(9_000);
+    ka.start({ interval: 5, count: 1 });
+    clock.advance(0);
+    expect(log).toEqual(['9000 PING']);
+    ka.stop();
+    clock.advance(60_000);
+    expect(log).toEqual(['9000 PING']);
+  });
+});
+
+describe('RpcClient keepalive', () => {
+  it('answers a PING with a PONG and keeps it from event listeners', async () => {
+    const { client: socket, peer: peerSocket } = memoryPair();
+    const client = new RpcClient(socket);
+    const peer = new FakePeer(peerSocket);
+    client.onMessage(KEEPALIVE, () => expect.unreachable());
+    peer.send(PING);
+    const [pong] = await peer.waitFrames(1);
+    expect(pong.header).toEqual(PONG);
+    expect(pong.payload.length).toBe(0);
+    client.destroy();
+  });
+
+  it('closes a dead peer with reason keepalive, rejecting pending calls', async () => {
+    const { client: socket, peer: peerSocket } = memoryPair();
+    const client = new RpcClient(socket, { keepalive: { interval: 0.01, count: 2 } });
+    const peer = new FakePeer(peerSocket);
+    const pending = client.call(testProc(), 1).catch((e: unknown) => e);
+    const reason = await client.closed;
+    expect(reason).toBeInstanceOf(ConnectionClosedError);
+    expect(reason).toMatchObject({ reason: 'keepalive', closeReason: 2 });
+    expect(reason.message).toMatch(/keepalive timeout/);
+    expect(await pending).toBe(reason);
+    await tick();
+    const pings = peer.frames.filter((f) => f.header.prog === KEEPALIVE);
+    expect(pings.map((f) => f.header)).toEqual([PING, PING]);
+  });
+
+  it('stays alive while the peer answers', async () => {
+    const { client: socket, peer: peerSocket } = memoryPair();
+    const client = new RpcClient(socket);
+    const peer = new FakePeer(peerSocket);
+    peerSocket.on('data', () => {
+      // Answer each PING the client sends.
+      for (const f of peer.frames.splice(0)) if (f.header.prog === KEEPALIVE && f.header.proc === 1) peer.send(PONG);
+    });
+    client.startKeepalive({ interval: 0.01, count: 1 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(client.isOpen).toBe(true);
+    client.destroy();
+    await expect(client.closed).resolves.toMatchObject({ reason: 'client' });
+  });
+});
