@@ -8,10 +8,11 @@
 import { virErrorDomain, virErrorLevel, virErrorNumber } from '../procedures/libvirt-api.gen.js';
 import type { VirNetMessageError } from '../procedures/virnet.gen.js';
 
-/** Stable codes carried by {@link LibvirtRpcError.code}. */
+/**
+ * Stable codes carried by {@link LibvirtRpcError.code}. A {@link LibvirtError}
+ * carries libvirt's own symbolic error name instead (`VIR_ERR_NO_DOMAIN`).
+ */
 export const RpcErrorCode = {
-  /** The daemon answered with an error ({@link LibvirtError}). */
-  LIBVIRT: 'RPC_LIBVIRT',
   /** The connection is gone ({@link ConnectionClosedError}). */
   CONNECTION_CLOSED: 'RPC_CONNECTION_CLOSED',
   /** A malformed frame or a packet the protocol does not allow ({@link ProtocolError}). */
@@ -50,10 +51,13 @@ const TRANSPORT_BRAND = Symbol.for('libvirt-rpc.TransportError');
 
 /** The base class of every error raised by the RPC engine and the transports. */
 export class LibvirtRpcError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: RpcErrorCode;
+  /**
+   * Stable machine-readable code: one of {@link RpcErrorCode}, or for a
+   * {@link LibvirtError} libvirt's symbolic error name (`VIR_ERR_NO_DOMAIN`).
+   */
+  readonly code: string;
 
-  constructor(code: RpcErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'LibvirtRpcError';
     this.code = code;
@@ -100,9 +104,9 @@ export function errorLevelName(level: number): string | null {
 /** The fields of libvirt's `virError` that travel in a `remote_error` / `virNetMessageError`. */
 export interface LibvirtErrorFields {
   /**
-   * `remote_error.code`, the `virErrorNumber`, as libvirt's client reports it (see
-   * {@link LibvirtError.wireCode}). Named `errorCode` because `code` is the stable
-   * string every error of this package carries (`RPC_LIBVIRT`).
+   * `remote_error.code`, the `virErrorNumber` (42 for `VIR_ERR_NO_DOMAIN`), as
+   * libvirt's client reports it (see {@link LibvirtError.wireCode}). Its symbolic
+   * name is {@link LibvirtError.code}, the stable string every error of this package carries.
    */
   readonly errorCode: number;
   /** `virErrorDomain`: the part of libvirt that raised the error. */
@@ -172,7 +176,9 @@ export class LibvirtError extends LibvirtRpcError implements LibvirtErrorFields 
     ) {
       code = virErrorNumber.VIR_ERR_NO_SUPPORT;
     }
-    super(RpcErrorCode.LIBVIRT, err.message ?? 'Unknown error');
+    // `code` is libvirt's symbolic name, as Node errors carry `ENOENT`; a number
+    // this libvirt-rpc does not know (a newer daemon) gets `VIR_ERR_<number>`.
+    super(errorCodeName(code) ?? `VIR_ERR_${code}`, err.message ?? 'Unknown error');
     this.name = 'LibvirtError';
     this.errorCode = code;
     this.wireCode = wireCode;

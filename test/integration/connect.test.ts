@@ -85,6 +85,7 @@ describe.each(['unix', 'tcp'] as const)('over %s, on a private test-driver state
     expect(e.errorCode).toBe(VIR_ERR_NO_DOMAIN);
     expect(e.errorCode).toBe(42);
     expect(e.codeName).toBe('VIR_ERR_NO_DOMAIN');
+    expect(e.code).toBe('VIR_ERR_NO_DOMAIN');
     expect(e.procedure).toBe('REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME');
     const oracle = await pyLibvirt<{ code: number; message: string }>(
       uri,

@@ -118,7 +118,7 @@ describe('RpcClient calls', () => {
     expect(err).toBeInstanceOf(LibvirtRpcError);
     expect(err).toMatchObject({
       name: 'LibvirtError',
-      code: 'RPC_LIBVIRT',
+      code: 'VIR_ERR_NO_DOMAIN',
       errorCode: 42,
       wireCode: 42,
       codeName: 'VIR_ERR_NO_DOMAIN',

@@ -66,6 +66,6 @@ describe('error hierarchy', () => {
       int2: 0,
       net: null,
     });
-    expect(e).toMatchObject({ codeName: null, domainName: null, errorCode: 999_999, message: 'future error' });
+    expect(e).toMatchObject({ codeName: null, domainName: null, errorCode: 999_999, code: 'VIR_ERR_999999', message: 'future error' });
   });
 });

@@ -96,7 +96,7 @@ describe('FrameReader', () => {
       str3: 'Three',
       int1: 1,
       int2: 2,
-      code: 'RPC_LIBVIRT',
+      code: 'VIR_ERR_INTERNAL_ERROR',
     });
   });
 
