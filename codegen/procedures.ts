@@ -22,6 +22,15 @@ export const FD_PASSING_PROCEDURES: ReadonlySet<string> = new Set([
   'LXC_PROC_DOMAIN_OPEN_NAMESPACE',
 ]);
 
+/**
+ * Streams the `.x` annotations do not declare. REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS
+ * is `@generate: none` and carries no `@writestream`, but libvirt's remote driver opens an
+ * upload stream for it as for PREPARE_TUNNEL3 (remoteDomainMigratePrepareTunnel3Params).
+ */
+export const STREAM_OVERRIDES: Readonly<Record<string, 'read' | 'write'>> = {
+  REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS: 'write',
+};
+
 /** One procedure, resolved. */
 export interface ProcedureModel {
   readonly program: string;
@@ -109,7 +118,8 @@ export function buildPrograms(universe: Universe, functions: readonly ApiFunctio
         const msg = struct('msg');
         const notes = annotations(member.comment);
         const api = msg ? null : (index.get(norm(tail)) ?? null);
-        const stream = notes.has('readstream') ? 'read' : notes.has('writestream') ? 'write' : null;
+        const stream =
+          STREAM_OVERRIDES[member.name] ?? (notes.has('readstream') ? 'read' : notes.has('writestream') ? 'write' : null);
         const apiMethod = api ? api.name.replace(/^vir(Adm)?/, '') : null;
         let method = apiMethod ? apiMethod[0].toLowerCase() + apiMethod.slice(1) : camelCase(tail.toLowerCase());
         if (!apiMethod && (prefix === 'qemu' || prefix === 'lxc')) method = camelCase(`${prefix}_${tail.toLowerCase()}`);

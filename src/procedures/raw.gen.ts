@@ -3168,6 +3168,7 @@ export class RawApi {
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS (remote program, procedure 304).
+   * Opens a upload stream.
    */
   async domainMigratePrepareTunnel3Params(params: RemoteTypedParam[], cookie_in: Uint8Array, flags: number, options?: CallOptions): Promise<Uint8Array> {
     return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS, { params, cookie_in, flags }, options)).cookie_out;

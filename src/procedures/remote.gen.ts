@@ -29591,7 +29591,7 @@ export const remoteProcedures = {
     name: 'REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS',
     api: null,
     method: 'domainMigratePrepareTunnel3Params',
-    stream: null,
+    stream: 'write',
     sparse: false,
     priority: 'low',
     event: false,
