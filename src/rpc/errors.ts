@@ -7,6 +7,7 @@
  */
 import { virErrorDomain, virErrorLevel, virErrorNumber } from '../procedures/libvirt-api.gen.js';
 import type { VirNetMessageError } from '../procedures/virnet.gen.js';
+import { brandClass } from '../brand.js';
 
 /**
  * Stable codes carried by {@link LibvirtRpcError.code}. A {@link LibvirtError}
@@ -30,24 +31,6 @@ export const RpcErrorCode = {
 /** One of the {@link RpcErrorCode} values. */
 export type RpcErrorCode = (typeof RpcErrorCode)[keyof typeof RpcErrorCode];
 
-type Branded = Record<symbol, unknown>;
-
-function hasBrand(value: unknown, brand: symbol): boolean {
-  return typeof value === 'object' && value !== null && (value as Branded)[brand] === true;
-}
-
-function setBrand(proto: object, brand: symbol): void {
-  Object.defineProperty(proto, brand, { value: true });
-}
-
-const BASE_BRAND = Symbol.for('libvirt-rpc.LibvirtRpcError');
-const LIBVIRT_BRAND = Symbol.for('libvirt-rpc.LibvirtError');
-const CLOSED_BRAND = Symbol.for('libvirt-rpc.ConnectionClosedError');
-const PROTOCOL_BRAND = Symbol.for('libvirt-rpc.ProtocolError');
-const ABORT_BRAND = Symbol.for('libvirt-rpc.AbortError');
-const TIMEOUT_BRAND = Symbol.for('libvirt-rpc.TimeoutError');
-const UNSUPPORTED_BRAND = Symbol.for('libvirt-rpc.UnsupportedError');
-const TRANSPORT_BRAND = Symbol.for('libvirt-rpc.TransportError');
 
 /** The base class of every error raised by the RPC engine and the transports. */
 export class LibvirtRpcError extends Error {
@@ -62,13 +45,8 @@ export class LibvirtRpcError extends Error {
     this.name = 'LibvirtRpcError';
     this.code = code;
   }
-
-  /** True for a LibvirtRpcError (or subclass) from any copy of this package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, BASE_BRAND);
-  }
 }
-setBrand(LibvirtRpcError.prototype, BASE_BRAND);
+brandClass(LibvirtRpcError, 'LibvirtRpcError');
 
 // ---------------------------------------------------------------------------
 // LibvirtError
@@ -195,13 +173,8 @@ export class LibvirtError extends LibvirtRpcError implements LibvirtErrorFields 
     this.levelName = errorLevelName(err.level);
     this.procedure = procedure;
   }
-
-  /** True for a LibvirtError from any copy of this package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, LIBVIRT_BRAND);
-  }
 }
-setBrand(LibvirtError.prototype, LIBVIRT_BRAND);
+brandClass(LibvirtError, 'LibvirtError');
 
 // ---------------------------------------------------------------------------
 // ConnectionClosedError
@@ -242,13 +215,8 @@ export class ConnectionClosedError extends LibvirtRpcError {
   get closeReason(): number {
     return CloseReason[this.reason];
   }
-
-  /** True for a ConnectionClosedError from any copy of this package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, CLOSED_BRAND);
-  }
 }
-setBrand(ConnectionClosedError.prototype, CLOSED_BRAND);
+brandClass(ConnectionClosedError, 'ConnectionClosedError');
 
 // ---------------------------------------------------------------------------
 // The rest
@@ -259,13 +227,8 @@ export class ProtocolError extends LibvirtRpcError {
     super(RpcErrorCode.PROTOCOL, message, options);
     this.name = 'ProtocolError';
   }
-
-  /** True for a ProtocolError from any copy of this package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, PROTOCOL_BRAND);
-  }
 }
-setBrand(ProtocolError.prototype, PROTOCOL_BRAND);
+brandClass(ProtocolError, 'ProtocolError');
 
 /** The operation was cancelled by its AbortSignal; `cause` is `signal.reason`. */
 export class AbortError extends LibvirtRpcError {
@@ -273,13 +236,8 @@ export class AbortError extends LibvirtRpcError {
     super(RpcErrorCode.ABORTED, message, options);
     this.name = 'AbortError';
   }
-
-  /** True for an AbortError from any copy of this package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, ABORT_BRAND);
-  }
 }
-setBrand(AbortError.prototype, ABORT_BRAND);
+brandClass(AbortError, 'AbortError');
 
 /** The operation took longer than its `timeout`. */
 export class TimeoutError extends LibvirtRpcError {
@@ -291,13 +249,8 @@ export class TimeoutError extends LibvirtRpcError {
     this.name = 'TimeoutError';
     this.timeout = timeout;
   }
-
-  /** True for a TimeoutError from any copy of this package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, TIMEOUT_BRAND);
-  }
 }
-setBrand(TimeoutError.prototype, TIMEOUT_BRAND);
+brandClass(TimeoutError, 'TimeoutError');
 
 /** The operation cannot be done over this transport (for example passing file descriptors). */
 export class UnsupportedError extends LibvirtRpcError {
@@ -305,13 +258,8 @@ export class UnsupportedError extends LibvirtRpcError {
     super(RpcErrorCode.UNSUPPORTED, message, options);
     this.name = 'UnsupportedError';
   }
-
-  /** True for an UnsupportedError from any copy of this package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, UNSUPPORTED_BRAND);
-  }
 }
-setBrand(UnsupportedError.prototype, UNSUPPORTED_BRAND);
+brandClass(UnsupportedError, 'UnsupportedError');
 
 /**
  * A transport could not connect. `errno` is the system error code
@@ -326,13 +274,8 @@ export class TransportError extends LibvirtRpcError {
     this.name = 'TransportError';
     this.errno = errno;
   }
-
-  /** True for a TransportError from any copy of this package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, TRANSPORT_BRAND);
-  }
 }
-setBrand(TransportError.prototype, TRANSPORT_BRAND);
+brandClass(TransportError, 'TransportError');
 
 /** The AbortError for `signal`, with `signal.reason` as its cause. */
 export function abortErrorFor(signal: AbortSignal): AbortError {

@@ -5,6 +5,7 @@
  * Both classes carry a stable `code` and a `Symbol.for` brand, so
  * `instanceof` works across two copies of this package.
  */
+import { brandClass } from '../brand.js';
 
 /** Which part of a URI an {@link UriError} concerns. */
 export type UriPart =
@@ -18,9 +19,6 @@ export type UriPart =
   | 'query'
   | 'fragment'
   | 'parameter';
-
-const URI_ERROR_BRAND = Symbol.for('libvirt-rpc.UriError');
-const CONFIG_ERROR_BRAND = Symbol.for('libvirt-rpc.ConfigError');
 
 /** Options of the {@link UriError} constructor. */
 export interface UriErrorOptions {
@@ -60,13 +58,8 @@ export class UriError extends Error {
     this.part = options.part;
     this.parameter = options.parameter;
   }
-
-  /** True for an UriError from any copy of this package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[URI_ERROR_BRAND] === true;
-  }
 }
-Object.defineProperty(UriError.prototype, URI_ERROR_BRAND, { value: true });
+brandClass(UriError, 'UriError');
 
 /** Options of the {@link ConfigError} constructor. */
 export interface ConfigErrorOptions {
@@ -99,10 +92,5 @@ export class ConfigError extends Error {
     this.file = options.file;
     this.line = options.line;
   }
-
-  /** True for a ConfigError from any copy of this package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[CONFIG_ERROR_BRAND] === true;
-  }
 }
-Object.defineProperty(ConfigError.prototype, CONFIG_ERROR_BRAND, { value: true });
+brandClass(ConfigError, 'ConfigError');

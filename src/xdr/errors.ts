@@ -5,6 +5,7 @@
  * exceeded, input that ends early, a value of the wrong kind or range. No
  * other exception escapes an encoder or decoder for any input.
  */
+import { brandClass } from '../brand.js';
 
 /** Stable codes carried by {@link XdrError.code}. */
 export const XdrErrorCode = {
@@ -23,7 +24,6 @@ export const XdrErrorCode = {
 /** One of the {@link XdrErrorCode} values. */
 export type XdrErrorCode = (typeof XdrErrorCode)[keyof typeof XdrErrorCode];
 
-const XDR_ERROR_BRAND = Symbol.for('libvirt-rpc.XdrError');
 
 /**
  * An encode or decode failure. `what` names the XDR type and field involved
@@ -41,13 +41,8 @@ export class XdrError extends Error {
     this.code = code;
     this.what = what;
   }
-
-  /** True for an XdrError from any copy of this package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[XDR_ERROR_BRAND] === true;
-  }
 }
-Object.defineProperty(XdrError.prototype, XDR_ERROR_BRAND, { value: true });
+brandClass(XdrError, 'XdrError');
 
 /** Throws the error for an item longer than its bound. */
 export function boundError(what: string, length: number, max: number, unit: string): never {
