@@ -25,13 +25,11 @@ export type {
   RpcCallOptions,
   IncomingMessage,
   MessageListener,
-  StreamPacket,
-  StreamSink,
-  StreamChannel,
   Diagnostic,
   RpcClientOptions,
   RpcClientStats,
 } from './client.js';
+export type { StreamPacket, StreamSink, StreamChannel } from './stream-channel.js';
 export { Keepalive, isKeepalive, systemClock, KEEPALIVE_DEFAULT_INTERVAL, KEEPALIVE_DEFAULT_COUNT } from './keepalive.js';
 export type { KeepaliveClock, KeepaliveOptions, KeepaliveHooks } from './keepalive.js';
 export { defineProcedure } from './procedure.js';

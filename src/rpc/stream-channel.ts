@@ -1,0 +1,125 @@
+/**
+ * The stream side of a connection: the packets a stream receives, the sink
+ * that takes them, and the channel that sends them, bound to the serial of
+ * the call that opened the stream (as libvirt's virnetclientstream.c does).
+ */
+import type { Buffer } from 'node:buffer';
+import { VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX, VirNetMessageStatus, VirNetMessageType, virNetStreamHoleCodec } from '../procedures/virnet.gen.js';
+import type { ConnectionClosedError, LibvirtError, ProtocolError } from './errors.js';
+import type { FrameBody } from './frame.js';
+import type { ProcedureInfo } from './procedure.js';
+
+const { VIR_NET_STREAM, VIR_NET_STREAM_HOLE } = VirNetMessageType;
+const { VIR_NET_OK, VIR_NET_ERROR, VIR_NET_CONTINUE } = VirNetMessageStatus;
+
+/** One packet of a stream, as delivered to a {@link StreamSink}. */
+export type StreamPacket =
+  /**
+   * STREAM with status CONTINUE: raw data (never padded). An empty `data` is
+   * how the daemon says the stream has reached its end.
+   */
+  | { readonly kind: 'data'; readonly data: Buffer }
+  /** STREAM_HOLE with status CONTINUE: a hole of `length` bytes (sparse streams). */
+  | { readonly kind: 'hole'; readonly length: bigint; readonly flags: number }
+  /** STREAM with status OK: the daemon confirms a finish or abort this side sent. */
+  | { readonly kind: 'finish' }
+  /**
+   * STREAM with status ERROR: the daemon failed the stream (a LibvirtError), or a
+   * hole packet could not be decoded (a ProtocolError). No more data follows.
+   */
+  | { readonly kind: 'error'; readonly error: LibvirtError | ProtocolError };
+
+/**
+ * Where the packets of one stream go. A stream API builds on this: it queues
+ * `data` packets for its reader and applies its own flow control.
+ */
+export interface StreamSink {
+  /** One packet for this stream, in wire order. Exceptions are reported, never fatal. */
+  onPacket(packet: StreamPacket): void;
+  /** The connection ended; nothing more will arrive. Called at most once. */
+  onClose(reason: ConnectionClosedError): void;
+}
+
+/**
+ * The sending half of a stream, bound to the serial of the call that opens it.
+ * Returned by {@link RpcClient.openStream}; pass it as `stream` in that call's options.
+ */
+export interface StreamChannel {
+  /** The serial every packet of this stream carries. */
+  readonly serial: number;
+  /** The procedure that opened the stream (packets carry its program, version and number). */
+  readonly procedure: ProcedureInfo;
+  /** False once released or once the connection has ended. */
+  readonly open: boolean;
+  /**
+   * Sends data (STREAM, status CONTINUE), split into packets of at most
+   * `VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX` bytes as libvirt's client does. Returns
+   * false when the connection's write buffer is full: wait for {@link drain}
+   * before writing more. Throws the ConnectionClosedError if the connection is gone.
+   */
+  write(data: Uint8Array): boolean;
+  /** Sends a hole (STREAM_HOLE, status CONTINUE, a `virNetStreamHole`). Same return value as {@link write}. */
+  writeHole(length: bigint, flags?: number): boolean;
+  /**
+   * Says this side has finished sending (STREAM, status OK, no payload; what
+   * `virStreamFinish` sends). The daemon confirms with a `finish` packet.
+   */
+  finish(): void;
+  /** Aborts the stream (STREAM, status ERROR, no payload; what `virStreamAbort` sends). */
+  abort(): void;
+  /** Resolves when everything written so far has been handed to the OS; rejects if the connection ends. */
+  drain(): Promise<void>;
+  /** Unregisters the sink: later packets with this serial are dropped. Idempotent. */
+  release(): void;
+}
+
+/** What a {@link Channel} may do to its connection. */
+export interface ChannelOps {
+  send(type: number, status: number, body: FrameBody): boolean;
+  isOpen(): boolean;
+  release(): void;
+  drain(): Promise<void>;
+}
+
+/** The {@link StreamChannel} implementation. */
+export class Channel implements StreamChannel {
+  constructor(
+    readonly procedure: ProcedureInfo,
+    readonly serial: number,
+    private readonly ops: ChannelOps,
+  ) {}
+
+  get open(): boolean {
+    return this.ops.isOpen();
+  }
+
+  write(data: Uint8Array): boolean {
+    const max = VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX;
+    if (data.length <= max) return this.ops.send(VIR_NET_STREAM, VIR_NET_CONTINUE, data);
+    let ok = true;
+    for (let off = 0; off < data.length; off += max) {
+      ok = this.ops.send(VIR_NET_STREAM, VIR_NET_CONTINUE, data.subarray(off, off + max));
+    }
+    return ok;
+  }
+
+  writeHole(length: bigint, flags = 0): boolean {
+    return this.ops.send(VIR_NET_STREAM_HOLE, VIR_NET_CONTINUE, (w) => virNetStreamHoleCodec.encode(w, { length, flags }));
+  }
+
+  finish(): void {
+    this.ops.send(VIR_NET_STREAM, VIR_NET_OK, null);
+  }
+
+  abort(): void {
+    this.ops.send(VIR_NET_STREAM, VIR_NET_ERROR, null);
+  }
+
+  drain(): Promise<void> {
+    return this.ops.drain();
+  }
+
+  release(): void {
+    this.ops.release();
+  }
+}
