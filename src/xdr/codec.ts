@@ -18,11 +18,14 @@ export interface XdrCodec<T> {
 /** The TypeScript type a codec carries. */
 export type CodecType<C> = C extends XdrCodec<infer T> ? T : never;
 
-/** Encodes one value into a fresh buffer. */
+/** Encodes one value into a fresh buffer (nothing else refers to it). */
 export function encodeXdr<T>(codec: XdrCodec<T>, value: T): Buffer {
   const w = new XdrWriter();
   codec.encode(w, value);
-  return w.toBytes();
+  // The writer is dropped here, so its buffer can be handed out as it is,
+  // unless most of it is unused (then copy, not to keep the excess alive).
+  const size = w.buf.length;
+  return size <= 4096 || w.pos >= size >>> 1 ? w.written() : w.toBytes();
 }
 
 /** Decodes one value that must fill `bytes` exactly. */

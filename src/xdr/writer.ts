@@ -1,10 +1,22 @@
-import { Buffer } from 'node:buffer';
+import { Buffer, isAscii } from 'node:buffer';
 import { boundError, invalidError } from './errors.js';
 
 const UINT32_MAX = 0xffffffff;
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 const UINT64_MAX = (1n << 64n) - 1n;
+
+/** Strings up to this many UTF-16 units are copied by a loop while they are ASCII (cheaper than a native call). */
+const SHORT_STRING_MAX = 32;
+/**
+ * From this many UTF-16 units on, a string is first written on the guess that
+ * it is ASCII (one byte per unit, so no worst-case reservation of three bytes
+ * per unit and no larger buffer to grow into), and the guess checked by a
+ * SIMD scan of the bytes.
+ */
+const LONG_STRING_MIN = 1024;
+/** Opaque data up to this many bytes is copied by a loop rather than by a native call. */
+const SMALL_COPY_MAX = 64;
 
 /**
  * Encodes XDR (RFC 4506) items into one growing buffer.
@@ -39,8 +51,8 @@ export class XdrWriter {
   }
 
   private grow(min: number): void {
-    let size = Math.max(this.buf.length * 2, 64);
-    while (size < min) size *= 2;
+    // Double, or jump straight to the size asked for (one large string or opaque).
+    const size = Math.max(this.buf.length * 2, min, 64);
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
@@ -134,27 +146,48 @@ export class XdrWriter {
     return v;
   }
 
-  private pad(n: number): void {
-    const pad = (4 - (n & 3)) & 3;
-    if (pad !== 0) {
-      const p = this.reserve(pad);
-      for (let i = 0; i < pad; i++) this.buf[p + i] = 0;
-    }
-  }
-
   /** A string<max>, encoded as UTF-8; the bound counts bytes. */
   string(v: string, what: string, max: number = UINT32_MAX): void {
     if (typeof v !== 'string') invalidError(what, 'a string', v);
-    // Reserve the worst case (3 bytes per UTF-16 unit), write, then fix up.
-    const start = this.reserve(4 + v.length * 3);
-    const n = v.length === 0 ? 0 : this.buf.write(v, start + 4, 'utf8');
+    const len = v.length;
+    let start: number;
+    let n: number;
+    if (len <= SHORT_STRING_MAX) {
+      // Reserve the worst case (3 bytes per UTF-16 unit, and padding); copy while ASCII.
+      start = this.reserve(7 + len * 3);
+      const b = this.buf;
+      const o = start + 4;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = v.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[o + i] = c;
+      }
+      n = i === len ? len : b.write(v, o, 'utf8');
+    } else if (len >= LONG_STRING_MIN) {
+      // Guess ASCII: exactly `len` bytes. If the bytes written are not all
+      // ASCII, or fewer than `len`, the guess was wrong: redo it the long way.
+      start = this.reserve(7 + len);
+      n = this.buf.write(v, start + 4, len, 'utf8');
+      if (n !== len || !isAscii(this.buf.subarray(start + 4, start + 4 + len))) {
+        this.pos = start;
+        start = this.reserve(7 + len * 3);
+        n = this.buf.write(v, start + 4, 'utf8');
+      }
+    } else {
+      start = this.reserve(7 + len * 3);
+      n = this.buf.write(v, start + 4, 'utf8');
+    }
     if (n > max) {
       this.pos = start;
       boundError(what, n, max, 'bytes');
     }
     this.view.setUint32(start, n);
-    this.pos = start + 4 + n;
-    this.pad(n);
+    // Padding: the reservation above left room for it.
+    const b = this.buf;
+    let end = start + 4 + n;
+    for (let k = (4 - (n & 3)) & 3; k > 0; k--) b[end++] = 0;
+    this.pos = end;
   }
 
   /** Variable-length opaque<max>. */
@@ -172,10 +205,15 @@ export class XdrWriter {
     this.raw(v);
   }
 
+  /** The bytes of `v` and their padding. */
   private raw(v: Uint8Array): void {
-    const p = this.reserve(v.length);
-    this.buf.set(v, p);
-    this.pad(v.length);
+    const n = v.length;
+    const pad = (4 - (n & 3)) & 3;
+    const p = this.reserve(n + pad);
+    const b = this.buf;
+    if (n <= SMALL_COPY_MAX) for (let i = 0; i < n; i++) b[p + i] = v[i];
+    else b.set(v, p);
+    for (let i = p + n; i < p + n + pad; i++) b[i] = 0;
   }
 
   /** Appends bytes with no length word and no padding (stream payloads). */

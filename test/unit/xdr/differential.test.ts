@@ -280,6 +280,28 @@ describe('differential against @stellar/js-xdr: primitives', () => {
     );
   });
 
+  it('string: lengths around the fast paths (short ASCII, long ASCII) with and without non-ASCII characters', () => {
+    const pair = { ours: codec('string', (w, v: string) => w.string(v, 'string'), (r) => r.string('string')), theirs: sized(new xdr.String()), fromJs: text };
+    const length = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1000, max: 1100 }), fc.integer({ min: 3000, max: 5000 }));
+    const value = fc
+      .tuple(length, fc.constantFrom('x', '<a/>', 'Az09 \n\t'), fc.option(fc.tuple(fc.nat(), fc.constantFrom('é', '€', '😀', '\u0141', '\u00ff', '\u0080'))))
+      .map(([n, unit, insert]) => {
+        let s = unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
+        if (insert) {
+          const at = insert[0] % (s.length + 1);
+          s = s.slice(0, at) + insert[1] + s.slice(at);
+        }
+        return s;
+      });
+    fc.assert(fc.property(value, (v) => agree(pair, v)), RUNS);
+    // A bound counts bytes, whichever path wrote them.
+    const w = new XdrWriter();
+    expect(() => w.string('é'.repeat(600), 's', 1100)).toThrow(XdrError);
+    expect(w.pos).toBe(0);
+    w.string('é'.repeat(550), 's', 1100);
+    expect(decodeXdr(codec('s', () => {}, (r) => r.string('s', 1100)), w.written())).toBe('é'.repeat(550));
+  });
+
   it('fixed opaque[n] for n = 0..9 and remote_uuid', () => {
     for (let n = 0; n < 10; n++) {
       const pair = { ours: codec('fixed', (w, v: Uint8Array) => w.fixedOpaque(v, 'fixed', n), (r) => r.fixedOpaque('fixed', n)), theirs: sized(new xdr.Opaque(n)), toJs: (v: Uint8Array) => Buffer.from(v) };
@@ -292,6 +314,10 @@ describe('differential against @stellar/js-xdr: primitives', () => {
   it('variable opaque<N>', () => {
     const pair = { ours: codec('var', (w, v: Uint8Array) => w.opaque(v, 'var', 32), (r) => r.opaque('var', 32)), theirs: sized(new xdr.VarOpaque(32)), toJs: (v: Uint8Array) => Buffer.from(v) };
     fc.assert(fc.property(fc.uint8Array({ maxLength: 32 }), (v) => agree(pair, v)), RUNS);
+    // Around the runtime's small-copy limit, and large.
+    const big = { ours: codec('var', (w, v: Uint8Array) => w.opaque(v, 'var'), (r) => r.opaque('var')), theirs: sized(new xdr.VarOpaque()), toJs: (v: Uint8Array) => Buffer.from(v) };
+    fc.assert(fc.property(fc.uint8Array({ minLength: 60, maxLength: 70 }), (v) => agree(big, v)), { numRuns: 50 });
+    fc.assert(fc.property(fc.uint8Array({ minLength: 4000, maxLength: 5000 }), (v) => agree(big, v)), { numRuns: 10 });
   });
 
   it('optional (remote_string: remote_nonnull_string *)', () => {
