@@ -1,4 +1,4 @@
-import { Buffer, isAscii } from 'node:buffer';
+import { Buffer } from 'node:buffer';
 import { boundError, invalidError } from './errors.js';
 
 const UINT32_MAX = 0xffffffff;
@@ -10,11 +10,12 @@ const UINT64_MAX = (1n << 64n) - 1n;
 const SHORT_STRING_MAX = 32;
 /**
  * From this many UTF-16 units on, a string is first written on the guess that
- * it is ASCII (one byte per unit, so no worst-case reservation of three bytes
- * per unit and no larger buffer to grow into), and the guess checked by a
- * SIMD scan of the bytes.
+ * it is ASCII: into exactly one byte per unit (no worst-case reservation of
+ * three bytes per unit, no larger buffer to grow into), by
+ * `TextEncoder.encodeInto`, which says how many units it consumed.
  */
 const LONG_STRING_MIN = 1024;
+const utf8Encoder = new TextEncoder();
 /** Opaque data up to this many bytes is copied by a loop rather than by a native call. */
 const SMALL_COPY_MAX = 64;
 
@@ -165,11 +166,12 @@ export class XdrWriter {
       }
       n = i === len ? len : b.write(v, o, 'utf8');
     } else if (len >= LONG_STRING_MIN) {
-      // Guess ASCII: exactly `len` bytes. If the bytes written are not all
-      // ASCII, or fewer than `len`, the guess was wrong: redo it the long way.
+      // Guess ASCII: room for exactly `len` bytes. Every unit takes at least
+      // one byte, so if all `len` units went in, each took one (ASCII) and
+      // `len` bytes were written; otherwise redo it the long way.
       start = this.reserve(7 + len);
-      n = this.buf.write(v, start + 4, len, 'utf8');
-      if (n !== len || !isAscii(this.buf.subarray(start + 4, start + 4 + len))) {
+      n = len;
+      if (utf8Encoder.encodeInto(v, this.buf.subarray(start + 4, start + 4 + len)).read !== len) {
         this.pos = start;
         start = this.reserve(7 + len * 3);
         n = this.buf.write(v, start + 4, 'utf8');
