@@ -259,7 +259,7 @@ function casesOf(gen: Record<string, unknown>): Case[] {
     const found = universe.find(codec.name);
     if (!found) throw new Error(`${exportName} encodes ${codec.name}, which no .x file defines`);
     const w = weight(universe, { k: 'named', name: codec.name });
-    out.push({ exportName, codec, arb: builder.ofName(codec.name), runs: Math.max(8, Math.min(40, Math.round(160 / w))) });
+    out.push({ exportName, codec, arb: builder.ofName(codec.name), runs: Math.max(12, Math.min(60, Math.round(240 / w))) });
   }
   return out;
 }
