@@ -1,5 +1,6 @@
 import { Buffer, isAscii } from 'node:buffer';
 import { boundError, XdrError, XdrErrorCode } from './errors.js';
+import { SHORT_ASCII_MAX, shortAscii } from './short-ascii.js';
 
 /** Largest value an XDR length word can carry. */
 const UINT32_MAX = 0xffffffff;
@@ -13,12 +14,6 @@ const ASCII_SCAN_MIN = 1024;
 /** Opaque data up to this many bytes is copied by a loop rather than by a native call. */
 const SMALL_COPY_MAX = 64;
 
-/** Strings up to this many bytes are decoded in JavaScript while they are ASCII (cheaper than a native call). */
-const SHORT_STRING_MAX = 32;
-
-const fromCharCode = String.fromCharCode;
-/** One scratch array per short length, for `fromCharCode.apply` (which copies it out). */
-const CHAR_CODES: number[][] = Array.from({ length: SHORT_STRING_MAX + 1 }, (_, n) => new Array<number>(n).fill(0));
 
 /**
  * A cursor over one buffer that decodes XDR (RFC 4506) items.
@@ -141,15 +136,10 @@ export class XdrReader {
     this.pos = p + n;
     this.skipPad(n, what);
     const b = this.buf;
-    if (n <= SHORT_STRING_MAX) {
-      // Names, keys, short values: ASCII by far most of the time.
-      const codes = CHAR_CODES[n];
-      for (let i = 0; i < n; i++) {
-        const c = b[p + i];
-        if (c >= 0x80) return b.toString('utf8', p, p + n);
-        codes[i] = c;
-      }
-      return fromCharCode.apply(null, codes);
+    if (n <= SHORT_ASCII_MAX) {
+      const ascii = shortAscii(b, p, n);
+      if (ascii !== null) return ascii;
+      return b.toString('utf8', p, p + n);
     }
     // Long ASCII text (XML documents) skips the UTF-8 decoder: same string, several times faster.
     if (n >= ASCII_SCAN_MIN && isAscii(b.subarray(p, p + n))) return b.toString('latin1', p, p + n);
