@@ -4,49 +4,15 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { generate, type GeneratorInput } from '../../../codegen/generate.js';
+import { generate } from '../../../codegen/generate.js';
+import { libvirtVersion, root as repoRoot, targets as generationTargets } from '../../../codegen/targets.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const read = (p: string): string => readFileSync(root + p, 'utf8');
-const version = /Main set: libvirt (\d+\.\d+\.\d+)/.exec(read('protocol/PROVENANCE.md'))![1];
-const demoDir = 'test/fixtures/upstream/test-vectors/rpcgen';
-
-/** The same inputs codegen/main.ts feeds the generator. */
-const targets: { dir: string; input: GeneratorInput }[] = [
-  {
-    dir: 'src/procedures',
-    input: {
-      xFiles: [
-        ['virnet', 'virnetprotocol.x'],
-        ['keepalive', 'virkeepaliveprotocol.x'],
-        ['remote', 'remote_protocol.x'],
-        ['qemu', 'qemu_protocol.x'],
-        ['lxc', 'lxc_protocol.x'],
-        ['admin', 'admin_protocol.x'],
-      ].map(([id, file]) => ({ id, path: `protocol/${file}`, text: read(`protocol/${file}`) })),
-      apiXml: ['libvirt-api.xml', 'libvirt-qemu-api.xml', 'libvirt-lxc-api.xml', 'libvirt-admin-api.xml'].map((f) => ({
-        path: `protocol/api-xml/${f}`,
-        text: read(`protocol/api-xml/${f}`),
-      })),
-      libvirtVersion: version,
-      runtimeImport: '..',
-      emitClients: true,
-    },
-  },
-  {
-    dir: 'test/generated',
-    input: {
-      xFiles: [{ id: 'demo', path: `${demoDir}/demo.x`, text: read(`${demoDir}/demo.x`) }],
-      apiXml: [],
-      libvirtVersion: version,
-      runtimeImport: '../../src',
-      emitClients: false,
-    },
-  },
-];
+const version = libvirtVersion();
+const root = `${repoRoot}/`;
+/** The inputs codegen/main.ts feeds the generator. */
+const targets = generationTargets();
 
 describe('generate()', () => {
   const first = targets.map((t) => generate(t.input));
