@@ -17,11 +17,7 @@
  * ratios of one run are what counts. BENCH_SECONDS (default 1) sets the time
  * measured per figure.
  */
-import { createRequire } from 'node:module';
 import {
-  REMOTE_DOMAIN_GUEST_INFO_PARAMS_MAX,
-  REMOTE_DOMAIN_LIST_MAX,
-  REMOTE_STRING_MAX,
   remoteConnectListAllDomainsRetCodec,
   remoteDomainGetGuestInfoRetCodec,
   remoteDomainGetXmlDescRetCodec,
@@ -31,8 +27,9 @@ import {
   type RemoteTypedParamValue,
 } from '../src/procedures/remote.gen.js';
 import { decodeXdr, encodeXdr, type XdrCodec } from '../src/xdr/index.js';
+import { libvirtTypes } from '../test/support/js-xdr.js';
 
-// --- js-xdr (untyped): the part of its API used here -------------------------
+// --- js-xdr (untyped): the libvirt types declared in its DSL, shared with the differential tests ---
 
 interface JsClass {
   new (...args: unknown[]): JsObject;
@@ -44,57 +41,7 @@ interface JsObject {
   switch(): number;
   value(): unknown;
 }
-interface TypeBuilder {
-  int(): unknown;
-  uint(): unknown;
-  hyper(): unknown;
-  uhyper(): unknown;
-  double(): unknown;
-  string(max: number): unknown;
-  opaque(size: number): unknown;
-  varArray(of: unknown, max: number): unknown;
-  lookup(name: string): unknown;
-  typedef(name: string, t: unknown): void;
-  struct(name: string, fields: [string, unknown][]): void;
-  union(name: string, cfg: { switchOn: unknown; switches: [number, string][]; arms: Record<string, unknown> }): void;
-}
-const jsxdr = createRequire(import.meta.url)('@stellar/js-xdr') as { config(fn: (x: TypeBuilder) => void): Record<string, JsClass> };
-
-// The same declarations as remote_protocol.x.
-const js = jsxdr.config((x) => {
-  x.typedef('remote_nonnull_string', x.string(REMOTE_STRING_MAX));
-  x.typedef('remote_uuid', x.opaque(16));
-  x.struct('remote_nonnull_domain', [
-    ['name', x.lookup('remote_nonnull_string')],
-    ['uuid', x.lookup('remote_uuid')],
-    ['id', x.int()],
-  ]);
-  x.union('remote_typed_param_value', {
-    switchOn: x.int(),
-    switches: [
-      [1, 'i'],
-      [2, 'ui'],
-      [3, 'l'],
-      [4, 'ul'],
-      [5, 'd'],
-      [6, 'b'],
-      [7, 's'],
-    ],
-    arms: { i: x.int(), ui: x.uint(), l: x.hyper(), ul: x.uhyper(), d: x.double(), b: x.int(), s: x.lookup('remote_nonnull_string') },
-  });
-  x.struct('remote_typed_param', [
-    ['field', x.lookup('remote_nonnull_string')],
-    ['value', x.lookup('remote_typed_param_value')],
-  ]);
-  x.struct('remote_connect_list_all_domains_ret', [
-    ['domains', x.varArray(x.lookup('remote_nonnull_domain'), REMOTE_DOMAIN_LIST_MAX)],
-    ['ret', x.uint()],
-  ]);
-  x.struct('remote_domain_get_guest_info_ret', [
-    ['params', x.varArray(x.lookup('remote_typed_param'), REMOTE_DOMAIN_GUEST_INFO_PARAMS_MAX)],
-  ]);
-  x.struct('remote_domain_get_xml_desc_ret', [['xml', x.lookup('remote_nonnull_string')]]);
-});
+const js = libvirtTypes as Record<string, JsClass>;
 
 // --- payloads ----------------------------------------------------------------
 
