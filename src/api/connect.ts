@@ -6,17 +6,15 @@
  * send, learn the URI when the daemon chose the driver, and probe the event
  * and close-callback features.
  */
-import type { Duplex } from 'node:stream';
 import { VIR_CONNECT_RO } from '../procedures/libvirt-api.gen.js';
-import { RemoteAuthType, remoteProcedures } from '../procedures/remote.gen.js';
+import { remoteProcedures } from '../procedures/remote.gen.js';
 import { RpcClient, type RpcClientOptions } from '../rpc/client.js';
-import { UnsupportedError } from '../rpc/errors.js';
 import type { KeepaliveOptions } from '../rpc/keepalive.js';
 import type { CallOptions } from '../rpc/procedure.js';
 import { resolveConnectUri } from '../transport/config.js';
-import { planRemoteConnection, type RemotePlan } from '../transport/remote-plan.js';
-import { dialTcp } from '../transport/tcp.js';
-import { dialUnix } from '../transport/unix.js';
+import { dialPlan } from '../transport/dial.js';
+import { planRemoteConnection } from '../transport/remote-plan.js';
+import { authenticate } from './authenticate.js';
 import { Connection } from './connection.js';
 
 /**
@@ -59,20 +57,6 @@ export interface ConnectionFeatures {
   readonly closeCallback: boolean;
 }
 
-async function dial(plan: RemotePlan, uriText: string, options: ConnectOptions): Promise<Duplex> {
-  const dialOptions = { signal: options.signal, timeout: options.timeout };
-  switch (plan.transport) {
-    case 'unix':
-      return dialUnix(plan.socketPath!, dialOptions);
-    case 'tcp':
-      return dialTcp(plan.host, plan.port!, dialOptions);
-    default:
-      throw new UnsupportedError(
-        `the ${plan.transport} transport of URI "${uriText}" is not supported yet (unix and tcp are)`,
-      );
-  }
-}
-
 async function supports(client: RpcClient, feature: number, options: CallOptions): Promise<boolean> {
   try {
     return (await client.call(remoteProcedures.REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, { feature }, options)).supported !== 0;
@@ -80,40 +64,6 @@ async function supports(client: RpcClient, feature: number, options: CallOptions
     // libvirt treats a failed feature query as "not supported" (remoteConnectSupportsFeatureUnlocked).
     if (!client.isOpen) throw err;
     return false;
-  }
-}
-
-/** Authenticates as remoteAuthenticate does: AUTH_LIST, then the method asked for or the first offered. */
-async function authenticate(client: RpcClient, plan: RemotePlan, uriText: string, options: CallOptions): Promise<void> {
-  const { types } = await client.call(remoteProcedures.REMOTE_PROC_AUTH_LIST, undefined, options);
-  if (types.length === 0) return;
-  const wanted = plan.options.auth;
-  const names: Record<number, string> = {
-    [RemoteAuthType.REMOTE_AUTH_NONE]: 'none',
-    [RemoteAuthType.REMOTE_AUTH_SASL]: 'sasl',
-    [RemoteAuthType.REMOTE_AUTH_POLKIT]: 'polkit',
-  };
-  let chosen: number = types[0];
-  if (wanted) {
-    const match = types.find((t) => names[t] === wanted.toLowerCase() || (wanted.toLowerCase().startsWith('sasl.') && t === RemoteAuthType.REMOTE_AUTH_SASL));
-    if (match === undefined) {
-      throw new UnsupportedError(
-        `authentication "${wanted}" requested by URI "${uriText}" is not offered by the daemon (it offers: ${types.map((t) => names[t] ?? t).join(', ')})`,
-      );
-    }
-    chosen = match;
-  }
-  switch (chosen) {
-    case RemoteAuthType.REMOTE_AUTH_NONE:
-      return;
-    case RemoteAuthType.REMOTE_AUTH_POLKIT: {
-      await client.call(remoteProcedures.REMOTE_PROC_AUTH_POLKIT, undefined, options);
-      return;
-    }
-    case RemoteAuthType.REMOTE_AUTH_SASL:
-      throw new UnsupportedError(`the daemon at "${uriText}" requires SASL authentication, which is not supported yet`);
-    default:
-      throw new UnsupportedError(`the daemon at "${uriText}" offers an unknown authentication type ${chosen}`);
   }
 }
 
@@ -137,7 +87,7 @@ export async function connect(uri?: string | null, options: ConnectOptions = {})
   const readOnly = options.readonly ?? false;
   const plan = planRemoteConnection(resolved.uri, { env, readOnly, conf: resolved.conf });
   const uriText = resolved.uri ?? '';
-  const socket = await dial(plan, uriText, options);
+  const socket = await dialPlan(plan, uriText, { signal: options.signal, timeout: options.timeout });
   const client = new RpcClient(socket, { onDiagnostic: options.onDiagnostic });
   const callOptions: CallOptions = { signal: options.signal, timeout: options.timeout };
   try {

@@ -1,0 +1,45 @@
+/**
+ * Authentication after the transport is up, as libvirt's remote driver does it
+ * (src/remote/remote_driver.c, remoteAuthenticate): AUTH_LIST, then the method
+ * the URI's `auth=` asks for, or the first the daemon offers.
+ */
+import { RemoteAuthType, remoteProcedures } from '../procedures/remote.gen.js';
+import type { RpcClient } from '../rpc/client.js';
+import { UnsupportedError } from '../rpc/errors.js';
+import type { CallOptions } from '../rpc/procedure.js';
+import type { RemotePlan } from '../transport/remote-plan.js';
+
+/** Authenticates as remoteAuthenticate does: AUTH_LIST, then the method asked for or the first offered. */
+export async function authenticate(client: RpcClient, plan: RemotePlan, uriText: string, options: CallOptions): Promise<void> {
+  const { types } = await client.call(remoteProcedures.REMOTE_PROC_AUTH_LIST, undefined, options);
+  if (types.length === 0) return;
+  const wanted = plan.options.auth;
+  const names: Record<number, string> = {
+    [RemoteAuthType.REMOTE_AUTH_NONE]: 'none',
+    [RemoteAuthType.REMOTE_AUTH_SASL]: 'sasl',
+    [RemoteAuthType.REMOTE_AUTH_POLKIT]: 'polkit',
+  };
+  let chosen: number = types[0];
+  if (wanted) {
+    const match = types.find((t) => names[t] === wanted.toLowerCase() || (wanted.toLowerCase().startsWith('sasl.') && t === RemoteAuthType.REMOTE_AUTH_SASL));
+    if (match === undefined) {
+      throw new UnsupportedError(
+        `authentication "${wanted}" requested by URI "${uriText}" is not offered by the daemon (it offers: ${types.map((t) => names[t] ?? t).join(', ')})`,
+      );
+    }
+    chosen = match;
+  }
+  switch (chosen) {
+    case RemoteAuthType.REMOTE_AUTH_NONE:
+      return;
+    case RemoteAuthType.REMOTE_AUTH_POLKIT: {
+      await client.call(remoteProcedures.REMOTE_PROC_AUTH_POLKIT, undefined, options);
+      return;
+    }
+    case RemoteAuthType.REMOTE_AUTH_SASL:
+      throw new UnsupportedError(`the daemon at "${uriText}" requires SASL authentication, which is not supported yet`);
+    default:
+      throw new UnsupportedError(`the daemon at "${uriText}" offers an unknown authentication type ${chosen}`);
+  }
+}
+
