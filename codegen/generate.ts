@@ -73,7 +73,12 @@ export function generate(input: GeneratorInput): Map<string, string> {
 
   if (input.apiXml.length > 0) {
     const paths = input.apiXml.map((d) => d.path);
-    files.set('libvirt-api.gen.ts', [...header(paths, input.libvirtVersion), '', ...emitApi(api), ''].join('\n'));
+    const release = [
+      '',
+      '/** The libvirt release whose protocol files and API description this code was generated from. */',
+      `export const LIBVIRT_PROTOCOL_VERSION = '${input.libvirtVersion}';`,
+    ];
+    files.set('libvirt-api.gen.ts', [...header(paths, input.libvirtVersion), ...release, '', ...emitApi(api), ''].join('\n'));
   }
 
   if (input.emitClients) {

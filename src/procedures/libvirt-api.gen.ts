@@ -2,6 +2,9 @@
 // DO NOT EDIT. Regenerate with `npm run gen`; `npm run gen:check` verifies this file is current.
 /* eslint-disable */
 
+/** The libvirt release whose protocol files and API description this code was generated from. */
+export const LIBVIRT_PROTOCOL_VERSION = '11.3.0';
+
 /**
  * show all features
  * (enum `virConnectBaselineCPUFlags`)
