@@ -3,21 +3,43 @@
  * byte stream the RPC engine runs on.
  */
 import type { Duplex } from 'node:stream';
-import { UnsupportedError } from '../rpc/errors.js';
+import { dialExt, dialSsh } from './command.js';
 import type { RemotePlan } from './remote-plan.js';
 import { dialTcp } from './tcp.js';
+import { dialTls } from './tls.js';
 import { dialUnix, type DialOptions } from './unix.js';
 
-/** Connects the transport of `plan` (`uriText` is quoted in errors). */
-export async function dialPlan(plan: RemotePlan, uriText: string, options: DialOptions = {}): Promise<Duplex> {
+/** Options of {@link dialPlan}: the dialers' `signal` and `timeout`, and what the TLS and command transports read. */
+export interface DialPlanOptions extends DialOptions {
+  /**
+   * Environment (default `process.env`): `HOME` for the per-user TLS files
+   * (`~/.pki/libvirt`), and the variables passed on to `ssh` and `+ext` commands.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** TLS: receives warnings (certificate problems ignored with `no_verify=1`, `tls_priority` items with no effect). */
+  readonly onWarning?: (message: string) => void;
+}
+
+/**
+ * Connects the transport of `plan` (`uriText` is quoted in errors):
+ * unix, tcp, tls, ssh, libssh, libssh2 (both through the `ssh` program) and
+ * ext. `signal` and `timeout` bound the dial; for the command transports a
+ * child started meanwhile is killed.
+ */
+export async function dialPlan(plan: RemotePlan, uriText: string, options: DialPlanOptions = {}): Promise<Duplex> {
+  void uriText;
   switch (plan.transport) {
     case 'unix':
       return dialUnix(plan.socketPath!, options);
     case 'tcp':
       return dialTcp(plan.host, plan.port!, options);
-    default:
-      throw new UnsupportedError(
-        `the ${plan.transport} transport of URI "${uriText}" is not supported yet (unix and tcp are)`,
-      );
+    case 'tls':
+      return dialTls(plan, options);
+    case 'ssh':
+    case 'libssh':
+    case 'libssh2':
+      return dialSsh(plan, options);
+    case 'ext':
+      return dialExt(plan, options);
   }
 }

@@ -1,0 +1,657 @@
+/**
+ * The TLS transport (`qemu+tls://host/system`, and any URI with a host and no
+ * `+transport`): TCP to port 16514, a TLS handshake with x509 certificates,
+ * then the one-byte confirmation libvirtd sends once it has accepted the
+ * client's certificate.
+ *
+ * What libvirt does, and what is done here (libvirt's src/rpc/virnettlscontext.c,
+ * virnettlsconfig.c and virnetclient.c were read for the facts; nothing is
+ * copied):
+ *
+ * - **Where the files are.** With `pkipath=DIR`: `DIR/cacert.pem`,
+ *   `DIR/cacrl.pem`, `DIR/clientcert.pem`, `DIR/clientkey.pem`, whether or not
+ *   they exist. Otherwise a non-root client first looks in `~/.pki/libvirt/`
+ *   (same names): the CA certificate and the CRL each on its own, the client
+ *   certificate and key only as a pair; whatever is not found there, and
+ *   everything for root, comes from `/etc/pki/CA/cacert.pem`,
+ *   `/etc/pki/CA/cacrl.pem`, `/etc/pki/libvirt/clientcert.pem` and
+ *   `/etc/pki/libvirt/private/clientkey.pem`.
+ * - **Which files must exist.** The CA certificate always (even with
+ *   `no_verify=1`). The CRL only when present. The client certificate and key
+ *   may both be missing (the handshake then sends no certificate, and a daemon
+ *   that checks client certificates, libvirtd's default, refuses); one without
+ *   the other is an error naming the missing file.
+ * - **Sanity checks of our own files** (skipped with `no_sanity=1`): the client
+ *   certificate and every CA certificate must be within their validity period;
+ *   the CA certificates must be CAs and the client certificate must not be one;
+ *   the client certificate must be issued and signed by one of the CA
+ *   certificates. libvirt also checks key usage and extended key usage, but only
+ *   fails when those extensions are critical; Node does not expose criticality,
+ *   so those two checks are not made here.
+ * - **The server's certificate** (skipped with `no_verify=1`, which turns the
+ *   failures into warnings, as libvirt does): the chain must lead to one of
+ *   the CA certificates (OpenSSL's verification, with the CRL when present);
+ *   every certificate must be within its validity period; the server
+ *   certificate must match the URI's host name (subjectAltName DNS names with
+ *   wildcards, IP addresses for a numeric host, the common name only when there
+ *   are no DNS names: Node's `checkServerIdentity`, which matches what GnuTLS's
+ *   `gnutls_x509_crt_check_hostname` accepts for ordinary certificates) and must
+ *   not be a CA certificate.
+ * - **The confirmation byte.** After the handshake libvirtd checks our
+ *   certificate and sends one byte, 1, if it accepts it; otherwise it closes
+ *   the connection. Anything else is "server verification (of our certificate
+ *   or IP address) failed".
+ * - **`tls_priority`** (URI or libvirt.conf) is a GnuTLS priority string that
+ *   OpenSSL cannot take. Only its protocol-version switches are honoured
+ *   (`-VERS-TLS1.2`, `+VERS-TLS1.3`, `-VERS-ALL`, `-VERS-TLS-ALL`), mapped to
+ *   Node's `minVersion`/`maxVersion`; the base keyword (`NORMAL`, `SECURE128`,
+ *   `SECURE256`, `PFS`, `PERFORMANCE`, `SYSTEM`, `@...`) and every cipher, key
+ *   exchange, MAC, group, signature or `%` flag item are accepted and ignored
+ *   (Node's defaults apply: TLS 1.2 and 1.3 with OpenSSL's default ciphers).
+ *   {@link tlsPriorityToNode} reports what it ignored.
+ */
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
+import { isIP, type Socket } from 'node:net';
+import {
+  checkServerIdentity,
+  connect as tlsConnect,
+  createSecureContext,
+  type PeerCertificate,
+  type SecureContext,
+  type SecureVersion,
+  type TLSSocket,
+} from 'node:tls';
+import { brandClass } from '../brand.js';
+import { abortErrorFor, TimeoutError, TransportError } from '../rpc/errors.js';
+import { buildPath, effectiveUid, userHomeDir } from './config.js';
+import type { RemotePlan } from './remote-plan.js';
+import { dialTcp } from './tcp.js';
+import type { DialOptions } from './unix.js';
+
+/** libvirt's system-wide CA certificate. */
+export const LIBVIRT_SYSTEM_CACERT = '/etc/pki/CA/cacert.pem';
+/** libvirt's system-wide CA revocation list. */
+export const LIBVIRT_SYSTEM_CACRL = '/etc/pki/CA/cacrl.pem';
+/** libvirt's system-wide client certificate. */
+export const LIBVIRT_SYSTEM_CLIENTCERT = '/etc/pki/libvirt/clientcert.pem';
+/** libvirt's system-wide client private key. */
+export const LIBVIRT_SYSTEM_CLIENTKEY = '/etc/pki/libvirt/private/clientkey.pem';
+
+/** Why a TLS connection was refused ({@link TlsError.reason}). */
+export type TlsFailure =
+  /** A certificate, key or CRL file is missing or unreadable (`file` names it). */
+  | 'missing-file'
+  /** A file is not a valid PEM certificate / key / CRL, or key and certificate do not match. */
+  | 'bad-file'
+  /** Our own certificate or CA failed libvirt's sanity checks (`no_sanity=1` skips them). */
+  | 'local-certificate'
+  /** The server's certificate does not chain to our CA (or is revoked, badly signed, ...). */
+  | 'untrusted'
+  /** The server's certificate is expired or not yet valid. */
+  | 'expired'
+  /** The server's certificate does not name the host of the URI. */
+  | 'hostname-mismatch'
+  /** The server's certificate is not usable as a server certificate (a CA, ...). */
+  | 'bad-server-certificate'
+  /** The TLS handshake failed (protocol versions, ciphers, an alert from the server). */
+  | 'handshake'
+  /** The server refused us after the handshake (usually our certificate): no confirmation byte. */
+  | 'server-refused';
+
+/**
+ * A TLS connection that could not be set up. `reason` says which check failed,
+ * `file` names the file concerned (when one is), the message says both in
+ * words. It is a {@link TransportError} (code `RPC_TRANSPORT`), and `errno` is
+ * the system error (`ENOENT`) or OpenSSL's verification code
+ * (`UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `CERT_HAS_EXPIRED`, ...) when there is one.
+ */
+export class TlsError extends TransportError {
+  /** Which check failed. */
+  readonly reason: TlsFailure;
+  /** The certificate, key or CRL file concerned, or null. */
+  readonly file: string | null;
+
+  constructor(reason: TlsFailure, message: string, options: { errno?: string | null; file?: string | null; cause?: unknown } = {}) {
+    super(message, options.errno ?? null, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TlsError';
+    this.reason = reason;
+    this.file = options.file ?? null;
+  }
+}
+brandClass(TlsError, 'TlsError');
+
+/** The files a TLS client uses ({@link locateTlsCredentials}). */
+export interface TlsCredentialPaths {
+  /** CA certificate(s), PEM. Must exist. */
+  readonly caCert: string;
+  /** CA revocation list, PEM. Used when it exists. */
+  readonly caCrl: string;
+  /** Client certificate, PEM. */
+  readonly clientCert: string;
+  /** Client private key, PEM. */
+  readonly clientKey: string;
+}
+
+/** Where {@link locateTlsCredentials} takes its outside facts from. */
+export interface TlsLocateEnv {
+  /** Environment variables (default `process.env`): `HOME`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Effective uid (default `process.geteuid()`); non-root clients look in `~/.pki/libvirt` first. */
+  readonly uid?: number;
+  /** Home directory (default `$HOME`). */
+  readonly homeDir?: string;
+  /** Whether a file exists (default: `fs.existsSync`). */
+  readonly exists?: (path: string) => boolean;
+}
+
+/**
+ * Picks the CA, CRL, client certificate and key files as libvirt's TLS client
+ * does (see the module comment). Pure apart from `exists`.
+ */
+export function locateTlsCredentials(pkiPath: string | null, env: TlsLocateEnv = {}, exists: (p: string) => boolean = defaultExists): TlsCredentialPaths {
+  const has = env.exists ?? exists;
+  if (pkiPath !== null) {
+    return {
+      caCert: buildPath(pkiPath, 'cacert.pem'),
+      caCrl: buildPath(pkiPath, 'cacrl.pem'),
+      clientCert: buildPath(pkiPath, 'clientcert.pem'),
+      clientKey: buildPath(pkiPath, 'clientkey.pem'),
+    };
+  }
+  let caCert: string | null = null;
+  let caCrl: string | null = null;
+  let clientCert: string | null = null;
+  let clientKey: string | null = null;
+  if (effectiveUid(env) !== 0) {
+    const dir = buildPath(userHomeDir(env), '.pki', 'libvirt');
+    const ca = buildPath(dir, 'cacert.pem');
+    const crl = buildPath(dir, 'cacrl.pem');
+    const cert = buildPath(dir, 'clientcert.pem');
+    const key = buildPath(dir, 'clientkey.pem');
+    if (has(ca)) caCert = ca;
+    if (has(crl)) caCrl = crl;
+    if (has(cert) && has(key)) {
+      clientCert = cert;
+      clientKey = key;
+    }
+  }
+  return {
+    caCert: caCert ?? LIBVIRT_SYSTEM_CACERT,
+    caCrl: caCrl ?? LIBVIRT_SYSTEM_CACRL,
+    clientCert: clientCert ?? LIBVIRT_SYSTEM_CLIENTCERT,
+    clientKey: clientKey ?? LIBVIRT_SYSTEM_CLIENTKEY,
+  };
+}
+
+function defaultExists(p: string): boolean {
+  return existsSync(p);
+}
+
+/** What {@link tlsPriorityToNode} makes of a GnuTLS priority string. */
+export interface TlsPriorityMapping {
+  /** Lowest TLS version to offer. */
+  readonly minVersion: SecureVersion;
+  /** Highest TLS version to offer. */
+  readonly maxVersion: SecureVersion;
+  /** The items that were accepted but have no effect here. */
+  readonly ignored: readonly string[];
+}
+
+const VERSIONS: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+const GNUTLS_VERSION: Readonly<Record<string, SecureVersion>> = {
+  'VERS-TLS1.0': 'TLSv1',
+  'VERS-TLS1.1': 'TLSv1.1',
+  'VERS-TLS1.2': 'TLSv1.2',
+  'VERS-TLS1.3': 'TLSv1.3',
+};
+
+/**
+ * Maps a GnuTLS priority string (`tls_priority`) onto what Node's TLS can do:
+ * only the protocol versions. The base keyword sets no versions of its own
+ * (TLS 1.2-1.3, Node's default) except `NONE`, which starts from none; then
+ * `+VERS-TLSx.y` / `-VERS-TLSx.y` / `-VERS-ALL` / `-VERS-TLS-ALL` /
+ * `+VERS-ALL` / `+VERS-TLS-ALL` switch versions on and off, in order. The
+ * enabled versions must form a range (Node has only a minimum and a maximum).
+ *
+ * @throws TlsError (`handshake`) when the string leaves no TLS version, or a
+ *   set of versions with a hole in it. DTLS and SSL3 items are ignored.
+ */
+export function tlsPriorityToNode(priority: string | null): TlsPriorityMapping {
+  const enabled = new Set<SecureVersion>(['TLSv1.2', 'TLSv1.3']);
+  const ignored: string[] = [];
+  if (priority === null || priority.trim() === '') return { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', ignored };
+  const items = priority.split(':');
+  items.forEach((raw, i) => {
+    const item = raw.trim();
+    if (item === '') return;
+    if (i === 0 && !/^[-+!]/.test(item)) {
+      if (item.toUpperCase() === 'NONE') enabled.clear();
+      else ignored.push(item);
+      return;
+    }
+    const m = /^([+-])(VERS-.*)$/i.exec(item);
+    if (m === null) {
+      ignored.push(item);
+      return;
+    }
+    const on = m[1] === '+';
+    const what = m[2]!.toUpperCase();
+    if (what === 'VERS-ALL' || what === 'VERS-TLS-ALL') {
+      if (on) VERSIONS.forEach((v) => enabled.add(v));
+      else enabled.clear();
+      return;
+    }
+    const v = GNUTLS_VERSION[what];
+    if (v === undefined) {
+      ignored.push(item);
+      return;
+    }
+    if (on) enabled.add(v);
+    else enabled.delete(v);
+  });
+  const on = VERSIONS.filter((v) => enabled.has(v));
+  if (on.length === 0) {
+    throw new TlsError('handshake', `TLS priority ${JSON.stringify(priority)} enables no TLS protocol version`);
+  }
+  const lo = VERSIONS.indexOf(on[0]!);
+  const hi = VERSIONS.indexOf(on[on.length - 1]!);
+  if (hi - lo + 1 !== on.length) {
+    throw new TlsError('handshake', `TLS priority ${JSON.stringify(priority)} enables ${on.join(', ')}: Node's TLS can only use a contiguous range of versions`);
+  }
+  return { minVersion: VERSIONS[lo]!, maxVersion: VERSIONS[hi]!, ignored };
+}
+
+/** Options of {@link dialTls}. */
+export interface TlsDialOptions extends DialOptions {
+  /** Environment for the default file locations (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Effective uid for the default file locations (default `process.geteuid()`). */
+  readonly uid?: number;
+  /**
+   * Receives what libvirt would log as warnings: certificate checks that failed
+   * but were ignored because of `no_verify=1`, and `tls_priority` items that
+   * have no effect here.
+   */
+  readonly onWarning?: (message: string) => void;
+}
+
+type Pem = { path: string; text: string };
+
+async function readPem(path: string, what: string): Promise<Pem> {
+  try {
+    return { path, text: await readFile(path, 'utf8') };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'No such file or directory' : e.code === 'EACCES' ? 'Permission denied' : e.message;
+    throw new TlsError('missing-file', `Cannot read ${what} '${path}': ${why}`, { errno: e.code ?? null, file: path, cause: err });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+function splitPem(text: string): string[] {
+  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+}
+
+function parseCerts(pem: Pem, what: string): X509Certificate[] {
+  const blocks = splitPem(pem.text);
+  if (blocks.length === 0) {
+    throw new TlsError('bad-file', `Unable to import ${what} '${pem.path}': no PEM certificate in it`, { file: pem.path });
+  }
+  return blocks.map((b) => {
+    try {
+      return new X509Certificate(b);
+    } catch (err) {
+      throw new TlsError('bad-file', `Unable to import ${what} '${pem.path}': ${(err as Error).message}`, { file: pem.path, cause: err });
+    }
+  });
+}
+
+/** The validity problem of `cert` at `now`, in libvirt's words, or null. */
+function timeProblem(cert: X509Certificate, now: number): 'has expired' | 'is not yet active' | null {
+  if (Date.parse(cert.validTo) < now) return 'has expired';
+  if (Date.parse(cert.validFrom) > now) return 'is not yet active';
+  return null;
+}
+
+/** libvirt's sanity checks of the client's own CA and certificate (virNetTLSContextSanityCheckCredentials). */
+function sanityCheck(cas: X509Certificate[], caPath: string, cert: X509Certificate | null, certPath: string): void {
+  const now = Date.now();
+  if (cert !== null) {
+    const t = timeProblem(cert, now);
+    if (t !== null) {
+      throw new TlsError('local-certificate', `The client certificate ${certPath} ${t} (valid ${cert.validFrom} to ${cert.validTo})`, {
+        file: certPath, errno: t === 'has expired' ? 'CERT_HAS_EXPIRED' : 'CERT_NOT_YET_VALID',
+      });
+    }
+    if (cert.ca) {
+      throw new TlsError('local-certificate', `The certificate ${certPath} basic constraints show a CA, but we need one for a client`, { file: certPath });
+    }
+  }
+  for (const ca of cas) {
+    const t = timeProblem(ca, now);
+    if (t !== null) {
+      throw new TlsError('local-certificate', `The CA certificate ${caPath} ${t} (valid ${ca.validFrom} to ${ca.validTo})`, {
+        file: caPath, errno: t === 'has expired' ? 'CERT_HAS_EXPIRED' : 'CERT_NOT_YET_VALID',
+      });
+    }
+    if (!ca.ca) {
+      throw new TlsError('local-certificate', `The certificate ${caPath} basic constraints do not show a CA`, { file: caPath });
+    }
+  }
+  if (cert !== null && !cas.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey))) {
+    throw new TlsError(
+      'local-certificate',
+      `Our own certificate ${certPath} failed validation against ${caPath}: The certificate hasn't got a known issuer.`,
+      { file: certPath, errno: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' },
+    );
+  }
+}
+
+/** Loaded and checked client credentials, ready for handshakes. */
+export interface TlsClientCredentials {
+  /** The files used. */
+  readonly paths: TlsCredentialPaths;
+  /** Whether a client certificate is presented. */
+  readonly hasClientCert: boolean;
+  /** Whether the CRL file was loaded. */
+  readonly hasCrl: boolean;
+  /** The secure context for `tls.connect`. */
+  readonly context: SecureContext;
+}
+
+/**
+ * Reads and checks the client's TLS files for `plan` (see the module comment).
+ *
+ * @throws TlsError naming the file: a missing or unreadable CA certificate,
+ *   a certificate without its key or a key without its certificate, a file
+ *   that is not PEM, a key that does not match the certificate, or (unless
+ *   `no_sanity`) a local certificate or CA that fails libvirt's sanity checks.
+ */
+export async function loadTlsCredentials(plan: RemotePlan, options: TlsDialOptions = {}): Promise<TlsClientCredentials> {
+  const tls = plan.tls;
+  if (tls === null) throw new TypeError(`loadTlsCredentials: the plan is for the ${plan.transport} transport`);
+  const paths = locateTlsCredentials(tls.pkiPath, { env: options.env, uid: options.uid });
+  const mapping = tlsPriorityToNode(tls.priority);
+  if (mapping.ignored.length > 0) {
+    options.onWarning?.(`tls_priority items with no effect over Node's TLS: ${mapping.ignored.join(':')}`);
+  }
+
+  const ca = await readPem(paths.caCert, 'CA certificate');
+  const cas = parseCerts(ca, 'CA certificate');
+  const crl = (await exists(paths.caCrl)) ? await readPem(paths.caCrl, 'CA revocation list') : null;
+  const [certThere, keyThere] = await Promise.all([exists(paths.clientCert), exists(paths.clientKey)]);
+  if (certThere !== keyThere) {
+    const [missing, present] = certThere ? [paths.clientKey, paths.clientCert] : [paths.clientCert, paths.clientKey];
+    const what = certThere ? 'Key' : 'Certificate';
+    throw new TlsError('missing-file', `${what} '${missing}' does not exist, but ${certThere ? 'certificate' : 'key'} '${present}' does`, {
+      errno: 'ENOENT', file: missing,
+    });
+  }
+  let certPem: Pem | null = null;
+  let keyPem: Pem | null = null;
+  let cert: X509Certificate | null = null;
+  if (certThere) {
+    certPem = await readPem(paths.clientCert, 'client certificate');
+    keyPem = await readPem(paths.clientKey, 'client key');
+    cert = parseCerts(certPem, 'client certificate')[0]!;
+    let key;
+    try {
+      key = createPrivateKey(keyPem.text);
+    } catch (err) {
+      throw new TlsError('bad-file', `Unable to import client key '${paths.clientKey}': ${(err as Error).message}`, { file: paths.clientKey, cause: err });
+    }
+    if (!cert.checkPrivateKey(key)) {
+      throw new TlsError('bad-file', `Unable to set x509 key and certificate: ${paths.clientKey}, ${paths.clientCert}: the key does not belong to the certificate`, {
+        file: paths.clientKey,
+      });
+    }
+  }
+  if (tls.sanityCheck) sanityCheck(cas, paths.caCert, cert, paths.clientCert);
+
+  let context: SecureContext;
+  try {
+    context = createSecureContext({
+      ca: ca.text,
+      ...(crl !== null ? { crl: crl.text } : {}),
+      ...(certPem !== null && keyPem !== null ? { cert: certPem.text, key: keyPem.text } : {}),
+      minVersion: mapping.minVersion,
+      maxVersion: mapping.maxVersion,
+    });
+  } catch (err) {
+    const file = crl !== null && /crl/i.test((err as Error).message) ? paths.caCrl : paths.caCert;
+    throw new TlsError('bad-file', `Unable to set up TLS credentials (${file}): ${(err as Error).message}`, { file, cause: err });
+  }
+  return { paths, hasClientCert: certThere, hasCrl: crl !== null, context };
+}
+
+/** libvirt's words for an OpenSSL chain verification code. */
+function chainReason(code: string): { reason: TlsFailure; text: string } {
+  switch (code) {
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+      return { reason: 'untrusted', text: "The certificate hasn't got a known issuer." };
+    case 'CERT_REVOKED':
+      return { reason: 'untrusted', text: 'The certificate has been revoked.' };
+    case 'CERT_HAS_EXPIRED':
+      return { reason: 'expired', text: 'The server certificate has expired.' };
+    case 'CERT_NOT_YET_VALID':
+      return { reason: 'expired', text: 'The server certificate is not yet active.' };
+    case 'CERT_SIGNATURE_FAILURE':
+    case 'CERT_UNTRUSTED':
+    case 'CERT_REJECTED':
+      return { reason: 'untrusted', text: 'The certificate is not trusted.' };
+    default:
+      return { reason: 'untrusted', text: 'Invalid certificate.' };
+  }
+}
+
+/** What the handshake told about the server, captured when it finished. */
+interface PeerSnapshot {
+  readonly authorized: boolean;
+  readonly authorizationError: (Error & { code?: string }) | string | null;
+  readonly cert: PeerCertificate | null;
+  readonly x509: X509Certificate | undefined;
+}
+
+function snapshotPeer(socket: TLSSocket): PeerSnapshot {
+  const cert = socket.getPeerCertificate();
+  return {
+    authorized: socket.authorized,
+    authorizationError: (socket.authorizationError as (Error & { code?: string }) | string | undefined) ?? null,
+    cert: cert && Object.keys(cert).length > 0 ? cert : null,
+    x509: socket.getPeerX509Certificate(),
+  };
+}
+
+function describeNames(cert: PeerCertificate): string {
+  const names = cert.subjectaltname ?? (cert.subject?.CN ? `CN=${String(cert.subject.CN)}` : '');
+  return names ? ` (the certificate is for ${names})` : '';
+}
+
+/**
+ * libvirt's client-side checks of the server's certificate
+ * (virNetTLSContextValidCertificate), on a finished handshake. Returns the
+ * failures (empty when the certificate is fine).
+ */
+function checkServerCertificate(peer: PeerSnapshot, host: string, caPath: string): TlsError[] {
+  const problems: TlsError[] = [];
+  const authErr = peer.authorizationError;
+  if (!peer.authorized && authErr) {
+    const code = typeof authErr === 'string' ? authErr : (authErr.code ?? authErr.message);
+    const { reason, text } = chainReason(code);
+    problems.push(new TlsError(reason, `Certificate failed validation: ${text} (${code}; CA certificate ${caPath})`, { errno: code, file: caPath }));
+  }
+  if (peer.x509 === undefined || peer.cert === null) {
+    problems.push(new TlsError('bad-server-certificate', 'The server sent no certificate'));
+    return problems;
+  }
+  const identity = checkServerIdentity(host, peer.cert);
+  if (identity !== undefined) {
+    problems.push(new TlsError('hostname-mismatch', `Certificate [session] owner does not match the hostname ${host}${describeNames(peer.cert)}`, {
+      errno: (identity as Error & { code?: string }).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID', cause: identity,
+    }));
+  }
+  if (peer.x509.ca) {
+    problems.push(new TlsError('bad-server-certificate', 'The certificate [session] basic constraints show a CA, but we need one for a server'));
+  }
+  return problems;
+}
+
+/** A deadline shared by the steps of one dial. */
+function deadlineOf(timeout: number | undefined): { remaining(): number | undefined; ms: number | undefined } {
+  if (timeout === undefined || !Number.isFinite(timeout)) return { remaining: () => undefined, ms: undefined };
+  const ms = Math.max(0, timeout);
+  const end = Date.now() + ms;
+  return { remaining: () => Math.max(0, end - Date.now()), ms };
+}
+
+/**
+ * Waits for `setup` to settle, failing with an AbortError / TimeoutError when
+ * `signal` fires or `ms` passes (then `onFail` tears the socket down).
+ */
+function bounded<T>(
+  what: string,
+  signal: AbortSignal | undefined,
+  ms: number | undefined,
+  onFail: () => void,
+  setup: (resolve: (v: T) => void, reject: (e: Error) => void) => () => void,
+): Promise<T> {
+  if (signal?.aborted) {
+    onFail();
+    return Promise.reject(abortErrorFor(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let teardown: () => void = () => {};
+    let settled = false;
+    const finish = (): void => {
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      teardown();
+    };
+    const ok = (v: T): void => {
+      if (settled) return;
+      finish();
+      resolve(v);
+    };
+    const fail = (e: Error): void => {
+      if (settled) return;
+      finish();
+      onFail();
+      reject(e);
+    };
+    const onAbort = (): void => fail(abortErrorFor(signal!));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (ms !== undefined) timer = setTimeout(() => fail(new TimeoutError(`timed out after ${ms} ms ${what}`, ms)), ms);
+    teardown = setup(ok, fail);
+    if (settled) teardown();
+  });
+}
+
+/**
+ * Connects the TLS transport of `plan` (`plan.tls` must be set): loads and
+ * checks the client's files, connects TCP to `plan.host`:`plan.port`, runs the
+ * handshake, checks the server's certificate (unless `no_verify`) and waits for
+ * libvirtd's confirmation byte. Resolves with the TLS socket, ready for RPC.
+ *
+ * `signal` and `timeout` cover the whole dial (TCP connect, handshake,
+ * confirmation); the socket is destroyed on failure.
+ *
+ * @throws TlsError naming the problem (see {@link TlsFailure}); TransportError
+ *   when TCP cannot connect; AbortError / TimeoutError.
+ */
+export async function dialTls(plan: RemotePlan, options: TlsDialOptions = {}): Promise<TLSSocket> {
+  const tlsPlan = plan.tls;
+  if (tlsPlan === null || plan.port === null) throw new TypeError(`dialTls: the plan is for the ${plan.transport} transport`);
+  options.signal?.throwIfAborted();
+  const deadline = deadlineOf(options.timeout);
+  const host = plan.host;
+  const where = `${isIP(host) === 6 ? `[${host}]` : host}:${plan.port}`;
+  const creds = await loadTlsCredentials(plan, options);
+  const tcp: Socket = await dialTcp(host, plan.port, { signal: options.signal, timeout: deadline.remaining() });
+
+  const socket = tlsConnect({
+    socket: tcp,
+    secureContext: creds.context,
+    rejectUnauthorized: false, // checked below, as libvirt does, so no_verify can skip it
+    ...(isIP(host) === 0 ? { servername: host } : {}),
+    checkServerIdentity: () => undefined,
+  });
+  const kill = (): void => {
+    socket.destroy();
+    tcp.destroy();
+  };
+  const noCertHint = creds.hasClientCert
+    ? ''
+    : ` (no client certificate was sent: ${creds.paths.clientCert} and ${creds.paths.clientKey} do not exist)`;
+
+  const peer = await bounded<PeerSnapshot>(`in the TLS handshake with ${where}`, options.signal, deadline.remaining(), kill, (ok, fail) => {
+    const onSecure = (): void => ok(snapshotPeer(socket));
+    const onError = (err: NodeJS.ErrnoException): void =>
+      fail(new TlsError('handshake', `TLS handshake with ${where} failed: ${err.message}${noCertHint}`, { errno: err.code ?? null, cause: err }));
+    const onClose = (): void => fail(new TlsError('handshake', `TLS handshake with ${where} failed: the server closed the connection${noCertHint}`));
+    socket.once('secureConnect', onSecure);
+    socket.once('error', onError);
+    socket.once('close', onClose);
+    return () => {
+      socket.off('secureConnect', onSecure);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+    };
+  });
+
+  const problems = checkServerCertificate(peer, host, creds.paths.caCert);
+  if (problems.length > 0) {
+    if (tlsPlan.verifyPeer) {
+      kill();
+      const first = problems[0]!;
+      const more = problems.length > 1 ? ` (also: ${problems.slice(1).map((p) => p.message).join('; ')})` : '';
+      throw new TlsError(first.reason, `Failed to verify the certificate of ${where}: ${first.message}${more}`, {
+        errno: first.errno, file: first.file, cause: first,
+      });
+    }
+    for (const p of problems) options.onWarning?.(`ignoring a bad certificate of ${where} (no_verify): ${p.message}`);
+  }
+
+  // libvirtd now checks our certificate and sends 1 if it accepts it.
+  await bounded<void>(`waiting for ${where} to accept our TLS certificate`, options.signal, deadline.remaining(), kill, (ok, fail) => {
+    const refused = (detail: string, cause?: Error): TlsError =>
+      new TlsError('server-refused', `server verification (of our certificate or IP address) failed: ${detail}${noCertHint}`, {
+        errno: (cause as NodeJS.ErrnoException | undefined)?.code ?? null, cause,
+      });
+    const onReadable = (): void => {
+      const byte = socket.read(1) as Buffer | null;
+      if (byte === null) return;
+      if (byte[0] === 1) ok();
+      else fail(refused(`${where} answered ${byte[0]} instead of 1`));
+    };
+    const onEnd = (): void => fail(refused(`${where} closed the connection`));
+    const onError = (err: Error): void => fail(refused(`${where}: ${err.message}`, err));
+    socket.on('readable', onReadable);
+    socket.once('end', onEnd);
+    socket.once('close', onEnd);
+    socket.once('error', onError);
+    onReadable();
+    return () => {
+      socket.off('readable', onReadable);
+      socket.off('end', onEnd);
+      socket.off('close', onEnd);
+      socket.off('error', onError);
+    };
+  });
+  return socket;
+}
