@@ -3,14 +3,30 @@
  * (src/remote/remote_driver.c, remoteAuthenticate): AUTH_LIST, then the method
  * the URI's `auth=` asks for, or the first the daemon offers.
  */
+import { authenticateSasl } from '../auth/sasl.js';
+import type { Credentials } from '../auth/credentials.js';
 import { RemoteAuthType, remoteProcedures } from '../procedures/remote.gen.js';
 import type { RpcClient } from '../rpc/client.js';
 import { UnsupportedError } from '../rpc/errors.js';
 import type { CallOptions } from '../rpc/procedure.js';
 import type { RemotePlan } from '../transport/remote-plan.js';
 
+/** What {@link authenticate} needs besides the plan: the caller's credentials and environment. */
+export interface AuthenticateOptions {
+  /** Credentials for SASL (see src/auth/credentials.ts). */
+  readonly credentials?: Credentials;
+  /** Environment for `LIBVIRT_AUTH_FILE` / `XDG_CONFIG_HOME` (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
 /** Authenticates as remoteAuthenticate does: AUTH_LIST, then the method asked for or the first offered. */
-export async function authenticate(client: RpcClient, plan: RemotePlan, uriText: string, options: CallOptions): Promise<void> {
+export async function authenticate(
+  client: RpcClient,
+  plan: RemotePlan,
+  uriText: string,
+  options: CallOptions,
+  auth: AuthenticateOptions = {},
+): Promise<void> {
   const { types } = await client.call(remoteProcedures.REMOTE_PROC_AUTH_LIST, undefined, options);
   if (types.length === 0) return;
   const wanted = plan.options.auth;
@@ -36,8 +52,20 @@ export async function authenticate(client: RpcClient, plan: RemotePlan, uriText:
       await client.call(remoteProcedures.REMOTE_PROC_AUTH_POLKIT, undefined, options);
       return;
     }
-    case RemoteAuthType.REMOTE_AUTH_SASL:
-      throw new UnsupportedError(`the daemon at "${uriText}" requires SASL authentication, which is not supported yet`);
+    case RemoteAuthType.REMOTE_AUTH_SASL: {
+      // `auth=sasl.<mech>` names the mechanism (remoteAuthenticate: STRCASEEQLEN(authtype, "sasl.", 5)).
+      const mechanism = wanted && wanted.toLowerCase().startsWith('sasl.') ? wanted.slice(5) : null;
+      await authenticateSasl(client, {
+        transport: plan.transport,
+        mechanism,
+        ...(auth.credentials !== undefined ? { credentials: auth.credentials } : {}),
+        hostname: plan.host,
+        authFile: plan.options.authfile,
+        ...(auth.env !== undefined ? { env: auth.env } : {}),
+        call: options,
+      });
+      return;
+    }
     default:
       throw new UnsupportedError(`the daemon at "${uriText}" offers an unknown authentication type ${chosen}`);
   }

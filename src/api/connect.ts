@@ -14,6 +14,7 @@ import type { CallOptions } from '../rpc/procedure.js';
 import { resolveConnectUri } from '../transport/config.js';
 import { dialPlan } from '../transport/dial.js';
 import { planRemoteConnection } from '../transport/remote-plan.js';
+import type { Credentials } from '../auth/credentials.js';
 import { authenticate } from './authenticate.js';
 import { Connection } from './connection.js';
 
@@ -45,6 +46,12 @@ export interface ConnectOptions extends CallOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Receives engine diagnostics (late replies, dropped packets, ...). */
   readonly onDiagnostic?: RpcClientOptions['onDiagnostic'];
+  /**
+   * Credentials for a daemon that asks for SASL: `{ username, password }`, or a callback asked
+   * for the `VIR_CRED_*` credentials it needs (libvirt's virConnectAuth). auth.conf
+   * (`LIBVIRT_AUTH_FILE`, `~/.config/libvirt/auth.conf`) is consulted as libvirt does.
+   */
+  readonly credentials?: Credentials;
 }
 
 /** What the daemon said about itself while the connection was opened. */
@@ -91,7 +98,7 @@ export async function connect(uri?: string | null, options: ConnectOptions = {})
   const client = new RpcClient(socket, { onDiagnostic: options.onDiagnostic });
   const callOptions: CallOptions = { signal: options.signal, timeout: options.timeout };
   try {
-    await authenticate(client, plan, uriText, callOptions);
+    await authenticate(client, plan, uriText, callOptions, { credentials: options.credentials, env });
     const keepalive = await supports(client, DriverFeature.PROGRAM_KEEPALIVE, callOptions);
     await client.call(
       remoteProcedures.REMOTE_PROC_CONNECT_OPEN,

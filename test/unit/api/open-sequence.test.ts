@@ -169,12 +169,17 @@ describe('connect() open sequence', () => {
     expect(conn.isOpen).toBe(true);
   });
 
-  it('fails clearly, and closes, when the daemon wants SASL', async () => {
-    const fake = await fakeDaemon({ REMOTE_PROC_AUTH_LIST: () => ({ types: [RemoteAuthType.REMOTE_AUTH_SASL] }) });
-    const err = await connect(`test+unix:///default?socket=${fake.socketPath}`).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(UnsupportedError);
-    expect((err as Error).message).toMatch(/SASL/);
-    expect(fake.calls.map((c) => c.name)).toEqual(['REMOTE_PROC_AUTH_LIST']);
+  it('fails clearly, and closes, when the daemon wants SASL and no credentials are given', async () => {
+    const fake = await fakeDaemon({
+      REMOTE_PROC_AUTH_LIST: () => ({ types: [RemoteAuthType.REMOTE_AUTH_SASL] }),
+      REMOTE_PROC_AUTH_SASL_INIT: () => ({ mechlist: 'SCRAM-SHA-256' }),
+    });
+    const noAuthConf = { HOME: '/nonexistent', XDG_CONFIG_HOME: '/nonexistent' };
+    const err = await connect(`test+unix:///default?socket=${fake.socketPath}`, { env: noAuthConf }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LibvirtError);
+    expect((err as LibvirtError).code).toBe('VIR_ERR_AUTH_FAILED');
+    expect((err as Error).message).toMatch(/SASL SCRAM-SHA-256 needs VIR_CRED_AUTHNAME/);
+    expect(fake.calls.map((c) => c.name)).toEqual(['REMOTE_PROC_AUTH_LIST', 'REMOTE_PROC_AUTH_SASL_INIT']);
   });
 
   it('fails when auth= asks for a method the daemon does not offer', async () => {
