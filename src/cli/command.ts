@@ -1,0 +1,99 @@
+/**
+ * The shape of a tsvirsh command and of its parsed options, following virsh's
+ * option model (tools/vsh.c): boolean flags, `--name value` or
+ * `--name=value` options, and positional arguments that fill the "data"
+ * options in order.
+ */
+import type { Connection } from '../api/connection.js';
+
+/** The kind of value an option takes. */
+export type OptionKind = 'bool' | 'string' | 'int';
+
+/** One option of a command. */
+export interface OptionSpec {
+  /** Long name, without `--`. */
+  readonly name: string;
+  readonly kind: OptionKind;
+  /** May be given without its `--name` (in order with the other positional options). */
+  readonly positional?: boolean;
+  /** The command fails when it is missing. */
+  readonly required?: boolean;
+  /** One line for `help COMMAND`. */
+  readonly help: string;
+}
+
+/** What a command runs with. */
+export interface CommandContext {
+  /** The open connection (commands with `connects: false` get none). */
+  readonly conn: Connection;
+  /** Appends to standard output. */
+  print(text: string): void;
+  /** virsh -q: leave out table headers and informational messages. */
+  readonly quiet: boolean;
+  /** Reads a file named on the command line (define, create, ...). */
+  readFile(path: string): Promise<string>;
+}
+
+/** The parsed options of one command line. */
+export class ParsedOptions {
+  constructor(private readonly values: ReadonlyMap<string, string | true>) {}
+
+  /** True when the flag was given. */
+  bool(name: string): boolean {
+    return this.values.has(name);
+  }
+
+  /** The option's value, or undefined. */
+  string(name: string): string | undefined {
+    const v = this.values.get(name);
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  /** The value of a required option (the parser guarantees it). */
+  required(name: string): string {
+    const v = this.string(name);
+    if (v === undefined) throw new CliError([`missing option --${name}`]);
+    return v;
+  }
+}
+
+/** A tsvirsh command. */
+export interface CommandSpec {
+  readonly name: string;
+  /** The `help` group it is listed under (`Domain Management`, ...). */
+  readonly group: string;
+  /** One line for `help`. */
+  readonly help: string;
+  readonly options: readonly OptionSpec[];
+  /** False for commands that need no connection (help, version of the client). Default true. */
+  readonly connects?: boolean;
+  run(ctx: CommandContext, opts: ParsedOptions): Promise<void>;
+}
+
+/**
+ * A command failed. Each line is printed as `error: LINE`, as virsh prints its
+ * own message and then libvirt's (vshReportError).
+ */
+export class CliError extends Error {
+  constructor(
+    readonly lines: readonly string[],
+    options?: { cause?: unknown; usage?: boolean },
+  ) {
+    super(lines.join('; '), options);
+    this.name = 'CliError';
+    this.usage = options?.usage ?? false;
+  }
+
+  /**
+   * The command line itself is wrong (unknown command or option, missing or
+   * extra argument): virsh rejects it before running anything, and then does
+   * not write its closing blank line.
+   */
+  readonly usage: boolean;
+}
+
+/** A CliError with virsh's own message followed by the daemon's (when the cause has one). */
+export function failed(message: string, cause: unknown): CliError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new CliError([message, detail], { cause });
+}

@@ -1,0 +1,373 @@
+/**
+ * Domain commands, with virsh's output (tools/virsh-domain.c,
+ * tools/virsh-domain-monitor.c).
+ */
+import {
+  VIR_CONNECT_LIST_DOMAINS_ACTIVE,
+  VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
+  VIR_CONNECT_LIST_DOMAINS_INACTIVE,
+  VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART,
+  VIR_CONNECT_LIST_DOMAINS_OTHER,
+  VIR_CONNECT_LIST_DOMAINS_PAUSED,
+  VIR_CONNECT_LIST_DOMAINS_PERSISTENT,
+  VIR_CONNECT_LIST_DOMAINS_RUNNING,
+  VIR_CONNECT_LIST_DOMAINS_SHUTOFF,
+  VIR_CONNECT_LIST_DOMAINS_TRANSIENT,
+  VIR_DOMAIN_UNDEFINE_MANAGED_SAVE,
+  VIR_DOMAIN_UNDEFINE_NVRAM,
+  VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
+  VIR_DOMAIN_XML_INACTIVE,
+  VIR_DOMAIN_XML_MIGRATABLE,
+  VIR_DOMAIN_XML_SECURE,
+  VIR_DOMAIN_XML_UPDATE_CPU,
+  VIR_DOMAIN_START_PAUSED,
+  VIR_DOMAIN_START_AUTODESTROY,
+  VIR_DOMAIN_START_BYPASS_CACHE,
+  VIR_DOMAIN_START_FORCE_BOOT,
+  VIR_DOMAIN_NONE,
+} from '../../procedures/libvirt-api.gen.js';
+import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
+import { LibvirtError } from '../../rpc/errors.js';
+import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { cString, domainStateName, domainStateReasonName, formatUuid } from '../format.js';
+import { lookupDomain } from '../lookup.js';
+import { formatTable } from '../table.js';
+
+const DOMAIN: OptionSpec = { name: 'domain', kind: 'string', positional: true, required: true, help: 'domain name, id or uuid' };
+const FILE: OptionSpec = { name: 'file', kind: 'string', positional: true, required: true, help: 'file containing an XML domain description' };
+const UINT_MAX = 0xffffffffn;
+
+const field = (label: string, value: string | number | bigint): string => `${label.padEnd(15)} ${value}\n`;
+
+/** virsh's order for `list`: running domains by ID, then inactive ones by name (case-insensitive). */
+function sortDomains(domains: RemoteNonnullDomain[]): RemoteNonnullDomain[] {
+  return [...domains].sort((a, b) => {
+    const ia = a.id === -1 ? null : a.id;
+    const ib = b.id === -1 ? null : b.id;
+    if (ia !== null && ib !== null) return ia - ib;
+    if (ia !== null) return -1;
+    if (ib !== null) return 1;
+    return a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : 0;
+  });
+}
+
+async function list(ctx: CommandContext, opts: import('../command.js').ParsedOptions): Promise<void> {
+  let flags = 0;
+  if (opts.bool('all')) flags = 0;
+  else if (opts.bool('inactive')) flags = VIR_CONNECT_LIST_DOMAINS_INACTIVE;
+  else flags = VIR_CONNECT_LIST_DOMAINS_ACTIVE;
+  const extra: [string, number][] = [
+    ['persistent', VIR_CONNECT_LIST_DOMAINS_PERSISTENT],
+    ['transient', VIR_CONNECT_LIST_DOMAINS_TRANSIENT],
+    ['autostart', VIR_CONNECT_LIST_DOMAINS_AUTOSTART],
+    ['no-autostart', VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART],
+    ['state-running', VIR_CONNECT_LIST_DOMAINS_RUNNING],
+    ['state-paused', VIR_CONNECT_LIST_DOMAINS_PAUSED],
+    ['state-shutoff', VIR_CONNECT_LIST_DOMAINS_SHUTOFF],
+    ['state-other', VIR_CONNECT_LIST_DOMAINS_OTHER],
+  ];
+  const filters = extra.filter(([n]) => opts.bool(n));
+  if (filters.length) {
+    // Any filter lists active and inactive domains alike unless --inactive/--all said otherwise.
+    if (!opts.bool('inactive')) flags &= ~VIR_CONNECT_LIST_DOMAINS_ACTIVE;
+    for (const [, f] of filters) flags |= f;
+  }
+  let domains: RemoteNonnullDomain[];
+  try {
+    domains = sortDomains((await ctx.conn.raw.connectListAllDomains(1, flags)).domains);
+  } catch (err) {
+    throw failed('Failed to list domains', err);
+  }
+  if (opts.bool('name') || opts.bool('uuid') || opts.bool('id')) {
+    for (const d of domains) {
+      const parts: string[] = [];
+      if (opts.bool('id')) parts.push(d.id === -1 ? '-' : String(d.id));
+      if (opts.bool('uuid')) parts.push(formatUuid(d.uuid));
+      if (opts.bool('name')) parts.push(d.name);
+      if (opts.bool('id') && !opts.bool('name') && !opts.bool('uuid') && d.id === -1) continue;
+      ctx.print(`${parts.join(' ')}\n`);
+    }
+    return;
+  }
+  const rows: string[][] = [];
+  for (const d of domains) {
+    const { state } = await ctx.conn.raw.domainGetState(d, 0);
+    rows.push([d.id === -1 ? '-' : String(d.id), d.name, domainStateName(state)]);
+  }
+  ctx.print(formatTable(['Id', 'Name', 'State'], rows, ctx.quiet));
+}
+
+async function dominfo(ctx: CommandContext, dom: RemoteNonnullDomain): Promise<void> {
+  const raw = ctx.conn.raw;
+  ctx.print(field('Id:', dom.id === -1 ? '-' : dom.id));
+  ctx.print(field('Name:', dom.name));
+  ctx.print(field('UUID:', formatUuid(dom.uuid)));
+  try {
+    ctx.print(field('OS Type:', await raw.domainGetOSType(dom)));
+  } catch {
+    /* virsh prints nothing when the OS type is unavailable */
+  }
+  const info = await raw.domainGetInfo(dom);
+  ctx.print(field('State:', domainStateName(info.state)));
+  ctx.print(field('CPU(s):', info.nrVirtCpu));
+  if (info.cpuTime !== 0n) ctx.print(field('CPU time:', `${(Number(info.cpuTime) / 1e9).toFixed(1)}s`));
+  ctx.print(field('Max memory:', info.maxMem !== UINT_MAX ? `${info.maxMem} KiB` : 'no limit'));
+  ctx.print(field('Used memory:', `${info.memory} KiB`));
+  const persistent = await raw.domainIsPersistent(dom).catch(() => -1);
+  ctx.print(field('Persistent:', persistent < 0 ? 'unknown' : persistent ? 'yes' : 'no'));
+  const autostart = await raw.domainGetAutostart(dom).catch(() => null);
+  if (autostart !== null) ctx.print(field('Autostart:', autostart ? 'enable' : 'disable'));
+  const managed = await raw.domainHasManagedSaveImage(dom, 0).catch(() => -1);
+  ctx.print(field('Managed save:', managed < 0 ? 'unknown' : managed ? 'yes' : 'no'));
+  let model: string | null = null;
+  try {
+    const sec = await raw.nodeGetSecurityModel();
+    model = cString(sec.model);
+    if (model !== '') {
+      ctx.print(field('Security model:', model));
+      ctx.print(field('Security DOI:', cString(sec.doi)));
+      const label = await raw.domainGetSecurityLabel(dom);
+      const text = cString(label.label);
+      if (text !== '') ctx.print(`${'Security label:'.padEnd(15)} ${text} (${label.enforcing ? 'enforcing' : 'permissive'})\n`);
+    }
+  } catch (err) {
+    if (!(err instanceof LibvirtError) || err.code !== 'VIR_ERR_NO_SUPPORT') throw err;
+  }
+  const messages = await raw.domainGetMessages(dom, 0).catch(() => [] as string[]);
+  messages.forEach((m, i) => ctx.print(field(i === 0 ? 'Messages:' : '', m)));
+}
+
+/** A command that looks a domain up and calls one procedure on it, printing virsh's message. */
+function action(
+  name: string,
+  help: string,
+  done: (n: string) => string,
+  verb: string,
+  run: (ctx: CommandContext, dom: RemoteNonnullDomain, opts: import('../command.js').ParsedOptions) => Promise<void>,
+  extra: OptionSpec[] = [],
+): CommandSpec {
+  return {
+    name,
+    group: 'Domain Management',
+    help,
+    options: [DOMAIN, ...extra],
+    async run(ctx, opts) {
+      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      try {
+        await run(ctx, dom, opts);
+      } catch (err) {
+        if (err instanceof CliError) throw err;
+        throw failed(`Failed to ${verb} domain '${dom.name}'`, err);
+      }
+      if (!ctx.quiet) ctx.print(done(dom.name));
+    },
+  };
+}
+
+const bool = (name: string, help: string): OptionSpec => ({ name, kind: 'bool', help });
+
+/** Domain commands. */
+export const domainCommands: readonly CommandSpec[] = [
+  {
+    name: 'list',
+    group: 'Domain Monitoring',
+    help: 'list domains',
+    options: [
+      bool('inactive', 'list inactive domains'),
+      bool('all', 'list inactive & active domains'),
+      bool('transient', 'list transient domains'),
+      bool('persistent', 'list persistent domains'),
+      bool('autostart', 'list domains with autostart enabled'),
+      bool('no-autostart', 'list domains with autostart disabled'),
+      bool('state-running', 'list domains in running state'),
+      bool('state-paused', 'list domains in paused state'),
+      bool('state-shutoff', 'list domains in shutoff state'),
+      bool('state-other', 'list domains in other states'),
+      bool('uuid', 'list uuid\'s only'),
+      bool('name', 'list domain names only'),
+      bool('id', 'list domain IDs only'),
+      bool('table', 'list table (default)'),
+    ],
+    run: list,
+  },
+  {
+    name: 'dominfo',
+    group: 'Domain Monitoring',
+    help: 'domain information',
+    options: [DOMAIN],
+    async run(ctx, opts) {
+      await dominfo(ctx, await lookupDomain(ctx.conn, opts.required('domain')));
+    },
+  },
+  {
+    name: 'domstate',
+    group: 'Domain Monitoring',
+    help: 'domain state',
+    options: [DOMAIN, bool('reason', 'also print reason for the state')],
+    async run(ctx, opts) {
+      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      const { state, reason } = await ctx.conn.raw.domainGetState(dom, 0);
+      ctx.print(opts.bool('reason') ? `${domainStateName(state)} (${domainStateReasonName(state, reason)})\n` : `${domainStateName(state)}\n`);
+    },
+  },
+  {
+    name: 'domuuid',
+    group: 'Domain Monitoring',
+    help: 'convert a domain name or id to domain UUID',
+    options: [DOMAIN],
+    async run(ctx, opts) {
+      ctx.print(`${formatUuid((await lookupDomain(ctx.conn, opts.required('domain'))).uuid)}\n`);
+    },
+  },
+  {
+    name: 'domid',
+    group: 'Domain Monitoring',
+    help: 'convert a domain name or UUID to domain id',
+    options: [DOMAIN],
+    async run(ctx, opts) {
+      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      ctx.print(dom.id === -1 ? '-\n' : `${dom.id}\n`);
+    },
+  },
+  {
+    name: 'domname',
+    group: 'Domain Monitoring',
+    help: 'convert a domain id or UUID to domain name',
+    options: [DOMAIN],
+    async run(ctx, opts) {
+      ctx.print(`${(await lookupDomain(ctx.conn, opts.required('domain'))).name}\n`);
+    },
+  },
+  {
+    name: 'dumpxml',
+    group: 'Domain Management',
+    help: 'domain information in XML',
+    options: [
+      DOMAIN,
+      bool('inactive', 'show inactive defined XML'),
+      bool('security-info', 'include security sensitive information in XML dump'),
+      bool('update-cpu', 'update guest CPU according to host CPU'),
+      bool('migratable', 'provide XML suitable for migrations'),
+    ],
+    async run(ctx, opts) {
+      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      let flags = 0;
+      if (opts.bool('inactive')) flags |= VIR_DOMAIN_XML_INACTIVE;
+      if (opts.bool('security-info')) flags |= VIR_DOMAIN_XML_SECURE;
+      if (opts.bool('update-cpu')) flags |= VIR_DOMAIN_XML_UPDATE_CPU;
+      if (opts.bool('migratable')) flags |= VIR_DOMAIN_XML_MIGRATABLE;
+      ctx.print(await ctx.conn.raw.domainGetXMLDesc(dom, flags));
+    },
+  },
+  {
+    name: 'define',
+    group: 'Domain Management',
+    help: 'define (but don\'t start) a domain from an XML file',
+    options: [FILE],
+    async run(ctx, opts) {
+      const file = opts.required('file');
+      const xml = await ctx.readFile(file);
+      let dom: RemoteNonnullDomain;
+      try {
+        dom = await ctx.conn.raw.domainDefineXML(xml);
+      } catch (err) {
+        throw failed(`Failed to define domain from ${file}`, err);
+      }
+      if (!ctx.quiet) ctx.print(`Domain '${dom.name}' defined from ${file}\n`);
+    },
+  },
+  {
+    name: 'create',
+    group: 'Domain Management',
+    help: 'create a domain from an XML file',
+    options: [FILE, bool('paused', 'leave the guest paused after creation'), bool('autodestroy', 'automatically destroy the guest when virsh disconnects')],
+    async run(ctx, opts) {
+      const file = opts.required('file');
+      const xml = await ctx.readFile(file);
+      let flags = VIR_DOMAIN_NONE;
+      if (opts.bool('paused')) flags |= VIR_DOMAIN_START_PAUSED;
+      if (opts.bool('autodestroy')) flags |= VIR_DOMAIN_START_AUTODESTROY;
+      let dom: RemoteNonnullDomain;
+      try {
+        dom = await ctx.conn.raw.domainCreateXML(xml, flags);
+      } catch (err) {
+        throw failed(`Failed to create domain from ${file}`, err);
+      }
+      if (!ctx.quiet) ctx.print(`Domain '${dom.name}' created from ${file}\n`);
+    },
+  },
+  {
+    name: 'start',
+    group: 'Domain Management',
+    help: 'start a (previously defined) inactive domain',
+    options: [
+      DOMAIN,
+      bool('paused', 'leave the guest paused after start'),
+      bool('autodestroy', 'automatically destroy the guest when virsh disconnects'),
+      bool('bypass-cache', 'avoid file system cache when loading'),
+      bool('force-boot', 'force fresh boot by discarding any managed save'),
+    ],
+    async run(ctx, opts) {
+      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      if (dom.id !== -1) throw new CliError(['Domain is already active']);
+      let flags = 0;
+      if (opts.bool('paused')) flags |= VIR_DOMAIN_START_PAUSED;
+      if (opts.bool('autodestroy')) flags |= VIR_DOMAIN_START_AUTODESTROY;
+      if (opts.bool('bypass-cache')) flags |= VIR_DOMAIN_START_BYPASS_CACHE;
+      if (opts.bool('force-boot')) flags |= VIR_DOMAIN_START_FORCE_BOOT;
+      try {
+        if (flags === 0) await ctx.conn.raw.domainCreate(dom);
+        else await ctx.conn.raw.domainCreateWithFlags(dom, flags);
+      } catch (err) {
+        throw failed(`Failed to start domain '${dom.name}'`, err);
+      }
+      if (!ctx.quiet) ctx.print(`Domain '${dom.name}' started\n`);
+    },
+  },
+  action('destroy', 'destroy (stop) a domain', (n) => `Domain '${n}' destroyed\n`, 'destroy', (ctx, dom) => ctx.conn.raw.domainDestroy(dom)),
+  action('shutdown', 'gracefully shutdown a domain', (n) => `Domain '${n}' is being shutdown\n`, 'shutdown', (ctx, dom) => ctx.conn.raw.domainShutdown(dom)),
+  action('reboot', 'reboot a domain', (n) => `Domain '${n}' is being rebooted\n`, 'reboot', (ctx, dom) => ctx.conn.raw.domainReboot(dom, 0)),
+  action('suspend', 'suspend a domain', (n) => `Domain '${n}' suspended\n`, 'suspend', (ctx, dom) => ctx.conn.raw.domainSuspend(dom)),
+  action('resume', 'resume a domain', (n) => `Domain '${n}' resumed\n`, 'resume', (ctx, dom) => ctx.conn.raw.domainResume(dom)),
+  {
+    name: 'undefine',
+    group: 'Domain Management',
+    help: 'undefine a domain',
+    options: [
+      DOMAIN,
+      bool('managed-save', 'remove domain managed state file'),
+      bool('snapshots-metadata', 'remove all domain snapshot metadata, if inactive'),
+      bool('nvram', 'remove nvram file'),
+    ],
+    async run(ctx, opts) {
+      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      let flags = 0;
+      if (opts.bool('managed-save')) flags |= VIR_DOMAIN_UNDEFINE_MANAGED_SAVE;
+      if (opts.bool('snapshots-metadata')) flags |= VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA;
+      if (opts.bool('nvram')) flags |= VIR_DOMAIN_UNDEFINE_NVRAM;
+      try {
+        if (flags === 0) await ctx.conn.raw.domainUndefine(dom);
+        else await ctx.conn.raw.domainUndefineFlags(dom, flags);
+      } catch (err) {
+        throw failed(`Failed to undefine domain '${dom.name}'`, err);
+      }
+      if (!ctx.quiet) ctx.print(`Domain '${dom.name}' has been undefined\n`);
+    },
+  },
+  {
+    name: 'autostart',
+    group: 'Domain Management',
+    help: 'autostart a domain',
+    options: [DOMAIN, bool('disable', 'disable autostarting')],
+    async run(ctx, opts) {
+      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      const on = !opts.bool('disable');
+      try {
+        await ctx.conn.raw.domainSetAutostart(dom, on ? 1 : 0);
+      } catch (err) {
+        throw failed(on ? `Failed to mark domain '${dom.name}' as autostarted` : `Failed to unmark domain '${dom.name}' as autostarted`, err);
+      }
+      if (!ctx.quiet) ctx.print(on ? `Domain '${dom.name}' marked as autostarted\n` : `Domain '${dom.name}' unmarked as autostarted\n`);
+    },
+  },
+];

@@ -1,0 +1,147 @@
+/**
+ * tsvirsh against virsh: the same command lines on the same private
+ * test-driver state give the same stdout, stderr and exit status. (Each run
+ * opens its own connection, and a test-driver node file gives every
+ * connection a fresh copy of its state, so every command sees the same start.)
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { run, VIRSH, clientEnv } from '../../harness/daemon.js';
+import { DEFAULT_TEST_DOMAINS, TEST_DOMAIN_UUID } from '../../harness/test-driver.js';
+import { runVirsh } from '../../src/cli/main.js';
+import { privateTestUri } from './env.js';
+
+interface Outcome {
+  stdout: string;
+  stderr: string;
+  status: number;
+}
+
+let uri = '';
+let dir = '';
+
+async function ours(args: string[]): Promise<Outcome> {
+  let stdout = '';
+  let stderr = '';
+  const status = await runVirsh(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { stdout, stderr, status };
+}
+
+async function theirs(args: string[]): Promise<Outcome> {
+  const r = await run(VIRSH, args, { env: clientEnv(), timeoutMs: 30_000 });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.code ?? -1 };
+}
+
+beforeAll(async () => {
+  uri = await privateTestUri('unix', {
+    domains: [
+      ...DEFAULT_TEST_DOMAINS,
+      { name: 'idle', state: 'shutoff', vcpus: 1, memoryKiB: 524288, currentMemoryKiB: 524288 },
+      { name: 'Beta', state: 'paused' },
+    ],
+  });
+  dir = mkdtempSync(join(tmpdir(), 'lvrpc-cli-'));
+  writeFileSync(
+    join(dir, 'new.xml'),
+    "<domain type='test'><name>fresh</name><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>\n",
+  );
+});
+
+const SAME: string[][] = [
+  ['list'],
+  ['list', '--all'],
+  ['list', '--inactive'],
+  ['list', '--all', '--name'],
+  ['list', '--uuid'],
+  ['list', '--state-paused'],
+  ['-q', 'list', '--all'],
+  ['dominfo', 'idle'],
+  ['dominfo', 'nope'],
+  ['dominfo'],
+  ['domstate', 'test'],
+  ['domstate', 'Beta', '--reason'],
+  ['domstate', '--domain', 'idle', '--reason'],
+  ['domuuid', 'test'],
+  ['domid', 'test'],
+  ['domid', 'idle'],
+  ['domname', '1'],
+  ['dumpxml', 'test'],
+  ['dumpxml', '--inactive', 'idle'],
+  ['start', 'idle'],
+  ['start', 'test'],
+  ['destroy', 'test'],
+  ['destroy', 'idle'],
+  ['suspend', 'test'],
+  ['resume', 'Beta'],
+  ['shutdown', 'test'],
+  ['reboot', 'test'],
+  ['undefine', 'idle'],
+  ['autostart', 'idle'],
+  ['autostart', '--disable', 'idle'],
+  ['net-list'],
+  ['net-list', '--all'],
+  ['net-info', 'default'],
+  ['net-info', 'nonet'],
+  ['net-dumpxml', 'default'],
+  ['net-destroy', 'default'],
+  ['net-start', 'default'],
+  ['pool-list', '--all'],
+  ['pool-info', 'default-pool'],
+  ['pool-dumpxml', 'default-pool'],
+  ['vol-list', 'default-pool'],
+  ['iface-list'],
+  ['nodeinfo'],
+  ['hostname'],
+  ['capabilities'],
+  ['list', '--bogus'],
+  ['domstate', 'test', 'extra'],
+  ['frobnicate'],
+  ['pool-info', 'nopool'],
+  ['vol-list', 'nopool'],
+];
+
+describe('tsvirsh gives the same output as virsh', () => {
+  it.each(SAME.map((a) => [a.join(' '), a] as const))('%s', async (_label, args) => {
+    const full = ['-c', uri, ...args];
+    const [a, b] = await Promise.all([ours(full), theirs(full)]);
+    expect(a).toEqual(b);
+  });
+
+  it.each([['test'], ['1'], [TEST_DOMAIN_UUID]])('dominfo %s (the test driver\'s CPU time moves on between calls)', async (dom) => {
+    const full = ['-c', uri, 'dominfo', dom];
+    const [a, b] = await Promise.all([ours(full), theirs(full)]);
+    const cpuTime = /^CPU time: +\d+\.\ds$/m;
+    expect(a.stdout).toMatch(cpuTime);
+    expect({ ...a, stdout: a.stdout.replace(cpuTime, '') }).toEqual({ ...b, stdout: b.stdout.replace(cpuTime, '') });
+  });
+
+  it('define and create from a file', async () => {
+    for (const cmd of ['define', 'create']) {
+      const full = ['-c', uri, cmd, join(dir, 'new.xml')];
+      const [a, b] = await Promise.all([ours(full), theirs(full)]);
+      expect(a).toEqual(b);
+      expect(a.status).toBe(0);
+    }
+  });
+
+  it('uri prints the URI of the connection', async () => {
+    const full = ['-c', uri, 'uri'];
+    const [a, b] = await Promise.all([ours(full), theirs(full)]);
+    expect(a).toEqual(b);
+  });
+
+  it('version agrees on the daemon lines', async () => {
+    const [a, b] = await Promise.all([ours(['-c', uri, 'version']), theirs(['-c', uri, 'version'])]);
+    const tail = (o: Outcome): string[] => o.stdout.split('\n').slice(2);
+    expect(tail(a)).toEqual(tail(b));
+    expect(a.stdout).toMatch(/^Compiled against library: libvirt \d+\.\d+\.\d+\n/);
+  });
+
+  it('reports a failed connection like virsh', async () => {
+    const c = await ours(['-c', 'test+unix:///default?socket=/nonexistent/sock', 'list']);
+    expect(c.status).toBe(1);
+    expect(c.stderr).toMatch(/^error: failed to connect to the hypervisor\nerror: .*\/nonexistent\/sock/);
+  });
+});
