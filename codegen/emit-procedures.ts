@@ -6,7 +6,7 @@
 import type { ApiFunction } from './api-xml.js';
 import { codecName, pascalCase } from './model.js';
 import type { ModuleEmitter } from './emit-xdr.js';
-import type { ProcedureModel, ProgramModel } from './procedures.js';
+import { annotations, type ProcedureModel, type ProgramModel } from './procedures.js';
 
 const RESERVED = new Set([
   'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else',
@@ -15,6 +15,22 @@ const RESERVED = new Set([
   'while', 'with', 'yield', 'let', 'static', 'implements', 'interface', 'package', 'private', 'protected',
   'public', 'await', 'arguments', 'eval', 'options',
 ]);
+
+/**
+ * Stream procedures whose data flows both ways. The `.x` file marks them `@readstream`, but
+ * libvirt's remote driver opens them as ordinary streams and `virsh console` writes to them
+ * (keystrokes to the guest's console or channel) as well as reading.
+ */
+export const DUPLEX_STREAMS: ReadonlySet<string> = new Set([
+  'REMOTE_PROC_DOMAIN_OPEN_CONSOLE',
+  'REMOTE_PROC_DOMAIN_OPEN_CHANNEL',
+]);
+
+/** How the raw layer opens the stream of `p`: `read`, `write` or `duplex`; null if it opens none. */
+export function streamMode(p: ProcedureModel): 'read' | 'write' | 'duplex' | null {
+  if (!p.stream) return null;
+  return DUPLEX_STREAMS.has(p.member.name) ? 'duplex' : p.stream;
+}
 
 /** A parameter name that is safe in TypeScript. */
 export function paramName(field: string): string {
@@ -89,9 +105,11 @@ export function emitRawClass(
   description: string,
   programs: readonly ProgramModel[],
   functions: ReadonlyMap<string, ApiFunction>,
+  runtimeImport = '..',
 ): string[] {
   const body: string[] = [];
   const seen = new Map<string, string>();
+  const hasStreams = programs.some((program) => program.procedures.some((p) => !p.event && p.stream));
   for (const program of programs) {
     e.imports.value(program.module, tableName(program.name));
     for (const p of program.procedures) {
@@ -103,6 +121,13 @@ export function emitRawClass(
     }
   }
   return [
+    // Placed right after the generated imports.
+    ...(hasStreams
+      ? [
+          `import { openStreamCall, type LibvirtStream, type StreamOptions } from '${runtimeImport}/api/stream.js';`,
+          '',
+        ]
+      : []),
     `/**`,
     ` * ${description}`,
     ` *`,
@@ -112,6 +137,18 @@ export function emitRawClass(
     ` * with the program in front for qemu and lxc. Arguments are the args struct's fields in \`.x\``,
     ` * order, then the call options; the result is nothing, the single field of the ret struct, or`,
     ` * the ret struct.`,
+    ...(hasStreams
+      ? [
+          ` *`,
+          ` * Streams: a procedure that opens a data stream (\`storageVolDownload\`, \`storageVolUpload\`,`,
+          ` * \`domainScreenshot\`, \`domainOpenConsole\`, ...) takes {@link StreamOptions} and resolves, once`,
+          ` * the daemon has accepted the call, to the {@link LibvirtStream} when its ret struct is empty,`,
+          ` * otherwise to the whole ret struct with a \`stream\` field added (\`domainScreenshot\` →`,
+          ` * \`{ mime, stream }\`). The stream is readable for \`@readstream\` procedures, writable for`,
+          ` * \`@writestream\` ones, both for consoles and channels; it is sparse when the call's flags`,
+          ` * have the procedure's \`@sparseflag\` (\`VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM\`, ...).`,
+        ]
+      : []),
     ` */`,
     `export class ${className} {`,
     `  readonly #caller: ProcedureCaller;`,
@@ -138,9 +175,11 @@ function rawMethod(
     params.push(`${name}: ${e.declType(f)}`);
     fields.push(name === f.name ? f.name : `${f.name}: ${name}`);
   }
-  params.push('options?: CallOptions');
+  const mode = streamMode(p);
+  params.push(mode ? 'options?: StreamOptions' : 'options?: CallOptions');
   const ref = `${tableName(program.name)}.${p.member.name}`;
   const argsExpr = p.args ? `{ ${fields.join(', ')} }` : 'undefined';
+  if (mode) return streamMethod(e, program, p, functions, params, ref, argsExpr, mode);
   let returnType = 'void';
   let bodyLines: string[];
   const callExpr = `this.#caller.call(${ref}, ${argsExpr}, options)`;
@@ -154,21 +193,72 @@ function rawMethod(
     returnType = e.imports.type(program.module, pascalCase(p.ret.name));
     bodyLines = [`    return ${callExpr};`];
   }
+  return [
+    ...methodDoc(program, p, functions, []),
+    `  async ${p.method}(${params.join(', ')}): Promise<${returnType}> {`,
+    ...bodyLines,
+    '  }',
+  ];
+}
+
+function methodDoc(
+  program: ProgramModel,
+  p: ProcedureModel,
+  functions: ReadonlyMap<string, ApiFunction>,
+  extra: string[],
+): string[] {
   const info = p.api ? (functions.get(p.api.name)?.info ?? '') : '';
-  const doc = [
+  return [
     '  /**',
     ...(p.api ? [`   * \`${p.api.name}\`${info ? ':' : ''}`] : []),
     ...summary(info).map((l) => `   * ${l}`),
     ...(p.api ? ['   *'] : []),
     `   * Calls ${p.member.name} (${program.name} program, procedure ${p.number}).`,
-    ...(p.stream ? [`   * Opens a ${p.stream === 'read' ? 'download' : 'upload'} stream.`] : []),
+    ...extra,
     ...(p.fds ? ['   * Passes file descriptors, which this client cannot do: it rejects with an UnsupportedError.'] : []),
     '   */',
   ];
+}
+
+/** The raw method of a procedure that opens a stream: resolves to the stream (and the ret struct). */
+function streamMethod(
+  e: ModuleEmitter,
+  program: ProgramModel,
+  p: ProcedureModel,
+  functions: ReadonlyMap<string, ApiFunction>,
+  params: string[],
+  ref: string,
+  argsExpr: string,
+  mode: 'read' | 'write' | 'duplex',
+): string[] {
+  let sparseExpr = 'false';
+  if (p.sparse) {
+    const flag = annotations(p.member.comment).get('sparseflag')?.[0];
+    const flagsField = p.args?.fields.find((f) => f.name === 'flags');
+    if (!flag || !flagsField) throw new Error(`${p.member.name}: @sparseflag needs a flag name and a flags argument`);
+    e.imports.value('libvirt-api', flag);
+    sparseExpr = `(flags & ${flag}) !== 0`;
+  }
+  const kind = { read: 'readable', write: 'writable', duplex: 'readable and writable' }[mode];
+  const extra = [
+    `   * Opens a ${kind} stream${p.sparse ? ` (sparse when \`flags\` has \`${annotations(p.member.comment).get('sparseflag')?.[0]}\`)` : ''};`,
+    `   * resolves once the daemon has accepted the call.`,
+  ];
+  const open = `await openStreamCall(this.#caller, ${ref}, ${argsExpr}, '${mode}', ${sparseExpr}, options)`;
+  if (!p.ret) {
+    return [
+      ...methodDoc(program, p, functions, extra),
+      `  async ${p.method}(${params.join(', ')}): Promise<LibvirtStream> {`,
+      `    return (${open}).stream;`,
+      '  }',
+    ];
+  }
+  const R = e.imports.type(program.module, pascalCase(p.ret.name));
   return [
-    ...doc,
-    `  async ${p.method}(${params.join(', ')}): Promise<${returnType}> {`,
-    ...bodyLines,
+    ...methodDoc(program, p, functions, extra),
+    `  async ${p.method}(${params.join(', ')}): Promise<${R} & { readonly stream: LibvirtStream }> {`,
+    `    const { ret, stream } = ${open};`,
+    '    return { ...ret, stream };',
     '  }',
   ];
 }

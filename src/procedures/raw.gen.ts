@@ -2,10 +2,13 @@
 // DO NOT EDIT. Regenerate with `npm run gen`; `npm run gen:check` verifies this file is current.
 /* eslint-disable */
 import type { CallOptions, ProcedureCaller } from '../rpc/procedure.js';
+import { VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM } from './libvirt-api.gen.js';
 import { lxcProcedures } from './lxc.gen.js';
 import { qemuProcedures } from './qemu.gen.js';
-import type { RemoteAuthSaslStartRet, RemoteAuthSaslStepRet, RemoteAuthType, RemoteConnectGetCpuModelNamesRet, RemoteConnectListAllDomainsRet, RemoteConnectListAllInterfacesRet, RemoteConnectListAllNetworksRet, RemoteConnectListAllNodeDevicesRet, RemoteConnectListAllNwfilterBindingsRet, RemoteConnectListAllNwfiltersRet, RemoteConnectListAllSecretsRet, RemoteConnectListAllStoragePoolsRet, RemoteDomain, RemoteDomainBlockStatsFlagsRet, RemoteDomainBlockStatsRet, RemoteDomainCheckpointListAllChildrenRet, RemoteDomainGetBlkioParametersRet, RemoteDomainGetBlockInfoRet, RemoteDomainGetBlockIoTuneRet, RemoteDomainGetBlockJobInfoRet, RemoteDomainGetControlInfoRet, RemoteDomainGetCpuStatsRet, RemoteDomainGetDiskErrorsRet, RemoteDomainGetEmulatorPinInfoRet, RemoteDomainGetFsinfoRet, RemoteDomainGetInfoRet, RemoteDomainGetInterfaceParametersRet, RemoteDomainGetIothreadInfoRet, RemoteDomainGetJobInfoRet, RemoteDomainGetJobStatsRet, RemoteDomainGetMemoryParametersRet, RemoteDomainGetNumaParametersRet, RemoteDomainGetSchedulerTypeRet, RemoteDomainGetSecurityLabelListRet, RemoteDomainGetSecurityLabelRet, RemoteDomainGetStateRet, RemoteDomainGetTimeRet, RemoteDomainGetVcpuPinInfoRet, RemoteDomainGetVcpusRet, RemoteDomainInterface, RemoteDomainInterfaceStatsRet, RemoteDomainListAllCheckpointsRet, RemoteDomainListAllSnapshotsRet, RemoteDomainMemoryStat, RemoteDomainMigrateBegin3ParamsRet, RemoteDomainMigrateBegin3Ret, RemoteDomainMigrateFinish3ParamsRet, RemoteDomainMigrateFinish3Ret, RemoteDomainMigratePrepare2Ret, RemoteDomainMigratePrepare3ParamsRet, RemoteDomainMigratePrepare3Ret, RemoteDomainMigratePrepareRet, RemoteDomainSnapshotListAllChildrenRet, RemoteDomainStatsRecord, RemoteNetwork, RemoteNetworkGetDhcpLeasesRet, RemoteNetworkListAllPortsRet, RemoteNetworkPortGetParametersRet, RemoteNodeDevice, RemoteNodeGetCpuMapRet, RemoteNodeGetCpuStatsRet, RemoteNodeGetInfoRet, RemoteNodeGetMemoryParametersRet, RemoteNodeGetMemoryStatsRet, RemoteNodeGetSecurityModelRet, RemoteNodeGetSevInfoRet, RemoteNonnullDomain, RemoteNonnullDomainCheckpoint, RemoteNonnullDomainSnapshot, RemoteNonnullInterface, RemoteNonnullNetwork, RemoteNonnullNetworkPort, RemoteNonnullNodeDevice, RemoteNonnullNwfilter, RemoteNonnullNwfilterBinding, RemoteNonnullSecret, RemoteNonnullStoragePool, RemoteNonnullStorageVol, RemoteNonnullString, RemoteSecret, RemoteStoragePool, RemoteStoragePoolGetInfoRet, RemoteStoragePoolListAllVolumesRet, RemoteStorageVolGetInfoFlagsRet, RemoteStorageVolGetInfoRet, RemoteString, RemoteTypedParam, RemoteUuid } from './remote.gen.js';
+import type { RemoteAuthSaslStartRet, RemoteAuthSaslStepRet, RemoteAuthType, RemoteConnectGetCpuModelNamesRet, RemoteConnectListAllDomainsRet, RemoteConnectListAllInterfacesRet, RemoteConnectListAllNetworksRet, RemoteConnectListAllNodeDevicesRet, RemoteConnectListAllNwfilterBindingsRet, RemoteConnectListAllNwfiltersRet, RemoteConnectListAllSecretsRet, RemoteConnectListAllStoragePoolsRet, RemoteDomain, RemoteDomainBlockStatsFlagsRet, RemoteDomainBlockStatsRet, RemoteDomainCheckpointListAllChildrenRet, RemoteDomainGetBlkioParametersRet, RemoteDomainGetBlockInfoRet, RemoteDomainGetBlockIoTuneRet, RemoteDomainGetBlockJobInfoRet, RemoteDomainGetControlInfoRet, RemoteDomainGetCpuStatsRet, RemoteDomainGetDiskErrorsRet, RemoteDomainGetEmulatorPinInfoRet, RemoteDomainGetFsinfoRet, RemoteDomainGetInfoRet, RemoteDomainGetInterfaceParametersRet, RemoteDomainGetIothreadInfoRet, RemoteDomainGetJobInfoRet, RemoteDomainGetJobStatsRet, RemoteDomainGetMemoryParametersRet, RemoteDomainGetNumaParametersRet, RemoteDomainGetSchedulerTypeRet, RemoteDomainGetSecurityLabelListRet, RemoteDomainGetSecurityLabelRet, RemoteDomainGetStateRet, RemoteDomainGetTimeRet, RemoteDomainGetVcpuPinInfoRet, RemoteDomainGetVcpusRet, RemoteDomainInterface, RemoteDomainInterfaceStatsRet, RemoteDomainListAllCheckpointsRet, RemoteDomainListAllSnapshotsRet, RemoteDomainMemoryStat, RemoteDomainMigrateBegin3ParamsRet, RemoteDomainMigrateBegin3Ret, RemoteDomainMigrateFinish3ParamsRet, RemoteDomainMigrateFinish3Ret, RemoteDomainMigratePrepare2Ret, RemoteDomainMigratePrepare3ParamsRet, RemoteDomainMigratePrepare3Ret, RemoteDomainMigratePrepareRet, RemoteDomainMigratePrepareTunnel3ParamsRet, RemoteDomainMigratePrepareTunnel3Ret, RemoteDomainScreenshotRet, RemoteDomainSnapshotListAllChildrenRet, RemoteDomainStatsRecord, RemoteNetwork, RemoteNetworkGetDhcpLeasesRet, RemoteNetworkListAllPortsRet, RemoteNetworkPortGetParametersRet, RemoteNodeDevice, RemoteNodeGetCpuMapRet, RemoteNodeGetCpuStatsRet, RemoteNodeGetInfoRet, RemoteNodeGetMemoryParametersRet, RemoteNodeGetMemoryStatsRet, RemoteNodeGetSecurityModelRet, RemoteNodeGetSevInfoRet, RemoteNonnullDomain, RemoteNonnullDomainCheckpoint, RemoteNonnullDomainSnapshot, RemoteNonnullInterface, RemoteNonnullNetwork, RemoteNonnullNetworkPort, RemoteNonnullNodeDevice, RemoteNonnullNwfilter, RemoteNonnullNwfilterBinding, RemoteNonnullSecret, RemoteNonnullStoragePool, RemoteNonnullStorageVol, RemoteNonnullString, RemoteSecret, RemoteStoragePool, RemoteStoragePoolGetInfoRet, RemoteStoragePoolListAllVolumesRet, RemoteStorageVolGetInfoFlagsRet, RemoteStorageVolGetInfoRet, RemoteString, RemoteTypedParam, RemoteUuid } from './remote.gen.js';
 import { remoteProcedures } from './remote.gen.js';
+
+import { openStreamCall, type LibvirtStream, type StreamOptions } from '../api/stream.js';
 
 /**
  * The raw layer: one method per remote, qemu and lxc procedure.
@@ -16,6 +19,14 @@ import { remoteProcedures } from './remote.gen.js';
  * with the program in front for qemu and lxc. Arguments are the args struct's fields in `.x`
  * order, then the call options; the result is nothing, the single field of the ret struct, or
  * the ret struct.
+ *
+ * Streams: a procedure that opens a data stream (`storageVolDownload`, `storageVolUpload`,
+ * `domainScreenshot`, `domainOpenConsole`, ...) takes {@link StreamOptions} and resolves, once
+ * the daemon has accepted the call, to the {@link LibvirtStream} when its ret struct is empty,
+ * otherwise to the whole ret struct with a `stream` field added (`domainScreenshot` →
+ * `{ mime, stream }`). The stream is readable for `@readstream` procedures, writable for
+ * `@writestream` ones, both for consoles and channels; it is sparse when the call's flags
+ * have the procedure's `@sparseflag` (`VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM`, ...).
  */
 export class RawApi {
   readonly #caller: ProcedureCaller;
@@ -1569,10 +1580,11 @@ export class RawApi {
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL (remote program, procedure 148).
-   * Opens a upload stream.
+   * Opens a writable stream;
+   * resolves once the daemon has accepted the call.
    */
-  async domainMigratePrepareTunnel(flags: bigint, dname: RemoteString, resource: bigint, dom_xml: RemoteNonnullString, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL, { flags, dname, resource, dom_xml }, options);
+  async domainMigratePrepareTunnel(flags: bigint, dname: RemoteString, resource: bigint, dom_xml: RemoteNonnullString, options?: StreamOptions): Promise<LibvirtStream> {
+    return (await openStreamCall(this.#caller, remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL, { flags, dname, resource, dom_xml }, 'write', false, options)).stream;
   }
 
   /**
@@ -2095,10 +2107,11 @@ export class RawApi {
    * opened in non-blocking mode for bi-directional I/O.
    *
    * Calls REMOTE_PROC_DOMAIN_OPEN_CONSOLE (remote program, procedure 201).
-   * Opens a download stream.
+   * Opens a readable and writable stream;
+   * resolves once the daemon has accepted the call.
    */
-  async domainOpenConsole(dom: RemoteNonnullDomain, dev_name: RemoteString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_OPEN_CONSOLE, { dom, dev_name, flags }, options);
+  async domainOpenConsole(dom: RemoteNonnullDomain, dev_name: RemoteString, flags: number, options?: StreamOptions): Promise<LibvirtStream> {
+    return (await openStreamCall(this.#caller, remoteProcedures.REMOTE_PROC_DOMAIN_OPEN_CONSOLE, { dom, dev_name, flags }, 'duplex', false, options)).stream;
   }
 
   /**
@@ -2180,10 +2193,11 @@ export class RawApi {
    * visible state in cases when a complex storage format such as qcow2 or vmdk is used.
    *
    * Calls REMOTE_PROC_STORAGE_VOL_UPLOAD (remote program, procedure 208).
-   * Opens a upload stream.
+   * Opens a writable stream (sparse when `flags` has `VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM`);
+   * resolves once the daemon has accepted the call.
    */
-  async storageVolUpload(vol: RemoteNonnullStorageVol, offset: bigint, length: bigint, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_VOL_UPLOAD, { vol, offset, length, flags }, options);
+  async storageVolUpload(vol: RemoteNonnullStorageVol, offset: bigint, length: bigint, flags: number, options?: StreamOptions): Promise<LibvirtStream> {
+    return (await openStreamCall(this.#caller, remoteProcedures.REMOTE_PROC_STORAGE_VOL_UPLOAD, { vol, offset, length, flags }, 'write', (flags & VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM) !== 0, options)).stream;
   }
 
   /**
@@ -2194,10 +2208,11 @@ export class RawApi {
    * cases when a complex storage format such as qcow2 or vmdk is used.
    *
    * Calls REMOTE_PROC_STORAGE_VOL_DOWNLOAD (remote program, procedure 209).
-   * Opens a download stream.
+   * Opens a readable stream (sparse when `flags` has `VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM`);
+   * resolves once the daemon has accepted the call.
    */
-  async storageVolDownload(vol: RemoteNonnullStorageVol, offset: bigint, length: bigint, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_VOL_DOWNLOAD, { vol, offset, length, flags }, options);
+  async storageVolDownload(vol: RemoteNonnullStorageVol, offset: bigint, length: bigint, flags: number, options?: StreamOptions): Promise<LibvirtStream> {
+    return (await openStreamCall(this.#caller, remoteProcedures.REMOTE_PROC_STORAGE_VOL_DOWNLOAD, { vol, offset, length, flags }, 'read', (flags & VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM) !== 0, options)).stream;
   }
 
   /**
@@ -2217,10 +2232,12 @@ export class RawApi {
    * distinguished by \@screen argument.
    *
    * Calls REMOTE_PROC_DOMAIN_SCREENSHOT (remote program, procedure 211).
-   * Opens a download stream.
+   * Opens a readable stream;
+   * resolves once the daemon has accepted the call.
    */
-  async domainScreenshot(dom: RemoteNonnullDomain, screen: number, flags: number, options?: CallOptions): Promise<RemoteString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SCREENSHOT, { dom, screen, flags }, options)).mime;
+  async domainScreenshot(dom: RemoteNonnullDomain, screen: number, flags: number, options?: StreamOptions): Promise<RemoteDomainScreenshotRet & { readonly stream: LibvirtStream }> {
+    const { ret, stream } = await openStreamCall(this.#caller, remoteProcedures.REMOTE_PROC_DOMAIN_SCREENSHOT, { dom, screen, flags }, 'read', false, options);
+    return { ...ret, stream };
   }
 
   /**
@@ -2250,10 +2267,12 @@ export class RawApi {
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3 (remote program, procedure 215).
-   * Opens a upload stream.
+   * Opens a writable stream;
+   * resolves once the daemon has accepted the call.
    */
-  async domainMigratePrepareTunnel3(cookie_in: Uint8Array, flags: bigint, dname: RemoteString, resource: bigint, dom_xml: RemoteNonnullString, options?: CallOptions): Promise<Uint8Array> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3, { cookie_in, flags, dname, resource, dom_xml }, options)).cookie_out;
+  async domainMigratePrepareTunnel3(cookie_in: Uint8Array, flags: bigint, dname: RemoteString, resource: bigint, dom_xml: RemoteNonnullString, options?: StreamOptions): Promise<RemoteDomainMigratePrepareTunnel3Ret & { readonly stream: LibvirtStream }> {
+    const { ret, stream } = await openStreamCall(this.#caller, remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3, { cookie_in, flags, dname, resource, dom_xml }, 'write', false, options);
+    return { ...ret, stream };
   }
 
   /**
@@ -3088,10 +3107,11 @@ export class RawApi {
    * opened in non-blocking mode for bi-directional I/O.
    *
    * Calls REMOTE_PROC_DOMAIN_OPEN_CHANNEL (remote program, procedure 296).
-   * Opens a download stream.
+   * Opens a readable and writable stream;
+   * resolves once the daemon has accepted the call.
    */
-  async domainOpenChannel(dom: RemoteNonnullDomain, name: RemoteString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_OPEN_CHANNEL, { dom, name, flags }, options);
+  async domainOpenChannel(dom: RemoteNonnullDomain, name: RemoteString, flags: number, options?: StreamOptions): Promise<LibvirtStream> {
+    return (await openStreamCall(this.#caller, remoteProcedures.REMOTE_PROC_DOMAIN_OPEN_CHANNEL, { dom, name, flags }, 'duplex', false, options)).stream;
   }
 
   /**
@@ -3168,10 +3188,12 @@ export class RawApi {
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS (remote program, procedure 304).
-   * Opens a upload stream.
+   * Opens a writable stream;
+   * resolves once the daemon has accepted the call.
    */
-  async domainMigratePrepareTunnel3Params(params: RemoteTypedParam[], cookie_in: Uint8Array, flags: number, options?: CallOptions): Promise<Uint8Array> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS, { params, cookie_in, flags }, options)).cookie_out;
+  async domainMigratePrepareTunnel3Params(params: RemoteTypedParam[], cookie_in: Uint8Array, flags: number, options?: StreamOptions): Promise<RemoteDomainMigratePrepareTunnel3ParamsRet & { readonly stream: LibvirtStream }> {
+    const { ret, stream } = await openStreamCall(this.#caller, remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS, { params, cookie_in, flags }, 'write', false, options);
+    return { ...ret, stream };
   }
 
   /**
