@@ -9,6 +9,7 @@ import type { ConnectionClosedError } from '../rpc/errors.js';
 import type { CallOptions, Procedure, ProcedureCaller } from '../rpc/procedure.js';
 import type { RemotePlan } from '../transport/remote-plan.js';
 import type { ConnectionFeatures } from './connect.js';
+import { ConnectionEvents } from './events.js';
 
 /** How long {@link Connection.close} waits for the daemon to answer CONNECT_CLOSE. */
 const CLOSE_TIMEOUT_MS = 5_000;
@@ -32,6 +33,8 @@ export interface ConnectionInfo {
 export class Connection implements ProcedureCaller, AsyncDisposable {
   /** One method per remote, qemu and lxc procedure; see {@link RawApi} for the naming rule. */
   readonly raw: RawApi;
+  /** Typed events: domain, network, storage pool, node device, secret, QEMU monitor and close; see {@link ConnectionEvents}. */
+  readonly events: ConnectionEvents;
   /** Resolves (never rejects) with the reason once the connection has ended. */
   readonly closed: Promise<ConnectionClosedError>;
   readonly #client: RpcClient;
@@ -44,6 +47,7 @@ export class Connection implements ProcedureCaller, AsyncDisposable {
     this.#info = info;
     this.closed = client.closed;
     this.raw = new RawApi(this);
+    this.events = new ConnectionEvents(client, info.features);
   }
 
   /** The URI of the connection. */

@@ -1,0 +1,716 @@
+/**
+ * Typed events on a connection: `conn.events`.
+ *
+ * Follows libvirt's remote driver (`src/remote/remote_driver.c`,
+ * `remoteConnect*EventRegisterAny`) and its client-side bookkeeping
+ * (`src/conf/object_event.c`):
+ *
+ * - one daemon registration is shared by every local listener of the same
+ *   family, event ID and object filter (libvirt's `virObjectEventCallbackListCount`
+ *   with `serverFilter`); the first listener registers it, the last one to go
+ *   deregisters it;
+ * - events carry the daemon's callback ID and reach only the listeners of the
+ *   registration with that ID; listeners with an object filter are also
+ *   matched locally by UUID (or node device name), as libvirt's `key_filter`;
+ * - without `REMOTE_EVENT_CALLBACK` (daemons older than libvirt 1.2.1), domain
+ *   events use the legacy `CONNECT_DOMAIN_EVENT_REGISTER_ANY` by event ID only:
+ *   one registration per event ID feeds every listener, filtered locally;
+ * - each QEMU monitor listener has its own daemon registration (libvirt does
+ *   the same for callbacks with an extra filter);
+ * - registering the same handler twice for the same event and object is an
+ *   error, as libvirt's "event callback already tracked";
+ * - the close callback is registered on the daemon when it supports it
+ *   (`CONNECT_REGISTER_CLOSE_CALLBACK`), fires at most once (libvirt resets it
+ *   after calling it), on `CONNECT_EVENT_CONNECTION_CLOSED` or when this
+ *   connection ends.
+ *
+ * Listeners run synchronously in wire order. A listener that throws, or whose
+ * returned promise rejects, is reported through {@link ConnectionEvents.onListenerError}
+ * (default: a process warning) and never affects the connection or other listeners.
+ *
+ * @module
+ */
+import type { RemoteNonnullDomain } from '../procedures/remote.gen.js';
+import type { RpcClient } from '../rpc/client.js';
+import { abortErrorFor, CloseReason, ConnectionClosedError } from '../rpc/errors.js';
+import type { Procedure } from '../rpc/procedure.js';
+import type { ConnectionFeatures } from './connect.js';
+import { EventStream, type EventStreamOptions } from './events/stream.js';
+import {
+  closeProcedures,
+  families,
+  findEvent,
+  legacyDomainDeregister,
+  legacyDomainRegister,
+  lifecycleDetailName,
+  lifecycleName,
+  qemuMonitorProcedures,
+  uuidString,
+  type EventFamily,
+  type EventSpec,
+} from './events/table.js';
+import type {
+  CloseEvent,
+  DomainEvent,
+  DomainEventName,
+  FamilyObject,
+  NetworkEvent,
+  NodeDeviceEvent,
+  ObjectEventName,
+  QemuMonitorEvent,
+  SecretEvent,
+  StoragePoolEvent,
+  TypedParamValue,
+} from './events/types.js';
+
+export { EventStream, EventOverflowError } from './events/stream.js';
+export type { EventStreamOptions, OverflowPolicy } from './events/stream.js';
+export type * from './events/types.js';
+export { eventSpecs, findEvent } from './events/table.js';
+export type { EventFamily, EventSpec } from './events/table.js';
+
+/** Ends one subscription. Idempotent; resolves once the daemon-side registration is gone (when this was its last listener). */
+export type Unsubscribe = () => Promise<void>;
+
+/** A listener. It may return a promise; a rejection is reported like a thrown error. */
+export type EventHandler<E> = (event: E) => unknown;
+
+/** Options every subscription takes. */
+export interface SubscribeOptions {
+  /** Aborts a pending subscription (it rejects with an `AbortError`) or ends an active one. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of domain subscriptions. */
+export interface DomainSubscribeOptions extends SubscribeOptions {
+  /** Only events of this domain. */
+  readonly domain?: RemoteNonnullDomain;
+}
+
+/** Options of network subscriptions. */
+export interface NetworkSubscribeOptions extends SubscribeOptions {
+  /** Only events of this network. */
+  readonly network?: FamilyObject<'network'>;
+}
+
+/** Options of storage pool subscriptions. */
+export interface StoragePoolSubscribeOptions extends SubscribeOptions {
+  /** Only events of this pool. */
+  readonly pool?: FamilyObject<'storage-pool'>;
+}
+
+/** Options of node device subscriptions. */
+export interface NodeDeviceSubscribeOptions extends SubscribeOptions {
+  /** Only events of this device. */
+  readonly device?: FamilyObject<'node-device'>;
+}
+
+/** Options of secret subscriptions. */
+export interface SecretSubscribeOptions extends SubscribeOptions {
+  /** Only events of this secret. */
+  readonly secret?: FamilyObject<'secret'>;
+}
+
+/** Options of QEMU monitor subscriptions (`virConnectDomainQemuMonitorEventRegister`). */
+export interface QemuMonitorSubscribeOptions extends SubscribeOptions {
+  /** Only events of this domain. */
+  readonly domain?: RemoteNonnullDomain;
+  /** Only this QEMU event name (`STOP`, ...); with `regex`, a POSIX extended regex. */
+  readonly event?: string;
+  /** `VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_*` flags, or `{ regex, nocase }`. */
+  readonly flags?: number | { readonly regex?: boolean; readonly nocase?: boolean };
+}
+
+/** One daemon-side registration as {@link ConnectionEvents.registrations} reports it. */
+export interface RegistrationInfo {
+  readonly family: EventFamily | 'qemu-monitor';
+  readonly event: string;
+  /** The filter's key (UUID or node device name), or null. */
+  readonly filter: string | null;
+  /** The daemon's callback ID, or null for a legacy registration. */
+  readonly callbackId: number | null;
+  readonly listeners: number;
+  readonly state: 'registering' | 'active';
+}
+
+interface Listener {
+  readonly handler: EventHandler<never>;
+  /** Local filter key, or null. */
+  readonly filterKey: string | null;
+}
+
+interface Registration {
+  readonly key: string;
+  readonly family: EventFamily | 'qemu-monitor';
+  readonly spec: EventSpec | null;
+  readonly filterKey: string | null;
+  readonly legacy: boolean;
+  readonly procedures: readonly Procedure[];
+  remoteId: number | null;
+  state: 'registering' | 'active' | 'gone';
+  readonly listeners: Set<Listener>;
+  ready: Promise<void>;
+  /** Events that arrived while registering whose callback ID no active registration has. */
+  early: Array<{ callbackId: number | null; deliver: () => void }>;
+}
+
+/** How many early events a registration keeps while its REGISTER call is in flight. */
+const EARLY_MAX = 1024;
+
+function typedParams(params: ReadonlyArray<{ field: string; value: { type: number } & Record<string, unknown> }>): Record<string, TypedParamValue> {
+  const out: Record<string, TypedParamValue> = {};
+  for (const { field, value } of params) {
+    const v = Object.entries(value).find(([k]) => k !== 'type')?.[1];
+    // VIR_TYPED_PARAM_BOOLEAN (6) travels as an int.
+    out[field] = value.type === 6 ? v !== 0 : (v as TypedParamValue);
+  }
+  return out;
+}
+
+/** Splits a decoded `_msg` into its callback ID and its flattened fields. */
+function flatten(value: Record<string, unknown>): { callbackId: number | null; fields: Record<string, unknown> } {
+  const { callbackID, msg, ...rest } = value;
+  const fields = msg !== null && typeof msg === 'object' ? { ...(msg as Record<string, unknown>), ...rest } : rest;
+  return { callbackId: typeof callbackID === 'number' ? callbackID : null, fields };
+}
+
+/** Builds the delivered event of `spec` from the flattened fields. */
+function buildEvent(spec: EventSpec, fields: Record<string, unknown>): { event: Record<string, unknown>; key: string } {
+  const fam = families[spec.family];
+  const { [fam.objectField]: object, ...rest } = fields;
+  const event: Record<string, unknown> = { kind: spec.name, eventId: spec.id, [fam.publicField]: object, ...rest };
+  if (spec.name === 'lifecycle') {
+    const code = rest.event as number;
+    event.event = lifecycleName(spec.family, code);
+    event.eventCode = code;
+    if (spec.family === 'domain') {
+      event.detail = lifecycleDetailName(code, rest.detail as number);
+      event.detailCode = rest.detail;
+    }
+  }
+  if (Array.isArray(rest.params)) event.params = typedParams(rest.params);
+  return { event, key: fam.key(object) };
+}
+
+function qemuFlags(flags: QemuMonitorSubscribeOptions['flags']): number {
+  if (typeof flags === 'number') return flags;
+  if (!flags) return 0;
+  return (flags.regex ? 1 : 0) | (flags.nocase ? 2 : 0);
+}
+
+/**
+ * The events of one connection (`conn.events`). See the module documentation
+ * for the rules it follows.
+ */
+export class ConnectionEvents {
+  /**
+   * Receives what listeners throw (or reject with). Default: `process.emitWarning`.
+   * It must not throw; if it does, that is ignored.
+   */
+  onListenerError: ((error: unknown, event: unknown) => void) | null = null;
+
+  readonly #client: RpcClient;
+  readonly #features: ConnectionFeatures;
+  readonly #regs = new Map<string, Registration>();
+  /** Registrations by `family/eventId` (or `qemu-monitor`), for dispatch. */
+  readonly #byEvent = new Map<string, Set<Registration>>();
+  /** Deregistrations in flight, by registration key: a new registration of that key waits for it. */
+  readonly #draining = new Map<string, Promise<void>>();
+  /** Engine hooks per event procedure, with how many registrations use them. */
+  readonly #hooks = new Map<Procedure, { off: () => void; refs: number }>();
+  readonly #streamsEnded = new Set<(err: ConnectionClosedError) => void>();
+  readonly #closeHandlers = new Set<EventHandler<CloseEvent>>();
+  #closeRegistration: Promise<void> | null = null;
+  #closeOnDaemon = false;
+  #closeFired = false;
+  #closeHook: (() => void) | null = null;
+  #qemuSeq = 0;
+  #ended: ConnectionClosedError | null = null;
+
+  /** @internal Built by the Connection. */
+  constructor(client: RpcClient, features: ConnectionFeatures) {
+    this.#client = client;
+    this.#features = features;
+    void client.closed.then((err) => this.#connectionEnded(err));
+  }
+
+  /** The daemon-side registrations in place (for diagnostics and tests). */
+  get registrations(): RegistrationInfo[] {
+    return [...this.#regs.values()]
+      .filter((r) => r.state !== 'gone')
+      .map((r) => ({
+        family: r.family,
+        event: r.spec?.name ?? 'qemu-monitor',
+        filter: r.filterKey,
+        callbackId: r.remoteId,
+        listeners: r.listeners.size,
+        state: r.state as 'registering' | 'active',
+      }));
+  }
+
+  // -------------------------------------------------------------------------
+  // Public API: callbacks
+
+  /**
+   * Calls `handler` for each domain event `event` (a name such as `lifecycle`,
+   * or a `VIR_DOMAIN_EVENT_ID_*` number), of every domain or only of
+   * `options.domain`. Resolves, once the daemon is registered, with the
+   * function that unsubscribes.
+   */
+  onDomain<N extends DomainEventName = DomainEventName>(event: N | number, handler: EventHandler<DomainEvent<N>>, options: DomainSubscribeOptions = {}): Promise<Unsubscribe> {
+    return this.#subscribe('domain', event, handler as EventHandler<never>, options.domain, options.signal);
+  }
+
+  /** Network events (`lifecycle`, `metadata-change`), like {@link onDomain}. */
+  onNetwork<N extends ObjectEventName<'network'>>(event: N | number, handler: EventHandler<NetworkEvent<N>>, options: NetworkSubscribeOptions = {}): Promise<Unsubscribe> {
+    return this.#subscribe('network', event, handler as EventHandler<never>, options.network, options.signal);
+  }
+
+  /** Storage pool events (`lifecycle`, `refresh`), like {@link onDomain}. */
+  onStoragePool<N extends ObjectEventName<'storage-pool'>>(event: N | number, handler: EventHandler<StoragePoolEvent<N>>, options: StoragePoolSubscribeOptions = {}): Promise<Unsubscribe> {
+    return this.#subscribe('storage-pool', event, handler as EventHandler<never>, options.pool, options.signal);
+  }
+
+  /** Node device events (`lifecycle`, `update`), like {@link onDomain}. */
+  onNodeDevice<N extends ObjectEventName<'node-device'>>(event: N | number, handler: EventHandler<NodeDeviceEvent<N>>, options: NodeDeviceSubscribeOptions = {}): Promise<Unsubscribe> {
+    return this.#subscribe('node-device', event, handler as EventHandler<never>, options.device, options.signal);
+  }
+
+  /** Secret events (`lifecycle`, `value-changed`), like {@link onDomain}. */
+  onSecret<N extends ObjectEventName<'secret'>>(event: N | number, handler: EventHandler<SecretEvent<N>>, options: SecretSubscribeOptions = {}): Promise<Unsubscribe> {
+    return this.#subscribe('secret', event, handler as EventHandler<never>, options.secret, options.signal);
+  }
+
+  /**
+   * QEMU monitor events (`virConnectDomainQemuMonitorEventRegister`): every
+   * QMP event of every domain, or filtered by domain and event name (the
+   * daemon filters). Each call makes its own daemon registration.
+   */
+  async onQemuMonitor(handler: EventHandler<QemuMonitorEvent>, options: QemuMonitorSubscribeOptions = {}): Promise<Unsubscribe> {
+    const { signal } = options;
+    if (signal?.aborted) throw abortErrorFor(signal);
+    this.#throwIfEnded();
+    const key = `qemu-monitor/${++this.#qemuSeq}`;
+    const reg = this.#newRegistration(key, 'qemu-monitor', null, options.domain ? uuidString(options.domain.uuid) : null, false, [
+      qemuMonitorProcedures.event,
+    ]);
+    const listener: Listener = { handler: handler as EventHandler<never>, filterKey: null };
+    reg.listeners.add(listener);
+    reg.ready = this.#register(reg, async () => {
+      const ret = (await this.#client.call(qemuMonitorProcedures.register, {
+        dom: options.domain ?? null,
+        event: options.event ?? null,
+        flags: qemuFlags(options.flags),
+      })) as { callbackID: number };
+      return ret.callbackID;
+    });
+    return this.#afterReady(reg, listener, signal);
+  }
+
+  /**
+   * Calls `handler` once when the connection closes: when the daemon says its
+   * driver connection closed (`CONNECT_EVENT_CONNECTION_CLOSED`, with its
+   * reason) or when this connection ends (daemon gone: `eof`; I/O or protocol
+   * error: `error`; keepalive timeout: `keepalive`; `close()`/`destroy()`:
+   * `client`). Like libvirt's close callback, it fires at most once.
+   */
+  async onClose(handler: EventHandler<CloseEvent>, options: SubscribeOptions = {}): Promise<Unsubscribe> {
+    const { signal } = options;
+    if (signal?.aborted) throw abortErrorFor(signal);
+    this.#throwIfEnded();
+    this.#closeHandlers.add(handler);
+    if (this.#features.closeCallback && !this.#closeOnDaemon) {
+      this.#closeRegistration ??= this.#registerClose();
+      try {
+        await this.#closeRegistration;
+      } catch (err) {
+        this.#closeHandlers.delete(handler);
+        throw err;
+      }
+    }
+    let done = false;
+    const unsubscribe: Unsubscribe = async () => {
+      if (done) return;
+      done = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (!this.#closeHandlers.delete(handler) || this.#closeHandlers.size > 0 || !this.#closeOnDaemon) return;
+      this.#closeOnDaemon = false;
+      this.#closeHook?.();
+      this.#closeHook = null;
+      if (!this.#client.isOpen) return;
+      await this.#client.call(closeProcedures.unregister, undefined).catch((err: unknown) => {
+        if (!(err instanceof ConnectionClosedError)) throw err;
+      });
+    };
+    const onAbort = (): void => void unsubscribe().catch((err: unknown) => this.#report(err, null));
+    if (signal?.aborted) {
+      await unsubscribe();
+      throw abortErrorFor(signal);
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    return unsubscribe;
+  }
+
+  // -------------------------------------------------------------------------
+  // Public API: async iterators
+
+  /**
+   * Domain events as an async iterator:
+   * `for await (const ev of conn.events.domain('lifecycle')) ...`.
+   * It subscribes at once (`await stream.ready` to know the daemon is
+   * registered); see {@link EventStream} for buffering and the overflow policy.
+   */
+  domain<N extends DomainEventName = DomainEventName>(event: N | number, options: DomainSubscribeOptions & EventStreamOptions = {}): EventStream<DomainEvent<N>> {
+    return this.#stream((h) => this.#subscribe('domain', event, h, options.domain, undefined), options);
+  }
+
+  /** Network events as an async iterator. */
+  network<N extends ObjectEventName<'network'>>(event: N | number, options: NetworkSubscribeOptions & EventStreamOptions = {}): EventStream<NetworkEvent<N>> {
+    return this.#stream((h) => this.#subscribe('network', event, h, options.network, undefined), options);
+  }
+
+  /** Storage pool events as an async iterator. */
+  storagePool<N extends ObjectEventName<'storage-pool'>>(event: N | number, options: StoragePoolSubscribeOptions & EventStreamOptions = {}): EventStream<StoragePoolEvent<N>> {
+    return this.#stream((h) => this.#subscribe('storage-pool', event, h, options.pool, undefined), options);
+  }
+
+  /** Node device events as an async iterator. */
+  nodeDevice<N extends ObjectEventName<'node-device'>>(event: N | number, options: NodeDeviceSubscribeOptions & EventStreamOptions = {}): EventStream<NodeDeviceEvent<N>> {
+    return this.#stream((h) => this.#subscribe('node-device', event, h, options.device, undefined), options);
+  }
+
+  /** Secret events as an async iterator. */
+  secret<N extends ObjectEventName<'secret'>>(event: N | number, options: SecretSubscribeOptions & EventStreamOptions = {}): EventStream<SecretEvent<N>> {
+    return this.#stream((h) => this.#subscribe('secret', event, h, options.secret, undefined), options);
+  }
+
+  /** QEMU monitor events as an async iterator. */
+  qemuMonitor(options: QemuMonitorSubscribeOptions & EventStreamOptions = {}): EventStream<QemuMonitorEvent> {
+    return this.#stream((h) => this.onQemuMonitor(h as EventHandler<QemuMonitorEvent>, { ...options, signal: undefined }), options);
+  }
+
+  #stream<T>(subscribe: (handler: EventHandler<never>) => Promise<Unsubscribe>, options: EventStreamOptions): EventStream<T> {
+    return new EventStream<T>(async (push, ended) => {
+      this.#throwIfEnded();
+      this.#streamsEnded.add(ended);
+      try {
+        const unsub = await subscribe(push as EventHandler<never>);
+        return async () => {
+          this.#streamsEnded.delete(ended);
+          await unsub();
+        };
+      } catch (err) {
+        this.#streamsEnded.delete(ended);
+        throw err;
+      }
+    }, options);
+  }
+
+  // -------------------------------------------------------------------------
+  // Registration bookkeeping
+
+  #throwIfEnded(): void {
+    if (this.#ended) throw this.#ended;
+    if (!this.#client.isOpen) throw new ConnectionClosedError('client', 'the connection is closed');
+  }
+
+  #newRegistration(
+    key: string,
+    family: EventFamily | 'qemu-monitor',
+    spec: EventSpec | null,
+    filterKey: string | null,
+    legacy: boolean,
+    procedures: readonly Procedure[],
+  ): Registration {
+    const reg: Registration = {
+      key,
+      family,
+      spec,
+      filterKey,
+      legacy,
+      procedures,
+      remoteId: null,
+      state: 'registering',
+      listeners: new Set(),
+      ready: Promise.resolve(),
+      early: [],
+    };
+    this.#regs.set(key, reg);
+    const byKey = spec ? `${spec.family}/${spec.id}` : 'qemu-monitor';
+    let set = this.#byEvent.get(byKey);
+    if (!set) this.#byEvent.set(byKey, (set = new Set()));
+    set.add(reg);
+    for (const p of procedures) this.#hook(p);
+    return reg;
+  }
+
+  #dropRegistration(reg: Registration): void {
+    reg.state = 'gone';
+    reg.early = [];
+    if (this.#regs.get(reg.key) === reg) this.#regs.delete(reg.key);
+    const byKey = reg.spec ? `${reg.spec.family}/${reg.spec.id}` : 'qemu-monitor';
+    const set = this.#byEvent.get(byKey);
+    if (set?.delete(reg) && set.size === 0) this.#byEvent.delete(byKey);
+    for (const p of reg.procedures) this.#unhook(p);
+  }
+
+  async #subscribe(
+    family: EventFamily,
+    idOrName: number | string,
+    handler: EventHandler<never>,
+    filter: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<Unsubscribe> {
+    const spec = findEvent(family, idOrName);
+    if (signal?.aborted) throw abortErrorFor(signal);
+    this.#throwIfEnded();
+    const fam = families[family];
+    const filterKey = filter ? fam.key(filter) : null;
+    const legacy = family === 'domain' && !this.#features.eventCallbacks;
+    // Legacy: one registration per event ID, whatever the filter (the daemon cannot filter).
+    const key = legacy ? `domain/${spec.id}/legacy` : `${family}/${spec.id}/${filterKey ?? '*'}`;
+    for (let d = this.#draining.get(key); d; d = this.#draining.get(key)) await d;
+    this.#throwIfEnded();
+
+    let reg = this.#regs.get(key);
+    if (reg) {
+      for (const l of reg.listeners) {
+        if (l.handler === handler && l.filterKey === filterKey) {
+          throw new TypeError(`${family} event callback already tracked: this handler already listens to ${spec.name} with this filter`);
+        }
+      }
+    }
+    const listener: Listener = { handler, filterKey };
+    if (!reg) {
+      reg = this.#newRegistration(key, family, spec, legacy ? null : filterKey, legacy, spec.procedures);
+      const r = reg;
+      r.ready = this.#register(r, async () => {
+        if (legacy) {
+          await this.#client.call(legacyDomainRegister, { eventID: spec.id });
+          return null;
+        }
+        const ret = (await this.#client.call(fam.register, { eventID: spec.id, [fam.objectField]: filter ?? null })) as {
+          callbackID: number;
+        };
+        return ret.callbackID;
+      });
+    }
+    reg.listeners.add(listener);
+    return this.#afterReady(reg, listener, signal);
+  }
+
+  /** Runs the daemon registration of `reg`; on failure drops it (its listeners' subscriptions reject). */
+  async #register(reg: Registration, call: () => Promise<number | null>): Promise<void> {
+    try {
+      const remoteId = await call();
+      if (reg.state === 'gone') return;
+      reg.remoteId = remoteId;
+      reg.state = 'active';
+      const early = reg.early;
+      reg.early = [];
+      for (const e of early) if (e.callbackId === remoteId) e.deliver();
+    } catch (err) {
+      this.#dropRegistration(reg);
+      throw err;
+    }
+  }
+
+  async #afterReady(reg: Registration, listener: Listener, signal: AbortSignal | undefined): Promise<Unsubscribe> {
+    try {
+      await reg.ready;
+    } catch (err) {
+      reg.listeners.delete(listener);
+      throw err;
+    }
+    if (reg.state === 'gone') {
+      reg.listeners.delete(listener);
+      throw this.#ended ?? new ConnectionClosedError('client', 'the connection is closed');
+    }
+    let done: Promise<void> | null = null;
+    const unsubscribe: Unsubscribe = () => {
+      done ??= (async () => {
+        signal?.removeEventListener('abort', onAbort);
+        await this.#removeListener(reg, listener);
+      })();
+      return done;
+    };
+    const onAbort = (): void => void unsubscribe().catch((err: unknown) => this.#report(err, null));
+    if (signal?.aborted) {
+      await unsubscribe();
+      throw abortErrorFor(signal);
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    return unsubscribe;
+  }
+
+  async #removeListener(reg: Registration, listener: Listener): Promise<void> {
+    if (!reg.listeners.delete(listener) || reg.listeners.size > 0 || reg.state !== 'active') return;
+    this.#dropRegistration(reg);
+    if (!this.#client.isOpen) return;
+    let call: Promise<unknown>;
+    if (reg.family === 'qemu-monitor') {
+      call = this.#client.call(qemuMonitorProcedures.deregister, { callbackID: reg.remoteId });
+    } else if (reg.legacy) {
+      call = this.#client.call(legacyDomainDeregister, { eventID: reg.spec!.id });
+    } else {
+      call = this.#client.call(families[reg.family].deregister, { callbackID: reg.remoteId });
+    }
+    const p = call.then(
+      () => undefined,
+      (err: unknown) => {
+        if (!(err instanceof ConnectionClosedError)) throw err;
+      },
+    );
+    const settled = p.catch(() => undefined);
+    this.#draining.set(reg.key, settled);
+    void settled.then(() => {
+      if (this.#draining.get(reg.key) === settled) this.#draining.delete(reg.key);
+    });
+    await p;
+  }
+
+  // -------------------------------------------------------------------------
+  // Dispatch
+
+  #hook(proc: Procedure): void {
+    const h = this.#hooks.get(proc);
+    if (h) {
+      h.refs++;
+      return;
+    }
+    const off = this.#client.onEvent(proc, (value) => this.#dispatch(proc, value as Record<string, unknown>));
+    this.#hooks.set(proc, { off, refs: 1 });
+  }
+
+  #unhook(proc: Procedure): void {
+    const h = this.#hooks.get(proc);
+    if (!h || --h.refs > 0) return;
+    h.off();
+    this.#hooks.delete(proc);
+  }
+
+  #dispatch(proc: Procedure, value: Record<string, unknown>): void {
+    let regs: Set<Registration> | undefined;
+    let callbackId: number | null;
+    let key: string;
+    let event: Record<string, unknown>;
+    if (proc === qemuMonitorProcedures.event) {
+      const m = value as { callbackID: number; dom: RemoteNonnullDomain; event: string; seconds: bigint; micros: number; details: string | null };
+      callbackId = m.callbackID;
+      key = uuidString(m.dom.uuid);
+      event = { kind: 'qemu-monitor', domain: m.dom, event: m.event, seconds: m.seconds, micros: m.micros, details: m.details };
+      regs = this.#byEvent.get('qemu-monitor');
+    } else {
+      const spec = this.#specOf(proc);
+      if (!spec) return;
+      const flat = flatten(value);
+      callbackId = flat.callbackId;
+      ({ event, key } = buildEvent(spec, flat.fields));
+      regs = this.#byEvent.get(`${spec.family}/${spec.id}`);
+    }
+    if (!regs) return;
+    let claimed = false;
+    const registering: Registration[] = [];
+    for (const reg of [...regs]) {
+      if (reg.state === 'gone') continue;
+      if (reg.state === 'registering' && !reg.legacy) {
+        registering.push(reg);
+        continue;
+      }
+      // Legacy registrations take every event of their ID; others only their callback ID's.
+      if (!reg.legacy && reg.remoteId !== callbackId) continue;
+      claimed = true;
+      this.#deliver(reg, key, event);
+    }
+    if (!claimed) {
+      for (const reg of registering) {
+        if (reg.early.length < EARLY_MAX) reg.early.push({ callbackId, deliver: () => this.#deliver(reg, key, event) });
+      }
+    }
+  }
+
+  #specOf(proc: Procedure): EventSpec | null {
+    for (const set of this.#byEvent.values()) {
+      for (const reg of set) if (reg.spec && reg.procedures.includes(proc)) return reg.spec;
+    }
+    return null;
+  }
+
+  #deliver(reg: Registration, key: string, event: unknown): void {
+    for (const l of [...reg.listeners]) {
+      if (reg.state === 'gone') return;
+      if (!reg.listeners.has(l)) continue;
+      if (l.filterKey !== null && l.filterKey !== key) continue;
+      this.#invoke(l.handler as EventHandler<unknown>, event);
+    }
+  }
+
+  #invoke(handler: EventHandler<unknown>, event: unknown): void {
+    try {
+      const r = handler(event);
+      if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
+        (r as PromiseLike<unknown>).then(undefined, (err: unknown) => this.#report(err, event));
+      }
+    } catch (err) {
+      this.#report(err, event);
+    }
+  }
+
+  #report(error: unknown, event: unknown): void {
+    try {
+      if (this.onListenerError) this.onListenerError(error, event);
+      else process.emitWarning(`libvirt-rpc: an event listener threw: ${String(error)}`, 'LibvirtRpcWarning');
+    } catch {
+      // The error hook must not break dispatch.
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Close
+
+  async #registerClose(): Promise<void> {
+    const off = this.#client.onEvent(closeProcedures.event, (value) => {
+      const code = (value as { reason: number }).reason;
+      this.#fireClose({ reason: closeReasonName(code), reasonCode: code, source: 'daemon' });
+    });
+    try {
+      await this.#client.call(closeProcedures.register, undefined);
+      this.#closeOnDaemon = true;
+      this.#closeHook = off;
+    } catch (err) {
+      off();
+      throw err;
+    } finally {
+      this.#closeRegistration = null;
+    }
+  }
+
+  #fireClose(ev: CloseEvent): void {
+    if (this.#closeFired) return;
+    this.#closeFired = true;
+    const handlers = [...this.#closeHandlers];
+    this.#closeHandlers.clear();
+    this.#closeHook?.();
+    this.#closeHook = null;
+    for (const h of handlers) this.#invoke(h as EventHandler<unknown>, ev);
+  }
+
+  #connectionEnded(err: ConnectionClosedError): void {
+    this.#ended = err;
+    for (const reg of [...this.#regs.values()]) this.#dropRegistration(reg);
+    for (const ended of [...this.#streamsEnded]) {
+      try {
+        ended(err);
+      } catch {
+        // Streams do not throw here.
+      }
+    }
+    this.#streamsEnded.clear();
+    this.#fireClose({ reason: err.reason, reasonCode: CloseReason[err.reason], source: 'connection', error: err });
+  }
+}
+
+function closeReasonName(code: number): CloseEvent['reason'] {
+  for (const [name, value] of Object.entries(CloseReason)) if (value === code) return name as CloseEvent['reason'];
+  return 'unknown';
+}
