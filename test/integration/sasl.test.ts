@@ -1,6 +1,6 @@
 /**
  * SASL against the real daemon: a private libvirtd with `auth_unix_rw = "sasl"` (and
- * `auth_tcp = "sasl"`), Cyrus SASL with SCRAM-SHA-256, SCRAM-SHA-1, PLAIN and DIGEST-MD5 from a
+ * `auth_tcp = "sasl"` and `auth_tls = "sasl"`), Cyrus SASL with SCRAM-SHA-256, SCRAM-SHA-1, PLAIN and DIGEST-MD5 from a
  * sasldb made by saslpasswd2. python3-libvirt and virsh (the C client) log in to the same daemon
  * with the same credentials, which proves the setup.
  */
@@ -16,6 +16,8 @@ import {
   VIR_CRED_USERNAME,
   type ConnectOptions,
 } from '../../src/index.js';
+import { freePort } from '../../harness/daemon.js';
+import { createTestPki, type TestPki } from '../../harness/pki.js';
 import { authConfText, startSaslDaemon, type SaslDaemon } from '../../harness/sasl.js';
 import { OracleError, pyLibvirt, virsh } from './oracle.js';
 
@@ -24,19 +26,24 @@ const ALICE = { username: 'alice', password: 'correct horse battery staple' };
 const BOB = { username: 'bob', password: 'p\u00e4ss\u00a0w\u2168rd' };
 
 let s: SaslDaemon;
+let pki: TestPki;
 let unixUri: string;
 let tcpUri: string;
+let tlsUri: string;
 /** Environment without a LIBVIRT_AUTH_FILE or user auth.conf that could answer for us. */
 let cleanEnv: Record<string, string | undefined>;
 
 beforeAll(async () => {
+  pki = await createTestPki();
+  const tlsPort = await freePort();
   s = await startSaslDaemon({
     mechanisms: ['scram-sha-256', 'scram-sha-1', 'plain', 'digest-md5'],
     users: { [ALICE.username]: ALICE.password, [BOB.username]: BOB.password },
-    daemon: { confOverrides: { auth_tcp: '"sasl"' } },
+    daemon: { listenTls: true, confOverrides: { ...pki.daemonConf(tlsPort), auth_tcp: '"sasl"', auth_tls: '"sasl"' } },
   });
   unixUri = s.daemon.uris.testDefaultUnix;
   tcpUri = s.daemon.uris.testDefaultTcp;
+  tlsUri = `test+tls://127.0.0.1:${tlsPort}/default?pkipath=${pki.clientDir}`;
   const emptyConfig = path.join(s.sasl.dir, 'xdg-config');
   fs.mkdirSync(emptyConfig, { recursive: true });
   cleanEnv = { ...process.env, LIBVIRT_AUTH_FILE: undefined, XDG_CONFIG_HOME: emptyConfig };
@@ -44,6 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await s?.stop();
+  pki?.remove();
 });
 
 function opts(extra: ConnectOptions = {}): ConnectOptions {
@@ -229,5 +237,36 @@ describe('SASL over plain TCP', () => {
     expect(asked).toBe(false);
     await new Promise((r) => setTimeout(r, 20));
     expect(socketHandles('TCPSocketWrap')).toBe(before);
+  });
+});
+
+describe('SASL over TLS', () => {
+  it('logs in with SCRAM-SHA-256 (TLS is secure: every mechanism goes), as python3-libvirt does', async () => {
+    await using conn = await connect(tlsUri, opts({ credentials: ALICE }));
+    expect(conn.plan.transport).toBe('tls');
+    const hostname = await conn.raw.connectGetHostname();
+    const oracle = await pyLibvirt<string>(`${tlsUri}&auth=sasl.SCRAM-SHA-256`, 'result = conn.getHostname()', undefined, {
+      credentials: ALICE,
+    });
+    expect(hostname).toBe(oracle);
+  });
+
+  it.each(['SCRAM-SHA-1', 'PLAIN'])('logs in with auth=sasl.%s', async (mech) => {
+    await using conn = await connect(`${tlsUri}&auth=sasl.${mech}`, opts({ credentials: ALICE }));
+    expect(await conn.raw.connectGetHostname()).toBeTruthy();
+  });
+
+  it('rejects a wrong password with the daemon\'s VIR_ERR_AUTH_FAILED', async () => {
+    const err = await rejection(connect(tlsUri, opts({ credentials: { username: ALICE.username, password: 'wrong' } })));
+    expect(err).toBeInstanceOf(LibvirtError);
+    expect((err as LibvirtError).code).toBe('VIR_ERR_AUTH_FAILED');
+    expect((err as LibvirtError).procedure).toBe('REMOTE_PROC_AUTH_SASL_STEP');
+  });
+
+  it('reads auth.conf for the URI host ([auth-libvirt-127.0.0.1])', async () => {
+    const file = path.join(s.sasl.dir, 'tls-auth.conf');
+    fs.writeFileSync(file, authConfText({ authname: ALICE.username, password: ALICE.password }, '127.0.0.1'));
+    await using conn = await connect(tlsUri, opts({ env: { ...cleanEnv, LIBVIRT_AUTH_FILE: file } }));
+    expect(await conn.raw.connectGetHostname()).toBeTruthy();
   });
 });
