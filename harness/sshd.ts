@@ -59,6 +59,11 @@ export interface SshdOptions {
   startTimeoutMs?: number;
   /** Parent of the server's private dir (default `os.tmpdir()`). */
   baseDir?: string;
+  /**
+   * Environment for the login sessions (sshd's `SetEnv`): e.g. `XDG_RUNTIME_DIR` of a private
+   * daemon, so `virt-ssh-helper qemu:///session` on the far side finds that daemon's socket.
+   */
+  setEnv?: Record<string, string>;
 }
 
 /** A running sshd. */
@@ -223,6 +228,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
         'PrintMotd no',
         'LogLevel VERBOSE',
         'MaxStartups 50',
+        ...(options.setEnv && Object.keys(options.setEnv).length
+          ? [`SetEnv ${Object.entries(options.setEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`]
+          : []),
         '',
       ].join('\n'),
       { mode: 0o644 },

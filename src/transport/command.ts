@@ -78,6 +78,8 @@ export interface CommandExit {
   readonly signal: string | null;
   /** What it wrote on stderr. */
   readonly stderr: string;
+  /** For SSH tunnels: the daemon socket on the far side (named in the hint when it cannot be reached). */
+  readonly remoteSocket?: string | null;
 }
 
 /**
@@ -108,7 +110,7 @@ export function describeCommandExit(exit: CommandExit): { message: string; failu
     hint = 'a command is missing (locally, or on the far side: nc or virt-ssh-helper)';
   } else if (/unix connect failed|cannot connect to|Failed to connect socket|No such file or directory|Connection refused/i.test(err)) {
     failure = 'daemon-socket';
-    hint = 'the far side could not connect to the libvirt daemon socket';
+    hint = `the far side could not connect to the libvirt daemon socket${exit.remoteSocket ? ` ${exit.remoteSocket}` : ''}`;
   }
   const detail = err === '' ? '' : `: ${err}`;
   return { message: `${exit.label} ended (${status})${detail}${hint ? ` [${hint}]` : ''}`, failure };
@@ -158,6 +160,8 @@ export interface CommandDialOptions extends DialOptions {
   readonly killGraceMs?: number;
   /** Milliseconds to wait for the exit status after stdout ends, before reporting what is known (default 3000). */
   readonly exitWaitMs?: number;
+  /** For SSH tunnels: the daemon socket on the far side, named in errors. */
+  readonly remoteSocket?: string | null;
 }
 
 type Child = ChildProcessByStdio<Writable, Readable, Readable>;
@@ -180,6 +184,7 @@ export class CommandStream extends Duplex {
   private readonly label: string;
   private readonly killGraceMs: number;
   private readonly exitWaitMs: number;
+  private readonly remoteSocket: string | null;
   private stderrText = '';
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   private stdoutEnded = false;
@@ -194,6 +199,7 @@ export class CommandStream extends Duplex {
     this.label = options.label ?? command;
     this.killGraceMs = options.killGraceMs ?? 2000;
     this.exitWaitMs = options.exitWaitMs ?? 3000;
+    this.remoteSocket = options.remoteSocket ?? null;
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };
@@ -291,6 +297,7 @@ export class CommandStream extends Duplex {
           exitCode: info?.code ?? null,
           signal: info?.signal ?? null,
           stderr,
+          remoteSocket: this.remoteSocket,
         };
         let { message, failure } = describeCommandExit(exit);
         if (info === null) message = `${this.label} closed its output but is still running${stderr.trim() ? `: ${stderr.trim()}` : ''}`;
@@ -449,6 +456,7 @@ export function dialSsh(plan: RemotePlan, options: SshDialOptions = {}): Promise
     timeout: options.timeout,
     env: commandEnv(options.env ?? process.env, SSH_ENV_PASS),
     label: sshLabel(plan, ssh.username),
+    remoteSocket: ssh.socketPath,
   });
 }
 
