@@ -11,6 +11,18 @@ export { connect, DriverFeature } from './api/connect.js';
 export type { ConnectOptions, ConnectionFeatures } from './api/connect.js';
 export { Connection } from './api/connection.js';
 export type { ConnectionInfo } from './api/connection.js';
+export {
+  LibvirtStream,
+  openStreamCall,
+  readAll,
+  pipeToFile,
+  pipeFromFile,
+  StreamOverflowError,
+  StreamStateError,
+  StreamErrorCode,
+  STREAM_MAX_BUFFERED_DEFAULT,
+} from './api/stream.js';
+export type { StreamMode, StreamOptions, StreamEntry, StreamCaller } from './api/stream.js';
 export * from './rpc/index.js';
 export * from './xdr/index.js';
 export * from './transport/index.js';

@@ -4,6 +4,7 @@
  * remote_daemon_stream.c.
  */
 import { Buffer } from 'node:buffer';
+import type { Duplex } from 'node:stream';
 import { RpcClient, type Diagnostic } from '../../../src/rpc/client.js';
 import type { Frame } from '../../../src/rpc/frame.js';
 import { virNetMessageErrorCodec, virNetStreamHoleCodec, type VirNetMessageError } from '../../../src/procedures/virnet.gen.js';
@@ -104,7 +105,18 @@ export class StreamPeer {
   }
 }
 
-export function setup(opts: { clientHighWaterMark?: number } = {}) {
+/** What {@link setup} returns. */
+export interface StreamTestContext {
+  readonly client: RpcClient;
+  /** The client's end of the socket pair (`hold`/`release()` simulate a full kernel buffer). */
+  readonly socket: Duplex & { hold: boolean; release(): void };
+  /** The daemon's end. */
+  readonly peerSocket: Duplex;
+  readonly peer: StreamPeer;
+  readonly diagnostics: Diagnostic[];
+}
+
+export function setup(opts: { clientHighWaterMark?: number } = {}): StreamTestContext {
   const { client: socket, peer: peerSocket } = memoryPair({ clientHighWaterMark: opts.clientHighWaterMark });
   const diagnostics: Diagnostic[] = [];
   const client = new RpcClient(socket, { onDiagnostic: (d) => diagnostics.push(d) });

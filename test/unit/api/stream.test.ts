@@ -428,6 +428,24 @@ describe('LibvirtStream: failures', () => {
     ).rejects.toBeInstanceOf(UnsupportedError);
   });
 
+  it('a stream nobody reads does not crash the process when the connection drops; its error is kept', async () => {
+    const ctx = setup();
+    const { stream } = await open(ctx);
+    ctx.peerSocket.destroy();
+    await new Promise((resolve) => stream.once('close', resolve));
+    expect(stream.errored).toBeInstanceOf(ConnectionClosedError);
+    await expect(readAll(stream)).rejects.toBeInstanceOf(ConnectionClosedError);
+  });
+
+  it('entries() and byte reads do not mix', async () => {
+    const ctx = setup();
+    const { call, stream } = await open(ctx, SPARSE_READ);
+    ctx.peer.data(call, Buffer.from('x'));
+    await new Promise((resolve) => stream.once('readable', resolve));
+    expect(String(stream.read())).toBe('x');
+    await expect(stream.entries().next()).rejects.toBeInstanceOf(StreamStateError);
+  });
+
   it('a daemon error during the call does not crash a stream nobody holds yet', async () => {
     const ctx = setup();
     const opening = openStreamCall(ctx.client, READ, 5, 'read', false);
