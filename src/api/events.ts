@@ -20,9 +20,11 @@
  * - registering the same handler twice for the same event and object is an
  *   error, as libvirt's "event callback already tracked";
  * - the close callback is registered on the daemon when it supports it
- *   (`CONNECT_REGISTER_CLOSE_CALLBACK`), fires at most once (libvirt resets it
- *   after calling it), on `CONNECT_EVENT_CONNECTION_CLOSED` or when this
- *   connection ends.
+ *   (`CONNECT_REGISTER_CLOSE_CALLBACK`) and fires on `CONNECT_EVENT_CONNECTION_CLOSED`
+ *   or when this connection ends; each handler at most once (libvirt resets
+ *   its close callback after calling it). Unlike libvirt, which detaches the
+ *   close callback before `virConnectClose`, `close()` fires it too, with
+ *   reason `client`.
  *
  * Listeners run synchronously in wire order. A listener that throws, or whose
  * returned promise rejects, is reported through {@link ConnectionEvents.onListenerError}
@@ -45,6 +47,7 @@ import {
   lifecycleDetailName,
   lifecycleName,
   qemuMonitorProcedures,
+  remoteEventProcedures,
   uuidString,
   type EventFamily,
   type EventSpec,
@@ -222,7 +225,6 @@ export class ConnectionEvents {
   readonly #closeHandlers = new Set<EventHandler<CloseEvent>>();
   #closeRegistration: Promise<void> | null = null;
   #closeOnDaemon = false;
-  #closeFired = false;
   #closeHook: (() => void) | null = null;
   #qemuSeq = 0;
   #ended: ConnectionClosedError | null = null;
@@ -630,10 +632,8 @@ export class ConnectionEvents {
   }
 
   #specOf(proc: Procedure): EventSpec | null {
-    for (const set of this.#byEvent.values()) {
-      for (const reg of set) if (reg.spec && reg.procedures.includes(proc)) return reg.spec;
-    }
-    return null;
+    const spec = remoteEventProcedures.get(proc.number);
+    return spec && spec !== 'close' ? spec : null;
   }
 
   #deliver(reg: Registration, key: string, event: unknown): void {
@@ -685,13 +685,10 @@ export class ConnectionEvents {
     }
   }
 
+  /** Calls every close handler once and forgets them (libvirt resets its close callback after calling it). */
   #fireClose(ev: CloseEvent): void {
-    if (this.#closeFired) return;
-    this.#closeFired = true;
     const handlers = [...this.#closeHandlers];
     this.#closeHandlers.clear();
-    this.#closeHook?.();
-    this.#closeHook = null;
     for (const h of handlers) this.#invoke(h as EventHandler<unknown>, ev);
   }
 

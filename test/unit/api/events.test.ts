@@ -296,8 +296,14 @@ describe('conn.events: close callback', () => {
     fake.emit('REMOTE_PROC_CONNECT_EVENT_CONNECTION_CLOSED', { reason: 1 });
     await until(() => seen.length === 2, 'close');
     expect(seen[0]).toEqual({ reason: 'eof', reasonCode: 1, source: 'daemon' });
+    // Each handler fires once; one added afterwards fires when the connection ends.
+    const later: unknown[] = [];
+    await conn.events.onClose((e) => void later.push(e));
+    expect(fake.eventCalls()).toHaveLength(1);
     await conn.close();
     expect(seen).toHaveLength(2);
+    await until(() => later.length === 1, 'later handler');
+    expect(later[0]).toMatchObject({ reason: 'client', source: 'connection' });
   });
 
   it('fires when the connection ends (daemon gone: eof), and unregisters when the last handler goes', async () => {
