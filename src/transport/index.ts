@@ -53,3 +53,30 @@ export type {
   ResolveConnectUriOptions,
   ConnectUriResolution,
 } from './config.js';
+export { dialPlan } from './dial.js';
+export type { DialPlanOptions } from './dial.js';
+export {
+  dialTls,
+  loadTlsCredentials,
+  locateTlsCredentials,
+  tlsPriorityToNode,
+  TlsError,
+  LIBVIRT_SYSTEM_CACERT,
+  LIBVIRT_SYSTEM_CACRL,
+  LIBVIRT_SYSTEM_CLIENTCERT,
+  LIBVIRT_SYSTEM_CLIENTKEY,
+} from './tls.js';
+export type { TlsFailure, TlsCredentialPaths, TlsLocateEnv, TlsPriorityMapping, TlsDialOptions, TlsClientCredentials } from './tls.js';
+export {
+  dialCommand,
+  dialSsh,
+  dialExt,
+  libsshArgv,
+  commandEnv,
+  describeCommandExit,
+  CommandStream,
+  CommandTransportError,
+  COMMON_ENV_PASS,
+  SSH_ENV_PASS,
+} from './command.js';
+export type { CommandFailure, CommandExit, CommandDialOptions, SshDialOptions } from './command.js';
