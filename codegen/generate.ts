@@ -4,6 +4,7 @@
  */
 import { readApiXml } from './api-xml.js';
 import { apiConstants, emitApi } from './emit-api.js';
+import { emitObjects } from './emit-objects.js';
 import { emitProcedureIndex, emitProgramTable, emitRawClass } from './emit-procedures.js';
 import { ModuleEmitter } from './emit-xdr.js';
 import { Universe, type ModuleInput } from './model.js';
@@ -95,6 +96,18 @@ export function generate(input: GeneratorInput): Map<string, string> {
         ...raw.imports.render(),
         '',
         ...rawBody,
+        '',
+      ].join('\n'),
+    );
+    const obj = new ModuleEmitter(universe, 'objects');
+    const objBody = emitObjects(obj, rawPrograms, functions);
+    files.set(
+      'objects.gen.ts',
+      [
+        ...header(sourcesOf(['remote', 'qemu', 'lxc']), input.libvirtVersion),
+        `import type { CallOptions, Procedure, ProcedureCaller } from '${rt}/rpc/procedure.js';`,
+        ...obj.imports.render(),
+        ...objBody,
         '',
       ].join('\n'),
     );

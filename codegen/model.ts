@@ -42,6 +42,21 @@ export function camelCase(name: string): string {
   return p[0].toLowerCase() + p.slice(1);
 }
 
+/**
+ * Lowers the start of a PascalCase name as camelCase does, a leading acronym
+ * included: `DomainGetXMLDesc` → `domainGetXMLDesc`, `NWFilterLookupByName` →
+ * `nwFilterLookupByName`, `XML` → `xml`.
+ */
+export function lowerCamel(name: string): string {
+  const m = /^[A-Z]+/.exec(name);
+  if (!m) return name;
+  const run = m[0];
+  if (run.length === 1) return run.toLowerCase() + name.slice(1);
+  // An acronym followed by a word: its last capital starts that word.
+  const keep = run.length < name.length && /[a-z]/.test(name[run.length]) ? 1 : 0;
+  return run.slice(0, run.length - keep).toLowerCase() + name.slice(run.length - keep);
+}
+
 /** The exported codec name of a `.x` type. */
 export function codecName(name: string): string {
   return `${camelCase(name)}Codec`;

@@ -5,7 +5,7 @@
  */
 import type { Definition, EnumMember } from './ast.js';
 import type { ApiFunction } from './api-xml.js';
-import { camelCase, type Universe } from './model.js';
+import { camelCase, lowerCamel, type Universe } from './model.js';
 
 /**
  * Procedures that pass file descriptors (CALL_WITH_FDS / REPLY_WITH_FDS). The
@@ -121,7 +121,7 @@ export function buildPrograms(universe: Universe, functions: readonly ApiFunctio
         const stream =
           STREAM_OVERRIDES[member.name] ?? (notes.has('readstream') ? 'read' : notes.has('writestream') ? 'write' : null);
         const apiMethod = api ? api.name.replace(/^vir(Adm)?/, '') : null;
-        let method = apiMethod ? apiMethod[0].toLowerCase() + apiMethod.slice(1) : camelCase(tail.toLowerCase());
+        let method = apiMethod ? lowerCamel(apiMethod) : camelCase(tail.toLowerCase());
         if (!apiMethod && (prefix === 'qemu' || prefix === 'lxc')) method = camelCase(`${prefix}_${tail.toLowerCase()}`);
         return {
           program: prefix,

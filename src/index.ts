@@ -11,6 +11,10 @@ export { connect, DriverFeature } from './api/connect.js';
 export type { ConnectOptions, ConnectionFeatures } from './api/connect.js';
 export { Connection } from './api/connection.js';
 export type { ConnectionInfo } from './api/connection.js';
+export * from './api/events.js';
+export { AuthenticationError, ScramError } from './auth/errors.js';
+export type { AuthFailureReason, ScramErrorCode } from './auth/errors.js';
+export type { Credentials, CredentialRequest, CredentialCallback, CredentialCallbackAuth, PasswordCredentials } from './auth/credentials.js';
 export {
   LibvirtStream,
   openStreamCall,
@@ -28,6 +32,7 @@ export * from './xdr/index.js';
 export * from './transport/index.js';
 export { procedures } from './procedures/index.gen.js';
 export { RawApi } from './procedures/raw.gen.js';
+export * from './procedures/objects.gen.js';
 export { AdminRawApi } from './procedures/admin-raw.gen.js';
 export * from './procedures/libvirt-api.gen.js';
 export * from './procedures/remote.gen.js';

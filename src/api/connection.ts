@@ -1,8 +1,10 @@
 /**
- * A connection to a libvirt daemon: the RPC engine plus the raw layer (one
- * generated method per remote, qemu and lxc procedure).
+ * A connection to a libvirt daemon: the RPC engine, the object API (generated
+ * `ConnectionApi` methods returning Domain, Network, ... objects), the raw
+ * layer (one generated method per remote, qemu and lxc procedure) and events.
  */
 import { remoteProcedures } from '../procedures/remote.gen.js';
+import { ConnectionApi } from '../procedures/objects.gen.js';
 import { RawApi } from '../procedures/raw.gen.js';
 import type { RpcClient } from '../rpc/client.js';
 import type { ConnectionClosedError } from '../rpc/errors.js';
@@ -28,9 +30,11 @@ export interface ConnectionInfo {
 
 /**
  * An open connection. Use {@link connect} to get one; close it with
- * {@link Connection.close} or `await using`.
+ * {@link Connection.close} or `await using`. Its object API (inherited from
+ * {@link ConnectionApi}) looks objects up and lists them:
+ * `(await conn.domainLookupByName('web')).getXMLDesc(0)`.
  */
-export class Connection implements ProcedureCaller, AsyncDisposable {
+export class Connection extends ConnectionApi implements ProcedureCaller, AsyncDisposable {
   /** One method per remote, qemu and lxc procedure; see {@link RawApi} for the naming rule. */
   readonly raw: RawApi;
   /** Typed events: domain, network, storage pool, node device, secret, QEMU monitor and close; see {@link ConnectionEvents}. */
@@ -43,6 +47,7 @@ export class Connection implements ProcedureCaller, AsyncDisposable {
 
   /** @internal Use {@link connect}. */
   constructor(client: RpcClient, info: ConnectionInfo) {
+    super();
     this.#client = client;
     this.#info = info;
     this.closed = client.closed;
@@ -80,8 +85,8 @@ export class Connection implements ProcedureCaller, AsyncDisposable {
     return this.#client;
   }
 
-  /** Makes one call; the raw layer's methods all go through here. */
-  call<A, R>(procedure: Procedure<A, R>, args: A, options?: CallOptions): Promise<R> {
+  /** Makes one call; the raw layer's and the object API's methods all go through here. */
+  override call<A, R>(procedure: Procedure<A, R>, args: A, options?: CallOptions): Promise<R> {
     return this.#client.call(procedure, args, options);
   }
 

@@ -1835,7 +1835,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME (remote program, procedure 175).
    */
-  async nWFilterLookupByName(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNwfilter> {
+  async nwFilterLookupByName(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNwfilter> {
     return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME, { name }, options)).nwfilter;
   }
 
@@ -1845,7 +1845,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID (remote program, procedure 176).
    */
-  async nWFilterLookupByUUID(uuid: RemoteUuid, options?: CallOptions): Promise<RemoteNonnullNwfilter> {
+  async nwFilterLookupByUUID(uuid: RemoteUuid, options?: CallOptions): Promise<RemoteNonnullNwfilter> {
     return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID, { uuid }, options)).nwfilter;
   }
 
@@ -1856,7 +1856,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_GET_XML_DESC (remote program, procedure 177).
    */
-  async nWFilterGetXMLDesc(nwfilter: RemoteNonnullNwfilter, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
+  async nwFilterGetXMLDesc(nwfilter: RemoteNonnullNwfilter, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
     return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_GET_XML_DESC, { nwfilter, flags }, options)).xml;
   }
 
@@ -1887,7 +1887,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_DEFINE_XML (remote program, procedure 180).
    */
-  async nWFilterDefineXML(xml: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNwfilter> {
+  async nwFilterDefineXML(xml: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNwfilter> {
     return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_DEFINE_XML, { xml }, options)).nwfilter;
   }
 
@@ -1898,7 +1898,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_UNDEFINE (remote program, procedure 181).
    */
-  async nWFilterUndefine(nwfilter: RemoteNonnullNwfilter, options?: CallOptions): Promise<void> {
+  async nwFilterUndefine(nwfilter: RemoteNonnullNwfilter, options?: CallOptions): Promise<void> {
     await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_UNDEFINE, { nwfilter }, options);
   }
 
@@ -3870,7 +3870,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV (remote program, procedure 397).
    */
-  async nWFilterBindingLookupByPortDev(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNwfilterBinding> {
+  async nwFilterBindingLookupByPortDev(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNwfilterBinding> {
     return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV, { name }, options)).nwfilter;
   }
 
@@ -3881,7 +3881,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC (remote program, procedure 398).
    */
-  async nWFilterBindingGetXMLDesc(nwfilter: RemoteNonnullNwfilterBinding, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
+  async nwFilterBindingGetXMLDesc(nwfilter: RemoteNonnullNwfilterBinding, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
     return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC, { nwfilter, flags }, options)).xml;
   }
 
@@ -3896,7 +3896,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_BINDING_CREATE_XML (remote program, procedure 399).
    */
-  async nWFilterBindingCreateXML(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNwfilterBinding> {
+  async nwFilterBindingCreateXML(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNwfilterBinding> {
     return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_BINDING_CREATE_XML, { xml, flags }, options)).nwfilter;
   }
 
@@ -3909,7 +3909,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_BINDING_DELETE (remote program, procedure 400).
    */
-  async nWFilterBindingDelete(nwfilter: RemoteNonnullNwfilterBinding, options?: CallOptions): Promise<void> {
+  async nwFilterBindingDelete(nwfilter: RemoteNonnullNwfilterBinding, options?: CallOptions): Promise<void> {
     await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_BINDING_DELETE, { nwfilter }, options);
   }
 
@@ -4244,7 +4244,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS (remote program, procedure 431).
    */
-  async nWFilterDefineXMLFlags(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNwfilter> {
+  async nwFilterDefineXMLFlags(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNwfilter> {
     return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS, { xml, flags }, options)).nwfilter;
   }
 

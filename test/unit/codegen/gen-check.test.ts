@@ -39,6 +39,7 @@ describe('generate()', () => {
       'keepalive.gen.ts',
       'libvirt-api.gen.ts',
       'lxc.gen.ts',
+      'objects.gen.ts',
       'qemu.gen.ts',
       'raw.gen.ts',
       'remote.gen.ts',
