@@ -44,6 +44,8 @@ export interface ConnectOptions extends CallOptions {
   readonly keepalive?: KeepaliveOptions | false;
   /** Environment used for URI defaults, aliases and socket discovery (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Receives transport warnings (TLS certificate problems ignored with `no_verify=1`, `tls_priority` items with no effect). Default: `process.emitWarning`. */
+  readonly onWarning?: (message: string) => void;
   /** Receives engine diagnostics (late replies, dropped packets, ...). */
   readonly onDiagnostic?: RpcClientOptions['onDiagnostic'];
   /**
@@ -94,7 +96,8 @@ export async function connect(uri?: string | null, options: ConnectOptions = {})
   const readOnly = options.readonly ?? false;
   const plan = planRemoteConnection(resolved.uri, { env, readOnly, conf: resolved.conf });
   const uriText = resolved.uri ?? '';
-  const socket = await dialPlan(plan, uriText, { signal: options.signal, timeout: options.timeout });
+  const onWarning = options.onWarning ?? ((message: string) => process.emitWarning(message, 'LibvirtRpcWarning'));
+  const socket = await dialPlan(plan, { signal: options.signal, timeout: options.timeout, env, onWarning });
   const client = new RpcClient(socket, { onDiagnostic: options.onDiagnostic });
   const callOptions: CallOptions = { signal: options.signal, timeout: options.timeout };
   try {

@@ -21,13 +21,12 @@ export interface DialPlanOptions extends DialOptions {
 }
 
 /**
- * Connects the transport of `plan` (`uriText` is quoted in errors):
+ * Connects the transport of `plan`:
  * unix, tcp, tls, ssh, libssh, libssh2 (both through the `ssh` program) and
  * ext. `signal` and `timeout` bound the dial; for the command transports a
  * child started meanwhile is killed.
  */
-export async function dialPlan(plan: RemotePlan, uriText: string, options: DialPlanOptions = {}): Promise<Duplex> {
-  void uriText;
+export async function dialPlan(plan: RemotePlan, options: DialPlanOptions = {}): Promise<Duplex> {
   switch (plan.transport) {
     case 'unix':
       return dialUnix(plan.socketPath!, options);
