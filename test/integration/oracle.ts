@@ -4,7 +4,9 @@
  *
  * @module
  */
+import { expect } from 'vitest';
 import { clientEnv, run, PYTHON, VIRSH } from '../../harness/daemon.js';
+import { connect, type ConnectOptions } from '../../src/index.js';
 
 /** Stable codes of {@link OracleError}. */
 export type OracleErrorCode = 'ORACLE_FAILED' | 'ORACLE_TIMEOUT' | 'ORACLE_BAD_OUTPUT';
@@ -165,4 +167,26 @@ export async function virsh(uri: string, args: string[], opts: VirshOptions = {}
     );
   }
   return r.stdout;
+}
+
+/**
+ * Connects to `uri` with libvirt-rpc and checks getLibVersion, getHostname and
+ * listAllDomains against python3-libvirt over the same URI. Resolves with the
+ * domain names both saw.
+ */
+export async function expectAgreesWithPython(uri: string, options: ConnectOptions = {}): Promise<string[]> {
+  await using conn = await connect(uri, options);
+  const [lib, host, list] = await Promise.all([
+    conn.raw.connectGetLibVersion(),
+    conn.raw.connectGetHostname(),
+    conn.raw.connectListAllDomains(1, 0),
+  ]);
+  const oracle = await pyLibvirt<{ lib: number; host: string; names: string[] }>(
+    uri,
+    'result = {"lib": conn.getLibVersion(), "host": conn.getHostname(), "names": sorted(d.name() for d in conn.listAllDomains())}',
+  );
+  expect(Number(lib)).toBe(oracle.lib);
+  expect(host).toBe(oracle.host);
+  expect(list.domains.map((d) => d.name).sort()).toEqual(oracle.names);
+  return oracle.names;
 }
