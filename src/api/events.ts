@@ -334,7 +334,6 @@ export class ConnectionEvents {
     const unsubscribe: Unsubscribe = async () => {
       if (done) return;
       done = true;
-      signal?.removeEventListener('abort', onAbort);
       if (!this.#closeHandlers.delete(handler) || this.#closeHandlers.size > 0 || !this.#closeOnDaemon) return;
       this.#closeOnDaemon = false;
       this.#closeHook?.();
@@ -344,13 +343,7 @@ export class ConnectionEvents {
         if (!(err instanceof ConnectionClosedError)) throw err;
       });
     };
-    const onAbort = (): void => void unsubscribe().catch((err: unknown) => this.#report(err, null));
-    if (signal?.aborted) {
-      await unsubscribe();
-      throw abortErrorFor(signal);
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-    return unsubscribe;
+    return this.#unsubscribeOnAbort(signal, unsubscribe);
   }
 
   // -------------------------------------------------------------------------
@@ -531,18 +524,30 @@ export class ConnectionEvents {
     let done: Promise<void> | null = null;
     const unsubscribe: Unsubscribe = () => {
       done ??= (async () => {
-        signal?.removeEventListener('abort', onAbort);
-        await this.#removeListener(reg, listener);
+          await this.#removeListener(reg, listener);
       })();
       return done;
     };
-    const onAbort = (): void => void unsubscribe().catch((err: unknown) => this.#report(err, null));
-    if (signal?.aborted) {
+    return this.#unsubscribeOnAbort(signal, unsubscribe);
+  }
+
+  /**
+   * Ties `unsubscribe` to `signal`: at once if it has already fired (then
+   * rejects with the AbortError), else when it fires. The returned function
+   * unsubscribes and lets go of the signal.
+   */
+  async #unsubscribeOnAbort(signal: AbortSignal | undefined, unsubscribe: Unsubscribe): Promise<Unsubscribe> {
+    if (!signal) return unsubscribe;
+    if (signal.aborted) {
       await unsubscribe();
       throw abortErrorFor(signal);
     }
-    signal?.addEventListener('abort', onAbort, { once: true });
-    return unsubscribe;
+    const onAbort = (): void => void unsubscribe().catch((err: unknown) => this.#report(err, null));
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => {
+      signal.removeEventListener('abort', onAbort);
+      return unsubscribe();
+    };
   }
 
   async #removeListener(reg: Registration, listener: Listener): Promise<void> {
