@@ -8,14 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { connect } from '../api/connect.js';
 import type { Connection } from '../api/connection.js';
 import { CliError, ParsedOptions, type CommandContext, type CommandSpec } from './command.js';
-import { domainCommands } from './commands/domain.js';
-import { hostCommands } from './commands/host.js';
-import { ifaceCommands } from './commands/iface.js';
-import { networkCommands } from './commands/network.js';
-import { storageCommands } from './commands/storage.js';
+import { COMMANDS } from './commands/index.js';
 
-/** Every command tsvirsh knows. */
-export const COMMANDS: readonly CommandSpec[] = [...domainCommands, ...hostCommands, ...networkCommands, ...storageCommands, ...ifaceCommands];
+export { COMMANDS };
 
 /** Where output goes (process.stdout/stderr, or strings in tests). */
 export interface CliIo {
