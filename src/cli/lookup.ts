@@ -6,7 +6,7 @@
 import type { Connection } from '../api/connection.js';
 import type { RemoteNonnullDomain, RemoteNonnullNetwork, RemoteNonnullStoragePool } from '../procedures/remote.gen.js';
 import { LibvirtError } from '../rpc/errors.js';
-import { CliError } from './command.js';
+import { CliError, type ParsedOptions } from './command.js';
 import { parseUuid } from './format.js';
 
 /** The first lookup that succeeds, or the daemon's error from the last one. */
@@ -57,4 +57,11 @@ export async function lookupPool(conn: Connection, text: string): Promise<Remote
   const pool = await firstFound(attempts);
   if (pool instanceof LibvirtError) throw new CliError([`failed to get pool '${text}'`, pool.message], { cause: pool });
   return pool;
+}
+
+/** virsh's check that two options are not given together (VSH_EXCLUSIVE_OPTIONS), pair by pair in order. */
+export function exclusive(opts: ParsedOptions, ...pairs: readonly (readonly [string, string])[]): void {
+  for (const [a, b] of pairs) {
+    if (opts.bool(a) && opts.bool(b)) throw new CliError([`Options --${a} and --${b} are mutually exclusive`]);
+  }
 }

@@ -5,6 +5,7 @@
  * writes when it exits), so scripts written for virsh keep working.
  */
 import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { connect } from '../api/connect.js';
 import type { Connection } from '../api/connection.js';
 import { CliError, ParsedOptions, type CommandContext, type CommandSpec } from './command.js';
@@ -18,6 +19,12 @@ export interface CliIo {
   stderr(text: string): void;
   /** Environment for URI resolution (default process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The shell's input when no command is given: lines (without their
+   * newline) or the whole text. Default: process.stdin when it is not a
+   * terminal.
+   */
+  readonly stdin?: AsyncIterable<string> | string;
 }
 
 interface GlobalOptions {
@@ -46,6 +53,61 @@ tsvirsh [options]... <command> [args...]
 
   commands (non interactive mode): see 'tsvirsh help'
 `;
+
+/**
+ * Splits a command string into commands and their arguments as virsh does
+ * (vshCommandStringGetArg): blanks separate arguments, `;` and newlines
+ * separate commands, `#` at the start of an argument comments out the rest of
+ * the line, `'...'` is literal, `"..."` and bare text take `\` escapes.
+ */
+export function splitCommandString(text: string): string[][] {
+  const commands: string[][] = [];
+  let current: string[] = [];
+  const endCommand = (): void => {
+    if (current.length) commands.push(current);
+    current = [];
+  };
+  let i = 0;
+  const blank = (c: string | undefined): boolean => c === ' ' || c === '\t';
+  while (i < text.length) {
+    while (blank(text[i]) || (text[i] === '\\' && text[i + 1] === '\n')) i += text[i] === '\\' ? 2 : 1;
+    if (i >= text.length) break;
+    const c = text[i];
+    if (c === ';' || c === '\n') {
+      endCommand();
+      i++;
+      continue;
+    }
+    if (c === '#') {
+      while (i < text.length && text[i] !== '\n') i++;
+      endCommand();
+      i++;
+      continue;
+    }
+    let arg = '';
+    let single = false;
+    let double = false;
+    for (; i < text.length; i++) {
+      const ch = text[i];
+      if (!single && !double && (blank(ch) || ch === ';' || ch === '\n')) break;
+      if (!double && ch === "'") {
+        single = !single;
+      } else if (!single && ch === '"') {
+        double = !double;
+      } else if (!single && ch === '\\') {
+        i++;
+        if (i >= text.length) throw new CliError(['dangling \\'], { usage: true });
+        if (text[i] !== '\n') arg += text[i];
+      } else {
+        arg += ch;
+      }
+    }
+    if (double) throw new CliError(['missing "'], { usage: true });
+    current.push(arg);
+  }
+  endCommand();
+  return commands;
+}
 
 /** Splits `--name=value` / `--name value` / `-c value` global options from the command line. */
 function parseGlobal(argv: readonly string[]): { global: GlobalOptions; rest: string[]; early: 'help' | 'version' | null } {
@@ -160,72 +222,233 @@ function helpText(name: string | undefined): string {
   return `${out}\n`;
 }
 
-/** Runs one tsvirsh command line; resolves with the exit status (0 ok, 1 failure). */
-export async function runVirsh(argv: readonly string[], io: CliIo): Promise<number> {
-  let conn: Connection | null = null;
-  let status = 0;
-  let usage = false;
-  let quiet = false;
-  try {
-    const { global, rest, early } = parseGlobal(argv);
-    quiet = global.quiet;
-    if (early === 'help') {
-      io.stdout(USAGE);
-      return 0;
-    }
-    if (early === 'version') {
-      io.stdout(`${(await import('../procedures/libvirt-api.gen.js')).LIBVIRT_PROTOCOL_VERSION}\n`);
-      return 0;
-    }
-    const [name, ...args] = rest;
-    if (name === undefined) throw new CliError(['interactive mode is not supported: give a command (see tsvirsh help)']);
-    if (name === 'help') {
-      io.stdout(helpText(args[0]));
-      return 0;
-    }
-    const cmd = COMMANDS.find((c) => c.name === name);
-    if (!cmd) throw new CliError([`unknown command: '${name}'`], { usage: true });
-    const opts = parseCommandArgs(cmd, args);
+/** The command found by name, or a usage error. */
+function findCommand(name: string): CommandSpec | 'help' | 'quit' {
+  if (name === 'help') return 'help';
+  if (name === 'quit' || name === 'exit') return 'quit';
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) throw new CliError([`unknown command: '${name}'`], { usage: true });
+  return cmd;
+}
+
+/** A parsed command, ready to run. */
+type Parsed =
+  | { readonly kind: 'run'; readonly cmd: CommandSpec; readonly opts: ParsedOptions }
+  | { readonly kind: 'help'; readonly topic: string | undefined }
+  | { readonly kind: 'quit' };
+
+function parseOne(args: readonly string[]): Parsed {
+  const [name, ...rest] = args;
+  const found = findCommand(name);
+  if (found === 'help') {
+    if (rest.length > 1) throw new CliError([`unexpected data '${rest[1]}'`], { usage: true });
+    return { kind: 'help', topic: rest[0] };
+  }
+  if (found === 'quit') return { kind: 'quit' };
+  return { kind: 'run', cmd: found, opts: parseCommandArgs(found, rest) };
+}
+
+function errorText(err: unknown): string {
+  const lines = err instanceof CliError ? err.lines : [err instanceof Error ? err.message : String(err)];
+  return lines.map((l) => `error: ${l}\n`).join('');
+}
+
+/**
+ * One virsh session: a connection opened on first need and kept for every
+ * command after it, as virsh keeps one connection for a command string or
+ * the whole shell.
+ */
+class Session {
+  private conn: Connection | null = null;
+
+  constructor(
+    private readonly global: GlobalOptions,
+    private readonly io: CliIo,
+  ) {}
+
+  private async connection(): Promise<Connection> {
+    if (this.conn) return this.conn;
     try {
-      conn = await connect(global.uri, {
-        readonly: global.readonly,
-        env: io.env,
+      this.conn = await connect(this.global.uri, {
+        readonly: this.global.readonly,
+        env: this.io.env,
         keepalive:
-          global.keepaliveInterval === 0 ? false : { interval: global.keepaliveInterval ?? 5, count: global.keepaliveCount ?? 6 },
+          this.global.keepaliveInterval === 0
+            ? false
+            : { interval: this.global.keepaliveInterval ?? 5, count: this.global.keepaliveCount ?? 6 },
       });
     } catch (err) {
       throw new CliError(['failed to connect to the hypervisor', err instanceof Error ? err.message : String(err)], { cause: err });
     }
-    let out = '';
-    const ctx: CommandContext = {
-      conn,
-      quiet: global.quiet,
-      print: (text) => {
-        out += text;
-      },
-      readFile: async (path) => {
-        try {
-          return await readFile(path, 'utf8');
-        } catch (err) {
-          throw new CliError([`Failed to open file '${path}': ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (err as Error).message}`]);
-        }
-      },
-    };
-    try {
-      await cmd.run(ctx, opts);
-    } finally {
-      if (out) io.stdout(out);
-    }
-  } catch (err) {
-    status = 1;
-    if (err instanceof CliError && err.usage) usage = true;
-    const lines = err instanceof CliError ? err.lines : [err instanceof Error ? err.message : String(err)];
-    io.stderr(lines.map((l) => `error: ${l}\n`).join(''));
-  } finally {
-    await conn?.close();
+    return this.conn;
   }
-  // virsh ends every run that got as far as running a command with a blank
-  // line on stdout, except in quiet mode.
-  if (!usage && !quiet) io.stdout('\n');
-  return status;
+
+  /** Runs one parsed command; false when it failed. */
+  private async runOne(p: Parsed & { kind: 'run' | 'help' }): Promise<boolean> {
+    let out = '';
+    let ok = true;
+    try {
+      if (p.kind === 'help') {
+        out += helpText(p.topic);
+      } else {
+        const ctx: CommandContext = {
+          conn: await this.connection(),
+          quiet: this.global.quiet,
+          print: (text) => {
+            out += text;
+          },
+          readFile: async (path) => {
+            try {
+              return await readFile(path, 'utf8');
+            } catch (err) {
+              const code = (err as NodeJS.ErrnoException).code;
+              throw new CliError([`Failed to open file '${path}': ${code === 'ENOENT' ? 'No such file or directory' : (err as Error).message}`]);
+            }
+          },
+        };
+        await p.cmd.run(ctx, p.opts);
+      }
+    } catch (err) {
+      ok = false;
+      if (out) this.io.stdout(out);
+      out = '';
+      this.io.stderr(errorText(err));
+    }
+    if (out) this.io.stdout(out);
+    // virsh ends every command it ran with a blank line, except in quiet mode.
+    if (!this.global.quiet) this.io.stdout('\n');
+    return ok;
+  }
+
+  /**
+   * Parses every command first (a command-line error runs none of them),
+   * then runs them in order until `quit`. Resolves with the last command's
+   * success, and whether `quit` was reached.
+   */
+  async run(commands: readonly (readonly string[])[]): Promise<{ ok: boolean; quit: boolean }> {
+    let parsed: Parsed[];
+    try {
+      parsed = commands.map(parseOne);
+    } catch (err) {
+      this.io.stderr(errorText(err));
+      return { ok: false, quit: false };
+    }
+    // virsh connects before it runs anything, and gives up when it cannot.
+    if (parsed.some((p) => p.kind === 'run')) {
+      const failure = await this.connect();
+      if (failure) return { ok: false, quit: true };
+    }
+    let ok = true;
+    for (const p of parsed) {
+      if (p.kind === 'quit') return { ok, quit: true };
+      ok = await this.runOne(p);
+    }
+    return { ok, quit: false };
+  }
+
+  /** Opens the connection now; on failure reports it and resolves true. */
+  async connect(): Promise<boolean> {
+    try {
+      await this.connection();
+      return false;
+    } catch (err) {
+      this.io.stderr(errorText(err));
+      return true;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.conn?.close();
+    this.conn = null;
+  }
+}
+
+async function* linesOf(input: AsyncIterable<string> | string): AsyncIterable<string> {
+  if (typeof input === 'string') {
+    const lines = input.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    yield* lines;
+  } else {
+    yield* input;
+  }
+}
+
+function defaultStdin(): AsyncIterable<string> | null {
+  if (process.stdin.isTTY) return null;
+  return createInterface({ input: process.stdin, crlfDelay: Infinity });
+}
+
+/**
+ * virsh's shell without a terminal: the banner (unless quiet), then for
+ * each line the prompt and the line as read, and the commands' output; a
+ * newline when the input ends or `quit` is given. Always exits 0.
+ */
+async function shell(session: Session, global: GlobalOptions, io: CliIo, input: AsyncIterable<string> | string): Promise<number> {
+  if (!global.quiet) {
+    io.stdout("Welcome to virsh, the virtualization interactive terminal.\n\nType:  'help' for help with commands\n       'quit' to quit\n\n");
+  }
+  const prompt = global.readonly ? 'virsh > ' : 'virsh # ';
+  for await (const line of linesOf(input)) {
+    io.stdout(`${prompt}${line}\n`);
+    let commands: string[][];
+    try {
+      commands = splitCommandString(line);
+    } catch (err) {
+      io.stderr(errorText(err));
+      continue;
+    }
+    if ((await session.run(commands)).quit) {
+      io.stdout('\n');
+      return 0;
+    }
+  }
+  io.stdout(`${prompt}\n`);
+  return 0;
+}
+
+/**
+ * Runs one tsvirsh command line and resolves with the exit status (0 ok, 1
+ * failure). As with virsh: several arguments are one command; a single
+ * argument is a command string (`'list; dominfo test'`); none reads
+ * commands from `io.stdin`, one line at a time, as virsh's shell does.
+ */
+export async function runVirsh(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsedGlobal: ReturnType<typeof parseGlobal>;
+  try {
+    parsedGlobal = parseGlobal(argv);
+  } catch (err) {
+    io.stderr(errorText(err));
+    return 1;
+  }
+  const { global, rest, early } = parsedGlobal;
+  if (early === 'help') {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (early === 'version') {
+    io.stdout(`${(await import('../procedures/libvirt-api.gen.js')).LIBVIRT_PROTOCOL_VERSION}\n`);
+    return 0;
+  }
+  const session = new Session(global, io);
+  try {
+    if (rest.length === 0) {
+      const input = io.stdin ?? defaultStdin();
+      if (input === null) {
+        io.stderr(errorText(new CliError(['interactive mode on a terminal is not supported: give a command or pipe commands in'])));
+        return 1;
+      }
+      if (await session.connect()) return 1;
+      return await shell(session, global, io, input);
+    }
+    let commands: string[][];
+    try {
+      commands = rest.length === 1 ? splitCommandString(rest[0]) : [rest];
+    } catch (err) {
+      io.stderr(errorText(err));
+      return 1;
+    }
+    return (await session.run(commands)).ok ? 0 : 1;
+  } finally {
+    await session.close();
+  }
 }
