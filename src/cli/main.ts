@@ -189,9 +189,11 @@ export function parseCommandArgs(cmd: CommandSpec, args: readonly string[]): Par
     if (next >= positional.length) throw new CliError([`unexpected data '${a}'`], { usage: true });
     values.set(positional[next++].name, a);
   }
-  for (const o of cmd.options) {
-    if (o.required && !values.has(o.name)) throw new CliError([`command '${cmd.name}' requires <${o.name}> option`], { usage: true });
-  }
+  // Every missing option is named: data options as <name>, typed ones as --name.
+  const missing = cmd.options
+    .filter((o) => o.required && !values.has(o.name))
+    .map((o) => `command '${cmd.name}' requires ${o.kind === 'int' ? `--${o.name}` : `<${o.name}>`} option`);
+  if (missing.length) throw new CliError(missing, { usage: true });
   return new ParsedOptions(values);
 }
 

@@ -25,12 +25,24 @@ import {
   VIR_DOMAIN_START_BYPASS_CACHE,
   VIR_DOMAIN_START_FORCE_BOOT,
   VIR_DOMAIN_NONE,
+  VIR_DOMAIN_AFFECT_CONFIG,
+  VIR_DOMAIN_AFFECT_LIVE,
+  VIR_DOMAIN_METADATA_DESCRIPTION,
+  VIR_DOMAIN_METADATA_TITLE,
+  VIR_DOMAIN_SAVE_BYPASS_CACHE,
+  VIR_DOMAIN_SAVE_PAUSED,
+  VIR_DOMAIN_SAVE_RUNNING,
+  VIR_DOMAIN_VCPU_GUEST,
+  VIR_DOMAIN_VCPU_HOTPLUGGABLE,
+  VIR_DOMAIN_VCPU_MAXIMUM,
+  VIR_DOMAIN_MEM_MAXIMUM,
 } from '../../procedures/libvirt-api.gen.js';
+import { pipeToFile } from '../../api/stream.js';
 import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
-import { cString, domainStateName, domainStateReasonName, formatUuid } from '../format.js';
-import { lookupDomain } from '../lookup.js';
+import { cString, domainStateName, domainStateReasonName, formatUuid, parseScaled } from '../format.js';
+import { exclusive, lookupDomain } from '../lookup.js';
 import { formatTable } from '../table.js';
 
 const DOMAIN: OptionSpec = { name: 'domain', kind: 'string', positional: true, required: true, help: 'domain name, id or uuid' };
@@ -89,12 +101,15 @@ async function list(ctx: CommandContext, opts: import('../command.js').ParsedOpt
     }
     return;
   }
+  const title = opts.bool('title');
   const rows: string[][] = [];
   for (const d of domains) {
     const { state } = await ctx.conn.raw.domainGetState(d, 0);
-    rows.push([d.id === -1 ? '-' : String(d.id), d.name, domainStateName(state)]);
+    const row = [d.id === -1 ? '-' : String(d.id), d.name, domainStateName(state)];
+    if (title) row.push(await metadataText(ctx, d, VIR_DOMAIN_METADATA_TITLE, 0));
+    rows.push(row);
   }
-  ctx.print(formatTable(['Id', 'Name', 'State'], rows, ctx.quiet));
+  ctx.print(formatTable(title ? ['Id', 'Name', 'State', 'Title'] : ['Id', 'Name', 'State'], rows, ctx.quiet));
 }
 
 async function dominfo(ctx: CommandContext, dom: RemoteNonnullDomain): Promise<void> {
@@ -137,6 +152,43 @@ async function dominfo(ctx: CommandContext, dom: RemoteNonnullDomain): Promise<v
   messages.forEach((m, i) => ctx.print(field(i === 0 ? 'Messages:' : '', m)));
 }
 
+/** The domain's title or description, empty when it has none (virshGetDomainDescription). */
+async function metadataText(ctx: CommandContext, dom: RemoteNonnullDomain, type: number, flags: number): Promise<string> {
+  try {
+    return await ctx.conn.raw.domainGetMetadata(dom, type, null, flags);
+  } catch (err) {
+    if (err instanceof LibvirtError && err.code === 'VIR_ERR_NO_DOMAIN_METADATA') return '';
+    throw err;
+  }
+}
+
+/** virsh's --config/--live/--current flags (VIR_DOMAIN_AFFECT_*), after its exclusivity checks. */
+function affectFlags(opts: import('../command.js').ParsedOptions): number {
+  exclusive(opts, ['current', 'live'], ['current', 'config']);
+  return (opts.bool('config') ? VIR_DOMAIN_AFFECT_CONFIG : 0) | (opts.bool('live') ? VIR_DOMAIN_AFFECT_LIVE : 0);
+}
+
+const AFFECT: OptionSpec[] = [
+  { name: 'config', kind: 'bool', help: 'affect next boot' },
+  { name: 'live', kind: 'bool', help: 'affect running domain' },
+  { name: 'current', kind: 'bool', help: 'affect current domain' },
+];
+
+/** A size in KiB from a scaled `--size` (no suffix: KiB), as vshCommandOptScaledInt reads it. */
+function sizeKiB(opts: import('../command.js').ParsedOptions): bigint {
+  const text = opts.required('size');
+  const r = parseScaled(text);
+  const suffixed = /[a-zA-Z]\s*$/.test(text);
+  const bytes = 'error' in r ? null : suffixed ? r.value : r.value * 1024n;
+  if (bytes === null || bytes > 0xffffffffffffffffn) {
+    const detail = 'error' in r && r.error ? [r.error] : [];
+    throw new CliError([`Scaled numeric value '${text}' for <size> option is malformed or out of range`, ...detail]);
+  }
+  return (bytes + 1023n) / 1024n;
+}
+
+const SIZE: OptionSpec = { name: 'size', kind: 'int', positional: true, required: true, help: 'new memory size, as scaled integer (default KiB)' };
+
 /** A command that looks a domain up and calls one procedure on it, printing virsh's message. */
 function action(
   name: string,
@@ -145,6 +197,7 @@ function action(
   verb: string,
   run: (ctx: CommandContext, dom: RemoteNonnullDomain, opts: import('../command.js').ParsedOptions) => Promise<void>,
   extra: OptionSpec[] = [],
+  failure: (n: string) => string = (n) => `Failed to ${verb} domain '${n}'`,
 ): CommandSpec {
   return {
     name,
@@ -157,7 +210,7 @@ function action(
         await run(ctx, dom, opts);
       } catch (err) {
         if (err instanceof CliError) throw err;
-        throw failed(`Failed to ${verb} domain '${dom.name}'`, err);
+        throw failed(failure(dom.name), err);
       }
       if (!ctx.quiet) ctx.print(done(dom.name));
     },
@@ -187,6 +240,7 @@ export const domainCommands: readonly CommandSpec[] = [
       bool('name', 'list domain names only'),
       bool('id', 'list domain IDs only'),
       bool('table', 'list table (default)'),
+      bool('title', 'show domain title'),
     ],
     run: list,
   },
@@ -368,6 +422,175 @@ export const domainCommands: readonly CommandSpec[] = [
         throw failed(on ? `Failed to mark domain '${dom.name}' as autostarted` : `Failed to unmark domain '${dom.name}' as autostarted`, err);
       }
       if (!ctx.quiet) ctx.print(on ? `Domain '${dom.name}' marked as autostarted\n` : `Domain '${dom.name}' unmarked as autostarted\n`);
+    },
+  },
+  {
+    name: 'setmem',
+    group: 'Domain Management',
+    help: 'change memory allocation',
+    options: [DOMAIN, SIZE, ...AFFECT],
+    async run(ctx, opts) {
+      const flags = affectFlags(opts);
+      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      const kib = sizeKiB(opts);
+      if (flags === 0 && !opts.bool('current')) await ctx.conn.raw.domainSetMemory(dom, kib);
+      else await ctx.conn.raw.domainSetMemoryFlags(dom, kib, flags);
+    },
+  },
+  {
+    name: 'setmaxmem',
+    group: 'Domain Management',
+    help: 'change maximum memory limit',
+    options: [DOMAIN, SIZE, ...AFFECT],
+    async run(ctx, opts) {
+      const flags = affectFlags(opts);
+      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      const kib = sizeKiB(opts);
+      try {
+        if (flags === 0 && !opts.bool('current')) await ctx.conn.raw.domainSetMaxMemory(dom, kib);
+        else await ctx.conn.raw.domainSetMemoryFlags(dom, kib, flags | VIR_DOMAIN_MEM_MAXIMUM);
+      } catch (err) {
+        throw failed('Unable to change MaxMemorySize', err);
+      }
+    },
+  },
+  {
+    name: 'setvcpus',
+    group: 'Domain Management',
+    help: 'change number of virtual CPUs',
+    options: [
+      DOMAIN,
+      { name: 'count', kind: 'int', positional: true, required: true, help: 'number of virtual CPUs' },
+      bool('maximum', 'set maximum limit on next boot'),
+      ...AFFECT,
+      bool('guest', 'modify cpu state in the guest'),
+      bool('hotpluggable', 'make added vcpus hot(un)pluggable'),
+    ],
+    async run(ctx, opts) {
+      let flags = affectFlags(opts);
+      exclusive(opts, ['guest', 'config']);
+      if (opts.bool('maximum') && !opts.bool('config')) throw new CliError(['Option --config is required by option --maximum']);
+      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      const text = opts.required('count');
+      if (!/^\d+$/.test(text) || Number(text) > 0xffffffff) {
+        throw new CliError([`Numeric value '${text}' for <count> option is malformed or out of range`]);
+      }
+      if (opts.bool('maximum')) flags |= VIR_DOMAIN_VCPU_MAXIMUM;
+      if (opts.bool('guest')) flags |= VIR_DOMAIN_VCPU_GUEST;
+      if (opts.bool('hotpluggable')) flags |= VIR_DOMAIN_VCPU_HOTPLUGGABLE;
+      if (flags === 0 && !opts.bool('current')) await ctx.conn.raw.domainSetVcpus(dom, Number(text));
+      else await ctx.conn.raw.domainSetVcpusFlags(dom, Number(text), flags);
+    },
+  },
+  {
+    name: 'domrename',
+    group: 'Domain Management',
+    help: 'rename a domain',
+    options: [DOMAIN, { name: 'new-name', kind: 'string', positional: true, required: true, help: 'new domain name' }],
+    async run(ctx, opts) {
+      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      await ctx.conn.raw.domainRename(dom, opts.required('new-name'), 0);
+      if (!ctx.quiet) ctx.print('Domain successfully renamed\n');
+    },
+  },
+  {
+    name: 'desc',
+    group: 'Domain Monitoring',
+    help: 'show or set domain\'s description or title',
+    options: [
+      DOMAIN,
+      ...AFFECT,
+      bool('title', 'modify/get the title instead of description'),
+      { name: 'new-desc', kind: 'string', positional: true, help: 'message' },
+    ],
+    async run(ctx, opts) {
+      const flags = affectFlags(opts);
+      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      const title = opts.bool('title');
+      const type = title ? VIR_DOMAIN_METADATA_TITLE : VIR_DOMAIN_METADATA_DESCRIPTION;
+      const what = title ? 'title' : 'description';
+      const text = opts.string('new-desc');
+      // virsh leaves these lines to its closing newline.
+      if (text === undefined) {
+        const current = await metadataText(ctx, dom, type, flags);
+        if (current !== '') ctx.print(current);
+        else if (!ctx.quiet) ctx.print(`No ${what} for domain: ${dom.name}`);
+        return;
+      }
+      try {
+        await ctx.conn.raw.domainSetMetadata(dom, type, text === '' ? null : text, null, null, flags);
+      } catch (err) {
+        throw failed(`Failed to set new domain ${what}`, err);
+      }
+      if (!ctx.quiet) ctx.print(`Domain ${what} updated successfully`);
+    },
+  },
+  action(
+    'managedsave',
+    'managed save of a domain state',
+    (n) => `\nDomain '${n}' state saved by libvirt\n`,
+    'save domain',
+    (ctx, dom, opts) => {
+      exclusive(opts, ['running', 'paused']);
+      let flags = 0;
+      if (opts.bool('bypass-cache')) flags |= VIR_DOMAIN_SAVE_BYPASS_CACHE;
+      if (opts.bool('running')) flags |= VIR_DOMAIN_SAVE_RUNNING;
+      if (opts.bool('paused')) flags |= VIR_DOMAIN_SAVE_PAUSED;
+      return ctx.conn.raw.domainManagedSave(dom, flags);
+    },
+    [
+      bool('bypass-cache', 'avoid file system cache when saving'),
+      bool('running', 'set domain to be running on next start'),
+      bool('paused', 'set domain to be paused on next start'),
+    ],
+    (n) => `Failed to save domain '${n}' state`,
+  ),
+  {
+    name: 'managedsave-remove',
+    group: 'Domain Management',
+    help: 'Remove managed save of a domain',
+    options: [DOMAIN],
+    async run(ctx, opts) {
+      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      const has = await ctx.conn.raw.domainHasManagedSaveImage(dom, 0).catch((err: unknown) => {
+        throw failed('Failed to check for domain managed save image', err);
+      });
+      // virsh leaves these lines to its closing newline.
+      if (!has) {
+        if (!ctx.quiet) ctx.print(`Domain '${dom.name}' has no manage save image; removal skipped`);
+        return;
+      }
+      try {
+        await ctx.conn.raw.domainManagedSaveRemove(dom, 0);
+      } catch (err) {
+        throw failed(`Failed to remove managed save image for domain '${dom.name}'`, err);
+      }
+      if (!ctx.quiet) ctx.print(`Removed managedsave image for domain '${dom.name}'`);
+    },
+  },
+  {
+    name: 'screenshot',
+    group: 'Domain Management',
+    help: 'take a screenshot of a current domain console and store it into a file',
+    options: [
+      DOMAIN,
+      { name: 'file', kind: 'string', positional: true, required: true, help: 'where to store the screenshot' },
+      { name: 'screen', kind: 'int', help: 'ID of a screen to take screenshot of' },
+    ],
+    async run(ctx, opts) {
+      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      const file = opts.required('file');
+      const screen = opts.string('screen') ?? '0';
+      if (!/^\d+$/.test(screen)) throw new CliError([`Numeric value '${screen}' for <screen> option is malformed or out of range`]);
+      try {
+        const { mime, stream } = await ctx.conn.raw.domainScreenshot(dom, Number(screen), 0);
+        await pipeToFile(stream, file);
+        // virsh leaves the line to its closing newline.
+        ctx.print(`Screenshot saved to ${file}, with type of ${mime ?? ''}`);
+      } catch (err) {
+        if (err instanceof CliError) throw err;
+        throw failed(`could not take a screenshot of ${dom.name}`, err);
+      }
     },
   },
 ];

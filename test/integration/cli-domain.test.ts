@@ -1,0 +1,196 @@
+/**
+ * tsvirsh against virsh for the domain monitoring and management commands,
+ * command strings (`'a; b'`) and the shell reading commands from stdin: the
+ * same command lines on the same private test-driver state give the same
+ * stdout, stderr and exit status.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { run, VIRSH, clientEnv } from '../../harness/daemon.js';
+import { DEFAULT_TEST_DOMAINS } from '../../harness/test-driver.js';
+import { runVirsh } from '../../src/cli/main.js';
+import { privateTestUri } from './env.js';
+
+interface Outcome {
+  stdout: string;
+  stderr: string;
+  status: number;
+}
+
+const DOMAINS = [
+  ...DEFAULT_TEST_DOMAINS,
+  { name: 'idle', state: 'shutoff' as const, vcpus: 1, memoryKiB: 524288, currentMemoryKiB: 524288 },
+  { name: 'Beta', state: 'paused' as const },
+];
+
+const DEVICES = `    <devices>
+      <disk type='file' device='disk'>
+        <source file='/guest/disk1.img'/>
+        <target dev='vda' bus='virtio'/>
+      </disk>
+      <disk type='block' device='cdrom'>
+        <source dev='/dev/sr0'/>
+        <target dev='hdc' bus='ide'/>
+        <readonly/>
+      </disk>
+      <disk type='file' device='floppy'>
+        <target dev='fda' bus='fdc'/>
+      </disk>
+      <interface type='network'>
+        <mac address='52:54:00:aa:bb:cc'/>
+        <source network='default'/>
+        <model type='virtio'/>
+      </interface>
+      <interface type='user'>
+        <mac address='52:54:00:11:22:33'/>
+      </interface>
+    </devices>`;
+
+let uri = '';
+let devUri = '';
+
+async function ours(args: string[], stdin?: string): Promise<Outcome> {
+  let stdout = '';
+  let stderr = '';
+  const status = await runVirsh(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stdin: stdin ?? '' });
+  return { stdout, stderr, status };
+}
+
+async function theirs(args: string[], stdin?: string): Promise<Outcome> {
+  const r = await run(VIRSH, args, { env: clientEnv(), timeoutMs: 30_000, input: stdin ?? '' });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.code ?? -1 };
+}
+
+async function both(args: string[], stdin?: string): Promise<[Outcome, Outcome]> {
+  return await Promise.all([ours(args, stdin), theirs(args, stdin)]);
+}
+
+beforeAll(async () => {
+  uri = await privateTestUri('unix', { domains: DOMAINS });
+  devUri = await privateTestUri('unix', { domains: DOMAINS });
+  // The same node with disks and interfaces on every domain (the file stays the daemon's).
+  const file = /^test\+unix:\/\/([^?]+)\?/.exec(devUri)![1];
+  writeFileSync(file, readFileSync(file, 'utf8').replaceAll('    <devices>\n    </devices>', DEVICES));
+});
+
+const SAME: string[][] = [
+  ['vcpuinfo', 'idle'],
+  ['vcpuinfo', 'idle', '--pretty'],
+  ['vcpuinfo', 'nope'],
+  ['vcpucount', 'test'],
+  ['vcpucount', 'idle'],
+  ['vcpucount', 'test', '--maximum'],
+  ['vcpucount', 'test', '--current'],
+  ['vcpucount', 'test', '--live', '--config'],
+  ['vcpucount', 'idle', '--live'],
+  ['vcpucount', 'test', '--guest'],
+  ['dommemstat', 'test'],
+  ['dommemstat', 'idle'],
+  ['domblklist', 'test'],
+  ['domiflist', 'idle'],
+  ['domblkstat', 'test'],
+  ['domcontrol', 'test'],
+  ['domcontrol', 'idle'],
+  ['domtime', 'test'],
+  ['domtime', 'test', '--pretty'],
+  ['domtime', 'idle'],
+  ['domhostname', 'test'],
+  ['domhostname', 'idle'],
+  ['setmem', 'test', '1024000'],
+  ['setmem', 'idle', '100000'],
+  ['setmem', 'idle', '100000', '--config'],
+  ['setmem', 'test', '99999999'],
+  ['setmem', 'test', 'abc'],
+  ['setmem', 'test', '1G'],
+  ['setmem'],
+  ['setmaxmem', 'idle', '1x'],
+  ['setmaxmem', 'idle', '600000'],
+  ['setmaxmem', 'test', '600000'],
+  ['setvcpus', 'test', '1'],
+  ['setvcpus', 'idle', '2'],
+  ['setvcpus', 'idle', '1', '--maximum', '--config'],
+  ['setvcpus', 'test', '3', '--maximum'],
+  ['setvcpus', 'test', 'abc'],
+  ['domrename', 'idle', 'idle2'],
+  ['domrename', 'test', 'foo'],
+  ['desc', 'test'],
+  ['desc', 'test', '--title'],
+  ['desc', 'test', '--new-desc', 'hello'],
+  ['list', '--title'],
+  ['list', '--table', '--title', '--all'],
+  ['managedsave', 'idle'],
+  ['managedsave-remove', 'idle'],
+  // One connection, several commands: state carries over from one to the next.
+  ['desc idle --title --new-desc T1; list --title --all; desc idle --title; desc idle'],
+  ['managedsave test; managedsave-remove test; managedsave-remove test; dominfo idle'],
+  ['vcpucount test; setvcpus test 1; vcpucount test; setmem test 1G; vcpucount test --current'],
+  ['domid test; domstate nope'],
+  ['domstate nope; domid test'],
+  ['domid test;domname 1 ; ; domid test'],
+  ['domid test # a comment; domid 1'],
+  ['domid te\\st; quit; domid test'],
+  ['domid "test'],
+  ['domid test; bogus; domid test'],
+  ['setmem; setvcpus test 1'],
+];
+
+const ON_DEVICES: string[][] = [
+  ['domblklist', 'test'],
+  ['domblklist', 'test', '--details'],
+  ['domblklist', 'test', '--inactive'],
+  ['-q', 'domblklist', 'test', '--details'],
+  ['domiflist', 'test'],
+  ['domiflist', 'test', '--inactive'],
+  ['domblkstat', 'test', 'hda'],
+  ['domifstat', 'test', 'vnet0'],
+  ['domifstat', 'test'],
+];
+
+describe('tsvirsh gives the same output as virsh (domains)', () => {
+  it.each(SAME.map((a) => [a.join(' '), a] as const))('%s', async (_label, args) => {
+    const [a, b] = await both(['-c', uri, ...args]);
+    expect(a).toEqual(b);
+  });
+
+  it.each(ON_DEVICES.map((a) => [a.join(' '), a] as const))('%s (with disks and interfaces)', async (_label, args) => {
+    const [a, b] = await both(['-c', devUri, ...args]);
+    expect(a).toEqual(b);
+  });
+
+  // The test driver derives vCPU times and block/interface counters from the clock.
+  const digits = (o: Outcome): Outcome => ({ ...o, stdout: o.stdout.replace(/\d+(\.\d)?s?$/gm, 'N') });
+
+  it.each([
+    ['vcpuinfo', 'test'],
+    ['vcpuinfo', 'Beta', '--pretty'],
+    ['domblkstat', 'test', 'vda'],
+    ['domblkstat', 'test', 'vda', '--human'],
+    ['domifstat', 'test', '52:54:00:aa:bb:cc'],
+  ])('%s %s %s (time-derived counters normalised)', async (...args) => {
+    const [a, b] = await both(['-c', devUri, ...args.filter((x) => x !== undefined)]);
+    expect(a.stdout).toMatch(/\d/);
+    expect(digits(a)).toEqual(digits(b));
+  });
+
+  it('screenshot writes the image and names its type', async () => {
+    const [a, b] = await both(['-c', uri, 'screenshot', 'test', `/tmp/lvrpc-shot-${process.pid}.png`]);
+    expect(a).toEqual(b);
+    expect(a.stdout).toContain('image/png');
+  });
+});
+
+describe('the shell reads commands from stdin as virsh does', () => {
+  const SCRIPTS: [string, string[], string][] = [
+    ['two commands', [], 'domstate test\ndomid test\n'],
+    ['errors, blank lines and comments', [], 'domstate nope\ndomid test\n\n# comment\ndomname 1\n'],
+    ['an unknown command', [], 'domid test\nbogus\ndomid test\n'],
+    ['quiet', ['-q'], 'domid test\nlist\n'],
+    ['quit', [], 'domid test\nquit\ndomid test\n'],
+    ['several per line, no final newline', [], 'domid test; domname 1\n  domid test  '],
+    ['state kept between lines', [], 'setvcpus test 1\nvcpucount test\ndesc test --title --new-desc T\nlist --title\ndomrename idle x\nlist --all\n'],
+  ];
+  it.each(SCRIPTS)('%s', async (_label, opts, script) => {
+    const [a, b] = await both([...opts, '-c', uri], script);
+    expect(a).toEqual(b);
+  });
+});
