@@ -112,22 +112,16 @@ export function lookupInterfaceBy(
   return findOrFail(
     [
       { when: Boolean(by.name), find: () => conn.raw.interfaceLookupByName(text) },
-      { when: Boolean(by.mac), find: () => conn.raw.interfaceLookupByMACString(text) },
+      // A MAC lookup only for text of a MAC string's length (VIR_MAC_STRING_BUFLEN - 1).
+      { when: Boolean(by.mac) && text.length === 17, find: () => conn.raw.interfaceLookupByMACString(text) },
     ],
     `failed to get interface '${text}'`,
   );
 }
 
-/** A node device by name, or by `WWNN,WWPN` for an fc_host. */
+/** A node device by name. */
 export function lookupNodeDevice(conn: Connection, text: string): Promise<RemoteNonnullNodeDevice> {
-  const [wwnn, wwpn, ...more] = text.split(',');
-  return findOrFail(
-    [
-      { when: wwpn !== undefined && more.length === 0, find: () => conn.raw.nodeDeviceLookupSCSIHostByWWN(wwnn, wwpn!, 0) },
-      { when: wwpn === undefined, find: () => conn.raw.nodeDeviceLookupByName(text) },
-    ],
-    `Could not find matching device '${text}'`,
-  );
+  return findOrFail([{ when: true, find: () => conn.raw.nodeDeviceLookupByName(text) }], `Could not find matching device '${text}'`);
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Host and hypervisor commands: version, hostname, uri, nodeinfo, capabilities, sysinfo. */
 import { LIBVIRT_PROTOCOL_VERSION } from '../../procedures/libvirt-api.gen.js';
-import type { CommandSpec } from '../command.js';
+import { failed, type CommandSpec } from '../command.js';
 import { cString } from '../format.js';
 
 /** `major.minor.micro` from libvirt's packed version number. */
@@ -83,6 +83,30 @@ export const hostCommands: readonly CommandSpec[] = [
     options: [],
     async run(ctx) {
       ctx.print(`${await ctx.conn.raw.connectGetSysinfo(0)}\n`);
+    },
+  },
+  {
+    name: 'maxvcpus',
+    group: 'Host and Hypervisor',
+    help: 'connection vcpu maximum',
+    options: [{ name: 'type', kind: 'string', help: 'domain type' }],
+    async run(ctx, opts) {
+      ctx.print(`${await ctx.conn.raw.connectGetMaxVcpus(opts.string('type') ?? null)}\n`);
+    },
+  },
+  {
+    name: 'cpu-models',
+    group: 'Host and Hypervisor',
+    help: 'CPU models',
+    options: [{ name: 'arch', kind: 'string', positional: true, required: true, help: 'architecture' }],
+    async run(ctx, opts) {
+      let models;
+      try {
+        models = (await ctx.conn.raw.connectGetCPUModelNames(opts.required('arch'), 1, 0)).models;
+      } catch (err) {
+        throw failed('failed to get CPU model names', err);
+      }
+      ctx.print(models.map((m) => `${m}\n`).join(''));
     },
   },
 ];

@@ -1,7 +1,10 @@
 /** Host interface commands, with virsh's output (tools/virsh-interface.c). */
-import { VIR_CONNECT_LIST_INTERFACES_ACTIVE, VIR_CONNECT_LIST_INTERFACES_INACTIVE } from '../../procedures/libvirt-api.gen.js';
-import { failed, type CommandSpec } from '../command.js';
+import { VIR_CONNECT_LIST_INTERFACES_ACTIVE, VIR_CONNECT_LIST_INTERFACES_INACTIVE, VIR_INTERFACE_XML_INACTIVE } from '../../procedures/libvirt-api.gen.js';
+import { failed, type CommandSpec, type OptionSpec } from '../command.js';
+import { lookupInterfaceBy } from '../lookup-more.js';
 import { formatTable } from '../table.js';
+
+const IFACE: OptionSpec = { name: 'interface', kind: 'string', positional: true, required: true, help: 'interface name or MAC address' };
 
 /** Interface commands. */
 export const ifaceCommands: readonly CommandSpec[] = [
@@ -25,6 +28,34 @@ export const ifaceCommands: readonly CommandSpec[] = [
       const rows: string[][] = [];
       for (const i of ifaces) rows.push([i.name, (await ctx.conn.raw.interfaceIsActive(i)) ? 'active' : 'inactive', i.mac]);
       ctx.print(formatTable(['Name', 'State', 'MAC Address'], rows, ctx.quiet));
+    },
+  },
+  {
+    name: 'iface-mac',
+    group: 'Interface',
+    help: 'convert an interface name to interface MAC address',
+    options: [{ ...IFACE, help: 'interface name' }],
+    async run(ctx, opts) {
+      ctx.print(`${(await lookupInterfaceBy(ctx.conn, opts.required('interface'), { name: true })).mac}\n`);
+    },
+  },
+  {
+    name: 'iface-name',
+    group: 'Interface',
+    help: 'convert an interface MAC address to interface name',
+    options: [{ ...IFACE, help: 'interface mac' }],
+    async run(ctx, opts) {
+      ctx.print(`${(await lookupInterfaceBy(ctx.conn, opts.required('interface'), { mac: true })).name}\n`);
+    },
+  },
+  {
+    name: 'iface-dumpxml',
+    group: 'Interface',
+    help: 'interface information in XML',
+    options: [IFACE, { name: 'inactive', kind: 'bool', help: 'show inactive defined XML' }],
+    async run(ctx, opts) {
+      const iface = await lookupInterfaceBy(ctx.conn, opts.required('interface'), { name: true, mac: true });
+      ctx.print(await ctx.conn.raw.interfaceGetXMLDesc(iface, opts.bool('inactive') ? VIR_INTERFACE_XML_INACTIVE : 0));
     },
   },
 ];
