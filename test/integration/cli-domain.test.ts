@@ -6,16 +6,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { run, VIRSH, clientEnv } from '../../harness/daemon.js';
 import { DEFAULT_TEST_DOMAINS } from '../../harness/test-driver.js';
-import { runVirsh } from '../../src/cli/main.js';
 import { privateTestUri } from './env.js';
-
-interface Outcome {
-  stdout: string;
-  stderr: string;
-  status: number;
-}
+import { both, type Outcome } from './virsh-diff.js';
 
 const DOMAINS = [
   ...DEFAULT_TEST_DOMAINS,
@@ -48,22 +41,6 @@ const DEVICES = `    <devices>
 
 let uri = '';
 let devUri = '';
-
-async function ours(args: string[], stdin?: string): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  const status = await runVirsh(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stdin: stdin ?? '' });
-  return { stdout, stderr, status };
-}
-
-async function theirs(args: string[], stdin?: string): Promise<Outcome> {
-  const r = await run(VIRSH, args, { env: clientEnv(), timeoutMs: 30_000, input: stdin ?? '' });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.code ?? -1 };
-}
-
-async function both(args: string[], stdin?: string): Promise<[Outcome, Outcome]> {
-  return await Promise.all([ours(args, stdin), theirs(args, stdin)]);
-}
 
 beforeAll(async () => {
   uri = await privateTestUri('unix', { domains: DOMAINS });

@@ -10,30 +10,12 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chownToTestUser, clientEnv, run, VIRSH } from '../../harness/daemon.js';
-import { runVirsh } from '../../src/cli/main.js';
+import { chownToTestUser } from '../../harness/daemon.js';
 import { harnessDaemon } from './env.js';
-
-interface Outcome {
-  stdout: string;
-  stderr: string;
-  status: number;
-}
+import { ours, theirs } from './virsh-diff.js';
 
 let uri = '';
 let dir = '';
-
-async function ours(args: string[]): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  const status = await runVirsh(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { stdout, stderr, status };
-}
-
-async function theirs(args: string[]): Promise<Outcome> {
-  const r = await run(VIRSH, args, { env: clientEnv(), timeoutMs: 30_000 });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.code ?? -1 };
-}
 
 /** test:///default's network and pool, with two volumes in the pool and a host interface. */
 const NODE = `<?xml version='1.0'?>
