@@ -91,7 +91,12 @@ function isNodeDeviceMethod(api: string, first: Declaration | undefined): boolea
 /** Events have their own API (`conn.events`); their registration procedures are left out here. */
 const EVENT_API = /Event(Register|Deregister)|CloseCallback/;
 
-function planMethod(e: ModuleEmitter, program: ProgramModel, p: ProcedureModel, functions: ReadonlyMap<string, ApiFunction>): MethodPlan | null {
+/**
+ * Where a procedure lands in the object layer: the class (`''` for the
+ * connection) and the method name, or null when it has no object method
+ * (events, streams, fd passing, no public API, connection life cycle).
+ */
+export function objectMethodOf(p: ProcedureModel): { owner: string; name: string; nodeDevice: boolean; api: ApiFunction } | null {
   if (p.event || !p.api || p.stream || p.fds || EVENT_API.test(p.api.name)) return null;
   const fields = p.args?.fields ?? [];
   const first = fields[0] ? objectOf(fields[0]) : null;
@@ -99,6 +104,14 @@ function planMethod(e: ModuleEmitter, program: ProgramModel, p: ProcedureModel, 
   const owner = nodeDevice ? 'NodeDevice' : first && first.shape === 'one' ? first.kind.className : '';
   const name = methodName(p.api.name, owner);
   if (owner === '' && CONNECTION_RESERVED.has(name)) return null;
+  return { owner, name, nodeDevice, api: p.api };
+}
+
+function planMethod(e: ModuleEmitter, program: ProgramModel, p: ProcedureModel, functions: ReadonlyMap<string, ApiFunction>): MethodPlan | null {
+  const where = objectMethodOf(p);
+  if (!where) return null;
+  const { owner, name, nodeDevice, api } = where;
+  const fields = p.args?.fields ?? [];
   const params: string[] = [];
   const argFields: string[] = [];
   fields.forEach((f, i) => {
@@ -156,13 +169,13 @@ function planMethod(e: ModuleEmitter, program: ProgramModel, p: ProcedureModel, 
       body.push(`    const r = ${call};`, `    return { ...r, ${objs.map(([f, o]) => `${f.name}: ${wrap(o!, `r.${f.name}`)}`).join(', ')} };`);
     }
   }
-  const info = functions.get(p.api.name)?.info ?? '';
+  const info = functions.get(api.name)?.info ?? '';
   return {
     owner,
     name,
     lines: [
       '  /**',
-      `   * \`${p.api.name}\`${info ? ':' : ''}`,
+      `   * \`${api.name}\`${info ? ':' : ''}`,
       ...summary(info).map((l) => `   * ${l}`),
       '   *',
       `   * Calls ${p.member.name}.`,

@@ -4,6 +4,7 @@
  */
 import { readApiXml } from './api-xml.js';
 import { apiConstants, emitApi } from './emit-api.js';
+import { emitProcedureDocs } from './emit-docs.js';
 import { emitObjects } from './emit-objects.js';
 import { emitProcedureIndex, emitProgramTable, emitRawClass } from './emit-procedures.js';
 import { ModuleEmitter } from './emit-xdr.js';
@@ -127,6 +128,7 @@ export function generate(input: GeneratorInput): Map<string, string> {
         ].join('\n'),
       );
     }
+    files.set('procedures.gen.md', [...emitProcedureDocs(programs, input.libvirtVersion), ''].join('\n'));
     files.set(
       'index.gen.ts',
       [...header(modules.map((m) => m.path), input.libvirtVersion), ...emitProcedureIndex(programs), ''].join('\n'),

@@ -13,20 +13,27 @@ function main(): void {
   const stale: string[] = [];
   for (const t of targets()) {
     const files = generate(t.input);
-    const dir = join(root, t.dir);
-    if (!check) mkdirSync(dir, { recursive: true });
-    const existing = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.gen.ts')) : [];
-    for (const [name, text] of files) {
-      const path = join(dir, name);
-      const current = existsSync(path) ? readFileSync(path, 'utf8') : null;
-      if (current === text) continue;
-      if (check) stale.push(relative(root, path));
-      else writeFileSync(path, text);
-    }
-    for (const name of existing) {
-      if (files.has(name)) continue;
-      if (check) stale.push(`${relative(root, join(dir, name))} (no longer generated)`);
-      else unlinkSync(join(dir, name));
+    // TypeScript goes to the target's folder, Markdown to its docs folder.
+    const folders = [
+      { dir: join(root, t.dir), suffix: '.gen.ts' },
+      ...(t.docsDir ? [{ dir: join(root, t.docsDir), suffix: '.gen.md' }] : []),
+    ];
+    for (const { dir, suffix } of folders) {
+      const mine = [...files].filter(([name]) => name.endsWith(suffix));
+      if (!check) mkdirSync(dir, { recursive: true });
+      const existing = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(suffix)) : [];
+      for (const [name, text] of mine) {
+        const path = join(dir, name);
+        const current = existsSync(path) ? readFileSync(path, 'utf8') : null;
+        if (current === text) continue;
+        if (check) stale.push(relative(root, path));
+        else writeFileSync(path, text);
+      }
+      for (const name of existing) {
+        if (files.has(name)) continue;
+        if (check) stale.push(`${relative(root, join(dir, name))} (no longer generated)`);
+        else unlinkSync(join(dir, name));
+      }
     }
   }
   if (check && stale.length > 0) {

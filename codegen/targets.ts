@@ -19,7 +19,10 @@ export function libvirtVersion(): string {
 
 /** One output folder (relative to the root) and the generator input that fills it. */
 export interface Target {
+  /** Where the generated TypeScript goes. */
   readonly dir: string;
+  /** Where generated Markdown (`*.gen.md`) goes, when the target makes any. */
+  readonly docsDir?: string;
   readonly input: GeneratorInput;
 }
 
@@ -32,6 +35,7 @@ export function targets(): Target[] {
   return [
     {
       dir: 'src/procedures',
+      docsDir: 'docs',
       input: {
         xFiles: [
           x('virnet', 'virnetprotocol.x'),

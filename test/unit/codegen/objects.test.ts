@@ -59,3 +59,14 @@ describe('the object layer', () => {
     expect(conn.calls.at(-1)).toEqual({ name: 'REMOTE_PROC_NODE_DEVICE_GET_XML_DESC', args: { name: 'pci_0000_00_01_0', flags: 0 } });
   });
 });
+
+describe('the coverage document (docs/procedures.gen.md)', () => {
+  it('lists every procedure with its raw and object methods', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(new URL('../../../docs/procedures.gen.md', import.meta.url), 'utf8');
+    expect(doc).toContain('| remote | 453 | 374 | 53 | 8 | 5 |');
+    expect(doc).toContain('| 14 | `REMOTE_PROC_DOMAIN_GET_XML_DESC` | `virDomainGetXMLDesc` | `domainGetXMLDesc` | `Domain.getXMLDesc` |');
+    expect(doc).toMatch(/\| 1 \| `REMOTE_PROC_CONNECT_OPEN` \| `virConnectOpen` \| `connectOpen` \| {2}\| high priority \|/);
+    expect(doc.match(/^\| \d+ \| `REMOTE_PROC_/gm)).toHaveLength(453);
+  });
+});
