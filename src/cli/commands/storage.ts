@@ -13,9 +13,13 @@ import {
   VIR_STORAGE_POOL_CREATE_WITH_BUILD_OVERWRITE,
   VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA,
   VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS,
+  VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM,
+  VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM,
   VIR_STORAGE_XML_INACTIVE,
 } from '../../procedures/libvirt-api.gen.js';
+import { open, unlink } from 'node:fs/promises';
 import type { Connection } from '../../api/connection.js';
+import { pipeFromFile, pipeToFile } from '../../api/stream.js';
 import type { RemoteNonnullStoragePool } from '../../procedures/remote.gen.js';
 import { CliError, failed, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
 import { formatUuid, parseScaled, prettyCapacity, uuidNameLines } from '../format.js';
@@ -146,6 +150,106 @@ function volLine(name: string, help: string, line: (conn: Connection, vol: Await
     },
   };
 }
+
+/**
+ * An unsigned 64-bit option as virsh reads it (vshCommandOptULongLong; with
+ * `wrap`, vshCommandOptULongLongWrap, where a negative number wraps around).
+ */
+function ull(opts: ParsedOptions, name: string, wrap: boolean): bigint {
+  const text = opts.string(name);
+  if (text === undefined) return 0n;
+  const m = /^(-?)(\d+)$/.exec(text);
+  const v = m ? BigInt(m[2]) : -1n;
+  if (!m || (m[1] && !wrap) || v > 0xffffffffffffffffn) {
+    throw new CliError([`Numeric value '${text}' for <${name}> option is malformed or out of range`]);
+  }
+  return m[1] ? (0x10000000000000000n - v) & 0xffffffffffffffffn : v;
+}
+
+/** vol-upload / vol-download's options. */
+const transferOptions = (verb: string): readonly OptionSpec[] => [
+  VOL,
+  { name: 'file', kind: 'string', positional: true, required: true, help: 'file' },
+  VOL_POOL,
+  { name: 'offset', kind: 'int', help: `volume offset to ${verb}` },
+  { name: 'length', kind: 'int', help: `amount of data to ${verb}` },
+  { name: 'sparse', kind: 'bool', help: 'preserve sparseness of volume' },
+];
+
+/** vol-upload and vol-download (tools/virsh-volume.c), over libvirt-rpc's streams. */
+const transferCommands: readonly CommandSpec[] = [
+  {
+    name: 'vol-upload',
+    group: VOL_GROUP,
+    help: 'upload file contents to a volume',
+    options: transferOptions('upload to'),
+    async run(ctx, opts) {
+      const offset = ull(opts, 'offset', false);
+      const length = ull(opts, 'length', true);
+      const text = opts.required('vol');
+      const vol = await volOf(ctx.conn, opts);
+      const file = opts.required('file');
+      try {
+        await (await open(file, 'r')).close();
+      } catch {
+        throw new CliError([`cannot read ${file}`]);
+      }
+      const sparse = opts.bool('sparse');
+      let stream;
+      try {
+        stream = await ctx.conn.raw.storageVolUpload(vol, offset, length, sparse ? VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM : 0);
+      } catch (err) {
+        throw failed(`cannot upload to volume ${text}`, err);
+      }
+      try {
+        await pipeFromFile(file, stream, { detectHoles: sparse });
+      } catch (err) {
+        throw failed(`cannot send data to volume ${text}`, err);
+      }
+    },
+  },
+  {
+    name: 'vol-download',
+    group: VOL_GROUP,
+    help: 'download volume contents to a file',
+    options: transferOptions('download from'),
+    async run(ctx, opts) {
+      const offset = ull(opts, 'offset', false);
+      const length = ull(opts, 'length', true);
+      const text = opts.required('vol');
+      const vol = await volOf(ctx.conn, opts);
+      const file = opts.required('file');
+      let created = false;
+      try {
+        await (await open(file, 'wx', 0o666)).close();
+        created = true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new CliError([`cannot create ${file}`]);
+        try {
+          await (await open(file, 'w', 0o666)).close();
+        } catch {
+          throw new CliError([`cannot create ${file}`]);
+        }
+      }
+      try {
+        let stream;
+        try {
+          stream = await ctx.conn.raw.storageVolDownload(vol, offset, length, opts.bool('sparse') ? VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM : 0);
+        } catch (err) {
+          throw failed(`cannot download from volume ${text}`, err);
+        }
+        try {
+          await pipeToFile(stream, file);
+        } catch (err) {
+          throw failed(`cannot receive data from volume ${text}`, err);
+        }
+      } catch (err) {
+        if (created) await unlink(file).catch(() => {});
+        throw err;
+      }
+    },
+  },
+];
 
 /** Storage commands. */
 export const storageCommands: readonly CommandSpec[] = [
@@ -464,4 +568,5 @@ export const storageCommands: readonly CommandSpec[] = [
       if (!ctx.quiet) ctx.print(`Vol ${text} wiped\n`);
     },
   },
+  ...transferCommands,
 ];
