@@ -20,8 +20,8 @@ import {
 import { open, unlink } from 'node:fs/promises';
 import type { Connection } from '../../api/connection.js';
 import { pipeFromFile, pipeToFile } from '../../api/stream.js';
-import type { RemoteNonnullStoragePool } from '../../procedures/remote.gen.js';
-import { CliError, failed, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
+import type { RemoteNonnullStoragePool, RemoteNonnullStorageVol } from '../../procedures/remote.gen.js';
+import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
 import { formatUuid, parseScaled, prettyCapacity, uuidNameLines } from '../format.js';
 import { lookupPool } from '../lookup.js';
 import { autostartCommand, fromFileCommand, lookupPoolBy, lookupVol, oneObjectCommand } from '../lookup-more.js';
@@ -176,6 +176,15 @@ const transferOptions = (verb: string): readonly OptionSpec[] => [
   { name: 'sparse', kind: 'bool', help: 'preserve sparseness of volume' },
 ];
 
+/** What vol-upload and vol-download read from their options, in virsh's order of checks. */
+async function transferTarget(ctx: CommandContext, opts: ParsedOptions): Promise<{ offset: bigint; length: bigint; text: string; vol: RemoteNonnullStorageVol; file: string }> {
+  const offset = ull(opts, 'offset', false);
+  const length = ull(opts, 'length', true);
+  const text = opts.required('vol');
+  const vol = await volOf(ctx.conn, opts);
+  return { offset, length, text, vol, file: opts.required('file') };
+}
+
 /** vol-upload and vol-download (tools/virsh-volume.c), over libvirt-rpc's streams. */
 const transferCommands: readonly CommandSpec[] = [
   {
@@ -184,11 +193,7 @@ const transferCommands: readonly CommandSpec[] = [
     help: 'upload file contents to a volume',
     options: transferOptions('upload to'),
     async run(ctx, opts) {
-      const offset = ull(opts, 'offset', false);
-      const length = ull(opts, 'length', true);
-      const text = opts.required('vol');
-      const vol = await volOf(ctx.conn, opts);
-      const file = opts.required('file');
+      const { offset, length, text, vol, file } = await transferTarget(ctx, opts);
       try {
         await (await open(file, 'r')).close();
       } catch {
@@ -214,11 +219,7 @@ const transferCommands: readonly CommandSpec[] = [
     help: 'download volume contents to a file',
     options: transferOptions('download from'),
     async run(ctx, opts) {
-      const offset = ull(opts, 'offset', false);
-      const length = ull(opts, 'length', true);
-      const text = opts.required('vol');
-      const vol = await volOf(ctx.conn, opts);
-      const file = opts.required('file');
+      const { offset, length, text, vol, file } = await transferTarget(ctx, opts);
       let created = false;
       try {
         await (await open(file, 'wx', 0o666)).close();
