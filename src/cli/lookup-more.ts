@@ -140,8 +140,9 @@ export function oneObjectCommand<T>(spec: {
   readonly extra?: readonly OptionSpec[];
   /** Checks of the options made before anything else (mutually exclusive flags). */
   readonly check?: (opts: ParsedOptions) => void;
-  readonly lookup: (conn: Connection, text: string) => Promise<T>;
-  /** `Pool`, `Network`: the start of the success message; lowercased in the failure message. */
+  /** Finds the object named by the option's text (`opts` for lookups that take another option, like a volume's `--pool`). */
+  readonly lookup: (conn: Connection, text: string, opts: ParsedOptions) => Promise<T>;
+  /** `Pool`, `Network`, `Vol`: the start of the success message; lowercased in the failure message. */
   readonly noun: string;
   /** `start` → "Failed to start pool X". */
   readonly verb: string;
@@ -157,7 +158,7 @@ export function oneObjectCommand<T>(spec: {
     async run(ctx, opts) {
       spec.check?.(opts);
       const text = opts.required(spec.option.name);
-      const obj = await spec.lookup(ctx.conn, text);
+      const obj = await spec.lookup(ctx.conn, text, opts);
       try {
         await spec.act(ctx.conn, obj, opts);
       } catch (err) {

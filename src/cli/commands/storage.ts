@@ -137,6 +137,17 @@ function poolAsCommand(name: string, help: string, verb: string, done: string, e
 /** The volume a command names with `<vol>` and `[--pool]`. */
 const volOf = (conn: Connection, opts: ParsedOptions) => lookupVol(conn, opts.required('vol'), opts.string('pool'));
 
+/** One volume action command ("Vol X deleted" / "Failed to delete vol X"), the volume looked up as virsh does (with `--pool`). */
+const volAction = (
+  name: string,
+  help: string,
+  verb: string,
+  done: string,
+  act: (conn: Connection, vol: Awaited<ReturnType<typeof volOf>>, opts: ParsedOptions) => Promise<unknown>,
+  extra: readonly OptionSpec[] = [],
+): CommandSpec =>
+  oneObjectCommand({ name, group: VOL_GROUP, help, option: VOL, extra: [VOL_POOL, ...extra], lookup: (conn, _text, opts) => volOf(conn, opts), noun: 'Vol', verb, done, act });
+
 /** A volume command that prints one line about the volume. */
 function volLine(name: string, help: string, line: (conn: Connection, vol: Awaited<ReturnType<typeof volOf>>, opts: ParsedOptions) => Promise<string>, options: readonly OptionSpec[] = [VOL_POOL], withPool = true): CommandSpec {
   return {
@@ -537,37 +548,14 @@ export const storageCommands: readonly CommandSpec[] = [
       if (!ctx.quiet) ctx.print(`Vol ${vol.name} created from ${file}\n`);
     },
   },
-  {
-    name: 'vol-delete',
-    group: VOL_GROUP,
-    help: 'delete a vol',
-    options: [VOL, VOL_POOL, { name: 'delete-snapshots', kind: 'bool', help: 'delete snapshots associated with volume (must be supported by storage driver)' }],
-    async run(ctx, opts) {
-      const text = opts.required('vol');
-      const vol = await volOf(ctx.conn, opts);
-      try {
-        await ctx.conn.raw.storageVolDelete(vol, opts.bool('delete-snapshots') ? VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS : 0);
-      } catch (err) {
-        throw failed(`Failed to delete vol ${text}`, err);
-      }
-      if (!ctx.quiet) ctx.print(`Vol ${text} deleted\n`);
-    },
-  },
-  {
-    name: 'vol-wipe',
-    group: VOL_GROUP,
-    help: 'wipe a vol',
-    options: [VOL, VOL_POOL],
-    async run(ctx, opts) {
-      const text = opts.required('vol');
-      const vol = await volOf(ctx.conn, opts);
-      try {
-        await ctx.conn.raw.storageVolWipe(vol, 0);
-      } catch (err) {
-        throw failed(`Failed to wipe vol ${text}`, err);
-      }
-      if (!ctx.quiet) ctx.print(`Vol ${text} wiped\n`);
-    },
-  },
+  volAction(
+    'vol-delete',
+    'delete a vol',
+    'delete',
+    'deleted',
+    (conn, vol, opts) => conn.raw.storageVolDelete(vol, opts.bool('delete-snapshots') ? VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS : 0),
+    [{ name: 'delete-snapshots', kind: 'bool', help: 'delete snapshots associated with volume (must be supported by storage driver)' }],
+  ),
+  volAction('vol-wipe', 'wipe a vol', 'wipe', 'wiped', (conn, vol) => conn.raw.storageVolWipe(vol, 0)),
   ...transferCommands,
 ];
