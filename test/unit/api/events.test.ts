@@ -16,7 +16,7 @@ import {
 } from '../../../src/index.js';
 import type { DomainEvent, QemuMonitorEvent } from '../../../src/api/events.js';
 import { EventOverflowError } from '../../../src/api/events.js';
-import { closeFakeDaemons, dom, fakeDaemon, ReplyError, until } from './events-fake-daemon.js';
+import { closeFakeDaemons, dom, fakeDaemon, ReplyError, until } from './fake-daemon.js';
 
 afterEach(closeFakeDaemons);
 

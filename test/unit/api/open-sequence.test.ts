@@ -3,107 +3,29 @@
  * socket: which procedures are called, in which order, with which
  * arguments, and how authentication choices and failures come out.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   connect,
   LibvirtError,
   RemoteAuthType,
-  remoteProcedures,
   UnsupportedError,
   UriError,
   VIR_CONNECT_RO,
   VIR_ERR_NO_CONNECT,
-  VirNetMessageStatus,
-  VirNetMessageType,
-  decodeXdr,
-  encodeXdr,
-  virNetMessageErrorCodec,
-  type Procedure,
 } from '../../../src/index.js';
-import { encodeFrame, FrameReader, type Frame } from '../../../src/rpc/frame.js';
+import { closeFakeDaemons, fakeDaemon as eventFakeDaemon, ReplyError, type FakeDaemon, type Handler } from './fake-daemon.js';
 
-type Handler = (args: unknown) => unknown;
-
-interface FakeDaemon {
-  readonly socketPath: string;
-  /** `.x` names of the procedures called, in order. */
-  readonly calls: { name: string; args: unknown }[];
-  close(): Promise<void>;
-}
-
-const byNumber = new Map<number, Procedure>(
-  Object.values(remoteProcedures).map((p) => [p.number, p as Procedure]),
-);
-
-const defaults: Record<string, Handler> = {
-  REMOTE_PROC_AUTH_LIST: () => ({ types: [RemoteAuthType.REMOTE_AUTH_NONE] }),
+/** What the open-sequence tests expect of a daemon unless a test says otherwise. */
+const OPEN_DEFAULTS: Record<string, Handler> = {
   REMOTE_PROC_CONNECT_SUPPORTS_FEATURE: () => ({ supported: 1 }),
-  REMOTE_PROC_CONNECT_OPEN: () => undefined,
   REMOTE_PROC_CONNECT_GET_URI: () => ({ uri: 'fake:///chosen' }),
-  REMOTE_PROC_CONNECT_CLOSE: () => undefined,
   REMOTE_PROC_CONNECT_GET_HOSTNAME: () => ({ hostname: 'fakehost' }),
 };
 
-const servers: Server[] = [];
-const dirs: string[] = [];
-afterEach(() => {
-  for (const s of servers.splice(0)) s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+afterEach(closeFakeDaemons);
 
-/** Error replies are thrown as `{ error: {...} }` by handlers. */
-class ReplyError {
-  constructor(readonly code: number, readonly message: string) {}
-}
-
-async function fakeDaemon(handlers: Record<string, Handler> = {}): Promise<FakeDaemon> {
-  const dir = mkdtempSync(join(tmpdir(), 'lvrpc-fake-'));
-  dirs.push(dir);
-  const socketPath = join(dir, 'sock');
-  const calls: { name: string; args: unknown }[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((sock) => {
-    sockets.add(sock);
-    const reader = new FrameReader();
-    sock.on('data', (chunk: Buffer) =>
-      reader.push(chunk, (frame: Frame) => {
-        const proc = byNumber.get(frame.header.proc);
-        if (!proc || frame.header.type !== VirNetMessageType.VIR_NET_CALL) return;
-        const args = proc.args ? decodeXdr(proc.args, frame.payload) : undefined;
-        calls.push({ name: proc.name, args });
-        const handler = handlers[proc.name] ?? defaults[proc.name];
-        const header = { ...frame.header, type: VirNetMessageType.VIR_NET_REPLY };
-        try {
-          if (!handler) throw new ReplyError(1, `fake daemon has no handler for ${proc.name}`);
-          const ret = handler(args);
-          const body = proc.ret ? encodeXdr(proc.ret, ret) : Buffer.alloc(0);
-          sock.write(encodeFrame({ ...header, status: VirNetMessageStatus.VIR_NET_OK }, (w) => w.bytes(body)));
-        } catch (e) {
-          const err = e instanceof ReplyError ? e : new ReplyError(1, String(e));
-          const body = encodeXdr(virNetMessageErrorCodec, {
-            code: err.code, domain: 7, message: err.message, level: 2, dom: null,
-            str1: null, str2: null, str3: null, int1: 0, int2: 0, net: null,
-          });
-          sock.write(encodeFrame({ ...header, status: VirNetMessageStatus.VIR_NET_ERROR }, (w) => w.bytes(body)));
-        }
-      }),
-    );
-    sock.on('error', () => {});
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-  return {
-    socketPath,
-    calls,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+function fakeDaemon(handlers: Record<string, Handler> = {}): Promise<FakeDaemon> {
+  return eventFakeDaemon({ handlers: { ...OPEN_DEFAULTS, ...handlers } });
 }
 
 describe('connect() open sequence', () => {

@@ -1,6 +1,7 @@
 /**
- * A scripted fake daemon for the event tests: answers the open sequence and
- * the event (de)registration calls, records every call, and sends MESSAGE
+ * A scripted fake daemon over a unix socket, for the open-sequence and event
+ * tests: answers the open sequence and the event (de)registration calls
+ * (handlers may replace any of them), records every call, and sends MESSAGE
  * packets (events) on demand.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
