@@ -184,7 +184,7 @@ export class ModuleEmitter {
         const check =
           s.k === 'fixedArray'
             ? `w.fixedArray(${v}, ${q(what)}, ${s.size})`
-            : `w.array(${v}, ${q(what)}${bound(s.max)})`;
+            : `w.array(${v}, ${q(what)}, ${s.max ?? 0xffffffff}, ${this.universe.minSize(s.of)})`;
         return [
           `${indent}{`,
           `${indent}  const ${a} = ${check};`,

@@ -347,7 +347,7 @@ export interface AdminConnectListServersRet {
 function encodeAdminConnectListServersRet(w: XdrWriter, v: AdminConnectListServersRet): void {
   if (typeof v !== 'object' || v === null) invalidError('admin_connect_list_servers_ret', 'an object', v);
   {
-    const a0 = w.array(v.servers, 'admin_connect_list_servers_ret.servers', 16384);
+    const a0 = w.array(v.servers, 'admin_connect_list_servers_ret.servers', 16384, 4);
     for (let i1 = 0; i1 < a0.length; i1++) {
       encodeAdminNonnullServer(w, a0[i1]);
     }
@@ -451,7 +451,7 @@ export interface AdminServerGetThreadpoolParametersRet {
 function encodeAdminServerGetThreadpoolParametersRet(w: XdrWriter, v: AdminServerGetThreadpoolParametersRet): void {
   if (typeof v !== 'object' || v === null) invalidError('admin_server_get_threadpool_parameters_ret', 'an object', v);
   {
-    const a5 = w.array(v.params, 'admin_server_get_threadpool_parameters_ret.params', 32);
+    const a5 = w.array(v.params, 'admin_server_get_threadpool_parameters_ret.params', 32, 12);
     for (let i6 = 0; i6 < a5.length; i6++) {
       encodeAdminTypedParam(w, a5[i6]);
     }
@@ -487,7 +487,7 @@ function encodeAdminServerSetThreadpoolParametersArgs(w: XdrWriter, v: AdminServ
   if (typeof v !== 'object' || v === null) invalidError('admin_server_set_threadpool_parameters_args', 'an object', v);
   encodeAdminNonnullServer(w, v.srv);
   {
-    const a10 = w.array(v.params, 'admin_server_set_threadpool_parameters_args.params', 32);
+    const a10 = w.array(v.params, 'admin_server_set_threadpool_parameters_args.params', 32, 12);
     for (let i11 = 0; i11 < a10.length; i11++) {
       encodeAdminTypedParam(w, a10[i11]);
     }
@@ -552,7 +552,7 @@ export interface AdminServerListClientsRet {
 function encodeAdminServerListClientsRet(w: XdrWriter, v: AdminServerListClientsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('admin_server_list_clients_ret', 'an object', v);
   {
-    const a15 = w.array(v.clients, 'admin_server_list_clients_ret.clients', 16384);
+    const a15 = w.array(v.clients, 'admin_server_list_clients_ret.clients', 16384, 24);
     for (let i16 = 0; i16 < a15.length; i16++) {
       encodeAdminNonnullClient(w, a15[i16]);
     }
@@ -660,7 +660,7 @@ export interface AdminClientGetInfoRet {
 function encodeAdminClientGetInfoRet(w: XdrWriter, v: AdminClientGetInfoRet): void {
   if (typeof v !== 'object' || v === null) invalidError('admin_client_get_info_ret', 'an object', v);
   {
-    const a20 = w.array(v.params, 'admin_client_get_info_ret.params', 64);
+    const a20 = w.array(v.params, 'admin_client_get_info_ret.params', 64, 12);
     for (let i21 = 0; i21 < a20.length; i21++) {
       encodeAdminTypedParam(w, a20[i21]);
     }
@@ -741,7 +741,7 @@ export interface AdminServerGetClientLimitsRet {
 function encodeAdminServerGetClientLimitsRet(w: XdrWriter, v: AdminServerGetClientLimitsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('admin_server_get_client_limits_ret', 'an object', v);
   {
-    const a25 = w.array(v.params, 'admin_server_get_client_limits_ret.params', 32);
+    const a25 = w.array(v.params, 'admin_server_get_client_limits_ret.params', 32, 12);
     for (let i26 = 0; i26 < a25.length; i26++) {
       encodeAdminTypedParam(w, a25[i26]);
     }
@@ -777,7 +777,7 @@ function encodeAdminServerSetClientLimitsArgs(w: XdrWriter, v: AdminServerSetCli
   if (typeof v !== 'object' || v === null) invalidError('admin_server_set_client_limits_args', 'an object', v);
   encodeAdminNonnullServer(w, v.srv);
   {
-    const a30 = w.array(v.params, 'admin_server_set_client_limits_args.params', 32);
+    const a30 = w.array(v.params, 'admin_server_set_client_limits_args.params', 32, 12);
     for (let i31 = 0; i31 < a30.length; i31++) {
       encodeAdminTypedParam(w, a30[i31]);
     }

@@ -1853,7 +1853,7 @@ export interface RemoteNodeGetCpuStatsRet {
 function encodeRemoteNodeGetCpuStatsRet(w: XdrWriter, v: RemoteNodeGetCpuStatsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_node_get_cpu_stats_ret', 'an object', v);
   {
-    const a5 = w.array(v.params, 'remote_node_get_cpu_stats_ret.params', 16);
+    const a5 = w.array(v.params, 'remote_node_get_cpu_stats_ret.params', 16, 12);
     for (let i6 = 0; i6 < a5.length; i6++) {
       encodeRemoteNodeGetCpuStats(w, a5[i6]);
     }
@@ -1917,7 +1917,7 @@ export interface RemoteNodeGetMemoryStatsRet {
 function encodeRemoteNodeGetMemoryStatsRet(w: XdrWriter, v: RemoteNodeGetMemoryStatsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_node_get_memory_stats_ret', 'an object', v);
   {
-    const a10 = w.array(v.params, 'remote_node_get_memory_stats_ret.params', 16);
+    const a10 = w.array(v.params, 'remote_node_get_memory_stats_ret.params', 16, 12);
     for (let i11 = 0; i11 < a10.length; i11++) {
       encodeRemoteNodeGetMemoryStats(w, a10[i11]);
     }
@@ -1975,7 +1975,7 @@ export interface RemoteNodeGetCellsFreeMemoryRet {
 function encodeRemoteNodeGetCellsFreeMemoryRet(w: XdrWriter, v: RemoteNodeGetCellsFreeMemoryRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_node_get_cells_free_memory_ret', 'an object', v);
   {
-    const a15 = w.array(v.cells, 'remote_node_get_cells_free_memory_ret.cells', 1024);
+    const a15 = w.array(v.cells, 'remote_node_get_cells_free_memory_ret.cells', 1024, 8);
     for (let i16 = 0; i16 < a15.length; i16++) {
       w.uhyper(a15[i16], 'remote_node_get_cells_free_memory_ret.cells');
     }
@@ -2098,7 +2098,7 @@ export interface RemoteDomainGetSchedulerParametersRet {
 function encodeRemoteDomainGetSchedulerParametersRet(w: XdrWriter, v: RemoteDomainGetSchedulerParametersRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_scheduler_parameters_ret', 'an object', v);
   {
-    const a20 = w.array(v.params, 'remote_domain_get_scheduler_parameters_ret.params', 16);
+    const a20 = w.array(v.params, 'remote_domain_get_scheduler_parameters_ret.params', 16, 12);
     for (let i21 = 0; i21 < a20.length; i21++) {
       encodeRemoteTypedParam(w, a20[i21]);
     }
@@ -2158,7 +2158,7 @@ export interface RemoteDomainGetSchedulerParametersFlagsRet {
 function encodeRemoteDomainGetSchedulerParametersFlagsRet(w: XdrWriter, v: RemoteDomainGetSchedulerParametersFlagsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_scheduler_parameters_flags_ret', 'an object', v);
   {
-    const a25 = w.array(v.params, 'remote_domain_get_scheduler_parameters_flags_ret.params', 16);
+    const a25 = w.array(v.params, 'remote_domain_get_scheduler_parameters_flags_ret.params', 16, 12);
     for (let i26 = 0; i26 < a25.length; i26++) {
       encodeRemoteTypedParam(w, a25[i26]);
     }
@@ -2192,7 +2192,7 @@ function encodeRemoteDomainSetSchedulerParametersArgs(w: XdrWriter, v: RemoteDom
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_set_scheduler_parameters_args', 'an object', v);
   encodeRemoteNonnullDomain(w, v.dom);
   {
-    const a30 = w.array(v.params, 'remote_domain_set_scheduler_parameters_args.params', 16);
+    const a30 = w.array(v.params, 'remote_domain_set_scheduler_parameters_args.params', 16, 12);
     for (let i31 = 0; i31 < a30.length; i31++) {
       encodeRemoteTypedParam(w, a30[i31]);
     }
@@ -2229,7 +2229,7 @@ function encodeRemoteDomainSetSchedulerParametersFlagsArgs(w: XdrWriter, v: Remo
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_set_scheduler_parameters_flags_args', 'an object', v);
   encodeRemoteNonnullDomain(w, v.dom);
   {
-    const a35 = w.array(v.params, 'remote_domain_set_scheduler_parameters_flags_args.params', 16);
+    const a35 = w.array(v.params, 'remote_domain_set_scheduler_parameters_flags_args.params', 16, 12);
     for (let i36 = 0; i36 < a35.length; i36++) {
       encodeRemoteTypedParam(w, a35[i36]);
     }
@@ -2268,7 +2268,7 @@ function encodeRemoteDomainSetBlkioParametersArgs(w: XdrWriter, v: RemoteDomainS
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_set_blkio_parameters_args', 'an object', v);
   encodeRemoteNonnullDomain(w, v.dom);
   {
-    const a40 = w.array(v.params, 'remote_domain_set_blkio_parameters_args.params', 16);
+    const a40 = w.array(v.params, 'remote_domain_set_blkio_parameters_args.params', 16, 12);
     for (let i41 = 0; i41 < a40.length; i41++) {
       encodeRemoteTypedParam(w, a40[i41]);
     }
@@ -2333,7 +2333,7 @@ export interface RemoteDomainGetBlkioParametersRet {
 function encodeRemoteDomainGetBlkioParametersRet(w: XdrWriter, v: RemoteDomainGetBlkioParametersRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_blkio_parameters_ret', 'an object', v);
   {
-    const a45 = w.array(v.params, 'remote_domain_get_blkio_parameters_ret.params', 16);
+    const a45 = w.array(v.params, 'remote_domain_get_blkio_parameters_ret.params', 16, 12);
     for (let i46 = 0; i46 < a45.length; i46++) {
       encodeRemoteTypedParam(w, a45[i46]);
     }
@@ -2371,7 +2371,7 @@ function encodeRemoteDomainSetMemoryParametersArgs(w: XdrWriter, v: RemoteDomain
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_set_memory_parameters_args', 'an object', v);
   encodeRemoteNonnullDomain(w, v.dom);
   {
-    const a50 = w.array(v.params, 'remote_domain_set_memory_parameters_args.params', 16);
+    const a50 = w.array(v.params, 'remote_domain_set_memory_parameters_args.params', 16, 12);
     for (let i51 = 0; i51 < a50.length; i51++) {
       encodeRemoteTypedParam(w, a50[i51]);
     }
@@ -2436,7 +2436,7 @@ export interface RemoteDomainGetMemoryParametersRet {
 function encodeRemoteDomainGetMemoryParametersRet(w: XdrWriter, v: RemoteDomainGetMemoryParametersRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_memory_parameters_ret', 'an object', v);
   {
-    const a55 = w.array(v.params, 'remote_domain_get_memory_parameters_ret.params', 16);
+    const a55 = w.array(v.params, 'remote_domain_get_memory_parameters_ret.params', 16, 12);
     for (let i56 = 0; i56 < a55.length; i56++) {
       encodeRemoteTypedParam(w, a55[i56]);
     }
@@ -2507,7 +2507,7 @@ function encodeRemoteDomainSetNumaParametersArgs(w: XdrWriter, v: RemoteDomainSe
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_set_numa_parameters_args', 'an object', v);
   encodeRemoteNonnullDomain(w, v.dom);
   {
-    const a60 = w.array(v.params, 'remote_domain_set_numa_parameters_args.params', 16);
+    const a60 = w.array(v.params, 'remote_domain_set_numa_parameters_args.params', 16, 12);
     for (let i61 = 0; i61 < a60.length; i61++) {
       encodeRemoteTypedParam(w, a60[i61]);
     }
@@ -2572,7 +2572,7 @@ export interface RemoteDomainGetNumaParametersRet {
 function encodeRemoteDomainGetNumaParametersRet(w: XdrWriter, v: RemoteDomainGetNumaParametersRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_numa_parameters_ret', 'an object', v);
   {
-    const a65 = w.array(v.params, 'remote_domain_get_numa_parameters_ret.params', 16);
+    const a65 = w.array(v.params, 'remote_domain_get_numa_parameters_ret.params', 16, 12);
     for (let i66 = 0; i66 < a65.length; i66++) {
       encodeRemoteTypedParam(w, a65[i66]);
     }
@@ -2610,7 +2610,7 @@ function encodeRemoteDomainSetPerfEventsArgs(w: XdrWriter, v: RemoteDomainSetPer
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_set_perf_events_args', 'an object', v);
   encodeRemoteNonnullDomain(w, v.dom);
   {
-    const a70 = w.array(v.params, 'remote_domain_set_perf_events_args.params', 64);
+    const a70 = w.array(v.params, 'remote_domain_set_perf_events_args.params', 64, 12);
     for (let i71 = 0; i71 < a70.length; i71++) {
       encodeRemoteTypedParam(w, a70[i71]);
     }
@@ -2669,7 +2669,7 @@ export interface RemoteDomainGetPerfEventsRet {
 function encodeRemoteDomainGetPerfEventsRet(w: XdrWriter, v: RemoteDomainGetPerfEventsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_perf_events_ret', 'an object', v);
   {
-    const a75 = w.array(v.params, 'remote_domain_get_perf_events_ret.params', 64);
+    const a75 = w.array(v.params, 'remote_domain_get_perf_events_ret.params', 64, 12);
     for (let i76 = 0; i76 < a75.length; i76++) {
       encodeRemoteTypedParam(w, a75[i76]);
     }
@@ -2797,7 +2797,7 @@ export interface RemoteDomainBlockStatsFlagsRet {
 function encodeRemoteDomainBlockStatsFlagsRet(w: XdrWriter, v: RemoteDomainBlockStatsFlagsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_block_stats_flags_ret', 'an object', v);
   {
-    const a80 = w.array(v.params, 'remote_domain_block_stats_flags_ret.params', 16);
+    const a80 = w.array(v.params, 'remote_domain_block_stats_flags_ret.params', 16, 12);
     for (let i81 = 0; i81 < a80.length; i81++) {
       encodeRemoteTypedParam(w, a80[i81]);
     }
@@ -2912,7 +2912,7 @@ function encodeRemoteDomainSetInterfaceParametersArgs(w: XdrWriter, v: RemoteDom
   encodeRemoteNonnullDomain(w, v.dom);
   w.string(v.device, 'remote_domain_set_interface_parameters_args.device', 4194304);
   {
-    const a85 = w.array(v.params, 'remote_domain_set_interface_parameters_args.params', 16);
+    const a85 = w.array(v.params, 'remote_domain_set_interface_parameters_args.params', 16, 12);
     for (let i86 = 0; i86 < a85.length; i86++) {
       encodeRemoteTypedParam(w, a85[i86]);
     }
@@ -2982,7 +2982,7 @@ export interface RemoteDomainGetInterfaceParametersRet {
 function encodeRemoteDomainGetInterfaceParametersRet(w: XdrWriter, v: RemoteDomainGetInterfaceParametersRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_interface_parameters_ret', 'an object', v);
   {
-    const a90 = w.array(v.params, 'remote_domain_get_interface_parameters_ret.params', 16);
+    const a90 = w.array(v.params, 'remote_domain_get_interface_parameters_ret.params', 16, 12);
     for (let i91 = 0; i91 < a90.length; i91++) {
       encodeRemoteTypedParam(w, a90[i91]);
     }
@@ -3069,7 +3069,7 @@ export interface RemoteDomainMemoryStatsRet {
 function encodeRemoteDomainMemoryStatsRet(w: XdrWriter, v: RemoteDomainMemoryStatsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_memory_stats_ret', 'an object', v);
   {
-    const a95 = w.array(v.stats, 'remote_domain_memory_stats_ret.stats', 1024);
+    const a95 = w.array(v.stats, 'remote_domain_memory_stats_ret.stats', 1024, 12);
     for (let i96 = 0; i96 < a95.length; i96++) {
       encodeRemoteDomainMemoryStat(w, a95[i96]);
     }
@@ -3291,7 +3291,7 @@ export interface RemoteConnectListDomainsRet {
 function encodeRemoteConnectListDomainsRet(w: XdrWriter, v: RemoteConnectListDomainsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_domains_ret', 'an object', v);
   {
-    const a100 = w.array(v.ids, 'remote_connect_list_domains_ret.ids', 16384);
+    const a100 = w.array(v.ids, 'remote_connect_list_domains_ret.ids', 16384, 4);
     for (let i101 = 0; i101 < a100.length; i101++) {
       w.int(a100[i101], 'remote_connect_list_domains_ret.ids');
     }
@@ -4096,7 +4096,7 @@ function encodeRemoteDomainSaveParamsArgs(w: XdrWriter, v: RemoteDomainSaveParam
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_save_params_args', 'an object', v);
   encodeRemoteNonnullDomain(w, v.dom);
   {
-    const a105 = w.array(v.params, 'remote_domain_save_params_args.params', 64);
+    const a105 = w.array(v.params, 'remote_domain_save_params_args.params', 64, 12);
     for (let i106 = 0; i106 < a105.length; i106++) {
       encodeRemoteTypedParam(w, a105[i106]);
     }
@@ -4187,7 +4187,7 @@ export interface RemoteDomainRestoreParamsArgs {
 function encodeRemoteDomainRestoreParamsArgs(w: XdrWriter, v: RemoteDomainRestoreParamsArgs): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_restore_params_args', 'an object', v);
   {
-    const a110 = w.array(v.params, 'remote_domain_restore_params_args.params', 64);
+    const a110 = w.array(v.params, 'remote_domain_restore_params_args.params', 64, 12);
     for (let i111 = 0; i111 < a110.length; i111++) {
       encodeRemoteTypedParam(w, a110[i111]);
     }
@@ -4787,7 +4787,7 @@ export interface RemoteConnectListDefinedDomainsRet {
 function encodeRemoteConnectListDefinedDomainsRet(w: XdrWriter, v: RemoteConnectListDefinedDomainsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_defined_domains_ret', 'an object', v);
   {
-    const a115 = w.array(v.names, 'remote_connect_list_defined_domains_ret.names', 16384);
+    const a115 = w.array(v.names, 'remote_connect_list_defined_domains_ret.names', 16384, 4);
     for (let i116 = 0; i116 < a115.length; i116++) {
       w.string(a115[i116], 'remote_connect_list_defined_domains_ret.names', 4194304);
     }
@@ -5122,7 +5122,7 @@ function encodeRemoteDomainSendKeyArgs(w: XdrWriter, v: RemoteDomainSendKeyArgs)
   w.uint(v.codeset, 'remote_domain_send_key_args.codeset');
   w.uint(v.holdtime, 'remote_domain_send_key_args.holdtime');
   {
-    const a120 = w.array(v.keycodes, 'remote_domain_send_key_args.keycodes', 16);
+    const a120 = w.array(v.keycodes, 'remote_domain_send_key_args.keycodes', 16, 4);
     for (let i121 = 0; i121 < a120.length; i121++) {
       w.uint(a120[i121], 'remote_domain_send_key_args.keycodes');
     }
@@ -5525,7 +5525,7 @@ export interface RemoteDomainGetVcpusRet {
 function encodeRemoteDomainGetVcpusRet(w: XdrWriter, v: RemoteDomainGetVcpusRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_vcpus_ret', 'an object', v);
   {
-    const a125 = w.array(v.info, 'remote_domain_get_vcpus_ret.info', 16384);
+    const a125 = w.array(v.info, 'remote_domain_get_vcpus_ret.info', 16384, 20);
     for (let i126 = 0; i126 < a125.length; i126++) {
       encodeRemoteVcpuInfo(w, a125[i126]);
     }
@@ -5652,7 +5652,7 @@ export interface RemoteDomainGetIothreadInfoRet {
 function encodeRemoteDomainGetIothreadInfoRet(w: XdrWriter, v: RemoteDomainGetIothreadInfoRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_iothread_info_ret', 'an object', v);
   {
-    const a130 = w.array(v.info, 'remote_domain_get_iothread_info_ret.info', 16384);
+    const a130 = w.array(v.info, 'remote_domain_get_iothread_info_ret.info', 16384, 8);
     for (let i131 = 0; i131 < a130.length; i131++) {
       encodeRemoteDomainIothreadInfo(w, a130[i131]);
     }
@@ -5784,7 +5784,7 @@ function encodeRemoteDomainSetIothreadParamsArgs(w: XdrWriter, v: RemoteDomainSe
   encodeRemoteNonnullDomain(w, v.dom);
   w.uint(v.iothread_id, 'remote_domain_set_iothread_params_args.iothread_id');
   {
-    const a135 = w.array(v.params, 'remote_domain_set_iothread_params_args.params', 64);
+    const a135 = w.array(v.params, 'remote_domain_set_iothread_params_args.params', 64, 12);
     for (let i136 = 0; i136 < a135.length; i136++) {
       encodeRemoteTypedParam(w, a135[i136]);
     }
@@ -5842,7 +5842,7 @@ export interface RemoteDomainGetSecurityLabelRet {
 function encodeRemoteDomainGetSecurityLabelRet(w: XdrWriter, v: RemoteDomainGetSecurityLabelRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_security_label_ret', 'an object', v);
   {
-    const a140 = w.array(v.label, 'remote_domain_get_security_label_ret.label', 4097);
+    const a140 = w.array(v.label, 'remote_domain_get_security_label_ret.label', 4097, 4);
     for (let i141 = 0; i141 < a140.length; i141++) {
       w.smallInt(a140[i141], 'remote_domain_get_security_label_ret.label', -128, 127);
     }
@@ -5898,7 +5898,7 @@ export interface RemoteDomainGetSecurityLabelListRet {
 function encodeRemoteDomainGetSecurityLabelListRet(w: XdrWriter, v: RemoteDomainGetSecurityLabelListRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_security_label_list_ret', 'an object', v);
   {
-    const a145 = w.array(v.labels, 'remote_domain_get_security_label_list_ret.labels', 64);
+    const a145 = w.array(v.labels, 'remote_domain_get_security_label_list_ret.labels', 64, 8);
     for (let i146 = 0; i146 < a145.length; i146++) {
       encodeRemoteDomainGetSecurityLabelRet(w, a145[i146]);
     }
@@ -5933,13 +5933,13 @@ export interface RemoteNodeGetSecurityModelRet {
 function encodeRemoteNodeGetSecurityModelRet(w: XdrWriter, v: RemoteNodeGetSecurityModelRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_node_get_security_model_ret', 'an object', v);
   {
-    const a150 = w.array(v.model, 'remote_node_get_security_model_ret.model', 257);
+    const a150 = w.array(v.model, 'remote_node_get_security_model_ret.model', 257, 4);
     for (let i151 = 0; i151 < a150.length; i151++) {
       w.smallInt(a150[i151], 'remote_node_get_security_model_ret.model', -128, 127);
     }
   }
   {
-    const a155 = w.array(v.doi, 'remote_node_get_security_model_ret.doi', 257);
+    const a155 = w.array(v.doi, 'remote_node_get_security_model_ret.doi', 257, 4);
     for (let i156 = 0; i156 < a155.length; i156++) {
       w.smallInt(a155[i156], 'remote_node_get_security_model_ret.doi', -128, 127);
     }
@@ -6538,7 +6538,7 @@ function encodeRemoteDomainBlockCopyArgs(w: XdrWriter, v: RemoteDomainBlockCopyA
   w.string(v.path, 'remote_domain_block_copy_args.path', 4194304);
   w.string(v.destxml, 'remote_domain_block_copy_args.destxml', 4194304);
   {
-    const a160 = w.array(v.params, 'remote_domain_block_copy_args.params', 16);
+    const a160 = w.array(v.params, 'remote_domain_block_copy_args.params', 16, 12);
     for (let i161 = 0; i161 < a160.length; i161++) {
       encodeRemoteTypedParam(w, a160[i161]);
     }
@@ -6633,7 +6633,7 @@ function encodeRemoteDomainSetBlockIoTuneArgs(w: XdrWriter, v: RemoteDomainSetBl
   encodeRemoteNonnullDomain(w, v.dom);
   w.string(v.disk, 'remote_domain_set_block_io_tune_args.disk', 4194304);
   {
-    const a165 = w.array(v.params, 'remote_domain_set_block_io_tune_args.params', 32);
+    const a165 = w.array(v.params, 'remote_domain_set_block_io_tune_args.params', 32, 12);
     for (let i166 = 0; i166 < a165.length; i166++) {
       encodeRemoteTypedParam(w, a165[i166]);
     }
@@ -6708,7 +6708,7 @@ export interface RemoteDomainGetBlockIoTuneRet {
 function encodeRemoteDomainGetBlockIoTuneRet(w: XdrWriter, v: RemoteDomainGetBlockIoTuneRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_block_io_tune_ret', 'an object', v);
   {
-    const a170 = w.array(v.params, 'remote_domain_get_block_io_tune_ret.params', 32);
+    const a170 = w.array(v.params, 'remote_domain_get_block_io_tune_ret.params', 32, 12);
     for (let i171 = 0; i171 < a170.length; i171++) {
       encodeRemoteTypedParam(w, a170[i171]);
     }
@@ -6749,7 +6749,7 @@ function encodeRemoteDomainSetThrottleGroupArgs(w: XdrWriter, v: RemoteDomainSet
   encodeRemoteNonnullDomain(w, v.dom);
   w.string(v.group, 'remote_domain_set_throttle_group_args.group', 4194304);
   {
-    const a175 = w.array(v.params, 'remote_domain_set_throttle_group_args.params', 32);
+    const a175 = w.array(v.params, 'remote_domain_set_throttle_group_args.params', 32, 12);
     for (let i176 = 0; i176 < a175.length; i176++) {
       encodeRemoteTypedParam(w, a175[i176]);
     }
@@ -6857,7 +6857,7 @@ export interface RemoteDomainGetCpuStatsRet {
 function encodeRemoteDomainGetCpuStatsRet(w: XdrWriter, v: RemoteDomainGetCpuStatsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_cpu_stats_ret', 'an object', v);
   {
-    const a180 = w.array(v.params, 'remote_domain_get_cpu_stats_ret.params', 2048);
+    const a180 = w.array(v.params, 'remote_domain_get_cpu_stats_ret.params', 2048, 12);
     for (let i181 = 0; i181 < a180.length; i181++) {
       encodeRemoteTypedParam(w, a180[i181]);
     }
@@ -6978,7 +6978,7 @@ export interface RemoteConnectListNetworksRet {
 function encodeRemoteConnectListNetworksRet(w: XdrWriter, v: RemoteConnectListNetworksRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_networks_ret', 'an object', v);
   {
-    const a185 = w.array(v.names, 'remote_connect_list_networks_ret.names', 16384);
+    const a185 = w.array(v.names, 'remote_connect_list_networks_ret.names', 16384, 4);
     for (let i186 = 0; i186 < a185.length; i186++) {
       w.string(a185[i186], 'remote_connect_list_networks_ret.names', 4194304);
     }
@@ -7051,7 +7051,7 @@ export interface RemoteConnectListDefinedNetworksRet {
 function encodeRemoteConnectListDefinedNetworksRet(w: XdrWriter, v: RemoteConnectListDefinedNetworksRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_defined_networks_ret', 'an object', v);
   {
-    const a190 = w.array(v.names, 'remote_connect_list_defined_networks_ret.names', 16384);
+    const a190 = w.array(v.names, 'remote_connect_list_defined_networks_ret.names', 16384, 4);
     for (let i191 = 0; i191 < a190.length; i191++) {
       w.string(a190[i191], 'remote_connect_list_defined_networks_ret.names', 4194304);
     }
@@ -7643,7 +7643,7 @@ export interface RemoteConnectListNwfiltersRet {
 function encodeRemoteConnectListNwfiltersRet(w: XdrWriter, v: RemoteConnectListNwfiltersRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_nwfilters_ret', 'an object', v);
   {
-    const a195 = w.array(v.names, 'remote_connect_list_nwfilters_ret.names', 16384);
+    const a195 = w.array(v.names, 'remote_connect_list_nwfilters_ret.names', 16384, 4);
     for (let i196 = 0; i196 < a195.length; i196++) {
       w.string(a195[i196], 'remote_connect_list_nwfilters_ret.names', 4194304);
     }
@@ -7955,7 +7955,7 @@ export interface RemoteConnectListInterfacesRet {
 function encodeRemoteConnectListInterfacesRet(w: XdrWriter, v: RemoteConnectListInterfacesRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_interfaces_ret', 'an object', v);
   {
-    const a200 = w.array(v.names, 'remote_connect_list_interfaces_ret.names', 16384);
+    const a200 = w.array(v.names, 'remote_connect_list_interfaces_ret.names', 16384, 4);
     for (let i201 = 0; i201 < a200.length; i201++) {
       w.string(a200[i201], 'remote_connect_list_interfaces_ret.names', 4194304);
     }
@@ -8028,7 +8028,7 @@ export interface RemoteConnectListDefinedInterfacesRet {
 function encodeRemoteConnectListDefinedInterfacesRet(w: XdrWriter, v: RemoteConnectListDefinedInterfacesRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_defined_interfaces_ret', 'an object', v);
   {
-    const a205 = w.array(v.names, 'remote_connect_list_defined_interfaces_ret.names', 16384);
+    const a205 = w.array(v.names, 'remote_connect_list_defined_interfaces_ret.names', 16384, 4);
     for (let i206 = 0; i206 < a205.length; i206++) {
       w.string(a205[i206], 'remote_connect_list_defined_interfaces_ret.names', 4194304);
     }
@@ -8369,7 +8369,7 @@ export interface RemoteAuthListRet {
 function encodeRemoteAuthListRet(w: XdrWriter, v: RemoteAuthListRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_auth_list_ret', 'an object', v);
   {
-    const a210 = w.array(v.types, 'remote_auth_list_ret.types', 20);
+    const a210 = w.array(v.types, 'remote_auth_list_ret.types', 20, 4);
     for (let i211 = 0; i211 < a210.length; i211++) {
       w.int(a210[i211], 'remote_auth_list_ret.types');
     }
@@ -8427,7 +8427,7 @@ function encodeRemoteAuthSaslStartArgs(w: XdrWriter, v: RemoteAuthSaslStartArgs)
   w.string(v.mech, 'remote_auth_sasl_start_args.mech', 4194304);
   w.int(v.nil, 'remote_auth_sasl_start_args.nil');
   {
-    const a215 = w.array(v.data, 'remote_auth_sasl_start_args.data', 65536);
+    const a215 = w.array(v.data, 'remote_auth_sasl_start_args.data', 65536, 4);
     for (let i216 = 0; i216 < a215.length; i216++) {
       w.smallInt(a215[i216], 'remote_auth_sasl_start_args.data', -128, 127);
     }
@@ -8466,7 +8466,7 @@ function encodeRemoteAuthSaslStartRet(w: XdrWriter, v: RemoteAuthSaslStartRet): 
   w.int(v.complete, 'remote_auth_sasl_start_ret.complete');
   w.int(v.nil, 'remote_auth_sasl_start_ret.nil');
   {
-    const a220 = w.array(v.data, 'remote_auth_sasl_start_ret.data', 65536);
+    const a220 = w.array(v.data, 'remote_auth_sasl_start_ret.data', 65536, 4);
     for (let i221 = 0; i221 < a220.length; i221++) {
       w.smallInt(a220[i221], 'remote_auth_sasl_start_ret.data', -128, 127);
     }
@@ -8502,7 +8502,7 @@ function encodeRemoteAuthSaslStepArgs(w: XdrWriter, v: RemoteAuthSaslStepArgs): 
   if (typeof v !== 'object' || v === null) invalidError('remote_auth_sasl_step_args', 'an object', v);
   w.int(v.nil, 'remote_auth_sasl_step_args.nil');
   {
-    const a225 = w.array(v.data, 'remote_auth_sasl_step_args.data', 65536);
+    const a225 = w.array(v.data, 'remote_auth_sasl_step_args.data', 65536, 4);
     for (let i226 = 0; i226 < a225.length; i226++) {
       w.smallInt(a225[i226], 'remote_auth_sasl_step_args.data', -128, 127);
     }
@@ -8540,7 +8540,7 @@ function encodeRemoteAuthSaslStepRet(w: XdrWriter, v: RemoteAuthSaslStepRet): vo
   w.int(v.complete, 'remote_auth_sasl_step_ret.complete');
   w.int(v.nil, 'remote_auth_sasl_step_ret.nil');
   {
-    const a230 = w.array(v.data, 'remote_auth_sasl_step_ret.data', 65536);
+    const a230 = w.array(v.data, 'remote_auth_sasl_step_ret.data', 65536, 4);
     for (let i231 = 0; i231 < a230.length; i231++) {
       w.smallInt(a230[i231], 'remote_auth_sasl_step_ret.data', -128, 127);
     }
@@ -8636,7 +8636,7 @@ export interface RemoteConnectListStoragePoolsRet {
 function encodeRemoteConnectListStoragePoolsRet(w: XdrWriter, v: RemoteConnectListStoragePoolsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_storage_pools_ret', 'an object', v);
   {
-    const a235 = w.array(v.names, 'remote_connect_list_storage_pools_ret.names', 16384);
+    const a235 = w.array(v.names, 'remote_connect_list_storage_pools_ret.names', 16384, 4);
     for (let i236 = 0; i236 < a235.length; i236++) {
       w.string(a235[i236], 'remote_connect_list_storage_pools_ret.names', 4194304);
     }
@@ -8709,7 +8709,7 @@ export interface RemoteConnectListDefinedStoragePoolsRet {
 function encodeRemoteConnectListDefinedStoragePoolsRet(w: XdrWriter, v: RemoteConnectListDefinedStoragePoolsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_defined_storage_pools_ret', 'an object', v);
   {
-    const a240 = w.array(v.names, 'remote_connect_list_defined_storage_pools_ret.names', 16384);
+    const a240 = w.array(v.names, 'remote_connect_list_defined_storage_pools_ret.names', 16384, 4);
     for (let i241 = 0; i241 < a240.length; i241++) {
       w.string(a240[i241], 'remote_connect_list_defined_storage_pools_ret.names', 4194304);
     }
@@ -9431,7 +9431,7 @@ export interface RemoteStoragePoolListVolumesRet {
 function encodeRemoteStoragePoolListVolumesRet(w: XdrWriter, v: RemoteStoragePoolListVolumesRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_storage_pool_list_volumes_ret', 'an object', v);
   {
-    const a245 = w.array(v.names, 'remote_storage_pool_list_volumes_ret.names', 16384);
+    const a245 = w.array(v.names, 'remote_storage_pool_list_volumes_ret.names', 16384, 4);
     for (let i246 = 0; i246 < a245.length; i246++) {
       w.string(a245[i246], 'remote_storage_pool_list_volumes_ret.names', 4194304);
     }
@@ -10081,7 +10081,7 @@ export interface RemoteNodeListDevicesRet {
 function encodeRemoteNodeListDevicesRet(w: XdrWriter, v: RemoteNodeListDevicesRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_node_list_devices_ret', 'an object', v);
   {
-    const a250 = w.array(v.names, 'remote_node_list_devices_ret.names', 65536);
+    const a250 = w.array(v.names, 'remote_node_list_devices_ret.names', 65536, 4);
     for (let i251 = 0; i251 < a250.length; i251++) {
       w.string(a250[i251], 'remote_node_list_devices_ret.names', 4194304);
     }
@@ -10364,7 +10364,7 @@ export interface RemoteNodeDeviceListCapsRet {
 function encodeRemoteNodeDeviceListCapsRet(w: XdrWriter, v: RemoteNodeDeviceListCapsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_node_device_list_caps_ret', 'an object', v);
   {
-    const a255 = w.array(v.names, 'remote_node_device_list_caps_ret.names', 65536);
+    const a255 = w.array(v.names, 'remote_node_device_list_caps_ret.names', 65536, 4);
     for (let i256 = 0; i256 < a255.length; i256++) {
       w.string(a255[i256], 'remote_node_device_list_caps_ret.names', 4194304);
     }
@@ -11073,7 +11073,7 @@ export interface RemoteConnectListSecretsRet {
 function encodeRemoteConnectListSecretsRet(w: XdrWriter, v: RemoteConnectListSecretsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_secrets_ret', 'an object', v);
   {
-    const a260 = w.array(v.uuids, 'remote_connect_list_secrets_ret.uuids', 16384);
+    const a260 = w.array(v.uuids, 'remote_connect_list_secrets_ret.uuids', 16384, 4);
     for (let i261 = 0; i261 < a260.length; i261++) {
       w.string(a260[i261], 'remote_connect_list_secrets_ret.uuids', 4194304);
     }
@@ -11823,7 +11823,7 @@ export interface RemoteConnectBaselineCpuArgs {
 function encodeRemoteConnectBaselineCpuArgs(w: XdrWriter, v: RemoteConnectBaselineCpuArgs): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_baseline_cpu_args', 'an object', v);
   {
-    const a265 = w.array(v.xmlCPUs, 'remote_connect_baseline_cpu_args.xmlCPUs', 256);
+    const a265 = w.array(v.xmlCPUs, 'remote_connect_baseline_cpu_args.xmlCPUs', 256, 4);
     for (let i266 = 0; i266 < a265.length; i266++) {
       w.string(a265[i266], 'remote_connect_baseline_cpu_args.xmlCPUs', 4194304);
     }
@@ -11995,7 +11995,7 @@ function encodeRemoteDomainGetJobStatsRet(w: XdrWriter, v: RemoteDomainGetJobSta
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_job_stats_ret', 'an object', v);
   w.int(v.type, 'remote_domain_get_job_stats_ret.type');
   {
-    const a270 = w.array(v.params, 'remote_domain_get_job_stats_ret.params', 64);
+    const a270 = w.array(v.params, 'remote_domain_get_job_stats_ret.params', 64, 12);
     for (let i271 = 0; i271 < a270.length; i271++) {
       encodeRemoteTypedParam(w, a270[i271]);
     }
@@ -12754,7 +12754,7 @@ function encodeRemoteDomainEventGraphicsMsg(w: XdrWriter, v: RemoteDomainEventGr
   encodeRemoteDomainEventGraphicsAddress(w, v.remote);
   w.string(v.authScheme, 'remote_domain_event_graphics_msg.authScheme', 4194304);
   {
-    const a275 = w.array(v.subject, 'remote_domain_event_graphics_msg.subject', 20);
+    const a275 = w.array(v.subject, 'remote_domain_event_graphics_msg.subject', 20, 8);
     for (let i276 = 0; i276 < a275.length; i276++) {
       encodeRemoteDomainEventGraphicsIdentity(w, a275[i276]);
     }
@@ -13546,7 +13546,7 @@ export interface RemoteDomainSnapshotListNamesRet {
 function encodeRemoteDomainSnapshotListNamesRet(w: XdrWriter, v: RemoteDomainSnapshotListNamesRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_snapshot_list_names_ret', 'an object', v);
   {
-    const a280 = w.array(v.names, 'remote_domain_snapshot_list_names_ret.names', 16384);
+    const a280 = w.array(v.names, 'remote_domain_snapshot_list_names_ret.names', 16384, 4);
     for (let i281 = 0; i281 < a280.length; i281++) {
       w.string(a280[i281], 'remote_domain_snapshot_list_names_ret.names', 4194304);
     }
@@ -13608,7 +13608,7 @@ export interface RemoteDomainListAllSnapshotsRet {
 function encodeRemoteDomainListAllSnapshotsRet(w: XdrWriter, v: RemoteDomainListAllSnapshotsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_list_all_snapshots_ret', 'an object', v);
   {
-    const a285 = w.array(v.snapshots, 'remote_domain_list_all_snapshots_ret.snapshots', 16384);
+    const a285 = w.array(v.snapshots, 'remote_domain_list_all_snapshots_ret.snapshots', 16384, 28);
     for (let i286 = 0; i286 < a285.length; i286++) {
       encodeRemoteNonnullDomainSnapshot(w, a285[i286]);
     }
@@ -13716,7 +13716,7 @@ export interface RemoteDomainSnapshotListChildrenNamesRet {
 function encodeRemoteDomainSnapshotListChildrenNamesRet(w: XdrWriter, v: RemoteDomainSnapshotListChildrenNamesRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_snapshot_list_children_names_ret', 'an object', v);
   {
-    const a290 = w.array(v.names, 'remote_domain_snapshot_list_children_names_ret.names', 16384);
+    const a290 = w.array(v.names, 'remote_domain_snapshot_list_children_names_ret.names', 16384, 4);
     for (let i291 = 0; i291 < a290.length; i291++) {
       w.string(a290[i291], 'remote_domain_snapshot_list_children_names_ret.names', 4194304);
     }
@@ -13778,7 +13778,7 @@ export interface RemoteDomainSnapshotListAllChildrenRet {
 function encodeRemoteDomainSnapshotListAllChildrenRet(w: XdrWriter, v: RemoteDomainSnapshotListAllChildrenRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_snapshot_list_all_children_ret', 'an object', v);
   {
-    const a295 = w.array(v.snapshots, 'remote_domain_snapshot_list_all_children_ret.snapshots', 16384);
+    const a295 = w.array(v.snapshots, 'remote_domain_snapshot_list_all_children_ret.snapshots', 16384, 28);
     for (let i296 = 0; i296 < a295.length; i296++) {
       encodeRemoteNonnullDomainSnapshot(w, a295[i296]);
     }
@@ -14983,7 +14983,7 @@ export interface RemoteDomainGetDiskErrorsRet {
 function encodeRemoteDomainGetDiskErrorsRet(w: XdrWriter, v: RemoteDomainGetDiskErrorsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_disk_errors_ret', 'an object', v);
   {
-    const a300 = w.array(v.errors, 'remote_domain_get_disk_errors_ret.errors', 256);
+    const a300 = w.array(v.errors, 'remote_domain_get_disk_errors_ret.errors', 256, 8);
     for (let i301 = 0; i301 < a300.length; i301++) {
       encodeRemoteDomainDiskError(w, a300[i301]);
     }
@@ -15043,7 +15043,7 @@ export interface RemoteConnectListAllDomainsRet {
 function encodeRemoteConnectListAllDomainsRet(w: XdrWriter, v: RemoteConnectListAllDomainsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_all_domains_ret', 'an object', v);
   {
-    const a305 = w.array(v.domains, 'remote_connect_list_all_domains_ret.domains', 16384);
+    const a305 = w.array(v.domains, 'remote_connect_list_all_domains_ret.domains', 16384, 24);
     for (let i306 = 0; i306 < a305.length; i306++) {
       encodeRemoteNonnullDomain(w, a305[i306]);
     }
@@ -15103,7 +15103,7 @@ export interface RemoteConnectListAllStoragePoolsRet {
 function encodeRemoteConnectListAllStoragePoolsRet(w: XdrWriter, v: RemoteConnectListAllStoragePoolsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_all_storage_pools_ret', 'an object', v);
   {
-    const a310 = w.array(v.pools, 'remote_connect_list_all_storage_pools_ret.pools', 16384);
+    const a310 = w.array(v.pools, 'remote_connect_list_all_storage_pools_ret.pools', 16384, 20);
     for (let i311 = 0; i311 < a310.length; i311++) {
       encodeRemoteNonnullStoragePool(w, a310[i311]);
     }
@@ -15167,7 +15167,7 @@ export interface RemoteStoragePoolListAllVolumesRet {
 function encodeRemoteStoragePoolListAllVolumesRet(w: XdrWriter, v: RemoteStoragePoolListAllVolumesRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_storage_pool_list_all_volumes_ret', 'an object', v);
   {
-    const a315 = w.array(v.vols, 'remote_storage_pool_list_all_volumes_ret.vols', 16384);
+    const a315 = w.array(v.vols, 'remote_storage_pool_list_all_volumes_ret.vols', 16384, 12);
     for (let i316 = 0; i316 < a315.length; i316++) {
       encodeRemoteNonnullStorageVol(w, a315[i316]);
     }
@@ -15227,7 +15227,7 @@ export interface RemoteConnectListAllNetworksRet {
 function encodeRemoteConnectListAllNetworksRet(w: XdrWriter, v: RemoteConnectListAllNetworksRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_all_networks_ret', 'an object', v);
   {
-    const a320 = w.array(v.nets, 'remote_connect_list_all_networks_ret.nets', 16384);
+    const a320 = w.array(v.nets, 'remote_connect_list_all_networks_ret.nets', 16384, 20);
     for (let i321 = 0; i321 < a320.length; i321++) {
       encodeRemoteNonnullNetwork(w, a320[i321]);
     }
@@ -15287,7 +15287,7 @@ export interface RemoteConnectListAllInterfacesRet {
 function encodeRemoteConnectListAllInterfacesRet(w: XdrWriter, v: RemoteConnectListAllInterfacesRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_all_interfaces_ret', 'an object', v);
   {
-    const a325 = w.array(v.ifaces, 'remote_connect_list_all_interfaces_ret.ifaces', 16384);
+    const a325 = w.array(v.ifaces, 'remote_connect_list_all_interfaces_ret.ifaces', 16384, 8);
     for (let i326 = 0; i326 < a325.length; i326++) {
       encodeRemoteNonnullInterface(w, a325[i326]);
     }
@@ -15347,7 +15347,7 @@ export interface RemoteConnectListAllNodeDevicesRet {
 function encodeRemoteConnectListAllNodeDevicesRet(w: XdrWriter, v: RemoteConnectListAllNodeDevicesRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_all_node_devices_ret', 'an object', v);
   {
-    const a330 = w.array(v.devices, 'remote_connect_list_all_node_devices_ret.devices', 65536);
+    const a330 = w.array(v.devices, 'remote_connect_list_all_node_devices_ret.devices', 65536, 4);
     for (let i331 = 0; i331 < a330.length; i331++) {
       encodeRemoteNonnullNodeDevice(w, a330[i331]);
     }
@@ -15407,7 +15407,7 @@ export interface RemoteConnectListAllNwfiltersRet {
 function encodeRemoteConnectListAllNwfiltersRet(w: XdrWriter, v: RemoteConnectListAllNwfiltersRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_all_nwfilters_ret', 'an object', v);
   {
-    const a335 = w.array(v.filters, 'remote_connect_list_all_nwfilters_ret.filters', 16384);
+    const a335 = w.array(v.filters, 'remote_connect_list_all_nwfilters_ret.filters', 16384, 20);
     for (let i336 = 0; i336 < a335.length; i336++) {
       encodeRemoteNonnullNwfilter(w, a335[i336]);
     }
@@ -15467,7 +15467,7 @@ export interface RemoteConnectListAllSecretsRet {
 function encodeRemoteConnectListAllSecretsRet(w: XdrWriter, v: RemoteConnectListAllSecretsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_all_secrets_ret', 'an object', v);
   {
-    const a340 = w.array(v.secrets, 'remote_connect_list_all_secrets_ret.secrets', 16384);
+    const a340 = w.array(v.secrets, 'remote_connect_list_all_secrets_ret.secrets', 16384, 24);
     for (let i341 = 0; i341 < a340.length; i341++) {
       encodeRemoteNonnullSecret(w, a340[i341]);
     }
@@ -15502,7 +15502,7 @@ export interface RemoteNodeSetMemoryParametersArgs {
 function encodeRemoteNodeSetMemoryParametersArgs(w: XdrWriter, v: RemoteNodeSetMemoryParametersArgs): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_node_set_memory_parameters_args', 'an object', v);
   {
-    const a345 = w.array(v.params, 'remote_node_set_memory_parameters_args.params', 64);
+    const a345 = w.array(v.params, 'remote_node_set_memory_parameters_args.params', 64, 12);
     for (let i346 = 0; i346 < a345.length; i346++) {
       encodeRemoteTypedParam(w, a345[i346]);
     }
@@ -15562,7 +15562,7 @@ export interface RemoteNodeGetMemoryParametersRet {
 function encodeRemoteNodeGetMemoryParametersRet(w: XdrWriter, v: RemoteNodeGetMemoryParametersRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_node_get_memory_parameters_ret', 'an object', v);
   {
-    const a350 = w.array(v.params, 'remote_node_get_memory_parameters_ret.params', 64);
+    const a350 = w.array(v.params, 'remote_node_get_memory_parameters_ret.params', 64, 12);
     for (let i351 = 0; i351 < a350.length; i351++) {
       encodeRemoteTypedParam(w, a350[i351]);
     }
@@ -15779,7 +15779,7 @@ function encodeRemoteDomainMigrateBegin3ParamsArgs(w: XdrWriter, v: RemoteDomain
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_migrate_begin3_params_args', 'an object', v);
   encodeRemoteNonnullDomain(w, v.dom);
   {
-    const a355 = w.array(v.params, 'remote_domain_migrate_begin3_params_args.params', 64);
+    const a355 = w.array(v.params, 'remote_domain_migrate_begin3_params_args.params', 64, 12);
     for (let i356 = 0; i356 < a355.length; i356++) {
       encodeRemoteTypedParam(w, a355[i356]);
     }
@@ -15842,7 +15842,7 @@ export interface RemoteDomainMigratePrepare3ParamsArgs {
 function encodeRemoteDomainMigratePrepare3ParamsArgs(w: XdrWriter, v: RemoteDomainMigratePrepare3ParamsArgs): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_migrate_prepare3_params_args', 'an object', v);
   {
-    const a360 = w.array(v.params, 'remote_domain_migrate_prepare3_params_args.params', 64);
+    const a360 = w.array(v.params, 'remote_domain_migrate_prepare3_params_args.params', 64, 12);
     for (let i361 = 0; i361 < a360.length; i361++) {
       encodeRemoteTypedParam(w, a360[i361]);
     }
@@ -15911,7 +15911,7 @@ export interface RemoteDomainMigratePrepareTunnel3ParamsArgs {
 function encodeRemoteDomainMigratePrepareTunnel3ParamsArgs(w: XdrWriter, v: RemoteDomainMigratePrepareTunnel3ParamsArgs): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_migrate_prepare_tunnel3_params_args', 'an object', v);
   {
-    const a365 = w.array(v.params, 'remote_domain_migrate_prepare_tunnel3_params_args.params', 64);
+    const a365 = w.array(v.params, 'remote_domain_migrate_prepare_tunnel3_params_args.params', 64, 12);
     for (let i366 = 0; i366 < a365.length; i366++) {
       encodeRemoteTypedParam(w, a365[i366]);
     }
@@ -15982,7 +15982,7 @@ function encodeRemoteDomainMigratePerform3ParamsArgs(w: XdrWriter, v: RemoteDoma
     w.string(v.dconnuri, 'remote_domain_migrate_perform3_params_args.dconnuri', 4194304);
   }
   {
-    const a370 = w.array(v.params, 'remote_domain_migrate_perform3_params_args.params', 64);
+    const a370 = w.array(v.params, 'remote_domain_migrate_perform3_params_args.params', 64, 12);
     for (let i371 = 0; i371 < a370.length; i371++) {
       encodeRemoteTypedParam(w, a370[i371]);
     }
@@ -16046,7 +16046,7 @@ export interface RemoteDomainMigrateFinish3ParamsArgs {
 function encodeRemoteDomainMigrateFinish3ParamsArgs(w: XdrWriter, v: RemoteDomainMigrateFinish3ParamsArgs): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_migrate_finish3_params_args', 'an object', v);
   {
-    const a375 = w.array(v.params, 'remote_domain_migrate_finish3_params_args.params', 64);
+    const a375 = w.array(v.params, 'remote_domain_migrate_finish3_params_args.params', 64, 12);
     for (let i376 = 0; i376 < a375.length; i376++) {
       encodeRemoteTypedParam(w, a375[i376]);
     }
@@ -16117,7 +16117,7 @@ function encodeRemoteDomainMigrateConfirm3ParamsArgs(w: XdrWriter, v: RemoteDoma
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_migrate_confirm3_params_args', 'an object', v);
   encodeRemoteNonnullDomain(w, v.dom);
   {
-    const a380 = w.array(v.params, 'remote_domain_migrate_confirm3_params_args.params', 64);
+    const a380 = w.array(v.params, 'remote_domain_migrate_confirm3_params_args.params', 64, 12);
     for (let i381 = 0; i381 < a380.length; i381++) {
       encodeRemoteTypedParam(w, a380[i381]);
     }
@@ -16294,7 +16294,7 @@ function encodeRemoteDomainEventCallbackTunableMsg(w: XdrWriter, v: RemoteDomain
   w.int(v.callbackID, 'remote_domain_event_callback_tunable_msg.callbackID');
   encodeRemoteNonnullDomain(w, v.dom);
   {
-    const a385 = w.array(v.params, 'remote_domain_event_callback_tunable_msg.params', 2048);
+    const a385 = w.array(v.params, 'remote_domain_event_callback_tunable_msg.params', 2048, 12);
     for (let i386 = 0; i386 < a385.length; i386++) {
       encodeRemoteTypedParam(w, a385[i386]);
     }
@@ -16408,7 +16408,7 @@ export interface RemoteConnectGetCpuModelNamesRet {
 function encodeRemoteConnectGetCpuModelNamesRet(w: XdrWriter, v: RemoteConnectGetCpuModelNamesRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_get_cpu_model_names_ret', 'an object', v);
   {
-    const a390 = w.array(v.models, 'remote_connect_get_cpu_model_names_ret.models', 8192);
+    const a390 = w.array(v.models, 'remote_connect_get_cpu_model_names_ret.models', 8192, 4);
     for (let i391 = 0; i391 < a390.length; i391++) {
       w.string(a390[i391], 'remote_connect_get_cpu_model_names_ret.models', 4194304);
     }
@@ -16964,7 +16964,7 @@ function encodeRemoteDomainFsfreezeArgs(w: XdrWriter, v: RemoteDomainFsfreezeArg
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_fsfreeze_args', 'an object', v);
   encodeRemoteNonnullDomain(w, v.dom);
   {
-    const a395 = w.array(v.mountpoints, 'remote_domain_fsfreeze_args.mountpoints', 256);
+    const a395 = w.array(v.mountpoints, 'remote_domain_fsfreeze_args.mountpoints', 256, 4);
     for (let i396 = 0; i396 < a395.length; i396++) {
       w.string(a395[i396], 'remote_domain_fsfreeze_args.mountpoints', 4194304);
     }
@@ -17024,7 +17024,7 @@ function encodeRemoteDomainFsthawArgs(w: XdrWriter, v: RemoteDomainFsthawArgs): 
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_fsthaw_args', 'an object', v);
   encodeRemoteNonnullDomain(w, v.dom);
   {
-    const a400 = w.array(v.mountpoints, 'remote_domain_fsthaw_args.mountpoints', 256);
+    const a400 = w.array(v.mountpoints, 'remote_domain_fsthaw_args.mountpoints', 256, 4);
     for (let i401 = 0; i401 < a400.length; i401++) {
       w.string(a400[i401], 'remote_domain_fsthaw_args.mountpoints', 4194304);
     }
@@ -17085,7 +17085,7 @@ export interface RemoteNodeGetFreePagesArgs {
 function encodeRemoteNodeGetFreePagesArgs(w: XdrWriter, v: RemoteNodeGetFreePagesArgs): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_node_get_free_pages_args', 'an object', v);
   {
-    const a405 = w.array(v.pages, 'remote_node_get_free_pages_args.pages', 1024);
+    const a405 = w.array(v.pages, 'remote_node_get_free_pages_args.pages', 1024, 4);
     for (let i406 = 0; i406 < a405.length; i406++) {
       w.uint(a405[i406], 'remote_node_get_free_pages_args.pages');
     }
@@ -17122,7 +17122,7 @@ export interface RemoteNodeGetFreePagesRet {
 function encodeRemoteNodeGetFreePagesRet(w: XdrWriter, v: RemoteNodeGetFreePagesRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_node_get_free_pages_ret', 'an object', v);
   {
-    const a410 = w.array(v.counts, 'remote_node_get_free_pages_ret.counts', 1024);
+    const a410 = w.array(v.counts, 'remote_node_get_free_pages_ret.counts', 1024, 8);
     for (let i411 = 0; i411 < a410.length; i411++) {
       w.uhyper(a410[i411], 'remote_node_get_free_pages_ret.counts');
     }
@@ -17161,13 +17161,13 @@ export interface RemoteNodeAllocPagesArgs {
 function encodeRemoteNodeAllocPagesArgs(w: XdrWriter, v: RemoteNodeAllocPagesArgs): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_node_alloc_pages_args', 'an object', v);
   {
-    const a415 = w.array(v.pageSizes, 'remote_node_alloc_pages_args.pageSizes', 1024);
+    const a415 = w.array(v.pageSizes, 'remote_node_alloc_pages_args.pageSizes', 1024, 4);
     for (let i416 = 0; i416 < a415.length; i416++) {
       w.uint(a415[i416], 'remote_node_alloc_pages_args.pageSizes');
     }
   }
   {
-    const a420 = w.array(v.pageCounts, 'remote_node_alloc_pages_args.pageCounts', 1024);
+    const a420 = w.array(v.pageCounts, 'remote_node_alloc_pages_args.pageCounts', 1024, 8);
     for (let i421 = 0; i421 < a420.length; i421++) {
       w.uhyper(a420[i421], 'remote_node_alloc_pages_args.pageCounts');
     }
@@ -17344,7 +17344,7 @@ export interface RemoteNetworkGetDhcpLeasesRet {
 function encodeRemoteNetworkGetDhcpLeasesRet(w: XdrWriter, v: RemoteNetworkGetDhcpLeasesRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_network_get_dhcp_leases_ret', 'an object', v);
   {
-    const a425 = w.array(v.leases, 'remote_network_get_dhcp_leases_ret.leases', 65536);
+    const a425 = w.array(v.leases, 'remote_network_get_dhcp_leases_ret.leases', 65536, 40);
     for (let i426 = 0; i426 < a425.length; i426++) {
       encodeRemoteNetworkDhcpLease(w, a425[i426]);
     }
@@ -17380,7 +17380,7 @@ function encodeRemoteDomainStatsRecord(w: XdrWriter, v: RemoteDomainStatsRecord)
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_stats_record', 'an object', v);
   encodeRemoteNonnullDomain(w, v.dom);
   {
-    const a430 = w.array(v.params, 'remote_domain_stats_record.params', 262144);
+    const a430 = w.array(v.params, 'remote_domain_stats_record.params', 262144, 12);
     for (let i431 = 0; i431 < a430.length; i431++) {
       encodeRemoteTypedParam(w, a430[i431]);
     }
@@ -17416,7 +17416,7 @@ export interface RemoteConnectGetAllDomainStatsArgs {
 function encodeRemoteConnectGetAllDomainStatsArgs(w: XdrWriter, v: RemoteConnectGetAllDomainStatsArgs): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_get_all_domain_stats_args', 'an object', v);
   {
-    const a435 = w.array(v.doms, 'remote_connect_get_all_domain_stats_args.doms', 16384);
+    const a435 = w.array(v.doms, 'remote_connect_get_all_domain_stats_args.doms', 16384, 24);
     for (let i436 = 0; i436 < a435.length; i436++) {
       encodeRemoteNonnullDomain(w, a435[i436]);
     }
@@ -17485,7 +17485,7 @@ export interface RemoteConnectGetAllDomainStatsRet {
 function encodeRemoteConnectGetAllDomainStatsRet(w: XdrWriter, v: RemoteConnectGetAllDomainStatsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_get_all_domain_stats_ret', 'an object', v);
   {
-    const a440 = w.array(v.retStats, 'remote_connect_get_all_domain_stats_ret.retStats', 16384);
+    const a440 = w.array(v.retStats, 'remote_connect_get_all_domain_stats_ret.retStats', 16384, 28);
     for (let i441 = 0; i441 < a440.length; i441++) {
       encodeRemoteDomainStatsRecord(w, a440[i441]);
     }
@@ -17525,7 +17525,7 @@ function encodeRemoteDomainFsinfo(w: XdrWriter, v: RemoteDomainFsinfo): void {
   w.string(v.name, 'remote_domain_fsinfo.name', 4194304);
   w.string(v.fstype, 'remote_domain_fsinfo.fstype', 4194304);
   {
-    const a445 = w.array(v.dev_aliases, 'remote_domain_fsinfo.dev_aliases', 256);
+    const a445 = w.array(v.dev_aliases, 'remote_domain_fsinfo.dev_aliases', 256, 4);
     for (let i446 = 0; i446 < a445.length; i446++) {
       w.string(a445[i446], 'remote_domain_fsinfo.dev_aliases', 4194304);
     }
@@ -17586,7 +17586,7 @@ export interface RemoteDomainGetFsinfoRet {
 function encodeRemoteDomainGetFsinfoRet(w: XdrWriter, v: RemoteDomainGetFsinfoRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_fsinfo_ret', 'an object', v);
   {
-    const a450 = w.array(v.info, 'remote_domain_get_fsinfo_ret.info', 256);
+    const a450 = w.array(v.info, 'remote_domain_get_fsinfo_ret.info', 256, 16);
     for (let i451 = 0; i451 < a450.length; i451++) {
       encodeRemoteDomainFsinfo(w, a450[i451]);
     }
@@ -17659,7 +17659,7 @@ function encodeRemoteDomainInterface(w: XdrWriter, v: RemoteDomainInterface): vo
     w.string(v.hwaddr, 'remote_domain_interface.hwaddr', 4194304);
   }
   {
-    const a455 = w.array(v.addrs, 'remote_domain_interface.addrs', 2048);
+    const a455 = w.array(v.addrs, 'remote_domain_interface.addrs', 2048, 12);
     for (let i456 = 0; i456 < a455.length; i456++) {
       encodeRemoteDomainIpAddr(w, a455[i456]);
     }
@@ -17721,7 +17721,7 @@ export interface RemoteDomainInterfaceAddressesRet {
 function encodeRemoteDomainInterfaceAddressesRet(w: XdrWriter, v: RemoteDomainInterfaceAddressesRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_interface_addresses_ret', 'an object', v);
   {
-    const a460 = w.array(v.ifaces, 'remote_domain_interface_addresses_ret.ifaces', 2048);
+    const a460 = w.array(v.ifaces, 'remote_domain_interface_addresses_ret.ifaces', 2048, 12);
     for (let i461 = 0; i461 < a460.length; i461++) {
       encodeRemoteDomainInterface(w, a460[i461]);
     }
@@ -17885,7 +17885,7 @@ function encodeRemoteDomainEventCallbackJobCompletedMsg(w: XdrWriter, v: RemoteD
   w.int(v.callbackID, 'remote_domain_event_callback_job_completed_msg.callbackID');
   encodeRemoteNonnullDomain(w, v.dom);
   {
-    const a465 = w.array(v.params, 'remote_domain_event_callback_job_completed_msg.params', 64);
+    const a465 = w.array(v.params, 'remote_domain_event_callback_job_completed_msg.params', 64, 12);
     for (let i466 = 0; i466 < a465.length; i466++) {
       encodeRemoteTypedParam(w, a465[i466]);
     }
@@ -17997,7 +17997,7 @@ export interface RemoteDomainGetGuestVcpusRet {
 function encodeRemoteDomainGetGuestVcpusRet(w: XdrWriter, v: RemoteDomainGetGuestVcpusRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_guest_vcpus_ret', 'an object', v);
   {
-    const a470 = w.array(v.params, 'remote_domain_get_guest_vcpus_ret.params', 64);
+    const a470 = w.array(v.params, 'remote_domain_get_guest_vcpus_ret.params', 64, 12);
     for (let i471 = 0; i471 < a470.length; i471++) {
       encodeRemoteTypedParam(w, a470[i471]);
     }
@@ -18481,7 +18481,7 @@ function encodeRemoteConnectBaselineHypervisorCpuArgs(w: XdrWriter, v: RemoteCon
     w.string(v.virttype, 'remote_connect_baseline_hypervisor_cpu_args.virttype', 4194304);
   }
   {
-    const a475 = w.array(v.xmlCPUs, 'remote_connect_baseline_hypervisor_cpu_args.xmlCPUs', 256);
+    const a475 = w.array(v.xmlCPUs, 'remote_connect_baseline_hypervisor_cpu_args.xmlCPUs', 256, 4);
     for (let i476 = 0; i476 < a475.length; i476++) {
       w.string(a475[i476], 'remote_connect_baseline_hypervisor_cpu_args.xmlCPUs', 4194304);
     }
@@ -18566,7 +18566,7 @@ export interface RemoteNodeGetSevInfoRet {
 function encodeRemoteNodeGetSevInfoRet(w: XdrWriter, v: RemoteNodeGetSevInfoRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_node_get_sev_info_ret', 'an object', v);
   {
-    const a480 = w.array(v.params, 'remote_node_get_sev_info_ret.params', 64);
+    const a480 = w.array(v.params, 'remote_node_get_sev_info_ret.params', 64, 12);
     for (let i481 = 0; i481 < a480.length; i481++) {
       encodeRemoteTypedParam(w, a480[i481]);
     }
@@ -18624,7 +18624,7 @@ export interface RemoteDomainGetLaunchSecurityInfoRet {
 function encodeRemoteDomainGetLaunchSecurityInfoRet(w: XdrWriter, v: RemoteDomainGetLaunchSecurityInfoRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_launch_security_info_ret', 'an object', v);
   {
-    const a485 = w.array(v.params, 'remote_domain_get_launch_security_info_ret.params', 64);
+    const a485 = w.array(v.params, 'remote_domain_get_launch_security_info_ret.params', 64, 12);
     for (let i486 = 0; i486 < a485.length; i486++) {
       encodeRemoteTypedParam(w, a485[i486]);
     }
@@ -18660,7 +18660,7 @@ function encodeRemoteDomainSetLaunchSecurityStateArgs(w: XdrWriter, v: RemoteDom
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_set_launch_security_state_args', 'an object', v);
   encodeRemoteNonnullDomain(w, v.dom);
   {
-    const a490 = w.array(v.params, 'remote_domain_set_launch_security_state_args.params', 64);
+    const a490 = w.array(v.params, 'remote_domain_set_launch_security_state_args.params', 64, 12);
     for (let i491 = 0; i491 < a490.length; i491++) {
       encodeRemoteTypedParam(w, a490[i491]);
     }
@@ -18876,7 +18876,7 @@ export interface RemoteConnectListAllNwfilterBindingsRet {
 function encodeRemoteConnectListAllNwfilterBindingsRet(w: XdrWriter, v: RemoteConnectListAllNwfilterBindingsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_list_all_nwfilter_bindings_ret', 'an object', v);
   {
-    const a495 = w.array(v.bindings, 'remote_connect_list_all_nwfilter_bindings_ret.bindings', 16384);
+    const a495 = w.array(v.bindings, 'remote_connect_list_all_nwfilter_bindings_ret.bindings', 16384, 8);
     for (let i496 = 0; i496 < a495.length; i496++) {
       encodeRemoteNonnullNwfilterBinding(w, a495[i496]);
     }
@@ -18982,7 +18982,7 @@ export interface RemoteNetworkListAllPortsRet {
 function encodeRemoteNetworkListAllPortsRet(w: XdrWriter, v: RemoteNetworkListAllPortsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_network_list_all_ports_ret', 'an object', v);
   {
-    const a500 = w.array(v.ports, 'remote_network_list_all_ports_ret.ports', 16384);
+    const a500 = w.array(v.ports, 'remote_network_list_all_ports_ret.ports', 16384, 36);
     for (let i501 = 0; i501 < a500.length; i501++) {
       encodeRemoteNonnullNetworkPort(w, a500[i501]);
     }
@@ -19116,7 +19116,7 @@ function encodeRemoteNetworkPortSetParametersArgs(w: XdrWriter, v: RemoteNetwork
   if (typeof v !== 'object' || v === null) invalidError('remote_network_port_set_parameters_args', 'an object', v);
   encodeRemoteNonnullNetworkPort(w, v.port);
   {
-    const a505 = w.array(v.params, 'remote_network_port_set_parameters_args.params', 16);
+    const a505 = w.array(v.params, 'remote_network_port_set_parameters_args.params', 16, 12);
     for (let i506 = 0; i506 < a505.length; i506++) {
       encodeRemoteTypedParam(w, a505[i506]);
     }
@@ -19181,7 +19181,7 @@ export interface RemoteNetworkPortGetParametersRet {
 function encodeRemoteNetworkPortGetParametersRet(w: XdrWriter, v: RemoteNetworkPortGetParametersRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_network_port_get_parameters_ret', 'an object', v);
   {
-    const a510 = w.array(v.params, 'remote_network_port_get_parameters_ret.params', 16);
+    const a510 = w.array(v.params, 'remote_network_port_get_parameters_ret.params', 16, 12);
     for (let i511 = 0; i511 < a510.length; i511++) {
       encodeRemoteTypedParam(w, a510[i511]);
     }
@@ -19412,7 +19412,7 @@ export interface RemoteDomainListAllCheckpointsRet {
 function encodeRemoteDomainListAllCheckpointsRet(w: XdrWriter, v: RemoteDomainListAllCheckpointsRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_list_all_checkpoints_ret', 'an object', v);
   {
-    const a515 = w.array(v.checkpoints, 'remote_domain_list_all_checkpoints_ret.checkpoints', 16384);
+    const a515 = w.array(v.checkpoints, 'remote_domain_list_all_checkpoints_ret.checkpoints', 16384, 28);
     for (let i516 = 0; i516 < a515.length; i516++) {
       encodeRemoteNonnullDomainCheckpoint(w, a515[i516]);
     }
@@ -19476,7 +19476,7 @@ export interface RemoteDomainCheckpointListAllChildrenRet {
 function encodeRemoteDomainCheckpointListAllChildrenRet(w: XdrWriter, v: RemoteDomainCheckpointListAllChildrenRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_checkpoint_list_all_children_ret', 'an object', v);
   {
-    const a520 = w.array(v.checkpoints, 'remote_domain_checkpoint_list_all_children_ret.checkpoints', 16384);
+    const a520 = w.array(v.checkpoints, 'remote_domain_checkpoint_list_all_children_ret.checkpoints', 16384, 28);
     for (let i521 = 0; i521 < a520.length; i521++) {
       encodeRemoteNonnullDomainCheckpoint(w, a520[i521]);
     }
@@ -19659,7 +19659,7 @@ export interface RemoteDomainGetGuestInfoRet {
 function encodeRemoteDomainGetGuestInfoRet(w: XdrWriter, v: RemoteDomainGetGuestInfoRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_guest_info_ret', 'an object', v);
   {
-    const a525 = w.array(v.params, 'remote_domain_get_guest_info_ret.params', 2048);
+    const a525 = w.array(v.params, 'remote_domain_get_guest_info_ret.params', 2048, 12);
     for (let i526 = 0; i526 < a525.length; i526++) {
       encodeRemoteTypedParam(w, a525[i526]);
     }
@@ -19692,7 +19692,7 @@ export interface RemoteConnectSetIdentityArgs {
 function encodeRemoteConnectSetIdentityArgs(w: XdrWriter, v: RemoteConnectSetIdentityArgs): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_connect_set_identity_args', 'an object', v);
   {
-    const a530 = w.array(v.params, 'remote_connect_set_identity_args.params', 20);
+    const a530 = w.array(v.params, 'remote_connect_set_identity_args.params', 20, 12);
     for (let i531 = 0; i531 < a530.length; i531++) {
       encodeRemoteTypedParam(w, a530[i531]);
     }
@@ -19888,7 +19888,7 @@ export interface RemoteDomainAuthorizedSshKeysGetRet {
 function encodeRemoteDomainAuthorizedSshKeysGetRet(w: XdrWriter, v: RemoteDomainAuthorizedSshKeysGetRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_authorized_ssh_keys_get_ret', 'an object', v);
   {
-    const a535 = w.array(v.keys, 'remote_domain_authorized_ssh_keys_get_ret.keys', 2048);
+    const a535 = w.array(v.keys, 'remote_domain_authorized_ssh_keys_get_ret.keys', 2048, 4);
     for (let i536 = 0; i536 < a535.length; i536++) {
       w.string(a535[i536], 'remote_domain_authorized_ssh_keys_get_ret.keys', 4194304);
     }
@@ -19927,7 +19927,7 @@ function encodeRemoteDomainAuthorizedSshKeysSetArgs(w: XdrWriter, v: RemoteDomai
   encodeRemoteNonnullDomain(w, v.dom);
   w.string(v.user, 'remote_domain_authorized_ssh_keys_set_args.user', 4194304);
   {
-    const a540 = w.array(v.keys, 'remote_domain_authorized_ssh_keys_set_args.keys', 2048);
+    const a540 = w.array(v.keys, 'remote_domain_authorized_ssh_keys_set_args.keys', 2048, 4);
     for (let i541 = 0; i541 < a540.length; i541++) {
       w.string(a540[i541], 'remote_domain_authorized_ssh_keys_set_args.keys', 4194304);
     }
@@ -19987,7 +19987,7 @@ export interface RemoteDomainGetMessagesRet {
 function encodeRemoteDomainGetMessagesRet(w: XdrWriter, v: RemoteDomainGetMessagesRet): void {
   if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_messages_ret', 'an object', v);
   {
-    const a545 = w.array(v.msgs, 'remote_domain_get_messages_ret.msgs', 2048);
+    const a545 = w.array(v.msgs, 'remote_domain_get_messages_ret.msgs', 2048, 4);
     for (let i546 = 0; i546 < a545.length; i546++) {
       w.string(a545[i546], 'remote_domain_get_messages_ret.msgs', 4194304);
     }

@@ -1,6 +1,5 @@
 import { Buffer, isAscii } from 'node:buffer';
 import { boundError, XdrError, XdrErrorCode } from './errors.js';
-import { SHORT_ASCII_MAX, shortAscii } from './short-ascii.js';
 
 /** Largest value an XDR length word can carry. */
 const UINT32_MAX = 0xffffffff;
@@ -11,9 +10,10 @@ const UINT32_MAX = 0xffffffff;
  */
 const ASCII_SCAN_MIN = 1024;
 
-/** Opaque data up to this many bytes is copied by a loop rather than by a native call. */
-const SMALL_COPY_MAX = 64;
-
+/** ASCII strings up to this many bytes are cut out of {@link TEXT_WINDOW} text (see `string`). */
+const TEXT_RUN_MAX = 256;
+/** Bytes of the buffer turned into one latin1 string at a time for short strings to be cut from. */
+const TEXT_WINDOW = 16 * 1024;
 
 /**
  * A cursor over one buffer that decodes XDR (RFC 4506) items.
@@ -21,8 +21,8 @@ const SMALL_COPY_MAX = 64;
  * Every read checks the remaining length first, so a decoder built on it
  * never reads past `end`, and every variable-length item checks its length
  * against both its declared bound and the bytes actually left before it
- * allocates anything. Opaque data is copied: callers may keep it after the
- * underlying buffer is reused.
+ * allocates anything. Opaque data comes out as views of the input, not
+ * copies (see {@link XdrReader.fixedOpaque}).
  */
 export class XdrReader {
   /** The bytes being read. */
@@ -32,6 +32,9 @@ export class XdrReader {
   /** Offset one past the last readable byte. */
   readonly end: number;
   private readonly view: DataView;
+  /** The latin1 image of `buf[textStart, textStart + text.length)`. */
+  private text = '';
+  private textStart = 0;
 
   constructor(bytes: Uint8Array, start = 0, end = bytes.length) {
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -129,16 +132,38 @@ export class XdrReader {
     if (pad !== 0) this.need(pad, what);
   }
 
-  /** A string<max>, decoded as UTF-8. */
+  /**
+   * A string<max>, decoded as UTF-8.
+   *
+   * Short ASCII strings (the names that fill libvirt replies) are cut out of a
+   * latin1 image of the next {@link TEXT_WINDOW} bytes, made by one native
+   * call: a substring is several times cheaper than building each string from
+   * its bytes or a native decode per string, and for ASCII latin1 and UTF-8
+   * agree. V8 keeps a substring of 13 or more characters as a slice of its
+   * parent, so a kept name holds at most one window of text alive.
+   */
   string(what: string, max: number = UINT32_MAX): string {
     const n = this.length(what, max, 1, 'bytes');
     const p = this.pos;
     this.pos = p + n;
     this.skipPad(n, what);
     const b = this.buf;
-    if (n <= SHORT_ASCII_MAX) {
-      const ascii = shortAscii(b, p, n);
-      if (ascii !== null) return ascii;
+    if (n <= TEXT_RUN_MAX) {
+      // ASCII check a word at a time: the data and its padding are in bounds
+      // (checked above); padding bytes only count when they have the high bit
+      // set, and then the UTF-8 decode below gives the same string anyway.
+      const v = this.view;
+      let high = 0;
+      for (let i = p; i < p + n; i += 4) high |= v.getUint32(i);
+      if ((high & 0x80808080) === 0) {
+        let o = p - this.textStart;
+        if (o < 0 || o + n > this.text.length) {
+          this.textStart = p;
+          this.text = b.toString('latin1', p, Math.min(this.end, p + TEXT_WINDOW));
+          o = 0;
+        }
+        return this.text.substring(o, o + n);
+      }
       return b.toString('utf8', p, p + n);
     }
     // Long ASCII text (XML documents) skips the UTF-8 decoder: same string, several times faster.
@@ -146,21 +171,24 @@ export class XdrReader {
     return b.toString('utf8', p, p + n);
   }
 
-  /** Variable-length opaque<max>, copied out. */
-  opaque(what: string, max: number = UINT32_MAX): Buffer {
+  /** Variable-length opaque<max>: a view of the input (see {@link fixedOpaque}). */
+  opaque(what: string, max: number = UINT32_MAX): Uint8Array {
     const n = this.length(what, max, 1, 'bytes');
     return this.fixedOpaque(what, n);
   }
 
-  /** Fixed-length opaque[n], copied out. */
-  fixedOpaque(what: string, n: number): Buffer {
+  /**
+   * Fixed-length opaque[n]: a view of the input bytes, not a copy (the same
+   * choice as js-xdr and protobuf decoders; for the UUIDs in every libvirt
+   * reply a view costs less time and half the memory of a copy). The RPC
+   * engine gives each message a buffer of its own, so views of it stay valid;
+   * a caller who decodes from a buffer it later reuses must copy what it keeps.
+   */
+  fixedOpaque(what: string, n: number): Uint8Array {
     const p = this.need(n, what);
     this.skipPad(n, what);
-    const out = Buffer.allocUnsafe(n);
     const b = this.buf;
-    if (n <= SMALL_COPY_MAX) for (let i = 0; i < n; i++) out[i] = b[p + i];
-    else b.copy(out, 0, p, p + n);
-    return out;
+    return new Uint8Array(b.buffer, b.byteOffset + p, n);
   }
 
   /** Fails unless every byte has been read. */

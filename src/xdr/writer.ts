@@ -134,10 +134,17 @@ export class XdrWriter {
     this.view.setUint32(p, n);
   }
 
-  /** Checks that `v` is an array before its elements are written; returns it. */
-  array<T>(v: readonly T[], what: string, max: number = UINT32_MAX): readonly T[] {
+  /**
+   * Checks that `v` is an array and writes its length word before its
+   * elements are written; returns it. `minElementBytes` (the smallest wire
+   * size of one element) lets the buffer grow once for a large array instead
+   * of doubling again and again.
+   */
+  array<T>(v: readonly T[], what: string, max: number = UINT32_MAX, minElementBytes = 0): readonly T[] {
     if (!Array.isArray(v)) invalidError(what, 'an array', v);
     this.length(v.length, what, max);
+    const need = this.pos + v.length * minElementBytes;
+    if (need > this.buf.length) this.grow(need);
     return v;
   }
 
@@ -154,17 +161,30 @@ export class XdrWriter {
     let start: number;
     let n: number;
     if (len <= SHORT_STRING_MAX) {
-      // Reserve the worst case (3 bytes per UTF-16 unit, and padding); copy while ASCII.
+      // Reserve the worst case (3 bytes per UTF-16 unit, and padding) and copy
+      // every unit as a byte, four to a word store; if one was not ASCII,
+      // write the UTF-8 over it. (No early exit: fastest for the short names
+      // that fill libvirt messages.)
       start = this.reserve(7 + len * 3);
       const b = this.buf;
+      const dv = this.view;
       const o = start + 4;
+      let high = 0;
       let i = 0;
+      for (; i + 4 <= len; i += 4) {
+        const c0 = v.charCodeAt(i);
+        const c1 = v.charCodeAt(i + 1);
+        const c2 = v.charCodeAt(i + 2);
+        const c3 = v.charCodeAt(i + 3);
+        high |= c0 | c1 | c2 | c3;
+        dv.setUint32(o + i, (c0 << 24) | (c1 << 16) | (c2 << 8) | c3);
+      }
       for (; i < len; i++) {
         const c = v.charCodeAt(i);
-        if (c >= 0x80) break;
+        high |= c;
         b[o + i] = c;
       }
-      n = i === len ? len : b.write(v, o, 'utf8');
+      n = high < 0x80 ? len : b.write(v, o, 'utf8');
     } else if (len >= LONG_STRING_MIN) {
       // Guess ASCII: room for exactly `len` bytes. Every unit takes at least
       // one byte, so if all `len` units went in, each took one (ASCII) and
@@ -210,6 +230,23 @@ export class XdrWriter {
   /** The bytes of `v` and their padding. */
   private raw(v: Uint8Array): void {
     const n = v.length;
+    if (n === 16) {
+      // A UUID (VIR_UUID_BUFLEN), in nearly every libvirt message: unrolled.
+      const p = this.reserve(16);
+      const dv = this.view;
+      dv.setUint32(p, (v[0] << 24) | (v[1] << 16) | (v[2] << 8) | v[3]);
+      dv.setUint32(p + 4, (v[4] << 24) | (v[5] << 16) | (v[6] << 8) | v[7]);
+      dv.setUint32(p + 8, (v[8] << 24) | (v[9] << 16) | (v[10] << 8) | v[11]);
+      dv.setUint32(p + 12, (v[12] << 24) | (v[13] << 16) | (v[14] << 8) | v[15]);
+      return;
+    }
+    if ((n & 3) === 0 && n <= SMALL_COPY_MAX) {
+      // UUIDs and other small whole words: a word store per four bytes, no padding.
+      const p = this.reserve(n);
+      const dv = this.view;
+      for (let i = 0; i < n; i += 4) dv.setUint32(p + i, (v[i] << 24) | (v[i + 1] << 16) | (v[i + 2] << 8) | v[i + 3]);
+      return;
+    }
     const pad = (4 - (n & 3)) & 3;
     const p = this.reserve(n + pad);
     const b = this.buf;

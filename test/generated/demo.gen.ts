@@ -273,7 +273,7 @@ export const testIntFixedArrayCodec: XdrCodec<TestIntFixedArray> = { name: 'Test
 export type TestIntVariableArray = number[];
 function encodeTestIntVariableArray(w: XdrWriter, v: TestIntVariableArray): void {
   {
-    const a8 = w.array(v, 'TestIntVariableArray', 5);
+    const a8 = w.array(v, 'TestIntVariableArray', 5, 4);
     for (let i9 = 0; i9 < a8.length; i9++) {
       w.int(a8[i9], 'TestIntVariableArray');
     }
@@ -403,7 +403,7 @@ export const testEnumFixedArrayCodec: XdrCodec<TestEnumFixedArray> = { name: 'Te
 export type TestEnumVariableArray = TestEnum[];
 function encodeTestEnumVariableArray(w: XdrWriter, v: TestEnumVariableArray): void {
   {
-    const a18 = w.array(v, 'TestEnumVariableArray', 15);
+    const a18 = w.array(v, 'TestEnumVariableArray', 15, 4);
     for (let i19 = 0; i19 < a18.length; i19++) {
       w.int(a18[i19], 'TestEnumVariableArray');
     }
@@ -488,7 +488,7 @@ export const testStructFixedArrayCodec: XdrCodec<TestStructFixedArray> = { name:
 export type TestStructVariableArray = TestStruct[];
 function encodeTestStructVariableArray(w: XdrWriter, v: TestStructVariableArray): void {
   {
-    const a28 = w.array(v, 'TestStructVariableArray', 19);
+    const a28 = w.array(v, 'TestStructVariableArray', 19, 8);
     for (let i29 = 0; i29 < a28.length; i29++) {
       encodeTestStruct(w, a28[i29]);
     }
@@ -573,7 +573,7 @@ export const testUnionFixedArrayCodec: XdrCodec<TestUnionFixedArray> = { name: '
 export type TestUnionVariableArray = TestUnion[];
 function encodeTestUnionVariableArray(w: XdrWriter, v: TestUnionVariableArray): void {
   {
-    const a38 = w.array(v, 'TestUnionVariableArray', 23);
+    const a38 = w.array(v, 'TestUnionVariableArray', 23, 8);
     for (let i39 = 0; i39 < a38.length; i39++) {
       encodeTestUnion(w, a38[i39]);
     }
@@ -755,7 +755,7 @@ function encodeTestStructAllTypes(w: XdrWriter, v: TestStructAllTypes): void {
     }
   }
   {
-    const a45 = w.array(v.iva, 'TestStructAllTypes.iva', 39);
+    const a45 = w.array(v.iva, 'TestStructAllTypes.iva', 39, 4);
     for (let i46 = 0; i46 < a45.length; i46++) {
       w.int(a45[i46], 'TestStructAllTypes.iva');
     }
@@ -778,7 +778,7 @@ function encodeTestStructAllTypes(w: XdrWriter, v: TestStructAllTypes): void {
     }
   }
   {
-    const a55 = w.array(v.eva, 'TestStructAllTypes.eva', 39);
+    const a55 = w.array(v.eva, 'TestStructAllTypes.eva', 39, 4);
     for (let i56 = 0; i56 < a55.length; i56++) {
       w.int(a55[i56], 'TestStructAllTypes.eva');
     }
@@ -797,7 +797,7 @@ function encodeTestStructAllTypes(w: XdrWriter, v: TestStructAllTypes): void {
     }
   }
   {
-    const a65 = w.array(v.sva, 'TestStructAllTypes.sva', 43);
+    const a65 = w.array(v.sva, 'TestStructAllTypes.sva', 43, 8);
     for (let i66 = 0; i66 < a65.length; i66++) {
       encodeTestStruct(w, a65[i66]);
     }
@@ -816,7 +816,7 @@ function encodeTestStructAllTypes(w: XdrWriter, v: TestStructAllTypes): void {
     }
   }
   {
-    const a75 = w.array(v.uva, 'TestStructAllTypes.uva', 47);
+    const a75 = w.array(v.uva, 'TestStructAllTypes.uva', 47, 8);
     for (let i76 = 0; i76 < a75.length; i76++) {
       encodeTestUnion(w, a75[i76]);
     }
@@ -835,7 +835,7 @@ function encodeTestStructAllTypes(w: XdrWriter, v: TestStructAllTypes): void {
     }
   }
   {
-    const a85 = w.array(v.tiva, 'TestStructAllTypes.tiva', 5);
+    const a85 = w.array(v.tiva, 'TestStructAllTypes.tiva', 5, 4);
     for (let i86 = 0; i86 < a85.length; i86++) {
       w.int(a85[i86], 'TestStructAllTypes.tiva');
     }
@@ -857,7 +857,7 @@ function encodeTestStructAllTypes(w: XdrWriter, v: TestStructAllTypes): void {
     }
   }
   {
-    const a95 = w.array(v.teva, 'TestStructAllTypes.teva', 15);
+    const a95 = w.array(v.teva, 'TestStructAllTypes.teva', 15, 4);
     for (let i96 = 0; i96 < a95.length; i96++) {
       w.int(a95[i96], 'TestStructAllTypes.teva');
     }
@@ -876,7 +876,7 @@ function encodeTestStructAllTypes(w: XdrWriter, v: TestStructAllTypes): void {
     }
   }
   {
-    const a105 = w.array(v.tsva, 'TestStructAllTypes.tsva', 19);
+    const a105 = w.array(v.tsva, 'TestStructAllTypes.tsva', 19, 8);
     for (let i106 = 0; i106 < a105.length; i106++) {
       encodeTestStruct(w, a105[i106]);
     }
@@ -895,7 +895,7 @@ function encodeTestStructAllTypes(w: XdrWriter, v: TestStructAllTypes): void {
     }
   }
   {
-    const a115 = w.array(v.tuva, 'TestStructAllTypes.tuva', 23);
+    const a115 = w.array(v.tuva, 'TestStructAllTypes.tuva', 23, 8);
     for (let i116 = 0; i116 < a115.length; i116++) {
       encodeTestUnion(w, a115[i116]);
     }

@@ -156,8 +156,8 @@ export async function fakeDaemon(opts: { handlers?: Record<string, Handler>; eve
 }
 
 /** A domain as the daemon names it. */
-export function dom(name: string, n: number, id = -1): { name: string; uuid: Buffer; id: number } {
-  const uuid = Buffer.alloc(16);
+export function dom(name: string, n: number, id = -1): { name: string; uuid: Uint8Array; id: number } {
+  const uuid = new Uint8Array(16);
   uuid[15] = n;
   return { name, uuid, id };
 }
