@@ -2,7 +2,11 @@
  * Every tsvirsh command, by group. Each group lives in its own module.
  */
 import type { CommandSpec } from '../command.js';
+import { blockjobCommands } from './blockjob.js';
+import { checkpointCommands } from './checkpoint.js';
+import { deviceCommands } from './device.js';
 import { domainCommands } from './domain.js';
+import { eventCommands } from './event.js';
 import { hostCommands } from './host.js';
 import { ifaceCommands } from './iface.js';
 import { monitorCommands } from './monitor.js';
@@ -12,12 +16,17 @@ import { nwfilterCommands } from './nwfilter.js';
 import { secretCommands } from './secret.js';
 import { snapshotCommands } from './snapshot.js';
 import { storageCommands } from './storage.js';
+import { tuneCommands } from './tune.js';
 
 /** Every command tsvirsh knows. */
 export const COMMANDS: readonly CommandSpec[] = [
   ...domainCommands,
+  ...deviceCommands,
   ...monitorCommands,
+  ...tuneCommands,
+  ...blockjobCommands,
   ...snapshotCommands,
+  ...checkpointCommands,
   ...hostCommands,
   ...networkCommands,
   ...storageCommands,
@@ -25,4 +34,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...nodedevCommands,
   ...secretCommands,
   ...nwfilterCommands,
+  ...eventCommands,
 ];
