@@ -3,6 +3,7 @@
  * byte stream the RPC engine runs on.
  */
 import type { Duplex } from 'node:stream';
+import { dialUnixAutostart, sessionDaemonPath } from './autostart.js';
 import { dialExt, dialSsh } from './command.js';
 import type { RemotePlan } from './remote-plan.js';
 import { dialTcp } from './tcp.js';
@@ -24,11 +25,15 @@ export interface DialPlanOptions extends DialOptions {
  * Connects the transport of `plan`:
  * unix, tcp, tls, ssh, libssh, libssh2 (both through the `ssh` program) and
  * ext. `signal` and `timeout` bound the dial; for the command transports a
- * child started meanwhile is killed.
+ * child started meanwhile is killed. A session socket nobody listens on gets
+ * its daemon started first, as libvirt does ({@link dialUnixAutostart}).
  */
 export async function dialPlan(plan: RemotePlan, options: DialPlanOptions = {}): Promise<Duplex> {
   switch (plan.transport) {
     case 'unix':
+      if (plan.autostart && plan.daemonName !== null) {
+        return dialUnixAutostart(plan.socketPath!, sessionDaemonPath(plan.daemonName, options.env), options);
+      }
       return dialUnix(plan.socketPath!, options);
     case 'tcp':
       return dialTcp(plan.host, plan.port!, options);
