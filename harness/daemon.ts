@@ -266,6 +266,8 @@ export async function run(
         });
       },
     );
+    // A program may exit before reading its input (virsh with nothing to read): EPIPE is no error here.
+    child.stdin?.on('error', () => {});
     if (opts.input !== undefined) child.stdin?.end(opts.input);
     else child.stdin?.end();
   });
