@@ -114,7 +114,9 @@ export function evaluateCExpression(raw: string, known: (name: string) => number
 
 /** Reads API XML documents (in order; later files may refer to earlier names). */
 export function readApiXml(documents: readonly string[]): ApiDescription {
-  const enums: ApiEnum[] = [];
+  // Values as written: a number, or (e.g. VIR_DOMAIN_DEVICE_MODIFY_CONFIG =
+  // VIR_DOMAIN_AFFECT_CONFIG) the name of another enum value, resolved below.
+  const rawEnums: (Omit<ApiEnum, 'value'> & { raw: string })[] = [];
   const functions: ApiFunction[] = [];
   const rawMacros: { name: string; raw: string | undefined; string: string | undefined; info: string }[] = [];
   for (const xml of documents) {
@@ -124,7 +126,7 @@ export function readApiXml(documents: readonly string[]): ApiDescription {
       const value = a.get('value');
       const type = a.get('type');
       if (!name || value === undefined || !type) continue;
-      enums.push({ name, value: Number(value), type, info: a.get('info') ?? '', file: a.get('file') ?? '' });
+      rawEnums.push({ name, raw: value, type, info: a.get('info') ?? '', file: a.get('file') ?? '' });
     }
     for (const m of xml.matchAll(/<macro (name='[^>]*?)>([\s\S]*?)<\/macro>/g)) {
       const a = attributes(m[1]);
@@ -135,6 +137,7 @@ export function readApiXml(documents: readonly string[]): ApiDescription {
       functions.push({ name: a.get('name')!, info: infoOf(m[2]) });
     }
   }
+  const enums = resolveEnumValues(rawEnums);
   const numbers = new Map<string, number>(enums.map((e) => [e.name, e.value]));
   const macros: ApiMacro[] = [];
   // Macros may refer to macros defined later; resolve to a fixed point.
@@ -157,4 +160,33 @@ export function readApiXml(documents: readonly string[]): ApiDescription {
   }
   for (const m of pending) macros.push({ name: m.name, value: null, info: m.info });
   return { enums, macros, functions };
+}
+
+/**
+ * Turns each enum's written value into a number: a C expression over numbers
+ * and the names of other enum values (in any document, in any order).
+ * Throws for a value that names nothing or refers to itself, so a generated
+ * constant is never NaN.
+ */
+function resolveEnumValues(raw: readonly (Omit<ApiEnum, 'value'> & { raw: string })[]): ApiEnum[] {
+  const byName = new Map(raw.map((e) => [e.name, e]));
+  const done = new Map<string, number>();
+  const resolving = new Set<string>();
+  const valueOf = (name: string): number | undefined => {
+    const known = done.get(name);
+    if (known !== undefined) return known;
+    const e = byName.get(name);
+    if (e === undefined || resolving.has(name)) return undefined;
+    resolving.add(name);
+    const v = evaluateCExpression(e.raw, valueOf);
+    resolving.delete(name);
+    if (v === null) return undefined;
+    done.set(name, v);
+    return v;
+  };
+  return raw.map(({ raw: text, ...e }) => {
+    const value = valueOf(e.name);
+    if (value === undefined) throw new Error(`API XML: cannot work out the value of enum ${e.name} (${JSON.stringify(text)})`);
+    return { ...e, value };
+  });
 }

@@ -77,7 +77,7 @@ export const VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED = 2;
 /** A value of enum `virConnectDomainEventAgentLifecycleState`. */
 export const VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_LAST = 3;
 /** A value of enum `virConnectGetAllDomainStatsFlags`. */
-export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE = NaN;
+export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE = 1;
 /**
  * include backing chain for block stats
  * (enum `virConnectGetAllDomainStatsFlags`)
@@ -89,24 +89,24 @@ export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_BACKING = 1073741824;
  */
 export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS = 2147483648;
 /** A value of enum `virConnectGetAllDomainStatsFlags`. */
-export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE = NaN;
+export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE = 2;
 /**
  * report statistics that can be obtained immediately without any blocking
  * (enum `virConnectGetAllDomainStatsFlags`)
  */
 export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT = 536870912;
 /** A value of enum `virConnectGetAllDomainStatsFlags`. */
-export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER = NaN;
+export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER = 128;
 /** A value of enum `virConnectGetAllDomainStatsFlags`. */
-export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED = NaN;
+export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED = 32;
 /** A value of enum `virConnectGetAllDomainStatsFlags`. */
-export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT = NaN;
+export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT = 4;
 /** A value of enum `virConnectGetAllDomainStatsFlags`. */
-export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING = NaN;
+export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING = 16;
 /** A value of enum `virConnectGetAllDomainStatsFlags`. */
-export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF = NaN;
+export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF = 64;
 /** A value of enum `virConnectGetAllDomainStatsFlags`. */
-export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT = NaN;
+export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT = 8;
 /**
  * Report host model with deprecated features disabled.
  * (enum `virConnectGetDomainCapabilitiesFlags`)
@@ -469,17 +469,17 @@ export const VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_REMOVE = 2;
  */
 export const VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL = 1;
 /** A value of enum `virBlkioParameterType`. */
-export const VIR_DOMAIN_BLKIO_PARAM_BOOLEAN = NaN;
+export const VIR_DOMAIN_BLKIO_PARAM_BOOLEAN = 6;
 /** A value of enum `virBlkioParameterType`. */
-export const VIR_DOMAIN_BLKIO_PARAM_DOUBLE = NaN;
+export const VIR_DOMAIN_BLKIO_PARAM_DOUBLE = 5;
 /** A value of enum `virBlkioParameterType`. */
-export const VIR_DOMAIN_BLKIO_PARAM_INT = NaN;
+export const VIR_DOMAIN_BLKIO_PARAM_INT = 1;
 /** A value of enum `virBlkioParameterType`. */
-export const VIR_DOMAIN_BLKIO_PARAM_LLONG = NaN;
+export const VIR_DOMAIN_BLKIO_PARAM_LLONG = 3;
 /** A value of enum `virBlkioParameterType`. */
-export const VIR_DOMAIN_BLKIO_PARAM_UINT = NaN;
+export const VIR_DOMAIN_BLKIO_PARAM_UINT = 2;
 /** A value of enum `virBlkioParameterType`. */
-export const VIR_DOMAIN_BLKIO_PARAM_ULLONG = NaN;
+export const VIR_DOMAIN_BLKIO_PARAM_ULLONG = 4;
 /**
  * the domain is blocked on resource
  * (enum `virDomainState`)
@@ -847,12 +847,12 @@ export const VIR_DOMAIN_DESTROY_REMOVE_LOGS = 2;
  * See virDomainModificationImpact
  * (enum `virDomainDeviceModifyFlags`)
  */
-export const VIR_DOMAIN_DEVICE_MODIFY_CONFIG = NaN;
+export const VIR_DOMAIN_DEVICE_MODIFY_CONFIG = 2;
 /**
  * See virDomainModificationImpact
  * (enum `virDomainDeviceModifyFlags`)
  */
-export const VIR_DOMAIN_DEVICE_MODIFY_CURRENT = NaN;
+export const VIR_DOMAIN_DEVICE_MODIFY_CURRENT = 0;
 /**
  * Forcibly modify device (ex. force eject a cdrom)
  * (enum `virDomainDeviceModifyFlags`)
@@ -862,7 +862,7 @@ export const VIR_DOMAIN_DEVICE_MODIFY_FORCE = 4;
  * See virDomainModificationImpact
  * (enum `virDomainDeviceModifyFlags`)
  */
-export const VIR_DOMAIN_DEVICE_MODIFY_LIVE = NaN;
+export const VIR_DOMAIN_DEVICE_MODIFY_LIVE = 1;
 /** A value of enum `virDomainDirtyRateStatus`. */
 export const VIR_DOMAIN_DIRTYRATE_LAST = 3;
 /**
@@ -1632,17 +1632,17 @@ export const VIR_DOMAIN_MEMORY_FAILURE_ACTION_REQUIRED = 1;
  */
 export const VIR_DOMAIN_MEMORY_FAILURE_RECURSIVE = 2;
 /** A value of enum `virMemoryParameterType`. */
-export const VIR_DOMAIN_MEMORY_PARAM_BOOLEAN = NaN;
+export const VIR_DOMAIN_MEMORY_PARAM_BOOLEAN = 6;
 /** A value of enum `virMemoryParameterType`. */
-export const VIR_DOMAIN_MEMORY_PARAM_DOUBLE = NaN;
+export const VIR_DOMAIN_MEMORY_PARAM_DOUBLE = 5;
 /** A value of enum `virMemoryParameterType`. */
-export const VIR_DOMAIN_MEMORY_PARAM_INT = NaN;
+export const VIR_DOMAIN_MEMORY_PARAM_INT = 1;
 /** A value of enum `virMemoryParameterType`. */
-export const VIR_DOMAIN_MEMORY_PARAM_LLONG = NaN;
+export const VIR_DOMAIN_MEMORY_PARAM_LLONG = 3;
 /** A value of enum `virMemoryParameterType`. */
-export const VIR_DOMAIN_MEMORY_PARAM_UINT = NaN;
+export const VIR_DOMAIN_MEMORY_PARAM_UINT = 2;
 /** A value of enum `virMemoryParameterType`. */
-export const VIR_DOMAIN_MEMORY_PARAM_ULLONG = NaN;
+export const VIR_DOMAIN_MEMORY_PARAM_ULLONG = 4;
 /**
  * Current balloon value (in KB).
  * (enum `virDomainMemoryStatTags`)
@@ -1672,7 +1672,7 @@ export const VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC = 11;
  */
 export const VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGFAIL = 12;
 /** A value of enum `virDomainMemoryStatTags`. */
-export const VIR_DOMAIN_MEMORY_STAT_LAST = NaN;
+export const VIR_DOMAIN_MEMORY_STAT_LAST = 13;
 /**
  * Timestamp of the last update of statistics, in seconds.
  * (enum `virDomainMemoryStatTags`)
@@ -1724,17 +1724,17 @@ export const VIR_DOMAIN_MEMORY_STAT_USABLE = 8;
  * See virDomainModificationImpact
  * (enum `virDomainMemoryModFlags`)
  */
-export const VIR_DOMAIN_MEM_CONFIG = NaN;
+export const VIR_DOMAIN_MEM_CONFIG = 2;
 /**
  * See virDomainModificationImpact
  * (enum `virDomainMemoryModFlags`)
  */
-export const VIR_DOMAIN_MEM_CURRENT = NaN;
+export const VIR_DOMAIN_MEM_CURRENT = 0;
 /**
  * See virDomainModificationImpact
  * (enum `virDomainMemoryModFlags`)
  */
-export const VIR_DOMAIN_MEM_LIVE = NaN;
+export const VIR_DOMAIN_MEM_LIVE = 1;
 /**
  * affect Max rather than current
  * (enum `virDomainMemoryModFlags`)
@@ -2331,7 +2331,7 @@ export const VIR_DOMAIN_SAVE_BYPASS_CACHE = 1;
  * dump security sensitive information too
  * (enum `virDomainSaveImageXMLFlags`)
  */
-export const VIR_DOMAIN_SAVE_IMAGE_XML_SECURE = NaN;
+export const VIR_DOMAIN_SAVE_IMAGE_XML_SECURE = 1;
 /**
  * Favor paused over running
  * (enum `virDomainSaveRestoreFlags`)
@@ -2348,17 +2348,17 @@ export const VIR_DOMAIN_SAVE_RESET_NVRAM = 8;
  */
 export const VIR_DOMAIN_SAVE_RUNNING = 2;
 /** A value of enum `virSchedParameterType`. */
-export const VIR_DOMAIN_SCHED_FIELD_BOOLEAN = NaN;
+export const VIR_DOMAIN_SCHED_FIELD_BOOLEAN = 6;
 /** A value of enum `virSchedParameterType`. */
-export const VIR_DOMAIN_SCHED_FIELD_DOUBLE = NaN;
+export const VIR_DOMAIN_SCHED_FIELD_DOUBLE = 5;
 /** A value of enum `virSchedParameterType`. */
-export const VIR_DOMAIN_SCHED_FIELD_INT = NaN;
+export const VIR_DOMAIN_SCHED_FIELD_INT = 1;
 /** A value of enum `virSchedParameterType`. */
-export const VIR_DOMAIN_SCHED_FIELD_LLONG = NaN;
+export const VIR_DOMAIN_SCHED_FIELD_LLONG = 3;
 /** A value of enum `virSchedParameterType`. */
-export const VIR_DOMAIN_SCHED_FIELD_UINT = NaN;
+export const VIR_DOMAIN_SCHED_FIELD_UINT = 2;
 /** A value of enum `virSchedParameterType`. */
-export const VIR_DOMAIN_SCHED_FIELD_ULLONG = NaN;
+export const VIR_DOMAIN_SCHED_FIELD_ULLONG = 4;
 /**
  * the domain is being shut down
  * (enum `virDomainState`)
@@ -2607,7 +2607,7 @@ export const VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING = 1;
  * dump security sensitive information too
  * (enum `virDomainSnapshotXMLFlags`)
  */
-export const VIR_DOMAIN_SNAPSHOT_XML_SECURE = NaN;
+export const VIR_DOMAIN_SNAPSHOT_XML_SECURE = 1;
 /**
  * Automatically kill guest when virConnectPtr is closed
  * (enum `virDomainCreateFlags`)
@@ -2737,12 +2737,12 @@ export const VIR_DOMAIN_UNDEFINE_TPM = 32;
  * See virDomainModificationImpact
  * (enum `virDomainVcpuFlags`)
  */
-export const VIR_DOMAIN_VCPU_CONFIG = NaN;
+export const VIR_DOMAIN_VCPU_CONFIG = 2;
 /**
  * See virDomainModificationImpact
  * (enum `virDomainVcpuFlags`)
  */
-export const VIR_DOMAIN_VCPU_CURRENT = NaN;
+export const VIR_DOMAIN_VCPU_CURRENT = 0;
 /**
  * Modify state of the cpu in the guest
  * (enum `virDomainVcpuFlags`)
@@ -2757,7 +2757,7 @@ export const VIR_DOMAIN_VCPU_HOTPLUGGABLE = 16;
  * See virDomainModificationImpact
  * (enum `virDomainVcpuFlags`)
  */
-export const VIR_DOMAIN_VCPU_LIVE = NaN;
+export const VIR_DOMAIN_VCPU_LIVE = 1;
 /**
  * Max rather than current count
  * (enum `virDomainVcpuFlags`)
@@ -4641,13 +4641,13 @@ export const VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_NOCASE = 2;
  */
 export const VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_REGEX = 1;
 /** A value of enum `virDomainQemuAgentCommandTimeoutValues`. */
-export const VIR_DOMAIN_QEMU_AGENT_COMMAND_BLOCK = NaN;
+export const VIR_DOMAIN_QEMU_AGENT_COMMAND_BLOCK = -2;
 /** A value of enum `virDomainQemuAgentCommandTimeoutValues`. */
-export const VIR_DOMAIN_QEMU_AGENT_COMMAND_DEFAULT = NaN;
+export const VIR_DOMAIN_QEMU_AGENT_COMMAND_DEFAULT = -1;
 /** A value of enum `virDomainQemuAgentCommandTimeoutValues`. */
-export const VIR_DOMAIN_QEMU_AGENT_COMMAND_MIN = NaN;
+export const VIR_DOMAIN_QEMU_AGENT_COMMAND_MIN = -2;
 /** A value of enum `virDomainQemuAgentCommandTimeoutValues`. */
-export const VIR_DOMAIN_QEMU_AGENT_COMMAND_NOWAIT = NaN;
+export const VIR_DOMAIN_QEMU_AGENT_COMMAND_NOWAIT = 0;
 /** A value of enum `virDomainQemuAgentCommandTimeoutValues`. */
 export const VIR_DOMAIN_QEMU_AGENT_COMMAND_SHUTDOWN = 60;
 /** A value of enum `virDomainQemuMonitorCommandFlags`. */
@@ -6912,12 +6912,12 @@ export const virAdmConnectDaemonShutdownFlags = {
 
 /** Every value of the C enum `virBlkioParameterType`, by name. */
 export const virBlkioParameterType = {
-  VIR_DOMAIN_BLKIO_PARAM_BOOLEAN: NaN,
-  VIR_DOMAIN_BLKIO_PARAM_DOUBLE: NaN,
-  VIR_DOMAIN_BLKIO_PARAM_INT: NaN,
-  VIR_DOMAIN_BLKIO_PARAM_LLONG: NaN,
-  VIR_DOMAIN_BLKIO_PARAM_UINT: NaN,
-  VIR_DOMAIN_BLKIO_PARAM_ULLONG: NaN,
+  VIR_DOMAIN_BLKIO_PARAM_BOOLEAN: 6,
+  VIR_DOMAIN_BLKIO_PARAM_DOUBLE: 5,
+  VIR_DOMAIN_BLKIO_PARAM_INT: 1,
+  VIR_DOMAIN_BLKIO_PARAM_LLONG: 3,
+  VIR_DOMAIN_BLKIO_PARAM_UINT: 2,
+  VIR_DOMAIN_BLKIO_PARAM_ULLONG: 4,
 } as const;
 
 /** Every value of the C enum `virCPUCompareResult`, by name. */
@@ -7017,17 +7017,17 @@ export const virConnectFlags = {
 
 /** Every value of the C enum `virConnectGetAllDomainStatsFlags`, by name. */
 export const virConnectGetAllDomainStatsFlags = {
-  VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE: NaN,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE: 1,
   VIR_CONNECT_GET_ALL_DOMAINS_STATS_BACKING: 1073741824,
   VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS: 2147483648,
-  VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE: NaN,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE: 2,
   VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT: 536870912,
-  VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER: NaN,
-  VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED: NaN,
-  VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT: NaN,
-  VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING: NaN,
-  VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF: NaN,
-  VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT: NaN,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER: 128,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED: 32,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT: 4,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING: 16,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF: 64,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT: 8,
 } as const;
 
 /** Every value of the C enum `virConnectGetDomainCapabilitiesFlags`, by name. */
@@ -7340,10 +7340,10 @@ export const virDomainDestroyFlagsValues = {
 
 /** Every value of the C enum `virDomainDeviceModifyFlags`, by name. */
 export const virDomainDeviceModifyFlags = {
-  VIR_DOMAIN_DEVICE_MODIFY_CONFIG: NaN,
-  VIR_DOMAIN_DEVICE_MODIFY_CURRENT: NaN,
+  VIR_DOMAIN_DEVICE_MODIFY_CONFIG: 2,
+  VIR_DOMAIN_DEVICE_MODIFY_CURRENT: 0,
   VIR_DOMAIN_DEVICE_MODIFY_FORCE: 4,
-  VIR_DOMAIN_DEVICE_MODIFY_LIVE: NaN,
+  VIR_DOMAIN_DEVICE_MODIFY_LIVE: 1,
 } as const;
 
 /** Every value of the C enum `virDomainDirtyRateCalcFlags`, by name. */
@@ -7664,9 +7664,9 @@ export const virDomainMemoryFlags = {
 
 /** Every value of the C enum `virDomainMemoryModFlags`, by name. */
 export const virDomainMemoryModFlags = {
-  VIR_DOMAIN_MEM_CONFIG: NaN,
-  VIR_DOMAIN_MEM_CURRENT: NaN,
-  VIR_DOMAIN_MEM_LIVE: NaN,
+  VIR_DOMAIN_MEM_CONFIG: 2,
+  VIR_DOMAIN_MEM_CURRENT: 0,
+  VIR_DOMAIN_MEM_LIVE: 1,
   VIR_DOMAIN_MEM_MAXIMUM: 4,
 } as const;
 
@@ -7677,7 +7677,7 @@ export const virDomainMemoryStatTags = {
   VIR_DOMAIN_MEMORY_STAT_DISK_CACHES: 10,
   VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC: 11,
   VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGFAIL: 12,
-  VIR_DOMAIN_MEMORY_STAT_LAST: NaN,
+  VIR_DOMAIN_MEMORY_STAT_LAST: 13,
   VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE: 9,
   VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT: 2,
   VIR_DOMAIN_MEMORY_STAT_MINOR_FAULT: 3,
@@ -7865,10 +7865,10 @@ export const virDomainProcessSignal = {
 
 /** Every value of the C enum `virDomainQemuAgentCommandTimeoutValues`, by name. */
 export const virDomainQemuAgentCommandTimeoutValues = {
-  VIR_DOMAIN_QEMU_AGENT_COMMAND_BLOCK: NaN,
-  VIR_DOMAIN_QEMU_AGENT_COMMAND_DEFAULT: NaN,
-  VIR_DOMAIN_QEMU_AGENT_COMMAND_MIN: NaN,
-  VIR_DOMAIN_QEMU_AGENT_COMMAND_NOWAIT: NaN,
+  VIR_DOMAIN_QEMU_AGENT_COMMAND_BLOCK: -2,
+  VIR_DOMAIN_QEMU_AGENT_COMMAND_DEFAULT: -1,
+  VIR_DOMAIN_QEMU_AGENT_COMMAND_MIN: -2,
+  VIR_DOMAIN_QEMU_AGENT_COMMAND_NOWAIT: 0,
   VIR_DOMAIN_QEMU_AGENT_COMMAND_SHUTDOWN: 60,
 } as const;
 
@@ -7907,7 +7907,7 @@ export const virDomainRunningReason = {
 
 /** Every value of the C enum `virDomainSaveImageXMLFlags`, by name. */
 export const virDomainSaveImageXMLFlags = {
-  VIR_DOMAIN_SAVE_IMAGE_XML_SECURE: NaN,
+  VIR_DOMAIN_SAVE_IMAGE_XML_SECURE: 1,
 } as const;
 
 /** Every value of the C enum `virDomainSaveRestoreFlags`, by name. */
@@ -8006,7 +8006,7 @@ export const virDomainSnapshotRevertFlags = {
 
 /** Every value of the C enum `virDomainSnapshotXMLFlags`, by name. */
 export const virDomainSnapshotXMLFlags = {
-  VIR_DOMAIN_SNAPSHOT_XML_SECURE: NaN,
+  VIR_DOMAIN_SNAPSHOT_XML_SECURE: 1,
 } as const;
 
 /** Every value of the C enum `virDomainState`, by name. */
@@ -8050,11 +8050,11 @@ export const virDomainUndefineFlagsValues = {
 
 /** Every value of the C enum `virDomainVcpuFlags`, by name. */
 export const virDomainVcpuFlags = {
-  VIR_DOMAIN_VCPU_CONFIG: NaN,
-  VIR_DOMAIN_VCPU_CURRENT: NaN,
+  VIR_DOMAIN_VCPU_CONFIG: 2,
+  VIR_DOMAIN_VCPU_CURRENT: 0,
   VIR_DOMAIN_VCPU_GUEST: 8,
   VIR_DOMAIN_VCPU_HOTPLUGGABLE: 16,
-  VIR_DOMAIN_VCPU_LIVE: NaN,
+  VIR_DOMAIN_VCPU_LIVE: 1,
   VIR_DOMAIN_VCPU_MAXIMUM: 4,
 } as const;
 
@@ -8312,12 +8312,12 @@ export const virKeycodeSet = {
 
 /** Every value of the C enum `virMemoryParameterType`, by name. */
 export const virMemoryParameterType = {
-  VIR_DOMAIN_MEMORY_PARAM_BOOLEAN: NaN,
-  VIR_DOMAIN_MEMORY_PARAM_DOUBLE: NaN,
-  VIR_DOMAIN_MEMORY_PARAM_INT: NaN,
-  VIR_DOMAIN_MEMORY_PARAM_LLONG: NaN,
-  VIR_DOMAIN_MEMORY_PARAM_UINT: NaN,
-  VIR_DOMAIN_MEMORY_PARAM_ULLONG: NaN,
+  VIR_DOMAIN_MEMORY_PARAM_BOOLEAN: 6,
+  VIR_DOMAIN_MEMORY_PARAM_DOUBLE: 5,
+  VIR_DOMAIN_MEMORY_PARAM_INT: 1,
+  VIR_DOMAIN_MEMORY_PARAM_LLONG: 3,
+  VIR_DOMAIN_MEMORY_PARAM_UINT: 2,
+  VIR_DOMAIN_MEMORY_PARAM_ULLONG: 4,
 } as const;
 
 /** Every value of the C enum `virNWFilterBindingCreateFlags`, by name. */
@@ -8474,12 +8474,12 @@ export const virNodeSuspendTarget = {
 
 /** Every value of the C enum `virSchedParameterType`, by name. */
 export const virSchedParameterType = {
-  VIR_DOMAIN_SCHED_FIELD_BOOLEAN: NaN,
-  VIR_DOMAIN_SCHED_FIELD_DOUBLE: NaN,
-  VIR_DOMAIN_SCHED_FIELD_INT: NaN,
-  VIR_DOMAIN_SCHED_FIELD_LLONG: NaN,
-  VIR_DOMAIN_SCHED_FIELD_UINT: NaN,
-  VIR_DOMAIN_SCHED_FIELD_ULLONG: NaN,
+  VIR_DOMAIN_SCHED_FIELD_BOOLEAN: 6,
+  VIR_DOMAIN_SCHED_FIELD_DOUBLE: 5,
+  VIR_DOMAIN_SCHED_FIELD_INT: 1,
+  VIR_DOMAIN_SCHED_FIELD_LLONG: 3,
+  VIR_DOMAIN_SCHED_FIELD_UINT: 2,
+  VIR_DOMAIN_SCHED_FIELD_ULLONG: 4,
 } as const;
 
 /** Every value of the C enum `virSecretDefineFlags`, by name. */
