@@ -10,7 +10,12 @@
 export { connect, DriverFeature } from './api/connect.js';
 export type { ConnectOptions, ConnectionFeatures } from './api/connect.js';
 export { Connection } from './api/connection.js';
-export type { ConnectionInfo } from './api/connection.js';
+export type { ConnectionInfo, DomainStatsRecord } from './api/connection.js';
+export { migrateDomain, migrateDomain3, migrateDomainToUri, MigrationFeature } from './api/migrate.js';
+export type { MigrateBandwidth, MigrateRequest, MigrateToUriRequest } from './api/migrate.js';
+export { formatUuid, parseUuid } from './api/uuid.js';
+export { PYTHON_PARITY } from './api/python-parity.js';
+export type { ParityClass, ParityEntry, ParityTarget } from './api/python-parity.js';
 export * from './api/events.js';
 export { AuthenticationError, ScramError } from './auth/errors.js';
 export type { AuthFailureReason, ScramErrorCode } from './auth/errors.js';
@@ -25,8 +30,10 @@ export {
   StreamStateError,
   StreamErrorCode,
   STREAM_MAX_BUFFERED_DEFAULT,
+  STREAM_BUF_SIZE,
+  PendingStream,
 } from './api/stream.js';
-export type { StreamMode, StreamOptions, StreamEntry, StreamCaller } from './api/stream.js';
+export type { StreamMode, StreamOptions, StreamEntry, StreamCaller, StreamSource } from './api/stream.js';
 export * from './rpc/index.js';
 export * from './xdr/index.js';
 export * from './transport/index.js';

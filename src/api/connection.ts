@@ -3,15 +3,19 @@
  * `ConnectionApi` methods returning Domain, Network, ... objects), the raw
  * layer (one generated method per remote, qemu and lxc procedure) and events.
  */
-import { remoteProcedures } from '../procedures/remote.gen.js';
-import { ConnectionApi } from '../procedures/objects.gen.js';
+import { isSecureTransport } from '../auth/sasl.js';
+import { VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN } from '../procedures/libvirt-api.gen.js';
+import { remoteProcedures, type RemoteDomainStatsRecord } from '../procedures/remote.gen.js';
+import { ConnectionApi, Domain } from '../procedures/objects.gen.js';
 import { RawApi } from '../procedures/raw.gen.js';
 import type { RpcClient } from '../rpc/client.js';
 import type { ConnectionClosedError } from '../rpc/errors.js';
 import type { CallOptions, Procedure, ProcedureCaller } from '../rpc/procedure.js';
 import type { RemotePlan } from '../transport/remote-plan.js';
+import { reportedError } from './client-errors.js';
 import type { ConnectionFeatures } from './connect.js';
 import { ConnectionEvents } from './events.js';
+import { PendingStream, type StreamOptions } from './stream.js';
 
 /** How long {@link Connection.close} waits for the daemon to answer CONNECT_CLOSE. */
 const CLOSE_TIMEOUT_MS = 5_000;
@@ -26,7 +30,18 @@ export interface ConnectionInfo {
   readonly plan: RemotePlan;
   /** What the daemon supports. */
   readonly features: ConnectionFeatures;
+  /**
+   * How the client authenticated (`none` when not given). A SASL session makes libvirt call the
+   * connection encrypted ({@link Connection.isEncrypted}).
+   */
+  readonly auth?: 'none' | 'sasl' | 'polkit';
 }
+
+/** One record of {@link Connection.domainListGetStats}: the wire record with its domain as an object. */
+export type DomainStatsRecord = RemoteDomainStatsRecord & {
+  /** The domain the statistics are about. */
+  readonly domain: Domain;
+};
 
 /**
  * An open connection. Use {@link connect} to get one; close it with
@@ -83,6 +98,90 @@ export class Connection extends ConnectionApi implements ProcedureCaller, AsyncD
   /** The RPC engine (events, streams and statistics). */
   get client(): RpcClient {
     return this.#client;
+  }
+
+  /**
+   * `virConnectIsAlive`: true while the connection is open (no call is made). libvirt-python
+   * returns 1 or 0.
+   */
+  isAlive(): boolean {
+    return this.#client.isOpen;
+  }
+
+  /**
+   * `virConnectIsSecure`, as libvirt's remote driver answers it: 1 when the daemon says its side
+   * is secure (CONNECT_IS_SECURE) and the transport is one libvirt trusts (a UNIX socket, TLS,
+   * SSH), else 0. Plain TCP and `ext` are never secure here: libvirt counts TCP as secure only
+   * with a SASL security layer, which this client does not negotiate.
+   */
+  override async isSecure(options?: CallOptions): Promise<number> {
+    const daemonSays = await super.isSecure(options);
+    return daemonSays && isSecureTransport(this.#info.plan.transport) ? 1 : 0;
+  }
+
+  /**
+   * `virConnectIsEncrypted`, as libvirt's remote driver answers it: 1 when the daemon says its
+   * side is secure (CONNECT_IS_SECURE) and the connection is encrypted by TLS or carries a SASL
+   * session, else 0 (a UNIX socket or SSH is secure but not encrypted by libvirt).
+   */
+  async isEncrypted(options?: CallOptions): Promise<number> {
+    const daemonSays = await super.isSecure(options);
+    const encrypted = this.#info.plan.transport === 'tls' || this.#info.auth === 'sasl';
+    return daemonSays && encrypted ? 1 : 0;
+  }
+
+  /**
+   * `virConnectSetKeepAlive`: PINGs after `interval` seconds of silence, the daemon declared
+   * dead after `count` unanswered ones; `interval` <= 0 stops them. Returns 1 (and does
+   * nothing) when the daemon does not speak keepalive, else 0. Unlike libvirt, which ignores the
+   * call while keepalive runs, this restarts it with the new values (connect() starts it by
+   * default, libvirt does not).
+   */
+  setKeepAlive(interval: number, count: number): number {
+    if (!this.#info.features.keepalive) return 1;
+    this.#client.stopKeepalive();
+    if (interval > 0) this.#client.startKeepalive({ interval, count });
+    return 0;
+  }
+
+  /**
+   * `virStreamNew`: a stream to open with a method that opens one, libvirt-python's way:
+   * `const st = conn.newStream(); await vol.upload(0n, 0n, 0, st); await st.stream.send(...)`.
+   * The method resolves to the same stream, so this is only needed for that style.
+   */
+  newStream(flags = 0, options: StreamOptions = {}): PendingStream {
+    return new PendingStream(flags, options);
+  }
+
+  /**
+   * `virConnectListDomainsID`, as libvirt-python does it: the IDs of the running domains
+   * (CONNECT_NUM_OF_DOMAINS, then CONNECT_LIST_DOMAINS for that many).
+   */
+  async listDomainsID(options?: CallOptions): Promise<number[]> {
+    const n = await this.numOfDomains(options);
+    return n > 0 ? await this.listDomains(n, options) : [];
+  }
+
+  /**
+   * `virDomainListGetStats`: the statistics of the given domains (GET_ALL_DOMAIN_STATS with
+   * that list, on the domains' connection). As libvirt, rejects an empty list and domains of
+   * several connections before any call.
+   */
+  async domainListGetStats(doms: readonly Domain[], stats: number, flags = 0, options?: CallOptions): Promise<DomainStatsRecord[]> {
+    const first = doms[0];
+    if (!first) {
+      throw reportedError(VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN, 'doms array in virDomainListGetStats must contain at least one domain');
+    }
+    if (doms.some((d) => d.connection !== first.connection)) {
+      throw reportedError(VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN, "domains in 'doms' array must belong to a single connection");
+    }
+    const conn = first.connection;
+    const { retStats } = await conn.call(
+      remoteProcedures.REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS,
+      { doms: doms.map((d) => d.ref), stats, flags },
+      options,
+    );
+    return retStats.map((r) => ({ ...r, domain: new Domain(conn, r.dom) }));
   }
 
   /** Makes one call; the raw layer's and the object API's methods all go through here. */

@@ -103,6 +103,18 @@ export type StreamEntry =
   | { readonly kind: 'data'; readonly data: Buffer }
   | { readonly kind: 'hole'; readonly length: bigint };
 
+/** The chunk size of the `*All` helpers (libvirt-python's `virStorageVol.streamBufSize`). */
+export const STREAM_BUF_SIZE = 262120;
+
+/**
+ * What {@link LibvirtStream.sendAll} sends: a function asked for up to `nbytes` at a time
+ * (nothing, or an empty chunk, ends it), or an (async) iterable of chunks.
+ */
+export type StreamSource =
+  | ((nbytes: number) => Uint8Array | null | undefined | Promise<Uint8Array | null | undefined>)
+  | AsyncIterable<Uint8Array>
+  | Iterable<Uint8Array>;
+
 /** Codes of the errors this module raises besides those of the RPC engine. */
 export const StreamErrorCode = {
   /** More than `maxBuffered` bytes were waiting for a slow reader ({@link StreamOverflowError}). */
@@ -235,6 +247,8 @@ export class LibvirtStream extends Duplex {
   #pendingFinal: ((err?: Error | null) => void) | null = null;
   /** The daemon's end-of-data packet arrived. */
   #eof = false;
+  /** The caller that opened the stream (for {@link LibvirtStream.connection}). */
+  #caller: ProcedureCaller | null = null;
 
   /** @internal Use a raw-layer stream method, or {@link openStreamCall}. */
   constructor(
@@ -369,6 +383,161 @@ export class LibvirtStream extends Duplex {
         this.destroy();
       }
     }
+  }
+
+  // ---------------------------------------------------------------------------
+  // libvirt-python's virStream methods, as thin promise-based helpers
+
+  /** @internal Set by {@link openStreamCall}: the caller that opened the stream. */
+  bindCaller(caller: ProcedureCaller): void {
+    this.#caller ??= caller;
+  }
+
+  /**
+   * The connection the stream was opened on (libvirt-python's `connect()`), or null for a
+   * stream not opened by {@link openStreamCall}.
+   */
+  get connection(): ProcedureCaller | null {
+    return this.#caller;
+  }
+
+  /**
+   * Sends `data` (`virStreamSend`) and resolves with its length once it has been handed to the
+   * connection; rejects with the stream's error. Call {@link finish} after the last one.
+   */
+  async send(data: Uint8Array): Promise<number> {
+    if (this.mode === 'read') throw new StreamStateError(`${this.procedure.name}: cannot send on a read stream`);
+    const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    await new Promise<void>((resolve, reject) => {
+      this.write(chunk, (err) => (err ? reject(this.#failure ?? err) : resolve()));
+    });
+    return chunk.length;
+  }
+
+  /**
+   * Receives at most `nbytes` bytes (`virStreamRecv`): what is there, waiting for data when
+   * nothing is; an empty Buffer at the end of the stream (after the daemon confirmed it). A hole
+   * reads as zeros. Rejects with the stream's error.
+   */
+  async recv(nbytes: number): Promise<Buffer> {
+    if (this.mode === 'write') throw new StreamStateError(`${this.procedure.name}: a write stream has nothing to read`);
+    if (!(Number.isSafeInteger(nbytes) && nbytes > 0)) throw new RangeError(`nbytes must be a positive integer, got ${nbytes}`);
+    for (;;) {
+      const chunk = this.read() as Buffer | null;
+      if (chunk !== null) {
+        if (chunk.length <= nbytes) return chunk;
+        this.unshift(chunk.subarray(nbytes));
+        return chunk.subarray(0, nbytes);
+      }
+      if (this.readableEnded) return Buffer.alloc(0);
+      if (this.#failure) throw this.#failure;
+      if (this.destroyed) throw new AbortError('the stream was destroyed');
+      await this.#nextEvent(['readable', 'end', 'close']);
+    }
+  }
+
+  /**
+   * Sends everything `source` gives (libvirt-python's `sendAll`): a function asked for up to
+   * `nbytes` at a time until it returns nothing (null, undefined or empty), or an (async)
+   * iterable of chunks. Does not finish the stream: call {@link finish} after it. When the
+   * source throws, the stream is aborted (in the background) and the error rethrown.
+   */
+  async sendAll(source: StreamSource): Promise<void> {
+    try {
+      if (typeof source === 'function') {
+        for (;;) {
+          const got = await source(STREAM_BUF_SIZE);
+          if (!got || got.length === 0) break;
+          await this.send(got);
+        }
+      } else {
+        for await (const got of source) if (got.length > 0) await this.send(got);
+      }
+    } catch (err) {
+      void this.abort();
+      throw err;
+    }
+  }
+
+  /**
+   * Receives the whole stream, handing each chunk to `handler` (libvirt-python's `recvAll`),
+   * and resolves at the end of the stream. A handler that throws or returns a negative number
+   * aborts the stream, and the error is rethrown.
+   */
+  async recvAll(handler: (data: Buffer) => unknown): Promise<void> {
+    for (;;) {
+      const got = await this.recv(STREAM_BUF_SIZE);
+      if (got.length === 0) return;
+      await this.#handle(() => handler(got), 'recvAll handler');
+    }
+  }
+
+  /**
+   * Receives the whole stream keeping its holes (libvirt-python's `sparseRecvAll`): data to
+   * `handler`, holes (their length) to `holeHandler`, as {@link entries} gives them. A handler
+   * that throws or returns a negative number aborts the stream, and the error is rethrown.
+   */
+  async sparseRecvAll(handler: (data: Buffer) => unknown, holeHandler: (length: bigint) => unknown): Promise<void> {
+    for await (const entry of this.entries()) {
+      if (entry.kind === 'data') await this.#handle(() => handler(entry.data), 'sparseRecvAll handler');
+      else await this.#handle(() => holeHandler(entry.length), 'sparseRecvAll hole handler');
+    }
+  }
+
+  /**
+   * Sends a sparse source (libvirt-python's `sparseSendAll`): `holeHandler` tells where the
+   * source is (`[inData, sectionLength]`); a hole is sent as one and skipped with
+   * `skipHandler(length)`, data is read with `handler(nbytes)` until it returns nothing. Does not
+   * finish the stream. A handler that throws or returns a negative number aborts the stream,
+   * and the error is rethrown.
+   */
+  async sparseSendAll(
+    handler: (nbytes: number) => Uint8Array | null | undefined | number | Promise<Uint8Array | null | undefined | number>,
+    holeHandler: () => readonly [boolean, number | bigint] | Promise<readonly [boolean, number | bigint]>,
+    skipHandler: (length: number | bigint) => unknown,
+  ): Promise<void> {
+    for (;;) {
+      const [inData, sectionLen] = await this.#handle(() => holeHandler(), 'sparseSendAll hole handler');
+      if (!inData && sectionLen > 0) {
+        if (!this.sendHole(sectionLen)) await this.#nextEvent(['drain', 'close']);
+        await this.#handle(() => skipHandler(sectionLen), 'sparseSendAll skip handler');
+        continue;
+      }
+      const want = Math.min(STREAM_BUF_SIZE, Number(sectionLen));
+      const got = await this.#handle(() => handler(want), 'sparseSendAll handler');
+      if (typeof got === 'number' || !got || got.length === 0) return;
+      await this.send(got);
+    }
+  }
+
+  /**
+   * Runs a handler of the `*All` helpers: a throw or a negative number aborts the stream (the
+   * error is rethrown at once; the abort completes in the background, see {@link abort}).
+   */
+  async #handle<T>(fn: () => T | Promise<T>, what: string): Promise<T> {
+    let ret: T;
+    try {
+      ret = await fn();
+    } catch (err) {
+      void this.abort();
+      throw err;
+    }
+    if (typeof ret === 'number' && ret < 0) {
+      void this.abort();
+      throw new StreamStateError(`${what} returned ${ret}`);
+    }
+    return ret;
+  }
+
+  /** Resolves at the first of `events` (or 'error'). */
+  #nextEvent(events: readonly string[]): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        for (const e of [...events, 'error']) this.off(e, done);
+        resolve();
+      };
+      for (const e of [...events, 'error']) this.once(e, done);
+    });
   }
 
   // ---------------------------------------------------------------------------
@@ -636,6 +805,60 @@ export class LibvirtStream extends Duplex {
 }
 
 /**
+ * A stream not opened yet: what libvirt's `virStreamNew` returns, from
+ * `Connection.newStream()`. Pass it as the options of a method that opens a stream
+ * (`vol.upload(0n, 0n, 0, pending)`, `conn.raw.storageVolDownload(...)`); once the daemon has
+ * accepted that call, {@link PendingStream.stream} is the {@link LibvirtStream} it opened
+ * (the same object the method resolves to). A pending stream is used once.
+ */
+export class PendingStream implements StreamOptions {
+  /** The flags given to `newStream` (`VIR_STREAM_NONBLOCK`; every stream here is asynchronous anyway). */
+  readonly flags: number;
+  /** See {@link StreamOptions.signal}. */
+  readonly signal?: AbortSignal;
+  /** See {@link StreamOptions.timeout}. */
+  readonly timeout?: number;
+  /** See {@link StreamOptions.maxBuffered}. */
+  readonly maxBuffered?: number;
+  /** See {@link StreamOptions.highWaterMark}. */
+  readonly highWaterMark?: number;
+  #stream: LibvirtStream | null = null;
+  #used = false;
+
+  constructor(flags = 0, options: StreamOptions = {}) {
+    this.flags = flags;
+    if (options.signal !== undefined) this.signal = options.signal;
+    if (options.timeout !== undefined) this.timeout = options.timeout;
+    if (options.maxBuffered !== undefined) this.maxBuffered = options.maxBuffered;
+    if (options.highWaterMark !== undefined) this.highWaterMark = options.highWaterMark;
+  }
+
+  /** True once a call has opened the stream. */
+  get opened(): boolean {
+    return this.#stream !== null;
+  }
+
+  /** The stream the call opened; throws a {@link StreamStateError} before that. */
+  get stream(): LibvirtStream {
+    if (!this.#stream) {
+      throw new StreamStateError('the stream is not open: pass it to a method that opens one (StorageVol.upload(), ...) first');
+    }
+    return this.#stream;
+  }
+
+  /** @internal Claims the pending stream for one call; throws if it was used already. */
+  claim(): void {
+    if (this.#used) throw new StreamStateError('this pending stream was already given to a call');
+    this.#used = true;
+  }
+
+  /** @internal The call succeeded with `stream`. */
+  bind(stream: LibvirtStream): void {
+    this.#stream = stream;
+  }
+}
+
+/**
  * Makes a call that opens a stream: registers the stream with the caller's
  * RPC engine (`caller` itself, or a {@link Connection}'s `client`), sends the call with its serial,
  * and resolves with the call's decoded return value and the stream once the
@@ -657,6 +880,12 @@ export function openStreamCall<A, R>(
 ): Promise<{ ret: R; stream: LibvirtStream }> {
   const { signal, timeout, maxBuffered, highWaterMark } = options;
   if (signal?.aborted) return Promise.reject(abortErrorFor(signal));
+  const pending = options instanceof PendingStream ? options : null;
+  try {
+    pending?.claim();
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const engine = streamCaller(caller);
   if (!engine) {
     return Promise.reject(new UnsupportedError(`${procedure.name} opens a stream, which this caller cannot do`));
@@ -670,6 +899,7 @@ export function openStreamCall<A, R>(
     return Promise.reject(err);
   }
   stream.attach(channel);
+  stream.bindCaller(caller);
   const callOptions: RpcCallOptions = { stream: channel };
   const call = engine.call(procedure, args, callOptions);
 
@@ -706,6 +936,7 @@ export function openStreamCall<A, R>(
           signal.addEventListener('abort', onStreamAbort, { once: true });
           stream.once('close', () => signal.removeEventListener('abort', onStreamAbort));
         }
+        pending?.bind(stream);
         resolve({ ret, stream });
       },
       (err: Error) => {

@@ -2,9 +2,13 @@
 // DO NOT EDIT. Regenerate with `npm run gen`; `npm run gen:check` verifies this file is current.
 /* eslint-disable */
 import type { CallOptions, Procedure, ProcedureCaller } from '../rpc/procedure.js';
+import { VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM } from './libvirt-api.gen.js';
 import { qemuProcedures } from './qemu.gen.js';
-import type { RemoteConnectGetCpuModelNamesRet, RemoteConnectListAllDomainsRet, RemoteConnectListAllInterfacesRet, RemoteConnectListAllNetworksRet, RemoteConnectListAllNodeDevicesRet, RemoteConnectListAllNwfilterBindingsRet, RemoteConnectListAllNwfiltersRet, RemoteConnectListAllSecretsRet, RemoteConnectListAllStoragePoolsRet, RemoteDomainBlockStatsFlagsRet, RemoteDomainBlockStatsRet, RemoteDomainCheckpointListAllChildrenRet, RemoteDomainGetBlkioParametersRet, RemoteDomainGetBlockInfoRet, RemoteDomainGetBlockIoTuneRet, RemoteDomainGetBlockJobInfoRet, RemoteDomainGetControlInfoRet, RemoteDomainGetCpuStatsRet, RemoteDomainGetDiskErrorsRet, RemoteDomainGetEmulatorPinInfoRet, RemoteDomainGetFsinfoRet, RemoteDomainGetInfoRet, RemoteDomainGetInterfaceParametersRet, RemoteDomainGetIothreadInfoRet, RemoteDomainGetJobInfoRet, RemoteDomainGetJobStatsRet, RemoteDomainGetMemoryParametersRet, RemoteDomainGetNumaParametersRet, RemoteDomainGetSchedulerTypeRet, RemoteDomainGetSecurityLabelListRet, RemoteDomainGetSecurityLabelRet, RemoteDomainGetStateRet, RemoteDomainGetTimeRet, RemoteDomainGetVcpuPinInfoRet, RemoteDomainGetVcpusRet, RemoteDomainInterface, RemoteDomainInterfaceStatsRet, RemoteDomainListAllCheckpointsRet, RemoteDomainListAllSnapshotsRet, RemoteDomainMemoryStat, RemoteDomainSnapshotListAllChildrenRet, RemoteDomainStatsRecord, RemoteNetworkGetDhcpLeasesRet, RemoteNetworkListAllPortsRet, RemoteNetworkPortGetParametersRet, RemoteNodeGetCpuMapRet, RemoteNodeGetCpuStatsRet, RemoteNodeGetInfoRet, RemoteNodeGetMemoryParametersRet, RemoteNodeGetMemoryStatsRet, RemoteNodeGetSecurityModelRet, RemoteNodeGetSevInfoRet, RemoteNonnullDomain, RemoteNonnullDomainCheckpoint, RemoteNonnullDomainSnapshot, RemoteNonnullInterface, RemoteNonnullNetwork, RemoteNonnullNetworkPort, RemoteNonnullNodeDevice, RemoteNonnullNwfilter, RemoteNonnullNwfilterBinding, RemoteNonnullSecret, RemoteNonnullStoragePool, RemoteNonnullStorageVol, RemoteNonnullString, RemoteStoragePoolGetInfoRet, RemoteStoragePoolListAllVolumesRet, RemoteStorageVolGetInfoFlagsRet, RemoteStorageVolGetInfoRet, RemoteString, RemoteTypedParam, RemoteUuid } from './remote.gen.js';
+import type { RemoteConnectGetCpuModelNamesRet, RemoteConnectListAllDomainsRet, RemoteConnectListAllInterfacesRet, RemoteConnectListAllNetworksRet, RemoteConnectListAllNodeDevicesRet, RemoteConnectListAllNwfilterBindingsRet, RemoteConnectListAllNwfiltersRet, RemoteConnectListAllSecretsRet, RemoteConnectListAllStoragePoolsRet, RemoteDomainBlockStatsFlagsRet, RemoteDomainBlockStatsRet, RemoteDomainCheckpointListAllChildrenRet, RemoteDomainGetBlkioParametersRet, RemoteDomainGetBlockInfoRet, RemoteDomainGetBlockIoTuneRet, RemoteDomainGetBlockJobInfoRet, RemoteDomainGetControlInfoRet, RemoteDomainGetCpuStatsRet, RemoteDomainGetDiskErrorsRet, RemoteDomainGetEmulatorPinInfoRet, RemoteDomainGetFsinfoRet, RemoteDomainGetInfoRet, RemoteDomainGetInterfaceParametersRet, RemoteDomainGetIothreadInfoRet, RemoteDomainGetJobInfoRet, RemoteDomainGetJobStatsRet, RemoteDomainGetMemoryParametersRet, RemoteDomainGetNumaParametersRet, RemoteDomainGetSchedulerTypeRet, RemoteDomainGetSecurityLabelListRet, RemoteDomainGetSecurityLabelRet, RemoteDomainGetStateRet, RemoteDomainGetTimeRet, RemoteDomainGetVcpuPinInfoRet, RemoteDomainGetVcpusRet, RemoteDomainInterface, RemoteDomainInterfaceStatsRet, RemoteDomainListAllCheckpointsRet, RemoteDomainListAllSnapshotsRet, RemoteDomainMemoryStat, RemoteDomainScreenshotRet, RemoteDomainSnapshotListAllChildrenRet, RemoteDomainStatsRecord, RemoteNetworkGetDhcpLeasesRet, RemoteNetworkListAllPortsRet, RemoteNetworkPortGetParametersRet, RemoteNodeGetCpuMapRet, RemoteNodeGetCpuStatsRet, RemoteNodeGetInfoRet, RemoteNodeGetMemoryParametersRet, RemoteNodeGetMemoryStatsRet, RemoteNodeGetSecurityModelRet, RemoteNodeGetSevInfoRet, RemoteNonnullDomain, RemoteNonnullDomainCheckpoint, RemoteNonnullDomainSnapshot, RemoteNonnullInterface, RemoteNonnullNetwork, RemoteNonnullNetworkPort, RemoteNonnullNodeDevice, RemoteNonnullNwfilter, RemoteNonnullNwfilterBinding, RemoteNonnullSecret, RemoteNonnullStoragePool, RemoteNonnullStorageVol, RemoteNonnullString, RemoteStoragePoolGetInfoRet, RemoteStoragePoolListAllVolumesRet, RemoteStorageVolGetInfoFlagsRet, RemoteStorageVolGetInfoRet, RemoteString, RemoteTypedParam, RemoteUuid } from './remote.gen.js';
 import { remoteProcedures } from './remote.gen.js';
+import { openStreamCall, type LibvirtStream, type StreamOptions } from '../api/stream.js';
+import { migrateDomain, migrateDomain3, migrateDomainToUri, type MigrateBandwidth } from '../api/migrate.js';
+import { formatUuid, uuidArg } from '../api/uuid.js';
 
 /** A domain (virtual machine): its wire reference and every API that acts on it. */
 export class Domain {
@@ -21,6 +25,21 @@ export class Domain {
   /** The object's name. */
   get name(): string {
     return this.ref.name;
+  }
+
+  /** The domain's ID when it was looked up, -1 for an inactive domain (`virDomainGetID`). */
+  get id(): number {
+    return this.ref.id;
+  }
+
+  /** The UUID's 16 bytes, a copy (`virDomainGetUUID`). */
+  get uuid(): Uint8Array {
+    return Uint8Array.from(this.ref.uuid);
+  }
+
+  /** The UUID as libvirt formats it: lower-case, 8-4-4-4-12 (`virDomainGetUUIDString`). */
+  get uuidString(): string {
+    return formatUuid(this.ref.uuid);
   }
 
   /**
@@ -668,6 +687,20 @@ export class Domain {
   }
 
   /**
+   * `virDomainOpenConsole`:
+   * This opens the backend associated with a console, serial or parallel port device on a guest, if
+   * the backend is supported. If the \@dev_name is omitted, then the first console or serial device
+   * is opened. The console is associated with the passed in \@st stream, which should have been
+   * opened in non-blocking mode for bi-directional I/O.
+   *
+   * Calls REMOTE_PROC_DOMAIN_OPEN_CONSOLE.
+   * Opens a readable and writable stream; resolves once the daemon has accepted the call.
+   */
+  async openConsole(dev_name: RemoteString, flags: number, options?: StreamOptions): Promise<LibvirtStream> {
+    return (await openStreamCall(this.connection, remoteProcedures.REMOTE_PROC_DOMAIN_OPEN_CONSOLE, { dom: this.ref, dev_name, flags }, 'duplex', false, options)).stream;
+  }
+
+  /**
    * `virDomainIsUpdated`:
    * Determine if the domain has been updated.
    *
@@ -733,6 +766,20 @@ export class Domain {
    */
   async injectNMI(flags: number, options?: CallOptions): Promise<void> {
     await this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_INJECT_NMI, { dom: this.ref, flags }, options);
+  }
+
+  /**
+   * `virDomainScreenshot`:
+   * Take a screenshot of current domain console as a stream. The image format is hypervisor
+   * specific. Moreover, some hypervisors supports multiple displays per domain. These can be
+   * distinguished by \@screen argument.
+   *
+   * Calls REMOTE_PROC_DOMAIN_SCREENSHOT.
+   * Opens a readable stream; resolves once the daemon has accepted the call.
+   */
+  async screenshot(screen: number, flags: number, options?: StreamOptions): Promise<RemoteDomainScreenshotRet & { readonly stream: LibvirtStream }> {
+    const { ret, stream } = await openStreamCall(this.connection, remoteProcedures.REMOTE_PROC_DOMAIN_SCREENSHOT, { dom: this.ref, screen, flags }, 'read', false, options);
+    return { ...ret, stream };
   }
 
   /**
@@ -1210,6 +1257,21 @@ export class Domain {
    */
   async sendProcessSignal(pid_value: bigint, signum: number, flags: number, options?: CallOptions): Promise<void> {
     await this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL, { dom: this.ref, pid_value, signum, flags }, options);
+  }
+
+  /**
+   * `virDomainOpenChannel`:
+   * This opens the host interface associated with a channel device on a guest, if the host interface
+   * is supported. If \@name is given, it can match either the device alias (e.g. "channel0"), or the
+   * virtio target name (e.g. "org.qemu.guest_agent.0"). If \@name is omitted, then the first channel
+   * is opened. The channel is associated with the passed in \@st stream, which should have been
+   * opened in non-blocking mode for bi-directional I/O.
+   *
+   * Calls REMOTE_PROC_DOMAIN_OPEN_CHANNEL.
+   * Opens a readable and writable stream; resolves once the daemon has accepted the call.
+   */
+  async openChannel(name: RemoteString, flags: number, options?: StreamOptions): Promise<LibvirtStream> {
+    return (await openStreamCall(this.connection, remoteProcedures.REMOTE_PROC_DOMAIN_OPEN_CHANNEL, { dom: this.ref, name, flags }, 'duplex', false, options)).stream;
   }
 
   /**
@@ -1823,6 +1885,80 @@ export class Domain {
   async qemuAgentCommand(cmd: RemoteNonnullString, timeout: number, flags: number, options?: CallOptions): Promise<RemoteString> {
     return (await this.connection.call(qemuProcedures.QEMU_PROC_DOMAIN_AGENT_COMMAND, { dom: this.ref, cmd, timeout, flags }, options)).result;
   }
+
+  /**
+   * `virDomainMigrate`:
+   * Migrate the domain object from its current host to the destination host given by dconn (a
+   * connection to the destination host).
+   *
+   * Implemented as libvirt's client does (see src/api/migrate.ts): the migration procedures of
+   * both daemons (v3, else v2, else v1: the newest both support), or one Perform call to the
+   * source with VIR_MIGRATE_PEER2PEER. Resolves with the domain on `dconn`.
+   */
+  async migrate(dconn: ProcedureCaller, flags = 0, dname: string | null = null, uri: string | null = null, bandwidth: MigrateBandwidth = 0, options?: CallOptions): Promise<Domain> {
+    const ref = await migrateDomain(this.connection, this.ref, dconn, { api: 'virDomainMigrate', flags, dname, uri, bandwidth }, options);
+    return new Domain(dconn, ref);
+  }
+
+  /**
+   * `virDomainMigrate2`:
+   * Migrate the domain object from its current host to the destination host given by dconn (a
+   * connection to the destination host).
+   *
+   * Implemented as libvirt's client does (see src/api/migrate.ts): the migration procedures of
+   * both daemons (v3, else v2, else v1: the newest both support), or one Perform call to the
+   * source with VIR_MIGRATE_PEER2PEER. Resolves with the domain on `dconn`.
+   */
+  async migrate2(dconn: ProcedureCaller, dxml: string | null = null, flags = 0, dname: string | null = null, uri: string | null = null, bandwidth: MigrateBandwidth = 0, options?: CallOptions): Promise<Domain> {
+    const ref = await migrateDomain(this.connection, this.ref, dconn, { api: 'virDomainMigrate2', flags, dxml, dname, uri, bandwidth }, options);
+    return new Domain(dconn, ref);
+  }
+
+  /**
+   * `virDomainMigrate3`:
+   * Migrate the domain object from its current host to the destination host given by dconn (a
+   * connection to the destination host).
+   *
+   * Implemented as libvirt's client does (see src/api/migrate.ts): the `*Params` migration
+   * procedures of both daemons when both support them, else the fixed-argument sequences when
+   * the parameters are only those they carry. Resolves with the domain on `dconn`.
+   */
+  async migrate3(dconn: ProcedureCaller, params: readonly RemoteTypedParam[] = [], flags = 0, options?: CallOptions): Promise<Domain> {
+    return new Domain(dconn, await migrateDomain3(this.connection, this.ref, dconn, params, flags, options));
+  }
+
+  /**
+   * `virDomainMigrateToURI`:
+   * Migrate the domain object from its current host to the destination host given by duri.
+   *
+   * Implemented as libvirt's client does (see src/api/migrate.ts): one Perform call to the source
+   * daemon, which migrates peer to peer (VIR_MIGRATE_PEER2PEER) or directly.
+   */
+  async migrateToURI(duri: string, flags = 0, dname: string | null = null, bandwidth: MigrateBandwidth = 0, options?: CallOptions): Promise<void> {
+    await migrateDomainToUri(this.connection, this.ref, { api: 'virDomainMigrateToURI', flags, dconnuri: duri, dname, bandwidth }, options);
+  }
+
+  /**
+   * `virDomainMigrateToURI2`:
+   * Migrate the domain object from its current host to the destination host given by \@dconnuri.
+   *
+   * Implemented as libvirt's client does (see src/api/migrate.ts): one Perform call to the source
+   * daemon, which migrates peer to peer (VIR_MIGRATE_PEER2PEER) or directly.
+   */
+  async migrateToURI2(dconnuri: string | null = null, miguri: string | null = null, dxml: string | null = null, flags = 0, dname: string | null = null, bandwidth: MigrateBandwidth = 0, options?: CallOptions): Promise<void> {
+    await migrateDomainToUri(this.connection, this.ref, { api: 'virDomainMigrateToURI2', flags, dconnuri, miguri, dxml, dname, bandwidth }, options);
+  }
+
+  /**
+   * `virDomainMigrateToURI3`:
+   * Migrate the domain object from its current host to the destination host given by URI.
+   *
+   * Implemented as libvirt's client does (see src/api/migrate.ts): one Perform call to the source
+   * daemon, which migrates peer to peer (VIR_MIGRATE_PEER2PEER) or directly.
+   */
+  async migrateToURI3(dconnuri: string | null, params: readonly RemoteTypedParam[] = [], flags = 0, options?: CallOptions): Promise<void> {
+    await migrateDomainToUri(this.connection, this.ref, { api: 'virDomainMigrateToURI3', flags, dconnuri, params }, options);
+  }
 }
 
 /** A virtual network: its wire reference and every API that acts on it. */
@@ -1840,6 +1976,16 @@ export class Network {
   /** The object's name. */
   get name(): string {
     return this.ref.name;
+  }
+
+  /** The UUID's 16 bytes, a copy (`virNetworkGetUUID`). */
+  get uuid(): Uint8Array {
+    return Uint8Array.from(this.ref.uuid);
+  }
+
+  /** The UUID as libvirt formats it: lower-case, 8-4-4-4-12 (`virNetworkGetUUIDString`). */
+  get uuidString(): string {
+    return formatUuid(this.ref.uuid);
   }
 
   /**
@@ -1985,6 +2131,17 @@ export class Network {
   }
 
   /**
+   * `virNetworkPortLookupByUUIDString`:
+   * Try to lookup a port on the given network based on its UUID.
+   *
+   * Parses `uuidstr` as libvirt does (a bad one rejects with libvirt's VIR_ERR_INVALID_ARG
+   * before any call), then calls {@link Network.portLookupByUUID}.
+   */
+  async portLookupByUUIDString(uuidstr: string, options?: CallOptions): Promise<NetworkPort> {
+    return await this.portLookupByUUID(uuidArg(uuidstr, 'virNetworkPortLookupByUUIDString'), options);
+  }
+
+  /**
    * `virNetworkPortCreateXML`:
    * Create a new network port, based on an XML description similar to the one returned by
    * virNetworkPortGetXMLDesc()
@@ -2032,6 +2189,21 @@ export class NetworkPort {
   constructor(connection: ProcedureCaller, ref: RemoteNonnullNetworkPort) {
     this.connection = connection;
     this.ref = ref;
+  }
+
+  /** The UUID's 16 bytes, a copy (`virNetworkPortGetUUID`). */
+  get uuid(): Uint8Array {
+    return Uint8Array.from(this.ref.uuid);
+  }
+
+  /** The UUID as libvirt formats it: lower-case, 8-4-4-4-12 (`virNetworkPortGetUUIDString`). */
+  get uuidString(): string {
+    return formatUuid(this.ref.uuid);
+  }
+
+  /** The network the port belongs to (libvirt-python's `network()`). */
+  get network(): Network {
+    return new Network(this.connection, this.ref.net);
   }
 
   /**
@@ -2099,6 +2271,16 @@ export class NWFilter {
     return this.ref.name;
   }
 
+  /** The UUID's 16 bytes, a copy (`virNWFilterGetUUID`). */
+  get uuid(): Uint8Array {
+    return Uint8Array.from(this.ref.uuid);
+  }
+
+  /** The UUID as libvirt formats it: lower-case, 8-4-4-4-12 (`virNWFilterGetUUIDString`). */
+  get uuidString(): string {
+    return formatUuid(this.ref.uuid);
+  }
+
   /**
    * `virNWFilterGetXMLDesc`:
    * Provide an XML description of the network filter. The description may be reused later to
@@ -2132,6 +2314,16 @@ export class NWFilterBinding {
   constructor(connection: ProcedureCaller, ref: RemoteNonnullNwfilterBinding) {
     this.connection = connection;
     this.ref = ref;
+  }
+
+  /** The port device the binding is for (`virNWFilterBindingGetPortDev`). */
+  get portDev(): string {
+    return this.ref.portdev;
+  }
+
+  /** The name of the filter bound (`virNWFilterBindingGetFilterName`). */
+  get filterName(): string {
+    return this.ref.filtername;
   }
 
   /**
@@ -2174,6 +2366,11 @@ export class Interface {
   /** The object's name. */
   get name(): string {
     return this.ref.name;
+  }
+
+  /** The interface's MAC address (`virInterfaceGetMACString`). */
+  get macString(): string {
+    return this.ref.mac;
   }
 
   /**
@@ -2245,6 +2442,16 @@ export class StoragePool {
   /** The object's name. */
   get name(): string {
     return this.ref.name;
+  }
+
+  /** The UUID's 16 bytes, a copy (`virStoragePoolGetUUID`). */
+  get uuid(): Uint8Array {
+    return Uint8Array.from(this.ref.uuid);
+  }
+
+  /** The UUID as libvirt formats it: lower-case, 8-4-4-4-12 (`virStoragePoolGetUUIDString`). */
+  get uuidString(): string {
+    return formatUuid(this.ref.uuid);
   }
 
   /**
@@ -2459,6 +2666,16 @@ export class StorageVol {
     return this.ref.name;
   }
 
+  /** The volume's key, unique on the host (`virStorageVolGetKey`). */
+  get key(): string {
+    return this.ref.key;
+  }
+
+  /** The name of the pool the volume belongs to. */
+  get poolName(): string {
+    return this.ref.pool;
+  }
+
   /**
    * `virStoragePoolLookupByVolume`:
    * Fetch a storage pool which contains a particular volume
@@ -2520,6 +2737,35 @@ export class StorageVol {
    */
   async wipe(flags: number, options?: CallOptions): Promise<void> {
     await this.connection.call(remoteProcedures.REMOTE_PROC_STORAGE_VOL_WIPE, { vol: this.ref, flags }, options);
+  }
+
+  /**
+   * `virStorageVolUpload`:
+   * Upload new content to the volume from a stream. This call will fail if \@offset + \@length
+   * exceeds the size of the volume. Otherwise, if \@length is non-zero, an error will be raised if
+   * an attempt is made to upload greater than \@length bytes of data. Please note that the stream
+   * transports the volume itself as is, so the downloaded data may not correspond to guest OS
+   * visible state in cases when a complex storage format such as qcow2 or vmdk is used.
+   *
+   * Calls REMOTE_PROC_STORAGE_VOL_UPLOAD.
+   * Opens a writable stream (sparse when `flags` has `VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM`); resolves once the daemon has accepted the call.
+   */
+  async upload(offset: bigint, length: bigint, flags: number, options?: StreamOptions): Promise<LibvirtStream> {
+    return (await openStreamCall(this.connection, remoteProcedures.REMOTE_PROC_STORAGE_VOL_UPLOAD, { vol: this.ref, offset, length, flags }, 'write', (flags & VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM) !== 0, options)).stream;
+  }
+
+  /**
+   * `virStorageVolDownload`:
+   * Download the content of the volume as a stream. If \@length is zero, then the remaining contents
+   * of the volume after \@offset will be downloaded. Please note that the stream transports the
+   * volume itself as is, so the downloaded data may not correspond to guest OS visible state in
+   * cases when a complex storage format such as qcow2 or vmdk is used.
+   *
+   * Calls REMOTE_PROC_STORAGE_VOL_DOWNLOAD.
+   * Opens a readable stream (sparse when `flags` has `VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM`); resolves once the daemon has accepted the call.
+   */
+  async download(offset: bigint, length: bigint, flags: number, options?: StreamOptions): Promise<LibvirtStream> {
+    return (await openStreamCall(this.connection, remoteProcedures.REMOTE_PROC_STORAGE_VOL_DOWNLOAD, { vol: this.ref, offset, length, flags }, 'read', (flags & VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM) !== 0, options)).stream;
   }
 
   /**
@@ -2756,6 +3002,26 @@ export class Secret {
     this.ref = ref;
   }
 
+  /** The UUID's 16 bytes, a copy (`virSecretGetUUID`). */
+  get uuid(): Uint8Array {
+    return Uint8Array.from(this.ref.uuid);
+  }
+
+  /** The UUID as libvirt formats it: lower-case, 8-4-4-4-12 (`virSecretGetUUIDString`). */
+  get uuidString(): string {
+    return formatUuid(this.ref.uuid);
+  }
+
+  /** What the secret is for, a `VIR_SECRET_USAGE_TYPE_*` (`virSecretGetUsageType`). */
+  get usageType(): number {
+    return this.ref.usageType;
+  }
+
+  /** The secret's usage ID (`virSecretGetUsageID`). */
+  get usageID(): string {
+    return this.ref.usageID;
+  }
+
   /**
    * `virSecretGetXMLDesc`:
    * Fetches an XML document describing attributes of the secret.
@@ -2812,6 +3078,11 @@ export class DomainCheckpoint {
   /** The object's name. */
   get name(): string {
     return this.ref.name;
+  }
+
+  /** The domain of the checkpoint (`virDomainCheckpointGetDomain`). */
+  get domain(): Domain {
+    return new Domain(this.connection, this.ref.dom);
   }
 
   /**
@@ -2873,6 +3144,11 @@ export class DomainSnapshot {
   /** The object's name. */
   get name(): string {
     return this.ref.name;
+  }
+
+  /** The domain of the snapshot (`virDomainSnapshotGetDomain`). */
+  get domain(): Domain {
+    return new Domain(this.connection, this.ref.dom);
   }
 
   /**
@@ -3112,6 +3388,17 @@ export abstract class ConnectionApi implements ProcedureCaller {
   }
 
   /**
+   * `virDomainLookupByUUIDString`:
+   * Try to lookup a domain on the given hypervisor based on its UUID.
+   *
+   * Parses `uuidstr` as libvirt does (a bad one rejects with libvirt's VIR_ERR_INVALID_ARG
+   * before any call), then calls {@link ConnectionApi.domainLookupByUUID}.
+   */
+  async domainLookupByUUIDString(uuidstr: string, options?: CallOptions): Promise<Domain> {
+    return await this.domainLookupByUUID(uuidArg(uuidstr, 'virDomainLookupByUUIDString'), options);
+  }
+
+  /**
    * `virConnectNumOfDefinedDomains`:
    * Provides the number of defined but inactive domains.
    *
@@ -3195,6 +3482,17 @@ export abstract class ConnectionApi implements ProcedureCaller {
   async networkLookupByUUID(uuid: RemoteUuid, options?: CallOptions): Promise<Network> {
     const r = (await this.call(remoteProcedures.REMOTE_PROC_NETWORK_LOOKUP_BY_UUID, { uuid }, options)).net;
     return new Network(this, r);
+  }
+
+  /**
+   * `virNetworkLookupByUUIDString`:
+   * Try to lookup a network on the given hypervisor based on its UUID.
+   *
+   * Parses `uuidstr` as libvirt does (a bad one rejects with libvirt's VIR_ERR_INVALID_ARG
+   * before any call), then calls {@link ConnectionApi.networkLookupByUUID}.
+   */
+  async networkLookupByUUIDString(uuidstr: string, options?: CallOptions): Promise<Network> {
+    return await this.networkLookupByUUID(uuidArg(uuidstr, 'virNetworkLookupByUUIDString'), options);
   }
 
   /**
@@ -3349,6 +3647,17 @@ export abstract class ConnectionApi implements ProcedureCaller {
   async storagePoolLookupByUUID(uuid: RemoteUuid, options?: CallOptions): Promise<StoragePool> {
     const r = (await this.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID, { uuid }, options)).pool;
     return new StoragePool(this, r);
+  }
+
+  /**
+   * `virStoragePoolLookupByUUIDString`:
+   * Fetch a storage pool based on its globally unique id
+   *
+   * Parses `uuidstr` as libvirt does (a bad one rejects with libvirt's VIR_ERR_INVALID_ARG
+   * before any call), then calls {@link ConnectionApi.storagePoolLookupByUUID}.
+   */
+  async storagePoolLookupByUUIDString(uuidstr: string, options?: CallOptions): Promise<StoragePool> {
+    return await this.storagePoolLookupByUUID(uuidArg(uuidstr, 'virStoragePoolLookupByUUIDString'), options);
   }
 
   /**
@@ -3594,6 +3903,18 @@ export abstract class ConnectionApi implements ProcedureCaller {
   }
 
   /**
+   * `virSecretLookupByUUIDString`:
+   * Try to lookup a secret on the given hypervisor based on its UUID. Uses the printable string
+   * value to describe the UUID
+   *
+   * Parses `uuidstr` as libvirt does (a bad one rejects with libvirt's VIR_ERR_INVALID_ARG
+   * before any call), then calls {@link ConnectionApi.secretLookupByUUID}.
+   */
+  async secretLookupByUUIDString(uuidstr: string, options?: CallOptions): Promise<Secret> {
+    return await this.secretLookupByUUID(uuidArg(uuidstr, 'virSecretLookupByUUIDString'), options);
+  }
+
+  /**
    * `virSecretDefineXML`:
    * If XML specifies a UUID, locates the specified secret and replaces all attributes of the secret
    * specified by UUID by attributes specified in xml (any attributes not specified in xml are
@@ -3678,6 +3999,17 @@ export abstract class ConnectionApi implements ProcedureCaller {
   async nwFilterLookupByUUID(uuid: RemoteUuid, options?: CallOptions): Promise<NWFilter> {
     const r = (await this.call(remoteProcedures.REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID, { uuid }, options)).nwfilter;
     return new NWFilter(this, r);
+  }
+
+  /**
+   * `virNWFilterLookupByUUIDString`:
+   * Try to lookup an nwfilter on the given hypervisor based on its UUID.
+   *
+   * Parses `uuidstr` as libvirt does (a bad one rejects with libvirt's VIR_ERR_INVALID_ARG
+   * before any call), then calls {@link ConnectionApi.nwFilterLookupByUUID}.
+   */
+  async nwFilterLookupByUUIDString(uuidstr: string, options?: CallOptions): Promise<NWFilter> {
+    return await this.nwFilterLookupByUUID(uuidArg(uuidstr, 'virNWFilterLookupByUUIDString'), options);
   }
 
   /**
