@@ -6,8 +6,11 @@
  */
 import type { Connection } from '../api/connection.js';
 
-/** The kind of value an option takes. */
-export type OptionKind = 'bool' | 'string' | 'int';
+/**
+ * The kind of value an option takes. `argv` takes every remaining
+ * positional argument (virsh's VSH_OT_ARGV, as `echo` has).
+ */
+export type OptionKind = 'bool' | 'string' | 'int' | 'argv';
 
 /** One option of a command. */
 export interface OptionSpec {
@@ -32,15 +35,31 @@ export interface CommandContext {
   readonly quiet: boolean;
   /** Reads a file named on the command line (define, create, ...). */
   readFile(path: string): Promise<string>;
+  /**
+   * Appends to standard error at once, without failing the command: virsh's
+   * vshError in a command that goes on (`echo --err`, a lookup an event
+   * command can do without), and progress lines. Absent: the text is dropped.
+   */
+  readonly printError?: (text: string) => void;
+  /** Aborted when the user interrupts (Ctrl-C): event commands then stop waiting, as virsh does on SIGINT. */
+  readonly interrupted?: AbortSignal;
 }
 
 /** The parsed options of one command line. */
 export class ParsedOptions {
-  constructor(private readonly values: ReadonlyMap<string, string | true>) {}
+  constructor(
+    private readonly values: ReadonlyMap<string, string | true>,
+    private readonly lists: ReadonlyMap<string, readonly string[]> = new Map(),
+  ) {}
+
+  /** Every value of an `argv` option, in order (empty when none was given). */
+  list(name: string): readonly string[] {
+    return this.lists.get(name) ?? [];
+  }
 
   /** True when the flag was given. */
   bool(name: string): boolean {
-    return this.values.has(name);
+    return this.values.has(name) || this.lists.has(name);
   }
 
   /** The option's value, or undefined. */

@@ -5,11 +5,13 @@
  * writes when it exits), so scripts written for virsh keep working.
  */
 import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { connect } from '../api/connect.js';
 import type { Connection } from '../api/connection.js';
-import { CliError, ParsedOptions, type CommandContext, type CommandSpec } from './command.js';
+import { CliError, ParsedOptions, type CommandContext, type CommandSpec, type OptionKind, type OptionSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
+import { exclusive } from './lookup.js';
 
 export { COMMANDS };
 
@@ -25,6 +27,8 @@ export interface CliIo {
    * terminal.
    */
   readonly stdin?: AsyncIterable<string> | string;
+  /** Aborted on an interrupt (Ctrl-C): an event command waiting then ends as virsh's does ("event loop interrupted"). */
+  readonly interrupt?: AbortSignal;
 }
 
 interface GlobalOptions {
@@ -109,98 +113,233 @@ export function splitCommandString(text: string): string[][] {
   return commands;
 }
 
-/** Splits `--name=value` / `--name value` / `-c value` global options from the command line. */
+/** virsh's global options: short letter, long name, whether it takes a value. */
+const GLOBAL_OPTIONS: readonly { readonly short: string; readonly long: string; readonly value: boolean }[] = [
+  { short: 'c', long: 'connect', value: true },
+  { short: 'h', long: 'help', value: false },
+  { short: 'k', long: 'keepalive-interval', value: true },
+  { short: 'K', long: 'keepalive-count', value: true },
+  { short: 'q', long: 'quiet', value: false },
+  { short: 'r', long: 'readonly', value: false },
+  { short: 'v', long: 'version', value: false },
+  { short: 'V', long: '', value: false },
+];
+
+/**
+ * Splits the global options from the command line as virsh's getopt_long
+ * does: short options may be bundled (`-qr`, `-cURI`), long ones may be
+ * abbreviated while unambiguous and take `--name=value` or `--name value`,
+ * and `--` or the first argument that is no option ends them.
+ */
 function parseGlobal(argv: readonly string[]): { global: GlobalOptions; rest: string[]; early: 'help' | 'version' | null } {
   const global: GlobalOptions = { uri: null, readonly: false, quiet: false, keepaliveInterval: null, keepaliveCount: null };
-  let i = 0;
-  const value = (name: string, inline: string | undefined): string => {
-    if (inline !== undefined) return inline;
-    const v = argv[++i];
-    if (v === undefined) throw new CliError([`option '${name}' requires an argument`]);
+  const unsupported = (what: string): CliError => new CliError([`unsupported option '${what}'. See --help.`]);
+  const keepalive = (short: string, long: boolean, text: string): number => {
+    const flag = long ? `--keepalive-${short === 'k' ? 'interval' : 'count'}` : `-${short}`;
+    // virStrToLong_i with base 0: decimal, 0x hex or 0 octal, leading blanks and a sign allowed.
+    const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)$/.exec(text);
+    if (!m) throw new CliError([`Invalid value for option ${flag}`]);
+    const v = (m[1] === '-' ? -1 : 1) * Number(m[2].length > 1 && m[2][0] === '0' && !/[xX]/.test(m[2]) ? parseInt(m[2], 8) : m[2]);
+    if (v < -0x80000000 || v > 0x7fffffff) throw new CliError([`Invalid value for option ${flag}`]);
+    if (v < 0) throw new CliError([`option ${flag} requires a positive integer argument`]);
     return v;
   };
-  const int = (name: string, text: string): number => {
-    if (!/^\d+$/.test(text)) throw new CliError([`Invalid value for ${name} '${text}'`]);
-    return Number(text);
+  /** Applies one option; returns 'help' / 'version' when virsh would stop there. */
+  const apply = (short: string, long: boolean, value: string | undefined): 'help' | 'version' | null => {
+    switch (short) {
+      case 'c':
+        global.uri = value!;
+        return null;
+      case 'r':
+        global.readonly = true;
+        return null;
+      case 'q':
+        global.quiet = true;
+        return null;
+      case 'k':
+        global.keepaliveInterval = keepalive('k', long, value!);
+        return null;
+      case 'K':
+        global.keepaliveCount = keepalive('K', long, value!);
+        return null;
+      case 'h':
+        return 'help';
+      default:
+        return 'version';
+    }
   };
+  const missing = (o: (typeof GLOBAL_OPTIONS)[number]): CliError => new CliError([`option '-${o.short}'/'--${o.long}' requires an argument`]);
+  let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i];
+    if (a === '--') {
+      i++;
+      break;
+    }
     if (!a.startsWith('-') || a === '-') break;
-    const eq = a.indexOf('=');
-    const [name, inline] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
-    switch (name) {
-      case '-c':
-      case '--connect':
-        global.uri = value(name, inline);
-        break;
-      case '-r':
-      case '--readonly':
-        global.readonly = true;
-        break;
-      case '-q':
-      case '--quiet':
-        global.quiet = true;
-        break;
-      case '-k':
-      case '--keepalive-interval':
-        global.keepaliveInterval = int('keepalive interval', value(name, inline));
-        break;
-      case '-K':
-      case '--keepalive-count':
-        global.keepaliveCount = int('keepalive count', value(name, inline));
-        break;
-      case '-h':
-      case '--help':
-        return { global, rest: [], early: 'help' };
-      case '-v':
-      case '-V':
-      case '--version':
-        return { global, rest: [], early: 'version' };
-      default:
-        throw new CliError([`unsupported option '${a}'. See --help.`]);
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      const exact = GLOBAL_OPTIONS.find((o) => o.long === name);
+      const prefixed = GLOBAL_OPTIONS.filter((o) => o.long && o.long.startsWith(name));
+      const o = exact ?? (prefixed.length === 1 ? prefixed[0] : undefined);
+      if (!o) throw unsupported(a);
+      // getopt reports `--quiet=x` by the option's letter.
+      if (!o.value && eq > 0) throw unsupported(`-${o.short}`);
+      let value: string | undefined;
+      if (o.value) {
+        value = eq > 0 ? a.slice(eq + 1) : argv[++i];
+        if (value === undefined) throw missing(o);
+      }
+      const early = apply(o.short, true, value);
+      if (early) return { global, rest: [], early };
+      continue;
+    }
+    for (let j = 1; j < a.length; j++) {
+      const o = GLOBAL_OPTIONS.find((x) => x.short === a[j]);
+      if (!o) throw unsupported(`-${a[j]}`);
+      let value: string | undefined;
+      if (o.value) {
+        value = j + 1 < a.length ? a.slice(j + 1) : argv[++i];
+        if (value === undefined) throw missing(o);
+        j = a.length;
+      }
+      const early = apply(o.short, false, value);
+      if (early) return { global, rest: [], early };
     }
   }
   return { global, rest: argv.slice(i), early: null };
 }
 
-/** Parses a command's own arguments as virsh does (vshCommandParse). */
-export function parseCommandArgs(cmd: CommandSpec, args: readonly string[]): ParsedOptions {
+/** What a command's parser needs to know of it. */
+type CommandShape = Pick<CommandSpec, 'name' | 'options'>;
+
+/** How virsh names an option's value in its usage errors. */
+const VALUE_NAMES: Readonly<Record<OptionKind, string>> = { bool: 'bool', string: 'string', int: 'number', argv: 'string' };
+
+/**
+ * Parses a command's own arguments as virsh does (vshCommandParse): `--name`,
+ * `--name value` and `--name=value` (an argument is an option when a letter
+ * or digit follows its `--`); other arguments fill the positional options in
+ * order, an `argv` option taking every one left; after `--` everything is
+ * data. `--help` asks for the command's help instead (`bool('help')`), and
+ * then no option is required.
+ */
+export function parseCommandArgs(cmd: CommandShape, args: readonly string[]): ParsedOptions {
   const values = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
   const positional = cmd.options.filter((o) => o.positional);
+  const give = (spec: OptionSpec, v: string): void => {
+    if (spec.kind === 'argv') lists.set(spec.name, [...(lists.get(spec.name) ?? []), v]);
+    else values.set(spec.name, v);
+  };
   let next = 0;
+  let dataOnly = false;
+  let help = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a.startsWith('--') && a.length > 2) {
+    if (!dataOnly && a === '--') {
+      dataOnly = true;
+      continue;
+    }
+    if (!dataOnly && /^--[A-Za-z0-9]/.test(a)) {
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      const spec = cmd.options.find((o) => o.name === name);
+      const spec = cmd.options.find((o) => o.name === name) ?? (name === 'help' ? HELP_OPTION : undefined);
       if (!spec) throw new CliError([`command '${cmd.name}' doesn't support option --${name}`], { usage: true });
       if (spec.kind === 'bool') {
         if (eq > 0) throw new CliError([`invalid '=' after option --${name}`], { usage: true });
-        values.set(name, true);
+        if (spec === HELP_OPTION) help = true;
+        else values.set(name, true);
       } else {
         const v = eq > 0 ? a.slice(eq + 1) : args[++i];
-        if (v === undefined) throw new CliError([`expected syntax: --${name} <${spec.kind}>`], { usage: true });
-        values.set(name, v);
+        if (v === undefined) throw new CliError([`expected syntax: --${name} <${VALUE_NAMES[spec.kind]}>`], { usage: true });
+        give(spec, v);
       }
       continue;
     }
-    while (next < positional.length && values.has(positional[next].name)) next++;
+    while (next < positional.length && positional[next].kind !== 'argv' && values.has(positional[next].name)) next++;
     if (next >= positional.length) throw new CliError([`unexpected data '${a}'`], { usage: true });
-    values.set(positional[next++].name, a);
+    const spec = positional[next];
+    give(spec, a);
+    if (spec.kind !== 'argv') next++;
   }
+  if (help) return new ParsedOptions(new Map([['help', true]]));
   // Every missing option is named: data options as <name>, typed ones as --name.
   const missing = cmd.options
-    .filter((o) => o.required && !values.has(o.name))
+    .filter((o) => o.required && !values.has(o.name) && !lists.has(o.name))
     .map((o) => `command '${cmd.name}' requires ${o.kind === 'int' ? `--${o.name}` : `<${o.name}>`} option`);
   if (missing.length) throw new CliError(missing, { usage: true });
-  return new ParsedOptions(values);
+  return new ParsedOptions(values, lists);
+}
+
+/** The `--help` every command takes (virsh then runs `help COMMAND`). */
+const HELP_OPTION: OptionSpec = { name: 'help', kind: 'bool', help: 'print help' };
+
+/** virsh's own commands (tools/vsh.c, virsh.c): `cd`, `echo`, `help`, `connect`, ... Their run is the session's. */
+const VIRSH_GROUP = 'Virsh itself';
+
+/** The options of virsh's own commands, by name, in virsh's order for `help`. */
+const BUILTINS: readonly (CommandShape & { readonly help: string })[] = [
+  { name: 'cd', help: 'change the current directory', options: [{ name: 'dir', kind: 'string', positional: true, help: 'directory to switch to (default: home or else root)' }] },
+  {
+    name: 'echo',
+    help: 'echo arguments. Used for internal testing.',
+    options: [
+      { name: 'shell', kind: 'bool', help: 'escape for shell use' },
+      { name: 'xml', kind: 'bool', help: 'escape for XML use' },
+      { name: 'split', kind: 'bool', help: "split each argument on ','; ',,' is an escape sequence" },
+      { name: 'err', kind: 'bool', help: 'output to stderr' },
+      { name: 'string', kind: 'argv', positional: true, help: 'arguments to echo' },
+    ],
+  },
+  { name: 'exit', help: 'quit this interactive terminal', options: [] },
+  {
+    name: 'help',
+    help: 'print help',
+    options: [{ name: 'command', kind: 'string', positional: true, help: 'Prints global help, command specific help, or help for a group of related commands' }],
+  },
+  { name: 'pwd', help: 'print the current directory', options: [] },
+  { name: 'quit', help: 'quit this interactive terminal', options: [] },
+  {
+    name: 'connect',
+    help: '(re)connect to hypervisor',
+    options: [
+      { name: 'name', kind: 'string', positional: true, help: 'hypervisor connection URI' },
+      { name: 'readonly', kind: 'bool', help: 'read-only connection' },
+    ],
+  },
+];
+
+/** echo's aliases (`--str` for `--string`, `--hi` for `--string=hello`), rewritten before parsing as virsh resolves VSH_OT_ALIAS. */
+function echoAliases(args: readonly string[]): string[] {
+  const out: string[] = [];
+  let dataOnly = false;
+  for (const a of args) {
+    if (dataOnly || a === '--') {
+      dataOnly = true;
+      out.push(a);
+    } else if (a === '--str' || a.startsWith('--str=')) {
+      out.push(`--string${a.slice(5)}`);
+    } else if (a === '--hi') {
+      out.push('--string=hello');
+    } else if (a.startsWith('--hi=')) {
+      throw new CliError(["invalid '=' after option --hi"], { usage: true });
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
 }
 
 function helpText(name: string | undefined): string {
+  const all: readonly (CommandShape & { readonly help: string; readonly group: string })[] = [
+    ...COMMANDS,
+    ...BUILTINS.map((b) => ({ ...b, group: VIRSH_GROUP })),
+  ];
   if (name === undefined) {
-    const groups = new Map<string, CommandSpec[]>();
-    for (const c of COMMANDS) groups.set(c.group, [...(groups.get(c.group) ?? []), c]);
+    const groups = new Map<string, (typeof all)[number][]>();
+    for (const c of all) groups.set(c.group, [...(groups.get(c.group) ?? []), c]);
     let out = 'Grouped commands:\n\n';
     for (const [group, cmds] of groups) {
       out += ` ${group} (help keyword '${group.toLowerCase().split(' ')[0]}'):\n`;
@@ -209,7 +348,7 @@ function helpText(name: string | undefined): string {
     }
     return out;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
+  const cmd = all.find((c) => c.name === name);
   if (!cmd) throw new CliError([`command or command group '${name}' doesn't exist`]);
   let out = `  NAME\n    ${cmd.name} - ${cmd.help}\n\n  SYNOPSIS\n    ${cmd.name}`;
   for (const o of cmd.options) {
@@ -224,30 +363,20 @@ function helpText(name: string | undefined): string {
   return `${out}\n`;
 }
 
-/** The command found by name, or a usage error. */
-function findCommand(name: string): CommandSpec | 'help' | 'quit' {
-  if (name === 'help') return 'help';
-  if (name === 'quit' || name === 'exit') return 'quit';
-  const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) throw new CliError([`unknown command: '${name}'`], { usage: true });
-  return cmd;
-}
-
 /** A parsed command, ready to run. */
 type Parsed =
   | { readonly kind: 'run'; readonly cmd: CommandSpec; readonly opts: ParsedOptions }
-  | { readonly kind: 'help'; readonly topic: string | undefined }
-  | { readonly kind: 'quit' };
+  | { readonly kind: 'builtin'; readonly name: string; readonly opts: ParsedOptions };
 
 function parseOne(args: readonly string[]): Parsed {
   const [name, ...rest] = args;
-  const found = findCommand(name);
-  if (found === 'help') {
-    if (rest.length > 1) throw new CliError([`unexpected data '${rest[1]}'`], { usage: true });
-    return { kind: 'help', topic: rest[0] };
-  }
-  if (found === 'quit') return { kind: 'quit' };
-  return { kind: 'run', cmd: found, opts: parseCommandArgs(found, rest) };
+  const builtin = BUILTINS.find((b) => b.name === name);
+  const cmd = builtin ? undefined : COMMANDS.find((c) => c.name === name);
+  if (!builtin && !cmd) throw new CliError([`unknown command: '${name}'`], { usage: true });
+  const opts = parseCommandArgs((builtin ?? cmd)!, name === 'echo' ? echoAliases(rest) : rest);
+  // `COMMAND --help` is `help COMMAND` (vshCommandParse).
+  if (opts.bool('help')) return { kind: 'builtin', name: 'help', opts: new ParsedOptions(new Map([['command', name]])) };
+  return cmd ? { kind: 'run', cmd, opts } : { kind: 'builtin', name, opts };
 }
 
 function errorText(err: unknown): string {
@@ -255,24 +384,109 @@ function errorText(err: unknown): string {
   return lines.map((l) => `error: ${l}\n`).join('');
 }
 
+/** Characters that make virBufferEscapeShell quote an argument. */
+const SHELL_META = /[\r\t\n !"#$&'()*;<>?[\\\]^`{|}~]/;
+
+/** An argument quoted for a POSIX shell as virsh's `echo --shell` does (virBufferEscapeShell). */
+function shellQuote(s: string): string {
+  if (s === '') return "''";
+  if (!SHELL_META.test(s)) return s;
+  return `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+const XML_ESCAPES: Readonly<Record<string, string>> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' };
+
+/** Text escaped for XML as virBufferEscapeString does: markup characters as entities, control characters below 0x1a dropped. */
+function xmlEscape(s: string): string {
+  return s.replace(/[<>&'"]|[\x01-\x08\x0b\x0c\x0e-\x19]/g, (c) => XML_ESCAPES[c] ?? '');
+}
+
+/** An argument split on `,`, with `,,` for a literal comma (vshStringToArray); nothing for an empty one. */
+function splitCommas(s: string): string[] {
+  if (s === '') return [];
+  const parts: string[] = [];
+  let cur = '';
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] !== ',') cur += s[i];
+    else if (s[i + 1] === ',') cur += s[i++];
+    else {
+      parts.push(cur);
+      cur = '';
+    }
+  }
+  parts.push(cur);
+  return parts;
+}
+
 /**
- * One virsh session: a connection opened on first need and kept for every
- * command after it, as virsh keeps one connection for a command string or
- * the whole shell.
+ * What virsh's `echo` writes for its arguments (without a newline: virsh's
+ * end-of-command blank line ends it), or null without arguments.
+ */
+function echoText(opts: ParsedOptions): string | null {
+  if (!opts.bool('string')) return null;
+  const pieces = opts.list('string').map((a) => {
+    if (opts.bool('xml')) return xmlEscape(a);
+    if (opts.bool('shell')) return shellQuote(a);
+    if (opts.bool('split')) return splitCommas(a).map((p) => `${p}\n`).join('');
+    return a;
+  });
+  // virsh adds a space after each piece, then trims one from the end (virBufferTrim).
+  return pieces.join(' ');
+}
+
+/** strerror's text for the errors chdir can give. */
+const STRERROR: Readonly<Record<string, string>> = {
+  ENOENT: 'No such file or directory',
+  ENOTDIR: 'Not a directory',
+  EACCES: 'Permission denied',
+  ELOOP: 'Too many levels of symbolic links',
+  ENAMETOOLONG: 'File name too long',
+};
+
+/**
+ * One virsh session: the connection virsh keeps for a command string or the
+ * whole shell, the URI it (re)connects to, and virsh's own commands.
  */
 class Session {
   private conn: Connection | null = null;
+  /** virsh's connname: from -c (or VIRSH_DEFAULT_CONNECT_URI), then the last `connect` that succeeded. */
+  private uri: string | null;
+  /** Whether (re)connections are read-only (-r, then the last `connect`). */
+  private ro: boolean;
+  /** The working directory when the session began, put back when it ends (`cd` changes the process's). */
+  private readonly startDir = process.cwd();
 
   constructor(
     private readonly global: GlobalOptions,
     private readonly io: CliIo,
-  ) {}
+    /** virsh's interactive mode (the shell), where `cd` is allowed. */
+    private readonly interactive: boolean,
+  ) {
+    this.uri = global.uri ?? (io.env ?? process.env).VIRSH_DEFAULT_CONNECT_URI ?? null;
+    this.ro = global.readonly;
+  }
 
-  private async connection(): Promise<Connection> {
-    if (this.conn) return this.conn;
+  /** True when the session's connections are read-only (the shell's prompt shows it). */
+  get readonly(): boolean {
+    return this.ro;
+  }
+
+  /**
+   * (Re)connects as virsh 9.0 does (virshReconnect): the old connection is
+   * closed first; the new one is read-only when asked, or (without a URI)
+   * when the session already was; the URI and the read-only flag are kept
+   * only when the connection succeeds.
+   */
+  private async reconnect(name: string | undefined, readonly: boolean, force: boolean): Promise<Connection> {
+    const ro = readonly || (name === undefined && this.ro);
+    const wasConnected = this.conn !== null;
+    const disconnected = wasConnected && !this.conn!.isOpen;
+    if (this.conn) await this.conn.close().catch(() => {});
+    this.conn = null;
+    const uri = name ?? this.uri;
     try {
-      this.conn = await connect(this.global.uri, {
-        readonly: this.global.readonly,
+      this.conn = await connect(uri === '' ? null : uri, {
+        readonly: ro,
         env: this.io.env,
         keepalive:
           this.global.keepaliveInterval === 0
@@ -280,78 +494,129 @@ class Session {
             : { interval: this.global.keepaliveInterval ?? 5, count: this.global.keepaliveCount ?? 6 },
       });
     } catch (err) {
-      throw new CliError(['failed to connect to the hypervisor', err instanceof Error ? err.message : String(err)], { cause: err });
+      const what = disconnected ? 'Failed to reconnect to the hypervisor' : 'failed to connect to the hypervisor';
+      throw new CliError([what, err instanceof Error ? err.message : String(err)], { cause: err });
     }
+    if (name !== undefined) this.uri = name;
+    this.ro = ro;
+    if (wasConnected && !force) this.io.stderr('error: Reconnected to the hypervisor\n');
     return this.conn;
   }
 
-  /** Runs one parsed command; false when it failed. */
-  private async runOne(p: Parsed & { kind: 'run' | 'help' }): Promise<boolean> {
-    let out = '';
+  /** The connection a command runs with, reconnecting (to the session's URI) when there is none or it was lost. */
+  private async connection(): Promise<Connection> {
+    if (this.conn?.isOpen) return this.conn;
+    return await this.reconnect(undefined, false, false);
+  }
+
+  private context(conn: Connection | null): CommandContext {
+    return {
+      get conn(): Connection {
+        if (!conn) throw new CliError(['no valid connection']);
+        return conn;
+      },
+      quiet: this.global.quiet,
+      print: (text) => this.io.stdout(text),
+      printError: (text) => this.io.stderr(text),
+      interrupted: this.io.interrupt,
+      readFile: async (path) => {
+        try {
+          return await readFile(path, 'utf8');
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          throw new CliError([`Failed to open file '${path}': ${code === 'ENOENT' ? 'No such file or directory' : (err as Error).message}`]);
+        }
+      },
+    };
+  }
+
+  /** Runs one of virsh's own commands. */
+  private async builtin(name: string, ctx: CommandContext, opts: ParsedOptions): Promise<void> {
+    switch (name) {
+      case 'help':
+        ctx.print(helpText(opts.string('command')));
+        return;
+      case 'echo': {
+        exclusive(opts, ['shell', 'xml'], ['shell', 'split'], ['xml', 'split']);
+        const text = echoText(opts);
+        if (text === null) return;
+        if (opts.bool('err')) this.io.stderr(`error: ${text}\n`);
+        else ctx.print(text);
+        return;
+      }
+      case 'pwd':
+        ctx.print(`${process.cwd()}\n`);
+        return;
+      case 'cd': {
+        if (!this.interactive) throw new CliError(['cd: command valid only in interactive mode']);
+        const dir = opts.string('dir') || homedir() || '/';
+        try {
+          process.chdir(dir);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code ?? '';
+          throw new CliError([`cd: ${STRERROR[code] ?? (err as Error).message}: ${dir}`]);
+        }
+        return;
+      }
+      case 'connect':
+        await this.reconnect(opts.string('name'), opts.bool('readonly'), true);
+        return;
+    }
+  }
+
+  /** Runs one parsed command and writes virsh's closing blank line; false when it failed. */
+  private async runOne(p: Parsed): Promise<boolean> {
     let ok = true;
     try {
-      if (p.kind === 'help') {
-        out += helpText(p.topic);
+      if (p.kind === 'builtin') {
+        await this.builtin(p.name, this.context(this.conn), p.opts);
       } else {
-        const ctx: CommandContext = {
-          conn: await this.connection(),
-          quiet: this.global.quiet,
-          print: (text) => {
-            out += text;
-          },
-          readFile: async (path) => {
-            try {
-              return await readFile(path, 'utf8');
-            } catch (err) {
-              const code = (err as NodeJS.ErrnoException).code;
-              throw new CliError([`Failed to open file '${path}': ${code === 'ENOENT' ? 'No such file or directory' : (err as Error).message}`]);
-            }
-          },
-        };
-        await p.cmd.run(ctx, p.opts);
+        // A command that needs the daemon gets the connection first (virshConnectionHandler).
+        const conn = p.cmd.connects === false ? this.conn : await this.connection();
+        await p.cmd.run(this.context(conn), p.opts);
       }
     } catch (err) {
       ok = false;
-      if (out) this.io.stdout(out);
-      out = '';
       this.io.stderr(errorText(err));
     }
-    if (out) this.io.stdout(out);
     // virsh ends every command it ran with a blank line, except in quiet mode.
     if (!this.global.quiet) this.io.stdout('\n');
     return ok;
   }
 
-  /**
-   * Parses every command first (a command-line error runs none of them),
-   * then runs them in order until `quit`. Resolves with the last command's
-   * success, and whether `quit` was reached.
-   */
-  async run(commands: readonly (readonly string[])[]): Promise<{ ok: boolean; quit: boolean }> {
-    let parsed: Parsed[];
+  /** Parses every command of a line first (a command-line error runs none of them); null (reported) on an error. */
+  parse(commands: readonly (readonly string[])[]): Parsed[] | null {
     try {
-      parsed = commands.map(parseOne);
+      return commands.map(parseOne);
     } catch (err) {
       this.io.stderr(errorText(err));
-      return { ok: false, quit: false };
+      return null;
     }
-    // virsh connects before it runs anything, and gives up when it cannot.
-    if (parsed.some((p) => p.kind === 'run')) {
-      const failure = await this.connect();
-      if (failure) return { ok: false, quit: true };
-    }
+  }
+
+  /**
+   * Runs parsed commands in order until `quit` or `exit`. Resolves with the
+   * last command's success (`quit` itself succeeds), and whether `quit` was
+   * reached.
+   */
+  async run(parsed: readonly Parsed[]): Promise<{ ok: boolean; quit: boolean }> {
     let ok = true;
     for (const p of parsed) {
-      if (p.kind === 'quit') return { ok, quit: true };
+      if (p.kind === 'builtin' && (p.name === 'quit' || p.name === 'exit')) return { ok: true, quit: true };
       ok = await this.runOne(p);
     }
     return { ok, quit: false };
   }
 
-  /** Opens the connection now; on failure reports it and resolves true. */
-  async connect(): Promise<boolean> {
+  /**
+   * Connects at start when a URI was named (-c or VIRSH_DEFAULT_CONNECT_URI),
+   * as virsh does before running anything (a default connection waits for
+   * the first command that needs it). On failure reports it and resolves true.
+   */
+  async start(): Promise<boolean> {
+    if (this.uri === null) return false;
     try {
-      await this.connection();
+      await this.reconnect(undefined, false, false);
       return false;
     } catch (err) {
       this.io.stderr(errorText(err));
@@ -362,6 +627,13 @@ class Session {
   async close(): Promise<void> {
     await this.conn?.close();
     this.conn = null;
+    if (process.cwd() !== this.startDir) {
+      try {
+        process.chdir(this.startDir);
+      } catch {
+        // The start directory is gone: stay where `cd` led.
+      }
+    }
   }
 }
 
@@ -389,22 +661,22 @@ async function shell(session: Session, global: GlobalOptions, io: CliIo, input: 
   if (!global.quiet) {
     io.stdout("Welcome to virsh, the virtualization interactive terminal.\n\nType:  'help' for help with commands\n       'quit' to quit\n\n");
   }
-  const prompt = global.readonly ? 'virsh > ' : 'virsh # ';
+  const prompt = (): string => (session.readonly ? 'virsh > ' : 'virsh # ');
   for await (const line of linesOf(input)) {
-    io.stdout(`${prompt}${line}\n`);
-    let commands: string[][];
+    io.stdout(`${prompt()}${line}\n`);
+    let parsed: Parsed[] | null;
     try {
-      commands = splitCommandString(line);
+      parsed = session.parse(splitCommandString(line));
     } catch (err) {
       io.stderr(errorText(err));
       continue;
     }
-    if ((await session.run(commands)).quit) {
+    if (parsed && (await session.run(parsed)).quit) {
       io.stdout('\n');
       return 0;
     }
   }
-  io.stdout(`${prompt}\n`);
+  io.stdout(`${prompt()}\n`);
   return 0;
 }
 
@@ -431,25 +703,28 @@ export async function runVirsh(argv: readonly string[], io: CliIo): Promise<numb
     io.stdout(`${(await import('../procedures/libvirt-api.gen.js')).LIBVIRT_PROTOCOL_VERSION}\n`);
     return 0;
   }
-  const session = new Session(global, io);
+  const interactive = rest.length === 0;
+  const session = new Session(global, io, interactive);
   try {
-    if (rest.length === 0) {
+    if (interactive) {
       const input = io.stdin ?? defaultStdin();
       if (input === null) {
         io.stderr(errorText(new CliError(['interactive mode on a terminal is not supported: give a command or pipe commands in'])));
         return 1;
       }
-      if (await session.connect()) return 1;
+      if (await session.start()) return 1;
       return await shell(session, global, io, input);
     }
-    let commands: string[][];
+    // virsh parses the whole command line before it connects or runs anything.
+    let parsed: Parsed[] | null;
     try {
-      commands = rest.length === 1 ? splitCommandString(rest[0]) : [rest];
+      parsed = session.parse(rest.length === 1 ? splitCommandString(rest[0]) : [rest]);
     } catch (err) {
       io.stderr(errorText(err));
       return 1;
     }
-    return (await session.run(commands)).ok ? 0 : 1;
+    if (!parsed || (await session.start())) return 1;
+    return (await session.run(parsed)).ok ? 0 : 1;
   } finally {
     await session.close();
   }

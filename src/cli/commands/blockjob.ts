@@ -1,5 +1,664 @@
-/** Block job and volume-copy commands, with virsh's output (tools/virsh-domain.c, virsh-volume.c). */
-import type { CommandSpec } from '../command.js';
+/**
+ * Block job commands (blockjob, blockcopy, blockcommit, blockpull,
+ * blockresize), with virsh's output (tools/virsh-domain.c). The commands
+ * that wait (`--wait`, `--pivot`, `--timeout`, ...) follow virshBlockJobWait:
+ * they listen for the block job events of the domain, poll the job every
+ * half second, print progress on standard error with `--verbose`, and abort
+ * the job on timeout or interrupt.
+ */
+import type { Unsubscribe } from '../../api/events.js';
+import {
+  VIR_DOMAIN_BLOCK_COMMIT_ACTIVE,
+  VIR_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES,
+  VIR_DOMAIN_BLOCK_COMMIT_DELETE,
+  VIR_DOMAIN_BLOCK_COMMIT_RELATIVE,
+  VIR_DOMAIN_BLOCK_COMMIT_SHALLOW,
+  VIR_DOMAIN_BLOCK_COPY_BANDWIDTH,
+  VIR_DOMAIN_BLOCK_COPY_BUF_SIZE,
+  VIR_DOMAIN_BLOCK_COPY_GRANULARITY,
+  VIR_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES,
+  VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB,
+  VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC,
+  VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT,
+  VIR_DOMAIN_BLOCK_JOB_CANCELED,
+  VIR_DOMAIN_BLOCK_JOB_COMPLETED,
+  VIR_DOMAIN_BLOCK_JOB_FAILED,
+  VIR_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES,
+  VIR_DOMAIN_BLOCK_JOB_READY,
+  VIR_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES,
+  VIR_DOMAIN_BLOCK_PULL_BANDWIDTH_BYTES,
+  VIR_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES,
+  VIR_DOMAIN_BLOCK_REBASE_COPY,
+  VIR_DOMAIN_BLOCK_REBASE_COPY_DEV,
+  VIR_DOMAIN_BLOCK_REBASE_COPY_RAW,
+  VIR_DOMAIN_BLOCK_REBASE_RELATIVE,
+  VIR_DOMAIN_BLOCK_REBASE_REUSE_EXT,
+  VIR_DOMAIN_BLOCK_REBASE_SHALLOW,
+  VIR_DOMAIN_BLOCK_RESIZE_BYTES,
+  VIR_ERR_INVALID_ARG,
+  VIR_ERR_OVERFLOW,
+} from '../../procedures/libvirt-api.gen.js';
+import type { RemoteDomainGetBlockJobInfoRet, RemoteNonnullDomain, RemoteTypedParam } from '../../procedures/remote.gen.js';
+import { LibvirtError } from '../../rpc/errors.js';
+import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
+import { exclusive, lookupDomain } from '../lookup.js';
+import { blockJobTypeName, timeoutMs } from './event.js';
+import { optionText, requiredText } from './secret.js';
+
+const GROUP = 'Domain Management';
+const ULONG_MAX = 0xffffffffffffffffn;
+
+// ---------------------------------------------------------------------------
+// Reading the options as virsh does
+
+/** A libvirt error as virsh's final report prints it. */
+const reported = (err: unknown): CliError =>
+  err instanceof CliError ? err : new CliError([err instanceof Error ? err.message : String(err)], { cause: err });
+
+/**
+ * An integer with an optional unit suffix as virStrToLong_ullp and
+ * virScaleInteger read it: no suffix multiplies by `scale`; `b`, `byte`,
+ * `bytes` by 1; `k`, `m`, `g`, `t`, `p`, `e` (either case) by powers of 1024,
+ * also when followed by `iB`, or of 1000 when followed by `B`. Throws
+ * libvirt's message, or null when the number itself is bad (libvirt then
+ * reports nothing more).
+ */
+function scaleInteger(text: string, scale: bigint, limit: bigint): bigint {
+  const m = /^[ \t\n\v\f\r]*\+?(\d+)(.*)$/s.exec(text);
+  if (!m || BigInt(m[1]) > ULONG_MAX) throw null;
+  const value = BigInt(m[1]);
+  const suffix = m[2];
+  let factor = scale;
+  if (suffix !== '') {
+    const lower = suffix.toLowerCase();
+    if (lower === 'b' || lower === 'byte' || lower === 'bytes') {
+      factor = 1n;
+    } else {
+      const base = suffix.length === 1 || lower.slice(1) === 'ib' ? 1024n : lower.slice(1) === 'b' ? 1000n : 0n;
+      const power = 'kmgtpe'.indexOf(suffix[0].toLowerCase()) + 1;
+      if (!base || !power) throw new Error(`invalid argument: unknown suffix '${suffix}'`);
+      factor = base ** BigInt(power);
+    }
+  }
+  if (value && value > limit / factor) throw new Error(`numerical overflow: value too large: ${value}${suffix}`);
+  return value * factor;
+}
+
+/** `--bandwidth` as vshBlockJobOptionBandwidth reads it: a plain (wrapping) number, or a scaled size in bytes (MiB without `--bytes`). */
+function bandwidthOption(opts: ParsedOptions, bytes: boolean): bigint {
+  const text = opts.string('bandwidth');
+  if (text === undefined) return 0n;
+  // virStrToLong_ul: blanks, a sign (a minus wraps around), decimal digits, nothing after.
+  const plain = /^[ \t\n\v\f\r]*([+-]?)(\d+)$/.exec(text);
+  if (plain && BigInt(plain[2]) <= ULONG_MAX) return plain[1] === '-' ? (ULONG_MAX + 1n - BigInt(plain[2])) & ULONG_MAX : BigInt(plain[2]);
+  try {
+    const bw = scaleInteger(text, 1n, ULONG_MAX);
+    return bytes ? bw : bw >> 20n;
+  } catch (err) {
+    const first = `Scaled numeric value '${text}' for <--bandwidth> option is malformed or out of range`;
+    throw new CliError(err instanceof Error ? [first, err.message] : [first]);
+  }
+}
+
+/** An unsigned option as vshCommandOptUInt / vshCommandOptULongLong read it (no sign, no wrap). */
+function unsignedOption(opts: ParsedOptions, name: string, max: bigint): bigint {
+  const text = opts.string(name);
+  if (text === undefined) return 0n;
+  const m = /^[ \t\n\v\f\r]*\+?(\d+)$/.exec(text);
+  if (!m || BigInt(m[1]) > max) throw new CliError([`Numeric value '${text}' for <${name}> option is malformed or out of range`]);
+  return BigInt(m[1]);
+}
+
+/** virsh's VSH_REQUIRE_OPTION: `b` must come with `a`. */
+function requires(opts: ParsedOptions, option: string, needed: string): void {
+  if (opts.bool(option) && !opts.bool(needed)) throw new CliError([`Option --${needed} is required by option --${option}`]);
+}
+
+// ---------------------------------------------------------------------------
+// Waiting for a job (virshBlockJobWaitInit / virshBlockJobWait)
+
+/** `label: [ 42 %]` on standard error, as virshPrintJobProgress writes it. */
+function printProgress(ctx: CommandContext, label: string, remaining: bigint, total: bigint): void {
+  let progress = 100;
+  if (remaining !== 0n) {
+    progress = Math.trunc(100 - (Number(remaining) * 100) / Number(total));
+    if (progress >= 100) progress = 99;
+  }
+  ctx.printError?.(`\r${label}: [${String(progress).padStart(3)} %]`);
+}
+
+/** What a waiting command watches: the job's events, registered before the job starts. */
+interface JobWatch {
+  /** The status the last matching event reported, or -1. */
+  status: number;
+  /** How many of the two block job events could be registered. */
+  readonly registered: number;
+  readonly off: readonly Unsubscribe[];
+}
+
+/** Registers for the domain's block job events (either may fail: virsh then polls). */
+async function watchJob(ctx: CommandContext, dom: RemoteNonnullDomain, path: string): Promise<JobWatch> {
+  const off: Unsubscribe[] = [];
+  const watch = { status: -1, registered: 0, off };
+  // virsh matches the disk string of both events against the path it was given.
+  const register = async (subscribe: () => Promise<Unsubscribe>): Promise<void> => {
+    try {
+      off.push(await subscribe());
+      watch.registered++;
+    } catch (err) {
+      if (!(err instanceof LibvirtError)) throw err;
+    }
+  };
+  await register(() => ctx.conn.events.onDomain('block-job', (ev) => void (ev.path === path && (watch.status = ev.status)), { domain: dom }));
+  await register(() => ctx.conn.events.onDomain('block-job-2', (ev) => void (ev.dst === path && (watch.status = ev.status)), { domain: dom }));
+  return watch;
+}
+
+async function unwatch(watch: JobWatch | null): Promise<void> {
+  for (const off of watch?.off ?? []) await off().catch(() => {});
+}
+
+const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+/**
+ * Waits for the job on `path` as virshBlockJobWait does and resolves with
+ * its end: COMPLETED, READY (two-phase jobs), FAILED or CANCELED (timeout or
+ * interrupt, after aborting the job).
+ */
+async function waitForJob(
+  ctx: CommandContext,
+  dom: RemoteNonnullDomain,
+  path: string,
+  watch: JobWatch,
+  how: { readonly label: string; readonly verbose: boolean; readonly timeout: number; readonly async: boolean },
+): Promise<number> {
+  // Without events, a job at 100% gets a few more polls before it counts as ready.
+  let retries = 5;
+  const start = Date.now();
+  let last: Pick<RemoteDomainGetBlockJobInfoRet, 'cur' | 'end'> = { cur: 0n, end: 0n };
+  let result: number;
+  for (;;) {
+    let info: RemoteDomainGetBlockJobInfoRet;
+    try {
+      info = await ctx.conn.raw.domainGetBlockJobInfo(dom, path, 0);
+    } catch (err) {
+      throw failed(`failed to query job for disk ${path}`, err);
+    }
+    if (watch.registered > 0 && watch.status !== -1) {
+      result = watch.status;
+      break;
+    }
+    if (watch.registered < 2) {
+      if (info.found === 0) {
+        result = VIR_DOMAIN_BLOCK_JOB_COMPLETED;
+        break;
+      }
+      if (info.end === info.cur && (watch.registered === 0 || --retries === 0)) {
+        result = VIR_DOMAIN_BLOCK_JOB_READY;
+        break;
+      }
+    }
+    if (how.verbose && (info.cur !== last.cur || info.end !== last.end)) printProgress(ctx, how.label, info.end - info.cur, info.end);
+    last = info;
+    if (ctx.interrupted?.aborted || (how.timeout && Date.now() - start > how.timeout)) {
+      try {
+        await ctx.conn.raw.domainBlockJobAbort(dom, path, how.async ? VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC : 0);
+      } catch (err) {
+        throw failed(`failed to abort job for disk '${path}'`, err);
+      }
+      result = VIR_DOMAIN_BLOCK_JOB_CANCELED;
+      break;
+    }
+    await sleep(500, ctx.interrupted);
+  }
+  if (how.verbose && (result === VIR_DOMAIN_BLOCK_JOB_COMPLETED || result === VIR_DOMAIN_BLOCK_JOB_READY)) printProgress(ctx, how.label, 0n, 1n);
+  return result;
+}
+
+/**
+ * Starts a job (`start`), then, when `blocking`, waits for it with the
+ * events registered beforehand. Resolves with the job's end, or null when
+ * the command does not wait.
+ */
+async function runJob(
+  ctx: CommandContext,
+  dom: RemoteNonnullDomain,
+  path: string,
+  blocking: boolean,
+  how: { readonly label: string; readonly verbose: boolean; readonly timeout: number; readonly async: boolean },
+  start: () => Promise<unknown>,
+): Promise<number | null> {
+  const watch = blocking ? await watchJob(ctx, dom, path) : null;
+  try {
+    try {
+      await start();
+    } catch (err) {
+      throw reported(err);
+    }
+    return watch ? await waitForJob(ctx, dom, path, watch, how) : null;
+  } finally {
+    await unwatch(watch);
+  }
+}
+
+/** `\nMESSAGE` (a waiting job's closing line, after its progress), unless quiet. */
+function closing(ctx: CommandContext, message: string): void {
+  if (!ctx.quiet) ctx.print(`\n${message}`);
+}
+
+/** The end of a waited-for job: aborted and failed jobs print their line and fail quietly. */
+function ended(ctx: CommandContext, status: number, noun: 'Pull' | 'Copy' | 'Commit'): void {
+  if (status === VIR_DOMAIN_BLOCK_JOB_CANCELED || status === VIR_DOMAIN_BLOCK_JOB_FAILED) {
+    closing(ctx, `${noun} ${status === VIR_DOMAIN_BLOCK_JOB_CANCELED ? 'aborted' : 'failed'}`);
+    throw new CliError([]);
+  }
+}
+
+/** Ends a two-phase job with `flags` (pivot or finish), or `failed to VERB job for disk PATH`. */
+async function conclude(ctx: CommandContext, dom: RemoteNonnullDomain, path: string, flags: number, verb: 'pivot' | 'finish'): Promise<void> {
+  try {
+    await ctx.conn.raw.domainBlockJobAbort(dom, path, flags);
+  } catch (err) {
+    throw failed(`failed to ${verb} job for disk ${path}`, err);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// blockjob
+
+/** A size as vshPrettyCapacity and `%-.3lf %s` write it. */
+function prettyRate(bytes: bigint): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let v = Number(bytes);
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(3)} ${units[u]}`;
+}
+
+/** blockjob's query (virshBlockJobInfo): bytes/s first, MiB/s when the daemon cannot say bytes. */
+async function blockJobInfo(ctx: CommandContext, dom: RemoteNonnullDomain, path: string, raw: boolean, bytes: boolean): Promise<void> {
+  const api = ctx.conn.raw;
+  let info: RemoteDomainGetBlockJobInfoRet | null = null;
+  let speed = 0n;
+  if (bytes || !raw) {
+    try {
+      info = await api.domainGetBlockJobInfo(dom, path, VIR_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES);
+      speed = info.bandwidth;
+    } catch (err) {
+      // An old daemon or a too large value: ask again in MiB/s, unless bytes were asked for.
+      const retry = err instanceof LibvirtError && (err.errorCode === VIR_ERR_INVALID_ARG || err.errorCode === VIR_ERR_OVERFLOW) && !bytes && !raw;
+      if (!retry) throw reported(err);
+    }
+  }
+  if (!info) {
+    try {
+      info = await api.domainGetBlockJobInfo(dom, path, 0);
+    } catch (err) {
+      throw reported(err);
+    }
+    speed = info.bandwidth;
+    if (!raw) {
+      speed = (speed << 20n) & ULONG_MAX;
+      if (speed >> 20n !== info.bandwidth) throw new CliError([`overflow in converting ${info.bandwidth} MiB/s to bytes\n`]);
+    }
+  }
+  if (info.found === 0) {
+    // virsh prints this without a newline: its end-of-command blank line ends it.
+    if (!raw && !ctx.quiet) ctx.print(`No current block job for ${path}`);
+    return;
+  }
+  if (raw) {
+    ctx.print(` type=${blockJobTypeName(info.type)}\n bandwidth=${info.bandwidth}\n cur=${info.cur}\n end=${info.end}\n`);
+    return;
+  }
+  printProgress(ctx, blockJobTypeName(info.type), info.end - info.cur, info.end);
+  if (speed) ctx.print(`    Bandwidth limit: ${speed} bytes/s (${prettyRate(speed)}/s)`);
+  ctx.print('\n');
+}
+
+// ---------------------------------------------------------------------------
+// Commands
+
+const bool = (name: string, help: string): OptionSpec => ({ name, kind: 'bool', help });
+const DOMAIN: OptionSpec = { name: 'domain', kind: 'string', positional: true, required: true, help: 'domain name, id or uuid' };
+const path = (help: string): OptionSpec => ({ name: 'path', kind: 'string', positional: true, required: true, help });
+const BANDWIDTH: OptionSpec = { name: 'bandwidth', kind: 'int', positional: true, help: 'bandwidth limit in MiB/s' };
+const BYTES = bool('bytes', 'the bandwidth limit is in bytes/s rather than MiB/s');
+const VERBOSE = bool('verbose', 'with --wait, display the progress');
+const ASYNC = bool('async', "with --wait, don't wait for cancel to finish");
+const KEEP_RELATIVE = bool('keep-relative', 'keep the backing chain relatively referenced');
+const timeout = (help: string): OptionSpec => ({ name: 'timeout', kind: 'int', positional: true, help });
+
+/** blockcopy's destination XML when virsh writes it (`--dest`, `--format`, `--blockdev`). */
+function copyXml(dest: string, format: string | undefined, blockdev: boolean): string {
+  const esc = (s: string): string => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+  const source = blockdev ? `  <source dev='${esc(dest)}'/>\n` : `  <source file='${esc(dest)}'/>\n`;
+  const driver = format !== undefined ? `  <driver type='${esc(format)}'/>\n` : '';
+  return `<disk type='${blockdev ? 'block' : 'file'}'>\n${source}${driver}</disk>\n`;
+}
 
 /** The commands of this group. */
-export const blockjobCommands: readonly CommandSpec[] = [];
+export const blockjobCommands: readonly CommandSpec[] = [
+  {
+    name: 'blockcommit',
+    group: GROUP,
+    help: 'Start a block commit operation.',
+    options: [
+      DOMAIN,
+      path('fully-qualified path of disk'),
+      BANDWIDTH,
+      { name: 'base', kind: 'string', positional: true, help: 'path of base file to commit into (default bottom of chain)' },
+      bool('shallow', 'use backing file of top as base'),
+      { name: 'top', kind: 'string', positional: true, help: 'path of top file to commit from (default top of chain)' },
+      bool('active', 'trigger two-stage active commit of top file'),
+      bool('delete', 'delete files that were successfully committed'),
+      bool('wait', 'wait for job to complete (with --active, wait for job to sync)'),
+      VERBOSE,
+      timeout('implies --wait, abort if copy exceeds timeout (in seconds)'),
+      bool('pivot', 'implies --active --wait, pivot when commit is synced'),
+      bool('keep-overlay', 'implies --active --wait, quit when commit is synced'),
+      ASYNC,
+      KEEP_RELATIVE,
+      BYTES,
+    ],
+    async run(ctx, opts) {
+      exclusive(opts, ['pivot', 'keep-overlay']);
+      const pivot = opts.bool('pivot');
+      const finish = opts.bool('keep-overlay');
+      const active = opts.bool('active') || pivot || finish;
+      let blocking = opts.bool('wait') || pivot || finish;
+      const bytes = opts.bool('bytes');
+      const disk = requiredText(opts, 'path');
+      const base = optionText(opts, 'base') ?? null;
+      const top = optionText(opts, 'top') ?? null;
+      const bandwidth = bandwidthOption(opts, bytes);
+      const flags =
+        (bytes ? VIR_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES : 0) |
+        (opts.bool('shallow') ? VIR_DOMAIN_BLOCK_COMMIT_SHALLOW : 0) |
+        (opts.bool('delete') ? VIR_DOMAIN_BLOCK_COMMIT_DELETE : 0) |
+        (active ? VIR_DOMAIN_BLOCK_COMMIT_ACTIVE : 0) |
+        (opts.bool('keep-relative') ? VIR_DOMAIN_BLOCK_COMMIT_RELATIVE : 0);
+      const wait = timeoutMs(opts);
+      if (wait) blocking = true;
+      if (!blocking) {
+        if (opts.bool('verbose')) throw new CliError(['--verbose requires at least one of --timeout, --wait, --pivot, or --keep-overlay']);
+        if (opts.bool('async')) throw new CliError(['--async requires at least one of --timeout, --wait, --pivot, or --keep-overlay']);
+      }
+      const abortFlags = opts.bool('async') ? VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC : 0;
+      const dom = await lookupDomain(ctx.conn, requiredText(opts, 'domain'));
+      const how = { label: 'Block commit', verbose: opts.bool('verbose'), timeout: wait, async: opts.bool('async') };
+      const status = await runJob(ctx, dom, disk, blocking, how, () => ctx.conn.raw.domainBlockCommit(dom, disk, base, top, bandwidth, flags));
+      if (status === null) {
+        if (!ctx.quiet) ctx.print(active ? 'Active Block Commit started' : 'Block Commit started');
+        return;
+      }
+      ended(ctx, status, 'Commit');
+      if (!active) return closing(ctx, 'Commit complete');
+      if (pivot) {
+        await conclude(ctx, dom, disk, abortFlags | VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT, 'pivot');
+        closing(ctx, 'Successfully pivoted');
+      } else if (finish) {
+        await conclude(ctx, dom, disk, abortFlags, 'finish');
+        closing(ctx, 'Commit complete, overlay image kept');
+      } else {
+        closing(ctx, 'Now in synchronized phase');
+      }
+    },
+  },
+  {
+    name: 'blockcopy',
+    group: GROUP,
+    help: 'Start a block copy operation.',
+    options: [
+      DOMAIN,
+      path('fully-qualified path of source disk'),
+      { name: 'dest', kind: 'string', positional: true, help: 'path of the copy to create' },
+      BANDWIDTH,
+      bool('shallow', 'make the copy share a backing chain'),
+      bool('reuse-external', 'reuse existing destination'),
+      bool('blockdev', 'copy destination is block device instead of regular file'),
+      bool('wait', 'wait for job to reach mirroring phase'),
+      VERBOSE,
+      timeout('implies --wait, abort if copy exceeds timeout (in seconds)'),
+      bool('pivot', 'implies --wait, pivot when mirroring starts'),
+      bool('finish', 'implies --wait, quit when mirroring starts'),
+      ASYNC,
+      { name: 'xml', kind: 'string', positional: true, help: 'filename containing XML description of the copy destination' },
+      { name: 'format', kind: 'string', positional: true, help: 'format of the destination file' },
+      { name: 'granularity', kind: 'int', positional: true, help: 'power-of-two granularity to use during the copy' },
+      { name: 'buf-size', kind: 'int', positional: true, help: 'maximum amount of in-flight data during the copy' },
+      BYTES,
+      bool('transient-job', 'the copy job is not persisted if VM is turned off'),
+      bool('synchronous-writes', 'the copy job forces guest writes to be synchronously written to the destination'),
+      bool('print-xml', 'print the XML used to start the copy job instead of starting the job'),
+      // virsh's alias for --format=raw.
+      bool('raw', 'format=raw'),
+    ],
+    async run(ctx, opts) {
+      const pivot = opts.bool('pivot');
+      const finish = opts.bool('finish');
+      const blockdev = opts.bool('blockdev');
+      const bytes = opts.bool('bytes');
+      const transient = opts.bool('transient-job');
+      const syncWrites = opts.bool('synchronous-writes');
+      const printXml = opts.bool('print-xml');
+      let blocking = opts.bool('wait') || finish || pivot;
+      const disk = requiredText(opts, 'path');
+      const dest = optionText(opts, 'dest');
+      const xmlFile = optionText(opts, 'xml');
+      const format = optionText(opts, 'format') ?? (opts.bool('raw') ? 'raw' : undefined);
+      let bandwidth = bandwidthOption(opts, bytes);
+      const granularity = unsignedOption(opts, 'granularity', 0xffffffffn);
+      const bufSize = unsignedOption(opts, 'buf-size', ULONG_MAX);
+      // Some VIR_DOMAIN_BLOCK_REBASE_* and VIR_DOMAIN_BLOCK_COPY_* flags share their values.
+      let flags =
+        (opts.bool('shallow') ? VIR_DOMAIN_BLOCK_REBASE_SHALLOW : 0) |
+        (opts.bool('reuse-external') ? VIR_DOMAIN_BLOCK_REBASE_REUSE_EXT : 0) |
+        (transient ? VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB : 0) |
+        (syncWrites ? VIR_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES : 0);
+      const wait = timeoutMs(opts);
+      if (wait) blocking = true;
+      const abortFlags = opts.bool('async') ? VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC : 0;
+      const withXml = xmlFile !== undefined;
+      for (const [a, clash] of [
+        ['dest', dest !== undefined && withXml],
+        ['format', format !== undefined && withXml],
+        ['blockdev', blockdev && withXml],
+      ] as const) {
+        if (clash) throw new CliError([`Options --${a} and --xml are mutually exclusive`]);
+      }
+      exclusive(opts, ['pivot', 'finish']);
+      if (dest === undefined && xmlFile === undefined) throw new CliError(['need either --dest or --xml']);
+      if (!blocking) {
+        if (opts.bool('verbose')) throw new CliError(['--verbose requires at least one of --timeout, --wait, --pivot, or --finish']);
+        if (opts.bool('async')) throw new CliError(['--async requires at least one of --timeout, --wait, --pivot, or --finish']);
+      }
+      const dom = await lookupDomain(ctx.conn, requiredText(opts, 'domain'));
+      const watch = blocking ? await watchJob(ctx, dom, disk) : null;
+      let status: number | null = null;
+      try {
+        const xmlText = xmlFile === undefined ? undefined : await ctx.readFile(xmlFile);
+        if (granularity || bufSize || (format !== undefined && format !== 'raw') || xmlText !== undefined || transient || syncWrites || printXml) {
+          // The newer API, with typed parameters.
+          const params: RemoteTypedParam[] = [];
+          if (bandwidth) {
+            if (!bytes) {
+              // MiB/s must fit in bytes/s.
+              const limit = ULONG_MAX >> 20n;
+              if (bandwidth > limit) throw new CliError([`bandwidth must be less than ${limit}`]);
+              bandwidth <<= 20n;
+            }
+            params.push({ field: VIR_DOMAIN_BLOCK_COPY_BANDWIDTH, value: { type: 4, ul: bandwidth } });
+          }
+          if (granularity) params.push({ field: VIR_DOMAIN_BLOCK_COPY_GRANULARITY, value: { type: 2, ui: Number(granularity) } });
+          if (bufSize) params.push({ field: VIR_DOMAIN_BLOCK_COPY_BUF_SIZE, value: { type: 4, ul: bufSize } });
+          const xml = xmlText ?? copyXml(dest!, format, blockdev);
+          if (printXml) {
+            ctx.print(xml);
+            return;
+          }
+          try {
+            await ctx.conn.raw.domainBlockCopy(dom, disk, xml, params, flags);
+          } catch (err) {
+            throw reported(err);
+          }
+        } else {
+          // The old API: a rebase that copies.
+          flags |= VIR_DOMAIN_BLOCK_REBASE_COPY;
+          if (blockdev) flags |= VIR_DOMAIN_BLOCK_REBASE_COPY_DEV;
+          if (format === 'raw') flags |= VIR_DOMAIN_BLOCK_REBASE_COPY_RAW;
+          if (bytes) flags |= VIR_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES;
+          try {
+            await ctx.conn.raw.domainBlockRebase(dom, disk, dest ?? null, bandwidth, flags);
+          } catch (err) {
+            throw reported(err);
+          }
+        }
+        if (watch) status = await waitForJob(ctx, dom, disk, watch, { label: 'Block Copy', verbose: opts.bool('verbose'), timeout: wait, async: opts.bool('async') });
+      } finally {
+        await unwatch(watch);
+      }
+      if (status === null) {
+        if (!ctx.quiet) ctx.print('Block Copy started');
+        return;
+      }
+      ended(ctx, status, 'Copy');
+      if (pivot) {
+        await conclude(ctx, dom, disk, abortFlags | VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT, 'pivot');
+        closing(ctx, 'Successfully pivoted');
+      } else if (finish) {
+        await conclude(ctx, dom, disk, abortFlags, 'finish');
+        closing(ctx, 'Successfully copied');
+      } else {
+        closing(ctx, 'Now in mirroring phase');
+      }
+    },
+  },
+  {
+    name: 'blockjob',
+    group: GROUP,
+    help: 'Manage active block operations',
+    options: [
+      DOMAIN,
+      path('fully-qualified path of disk'),
+      bool('abort', 'abort the active job on the specified disk'),
+      bool('async', "implies --abort; request but don't wait for job end"),
+      bool('pivot', 'implies --abort; conclude and pivot a copy or commit job'),
+      bool('info', 'get active job information for the specified disk'),
+      bool('bytes', 'get/set bandwidth in bytes rather than MiB/s'),
+      bool('raw', 'implies --info; output details rather than human summary'),
+      { name: 'bandwidth', kind: 'int', positional: true, help: 'set the bandwidth limit in MiB/s' },
+    ],
+    async run(ctx, opts) {
+      for (const a of ['raw', 'info']) for (const b of ['abort', 'pivot', 'async', 'bandwidth']) exclusive(opts, [a, b]);
+      for (const b of ['abort', 'pivot', 'async']) exclusive(opts, ['bytes', b]);
+      const raw = opts.bool('raw');
+      const bytes = opts.bool('bytes');
+      const dom = await lookupDomain(ctx.conn, requiredText(opts, 'domain'));
+      const disk = requiredText(opts, 'path');
+      const api = ctx.conn.raw;
+      if (opts.string('bandwidth') !== undefined) {
+        const bandwidth = bandwidthOption(opts, bytes);
+        await api.domainBlockJobSetSpeed(dom, disk, bandwidth, bytes ? VIR_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES : 0).catch((err: unknown) => {
+          throw reported(err);
+        });
+        return;
+      }
+      if (opts.bool('abort') || opts.bool('pivot') || opts.bool('async')) {
+        const flags = (opts.bool('async') ? VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC : 0) | (opts.bool('pivot') ? VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT : 0);
+        await api.domainBlockJobAbort(dom, disk, flags).catch((err: unknown) => {
+          throw reported(err);
+        });
+        return;
+      }
+      await blockJobInfo(ctx, dom, disk, raw, bytes);
+    },
+  },
+  {
+    name: 'blockpull',
+    group: GROUP,
+    help: 'Populate a disk from its backing image.',
+    options: [
+      DOMAIN,
+      path('fully-qualified path of disk'),
+      BANDWIDTH,
+      { name: 'base', kind: 'string', positional: true, help: 'path of backing file in chain for a partial pull' },
+      bool('wait', 'wait for job to finish'),
+      VERBOSE,
+      timeout('with --wait, abort if pull exceeds timeout (in seconds)'),
+      ASYNC,
+      KEEP_RELATIVE,
+      BYTES,
+    ],
+    async run(ctx, opts) {
+      requires(opts, 'verbose', 'wait');
+      requires(opts, 'async', 'wait');
+      const blocking = opts.bool('wait');
+      const bytes = opts.bool('bytes');
+      const disk = requiredText(opts, 'path');
+      const base = optionText(opts, 'base');
+      const bandwidth = bandwidthOption(opts, bytes);
+      const wait = timeoutMs(opts);
+      let flags = opts.bool('keep-relative') ? VIR_DOMAIN_BLOCK_REBASE_RELATIVE : 0;
+      const dom = await lookupDomain(ctx.conn, requiredText(opts, 'domain'));
+      const how = { label: 'Block Pull', verbose: opts.bool('verbose'), timeout: wait, async: opts.bool('async') };
+      const status = await runJob(ctx, dom, disk, blocking, how, () => {
+        // A partial pull (or a relative one) is a rebase; a full one a pull.
+        if (base !== undefined || flags) {
+          if (bytes) flags |= VIR_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES;
+          return ctx.conn.raw.domainBlockRebase(dom, disk, base ?? null, bandwidth, flags);
+        }
+        return ctx.conn.raw.domainBlockPull(dom, disk, bandwidth, bytes ? VIR_DOMAIN_BLOCK_PULL_BANDWIDTH_BYTES : 0);
+      });
+      if (status === null) {
+        if (!ctx.quiet) ctx.print('Block Pull started');
+        return;
+      }
+      ended(ctx, status, 'Pull');
+      closing(ctx, 'Pull complete');
+    },
+  },
+  {
+    name: 'blockresize',
+    group: GROUP,
+    help: 'Resize block device of domain.',
+    options: [
+      DOMAIN,
+      path('Fully-qualified path of block device'),
+      { name: 'size', kind: 'int', positional: true, required: true, help: 'New size of the block device, as scaled integer (default KiB)' },
+    ],
+    async run(ctx, opts) {
+      const disk = requiredText(opts, 'path');
+      const text = opts.required('size');
+      let size: bigint;
+      try {
+        size = scaleInteger(text, 1024n, ULONG_MAX);
+      } catch (err) {
+        const first = `Scaled numeric value '${text}' for <size> option is malformed or out of range`;
+        throw new CliError(err instanceof Error ? [first, err.message] : [first]);
+      }
+      // virsh prefers the older KiB interface when the size allows it.
+      const flags = size % 1024n === 0n ? 0 : VIR_DOMAIN_BLOCK_RESIZE_BYTES;
+      if (!flags) size /= 1024n;
+      const dom = await lookupDomain(ctx.conn, requiredText(opts, 'domain'));
+      try {
+        await ctx.conn.raw.domainBlockResize(dom, disk, size, flags);
+      } catch (err) {
+        throw failed(`Failed to resize block device '${disk}'`, err);
+      }
+      if (!ctx.quiet) ctx.print(`Block device '${disk}' is resized`);
+    },
+  },
+];

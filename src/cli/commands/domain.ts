@@ -29,9 +29,6 @@ import {
   VIR_DOMAIN_AFFECT_LIVE,
   VIR_DOMAIN_METADATA_DESCRIPTION,
   VIR_DOMAIN_METADATA_TITLE,
-  VIR_DOMAIN_SAVE_BYPASS_CACHE,
-  VIR_DOMAIN_SAVE_PAUSED,
-  VIR_DOMAIN_SAVE_RUNNING,
   VIR_DOMAIN_VCPU_GUEST,
   VIR_DOMAIN_VCPU_HOTPLUGGABLE,
   VIR_DOMAIN_VCPU_MAXIMUM,
@@ -44,6 +41,7 @@ import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpe
 import { cString, domainStateName, domainStateReasonName, formatUuid, parseScaled } from '../format.js';
 import { exclusive, lookupDomain } from '../lookup.js';
 import { formatTable } from '../table.js';
+import { managedsaveCommand } from './device.js';
 
 const DOMAIN: OptionSpec = { name: 'domain', kind: 'string', positional: true, required: true, help: 'domain name, id or uuid' };
 const FILE: OptionSpec = { name: 'file', kind: 'string', positional: true, required: true, help: 'file containing an XML domain description' };
@@ -525,26 +523,7 @@ export const domainCommands: readonly CommandSpec[] = [
       if (!ctx.quiet) ctx.print(`Domain ${what} updated successfully`);
     },
   },
-  action(
-    'managedsave',
-    'managed save of a domain state',
-    (n) => `\nDomain '${n}' state saved by libvirt\n`,
-    'save domain',
-    (ctx, dom, opts) => {
-      exclusive(opts, ['running', 'paused']);
-      let flags = 0;
-      if (opts.bool('bypass-cache')) flags |= VIR_DOMAIN_SAVE_BYPASS_CACHE;
-      if (opts.bool('running')) flags |= VIR_DOMAIN_SAVE_RUNNING;
-      if (opts.bool('paused')) flags |= VIR_DOMAIN_SAVE_PAUSED;
-      return ctx.conn.raw.domainManagedSave(dom, flags);
-    },
-    [
-      bool('bypass-cache', 'avoid file system cache when saving'),
-      bool('running', 'set domain to be running on next start'),
-      bool('paused', 'set domain to be paused on next start'),
-    ],
-    (n) => `Failed to save domain '${n}' state`,
-  ),
+  managedsaveCommand,
   {
     name: 'managedsave-remove',
     group: 'Domain Management',

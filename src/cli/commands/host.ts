@@ -1,7 +1,46 @@
-/** Host and hypervisor commands: version, hostname, uri, nodeinfo, capabilities, sysinfo. */
-import { LIBVIRT_PROTOCOL_VERSION } from '../../procedures/libvirt-api.gen.js';
-import { failed, type CommandSpec } from '../command.js';
-import { cString } from '../format.js';
+/**
+ * Host and hypervisor commands (version, hostname, uri, nodeinfo,
+ * capabilities, sysinfo, maxvcpus, cpu-models, freecell, freepages,
+ * allocpages, nodecpustats, nodememstats, nodecpumap, node-memory-tune,
+ * nodesuspend, cpu-baseline, cpu-compare, hypervisor-cpu-baseline,
+ * hypervisor-cpu-compare, domcapabilities, nodesevinfo), with virsh's output
+ * (tools/virsh-host.c).
+ */
+import {
+  LIBVIRT_PROTOCOL_VERSION,
+  VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES,
+  VIR_CONNECT_BASELINE_CPU_MIGRATABLE,
+  VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE,
+  VIR_CONNECT_COMPARE_CPU_VALIDATE_XML,
+  VIR_NODE_ALLOC_PAGES_ADD,
+  VIR_NODE_ALLOC_PAGES_SET,
+  VIR_NODE_CPU_STATS_ALL_CPUS,
+  VIR_NODE_MEMORY_STATS_ALL_CELLS,
+} from '../../procedures/libvirt-api.gen.js';
+import type { RemoteTypedParam } from '../../procedures/remote.gen.js';
+import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
+import { cString, parseXml, xmlAll, type XmlElement } from '../format.js';
+import {
+  childElements,
+  flag,
+  formatCpuMap,
+  given,
+  numberOpt,
+  orFail,
+  paramLines,
+  paramText,
+  param,
+  parseXmlNodes,
+  scaledOpt,
+  serializeXmlNode,
+  smallNumberOpt,
+  STRING_OKAY,
+  strArg,
+  strOpt,
+  valueOpt,
+} from './tune.js';
+
+const GROUP = 'Host and Hypervisor';
 
 /** `major.minor.micro` from libvirt's packed version number. */
 export function versionText(v: bigint | number): string {
@@ -10,6 +49,405 @@ export function versionText(v: bigint | number): string {
 }
 
 const row = (label: string, value: string | number): string => `${label.padEnd(20)} ${value}\n`;
+
+/** A host command. */
+function hostCommand(name: string, help: string, options: readonly OptionSpec[], run: (ctx: CommandContext, opts: ParsedOptions) => Promise<void>): CommandSpec {
+  return { name, group: GROUP, help, options, run };
+}
+
+/** The NUMA cells of the host's capabilities (`/capabilities/host/topology/cells/cell`). */
+async function capabilityCells(ctx: CommandContext): Promise<XmlElement[]> {
+  const caps = await orFail('unable to get node capabilities', () => ctx.conn.raw.connectGetCapabilities());
+  return xmlAll(parseXml(caps), 'host/topology/cells/cell');
+}
+
+/** A cell id as virsh reads it from the capabilities (an unsigned long). */
+function cellId(cell: XmlElement): number {
+  const id = cell.attrs.id;
+  if (id === undefined || !/^[ \t]*\+?\d+$/.test(id)) throw new CliError(['conversion from string failed']);
+  return Number(id);
+}
+
+async function freecell(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
+  const all = opts.bool('all');
+  const cellno = given(opts, 'cellno');
+  if (all && cellno) throw new CliError(['Options --all and --cellno are mutually exclusive']);
+  const cell = cellno ? smallNumberOpt(opts, 'cellno', 'int')! : -1;
+  const raw = ctx.conn.raw;
+  if (all) {
+    let total = 0n;
+    let out = '';
+    for (const c of await capabilityCells(ctx)) {
+      const id = cellId(c);
+      const free = await orFail(`failed to get free memory for NUMA node number: ${id}`, () => raw.nodeGetCellsFreeMemory(id, 1));
+      out += `${String(id).padStart(5)}: ${String(free[0] / 1024n).padStart(10)} KiB\n`;
+      total += free[0];
+    }
+    ctx.print(out);
+    if (!ctx.quiet) ctx.print(`--------------------\n${'Total'.padStart(5)}: ${String(total / 1024n).padStart(10)} KiB\n`);
+  } else if (cellno) {
+    const free = await raw.nodeGetCellsFreeMemory(cell, 1);
+    ctx.print(`${cell}: ${free[0] / 1024n} KiB\n`);
+  } else {
+    ctx.print(`Total: ${(await raw.nodeGetFreeMemory()) / 1024n} KiB\n`);
+  }
+}
+
+/** A page size option: scaled (KiB by default), in KiB rounded up. */
+function pageSizeKiB(opts: ParsedOptions): number | undefined {
+  const bytes = scaledOpt(opts, 'pagesize', 1024n, 0xffffffffn);
+  return bytes === undefined ? undefined : Number((bytes + 1023n) / 1024n);
+}
+
+async function freepages(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
+  const all = opts.bool('all');
+  const cellno = given(opts, 'cellno');
+  if (all && cellno) throw new CliError(['Options --all and --cellno are mutually exclusive']);
+  const kib = pageSizeKiB(opts);
+  const raw = ctx.conn.raw;
+  if (!all) {
+    if (!cellno) throw new CliError(['missing cellno argument']);
+    const cell = smallNumberOpt(opts, 'cellno', 'int')!;
+    if (cell < -1) throw new CliError(['cell number must be non-negative integer or -1']);
+    if (kib === undefined) throw new CliError(['missing pagesize argument']);
+    const counts = await raw.nodeGetFreePages([kib], cell, 1, 0);
+    ctx.print(`${kib}KiB: ${BigInt.asIntN(64, counts[0])}\n`);
+    return;
+  }
+  const caps = parseXml(await orFail('unable to get node capabilities', () => raw.connectGetCapabilities()));
+  let sizes: number[];
+  if (kib === undefined) {
+    let pages = xmlAll(caps, 'host/cpu/pages');
+    // Some drivers list page sizes only under the NUMA cells.
+    if (!pages.length) pages = xmlAll(caps, 'host/topology/cells/cell/pages');
+    if (!pages.length) throw new CliError(['could not get information about supported page sizes']);
+    sizes = pages.map((p) => {
+      const v = p.attrs.size;
+      if (v === undefined || !/^[ \t]*\+?\d+$/.test(v) || Number(v) > 0xffffffff) throw new CliError([`unable to parse page size: ${v ?? '(null)'}`]);
+      return Number(v);
+    });
+    sizes = [...new Set(sizes)].sort((a, b) => a - b);
+  } else {
+    sizes = [kib];
+  }
+  for (const c of xmlAll(caps, 'host/topology/cells/cell')) {
+    const id = c.attrs.id;
+    if (id === undefined || !/^[ \t]*[+-]?\d+$/.test(id)) throw new CliError([`unable to parse numa node id: ${id ?? '(null)'}`]);
+    const counts = await raw.nodeGetFreePages(sizes, Number(id), 1, 0);
+    ctx.print(`Node ${Number(id)}:\n${sizes.map((sz, j) => `${sz}KiB: ${BigInt.asIntN(64, counts[j])}\n`).join('')}\n`);
+  }
+}
+
+async function allocpages(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
+  const all = opts.bool('all');
+  const cellno = given(opts, 'cellno');
+  if (all && cellno) throw new CliError(['Options --all and --cellno are mutually exclusive']);
+  const start = cellno ? smallNumberOpt(opts, 'cellno', 'int')! : -1;
+  const kib = pageSizeKiB(opts) ?? 0;
+  const count = numberOpt(opts, 'pagecount', 'ullong') ?? 0n;
+  const flags = opts.bool('add') ? VIR_NODE_ALLOC_PAGES_ADD : VIR_NODE_ALLOC_PAGES_SET;
+  const raw = ctx.conn.raw;
+  if (all) {
+    for (const c of await capabilityCells(ctx)) await raw.nodeAllocPages([kib], [count], cellId(c), 1, flags);
+  } else {
+    await raw.nodeAllocPages([kib], [count], start, 1, flags);
+  }
+}
+
+/** nodecpustats' fields in virsh's order: [field, label]. */
+const CPU_STATS: readonly (readonly [string, string])[] = [
+  ['user', 'user:'],
+  ['kernel', 'system:'],
+  ['idle', 'idle:'],
+  ['iowait', 'iowait:'],
+  ['intr', 'intr:'],
+  ['utilization', 'usage:'],
+];
+
+async function nodecpustats(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
+  const percent = opts.bool('percent');
+  const cpu = smallNumberOpt(opts, 'cpu', 'int') ?? VIR_NODE_CPU_STATS_ALL_CPUS;
+  const raw = ctx.conn.raw;
+  const n = (await orFail('Unable to get number of cpu stats', () => raw.nodeGetCPUStats(cpu, 0, 0))).nparams;
+  if (!n) return;
+  const stats: (bigint | undefined)[] = [];
+  for (let pass = 0; pass < 2; pass++) {
+    const got = (await orFail('Unable to get node cpu stats', () => raw.nodeGetCPUStats(cpu, n, 0))).params;
+    for (const p of got) {
+      const i = CPU_STATS.findIndex(([f]) => f === p.field);
+      if (i < 0) continue;
+      if (pass === 0) stats[i] = p.value;
+      else if (stats[i] !== undefined) stats[i] = BigInt.asUintN(64, p.value - stats[i]!);
+    }
+    if (stats[5] !== undefined || !percent) break;
+    // --percent compares two samples taken a second apart.
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const line = (label: string, value: string): string => `${label.padEnd(15)} ${value}\n`;
+  let out = '';
+  if (!percent) {
+    for (let i = 0; i < 5; i++) if (stats[i] !== undefined) out += line(CPU_STATS[i][1], String(stats[i]).padStart(20));
+  } else if (stats[5] !== undefined) {
+    out += line('usage:', `${String(stats[5]).padStart(5)}%`);
+    out += line('idle:', `${String(BigInt.asUintN(64, 100n - stats[5])).padStart(5)}%`);
+  } else {
+    const total = stats.slice(0, 5).reduce<number>((t, v) => t + Number(v ?? 0n), 0);
+    // Identical samples divide 0 by 0: C prints the x86 default NaN as "-nan".
+    const pct = (v: number): string => {
+      const x = (v / total) * 100;
+      return `${(Number.isNaN(x) ? '-nan' : Number.isFinite(x) ? x.toFixed(1) : x > 0 ? 'inf' : '-inf').padStart(5)}%`;
+    };
+    out += line('usage:', pct(Number(stats[0] ?? 0n) + Number(stats[1] ?? 0n)));
+    for (let i = 0; i < 5; i++) if (stats[i] !== undefined) out += line(CPU_STATS[i][1], pct(Number(stats[i])));
+  }
+  ctx.print(out);
+}
+
+async function nodememstats(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
+  const cell = smallNumberOpt(opts, 'cell', 'int') ?? VIR_NODE_MEMORY_STATS_ALL_CELLS;
+  const raw = ctx.conn.raw;
+  const n = (await orFail('Unable to get number of memory stats', () => raw.nodeGetMemoryStats(0, cell, 0))).nparams;
+  if (!n) return;
+  const params = (await orFail('Unable to get memory stats', () => raw.nodeGetMemoryStats(n, cell, 0))).params;
+  ctx.print(params.map((p) => `${p.field.padEnd(7)}: ${String(p.value).padStart(20)} KiB\n`).join(''));
+}
+
+async function nodecpumap(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
+  const map = await orFail('Unable to get cpu map', () => ctx.conn.raw.nodeGetCPUMap(1, 1, 0));
+  const maplen = (map.ret + 7) >> 3;
+  const shown = opts.bool('pretty')
+    ? formatCpuMap(map.cpumap, 0, maplen)
+    : Array.from({ length: map.ret }, (_, c) => (map.cpumap[c >> 3] & (1 << (c & 7)) ? 'y' : '-')).join('');
+  ctx.print(`${'CPUs present:'.padEnd(15)} ${map.ret}\n${'CPUs online:'.padEnd(15)} ${map.online}\n${'CPU map:'.padEnd(15)} ${shown}\n`);
+}
+
+const SHM_OPTS: readonly (readonly [string, string])[] = [
+  ['shm-pages-to-scan', 'shm_pages_to_scan'],
+  ['shm-sleep-millisecs', 'shm_sleep_millisecs'],
+  ['shm-merge-across-nodes', 'shm_merge_across_nodes'],
+];
+
+async function nodeMemoryTune(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
+  const updates: RemoteTypedParam[] = [];
+  for (const [opt, field] of SHM_OPTS) {
+    const v = smallNumberOpt(opts, opt, 'uint');
+    if (v !== undefined) updates.push(param.uint(field, v));
+  }
+  const raw = ctx.conn.raw;
+  if (updates.length) {
+    await orFail('Unable to change memory parameters', () => raw.nodeSetMemoryParameters(updates, 0));
+    return;
+  }
+  const n = (await orFail('Unable to get number of memory parameters', () => raw.nodeGetMemoryParameters(0, STRING_OKAY))).nparams;
+  if (!n) return;
+  const params = (await orFail('Unable to get memory parameters', () => raw.nodeGetMemoryParameters(n, STRING_OKAY))).params;
+  ctx.print(`Shared memory:\n${params.map((p) => `\t${p.field.padEnd(15)} ${paramText(p.value)}\n`).join('')}`);
+}
+
+const SUSPEND_TARGETS = ['mem', 'disk', 'hybrid'];
+
+async function nodesuspend(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
+  const target = strArg(opts, 'target');
+  const duration = numberOpt(opts, 'duration', 'llong') ?? 0n;
+  const t = SUSPEND_TARGETS.indexOf(target);
+  if (t < 0) throw new CliError(['Invalid target']);
+  if (duration < 0n) throw new CliError(['Invalid duration']);
+  await orFail('The host was not suspended', () => ctx.conn.raw.nodeSuspendForDuration(t, duration, 0));
+}
+
+/**
+ * The CPU definitions of a file (vshExtractCPUDefXMLs): bare `<cpu>`
+ * elements, or those of domain, capabilities or domain capabilities XML,
+ * each written back out on its own.
+ */
+async function cpuDefinitions(ctx: CommandContext, file: string): Promise<string[]> {
+  let text = await ctx.readFile(file);
+  if (text.startsWith('<?xml') && text.includes('?>')) text = text.slice(text.indexOf('?>') + 2);
+  const top = parseXmlNodes(text).filter((n) => n.kind === 'element');
+  const cpus = top.flatMap((n) => {
+    if (n.kind !== 'element') return [];
+    if (n.name === 'cpu') return [n];
+    if (n.name === 'domain') return childElements(n, 'cpu');
+    if (n.name === 'capabilities') return childElements(n, 'host').flatMap((h) => childElements(h, 'cpu'));
+    if (n.name === 'domainCapabilities') {
+      // A host-model mode becomes a plain <cpu> element without attributes.
+      return childElements(n, 'cpu')
+        .flatMap((c) => childElements(c, 'mode'))
+        .filter((m) => m.attrs.some(([k, v]) => k === 'name' && v === 'host-model') && m.attrs.some(([k, v]) => k === 'supported' && v === 'yes'))
+        .map((m) => ({ ...m, name: 'cpu', attrs: [] }));
+    }
+    return [];
+  });
+  if (!cpus.length) {
+    throw new CliError([`File '${file}' does not contain any <cpu> element or valid domain XML, host capabilities XML, or domain capabilities XML`]);
+  }
+  return cpus.map(serializeXmlNode);
+}
+
+/** The XML text of a `--model` for hypervisor-cpu-baseline. */
+function modelCpu(model: string): string {
+  return `<cpu><model>${model.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</model></cpu>`;
+}
+
+/** cpu-compare / hypervisor-cpu-compare: what the result means, in virsh's words; incompatible fails quietly. */
+function printComparison(ctx: CommandContext, result: number, words: readonly [string, string, string]): void {
+  if (result === 0) {
+    ctx.print(words[0]);
+    throw new CliError([]);
+  }
+  ctx.print(result === 1 ? words[1] : words[2]);
+}
+
+const HYPERVISOR_OPTS: readonly OptionSpec[] = [
+  valueOpt('virttype', 'string', 'virtualization type (/domain/@type)'),
+  valueOpt('emulator', 'string', 'path to emulator binary (/domain/devices/emulator)'),
+  valueOpt('arch', 'string', 'CPU architecture (/domain/os/type/@arch)'),
+  valueOpt('machine', 'string', 'machine type (/domain/os/type/@machine)'),
+];
+
+const FILE_OPT = (help: string): OptionSpec => valueOpt('file', 'string', help, { required: true });
+
+const compareFlags = (opts: ParsedOptions): number =>
+  (opts.bool('error') ? VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE : 0) | (opts.bool('validate') ? VIR_CONNECT_COMPARE_CPU_VALIDATE_XML : 0);
+const baselineFlags = (opts: ParsedOptions): number =>
+  (opts.bool('features') ? VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES : 0) | (opts.bool('migratable') ? VIR_CONNECT_BASELINE_CPU_MIGRATABLE : 0);
+/** --virttype, --emulator, --arch, --machine, read in virsh's order; in the order the calls take them. */
+function hypervisorArgs(opts: ParsedOptions): [string | null, string | null, string | null, string | null] {
+  const [virttype, emulator, arch, machine] = ['virttype', 'emulator', 'arch', 'machine'].map((o) => strOpt(opts, o) ?? null);
+  return [emulator, arch, machine, virttype];
+}
+
+/** The host commands added to virsh's basic ones: NUMA memory, node statistics, CPU models, capabilities. */
+const moreHostCommands: readonly CommandSpec[] = [
+  hostCommand('freecell', 'NUMA free memory', [valueOpt('cellno', 'int', 'NUMA cell number'), flag('all', 'show free memory for all NUMA cells')], freecell),
+  hostCommand(
+    'freepages',
+    'NUMA free pages',
+    [valueOpt('cellno', 'int', 'NUMA cell number'), valueOpt('pagesize', 'int', 'page size (in kibibytes)'), flag('all', 'show free pages for all NUMA cells')],
+    freepages,
+  ),
+  hostCommand(
+    'allocpages',
+    'Manipulate pages pool size',
+    [
+      valueOpt('pagesize', 'int', 'page size (in kibibytes)', { required: true }),
+      valueOpt('pagecount', 'int', 'page count', { required: true }),
+      valueOpt('cellno', 'int', 'NUMA cell number'),
+      flag('add', 'instead of setting new pool size add pages to it'),
+      flag('all', 'set on all NUMA cells'),
+    ],
+    allocpages,
+  ),
+  hostCommand(
+    'nodecpustats',
+    'Prints cpu stats of the node.',
+    [valueOpt('cpu', 'int', 'prints specified cpu statistics only.'), flag('percent', 'prints by percentage during 1 second.')],
+    nodecpustats,
+  ),
+  hostCommand('nodememstats', 'Prints memory stats of the node.', [valueOpt('cell', 'int', 'prints specified cell statistics only.')], nodememstats),
+  hostCommand('nodecpumap', 'node cpu map', [flag('pretty', 'return human readable output')], nodecpumap),
+  hostCommand(
+    'node-memory-tune',
+    'Get or set node memory parameters',
+    [
+      valueOpt('shm-pages-to-scan', 'int', 'number of pages to scan before the shared memory service goes to sleep'),
+      valueOpt('shm-sleep-millisecs', 'int', 'number of millisecs the shared memory service should sleep before next scan'),
+      valueOpt('shm-merge-across-nodes', 'int', 'Specifies if pages from different numa nodes can be merged'),
+    ],
+    nodeMemoryTune,
+  ),
+  hostCommand(
+    'nodesuspend',
+    'suspend the host node for a given time duration',
+    [
+      valueOpt('target', 'string', 'mem(Suspend-to-RAM), disk(Suspend-to-Disk), hybrid(Hybrid-Suspend)', { required: true }),
+      valueOpt('duration', 'int', 'Suspend duration in seconds, at least 60', { required: true }),
+    ],
+    nodesuspend,
+  ),
+  hostCommand(
+    'cpu-baseline',
+    'compute baseline CPU',
+    [FILE_OPT('file containing XML CPU descriptions'), flag('features', 'Show features that are part of the CPU model type'), flag('migratable', 'Do not include features that block migration')],
+    async (ctx, opts) => {
+      const cpus = await cpuDefinitions(ctx, strArg(opts, 'file'));
+      ctx.print(await ctx.conn.raw.connectBaselineCPU(cpus, baselineFlags(opts)));
+    },
+  ),
+  hostCommand(
+    'cpu-compare',
+    'compare host CPU with a CPU described by an XML file',
+    [FILE_OPT('file containing an XML CPU description'), flag('error', 'report error if CPUs are incompatible'), flag('validate', 'validate the XML document against schema')],
+    async (ctx, opts) => {
+      const file = strArg(opts, 'file');
+      const cpus = await cpuDefinitions(ctx, file);
+      const result = await orFail(`Failed to compare host CPU with ${file}`, () => ctx.conn.raw.connectCompareCPU(cpus[0], compareFlags(opts)));
+      printComparison(ctx, result, [
+        `CPU described in ${file} is incompatible with host CPU\n`,
+        `CPU described in ${file} is identical to host CPU\n`,
+        `Host CPU is a superset of CPU described in ${file}\n`,
+      ]);
+    },
+  ),
+  hostCommand(
+    'hypervisor-cpu-baseline',
+    'compute baseline CPU usable by a specific hypervisor',
+    [
+      valueOpt('file', 'string', 'file containing XML CPU descriptions'),
+      ...HYPERVISOR_OPTS,
+      flag('features', 'Show features that are part of the CPU model type'),
+      flag('migratable', 'Do not include features that block migration'),
+      valueOpt('model', 'string', 'Shortcut for calling the command with a single CPU model and no additional features'),
+    ],
+    async (ctx, opts) => {
+      const file = strOpt(opts, 'file');
+      const model = strOpt(opts, 'model');
+      if (file !== undefined && model !== undefined) throw new CliError(['Options --file and --model are mutually exclusive']);
+      if (file === undefined && model === undefined) throw new CliError(['Either --file or --model must be provided']);
+      const args = hypervisorArgs(opts);
+      const cpus = file !== undefined ? await cpuDefinitions(ctx, file) : [modelCpu(model!)];
+      ctx.print(await ctx.conn.raw.connectBaselineHypervisorCPU(...args, cpus, baselineFlags(opts)));
+    },
+  ),
+  hostCommand(
+    'hypervisor-cpu-compare',
+    'compare a CPU with the CPU created by a hypervisor on the host',
+    [FILE_OPT('file containing an XML CPU description'), ...HYPERVISOR_OPTS, flag('error', 'report error if CPUs are incompatible'), flag('validate', 'validate the XML document against schema')],
+    async (ctx, opts) => {
+      const file = strArg(opts, 'file');
+      const args = hypervisorArgs(opts);
+      const cpus = await cpuDefinitions(ctx, file);
+      const result = await orFail(`Failed to compare hypervisor CPU with ${file}`, () =>
+        ctx.conn.raw.connectCompareHypervisorCPU(...args, cpus[0], compareFlags(opts)),
+      );
+      printComparison(ctx, result, [
+        `CPU described in ${file} is incompatible with the CPU provided by hypervisor on the host\n`,
+        `CPU described in ${file} is identical to the CPU provided by hypervisor on the host\n`,
+        `The CPU provided by hypervisor on the host is a superset of CPU described in ${file}\n`,
+      ]);
+    },
+  ),
+  hostCommand(
+    'domcapabilities',
+    'domain capabilities',
+    [
+      valueOpt('virttype', 'string', 'virtualization type (/domain/@type)'),
+      valueOpt('emulatorbin', 'string', 'path to emulator binary (/domain/devices/emulator)'),
+      valueOpt('arch', 'string', 'domain architecture (/domain/os/type/@arch)'),
+      valueOpt('machine', 'string', 'machine type (/domain/os/type/@machine)'),
+    ],
+    async (ctx, opts) => {
+      const [virttype, emulatorbin, arch, machine] = ['virttype', 'emulatorbin', 'arch', 'machine'].map((o) => strOpt(opts, o) ?? null);
+      const caps = await orFail('failed to get emulator capabilities', () => ctx.conn.raw.connectGetDomainCapabilities(emulatorbin, arch, machine, virttype, 0));
+      ctx.print(`${caps}\n`);
+    },
+  ),
+  hostCommand('nodesevinfo', 'node SEV information', [], async (ctx) => {
+    // libvirt's client asks for up to REMOTE_NODE_SEV_INFO_MAX parameters.
+    const info = await orFail('Unable to get host SEV information', () => ctx.conn.raw.nodeGetSEVInfo(64, 0));
+    ctx.print(paramLines(info.params));
+  }),
+];
 
 /** Host commands. */
 export const hostCommands: readonly CommandSpec[] = [
@@ -109,4 +547,5 @@ export const hostCommands: readonly CommandSpec[] = [
       ctx.print(models.map((m) => `${m}\n`).join(''));
     },
   },
+  ...moreHostCommands,
 ];

@@ -6,17 +6,24 @@ import {
   VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART,
   VIR_CONNECT_LIST_NETWORKS_PERSISTENT,
   VIR_CONNECT_LIST_NETWORKS_TRANSIENT,
+  VIR_IP_ADDR_TYPE_IPV4,
+  VIR_IP_ADDR_TYPE_IPV6,
   VIR_NETWORK_CREATE_VALIDATE,
   VIR_NETWORK_DEFINE_VALIDATE,
+  VIR_NETWORK_PORT_CREATE_VALIDATE,
+  VIR_NETWORK_UPDATE_AFFECT_CONFIG,
+  VIR_NETWORK_UPDATE_AFFECT_LIVE,
+  VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
   VIR_NETWORK_XML_INACTIVE,
 } from '../../procedures/libvirt-api.gen.js';
 import type { Connection } from '../../api/connection.js';
-import type { RemoteNonnullNetwork } from '../../procedures/remote.gen.js';
-import { CliError, failed, type CommandSpec, type OptionSpec } from '../command.js';
+import type { RemoteNetworkDhcpLease, RemoteNonnullNetwork, RemoteNonnullNetworkPort } from '../../procedures/remote.gen.js';
+import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
 import { formatUuid, uuidNameLines } from '../format.js';
-import { lookupNetwork } from '../lookup.js';
+import { exclusive, lookupNetwork } from '../lookup.js';
 import { autostartCommand, fromFileCommand, lookupNetworkBy, oneObjectCommand } from '../lookup-more.js';
 import { formatTable } from '../table.js';
+import { caseOrder, optionText, parseUuidLoose, printXml, requiredText, XPATH_OPTIONS, xpathOption } from './secret.js';
 
 const GROUP = 'Networking';
 const VALIDATE: OptionSpec = { name: 'validate', kind: 'bool', help: 'validate the XML against the schema' };
@@ -35,6 +42,83 @@ const NETWORK: OptionSpec = { name: 'network', kind: 'string', positional: true,
 const yesNo = (v: number): string => (v ? 'yes' : 'no');
 const field = (label: string, value: string): string => `${label.padEnd(15)} ${value}\n`;
 const byName = (a: { name: string }, b: { name: string }): number => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : 0);
+
+/** net-update's command names, by virNetworkUpdateCommand value (`add` is taken for `add-last`). */
+const UPDATE_COMMANDS = ['none', 'modify', 'delete', 'add-last', 'add-first'];
+/** net-update's section names, by virNetworkUpdateSection value. */
+const UPDATE_SECTIONS = ['none', 'bridge', 'domain', 'ip', 'ip-dhcp-host', 'ip-dhcp-range', 'forward', 'forward-interface', 'forward-pf', 'portgroup', 'dns-host', 'dns-txt', 'dns-srv'];
+
+/** An int option as vshCommandOptInt reads it (virStrToLong_i), or `fallback` when absent. */
+function intOption(opts: ParsedOptions, name: string, fallback: number): number {
+  const text = opts.string(name);
+  if (text === undefined) return fallback;
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)$/.exec(text);
+  const v = m ? Number(m[1]) : NaN;
+  if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) throw new CliError([`Numeric value '${text}' for <${name}> option is malformed or out of range`]);
+  return v;
+}
+
+/** The message net-update prints on success, by what it changed (virsh asks whether the network runs when neither flag is given). */
+async function updatedWhat(conn: Connection, net: RemoteNonnullNetwork, config: boolean, live: boolean): Promise<string> {
+  if (config) return live ? 'persistent config and live state' : 'persistent config';
+  if (live) return 'live state';
+  // virNetworkIsActive failing counts as true (its -1 is truthy in virsh).
+  const active = await conn.raw.networkIsActive(net).catch(() => -1);
+  return active ? 'live state' : 'persistent config';
+}
+
+/** A lease's expiry time as virsh writes it: local time, `%Y-%m-%d %H:%M:%S`. */
+function localTime(seconds: bigint): string {
+  const d = new Date(Number(seconds) * 1000);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/** One net-dhcp-leases row (`-` for what the lease lacks, as NULLSTR_MINUS). */
+function leaseRow(l: RemoteNetworkDhcpLease): string[] {
+  const type = l.type === VIR_IP_ADDR_TYPE_IPV4 ? 'ipv4' : l.type === VIR_IP_ADDR_TYPE_IPV6 ? 'ipv6' : null;
+  return [localTime(l.expirytime), l.mac ?? '-', type ?? '-', `${l.ipaddr}/${l.prefix}`, l.hostname ?? '-', l.clientid ?? '-'];
+}
+
+const PORT: OptionSpec = { name: 'port', kind: 'string', positional: true, required: true, help: 'port UUID' };
+
+/** A network port by UUID (virshCommandOptNetworkPort): libvirt parses the UUID before asking the daemon. */
+async function lookupPort(conn: Connection, net: RemoteNonnullNetwork, text: string): Promise<RemoteNonnullNetworkPort> {
+  const uuid = parseUuidLoose(text);
+  try {
+    if (!uuid) throw new Error('uuidstr in virNetworkPortLookupByUUIDString must be a valid UUID');
+    return await conn.raw.networkPortLookupByUUID(net, uuid);
+  } catch (err) {
+    throw failed(`failed to get network port '${text}'`, err);
+  }
+}
+
+/**
+ * net-port-dumpxml and net-port-delete: virsh starts them successful and
+ * leaves them so when a lookup fails (its `ret = true`), so their errors are
+ * reported without failing the command; only virsh's own message line is
+ * printed, never libvirt's.
+ */
+function portCommand(name: string, help: string, extra: readonly OptionSpec[], act: (ctx: CommandContext, port: RemoteNonnullNetworkPort, opts: ParsedOptions) => Promise<void>): CommandSpec {
+  return {
+    name,
+    group: GROUP,
+    help,
+    options: [NETWORK, PORT, ...extra],
+    async run(ctx, opts) {
+      let port: RemoteNonnullNetworkPort;
+      try {
+        const net = await findNetwork(ctx.conn, requiredText(opts, 'network'));
+        port = await lookupPort(ctx.conn, net, requiredText(opts, 'port'));
+      } catch (err) {
+        if (!(err instanceof CliError)) throw err;
+        ctx.printError?.(`error: ${err.lines[0]}\n`);
+        return;
+      }
+      await act(ctx, port, opts);
+    },
+  };
+}
 
 /** Network commands. */
 export const networkCommands: readonly CommandSpec[] = [
@@ -158,4 +242,129 @@ export const networkCommands: readonly CommandSpec[] = [
       ctx.print(`${(await lookupNetworkBy(ctx.conn, opts.required('network'), { uuid: true })).name}\n`);
     },
   },
+  {
+    name: 'net-update',
+    group: GROUP,
+    help: "update parts of an existing network's configuration",
+    options: [
+      NETWORK,
+      { name: 'command', kind: 'string', positional: true, required: true, help: 'type of update (add-first, add-last (add), delete, or modify)' },
+      { name: 'section', kind: 'string', positional: true, required: true, help: 'which section of network configuration to update' },
+      {
+        name: 'xml',
+        kind: 'string',
+        positional: true,
+        required: true,
+        help: "name of file containing xml (or, if it starts with '<', the complete xml element itself) to add/modify, or to be matched for search",
+      },
+      { name: 'parent-index', kind: 'int', positional: true, help: 'which parent object to search through' },
+      { name: 'config', kind: 'bool', help: 'affect next network startup' },
+      { name: 'live', kind: 'bool', help: 'affect running network' },
+      { name: 'current', kind: 'bool', help: 'affect current state of network' },
+    ],
+    async run(ctx, opts) {
+      exclusive(opts, ['current', 'live'], ['current', 'config']);
+      const net = await findNetwork(ctx.conn, requiredText(opts, 'network'));
+      const commandText = requiredText(opts, 'command');
+      const command = commandText === 'add' ? VIR_NETWORK_UPDATE_COMMAND_ADD_LAST : UPDATE_COMMANDS.indexOf(commandText);
+      if (command <= 0) throw new CliError([`unrecognized command name '${commandText}'`]);
+      const sectionText = requiredText(opts, 'section');
+      const section = UPDATE_SECTIONS.indexOf(sectionText);
+      if (section <= 0) throw new CliError([`unrecognized section name '${sectionText}'`]);
+      const parentIndex = intOption(opts, 'parent-index', -1);
+      const xmlText = requiredText(opts, 'xml');
+      // Text that does not start with '<' names a file holding the element.
+      const xml = xmlText.startsWith('<') ? xmlText : await ctx.readFile(xmlText);
+      const config = opts.bool('config');
+      const live = opts.bool('live');
+      const flags = (config ? VIR_NETWORK_UPDATE_AFFECT_CONFIG : 0) | (live ? VIR_NETWORK_UPDATE_AFFECT_LIVE : 0);
+      try {
+        await ctx.conn.raw.networkUpdate(net, command, section, parentIndex, xml, flags);
+      } catch (err) {
+        throw failed(`Failed to update network ${net.name}`, err);
+      }
+      // virsh prints this without a newline: its end-of-command blank line ends it.
+      if (!ctx.quiet) ctx.print(`Updated network ${net.name} ${await updatedWhat(ctx.conn, net, config, live)}`);
+    },
+  },
+  {
+    name: 'net-dhcp-leases',
+    group: GROUP,
+    help: 'print lease info for a given network',
+    options: [NETWORK, { name: 'mac', kind: 'string', positional: true, help: 'MAC address' }],
+    async run(ctx, opts) {
+      const mac = optionText(opts, 'mac') ?? null;
+      const text = requiredText(opts, 'network');
+      const net = await findNetwork(ctx.conn, text);
+      let leases;
+      try {
+        leases = (await ctx.conn.raw.networkGetDHCPLeases(net, mac, 1, 0)).leases;
+      } catch (err) {
+        throw failed(`Failed to get leases info for ${text}`, err);
+      }
+      // Sorted by MAC address, case-insensitively (virshNetworkDHCPLeaseSorter).
+      const rows = [...leases].sort((a, b) => caseOrder(a.mac ?? '', b.mac ?? '')).map(leaseRow);
+      ctx.print(formatTable(['Expiry Time', 'MAC address', 'Protocol', 'IP address', 'Hostname', 'Client ID or DUID'], rows, ctx.quiet));
+    },
+  },
+  {
+    name: 'net-port-list',
+    group: GROUP,
+    help: 'list network ports',
+    options: [NETWORK, { name: 'uuid', kind: 'bool', help: "list uuid's only" }, { name: 'table', kind: 'bool', help: 'list table (default)' }],
+    async run(ctx, opts) {
+      if (opts.bool('uuid') && opts.bool('table')) throw new CliError(['Only one argument from --table and --uuid may be specified.']);
+      const net = await findNetwork(ctx.conn, requiredText(opts, 'network'));
+      let ports;
+      try {
+        ports = (await ctx.conn.raw.networkListAllPorts(net, 1, 0)).ports;
+      } catch (err) {
+        throw new CliError([err instanceof Error ? err.message : String(err)], { cause: err });
+      }
+      // Sorted by the UUID's bytes (virshNetworkPortSorter).
+      const uuids = ports.map((p) => formatUuid(p.uuid)).sort();
+      if (opts.bool('uuid')) ctx.print(uuids.map((u) => `${u}\n`).join(''));
+      else ctx.print(formatTable(['UUID'], uuids.map((u) => [u]), ctx.quiet));
+    },
+  },
+  {
+    name: 'net-port-create',
+    group: GROUP,
+    help: 'create a network port from an XML file',
+    options: [NETWORK, { name: 'file', kind: 'string', positional: true, required: true, help: 'file containing an XML network port description' }, VALIDATE],
+    async run(ctx, opts) {
+      const net = await findNetwork(ctx.conn, requiredText(opts, 'network'));
+      const file = requiredText(opts, 'file');
+      const xml = await ctx.readFile(file);
+      let port;
+      try {
+        port = await ctx.conn.raw.networkPortCreateXML(net, xml, opts.bool('validate') ? VIR_NETWORK_PORT_CREATE_VALIDATE : 0);
+      } catch (err) {
+        throw failed(`Failed to create network from ${file}`, err);
+      }
+      if (!ctx.quiet) ctx.print(`Network port ${formatUuid(port.uuid)} created from ${file}\n`);
+    },
+  },
+  portCommand('net-port-dumpxml', 'network port information in XML', XPATH_OPTIONS, async (ctx, port, opts) => {
+    const xpath = xpathOption(opts);
+    let xml;
+    try {
+      xml = await ctx.conn.raw.networkPortGetXMLDesc(port, 0);
+    } catch {
+      // virsh leaves the command successful, and says nothing.
+      return;
+    }
+    printXml(ctx, xml, xpath);
+  }),
+  portCommand('net-port-delete', 'delete the specified network port', [], async (ctx, port) => {
+    const uuid = formatUuid(port.uuid);
+    try {
+      await ctx.conn.raw.networkPortDelete(port, 0);
+    } catch {
+      // Still successful for virsh; only its own message is printed.
+      ctx.printError?.(`error: Failed to delete network port ${uuid}\n`);
+      return;
+    }
+    if (!ctx.quiet) ctx.print(`Network port ${uuid} deleted\n`);
+  }),
 ];

@@ -12,8 +12,13 @@ import {
   VIR_STORAGE_POOL_CREATE_WITH_BUILD_NO_OVERWRITE,
   VIR_STORAGE_POOL_CREATE_WITH_BUILD_OVERWRITE,
   VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA,
+  VIR_STORAGE_VOL_CREATE_REFLINK,
+  VIR_STORAGE_VOL_CREATE_VALIDATE,
   VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS,
   VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM,
+  VIR_STORAGE_VOL_RESIZE_ALLOCATE,
+  VIR_STORAGE_VOL_RESIZE_DELTA,
+  VIR_STORAGE_VOL_RESIZE_SHRINK,
   VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM,
   VIR_STORAGE_XML_INACTIVE,
 } from '../../procedures/libvirt-api.gen.js';
@@ -259,6 +264,172 @@ const transferCommands: readonly CommandSpec[] = [
         if (created) await unlink(file).catch(() => {});
         throw err;
       }
+    },
+  },
+];
+
+const XML_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
+const unescapeXml = (s: string): string =>
+  s.replace(/&(#x[0-9a-fA-F]+|#\d+|\w+);/g, (m, e: string) => (e[0] === '#' ? String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : (XML_ENTITIES[e] ?? m)));
+/** Text content as libxml2 writes it. */
+const libxmlText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
+/** An attribute value as libxml2 writes it (between double quotes). */
+const libxmlAttr = (s: string): string =>
+  libxmlText(s).replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;');
+
+/**
+ * A volume's XML with its `<name>` replaced, written back as virsh's
+ * virshMakeCloneXML gets it from libxml2 (xmlNodeDump of the root element):
+ * attributes in double quotes, only `&`, `<`, `>` escaped in text, empty
+ * elements self-closed, and no newline after the root.
+ */
+function cloneXml(xml: string, newName: string): string {
+  const token = /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<(\/?)([^\s/>]+)((?:\s+[^\s=]+\s*=\s*(?:'[^']*'|"[^"]*"))*)\s*(\/?)>|([^<]+)/g;
+  let out = '';
+  let depth = 0;
+  let skipping = 0;
+  let renamed = false;
+  for (let m = token.exec(xml); m; m = token.exec(xml)) {
+    const [whole, close, tag, attrs, empty, text] = m;
+    if (skipping) {
+      // Inside the old <name>: dropped up to its end tag.
+      if (tag !== undefined && !empty) skipping += close ? -1 : 1;
+      continue;
+    }
+    if (text !== undefined) {
+      if (depth > 0) out += libxmlText(unescapeXml(text));
+    } else if (tag === undefined) {
+      if (depth > 0) out += whole;
+    } else if (close) {
+      depth--;
+      out += `</${tag}>`;
+    } else if (depth === 1 && tag === 'name' && !renamed) {
+      // xmlNodeSetContent reads the new name as text with entity references.
+      const content = libxmlText(unescapeXml(newName));
+      out += content ? `<name>${content}</name>` : '<name/>';
+      renamed = true;
+      if (!empty) skipping = 1;
+    } else {
+      const rewritten = [...attrs.matchAll(/([^\s=]+)\s*=\s*(?:'([^']*)'|"([^"]*)")/g)].map((a) => ` ${a[1]}="${libxmlAttr(unescapeXml(a[2] ?? a[3]))}"`).join('');
+      out += `<${tag}${rewritten}${empty ? '/' : ''}>`;
+      if (!empty) depth++;
+    }
+  }
+  // libxml2 writes an element without children as <x/>.
+  return out.replace(/<([^\s/>]+)([^>]*)><\/\1>/g, '<$1$2/>');
+}
+
+/** vol-clone, vol-create-from and vol-resize (tools/virsh-volume.c). */
+const volCopyCommands: readonly CommandSpec[] = [
+  {
+    name: 'vol-clone',
+    group: VOL_GROUP,
+    help: 'clone a volume.',
+    options: [
+      VOL,
+      { name: 'newname', kind: 'string', positional: true, required: true, help: 'clone name' },
+      VOL_POOL,
+      { name: 'prealloc-metadata', kind: 'bool', help: 'preallocate metadata (for qcow2 instead of full allocation)' },
+      { name: 'reflink', kind: 'bool', help: 'use btrfs COW lightweight copy' },
+      { name: 'print-xml', kind: 'bool', help: 'print XML document rather than clone the volume' },
+    ],
+    async run(ctx, opts) {
+      const raw = ctx.conn.raw;
+      const orig = await volOf(ctx.conn, opts);
+      const flags = (opts.bool('prealloc-metadata') ? VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA : 0) | (opts.bool('reflink') ? VIR_STORAGE_VOL_CREATE_REFLINK : 0);
+      let pool;
+      try {
+        pool = await raw.storagePoolLookupByVolume(orig);
+      } catch (err) {
+        throw failed('failed to get parent pool', err);
+      }
+      const newName = opts.required('newname');
+      if (newName === '') throw new CliError(["Failed to get option 'newname': Option argument is empty"]);
+      let xml;
+      try {
+        xml = cloneXml(await raw.storageVolGetXMLDesc(orig, 0), newName);
+      } catch (err) {
+        throw new CliError([err instanceof Error ? err.message : String(err)], { cause: err });
+      }
+      if (opts.bool('print-xml')) {
+        ctx.print(xml);
+        return;
+      }
+      let vol;
+      try {
+        vol = await raw.storageVolCreateXMLFrom(pool, xml, orig, flags);
+      } catch (err) {
+        throw failed(`Failed to clone vol from ${orig.name}`, err);
+      }
+      if (!ctx.quiet) ctx.print(`Vol ${vol.name} cloned from ${orig.name}\n`);
+    },
+  },
+  {
+    name: 'vol-create-from',
+    group: VOL_GROUP,
+    help: 'create a vol, using another volume as input',
+    options: [
+      POOL,
+      { name: 'file', kind: 'string', positional: true, required: true, help: 'file containing an XML vol description' },
+      VOL,
+      { name: 'inputpool', kind: 'string', positional: true, help: "pool name or uuid of the input volume's pool" },
+      { name: 'prealloc-metadata', kind: 'bool', help: 'preallocate metadata (for qcow2 instead of full allocation)' },
+      { name: 'reflink', kind: 'bool', help: 'use btrfs COW lightweight copy' },
+      { name: 'validate', kind: 'bool', help: 'validate the XML against the schema' },
+    ],
+    async run(ctx, opts) {
+      const pool = await findPool(ctx.conn, opts.required('pool'));
+      const flags =
+        (opts.bool('prealloc-metadata') ? VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA : 0) |
+        (opts.bool('reflink') ? VIR_STORAGE_VOL_CREATE_REFLINK : 0) |
+        (opts.bool('validate') ? VIR_STORAGE_VOL_CREATE_VALIDATE : 0);
+      const file = opts.required('file');
+      if (file === '') throw new CliError(["Failed to get option 'file': Option argument is empty"]);
+      const input = await lookupVol(ctx.conn, opts.required('vol'), opts.string('inputpool'), 'inputpool');
+      const xml = await ctx.readFile(file);
+      let vol;
+      try {
+        vol = await ctx.conn.raw.storageVolCreateXMLFrom(pool, xml, input, flags);
+      } catch (err) {
+        throw failed(`Failed to create vol from ${file}`, err);
+      }
+      if (!ctx.quiet) ctx.print(`Vol ${vol.name} created from input vol ${input.name}\n`);
+    },
+  },
+  {
+    name: 'vol-resize',
+    group: VOL_GROUP,
+    help: 'resize a vol',
+    options: [
+      VOL,
+      { name: 'capacity', kind: 'string', positional: true, required: true, help: 'new capacity for the vol, as scaled integer (default bytes)' },
+      VOL_POOL,
+      { name: 'allocate', kind: 'bool', help: 'allocate the new capacity, rather than leaving it sparse' },
+      { name: 'delta', kind: 'bool', help: 'use capacity as a delta to current size, rather than the new size' },
+      { name: 'shrink', kind: 'bool', help: 'allow the resize to shrink the volume' },
+    ],
+    async run(ctx, opts) {
+      let delta = opts.bool('delta');
+      let flags = (opts.bool('allocate') ? VIR_STORAGE_VOL_RESIZE_ALLOCATE : 0) | (opts.bool('shrink') ? VIR_STORAGE_VOL_RESIZE_SHRINK : 0);
+      const vol = await volOf(ctx.conn, opts);
+      let text = opts.required('capacity');
+      if (text === '') throw new CliError(["Failed to get option 'capacity': Option argument is empty"]);
+      text = text.replace(/^[ \t\n\v\f\r]+/, '');
+      // The API takes a positive size; virsh reads a negative one as a shrinking delta.
+      if (text.startsWith('-')) {
+        if (!opts.bool('shrink')) throw new CliError(['negative size requires --shrink']);
+        text = text.slice(1);
+        delta = true;
+      }
+      if (delta) flags |= VIR_STORAGE_VOL_RESIZE_DELTA;
+      const capacity = size(text);
+      const by = delta ? 'by' : 'to';
+      try {
+        await ctx.conn.raw.storageVolResize(vol, capacity, flags);
+      } catch (err) {
+        throw failed(`Failed to change size of volume '${vol.name}' ${by} ${text}`, err);
+      }
+      if (!ctx.quiet) ctx.print(`Size of volume '${vol.name}' successfully changed ${by} ${text}\n`);
     },
   },
 ];
@@ -558,4 +729,5 @@ export const storageCommands: readonly CommandSpec[] = [
   ),
   volAction('vol-wipe', 'wipe a vol', 'wipe', 'wiped', (conn, vol) => conn.raw.storageVolWipe(vol, 0)),
   ...transferCommands,
+  ...volCopyCommands,
 ];
