@@ -1,70 +1,94 @@
 /**
- * `npm run bench:rpc [-- URI]`: call throughput of libvirt-rpc against the C
- * client (python3-libvirt on libvirt.so) on the same daemon, in one run.
+ * `npm run bench:rpc [-- URI]`: call throughput and client CPU cost of
+ * libvirt-rpc against the C client (python3-libvirt on libvirt.so) on the same
+ * daemon, in one run.
  *
  * With no URI it starts a private libvirtd (harness/) and uses the test
- * driver over its unix socket. Prints calls/s for each workload and the ratio
- * libvirt-rpc / C client. Numbers are noisy on a shared machine: only the
- * ratios of one run mean anything.
+ * driver over its unix socket. Each workload is measured in ROUNDS rounds; in
+ * each round our client and the C client run one after the other (the order
+ * alternates), each on its own open connection, so that a change of machine
+ * load hits both alike. Printed: the median calls/s of each, the median of the
+ * per-round ratios, and each client's own CPU time per call (user + system of
+ * its process: the daemon's work is not in it). BENCH_SECONDS (default 1) is
+ * the time of one measurement, BENCH_ROUNDS (default 5) the number of rounds.
+ *
+ * Both benchmarks measure the built package (dist/), as users run it: `npm run
+ * bench:*` builds it first. Run from the sources under tsx, the library would
+ * carry esbuild's keepNames wrappers, which cost time on every call.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { startPrivateDaemon, type PrivateDaemon } from '../harness/daemon.js';
-import { connect, type Connection } from '../src/index.js';
+import { connect, type Connection } from '../dist/esm/index.js';
 
-interface Result {
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
+/** One measurement: calls per second and client CPU microseconds per call. */
+interface Measure {
+  readonly rate: number;
+  readonly cpuPerCall: number;
+}
+
+/** A workload: a batch of calls on our connection (returns the number of calls). */
+interface Workload {
   readonly name: string;
-  readonly ours: number;
-  readonly theirs: number;
+  readonly ours: (conn: Connection) => Promise<number>;
 }
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-
-async function timed(seconds: number, batch: () => Promise<number>): Promise<number> {
-  // Warm-up, then as many batches as fit in `seconds`.
-  await batch();
-  let calls = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000) calls += await batch();
-  return calls / ((performance.now() - t0) / 1000);
-}
-
-async function ours(conn: Connection): Promise<Record<string, number>> {
-  return {
-    'getLibVersion, sequential': await timed(SECONDS, async () => {
+const WORKLOADS: readonly Workload[] = [
+  {
+    name: 'getLibVersion, sequential',
+    ours: async (conn) => {
       for (let i = 0; i < 200; i++) await conn.raw.connectGetLibVersion();
       return 200;
-    }),
-    'getLibVersion, 8 in flight': await timed(SECONDS, async () => {
+    },
+  },
+  {
+    name: 'getLibVersion, 8 in flight',
+    ours: async (conn) => {
       await Promise.all(
         Array.from({ length: 8 }, async () => {
           for (let i = 0; i < 50; i++) await conn.raw.connectGetLibVersion();
         }),
       );
       return 400;
-    }),
-    'listAllDomains, sequential': await timed(SECONDS, async () => {
+    },
+  },
+  {
+    name: 'listAllDomains, sequential',
+    ours: async (conn) => {
       for (let i = 0; i < 100; i++) await conn.raw.connectListAllDomains(1, 0);
       return 100;
-    }),
-    'getXMLDesc, sequential': await timed(SECONDS, async () => {
+    },
+  },
+  {
+    name: 'getXMLDesc, sequential',
+    ours: async (conn) => {
       const dom = await conn.raw.domainLookupByName('test');
       for (let i = 0; i < 100; i++) await conn.raw.domainGetXMLDesc(dom, 0);
       return 100;
-    }),
-  };
+    },
+  },
+];
+
+async function measureOurs(conn: Connection, w: Workload, seconds: number): Promise<Measure> {
+  await w.ours(conn); // warm-up
+  let calls = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) calls += await w.ours(conn);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { rate: calls / wall, cpuPerCall: (cpu.user + cpu.system) / calls };
 }
 
+/** The C client: one python3 process, one connection, one workload per request line. */
 const PYTHON_BENCH = String.raw`
 import json, sys, threading, time
 import libvirt
-uri, seconds = sys.argv[1], float(sys.argv[2])
-conn = libvirt.open(uri)
-def timed(batch):
-    batch()
-    calls, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        calls += batch()
-    return calls / (time.perf_counter() - t0)
+conn = libvirt.open(sys.argv[1])
+dom = conn.lookupByName("test")
 def seq():
     for _ in range(200): conn.getLibVersion()
     return 200
@@ -78,27 +102,63 @@ def threads():
 def lst():
     for _ in range(100): conn.listAllDomains()
     return 100
-dom = conn.lookupByName("test")
 def xml():
     for _ in range(100): dom.XMLDesc(0)
     return 100
-print(json.dumps({
-  "getLibVersion, sequential": timed(seq),
-  "getLibVersion, 8 in flight": timed(threads),
-  "listAllDomains, sequential": timed(lst),
-  "getXMLDesc, sequential": timed(xml),
-}))
+W = {
+  "getLibVersion, sequential": seq,
+  "getLibVersion, 8 in flight": threads,
+  "listAllDomains, sequential": lst,
+  "getXMLDesc, sequential": xml,
+}
+print("ready", flush=True)
+for line in sys.stdin:
+    name, secs = line.rstrip("\n").split("\t")
+    fn = W[name]
+    fn()
+    calls, c0, t0 = 0, time.process_time(), time.perf_counter()
+    while time.perf_counter() - t0 < float(secs):
+        calls += fn()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(json.dumps({"rate": calls / wall, "cpuPerCall": cpu / calls * 1e6}), flush=True)
 conn.close()
 `;
 
-function theirs(uri: string): Record<string, number> {
-  const r = spawnSync('/usr/bin/python3', ['-I', '-c', PYTHON_BENCH, uri, String(SECONDS)], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  if (r.status !== 0) throw new Error(`python3-libvirt benchmark failed: ${r.stderr || r.error?.message}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+class PythonClient {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly lines: AsyncIterator<string>;
+  private stderr = '';
+
+  constructor(uri: string) {
+    this.child = spawn('/usr/bin/python3', ['-I', '-c', PYTHON_BENCH, uri], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
+  }
+
+  private async line(): Promise<string> {
+    const r = await this.lines.next();
+    if (r.done) throw new Error(`python3-libvirt benchmark ended: ${this.stderr}`);
+    return r.value;
+  }
+
+  async ready(): Promise<void> {
+    if ((await this.line()) !== 'ready') throw new Error(`python3-libvirt benchmark did not start: ${this.stderr}`);
+  }
+
+  async measure(w: Workload, seconds: number): Promise<Measure> {
+    this.child.stdin.write(`${w.name}\t${seconds}\n`);
+    return JSON.parse(await this.line()) as Measure;
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
 }
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 async function main(): Promise<void> {
   let daemon: PrivateDaemon | null = null;
@@ -107,20 +167,42 @@ async function main(): Promise<void> {
     daemon = await startPrivateDaemon({ label: 'bench' });
     uri = daemon.uris.testDefaultUnix;
   }
+  const python = new PythonClient(uri);
   try {
     const conn = await connect(uri);
-    const a = await ours(conn);
-    await conn.close();
-    const b = theirs(uri);
-    const results: Result[] = Object.keys(a).map((name) => ({ name, ours: a[name], theirs: b[name] }));
-    console.log(`URI ${uri}, ${SECONDS} s per workload`);
-    console.log('workload                      libvirt-rpc calls/s   python3-libvirt calls/s   ratio');
-    for (const r of results) {
-      console.log(
-        `${r.name.padEnd(30)}${r.ours.toFixed(0).padStart(19)}${r.theirs.toFixed(0).padStart(26)}${(r.ours / r.theirs).toFixed(2).padStart(8)}x`,
-      );
+    await python.ready();
+    const ours = new Map<string, Measure[]>();
+    const theirs = new Map<string, Measure[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const w of WORKLOADS) {
+        const runOurs = async () => ours.set(w.name, [...(ours.get(w.name) ?? []), await measureOurs(conn, w, SECONDS)]);
+        const runTheirs = async () => theirs.set(w.name, [...(theirs.get(w.name) ?? []), await python.measure(w, SECONDS)]);
+        if (round % 2 === 0) {
+          await runOurs();
+          await runTheirs();
+        } else {
+          await runTheirs();
+          await runOurs();
+        }
+      }
     }
+    await conn.close();
+    console.log(`URI ${uri}; ${ROUNDS} rounds of ${SECONDS} s per client and workload; medians`);
+    const head = ['workload', 'libvirt-rpc calls/s', 'python3-libvirt calls/s', 'ratio', 'CPU µs/call ours', 'CPU µs/call C client', 'CPU ratio'];
+    const rows = WORKLOADS.map((w) => {
+      const a = ours.get(w.name)!;
+      const b = theirs.get(w.name)!;
+      const ratio = median(a.map((m, i) => m.rate / b[i].rate));
+      const cpuA = median(a.map((m) => m.cpuPerCall));
+      const cpuB = median(b.map((m) => m.cpuPerCall));
+      return [w.name, median(a.map((m) => m.rate)).toFixed(0), median(b.map((m) => m.rate)).toFixed(0), `${ratio.toFixed(2)}x`,
+        cpuA.toFixed(1), cpuB.toFixed(1), `${(cpuB / cpuA).toFixed(2)}x`];
+    });
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    for (const r of [head, ...rows]) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+    console.log('ratio: our calls/s over the C client\'s (higher is better); CPU ratio: its CPU per call over ours (higher is better).');
   } finally {
+    python.close();
     await daemon?.stop();
   }
 }

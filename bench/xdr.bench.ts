@@ -16,6 +16,10 @@
  * bytes before anything is timed. Numbers are noisy on a shared machine: the
  * ratios of one run are what counts. BENCH_SECONDS (default 2) sets the time
  * measured per figure.
+ *
+ * Both benchmarks measure the built package (dist/), as users run it: `npm run
+ * bench:*` builds it first. Run from the sources under tsx, the library would
+ * carry esbuild's keepNames wrappers, which cost time on every call.
  */
 import {
   remoteConnectListAllDomainsRetCodec,
@@ -25,8 +29,8 @@ import {
   type RemoteDomainGetGuestInfoRet,
   type RemoteDomainGetXmlDescRet,
   type RemoteTypedParamValue,
-} from '../src/procedures/remote.gen.js';
-import { decodeXdr, encodeXdr, type XdrCodec } from '../src/xdr/index.js';
+} from '../dist/esm/procedures/remote.gen.js';
+import { decodeXdr, encodeXdr, type XdrCodec } from '../dist/esm/xdr/index.js';
 import { libvirtTypes } from '../test/support/js-xdr.js';
 
 // --- js-xdr (untyped): the libvirt types declared in its DSL, shared with the differential tests ---
