@@ -125,6 +125,16 @@ const GLOBAL_OPTIONS: readonly { readonly short: string; readonly long: string; 
   { short: 'V', long: '', value: false },
 ];
 
+/** An int as virStrToLong_i reads it with base 0 (decimal, `0x` hex or `0` octal, blanks and a sign before), or null. */
+function cInt(text: string): number | null {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)$/.exec(text);
+  if (!m) return null;
+  const digits = m[2];
+  const magnitude = /^0[xX]/.test(digits) ? parseInt(digits.slice(2), 16) : digits.startsWith('0') ? parseInt(digits, 8) : Number(digits);
+  const v = m[1] === '-' ? -magnitude : magnitude;
+  return v >= -0x80000000 && v <= 0x7fffffff ? v : null;
+}
+
 /**
  * Splits the global options from the command line as virsh's getopt_long
  * does: short options may be bundled (`-qr`, `-cURI`), long ones may be
@@ -136,11 +146,8 @@ function parseGlobal(argv: readonly string[]): { global: GlobalOptions; rest: st
   const unsupported = (what: string): CliError => new CliError([`unsupported option '${what}'. See --help.`]);
   const keepalive = (short: string, long: boolean, text: string): number => {
     const flag = long ? `--keepalive-${short === 'k' ? 'interval' : 'count'}` : `-${short}`;
-    // virStrToLong_i with base 0: decimal, 0x hex or 0 octal, leading blanks and a sign allowed.
-    const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)$/.exec(text);
-    if (!m) throw new CliError([`Invalid value for option ${flag}`]);
-    const v = (m[1] === '-' ? -1 : 1) * Number(m[2].length > 1 && m[2][0] === '0' && !/[xX]/.test(m[2]) ? parseInt(m[2], 8) : m[2]);
-    if (v < -0x80000000 || v > 0x7fffffff) throw new CliError([`Invalid value for option ${flag}`]);
+    const v = cInt(text);
+    if (v === null) throw new CliError([`Invalid value for option ${flag}`]);
     if (v < 0) throw new CliError([`option ${flag} requires a positive integer argument`]);
     return v;
   };
@@ -276,10 +283,13 @@ export function parseCommandArgs(cmd: CommandShape, args: readonly string[]): Pa
 /** The `--help` every command takes (virsh then runs `help COMMAND`). */
 const HELP_OPTION: OptionSpec = { name: 'help', kind: 'bool', help: 'print help' };
 
-/** virsh's own commands (tools/vsh.c, virsh.c): `cd`, `echo`, `help`, `connect`, ... Their run is the session's. */
+/** The `help` group of virsh's own commands. */
 const VIRSH_GROUP = 'Virsh itself';
 
-/** The options of virsh's own commands, by name, in virsh's order for `help`. */
+/**
+ * virsh's own commands (tools/vsh.c, virsh.c), in virsh's order for `help`:
+ * their names and options; the session runs them (`Session.builtin`).
+ */
 const BUILTINS: readonly (CommandShape & { readonly help: string })[] = [
   { name: 'cd', help: 'change the current directory', options: [{ name: 'dir', kind: 'string', positional: true, help: 'directory to switch to (default: home or else root)' }] },
   {

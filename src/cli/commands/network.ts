@@ -23,7 +23,8 @@ import { formatUuid, uuidNameLines } from '../format.js';
 import { exclusive, lookupNetwork } from '../lookup.js';
 import { autostartCommand, fromFileCommand, lookupNetworkBy, oneObjectCommand } from '../lookup-more.js';
 import { formatTable } from '../table.js';
-import { caseOrder, optionText, parseUuidLoose, printXml, requiredText, XPATH_OPTIONS, xpathOption } from './secret.js';
+import { printXml } from './device.js';
+import { caseOrder, optionText, parseUuidLoose, requiredText, XPATH_OPTIONS, xpathOption } from './secret.js';
 
 const GROUP = 'Networking';
 const VALIDATE: OptionSpec = { name: 'validate', kind: 'bool', help: 'validate the XML against the schema' };
@@ -354,7 +355,13 @@ export const networkCommands: readonly CommandSpec[] = [
       // virsh leaves the command successful, and says nothing.
       return;
     }
-    printXml(ctx, xml, xpath);
+    try {
+      printXml(ctx, xml, xpath, opts.bool('wrap'));
+    } catch (err) {
+      // virsh frees the port before it reports, which clears libvirt's "Incorrect xpath" error: it fails silently.
+      if (err instanceof CliError && err.lines[0]?.startsWith('internal error: Incorrect xpath')) throw new CliError([]);
+      throw err;
+    }
   }),
   portCommand('net-port-delete', 'delete the specified network port', [], async (ctx, port) => {
     const uuid = formatUuid(port.uuid);

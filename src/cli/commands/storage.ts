@@ -281,7 +281,9 @@ const libxmlAttr = (s: string): string =>
  * A volume's XML with its `<name>` replaced, written back as virsh's
  * virshMakeCloneXML gets it from libxml2 (xmlNodeDump of the root element):
  * attributes in double quotes, only `&`, `<`, `>` escaped in text, empty
- * elements self-closed, and no newline after the root.
+ * elements self-closed, and no newline after the root. Unlike what
+ * xml-tree.ts writes for the domain commands, non-ASCII text stays as it is
+ * (virsh 9.0 prints it so here).
  */
 function cloneXml(xml: string, newName: string): string {
   const token = /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<(\/?)([^\s/>]+)((?:\s+[^\s=]+\s*=\s*(?:'[^']*'|"[^"]*"))*)\s*(\/?)>|([^<]+)/g;
@@ -319,6 +321,9 @@ function cloneXml(xml: string, newName: string): string {
   return out.replace(/<([^\s/>]+)([^>]*)><\/\1>/g, '<$1$2/>');
 }
 
+/** `--pool` of vol-clone and vol-resize: positional there, as every string option is in virsh 9.0. */
+const VOL_POOL_DATA: OptionSpec = { ...VOL_POOL, positional: true };
+
 /** vol-clone, vol-create-from and vol-resize (tools/virsh-volume.c). */
 const volCopyCommands: readonly CommandSpec[] = [
   {
@@ -328,7 +333,7 @@ const volCopyCommands: readonly CommandSpec[] = [
     options: [
       VOL,
       { name: 'newname', kind: 'string', positional: true, required: true, help: 'clone name' },
-      VOL_POOL,
+      VOL_POOL_DATA,
       { name: 'prealloc-metadata', kind: 'bool', help: 'preallocate metadata (for qcow2 instead of full allocation)' },
       { name: 'reflink', kind: 'bool', help: 'use btrfs COW lightweight copy' },
       { name: 'print-xml', kind: 'bool', help: 'print XML document rather than clone the volume' },
@@ -403,7 +408,7 @@ const volCopyCommands: readonly CommandSpec[] = [
     options: [
       VOL,
       { name: 'capacity', kind: 'string', positional: true, required: true, help: 'new capacity for the vol, as scaled integer (default bytes)' },
-      VOL_POOL,
+      VOL_POOL_DATA,
       { name: 'allocate', kind: 'bool', help: 'allocate the new capacity, rather than leaving it sparse' },
       { name: 'delta', kind: 'bool', help: 'use capacity as a delta to current size, rather than the new size' },
       { name: 'shrink', kind: 'bool', help: 'allow the resize to shrink the volume' },
