@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { connect } from '../api/connect.js';
 import type { Connection } from '../api/connection.js';
+import { TransportError } from '../rpc/errors.js';
 import { CliError, ParsedOptions, type CommandContext, type CommandSpec, type OptionKind, type OptionSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { exclusive } from './lookup.js';
@@ -444,11 +445,13 @@ function echoText(opts: ParsedOptions): string | null {
   return pieces.join(' ');
 }
 
-/** strerror's text for the errors chdir can give. */
+/** strerror's text for the errors chdir and a unix socket connect can give. */
 const STRERROR: Readonly<Record<string, string>> = {
   ENOENT: 'No such file or directory',
   ENOTDIR: 'Not a directory',
   EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  ECONNREFUSED: 'Connection refused',
   ELOOP: 'Too many levels of symbolic links',
   ENAMETOOLONG: 'File name too long',
 };
@@ -505,7 +508,7 @@ class Session {
       });
     } catch (err) {
       const what = disconnected ? 'Failed to reconnect to the hypervisor' : 'failed to connect to the hypervisor';
-      throw new CliError([what, err instanceof Error ? err.message : String(err)], { cause: err });
+      throw new CliError([what, connectFailureText(err)], { cause: err });
     }
     if (name !== undefined) this.uri = name;
     this.ro = ro;
@@ -738,4 +741,16 @@ export async function runVirsh(argv: readonly string[], io: CliIo): Promise<numb
   } finally {
     await session.close();
   }
+}
+
+/**
+ * What virsh prints for a failed open: for a unix socket it cannot reach,
+ * libvirt's "Failed to connect socket to '<path>': <strerror>"; otherwise our
+ * error's own message.
+ */
+function connectFailureText(err: unknown): string {
+  if (err instanceof TransportError && err.socketPath !== null && err.errno !== null && STRERROR[err.errno] !== undefined) {
+    return `Failed to connect socket to '${err.socketPath}': ${STRERROR[err.errno]}`;
+  }
+  return err instanceof Error ? err.message : String(err);
 }

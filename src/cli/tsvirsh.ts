@@ -5,9 +5,18 @@
  */
 import { runVirsh } from './main.js';
 
+// Ctrl-C ends a waiting command (event loops, block jobs) as virsh's SIGINT handler does;
+// a second Ctrl-C kills the process.
+const interrupt = new AbortController();
+process.once('SIGINT', () => {
+  interrupt.abort();
+  process.once('SIGINT', () => process.exit(130));
+});
+
 runVirsh(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
+  interrupt: interrupt.signal,
 }).then(
   (status) => {
     process.exitCode = status;

@@ -268,11 +268,14 @@ brandClass(UnsupportedError, 'UnsupportedError');
 export class TransportError extends LibvirtRpcError {
   /** The system error code of the failure, or null. */
   readonly errno: string | null;
+  /** The unix socket path that could not be connected, when that was the failure; else null. */
+  readonly socketPath: string | null;
 
-  constructor(message: string, errno: string | null, options?: { cause?: unknown }) {
+  constructor(message: string, errno: string | null, options?: { cause?: unknown; socketPath?: string }) {
     super(RpcErrorCode.TRANSPORT, message, options);
     this.name = 'TransportError';
     this.errno = errno;
+    this.socketPath = options?.socketPath ?? null;
   }
 }
 brandClass(TransportError, 'TransportError');

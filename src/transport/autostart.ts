@@ -107,7 +107,7 @@ export async function dialUnixAutostart(path: string, daemonPath: string, opts: 
     `${last?.message ?? `no libvirt daemon socket at ${path}`} (started ${daemonPath} --timeout=${AUTOSTART_DAEMON_TIMEOUT}, ` +
       `but it did not accept connections within ${(AUTOSTART_ATTEMPTS * AUTOSTART_RETRY_MS) / 1000} s)`,
     last?.errno ?? null,
-    { cause: last },
+    { cause: last, socketPath: path },
   );
 }
 

@@ -20,7 +20,7 @@ export interface DialOptions {
  * `EACCES` → permission denied; with an AbortError or a TimeoutError otherwise.
  */
 export function dialUnix(path: string, opts: DialOptions = {}): Promise<Socket> {
-  return awaitConnect(() => createConnection({ path }), opts, `unix socket ${path}`, (err) => {
+  return awaitConnect(() => createConnection({ path }), { ...opts, socketPath: path }, `unix socket ${path}`, (err) => {
     switch (err.code) {
       case 'ENOENT':
         return `no libvirt daemon socket at ${path}`;
@@ -42,7 +42,7 @@ export function dialUnix(path: string, opts: DialOptions = {}): Promise<Socket> 
  */
 export function awaitConnect(
   create: () => Socket,
-  opts: DialOptions,
+  opts: DialOptions & { readonly socketPath?: string },
   target: string,
   describe: (err: NodeJS.ErrnoException) => string,
 ): Promise<Socket> {
@@ -54,7 +54,7 @@ export function awaitConnect(
       socket = create();
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      reject(new TransportError(describe(e), e.code ?? null, { cause: err }));
+      reject(new TransportError(describe(e), e.code ?? null, { cause: err, socketPath: opts.socketPath }));
       return;
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -74,7 +74,7 @@ export function awaitConnect(
       resolve(socket);
     };
     const onError = (err: NodeJS.ErrnoException): void => {
-      fail(new TransportError(describe(err), err.code ?? null, { cause: err }));
+      fail(new TransportError(describe(err), err.code ?? null, { cause: err, socketPath: opts.socketPath }));
     };
     const onAbort = (): void => fail(abortErrorFor(signal!));
     socket.once('connect', onConnect);

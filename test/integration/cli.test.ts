@@ -125,3 +125,18 @@ describe('tsvirsh gives the same output as virsh', () => {
     expect(c.stderr).toMatch(/^error: failed to connect to the hypervisor\nerror: .*\/nonexistent\/sock/);
   });
 });
+
+describe('a daemon that is not there', () => {
+  it('prints libvirt\'s "Failed to connect socket" line, as virsh does, for a missing and a refusing socket', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lvrpc-nosock-'));
+    const missing = join(dir, 'missing-sock');
+    const stale = join(dir, 'stale-sock');
+    writeFileSync(stale, ''); // a regular file: connect() is refused
+    for (const sock of [missing, stale]) {
+      const args = ['-c', `qemu+unix:///system?socket=${sock}`, 'list'];
+      const [a, b] = await Promise.all([ours(args), theirs(args)]);
+      expect(a).toEqual(b);
+      expect(a.stderr).toContain(`Failed to connect socket to '${sock}'`);
+    }
+  });
+});
