@@ -22,7 +22,7 @@ import { chownToTestUser } from '../../harness/daemon.js';
 import { testNodeXml } from '../../harness/test-driver.js';
 import { connect } from '../../src/index.js';
 import { harnessDaemon } from './env.js';
-import { both } from './virsh-diff.js';
+import { both, helpOutline } from './virsh-diff.js';
 
 /** The node devices of test:///default. */
 const DEVICES = `  <device>
@@ -267,17 +267,3 @@ describe('help for the node device commands', () => {
     expect(helpOutline(a.stdout)).toContainEqual(expect.stringMatching(/^SYNOPSIS: nodedev-/));
   });
 });
-
-/**
- * What `help COMMAND` says, without the layout tsvirsh's renderer does not
- * share with virsh (the DESCRIPTION section, column widths).
- */
-function helpOutline(text: string): string[] {
-  let section = '';
-  return text.split('\n').flatMap((line) => {
-    if (/^ {2}[A-Z]+$/.test(line)) section = line.trim();
-    if (!line.trim() || section === 'DESCRIPTION' || /^ {2}[A-Z]+$/.test(line)) return [];
-    const m = /^\s*(\[--[\w-]+\] <\w+>|--[\w-]+ <\w+>|--[\w-]+)\s+(.*)$/.exec(line);
-    return [section === 'OPTIONS' && m ? `${section}: ${m[1]} | ${m[2]}` : `${section}: ${line.trim()}`];
-  });
-}

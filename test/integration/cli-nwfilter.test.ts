@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harnessDaemon, privateTestUri } from './env.js';
-import { both } from './virsh-diff.js';
+import { both, helpOutline } from './virsh-diff.js';
 
 let sessionUri = '';
 let testUri = '';
@@ -107,17 +107,3 @@ describe('help for the nwfilter commands', () => {
     expect(helpOutline(a.stdout)).toContainEqual(expect.stringMatching(/^SYNOPSIS: nwfilter-/));
   });
 });
-
-/**
- * What `help COMMAND` says, without the layout tsvirsh's renderer does not
- * share with virsh (the DESCRIPTION section, column widths).
- */
-function helpOutline(text: string): string[] {
-  let section = '';
-  return text.split('\n').flatMap((line) => {
-    if (/^ {2}[A-Z]+$/.test(line)) section = line.trim();
-    if (!line.trim() || section === 'DESCRIPTION' || /^ {2}[A-Z]+$/.test(line)) return [];
-    const m = /^\s*(\[--[\w-]+\] <\w+>|--[\w-]+ <\w+>|--[\w-]+)\s+(.*)$/.exec(line);
-    return [section === 'OPTIONS' && m ? `${section}: ${m[1]} | ${m[2]}` : `${section}: ${line.trim()}`];
-  });
-}

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Connection } from '../../src/index.js';
 import { harnessDaemon, privateTestUri } from './env.js';
-import { both, ours, theirs, type Outcome } from './virsh-diff.js';
+import { both, ours, theirs, type Outcome, helpOutline } from './virsh-diff.js';
 
 const tag = randomBytes(4).toString('hex');
 /** This file's secrets: `uuid(1)`, `uuid(2)`, ... */
@@ -258,17 +258,3 @@ describe('help for the secret commands', () => {
     expect(helpOutline(a.stdout)).toContainEqual(expect.stringMatching(/^SYNOPSIS: secret-/));
   });
 });
-
-/**
- * What `help COMMAND` says, without the layout tsvirsh's renderer does not
- * share with virsh (the DESCRIPTION section, column widths).
- */
-function helpOutline(text: string): string[] {
-  let section = '';
-  return text.split('\n').flatMap((line) => {
-    if (/^ {2}[A-Z]+$/.test(line)) section = line.trim();
-    if (!line.trim() || section === 'DESCRIPTION' || /^ {2}[A-Z]+$/.test(line)) return [];
-    const m = /^\s*(\[--[\w-]+\] <\w+>|--[\w-]+ <\w+>|--[\w-]+)\s+(.*)$/.exec(line);
-    return [section === 'OPTIONS' && m ? `${section}: ${m[1]} | ${m[2]}` : `${section}: ${line.trim()}`];
-  });
-}

@@ -30,3 +30,17 @@ export async function theirs(args: string[], stdin?: string): Promise<Outcome> {
 export async function both(args: string[], stdin?: string): Promise<[Outcome, Outcome]> {
   return await Promise.all([ours(args, stdin), theirs(args, stdin)]);
 }
+
+/**
+ * What `help COMMAND` says, without the layout tsvirsh's renderer does not
+ * share with virsh (the DESCRIPTION section, column widths).
+ */
+export function helpOutline(text: string): string[] {
+  let section = '';
+  return text.split('\n').flatMap((line) => {
+    if (/^ {2}[A-Z]+$/.test(line)) section = line.trim();
+    if (!line.trim() || section === 'DESCRIPTION' || /^ {2}[A-Z]+$/.test(line)) return [];
+    const m = /^\s*(\[--[\w-]+\] <\w+>|--[\w-]+ <\w+>|--[\w-]+)\s+(.*)$/.exec(line);
+    return [section === 'OPTIONS' && m ? `${section}: ${m[1]} | ${m[2]}` : `${section}: ${line.trim()}`];
+  });
+}
