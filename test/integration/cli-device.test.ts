@@ -297,8 +297,9 @@ describe('tsvirsh device commands match virsh on a QEMU guest', () => {
   });
 
   /**
-   * Command lines; `DIR` stands for the test's directory (known once the daemon is up). A live
-   * eject waits for the guest to open the tray, which an idle guest does in its own time: left out.
+   * Command lines; `DIR` stands for the test's directory (known once the daemon is up). Live media
+   * changes wait for the guest to open the tray, which an idle guest does in its own time (QEMU:
+   * "Tray of device ... is not open" or not, run to run): they are made with --config here.
    */
   const LINES: string[][] = [
     ['attach-disk tsvirsh-dev DIR/d1.img vdb --config; dumpxml tsvirsh-dev --inactive; detach-disk tsvirsh-dev vdb --config --print-xml; detach-disk tsvirsh-dev vdb --config; detach-disk tsvirsh-dev vdb --config'],
@@ -308,8 +309,8 @@ describe('tsvirsh device commands match virsh on a QEMU guest', () => {
     ['attach-interface tsvirsh-dev bridge br0 --config --mac 52:54:00:12:34:56 --model virtio; domiflist tsvirsh-dev --inactive; detach-interface tsvirsh-dev bridge --config --print-xml; detach-interface tsvirsh-dev bridge --config; detach-interface tsvirsh-dev bridge --config'],
     ['attach-interface', 'tsvirsh-dev', 'network', 'default'],
     ['attach-device tsvirsh-dev DIR/nic.xml --config; domiflist tsvirsh-dev --inactive; detach-device tsvirsh-dev DIR/nic.xml --config; domiflist tsvirsh-dev --inactive'],
-    ['update-device tsvirsh-dev DIR/cd.xml; domblklist tsvirsh-dev; update-device tsvirsh-dev DIR/cd.xml --config --force; domblklist tsvirsh-dev --inactive'],
-    ['change-media tsvirsh-dev hdc DIR/cd.iso --print-xml; change-media tsvirsh-dev hdc DIR/cd.iso --insert; domblklist tsvirsh-dev; change-media tsvirsh-dev hdc DIR/cd.iso --insert'],
+    ['update-device tsvirsh-dev DIR/cd.xml --config --force; domblklist tsvirsh-dev --inactive; update-device tsvirsh-dev DIR/cd.xml --config; domblklist tsvirsh-dev --inactive'],
+    ['change-media tsvirsh-dev hdc DIR/cd.iso --print-xml; change-media tsvirsh-dev hdc DIR/cd.iso --insert --config; domblklist tsvirsh-dev --inactive; change-media tsvirsh-dev hdc DIR/cd.iso --insert --config'],
     ['change-media tsvirsh-dev hdc DIR/cd.iso --config; domblklist tsvirsh-dev --inactive; change-media tsvirsh-dev hdc --update --config --print-xml; change-media tsvirsh-dev hdc --update --config'],
     ['detach-device-alias tsvirsh-dev nope; detach-device-alias tsvirsh-dev ide0-1-0 --config'],
     ['update-memory-device tsvirsh-dev; detach-disk tsvirsh-dev hdc --print-xml'],

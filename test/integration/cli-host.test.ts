@@ -155,7 +155,8 @@ describe('tsvirsh gives the same output as virsh (host, QEMU session)', () => {
   });
 
   // Free memory, free pages and CPU times are the host's own, read a moment apart.
-  const numbers = (o: Outcome): Outcome => ({ ...o, stdout: o.stdout.replace(/\d+(\.\d)?/g, 'N') });
+  // Numbers become N, with the padding before them (its width follows the number's).
+  const numbers = (o: Outcome): Outcome => ({ ...o, stdout: o.stdout.replace(/[ \t]*\d+(\.\d+)?/g, ' N') });
 
   it.each([
     ['freecell'],
