@@ -12,6 +12,7 @@ import type { Connection } from '../api/connection.js';
 import { TransportError } from '../rpc/errors.js';
 import { CliError, ParsedOptions, type CommandContext, type CommandSpec, type OptionKind, type OptionSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
+import { VIRSH_HELP_ORDER } from './help-order.js';
 import { exclusive } from './lookup.js';
 
 export { COMMANDS };
@@ -343,22 +344,48 @@ function echoAliases(args: readonly string[]): string[] {
   return out;
 }
 
+/** virsh's command groups, in the order `help` lists them, with the keyword `help KEYWORD` takes. */
+const GROUP_KEYWORDS: ReadonlyMap<string, string> = new Map([
+  ['Domain Management', 'domain'],
+  ['Domain Monitoring', 'monitor'],
+  ['Domain Events', 'events'],
+  ['Host and Hypervisor', 'host'],
+  ['Checkpoint', 'checkpoint'],
+  ['Interface', 'interface'],
+  ['Network Filter', 'filter'],
+  ['Networking', 'network'],
+  ['Node Device', 'nodedev'],
+  ['Secret', 'secret'],
+  ['Snapshot', 'snapshot'],
+  ['Backup', 'backup'],
+  ['Storage Pool', 'pool'],
+  ['Storage Volume', 'volume'],
+  ['Virsh itself', 'virsh'],
+]);
+
 function helpText(name: string | undefined): string {
   const all: readonly (CommandShape & { readonly help: string; readonly group: string })[] = [
     ...COMMANDS,
     ...BUILTINS.map((b) => ({ ...b, group: VIRSH_GROUP })),
   ];
-  if (name === undefined) {
-    const groups = new Map<string, (typeof all)[number][]>();
-    for (const c of all) groups.set(c.group, [...(groups.get(c.group) ?? []), c]);
-    let out = 'Grouped commands:\n\n';
-    for (const [group, cmds] of groups) {
-      out += ` ${group} (help keyword '${group.toLowerCase().split(' ')[0]}'):\n`;
-      for (const c of cmds) out += `    ${c.name.padEnd(30)} ${c.help}\n`;
-      out += '\n';
-    }
-    return out;
-  }
+  // virsh lists its groups in this order, each with its keyword, and each group's commands in its own order.
+  const groupText = (group: string): string => {
+    const rank = (n: string): number => {
+      const i = VIRSH_HELP_ORDER.indexOf(n);
+      return i < 0 ? VIRSH_HELP_ORDER.length : i;
+    };
+    const cmds = all
+      .filter((c) => c.group === group)
+      .sort((a, b) => rank(a.name) - rank(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    let out = ` ${group} (help keyword '${GROUP_KEYWORDS.get(group) ?? group.toLowerCase().split(' ')[0]}'):\n`;
+    for (const c of cmds) out += `    ${c.name.padEnd(30)} ${c.help}\n`;
+    return `${out}\n`;
+  };
+  const order = [...GROUP_KEYWORDS.keys(), ...new Set(all.map((c) => c.group).filter((g) => !GROUP_KEYWORDS.has(g)))];
+  const present = order.filter((g) => all.some((c) => c.group === g));
+  if (name === undefined) return `Grouped commands:\n\n${present.map(groupText).join('')}`;
+  const byKeyword = present.find((g) => GROUP_KEYWORDS.get(g) === name);
+  if (byKeyword !== undefined) return groupText(byKeyword).slice(0, -1);
   const cmd = all.find((c) => c.name === name);
   if (!cmd) throw new CliError([`command or command group '${name}' doesn't exist`]);
   let out = `  NAME\n    ${cmd.name} - ${cmd.help}\n\n  SYNOPSIS\n    ${cmd.name}`;

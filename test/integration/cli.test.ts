@@ -140,3 +140,31 @@ describe('a daemon that is not there', () => {
     }
   });
 });
+
+describe('help by group keyword', () => {
+  // Groups where tsvirsh has every command of virsh 9.0.0: the listing is identical.
+  it.each(['secret', 'nodedev', 'events', 'volume', 'host', 'monitor', 'virsh'])('help %s equals virsh', async (keyword) => {
+    const [a, b] = await Promise.all([ours(['help', keyword]), theirs(['help', keyword])]);
+    expect(a).toEqual(b);
+    expect(a.stdout).toContain(`(help keyword '${keyword}')`);
+  });
+
+  // The rest: tsvirsh's lines are virsh's, in virsh's order, with virsh's commands we lack left out.
+  it.each(['domain', 'checkpoint', 'interface', 'filter', 'network', 'snapshot', 'pool'])('help %s is virsh\'s, less missing commands', async (keyword) => {
+    const [a, b] = await Promise.all([ours(['help', keyword]), theirs(['help', keyword])]);
+    expect(a.status).toBe(b.status);
+    const theirLines = b.stdout.split('\n');
+    let j = 0;
+    for (const line of a.stdout.split('\n')) {
+      while (j < theirLines.length && theirLines[j] !== line) j++;
+      expect(j, `"${line}" out of virsh's order or not in it`).toBeLessThan(theirLines.length);
+      j++;
+    }
+  });
+
+  it('the full listing has virsh\'s group order and keywords', async () => {
+    const [a, b] = await Promise.all([ours(['help']), theirs(['help'])]);
+    const heads = (t: string): string[] => t.split('\n').filter((l) => l.includes('(help keyword'));
+    expect(heads(a.stdout).filter((h) => h !== ' Backup (help keyword \'backup\'):')).toEqual(heads(b.stdout).filter((h) => h !== ' Backup (help keyword \'backup\'):'));
+  });
+});

@@ -264,7 +264,7 @@ export const domainCommands: readonly CommandSpec[] = [
   },
   {
     name: 'domuuid',
-    group: 'Domain Monitoring',
+    group: 'Domain Management',
     help: 'convert a domain name or id to domain UUID',
     options: [DOMAIN],
     async run(ctx, opts) {
@@ -273,7 +273,7 @@ export const domainCommands: readonly CommandSpec[] = [
   },
   {
     name: 'domid',
-    group: 'Domain Monitoring',
+    group: 'Domain Management',
     help: 'convert a domain name or UUID to domain id',
     options: [DOMAIN],
     async run(ctx, opts) {
@@ -283,7 +283,7 @@ export const domainCommands: readonly CommandSpec[] = [
   },
   {
     name: 'domname',
-    group: 'Domain Monitoring',
+    group: 'Domain Management',
     help: 'convert a domain id or UUID to domain name',
     options: [DOMAIN],
     async run(ctx, opts) {
@@ -493,7 +493,7 @@ export const domainCommands: readonly CommandSpec[] = [
   },
   {
     name: 'desc',
-    group: 'Domain Monitoring',
+    group: 'Domain Management',
     help: 'show or set domain\'s description or title',
     options: [
       DOMAIN,

@@ -38,6 +38,8 @@ const bool = (name: string, help: string): OptionSpec => ({ name, kind: 'bool', 
 const field = (label: string, value: string | number): string => `${label.padEnd(15)} ${value}\n`;
 
 /** A monitoring command on one domain. */
+const MANAGEMENT_GROUP = new Set(['vcpuinfo', 'vcpucount', 'domhostname']);
+
 function monitor(
   name: string,
   help: string,
@@ -47,7 +49,8 @@ function monitor(
 ): CommandSpec {
   return {
     name,
-    group: 'Domain Monitoring',
+    // virsh files a few of these under Domain Management (its `help` shows them there).
+    group: MANAGEMENT_GROUP.has(name) ? 'Domain Management' : 'Domain Monitoring',
     help,
     options: [DOMAIN, ...options],
     async run(ctx, opts) {
