@@ -3,11 +3,10 @@
  * (tools/virsh-domain-monitor.c, tools/vsh.c vshPrettyCapacity).
  */
 
-/** `6695eb01-f6a4-8304-79aa-97f2502e193f` from 16 bytes. */
-export function formatUuid(bytes: Uint8Array): string {
-  const h = Buffer.from(bytes).toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
+import { formatUuid } from '../api/uuid.js';
+
+/** `6695eb01-f6a4-8304-79aa-97f2502e193f` from 16 bytes (virUUIDFormat). */
+export { formatUuid };
 
 /** 16 bytes from a UUID string with or without dashes, or null when it is not one. */
 export function parseUuid(text: string): Uint8Array | null {

@@ -13,6 +13,7 @@ import { TransportError } from '../rpc/errors.js';
 import { CliError, ParsedOptions, type CommandContext, type CommandSpec, type OptionKind, type OptionSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { VIRSH_HELP_ORDER } from './help-order.js';
+import { strerror, strerrorOf } from './strerror.js';
 import { exclusive } from './lookup.js';
 
 export { COMMANDS };
@@ -472,17 +473,6 @@ function echoText(opts: ParsedOptions): string | null {
   return pieces.join(' ');
 }
 
-/** strerror's text for the errors chdir and a unix socket connect can give. */
-const STRERROR: Readonly<Record<string, string>> = {
-  ENOENT: 'No such file or directory',
-  ENOTDIR: 'Not a directory',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  ECONNREFUSED: 'Connection refused',
-  ELOOP: 'Too many levels of symbolic links',
-  ENAMETOOLONG: 'File name too long',
-};
-
 /**
  * One virsh session: the connection virsh keeps for a command string or the
  * whole shell, the URI it (re)connects to, and virsh's own commands.
@@ -593,8 +583,7 @@ class Session {
         try {
           process.chdir(dir);
         } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code ?? '';
-          throw new CliError([`cd: ${STRERROR[code] ?? (err as Error).message}: ${dir}`]);
+          throw new CliError([`cd: ${strerror(err)}: ${dir}`]);
         }
         return;
       }
@@ -776,8 +765,7 @@ export async function runVirsh(argv: readonly string[], io: CliIo): Promise<numb
  * error's own message.
  */
 function connectFailureText(err: unknown): string {
-  if (err instanceof TransportError && err.socketPath !== null && err.errno !== null && STRERROR[err.errno] !== undefined) {
-    return `Failed to connect socket to '${err.socketPath}': ${STRERROR[err.errno]}`;
-  }
+  const text = err instanceof TransportError && err.socketPath !== null ? strerrorOf(err.errno) : undefined;
+  if (text !== undefined) return `Failed to connect socket to '${(err as TransportError).socketPath}': ${text}`;
   return err instanceof Error ? err.message : String(err);
 }

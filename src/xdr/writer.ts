@@ -241,7 +241,7 @@ export class XdrWriter {
       return;
     }
     if ((n & 3) === 0 && n <= SMALL_COPY_MAX) {
-      // UUIDs and other small whole words: a word store per four bytes, no padding.
+      // Other small whole words: a word store per four bytes, no padding.
       const p = this.reserve(n);
       const dv = this.view;
       for (let i = 0; i < n; i += 4) dv.setUint32(p + i, (v[i] << 24) | (v[i + 1] << 16) | (v[i + 2] << 8) | v[i + 3]);

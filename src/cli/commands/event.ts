@@ -11,10 +11,11 @@ import type { DomainEvent, TypedParamValue } from '../../api/events/types.js';
 import type { RemoteNonnullDomain, RemoteNonnullNetwork, RemoteNonnullSecret, RemoteNonnullStoragePool } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { CliError, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
+import { parseUuid } from '../../api/uuid.js';
 import { formatUuid } from '../format.js';
 import { exclusive, lookupDomain } from '../lookup.js';
 import { lookupNetworkBy, lookupNodeDevice, lookupPoolBy } from '../lookup-more.js';
-import { optionText, parseUuidLoose } from './secret.js';
+import { optionText } from './secret.js';
 
 // ---------------------------------------------------------------------------
 // Names virsh 9.0 prints
@@ -265,7 +266,7 @@ const EVENT: OptionSpec = { name: 'event', kind: 'string', positional: true, hel
 
 /** A secret by UUID (virshCommandOptSecret): libvirt itself rejects text that is no UUID. */
 async function lookupSecret(ctx: CommandContext, text: string): Promise<RemoteNonnullSecret> {
-  const uuid = parseUuidLoose(text);
+  const uuid = parseUuid(text);
   try {
     if (!uuid) throw new Error('uuidstr in virSecretLookupByUUIDString must be a valid UUID');
     return await ctx.conn.raw.secretLookupByUUID(uuid);

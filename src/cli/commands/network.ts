@@ -19,12 +19,13 @@ import {
 import type { Connection } from '../../api/connection.js';
 import type { RemoteNetworkDhcpLease, RemoteNonnullNetwork, RemoteNonnullNetworkPort } from '../../procedures/remote.gen.js';
 import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
+import { parseUuid } from '../../api/uuid.js';
 import { formatUuid, uuidNameLines } from '../format.js';
 import { exclusive, lookupNetwork } from '../lookup.js';
 import { autostartCommand, fromFileCommand, lookupNetworkBy, oneObjectCommand } from '../lookup-more.js';
 import { formatTable } from '../table.js';
 import { printXml } from './device.js';
-import { caseOrder, optionText, parseUuidLoose, requiredText, XPATH_OPTIONS, xpathOption } from './secret.js';
+import { caseOrder, optionText, requiredText, XPATH_OPTIONS, xpathOption } from './secret.js';
 
 const GROUP = 'Networking';
 const VALIDATE: OptionSpec = { name: 'validate', kind: 'bool', help: 'validate the XML against the schema' };
@@ -85,7 +86,7 @@ const PORT: OptionSpec = { name: 'port', kind: 'string', positional: true, requi
 
 /** A network port by UUID (virshCommandOptNetworkPort): libvirt parses the UUID before asking the daemon. */
 async function lookupPort(conn: Connection, net: RemoteNonnullNetwork, text: string): Promise<RemoteNonnullNetworkPort> {
-  const uuid = parseUuidLoose(text);
+  const uuid = parseUuid(text);
   try {
     if (!uuid) throw new Error('uuidstr in virNetworkPortLookupByUUIDString must be a valid UUID');
     return await conn.raw.networkPortLookupByUUID(net, uuid);

@@ -3,10 +3,11 @@ import type { Connection } from '../../api/connection.js';
 import { VIR_NWFILTER_BINDING_CREATE_VALIDATE, VIR_NWFILTER_DEFINE_VALIDATE } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteNonnullNwfilter, RemoteNonnullNwfilterBinding } from '../../procedures/remote.gen.js';
 import type { CommandContext, CommandSpec, OptionSpec, ParsedOptions } from '../command.js';
+import { parseUuid } from '../../api/uuid.js';
 import { formatUuid } from '../format.js';
 import { findOrFail, oneObjectCommand } from '../lookup-more.js';
 import { formatTable } from '../table.js';
-import { caseOrder, collectList, lookupEach, parseUuidLoose, printXml, requiredText, step, XPATH_OPTIONS, xpathOption } from './secret.js';
+import { caseOrder, collectList, lookupEach, printXml, requiredText, step, XPATH_OPTIONS, xpathOption } from './secret.js';
 
 const GROUP = 'Network Filter';
 const NWFILTER: OptionSpec = { name: 'nwfilter', kind: 'string', positional: true, required: true, help: 'network filter name or uuid' };
@@ -20,7 +21,7 @@ const fileOption = (help: string): OptionSpec => ({ name: 'file', kind: 'string'
  * then by name; virsh reports the name lookup's error.
  */
 function lookupNwfilter(conn: Connection, text: string): Promise<RemoteNonnullNwfilter> {
-  const uuid = text.length === 36 ? parseUuidLoose(text) : null;
+  const uuid = text.length === 36 ? parseUuid(text) : null;
   return findOrFail(
     [
       { when: uuid !== null, find: () => conn.raw.nwFilterLookupByUUID(uuid!) },

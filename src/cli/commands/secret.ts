@@ -8,6 +8,7 @@
  */
 import { open } from 'node:fs/promises';
 import type { Connection } from '../../api/connection.js';
+import { parseUuid } from '../../api/uuid.js';
 import {
   VIR_CONNECT_LIST_SECRETS_EPHEMERAL,
   VIR_CONNECT_LIST_SECRETS_NO_EPHEMERAL,
@@ -23,6 +24,7 @@ import { formatUuid } from '../format.js';
 import { exclusive } from '../lookup.js';
 import { findOrFail, oneObjectCommand } from '../lookup-more.js';
 import { formatTable } from '../table.js';
+import { strerror } from '../strerror.js';
 
 /**
  * A string option as vshCommandOptStringReq reads it: undefined when absent,
@@ -66,50 +68,6 @@ export function splitCommaList(text: string): string[] {
   return items;
 }
 
-const SPACE = /^[ \t\n\v\f\r]$/;
-const hexDigit = (c: string | undefined): number => (c !== undefined && /^[0-9a-fA-F]$/.test(c) ? parseInt(c, 16) : -1);
-
-/**
- * 16 bytes from a UUID string as virUUIDParse reads it (blanks around it, and
- * `-` or a space between any two hex digit pairs), or null.
- */
-export function parseUuidLoose(text: string): Uint8Array | null {
-  const uuid = new Uint8Array(16);
-  let i = 0;
-  while (i < text.length && SPACE.test(text[i])) i++;
-  for (let n = 0; n < 16; ) {
-    if (i >= text.length) return null;
-    if (text[i] === '-' || text[i] === ' ') {
-      i++;
-      continue;
-    }
-    const hi = hexDigit(text[i]);
-    const lo = hexDigit(text[i + 1]);
-    if (hi < 0 || lo < 0) return null;
-    uuid[n++] = hi * 16 + lo;
-    i += 2;
-  }
-  for (; i < text.length; i++) if (!SPACE.test(text[i])) return null;
-  return uuid;
-}
-
-const STRERROR: Readonly<Record<string, string>> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory',
-  ELOOP: 'Too many levels of symbolic links',
-  ENAMETOOLONG: 'File name too long',
-  ENXIO: 'No such device or address',
-  EOVERFLOW: 'Value too large for defined data type',
-};
-
-/** The C library's text for a Node system error (strerror), as libvirt prints it. */
-function strerror(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  return (code && STRERROR[code]) ?? (err instanceof Error ? err.message : String(err));
-}
 
 /**
  * A file's bytes as virFileReadAll reads them: `Failed to open file 'PATH'`
@@ -215,7 +173,7 @@ const SECRET_FILE_MAX = 1024;
 /** The secret named by a UUID (virsh looks secrets up by UUID only, parsed on the client side). */
 function lookupSecret(conn: Connection, text: string): Promise<RemoteNonnullSecret> {
   const message = `failed to get secret '${text}'`;
-  const uuid = parseUuidLoose(text);
+  const uuid = parseUuid(text);
   if (!uuid) throw new CliError([message, 'uuidstr in virSecretLookupByUUIDString must be a valid UUID']);
   return findOrFail([{ when: true, find: () => conn.raw.secretLookupByUUID(uuid) }], message);
 }
@@ -325,7 +283,7 @@ export const secretCommands: readonly CommandSpec[] = [
           const count = await step(() => raw.connectNumOfSecrets(), 'Failed to count secrets');
           if (count === 0) return [];
           const uuids = await step(() => raw.connectListSecrets(count), 'Failed to list secrets');
-          return lookupEach(uuids, (u) => raw.secretLookupByUUID(parseUuidLoose(u) ?? new Uint8Array(16)));
+          return lookupEach(uuids, (u) => raw.secretLookupByUUID(parseUuid(u) ?? new Uint8Array(16)));
         },
         'Failed to list node secrets',
       );
