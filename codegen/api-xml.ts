@@ -25,10 +25,24 @@ export interface ApiMacro {
   readonly info: string;
 }
 
+/** One argument of a public function, as the C prototype declares it. */
+export interface ApiArg {
+  readonly name: string;
+  /** The C type, e.g. `virDomainPtr`, `const char *`, `unsigned long long *`. */
+  readonly type: string;
+  readonly info: string;
+}
+
 /** A public function. */
 export interface ApiFunction {
   readonly name: string;
   readonly info: string;
+  /** The C arguments in prototype order (empty for documents without them). */
+  readonly args: readonly ApiArg[];
+  /** The C return type and its description. */
+  readonly returns: { readonly type: string; readonly info: string } | null;
+  /** The libvirt release that introduced it (`version='0.8.5'`), when the XML says. */
+  readonly since: string | null;
 }
 
 /** Everything read from one or more API XML files. */
@@ -134,7 +148,19 @@ export function readApiXml(documents: readonly string[]): ApiDescription {
     }
     for (const m of xml.matchAll(/<function (name='[^>]*?)>([\s\S]*?)<\/function>/g)) {
       const a = attributes(m[1]);
-      functions.push({ name: a.get('name')!, info: infoOf(m[2]) });
+      const args = [...m[2].matchAll(/<arg (name='[^>]*?)\/>/g)].map((x) => {
+        const arg = attributes(x[1]);
+        return { name: arg.get('name')!, type: arg.get('type') ?? '', info: arg.get('info') ?? '' };
+      });
+      const ret = /<return (type='[^>]*?)\/>/.exec(m[2]);
+      const r = ret ? attributes(ret[1]) : null;
+      functions.push({
+        name: a.get('name')!,
+        info: infoOf(m[2]),
+        args,
+        returns: r ? { type: r.get('type') ?? '', info: r.get('info') ?? '' } : null,
+        since: a.get('version') ?? null,
+      });
     }
   }
   const enums = resolveEnumValues(rawEnums);

@@ -1,278 +1,65 @@
 /**
- * Emits the object layer: one class per libvirt object (Domain, Network,
- * StoragePool, ...) holding the object's wire reference, with a method per
- * public API whose first argument is that object, and a `ConnectionApi` base
- * with the APIs that take no object (lookups, lists, defines, host queries).
+ * Emits the object layer's generated base classes (`src/api/gen/objects.gen.ts`):
+ * `DomainBase`, `NetworkBase`, ... with a method per public API whose first
+ * argument is that object, and `ConnectionBase` with the APIs that take none.
+ * The classes users get (`Domain extends DomainBase`, ...) are hand-written in
+ * `src/api/objects/` and add what libvirt's client library does itself.
  *
+ * Signatures are those of libvirt's C API ({@link cSignature}): the C inputs
+ * without the object and without wire-only counts, camelCase, a trailing
+ * `flags` optional. Results are converted as `object-values.ts` describes.
  * Naming: the C API without `vir` and without the class name in front, first
- * letter lowered: `virDomainGetXMLDesc` is `Domain.getXMLDesc()`,
- * `virDomainSnapshotCreateXML` is `Domain.snapshotCreateXML()`,
- * `virConnectListAllDomains` is `listAllDomains()`. Arguments and results are
- * those of the raw layer, with objects in place of their wire references. A
- * procedure that opens a stream resolves to the `LibvirtStream` as in the raw
- * layer (`virStorageVolUpload` is `StorageVol.upload()`).
- *
- * Beside the procedures, each class gets what libvirt's client library answers
- * without a call: accessors reading the reference (`Domain.uuidString`,
- * `StorageVol.key`, `DomainSnapshot.domain`, ...; {@link REF_ACCESSORS}), the
- * `*LookupByUUIDString` APIs (the UUID parsed as libvirt does, then the
- * `*LookupByUUID` procedure), and the client-driven APIs implemented in
- * `src/api/` ({@link CLIENT_METHODS}: domain migration).
+ * letter lowered: `virDomainGetXMLDesc` is `getXMLDesc()`,
+ * `virConnectListAllDomains` is `listAllDomains()`.
  */
 import type { Declaration } from './ast.js';
-import type { ApiFunction } from './api-xml.js';
-import { paramName, streamMode, summary, tableName } from './emit-procedures.js';
+import type { ApiArg, ApiFunction } from './api-xml.js';
+import { paramName, streamMode, tableName } from './emit-procedures.js';
 import type { ModuleEmitter } from './emit-xdr.js';
-import { lowerCamel, pascalCase } from './model.js';
+import { lowerCamel, pascalCase, type Universe } from './model.js';
+import { cParamName, cSignature, type CSignature } from './object-signatures.js';
+import { inputOf, OBJECT_KINDS, objectOf, ResultTypes } from './object-values.js';
 import { annotations, type ProcedureModel, type ProgramModel } from './procedures.js';
 
-/** The libvirt objects: their wire reference type and class name. */
-export const OBJECT_KINDS: readonly { readonly ref: string; readonly className: string; readonly what: string }[] = [
-  { ref: 'remote_nonnull_domain', className: 'Domain', what: 'a domain (virtual machine)' },
-  { ref: 'remote_nonnull_network', className: 'Network', what: 'a virtual network' },
-  { ref: 'remote_nonnull_network_port', className: 'NetworkPort', what: 'a port of a virtual network' },
-  { ref: 'remote_nonnull_nwfilter', className: 'NWFilter', what: 'a network filter' },
-  { ref: 'remote_nonnull_nwfilter_binding', className: 'NWFilterBinding', what: 'a network filter binding' },
-  { ref: 'remote_nonnull_interface', className: 'Interface', what: 'a host network interface' },
-  { ref: 'remote_nonnull_storage_pool', className: 'StoragePool', what: 'a storage pool' },
-  { ref: 'remote_nonnull_storage_vol', className: 'StorageVol', what: 'a storage volume' },
-  { ref: 'remote_nonnull_node_device', className: 'NodeDevice', what: 'a host device' },
-  { ref: 'remote_nonnull_secret', className: 'Secret', what: 'a secret' },
-  { ref: 'remote_nonnull_domain_checkpoint', className: 'DomainCheckpoint', what: 'a domain checkpoint' },
-  { ref: 'remote_nonnull_domain_snapshot', className: 'DomainSnapshot', what: 'a domain snapshot' },
-];
-
-/** The objects whose reference carries a `name`. */
-const HAS_NAME = new Set([
-  'remote_nonnull_domain',
-  'remote_nonnull_network',
-  'remote_nonnull_nwfilter',
-  'remote_nonnull_interface',
-  'remote_nonnull_storage_pool',
-  'remote_nonnull_storage_vol',
-  'remote_nonnull_node_device',
-  'remote_nonnull_domain_checkpoint',
-  'remote_nonnull_domain_snapshot',
-]);
-
-/** An accessor that reads the object's reference, as libvirt's client answers without a call. */
-interface RefAccessor {
-  readonly name: string;
-  readonly type: string;
-  readonly expr: string;
-  readonly doc: string;
-}
-
-const uuidAccessors = (api: string): RefAccessor[] => [
-  {
-    name: 'uuid',
-    type: 'Uint8Array',
-    expr: 'Uint8Array.from(this.ref.uuid)',
-    doc: `The UUID's 16 bytes, a copy (\`${api}UUID\`).`,
-  },
-  {
-    name: 'uuidString',
-    type: 'string',
-    expr: 'formatUuid(this.ref.uuid)',
-    doc: `The UUID as libvirt formats it: lower-case, 8-4-4-4-12 (\`${api}UUIDString\`).`,
-  },
-];
+export { OBJECT_KINDS } from './object-values.js';
 
 /**
- * The accessors of each class beyond `name`: what libvirt-python's `UUIDString()`, `ID()`,
- * `key()`, `domain()`, ... return, read from the reference the daemon sent (as libvirt's
- * client does: an ID is the one the domain had when it was looked up).
+ * APIs whose object method is hand-written in src/api/objects/ (the generator emits none), and why.
  */
-export const REF_ACCESSORS: Readonly<Record<string, readonly RefAccessor[]>> = {
-  Domain: [
-    {
-      name: 'id',
-      type: 'number',
-      expr: 'this.ref.id',
-      doc: 'The domain\'s ID when it was looked up, -1 for an inactive domain (`virDomainGetID`).',
-    },
-    ...uuidAccessors('virDomainGet'),
-  ],
-  Network: uuidAccessors('virNetworkGet'),
-  NetworkPort: [
-    ...uuidAccessors('virNetworkPortGet'),
-    {
-      name: 'network',
-      type: 'Network',
-      expr: 'new Network(this.connection, this.ref.net)',
-      doc: 'The network the port belongs to (libvirt-python\'s `network()`).',
-    },
-  ],
-  NWFilter: uuidAccessors('virNWFilterGet'),
-  NWFilterBinding: [
-    { name: 'portDev', type: 'string', expr: 'this.ref.portdev', doc: 'The port device the binding is for (`virNWFilterBindingGetPortDev`).' },
-    { name: 'filterName', type: 'string', expr: 'this.ref.filtername', doc: 'The name of the filter bound (`virNWFilterBindingGetFilterName`).' },
-  ],
-  Interface: [{ name: 'macString', type: 'string', expr: 'this.ref.mac', doc: 'The interface\'s MAC address (`virInterfaceGetMACString`).' }],
-  StoragePool: uuidAccessors('virStoragePoolGet'),
-  StorageVol: [
-    { name: 'key', type: 'string', expr: 'this.ref.key', doc: 'The volume\'s key, unique on the host (`virStorageVolGetKey`).' },
-    { name: 'poolName', type: 'string', expr: 'this.ref.pool', doc: 'The name of the pool the volume belongs to.' },
-  ],
-  Secret: [
-    ...uuidAccessors('virSecretGet'),
-    { name: 'usageType', type: 'number', expr: 'this.ref.usageType', doc: 'What the secret is for, a `VIR_SECRET_USAGE_TYPE_*` (`virSecretGetUsageType`).' },
-    { name: 'usageID', type: 'string', expr: 'this.ref.usageID', doc: 'The secret\'s usage ID (`virSecretGetUsageID`).' },
-  ],
-  DomainCheckpoint: [
-    { name: 'domain', type: 'Domain', expr: 'new Domain(this.connection, this.ref.dom)', doc: 'The domain of the checkpoint (`virDomainCheckpointGetDomain`).' },
-  ],
-  DomainSnapshot: [
-    { name: 'domain', type: 'Domain', expr: 'new Domain(this.connection, this.ref.dom)', doc: 'The domain of the snapshot (`virDomainSnapshotGetDomain`).' },
-  ],
+export const HANDWRITTEN: Readonly<Record<string, string>> = {
+  virDomainGetVcpus: 'needs the domain\'s vCPU count and the host\'s CPU count for its wire counts, as libvirt-python computes them',
+  virDomainGetVcpuPinInfo: 'needs the domain\'s vCPU count and the host\'s CPU count for its wire counts, as libvirt-python computes them',
+  virDomainGetEmulatorPinInfo: 'needs the host\'s CPU count for its wire count, as libvirt-python computes it',
+  virDomainGetCPUStats: 'returns one record per CPU (the wire flattens them)',
+  virDomainMemoryStats: 'returns a record keyed by the statistic\'s name, as libvirt-python does',
+  virDomainCreateWithFlags: 'returns nothing, as libvirt does; the daemon\'s reply refreshes the object\'s ID',
+  virConnectGetAllDomainStats: 'shares its procedure with virDomainListGetStats; its records hold Domain objects',
 };
 
-/** A method implemented on the client side (src/api/), for a public API that is no procedure. */
-interface ClientMethod {
-  readonly owner: string;
-  readonly name: string;
-  /** The public C API it implements (its description comes from the API XML). */
-  readonly api: string;
-  readonly params: readonly string[];
-  readonly returns: string;
-  readonly body: readonly string[];
-  /** Extra TSDoc paragraph. */
-  readonly doc: readonly string[];
-}
+/**
+ * Object methods whose parameters are not the C inputs minus the object and wire-only counts,
+ * and why. A unit test walks the API XML and fails on any other difference.
+ */
+export const SIGNATURE_EXCEPTIONS: Readonly<Record<string, string>> = {
+  virDomainOpenConsole: 'the stream is opened and returned instead of taken (`st`)',
+  virDomainOpenChannel: 'the stream is opened and returned instead of taken (`st`)',
+  virDomainScreenshot: 'the stream is opened and returned instead of taken (`stream`)',
+  virStorageVolUpload: 'the stream is opened and returned instead of taken (`stream`)',
+  virStorageVolDownload: 'the stream is opened and returned instead of taken (`stream`)',
+  virDomainGetCPUStats: 'returns every CPU\'s record (or the total) instead of filling a caller\'s array; `nparams` is asked first',
+};
 
-const MIGRATE_DOC = [
-  'Implemented as libvirt\'s client does (see src/api/migrate.ts): the migration procedures of',
-  'both daemons (v3, else v2, else v1: the newest both support), or one Perform call to the',
-  'source with VIR_MIGRATE_PEER2PEER. Resolves with the domain on `dconn`.',
-];
-const MIGRATE3_DOC = [
-  'Implemented as libvirt\'s client does (see src/api/migrate.ts): the `*Params` migration',
-  'procedures of both daemons when both support them, else the fixed-argument sequences when',
-  'the parameters are only those they carry. Resolves with the domain on `dconn`.',
-];
-const MIGRATE_TO_URI_DOC = [
-  'Implemented as libvirt\'s client does (see src/api/migrate.ts): one Perform call to the source',
-  'daemon, which migrates peer to peer (VIR_MIGRATE_PEER2PEER) or directly.',
-];
-
-/** The client-driven APIs each class gets (libvirt-python has them all). */
-export const CLIENT_METHODS: readonly ClientMethod[] = [
-  {
-    owner: 'Domain',
-    name: 'migrate',
-    api: 'virDomainMigrate',
-    params: ['dconn: ProcedureCaller', 'flags = 0', 'dname: string | null = null', 'uri: string | null = null', 'bandwidth: MigrateBandwidth = 0', 'options?: CallOptions'],
-    returns: 'Domain',
-    body: [
-      "const ref = await migrateDomain(this.connection, this.ref, dconn, { api: 'virDomainMigrate', flags, dname, uri, bandwidth }, options);",
-      'return new Domain(dconn, ref);',
-    ],
-    doc: MIGRATE_DOC,
-  },
-  {
-    owner: 'Domain',
-    name: 'migrate2',
-    api: 'virDomainMigrate2',
-    params: ['dconn: ProcedureCaller', 'dxml: string | null = null', 'flags = 0', 'dname: string | null = null', 'uri: string | null = null', 'bandwidth: MigrateBandwidth = 0', 'options?: CallOptions'],
-    returns: 'Domain',
-    body: [
-      "const ref = await migrateDomain(this.connection, this.ref, dconn, { api: 'virDomainMigrate2', flags, dxml, dname, uri, bandwidth }, options);",
-      'return new Domain(dconn, ref);',
-    ],
-    doc: MIGRATE_DOC,
-  },
-  {
-    owner: 'Domain',
-    name: 'migrate3',
-    api: 'virDomainMigrate3',
-    params: ['dconn: ProcedureCaller', 'params: readonly RemoteTypedParam[] = []', 'flags = 0', 'options?: CallOptions'],
-    returns: 'Domain',
-    body: ['return new Domain(dconn, await migrateDomain3(this.connection, this.ref, dconn, params, flags, options));'],
-    doc: MIGRATE3_DOC,
-  },
-  {
-    owner: 'Domain',
-    name: 'migrateToURI',
-    api: 'virDomainMigrateToURI',
-    params: ['duri: string', 'flags = 0', 'dname: string | null = null', 'bandwidth: MigrateBandwidth = 0', 'options?: CallOptions'],
-    returns: 'void',
-    body: ["await migrateDomainToUri(this.connection, this.ref, { api: 'virDomainMigrateToURI', flags, dconnuri: duri, dname, bandwidth }, options);"],
-    doc: MIGRATE_TO_URI_DOC,
-  },
-  {
-    owner: 'Domain',
-    name: 'migrateToURI2',
-    api: 'virDomainMigrateToURI2',
-    params: ['dconnuri: string | null = null', 'miguri: string | null = null', 'dxml: string | null = null', 'flags = 0', 'dname: string | null = null', 'bandwidth: MigrateBandwidth = 0', 'options?: CallOptions'],
-    returns: 'void',
-    body: ["await migrateDomainToUri(this.connection, this.ref, { api: 'virDomainMigrateToURI2', flags, dconnuri, miguri, dxml, dname, bandwidth }, options);"],
-    doc: MIGRATE_TO_URI_DOC,
-  },
-  {
-    owner: 'Domain',
-    name: 'migrateToURI3',
-    api: 'virDomainMigrateToURI3',
-    params: ['dconnuri: string | null', 'params: readonly RemoteTypedParam[] = []', 'flags = 0', 'options?: CallOptions'],
-    returns: 'void',
-    body: ["await migrateDomainToUri(this.connection, this.ref, { api: 'virDomainMigrateToURI3', flags, dconnuri, params }, options);"],
-    doc: MIGRATE_TO_URI_DOC,
-  },
-];
+/** Getters whose count comes from another procedure (libvirt-python asks GetSchedulerType). */
+const COUNT_FROM: Readonly<Record<string, string>> = {
+  REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS: 'REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE',
+  REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS: 'REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE',
+};
 
 /** Connection members the generated base class must not shadow. */
 const CONNECTION_RESERVED = new Set(['close', 'call', 'raw', 'uri', 'plan', 'features', 'closed', 'isOpen', 'client', 'readOnly', 'open', 'events']);
 
-const kindByRef = new Map(OBJECT_KINDS.map((k) => [k.ref, k]));
-
-/** The object kind a declaration holds (directly, optionally or as an array), if any. */
-function objectOf(d: Declaration): { kind: (typeof OBJECT_KINDS)[number]; shape: 'one' | 'optional' | 'array' } | null {
-  if (d.type.kind !== 'ref') return null;
-  // remote_domain & co. are optional references (typedef remote_nonnull_domain *remote_domain).
-  const name = d.type.name.replace(/^remote_(?!nonnull_)/, 'remote_nonnull_');
-  const kind = kindByRef.get(name);
-  if (!kind) return null;
-  if (name !== d.type.name || d.optional) return { kind, shape: 'optional' };
-  return { kind, shape: d.array.kind === 'none' ? 'one' : 'array' };
-}
-
-interface MethodPlan {
-  readonly owner: string; // class name, or '' for ConnectionApi
-  readonly name: string;
-  readonly lines: string[];
-}
-
-/** The `*LookupByUUIDString` method beside a `*LookupByUUID` one, when the API XML has that API. */
-function uuidStringVariant(
-  owner: string,
-  name: string,
-  api: string,
-  params: readonly string[],
-  returnType: string,
-  functions: ReadonlyMap<string, ApiFunction>,
-): MethodPlan | null {
-  const stringApi = `${api}String`;
-  const fn = functions.get(stringApi);
-  if (!api.endsWith('LookupByUUID') || !fn || !params.some((p) => p.startsWith('uuid: '))) return null;
-  const names = params.map((p) => p.slice(0, p.indexOf(':')).replace(/\?$/, ''));
-  const stringParams = params.map((p) => (p.startsWith('uuid: ') ? 'uuidstr: string' : p));
-  const args = names.map((n) => (n === 'uuid' ? `uuidArg(uuidstr, '${stringApi}')` : n));
-  return {
-    owner,
-    name: `${name}String`,
-    lines: [
-      '  /**',
-      `   * \`${stringApi}\`:`,
-      ...summary(fn.info).map((l) => `   * ${l}`),
-      '   *',
-      `   * Parses \`uuidstr\` as libvirt does (a bad one rejects with libvirt's VIR_ERR_INVALID_ARG`,
-      `   * before any call), then calls {@link ${owner || 'ConnectionApi'}.${name}}.`,
-      '   */',
-      `  async ${name}String(${stringParams.join(', ')}): Promise<${returnType}> {`,
-      `    return await this.${name}(${args.join(', ')});`,
-      '  }',
-    ],
-  };
-}
+/** C results that are booleans as ints (`virDomainIsActive` returns 1 or 0). */
+const BOOLEAN_RESULT = /^(is[A-Z]|has[A-Z]|getAutostart)/;
 
 function methodName(api: string, owner: string): string {
   let rest = api.replace(/^vir/, '');
@@ -313,202 +100,327 @@ export function objectMethodOf(p: ProcedureModel): { owner: string; name: string
   return { owner, name, nodeDevice, api: p.api };
 }
 
-function planMethod(e: ModuleEmitter, program: ProgramModel, p: ProcedureModel, functions: ReadonlyMap<string, ApiFunction>): MethodPlan[] {
-  const where = objectMethodOf(p);
-  if (!where) return [];
-  const { owner, name, nodeDevice, api } = where;
-  const fields = p.args?.fields ?? [];
-  const params: string[] = [];
-  const argFields: string[] = [];
-  fields.forEach((f, i) => {
-    if (i === 0 && owner !== '') {
-      argFields.push(nodeDevice ? `${f.name}: this.ref.name` : `${f.name}: this.ref`);
-      return;
-    }
-    const obj = objectOf(f);
-    const pn = paramName(f.name);
-    if (obj) {
-      const t = obj.shape === 'array' ? `${obj.kind.className}[]` : obj.shape === 'optional' ? `${obj.kind.className} | null` : obj.kind.className;
-      params.push(`${pn}: ${t}`);
-      const expr = obj.shape === 'array' ? `${pn}.map((o) => o.ref)` : obj.shape === 'optional' ? `${pn}?.ref ?? null` : `${pn}.ref`;
-      argFields.push(`${f.name}: ${expr}`);
-    } else {
-      params.push(`${pn}: ${e.declType(f)}`);
-      argFields.push(pn === f.name ? f.name : `${f.name}: ${pn}`);
-    }
-  });
-  const mode = streamMode(p);
-  params.push(mode ? 'options?: StreamOptions' : 'options?: CallOptions');
-  const caller = owner === '' ? 'this' : 'this.connection';
-  const argsExpr = fields.length ? `{ ${argFields.join(', ')} }` : 'undefined';
-  const call = `await ${caller}.call(${tableName(program.name)}.${p.member.name}, ${argsExpr}, options)`;
-  e.imports.value(program.module, tableName(program.name));
-  const info = functions.get(api.name)?.info ?? '';
-  const doc = (extra: string[]): string[] => [
+/** TSDoc text from API XML prose: `@name` becomes `name` in code, nothing needs a backslash. */
+function docText(s: string): string {
+  return s
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/\*\//g, '*&#47;')
+    .replace(/@(\w+)/g, '`$1`');
+}
+
+/** Wraps `text` at 96 columns with `prefix` before each line. */
+function wrap(text: string, prefix: string, first = prefix): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && (lines.length ? prefix : first).length + line.length + word.length + 1 > 100) {
+      lines.push((lines.length ? prefix : first) + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push((lines.length ? prefix : first) + line);
+  return lines;
+}
+
+/** Links the libvirt enum names an argument's description mentions (`virDomainXMLFlags`). */
+function linkEnums(text: string, enumTypes: ReadonlySet<string>): string {
+  return text.replace(/\bvir[A-Z]\w+/g, (w) => (enumTypes.has(w) ? `{@link ${w}}` : w));
+}
+
+interface Param {
+  readonly name: string;
+  readonly decl: string;
+  readonly expr: string;
+  readonly c: ApiArg;
+}
+
+interface MethodPlan {
+  readonly owner: string;
+  readonly name: string;
+  readonly lines: string[];
+}
+
+/** Everything one module emission shares. */
+interface Ctx {
+  readonly e: ModuleEmitter;
+  readonly universe: Universe;
+  readonly results: ResultTypes;
+  readonly functions: ReadonlyMap<string, ApiFunction>;
+  readonly enumTypes: ReadonlySet<string>;
+}
+
+function docBlock(ctx: Ctx, fn: ApiFunction, params: readonly Param[], extra: string[], returns: string | null): string[] {
+  const para = fn.info.split(/\n\s*\n/)[0] ?? '';
+  return [
     '  /**',
-    `   * \`${api.name}\`${info ? ':' : ''}`,
-    ...summary(info).map((l) => `   * ${l}`),
+    ...wrap(`\`${fn.name}\`: ${docText(para)}`, '   * '),
+    ...extra.flatMap((x) => ['   *', ...wrap(x, '   * ')]),
     '   *',
-    `   * Calls ${p.member.name}.`,
-    ...extra,
+    ...params.flatMap((p) => wrap(`${p.name} - ${linkEnums(docText(p.c.info), ctx.enumTypes) || p.c.type}`, '   *   ', '   * @param ')),
+    '   * @param options - the call\'s `signal` and `timeout`',
+    ...(returns ? wrap(returns, '   *   ', '   * @returns ') : []),
+    ...(fn.since ? [`   * @since ${fn.since}`] : []),
     '   */',
   ];
-  if (mode) {
-    // As in the raw layer: the stream alone, or the ret struct with the stream beside it.
-    let sparseExpr = 'false';
-    let sparseFlag = '';
-    if (p.sparse) {
-      sparseFlag = annotations(p.member.comment).get('sparseflag')?.[0] ?? '';
-      if (!sparseFlag || !fields.some((f) => f.name === 'flags')) throw new Error(`${p.member.name}: @sparseflag needs a flag name and a flags argument`);
-      e.imports.value('libvirt-api', sparseFlag);
-      sparseExpr = `(flags & ${sparseFlag}) !== 0`;
-    }
-    const kind = { read: 'readable', write: 'writable', duplex: 'readable and writable' }[mode];
-    const extra = [`   * Opens a ${kind} stream${sparseFlag ? ` (sparse when \`flags\` has \`${sparseFlag}\`)` : ''}; resolves once the daemon has accepted the call.`];
-    const open = `await openStreamCall(${caller}, ${tableName(program.name)}.${p.member.name}, ${argsExpr}, '${mode}', ${sparseExpr}, options)`;
-    if (!p.ret) {
-      return [{ owner, name, lines: [...doc(extra), `  async ${name}(${params.join(', ')}): Promise<LibvirtStream> {`, `    return (${open}).stream;`, '  }'] }];
-    }
-    const R = e.imports.type(program.module, pascalCase(p.ret.name));
-    return [
-      {
-        owner,
-        name,
-        lines: [
-          ...doc(extra),
-          `  async ${name}(${params.join(', ')}): Promise<${R} & { readonly stream: LibvirtStream }> {`,
-          `    const { ret, stream } = ${open};`,
-          '    return { ...ret, stream };',
-          '  }',
-        ],
-      },
-    ];
-  }
-  let returnType = 'void';
-  const body: string[] = [];
+}
+
+/** The parameters of a method, in C order, the trailing `flags` optional. */
+function paramsOf(ctx: Ctx, sig: CSignature): Param[] {
+  const out = sig.params.map(({ c, field }) => {
+    const name = paramName(cParamName(c.name));
+    const input = inputOf(ctx.e, ctx.universe, field, name);
+    return { name, decl: `${name}: ${input.type}`, expr: input.expr, c, field };
+  });
+  const last = out[out.length - 1];
+  if (last && last.name === 'flags') out[out.length - 1] = { ...last, decl: 'flags = 0' };
+  return out;
+}
+
+/** The name of a multi-field result type: the C output struct's (`virDomainInfoPtr` → DomainInfo). */
+function resultName(fn: ApiFunction, owner: string, name: string): string {
+  const objectTypes = new Set(['Connect', 'Stream', 'TypedParameter', ...OBJECT_KINDS.map((k) => k.className)]);
+  const outs = fn.args.map((a) => /^vir(\w+)Ptr$/.exec(a.type)?.[1]).filter((t): t is string => !!t && !objectTypes.has(t));
+  return outs.length === 1 ? outs[0] : `${owner || 'Connection'}${pascalCase(name)}Result`;
+}
+
+function planMethod(ctx: Ctx, program: ProgramModel, p: ProcedureModel): MethodPlan[] {
+  const where = objectMethodOf(p);
+  if (!where || HANDWRITTEN[where.api.name]) return [];
+  const { owner, name, nodeDevice } = where;
+  const fn = ctx.functions.get(where.api.name);
+  if (!fn) throw new Error(`${where.api.name} is not in the API XML`);
+  const sig = cSignature(p, fn, owner !== '');
+  if ('why' in sig) throw new Error(`${p.member.name}: ${sig.why}; add it to HANDWRITTEN with a hand-written method`);
+  const params = paramsOf(ctx, sig);
+  const caller = owner === '' ? 'this' : 'this.connection';
+  const table = ctx.e.imports.value(program.module, tableName(program.name));
+  const proc = `${table}.${p.member.name}`;
   const retFields = p.ret?.fields ?? [];
-  const wrap = (obj: NonNullable<ReturnType<typeof objectOf>>, expr: string): string =>
-    obj.shape === 'array'
-      ? `${expr}.map((r) => new ${obj.kind.className}(${caller}, r))`
-      : obj.shape === 'optional'
-        ? `${expr} === null ? null : new ${obj.kind.className}(${caller}, ${expr})`
-        : `new ${obj.kind.className}(${caller}, ${expr})`;
-  if (retFields.length === 0) {
-    body.push(`    ${call};`);
-  } else if (retFields.length === 1) {
-    const f = retFields[0];
-    const obj = objectOf(f);
-    if (obj) {
-      returnType = obj.shape === 'array' ? `${obj.kind.className}[]` : obj.shape === 'optional' ? `${obj.kind.className} | null` : obj.kind.className;
-      body.push(`    const r = (${call}).${f.name};`, `    return ${wrap(obj, 'r')};`);
-    } else {
-      returnType = e.declType(f);
-      body.push(`    return (${call}).${f.name};`);
+  const arrayBound = (): number => {
+    const arr = retFields.find((f) => f.array.kind === 'variable');
+    const s = arr ? ctx.universe.shape(arr) : null;
+    if (!s || s.k !== 'varArray' || s.max === null) throw new Error(`${p.member.name}: no bounded ret array for its count`);
+    return s.max;
+  };
+  let counted = false;
+  const argFields = (p.args?.fields ?? []).map((f) => {
+    const src = sig.sources.get(f.name)!;
+    if (src.kind === 'object') return `${f.name}: ${nodeDevice ? 'this.ref.name' : 'this.ref'}`;
+    if (src.kind === 'param') {
+      const prm = params.find((x) => x.c === src.c)!;
+      return prm.expr === f.name ? f.name : `${f.name}: ${prm.expr}`;
     }
+    if (src.how === 'one') return `${f.name}: 1`;
+    if (src.how === 'bound') return `${f.name}: ${arrayBound()}`;
+    counted = true;
+    return `${f.name}: n`;
+  });
+  const argsExpr = p.args ? `{ ${argFields.join(', ')} }` : 'undefined';
+  const decls = [...params.map((x) => x.decl), streamMode(p) ? 'options?: StreamOptions' : 'options?: CallOptions'];
+  const mode = streamMode(p);
+  if (mode) return [streamPlan(ctx, p, fn, owner, name, params, decls, caller, proc, argsExpr, mode)];
+
+  // The call: once, or (a getter of typed parameters) for the count and then the values.
+  const body: string[] = [];
+  if (counted) {
+    const from = COUNT_FROM[p.member.name];
+    if (from) {
+      body.push(`    const n = (await ${caller}.call(${table}.${from}, { dom: this.ref }, options)).nparams;`);
+      body.push(`    const r = await ${caller}.call(${proc}, ${argsExpr}, options);`);
+    } else {
+      body.push(`    const ask = (n: number) => ${caller}.call(${proc}, ${argsExpr}, options);`);
+      body.push('    const first = await ask(0);');
+      body.push('    const r = first.nparams > 0 ? await ask(first.nparams) : first;');
+    }
+  } else if (retFields.length) {
+    body.push(`    const r = await ${caller}.call(${proc}, ${argsExpr}, options);`);
   } else {
-    // A ret struct with several fields: objects in it (listAll* with their count) are wrapped.
-    const objs = retFields.map((f) => [f, objectOf(f)] as const).filter(([, o]) => o !== null);
-    const R = e.imports.type(program.module, pascalCase(p.ret!.name));
-    if (objs.length === 0) {
-      returnType = R;
-      body.push(`    return ${call};`);
-    } else {
-      const typed = objs.map(([f, o]) => `${f.name}: ${o!.shape === 'array' ? `${o!.kind.className}[]` : o!.shape === 'optional' ? `${o!.kind.className} | null` : o!.kind.className}`);
-      returnType = `Omit<${R}, ${objs.map(([f]) => `'${f.name}'`).join(' | ')}> & { ${typed.join('; ')} }`;
-      body.push(`    const r = ${call};`, `    return { ...r, ${objs.map(([f, o]) => `${f.name}: ${wrap(o!, `r.${f.name}`)}`).join(', ')} };`);
-    }
+    body.push(`    await ${caller}.call(${proc}, ${argsExpr}, options);`);
   }
-  const plan: MethodPlan = { owner, name, lines: [...doc([]), `  async ${name}(${params.join(', ')}): Promise<${returnType}> {`, ...body, '  }'] };
-  const variant = uuidStringVariant(owner, name, api.name, params, returnType, functions);
+
+  // The result, documented by the C output arguments when the C function returns only a status.
+  const outputs = fn.args.filter((a, i) => i > 0 && !params.some((x) => x.c === a) && /\*|Ptr$/.test(a.type) && !/^const /.test(a.type));
+  const statusOnly = fn.returns?.type === 'int' && outputs.length > 0;
+  const resultDoc = docText(statusOnly ? outputs.map((a) => a.info).join('; ') : (fn.returns?.info ?? '')) || null;
+  let returnType = 'void';
+  let returns: string | null = null;
+  const listOf = retFields.find((f) => f.array.kind === 'variable');
+  const onlyCountsBeside = listOf && retFields.every((f) => f === listOf || /^(ret|nparams|nerrors)$/.test(f.name));
+  if (retFields.length === 1 && BOOLEAN_RESULT.test(name) && ctx.universe.shape(retFields[0]).k === 'prim') {
+    returnType = 'boolean';
+    body.push(`    return r.${retFields[0].name} !== 0;`);
+    returns = resultDoc ? `true or false (${resultDoc})` : 'true or false';
+  } else if (retFields.length === 1 || onlyCountsBeside) {
+    const f = retFields.length === 1 ? retFields[0] : listOf!;
+    const out = ctx.results.output(f, `r.${f.name}`, caller);
+    returnType = out.type;
+    if (out.bigint) throw new Error(`${p.member.name}: a bare bigint result cannot be serialised; return it in a struct`);
+    body.push(`    return ${out.expr};`);
+    returns = resultDoc;
+  } else if (retFields.length > 1) {
+    const struct = ctx.results.struct(p.ret!.name, resultName(fn, owner, name));
+    returnType = struct.name;
+    body.push(`    return from${pascalCase(p.ret!.name)}(r, ${caller});`);
+    returns = `the {@link ${struct.name}}${resultDoc ? `: ${resultDoc}` : ''}`;
+  }
+  const plan: MethodPlan = {
+    owner,
+    name,
+    lines: [...docBlock(ctx, fn, params, [], returns), `  async ${name}(${decls.join(', ')}): Promise<${returnType}> {`, ...body, '  }'],
+  };
+  const variant = uuidStringVariant(ctx, owner, name, fn, params, returnType);
   return variant ? [plan, variant] : [plan];
 }
 
-/** The text of `objects.gen.ts`: the object classes and the `ConnectionApi` base. */
+function streamPlan(
+  ctx: Ctx,
+  p: ProcedureModel,
+  fn: ApiFunction,
+  owner: string,
+  name: string,
+  params: readonly Param[],
+  decls: readonly string[],
+  caller: string,
+  proc: string,
+  argsExpr: string,
+  mode: 'read' | 'write' | 'duplex',
+): MethodPlan {
+  let sparseExpr = 'false';
+  let sparseFlag = '';
+  if (p.sparse) {
+    sparseFlag = annotations(p.member.comment).get('sparseflag')?.[0] ?? '';
+    if (!sparseFlag || !params.some((x) => x.name === 'flags')) throw new Error(`${p.member.name}: @sparseflag needs a flag name and a flags argument`);
+    ctx.e.imports.value('libvirt-api', sparseFlag);
+    sparseExpr = `(flags & ${sparseFlag}) !== 0`;
+  }
+  const kind = { read: 'readable', write: 'writable', duplex: 'readable and writable' }[mode];
+  const extra = [`Opens a ${kind} stream${sparseFlag ? ` (sparse when \`flags\` has \`${sparseFlag}\`)` : ''}; resolves once the daemon has accepted the call.`];
+  const open = `await openStreamCall(${caller}, ${proc}, ${argsExpr}, '${mode}', ${sparseExpr}, options)`;
+  const retFields = p.ret?.fields ?? [];
+  if (!retFields.length) {
+    return {
+      owner,
+      name,
+      lines: [...docBlock(ctx, fn, params, extra, 'the stream'), `  async ${name}(${decls.join(', ')}): Promise<LibvirtStream> {`, `    return (${open}).stream;`, '  }'],
+    };
+  }
+  const outs = retFields.map((f) => ({ f, out: ctx.results.output(f, `ret.${f.name}`, caller) }));
+  return {
+    owner,
+    name,
+    lines: [
+      ...docBlock(ctx, fn, params, extra, `the stream and ${outs.map((x) => `\`${x.f.name}\``).join(', ')}`),
+      `  async ${name}(${decls.join(', ')}): Promise<{ ${outs.map(({ f, out }) => `readonly ${f.name}: ${out.type}`).join('; ')}; readonly stream: LibvirtStream }> {`,
+      `    const { ret, stream } = ${open};`,
+      `    return { ${outs.map(({ f, out }) => `${f.name}: ${out.expr}`).join(', ')}, stream };`,
+      '  }',
+    ],
+  };
+}
+
+/** The `*LookupByUUIDString` method beside a `*LookupByUUID` one, when the API XML has that API. */
+function uuidStringVariant(ctx: Ctx, owner: string, name: string, fn: ApiFunction, params: readonly Param[], returnType: string): MethodPlan | null {
+  const stringFn = ctx.functions.get(`${fn.name}String`);
+  if (!fn.name.endsWith('LookupByUUID') || !stringFn || !params.some((p) => p.name === 'uuid')) return null;
+  const decls = params.map((p) => (p.name === 'uuid' ? 'uuidstr: string' : p.decl));
+  const args = params.map((p) => (p.name === 'uuid' ? `uuidArg(uuidstr, '${stringFn.name}')` : p.name));
+  const stringParams = params.map((p) => (p.name === 'uuid' ? { ...p, name: 'uuidstr', c: stringFn.args.find((a) => a.name === 'uuidstr') ?? p.c } : p));
+  return {
+    owner,
+    name: `${name}String`,
+    lines: [
+      ...docBlock(ctx, stringFn, stringParams, ['Parses `uuidstr` as libvirt does (a bad one rejects with VIR_ERR_INVALID_ARG before any call).'], docText(stringFn.returns?.info ?? '') || null),
+      `  async ${name}String(${[...decls, 'options?: CallOptions'].join(', ')}): Promise<${returnType}> {`,
+      `    return await this.${name}(${[...args, 'options'].join(', ')});`,
+      '  }',
+    ],
+  };
+}
+
+/** The text of `objects.gen.ts`: the base classes and their result types. */
 export function emitObjects(
   e: ModuleEmitter,
+  universe: Universe,
   programs: readonly ProgramModel[],
   functions: ReadonlyMap<string, ApiFunction>,
-  runtimeImport = '..',
-): string[] {
+  enumTypes: ReadonlySet<string>,
+): { body: string[]; methods: { owner: string; name: string; api: string }[] } {
+  const ctx: Ctx = { e, universe, results: new ResultTypes(e, universe), functions, enumTypes };
   const methods = new Map<string, MethodPlan[]>();
+  const index: { owner: string; name: string; api: string }[] = [];
   for (const program of programs) {
     for (const p of program.procedures) {
-      for (const m of planMethod(e, program, p, functions)) {
+      const where = objectMethodOf(p);
+      if (where) index.push({ owner: where.owner || 'Connection', name: where.name, api: where.api.name });
+      for (const m of planMethod(ctx, program, p)) {
         const list = methods.get(m.owner) ?? [];
-        if (list.some((x) => x.name === m.name)) throw new Error(`${m.owner || 'ConnectionApi'}.${m.name} is generated twice (${p.member.name})`);
+        if (list.some((x) => x.name === m.name)) throw new Error(`${m.owner || 'ConnectionBase'}.${m.name} is generated twice (${p.member.name})`);
         list.push(m);
         methods.set(m.owner, list);
       }
     }
   }
-  if (CLIENT_METHODS.length) e.imports.type('remote', 'RemoteTypedParam');
-  for (const c of CLIENT_METHODS) {
-    const list = methods.get(c.owner) ?? [];
-    if (list.some((x) => x.name === c.name)) throw new Error(`${c.owner}.${c.name}: a client-side method clashes with a generated one`);
-    const fn = functions.get(c.api);
-    if (!fn) throw new Error(`${c.owner}.${c.name}: ${c.api} is not in the API XML`);
-    list.push({
-      owner: c.owner,
-      name: c.name,
-      lines: [
-        '  /**',
-        `   * \`${c.api}\`:`,
-        ...summary(fn.info).map((l) => `   * ${l}`),
-        '   *',
-        ...c.doc.map((l) => `   * ${l}`),
-        '   */',
-        `  async ${c.name}(${c.params.join(', ')}): Promise<${c.returns}> {`,
-        ...c.body.map((l) => `    ${l}`),
-        '  }',
-      ],
-    });
-    methods.set(c.owner, list);
-  }
-  const usesStreams = [...methods.values()].some((l) => l.some((m) => m.lines.some((x) => x.includes('openStreamCall('))));
-  const out: string[] = [
-    // Placed right after the generated imports.
-    ...(usesStreams ? [`import { openStreamCall, type LibvirtStream, type StreamOptions } from '${runtimeImport}/api/stream.js';`] : []),
-    `import { migrateDomain, migrateDomain3, migrateDomainToUri, type MigrateBandwidth } from '${runtimeImport}/api/migrate.js';`,
-    `import { formatUuid, uuidArg } from '${runtimeImport}/api/uuid.js';`,
-  ];
-  for (const kind of OBJECT_KINDS) {
-    const Ref = e.imports.type('remote', pascalCase(kind.ref));
+  const out: string[] = [];
+  const refs = OBJECT_KINDS.map((k) => ({ ...k, Ref: e.imports.type('remote', pascalCase(k.ref)) }));
+  out.push(
+    '',
+    '/**',
+    ' * The classes the generated methods make objects of, filled in by src/api/objects/ when it loads',
+    ' * (the hand-written subclasses of the bases below).',
+    ' */',
+    'export const objectClasses = {} as {',
+    ...refs.map((k) => `  ${k.className}: new (connection: ProcedureCaller, ref: ${k.Ref}) => ${k.className};`),
+    '};',
+  );
+  for (const k of refs) {
     out.push(
       '',
-      `/** ${kind.what[0].toUpperCase()}${kind.what.slice(1)}: its wire reference and every API that acts on it. */`,
-      `export class ${kind.className} {`,
+      `/** ${k.what[0].toUpperCase()}${k.what.slice(1)}: every API that acts on it (\`${k.className}\` adds the client-side ones). */`,
+      `export abstract class ${k.className}Base {`,
       '  /** The connection the object belongs to. */',
       '  readonly connection: ProcedureCaller;',
-      `  /** The object's reference as the protocol carries it (\`${kind.ref}\`). */`,
-      `  readonly ref: ${Ref};`,
+      `  /** The object's reference as the protocol carries it (\`${k.ref}\`); refreshed where libvirt's client refreshes it. */`,
+      `  ref: ${k.Ref};`,
       '',
-      '  constructor(connection: ProcedureCaller, ref: ' + Ref + ') {',
+      `  constructor(connection: ProcedureCaller, ref: ${k.Ref}) {`,
       '    this.connection = connection;',
       '    this.ref = ref;',
       '  }',
-      ...(HAS_NAME.has(kind.ref) ? ['', '  /** The object\'s name. */', '  get name(): string {', '    return this.ref.name;', '  }'] : []),
-      ...(REF_ACCESSORS[kind.className] ?? []).flatMap((a) => [
-        '',
-        `  /** ${a.doc} */`,
-        `  get ${a.name}(): ${a.type} {`,
-        `    return ${a.expr};`,
-        '  }',
-      ]),
-      ...(methods.get(kind.className) ?? []).flatMap((m) => ['', ...m.lines]),
+      ...(methods.get(k.className) ?? []).flatMap((m) => ['', ...m.lines]),
       '}',
     );
   }
   out.push(
     '',
-    '/**',
-    ' * The APIs that act on the connection itself: lookups, lists, defines and host queries, with',
-    ' * results as objects. `Connection` extends it.',
-    ' */',
-    'export abstract class ConnectionApi implements ProcedureCaller {',
+    '/** The APIs that act on the connection itself: lookups, lists, defines and host queries. */',
+    'export abstract class ConnectionBase implements ProcedureCaller {',
     '  /** Makes one call (implemented by the connection). */',
     '  abstract call<A, R>(procedure: Procedure<A, R>, args: A, options?: CallOptions): Promise<R>;',
     ...(methods.get('') ?? []).flatMap((m) => ['', ...m.lines]),
     '}',
+    ...ctx.results.types,
   );
-  return out;
+  return { body: out, methods: index };
+}
+
+/** The text of `object-methods.gen.ts`: every object method with its C API, and the exceptions. */
+export function emitObjectIndex(methods: readonly { owner: string; name: string; api: string }[]): string[] {
+  const q = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return [
+    '/** Every object-layer method with the class it belongs to and the C API it implements. */',
+    'export const OBJECT_METHODS: readonly { readonly owner: string; readonly method: string; readonly api: string }[] = [',
+    ...methods.map((m) => `  { owner: '${m.owner}', method: '${m.name}', api: '${m.api}' },`),
+    '];',
+    '',
+    '/** Methods implemented by hand in src/api/objects/, and why. */',
+    'export const HANDWRITTEN_METHODS: Readonly<Record<string, string>> = {',
+    ...Object.entries(HANDWRITTEN).map(([k, v]) => `  ${k}: ${q(v)},`),
+    '};',
+    '',
+    '/** Methods whose parameters are not the C inputs minus the object and wire-only counts, and why. */',
+    'export const SIGNATURE_EXCEPTIONS: Readonly<Record<string, string>> = {',
+    ...Object.entries(SIGNATURE_EXCEPTIONS).map(([k, v]) => `  ${k}: ${q(v)},`),
+    '};',
+  ];
 }

@@ -81,6 +81,7 @@ export function emitProgramTable(e: ModuleEmitter, program: ProgramModel): strin
       `    number: ${p.number},`,
       `    name: '${p.member.name}',`,
       `    api: ${p.api ? `'${p.api.name}'` : 'null'},`,
+      `    since: ${p.api?.since ? `'${p.api.since}'` : 'null'},`,
       `    method: '${p.method}',`,
       `    stream: ${p.stream ? `'${p.stream}'` : 'null'},`,
       `    sparse: ${p.sparse},`,

@@ -24,13 +24,13 @@ export class Imports {
   }
 
   /** The import statements, sorted for stable output. */
-  render(): string[] {
+  render(from = './'): string[] {
     const out: string[] = [];
     for (const m of [...new Set([...this.types.keys(), ...this.values.keys()])].sort()) {
       const types = [...(this.types.get(m) ?? [])].filter((t) => !this.values.get(m)?.has(t)).sort();
       const values = [...(this.values.get(m) ?? [])].sort();
-      if (types.length) out.push(`import type { ${types.join(', ')} } from './${m}.gen.js';`);
-      if (values.length) out.push(`import { ${values.join(', ')} } from './${m}.gen.js';`);
+      if (types.length) out.push(`import type { ${types.join(', ')} } from '${from}${m}.gen.js';`);
+      if (values.length) out.push(`import { ${values.join(', ')} } from '${from}${m}.gen.js';`);
     }
     return out;
   }

@@ -5,7 +5,8 @@
 import { readApiXml } from './api-xml.js';
 import { apiConstants, emitApi } from './emit-api.js';
 import { emitProcedureDocs } from './emit-docs.js';
-import { emitObjects } from './emit-objects.js';
+import { emitTypedParamTypes } from './emit-typed-params.js';
+import { emitObjectIndex, emitObjects, OBJECT_KINDS } from './emit-objects.js';
 import { emitProcedureIndex, emitProgramTable, emitRawClass } from './emit-procedures.js';
 import { ModuleEmitter } from './emit-xdr.js';
 import { Universe, type ModuleInput } from './model.js';
@@ -84,44 +85,58 @@ export function generate(input: GeneratorInput): Map<string, string> {
   }
 
   if (input.emitClients) {
+    // The raw and object layers are API-layer code: they go to src/api/gen/ (keys `api/...`).
+    const fromApi = '../../procedures/';
     const sourcesOf = (names: string[]): string[] =>
       programs.filter((p) => names.includes(p.name)).map((p) => modules.find((m) => m.id === p.module)!.path);
     const rawPrograms = programs.filter((p) => ['remote', 'qemu', 'lxc'].includes(p.name));
     const raw = new ModuleEmitter(universe, 'raw');
-    const rawBody = emitRawClass(raw, 'RawApi', 'The raw layer: one method per remote, qemu and lxc procedure.', rawPrograms, functions);
+    const rawBody = emitRawClass(raw, 'RawApi', 'The raw layer: one method per remote, qemu and lxc procedure.', rawPrograms, functions, '../..');
     files.set(
-      'raw.gen.ts',
+      'api/raw.gen.ts',
       [
         ...header(sourcesOf(['remote', 'qemu', 'lxc']), input.libvirtVersion),
-        `import type { CallOptions, ProcedureCaller } from '${rt}/rpc/procedure.js';`,
-        ...raw.imports.render(),
+        `import type { CallOptions, ProcedureCaller } from '../../rpc/procedure.js';`,
+        ...raw.imports.render(fromApi),
         '',
         ...rawBody,
         '',
       ].join('\n'),
     );
     const obj = new ModuleEmitter(universe, 'objects');
-    const objBody = emitObjects(obj, rawPrograms, functions);
+    const enumTypes = new Set(api.enums.map((x) => x.type));
+    const objects = emitObjects(obj, universe, rawPrograms, functions, enumTypes);
+    const objText = objects.body.join('\n');
+    const helpers = ['fixedString', 'int64', 'recordOf', 'typedParamsToWire', 'withJson'].filter((h) => objText.includes(`${h}(`));
     files.set(
-      'objects.gen.ts',
+      'api/objects.gen.ts',
       [
         ...header(sourcesOf(['remote', 'qemu', 'lxc']), input.libvirtVersion),
-        `import type { CallOptions, Procedure, ProcedureCaller } from '${rt}/rpc/procedure.js';`,
-        ...obj.imports.render(),
-        ...objBody,
+        `import type { CallOptions, Procedure, ProcedureCaller } from '../../rpc/procedure.js';`,
+        ...obj.imports.render(fromApi),
+        `import type { ${OBJECT_KINDS.map((k) => k.className).join(', ')} } from '../objects/index.js';`,
+        `import { openStreamCall, type LibvirtStream, type StreamOptions } from '../stream.js';`,
+        `import { uuidArg } from '../uuid.js';`,
+        `import { ${helpers.join(', ')}, type TypedParams, type TypedParamsInput } from '../values.js';`,
+        objText,
         '',
       ].join('\n'),
+    );
+    files.set('api/typed-param-types.gen.ts', [...header(input.apiXml.map((d) => d.path), input.libvirtVersion), '', ...emitTypedParamTypes(api.macros), ''].join('\n'));
+    files.set(
+      'api/object-methods.gen.ts',
+      [...header(sourcesOf(['remote', 'qemu', 'lxc']), input.libvirtVersion), '', ...emitObjectIndex(objects.methods), ''].join('\n'),
     );
     const adminPrograms = programs.filter((p) => p.name === 'admin');
     if (adminPrograms.length) {
       const adm = new ModuleEmitter(universe, 'admin-raw');
-      const admBody = emitRawClass(adm, 'AdminRawApi', 'The raw layer of the admin program: one method per procedure.', adminPrograms, functions);
+      const admBody = emitRawClass(adm, 'AdminRawApi', 'The raw layer of the admin program: one method per procedure.', adminPrograms, functions, '../..');
       files.set(
-        'admin-raw.gen.ts',
+        'api/admin-raw.gen.ts',
         [
           ...header(sourcesOf(['admin']), input.libvirtVersion),
-          `import type { CallOptions, ProcedureCaller } from '${rt}/rpc/procedure.js';`,
-          ...adm.imports.render(),
+          `import type { CallOptions, ProcedureCaller } from '../../rpc/procedure.js';`,
+          ...adm.imports.render(fromApi),
           '',
           ...admBody,
           '',

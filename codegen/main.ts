@@ -14,12 +14,17 @@ function main(): void {
   for (const t of targets()) {
     const files = generate(t.input);
     // TypeScript goes to the target's folder, Markdown to its docs folder.
+    // Keys `api/NAME` go to the target's API folder (the raw and object layers).
     const folders = [
-      { dir: join(root, t.dir), suffix: '.gen.ts' },
-      ...(t.docsDir ? [{ dir: join(root, t.docsDir), suffix: '.gen.md' }] : []),
+      { dir: join(root, t.dir), suffix: '.gen.ts', prefix: '' },
+      ...(t.apiDir ? [{ dir: join(root, t.apiDir), suffix: '.gen.ts', prefix: 'api/' }] : []),
+      ...(t.docsDir ? [{ dir: join(root, t.docsDir), suffix: '.gen.md', prefix: '' }] : []),
     ];
-    for (const { dir, suffix } of folders) {
-      const mine = [...files].filter(([name]) => name.endsWith(suffix));
+    for (const { dir, suffix, prefix } of folders) {
+      const mine = [...files]
+        .filter(([name]) => name.endsWith(suffix) && (prefix ? name.startsWith(prefix) : !name.includes('/')))
+        .map(([name, text]) => [name.slice(prefix.length), text] as const);
+      const names = new Set(mine.map(([name]) => name));
       if (!check) mkdirSync(dir, { recursive: true });
       const existing = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(suffix)) : [];
       for (const [name, text] of mine) {
@@ -30,7 +35,7 @@ function main(): void {
         else writeFileSync(path, text);
       }
       for (const name of existing) {
-        if (files.has(name)) continue;
+        if (names.has(name)) continue;
         if (check) stale.push(`${relative(root, join(dir, name))} (no longer generated)`);
         else unlinkSync(join(dir, name));
       }

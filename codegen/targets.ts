@@ -21,6 +21,8 @@ export function libvirtVersion(): string {
 export interface Target {
   /** Where the generated TypeScript goes. */
   readonly dir: string;
+  /** Where the generated raw and object layers (`api/*.gen.ts` outputs) go. */
+  readonly apiDir?: string;
   /** Where generated Markdown (`*.gen.md`) goes, when the target makes any. */
   readonly docsDir?: string;
   readonly input: GeneratorInput;
@@ -35,6 +37,7 @@ export function targets(): Target[] {
   return [
     {
       dir: 'src/procedures',
+      apiDir: 'src/api/gen',
       docsDir: 'docs',
       input: {
         xFiles: [

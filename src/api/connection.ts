@@ -5,9 +5,10 @@
  */
 import { isSecureTransport } from '../auth/sasl.js';
 import { VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN } from '../procedures/libvirt-api.gen.js';
-import { remoteProcedures, type RemoteDomainStatsRecord } from '../procedures/remote.gen.js';
-import { ConnectionApi, Domain } from '../procedures/objects.gen.js';
-import { RawApi } from '../procedures/raw.gen.js';
+import { remoteProcedures } from '../procedures/remote.gen.js';
+import { ConnectionBase } from './gen/objects.gen.js';
+import { RawApi } from './gen/raw.gen.js';
+import { Domain } from './objects/index.js';
 import type { RpcClient } from '../rpc/client.js';
 import type { ConnectionClosedError } from '../rpc/errors.js';
 import type { CallOptions, Procedure, ProcedureCaller } from '../rpc/procedure.js';
@@ -16,6 +17,8 @@ import { reportedError } from './client-errors.js';
 import type { ConnectionFeatures } from './connect.js';
 import { ConnectionEvents } from './events.js';
 import { PendingStream, type StreamOptions } from './stream.js';
+import { tooOldDaemonError } from './too-old.js';
+import { recordOf, type TypedParams } from './values.js';
 
 /** How long {@link Connection.close} waits for the daemon to answer CONNECT_CLOSE. */
 const CLOSE_TIMEOUT_MS = 5_000;
@@ -37,19 +40,21 @@ export interface ConnectionInfo {
   readonly auth?: 'none' | 'sasl' | 'polkit';
 }
 
-/** One record of {@link Connection.domainListGetStats}: the wire record with its domain as an object. */
-export type DomainStatsRecord = RemoteDomainStatsRecord & {
+/** One record of {@link Connection.getAllDomainStats} and {@link Connection.domainListGetStats}. */
+export interface DomainStatsRecord {
   /** The domain the statistics are about. */
   readonly domain: Domain;
-};
+  /** The statistics, keyed by field name (`state.state`, `balloon.current`, `block.0.name`, ...). */
+  readonly params: TypedParams;
+}
 
 /**
  * An open connection. Use {@link connect} to get one; close it with
  * {@link Connection.close} or `await using`. Its object API (inherited from
- * {@link ConnectionApi}) looks objects up and lists them:
- * `(await conn.domainLookupByName('web')).getXMLDesc(0)`.
+ * {@link ConnectionBase}) looks objects up and lists them:
+ * `(await conn.domainLookupByName('web')).getXMLDesc()`.
  */
-export class Connection extends ConnectionApi implements ProcedureCaller, AsyncDisposable {
+export class Connection extends ConnectionBase implements ProcedureCaller, AsyncDisposable {
   /** One method per remote, qemu and lxc procedure; see {@link RawApi} for the naming rule. */
   readonly raw: RawApi;
   /** Typed events: domain, network, storage pool, node device, secret, QEMU monitor and close; see {@link ConnectionEvents}. */
@@ -109,25 +114,24 @@ export class Connection extends ConnectionApi implements ProcedureCaller, AsyncD
   }
 
   /**
-   * `virConnectIsSecure`, as libvirt's remote driver answers it: 1 when the daemon says its side
-   * is secure (CONNECT_IS_SECURE) and the transport is one libvirt trusts (a UNIX socket, TLS,
-   * SSH), else 0. Plain TCP and `ext` are never secure here: libvirt counts TCP as secure only
+   * `virConnectIsSecure`, as libvirt's remote driver answers it: true when the daemon says its
+   * side is secure (CONNECT_IS_SECURE) and the transport is one libvirt trusts (a UNIX socket,
+   * TLS, SSH). Plain TCP and `ext` are never secure here: libvirt counts TCP as secure only
    * with a SASL security layer, which this client does not negotiate.
    */
-  override async isSecure(options?: CallOptions): Promise<number> {
+  override async isSecure(options?: CallOptions): Promise<boolean> {
     const daemonSays = await super.isSecure(options);
-    return daemonSays && isSecureTransport(this.#info.plan.transport) ? 1 : 0;
+    return daemonSays && isSecureTransport(this.#info.plan.transport);
   }
 
   /**
-   * `virConnectIsEncrypted`, as libvirt's remote driver answers it: 1 when the daemon says its
-   * side is secure (CONNECT_IS_SECURE) and the connection is encrypted by TLS or carries a SASL
-   * session, else 0 (a UNIX socket or SSH is secure but not encrypted by libvirt).
+   * `virConnectIsEncrypted`, as libvirt's remote driver answers it: true when the daemon says
+   * its side is secure (CONNECT_IS_SECURE) and the connection is encrypted by TLS or carries a
+   * SASL session (a UNIX socket or SSH is secure but not encrypted by libvirt).
    */
-  async isEncrypted(options?: CallOptions): Promise<number> {
+  async isEncrypted(options?: CallOptions): Promise<boolean> {
     const daemonSays = await super.isSecure(options);
-    const encrypted = this.#info.plan.transport === 'tls' || this.#info.auth === 'sasl';
-    return daemonSays && encrypted ? 1 : 0;
+    return daemonSays && (this.#info.plan.transport === 'tls' || this.#info.auth === 'sasl');
   }
 
   /**
@@ -153,13 +157,17 @@ export class Connection extends ConnectionApi implements ProcedureCaller, AsyncD
     return new PendingStream(flags, options);
   }
 
-  /**
-   * `virConnectListDomainsID`, as libvirt-python does it: the IDs of the running domains
-   * (CONNECT_NUM_OF_DOMAINS, then CONNECT_LIST_DOMAINS for that many).
-   */
+  /** `virConnectListDomainsID`, libvirt-python's name for the IDs of the running domains. */
   async listDomainsID(options?: CallOptions): Promise<number[]> {
-    const n = await this.numOfDomains(options);
-    return n > 0 ? await this.listDomains(n, options) : [];
+    return await this.listDomains(options);
+  }
+
+  /**
+   * `virConnectGetAllDomainStats`: the statistics of every domain (`stats`: `VIR_DOMAIN_STATS_*`,
+   * 0 for all; `flags`: `VIR_CONNECT_GET_ALL_DOMAINS_STATS_*`).
+   */
+  async getAllDomainStats(stats = 0, flags = 0, options?: CallOptions): Promise<DomainStatsRecord[]> {
+    return await statsOf(this, [], stats, flags, options);
   }
 
   /**
@@ -167,7 +175,7 @@ export class Connection extends ConnectionApi implements ProcedureCaller, AsyncD
    * that list, on the domains' connection). As libvirt, rejects an empty list and domains of
    * several connections before any call.
    */
-  async domainListGetStats(doms: readonly Domain[], stats: number, flags = 0, options?: CallOptions): Promise<DomainStatsRecord[]> {
+  async domainListGetStats(doms: readonly Domain[], stats = 0, flags = 0, options?: CallOptions): Promise<DomainStatsRecord[]> {
     const first = doms[0];
     if (!first) {
       throw reportedError(VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN, 'doms array in virDomainListGetStats must contain at least one domain');
@@ -175,18 +183,14 @@ export class Connection extends ConnectionApi implements ProcedureCaller, AsyncD
     if (doms.some((d) => d.connection !== first.connection)) {
       throw reportedError(VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN, "domains in 'doms' array must belong to a single connection");
     }
-    const conn = first.connection;
-    const { retStats } = await conn.call(
-      remoteProcedures.REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS,
-      { doms: doms.map((d) => d.ref), stats, flags },
-      options,
-    );
-    return retStats.map((r) => ({ ...r, domain: new Domain(conn, r.dom) }));
+    return await statsOf(first.connection, doms, stats, flags, options);
   }
 
   /** Makes one call; the raw layer's and the object API's methods all go through here. */
   override call<A, R>(procedure: Procedure<A, R>, args: A, options?: CallOptions): Promise<R> {
-    return this.#client.call(procedure, args, options);
+    const pending = this.#client.call(procedure, args, options);
+    // A procedure the daemon does not know: say which API, since when, and the daemon's version.
+    return procedure.api === null ? pending : pending.catch((err: unknown) => tooOldDaemonError(err, procedure, this.#client));
   }
 
   /**
@@ -213,4 +217,10 @@ export class Connection extends ConnectionApi implements ProcedureCaller, AsyncD
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** GET_ALL_DOMAIN_STATS for `doms` (none: every domain), records with Domain objects on `caller`. */
+async function statsOf(caller: ProcedureCaller, doms: readonly Domain[], stats: number, flags: number, options?: CallOptions): Promise<DomainStatsRecord[]> {
+  const { retStats } = await caller.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS, { doms: doms.map((d) => d.ref), stats, flags }, options);
+  return retStats.map((r) => ({ domain: new Domain(caller, r.dom), params: recordOf(r.params) }));
 }

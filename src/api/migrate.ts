@@ -48,7 +48,7 @@ import {
   VIR_MIGRATE_PEER2PEER,
   VIR_MIGRATE_TUNNELLED,
 } from '../procedures/libvirt-api.gen.js';
-import { RawApi } from '../procedures/raw.gen.js';
+import { RawApi } from './gen/raw.gen.js';
 import type { RemoteNonnullDomain, RemoteTypedParam } from '../procedures/remote.gen.js';
 import { LibvirtError } from '../rpc/errors.js';
 import type { CallOptions, ProcedureCaller } from '../rpc/procedure.js';

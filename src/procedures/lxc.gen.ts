@@ -112,6 +112,7 @@ export const lxcProcedures = {
     number: 1,
     name: 'LXC_PROC_DOMAIN_OPEN_NAMESPACE',
     api: 'virDomainLxcOpenNamespace',
+    since: '1.0.2',
     method: 'domainLxcOpenNamespace',
     stream: null,
     sparse: false,

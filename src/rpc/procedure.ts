@@ -23,6 +23,8 @@ export interface ProcedureInfo {
   readonly name: string;
   /** The public C API with its true casing (`virDomainGetXMLDesc`), or null when there is none. */
   readonly api: string | null;
+  /** The libvirt release that introduced the public API (from the API XML), or null. */
+  readonly since: string | null;
   /** The name of the raw-layer method on `Connection` that calls it. */
   readonly method: string;
   /**

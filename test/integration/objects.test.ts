@@ -31,7 +31,7 @@ describe('the object API', () => {
     await dom.destroy();
     expect((await dom.getInfo()).state).toBe(VIR_DOMAIN_SHUTOFF);
     expect(await dom.getXMLDesc(0)).toContain('<name>test</name>');
-    expect(await dom.isPersistent()).toBe(1);
+    expect(await dom.isPersistent()).toBe(true);
     const same = await conn.domainLookupByUUID(dom.ref.uuid);
     expect(same.name).toBe('test');
   });
@@ -39,11 +39,11 @@ describe('the object API', () => {
   it('lists objects as objects, agreeing with python3-libvirt', async () => {
     const uri = await privateTestUri('unix');
     await using conn = await connect(uri);
-    const { domains } = await conn.listAllDomains(1, 0);
+    const domains = await conn.listAllDomains();
     expect(domains.every((d) => d instanceof Domain)).toBe(true);
-    const { nets } = await conn.listAllNetworks(1, 0);
+    const nets = await conn.listAllNetworks();
     expect(nets[0]).toBeInstanceOf(Network);
-    const { pools } = await conn.listAllStoragePools(1, 0);
+    const pools = await conn.listAllStoragePools();
     expect(pools[0]).toBeInstanceOf(StoragePool);
     const poolXml = await pools[0].getXMLDesc(0);
     const netXml = await nets[0].getXMLDesc(0);
@@ -66,7 +66,7 @@ describe('the object API', () => {
       "<domain type='test'><name>obj</name><memory unit='MiB'>32</memory><os><type>hvm</type></os></domain>",
     );
     await dom.create();
-    expect(await dom.isActive()).toBe(1);
+    expect(await dom.isActive()).toBe(true);
     const err = await dom.create().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LibvirtError);
     await dom.destroy();

@@ -36,7 +36,7 @@ import {
   type ParityEntry,
   type ParityTarget,
 } from '../../../src/index.js';
-import { ConnectionApi } from '../../../src/procedures/objects.gen.js';
+import { ConnectionBase } from '../../../src/api/gen/objects.gen.js';
 import type { RpcClient } from '../../../src/rpc/client.js';
 import type { CallOptions, Procedure } from '../../../src/rpc/procedure.js';
 import type { RemotePlan } from '../../../src/transport/remote-plan.js';
@@ -234,7 +234,7 @@ describe('UUID strings (virUUIDFormat / virUUIDParse)', () => {
     for (const s of bad) expect(parseUuid(s), JSON.stringify(s)).toBeNull();
   });
 
-  class Recorder extends ConnectionApi {
+  class Recorder extends ConnectionBase {
     readonly calls: { name: string; args: unknown }[] = [];
     override call<A, R>(procedure: Procedure<A, R>, args: A, _options?: CallOptions): Promise<R> {
       this.calls.push({ name: procedure.name, args });

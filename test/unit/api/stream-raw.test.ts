@@ -6,7 +6,7 @@ import { Buffer } from 'node:buffer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LibvirtStream, pipeFromFile, pipeToFile, readAll } from '../../../src/api/stream.js';
 import { Connection, type ConnectionInfo } from '../../../src/api/connection.js';
-import { RawApi } from '../../../src/procedures/raw.gen.js';
+import { RawApi } from '../../../src/api/gen/raw.gen.js';
 import {
   remoteDomainScreenshotRetCodec,
   remoteProcedures,

@@ -33,16 +33,18 @@ describe('generate()', () => {
 
   it('writes the expected set of files', () => {
     expect([...first[0].keys()].sort()).toEqual([
-      'admin-raw.gen.ts',
       'admin.gen.ts',
+      'api/admin-raw.gen.ts',
+      'api/object-methods.gen.ts',
+      'api/objects.gen.ts',
+      'api/raw.gen.ts',
+      'api/typed-param-types.gen.ts',
       'index.gen.ts',
       'keepalive.gen.ts',
       'libvirt-api.gen.ts',
       'lxc.gen.ts',
-      'objects.gen.ts',
       'procedures.gen.md',
       'qemu.gen.ts',
-      'raw.gen.ts',
       'remote.gen.ts',
       'virnet.gen.ts',
     ]);
@@ -67,12 +69,14 @@ describe('generate()', () => {
   it.each(targets.map((t, i) => [t.dir, i] as const))('the committed files in %s equal a fresh generation', (dir, i) => {
     const files = first[i];
     const stale: string[] = [];
-    const docsDir = targets[i].docsDir;
+    const { docsDir, apiDir } = targets[i];
     for (const [name, text] of files) {
-      const path = name.endsWith('.md') && docsDir ? `${root}${docsDir}/${name}` : `${root}${dir}/${name}`;
+      const path =
+        name.endsWith('.md') && docsDir ? `${root}${docsDir}/${name}` : name.startsWith('api/') && apiDir ? `${root}${apiDir}/${name.slice(4)}` : `${root}${dir}/${name}`;
       if (!existsSync(path) || readFileSync(path, 'utf8') !== text) stale.push(name);
     }
     const extra = readdirSync(root + dir).filter((f) => f.endsWith('.gen.ts') && !files.has(f));
+    if (apiDir) extra.push(...readdirSync(root + apiDir).filter((f) => f.endsWith('.gen.ts') && !files.has(`api/${f}`)));
     expect(stale, 'out of date; run `npm run gen`').toEqual([]);
     expect(extra, 'no longer generated').toEqual([]);
   });

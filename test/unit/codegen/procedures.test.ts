@@ -13,8 +13,8 @@ import { qemuProcedures, QEMU_PROGRAM } from '../../../src/procedures/qemu.gen.j
 import { lxcProcedures, LXC_PROGRAM } from '../../../src/procedures/lxc.gen.js';
 import { adminProcedures, ADMIN_PROGRAM } from '../../../src/procedures/admin.gen.js';
 import { keepaliveProcedures, KEEPALIVE_PROGRAM } from '../../../src/procedures/keepalive.gen.js';
-import { RawApi } from '../../../src/procedures/raw.gen.js';
-import { AdminRawApi } from '../../../src/procedures/admin-raw.gen.js';
+import { RawApi } from '../../../src/api/gen/raw.gen.js';
+import { AdminRawApi } from '../../../src/api/gen/admin-raw.gen.js';
 import * as api from '../../../src/procedures/libvirt-api.gen.js';
 import type { ProcedureInfo, ProgramName } from '../../../src/rpc/procedure.js';
 

@@ -1,0 +1,96 @@
+/**
+ * `Network`, `NetworkPort`, `NWFilter`, `NWFilterBinding` and `Interface`: the generated
+ * procedure methods plus the accessors libvirt's client answers from the reference.
+ *
+ * @module
+ */
+import { brandClass } from '../../brand.js';
+import { InterfaceBase, NetworkBase, NetworkPortBase, NWFilterBase, NWFilterBindingBase, objectClasses } from '../gen/objects.gen.js';
+import { formatUuid } from '../uuid.js';
+
+/** A virtual network. */
+export class Network extends NetworkBase {
+  /** The network's name. */
+  get name(): string {
+    return this.ref.name;
+  }
+
+  /** The UUID's 16 bytes, a copy (`virNetworkGetUUID`). */
+  get uuid(): Uint8Array {
+    return Uint8Array.from(this.ref.uuid);
+  }
+
+  /** The UUID as libvirt formats it (`virNetworkGetUUIDString`). */
+  get uuidString(): string {
+    return formatUuid(this.ref.uuid);
+  }
+}
+
+/** A port of a virtual network. */
+export class NetworkPort extends NetworkPortBase {
+  /** The UUID's 16 bytes, a copy (`virNetworkPortGetUUID`). */
+  get uuid(): Uint8Array {
+    return Uint8Array.from(this.ref.uuid);
+  }
+
+  /** The UUID as libvirt formats it (`virNetworkPortGetUUIDString`). */
+  get uuidString(): string {
+    return formatUuid(this.ref.uuid);
+  }
+
+  /** The network the port belongs to (`virNetworkPortGetNetwork`). */
+  get network(): Network {
+    return new Network(this.connection, this.ref.net);
+  }
+}
+
+/** A network filter. */
+export class NWFilter extends NWFilterBase {
+  /** The filter's name. */
+  get name(): string {
+    return this.ref.name;
+  }
+
+  /** The UUID's 16 bytes, a copy (`virNWFilterGetUUID`). */
+  get uuid(): Uint8Array {
+    return Uint8Array.from(this.ref.uuid);
+  }
+
+  /** The UUID as libvirt formats it (`virNWFilterGetUUIDString`). */
+  get uuidString(): string {
+    return formatUuid(this.ref.uuid);
+  }
+}
+
+/** A network filter binding. */
+export class NWFilterBinding extends NWFilterBindingBase {
+  /** The port device the binding is for (`virNWFilterBindingGetPortDev`). */
+  get portDev(): string {
+    return this.ref.portdev;
+  }
+
+  /** The name of the filter bound (`virNWFilterBindingGetFilterName`). */
+  get filterName(): string {
+    return this.ref.filtername;
+  }
+}
+
+/** A host network interface. */
+export class Interface extends InterfaceBase {
+  /** The interface's name. */
+  get name(): string {
+    return this.ref.name;
+  }
+
+  /** The interface's MAC address (`virInterfaceGetMACString`). */
+  get macString(): string {
+    return this.ref.mac;
+  }
+}
+
+for (const [cls, name] of [[Network, 'Network'], [NetworkPort, 'NetworkPort'], [NWFilter, 'NWFilter'], [NWFilterBinding, 'NWFilterBinding'], [Interface, 'Interface']] as const) brandClass(cls, name);
+objectClasses.Network = Network;
+objectClasses.NetworkPort = NetworkPort;
+objectClasses.NWFilter = NWFilter;
+objectClasses.NWFilterBinding = NWFilterBinding;
+objectClasses.Interface = Interface;
