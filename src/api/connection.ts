@@ -8,7 +8,7 @@ import { VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN } from '../procedures/libvirt-api.
 import { remoteProcedures } from '../procedures/remote.gen.js';
 import { ConnectionBase } from './gen/objects.gen.js';
 import { RawApi } from './gen/raw.gen.js';
-import { Domain } from './objects/index.js';
+import { Domain, Network, NodeDevice, Secret, StoragePool } from './objects/index.js';
 import type { RpcClient } from '../rpc/client.js';
 import type { ConnectionClosedError } from '../rpc/errors.js';
 import type { CallOptions, Procedure, ProcedureCaller } from '../rpc/procedure.js';
@@ -16,6 +16,7 @@ import type { RemotePlan } from '../transport/remote-plan.js';
 import { reportedError } from './client-errors.js';
 import type { ConnectionFeatures } from './connect.js';
 import { ConnectionEvents } from './events.js';
+import type { EventFamily } from './events/table.js';
 import { PendingStream, type StreamOptions } from './stream.js';
 import { tooOldDaemonError } from './too-old.js';
 import { recordOf, type TypedParams } from './values.js';
@@ -72,7 +73,7 @@ export class Connection extends ConnectionBase implements ProcedureCaller, Async
     this.#info = info;
     this.closed = client.closed;
     this.raw = new RawApi(this);
-    this.events = new ConnectionEvents(client, info.features);
+    this.events = new ConnectionEvents(client, info.features, (family, ref) => wrapEventObject(this, family, ref));
   }
 
   /** The URI of the connection. */
@@ -223,4 +224,20 @@ export class Connection extends ConnectionBase implements ProcedureCaller, Async
 async function statsOf(caller: ProcedureCaller, doms: readonly Domain[], stats: number, flags: number, options?: CallOptions): Promise<DomainStatsRecord[]> {
   const { retStats } = await caller.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS, { doms: doms.map((d) => d.ref), stats, flags }, options);
   return retStats.map((r) => ({ domain: new Domain(caller, r.dom), params: recordOf(r.params) }));
+}
+
+/** The object an event is about, on the connection it came on. */
+function wrapEventObject(caller: ProcedureCaller, family: EventFamily, ref: unknown): unknown {
+  switch (family) {
+    case 'domain':
+      return new Domain(caller, ref as Domain['ref']);
+    case 'network':
+      return new Network(caller, ref as Network['ref']);
+    case 'storage-pool':
+      return new StoragePool(caller, ref as StoragePool['ref']);
+    case 'node-device':
+      return new NodeDevice(caller, ref as NodeDevice['ref']);
+    case 'secret':
+      return new Secret(caller, ref as Secret['ref']);
+  }
 }

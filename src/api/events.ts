@@ -32,11 +32,13 @@
  *
  * @module
  */
-import type { RemoteNonnullDomain } from '../procedures/remote.gen.js';
+import type { RemoteNonnullDomain, RemoteTypedParam } from '../procedures/remote.gen.js';
 import type { RpcClient } from '../rpc/client.js';
 import { abortErrorFor, CloseReason, ConnectionClosedError } from '../rpc/errors.js';
 import type { Procedure } from '../rpc/procedure.js';
 import type { ConnectionFeatures } from './connect.js';
+import type { Domain } from './objects/index.js';
+import { recordOf, withJson } from './values.js';
 import { EventStream, type EventStreamOptions } from './events/stream.js';
 import {
   closeProcedures,
@@ -57,13 +59,13 @@ import type {
   DomainEvent,
   DomainEventName,
   FamilyObject,
+  FamilyRef,
   NetworkEvent,
   NodeDeviceEvent,
   ObjectEventName,
   QemuMonitorEvent,
   SecretEvent,
   StoragePoolEvent,
-  TypedParamValue,
 } from './events/types.js';
 
 export { EventStream, EventOverflowError } from './events/stream.js';
@@ -78,6 +80,9 @@ export type Unsubscribe = () => Promise<void>;
 /** A listener. It may return a promise; a rejection is reported like a thrown error. */
 export type EventHandler<E> = (event: E) => unknown;
 
+/** Makes the object (`Domain`, `Network`, ...) an event is about from its wire reference. */
+export type ObjectWrapper = (family: EventFamily, ref: unknown) => unknown;
+
 /** Options every subscription takes. */
 export interface SubscribeOptions {
   /** Aborts a pending subscription (it rejects with an `AbortError`) or ends an active one. */
@@ -87,37 +92,37 @@ export interface SubscribeOptions {
 /** Options of domain subscriptions. */
 export interface DomainSubscribeOptions extends SubscribeOptions {
   /** Only events of this domain. */
-  readonly domain?: RemoteNonnullDomain;
+  readonly domain?: Domain | RemoteNonnullDomain;
 }
 
 /** Options of network subscriptions. */
 export interface NetworkSubscribeOptions extends SubscribeOptions {
   /** Only events of this network. */
-  readonly network?: FamilyObject<'network'>;
+  readonly network?: FamilyObject<'network'> | FamilyRef<'network'>;
 }
 
 /** Options of storage pool subscriptions. */
 export interface StoragePoolSubscribeOptions extends SubscribeOptions {
   /** Only events of this pool. */
-  readonly pool?: FamilyObject<'storage-pool'>;
+  readonly pool?: FamilyObject<'storage-pool'> | FamilyRef<'storage-pool'>;
 }
 
 /** Options of node device subscriptions. */
 export interface NodeDeviceSubscribeOptions extends SubscribeOptions {
   /** Only events of this device. */
-  readonly device?: FamilyObject<'node-device'>;
+  readonly device?: FamilyObject<'node-device'> | FamilyRef<'node-device'>;
 }
 
 /** Options of secret subscriptions. */
 export interface SecretSubscribeOptions extends SubscribeOptions {
   /** Only events of this secret. */
-  readonly secret?: FamilyObject<'secret'>;
+  readonly secret?: FamilyObject<'secret'> | FamilyRef<'secret'>;
 }
 
 /** Options of QEMU monitor subscriptions (`virConnectDomainQemuMonitorEventRegister`). */
 export interface QemuMonitorSubscribeOptions extends SubscribeOptions {
   /** Only events of this domain. */
-  readonly domain?: RemoteNonnullDomain;
+  readonly domain?: Domain | RemoteNonnullDomain;
   /** Only this QEMU event name (`STOP`, ...); with `regex`, a POSIX extended regex. */
   readonly event?: string;
   /** `VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_*` flags, or `{ regex, nocase }`. */
@@ -160,14 +165,10 @@ interface Registration {
 /** How many early events a registration keeps while its REGISTER call is in flight. */
 const EARLY_MAX = 1024;
 
-function typedParams(params: ReadonlyArray<{ field: string; value: { type: number } & Record<string, unknown> }>): Record<string, TypedParamValue> {
-  const out: Record<string, TypedParamValue> = {};
-  for (const { field, value } of params) {
-    const v = Object.entries(value).find(([k]) => k !== 'type')?.[1];
-    // VIR_TYPED_PARAM_BOOLEAN (6) travels as an int.
-    out[field] = value.type === 6 ? v !== 0 : (v as TypedParamValue);
-  }
-  return out;
+/** A wire reference from an object (`dom`) or the reference itself; null when none. */
+function refOf(x: unknown): unknown {
+  if (x === undefined || x === null) return null;
+  return typeof x === 'object' && 'ref' in x ? (x as { ref: unknown }).ref : x;
 }
 
 /** Splits a decoded `_msg` into its callback ID and its flattened fields. */
@@ -178,10 +179,10 @@ function flatten(value: Record<string, unknown>): { callbackId: number | null; f
 }
 
 /** Builds the delivered event of `spec` from the flattened fields. */
-function buildEvent(spec: EventSpec, fields: Record<string, unknown>): { event: Record<string, unknown>; key: string } {
+function buildEvent(spec: EventSpec, fields: Record<string, unknown>, wrap: ObjectWrapper): { event: Record<string, unknown>; key: string } {
   const fam = families[spec.family];
   const { [fam.objectField]: object, ...rest } = fields;
-  const event: Record<string, unknown> = { kind: spec.name, eventId: spec.id, [fam.publicField]: object, ...rest };
+  const event: Record<string, unknown> = { kind: spec.name, eventId: spec.id, [fam.publicField]: wrap(spec.family, object), ...rest };
   if (spec.name === 'lifecycle') {
     const code = rest.event as number;
     event.event = lifecycleName(spec.family, code);
@@ -191,7 +192,7 @@ function buildEvent(spec: EventSpec, fields: Record<string, unknown>): { event: 
       event.detailCode = rest.detail;
     }
   }
-  if (Array.isArray(rest.params)) event.params = typedParams(rest.params);
+  if (Array.isArray(rest.params)) event.params = recordOf(rest.params as RemoteTypedParam[]);
   return { event, key: fam.key(object) };
 }
 
@@ -214,6 +215,7 @@ export class ConnectionEvents {
 
   readonly #client: RpcClient;
   readonly #features: ConnectionFeatures;
+  readonly #wrap: ObjectWrapper;
   readonly #regs = new Map<string, Registration>();
   /** Registrations by `family/eventId` (or `qemu-monitor`), for dispatch. */
   readonly #byEvent = new Map<string, Set<Registration>>();
@@ -230,9 +232,10 @@ export class ConnectionEvents {
   #ended: ConnectionClosedError | null = null;
 
   /** @internal Built by the Connection. */
-  constructor(client: RpcClient, features: ConnectionFeatures) {
+  constructor(client: RpcClient, features: ConnectionFeatures, wrap: ObjectWrapper) {
     this.#client = client;
     this.#features = features;
+    this.#wrap = wrap;
     void client.closed.then((err) => this.#connectionEnded(err));
   }
 
@@ -293,7 +296,8 @@ export class ConnectionEvents {
     if (signal?.aborted) throw abortErrorFor(signal);
     this.#throwIfEnded();
     const key = `qemu-monitor/${++this.#qemuSeq}`;
-    const reg = this.#newRegistration(key, 'qemu-monitor', null, options.domain ? uuidString(options.domain.uuid) : null, false, [
+    const qemuDomain = refOf(options.domain) as RemoteNonnullDomain | null;
+    const reg = this.#newRegistration(key, 'qemu-monitor', null, qemuDomain ? uuidString(qemuDomain.uuid) : null, false, [
       qemuMonitorProcedures.event,
     ]);
     const listener: Listener = { handler: handler as EventHandler<never>, filterKey: null };
@@ -453,13 +457,14 @@ export class ConnectionEvents {
     family: EventFamily,
     idOrName: number | string,
     handler: EventHandler<never>,
-    filter: unknown,
+    filterObject: unknown,
     signal: AbortSignal | undefined,
   ): Promise<Unsubscribe> {
     const spec = findEvent(family, idOrName);
     if (signal?.aborted) throw abortErrorFor(signal);
     this.#throwIfEnded();
     const fam = families[family];
+    const filter = refOf(filterObject);
     const filterKey = filter ? fam.key(filter) : null;
     const legacy = family === 'domain' && !this.#features.eventCallbacks;
     // Legacy: one registration per event ID, whatever the filter (the daemon cannot filter).
@@ -605,14 +610,14 @@ export class ConnectionEvents {
       const m = value as { callbackID: number; dom: RemoteNonnullDomain; event: string; seconds: bigint; micros: number; details: string | null };
       callbackId = m.callbackID;
       key = uuidString(m.dom.uuid);
-      event = { kind: 'qemu-monitor', domain: m.dom, event: m.event, seconds: m.seconds, micros: m.micros, details: m.details };
+      event = withJson({ kind: 'qemu-monitor', domain: this.#wrap('domain', m.dom), event: m.event, seconds: m.seconds, micros: m.micros, details: m.details });
       regs = this.#byEvent.get('qemu-monitor');
     } else {
       const spec = this.#specOf(proc);
       if (!spec) return;
       const flat = flatten(value);
       callbackId = flat.callbackId;
-      ({ event, key } = buildEvent(spec, flat.fields));
+      ({ event, key } = buildEvent(spec, flat.fields, this.#wrap));
       regs = this.#byEvent.get(`${spec.family}/${spec.id}`);
     }
     if (!regs) return;

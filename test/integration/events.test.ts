@@ -8,7 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { tinyGuestXml } from '../../harness/guest.js';
-import { connect, type Connection } from '../../src/index.js';
+import { connect, Domain, type Connection } from '../../src/index.js';
 import { ConnectionEvents, type CloseEvent, type DomainEvent, type QemuMonitorEvent } from '../../src/api/events.js';
 import { harnessDaemon, privateTestUri, startExtraDaemon } from './env.js';
 import { pyLibvirt } from './oracle.js';
@@ -107,7 +107,7 @@ result = evs`,
 
   it('the legacy registration (daemons without callback IDs) delivers the same events, filtered locally', async () => {
     await using conn = await connect(await privateTestUri());
-    const legacy = new ConnectionEvents(conn.client, { ...conn.features, eventCallbacks: false });
+    const legacy = new ConnectionEvents(conn.client, { ...conn.features, eventCallbacks: false }, (_family, ref) => new Domain(conn, ref as Domain['ref']));
     const test = await conn.raw.domainLookupByName('test');
     const all: string[] = [];
     const onlyTest: string[] = [];

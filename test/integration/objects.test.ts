@@ -74,3 +74,20 @@ describe('the object API', () => {
     await expect(conn.domainLookupByName('obj')).rejects.toMatchObject({ code: 'VIR_ERR_NO_DOMAIN' });
   });
 });
+
+describe('APIs newer than the daemon', () => {
+  it('fail with VIR_ERR_NO_SUPPORT naming the C API, the release that introduced it and the daemon\'s version', async () => {
+    await using conn = await connect(await privateTestUri('unix'));
+    const dom = await conn.domainLookupByName('test');
+    const version = await conn.getLibVersion();
+    const daemon = `${Math.floor(version / 1_000_000)}.${Math.floor(version / 1000) % 1000}.${version % 1000}`;
+    // virDomainGetAutostartOnce came with libvirt 11.2.0; the harness daemon is Debian's 9.0.0.
+    const err = (await dom.getAutostartOnce().catch((e: unknown) => e)) as LibvirtError;
+    expect(err).toBeInstanceOf(LibvirtError);
+    expect(err.code).toBe('VIR_ERR_NO_SUPPORT');
+    expect(err.message).toBe(`this function is not supported by the connection driver: virDomainGetAutostartOnce (it was introduced in libvirt 11.2.0; the daemon runs libvirt ${daemon})`);
+    // The raw layer says the same, and the connection goes on.
+    await expect(conn.raw.domainGetAutostartOnce(dom.ref)).rejects.toThrow(/virDomainGetAutostartOnce \(it was introduced in libvirt 11\.2\.0/);
+    expect(await dom.isActive()).toBe(true);
+  });
+});

@@ -18,6 +18,8 @@ import type {
   RemoteNonnullStoragePool,
 } from '../../procedures/remote.gen.js';
 import type { Procedure } from '../../rpc/procedure.js';
+import type { Domain, Network, NodeDevice, Secret, StoragePool } from '../objects/index.js';
+import type { TypedParams } from '../values.js';
 
 type Procs = typeof remoteProcedures;
 type Api = typeof api;
@@ -41,8 +43,6 @@ type ProcKey<Infix extends string, N extends string> =
 type Flatten<M> = M extends { msg: infer I } ? Omit<M, 'callbackID' | 'msg'> & I : Omit<M, 'callbackID'>;
 type RawPayload<Infix extends string, N extends string, Field extends string> = Omit<Flatten<MsgOf<ProcKey<Infix, N>>>, Field>;
 
-/** A typed parameter's value, as delivered in `tunable` and `job-completed` events. */
-export type TypedParamValue = number | bigint | boolean | string;
 
 // ---------------------------------------------------------------------------
 // Domain
@@ -74,8 +74,8 @@ export type DomainLifecyclePayload = {
 
 interface DomainOverrides {
   lifecycle: DomainLifecyclePayload;
-  tunable: { params: Record<string, TypedParamValue> };
-  'job-completed': { params: Record<string, TypedParamValue> };
+  tunable: { params: TypedParams };
+  'job-completed': { params: TypedParams };
 }
 
 /** The fields of one domain event besides `kind`, `eventId` and `domain`. */
@@ -90,30 +90,31 @@ export type DomainEvent<N extends DomainEventName = DomainEventName> = {
     kind: K;
     /** The event ID (`VIR_DOMAIN_EVENT_ID_*`). */
     eventId: number;
-    /** The domain it concerns. */
-    domain: RemoteNonnullDomain;
+    /** The domain it concerns, with its methods. */
+    domain: Domain;
   } & DomainEventPayload<K>>;
 }[N];
 
 // ---------------------------------------------------------------------------
 // Other families
 
-interface FamilyInfo<Ids, Prefix extends string, Infix extends string, Field extends string, Public extends string, Obj, Life, LifePrefix extends string> {
+interface FamilyInfo<Ids, Prefix extends string, Infix extends string, Field extends string, Public extends string, Ref, Obj, Life, LifePrefix extends string> {
   ids: Ids;
   prefix: Prefix;
   infix: Infix;
   field: Field;
   public: Public;
+  ref: Ref;
   object: Obj;
   life: Life;
   lifePrefix: LifePrefix;
 }
 
 type Families = {
-  network: FamilyInfo<Api['virNetworkEventID'], 'VIR_NETWORK_EVENT_ID_', 'NETWORK', 'net', 'network', RemoteNonnullNetwork, Api['virNetworkEventLifecycleType'], 'VIR_NETWORK_EVENT_'>;
-  'storage-pool': FamilyInfo<Api['virStoragePoolEventID'], 'VIR_STORAGE_POOL_EVENT_ID_', 'STORAGE_POOL', 'pool', 'pool', RemoteNonnullStoragePool, Api['virStoragePoolEventLifecycleType'], 'VIR_STORAGE_POOL_EVENT_'>;
-  'node-device': FamilyInfo<Api['virNodeDeviceEventID'], 'VIR_NODE_DEVICE_EVENT_ID_', 'NODE_DEVICE', 'dev', 'device', RemoteNonnullNodeDevice, Api['virNodeDeviceEventLifecycleType'], 'VIR_NODE_DEVICE_EVENT_'>;
-  secret: FamilyInfo<Api['virSecretEventID'], 'VIR_SECRET_EVENT_ID_', 'SECRET', 'secret', 'secret', RemoteNonnullSecret, Api['virSecretEventLifecycleType'], 'VIR_SECRET_EVENT_'>;
+  network: FamilyInfo<Api['virNetworkEventID'], 'VIR_NETWORK_EVENT_ID_', 'NETWORK', 'net', 'network', RemoteNonnullNetwork, Network, Api['virNetworkEventLifecycleType'], 'VIR_NETWORK_EVENT_'>;
+  'storage-pool': FamilyInfo<Api['virStoragePoolEventID'], 'VIR_STORAGE_POOL_EVENT_ID_', 'STORAGE_POOL', 'pool', 'pool', RemoteNonnullStoragePool, StoragePool, Api['virStoragePoolEventLifecycleType'], 'VIR_STORAGE_POOL_EVENT_'>;
+  'node-device': FamilyInfo<Api['virNodeDeviceEventID'], 'VIR_NODE_DEVICE_EVENT_ID_', 'NODE_DEVICE', 'dev', 'device', RemoteNonnullNodeDevice, NodeDevice, Api['virNodeDeviceEventLifecycleType'], 'VIR_NODE_DEVICE_EVENT_'>;
+  secret: FamilyInfo<Api['virSecretEventID'], 'VIR_SECRET_EVENT_ID_', 'SECRET', 'secret', 'secret', RemoteNonnullSecret, Secret, Api['virSecretEventLifecycleType'], 'VIR_SECRET_EVENT_'>;
 };
 
 /** The families other than `domain`. */
@@ -152,8 +153,10 @@ export type NodeDeviceEvent<N extends ObjectEventName<'node-device'> = ObjectEve
 /** A secret event. */
 export type SecretEvent<N extends ObjectEventName<'secret'> = ObjectEventName<'secret'>> = ObjectEvent<'secret', N>;
 
-/** The object a family's events can be filtered by. */
+/** The object a family's events are about (and can be filtered by). */
 export type FamilyObject<F extends ObjectFamily> = Families[F]['object'];
+/** The wire reference of a family's object (also accepted as a filter). */
+export type FamilyRef<F extends ObjectFamily> = Families[F]['ref'];
 
 // ---------------------------------------------------------------------------
 // QEMU monitor and close
@@ -161,8 +164,8 @@ export type FamilyObject<F extends ObjectFamily> = Families[F]['object'];
 /** A QEMU monitor event (`virConnectDomainQemuMonitorEventCallback`). */
 export interface QemuMonitorEvent {
   kind: 'qemu-monitor';
-  /** The domain it concerns. */
-  domain: RemoteNonnullDomain;
+  /** The domain it concerns, with its methods. */
+  domain: Domain;
   /** QEMU's event name (`STOP`, `RESUME`, `DEVICE_DELETED`, ...). */
   event: QemuDomainMonitorEventMsg['event'];
   /** When QEMU sent it: seconds since the epoch (QMP's `timestamp.seconds`; -1 when QEMU gave none). */

@@ -380,5 +380,4 @@ export const SIGNATURE_EXCEPTIONS: Readonly<Record<string, string>> = {
   virDomainScreenshot: 'the stream is opened and returned instead of taken (`stream`)',
   virStorageVolUpload: 'the stream is opened and returned instead of taken (`stream`)',
   virStorageVolDownload: 'the stream is opened and returned instead of taken (`stream`)',
-  virDomainGetCPUStats: 'returns every CPU\'s record (or the total) instead of filling a caller\'s array; `nparams` is asked first',
 };

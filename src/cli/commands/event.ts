@@ -7,7 +7,8 @@
  * interrupt with `events received: N`; it fails (silently) when none came.
  */
 import type { Unsubscribe } from '../../api/events.js';
-import type { DomainEvent, TypedParamValue } from '../../api/events/types.js';
+import type { DomainEvent } from '../../api/events/types.js';
+import type { TypedParams, TypedParamValue } from '../../api/values.js';
 import type { RemoteNonnullDomain, RemoteNonnullNetwork, RemoteNonnullSecret, RemoteNonnullStoragePool } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { CliError, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
@@ -87,8 +88,10 @@ function typedParamText(v: TypedParamValue): string {
   return String(v);
 }
 
-const paramLines = (params: Readonly<Record<string, TypedParamValue>>): string =>
-  Object.entries(params).map(([k, v]) => `\t${k}: ${typedParamText(v)}\n`).join('');
+const paramLines = (params: TypedParams): string =>
+  Object.entries(params)
+    .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `\t${k}: ${typedParamText(x)}\n`))
+    .join('');
 
 /** The text virsh prints for one domain event. */
 function domainEventText(kind: DomainEventKind, ev: DomainEvent): string {

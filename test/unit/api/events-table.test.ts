@@ -22,6 +22,7 @@ import type {
   StoragePoolEvent,
 } from '../../../src/api/events.js';
 import { eventSpecs, findEvent } from '../../../src/api/events.js';
+import type { StoragePool } from '../../../src/api/objects/index.js';
 import {
   closeProcedures,
   families,
@@ -101,7 +102,7 @@ describe('event tables', () => {
     expectTypeOf<DomainEvent<'graphics'>['subject']>().toMatchTypeOf<{ type: string; name: string }[]>();
     expectTypeOf<ObjectEventName<'storage-pool'>>().toEqualTypeOf<'lifecycle' | 'refresh'>();
     expectTypeOf<NetworkEvent<'lifecycle'>['network']['name']>().toEqualTypeOf<string>();
-    expectTypeOf<StoragePoolEvent<'refresh'>>().toEqualTypeOf<{ kind: 'refresh'; eventId: number; pool: { name: string; uuid: Uint8Array } }>();
+    expectTypeOf<StoragePoolEvent<'refresh'>>().toEqualTypeOf<{ kind: 'refresh'; eventId: number; pool: StoragePool }>();
     const narrow = (e: DomainEvent): string => (e.kind === 'lifecycle' && e.event === 'stopped' ? e.detail : '');
     expect(narrow).toBeTypeOf('function');
   });

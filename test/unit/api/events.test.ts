@@ -16,7 +16,14 @@ import {
 } from '../../../src/index.js';
 import type { DomainEvent, QemuMonitorEvent } from '../../../src/api/events.js';
 import { EventOverflowError } from '../../../src/api/events.js';
+import { Domain } from '../../../src/api/objects/index.js';
 import { closeFakeDaemons, dom, fakeDaemon, ReplyError, until } from './fake-daemon.js';
+
+/** An event with its object (a Domain, Network, ...) replaced by the object's wire reference. */
+function plain<T>(e: T): T {
+  const isObject = (v: unknown): v is { ref: unknown } => typeof v === 'object' && v !== null && 'ref' in v && 'connection' in v;
+  return Object.fromEntries(Object.entries(e as object).map(([k, v]) => [k, isObject(v) ? v.ref : v])) as T;
+}
 
 afterEach(closeFakeDaemons);
 
@@ -57,7 +64,9 @@ describe('conn.events: domain registrations', () => {
     ]);
     expect(seen2).toHaveLength(2);
     expect(seenA).toHaveLength(1);
-    expect(seenA[0]).toEqual({ kind: 'lifecycle', eventId: 0, domain: A, event: 'started', detail: 'booted', eventCode: 2, detailCode: 0 });
+    expect(seenA[0]!.domain).toBeInstanceOf(Domain);
+    expect(seenA[0]!.domain.getXMLDesc).toBeTypeOf('function');
+    expect(plain(seenA[0])).toEqual({ kind: 'lifecycle', eventId: 0, domain: A, event: 'started', detail: 'booted', eventCode: 2, detailCode: 0 });
 
     await off1();
     expect(fake.eventCalls()).toHaveLength(2); // off2 still listens
@@ -80,7 +89,7 @@ describe('conn.events: domain registrations', () => {
     fake.emit('REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE', lifecycle(100, A));
     fake.emit('REMOTE_PROC_DOMAIN_EVENT_CALLBACK_REBOOT', { callbackID: 100, msg: { dom: B } });
     await until(() => seen.length === 1, 'reboot');
-    expect(seen).toEqual([{ kind: 'reboot', eventId: VIR_DOMAIN_EVENT_ID_REBOOT, domain: B }]);
+    expect(seen.map(plain)).toEqual([{ kind: 'reboot', eventId: VIR_DOMAIN_EVENT_ID_REBOOT, domain: B }]);
   });
 
   it('delivers events that arrive before the REGISTER reply', async () => {
@@ -118,10 +127,10 @@ describe('conn.events: domain registrations', () => {
       ],
     });
     await until(() => got.length === 3, 'events');
-    expect(got).toEqual([
+    expect(got.map(plain)).toEqual([
       { kind: 'pmwakeup', eventId: 11, domain: A, reason: 0 },
       { kind: 'block-job-2', eventId: 16, domain: A, dst: 'vda', type: 1, status: 0 },
-      { kind: 'tunable', eventId: 17, domain: A, params: { 'cputune.vcpu0': '0-1', 'blkdeviotune.total_bytes_sec': 5n, flag: true } },
+      { kind: 'tunable', eventId: 17, domain: A, params: { 'cputune.vcpu0': '0-1', 'blkdeviotune.total_bytes_sec': 5, flag: true } },
     ]);
   });
 
@@ -256,7 +265,8 @@ describe('conn.events: other families', () => {
     fake.emit('REMOTE_PROC_NODE_DEVICE_EVENT_UPDATE', { callbackID: 102, dev });
     fake.emit('REMOTE_PROC_SECRET_EVENT_VALUE_CHANGED', { callbackID: 103, secret });
     await until(() => got.length === 4, 'events');
-    expect(got).toEqual([
+    expect(got.map((e) => Object.values(e as object).find((v) => typeof v === 'object')?.constructor.name)).toEqual(['Network', 'StoragePool', 'NodeDevice', 'Secret']);
+    expect(got.map(plain)).toEqual([
       { kind: 'lifecycle', eventId: 0, network: net, event: 'started', eventCode: 2, detail: 0 },
       { kind: 'refresh', eventId: 1, pool },
       { kind: 'update', eventId: 1, device: dev },
@@ -278,7 +288,8 @@ describe('conn.events: other families', () => {
     fake.emit('QEMU_PROC_DOMAIN_MONITOR_EVENT', { callbackID: 101, dom: A, event: 'RESUME', seconds: 5n, micros: 6, details: null });
     fake.emit('QEMU_PROC_DOMAIN_MONITOR_EVENT', { callbackID: 100, dom: A, event: 'STOP', seconds: 7n, micros: 8, details: '{}' });
     await until(() => one.length === 1 && two.length === 1, 'events');
-    expect(one[0]).toEqual({ kind: 'qemu-monitor', domain: A, event: 'STOP', seconds: 7n, micros: 8, details: '{}' });
+    expect(one[0]!.domain).toBeInstanceOf(Domain);
+    expect(plain(one[0])).toEqual({ kind: 'qemu-monitor', domain: A, event: 'STOP', seconds: 7n, micros: 8, details: '{}' });
     expect(two[0].event).toBe('RESUME');
     await off1();
     expect(fake.eventCalls()[2]).toEqual({ name: 'QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER', args: { callbackID: 100 } });
