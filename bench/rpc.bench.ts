@@ -20,6 +20,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { startPrivateDaemon, type PrivateDaemon } from '../harness/daemon.js';
 import { connect, type Connection } from '../dist/esm/index.js';
+import { objectLayerCost } from './object-layer.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -201,6 +202,10 @@ async function main(): Promise<void> {
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     for (const r of [head, ...rows]) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
     console.log('ratio: our calls/s over the C client\'s (higher is better); CPU ratio: its CPU per call over ours (higher is better).');
+    console.log('\nThe object layer over the raw layer, on a caller that answers at once (µs per call, medians):');
+    const cost = [['call', 'object', 'raw', 'object - raw'], ...(await objectLayerCost())];
+    const cw = cost[0]!.map((_, i) => Math.max(...cost.map((r) => r[i]!.length)));
+    for (const r of cost) console.log(r.map((c, i) => (i === 0 ? c.padEnd(cw[i]!) : c.padStart(cw[i]!))).join('  '));
   } finally {
     python.close();
     await daemon?.stop();

@@ -107,7 +107,7 @@ export function generate(input: GeneratorInput): Map<string, string> {
     const enumTypes = new Set(api.enums.map((x) => x.type));
     const objects = emitObjects(obj, universe, rawPrograms, functions, enumTypes);
     const objText = objects.body.join('\n');
-    const helpers = ['fixedString', 'int64', 'recordOf', 'typedParamsToWire', 'withJson'].filter((h) => objText.includes(`${h}(`));
+    const helpers = ['fixedString', 'int64', 'jsonObject', 'recordOf', 'typedParamsToWire'].filter((h) => new RegExp(`\\b${h}[(<]`).test(objText));
     files.set(
       'api/objects.gen.ts',
       [

@@ -176,8 +176,13 @@ export class ResultTypes {
     this.types.push(
       '',
       `function ${converterName(name)}(w: ${W}, ${usesCaller ? '' : '_'}caller: ProcedureCaller): ${typeName} {`,
-      `  const out = { ${fields.map(({ f, out }) => `${camelCase(f.name)}: ${out.expr}`).join(', ')} };`,
-      entry.bigint ? '  return withJson(out);' : '  return out;',
+      ...(entry.bigint
+        ? [
+            `  const out = jsonObject<{ -readonly [K in keyof ${typeName}]: ${typeName}[K] }>();`,
+            ...fields.map(({ f, out }) => `  out.${camelCase(f.name)} = ${out.expr};`),
+            '  return out;',
+          ]
+        : [`  return { ${fields.map(({ f, out }) => `${camelCase(f.name)}: ${out.expr}`).join(', ')} };`]),
       '}',
     );
     return entry;

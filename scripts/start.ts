@@ -10,53 +10,39 @@
 import { randomBytes } from 'node:crypto';
 import { startPrivateDaemon, type PrivateDaemon } from '../harness/daemon.js';
 import { tinyGuestXml } from '../harness/guest.js';
-import { connect, type Connection, LibvirtError, virDomainState } from '../src/index.js';
+import { connect, domainStateName, type Connection, LibvirtError } from '../src/index.js';
 
-const STATE_NAMES = new Map<number, string>(
-  Object.entries(virDomainState).map(([name, value]) => [value, name.replace('VIR_DOMAIN_', '').toLowerCase()]),
-);
-
-function versionText(v: bigint | number): string {
-  const n = Number(v);
+function versionText(n: number): string {
   return `${Math.floor(n / 1_000_000)}.${Math.floor(n / 1000) % 1000}.${n % 1000}`;
 }
 
 async function showHost(conn: Connection): Promise<void> {
-  const [libVersion, hvType, hostname, nodeInfo] = await Promise.all([
-    conn.raw.connectGetLibVersion(),
-    conn.raw.connectGetType(),
-    conn.raw.connectGetHostname(),
-    conn.raw.nodeGetInfo(),
-  ]);
+  const [libVersion, hvType, hostname, node] = await Promise.all([conn.getLibVersion(), conn.getType(), conn.getHostname(), conn.nodeGetInfo()]);
   console.log(`daemon libvirt ${versionText(libVersion)}, driver ${hvType}, host ${hostname}`);
-  // `char model[32]` travels as 32 four-byte chars: a NUL-terminated C string.
-  const model = String.fromCharCode(...nodeInfo.model.slice(0, Math.max(0, nodeInfo.model.indexOf(0)) || 32));
-  console.log(`node: ${model}, ${nodeInfo.cpus} CPUs, ${Math.round(Number(nodeInfo.memory) / 1024)} MiB`);
+  console.log(`node: ${node.model}, ${node.cpus} CPUs, ${Math.round(node.memory / 1024)} MiB`);
 }
 
 async function showDomains(conn: Connection): Promise<void> {
-  const { domains } = await conn.raw.connectListAllDomains(1, 0);
+  const domains = await conn.listAllDomains();
   if (domains.length === 0) console.log('domains: none');
-  for (const d of domains) {
-    const info = await conn.raw.domainGetInfo(d);
-    console.log(`domain ${d.name} (id ${d.id}): ${STATE_NAMES.get(info.state) ?? info.state}, ${info.nrVirtCpu} vCPU, ${info.maxMem / 1024n} MiB`);
+  for (const dom of domains) {
+    const info = await dom.getInfo();
+    console.log(`domain ${dom.name} (id ${dom.id}): ${domainStateName(info.state)}, ${info.nrVirtCpu} vCPU, ${info.maxMem / 1024} MiB`);
   }
 }
 
 async function guestLifecycle(conn: Connection): Promise<void> {
   const name = `libvirt-rpc-demo-${randomBytes(3).toString('hex')}`;
-  const dom = await conn.raw.domainDefineXML(tinyGuestXml(name));
+  const dom = await conn.domainDefineXML(tinyGuestXml(name));
   console.log(`defined ${dom.name} from XML`);
   try {
-    await conn.raw.domainCreate(dom);
-    const running = await conn.raw.domainLookupByName(name);
-    const info = await conn.raw.domainGetInfo(running);
-    console.log(`started ${name}: id ${running.id}, ${STATE_NAMES.get(info.state)}, ${info.memory / 1024n} MiB, ${info.nrVirtCpu} vCPU`);
-    await conn.raw.domainDestroy(running);
-    const after = await conn.raw.domainGetInfo(dom);
-    console.log(`destroyed ${name}: ${STATE_NAMES.get(after.state)}`);
+    await dom.create();
+    const info = await dom.getInfo();
+    console.log(`started ${name}: id ${dom.id}, ${domainStateName(info.state)}, ${info.memory / 1024} MiB, ${info.nrVirtCpu} vCPU`);
+    await dom.destroy();
+    console.log(`destroyed ${name}: ${domainStateName((await dom.getInfo()).state)}`);
   } finally {
-    await conn.raw.domainUndefine(dom);
+    await dom.undefine();
     console.log(`undefined ${name}`);
   }
 }

@@ -43,6 +43,7 @@ export * from './api/objects/index.js';
 export { DomainBase, NetworkBase, NetworkPortBase, NWFilterBase, NWFilterBindingBase, InterfaceBase, StoragePoolBase, StorageVolBase, NodeDeviceBase, SecretBase, DomainCheckpointBase, DomainSnapshotBase, ConnectionBase } from './api/gen/objects.gen.js';
 export type * from './api/gen/objects.gen.js';
 export { AdminRawApi } from './api/gen/admin-raw.gen.js';
+export { domainControlStateName, domainStateName, domainStateReasonName, storagePoolStateName, storageVolTypeName, vcpuStateName } from './api/names.js';
 export { fixedString, int64, recordOf, typedParamsToWire, withJson } from './api/values.js';
 export type { TypedParams, TypedParamsInput, TypedParamValue, TypedParamExplicit } from './api/values.js';
 export * from './procedures/libvirt-api.gen.js';

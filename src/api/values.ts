@@ -61,29 +61,36 @@ function jsonValue(v: unknown): unknown {
 }
 
 /**
- * Gives `obj` a non-enumerable `toJSON` that writes bigints as numbers when exact, else as
- * decimal strings, so `JSON.stringify` works on every object-layer result.
+ * The prototype of object-layer results that may hold bigints: its `toJSON` writes them as
+ * numbers when exact, else as decimal strings, so `JSON.stringify` works on every result.
  */
-export function withJson<T extends object>(obj: T): T {
-  Object.defineProperty(obj, 'toJSON', {
+const JSON_SAFE: object = Object.create(Object.prototype, {
+  toJSON: {
     value(this: Record<string, unknown>): Record<string, unknown> {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(this)) out[k] = Array.isArray(v) ? v.map(jsonValue) : jsonValue(v);
       return out;
     },
-    enumerable: false,
-  });
-  return obj;
+  },
+});
+
+/** An empty result object whose `toJSON` handles bigints (fill it, then return it). */
+export function jsonObject<T>(): T {
+  return Object.create(JSON_SAFE) as T;
 }
 
-/** A C `char[N]` sent as an array of char codes, cut at its first NUL (`virNodeInfo.model`). */
+/** `obj`'s fields in a result object whose `toJSON` handles bigints. */
+export function withJson<T extends object>(obj: T): T {
+  return Object.assign(jsonObject<T>(), obj);
+}
+
+const utf8 = new TextDecoder();
+
+/** A C `char[N]` sent as an array of char codes, cut at its first NUL, as UTF-8 text (`virNodeInfo.model`). */
 export function fixedString(chars: readonly number[] | Uint8Array): string {
-  let s = '';
-  for (const c of chars) {
-    if (c === 0) break;
-    s += String.fromCharCode(c & 0xff);
-  }
-  return s;
+  const end = chars.indexOf(0);
+  const bytes = Uint8Array.from(end < 0 ? chars : chars.slice(0, end), (c) => c & 0xff);
+  return utf8.decode(bytes);
 }
 
 function valueOf(v: RemoteTypedParamValue): TypedParamValue {
@@ -110,14 +117,14 @@ function valueOf(v: RemoteTypedParamValue): TypedParamValue {
  * (`{ field, value }`). A field that comes more than once becomes an array.
  */
 export function recordOf(list: readonly { field: string; value: RemoteTypedParamValue | bigint }[]): TypedParams {
-  const out: TypedParams = {};
+  const out = jsonObject<TypedParams>();
   for (const { field, value } of list) {
     const v = typeof value === 'bigint' ? exact(value) : valueOf(value);
     const prev = out[field];
     if (prev === undefined) out[field] = v;
     else out[field] = Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
-  return withJson(out);
+  return out;
 }
 
 function wireValue(field: string, type: number, v: TypedParamValue, what: string): RemoteTypedParamValue {

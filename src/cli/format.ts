@@ -3,6 +3,7 @@
  * (tools/virsh-domain-monitor.c, tools/vsh.c vshPrettyCapacity).
  */
 
+import { fixedString } from '../api/values.js';
 import { formatUuid } from '../api/uuid.js';
 
 /** `6695eb01-f6a4-8304-79aa-97f2502e193f` from 16 bytes (virUUIDFormat). */
@@ -28,36 +29,8 @@ export function prettyCapacity(bytes: bigint | number): string {
   return `${v.toFixed(2)} ${UNITS[u]}`;
 }
 
-const STATES = ['no state', 'running', 'idle', 'paused', 'in shutdown', 'shut off', 'crashed', 'pmsuspended'];
-
-/** virsh's name of a `virDomainState`. */
-export function domainStateName(state: number): string {
-  return STATES[state] ?? 'no state';
-}
-
-const REASONS: readonly (readonly string[])[] = [
-  ['unknown'],
-  ['unknown', 'booted', 'migrated', 'restored', 'from snapshot', 'unpaused', 'migration canceled', 'save canceled',
-    'event wakeup', 'crashed', 'post-copy', 'post-copy failed'],
-  ['unknown'],
-  ['unknown', 'user', 'migrating', 'saving', 'dumping', 'I/O error', 'watchdog', 'from snapshot', 'shutting down',
-    'creating snapshot', 'crashed', 'starting up', 'post-copy', 'post-copy failed', 'api error'],
-  ['unknown', 'user'],
-  ['unknown', 'shutdown', 'destroyed', 'crashed', 'migrated', 'saved', 'failed', 'from snapshot', 'daemon'],
-  ['unknown', 'panicked'],
-  ['unknown'],
-];
-
-/** virsh's name of the reason for a state. */
-export function domainStateReasonName(state: number, reason: number): string {
-  return REASONS[state]?.[reason] ?? 'unknown';
-}
-
 /** A C `char[]` that travelled as 4-byte chars, up to its NUL, as text. */
-export function cString(chars: readonly number[]): string {
-  const end = chars.indexOf(0);
-  return Buffer.from((end < 0 ? chars : chars.slice(0, end)).map((c) => c & 0xff)).toString('utf8');
-}
+export const cString = fixedString;
 
 /**
  * The lines of a `*-list --uuid` / `--name` listing: the UUID, the name, or

@@ -9,7 +9,7 @@ import { remoteProcedures } from '../../procedures/remote.gen.js';
 import type { Domain, Network, NetworkPort, NWFilter, NWFilterBinding, Interface, StoragePool, StorageVol, NodeDevice, Secret, DomainCheckpoint, DomainSnapshot } from '../objects/index.js';
 import { openStreamCall, type LibvirtStream, type StreamOptions } from '../stream.js';
 import { uuidArg } from '../uuid.js';
-import { fixedString, int64, recordOf, typedParamsToWire, withJson, type TypedParams, type TypedParamsInput } from '../values.js';
+import { fixedString, int64, jsonObject, recordOf, typedParamsToWire, type TypedParams, type TypedParamsInput } from '../values.js';
 
 /**
  * The classes the generated methods make objects of, filled in by src/api/objects/ when it loads
@@ -5396,8 +5396,7 @@ export interface NodeInfo {
 }
 
 function fromRemoteNodeGetInfoRet(w: RemoteNodeGetInfoRet, _caller: ProcedureCaller): NodeInfo {
-  const out = { model: fixedString(w.model), memory: Number(w.memory), cpus: w.cpus, mhz: w.mhz, nodes: w.nodes, sockets: w.sockets, cores: w.cores, threads: w.threads };
-  return out;
+  return { model: fixedString(w.model), memory: Number(w.memory), cpus: w.cpus, mhz: w.mhz, nodes: w.nodes, sockets: w.sockets, cores: w.cores, threads: w.threads };
 }
 
 /** The object layer's form of `remote_domain_get_info_ret`. */
@@ -5410,8 +5409,13 @@ export interface DomainInfo {
 }
 
 function fromRemoteDomainGetInfoRet(w: RemoteDomainGetInfoRet, _caller: ProcedureCaller): DomainInfo {
-  const out = { state: w.state, maxMem: Number(w.maxMem), memory: Number(w.memory), nrVirtCpu: w.nrVirtCpu, cpuTime: w.cpuTime };
-  return withJson(out);
+  const out = jsonObject<{ -readonly [K in keyof DomainInfo]: DomainInfo[K] }>();
+  out.state = w.state;
+  out.maxMem = Number(w.maxMem);
+  out.memory = Number(w.memory);
+  out.nrVirtCpu = w.nrVirtCpu;
+  out.cpuTime = w.cpuTime;
+  return out;
 }
 
 /** The object layer's form of `remote_domain_get_scheduler_type_ret`. */
@@ -5421,8 +5425,7 @@ export interface DomainGetSchedulerTypeResult {
 }
 
 function fromRemoteDomainGetSchedulerTypeRet(w: RemoteDomainGetSchedulerTypeRet, _caller: ProcedureCaller): DomainGetSchedulerTypeResult {
-  const out = { type: w.type, nparams: w.nparams };
-  return out;
+  return { type: w.type, nparams: w.nparams };
 }
 
 /** The object layer's form of `remote_domain_block_stats_ret`. */
@@ -5435,8 +5438,7 @@ export interface DomainBlockStats {
 }
 
 function fromRemoteDomainBlockStatsRet(w: RemoteDomainBlockStatsRet, _caller: ProcedureCaller): DomainBlockStats {
-  const out = { rdReq: Number(w.rd_req), rdBytes: Number(w.rd_bytes), wrReq: Number(w.wr_req), wrBytes: Number(w.wr_bytes), errs: Number(w.errs) };
-  return out;
+  return { rdReq: Number(w.rd_req), rdBytes: Number(w.rd_bytes), wrReq: Number(w.wr_req), wrBytes: Number(w.wr_bytes), errs: Number(w.errs) };
 }
 
 /** The object layer's form of `remote_domain_interface_stats_ret`. */
@@ -5452,8 +5454,7 @@ export interface DomainInterfaceStats {
 }
 
 function fromRemoteDomainInterfaceStatsRet(w: RemoteDomainInterfaceStatsRet, _caller: ProcedureCaller): DomainInterfaceStats {
-  const out = { rxBytes: Number(w.rx_bytes), rxPackets: Number(w.rx_packets), rxErrs: Number(w.rx_errs), rxDrop: Number(w.rx_drop), txBytes: Number(w.tx_bytes), txPackets: Number(w.tx_packets), txErrs: Number(w.tx_errs), txDrop: Number(w.tx_drop) };
-  return out;
+  return { rxBytes: Number(w.rx_bytes), rxPackets: Number(w.rx_packets), rxErrs: Number(w.rx_errs), rxDrop: Number(w.rx_drop), txBytes: Number(w.tx_bytes), txPackets: Number(w.tx_packets), txErrs: Number(w.tx_errs), txDrop: Number(w.tx_drop) };
 }
 
 /** The object layer's form of `remote_storage_pool_get_info_ret`. */
@@ -5465,8 +5466,7 @@ export interface StoragePoolInfo {
 }
 
 function fromRemoteStoragePoolGetInfoRet(w: RemoteStoragePoolGetInfoRet, _caller: ProcedureCaller): StoragePoolInfo {
-  const out = { state: w.state, capacity: Number(w.capacity), allocation: Number(w.allocation), available: Number(w.available) };
-  return out;
+  return { state: w.state, capacity: Number(w.capacity), allocation: Number(w.allocation), available: Number(w.available) };
 }
 
 /** The object layer's form of `remote_storage_vol_get_info_ret`. */
@@ -5477,8 +5477,7 @@ export interface StorageVolInfo {
 }
 
 function fromRemoteStorageVolGetInfoRet(w: RemoteStorageVolGetInfoRet, _caller: ProcedureCaller): StorageVolInfo {
-  const out = { type: w.type, capacity: Number(w.capacity), allocation: Number(w.allocation) };
-  return out;
+  return { type: w.type, capacity: Number(w.capacity), allocation: Number(w.allocation) };
 }
 
 /** The object layer's form of `remote_domain_get_security_label_ret`. */
@@ -5488,8 +5487,7 @@ export interface SecurityLabel {
 }
 
 function fromRemoteDomainGetSecurityLabelRet(w: RemoteDomainGetSecurityLabelRet, _caller: ProcedureCaller): SecurityLabel {
-  const out = { label: fixedString(w.label), enforcing: w.enforcing };
-  return out;
+  return { label: fixedString(w.label), enforcing: w.enforcing };
 }
 
 /** The object layer's form of `remote_node_get_security_model_ret`. */
@@ -5499,8 +5497,7 @@ export interface SecurityModel {
 }
 
 function fromRemoteNodeGetSecurityModelRet(w: RemoteNodeGetSecurityModelRet, _caller: ProcedureCaller): SecurityModel {
-  const out = { model: fixedString(w.model), doi: fixedString(w.doi) };
-  return out;
+  return { model: fixedString(w.model), doi: fixedString(w.doi) };
 }
 
 /** The object layer's form of `remote_domain_get_job_info_ret`. */
@@ -5520,8 +5517,7 @@ export interface DomainJobInfo {
 }
 
 function fromRemoteDomainGetJobInfoRet(w: RemoteDomainGetJobInfoRet, _caller: ProcedureCaller): DomainJobInfo {
-  const out = { type: w.type, timeElapsed: Number(w.timeElapsed), timeRemaining: Number(w.timeRemaining), dataTotal: Number(w.dataTotal), dataProcessed: Number(w.dataProcessed), dataRemaining: Number(w.dataRemaining), memTotal: Number(w.memTotal), memProcessed: Number(w.memProcessed), memRemaining: Number(w.memRemaining), fileTotal: Number(w.fileTotal), fileProcessed: Number(w.fileProcessed), fileRemaining: Number(w.fileRemaining) };
-  return out;
+  return { type: w.type, timeElapsed: Number(w.timeElapsed), timeRemaining: Number(w.timeRemaining), dataTotal: Number(w.dataTotal), dataProcessed: Number(w.dataProcessed), dataRemaining: Number(w.dataRemaining), memTotal: Number(w.memTotal), memProcessed: Number(w.memProcessed), memRemaining: Number(w.memRemaining), fileTotal: Number(w.fileTotal), fileProcessed: Number(w.fileProcessed), fileRemaining: Number(w.fileRemaining) };
 }
 
 /** The object layer's form of `remote_domain_get_block_info_ret`. */
@@ -5532,8 +5528,7 @@ export interface DomainBlockInfo {
 }
 
 function fromRemoteDomainGetBlockInfoRet(w: RemoteDomainGetBlockInfoRet, _caller: ProcedureCaller): DomainBlockInfo {
-  const out = { allocation: Number(w.allocation), capacity: Number(w.capacity), physical: Number(w.physical) };
-  return out;
+  return { allocation: Number(w.allocation), capacity: Number(w.capacity), physical: Number(w.physical) };
 }
 
 /** The object layer's form of `remote_domain_get_state_ret`. */
@@ -5543,8 +5538,7 @@ export interface DomainGetStateResult {
 }
 
 function fromRemoteDomainGetStateRet(w: RemoteDomainGetStateRet, _caller: ProcedureCaller): DomainGetStateResult {
-  const out = { state: w.state, reason: w.reason };
-  return out;
+  return { state: w.state, reason: w.reason };
 }
 
 /** The object layer's form of `remote_domain_get_control_info_ret`. */
@@ -5555,8 +5549,7 @@ export interface DomainControlInfo {
 }
 
 function fromRemoteDomainGetControlInfoRet(w: RemoteDomainGetControlInfoRet, _caller: ProcedureCaller): DomainControlInfo {
-  const out = { state: w.state, details: w.details, stateTime: Number(w.stateTime) };
-  return out;
+  return { state: w.state, details: w.details, stateTime: Number(w.stateTime) };
 }
 
 /** The object layer's form of `remote_domain_get_block_job_info_ret`. */
@@ -5569,8 +5562,7 @@ export interface DomainBlockJobInfo {
 }
 
 function fromRemoteDomainGetBlockJobInfoRet(w: RemoteDomainGetBlockJobInfoRet, _caller: ProcedureCaller): DomainBlockJobInfo {
-  const out = { found: w.found, type: w.type, bandwidth: Number(w.bandwidth), cur: Number(w.cur), end: Number(w.end) };
-  return out;
+  return { found: w.found, type: w.type, bandwidth: Number(w.bandwidth), cur: Number(w.cur), end: Number(w.end) };
 }
 
 /** The object layer's form of `remote_domain_disk_error`. */
@@ -5580,8 +5572,7 @@ export interface DomainDiskError {
 }
 
 function fromRemoteDomainDiskError(w: RemoteDomainDiskError, _caller: ProcedureCaller): DomainDiskError {
-  const out = { disk: w.disk, error: w.error };
-  return out;
+  return { disk: w.disk, error: w.error };
 }
 
 /** The object layer's form of `remote_node_get_cpu_map_ret`. */
@@ -5592,8 +5583,7 @@ export interface ConnectionNodeGetCPUMapResult {
 }
 
 function fromRemoteNodeGetCpuMapRet(w: RemoteNodeGetCpuMapRet, _caller: ProcedureCaller): ConnectionNodeGetCPUMapResult {
-  const out = { cpumap: w.cpumap, online: w.online, ret: w.ret };
-  return out;
+  return { cpumap: w.cpumap, online: w.online, ret: w.ret };
 }
 
 /** The object layer's form of `remote_domain_get_job_stats_ret`. */
@@ -5603,8 +5593,7 @@ export interface DomainGetJobStatsResult {
 }
 
 function fromRemoteDomainGetJobStatsRet(w: RemoteDomainGetJobStatsRet, _caller: ProcedureCaller): DomainGetJobStatsResult {
-  const out = { type: w.type, params: recordOf(w.params) };
-  return out;
+  return { type: w.type, params: recordOf(w.params) };
 }
 
 /** The object layer's form of `remote_domain_get_time_ret`. */
@@ -5614,8 +5603,7 @@ export interface DomainGetTimeResult {
 }
 
 function fromRemoteDomainGetTimeRet(w: RemoteDomainGetTimeRet, _caller: ProcedureCaller): DomainGetTimeResult {
-  const out = { seconds: Number(w.seconds), nseconds: w.nseconds };
-  return out;
+  return { seconds: Number(w.seconds), nseconds: w.nseconds };
 }
 
 /** The object layer's form of `remote_network_dhcp_lease`. */
@@ -5632,8 +5620,7 @@ export interface NetworkDhcpLease {
 }
 
 function fromRemoteNetworkDhcpLease(w: RemoteNetworkDhcpLease, _caller: ProcedureCaller): NetworkDhcpLease {
-  const out = { iface: w.iface, expirytime: Number(w.expirytime), type: w.type, mac: w.mac, iaid: w.iaid, ipaddr: w.ipaddr, prefix: w.prefix, hostname: w.hostname, clientid: w.clientid };
-  return out;
+  return { iface: w.iface, expirytime: Number(w.expirytime), type: w.type, mac: w.mac, iaid: w.iaid, ipaddr: w.ipaddr, prefix: w.prefix, hostname: w.hostname, clientid: w.clientid };
 }
 
 /** The object layer's form of `remote_domain_fsinfo`. */
@@ -5645,8 +5632,7 @@ export interface DomainFsinfo {
 }
 
 function fromRemoteDomainFsinfo(w: RemoteDomainFsinfo, _caller: ProcedureCaller): DomainFsinfo {
-  const out = { mountpoint: w.mountpoint, name: w.name, fstype: w.fstype, devAliases: w.dev_aliases };
-  return out;
+  return { mountpoint: w.mountpoint, name: w.name, fstype: w.fstype, devAliases: w.dev_aliases };
 }
 
 /** The object layer's form of `remote_domain_iothread_info`. */
@@ -5656,8 +5642,7 @@ export interface DomainIothreadInfo {
 }
 
 function fromRemoteDomainIothreadInfo(w: RemoteDomainIothreadInfo, _caller: ProcedureCaller): DomainIothreadInfo {
-  const out = { iothreadId: w.iothread_id, cpumap: w.cpumap };
-  return out;
+  return { iothreadId: w.iothread_id, cpumap: w.cpumap };
 }
 
 /** The object layer's form of `remote_domain_ip_addr`. */
@@ -5668,8 +5653,7 @@ export interface DomainIpAddr {
 }
 
 function fromRemoteDomainIpAddr(w: RemoteDomainIpAddr, _caller: ProcedureCaller): DomainIpAddr {
-  const out = { type: w.type, addr: w.addr, prefix: w.prefix };
-  return out;
+  return { type: w.type, addr: w.addr, prefix: w.prefix };
 }
 
 /** The object layer's form of `remote_domain_interface`. */
@@ -5680,11 +5664,9 @@ export interface DomainInterface {
 }
 
 function fromRemoteDomainInterface(w: RemoteDomainInterface, caller: ProcedureCaller): DomainInterface {
-  const out = { name: w.name, hwaddr: w.hwaddr, addrs: w.addrs.map((v) => fromRemoteDomainIpAddr(v, caller)) };
-  return out;
+  return { name: w.name, hwaddr: w.hwaddr, addrs: w.addrs.map((v) => fromRemoteDomainIpAddr(v, caller)) };
 }
 
 function fromRemoteStorageVolGetInfoFlagsRet(w: RemoteStorageVolGetInfoFlagsRet, _caller: ProcedureCaller): StorageVolInfo {
-  const out = { type: w.type, capacity: Number(w.capacity), allocation: Number(w.allocation) };
-  return out;
+  return { type: w.type, capacity: Number(w.capacity), allocation: Number(w.allocation) };
 }

@@ -4,6 +4,7 @@
  * domstats, domblkinfo, domblkerror, domifaddr, domif-getlink), with
  * virsh's output (tools/virsh-domain-monitor.c, tools/virsh-domain.c).
  */
+import { domainControlStateName, vcpuStateName } from '../../api/names.js';
 import {
   VIR_CONNECT_GET_ALL_DOMAINS_STATS_BACKING,
   VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS,
@@ -60,7 +61,6 @@ function monitor(
   };
 }
 
-const VCPU_STATES = ['offline', 'running', 'blocked'];
 
 /** Ranges of set bits (`0-3,6`), as virBitmapFormat writes them. */
 function bitRanges(bits: boolean[]): string {
@@ -93,7 +93,7 @@ async function vcpuinfo(ctx: CommandContext, dom: RemoteNonnullDomain, opts: Par
       (v, i) =>
         field('VCPU:', v.number) +
         field('CPU:', v.cpu) +
-        field('State:', VCPU_STATES[v.state] ?? 'no state') +
+        field('State:', vcpuStateName(v.state)) +
         field('CPU time:', `${(Number(v.cpu_time) / 1e9).toFixed(1)}s`) +
         field('CPU Affinity:', affinity(cpumaps, i * maplen, maxcpu, pretty)),
     );
@@ -236,12 +236,11 @@ async function domifstat(ctx: CommandContext, dom: RemoteNonnullDomain, opts: Pa
   for (const key of IF_STATS) if (stats[key] >= 0n) ctx.print(`${device} ${key} ${stats[key]}\n`);
 }
 
-const CONTROL_STATES = ['ok', 'background job', 'occupied', 'error'];
 const CONTROL_ERRORS = ['', 'unknown', 'monitor failure', 'internal (locking) error'];
 
 async function domcontrol(ctx: CommandContext, dom: RemoteNonnullDomain): Promise<void> {
   const info = await ctx.conn.raw.domainGetControlInfo(dom, 0);
-  const state = CONTROL_STATES[info.state] ?? 'unknown';
+  const state = domainControlStateName(info.state);
   if (info.state !== 0 && info.state !== 3) ctx.print(`${state} (${(Number(info.stateTime) / 1000).toFixed(3)}s)\n`);
   else if (info.state === 3 && info.details > 0) ctx.print(`${state}: ${CONTROL_ERRORS[info.details] ?? 'unknown'}\n`);
   else ctx.print(`${state}\n`);

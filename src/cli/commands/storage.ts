@@ -1,4 +1,5 @@
 /** Storage pool and volume commands, with virsh's output (tools/virsh-pool.c, tools/virsh-volume.c). */
+import { storagePoolStateName, storageVolTypeName } from '../../api/names.js';
 import {
   VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE,
   VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART,
@@ -45,8 +46,6 @@ const BUILD_FLAGS: readonly OptionSpec[] = [
 const yesNo = (v: number): string => (v ? 'yes' : 'no');
 const field = (label: string, value: string): string => `${label.padEnd(15)} ${value}\n`;
 const byName = (a: { name: string }, b: { name: string }): number => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : 0);
-const POOL_STATES = ['inactive', 'building', 'running', 'degraded', 'inaccessible'];
-const VOL_TYPES = ['file', 'block', 'dir', 'network', 'netdir', 'ploop'];
 /** A pool holds usable capacity figures only while running or degraded. */
 const hasSizes = (state: number): boolean => state === 2 || state === 3;
 
@@ -490,7 +489,7 @@ export const storageCommands: readonly CommandSpec[] = [
           continue;
         }
         const sizes = info && hasSizes(info.state) ? [info.capacity, info.allocation, info.available].map(prettyCapacity) : ['-', '-', '-'];
-        rows.push([p.name, info ? POOL_STATES[info.state] ?? 'unknown' : 'unknown', auto, persistent < 0 ? 'unknown' : yesNo(persistent), ...sizes]);
+        rows.push([p.name, info ? storagePoolStateName(info.state) : 'unknown', auto, persistent < 0 ? 'unknown' : yesNo(persistent), ...sizes]);
       }
       const header = opts.bool('details')
         ? ['Name', 'State', 'Autostart', 'Persistent', 'Capacity', 'Allocation', 'Available']
@@ -509,7 +508,7 @@ export const storageCommands: readonly CommandSpec[] = [
       ctx.print(field('Name:', pool.name));
       ctx.print(field('UUID:', formatUuid(pool.uuid)));
       const info = await raw.storagePoolGetInfo(pool);
-      ctx.print(field('State:', POOL_STATES[info.state] ?? 'unknown'));
+      ctx.print(field('State:', storagePoolStateName(info.state)));
       const persistent = await raw.storagePoolIsPersistent(pool).catch(() => -1);
       ctx.print(field('Persistent:', persistent < 0 ? 'unknown' : yesNo(persistent)));
       const autostart = await raw.storagePoolGetAutostart(pool).catch(() => -1);
@@ -613,7 +612,7 @@ export const storageCommands: readonly CommandSpec[] = [
           continue;
         }
         const info = await raw.storageVolGetInfo(v).catch(() => null);
-        rows.push(info ? [v.name, path, VOL_TYPES[info.type] ?? 'unknown', prettyCapacity(info.capacity), prettyCapacity(info.allocation)] : [v.name, path, 'unknown', 'unknown', 'unknown']);
+        rows.push(info ? [v.name, path, storageVolTypeName(info.type), prettyCapacity(info.capacity), prettyCapacity(info.allocation)] : [v.name, path, 'unknown', 'unknown', 'unknown']);
       }
       const header = opts.bool('details') ? ['Name', 'Path', 'Type', 'Capacity', 'Allocation'] : ['Name', 'Path'];
       ctx.print(formatTable(header, rows, ctx.quiet));
@@ -634,7 +633,7 @@ export const storageCommands: readonly CommandSpec[] = [
         throw new CliError([err instanceof Error ? err.message : String(err)], { cause: err });
       }
       const sz = (v: bigint): string => (opts.bool('bytes') ? `${v} bytes` : prettyCapacity(v));
-      ctx.print(field('Type:', VOL_TYPES[info.type] ?? 'unknown'));
+      ctx.print(field('Type:', storageVolTypeName(info.type)));
       ctx.print(field('Capacity:', sz(info.capacity)));
       ctx.print(field('Allocation:', sz(info.allocation)));
     },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CliError, type CommandSpec } from '../../../src/cli/command.js';
-import { domainStateName, domainStateReasonName, formatUuid, parseUuid, prettyCapacity, cString } from '../../../src/cli/format.js';
+import { domainStateName, domainStateReasonName } from '../../../src/api/names.js';
+import { formatUuid, parseUuid, prettyCapacity, cString } from '../../../src/cli/format.js';
 import { COMMANDS, parseCommandArgs, runVirsh } from '../../../src/cli/main.js';
 import { formatTable } from '../../../src/cli/table.js';
 

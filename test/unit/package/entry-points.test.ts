@@ -27,5 +27,5 @@ describe('package entry points', () => {
     const pkg = require(`${root}package.json`) as { exports: Record<string, Record<string, Record<string, string>>> };
     expect(existsSync(`${root}${pkg.exports['.'].import.types}`)).toBe(true);
     expect(existsSync(`${root}${pkg.exports['.'].require.types}`)).toBe(true);
-  });
+  }, 30_000); // vitest transforms the whole built package first: seconds on a loaded 2-core machine
 });
