@@ -28,4 +28,16 @@ describe('package entry points', () => {
     expect(existsSync(`${root}${pkg.exports['.'].import.types}`)).toBe(true);
     expect(existsSync(`${root}${pkg.exports['.'].require.types}`)).toBe(true);
   }, 30_000); // vitest transforms the whole built package first: seconds on a loaded 2-core machine
+
+  it('keeps instanceof across two copies of the package (the CommonJS and ESM builds side by side)', async () => {
+    type Lib = Record<string, new (caller: unknown, ref: unknown) => object>;
+    const cjs = require(`${root}dist/cjs/index.js`) as Lib;
+    const esm = (await import(`${root}dist/esm/index.js`)) as Lib;
+    expect(cjs.Domain).not.toBe(esm.Domain);
+    const caller = { call: () => Promise.resolve(undefined) };
+    const dom = new cjs.Domain!(caller, { name: 'a', uuid: new Uint8Array(16), id: 1 });
+    expect(dom instanceof esm.Domain!).toBe(true);
+    expect(dom instanceof esm.Network!).toBe(false);
+    expect(new esm.StorageVol!(caller, { name: 'v', pool: 'p', key: 'k' }) instanceof cjs.StorageVol!).toBe(true);
+  }, 30_000);
 });
