@@ -6,9 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  # `npm install`, not `npm ci`: npm 11 writes lockfiles without other platforms' optional
-  # packages (rollup's), which `npm ci` then rejects as out of sync.
-  npm install --no-audit --no-fund || exit 1
+  npm ci --no-audit --no-fund || exit 1
 fi
 bash harness/install.sh || exit 1
 npm run -s gen:check || exit 1

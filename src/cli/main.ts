@@ -729,7 +729,8 @@ export async function runVirsh(argv: readonly string[], io: CliIo): Promise<numb
     return 0;
   }
   if (early === 'version') {
-    io.stdout(`${(await import('../procedures/libvirt-api.gen.js')).LIBVIRT_PROTOCOL_VERSION}\n`);
+    const protocol = (await import('../procedures/libvirt-api.gen.js')).LIBVIRT_PROTOCOL_VERSION;
+    io.stdout(longVersion(argv) ? await longVersionText(protocol) : `${protocol}\n`);
     return 0;
   }
   const interactive = rest.length === 0;
@@ -768,4 +769,28 @@ function connectFailureText(err: unknown): string {
   const text = err instanceof TransportError && err.socketPath !== null ? strerrorOf(err.errno) : undefined;
   if (text !== undefined) return `Failed to connect socket to '${(err as TransportError).socketPath}': ${text}`;
   return err instanceof Error ? err.message : String(err);
+}
+
+/** True when the version was asked with -V or --version (virsh's long form), not -v. */
+function longVersion(argv: readonly string[]): boolean {
+  return argv.some((a) => a === '--version' || (/^-[^-]/.test(a) && a.includes('V')));
+}
+
+/** The package's own version, from the package.json above this module (sources or dist/). */
+async function packageVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  for (let dir = new URL('.', import.meta.url); dir.pathname !== '/'; dir = new URL('..', dir)) {
+    try {
+      const pkg = JSON.parse(await readFile(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'libvirt-rpc' && pkg.version) return pkg.version;
+    } catch {
+      // not here: look one folder up
+    }
+  }
+  return 'unknown';
+}
+
+/** `-V`: virsh's first lines, with the package that speaks the protocol. */
+async function longVersionText(protocol: string): Promise<string> {
+  return `Virsh command line tool of libvirt ${protocol}\nSee web site at https://libvirt.org/\n\ntsvirsh from libvirt-rpc ${await packageVersion()}: the libvirt ${protocol} remote protocol in TypeScript, no libvirt library\n`;
 }

@@ -1,0 +1,30 @@
+// `npm run build`: the package's dist/ as users install it.
+// - dist/esm: ES modules (the library and tsvirsh), dist/cjs: CommonJS (the library only),
+//   transpiled file by file by esbuild (comments and type syntax stripped; `npm test` type-checks
+//   the sources separately), no source maps (the sources are not shipped);
+// - one tsc pass emits the declarations (with their TSDoc) into dist/esm, copied to dist/cjs,
+//   whose package.json makes them CommonJS declarations there.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { build } from 'esbuild';
+
+const root = new URL('..', import.meta.url).pathname;
+const src = join(root, 'src');
+const list = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(join(dir, e.name)) : [join(dir, e.name)]));
+const sources = list(src).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+const library = sources.filter((f) => !relative(src, f).startsWith('cli/'));
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+const common = { outbase: src, platform: 'node', target: 'node20', logLevel: 'warning' };
+await build({ ...common, entryPoints: sources, outdir: join(root, 'dist/esm'), format: 'esm' });
+await build({ ...common, entryPoints: library, outdir: join(root, 'dist/cjs'), format: 'cjs' });
+writeFileSync(join(root, 'dist/cjs/package.json'), '{"type":"commonjs"}\n');
+
+execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.types.json')], { stdio: 'inherit' });
+for (const f of list(join(root, 'dist/esm'))) {
+  const rel = relative(join(root, 'dist/esm'), f);
+  if (!f.endsWith('.d.ts') || rel.startsWith('cli/')) continue;
+  mkdirSync(join(root, 'dist/cjs', rel, '..'), { recursive: true });
+  cpSync(f, join(root, 'dist/cjs', rel));
+}
