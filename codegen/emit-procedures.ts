@@ -269,7 +269,7 @@ export function emitProcedureIndex(programs: readonly ProgramModel[]): string[] 
   const out: string[] = [];
   for (const p of programs) out.push(`import { ${tableName(p.name)} } from './${p.module}.gen.js';`);
   out.push(
-    `import type { ProcedureInfo, ProgramName } from '../rpc/procedure.js';`,
+    `import type { ProcedureInfo, ProgramName } from './procedure.js';`,
     '',
     'function byNumber(table: Record<string, ProcedureInfo>): Readonly<Record<number, ProcedureInfo>> {',
     '  const out: Record<number, ProcedureInfo> = {};',

@@ -6,7 +6,7 @@ import { remoteProcedures } from './remote.gen.js';
 import { qemuProcedures } from './qemu.gen.js';
 import { lxcProcedures } from './lxc.gen.js';
 import { adminProcedures } from './admin.gen.js';
-import type { ProcedureInfo, ProgramName } from '../rpc/procedure.js';
+import type { ProcedureInfo, ProgramName } from './procedure.js';
 
 function byNumber(table: Record<string, ProcedureInfo>): Readonly<Record<number, ProcedureInfo>> {
   const out: Record<number, ProcedureInfo> = {};

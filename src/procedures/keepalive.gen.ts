@@ -5,7 +5,7 @@ import type { XdrCodec } from '../xdr/codec.js';
 import { XdrError, XdrErrorCode, invalidError } from '../xdr/errors.js';
 import type { XdrReader } from '../xdr/reader.js';
 import type { XdrWriter } from '../xdr/writer.js';
-import { defineProcedure } from '../rpc/procedure.js';
+import { defineProcedure } from '../procedures/procedure.js';
 
 /**
  * ```c
