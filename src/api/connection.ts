@@ -158,6 +158,16 @@ export class Connection extends ConnectionBase implements ProcedureCaller, Async
     return new PendingStream(flags, options);
   }
 
+  /**
+   * `virConnectGetURI`: the URI the connection was opened with, as libvirt's client answers it
+   * (libvirt-host.c formats `conn->uri` and calls no driver); the daemon is asked only while
+   * opening, when the URI left the driver to it (see {@link Connection.uri}).
+   */
+  override async getURI(options?: CallOptions): Promise<string> {
+    options?.signal?.throwIfAborted();
+    return this.uri;
+  }
+
   /** `virConnectListDomainsID`, libvirt-python's name for the IDs of the running domains. */
   async listDomainsID(options?: CallOptions): Promise<number[]> {
     return await this.listDomains(options);

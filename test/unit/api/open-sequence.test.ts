@@ -65,6 +65,16 @@ describe('connect() open sequence', () => {
     expect(fake.calls[2].args).toEqual({ name: '', flags: 0 });
     expect(fake.calls[3].name).toBe('REMOTE_PROC_CONNECT_GET_URI');
     expect(conn.uri).toBe('fake:///chosen');
+    expect(await conn.getURI()).toBe('fake:///chosen');
+  });
+
+  it('answers getURI() from the URI it was opened with, as virConnectGetURI does, without a call', async () => {
+    const fake = await fakeDaemon();
+    const uri = `test+unix:///some/node.xml?socket=${fake.socketPath}`;
+    await using conn = await connect(uri);
+    const calls = fake.calls.length;
+    expect(await conn.getURI()).toBe(uri);
+    expect(fake.calls.length).toBe(calls);
   });
 
   it('treats a failed feature query as unsupported, as libvirt does', async () => {
