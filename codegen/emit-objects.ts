@@ -54,6 +54,25 @@ const COUNT_FROM: Readonly<Record<string, string>> = {
   REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS: 'REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE',
 };
 
+/**
+ * Getters to which libvirt's client library adds `VIR_TYPED_PARAM_STRING_OKAY` (libvirt-domain.c,
+ * libvirt-host.c: when the driver supports VIR_DRV_FEATURE_TYPED_PARAM_STRING, as every daemon
+ * since 0.9.7 does). Without it the daemon leaves string parameters out of the answer
+ * (`numa_nodeset`, `group_name`, ...). virDomainGetCPUStats, hand-written, adds it too.
+ */
+export const STRING_OKAY_GETTERS: ReadonlySet<string> = new Set([
+  'virDomainGetMemoryParameters',
+  'virDomainGetNumaParameters',
+  'virDomainGetBlkioParameters',
+  'virDomainGetSchedulerParametersFlags',
+  'virDomainBlockStatsFlags',
+  'virDomainGetInterfaceParameters',
+  'virDomainGetBlockIoTune',
+  'virDomainGetLaunchSecurityInfo',
+  'virNodeGetMemoryParameters',
+  'virNodeGetSEVInfo',
+]);
+
 /** Connection members the generated base class must not shadow. */
 const CONNECTION_RESERVED = new Set(['close', 'call', 'raw', 'uri', 'plan', 'features', 'closed', 'isOpen', 'client', 'readOnly', 'open', 'events']);
 
@@ -208,6 +227,9 @@ function planMethod(ctx: Ctx, program: ProgramModel, p: ProcedureModel): MethodP
     if (src.kind === 'object') return `${f.name}: ${nodeDevice ? 'this.ref.name' : 'this.ref'}`;
     if (src.kind === 'param') {
       const prm = params.find((x) => x.c === src.c)!;
+      if (f.name === 'flags' && STRING_OKAY_GETTERS.has(fn.name)) {
+        return `flags: (${prm.expr} | ${ctx.e.imports.value('libvirt-api', 'VIR_TYPED_PARAM_STRING_OKAY')}) >>> 0`;
+      }
       return prm.expr === f.name ? f.name : `${f.name}: ${prm.expr}`;
     }
     if (src.how === 'one') return `${f.name}: 1`;

@@ -2,7 +2,7 @@
 // DO NOT EDIT. Regenerate with `npm run gen`; `npm run gen:check` verifies this file is current.
 /* eslint-disable */
 import type { CallOptions, Procedure, ProcedureCaller } from '../../rpc/procedure.js';
-import { VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM } from '../../procedures/libvirt-api.gen.js';
+import { VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM, VIR_TYPED_PARAM_STRING_OKAY } from '../../procedures/libvirt-api.gen.js';
 import { qemuProcedures } from '../../procedures/qemu.gen.js';
 import type { RemoteDomainBlockStatsRet, RemoteDomainDiskError, RemoteDomainFsinfo, RemoteDomainGetBlockInfoRet, RemoteDomainGetBlockJobInfoRet, RemoteDomainGetControlInfoRet, RemoteDomainGetInfoRet, RemoteDomainGetJobInfoRet, RemoteDomainGetJobStatsRet, RemoteDomainGetSchedulerTypeRet, RemoteDomainGetSecurityLabelRet, RemoteDomainGetStateRet, RemoteDomainGetTimeRet, RemoteDomainInterface, RemoteDomainInterfaceStatsRet, RemoteDomainIothreadInfo, RemoteDomainIpAddr, RemoteNetworkDhcpLease, RemoteNodeGetCpuMapRet, RemoteNodeGetInfoRet, RemoteNodeGetSecurityModelRet, RemoteNonnullDomain, RemoteNonnullDomainCheckpoint, RemoteNonnullDomainSnapshot, RemoteNonnullInterface, RemoteNonnullNetwork, RemoteNonnullNetworkPort, RemoteNonnullNodeDevice, RemoteNonnullNwfilter, RemoteNonnullNwfilterBinding, RemoteNonnullSecret, RemoteNonnullStoragePool, RemoteNonnullStorageVol, RemoteNonnullString, RemoteStoragePoolGetInfoRet, RemoteStorageVolGetInfoFlagsRet, RemoteStorageVolGetInfoRet, RemoteString, RemoteUuid } from '../../procedures/remote.gen.js';
 import { remoteProcedures } from '../../procedures/remote.gen.js';
@@ -746,7 +746,7 @@ export abstract class DomainBase {
    * @since 0.8.5
    */
   async getMemoryParameters(flags = 0, options?: CallOptions): Promise<TypedParams> {
-    const ask = (n: number) => this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS, { dom: this.ref, nparams: n, flags }, options);
+    const ask = (n: number) => this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS, { dom: this.ref, nparams: n, flags: (flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0 }, options);
     const first = await ask(0);
     const r = first.nparams > 0 ? await ask(first.nparams) : first;
     return recordOf(r.params);
@@ -853,7 +853,7 @@ export abstract class DomainBase {
    * @since 0.9.0
    */
   async getBlkioParameters(flags = 0, options?: CallOptions): Promise<TypedParams> {
-    const ask = (n: number) => this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS, { dom: this.ref, nparams: n, flags }, options);
+    const ask = (n: number) => this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS, { dom: this.ref, nparams: n, flags: (flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0 }, options);
     const first = await ask(0);
     const r = first.nparams > 0 ? await ask(first.nparams) : first;
     return recordOf(r.params);
@@ -950,7 +950,7 @@ export abstract class DomainBase {
    */
   async getSchedulerParametersFlags(flags = 0, options?: CallOptions): Promise<TypedParams> {
     const n = (await this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE, { dom: this.ref }, options)).nparams;
-    const r = await this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS, { dom: this.ref, nparams: n, flags }, options);
+    const r = await this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS, { dom: this.ref, nparams: n, flags: (flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0 }, options);
     return recordOf(r.params);
   }
 
@@ -1131,7 +1131,7 @@ export abstract class DomainBase {
    * @since 0.9.5
    */
   async blockStatsFlags(disk: RemoteNonnullString, flags = 0, options?: CallOptions): Promise<TypedParams> {
-    const ask = (n: number) => this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS, { dom: this.ref, path: disk, nparams: n, flags }, options);
+    const ask = (n: number) => this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS, { dom: this.ref, path: disk, nparams: n, flags: (flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0 }, options);
     const first = await ask(0);
     const r = first.nparams > 0 ? await ask(first.nparams) : first;
     return recordOf(r.params);
@@ -1193,7 +1193,7 @@ export abstract class DomainBase {
    * @since 0.9.8
    */
   async getBlockIoTune(disk: RemoteString, flags = 0, options?: CallOptions): Promise<TypedParams> {
-    const ask = (n: number) => this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE, { dom: this.ref, disk, nparams: n, flags }, options);
+    const ask = (n: number) => this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE, { dom: this.ref, disk, nparams: n, flags: (flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0 }, options);
     const first = await ask(0);
     const r = first.nparams > 0 ? await ask(first.nparams) : first;
     return recordOf(r.params);
@@ -1225,7 +1225,7 @@ export abstract class DomainBase {
    * @since 0.9.9
    */
   async getNumaParameters(flags = 0, options?: CallOptions): Promise<TypedParams> {
-    const ask = (n: number) => this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS, { dom: this.ref, nparams: n, flags }, options);
+    const ask = (n: number) => this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS, { dom: this.ref, nparams: n, flags: (flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0 }, options);
     const first = await ask(0);
     const r = first.nparams > 0 ? await ask(first.nparams) : first;
     return recordOf(r.params);
@@ -1261,7 +1261,7 @@ export abstract class DomainBase {
    * @since 0.9.9
    */
   async getInterfaceParameters(device: RemoteNonnullString, flags = 0, options?: CallOptions): Promise<TypedParams> {
-    const ask = (n: number) => this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS, { dom: this.ref, device, nparams: n, flags }, options);
+    const ask = (n: number) => this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS, { dom: this.ref, device, nparams: n, flags: (flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0 }, options);
     const first = await ask(0);
     const r = first.nparams > 0 ? await ask(first.nparams) : first;
     return recordOf(r.params);
@@ -1978,7 +1978,7 @@ export abstract class DomainBase {
    * @since 4.5.0
    */
   async getLaunchSecurityInfo(flags = 0, options?: CallOptions): Promise<TypedParams> {
-    const r = await this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO, { dom: this.ref, flags }, options);
+    const r = await this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO, { dom: this.ref, flags: (flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0 }, options);
     return recordOf(r.params);
   }
 
@@ -4989,7 +4989,7 @@ export abstract class ConnectionBase implements ProcedureCaller {
    * @since 0.10.2
    */
   async nodeGetMemoryParameters(flags = 0, options?: CallOptions): Promise<TypedParams> {
-    const ask = (n: number) => this.call(remoteProcedures.REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS, { nparams: n, flags }, options);
+    const ask = (n: number) => this.call(remoteProcedures.REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS, { nparams: n, flags: (flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0 }, options);
     const first = await ask(0);
     const r = first.nparams > 0 ? await ask(first.nparams) : first;
     return recordOf(r.params);
@@ -5209,7 +5209,7 @@ export abstract class ConnectionBase implements ProcedureCaller {
    * @since 4.5.0
    */
   async nodeGetSEVInfo(flags = 0, options?: CallOptions): Promise<TypedParams> {
-    const ask = (n: number) => this.call(remoteProcedures.REMOTE_PROC_NODE_GET_SEV_INFO, { nparams: n, flags }, options);
+    const ask = (n: number) => this.call(remoteProcedures.REMOTE_PROC_NODE_GET_SEV_INFO, { nparams: n, flags: (flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0 }, options);
     const first = await ask(0);
     const r = first.nparams > 0 ? await ask(first.nparams) : first;
     return recordOf(r.params);

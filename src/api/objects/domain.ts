@@ -7,7 +7,7 @@
  * @module
  */
 import { brandClass } from '../../brand.js';
-import { VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON, virDomainMemoryStatTags } from '../../procedures/libvirt-api.gen.js';
+import { VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON, VIR_TYPED_PARAM_STRING_OKAY, virDomainMemoryStatTags } from '../../procedures/libvirt-api.gen.js';
 import { remoteProcedures as P, type RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import type { CallOptions, ProcedureCaller } from '../../rpc/procedure.js';
 import { DomainBase, DomainCheckpointBase, DomainSnapshotBase, objectClasses } from '../gen/objects.gen.js';
@@ -127,9 +127,11 @@ export class Domain extends DomainBase {
   /**
    * `virDomainGetCPUStats`: CPU statistics, one record per host CPU from `startCpu` (`ncpus` of
    * them), or with `startCpu` -1 and `ncpus` 1 the domain's total, as a one-record array.
+   * As libvirt's client, it adds VIR_TYPED_PARAM_STRING_OKAY to `flags`.
    */
   async getCPUStats(startCpu: number, ncpus: number, flags = 0, options?: CallOptions): Promise<TypedParams[]> {
-    const ask = (nparams: number) => this.connection.call(P.REMOTE_PROC_DOMAIN_GET_CPU_STATS, { dom: this.ref, nparams, start_cpu: startCpu, ncpus, flags }, options);
+    const wireFlags = (flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0;
+    const ask = (nparams: number) => this.connection.call(P.REMOTE_PROC_DOMAIN_GET_CPU_STATS, { dom: this.ref, nparams, start_cpu: startCpu, ncpus, flags: wireFlags }, options);
     const n = (await ask(0)).nparams;
     if (n === 0) return [];
     const { params } = await ask(n);

@@ -34,6 +34,7 @@ class Recorder extends ConnectionBase {
       REMOTE_PROC_DOMAIN_SET_AUTOSTART: undefined,
       REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS: undefined,
       REMOTE_PROC_DOMAIN_GET_INFO: { state: 1, maxMem: 1048576n, memory: 524288n, nrVirtCpu: 2, cpuTime: 2n ** 60n },
+      REMOTE_PROC_DOMAIN_GET_CPU_STATS: a.nparams === 0 ? { params: [], nparams: 1 } : { params: [{ field: 'cpu_time', value: { type: 4, ul: 5n } }], nparams: 1 },
       REMOTE_PROC_NODE_GET_INFO: { model: [105, 54, 56, 54, 0, 0, 0], memory: 8000000n, cpus: 4, mhz: 2000, nodes: 1, sockets: 1, cores: 4, threads: 1 },
       REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS:
         a.nparams === 0
@@ -104,6 +105,21 @@ describe('the object layer', () => {
     expect(conn.calls.slice(-2).map((c) => (c.args as { nparams: number }).nparams)).toEqual([0, 2]);
     expect(mem).toEqual({ hard_limit: 9007199254740991, swap_hard_limit: 2n ** 62n });
     expect(JSON.stringify(mem)).toBe(`{"hard_limit":9007199254740991,"swap_hard_limit":"${2n ** 62n}"}`);
+  });
+
+  it('adds VIR_TYPED_PARAM_STRING_OKAY to the getters libvirt\'s client adds it to', async () => {
+    const conn = new Recorder();
+    const dom = await conn.domainLookupByName('web');
+    await dom.getMemoryParameters(2);
+    expect(conn.calls.slice(-2).map((c) => (c.args as { flags: number }).flags)).toEqual([2 | 4, 2 | 4]);
+    expect(await dom.getCPUStats(-1, 1)).toEqual([{ cpu_time: 5 }]);
+    expect(conn.calls.slice(-2).map((c) => (c.args as { flags: number }).flags)).toEqual([4, 4]);
+    // A flag in bit 31 stays an unsigned int.
+    await dom.getMemoryParameters(0x8000_0000);
+    expect(conn.calls.at(-1)?.args).toMatchObject({ flags: 0x8000_0004 });
+    // ... and not to the others (virDomainGetSchedulerParameters has no flags; GetXMLDesc takes them as they are).
+    await dom.getXMLDesc(0);
+    expect(conn.calls.at(-1)?.args).toMatchObject({ flags: 0 });
   });
 
   it('converts arguments: booleans, typed-parameter records with their documented types, clear errors', async () => {
