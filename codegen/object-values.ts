@@ -36,6 +36,9 @@ const kindByRef = new Map(OBJECT_KINDS.map((k) => [k.ref, k]));
 /** Wire fields holding nanosecond counters: results keep them as `bigint` (2^53 ns is 104 days). */
 export const BIGINT_FIELDS: ReadonlySet<string> = new Set(['cpuTime', 'cpu_time']);
 
+/** Wire struct fields holding a C int boolean (`virSecurityLabel.enforcing`): results make them `boolean`s. */
+export const BOOLEAN_FIELDS: ReadonlySet<string> = new Set(['enforcing']);
+
 /** Wire structs that are lists of `{ field, value }` statistics: results are records. */
 const STAT_RECORDS = new Set(['remote_typed_param', 'remote_node_get_cpu_stats', 'remote_node_get_memory_stats']);
 
@@ -116,6 +119,7 @@ export class ResultTypes {
           return { type: 'number', expr: `Number(${expr})`, bigint: false };
         }
         if (s.prim === 'bool') return { type: 'boolean', expr, bigint: false };
+        if (s.prim === 'int' && BOOLEAN_FIELDS.has(fieldName)) return { type: 'boolean', expr: `${expr} !== 0`, bigint: false };
         return { type: 'number', expr, bigint: false };
       case 'string':
         return { type: 'string', expr, bigint: false };

@@ -5483,11 +5483,11 @@ function fromRemoteStorageVolGetInfoRet(w: RemoteStorageVolGetInfoRet, _caller: 
 /** The object layer's form of `remote_domain_get_security_label_ret`. */
 export interface SecurityLabel {
   readonly label: string;
-  readonly enforcing: number;
+  readonly enforcing: boolean;
 }
 
 function fromRemoteDomainGetSecurityLabelRet(w: RemoteDomainGetSecurityLabelRet, _caller: ProcedureCaller): SecurityLabel {
-  return { label: fixedString(w.label), enforcing: w.enforcing };
+  return { label: fixedString(w.label), enforcing: w.enforcing !== 0 };
 }
 
 /** The object layer's form of `remote_node_get_security_model_ret`. */

@@ -34,6 +34,7 @@ class Recorder extends ConnectionBase {
       REMOTE_PROC_DOMAIN_SET_AUTOSTART: undefined,
       REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS: undefined,
       REMOTE_PROC_DOMAIN_GET_INFO: { state: 1, maxMem: 1048576n, memory: 524288n, nrVirtCpu: 2, cpuTime: 2n ** 60n },
+      REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL: { label: [115, 118, 105, 114, 116, 0, 0], enforcing: 1 },
       REMOTE_PROC_DOMAIN_GET_CPU_STATS: a.nparams === 0 ? { params: [], nparams: 1 } : { params: [{ field: 'cpu_time', value: { type: 4, ul: 5n } }], nparams: 1 },
       REMOTE_PROC_NODE_GET_INFO: { model: [105, 54, 56, 54, 0, 0, 0], memory: 8000000n, cpus: 4, mhz: 2000, nodes: 1, sockets: 1, cores: 4, threads: 1 },
       REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS:
@@ -107,7 +108,7 @@ describe('the object layer', () => {
     expect(JSON.stringify(mem)).toBe(`{"hard_limit":9007199254740991,"swap_hard_limit":"${2n ** 62n}"}`);
   });
 
-  it('adds VIR_TYPED_PARAM_STRING_OKAY to the getters libvirt\'s client adds it to', async () => {
+  it('adds VIR_TYPED_PARAM_STRING_OKAY to the getters libvirt\'s client adds it to, and makes C int booleans of structs booleans', async () => {
     const conn = new Recorder();
     const dom = await conn.domainLookupByName('web');
     await dom.getMemoryParameters(2);
@@ -120,6 +121,7 @@ describe('the object layer', () => {
     // ... and not to the others (virDomainGetSchedulerParameters has no flags; GetXMLDesc takes them as they are).
     await dom.getXMLDesc(0);
     expect(conn.calls.at(-1)?.args).toMatchObject({ flags: 0 });
+    expect(await dom.getSecurityLabel()).toEqual({ label: 'svirt', enforcing: true });
   });
 
   it('converts arguments: booleans, typed-parameter records with their documented types, clear errors', async () => {
