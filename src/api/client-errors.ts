@@ -19,6 +19,7 @@ import {
   VIR_ERR_OPERATION_INVALID,
   VIR_FROM_DOMAIN,
   VIR_FROM_NETWORK,
+  VIR_FROM_NONE,
   VIR_FROM_NWFILTER,
   VIR_FROM_SECRET,
   VIR_FROM_STORAGE,
@@ -94,4 +95,25 @@ export function readOnlyError(api: string, domain = errorDomainOfApi(api)): Libv
 /** What `virCheckNonNullArgGoto(arg)` raises in `api` for a missing argument. */
 export function nullArgError(api: string, arg: string, domain = errorDomainOfApi(api)): LibvirtError {
   return invalidArgError(api, arg, `${arg} in ${api} must not be NULL`, domain);
+}
+
+/**
+ * What libvirt's client raises when a call failed and nothing reported why
+ * (`virErrorGenericFailure`): VIR_ERR_INTERNAL_ERROR from VIR_FROM_NONE, "An error occurred, but
+ * the cause is unknown".
+ */
+export function unknownCauseError(): LibvirtError {
+  return new LibvirtError({
+    code: VIR_ERR_INTERNAL_ERROR,
+    domain: VIR_FROM_NONE,
+    message: 'An error occurred, but the cause is unknown',
+    level: VIR_ERR_ERROR,
+    dom: null,
+    str1: null,
+    str2: null,
+    str3: null,
+    int1: 0,
+    int2: 0,
+    net: null,
+  });
 }

@@ -371,6 +371,7 @@ export const HANDWRITTEN_METHODS: Readonly<Record<string, string>> = {
   virDomainMemoryStats: 'returns a record keyed by the statistic\'s name, as libvirt-python does',
   virDomainCreateWithFlags: 'returns nothing, as libvirt does; the daemon\'s reply refreshes the object\'s ID',
   virConnectGetAllDomainStats: 'shares its procedure with virDomainListGetStats; its records hold Domain objects',
+  virDomainGetSecurityLabelList: 'the daemon answers a failure with a reply whose `ret` is -1, which libvirt\'s client turns into an error',
 };
 
 /** Methods whose parameters are not the C inputs minus the object and wire-only counts, and why. */

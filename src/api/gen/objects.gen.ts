@@ -1413,21 +1413,6 @@ export abstract class DomainBase {
   }
 
   /**
-   * `virDomainGetSecurityLabelList`: Extract the security labels of an active domain. The 'label'
-   * field in the `seclabels` argument will be initialized to the empty string if the domain is not
-   * running under a security model.
-   *
-   * @param options - the call's `signal` and `timeout`
-   * @returns will be auto-allocated and filled with domains' security labels. Caller must free
-   *   memory on return.
-   * @since 0.10.0
-   */
-  async getSecurityLabelList(options?: CallOptions): Promise<SecurityLabel[]> {
-    const r = await this.connection.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST, { dom: this.ref }, options);
-    return r.labels.map((v) => fromRemoteDomainGetSecurityLabelRet(v, this.connection));
-  }
-
-  /**
    * `virDomainPinEmulator`: Dynamically change the real CPUs which can be allocated to all emulator
    * threads. This function may require privileged access to the hypervisor.
    *

@@ -10,10 +10,11 @@ import { brandClass } from '../../brand.js';
 import { VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON, VIR_TYPED_PARAM_STRING_OKAY, virDomainMemoryStatTags } from '../../procedures/libvirt-api.gen.js';
 import { remoteProcedures as P, type RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import type { CallOptions, ProcedureCaller } from '../../rpc/procedure.js';
-import { DomainBase, DomainCheckpointBase, DomainSnapshotBase, objectClasses } from '../gen/objects.gen.js';
+import { unknownCauseError } from '../client-errors.js';
+import { DomainBase, DomainCheckpointBase, DomainSnapshotBase, objectClasses, type SecurityLabel } from '../gen/objects.gen.js';
 import { migrateDomain, migrateDomain3, migrateDomainToUri, type MigrateBandwidth } from '../migrate.js';
 import { formatUuid } from '../uuid.js';
-import { recordOf, typedParamsToWire, withJson, type TypedParams, type TypedParamsInput } from '../values.js';
+import { fixedString, recordOf, typedParamsToWire, withJson, type TypedParams, type TypedParamsInput } from '../values.js';
 
 /** One virtual CPU as `virDomainGetVcpus` reports it. */
 export interface VcpuInfo {
@@ -138,6 +139,18 @@ export class Domain extends DomainBase {
     const out: TypedParams[] = [];
     for (let i = 0; i < params.length; i += n) out.push(recordOf(params.slice(i, i + n)));
     return out;
+  }
+
+  /**
+   * `virDomainGetSecurityLabelList`: the security labels of an active domain. When the driver
+   * fails, the daemon replies with `ret` -1 and no labels instead of an error
+   * (remoteDispatchDomainGetSecurityLabelList); libvirt's client returns that -1 with nothing
+   * reported, which becomes its generic "An error occurred, but the cause is unknown", as here.
+   */
+  async getSecurityLabelList(options?: CallOptions): Promise<SecurityLabel[]> {
+    const r = await this.connection.call(P.REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST, { dom: this.ref }, options);
+    if (r.ret < 0) throw unknownCauseError();
+    return r.labels.map((l) => ({ label: fixedString(l.label), enforcing: l.enforcing !== 0 }));
   }
 
   /** `virDomainMemoryStats`: a record keyed by libvirt-python's names (`actual`, `rss`, `swap_in`, ...). */

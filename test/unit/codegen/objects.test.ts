@@ -19,8 +19,11 @@ const uuid = new Uint8Array(16).fill(7);
 /** A scripted caller: records each call and answers from a table (a function for count-dependent replies). */
 class Recorder extends ConnectionBase {
   readonly calls: { name: string; args: unknown }[] = [];
+  /** Replies that replace the table's for this recorder. */
+  readonly replies = new Map<string, unknown>();
   override call<A, R>(procedure: Procedure<A, R>, args: A, _options?: CallOptions): Promise<R> {
     this.calls.push({ name: procedure.name, args });
+    if (this.replies.has(procedure.name)) return Promise.resolve(this.replies.get(procedure.name) as R);
     const a = (args ?? {}) as Record<string, unknown>;
     const ret: Record<string, unknown> = {
       REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME: { dom: { name: 'web', uuid, id: -1 } },
@@ -122,6 +125,16 @@ describe('the object layer', () => {
     await dom.getXMLDesc(0);
     expect(conn.calls.at(-1)?.args).toMatchObject({ flags: 0 });
     expect(await dom.getSecurityLabel()).toEqual({ label: 'svirt', enforcing: true });
+  });
+
+  it('fails getSecurityLabelList as libvirt\'s client does when the daemon replies with ret -1', async () => {
+    const conn = new Recorder();
+    const dom = await conn.domainLookupByName('web');
+    conn.replies.set('REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST', { labels: [{ label: [115, 0], enforcing: 0 }], ret: 1 });
+    expect(await dom.getSecurityLabelList()).toEqual([{ label: 's', enforcing: false }]);
+    // remoteDispatchDomainGetSecurityLabelList drops the driver's error and sends ret -1.
+    conn.replies.set('REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST', { labels: [], ret: -1 });
+    await expect(dom.getSecurityLabelList()).rejects.toMatchObject({ code: 'VIR_ERR_INTERNAL_ERROR', errorCode: 1, domain: 0, message: 'An error occurred, but the cause is unknown' });
   });
 
   it('converts arguments: booleans, typed-parameter records with their documented types, clear errors', async () => {
