@@ -112,13 +112,14 @@ function nvmeSource(disk: XmlElement): string {
   if (namespace === null) throw unusable('no <source namespace>');
   const address = xmlAll(disk, 'source/address')[0];
   if (address === undefined) throw unusable('no <source><address>');
-  const [domain, bus, slot, fn] = ['domain', 'bus', 'slot', 'function'].map((a) => {
+  const uint = (el: XmlElement, name: string): number => {
     try {
-      return uintAttr(address, a);
+      return uintAttr(el, name);
     } catch (err) {
       throw unusable((err as Error).message);
     }
-  });
+  };
+  const [domain, bus, slot, fn] = ['domain', 'bus', 'slot', 'function'].map((a) => uint(address, a));
   const multi = xmlAttr(address, 'multifunction');
   if (multi !== undefined && multi !== 'on' && multi !== 'off') throw unusable(`Invalid value for attribute 'multifunction' in element 'address': '${multi}'.`);
   if (domain || bus || slot) {
@@ -126,7 +127,9 @@ function nvmeSource(disk: XmlElement): string {
     if (slot > 0x1f) throw unusable(`Invalid PCI address slot='0x${hex(slot, 0)}', must be <= 0x1F`);
     if (fn > 7) throw unusable(`Invalid PCI address function=0x${hex(fn, 0)}, must be <= 7`);
   }
-  for (const zpci of xmlChildren(address, 'zpci')) ['uid', 'fid'].forEach((a) => uintAttr(zpci, a));
+  // libvirt reads the last <zpci> child only.
+  const zpci = xmlChildren(address, 'zpci').at(-1);
+  if (zpci) ['uid', 'fid'].forEach((a) => uint(zpci, a));
   return `nvme://${hex(domain, 4)}:${hex(bus, 2)}:${hex(slot, 2)}.${fn}/${namespace}`;
 }
 
