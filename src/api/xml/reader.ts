@@ -93,8 +93,9 @@ function convert(node: LibNode, out: XmlNode[]): void {
       const el = node as LibElement;
       const children: XmlNode[] = [];
       for (const c of el.children) convert(c, children);
-      // Copied into an object without prototype (an attribute may be named `__proto__`).
-      out.push({ kind: 'element', name: el.name, attrs: Object.assign(Object.create(null) as Record<string, string>, el.attributes), children });
+      // parse-xml's attribute object has no prototype (an attribute may be named `__proto__`) and
+      // belongs to a document nobody else sees: the tree takes it over.
+      out.push({ kind: 'element', name: el.name, attrs: el.attributes, children });
       return;
     }
     case 'cdata':
