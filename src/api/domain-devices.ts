@@ -12,7 +12,7 @@ import type { CallOptions } from '../rpc/procedure.js';
 import { parseXml, xmlAll, xmlAttr, xmlChildren, XmlErrorCode, XmlReadError, type XmlElement } from './xml/reader.js';
 
 /** One disk, as a row of `virsh domblklist --details`. */
-export interface DomainDisk {
+export interface DomainDiskRow {
   /**
    * `<disk type>`: how the source is reached (`file`, `block`, `dir`,
    * `network`, `volume`, `nvme`, `vhostuser`). Null when the XML has none,
@@ -35,7 +35,7 @@ export interface DomainDisk {
 }
 
 /** One network interface, as a row of `virsh domiflist`. */
-export interface DomainInterface {
+export interface DomainInterfaceRow {
   /**
    * `<target dev>`: the host-side device of a running guest's NIC (`vnet0`,
    * `macvtap0`, `tap0`). Null when there is none (an inactive
@@ -153,7 +153,7 @@ export const DISK_WITHOUT_DETAILS = 'unable to query block list details';
  *   `device` ({@link DISK_WITHOUT_DETAILS}), an NVMe disk without a usable
  *   PCI address or namespace ("Unable to query NVMe disk address").
  */
-export function domainDisks(xml: string | XmlElement, options: DomainDisksOptions = {}): DomainDisk[] {
+export function domainDisks(xml: string | XmlElement, options: DomainDisksOptions = {}): DomainDiskRow[] {
   return xmlAll(rootOf(xml), 'devices/disk').map((disk) => {
     const type = value(xmlAttr(disk, 'type'));
     const device = value(xmlAttr(disk, 'device'));
@@ -192,7 +192,7 @@ function firstChildAttr(device: XmlElement, child: string, attr: string): string
  *   for an interface without a `type` (virsh fails on it: "Incorrect number
  *   of cells in a table row").
  */
-export function domainInterfaces(xml: string | XmlElement): DomainInterface[] {
+export function domainInterfaces(xml: string | XmlElement): DomainInterfaceRow[] {
   return xmlAll(rootOf(xml), 'devices/interface').map((nic, i) => {
     const type = value(xmlAttr(nic, 'type'));
     if (type === null) throw new XmlReadError(XmlErrorCode.CONTENT, `interface ${i + 1} of the domain XML has no type`);
@@ -219,12 +219,12 @@ function callOptions(o: DomainDeviceReadOptions): CallOptions {
  * `virsh domblklist [--details] [--inactive]` for a domain: its XML
  * (persistent with `inactive`) read by {@link domainDisks}.
  */
-export async function readDomainDisks(dom: DomainXmlSource, options: DomainDisksOptions & DomainDeviceReadOptions = {}): Promise<DomainDisk[]> {
+export async function readDomainDisks(dom: DomainXmlSource, options: DomainDisksOptions & DomainDeviceReadOptions = {}): Promise<DomainDiskRow[]> {
   const xml = await dom.getXMLDesc(options.inactive ? VIR_DOMAIN_XML_INACTIVE : 0, callOptions(options));
   return domainDisks(xml, { details: options.details === true });
 }
 
 /** `virsh domiflist [--inactive]` for a domain: its XML read by {@link domainInterfaces}. */
-export async function readDomainInterfaces(dom: DomainXmlSource, options: DomainDeviceReadOptions = {}): Promise<DomainInterface[]> {
+export async function readDomainInterfaces(dom: DomainXmlSource, options: DomainDeviceReadOptions = {}): Promise<DomainInterfaceRow[]> {
   return domainInterfaces(await dom.getXMLDesc(options.inactive ? VIR_DOMAIN_XML_INACTIVE : 0, callOptions(options)));
 }

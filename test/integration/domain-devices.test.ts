@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chownToTestUser } from '../../harness/daemon.js';
 import { tinyGuestXml } from '../../harness/guest.js';
-import { domainDisks, domainInterfaces, readDomainDisks, readDomainInterfaces, type DomainDisk, type DomainInterface } from '../../src/api/domain-devices.js';
+import { domainDisks, domainInterfaces, readDomainDisks, readDomainInterfaces, type DomainDiskRow, type DomainInterfaceRow } from '../../src/api/domain-devices.js';
 import { connect, VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_XML_INACTIVE, type Connection } from '../../src/index.js';
 import { harnessDaemon, privateTestUri } from './env.js';
 import { virsh } from './oracle.js';
@@ -28,15 +28,15 @@ function virshTable(text: string): string[][] {
 }
 
 const dash = (v: string | null): string => v ?? '-';
-const diskDetails = (rows: DomainDisk[]): string[][] => rows.map((d) => [d.type ?? '', d.device ?? '', d.target, dash(d.source)]);
-const diskBrief = (rows: DomainDisk[]): string[][] => rows.map((d) => [d.target, dash(d.source)]);
-const nicRows = (rows: DomainInterface[]): string[][] => rows.map((n) => [dash(n.interface), n.type, dash(n.source), dash(n.model), dash(n.mac)]);
+const diskDetails = (rows: DomainDiskRow[]): string[][] => rows.map((d) => [d.type ?? '', d.device ?? '', d.target, dash(d.source)]);
+const diskBrief = (rows: DomainDiskRow[]): string[][] => rows.map((d) => [d.target, dash(d.source)]);
+const nicRows = (rows: DomainInterfaceRow[]): string[][] => rows.map((n) => [dash(n.interface), n.type, dash(n.source), dash(n.model), dash(n.mac)]);
 
 /** Every comparison for one domain: our rows from its XML, and from the adapters, against virsh's tables. */
-async function expectSameAsVirsh(conn: Connection, uri: string, name: string): Promise<{ live: { disks: DomainDisk[]; nics: DomainInterface[] }; config: { disks: DomainDisk[]; nics: DomainInterface[] } }> {
+async function expectSameAsVirsh(conn: Connection, uri: string, name: string): Promise<{ live: { disks: DomainDiskRow[]; nics: DomainInterfaceRow[] }; config: { disks: DomainDiskRow[]; nics: DomainInterfaceRow[] } }> {
   const ref = await conn.raw.domainLookupByName(name);
   const dom = await conn.domainLookupByName(name);
-  const out = { live: { disks: [] as DomainDisk[], nics: [] as DomainInterface[] }, config: { disks: [] as DomainDisk[], nics: [] as DomainInterface[] } };
+  const out = { live: { disks: [] as DomainDiskRow[], nics: [] as DomainInterfaceRow[] }, config: { disks: [] as DomainDiskRow[], nics: [] as DomainInterfaceRow[] } };
   for (const [which, flags, extra] of [['live', 0, []], ['config', VIR_DOMAIN_XML_INACTIVE, ['--inactive']]] as const) {
     const xml = await conn.raw.domainGetXMLDesc(ref, flags);
     const disks = domainDisks(xml, { details: true });
