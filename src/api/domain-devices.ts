@@ -9,7 +9,7 @@
  */
 import { VIR_DOMAIN_XML_INACTIVE } from '../procedures/libvirt-api.gen.js';
 import type { CallOptions } from '../rpc/procedure.js';
-import { parseXml, xmlAll, xmlAttr, xmlChildren, XmlErrorCode, XmlReadError, type XmlElement } from './xml/reader.js';
+import { parseXml, type XmlElement, XmlErrorCode, XmlReadError, xmlAll, xmlAttr, xmlChildren } from './xml/reader.js';
 
 /** One disk, as a row of `virsh domblklist --details`. */
 export interface DomainDiskRow {
@@ -129,7 +129,7 @@ function nvmeSource(disk: XmlElement): string {
   }
   // libvirt reads the last <zpci> child only.
   const zpci = xmlChildren(address, 'zpci').at(-1);
-  if (zpci) ['uid', 'fid'].forEach((a) => uint(zpci, a));
+  if (zpci) for (const a of ['uid', 'fid']) uint(zpci, a);
   return `nvme://${hex(domain, 4)}:${hex(bus, 2)}:${hex(slot, 2)}.${fn}/${namespace}`;
 }
 

@@ -126,7 +126,7 @@ function convert(node: LibNode, out: XmlNode[]): void {
  */
 export function parseXml(text: string, options: XmlParseOptions = {}): XmlElement {
   if (typeof text !== 'string') throw new TypeError(`parseXml: expected a string, got ${text === null ? 'null' : typeof text}`);
-  let doc;
+  let doc: ReturnType<typeof parseDocument>;
   try {
     doc = parseDocument(text, { preserveComments: options.comments === true, preserveCdata: options.cdata === true });
   } catch (err) {
@@ -190,7 +190,7 @@ export function xmlDescendants(el: XmlElement, name?: string): XmlElement[] {
 
 /** An attribute's value, or undefined when `el` (possibly undefined itself) has none of that name. */
 export function xmlAttr(el: XmlElement | undefined, name: string): string | undefined {
-  return el !== undefined && Object.prototype.hasOwnProperty.call(el.attrs, name) ? el.attrs[name] : undefined;
+  return el !== undefined && Object.hasOwn(el.attrs, name) ? el.attrs[name] : undefined;
 }
 
 /** The text of an element and its descendants, comments left out (XPath's string value). */

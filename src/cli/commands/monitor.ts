@@ -28,7 +28,7 @@ import {
 } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
-import { DISK_WITHOUT_DETAILS, domainDisks, domainInterfaces } from '../../api/domain-devices.js';
+import { DISK_WITHOUT_DETAILS, type DomainDiskRow, type DomainInterfaceRow, domainDisks, domainInterfaces } from '../../api/domain-devices.js';
 import { parseXml, xmlAll, xmlFirst, XmlErrorCode, XmlReadError, type XmlElement } from '../../api/xml/reader.js';
 import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
 import { exclusive, lookupDomain } from '../lookup.js';
@@ -164,7 +164,7 @@ async function domainXml(ctx: CommandContext, dom: RemoteNonnullDomain, opts: Pa
 
 async function domblklist(ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions): Promise<void> {
   const details = opts.bool('details');
-  let disks;
+  let disks: DomainDiskRow[];
   try {
     disks = domainDisks(await domainXml(ctx, dom, opts), { details });
   } catch (err) {
@@ -183,7 +183,7 @@ async function domblklist(ctx: CommandContext, dom: RemoteNonnullDomain, opts: P
 }
 
 async function domiflist(ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions): Promise<void> {
-  let nics;
+  let nics: DomainInterfaceRow[];
   try {
     nics = domainInterfaces(await domainXml(ctx, dom, opts));
   } catch (err) {
