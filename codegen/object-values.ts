@@ -37,7 +37,7 @@ const kindByRef = new Map(OBJECT_KINDS.map((k) => [k.ref, k]));
 export const BIGINT_FIELDS: ReadonlySet<string> = new Set(['cpuTime', 'cpu_time']);
 
 /** Wire struct fields holding a C int boolean (`virSecurityLabel.enforcing`): results make them `boolean`s. */
-export const BOOLEAN_FIELDS: ReadonlySet<string> = new Set(['enforcing']);
+export const BOOLEAN_FIELDS: ReadonlySet<string> = new Set(['enforcing', 'found']);
 
 /** Wire structs that are lists of `{ field, value }` statistics: results are records. */
 const STAT_RECORDS = new Set(['remote_typed_param', 'remote_node_get_cpu_stats', 'remote_node_get_memory_stats']);

@@ -40,6 +40,8 @@ export * from './transport/index.js';
 export { procedures } from './procedures/index.gen.js';
 export { RawApi } from './api/gen/raw.gen.js';
 export * from './api/objects/index.js';
+export * from './api/domain-devices.js';
+export * from './api/xml/reader.js';
 export { DomainBase, NetworkBase, NetworkPortBase, NWFilterBase, NWFilterBindingBase, InterfaceBase, StoragePoolBase, StorageVolBase, NodeDeviceBase, SecretBase, DomainCheckpointBase, DomainSnapshotBase, ConnectionBase } from './api/gen/objects.gen.js';
 export type * from './api/gen/objects.gen.js';
 export { AdminRawApi } from './api/gen/admin-raw.gen.js';

@@ -19,7 +19,7 @@ import { ConnectionEvents } from './events.js';
 import type { EventFamily } from './events/table.js';
 import { PendingStream, type StreamOptions } from './stream.js';
 import { tooOldDaemonError } from './too-old.js';
-import { recordOf, type TypedParams } from './values.js';
+import { cpuMapBits, recordOf, type TypedParams } from './values.js';
 
 /** How long {@link Connection.close} waits for the daemon to answer CONNECT_CLOSE. */
 const CLOSE_TIMEOUT_MS = 5_000;
@@ -166,6 +166,15 @@ export class Connection extends ConnectionBase implements ProcedureCaller, Async
   override async getURI(options?: CallOptions): Promise<string> {
     options?.signal?.throwIfAborted();
     return this.uri;
+  }
+
+  /**
+   * `virNodeGetCPUMap`: the host's CPU count, which of them are online (one boolean per CPU, as
+   * libvirt-python gives them) and how many are.
+   */
+  async nodeGetCPUMap(flags = 0, options?: CallOptions): Promise<{ cpus: number; cpumap: boolean[]; online: number }> {
+    const r = await this.call(remoteProcedures.REMOTE_PROC_NODE_GET_CPU_MAP, { need_map: 1, need_online: 1, flags }, options);
+    return { cpus: r.ret, cpumap: cpuMapBits(r.cpumap, 0, r.ret), online: r.online };
   }
 
   /** `virConnectListDomainsID`, libvirt-python's name for the IDs of the running domains. */

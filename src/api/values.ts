@@ -84,6 +84,13 @@ export function withJson<T extends object>(obj: T): T {
   return Object.assign(jsonObject<T>(), obj);
 }
 
+/** The bits of a CPU map from byte `offset`, one boolean per host CPU (libvirt-python's tuples of bools). */
+export function cpuMapBits(map: Uint8Array, offset: number, cpus: number): boolean[] {
+  const out: boolean[] = [];
+  for (let i = 0; i < cpus; i++) out.push((map[offset + (i >> 3)]! & (1 << (i & 7))) !== 0);
+  return out;
+}
+
 const utf8 = new TextDecoder();
 
 /** A C `char[N]` sent as an array of char codes, cut at its first NUL, as UTF-8 text (`virNodeInfo.model`). */

@@ -8,58 +8,20 @@
  * predicates with positions, `last()`, comparisons, `and`/`or`, and `|`).
  */
 
-/** A node of the tree. */
-export type XmlTreeNode = XmlTreeElement | XmlTreeText;
+import { parseXml, xmlAll, xmlAttr, xmlChildren, xmlText, type XmlElement, type XmlNode, type XmlText } from '../api/xml/reader.js';
+
+/** A node of the tree (the XML reader's, with comments and CDATA sections kept). */
+export type XmlTreeNode = XmlNode;
 
 /** An element with its attributes in document order. */
-export interface XmlTreeElement {
-  readonly kind: 'element';
-  readonly name: string;
-  /** [name, value] pairs, values with entities decoded. */
-  attrs: [string, string][];
-  children: XmlTreeNode[];
-}
+export type XmlTreeElement = XmlElement;
 
-/** Character data (`text`), a comment or a CDATA section, with entities decoded. */
-export interface XmlTreeText {
-  readonly kind: 'text' | 'comment' | 'cdata';
-  text: string;
-}
+/** Character data (`text`), a comment or a CDATA section. */
+export type XmlTreeText = XmlText;
 
-const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', apos: "'", quot: '"' };
-
-function decode(s: string): string {
-  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|\w+);/g, (m, e: string) =>
-    e[0] === '#' ? String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : (ENTITIES[e] ?? m),
-  );
-}
-
-/** Parses a document (as libvirt writes them: no DTD) and returns its root element. */
+/** Parses a document (see src/api/xml/reader.ts) keeping its comments and CDATA sections, and returns its root element. */
 export function parseXmlTree(text: string): XmlTreeElement {
-  const top: XmlTreeElement = { kind: 'element', name: '', attrs: [], children: [] };
-  const stack: XmlTreeElement[] = [top];
-  const token = /<!--([\s\S]*?)-->|<\?[\s\S]*?\?>|<!\[CDATA\[([\s\S]*?)\]\]>|<!DOCTYPE[^>]*>|<(\/?)([^\s/>]+)((?:\s+[^\s=]+\s*=\s*(?:'[^']*'|"[^"]*"))*)\s*(\/?)>|([^<]+)/g;
-  for (let m = token.exec(text); m; m = token.exec(text)) {
-    const parent = stack[stack.length - 1];
-    if (m[1] !== undefined) parent.children.push({ kind: 'comment', text: m[1] });
-    else if (m[2] !== undefined) parent.children.push({ kind: 'cdata', text: m[2] });
-    else if (m[7] !== undefined) {
-      // Text outside the root element is not part of the document.
-      if (stack.length > 1) parent.children.push({ kind: 'text', text: decode(m[7]) });
-    } else if (m[4] === undefined) continue;
-    else if (m[3]) {
-      if (stack.length > 1) stack.pop();
-    } else {
-      const attrs: [string, string][] = [];
-      for (const a of (m[5] ?? '').matchAll(/([^\s=]+)\s*=\s*(?:'([^']*)'|"([^"]*)")/g)) attrs.push([a[1], decode(a[2] ?? a[3])]);
-      const el: XmlTreeElement = { kind: 'element', name: m[4], attrs, children: [] };
-      parent.children.push(el);
-      if (!m[6]) stack.push(el);
-    }
-  }
-  const root = top.children.find((c): c is XmlTreeElement => c.kind === 'element');
-  if (!root) throw new Error('empty XML document');
-  return root;
+  return parseXml(text, { comments: true, cdata: true });
 }
 
 /** Non-ASCII characters as `&#xHEX;`: libxml2 writes them so for a document without a declared encoding. */
@@ -99,40 +61,40 @@ export function serializeXmlNode(node: XmlTreeNode): string {
     case 'cdata':
       return `<![CDATA[${node.text}]]>`;
     case 'element': {
-      const attrs = node.attrs.map(([k, v]) => ` ${k}="${escapeAttr(v)}"`).join('');
+      const attrs = attrText(node);
       if (node.children.length === 0) return `<${node.name}${attrs}/>`;
       return `<${node.name}${attrs}>${node.children.map(serializeXmlNode).join('')}</${node.name}>`;
     }
   }
 }
 
-/** The element children of `el` named `name`. */
-export function childElements(el: XmlTreeElement, name: string): XmlTreeElement[] {
-  return el.children.filter((c): c is XmlTreeElement => c.kind === 'element' && c.name === name);
+/** The attributes of an element as libxml2 writes them: double-quoted, in document order. */
+function attrText(el: XmlTreeElement): string {
+  return Object.entries(el.attrs)
+    .map(([k, v]) => ` ${k}="${escapeAttr(v)}"`)
+    .join('');
 }
+
+/** The element children of `el` named `name`. */
+export const childElements = (el: XmlTreeElement, name: string): XmlTreeElement[] => xmlChildren(el, name);
 
 /** The elements a slash-separated path of names reaches from `el` (`devices/disk`). */
-export function treeElements(el: XmlTreeElement, path: string): XmlTreeElement[] {
-  let found = [el];
-  for (const step of path.split('/')) found = found.flatMap((e) => childElements(e, step));
-  return found;
-}
+export const treeElements = (el: XmlTreeElement, path: string): XmlTreeElement[] => xmlAll(el, path);
 
 /** An attribute's value, or undefined. */
-export function attr(el: XmlTreeElement, name: string): string | undefined {
-  return el.attrs.find(([k]) => k === name)?.[1];
-}
+export const attr = (el: XmlTreeElement, name: string): string | undefined => xmlAttr(el, name);
 
 /** Sets an attribute, in place when it exists, at the end otherwise (xmlSetProp). */
 export function setAttr(el: XmlTreeElement, name: string, value: string): void {
-  const a = el.attrs.find(([k]) => k === name);
-  if (a) a[1] = value;
-  else el.attrs.push([name, value]);
+  el.attrs[name] = value;
 }
 
-/** The concatenated text of an element's text children (its XPath string value, for a leaf). */
-export function elementText(el: XmlTreeElement): string {
-  return el.children.map((c) => (c.kind === 'element' ? elementText(c) : c.kind === 'comment' ? '' : c.text)).join('');
+/** An element's XPath string value: the text of it and its descendants, comments left out. */
+export const elementText = (el: XmlTreeElement): string => xmlText(el);
+
+/** A copy of an attribute set (without prototype, as the reader makes them). */
+function copyAttrs(attrs: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.assign(Object.create(null) as Record<string, string>, attrs);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,7 +117,7 @@ function withoutBlanks(el: XmlTreeElement): XmlTreeElement {
     // libxml2's areBlanks(): kept as an element's only content, or next to text.
     else if ((children.length === 0 && i === el.children.length - 1) || isText(children.at(-1)) || isText(children[0])) children.push({ ...c });
   });
-  return { kind: 'element', name: el.name, attrs: el.attrs.map(([k, v]) => [k, v]), children };
+  return { kind: 'element', name: el.name, attrs: copyAttrs(el.attrs), children };
 }
 
 /** An XPath expression tsvirsh cannot evaluate (a subset of XPath 1.0 is understood). */
@@ -275,7 +237,7 @@ function evaluate(path: string, context: Selected[], parents: Map<XmlTreeNode, X
     for (const ctx of current) {
       let candidates: Selected[] = [];
       if (step.axis === 'child') candidates = ctx.kind === 'element' ? ctx.children : [];
-      else if (step.axis === 'attribute') candidates = ctx.kind === 'element' ? ctx.attrs.map(([name, value]) => ({ kind: 'attribute' as const, owner: ctx, name, value })) : [];
+      else if (step.axis === 'attribute') candidates = ctx.kind === 'element' ? Object.entries(ctx.attrs).map(([name, value]) => ({ kind: 'attribute' as const, owner: ctx, name, value })) : [];
       else if (step.axis === 'self') candidates = [ctx];
       else if (step.axis === 'parent') {
         const p = ctx.kind === 'attribute' ? ctx.owner : parents.get(ctx);
@@ -305,7 +267,7 @@ function evaluate(path: string, context: Selected[], parents: Map<XmlTreeNode, X
 function formatted(n: Selected, level: number): string {
   if (n.kind === 'attribute') return ` ${n.name}="${escapeAttr(n.value)}"`;
   if (n.kind !== 'element') return serializeXmlNode(n);
-  const attrs = n.attrs.map(([k, v]) => ` ${k}="${escapeAttr(v)}"`).join('');
+  const attrs = attrText(n);
   if (n.children.length === 0) return `<${n.name}${attrs}/>`;
   if (n.children.some((c) => c.kind !== 'element' && c.kind !== 'comment')) return serializeXmlNode(n);
   const pad = (l: number): string => '  '.repeat(l);
@@ -324,7 +286,7 @@ export function xpathDump(xml: string, expr: string, wrap: boolean): string {
   // A function call, a literal or a number at the top gives no node set.
   if (/^(?!(?:text|node|comment)\(\))[A-Za-z_][\w.-]*\s*\(|^["'\d]/.test(e)) throw new XPathResultError(`internal error: Incorrect xpath '${expr}'`);
   const root = withoutBlanks(parseXmlTree(xml));
-  const docNode: XmlTreeElement = { kind: 'element', name: '#document', attrs: [], children: [root] };
+  const docNode: XmlTreeElement = { kind: 'element', name: '#document', attrs: copyAttrs({}), children: [root] };
   const parents = new Map<XmlTreeNode, XmlTreeElement>();
   const order = new Map<XmlTreeNode, number>();
   const index = (el: XmlTreeElement): void =>
@@ -341,18 +303,18 @@ export function xpathDump(xml: string, expr: string, wrap: boolean): string {
   let nodes = parts.flatMap(select).filter((n, i, all) => all.indexOf(n) === i);
   if (parts.length > 1) {
     // A union is in document order (an attribute right after its element, in its order).
-    const rank = (n: Selected): number => (n.kind === 'attribute' ? order.get(n.owner)! + (n.owner.attrs.findIndex(([k]) => k === n.name) + 1) / 1e6 : (order.get(n) ?? -1));
+    const rank = (n: Selected): number => (n.kind === 'attribute' ? order.get(n.owner)! + (Object.keys(n.owner.attrs).indexOf(n.name) + 1) / 1e6 : (order.get(n) ?? -1));
     nodes = nodes.sort((a, b) => rank(a) - rank(b));
   }
   // The document itself prints with its XML declaration.
   const show = (n: Selected): string => (n === docNode ? `<?xml version="1.0" encoding="UTF-8"?>\n${formatted(root, 0)}\n` : formatted(n, 0));
   if (!wrap) return nodes.map((n) => `${show(n)}\n`).join('');
   // Copies go under <nodes>: attributes become its attributes (the last of a name wins), adjacent text merges.
-  const wrapper: XmlTreeElement = { kind: 'element', name: 'nodes', attrs: [], children: [] };
+  const wrapper: XmlTreeElement = { kind: 'element', name: 'nodes', attrs: copyAttrs({}), children: [] };
   for (const n of nodes) {
     if (n.kind === 'attribute') {
-      wrapper.attrs = wrapper.attrs.filter(([k]) => k !== n.name);
-      wrapper.attrs.push([n.name, n.value]);
+      delete wrapper.attrs[n.name];
+      wrapper.attrs[n.name] = n.value;
     } else if (n.kind === 'text' && wrapper.children.at(-1)?.kind === 'text') {
       (wrapper.children.at(-1) as XmlTreeText).text += n.text;
     } else {

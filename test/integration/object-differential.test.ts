@@ -211,7 +211,7 @@ async function testDriverRows(c: Connection): Promise<DiffRow[]> {
   const dev = await c.nodeDeviceLookupByName('net_eth1_aa_bb_cc_dd_ee_ff');
   const root = await c.nodeDeviceLookupByName('computer');
   const iface = await c.interfaceLookupByName('eth1');
-  const hostCpus = (await c.nodeGetCPUMap(0)).ret;
+  const hostCpus = (await c.nodeGetCPUMap(0)).cpus;
   return [
     ...connectionRows(c, 'test'),
     { method: 'Connection.nodeGetCPUStats', ours: () => c.nodeGetCPUStats(-1, 0), py: 'conn.getCPUStats(-1, 0)' },
@@ -312,7 +312,7 @@ function connectionRows(c: Connection, on: string): DiffRow[] {
       method: 'Connection.nodeGetCPUMap',
       ours: () => c.nodeGetCPUMap(0),
       py: 'conn.getCPUMap(0)',
-      mine: (v: { ret: number; cpumap: number[]; online: number }) => [v.ret, bits(v.cpumap, v.ret), v.online],
+      mine: (v: { cpus: number; cpumap: boolean[]; online: number }) => [v.cpus, v.cpumap, v.online],
     },
     { method: 'Connection.nodeGetMemoryParameters', ours: () => c.nodeGetMemoryParameters(0), py: 'conn.getMemoryParameters(0)' },
     { method: 'Connection.nodeGetSEVInfo', ours: () => c.nodeGetSEVInfo(0), py: 'conn.getSEVInfo(0)' },
@@ -537,7 +537,7 @@ async function qemuRows(c: Connection): Promise<DiffRow[]> {
   const vol = await pool.storageVolLookupByName('v1.img');
   const net = await c.networkLookupByName(NET);
   const sec = await c.secretLookupByUUIDString(SECRET_UUID);
-  const hostCpus = (await c.nodeGetCPUMap(0)).ret;
+  const hostCpus = (await c.nodeGetCPUMap(0)).cpus;
   return [
     ...connectionRows(c, 'qemu'),
     { method: 'Connection.getMaxVcpus', label: 'qemu type', ours: () => c.getMaxVcpus('qemu'), py: 'conn.getMaxVcpus("qemu")' },

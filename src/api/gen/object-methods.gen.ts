@@ -369,6 +369,7 @@ export const HANDWRITTEN_METHODS: Readonly<Record<string, string>> = {
   virDomainGetEmulatorPinInfo: 'needs the host\'s CPU count for its wire count, as libvirt-python computes it',
   virDomainGetCPUStats: 'returns one record per CPU (the wire flattens them)',
   virDomainMemoryStats: 'returns a record keyed by the statistic\'s name, as libvirt-python does',
+  virNodeGetCPUMap: 'returns the map as one boolean per host CPU, as libvirt-python does',
   virDomainCreateWithFlags: 'returns nothing, as libvirt does; the daemon\'s reply refreshes the object\'s ID',
   virConnectGetAllDomainStats: 'shares its procedure with virDomainListGetStats; its records hold Domain objects',
   virDomainGetSecurityLabelList: 'the daemon answers a failure with a reply whose `ret` is -1, which libvirt\'s client turns into an error',

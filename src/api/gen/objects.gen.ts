@@ -4,7 +4,7 @@
 import type { CallOptions, Procedure, ProcedureCaller } from '../../rpc/procedure.js';
 import { VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM, VIR_TYPED_PARAM_STRING_OKAY } from '../../procedures/libvirt-api.gen.js';
 import { qemuProcedures } from '../../procedures/qemu.gen.js';
-import type { RemoteDomainBlockStatsRet, RemoteDomainDiskError, RemoteDomainFsinfo, RemoteDomainGetBlockInfoRet, RemoteDomainGetBlockJobInfoRet, RemoteDomainGetControlInfoRet, RemoteDomainGetInfoRet, RemoteDomainGetJobInfoRet, RemoteDomainGetJobStatsRet, RemoteDomainGetSchedulerTypeRet, RemoteDomainGetSecurityLabelRet, RemoteDomainGetStateRet, RemoteDomainGetTimeRet, RemoteDomainInterface, RemoteDomainInterfaceStatsRet, RemoteDomainIothreadInfo, RemoteDomainIpAddr, RemoteNetworkDhcpLease, RemoteNodeGetCpuMapRet, RemoteNodeGetInfoRet, RemoteNodeGetSecurityModelRet, RemoteNonnullDomain, RemoteNonnullDomainCheckpoint, RemoteNonnullDomainSnapshot, RemoteNonnullInterface, RemoteNonnullNetwork, RemoteNonnullNetworkPort, RemoteNonnullNodeDevice, RemoteNonnullNwfilter, RemoteNonnullNwfilterBinding, RemoteNonnullSecret, RemoteNonnullStoragePool, RemoteNonnullStorageVol, RemoteNonnullString, RemoteStoragePoolGetInfoRet, RemoteStorageVolGetInfoFlagsRet, RemoteStorageVolGetInfoRet, RemoteString, RemoteUuid } from '../../procedures/remote.gen.js';
+import type { RemoteDomainBlockStatsRet, RemoteDomainDiskError, RemoteDomainFsinfo, RemoteDomainGetBlockInfoRet, RemoteDomainGetBlockJobInfoRet, RemoteDomainGetControlInfoRet, RemoteDomainGetInfoRet, RemoteDomainGetJobInfoRet, RemoteDomainGetJobStatsRet, RemoteDomainGetSchedulerTypeRet, RemoteDomainGetSecurityLabelRet, RemoteDomainGetStateRet, RemoteDomainGetTimeRet, RemoteDomainInterface, RemoteDomainInterfaceStatsRet, RemoteDomainIothreadInfo, RemoteDomainIpAddr, RemoteNetworkDhcpLease, RemoteNodeGetInfoRet, RemoteNodeGetSecurityModelRet, RemoteNonnullDomain, RemoteNonnullDomainCheckpoint, RemoteNonnullDomainSnapshot, RemoteNonnullInterface, RemoteNonnullNetwork, RemoteNonnullNetworkPort, RemoteNonnullNodeDevice, RemoteNonnullNwfilter, RemoteNonnullNwfilterBinding, RemoteNonnullSecret, RemoteNonnullStoragePool, RemoteNonnullStorageVol, RemoteNonnullString, RemoteStoragePoolGetInfoRet, RemoteStorageVolGetInfoFlagsRet, RemoteStorageVolGetInfoRet, RemoteString, RemoteUuid } from '../../procedures/remote.gen.js';
 import { remoteProcedures } from '../../procedures/remote.gen.js';
 import type { Domain, Network, NetworkPort, NWFilter, NWFilterBinding, Interface, StoragePool, StorageVol, NodeDevice, Secret, DomainCheckpoint, DomainSnapshot } from '../objects/index.js';
 import { openStreamCall, type LibvirtStream, type StreamOptions } from '../stream.js';
@@ -4981,24 +4981,6 @@ export abstract class ConnectionBase implements ProcedureCaller {
   }
 
   /**
-   * `virNodeGetCPUMap`: Get CPU map of host node CPUs.
-   *
-   * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @param options - the call's `signal` and `timeout`
-   * @returns the {@link ConnectionNodeGetCPUMapResult}: optional pointer to a bit map of real CPUs
-   *   on the host node (in 8-bit bytes) (OUT) In case of success each bit set to 1 means that
-   *   corresponding CPU is online. Bytes are stored in little-endian order: CPU0-7, 8-15... In each
-   *   byte, lowest CPU number is least significant bit. The bit map is allocated by
-   *   virNodeGetCPUMap and needs to be released using free() by the caller.; optional number of
-   *   online CPUs in cpumap (OUT) Contains the number of online CPUs if the call was successful.
-   * @since 1.0.0
-   */
-  async nodeGetCPUMap(flags = 0, options?: CallOptions): Promise<ConnectionNodeGetCPUMapResult> {
-    const r = await this.call(remoteProcedures.REMOTE_PROC_NODE_GET_CPU_MAP, { need_map: 1, need_online: 1, flags }, options);
-    return fromRemoteNodeGetCpuMapRet(r, this);
-  }
-
-  /**
    * `virNodeDeviceLookupSCSIHostByWWN`: Lookup SCSI Host which is capable with 'fc_host' by its
    * WWNN and WWPN.
    *
@@ -5539,7 +5521,7 @@ function fromRemoteDomainGetControlInfoRet(w: RemoteDomainGetControlInfoRet, _ca
 
 /** The object layer's form of `remote_domain_get_block_job_info_ret`. */
 export interface DomainBlockJobInfo {
-  readonly found: number;
+  readonly found: boolean;
   readonly type: number;
   readonly bandwidth: number;
   readonly cur: number;
@@ -5547,7 +5529,7 @@ export interface DomainBlockJobInfo {
 }
 
 function fromRemoteDomainGetBlockJobInfoRet(w: RemoteDomainGetBlockJobInfoRet, _caller: ProcedureCaller): DomainBlockJobInfo {
-  return { found: w.found, type: w.type, bandwidth: Number(w.bandwidth), cur: Number(w.cur), end: Number(w.end) };
+  return { found: w.found !== 0, type: w.type, bandwidth: Number(w.bandwidth), cur: Number(w.cur), end: Number(w.end) };
 }
 
 /** The object layer's form of `remote_domain_disk_error`. */
@@ -5558,17 +5540,6 @@ export interface DomainDiskError {
 
 function fromRemoteDomainDiskError(w: RemoteDomainDiskError, _caller: ProcedureCaller): DomainDiskError {
   return { disk: w.disk, error: w.error };
-}
-
-/** The object layer's form of `remote_node_get_cpu_map_ret`. */
-export interface ConnectionNodeGetCPUMapResult {
-  readonly cpumap: Uint8Array;
-  readonly online: number;
-  readonly ret: number;
-}
-
-function fromRemoteNodeGetCpuMapRet(w: RemoteNodeGetCpuMapRet, _caller: ProcedureCaller): ConnectionNodeGetCPUMapResult {
-  return { cpumap: w.cpumap, online: w.online, ret: w.ret };
 }
 
 /** The object layer's form of `remote_domain_get_job_stats_ret`. */

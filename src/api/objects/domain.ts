@@ -12,9 +12,10 @@ import { remoteProcedures as P, type RemoteNonnullDomain } from '../../procedure
 import type { CallOptions, ProcedureCaller } from '../../rpc/procedure.js';
 import { unknownCauseError } from '../client-errors.js';
 import { DomainBase, DomainCheckpointBase, DomainSnapshotBase, objectClasses, type SecurityLabel } from '../gen/objects.gen.js';
+import { readDomainDisks, readDomainInterfaces, type DomainDeviceReadOptions, type DomainDiskRow, type DomainDisksOptions, type DomainInterfaceRow } from '../domain-devices.js';
 import { migrateDomain, migrateDomain3, migrateDomainToUri, type MigrateBandwidth } from '../migrate.js';
 import { formatUuid } from '../uuid.js';
-import { fixedString, recordOf, typedParamsToWire, withJson, type TypedParams, type TypedParamsInput } from '../values.js';
+import { cpuMapBits, fixedString, recordOf, typedParamsToWire, withJson, type TypedParams, type TypedParamsInput } from '../values.js';
 
 /** One virtual CPU as `virDomainGetVcpus` reports it. */
 export interface VcpuInfo {
@@ -31,13 +32,6 @@ export interface VcpuInfo {
 /** The host's CPU count, from NODE_GET_CPU_MAP (what libvirt-python sizes CPU maps with). */
 async function hostCpus(caller: ProcedureCaller, options?: CallOptions): Promise<number> {
   return (await caller.call(P.REMOTE_PROC_NODE_GET_CPU_MAP, { need_map: 0, need_online: 0, flags: 0 }, options)).ret;
-}
-
-/** Bits of a CPU map as booleans, one per host CPU (libvirt-python's tuples of bools). */
-function cpuBits(map: Uint8Array, offset: number, cpus: number): boolean[] {
-  const out: boolean[] = [];
-  for (let i = 0; i < cpus; i++) out.push((map[offset + (i >> 3)] & (1 << (i & 7))) !== 0);
-  return out;
 }
 
 /** libvirt-python's names of `virDomainMemoryStatTags` (`VIR_DOMAIN_MEMORY_STAT_SWAP_IN` → `swap_in`). */
@@ -71,6 +65,25 @@ export class Domain extends DomainBase {
   /** The UUID as libvirt formats it (`virDomainGetUUIDString`). */
   get uuidString(): string {
     return formatUuid(this.ref.uuid);
+  }
+
+  /** What `JSON.stringify` writes of a domain: its name, UUID and ID (not its connection). */
+  toJSON(): { name: string; uuid: string; id: number } {
+    return { name: this.name, uuid: this.uuidString, id: this.id };
+  }
+
+  /**
+   * The domain's disks as `virsh domblklist [--details] [--inactive]` lists them: target, source
+   * (null where virsh prints `-`), and with `details` type and device. `inactive` reads the
+   * persistent configuration.
+   */
+  async disks(options: DomainDisksOptions & DomainDeviceReadOptions = {}): Promise<DomainDiskRow[]> {
+    return await readDomainDisks(this, options);
+  }
+
+  /** The domain's network interfaces as `virsh domiflist [--inactive]` lists them. */
+  async interfaces(options: DomainDeviceReadOptions = {}): Promise<DomainInterfaceRow[]> {
+    return await readDomainInterfaces(this, options);
   }
 
   /** `virDomainCreate`; then, as libvirt's remote driver does, looks the domain up again for its new ID. */
@@ -107,7 +120,7 @@ export class Domain extends DomainBase {
     const maplen = (cpus + 7) >> 3;
     const r = await this.connection.call(P.REMOTE_PROC_DOMAIN_GET_VCPUS, { dom: this.ref, maxinfo: nrVirtCpu, maplen }, options);
     const info = r.info.map((v) => withJson({ number: v.number, state: v.state, cpuTime: v.cpu_time, cpu: v.cpu }));
-    return { info, cpumaps: info.map((_, i) => cpuBits(r.cpumaps, i * maplen, cpus)) };
+    return { info, cpumaps: info.map((_, i) => cpuMapBits(r.cpumaps, i * maplen, cpus)) };
   }
 
   /** `virDomainGetVcpuPinInfo`: for each vCPU, the host CPUs it is pinned to (one boolean per host CPU). */
@@ -115,14 +128,14 @@ export class Domain extends DomainBase {
     const [{ nrVirtCpu }, cpus] = await Promise.all([this.getInfo(options), hostCpus(this.connection, options)]);
     const maplen = (cpus + 7) >> 3;
     const r = await this.connection.call(P.REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO, { dom: this.ref, ncpumaps: nrVirtCpu, maplen, flags }, options);
-    return Array.from({ length: r.num }, (_, i) => cpuBits(r.cpumaps, i * maplen, cpus));
+    return Array.from({ length: r.num }, (_, i) => cpuMapBits(r.cpumaps, i * maplen, cpus));
   }
 
   /** `virDomainGetEmulatorPinInfo`: the host CPUs the emulator threads are pinned to. */
   async getEmulatorPinInfo(flags = 0, options?: CallOptions): Promise<boolean[]> {
     const cpus = await hostCpus(this.connection, options);
     const r = await this.connection.call(P.REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO, { dom: this.ref, maplen: (cpus + 7) >> 3, flags }, options);
-    return cpuBits(r.cpumaps, 0, cpus);
+    return cpuMapBits(r.cpumaps, 0, cpus);
   }
 
   /**
@@ -199,6 +212,11 @@ export class Domain extends DomainBase {
 
 /** A domain snapshot. */
 export class DomainSnapshot extends DomainSnapshotBase {
+  /** What `JSON.stringify` writes of it: what identifies it, not its connection. */
+  toJSON(): { domain: string; name: string } {
+    return { domain: this.ref.dom.name, name: this.name };
+  }
+
   /** The snapshot's name. */
   get name(): string {
     return this.ref.name;
@@ -212,6 +230,11 @@ export class DomainSnapshot extends DomainSnapshotBase {
 
 /** A domain checkpoint. */
 export class DomainCheckpoint extends DomainCheckpointBase {
+  /** What `JSON.stringify` writes of it: what identifies it, not its connection. */
+  toJSON(): { domain: string; name: string } {
+    return { domain: this.ref.dom.name, name: this.name };
+  }
+
   /** The checkpoint's name. */
   get name(): string {
     return this.ref.name;

@@ -10,6 +10,11 @@ import { formatUuid } from '../uuid.js';
 
 /** A virtual network. */
 export class Network extends NetworkBase {
+  /** What `JSON.stringify` writes of it: what identifies it, not its connection. */
+  toJSON(): { name: string; uuid: string } {
+    return { name: this.name, uuid: this.uuidString };
+  }
+
   /** The network's name. */
   get name(): string {
     return this.ref.name;
@@ -28,6 +33,11 @@ export class Network extends NetworkBase {
 
 /** A port of a virtual network. */
 export class NetworkPort extends NetworkPortBase {
+  /** What `JSON.stringify` writes of it: what identifies it, not its connection. */
+  toJSON(): { network: string; uuid: string } {
+    return { network: this.ref.net.name, uuid: this.uuidString };
+  }
+
   /** The UUID's 16 bytes, a copy (`virNetworkPortGetUUID`). */
   get uuid(): Uint8Array {
     return Uint8Array.from(this.ref.uuid);
@@ -46,6 +56,11 @@ export class NetworkPort extends NetworkPortBase {
 
 /** A network filter. */
 export class NWFilter extends NWFilterBase {
+  /** What `JSON.stringify` writes of it: what identifies it, not its connection. */
+  toJSON(): { name: string; uuid: string } {
+    return { name: this.name, uuid: this.uuidString };
+  }
+
   /** The filter's name. */
   get name(): string {
     return this.ref.name;
@@ -64,6 +79,11 @@ export class NWFilter extends NWFilterBase {
 
 /** A network filter binding. */
 export class NWFilterBinding extends NWFilterBindingBase {
+  /** What `JSON.stringify` writes of it: what identifies it, not its connection. */
+  toJSON(): { portDev: string; filterName: string } {
+    return { portDev: this.portDev, filterName: this.filterName };
+  }
+
   /** The port device the binding is for (`virNWFilterBindingGetPortDev`). */
   get portDev(): string {
     return this.ref.portdev;
@@ -77,6 +97,11 @@ export class NWFilterBinding extends NWFilterBindingBase {
 
 /** A host network interface. */
 export class Interface extends InterfaceBase {
+  /** What `JSON.stringify` writes of it: what identifies it, not its connection. */
+  toJSON(): { name: string; mac: string } {
+    return { name: this.name, mac: this.macString };
+  }
+
   /** The interface's name. */
   get name(): string {
     return this.ref.name;

@@ -10,6 +10,11 @@ import { formatUuid } from '../uuid.js';
 
 /** A storage pool. */
 export class StoragePool extends StoragePoolBase {
+  /** What `JSON.stringify` writes of it: what identifies it, not its connection. */
+  toJSON(): { name: string; uuid: string } {
+    return { name: this.name, uuid: this.uuidString };
+  }
+
   /** The pool's name. */
   get name(): string {
     return this.ref.name;
@@ -28,6 +33,11 @@ export class StoragePool extends StoragePoolBase {
 
 /** A storage volume. */
 export class StorageVol extends StorageVolBase {
+  /** What `JSON.stringify` writes of it: what identifies it, not its connection. */
+  toJSON(): { name: string; pool: string; key: string } {
+    return { name: this.name, pool: this.poolName, key: this.key };
+  }
+
   /** The volume's name. */
   get name(): string {
     return this.ref.name;
@@ -46,6 +56,11 @@ export class StorageVol extends StorageVolBase {
 
 /** A host device. */
 export class NodeDevice extends NodeDeviceBase {
+  /** What `JSON.stringify` writes of it: what identifies it, not its connection. */
+  toJSON(): { name: string } {
+    return { name: this.name };
+  }
+
   /** The device's name (`virNodeDeviceGetName`). */
   get name(): string {
     return this.ref.name;
@@ -54,6 +69,11 @@ export class NodeDevice extends NodeDeviceBase {
 
 /** A secret. */
 export class Secret extends SecretBase {
+  /** What `JSON.stringify` writes of it: what identifies it, not its connection. */
+  toJSON(): { uuid: string; usageType: number; usageID: string } {
+    return { uuid: this.uuidString, usageType: this.usageType, usageID: this.usageID };
+  }
+
   /** The UUID's 16 bytes, a copy (`virSecretGetUUID`). */
   get uuid(): Uint8Array {
     return Uint8Array.from(this.ref.uuid);

@@ -21,7 +21,7 @@ import {
 import type { RemoteNonnullDomain, RemoteNonnullDomainCheckpoint } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
-import { parseXml, xmlFirst } from '../format.js';
+import { parseXml, xmlFirst, xmlText } from '../../api/xml/reader.js';
 import { exclusive, lookupDomain } from '../lookup.js';
 import { formatTable } from '../table.js';
 import { bool, call, daemonError, DOMAIN, escapeXmlValue, optString, printXml, str, xpathOption } from './device.js';
@@ -350,9 +350,10 @@ export const checkpointCommands: readonly CommandSpec[] = [
           continue;
         }
         const created = xmlFirst(doc, 'creationTime');
-        if (!created || !/^\s*[+-]?\d+\s*$/.test(created.text)) continue;
-        const row = [chk.name, localTime(Number(created.text))];
-        if (withParent) row.push(xmlFirst(doc, 'parent/name')?.text ?? '');
+        if (!created || !/^\s*[+-]?\d+\s*$/.test(xmlText(created))) continue;
+        const row = [chk.name, localTime(Number(xmlText(created)))];
+        const parent = xmlFirst(doc, 'parent/name');
+        if (withParent) row.push(parent ? xmlText(parent) : '');
         rows.push(row);
       }
       ctx.print(formatTable(withParent ? ['Name', 'Creation Time', 'Parent'] : ['Name', 'Creation Time'], rows, ctx.quiet));

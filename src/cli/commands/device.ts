@@ -679,8 +679,9 @@ function changeMediaXml(disk: XmlTreeElement, newSource: string | undefined, blo
   }
   setAttr(disk, 'type', isBlock ? 'block' : 'file');
   if (src !== undefined && targetNode) {
-    const fresh: XmlTreeElement = { kind: 'element', name: 'source', attrs: [[isBlock ? 'dev' : 'file', src]], children: [] };
-    if (startupPolicy !== undefined) fresh.attrs.push(['startupPolicy', startupPolicy]);
+    const fresh: XmlTreeElement = { kind: 'element', name: 'source', attrs: Object.create(null) as Record<string, string>, children: [] };
+    setAttr(fresh, isBlock ? 'dev' : 'file', src);
+    if (startupPolicy !== undefined) setAttr(fresh, 'startupPolicy', startupPolicy);
     const at = disk.children.indexOf(targetNode);
     disk.children.splice(at, 0, fresh, ...(textNode ? [{ ...textNode }] : []));
   }

@@ -19,9 +19,9 @@ import {
 } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteTypedParam } from '../../procedures/remote.gen.js';
 import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
-import { cString, parseXml, xmlAll, type XmlElement } from '../format.js';
+import { parseXml, xmlAll, xmlAttr, xmlChildren, type XmlElement } from '../../api/xml/reader.js';
+import { cString } from '../format.js';
 import {
-  childElements,
   flag,
   formatCpuMap,
   given,
@@ -30,7 +30,6 @@ import {
   paramLines,
   paramText,
   param,
-  parseXmlNodes,
   scaledOpt,
   serializeXmlNode,
   smallNumberOpt,
@@ -263,18 +262,17 @@ async function nodesuspend(ctx: CommandContext, opts: ParsedOptions): Promise<vo
 async function cpuDefinitions(ctx: CommandContext, file: string): Promise<string[]> {
   let text = await ctx.readFile(file);
   if (text.startsWith('<?xml') && text.includes('?>')) text = text.slice(text.indexOf('?>') + 2);
-  const top = parseXmlNodes(text).filter((n) => n.kind === 'element');
-  const cpus = top.flatMap((n) => {
-    if (n.kind !== 'element') return [];
+  // virsh reads the file inside a <container> element, so it may hold several <cpu> elements.
+  const container = parseXml(`<container>${text}</container>`);
+  const cpus = xmlChildren(container).flatMap((n) => {
     if (n.name === 'cpu') return [n];
-    if (n.name === 'domain') return childElements(n, 'cpu');
-    if (n.name === 'capabilities') return childElements(n, 'host').flatMap((h) => childElements(h, 'cpu'));
+    if (n.name === 'domain') return xmlChildren(n, 'cpu');
+    if (n.name === 'capabilities') return xmlAll(n, 'host/cpu');
     if (n.name === 'domainCapabilities') {
       // A host-model mode becomes a plain <cpu> element without attributes.
-      return childElements(n, 'cpu')
-        .flatMap((c) => childElements(c, 'mode'))
-        .filter((m) => m.attrs.some(([k, v]) => k === 'name' && v === 'host-model') && m.attrs.some(([k, v]) => k === 'supported' && v === 'yes'))
-        .map((m) => ({ ...m, name: 'cpu', attrs: [] }));
+      return xmlAll(n, 'cpu/mode')
+        .filter((m) => xmlAttr(m, 'name') === 'host-model' && xmlAttr(m, 'supported') === 'yes')
+        .map((m): XmlElement => ({ ...m, name: 'cpu', attrs: Object.create(null) as Record<string, string> }));
     }
     return [];
   });

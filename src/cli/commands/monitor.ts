@@ -28,8 +28,9 @@ import {
 } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
+import { DISK_WITHOUT_DETAILS, type DomainDiskRow, type DomainInterfaceRow, domainDisks, domainInterfaces } from '../../api/domain-devices.js';
+import { parseXml, xmlAll, xmlFirst, XmlErrorCode, XmlReadError, type XmlElement } from '../../api/xml/reader.js';
 import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
-import { parseXml, xmlAll, xmlFirst, type XmlElement } from '../format.js';
 import { exclusive, lookupDomain } from '../lookup.js';
 import { formatTable } from '../table.js';
 import { argvOpt, argvValues, flag, isLibvirtError, isMacAddress, orFail, paramText, prettyCapacity3, strArg, strOpt, valueOpt } from './tune.js';
@@ -161,31 +162,36 @@ async function domainXml(ctx: CommandContext, dom: RemoteNonnullDomain, opts: Pa
   return parseXml(await ctx.conn.raw.domainGetXMLDesc(dom, opts.bool('inactive') ? VIR_DOMAIN_XML_INACTIVE : 0));
 }
 
-/** The first of `attrs` that `el` has, or `-`. */
-function attrOf(el: XmlElement | undefined, attrs: readonly string[]): string {
-  for (const a of attrs) if (el?.attrs[a] !== undefined) return el.attrs[a];
-  return '-';
-}
-
 async function domblklist(ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions): Promise<void> {
   const details = opts.bool('details');
-  const rows = xmlAll(await domainXml(ctx, dom, opts), 'devices/disk').map((disk) => {
-    const target = xmlFirst(disk, 'target')?.attrs.dev;
-    if (target === undefined) throw new CliError(['unable to query block list']);
-    const source = attrOf(xmlFirst(disk, 'source'), ['file', 'dev', 'dir', 'name', 'volume', 'path']);
-    return details ? [disk.attrs.type ?? '', disk.attrs.device ?? '', target, source] : [target, source];
-  });
+  let disks: DomainDiskRow[];
+  try {
+    disks = domainDisks(await domainXml(ctx, dom, opts), { details });
+  } catch (err) {
+    if (!(err instanceof XmlReadError) || err.code !== XmlErrorCode.CONTENT) throw err;
+    // virsh prints this one with vshPrint (stdout, no newline) and fails without an error line.
+    if (err.message === DISK_WITHOUT_DETAILS) {
+      ctx.print(err.message);
+      throw new CliError([]);
+    }
+    throw new CliError([err.message.replace(/^(Unable to query NVMe disk address):.*$/s, '$1')]);
+  }
+  const rows = disks.map(({ type, device, target, source }) =>
+    details ? [type ?? '', device ?? '', target, source ?? '-'] : [target, source ?? '-'],
+  );
   ctx.print(formatTable(details ? ['Type', 'Device', 'Target', 'Source'] : ['Target', 'Source'], rows, ctx.quiet));
 }
 
 async function domiflist(ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions): Promise<void> {
-  const rows = xmlAll(await domainXml(ctx, dom, opts), 'devices/interface').map((nic) => [
-    attrOf(xmlFirst(nic, 'target'), ['dev']),
-    nic.attrs.type ?? '',
-    attrOf(xmlFirst(nic, 'source'), ['bridge', 'dev', 'network', 'name', 'path']),
-    attrOf(xmlFirst(nic, 'model'), ['type']),
-    attrOf(xmlFirst(nic, 'mac'), ['address']),
-  ]);
+  let nics: DomainInterfaceRow[];
+  try {
+    nics = domainInterfaces(await domainXml(ctx, dom, opts));
+  } catch (err) {
+    if (!(err instanceof XmlReadError) || err.code !== XmlErrorCode.CONTENT) throw err;
+    // virsh's table refuses the row a missing type cuts short.
+    throw new CliError(['Incorrect number of cells in a table row']);
+  }
+  const rows = nics.map((n) => [n.interface ?? '-', n.type, n.source ?? '-', n.model ?? '-', n.mac ?? '-']);
   ctx.print(formatTable(['Interface', 'Type', 'Source', 'Model', 'MAC'], rows, ctx.quiet));
 }
 

@@ -35,7 +35,7 @@ import {
 import type { RemoteNonnullDomain, RemoteNonnullDomainSnapshot } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { CliError, failed, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
-import { parseXml, xmlAll, xmlFirst } from '../format.js';
+import { parseXml, xmlAll, xmlFirst, xmlText } from '../../api/xml/reader.js';
 import { exclusive, lookupDomain } from '../lookup.js';
 import { formatTable } from '../table.js';
 
@@ -82,7 +82,7 @@ async function lookupSnapshot(
 /** The `<parent><name>` of a snapshot's XML, or null for a root. */
 function xmlParent(doc: ReturnType<typeof parseXml>): string | null {
   const p = xmlFirst(doc, 'parent/name');
-  return p ? p.text : null;
+  return p ? xmlText(p) : null;
 }
 
 /** The parent's name (null for a root) as virshGetSnapshotParent finds it. */
@@ -295,7 +295,7 @@ export const snapshotCommands: readonly CommandSpec[] = [
       const doc = parseXml(await call(() => raw.domainSnapshotGetXMLDesc(snap, 0)));
       const stateEl = xmlFirst(doc, 'state');
       if (!stateEl) throw new CliError(['unexpected problem reading snapshot xml']);
-      const state = stateEl.text;
+      const state = xmlText(stateEl);
       ctx.print(field('State:', state));
       const memory = xmlFirst(doc, 'memory');
       const external = memory
@@ -379,8 +379,8 @@ export const snapshotCommands: readonly CommandSpec[] = [
         }
         const state = xmlFirst(doc, 'state');
         const created = xmlFirst(doc, 'creationTime');
-        if (!state || !created || !/^\s*-?\d+\s*$/.test(created.text)) continue;
-        const row = [it.name, creationTime(Number(created.text)), state.text];
+        if (!state || !created || !/^\s*-?\d+\s*$/.test(xmlText(created))) continue;
+        const row = [it.name, creationTime(Number(xmlText(created))), xmlText(state)];
         if (withParent) row.push(xmlParent(doc) ?? '');
         rows.push(row);
       }

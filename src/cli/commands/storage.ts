@@ -26,6 +26,7 @@ import {
 import { open, unlink } from 'node:fs/promises';
 import type { Connection } from '../../api/connection.js';
 import { pipeFromFile, pipeToFile } from '../../api/stream.js';
+import { parseXml, xmlChildren, type XmlNode } from '../../api/xml/reader.js';
 import type { RemoteNonnullStoragePool, RemoteNonnullStorageVol } from '../../procedures/remote.gen.js';
 import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
 import { formatUuid, parseScaled, prettyCapacity, uuidNameLines } from '../format.js';
@@ -285,39 +286,22 @@ const libxmlAttr = (s: string): string =>
  * (virsh 9.0 prints it so here).
  */
 function cloneXml(xml: string, newName: string): string {
-  const token = /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<(\/?)([^\s/>]+)((?:\s+[^\s=]+\s*=\s*(?:'[^']*'|"[^"]*"))*)\s*(\/?)>|([^<]+)/g;
-  let out = '';
-  let depth = 0;
-  let skipping = 0;
-  let renamed = false;
-  for (let m = token.exec(xml); m; m = token.exec(xml)) {
-    const [whole, close, tag, attrs, empty, text] = m;
-    if (skipping) {
-      // Inside the old <name>: dropped up to its end tag.
-      if (tag !== undefined && !empty) skipping += close ? -1 : 1;
-      continue;
-    }
-    if (text !== undefined) {
-      if (depth > 0) out += libxmlText(unescapeXml(text));
-    } else if (tag === undefined) {
-      if (depth > 0) out += whole;
-    } else if (close) {
-      depth--;
-      out += `</${tag}>`;
-    } else if (depth === 1 && tag === 'name' && !renamed) {
-      // xmlNodeSetContent reads the new name as text with entity references.
-      const content = libxmlText(unescapeXml(newName));
-      out += content ? `<name>${content}</name>` : '<name/>';
-      renamed = true;
-      if (!empty) skipping = 1;
-    } else {
-      const rewritten = [...attrs.matchAll(/([^\s=]+)\s*=\s*(?:'([^']*)'|"([^"]*)")/g)].map((a) => ` ${a[1]}="${libxmlAttr(unescapeXml(a[2] ?? a[3]))}"`).join('');
-      out += `<${tag}${rewritten}${empty ? '/' : ''}>`;
-      if (!empty) depth++;
-    }
+  const root = parseXml(xml, { comments: true, cdata: true });
+  const name = xmlChildren(root, 'name')[0];
+  if (name) {
+    // xmlNodeSetContent reads the new name as text with entity references.
+    const content = unescapeXml(newName);
+    name.children = content ? [{ kind: 'text', text: content }] : [];
   }
-  // libxml2 writes an element without children as <x/>.
-  return out.replace(/<([^\s/>]+)([^>]*)><\/\1>/g, '<$1$2/>');
+  const write = (n: XmlNode): string => {
+    if (n.kind !== 'element') return n.kind === 'text' ? libxmlText(n.text) : n.kind === 'comment' ? `<!--${n.text}-->` : `<![CDATA[${n.text}]]>`;
+    const attrs = Object.entries(n.attrs)
+      .map(([k, v]) => ` ${k}="${libxmlAttr(v)}"`)
+      .join('');
+    // libxml2 writes an element without children as <x/>.
+    return n.children.length ? `<${n.name}${attrs}>${n.children.map(write).join('')}</${n.name}>` : `<${n.name}${attrs}/>`;
+  };
+  return write(root);
 }
 
 /** `--pool` of vol-clone and vol-resize: positional there, as every string option is in virsh 9.0. */

@@ -33,7 +33,7 @@ import type { Connection } from '../../api/connection.js';
 import type { RemoteNonnullDomain, RemoteTypedParam, RemoteTypedParamValue } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { CliError, ParsedOptions, type CommandContext, type CommandSpec, type OptionKind, type OptionSpec } from '../command.js';
-import { parseXml, xmlAll, xmlFirst } from '../format.js';
+import { parseXml, xmlAll, xmlAttr, xmlChildren, xmlFirst, type XmlNode } from '../../api/xml/reader.js';
 import { exclusive, lookupDomain } from '../lookup.js';
 import { formatTable } from '../table.js';
 
@@ -1214,51 +1214,14 @@ export function isMacAddress(text: string): boolean {
   return /^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}(?:[\x00- ].*)?$/s.test(text);
 }
 
-/** A node of an XML document that keeps its text and layout (enough to write an element back out). */
-type XmlNode = { kind: 'text'; text: string } | { kind: 'element'; name: string; attrs: [string, string][]; children: XmlNode[] };
-
-const ENTITY: Record<string, string> = { amp: '&', lt: '<', gt: '>', apos: "'", quot: '"' };
-const unescape = (s: string): string =>
-  s.replace(/&(#x[0-9a-fA-F]+|#\d+|\w+);/g, (m, e: string) =>
-    e[0] === '#' ? String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : (ENTITY[e] ?? m),
-  );
-
-/** Parses XML into nodes that keep text between elements (comments and declarations dropped). */
-export function parseXmlNodes(text: string): XmlNode[] {
-  const root: XmlNode & { kind: 'element' } = { kind: 'element', name: '', attrs: [], children: [] };
-  const stack = [root];
-  const tag = /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!\[CDATA\[([\s\S]*?)\]\]>|<(\/?)([^\s/>]+)((?:\s+[^\s=]+\s*=\s*(?:'[^']*'|"[^"]*"))*)\s*(\/?)>|([^<]+)/g;
-  for (let m = tag.exec(text); m; m = tag.exec(text)) {
-    const top = stack[stack.length - 1];
-    if (m[6] !== undefined) top.children.push({ kind: 'text', text: unescape(m[6]) });
-    else if (m[1] !== undefined) top.children.push({ kind: 'text', text: m[1] });
-    else if (m[3] === undefined) continue;
-    else if (m[2]) stack.pop();
-    else {
-      const attrs: [string, string][] = [];
-      for (const a of (m[4] ?? '').matchAll(/([^\s=]+)\s*=\s*(?:'([^']*)'|"([^"]*)")/g)) attrs.push([a[1], unescape(a[2] ?? a[3])]);
-      const el: XmlNode = { kind: 'element', name: m[3], attrs, children: [] };
-      top.children.push(el);
-      if (!m[5]) stack.push(el);
-    }
-  }
-  return root.children;
-}
-
 /** Writes a node back out as libxml2's xmlNodeDump does (double-quoted attributes, empty elements self-closed). */
 export function serializeXmlNode(node: XmlNode): string {
-  if (node.kind === 'text') return node.text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const attrs = node.attrs
+  if (node.kind !== 'element') return node.kind === 'comment' ? '' : node.text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const attrs = Object.entries(node.attrs)
     .map(([k, v]) => ` ${k}="${v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;')}"`)
     .join('');
   if (!node.children.length) return `<${node.name}${attrs}/>`;
   return `<${node.name}${attrs}>${node.children.map(serializeXmlNode).join('')}</${node.name}>`;
-}
-
-/** The element children of `node` named `name`. */
-export function childElements(node: XmlNode, name?: string): (XmlNode & { kind: 'element' })[] {
-  if (node.kind !== 'element') return [];
-  return node.children.filter((c): c is XmlNode & { kind: 'element' } => c.kind === 'element' && (name === undefined || c.name === name));
 }
 
 async function domifSetlink(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
@@ -1270,20 +1233,15 @@ async function domifSetlink(ctx: CommandContext, opts: ParsedOptions): Promise<v
   let flags = config ? VIR_DOMAIN_AFFECT_CONFIG : VIR_DOMAIN_AFFECT_LIVE;
   if ((await ctx.conn.raw.domainIsActive(dom)) === 0) flags = VIR_DOMAIN_AFFECT_CONFIG;
   const xml = await ctx.conn.raw.domainGetXMLDesc(dom, config ? VIR_DOMAIN_XML_INACTIVE : 0);
-  const domain = parseXmlNodes(xml).find((n) => n.kind === 'element' && n.name === 'domain');
-  const interfaces = domain ? childElements(domain, 'devices').flatMap((d) => childElements(d, 'interface')) : [];
+  const root = parseXml(xml);
+  const interfaces = root.name === 'domain' ? xmlAll(root, 'devices/interface') : [];
   if (!interfaces.length) throw new CliError(['Failed to extract interface information or no interfaces found']);
   const [element, attr] = isMacAddress(iface) ? ['mac', 'address'] : ['target', 'dev'];
-  const hit = interfaces.find((n) => childElements(n, element).some((c) => c.attrs.find(([k]) => k === attr)?.[1].toLowerCase() === iface.toLowerCase()));
+  const hit = interfaces.find((n) => xmlChildren(n, element).some((c) => xmlAttr(c, attr)?.toLowerCase() === iface.toLowerCase()));
   if (!hit) throw new CliError([`interface '${iface}' not found`]);
-  const link = childElements(hit, 'link')[0];
-  if (link) {
-    const st = link.attrs.find(([k]) => k === 'state');
-    if (st) st[1] = state;
-    else link.attrs.push(['state', state]);
-  } else {
-    hit.children.push({ kind: 'element', name: 'link', attrs: [['state', state]], children: [] });
-  }
+  const link = xmlChildren(hit, 'link')[0];
+  if (link) link.attrs.state = state;
+  else hit.children.push({ kind: 'element', name: 'link', attrs: Object.assign(Object.create(null) as Record<string, string>, { state }), children: [] });
   const device = serializeXmlNode(hit);
   if (opts.bool('print-xml')) {
     ctx.print(device);

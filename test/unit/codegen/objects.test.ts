@@ -89,6 +89,8 @@ describe('the object layer', () => {
     expect(conn.calls.at(-1)).toEqual({ name: 'REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS', args: { need_results: 1, flags: 0 } });
     expect(domains).toHaveLength(1);
     expect(domains[0]).toBeInstanceOf(Domain);
+    // An object serialises as what identifies it, not its connection.
+    expect(JSON.parse(JSON.stringify(domains))).toEqual([{ name: 'a', uuid: '07070707-0707-0707-0707-070707070707', id: 1 }]);
     const dev = new NodeDevice(conn, { name: 'pci_0000_00_01_0' });
     expect(await dev.getXMLDesc()).toBe('<device/>');
     expect(conn.calls.at(-1)).toEqual({ name: 'REMOTE_PROC_NODE_DEVICE_GET_XML_DESC', args: { name: 'pci_0000_00_01_0', flags: 0 } });
