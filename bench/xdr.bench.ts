@@ -232,7 +232,9 @@ function opsPerSecond(...fns: (() => unknown)[]): number[] {
     return batch;
   });
   const rates: number[][] = fns.map(() => []);
-  for (let r = 0; r < ROUNDS; r++) fns.forEach((fn, k) => rates[k].push(slice(fn, batches[k], sliceNs)));
+  for (let r = 0; r < ROUNDS; r++) fns.forEach((fn, k) => {
+    rates[k].push(slice(fn, batches[k], sliceNs));
+  });
   return rates.map((rs) => rs.sort((a, b) => a - b)[ROUNDS >> 1]);
 }
 

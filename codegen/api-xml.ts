@@ -52,7 +52,7 @@ export interface ApiDescription {
   readonly functions: ApiFunction[];
 }
 
-function unescape(s: string): string {
+function unescapeXml(s: string): string {
   return s
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
@@ -64,7 +64,7 @@ function unescape(s: string): string {
 
 function attributes(tag: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of tag.matchAll(/([a-z_]+)='([^']*)'/g)) out.set(m[1], unescape(m[2]));
+  for (const m of tag.matchAll(/([a-z_]+)='([^']*)'/g)) out.set(m[1], unescapeXml(m[2]));
   return out;
 }
 
@@ -198,20 +198,20 @@ function resolveEnumValues(raw: readonly (Omit<ApiEnum, 'value'> & { raw: string
   const byName = new Map(raw.map((e) => [e.name, e]));
   const done = new Map<string, number>();
   const resolving = new Set<string>();
-  const valueOf = (name: string): number | undefined => {
+  const valueByName = (name: string): number | undefined => {
     const known = done.get(name);
     if (known !== undefined) return known;
     const e = byName.get(name);
     if (e === undefined || resolving.has(name)) return undefined;
     resolving.add(name);
-    const v = evaluateCExpression(e.raw, valueOf);
+    const v = evaluateCExpression(e.raw, valueByName);
     resolving.delete(name);
     if (v === null) return undefined;
     done.set(name, v);
     return v;
   };
   return raw.map(({ raw: text, ...e }) => {
-    const value = valueOf(e.name);
+    const value = valueByName(e.name);
     if (value === undefined) throw new Error(`API XML: cannot work out the value of enum ${e.name} (${JSON.stringify(text)})`);
     return { ...e, value };
   });

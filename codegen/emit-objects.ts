@@ -220,7 +220,7 @@ function planMethod(ctx: Ctx, program: ProgramModel, p: ProcedureModel): MethodP
   const arrayBound = (): number => {
     const arr = retFields.find((f) => f.array.kind === 'variable');
     const s = arr ? ctx.universe.shape(arr) : null;
-    if (!s || s.k !== 'varArray' || s.max === null) throw new Error(`${p.member.name}: no bounded ret array for its count`);
+    if (s?.k !== 'varArray' || s.max === null) throw new Error(`${p.member.name}: no bounded ret array for its count`);
     return s.max;
   };
   let counted = false;

@@ -60,7 +60,7 @@ export function tableName(program: string): string {
 }
 
 /** Emits the table of one program, inside its own module. */
-export function emitProgramTable(e: ModuleEmitter, program: ProgramModel): string[] {
+export function emitProgramTable(program: ProgramModel): string[] {
   const out: string[] = [
     '',
     `/**`,

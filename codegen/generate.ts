@@ -47,6 +47,13 @@ function header(sources: readonly string[], version: string): string[] {
   ];
 }
 
+/** The import of the XDR error helpers a module's code uses (none when it uses none). */
+function errorImports(body: readonly string[], rt: string): string[] {
+  const text = body.join('\n');
+  const used = ['XdrError', 'XdrErrorCode', 'invalidError'].filter((n) => new RegExp(`\\b${n}\\b`).test(text));
+  return used.length ? [`import { ${used.join(', ')} } from '${rt}/xdr/errors.js';`] : [];
+}
+
 /** Generates every output file: a map from file name to its text. */
 export function generate(input: GeneratorInput): Map<string, string> {
   const api = readApiXml(input.apiXml.map((d) => d.text));
@@ -62,10 +69,10 @@ export function generate(input: GeneratorInput): Map<string, string> {
     const body: string[] = [];
     for (const def of m.parsed.definitions) body.push('', ...e.definition(def));
     const program = programs.find((p) => p.module === m.id);
-    if (program) body.push(...emitProgramTable(e, program));
+    if (program) body.push(...emitProgramTable(program));
     const runtime = [
       `import type { XdrCodec } from '${rt}/xdr/codec.js';`,
-      `import { XdrError, XdrErrorCode, invalidError } from '${rt}/xdr/errors.js';`,
+      ...errorImports(body, rt),
       `import type { XdrReader } from '${rt}/xdr/reader.js';`,
       `import type { XdrWriter } from '${rt}/xdr/writer.js';`,
       ...(program ? [`import { defineProcedure } from '${rt}/procedures/procedure.js';`] : []),

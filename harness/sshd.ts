@@ -259,7 +259,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     live.add(emergency);
     if (!exitHook) {
       exitHook = true;
-      process.once('exit', () => live.forEach((f) => f()));
+      process.once('exit', () => {
+        for (const f of live) f();
+      });
     }
     const deadline = Date.now() + startTimeoutMs;
     let up = false;

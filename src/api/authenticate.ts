@@ -54,7 +54,7 @@ export async function authenticate(
     }
     case RemoteAuthType.REMOTE_AUTH_SASL: {
       // `auth=sasl.<mech>` names the mechanism (remoteAuthenticate: STRCASEEQLEN(authtype, "sasl.", 5)).
-      const mechanism = wanted && wanted.toLowerCase().startsWith('sasl.') ? wanted.slice(5) : null;
+      const mechanism = wanted?.toLowerCase().startsWith('sasl.') ? wanted.slice(5) : null;
       await authenticateSasl(client, {
         transport: plan.transport,
         mechanism,

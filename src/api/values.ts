@@ -100,7 +100,7 @@ export function fixedString(chars: readonly number[] | Uint8Array): string {
   return utf8.decode(bytes);
 }
 
-function valueOf(v: RemoteTypedParamValue): TypedParamValue {
+function wireParamValue(v: RemoteTypedParamValue): TypedParamValue {
   switch (v.type) {
     case 1:
       return v.i;
@@ -126,7 +126,7 @@ function valueOf(v: RemoteTypedParamValue): TypedParamValue {
 export function recordOf(list: readonly { field: string; value: RemoteTypedParamValue | bigint }[]): TypedParams {
   const out = jsonObject<TypedParams>();
   for (const { field, value } of list) {
-    const v = typeof value === 'bigint' ? exact(value) : valueOf(value);
+    const v = typeof value === 'bigint' ? exact(value) : wireParamValue(value);
     const prev = out[field];
     if (prev === undefined) out[field] = v;
     else out[field] = Array.isArray(prev) ? [...prev, v] : [prev, v];

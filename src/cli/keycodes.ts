@@ -128,5 +128,5 @@ const NAMES: Readonly<Record<string, Readonly<Record<string, number>>>> = { linu
 /** The code of key `name` in `codeset` (a name in {@link KEYCODE_SETS}), or undefined when the codeset has no such name. */
 export function keycodeByName(codeset: string, name: string): number | undefined {
   const table = NAMES[codeset];
-  return table && Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
+  return table && Object.hasOwn(table, name) ? table[name] : undefined;
 }

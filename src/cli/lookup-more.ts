@@ -220,7 +220,7 @@ export function fromFileCommand(spec: {
       spec.check?.(opts);
       const file = opts.required('file');
       const xml = await ctx.readFile(file);
-      let obj;
+      let obj: Awaited<ReturnType<typeof spec.act>>;
       try {
         obj = await spec.act(ctx.conn, xml, opts);
       } catch (err) {

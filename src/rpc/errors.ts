@@ -149,8 +149,7 @@ export class LibvirtError extends LibvirtRpcError implements LibvirtErrorFields 
       (err.domain === virErrorDomain.VIR_FROM_REMOTE || err.domain === virErrorDomain.VIR_FROM_RPC) &&
       wireCode === virErrorNumber.VIR_ERR_RPC &&
       err.level === virErrorLevel.VIR_ERR_ERROR &&
-      err.message !== null &&
-      err.message.startsWith('unknown procedure')
+      err.message?.startsWith('unknown procedure') === true
     ) {
       code = virErrorNumber.VIR_ERR_NO_SUPPORT;
     }

@@ -5,7 +5,7 @@
  * @module
  */
 import { brandClass } from '../../brand.js';
-import { abortErrorFor, ConnectionClosedError, LibvirtRpcError } from '../../rpc/errors.js';
+import { abortErrorFor, type ConnectionClosedError, LibvirtRpcError } from '../../rpc/errors.js';
 
 /**
  * What an {@link EventStream} does when its buffer is full and another event

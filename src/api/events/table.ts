@@ -169,7 +169,7 @@ function buildSpecs(f: FamilySpec): Map<string, EventSpec> {
     if (!constant.startsWith(f.idPrefix) || constant.endsWith('_LAST')) continue;
     const x = constant.slice(f.idPrefix.length);
     const found = [procs[`REMOTE_PROC_${f.infix}_EVENT_CALLBACK_${x}`], procs[`REMOTE_PROC_${f.infix}_EVENT_${x}`]].filter(
-      (p): p is Procedure => p !== undefined && p.event,
+      (p): p is Procedure => p?.event === true,
     );
     if (found.length === 0) throw new Error(`libvirt-rpc: no event procedure for ${constant}`);
     out.set(kebab(x), { family: f.family, id, name: kebab(x), constant, procedures: found });

@@ -343,7 +343,7 @@ export const checkpointCommands: readonly CommandSpec[] = [
       const rows: string[][] = [];
       for (const { chk } of items) {
         // virsh leaves out a checkpoint whose XML it cannot get or read.
-        let doc;
+        let doc: ReturnType<typeof parseXml>;
         try {
           doc = parseXml(await ctx.conn.raw.domainCheckpointGetXMLDesc(chk, 0));
         } catch {

@@ -289,7 +289,7 @@ function parseAddress(text: string, multifunction: boolean): DeviceAddress | nul
     ccw: [[16, UINT_MAX], [16, UINT_MAX], [16, UINT_MAX]],
     usb: [[10, UINT_MAX], [10, UINT_MAX]],
   };
-  const fields = Object.prototype.hasOwnProperty.call(layout, type) ? layout[type] : undefined;
+  const fields = Object.hasOwn(layout, type) ? layout[type] : undefined;
   if (!fields) return null;
   const n: bigint[] = [];
   let at = colon;
@@ -486,7 +486,7 @@ function attachInterfaceXml(opts: ParsedOptions): string {
   if (inbound && !inbound.average && !inbound.floor) throw new CliError(['either inbound average or floor is mandatory']);
   const outbound = o.outbound !== undefined ? parseRate(o.outbound) : null;
   if (outbound && outbound.average === 0n) throw new CliError(['outbound average is mandatory']);
-  if (outbound && outbound.floor) throw new CliError(['outbound floor is unsupported yet']);
+  if (outbound?.floor) throw new CliError(['outbound floor is unsupported yet']);
 
   const buf = new XmlBuffer();
   buf.add(`<interface type='${type}'${opts.bool('managed') ? " managed='yes'" : ''}>\n`);

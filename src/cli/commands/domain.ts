@@ -148,7 +148,9 @@ async function dominfo(ctx: CommandContext, dom: RemoteNonnullDomain): Promise<v
     if (!(err instanceof LibvirtError) || err.code !== 'VIR_ERR_NO_SUPPORT') throw err;
   }
   const messages = await raw.domainGetMessages(dom, 0).catch(() => [] as string[]);
-  messages.forEach((m, i) => ctx.print(field(i === 0 ? 'Messages:' : '', m)));
+  messages.forEach((m, i) => {
+    ctx.print(field(i === 0 ? 'Messages:' : '', m));
+  });
 }
 
 /** The domain's title or description, empty when it has none (virshGetDomainDescription). */

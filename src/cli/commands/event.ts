@@ -402,7 +402,7 @@ export const eventCommands: readonly CommandSpec[] = [
     lifecycle: NETWORK_LIFECYCLE,
     lenient: true,
     lookup: (ctx, text) => lookupNetworkBy(ctx.conn, text, { uuid: true, name: true }),
-    register: (ctx, event, network, say) => ctx.conn.events.onNetwork('lifecycle', (ev) => say(ev.network.name, ev.eventCode), { network }),
+    register: (ctx, _event, network, say) => ctx.conn.events.onNetwork('lifecycle', (ev) => say(ev.network.name, ev.eventCode), { network }),
   }),
   objectEventCommand<RemoteNonnullStoragePool>({
     name: 'pool-event',

@@ -536,7 +536,7 @@ export const hostCommands: readonly CommandSpec[] = [
     help: 'CPU models',
     options: [{ name: 'arch', kind: 'string', positional: true, required: true, help: 'architecture' }],
     async run(ctx, opts) {
-      let models;
+      let models: string[];
       try {
         models = (await ctx.conn.raw.connectGetCPUModelNames(opts.required('arch'), 1, 0)).models;
       } catch (err) {

@@ -18,7 +18,7 @@ export const ifaceCommands: readonly CommandSpec[] = [
     ],
     async run(ctx, opts) {
       const flags = opts.bool('all') ? 0 : opts.bool('inactive') ? VIR_CONNECT_LIST_INTERFACES_INACTIVE : VIR_CONNECT_LIST_INTERFACES_ACTIVE;
-      let ifaces;
+      let ifaces: Awaited<ReturnType<typeof ctx.conn.raw.connectListAllInterfaces>>['ifaces'];
       try {
         ifaces = (await ctx.conn.raw.connectListAllInterfaces(1, flags)).ifaces;
       } catch (err) {

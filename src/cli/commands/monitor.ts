@@ -149,7 +149,7 @@ const MEMORY_STATS = [
 ];
 
 async function dommemstat(ctx: CommandContext, dom: RemoteNonnullDomain): Promise<void> {
-  let stats;
+  let stats: Awaited<ReturnType<typeof ctx.conn.raw.domainMemoryStats>>;
   try {
     stats = await ctx.conn.raw.domainMemoryStats(dom, MEMORY_STATS.length, 0);
   } catch (err) {
@@ -233,7 +233,7 @@ const IF_STATS = ['rx_bytes', 'rx_packets', 'rx_errs', 'rx_drop', 'tx_bytes', 't
 
 async function domifstat(ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions): Promise<void> {
   const device = opts.required('interface');
-  let stats;
+  let stats: Awaited<ReturnType<typeof ctx.conn.raw.domainInterfaceStats>>;
   try {
     stats = await ctx.conn.raw.domainInterfaceStats(dom, device);
   } catch (err) {

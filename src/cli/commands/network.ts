@@ -150,7 +150,7 @@ export const networkCommands: readonly CommandSpec[] = [
         flag('autostart', VIR_CONNECT_LIST_NETWORKS_AUTOSTART) |
         flag('no-autostart', VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART);
       if (!opts.bool('all')) flags |= opts.bool('inactive') ? VIR_CONNECT_LIST_NETWORKS_INACTIVE : VIR_CONNECT_LIST_NETWORKS_ACTIVE;
-      let nets;
+      let nets: Awaited<ReturnType<typeof ctx.conn.raw.connectListAllNetworks>>['nets'];
       try {
         nets = (await ctx.conn.raw.connectListAllNetworks(1, flags)).nets.sort(byName);
       } catch (err) {
@@ -298,7 +298,7 @@ export const networkCommands: readonly CommandSpec[] = [
       const mac = optionText(opts, 'mac') ?? null;
       const text = requiredText(opts, 'network');
       const net = await findNetwork(ctx.conn, text);
-      let leases;
+      let leases: Awaited<ReturnType<typeof ctx.conn.raw.networkGetDHCPLeases>>['leases'];
       try {
         leases = (await ctx.conn.raw.networkGetDHCPLeases(net, mac, 1, 0)).leases;
       } catch (err) {
@@ -317,7 +317,7 @@ export const networkCommands: readonly CommandSpec[] = [
     async run(ctx, opts) {
       if (opts.bool('uuid') && opts.bool('table')) throw new CliError(['Only one argument from --table and --uuid may be specified.']);
       const net = await findNetwork(ctx.conn, requiredText(opts, 'network'));
-      let ports;
+      let ports: Awaited<ReturnType<typeof ctx.conn.raw.networkListAllPorts>>['ports'];
       try {
         ports = (await ctx.conn.raw.networkListAllPorts(net, 1, 0)).ports;
       } catch (err) {
@@ -338,7 +338,7 @@ export const networkCommands: readonly CommandSpec[] = [
       const net = await findNetwork(ctx.conn, requiredText(opts, 'network'));
       const file = requiredText(opts, 'file');
       const xml = await ctx.readFile(file);
-      let port;
+      let port: Awaited<ReturnType<typeof ctx.conn.raw.networkPortCreateXML>>;
       try {
         port = await ctx.conn.raw.networkPortCreateXML(net, xml, opts.bool('validate') ? VIR_NETWORK_PORT_CREATE_VALIDATE : 0);
       } catch (err) {
@@ -349,7 +349,7 @@ export const networkCommands: readonly CommandSpec[] = [
   },
   portCommand('net-port-dumpxml', 'network port information in XML', XPATH_OPTIONS, async (ctx, port, opts) => {
     const xpath = xpathOption(opts);
-    let xml;
+    let xml: string;
     try {
       xml = await ctx.conn.raw.networkPortGetXMLDesc(port, 0);
     } catch {

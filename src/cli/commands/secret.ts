@@ -75,7 +75,7 @@ export function splitCommaList(text: string): string[] {
  * when the file holds more than `max` bytes.
  */
 export async function readFileLimited(path: string, max: number): Promise<Buffer> {
-  let file;
+  let file: Awaited<ReturnType<typeof open>>;
   try {
     file = await open(path, 'r');
   } catch (err) {
@@ -236,7 +236,7 @@ export const secretCommands: readonly CommandSpec[] = [
     options: [SECRET, ...XPATH_OPTIONS],
     async run(ctx, opts) {
       const secret = await secretOf(ctx, opts);
-      let xpath;
+      let xpath: ReturnType<typeof xpathOption>;
       try {
         xpath = xpathOption(opts);
       } catch (err) {

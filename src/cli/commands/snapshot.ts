@@ -371,7 +371,7 @@ export const snapshotCommands: readonly CommandSpec[] = [
       const withParent = opts.bool('parent');
       const rows: string[][] = [];
       for (const it of items) {
-        let doc;
+        let doc: ReturnType<typeof parseXml>;
         try {
           doc = parseXml(await raw.domainSnapshotGetXMLDesc(it.snap, 0));
         } catch {

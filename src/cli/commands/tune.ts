@@ -515,7 +515,7 @@ async function schedinfo(ctx: CommandContext, opts: ParsedOptions): Promise<void
   const [live, config, current] = ['live', 'config', 'current'].map((o) => opts.bool(o));
   const withFlags = flags !== 0 || current;
   const dom = await domainOf(ctx, opts);
-  let type;
+  let type: Awaited<ReturnType<typeof raw.domainGetSchedulerType>>;
   try {
     type = await raw.domainGetSchedulerType(dom);
   } catch (err) {

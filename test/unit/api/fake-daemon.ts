@@ -96,7 +96,7 @@ export async function fakeDaemon(opts: { handlers?: Record<string, Handler>; eve
   const handlers = { ...defaults, ...opts.handlers };
   const eventFrame = (procName: string, msg: unknown): Buffer => {
     const p = byName.get(procName);
-    if (!p || !p.args) throw new Error(`no event ${procName}`);
+    if (!p?.args) throw new Error(`no event ${procName}`);
     const body = encodeXdr(p.args, msg);
     return encodeFrame(
       { prog: p.programNumber, vers: p.version, proc: p.number, type: VirNetMessageType.VIR_NET_MESSAGE, serial: 0, status: VirNetMessageStatus.VIR_NET_OK },

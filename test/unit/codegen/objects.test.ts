@@ -156,7 +156,7 @@ describe('the object layer', () => {
     await expect(dom.setMemoryParameters({ hard_limit: 1.5 })).rejects.toThrow(XdrError);
     await expect(dom.setMemoryParameters({ no_such_field: 3 })).rejects.toThrow(/no_such_field.*VIR_TYPED_PARAM_/);
     await dom.setMemoryParameters({ no_such_field: { type: 2, value: 3 } });
-    expect((conn.calls.at(-1)?.args as { params: unknown[] }).params).toEqual([{ field: 'no_such_field', value: { type: 2, ui: 3 } }]);
+    expect((conn.calls.at(-1)!.args as { params: unknown[] }).params).toEqual([{ field: 'no_such_field', value: { type: 2, ui: 3 } }]);
   });
 
   it('refreshes the domain ID after create and destroy, as libvirt\'s remote driver does', async () => {

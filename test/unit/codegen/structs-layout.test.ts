@@ -48,7 +48,7 @@ interface Frame {
 const normaliseType = (t: string): string => t.trim().replace(/\s*\*\s*$/, ' *').replace(/\s+/g, ' ');
 
 /** Parses a `*-structs` file: top-level `struct`/`enum` blocks with nested anonymous `struct`/`union`. */
-export function parsePahole(text: string): PaholeFile {
+function parsePahole(text: string): PaholeFile {
   const structs = new Map<string, PaholeField[]>();
   const enums = new Map<string, [string, number][]>();
   const stack: Frame[] = [];

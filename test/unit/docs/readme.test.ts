@@ -22,7 +22,7 @@ export {};
 `;
 
 /** The TypeScript blocks of a Markdown text. */
-export function typescriptBlocks(markdown: string): string[] {
+function typescriptBlocks(markdown: string): string[] {
   return [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
 }
 
@@ -38,7 +38,9 @@ describe('README.md', () => {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'globals.d.mts'), GLOBALS);
-    blocks.forEach((text, i) => writeFileSync(join(dir, `block-${i + 1}.mts`), `${text}\nexport {};\n`));
+    blocks.forEach((text, i) => {
+      writeFileSync(join(dir, `block-${i + 1}.mts`), `${text}\nexport {};\n`);
+    });
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({

@@ -21,7 +21,7 @@ import {
   type RemoteTypedParam,
   type RemoteTypedParamValue,
 } from '../../../src/procedures/remote.gen.js';
-import { decodeXdr, encodeXdr, XdrError, XdrReader, XdrWriter, type XdrCodec } from '../../../src/xdr/index.js';
+import { decodeXdr, encodeXdr, XdrError, type XdrReader, XdrWriter, type XdrCodec } from '../../../src/xdr/index.js';
 import { libvirtTypes, sized, xdr, type JsLargeInt, type JsStruct, type JsStructClass, type JsType, type JsUnion, type JsUnionClass } from '../../support/js-xdr.js';
 
 const js = libvirtTypes;
@@ -310,7 +310,9 @@ describe('differential against @stellar/js-xdr: libvirt types', () => {
     const input = fc.oneof(
       fc.array(word, { maxLength: 10 }).map((ws) => {
         const b = Buffer.alloc(ws.length * 4);
-        ws.forEach((x, i) => b.writeUInt32BE(x, i * 4));
+        ws.forEach((x, i) => {
+          b.writeUInt32BE(x, i * 4);
+        });
         return b;
       }),
       fc.uint8Array({ maxLength: 40 }).map((u) => Buffer.from(u)),

@@ -334,7 +334,9 @@ for (const m of MODULES) {
       fc.assert(
         fc.property(fc.oneof(fc.uint8Array({ maxLength: 48 }), fc.array(word, { maxLength: 12 })), (input) => {
           const bytes = input instanceof Uint8Array ? input : Buffer.alloc(input.length * 4);
-          if (!(input instanceof Uint8Array)) input.forEach((x, i) => (bytes as Buffer).writeUInt32BE(x, i * 4));
+          if (!(input instanceof Uint8Array)) input.forEach((x, i) => {
+              (bytes as Buffer).writeUInt32BE(x, i * 4);
+            });
           onlyXdrError(() => decodeXdr(codec, bytes));
         }),
         { numRuns: Math.max(10, runs >> 1) },

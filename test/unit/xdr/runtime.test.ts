@@ -146,7 +146,14 @@ describe('char and short: 4 bytes on the wire, checked against the C type', () =
 
 describe('bool', () => {
   it('encodes true as 1 and false as 0', () => {
-    expect(hex(write((w) => (w.bool(true, 'a'), w.bool(false, 'b'))))).toBe('0000000100000000');
+    expect(
+      hex(
+        write((w) => {
+          w.bool(true, 'a');
+          w.bool(false, 'b');
+        }),
+      ),
+    ).toBe('0000000100000000');
   });
 
   it.each([1, 0, 'true', null])('the writer rejects the non-boolean %s', (v) => {
