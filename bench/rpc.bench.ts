@@ -1,29 +1,39 @@
 /**
- * `npm run bench:rpc [-- URI]`: call throughput and client CPU cost of
- * libvirt-rpc against the C client (python3-libvirt on libvirt.so) on the same
- * daemon, in one run.
+ * `npm run bench:rpc [-- URI]`: call throughput and client CPU cost of libvirt-rpc against the
+ * C client (python3-libvirt on libvirt.so) on the same daemon, in one run.
  *
- * With no URI it starts a private libvirtd (harness/) and uses the test
- * driver over its unix socket. Each workload is measured in ROUNDS rounds; in
- * each round our client and the C client run one after the other (the order
- * alternates), each on its own open connection, so that a change of machine
- * load hits both alike. Printed: the median calls/s of each, the median of the
- * per-round ratios, and each client's own CPU time per call (user + system of
- * its process: the daemon's work is not in it). BENCH_SECONDS (default 1) is
- * the time of one measurement, BENCH_ROUNDS (default 5) the number of rounds.
+ * With no URI it starts a private libvirtd (harness/) and uses the test driver over its unix
+ * socket. Everything is measured in BENCH_ROUNDS rounds (default 3) of BENCH_SECONDS (default 1)
+ * per point, ours and the C client's interleaved, so that a change of machine load hits both:
  *
- * Both benchmarks measure the built package (dist/), as users run it: `npm run
- * bench:*` builds it first. Run from the sources under tsx, the library would
- * carry esbuild's keepNames wrappers, which cost time on every call.
+ * 1. One connection, `getLibVersion`, with work in flight: our client at each depth (calls in
+ *    flight) and the C client at each thread count, both curves printed, and each one's best.
+ * 2. The daemon's ceiling: several C client processes at once (4 x 8 threads), what the daemon
+ *    serves when the client is not the limit.
+ * 3. Sequential calls (a round trip each): `getLibVersion`, `listAllDomains` of 5,000 domains,
+ *    `getXMLDesc`, with each client's own CPU time per call (user + system of its process).
+ * 4. The object layer over the raw layer, on a caller that answers at once.
+ *
+ * Both benchmarks measure the built package (dist/), as users run it: `npm run bench:*` builds it
+ * first.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startPrivateDaemon, type PrivateDaemon } from '../harness/daemon.js';
+import { chownToTestUser, startPrivateDaemon, type PrivateDaemon } from '../harness/daemon.js';
+import { writeTestNodeXml } from '../harness/test-driver.js';
 import { connect, type Connection } from '../dist/esm/index.js';
 import { objectLayerCost } from './object-layer.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DEPTHS = [1, 2, 4, 8, 16, 32, 64, 128];
+const THREADS = [1, 2, 4, 5, 8, 16, 32];
+const CEILING_PROCESSES = 4;
+const CEILING_THREADS = 8;
+const MANY_DOMAINS = 5000;
 
 /** One measurement: calls per second and client CPU microseconds per call. */
 interface Measure {
@@ -31,97 +41,65 @@ interface Measure {
   readonly cpuPerCall: number;
 }
 
-/** A workload: a batch of calls on our connection (returns the number of calls). */
-interface Workload {
-  readonly name: string;
-  readonly ours: (conn: Connection) => Promise<number>;
-}
-
-const WORKLOADS: readonly Workload[] = [
-  {
-    name: 'getLibVersion, sequential',
-    ours: async (conn) => {
-      for (let i = 0; i < 200; i++) await conn.raw.connectGetLibVersion();
-      return 200;
-    },
-  },
-  {
-    name: 'getLibVersion, 8 in flight',
-    ours: async (conn) => {
-      await Promise.all(
-        Array.from({ length: 8 }, async () => {
-          for (let i = 0; i < 50; i++) await conn.raw.connectGetLibVersion();
-        }),
-      );
-      return 400;
-    },
-  },
-  {
-    name: 'listAllDomains, sequential',
-    ours: async (conn) => {
-      for (let i = 0; i < 100; i++) await conn.raw.connectListAllDomains(1, 0);
-      return 100;
-    },
-  },
-  {
-    name: 'getXMLDesc, sequential',
-    ours: async (conn) => {
-      const dom = await conn.raw.domainLookupByName('test');
-      for (let i = 0; i < 100; i++) await conn.raw.domainGetXMLDesc(dom, 0);
-      return 100;
-    },
-  },
-];
-
-async function measureOurs(conn: Connection, w: Workload, seconds: number): Promise<Measure> {
-  await w.ours(conn); // warm-up
-  let calls = 0;
+/** Our client: `depth` calls of `call` kept in flight for `seconds`. */
+async function measureOurs(call: () => Promise<unknown>, depth: number, seconds: number): Promise<Measure> {
+  const run = async (ms: number): Promise<number> => {
+    const deadline = performance.now() + ms;
+    let calls = 0;
+    await Promise.all(
+      Array.from({ length: depth }, async () => {
+        while (performance.now() < deadline) {
+          await call();
+          calls++;
+        }
+      }),
+    );
+    return calls;
+  };
+  await run(Math.min(200, seconds * 200)); // warm-up
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000) calls += await w.ours(conn);
+  const calls = await run(seconds * 1000);
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   return { rate: calls / wall, cpuPerCall: (cpu.user + cpu.system) / calls };
 }
 
-/** The C client: one python3 process, one connection, one workload per request line. */
+/** The C client: one python3 process, one connection; each request line runs one measurement. */
 const PYTHON_BENCH = String.raw`
 import json, sys, threading, time
 import libvirt
 conn = libvirt.open(sys.argv[1])
-dom = conn.lookupByName("test")
-def seq():
-    for _ in range(200): conn.getLibVersion()
-    return 200
-def threads():
-    def work():
-        for _ in range(50): conn.getLibVersion()
-    ts = [threading.Thread(target=work) for _ in range(8)]
+dom = conn.lookupByName(sys.argv[2]) if len(sys.argv) > 2 else None
+W = {
+  "getLibVersion": lambda: conn.getLibVersion(),
+  "listAllDomains": lambda: conn.listAllDomains(),
+  "getXMLDesc": lambda: dom.XMLDesc(0),
+}
+def measure(fn, secs, threads):
+    counts = [0] * threads
+    deadline = [0.0]
+    def work(i):
+        while time.perf_counter() < deadline[0]:
+            fn()
+            counts[i] += 1
+    deadline[0] = time.perf_counter() + min(0.2, secs * 0.2)
+    ts = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
     for t in ts: t.start()
     for t in ts: t.join()
-    return 400
-def lst():
-    for _ in range(100): conn.listAllDomains()
-    return 100
-def xml():
-    for _ in range(100): dom.XMLDesc(0)
-    return 100
-W = {
-  "getLibVersion, sequential": seq,
-  "getLibVersion, 8 in flight": threads,
-  "listAllDomains, sequential": lst,
-  "getXMLDesc, sequential": xml,
-}
+    counts[:] = [0] * threads
+    c0, t0 = time.process_time(), time.perf_counter()
+    deadline[0] = t0 + secs
+    ts = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    for t in ts: t.start()
+    for t in ts: t.join()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    calls = sum(counts)
+    return {"rate": calls / wall, "cpuPerCall": cpu / calls * 1e6}
 print("ready", flush=True)
 for line in sys.stdin:
-    name, secs = line.rstrip("\n").split("\t")
-    fn = W[name]
-    fn()
-    calls, c0, t0 = 0, time.process_time(), time.perf_counter()
-    while time.perf_counter() - t0 < float(secs):
-        calls += fn()
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    print(json.dumps({"rate": calls / wall, "cpuPerCall": cpu / calls * 1e6}), flush=True)
+    name, secs, threads = line.rstrip("\n").split("\t")
+    print(json.dumps(measure(W[name], float(secs), int(threads))), flush=True)
 conn.close()
 `;
 
@@ -130,9 +108,11 @@ class PythonClient {
   private readonly lines: AsyncIterator<string>;
   private stderr = '';
 
-  constructor(uri: string) {
-    this.child = spawn('/usr/bin/python3', ['-I', '-c', PYTHON_BENCH, uri], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+  constructor(uri: string, domain?: string) {
+    this.child = spawn('/usr/bin/python3', ['-I', '-c', PYTHON_BENCH, uri, ...(domain ? [domain] : [])], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
     this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
   }
 
@@ -146,8 +126,8 @@ class PythonClient {
     if ((await this.line()) !== 'ready') throw new Error(`python3-libvirt benchmark did not start: ${this.stderr}`);
   }
 
-  async measure(w: Workload, seconds: number): Promise<Measure> {
-    this.child.stdin.write(`${w.name}\t${seconds}\n`);
+  async measure(name: string, threads: number, seconds: number): Promise<Measure> {
+    this.child.stdin.write(`${name}\t${seconds}\t${threads}\n`);
     return JSON.parse(await this.line()) as Measure;
   }
 
@@ -158,57 +138,117 @@ class PythonClient {
 
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
+
+/** Collects measurements under keys, for medians over rounds. */
+class Samples {
+  private readonly map = new Map<string, Measure[]>();
+  add(key: string, m: Measure): void {
+    this.map.set(key, [...(this.map.get(key) ?? []), m]);
+  }
+  all(key: string): Measure[] {
+    return this.map.get(key) ?? [];
+  }
+  rate(key: string): number {
+    return median(this.all(key).map((m) => m.rate));
+  }
+}
+
+function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+}
 
 async function main(): Promise<void> {
   let daemon: PrivateDaemon | null = null;
   let uri = process.argv[2] ?? null;
+  let manyUri: string | null = null;
+  const dir = mkdtempSync(join(tmpdir(), 'lvrpc-bench-'));
   if (uri === null) {
     daemon = await startPrivateDaemon({ label: 'bench' });
     uri = daemon.uris.testDefaultUnix;
+    chownToTestUser(dir);
+    const node = writeTestNodeXml(dir, { domains: Array.from({ length: MANY_DOMAINS }, (_, i) => ({ name: `bench-${i}`, state: 'shutoff' as const })) });
+    manyUri = daemon.testDriverUri(node, 'unix');
   }
-  const python = new PythonClient(uri);
+  const python = new PythonClient(uri, 'test');
+  const pythonMany = manyUri ? new PythonClient(manyUri) : null;
+  const conn: Connection = await connect(uri);
+  const many: Connection | null = manyUri ? await connect(manyUri) : null;
   try {
-    const conn = await connect(uri);
     await python.ready();
-    const ours = new Map<string, Measure[]>();
-    const theirs = new Map<string, Measure[]>();
+    await pythonMany?.ready();
+    const dom = await conn.raw.domainLookupByName('test');
+    const samples = new Samples();
+    const sequential: { name: string; ours: () => Promise<unknown>; c: PythonClient | null; cName: string }[] = [
+      { name: 'getLibVersion', ours: () => conn.raw.connectGetLibVersion(), c: python, cName: 'getLibVersion' },
+      ...(many ? [{ name: `listAllDomains (${MANY_DOMAINS} domains)`, ours: () => many.raw.connectListAllDomains(1, 0), c: pythonMany, cName: 'listAllDomains' }] : []),
+      { name: 'getXMLDesc', ours: () => conn.raw.domainGetXMLDesc(dom, 0), c: python, cName: 'getXMLDesc' },
+    ];
     for (let round = 0; round < ROUNDS; round++) {
-      for (const w of WORKLOADS) {
-        const runOurs = async () => ours.set(w.name, [...(ours.get(w.name) ?? []), await measureOurs(conn, w, SECONDS)]);
-        const runTheirs = async () => theirs.set(w.name, [...(theirs.get(w.name) ?? []), await python.measure(w, SECONDS)]);
-        if (round % 2 === 0) {
-          await runOurs();
-          await runTheirs();
-        } else {
-          await runTheirs();
-          await runOurs();
-        }
+      const oursFirst = round % 2 === 0;
+      const ours = async (): Promise<void> => {
+        for (const d of DEPTHS) samples.add(`ours/${d}`, await measureOurs(() => conn.raw.connectGetLibVersion(), d, SECONDS));
+      };
+      const theirs = async (): Promise<void> => {
+        for (const t of THREADS) samples.add(`c/${t}`, await python.measure('getLibVersion', t, SECONDS));
+      };
+      if (oursFirst) await ours();
+      await theirs();
+      if (!oursFirst) await ours();
+      // The daemon's ceiling: several C client processes at once.
+      const procs = Array.from({ length: CEILING_PROCESSES }, () => new PythonClient(uri!));
+      await Promise.all(procs.map((p) => p.ready()));
+      const each = await Promise.all(procs.map((p) => p.measure('getLibVersion', CEILING_THREADS, SECONDS)));
+      for (const p of procs) p.close();
+      samples.add('ceiling', { rate: each.reduce((a, m) => a + m.rate, 0), cpuPerCall: 0 });
+      for (const w of sequential) {
+        const o = async (): Promise<void> => samples.add(`seq-ours/${w.name}`, await measureOurs(w.ours, 1, SECONDS));
+        const c = async (): Promise<void> => {
+          if (w.c) samples.add(`seq-c/${w.name}`, await w.c.measure(w.cName, 1, SECONDS));
+        };
+        if (oursFirst) await o();
+        await c();
+        if (!oursFirst) await o();
       }
     }
-    await conn.close();
-    console.log(`URI ${uri}; ${ROUNDS} rounds of ${SECONDS} s per client and workload; medians`);
-    const head = ['workload', 'libvirt-rpc calls/s', 'python3-libvirt calls/s', 'ratio', 'CPU µs/call ours', 'CPU µs/call C client', 'CPU ratio'];
-    const rows = WORKLOADS.map((w) => {
-      const a = ours.get(w.name)!;
-      const b = theirs.get(w.name)!;
-      const ratio = median(a.map((m, i) => m.rate / b[i].rate));
+
+    console.log(`URI ${uri}; ${ROUNDS} interleaved rounds of ${SECONDS} s per point; medians`);
+    console.log('\n1. getLibVersion on one connection, calls/s, by work in flight');
+    const rows = [['in flight', 'libvirt-rpc (depth)', 'C client (threads)']];
+    for (const n of [...new Set([...DEPTHS, ...THREADS])].sort((a, b) => a - b)) {
+      rows.push([String(n), DEPTHS.includes(n) ? samples.rate(`ours/${n}`).toFixed(0) : '', THREADS.includes(n) ? samples.rate(`c/${n}`).toFixed(0) : '']);
+    }
+    printTable(rows);
+    const bestOurs = Math.max(...DEPTHS.map((d) => samples.rate(`ours/${d}`)));
+    const bestC = Math.max(...THREADS.map((t) => samples.rate(`c/${t}`)));
+    const ceiling = samples.rate('ceiling');
+    console.log(`best: libvirt-rpc ${bestOurs.toFixed(0)}/s, C client ${bestC.toFixed(0)}/s: ${(bestOurs / bestC).toFixed(2)}x`);
+    console.log(`\n2. daemon ceiling (${CEILING_PROCESSES} C client processes x ${CEILING_THREADS} threads): ${ceiling.toFixed(0)}/s; one libvirt-rpc connection at its best: ${((bestOurs / ceiling) * 100).toFixed(0)}%`);
+
+    console.log('\n3. sequential calls (one round trip each)');
+    const seqRows = [['workload', 'libvirt-rpc calls/s', 'C client calls/s', 'ratio', 'CPU µs/call ours', 'CPU µs/call C', 'CPU ratio']];
+    for (const w of sequential) {
+      const a = samples.all(`seq-ours/${w.name}`);
+      const b = samples.all(`seq-c/${w.name}`);
+      const ratio = median(a.map((m, i) => m.rate / b[i]!.rate));
       const cpuA = median(a.map((m) => m.cpuPerCall));
       const cpuB = median(b.map((m) => m.cpuPerCall));
-      return [w.name, median(a.map((m) => m.rate)).toFixed(0), median(b.map((m) => m.rate)).toFixed(0), `${ratio.toFixed(2)}x`,
-        cpuA.toFixed(1), cpuB.toFixed(1), `${(cpuB / cpuA).toFixed(2)}x`];
-    });
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    for (const r of [head, ...rows]) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+      seqRows.push([w.name, samples.rate(`seq-ours/${w.name}`).toFixed(0), samples.rate(`seq-c/${w.name}`).toFixed(0), `${ratio.toFixed(2)}x`, cpuA.toFixed(1), cpuB.toFixed(1), `${(cpuB / cpuA).toFixed(2)}x`]);
+    }
+    printTable(seqRows);
     console.log('ratio: our calls/s over the C client\'s (higher is better); CPU ratio: its CPU per call over ours (higher is better).');
-    console.log('\nThe object layer over the raw layer, on a caller that answers at once (µs per call, medians):');
-    const cost = [['call', 'object', 'raw', 'object - raw'], ...(await objectLayerCost())];
-    const cw = cost[0]!.map((_, i) => Math.max(...cost.map((r) => r[i]!.length)));
-    for (const r of cost) console.log(r.map((c, i) => (i === 0 ? c.padEnd(cw[i]!) : c.padStart(cw[i]!))).join('  '));
+
+    console.log('\n4. the object layer over the raw layer, on a caller that answers at once (µs per call, medians)');
+    printTable([['call', 'object', 'raw', 'object - raw'], ...(await objectLayerCost())]);
   } finally {
     python.close();
+    pythonMany?.close();
+    await conn.close();
+    await many?.close();
     await daemon?.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
