@@ -36,13 +36,13 @@ export interface KeyPair {
   readonly publicLine: string;
 }
 
-/** Makes an unencrypted key pair `dir/name` (+ `.pub`) with ssh-keygen. */
-export async function generateKeyPair(dir: string, name: string, type: 'ed25519' | 'rsa' | 'ecdsa' = 'ed25519'): Promise<KeyPair> {
+/** Makes a key pair `dir/name` (+ `.pub`) with ssh-keygen, encrypted with `passphrase` when given. */
+export async function generateKeyPair(dir: string, name: string, type: 'ed25519' | 'rsa' | 'ecdsa' = 'ed25519', passphrase = ''): Promise<KeyPair> {
   fs.mkdirSync(dir, { recursive: true });
   const privatePath = path.join(dir, name);
   fs.rmSync(privatePath, { force: true });
   fs.rmSync(`${privatePath}.pub`, { force: true });
-  const r = await run(SSH_KEYGEN, ['-q', '-t', type, '-N', '', '-C', `libvirt-rpc-${name}`, '-f', privatePath], { timeoutMs: 30_000 });
+  const r = await run(SSH_KEYGEN, ['-q', '-t', type, '-N', passphrase, '-C', `libvirt-rpc-${name}`, '-f', privatePath], { timeoutMs: 30_000 });
   if (r.code !== 0) throw new HarnessError('HARNESS_SETUP', `ssh-keygen for ${privatePath} failed (code ${r.code}): ${r.stderr.trim()}`);
   return { privatePath, publicPath: `${privatePath}.pub`, publicLine: fs.readFileSync(`${privatePath}.pub`, 'utf8').trim() };
 }
@@ -55,6 +55,17 @@ export interface SshdOptions {
   authorizedKeys?: string[];
   /** Also allow password login, with this password (set for the user with chpasswd). */
   password?: string;
+  /**
+   * Allow keyboard-interactive login (through PAM: `UsePAM yes`, so PAM's "Password:" prompt);
+   * the user's password is `password` (which must then be given).
+   */
+  kbdInteractive?: boolean;
+  /** Allow public-key login (default true). */
+  pubkey?: boolean;
+  /** The host key's type (default ed25519). */
+  hostKeyType?: 'ed25519' | 'rsa' | 'ecdsa';
+  /** More sshd_config lines. */
+  extraConfig?: string[];
   /** Bounded wait for the server to answer with its banner, in ms (default 10 000). */
   startTimeoutMs?: number;
   /** Parent of the server's private dir (default `os.tmpdir()`). */
@@ -80,6 +91,8 @@ export interface Sshd {
   readonly user: string;
   /** The server's host key pair. */
   readonly hostKey: KeyPair;
+  /** The host key as it appears in a known_hosts line: `type base64`. */
+  readonly hostKeyText: string;
   /** A client key pair authorized for {@link Sshd.user} (made unless `authorizedKeys` was given; then null). */
   readonly clientKey: KeyPair | null;
   /** The `known_hosts` line for this server: `[127.0.0.1]:PORT <host public key>`. */
@@ -195,7 +208,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
 
   const dir = fs.mkdtempSync(path.join(options.baseDir ?? os.tmpdir(), 'lvrpc-sshd-'));
   fs.chmodSync(dir, 0o755);
-  const hostKey = await generateKeyPair(dir, 'ssh_host_ed25519_key');
+  const hostKeyType = options.hostKeyType ?? 'ed25519';
+  const hostKey = await generateKeyPair(dir, `ssh_host_${hostKeyType}_key`, hostKeyType);
   const clientKey = options.authorizedKeys ? null : await generateKeyPair(path.join(dir, 'client'), 'id_ed25519');
   const authDir = path.join(dir, 'authorized_keys');
   fs.mkdirSync(authDir, { mode: 0o755 });
@@ -216,10 +230,10 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
         'ListenAddress 127.0.0.1',
         `HostKey ${hostKey.privatePath}`,
         `PidFile ${path.join(dir, 'sshd.pid')}`,
-        'UsePAM no',
-        `PasswordAuthentication ${options.password !== undefined ? 'yes' : 'no'}`,
-        'KbdInteractiveAuthentication no',
-        'PubkeyAuthentication yes',
+        `UsePAM ${options.kbdInteractive ? 'yes' : 'no'}`,
+        `PasswordAuthentication ${options.password !== undefined && !options.kbdInteractive ? 'yes' : 'no'}`,
+        `KbdInteractiveAuthentication ${options.kbdInteractive ? 'yes' : 'no'}`,
+        `PubkeyAuthentication ${options.pubkey === false ? 'no' : 'yes'}`,
         `AuthorizedKeysFile ${path.join(authDir, '%u')}`,
         'StrictModes no', // the files live under /tmp, which StrictModes would reject
         `AllowUsers ${user}`,
@@ -228,6 +242,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
         'PrintMotd no',
         'LogLevel VERBOSE',
         'MaxStartups 50',
+        ...(options.extraConfig ?? []),
         ...(options.setEnv && Object.keys(options.setEnv).length
           ? [`SetEnv ${Object.entries(options.setEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`]
           : []),
@@ -296,6 +311,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       pid,
       user,
       hostKey,
+      hostKeyText: hostPub,
       clientKey,
       knownHostsLine: () => `[127.0.0.1]:${port} ${hostPub}`,
       writeKnownHosts(file, lines) {
@@ -340,4 +356,49 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   }
   fs.rmSync(dir, { recursive: true, force: true });
   throw new HarnessError('HARNESS_START', `sshd could not get a free port after 3 attempts\n${lastErr}`);
+}
+
+/** A running `ssh-agent` of a test's own. */
+export interface SshAgent {
+  /** Its socket (`SSH_AUTH_SOCK`). */
+  readonly socket: string;
+  /** Adds a private key with `ssh-add` (an encrypted key needs its passphrase through SSH_ASKPASS: not supported). */
+  add(privateKeyPath: string): Promise<void>;
+  /** Stops the agent. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts OpenSSH's `ssh-agent -D -a <dir>/agent.sock` and waits (bounded) for its socket. */
+export async function startSshAgent(dir: string): Promise<SshAgent> {
+  fs.mkdirSync(dir, { recursive: true });
+  const socket = path.join(dir, 'agent.sock');
+  fs.rmSync(socket, { force: true });
+  const child = spawn('/usr/bin/ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+  const emergency = (): void => void child.kill('SIGKILL');
+  process.once('exit', emergency);
+  const deadline = Date.now() + 10_000;
+  while (!fs.existsSync(socket)) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new HarnessError('HARNESS_START', `ssh-agent did not create ${socket} within 10 s`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    socket,
+    async add(key) {
+      const r = await run('/usr/bin/ssh-add', ['-q', key], { timeoutMs: 10_000, env: { PATH: '/usr/bin:/bin', SSH_AUTH_SOCK: socket } });
+      if (r.code !== 0) throw new HarnessError('HARNESS_SETUP', `ssh-add ${key} failed (code ${r.code}): ${r.stderr.trim()}`);
+    },
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        process.off('exit', emergency);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+      return stopped;
+    },
+  };
 }

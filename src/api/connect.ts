@@ -11,9 +11,13 @@ import { remoteProcedures } from '../procedures/remote.gen.js';
 import { RpcClient, type RpcClientOptions } from '../rpc/client.js';
 import type { KeepaliveOptions } from '../rpc/keepalive.js';
 import type { CallOptions } from '../rpc/procedure.js';
+import type { Duplex } from 'node:stream';
 import { resolveConnectUri } from '../transport/config.js';
 import { dialPlan } from '../transport/dial.js';
-import { planRemoteConnection } from '../transport/remote-plan.js';
+import { planRemoteConnection, type RemotePlan } from '../transport/remote-plan.js';
+import type { SshConnectOptions } from '../transport/ssh/dial.js';
+import type { TlsMaterial } from '../transport/tls.js';
+import { planSecrets, redactUriText } from '../transport/uri-secrets.js';
 import type { Credentials } from '../auth/credentials.js';
 import { authenticate } from './authenticate.js';
 import { Connection } from './connection.js';
@@ -54,6 +58,22 @@ export interface ConnectOptions extends CallOptions {
    * (`LIBVIRT_AUTH_FILE`, `~/.config/libvirt/auth.conf`) is consulted as libvirt does.
    */
   readonly credentials?: Credentials;
+  /**
+   * SSH: `client` (`auto`, `program`, `in-process`) for `+ssh`, and material for the in-process
+   * client: `privateKey` (+ `passphrase`), `knownHosts` text or a `hostVerifier`, an `agent`
+   * socket, `proxyJump` hosts, `configFile`. See README, "SSH".
+   */
+  readonly ssh?: SshConnectOptions;
+  /** TLS: CA, client certificate and key (and CRL) as PEM text, used instead of the files. */
+  readonly tls?: TlsMaterial;
+  /**
+   * Bring your own stream: the protocol runs over it instead of the transport the URI names
+   * (the URI still gives the driver name, `auth=` and the rest). A `Duplex` already connected to a
+   * daemon (or to whatever relays to one), or a function given the resolved plan that returns one.
+   */
+  readonly stream?: Duplex | ((plan: RemotePlan, options: CallOptions) => Duplex | Promise<Duplex>);
+  /** Debug lines of the in-process SSH client (never holding a secret). */
+  readonly onDebug?: (line: string) => void;
 }
 
 /** What the daemon said about itself while the connection was opened. */
@@ -94,10 +114,14 @@ export async function connect(uri?: string | null, options: ConnectOptions = {})
   const env = options.env ?? process.env;
   const resolved = resolveConnectUri(uri ?? null, { env });
   const readOnly = options.readonly ?? false;
-  const plan = planRemoteConnection(resolved.uri, { env, readOnly, conf: resolved.conf });
-  const uriText = resolved.uri ?? '';
+  const plan = planRemoteConnection(resolved.uri, {
+    env, readOnly, conf: resolved.conf,
+    ...(options.ssh?.client !== undefined ? { sshClient: options.ssh.client } : {}),
+    sshPrivateKey: options.ssh?.privateKey !== undefined,
+  });
+  const uriText = redactUriText(resolved.uri ?? '');
   const onWarning = options.onWarning ?? ((message: string) => process.emitWarning(message, 'LibvirtRpcWarning'));
-  const socket = await dialPlan(plan, { signal: options.signal, timeout: options.timeout, env, onWarning });
+  const socket = await openStream(plan, options, { env, onWarning });
   const client = new RpcClient(socket, { onDiagnostic: options.onDiagnostic });
   const callOptions: CallOptions = { signal: options.signal, timeout: options.timeout };
   try {
@@ -105,10 +129,10 @@ export async function connect(uri?: string | null, options: ConnectOptions = {})
     const keepalive = await supports(client, DriverFeature.PROGRAM_KEEPALIVE, callOptions);
     await client.call(
       remoteProcedures.REMOTE_PROC_CONNECT_OPEN,
-      { name: plan.connectName, flags: readOnly ? VIR_CONNECT_RO : 0 },
+      { name: planSecrets(plan)?.connectName ?? plan.connectName, flags: readOnly ? VIR_CONNECT_RO : 0 },
       callOptions,
     );
-    let finalUri = resolved.uri ?? '';
+    let finalUri = uriText;
     if (plan.askUriAfterOpen) {
       finalUri = (await client.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_URI, undefined, callOptions)).uri;
     }
@@ -125,4 +149,29 @@ export async function connect(uri?: string | null, options: ConnectOptions = {})
     client.destroy(err instanceof Error ? err : new Error(String(err)));
     throw err;
   }
+}
+
+/** The caller's own stream (`options.stream`), or the transport of the plan. */
+async function openStream(
+  plan: RemotePlan,
+  options: ConnectOptions,
+  extra: { env: Readonly<Record<string, string | undefined>>; onWarning: (message: string) => void },
+): Promise<Duplex> {
+  const callOptions: CallOptions = { signal: options.signal, timeout: options.timeout };
+  if (options.stream !== undefined) {
+    const stream = typeof options.stream === 'function' ? await options.stream(plan, callOptions) : options.stream;
+    if (stream === null || typeof stream !== 'object' || typeof (stream as Duplex).write !== 'function' || typeof (stream as Duplex).on !== 'function') {
+      throw new TypeError('connect: the stream option must be a Duplex, or a function returning one');
+    }
+    return stream;
+  }
+  return dialPlan(plan, {
+    ...callOptions,
+    env: extra.env,
+    onWarning: extra.onWarning,
+    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+    ...(options.ssh !== undefined ? { ssh: options.ssh } : {}),
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
+    ...(options.onDebug !== undefined ? { onDebug: options.onDebug } : {}),
+  });
 }

@@ -279,10 +279,14 @@ export interface CollectContext {
   readonly credentials?: Credentials;
   /** The auth.conf to consult (loaded lazily by the caller), or null for none. */
   readonly authConfig: () => AuthConfig | null;
-  /** The host for `[auth-libvirt-HOST]` (the URI's host; null → `localhost`). */
+  /** The host for `[auth-SERVICE-HOST]` (the URI's host; null → `localhost`). */
   readonly hostname: string | null;
   /** The SASL mechanism asking, for messages. */
   readonly mechanism: string;
+  /** The auth.conf service (`[auth-SERVICE-HOST]`): `libvirt` (default) for SASL, `ssh` for SSH passwords. */
+  readonly service?: string;
+  /** Who asks, for messages (default `SASL <mechanism>`), e.g. `SSH password login to alice@host`. */
+  readonly purpose?: string;
 }
 
 /**
@@ -309,7 +313,7 @@ export async function collectCredentials(requests: readonly CredentialRequest[],
     if (config) {
       requests.forEach((r, i) => {
         const credname = AUTH_CONF_CREDNAMES[r.type];
-        if (answers[i] === null && credname) answers[i] = config.lookup('libvirt', ctx.hostname, credname);
+        if (answers[i] === null && credname) answers[i] = config.lookup(ctx.service ?? 'libvirt', ctx.hostname, credname);
       });
     }
   }
@@ -320,7 +324,7 @@ export async function collectCredentials(requests: readonly CredentialRequest[],
       const what = missing.map(({ r }) => credentialTypeName(r.type)).join(', ');
       throw new AuthenticationError(
         'credentials',
-        `No authentication callback available (SASL ${ctx.mechanism} needs ${what}: pass \`credentials\` to connect() or write them in auth.conf)`,
+        `No authentication callback available (${ctx.purpose ?? `SASL ${ctx.mechanism}`} needs ${what}: pass \`credentials\` to connect() or write them in auth.conf)`,
       );
     }
     let got: readonly (string | null | undefined)[];

@@ -1,7 +1,7 @@
 /**
  * Transports that run a program and speak the protocol over its stdin and
- * stdout: `+ssh` (the `ssh` program), `+libssh` / `+libssh2` (here also the
- * `ssh` program, see {@link libsshArgv}) and `+ext` (`command=`).
+ * stdout: `+ssh` (the `ssh` program, when there is one; see
+ * ./ssh/dial.ts for the in-process client) and `+ext` (`command=`).
  *
  * What libvirt does (src/rpc/virnetsocket.c, virNetSocketNewConnectCommand,
  * virNetSocketNewConnectSSH, virNetSocketNewConnectExternal; read for the
@@ -65,6 +65,12 @@ export type CommandFailure =
   | 'command-missing'
   /** The far side could not connect to the daemon's socket. */
   | 'daemon-socket'
+  /** In-process SSH: the SSH handshake failed (no common algorithm, not an SSH server, ...). */
+  | 'handshake'
+  /** In-process SSH: a credential could not be had (no callback, the callback failed, a wrong key passphrase). */
+  | 'credentials'
+  /** In-process SSH: the configuration cannot be used (a bad ProxyJump, ProxyCommand, an unreadable key file). */
+  | 'config'
   /** Something else: read the message. */
   | 'other';
 
@@ -373,66 +379,6 @@ export function dialCommand(argv: readonly string[], options: CommandDialOptions
   });
 }
 
-/**
- * The `ssh` command line used for `+libssh` and `+libssh2`. libvirt runs those
- * transports in-process with the libssh / libssh2 libraries; here the OpenSSH
- * client does the SSH part, given the settings those transports take:
- *
- * - `-p port` always (22 unless the URI says), `-l user` (`root` when the URI
- *   has none, as libvirt does for these transports), `-i keyfile` (`keyfile=`,
- *   else the first existing `~/.ssh/{identity,id_dsa,id_ecdsa,id_ed25519,id_rsa}`);
- * - `known_hosts=` (default `$XDG_CONFIG_HOME/libvirt/known_hosts`) becomes
- *   `UserKnownHostsFile`, with `GlobalKnownHostsFile=/dev/null` (the libraries
- *   read only that one file);
- * - `known_hosts_verify=normal` → `StrictHostKeyChecking=yes` (libvirt would
- *   ask through the auth callback; there is none, so an unknown key fails),
- *   `auto` → `accept-new` (add unknown keys), `ignore` →
- *   `StrictHostKeyChecking=no` and `UserKnownHostsFile=/dev/null`;
- * - `sshauth=` (default `agent,privkey,password,keyboard-interactive`) becomes
- *   `PreferredAuthentications` (`agent` and `privkey` → `publickey`), and
- *   without `agent` the agent is not used (`IdentityAgent=none`);
- * - `BatchMode=yes` always: there is no callback to answer password or
- *   passphrase prompts, so `password` and `keyboard-interactive` cannot
- *   succeed (with libvirt they can, through virConnectAuth callbacks), and a
- *   passphrase-protected key cannot be used;
- * - then `-T -e none -- host '<sh -c ...>'` as for `+ssh`.
- *
- * The `command=` parameter names the ssh binary here too (libvirt ignores it
- * for these transports).
- */
-export function libsshArgv(plan: RemotePlan): string[] {
-  const ssh = plan.ssh;
-  if (ssh === null || ssh.client === 'ssh') throw new TypeError(`libsshArgv: the plan is for the ${plan.transport} transport`);
-  const argv: string[] = [plan.options.command ?? 'ssh', '-p', String(plan.port ?? 22)];
-  if (ssh.username !== null) argv.push('-l', ssh.username);
-  if (ssh.keyfile !== null) argv.push('-i', ssh.keyfile);
-  argv.push('-T', '-e', 'none', '-o', 'BatchMode=yes');
-  switch (ssh.knownHostsVerify) {
-    case 'ignore':
-      argv.push('-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null');
-      break;
-    case 'auto':
-      argv.push('-o', 'StrictHostKeyChecking=accept-new');
-      break;
-    default:
-      argv.push('-o', 'StrictHostKeyChecking=yes');
-  }
-  if (ssh.knownHostsVerify !== 'ignore' && ssh.knownHosts !== null) {
-    argv.push('-o', `UserKnownHostsFile=${ssh.knownHosts}`);
-  }
-  argv.push('-o', 'GlobalKnownHostsFile=/dev/null');
-  const methods = (ssh.authMethods ?? []).map((m) => m.toLowerCase());
-  const preferred: string[] = [];
-  for (const m of methods) {
-    const name = m === 'agent' || m === 'privkey' ? 'publickey' : m;
-    if (!preferred.includes(name)) preferred.push(name);
-  }
-  if (preferred.length > 0) argv.push('-o', `PreferredAuthentications=${preferred.join(',')}`);
-  if (!methods.includes('agent')) argv.push('-o', 'IdentityAgent=none');
-  argv.push('--', plan.host, ssh.remoteCommand);
-  return argv;
-}
-
 function sshLabel(plan: RemotePlan, user: string | null): string {
   return `ssh to ${user !== null ? `${user}@` : ''}${plan.host}${plan.port !== null ? ` port ${plan.port}` : ''}`;
 }
@@ -444,13 +390,13 @@ export interface SshDialOptions extends DialOptions {
 }
 
 /**
- * Runs the SSH tunnel of `plan` (`+ssh`: libvirt's argv; `+libssh` /
- * `+libssh2`: {@link libsshArgv}) and resolves with the stream once ssh runs.
+ * Runs the `ssh` program for a `+ssh` plan (libvirt's argv) and resolves
+ * with the stream once ssh runs.
  */
 export function dialSsh(plan: RemotePlan, options: SshDialOptions = {}): Promise<CommandStream> {
   const ssh = plan.ssh;
-  if (ssh === null) return Promise.reject(new TypeError(`dialSsh: the plan is for the ${plan.transport} transport`));
-  const argv = ssh.client === 'ssh' ? [...(ssh.argv ?? [])] : libsshArgv(plan);
+  if (ssh === null || ssh.argv === null) return Promise.reject(new TypeError(`dialSsh: the plan is for the ${plan.transport} transport, not +ssh`));
+  const argv = [...ssh.argv];
   return dialCommand(argv, {
     signal: options.signal,
     timeout: options.timeout,

@@ -3,30 +3,42 @@
  * byte stream the RPC engine runs on.
  */
 import type { Duplex } from 'node:stream';
+import type { Credentials } from '../auth/credentials.js';
 import { dialUnixAutostart, sessionDaemonPath } from './autostart.js';
 import { dialExt, dialSsh } from './command.js';
 import type { RemotePlan } from './remote-plan.js';
+import { dialInProcessSsh, type SshConnectOptions } from './ssh/dial.js';
 import { dialTcp } from './tcp.js';
-import { dialTls } from './tls.js';
+import { dialTls, type TlsMaterial } from './tls.js';
 import { dialUnix, type DialOptions } from './unix.js';
 
-/** Options of {@link dialPlan}: the dialers' `signal` and `timeout`, and what the TLS and command transports read. */
+/** Options of {@link dialPlan}: the dialers' `signal` and `timeout`, and what the TLS and SSH transports read. */
 export interface DialPlanOptions extends DialOptions {
   /**
    * Environment (default `process.env`): `HOME` for the per-user TLS files
-   * (`~/.pki/libvirt`), and the variables passed on to `ssh` and `+ext` commands.
+   * (`~/.pki/libvirt`) and SSH files, `SSH_AUTH_SOCK`, and the variables passed on to
+   * `ssh` and `+ext` commands.
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** TLS: receives warnings (certificate problems ignored with `no_verify=1`, `tls_priority` items with no effect). */
+  /** Receives warnings (TLS certificate problems ignored with `no_verify=1`, `tls_priority` items with no effect, SSH host keys recorded). */
   readonly onWarning?: (message: string) => void;
+  /** In-process SSH: passwords, passphrases, keyboard-interactive answers and host key questions are asked through these. */
+  readonly credentials?: Credentials;
+  /** In-process SSH: keys, known hosts, agent, jump hosts given in memory. */
+  readonly ssh?: SshConnectOptions;
+  /** TLS: CA, certificate, key (and CRL) given in memory instead of files. */
+  readonly tls?: TlsMaterial;
+  /** In-process SSH: ssh2's debug lines. */
+  readonly onDebug?: (line: string) => void;
 }
 
 /**
- * Connects the transport of `plan`:
- * unix, tcp, tls, ssh, libssh, libssh2 (both through the `ssh` program) and
- * ext. `signal` and `timeout` bound the dial; for the command transports a
- * child started meanwhile is killed. A session socket nobody listens on gets
- * its daemon started first, as libvirt does ({@link dialUnixAutostart}).
+ * Connects the transport of `plan`: unix, tcp, tls, ext; ssh through the
+ * `ssh` program or in process (`plan.ssh.implementation`); libssh and
+ * libssh2 in process (ssh2, loaded on first use). `signal` and `timeout`
+ * bound the dial; for the command transports a child started meanwhile is
+ * killed. A session socket nobody listens on gets its daemon started first,
+ * as libvirt does ({@link dialUnixAutostart}).
  */
 export async function dialPlan(plan: RemotePlan, options: DialPlanOptions = {}): Promise<Duplex> {
   switch (plan.transport) {
@@ -42,7 +54,8 @@ export async function dialPlan(plan: RemotePlan, options: DialPlanOptions = {}):
     case 'ssh':
     case 'libssh':
     case 'libssh2':
-      return dialSsh(plan, options);
+      if (plan.ssh?.implementation === 'program') return dialSsh(plan, options);
+      return dialInProcessSsh(plan, options);
     case 'ext':
       return dialExt(plan, options);
   }

@@ -6,6 +6,7 @@
  * `instanceof` works across two copies of this package.
  */
 import { brandClass } from '../brand.js';
+import { redactUriText } from './uri-secrets.js';
 
 /** Which part of a URI an {@link UriError} concerns. */
 export type UriPart =
@@ -35,12 +36,14 @@ export interface UriErrorOptions {
 /**
  * A URI that libvirt would not accept, or would not know how to connect to.
  * The message quotes the URI and names the part that is wrong, for example
- * `invalid port "99999" in URI "qemu+tcp://h:99999/system"`.
+ * `invalid port "99999" in URI "qemu+tcp://h:99999/system"`. The URI is
+ * quoted (and kept in `uri`) with its secrets redacted: the password of the
+ * user part and the values of secret parameters read `***`.
  */
 export class UriError extends Error {
   /** Stable machine-readable code. */
   readonly code = 'ERR_LIBVIRT_URI' as const;
-  /** The URI text the problem was found in. */
+  /** The URI text the problem was found in, with its secrets redacted. */
   readonly uri: string;
   /** The part of the URI that is wrong. */
   readonly part: UriPart;
@@ -52,9 +55,10 @@ export class UriError extends Error {
    *   the constructor appends ` in URI "<uri>"`.
    */
   constructor(problem: string, options: UriErrorOptions) {
-    super(`${problem} in URI ${JSON.stringify(options.uri)}`, options.cause === undefined ? undefined : { cause: options.cause });
+    const uri = redactUriText(options.uri);
+    super(`${problem} in URI ${JSON.stringify(uri)}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UriError';
-    this.uri = options.uri;
+    this.uri = uri;
     this.part = options.part;
     this.parameter = options.parameter;
   }

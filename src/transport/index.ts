@@ -27,6 +27,8 @@ export type {
   RemoteProxy,
   TlsPlan,
   SshPlan,
+  SshImplementation,
+  SshClientChoice,
   UnixSocketQuery,
   UnixSocketChoice,
   SshRemoteCommandOptions,
@@ -53,6 +55,8 @@ export type {
   ResolveConnectUriOptions,
   ConnectUriResolution,
 } from './config.js';
+export { findProgram, SSH_AUTH_METHODS } from './ssh-plan.js';
+export { redactUriText, isSecretParam, REDACTED } from './uri-secrets.js';
 export { dialPlan } from './dial.js';
 export type { DialPlanOptions } from './dial.js';
 export {
@@ -66,12 +70,11 @@ export {
   LIBVIRT_SYSTEM_CLIENTCERT,
   LIBVIRT_SYSTEM_CLIENTKEY,
 } from './tls.js';
-export type { TlsFailure, TlsCredentialPaths, TlsLocateEnv, TlsPriorityMapping, TlsDialOptions, TlsClientCredentials } from './tls.js';
+export type { TlsFailure, TlsCredentialPaths, TlsLocateEnv, TlsPriorityMapping, TlsDialOptions, TlsClientCredentials, TlsMaterial } from './tls.js';
 export {
   dialCommand,
   dialSsh,
   dialExt,
-  libsshArgv,
   commandEnv,
   describeCommandExit,
   CommandStream,
@@ -80,3 +83,19 @@ export {
   SSH_ENV_PASS,
 } from './command.js';
 export type { CommandFailure, CommandExit, CommandDialOptions, SshDialOptions } from './command.js';
+export { dialInProcessSsh } from './ssh/dial.js';
+export type { SshConnectOptions, InProcessSshDialOptions } from './ssh/dial.js';
+export { SshTransportError } from './ssh/errors.js';
+export type { SshHostKeyInfo, SshAuthAttempt } from './ssh/errors.js';
+export type { HostKeyVerifier, HostKeyQuestion } from './ssh/host-key.js';
+export {
+  parseKnownHosts,
+  checkHostKey,
+  knownHostName,
+  hashHostName,
+  formatKnownHostLine,
+  fingerprintSha256,
+} from './ssh/known-hosts.js';
+export type { KnownHostLine, HostKeyCheck } from './ssh/known-hosts.js';
+export { resolveSshConfig, parseProxyJump } from './ssh/ssh-config.js';
+export type { SshHostConfig, SshConfigSources, SshCommandLine, JumpHost } from './ssh/ssh-config.js';

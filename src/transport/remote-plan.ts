@@ -11,7 +11,12 @@
 import { existsSync } from 'node:fs';
 import { UriError } from './errors.js';
 import { asciiLower, formatUri, parseUri, type LibvirtUri, type UriParam } from './uri.js';
-import { buildPath, effectiveUid, userConfigDir, userHomeDir, userRuntimeDir, type VirConf } from './config.js';
+import { buildPath, effectiveUid, userRuntimeDir, type VirConf } from './config.js';
+import { planSsh, type SshClientChoice, type SshPlan } from './ssh-plan.js';
+import { attachPlanSecrets, hasSecretParams, redactParams, redactUriText, redactUserInfo, splitUserInfo } from './uri-secrets.js';
+
+export { shellEscape, sshRemoteCommand } from './ssh-plan.js';
+export type { SshPlan, SshImplementation, SshClientChoice, SshRemoteCommandOptions } from './ssh-plan.js';
 
 /** The transports the remote driver knows (the part after `+` in the scheme, any case). */
 export type RemoteTransport = 'tls' | 'unix' | 'ssh' | 'libssh2' | 'ext' | 'tcp' | 'libssh';
@@ -34,9 +39,6 @@ export const SSH_PORT = 22;
 
 const MODES: readonly RemoteMode[] = ['auto', 'legacy', 'direct'];
 const PROXIES: readonly RemoteProxy[] = ['auto', 'netcat', 'native'];
-const KNOWN_HOSTS_VERIFY = ['normal', 'auto', 'ignore'] as const;
-const SSH_AUTH_METHODS = ['agent', 'privkey', 'password', 'keyboard-interactive'];
-const DEFAULT_SSH_KEYS = ['identity', 'id_dsa', 'id_ecdsa', 'id_ed25519', 'id_rsa'];
 /** Drivers probed (in this order) for a root connection without URI in direct mode. */
 const SYSTEM_PROBE_DRIVERS = ['xen', 'qemu', 'lxc', 'vbox', 'bhyve', 'vz'];
 /** Drivers probed (in this order) for a session connection without URI in direct mode. */
@@ -66,6 +68,14 @@ export interface RemotePlanEnv {
    * modular daemons build with `direct`.
    */
   defaultMode?: 'legacy' | 'direct';
+  /**
+   * Which client carries `+ssh`: `auto` (default) runs the `ssh` program when `command=` names
+   * one or `ssh` is on `PATH`, else the in-process client; `program` or `in-process` choose.
+   * (`+libssh` and `+libssh2` always run in process.)
+   */
+  sshClient?: SshClientChoice;
+  /** A private key is given in memory (connect's `ssh.privateKey`): libssh/libssh2 then try `privkey` by default. */
+  sshPrivateKey?: boolean;
 }
 
 /** The query parameters the remote driver keeps for itself (names matched case-insensitively; the last one wins). */
@@ -118,44 +128,12 @@ export interface TlsPlan {
   readonly sanityCheck: boolean;
 }
 
-/** SSH settings (transports `ssh`, `libssh`, `libssh2`). */
-export interface SshPlan {
-  /** Which SSH implementation: the `ssh` program, or libssh / libssh2 in-process. */
-  readonly client: 'ssh' | 'libssh' | 'libssh2';
-  /** The proxy actually used: `auto` becomes `netcat` when `netcat=` is given. */
-  readonly proxy: RemoteProxy;
-  /** The command run on the far side (`sh -c '...'`), exactly as libvirt builds it. */
-  readonly remoteCommand: string;
-  /** The URI handed to `virt-ssh-helper` (the CONNECT_OPEN name, but with `mode=` and `socket=` kept). */
-  readonly helperUri: string;
-  /** The socket path given to netcat (`-U`). */
-  readonly socketPath: string;
-  /** The netcat binary on the far side. */
-  readonly netcat: string;
-  /**
-   * For `client: 'ssh'`, the local command line to run: `ssh [-p port] [-l user] [-i keyfile]
-   * -T -e none [-o BatchMode=yes] [-o StrictHostKeyChecking=no] -- host <remoteCommand>`; null otherwise.
-   */
-  readonly argv: readonly string[] | null;
-  /** The SSH user: the URI's user; for libssh/libssh2 `root` when the URI has none. */
-  readonly username: string | null;
-  /** Private key: `keyfile=`; for libssh/libssh2 else the first of `~/.ssh/{identity,id_dsa,id_ecdsa,id_ed25519,id_rsa}` that exists. */
-  readonly keyfile: string | null;
-  /** libssh/libssh2: known-hosts file (`known_hosts=`, else `<user config dir>/known_hosts`); null for `ssh`. */
-  readonly knownHosts: string | null;
-  /** libssh/libssh2: host key policy (default `normal`); null for `ssh`. */
-  readonly knownHostsVerify: 'normal' | 'auto' | 'ignore' | null;
-  /** libssh/libssh2: authentication methods in order; null for `ssh`. */
-  readonly authMethods: readonly string[] | null;
-  /** `ssh`: pass `-o BatchMode=yes`. */
-  readonly noTty: boolean;
-  /** `ssh`: pass `-o StrictHostKeyChecking=no`. */
-  readonly noVerify: boolean;
-}
-
 /** What libvirt's remote driver would do for one URI. */
 export interface RemotePlan {
-  /** The parsed URI, or null when planning without URI (the daemon picks the driver). */
+  /**
+   * The parsed URI, or null when planning without URI (the daemon picks the driver). Secrets are
+   * redacted: a password in the user part reads `user:***`, secret parameters `***`.
+   */
   readonly uri: LibvirtUri | null;
   /** The hypervisor driver (scheme before `+`), or null without URI. */
   readonly driver: string | null;
@@ -167,17 +145,17 @@ export interface RemotePlan {
   readonly port: number | null;
   /** True when the port came from the URI. */
   readonly portExplicit: boolean;
-  /** The URI's user part, or null. */
+  /** The URI's user name (the user part without any `:password`), or null. */
   readonly user: string | null;
   /** The parameters the driver consumed. */
   readonly options: RemoteOptions;
-  /** The parameters passed on to the daemon in the CONNECT_OPEN name, in order. */
+  /** The parameters passed on to the daemon in the CONNECT_OPEN name, in order (secret values redacted). */
   readonly passthroughParams: readonly UriParam[];
   /**
    * The name to send in CONNECT_OPEN: `name=` if given; `""` for the
    * `remote` driver or without URI; otherwise `driver://path?passthrough#fragment`
    * (no transport, user, host or port; e.g. `qemu+ssh://root@h/system?keyfile=k&foo=bar`
-   * gives `qemu:///system?foo=bar`).
+   * gives `qemu:///system?foo=bar`). Secret parameters read `***` here; the daemon gets their values.
    */
   readonly connectName: string;
   /**
@@ -296,70 +274,6 @@ function pick<T extends string>(allowed: readonly T[], value: string): T | null 
   return (allowed as readonly string[]).includes(value) ? (value as T) : null;
 }
 
-/** Quotes a string for `sh` the way libvirt does: unchanged when it has no shell metacharacter, else in `'...'` with `'` as `'\''`. */
-export function shellEscape(text: string): string {
-  if (text === '') return "''";
-  if (!/[\r\t\n !"#$&'()*;<>?[\\\]^`{|}~]/.test(text)) return text;
-  return `'${text.replace(/'/g, "'\\''")}'`;
-}
-
-/** {@link shellEscape} applied twice: the SSH server runs the command through a shell, which runs `sh -c` again. */
-function doubleShellEscape(text: string): string {
-  return shellEscape(shellEscape(text));
-}
-
-/** Options of {@link sshRemoteCommand}. */
-export interface SshRemoteCommandOptions {
-  /** The requested proxy. `auto` with a `netcat` binary given becomes `netcat`. */
-  proxy: RemoteProxy;
-  /** The `netcat=` binary, or null for `nc`. */
-  netcat: string | null;
-  /** The socket path given to netcat (inserted as is). */
-  socketPath: string;
-  /** The URI given to `virt-ssh-helper`. */
-  helperUri: string;
-  /** Pass `-r` to `virt-ssh-helper`. */
-  readOnly: boolean;
-}
-
-/**
- * The command libvirt runs on the far side of an SSH connection:
- *
- * - netcat: `sh -c 'if 'nc' -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;'nc' $ARG -U <socket>'`
- * - native: `sh -c 'virt-ssh-helper [-r ]'<uri>''`
- * - auto: `sh -c 'which virt-ssh-helper 1>/dev/null 2>&1; if test $? = 0; then     <native>; else    <netcat>; fi'`
- *
- * The netcat binary and the URI are shell-quoted twice; the socket path is not quoted.
- *
- * @param uriForErrors - the URI text named by a UriError.
- * @throws UriError for `proxy=native` together with `netcat=`.
- */
-export function sshRemoteCommand(opts: SshRemoteCommandOptions, uriForErrors = ''): { command: string; proxy: RemoteProxy } {
-  let proxy = opts.proxy;
-  if (proxy === 'auto' && opts.netcat !== null) proxy = 'netcat';
-  const nc = doubleShellEscape(opts.netcat ?? 'nc');
-  const ncCommand =
-    `if '${nc}' -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;` +
-    `'${nc}' $ARG -U ${opts.socketPath}`;
-  const helperCommand = `virt-ssh-helper${opts.readOnly ? ' -r ' : ' '}'${doubleShellEscape(opts.helperUri)}'`;
-  switch (proxy) {
-    case 'auto':
-      return {
-        proxy,
-        command: `sh -c 'which virt-ssh-helper 1>/dev/null 2>&1; if test $? = 0; then     ${helperCommand}; else    ${ncCommand}; fi'`,
-      };
-    case 'netcat':
-      return { proxy, command: `sh -c '${ncCommand}'` };
-    case 'native':
-      if (opts.netcat !== null) {
-        throw new UriError('invalid parameter "netcat": a netcat path cannot be used with proxy "native"', {
-          uri: uriForErrors, part: 'parameter', parameter: 'netcat',
-        });
-      }
-      return { proxy, command: `sh -c '${helperCommand}'` };
-  }
-}
-
 /** Inputs of {@link remoteUnixSocket}. */
 export interface UnixSocketQuery {
   /** The transport (only `unix` may use `auto` discovery or `direct` mode). */
@@ -470,7 +384,6 @@ export function planRemoteConnection(uri: string | LibvirtUri | null, env: Remot
   const vars = env.env ?? process.env;
   const uid = effectiveUid(env);
   const readOnly = env.readOnly ?? false;
-  const exists = env.exists ?? existsSync;
 
   // --- scheme → driver + transport
   let driver: string | null = null;
@@ -524,7 +437,7 @@ export function planRemoteConnection(uri: string | LibvirtUri | null, env: Remot
     else if (transport === 'ssh' || transport === 'libssh' || transport === 'libssh2') port = SSH_PORT;
   }
   const host = parsed?.host ?? 'localhost';
-  const user = parsed?.user ?? null;
+  const { user, password } = splitUserInfo(parsed?.user ?? null);
 
   // --- parameters and the CONNECT_OPEN name
   const empty: RemoteOptions = {
@@ -534,16 +447,21 @@ export function planRemoteConnection(uri: string | LibvirtUri | null, env: Remot
   };
   const { options, passthrough, helperParams } = parsed === null ? { options: empty, passthrough: [], helperParams: [] } : readOptions(parsed, text);
 
+  // The daemon gets the real name; everything shown gets secrets redacted.
   let connectName: string;
+  let shownConnectName: string;
   let helperUri: string | null = null;
   if (options.name !== null) {
     connectName = options.name;
+    shownConnectName = options.name;
   } else if (parsed === null || parsed.scheme === 'remote' || parsed.scheme.startsWith('remote+')) {
     connectName = '';
+    shownConnectName = '';
   } else {
     const base = { scheme: parsed.driver, path: parsed.path ?? '', fragment: parsed.fragment };
     connectName = formatUri({ ...base, params: passthrough });
-    helperUri = formatUri({ ...base, params: helperParams });
+    shownConnectName = formatUri({ ...base, params: redactParams(passthrough) });
+    helperUri = formatUri({ ...base, params: redactParams(helperParams) });
   }
 
   // --- mode and proxy
@@ -611,60 +529,19 @@ export function planRemoteConnection(uri: string | LibvirtUri | null, env: Remot
   } else if (transport === 'ext') {
     ext = { argv: [options.command as string] };
   } else if (transport === 'ssh' || transport === 'libssh' || transport === 'libssh2') {
-    const sockPath = socketPath as string;
-    const remote = sshRemoteCommand(
-      { proxy, netcat: options.netcat, socketPath: sockPath, helperUri: helperUri ?? connectName, readOnly },
-      text,
-    );
-    if (transport === 'ssh') {
-      const argv: string[] = [options.command ?? 'ssh'];
-      if (portExplicit) argv.push('-p', String(port));
-      if (user !== null) argv.push('-l', user);
-      if (options.keyfile !== null) argv.push('-i', options.keyfile);
-      argv.push('-T', '-e', 'none');
-      if (options.noTty) argv.push('-o', 'BatchMode=yes');
-      if (options.noVerify) argv.push('-o', 'StrictHostKeyChecking=no');
-      argv.push('--', host, remote.command);
-      ssh = {
-        client: 'ssh', proxy: remote.proxy, remoteCommand: remote.command, helperUri: helperUri ?? connectName,
-        socketPath: sockPath, netcat: options.netcat ?? 'nc', argv, username: user, keyfile: options.keyfile,
-        knownHosts: null, knownHostsVerify: null, authMethods: null, noTty: options.noTty, noVerify: options.noVerify,
-      };
-    } else {
-      const verifyText = options.knownHostsVerify ?? 'normal';
-      const verify = pick(KNOWN_HOSTS_VERIFY, asciiLower(verifyText));
-      if (verify === null) {
-        const name = paramName(parsed, 'known_hosts_verify');
-        throw new UriError(`invalid value ${JSON.stringify(verifyText)} for parameter "${name}" (expected normal, auto or ignore)`, {
-          uri: text, part: 'parameter', parameter: name,
-        });
-      }
-      let keyfile = options.keyfile;
-      if (keyfile === null) {
-        const sshDir = buildPath(userHomeDir(env), '.ssh');
-        keyfile = DEFAULT_SSH_KEYS.map((k) => buildPath(sshDir, k)).find((p) => exists(p)) ?? null;
-      }
-      const methodsText = options.sshauth ?? (keyfile !== null ? 'agent,privkey,password,keyboard-interactive' : 'agent,password,keyboard-interactive');
-      const authMethods = methodsText.split(',');
-      for (const method of authMethods) {
-        if (!SSH_AUTH_METHODS.includes(asciiLower(method))) {
-          const name = paramName(parsed, 'sshauth');
-          throw new UriError(`invalid value ${JSON.stringify(methodsText)} for parameter "${name}": unknown method ${JSON.stringify(method)} (expected ${SSH_AUTH_METHODS.join(', ')})`, {
-            uri: text, part: 'parameter', parameter: name,
-          });
-        }
-      }
-      ssh = {
-        client: transport, proxy: remote.proxy, remoteCommand: remote.command, helperUri: helperUri ?? connectName,
-        socketPath: sockPath, netcat: options.netcat ?? 'nc', argv: null, username: user ?? 'root', keyfile,
-        knownHosts: options.knownHosts ?? buildPath(userConfigDir(env), 'known_hosts'),
-        knownHostsVerify: verify, authMethods, noTty: options.noTty, noVerify: options.noVerify,
-      };
-    }
+    ssh = planSsh({
+      transport, text, parsed, host, port, portExplicit, user, hasPassword: password !== null, options, proxy,
+      socketPath: socketPath as string, helperUri: helperUri ?? shownConnectName,
+      helperHasSecrets: hasSecretParams(helperParams), readOnly, env, paramName: (lower) => paramName(parsed, lower),
+    });
   }
 
-  return {
-    uri: parsed,
+  const shownUri: LibvirtUri | null =
+    parsed === null
+      ? null
+      : { ...parsed, user: redactUserInfo(parsed.user), params: redactParams(parsed.params), query: redactQuery(parsed) };
+  const plan: RemotePlan = {
+    uri: shownUri,
     driver,
     transport,
     host,
@@ -672,8 +549,8 @@ export function planRemoteConnection(uri: string | LibvirtUri | null, env: Remot
     portExplicit,
     user,
     options,
-    passthroughParams: passthrough,
-    connectName,
+    passthroughParams: redactParams(passthrough),
+    connectName: shownConnectName,
     askUriAfterOpen: connectName === '',
     readOnly,
     session,
@@ -688,4 +565,12 @@ export function planRemoteConnection(uri: string | LibvirtUri | null, env: Remot
     ssh,
     ext,
   };
+  attachPlanSecrets(plan, { password, connectName });
+  return plan;
+}
+
+/** The raw query with secret values redacted (null stays null). */
+function redactQuery(uri: LibvirtUri): string | null {
+  if (uri.query === null || !hasSecretParams(uri.params)) return uri.query;
+  return redactUriText(`x:?${uri.query}`).slice(3);
 }

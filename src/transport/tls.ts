@@ -263,8 +263,34 @@ export function tlsPriorityToNode(priority: string | null): TlsPriorityMapping {
   return { minVersion: VERSIONS[lo]!, maxVersion: VERSIONS[hi]!, ignored };
 }
 
+/**
+ * TLS credentials given in memory (PEM text), each used instead of the
+ * corresponding file: a serverless client gets them from a secret store,
+ * not from `~/.pki/libvirt`. The same checks apply as to files.
+ */
+export interface TlsMaterial {
+  /** CA certificate(s) (instead of `cacert.pem`). */
+  readonly ca?: string | Buffer;
+  /** Client certificate (instead of `clientcert.pem`); needs `key`. */
+  readonly cert?: string | Buffer;
+  /** Client private key (instead of `clientkey.pem`); needs `cert`. */
+  readonly key?: string | Buffer;
+  /** CA revocation list (instead of `cacrl.pem`). */
+  readonly crl?: string | Buffer;
+}
+
+/** How a credential given in memory is named in messages. */
+const MEMORY = {
+  ca: '<CA certificate given in memory>',
+  cert: '<client certificate given in memory>',
+  key: '<client key given in memory>',
+  crl: '<CRL given in memory>',
+} as const;
+
 /** Options of {@link dialTls}. */
 export interface TlsDialOptions extends DialOptions {
+  /** Credentials given in memory, used instead of the files (see {@link TlsMaterial}). */
+  readonly tls?: TlsMaterial;
   /** Environment for the default file locations (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Effective uid for the default file locations (default `process.geteuid()`). */
@@ -359,7 +385,7 @@ function sanityCheck(cas: X509Certificate[], caPath: string, cert: X509Certifica
 
 /** Loaded and checked client credentials, ready for handshakes. */
 export interface TlsClientCredentials {
-  /** The files used. */
+  /** The files used (or `<... given in memory>` for credentials given in memory). */
   readonly paths: TlsCredentialPaths;
   /** Whether a client certificate is presented. */
   readonly hasClientCert: boolean;
@@ -380,16 +406,34 @@ export interface TlsClientCredentials {
 export async function loadTlsCredentials(plan: RemotePlan, options: TlsDialOptions = {}): Promise<TlsClientCredentials> {
   const tls = plan.tls;
   if (tls === null) throw new TypeError(`loadTlsCredentials: the plan is for the ${plan.transport} transport`);
-  const paths = locateTlsCredentials(tls.pkiPath, { env: options.env, uid: options.uid });
+  const mem = options.tls ?? {};
+  const memText = (v: string | Buffer): string => (typeof v === 'string' ? v : v.toString('utf8'));
+  if ((mem.cert === undefined) !== (mem.key === undefined)) {
+    const missing = mem.cert === undefined ? 'certificate (tls.cert)' : 'key (tls.key)';
+    throw new TlsError('missing-file', `a client ${mem.cert === undefined ? 'key' : 'certificate'} was given in memory without its ${missing}`);
+  }
+  const filePaths = locateTlsCredentials(tls.pkiPath, { env: options.env, uid: options.uid });
+  const paths: TlsCredentialPaths = {
+    caCert: mem.ca !== undefined ? MEMORY.ca : filePaths.caCert,
+    caCrl: mem.crl !== undefined ? MEMORY.crl : filePaths.caCrl,
+    clientCert: mem.cert !== undefined ? MEMORY.cert : filePaths.clientCert,
+    clientKey: mem.key !== undefined ? MEMORY.key : filePaths.clientKey,
+  };
   const mapping = tlsPriorityToNode(tls.priority);
   if (mapping.ignored.length > 0) {
     options.onWarning?.(`tls_priority items with no effect over Node's TLS: ${mapping.ignored.join(':')}`);
   }
 
-  const ca = await readPem(paths.caCert, 'CA certificate');
+  const ca = mem.ca !== undefined ? { path: paths.caCert, text: memText(mem.ca) } : await readPem(paths.caCert, 'CA certificate');
   const cas = parseCerts(ca, 'CA certificate');
-  const crl = (await exists(paths.caCrl)) ? await readPem(paths.caCrl, 'CA revocation list') : null;
-  const [certThere, keyThere] = await Promise.all([exists(paths.clientCert), exists(paths.clientKey)]);
+  const crl =
+    mem.crl !== undefined
+      ? { path: paths.caCrl, text: memText(mem.crl) }
+      : (await exists(paths.caCrl))
+        ? await readPem(paths.caCrl, 'CA revocation list')
+        : null;
+  const inMemory = mem.cert !== undefined && mem.key !== undefined;
+  const [certThere, keyThere] = inMemory ? [true, true] : await Promise.all([exists(paths.clientCert), exists(paths.clientKey)]);
   if (certThere !== keyThere) {
     const [missing, present] = certThere ? [paths.clientKey, paths.clientCert] : [paths.clientCert, paths.clientKey];
     const what = certThere ? 'Key' : 'Certificate';
@@ -401,8 +445,8 @@ export async function loadTlsCredentials(plan: RemotePlan, options: TlsDialOptio
   let keyPem: Pem | null = null;
   let cert: X509Certificate | null = null;
   if (certThere) {
-    certPem = await readPem(paths.clientCert, 'client certificate');
-    keyPem = await readPem(paths.clientKey, 'client key');
+    certPem = inMemory ? { path: paths.clientCert, text: memText(mem.cert!) } : await readPem(paths.clientCert, 'client certificate');
+    keyPem = inMemory ? { path: paths.clientKey, text: memText(mem.key!) } : await readPem(paths.clientKey, 'client key');
     cert = parseCerts(certPem, 'client certificate')[0]!;
     let key;
     try {

@@ -108,14 +108,16 @@ const utf8Encoder = new TextEncoder();
 function checkChars(text: string, allowed: ReadonlySet<string>, part: UriPart, uri: string): void {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
+    // The user part may hold a password: its characters are never quoted.
+    const quote = (what: string): string => (part === 'user' ? '' : ` ${JSON.stringify(what)}`);
     if (ch === '%') {
       const hex = text.slice(i + 1, i + 3);
       if (!HEX.test(hex)) {
-        throw new UriError(`invalid ${PART_LABEL[part]}: bad %-escape ${JSON.stringify(text.slice(i, i + 3))}`, { uri, part });
+        throw new UriError(`invalid ${PART_LABEL[part]}: bad %-escape${quote(text.slice(i, i + 3))}`, { uri, part });
       }
       i += 2;
     } else if (!allowed.has(ch)) {
-      throw new UriError(`invalid ${PART_LABEL[part]}: character ${JSON.stringify(ch)} is not allowed`, { uri, part });
+      throw new UriError(`invalid ${PART_LABEL[part]}: ${part === 'user' ? 'a character' : `character${quote(ch)}`} is not allowed`, { uri, part });
     }
   }
 }

@@ -202,7 +202,7 @@ describe('ssh transport (the ssh program, libvirt\'s argv)', () => {
   });
 });
 
-describe('libssh / libssh2 transports (through the ssh program)', () => {
+describe('libssh / libssh2 transports (in process, ssh2)', () => {
   it.each(['libssh', 'libssh2'] as const)('%s: known_hosts= and keyfile= work, and an empty known_hosts fails', async (t) => {
     const base = `${t}://lvtest@127.0.0.1:${sshd.port}`;
     const ok = `test+${base}${node()}?socket=${daemon.socketPath}&keyfile=${key}&known_hosts=${goodKnownHosts}`;

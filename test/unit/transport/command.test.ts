@@ -3,10 +3,8 @@ import {
   commandEnv,
   CommandTransportError,
   describeCommandExit,
-  libsshArgv,
   SSH_ENV_PASS,
 } from '../../../src/transport/command.js';
-import { planRemoteConnection } from '../../../src/transport/remote-plan.js';
 import { TransportError } from '../../../src/rpc/errors.js';
 
 const exit = (stderr: string, exitCode: number | null = 255, signal: string | null = null) =>
@@ -57,41 +55,5 @@ describe('commandEnv (virCommandAddEnvPassCommon)', () => {
     expect(commandEnv(source, SSH_ENV_PASS)).toEqual({
       LC_ALL: 'C', PATH: '/bin', HOME: '/h', USER: 'u', LOGNAME: 'u', TMPDIR: '/t', SSH_AUTH_SOCK: '/a', DISPLAY: ':0',
     });
-  });
-});
-
-describe('libsshArgv (libssh/libssh2 settings given to the ssh program)', () => {
-  const env = { env: { HOME: '/home/u', XDG_CONFIG_HOME: '/home/u/.config' }, uid: 1000, exists: () => false };
-
-  it('defaults: port 22, user root, the user config known_hosts, strict checking, batch mode', () => {
-    const plan = planRemoteConnection('qemu+libssh://h/system', env);
-    const argv = libsshArgv(plan);
-    expect(argv.slice(0, -1)).toEqual([
-      'ssh', '-p', '22', '-l', 'root', '-T', '-e', 'none', '-o', 'BatchMode=yes',
-      '-o', 'StrictHostKeyChecking=yes', '-o', 'UserKnownHostsFile=/home/u/.config/libvirt/known_hosts',
-      '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'PreferredAuthentications=publickey,password,keyboard-interactive',
-      '--', 'h',
-    ]);
-    expect(argv.at(-1)).toBe(plan.ssh!.remoteCommand);
-  });
-
-  it('maps keyfile, known_hosts, known_hosts_verify and sshauth', () => {
-    const plan = planRemoteConnection(
-      'qemu+libssh2://me@h:2200/system?keyfile=/k&known_hosts=/kh&known_hosts_verify=auto&sshauth=privkey',
-      env,
-    );
-    expect(libsshArgv(plan).slice(0, -3)).toEqual([
-      'ssh', '-p', '2200', '-l', 'me', '-i', '/k', '-T', '-e', 'none', '-o', 'BatchMode=yes',
-      '-o', 'StrictHostKeyChecking=accept-new', '-o', 'UserKnownHostsFile=/kh',
-      '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'PreferredAuthentications=publickey', '-o', 'IdentityAgent=none',
-    ]);
-    const ignore = planRemoteConnection('qemu+libssh://h/system?known_hosts_verify=ignore', env);
-    const a = libsshArgv(ignore);
-    expect(a).toContain('StrictHostKeyChecking=no');
-    expect(a).toContain('UserKnownHostsFile=/dev/null');
-  });
-
-  it('refuses other transports', () => {
-    expect(() => libsshArgv(planRemoteConnection('qemu+ssh://h/system', env))).toThrow(TypeError);
   });
 });
