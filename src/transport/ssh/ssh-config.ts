@@ -31,9 +31,9 @@ import { matchPattern, matchPatternList } from './known-hosts.js';
 
 /** The settings that apply to one host. Null means "not set" (OpenSSH's default applies). */
 export interface SshHostConfig {
-  /** The host given (lower-cased), `%n`. */
+  /** The host given, `%n`. */
   readonly originalHost: string;
-  /** `HostName` (with `%h` expanded), else the host given. */
+  /** `HostName` (with `%h` expanded), else the host given; lower-cased. */
   readonly hostName: string;
   readonly port: number | null;
   readonly user: string | null;
@@ -363,7 +363,8 @@ export function resolveSshConfig(host: string, sources: SshConfigSources, cmdlin
     readFile: sources.readFile ?? defaultReadFile,
     listDir: sources.listDir ?? defaultListDir,
   };
-  const original = host.toLowerCase();
+  // Host blocks match the host as given (case-sensitive, as OpenSSH); the name connected to is lower-cased.
+  const original = host;
   const st: State = {
     cfg: {
       originalHost: original, hostName: '', port: null, user: null, identityFiles: [], identitiesOnly: null, identityAgent: null,
@@ -381,7 +382,7 @@ export function resolveSshConfig(host: string, sources: SshConfigSources, cmdlin
   if (full.userConfig !== null) readLines(full.userConfig, st, original, true);
   if (full.systemConfig !== null) readLines(full.systemConfig, st, original, true);
   const cfg = st.cfg;
-  if (cfg.hostName === '') cfg.hostName = original;
+  cfg.hostName = (cfg.hostName === '' ? original : cfg.hostName).toLowerCase();
   if (cmdline.user !== null) cfg.user = cmdline.user;
   if (cmdline.port !== null) cfg.port = cmdline.port;
   const target = cfg.hostName;
