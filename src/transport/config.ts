@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { ConfigError } from './errors.js';
 import { asciiLower } from './uri.js';
+import { redactUriText } from './uri-secrets.js';
 
 // ---------------------------------------------------------------------------
 // The environment
@@ -383,11 +384,11 @@ export function findUriAlias(aliases: readonly string[], name: string, file = '<
   for (const item of aliases) {
     const eq = item.indexOf('=');
     if (eq < 0) {
-      throw new ConfigError(`malformed "uri_aliases" entry ${JSON.stringify(item)}, expected "alias=uri://host/path"`, { file, line });
+      throw new ConfigError(`malformed "uri_aliases" entry ${JSON.stringify(redactUriText(item))}, expected "alias=uri://host/path"`, { file, line });
     }
     const alias = item.slice(0, eq);
     if (!/^[A-Za-z0-9_-]*$/.test(alias)) {
-      throw new ConfigError(`malformed "uri_aliases" entry ${JSON.stringify(item)}, aliases may only contain "a-z", "A-Z", "0-9", "_" and "-"`, { file, line });
+      throw new ConfigError(`malformed "uri_aliases" entry ${JSON.stringify(redactUriText(item))}, aliases may only contain "a-z", "A-Z", "0-9", "_" and "-"`, { file, line });
     }
     if (alias === name) return item.slice(eq + 1);
   }

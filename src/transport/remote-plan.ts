@@ -460,8 +460,8 @@ export function planRemoteConnection(uri: string | LibvirtUri | null, env: Remot
   } else {
     const base = { scheme: parsed.driver, path: parsed.path ?? '', fragment: parsed.fragment };
     connectName = formatUri({ ...base, params: passthrough });
-    shownConnectName = formatUri({ ...base, params: redactParams(passthrough) });
-    helperUri = formatUri({ ...base, params: redactParams(helperParams) });
+    shownConnectName = redactUriText(connectName);
+    helperUri = redactUriText(formatUri({ ...base, params: helperParams }));
   }
 
   // --- mode and proxy
