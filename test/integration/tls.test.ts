@@ -3,6 +3,7 @@
  * for this file (harness/pki.ts): calls agree with python3-libvirt over the same URI, and every
  * certificate problem is refused with an error naming it.
  */
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -183,5 +184,34 @@ describe('TLS transport', () => {
     d.kill('SIGKILL');
     await expect(pending).rejects.toBeInstanceOf(ConnectionClosedError);
     await conn.close().catch(() => {});
+  });
+});
+
+describe('TLS credentials given in memory', () => {
+  const read = (f: string): string => fs.readFileSync(path.join(pki.clientDir, f), 'utf8');
+
+  it('CA, certificate and key as PEM text (no files at pkipath) connect as the files do', async () => {
+    const empty = fs.mkdtempSync(path.join(pki.dir, 'empty-pki-'));
+    const uri = tlsUri(empty);
+    await using conn = await connect(uri, {
+      timeout: 15_000,
+      tls: { ca: read('cacert.pem'), cert: Buffer.from(read('clientcert.pem')), key: read('clientkey.pem') },
+    });
+    const oracle = await pyLibvirt<number>(tlsUri(pki.clientDir), 'result = conn.getLibVersion()');
+    expect(Number(await conn.raw.connectGetLibVersion())).toBe(oracle);
+    // Without them, the files are missing.
+    const err = await failure(uri);
+    expect((err as TlsError).reason).toBe('missing-file');
+  });
+
+  it('the same checks apply: a wrong CA in memory is refused, a certificate without its key too', async () => {
+    const other = await createCa(path.join(pki.dir, 'other-ca-mem'), 'another CA');
+    const err = await connect(tlsUri(pki.clientDir, '&no_sanity=1'), { timeout: 15_000, tls: { ca: fs.readFileSync(other.certPath) } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TlsError);
+    expect((err as TlsError).reason).toBe('untrusted');
+    expect((err as TlsError).message).toContain('<CA certificate given in memory>');
+    const half = await connect(tlsUri(pki.clientDir), { timeout: 15_000, tls: { cert: read('clientcert.pem') } }).catch((e: unknown) => e);
+    expect(half).toBeInstanceOf(TlsError);
+    expect((half as Error).message).toMatch(/given in memory without its key/);
   });
 });
