@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { connect } from '../api/connect.js';
 import type { Connection } from '../api/connection.js';
+import type { Credentials } from '../auth/credentials.js';
 import { TransportError } from '../rpc/errors.js';
 import { CliError, ParsedOptions, type CommandContext, type CommandSpec, type OptionKind, type OptionSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
@@ -32,6 +33,11 @@ export interface CliIo {
   readonly stdin?: AsyncIterable<string> | string;
   /** Aborted on an interrupt (Ctrl-C): an event command waiting then ends as virsh's does ("event loop interrupted"). */
   readonly interrupt?: AbortSignal;
+  /**
+   * Answers credential requests (SASL, SSH passwords and passphrases, host key questions): the
+   * `tsvirsh` executable asks on the terminal as virsh does (./prompt.ts); none by default.
+   */
+  readonly credentials?: Credentials;
 }
 
 interface GlobalOptions {
@@ -518,6 +524,7 @@ class Session {
       this.conn = await connect(uri === '' ? null : uri, {
         readonly: ro,
         env: this.io.env,
+        ...(this.io.credentials !== undefined ? { credentials: this.io.credentials } : {}),
         keepalive:
           this.global.keepaliveInterval === 0
             ? false

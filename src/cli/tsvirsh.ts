@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import { runVirsh } from './main.js';
+import { terminalCredentials } from './prompt.js';
 
 // Ctrl-C ends a waiting command (event loops, block jobs) as virsh's SIGINT handler does;
 // a second Ctrl-C kills the process.
@@ -17,6 +18,8 @@ runVirsh(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   interrupt: interrupt.signal,
+  // Passwords, passphrases and questions are asked on the terminal, as virsh asks them.
+  credentials: terminalCredentials((t) => process.stdout.write(t)),
 }).then(
   (status) => {
     process.exitCode = status;
