@@ -133,6 +133,23 @@ describe('+libssh2 / +libssh in process: key file, proxy=netcat and proxy=native
     expect(await conn.raw.connectGetHostname()).toBe(await pyLibvirt<string>(u, 'result = conn.getHostname()'));
   });
 
+  it('+ssh in process (no ssh on PATH) with proxy=native and proxy=netcat equals python3-libvirt running the ssh program', async () => {
+    const wrapper = sshd.sshWrapper('ssh-oracle', knownHosts);
+    const native = `qemu+ssh://lvtest@127.0.0.1:${sshd.port}/session?keyfile=${key}&proxy=native`;
+    const ssh = { knownHosts: sshd.knownHostsLine(), configFile: null };
+    {
+      await using conn = await connect(native, { timeout: 30_000, env, ssh });
+      expect(conn.plan.ssh).toMatchObject({ client: 'ssh', implementation: 'in-process' });
+      expect(conn.plan.ssh?.remoteCommand).toBe("sh -c 'virt-ssh-helper 'qemu:///session''");
+      const oracle = await pyLibvirt<number>(`${native}&command=${wrapper}`, 'result = conn.getLibVersion()');
+      expect(Number(await conn.raw.connectGetLibVersion())).toBe(oracle);
+    }
+    const netcat = uri('ssh', sshd, `keyfile=${key}&proxy=netcat`);
+    await using conn = await connect(netcat, { timeout: 30_000, env, ssh });
+    const names = (await conn.raw.connectListAllDomains(1, 0)).domains.map((d) => d.name).sort();
+    expect(names).toEqual(await pyLibvirt<string[]>(`${netcat}&command=${wrapper}`, 'result = sorted(d.name() for d in conn.listAllDomains())'));
+  });
+
   it('never runs a program: ssh is not on PATH, and nothing is spawned', async () => {
     await using conn = await connect(uri('libssh2', sshd, `keyfile=${key}`), { timeout: 30_000, env });
     expect(conn.plan.ssh?.client).toBe('libssh2');
@@ -240,6 +257,20 @@ describe('logins', () => {
       expect(asked[0]).toMatchObject({ type: VIR_CRED_PASSPHRASE, prompt: 'Password' });
     });
 
+    it('+ssh in process: password and keyboard-interactive through the callback (OpenSSH\'s order)', async () => {
+      for (const server of [pwd, kbd]) {
+        const asked: CredentialRequest[] = [];
+        const u = `test+ssh://lvtest@127.0.0.1:${server.port}${node()}?socket=${daemon.socketPath}`;
+        await using conn = await connect(u, {
+          timeout: 30_000, env, ssh: { knownHosts: server.knownHostsLine(), configFile: null },
+          credentials: (reqs) => (asked.push(...reqs), reqs.map(() => PASSWORD)),
+        });
+        expect(conn.plan.ssh?.implementation).toBe('in-process');
+        expect((await conn.raw.connectListAllDomains(1, 0)).domains.map((d) => d.name)).toContain('test');
+        expect(asked[0]!.prompt).toBe(server === pwd ? "Enter lvtest's password for 127.0.0.1" : 'Password');
+      }
+    });
+
     it('the default method order reaches keyboard-interactive after the others are not offered', async () => {
       const { ssh } = await sshFailure(uri('libssh2', kbd, `keyfile=${key}`));
       expect(ssh.authAttempts.map((a) => [a.method, a.outcome])).toEqual([
@@ -257,6 +288,17 @@ describe('logins', () => {
       { credentials: { username: 'lvtest', password: PHRASE } },
     );
     expect(asked).toEqual([{ type: VIR_CRED_PASSPHRASE, prompt: `Passphrase for key '${encrypted.privatePath}'`, challenge: null, defresult: null }]);
+  });
+
+  it('+ssh in process: a passphrase-protected identity file, its passphrase asked through the callback', async () => {
+    const u = `test+ssh://lvtest@127.0.0.1:${sshd.port}${node()}?socket=${daemon.socketPath}&keyfile=${encrypted.privatePath}`;
+    const asked: CredentialRequest[] = [];
+    await using conn = await connect(u, {
+      timeout: 30_000, env, ssh: { knownHosts: sshd.knownHostsLine(), configFile: null },
+      credentials: (reqs) => (asked.push(...reqs), reqs.map(() => PHRASE)),
+    });
+    expect((await conn.raw.connectListAllDomains(1, 0)).domains.map((d) => d.name)).toContain('test');
+    expect(asked.map((r) => r.prompt)).toEqual([`Passphrase for key '${encrypted.privatePath}'`]);
   });
 
   it('a passphrase-protected key given in memory with its passphrase', async () => {
