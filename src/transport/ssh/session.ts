@@ -170,6 +170,17 @@ function login(endpoint: SshEndpoint, sock: Duplex, opts: SessionOptions, cancel
   });
 }
 
+/** `work`, failing with `onSilence()` when it has not settled after `ms`. */
+function within<T>(ms: number, work: Promise<T>, onSilence: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    work.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(onSilence()), ms);
+    }),
+  ]);
+}
+
 function forward(client: Client, host: string, port: number, from: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
@@ -253,11 +264,20 @@ export async function openSshChannel(
       const client = await login(chain[i]!, sock, opts, cancel.signal);
       clients.push(client);
       const next = chain[i + 1];
-      if (next !== undefined) sock = await bounded(forward(client, next.host, next.port, endpointName(chain[i]!.host, chain[i]!.port)));
+      if (next !== undefined) {
+        const from = endpointName(chain[i]!.host, chain[i]!.port);
+        const ms = chain[i]!.silenceMs ?? 20_000;
+        sock = await bounded(within(ms, forward(client, next.host, next.port, from), () => new SshTransportError(
+          `the jump host ${from} did not open a connection to ${endpointName(next.host, next.port)} within ${ms} ms`, { failure: 'unreachable', endpoint: from },
+        )));
+      }
     }
     const target = chain.at(-1)!;
     const where = endpointName(target.host, target.port);
-    const channel = await bounded(exec(clients.at(-1)!, command, where));
+    const ms = target.silenceMs ?? 20_000;
+    const channel = await bounded(within(ms, exec(clients.at(-1)!, command, where), () => new SshTransportError(
+      `the SSH server ${where} did not start the remote command within ${ms} ms`, { failure: 'unreachable', endpoint: where },
+    )));
     return new SshChannelStream(channel, clients, `${target.username}@${where}`, where, remoteSocket);
   } catch (err) {
     for (const c of clients.reverse()) c.end();
