@@ -51,9 +51,18 @@ export const readTerminalLine: LineReader = async (echo) => {
       };
       const onData = (chunk: string): void => {
         for (const ch of chunk) {
-          if (ch === '\r' || ch === '\n') return done(line);
-          if (ch === '\u0003') return done(null, new Error('interrupted'));
-          if (ch === '\u0004') return done(line === '' ? null : line);
+          if (ch === '\r' || ch === '\n') {
+            done(line);
+            return;
+          }
+          if (ch === '\u0003') {
+            done(null, new Error('interrupted'));
+            return;
+          }
+          if (ch === '\u0004') {
+            done(line === '' ? null : line);
+            return;
+          }
           if (ch === '\u007f' || ch === '\b') {
             if (line.length > 0) {
               line = line.slice(0, -1);

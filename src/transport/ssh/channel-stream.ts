@@ -13,7 +13,7 @@
  */
 import { Duplex } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
-import { describeCommandExit } from '../command.js';
+import { describeCommandExit, type CommandFailure } from '../command.js';
 import { SshTransportError } from './errors.js';
 
 const STDERR_KEEP = 64 * 1024;
@@ -114,11 +114,11 @@ export class SshChannelStream extends Duplex {
         return;
       }
       let message: string;
-      let failure;
+      let failure: CommandFailure;
       if (exit === null) {
         const why = this.connectionError?.message ?? 'the SSH connection was closed';
         message = `the SSH connection to ${this.endpoint} was closed before the remote command ended (${why})${stderr.trim() ? `: ${stderr.trim()}` : ''}`;
-        failure = 'disconnected' as const;
+        failure = 'disconnected';
       } else {
         ({ message, failure } = describeCommandExit({
           label: `the remote command on ${this.label}`, exitCode: exit.code, signal: exit.signal, stderr, remoteSocket: this.remoteSocket,
