@@ -375,7 +375,11 @@ export async function startSshAgent(dir: string): Promise<SshAgent> {
   fs.rmSync(socket, { force: true });
   const child = spawn('/usr/bin/ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
   const emergency = (): void => void child.kill('SIGKILL');
-  process.once('exit', emergency);
+  live.add(emergency);
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => live.forEach((f) => f()));
+  }
   const deadline = Date.now() + 10_000;
   while (!fs.existsSync(socket)) {
     if (Date.now() > deadline || child.exitCode !== null) {
@@ -393,7 +397,7 @@ export async function startSshAgent(dir: string): Promise<SshAgent> {
     },
     stop() {
       stopped ??= new Promise<void>((resolve) => {
-        process.off('exit', emergency);
+        live.delete(emergency);
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');

@@ -52,7 +52,7 @@ let n = 0;
 function file(text: string, hash = false): string {
   const f = path.join(work, `kh-${++n}`);
   fs.writeFileSync(f, text);
-  if (hash) execFileSync('ssh-keygen', ['-q', '-H', '-f', f]);
+  if (hash) execFileSync('ssh-keygen', ['-q', '-H', '-f', f], { stdio: 'pipe' }); // its note about the .old backup is not for us
   return f;
 }
 

@@ -100,7 +100,7 @@ describe('host matching, as ssh-keygen -F finds hosts', () => {
   it('hashed names written by ssh-keygen -H are found, and only for their host', () => {
     const file = path.join(dir, 'to-hash');
     fs.writeFileSync(file, `[127.0.0.1]:2222 ${keys.a!.line}\nexample.com ${keys.b!.line}\n`);
-    execFileSync('ssh-keygen', ['-q', '-H', '-f', file]);
+    execFileSync('ssh-keygen', ['-q', '-H', '-f', file], { stdio: 'pipe' });
     const lines = parseKnownHosts(fs.readFileSync(file, 'utf8'));
     expect(lines.every((l) => l.hosts.startsWith('|1|'))).toBe(true);
     expect(checkHostKey(lines, '127.0.0.1', 2222, keys.a!.blob).status).toBe('known');
