@@ -378,7 +378,9 @@ export async function startSshAgent(dir: string): Promise<SshAgent> {
   live.add(emergency);
   if (!exitHook) {
     exitHook = true;
-    process.once('exit', () => live.forEach((f) => f()));
+    process.once('exit', () => {
+      for (const f of live) f();
+    });
   }
   const deadline = Date.now() + 10_000;
   while (!fs.existsSync(socket)) {

@@ -6,7 +6,7 @@
  * files, and `tls_priority` mapped onto Node's TLS versions. The details are
  * in ./tls.ts's module comment; the handshake and the server's checks are there.
  */
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContext, type SecureVersion } from 'node:tls';
@@ -185,7 +185,7 @@ export function tlsPriorityToNode(priority: string | null): TlsPriorityMapping {
     const on = m[1] === '+';
     const what = m[2]!.toUpperCase();
     if (what === 'VERS-ALL' || what === 'VERS-TLS-ALL') {
-      if (on) VERSIONS.forEach((v) => enabled.add(v));
+      if (on) for (const v of VERSIONS) enabled.add(v);
       else enabled.clear();
       return;
     }
@@ -394,7 +394,7 @@ export async function loadTlsCredentials(plan: RemotePlan, options: TlsDialOptio
     certPem = inMemory ? { path: paths.clientCert, text: memText(mem.cert!) } : await readPem(paths.clientCert, 'client certificate');
     keyPem = inMemory ? { path: paths.clientKey, text: memText(mem.key!) } : await readPem(paths.clientKey, 'client key');
     cert = parseCerts(certPem, 'client certificate')[0]!;
-    let key;
+    let key: KeyObject;
     try {
       key = createPrivateKey(keyPem.text);
     } catch (err) {

@@ -177,11 +177,14 @@ describe('+ssh in process with ~/.ssh/config', () => {
     fs.copyFileSync(client.privatePath, path.join(bare, '.ssh', 'id_ed25519'));
     const u = `test+ssh://lvtest@127.0.0.1:${target.port}/default?socket=${daemon.socketPath}`;
     const asked: CredentialRequest[] = [];
-    const credentials = (reqs: readonly CredentialRequest[]) => (asked.push(...reqs), reqs.map(() => 'yes'));
+    const credentials = (reqs: readonly CredentialRequest[]) => {
+asked.push(...reqs);
+ return reqs.map(() => 'yes');
+};
     const batch = (await connect(`${u}&no_tty=1`, { timeout: 30_000, env: { ...noSsh, HOME: bare }, ssh: { configFile: null }, credentials }).catch((e: unknown) => e)) as SshTransportError;
     expect(batch.hostKey?.status).toBe('unknown');
     expect(asked).toEqual([]);
-    await using conn = await connect(u, { timeout: 30_000, env: { ...noSsh, HOME: bare }, ssh: { configFile: null }, credentials, onWarning: () => {} });
+    await using _conn = await connect(u, { timeout: 30_000, env: { ...noSsh, HOME: bare }, ssh: { configFile: null }, credentials, onWarning: () => {} });
     expect(asked).toHaveLength(1);
     expect(asked[0]!.type).toBe(VIR_CRED_ECHOPROMPT);
     expect(asked[0]!.prompt).toMatch(/^The authenticity of host '127\.0\.0\.1:\d+' can't be established\.\nssh-ed25519 key fingerprint is SHA256:\S+\.\nAre you sure you want to continue connecting \(yes\/no\/\[fingerprint\]\)\?$/);

@@ -263,7 +263,10 @@ describe('logins', () => {
         const u = `test+ssh://lvtest@127.0.0.1:${server.port}${node()}?socket=${daemon.socketPath}`;
         await using conn = await connect(u, {
           timeout: 30_000, env, ssh: { knownHosts: server.knownHostsLine(), configFile: null },
-          credentials: (reqs) => (asked.push(...reqs), reqs.map(() => PASSWORD)),
+          credentials: (reqs) => {
+asked.push(...reqs);
+ return reqs.map(() => PASSWORD);
+},
         });
         expect(conn.plan.ssh?.implementation).toBe('in-process');
         expect((await conn.raw.connectListAllDomains(1, 0)).domains.map((d) => d.name)).toContain('test');
@@ -284,7 +287,12 @@ describe('logins', () => {
     const asked: CredentialRequest[] = [];
     await sameAsPython(
       uri('libssh2', sshd, `keyfile=${encrypted.privatePath}&sshauth=privkey`),
-      { credentials: (reqs) => (asked.push(...reqs), reqs.map(() => PHRASE)) },
+      {
+        credentials: (reqs) => {
+          asked.push(...reqs);
+          return reqs.map(() => PHRASE);
+        },
+      },
       { credentials: { username: 'lvtest', password: PHRASE } },
     );
     expect(asked).toEqual([{ type: VIR_CRED_PASSPHRASE, prompt: `Passphrase for key '${encrypted.privatePath}'`, challenge: null, defresult: null }]);
@@ -295,7 +303,10 @@ describe('logins', () => {
     const asked: CredentialRequest[] = [];
     await using conn = await connect(u, {
       timeout: 30_000, env, ssh: { knownHosts: sshd.knownHostsLine(), configFile: null },
-      credentials: (reqs) => (asked.push(...reqs), reqs.map(() => PHRASE)),
+      credentials: (reqs) => {
+asked.push(...reqs);
+ return reqs.map(() => PHRASE);
+},
     });
     expect((await conn.raw.connectListAllDomains(1, 0)).domains.map((d) => d.name)).toContain('test');
     expect(asked.map((r) => r.prompt)).toEqual([`Passphrase for key '${encrypted.privatePath}'`]);
@@ -410,9 +421,12 @@ describe('the remote command\'s failures', () => {
   it('host key questions go through the callback (VIR_CRED_ECHOPROMPT) in normal mode, and "y" records the key', async () => {
     const kh = path.join(work, 'asked_known_hosts');
     const asked: CredentialRequest[] = [];
-    await using conn = await connect(uri('libssh2', sshd, `keyfile=${key}`).replace(knownHosts, kh), {
+    await using _conn = await connect(uri('libssh2', sshd, `keyfile=${key}`).replace(knownHosts, kh), {
       timeout: 30_000, env,
-      credentials: (reqs) => (asked.push(...reqs), reqs.map((r) => (r.type === VIR_CRED_ECHOPROMPT ? 'y' : ''))),
+      credentials: (reqs) => {
+asked.push(...reqs);
+ return reqs.map((r) => (r.type === VIR_CRED_ECHOPROMPT ? 'y' : ''));
+},
     });
     expect(asked[0]!.type).toBe(VIR_CRED_ECHOPROMPT);
     expect(asked[0]!.prompt).toMatch(/^Accept SSH host key with hash 'SHA256:[A-Za-z0-9+/]{43}' for host '127\.0\.0\.1:\d+' \(y\/n\)\?$/);

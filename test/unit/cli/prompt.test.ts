@@ -9,7 +9,10 @@ describe('terminalCredentials (virsh\'s default callback)', () => {
     let printed = '';
     const reads: boolean[] = [];
     const answers = ['alice', '', 'secret', 'y'];
-    const creds = terminalCredentials((t) => (printed += t), async (echo) => (reads.push(echo), answers.shift() ?? null));
+    const creds = terminalCredentials((t) => (printed += t), async (echo) => {
+reads.push(echo);
+ return answers.shift() ?? null;
+});
     const got = await creds.callback([
       req(VIR_CRED_AUTHNAME, 'Please enter your authentication name'),
       req(VIR_CRED_ECHOPROMPT, 'Realm', 'EXAMPLE'),
