@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { LibvirtRpcError } from '../errors/root.js';
 import {
   VIR_ERR_ARGUMENT_UNSUPPORTED,
   VIR_ERR_ERROR,
@@ -43,7 +44,7 @@ export function errorDomainOfApi(api: string): number {
   if (api.startsWith('virStorage')) return VIR_FROM_STORAGE;
   if (api.startsWith('virSecret')) return VIR_FROM_SECRET;
   if (api.startsWith('virNWFilter')) return VIR_FROM_NWFILTER;
-  throw new Error(`no error domain known for ${api}`);
+  throw new LibvirtRpcError('INTERNAL', `no error domain known for ${api}`);
 }
 
 /** What `virReportInvalidArg(arg, message)` raises in `api`. */
@@ -66,7 +67,7 @@ export function invalidArgError(api: string, arg: string, message: string, domai
 /** What `virReportError(code, "%s", message)` raises in a source file of error domain `domain`. */
 export function reportedError(code: number, domain: number, message: string): LibvirtError {
   const prefix = PREFIX[code];
-  if (prefix === undefined) throw new Error(`no message prefix known for error code ${code}`);
+  if (prefix === undefined) throw new LibvirtRpcError('INTERNAL', `no message prefix known for error code ${code}`);
   return new LibvirtError({
     code,
     domain,

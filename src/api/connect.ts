@@ -6,6 +6,7 @@
  * send, learn the URI when the daemon chose the driver, and probe the event
  * and close-callback features.
  */
+import { ArgumentError } from '../errors/root.js';
 import { VIR_CONNECT_RO } from '../procedures/libvirt-api.gen.js';
 import { remoteProcedures } from '../procedures/remote.gen.js';
 import { RpcClient, type RpcClientOptions } from '../rpc/client.js';
@@ -161,7 +162,7 @@ async function openStream(
   if (options.stream !== undefined) {
     const stream = typeof options.stream === 'function' ? await options.stream(plan, callOptions) : options.stream;
     if (stream === null || typeof stream !== 'object' || typeof (stream as Duplex).write !== 'function' || typeof (stream as Duplex).on !== 'function') {
-      throw new TypeError('connect: the stream option must be a Duplex, or a function returning one');
+      throw new ArgumentError('connect: the stream option must be a Duplex, or a function returning one');
     }
     return stream;
   }

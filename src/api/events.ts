@@ -32,6 +32,7 @@
  *
  * @module
  */
+import { ArgumentError } from '../errors/root.js';
 import type { RemoteNonnullDomain, RemoteTypedParam } from '../procedures/remote.gen.js';
 import type { RpcClient } from '../rpc/client.js';
 import { abortErrorFor, CloseReason, ConnectionClosedError } from '../rpc/errors.js';
@@ -476,7 +477,7 @@ export class ConnectionEvents {
     if (reg) {
       for (const l of reg.listeners) {
         if (l.handler === handler && l.filterKey === filterKey) {
-          throw new TypeError(`${family} event callback already tracked: this handler already listens to ${spec.name} with this filter`);
+          throw new ArgumentError(`${family} event callback already tracked: this handler already listens to ${spec.name} with this filter`);
         }
       }
     }

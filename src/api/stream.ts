@@ -51,7 +51,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Duplex, type DuplexOptions } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { brandClass } from '../brand.js';
+import { brandClass } from '../errors/brand.js';
 import type { RpcCallOptions } from '../rpc/client.js';
 import {
   abortErrorFor,

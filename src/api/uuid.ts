@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { ArgumentError } from '../errors/root.js';
 import { Buffer } from 'node:buffer';
 import { invalidArgError } from './client-errors.js';
 
@@ -13,7 +14,7 @@ export const UUID_BYTES = 16;
 
 /** The UUID's canonical string: 32 lower-case hex digits as 8-4-4-4-12 (`virUUIDFormat`). */
 export function formatUuid(uuid: Uint8Array): string {
-  if (uuid.length !== UUID_BYTES) throw new RangeError(`a UUID has ${UUID_BYTES} bytes, got ${uuid.length}`);
+  if (uuid.length !== UUID_BYTES) throw new ArgumentError(`a UUID has ${UUID_BYTES} bytes, got ${uuid.length}`);
   const hex = Buffer.from(uuid.buffer, uuid.byteOffset, uuid.byteLength).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { brandClass } from '../brand.js';
+import { brandClass } from '../errors/brand.js';
 import { VIR_ERR_AUTH_FAILED, VIR_FROM_REMOTE } from '../procedures/libvirt-api.gen.js';
 import { LibvirtError, LibvirtRpcError } from '../rpc/errors.js';
 

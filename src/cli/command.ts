@@ -4,6 +4,7 @@
  * `--name=value` options, and positional arguments that fill the "data"
  * options in order.
  */
+import { LibvirtRpcError } from '../errors/root.js';
 import type { Connection } from '../api/connection.js';
 
 /**
@@ -93,12 +94,12 @@ export interface CommandSpec {
  * A command failed. Each line is printed as `error: LINE`, as virsh prints its
  * own message and then libvirt's (vshReportError).
  */
-export class CliError extends Error {
+export class CliError extends LibvirtRpcError {
   constructor(
     readonly lines: readonly string[],
     options?: { cause?: unknown; usage?: boolean },
   ) {
-    super(lines.join('; '), options);
+    super(options?.usage ? 'CLI_USAGE' : 'CLI_FAILED', lines.join('; '), options);
     this.name = 'CliError';
     this.usage = options?.usage ?? false;
   }

@@ -8,6 +8,7 @@
  * predicates with positions, `last()`, comparisons, `and`/`or`, and `|`).
  */
 
+import { LibvirtRpcError } from '../errors/root.js';
 import { parseXml, xmlAll, xmlAttr, xmlChildren, xmlText, type XmlElement, type XmlNode, type XmlText } from '../api/xml/reader.js';
 
 /** A node of the tree (the XML reader's, with comments and CDATA sections kept). */
@@ -121,10 +122,20 @@ function withoutBlanks(el: XmlTreeElement): XmlTreeElement {
 }
 
 /** An XPath expression tsvirsh cannot evaluate (a subset of XPath 1.0 is understood). */
-export class UnsupportedXPathError extends Error {}
+export class UnsupportedXPathError extends LibvirtRpcError {
+  constructor(message: string) {
+    super('CLI_XPATH_UNSUPPORTED', message);
+    this.name = 'UnsupportedXPathError';
+  }
+}
 
 /** An XPath expression whose value is not a node set (virXPathNodeSet's error). */
-export class XPathResultError extends Error {}
+export class XPathResultError extends LibvirtRpcError {
+  constructor(message: string) {
+    super('CLI_XPATH_RESULT', message);
+    this.name = 'XPathResultError';
+  }
+}
 
 /** A node's XPath string value. */
 function stringValue(n: Selected): string {

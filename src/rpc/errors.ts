@@ -7,7 +7,8 @@
  */
 import { virErrorDomain, virErrorLevel, virErrorNumber } from '../procedures/libvirt-api.gen.js';
 import type { VirNetMessageError } from '../procedures/virnet.gen.js';
-import { brandClass } from '../brand.js';
+import { brandClass } from '../errors/brand.js';
+import { LibvirtRpcError } from '../errors/root.js';
 
 /**
  * Stable codes carried by {@link LibvirtRpcError.code}. A {@link LibvirtError}
@@ -32,21 +33,7 @@ export const RpcErrorCode = {
 export type RpcErrorCode = (typeof RpcErrorCode)[keyof typeof RpcErrorCode];
 
 
-/** The base class of every error raised by the RPC engine and the transports. */
-export class LibvirtRpcError extends Error {
-  /**
-   * Stable machine-readable code: one of {@link RpcErrorCode}, or for a
-   * {@link LibvirtError} libvirt's symbolic error name (`VIR_ERR_NO_DOMAIN`).
-   */
-  readonly code: string;
-
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'LibvirtRpcError';
-    this.code = code;
-  }
-}
-brandClass(LibvirtRpcError, 'LibvirtRpcError');
+export { LibvirtRpcError } from '../errors/root.js';
 
 // ---------------------------------------------------------------------------
 // LibvirtError
@@ -142,7 +129,7 @@ export class LibvirtError extends LibvirtRpcError implements LibvirtErrorFields 
   /** The procedure whose call failed (`REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME`), when known. */
   readonly procedure: string | null;
 
-  constructor(err: VirNetMessageError, procedure: string | null = null) {
+  constructor(err: VirNetMessageError, procedure: string | null = null, options?: { cause?: unknown }) {
     const wireCode = err.code;
     let code = wireCode;
     if (
@@ -155,7 +142,7 @@ export class LibvirtError extends LibvirtRpcError implements LibvirtErrorFields 
     }
     // `code` is libvirt's symbolic name, as Node errors carry `ENOENT`; a number
     // this libvirt-rpc does not know (a newer daemon) gets `VIR_ERR_<number>`.
-    super(errorCodeName(code) ?? `VIR_ERR_${code}`, err.message ?? 'Unknown error');
+    super(errorCodeName(code) ?? `VIR_ERR_${code}`, err.message ?? 'Unknown error', options);
     this.name = 'LibvirtError';
     this.errorCode = code;
     this.wireCode = wireCode;

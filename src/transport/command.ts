@@ -31,7 +31,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { Duplex } from 'node:stream';
 import type { Readable, Writable } from 'node:stream';
-import { brandClass } from '../brand.js';
+import { brandClass } from '../errors/brand.js';
 import { abortErrorFor, TimeoutError, TransportError } from '../rpc/errors.js';
 import type { RemotePlan } from './remote-plan.js';
 import type { DialOptions } from './unix.js';

@@ -5,7 +5,8 @@
  * Both classes carry a stable `code` and a `Symbol.for` brand, so
  * `instanceof` works across two copies of this package.
  */
-import { brandClass } from '../brand.js';
+import { brandClass } from '../errors/brand.js';
+import { LibvirtRpcError } from '../errors/root.js';
 import { redactUriText } from './uri-secrets.js';
 
 /** Which part of a URI an {@link UriError} concerns. */
@@ -40,9 +41,9 @@ export interface UriErrorOptions {
  * quoted (and kept in `uri`) with its secrets redacted: the password of the
  * user part and the values of secret parameters read `***`.
  */
-export class UriError extends Error {
+export class UriError extends LibvirtRpcError {
   /** Stable machine-readable code. */
-  readonly code = 'ERR_LIBVIRT_URI' as const;
+  declare readonly code: 'URI_INVALID';
   /** The URI text the problem was found in, with its secrets redacted. */
   readonly uri: string;
   /** The part of the URI that is wrong. */
@@ -56,7 +57,7 @@ export class UriError extends Error {
    */
   constructor(problem: string, options: UriErrorOptions) {
     const uri = redactUriText(options.uri);
-    super(`${problem} in URI ${JSON.stringify(uri)}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super('URI_INVALID', `${problem} in URI ${JSON.stringify(uri)}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UriError';
     this.uri = uri;
     this.part = options.part;
@@ -81,9 +82,9 @@ export interface ConfigErrorOptions {
  * type or form (for example a malformed `uri_aliases` entry). The message
  * starts with `file:line:` when the line is known.
  */
-export class ConfigError extends Error {
+export class ConfigError extends LibvirtRpcError {
   /** Stable machine-readable code. */
-  readonly code = 'ERR_LIBVIRT_CONFIG' as const;
+  declare readonly code: 'CONFIG_INVALID';
   /** The configuration file concerned. */
   readonly file: string;
   /** 1-based line of the problem, when it has one. */
@@ -91,7 +92,7 @@ export class ConfigError extends Error {
 
   constructor(problem: string, options: ConfigErrorOptions) {
     const where = options.line === undefined ? options.file : `${options.file}:${options.line}`;
-    super(`${where}: ${problem}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super('CONFIG_INVALID', `${where}: ${problem}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ConfigError';
     this.file = options.file;
     this.line = options.line;

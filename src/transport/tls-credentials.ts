@@ -10,7 +10,7 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContext, type SecureVersion } from 'node:tls';
-import { brandClass } from '../brand.js';
+import { brandClass } from '../errors/brand.js';
 import { TransportError } from '../rpc/errors.js';
 import { buildPath, effectiveUid, userHomeDir } from './config.js';
 import type { RemotePlan } from './remote-plan.js';

@@ -5,7 +5,8 @@
  * exceeded, input that ends early, a value of the wrong kind or range. No
  * other exception escapes an encoder or decoder for any input.
  */
-import { brandClass } from '../brand.js';
+import { brandClass } from '../errors/brand.js';
+import { LibvirtRpcError } from '../errors/root.js';
 
 /** Stable codes carried by {@link XdrError.code}. */
 export const XdrErrorCode = {
@@ -29,16 +30,15 @@ export type XdrErrorCode = (typeof XdrErrorCode)[keyof typeof XdrErrorCode];
  * An encode or decode failure. `what` names the XDR type and field involved
  * (for example `remote_domain_get_xml_desc_ret.xml`).
  */
-export class XdrError extends Error {
+export class XdrError extends LibvirtRpcError {
   /** Stable machine-readable code. */
-  readonly code: XdrErrorCode;
+  declare readonly code: XdrErrorCode;
   /** The type and field the failure concerns. */
   readonly what: string;
 
   constructor(code: XdrErrorCode, what: string, message: string) {
-    super(`${what}: ${message}`);
+    super(code, `${what}: ${message}`);
     this.name = 'XdrError';
-    this.code = code;
     this.what = what;
   }
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { brandClass } from '../../brand.js';
+import { brandClass } from '../../errors/brand.js';
 import { abortErrorFor, type ConnectionClosedError, LibvirtRpcError } from '../../rpc/errors.js';
 
 /**

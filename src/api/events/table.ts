@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { ArgumentError, LibvirtRpcError } from '../../errors/root.js';
 import { Buffer } from 'node:buffer';
 import * as api from '../../procedures/libvirt-api.gen.js';
 import { qemuProcedures } from '../../procedures/qemu.gen.js';
@@ -70,7 +71,7 @@ const procs = remoteProcedures as unknown as Readonly<Record<string, Procedure>>
 
 function proc(name: string): Procedure {
   const p = procs[name];
-  if (!p) throw new Error(`libvirt-rpc: no procedure ${name} in the generated tables`);
+  if (!p) throw new LibvirtRpcError('INTERNAL', `libvirt-rpc: no procedure ${name} in the generated tables`);
   return p;
 }
 
@@ -171,7 +172,7 @@ function buildSpecs(f: FamilySpec): Map<string, EventSpec> {
     const found = [procs[`REMOTE_PROC_${f.infix}_EVENT_CALLBACK_${x}`], procs[`REMOTE_PROC_${f.infix}_EVENT_${x}`]].filter(
       (p): p is Procedure => p?.event === true,
     );
-    if (found.length === 0) throw new Error(`libvirt-rpc: no event procedure for ${constant}`);
+    if (found.length === 0) throw new LibvirtRpcError('INTERNAL', `libvirt-rpc: no event procedure for ${constant}`);
     out.set(kebab(x), { family: f.family, id, name: kebab(x), constant, procedures: found });
   }
   return out;
@@ -195,7 +196,7 @@ export function findEvent(family: EventFamily, idOrName: number | string): Event
   } else {
     for (const spec of specs.values()) if (spec.id === idOrName) return spec;
   }
-  throw new RangeError(`unknown ${family} event ${JSON.stringify(idOrName)} (known: ${[...specs.keys()].join(', ')})`);
+  throw new ArgumentError(`unknown ${family} event ${JSON.stringify(idOrName)} (known: ${[...specs.keys()].join(', ')})`);
 }
 
 /** Every event procedure number of the remote program → the event it carries (or the close event). */

@@ -11,7 +11,6 @@ import type * as api from '../../procedures/libvirt-api.gen.js';
 import type { QemuDomainMonitorEventMsg } from '../../procedures/qemu.gen.js';
 import type {
   remoteProcedures,
-  RemoteNonnullDomain,
   RemoteNonnullNetwork,
   RemoteNonnullNodeDevice,
   RemoteNonnullSecret,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { brandClass } from '../../brand.js';
+import { brandClass } from '../../errors/brand.js';
 import { InterfaceBase, NetworkBase, NetworkPortBase, NWFilterBase, NWFilterBindingBase, objectClasses } from '../gen/objects.gen.js';
 import { formatUuid } from '../uuid.js';
 

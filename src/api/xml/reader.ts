@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { ArgumentError } from '../../errors/root.js';
 import {
   parseXml as parseDocument,
   XmlError as LibError,
@@ -21,7 +22,7 @@ import {
   type XmlNode as LibNode,
   type XmlText as LibText,
 } from '@rgrove/parse-xml';
-import { brandClass } from '../../brand.js';
+import { brandClass } from '../../errors/brand.js';
 import { LibvirtRpcError } from '../../rpc/errors.js';
 
 /** A node of the tree: an element, or character data. */
@@ -125,7 +126,7 @@ function convert(node: LibNode, out: XmlNode[]): void {
  *   known, as in libvirt's XML).
  */
 export function parseXml(text: string, options: XmlParseOptions = {}): XmlElement {
-  if (typeof text !== 'string') throw new TypeError(`parseXml: expected a string, got ${text === null ? 'null' : typeof text}`);
+  if (typeof text !== 'string') throw new ArgumentError(`parseXml: expected a string, got ${text === null ? 'null' : typeof text}`);
   let doc: ReturnType<typeof parseDocument>;
   try {
     doc = parseDocument(text, { preserveComments: options.comments === true, preserveCdata: options.cdata === true });

@@ -17,6 +17,7 @@
  * Options given to `connect()` (`ssh`) add what files cannot: a private key
  * and passphrase, known hosts text or a verifier, an agent socket, jump hosts.
  */
+import { ArgumentError } from '../../errors/root.js';
 import { access } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { AuthConfig, authConfigPath, type Credentials } from '../../auth/credentials.js';
@@ -227,7 +228,7 @@ async function opensshChain(plan: RemotePlan, o: SshConnectOptions, env: Readonl
  */
 export async function dialInProcessSsh(plan: RemotePlan, options: InProcessSshDialOptions = {}): Promise<Duplex> {
   const ssh = plan.ssh;
-  if (ssh === null) throw new TypeError(`dialInProcessSsh: the plan is for the ${plan.transport} transport`);
+  if (ssh === null) throw new ArgumentError(`dialInProcessSsh: the plan is for the ${plan.transport} transport`);
   options.signal?.throwIfAborted();
   const ssh2 = await loadSsh2();
   const env = options.env ?? process.env;

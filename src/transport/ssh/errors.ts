@@ -5,7 +5,7 @@
  * the in-process client knows: the host key involved and the authentication
  * methods tried.
  */
-import { brandClass } from '../../brand.js';
+import { brandClass } from '../../errors/brand.js';
 import { CommandTransportError, type CommandFailure } from '../command.js';
 
 /** A host key the in-process client refused (or was asked about). */

@@ -10,6 +10,7 @@
  * waiting for the user to answer a prompt does not count) fails the dial.
  * Whatever was opened is closed on failure.
  */
+import { ArgumentError } from '../../errors/root.js';
 import type { Duplex } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
 import { abortErrorFor, TimeoutError, TransportError } from '../../rpc/errors.js';
@@ -222,7 +223,7 @@ export async function openSshChannel(
   remoteSocket: string | null,
   opts: SessionOptions,
 ): Promise<SshChannelStream> {
-  if (chain.length === 0) throw new TypeError('openSshChannel: no endpoint');
+  if (chain.length === 0) throw new ArgumentError('openSshChannel: no endpoint');
   opts.signal?.throwIfAborted();
   const cancel = new AbortController();
   const clients: Client[] = [];

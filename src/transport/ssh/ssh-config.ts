@@ -24,6 +24,7 @@
  * PubkeyAuthentication, NumberOfPasswordPrompts, ConnectTimeout,
  * HostKeyAlias. Others are accepted and ignored.
  */
+import { LibvirtRpcError } from '../../errors/root.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { hostname as osHostname, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
@@ -422,18 +423,18 @@ export function parseProxyJump(text: string): JumpHost[] {
     let host: string;
     if (rest.startsWith('[')) {
       const close = rest.indexOf(']');
-      if (close < 0) throw new Error(`bad ProxyJump host ${JSON.stringify(raw)}`);
+      if (close < 0) throw new LibvirtRpcError('SSH_CONFIG_INVALID', `bad ProxyJump host ${JSON.stringify(raw)}`);
       host = rest.slice(1, close);
       rest = rest.slice(close + 1);
       if (rest.startsWith(':')) port = Number(rest.slice(1));
-      else if (rest !== '') throw new Error(`bad ProxyJump host ${JSON.stringify(raw)}`);
+      else if (rest !== '') throw new LibvirtRpcError('SSH_CONFIG_INVALID', `bad ProxyJump host ${JSON.stringify(raw)}`);
     } else {
       const colon = rest.lastIndexOf(':');
       host = colon >= 0 ? rest.slice(0, colon) : rest;
       if (colon >= 0) port = Number(rest.slice(colon + 1));
     }
     if (host === '' || (port !== null && !(Number.isInteger(port) && port > 0 && port < 65536)) || user === '') {
-      throw new Error(`bad ProxyJump host ${JSON.stringify(raw)}`);
+      throw new LibvirtRpcError('SSH_CONFIG_INVALID', `bad ProxyJump host ${JSON.stringify(raw)}`);
     }
     return { user, host, port };
   });

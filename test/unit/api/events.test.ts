@@ -4,6 +4,7 @@
  * ID, the legacy path, listener errors, the close callback, QEMU monitor
  * events, the async-iterator form.
  */
+import { ArgumentError } from '../../../src/errors/root.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   LibvirtError,
@@ -161,7 +162,7 @@ describe('conn.events: domain registrations', () => {
     await conn.events.onDomain('lifecycle', h);
     await expect(conn.events.onDomain('lifecycle', h)).rejects.toThrow(/already tracked/);
     await conn.events.onDomain('lifecycle', h, { domain: A }); // another filter: fine
-    await expect(conn.events.onDomain('no-such-event' as 'lifecycle', h)).rejects.toThrow(RangeError);
+    await expect(conn.events.onDomain('no-such-event' as 'lifecycle', h)).rejects.toThrow(ArgumentError);
   });
 
   it('waits for a deregistration in flight before registering the same key again', async () => {

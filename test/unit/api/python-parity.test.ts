@@ -6,6 +6,7 @@
  * the reference accessors, UUID parsing as libvirt does it, the UUID-string lookups and the
  * stream methods modelled on python's virStream.
  */
+import { ArgumentError } from '../../../src/errors/root.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
@@ -215,7 +216,7 @@ describe('reference accessors (what libvirt answers without a call)', () => {
 describe('UUID strings (virUUIDFormat / virUUIDParse)', () => {
   it('formats lower-case 8-4-4-4-12', () => {
     expect(formatUuid(uuid)).toBe(UUID_TEXT);
-    expect(() => formatUuid(new Uint8Array(3))).toThrow(RangeError);
+    expect(() => formatUuid(new Uint8Array(3))).toThrow(ArgumentError);
   });
 
   it('parses as libvirt does: dashes or spaces between byte pairs, surrounding whitespace', () => {

@@ -3,6 +3,7 @@
  * normalisation, comments and CDATA on request), its helpers, and its errors
  * for text that is not XML.
  */
+import { ArgumentError } from '../../../src/errors/root.js';
 import { describe, expect, it } from 'vitest';
 import {
   isXmlElement,
@@ -118,9 +119,9 @@ describe('parseXml', () => {
     expect(e.cause).toBeInstanceOf(Error);
   });
 
-  it('refuses what is not a string with a TypeError', () => {
+  it('refuses what is not a string with an ArgumentError', () => {
     expect(() => parseXml(undefined as unknown as string)).toThrow(/parseXml: expected a string, got undefined/);
-    expect(() => parseXml(null as unknown as string)).toThrow(TypeError);
+    expect(() => parseXml(null as unknown as string)).toThrow(ArgumentError);
   });
 });
 

@@ -20,7 +20,7 @@ function configError(fn: () => unknown): ConfigError {
     fn();
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).code).toBe('ERR_LIBVIRT_CONFIG');
+    expect((err as ConfigError).code).toBe('CONFIG_INVALID');
     return err as ConfigError;
   }
   throw new Error('expected a ConfigError');

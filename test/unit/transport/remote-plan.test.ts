@@ -30,7 +30,7 @@ function uriError(fn: () => unknown): UriError {
     fn();
   } catch (err) {
     expect(err).toBeInstanceOf(UriError);
-    expect((err as UriError).code).toBe('ERR_LIBVIRT_URI');
+    expect((err as UriError).code).toBe('URI_INVALID');
     return err as UriError;
   }
   throw new Error('expected a UriError');

@@ -190,7 +190,7 @@ describe('parseUri: malformed URIs', () => {
       }
       expect(caught).toBeInstanceOf(UriError);
       const err = caught as UriError;
-      expect(err.code).toBe('ERR_LIBVIRT_URI');
+      expect(err.code).toBe('URI_INVALID');
       expect(err.part).toBe(part);
       expect(err.uri).toBe(uri);
       expect(err.message).toMatch(message);

@@ -1,0 +1,99 @@
+/**
+ * One error root: every error class in src/ extends LibvirtRpcError, carries a code in the one
+ * scheme (AREA_WHAT; libvirt's VIR_ERR_* names and Node's ABORT_ERR are the documented
+ * exceptions), keeps `cause`, and is branded. The classes are found by reading the sources, so a
+ * new class without a case here fails the test.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { root } from '../../../codegen/targets.js';
+import { AuthenticationError, ScramError } from '../../../src/auth/errors.js';
+import { XmlReadError } from '../../../src/api/xml/reader.js';
+import { EventOverflowError } from '../../../src/api/events/stream.js';
+import { StreamOverflowError, StreamStateError } from '../../../src/api/stream.js';
+import { CliError } from '../../../src/cli/command.js';
+import { UnsupportedXPathError, XPathResultError } from '../../../src/cli/xml-tree.js';
+import { ArgumentError, LibvirtRpcError } from '../../../src/errors/root.js';
+import {
+  AbortError,
+  ConnectionClosedError,
+  LibvirtError,
+  ProtocolError,
+  TimeoutError,
+  TransportError,
+  UnsupportedError,
+} from '../../../src/rpc/errors.js';
+import { CommandTransportError } from '../../../src/transport/command.js';
+import { ConfigError, UriError } from '../../../src/transport/errors.js';
+import { SshTransportError } from '../../../src/transport/ssh/errors.js';
+import { TlsError } from '../../../src/transport/tls-credentials.js';
+import { XdrError, XdrErrorCode } from '../../../src/xdr/errors.js';
+
+const cause = new Error('the cause');
+const wire = { code: 42, domain: 10, message: 'Domain not found', level: 2, dom: null, str1: null, str2: null, str3: null, int1: 0, int2: 0, net: null };
+
+/** One instance of every error class, built as the code that throws it builds it, each with a cause where the class takes one. */
+const ONE_OF_EACH: Record<string, () => Error> = {
+  LibvirtRpcError: () => new LibvirtRpcError('RPC_PROTOCOL', 'x', { cause }),
+  ArgumentError: () => new ArgumentError('bad argument', { cause }),
+  LibvirtError: () => new LibvirtError(wire, 'REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME', { cause }),
+  AuthenticationError: () => new AuthenticationError('no-mechanism', 'no usable mechanism', { cause }),
+  ScramError: () => new ScramError('SCRAM_BAD_INPUT', 'SASLprep: prohibited character', { cause }),
+  ConnectionClosedError: () => new ConnectionClosedError('eof', 'closed', { cause }),
+  ProtocolError: () => new ProtocolError('bad frame', { cause }),
+  AbortError: () => new AbortError('aborted', { cause }),
+  TimeoutError: () => new TimeoutError('timed out', 10, { cause }),
+  UnsupportedError: () => new UnsupportedError('fd passing', { cause }),
+  TransportError: () => new TransportError('refused', 'ECONNREFUSED', { cause }),
+  CommandTransportError: () => new CommandTransportError('ssh failed', { command: 'ssh', exitCode: 255, signal: null, stderr: '', failure: 'host-key', cause }),
+  SshTransportError: () => new SshTransportError('host key unknown', { failure: 'host-key', endpoint: 'h:22', cause }),
+  TlsError: () => new TlsError('untrusted', 'certificate not trusted', { cause }),
+  UriError: () => new UriError('invalid port "99999"', { uri: 'qemu+tcp://h:99999/system', part: 'port', cause }),
+  ConfigError: () => new ConfigError('bad value', { file: 'libvirt.conf', line: 3, cause }),
+  XdrError: () => new XdrError(XdrErrorCode.BOUND, 'remote_string', 'too long'),
+  XmlReadError: () => new XmlReadError('XML_PARSE', 'not XML', { line: 1, column: 2, cause }),
+  EventOverflowError: () => new EventOverflowError(1024),
+  StreamOverflowError: () => new StreamOverflowError(1024),
+  StreamStateError: () => new StreamStateError('already finished'),
+  CliError: () => new CliError(['failed'], { cause }),
+  UnsupportedXPathError: () => new UnsupportedXPathError('//foo[bar()]'),
+  XPathResultError: () => new XPathResultError('not a node set'),
+};
+
+/** The error classes declared anywhere in src/ (generated code declares none). */
+function declaredErrorClasses(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (p.endsWith('.ts')) for (const m of readFileSync(p, 'utf8').matchAll(/^export class (\w+Error)\b/gm)) out.push(m[1]!);
+    }
+  };
+  walk(join(root, 'src'));
+  return out.sort();
+}
+
+describe('one error root', () => {
+  it('has a case for every error class in src/', () => {
+    expect(Object.keys(ONE_OF_EACH).sort()).toEqual(declaredErrorClasses());
+  });
+
+  it.each(Object.entries(ONE_OF_EACH))('%s extends LibvirtRpcError, has a code in the scheme, and keeps its cause', (name, make) => {
+    let thrown: unknown;
+    try {
+      throw make();
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(LibvirtRpcError);
+    expect(thrown).toBeInstanceOf(Error);
+    const err = thrown as LibvirtRpcError;
+    expect(err.name).toBe(name);
+    expect(err.code).toMatch(/^(VIR_ERR_[A-Z0-9_]+|ABORT_ERR|[A-Z]+(_[A-Z0-9]+)+)$/);
+    if (!['XdrError', 'EventOverflowError', 'StreamOverflowError', 'StreamStateError', 'UnsupportedXPathError', 'XPathResultError'].includes(name)) {
+      expect(err.cause, `${name} keeps its cause`).toBe(cause);
+    }
+  });
+});
