@@ -154,7 +154,7 @@ describe('opening', () => {
     writeFileSync(join(cfg, 'libvirt', 'libvirt.conf'), `uri_aliases = [\n  "mytest=${d.uris.testDefaultTcp}",\n]\n`);
     // The root user reads /etc/libvirt/libvirt.conf; make the test independent of who runs it.
     const env = { ...process.env, XDG_CONFIG_HOME: cfg, LIBVIRT_DEFAULT_URI: undefined };
-    const { resolveConnectUri } = await import('../../src/index.js');
+    const { resolveConnectUri } = await import('../../src/transport/index.js');
     const resolved = resolveConnectUri('mytest', { env, uid: 1000 });
     expect(resolved).toMatchObject({ uri: d.uris.testDefaultTcp, alias: 'mytest' });
   });

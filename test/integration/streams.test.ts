@@ -9,15 +9,8 @@ import { chownSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyGuestXml } from '../../harness/guest.js';
-import {
-  connect,
-  LibvirtError,
-  VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM,
-  VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM,
-  type Connection,
-  type RemoteNonnullStoragePool,
-  type RemoteNonnullStorageVol,
-} from '../../src/index.js';
+import { connect, LibvirtError, VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM, type Connection } from '../../src/index.js';
+import { type RemoteNonnullStoragePool, type RemoteNonnullStorageVol } from '../../src/protocol.js';
 import { readAll, StreamOverflowError, type LibvirtStream } from '../../src/api/stream.js';
 import { harnessDaemon, type HarnessDaemon } from './env.js';
 import { pyLibvirt } from './oracle.js';

@@ -13,7 +13,8 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshd, type Sshd } from '../../harness/sshd.js';
 import { runVirsh } from '../../src/cli/main.js';
-import { connect, planRemoteConnection, type ConnectOptions } from '../../src/index.js';
+import { connect, type ConnectOptions } from '../../src/index.js';
+import { planRemoteConnection } from '../../src/transport/index.js';
 import { harnessDaemon, type HarnessDaemon } from './env.js';
 
 const SECRET = 'Zq9-s3cr3t-Xv';

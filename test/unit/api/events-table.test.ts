@@ -5,15 +5,8 @@
  */
 import { ArgumentError } from '../../../src/errors/root.js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import {
-  qemuProcedures,
-  remoteProcedures,
-  virDomainEventID,
-  virNetworkEventID,
-  virNodeDeviceEventID,
-  virSecretEventID,
-  virStoragePoolEventID,
-} from '../../../src/index.js';
+import { virDomainEventID, virNetworkEventID, virNodeDeviceEventID, virSecretEventID, virStoragePoolEventID } from '../../../src/index.js';
+import { qemuProcedures, remoteProcedures } from '../../../src/protocol.js';
 import type {
   DomainEvent,
   DomainEventName,

@@ -8,19 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  connect,
-  qemuProcedures,
-  RemoteAuthType,
-  remoteProcedures,
-  VirNetMessageStatus,
-  VirNetMessageType,
-  decodeXdr,
-  encodeXdr,
-  virNetMessageErrorCodec,
-  type Connection,
-  type Procedure,
-} from '../../../src/index.js';
+import { connect, type Connection, type Procedure } from '../../../src/index.js';
+import { qemuProcedures, RemoteAuthType, remoteProcedures, VirNetMessageStatus, VirNetMessageType, virNetMessageErrorCodec } from '../../../src/protocol.js';
+import { decodeXdr, encodeXdr } from '../../../src/xdr/index.js';
 import { encodeFrame, FrameReader, type Frame } from '../../../src/rpc/frame.js';
 
 /** Thrown by handlers to answer with an error. */

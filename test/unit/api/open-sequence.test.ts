@@ -4,15 +4,8 @@
  * arguments, and how authentication choices and failures come out.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  connect,
-  LibvirtError,
-  RemoteAuthType,
-  UnsupportedError,
-  UriError,
-  VIR_CONNECT_RO,
-  VIR_ERR_NO_CONNECT,
-} from '../../../src/index.js';
+import { connect, LibvirtError, UnsupportedError, UriError, VIR_CONNECT_RO, VIR_ERR_NO_CONNECT } from '../../../src/index.js';
+import { RemoteAuthType } from '../../../src/protocol.js';
 import { closeFakeDaemons, fakeDaemon as eventFakeDaemon, ReplyError, type FakeDaemon, type Handler } from './fake-daemon.js';
 
 /** What the open-sequence tests expect of a daemon unless a test says otherwise. */

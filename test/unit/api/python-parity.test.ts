@@ -12,31 +12,9 @@ import { existsSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as lib from '../../../src/index.js';
-import {
-  Connection,
-  Domain,
-  DomainCheckpoint,
-  DomainSnapshot,
-  Interface,
-  LibvirtError,
-  LibvirtStream,
-  Network,
-  NetworkPort,
-  NodeDevice,
-  NWFilter,
-  NWFilterBinding,
-  PendingStream,
-  PYTHON_PARITY,
-  Secret,
-  StoragePool,
-  StorageVol,
-  StreamStateError,
-  formatUuid,
-  openStreamCall,
-  parseUuid,
-  type ParityEntry,
-  type ParityTarget,
-} from '../../../src/index.js';
+import { Connection, Domain, DomainCheckpoint, DomainSnapshot, Interface, LibvirtError, LibvirtStream, Network, NetworkPort, NodeDevice, NWFilter, NWFilterBinding, PendingStream, Secret, StoragePool, StorageVol, StreamStateError, formatUuid, parseUuid } from '../../../src/index.js';
+import { PYTHON_PARITY, type ParityEntry, type ParityTarget } from './python-parity-table.js';
+import { openStreamCall } from '../../../src/api/stream.js';
 import { ConnectionBase } from '../../../src/api/gen/objects.gen.js';
 import type { RpcClient } from '../../../src/rpc/client.js';
 import type { CallOptions, Procedure } from '../../../src/rpc/procedure.js';
