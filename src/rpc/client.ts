@@ -24,9 +24,9 @@
  *   and `ch.drain()` says when to go on (backpressure for writers). `finish()`
  *   and `abort()` send what `virStreamFinish`/`virStreamAbort` send; the daemon
  *   answers with a `finish` or `error` packet. Call `ch.release()` when done.
- *   The engine does not throttle the daemon's data: like libvirt's client, it
- *   reads whatever arrives, so a reader that stops consuming lets packets pile
- *   up in the stream API's queue.
+ *   Read-side flow control: `ch.pauseReading()` stops reading the socket
+ *   until `ch.resumeReading()` (see read-gate.ts); the stream API does it at
+ *   its high-water mark.
  */
 import type { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
@@ -46,7 +46,8 @@ import {
   TimeoutError,
   UnsupportedError,
 } from './errors.js';
-import { encodeFrame, FrameReader, type Frame, type FrameBody, type FrameHeader } from './frame.js';
+import { encodeFrame, encodeFrameHeader, FrameReader, type Frame, type FrameBody, type FrameHeader } from './frame.js';
+import { ReadGate } from './read-gate.js';
 import { Channel, type StreamChannel, type StreamPacket, type StreamSink } from './stream-channel.js';
 import { Keepalive, type KeepaliveClock, type KeepaliveOptions, systemClock } from './keepalive.js';
 import type { CallOptions, Procedure, ProcedureCaller, ProcedureInfo } from './procedure.js';
@@ -135,7 +136,17 @@ export interface RpcClientStats {
   readonly framesReceived: number;
   /** Frames sent, keepalive included. */
   readonly framesSent: number;
+  /** The socket is not being read now (a stream's reader is behind: flow control). */
+  readonly readingPaused: boolean;
+  /** How many times reading was paused so far. */
+  readonly readPauses: number;
 }
+
+/**
+ * Bytes the socket may hold unwritten before writers are told to wait (Node's
+ * own high-water mark, 16 KiB, would stop a stream after every packet).
+ */
+export const WRITE_BUFFER_MAX = 1024 * 1024;
 
 interface PendingCall {
   readonly serial: number;
@@ -153,6 +164,8 @@ interface PendingCall {
 
 interface QueuedWrite {
   readonly buf: Buffer;
+  /** Raw payload written right after `buf` (stream data, not copied). */
+  readonly data: Uint8Array | null;
   readonly call: PendingCall | null;
 }
 
@@ -179,6 +192,7 @@ export class RpcClient implements ProcedureCaller {
   private readonly socket: Duplex;
   private readonly reader = new FrameReader();
   private readonly keepalive: Keepalive;
+  private readonly gate: ReadGate;
   private readonly diagnose: (d: Diagnostic) => void;
   private readonly pending = new Map<number, PendingCall>();
   private readonly abandoned = new Map<number, { prog: number; vers: number }>();
@@ -231,6 +245,7 @@ export class RpcClient implements ProcedureCaller {
       },
       options.clock ?? systemClock,
     );
+    this.gate = new ReadGate(socket, (paused) => this.keepalive.setPaused(paused));
 
     this.socketGone = new Promise<void>((resolve) => {
       if (socket.closed) resolve();
@@ -267,6 +282,8 @@ export class RpcClient implements ProcedureCaller {
       pending: this.pending.size,
       abandoned: this.abandoned.size,
       ...this.counters,
+      readingPaused: this.gate.paused,
+      readPauses: this.gate.pauseCount,
     };
   }
 
@@ -481,11 +498,24 @@ export class RpcClient implements ProcedureCaller {
         this.write(this.encode(procedure, type, serial, status, body), null);
         return !this.waitingDrain;
       },
+      sendData: (data) => {
+        if (this.closeError) throw this.closeError;
+        if (!isMine()) throw new ProtocolError(`stream ${serial} of ${procedure.name} has been released`);
+        const header = { prog: procedure.programNumber, vers: procedure.version, proc: procedure.number, type: VIR_NET_STREAM, serial, status: VIR_NET_CONTINUE };
+        this.write(encodeFrameHeader(header, data.length), null, data);
+        return !this.waitingDrain;
+      },
       isOpen: () => this.closeError === null && isMine(),
       release: () => {
-        if (isMine()) this.streams.delete(serial);
+        if (!isMine()) return;
+        this.streams.delete(serial);
+        this.gate.set(channel, false);
       },
       drain: () => this.drain(),
+      pauseReading: (paused) => {
+        if (isMine() || !paused) this.gate.set(channel, paused);
+      },
+      readingPaused: () => this.gate.paused,
     });
     this.streams.set(serial, { channel, sink });
     return channel;
@@ -517,6 +547,16 @@ export class RpcClient implements ProcedureCaller {
   /** Stops sending PINGs; PINGs from the daemon are still answered. */
   stopKeepalive(): void {
     this.keepalive.stop();
+  }
+
+  /**
+   * Says whether the daemon speaks keepalive (connect() asks it): if so, PINGs
+   * are sent while reading is paused for flow control even when this side's
+   * own pinging is off, so that the daemon's keepalive never closes a
+   * connection whose reader is merely slow (see keepalive.ts).
+   */
+  setPeerSpeaksKeepalive(speaks: boolean): void {
+    this.keepalive.setPeerSpeaksKeepalive(speaks);
   }
 
   private sendKeepalive(proc: number): void {
@@ -585,6 +625,7 @@ export class RpcClient implements ProcedureCaller {
     if (this.closeError) return;
     this.closeError = err;
     this.keepalive.dispose();
+    this.gate.close();
     this.reader.stop();
     const calls = [...this.pending.values()];
     this.pending.clear();
@@ -606,16 +647,19 @@ export class RpcClient implements ProcedureCaller {
     return encodeFrame({ prog: proc.programNumber, vers: proc.version, proc: proc.number, type, serial, status }, body);
   }
 
-  /** Writes or queues one packet, in order, respecting the socket's backpressure. */
-  private write(buf: Buffer, call: PendingCall | null): void {
+  /**
+   * Writes or queues one packet (`buf`, then `data` if any), in order,
+   * respecting the socket's backpressure.
+   */
+  private write(buf: Buffer, call: PendingCall | null, data: Uint8Array | null = null): void {
     if (this.waitingDrain || this.queueHead < this.queue.length) {
-      this.queue.push({ buf, call });
+      this.queue.push({ buf, data, call });
       return;
     }
-    this.writeNow(buf, call);
+    this.writeNow(buf, data, call);
   }
 
-  private writeNow(buf: Buffer, call: PendingCall | null): void {
+  private writeNow(buf: Buffer, data: Uint8Array | null, call: PendingCall | null): void {
     if (call) call.written = true;
     this.counters.framesSent++;
     // Calls issued in the same tick (Promise.all over many calls, a stream's
@@ -625,7 +669,12 @@ export class RpcClient implements ProcedureCaller {
       this.socket.cork();
       process.nextTick(this.uncork);
     }
-    if (!this.socket.write(buf)) this.waitingDrain = true;
+    let ok = this.socket.write(buf);
+    if (data) ok = this.socket.write(data);
+    // Past Node's small high-water mark, keep writing up to WRITE_BUFFER_MAX:
+    // 'drain' still comes (write() returned false), and a stream keeps a few
+    // packets in flight instead of waiting after each.
+    if (!ok && this.socket.writableLength >= WRITE_BUFFER_MAX) this.waitingDrain = true;
   }
 
   private flush(): void {
@@ -634,7 +683,7 @@ export class RpcClient implements ProcedureCaller {
       const item = this.queue[this.queueHead++];
       if (item.call?.cancelled) continue;
       if (this.socket.destroyed) break;
-      this.writeNow(item.buf, item.call);
+      this.writeNow(item.buf, item.data, item.call);
     }
     if (this.queueHead >= this.queue.length) {
       this.queue.length = 0;
