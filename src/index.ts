@@ -29,11 +29,13 @@ export {
   StreamOverflowError,
   StreamStateError,
   StreamErrorCode,
-  STREAM_MAX_BUFFERED_DEFAULT,
   STREAM_BUF_SIZE,
+  STREAM_BUFFER_SIZE_DEFAULT,
+  STREAM_FINISH_TIMEOUT_DEFAULT,
+  STREAM_ABORT_TIMEOUT_DEFAULT,
   PendingStream,
 } from './api/stream.js';
-export type { StreamMode, StreamOptions, StreamEntry, StreamCaller, StreamSource } from './api/stream.js';
+export type { StreamMode, StreamOptions, StreamEntry, StreamCaller, StreamSource, SettleOptions } from './api/stream.js';
 export * from './rpc/index.js';
 export * from './xdr/index.js';
 export * from './transport/index.js';

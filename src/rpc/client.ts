@@ -496,14 +496,14 @@ export class RpcClient implements ProcedureCaller {
         if (this.closeError) throw this.closeError;
         if (!isMine()) throw new ProtocolError(`stream ${serial} of ${procedure.name} has been released`);
         this.write(this.encode(procedure, type, serial, status, body), null);
-        return !this.waitingDrain;
+        return this.streamHasRoom();
       },
       sendData: (data) => {
         if (this.closeError) throw this.closeError;
         if (!isMine()) throw new ProtocolError(`stream ${serial} of ${procedure.name} has been released`);
         const header = { prog: procedure.programNumber, vers: procedure.version, proc: procedure.number, type: VIR_NET_STREAM, serial, status: VIR_NET_CONTINUE };
         this.write(encodeFrameHeader(header, data.length), null, data);
-        return !this.waitingDrain;
+        return this.streamHasRoom();
       },
       isOpen: () => this.closeError === null && isMine(),
       release: () => {
@@ -652,11 +652,21 @@ export class RpcClient implements ProcedureCaller {
    * respecting the socket's backpressure.
    */
   private write(buf: Buffer, call: PendingCall | null, data: Uint8Array | null = null): void {
-    if (this.waitingDrain || this.queueHead < this.queue.length) {
+    // A call waits in our queue while the socket is full (so that one given up
+    // before it was written is never sent); stream packets may fill the socket
+    // up to WRITE_BUFFER_MAX, so that a stream keeps packets in flight instead
+    // of waiting after each (Node's high-water mark is 16 KiB).
+    const queued = this.queueHead < this.queue.length;
+    if (queued || (this.waitingDrain && (call !== null || !this.streamHasRoom()))) {
       this.queue.push({ buf, data, call });
       return;
     }
     this.writeNow(buf, data, call);
+  }
+
+  /** True when a stream may write more now (see {@link write}). */
+  private streamHasRoom(): boolean {
+    return this.queueHead >= this.queue.length && this.socket.writableLength < WRITE_BUFFER_MAX;
   }
 
   private writeNow(buf: Buffer, data: Uint8Array | null, call: PendingCall | null): void {
@@ -671,10 +681,7 @@ export class RpcClient implements ProcedureCaller {
     }
     let ok = this.socket.write(buf);
     if (data) ok = this.socket.write(data);
-    // Past Node's small high-water mark, keep writing up to WRITE_BUFFER_MAX:
-    // 'drain' still comes (write() returned false), and a stream keeps a few
-    // packets in flight instead of waiting after each.
-    if (!ok && this.socket.writableLength >= WRITE_BUFFER_MAX) this.waitingDrain = true;
+    if (!ok) this.waitingDrain = true;
   }
 
   private flush(): void {

@@ -1,0 +1,242 @@
+/**
+ * Streams to and from files: {@link pipeToFile} (a download into a file, a
+ * pipe or a device, holes kept as holes where the target can seek) and
+ * {@link pipeFromFile} (an upload, zero runs sent as holes on request), and
+ * {@link readAll}. Memory stays bounded whatever the file's speed: the read
+ * stream's flow control (see receive-queue.ts) and the connection's write
+ * buffer do the throttling.
+ */
+import { Buffer } from 'node:buffer';
+import { open, type FileHandle } from 'node:fs/promises';
+import { AbortError } from '../../rpc/errors.js';
+import { StreamOverflowError, StreamStateError } from './errors.js';
+import type { LibvirtStream } from './libvirt-stream.js';
+import { STREAM_BUF_SIZE } from './options.js';
+
+/** Bytes read from a file per read: sixteen full stream packets. */
+const READ_CHUNK = 16 * STREAM_BUF_SIZE;
+
+/** Granularity of hole detection: a quarter of a packet, so data runs are whole packets where they can be. */
+const HOLE_BLOCK = STREAM_BUF_SIZE / 4;
+
+/** Data gathered before one `writev` to the target. */
+const WRITE_BATCH = 1024 * 1024;
+
+/**
+ * Reads a stream to its end and returns everything as one Buffer (holes as
+ * zeros). Rejects with the stream's error, or a {@link StreamOverflowError}
+ * past `maxBytes` (the stream is then aborted).
+ */
+export async function readAll(stream: LibvirtStream, opts: { maxBytes?: number } = {}): Promise<Buffer> {
+  const max = opts.maxBytes ?? Infinity;
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > max) {
+      const err = new StreamOverflowError(max);
+      stream.destroy(err);
+      throw err;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/**
+ * Writes a read stream into `target`: a path (created or truncated), or an
+ * open FileHandle (written from its current position and left open). Resolves
+ * once the daemon has confirmed the end of the stream, with the stream's
+ * length (holes included). Holes of a sparse stream are skipped in a regular
+ * file (which ends up sparse, like virsh's `vol-download --sparse`) and
+ * written as zeros into a pipe or device. When writing fails (EPIPE, ENOSPC,
+ * ...) the stream is aborted and the promise rejects with that error.
+ */
+export async function pipeToFile(stream: LibvirtStream, target: string | FileHandle): Promise<number> {
+  const fh = typeof target === 'string' ? await open(target, 'w') : target;
+  try {
+    const st = await fh.stat();
+    const seekable = st.isFile();
+    // Positioned writes keep holes as holes in a regular file; a pipe is written in order.
+    let pos = 0;
+    let skipped = false;
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (batchBytes === 0) return;
+      const bufs = batch;
+      const len = batchBytes;
+      batch = [];
+      batchBytes = 0;
+      await writeFully(fh, bufs, len, seekable ? pos : null);
+      pos += len;
+    };
+    try {
+      for await (const entry of stream.entries()) {
+        if (entry.kind === 'data') {
+          batch.push(entry.data);
+          batchBytes += entry.data.length;
+          // Write what has arrived; gather more only while more is waiting.
+          if (batchBytes >= WRITE_BATCH || stream.bufferedBytes === 0) await flush();
+          continue;
+        }
+        await flush();
+        if (seekable) {
+          pos += Number(entry.length);
+          skipped = true;
+        } else {
+          await writeZeros(fh, entry.length);
+          pos += Number(entry.length);
+        }
+      }
+      await flush();
+      if (skipped) await fh.truncate(pos);
+    } catch (err) {
+      if (!stream.destroyed) stream.destroy(err as Error);
+      throw err;
+    }
+    return pos;
+  } finally {
+    if (typeof target === 'string') await fh.close();
+  }
+}
+
+/** Writes `bufs` (`len` bytes) whole, at `position` or (null) at the current position. */
+async function writeFully(fh: FileHandle, bufs: Buffer[], len: number, position: number | null): Promise<void> {
+  let done = 0;
+  while (done < len) {
+    const { bytesWritten } = await fh.writev(bufs, position === null ? undefined : position + done);
+    done += bytesWritten;
+    if (done < len) bufs = dropFront(bufs, bytesWritten);
+  }
+}
+
+function dropFront(bufs: Buffer[], n: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const b of bufs) {
+    if (n >= b.length) {
+      n -= b.length;
+      continue;
+    }
+    out.push(n > 0 ? b.subarray(n) : b);
+    n = 0;
+  }
+  return out;
+}
+
+const ZEROS = Buffer.alloc(HOLE_BLOCK * 4);
+
+async function writeZeros(fh: FileHandle, length: bigint): Promise<void> {
+  let left = length;
+  while (left > 0n) {
+    const n = left > BigInt(ZEROS.length) ? ZEROS.length : Number(left);
+    await writeFully(fh, [ZEROS.subarray(0, n)], n, null);
+    left -= BigInt(n);
+  }
+}
+
+/**
+ * Sends `source` (a path, or an open FileHandle read from its current
+ * position and left open) through a write stream and finishes it: resolves
+ * once the daemon has confirmed the upload, with the number of bytes sent
+ * (holes included). With `detectHoles` (only on a sparse stream), runs of zero
+ * bytes (in blocks of 65,530 bytes, a quarter of a packet) are sent as holes,
+ * as `virsh vol-upload --sparse` does for the holes of a sparse file. The
+ * file is read in chunks of sixteen packets, the next while the previous is
+ * sent; data goes out without being copied.
+ */
+export async function pipeFromFile(
+  source: string | FileHandle,
+  stream: LibvirtStream,
+  opts: { detectHoles?: boolean } = {},
+): Promise<number> {
+  const detect = opts.detectHoles === true;
+  if (detect && !stream.sparse) throw new StreamStateError('detectHoles needs a sparse stream');
+  const fh = typeof source === 'string' ? await open(source, 'r') : source;
+  let total = 0;
+  let hole = 0;
+  /** Buffers with nothing handed to the socket, free to read into again. */
+  const spare: Buffer[] = [];
+  const readChunk = async (): Promise<Buffer> => {
+    const buf = spare.pop() ?? Buffer.allocUnsafe(READ_CHUNK);
+    let n = 0;
+    while (n < buf.length) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+    }
+    return n === buf.length ? buf : buf.subarray(0, n);
+  };
+  try {
+    let next = readChunk();
+    for (;;) {
+      const chunk = await next;
+      if (chunk.length === 0) break;
+      next = readChunk();
+      // Make sure a failed read-ahead never goes unhandled if sending fails first.
+      next.catch(() => {});
+      total += chunk.length;
+      if (!detect) {
+        await send(stream, () => stream.write(chunk));
+        continue;
+      }
+      let sentData = false;
+      let off = 0;
+      while (off < chunk.length) {
+        // A run of zero blocks becomes (part of) a hole; a run of data blocks one write.
+        let end = off;
+        while (end < chunk.length && isZero(chunk.subarray(end, end + HOLE_BLOCK))) end += HOLE_BLOCK;
+        if (end > off) {
+          hole += Math.min(end, chunk.length) - off;
+          off = Math.min(end, chunk.length);
+          continue;
+        }
+        while (end < chunk.length && !isZero(chunk.subarray(end, end + HOLE_BLOCK))) end += HOLE_BLOCK;
+        end = Math.min(end, chunk.length);
+        if (hole > 0) {
+          const len = hole;
+          hole = 0;
+          await send(stream, () => stream.sendHole(len));
+        }
+        const data = chunk.subarray(off, end);
+        sentData = true;
+        await send(stream, () => stream.write(data));
+        off = end;
+      }
+      if (!sentData && chunk.length === READ_CHUNK) spare.push(chunk);
+    }
+    if (hole > 0) await send(stream, () => stream.sendHole(hole));
+    await stream.finish();
+  } catch (err) {
+    if (!stream.destroyed) stream.destroy(err as Error);
+    throw err;
+  } finally {
+    if (typeof source === 'string') await fh.close();
+  }
+  return total;
+}
+
+/** Writes with `fn` and waits for 'drain' when it says so; rejects when the stream fails meanwhile. */
+async function send(stream: LibvirtStream, fn: () => boolean): Promise<void> {
+  if (stream.destroyed) throw stream.failure ?? new AbortError('the stream closed while writing');
+  if (fn()) return;
+  await new Promise<void>((resolve, reject) => {
+    const done = (err?: Error): void => {
+      stream.off('drain', onDrain);
+      stream.off('close', onClose);
+      stream.off('error', done);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = (): void => done();
+    const onClose = (): void => done(stream.failure ?? new AbortError('the stream closed while writing'));
+    stream.on('drain', onDrain);
+    stream.on('close', onClose);
+    stream.on('error', done);
+  });
+}
+
+/** True when `b` is all zero bytes (memcmp of the buffer against itself shifted by one). */
+function isZero(b: Buffer): boolean {
+  return b.length === 0 || (b[0] === 0 && b.compare(b, 1, b.length, 0, b.length - 1) === 0);
+}
