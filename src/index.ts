@@ -28,6 +28,8 @@ export {
   pipeFromFile,
   StreamOverflowError,
   StreamStateError,
+  StreamFileError,
+  sendFile,
   StreamErrorCode,
   STREAM_BUF_SIZE,
   STREAM_BUFFER_SIZE_DEFAULT,
@@ -35,7 +37,7 @@ export {
   STREAM_ABORT_TIMEOUT_DEFAULT,
   PendingStream,
 } from './api/stream.js';
-export type { StreamMode, StreamOptions, StreamEntry, StreamCaller, StreamSource, SettleOptions } from './api/stream.js';
+export type { StreamMode, StreamOptions, StreamEntry, StreamCaller, StreamSource, SettleOptions, StreamFileOp } from './api/stream.js';
 export * from './rpc/index.js';
 export * from './xdr/index.js';
 export * from './transport/index.js';

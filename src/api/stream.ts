@@ -64,6 +64,7 @@ export {
   STREAM_FINISH_TIMEOUT_DEFAULT,
 } from './streams/options.js';
 export type { SettleOptions, StreamEntry, StreamMode, StreamOptions } from './streams/options.js';
-export { StreamErrorCode, StreamOverflowError, StreamStateError } from './streams/errors.js';
+export { StreamErrorCode, StreamFileError, StreamOverflowError, StreamStateError } from './streams/errors.js';
+export type { StreamFileOp } from './streams/errors.js';
 export type { StreamSource } from './streams/python-style.js';
-export { pipeFromFile, pipeToFile, readAll } from './streams/files.js';
+export { pipeFromFile, pipeToFile, readAll, sendFile } from './streams/files.js';

@@ -7,9 +7,10 @@
  * buffer do the throttling.
  */
 import { Buffer } from 'node:buffer';
+import { statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { AbortError } from '../../rpc/errors.js';
-import { StreamOverflowError, StreamStateError } from './errors.js';
+import { StreamFileError, StreamOverflowError, StreamStateError } from './errors.js';
 import type { LibvirtStream } from './libvirt-stream.js';
 import { STREAM_BUF_SIZE } from './options.js';
 
@@ -49,14 +50,15 @@ export async function readAll(stream: LibvirtStream, opts: { maxBytes?: number }
  * once the daemon has confirmed the end of the stream, with the stream's
  * length (holes included). Holes of a sparse stream are skipped in a regular
  * file (which ends up sparse, like virsh's `vol-download --sparse`) and
- * written as zeros into a pipe or device. When writing fails (EPIPE, ENOSPC,
- * ...) the stream is aborted and the promise rejects with that error.
+ * written as zeros into a pipe or device (except `/dev/null`). When writing
+ * fails (EPIPE, ENOSPC, ...) the stream is aborted and the promise rejects
+ * with a {@link StreamFileError} (`errno` `'EPIPE'`, ...).
  */
 export async function pipeToFile(stream: LibvirtStream, target: string | FileHandle): Promise<number> {
   const fh = typeof target === 'string' ? await open(target, 'w') : target;
   try {
     const st = await fh.stat();
-    const seekable = st.isFile();
+    const seekable = st.isFile() || (st.isCharacterDevice() && st.rdev === devNullRdev());
     // Positioned writes keep holes as holes in a regular file; a pipe is written in order.
     let pos = 0;
     let skipped = false;
@@ -68,7 +70,7 @@ export async function pipeToFile(stream: LibvirtStream, target: string | FileHan
       const len = batchBytes;
       batch = [];
       batchBytes = 0;
-      await writeFully(fh, bufs, len, seekable ? pos : null);
+      await fileOp('write', () => writeFully(fh, bufs, len, seekable ? pos : null));
       pos += len;
     };
     try {
@@ -85,12 +87,12 @@ export async function pipeToFile(stream: LibvirtStream, target: string | FileHan
           pos += Number(entry.length);
           skipped = true;
         } else {
-          await writeZeros(fh, entry.length);
+          await fileOp('hole', () => writeZeros(fh, entry.length));
           pos += Number(entry.length);
         }
       }
       await flush();
-      if (skipped) await fh.truncate(pos);
+      if (skipped && st.isFile()) await fileOp('hole', () => fh.truncate(pos));
     } catch (err) {
       if (!stream.destroyed) stream.destroy(err as Error);
       throw err;
@@ -99,6 +101,29 @@ export async function pipeToFile(stream: LibvirtStream, target: string | FileHan
   } finally {
     if (typeof target === 'string') await fh.close();
   }
+}
+
+/** Runs a file operation, turning its failure into a {@link StreamFileError}. */
+async function fileOp<T>(op: 'write' | 'hole' | 'read', fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new StreamFileError(op, err);
+  }
+}
+
+let nullRdev: number | undefined;
+
+/** The device number of `/dev/null` (writes there may skip holes), or -1. */
+function devNullRdev(): number {
+  if (nullRdev === undefined) {
+    try {
+      nullRdev = statSync('/dev/null').rdev;
+    } catch {
+      nullRdev = -1;
+    }
+  }
+  return nullRdev;
 }
 
 /** Writes `bufs` (`len` bytes) whole, at `position` or (null) at the current position. */
@@ -150,6 +175,22 @@ export async function pipeFromFile(
   stream: LibvirtStream,
   opts: { detectHoles?: boolean } = {},
 ): Promise<number> {
+  const total = await sendFile(source, stream, opts);
+  await stream.finish();
+  return total;
+}
+
+/**
+ * What {@link pipeFromFile} does before finishing: sends the file (holes
+ * detected on request) and resolves with its length once everything has been
+ * handed to the connection. A read error aborts the stream and rejects with a
+ * {@link StreamFileError}.
+ */
+export async function sendFile(
+  source: string | FileHandle,
+  stream: LibvirtStream,
+  opts: { detectHoles?: boolean } = {},
+): Promise<number> {
   const detect = opts.detectHoles === true;
   if (detect && !stream.sparse) throw new StreamStateError('detectHoles needs a sparse stream');
   const fh = typeof source === 'string' ? await open(source, 'r') : source;
@@ -161,7 +202,7 @@ export async function pipeFromFile(
     const buf = spare.pop() ?? Buffer.allocUnsafe(READ_CHUNK);
     let n = 0;
     while (n < buf.length) {
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
+      const { bytesRead } = await fileOp('read', () => fh.read(buf, n, buf.length - n, null));
       if (bytesRead === 0) break;
       n += bytesRead;
     }
@@ -206,7 +247,6 @@ export async function pipeFromFile(
       if (!sentData && chunk.length === READ_CHUNK) spare.push(chunk);
     }
     if (hole > 0) await send(stream, () => stream.sendHole(hole));
-    await stream.finish();
   } catch (err) {
     if (!stream.destroyed) stream.destroy(err as Error);
     throw err;
