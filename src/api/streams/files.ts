@@ -55,52 +55,55 @@ export async function readAll(stream: LibvirtStream, opts: { maxBytes?: number }
  * with a {@link StreamFileError} (`errno` `'EPIPE'`, ...).
  */
 export async function pipeToFile(stream: LibvirtStream, target: string | FileHandle): Promise<number> {
-  const fh = typeof target === 'string' ? await open(target, 'w') : target;
+  let fh: FileHandle | null = null;
   try {
-    const st = await fh.stat();
-    const seekable = st.isFile() || (st.isCharacterDevice() && st.rdev === devNullRdev());
-    // Positioned writes keep holes as holes in a regular file; a pipe is written in order.
-    let pos = 0;
-    let skipped = false;
-    let batch: Buffer[] = [];
-    let batchBytes = 0;
-    const flush = async (): Promise<void> => {
-      if (batchBytes === 0) return;
-      const bufs = batch;
-      const len = batchBytes;
-      batch = [];
-      batchBytes = 0;
-      await fileOp('write', () => writeFully(fh, bufs, len, seekable ? pos : null));
-      pos += len;
-    };
-    try {
-      for await (const entry of stream.entries()) {
-        if (entry.kind === 'data') {
-          batch.push(entry.data);
-          batchBytes += entry.data.length;
-          // Write what has arrived; gather more only while more is waiting.
-          if (batchBytes >= WRITE_BATCH || stream.bufferedBytes === 0) await flush();
-          continue;
-        }
-        await flush();
-        if (seekable) {
-          pos += Number(entry.length);
-          skipped = true;
-        } else {
-          await fileOp('hole', () => writeZeros(fh, entry.length));
-          pos += Number(entry.length);
-        }
-      }
-      await flush();
-      if (skipped && st.isFile()) await fileOp('hole', () => fh.truncate(pos));
-    } catch (err) {
-      if (!stream.destroyed) stream.destroy(err as Error);
-      throw err;
-    }
-    return pos;
+    fh = typeof target === 'string' ? await fileOp('write', () => open(target, 'w')) : target;
+    return await receiveInto(stream, fh);
+  } catch (err) {
+    if (!stream.destroyed) stream.destroy(err as Error);
+    throw err;
   } finally {
-    if (typeof target === 'string') await fh.close();
+    if (typeof target === 'string') await fh?.close();
   }
+}
+
+async function receiveInto(stream: LibvirtStream, fh: FileHandle): Promise<number> {
+  const st = await fileOp('write', () => fh.stat());
+  const seekable = st.isFile() || (st.isCharacterDevice() && st.rdev === devNullRdev());
+  // Positioned writes keep holes as holes in a regular file; a pipe is written in order.
+  let pos = 0;
+  let skipped = false;
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  const flush = async (): Promise<void> => {
+    if (batchBytes === 0) return;
+    const bufs = batch;
+    const len = batchBytes;
+    batch = [];
+    batchBytes = 0;
+    await fileOp('write', () => writeFully(fh, bufs, len, seekable ? pos : null));
+    pos += len;
+  };
+  for await (const entry of stream.entries()) {
+    if (entry.kind === 'data') {
+      batch.push(entry.data);
+      batchBytes += entry.data.length;
+      // Write what has arrived; gather more only while more is waiting.
+      if (batchBytes >= WRITE_BATCH || stream.bufferedBytes === 0) await flush();
+      continue;
+    }
+    await flush();
+    if (seekable) {
+      pos += Number(entry.length);
+      skipped = true;
+    } else {
+      await fileOp('hole', () => writeZeros(fh, entry.length));
+      pos += Number(entry.length);
+    }
+  }
+  await flush();
+  if (skipped && st.isFile()) await fileOp('hole', () => fh.truncate(pos));
+  return pos;
 }
 
 /** Runs a file operation, turning its failure into a {@link StreamFileError}. */
@@ -193,7 +196,13 @@ export async function sendFile(
 ): Promise<number> {
   const detect = opts.detectHoles === true;
   if (detect && !stream.sparse) throw new StreamStateError('detectHoles needs a sparse stream');
-  const fh = typeof source === 'string' ? await open(source, 'r') : source;
+  let fh: FileHandle;
+  try {
+    fh = typeof source === 'string' ? await fileOp('read', () => open(source, 'r')) : source;
+  } catch (err) {
+    if (!stream.destroyed) stream.destroy(err as Error);
+    throw err;
+  }
   let total = 0;
   let hole = 0;
   /** Buffers with nothing handed to the socket, free to read into again. */
