@@ -15,6 +15,7 @@ const STRERROR: Readonly<Record<string, string>> = {
   EOVERFLOW: 'Value too large for defined data type',
   ECONNREFUSED: 'Connection refused',
   ENOSPC: 'No space left on device',
+  EINVAL: 'Invalid argument',
   EPIPE: 'Broken pipe',
   EIO: 'Input/output error',
   EFBIG: 'File too large',

@@ -53,12 +53,21 @@ export async function readAll(stream: LibvirtStream, opts: { maxBytes?: number }
  * written as zeros into a pipe or device (except `/dev/null`). When writing
  * fails (EPIPE, ENOSPC, ...) the stream is aborted and the promise rejects
  * with a {@link StreamFileError} (`errno` `'EPIPE'`, ...).
+ *
+ * `holes: 'seek'` skips every hole by seeking as virsh's `vol-download
+ * --sparse` does (`lseek` + `ftruncate`): fine in a regular file, zeros on a
+ * block device, and a failure elsewhere (`ESPIPE` on a pipe, `EINVAL` on a
+ * character device), where the default writes zeros.
  */
-export async function pipeToFile(stream: LibvirtStream, target: string | FileHandle): Promise<number> {
+export async function pipeToFile(
+  stream: LibvirtStream,
+  target: string | FileHandle,
+  opts: { holes?: 'auto' | 'seek' } = {},
+): Promise<number> {
   let fh: FileHandle | null = null;
   try {
     fh = typeof target === 'string' ? await fileOp('write', () => open(target, 'w')) : target;
-    return await receiveInto(stream, fh);
+    return await receiveInto(stream, fh, opts.holes === 'seek');
   } catch (err) {
     if (!stream.destroyed) stream.destroy(err as Error);
     throw err;
@@ -67,9 +76,11 @@ export async function pipeToFile(stream: LibvirtStream, target: string | FileHan
   }
 }
 
-async function receiveInto(stream: LibvirtStream, fh: FileHandle): Promise<number> {
+async function receiveInto(stream: LibvirtStream, fh: FileHandle, seekHoles: boolean): Promise<number> {
   const st = await fileOp('write', () => fh.stat());
-  const seekable = st.isFile() || (st.isCharacterDevice() && st.rdev === devNullRdev());
+  const seekable = st.isFile() || (!seekHoles && st.isCharacterDevice() && st.rdev === devNullRdev());
+  // What seeking over a hole does where it cannot (virshStreamSkip's lseek or ftruncate).
+  const seekFailure = seekHoles && !st.isFile() && !st.isBlockDevice() ? (st.isCharacterDevice() ? 'EINVAL' : 'ESPIPE') : null;
   // Positioned writes keep holes as holes in a regular file; a pipe is written in order.
   let pos = 0;
   let skipped = false;
@@ -93,6 +104,7 @@ async function receiveInto(stream: LibvirtStream, fh: FileHandle): Promise<numbe
       continue;
     }
     await flush();
+    if (seekFailure !== null) throw new StreamFileError('hole', systemError(seekFailure));
     if (seekable) {
       pos += Number(entry.length);
       skipped = true;
@@ -104,6 +116,12 @@ async function receiveInto(stream: LibvirtStream, fh: FileHandle): Promise<numbe
   await flush();
   if (skipped && st.isFile()) await fileOp('hole', () => fh.truncate(pos));
   return pos;
+}
+
+function systemError(code: 'EINVAL' | 'ESPIPE'): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(code === 'EINVAL' ? 'EINVAL: invalid argument, ftruncate' : 'ESPIPE: invalid seek, lseek');
+  err.code = code;
+  return err;
 }
 
 /** Runs a file operation, turning its failure into a {@link StreamFileError}. */

@@ -121,7 +121,7 @@ const vsDownload: CommandSpec = {
         throw failed(`cannot download from volume ${text}`, err);
       }
       try {
-        await pipeToFile(stream, fh);
+        await pipeToFile(stream, fh, { holes: 'seek' });
       } catch (err) {
         throw transferFailed(`cannot receive data from volume ${text}`, err);
       }
