@@ -8,7 +8,12 @@
  */
 import { Buffer } from 'node:buffer';
 import { XdrWriter } from '../xdr/writer.js';
-import { VIR_NET_MESSAGE_HEADER_MAX, VIR_NET_MESSAGE_LEN_MAX, VIR_NET_MESSAGE_MAX } from '../procedures/virnet.gen.js';
+import {
+  VIR_NET_MESSAGE_HEADER_MAX,
+  VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX,
+  VIR_NET_MESSAGE_LEN_MAX,
+  VIR_NET_MESSAGE_MAX,
+} from '../procedures/virnet.gen.js';
 import { ProtocolError } from './errors.js';
 
 /** Bytes of the length word plus the header: the smallest legal packet. */
@@ -16,6 +21,38 @@ export const FRAME_MIN = VIR_NET_MESSAGE_LEN_MAX + VIR_NET_MESSAGE_HEADER_MAX;
 
 /** The largest legal value of the length word (it counts itself). */
 export const FRAME_MAX = VIR_NET_MESSAGE_LEN_MAX + VIR_NET_MESSAGE_MAX;
+
+/** Length of a full stream data packet (the header and 262,120 bytes of payload). */
+const DATA_FRAME_LEN = FRAME_MIN + VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX;
+
+/** Frames of {@link DATA_FRAME_LEN} kept for reuse (8 MiB at most). */
+const POOL_MAX = 32;
+const pool: Buffer[] = [];
+/** Memory of frames handed out that may come back through {@link recycleFramePayload}. */
+const recyclable = new WeakSet<ArrayBufferLike>();
+
+/** A buffer for a frame of `len` bytes: a recycled one for full data packets when there is one. */
+function allocFrame(len: number): Buffer {
+  if (len !== DATA_FRAME_LEN) return Buffer.allocUnsafe(len);
+  const b = pool.pop() ?? Buffer.allocUnsafeSlow(len);
+  recyclable.add(b.buffer);
+  return b;
+}
+
+/**
+ * Gives the memory of a stream packet's payload back for the next packets,
+ * once the caller is sure nothing references `payload` any more (the stream
+ * file helpers do it after writing the data out). This saves the allocation
+ * of 256 KiB per packet, and with it most of the garbage collections (each a
+ * pause of the socket's reading) of a long download. Anything else is
+ * ignored; a payload is taken back at most once.
+ */
+export function recycleFramePayload(payload: Uint8Array): void {
+  const mem = payload.buffer;
+  if (!recyclable.has(mem) || pool.length >= POOL_MAX) return;
+  recyclable.delete(mem);
+  pool.push(Buffer.from(mem, 0, DATA_FRAME_LEN));
+}
 
 /** A decoded `virNetMessageHeader`. `type` and `status` are not checked here. */
 export interface FrameHeader {
@@ -105,7 +142,7 @@ export class FrameReader {
       off = take;
       if (this.filled < 4) return off;
       const len = checkLength(this.partial!.readUInt32BE(0), () => this.stop());
-      const frame = Buffer.allocUnsafe(len);
+      const frame = allocFrame(len);
       this.partial!.copy(frame, 0, 0, 4);
       this.partial = frame;
       this.need = len;
@@ -131,7 +168,7 @@ export class FrameReader {
       const len = checkLength(buf.readUInt32BE(p), () => this.stop());
       if (avail < len) {
         // Torn: assemble it in a buffer of its own, sized for the whole frame.
-        this.partial = Buffer.allocUnsafe(len);
+        this.partial = allocFrame(len);
         buf.copy(this.partial, 0, p);
         this.filled = avail;
         this.need = len;

@@ -10,6 +10,7 @@ import { Buffer } from 'node:buffer';
 import { statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { AbortError } from '../../rpc/errors.js';
+import { recycleFramePayload } from '../../rpc/frame.js';
 import { StreamFileError, StreamOverflowError, StreamStateError } from './errors.js';
 import type { LibvirtStream } from './libvirt-stream.js';
 import { STREAM_BUF_SIZE } from './options.js';
@@ -94,6 +95,8 @@ async function receiveInto(stream: LibvirtStream, fh: FileHandle, seekHoles: boo
     batchBytes = 0;
     await fileOp('write', () => writeFully(fh, bufs, len, seekable ? pos : null));
     pos += len;
+    // Written out and referenced nowhere else: the packets' memory serves the next ones.
+    for (const b of bufs) recycleFramePayload(b);
   };
   for await (const entry of stream.entries()) {
     if (entry.kind === 'data') {
