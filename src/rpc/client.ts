@@ -166,6 +166,8 @@ interface QueuedWrite {
   readonly buf: Buffer;
   /** Raw payload written right after `buf` (stream data, not copied). */
   readonly data: Uint8Array | null;
+  /** Called once `data` has been handed to the OS (not on failure). */
+  readonly onWritten: (() => void) | null;
   readonly call: PendingCall | null;
 }
 
@@ -498,11 +500,11 @@ export class RpcClient implements ProcedureCaller {
         this.write(this.encode(procedure, type, serial, status, body), null);
         return this.streamHasRoom();
       },
-      sendData: (data) => {
+      sendData: (data, onWritten) => {
         if (this.closeError) throw this.closeError;
         if (!isMine()) throw new ProtocolError(`stream ${serial} of ${procedure.name} has been released`);
         const header = { prog: procedure.programNumber, vers: procedure.version, proc: procedure.number, type: VIR_NET_STREAM, serial, status: VIR_NET_CONTINUE };
-        this.write(encodeFrameHeader(header, data.length), null, data);
+        this.write(encodeFrameHeader(header, data.length), null, data, onWritten ?? null);
         return this.streamHasRoom();
       },
       isOpen: () => this.closeError === null && isMine(),
@@ -651,17 +653,17 @@ export class RpcClient implements ProcedureCaller {
    * Writes or queues one packet (`buf`, then `data` if any), in order,
    * respecting the socket's backpressure.
    */
-  private write(buf: Buffer, call: PendingCall | null, data: Uint8Array | null = null): void {
+  private write(buf: Buffer, call: PendingCall | null, data: Uint8Array | null = null, onWritten: (() => void) | null = null): void {
     // A call waits in our queue while the socket is full (so that one given up
     // before it was written is never sent); stream packets may fill the socket
     // up to WRITE_BUFFER_MAX, so that a stream keeps packets in flight instead
     // of waiting after each (Node's high-water mark is 16 KiB).
     const queued = this.queueHead < this.queue.length;
     if (queued || (this.waitingDrain && (call !== null || !this.streamHasRoom()))) {
-      this.queue.push({ buf, data, call });
+      this.queue.push({ buf, data, call, onWritten });
       return;
     }
-    this.writeNow(buf, data, call);
+    this.writeNow(buf, data, call, onWritten);
   }
 
   /** True when a stream may write more now (see {@link write}). */
@@ -669,7 +671,7 @@ export class RpcClient implements ProcedureCaller {
     return this.queueHead >= this.queue.length && this.socket.writableLength < WRITE_BUFFER_MAX;
   }
 
-  private writeNow(buf: Buffer, data: Uint8Array | null, call: PendingCall | null): void {
+  private writeNow(buf: Buffer, data: Uint8Array | null, call: PendingCall | null, onWritten: (() => void) | null = null): void {
     if (call) call.written = true;
     this.counters.framesSent++;
     // Calls issued in the same tick (Promise.all over many calls, a stream's
@@ -680,7 +682,7 @@ export class RpcClient implements ProcedureCaller {
       process.nextTick(this.uncork);
     }
     let ok = this.socket.write(buf);
-    if (data) ok = this.socket.write(data);
+    if (data) ok = this.socket.write(data, onWritten ? (err) => void (err ? undefined : onWritten()) : undefined);
     if (!ok) this.waitingDrain = true;
   }
 
@@ -690,7 +692,7 @@ export class RpcClient implements ProcedureCaller {
       const item = this.queue[this.queueHead++];
       if (item.call?.cancelled) continue;
       if (this.socket.destroyed) break;
-      this.writeNow(item.buf, item.data, item.call);
+      this.writeNow(item.buf, item.data, item.call, item.onWritten);
     }
     if (this.queueHead >= this.queue.length) {
       this.queue.length = 0;

@@ -57,8 +57,10 @@ export interface StreamChannel {
    * does. The bytes are not copied: do not change them afterwards. Returns
    * false when the connection's write buffer is full: wait for {@link drain}
    * before writing more. Throws the ConnectionClosedError if the connection is gone.
+   * `onWritten` is called once all of `data` has been handed to the OS (so
+   * its memory may be reused), never if the connection fails first.
    */
-  write(data: Uint8Array): boolean;
+  write(data: Uint8Array, onWritten?: () => void): boolean;
   /** Sends a hole (STREAM_HOLE, status CONTINUE, a `virNetStreamHole`). Same return value as {@link write}. */
   writeHole(length: bigint, flags?: number): boolean;
   /**
@@ -89,7 +91,7 @@ export interface StreamChannel {
 export interface ChannelOps {
   send(type: number, status: number, body: FrameBody): boolean;
   /** Sends raw data after its header without copying it; same return value as `send`. */
-  sendData(data: Uint8Array): boolean;
+  sendData(data: Uint8Array, onWritten?: () => void): boolean;
   isOpen(): boolean;
   release(): void;
   drain(): Promise<void>;
@@ -109,11 +111,15 @@ export class Channel implements StreamChannel {
     return this.ops.isOpen();
   }
 
-  write(data: Uint8Array): boolean {
+  write(data: Uint8Array, onWritten?: () => void): boolean {
     const max = VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX;
-    if (data.length <= max) return this.ops.sendData(data);
+    if (data.length <= max) return this.ops.sendData(data, onWritten);
     let ok = true;
-    for (let off = 0; off < data.length; off += max) ok = this.ops.sendData(data.subarray(off, off + max));
+    // Writes complete in order: the last packet's callback means all of them.
+    for (let off = 0; off < data.length; off += max) {
+      const end = Math.min(off + max, data.length);
+      ok = this.ops.sendData(data.subarray(off, end), end === data.length ? onWritten : undefined);
+    }
     return ok;
   }
 

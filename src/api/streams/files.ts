@@ -12,7 +12,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { AbortError } from '../../rpc/errors.js';
 import { recycleFramePayload } from '../../rpc/frame.js';
 import { StreamFileError, StreamOverflowError, StreamStateError } from './errors.js';
-import type { LibvirtStream } from './libvirt-stream.js';
+import { writeReusable, type LibvirtStream } from './libvirt-stream.js';
 import { STREAM_BUF_SIZE } from './options.js';
 
 /** Bytes read from a file per read: sixteen full stream packets. */
@@ -226,7 +226,7 @@ export async function sendFile(
   }
   let total = 0;
   let hole = 0;
-  /** Buffers with nothing handed to the socket, free to read into again. */
+  /** Read buffers none of which is waiting to be written any more: free to read into again. */
   const spare: Buffer[] = [];
   const readChunk = async (): Promise<Buffer> => {
     const buf = spare.pop() ?? Buffer.allocUnsafe(READ_CHUNK);
@@ -247,11 +247,21 @@ export async function sendFile(
       // Make sure a failed read-ahead never goes unhandled if sending fails first.
       next.catch(() => {});
       total += chunk.length;
+      // The read buffer serves again once everything written from it has left
+      // (writes are not copied): counted down from 1, which this loop holds.
+      let holds = 1;
+      const release = (): void => {
+        if (--holds === 0 && chunk.length === READ_CHUNK && spare.length < 2) spare.push(chunk);
+      };
+      const write = (data: Buffer): Promise<void> => {
+        holds++;
+        return send(stream, () => writeReusable(stream, data, release));
+      };
       if (!detect) {
-        await send(stream, () => stream.write(chunk));
+        await write(chunk);
+        release();
         continue;
       }
-      let sentData = false;
       let off = 0;
       while (off < chunk.length) {
         // A run of zero blocks becomes (part of) a hole; a run of data blocks one write.
@@ -269,12 +279,10 @@ export async function sendFile(
           hole = 0;
           await send(stream, () => stream.sendHole(len));
         }
-        const data = chunk.subarray(off, end);
-        sentData = true;
-        await send(stream, () => stream.write(data));
+        await write(chunk.subarray(off, end));
         off = end;
       }
-      if (!sentData && chunk.length === READ_CHUNK) spare.push(chunk);
+      release();
     }
     if (hole > 0) await send(stream, () => stream.sendHole(hole));
   } catch (err) {

@@ -68,6 +68,18 @@ function deferred(): Deferred {
 }
 
 const holeMarkers = new WeakMap<Buffer, bigint>();
+const writtenCallbacks = new WeakMap<Buffer, () => void>();
+
+/**
+ * @internal Writes `chunk` like `stream.write(chunk)`, and calls `onWritten`
+ * once the connection has handed all of it to the OS, so that its memory can
+ * be reused (the file helpers read the next chunk into it). Returns what
+ * `write()` returns.
+ */
+export function writeReusable(stream: LibvirtStream, chunk: Buffer, onWritten: () => void): boolean {
+  writtenCallbacks.set(chunk, onWritten);
+  return stream.write(chunk);
+}
 const noop = (): void => {};
 
 function positive(name: string, value: number | undefined, fallback: number | null): number | null {
@@ -420,7 +432,7 @@ export class LibvirtStream extends Duplex {
     }
     let ok: boolean;
     try {
-      ok = hole === undefined ? channel.write(chunk) : channel.writeHole(hole);
+      ok = hole === undefined ? channel.write(chunk, writtenCallbacks.get(chunk)) : channel.writeHole(hole);
     } catch (err) {
       return cb(err as Error);
     }
