@@ -1,6 +1,9 @@
 // One transfer through the library (the built package), in a process of its own so that its
 // memory is measured alone. Used by `npm run bench:streams`:
 //   node bench/streams-client.mjs up|down URI POOL VOL FILE sparse(0|1) [throttleMBps]
+//   node bench/streams-client.mjs stall URI POOL VOL SECONDS
+// `stall` downloads with a reader that stops for SECONDS after 10 MB, times a call on the paused
+// connection and one on a second connection meanwhile, and hashes what it read.
 // FILE is the source (up) or target (down); with throttleMBps the download goes into an
 // in-process reader throttled to that rate that hashes what it gets. Prints one JSON line:
 // seconds (connect to close), bytes, RSS when connected and idle, peak RSS, sha256 if hashed.
@@ -23,6 +26,38 @@ const vol = await conn.raw.storageVolLookupByName(await conn.raw.storagePoolLook
 const idleRss = process.memoryUsage().rss;
 let bytes;
 let sha256 = null;
+if (verb === 'stall') {
+  const stallMs = Number(file) * 1000;
+  const second = await connect(uri);
+  const stream = await conn.raw.storageVolDownload(vol, 0n, 0n, 0);
+  const hash = createHash('sha256');
+  bytes = 0;
+  let stalled = false;
+  let pausedCallMs = null;
+  let secondCallMs = null;
+  let pausedAfter1s = null;
+  let call = Promise.resolve();
+  for await (const chunk of stream) {
+    hash.update(chunk);
+    bytes += chunk.length;
+    if (!stalled && bytes > 10e6) {
+      stalled = true;
+      await new Promise((r) => setTimeout(r, 1000));
+      pausedAfter1s = conn.client.stats.readingPaused;
+      const tc = performance.now();
+      call = conn.raw.connectGetLibVersion().then(() => (pausedCallMs = performance.now() - tc));
+      const t2 = performance.now();
+      await second.raw.connectGetLibVersion();
+      secondCallMs = performance.now() - t2;
+      await new Promise((r) => setTimeout(r, stallMs - 1000));
+    }
+  }
+  await call;
+  await second.close();
+  await conn.close();
+  process.stdout.write(`${JSON.stringify({ bytes, sha256: hash.digest('hex'), pausedAfter1s, pausedCallMs, secondCallMs, open: true, framesSent: conn.client.stats.framesSent })}\n`);
+  process.exit(0);
+}
 if (verb === 'up') {
   const stream = await conn.raw.storageVolUpload(vol, 0n, 0n, sparse ? VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM : 0);
   bytes = await pipeFromFile(file, stream, { detectHoles: sparse });

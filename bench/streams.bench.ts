@@ -169,6 +169,20 @@ async function main(): Promise<void> {
     const table = lines.join('\n');
     console.log(`\n${table}`);
     if (process.env.BENCH_TABLE_OUT) writeFileSync(process.env.BENCH_TABLE_OUT, `${table}\n`);
+
+    // A download held paused behind a stalled reader, on this daemon (libvirt's default
+    // keepalive: 5 s, count 5): it must survive and complete, and calls on it wait meanwhile.
+    const stallS = Number(process.env.BENCH_STALL_SECONDS ?? 60);
+    if (stallS > 0) {
+      const r = spawnSync('node', [CLIENT_JS, 'stall', uri, 'bench', 'dense.img', String(stallS)], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`stalled download failed: ${r.stderr}`);
+      const j = JSON.parse(r.stdout.trim()) as { bytes: number; sha256: string; pausedAfter1s: boolean; pausedCallMs: number; secondCallMs: number };
+      if (j.sha256 !== sums.dense || j.bytes !== SIZE) throw new Error(`stalled download: ${j.bytes} bytes, sha256 ${j.sha256}`);
+      console.log(
+        `\nstalled reader: paused ${stallS} s (reading paused: ${j.pausedAfter1s}), neither keepalive closed the connection, the download completed (sha256 equal); ` +
+          `a call on the paused connection waited ${(j.pausedCallMs / 1000).toFixed(1)} s, one on a second connection ${j.secondCallMs.toFixed(1)} ms`,
+      );
+    }
   } finally {
     await d.stop();
   }
