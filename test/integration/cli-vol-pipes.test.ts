@@ -95,6 +95,7 @@ describe('vol-download into pipes, as virsh', () => {
   });
 
   it('| head -c 1M: ends at once with virsh\'s status (SIGPIPE) and nothing on stderr', async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash script
     const script = '$TOOL vol-download --pool $POOL data.img /dev/stdout | head -c 1M | wc -c; echo "status ${PIPESTATUS[0]}"';
     const a = await shell('tsvirsh', script);
     const b = await shell('virsh', script);
@@ -115,6 +116,7 @@ describe('vol-download into pipes, as virsh', () => {
 
   it('--sparse into a pipe and into /dev/null fails as virsh does (it cannot seek there)', async () => {
     for (const script of [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash script
       '$TOOL -q vol-download --pool $POOL holey.img /dev/stdout --sparse | wc -c; echo "status ${PIPESTATUS[0]}"',
       '$TOOL -q vol-download --pool $POOL holey.img /dev/null --sparse; echo "status $?"',
     ]) {

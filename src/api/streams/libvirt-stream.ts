@@ -425,18 +425,26 @@ export class LibvirtStream extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
     const hole = holeMarkers.get(chunk);
-    if (hole === undefined && chunk.length === 0) return cb();
+    if (hole === undefined && chunk.length === 0) {
+      cb();
+      return;
+    }
     const channel = this.#channel;
     if (this.#wire !== 'open' || !channel) {
-      return cb(this.#failure ?? new StreamStateError(`${this.procedure.name}: the stream is ${this.#wire === 'closed' ? 'closed' : 'finishing'}`));
+      cb(this.#failure ?? new StreamStateError(`${this.procedure.name}: the stream is ${this.#wire === 'closed' ? 'closed' : 'finishing'}`));
+      return;
     }
     let ok: boolean;
     try {
       ok = hole === undefined ? channel.write(chunk, writtenCallbacks.get(chunk)) : channel.writeHole(hole);
     } catch (err) {
-      return cb(err as Error);
+      cb(err as Error);
+      return;
     }
-    if (ok) return cb();
+    if (ok) {
+      cb();
+      return;
+    }
     channel.drain().then(
       () => cb(),
       (err: Error) => cb(this.#failure ?? err),
@@ -453,9 +461,10 @@ export class LibvirtStream extends Duplex {
         this.#pendingFinal = cb;
         return;
       case 'closed':
-        return cb(this.#failure);
+        cb(this.#failure);
+        return;
       default:
-        return cb(this.#failure ?? new StreamStateError(`${this.procedure.name}: the stream is ${this.#wire}`));
+        cb(this.#failure ?? new StreamStateError(`${this.procedure.name}: the stream is ${this.#wire}`));
     }
   }
 
@@ -511,24 +520,22 @@ export class LibvirtStream extends Duplex {
     switch (packet.kind) {
       case 'data':
         if (this.#wire === 'aborting' || this.destroyed) return;
-        if (packet.data.length === 0) return this.#onEof();
-        if (this.mode === 'write') return; // a daemon never sends data on an upload
-        return this.#enqueue(packet.data);
+        if (packet.data.length === 0) this.#onEof();
+        // (A daemon never sends data on an upload.)
+        else if (this.mode !== 'write') this.#enqueue(packet.data);
+        return;
       case 'hole':
         if (this.#wire === 'aborting' || this.destroyed) return;
-        if (!this.sparse || this.mode === 'write') {
-          return this.#fail(new ProtocolError(`${this.procedure.name}: unexpected stream hole`));
-        }
-        if (packet.length < 0n) {
-          return this.#fail(new ProtocolError(`${this.procedure.name}: stream hole of negative length ${packet.length}`));
-        }
-        if (packet.length === 0n) return;
-        return this.#enqueue({ remaining: packet.length });
+        if (!this.sparse || this.mode === 'write') this.#fail(new ProtocolError(`${this.procedure.name}: unexpected stream hole`));
+        else if (packet.length < 0n) this.#fail(new ProtocolError(`${this.procedure.name}: stream hole of negative length ${packet.length}`));
+        else if (packet.length > 0n) this.#enqueue({ remaining: packet.length });
+        return;
       case 'finish':
-        return this.#onFinish();
+        this.#onFinish();
+        return;
       case 'error':
-        if (this.#wire === 'aborting') return this.#close();
-        return this.#fail(packet.error, false);
+        if (this.#wire === 'aborting') this.#close();
+        else this.#fail(packet.error, false);
     }
   }
 
@@ -582,8 +589,8 @@ export class LibvirtStream extends Duplex {
     this.#finishTimer = setTimeout(() => {
       this.#finishTimer = null;
       if (this.#wire === 'closed' || this.#wire === 'aborting') return;
-      if (this.#channel?.readingPaused) return this.#armFinishTimer(ms);
-      this.#fail(this.#finishTimeoutError(ms));
+      if (this.#channel?.readingPaused) this.#armFinishTimer(ms);
+      else this.#fail(this.#finishTimeoutError(ms));
     }, ms);
   }
 

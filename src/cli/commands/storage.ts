@@ -23,8 +23,8 @@ import {
 } from '../../procedures/libvirt-api.gen.js';
 import type { Connection } from '../../api/connection.js';
 import { parseXml, xmlChildren, type XmlNode } from '../../api/xml/reader.js';
-import type { RemoteNonnullStoragePool, RemoteNonnullStorageVol } from '../../procedures/remote.gen.js';
-import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
+import type { RemoteNonnullStoragePool } from '../../procedures/remote.gen.js';
+import { CliError, failed, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
 import { formatUuid, parseScaled, prettyCapacity, uuidNameLines } from '../format.js';
 import { lookupPool } from '../lookup.js';
 import { autostartCommand, fromFileCommand, lookupPoolBy, lookupVol, oneObjectCommand } from '../lookup-more.js';

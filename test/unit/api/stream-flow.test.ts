@@ -89,7 +89,10 @@ describe('flow control: pausing and resuming', () => {
     await sleep(20);
     expect(ctx.peer.streamFrames(call.header.serial)).toHaveLength(0);
     let ended = false;
-    const reading = readAll(stream).then((b) => ((ended = true), b));
+    const reading = readAll(stream).then((b) => {
+      ended = true;
+      return b;
+    });
     const fin = await ctx.peer.waitStatus(call, S.OK);
     expect(fin.payload.length).toBe(0);
     await sleep(10);
