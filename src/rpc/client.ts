@@ -47,6 +47,7 @@ import {
   UnsupportedError,
 } from './errors.js';
 import { encodeFrame, encodeFrameHeader, FrameReader, type Frame, type FrameBody, type FrameHeader } from './frame.js';
+import { PacketWriter } from './packet-writer.js';
 import { ReadGate } from './read-gate.js';
 import { Channel, type StreamChannel, type StreamPacket, type StreamSink } from './stream-channel.js';
 import { Keepalive, type KeepaliveClock, type KeepaliveOptions, systemClock } from './keepalive.js';
@@ -142,11 +143,7 @@ export interface RpcClientStats {
   readonly readPauses: number;
 }
 
-/**
- * Bytes the socket may hold unwritten before writers are told to wait (Node's
- * own high-water mark, 16 KiB, would stop a stream after every packet).
- */
-export const WRITE_BUFFER_MAX = 1024 * 1024;
+export { WRITE_BUFFER_MAX } from './packet-writer.js';
 
 interface PendingCall {
   readonly serial: number;
@@ -160,15 +157,6 @@ interface PendingCall {
   cancelled: boolean;
   settle(frame: Frame): void;
   fail(err: Error): void;
-}
-
-interface QueuedWrite {
-  readonly buf: Buffer;
-  /** Raw payload written right after `buf` (stream data, not copied). */
-  readonly data: Uint8Array | null;
-  /** Called once `data` has been handed to the OS (not on failure). */
-  readonly onWritten: (() => void) | null;
-  readonly call: PendingCall | null;
 }
 
 interface StreamEntry {
@@ -200,22 +188,12 @@ export class RpcClient implements ProcedureCaller {
   private readonly abandoned = new Map<number, { prog: number; vers: number }>();
   private readonly listeners = new Map<number, Set<MessageListener>>();
   private readonly streams = new Map<number, StreamEntry>();
-  private readonly queue: QueuedWrite[] = [];
-  private queueHead = 0;
-  private waitingDrain = false;
-  /** The socket is corked until the next tick: packets written meanwhile leave in one write. */
-  private corked = false;
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
-  };
-  private drainWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  private readonly writer: PacketWriter;
   private nextSerial = 0;
   private closeError: ConnectionClosedError | null = null;
   private resolveClosed!: (e: ConnectionClosedError) => void;
   private readonly socketGone: Promise<void>;
-  private endRequested = false;
-  private counters = { lateReplies: 0, droppedMessages: 0, droppedStreamPackets: 0, framesReceived: 0, framesSent: 0 };
+  private counters = { lateReplies: 0, droppedMessages: 0, droppedStreamPackets: 0, framesReceived: 0 };
 
   /** Takes over `socket`, which must be connected (see the dialers in `src/transport/`). */
   constructor(socket: Duplex, options: RpcClientOptions = {}) {
@@ -254,7 +232,7 @@ export class RpcClient implements ProcedureCaller {
       else socket.once('close', () => resolve());
     });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.flush());
+    this.writer = new PacketWriter(socket);
     socket.on('end', () => {
       this.terminate(new ConnectionClosedError('eof', 'the daemon closed the connection'));
       this.socket.destroy();
@@ -284,6 +262,7 @@ export class RpcClient implements ProcedureCaller {
       pending: this.pending.size,
       abandoned: this.abandoned.size,
       ...this.counters,
+      framesSent: this.writer.sent,
       readingPaused: this.gate.paused,
       readPauses: this.gate.pauseCount,
     };
@@ -530,8 +509,7 @@ export class RpcClient implements ProcedureCaller {
    */
   drain(): Promise<void> {
     if (this.closeError) return Promise.reject(this.closeError);
-    if (!this.waitingDrain) return Promise.resolve();
-    return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
+    return this.writer.drain();
   }
 
   // -------------------------------------------------------------------------
@@ -587,10 +565,7 @@ export class RpcClient implements ProcedureCaller {
    */
   close(opts: { signal?: AbortSignal; timeout?: number } = {}): Promise<void> {
     this.terminate(new ConnectionClosedError('client', 'the connection was closed by the client'));
-    if (!this.endRequested) {
-      this.endRequested = true;
-      this.maybeEnd();
-    }
+    this.writer.end();
     const { signal, timeout } = opts;
     if (signal || timeout !== undefined) {
       const kill = (): void => void this.socket.destroy();
@@ -617,8 +592,7 @@ export class RpcClient implements ProcedureCaller {
         err ? { cause: err } : undefined,
       ),
     );
-    this.queue.length = 0;
-    this.queueHead = 0;
+    this.writer.clear();
     this.socket.destroy();
   }
 
@@ -636,9 +610,7 @@ export class RpcClient implements ProcedureCaller {
     const streams = [...this.streams.values()];
     this.streams.clear();
     for (const { sink } of streams) this.guard(() => sink.onClose(err));
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const w of waiters) w.reject(err);
+    this.writer.fail(err);
     this.resolveClosed(err);
   }
 
@@ -649,67 +621,12 @@ export class RpcClient implements ProcedureCaller {
     return encodeFrame({ prog: proc.programNumber, vers: proc.version, proc: proc.number, type, serial, status }, body);
   }
 
-  /**
-   * Writes or queues one packet (`buf`, then `data` if any), in order,
-   * respecting the socket's backpressure.
-   */
   private write(buf: Buffer, call: PendingCall | null, data: Uint8Array | null = null, onWritten: (() => void) | null = null): void {
-    // A call waits in our queue while the socket is full (so that one given up
-    // before it was written is never sent); stream packets may fill the socket
-    // up to WRITE_BUFFER_MAX, so that a stream keeps packets in flight instead
-    // of waiting after each (Node's high-water mark is 16 KiB).
-    const queued = this.queueHead < this.queue.length;
-    if (queued || (this.waitingDrain && (call !== null || !this.streamHasRoom()))) {
-      this.queue.push({ buf, data, call, onWritten });
-      return;
-    }
-    this.writeNow(buf, data, call, onWritten);
+    this.writer.write(buf, call, data, onWritten);
   }
 
-  /** True when a stream may write more now (see {@link write}). */
   private streamHasRoom(): boolean {
-    return this.queueHead >= this.queue.length && this.socket.writableLength < WRITE_BUFFER_MAX;
-  }
-
-  private writeNow(buf: Buffer, data: Uint8Array | null, call: PendingCall | null, onWritten: (() => void) | null = null): void {
-    if (call) call.written = true;
-    this.counters.framesSent++;
-    // Calls issued in the same tick (Promise.all over many calls, a stream's
-    // burst of data packets) go out in one writev instead of one syscall each.
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
-    }
-    let ok = this.socket.write(buf);
-    if (data) ok = this.socket.write(data, onWritten ? (err) => void (err ? undefined : onWritten()) : undefined);
-    if (!ok) this.waitingDrain = true;
-  }
-
-  private flush(): void {
-    this.waitingDrain = false;
-    while (!this.waitingDrain && this.queueHead < this.queue.length) {
-      const item = this.queue[this.queueHead++];
-      if (item.call?.cancelled) continue;
-      if (this.socket.destroyed) break;
-      this.writeNow(item.buf, item.data, item.call, item.onWritten);
-    }
-    if (this.queueHead >= this.queue.length) {
-      this.queue.length = 0;
-      this.queueHead = 0;
-    }
-    if (!this.waitingDrain) {
-      const waiters = this.drainWaiters;
-      this.drainWaiters = [];
-      for (const w of waiters) w.resolve();
-      this.maybeEnd();
-    }
-  }
-
-  private maybeEnd(): void {
-    if (!this.endRequested || this.waitingDrain || this.queueHead < this.queue.length) return;
-    if (this.socket.destroyed) return;
-    this.socket.end(() => this.socket.destroy());
+    return this.writer.streamHasRoom();
   }
 
   // -------------------------------------------------------------------------
