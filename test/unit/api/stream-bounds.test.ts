@@ -4,7 +4,7 @@
  * destination that fails aborts the stream on the daemon and rejects.
  */
 import { Buffer } from 'node:buffer';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import {
   StreamFileError,
 } from '../../../src/api/stream.js';
 import { AbortError, TimeoutError } from '../../../src/rpc/errors.js';
-import { dataFrame as dataFrameOf, destroyClients, openAccepted, pattern, S, setup, sleep, streamProc } from './stream-helpers.js';
+import { dataFrame as dataFrameOf, destroyClients, openAccepted, pattern, S, setup, sleep, streamProc, T } from './stream-helpers.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -170,6 +170,44 @@ describe('a destination or source that fails', () => {
     await fh.read(tail, 0, 4, 4 + 8 * 1024 * 1024);
     await fh.close();
     expect(tail.toString()).toBe('tail');
+  });
+
+  it('pipeFromFile reuses its read buffers only after their bytes left: 24 MiB of data and holes arrive intact through a slow socket', async () => {
+    const ctx = setup({ clientHighWaterMark: 64 * 1024 });
+    const { call, stream } = await openAccepted(ctx, streamProc('write', true));
+    const path = join(tmp(), 'big');
+    // Runs of 6 blocks of data and 2 of zeros (a block is 65,530 bytes, a quarter of a packet):
+    // each data run is a write smaller than the connection's write buffer, so writes do not
+    // always wait, and a read buffer reused too early would corrupt what is still queued.
+    const BLOCK = 65_530;
+    const runs: Buffer[] = [];
+    for (let i = 0; i < 48; i++) runs.push(pattern(6 * BLOCK, i), Buffer.alloc(2 * BLOCK));
+    const content = Buffer.concat(runs);
+    writeFileSync(path, content);
+    ctx.socket.hold = true;
+    const pump = setInterval(() => {
+      ctx.socket.release();
+      ctx.socket.hold = true;
+    }, 2);
+    try {
+      const sending = pipeFromFile(path, stream, { detectHoles: true });
+      const fin = await ctx.peer.waitStatus(call, S.OK);
+      ctx.peer.confirm(fin);
+      expect(await sending).toBe(content.length);
+    } finally {
+      clearInterval(pump);
+      ctx.socket.release();
+    }
+    // Rebuild the file from the packets: data as it came, holes as zeros.
+    const parts: Buffer[] = [];
+    for (const f of ctx.peer.streamFrames(call.header.serial)) {
+      if (f.header.status !== S.CONTINUE) continue;
+      parts.push(f.header.type === T.HOLE ? Buffer.alloc(Number(f.payload.readBigInt64BE(0))) : f.payload);
+    }
+    const got = Buffer.concat(parts);
+    expect(got.length).toBe(content.length);
+    expect(got.equals(content)).toBe(true);
+    expect(ctx.peer.streamFrames(call.header.serial).filter((f) => f.header.type === T.HOLE).length).toBe(48);
   });
 
   it('pipeFromFile: a read that fails aborts the stream and rejects with a StreamFileError', async () => {
