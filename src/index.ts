@@ -33,12 +33,16 @@ export {
   pipeFromFile,
   StreamOverflowError,
   StreamStateError,
+  StreamFileError,
+  sendFile,
   StreamErrorCode,
-  STREAM_MAX_BUFFERED_DEFAULT,
   STREAM_BUF_SIZE,
+  STREAM_BUFFER_SIZE_DEFAULT,
+  STREAM_FINISH_TIMEOUT_DEFAULT,
+  STREAM_ABORT_TIMEOUT_DEFAULT,
   PendingStream,
 } from './api/stream.js';
-export type { StreamMode, StreamOptions, StreamEntry, StreamCaller, StreamSource } from './api/stream.js';
+export type { StreamMode, StreamOptions, StreamEntry, StreamCaller, StreamSource, SettleOptions, StreamFileOp } from './api/stream.js';
 
 // Errors: the root and every class the package throws.
 export { ArgumentError, LibvirtRpcError } from './errors/root.js';

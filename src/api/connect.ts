@@ -128,6 +128,9 @@ export async function connect(uri?: string | null, options: ConnectOptions = {})
   try {
     await authenticate(client, plan, uriText, callOptions, { credentials: options.credentials, env });
     const keepalive = await supports(client, DriverFeature.PROGRAM_KEEPALIVE, callOptions);
+    // Asking makes the daemon start its keepalive for us (remoteDispatchConnectSupportsFeature):
+    // the client must then keep it content while a slow stream reader pauses reading.
+    client.setPeerSpeaksKeepalive(keepalive);
     await client.call(
       remoteProcedures.REMOTE_PROC_CONNECT_OPEN,
       { name: planSecrets(plan)?.connectName ?? plan.connectName, flags: readOnly ? VIR_CONNECT_RO : 0 },

@@ -117,3 +117,19 @@ export function failed(message: string, cause: unknown): CliError {
   const detail = cause instanceof Error ? cause.message : String(cause);
   return new CliError([message, detail], { cause });
 }
+
+/**
+ * virsh would be killed by a signal here: writing into a pipe whose reader
+ * has gone raises SIGPIPE, which virsh does not catch. tsvirsh then prints
+ * nothing more and exits with the status a shell reports for that death
+ * (128 + the signal number: 141 for SIGPIPE).
+ */
+export class SignalExit extends Error {
+  constructor(
+    readonly signal: 'SIGPIPE',
+    readonly status: number,
+  ) {
+    super(`killed by ${signal}`);
+    this.name = 'SignalExit';
+  }
+}

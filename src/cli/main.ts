@@ -11,7 +11,7 @@ import { connect } from '../api/connect.js';
 import type { Connection } from '../api/connection.js';
 import type { Credentials } from '../auth/credentials.js';
 import { TransportError } from '../rpc/errors.js';
-import { CliError, ParsedOptions, type CommandContext, type CommandSpec, type OptionKind, type OptionSpec } from './command.js';
+import { CliError, ParsedOptions, SignalExit, type CommandContext, type CommandSpec, type OptionKind, type OptionSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { VIRSH_HELP_ORDER } from './help-order.js';
 import { strerror, strerrorOf } from './strerror.js';
@@ -612,6 +612,7 @@ class Session {
         await p.cmd.run(this.context(conn), p.opts);
       }
     } catch (err) {
+      if (err instanceof SignalExit) throw err;
       ok = false;
       this.io.stderr(errorText(err));
     }
@@ -762,6 +763,9 @@ export async function runVirsh(argv: readonly string[], io: CliIo): Promise<numb
     }
     if (!parsed || (await session.start())) return 1;
     return (await session.run(parsed)).ok ? 0 : 1;
+  } catch (err) {
+    if (err instanceof SignalExit) return err.status;
+    throw err;
   } finally {
     await session.close();
   }

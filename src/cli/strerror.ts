@@ -14,6 +14,15 @@ const STRERROR: Readonly<Record<string, string>> = {
   ENXIO: 'No such device or address',
   EOVERFLOW: 'Value too large for defined data type',
   ECONNREFUSED: 'Connection refused',
+  ENOSPC: 'No space left on device',
+  EINVAL: 'Invalid argument',
+  EPIPE: 'Broken pipe',
+  EIO: 'Input/output error',
+  EFBIG: 'File too large',
+  EDQUOT: 'Disk quota exceeded',
+  EROFS: 'Read-only file system',
+  ESPIPE: 'Illegal seek',
+  EBADF: 'Bad file descriptor',
 };
 
 /** strerror()'s text for an error code, or undefined when the table does not have it. */

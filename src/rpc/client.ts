@@ -24,9 +24,9 @@
  *   and `ch.drain()` says when to go on (backpressure for writers). `finish()`
  *   and `abort()` send what `virStreamFinish`/`virStreamAbort` send; the daemon
  *   answers with a `finish` or `error` packet. Call `ch.release()` when done.
- *   The engine does not throttle the daemon's data: like libvirt's client, it
- *   reads whatever arrives, so a reader that stops consuming lets packets pile
- *   up in the stream API's queue.
+ *   Read-side flow control: `ch.pauseReading()` stops reading the socket
+ *   until `ch.resumeReading()` (see read-gate.ts); the stream API does it at
+ *   its high-water mark.
  */
 import type { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
@@ -46,7 +46,9 @@ import {
   TimeoutError,
   UnsupportedError,
 } from './errors.js';
-import { encodeFrame, FrameReader, type Frame, type FrameBody, type FrameHeader } from './frame.js';
+import { encodeFrame, encodeFrameHeader, FrameReader, type Frame, type FrameBody, type FrameHeader } from './frame.js';
+import { PacketWriter } from './packet-writer.js';
+import { ReadGate } from './read-gate.js';
 import { Channel, type StreamChannel, type StreamPacket, type StreamSink } from './stream-channel.js';
 import { Keepalive, type KeepaliveClock, type KeepaliveOptions, systemClock } from './keepalive.js';
 import type { CallOptions, Procedure, ProcedureCaller, ProcedureInfo } from './procedure.js';
@@ -135,7 +137,13 @@ export interface RpcClientStats {
   readonly framesReceived: number;
   /** Frames sent, keepalive included. */
   readonly framesSent: number;
+  /** The socket is not being read now (a stream's reader is behind: flow control). */
+  readonly readingPaused: boolean;
+  /** How many times reading was paused so far. */
+  readonly readPauses: number;
 }
+
+export { WRITE_BUFFER_MAX } from './packet-writer.js';
 
 interface PendingCall {
   readonly serial: number;
@@ -149,11 +157,6 @@ interface PendingCall {
   cancelled: boolean;
   settle(frame: Frame): void;
   fail(err: Error): void;
-}
-
-interface QueuedWrite {
-  readonly buf: Buffer;
-  readonly call: PendingCall | null;
 }
 
 interface StreamEntry {
@@ -179,27 +182,18 @@ export class RpcClient implements ProcedureCaller {
   private readonly socket: Duplex;
   private readonly reader = new FrameReader();
   private readonly keepalive: Keepalive;
+  private readonly gate: ReadGate;
   private readonly diagnose: (d: Diagnostic) => void;
   private readonly pending = new Map<number, PendingCall>();
   private readonly abandoned = new Map<number, { prog: number; vers: number }>();
   private readonly listeners = new Map<number, Set<MessageListener>>();
   private readonly streams = new Map<number, StreamEntry>();
-  private readonly queue: QueuedWrite[] = [];
-  private queueHead = 0;
-  private waitingDrain = false;
-  /** The socket is corked until the next tick: packets written meanwhile leave in one write. */
-  private corked = false;
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
-  };
-  private drainWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  private readonly writer: PacketWriter;
   private nextSerial = 0;
   private closeError: ConnectionClosedError | null = null;
   private resolveClosed!: (e: ConnectionClosedError) => void;
   private readonly socketGone: Promise<void>;
-  private endRequested = false;
-  private counters = { lateReplies: 0, droppedMessages: 0, droppedStreamPackets: 0, framesReceived: 0, framesSent: 0 };
+  private counters = { lateReplies: 0, droppedMessages: 0, droppedStreamPackets: 0, framesReceived: 0 };
 
   /** Takes over `socket`, which must be connected (see the dialers in `src/transport/`). */
   constructor(socket: Duplex, options: RpcClientOptions = {}) {
@@ -231,13 +225,14 @@ export class RpcClient implements ProcedureCaller {
       },
       options.clock ?? systemClock,
     );
+    this.gate = new ReadGate(socket, (paused) => this.keepalive.setPaused(paused));
 
     this.socketGone = new Promise<void>((resolve) => {
       if (socket.closed) resolve();
       else socket.once('close', () => resolve());
     });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.flush());
+    this.writer = new PacketWriter(socket);
     socket.on('end', () => {
       this.terminate(new ConnectionClosedError('eof', 'the daemon closed the connection'));
       this.socket.destroy();
@@ -267,6 +262,9 @@ export class RpcClient implements ProcedureCaller {
       pending: this.pending.size,
       abandoned: this.abandoned.size,
       ...this.counters,
+      framesSent: this.writer.sent,
+      readingPaused: this.gate.paused,
+      readPauses: this.gate.pauseCount,
     };
   }
 
@@ -479,13 +477,26 @@ export class RpcClient implements ProcedureCaller {
         if (this.closeError) throw this.closeError;
         if (!isMine()) throw new ProtocolError(`stream ${serial} of ${procedure.name} has been released`);
         this.write(this.encode(procedure, type, serial, status, body), null);
-        return !this.waitingDrain;
+        return this.streamHasRoom();
+      },
+      sendData: (data, onWritten) => {
+        if (this.closeError) throw this.closeError;
+        if (!isMine()) throw new ProtocolError(`stream ${serial} of ${procedure.name} has been released`);
+        const header = { prog: procedure.programNumber, vers: procedure.version, proc: procedure.number, type: VIR_NET_STREAM, serial, status: VIR_NET_CONTINUE };
+        this.write(encodeFrameHeader(header, data.length), null, data, onWritten ?? null);
+        return this.streamHasRoom();
       },
       isOpen: () => this.closeError === null && isMine(),
       release: () => {
-        if (isMine()) this.streams.delete(serial);
+        if (!isMine()) return;
+        this.streams.delete(serial);
+        this.gate.set(channel, false);
       },
       drain: () => this.drain(),
+      pauseReading: (paused) => {
+        if (isMine() || !paused) this.gate.set(channel, paused);
+      },
+      readingPaused: () => this.gate.paused,
     });
     this.streams.set(serial, { channel, sink });
     return channel;
@@ -498,8 +509,7 @@ export class RpcClient implements ProcedureCaller {
    */
   drain(): Promise<void> {
     if (this.closeError) return Promise.reject(this.closeError);
-    if (!this.waitingDrain) return Promise.resolve();
-    return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
+    return this.writer.drain();
   }
 
   // -------------------------------------------------------------------------
@@ -517,6 +527,16 @@ export class RpcClient implements ProcedureCaller {
   /** Stops sending PINGs; PINGs from the daemon are still answered. */
   stopKeepalive(): void {
     this.keepalive.stop();
+  }
+
+  /**
+   * Says whether the daemon speaks keepalive (connect() asks it): if so, PINGs
+   * are sent while reading is paused for flow control even when this side's
+   * own pinging is off, so that the daemon's keepalive never closes a
+   * connection whose reader is merely slow (see keepalive.ts).
+   */
+  setPeerSpeaksKeepalive(speaks: boolean): void {
+    this.keepalive.setPeerSpeaksKeepalive(speaks);
   }
 
   private sendKeepalive(proc: number): void {
@@ -545,10 +565,7 @@ export class RpcClient implements ProcedureCaller {
    */
   close(opts: { signal?: AbortSignal; timeout?: number } = {}): Promise<void> {
     this.terminate(new ConnectionClosedError('client', 'the connection was closed by the client'));
-    if (!this.endRequested) {
-      this.endRequested = true;
-      this.maybeEnd();
-    }
+    this.writer.end();
     const { signal, timeout } = opts;
     if (signal || timeout !== undefined) {
       const kill = (): void => void this.socket.destroy();
@@ -575,8 +592,7 @@ export class RpcClient implements ProcedureCaller {
         err ? { cause: err } : undefined,
       ),
     );
-    this.queue.length = 0;
-    this.queueHead = 0;
+    this.writer.clear();
     this.socket.destroy();
   }
 
@@ -585,6 +601,7 @@ export class RpcClient implements ProcedureCaller {
     if (this.closeError) return;
     this.closeError = err;
     this.keepalive.dispose();
+    this.gate.close();
     this.reader.stop();
     const calls = [...this.pending.values()];
     this.pending.clear();
@@ -593,9 +610,7 @@ export class RpcClient implements ProcedureCaller {
     const streams = [...this.streams.values()];
     this.streams.clear();
     for (const { sink } of streams) this.guard(() => sink.onClose(err));
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const w of waiters) w.reject(err);
+    this.writer.fail(err);
     this.resolveClosed(err);
   }
 
@@ -606,52 +621,12 @@ export class RpcClient implements ProcedureCaller {
     return encodeFrame({ prog: proc.programNumber, vers: proc.version, proc: proc.number, type, serial, status }, body);
   }
 
-  /** Writes or queues one packet, in order, respecting the socket's backpressure. */
-  private write(buf: Buffer, call: PendingCall | null): void {
-    if (this.waitingDrain || this.queueHead < this.queue.length) {
-      this.queue.push({ buf, call });
-      return;
-    }
-    this.writeNow(buf, call);
+  private write(buf: Buffer, call: PendingCall | null, data: Uint8Array | null = null, onWritten: (() => void) | null = null): void {
+    this.writer.write(buf, call, data, onWritten);
   }
 
-  private writeNow(buf: Buffer, call: PendingCall | null): void {
-    if (call) call.written = true;
-    this.counters.framesSent++;
-    // Calls issued in the same tick (Promise.all over many calls, a stream's
-    // burst of data packets) go out in one writev instead of one syscall each.
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
-    }
-    if (!this.socket.write(buf)) this.waitingDrain = true;
-  }
-
-  private flush(): void {
-    this.waitingDrain = false;
-    while (!this.waitingDrain && this.queueHead < this.queue.length) {
-      const item = this.queue[this.queueHead++];
-      if (item.call?.cancelled) continue;
-      if (this.socket.destroyed) break;
-      this.writeNow(item.buf, item.call);
-    }
-    if (this.queueHead >= this.queue.length) {
-      this.queue.length = 0;
-      this.queueHead = 0;
-    }
-    if (!this.waitingDrain) {
-      const waiters = this.drainWaiters;
-      this.drainWaiters = [];
-      for (const w of waiters) w.resolve();
-      this.maybeEnd();
-    }
-  }
-
-  private maybeEnd(): void {
-    if (!this.endRequested || this.waitingDrain || this.queueHead < this.queue.length) return;
-    if (this.socket.destroyed) return;
-    this.socket.end(() => this.socket.destroy());
+  private streamHasRoom(): boolean {
+    return this.writer.streamHasRoom();
   }
 
   // -------------------------------------------------------------------------

@@ -8,7 +8,12 @@
  */
 import { Buffer } from 'node:buffer';
 import { XdrWriter } from '../xdr/writer.js';
-import { VIR_NET_MESSAGE_HEADER_MAX, VIR_NET_MESSAGE_LEN_MAX, VIR_NET_MESSAGE_MAX } from '../procedures/virnet.gen.js';
+import {
+  VIR_NET_MESSAGE_HEADER_MAX,
+  VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX,
+  VIR_NET_MESSAGE_LEN_MAX,
+  VIR_NET_MESSAGE_MAX,
+} from '../procedures/virnet.gen.js';
 import { ProtocolError } from './errors.js';
 
 /** Bytes of the length word plus the header: the smallest legal packet. */
@@ -17,10 +22,37 @@ export const FRAME_MIN = VIR_NET_MESSAGE_LEN_MAX + VIR_NET_MESSAGE_HEADER_MAX;
 /** The largest legal value of the length word (it counts itself). */
 export const FRAME_MAX = VIR_NET_MESSAGE_LEN_MAX + VIR_NET_MESSAGE_MAX;
 
-const EMPTY = Buffer.alloc(0);
+/** Length of a full stream data packet (the header and 262,120 bytes of payload). */
+const DATA_FRAME_LEN = FRAME_MIN + VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX;
 
-/** An assembly buffer larger than this is released once it is empty. */
-const KEEP_BUFFER_MAX = 1 << 20;
+/** Frames of {@link DATA_FRAME_LEN} kept for reuse (8 MiB at most). */
+const POOL_MAX = 32;
+const pool: Buffer[] = [];
+/** Memory of frames handed out that may come back through {@link recycleFramePayload}. */
+const recyclable = new WeakSet<ArrayBufferLike>();
+
+/** A buffer for a frame of `len` bytes: a recycled one for full data packets when there is one. */
+function allocFrame(len: number): Buffer {
+  if (len !== DATA_FRAME_LEN) return Buffer.allocUnsafe(len);
+  const b = pool.pop() ?? Buffer.allocUnsafeSlow(len);
+  recyclable.add(b.buffer);
+  return b;
+}
+
+/**
+ * Gives the memory of a stream packet's payload back for the next packets,
+ * once the caller is sure nothing references `payload` any more (the stream
+ * file helpers do it after writing the data out). This saves the allocation
+ * of 256 KiB per packet, and with it most of the garbage collections (each a
+ * pause of the socket's reading) of a long download. Anything else is
+ * ignored; a payload is taken back at most once.
+ */
+export function recycleFramePayload(payload: Uint8Array): void {
+  const mem = payload.buffer;
+  if (!recyclable.has(mem) || pool.length >= POOL_MAX) return;
+  recyclable.delete(mem);
+  pool.push(Buffer.from(mem, 0, DATA_FRAME_LEN));
+}
 
 /** A decoded `virNetMessageHeader`. `type` and `status` are not checked here. */
 export interface FrameHeader {
@@ -42,32 +74,35 @@ export interface FrameHeader {
 export interface Frame {
   /** The header. */
   readonly header: FrameHeader;
-  /** The payload after the header: a fresh copy the receiver may keep. */
+  /** The payload after the header: memory of its own that the receiver may keep. */
   readonly payload: Buffer;
 }
 
 /**
- * Cuts a byte stream into frames.
+ * Cuts a byte stream into frames, copying each payload exactly once.
  *
- * It keeps one buffer and an offset: a chunk that holds only whole frames is
- * parsed in place; the tail of a torn frame is kept and later chunks are
- * merged after it (compacting or growing the buffer as needed, never beyond
- * the frame being assembled). The length word is checked as soon as its four
- * bytes are there: a length below {@link FRAME_MIN} or above {@link FRAME_MAX}
- * is a {@link ProtocolError} thrown before anything is allocated for it.
- * Payloads are copied out, so nothing handed out is ever overwritten.
+ * A frame that lies whole in a chunk is parsed where it is and its payload
+ * copied out (the caller may reuse the chunk). A frame torn across chunks
+ * (every 256 KiB stream packet, since a socket read is at most 64 KiB) is
+ * assembled in a buffer of exactly its length, allocated once its length word
+ * is known, and its payload is handed out as a view of that buffer, which the
+ * reader then lets go of: no second copy. The length word is checked as soon
+ * as its four bytes are there: a length below {@link FRAME_MIN} or above
+ * {@link FRAME_MAX} is a {@link ProtocolError} thrown before anything is
+ * allocated for it.
  */
 export class FrameReader {
-  private buf: Buffer = EMPTY;
-  private start = 0;
-  private end = 0;
+  /** The torn frame being assembled (null when none), or the first bytes of its length word. */
+  private partial: Buffer | null = null;
+  /** Bytes of {@link partial} filled so far. */
+  private filled = 0;
+  /** Length of the torn frame (0 while its length word is incomplete). */
+  private need = 0;
   private stopped = false;
-  /** The assembly buffer this reader allocated; `buf` is either this or a caller's chunk. */
-  private own: Buffer = EMPTY;
 
   /** Bytes received but not yet part of a complete frame. */
   get buffered(): number {
-    return this.end - this.start;
+    return this.partial ? this.filled : 0;
   }
 
   /**
@@ -78,95 +113,96 @@ export class FrameReader {
   push(chunk: Uint8Array, onFrame: (frame: Frame) => void): void {
     if (this.stopped || chunk.length === 0) return;
     const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.start === this.end) {
-      // Nothing pending: parse the chunk where it is.
-      this.buf = bytes;
-      this.start = 0;
-      this.end = bytes.length;
-    } else {
-      this.append(bytes);
+    let off = 0;
+    if (this.partial) {
+      off = this.fill(bytes);
+      if (this.need === 0 || this.filled < this.need) return;
+      const frame = this.partial;
+      this.partial = null;
+      onFrame({ header: readHeader(frame, 0), payload: frame.subarray(FRAME_MIN, this.need) });
     }
-    this.parse(onFrame);
+    this.parse(bytes, off, onFrame);
   }
 
   /** Stops parsing for good and drops the buffered bytes. */
   stop(): void {
     this.stopped = true;
-    this.buf = this.own = EMPTY;
-    this.start = this.end = 0;
+    this.partial = null;
+    this.filled = this.need = 0;
   }
 
-  private append(bytes: Buffer): void {
-    // Only reached with a torn frame pending, which always sits in our own buffer.
-    const pending = this.end - this.start;
-    const need = pending + bytes.length;
-    if (this.end + bytes.length > this.buf.length) {
-      if (need <= this.buf.length) {
-        this.buf.copyWithin(0, this.start, this.end);
-      } else {
-        // Size for the frame being assembled when its (validated) length is
-        // known, so a large frame is allocated once; otherwise double.
-        const frameLen = pending >= 4 ? this.buf.readUInt32BE(this.start) : 0;
-        const size = Math.max(need, frameLen, pending >= 4 ? 0 : this.buf.length * 2);
-        const next = Buffer.allocUnsafe(size);
-        this.buf.copy(next, 0, this.start, this.end);
-        this.buf = this.own = next;
-      }
-      this.start = 0;
-      this.end = pending;
+  /** Adds the start of `bytes` to the torn frame; returns how many bytes were taken. */
+  private fill(bytes: Buffer): number {
+    let off = 0;
+    if (this.need === 0) {
+      // The length word is still incomplete (partial is a 4-byte scratch buffer).
+      const take = Math.min(4 - this.filled, bytes.length);
+      bytes.copy(this.partial!, this.filled, 0, take);
+      this.filled += take;
+      off = take;
+      if (this.filled < 4) return off;
+      const len = checkLength(this.partial!.readUInt32BE(0), () => this.stop());
+      const frame = allocFrame(len);
+      this.partial!.copy(frame, 0, 0, 4);
+      this.partial = frame;
+      this.need = len;
     }
-    bytes.copy(this.buf, this.end);
-    this.end += bytes.length;
+    const take = Math.min(this.need - this.filled, bytes.length - off);
+    bytes.copy(this.partial!, this.filled, off, off + take);
+    this.filled += take;
+    return off + take;
   }
 
-  private parse(onFrame: (frame: Frame) => void): void {
+  private parse(buf: Buffer, start: number, onFrame: (frame: Frame) => void): void {
+    let p = start;
     while (!this.stopped) {
-      const avail = this.end - this.start;
-      if (avail < 4) break;
-      const buf = this.buf;
-      const p = this.start;
-      const len = buf.readUInt32BE(p);
-      if (len < FRAME_MIN || len > FRAME_MAX) {
-        this.stop();
-        throw new ProtocolError(
-          len < FRAME_MIN
-            ? `packet of ${len} bytes received is too small, want at least ${FRAME_MIN}`
-            : `packet of ${len} bytes received is too large, the limit is ${FRAME_MAX}`,
-        );
+      const avail = buf.length - p;
+      if (avail === 0) return;
+      if (avail < 4) {
+        this.partial = Buffer.allocUnsafe(4);
+        buf.copy(this.partial, 0, p);
+        this.filled = avail;
+        this.need = 0;
+        return;
       }
-      if (avail < len) break;
-      const header: FrameHeader = {
-        prog: buf.readUInt32BE(p + 4),
-        vers: buf.readUInt32BE(p + 8),
-        proc: buf.readInt32BE(p + 12),
-        type: buf.readInt32BE(p + 16),
-        serial: buf.readUInt32BE(p + 20),
-        status: buf.readInt32BE(p + 24),
-      };
+      const len = checkLength(buf.readUInt32BE(p), () => this.stop());
+      if (avail < len) {
+        // Torn: assemble it in a buffer of its own, sized for the whole frame.
+        this.partial = allocFrame(len);
+        buf.copy(this.partial, 0, p);
+        this.filled = avail;
+        this.need = len;
+        return;
+      }
+      const header = readHeader(buf, p);
       const payload = Buffer.allocUnsafe(len - FRAME_MIN);
       buf.copy(payload, 0, p + FRAME_MIN, p + len);
-      this.start = p + len;
-      if (this.start === this.end) {
-        // Everything consumed: let go of a caller's chunk and of a huge buffer.
-        this.start = this.end = 0;
-        this.buf = EMPTY;
-        if (this.own.length > KEEP_BUFFER_MAX) this.own = EMPTY;
-      }
+      p += len;
       onFrame({ header, payload });
     }
-    if (!this.stopped && this.buf !== this.own && this.start !== this.end) {
-      // A torn frame is left in the caller's chunk: copy it into our buffer
-      // now, since the caller may reuse the chunk before the rest arrives.
-      const pending = this.end - this.start;
-      const frameLen = pending >= 4 ? this.buf.readUInt32BE(this.start) : 0;
-      const want = Math.max(pending, frameLen);
-      if (this.own.length < want) this.own = Buffer.allocUnsafe(Math.max(want, 1024));
-      this.buf.copy(this.own, 0, this.start, this.end);
-      this.buf = this.own;
-      this.end = pending;
-      this.start = 0;
-    }
   }
+}
+
+/** Validates a length word; calls `stop` and throws a ProtocolError when it is out of range. */
+function checkLength(len: number, stop: () => void): number {
+  if (len >= FRAME_MIN && len <= FRAME_MAX) return len;
+  stop();
+  throw new ProtocolError(
+    len < FRAME_MIN
+      ? `packet of ${len} bytes received is too small, want at least ${FRAME_MIN}`
+      : `packet of ${len} bytes received is too large, the limit is ${FRAME_MAX}`,
+  );
+}
+
+function readHeader(buf: Buffer, p: number): FrameHeader {
+  return {
+    prog: buf.readUInt32BE(p + 4),
+    vers: buf.readUInt32BE(p + 8),
+    proc: buf.readInt32BE(p + 12),
+    type: buf.readInt32BE(p + 16),
+    serial: buf.readUInt32BE(p + 20),
+    status: buf.readInt32BE(p + 24),
+  };
 }
 
 /** What {@link encodeFrame} needs besides the header: raw bytes, or a function writing XDR. */
@@ -203,4 +239,23 @@ export function encodeFrame(header: FrameHeader, body?: FrameBody, sizeHint = 25
   }
   w.patchUint(0, w.pos);
   return w.written();
+}
+
+/**
+ * Encodes the length word and header of a packet whose payload (`payloadLength`
+ * raw bytes, such as stream data) is sent separately after it, so that the
+ * payload is never copied: the socket writes both in one `writev`.
+ */
+export function encodeFrameHeader(header: FrameHeader, payloadLength: number): Buffer {
+  const len = FRAME_MIN + payloadLength;
+  if (len > FRAME_MAX) throw new ProtocolError(`packet of ${len} bytes is too large to send, the limit is ${FRAME_MAX}`);
+  const b = Buffer.allocUnsafe(FRAME_MIN);
+  b.writeUInt32BE(len, 0);
+  b.writeUInt32BE(header.prog >>> 0, 4);
+  b.writeUInt32BE(header.vers >>> 0, 8);
+  b.writeInt32BE(header.proc | 0, 12);
+  b.writeInt32BE(header.type | 0, 16);
+  b.writeUInt32BE(header.serial >>> 0, 20);
+  b.writeInt32BE(header.status | 0, 24);
+  return b;
 }

@@ -10,6 +10,16 @@
  *   a PING is sent and the countdown drops by one; when it is already zero the
  *   peer is declared dead. So a silent peer gets `count` PINGs and is dead
  *   `interval × (count + 1)` seconds after the last packet from it.
+ *
+ * Reading paused (stream flow control, see `RpcClient`): the connection then
+ * does not read its socket, so the peer's silence is ours and is not counted
+ * against it. Instead a PING goes out every {@link PAUSED_PING_MS} (or half the
+ * interval when that is shorter), also when this side's pinging is off but the
+ * peer speaks keepalive: the daemon's own keepalive (virkeepalive.c on the
+ * server, `keepalive_interval` 5 s, `keepalive_count` 5) closes a client only
+ * after `interval` seconds with no packet *from* it, and it reads our socket
+ * even while its replies to us are stuck, so these PINGs keep it from ever
+ * counting down. Its PONGs wait in the socket until reading resumes.
  */
 import { KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, KeepaliveProcedure } from '../procedures/keepalive.gen.js';
 import { VirNetMessageType } from '../procedures/virnet.gen.js';
@@ -20,6 +30,9 @@ export const KEEPALIVE_DEFAULT_INTERVAL = 5;
 
 /** Default number of unanswered PINGs before the peer is dead (`keepalive_count`). */
 export const KEEPALIVE_DEFAULT_COUNT = 5;
+
+/** Milliseconds between the PINGs sent while reading is paused (below any sane daemon interval). */
+export const PAUSED_PING_MS = 2000;
 
 /** Timers and time, replaceable in tests. */
 export interface KeepaliveClock {
@@ -82,6 +95,11 @@ export class Keepalive {
   private intervalStart: number;
   private timer: unknown = null;
   private stopped = false;
+  /** The connection is not reading its socket (flow control). */
+  private paused = false;
+  private pausedTimer: unknown = null;
+  /** The peer speaks keepalive (so it may be pinging us and counting): ping while paused. */
+  private peerSpeaks = false;
 
   constructor(hooks: KeepaliveHooks, clock: KeepaliveClock = systemClock) {
     this.hooks = hooks;
@@ -111,6 +129,7 @@ export class Keepalive {
     const delay = Math.max(0, Math.min(this.intervalMs, this.intervalMs - (now - this.lastReceived)));
     this.intervalStart = now - (this.intervalMs - delay);
     this.schedule(delay);
+    if (this.paused && this.pausedTimer === null) this.schedulePausedPing();
   }
 
   /** Stops sending PINGs (PINGs from the peer are still answered). */
@@ -122,7 +141,59 @@ export class Keepalive {
   /** Stops for good: nothing is sent any more. */
   dispose(): void {
     this.stop();
+    this.stopPausedPings();
     this.stopped = true;
+  }
+
+  /**
+   * Says the peer speaks the keepalive program (libvirt's daemon does once
+   * asked, and then pings a silent client): PINGs are then sent while reading
+   * is paused even if this side's pinging is off.
+   */
+  setPeerSpeaksKeepalive(speaks: boolean): void {
+    this.peerSpeaks = speaks;
+    if (this.paused && this.pausedTimer === null) this.schedulePausedPing();
+  }
+
+  /** True while reading is paused (see the module documentation). */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /**
+   * The connection stopped (true) or resumed (false) reading its socket. While
+   * paused the peer cannot be declared dead and PINGs keep the peer's keepalive
+   * content; on resuming, the countdown starts afresh.
+   */
+  setPaused(paused: boolean): void {
+    if (this.stopped || paused === this.paused) return;
+    this.paused = paused;
+    if (paused) {
+      this.schedulePausedPing();
+      return;
+    }
+    this.stopPausedPings();
+    this.countToDeath = this.count;
+    this.lastReceived = this.intervalStart = this.clock.now();
+  }
+
+  private pausedPingMs(): number {
+    return this.timer !== null ? Math.min(PAUSED_PING_MS, this.intervalMs / 2) : PAUSED_PING_MS;
+  }
+
+  private schedulePausedPing(): void {
+    if (!this.paused || this.stopped || !(this.peerSpeaks || this.timer !== null)) return;
+    this.pausedTimer = this.clock.setTimeout(() => {
+      this.pausedTimer = null;
+      if (!this.paused || this.stopped) return;
+      this.hooks.send(KeepaliveProcedure.KEEPALIVE_PROC_PING);
+      this.schedulePausedPing();
+    }, this.pausedPingMs());
+  }
+
+  private stopPausedPings(): void {
+    if (this.pausedTimer !== null) this.clock.clearTimeout(this.pausedTimer);
+    this.pausedTimer = null;
   }
 
   /**
@@ -149,6 +220,12 @@ export class Keepalive {
     this.timer = null;
     if (this.stopped) return;
     const now = this.clock.now();
+    if (this.paused) {
+      // Our own silence: the paused pinger keeps the peer content meanwhile.
+      this.intervalStart = now;
+      this.schedule(this.intervalMs);
+      return;
+    }
     const elapsed = now - this.intervalStart;
     if (elapsed < this.intervalMs) {
       this.schedule(this.intervalMs - elapsed);

@@ -53,11 +53,14 @@ export interface StreamChannel {
   readonly open: boolean;
   /**
    * Sends data (STREAM, status CONTINUE), split into packets of at most
-   * `VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX` bytes as libvirt's client does. Returns
+   * `VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX` (262,120) bytes as libvirt's client
+   * does. The bytes are not copied: do not change them afterwards. Returns
    * false when the connection's write buffer is full: wait for {@link drain}
    * before writing more. Throws the ConnectionClosedError if the connection is gone.
+   * `onWritten` is called once all of `data` has been handed to the OS (so
+   * its memory may be reused), never if the connection fails first.
    */
-  write(data: Uint8Array): boolean;
+  write(data: Uint8Array, onWritten?: () => void): boolean;
   /** Sends a hole (STREAM_HOLE, status CONTINUE, a `virNetStreamHole`). Same return value as {@link write}. */
   writeHole(length: bigint, flags?: number): boolean;
   /**
@@ -67,18 +70,33 @@ export interface StreamChannel {
   finish(): void;
   /** Aborts the stream (STREAM, status ERROR, no payload; what `virStreamAbort` sends). */
   abort(): void;
-  /** Resolves when everything written so far has been handed to the OS; rejects if the connection ends. */
+  /** Resolves when the connection's write buffer has room again; rejects if the connection ends. */
   drain(): Promise<void>;
-  /** Unregisters the sink: later packets with this serial are dropped. Idempotent. */
+  /**
+   * Read-side flow control: asks the connection to stop reading its socket
+   * (the stream's reader is behind), so that TCP backpressure reaches the
+   * daemon. Every stream and call of the connection waits until each stream
+   * that paused it has resumed. Idempotent; {@link release} resumes too.
+   */
+  pauseReading(): void;
+  /** Withdraws this stream's {@link pauseReading}. Idempotent. */
+  resumeReading(): void;
+  /** True while the connection is not reading its socket (paused by any stream). */
+  readonly readingPaused: boolean;
+  /** Unregisters the sink (and resumes reading): later packets with this serial are dropped. Idempotent. */
   release(): void;
 }
 
 /** What a {@link Channel} may do to its connection. */
 export interface ChannelOps {
   send(type: number, status: number, body: FrameBody): boolean;
+  /** Sends raw data after its header without copying it; same return value as `send`. */
+  sendData(data: Uint8Array, onWritten?: () => void): boolean;
   isOpen(): boolean;
   release(): void;
   drain(): Promise<void>;
+  pauseReading(paused: boolean): void;
+  readingPaused(): boolean;
 }
 
 /** The {@link StreamChannel} implementation. */
@@ -93,12 +111,14 @@ export class Channel implements StreamChannel {
     return this.ops.isOpen();
   }
 
-  write(data: Uint8Array): boolean {
+  write(data: Uint8Array, onWritten?: () => void): boolean {
     const max = VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX;
-    if (data.length <= max) return this.ops.send(VIR_NET_STREAM, VIR_NET_CONTINUE, data);
+    if (data.length <= max) return this.ops.sendData(data, onWritten);
     let ok = true;
+    // Writes complete in order: the last packet's callback means all of them.
     for (let off = 0; off < data.length; off += max) {
-      ok = this.ops.send(VIR_NET_STREAM, VIR_NET_CONTINUE, data.subarray(off, off + max));
+      const end = Math.min(off + max, data.length);
+      ok = this.ops.sendData(data.subarray(off, end), end === data.length ? onWritten : undefined);
     }
     return ok;
   }
@@ -117,6 +137,18 @@ export class Channel implements StreamChannel {
 
   drain(): Promise<void> {
     return this.ops.drain();
+  }
+
+  pauseReading(): void {
+    this.ops.pauseReading(true);
+  }
+
+  resumeReading(): void {
+    this.ops.pauseReading(false);
+  }
+
+  get readingPaused(): boolean {
+    return this.ops.readingPaused();
   }
 
   release(): void {

@@ -48,7 +48,7 @@ export async function dialPlan(plan: RemotePlan, options: DialPlanOptions = {}):
       }
       return dialUnix(plan.socketPath!, options);
     case 'tcp':
-      return dialTcp(plan.host, plan.port!, options);
+      return dialTcp(plan.host, plan.port!, { ...options, reuseReadBuffer: true });
     case 'tls':
       return dialTls(plan, options);
     case 'ssh':

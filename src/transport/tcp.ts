@@ -3,6 +3,7 @@
  * wraps the socket it returns).
  */
 import { createConnection, isIPv6, type Socket } from 'node:net';
+import { reusedReadBuffer } from './read-buffer.js';
 import { awaitConnect, type DialOptions } from './unix.js';
 
 export type { DialOptions } from './unix.js';
@@ -14,12 +15,15 @@ export type { DialOptions } from './unix.js';
  * Rejects with a TransportError (`errno` and `cause` kept): `ECONNREFUSED` →
  * "connection refused by <host>:<port>", `ENOTFOUND` → the name does not
  * resolve, and others with the system's message; with an AbortError or a
- * TimeoutError otherwise.
+ * TimeoutError otherwise. With `reuseReadBuffer` the socket reads into one
+ * reused buffer (see read-buffer.ts; not for a socket TLS will wrap).
  */
-export function dialTcp(host: string, port: number, opts: DialOptions = {}): Promise<Socket> {
+export function dialTcp(host: string, port: number, opts: DialOptions & { readonly reuseReadBuffer?: boolean } = {}): Promise<Socket> {
   const where = `${isIPv6(host) ? `[${host}]` : host}:${port}`;
+  let socket: Socket;
+  const onread = opts.reuseReadBuffer ? reusedReadBuffer(() => socket) : undefined;
   return awaitConnect(
-    () => createConnection({ host, port, noDelay: true }),
+    () => (socket = createConnection({ host, port, noDelay: true, ...(onread ? { onread } : {}) })),
     opts,
     where,
     (err) => {

@@ -3,6 +3,7 @@
  */
 import { createConnection, type Socket } from 'node:net';
 import { abortErrorFor, TimeoutError, TransportError } from '../rpc/errors.js';
+import { reusedReadBuffer } from './read-buffer.js';
 
 /** Options of the dialers. */
 export interface DialOptions {
@@ -18,9 +19,12 @@ export interface DialOptions {
  * Rejects with a TransportError (`errno` and `cause` kept): `ENOENT` → "no
  * libvirt daemon socket at <path>", `ECONNREFUSED` → nobody listens on it,
  * `EACCES` → permission denied; with an AbortError or a TimeoutError otherwise.
+ * The socket reads into one reused buffer (see read-buffer.ts).
  */
 export function dialUnix(path: string, opts: DialOptions = {}): Promise<Socket> {
-  return awaitConnect(() => createConnection({ path }), { ...opts, socketPath: path }, `unix socket ${path}`, (err) => {
+  let socket: Socket;
+  const create = (): Socket => (socket = createConnection({ path, onread: reusedReadBuffer(() => socket) }));
+  return awaitConnect(create, { ...opts, socketPath: path }, `unix socket ${path}`, (err) => {
     switch (err.code) {
       case 'ENOENT':
         return `no libvirt daemon socket at ${path}`;

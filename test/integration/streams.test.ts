@@ -6,12 +6,14 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chownSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyGuestXml } from '../../harness/guest.js';
 import { connect, LibvirtError, VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM, type Connection } from '../../src/index.js';
 import { type RemoteNonnullStoragePool, type RemoteNonnullStorageVol } from '../../src/protocol.js';
-import { readAll, StreamOverflowError, type LibvirtStream } from '../../src/api/stream.js';
+import { pipeToFile, readAll, StreamFileError, StreamOverflowError, type LibvirtStream } from '../../src/api/stream.js';
+import { READ_BUFFER_SIZE } from '../../src/transport/read-buffer.js';
 import { harnessDaemon, type HarnessDaemon } from './env.js';
 import { pyLibvirt } from './oracle.js';
 
@@ -159,6 +161,55 @@ describe('storage volume streams', () => {
     // And a stream afterwards works.
     const again = await conn.raw.storageVolDownload(vol, 0n, 4096n, 0);
     expect((await readAll(again)).equals(data.subarray(0, 4096))).toBe(true);
+  });
+
+  it('a stalled reader pauses the connection: memory stays within bufferSize, calls wait, a second connection does not, and the bytes arrive whole', async () => {
+    const bufferSize = 1 * MiB;
+    const down = await conn.raw.storageVolDownload(vol, 0n, 0n, 0, { bufferSize, highWaterMark: 64 * 1024 });
+    const chunks: Buffer[] = [];
+    let stalled = false;
+    let peak = 0;
+    let callDone = false;
+    let call: Promise<unknown> = Promise.resolve();
+    const second = await connect(d.uris.qemuSessionUnix);
+    try {
+      for await (const chunk of down as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+        peak = Math.max(peak, down.bufferedBytes);
+        if (!stalled) {
+          stalled = true;
+          // The reader stops: the stream fills to its mark and pauses the connection.
+          for (let i = 0; i < 200 && !down.readingPaused; i++) await new Promise((r) => setTimeout(r, 10));
+          expect(down.readingPaused).toBe(true);
+          expect(conn.client.stats.readingPaused).toBe(true);
+          // A call on the paused connection waits behind the stream's data...
+          call = conn.raw.connectGetLibVersion().then(() => (callDone = true));
+          await new Promise((r) => setTimeout(r, 300));
+          expect(callDone).toBe(false);
+          // ...one on a second connection does not.
+          expect(await second.raw.connectGetLibVersion()).toBeGreaterThan(0n);
+          // What was read stays within the mark plus one socket read and the packet being assembled.
+          expect(down.bufferedBytes).toBeLessThanOrEqual(bufferSize + READ_BUFFER_SIZE + 262_148);
+        }
+      }
+    } finally {
+      await second.close();
+    }
+    await call;
+    expect(callDone).toBe(true);
+    expect(peak).toBeLessThanOrEqual(bufferSize + READ_BUFFER_SIZE + 262_148);
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    expect(conn.client.stats.readingPaused).toBe(false);
+  });
+
+  it('pipeToFile into a destination that fails aborts the stream on the daemon; the connection carries on', async () => {
+    const down = await conn.raw.storageVolDownload(vol, 0n, 0n, 0);
+    const fh = await open(join(poolDir, `closed-${tag}`), 'w');
+    await fh.close();
+    const err = await pipeToFile(down, fh).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StreamFileError);
+    await down.abort();
+    expect(await conn.raw.connectGetLibVersion()).toBeGreaterThan(0n);
   });
 
   it('abort() on an open download is confirmed by the daemon', async () => {

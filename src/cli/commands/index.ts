@@ -17,6 +17,7 @@ import { secretCommands } from './secret.js';
 import { snapshotCommands } from './snapshot.js';
 import { storageCommands } from './storage.js';
 import { tuneCommands } from './tune.js';
+import { transferCommands } from './vol-transfer.js';
 
 /** Every command tsvirsh knows. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -30,6 +31,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...hostCommands,
   ...networkCommands,
   ...storageCommands,
+  ...transferCommands,
   ...ifaceCommands,
   ...nodedevCommands,
   ...secretCommands,

@@ -16,29 +16,25 @@ import {
   VIR_STORAGE_VOL_CREATE_REFLINK,
   VIR_STORAGE_VOL_CREATE_VALIDATE,
   VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS,
-  VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM,
   VIR_STORAGE_VOL_RESIZE_ALLOCATE,
   VIR_STORAGE_VOL_RESIZE_DELTA,
   VIR_STORAGE_VOL_RESIZE_SHRINK,
-  VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM,
   VIR_STORAGE_XML_INACTIVE,
 } from '../../procedures/libvirt-api.gen.js';
-import { open, unlink } from 'node:fs/promises';
 import type { Connection } from '../../api/connection.js';
-import { pipeFromFile, pipeToFile } from '../../api/stream.js';
 import { parseXml, xmlChildren, type XmlNode } from '../../api/xml/reader.js';
-import type { RemoteNonnullStoragePool, RemoteNonnullStorageVol } from '../../procedures/remote.gen.js';
-import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
+import type { RemoteNonnullStoragePool } from '../../procedures/remote.gen.js';
+import { CliError, failed, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
 import { formatUuid, parseScaled, prettyCapacity, uuidNameLines } from '../format.js';
 import { lookupPool } from '../lookup.js';
 import { autostartCommand, fromFileCommand, lookupPoolBy, lookupVol, oneObjectCommand } from '../lookup-more.js';
 import { formatTable } from '../table.js';
 
 const GROUP = 'Storage Pool';
-const VOL_GROUP = 'Storage Volume';
+export const VOL_GROUP = 'Storage Volume';
 const POOL: OptionSpec = { name: 'pool', kind: 'string', positional: true, required: true, help: 'pool name or uuid' };
-const VOL: OptionSpec = { name: 'vol', kind: 'string', positional: true, required: true, help: 'vol name, key or path' };
-const VOL_POOL: OptionSpec = { name: 'pool', kind: 'string', help: 'pool name or uuid' };
+export const VOL: OptionSpec = { name: 'vol', kind: 'string', positional: true, required: true, help: 'vol name, key or path' };
+export const VOL_POOL: OptionSpec = { name: 'pool', kind: 'string', help: 'pool name or uuid' };
 const BUILD_FLAGS: readonly OptionSpec[] = [
   { name: 'build', kind: 'bool', help: 'build the pool as normal' },
   { name: 'no-overwrite', kind: 'bool', help: 'do not overwrite any existing data' },
@@ -140,7 +136,7 @@ function poolAsCommand(name: string, help: string, verb: string, done: string, e
 }
 
 /** The volume a command names with `<vol>` and `[--pool]`. */
-const volOf = (conn: Connection, opts: ParsedOptions) => lookupVol(conn, opts.required('vol'), opts.string('pool'));
+export const volOf = (conn: Connection, opts: ParsedOptions) => lookupVol(conn, opts.required('vol'), opts.string('pool'));
 
 /** One volume action command ("Vol X deleted" / "Failed to delete vol X"), the volume looked up as virsh does (with `--pool`). */
 const volAction = (
@@ -171,7 +167,7 @@ function volLine(name: string, help: string, line: (conn: Connection, vol: Await
  * An unsigned 64-bit option as virsh reads it (vshCommandOptULongLong; with
  * `wrap`, vshCommandOptULongLongWrap, where a negative number wraps around).
  */
-function ull(opts: ParsedOptions, name: string, wrap: boolean): bigint {
+export function ull(opts: ParsedOptions, name: string, wrap: boolean): bigint {
   const text = opts.string(name);
   if (text === undefined) return 0n;
   const m = /^(-?)(\d+)$/.exec(text);
@@ -181,92 +177,6 @@ function ull(opts: ParsedOptions, name: string, wrap: boolean): bigint {
   }
   return m[1] ? (0x10000000000000000n - v) & 0xffffffffffffffffn : v;
 }
-
-/** vol-upload / vol-download's options. */
-const transferOptions = (verb: string): readonly OptionSpec[] => [
-  VOL,
-  { name: 'file', kind: 'string', positional: true, required: true, help: 'file' },
-  VOL_POOL,
-  { name: 'offset', kind: 'int', help: `volume offset to ${verb}` },
-  { name: 'length', kind: 'int', help: `amount of data to ${verb}` },
-  { name: 'sparse', kind: 'bool', help: 'preserve sparseness of volume' },
-];
-
-/** What vol-upload and vol-download read from their options, in virsh's order of checks. */
-async function transferTarget(ctx: CommandContext, opts: ParsedOptions): Promise<{ offset: bigint; length: bigint; text: string; vol: RemoteNonnullStorageVol; file: string }> {
-  const offset = ull(opts, 'offset', false);
-  const length = ull(opts, 'length', true);
-  const text = opts.required('vol');
-  const vol = await volOf(ctx.conn, opts);
-  return { offset, length, text, vol, file: opts.required('file') };
-}
-
-/** vol-upload and vol-download (tools/virsh-volume.c), over libvirt-rpc's streams. */
-const transferCommands: readonly CommandSpec[] = [
-  {
-    name: 'vol-upload',
-    group: VOL_GROUP,
-    help: 'upload file contents to a volume',
-    options: transferOptions('upload to'),
-    async run(ctx, opts) {
-      const { offset, length, text, vol, file } = await transferTarget(ctx, opts);
-      try {
-        await (await open(file, 'r')).close();
-      } catch {
-        throw new CliError([`cannot read ${file}`]);
-      }
-      const sparse = opts.bool('sparse');
-      let stream;
-      try {
-        stream = await ctx.conn.raw.storageVolUpload(vol, offset, length, sparse ? VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM : 0);
-      } catch (err) {
-        throw failed(`cannot upload to volume ${text}`, err);
-      }
-      try {
-        await pipeFromFile(file, stream, { detectHoles: sparse });
-      } catch (err) {
-        throw failed(`cannot send data to volume ${text}`, err);
-      }
-    },
-  },
-  {
-    name: 'vol-download',
-    group: VOL_GROUP,
-    help: 'download volume contents to a file',
-    options: transferOptions('download from'),
-    async run(ctx, opts) {
-      const { offset, length, text, vol, file } = await transferTarget(ctx, opts);
-      let created = false;
-      try {
-        await (await open(file, 'wx', 0o666)).close();
-        created = true;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new CliError([`cannot create ${file}`]);
-        try {
-          await (await open(file, 'w', 0o666)).close();
-        } catch {
-          throw new CliError([`cannot create ${file}`]);
-        }
-      }
-      try {
-        let stream;
-        try {
-          stream = await ctx.conn.raw.storageVolDownload(vol, offset, length, opts.bool('sparse') ? VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM : 0);
-        } catch (err) {
-          throw failed(`cannot download from volume ${text}`, err);
-        }
-        try {
-          await pipeToFile(stream, file);
-        } catch (err) {
-          throw failed(`cannot receive data from volume ${text}`, err);
-        }
-      } catch (err) {
-        if (created) await unlink(file).catch(() => {});
-        throw err;
-      }
-    },
-  },
-];
 
 const XML_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
 const unescapeXml = (s: string): string =>
@@ -716,6 +626,5 @@ export const storageCommands: readonly CommandSpec[] = [
     [{ name: 'delete-snapshots', kind: 'bool', help: 'delete snapshots associated with volume (must be supported by storage driver)' }],
   ),
   volAction('vol-wipe', 'wipe a vol', 'wipe', 'wiped', (conn, vol) => conn.raw.storageVolWipe(vol, 0)),
-  ...transferCommands,
   ...volCopyCommands,
 ];

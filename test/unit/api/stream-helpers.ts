@@ -6,7 +6,8 @@
 import { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import { RpcClient, type Diagnostic } from '../../../src/rpc/client.js';
-import type { Frame } from '../../../src/rpc/frame.js';
+import { encodeFrame, type Frame } from '../../../src/rpc/frame.js';
+import { openStreamCall, type LibvirtStream, type StreamOptions } from '../../../src/api/stream.js';
 import { virNetMessageErrorCodec, virNetStreamHoleCodec, type VirNetMessageError } from '../../../src/procedures/virnet.gen.js';
 import { FakePeer, memoryPair, testProc } from '../rpc/helpers.js';
 import type { Procedure } from '../../../src/rpc/procedure.js';
@@ -135,4 +136,23 @@ export function pattern(n: number, seed = 0): Buffer {
   const b = Buffer.allocUnsafe(n);
   for (let i = 0; i < n; i++) b[i] = (i + seed) % 251;
   return b;
+}
+
+/** Opens a stream through the fake daemon, which accepts the call with 77. */
+export async function openAccepted(
+  ctx: StreamTestContext,
+  proc: Procedure<number, number>,
+  options: StreamOptions = {},
+): Promise<{ call: Frame; stream: LibvirtStream }> {
+  const from = ctx.peer.frames.length;
+  const opening = openStreamCall(ctx.client, proc, 5, proc.stream ?? 'read', proc.sparse, options);
+  const call = await ctx.peer.waitFor((f) => f.header.type === T.CALL, from);
+  ctx.peer.reply(call, 77);
+  const { stream } = await opening;
+  return { call, stream };
+}
+
+/** The raw bytes of one stream data packet of `call`'s stream. */
+export function dataFrame(call: Frame, bytes: Uint8Array): Buffer {
+  return encodeFrame({ ...call.header, type: T.STREAM, status: S.CONTINUE }, Buffer.from(bytes));
 }

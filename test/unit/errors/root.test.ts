@@ -11,7 +11,7 @@ import { root } from '../../../codegen/targets.js';
 import { AuthenticationError, ScramError } from '../../../src/auth/errors.js';
 import { XmlReadError } from '../../../src/api/xml/reader.js';
 import { EventOverflowError } from '../../../src/api/events/stream.js';
-import { StreamOverflowError, StreamStateError } from '../../../src/api/stream.js';
+import { StreamFileError, StreamOverflowError, StreamStateError } from '../../../src/api/stream.js';
 import { CliError } from '../../../src/cli/command.js';
 import { UnsupportedXPathError, XPathResultError } from '../../../src/cli/xml-tree.js';
 import { ArgumentError, LibvirtRpcError } from '../../../src/errors/root.js';
@@ -56,6 +56,7 @@ const ONE_OF_EACH: Record<string, () => Error> = {
   EventOverflowError: () => new EventOverflowError(1024),
   StreamOverflowError: () => new StreamOverflowError(1024),
   StreamStateError: () => new StreamStateError('already finished'),
+  StreamFileError: () => new StreamFileError('write', cause),
   CliError: () => new CliError(['failed'], { cause }),
   UnsupportedXPathError: () => new UnsupportedXPathError('//foo[bar()]'),
   XPathResultError: () => new XPathResultError('not a node set'),

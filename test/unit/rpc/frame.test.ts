@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, FRAME_MAX, FRAME_MIN, FrameReader, type Frame } from '../../../src/rpc/frame.js';
+import { encodeFrame, FRAME_MAX, FRAME_MIN, FrameReader, recycleFramePayload, type Frame } from '../../../src/rpc/frame.js';
 import { LibvirtError, ProtocolError } from '../../../src/rpc/errors.js';
 import { virNetMessageErrorCodec } from '../../../src/procedures/virnet.gen.js';
 import { decodeXdr } from '../../../src/xdr/codec.js';
@@ -201,5 +201,51 @@ describe('FrameReader', () => {
       r.stop();
     });
     expect(n).toBe(1);
+  });
+});
+
+describe('FrameReader: one copy per packet, recycled memory', () => {
+  const DATA = { ...HDR, type: 3, status: 2 };
+  /** A full stream data packet (262,120 bytes of payload) cut into socket reads of `read` bytes. */
+  const fullPacket = (fill: number): Buffer => encodeFrame(DATA, Buffer.alloc(262_120, fill));
+  const feed = (reader: FrameReader, bytes: Buffer, read: number): Frame[] => {
+    const got: Frame[] = [];
+    for (let off = 0; off < bytes.length; off += read) reader.push(bytes.subarray(off, off + read), (f) => got.push(f));
+    return got;
+  };
+
+  it('assembles a torn packet in memory of its own and hands its payload out as a view of it', () => {
+    const [frame] = feed(new FrameReader(), fullPacket(7), 65_536);
+    expect(frame.payload.length).toBe(262_120);
+    expect(frame.payload.byteOffset).toBe(FRAME_MIN);
+    expect(frame.payload.buffer.byteLength).toBe(FRAME_MIN + 262_120);
+    expect(frame.payload.every((b) => b === 7)).toBe(true);
+  });
+
+  it('reuses the memory of a recycled payload for a later full packet, and only once', () => {
+    const reader = new FrameReader();
+    const [first] = feed(reader, fullPacket(1), 65_536);
+    const mem = first.payload.buffer;
+    recycleFramePayload(first.payload);
+    recycleFramePayload(first.payload); // a second time is ignored
+    const [second] = feed(reader, fullPacket(2), 65_536);
+    expect(second.payload.buffer).toBe(mem);
+    expect(second.payload.every((b) => b === 2)).toBe(true);
+    const [third] = feed(reader, fullPacket(3), 65_536);
+    expect(third.payload.buffer).not.toBe(mem);
+    expect(second.payload.every((b) => b === 2)).toBe(true);
+  });
+
+  it('ignores payloads it did not make: small packets, packets read whole, foreign buffers', () => {
+    const reader = new FrameReader();
+    const [small] = feed(reader, encodeFrame(DATA, Buffer.alloc(100, 9)), 40);
+    recycleFramePayload(small.payload);
+    recycleFramePayload(Buffer.alloc(262_120));
+    const [whole] = feed(reader, fullPacket(4), 1 << 20);
+    recycleFramePayload(whole.payload);
+    const [next] = feed(reader, fullPacket(5), 65_536);
+    for (const p of [small.payload, whole.payload]) expect(next.payload.buffer).not.toBe(p.buffer);
+    expect(small.payload.every((b) => b === 9)).toBe(true);
+    expect(whole.payload.every((b) => b === 4)).toBe(true);
   });
 });

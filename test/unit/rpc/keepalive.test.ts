@@ -139,3 +139,66 @@ describe('RpcClient keepalive', () => {
     await expect(client.closed).resolves.toMatchObject({ reason: 'client' });
   });
 });
+
+describe('Keepalive while reading is paused (stream flow control)', () => {
+  it('never declares the peer dead while paused, and pings often enough to keep the daemon content', () => {
+    const { clock, log, ka } = harness();
+    clock.advance(1_000);
+    ka.setPaused(true);
+    clock.advance(120_000);
+    expect(log.some((l) => l.includes('DEAD'))).toBe(false);
+    const pings = log.filter((l) => l.endsWith('PING')).map((l) => parseFloat(l));
+    // A PING at least every 2 s (the daemon's keepalive pings only after 5 s without a packet from us).
+    expect(pings.length).toBeGreaterThanOrEqual(59);
+    for (let i = 1; i < pings.length; i++) expect(pings[i] - pings[i - 1]).toBeLessThanOrEqual(2);
+    expect(ka.isPaused).toBe(true);
+  });
+
+  it('starts the countdown afresh on resuming: a peer silent after that is dead after interval x (count + 1)', () => {
+    const { clock, log, ka } = harness();
+    ka.setPaused(true);
+    clock.advance(100_000);
+    log.length = 0;
+    ka.setPaused(false);
+    clock.advance(29_999);
+    expect(log.some((l) => l.includes('DEAD'))).toBe(false);
+    clock.advance(1);
+    expect(log.filter((l) => l.includes('DEAD'))).toEqual(['130s DEAD idle=30s pings=5']);
+  });
+
+  it('pings while paused when this side does not ping but the peer speaks keepalive, and not otherwise', () => {
+    const clock = new ManualClock();
+    const log: string[] = [];
+    const ka = new Keepalive({ send: (p) => log.push(`${clock.time} ${p}`), dead: () => log.push('DEAD') }, clock);
+    ka.setPaused(true);
+    clock.advance(10_000);
+    expect(log).toEqual([]);
+    ka.setPeerSpeaksKeepalive(true);
+    clock.advance(4_000);
+    expect(log).toEqual(['12000 1', '14000 1']);
+    ka.setPaused(false);
+    clock.advance(60_000);
+    expect(log).toHaveLength(2);
+  });
+
+  it('RpcClient: a paused connection still writes its PINGs and is not closed by its own keepalive', async () => {
+    const clock = new ManualClock();
+    const { client: socket, peer: peerSocket } = memoryPair();
+    const client = new RpcClient(socket, { keepalive: { interval: 5, count: 5 }, clock });
+    const peer = new FakePeer(peerSocket);
+    const ch = client.openStream(testProc({ number: 0x900, stream: 'read' }), { onPacket() {}, onClose() {} });
+    ch.pauseReading();
+    expect(client.stats.readingPaused).toBe(true);
+    clock.advance(60_000);
+    await tick();
+    expect(client.isOpen).toBe(true);
+    expect(peer.frames.filter((f) => f.header.prog === KEEPALIVE && f.header.proc === 1).length).toBeGreaterThanOrEqual(29);
+    // The daemon's PONGs wait in the socket until reading resumes.
+    peer.send(PONG);
+    await tick();
+    ch.resumeReading();
+    expect(client.stats.readingPaused).toBe(false);
+    expect(client.stats.readPauses).toBe(1);
+    client.destroy();
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * The writing side of a connection: packets go to the socket in order,
+ * respecting its backpressure, and packets written in one tick leave in one
+ * `writev` (the socket is corked until the next tick).
+ *
+ * A call waits in the writer's own queue while the socket is full, so that a
+ * call given up before it was written is never sent. Stream packets may fill
+ * the socket up to {@link WRITE_BUFFER_MAX} (Node's own high-water mark, 16
+ * KiB, would stop a stream after every 256 KiB packet), and their payload is
+ * written as it is, after its header, without a copy.
+ */
+import type { Buffer } from 'node:buffer';
+import type { Duplex } from 'node:stream';
+
+/** Bytes the socket may hold unwritten before stream writers are told to wait. */
+export const WRITE_BUFFER_MAX = 1024 * 1024;
+
+/** What the writer needs to know of a call's packet. */
+export interface WrittenCall {
+  /** Set once the packet is handed to the socket (a reply may come). */
+  written: boolean;
+  /** Settled or given up before being written: it is skipped. */
+  readonly cancelled: boolean;
+}
+
+interface QueuedWrite {
+  readonly buf: Buffer;
+  /** Raw payload written right after `buf` (stream data, not copied). */
+  readonly data: Uint8Array | null;
+  /** Called once `data` has been handed to the OS (not on failure). */
+  readonly onWritten: (() => void) | null;
+  readonly call: WrittenCall | null;
+}
+
+/** The writer of one connection. */
+export class PacketWriter {
+  private readonly queue: QueuedWrite[] = [];
+  private head = 0;
+  /** The socket said it is full: wait for its 'drain'. */
+  private waitingDrain = false;
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+  private drainWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  private endRequested = false;
+  /** Packets handed to the socket so far. */
+  sent = 0;
+
+  constructor(private readonly socket: Duplex) {
+    socket.on('drain', () => this.flush());
+  }
+
+  /** Writes or queues one packet (`buf`, then `data` if any), in order. */
+  write(buf: Buffer, call: WrittenCall | null, data: Uint8Array | null = null, onWritten: (() => void) | null = null): void {
+    if (this.head < this.queue.length || (this.waitingDrain && (call !== null || !this.streamHasRoom()))) {
+      this.queue.push({ buf, data, call, onWritten });
+      return;
+    }
+    this.writeNow(buf, data, call, onWritten);
+  }
+
+  /** True when a stream may write more now. */
+  streamHasRoom(): boolean {
+    return this.head >= this.queue.length && this.socket.writableLength < WRITE_BUFFER_MAX;
+  }
+
+  /** Resolves once the socket has drained what was queued (at once when nothing waits). */
+  drain(): Promise<void> {
+    if (!this.waitingDrain) return Promise.resolve();
+    return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
+  }
+
+  /** Ends the socket once everything queued has been written. */
+  end(): void {
+    if (this.endRequested) return;
+    this.endRequested = true;
+    this.maybeEnd();
+  }
+
+  /** Drops everything queued (the connection is torn down). */
+  clear(): void {
+    this.queue.length = 0;
+    this.head = 0;
+  }
+
+  /** The connection ended: {@link drain} waiters reject with `err`. */
+  fail(err: Error): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w.reject(err);
+  }
+
+  private writeNow(buf: Buffer, data: Uint8Array | null, call: WrittenCall | null, onWritten: (() => void) | null): void {
+    if (call) call.written = true;
+    this.sent++;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    let ok = this.socket.write(buf);
+    if (data) ok = this.socket.write(data, onWritten ? (err) => void (err ? undefined : onWritten()) : undefined);
+    if (!ok) this.waitingDrain = true;
+  }
+
+  private flush(): void {
+    this.waitingDrain = false;
+    while (!this.waitingDrain && this.head < this.queue.length) {
+      const item = this.queue[this.head++];
+      if (item.call?.cancelled) continue;
+      if (this.socket.destroyed) break;
+      this.writeNow(item.buf, item.data, item.call, item.onWritten);
+    }
+    if (this.head >= this.queue.length) this.clear();
+    if (!this.waitingDrain) {
+      const waiters = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const w of waiters) w.resolve();
+      this.maybeEnd();
+    }
+  }
+
+  private maybeEnd(): void {
+    if (!this.endRequested || this.waitingDrain || this.head < this.queue.length) return;
+    if (this.socket.destroyed) return;
+    this.socket.end(() => this.socket.destroy());
+  }
+}
