@@ -197,7 +197,7 @@ function parseGlobal(argv: readonly string[]): { global: GlobalOptions; rest: st
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
       const exact = GLOBAL_OPTIONS.find((o) => o.long === name);
-      const prefixed = GLOBAL_OPTIONS.filter((o) => o.long && o.long.startsWith(name));
+      const prefixed = GLOBAL_OPTIONS.filter((o) => o.long?.startsWith(name));
       const o = exact ?? (prefixed.length === 1 ? prefixed[0] : undefined);
       if (!o) throw unsupported(a);
       // getopt reports `--quiet=x` by the option's letter.

@@ -386,7 +386,7 @@ export class RpcClient implements ProcedureCaller {
   }
 
   private decodeError(frame: Frame, procName: string | null): LibvirtError {
-    let err;
+    let err: ReturnType<typeof virNetMessageErrorCodec.decode>;
     try {
       err = virNetMessageErrorCodec.decode(new XdrReader(frame.payload));
     } catch (cause) {
@@ -650,12 +650,15 @@ export class RpcClient implements ProcedureCaller {
     if (this.keepalive.received(h)) return;
     switch (h.type) {
       case VIR_NET_REPLY:
-        return this.dispatchReply(frame);
+        this.dispatchReply(frame);
+        return;
       case VIR_NET_MESSAGE:
-        return this.dispatchMessage(frame);
+        this.dispatchMessage(frame);
+        return;
       case VIR_NET_STREAM:
       case VIR_NET_STREAM_HOLE:
-        return this.dispatchStream(frame);
+        this.dispatchStream(frame);
+        return;
       case VIR_NET_REPLY_WITH_FDS:
         throw new ProtocolError(
           `got a reply with file descriptors (prog ${h.prog} proc ${h.proc} serial ${h.serial}), which is not supported over this transport`,

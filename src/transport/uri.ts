@@ -123,7 +123,7 @@ function checkChars(text: string, allowed: ReadonlySet<string>, part: UriPart, u
 }
 
 /** Decodes `%xx` escapes (bytes, read as UTF-8). Assumes {@link checkChars} passed. */
-function unescape(text: string, part: UriPart, uri: string): string {
+function percentDecode(text: string, part: UriPart, uri: string): string {
   if (!text.includes('%')) return text;
   const bytes: number[] = [];
   for (let i = 0; i < text.length; i++) {
@@ -144,7 +144,7 @@ function unescape(text: string, part: UriPart, uri: string): string {
 }
 
 /** Escapes every UTF-8 byte of `text` outside `keep` as `%XX`. */
-function escape(text: string, keep: ReadonlySet<string>): string {
+function percentEncode(text: string, keep: ReadonlySet<string>): string {
   let out = '';
   for (const ch of text) {
     if (keep.has(ch)) {
@@ -171,11 +171,11 @@ function splitParams(query: string, uri: string): UriParam[] {
     if (eq >= end) eq = -1;
     if (end > pos && eq !== pos) {
       if (eq < 0) {
-        params.push({ name: unescape(query.slice(pos, end), 'query', uri), value: '' });
+        params.push({ name: percentDecode(query.slice(pos, end), 'query', uri), value: '' });
       } else {
         params.push({
-          name: unescape(query.slice(pos, eq), 'query', uri),
-          value: unescape(query.slice(eq + 1, end), 'query', uri),
+          name: percentDecode(query.slice(pos, eq), 'query', uri),
+          value: percentDecode(query.slice(eq + 1, end), 'query', uri),
         });
       }
     }
@@ -263,7 +263,7 @@ export function parseUri(text: string): LibvirtUri {
     if (at >= 0) {
       const userRaw = authority.slice(0, at);
       checkChars(userRaw, USER_CHARS, 'user', uri);
-      user = unescape(userRaw, 'user', uri);
+      user = percentDecode(userRaw, 'user', uri);
       hostPort = authority.slice(at + 1);
     }
 
@@ -284,7 +284,7 @@ export function parseUri(text: string): LibvirtUri {
       const hostRaw = colon < 0 ? hostPort : hostPort.slice(0, colon);
       if (colon >= 0) portText = hostPort.slice(colon + 1);
       checkChars(hostRaw, HOST_CHARS, 'host', uri);
-      const decoded = unescape(hostRaw, 'host', uri);
+      const decoded = percentDecode(hostRaw, 'host', uri);
       host = decoded === '' ? null : decoded;
     }
 
@@ -299,7 +299,7 @@ export function parseUri(text: string): LibvirtUri {
   }
 
   checkChars(pathRaw, PATH_CHARS, 'path', uri);
-  const path = pathRaw === '' ? null : unescape(pathRaw, 'path', uri);
+  const path = pathRaw === '' ? null : percentDecode(pathRaw, 'path', uri);
 
   let params: UriParam[] = [];
   if (query !== null) {
@@ -310,7 +310,7 @@ export function parseUri(text: string): LibvirtUri {
   let fragment: string | null = null;
   if (fragmentRaw !== null) {
     checkChars(fragmentRaw, QUERY_CHARS, 'fragment', uri);
-    fragment = unescape(fragmentRaw, 'fragment', uri);
+    fragment = percentDecode(fragmentRaw, 'fragment', uri);
   }
 
   return { scheme, driver, transport, user, host, port, path, query, fragment, params };
@@ -322,7 +322,7 @@ export function parseUri(text: string): LibvirtUri {
  * `A-Z a-z 0-9 - . _ ~` becomes `%XX`). Returns `""` for no parameters.
  */
 export function formatParams(params: readonly UriParam[]): string {
-  return params.map((p) => `${p.name}=${escape(p.value, FORMAT_VALUE_KEEP)}`).join('&');
+  return params.map((p) => `${p.name}=${percentEncode(p.value, FORMAT_VALUE_KEEP)}`).join('&');
 }
 
 /**
@@ -333,16 +333,16 @@ export function formatParams(params: readonly UriParam[]): string {
  */
 export function formatUri(uri: UriComponents): string {
   let out = `${uri.scheme}://`;
-  if (uri.user !== null && uri.user !== undefined) out += `${escape(uri.user, FORMAT_USER_KEEP)}@`;
+  if (uri.user !== null && uri.user !== undefined) out += `${percentEncode(uri.user, FORMAT_USER_KEEP)}@`;
   const host = uri.host ?? null;
   if (host !== null) {
     out += host.includes(':') ? `[${host}]` : host;
     if (uri.port !== null && uri.port !== undefined && uri.port > 0) out += `:${uri.port}`;
   }
-  if (uri.path) out += escape(uri.path, FORMAT_PATH_KEEP);
+  if (uri.path) out += percentEncode(uri.path, FORMAT_PATH_KEEP);
   const params = uri.params ?? [];
   if (params.length > 0) out += `?${formatParams(params)}`;
-  if (uri.fragment !== null && uri.fragment !== undefined) out += `#${escape(uri.fragment, FORMAT_FRAGMENT_KEEP)}`;
+  if (uri.fragment !== null && uri.fragment !== undefined) out += `#${percentEncode(uri.fragment, FORMAT_FRAGMENT_KEEP)}`;
   return out;
 }
 

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chownToTestUser } from '../../harness/daemon.js';
 import { tinyGuestXml } from '../../harness/guest.js';
 import { connect, type Connection } from '../../src/index.js';
-import { type RemoteNonnullDomain } from '../../src/protocol.js';
+import type { RemoteNonnullDomain } from '../../src/protocol.js';
 import { harnessDaemon, privateTestUri } from './env.js';
 import { both, ours, theirs, type Outcome } from './virsh-diff.js';
 

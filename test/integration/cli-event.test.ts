@@ -16,7 +16,7 @@ import { clientEnv, VIRSH } from '../../harness/daemon.js';
 import { tinyGuestXml } from '../../harness/guest.js';
 import { runVirsh } from '../../src/cli/main.js';
 import { connect, type Connection } from '../../src/index.js';
-import { type RemoteNonnullDomain } from '../../src/protocol.js';
+import type { RemoteNonnullDomain } from '../../src/protocol.js';
 import { harnessDaemon, privateTestUri } from './env.js';
 import { both, ours, theirs, type Outcome } from './virsh-diff.js';
 

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chownToTestUser } from '../../harness/daemon.js';
 import { connect, type Connection } from '../../src/index.js';
-import { type RemoteNonnullNetwork } from '../../src/protocol.js';
+import type { RemoteNonnullNetwork } from '../../src/protocol.js';
 import { harnessDaemon, privateTestUri } from './env.js';
 import { both, ours, theirs } from './virsh-diff.js';
 

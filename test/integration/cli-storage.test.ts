@@ -211,7 +211,7 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { afterAll } from 'vitest';
 import { connect, type Connection } from '../../src/index.js';
-import { type RemoteNonnullStoragePool } from '../../src/protocol.js';
+import type { RemoteNonnullStoragePool } from '../../src/protocol.js';
 
 describe('tsvirsh vol-upload and vol-download match virsh', () => {
   const MiB = 1024 * 1024;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientEnv, VIRSH } from '../../harness/daemon.js';
 import { connect, type Connection } from '../../src/index.js';
-import { type RemoteNonnullStoragePool } from '../../src/protocol.js';
+import type { RemoteNonnullStoragePool } from '../../src/protocol.js';
 import { harnessDaemon } from './env.js';
 
 const MiB = 1024 * 1024;

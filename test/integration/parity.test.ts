@@ -14,7 +14,7 @@ import { freePort, type PrivateDaemon } from '../../harness/daemon.js';
 import { tinyGuestXml } from '../../harness/guest.js';
 import { createTestPki, type TestPki } from '../../harness/pki.js';
 import { connect, Domain, LibvirtError, VIR_DOMAIN_RUNNING, VIR_DOMAIN_STATS_STATE, VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA, VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA, VIR_MIGRATE_LIVE, VIR_MIGRATE_PARAM_URI, VIR_MIGRATE_PEER2PEER, type Connection } from '../../src/index.js';
-import { type RemoteTypedParam } from '../../src/protocol.js';
+import type { RemoteTypedParam } from '../../src/protocol.js';
 import { harnessDaemon, startExtraDaemon, type HarnessDaemon } from './env.js';
 import { pyLibvirt } from './oracle.js';
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrivateDaemon, type PrivateDaemon } from '../../harness/daemon.js';
 import { ConnectionClosedError, connect, type Connection } from '../../src/index.js';
-import { type RemoteNonnullStorageVol } from '../../src/protocol.js';
+import type { RemoteNonnullStorageVol } from '../../src/protocol.js';
 
 const MiB = 1024 * 1024;
 const STALL_MS = 6000;

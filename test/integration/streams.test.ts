@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyGuestXml } from '../../harness/guest.js';
 import { connect, LibvirtError, VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM, type Connection } from '../../src/index.js';
-import { type RemoteNonnullStoragePool, type RemoteNonnullStorageVol } from '../../src/protocol.js';
+import type { RemoteNonnullStoragePool, RemoteNonnullStorageVol } from '../../src/protocol.js';
 import { pipeToFile, readAll, StreamFileError, StreamOverflowError, type LibvirtStream } from '../../src/api/stream.js';
 import { READ_BUFFER_SIZE } from '../../src/transport/read-buffer.js';
 import { harnessDaemon, type HarnessDaemon } from './env.js';

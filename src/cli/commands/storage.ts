@@ -235,7 +235,7 @@ const volCopyCommands: readonly CommandSpec[] = [
       const raw = ctx.conn.raw;
       const orig = await volOf(ctx.conn, opts);
       const flags = (opts.bool('prealloc-metadata') ? VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA : 0) | (opts.bool('reflink') ? VIR_STORAGE_VOL_CREATE_REFLINK : 0);
-      let pool;
+      let pool: Awaited<ReturnType<typeof raw.storagePoolLookupByVolume>>;
       try {
         pool = await raw.storagePoolLookupByVolume(orig);
       } catch (err) {
@@ -243,7 +243,7 @@ const volCopyCommands: readonly CommandSpec[] = [
       }
       const newName = opts.required('newname');
       if (newName === '') throw new CliError(["Failed to get option 'newname': Option argument is empty"]);
-      let xml;
+      let xml: string;
       try {
         xml = cloneXml(await raw.storageVolGetXMLDesc(orig, 0), newName);
       } catch (err) {
@@ -253,7 +253,7 @@ const volCopyCommands: readonly CommandSpec[] = [
         ctx.print(xml);
         return;
       }
-      let vol;
+      let vol: Awaited<ReturnType<typeof raw.storageVolCreateXMLFrom>>;
       try {
         vol = await raw.storageVolCreateXMLFrom(pool, xml, orig, flags);
       } catch (err) {
@@ -285,7 +285,7 @@ const volCopyCommands: readonly CommandSpec[] = [
       if (file === '') throw new CliError(["Failed to get option 'file': Option argument is empty"]);
       const input = await lookupVol(ctx.conn, opts.required('vol'), opts.string('inputpool'), 'inputpool');
       const xml = await ctx.readFile(file);
-      let vol;
+      let vol: Awaited<ReturnType<typeof ctx.conn.raw.storageVolCreateXMLFrom>>;
       try {
         vol = await ctx.conn.raw.storageVolCreateXMLFrom(pool, xml, input, flags);
       } catch (err) {
@@ -359,7 +359,7 @@ export const storageCommands: readonly CommandSpec[] = [
         flag('autostart', VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART) |
         flag('no-autostart', VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART);
       if (!opts.bool('all')) flags |= opts.bool('inactive') ? VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE : VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE;
-      let pools;
+      let pools: Awaited<ReturnType<typeof ctx.conn.raw.connectListAllStoragePools>>['pools'];
       try {
         pools = (await ctx.conn.raw.connectListAllStoragePools(1, flags)).pools.sort(byName);
       } catch (err) {
@@ -492,7 +492,7 @@ export const storageCommands: readonly CommandSpec[] = [
     async run(ctx, opts) {
       const pool = await lookupPool(ctx.conn, opts.required('pool'));
       const raw = ctx.conn.raw;
-      let vols;
+      let vols: Awaited<ReturnType<typeof raw.storagePoolListAllVolumes>>['vols'];
       try {
         vols = (await raw.storagePoolListAllVolumes(pool, 1, 0)).vols.sort(byName);
       } catch (err) {
@@ -520,7 +520,7 @@ export const storageCommands: readonly CommandSpec[] = [
     async run(ctx, opts) {
       const vol = await volOf(ctx.conn, opts);
       ctx.print(field('Name:', vol.name));
-      let info;
+      let info: Awaited<ReturnType<typeof ctx.conn.raw.storageVolGetInfo>>;
       try {
         info = await ctx.conn.raw.storageVolGetInfo(vol);
       } catch (err) {
@@ -548,7 +548,7 @@ export const storageCommands: readonly CommandSpec[] = [
     'vol-pool',
     'returns the storage pool for a given volume key or path',
     async (conn, vol, opts) => {
-      let pool;
+      let pool: Awaited<ReturnType<typeof conn.raw.storagePoolLookupByVolume>>;
       try {
         pool = await conn.raw.storagePoolLookupByVolume(vol);
       } catch (err) {
@@ -608,7 +608,7 @@ export const storageCommands: readonly CommandSpec[] = [
       const pool = await findPool(ctx.conn, opts.required('pool'));
       const file = opts.required('file');
       const xml = await ctx.readFile(file);
-      let vol;
+      let vol: Awaited<ReturnType<typeof ctx.conn.raw.storageVolCreateXML>>;
       try {
         vol = await ctx.conn.raw.storageVolCreateXML(pool, xml, opts.bool('prealloc-metadata') ? VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA : 0);
       } catch (err) {
