@@ -60,3 +60,48 @@ function formatUuid(bytes: Uint8Array): string {
   const hex = Buffer.from(bytes).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+describe('a QEMU guest through the object API', () => {
+  it('refreshes dom.id after create() and createWithFlags() to the ID python3-libvirt reports, and -1 after destroy()', async () => {
+    const d = await harnessDaemon();
+    const uri = d.uris.qemuSessionUnix;
+    await using conn = await connect(uri);
+    const name = `rpc-objguest-${randomBytes(3).toString('hex')}`;
+    const dom = await conn.domainDefineXML(tinyGuestXml(name));
+    const pythonId = (): Promise<number> => pyLibvirt<number>(uri, `result = conn.lookupByName(${JSON.stringify(name)}).ID()`);
+    // A listener on the same connection: the event's domain is a Domain with methods.
+    const seen: string[] = [];
+    let bothSeen: () => void = () => {};
+    const twoStarts = new Promise<void>((resolve) => {
+      bothSeen = resolve;
+    });
+    const off = await conn.events.onDomain(
+      'lifecycle',
+      async (ev) => {
+        if (ev.event !== 'started') return;
+        seen.push(await ev.domain.getXMLDesc());
+        if (seen.length === 2) bothSeen();
+      },
+      { domain: dom },
+    );
+    try {
+      expect(dom.id).toBe(-1);
+      await dom.create();
+      expect(dom.id).toBeGreaterThan(0);
+      expect(dom.id).toBe(await pythonId());
+      await dom.destroy();
+      expect(dom.id).toBe(-1);
+      await dom.createWithFlags();
+      expect(dom.id).toBe(await pythonId());
+      expect(await dom.isActive()).toBe(true);
+      await dom.destroyFlags();
+      expect(dom.id).toBe(-1);
+      await twoStarts;
+      expect(seen).toHaveLength(2);
+      for (const xml of seen) expect(xml).toContain(`<name>${name}</name>`);
+    } finally {
+      await off();
+      await dom.undefine();
+    }
+  });
+});
