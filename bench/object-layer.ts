@@ -4,7 +4,9 @@
  * difference is only what the object layer adds: argument conversion, wire-only counts, result
  * conversion, object wrapping. Printed in µs per call; the issue's bound is 2 µs.
  */
-import { ConnectionBase, Domain, RawApi, type CallOptions, type Procedure } from '../dist/esm/index.js';
+import { Domain, type CallOptions, type Procedure } from '../dist/esm/index.js';
+import { ConnectionBase } from '../dist/esm/api/gen/objects.gen.js';
+import { RawApi } from '../dist/esm/protocol.js';
 
 const uuid = new Uint8Array(16).fill(1);
 const domRef = { name: 'test', uuid, id: 1 };
