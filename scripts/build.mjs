@@ -1,7 +1,8 @@
 // `npm run build`: the package's dist/ as users install it.
 // - dist/esm: ES modules (the library and tsvirsh), dist/cjs: CommonJS (the library only),
-//   transpiled file by file by esbuild (comments and type syntax stripped; `npm test` type-checks
-//   the sources separately), no source maps (the sources are not shipped);
+//   transpiled file by file by esbuild (comments, type syntax and layout whitespace stripped, names
+//   kept for readable stack traces; `npm test` type-checks the sources separately), no source maps
+//   (the sources are not shipped);
 // - one tsc pass emits the declarations (with their TSDoc) into dist/esm, copied to dist/cjs,
 //   whose package.json makes them CommonJS declarations there.
 import { execFileSync } from 'node:child_process';
@@ -16,7 +17,7 @@ const sources = list(src).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'
 const library = sources.filter((f) => !relative(src, f).startsWith('cli/'));
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
-const common = { outbase: src, platform: 'node', target: 'node20', logLevel: 'warning' };
+const common = { outbase: src, platform: 'node', target: 'node20', logLevel: 'warning', minifyWhitespace: true };
 await build({ ...common, entryPoints: sources, outdir: join(root, 'dist/esm'), format: 'esm' });
 await build({ ...common, entryPoints: library, outdir: join(root, 'dist/cjs'), format: 'cjs' });
 writeFileSync(join(root, 'dist/cjs/package.json'), '{"type":"commonjs"}\n');
