@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrivateDaemon } from '../../harness/daemon.js';
 import { startSshd, type Sshd } from '../../harness/sshd.js';
 import { writeTestNodeXml } from '../../harness/test-driver.js';
-import { connect, ConnectionClosedError, type RemotePlan } from '../../src/index.js';
+import { ArgumentError, connect, ConnectionClosedError, type RemotePlan } from '../../src/index.js';
 import { startExtraDaemon } from './env.js';
 import { pyLibvirt } from './oracle.js';
 
@@ -106,7 +106,7 @@ describe('connect({ stream })', () => {
   it('failures: a dial function that throws, something that is not a stream, a stream that ends at once', async () => {
     const boom = new Error('no route to my relay');
     await expect(connect('test:///default', { stream: () => Promise.reject(boom) })).rejects.toBe(boom);
-    await expect(connect('test:///default', { stream: (() => ({})) as unknown as () => Duplex })).rejects.toThrow(TypeError);
+    await expect(connect('test:///default', { stream: (() => ({})) as unknown as () => Duplex })).rejects.toThrow(ArgumentError);
     const dead = new Duplex({ read() { this.push(null); }, write(_c, _e, cb) { cb(); } });
     const err = await connect('test:///default', { stream: dead, timeout: 5000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionClosedError);
