@@ -4,6 +4,7 @@
  * `--name=value` options, and positional arguments that fill the "data"
  * options in order.
  */
+import { brandClass } from '../errors/brand.js';
 import { LibvirtRpcError } from '../errors/root.js';
 import type { Connection } from '../api/connection.js';
 
@@ -111,6 +112,7 @@ export class CliError extends LibvirtRpcError {
    */
   readonly usage: boolean;
 }
+brandClass(CliError, 'CliError');
 
 /** A CliError with virsh's own message followed by the daemon's (when the cause has one). */
 export function failed(message: string, cause: unknown): CliError {

@@ -8,6 +8,7 @@
  * predicates with positions, `last()`, comparisons, `and`/`or`, and `|`).
  */
 
+import { brandClass } from '../errors/brand.js';
 import { LibvirtRpcError } from '../errors/root.js';
 import { parseXml, xmlAll, xmlAttr, xmlChildren, xmlText, type XmlElement, type XmlNode, type XmlText } from '../api/xml/reader.js';
 
@@ -128,6 +129,7 @@ export class UnsupportedXPathError extends LibvirtRpcError {
     this.name = 'UnsupportedXPathError';
   }
 }
+brandClass(UnsupportedXPathError, 'UnsupportedXPathError');
 
 /** An XPath expression whose value is not a node set (virXPathNodeSet's error). */
 export class XPathResultError extends LibvirtRpcError {
@@ -136,6 +138,7 @@ export class XPathResultError extends LibvirtRpcError {
     this.name = 'XPathResultError';
   }
 }
+brandClass(XPathResultError, 'XPathResultError');
 
 /** A node's XPath string value. */
 function stringValue(n: Selected): string {

@@ -90,6 +90,9 @@ describe('one error root', () => {
     }
     expect(thrown).toBeInstanceOf(LibvirtRpcError);
     expect(thrown).toBeInstanceOf(Error);
+    // Each class brands itself: `instanceof` a subclass is not answered by the root's brand.
+    const cls = (thrown as object).constructor as new (...args: never[]) => object;
+    if (cls !== LibvirtRpcError) expect(new LibvirtRpcError('RPC_PROTOCOL', 'x') instanceof cls, `a root error is no ${name}`).toBe(false);
     const err = thrown as LibvirtRpcError;
     expect(err.name).toBe(name);
     expect(err.code).toMatch(/^(VIR_ERR_[A-Z0-9_]+|ABORT_ERR|[A-Z]+(_[A-Z0-9]+)+)$/);
