@@ -126,12 +126,12 @@ export function failed(message: string, cause: unknown): CliError {
  * nothing more and exits with the status a shell reports for that death
  * (128 + the signal number: 141 for SIGPIPE).
  */
-export class SignalExit extends Error {
+export class SignalExit extends LibvirtRpcError {
   constructor(
     readonly signal: 'SIGPIPE',
     readonly status: number,
   ) {
-    super(`killed by ${signal}`);
+    super('CLI_SIGNAL', `killed by ${signal}`);
     this.name = 'SignalExit';
   }
 }

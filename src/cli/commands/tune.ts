@@ -52,6 +52,7 @@ export class VshFailure extends CliError {
     options?: { cause?: unknown },
   ) {
     super(libvirt === null ? [...own] : [...own, libvirt], options);
+    this.name = 'VshFailure';
   }
 
   /** The same failure with more of virsh's own lines after the ones it has. */
@@ -1330,16 +1331,17 @@ async function vncdisplay(ctx: CommandContext, opts: ParsedOptions): Promise<voi
 }
 
 /** Fails without a message, as virsh does when a value it looked for is missing. */
-class Silent extends CliError {
+export class SilentFailure extends CliError {
   constructor() {
     super([]);
+    this.name = 'SilentFailure';
   }
 }
 
 async function ttyconsole(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
   const doc = parseXml(await ctx.conn.raw.domainGetXMLDesc(await domainOf(ctx, opts), 0));
   const tty = xmlFirst(doc, 'devices/console')?.attrs.tty;
-  if (!tty) throw new Silent();
+  if (!tty) throw new SilentFailure();
   ctx.print(`${tty}\n`);
 }
 

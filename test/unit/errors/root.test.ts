@@ -12,7 +12,8 @@ import { AuthenticationError, ScramError } from '../../../src/auth/errors.js';
 import { XmlReadError } from '../../../src/api/xml/reader.js';
 import { EventOverflowError } from '../../../src/api/events/stream.js';
 import { StreamFileError, StreamOverflowError, StreamStateError } from '../../../src/api/stream.js';
-import { CliError } from '../../../src/cli/command.js';
+import { CliError, SignalExit } from '../../../src/cli/command.js';
+import { SilentFailure, VshFailure } from '../../../src/cli/commands/tune.js';
 import { UnsupportedXPathError, XPathResultError } from '../../../src/cli/xml-tree.js';
 import { ArgumentError, LibvirtRpcError } from '../../../src/errors/root.js';
 import {
@@ -58,22 +59,30 @@ const ONE_OF_EACH: Record<string, () => Error> = {
   StreamStateError: () => new StreamStateError('already finished'),
   StreamFileError: () => new StreamFileError('write', cause),
   CliError: () => new CliError(['failed'], { cause }),
+  VshFailure: () => new VshFailure(['failed'], 'the daemon said no', { cause }),
+  SilentFailure: () => new SilentFailure(),
+  SignalExit: () => new SignalExit('SIGPIPE', 141),
   UnsupportedXPathError: () => new UnsupportedXPathError('//foo[bar()]'),
   XPathResultError: () => new XPathResultError('not a node set'),
 };
 
-/** The error classes declared anywhere in src/ (generated code declares none). */
+/** The error classes declared anywhere in src/: every class that extends Error, directly or not. */
 function declaredErrorClasses(): string[] {
-  const out: string[] = [];
+  const extendsOf = new Map<string, string>();
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (p.endsWith('.ts')) for (const m of readFileSync(p, 'utf8').matchAll(/^export class (\w+Error)\b/gm)) out.push(m[1]!);
+      else if (p.endsWith('.ts')) for (const m of readFileSync(p, 'utf8').matchAll(/^(?:export )?class (\w+) extends (\w+)/gm)) extendsOf.set(m[1]!, m[2]!);
     }
   };
   walk(join(root, 'src'));
-  return out.sort();
+  const isError = (name: string, seen = new Set<string>()): boolean => {
+    if (name === 'Error') return true;
+    const base = extendsOf.get(name);
+    return base !== undefined && !seen.has(name) && isError(base, seen.add(name));
+  };
+  return [...extendsOf.keys()].filter((n) => isError(n)).sort();
 }
 
 describe('one error root', () => {
@@ -96,7 +105,7 @@ describe('one error root', () => {
     const err = thrown as LibvirtRpcError;
     expect(err.name).toBe(name);
     expect(err.code).toMatch(/^(VIR_ERR_[A-Z0-9_]+|ABORT_ERR|[A-Z]+(_[A-Z0-9]+)+)$/);
-    if (!['XdrError', 'EventOverflowError', 'StreamOverflowError', 'StreamStateError', 'UnsupportedXPathError', 'XPathResultError'].includes(name)) {
+    if (!['SignalExit', 'SilentFailure', 'XdrError', 'EventOverflowError', 'StreamOverflowError', 'StreamStateError', 'UnsupportedXPathError', 'XPathResultError'].includes(name)) {
       expect(err.cause, `${name} keeps its cause`).toBe(cause);
     }
   });
