@@ -3,7 +3,6 @@
  * (tools/virsh-domain-monitor.c, tools/vsh.c vshPrettyCapacity).
  */
 
-import { fixedString } from '../api/values.js';
 import { formatUuid } from '../api/uuid.js';
 
 /** `6695eb01-f6a4-8304-79aa-97f2502e193f` from 16 bytes (virUUIDFormat). */
@@ -29,8 +28,6 @@ export function prettyCapacity(bytes: bigint | number): string {
   return `${v.toFixed(2)} ${UNITS[u]}`;
 }
 
-/** A C `char[]` that travelled as 4-byte chars, up to its NUL, as text. */
-export const cString = fixedString;
 
 /**
  * The lines of a `*-list --uuid` / `--name` listing: the UUID, the name, or

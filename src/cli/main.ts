@@ -150,7 +150,7 @@ function cInt(text: string): number | null {
  * abbreviated while unambiguous and take `--name=value` or `--name value`,
  * and `--` or the first argument that is no option ends them.
  */
-function parseGlobal(argv: readonly string[]): { global: GlobalOptions; rest: string[]; early: 'help' | 'version' | null } {
+function parseGlobal(argv: readonly string[]): { global: GlobalOptions; rest: string[]; early: 'help' | 'version' | 'version-long' | null } {
   const global: GlobalOptions = { uri: null, readonly: false, quiet: false, keepaliveInterval: null, keepaliveCount: null };
   const unsupported = (what: string): CliError => new CliError([`unsupported option '${what}'. See --help.`]);
   const keepalive = (short: string, long: boolean, text: string): number => {
@@ -160,8 +160,8 @@ function parseGlobal(argv: readonly string[]): { global: GlobalOptions; rest: st
     if (v < 0) throw new CliError([`option ${flag} requires a positive integer argument`]);
     return v;
   };
-  /** Applies one option; returns 'help' / 'version' when virsh would stop there. */
-  const apply = (short: string, long: boolean, value: string | undefined): 'help' | 'version' | null => {
+  /** Applies one option; returns 'help' / 'version' when virsh would stop there (-V and --version: the long form). */
+  const apply = (short: string, long: boolean, value: string | undefined): 'help' | 'version' | 'version-long' | null => {
     switch (short) {
       case 'c':
         global.uri = value!;
@@ -181,7 +181,7 @@ function parseGlobal(argv: readonly string[]): { global: GlobalOptions; rest: st
       case 'h':
         return 'help';
       default:
-        return 'version';
+        return short === 'V' || long ? 'version-long' : 'version';
     }
   };
   const missing = (o: (typeof GLOBAL_OPTIONS)[number]): CliError => new CliError([`option '-${o.short}'/'--${o.long}' requires an argument`]);
@@ -736,9 +736,9 @@ export async function runVirsh(argv: readonly string[], io: CliIo): Promise<numb
     io.stdout(USAGE);
     return 0;
   }
-  if (early === 'version') {
+  if (early === 'version' || early === 'version-long') {
     const protocol = (await import('../procedures/libvirt-api.gen.js')).LIBVIRT_PROTOCOL_VERSION;
-    io.stdout(longVersion(argv) ? await longVersionText(protocol) : `${protocol}\n`);
+    io.stdout(early === 'version-long' ? await longVersionText(protocol) : `${protocol}\n`);
     return 0;
   }
   const interactive = rest.length === 0;
@@ -780,11 +780,6 @@ function connectFailureText(err: unknown): string {
   const text = err instanceof TransportError && err.socketPath !== null ? strerrorOf(err.errno) : undefined;
   if (text !== undefined) return `Failed to connect socket to '${(err as TransportError).socketPath}': ${text}`;
   return err instanceof Error ? err.message : String(err);
-}
-
-/** True when the version was asked with -V or --version (virsh's long form), not -v. */
-function longVersion(argv: readonly string[]): boolean {
-  return argv.some((a) => a === '--version' || (/^-[^-]/.test(a) && a.includes('V')));
 }
 
 /** The package's own version, from the package.json above this module (sources or dist/). */

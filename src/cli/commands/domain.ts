@@ -39,7 +39,8 @@ import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
 import { domainStateName, domainStateReasonName } from '../../api/names.js';
-import { cString, formatUuid, parseScaled } from '../format.js';
+import { fixedString } from '../../api/values.js';
+import { formatUuid, parseScaled } from '../format.js';
 import { exclusive, lookupDomain } from '../lookup.js';
 import { formatTable } from '../table.js';
 import { managedsaveCommand } from './device.js';
@@ -136,12 +137,12 @@ async function dominfo(ctx: CommandContext, dom: RemoteNonnullDomain): Promise<v
   let model: string | null = null;
   try {
     const sec = await raw.nodeGetSecurityModel();
-    model = cString(sec.model);
+    model = fixedString(sec.model);
     if (model !== '') {
       ctx.print(field('Security model:', model));
-      ctx.print(field('Security DOI:', cString(sec.doi)));
+      ctx.print(field('Security DOI:', fixedString(sec.doi)));
       const label = await raw.domainGetSecurityLabel(dom);
-      const text = cString(label.label);
+      const text = fixedString(label.label);
       if (text !== '') ctx.print(`${'Security label:'.padEnd(15)} ${text} (${label.enforcing ? 'enforcing' : 'permissive'})\n`);
     }
   } catch (err) {

@@ -20,7 +20,7 @@ import {
 import type { RemoteTypedParam } from '../../procedures/remote.gen.js';
 import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
 import { parseXml, xmlAll, xmlAttr, xmlChildren, type XmlElement } from '../../api/xml/reader.js';
-import { cString } from '../format.js';
+import { fixedString } from '../../api/values.js';
 import {
   flag,
   formatCpuMap,
@@ -493,7 +493,7 @@ export const hostCommands: readonly CommandSpec[] = [
     options: [],
     async run(ctx) {
       const i = await ctx.conn.raw.nodeGetInfo();
-      ctx.print(row('CPU model:', cString(i.model)));
+      ctx.print(row('CPU model:', fixedString(i.model)));
       ctx.print(row('CPU(s):', i.cpus));
       ctx.print(row('CPU frequency:', `${i.mhz} MHz`));
       ctx.print(row('CPU socket(s):', i.sockets));

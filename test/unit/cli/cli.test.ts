@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CliError, type CommandSpec } from '../../../src/cli/command.js';
 import { domainStateName, domainStateReasonName } from '../../../src/api/names.js';
-import { formatUuid, parseUuid, prettyCapacity, cString } from '../../../src/cli/format.js';
+import { formatUuid, parseUuid, prettyCapacity } from '../../../src/cli/format.js';
+import { fixedString } from '../../../src/api/values.js';
 import { COMMANDS, parseCommandArgs, runVirsh } from '../../../src/cli/main.js';
 import { formatTable } from '../../../src/cli/table.js';
 
@@ -41,8 +42,8 @@ describe('virsh value formats', () => {
     expect(domainStateReasonName(5, 99)).toBe('unknown');
   });
   it('reads C char arrays up to their NUL, bytes above 127 included', () => {
-    expect(cString([120, 56, 54, 0, 0])).toBe('x86');
-    expect(cString([-61, -87])).toBe('é');
+    expect(fixedString([120, 56, 54, 0, 0])).toBe('x86');
+    expect(fixedString([-61, -87])).toBe('é');
   });
 });
 
