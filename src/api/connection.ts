@@ -9,6 +9,9 @@ import { remoteProcedures } from '../procedures/remote.gen.js';
 import { ConnectionBase } from './gen/objects.gen.js';
 import { RawApi } from './gen/raw.gen.js';
 import { Domain, Network, NodeDevice, Secret, StoragePool } from './objects/index.js';
+import type { Interface, NWFilter, NWFilterBinding } from './objects/index.js';
+import { readDefinition, writeDefinition, type DefinitionOptions } from './objects/definitions.js';
+import type * as Xml from './xml/types.gen.js';
 import type { RpcClient } from '../rpc/client.js';
 import type { ConnectionClosedError } from '../rpc/errors.js';
 import type { CallOptions, Procedure, ProcedureCaller } from '../rpc/procedure.js';
@@ -204,6 +207,90 @@ export class Connection extends ConnectionBase implements ProcedureCaller, Async
       throw reportedError(VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN, "domains in 'doms' array must belong to a single connection");
     }
     return await statsOf(first.connection, doms, stats, flags, options);
+  }
+
+  // Typed companions of the XML APIs (libvirt-rpc/xml's model, loaded on first use). A definition
+  // is validated against libvirt's schema before it is sent unless `{ validate: false }`.
+
+  /** `virDomainDefineXML` (`virDomainDefineXMLFlags` with flags) from a typed definition. */
+  async defineDomain(def: Xml.DomainDef, flags = 0, options?: DefinitionOptions): Promise<Domain> {
+    const xml = await writeDefinition('domain', def, options);
+    return flags === 0 ? await this.domainDefineXML(xml, options) : await this.domainDefineXMLFlags(xml, flags, options);
+  }
+
+  /** `virDomainCreateXML` (a transient domain, started) from a typed definition. */
+  async createDomain(def: Xml.DomainDef, flags = 0, options?: DefinitionOptions): Promise<Domain> {
+    return await this.domainCreateXML(await writeDefinition('domain', def, options), flags, options);
+  }
+
+  /** `virNetworkDefineXML` (`virNetworkDefineXMLFlags` with flags) from a typed definition. */
+  async defineNetwork(def: Xml.NetworkDef, flags = 0, options?: DefinitionOptions): Promise<Network> {
+    const xml = await writeDefinition('network', def, options);
+    return flags === 0 ? await this.networkDefineXML(xml, options) : await this.networkDefineXMLFlags(xml, flags, options);
+  }
+
+  /** `virNetworkCreateXML` (a transient network, started) from a typed definition. */
+  async createNetwork(def: Xml.NetworkDef, flags = 0, options?: DefinitionOptions): Promise<Network> {
+    const xml = await writeDefinition('network', def, options);
+    return flags === 0 ? await this.networkCreateXML(xml, options) : await this.networkCreateXMLFlags(xml, flags, options);
+  }
+
+  /** `virStoragePoolDefineXML` from a typed definition. */
+  async defineStoragePool(def: Xml.StoragePoolDef, flags = 0, options?: DefinitionOptions): Promise<StoragePool> {
+    return await this.storagePoolDefineXML(await writeDefinition('storagepool', def, options), flags, options);
+  }
+
+  /** `virStoragePoolCreateXML` (a transient pool, started) from a typed definition. */
+  async createStoragePool(def: Xml.StoragePoolDef, flags = 0, options?: DefinitionOptions): Promise<StoragePool> {
+    return await this.storagePoolCreateXML(await writeDefinition('storagepool', def, options), flags, options);
+  }
+
+  /** `virSecretDefineXML` from a typed definition. */
+  async defineSecret(def: Xml.SecretDef, flags = 0, options?: DefinitionOptions): Promise<Secret> {
+    return await this.secretDefineXML(await writeDefinition('secret', def, options), flags, options);
+  }
+
+  /** `virInterfaceDefineXML` from a typed definition. */
+  async defineInterface(def: Xml.InterfaceDef, flags = 0, options?: DefinitionOptions): Promise<Interface> {
+    return await this.interfaceDefineXML(await writeDefinition('interface', def, options), flags, options);
+  }
+
+  /** `virNWFilterDefineXML` (`virNWFilterDefineXMLFlags` with flags) from a typed definition. */
+  async defineNWFilter(def: Xml.NWFilterDef, flags = 0, options?: DefinitionOptions): Promise<NWFilter> {
+    const xml = await writeDefinition('nwfilter', def, options);
+    return flags === 0 ? await this.nwFilterDefineXML(xml, options) : await this.nwFilterDefineXMLFlags(xml, flags, options);
+  }
+
+  /** `virNWFilterBindingCreateXML` from a typed definition. */
+  async createNWFilterBinding(def: Xml.NWFilterBindingDef, flags = 0, options?: DefinitionOptions): Promise<NWFilterBinding> {
+    return await this.nwFilterBindingCreateXML(await writeDefinition('nwfilterbinding', def, options), flags, options);
+  }
+
+  /** `virNodeDeviceCreateXML` (a transient device, e.g. a vHBA or mediated device) from a typed definition. */
+  async createNodeDevice(def: Xml.NodeDeviceDef, flags = 0, options?: DefinitionOptions): Promise<NodeDevice> {
+    return await this.nodeDeviceCreateXML(await writeDefinition('nodedev', def, options), flags, options);
+  }
+
+  /** `virNodeDeviceDefineXML` from a typed definition. */
+  async defineNodeDevice(def: Xml.NodeDeviceDef, flags = 0, options?: DefinitionOptions): Promise<NodeDevice> {
+    return await this.nodeDeviceDefineXML(await writeDefinition('nodedev', def, options), flags, options);
+  }
+
+  /** The host's capabilities, typed (`virConnectGetCapabilities` read with libvirt-rpc/xml's model). */
+  async getCapabilitiesDefinition(options?: CallOptions): Promise<Xml.CapabilitiesDef> {
+    return await readDefinition<Xml.CapabilitiesDef>('capabilities', await this.getCapabilities(options));
+  }
+
+  /** What a hypervisor offers to domains, typed (`virConnectGetDomainCapabilities` read with libvirt-rpc/xml's model). */
+  async getDomainCapabilitiesDefinition(
+    emulatorbin: string | null = null,
+    arch: string | null = null,
+    machine: string | null = null,
+    virttype: string | null = null,
+    flags = 0,
+    options?: CallOptions,
+  ): Promise<Xml.DomainCapabilitiesDef> {
+    return await readDefinition<Xml.DomainCapabilitiesDef>('domaincaps', await this.getDomainCapabilities(emulatorbin, arch, machine, virttype, flags, options));
   }
 
   /** Makes one call; the raw layer's and the object API's methods all go through here. */

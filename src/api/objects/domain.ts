@@ -15,6 +15,8 @@ import { DomainBase, DomainCheckpointBase, DomainSnapshotBase, objectClasses, ty
 import { readDomainDisks, readDomainInterfaces, type DomainDeviceReadOptions, type DomainDiskRow, type DomainDisksOptions, type DomainInterfaceRow } from '../domain-devices.js';
 import { migrateDomain, migrateDomain3, migrateDomainToUri, type MigrateBandwidth } from '../migrate.js';
 import { formatUuid } from '../uuid.js';
+import type { DomainCheckpointDef, DomainDef, DomainSnapshotDef } from '../xml/types.gen.js';
+import { readDefinition, writeDefinition, type DefinitionOptions } from './definitions.js';
 import { cpuMapBits, fixedString, recordOf, typedParamsToWire, withJson, type TypedParams, type TypedParamsInput } from '../values.js';
 
 /** One virtual CPU as `virDomainGetVcpus` reports it. */
@@ -84,6 +86,24 @@ export class Domain extends DomainBase {
   /** The domain's network interfaces as `virsh domiflist [--inactive]` lists them. */
   async interfaces(options: DomainDeviceReadOptions = {}): Promise<DomainInterfaceRow[]> {
     return await readDomainInterfaces(this, options);
+  }
+
+  /**
+   * The domain's definition, typed (`virDomainGetXMLDesc` read with libvirt-rpc/xml's model;
+   * `flags`: `VIR_DOMAIN_XML_*`, e.g. VIR_DOMAIN_XML_INACTIVE for the persistent configuration).
+   */
+  async getDefinition(flags = 0, options?: CallOptions): Promise<DomainDef> {
+    return await readDefinition<DomainDef>('domain', await this.getXMLDesc(flags, options));
+  }
+
+  /** `virDomainSnapshotCreateXML` with a typed definition (validated first, see {@link DefinitionOptions}). */
+  async createSnapshot(def: DomainSnapshotDef = {}, flags = 0, options?: DefinitionOptions): Promise<DomainSnapshot> {
+    return await this.snapshotCreateXML(await writeDefinition('domainsnapshot', def, options), flags, options);
+  }
+
+  /** `virDomainCheckpointCreateXML` with a typed definition (validated first, see {@link DefinitionOptions}). */
+  async createCheckpoint(def: DomainCheckpointDef = {}, flags = 0, options?: DefinitionOptions): Promise<DomainCheckpoint> {
+    return await this.checkpointCreateXML(await writeDefinition('domaincheckpoint', def, options), flags, options);
   }
 
   /** `virDomainCreate`; then, as libvirt's remote driver does, looks the domain up again for its new ID. */
@@ -226,6 +246,11 @@ export class DomainSnapshot extends DomainSnapshotBase {
   get domain(): Domain {
     return new Domain(this.connection, this.ref.dom);
   }
+
+  /** The snapshot's definition, typed (`virDomainSnapshotGetXMLDesc` read with libvirt-rpc/xml's model). */
+  async getDefinition(flags = 0, options?: CallOptions): Promise<DomainSnapshotDef> {
+    return await readDefinition<DomainSnapshotDef>('domainsnapshot', await this.getXMLDesc(flags, options));
+  }
 }
 
 /** A domain checkpoint. */
@@ -243,6 +268,11 @@ export class DomainCheckpoint extends DomainCheckpointBase {
   /** The domain of the checkpoint (`virDomainCheckpointGetDomain`). */
   get domain(): Domain {
     return new Domain(this.connection, this.ref.dom);
+  }
+
+  /** The checkpoint's definition, typed (`virDomainCheckpointGetXMLDesc` read with libvirt-rpc/xml's model). */
+  async getDefinition(flags = 0, options?: CallOptions): Promise<DomainCheckpointDef> {
+    return await readDefinition<DomainCheckpointDef>('domaincheckpoint', await this.getXMLDesc(flags, options));
   }
 }
 

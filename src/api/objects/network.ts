@@ -6,7 +6,10 @@
  */
 import { brandClass } from '../../errors/brand.js';
 import { InterfaceBase, NetworkBase, NetworkPortBase, NWFilterBase, NWFilterBindingBase, objectClasses } from '../gen/objects.gen.js';
+import type { CallOptions } from '../../rpc/procedure.js';
 import { formatUuid } from '../uuid.js';
+import type { InterfaceDef, NetworkDef, NetworkPortDef, NWFilterBindingDef, NWFilterDef } from '../xml/types.gen.js';
+import { readDefinition, writeDefinition, type DefinitionOptions } from './definitions.js';
 
 /** A virtual network. */
 export class Network extends NetworkBase {
@@ -28,6 +31,16 @@ export class Network extends NetworkBase {
   /** The UUID as libvirt formats it (`virNetworkGetUUIDString`). */
   get uuidString(): string {
     return formatUuid(this.ref.uuid);
+  }
+
+  /** The network's definition, typed (`virNetworkGetXMLDesc` read with libvirt-rpc/xml's model). */
+  async getDefinition(flags = 0, options?: CallOptions): Promise<NetworkDef> {
+    return await readDefinition<NetworkDef>('network', await this.getXMLDesc(flags, options));
+  }
+
+  /** `virNetworkPortCreateXML` with a typed definition (validated first, see {@link DefinitionOptions}). */
+  async createPort(def: NetworkPortDef, flags = 0, options?: DefinitionOptions): Promise<NetworkPort> {
+    return await this.portCreateXML(await writeDefinition('networkport', def, options), flags, options);
   }
 }
 
@@ -52,6 +65,11 @@ export class NetworkPort extends NetworkPortBase {
   get network(): Network {
     return new Network(this.connection, this.ref.net);
   }
+
+  /** The network port's definition, typed (`virNetworkPortGetXMLDesc` read with libvirt-rpc/xml's model). */
+  async getDefinition(flags = 0, options?: CallOptions): Promise<NetworkPortDef> {
+    return await readDefinition<NetworkPortDef>('networkport', await this.getXMLDesc(flags, options));
+  }
 }
 
 /** A network filter. */
@@ -75,6 +93,11 @@ export class NWFilter extends NWFilterBase {
   get uuidString(): string {
     return formatUuid(this.ref.uuid);
   }
+
+  /** The filter's definition, typed (`virNWFilterGetXMLDesc` read with libvirt-rpc/xml's model). */
+  async getDefinition(flags = 0, options?: CallOptions): Promise<NWFilterDef> {
+    return await readDefinition<NWFilterDef>('nwfilter', await this.getXMLDesc(flags, options));
+  }
 }
 
 /** A network filter binding. */
@@ -93,6 +116,11 @@ export class NWFilterBinding extends NWFilterBindingBase {
   get filterName(): string {
     return this.ref.filtername;
   }
+
+  /** The filter binding's definition, typed (`virNWFilterBindingGetXMLDesc` read with libvirt-rpc/xml's model). */
+  async getDefinition(flags = 0, options?: CallOptions): Promise<NWFilterBindingDef> {
+    return await readDefinition<NWFilterBindingDef>('nwfilterbinding', await this.getXMLDesc(flags, options));
+  }
 }
 
 /** A host network interface. */
@@ -110,6 +138,11 @@ export class Interface extends InterfaceBase {
   /** The interface's MAC address (`virInterfaceGetMACString`). */
   get macString(): string {
     return this.ref.mac;
+  }
+
+  /** The interface's definition, typed (`virInterfaceGetXMLDesc` read with libvirt-rpc/xml's model). */
+  async getDefinition(flags = 0, options?: CallOptions): Promise<InterfaceDef> {
+    return await readDefinition<InterfaceDef>('interface', await this.getXMLDesc(flags, options));
   }
 }
 

@@ -6,7 +6,10 @@
  */
 import { brandClass } from '../../errors/brand.js';
 import { NodeDeviceBase, objectClasses, SecretBase, StoragePoolBase, StorageVolBase } from '../gen/objects.gen.js';
+import type { CallOptions } from '../../rpc/procedure.js';
 import { formatUuid } from '../uuid.js';
+import type { NodeDeviceDef, SecretDef, StoragePoolDef, StorageVolDef } from '../xml/types.gen.js';
+import { readDefinition, writeDefinition, type DefinitionOptions } from './definitions.js';
 
 /** A storage pool. */
 export class StoragePool extends StoragePoolBase {
@@ -28,6 +31,16 @@ export class StoragePool extends StoragePoolBase {
   /** The UUID as libvirt formats it (`virStoragePoolGetUUIDString`). */
   get uuidString(): string {
     return formatUuid(this.ref.uuid);
+  }
+
+  /** The pool's definition, typed (`virStoragePoolGetXMLDesc` read with libvirt-rpc/xml's model). */
+  async getDefinition(flags = 0, options?: CallOptions): Promise<StoragePoolDef> {
+    return await readDefinition<StoragePoolDef>('storagepool', await this.getXMLDesc(flags, options));
+  }
+
+  /** `virStorageVolCreateXML` with a typed definition (validated first, see {@link DefinitionOptions}). */
+  async createVolume(def: StorageVolDef, flags = 0, options?: DefinitionOptions): Promise<StorageVol> {
+    return await this.storageVolCreateXML(await writeDefinition('storagevol', def, options), flags, options);
   }
 }
 
@@ -52,6 +65,11 @@ export class StorageVol extends StorageVolBase {
   get poolName(): string {
     return this.ref.pool;
   }
+
+  /** The volume's definition, typed (`virStorageVolGetXMLDesc` read with libvirt-rpc/xml's model). */
+  async getDefinition(flags = 0, options?: CallOptions): Promise<StorageVolDef> {
+    return await readDefinition<StorageVolDef>('storagevol', await this.getXMLDesc(flags, options));
+  }
 }
 
 /** A host device. */
@@ -64,6 +82,11 @@ export class NodeDevice extends NodeDeviceBase {
   /** The device's name (`virNodeDeviceGetName`). */
   get name(): string {
     return this.ref.name;
+  }
+
+  /** The device's definition, typed (`virNodeDeviceGetXMLDesc` read with libvirt-rpc/xml's model). */
+  async getDefinition(flags = 0, options?: CallOptions): Promise<NodeDeviceDef> {
+    return await readDefinition<NodeDeviceDef>('nodedev', await this.getXMLDesc(flags, options));
   }
 }
 
@@ -92,6 +115,11 @@ export class Secret extends SecretBase {
   /** The secret's usage ID (`virSecretGetUsageID`). */
   get usageID(): string {
     return this.ref.usageID;
+  }
+
+  /** The secret's definition, typed (`virSecretGetXMLDesc` read with libvirt-rpc/xml's model). */
+  async getDefinition(flags = 0, options?: CallOptions): Promise<SecretDef> {
+    return await readDefinition<SecretDef>('secret', await this.getXMLDesc(flags, options));
   }
 }
 

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { root } from '../../../codegen/targets.js';
 import { AuthenticationError, ScramError } from '../../../src/auth/errors.js';
 import { XmlReadError } from '../../../src/api/xml/reader.js';
+import { XmlValidationError } from '../../../src/api/xml/validate.js';
 import { EventOverflowError } from '../../../src/api/events/stream.js';
 import { StreamFileError, StreamOverflowError, StreamStateError } from '../../../src/api/stream.js';
 import { CliError, SignalExit } from '../../../src/cli/command.js';
@@ -54,6 +55,7 @@ const ONE_OF_EACH: Record<string, () => Error> = {
   ConfigError: () => new ConfigError('bad value', { file: 'libvirt.conf', line: 3, cause }),
   XdrError: () => new XdrError(XdrErrorCode.BOUND, 'remote_string', 'too long'),
   XmlReadError: () => new XmlReadError('XML_PARSE', 'not XML', { line: 1, column: 2, cause }),
+  XmlValidationError: () => new XmlValidationError('domain definition', [{ path: 'name', message: 'required' }]),
   EventOverflowError: () => new EventOverflowError(1024),
   StreamOverflowError: () => new StreamOverflowError(1024),
   StreamStateError: () => new StreamStateError('already finished'),
@@ -105,7 +107,7 @@ describe('one error root', () => {
     const err = thrown as LibvirtRpcError;
     expect(err.name).toBe(name);
     expect(err.code).toMatch(/^(VIR_ERR_[A-Z0-9_]+|ABORT_ERR|[A-Z]+(_[A-Z0-9]+)+)$/);
-    if (!['SignalExit', 'SilentFailure', 'XdrError', 'EventOverflowError', 'StreamOverflowError', 'StreamStateError', 'UnsupportedXPathError', 'XPathResultError'].includes(name)) {
+    if (!['SignalExit', 'SilentFailure', 'XdrError', 'EventOverflowError', 'StreamOverflowError', 'StreamStateError', 'UnsupportedXPathError', 'XPathResultError', 'XmlValidationError'].includes(name)) {
       expect(err.cause, `${name} keeps its cause`).toBe(cause);
     }
   });

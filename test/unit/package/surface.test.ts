@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import * as root from '../../../src/index.js';
 import * as protocol from '../../../src/protocol.js';
+import * as xml from '../../../src/api/xml/index.js';
 
 describe('the public surface', () => {
   const names = Object.keys(root).sort();
@@ -26,6 +27,11 @@ describe('the public surface', () => {
     for (const name of ['connect', 'Connection', 'Domain', 'Network', 'StoragePool', 'StorageVol', 'NodeDevice', 'Secret', 'LibvirtStream', 'readAll', 'pipeToFile', 'LibvirtError', 'LibvirtRpcError', 'ConnectionClosedError', 'UriError', 'procedures', 'domainStateName', 'parseXml', 'VIR_DOMAIN_RUNNING']) {
       expect(names, name).toContain(name);
     }
+  });
+
+  it('keeps the typed XML model on the xml subpath', () => {
+    expect(Object.keys(xml)).toEqual(expect.arrayContaining(['parseDomainXml', 'domainXml', 'validateDomain', 'parseNetworkXml', 'parseDomainCapabilitiesXml', 'kvmGuest', 'natNetwork', 'dirPool', 'qcow2Volume', 'XmlValidationError', 'UNKNOWN']));
+    for (const name of ['parseDomainXml', 'kvmGuest', 'XmlValidationError']) expect(names, name).not.toContain(name);
   });
 
   it('keeps the wire protocol on the protocol subpath', () => {

@@ -1,0 +1,55 @@
+/**
+ * `libvirt-rpc/xml` is a subpath of its own: the root entry does not load the XML model (its
+ * tables, runtime and validator); the object API's typed companions import it on first call.
+ *
+ * - in the sources, the static imports reachable from src/index.ts never reach src/api/xml's
+ *   model modules, while those from src/api/xml/index.ts do (the control);
+ * - in the built CommonJS package (`npm test` builds dist/ first), requiring the root loads none
+ *   of them, and requiring the subpath does.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const MODEL = ['src/api/xml/schema.gen.ts', 'src/api/xml/codec.ts', 'src/api/xml/validate.ts', 'src/api/xml/documents.gen.ts', 'src/api/xml/builders.ts'];
+
+/** Every source module reachable from `entry` by static imports and re-exports (not `import()`; type-only imports left out). */
+function staticGraph(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(join(root, file), 'utf8');
+    for (const m of text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?'(\.[^']+)'/gm)) {
+      if (m[1]) continue;
+      visit(resolve('/', dirname(file), m[2]!.replace(/\.js$/, '.ts')).slice(1));
+    }
+  };
+  visit(entry);
+  return seen;
+}
+
+describe('the XML model stays off the root entry', () => {
+  it('is not reachable from src/index.ts by static imports, and is from src/api/xml/index.ts', () => {
+    const fromRoot = staticGraph('src/index.ts');
+    expect(fromRoot.size).toBeGreaterThan(20);
+    expect(MODEL.filter((m) => fromRoot.has(m))).toEqual([]);
+    const fromXml = staticGraph('src/api/xml/index.ts');
+    expect(MODEL.filter((m) => !fromXml.has(m))).toEqual([]);
+  });
+
+  it('is not loaded by requiring the built root entry, and is by the subpath', () => {
+    const probe = (entry: string): string[] =>
+      JSON.parse(
+        execFileSync(process.execPath, ['-e', `require(${JSON.stringify(join(root, entry))}); console.log(JSON.stringify(Object.keys(require.cache)))`], { encoding: 'utf8' }),
+      ) as string[];
+    const model = (loaded: string[]) => loaded.filter((f) => /[/\\]api[/\\]xml[/\\](schema\.gen|codec|validate)\.js$/.test(f)).length;
+    const rootLoaded = probe('dist/cjs/index.js');
+    expect(rootLoaded.some((f) => f.endsWith('connection.js'))).toBe(true);
+    expect(model(rootLoaded)).toBe(0);
+    expect(model(probe('dist/cjs/api/xml/index.js'))).toBe(3);
+  }, 30_000);
+});
