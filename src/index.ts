@@ -9,7 +9,8 @@
  *
  * What this entry leaves to subpaths: wire types and codecs and the raw classes
  * (`libvirt-rpc/protocol`), the RPC engine (`libvirt-rpc/rpc`), URIs, libvirt.conf and the
- * transports (`libvirt-rpc/transport`), the XDR runtime (`libvirt-rpc/xdr`).
+ * transports (`libvirt-rpc/transport`), the XDR runtime (`libvirt-rpc/xdr`), the typed XML
+ * model (`libvirt-rpc/xml`; the object API's `getDefinition()`/`defineDomain()` load it on use).
  * @packageDocumentation
  */
 export { connect, DriverFeature } from './api/connect.js';

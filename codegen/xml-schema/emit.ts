@@ -11,7 +11,7 @@
  *   (any content, kept as a parsed XML tree); attrs a flat list of
  *   `name, type, required`; children a flat list of `name, element, flags`
  *   (bit 0 required, bit 1 repeated), in the order the schema names them;
- *   text a type or -1; flags bit 0 any attribute, bit 1 any element.
+ *   text a type or -1; flags bit 0 any attribute, bit 1 any element, bit 2 text required.
  */
 import { type DocumentKind, type Graph, type Klass, NAMESPACES, pascal, propName, typeKey } from './graph.js';
 import type { ValueAtom, ValueType } from './model.js';
@@ -124,7 +124,9 @@ export function emitXmlModel(g: Graph, kinds: readonly DocumentKind[], header: s
     const attrs = [...s.attrs].flatMap(([name, a]) => [JSON.stringify(name), typeOf(a.type), a.required ? 1 : 0]);
     const children = k.rep.children.flatMap((c) => [JSON.stringify(propName(c.name)), index.get(g.classOf.get(c.node)!)!, (c.required ? 1 : 0) | (c.many ? 2 : 0)]);
     const text = s.text && k.mode !== 'flag' ? typeOf(s.text) : -1;
-    const flags = (s.anyAttrs ? 1 : 0) | (s.anyElements ? 2 : 0);
+    // The text is required when every variant has some: no empty variant, no <text/> (which may be empty).
+    const textRequired = k.mode === 'object' && s.text !== null && !s.text.atoms.some((a) => a.kind === 'text' || (a.kind === 'value' && a.value === ''));
+    const flags = (s.anyAttrs ? 1 : 0) | (s.anyElements ? 2 : 0) | (textRequired ? 4 : 0);
     elementRows.push(`[${MODE[k.mode]},[${attrs.join(',')}],[${children.join(',')}],${text},${flags}]`);
     if (k.mode !== 'object') continue;
     const where = [...k.defines].sort();
@@ -136,7 +138,7 @@ export function emitXmlModel(g: Graph, kinds: readonly DocumentKind[], header: s
       const ts = c.many ? (t.includes(' ') ? `(${t})[]` : `${t}[]`) : t;
       lines.push(`  ${key(childProp(attrNames, c.name))}${c.required ? '' : '?'}: ${ts};`);
     }
-    if (text >= 0) lines.push(`  /** The element's text. */`, `  value?: ${tsValue(s.text!)};`);
+    if (text >= 0) lines.push(`  /** The element's text. */`, `  value${textRequired ? '' : '?'}: ${tsValue(s.text!)};`);
     lines.push('}');
     types.push(...lines, '');
   }

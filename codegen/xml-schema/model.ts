@@ -103,6 +103,8 @@ function optional(a: Summary): Summary {
   if (a.never) return EMPTY;
   return {
     ...a,
+    // Optional text may be absent: the element may be empty (`<loader stateless='no'/>`).
+    text: a.text ? unionType(a.text, NO_TEXT) : null,
     attrs: new Map([...a.attrs].map(([k, v]) => [k, { ...v, required: false }])),
     children: new Map([...a.children].map(([k, v]) => [k, { ...v, required: false }])),
   };

@@ -46,6 +46,8 @@ export interface KvmGuestOptions {
   arch?: DomainOsType['arch'];
   /** Machine type (default: the hypervisor's default, e.g. `pc` or `q35`). */
   machine?: string;
+  /** The emulator binary (default: the one libvirt's capabilities name for the architecture). */
+  emulator?: string;
   /** The UUID (default: libvirt makes one). */
   uuid?: string;
   /** Disk images, in order (a path alone is a virtio qcow2 image). */
@@ -126,6 +128,7 @@ export function kvmGuest(o: KvmGuestOptions): DomainDef {
     on_reboot: 'restart',
     on_crash: 'destroy',
     devices: {
+      ...(o.emulator !== undefined ? { emulator: o.emulator } : {}),
       ...(disks.length ? { disk: disks } : {}),
       ...(nics.length ? { interface: nics } : {}),
     },

@@ -80,6 +80,8 @@ export interface ElementInfo {
   readonly text: number;
   readonly anyAttrs: boolean;
   readonly anyElements: boolean;
+  /** An object-mode element whose text (`value`) is required. */
+  readonly textRequired: boolean;
 }
 
 const infos: (ElementInfo | undefined)[] = [];
@@ -101,7 +103,7 @@ export function elementInfo(i: number): ElementInfo {
     // A child named like an attribute of its element is `<name>Element` (a controller's `model`).
     children.push({ name, prop: attrNames.has(name) ? `${name}Element` : name, row: c[j + 1] as number, required: (f & 1) === 1, many: (f & 2) === 2 });
   }
-  info = { mode, attrs, children, byName, attrNames, text, anyAttrs: (flags & 1) === 1, anyElements: (flags & 2) === 2 };
+  info = { mode, attrs, children, byName, attrNames, text, anyAttrs: (flags & 1) === 1, anyElements: (flags & 2) === 2, textRequired: (flags & 4) === 4 };
   infos[i] = info;
   return info;
 }
@@ -136,8 +138,9 @@ const nsByUri = new Map(Object.entries(NAMESPACES).map(([prefix, uri]) => [uri, 
 function scopeOf(el: XmlElement, outer: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
   let scope = outer;
   for (const name in el.attrs) {
-    if (!name.startsWith('xmlns:')) continue;
+    if (name !== 'xmlns' && !name.startsWith('xmlns:')) continue;
     if (scope === outer) scope = new Map(outer);
+    // The default namespace is under the empty prefix.
     (scope as Map<string, string>).set(name.slice(6), el.attrs[name]);
   }
   return scope;
@@ -146,10 +149,14 @@ function scopeOf(el: XmlElement, outer: ReadonlyMap<string, string>): ReadonlyMa
 /** An element's name as the tables write it: `prefix:local` with libvirt's prefix for a known namespace. */
 function modelName(name: string, scope: ReadonlyMap<string, string>): string {
   const colon = name.indexOf(':');
-  if (colon < 0) return name;
-  const prefix = nsByUri.get(scope.get(name.slice(0, colon)) ?? '');
+  const uri = scope.get(colon < 0 ? '' : name.slice(0, colon));
+  if (colon < 0 && !uri) return name;
+  const prefix = nsByUri.get(uri ?? '');
   return prefix === undefined ? `?${name}` : `${prefix}:${name.slice(colon + 1)}`;
 }
+
+/** The model name of a child element, in the scope of its own namespace declarations. */
+const childName = (c: XmlElement, scope: ReadonlyMap<string, string>): string => modelName(c.name, scopeOf(c, scope));
 
 function textOf(el: XmlElement): string {
   let s = '';
@@ -177,7 +184,7 @@ function extrasOf(el: XmlElement, info: ElementInfo, scope: ReadonlyMap<string, 
   }
   for (const c of el.children) {
     if (c.kind === 'element') {
-      if (info.byName.has(modelName(c.name, scope))) continue;
+      if (info.byName.has(childName(c, scope))) continue;
       u ??= {};
       (u.elements ??= []).push(c);
     }
@@ -203,7 +210,7 @@ function parseElement(el: XmlElement, row: number, outer: ReadonlyMap<string, st
   const hasElements = el.children.some((c) => c.kind === 'element');
   for (const c of el.children) {
     if (c.kind !== 'element') continue;
-    const idx = info.byName.get(modelName(c.name, scope));
+    const idx = info.byName.get(childName(c, scope));
     if (idx === undefined) continue;
     const child = info.children[idx];
     const parsed = parseElement(c, child.row, scope);
@@ -293,7 +300,7 @@ function scalarText(v: unknown, where: string): string {
   throw new ArgumentError(`${where}: expected a string or a number, got ${v === null ? 'null' : typeof v}`);
 }
 
-function writeElement(name: string, value: unknown, row: number, extra: Unknown | undefined, pad: string, out: string[], path: string): void {
+function writeElement(name: string, value: unknown, row: number, extra: Unknown | undefined, pad: string, out: string[], path: string, outer: ReadonlyMap<string, string>): void {
   const info = elementInfo(row);
   if (info.mode === MODE_RAW) {
     if (typeof value !== 'object' || value === null || (value as XmlElement).kind !== 'element') throw new ArgumentError(`${path}: expected a parsed XML element`);
@@ -302,6 +309,14 @@ function writeElement(name: string, value: unknown, row: number, extra: Unknown 
   }
   const u: Unknown | undefined = info.mode === MODE_OBJECT && typeof value === 'object' && value !== null ? (value as { [UNKNOWN]?: Unknown })[UNKNOWN] : extra;
   let head = `${pad}<${name}`;
+  // The namespace declarations in scope here; a known prefix bound elsewhere (or not at all) is declared.
+  const scope = scopeOf({ kind: 'element', name, attrs: u?.attrs ?? {}, children: [] }, outer);
+  const colon = name.indexOf(':');
+  const uri = colon < 0 ? undefined : NAMESPACES[name.slice(0, colon)];
+  if (uri !== undefined && scope.get(name.slice(0, colon)) !== uri) {
+    head += ` xmlns:${name.slice(0, colon)}='${escapeAttr(uri)}'`;
+    (scope as Map<string, string>).set(name.slice(0, colon), uri);
+  }
   const body: string[] = [];
   let text: string | undefined;
   if (info.mode === MODE_FLAG) {
@@ -321,8 +336,8 @@ function writeElement(name: string, value: unknown, row: number, extra: Unknown 
       const subs = u?.children;
       if (c.many) {
         if (!Array.isArray(v)) throw new ArgumentError(`${path}.${c.prop}: expected an array`);
-        for (let i = 0; i < v.length; i++) writeElement(c.name, v[i], c.row, subs?.[`${c.prop}[${i}]`], `${pad}  `, body, `${path}.${c.prop}[${i}]`);
-      } else writeElement(c.name, v, c.row, subs?.[c.prop], `${pad}  `, body, `${path}.${c.prop}`);
+        for (let i = 0; i < v.length; i++) writeElement(c.name, v[i], c.row, subs?.[`${c.prop}[${i}]`], `${pad}  `, body, `${path}.${c.prop}[${i}]`, scope);
+      } else writeElement(c.name, v, c.row, subs?.[c.prop], `${pad}  `, body, `${path}.${c.prop}`, scope);
     }
     if (info.text >= 0 && obj.value !== undefined) text = scalarText(obj.value, `${path}.value`);
   }
@@ -338,25 +353,31 @@ function writeElement(name: string, value: unknown, row: number, extra: Unknown 
   out.push(...body, `${pad}</${name}>`);
 }
 
-/** The prefixes of known namespaces `def` uses, whose declaration the root lacks. */
-function missingDeclarations(lines: readonly string[], rootAttrs: Record<string, string> | undefined): string {
-  let s = '';
-  for (const [prefix, uri] of Object.entries(NAMESPACES)) {
-    // Declared on the root, or on the elements themselves (kept as their unknown attributes).
-    if (rootAttrs?.[`xmlns:${prefix}`] !== undefined || lines.some((l) => l.includes(` xmlns:${prefix}=`))) continue;
-    const tag = `<${prefix}:`;
-    if (lines.some((l) => l.includes(tag))) s += ` xmlns:${prefix}='${escapeAttr(uri)}'`;
+/** The prefixes of known namespaces whose elements a definition holds (property names `prefix:local`). */
+function prefixesUsed(v: unknown, found: Set<string>): Set<string> {
+  if (Array.isArray(v)) for (const x of v) prefixesUsed(x, found);
+  else if (typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind !== 'element') {
+    for (const [k, x] of Object.entries(v)) {
+      const colon = k.indexOf(':');
+      if (colon > 0 && NAMESPACES[k.slice(0, colon)] !== undefined) found.add(k.slice(0, colon));
+      prefixesUsed(x, found);
+    }
   }
-  return s;
+  return found;
 }
 
-/** The XML of a definition of `kind`, indented by two spaces, with a final newline. */
+/**
+ * The XML of a definition of `kind`, indented by two spaces, with a final newline. A known
+ * namespace the definition uses is declared on the root unless the root binds its prefix
+ * already (to it, or to something else: then on the elements themselves).
+ */
 export function serializeDocument(kind: DocumentKind, def: unknown): string {
   const [name, row] = ROOTS[kind];
   if (typeof def !== 'object' || def === null) throw new ArgumentError(`${kind} XML: expected a definition object, got ${def === null ? 'null' : typeof def}`);
+  const rootAttrs = (def as { [UNKNOWN]?: Unknown })[UNKNOWN]?.attrs ?? {};
+  const declared = [...prefixesUsed(def, new Set())].filter((p) => rootAttrs[`xmlns:${p}`] === undefined);
   const out: string[] = [];
-  writeElement(name, def, row, undefined, '', out, name);
-  const decl = missingDeclarations(out, (def as { [UNKNOWN]?: Unknown })[UNKNOWN]?.attrs);
-  if (decl) out[0] = out[0].replace(/^<([^\s/>]+)/, `<$1${decl}`);
+  writeElement(name, def, row, undefined, '', out, name, new Map(declared.map((p) => [p, NAMESPACES[p]])));
+  if (declared.length) out[0] = out[0].replace(/^<([^\s/>]+)/, `<$1${declared.map((p) => ` xmlns:${p}='${escapeAttr(NAMESPACES[p])}'`).join('')}`);
   return `${out.join('\n')}\n`;
 }

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { ArgumentError } from '../../errors/root.js';
+import { ArgumentError, LibvirtRpcError } from '../../errors/root.js';
 import {
   parseXml as parseDocument,
   XmlError as LibError,
@@ -23,7 +23,6 @@ import {
   type XmlText as LibText,
 } from '@rgrove/parse-xml';
 import { brandClass } from '../../errors/brand.js';
-import { LibvirtRpcError } from '../../rpc/errors.js';
 
 /** A node of the tree: an element, or character data. */
 export type XmlNode = XmlElement | XmlText;

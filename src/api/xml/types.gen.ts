@@ -193,7 +193,7 @@ export interface DomainSysinfoBios {
 export interface DomainSysinfoBiosEntry {
   name: 'vendor' | 'version' | 'date' | 'release';
   /** The element's text. */
-  value?: string;
+  value: string;
 }
 
 /** An element of libvirt's XML. */
@@ -205,7 +205,7 @@ export interface DomainSysinfoSystem {
 export interface DomainSysinfoSystemEntry {
   name: 'manufacturer' | 'product' | 'version' | 'serial' | 'uuid' | 'sku' | 'family';
   /** The element's text. */
-  value?: string;
+  value: string;
 }
 
 /** An element of libvirt's XML. */
@@ -217,7 +217,7 @@ export interface DomainSysinfoBaseBoard {
 export interface DomainSysinfoBaseBoardEntry {
   name: 'manufacturer' | 'product' | 'version' | 'serial' | 'asset' | 'location';
   /** The element's text. */
-  value?: string;
+  value: string;
 }
 
 /** An element of libvirt's XML. */
@@ -229,7 +229,7 @@ export interface DomainSysinfoChassis {
 export interface DomainSysinfoChassisEntry {
   name: 'manufacturer' | 'version' | 'serial' | 'asset' | 'sku';
   /** The element's text. */
-  value?: string;
+  value: string;
 }
 
 /** An element of libvirt's XML. */
@@ -275,7 +275,7 @@ export interface DomainOsType {
   arch?: 'i686' | 'x86_64' | 'ia64' | 'aarch64' | 'alpha' | 'armv6l' | 'armv7l' | 'cris' | 'lm32' | 'm68k' | 'microblaze' | 'microblazeel' | 'mips' | 'mipsel' | 'mips64' | 'mips64el' | 'openrisc' | 'parisc' | 'parisc64' | 'ppc' | 'ppc64' | 'ppc64le' | 'ppcemb' | 'riscv32' | 'riscv64' | 's390' | 's390x' | 'sh4' | 'sh4eb' | 'sparc' | 'sparc64' | 'unicore32' | 'xtensa' | 'xtensaeb';
   machine?: string;
   /** The element's text. */
-  value?: 'xen' | 'linux' | 'xenpvh' | 'hvm' | 'exe';
+  value: 'xen' | 'linux' | 'xenpvh' | 'hvm' | 'exe';
 }
 
 /** An element of libvirt's XML. */
@@ -466,7 +466,7 @@ export interface DomainDiskSourceCookies {
 export interface DomainDiskSourceCookiesCookie {
   name: string;
   /** The element's text. */
-  value?: string;
+  value: string;
 }
 
 /** An element of libvirt's XML. */
@@ -530,7 +530,7 @@ export interface DomainOsAcpi {
 export interface DomainOsAcpiTable {
   type: 'slic';
   /** The element's text. */
-  value?: string;
+  value: string;
 }
 
 /** An element of libvirt's XML. */
@@ -573,7 +573,7 @@ export interface DomainMemory {
   unit?: string;
   dumpCore?: 'on' | 'off';
   /** The element's text. */
-  value?: number;
+  value: number;
 }
 
 /** An element of libvirt's XML. */
@@ -581,14 +581,14 @@ export interface DomainMaxMemory {
   unit?: string;
   slots: number;
   /** The element's text. */
-  value?: number;
+  value: number;
 }
 
 /** An element of libvirt's XML (schema defines `clusterSize`, `memory`). */
 export interface DomainCurrentMemory {
   unit?: string;
   /** The element's text. */
-  value?: number;
+  value: number;
 }
 
 /** An element of libvirt's XML. */
@@ -636,7 +636,7 @@ export interface DomainVcpu {
   cpuset?: string;
   current?: number;
   /** The element's text. */
-  value?: number;
+  value: number;
 }
 
 /** An element of libvirt's XML. */
@@ -3089,14 +3089,14 @@ export interface NodeDeviceCapabilityCapabilityFields {
 export interface NodeDeviceCapabilityCapabilityFieldsVendorField {
   index: string;
   /** The element's text. */
-  value?: string;
+  value: string;
 }
 
 /** An element of libvirt's XML. */
 export interface NodeDeviceCapabilityCapabilityFieldsSystemField {
   index: string;
   /** The element's text. */
-  value?: string;
+  value: string;
 }
 
 /** An element of libvirt's XML. */
@@ -3877,7 +3877,7 @@ export interface CapabilitiesHostTopologyCellsCellPages {
   unit?: string;
   size: number;
   /** The element's text. */
-  value?: number;
+  value: number;
 }
 
 /** An element of libvirt's XML. */
@@ -4146,7 +4146,7 @@ export interface DomainCapabilitiesFeaturesSgx {
 export interface DomainCapabilitiesFeaturesSgxSectionSize {
   unit: 'KiB';
   /** The element's text. */
-  value?: number;
+  value: number;
 }
 
 /** An element of libvirt's XML. */

@@ -148,7 +148,7 @@ function check(value: unknown, row: number, path: string, out: Problem[]): void 
     if (obj.value !== undefined) {
       const p = valueProblem(obj.value, info.text);
       if (p) out.push({ path: at('value'), message: p });
-    }
+    } else if (info.textRequired) out.push({ path: at('value'), message: 'required' });
   }
   for (const k of Object.keys(obj)) if (!known.has(k) && obj[k] !== undefined) out.push({ path: at(k), message: 'not in the schema' });
 }

@@ -8,7 +8,8 @@
  *   of them, and requiring the subpath does.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -51,5 +52,14 @@ describe('the XML model stays off the root entry', () => {
     expect(rootLoaded.some((f) => f.endsWith('connection.js'))).toBe(true);
     expect(model(rootLoaded)).toBe(0);
     expect(model(probe('dist/cjs/api/xml/index.js'))).toBe(3);
+  }, 30_000);
+
+  it('is the package export libvirt-rpc/xml in both builds', async () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { import: Record<string, string>; require: Record<string, string> }> };
+    const entry = pkg.exports['./xml']!;
+    for (const file of [entry.import.types, entry.import.default, entry.require.types, entry.require.default]) expect(existsSync(join(root, file!)), file).toBe(true);
+    const esm = (await import(join(root, entry.import.default!))) as typeof import('../../../src/api/xml/index.js');
+    const cjs = createRequire(import.meta.url)(join(root, entry.require.default!)) as typeof import('../../../src/api/xml/index.js');
+    for (const lib of [esm, cjs]) expect(lib.parseNetworkXml("<network><name>n</name><ip address='10.0.0.1' prefix='24'/></network>").ip?.[0]?.prefix).toBe(24);
   }, 30_000);
 });

@@ -140,7 +140,7 @@ describe('write', () => {
   });
 
   it('refuses values of the wrong shape with the path', () => {
-    expect(() => domainXml({ type: 'kvm', name: 'x', os: { boot: { dev: 'hd' } as never } })).toThrow(expect.objectContaining({ code: 'ARG_INVALID', message: 'domain.os.boot: expected an array' }));
+    expect(() => domainXml({ type: 'kvm', name: 'x', os: { boot: { dev: 'hd' } } as never })).toThrow(expect.objectContaining({ code: 'ARG_INVALID', message: 'domain.os.boot: expected an array' }));
     expect(() => domainXml({ type: 'kvm', name: { text: 'x' } as never })).toThrow(/domain\.name: expected a string or a number, got object/);
     expect(() => domainXml(null as never)).toThrow(expect.objectContaining({ code: 'ARG_INVALID' }));
   });
