@@ -15,7 +15,8 @@
  * What the schema does not know (a newer daemon's attributes and elements,
  * foreign namespaces) is kept out of sight under the {@link UNKNOWN} symbol of
  * the object holding it and written back where it was, so read-modify-write
- * loses nothing. Output follows the order the schema names things in.
+ * loses nothing. A parsed definition is written back in the order it was read in; what was
+ * added, and definitions built from scratch, follow the order the schema names things in.
  *
  * Table rows (see codegen/xml-schema/emit.ts):
  * `TypeRow` = `[values, datatypes, anyText]`, `ElementRow` = `[mode, attrs, children, text, flags]`.
@@ -63,6 +64,11 @@ export interface Unknown {
   children?: Record<string, Unknown>;
   /** Text where the schema has none. */
   text?: string;
+  /**
+   * The document order of the known attributes and child elements (by property), so that a
+   * read-modify-write keeps the order it was read in; what is not listed follows in the schema's.
+   */
+  order?: { attrs: string[]; children: string[] };
 }
 
 export const MODE_OBJECT = 0;
@@ -207,12 +213,14 @@ function parseElement(el: XmlElement, row: number, outer: ReadonlyMap<string, st
     const v = el.attrs[a.name];
     if (v !== undefined && Object.hasOwn(el.attrs, a.name)) obj[a.name] = convert(v, a.type);
   }
+  const order = { attrs: Object.keys(el.attrs).filter((k) => info.attrNames.has(k)), children: [] as string[] };
   const hasElements = el.children.some((c) => c.kind === 'element');
   for (const c of el.children) {
     if (c.kind !== 'element') continue;
     const idx = info.byName.get(childName(c, scope));
     if (idx === undefined) continue;
     const child = info.children[idx];
+    if (!(child.prop in obj)) order.children.push(child.prop);
     const parsed = parseElement(c, child.row, scope);
     let key = child.prop;
     if (child.many) {
@@ -230,6 +238,7 @@ function parseElement(el: XmlElement, row: number, outer: ReadonlyMap<string, st
     const t = textOf(el);
     if (!(hasElements && t.trim() === '') && t !== '') obj.value = convert(t, info.text);
   }
+  if (order.attrs.length > 1 || order.children.length > 1) unknownOf(obj).order = order;
   const extra = extrasOf(el, info, scope, info.text >= 0);
   if (extra) {
     const u = unknownOf(obj);
@@ -252,9 +261,10 @@ export function parseDocument(kind: DocumentKind, xml: string): unknown {
 
 // Serialization ---------------------------------------------------------------------------------
 
-const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+// As libvirt's formatter escapes (virBufferEscapeString): quotes in text too.
+const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
 const escapeAttr = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/'/g, '&apos;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
 
 function attrText(attrs: Record<string, string> | undefined): string {
   let s = '';
@@ -300,6 +310,14 @@ function scalarText(v: unknown, where: string): string {
   throw new ArgumentError(`${where}: expected a string or a number, got ${v === null ? 'null' : typeof v}`);
 }
 
+/** `items` in the order `names` gives (what it does not name after, in table order). */
+function inOrder<T>(items: readonly T[], nameOf: (x: T) => string, names: readonly string[] | undefined): readonly T[] {
+  if (!names) return items;
+  const byName = new Map(items.map((x) => [nameOf(x), x]));
+  const first = names.map((n) => byName.get(n)).filter((x): x is T => x !== undefined);
+  return [...first, ...items.filter((x) => !first.includes(x))];
+}
+
 function writeElement(name: string, value: unknown, row: number, extra: Unknown | undefined, pad: string, out: string[], path: string, outer: ReadonlyMap<string, string>): void {
   const info = elementInfo(row);
   if (info.mode === MODE_RAW) {
@@ -326,11 +344,11 @@ function writeElement(name: string, value: unknown, row: number, extra: Unknown 
   } else {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ArgumentError(`${path}: expected an object`);
     const obj = value as Record<string, unknown>;
-    for (const a of info.attrs) {
+    for (const a of inOrder(info.attrs, (x) => x.name, u?.order?.attrs)) {
       const v = obj[a.name];
       if (v !== undefined) head += ` ${a.name}='${escapeAttr(scalarText(v, `${path}.${a.name}`))}'`;
     }
-    for (const c of info.children) {
+    for (const c of inOrder(info.children, (x) => x.prop, u?.order?.children)) {
       const v = obj[c.prop];
       if (v === undefined) continue;
       const subs = u?.children;

@@ -1,6 +1,6 @@
 /**
  * The README is code that compiles: every TypeScript block of README.md is type-checked against
- * the package's sources (`libvirt-rpc` mapped to src/index.ts), each block as an ES module of its
+ * the package's sources (`libvirt-rpc` mapped to src/index.ts, `libvirt-rpc/xml` to src/api/xml/index.ts), each block as an ES module of its
  * own. Names a block uses without defining them (`conn`, `dom`, `signal`, `askPassword`) are
  * declared once as globals, which a block's own declarations shadow.
  */
@@ -45,7 +45,7 @@ describe('README.md', () => {
       join(dir, 'tsconfig.json'),
       JSON.stringify({
         extends: '../../tsconfig.json',
-        compilerOptions: { noEmit: true, noUnusedLocals: false, paths: { 'libvirt-rpc': ['../../src/index.ts'] } },
+        compilerOptions: { noEmit: true, noUnusedLocals: false, paths: { 'libvirt-rpc': ['../../src/index.ts'], 'libvirt-rpc/xml': ['../../src/api/xml/index.ts'] } },
         include: ['*.mts'],
       }),
     );
