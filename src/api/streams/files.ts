@@ -12,11 +12,9 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { AbortError } from '../../rpc/errors.js';
 import { recycleFramePayload } from '../../rpc/frame.js';
 import { StreamFileError, StreamOverflowError, StreamStateError } from './errors.js';
+import { FileChunks, fileOp } from './file-source.js';
 import { writeReusable, type LibvirtStream } from './libvirt-stream.js';
 import { STREAM_BUF_SIZE } from './options.js';
-
-/** Bytes read from a file per read: sixteen full stream packets. */
-const READ_CHUNK = 16 * STREAM_BUF_SIZE;
 
 /** Granularity of hole detection: a quarter of a packet, so data runs are whole packets where they can be. */
 const HOLE_BLOCK = STREAM_BUF_SIZE / 4;
@@ -127,15 +125,6 @@ function systemError(code: 'EINVAL' | 'ESPIPE'): NodeJS.ErrnoException {
   return err;
 }
 
-/** Runs a file operation, turning its failure into a {@link StreamFileError}. */
-async function fileOp<T>(op: 'write' | 'hole' | 'read', fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw new StreamFileError(op, err);
-  }
-}
-
 let nullRdev: number | undefined;
 
 /** The device number of `/dev/null` (writes there may skip holes), or -1. */
@@ -190,9 +179,12 @@ async function writeZeros(fh: FileHandle, length: bigint): Promise<void> {
  * once the daemon has confirmed the upload, with the number of bytes sent
  * (holes included). With `detectHoles` (only on a sparse stream), runs of zero
  * bytes (in blocks of 65,530 bytes, a quarter of a packet) are sent as holes,
- * as `virsh vol-upload --sparse` does for the holes of a sparse file. The
- * file is read in chunks of sixteen packets, the next while the previous is
- * sent; data goes out without being copied.
+ * as `virsh vol-upload --sparse` does for the holes of a sparse file (a
+ * file with holes is read with `O_DIRECT` then, see file-source.ts: Node
+ * cannot ask where the holes are, so they are read, as fast as the kernel
+ * can fill a buffer with zeros). The file is read in chunks of about 4 MiB,
+ * the next ones while the previous is sent; data goes out without being
+ * copied.
  */
 export async function pipeFromFile(
   source: string | FileHandle,
@@ -217,41 +209,25 @@ export async function sendFile(
 ): Promise<number> {
   const detect = opts.detectHoles === true;
   if (detect && !stream.sparse) throw new StreamStateError('detectHoles needs a sparse stream');
-  let fh: FileHandle;
+  let chunks: FileChunks;
   try {
-    fh = typeof source === 'string' ? await fileOp('read', () => open(source, 'r')) : source;
+    chunks = await FileChunks.open(source, { direct: detect });
   } catch (err) {
     if (!stream.destroyed) stream.destroy(err as Error);
     throw err;
   }
   let total = 0;
   let hole = 0;
-  /** Read buffers none of which is waiting to be written any more: free to read into again. */
-  const spare: Buffer[] = [];
-  const readChunk = async (): Promise<Buffer> => {
-    const buf = spare.pop() ?? Buffer.allocUnsafe(READ_CHUNK);
-    let n = 0;
-    while (n < buf.length) {
-      const { bytesRead } = await fileOp('read', () => fh.read(buf, n, buf.length - n, null));
-      if (bytesRead === 0) break;
-      n += bytesRead;
-    }
-    return n === buf.length ? buf : buf.subarray(0, n);
-  };
   try {
-    let next = readChunk();
     for (;;) {
-      const chunk = await next;
+      const chunk = await chunks.next();
       if (chunk.length === 0) break;
-      next = readChunk();
-      // Make sure a failed read-ahead never goes unhandled if sending fails first.
-      next.catch(() => {});
       total += chunk.length;
       // The read buffer serves again once everything written from it has left
       // (writes are not copied): counted down from 1, which this loop holds.
       let holds = 1;
       const release = (): void => {
-        if (--holds === 0 && chunk.length === READ_CHUNK && spare.length < 2) spare.push(chunk);
+        if (--holds === 0) chunks.recycle(chunk);
       };
       const write = (data: Buffer): Promise<void> => {
         holds++;
@@ -259,6 +235,12 @@ export async function sendFile(
       };
       if (!detect) {
         await write(chunk);
+        release();
+        continue;
+      }
+      // Most chunks of a sparse file are all hole: one pass over the chunk says so.
+      if (isZero(chunk)) {
+        hole += chunk.length;
         release();
         continue;
       }
@@ -289,7 +271,7 @@ export async function sendFile(
     if (!stream.destroyed) stream.destroy(err as Error);
     throw err;
   } finally {
-    if (typeof source === 'string') await fh.close();
+    await chunks.close();
   }
   return total;
 }
