@@ -6,7 +6,7 @@
 // connection and one on a second connection meanwhile, and hashes what it read.
 // FILE is the source (up) or target (down); with throttleMBps the download goes into an
 // in-process reader throttled to that rate that hashes what it gets. Prints one JSON line:
-// seconds (connect to close), bytes, RSS when connected and idle, peak RSS, sha256 if hashed.
+// seconds and CPU seconds (connect to close), bytes, RSS when connected and idle, peak RSS, sha256 if hashed.
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,6 +21,7 @@ import {
 const [verb, uri, poolName, volName, file, sparseArg, throttleArg] = process.argv.slice(2);
 const sparse = sparseArg === '1';
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const conn = await connect(uri);
 const vol = await conn.raw.storageVolLookupByName(await conn.raw.storagePoolLookupByName(poolName), volName);
 const idleRss = process.memoryUsage().rss;
@@ -85,5 +86,7 @@ if (verb === 'up') {
 }
 await conn.close();
 const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const peakRss = process.resourceUsage().maxRSS * 1024;
-process.stdout.write(`${JSON.stringify({ seconds, bytes, idleRss, peakRss, sha256, pauses: conn.client.stats.readPauses })}\n`);
+process.stdout.write(`${JSON.stringify({ seconds, cpuSeconds, bytes, idleRss, peakRss, sha256, pauses: conn.client.stats.readPauses })}\n`);

@@ -9,11 +9,15 @@
  * holes) into a file and as plain bytes into /dev/null and the throttled reader, where virsh's
  * `--sparse` cannot seek (it fails with EINVAL / ESPIPE there, and so does tsvirsh).
  *
- * Every client runs as a process of its own, measured with GNU time (wall seconds, peak RSS).
- * MB/s is 10^6 bytes of the volume (holes included) per wall second, from the process's start
- * (virsh, tsvirsh, python3) or, for the library, from connect() to close() inside its process
- * (`bench/streams-client.mjs`), which also reports its RSS when connected and idle, so the
- * table shows what a transfer adds to an idle client. Each case runs BENCH_ROUNDS (default 3)
+ * Every client runs as a process of its own, measured with GNU time (wall seconds, user + system
+ * CPU seconds, peak RSS). MB/s is 10^6 bytes of the volume (holes included) per wall second,
+ * from the process's start (virsh, tsvirsh, python3) or, for the library, from connect() to
+ * close() inside its process (`bench/streams-client.mjs`, which measures its CPU there too and
+ * reports its RSS when connected and idle, so the table shows what a transfer adds to an idle
+ * client). The start-up of tsvirsh and virsh (`version`: process start, connect, exit; median
+ * of 7) is measured first and printed, and the table also shows each ratio with it taken out
+ * of both sides, so that the reader sees how much of a gap is start-up. CPU seconds hold up on
+ * a machine shared with other jobs, where wall times move by tens of percent. Each case runs BENCH_ROUNDS (default 3)
  * rounds, the clients interleaved, and the median is printed; throttled cases run once
  * (BENCH_THROTTLE=0 skips them). Downloads are checked: sizes always, sha256 for the
  * throttled reader and (first round) the file targets.
@@ -39,9 +43,19 @@ const CLIENTS: readonly Client[] = ['virsh', 'library', 'tsvirsh', 'python3-libv
 
 interface Run {
   readonly seconds: number;
+  /** User + system CPU seconds (the library: in process, connect() to close()). */
+  readonly cpu: number;
   readonly peakRss: number;
   readonly idleRss: number | null;
 }
+
+/** Start-up of a command-line client: `CLIENT -c URI version` (process start, connect, two calls, exit). */
+interface StartUp {
+  readonly seconds: number;
+  readonly cpu: number;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const sh = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
 
@@ -81,18 +95,20 @@ async function main(): Promise<void> {
     const timeFile = join(work, 'time.txt');
     const measure = (client: Client, cmd: string, stdoutFile?: string): { run: Run; out: string } => {
       // GNU time measures the client alone (the last command of a pipeline is the reader).
-      const timed = cmd.replace('@TIME', `/usr/bin/time -f '%e %M' -o ${sh(timeFile)}`);
+      const timed = cmd.replace('@TIME', `/usr/bin/time -f '%e %M %U %S' -o ${sh(timeFile)}`);
       const r = spawnSync('bash', ['-c', timed], { encoding: 'utf8', maxBuffer: 1 << 20 });
       if (r.status !== 0) throw new Error(`${client}: ${timed} failed (${r.status}): ${r.stderr}`);
-      const [wall, rssKb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+      const [wall, rssKb, user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
       let seconds = wall;
+      let cpu = user + sys;
       let idleRss: number | null = null;
       if (client === 'library') {
-        const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; idleRss: number };
+        const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; cpuSeconds: number; idleRss: number };
         seconds = j.seconds;
+        cpu = j.cpuSeconds;
         idleRss = j.idleRss;
       }
-      return { run: { seconds, peakRss: rssKb * 1024, idleRss }, out: stdoutFile ? readFileSync(stdoutFile, 'utf8') : r.stdout };
+      return { run: { seconds, cpu, peakRss: rssKb * 1024, idleRss }, out: stdoutFile ? readFileSync(stdoutFile, 'utf8') : r.stdout };
     };
 
     /** The command line of one client for one case. */
@@ -113,6 +129,24 @@ async function main(): Promise<void> {
           return `@TIME ${PYTHON} ${sh(CLIENT_PY)} ${verb} ${sh(uri)} bench ${vol} ${sh(verb === 'up' ? src[kind] : throttled ? '-' : target)} ${sparse ? 1 : 0}${pipeOut}`;
       }
     };
+
+    // Start-up of the command-line clients, so that the reader sees how much of a gap it is.
+    const startUp = new Map<'tsvirsh' | 'virsh', StartUp>();
+    {
+      const runs = { tsvirsh: [] as Run[], virsh: [] as Run[] };
+      for (let i = 0; i < 7; i++) {
+        for (const client of ['tsvirsh', 'virsh'] as const) {
+          const bin = client === 'virsh' ? VIRSH : `node ${sh(TSVIRSH)}`;
+          runs[client].push(measure(client, `@TIME ${bin} -q -c ${sh(uri)} version > /dev/null`).run);
+        }
+      }
+      for (const client of ['tsvirsh', 'virsh'] as const) {
+        const seconds = median(runs[client].map((r) => r.seconds));
+        const cpu = median(runs[client].map((r) => r.cpu));
+        startUp.set(client, { seconds, cpu });
+        console.log(`  start-up (${client} version, median of 7): ${(seconds * 1000).toFixed(0)} ms, CPU ${(cpu * 1000).toFixed(0)} ms`);
+      }
+    }
 
     const outFile = join(work, 'out.img');
     const throttleOut = join(work, 'throttle.json');
@@ -145,7 +179,9 @@ async function main(): Promise<void> {
             }
           }
           runs.get(client)!.push(run);
-          process.stdout.write(`  ${c.name}, ${client}: ${(SIZE / 1e6 / run.seconds).toFixed(0)} MB/s, peak RSS ${(run.peakRss / 2 ** 20).toFixed(0)} MiB\n`);
+          process.stdout.write(
+            `  ${c.name}, ${client}: ${(SIZE / 1e6 / run.seconds).toFixed(0)} MB/s, CPU ${run.cpu.toFixed(2)} s, peak RSS ${(run.peakRss / 2 ** 20).toFixed(0)} MiB\n`,
+          );
         }
       }
       for (const client of CLIENTS) {
@@ -155,17 +191,34 @@ async function main(): Promise<void> {
     }
 
     // The table (README's Performance section shows it).
-    const lines = ['| case | client | MB/s | vs virsh | peak RSS | RSS added to the idle client |', '| --- | --- | --: | --: | --: | --: |'];
+    // "start-ups excluded": each command-line client's time less its median `version` time (its
+    // process start, connect and exit), against virsh's time less virsh's; the library is
+    // already timed from connect() to close() in its process.
+    const lines = [
+      '| case | client | MB/s | vs virsh | vs virsh, start-ups excluded | CPU s | peak RSS | RSS added to the idle client |',
+      '| --- | --- | --: | --: | --: | --: | --: | --: |',
+    ];
+    const net = (client: Client, seconds: number): number | null => {
+      if (client === 'python3-libvirt') return null;
+      const s0 = client === 'library' ? 0 : startUp.get(client)!.seconds;
+      return seconds - s0 > 0 ? seconds - s0 : null;
+    };
     for (const c of cases) {
       const base = results.find((r) => r.case === c.name && r.client === 'virsh')!;
       for (const client of CLIENTS) {
         const r = results.find((x) => x.case === c.name && x.client === client)!;
         const rate = r.bytes / 1e6 / r.run.seconds;
         const ratio = base.run.seconds / r.run.seconds;
+        const [nb, nr] = [net('virsh', base.run.seconds), net(client, r.run.seconds)];
+        const netRatio = nb === null || nr === null ? '' : `${(nb / nr).toFixed(2)}x`;
         const added = r.run.idleRss === null ? '' : `${((r.run.peakRss - r.run.idleRss) / 2 ** 20).toFixed(0)} MiB`;
-        lines.push(`| ${c.name} | ${client} | ${rate.toFixed(0)} | ${ratio.toFixed(2)}x | ${(r.run.peakRss / 2 ** 20).toFixed(0)} MiB | ${added} |`);
+        lines.push(
+          `| ${c.name} | ${client} | ${rate.toFixed(0)} | ${ratio.toFixed(2)}x | ${netRatio} | ${r.run.cpu.toFixed(2)} | ${(r.run.peakRss / 2 ** 20).toFixed(0)} MiB | ${added} |`,
+        );
       }
     }
+    const su = (k: 'tsvirsh' | 'virsh'): string => `${(startUp.get(k)!.seconds * 1000).toFixed(0)} ms (CPU ${(startUp.get(k)!.cpu * 1000).toFixed(0)} ms)`;
+    lines.push('', `Start-up (\`version\`, median of 7): tsvirsh ${su('tsvirsh')}, virsh ${su('virsh')}.`);
     const table = lines.join('\n');
     console.log(`\n${table}`);
     if (process.env.BENCH_TABLE_OUT) writeFileSync(process.env.BENCH_TABLE_OUT, `${table}\n`);
