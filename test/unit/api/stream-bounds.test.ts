@@ -4,10 +4,13 @@
  * destination that fails aborts the stream on the daemon and rejects.
  */
 import { Buffer } from 'node:buffer';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   pipeFromFile,
@@ -146,6 +149,55 @@ describe('a destination or source that fails', () => {
     expect(err).toBeInstanceOf(StreamFileError);
     expect((err as StreamFileError).op).toBe('write');
     expect((err as StreamFileError).errno).toBe('EBADF');
+    await ctx.peer.waitStatus(call, S.ERROR);
+  });
+
+  it('pipeToFile into a pipe whose reader has gone: EPIPE aborts the stream on the daemon', async () => {
+    const ctx = setup();
+    const { call, stream } = await openAccepted(ctx, READ);
+    // A pipe whose reading end is closed: every write fails with EPIPE (Node ignores SIGPIPE).
+    const fifo = join(tmp(), 'fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const fh = await open(fifo, 'w');
+    closeSync(reader);
+    const piping = pipeToFile(stream, fh);
+    ctx.peer.data(call, pattern(1000));
+    const err = await piping.catch((e: unknown) => e);
+    await fh.close();
+    expect(err).toBeInstanceOf(StreamFileError);
+    expect((err as StreamFileError).errno).toBe('EPIPE');
+    await ctx.peer.waitStatus(call, S.ERROR);
+    expect(stream.destroyed).toBe(true);
+  });
+
+  it('pipeToFile into a full disk (/dev/full): ENOSPC aborts the stream on the daemon, also while it is paused', async () => {
+    const ctx = setup();
+    const { call, stream } = await openAccepted(ctx, READ, { bufferSize: 64 * 1024 });
+    // More than bufferSize arrives before the first write fails: the connection is paused then.
+    for (let i = 0; i < 4; i++) ctx.peer.data(call, pattern(64 * 1024, i));
+    for (let i = 0; i < 200 && !ctx.client.stats.readingPaused; i++) await sleep(2);
+    expect(ctx.client.stats.readingPaused).toBe(true);
+    const err = await pipeToFile(stream, '/dev/full').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StreamFileError);
+    expect((err as StreamFileError).errno).toBe('ENOSPC');
+    expect((err as StreamFileError).op).toBe('write');
+    await ctx.peer.waitStatus(call, S.ERROR);
+    // The paused connection reads again once the stream is gone.
+    expect(ctx.client.stats.readingPaused).toBe(false);
+  });
+
+  it('pipeline() into a consumer that fails: the stream is aborted on the daemon and pipeline rejects with its error', async () => {
+    const ctx = setup();
+    const { call, stream } = await openAccepted(ctx, READ);
+    const failing = new Writable({
+      write(_chunk, _enc, cb) {
+        cb(new Error('the consumer failed'));
+      },
+    });
+    const piping = pipeline(stream, failing);
+    ctx.peer.data(call, pattern(1000));
+    await expect(piping).rejects.toThrow('the consumer failed');
     await ctx.peer.waitStatus(call, S.ERROR);
   });
 
