@@ -55,18 +55,22 @@ export class FileChunks {
   /** Where the next read starts, or null to read from the descriptor's own position (pipes, devices). */
   #pos: number | null;
   readonly #chunk: number;
-  readonly #alloc: () => Buffer;
+  /** Buffers a direct read may go into (page-aligned). */
+  readonly #aligned = new WeakSet<Buffer>();
+  /** Where to open the file without O_DIRECT, for a buffer that could not be page-aligned. */
+  readonly #plainPath: string | null;
+  #plain: Promise<FileHandle> | null = null;
   readonly #spare: Buffer[] = [];
   readonly #ahead: Array<Promise<Buffer>> = [];
   #eof = false;
 
-  private constructor(fh: FileHandle, owned: boolean, pos: number | null, direct: boolean) {
+  private constructor(fh: FileHandle, owned: boolean, pos: number | null, plainPath: string | null) {
     this.#fh = fh;
     this.#owned = owned;
     this.#pos = pos;
-    this.direct = direct;
-    this.#chunk = direct ? DIRECT_CHUNK : READ_CHUNK;
-    this.#alloc = direct ? pageAlignedBuffer : () => Buffer.allocUnsafeSlow(READ_CHUNK);
+    this.direct = plainPath !== null;
+    this.#plainPath = plainPath;
+    this.#chunk = this.direct ? DIRECT_CHUNK : READ_CHUNK;
   }
 
   /** True when the file is read with `O_DIRECT` (see the module comment). */
@@ -85,14 +89,15 @@ export class FileChunks {
       const st = await fileOp('read', () => fh.stat());
       if (opts.direct && hasHoles(st)) {
         const start = owned ? 0 : await positionOf(fh);
-        const direct = start === null ? null : await openDirect(owned ? source : `/proc/self/fd/${fh.fd}`, start);
+        const path = owned ? source : `/proc/self/fd/${fh.fd}`;
+        const direct = start === null ? null : await openDirect(path, start);
         if (direct) {
           if (owned) await fh.close();
-          return new FileChunks(direct, true, start, true);
+          return new FileChunks(direct, true, start, path);
         }
       }
       // A path is read at explicit positions (two reads in flight); a handle from where it is.
-      return new FileChunks(fh, owned, owned && st.isFile() ? 0 : null, false);
+      return new FileChunks(fh, owned, owned && st.isFile() ? 0 : null, null);
     } catch (err) {
       if (owned) await fh.close().catch(() => {});
       throw err;
@@ -122,6 +127,7 @@ export class FileChunks {
   /** Closes the descriptor if it was opened here; reads still in flight are waited for first. */
   async close(): Promise<void> {
     this.#stop();
+    if (this.#plain) await (await this.#plain.catch(() => null))?.close();
     if (this.#owned) await this.#fh.close();
   }
 
@@ -140,11 +146,29 @@ export class FileChunks {
     this.#ahead.push(reading);
   }
 
+  #alloc(): Buffer {
+    if (!this.direct) return Buffer.allocUnsafeSlow(READ_CHUNK);
+    try {
+      const buf = pageAlignedBuffer();
+      this.#aligned.add(buf);
+      return buf;
+    } catch {
+      // No more page-aligned memory (address space limits): this one is read without O_DIRECT.
+      return Buffer.allocUnsafeSlow(DIRECT_CHUNK);
+    }
+  }
+
   /** Reads into `buf` until it is full or the file ends. */
   async #fill(buf: Buffer, pos: number | null): Promise<Buffer> {
+    let fh = this.#fh;
+    if (this.direct && !this.#aligned.has(buf)) {
+      const path = this.#plainPath!;
+      this.#plain ??= open(path, 'r');
+      fh = await fileOp('read', () => this.#plain!);
+    }
     let n = 0;
     while (n < buf.length) {
-      const { bytesRead } = await fileOp('read', () => this.#fh.read(buf, n, buf.length - n, pos === null ? null : pos + n));
+      const { bytesRead } = await fileOp('read', () => fh.read(buf, n, buf.length - n, pos === null ? null : pos + n));
       if (bytesRead === 0) break;
       n += bytesRead;
       // A direct read comes back short only at the end (a partial block cannot be asked for again).
@@ -202,11 +226,10 @@ async function openDirect(path: string, start: number): Promise<FileHandle | nul
  * reads without `O_DIRECT`.
  */
 function pageAlignedBuffer(size: number = DIRECT_CHUNK): Buffer {
+  // Looked up at each call: absent with --jitless (and not in Node's own types).
+  const wasm = (globalThis as { WebAssembly?: { Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer } } })
+    .WebAssembly;
   if (!wasm) throw new Error('WebAssembly is not available');
   const pages = Math.ceil(size / 65536);
   return Buffer.from(new wasm.Memory({ initial: pages, maximum: pages }).buffer, 0, size);
 }
-
-/** What is used of the WebAssembly global (absent with `--jitless`; not in Node's own types). */
-const wasm = (globalThis as { WebAssembly?: { Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer } } })
-  .WebAssembly;

@@ -98,6 +98,38 @@ describe('FileChunks', () => {
     }
   });
 
+  it('reads as usual without WebAssembly, and reads a chunk without O_DIRECT when page-aligned memory runs out', async () => {
+    const { path, content } = sparseFile('holey-nowasm', SIZE, EXTENTS);
+    const g = globalThis as { WebAssembly?: unknown };
+    const wasm = g.WebAssembly;
+    try {
+      g.WebAssembly = undefined;
+      const plain = await FileChunks.open(path, { direct: true });
+      expect(plain.direct).toBe(false);
+      expect((await readAllChunks(plain)).bytes.equals(content)).toBe(true);
+      // Direct at first, then no more aligned memory: the remaining chunks come through a plain descriptor.
+      g.WebAssembly = wasm;
+      const chunks = await FileChunks.open(path, { direct: true });
+      expect(chunks.direct).toBe(true);
+      const first = Buffer.from(await chunks.next());
+      let refused = 0;
+      g.WebAssembly = {
+        Memory: class {
+          constructor() {
+            refused++;
+            throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+          }
+        },
+      };
+      // (The first chunk's buffer is not given back: the last read needs a new one.)
+      const { bytes } = await readAllChunks(chunks);
+      expect(refused).toBeGreaterThan(0);
+      expect(Buffer.concat([first, bytes]).equals(content)).toBe(true);
+    } finally {
+      g.WebAssembly = wasm;
+    }
+  });
+
   it('reads an empty file as no chunk', async () => {
     const { path } = sparseFile('empty', 0, []);
     const { bytes, sizes } = await readAllChunks(await FileChunks.open(path, { direct: true }));
