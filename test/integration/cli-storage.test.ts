@@ -208,7 +208,7 @@ describe('tsvirsh storage, network, interface and host commands match virsh', ()
  * files must be byte-identical. Nothing is normalised.
  */
 import { randomBytes } from 'node:crypto';
-import { chownSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chownSync, closeSync, ftruncateSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { afterAll } from 'vitest';
 import { connect, type Connection } from '../../src/index.js';
 import type { RemoteNonnullStoragePool } from '../../src/protocol.js';
@@ -315,6 +315,26 @@ describe('tsvirsh vol-upload and vol-download match virsh', () => {
     );
     expect(read('sparse-ours.bin').equals(read('holey.bin'))).toBe(true);
     expect(read('sparse-theirs.bin').equals(read('holey.bin'))).toBe(true);
+  });
+
+  it('--sparse from a file with real holes (virsh seeks over them, tsvirsh reads them with O_DIRECT)', async () => {
+    // 1 MiB of data, a 2 MiB hole, 1 MiB of data: made with ftruncate, so the file system has the hole.
+    const fd = openSync(join(files, 'holes.bin'), 'w');
+    ftruncateSync(fd, 4 * MiB);
+    writeSync(fd, randomBytes(MiB), 0, MiB, 0);
+    writeSync(fd, randomBytes(MiB), 0, MiB, 3 * MiB);
+    closeSync(fd);
+    expect(statSync(join(files, 'holes.bin')).blocks * 512).toBeLessThan(4 * MiB);
+    await pair(
+      ['vol-upload', 'sparse-ours.img', '@/holes.bin', '--pool', poolName, '--sparse'],
+      ['vol-upload', 'sparse-theirs.img', '@/holes.bin', '--pool', poolName, '--sparse'],
+    );
+    await pair(
+      ['vol-download', 'sparse-theirs.img', '@/holes-ours.bin', '--pool', poolName, '--sparse'],
+      ['vol-download', 'sparse-ours.img', '@/holes-theirs.bin', '--pool', poolName, '--sparse'],
+    );
+    expect(read('holes-ours.bin').equals(read('holes.bin'))).toBe(true);
+    expect(read('holes-theirs.bin').equals(read('holes.bin'))).toBe(true);
   });
 
   it.each([
