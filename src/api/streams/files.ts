@@ -182,7 +182,9 @@ async function writeZeros(fh: FileHandle, length: bigint): Promise<void> {
  * as `virsh vol-upload --sparse` does for the holes of a sparse file (a
  * file with holes is read with `O_DIRECT` then, see file-source.ts: Node
  * cannot ask where the holes are, so they are read, as fast as the kernel
- * can fill a buffer with zeros). The file is read in chunks of about 4 MiB,
+ * can fill a buffer with zeros; a FileHandle is then read through a
+ * descriptor of its own, and its position is left where it was). The file is
+ * read in chunks of about 4 MiB,
  * the next ones while the previous is sent; data goes out without being
  * copied.
  */
