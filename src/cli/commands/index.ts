@@ -6,6 +6,7 @@ import { blockjobCommands } from './blockjob.js';
 import { checkpointCommands } from './checkpoint.js';
 import { deviceCommands } from './device.js';
 import { domainCommands } from './domain.js';
+import { editCommands } from './edit.js';
 import { eventCommands } from './event.js';
 import { hostCommands } from './host.js';
 import { ifaceCommands } from './iface.js';
@@ -37,4 +38,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...secretCommands,
   ...nwfilterCommands,
   ...eventCommands,
+  ...editCommands,
 ];
