@@ -3,13 +3,14 @@
 argv[1]: JSON {"argv": [...], "env": {...}, "cwd": dir?, "steps": [{"expect": regex, "send": text}, ...],
 "timeout": seconds, "rows": n, "cols": n}
 Each step waits until `expect` (a Python regex, searched in everything printed since the previous
-step matched) shows in the output, then types `send` (as given: "\r" is Enter, "\t" Tab, "\x1d"
-Ctrl-]). When the steps are done it reads until the program exits (or the timeout, then SIGKILL).
+step matched) shows in the output, then runs the command `run` if the step has one (argv, to act
+on the world meanwhile: resume a guest), then types `send` (as given: "\r" is Enter, "\t" Tab,
+"\x1d" Ctrl-]). When the steps are done it reads until the program exits (or the timeout, then SIGKILL).
 Prints JSON {"output", "status", "steps_done", "timed_out"}: `status` is the exit status (negative:
 killed by that signal). Used by the tests of tsvirsh's edit, console and interactive shell, which
 run the same script against virsh.
 """
-import fcntl, json, os, pty, re, select, struct, sys, termios, time
+import fcntl, json, os, pty, re, select, struct, subprocess, sys, termios, time
 
 spec = json.loads(sys.argv[1])
 pid, fd = pty.fork()
@@ -37,6 +38,8 @@ while True:
             break
         mark = m.end()
         time.sleep(steps[done].get("delay", 0.05))
+        if steps[done].get("run"):
+            subprocess.run(steps[done]["run"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
         os.write(fd, steps[done]["send"].encode())
         done += 1
     ready, _, _ = select.select([fd], [], [], 0.05)

@@ -45,6 +45,8 @@ export interface CommandContext {
   readonly printError?: (text: string) => void;
   /** Aborted when the user interrupts (Ctrl-C): event commands then stop waiting, as virsh does on SIGINT. */
   readonly interrupted?: AbortSignal;
+  /** The console's escape as `-e` gave it (`^]` by default). */
+  readonly escapeChar?: string;
 }
 
 /** The parsed options of one command line. */
@@ -86,6 +88,8 @@ export interface CommandSpec {
   /** One line for `help`. */
   readonly help: string;
   readonly options: readonly OptionSpec[];
+  /** Left out of `help` listings and of command-name completion, as virsh's hidden commands (`complete`). */
+  readonly hidden?: boolean;
   /** False for commands that need no connection (help, version of the client). Default true. */
   readonly connects?: boolean;
   run(ctx: CommandContext, opts: ParsedOptions): Promise<void>;

@@ -13,9 +13,11 @@ import type { Credentials } from '../auth/credentials.js';
 import { TransportError } from '../rpc/errors.js';
 import { CliError, ParsedOptions, SignalExit, type CommandContext, type CommandSpec, type OptionKind, type OptionSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
+import { DEFAULT_ESCAPE, validEscape } from './commands/console.js';
 import { VIRSH_HELP_ORDER } from './help-order.js';
 import { strerror, strerrorOf } from './strerror.js';
 import { exclusive } from './lookup.js';
+import type { CompletionCommand } from './shell/complete.js';
 
 export { COMMANDS };
 
@@ -46,6 +48,8 @@ interface GlobalOptions {
   quiet: boolean;
   keepaliveInterval: number | null;
   keepaliveCount: number | null;
+  /** -e: the console's escape (virsh's `^]` by default). */
+  escape: string;
 }
 
 const USAGE = `tsvirsh [options]... [<command_string>]
@@ -53,6 +57,7 @@ tsvirsh [options]... <command> [args...]
 
   options:
     -c | --connect=URI      hypervisor connection URI
+    -e | --escape <char>    set escape sequence for console
     -h | --help             this help
     -k | --keepalive-interval=NUM
                             keepalive interval in seconds, 0 for disable
@@ -125,6 +130,7 @@ export function splitCommandString(text: string): string[][] {
 /** virsh's global options: short letter, long name, whether it takes a value. */
 const GLOBAL_OPTIONS: readonly { readonly short: string; readonly long: string; readonly value: boolean }[] = [
   { short: 'c', long: 'connect', value: true },
+  { short: 'e', long: 'escape', value: true },
   { short: 'h', long: 'help', value: false },
   { short: 'k', long: 'keepalive-interval', value: true },
   { short: 'K', long: 'keepalive-count', value: true },
@@ -151,7 +157,7 @@ function cInt(text: string): number | null {
  * and `--` or the first argument that is no option ends them.
  */
 function parseGlobal(argv: readonly string[]): { global: GlobalOptions; rest: string[]; early: 'help' | 'version' | 'version-long' | null } {
-  const global: GlobalOptions = { uri: null, readonly: false, quiet: false, keepaliveInterval: null, keepaliveCount: null };
+  const global: GlobalOptions = { uri: null, readonly: false, quiet: false, keepaliveInterval: null, keepaliveCount: null, escape: DEFAULT_ESCAPE };
   const unsupported = (what: string): CliError => new CliError([`unsupported option '${what}'. See --help.`]);
   const keepalive = (short: string, long: boolean, text: string): number => {
     const flag = long ? `--keepalive-${short === 'k' ? 'interval' : 'count'}` : `-${short}`;
@@ -165,6 +171,10 @@ function parseGlobal(argv: readonly string[]): { global: GlobalOptions; rest: st
     switch (short) {
       case 'c':
         global.uri = value!;
+        return null;
+      case 'e':
+        if (!validEscape(value!)) throw new CliError([`Invalid string '${value}' for escape sequence`]);
+        global.escape = value!;
         return null;
       case 'r':
         global.readonly = true;
@@ -299,7 +309,7 @@ const VIRSH_GROUP = 'Virsh itself';
  * virsh's own commands (tools/vsh.c, virsh.c), in virsh's order for `help`:
  * their names and options; the session runs them (`Session.builtin`).
  */
-const BUILTINS: readonly (CommandShape & { readonly help: string })[] = [
+const BUILTINS: readonly (CommandShape & { readonly help: string; readonly hidden?: boolean })[] = [
   { name: 'cd', help: 'change the current directory', options: [{ name: 'dir', kind: 'string', positional: true, help: 'directory to switch to (default: home or else root)' }] },
   {
     name: 'echo',
@@ -319,6 +329,12 @@ const BUILTINS: readonly (CommandShape & { readonly help: string })[] = [
     options: [{ name: 'command', kind: 'string', positional: true, help: 'Prints global help, command specific help, or help for a group of related commands' }],
   },
   { name: 'pwd', help: 'print the current directory', options: [] },
+  {
+    name: 'complete',
+    help: 'internal command for autocompletion',
+    hidden: true,
+    options: [{ name: 'string', kind: 'argv', positional: true, help: 'partial string to autocomplete' }],
+  },
   { name: 'quit', help: 'quit this interactive terminal', options: [] },
   {
     name: 'connect',
@@ -382,7 +398,7 @@ function helpText(name: string | undefined): string {
       return i < 0 ? VIRSH_HELP_ORDER.length : i;
     };
     const cmds = all
-      .filter((c) => c.group === group)
+      .filter((c) => c.group === group && !('hidden' in c && c.hidden))
       .sort((a, b) => rank(a.name) - rank(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     let out = ` ${group} (help keyword '${GROUP_KEYWORDS.get(group) ?? group.toLowerCase().split(' ')[0]}'):\n`;
     for (const c of cmds) out += `    ${c.name.padEnd(30)} ${c.help}\n`;
@@ -406,6 +422,11 @@ function helpText(name: string | undefined): string {
     out += `    ${v.padEnd(20)} ${o.help}\n`;
   }
   return `${out}\n`;
+}
+
+/** Every command with its options, virsh's own among them: what completion offers (./shell/complete.ts). */
+export function completionCommands(): readonly CompletionCommand[] {
+  return [...COMMANDS, ...BUILTINS];
 }
 
 /** A parsed command, ready to run. */
@@ -540,6 +561,15 @@ class Session {
     return this.conn;
   }
 
+  /** The connection completion asks for object names: the session's, connecting first when there is none; null when that fails. */
+  async completionConnection(): Promise<Connection | null> {
+    try {
+      return await this.connection();
+    } catch {
+      return null;
+    }
+  }
+
   /** The connection a command runs with, reconnecting (to the session's URI) when there is none or it was lost. */
   private async connection(): Promise<Connection> {
     if (this.conn?.isOpen) return this.conn;
@@ -556,6 +586,7 @@ class Session {
       print: (text) => this.io.stdout(text),
       printError: (text) => this.io.stderr(text),
       interrupted: this.io.interrupt,
+      escapeChar: this.global.escape,
       readFile: async (path) => {
         try {
           return await readFile(path, 'utf8');
@@ -597,6 +628,14 @@ class Session {
       case 'connect':
         await this.reconnect(opts.string('name'), opts.bool('readonly'), true);
         return;
+      case 'complete': {
+        // virsh connects for the completers first (without asking for credentials on its stdin).
+        const words = opts.list('string');
+        if (words.length) await this.connection();
+        const { completeCommandText } = await import('./shell/complete.js');
+        ctx.print(await completeCommandText(words, { commands: completionCommands(), connection: () => this.connection() }));
+        return;
+      }
     }
   }
 
@@ -701,20 +740,25 @@ async function shell(session: Session, global: GlobalOptions, io: CliIo, input: 
   const prompt = (): string => (session.readonly ? 'virsh > ' : 'virsh # ');
   for await (const line of linesOf(input)) {
     io.stdout(`${prompt()}${line}\n`);
-    let parsed: Parsed[] | null;
-    try {
-      parsed = session.parse(splitCommandString(line));
-    } catch (err) {
-      io.stderr(errorText(err));
-      continue;
-    }
-    if (parsed && (await session.run(parsed)).quit) {
+    if (await shellLine(session, io, line)) {
       io.stdout('\n');
       return 0;
     }
   }
   io.stdout(`${prompt()}\n`);
   return 0;
+}
+
+/** Runs one line of the shell's input; resolves true when it was `quit` or `exit`. */
+async function shellLine(session: Session, io: CliIo, line: string): Promise<boolean> {
+  let parsed: Parsed[] | null;
+  try {
+    parsed = session.parse(splitCommandString(line));
+  } catch (err) {
+    io.stderr(errorText(err));
+    return false;
+  }
+  return parsed !== null && (await session.run(parsed)).quit;
 }
 
 /**
@@ -746,11 +790,19 @@ export async function runVirsh(argv: readonly string[], io: CliIo): Promise<numb
   try {
     if (interactive) {
       const input = io.stdin ?? defaultStdin();
-      if (input === null) {
-        io.stderr(errorText(new CliError(['interactive mode on a terminal is not supported: give a command or pipe commands in'])));
-        return 1;
-      }
       if (await session.start()) return 1;
+      if (input === null) {
+        // A terminal: virsh's shell with line editing, history and completion.
+        const { interactiveShell } = await import('./shell/interactive.js');
+        return await interactiveShell({
+          quiet: global.quiet,
+          readonly: () => session.readonly,
+          runLine: (line) => shellLine(session, io, line),
+          completion: { commands: completionCommands(), connection: () => session.completionConnection() },
+          env: io.env ?? process.env,
+          print: io.stdout,
+        });
+      }
       return await shell(session, global, io, input);
     }
     // virsh parses the whole command line before it connects or runs anything.

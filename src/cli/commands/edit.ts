@@ -271,10 +271,10 @@ export const editCommands: readonly CommandSpec[] = [
       // --current with a name also makes the edited snapshot current (and an unchanged file is defined anyway).
       if (opts.bool('current') && given !== undefined) defineFlags |= VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT;
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
-      let snap;
-      if (given !== undefined) snap = await call(() => ctx.conn.raw.domainSnapshotLookupByName(dom, given, 0));
-      else if (opts.bool('current')) snap = await call(() => ctx.conn.raw.domainSnapshotCurrent(dom, 0));
-      else throw new CliError(['--snapshotname or --current is required']);
+      if (given === undefined && !opts.bool('current')) throw new CliError(['--snapshotname or --current is required']);
+      const snap = await call(() =>
+        given !== undefined ? ctx.conn.raw.domainSnapshotLookupByName(dom, given, 0) : ctx.conn.raw.domainSnapshotCurrent(dom, 0),
+      );
       const name = snap.name;
       let original = '';
       // virsh adds "Failed to update NAME" to every failure once the snapshot is found.

@@ -4,6 +4,7 @@
 import type { CommandSpec } from '../command.js';
 import { blockjobCommands } from './blockjob.js';
 import { checkpointCommands } from './checkpoint.js';
+import { consoleCommands } from './console.js';
 import { deviceCommands } from './device.js';
 import { domainCommands } from './domain.js';
 import { editCommands } from './edit.js';
@@ -39,4 +40,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...nwfilterCommands,
   ...eventCommands,
   ...editCommands,
+  ...consoleCommands,
 ];
