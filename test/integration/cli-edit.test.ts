@@ -34,6 +34,8 @@ const EDITORS: Record<string, string> = {
   // the first run breaks the memory value, the next one repairs it
   'toggle.sh': `if grep -q '>x[0-9]' "$1"; then sed -i 's|>x\\([0-9]\\)|>\\1|' "$1"; else sed -i 's|<memory unit=.KiB.>|<memory unit="KiB">x|' "$1"; fi`,
   'comment.sh': `echo '<!-- edited -->' >> "$1"`,
+  // run as "args.sh -x FILE": the file is the second argument
+  'args.sh': `[ "$1" = -x ] && echo '<!-- edited -->' >> "$2"`,
   'none.sh': 'true',
   'fail.sh': 'exit 3',
   'kill.sh': 'kill -9 $$',
@@ -151,7 +153,7 @@ describe('the *-edit commands without a terminal, as virsh', () => {
   // Editor paths are made inside the tests: the scripts' directory exists only once beforeAll ran.
   it.each([
     ['VISUAL before EDITOR', () => ({ VISUAL: editor('none.sh'), EDITOR: editor('fail.sh') })],
-    ['arguments go through sh -c', () => ({ EDITOR: `${editor('comment.sh')} -x` })],
+    ['arguments go through sh -c', () => ({ EDITOR: `${editor('args.sh')} -x` })],
     ['a failing editor with arguments', () => ({ EDITOR: 'false -x' })],
     ['an editor not on $PATH', () => ({ EDITOR: 'no-such-editor-lvrpc' })],
     ['an editor that does not exist', () => ({ EDITOR: '/nonexistent/editor' })],
