@@ -142,15 +142,38 @@ function readBack(file: string): string {
   }
 }
 
-/** One key read from the terminal on standard input in raw mode, lower-cased; null at its end. */
-export type KeyReader = () => Promise<string | null>;
+/**
+ * `text` through the editor once (virsh's `desc --edit`): written to a
+ * temporary file, edited, read back; the file is removed.
+ */
+export async function editText(ctx: CommandContext, text: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<string> {
+  const file = writeTempFile(text, env);
+  try {
+    await runEditor(ctx, file, env);
+    return readBack(file);
+  } finally {
+    try {
+      unlinkSync(file);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Keys read one at a time from the terminal on standard input, in raw mode until closed. */
+export interface KeyReader {
+  /** The next key, lower-cased; null at the end of input. */
+  read(): Promise<string | null>;
+  /** Puts the terminal back as it was. */
+  close(): void;
+}
 
 /**
- * Reads one key from standard input's terminal, in raw mode, through a
- * stream of its own (closed afterwards, so nothing is left reading the
+ * Makes standard input's terminal raw and reads keys from it through a
+ * stream of its own (closed by `close()`, so nothing is left reading the
  * terminal when an editor or the next prompt runs). Null without a terminal.
  */
-export const readTerminalKey: KeyReader = async () => {
+export function terminalKeys(): KeyReader | null {
   let fd: number;
   try {
     fd = openSync('/proc/self/fd/0', 'r');
@@ -158,43 +181,79 @@ export const readTerminalKey: KeyReader = async () => {
     return null;
   }
   const input = new ReadStream(fd);
-  try {
-    input.setRawMode(true);
-    return await new Promise<string | null>((resolve) => {
-      input.once('data', (chunk: Buffer) => resolve(chunk.length ? String.fromCharCode(chunk[0]).toLowerCase() : null));
-      input.once('end', () => resolve(null));
-      input.once('error', () => resolve(null));
-    });
-  } finally {
-    input.setRawMode(false);
-    input.destroy();
-  }
-};
+  input.setRawMode(true);
+  input.pause();
+  const pending: string[] = [];
+  let ended = false;
+  let waiter: ((key: string | null) => void) | null = null;
+  const deliver = (): void => {
+    if (!waiter) return;
+    const w = waiter;
+    if (pending.length) {
+      waiter = null;
+      w(pending.shift()!);
+    } else if (ended) {
+      waiter = null;
+      w(null);
+    }
+  };
+  input.on('data', (chunk: Buffer) => {
+    // getchar(): one key at a time, the rest stays for the next question.
+    for (const b of chunk) pending.push(String.fromCharCode(b).toLowerCase());
+    deliver();
+  });
+  const end = (): void => {
+    ended = true;
+    deliver();
+  };
+  input.once('end', end);
+  input.once('error', end);
+  return {
+    read: () =>
+      new Promise<string | null>((resolve) => {
+        waiter = resolve;
+        input.resume();
+        deliver();
+      }),
+    close: () => {
+      if (input.destroyed) return;
+      input.setRawMode(false);
+      input.destroy();
+    },
+  };
+}
 
 /**
  * virsh's question after a failed define (vshAskReedit): the daemon's error,
- * then the prompt until one of the offered keys is pressed. The terminal is
- * raw while it asks, with output processing kept (so `\n` stands for the
- * `\r\n` virsh writes itself). Null without a terminal on standard input.
+ * then, with the terminal raw (output processing kept, so `\n` stands for
+ * the `\r\n` virsh writes itself), the prompt until one of the offered keys
+ * is pressed. Null without a terminal on standard input.
  */
-async function askReedit(ctx: CommandContext, msg: string, relax: boolean, failure: unknown, readKey: KeyReader): Promise<string | null> {
+async function askReedit(ctx: CommandContext, msg: string, relax: boolean, failure: unknown, openKeys: () => KeyReader | null): Promise<string | null> {
   if (!process.stdin.isTTY) return null;
   if (failure !== null) ctx.printError?.(`error: ${failure instanceof Error ? failure.message : String(failure)}\n`);
-  for (;;) {
-    ctx.print(`\r${msg} Try again? ${relax ? '[y,n,i,f,?]' : '[y,n,f,?]'}: `);
-    const c = await readKey();
-    if (c === null) return null;
-    if (c === '?') {
-      ctx.print(
-        `\ny - yes, start editor again\nn - no, throw away my changes\n${relax ? 'i - turn off validation and try to redefine again\n' : ''}` +
-          'f - force, try to redefine again\n? - print this help\n',
-      );
-      continue;
+  const keys = openKeys();
+  if (!keys) return null;
+  try {
+    for (;;) {
+      ctx.print(`\r${msg} Try again? ${relax ? '[y,n,i,f,?]' : '[y,n,f,?]'}: `);
+      const c = await keys.read();
+      if (c === null) return null;
+      if (c === '?') {
+        ctx.print(
+          `\ny - yes, start editor again\nn - no, throw away my changes\n${relax ? 'i - turn off validation and try to redefine again\n' : ''}` +
+            'f - force, try to redefine again\n? - print this help\n',
+        );
+        continue;
+      }
+      if (c === 'y' || c === 'n' || c === 'f' || (relax && c === 'i')) {
+        keys.close();
+        ctx.print('\r\n');
+        return c;
+      }
     }
-    if (c === 'y' || c === 'n' || c === 'f' || (relax && c === 'i')) {
-      ctx.print('\r\n');
-      return c;
-    }
+  } finally {
+    keys.close();
   }
 }
 
@@ -207,10 +266,10 @@ async function askReedit(ctx: CommandContext, msg: string, relax: boolean, failu
 export async function editLoop<T>(
   ctx: CommandContext,
   target: EditTarget<T>,
-  options: { readonly env?: Readonly<Record<string, string | undefined>>; readonly readKey?: KeyReader } = {},
+  options: { readonly env?: Readonly<Record<string, string | undefined>>; readonly keys?: () => KeyReader | null } = {},
 ): Promise<EditResult<T>> {
   const env = options.env ?? process.env;
-  const readKey = options.readKey ?? readTerminalKey;
+  const openKeys = options.keys ?? terminalKeys;
   let doc = await target.getXml();
   const file = writeTempFile(doc, env);
   try {
@@ -240,7 +299,7 @@ export async function editLoop<T>(
             failure = err;
           }
         }
-        const c = await askReedit(ctx, msg, relax, failure, readKey);
+        const c = await askReedit(ctx, msg, relax, failure, openKeys);
         if (c === 'y') break;
         if (c === 'f') continue;
         if (c === 'n') throw new CliError([]);

@@ -111,9 +111,12 @@ describe('the interactive shell on a terminal, as virsh', () => {
     const small = await shellBoth(['-c', uri], steps, 'old1\nold2\n', { VIRSH_HISTSIZE: '2' });
     expect(small.files[0]).toBe(small.files[1]);
     expect(small.files[0]).toBe('echo a\necho b\n');
-    const bad = await shellBoth(['-c', uri], [], null, { VIRSH_HISTSIZE: 'lots' });
-    expect(text(bad.runs[0])).toBe(text(bad.runs[1]));
+    // virsh reports a bad value and runs on, reading and writing no history.
+    const bad = await shellBoth(['-c', uri], steps, 'old\n', { VIRSH_HISTSIZE: 'lots' });
     expect(bad.runs[0].status).toBe(bad.runs[1].status);
+    expect(bad.files[0]).toBe(bad.files[1]);
+    expect(bad.files[0]).toBe('old\n');
+    for (const r of bad.runs) expect(text(r).startsWith('error: Bad $VIRSH_HISTSIZE value.\nWelcome to virsh')).toBe(true);
   });
 });
 

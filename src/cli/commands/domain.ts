@@ -44,6 +44,7 @@ import { formatUuid, parseScaled } from '../format.js';
 import { exclusive, lookupDomain } from '../lookup.js';
 import { formatTable } from '../table.js';
 import { managedsaveCommand } from './device.js';
+import { editText } from '../edit-loop.js';
 
 const DOMAIN: OptionSpec = { name: 'domain', kind: 'string', positional: true, required: true, help: 'domain name, id or uuid' };
 const FILE: OptionSpec = { name: 'file', kind: 'string', positional: true, required: true, help: 'file containing an XML domain description' };
@@ -503,6 +504,7 @@ export const domainCommands: readonly CommandSpec[] = [
       DOMAIN,
       ...AFFECT,
       bool('title', 'modify/get the title instead of description'),
+      bool('edit', 'open an editor to modify the description'),
       { name: 'new-desc', kind: 'string', positional: true, help: 'message' },
     ],
     async run(ctx, opts) {
@@ -511,7 +513,18 @@ export const domainCommands: readonly CommandSpec[] = [
       const title = opts.bool('title');
       const type = title ? VIR_DOMAIN_METADATA_TITLE : VIR_DOMAIN_METADATA_DESCRIPTION;
       const what = title ? 'title' : 'description';
-      const text = opts.string('new-desc');
+      let text = opts.string('new-desc');
+      if (opts.bool('edit')) {
+        // The text given (else the current one) through the editor once; a title loses the newline editors add.
+        const current = await metadataText(ctx, dom, type, flags);
+        let edited = await editText(ctx, text ?? current);
+        if (title && edited.endsWith('\n')) edited = edited.slice(0, -1);
+        if (edited === current) {
+          if (!ctx.quiet) ctx.print(`Domain ${what} not changed\n`);
+          return;
+        }
+        text = edited;
+      }
       // virsh leaves these lines to its closing newline.
       if (text === undefined) {
         const current = await metadataText(ctx, dom, type, flags);

@@ -12,6 +12,7 @@ import {
   VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY,
   VIR_DOMAIN_CHECKPOINT_XML_SECURE,
   VIR_DOMAIN_DEFINE_VALIDATE,
+  VIR_DOMAIN_METADATA_ELEMENT,
   VIR_DOMAIN_SAVE_PAUSED,
   VIR_DOMAIN_SAVE_RUNNING,
   VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT,
@@ -114,6 +115,31 @@ async function cleanUp(remove: () => Promise<void>, name: string): Promise<void>
   } catch (err) {
     throw new CliError([daemonError(err).lines[0], `Failed to clean up ${name}`], { cause: err });
   }
+}
+
+/**
+ * `metadata --edit` (tools/virsh-domain.c cmdMetadata): the element under
+ * namespace `uri` through the editing loop (a newline when the domain has
+ * none), set with `key` as its prefix. "Metadata not changed" (with no
+ * newline: virsh leaves it to its closing one) or "Metadata modified".
+ */
+export async function editMetadata(ctx: CommandContext, dom: RemoteNonnullDomain, uri: string | null, key: string, flags: number): Promise<void> {
+  const edited = await edit(ctx, {
+    getXml: async () => {
+      try {
+        return await ctx.conn.raw.domainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, uri, flags);
+      } catch (err) {
+        if (!(err instanceof LibvirtError)) throw err;
+        return '\n';
+      }
+    },
+    define: async (xml) => {
+      await ctx.conn.raw.domainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, xml, key, uri, flags);
+      return true;
+    },
+    notChanged: 'Metadata not changed',
+  });
+  if (edited !== undefined) extra(ctx, 'Metadata modified\n');
 }
 
 /** The commands of this module. */

@@ -35,6 +35,7 @@ import { LibvirtError } from '../../rpc/errors.js';
 import { CliError, ParsedOptions, type CommandContext, type CommandSpec, type OptionKind, type OptionSpec } from '../command.js';
 import { parseXml, xmlAll, xmlAttr, xmlChildren, xmlFirst, type XmlNode } from '../../api/xml/reader.js';
 import { exclusive, lookupDomain } from '../lookup.js';
+import { editMetadata } from './edit.js';
 import { formatTable } from '../table.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -872,7 +873,10 @@ async function metadata(ctx: CommandContext, opts: ParsedOptions): Promise<void>
   const key = strOpt(opts, 'key');
   const set = strOpt(opts, 'set');
   if ((set !== undefined || opts.bool('edit')) && key === undefined) throw new CliError(['namespace key is required when modifying metadata']);
-  if (opts.bool('edit')) throw new CliError(['metadata --edit needs an editor, which tsvirsh does not run']);
+  if (opts.bool('edit')) {
+    await editMetadata(ctx, dom, uri, key!, flags);
+    return;
+  }
   if (set !== undefined || opts.bool('remove')) {
     await ctx.conn.raw.domainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, set ?? null, key ?? null, uri, flags);
     if (!ctx.quiet) ctx.print(set !== undefined ? 'Metadata modified\n' : 'Metadata removed\n');

@@ -100,21 +100,26 @@ function readLine(prompt: string, history: readonly string[], size: number, sour
 
 /** Runs the shell until `quit`, `exit` or the end of input; resolves with the exit status. */
 export async function interactiveShell(shell: InteractiveShell): Promise<number> {
+  // A bad $VIRSH_HISTSIZE is reported and the shell runs on, as virsh's does: its history
+  // is then neither read nor written, nor limited.
   let size: number;
+  let file: string | null = historyFile(shell.env);
   try {
     size = historySize(shell.env);
   } catch (err) {
     process.stderr.write(`error: ${(err as CliError).lines[0]}\n`);
-    return 1;
+    size = MAX_HISTSIZE;
+    file = null;
   }
-  const file = historyFile(shell.env);
   let history: string[] = [];
-  try {
-    history = readFileSync(file, 'utf8').split('\n');
-    if (history[history.length - 1] === '') history.pop();
-    history = size ? history.slice(-size) : [];
-  } catch {
-    // no history yet
+  if (file !== null) {
+    try {
+      history = readFileSync(file, 'utf8').split('\n');
+      if (history[history.length - 1] === '') history.pop();
+      history = size ? history.slice(-size) : [];
+    } catch {
+      // no history yet
+    }
   }
   if (!shell.quiet) {
     shell.print("Welcome to virsh, the virtualization interactive terminal.\n\nType:  'help' for help with commands\n       'quit' to quit\n\n");
@@ -132,11 +137,13 @@ export async function interactiveShell(shell: InteractiveShell): Promise<number>
     if (await shell.runLine(line)) break;
   }
   shell.print('\n');
+  if (file === null) return 0;
+  const dir = file.slice(0, file.lastIndexOf('/'));
   try {
-    mkdirSync(file.slice(0, file.lastIndexOf('/')), { recursive: true, mode: 0o755 });
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
     writeFileSync(file, history.map((l) => `${l}\n`).join(''));
   } catch (err) {
-    process.stderr.write(`error: Failed to create '${file.slice(0, file.lastIndexOf('/'))}': ${(err as Error).message}\n`);
+    process.stderr.write(`error: Failed to create '${dir}': ${(err as Error).message}\n`);
   }
   return 0;
 }
