@@ -149,6 +149,17 @@ describe('complete, as virsh’s bash completion runs it', () => {
     ['help', 'domsta'],
     ['nosuch', 'x'],
     ['domstate', '--reason', '--'],
+    ['set-lifecycle-action', 'test', '--type', ''],
+    ['set-lifecycle-action', 'test', '--action', 're'],
+    ['dump', 'test', 'f', '--format', ''],
+    ['nodesuspend', '--target', ''],
+    ['net-update', 'default', '--command', ''],
+    ['net-update', 'default', '--section', 'ip'],
+    ['numatune', 'test', '--mode', ''],
+    ['domdirtyrate-calc', 'test', '--mode', ''],
+    ['send-key', 'test', '--codeset', ''],
+    ['domifaddr', 'test', '--source', ''],
+    ['attach-interface', 'test', '--source-mode', ''],
   ];
   it.each(WORDS.map((w) => [JSON.stringify(w), w] as const))('complete -- %s', async (_label, words) => {
     const [ours, theirs] = await both(['-c', uri, 'complete', '--', ...words]);

@@ -176,6 +176,24 @@ function commandNames(commands: readonly CompletionCommand[]): string[] {
     .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** Completers that offer a fixed list (the strings of a libvirt enum, in its order). */
+const STATIC_COMPLETERS: Readonly<Record<string, readonly string[]>> = {
+  DomainLifecycle: ['poweroff', 'reboot', 'crash'],
+  DomainLifecycleAction: ['destroy', 'restart', 'rename-restart', 'preserve', 'coredump-destroy', 'coredump-restart'],
+  DomainCoreDumpFormat: ['elf', 'kdump-zlib', 'kdump-lzo', 'kdump-snappy', 'win-dmp'],
+  NodeSuspendTarget: ['mem', 'disk', 'hybrid'],
+  StorageVolWipeAlgorithm: ['zero', 'nnsa', 'dod', 'bsi', 'gutmann', 'schneier', 'pfitzner7', 'pfitzner33', 'random', 'trim'],
+  // virsh offers "add" (its alias of add-last) in place of the enum's unused first value.
+  NetworkUpdateCommand: ['add', 'modify', 'delete', 'add-last', 'add-first'],
+  NetworkUpdateSection: ['bridge', 'domain', 'ip', 'ip-dhcp-host', 'ip-dhcp-range', 'forward', 'forward-interface', 'forward-pf', 'portgroup', 'dns-host', 'dns-txt', 'dns-srv'],
+  DomainNumatuneMode: ['strict', 'preferred', 'interleave', 'restrictive'],
+  DomainDirtyRateCalcMode: ['page-sampling', 'dirty-bitmap', 'dirty-ring'],
+  CodesetName: ['linux', 'xt', 'atset1', 'atset2', 'atset3', 'os_x', 'xt_kbd', 'usb', 'win32', 'qnum'],
+  DomainInterfaceSourceMode: ['server', 'client'],
+  DomainInterfaceAddrSource: ['lease', 'agent', 'arp'],
+  DomainHostnameSource: ['agent', 'lease'],
+};
+
 /**
  * The values a completer offers, or null when it has none (no connection, an
  * object that is not found, or a completer tsvirsh does not implement). A call
@@ -188,6 +206,8 @@ async function completerValues(
   source: CompletionSource,
 ): Promise<string[] | null> {
   if (completer === 'CompleteEmpty') return [];
+  const fixed = STATIC_COMPLETERS[completer];
+  if (fixed) return [...fixed];
   const conn = await source.connection();
   if (!conn?.isOpen) return null;
   const raw = conn.raw;
