@@ -145,18 +145,61 @@ export interface RpcClientStats {
 
 export { WRITE_BUFFER_MAX } from './packet-writer.js';
 
-interface PendingCall {
-  readonly serial: number;
-  readonly prog: number;
-  readonly vers: number;
-  readonly proc: number;
-  readonly name: string;
+const NO_OPTIONS: RpcCallOptions = Object.freeze({});
+
+/**
+ * A call waiting for its reply: one object per call and no closures, since
+ * this is the hot path (a timer and an abort listener only when asked for).
+ */
+class PendingCall {
   /** Handed to the socket (a reply may come). */
-  written: boolean;
+  written = false;
   /** Settled or abandoned before being written: skip it in the write queue. */
-  cancelled: boolean;
-  settle(frame: Frame): void;
-  fail(err: Error): void;
+  cancelled = false;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly serial: number,
+    readonly proc: Procedure<unknown, unknown>,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (err: Error) => void,
+  ) {}
+
+  get prog(): number {
+    return this.proc.programNumber;
+  }
+
+  get vers(): number {
+    return this.proc.version;
+  }
+
+  /** Drops the timer and the abort listener. */
+  cleanup(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
+  }
+
+  /** The reply came: resolves with its decoded value, or rejects with the error it carries. */
+  settle(frame: Frame, decode: (proc: Procedure<unknown, unknown>, frame: Frame) => unknown): void {
+    this.cleanup();
+    let value: unknown;
+    try {
+      value = decode(this.proc, frame);
+    } catch (err) {
+      this.reject(err as Error);
+      return;
+    }
+    this.resolve(value);
+  }
+
+  /** The connection ended first. */
+  fail(err: Error): void {
+    this.cleanup();
+    this.cancelled = true;
+    this.reject(err);
+  }
 }
 
 interface StreamEntry {
@@ -283,7 +326,7 @@ export class RpcClient implements ProcedureCaller {
    * do not encode (nothing is sent). An aborted or timed-out call's reply is
    * dropped by serial when it comes, and the connection stays usable.
    */
-  call<A, R>(proc: Procedure<A, R>, args: A, opts: RpcCallOptions = {}): Promise<R> {
+  call<A, R>(proc: Procedure<A, R>, args: A, opts: RpcCallOptions = NO_OPTIONS): Promise<R> {
     const { signal, timeout, stream } = opts;
     if (signal?.aborted) return Promise.reject(abortErrorFor(signal));
     if (proc.fds) {
@@ -318,52 +361,38 @@ export class RpcClient implements ProcedureCaller {
       return Promise.reject(err);
     }
 
-    return new Promise<R>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = (): void => giveUp(abortErrorFor(signal!));
-      const cleanup = (): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const giveUp = (err: Error): void => {
-        if (this.pending.get(serial) !== call) return;
-        this.pending.delete(serial);
-        cleanup();
-        if (call.written) this.abandoned.set(serial, { prog: call.prog, vers: call.vers });
-        call.cancelled = true;
-        reject(err);
-      };
-      const call: PendingCall = {
-        serial,
-        prog: proc.programNumber,
-        vers: proc.version,
-        proc: proc.number,
-        name: proc.name,
-        written: false,
-        cancelled: false,
-        settle: (f) => {
-          cleanup();
-          try {
-            resolve(this.decodeReply(proc, f));
-          } catch (err) {
-            reject(err);
-          }
-        },
-        fail: (err) => {
-          cleanup();
-          call.cancelled = true;
-          reject(err);
-        },
-      };
-      this.pending.set(serial, call);
-      if (signal) signal.addEventListener('abort', onAbort, { once: true });
-      if (timeout !== undefined && Number.isFinite(timeout)) {
-        const ms = Math.max(0, timeout);
-        timer = setTimeout(() => giveUp(new TimeoutError(`${proc.name} timed out after ${ms} ms`, ms)), ms);
-      }
-      this.write(frame, call);
+    let resolve!: (value: unknown) => void;
+    let reject!: (err: Error) => void;
+    const promise = new Promise<R>((res, rej) => {
+      resolve = res as (value: unknown) => void;
+      reject = rej;
     });
+    const call = new PendingCall(serial, proc as Procedure<unknown, unknown>, resolve, reject);
+    this.pending.set(serial, call);
+    if (signal) {
+      call.signal = signal;
+      call.onAbort = () => this.giveUp(call, abortErrorFor(signal));
+      signal.addEventListener('abort', call.onAbort, { once: true });
+    }
+    if (timeout !== undefined && Number.isFinite(timeout)) {
+      const ms = Math.max(0, timeout);
+      call.timer = setTimeout(() => this.giveUp(call, new TimeoutError(`${proc.name} timed out after ${ms} ms`, ms)), ms);
+    }
+    this.write(frame, call);
+    return promise;
   }
+
+  /** An aborted or timed-out call: rejects it now; its reply, if one comes, is dropped by serial. */
+  private giveUp(call: PendingCall, err: Error): void {
+    if (this.pending.get(call.serial) !== call) return;
+    this.pending.delete(call.serial);
+    call.cleanup();
+    if (call.written) this.abandoned.set(call.serial, { prog: call.prog, vers: call.vers });
+    call.cancelled = true;
+    call.reject(err);
+  }
+
+  private readonly decodeReplyOf = (proc: Procedure<unknown, unknown>, frame: Frame): unknown => this.decodeReply(proc, frame);
 
   private decodeReply<R>(proc: Procedure<unknown, R>, frame: Frame): R {
     const h = frame.header;
@@ -632,9 +661,11 @@ export class RpcClient implements ProcedureCaller {
   // -------------------------------------------------------------------------
   // Reading and dispatch
 
+  private readonly onFrame = (frame: Frame): void => this.dispatch(frame);
+
   private onData(chunk: Buffer): void {
     try {
-      this.reader.push(chunk, (frame) => this.dispatch(frame));
+      this.reader.push(chunk, this.onFrame);
     } catch (err) {
       const cause = err instanceof ProtocolError ? err : new ProtocolError(String(err), { cause: err });
       this.terminate(new ConnectionClosedError('error', `protocol error: ${cause.message}`, { cause }));
@@ -683,7 +714,7 @@ export class RpcClient implements ProcedureCaller {
       throw new ProtocolError(`no call waiting for reply with prog ${h.prog} vers ${h.vers} serial ${h.serial}`);
     }
     this.pending.delete(h.serial);
-    call.settle(frame);
+    call.settle(frame, this.decodeReplyOf);
   }
 
   private dispatchMessage(frame: Frame): void {

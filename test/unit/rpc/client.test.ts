@@ -367,6 +367,18 @@ describe('RpcClient connection end', () => {
 });
 
 describe('RpcClient writes', () => {
+  it('writes every call of a burst larger than the socket buffer, the last ones included', async () => {
+    const { client, socket, peer } = setup({ clientHighWaterMark: 64 });
+    socket.hold = true;
+    const proc = testProc();
+    const calls = Array.from({ length: 51 }, (_, i) => client.call(proc, i));
+    socket.release();
+    const frames = await peer.waitFrames(51);
+    expect(frames.map((f) => f.payload.readInt32BE(0))).toEqual(Array.from({ length: 51 }, (_, i) => i));
+    for (const f of frames) peer.reply(f, intCodec, f.payload.readInt32BE(0));
+    await expect(Promise.all(calls)).resolves.toHaveLength(51);
+  });
+
   it('queues writes in order while the socket has not drained', async () => {
     const { client, socket, peer } = setup({ clientHighWaterMark: 64 });
     socket.hold = true;
