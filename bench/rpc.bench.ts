@@ -7,9 +7,11 @@
  * per point, ours and the C client's interleaved, so that a change of machine load hits both:
  *
  * 1. One connection, `getLibVersion`, with work in flight: our client at each depth (calls in
- *    flight) and the C client at each thread count, both curves printed, and each one's best.
+ *    flight) and the C client at each thread count (1 to 32), both curves printed with each
+ *    client's CPU per call, and each one's best. The points of the two curves alternate in time.
  * 2. The daemon's ceiling: several C client processes at once (4 x 8 threads), what the daemon
- *    serves when the client is not the limit.
+ *    serves when one connection is not the limit; beside it our client with as many connections
+ *    from one process (4 x 8 in flight), and each client's best single connection against it.
  * 3. Sequential calls (a round trip each): `getLibVersion`, `listAllDomains` of 5,000 domains,
  *    `getXMLDesc`, with each client's own CPU time per call (user + system of its process).
  * 4. The object layer over the raw layer, on a caller that answers at once.
@@ -29,7 +31,7 @@ import { objectLayerCost } from './object-layer.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const DEPTHS = [1, 2, 4, 8, 16, 32, 64, 128];
+const DEPTHS = [1, 2, 4, 5, 8, 16, 32, 64, 128];
 const THREADS = [1, 2, 4, 5, 8, 16, 32];
 const CEILING_PROCESSES = 4;
 const CEILING_THREADS = 8;
@@ -176,6 +178,7 @@ async function main(): Promise<void> {
   const pythonMany = manyUri ? new PythonClient(manyUri) : null;
   const conn: Connection = await connect(uri);
   const many: Connection | null = manyUri ? await connect(manyUri) : null;
+  const ceilingConns: Connection[] = [];
   try {
     await python.ready();
     await pythonMany?.ready();
@@ -186,23 +189,38 @@ async function main(): Promise<void> {
       ...(many ? [{ name: `listAllDomains (${MANY_DOMAINS} domains)`, ours: () => many.raw.connectListAllDomains(1, 0), c: pythonMany, cName: 'listAllDomains' }] : []),
       { name: 'getXMLDesc', ours: () => conn.raw.domainGetXMLDesc(dom, 0), c: python, cName: 'getXMLDesc' },
     ];
+    for (let i = 0; i < CEILING_PROCESSES; i++) ceilingConns.push(await connect(uri));
     for (let round = 0; round < ROUNDS; round++) {
       const oursFirst = round % 2 === 0;
-      const ours = async (): Promise<void> => {
-        for (const d of DEPTHS) samples.add(`ours/${d}`, await measureOurs(() => conn.raw.connectGetLibVersion(), d, SECONDS));
+      // The two curves point by point, alternating, so that a change of load hits both.
+      for (let i = 0; i < Math.max(DEPTHS.length, THREADS.length); i++) {
+        const d = DEPTHS[i];
+        const t = THREADS[i];
+        const o = async (): Promise<void> => {
+          if (d !== undefined) samples.add(`ours/${d}`, await measureOurs(() => conn.raw.connectGetLibVersion(), d, SECONDS));
+        };
+        const c = async (): Promise<void> => {
+          if (t !== undefined) samples.add(`c/${t}`, await python.measure('getLibVersion', t, SECONDS));
+        };
+        if (oursFirst) await o();
+        await c();
+        if (!oursFirst) await o();
+      }
+      // The daemon's ceiling: several C client processes at once; then ours with as many connections.
+      const cCeiling = async (): Promise<void> => {
+        const procs = Array.from({ length: CEILING_PROCESSES }, () => new PythonClient(uri!));
+        await Promise.all(procs.map((p) => p.ready()));
+        const each = await Promise.all(procs.map((p) => p.measure('getLibVersion', CEILING_THREADS, SECONDS)));
+        for (const p of procs) p.close();
+        samples.add('ceiling', { rate: each.reduce((a, m) => a + m.rate, 0), cpuPerCall: 0 });
       };
-      const theirs = async (): Promise<void> => {
-        for (const t of THREADS) samples.add(`c/${t}`, await python.measure('getLibVersion', t, SECONDS));
+      const oursCeiling = async (): Promise<void> => {
+        const each = await Promise.all(ceilingConns.map((cc) => measureOurs(() => cc.raw.connectGetLibVersion(), CEILING_THREADS, SECONDS)));
+        samples.add('ceiling-ours', { rate: each.reduce((a, m) => a + m.rate, 0), cpuPerCall: 0 });
       };
-      if (oursFirst) await ours();
-      await theirs();
-      if (!oursFirst) await ours();
-      // The daemon's ceiling: several C client processes at once.
-      const procs = Array.from({ length: CEILING_PROCESSES }, () => new PythonClient(uri!));
-      await Promise.all(procs.map((p) => p.ready()));
-      const each = await Promise.all(procs.map((p) => p.measure('getLibVersion', CEILING_THREADS, SECONDS)));
-      for (const p of procs) p.close();
-      samples.add('ceiling', { rate: each.reduce((a, m) => a + m.rate, 0), cpuPerCall: 0 });
+      if (oursFirst) await oursCeiling();
+      await cCeiling();
+      if (!oursFirst) await oursCeiling();
       for (const w of sequential) {
         const o = async (): Promise<void> => samples.add(`seq-ours/${w.name}`, await measureOurs(w.ours, 1, SECONDS));
         const c = async (): Promise<void> => {
@@ -216,16 +234,23 @@ async function main(): Promise<void> {
 
     console.log(`URI ${uri}; ${ROUNDS} interleaved rounds of ${SECONDS} s per point; medians`);
     console.log('\n1. getLibVersion on one connection, calls/s, by work in flight');
-    const rows = [['in flight', 'libvirt-rpc (depth)', 'C client (threads)']];
+    const rows = [['in flight', 'libvirt-rpc (depth)', 'CPU µs/call', 'C client (threads)', 'CPU µs/call']];
+    const cpu = (key: string): string => median(samples.all(key).map((m) => m.cpuPerCall)).toFixed(1);
     for (const n of [...new Set([...DEPTHS, ...THREADS])].sort((a, b) => a - b)) {
-      rows.push([String(n), DEPTHS.includes(n) ? samples.rate(`ours/${n}`).toFixed(0) : '', THREADS.includes(n) ? samples.rate(`c/${n}`).toFixed(0) : '']);
+      const ours = DEPTHS.includes(n);
+      const c = THREADS.includes(n);
+      rows.push([String(n), ours ? samples.rate(`ours/${n}`).toFixed(0) : '', ours ? cpu(`ours/${n}`) : '', c ? samples.rate(`c/${n}`).toFixed(0) : '', c ? cpu(`c/${n}`) : '']);
     }
     printTable(rows);
-    const bestOurs = Math.max(...DEPTHS.map((d) => samples.rate(`ours/${d}`)));
-    const bestC = Math.max(...THREADS.map((t) => samples.rate(`c/${t}`)));
+    const bestDepth = DEPTHS.reduce((a, d) => (samples.rate(`ours/${d}`) > samples.rate(`ours/${a}`) ? d : a));
+    const bestThreads = THREADS.reduce((a, t) => (samples.rate(`c/${t}`) > samples.rate(`c/${a}`) ? t : a));
+    const bestOurs = samples.rate(`ours/${bestDepth}`);
+    const bestC = samples.rate(`c/${bestThreads}`);
     const ceiling = samples.rate('ceiling');
-    console.log(`best: libvirt-rpc ${bestOurs.toFixed(0)}/s, C client ${bestC.toFixed(0)}/s: ${(bestOurs / bestC).toFixed(2)}x`);
-    console.log(`\n2. daemon ceiling (${CEILING_PROCESSES} C client processes x ${CEILING_THREADS} threads): ${ceiling.toFixed(0)}/s; one libvirt-rpc connection at its best: ${((bestOurs / ceiling) * 100).toFixed(0)}%`);
+    const ceilingOurs = samples.rate('ceiling-ours');
+    console.log(`best: libvirt-rpc ${bestOurs.toFixed(0)}/s (depth ${bestDepth}), C client ${bestC.toFixed(0)}/s (${bestThreads} threads): ${(bestOurs / bestC).toFixed(2)}x`);
+    console.log(`\n2. daemon ceiling: ${CEILING_PROCESSES} C client processes x ${CEILING_THREADS} threads ${ceiling.toFixed(0)}/s; libvirt-rpc, ${CEILING_PROCESSES} connections x ${CEILING_THREADS} in flight from one process, ${ceilingOurs.toFixed(0)}/s`);
+    console.log(`one connection at its best against the C ceiling: libvirt-rpc ${((bestOurs / ceiling) * 100).toFixed(0)}%, C client ${((bestC / ceiling) * 100).toFixed(0)}%`);
 
     console.log('\n3. sequential calls (one round trip each)');
     const seqRows = [['workload', 'libvirt-rpc calls/s', 'C client calls/s', 'ratio', 'CPU µs/call ours', 'CPU µs/call C', 'CPU ratio']];
@@ -247,6 +272,7 @@ async function main(): Promise<void> {
     pythonMany?.close();
     await conn.close();
     await many?.close();
+    await Promise.all(ceilingConns.map((c) => c.close()));
     await daemon?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
