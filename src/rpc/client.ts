@@ -233,6 +233,7 @@ export class RpcClient implements ProcedureCaller {
   private readonly streams = new Map<number, StreamEntry>();
   private readonly writer: PacketWriter;
   private nextSerial = 0;
+  private serialsWrapped = false;
   private closeError: ConnectionClosedError | null = null;
   private resolveClosed!: (e: ConnectionClosedError) => void;
   private readonly socketGone: Promise<void>;
@@ -428,8 +429,13 @@ export class RpcClient implements ProcedureCaller {
 
   private allocSerial(): number {
     let s = this.nextSerial;
-    while (this.pending.has(s) || this.abandoned.has(s) || this.streams.has(s)) s = (s + 1) >>> 0;
+    if (this.serialsWrapped) {
+      // After 2^32 serials, skip those still in use.
+      while (this.pending.has(s) || this.abandoned.has(s) || this.streams.has(s)) s = (s + 1) >>> 0;
+    }
     this.nextSerial = (s + 1) >>> 0;
+    // Until the counter wraps, every serial in use is below it: no lookup needed.
+    if (this.nextSerial === 0) this.serialsWrapped = true;
     return s;
   }
 

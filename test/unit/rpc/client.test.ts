@@ -50,6 +50,18 @@ function remoteError(over: Partial<VirNetMessageError> = {}): VirNetMessageError
 }
 
 describe('RpcClient calls', () => {
+  it('wraps serials after 2^32 - 1 and then skips the ones still waiting for a reply', async () => {
+    const { client, peer } = setup();
+    const proc = testProc();
+    const first = client.call(proc, 0); // serial 0, left waiting
+    (client as unknown as { nextSerial: number }).nextSerial = 0xfffffffe;
+    const late = [client.call(proc, 1), client.call(proc, 2), client.call(proc, 3)];
+    const frames = await peer.waitFrames(4);
+    expect(frames.map((f) => f.header.serial)).toEqual([0, 0xfffffffe, 0xffffffff, 1]);
+    for (const f of frames) peer.reply(f, intCodec, f.payload.readInt32BE(0));
+    await expect(Promise.all([first, ...late])).resolves.toEqual([0, 1, 2, 3]);
+  });
+
   it('sends the header-only CALL vector byte for byte (serial 0x99)', async () => {
     const { client, peer } = setup();
     const proc = voidProc();
