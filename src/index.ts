@@ -13,9 +13,28 @@
  * model (`libvirt-rpc/xml`; the object API's `getDefinition()`/`defineDomain()` load it on use).
  * @packageDocumentation
  */
-export { connect, DriverFeature } from './api/connect.js';
+export { connect, DriverFeature, DEFAULT_OPEN_TIMEOUT_MS } from './api/connect.js';
 export type { ConnectOptions, ConnectionFeatures } from './api/connect.js';
 export { Connection } from './api/connection.js';
+export type { ReconnectOptions } from './api/reconnect.js';
+export { connectAll, Hosts } from './api/hosts.js';
+export type { ConnectAllOptions, HostStatus, HostResult, HostEvent } from './api/hosts.js';
+export { enableDebugLog } from './api/debug-log.js';
+export { CHANNELS } from './rpc/diagnostics.js';
+export type {
+  ConnectionTag,
+  CallStartMessage,
+  CallEndMessage,
+  ConnectionPlanMessage,
+  ConnectionOpenMessage,
+  ConnectionCloseMessage,
+  ReconnectMessage,
+  AuthMessage,
+  StreamMessage,
+  KeepaliveMessage,
+  EventDroppedMessage,
+} from './rpc/diagnostics.js';
+export { DEFAULT_MAX_IN_FLIGHT } from './rpc/in-flight.js';
 export type { ConnectionInfo, DomainStatsRecord } from './api/connection.js';
 export type { MigrateBandwidth } from './api/migrate.js';
 export * from './api/objects/index.js';

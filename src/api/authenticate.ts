@@ -7,6 +7,7 @@ import { authenticateSasl } from '../auth/sasl.js';
 import type { Credentials } from '../auth/credentials.js';
 import { RemoteAuthType, remoteProcedures } from '../procedures/remote.gen.js';
 import type { RpcClient } from '../rpc/client.js';
+import { diagnostics } from '../rpc/diagnostics.js';
 import { UnsupportedError } from '../rpc/errors.js';
 import type { CallOptions } from '../rpc/procedure.js';
 import type { RemotePlan } from '../transport/remote-plan.js';
@@ -27,14 +28,38 @@ export async function authenticate(
   options: CallOptions,
   auth: AuthenticateOptions = {},
 ): Promise<void> {
+  const publish = (step: 'offered' | 'chosen' | 'done' | 'failed', methods: readonly string[], error?: Error): void => {
+    if (!diagnostics.auth.hasSubscribers) return;
+    diagnostics.auth.publish({ connectionId: client.connectionId, uri: client.uri, step, methods, ...(error ? { error } : {}) });
+  };
   const { types } = await client.call(remoteProcedures.REMOTE_PROC_AUTH_LIST, undefined, options);
-  if (types.length === 0) return;
-  const wanted = plan.options.auth;
   const names: Record<number, string> = {
     [RemoteAuthType.REMOTE_AUTH_NONE]: 'none',
     [RemoteAuthType.REMOTE_AUTH_SASL]: 'sasl',
     [RemoteAuthType.REMOTE_AUTH_POLKIT]: 'polkit',
   };
+  publish('offered', types.map((t) => names[t] ?? String(t)));
+  if (types.length === 0) return;
+  try {
+    await authenticateWith(client, plan, uriText, options, auth, types, names, (m) => publish('chosen', [m]));
+    publish('done', []);
+  } catch (err) {
+    publish('failed', [], err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  }
+}
+
+async function authenticateWith(
+  client: RpcClient,
+  plan: RemotePlan,
+  uriText: string,
+  options: CallOptions,
+  auth: AuthenticateOptions,
+  types: readonly number[],
+  names: Record<number, string>,
+  chose: (method: string) => void,
+): Promise<void> {
+  const wanted = plan.options.auth;
   let chosen: number = types[0];
   if (wanted) {
     const match = types.find((t) => names[t] === wanted.toLowerCase() || (wanted.toLowerCase().startsWith('sasl.') && t === RemoteAuthType.REMOTE_AUTH_SASL));
@@ -45,6 +70,7 @@ export async function authenticate(
     }
     chosen = match;
   }
+  chose(names[chosen] ?? String(chosen));
   switch (chosen) {
     case RemoteAuthType.REMOTE_AUTH_NONE:
       return;

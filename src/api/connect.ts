@@ -20,8 +20,12 @@ import type { SshConnectOptions } from '../transport/ssh/dial.js';
 import type { TlsMaterial } from '../transport/tls.js';
 import { planSecrets, redactUriText } from '../transport/uri-secrets.js';
 import type { Credentials } from '../auth/credentials.js';
+import { diagnostics } from '../rpc/diagnostics.js';
+import { DEFAULT_MAX_IN_FLIGHT } from '../rpc/in-flight.js';
 import { authenticate } from './authenticate.js';
-import { Connection } from './connection.js';
+import { Connection, type ConnectionInfo } from './connection.js';
+import { enableDebugLog } from './debug-log.js';
+import { type ReconnectOptions, resolveReconnectOptions } from './reconnect.js';
 
 /**
  * Driver features a client asks about with CONNECT_SUPPORTS_FEATURE. They are
@@ -75,7 +79,28 @@ export interface ConnectOptions extends CallOptions {
   readonly stream?: Duplex | ((plan: RemotePlan, options: CallOptions) => Duplex | Promise<Duplex>);
   /** Debug lines of the in-process SSH client (never holding a secret). */
   readonly onDebug?: (line: string) => void;
+  /**
+   * Reconnect when the connection ends for any reason but `close()`: same URI, options and
+   * credentials, backoff with jitter, every event subscription registered again. `true` for the
+   * defaults. See README, "Reconnecting", and {@link ReconnectOptions}. Default off.
+   */
+  readonly reconnect?: boolean | ReconnectOptions;
+  /**
+   * Calls sent and not answered at most (default 4: libvirtd's default `max_client_requests`
+   * less one, so the daemon can always read keepalive; see README, "Calls in flight").
+   * Further calls wait in the client. `Infinity` turns the limit off.
+   */
+  readonly maxInFlight?: number;
+  /**
+   * Bound, in ms, on each step of opening when no `timeout` is given: dialing (unix, tcp, tls)
+   * and each call of the handshake (AUTH_LIST, CONNECT_OPEN, ...). Default
+   * {@link DEFAULT_OPEN_TIMEOUT_MS}; `Infinity` waits as long as the daemon takes.
+   */
+  readonly openTimeout?: number;
 }
+
+/** Default bound of each step of opening a connection (see {@link ConnectOptions.openTimeout}). */
+export const DEFAULT_OPEN_TIMEOUT_MS = 30_000;
 
 /** What the daemon said about itself while the connection was opened. */
 export interface ConnectionFeatures {
@@ -113,6 +138,11 @@ async function supports(client: RpcClient, feature: number, options: CallOptions
 export async function connect(uri?: string | null, options: ConnectOptions = {}): Promise<Connection> {
   options.signal?.throwIfAborted();
   const env = options.env ?? process.env;
+  if (env.LIBVIRT_DEBUG) enableDebugLog(env.LIBVIRT_DEBUG);
+  const reconnect = resolveReconnectOptions(options.reconnect);
+  if (reconnect && options.stream !== undefined && typeof options.stream !== 'function') {
+    throw new ArgumentError('connect: reconnect needs to dial again: give the stream option as a function returning a new Duplex, not a Duplex');
+  }
   const resolved = resolveConnectUri(uri ?? null, { env });
   const readOnly = options.readonly ?? false;
   const plan = planRemoteConnection(resolved.uri, {
@@ -121,10 +151,44 @@ export async function connect(uri?: string | null, options: ConnectOptions = {})
     sshPrivateKey: options.ssh?.privateKey !== undefined,
   });
   const uriText = redactUriText(resolved.uri ?? '');
+  if (diagnostics.connectionPlan.hasSubscribers) diagnostics.connectionPlan.publish({ uri: uriText, plan }); // the plan holds no secret (uri-secrets.ts)
   const onWarning = options.onWarning ?? ((message: string) => process.emitWarning(message, 'LibvirtRpcWarning'));
-  const socket = await openStream(plan, options, { env, onWarning });
-  const client = new RpcClient(socket, { onDiagnostic: options.onDiagnostic });
-  const callOptions: CallOptions = { signal: options.signal, timeout: options.timeout };
+  const ctx: OpenContext = { plan, uriText, readOnly, env, onWarning, options };
+  const first = await openSession(ctx, options.signal);
+  if (!reconnect) return new Connection(first.client, first.info);
+  return new Connection(first.client, first.info, {
+    options: reconnect,
+    // The caller's signal bounded the first open only; later opens are bounded by openTimeout.
+    open: (signal) => openSession(ctx, signal),
+  });
+}
+
+interface OpenContext {
+  readonly plan: RemotePlan;
+  readonly uriText: string;
+  readonly readOnly: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly onWarning: (message: string) => void;
+  readonly options: ConnectOptions;
+}
+
+/** Dials, authenticates and opens: one RPC connection ready for calls. */
+async function openSession(ctx: OpenContext, signal: AbortSignal | undefined): Promise<{ client: RpcClient; info: ConnectionInfo }> {
+  const { plan, uriText, readOnly, env, onWarning, options } = ctx;
+  const started = performance.now();
+  const openTimeout = options.openTimeout ?? DEFAULT_OPEN_TIMEOUT_MS;
+  if (!(openTimeout > 0)) throw new ArgumentError(`connect: openTimeout must be > 0 (got ${openTimeout})`);
+  const stepTimeout = options.timeout ?? (Number.isFinite(openTimeout) ? openTimeout : undefined);
+  // Dialing a command transport may wait for a person (a password, a host key question): unbounded unless asked.
+  const boundedDial = plan.transport === 'unix' || plan.transport === 'tcp' || plan.transport === 'tls';
+  const dialTimeout = options.timeout ?? (boundedDial ? stepTimeout : undefined);
+  const socket = await openStream(plan, options, { env, onWarning, signal, timeout: dialTimeout });
+  const client = new RpcClient(socket, {
+    onDiagnostic: options.onDiagnostic,
+    uri: uriText,
+    maxInFlight: options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+  });
+  const callOptions: CallOptions = { signal, timeout: stepTimeout };
   try {
     await authenticate(client, plan, uriText, callOptions, { credentials: options.credentials, env });
     const keepalive = await supports(client, DriverFeature.PROGRAM_KEEPALIVE, callOptions);
@@ -143,12 +207,13 @@ export async function connect(uri?: string | null, options: ConnectOptions = {})
     const eventCallbacks = await supports(client, DriverFeature.REMOTE_EVENT_CALLBACK, callOptions);
     const closeCallback = await supports(client, DriverFeature.REMOTE_CLOSE_CALLBACK, callOptions);
     if (keepalive && options.keepalive !== false) client.startKeepalive(options.keepalive ?? {});
-    return new Connection(client, {
-      uri: finalUri,
-      readOnly,
-      plan,
-      features: { keepalive, eventCallbacks, closeCallback },
-    });
+    if (diagnostics.connectionOpen.hasSubscribers) {
+      diagnostics.connectionOpen.publish({ connectionId: client.connectionId, uri: uriText, transport: plan.transport, duration: performance.now() - started });
+    }
+    return {
+      client,
+      info: { uri: finalUri, readOnly, plan, features: { keepalive, eventCallbacks, closeCallback } },
+    };
   } catch (err) {
     client.destroy(err instanceof Error ? err : new Error(String(err)));
     throw err;
@@ -159,9 +224,14 @@ export async function connect(uri?: string | null, options: ConnectOptions = {})
 async function openStream(
   plan: RemotePlan,
   options: ConnectOptions,
-  extra: { env: Readonly<Record<string, string | undefined>>; onWarning: (message: string) => void },
+  extra: {
+    env: Readonly<Record<string, string | undefined>>;
+    onWarning: (message: string) => void;
+    signal: AbortSignal | undefined;
+    timeout: number | undefined;
+  },
 ): Promise<Duplex> {
-  const callOptions: CallOptions = { signal: options.signal, timeout: options.timeout };
+  const callOptions: CallOptions = { signal: extra.signal, timeout: extra.timeout };
   if (options.stream !== undefined) {
     const stream = typeof options.stream === 'function' ? await options.stream(plan, callOptions) : options.stream;
     if (stream === null || typeof stream !== 'object' || typeof (stream as Duplex).write !== 'function' || typeof (stream as Duplex).on !== 'function') {

@@ -13,12 +13,13 @@ import type { Interface, NWFilter, NWFilterBinding } from './objects/index.js';
 import { readDefinition, writeDefinition, type DefinitionOptions } from './objects/definitions.js';
 import type * as Xml from './xml/types.gen.js';
 import type { RpcClient } from '../rpc/client.js';
-import type { ConnectionClosedError } from '../rpc/errors.js';
+import { ConnectionClosedError } from '../rpc/errors.js';
 import type { CallOptions, Procedure, ProcedureCaller } from '../rpc/procedure.js';
 import type { RemotePlan } from '../transport/remote-plan.js';
 import { reportedError } from './client-errors.js';
 import type { ConnectionFeatures } from './connect.js';
 import { ConnectionEvents } from './events.js';
+import { Reconnector, type ResolvedReconnectOptions } from './reconnect.js';
 import type { EventFamily } from './events/table.js';
 import { PendingStream, type StreamOptions } from './stream.js';
 import { tooOldDaemonError } from './too-old.js';
@@ -44,6 +45,12 @@ export interface ConnectionInfo {
   readonly auth?: 'none' | 'sasl' | 'polkit';
 }
 
+/** How a reconnecting Connection opens again (built by connect()). */
+export interface ReconnectLink {
+  readonly options: ResolvedReconnectOptions;
+  open(signal: AbortSignal): Promise<{ client: RpcClient; info: ConnectionInfo }>;
+}
+
 /** One record of {@link Connection.getAllDomainStats} and {@link Connection.domainListGetStats}. */
 export interface DomainStatsRecord {
   /** The domain the statistics are about. */
@@ -63,20 +70,85 @@ export class Connection extends ConnectionBase implements ProcedureCaller, Async
   readonly raw: RawApi;
   /** Typed events: domain, network, storage pool, node device, secret, QEMU monitor and close; see {@link ConnectionEvents}. */
   readonly events: ConnectionEvents;
-  /** Resolves (never rejects) with the reason once the connection has ended. */
+  /**
+   * Resolves (never rejects) with the reason once the connection has ended. With
+   * `reconnect`, only when it ends for good: `close()`, or reconnecting gave up.
+   */
   readonly closed: Promise<ConnectionClosedError>;
-  readonly #client: RpcClient;
-  readonly #info: ConnectionInfo;
+  #client: RpcClient;
+  #info: ConnectionInfo;
   #closing: Promise<void> | null = null;
+  readonly #reconnector: Reconnector<{ client: RpcClient; info: ConnectionInfo }> | null = null;
+  #resolveClosed: ((err: ConnectionClosedError) => void) | null = null;
+  #finalError: ConnectionClosedError | null = null;
 
   /** @internal Use {@link connect}. */
-  constructor(client: RpcClient, info: ConnectionInfo) {
+  constructor(client: RpcClient, info: ConnectionInfo, reconnect?: ReconnectLink) {
     super();
     this.#client = client;
     this.#info = info;
-    this.closed = client.closed;
     this.raw = new RawApi(this);
-    this.events = new ConnectionEvents(client, info.features, (family, ref) => wrapEventObject(this, family, ref));
+    this.events = new ConnectionEvents(client, info.features, (family, ref) => wrapEventObject(this, family, ref), {
+      managed: reconnect !== undefined,
+      uri: info.uri,
+    });
+    if (!reconnect) {
+      this.closed = client.closed;
+      return;
+    }
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#reconnector = new Reconnector(reconnect.options, {
+      uri: info.uri,
+      open: (signal) => reconnect.open(signal),
+      up: (opened, gap) => {
+        this.#client = opened.client;
+        this.#info = { ...opened.info, auth: opened.info.auth ?? this.#info.auth };
+        this.#watch(opened.client);
+        this.events._resume(opened.client, opened.info.features, gap);
+      },
+      gaveUp: (err) => this.#finish(err),
+    });
+    this.#watch(client);
+  }
+
+  /** Follows the end of `client`: a drop to recover from, or the end of the connection. */
+  #watch(client: RpcClient): void {
+    void client.closed.then((err) => {
+      if (this.#client !== client) return;
+      const r = this.#reconnector!;
+      if (r.state === 'stopped' || err.reason === 'client') {
+        this.#finish(err);
+        return;
+      }
+      this.events._suspend(err);
+      r.dropped(err);
+    });
+  }
+
+  /** The connection is over for good (reconnecting connections only). */
+  #finish(err: ConnectionClosedError): void {
+    const resolve = this.#resolveClosed;
+    if (!resolve) return;
+    this.#resolveClosed = null;
+    this.#finalError = err;
+    this.#reconnector?.stop(err);
+    this.events._end(err);
+    resolve(err);
+  }
+
+  /**
+   * `open` (usable now), `reconnecting` (dropped; a new connection is being made, see
+   * `reconnect`) or `closed`.
+   */
+  get state(): 'open' | 'reconnecting' | 'closed' {
+    if (this.#client.isOpen) return 'open';
+    const r = this.#reconnector;
+    return r && r.state !== 'stopped' && this.#resolveClosed !== null ? 'reconnecting' : 'closed';
+  }
+
+  /** How many times this connection was re-established after a drop (always 0 without `reconnect`). */
+  get reconnects(): number {
+    return this.#reconnector?.reconnects ?? 0;
   }
 
   /** The URI of the connection. */
@@ -99,12 +171,12 @@ export class Connection extends ConnectionBase implements ProcedureCaller, Async
     return this.#info.features;
   }
 
-  /** False once the connection has ended. */
+  /** False once the connection has ended (with `reconnect`: while it is down, too). */
   get isOpen(): boolean {
     return this.#client.isOpen;
   }
 
-  /** The RPC engine (events, streams and statistics). */
+  /** The RPC engine (events, streams and statistics); with `reconnect`, the current one. */
   get client(): RpcClient {
     return this.#client;
   }
@@ -295,18 +367,43 @@ export class Connection extends ConnectionBase implements ProcedureCaller, Async
 
   /** Makes one call; the raw layer's and the object API's methods all go through here. */
   override call<A, R>(procedure: Procedure<A, R>, args: A, options?: CallOptions): Promise<R> {
-    const pending = this.#client.call(procedure, args, options);
+    const client = this.#client;
+    const r = this.#reconnector;
+    if (r !== null && !client.isOpen) {
+      if (r.state !== 'stopped') return this.#callWhenUp(client, r, procedure, args, options);
+      if (this.#finalError) return Promise.reject(this.#finalError);
+    }
+    const pending = client.call(procedure, args, options);
     // A procedure the daemon does not know: say which API, since when, and the daemon's version.
     return procedure.api === null ? pending : pending.catch((err: unknown) => tooOldDaemonError(err, procedure, this.#client));
+  }
+
+  /** A call made while the connection is down: waits for it to come back (or fails), then calls. */
+  async #callWhenUp<A, R>(
+    client: RpcClient,
+    r: Reconnector<unknown>,
+    procedure: Procedure<A, R>,
+    args: A,
+    options: CallOptions | undefined,
+  ): Promise<R> {
+    // The drop may not have been noticed yet (its handler runs first on the same promise).
+    if (r.state === 'up') await client.closed;
+    const started = performance.now();
+    await r.whenUp(options);
+    const timeout = options?.timeout;
+    const rest = timeout === undefined ? options : { ...options, timeout: Math.max(0, timeout - (performance.now() - started)) };
+    return await this.call(procedure, args, rest);
   }
 
   /**
    * Closes the connection as libvirt does: CONNECT_CLOSE (bounded wait, its
    * failure ignored), then the socket. Pending calls reject with a
-   * ConnectionClosedError. Idempotent.
+   * ConnectionClosedError. Idempotent. With `reconnect`, it also stops reconnecting.
    */
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
+    const byClient = new ConnectionClosedError('client', 'the connection was closed by the client');
+    this.#reconnector?.stop(byClient);
     this.#closing = (async () => {
       if (this.#client.isOpen) {
         try {
@@ -316,6 +413,7 @@ export class Connection extends ConnectionBase implements ProcedureCaller, Async
         }
       }
       await this.#client.close({ timeout: CLOSE_TIMEOUT_MS }).catch(() => this.#client.destroy());
+      this.#finish(byClient);
     })();
     return this.#closing;
   }

@@ -26,6 +26,15 @@
  *   close callback before `virConnectClose`, `close()` fires it too, with
  *   reason `client`.
  *
+ * - on a connection opened with `reconnect`, a drop suspends every registration and the new
+ *   connection registers each again (new callback IDs, same filters), re-hooks the close
+ *   callback, and reports the gap ({@link ConnectionEvents.onGap}, and a marker in iterators
+ *   opened with `{ gaps: true }`); listeners and iterators keep going;
+ * - events that arrive while a registration's REGISTER call is in flight (the daemon may send
+ *   an event for the new callback ID before the reply that tells it) are held per callback ID,
+ *   so other callback IDs cannot crowd them out; every event dropped (no registration has its
+ *   callback ID, or a bound was reached) is counted in {@link ConnectionEvents.dropped}.
+ *
  * Listeners run synchronously in wire order. A listener that throws, or whose
  * returned promise rejects, is reported through {@link ConnectionEvents.onListenerError}
  * (default: a process warning) and never affects the connection or other listeners.
@@ -35,12 +44,15 @@
 import { ArgumentError } from '../errors/root.js';
 import type { RemoteNonnullDomain, RemoteTypedParam } from '../procedures/remote.gen.js';
 import type { RpcClient } from '../rpc/client.js';
+import { diagnostics } from '../rpc/diagnostics.js';
 import { abortErrorFor, CloseReason, ConnectionClosedError } from '../rpc/errors.js';
 import type { Procedure } from '../rpc/procedure.js';
 import type { ConnectionFeatures } from './connect.js';
 import type { Domain } from './objects/index.js';
 import { recordOf, withJson } from './values.js';
-import { EventStream, type EventStreamOptions } from './events/stream.js';
+import { EventStream, type EventStreamOptions, type WithGaps } from './events/stream.js';
+import { EarlyEvents } from './events/early.js';
+import type { EventGap } from './reconnect.js';
 import {
   closeProcedures,
   families,
@@ -70,7 +82,8 @@ import type {
 } from './events/types.js';
 
 export { EventStream, EventOverflowError } from './events/stream.js';
-export type { EventStreamOptions, OverflowPolicy } from './events/stream.js';
+export type { EventStreamOptions, OverflowPolicy, WithGaps } from './events/stream.js';
+export type { EventGap } from './reconnect.js';
 export type * from './events/types.js';
 export { eventSpecs, findEvent } from './events/table.js';
 export type { EventFamily, EventSpec } from './events/table.js';
@@ -139,7 +152,16 @@ export interface RegistrationInfo {
   /** The daemon's callback ID, or null for a legacy registration. */
   readonly callbackId: number | null;
   readonly listeners: number;
-  readonly state: 'registering' | 'active';
+  /** `suspended`: the connection dropped and is being re-established (`reconnect`). */
+  readonly state: 'registering' | 'active' | 'suspended';
+}
+
+/** Events dropped before reaching a listener ({@link ConnectionEvents.dropped}). */
+export interface EventDropCounts {
+  /** Events whose callback ID no registration has (another client's registration, one already gone). */
+  readonly unknownCallback: number;
+  /** Events of a registration lost because a bound was reached while it was being registered. */
+  readonly overflow: number;
 }
 
 interface Listener {
@@ -156,15 +178,12 @@ interface Registration {
   readonly legacy: boolean;
   readonly procedures: readonly Procedure[];
   remoteId: number | null;
-  state: 'registering' | 'active' | 'gone';
+  state: 'registering' | 'active' | 'suspended' | 'gone';
   readonly listeners: Set<Listener>;
   ready: Promise<void>;
-  /** Events that arrived while registering whose callback ID no active registration has. */
-  early: Array<{ callbackId: number | null; deliver: () => void }>;
+  /** The daemon registration call (run again after a reconnect); resolves with the callback ID. */
+  registerCall: () => Promise<number | null>;
 }
-
-/** How many early events a registration keeps while its REGISTER call is in flight. */
-const EARLY_MAX = 1024;
 
 /** A wire reference from an object (`dom`) or the reference itself; null when none. */
 function refOf(x: unknown): unknown {
@@ -214,8 +233,8 @@ export class ConnectionEvents {
    */
   onListenerError: ((error: unknown, event: unknown) => void) | null = null;
 
-  readonly #client: RpcClient;
-  readonly #features: ConnectionFeatures;
+  #client: RpcClient;
+  #features: ConnectionFeatures;
   readonly #wrap: ObjectWrapper;
   readonly #regs = new Map<string, Registration>();
   /** Registrations by `family/eventId` (or `qemu-monitor`), for dispatch. */
@@ -231,13 +250,52 @@ export class ConnectionEvents {
   #closeHook: (() => void) | null = null;
   #qemuSeq = 0;
   #ended: ConnectionClosedError | null = null;
+  /** Set while a reconnecting connection is down; resolved when it is back. */
+  #down: { err: ConnectionClosedError; back: Promise<void>; resolve: () => void } | null = null;
+  readonly #gapHandlers = new Set<(gap: EventGap) => void>();
+  readonly #streamGaps = new Set<(gap: EventGap) => void>();
+  readonly #early: EarlyEvents<Registration>;
+  readonly #managed: boolean;
+  readonly #dropCounts = { unknownCallback: 0, overflow: 0 };
+  readonly #uri: string;
 
-  /** @internal Built by the Connection. */
-  constructor(client: RpcClient, features: ConnectionFeatures, wrap: ObjectWrapper) {
+  /** @internal Built by the Connection (`managed`: it reports drops and ends itself, for `reconnect`). */
+  constructor(client: RpcClient, features: ConnectionFeatures, wrap: ObjectWrapper, options: { managed?: boolean; uri?: string } = {}) {
     this.#client = client;
     this.#features = features;
     this.#wrap = wrap;
-    void client.closed.then((err) => this.#connectionEnded(err));
+    this.#uri = options.uri ?? '';
+    this.#managed = options.managed ?? false;
+    this.#early = new EarlyEvents((cause, procedure, callbackId, n) => this.#countDrop(cause, procedure, callbackId, n));
+    if (!options.managed) void client.closed.then((err) => this.#connectionEnded(err));
+  }
+
+  /**
+   * Events dropped so far before reaching a listener: `unknownCallback` (no registration had
+   * the event's callback ID) and `overflow` (a registration's early events beyond the bound).
+   * Each drop is also published on the `libvirt-rpc:event:dropped` diagnostics channel.
+   * (An iterator's own drops, with a `drop-*` overflow policy, are in its `dropped`.)
+   */
+  get dropped(): EventDropCounts {
+    return { ...this.#dropCounts };
+  }
+
+  /**
+   * Calls `handler` each time a connection opened with `reconnect` is back after a drop:
+   * events of the gap may have been missed (re-read the state you care about). Returns the
+   * function that stops it.
+   */
+  onGap(handler: (gap: EventGap) => void): () => void {
+    this.#gapHandlers.add(handler);
+    return () => void this.#gapHandlers.delete(handler);
+  }
+
+  #countDrop(cause: 'unknown-callback' | 'overflow', procedure: number, callbackId: number | null, n = 1): void {
+    if (cause === 'overflow') this.#dropCounts.overflow += n;
+    else this.#dropCounts.unknownCallback += n;
+    if (diagnostics.eventDropped.hasSubscribers) {
+      for (let i = 0; i < n; i++) diagnostics.eventDropped.publish({ uri: this.#uri, cause, procedure, callbackId });
+    }
   }
 
   /** The daemon-side registrations in place (for diagnostics and tests). */
@@ -250,7 +308,7 @@ export class ConnectionEvents {
         filter: r.filterKey,
         callbackId: r.remoteId,
         listeners: r.listeners.size,
-        state: r.state as 'registering' | 'active',
+        state: r.state as 'registering' | 'active' | 'suspended',
       }));
   }
 
@@ -304,6 +362,7 @@ export class ConnectionEvents {
     const listener: Listener = { handler: handler as EventHandler<never>, filterKey: null };
     reg.listeners.add(listener);
     reg.ready = this.#register(reg, async () => {
+      await this.#whenUp();
       const ret = (await this.#client.call(qemuMonitorProcedures.register, {
         dom: options.domain ?? null,
         event: options.event ?? null,
@@ -360,47 +419,52 @@ export class ConnectionEvents {
    * It subscribes at once (`await stream.ready` to know the daemon is
    * registered); see {@link EventStream} for buffering and the overflow policy.
    */
-  domain<N extends DomainEventName = DomainEventName>(event: N | number, options: DomainSubscribeOptions & EventStreamOptions = {}): EventStream<DomainEvent<N>> {
+  domain<N extends DomainEventName = DomainEventName, O extends DomainSubscribeOptions & EventStreamOptions = object>(event: N | number, options: O = {} as O): EventStream<WithGaps<O, DomainEvent<N>>> {
     return this.#stream((h) => this.#subscribe('domain', event, h, options.domain, undefined), options);
   }
 
   /** Network events as an async iterator. */
-  network<N extends ObjectEventName<'network'>>(event: N | number, options: NetworkSubscribeOptions & EventStreamOptions = {}): EventStream<NetworkEvent<N>> {
+  network<N extends ObjectEventName<'network'>, O extends NetworkSubscribeOptions & EventStreamOptions = object>(event: N | number, options: O = {} as O): EventStream<WithGaps<O, NetworkEvent<N>>> {
     return this.#stream((h) => this.#subscribe('network', event, h, options.network, undefined), options);
   }
 
   /** Storage pool events as an async iterator. */
-  storagePool<N extends ObjectEventName<'storage-pool'>>(event: N | number, options: StoragePoolSubscribeOptions & EventStreamOptions = {}): EventStream<StoragePoolEvent<N>> {
+  storagePool<N extends ObjectEventName<'storage-pool'>, O extends StoragePoolSubscribeOptions & EventStreamOptions = object>(event: N | number, options: O = {} as O): EventStream<WithGaps<O, StoragePoolEvent<N>>> {
     return this.#stream((h) => this.#subscribe('storage-pool', event, h, options.pool, undefined), options);
   }
 
   /** Node device events as an async iterator. */
-  nodeDevice<N extends ObjectEventName<'node-device'>>(event: N | number, options: NodeDeviceSubscribeOptions & EventStreamOptions = {}): EventStream<NodeDeviceEvent<N>> {
+  nodeDevice<N extends ObjectEventName<'node-device'>, O extends NodeDeviceSubscribeOptions & EventStreamOptions = object>(event: N | number, options: O = {} as O): EventStream<WithGaps<O, NodeDeviceEvent<N>>> {
     return this.#stream((h) => this.#subscribe('node-device', event, h, options.device, undefined), options);
   }
 
   /** Secret events as an async iterator. */
-  secret<N extends ObjectEventName<'secret'>>(event: N | number, options: SecretSubscribeOptions & EventStreamOptions = {}): EventStream<SecretEvent<N>> {
+  secret<N extends ObjectEventName<'secret'>, O extends SecretSubscribeOptions & EventStreamOptions = object>(event: N | number, options: O = {} as O): EventStream<WithGaps<O, SecretEvent<N>>> {
     return this.#stream((h) => this.#subscribe('secret', event, h, options.secret, undefined), options);
   }
 
   /** QEMU monitor events as an async iterator. */
-  qemuMonitor(options: QemuMonitorSubscribeOptions & EventStreamOptions = {}): EventStream<QemuMonitorEvent> {
+  qemuMonitor<O extends QemuMonitorSubscribeOptions & EventStreamOptions = object>(options: O = {} as O): EventStream<WithGaps<O, QemuMonitorEvent>> {
     return this.#stream((h) => this.onQemuMonitor(h as EventHandler<QemuMonitorEvent>, { ...options, signal: undefined }), options);
   }
 
   #stream<T>(subscribe: (handler: EventHandler<never>) => Promise<Unsubscribe>, options: EventStreamOptions): EventStream<T> {
-    return new EventStream<T>(async (push, ended) => {
+    return new EventStream<T>(async (push, ended, gap) => {
       this.#throwIfEnded();
       this.#streamsEnded.add(ended);
+      this.#streamGaps.add(gap);
+      const forget = (): void => {
+        this.#streamsEnded.delete(ended);
+        this.#streamGaps.delete(gap);
+      };
       try {
         const unsub = await subscribe(push as EventHandler<never>);
         return async () => {
-          this.#streamsEnded.delete(ended);
+          forget();
           await unsub();
         };
       } catch (err) {
-        this.#streamsEnded.delete(ended);
+        forget();
         throw err;
       }
     }, options);
@@ -411,7 +475,64 @@ export class ConnectionEvents {
 
   #throwIfEnded(): void {
     if (this.#ended) throw this.#ended;
-    if (!this.#client.isOpen) throw new ConnectionClosedError('client', 'the connection is closed');
+    // A reconnecting connection that is down is not ended: subscriptions wait for it (#whenUp).
+    if (!this.#client.isOpen && !this.#managed) throw new ConnectionClosedError('client', 'the connection is closed');
+  }
+
+  /** Waits while a reconnecting connection is down; throws once it has ended. */
+  async #whenUp(): Promise<void> {
+    // A drop not noticed yet: the Connection's handler on `closed` (registered first) suspends us.
+    if (this.#managed && !this.#client.isOpen && this.#down === null && this.#ended === null) await this.#client.closed;
+    for (;;) {
+      if (this.#ended) throw this.#ended;
+      if (this.#down === null) return;
+      await this.#down.back;
+    }
+  }
+
+  /** @internal A reconnecting connection dropped: registrations wait for the next connection. */
+  _suspend(err: ConnectionClosedError): void {
+    if (this.#ended || this.#down) return;
+    let resolve!: () => void;
+    const back = new Promise<void>((r) => (resolve = r));
+    this.#down = { err, back, resolve };
+    for (const reg of this.#regs.values()) if (reg.state === 'active') reg.state = 'suspended';
+    this.#draining.clear();
+  }
+
+  /**
+   * @internal The connection is back on `client`: hook the event procedures on it, report the
+   * gap, register the close callback and every suspended registration again.
+   */
+  _resume(client: RpcClient, features: ConnectionFeatures, gap: EventGap): void {
+    if (this.#ended) return;
+    this.#client = client;
+    this.#features = features;
+    for (const [proc, h] of this.#hooks) h.off = client.onEvent(proc, (value) => this.#dispatch(proc, value as Record<string, unknown>));
+    const down = this.#down;
+    this.#down = null;
+    for (const h of [...this.#gapHandlers]) this.#invoke(h as EventHandler<unknown>, gap);
+    for (const g of [...this.#streamGaps]) g(gap);
+    if (this.#closeOnDaemon) {
+      this.#closeOnDaemon = false;
+      this.#closeHook = null;
+      this.#closeRegistration ??= this.#registerClose();
+      this.#closeRegistration.catch((err: unknown) => this.#report(err, gap));
+    }
+    for (const reg of [...this.#regs.values()]) {
+      if (reg.state !== 'suspended') continue;
+      reg.state = 'registering';
+      reg.remoteId = null;
+      reg.ready = this.#register(reg, reg.registerCall);
+      // Its listeners stay subscribed; a failure (say the filtered object is gone) is reported.
+      reg.ready.catch((err: unknown) => this.#report(err, gap));
+    }
+    down?.resolve();
+  }
+
+  /** @internal The connection ended for good. */
+  _end(err: ConnectionClosedError): void {
+    this.#connectionEnded(err);
   }
 
   #newRegistration(
@@ -433,7 +554,7 @@ export class ConnectionEvents {
       state: 'registering',
       listeners: new Set(),
       ready: Promise.resolve(),
-      early: [],
+      registerCall: async () => null,
     };
     this.#regs.set(key, reg);
     const byKey = spec ? `${spec.family}/${spec.id}` : 'qemu-monitor';
@@ -446,7 +567,6 @@ export class ConnectionEvents {
 
   #dropRegistration(reg: Registration): void {
     reg.state = 'gone';
-    reg.early = [];
     if (this.#regs.get(reg.key) === reg) this.#regs.delete(reg.key);
     const byKey = reg.spec ? `${reg.spec.family}/${reg.spec.id}` : 'qemu-monitor';
     const set = this.#byEvent.get(byKey);
@@ -486,6 +606,7 @@ export class ConnectionEvents {
       reg = this.#newRegistration(key, family, spec, legacy ? null : filterKey, legacy, spec.procedures);
       const r = reg;
       r.ready = this.#register(r, async () => {
+        await this.#whenUp();
         if (legacy) {
           await this.#client.call(legacyDomainRegister, { eventID: spec.id });
           return null;
@@ -502,18 +623,33 @@ export class ConnectionEvents {
 
   /** Runs the daemon registration of `reg`; on failure drops it (its listeners' subscriptions reject). */
   async #register(reg: Registration, call: () => Promise<number | null>): Promise<void> {
+    reg.registerCall = call;
+    const eventKey = eventKeyOf(reg);
+    this.#early.begin();
+    let remoteId: number | null;
     try {
-      const remoteId = await call();
-      if (reg.state === 'gone') return;
-      reg.remoteId = remoteId;
-      reg.state = 'active';
-      const early = reg.early;
-      reg.early = [];
-      for (const e of early) if (e.callbackId === remoteId) e.deliver();
+      for (;;) {
+        try {
+          remoteId = await call();
+          break;
+        } catch (err) {
+          // Dropped mid-registration on a reconnecting connection: register on the next one.
+          if (!this.#managed || this.#ended || !(err instanceof ConnectionClosedError) || err.reason === 'client') throw err;
+          await this.#whenUp();
+        }
+      }
     } catch (err) {
+      this.#early.end(eventKey, undefined);
       this.#dropRegistration(reg);
       throw err;
     }
+    if (reg.state === 'gone') {
+      this.#early.end(eventKey, undefined);
+      return;
+    }
+    reg.remoteId = remoteId;
+    reg.state = 'active';
+    this.#early.end(eventKey, remoteId, reg);
   }
 
   async #afterReady(reg: Registration, listener: Listener, signal: AbortSignal | undefined): Promise<Unsubscribe> {
@@ -557,7 +693,12 @@ export class ConnectionEvents {
   }
 
   async #removeListener(reg: Registration, listener: Listener): Promise<void> {
-    if (!reg.listeners.delete(listener) || reg.listeners.size > 0 || reg.state !== 'active') return;
+    if (!reg.listeners.delete(listener) || reg.listeners.size > 0) return;
+    if (reg.state === 'suspended') {
+      this.#dropRegistration(reg); // registered on a connection that is gone: nothing to undo
+      return;
+    }
+    if (reg.state !== 'active') return;
     this.#dropRegistration(reg);
     if (!this.#client.isOpen) return;
     let call: Promise<unknown>;
@@ -621,13 +762,16 @@ export class ConnectionEvents {
       ({ event, key } = buildEvent(spec, flat.fields, this.#wrap));
       regs = this.#byEvent.get(`${spec.family}/${spec.id}`);
     }
-    if (!regs) return;
+    if (!regs) {
+      this.#countDrop('unknown-callback', proc.number, callbackId);
+      return;
+    }
     let claimed = false;
-    const registering: Registration[] = [];
+    let registering: Registration | null = null;
     for (const reg of [...regs]) {
-      if (reg.state === 'gone') continue;
+      if (reg.state === 'gone' || reg.state === 'suspended') continue;
       if (reg.state === 'registering' && !reg.legacy) {
-        registering.push(reg);
+        registering = reg;
         continue;
       }
       // Legacy registrations take every event of their ID; others only their callback ID's.
@@ -635,11 +779,9 @@ export class ConnectionEvents {
       claimed = true;
       this.#deliver(reg, key, event);
     }
-    if (!claimed) {
-      for (const reg of registering) {
-        if (reg.early.length < EARLY_MAX) reg.early.push({ callbackId, deliver: () => this.#deliver(reg, key, event) });
-      }
-    }
+    if (claimed) return;
+    if (registering) this.#early.hold(eventKeyOf(registering), proc.number, callbackId, (reg) => this.#deliver(reg, key, event));
+    else this.#countDrop('unknown-callback', proc.number, callbackId);
   }
 
   #specOf(proc: Procedure): EventSpec | null {
@@ -704,7 +846,10 @@ export class ConnectionEvents {
   }
 
   #connectionEnded(err: ConnectionClosedError): void {
+    if (this.#ended) return;
     this.#ended = err;
+    this.#down?.resolve();
+    this.#down = null;
     for (const reg of [...this.#regs.values()]) this.#dropRegistration(reg);
     for (const ended of [...this.#streamsEnded]) {
       try {
@@ -716,6 +861,11 @@ export class ConnectionEvents {
     this.#streamsEnded.clear();
     this.#fireClose({ reason: err.reason, reasonCode: CloseReason[err.reason], source: 'connection', error: err });
   }
+}
+
+/** The dispatch key of a registration's event kind: `family/eventId`, or `qemu-monitor`. */
+function eventKeyOf(reg: Registration): string {
+  return reg.spec ? `${reg.spec.family}/${reg.spec.id}` : 'qemu-monitor';
 }
 
 function closeReasonName(code: number): CloseEvent['reason'] {

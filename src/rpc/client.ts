@@ -37,7 +37,7 @@ import {
   virNetMessageErrorCodec,
   virNetStreamHoleCodec,
 } from '../procedures/virnet.gen.js';
-import { KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION } from '../procedures/keepalive.gen.js';
+import { KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, KeepaliveProcedure } from '../procedures/keepalive.gen.js';
 import {
   abortErrorFor,
   ConnectionClosedError,
@@ -52,10 +52,13 @@ import { ReadGate } from './read-gate.js';
 import { Channel, type StreamChannel, type StreamPacket, type StreamSink } from './stream-channel.js';
 import { Keepalive, type KeepaliveClock, type KeepaliveOptions, systemClock } from './keepalive.js';
 import type { CallOptions, Procedure, ProcedureCaller, ProcedureInfo } from './procedure.js';
+import { diagnostics, newConnectionId, traceCall, tracingCalls } from './diagnostics.js';
+import { InFlightLimit } from './in-flight.js';
 
 const { VIR_NET_CALL, VIR_NET_REPLY, VIR_NET_MESSAGE, VIR_NET_STREAM, VIR_NET_REPLY_WITH_FDS, VIR_NET_STREAM_HOLE } =
   VirNetMessageType;
 const { VIR_NET_OK, VIR_NET_ERROR, VIR_NET_CONTINUE } = VirNetMessageStatus;
+const { KEEPALIVE_PROC_PING } = KeepaliveProcedure;
 
 /**
  * Options of {@link RpcClient.call}: the `signal` and `timeout` every call
@@ -119,6 +122,15 @@ export interface RpcClientOptions {
    * reported, with `process.emitWarning`.
    */
   readonly onDiagnostic?: (diagnostic: Diagnostic) => void;
+  /**
+   * Calls sent and not yet answered at most; further calls wait in the client, in order, and
+   * are sent as replies come (keepalive and stream packets never wait). Default: no limit here;
+   * `connect()` sets `DEFAULT_MAX_IN_FLIGHT` (4: libvirtd's default `max_client_requests`
+   * less one, so the daemon always has a slot to read keepalive with; see in-flight.ts).
+   */
+  readonly maxInFlight?: number;
+  /** The URI this connection was opened with (secrets removed), for diagnostics channels. */
+  readonly uri?: string;
 }
 
 /** Counters of one connection. */
@@ -141,6 +153,12 @@ export interface RpcClientStats {
   readonly readingPaused: boolean;
   /** How many times reading was paused so far. */
   readonly readPauses: number;
+  /** Calls sent and not answered (abandoned ones included until their late reply). */
+  readonly inFlight: number;
+  /** Calls waiting for the in-flight limit (see {@link RpcClientOptions.maxInFlight}). */
+  readonly queued: number;
+  /** Calls that had to wait for the in-flight limit so far. */
+  readonly queuedTotal: number;
 }
 
 export { WRITE_BUFFER_MAX } from './packet-writer.js';
@@ -156,6 +174,8 @@ class PendingCall {
   written = false;
   /** Settled or abandoned before being written: skip it in the write queue. */
   cancelled = false;
+  /** Holds a slot of the in-flight limit (freed by its reply, or here if never written). */
+  slot = false;
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
   signal: AbortSignal | undefined = undefined;
   onAbort: (() => void) | undefined = undefined;
@@ -238,10 +258,16 @@ export class RpcClient implements ProcedureCaller {
   private resolveClosed!: (e: ConnectionClosedError) => void;
   private readonly socketGone: Promise<void>;
   private counters = { lateReplies: 0, droppedMessages: 0, droppedStreamPackets: 0, framesReceived: 0 };
+  private readonly limit: InFlightLimit<PendingCall>;
+  /** Process-unique id of this connection, in diagnostics channel messages. */
+  readonly connectionId = newConnectionId();
+  /** The URI given in the options (for diagnostics), or ''. */
+  readonly uri: string;
 
   /** Takes over `socket`, which must be connected (see the dialers in `src/transport/`). */
   constructor(socket: Duplex, options: RpcClientOptions = {}) {
     this.socket = socket;
+    this.uri = options.uri ?? '';
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     const report = options.onDiagnostic;
     this.diagnose = (d) => {
@@ -258,6 +284,7 @@ export class RpcClient implements ProcedureCaller {
       {
         send: (proc) => this.sendKeepalive(proc),
         dead: (idleMs, pings) => {
+          this.publishKeepalive('dead');
           this.terminate(
             new ConnectionClosedError(
               'keepalive',
@@ -277,6 +304,9 @@ export class RpcClient implements ProcedureCaller {
     });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.writer = new PacketWriter(socket);
+    const max = options.maxInFlight ?? Number.POSITIVE_INFINITY;
+    if (!(max >= 1)) throw new TypeError(`maxInFlight must be at least 1 (got ${String(options.maxInFlight)})`);
+    this.limit = new InFlightLimit(max, (frame, call) => this.write(frame, call));
     socket.on('end', () => {
       this.terminate(new ConnectionClosedError('eof', 'the daemon closed the connection'));
       this.socket.destroy();
@@ -309,6 +339,9 @@ export class RpcClient implements ProcedureCaller {
       framesSent: this.writer.sent,
       readingPaused: this.gate.paused,
       readPauses: this.gate.pauseCount,
+      inFlight: this.limit.inFlight,
+      queued: this.limit.queued,
+      queuedTotal: this.limit.queuedTotal,
     };
   }
 
@@ -362,6 +395,7 @@ export class RpcClient implements ProcedureCaller {
       return Promise.reject(err);
     }
 
+    const startTime = tracingCalls() ? performance.now() : -1;
     let resolve!: (value: unknown) => void;
     let reject!: (err: Error) => void;
     const promise = new Promise<R>((res, rej) => {
@@ -379,8 +413,10 @@ export class RpcClient implements ProcedureCaller {
       const ms = Math.max(0, timeout);
       call.timer = setTimeout(() => this.giveUp(call, new TimeoutError(`${proc.name} timed out after ${ms} ms`, ms)), ms);
     }
-    this.write(frame, call);
-    return promise;
+    this.limit.submit(frame, call);
+    if (startTime < 0) return promise;
+    const { connectionId, uri } = this;
+    return traceCall({ connectionId, uri, program: proc.programNumber, version: proc.version, procedure: proc.number, name: proc.name, serial, startTime }, promise);
   }
 
   /** An aborted or timed-out call: rejects it now; its reply, if one comes, is dropped by serial. */
@@ -389,6 +425,7 @@ export class RpcClient implements ProcedureCaller {
     this.pending.delete(call.serial);
     call.cleanup();
     if (call.written) this.abandoned.set(call.serial, { prog: call.prog, vers: call.vers });
+    else if (call.slot) this.limit.release(); // never written: no reply will free it
     call.cancelled = true;
     call.reject(err);
   }
@@ -526,6 +563,7 @@ export class RpcClient implements ProcedureCaller {
         if (!isMine()) return;
         this.streams.delete(serial);
         this.gate.set(channel, false);
+        this.publishStream('close', serial, procedure.name);
       },
       drain: () => this.drain(),
       pauseReading: (paused) => {
@@ -534,6 +572,7 @@ export class RpcClient implements ProcedureCaller {
       readingPaused: () => this.gate.paused,
     });
     this.streams.set(serial, { channel, sink });
+    this.publishStream('open', serial, procedure.name);
     return channel;
   }
 
@@ -576,6 +615,7 @@ export class RpcClient implements ProcedureCaller {
 
   private sendKeepalive(proc: number): void {
     if (this.closeError) return;
+    if (diagnostics.keepalive.hasSubscribers) this.publishKeepalive(proc === KEEPALIVE_PROC_PING ? 'ping-sent' : 'pong-sent');
     const header = {
       prog: KEEPALIVE_PROGRAM,
       vers: KEEPALIVE_PROTOCOL_VERSION,
@@ -646,7 +686,19 @@ export class RpcClient implements ProcedureCaller {
     this.streams.clear();
     for (const { sink } of streams) this.guard(() => sink.onClose(err));
     this.writer.fail(err);
+    this.limit.clear();
+    if (diagnostics.connectionClose.hasSubscribers) {
+      diagnostics.connectionClose.publish({ connectionId: this.connectionId, uri: this.uri, reason: err.reason, error: err });
+    }
     this.resolveClosed(err);
+  }
+
+  private publishKeepalive(kind: 'ping-sent' | 'pong-sent' | 'ping-received' | 'pong-received' | 'dead'): void {
+    if (diagnostics.keepalive.hasSubscribers) diagnostics.keepalive.publish({ connectionId: this.connectionId, uri: this.uri, kind });
+  }
+
+  private publishStream(phase: 'open' | 'close', serial: number, name: string): void {
+    if (diagnostics.stream.hasSubscribers) diagnostics.stream.publish({ connectionId: this.connectionId, uri: this.uri, phase, serial, name });
   }
 
   // -------------------------------------------------------------------------
@@ -684,7 +736,10 @@ export class RpcClient implements ProcedureCaller {
     if (this.closeError) return;
     this.counters.framesReceived++;
     const h = frame.header;
-    if (this.keepalive.received(h)) return;
+    if (this.keepalive.received(h)) {
+      if (diagnostics.keepalive.hasSubscribers) this.publishKeepalive(h.proc === KEEPALIVE_PROC_PING ? 'ping-received' : 'pong-received');
+      return;
+    }
     switch (h.type) {
       case VIR_NET_REPLY:
         this.dispatchReply(frame);
@@ -712,6 +767,7 @@ export class RpcClient implements ProcedureCaller {
       const gone = this.abandoned.get(h.serial);
       if (gone && gone.prog === h.prog && gone.vers === h.vers) {
         this.abandoned.delete(h.serial);
+        this.limit.release();
         this.counters.lateReplies++;
         this.diagnose({ kind: 'late-reply', header: h });
         return;
@@ -720,6 +776,7 @@ export class RpcClient implements ProcedureCaller {
       throw new ProtocolError(`no call waiting for reply with prog ${h.prog} vers ${h.vers} serial ${h.serial}`);
     }
     this.pending.delete(h.serial);
+    if (call.slot) this.limit.release();
     call.settle(frame, this.decodeReplyOf);
   }
 

@@ -39,6 +39,20 @@ function allocFrame(len: number): Buffer {
   return b;
 }
 
+/** First allocation for a torn frame larger than a stream data packet; it doubles as bytes come. */
+const TORN_INITIAL = 64 * 1024;
+
+/**
+ * The buffer for a torn frame of `len` bytes of which `have` have arrived. A full data packet
+ * gets its whole (pooled) buffer; a larger frame gets room for what arrived, at least
+ * {@link TORN_INITIAL}, and grows with what comes: a peer that sends a 32 MiB length word and
+ * nothing more costs 64 KiB, not 32 MiB.
+ */
+function allocTorn(len: number, have: number): Buffer {
+  if (len <= DATA_FRAME_LEN) return allocFrame(len);
+  return Buffer.allocUnsafe(Math.min(len, Math.max(have, TORN_INITIAL)));
+}
+
 /**
  * Gives the memory of a stream packet's payload back for the next packets,
  * once the caller is sure nothing references `payload` any more (the stream
@@ -84,8 +98,10 @@ export interface Frame {
  * A frame that lies whole in a chunk is parsed where it is and its payload
  * copied out (the caller may reuse the chunk). A frame torn across chunks
  * (every 256 KiB stream packet, since a socket read is at most 64 KiB) is
- * assembled in a buffer of exactly its length, allocated once its length word
- * is known, and its payload is handed out as a view of that buffer, which the
+ * assembled in a buffer of its length, allocated once its length word is known
+ * (a frame larger than a stream packet in a buffer that doubles as its bytes
+ * arrive, up to its length: memory follows the bytes received, not the length
+ * a peer announces), and its payload is handed out as a view of that buffer, which the
  * reader then lets go of: no second copy. The length word is checked as soon
  * as its four bytes are there: a length below {@link FRAME_MIN} or above
  * {@link FRAME_MAX} is a {@link ProtocolError} thrown before anything is
@@ -103,6 +119,11 @@ export class FrameReader {
   /** Bytes received but not yet part of a complete frame. */
   get buffered(): number {
     return this.partial ? this.filled : 0;
+  }
+
+  /** Bytes allocated for the frame being assembled (0 when none). */
+  get allocated(): number {
+    return this.partial ? this.partial.length : 0;
   }
 
   /**
@@ -142,12 +163,17 @@ export class FrameReader {
       off = take;
       if (this.filled < 4) return off;
       const len = checkLength(this.partial!.readUInt32BE(0), () => this.stop());
-      const frame = allocFrame(len);
+      const frame = allocTorn(len, Math.min(len, 4 + bytes.length - off));
       this.partial!.copy(frame, 0, 0, 4);
       this.partial = frame;
       this.need = len;
     }
     const take = Math.min(this.need - this.filled, bytes.length - off);
+    if (this.filled + take > this.partial!.length) {
+      const grown = Buffer.allocUnsafe(Math.min(this.need, Math.max(this.filled + take, this.partial!.length * 2)));
+      this.partial!.copy(grown, 0, 0, this.filled);
+      this.partial = grown;
+    }
     bytes.copy(this.partial!, this.filled, off, off + take);
     this.filled += take;
     return off + take;
@@ -167,8 +193,8 @@ export class FrameReader {
       }
       const len = checkLength(buf.readUInt32BE(p), () => this.stop());
       if (avail < len) {
-        // Torn: assemble it in a buffer of its own, sized for the whole frame.
-        this.partial = allocFrame(len);
+        // Torn: assemble it in a buffer of its own (see allocTorn).
+        this.partial = allocTorn(len, avail);
         buf.copy(this.partial, 0, p);
         this.filled = avail;
         this.need = len;

@@ -33,6 +33,8 @@ export type { StreamPacket, StreamSink, StreamChannel } from './stream-channel.j
 export { Keepalive, isKeepalive, systemClock, KEEPALIVE_DEFAULT_INTERVAL, KEEPALIVE_DEFAULT_COUNT } from './keepalive.js';
 export type { KeepaliveClock, KeepaliveOptions, KeepaliveHooks } from './keepalive.js';
 export { defineProcedure } from './procedure.js';
+export { CHANNELS, diagnostics } from './diagnostics.js';
+export { InFlightLimit, DEFAULT_MAX_IN_FLIGHT, DAEMON_MAX_CLIENT_REQUESTS } from './in-flight.js';
 export type {
   CallOptions,
   Procedure,

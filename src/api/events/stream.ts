@@ -6,6 +6,7 @@
  */
 import { brandClass } from '../../errors/brand.js';
 import { abortErrorFor, type ConnectionClosedError, LibvirtRpcError } from '../../rpc/errors.js';
+import type { EventGap } from '../reconnect.js';
 
 /**
  * What an {@link EventStream} does when its buffer is full and another event
@@ -30,7 +31,16 @@ export interface EventStreamOptions {
   readonly overflow?: OverflowPolicy;
   /** Ends the iteration: a pending or later `next()` rejects with an `AbortError`, and the stream unsubscribes. */
   readonly signal?: AbortSignal;
+  /**
+   * On a connection opened with `reconnect`: yield an {@link EventGap} (`kind: 'gap'`) where the
+   * connection was down, before the events of the new connection (default false: gaps are
+   * only counted in {@link EventStream.gaps}).
+   */
+  readonly gaps?: boolean;
 }
+
+/** The item type of a stream opened with options `O`: events, plus {@link EventGap} markers when `O` has `gaps: true`. */
+export type WithGaps<O, T> = O extends { readonly gaps: true } ? T | EventGap : T;
 
 /** An {@link EventStream} overflowed with the `error` policy. Code `EVENT_OVERFLOW`. */
 export class EventOverflowError extends LibvirtRpcError {
@@ -61,7 +71,9 @@ export class EventStream<T> implements AsyncIterableIterator<T>, AsyncDisposable
   #head = 0;
   readonly #size: number;
   readonly #policy: OverflowPolicy;
+  readonly #markGaps: boolean;
   #dropped = 0;
+  #gaps = 0;
   #waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null = null;
   /** Set when the stream ends: `null` for a normal end, else the error to throw once drained. */
   #end: { error: unknown } | undefined;
@@ -71,9 +83,13 @@ export class EventStream<T> implements AsyncIterableIterator<T>, AsyncDisposable
   readonly #onAbort = (): void => this.#finish({ error: abortErrorFor(this.#signal!) });
 
   /** @internal Built by `conn.events.domain(...)` and friends. */
-  constructor(subscribe: (push: (event: T) => void, ended: (err: ConnectionClosedError) => void) => Promise<() => Promise<void>>, options: EventStreamOptions = {}) {
+  constructor(
+    subscribe: (push: (event: T) => void, ended: (err: ConnectionClosedError) => void, gap: (gap: EventGap) => void) => Promise<() => Promise<void>>,
+    options: EventStreamOptions = {},
+  ) {
     this.#size = Math.max(1, Math.floor(options.bufferSize ?? DEFAULT_BUFFER));
     this.#policy = options.overflow ?? 'error';
+    this.#markGaps = options.gaps ?? false;
     this.#signal = options.signal;
     if (this.#signal?.aborted) {
       this.#end = { error: abortErrorFor(this.#signal) };
@@ -84,6 +100,7 @@ export class EventStream<T> implements AsyncIterableIterator<T>, AsyncDisposable
     const pending = subscribe(
       (ev) => this.#push(ev),
       (err) => this.#finish(err.reason === 'client' ? { error: null } : { error: err }),
+      (gap) => this.#gap(gap),
     ).then((unsub) => {
       this.#unsubscribe = unsub;
       if (this.#end !== undefined) void this.#release();
@@ -98,6 +115,24 @@ export class EventStream<T> implements AsyncIterableIterator<T>, AsyncDisposable
   /** Events discarded by a `drop-*` overflow policy. */
   get dropped(): number {
     return this.#dropped;
+  }
+
+  /** Reconnections seen: times the connection was down and events may have been missed. */
+  get gaps(): number {
+    return this.#gaps;
+  }
+
+  #gap(gap: EventGap): void {
+    if (this.#end !== undefined) return;
+    this.#gaps++;
+    if (!this.#markGaps) return;
+    const w = this.#waiter;
+    if (w) {
+      this.#waiter = null;
+      w.resolve({ value: gap as T, done: false });
+      return;
+    }
+    this.#buffer.push(gap as T); // a marker is never dropped by the overflow policy
   }
 
   /** Events buffered and not read yet. */
@@ -140,6 +175,8 @@ export class EventStream<T> implements AsyncIterableIterator<T>, AsyncDisposable
     const w = this.#waiter;
     if (w && this.pending === 0) {
       this.#waiter = null;
+      // Reported now: later calls see a plain end (the error is reported once).
+      this.#end = { error: null };
       if (end.error === null) w.resolve({ value: undefined, done: true });
       else w.reject(end.error);
     }

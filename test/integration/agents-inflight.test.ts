@@ -1,0 +1,63 @@
+/**
+ * More calls in flight than libvirtd's `max_client_requests` (default 5), five of them stuck
+ * for 40 s: QEMU monitor commands on five tiny guests whose QEMU processes are stopped
+ * (SIGSTOP). A daemon with libvirt's defaults stops reading a client that has five calls
+ * unanswered, so it no longer sees the client's keepalive and closes the connection after
+ * 30 s (measured by bench/inflight.measure.ts, see README "Calls in flight"). With the
+ * client-side limit (default 4) the daemon keeps a slot to read keepalive with: the
+ * connection stays open and all 1,005 calls complete once the guests are continued.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { tinyGuestXml } from '../../harness/guest.js';
+import { connect, DEFAULT_MAX_IN_FLIGHT } from '../../src/index.js';
+import { startExtraDaemon } from './env.js';
+
+const HOLD_MS = 40_000;
+
+function qemuPid(name: string): number {
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${e}/cmdline`, 'latin1');
+      if (cmd.startsWith('/usr/bin/qemu-system') && cmd.includes(`guest=${name},`)) return Number(e);
+    } catch {
+      /* gone */
+    }
+  }
+  throw new Error(`no QEMU process for ${name}`);
+}
+
+describe('calls in flight above max_client_requests', () => {
+  it(`1,000 calls plus five that take ${HOLD_MS / 1000} s complete, and the connection stays open`, async () => {
+    const d = await startExtraDaemon({ label: 'inflight', warmQemu: true });
+    await using admin = await connect(d.uris.qemuSessionUnix);
+    const doms = [];
+    for (let i = 0; i < 5; i++) doms.push(await admin.raw.domainCreateXML(tinyGuestXml(`stuck${i}`, { vnc: false }), 0));
+    const pids = doms.map((_, i) => qemuPid(`stuck${i}`));
+    await using conn = await connect(d.uris.qemuSessionUnix);
+    expect(conn.features.keepalive).toBe(true);
+    let closedEarly = false;
+    void conn.closed.then(() => (closedEarly = true));
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    try {
+      const slow = doms.map((dom) => conn.raw.domainQemuMonitorCommand(dom, '{"execute":"query-status"}', 0));
+      const fast = Array.from({ length: 1000 }, () => conn.raw.connectGetLibVersion());
+      await new Promise((r) => setTimeout(r, 100));
+      expect(conn.client.stats.inFlight).toBe(DEFAULT_MAX_IN_FLIGHT);
+      expect(conn.client.stats.queued).toBe(1001);
+      await new Promise((r) => setTimeout(r, HOLD_MS));
+      expect(closedEarly).toBe(false);
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
+      const answers = await Promise.all(slow);
+      for (const a of answers) expect(JSON.parse(a)).toHaveProperty('return.status', 'running');
+      const versions = await Promise.all(fast);
+      expect(new Set(versions)).toEqual(new Set([await admin.raw.connectGetLibVersion()]));
+      expect(conn.isOpen).toBe(true);
+      expect(conn.client.stats.queuedTotal).toBeGreaterThanOrEqual(1001);
+    } finally {
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
+      for (const dom of doms) await admin.raw.domainDestroy(dom).catch(() => {});
+    }
+  }, 150_000);
+});
