@@ -26,11 +26,11 @@ import {
 
 const LEVELS: Readonly<Record<string, number>> = { debug: 1, info: 2, warning: 3, warn: 3, error: 4 };
 
-/** libvirt's priority from a `LIBVIRT_DEBUG` value (1-4 or a name; anything else set means debug). */
-export function debugLevel(value: string): number {
+/** libvirt's priority from a `LIBVIRT_DEBUG` value (1-4 or a name), or null for anything else (ignored, as libvirt does). */
+export function debugLevel(value: string): number | null {
   const n = Number(value);
-  if (Number.isInteger(n) && n >= 1 && n <= 4) return n;
-  return LEVELS[value.trim().toLowerCase()] ?? 1;
+  if (value.trim() !== '' && Number.isInteger(n) && n >= 1 && n <= 4) return n;
+  return LEVELS[value.trim().toLowerCase()] ?? null;
 }
 
 let enabledLevel = 0;
@@ -45,10 +45,11 @@ const NAMES = ['', 'debug', 'info', 'warning', 'error'];
 /**
  * Starts writing the debug log to `write` (default stderr) at the priority `value` names; once
  * per process (a second call only lowers the threshold). `connect()` calls it when
- * `LIBVIRT_DEBUG` is set in its environment.
+ * `LIBVIRT_DEBUG` is set in its environment. A value that is not a priority is ignored.
  */
 export function enableDebugLog(value: string, write: (line: string) => void = (l) => void process.stderr.write(l)): void {
   const level = debugLevel(value);
+  if (level === null) return;
   if (enabledLevel !== 0) {
     enabledLevel = Math.min(enabledLevel, level);
     return;

@@ -16,12 +16,14 @@ import {
   ConnectionClosedError,
   connect,
   DEFAULT_OPEN_TIMEOUT_MS,
+  enableDebugLog,
   TimeoutError,
   type CallEndMessage,
   type CallStartMessage,
   type DomainEvent,
   type EventGap,
 } from '../../../src/index.js';
+import { debugLevel } from '../../../src/api/debug-log.js';
 import { FrameReader } from '../../../src/rpc/frame.js';
 import { RpcClient } from '../../../src/rpc/client.js';
 import { closeFakeDaemons, dom, fakeDaemon, until } from './fake-daemon.js';
@@ -153,6 +155,26 @@ describe('diagnostics channels', () => {
     const failed = ends.find((e) => e.name === 'REMOTE_PROC_CONNECT_GET_LIB_VERSION');
     expect(failed?.error?.message).toContain('no handler');
     expect(failed?.program).toBe(0x20008086);
+  });
+});
+
+describe('the LIBVIRT_DEBUG log', () => {
+  it('reads libvirt\'s priorities and names, ignores anything else', () => {
+    expect(['1', '2', '3', '4', 'debug', 'Info', 'warning', 'error', '0', '', 'yes', '5'].map(debugLevel)).toEqual([1, 2, 3, 4, 1, 2, 3, 4, null, null, null, null]);
+  });
+
+  it('writes the plan, the auth steps and each call with its reply, in libvirt\'s layout', async () => {
+    const fake = await fakeDaemon();
+    const lines: string[] = [];
+    enableDebugLog('1', (l) => void lines.push(l));
+    const conn = await fake.connect();
+    await conn.close();
+    const text = lines.join('');
+    expect(text).toMatch(/: info : plan uri=test\+unix:\/\/\/default\?socket=\S+ driver=test transport=unix /);
+    expect(text).toMatch(/: info : connection \d+ auth chosen none\n/);
+    expect(text).toMatch(/: debug : connection \d+ call REMOTE_PROC_CONNECT_OPEN prog=0x20008086 proc=1 serial=\d+\n/);
+    expect(text).toMatch(/: debug : connection \d+ reply REMOTE_PROC_CONNECT_OPEN serial=\d+ [\d.]+ ms ok\n/);
+    for (const l of lines) expect(l).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000: \d+: (debug|info|warning|error) : .*\n$/);
   });
 });
 
