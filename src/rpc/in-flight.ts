@@ -78,7 +78,7 @@ export class InFlightLimit<C extends LimitedCall> {
       next.call.slot = true;
       this.send(next.frame, next.call);
     }
-    if (this.head === this.waiting.length) {
+    if (this.head !== 0 && this.head === this.waiting.length) {
       this.waiting.length = 0;
       this.head = 0;
     }
