@@ -13,6 +13,7 @@ import type { Interface, NWFilter, NWFilterBinding } from './objects/index.js';
 import { readDefinition, writeDefinition, type DefinitionOptions } from './objects/definitions.js';
 import type * as Xml from './xml/types.gen.js';
 import type { RpcClient } from '../rpc/client.js';
+import { diagnostics } from '../rpc/diagnostics.js';
 import { ConnectionClosedError } from '../rpc/errors.js';
 import type { CallOptions, Procedure, ProcedureCaller } from '../rpc/procedure.js';
 import type { RemotePlan } from '../transport/remote-plan.js';
@@ -105,7 +106,11 @@ export class Connection extends ConnectionBase implements ProcedureCaller, Async
         this.#info = { ...opened.info, auth: opened.info.auth ?? this.#info.auth };
         this.#watch(opened.client);
         this.events._resume(opened.client, opened.info.features, gap);
+        if (diagnostics.reconnect.hasSubscribers) {
+          diagnostics.reconnect.publish({ uri: info.uri, phase: 'connected', attempt: gap.attempts, connectionId: opened.client.connectionId, downtime: gap.downtime });
+        }
       },
+      discard: (opened) => opened.client.destroy(),
       gaveUp: (err) => this.#finish(err),
     });
     this.#watch(client);

@@ -98,8 +98,10 @@ export interface ReconnectHooks<T> {
   readonly uri: string;
   /** Dials and opens a new connection (bounded; `signal` aborts it). */
   open(signal: AbortSignal): Promise<T>;
-  /** A new connection is up after a drop. */
+  /** A new connection is up after a drop (it publishes the `connected` phase). */
   up(opened: T, gap: EventGap): void;
+  /** A connection opened after the loop was stopped: close it. */
+  discard(opened: T): void;
   /** Attempts are exhausted: the connection is over for good. */
   gaveUp(err: ConnectionClosedError): void;
 }
@@ -197,12 +199,20 @@ export class Reconnector<T> {
         }
         continue;
       }
-      if (this.state === 'stopped') return;
+      if (this.state === 'stopped') {
+        this.hooks.discard(opened);
+        return;
+      }
       this.state = 'up';
       this.#drop = null;
       this.reconnects++;
       const gap: EventGap = { kind: 'gap', reason: drop, since, downtime: Date.now() - since, attempts: attempt };
-      this.hooks.up(opened, gap);
+      try {
+        this.hooks.up(opened, gap);
+      } catch (err) {
+        // The connection is up either way; a failure re-registering is reported, never thrown here.
+        process.emitWarning(`libvirt-rpc: after reconnecting to ${uri}: ${String(err)}`, 'LibvirtRpcWarning');
+      }
       for (const w of [...this.#waiters]) w.resolve();
       return;
     }

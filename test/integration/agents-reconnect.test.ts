@@ -6,8 +6,9 @@
  * unhandled rejection. Over unix and over tcp.
  */
 import { randomBytes } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connect, ConnectionClosedError, type DomainEvent, type EventGap } from '../../src/index.js';
+import { CHANNELS, connect, ConnectionClosedError, type DomainEvent, type EventGap, type ReconnectMessage } from '../../src/index.js';
 import { startExtraDaemon } from './env.js';
 import { restartDaemon } from './restart.js';
 
@@ -48,6 +49,9 @@ describe.each(['unix', 'tcp'] as const)('reconnect over %s', (transport) => {
     await until(() => listened.includes(`${before}:defined`), 'the event before the restart');
 
     const oldId = conn.client.connectionId;
+    const phases: ReconnectMessage[] = [];
+    const onReconnect = (m: unknown): void => void phases.push(m as ReconnectMessage);
+    subscribe(CHANNELS.reconnect, onReconnect);
     d.kill('SIGKILL');
     await d.exited;
     await until(() => conn.state === 'reconnecting', 'the drop to be noticed');
@@ -58,6 +62,11 @@ describe.each(['unix', 'tcp'] as const)('reconnect over %s', (transport) => {
     expect(conn.client.connectionId).not.toBe(oldId);
     expect(conn.reconnects).toBe(1);
     expect(gaps[0]!.reason).toBeInstanceOf(ConnectionClosedError);
+    unsubscribe(CHANNELS.reconnect, onReconnect);
+    // Attempts while the daemon was down failed; the last one connected, as the new connection.
+    expect(phases.at(-1)).toMatchObject({ phase: 'connected', connectionId: conn.client.connectionId, attempt: gaps[0]!.attempts });
+    expect(phases.filter((p) => p.phase === 'attempt')).toHaveLength(gaps[0]!.attempts);
+    expect(phases.filter((p) => p.phase === 'failed')).toHaveLength(gaps[0]!.attempts - 1);
     await until(() => conn.events.registrations.every((r) => r.state === 'active'), 'the re-registration');
 
     // A domain defined and started after the restart, by another client.
