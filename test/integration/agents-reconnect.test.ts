@@ -2,8 +2,8 @@
  * Reconnection against real daemons: a daemon killed (SIGKILL) and started again on the same
  * socket while an event iterator and a listener are active. Both receive the lifecycle events
  * of a domain started after the restart, the gap is reported (onGap, and a marker in the
- * iterator), calls made meanwhile wait for the new connection, and nothing ends as an
- * unhandled rejection. Over unix and over tcp.
+ * iterator), calls made meanwhile wait for the new connection, object handles from before the
+ * drop keep working, and nothing ends as an unhandled rejection. Over unix and over tcp.
  */
 import { randomBytes } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
@@ -49,6 +49,7 @@ describe.each(['unix', 'tcp'] as const)('reconnect over %s', (transport) => {
     await until(() => listened.includes(`${before}:defined`), 'the event before the restart');
 
     const oldId = conn.client.connectionId;
+    const handle = await conn.domainLookupByName('test'); // an object handle from before the drop
     const phases: ReconnectMessage[] = [];
     const onReconnect = (m: unknown): void => void phases.push(m as ReconnectMessage);
     subscribe(CHANNELS.reconnect, onReconnect);
@@ -59,6 +60,7 @@ describe.each(['unix', 'tcp'] as const)('reconnect over %s', (transport) => {
     await restartDaemon(d);
     await until(() => gaps.length === 1, 'the reconnection');
     expect(await whileDown).toBe('TEST');
+    expect(await handle.isActive()).toBe(true); // the handle calls through the new connection
     expect(conn.client.connectionId).not.toBe(oldId);
     expect(conn.reconnects).toBe(1);
     expect(gaps[0]!.reason).toBeInstanceOf(ConnectionClosedError);
