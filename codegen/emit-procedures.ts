@@ -59,43 +59,76 @@ export function tableName(program: string): string {
   return `${program}Procedures`;
 }
 
-/** Emits the table of one program, inside its own module. */
+/** The bits of a row's flags (src/procedures/procedure.ts, ProcedureFlag). */
+const FLAG = { read: 1, write: 2, sparse: 4, high: 8, event: 16, fds: 32, generateShift: 6 };
+const GENERATE = ['both', 'client', 'server', 'none'];
+
+/** The raw method procedureTable() gives a procedure with a C API when its row names none. */
+function defaultMethod(api: string): string {
+  const bare = api.replace(/^vir(Adm)?/, '');
+  return bare[0].toLowerCase() + bare.slice(1);
+}
+
+/** The flags of a procedure's row. */
+function rowFlags(p: ProcedureModel): number {
+  const generate = p.generate === null ? 0 : GENERATE.indexOf(p.generate) + 1;
+  if (generate === 0 && p.generate !== null) throw new Error(`${p.member.name}: unknown @generate ${p.generate}`);
+  if (p.acl.some((a) => a.includes(' '))) throw new Error(`${p.member.name}: an @acl holds a space`);
+  return (
+    (p.stream === 'read' ? FLAG.read : p.stream === 'write' ? FLAG.write : 0) |
+    (p.sparse ? FLAG.sparse : 0) |
+    (p.priority === 'high' ? FLAG.high : 0) |
+    (p.event ? FLAG.event : 0) |
+    (p.fds ? FLAG.fds : 0) |
+    (generate << FLAG.generateShift)
+  );
+}
+
+/** The name of a program's table type: `RemoteProcedures`. */
+export function tableTypeName(program: string): string {
+  return `${pascalCase(program)}Procedures`;
+}
+
+/**
+ * Emits the table of one program, inside its own module: a type naming each procedure's
+ * argument and result types, and the rows procedureTable() expands (one short line each: the
+ * fields every procedure of the program shares are given once).
+ */
 export function emitProgramTable(program: ProgramModel): string[] {
+  const prefix = `${program.name.toUpperCase()}_PROC_`;
+  const type = tableTypeName(program.name);
   const out: string[] = [
     '',
-    `/**`,
-    ` * Every procedure of the ${program.name} program, by its \`.x\` name: number, public API,`,
-    ` * annotations and codecs.`,
-    ` */`,
-    `export const ${tableName(program.name)} = {`,
+    `/** Every procedure of the ${program.name} program, by its \`.x\` name, with its argument and result types. */`,
+    // A type alias, not an interface: it must be assignable to Record<string, ProcedureInfo>.
+    `export type ${type} = {`,
   ];
   for (const p of program.procedures) {
     const A = p.args ? pascalCase(p.args.name) : 'void';
     const R = p.ret ? pascalCase(p.ret.name) : 'void';
+    out.push(`  /** ${p.member.name} = ${p.number}${p.api ? `: \`${p.api.name}\`` : ''}${p.event ? ' (event)' : ''} */`);
+    out.push(`  readonly ${p.member.name}: Procedure<${A}, ${R}>;`);
+  }
+  out.push(
+    '};',
+    '',
+    `/**`,
+    ` * Every procedure of the ${program.name} program, by its \`.x\` name: number, public API,`,
+    ` * annotations and codecs. Rows: number, name without \`${prefix}\`, C API, since, flags,`,
+    ` * ACLs, args codec, ret codec[, raw method] (see ProcedureRow).`,
+    ` */`,
+    `export const ${tableName(program.name)}: ${type} = /*@__PURE__*/ procedureTable<${type}>(`,
+    `  { program: '${program.name}', programNumber: ${program.programConst}, version: ${program.versionConst ?? 1}, prefix: '${prefix}' },`,
+    '  [',
+  );
+  for (const p of program.procedures) {
+    if (!p.member.name.startsWith(prefix)) throw new Error(`${p.member.name} does not start with ${prefix}`);
+    const method = p.api && defaultMethod(p.api.name) === p.method ? '' : `, '${p.method}'`;
     out.push(
-      `  /** ${p.member.name} = ${p.number}${p.api ? `: \`${p.api.name}\`` : ''}${p.event ? ' (event)' : ''} */`,
-      `  ${p.member.name}: defineProcedure<${A}, ${R}>({`,
-      `    program: '${program.name}',`,
-      `    programNumber: ${program.programConst},`,
-      `    version: ${program.versionConst ?? 1},`,
-      `    number: ${p.number},`,
-      `    name: '${p.member.name}',`,
-      `    api: ${p.api ? `'${p.api.name}'` : 'null'},`,
-      `    since: ${p.api?.since ? `'${p.api.since}'` : 'null'},`,
-      `    method: '${p.method}',`,
-      `    stream: ${p.stream ? `'${p.stream}'` : 'null'},`,
-      `    sparse: ${p.sparse},`,
-      `    priority: '${p.priority}',`,
-      `    event: ${p.event},`,
-      `    fds: ${p.fds},`,
-      `    generate: ${p.generate ? `'${p.generate}'` : 'null'},`,
-      `    acl: [${p.acl.map((a) => `'${a}'`).join(', ')}],`,
-      `    args: ${p.args ? codecName(p.args.name) : 'null'},`,
-      `    ret: ${p.ret ? codecName(p.ret.name) : 'null'},`,
-      `  }),`,
+      `    [${p.number}, '${p.member.name.slice(prefix.length)}', ${p.api ? `'${p.api.name}'` : 0}, ${p.api?.since ? `'${p.api.since}'` : 0}, ${rowFlags(p)}, '${p.acl.join(' ')}', ${p.args ? codecName(p.args.name) : 'null'}, ${p.ret ? codecName(p.ret.name) : 'null'}${method}],`,
     );
   }
-  out.push('} as const;');
+  out.push('  ],', ');');
   return out;
 }
 

@@ -75,7 +75,7 @@ export function generate(input: GeneratorInput): Map<string, string> {
       ...errorImports(body, rt),
       `import type { XdrReader } from '${rt}/xdr/reader.js';`,
       `import type { XdrWriter } from '${rt}/xdr/writer.js';`,
-      ...(program ? [`import { defineProcedure } from '${rt}/procedures/procedure.js';`] : []),
+      ...(program ? [`import { procedureTable, type Procedure } from '${rt}/procedures/procedure.js';`] : []),
     ];
     const text = [...header([m.path], input.libvirtVersion), ...runtime, ...e.imports.render(), ...body, ''].join('\n');
     files.set(`${m.id}.gen.ts`, text);

@@ -5,7 +5,7 @@ import type { XdrCodec } from '../xdr/codec.js';
 import { XdrError, XdrErrorCode, invalidError } from '../xdr/errors.js';
 import type { XdrReader } from '../xdr/reader.js';
 import type { XdrWriter } from '../xdr/writer.js';
-import { defineProcedure } from '../procedures/procedure.js';
+import { procedureTable, type Procedure } from '../procedures/procedure.js';
 
 /**
  * ```c
@@ -1195,409 +1195,77 @@ function decodeAdminProcedure(r: XdrReader): AdminProcedure {
 /** Encoder and decoder of `admin_procedure`. */
 export const adminProcedureCodec: XdrCodec<AdminProcedure> = { name: 'admin_procedure', encode: encodeAdminProcedure, decode: decodeAdminProcedure };
 
+/** Every procedure of the admin program, by its `.x` name, with its argument and result types. */
+export type AdminProcedures = {
+  /** ADMIN_PROC_CONNECT_OPEN = 1: `virAdmConnectOpen` */
+  readonly ADMIN_PROC_CONNECT_OPEN: Procedure<AdminConnectOpenArgs, void>;
+  /** ADMIN_PROC_CONNECT_CLOSE = 2: `virAdmConnectClose` */
+  readonly ADMIN_PROC_CONNECT_CLOSE: Procedure<void, void>;
+  /** ADMIN_PROC_CONNECT_GET_LIB_VERSION = 3: `virAdmConnectGetLibVersion` */
+  readonly ADMIN_PROC_CONNECT_GET_LIB_VERSION: Procedure<void, AdminConnectGetLibVersionRet>;
+  /** ADMIN_PROC_CONNECT_LIST_SERVERS = 4: `virAdmConnectListServers` */
+  readonly ADMIN_PROC_CONNECT_LIST_SERVERS: Procedure<AdminConnectListServersArgs, AdminConnectListServersRet>;
+  /** ADMIN_PROC_CONNECT_LOOKUP_SERVER = 5: `virAdmConnectLookupServer` */
+  readonly ADMIN_PROC_CONNECT_LOOKUP_SERVER: Procedure<AdminConnectLookupServerArgs, AdminConnectLookupServerRet>;
+  /** ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS = 6: `virAdmServerGetThreadPoolParameters` */
+  readonly ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS: Procedure<AdminServerGetThreadpoolParametersArgs, AdminServerGetThreadpoolParametersRet>;
+  /** ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS = 7: `virAdmServerSetThreadPoolParameters` */
+  readonly ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS: Procedure<AdminServerSetThreadpoolParametersArgs, void>;
+  /** ADMIN_PROC_SERVER_LIST_CLIENTS = 8: `virAdmServerListClients` */
+  readonly ADMIN_PROC_SERVER_LIST_CLIENTS: Procedure<AdminServerListClientsArgs, AdminServerListClientsRet>;
+  /** ADMIN_PROC_SERVER_LOOKUP_CLIENT = 9: `virAdmServerLookupClient` */
+  readonly ADMIN_PROC_SERVER_LOOKUP_CLIENT: Procedure<AdminServerLookupClientArgs, AdminServerLookupClientRet>;
+  /** ADMIN_PROC_CLIENT_GET_INFO = 10: `virAdmClientGetInfo` */
+  readonly ADMIN_PROC_CLIENT_GET_INFO: Procedure<AdminClientGetInfoArgs, AdminClientGetInfoRet>;
+  /** ADMIN_PROC_CLIENT_CLOSE = 11: `virAdmClientClose` */
+  readonly ADMIN_PROC_CLIENT_CLOSE: Procedure<AdminClientCloseArgs, void>;
+  /** ADMIN_PROC_SERVER_GET_CLIENT_LIMITS = 12: `virAdmServerGetClientLimits` */
+  readonly ADMIN_PROC_SERVER_GET_CLIENT_LIMITS: Procedure<AdminServerGetClientLimitsArgs, AdminServerGetClientLimitsRet>;
+  /** ADMIN_PROC_SERVER_SET_CLIENT_LIMITS = 13: `virAdmServerSetClientLimits` */
+  readonly ADMIN_PROC_SERVER_SET_CLIENT_LIMITS: Procedure<AdminServerSetClientLimitsArgs, void>;
+  /** ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS = 14: `virAdmConnectGetLoggingOutputs` */
+  readonly ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS: Procedure<AdminConnectGetLoggingOutputsArgs, AdminConnectGetLoggingOutputsRet>;
+  /** ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS = 15: `virAdmConnectGetLoggingFilters` */
+  readonly ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS: Procedure<AdminConnectGetLoggingFiltersArgs, AdminConnectGetLoggingFiltersRet>;
+  /** ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS = 16: `virAdmConnectSetLoggingOutputs` */
+  readonly ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS: Procedure<AdminConnectSetLoggingOutputsArgs, void>;
+  /** ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS = 17: `virAdmConnectSetLoggingFilters` */
+  readonly ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS: Procedure<AdminConnectSetLoggingFiltersArgs, void>;
+  /** ADMIN_PROC_SERVER_UPDATE_TLS_FILES = 18: `virAdmServerUpdateTlsFiles` */
+  readonly ADMIN_PROC_SERVER_UPDATE_TLS_FILES: Procedure<AdminServerUpdateTlsFilesArgs, void>;
+  /** ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT = 19: `virAdmConnectSetDaemonTimeout` */
+  readonly ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT: Procedure<AdminConnectSetDaemonTimeoutArgs, void>;
+  /** ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN = 20: `virAdmConnectDaemonShutdown` */
+  readonly ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN: Procedure<AdminConnectDaemonShutdownArgs, void>;
+};
+
 /**
  * Every procedure of the admin program, by its `.x` name: number, public API,
- * annotations and codecs.
+ * annotations and codecs. Rows: number, name without `ADMIN_PROC_`, C API, since, flags,
+ * ACLs, args codec, ret codec[, raw method] (see ProcedureRow).
  */
-export const adminProcedures = {
-  /** ADMIN_PROC_CONNECT_OPEN = 1: `virAdmConnectOpen` */
-  ADMIN_PROC_CONNECT_OPEN: defineProcedure<AdminConnectOpenArgs, void>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 1,
-    name: 'ADMIN_PROC_CONNECT_OPEN',
-    api: 'virAdmConnectOpen',
-    since: '2.0.0',
-    method: 'connectOpen',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'none',
-    acl: [],
-    args: adminConnectOpenArgsCodec,
-    ret: null,
-  }),
-  /** ADMIN_PROC_CONNECT_CLOSE = 2: `virAdmConnectClose` */
-  ADMIN_PROC_CONNECT_CLOSE: defineProcedure<void, void>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 2,
-    name: 'ADMIN_PROC_CONNECT_CLOSE',
-    api: 'virAdmConnectClose',
-    since: '2.0.0',
-    method: 'connectClose',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'none',
-    acl: [],
-    args: null,
-    ret: null,
-  }),
-  /** ADMIN_PROC_CONNECT_GET_LIB_VERSION = 3: `virAdmConnectGetLibVersion` */
-  ADMIN_PROC_CONNECT_GET_LIB_VERSION: defineProcedure<void, AdminConnectGetLibVersionRet>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 3,
-    name: 'ADMIN_PROC_CONNECT_GET_LIB_VERSION',
-    api: 'virAdmConnectGetLibVersion',
-    since: '2.0.0',
-    method: 'connectGetLibVersion',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'both',
-    acl: [],
-    args: null,
-    ret: adminConnectGetLibVersionRetCodec,
-  }),
-  /** ADMIN_PROC_CONNECT_LIST_SERVERS = 4: `virAdmConnectListServers` */
-  ADMIN_PROC_CONNECT_LIST_SERVERS: defineProcedure<AdminConnectListServersArgs, AdminConnectListServersRet>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 4,
-    name: 'ADMIN_PROC_CONNECT_LIST_SERVERS',
-    api: 'virAdmConnectListServers',
-    since: '2.0.0',
-    method: 'connectListServers',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'both',
-    acl: [],
-    args: adminConnectListServersArgsCodec,
-    ret: adminConnectListServersRetCodec,
-  }),
-  /** ADMIN_PROC_CONNECT_LOOKUP_SERVER = 5: `virAdmConnectLookupServer` */
-  ADMIN_PROC_CONNECT_LOOKUP_SERVER: defineProcedure<AdminConnectLookupServerArgs, AdminConnectLookupServerRet>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 5,
-    name: 'ADMIN_PROC_CONNECT_LOOKUP_SERVER',
-    api: 'virAdmConnectLookupServer',
-    since: '2.0.0',
-    method: 'connectLookupServer',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'both',
-    acl: [],
-    args: adminConnectLookupServerArgsCodec,
-    ret: adminConnectLookupServerRetCodec,
-  }),
-  /** ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS = 6: `virAdmServerGetThreadPoolParameters` */
-  ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS: defineProcedure<AdminServerGetThreadpoolParametersArgs, AdminServerGetThreadpoolParametersRet>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 6,
-    name: 'ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS',
-    api: 'virAdmServerGetThreadPoolParameters',
-    since: '2.0.0',
-    method: 'serverGetThreadPoolParameters',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'none',
-    acl: [],
-    args: adminServerGetThreadpoolParametersArgsCodec,
-    ret: adminServerGetThreadpoolParametersRetCodec,
-  }),
-  /** ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS = 7: `virAdmServerSetThreadPoolParameters` */
-  ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS: defineProcedure<AdminServerSetThreadpoolParametersArgs, void>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 7,
-    name: 'ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS',
-    api: 'virAdmServerSetThreadPoolParameters',
-    since: '2.0.0',
-    method: 'serverSetThreadPoolParameters',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'none',
-    acl: [],
-    args: adminServerSetThreadpoolParametersArgsCodec,
-    ret: null,
-  }),
-  /** ADMIN_PROC_SERVER_LIST_CLIENTS = 8: `virAdmServerListClients` */
-  ADMIN_PROC_SERVER_LIST_CLIENTS: defineProcedure<AdminServerListClientsArgs, AdminServerListClientsRet>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 8,
-    name: 'ADMIN_PROC_SERVER_LIST_CLIENTS',
-    api: 'virAdmServerListClients',
-    since: '2.0.0',
-    method: 'serverListClients',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'both',
-    acl: [],
-    args: adminServerListClientsArgsCodec,
-    ret: adminServerListClientsRetCodec,
-  }),
-  /** ADMIN_PROC_SERVER_LOOKUP_CLIENT = 9: `virAdmServerLookupClient` */
-  ADMIN_PROC_SERVER_LOOKUP_CLIENT: defineProcedure<AdminServerLookupClientArgs, AdminServerLookupClientRet>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 9,
-    name: 'ADMIN_PROC_SERVER_LOOKUP_CLIENT',
-    api: 'virAdmServerLookupClient',
-    since: '2.0.0',
-    method: 'serverLookupClient',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'both',
-    acl: [],
-    args: adminServerLookupClientArgsCodec,
-    ret: adminServerLookupClientRetCodec,
-  }),
-  /** ADMIN_PROC_CLIENT_GET_INFO = 10: `virAdmClientGetInfo` */
-  ADMIN_PROC_CLIENT_GET_INFO: defineProcedure<AdminClientGetInfoArgs, AdminClientGetInfoRet>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 10,
-    name: 'ADMIN_PROC_CLIENT_GET_INFO',
-    api: 'virAdmClientGetInfo',
-    since: '2.0.0',
-    method: 'clientGetInfo',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'none',
-    acl: [],
-    args: adminClientGetInfoArgsCodec,
-    ret: adminClientGetInfoRetCodec,
-  }),
-  /** ADMIN_PROC_CLIENT_CLOSE = 11: `virAdmClientClose` */
-  ADMIN_PROC_CLIENT_CLOSE: defineProcedure<AdminClientCloseArgs, void>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 11,
-    name: 'ADMIN_PROC_CLIENT_CLOSE',
-    api: 'virAdmClientClose',
-    since: '2.0.0',
-    method: 'clientClose',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'both',
-    acl: [],
-    args: adminClientCloseArgsCodec,
-    ret: null,
-  }),
-  /** ADMIN_PROC_SERVER_GET_CLIENT_LIMITS = 12: `virAdmServerGetClientLimits` */
-  ADMIN_PROC_SERVER_GET_CLIENT_LIMITS: defineProcedure<AdminServerGetClientLimitsArgs, AdminServerGetClientLimitsRet>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 12,
-    name: 'ADMIN_PROC_SERVER_GET_CLIENT_LIMITS',
-    api: 'virAdmServerGetClientLimits',
-    since: '2.0.0',
-    method: 'serverGetClientLimits',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'none',
-    acl: [],
-    args: adminServerGetClientLimitsArgsCodec,
-    ret: adminServerGetClientLimitsRetCodec,
-  }),
-  /** ADMIN_PROC_SERVER_SET_CLIENT_LIMITS = 13: `virAdmServerSetClientLimits` */
-  ADMIN_PROC_SERVER_SET_CLIENT_LIMITS: defineProcedure<AdminServerSetClientLimitsArgs, void>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 13,
-    name: 'ADMIN_PROC_SERVER_SET_CLIENT_LIMITS',
-    api: 'virAdmServerSetClientLimits',
-    since: '2.0.0',
-    method: 'serverSetClientLimits',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'none',
-    acl: [],
-    args: adminServerSetClientLimitsArgsCodec,
-    ret: null,
-  }),
-  /** ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS = 14: `virAdmConnectGetLoggingOutputs` */
-  ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS: defineProcedure<AdminConnectGetLoggingOutputsArgs, AdminConnectGetLoggingOutputsRet>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 14,
-    name: 'ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS',
-    api: 'virAdmConnectGetLoggingOutputs',
-    since: '3.0.0',
-    method: 'connectGetLoggingOutputs',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'none',
-    acl: [],
-    args: adminConnectGetLoggingOutputsArgsCodec,
-    ret: adminConnectGetLoggingOutputsRetCodec,
-  }),
-  /** ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS = 15: `virAdmConnectGetLoggingFilters` */
-  ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS: defineProcedure<AdminConnectGetLoggingFiltersArgs, AdminConnectGetLoggingFiltersRet>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 15,
-    name: 'ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS',
-    api: 'virAdmConnectGetLoggingFilters',
-    since: '3.0.0',
-    method: 'connectGetLoggingFilters',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'none',
-    acl: [],
-    args: adminConnectGetLoggingFiltersArgsCodec,
-    ret: adminConnectGetLoggingFiltersRetCodec,
-  }),
-  /** ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS = 16: `virAdmConnectSetLoggingOutputs` */
-  ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS: defineProcedure<AdminConnectSetLoggingOutputsArgs, void>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 16,
-    name: 'ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS',
-    api: 'virAdmConnectSetLoggingOutputs',
-    since: '3.0.0',
-    method: 'connectSetLoggingOutputs',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'both',
-    acl: [],
-    args: adminConnectSetLoggingOutputsArgsCodec,
-    ret: null,
-  }),
-  /** ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS = 17: `virAdmConnectSetLoggingFilters` */
-  ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS: defineProcedure<AdminConnectSetLoggingFiltersArgs, void>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 17,
-    name: 'ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS',
-    api: 'virAdmConnectSetLoggingFilters',
-    since: '3.0.0',
-    method: 'connectSetLoggingFilters',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'both',
-    acl: [],
-    args: adminConnectSetLoggingFiltersArgsCodec,
-    ret: null,
-  }),
-  /** ADMIN_PROC_SERVER_UPDATE_TLS_FILES = 18: `virAdmServerUpdateTlsFiles` */
-  ADMIN_PROC_SERVER_UPDATE_TLS_FILES: defineProcedure<AdminServerUpdateTlsFilesArgs, void>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 18,
-    name: 'ADMIN_PROC_SERVER_UPDATE_TLS_FILES',
-    api: 'virAdmServerUpdateTlsFiles',
-    since: '2.0.0',
-    method: 'serverUpdateTlsFiles',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'both',
-    acl: [],
-    args: adminServerUpdateTlsFilesArgsCodec,
-    ret: null,
-  }),
-  /** ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT = 19: `virAdmConnectSetDaemonTimeout` */
-  ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT: defineProcedure<AdminConnectSetDaemonTimeoutArgs, void>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 19,
-    name: 'ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT',
-    api: 'virAdmConnectSetDaemonTimeout',
-    since: '8.6.0',
-    method: 'connectSetDaemonTimeout',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'both',
-    acl: [],
-    args: adminConnectSetDaemonTimeoutArgsCodec,
-    ret: null,
-  }),
-  /** ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN = 20: `virAdmConnectDaemonShutdown` */
-  ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN: defineProcedure<AdminConnectDaemonShutdownArgs, void>({
-    program: 'admin',
-    programNumber: ADMIN_PROGRAM,
-    version: ADMIN_PROTOCOL_VERSION,
-    number: 20,
-    name: 'ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN',
-    api: 'virAdmConnectDaemonShutdown',
-    since: '11.2.0',
-    method: 'connectDaemonShutdown',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'both',
-    acl: [],
-    args: adminConnectDaemonShutdownArgsCodec,
-    ret: null,
-  }),
-} as const;
+export const adminProcedures: AdminProcedures = /*@__PURE__*/ procedureTable<AdminProcedures>(
+  { program: 'admin', programNumber: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, prefix: 'ADMIN_PROC_' },
+  [
+    [1, 'CONNECT_OPEN', 'virAdmConnectOpen', '2.0.0', 256, '', adminConnectOpenArgsCodec, null],
+    [2, 'CONNECT_CLOSE', 'virAdmConnectClose', '2.0.0', 256, '', null, null],
+    [3, 'CONNECT_GET_LIB_VERSION', 'virAdmConnectGetLibVersion', '2.0.0', 64, '', null, adminConnectGetLibVersionRetCodec],
+    [4, 'CONNECT_LIST_SERVERS', 'virAdmConnectListServers', '2.0.0', 64, '', adminConnectListServersArgsCodec, adminConnectListServersRetCodec],
+    [5, 'CONNECT_LOOKUP_SERVER', 'virAdmConnectLookupServer', '2.0.0', 64, '', adminConnectLookupServerArgsCodec, adminConnectLookupServerRetCodec],
+    [6, 'SERVER_GET_THREADPOOL_PARAMETERS', 'virAdmServerGetThreadPoolParameters', '2.0.0', 256, '', adminServerGetThreadpoolParametersArgsCodec, adminServerGetThreadpoolParametersRetCodec],
+    [7, 'SERVER_SET_THREADPOOL_PARAMETERS', 'virAdmServerSetThreadPoolParameters', '2.0.0', 256, '', adminServerSetThreadpoolParametersArgsCodec, null],
+    [8, 'SERVER_LIST_CLIENTS', 'virAdmServerListClients', '2.0.0', 64, '', adminServerListClientsArgsCodec, adminServerListClientsRetCodec],
+    [9, 'SERVER_LOOKUP_CLIENT', 'virAdmServerLookupClient', '2.0.0', 64, '', adminServerLookupClientArgsCodec, adminServerLookupClientRetCodec],
+    [10, 'CLIENT_GET_INFO', 'virAdmClientGetInfo', '2.0.0', 256, '', adminClientGetInfoArgsCodec, adminClientGetInfoRetCodec],
+    [11, 'CLIENT_CLOSE', 'virAdmClientClose', '2.0.0', 64, '', adminClientCloseArgsCodec, null],
+    [12, 'SERVER_GET_CLIENT_LIMITS', 'virAdmServerGetClientLimits', '2.0.0', 256, '', adminServerGetClientLimitsArgsCodec, adminServerGetClientLimitsRetCodec],
+    [13, 'SERVER_SET_CLIENT_LIMITS', 'virAdmServerSetClientLimits', '2.0.0', 256, '', adminServerSetClientLimitsArgsCodec, null],
+    [14, 'CONNECT_GET_LOGGING_OUTPUTS', 'virAdmConnectGetLoggingOutputs', '3.0.0', 256, '', adminConnectGetLoggingOutputsArgsCodec, adminConnectGetLoggingOutputsRetCodec],
+    [15, 'CONNECT_GET_LOGGING_FILTERS', 'virAdmConnectGetLoggingFilters', '3.0.0', 256, '', adminConnectGetLoggingFiltersArgsCodec, adminConnectGetLoggingFiltersRetCodec],
+    [16, 'CONNECT_SET_LOGGING_OUTPUTS', 'virAdmConnectSetLoggingOutputs', '3.0.0', 64, '', adminConnectSetLoggingOutputsArgsCodec, null],
+    [17, 'CONNECT_SET_LOGGING_FILTERS', 'virAdmConnectSetLoggingFilters', '3.0.0', 64, '', adminConnectSetLoggingFiltersArgsCodec, null],
+    [18, 'SERVER_UPDATE_TLS_FILES', 'virAdmServerUpdateTlsFiles', '2.0.0', 64, '', adminServerUpdateTlsFilesArgsCodec, null],
+    [19, 'CONNECT_SET_DAEMON_TIMEOUT', 'virAdmConnectSetDaemonTimeout', '8.6.0', 64, '', adminConnectSetDaemonTimeoutArgsCodec, null],
+    [20, 'CONNECT_DAEMON_SHUTDOWN', 'virAdmConnectDaemonShutdown', '11.2.0', 64, '', adminConnectDaemonShutdownArgsCodec, null],
+  ],
+);

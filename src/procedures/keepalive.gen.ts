@@ -4,7 +4,7 @@
 import type { XdrCodec } from '../xdr/codec.js';
 import type { XdrReader } from '../xdr/reader.js';
 import type { XdrWriter } from '../xdr/writer.js';
-import { defineProcedure } from '../procedures/procedure.js';
+import { procedureTable, type Procedure } from '../procedures/procedure.js';
 
 /**
  * ```c
@@ -43,49 +43,23 @@ function decodeKeepaliveProcedure(r: XdrReader): KeepaliveProcedure {
 /** Encoder and decoder of `keepalive_procedure`. */
 export const keepaliveProcedureCodec: XdrCodec<KeepaliveProcedure> = { name: 'keepalive_procedure', encode: encodeKeepaliveProcedure, decode: decodeKeepaliveProcedure };
 
+/** Every procedure of the keepalive program, by its `.x` name, with its argument and result types. */
+export type KeepaliveProcedures = {
+  /** KEEPALIVE_PROC_PING = 1 */
+  readonly KEEPALIVE_PROC_PING: Procedure<void, void>;
+  /** KEEPALIVE_PROC_PONG = 2 */
+  readonly KEEPALIVE_PROC_PONG: Procedure<void, void>;
+};
+
 /**
  * Every procedure of the keepalive program, by its `.x` name: number, public API,
- * annotations and codecs.
+ * annotations and codecs. Rows: number, name without `KEEPALIVE_PROC_`, C API, since, flags,
+ * ACLs, args codec, ret codec[, raw method] (see ProcedureRow).
  */
-export const keepaliveProcedures = {
-  /** KEEPALIVE_PROC_PING = 1 */
-  KEEPALIVE_PROC_PING: defineProcedure<void, void>({
-    program: 'keepalive',
-    programNumber: KEEPALIVE_PROGRAM,
-    version: KEEPALIVE_PROTOCOL_VERSION,
-    number: 1,
-    name: 'KEEPALIVE_PROC_PING',
-    api: null,
-    since: null,
-    method: 'ping',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: null,
-    acl: [],
-    args: null,
-    ret: null,
-  }),
-  /** KEEPALIVE_PROC_PONG = 2 */
-  KEEPALIVE_PROC_PONG: defineProcedure<void, void>({
-    program: 'keepalive',
-    programNumber: KEEPALIVE_PROGRAM,
-    version: KEEPALIVE_PROTOCOL_VERSION,
-    number: 2,
-    name: 'KEEPALIVE_PROC_PONG',
-    api: null,
-    since: null,
-    method: 'pong',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: null,
-    acl: [],
-    args: null,
-    ret: null,
-  }),
-} as const;
+export const keepaliveProcedures: KeepaliveProcedures = /*@__PURE__*/ procedureTable<KeepaliveProcedures>(
+  { program: 'keepalive', programNumber: KEEPALIVE_PROGRAM, version: KEEPALIVE_PROTOCOL_VERSION, prefix: 'KEEPALIVE_PROC_' },
+  [
+    [1, 'PING', 0, 0, 0, '', null, null, 'ping'],
+    [2, 'PONG', 0, 0, 0, '', null, null, 'pong'],
+  ],
+);

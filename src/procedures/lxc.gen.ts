@@ -5,7 +5,7 @@ import type { XdrCodec } from '../xdr/codec.js';
 import { invalidError } from '../xdr/errors.js';
 import type { XdrReader } from '../xdr/reader.js';
 import type { XdrWriter } from '../xdr/writer.js';
-import { defineProcedure } from '../procedures/procedure.js';
+import { procedureTable, type Procedure } from '../procedures/procedure.js';
 import type { RemoteNonnullDomain } from './remote.gen.js';
 import { remoteNonnullDomainCodec } from './remote.gen.js';
 
@@ -99,29 +99,20 @@ function decodeLxcProcedure(r: XdrReader): LxcProcedure {
 /** Encoder and decoder of `lxc_procedure`. */
 export const lxcProcedureCodec: XdrCodec<LxcProcedure> = { name: 'lxc_procedure', encode: encodeLxcProcedure, decode: decodeLxcProcedure };
 
+/** Every procedure of the lxc program, by its `.x` name, with its argument and result types. */
+export type LxcProcedures = {
+  /** LXC_PROC_DOMAIN_OPEN_NAMESPACE = 1: `virDomainLxcOpenNamespace` */
+  readonly LXC_PROC_DOMAIN_OPEN_NAMESPACE: Procedure<LxcDomainOpenNamespaceArgs, void>;
+};
+
 /**
  * Every procedure of the lxc program, by its `.x` name: number, public API,
- * annotations and codecs.
+ * annotations and codecs. Rows: number, name without `LXC_PROC_`, C API, since, flags,
+ * ACLs, args codec, ret codec[, raw method] (see ProcedureRow).
  */
-export const lxcProcedures = {
-  /** LXC_PROC_DOMAIN_OPEN_NAMESPACE = 1: `virDomainLxcOpenNamespace` */
-  LXC_PROC_DOMAIN_OPEN_NAMESPACE: defineProcedure<LxcDomainOpenNamespaceArgs, void>({
-    program: 'lxc',
-    programNumber: LXC_PROGRAM,
-    version: LXC_PROTOCOL_VERSION,
-    number: 1,
-    name: 'LXC_PROC_DOMAIN_OPEN_NAMESPACE',
-    api: 'virDomainLxcOpenNamespace',
-    since: '1.0.2',
-    method: 'domainLxcOpenNamespace',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: true,
-    generate: 'none',
-    acl: ['domain:open_namespace'],
-    args: lxcDomainOpenNamespaceArgsCodec,
-    ret: null,
-  }),
-} as const;
+export const lxcProcedures: LxcProcedures = /*@__PURE__*/ procedureTable<LxcProcedures>(
+  { program: 'lxc', programNumber: LXC_PROGRAM, version: LXC_PROTOCOL_VERSION, prefix: 'LXC_PROC_' },
+  [
+    [1, 'DOMAIN_OPEN_NAMESPACE', 'virDomainLxcOpenNamespace', '1.0.2', 288, 'domain:open_namespace', lxcDomainOpenNamespaceArgsCodec, null],
+  ],
+);

@@ -63,7 +63,89 @@ export interface Procedure<A = unknown, R = unknown> extends ProcedureInfo {
   readonly ret: XdrCodec<R> | null;
 }
 
-/** Freezes a generated procedure description (used by the generated tables). */
+/** Freezes a procedure description. */
 export function defineProcedure<A, R>(procedure: Procedure<A, R>): Procedure<A, R> {
   return Object.freeze(procedure);
+}
+
+/** What every procedure of one program shares, given once per generated table. */
+export interface ProgramDefaults {
+  readonly program: ProgramName;
+  readonly programNumber: number;
+  readonly version: number;
+  /** The `.x` prefix of the procedure names (`REMOTE_PROC_`), left out of each row. */
+  readonly prefix: string;
+}
+
+/** Bits of {@link ProcedureRow}'s flags. */
+export const ProcedureFlag = {
+  READ_STREAM: 1,
+  WRITE_STREAM: 2,
+  SPARSE: 4,
+  HIGH_PRIORITY: 8,
+  EVENT: 16,
+  FDS: 32,
+  /** The `@generate` annotation is `(flags >> GENERATE_SHIFT)`: 0 none given, then {@link GENERATE}'s order. */
+  GENERATE_SHIFT: 6,
+} as const;
+
+/** The values of `@generate`, in the order {@link ProcedureRow}'s flags number them (from 1). */
+export const GENERATE = ['both', 'client', 'server', 'none'] as const;
+
+/**
+ * One procedure as a generated table lists it (the compact form keeps the generated module
+ * small; {@link procedureTable} expands it): number, name without the program's prefix, C API
+ * (0: none), `since` (0: none), {@link ProcedureFlag} bits, the `@acl` annotations separated by
+ * spaces, the args and ret codecs, and the raw method's name when it is not the C API's name
+ * without `vir`/`virAdm`, first letter lowered.
+ */
+export type ProcedureRow = readonly [
+  number: number,
+  name: string,
+  api: string | 0,
+  since: string | 0,
+  flags: number,
+  acl: string,
+  args: XdrCodec<unknown> | null,
+  ret: XdrCodec<unknown> | null,
+  method?: string,
+];
+
+/** The raw method of a procedure with a C API, unless its row names another. */
+function methodOf(api: string): string {
+  const bare = api.replace(/^vir(Adm)?/, '');
+  return bare[0]!.toLowerCase() + bare.slice(1);
+}
+
+/**
+ * A program's procedure table (used by the generated modules): each row expanded into a frozen
+ * {@link Procedure}, keyed by its `.x` name.
+ */
+export function procedureTable<T>(defaults: ProgramDefaults, rows: readonly ProcedureRow[]): T {
+  const F = ProcedureFlag;
+  const table: Record<string, Procedure> = {};
+  for (const [number, tail, api, since, flags, acl, args, ret, method] of rows) {
+    const name = defaults.prefix + tail;
+    const generate = flags >> F.GENERATE_SHIFT;
+    table[name] = defineProcedure({
+      program: defaults.program,
+      programNumber: defaults.programNumber,
+      version: defaults.version,
+      number,
+      name,
+      api: api || null,
+      since: since || null,
+      method: method ?? methodOf(api as string),
+      stream: flags & F.READ_STREAM ? 'read' : flags & F.WRITE_STREAM ? 'write' : null,
+      sparse: (flags & F.SPARSE) !== 0,
+      priority: flags & F.HIGH_PRIORITY ? 'high' : 'low',
+      event: (flags & F.EVENT) !== 0,
+      fds: (flags & F.FDS) !== 0,
+      generate: generate ? GENERATE[generate - 1]! : null,
+      acl: acl ? acl.split(' ') : [],
+      args,
+      ret,
+    });
+  }
+  return table as T;
 }

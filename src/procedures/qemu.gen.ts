@@ -5,7 +5,7 @@ import type { XdrCodec } from '../xdr/codec.js';
 import { invalidError } from '../xdr/errors.js';
 import type { XdrReader } from '../xdr/reader.js';
 import type { XdrWriter } from '../xdr/writer.js';
-import { defineProcedure } from '../procedures/procedure.js';
+import { procedureTable, type Procedure } from '../procedures/procedure.js';
 import type { RemoteDomain, RemoteNonnullDomain, RemoteNonnullString, RemoteString } from './remote.gen.js';
 import { remoteNonnullDomainCodec } from './remote.gen.js';
 
@@ -456,149 +456,38 @@ function decodeQemuProcedure(r: XdrReader): QemuProcedure {
 /** Encoder and decoder of `qemu_procedure`. */
 export const qemuProcedureCodec: XdrCodec<QemuProcedure> = { name: 'qemu_procedure', encode: encodeQemuProcedure, decode: decodeQemuProcedure };
 
+/** Every procedure of the qemu program, by its `.x` name, with its argument and result types. */
+export type QemuProcedures = {
+  /** QEMU_PROC_DOMAIN_MONITOR_COMMAND = 1: `virDomainQemuMonitorCommand` */
+  readonly QEMU_PROC_DOMAIN_MONITOR_COMMAND: Procedure<QemuDomainMonitorCommandArgs, QemuDomainMonitorCommandRet>;
+  /** QEMU_PROC_DOMAIN_ATTACH = 2: `virDomainQemuAttach` */
+  readonly QEMU_PROC_DOMAIN_ATTACH: Procedure<QemuDomainAttachArgs, QemuDomainAttachRet>;
+  /** QEMU_PROC_DOMAIN_AGENT_COMMAND = 3: `virDomainQemuAgentCommand` */
+  readonly QEMU_PROC_DOMAIN_AGENT_COMMAND: Procedure<QemuDomainAgentCommandArgs, QemuDomainAgentCommandRet>;
+  /** QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER = 4: `virConnectDomainQemuMonitorEventRegister` */
+  readonly QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER: Procedure<QemuConnectDomainMonitorEventRegisterArgs, QemuConnectDomainMonitorEventRegisterRet>;
+  /** QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER = 5: `virConnectDomainQemuMonitorEventDeregister` */
+  readonly QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER: Procedure<QemuConnectDomainMonitorEventDeregisterArgs, void>;
+  /** QEMU_PROC_DOMAIN_MONITOR_EVENT = 6 (event) */
+  readonly QEMU_PROC_DOMAIN_MONITOR_EVENT: Procedure<QemuDomainMonitorEventMsg, void>;
+  /** QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES = 7: `virDomainQemuMonitorCommandWithFiles` */
+  readonly QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES: Procedure<QemuDomainMonitorCommandWithFilesArgs, QemuDomainMonitorCommandWithFilesRet>;
+};
+
 /**
  * Every procedure of the qemu program, by its `.x` name: number, public API,
- * annotations and codecs.
+ * annotations and codecs. Rows: number, name without `QEMU_PROC_`, C API, since, flags,
+ * ACLs, args codec, ret codec[, raw method] (see ProcedureRow).
  */
-export const qemuProcedures = {
-  /** QEMU_PROC_DOMAIN_MONITOR_COMMAND = 1: `virDomainQemuMonitorCommand` */
-  QEMU_PROC_DOMAIN_MONITOR_COMMAND: defineProcedure<QemuDomainMonitorCommandArgs, QemuDomainMonitorCommandRet>({
-    program: 'qemu',
-    programNumber: QEMU_PROGRAM,
-    version: QEMU_PROTOCOL_VERSION,
-    number: 1,
-    name: 'QEMU_PROC_DOMAIN_MONITOR_COMMAND',
-    api: 'virDomainQemuMonitorCommand',
-    since: '0.8.3',
-    method: 'domainQemuMonitorCommand',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'none',
-    acl: ['domain:write'],
-    args: qemuDomainMonitorCommandArgsCodec,
-    ret: qemuDomainMonitorCommandRetCodec,
-  }),
-  /** QEMU_PROC_DOMAIN_ATTACH = 2: `virDomainQemuAttach` */
-  QEMU_PROC_DOMAIN_ATTACH: defineProcedure<QemuDomainAttachArgs, QemuDomainAttachRet>({
-    program: 'qemu',
-    programNumber: QEMU_PROGRAM,
-    version: QEMU_PROTOCOL_VERSION,
-    number: 2,
-    name: 'QEMU_PROC_DOMAIN_ATTACH',
-    api: 'virDomainQemuAttach',
-    since: '0.9.4',
-    method: 'domainQemuAttach',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'both',
-    acl: ['domain:start', 'domain:write'],
-    args: qemuDomainAttachArgsCodec,
-    ret: qemuDomainAttachRetCodec,
-  }),
-  /** QEMU_PROC_DOMAIN_AGENT_COMMAND = 3: `virDomainQemuAgentCommand` */
-  QEMU_PROC_DOMAIN_AGENT_COMMAND: defineProcedure<QemuDomainAgentCommandArgs, QemuDomainAgentCommandRet>({
-    program: 'qemu',
-    programNumber: QEMU_PROGRAM,
-    version: QEMU_PROTOCOL_VERSION,
-    number: 3,
-    name: 'QEMU_PROC_DOMAIN_AGENT_COMMAND',
-    api: 'virDomainQemuAgentCommand',
-    since: '0.10.0',
-    method: 'domainQemuAgentCommand',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: false,
-    generate: 'both',
-    acl: ['domain:write'],
-    args: qemuDomainAgentCommandArgsCodec,
-    ret: qemuDomainAgentCommandRetCodec,
-  }),
-  /** QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER = 4: `virConnectDomainQemuMonitorEventRegister` */
-  QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER: defineProcedure<QemuConnectDomainMonitorEventRegisterArgs, QemuConnectDomainMonitorEventRegisterRet>({
-    program: 'qemu',
-    programNumber: QEMU_PROGRAM,
-    version: QEMU_PROTOCOL_VERSION,
-    number: 4,
-    name: 'QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER',
-    api: 'virConnectDomainQemuMonitorEventRegister',
-    since: '1.2.3',
-    method: 'connectDomainQemuMonitorEventRegister',
-    stream: null,
-    sparse: false,
-    priority: 'high',
-    event: false,
-    fds: false,
-    generate: 'none',
-    acl: ['connect:search_domains', 'connect:write'],
-    args: qemuConnectDomainMonitorEventRegisterArgsCodec,
-    ret: qemuConnectDomainMonitorEventRegisterRetCodec,
-  }),
-  /** QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER = 5: `virConnectDomainQemuMonitorEventDeregister` */
-  QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER: defineProcedure<QemuConnectDomainMonitorEventDeregisterArgs, void>({
-    program: 'qemu',
-    programNumber: QEMU_PROGRAM,
-    version: QEMU_PROTOCOL_VERSION,
-    number: 5,
-    name: 'QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER',
-    api: 'virConnectDomainQemuMonitorEventDeregister',
-    since: '1.2.3',
-    method: 'connectDomainQemuMonitorEventDeregister',
-    stream: null,
-    sparse: false,
-    priority: 'high',
-    event: false,
-    fds: false,
-    generate: 'none',
-    acl: ['connect:write'],
-    args: qemuConnectDomainMonitorEventDeregisterArgsCodec,
-    ret: null,
-  }),
-  /** QEMU_PROC_DOMAIN_MONITOR_EVENT = 6 (event) */
-  QEMU_PROC_DOMAIN_MONITOR_EVENT: defineProcedure<QemuDomainMonitorEventMsg, void>({
-    program: 'qemu',
-    programNumber: QEMU_PROGRAM,
-    version: QEMU_PROTOCOL_VERSION,
-    number: 6,
-    name: 'QEMU_PROC_DOMAIN_MONITOR_EVENT',
-    api: null,
-    since: null,
-    method: 'qemuDomainMonitorEvent',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: true,
-    fds: false,
-    generate: 'both',
-    acl: ['none'],
-    args: qemuDomainMonitorEventMsgCodec,
-    ret: null,
-  }),
-  /** QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES = 7: `virDomainQemuMonitorCommandWithFiles` */
-  QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES: defineProcedure<QemuDomainMonitorCommandWithFilesArgs, QemuDomainMonitorCommandWithFilesRet>({
-    program: 'qemu',
-    programNumber: QEMU_PROGRAM,
-    version: QEMU_PROTOCOL_VERSION,
-    number: 7,
-    name: 'QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES',
-    api: 'virDomainQemuMonitorCommandWithFiles',
-    since: '8.2.0',
-    method: 'domainQemuMonitorCommandWithFiles',
-    stream: null,
-    sparse: false,
-    priority: 'low',
-    event: false,
-    fds: true,
-    generate: 'none',
-    acl: ['domain:write'],
-    args: qemuDomainMonitorCommandWithFilesArgsCodec,
-    ret: qemuDomainMonitorCommandWithFilesRetCodec,
-  }),
-} as const;
+export const qemuProcedures: QemuProcedures = /*@__PURE__*/ procedureTable<QemuProcedures>(
+  { program: 'qemu', programNumber: QEMU_PROGRAM, version: QEMU_PROTOCOL_VERSION, prefix: 'QEMU_PROC_' },
+  [
+    [1, 'DOMAIN_MONITOR_COMMAND', 'virDomainQemuMonitorCommand', '0.8.3', 256, 'domain:write', qemuDomainMonitorCommandArgsCodec, qemuDomainMonitorCommandRetCodec],
+    [2, 'DOMAIN_ATTACH', 'virDomainQemuAttach', '0.9.4', 64, 'domain:start domain:write', qemuDomainAttachArgsCodec, qemuDomainAttachRetCodec],
+    [3, 'DOMAIN_AGENT_COMMAND', 'virDomainQemuAgentCommand', '0.10.0', 64, 'domain:write', qemuDomainAgentCommandArgsCodec, qemuDomainAgentCommandRetCodec],
+    [4, 'CONNECT_DOMAIN_MONITOR_EVENT_REGISTER', 'virConnectDomainQemuMonitorEventRegister', '1.2.3', 264, 'connect:search_domains connect:write', qemuConnectDomainMonitorEventRegisterArgsCodec, qemuConnectDomainMonitorEventRegisterRetCodec],
+    [5, 'CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER', 'virConnectDomainQemuMonitorEventDeregister', '1.2.3', 264, 'connect:write', qemuConnectDomainMonitorEventDeregisterArgsCodec, null],
+    [6, 'DOMAIN_MONITOR_EVENT', 0, 0, 80, 'none', qemuDomainMonitorEventMsgCodec, null, 'qemuDomainMonitorEvent'],
+    [7, 'DOMAIN_MONITOR_COMMAND_WITH_FILES', 'virDomainQemuMonitorCommandWithFiles', '8.2.0', 288, 'domain:write', qemuDomainMonitorCommandWithFilesArgsCodec, qemuDomainMonitorCommandWithFilesRetCodec],
+  ],
+);
