@@ -17,7 +17,28 @@
  */
 import { ArgumentError, LibvirtRpcError } from '../../errors/root.js';
 import { Buffer } from 'node:buffer';
-import * as api from '../../procedures/libvirt-api.gen.js';
+// Named imports, not the whole namespace: a bundle keeps only these enums of libvirt-api.gen.
+import {
+  virDomainEventCrashedDetailType,
+  virDomainEventDefinedDetailType,
+  virDomainEventID,
+  virDomainEventPMSuspendedDetailType,
+  virDomainEventResumedDetailType,
+  virDomainEventShutdownDetailType,
+  virDomainEventStartedDetailType,
+  virDomainEventStoppedDetailType,
+  virDomainEventSuspendedDetailType,
+  virDomainEventType,
+  virDomainEventUndefinedDetailType,
+  virNetworkEventID,
+  virNetworkEventLifecycleType,
+  virNodeDeviceEventID,
+  virNodeDeviceEventLifecycleType,
+  virSecretEventID,
+  virSecretEventLifecycleType,
+  virStoragePoolEventID,
+  virStoragePoolEventLifecycleType,
+} from '../../procedures/libvirt-api.gen.js';
 import { qemuProcedures } from '../../procedures/qemu.gen.js';
 import { remoteProcedures } from '../../procedures/remote.gen.js';
 import type { Procedure } from '../../rpc/procedure.js';
@@ -84,61 +105,61 @@ export const families: Readonly<Record<EventFamily, FamilySpec>> = {
     family: 'domain',
     infix: 'DOMAIN',
     idPrefix: 'VIR_DOMAIN_EVENT_ID_',
-    ids: api.virDomainEventID,
+    ids: virDomainEventID,
     objectField: 'dom',
     publicField: 'domain',
     register: proc('REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY'),
     deregister: proc('REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY'),
     key: uuidKey('uuid'),
-    lifecycle: { values: api.virDomainEventType, prefix: 'VIR_DOMAIN_EVENT_' },
+    lifecycle: { values: virDomainEventType, prefix: 'VIR_DOMAIN_EVENT_' },
   },
   network: {
     family: 'network',
     infix: 'NETWORK',
     idPrefix: 'VIR_NETWORK_EVENT_ID_',
-    ids: api.virNetworkEventID,
+    ids: virNetworkEventID,
     objectField: 'net',
     publicField: 'network',
     register: proc('REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY'),
     deregister: proc('REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY'),
     key: uuidKey('uuid'),
-    lifecycle: { values: api.virNetworkEventLifecycleType, prefix: 'VIR_NETWORK_EVENT_' },
+    lifecycle: { values: virNetworkEventLifecycleType, prefix: 'VIR_NETWORK_EVENT_' },
   },
   'storage-pool': {
     family: 'storage-pool',
     infix: 'STORAGE_POOL',
     idPrefix: 'VIR_STORAGE_POOL_EVENT_ID_',
-    ids: api.virStoragePoolEventID,
+    ids: virStoragePoolEventID,
     objectField: 'pool',
     publicField: 'pool',
     register: proc('REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY'),
     deregister: proc('REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY'),
     key: uuidKey('uuid'),
-    lifecycle: { values: api.virStoragePoolEventLifecycleType, prefix: 'VIR_STORAGE_POOL_EVENT_' },
+    lifecycle: { values: virStoragePoolEventLifecycleType, prefix: 'VIR_STORAGE_POOL_EVENT_' },
   },
   'node-device': {
     family: 'node-device',
     infix: 'NODE_DEVICE',
     idPrefix: 'VIR_NODE_DEVICE_EVENT_ID_',
-    ids: api.virNodeDeviceEventID,
+    ids: virNodeDeviceEventID,
     objectField: 'dev',
     publicField: 'device',
     register: proc('REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY'),
     deregister: proc('REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY'),
     key: (object) => (object as { name: string }).name,
-    lifecycle: { values: api.virNodeDeviceEventLifecycleType, prefix: 'VIR_NODE_DEVICE_EVENT_' },
+    lifecycle: { values: virNodeDeviceEventLifecycleType, prefix: 'VIR_NODE_DEVICE_EVENT_' },
   },
   secret: {
     family: 'secret',
     infix: 'SECRET',
     idPrefix: 'VIR_SECRET_EVENT_ID_',
-    ids: api.virSecretEventID,
+    ids: virSecretEventID,
     objectField: 'secret',
     publicField: 'secret',
     register: proc('REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY'),
     deregister: proc('REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY'),
     key: uuidKey('uuid'),
-    lifecycle: { values: api.virSecretEventLifecycleType, prefix: 'VIR_SECRET_EVENT_' },
+    lifecycle: { values: virSecretEventLifecycleType, prefix: 'VIR_SECRET_EVENT_' },
   },
 };
 
@@ -229,13 +250,24 @@ export function lifecycleName(family: EventFamily, value: number): string {
   return lifecycleNames.get(family)?.get(value) ?? 'unknown';
 }
 
-const apiEnums = api as unknown as Readonly<Record<string, unknown>>;
+/** The `virDomainEvent<Type>DetailType` enums, by name. */
+const detailEnums: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  virDomainEventCrashedDetailType,
+  virDomainEventDefinedDetailType,
+  virDomainEventPMSuspendedDetailType,
+  virDomainEventResumedDetailType,
+  virDomainEventShutdownDetailType,
+  virDomainEventStartedDetailType,
+  virDomainEventStoppedDetailType,
+  virDomainEventSuspendedDetailType,
+  virDomainEventUndefinedDetailType,
+};
 const detailNames = new Map<number, Map<number, string>>();
-for (const [typeConst, typeValue] of Object.entries(api.virDomainEventType)) {
+for (const [typeConst, typeValue] of Object.entries(virDomainEventType)) {
   if (typeConst.endsWith('_LAST')) continue;
   const x = typeConst.slice('VIR_DOMAIN_EVENT_'.length); // DEFINED, PMSUSPENDED, ...
-  const enumName = Object.keys(apiEnums).find((k) => k.toLowerCase() === `virdomainevent${x.toLowerCase()}detailtype`);
-  const values = enumName ? (apiEnums[enumName] as Record<string, number>) : {};
+  const enumName = Object.keys(detailEnums).find((k) => k.toLowerCase() === `virdomainevent${x.toLowerCase()}detailtype`);
+  const values = enumName ? detailEnums[enumName]! : {};
   detailNames.set(typeValue, reverse(values, `${typeConst}_`));
 }
 
