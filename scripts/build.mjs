@@ -3,8 +3,9 @@
 //   by esbuild (comments, type syntax and layout whitespace stripped, names kept for readable stack
 //   traces; `npm test` type-checks the sources separately), no source maps (the sources are not
 //   shipped);
-// - dist/esm/cli/tsvirsh.js: the tsvirsh executable as one minified ES module (the CLI and the
-//   library parts it uses; ssh2 stays a package import, loaded only by an SSH connection). A
+// - dist/esm/cli/tsvirsh.js: the tsvirsh executable as one minified ES module (the CLI, the
+//   library parts it uses and @rgrove/parse-xml; ssh2 stays a package import, loaded only by an
+//   SSH connection). A
 //   process that resolves, reads and compiles one file instead of a hundred starts sooner: see
 //   `npm run bench:cold-start`;
 // - one tsc pass emits the declarations (with their TSDoc) into dist/esm, copied to dist/cjs,
@@ -33,7 +34,7 @@ await build({
   platform: 'node',
   target: 'node20',
   minify: true,
-  packages: 'external',
+  external: ['ssh2'],
   logLevel: 'warning',
 });
 
