@@ -8,7 +8,9 @@
  * `node -e 0`, BENCH_RUNS times (default 15); each process is timed from spawn to exit
  * (wall clock). It prints the medians and the ratios tsvirsh / `node -e 0` (the target is at
  * most 1.5) and tsvirsh / virsh. Every run's output is checked against virsh's, so a failing
- * command cannot look fast.
+ * command cannot look fast. The Node processes also report the CPU time they used
+ * (bench/cpu-usage.cjs, preloaded into both tsvirsh and `node -e 0`): on a loaded machine the
+ * CPU ratio is the steadier figure.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,17 +20,22 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TSVIRSH = `${root}dist/esm/cli/tsvirsh.js`;
 
+const CPU_PRELOAD = ['--require', `${root}bench/cpu-usage.cjs`];
+
 interface Timed {
   ms: number;
+  /** CPU time (ms) a Node process reported, NaN for others. */
+  cpu: number;
   stdout: string;
 }
 
 function timed(cmd: string, args: string[]): Timed {
+  const node = cmd === process.execPath;
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { env: clientEnv(), encoding: 'utf8' });
+  const r = spawnSync(cmd, node ? [...CPU_PRELOAD, ...args] : args, { env: clientEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return { ms, stdout: r.stdout };
+  return { ms, cpu: node ? Number(String(r.output[3])) / 1000 : Number.NaN, stdout: r.stdout };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -47,7 +54,9 @@ async function main(): Promise<void> {
   try {
     const commands = [['version'], ['list', '--all'], ['dominfo', 'test']];
     const bare: number[] = [];
+    const bareCpu: number[] = [];
     const ours = commands.map(() => [] as number[]);
+    const oursCpu = commands.map(() => [] as number[]);
     const theirs = commands.map(() => [] as number[]);
     for (const [i, args] of commands.entries()) {
       const a = comparable(timed(process.execPath, [TSVIRSH, '-c', uri, ...args]).stdout);
@@ -55,23 +64,32 @@ async function main(): Promise<void> {
       if (a !== b) throw new Error(`tsvirsh ${args.join(' ')} differs from virsh:\n${a}\n---\n${b}`);
     }
     for (let run = 0; run < RUNS; run++) {
-      bare.push(timed(process.execPath, ['-e', '0']).ms);
+      const b = timed(process.execPath, ['-e', '0']);
+      bare.push(b.ms);
+      bareCpu.push(b.cpu);
       for (const [i, args] of commands.entries()) {
+        const tsvirsh = (): void => {
+          const t = timed(process.execPath, [TSVIRSH, '-c', uri, ...args]);
+          ours[i]!.push(t.ms);
+          oursCpu[i]!.push(t.cpu);
+        };
         // Alternate which client goes first, so neither always runs on a warmer machine.
-        if (run % 2 === 0) ours[i]!.push(timed(process.execPath, [TSVIRSH, '-c', uri, ...args]).ms);
+        if (run % 2 === 0) tsvirsh();
         theirs[i]!.push(timed(VIRSH, ['-c', uri, ...args]).ms);
-        if (run % 2 === 1) ours[i]!.push(timed(process.execPath, [TSVIRSH, '-c', uri, ...args]).ms);
+        if (run % 2 === 1) tsvirsh();
       }
     }
     const floor = median(bare);
-    console.log(`cold start, ${RUNS} interleaved runs, medians (spawn to exit):`);
-    console.log(`  node -e 0                ${floor.toFixed(1).padStart(6)} ms`);
-    console.log('  command          tsvirsh     virsh   tsvirsh/node-e-0 (target <= 1.5)   tsvirsh/virsh');
+    const floorCpu = median(bareCpu);
+    console.log(`cold start, ${RUNS} interleaved runs, medians (wall: spawn to exit; CPU: user + system):`);
+    console.log(`  node -e 0        wall ${floor.toFixed(1).padStart(6)} ms   CPU ${floorCpu.toFixed(1).padStart(6)} ms`);
+    console.log('  command          tsvirsh wall   virsh wall   tsvirsh/node-e-0 wall   CPU (target <= 1.5)   tsvirsh/virsh wall');
     for (const [i, args] of commands.entries()) {
       const a = median(ours[i]!);
       const b = median(theirs[i]!);
+      const cpu = median(oursCpu[i]!);
       console.log(
-        `  ${args.join(' ').padEnd(14)} ${a.toFixed(1).padStart(7)} ms ${b.toFixed(1).padStart(6)} ms   ${(a / floor).toFixed(2).padStart(6)}x${''.padEnd(28)}${(a / b).toFixed(2).padStart(6)}x`,
+        `  ${args.join(' ').padEnd(14)} ${a.toFixed(1).padStart(9)} ms ${b.toFixed(1).padStart(9)} ms ${(a / floor).toFixed(2).padStart(21)}x ${(cpu / floorCpu).toFixed(2).padStart(20)}x ${(a / b).toFixed(2).padStart(20)}x`,
       );
     }
   } finally {
