@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     const ours = commands.map(() => [] as number[]);
     const oursCpu = commands.map(() => [] as number[]);
     const theirs = commands.map(() => [] as number[]);
-    for (const [i, args] of commands.entries()) {
+    for (const args of commands) {
       const a = comparable(timed(process.execPath, [TSVIRSH, '-c', uri, ...args]).stdout);
       const b = comparable(timed(VIRSH, ['-c', uri, ...args]).stdout);
       if (a !== b) throw new Error(`tsvirsh ${args.join(' ')} differs from virsh:\n${a}\n---\n${b}`);
