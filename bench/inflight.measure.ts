@@ -13,9 +13,8 @@
  * @module
  */
 import { subscribe } from 'node:diagnostics_channel';
-import { readdirSync, readFileSync } from 'node:fs';
 import { startPrivateDaemon } from '../harness/daemon.js';
-import { tinyGuestXml } from '../harness/guest.js';
+import { qemuPid, tinyGuestXml } from '../harness/guest.js';
 import { connect } from '../src/index.js';
 
 const LONG = Number(process.env.LONG ?? 5);
@@ -23,18 +22,6 @@ const FAST = Number(process.env.FAST ?? 1000);
 const holds = process.argv.slice(2).map(Number);
 if (holds.length === 0) holds.push(10, 40);
 
-function qemuPid(name: string): number {
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${e}/cmdline`, 'latin1');
-      if (cmd.startsWith('/usr/bin/qemu-system') && cmd.includes(`guest=${name},`)) return Number(e);
-    } catch {
-      /* gone */
-    }
-  }
-  throw new Error(`no QEMU process for ${name}`);
-}
 
 /** Keepalive packets per connection id, with their times. */
 const keepalive = new Map<number, string[]>();

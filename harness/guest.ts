@@ -6,6 +6,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** The QEMU binary the guest uses. */
 export const QEMU_EMULATOR = '/usr/bin/qemu-system-x86_64';
@@ -61,4 +62,18 @@ ${vnc}    <memballoon model='none'/>
 ${opts.extraDevices ?? ''}  </devices>
 </domain>
 `;
+}
+
+/** The PID of the QEMU process running guest `name` (read from /proc; for tests that stop it with SIGSTOP). */
+export function qemuPid(name: string): number {
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${e}/cmdline`, 'latin1');
+      if (cmd.startsWith('/usr/bin/qemu-system') && cmd.includes(`guest=${name},`)) return Number(e);
+    } catch {
+      /* gone */
+    }
+  }
+  throw new Error(`no QEMU process for ${name}`);
 }

@@ -7,26 +7,13 @@
  * client-side limit (default 4) the daemon keeps a slot to read keepalive with: the
  * connection stays open and all 1,005 calls complete once the guests are continued.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { tinyGuestXml } from '../../harness/guest.js';
+import { qemuPid, tinyGuestXml } from '../../harness/guest.js';
 import { connect, DEFAULT_MAX_IN_FLIGHT } from '../../src/index.js';
 import { startExtraDaemon } from './env.js';
 
 const HOLD_MS = 40_000;
 
-function qemuPid(name: string): number {
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${e}/cmdline`, 'latin1');
-      if (cmd.startsWith('/usr/bin/qemu-system') && cmd.includes(`guest=${name},`)) return Number(e);
-    } catch {
-      /* gone */
-    }
-  }
-  throw new Error(`no QEMU process for ${name}`);
-}
 
 describe('calls in flight above max_client_requests', () => {
   it(`1,000 calls plus five that take ${HOLD_MS / 1000} s complete, and the connection stays open`, async () => {
