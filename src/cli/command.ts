@@ -45,8 +45,22 @@ export interface CommandContext {
   readonly printError?: (text: string) => void;
   /** Aborted when the user interrupts (Ctrl-C): event commands then stop waiting, as virsh does on SIGINT. */
   readonly interrupted?: AbortSignal;
+  /** The session running the command, for virsh's own commands (help, connect, cd, complete). */
+  readonly shell?: ShellControl;
   /** The console's escape as `-e` gave it (`^]` by default). */
   readonly escapeChar?: string;
+}
+
+/** What virsh's own commands (tools/vsh.c, virsh.c: help, connect, cd) may ask of the session running them. */
+export interface ShellControl {
+  /** virsh's interactive mode (the shell), where `cd` is allowed. */
+  readonly interactive: boolean;
+  /** Every command the session knows, virsh's own included (for `help`). */
+  readonly commands: readonly CommandSpec[];
+  /** (Re)connects as `connect` does: to `uri` (or the session's), read-only when asked. */
+  reconnect(uri: string | undefined, readonly: boolean): Promise<void>;
+  /** The session's connection, connecting (to the session's URI) when there is none (`complete` asks its completers' objects on it). */
+  connection(): Promise<Connection>;
 }
 
 /** The parsed options of one command line. */
@@ -92,6 +106,10 @@ export interface CommandSpec {
   readonly hidden?: boolean;
   /** False for commands that need no connection (help, version of the client). Default true. */
   readonly connects?: boolean;
+  /** Ends the session (quit, exit): the shell stops reading, a command string stops there. */
+  readonly quits?: boolean;
+  /** Rewrites the arguments before they are parsed (virsh's VSH_OT_ALIAS options). */
+  readonly aliases?: (args: readonly string[]) => string[];
   run(ctx: CommandContext, opts: ParsedOptions): Promise<void>;
 }
 

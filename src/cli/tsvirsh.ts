@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { runVirsh } from './main.js';
-import { terminalCredentials } from './prompt.js';
+import { terminalCredentials } from './shell/prompt.js';
 
 // Ctrl-C ends a waiting command (event loops, block jobs) as virsh's SIGINT handler does;
 // a second Ctrl-C kills the process.
@@ -14,17 +14,55 @@ process.once('SIGINT', () => {
   process.once('SIGINT', () => process.exit(130));
 });
 
+/**
+ * Standard output as virsh's stdio writes it into a pipe: what one turn of the event loop prints
+ * goes out in one write (`help start | head -3` reaches head whole, as virsh's buffer does), and a
+ * reader that has gone ends the output quietly. virsh is then killed by SIGPIPE (status 141) when
+ * it writes again; tsvirsh drops the rest and exits with that status.
+ */
+let pending = '';
+let brokenPipe = false;
+const flush = (): void => {
+  if (pending === '' || brokenPipe) return;
+  const text = pending;
+  pending = '';
+  process.stdout.write(text);
+};
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    if (stream === process.stdout) brokenPipe = true;
+  });
+}
+const stdout = (t: string): void => {
+  if (brokenPipe) return;
+  if (process.stdout.isTTY) {
+    process.stdout.write(t);
+    return;
+  }
+  if (pending === '') setImmediate(flush);
+  pending += t;
+};
+
 runVirsh(process.argv.slice(2), {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
+  stdout,
+  stderr: (t) => {
+    flush();
+    process.stderr.write(t);
+  },
   interrupt: interrupt.signal,
   // Passwords, passphrases and questions are asked on the terminal, as virsh asks them.
-  credentials: terminalCredentials((t) => process.stdout.write(t)),
+  credentials: terminalCredentials((t) => {
+    flush();
+    process.stdout.write(t);
+  }),
 }).then(
   (status) => {
-    process.exitCode = status;
+    flush();
+    process.exitCode = brokenPipe ? 141 : status;
   },
   (err: unknown) => {
+    flush();
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   },

@@ -40,49 +40,17 @@ import {
 } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteDomainGetBlockJobInfoRet, RemoteNonnullDomain, RemoteTypedParam } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
-import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
-import { exclusive, lookupDomain } from '../lookup.js';
 import { blockJobTypeName, timeoutMs } from './event.js';
-import { optionText, requiredText } from './secret.js';
+import { CliError, failed, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { VshFailure, daemonError } from '../support/failures.js';
+import { flag, valueOpt, DOMAIN, exclusive, requireOption, strOpt, strArg } from '../support/options.js';
+import { ULLONG_MAX, parseScaled, numberOpt } from '../support/numbers.js';
+import { lookupDomain } from '../support/lookup.js';
 
 const GROUP = 'Domain Management';
-const ULONG_MAX = 0xffffffffffffffffn;
 
 // ---------------------------------------------------------------------------
 // Reading the options as virsh does
-
-/** A libvirt error as virsh's final report prints it. */
-const reported = (err: unknown): CliError =>
-  err instanceof CliError ? err : new CliError([err instanceof Error ? err.message : String(err)], { cause: err });
-
-/**
- * An integer with an optional unit suffix as virStrToLong_ullp and
- * virScaleInteger read it: no suffix multiplies by `scale`; `b`, `byte`,
- * `bytes` by 1; `k`, `m`, `g`, `t`, `p`, `e` (either case) by powers of 1024,
- * also when followed by `iB`, or of 1000 when followed by `B`. Throws
- * libvirt's message, or null when the number itself is bad (libvirt then
- * reports nothing more).
- */
-function scaleInteger(text: string, scale: bigint, limit: bigint): bigint {
-  const m = /^[ \t\n\v\f\r]*\+?(\d+)(.*)$/s.exec(text);
-  if (!m || BigInt(m[1]) > ULONG_MAX) throw null;
-  const value = BigInt(m[1]);
-  const suffix = m[2];
-  let factor = scale;
-  if (suffix !== '') {
-    const lower = suffix.toLowerCase();
-    if (lower === 'b' || lower === 'byte' || lower === 'bytes') {
-      factor = 1n;
-    } else {
-      const base = suffix.length === 1 || lower.slice(1) === 'ib' ? 1024n : lower.slice(1) === 'b' ? 1000n : 0n;
-      const power = 'kmgtpe'.indexOf(suffix[0].toLowerCase()) + 1;
-      if (!base || !power) throw new Error(`invalid argument: unknown suffix '${suffix}'`);
-      factor = base ** BigInt(power);
-    }
-  }
-  if (value && value > limit / factor) throw new Error(`numerical overflow: value too large: ${value}${suffix}`);
-  return value * factor;
-}
 
 /** `--bandwidth` as vshBlockJobOptionBandwidth reads it: a plain (wrapping) number, or a scaled size in bytes (MiB without `--bytes`). */
 function bandwidthOption(opts: ParsedOptions, bytes: boolean): bigint {
@@ -90,28 +58,10 @@ function bandwidthOption(opts: ParsedOptions, bytes: boolean): bigint {
   if (text === undefined) return 0n;
   // virStrToLong_ul: blanks, a sign (a minus wraps around), decimal digits, nothing after.
   const plain = /^[ \t\n\v\f\r]*([+-]?)(\d+)$/.exec(text);
-  if (plain && BigInt(plain[2]) <= ULONG_MAX) return plain[1] === '-' ? (ULONG_MAX + 1n - BigInt(plain[2])) & ULONG_MAX : BigInt(plain[2]);
-  try {
-    const bw = scaleInteger(text, 1n, ULONG_MAX);
-    return bytes ? bw : bw >> 20n;
-  } catch (err) {
-    const first = `Scaled numeric value '${text}' for <--bandwidth> option is malformed or out of range`;
-    throw new CliError(err instanceof Error ? [first, err.message] : [first]);
-  }
-}
-
-/** An unsigned option as vshCommandOptUInt / vshCommandOptULongLong read it (no sign, no wrap). */
-function unsignedOption(opts: ParsedOptions, name: string, max: bigint): bigint {
-  const text = opts.string(name);
-  if (text === undefined) return 0n;
-  const m = /^[ \t\n\v\f\r]*\+?(\d+)$/.exec(text);
-  if (!m || BigInt(m[1]) > max) throw new CliError([`Numeric value '${text}' for <${name}> option is malformed or out of range`]);
-  return BigInt(m[1]);
-}
-
-/** virsh's VSH_REQUIRE_OPTION: `b` must come with `a`. */
-function requires(opts: ParsedOptions, option: string, needed: string): void {
-  if (opts.bool(option) && !opts.bool(needed)) throw new CliError([`Option --${needed} is required by option --${option}`]);
+  if (plain && BigInt(plain[2]) <= ULLONG_MAX) return plain[1] === '-' ? (ULLONG_MAX + 1n - BigInt(plain[2])) & ULLONG_MAX : BigInt(plain[2]);
+  const bw = parseScaled(text);
+  if ('error' in bw) throw new VshFailure([`Scaled numeric value '${text}' for <--bandwidth> option is malformed or out of range`], bw.error);
+  return bytes ? bw.value : bw.value >> 20n;
 }
 
 // ---------------------------------------------------------------------------
@@ -242,7 +192,7 @@ async function runJob(
     try {
       await start();
     } catch (err) {
-      throw reported(err);
+      throw daemonError(err);
     }
     return watch ? await waitForJob(ctx, dom, path, watch, how) : null;
   } finally {
@@ -299,18 +249,18 @@ async function blockJobInfo(ctx: CommandContext, dom: RemoteNonnullDomain, path:
     } catch (err) {
       // An old daemon or a too large value: ask again in MiB/s, unless bytes were asked for.
       const retry = err instanceof LibvirtError && (err.errorCode === VIR_ERR_INVALID_ARG || err.errorCode === VIR_ERR_OVERFLOW) && !bytes && !raw;
-      if (!retry) throw reported(err);
+      if (!retry) throw daemonError(err);
     }
   }
   if (!info) {
     try {
       info = await api.domainGetBlockJobInfo(dom, path, 0);
     } catch (err) {
-      throw reported(err);
+      throw daemonError(err);
     }
     speed = info.bandwidth;
     if (!raw) {
-      speed = (speed << 20n) & ULONG_MAX;
+      speed = (speed << 20n) & ULLONG_MAX;
       if (speed >> 20n !== info.bandwidth) throw new CliError([`overflow in converting ${info.bandwidth} MiB/s to bytes\n`]);
     }
   }
@@ -331,15 +281,13 @@ async function blockJobInfo(ctx: CommandContext, dom: RemoteNonnullDomain, path:
 // ---------------------------------------------------------------------------
 // Commands
 
-const bool = (name: string, help: string): OptionSpec => ({ name, kind: 'bool', help });
-const DOMAIN: OptionSpec = { name: 'domain', kind: 'string', positional: true, required: true, help: 'domain name, id or uuid' };
-const path = (help: string): OptionSpec => ({ name: 'path', kind: 'string', positional: true, required: true, help });
-const BANDWIDTH: OptionSpec = { name: 'bandwidth', kind: 'int', positional: true, help: 'bandwidth limit in MiB/s' };
-const BYTES = bool('bytes', 'the bandwidth limit is in bytes/s rather than MiB/s');
-const VERBOSE = bool('verbose', 'with --wait, display the progress');
-const ASYNC = bool('async', "with --wait, don't wait for cancel to finish");
-const KEEP_RELATIVE = bool('keep-relative', 'keep the backing chain relatively referenced');
-const timeout = (help: string): OptionSpec => ({ name: 'timeout', kind: 'int', positional: true, help });
+const path = (help: string): OptionSpec => valueOpt('path', 'string', help, { required: true });
+const BANDWIDTH: OptionSpec = valueOpt('bandwidth', 'int', 'bandwidth limit in MiB/s');
+const BYTES = flag('bytes', 'the bandwidth limit is in bytes/s rather than MiB/s');
+const VERBOSE = flag('verbose', 'with --wait, display the progress');
+const ASYNC = flag('async', "with --wait, don't wait for cancel to finish");
+const KEEP_RELATIVE = flag('keep-relative', 'keep the backing chain relatively referenced');
+const timeout = (help: string): OptionSpec => valueOpt('timeout', 'int', help);
 
 /** blockcopy's destination XML when virsh writes it (`--dest`, `--format`, `--blockdev`). */
 function copyXml(dest: string, format: string | undefined, blockdev: boolean): string {
@@ -359,16 +307,16 @@ export const blockjobCommands: readonly CommandSpec[] = [
       DOMAIN,
       path('fully-qualified path of disk'),
       BANDWIDTH,
-      { name: 'base', kind: 'string', positional: true, help: 'path of base file to commit into (default bottom of chain)' },
-      bool('shallow', 'use backing file of top as base'),
-      { name: 'top', kind: 'string', positional: true, help: 'path of top file to commit from (default top of chain)' },
-      bool('active', 'trigger two-stage active commit of top file'),
-      bool('delete', 'delete files that were successfully committed'),
-      bool('wait', 'wait for job to complete (with --active, wait for job to sync)'),
+      valueOpt('base', 'string', 'path of base file to commit into (default bottom of chain)'),
+      flag('shallow', 'use backing file of top as base'),
+      valueOpt('top', 'string', 'path of top file to commit from (default top of chain)'),
+      flag('active', 'trigger two-stage active commit of top file'),
+      flag('delete', 'delete files that were successfully committed'),
+      flag('wait', 'wait for job to complete (with --active, wait for job to sync)'),
       VERBOSE,
       timeout('implies --wait, abort if copy exceeds timeout (in seconds)'),
-      bool('pivot', 'implies --active --wait, pivot when commit is synced'),
-      bool('keep-overlay', 'implies --active --wait, quit when commit is synced'),
+      flag('pivot', 'implies --active --wait, pivot when commit is synced'),
+      flag('keep-overlay', 'implies --active --wait, quit when commit is synced'),
       ASYNC,
       KEEP_RELATIVE,
       BYTES,
@@ -380,9 +328,9 @@ export const blockjobCommands: readonly CommandSpec[] = [
       const active = opts.bool('active') || pivot || finish;
       let blocking = opts.bool('wait') || pivot || finish;
       const bytes = opts.bool('bytes');
-      const disk = requiredText(opts, 'path');
-      const base = optionText(opts, 'base') ?? null;
-      const top = optionText(opts, 'top') ?? null;
+      const disk = strArg(opts, 'path');
+      const base = strOpt(opts, 'base') ?? null;
+      const top = strOpt(opts, 'top') ?? null;
       const bandwidth = bandwidthOption(opts, bytes);
       const flags =
         (bytes ? VIR_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES : 0) |
@@ -397,7 +345,7 @@ export const blockjobCommands: readonly CommandSpec[] = [
         if (opts.bool('async')) throw new CliError(['--async requires at least one of --timeout, --wait, --pivot, or --keep-overlay']);
       }
       const abortFlags = opts.bool('async') ? VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC : 0;
-      const dom = await lookupDomain(ctx.conn, requiredText(opts, 'domain'));
+      const dom = await lookupDomain(ctx.conn, strArg(opts, 'domain'));
       const how = { label: 'Block commit', verbose: opts.bool('verbose'), timeout: wait, async: opts.bool('async') };
       const status = await runJob(ctx, dom, disk, blocking, how, () => ctx.conn.raw.domainBlockCommit(dom, disk, base, top, bandwidth, flags));
       if (status === null) {
@@ -424,27 +372,27 @@ export const blockjobCommands: readonly CommandSpec[] = [
     options: [
       DOMAIN,
       path('fully-qualified path of source disk'),
-      { name: 'dest', kind: 'string', positional: true, help: 'path of the copy to create' },
+      valueOpt('dest', 'string', 'path of the copy to create'),
       BANDWIDTH,
-      bool('shallow', 'make the copy share a backing chain'),
-      bool('reuse-external', 'reuse existing destination'),
-      bool('blockdev', 'copy destination is block device instead of regular file'),
-      bool('wait', 'wait for job to reach mirroring phase'),
+      flag('shallow', 'make the copy share a backing chain'),
+      flag('reuse-external', 'reuse existing destination'),
+      flag('blockdev', 'copy destination is block device instead of regular file'),
+      flag('wait', 'wait for job to reach mirroring phase'),
       VERBOSE,
       timeout('implies --wait, abort if copy exceeds timeout (in seconds)'),
-      bool('pivot', 'implies --wait, pivot when mirroring starts'),
-      bool('finish', 'implies --wait, quit when mirroring starts'),
+      flag('pivot', 'implies --wait, pivot when mirroring starts'),
+      flag('finish', 'implies --wait, quit when mirroring starts'),
       ASYNC,
-      { name: 'xml', kind: 'string', positional: true, help: 'filename containing XML description of the copy destination' },
-      { name: 'format', kind: 'string', positional: true, help: 'format of the destination file' },
-      { name: 'granularity', kind: 'int', positional: true, help: 'power-of-two granularity to use during the copy' },
-      { name: 'buf-size', kind: 'int', positional: true, help: 'maximum amount of in-flight data during the copy' },
+      valueOpt('xml', 'string', 'filename containing XML description of the copy destination'),
+      valueOpt('format', 'string', 'format of the destination file'),
+      valueOpt('granularity', 'int', 'power-of-two granularity to use during the copy'),
+      valueOpt('buf-size', 'int', 'maximum amount of in-flight data during the copy'),
       BYTES,
-      bool('transient-job', 'the copy job is not persisted if VM is turned off'),
-      bool('synchronous-writes', 'the copy job forces guest writes to be synchronously written to the destination'),
-      bool('print-xml', 'print the XML used to start the copy job instead of starting the job'),
+      flag('transient-job', 'the copy job is not persisted if VM is turned off'),
+      flag('synchronous-writes', 'the copy job forces guest writes to be synchronously written to the destination'),
+      flag('print-xml', 'print the XML used to start the copy job instead of starting the job'),
       // virsh's alias for --format=raw.
-      bool('raw', 'format=raw'),
+      flag('raw', 'format=raw'),
     ],
     async run(ctx, opts) {
       const pivot = opts.bool('pivot');
@@ -455,13 +403,13 @@ export const blockjobCommands: readonly CommandSpec[] = [
       const syncWrites = opts.bool('synchronous-writes');
       const printXml = opts.bool('print-xml');
       let blocking = opts.bool('wait') || finish || pivot;
-      const disk = requiredText(opts, 'path');
-      const dest = optionText(opts, 'dest');
-      const xmlFile = optionText(opts, 'xml');
-      const format = optionText(opts, 'format') ?? (opts.bool('raw') ? 'raw' : undefined);
+      const disk = strArg(opts, 'path');
+      const dest = strOpt(opts, 'dest');
+      const xmlFile = strOpt(opts, 'xml');
+      const format = strOpt(opts, 'format') ?? (opts.bool('raw') ? 'raw' : undefined);
       let bandwidth = bandwidthOption(opts, bytes);
-      const granularity = unsignedOption(opts, 'granularity', 0xffffffffn);
-      const bufSize = unsignedOption(opts, 'buf-size', ULONG_MAX);
+      const granularity = (numberOpt(opts, 'granularity', 'uint') ?? 0n);
+      const bufSize = (numberOpt(opts, 'buf-size', 'ullong') ?? 0n);
       // Some VIR_DOMAIN_BLOCK_REBASE_* and VIR_DOMAIN_BLOCK_COPY_* flags share their values.
       let flags =
         (opts.bool('shallow') ? VIR_DOMAIN_BLOCK_REBASE_SHALLOW : 0) |
@@ -485,7 +433,7 @@ export const blockjobCommands: readonly CommandSpec[] = [
         if (opts.bool('verbose')) throw new CliError(['--verbose requires at least one of --timeout, --wait, --pivot, or --finish']);
         if (opts.bool('async')) throw new CliError(['--async requires at least one of --timeout, --wait, --pivot, or --finish']);
       }
-      const dom = await lookupDomain(ctx.conn, requiredText(opts, 'domain'));
+      const dom = await lookupDomain(ctx.conn, strArg(opts, 'domain'));
       const watch = blocking ? await watchJob(ctx, dom, disk) : null;
       let status: number | null = null;
       try {
@@ -496,7 +444,7 @@ export const blockjobCommands: readonly CommandSpec[] = [
           if (bandwidth) {
             if (!bytes) {
               // MiB/s must fit in bytes/s.
-              const limit = ULONG_MAX >> 20n;
+              const limit = ULLONG_MAX >> 20n;
               if (bandwidth > limit) throw new CliError([`bandwidth must be less than ${limit}`]);
               bandwidth <<= 20n;
             }
@@ -512,7 +460,7 @@ export const blockjobCommands: readonly CommandSpec[] = [
           try {
             await ctx.conn.raw.domainBlockCopy(dom, disk, xml, params, flags);
           } catch (err) {
-            throw reported(err);
+            throw daemonError(err);
           }
         } else {
           // The old API: a rebase that copies.
@@ -523,7 +471,7 @@ export const blockjobCommands: readonly CommandSpec[] = [
           try {
             await ctx.conn.raw.domainBlockRebase(dom, disk, dest ?? null, bandwidth, flags);
           } catch (err) {
-            throw reported(err);
+            throw daemonError(err);
           }
         }
         if (watch) status = await waitForJob(ctx, dom, disk, watch, { label: 'Block Copy', verbose: opts.bool('verbose'), timeout: wait, async: opts.bool('async') });
@@ -553,33 +501,33 @@ export const blockjobCommands: readonly CommandSpec[] = [
     options: [
       DOMAIN,
       path('fully-qualified path of disk'),
-      bool('abort', 'abort the active job on the specified disk'),
-      bool('async', "implies --abort; request but don't wait for job end"),
-      bool('pivot', 'implies --abort; conclude and pivot a copy or commit job'),
-      bool('info', 'get active job information for the specified disk'),
-      bool('bytes', 'get/set bandwidth in bytes rather than MiB/s'),
-      bool('raw', 'implies --info; output details rather than human summary'),
-      { name: 'bandwidth', kind: 'int', positional: true, help: 'set the bandwidth limit in MiB/s' },
+      flag('abort', 'abort the active job on the specified disk'),
+      flag('async', "implies --abort; request but don't wait for job end"),
+      flag('pivot', 'implies --abort; conclude and pivot a copy or commit job'),
+      flag('info', 'get active job information for the specified disk'),
+      flag('bytes', 'get/set bandwidth in bytes rather than MiB/s'),
+      flag('raw', 'implies --info; output details rather than human summary'),
+      valueOpt('bandwidth', 'int', 'set the bandwidth limit in MiB/s'),
     ],
     async run(ctx, opts) {
       for (const a of ['raw', 'info']) for (const b of ['abort', 'pivot', 'async', 'bandwidth']) exclusive(opts, [a, b]);
       for (const b of ['abort', 'pivot', 'async']) exclusive(opts, ['bytes', b]);
       const raw = opts.bool('raw');
       const bytes = opts.bool('bytes');
-      const dom = await lookupDomain(ctx.conn, requiredText(opts, 'domain'));
-      const disk = requiredText(opts, 'path');
+      const dom = await lookupDomain(ctx.conn, strArg(opts, 'domain'));
+      const disk = strArg(opts, 'path');
       const api = ctx.conn.raw;
       if (opts.string('bandwidth') !== undefined) {
         const bandwidth = bandwidthOption(opts, bytes);
         await api.domainBlockJobSetSpeed(dom, disk, bandwidth, bytes ? VIR_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES : 0).catch((err: unknown) => {
-          throw reported(err);
+          throw daemonError(err);
         });
         return;
       }
       if (opts.bool('abort') || opts.bool('pivot') || opts.bool('async')) {
         const flags = (opts.bool('async') ? VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC : 0) | (opts.bool('pivot') ? VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT : 0);
         await api.domainBlockJobAbort(dom, disk, flags).catch((err: unknown) => {
-          throw reported(err);
+          throw daemonError(err);
         });
         return;
       }
@@ -594,8 +542,8 @@ export const blockjobCommands: readonly CommandSpec[] = [
       DOMAIN,
       path('fully-qualified path of disk'),
       BANDWIDTH,
-      { name: 'base', kind: 'string', positional: true, help: 'path of backing file in chain for a partial pull' },
-      bool('wait', 'wait for job to finish'),
+      valueOpt('base', 'string', 'path of backing file in chain for a partial pull'),
+      flag('wait', 'wait for job to finish'),
       VERBOSE,
       timeout('with --wait, abort if pull exceeds timeout (in seconds)'),
       ASYNC,
@@ -603,16 +551,16 @@ export const blockjobCommands: readonly CommandSpec[] = [
       BYTES,
     ],
     async run(ctx, opts) {
-      requires(opts, 'verbose', 'wait');
-      requires(opts, 'async', 'wait');
+      requireOption(opts, 'verbose', 'wait');
+      requireOption(opts, 'async', 'wait');
       const blocking = opts.bool('wait');
       const bytes = opts.bool('bytes');
-      const disk = requiredText(opts, 'path');
-      const base = optionText(opts, 'base');
+      const disk = strArg(opts, 'path');
+      const base = strOpt(opts, 'base');
       const bandwidth = bandwidthOption(opts, bytes);
       const wait = timeoutMs(opts);
       let flags = opts.bool('keep-relative') ? VIR_DOMAIN_BLOCK_REBASE_RELATIVE : 0;
-      const dom = await lookupDomain(ctx.conn, requiredText(opts, 'domain'));
+      const dom = await lookupDomain(ctx.conn, strArg(opts, 'domain'));
       const how = { label: 'Block Pull', verbose: opts.bool('verbose'), timeout: wait, async: opts.bool('async') };
       const status = await runJob(ctx, dom, disk, blocking, how, () => {
         // A partial pull (or a relative one) is a rebase; a full one a pull.
@@ -637,22 +585,18 @@ export const blockjobCommands: readonly CommandSpec[] = [
     options: [
       DOMAIN,
       path('Fully-qualified path of block device'),
-      { name: 'size', kind: 'int', positional: true, required: true, help: 'New size of the block device, as scaled integer (default KiB)' },
+      valueOpt('size', 'int', 'New size of the block device, as scaled integer (default KiB)', { required: true }),
     ],
     async run(ctx, opts) {
-      const disk = requiredText(opts, 'path');
+      const disk = strArg(opts, 'path');
       const text = opts.required('size');
-      let size: bigint;
-      try {
-        size = scaleInteger(text, 1024n, ULONG_MAX);
-      } catch (err) {
-        const first = `Scaled numeric value '${text}' for <size> option is malformed or out of range`;
-        throw new CliError(err instanceof Error ? [first, err.message] : [first]);
-      }
+      const scaled = parseScaled(text, 1024n);
+      if ('error' in scaled) throw new VshFailure([`Scaled numeric value '${text}' for <size> option is malformed or out of range`], scaled.error);
+      let size = scaled.value;
       // virsh prefers the older KiB interface when the size allows it.
       const flags = size % 1024n === 0n ? 0 : VIR_DOMAIN_BLOCK_RESIZE_BYTES;
       if (!flags) size /= 1024n;
-      const dom = await lookupDomain(ctx.conn, requiredText(opts, 'domain'));
+      const dom = await lookupDomain(ctx.conn, strArg(opts, 'domain'));
       try {
         await ctx.conn.raw.domainBlockResize(dom, disk, size, flags);
       } catch (err) {

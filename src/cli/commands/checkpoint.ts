@@ -20,23 +20,22 @@ import {
 } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteNonnullDomain, RemoteNonnullDomainCheckpoint } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
-import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
 import { parseXml, xmlFirst, xmlText } from '../../api/xml/reader.js';
-import { exclusive, lookupDomain } from '../lookup.js';
-import { formatTable } from '../table.js';
-import { bool, call, daemonError, DOMAIN, escapeXmlValue, optString, printXml, str, xpathOption } from './device.js';
+import { CliError, failed, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { daemonError, call } from '../support/failures.js';
+import { flag, valueOpt, argvOpt, DOMAIN, exclusive, strOpt } from '../support/options.js';
+import { escapeXml } from '../support/xml.js';
+import { xpathOption, printXml } from '../support/xpath.js';
+import { field, caseOrder, localTime, printExtra } from '../support/format.js';
+import { formatTable } from '../support/table.js';
+import { lookupDomain } from '../support/lookup.js';
 
 const GROUP = 'Checkpoint';
-const CHECKPOINTNAME: OptionSpec = str('checkpointname', 'checkpoint name');
-
-/** Prints `text` unless quiet (vshPrintExtra). */
-function extra(ctx: CommandContext, text: string): void {
-  if (!ctx.quiet) ctx.print(text);
-}
+const CHECKPOINTNAME: OptionSpec = valueOpt('checkpointname', 'string', 'checkpoint name');
 
 /** The checkpoint `--checkpointname` (or `--from`) names, as virshLookupCheckpoint finds it. */
 async function lookupCheckpoint(conn: Connection, dom: RemoteNonnullDomain, opts: ParsedOptions, arg: string): Promise<RemoteNonnullDomainCheckpoint> {
-  const name = optString(opts, arg);
+  const name = strOpt(opts, arg);
   if (name === undefined) throw new CliError([`--${arg} is required`]);
   return await call(() => conn.raw.domainCheckpointLookupByName(dom, name, 0));
 }
@@ -52,25 +51,6 @@ async function checkpointParent(conn: Connection, chk: RemoteNonnullDomainCheckp
     if (err instanceof LibvirtError && err.errorCode === VIR_ERR_NO_DOMAIN_CHECKPOINT) return null;
     throw new CliError([err instanceof Error ? err.message : String(err), 'unable to determine if checkpoint has parent'], { cause: err });
   }
-}
-
-/** `2024-01-02 03:04:05 +0100`: the local time as virsh formats it (`%Y-%m-%d %H:%M:%S %z`). */
-function localTime(seconds: number): string {
-  const d = new Date(seconds * 1000);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  const off = -d.getTimezoneOffset();
-  const abs = Math.abs(off);
-  return (
-    `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ` +
-    `${off < 0 ? '-' : '+'}${two(Math.floor(abs / 60))}${two(abs % 60)}`
-  );
-}
-
-/** ASCII case-insensitive order (vshStrcasecmp). */
-function byName(a: string, b: string): number {
-  const x = a.replace(/[A-Z]/g, (c) => c.toLowerCase());
-  const y = b.replace(/[A-Z]/g, (c) => c.toLowerCase());
-  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** One item of a tree listing: its name and its parent's (null for a root). */
@@ -121,7 +101,7 @@ async function collect(
   for (const chk of chks) items.push({ chk, parent: tree ? await checkpointParent(conn, chk) : null });
   // With --from and --tree, the starting checkpoint is listed too, as the root.
   if (from && tree) items.push({ chk: from, parent: null });
-  if (!(flags & VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL)) items.sort((a, b) => byName(a.chk.name, b.chk.name));
+  if (!(flags & VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL)) items.sort((a, b) => caseOrder(a.chk.name, b.chk.name));
   return items;
 }
 
@@ -146,16 +126,14 @@ function diskspecXml(spec: string): string {
     else if (bitmap === undefined && p.startsWith('bitmap=')) bitmap = p.slice('bitmap='.length);
     else throw new CliError([`unable to parse diskspec: ${spec}`]);
   }
-  return `<disk name='${escapeXmlValue(parts[0])}'${checkpoint !== undefined ? ` checkpoint='${checkpoint}'` : ''}${bitmap !== undefined ? ` bitmap='${bitmap}'` : ''}/>\n`;
+  return `<disk name='${escapeXml(parts[0])}'${checkpoint !== undefined ? ` checkpoint='${checkpoint}'` : ''}${bitmap !== undefined ? ` bitmap='${bitmap}'` : ''}/>\n`;
 }
 
 /** Creates the checkpoint and says so as virshCheckpointCreate does (no newline: virsh's closing one ends the line). */
 async function create(ctx: CommandContext, dom: RemoteNonnullDomain, xml: string, flags: number, from: string | undefined): Promise<void> {
   const chk = await call(() => ctx.conn.raw.domainCheckpointCreateXML(dom, xml, flags));
-  extra(ctx, from !== undefined ? `Domain checkpoint ${chk.name} created from '${from}'` : `Domain checkpoint ${chk.name} created`);
+  printExtra(ctx, from !== undefined ? `Domain checkpoint ${chk.name} created from '${from}'` : `Domain checkpoint ${chk.name} created`);
 }
-
-const field = (label: string, value: string | number): string => `${label.padEnd(15)} ${value}\n`;
 
 /** The commands of this group. */
 export const checkpointCommands: readonly CommandSpec[] = [
@@ -165,10 +143,10 @@ export const checkpointCommands: readonly CommandSpec[] = [
     help: 'Create a checkpoint from XML',
     options: [
       DOMAIN,
-      str('xmlfile', 'domain checkpoint XML'),
-      bool('redefine', 'redefine metadata for existing checkpoint'),
-      bool('redefine-validate', 'validate the redefined checkpoint'),
-      bool('quiesce', "quiesce guest's file systems"),
+      valueOpt('xmlfile', 'string', 'domain checkpoint XML'),
+      flag('redefine', 'redefine metadata for existing checkpoint'),
+      flag('redefine-validate', 'validate the redefined checkpoint'),
+      flag('quiesce', "quiesce guest's file systems"),
     ],
     async run(ctx, opts) {
       if (opts.bool('redefine-validate') && !opts.bool('redefine')) throw new CliError(['Option --redefine is required by option --redefine-validate']);
@@ -177,7 +155,7 @@ export const checkpointCommands: readonly CommandSpec[] = [
         (opts.bool('redefine-validate') ? VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE : 0) |
         (opts.bool('quiesce') ? VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE : 0);
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
-      const from = optString(opts, 'xmlfile');
+      const from = strOpt(opts, 'xmlfile');
       const xml = from === undefined ? '<domaincheckpoint/>' : await ctx.readFile(from);
       await create(ctx, dom, xml, flags, from);
     },
@@ -188,20 +166,20 @@ export const checkpointCommands: readonly CommandSpec[] = [
     help: 'Create a checkpoint from a set of args',
     options: [
       DOMAIN,
-      str('name', 'name of checkpoint'),
-      str('description', 'description of checkpoint'),
-      bool('print-xml', 'print XML document rather than create'),
-      bool('quiesce', "quiesce guest's file systems"),
-      { name: 'diskspec', kind: 'argv', positional: true, help: 'disk attributes: disk[,checkpoint=type][,bitmap=name]' },
+      valueOpt('name', 'string', 'name of checkpoint'),
+      valueOpt('description', 'string', 'description of checkpoint'),
+      flag('print-xml', 'print XML document rather than create'),
+      flag('quiesce', "quiesce guest's file systems"),
+      argvOpt('diskspec', 'disk attributes: disk[,checkpoint=type][,bitmap=name]'),
     ],
     async run(ctx, opts) {
       const flags = opts.bool('quiesce') ? VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE : 0;
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
-      const name = optString(opts, 'name');
-      const desc = optString(opts, 'description');
+      const name = strOpt(opts, 'name');
+      const desc = strOpt(opts, 'description');
       let xml = '<domaincheckpoint>\n';
-      if (name !== undefined) xml += `  <name>${escapeXmlValue(name)}</name>\n`;
-      if (desc !== undefined) xml += `  <description>${escapeXmlValue(desc)}</description>\n`;
+      if (name !== undefined) xml += `  <name>${escapeXml(name)}</name>\n`;
+      if (desc !== undefined) xml += `  <description>${escapeXml(desc)}</description>\n`;
       const specs = opts.list('diskspec');
       if (specs.length) xml += `  <disks>\n${specs.map((s) => `    ${diskspecXml(s)}`).join('')}  </disks>\n`;
       xml += '</domaincheckpoint>\n';
@@ -219,9 +197,9 @@ export const checkpointCommands: readonly CommandSpec[] = [
     options: [
       DOMAIN,
       CHECKPOINTNAME,
-      bool('children', 'delete checkpoint and all children'),
-      bool('children-only', 'delete children but not checkpoint'),
-      bool('metadata', 'delete only libvirt metadata, leaving checkpoint contents behind'),
+      flag('children', 'delete checkpoint and all children'),
+      flag('children-only', 'delete children but not checkpoint'),
+      flag('metadata', 'delete only libvirt metadata, leaving checkpoint contents behind'),
     ],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -235,7 +213,7 @@ export const checkpointCommands: readonly CommandSpec[] = [
       } catch (err) {
         throw failed(`Failed to delete checkpoint ${chk.name}`, err);
       }
-      extra(ctx, `Domain checkpoint ${chk.name} ${flags & VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY ? 'children deleted' : 'deleted'}\n`);
+      printExtra(ctx, `Domain checkpoint ${chk.name} ${flags & VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY ? 'children deleted' : 'deleted'}\n`);
     },
   },
   {
@@ -245,11 +223,11 @@ export const checkpointCommands: readonly CommandSpec[] = [
     options: [
       DOMAIN,
       CHECKPOINTNAME,
-      bool('security-info', 'include security sensitive information in XML dump'),
-      bool('no-domain', 'exclude <domain> from XML'),
-      bool('size', 'include backup size estimate in XML dump'),
-      { name: 'xpath', kind: 'string', help: 'xpath expression to filter the XML document' },
-      bool('wrap', 'wrap xpath results in an common root element'),
+      flag('security-info', 'include security sensitive information in XML dump'),
+      flag('no-domain', 'exclude <domain> from XML'),
+      flag('size', 'include backup size estimate in XML dump'),
+      valueOpt('xpath', 'string', 'xpath expression to filter the XML document', { named: true }),
+      flag('wrap', 'wrap xpath results in an common root element'),
     ],
     async run(ctx, opts) {
       const flags =
@@ -300,15 +278,15 @@ export const checkpointCommands: readonly CommandSpec[] = [
     help: 'List checkpoints for a domain',
     options: [
       DOMAIN,
-      bool('parent', 'add a column showing parent checkpoint'),
-      bool('roots', 'list only checkpoints without parents'),
-      bool('leaves', 'list only checkpoints without children'),
-      bool('no-leaves', 'list only checkpoints that are not leaves (with children)'),
-      bool('tree', 'list checkpoints in a tree'),
-      str('from', 'limit list to children of given checkpoint'),
-      bool('descendants', 'with --from, list all descendants'),
-      bool('name', 'list checkpoint names only'),
-      bool('topological', 'sort list topologically rather than by name'),
+      flag('parent', 'add a column showing parent checkpoint'),
+      flag('roots', 'list only checkpoints without parents'),
+      flag('leaves', 'list only checkpoints without children'),
+      flag('no-leaves', 'list only checkpoints that are not leaves (with children)'),
+      flag('tree', 'list checkpoints in a tree'),
+      valueOpt('from', 'string', 'limit list to children of given checkpoint'),
+      flag('descendants', 'with --from, list all descendants'),
+      flag('name', 'list checkpoint names only'),
+      flag('topological', 'sort list topologically rather than by name'),
     ],
     async run(ctx, opts) {
       const tree = opts.bool('tree');
@@ -351,7 +329,7 @@ export const checkpointCommands: readonly CommandSpec[] = [
         }
         const created = xmlFirst(doc, 'creationTime');
         if (!created || !/^\s*[+-]?\d+\s*$/.test(xmlText(created))) continue;
-        const row = [chk.name, localTime(Number(xmlText(created)))];
+        const row = [chk.name, localTime(Number(xmlText(created)), true)];
         const parent = xmlFirst(doc, 'parent/name');
         if (withParent) row.push(parent ? xmlText(parent) : '');
         rows.push(row);

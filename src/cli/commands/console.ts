@@ -23,7 +23,7 @@ import { ReadStream } from 'node:tty';
 import type { LibvirtStream } from '../../api/streams/libvirt-stream.js';
 import { VIR_DOMAIN_CONSOLE_FORCE, VIR_DOMAIN_CONSOLE_SAFE, VIR_DOMAIN_SHUTOFF } from '../../procedures/libvirt-api.gen.js';
 import { CliError, type CommandContext, type CommandSpec } from '../command.js';
-import { lookupDomain } from '../lookup.js';
+import { lookupDomain } from '../support/lookup.js';
 
 /** virsh's default escape, as telnet's. */
 export const DEFAULT_ESCAPE = '^]';

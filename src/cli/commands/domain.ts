@@ -25,8 +25,6 @@ import {
   VIR_DOMAIN_START_BYPASS_CACHE,
   VIR_DOMAIN_START_FORCE_BOOT,
   VIR_DOMAIN_NONE,
-  VIR_DOMAIN_AFFECT_CONFIG,
-  VIR_DOMAIN_AFFECT_LIVE,
   VIR_DOMAIN_METADATA_DESCRIPTION,
   VIR_DOMAIN_METADATA_TITLE,
   VIR_DOMAIN_VCPU_GUEST,
@@ -37,20 +35,17 @@ import {
 import { pipeToFile } from '../../api/stream.js';
 import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
-import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
 import { domainStateName, domainStateReasonName } from '../../api/names.js';
 import { fixedString } from '../../api/values.js';
-import { formatUuid, parseScaled } from '../format.js';
-import { exclusive, lookupDomain } from '../lookup.js';
-import { formatTable } from '../table.js';
-import { managedsaveCommand } from './device.js';
-import { editText } from '../edit-loop.js';
+import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { flag, valueOpt, DOMAIN, AFFECT_OPTS, exclusive, affectFlags } from '../support/options.js';
+import { UINT_MAX, scaledKiBOpt } from '../support/numbers.js';
+import { formatUuid, field } from '../support/format.js';
+import { formatTable } from '../support/table.js';
+import { editText } from '../support/edit-loop.js';
+import { lookupDomain } from '../support/lookup.js';
 
-const DOMAIN: OptionSpec = { name: 'domain', kind: 'string', positional: true, required: true, help: 'domain name, id or uuid' };
-const FILE: OptionSpec = { name: 'file', kind: 'string', positional: true, required: true, help: 'file containing an XML domain description' };
-const UINT_MAX = 0xffffffffn;
-
-const field = (label: string, value: string | number | bigint): string => `${label.padEnd(15)} ${value}\n`;
+const FILE: OptionSpec = valueOpt('file', 'string', 'file containing an XML domain description', { required: true });
 
 /** virsh's order for `list`: running domains by ID, then inactive ones by name (case-insensitive). */
 function sortDomains(domains: RemoteNonnullDomain[]): RemoteNonnullDomain[] {
@@ -165,32 +160,7 @@ async function metadataText(ctx: CommandContext, dom: RemoteNonnullDomain, type:
   }
 }
 
-/** virsh's --config/--live/--current flags (VIR_DOMAIN_AFFECT_*), after its exclusivity checks. */
-function affectFlags(opts: import('../command.js').ParsedOptions): number {
-  exclusive(opts, ['current', 'live'], ['current', 'config']);
-  return (opts.bool('config') ? VIR_DOMAIN_AFFECT_CONFIG : 0) | (opts.bool('live') ? VIR_DOMAIN_AFFECT_LIVE : 0);
-}
-
-const AFFECT: OptionSpec[] = [
-  { name: 'config', kind: 'bool', help: 'affect next boot' },
-  { name: 'live', kind: 'bool', help: 'affect running domain' },
-  { name: 'current', kind: 'bool', help: 'affect current domain' },
-];
-
-/** A size in KiB from a scaled `--size` (no suffix: KiB), as vshCommandOptScaledInt reads it. */
-function sizeKiB(opts: import('../command.js').ParsedOptions): bigint {
-  const text = opts.required('size');
-  const r = parseScaled(text);
-  const suffixed = /[a-zA-Z]\s*$/.test(text);
-  const bytes = 'error' in r ? null : suffixed ? r.value : r.value * 1024n;
-  if (bytes === null || bytes > 0xffffffffffffffffn) {
-    const detail = 'error' in r && r.error ? [r.error] : [];
-    throw new CliError([`Scaled numeric value '${text}' for <size> option is malformed or out of range`, ...detail]);
-  }
-  return (bytes + 1023n) / 1024n;
-}
-
-const SIZE: OptionSpec = { name: 'size', kind: 'int', positional: true, required: true, help: 'new memory size, as scaled integer (default KiB)' };
+const SIZE: OptionSpec = valueOpt('size', 'int', 'new memory size, as scaled integer (default KiB)', { required: true });
 
 /** A command that looks a domain up and calls one procedure on it, printing virsh's message. */
 function action(
@@ -220,8 +190,6 @@ function action(
   };
 }
 
-const bool = (name: string, help: string): OptionSpec => ({ name, kind: 'bool', help });
-
 /** Domain commands. */
 export const domainCommands: readonly CommandSpec[] = [
   {
@@ -229,21 +197,21 @@ export const domainCommands: readonly CommandSpec[] = [
     group: 'Domain Monitoring',
     help: 'list domains',
     options: [
-      bool('inactive', 'list inactive domains'),
-      bool('all', 'list inactive & active domains'),
-      bool('transient', 'list transient domains'),
-      bool('persistent', 'list persistent domains'),
-      bool('autostart', 'list domains with autostart enabled'),
-      bool('no-autostart', 'list domains with autostart disabled'),
-      bool('state-running', 'list domains in running state'),
-      bool('state-paused', 'list domains in paused state'),
-      bool('state-shutoff', 'list domains in shutoff state'),
-      bool('state-other', 'list domains in other states'),
-      bool('uuid', 'list uuid\'s only'),
-      bool('name', 'list domain names only'),
-      bool('id', 'list domain IDs only'),
-      bool('table', 'list table (default)'),
-      bool('title', 'show domain title'),
+      flag('inactive', 'list inactive domains'),
+      flag('all', 'list inactive & active domains'),
+      flag('transient', 'list transient domains'),
+      flag('persistent', 'list persistent domains'),
+      flag('autostart', 'list domains with autostart enabled'),
+      flag('no-autostart', 'list domains with autostart disabled'),
+      flag('state-running', 'list domains in running state'),
+      flag('state-paused', 'list domains in paused state'),
+      flag('state-shutoff', 'list domains in shutoff state'),
+      flag('state-other', 'list domains in other states'),
+      flag('uuid', 'list uuid\'s only'),
+      flag('name', 'list domain names only'),
+      flag('id', 'list domain IDs only'),
+      flag('table', 'list table (default)'),
+      flag('title', 'show domain title'),
     ],
     run: list,
   },
@@ -260,7 +228,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'domstate',
     group: 'Domain Monitoring',
     help: 'domain state',
-    options: [DOMAIN, bool('reason', 'also print reason for the state')],
+    options: [DOMAIN, flag('reason', 'also print reason for the state')],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
       const { state, reason } = await ctx.conn.raw.domainGetState(dom, 0);
@@ -301,10 +269,10 @@ export const domainCommands: readonly CommandSpec[] = [
     help: 'domain information in XML',
     options: [
       DOMAIN,
-      bool('inactive', 'show inactive defined XML'),
-      bool('security-info', 'include security sensitive information in XML dump'),
-      bool('update-cpu', 'update guest CPU according to host CPU'),
-      bool('migratable', 'provide XML suitable for migrations'),
+      flag('inactive', 'show inactive defined XML'),
+      flag('security-info', 'include security sensitive information in XML dump'),
+      flag('update-cpu', 'update guest CPU according to host CPU'),
+      flag('migratable', 'provide XML suitable for migrations'),
     ],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -337,7 +305,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'create',
     group: 'Domain Management',
     help: 'create a domain from an XML file',
-    options: [FILE, bool('paused', 'leave the guest paused after creation'), bool('autodestroy', 'automatically destroy the guest when virsh disconnects')],
+    options: [FILE, flag('paused', 'leave the guest paused after creation'), flag('autodestroy', 'automatically destroy the guest when virsh disconnects')],
     async run(ctx, opts) {
       const file = opts.required('file');
       const xml = await ctx.readFile(file);
@@ -359,10 +327,10 @@ export const domainCommands: readonly CommandSpec[] = [
     help: 'start a (previously defined) inactive domain',
     options: [
       DOMAIN,
-      bool('paused', 'leave the guest paused after start'),
-      bool('autodestroy', 'automatically destroy the guest when virsh disconnects'),
-      bool('bypass-cache', 'avoid file system cache when loading'),
-      bool('force-boot', 'force fresh boot by discarding any managed save'),
+      flag('paused', 'leave the guest paused after start'),
+      flag('autodestroy', 'automatically destroy the guest when virsh disconnects'),
+      flag('bypass-cache', 'avoid file system cache when loading'),
+      flag('force-boot', 'force fresh boot by discarding any managed save'),
     ],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -392,9 +360,9 @@ export const domainCommands: readonly CommandSpec[] = [
     help: 'undefine a domain',
     options: [
       DOMAIN,
-      bool('managed-save', 'remove domain managed state file'),
-      bool('snapshots-metadata', 'remove all domain snapshot metadata, if inactive'),
-      bool('nvram', 'remove nvram file'),
+      flag('managed-save', 'remove domain managed state file'),
+      flag('snapshots-metadata', 'remove all domain snapshot metadata, if inactive'),
+      flag('nvram', 'remove nvram file'),
     ],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -415,7 +383,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'autostart',
     group: 'Domain Management',
     help: 'autostart a domain',
-    options: [DOMAIN, bool('disable', 'disable autostarting')],
+    options: [DOMAIN, flag('disable', 'disable autostarting')],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
       const on = !opts.bool('disable');
@@ -431,11 +399,11 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'setmem',
     group: 'Domain Management',
     help: 'change memory allocation',
-    options: [DOMAIN, SIZE, ...AFFECT],
+    options: [DOMAIN, SIZE, ...AFFECT_OPTS],
     async run(ctx, opts) {
       const flags = affectFlags(opts);
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
-      const kib = sizeKiB(opts);
+      const kib = scaledKiBOpt(opts, 'size')!;
       if (flags === 0 && !opts.bool('current')) await ctx.conn.raw.domainSetMemory(dom, kib);
       else await ctx.conn.raw.domainSetMemoryFlags(dom, kib, flags);
     },
@@ -444,11 +412,11 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'setmaxmem',
     group: 'Domain Management',
     help: 'change maximum memory limit',
-    options: [DOMAIN, SIZE, ...AFFECT],
+    options: [DOMAIN, SIZE, ...AFFECT_OPTS],
     async run(ctx, opts) {
       const flags = affectFlags(opts);
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
-      const kib = sizeKiB(opts);
+      const kib = scaledKiBOpt(opts, 'size')!;
       try {
         if (flags === 0 && !opts.bool('current')) await ctx.conn.raw.domainSetMaxMemory(dom, kib);
         else await ctx.conn.raw.domainSetMemoryFlags(dom, kib, flags | VIR_DOMAIN_MEM_MAXIMUM);
@@ -463,11 +431,11 @@ export const domainCommands: readonly CommandSpec[] = [
     help: 'change number of virtual CPUs',
     options: [
       DOMAIN,
-      { name: 'count', kind: 'int', positional: true, required: true, help: 'number of virtual CPUs' },
-      bool('maximum', 'set maximum limit on next boot'),
-      ...AFFECT,
-      bool('guest', 'modify cpu state in the guest'),
-      bool('hotpluggable', 'make added vcpus hot(un)pluggable'),
+      valueOpt('count', 'int', 'number of virtual CPUs', { required: true }),
+      flag('maximum', 'set maximum limit on next boot'),
+      ...AFFECT_OPTS,
+      flag('guest', 'modify cpu state in the guest'),
+      flag('hotpluggable', 'make added vcpus hot(un)pluggable'),
     ],
     async run(ctx, opts) {
       let flags = affectFlags(opts);
@@ -489,7 +457,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'domrename',
     group: 'Domain Management',
     help: 'rename a domain',
-    options: [DOMAIN, { name: 'new-name', kind: 'string', positional: true, required: true, help: 'new domain name' }],
+    options: [DOMAIN, valueOpt('new-name', 'string', 'new domain name', { required: true })],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
       await ctx.conn.raw.domainRename(dom, opts.required('new-name'), 0);
@@ -502,10 +470,10 @@ export const domainCommands: readonly CommandSpec[] = [
     help: 'show or set domain\'s description or title',
     options: [
       DOMAIN,
-      ...AFFECT,
-      bool('title', 'modify/get the title instead of description'),
-      bool('edit', 'open an editor to modify the description'),
-      { name: 'new-desc', kind: 'string', positional: true, help: 'message' },
+      ...AFFECT_OPTS,
+      flag('title', 'modify/get the title instead of description'),
+      flag('edit', 'open an editor to modify the description'),
+      valueOpt('new-desc', 'string', 'message'),
     ],
     async run(ctx, opts) {
       const flags = affectFlags(opts);
@@ -540,7 +508,6 @@ export const domainCommands: readonly CommandSpec[] = [
       if (!ctx.quiet) ctx.print(`Domain ${what} updated successfully`);
     },
   },
-  managedsaveCommand,
   {
     name: 'managedsave-remove',
     group: 'Domain Management',
@@ -570,8 +537,8 @@ export const domainCommands: readonly CommandSpec[] = [
     help: 'take a screenshot of a current domain console and store it into a file',
     options: [
       DOMAIN,
-      { name: 'file', kind: 'string', positional: true, required: true, help: 'where to store the screenshot' },
-      { name: 'screen', kind: 'int', help: 'ID of a screen to take screenshot of' },
+      valueOpt('file', 'string', 'where to store the screenshot', { required: true }),
+      valueOpt('screen', 'int', 'ID of a screen to take screenshot of', { named: true }),
     ],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));

@@ -27,37 +27,13 @@ import {
 } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
-import { CliError, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
-import { editLoop, type EditTarget } from '../edit-loop.js';
-import { parseUuid } from '../format.js';
-import { exclusive, lookupDomain } from '../lookup.js';
-import { findOrFail, lookupInterfaceBy, lookupNetworkBy, lookupPoolBy } from '../lookup-more.js';
-
-const data = (name: string, help: string): OptionSpec => ({ name, kind: 'string', positional: true, required: true, help });
-const flag = (name: string, help: string): OptionSpec => ({ name, kind: 'bool', help });
-const DOMAIN = data('domain', 'domain name, id or uuid');
-
-/** The daemon's message alone (virsh's vshReportError). */
-function daemonError(err: unknown): CliError {
-  if (err instanceof CliError) return err;
-  return new CliError([err instanceof Error ? err.message : String(err)], { cause: err });
-}
-
-/** Runs a call whose failure virsh reports with the daemon's message. */
-async function call<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw daemonError(err);
-  }
-}
-
-const isCode = (err: unknown, code: string): boolean => err instanceof LibvirtError && err.code === code;
-
-/** Prints virsh's closing line of an edit (vshPrintExtra: not with -q). */
-function extra(ctx: CommandContext, text: string): void {
-  if (!ctx.quiet) ctx.print(text);
-}
+import { parseUuid } from '../../api/uuid.js';
+import { CliError, type ParsedOptions, type CommandContext, type CommandSpec } from '../command.js';
+import { daemonError, call, isLibvirtError } from '../support/failures.js';
+import { flag, valueOpt, DOMAIN, exclusive } from '../support/options.js';
+import { printExtra } from '../support/format.js';
+import { editLoop, type EditTarget } from '../support/edit-loop.js';
+import { findOrFail, lookupDomain, lookupPoolBy, lookupNetworkBy, lookupInterfaceBy } from '../support/lookup.js';
 
 /**
  * Runs the loop; resolves with what the define returned, null when virsh
@@ -81,7 +57,7 @@ async function defineDomain(conn: Connection, xml: string, flags: number): Promi
   try {
     return await conn.raw.domainDefineXMLFlags(xml, flags);
   } catch (err) {
-    if (isCode(err, 'VIR_ERR_NO_SUPPORT') && flags === VIR_DOMAIN_DEFINE_VALIDATE) return await conn.raw.domainDefineXML(xml);
+    if (isLibvirtError(err, 'VIR_ERR_NO_SUPPORT') && flags === VIR_DOMAIN_DEFINE_VALIDATE) return await conn.raw.domainDefineXML(xml);
     throw err;
   }
 }
@@ -139,7 +115,7 @@ export async function editMetadata(ctx: CommandContext, dom: RemoteNonnullDomain
     },
     notChanged: 'Metadata not changed',
   });
-  if (edited !== undefined) extra(ctx, 'Metadata modified\n');
+  if (edited !== undefined) printExtra(ctx, 'Metadata modified\n');
 }
 
 /** The commands of this module. */
@@ -160,7 +136,7 @@ export const editCommands: readonly CommandSpec[] = [
           defineFlags &= ~VIR_DOMAIN_DEFINE_VALIDATE;
         },
       });
-      if (edited !== undefined) extra(ctx, `Domain '${edited?.name ?? '(null)'}' XML configuration edited.\n`);
+      if (edited !== undefined) printExtra(ctx, `Domain '${edited?.name ?? '(null)'}' XML configuration edited.\n`);
     },
   },
   {
@@ -180,14 +156,14 @@ export const editCommands: readonly CommandSpec[] = [
         },
         notChanged: `Managed save image of domain '${dom.name}' XML configuration not changed.\n`,
       });
-      if (edited !== undefined) extra(ctx, `Managed save image of Domain '${dom.name}' XML configuration edited.\n`);
+      if (edited !== undefined) printExtra(ctx, `Managed save image of Domain '${dom.name}' XML configuration edited.\n`);
     },
   },
   {
     name: 'save-image-edit',
     group: 'Domain Management',
     help: "edit XML for a domain's saved state file",
-    options: [data('file', 'saved state file to edit'), flag('running', 'set domain to be running on restore'), flag('paused', 'set domain to be paused on restore')],
+    options: [valueOpt('file', 'string', 'saved state file to edit', { required: true }), flag('running', 'set domain to be running on restore'), flag('paused', 'set domain to be paused on restore')],
     async run(ctx, opts) {
       const flags = saveFlags(opts);
       const file = opts.required('file');
@@ -199,14 +175,14 @@ export const editCommands: readonly CommandSpec[] = [
         },
         notChanged: `Saved image ${file} XML configuration not changed.\n`,
       });
-      if (edited !== undefined) extra(ctx, `State file ${file} edited.\n`);
+      if (edited !== undefined) printExtra(ctx, `State file ${file} edited.\n`);
     },
   },
   {
     name: 'net-edit',
     group: 'Networking',
     help: 'edit XML configuration for a network',
-    options: [data('network', 'network name or uuid')],
+    options: [valueOpt('network', 'string', 'network name or uuid', { required: true })],
     async run(ctx, opts) {
       const net = await lookupNetworkBy(ctx.conn, opts.required('network'), { uuid: true, name: true });
       // Old daemons refuse VIR_NETWORK_XML_INACTIVE: virsh asks again without it.
@@ -214,7 +190,7 @@ export const editCommands: readonly CommandSpec[] = [
         try {
           return await ctx.conn.raw.networkGetXMLDesc(net, VIR_NETWORK_XML_INACTIVE);
         } catch (err) {
-          if (!isCode(err, 'VIR_ERR_INVALID_ARG')) throw daemonError(err);
+          if (!isLibvirtError(err, 'VIR_ERR_INVALID_ARG')) throw daemonError(err);
           return await call(() => ctx.conn.raw.networkGetXMLDesc(net, 0));
         }
       };
@@ -223,14 +199,14 @@ export const editCommands: readonly CommandSpec[] = [
         define: (xml) => ctx.conn.raw.networkDefineXML(xml),
         notChanged: `Network ${net.name} XML configuration not changed.\n`,
       });
-      if (edited !== undefined) extra(ctx, `Network ${edited?.name ?? '(null)'} XML configuration edited.\n`);
+      if (edited !== undefined) printExtra(ctx, `Network ${edited?.name ?? '(null)'} XML configuration edited.\n`);
     },
   },
   {
     name: 'pool-edit',
     group: 'Storage Pool',
     help: 'edit XML configuration for a storage pool',
-    options: [data('pool', 'pool name or uuid')],
+    options: [valueOpt('pool', 'string', 'pool name or uuid', { required: true })],
     async run(ctx, opts) {
       const pool = await lookupPoolBy(ctx.conn, opts.required('pool'), { uuid: true, name: true });
       // Some old daemons refuse VIR_STORAGE_XML_INACTIVE: virsh tries once and drops it then.
@@ -238,7 +214,7 @@ export const editCommands: readonly CommandSpec[] = [
       try {
         await ctx.conn.raw.storagePoolGetXMLDesc(pool, flags);
       } catch (err) {
-        if (!isCode(err, 'VIR_ERR_INVALID_ARG')) throw daemonError(err);
+        if (!isLibvirtError(err, 'VIR_ERR_INVALID_ARG')) throw daemonError(err);
         flags = 0;
       }
       const edited = await edit(ctx, {
@@ -246,14 +222,14 @@ export const editCommands: readonly CommandSpec[] = [
         define: (xml) => ctx.conn.raw.storagePoolDefineXML(xml, 0),
         notChanged: `Pool ${pool.name} XML configuration not changed.\n`,
       });
-      if (edited !== undefined) extra(ctx, `Pool ${edited?.name ?? '(null)'} XML configuration edited.\n`);
+      if (edited !== undefined) printExtra(ctx, `Pool ${edited?.name ?? '(null)'} XML configuration edited.\n`);
     },
   },
   {
     name: 'iface-edit',
     group: 'Interface',
     help: 'edit XML configuration for a physical host interface',
-    options: [data('interface', 'interface name or MAC address')],
+    options: [valueOpt('interface', 'string', 'interface name or MAC address', { required: true })],
     async run(ctx, opts) {
       const iface = await lookupInterfaceBy(ctx.conn, opts.required('interface'), { name: true, mac: true });
       const edited = await edit(ctx, {
@@ -261,14 +237,14 @@ export const editCommands: readonly CommandSpec[] = [
         define: (xml) => ctx.conn.raw.interfaceDefineXML(xml, 0),
         notChanged: `Interface ${iface.name} XML configuration not changed.\n`,
       });
-      if (edited !== undefined) extra(ctx, `Interface ${edited?.name ?? '(null)'} XML configuration edited.\n`);
+      if (edited !== undefined) printExtra(ctx, `Interface ${edited?.name ?? '(null)'} XML configuration edited.\n`);
     },
   },
   {
     name: 'nwfilter-edit',
     group: 'Network Filter',
     help: 'edit XML configuration for a network filter',
-    options: [data('nwfilter', 'network filter name or uuid')],
+    options: [valueOpt('nwfilter', 'string', 'network filter name or uuid', { required: true })],
     async run(ctx, opts) {
       const filter = await lookupNwfilter(ctx.conn, opts.required('nwfilter'));
       const edited = await edit(ctx, {
@@ -276,7 +252,7 @@ export const editCommands: readonly CommandSpec[] = [
         define: (xml) => ctx.conn.raw.nwFilterDefineXML(xml),
         notChanged: `Network filter ${filter.name} XML configuration not changed.\n`,
       });
-      if (edited !== undefined) extra(ctx, `Network filter ${edited?.name ?? '(null)'} XML configuration edited.\n`);
+      if (edited !== undefined) printExtra(ctx, `Network filter ${edited?.name ?? '(null)'} XML configuration edited.\n`);
     },
   },
   {
@@ -318,9 +294,9 @@ export const editCommands: readonly CommandSpec[] = [
         // Without a terminal to ask on, virsh 9.0.0 goes on with no snapshot and crashes; tsvirsh fails instead.
         if (edited === null) throw new CliError([]);
         if (edited.name === name) {
-          extra(ctx, `Snapshot ${name} edited.\n`);
+          printExtra(ctx, `Snapshot ${name} edited.\n`);
         } else if (opts.bool('clone')) {
-          extra(ctx, `Snapshot ${name} cloned to ${edited.name}.\n`);
+          printExtra(ctx, `Snapshot ${name} cloned to ${edited.name}.\n`);
         } else {
           const rename = opts.bool('rename');
           await cleanUp(() => ctx.conn.raw.domainSnapshotDelete(rename ? snap : edited, VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY), rename ? name : edited.name);
@@ -349,7 +325,7 @@ export const editCommands: readonly CommandSpec[] = [
         if (edited === undefined) return;
         if (edited === null) throw new CliError([]);
         if (edited.name === name) {
-          extra(ctx, `Checkpoint ${name} edited.\n`);
+          printExtra(ctx, `Checkpoint ${name} edited.\n`);
           return;
         }
         await cleanUp(() => ctx.conn.raw.domainCheckpointDelete(edited, VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY), edited.name);

@@ -8,15 +8,16 @@
  */
 import type { Unsubscribe } from '../../api/events.js';
 import type { DomainEvent } from '../../api/events/types.js';
-import type { TypedParams, TypedParamValue } from '../../api/values.js';
+import type { TypedParams, } from '../../api/values.js';
 import type { RemoteNonnullDomain, RemoteNonnullNetwork, RemoteNonnullSecret, RemoteNonnullStoragePool } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
-import { CliError, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
 import { parseUuid } from '../../api/uuid.js';
-import { formatUuid } from '../format.js';
-import { exclusive, lookupDomain } from '../lookup.js';
-import { lookupNetworkBy, lookupNodeDevice, lookupPoolBy } from '../lookup-more.js';
-import { optionText } from './secret.js';
+import { CliError, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { daemonError } from '../support/failures.js';
+import { flag, valueOpt, exclusive, strOpt } from '../support/options.js';
+import { typedValueText } from '../support/params.js';
+import { formatUuid } from '../support/format.js';
+import { lookupDomain, lookupPoolBy, lookupNetworkBy, lookupNodeDevice } from '../support/lookup.js';
 
 // ---------------------------------------------------------------------------
 // Names virsh 9.0 prints
@@ -66,31 +67,9 @@ const nameOf = (table: readonly string[], value: number, fallback = 'unknown'): 
 /** `<null>` for a missing string, as glibc's printf and virsh's NULLSTR write it. */
 const nullstr = (s: string | null | undefined): string => s ?? '<null>';
 
-/** A double as C's `%g` writes it. */
-function formatG(v: number): string {
-  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v < 0 ? '-inf' : 'inf';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const exp = Math.floor(Math.log10(Math.abs(Number(v.toPrecision(6)))));
-  if (exp < -4 || exp >= 6) {
-    const [m, e] = v.toExponential(5).split('e');
-    const mant = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
-    const n = Number(e);
-    return `${mant}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
-  }
-  const fixed = v.toFixed(Math.max(0, 5 - exp));
-  return fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed;
-}
-
-/** A typed parameter's value as virTypedParameterToString writes it (booleans as 1/0, doubles as `%g`). */
-function typedParamText(v: TypedParamValue): string {
-  if (typeof v === 'boolean') return v ? '1' : '0';
-  if (typeof v === 'number' && !Number.isInteger(v)) return formatG(v);
-  return String(v);
-}
-
 const paramLines = (params: TypedParams): string =>
   Object.entries(params)
-    .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `\t${k}: ${typedParamText(x)}\n`))
+    .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `\t${k}: ${typedValueText(x)}\n`))
     .join('');
 
 /** The text virsh prints for one domain event. */
@@ -183,7 +162,7 @@ export function timeoutMs(opts: ParsedOptions): number {
  */
 async function lenientLookup<T>(ctx: CommandContext, opts: ParsedOptions, name: string, find: (text: string) => Promise<T>): Promise<{ obj: T | undefined; pending: readonly string[] }> {
   try {
-    const text = optionText(opts, name);
+    const text = strOpt(opts, name);
     return { obj: text === undefined ? undefined : await find(text), pending: [] };
   } catch (err) {
     if (!(err instanceof CliError)) throw err;
@@ -251,21 +230,14 @@ async function waitForEvents(
   if (!count) throw new CliError(pending);
 }
 
-/** The daemon's message for a failed registration (virsh prints libvirt's error alone). */
-function registrationFailed(err: unknown): CliError {
-  if (err instanceof CliError) return err;
-  return new CliError([err instanceof Error ? err.message : String(err)], { cause: err });
-}
-
 // ---------------------------------------------------------------------------
 // Commands
 
-const bool = (name: string, help: string): OptionSpec => ({ name, kind: 'bool', help });
-const LOOP = bool('loop', 'loop until timeout or interrupt, rather than one-shot');
-const TIMEOUT: OptionSpec = { name: 'timeout', kind: 'int', positional: true, help: 'timeout seconds' };
-const LIST = bool('list', 'list valid event types');
-const TIMESTAMP = bool('timestamp', 'show timestamp for each printed event');
-const EVENT: OptionSpec = { name: 'event', kind: 'string', positional: true, help: 'which event type to wait for' };
+const LOOP = flag('loop', 'loop until timeout or interrupt, rather than one-shot');
+const TIMEOUT: OptionSpec = valueOpt('timeout', 'int', 'timeout seconds');
+const LIST = flag('list', 'list valid event types');
+const TIMESTAMP = flag('timestamp', 'show timestamp for each printed event');
+const EVENT: OptionSpec = valueOpt('event', 'string', 'which event type to wait for');
 
 /** A secret by UUID (virshCommandOptSecret): libvirt itself rejects text that is no UUID. */
 async function lookupSecret(ctx: CommandContext, text: string): Promise<RemoteNonnullSecret> {
@@ -316,7 +288,7 @@ function objectEventCommand<T>(spec: {
         ctx.print(spec.events.map((e) => `${e}\n`).join(''));
         return;
       }
-      const event = optionText(opts, 'event');
+      const event = strOpt(opts, 'event');
       if (event === undefined) throw new CliError(['either --list or --event <type> is required']);
       if (!spec.events.includes(event)) throw new CliError([`unknown event type ${event}`]);
       const timeout = timeoutMs(opts);
@@ -325,7 +297,7 @@ function objectEventCommand<T>(spec: {
       if (spec.lenient) {
         ({ obj, pending } = await lenientLookup(ctx, opts, spec.object.name, (text) => spec.lookup(ctx, text)));
       } else {
-        const text = optionText(opts, spec.object.name);
+        const text = strOpt(opts, spec.object.name);
         if (text !== undefined) obj = await spec.lookup(ctx, text);
       }
       const noun = spec.noun.toLowerCase();
@@ -341,7 +313,7 @@ function objectEventCommand<T>(spec: {
               }),
             ];
           } catch (err) {
-            throw registrationFailed(err);
+            throw daemonError(err);
           }
         },
         pending,
@@ -357,9 +329,9 @@ export const eventCommands: readonly CommandSpec[] = [
     group: 'Domain Events',
     help: 'Domain Events',
     options: [
-      { name: 'domain', kind: 'string', positional: true, help: 'filter by domain name, id or uuid' },
+      valueOpt('domain', 'string', 'filter by domain name, id or uuid'),
       EVENT,
-      bool('all', 'wait for all events instead of just one type'),
+      flag('all', 'wait for all events instead of just one type'),
       LOOP,
       TIMEOUT,
       LIST,
@@ -371,12 +343,12 @@ export const eventCommands: readonly CommandSpec[] = [
         ctx.print(DOMAIN_EVENTS.map((e) => `${e}\n`).join(''));
         return;
       }
-      const event = optionText(opts, 'event');
+      const event = strOpt(opts, 'event');
       if (event === undefined && !opts.bool('all')) throw new CliError(['one of --list, --all, or --event <type> is required']);
       const kinds = DOMAIN_EVENTS.filter((e) => event === undefined || e === event);
       if (!kinds.length) throw new CliError([`unknown event type ${event}`]);
       const timeout = timeoutMs(opts);
-      const text = optionText(opts, 'domain');
+      const text = strOpt(opts, 'domain');
       const domain: RemoteNonnullDomain | undefined = text === undefined ? undefined : await lookupDomain(ctx.conn, text);
       await waitForEvents(ctx, opts, timeout, async (emit) => {
         const offs: Unsubscribe[] = [];
@@ -386,7 +358,7 @@ export const eventCommands: readonly CommandSpec[] = [
           } catch (err) {
             // With --all, a later registration may fail on an older daemon: virsh ignores it.
             if (offs.length) continue;
-            throw registrationFailed(err);
+            throw daemonError(err);
           }
         }
         return offs;
@@ -397,7 +369,7 @@ export const eventCommands: readonly CommandSpec[] = [
     name: 'net-event',
     group: 'Networking',
     noun: 'Network',
-    object: { name: 'network', kind: 'string', positional: true, help: 'filter by network name or uuid' },
+    object: valueOpt('network', 'string', 'filter by network name or uuid'),
     events: ['lifecycle'],
     lifecycle: NETWORK_LIFECYCLE,
     lenient: true,
@@ -408,7 +380,7 @@ export const eventCommands: readonly CommandSpec[] = [
     name: 'pool-event',
     group: 'Storage Pool',
     noun: 'Storage Pool',
-    object: { name: 'pool', kind: 'string', positional: true, help: 'filter by storage pool name or uuid' },
+    object: valueOpt('pool', 'string', 'filter by storage pool name or uuid'),
     events: ['lifecycle', 'refresh'],
     lifecycle: POOL_LIFECYCLE,
     lenient: true,
@@ -422,7 +394,7 @@ export const eventCommands: readonly CommandSpec[] = [
     name: 'nodedev-event',
     group: 'Node Device',
     noun: 'Node Device',
-    object: { name: 'device', kind: 'string', positional: true, help: 'filter by node device name' },
+    object: valueOpt('device', 'string', 'filter by node device name'),
     events: ['lifecycle', 'update'],
     lifecycle: NODEDEV_LIFECYCLE,
     lenient: false,
@@ -436,7 +408,7 @@ export const eventCommands: readonly CommandSpec[] = [
     name: 'secret-event',
     group: 'Secret',
     noun: 'Secret',
-    object: { name: 'secret', kind: 'string', positional: true, help: 'filter by secret name or uuid' },
+    object: valueOpt('secret', 'string', 'filter by secret name or uuid'),
     events: ['lifecycle', 'value-changed'],
     lifecycle: SECRET_LIFECYCLE,
     lenient: true,
@@ -451,19 +423,19 @@ export const eventCommands: readonly CommandSpec[] = [
     group: 'Domain Management',
     help: 'QEMU Monitor Events',
     options: [
-      { name: 'domain', kind: 'string', positional: true, help: 'filter by domain name, id or uuid' },
+      valueOpt('domain', 'string', 'filter by domain name, id or uuid'),
       { ...EVENT, help: 'filter by event name' },
-      bool('pretty', 'pretty-print any JSON output'),
+      flag('pretty', 'pretty-print any JSON output'),
       LOOP,
       TIMEOUT,
-      bool('regex', 'treat event as a regex rather than literal filter'),
-      bool('no-case', 'treat event case-insensitively'),
+      flag('regex', 'treat event as a regex rather than literal filter'),
+      flag('no-case', 'treat event case-insensitively'),
       TIMESTAMP,
     ],
     async run(ctx, opts) {
       const timeout = timeoutMs(opts);
-      const event = optionText(opts, 'event');
-      const text = optionText(opts, 'domain');
+      const event = strOpt(opts, 'event');
+      const text = strOpt(opts, 'domain');
       const domain = text === undefined ? undefined : await lookupDomain(ctx.conn, text);
       const pretty = opts.bool('pretty');
       await waitForEvents(ctx, opts, timeout, async (emit) => {
@@ -482,7 +454,7 @@ export const eventCommands: readonly CommandSpec[] = [
             ),
           ];
         } catch (err) {
-          throw registrationFailed(err);
+          throw daemonError(err);
         }
       });
     },

@@ -18,26 +18,16 @@ import {
   VIR_NODE_MEMORY_STATS_ALL_CELLS,
 } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteTypedParam } from '../../procedures/remote.gen.js';
-import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
 import { parseXml, xmlAll, xmlAttr, xmlChildren, type XmlElement } from '../../api/xml/reader.js';
 import { fixedString } from '../../api/values.js';
-import {
-  flag,
-  formatCpuMap,
-  given,
-  numberOpt,
-  orFail,
-  paramLines,
-  paramText,
-  param,
-  scaledOpt,
-  serializeXmlNode,
-  smallNumberOpt,
-  STRING_OKAY,
-  strArg,
-  strOpt,
-  valueOpt,
-} from './tune.js';
+import { CliError, failed, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { orFail } from '../support/failures.js';
+import { flag, valueOpt, strOpt, strArg, given } from '../support/options.js';
+import { numberOpt, smallNumberOpt, scaledOpt } from '../support/numbers.js';
+import { STRING_OKAY, paramText, paramLines, param } from '../support/params.js';
+import { formatCpuMap } from '../support/cpumap.js';
+import { serializeXmlNode } from '../support/xml.js';
+import { field } from '../support/format.js';
 
 const GROUP = 'Host and Hypervisor';
 
@@ -46,8 +36,6 @@ export function versionText(v: bigint | number): string {
   const n = Number(v);
   return `${Math.floor(n / 1_000_000)}.${Math.floor(n / 1000) % 1000}.${n % 1000}`;
 }
-
-const row = (label: string, value: string | number): string => `${label.padEnd(20)} ${value}\n`;
 
 /** A host command. */
 function hostCommand(name: string, help: string, options: readonly OptionSpec[], run: (ctx: CommandContext, opts: ParsedOptions) => Promise<void>): CommandSpec {
@@ -182,13 +170,12 @@ async function nodecpustats(ctx: CommandContext, opts: ParsedOptions): Promise<v
     // --percent compares two samples taken a second apart.
     await new Promise((r) => setTimeout(r, 1000));
   }
-  const line = (label: string, value: string): string => `${label.padEnd(15)} ${value}\n`;
   let out = '';
   if (!percent) {
-    for (let i = 0; i < 5; i++) if (stats[i] !== undefined) out += line(CPU_STATS[i][1], String(stats[i]).padStart(20));
+    for (let i = 0; i < 5; i++) if (stats[i] !== undefined) out += field(CPU_STATS[i][1], String(stats[i]).padStart(20));
   } else if (stats[5] !== undefined) {
-    out += line('usage:', `${String(stats[5]).padStart(5)}%`);
-    out += line('idle:', `${String(BigInt.asUintN(64, 100n - stats[5])).padStart(5)}%`);
+    out += field('usage:', `${String(stats[5]).padStart(5)}%`);
+    out += field('idle:', `${String(BigInt.asUintN(64, 100n - stats[5])).padStart(5)}%`);
   } else {
     const total = stats.slice(0, 5).reduce<number>((t, v) => t + Number(v ?? 0n), 0);
     // Identical samples divide 0 by 0: C prints the x86 default NaN as "-nan".
@@ -196,8 +183,8 @@ async function nodecpustats(ctx: CommandContext, opts: ParsedOptions): Promise<v
       const x = (v / total) * 100;
       return `${(Number.isNaN(x) ? '-nan' : Number.isFinite(x) ? x.toFixed(1) : x > 0 ? 'inf' : '-inf').padStart(5)}%`;
     };
-    out += line('usage:', pct(Number(stats[0] ?? 0n) + Number(stats[1] ?? 0n)));
-    for (let i = 0; i < 5; i++) if (stats[i] !== undefined) out += line(CPU_STATS[i][1], pct(Number(stats[i])));
+    out += field('usage:', pct(Number(stats[0] ?? 0n) + Number(stats[1] ?? 0n)));
+    for (let i = 0; i < 5; i++) if (stats[i] !== undefined) out += field(CPU_STATS[i][1], pct(Number(stats[i])));
   }
   ctx.print(out);
 }
@@ -279,7 +266,7 @@ async function cpuDefinitions(ctx: CommandContext, file: string): Promise<string
   if (!cpus.length) {
     throw new CliError([`File '${file}' does not contain any <cpu> element or valid domain XML, host capabilities XML, or domain capabilities XML`]);
   }
-  return cpus.map(serializeXmlNode);
+  return cpus.map((cpu) => serializeXmlNode(cpu, { nonAscii: 'keep' }));
 }
 
 /** The XML text of a `--model` for hypervisor-cpu-baseline. */
@@ -453,7 +440,7 @@ export const hostCommands: readonly CommandSpec[] = [
     name: 'version',
     group: 'Host and Hypervisor',
     help: 'show version',
-    options: [{ name: 'daemon', kind: 'bool', help: 'report daemon version too' }],
+    options: [flag('daemon', 'report daemon version too')],
     async run(ctx, opts) {
       const [type, lib, hv] = await Promise.all([
         ctx.conn.raw.connectGetType(),
@@ -493,14 +480,14 @@ export const hostCommands: readonly CommandSpec[] = [
     options: [],
     async run(ctx) {
       const i = await ctx.conn.raw.nodeGetInfo();
-      ctx.print(row('CPU model:', fixedString(i.model)));
-      ctx.print(row('CPU(s):', i.cpus));
-      ctx.print(row('CPU frequency:', `${i.mhz} MHz`));
-      ctx.print(row('CPU socket(s):', i.sockets));
-      ctx.print(row('Core(s) per socket:', i.cores));
-      ctx.print(row('Thread(s) per core:', i.threads));
-      ctx.print(row('NUMA cell(s):', i.nodes));
-      ctx.print(row('Memory size:', `${i.memory} KiB`));
+      ctx.print(field('CPU model:', fixedString(i.model), 20));
+      ctx.print(field('CPU(s):', i.cpus, 20));
+      ctx.print(field('CPU frequency:', `${i.mhz} MHz`, 20));
+      ctx.print(field('CPU socket(s):', i.sockets, 20));
+      ctx.print(field('Core(s) per socket:', i.cores, 20));
+      ctx.print(field('Thread(s) per core:', i.threads, 20));
+      ctx.print(field('NUMA cell(s):', i.nodes, 20));
+      ctx.print(field('Memory size:', `${i.memory} KiB`, 20));
     },
   },
   {
@@ -525,7 +512,7 @@ export const hostCommands: readonly CommandSpec[] = [
     name: 'maxvcpus',
     group: 'Host and Hypervisor',
     help: 'connection vcpu maximum',
-    options: [{ name: 'type', kind: 'string', help: 'domain type' }],
+    options: [valueOpt('type', 'string', 'domain type', { named: true })],
     async run(ctx, opts) {
       ctx.print(`${await ctx.conn.raw.connectGetMaxVcpus(opts.string('type') ?? null)}\n`);
     },
@@ -534,7 +521,7 @@ export const hostCommands: readonly CommandSpec[] = [
     name: 'cpu-models',
     group: 'Host and Hypervisor',
     help: 'CPU models',
-    options: [{ name: 'arch', kind: 'string', positional: true, required: true, help: 'architecture' }],
+    options: [valueOpt('arch', 'string', 'architecture', { required: true })],
     async run(ctx, opts) {
       let models: string[];
       try {

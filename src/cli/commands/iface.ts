@@ -1,10 +1,11 @@
 /** Host interface commands, with virsh's output (tools/virsh-interface.c). */
 import { VIR_CONNECT_LIST_INTERFACES_ACTIVE, VIR_CONNECT_LIST_INTERFACES_INACTIVE, VIR_INTERFACE_XML_INACTIVE } from '../../procedures/libvirt-api.gen.js';
 import { failed, type CommandSpec, type OptionSpec } from '../command.js';
-import { lookupInterfaceBy } from '../lookup-more.js';
-import { formatTable } from '../table.js';
+import { flag, valueOpt } from '../support/options.js';
+import { formatTable } from '../support/table.js';
+import { lookupInterfaceBy } from '../support/lookup.js';
 
-const IFACE: OptionSpec = { name: 'interface', kind: 'string', positional: true, required: true, help: 'interface name or MAC address' };
+const IFACE: OptionSpec = valueOpt('interface', 'string', 'interface name or MAC address', { required: true });
 
 /** Interface commands. */
 export const ifaceCommands: readonly CommandSpec[] = [
@@ -13,8 +14,8 @@ export const ifaceCommands: readonly CommandSpec[] = [
     group: 'Interface',
     help: 'list physical host interfaces',
     options: [
-      { name: 'inactive', kind: 'bool', help: 'list inactive interfaces' },
-      { name: 'all', kind: 'bool', help: 'list inactive & active interfaces' },
+      flag('inactive', 'list inactive interfaces'),
+      flag('all', 'list inactive & active interfaces'),
     ],
     async run(ctx, opts) {
       const flags = opts.bool('all') ? 0 : opts.bool('inactive') ? VIR_CONNECT_LIST_INTERFACES_INACTIVE : VIR_CONNECT_LIST_INTERFACES_ACTIVE;
@@ -52,7 +53,7 @@ export const ifaceCommands: readonly CommandSpec[] = [
     name: 'iface-dumpxml',
     group: 'Interface',
     help: 'interface information in XML',
-    options: [IFACE, { name: 'inactive', kind: 'bool', help: 'show inactive defined XML' }],
+    options: [IFACE, flag('inactive', 'show inactive defined XML')],
     async run(ctx, opts) {
       const iface = await lookupInterfaceBy(ctx.conn, opts.required('interface'), { name: true, mac: true });
       ctx.print(await ctx.conn.raw.interfaceGetXMLDesc(iface, opts.bool('inactive') ? VIR_INTERFACE_XML_INACTIVE : 0));

@@ -5,16 +5,22 @@ import type { CommandSpec } from '../command.js';
 import { blockjobCommands } from './blockjob.js';
 import { checkpointCommands } from './checkpoint.js';
 import { consoleCommands } from './console.js';
+import { controlCommands } from './control.js';
+import { cpuCommands } from './cpu.js';
 import { deviceCommands } from './device.js';
+import { displayCommands } from './display.js';
 import { domainCommands } from './domain.js';
 import { editCommands } from './edit.js';
 import { eventCommands } from './event.js';
+import { guestAgentCommands } from './guest-agent.js';
 import { hostCommands } from './host.js';
+import { jobCommands } from './job.js';
 import { ifaceCommands } from './iface.js';
 import { monitorCommands } from './monitor.js';
 import { networkCommands } from './network.js';
 import { nodedevCommands } from './nodedev.js';
 import { nwfilterCommands } from './nwfilter.js';
+import { saveCommands } from './save.js';
 import { secretCommands } from './secret.js';
 import { snapshotCommands } from './snapshot.js';
 import { storageCommands } from './storage.js';
@@ -25,8 +31,14 @@ import { transferCommands } from './vol-transfer.js';
 export const COMMANDS: readonly CommandSpec[] = [
   ...domainCommands,
   ...deviceCommands,
+  ...saveCommands,
+  ...controlCommands,
   ...monitorCommands,
   ...tuneCommands,
+  ...cpuCommands,
+  ...jobCommands,
+  ...displayCommands,
+  ...guestAgentCommands,
   ...blockjobCommands,
   ...snapshotCommands,
   ...checkpointCommands,

@@ -30,14 +30,14 @@ import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { DISK_WITHOUT_DETAILS, type DomainDiskRow, type DomainInterfaceRow, domainDisks, domainInterfaces } from '../../api/domain-devices.js';
 import { parseXml, xmlAll, xmlFirst, XmlErrorCode, XmlReadError, type XmlElement } from '../../api/xml/reader.js';
-import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
-import { exclusive, lookupDomain } from '../lookup.js';
-import { formatTable } from '../table.js';
-import { argvOpt, argvValues, flag, isLibvirtError, isMacAddress, orFail, paramText, prettyCapacity3, strArg, strOpt, valueOpt } from './tune.js';
-
-const DOMAIN: OptionSpec = { name: 'domain', kind: 'string', positional: true, required: true, help: 'domain name, id or uuid' };
-const bool = (name: string, help: string): OptionSpec => ({ name, kind: 'bool', help });
-const field = (label: string, value: string | number): string => `${label.padEnd(15)} ${value}\n`;
+import { CliError, failed, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { orFail, isLibvirtError } from '../support/failures.js';
+import { flag, valueOpt, argvOpt, DOMAIN, exclusive, strOpt, strArg, isMacAddress } from '../support/options.js';
+import { paramText } from '../support/params.js';
+import { formatAffinity } from '../support/cpumap.js';
+import { field, prettyCapacity3 } from '../support/format.js';
+import { formatTable } from '../support/table.js';
+import { lookupDomain } from '../support/lookup.js';
 
 /** A monitoring command on one domain. */
 const MANAGEMENT_GROUP = new Set(['vcpuinfo', 'vcpucount', 'domhostname']);
@@ -63,24 +63,6 @@ function monitor(
 }
 
 
-/** Ranges of set bits (`0-3,6`), as virBitmapFormat writes them. */
-function bitRanges(bits: boolean[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < bits.length; i++) {
-    if (!bits[i]) continue;
-    let j = i;
-    while (bits[j + 1]) j++;
-    parts.push(i === j ? `${i}` : `${i}-${j}`);
-    i = j;
-  }
-  return parts.join(',');
-}
-
-function affinity(map: Uint8Array, offset: number, maxcpu: number, pretty: boolean): string {
-  const bits = Array.from({ length: maxcpu }, (_, c) => (map[offset + (c >> 3)] & (1 << (c & 7))) !== 0);
-  return pretty ? `${bitRanges(bits)} (out of ${maxcpu})` : bits.map((b) => (b ? 'y' : '-')).join('');
-}
-
 async function vcpuinfo(ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions): Promise<void> {
   const raw = ctx.conn.raw;
   const pretty = opts.bool('pretty');
@@ -96,7 +78,7 @@ async function vcpuinfo(ctx: CommandContext, dom: RemoteNonnullDomain, opts: Par
         field('CPU:', v.cpu) +
         field('State:', vcpuStateName(v.state)) +
         field('CPU time:', `${(Number(v.cpu_time) / 1e9).toFixed(1)}s`) +
-        field('CPU Affinity:', affinity(cpumaps, i * maplen, maxcpu, pretty)),
+        field('CPU Affinity:', formatAffinity(cpumaps, i * maplen, maxcpu, pretty)),
     );
   } catch (err) {
     // An inactive domain has no vCPU threads: virsh shows the configured pinning.
@@ -106,7 +88,7 @@ async function vcpuinfo(ctx: CommandContext, dom: RemoteNonnullDomain, opts: Par
       { length: pins.num },
       (_, i) =>
         field('VCPU:', i) + field('CPU:', 'N/A') + field('State:', 'N/A') + field('CPU time', 'N/A') +
-        field('CPU Affinity:', affinity(pins.cpumaps, i * maplen, maxcpu, pretty)),
+        field('CPU Affinity:', formatAffinity(pins.cpumaps, i * maplen, maxcpu, pretty)),
     );
   }
   ctx.print(blocks.join('\n'));
@@ -316,7 +298,7 @@ const domstats: CommandSpec = {
     // The flags use the top bits of an unsigned int: keep the sum unsigned.
     const flags = STATS_FLAGS.reduce((f, [o, bit]) => (opts.bool(o) ? f + bit : f), 0);
     const doms: RemoteNonnullDomain[] = [];
-    for (const name of argvValues(opts, 'domain')) doms.push(await lookupDomain(ctx.conn, name));
+    for (const name of opts.list('domain')) doms.push(await lookupDomain(ctx.conn, name));
     // --raw changes nothing: virsh 9.0 has no pretty printing yet.
     const records = await ctx.conn.raw.connectGetAllDomainStats(doms, stats, flags);
     ctx.print(
@@ -440,17 +422,17 @@ async function domifGetlink(ctx: CommandContext, dom: RemoteNonnullDomain, opts:
 
 /** Domain monitoring commands. */
 export const monitorCommands: readonly CommandSpec[] = [
-  monitor('vcpuinfo', 'detailed domain vcpu information', [bool('pretty', 'return human readable output')], vcpuinfo),
+  monitor('vcpuinfo', 'detailed domain vcpu information', [flag('pretty', 'return human readable output')], vcpuinfo),
   monitor(
     'vcpucount',
     'domain vcpu counts',
     [
-      bool('maximum', 'get maximum count of vcpus'),
-      bool('active', 'get number of currently active vcpus'),
-      bool('live', 'get value from running domain'),
-      bool('config', 'get value to be used on next boot'),
-      bool('current', 'get value according to current domain state'),
-      bool('guest', 'retrieve vcpu count from the guest instead of the hypervisor'),
+      flag('maximum', 'get maximum count of vcpus'),
+      flag('active', 'get number of currently active vcpus'),
+      flag('live', 'get value from running domain'),
+      flag('config', 'get value to be used on next boot'),
+      flag('current', 'get value according to current domain state'),
+      flag('guest', 'retrieve vcpu count from the guest instead of the hypervisor'),
     ],
     vcpucount,
     (opts) => exclusive(opts, ['current', 'live'], ['current', 'config'], ['live', 'config'], ['active', 'maximum'], ['guest', 'config']),
@@ -459,30 +441,30 @@ export const monitorCommands: readonly CommandSpec[] = [
   monitor(
     'domblklist',
     'list all domain blocks',
-    [bool('inactive', 'get inactive rather than running configuration'), bool('details', 'additionally display the type and device value')],
+    [flag('inactive', 'get inactive rather than running configuration'), flag('details', 'additionally display the type and device value')],
     domblklist,
   ),
-  monitor('domiflist', 'list all domain virtual interfaces', [bool('inactive', 'get inactive rather than running configuration')], domiflist),
+  monitor('domiflist', 'list all domain virtual interfaces', [flag('inactive', 'get inactive rather than running configuration')], domiflist),
   monitor(
     'domblkstat',
     'get device block stats for a domain',
-    [{ name: 'device', kind: 'string', positional: true, help: 'block device' }, bool('human', 'print a more human readable output')],
+    [valueOpt('device', 'string', 'block device'), flag('human', 'print a more human readable output')],
     domblkstat,
   ),
   monitor(
     'domifstat',
     'get network interface stats for a domain',
-    [{ name: 'interface', kind: 'string', positional: true, required: true, help: 'interface device specified by name or MAC Address' }],
+    [valueOpt('interface', 'string', 'interface device specified by name or MAC Address', { required: true })],
     domifstat,
   ),
   monitor('domcontrol', 'domain control interface state', [], domcontrol),
-  monitor('domtime', 'domain time', [bool('pretty', 'print domain\'s time in human readable form')], domtime),
+  monitor('domtime', 'domain time', [flag('pretty', 'print domain\'s time in human readable form')], domtime),
   monitor('domhostname', 'print the domain\'s hostname', [], domhostname),
   domstats,
   monitor(
     'domblkinfo',
     'domain block device size information',
-    [valueOpt('device', 'string', 'block device'), bool('human', 'Human readable output'), bool('all', 'display all block devices info')],
+    [valueOpt('device', 'string', 'block device'), flag('human', 'Human readable output'), flag('all', 'display all block devices info')],
     domblkinfo,
     (opts) => {
       if (opts.bool('all') && opts.string('device') !== undefined) throw new CliError(['Options --all and --device are mutually exclusive']);
@@ -495,8 +477,8 @@ export const monitorCommands: readonly CommandSpec[] = [
     'get link state of a virtual interface',
     [
       valueOpt('interface', 'string', 'interface device (MAC Address)', { required: true }),
-      bool('persistent', 'alias of --config'),
-      bool('config', 'Get persistent interface state'),
+      flag('persistent', 'alias of --config'),
+      flag('config', 'Get persistent interface state'),
     ],
     domifGetlink,
     (opts) => void strArg(opts, 'interface'),

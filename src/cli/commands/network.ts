@@ -18,17 +18,17 @@ import {
 } from '../../procedures/libvirt-api.gen.js';
 import type { Connection } from '../../api/connection.js';
 import type { RemoteNetworkDhcpLease, RemoteNonnullNetwork, RemoteNonnullNetworkPort } from '../../procedures/remote.gen.js';
-import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
 import { parseUuid } from '../../api/uuid.js';
-import { formatUuid, uuidNameLines } from '../format.js';
-import { exclusive, lookupNetwork } from '../lookup.js';
-import { autostartCommand, fromFileCommand, lookupNetworkBy, oneObjectCommand } from '../lookup-more.js';
-import { formatTable } from '../table.js';
-import { printXml } from './device.js';
-import { caseOrder, optionText, requiredText, XPATH_OPTIONS, xpathOption } from './secret.js';
+import { CliError, failed, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { flag, valueOpt, NETWORK, VALIDATE, XPATH_OPTIONS, exclusive, strOpt, strArg } from '../support/options.js';
+import { smallNumberOpt } from '../support/numbers.js';
+import { xpathOption, printXml } from '../support/xpath.js';
+import { formatUuid, field, yesNo, caseOrder, byName, localTime, uuidNameLines } from '../support/format.js';
+import { formatTable } from '../support/table.js';
+import { lookupNetworkBy } from '../support/lookup.js';
+import { oneObjectCommand, autostartCommand, fromFileCommand } from '../support/templates.js';
 
 const GROUP = 'Networking';
-const VALIDATE: OptionSpec = { name: 'validate', kind: 'bool', help: 'validate the XML against the schema' };
 const findNetwork = (conn: Connection, text: string): Promise<RemoteNonnullNetwork> => lookupNetworkBy(conn, text, { uuid: true, name: true });
 
 /** One network action command ("Network X started" / "Failed to start network X"). */
@@ -40,25 +40,10 @@ const netAction = (
   act: (conn: Connection, net: RemoteNonnullNetwork) => Promise<unknown>,
 ): CommandSpec => oneObjectCommand({ name, group: GROUP, help, option: NETWORK, lookup: findNetwork, noun: 'Network', verb, done, act });
 
-const NETWORK: OptionSpec = { name: 'network', kind: 'string', positional: true, required: true, help: 'network name or uuid' };
-const yesNo = (v: number): string => (v ? 'yes' : 'no');
-const field = (label: string, value: string): string => `${label.padEnd(15)} ${value}\n`;
-const byName = (a: { name: string }, b: { name: string }): number => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : 0);
-
 /** net-update's command names, by virNetworkUpdateCommand value (`add` is taken for `add-last`). */
 const UPDATE_COMMANDS = ['none', 'modify', 'delete', 'add-last', 'add-first'];
 /** net-update's section names, by virNetworkUpdateSection value. */
 const UPDATE_SECTIONS = ['none', 'bridge', 'domain', 'ip', 'ip-dhcp-host', 'ip-dhcp-range', 'forward', 'forward-interface', 'forward-pf', 'portgroup', 'dns-host', 'dns-txt', 'dns-srv'];
-
-/** An int option as vshCommandOptInt reads it (virStrToLong_i), or `fallback` when absent. */
-function intOption(opts: ParsedOptions, name: string, fallback: number): number {
-  const text = opts.string(name);
-  if (text === undefined) return fallback;
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)$/.exec(text);
-  const v = m ? Number(m[1]) : NaN;
-  if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) throw new CliError([`Numeric value '${text}' for <${name}> option is malformed or out of range`]);
-  return v;
-}
 
 /** The message net-update prints on success, by what it changed (virsh asks whether the network runs when neither flag is given). */
 async function updatedWhat(conn: Connection, net: RemoteNonnullNetwork, config: boolean, live: boolean): Promise<string> {
@@ -69,20 +54,13 @@ async function updatedWhat(conn: Connection, net: RemoteNonnullNetwork, config: 
   return active ? 'live state' : 'persistent config';
 }
 
-/** A lease's expiry time as virsh writes it: local time, `%Y-%m-%d %H:%M:%S`. */
-function localTime(seconds: bigint): string {
-  const d = new Date(Number(seconds) * 1000);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
-}
-
 /** One net-dhcp-leases row (`-` for what the lease lacks, as NULLSTR_MINUS). */
 function leaseRow(l: RemoteNetworkDhcpLease): string[] {
   const type = l.type === VIR_IP_ADDR_TYPE_IPV4 ? 'ipv4' : l.type === VIR_IP_ADDR_TYPE_IPV6 ? 'ipv6' : null;
   return [localTime(l.expirytime), l.mac ?? '-', type ?? '-', `${l.ipaddr}/${l.prefix}`, l.hostname ?? '-', l.clientid ?? '-'];
 }
 
-const PORT: OptionSpec = { name: 'port', kind: 'string', positional: true, required: true, help: 'port UUID' };
+const PORT: OptionSpec = valueOpt('port', 'string', 'port UUID', { required: true });
 
 /** A network port by UUID (virshCommandOptNetworkPort): libvirt parses the UUID before asking the daemon. */
 async function lookupPort(conn: Connection, net: RemoteNonnullNetwork, text: string): Promise<RemoteNonnullNetworkPort> {
@@ -110,8 +88,8 @@ function portCommand(name: string, help: string, extra: readonly OptionSpec[], a
     async run(ctx, opts) {
       let port: RemoteNonnullNetworkPort;
       try {
-        const net = await findNetwork(ctx.conn, requiredText(opts, 'network'));
-        port = await lookupPort(ctx.conn, net, requiredText(opts, 'port'));
+        const net = await findNetwork(ctx.conn, strArg(opts, 'network'));
+        port = await lookupPort(ctx.conn, net, strArg(opts, 'port'));
       } catch (err) {
         if (!(err instanceof CliError)) throw err;
         ctx.printError?.(`error: ${err.lines[0]}\n`);
@@ -129,15 +107,15 @@ export const networkCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'list networks',
     options: [
-      { name: 'inactive', kind: 'bool', help: 'list inactive networks' },
-      { name: 'all', kind: 'bool', help: 'list inactive & active networks' },
-      { name: 'persistent', kind: 'bool', help: 'list persistent networks' },
-      { name: 'transient', kind: 'bool', help: 'list transient networks' },
-      { name: 'autostart', kind: 'bool', help: 'list networks with autostart enabled' },
-      { name: 'no-autostart', kind: 'bool', help: 'list networks with autostart disabled' },
-      { name: 'uuid', kind: 'bool', help: 'list uuid\'s only' },
-      { name: 'name', kind: 'bool', help: 'list network names only' },
-      { name: 'table', kind: 'bool', help: 'list table (default)' },
+      flag('inactive', 'list inactive networks'),
+      flag('all', 'list inactive & active networks'),
+      flag('persistent', 'list persistent networks'),
+      flag('transient', 'list transient networks'),
+      flag('autostart', 'list networks with autostart enabled'),
+      flag('no-autostart', 'list networks with autostart disabled'),
+      flag('uuid', 'list uuid\'s only'),
+      flag('name', 'list network names only'),
+      flag('table', 'list table (default)'),
     ],
     async run(ctx, opts) {
       if (['table', 'name', 'uuid'].filter((o) => opts.bool(o)).length > 1) {
@@ -178,7 +156,7 @@ export const networkCommands: readonly CommandSpec[] = [
     help: 'network information',
     options: [NETWORK],
     async run(ctx, opts) {
-      const net = await lookupNetwork(ctx.conn, opts.required('network'));
+      const net = await findNetwork(ctx.conn, opts.required('network'));
       const raw = ctx.conn.raw;
       ctx.print(field('Name:', net.name));
       ctx.print(field('UUID:', formatUuid(net.uuid)));
@@ -196,9 +174,9 @@ export const networkCommands: readonly CommandSpec[] = [
     name: 'net-dumpxml',
     group: GROUP,
     help: 'network information in XML',
-    options: [NETWORK, { name: 'inactive', kind: 'bool', help: 'show inactive defined XML' }],
+    options: [NETWORK, flag('inactive', 'show inactive defined XML')],
     async run(ctx, opts) {
-      const net = await lookupNetwork(ctx.conn, opts.required('network'));
+      const net = await findNetwork(ctx.conn, opts.required('network'));
       ctx.print(await ctx.conn.raw.networkGetXMLDesc(net, opts.bool('inactive') ? VIR_NETWORK_XML_INACTIVE : 0));
     },
   },
@@ -250,31 +228,30 @@ export const networkCommands: readonly CommandSpec[] = [
     help: "update parts of an existing network's configuration",
     options: [
       NETWORK,
-      { name: 'command', kind: 'string', positional: true, required: true, help: 'type of update (add-first, add-last (add), delete, or modify)' },
-      { name: 'section', kind: 'string', positional: true, required: true, help: 'which section of network configuration to update' },
-      {
-        name: 'xml',
-        kind: 'string',
-        positional: true,
-        required: true,
-        help: "name of file containing xml (or, if it starts with '<', the complete xml element itself) to add/modify, or to be matched for search",
-      },
-      { name: 'parent-index', kind: 'int', positional: true, help: 'which parent object to search through' },
-      { name: 'config', kind: 'bool', help: 'affect next network startup' },
-      { name: 'live', kind: 'bool', help: 'affect running network' },
-      { name: 'current', kind: 'bool', help: 'affect current state of network' },
+      valueOpt('command', 'string', 'type of update (add-first, add-last (add), delete, or modify)', { required: true }),
+      valueOpt('section', 'string', 'which section of network configuration to update', { required: true }),
+      valueOpt(
+        'xml',
+        'string',
+        "name of file containing xml (or, if it starts with '<', the complete xml element itself) to add/modify, or to be matched for search",
+        { required: true },
+      ),
+      valueOpt('parent-index', 'int', 'which parent object to search through'),
+      flag('config', 'affect next network startup'),
+      flag('live', 'affect running network'),
+      flag('current', 'affect current state of network'),
     ],
     async run(ctx, opts) {
       exclusive(opts, ['current', 'live'], ['current', 'config']);
-      const net = await findNetwork(ctx.conn, requiredText(opts, 'network'));
-      const commandText = requiredText(opts, 'command');
+      const net = await findNetwork(ctx.conn, strArg(opts, 'network'));
+      const commandText = strArg(opts, 'command');
       const command = commandText === 'add' ? VIR_NETWORK_UPDATE_COMMAND_ADD_LAST : UPDATE_COMMANDS.indexOf(commandText);
       if (command <= 0) throw new CliError([`unrecognized command name '${commandText}'`]);
-      const sectionText = requiredText(opts, 'section');
+      const sectionText = strArg(opts, 'section');
       const section = UPDATE_SECTIONS.indexOf(sectionText);
       if (section <= 0) throw new CliError([`unrecognized section name '${sectionText}'`]);
-      const parentIndex = intOption(opts, 'parent-index', -1);
-      const xmlText = requiredText(opts, 'xml');
+      const parentIndex = (smallNumberOpt(opts, 'parent-index', 'int') ?? -1);
+      const xmlText = strArg(opts, 'xml');
       // Text that does not start with '<' names a file holding the element.
       const xml = xmlText.startsWith('<') ? xmlText : await ctx.readFile(xmlText);
       const config = opts.bool('config');
@@ -293,10 +270,10 @@ export const networkCommands: readonly CommandSpec[] = [
     name: 'net-dhcp-leases',
     group: GROUP,
     help: 'print lease info for a given network',
-    options: [NETWORK, { name: 'mac', kind: 'string', positional: true, help: 'MAC address' }],
+    options: [NETWORK, valueOpt('mac', 'string', 'MAC address')],
     async run(ctx, opts) {
-      const mac = optionText(opts, 'mac') ?? null;
-      const text = requiredText(opts, 'network');
+      const mac = strOpt(opts, 'mac') ?? null;
+      const text = strArg(opts, 'network');
       const net = await findNetwork(ctx.conn, text);
       let leases: Awaited<ReturnType<typeof ctx.conn.raw.networkGetDHCPLeases>>['leases'];
       try {
@@ -313,10 +290,10 @@ export const networkCommands: readonly CommandSpec[] = [
     name: 'net-port-list',
     group: GROUP,
     help: 'list network ports',
-    options: [NETWORK, { name: 'uuid', kind: 'bool', help: "list uuid's only" }, { name: 'table', kind: 'bool', help: 'list table (default)' }],
+    options: [NETWORK, flag('uuid', "list uuid's only"), flag('table', 'list table (default)')],
     async run(ctx, opts) {
       if (opts.bool('uuid') && opts.bool('table')) throw new CliError(['Only one argument from --table and --uuid may be specified.']);
-      const net = await findNetwork(ctx.conn, requiredText(opts, 'network'));
+      const net = await findNetwork(ctx.conn, strArg(opts, 'network'));
       let ports: Awaited<ReturnType<typeof ctx.conn.raw.networkListAllPorts>>['ports'];
       try {
         ports = (await ctx.conn.raw.networkListAllPorts(net, 1, 0)).ports;
@@ -333,10 +310,10 @@ export const networkCommands: readonly CommandSpec[] = [
     name: 'net-port-create',
     group: GROUP,
     help: 'create a network port from an XML file',
-    options: [NETWORK, { name: 'file', kind: 'string', positional: true, required: true, help: 'file containing an XML network port description' }, VALIDATE],
+    options: [NETWORK, valueOpt('file', 'string', 'file containing an XML network port description', { required: true }), VALIDATE],
     async run(ctx, opts) {
-      const net = await findNetwork(ctx.conn, requiredText(opts, 'network'));
-      const file = requiredText(opts, 'file');
+      const net = await findNetwork(ctx.conn, strArg(opts, 'network'));
+      const file = strArg(opts, 'file');
       const xml = await ctx.readFile(file);
       let port: Awaited<ReturnType<typeof ctx.conn.raw.networkPortCreateXML>>;
       try {

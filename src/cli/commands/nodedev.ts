@@ -29,15 +29,18 @@ import {
   VIR_NODE_DEVICE_DEFINE_XML_VALIDATE,
 } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteNonnullNodeDevice } from '../../procedures/remote.gen.js';
-import { CliError, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
-import { autostartCommand, findOrFail } from '../lookup-more.js';
-import { caseOrder, collectList, lookupEach, printXml, quietText, requiredText, splitCommaList, step, XPATH_OPTIONS, xpathOption } from './secret.js';
+import { CliError, type ParsedOptions, type CommandSpec, type OptionSpec } from '../command.js';
+import { call } from '../support/failures.js';
+import { flag, valueOpt, VALIDATE, XPATH_OPTIONS, strArg, quietText, splitCommaList } from '../support/options.js';
+import { xpathOption, printXml } from '../support/xpath.js';
+import { field, caseOrder } from '../support/format.js';
+import { collectList, lookupEach, findOrFail } from '../support/lookup.js';
+import { autostartCommand } from '../support/templates.js';
 
 const GROUP = 'Node Device';
 const DEVICE_HELP = "device name or wwn pair in 'wwnn,wwpn' format";
-const deviceOption = (help: string): OptionSpec => ({ name: 'device', kind: 'string', positional: true, required: true, help });
-const FILE: OptionSpec = { name: 'file', kind: 'string', positional: true, required: true, help: 'file containing an XML description of the device' };
-const VALIDATE: OptionSpec = { name: 'validate', kind: 'bool', help: 'validate the XML against the schema' };
+const deviceOption = (help: string): OptionSpec => valueOpt('device', 'string', help, { required: true });
+const FILE: OptionSpec = valueOpt('file', 'string', 'file containing an XML description of the device', { required: true });
 
 /** virsh 9.0's `--cap` names (virNodeDevCapType) and the list flag each selects. */
 const CAP_FLAGS: ReadonlyMap<string, number> = new Map([
@@ -110,9 +113,9 @@ function deviceCommand(spec: {
     help: spec.help,
     options: [spec.option, ...(spec.extra ?? [])],
     async run(ctx, opts) {
-      const text = requiredText(opts, 'device');
+      const text = strArg(opts, 'device');
       const dev = await spec.lookup(ctx.conn, text);
-      await step(() => spec.act(ctx.conn, dev, opts), spec.fail(text));
+      await call(() => spec.act(ctx.conn, dev, opts), spec.fail(text));
       if (!ctx.quiet) ctx.print(spec.done(text));
     },
   };
@@ -133,9 +136,9 @@ function fileCommand(spec: {
     help: spec.help,
     options: [FILE, VALIDATE],
     async run(ctx, opts) {
-      const file = requiredText(opts, 'file');
+      const file = strArg(opts, 'file');
       const xml = await ctx.readFile(file);
-      const dev = await step(() => spec.act(ctx.conn, xml, opts.bool('validate') ? spec.validateFlag : 0), spec.fail(file));
+      const dev = await call(() => spec.act(ctx.conn, xml, opts.bool('validate') ? spec.validateFlag : 0), spec.fail(file));
       if (!ctx.quiet) ctx.print(spec.done(dev.name, file));
     },
   };
@@ -144,15 +147,15 @@ function fileCommand(spec: {
 /** The device names the command line's caps select, the old way: each device's capabilities checked on the client. */
 async function listDevicesFallback(conn: Connection, caps: readonly string[]): Promise<RemoteNonnullNodeDevice[]> {
   const raw = conn.raw;
-  const count = await step(() => raw.nodeNumOfDevices(null, 0), 'Failed to count node devices');
+  const count = await call(() => raw.nodeNumOfDevices(null, 0), 'Failed to count node devices');
   if (count === 0) return [];
-  const names = await step(() => raw.nodeListDevices(null, count, 0), 'Failed to list node devices');
+  const names = await call(() => raw.nodeListDevices(null, count, 0), 'Failed to list node devices');
   const devices = await lookupEach(names, (n) => raw.nodeDeviceLookupByName(n));
   if (!caps.length) return devices;
   const kept: RemoteNonnullNodeDevice[] = [];
   for (const dev of devices) {
-    const n = await step(() => raw.nodeDeviceNumOfCaps(dev.name), 'Failed to get capability numbers of the device');
-    const have = await step(() => raw.nodeDeviceListCaps(dev.name, n), 'Failed to get capability names of the device');
+    const n = await call(() => raw.nodeDeviceNumOfCaps(dev.name), 'Failed to get capability numbers of the device');
+    const have = await call(() => raw.nodeDeviceListCaps(dev.name, n), 'Failed to get capability names of the device');
     if (have.some((c) => caps.includes(c))) kept.push(dev);
   }
   return kept;
@@ -207,7 +210,7 @@ export const nodedevCommands: readonly CommandSpec[] = [
     name: 'nodedev-detach',
     help: 'detach node device from its device driver',
     option: deviceOption('device key'),
-    extra: [{ name: 'driver', kind: 'string', help: "pci device assignment backend driver (e.g. 'vfio' or 'xen')" }],
+    extra: [valueOpt('driver', 'string', "pci device assignment backend driver (e.g. 'vfio' or 'xen')", { named: true })],
     lookup: lookupByName,
     // Without a driver name virsh calls the old virNodeDeviceDettach.
     act: (conn, dev, opts) => {
@@ -223,10 +226,10 @@ export const nodedevCommands: readonly CommandSpec[] = [
     help: 'node device details in XML',
     options: [deviceOption(DEVICE_HELP), ...XPATH_OPTIONS],
     async run(ctx, opts) {
-      const text = requiredText(opts, 'device');
+      const text = strArg(opts, 'device');
       const xpath = xpathOption(opts);
       const dev = await findDevice(ctx.conn, text);
-      printXml(ctx, await ctx.conn.raw.nodeDeviceGetXMLDesc(dev.name, 0), xpath);
+      printXml(ctx, await ctx.conn.raw.nodeDeviceGetXMLDesc(dev.name, 0), xpath, opts.bool('wrap'));
     },
   },
   {
@@ -234,10 +237,10 @@ export const nodedevCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'enumerate devices on this host',
     options: [
-      { name: 'tree', kind: 'bool', help: 'list devices in a tree' },
-      { name: 'cap', kind: 'string', help: 'capability names, separated by comma' },
-      { name: 'inactive', kind: 'bool', help: 'list inactive devices' },
-      { name: 'all', kind: 'bool', help: 'list inactive & active devices' },
+      flag('tree', 'list devices in a tree'),
+      valueOpt('cap', 'string', 'capability names, separated by comma', { named: true }),
+      flag('inactive', 'list inactive devices'),
+      flag('all', 'list inactive & active devices'),
     ],
     async run(ctx, opts) {
       const capText = quietText(opts, 'cap');
@@ -332,9 +335,8 @@ export const nodedevCommands: readonly CommandSpec[] = [
     help: 'node device information',
     options: [deviceOption(DEVICE_HELP)],
     async run(ctx, opts) {
-      const dev = await findDevice(ctx.conn, requiredText(opts, 'device'));
+      const dev = await findDevice(ctx.conn, strArg(opts, 'device'));
       const raw = ctx.conn.raw;
-      const field = (label: string, value: string): string => `${label.padEnd(15)} ${value}\n`;
       // virsh tests the active/persistent calls' results for non-zero, so a failed call (-1) reads "yes".
       const yes = (v: number): string => (v ? 'yes' : 'no');
       const parent = await raw.nodeDeviceGetParent(dev.name).catch(() => null);

@@ -2,19 +2,21 @@
 import type { Connection } from '../../api/connection.js';
 import { VIR_NWFILTER_BINDING_CREATE_VALIDATE, VIR_NWFILTER_DEFINE_VALIDATE } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteNonnullNwfilter, RemoteNonnullNwfilterBinding } from '../../procedures/remote.gen.js';
-import type { CommandContext, CommandSpec, OptionSpec, ParsedOptions } from '../command.js';
 import { parseUuid } from '../../api/uuid.js';
-import { formatUuid } from '../format.js';
-import { findOrFail, oneObjectCommand } from '../lookup-more.js';
-import { formatTable } from '../table.js';
-import { caseOrder, collectList, lookupEach, printXml, requiredText, step, XPATH_OPTIONS, xpathOption } from './secret.js';
+import type { ParsedOptions, CommandContext, CommandSpec, OptionSpec } from '../command.js';
+import { call } from '../support/failures.js';
+import { valueOpt, VALIDATE, XPATH_OPTIONS, strArg } from '../support/options.js';
+import { xpathOption, printXml } from '../support/xpath.js';
+import { formatUuid, caseOrder } from '../support/format.js';
+import { formatTable } from '../support/table.js';
+import { collectList, lookupEach, findOrFail } from '../support/lookup.js';
+import { oneObjectCommand } from '../support/templates.js';
 
 const GROUP = 'Network Filter';
-const NWFILTER: OptionSpec = { name: 'nwfilter', kind: 'string', positional: true, required: true, help: 'network filter name or uuid' };
-const VALIDATE: OptionSpec = { name: 'validate', kind: 'bool', help: 'validate the XML against the schema' };
+const NWFILTER: OptionSpec = valueOpt('nwfilter', 'string', 'network filter name or uuid', { required: true });
 
 /** A file option with its help text. */
-const fileOption = (help: string): OptionSpec => ({ name: 'file', kind: 'string', positional: true, required: true, help });
+const fileOption = (help: string): OptionSpec => valueOpt('file', 'string', help, { required: true });
 
 /**
  * A network filter by UUID (only for text of a UUID string's length) and
@@ -37,7 +39,7 @@ function lookupBinding(conn: Connection, text: string): Promise<RemoteNonnullNwf
 }
 
 /** The command's `<binding>` option, looked up. */
-const bindingOf = (ctx: CommandContext, opts: ParsedOptions): Promise<RemoteNonnullNwfilterBinding> => lookupBinding(ctx.conn, requiredText(opts, 'binding'));
+const bindingOf = (ctx: CommandContext, opts: ParsedOptions): Promise<RemoteNonnullNwfilterBinding> => lookupBinding(ctx.conn, strArg(opts, 'binding'));
 
 /** Network filter commands. */
 export const nwfilterCommands: readonly CommandSpec[] = [
@@ -47,10 +49,10 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     help: 'define or update a network filter from an XML file',
     options: [fileOption('file containing an XML network filter description'), VALIDATE],
     async run(ctx, opts) {
-      const file = requiredText(opts, 'file');
+      const file = strArg(opts, 'file');
       const xml = await ctx.readFile(file);
       // virsh calls the flag-less virNWFilterDefineXML unless --validate is given.
-      const filter = await step(
+      const filter = await call(
         () => (opts.bool('validate') ? ctx.conn.raw.nwFilterDefineXMLFlags(xml, VIR_NWFILTER_DEFINE_VALIDATE) : ctx.conn.raw.nwFilterDefineXML(xml)),
         `Failed to define network filter from ${file}`,
       );
@@ -63,9 +65,9 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     help: 'network filter information in XML',
     options: [NWFILTER, ...XPATH_OPTIONS],
     async run(ctx, opts) {
-      const filter = await lookupNwfilter(ctx.conn, requiredText(opts, 'nwfilter'));
+      const filter = await lookupNwfilter(ctx.conn, strArg(opts, 'nwfilter'));
       const xpath = xpathOption(opts);
-      printXml(ctx, await ctx.conn.raw.nwFilterGetXMLDesc(filter, 0), xpath);
+      printXml(ctx, await ctx.conn.raw.nwFilterGetXMLDesc(filter, 0), xpath, opts.bool('wrap'));
     },
   },
   {
@@ -78,9 +80,9 @@ export const nwfilterCommands: readonly CommandSpec[] = [
       const filters = await collectList(
         async () => (await raw.connectListAllNWFilters(1, 0)).filters,
         async () => {
-          const count = await step(() => raw.connectNumOfNWFilters(), 'Failed to count network filters');
+          const count = await call(() => raw.connectNumOfNWFilters(), 'Failed to count network filters');
           if (count === 0) return [];
-          const names = await step(() => raw.connectListNWFilters(count), 'Failed to list network filters');
+          const names = await call(() => raw.connectListNWFilters(count), 'Failed to list network filters');
           return lookupEach(names, (n) => raw.nwFilterLookupByName(n));
         },
         'Failed to list network filters',
@@ -94,7 +96,7 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'undefine a network filter',
     option: NWFILTER,
-    check: (opts) => requiredText(opts, 'nwfilter'),
+    check: (opts) => strArg(opts, 'nwfilter'),
     lookup: lookupNwfilter,
     noun: 'Network filter',
     verb: 'undefine',
@@ -107,9 +109,9 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     help: 'create a network filter binding from an XML file',
     options: [fileOption('file containing an XML network filter binding description'), VALIDATE],
     async run(ctx, opts) {
-      const file = requiredText(opts, 'file');
+      const file = strArg(opts, 'file');
       const xml = await ctx.readFile(file);
-      const binding = await step(
+      const binding = await call(
         () => ctx.conn.raw.nwFilterBindingCreateXML(xml, opts.bool('validate') ? VIR_NWFILTER_BINDING_CREATE_VALIDATE : 0),
         `Failed to create network filter from ${file}`,
       );
@@ -120,11 +122,11 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     name: 'nwfilter-binding-delete',
     group: GROUP,
     help: 'delete a network filter binding',
-    options: [{ name: 'binding', kind: 'string', positional: true, required: true, help: 'network filter binding port dev' }],
+    options: [valueOpt('binding', 'string', 'network filter binding port dev', { required: true })],
     async run(ctx, opts) {
       const binding = await bindingOf(ctx, opts);
       const portdev = opts.required('binding');
-      await step(() => ctx.conn.raw.nwFilterBindingDelete(binding), `Failed to delete network filter binding on ${portdev}`);
+      await call(() => ctx.conn.raw.nwFilterBindingDelete(binding), `Failed to delete network filter binding on ${portdev}`);
       if (!ctx.quiet) ctx.print(`Network filter binding on ${portdev} deleted\n`);
     },
   },
@@ -133,7 +135,7 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'network filter information in XML',
     options: [
-      { name: 'binding', kind: 'string', positional: true, required: true, help: 'network filter binding portdev' },
+      valueOpt('binding', 'string', 'network filter binding portdev', { required: true }),
       ...XPATH_OPTIONS,
     ],
     async run(ctx, opts) {
@@ -148,7 +150,7 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     help: 'list network filter bindings',
     options: [],
     async run(ctx) {
-      const bindings = await step(async () => (await ctx.conn.raw.connectListAllNWFilterBindings(1, 0)).bindings, 'Failed to list network filter bindings');
+      const bindings = await call(async () => (await ctx.conn.raw.connectListAllNWFilterBindings(1, 0)).bindings, 'Failed to list network filter bindings');
       const rows = bindings.sort((a, b) => caseOrder(a.portdev, b.portdev)).map((b) => [b.portdev, b.filtername]);
       ctx.print(formatTable(['Port Dev', 'Filter'], rows, ctx.quiet));
     },

@@ -1,10 +1,6 @@
 /**
- * Secret commands, with virsh's output (tools/virsh-secret.c), and the small
- * virsh input helpers the secret, network filter and node device modules
- * share: options read as vshCommandOptStringReq/Quiet read them, comma lists
- * as vshStringToArray splits them, UUIDs as virUUIDParse reads them, files
- * as virFileReadAll reads them, and object lists collected with virsh's
- * fallback to the old list calls.
+ * Secret commands, with virsh's output (tools/virsh-secret.c); a secret's
+ * value file is read as virFileReadAll reads it.
  */
 import { open } from 'node:fs/promises';
 import type { Connection } from '../../api/connection.js';
@@ -15,58 +11,17 @@ import {
   VIR_CONNECT_LIST_SECRETS_NO_PRIVATE,
   VIR_CONNECT_LIST_SECRETS_PRIVATE,
   VIR_SECRET_DEFINE_VALIDATE,
-  virErrorNumber,
 } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteNonnullSecret } from '../../procedures/remote.gen.js';
-import { LibvirtError } from '../../rpc/errors.js';
-import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
-import { formatUuid } from '../format.js';
-import { exclusive } from '../lookup.js';
-import { findOrFail, oneObjectCommand } from '../lookup-more.js';
-import { formatTable } from '../table.js';
-import { strerror } from '../strerror.js';
-
-/**
- * A string option as vshCommandOptStringReq reads it: undefined when absent,
- * `Failed to get option 'NAME': Option argument is empty` when given empty.
- */
-export function optionText(opts: ParsedOptions, name: string): string | undefined {
-  const v = opts.string(name);
-  if (v === '') throw new CliError([`Failed to get option '${name}': Option argument is empty`]);
-  return v;
-}
-
-/** A required string option, read as {@link optionText} reads it. */
-export function requiredText(opts: ParsedOptions, name: string): string {
-  return optionText(opts, name) ?? opts.required(name);
-}
-
-/** A string option as vshCommandOptStringQuiet reads it: an empty value counts as none. */
-export function quietText(opts: ParsedOptions, name: string): string | undefined {
-  return opts.string(name) || undefined;
-}
-
-/**
- * A comma-separated list as vshStringToArray splits it: `,,` stands for a
- * literal comma, and a single trailing comma adds an empty item.
- */
-export function splitCommaList(text: string): string[] {
-  const [first, ...rest] = text.split(',');
-  const items = [first];
-  let join = false;
-  for (const part of rest) {
-    if (join) {
-      items[items.length - 1] += `,${part}`;
-      join = false;
-    } else if (part === '') {
-      join = true;
-    } else {
-      items.push(part);
-    }
-  }
-  if (join) items.push('');
-  return items;
-}
+import { CliError, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { call } from '../support/failures.js';
+import { flag, valueOpt, XPATH_OPTIONS, exclusive, strOpt, strArg } from '../support/options.js';
+import { xpathOption, printXml } from '../support/xpath.js';
+import { formatUuid, caseOrder } from '../support/format.js';
+import { formatTable } from '../support/table.js';
+import { collectList, lookupEach, findOrFail } from '../support/lookup.js';
+import { oneObjectCommand } from '../support/templates.js';
+import { strerror } from '../support/strerror.js';
 
 
 /**
@@ -74,7 +29,7 @@ export function splitCommaList(text: string): string[] {
  * or `Failed to read file 'PATH'` with the system's reason, the latter also
  * when the file holds more than `max` bytes.
  */
-export async function readFileLimited(path: string, max: number): Promise<Buffer> {
+async function readFileLimited(path: string, max: number): Promise<Buffer> {
   let file: Awaited<ReturnType<typeof open>>;
   try {
     file = await open(path, 'r');
@@ -94,77 +49,8 @@ export async function readFileLimited(path: string, max: number): Promise<Buffer
   }
 }
 
-/** Runs one call, failing as virsh does with its own message and the daemon's. */
-export async function step<T>(call: () => Promise<T>, message: string): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    throw failed(message, err);
-  }
-}
-
-/**
- * The objects a `*-list` command shows, collected as virsh does: the
- * connect-list-all call, or, when the daemon does not support it, the old
- * count-and-list calls in `fallback`. Any other failure of the first call is
- * `message` and the daemon's error.
- */
-export async function collectList<T>(listAll: () => Promise<T[]>, fallback: () => Promise<T[]>, message: string): Promise<T[]> {
-  try {
-    return await listAll();
-  } catch (err) {
-    if (err instanceof LibvirtError && err.errorCode === virErrorNumber.VIR_ERR_NO_SUPPORT) return await fallback();
-    throw failed(message, err);
-  }
-}
-
-/** The objects `find` finds for each key, leaving out those it cannot (virsh's fallback lists do). */
-export async function lookupEach<K, T>(keys: readonly K[], find: (key: K) => Promise<T>): Promise<T[]> {
-  const found: T[] = [];
-  for (const key of keys) {
-    try {
-      found.push(await find(key));
-    } catch (err) {
-      if (!(err instanceof LibvirtError)) throw err;
-    }
-  }
-  return found;
-}
-
-/** Case-insensitive order of two strings, as vshStrcasecmp sorts virsh's lists. */
-export function caseOrder(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/** `--xpath` and `--wrap` of the `*-dumpxml` commands. */
-export const XPATH_OPTIONS: readonly OptionSpec[] = [
-  { name: 'xpath', kind: 'string', help: 'xpath expression to filter the XML document' },
-  { name: 'wrap', kind: 'bool', help: 'wrap xpath results in an common root element' },
-];
-
-/**
- * The `--xpath` a `*-dumpxml` command was given, read as virsh reads it
- * (vshCommandOptStringQuiet): given empty, the command fails with no message.
- */
-export function xpathOption(opts: ParsedOptions): string | undefined {
-  const xpath = opts.string('xpath');
-  if (xpath === '') throw new CliError([]);
-  return xpath;
-}
-
-/**
- * Prints an XML document as virshDumpXML does without `--xpath` (`--wrap`
- * alone changes nothing). Filtering by an XPath expression is not supported.
- */
-export function printXml(ctx: CommandContext, xml: string, xpath: string | undefined): void {
-  if (xpath !== undefined) throw new CliError(['--xpath is not supported by tsvirsh']);
-  ctx.print(xml);
-}
-
 const GROUP = 'Secret';
-const SECRET: OptionSpec = { name: 'secret', kind: 'string', positional: true, required: true, help: 'secret UUID' };
+const SECRET: OptionSpec = valueOpt('secret', 'string', 'secret UUID', { required: true });
 /** virSecretUsageType's names, by value. */
 const USAGE_TYPES = ['none', 'volume', 'ceph', 'iscsi', 'tls', 'vtpm'];
 /** The most a secret-set-value --file may hold. */
@@ -179,7 +65,7 @@ function lookupSecret(conn: Connection, text: string): Promise<RemoteNonnullSecr
 }
 
 /** The command's `<secret>` option, looked up. */
-const secretOf = (ctx: CommandContext, opts: ParsedOptions): Promise<RemoteNonnullSecret> => lookupSecret(ctx.conn, requiredText(opts, 'secret'));
+const secretOf = (ctx: CommandContext, opts: ParsedOptions): Promise<RemoteNonnullSecret> => lookupSecret(ctx.conn, strArg(opts, 'secret'));
 
 const RANK = new Map<number, number>(
   [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].map((c, i) => [c.charCodeAt(0), i] as [number, number]).concat([[0x3d, 0]]),
@@ -219,13 +105,13 @@ export const secretCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'define or modify a secret from an XML file',
     options: [
-      { name: 'file', kind: 'string', positional: true, required: true, help: 'file containing secret attributes in XML' },
-      { name: 'validate', kind: 'bool', help: 'validate the XML against the schema' },
+      valueOpt('file', 'string', 'file containing secret attributes in XML', { required: true }),
+      flag('validate', 'validate the XML against the schema'),
     ],
     async run(ctx, opts) {
-      const file = requiredText(opts, 'file');
+      const file = strArg(opts, 'file');
       const xml = await ctx.readFile(file);
-      const secret = await step(() => ctx.conn.raw.secretDefineXML(xml, opts.bool('validate') ? VIR_SECRET_DEFINE_VALIDATE : 0), `Failed to set attributes from ${file}`);
+      const secret = await call(() => ctx.conn.raw.secretDefineXML(xml, opts.bool('validate') ? VIR_SECRET_DEFINE_VALIDATE : 0), `Failed to set attributes from ${file}`);
       if (!ctx.quiet) ctx.print(`Secret ${formatUuid(secret.uuid)} created\n`);
     },
   },
@@ -243,14 +129,14 @@ export const secretCommands: readonly CommandSpec[] = [
         // virsh 9.0 returns here without freeing the secret, and says so when it disconnects.
         throw new CliError(['One or more references were leaked after disconnect from the hypervisor'], { cause: err });
       }
-      printXml(ctx, await ctx.conn.raw.secretGetXMLDesc(secret, 0), xpath);
+      printXml(ctx, await ctx.conn.raw.secretGetXMLDesc(secret, 0), xpath, opts.bool('wrap'));
     },
   },
   {
     name: 'secret-get-value',
     group: GROUP,
     help: 'Output a secret value',
-    options: [SECRET, { name: 'plain', kind: 'bool', help: 'get value without converting to base64' }],
+    options: [SECRET, flag('plain', 'get value without converting to base64')],
     async run(ctx, opts) {
       const secret = await secretOf(ctx, opts);
       const value = await ctx.conn.raw.secretGetValue(secret, 0);
@@ -263,10 +149,10 @@ export const secretCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'list secrets',
     options: [
-      { name: 'ephemeral', kind: 'bool', help: 'list ephemeral secrets' },
-      { name: 'no-ephemeral', kind: 'bool', help: 'list non-ephemeral secrets' },
-      { name: 'private', kind: 'bool', help: 'list private secrets' },
-      { name: 'no-private', kind: 'bool', help: 'list non-private secrets' },
+      flag('ephemeral', 'list ephemeral secrets'),
+      flag('no-ephemeral', 'list non-ephemeral secrets'),
+      flag('private', 'list private secrets'),
+      flag('no-private', 'list non-private secrets'),
     ],
     async run(ctx, opts) {
       const raw = ctx.conn.raw;
@@ -280,9 +166,9 @@ export const secretCommands: readonly CommandSpec[] = [
         async () => (await raw.connectListAllSecrets(1, flags)).secrets,
         async () => {
           if (flags) throw new CliError(['Filtering is not supported by this libvirt']);
-          const count = await step(() => raw.connectNumOfSecrets(), 'Failed to count secrets');
+          const count = await call(() => raw.connectNumOfSecrets(), 'Failed to count secrets');
           if (count === 0) return [];
-          const uuids = await step(() => raw.connectListSecrets(count), 'Failed to list secrets');
+          const uuids = await call(() => raw.connectListSecrets(count), 'Failed to list secrets');
           return lookupEach(uuids, (u) => raw.secretLookupByUUID(parseUuid(u) ?? new Uint8Array(16)));
         },
         'Failed to list node secrets',
@@ -299,16 +185,16 @@ export const secretCommands: readonly CommandSpec[] = [
     help: 'set a secret value',
     options: [
       SECRET,
-      { name: 'file', kind: 'string', help: 'read secret from file' },
-      { name: 'plain', kind: 'bool', help: 'read the secret from file without converting from base64' },
-      { name: 'interactive', kind: 'bool', help: 'read the secret from the terminal' },
-      { name: 'base64', kind: 'string', help: 'base64-encoded secret value' },
+      valueOpt('file', 'string', 'read secret from file', { named: true }),
+      flag('plain', 'read the secret from file without converting from base64'),
+      flag('interactive', 'read the secret from the terminal'),
+      valueOpt('base64', 'string', 'base64-encoded secret value', { named: true }),
     ],
     async run(ctx, opts) {
       exclusive(opts, ['file', 'base64'], ['plain', 'base64'], ['interactive', 'base64'], ['interactive', 'plain'], ['interactive', 'file']);
       const secret = await secretOf(ctx, opts);
-      const base64 = optionText(opts, 'base64');
-      const file = optionText(opts, 'file');
+      const base64 = strOpt(opts, 'base64');
+      const file = strOpt(opts, 'file');
       let plain = opts.bool('plain');
       let value: Uint8Array;
       if (base64 !== undefined) {
@@ -327,7 +213,7 @@ export const secretCommands: readonly CommandSpec[] = [
         throw new CliError(['Input secret value is missing']);
       }
       if (!plain) value = decodeBase64Lenient(value);
-      await step(() => ctx.conn.raw.secretSetValue(secret, value, 0), 'Failed to set secret value');
+      await call(() => ctx.conn.raw.secretSetValue(secret, value, 0), 'Failed to set secret value');
       if (!ctx.quiet) ctx.print('Secret value set\n');
     },
   },
@@ -336,7 +222,7 @@ export const secretCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'undefine a secret',
     option: SECRET,
-    check: (opts) => requiredText(opts, 'secret'),
+    check: (opts) => strArg(opts, 'secret'),
     lookup: lookupSecret,
     noun: 'Secret',
     verb: 'delete',

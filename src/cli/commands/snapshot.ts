@@ -34,31 +34,18 @@ import {
 } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteNonnullDomain, RemoteNonnullDomainSnapshot } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
-import { CliError, failed, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
 import { parseXml, xmlAll, xmlFirst, xmlText } from '../../api/xml/reader.js';
-import { exclusive, lookupDomain } from '../lookup.js';
-import { formatTable } from '../table.js';
+import { CliError, failed, type ParsedOptions, type CommandSpec, type OptionSpec } from '../command.js';
+import { call } from '../support/failures.js';
+import { flag, valueOpt, DOMAIN, exclusive } from '../support/options.js';
+import { escapeXml } from '../support/xml.js';
+import { field, caseOrder, localTime } from '../support/format.js';
+import { formatTable } from '../support/table.js';
+import { lookupDomain } from '../support/lookup.js';
 
 const GROUP = 'Snapshot';
-const DOMAIN: OptionSpec = { name: 'domain', kind: 'string', positional: true, required: true, help: 'domain name, id or uuid' };
-const SNAPSHOTNAME: OptionSpec = { name: 'snapshotname', kind: 'string', positional: true, help: 'snapshot name' };
-const current = (help: string): OptionSpec => ({ name: 'current', kind: 'bool', help });
-const field = (label: string, value: string | number): string => `${label.padEnd(15)} ${value}\n`;
-
-/** The daemon's error alone, as virsh reports a failed call (vshReportError). */
-function daemonError(err: unknown): CliError {
-  return new CliError([err instanceof Error ? err.message : String(err)], { cause: err });
-}
-
-/** Runs a call whose failure virsh reports with the daemon's message only. */
-async function call<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof CliError) throw err;
-    throw daemonError(err);
-  }
-}
+const SNAPSHOTNAME: OptionSpec = valueOpt('snapshotname', 'string', 'snapshot name');
+const current = (help: string): OptionSpec => flag('current', help);
 
 /**
  * The snapshot a command names with `<arg>` or `--current` (virshLookupSnapshot):
@@ -93,31 +80,6 @@ async function snapshotParent(conn: Connection, snap: RemoteNonnullDomainSnapsho
     if (err instanceof LibvirtError && err.errorCode === VIR_ERR_NO_DOMAIN_SNAPSHOT) return null;
     throw new CliError([err instanceof Error ? err.message : String(err), 'unable to determine if snapshot has parent'], { cause: err });
   }
-}
-
-/** `&`, `<`, `>`, `"` and `'` as entities (virBufferEscapeString). */
-function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
-
-/** `2024-01-02 03:04:05 +0100`: strftime's `%Y-%m-%d %H:%M:%S %z` in local time. */
-function creationTime(seconds: number): string {
-  const d = new Date(seconds * 1000);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  const off = -d.getTimezoneOffset();
-  const sign = off < 0 ? '-' : '+';
-  const abs = Math.abs(off);
-  return (
-    `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ` +
-    `${sign}${two(Math.floor(abs / 60))}${two(abs % 60)}`
-  );
-}
-
-/** ASCII case-insensitive order of names (vshStrcasecmp). */
-function byName(a: string, b: string): number {
-  const x = a.replace(/[A-Z]/g, (c) => c.toLowerCase());
-  const y = b.replace(/[A-Z]/g, (c) => c.toLowerCase());
-  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** virsh's tree listing (vshTreePrint) of the item at `root` and its descendants. */
@@ -173,10 +135,10 @@ export const snapshotCommands: readonly CommandSpec[] = [
     help: 'Create a snapshot from a set of args',
     options: [
       DOMAIN,
-      { name: 'name', kind: 'string', positional: true, help: 'name of snapshot' },
-      { name: 'description', kind: 'string', positional: true, help: 'description of snapshot' },
-      { name: 'print-xml', kind: 'bool', help: 'print XML document rather than create' },
-      ...CREATE_FLAGS.map(([name, , help]): OptionSpec => ({ name, kind: 'bool', help })),
+      valueOpt('name', 'string', 'name of snapshot'),
+      valueOpt('description', 'string', 'description of snapshot'),
+      flag('print-xml', 'print XML document rather than create'),
+      ...CREATE_FLAGS.map(([name, , help]) => flag(name, help)),
     ],
     async run(ctx, opts) {
       const flags = CREATE_FLAGS.reduce((f, [name, bit]) => (opts.bool(name) ? f | bit : f), 0);
@@ -201,9 +163,9 @@ export const snapshotCommands: readonly CommandSpec[] = [
     help: 'Get or set the current snapshot',
     options: [
       DOMAIN,
-      { name: 'name', kind: 'bool', help: 'list the name, rather than the full xml' },
-      { name: 'security-info', kind: 'bool', help: 'include security sensitive information in XML dump' },
-      { name: 'snapshotname', kind: 'string', positional: true, help: 'name of existing snapshot to make current' },
+      flag('name', 'list the name, rather than the full xml'),
+      flag('security-info', 'include security sensitive information in XML dump'),
+      valueOpt('snapshotname', 'string', 'name of existing snapshot to make current'),
     ],
     async run(ctx, opts) {
       if (opts.bool('name') && opts.string('snapshotname') !== undefined) {
@@ -239,9 +201,9 @@ export const snapshotCommands: readonly CommandSpec[] = [
       DOMAIN,
       SNAPSHOTNAME,
       current('delete current snapshot'),
-      { name: 'children', kind: 'bool', help: 'delete snapshot and all children' },
-      { name: 'children-only', kind: 'bool', help: 'delete children but not snapshot' },
-      { name: 'metadata', kind: 'bool', help: 'delete only libvirt metadata, leaving snapshot contents behind' },
+      flag('children', 'delete snapshot and all children'),
+      flag('children-only', 'delete children but not snapshot'),
+      flag('metadata', 'delete only libvirt metadata, leaving snapshot contents behind'),
     ],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -265,7 +227,7 @@ export const snapshotCommands: readonly CommandSpec[] = [
     options: [
       DOMAIN,
       { ...SNAPSHOTNAME, required: true },
-      { name: 'security-info', kind: 'bool', help: 'include security sensitive information in XML dump' },
+      flag('security-info', 'include security sensitive information in XML dump'),
     ],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -315,18 +277,18 @@ export const snapshotCommands: readonly CommandSpec[] = [
     help: 'List snapshots for a domain',
     options: [
       DOMAIN,
-      { name: 'parent', kind: 'bool', help: 'add a column showing parent snapshot' },
-      { name: 'roots', kind: 'bool', help: 'list only snapshots without parents' },
-      ...LIST_FILTERS.slice(0, 2).map(([name, , help]): OptionSpec => ({ name, kind: 'bool', help })),
-      { name: 'metadata', kind: 'bool', help: 'list only snapshots that have metadata that would prevent undefine' },
-      { name: 'no-metadata', kind: 'bool', help: 'list only snapshots that have no metadata managed by libvirt' },
-      ...LIST_FILTERS.slice(2).map(([name, , help]): OptionSpec => ({ name, kind: 'bool', help })),
-      { name: 'tree', kind: 'bool', help: 'list snapshots in a tree' },
-      { name: 'from', kind: 'string', help: 'limit list to children of given snapshot' },
+      flag('parent', 'add a column showing parent snapshot'),
+      flag('roots', 'list only snapshots without parents'),
+      ...LIST_FILTERS.slice(0, 2).map(([name, , help]) => flag(name, help)),
+      flag('metadata', 'list only snapshots that have metadata that would prevent undefine'),
+      flag('no-metadata', 'list only snapshots that have no metadata managed by libvirt'),
+      ...LIST_FILTERS.slice(2).map(([name, , help]) => flag(name, help)),
+      flag('tree', 'list snapshots in a tree'),
+      valueOpt('from', 'string', 'limit list to children of given snapshot', { named: true }),
       current('limit list to children of current snapshot'),
-      { name: 'descendants', kind: 'bool', help: 'with --from, list all descendants' },
-      { name: 'name', kind: 'bool', help: 'list snapshot names only' },
-      { name: 'topological', kind: 'bool', help: 'sort list topologically rather than by name' },
+      flag('descendants', 'with --from, list all descendants'),
+      flag('name', 'list snapshot names only'),
+      flag('topological', 'sort list topologically rather than by name'),
     ],
     async run(ctx, opts) {
       const tree = opts.bool('tree');
@@ -357,7 +319,7 @@ export const snapshotCommands: readonly CommandSpec[] = [
       const items: { snap: RemoteNonnullDomainSnapshot; name: string; parent: string | null }[] = [];
       for (const snap of snaps) items.push({ snap, name: snap.name, parent: tree ? await snapshotParent(ctx.conn, snap) : null });
       if (tree && start) items.push({ snap: start, name: start.name, parent: null });
-      if (!opts.bool('topological')) items.sort((a, b) => byName(a.name, b.name));
+      if (!opts.bool('topological')) items.sort((a, b) => caseOrder(a.name, b.name));
       if (tree) {
         items.forEach((it, i) => {
           if (it.parent === null) ctx.print(treeText(items, i));
@@ -380,7 +342,7 @@ export const snapshotCommands: readonly CommandSpec[] = [
         const state = xmlFirst(doc, 'state');
         const created = xmlFirst(doc, 'creationTime');
         if (!state || !created || !/^\s*-?\d+\s*$/.test(xmlText(created))) continue;
-        const row = [it.name, creationTime(Number(xmlText(created))), xmlText(state)];
+        const row = [it.name, localTime(Number(xmlText(created)), true), xmlText(state)];
         if (withParent) row.push(xmlParent(doc) ?? '');
         rows.push(row);
       }
@@ -409,9 +371,9 @@ export const snapshotCommands: readonly CommandSpec[] = [
       DOMAIN,
       SNAPSHOTNAME,
       current('revert to current snapshot'),
-      { name: 'running', kind: 'bool', help: 'after reverting, change state to running' },
-      { name: 'paused', kind: 'bool', help: 'after reverting, change state to paused' },
-      { name: 'force', kind: 'bool', help: 'try harder on risky reverts' },
+      flag('running', 'after reverting, change state to running'),
+      flag('paused', 'after reverting, change state to paused'),
+      flag('force', 'try harder on risky reverts'),
     ],
     async run(ctx, opts) {
       let flags = (opts.bool('running') ? VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING : 0) | (opts.bool('paused') ? VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED : 0);

@@ -22,34 +22,26 @@ import {
   VIR_STORAGE_XML_INACTIVE,
 } from '../../procedures/libvirt-api.gen.js';
 import type { Connection } from '../../api/connection.js';
-import { parseXml, xmlChildren, type XmlNode } from '../../api/xml/reader.js';
+import { xmlChildren, } from '../../api/xml/reader.js';
 import type { RemoteNonnullStoragePool } from '../../procedures/remote.gen.js';
-import { CliError, failed, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
-import { formatUuid, parseScaled, prettyCapacity, uuidNameLines } from '../format.js';
-import { lookupPool } from '../lookup.js';
-import { autostartCommand, fromFileCommand, lookupPoolBy, lookupVol, oneObjectCommand } from '../lookup-more.js';
-import { formatTable } from '../table.js';
+import { CliError, failed, type ParsedOptions, type CommandSpec, type OptionSpec } from '../command.js';
+import { flag, valueOpt, POOL, VOL, VOL_POOL, exclusive } from '../support/options.js';
+import { parseScaled } from '../support/numbers.js';
+import { parseXmlTree, serializeXmlNode } from '../support/xml.js';
+import { formatUuid, field, yesNo, byName, prettyCapacity, uuidNameLines } from '../support/format.js';
+import { formatTable } from '../support/table.js';
+import { lookupPoolBy, lookupVol } from '../support/lookup.js';
+import { oneObjectCommand, autostartCommand, fromFileCommand } from '../support/templates.js';
 
 const GROUP = 'Storage Pool';
 export const VOL_GROUP = 'Storage Volume';
-const POOL: OptionSpec = { name: 'pool', kind: 'string', positional: true, required: true, help: 'pool name or uuid' };
-export const VOL: OptionSpec = { name: 'vol', kind: 'string', positional: true, required: true, help: 'vol name, key or path' };
-export const VOL_POOL: OptionSpec = { name: 'pool', kind: 'string', help: 'pool name or uuid' };
 const BUILD_FLAGS: readonly OptionSpec[] = [
-  { name: 'build', kind: 'bool', help: 'build the pool as normal' },
-  { name: 'no-overwrite', kind: 'bool', help: 'do not overwrite any existing data' },
-  { name: 'overwrite', kind: 'bool', help: 'overwrite any existing data' },
+  flag('build', 'build the pool as normal'),
+  flag('no-overwrite', 'do not overwrite any existing data'),
+  flag('overwrite', 'overwrite any existing data'),
 ];
-const yesNo = (v: number): string => (v ? 'yes' : 'no');
-const field = (label: string, value: string): string => `${label.padEnd(15)} ${value}\n`;
-const byName = (a: { name: string }, b: { name: string }): number => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : 0);
 /** A pool holds usable capacity figures only while running or degraded. */
 const hasSizes = (state: number): boolean => state === 2 || state === 3;
-
-/** `Options --a and --b are mutually exclusive` when both are given. */
-function exclusive(opts: ParsedOptions, a: string, b: string): void {
-  if (opts.bool(a) && opts.bool(b)) throw new CliError([`Options --${a} and --${b} are mutually exclusive`]);
-}
 
 /** The pool-create/pool-start `--build` flags (virsh's VIR_STORAGE_POOL_CREATE_WITH_BUILD*). */
 function buildFlags(opts: ParsedOptions): number {
@@ -82,15 +74,15 @@ const poolAction = (
 
 /** pool-define-as / pool-create-as: the options virsh builds the pool XML from. */
 const POOL_AS_OPTIONS: readonly OptionSpec[] = [
-  { name: 'name', kind: 'string', positional: true, required: true, help: 'name of the pool' },
-  { name: 'type', kind: 'string', positional: true, required: true, help: 'type of the pool' },
-  { name: 'print-xml', kind: 'bool', help: "print XML document, but don't define/create" },
-  { name: 'source-host', kind: 'string', help: 'source-host for underlying storage' },
-  { name: 'source-path', kind: 'string', help: 'source path for underlying storage' },
-  { name: 'source-dev', kind: 'string', help: 'source device for underlying storage' },
-  { name: 'source-name', kind: 'string', help: 'source name for underlying storage' },
-  { name: 'target', kind: 'string', help: 'target for underlying storage' },
-  { name: 'source-format', kind: 'string', help: 'format for underlying storage' },
+  valueOpt('name', 'string', 'name of the pool', { required: true }),
+  valueOpt('type', 'string', 'type of the pool', { required: true }),
+  flag('print-xml', "print XML document, but don't define/create"),
+  valueOpt('source-host', 'string', 'source-host for underlying storage', { named: true }),
+  valueOpt('source-path', 'string', 'source path for underlying storage', { named: true }),
+  valueOpt('source-dev', 'string', 'source device for underlying storage', { named: true }),
+  valueOpt('source-name', 'string', 'source name for underlying storage', { named: true }),
+  valueOpt('target', 'string', 'target for underlying storage', { named: true }),
+  valueOpt('source-format', 'string', 'format for underlying storage', { named: true }),
 ];
 
 /** The XML virsh writes for pool-define-as / pool-create-as. */
@@ -118,7 +110,7 @@ function poolAsCommand(name: string, help: string, verb: string, done: string, e
     help,
     options: [...POOL_AS_OPTIONS, ...extra],
     async run(ctx, opts) {
-      exclusive(opts, 'overwrite', 'no-overwrite');
+      exclusive(opts, ['overwrite', 'no-overwrite']);
       const xml = poolXml(opts);
       if (opts.bool('print-xml')) {
         ctx.print(xml);
@@ -163,55 +155,27 @@ function volLine(name: string, help: string, line: (conn: Connection, vol: Await
   };
 }
 
-/**
- * An unsigned 64-bit option as virsh reads it (vshCommandOptULongLong; with
- * `wrap`, vshCommandOptULongLongWrap, where a negative number wraps around).
- */
-export function ull(opts: ParsedOptions, name: string, wrap: boolean): bigint {
-  const text = opts.string(name);
-  if (text === undefined) return 0n;
-  const m = /^(-?)(\d+)$/.exec(text);
-  const v = m ? BigInt(m[2]) : -1n;
-  if (!m || (m[1] && !wrap) || v > 0xffffffffffffffffn) {
-    throw new CliError([`Numeric value '${text}' for <${name}> option is malformed or out of range`]);
-  }
-  return m[1] ? (0x10000000000000000n - v) & 0xffffffffffffffffn : v;
-}
-
 const XML_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
 const unescapeXml = (s: string): string =>
   s.replace(/&(#x[0-9a-fA-F]+|#\d+|\w+);/g, (m, e: string) => (e[0] === '#' ? String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : (XML_ENTITIES[e] ?? m)));
-/** Text content as libxml2 writes it. */
-const libxmlText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
-/** An attribute value as libxml2 writes it (between double quotes). */
-const libxmlAttr = (s: string): string =>
-  libxmlText(s).replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;');
 
 /**
  * A volume's XML with its `<name>` replaced, written back as virsh's
  * virshMakeCloneXML gets it from libxml2 (xmlNodeDump of the root element):
  * attributes in double quotes, only `&`, `<`, `>` escaped in text, empty
- * elements self-closed, and no newline after the root. Unlike what
- * xml-tree.ts writes for the domain commands, non-ASCII text stays as it is
- * (virsh 9.0 prints it so here).
+ * elements self-closed, and no newline after the root. Unlike the domain
+ * commands' device XML, non-ASCII text stays as it is (virsh 9.0 prints it
+ * so here).
  */
 function cloneXml(xml: string, newName: string): string {
-  const root = parseXml(xml, { comments: true, cdata: true });
+  const root = parseXmlTree(xml);
   const name = xmlChildren(root, 'name')[0];
   if (name) {
     // xmlNodeSetContent reads the new name as text with entity references.
     const content = unescapeXml(newName);
     name.children = content ? [{ kind: 'text', text: content }] : [];
   }
-  const write = (n: XmlNode): string => {
-    if (n.kind !== 'element') return n.kind === 'text' ? libxmlText(n.text) : n.kind === 'comment' ? `<!--${n.text}-->` : `<![CDATA[${n.text}]]>`;
-    const attrs = Object.entries(n.attrs)
-      .map(([k, v]) => ` ${k}="${libxmlAttr(v)}"`)
-      .join('');
-    // libxml2 writes an element without children as <x/>.
-    return n.children.length ? `<${n.name}${attrs}>${n.children.map(write).join('')}</${n.name}>` : `<${n.name}${attrs}/>`;
-  };
-  return write(root);
+  return serializeXmlNode(root, { nonAscii: 'keep' });
 }
 
 /** `--pool` of vol-clone and vol-resize: positional there, as every string option is in virsh 9.0. */
@@ -225,11 +189,11 @@ const volCopyCommands: readonly CommandSpec[] = [
     help: 'clone a volume.',
     options: [
       VOL,
-      { name: 'newname', kind: 'string', positional: true, required: true, help: 'clone name' },
+      valueOpt('newname', 'string', 'clone name', { required: true }),
       VOL_POOL_DATA,
-      { name: 'prealloc-metadata', kind: 'bool', help: 'preallocate metadata (for qcow2 instead of full allocation)' },
-      { name: 'reflink', kind: 'bool', help: 'use btrfs COW lightweight copy' },
-      { name: 'print-xml', kind: 'bool', help: 'print XML document rather than clone the volume' },
+      flag('prealloc-metadata', 'preallocate metadata (for qcow2 instead of full allocation)'),
+      flag('reflink', 'use btrfs COW lightweight copy'),
+      flag('print-xml', 'print XML document rather than clone the volume'),
     ],
     async run(ctx, opts) {
       const raw = ctx.conn.raw;
@@ -268,12 +232,12 @@ const volCopyCommands: readonly CommandSpec[] = [
     help: 'create a vol, using another volume as input',
     options: [
       POOL,
-      { name: 'file', kind: 'string', positional: true, required: true, help: 'file containing an XML vol description' },
+      valueOpt('file', 'string', 'file containing an XML vol description', { required: true }),
       VOL,
-      { name: 'inputpool', kind: 'string', positional: true, help: "pool name or uuid of the input volume's pool" },
-      { name: 'prealloc-metadata', kind: 'bool', help: 'preallocate metadata (for qcow2 instead of full allocation)' },
-      { name: 'reflink', kind: 'bool', help: 'use btrfs COW lightweight copy' },
-      { name: 'validate', kind: 'bool', help: 'validate the XML against the schema' },
+      valueOpt('inputpool', 'string', "pool name or uuid of the input volume's pool"),
+      flag('prealloc-metadata', 'preallocate metadata (for qcow2 instead of full allocation)'),
+      flag('reflink', 'use btrfs COW lightweight copy'),
+      flag('validate', 'validate the XML against the schema'),
     ],
     async run(ctx, opts) {
       const pool = await findPool(ctx.conn, opts.required('pool'));
@@ -300,11 +264,11 @@ const volCopyCommands: readonly CommandSpec[] = [
     help: 'resize a vol',
     options: [
       VOL,
-      { name: 'capacity', kind: 'string', positional: true, required: true, help: 'new capacity for the vol, as scaled integer (default bytes)' },
+      valueOpt('capacity', 'string', 'new capacity for the vol, as scaled integer (default bytes)', { required: true }),
       VOL_POOL_DATA,
-      { name: 'allocate', kind: 'bool', help: 'allocate the new capacity, rather than leaving it sparse' },
-      { name: 'delta', kind: 'bool', help: 'use capacity as a delta to current size, rather than the new size' },
-      { name: 'shrink', kind: 'bool', help: 'allow the resize to shrink the volume' },
+      flag('allocate', 'allocate the new capacity, rather than leaving it sparse'),
+      flag('delta', 'use capacity as a delta to current size, rather than the new size'),
+      flag('shrink', 'allow the resize to shrink the volume'),
     ],
     async run(ctx, opts) {
       let delta = opts.bool('delta');
@@ -339,19 +303,19 @@ export const storageCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'list pools',
     options: [
-      { name: 'inactive', kind: 'bool', help: 'list inactive pools' },
-      { name: 'all', kind: 'bool', help: 'list inactive & active pools' },
-      { name: 'transient', kind: 'bool', help: 'list transient pools' },
-      { name: 'persistent', kind: 'bool', help: 'list persistent pools' },
-      { name: 'autostart', kind: 'bool', help: 'list pools with autostart enabled' },
-      { name: 'no-autostart', kind: 'bool', help: 'list pools with autostart disabled' },
-      { name: 'details', kind: 'bool', help: 'display extended details for pools' },
-      { name: 'uuid', kind: 'bool', help: 'list UUID of active pools only' },
-      { name: 'name', kind: 'bool', help: 'list name of active pools only' },
+      flag('inactive', 'list inactive pools'),
+      flag('all', 'list inactive & active pools'),
+      flag('transient', 'list transient pools'),
+      flag('persistent', 'list persistent pools'),
+      flag('autostart', 'list pools with autostart enabled'),
+      flag('no-autostart', 'list pools with autostart disabled'),
+      flag('details', 'display extended details for pools'),
+      flag('uuid', 'list UUID of active pools only'),
+      flag('name', 'list name of active pools only'),
     ],
     async run(ctx, opts) {
-      exclusive(opts, 'details', 'uuid');
-      exclusive(opts, 'details', 'name');
+      exclusive(opts, ['details', 'uuid']);
+      exclusive(opts, ['details', 'name']);
       const flag = (name: string, value: number): number => (opts.bool(name) ? value : 0);
       let flags =
         flag('transient', VIR_CONNECT_LIST_STORAGE_POOLS_TRANSIENT) |
@@ -395,9 +359,9 @@ export const storageCommands: readonly CommandSpec[] = [
     name: 'pool-info',
     group: GROUP,
     help: 'storage pool information',
-    options: [POOL, { name: 'bytes', kind: 'bool', help: 'Reture pool info in bytes' }],
+    options: [POOL, flag('bytes', 'Reture pool info in bytes')],
     async run(ctx, opts) {
-      const pool = await lookupPool(ctx.conn, opts.required('pool'));
+      const pool = await findPool(ctx.conn, opts.required('pool'));
       const raw = ctx.conn.raw;
       ctx.print(field('Name:', pool.name));
       ctx.print(field('UUID:', formatUuid(pool.uuid)));
@@ -419,9 +383,9 @@ export const storageCommands: readonly CommandSpec[] = [
     name: 'pool-dumpxml',
     group: GROUP,
     help: 'pool information in XML',
-    options: [POOL, { name: 'inactive', kind: 'bool', help: 'show inactive defined XML' }],
+    options: [POOL, flag('inactive', 'show inactive defined XML')],
     async run(ctx, opts) {
-      const pool = await lookupPool(ctx.conn, opts.required('pool'));
+      const pool = await findPool(ctx.conn, opts.required('pool'));
       ctx.print(await ctx.conn.raw.storagePoolGetXMLDesc(pool, opts.bool('inactive') ? VIR_STORAGE_XML_INACTIVE : 0));
     },
   },
@@ -464,11 +428,11 @@ export const storageCommands: readonly CommandSpec[] = [
     noun: 'Pool',
     verb: 'create',
     done: 'created',
-    check: (opts) => exclusive(opts, 'overwrite', 'no-overwrite'),
+    check: (opts) => exclusive(opts, ['overwrite', 'no-overwrite']),
     act: (conn, xml, opts) => conn.raw.storagePoolCreateXML(xml, buildFlags(opts)),
   }),
   poolAction('pool-start', 'start a (previously defined) inactive pool', 'start', 'started', (conn, p, opts) => conn.raw.storagePoolCreate(p, buildFlags(opts)), BUILD_FLAGS, (opts) =>
-    exclusive(opts, 'overwrite', 'no-overwrite'),
+    exclusive(opts, ['overwrite', 'no-overwrite']),
   ),
   poolAction('pool-destroy', 'destroy (stop) a pool', 'destroy', 'destroyed', (conn, p) => conn.raw.storagePoolDestroy(p)),
   poolAction('pool-undefine', 'undefine an inactive pool', 'undefine', 'has been undefined', (conn, p) => conn.raw.storagePoolUndefine(p)),
@@ -488,9 +452,9 @@ export const storageCommands: readonly CommandSpec[] = [
     name: 'vol-list',
     group: VOL_GROUP,
     help: 'list vols',
-    options: [POOL, { name: 'details', kind: 'bool', help: 'display extended details for volumes' }],
+    options: [POOL, flag('details', 'display extended details for volumes')],
     async run(ctx, opts) {
-      const pool = await lookupPool(ctx.conn, opts.required('pool'));
+      const pool = await findPool(ctx.conn, opts.required('pool'));
       const raw = ctx.conn.raw;
       let vols: Awaited<ReturnType<typeof raw.storagePoolListAllVolumes>>['vols'];
       try {
@@ -516,7 +480,7 @@ export const storageCommands: readonly CommandSpec[] = [
     name: 'vol-info',
     group: VOL_GROUP,
     help: 'storage vol information',
-    options: [VOL, VOL_POOL, { name: 'bytes', kind: 'bool', help: 'sizes are represented in bytes rather than pretty units' }],
+    options: [VOL, VOL_POOL, flag('bytes', 'sizes are represented in bytes rather than pretty units')],
     async run(ctx, opts) {
       const vol = await volOf(ctx.conn, opts);
       ctx.print(field('Name:', vol.name));
@@ -556,7 +520,7 @@ export const storageCommands: readonly CommandSpec[] = [
       }
       return opts.bool('uuid') ? formatUuid(pool.uuid) : pool.name;
     },
-    [{ name: 'uuid', kind: 'bool', help: 'return the pool uuid rather than pool name' }],
+    [flag('uuid', 'return the pool uuid rather than pool name')],
     false,
   ),
   {
@@ -564,13 +528,13 @@ export const storageCommands: readonly CommandSpec[] = [
     group: VOL_GROUP,
     help: 'create a volume from a set of args',
     options: [
-      { name: 'pool', kind: 'string', positional: true, required: true, help: 'pool name' },
-      { name: 'name', kind: 'string', positional: true, required: true, help: 'name of the volume' },
-      { name: 'capacity', kind: 'string', positional: true, required: true, help: 'size of the vol, as scaled integer (default bytes)' },
-      { name: 'allocation', kind: 'string', help: 'initial allocation size, as scaled integer (default bytes)' },
-      { name: 'format', kind: 'string', help: 'file format type raw,bochs,qcow,qcow2,qed,vmdk' },
-      { name: 'prealloc-metadata', kind: 'bool', help: 'preallocate metadata (for qcow2 instead of full allocation)' },
-      { name: 'print-xml', kind: 'bool', help: "print XML document, but don't define/create" },
+      valueOpt('pool', 'string', 'pool name', { required: true }),
+      valueOpt('name', 'string', 'name of the volume', { required: true }),
+      valueOpt('capacity', 'string', 'size of the vol, as scaled integer (default bytes)', { required: true }),
+      valueOpt('allocation', 'string', 'initial allocation size, as scaled integer (default bytes)', { named: true }),
+      valueOpt('format', 'string', 'file format type raw,bochs,qcow,qcow2,qed,vmdk', { named: true }),
+      flag('prealloc-metadata', 'preallocate metadata (for qcow2 instead of full allocation)'),
+      flag('print-xml', "print XML document, but don't define/create"),
     ],
     async run(ctx, opts) {
       const pool = await findPool(ctx.conn, opts.required('pool'));
@@ -600,9 +564,9 @@ export const storageCommands: readonly CommandSpec[] = [
     group: VOL_GROUP,
     help: 'create a vol from an XML file',
     options: [
-      { name: 'pool', kind: 'string', positional: true, required: true, help: 'pool name' },
-      { name: 'file', kind: 'string', positional: true, required: true, help: 'file containing an XML vol description' },
-      { name: 'prealloc-metadata', kind: 'bool', help: 'preallocate metadata (for qcow2 instead of full allocation)' },
+      valueOpt('pool', 'string', 'pool name', { required: true }),
+      valueOpt('file', 'string', 'file containing an XML vol description', { required: true }),
+      flag('prealloc-metadata', 'preallocate metadata (for qcow2 instead of full allocation)'),
     ],
     async run(ctx, opts) {
       const pool = await findPool(ctx.conn, opts.required('pool'));
@@ -623,7 +587,7 @@ export const storageCommands: readonly CommandSpec[] = [
     'delete',
     'deleted',
     (conn, vol, opts) => conn.raw.storageVolDelete(vol, opts.bool('delete-snapshots') ? VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS : 0),
-    [{ name: 'delete-snapshots', kind: 'bool', help: 'delete snapshots associated with volume (must be supported by storage driver)' }],
+    [flag('delete-snapshots', 'delete snapshots associated with volume (must be supported by storage driver)')],
   ),
   volAction('vol-wipe', 'wipe a vol', 'wipe', 'wiped', (conn, vol) => conn.raw.storageVolWipe(vol, 0)),
   ...volCopyCommands,

@@ -10,24 +10,26 @@ import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { pipeToFile, sendFile, StreamFileError, type LibvirtStream } from '../../api/stream.js';
 import { VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteNonnullStorageVol } from '../../procedures/remote.gen.js';
-import { CliError, failed, SignalExit, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
-import { strerrorOf } from '../strerror.js';
-import { ull, VOL, VOL_GROUP, VOL_POOL, volOf } from './storage.js';
+import { VOL_GROUP, volOf } from './storage.js';
+import { CliError, failed, type ParsedOptions, SignalExit, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { flag, valueOpt, VOL, VOL_POOL } from '../support/options.js';
+import { numberOpt } from '../support/numbers.js';
+import { strerrorOf } from '../support/strerror.js';
 
 /** vol-upload / vol-download's options. */
 const transferOptions = (verb: string): readonly OptionSpec[] => [
   VOL,
-  { name: 'file', kind: 'string', positional: true, required: true, help: 'file' },
+  valueOpt('file', 'string', 'file', { required: true }),
   VOL_POOL,
   { name: 'offset', kind: 'int', help: `volume offset to ${verb}` },
   { name: 'length', kind: 'int', help: `amount of data to ${verb}` },
-  { name: 'sparse', kind: 'bool', help: 'preserve sparseness of volume' },
+  flag('sparse', 'preserve sparseness of volume'),
 ];
 
 /** What vol-upload and vol-download read from their options, in virsh's order of checks. */
 async function transferTarget(ctx: CommandContext, opts: ParsedOptions): Promise<{ offset: bigint; length: bigint; text: string; vol: RemoteNonnullStorageVol; file: string }> {
-  const offset = ull(opts, 'offset', false);
-  const length = ull(opts, 'length', true);
+  const offset = (numberOpt(opts, 'offset', 'ullong') ?? 0n);
+  const length = (numberOpt(opts, 'length', 'ullong-wrap') ?? 0n);
   const text = opts.required('vol');
   const vol = await volOf(ctx.conn, opts);
   return { offset, length, text, vol, file: opts.required('file') };

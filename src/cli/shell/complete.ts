@@ -19,8 +19,8 @@
 import type { Connection } from '../../api/connection.js';
 import { CliError, type OptionSpec } from '../command.js';
 import { LibvirtError } from '../../rpc/errors.js';
-import { VIRSH_HELP_ORDER } from '../help-order.js';
-import { lookupDomain } from '../lookup.js';
+import { VIRSH_HELP_ORDER } from './help-order.js';
+import { lookupDomain } from '../support/lookup.js';
 import { COMPLETERS } from './completer-table.js';
 
 /** What completion needs to know of a command. */

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CliError, type CommandSpec } from '../../../src/cli/command.js';
 import { domainStateName, domainStateReasonName } from '../../../src/api/names.js';
-import { formatUuid, parseUuid, prettyCapacity } from '../../../src/cli/format.js';
+import { parseUuid } from '../../../src/api/uuid.js';
+import { formatUuid, prettyCapacity } from '../../../src/cli/support/format.js';
 import { fixedString } from '../../../src/api/values.js';
 import { COMMANDS, parseCommandArgs, runVirsh } from '../../../src/cli/main.js';
-import { formatTable } from '../../../src/cli/table.js';
+import { formatTable } from '../../../src/cli/support/table.js';
 
 describe('virsh tables', () => {
   it('pads every column but the last and rules the header to the full width', () => {

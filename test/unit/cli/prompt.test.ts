@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { terminalCredentials } from '../../../src/cli/prompt.js';
+import { terminalCredentials } from '../../../src/cli/shell/prompt.js';
 import { VIR_CRED_AUTHNAME, VIR_CRED_ECHOPROMPT, VIR_CRED_EXTERNAL, VIR_CRED_NOECHOPROMPT, VIR_CRED_PASSPHRASE } from '../../../src/index.js';
 
 const req = (type: number, prompt: string, defresult: string | null = null) => ({ type, prompt, challenge: null, defresult });

@@ -14,8 +14,8 @@ import { XmlValidationError } from '../../../src/api/xml/validate.js';
 import { EventOverflowError } from '../../../src/api/events/stream.js';
 import { StreamFileError, StreamOverflowError, StreamStateError } from '../../../src/api/stream.js';
 import { CliError, SignalExit } from '../../../src/cli/command.js';
-import { SilentFailure, VshFailure } from '../../../src/cli/commands/tune.js';
-import { UnsupportedXPathError, XPathResultError } from '../../../src/cli/xml-tree.js';
+import { SilentFailure, VshFailure } from '../../../src/cli/support/failures.js';
+import { UnsupportedXPathError, XPathResultError } from '../../../src/cli/support/xpath.js';
 import { ArgumentError, LibvirtRpcError } from '../../../src/errors/root.js';
 import {
   AbortError,

@@ -27,7 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { ReadStream } from 'node:tty';
-import { CliError, type CommandContext } from './command.js';
+import { CliError, type CommandContext } from '../command.js';
 import { strerror } from './strerror.js';
 
 /** What an editing command edits: how to fetch its XML and define the edited text. */

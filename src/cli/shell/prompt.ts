@@ -21,8 +21,8 @@ import {
   VIR_CRED_NOECHOPROMPT,
   VIR_CRED_PASSPHRASE,
   VIR_CRED_REALM,
-} from '../procedures/libvirt-api.gen.js';
-import type { CredentialCallbackAuth, CredentialRequest } from '../auth/credentials.js';
+} from '../../procedures/libvirt-api.gen.js';
+import type { CredentialCallbackAuth, CredentialRequest } from '../../auth/credentials.js';
 
 /** Reads one line from a terminal, echoed or not; null when there is no terminal or it ended. */
 export type LineReader = (echo: boolean) => Promise<string | null>;

@@ -1,106 +1,14 @@
 /**
- * An XML tree that keeps every node in order (elements, the whitespace text
- * between them, comments), and its output as libxml2's xmlNodeDump writes a
- * node: what virsh prints when it cuts a device out of a domain's XML and
- * hands it back (detach-disk, detach-interface, change-media --print-xml),
- * and what the dumpxml commands print for `--xpath` (a subset of XPath 1.0:
- * location paths with `/`, `//`, `.`, `..`, `@`, `*`, `text()`, `node()`,
- * predicates with positions, `last()`, comparisons, `and`/`or`, and `|`).
+ * `--xpath` and `--wrap` of the dumpxml commands (virshDumpXML): a subset of
+ * XPath 1.0 evaluated on the XML tree (location paths with `/`, `//`, `.`,
+ * `..`, `@`, `*`, `text()`, `node()`, predicates with positions, `last()`,
+ * comparisons, `and`/`or`, and `|`), printed as libxml2 formats nodes.
  */
-
-import { brandClass } from '../errors/brand.js';
-import { LibvirtRpcError } from '../errors/root.js';
-import { parseXml, xmlAll, xmlAttr, xmlChildren, xmlText, type XmlElement, type XmlNode, type XmlText } from '../api/xml/reader.js';
-
-/** A node of the tree (the XML reader's, with comments and CDATA sections kept). */
-export type XmlTreeNode = XmlNode;
-
-/** An element with its attributes in document order. */
-export type XmlTreeElement = XmlElement;
-
-/** Character data (`text`), a comment or a CDATA section. */
-export type XmlTreeText = XmlText;
-
-/** Parses a document (see src/api/xml/reader.ts) keeping its comments and CDATA sections, and returns its root element. */
-export function parseXmlTree(text: string): XmlTreeElement {
-  return parseXml(text, { comments: true, cdata: true });
-}
-
-/** Non-ASCII characters as `&#xHEX;`: libxml2 writes them so for a document without a declared encoding. */
-function hexRefs(s: string): string {
-  return s.replace(/[^\x00-\x7f]/gu, (c) => `&#x${c.codePointAt(0)!.toString(16).toUpperCase()};`);
-}
-
-function escapeText(s: string): string {
-  return hexRefs(s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;'));
-}
-
-function escapeAttr(s: string): string {
-  return hexRefs(
-    s
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      .replace(/"/g, '&quot;')
-      .replace(/\n/g, '&#10;')
-      .replace(/\r/g, '&#13;')
-      .replace(/\t/g, '&#9;'),
-  );
-}
-
-/**
- * The node as libxml2's xmlNodeDump writes it (virXMLNodeToString):
- * attributes in double quotes, an element without children as `<x/>`, the
- * text between elements as it was. libvirt's own XML always has whitespace
- * between elements, which keeps libxml2 from re-indenting anything.
- */
-export function serializeXmlNode(node: XmlTreeNode): string {
-  switch (node.kind) {
-    case 'text':
-      return escapeText(node.text);
-    case 'comment':
-      return `<!--${node.text}-->`;
-    case 'cdata':
-      return `<![CDATA[${node.text}]]>`;
-    case 'element': {
-      const attrs = attrText(node);
-      if (node.children.length === 0) return `<${node.name}${attrs}/>`;
-      return `<${node.name}${attrs}>${node.children.map(serializeXmlNode).join('')}</${node.name}>`;
-    }
-  }
-}
-
-/** The attributes of an element as libxml2 writes them: double-quoted, in document order. */
-function attrText(el: XmlTreeElement): string {
-  return Object.entries(el.attrs)
-    .map(([k, v]) => ` ${k}="${escapeAttr(v)}"`)
-    .join('');
-}
-
-/** The element children of `el` named `name`. */
-export const childElements = (el: XmlTreeElement, name: string): XmlTreeElement[] => xmlChildren(el, name);
-
-/** The elements a slash-separated path of names reaches from `el` (`devices/disk`). */
-export const treeElements = (el: XmlTreeElement, path: string): XmlTreeElement[] => xmlAll(el, path);
-
-/** An attribute's value, or undefined. */
-export const attr = (el: XmlTreeElement, name: string): string | undefined => xmlAttr(el, name);
-
-/** Sets an attribute, in place when it exists, at the end otherwise (xmlSetProp). */
-export function setAttr(el: XmlTreeElement, name: string, value: string): void {
-  el.attrs[name] = value;
-}
-
-/** An element's XPath string value: the text of it and its descendants, comments left out. */
-export const elementText = (el: XmlTreeElement): string => xmlText(el);
-
-/** A copy of an attribute set (without prototype, as the reader makes them). */
-function copyAttrs(attrs: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.assign(Object.create(null) as Record<string, string>, attrs);
-}
-
-// ---------------------------------------------------------------------------------------------
-// --xpath of the dumpxml commands (virshDumpXML)
+import { brandClass } from '../../errors/brand.js';
+import { LibvirtRpcError } from '../../errors/root.js';
+import { CliError, type CommandContext, type ParsedOptions } from '../command.js';
+import { silentFailure } from './failures.js';
+import { attrText, copyAttrs, elementText, escapeAttr, parseXmlTree, serializeXmlNode, type XmlTreeElement, type XmlTreeNode, type XmlTreeText } from './xml.js';
 
 /** A node an XPath expression selects: a tree node, or an attribute of an element. */
 type Selected = XmlTreeNode | { readonly kind: 'attribute'; readonly owner: XmlTreeElement; readonly name: string; readonly value: string };
@@ -336,4 +244,26 @@ export function xpathDump(xml: string, expr: string, wrap: boolean): string {
     }
   }
   return `${formatted(wrapper, 0)}\n`;
+}
+
+/** --xpath as vshCommandOptStringQuiet reads it, before the XML is fetched: an empty one fails silently. */
+export function xpathOption(opts: ParsedOptions): string | undefined {
+  const xpath = opts.string('xpath');
+  if (xpath === '') throw silentFailure();
+  return xpath;
+}
+
+/** Prints a dumpxml command's XML, or the nodes `xpath` selects in it (virshDumpXML; `--wrap` alone changes nothing). */
+export function printXml(ctx: CommandContext, xml: string, xpath: string | undefined, wrap: boolean): void {
+  if (xpath === undefined) {
+    ctx.print(xml);
+    return;
+  }
+  try {
+    ctx.print(xpathDump(xml, xpath, wrap));
+  } catch (err) {
+    if (err instanceof XPathResultError) throw new CliError([err.message]);
+    if (err instanceof UnsupportedXPathError) throw new CliError([`tsvirsh cannot evaluate the XPath expression '${xpath}'`]);
+    throw err;
+  }
 }

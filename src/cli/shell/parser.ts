@@ -1,0 +1,92 @@
+/**
+ * Parsing one command's arguments as virsh does (tools/vsh.c
+ * vshCommandParse): options by name, positional data, `--`, `--help`.
+ */
+import { CliError, ParsedOptions, type CommandSpec, type OptionKind, type OptionSpec } from '../command.js';
+
+/** The `--help` every command takes (virsh then runs `help COMMAND`). */
+const HELP_OPTION: OptionSpec = { name: 'help', kind: 'bool', help: 'print help' };
+
+/** What a command's parser needs to know of it. */
+type CommandShape = Pick<CommandSpec, 'name' | 'options'>;
+
+/** How virsh names an option's value in its usage errors. */
+const VALUE_NAMES: Readonly<Record<OptionKind, string>> = { bool: 'bool', string: 'string', int: 'number', argv: 'string' };
+
+/**
+ * Parses a command's own arguments as virsh does (vshCommandParse): `--name`,
+ * `--name value` and `--name=value` (an argument is an option when a letter
+ * or digit follows its `--`); other arguments fill the positional options in
+ * order, an `argv` option taking every one left; after `--` everything is
+ * data. `--help` asks for the command's help instead (`bool('help')`), and
+ * then no option is required.
+ */
+export function parseCommandArgs(cmd: CommandShape, args: readonly string[]): ParsedOptions {
+  const values = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
+  const positional = cmd.options.filter((o) => o.positional);
+  const give = (spec: OptionSpec, v: string): void => {
+    if (spec.kind === 'argv') lists.set(spec.name, [...(lists.get(spec.name) ?? []), v]);
+    else values.set(spec.name, v);
+  };
+  let next = 0;
+  let dataOnly = false;
+  let help = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!dataOnly && a === '--') {
+      dataOnly = true;
+      continue;
+    }
+    if (!dataOnly && /^--[A-Za-z0-9]/.test(a)) {
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      const spec = cmd.options.find((o) => o.name === name) ?? (name === 'help' ? HELP_OPTION : undefined);
+      if (!spec) throw new CliError([`command '${cmd.name}' doesn't support option --${name}`], { usage: true });
+      if (spec.kind === 'bool') {
+        if (eq > 0) throw new CliError([`invalid '=' after option --${name}`], { usage: true });
+        if (spec === HELP_OPTION) help = true;
+        else values.set(name, true);
+      } else {
+        const v = eq > 0 ? a.slice(eq + 1) : args[++i];
+        if (v === undefined) throw new CliError([`expected syntax: --${name} <${VALUE_NAMES[spec.kind]}>`], { usage: true });
+        give(spec, v);
+      }
+      continue;
+    }
+    while (next < positional.length && positional[next].kind !== 'argv' && values.has(positional[next].name)) next++;
+    if (next >= positional.length) throw new CliError([`unexpected data '${a}'`], { usage: true });
+    const spec = positional[next];
+    give(spec, a);
+    if (spec.kind !== 'argv') next++;
+  }
+  if (help) return new ParsedOptions(new Map([['help', true]]));
+  // Every missing option is named: data options as <name>, typed ones as --name.
+  const missing = cmd.options
+    .filter((o) => o.required && !values.has(o.name) && !lists.has(o.name))
+    .map((o) => `command '${cmd.name}' requires ${o.kind === 'int' ? `--${o.name}` : `<${o.name}>`} option`);
+  if (missing.length) throw new CliError(missing, { usage: true });
+  return new ParsedOptions(values, lists);
+}
+
+/** A command line ready to run: the command and its parsed options. */
+export interface ParsedCommand {
+  readonly cmd: CommandSpec;
+  readonly opts: ParsedOptions;
+}
+
+/**
+ * Finds a command line's command among `commands` and parses its arguments;
+ * `COMMAND --help` becomes `help COMMAND` (vshCommandParse).
+ */
+export function parseCommandLine(commands: readonly CommandSpec[], args: readonly string[]): ParsedCommand {
+  const [name, ...rest] = args;
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) throw new CliError([`unknown command: '${name}'`], { usage: true });
+  const opts = parseCommandArgs(cmd, cmd.aliases ? cmd.aliases(rest) : rest);
+  if (opts.bool('help')) {
+    const help = commands.find((c) => c.name === 'help');
+    if (help) return { cmd: help, opts: new ParsedOptions(new Map([['command', name]])) };
+  }
+  return { cmd, opts };
+}
