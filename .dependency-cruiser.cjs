@@ -19,6 +19,20 @@ module.exports = {
       to: { path: `^src/(${above(i)})/` },
     })),
     {
+      name: 'cli-support-below-commands',
+      comment: 'the CLI vocabulary (src/cli/support) serves the commands and the shell; it imports neither',
+      severity: 'error',
+      from: { path: '^src/cli/support/' },
+      to: { path: '^src/cli/(commands|shell)/' },
+    },
+    {
+      name: 'cli-commands-below-shell',
+      comment: 'command modules hold commands; the shell (src/cli/shell) runs them, not the other way round',
+      severity: 'error',
+      from: { path: '^src/cli/commands/' },
+      to: { path: '^src/cli/shell/' },
+    },
+    {
       name: 'no-runtime-cycles',
       comment: 'no import cycles at run time',
       severity: 'error',
