@@ -228,55 +228,59 @@ async function iothreadset(ctx: CommandContext, opts: ParsedOptions): Promise<vo
 
 /** The commands of this group. */
 export const cpuCommands: readonly CommandSpec[] = [
-  domainCommand(
-    'cpu-stats',
-    'show domain cpu statistics',
-    [flag('total', 'Show total statistics only'), valueOpt('start', 'int', 'Show statistics from this CPU'), valueOpt('count', 'int', 'Number of shown CPUs at most')],
-    cpuStats,
-  ),
-  domainCommand(
-    'vcpupin',
-    'control or query domain vcpu affinity',
-    [valueOpt('vcpu', 'int', 'vcpu number'), valueOpt('cpulist', 'string', 'host cpu number(s) to set, or omit option to query'), ...AFFECT_OPTS],
-    vcpupin,
-  ),
-  domainCommand(
-    'emulatorpin',
-    'control or query domain emulator affinity',
-    [valueOpt('cpulist', 'string', 'host cpu number(s) to set, or omit option to query'), ...AFFECT_OPTS],
-    emulatorpin,
-  ),
-  domainCommand(
-    'setvcpu',
-    'attach/detach vcpu or groups of threads',
-    [
+  domainCommand({
+    name: 'cpu-stats',
+    help: 'show domain cpu statistics',
+    options: [flag('total', 'Show total statistics only'), valueOpt('start', 'int', 'Show statistics from this CPU'), valueOpt('count', 'int', 'Number of shown CPUs at most')],
+    run: cpuStats,
+  }),
+  domainCommand({
+    name: 'vcpupin',
+    help: 'control or query domain vcpu affinity',
+    options: [valueOpt('vcpu', 'int', 'vcpu number'), valueOpt('cpulist', 'string', 'host cpu number(s) to set, or omit option to query'), ...AFFECT_OPTS],
+    run: vcpupin,
+  }),
+  domainCommand({
+    name: 'emulatorpin',
+    help: 'control or query domain emulator affinity',
+    options: [valueOpt('cpulist', 'string', 'host cpu number(s) to set, or omit option to query'), ...AFFECT_OPTS],
+    run: emulatorpin,
+  }),
+  domainCommand({
+    name: 'setvcpu',
+    help: 'attach/detach vcpu or groups of threads',
+    options: [
       valueOpt('vcpulist', 'string', 'ids of vcpus to manipulate', { required: true }),
       flag('enable', 'enable cpus specified by cpumap'),
       flag('disable', 'disable cpus specified by cpumap'),
       ...AFFECT_OPTS,
     ],
-    setvcpu,
-  ),
-  domainCommand(
-    'guestvcpus',
-    'query or modify state of vcpu in the guest (via agent)',
-    [valueOpt('cpulist', 'string', 'list of cpus to enable or disable'), flag('enable', 'enable cpus specified by cpulist'), flag('disable', 'disable cpus specified by cpulist')],
-    guestvcpus,
-  ),
-  domainCommand('iothreadinfo', 'view domain IOThreads', AFFECT_OPTS, iothreadinfo),
-  domainCommand(
-    'iothreadpin',
-    'control domain IOThread affinity',
-    [valueOpt('iothread', 'int', 'IOThread ID number', { required: true }), valueOpt('cpulist', 'string', 'host cpu number(s) to set', { required: true }), ...AFFECT_OPTS],
-    iothreadpin,
-  ),
-  domainCommand('iothreadadd', 'add an IOThread to the guest domain', [valueOpt('id', 'int', 'iothread for the new IOThread', { required: true }), ...AFFECT_OPTS], (ctx, opts) =>
+    run: setvcpu,
+  }),
+  domainCommand({
+    name: 'guestvcpus',
+    help: 'query or modify state of vcpu in the guest (via agent)',
+    options: [valueOpt('cpulist', 'string', 'list of cpus to enable or disable'), flag('enable', 'enable cpus specified by cpulist'), flag('disable', 'disable cpus specified by cpulist')],
+    run: guestvcpus,
+  }),
+  domainCommand({ name: 'iothreadinfo', help: 'view domain IOThreads', options: AFFECT_OPTS, run: iothreadinfo }),
+  domainCommand({
+    name: 'iothreadpin',
+    help: 'control domain IOThread affinity',
+    options: [valueOpt('iothread', 'int', 'IOThread ID number', { required: true }), valueOpt('cpulist', 'string', 'host cpu number(s) to set', { required: true }), ...AFFECT_OPTS],
+    run: iothreadpin,
+  }),
+  domainCommand({
+    name: 'iothreadadd',
+    help: 'add an IOThread to the guest domain',
+    options: [valueOpt('id', 'int', 'iothread for the new IOThread', { required: true }), ...AFFECT_OPTS],
+    run: (ctx, opts) =>
     iothreadAddDel(ctx, opts, true),
-  ),
-  domainCommand(
-    'iothreadset',
-    'modifies an existing IOThread of the guest domain',
-    [
+  }),
+  domainCommand({
+    name: 'iothreadset',
+    help: 'modifies an existing IOThread of the guest domain',
+    options: [
       valueOpt('id', 'int', 'iothread id of existing IOThread', { required: true }),
       valueOpt('poll-max-ns', 'int', 'set the maximum IOThread polling time in ns'),
       valueOpt('poll-grow', 'int', 'set the value to increase the IOThread polling time'),
@@ -285,9 +289,13 @@ export const cpuCommands: readonly CommandSpec[] = [
       valueOpt('thread-pool-max', 'int', 'upper boundary for worker thread pool'),
       ...AFFECT_OPTS,
     ],
-    iothreadset,
-  ),
-  domainCommand('iothreaddel', 'delete an IOThread from the guest domain', [valueOpt('id', 'int', 'iothread_id for the IOThread to delete', { required: true }), ...AFFECT_OPTS], (ctx, opts) =>
+    run: iothreadset,
+  }),
+  domainCommand({
+    name: 'iothreaddel',
+    help: 'delete an IOThread from the guest domain',
+    options: [valueOpt('id', 'int', 'iothread_id for the IOThread to delete', { required: true }), ...AFFECT_OPTS],
+    run: (ctx, opts) =>
     iothreadAddDel(ctx, opts, false),
-  ),
+  }),
 ];

@@ -100,16 +100,16 @@ async function ttyconsole(ctx: CommandContext, opts: ParsedOptions): Promise<voi
 
 /** The commands of this group. */
 export const displayCommands: readonly CommandSpec[] = [
-  domainCommand(
-    'domdisplay',
-    'domain display connection URI',
-    [
+  domainCommand({
+    name: 'domdisplay',
+    help: 'domain display connection URI',
+    options: [
       flag('include-password', 'includes the password into the connection URI if available'),
       valueOpt('type', 'string', 'select particular graphical display (e.g. "vnc", "spice", "rdp", "dbus")'),
       flag('all', 'show all possible graphical displays'),
     ],
-    domdisplay,
-  ),
-  domainCommand('vncdisplay', 'vnc display', [], vncdisplay),
-  domainCommand('ttyconsole', 'tty console', [], ttyconsole),
+    run: domdisplay,
+  }),
+  domainCommand({ name: 'vncdisplay', help: 'vnc display', options: [], run: vncdisplay }),
+  domainCommand({ name: 'ttyconsole', help: 'tty console', options: [], run: ttyconsole }),
 ];

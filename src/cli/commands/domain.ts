@@ -37,7 +37,7 @@ import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { domainStateName, domainStateReasonName } from '../../api/names.js';
 import { fixedString } from '../../api/values.js';
-import { CliError, failed, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { CliError, failed, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
 import { flag, valueOpt, DOMAIN, AFFECT_OPTS, exclusive, affectFlags } from '../support/options.js';
 import { UINT_MAX, scaledKiBOpt } from '../support/numbers.js';
 import { formatUuid, field } from '../support/format.js';
@@ -59,7 +59,7 @@ function sortDomains(domains: RemoteNonnullDomain[]): RemoteNonnullDomain[] {
   });
 }
 
-async function list(ctx: CommandContext, opts: import('../command.js').ParsedOptions): Promise<void> {
+async function list(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
   let flags = 0;
   if (opts.bool('all')) flags = 0;
   else if (opts.bool('inactive')) flags = VIR_CONNECT_LIST_DOMAINS_INACTIVE;
@@ -163,29 +163,32 @@ async function metadataText(ctx: CommandContext, dom: RemoteNonnullDomain, type:
 const SIZE: OptionSpec = valueOpt('size', 'int', 'new memory size, as scaled integer (default KiB)', { required: true });
 
 /** A command that looks a domain up and calls one procedure on it, printing virsh's message. */
-function action(
-  name: string,
-  help: string,
-  done: (n: string) => string,
-  verb: string,
-  run: (ctx: CommandContext, dom: RemoteNonnullDomain, opts: import('../command.js').ParsedOptions) => Promise<void>,
-  extra: OptionSpec[] = [],
-  failure: (n: string) => string = (n) => `Failed to ${verb} domain '${n}'`,
-): CommandSpec {
+function action(spec: {
+  readonly name: string;
+  readonly help: string;
+  /** The success message for the domain's name. */
+  readonly done: (n: string) => string;
+  /** `destroy` → "Failed to destroy domain 'X'" (unless `failure` says otherwise). */
+  readonly verb: string;
+  readonly run: (ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions) => Promise<void>;
+  readonly options?: readonly OptionSpec[];
+  readonly failure?: (n: string) => string;
+}): CommandSpec {
+  const failure = spec.failure ?? ((n: string): string => `Failed to ${spec.verb} domain '${n}'`);
   return {
-    name,
+    name: spec.name,
     group: 'Domain Management',
-    help,
-    options: [DOMAIN, ...extra],
+    help: spec.help,
+    options: [DOMAIN, ...(spec.options ?? [])],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
       try {
-        await run(ctx, dom, opts);
+        await spec.run(ctx, dom, opts);
       } catch (err) {
         if (err instanceof CliError) throw err;
         throw failed(failure(dom.name), err);
       }
-      if (!ctx.quiet) ctx.print(done(dom.name));
+      if (!ctx.quiet) ctx.print(spec.done(dom.name));
     },
   };
 }
@@ -349,11 +352,41 @@ export const domainCommands: readonly CommandSpec[] = [
       if (!ctx.quiet) ctx.print(`Domain '${dom.name}' started\n`);
     },
   },
-  action('destroy', 'destroy (stop) a domain', (n) => `Domain '${n}' destroyed\n`, 'destroy', (ctx, dom) => ctx.conn.raw.domainDestroy(dom)),
-  action('shutdown', 'gracefully shutdown a domain', (n) => `Domain '${n}' is being shutdown\n`, 'shutdown', (ctx, dom) => ctx.conn.raw.domainShutdown(dom)),
-  action('reboot', 'reboot a domain', (n) => `Domain '${n}' is being rebooted\n`, 'reboot', (ctx, dom) => ctx.conn.raw.domainReboot(dom, 0)),
-  action('suspend', 'suspend a domain', (n) => `Domain '${n}' suspended\n`, 'suspend', (ctx, dom) => ctx.conn.raw.domainSuspend(dom)),
-  action('resume', 'resume a domain', (n) => `Domain '${n}' resumed\n`, 'resume', (ctx, dom) => ctx.conn.raw.domainResume(dom)),
+  action({
+    name: 'destroy',
+    help: 'destroy (stop) a domain',
+    done: (n) => `Domain '${n}' destroyed\n`,
+    verb: 'destroy',
+    run: (ctx, dom) => ctx.conn.raw.domainDestroy(dom),
+  }),
+  action({
+    name: 'shutdown',
+    help: 'gracefully shutdown a domain',
+    done: (n) => `Domain '${n}' is being shutdown\n`,
+    verb: 'shutdown',
+    run: (ctx, dom) => ctx.conn.raw.domainShutdown(dom),
+  }),
+  action({
+    name: 'reboot',
+    help: 'reboot a domain',
+    done: (n) => `Domain '${n}' is being rebooted\n`,
+    verb: 'reboot',
+    run: (ctx, dom) => ctx.conn.raw.domainReboot(dom, 0),
+  }),
+  action({
+    name: 'suspend',
+    help: 'suspend a domain',
+    done: (n) => `Domain '${n}' suspended\n`,
+    verb: 'suspend',
+    run: (ctx, dom) => ctx.conn.raw.domainSuspend(dom),
+  }),
+  action({
+    name: 'resume',
+    help: 'resume a domain',
+    done: (n) => `Domain '${n}' resumed\n`,
+    verb: 'resume',
+    run: (ctx, dom) => ctx.conn.raw.domainResume(dom),
+  }),
   {
     name: 'undefine',
     group: 'Domain Management',

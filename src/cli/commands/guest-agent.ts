@@ -114,19 +114,29 @@ async function guestAgentTimeout(ctx: CommandContext, opts: ParsedOptions): Prom
 
 /** The commands of this group. */
 export const guestAgentCommands: readonly CommandSpec[] = [
-  domainCommand('domfsinfo', "Get information of domain's mounted filesystems.", [], domfsinfo),
-  domainCommand('domfsfreeze', "Freeze domain's mounted filesystems.", [argvOpt('mountpoint', 'mountpoint path to be frozen')], (ctx, opts) => domfsFreezeThaw(ctx, opts, true)),
-  domainCommand('domfsthaw', "Thaw domain's mounted filesystems.", [argvOpt('mountpoint', 'mountpoint path to be thawed')], (ctx, opts) => domfsFreezeThaw(ctx, opts, false)),
-  domainCommand(
-    'domfstrim',
-    "Invoke fstrim on domain's mounted filesystems.",
-    [valueOpt('minimum', 'int', 'Just a hint to ignore contiguous free ranges smaller than this (Bytes)'), valueOpt('mountpoint', 'string', 'which mount point to trim')],
-    domfstrim,
-  ),
-  domainCommand(
-    'guestinfo',
-    'query information about the guest (via agent)',
-    [
+  domainCommand({ name: 'domfsinfo', help: "Get information of domain's mounted filesystems.", options: [], run: domfsinfo }),
+  domainCommand({
+    name: 'domfsfreeze',
+    help: "Freeze domain's mounted filesystems.",
+    options: [argvOpt('mountpoint', 'mountpoint path to be frozen')],
+    run: (ctx, opts) => domfsFreezeThaw(ctx, opts, true),
+  }),
+  domainCommand({
+    name: 'domfsthaw',
+    help: "Thaw domain's mounted filesystems.",
+    options: [argvOpt('mountpoint', 'mountpoint path to be thawed')],
+    run: (ctx, opts) => domfsFreezeThaw(ctx, opts, false),
+  }),
+  domainCommand({
+    name: 'domfstrim',
+    help: "Invoke fstrim on domain's mounted filesystems.",
+    options: [valueOpt('minimum', 'int', 'Just a hint to ignore contiguous free ranges smaller than this (Bytes)'), valueOpt('mountpoint', 'string', 'which mount point to trim')],
+    run: domfstrim,
+  }),
+  domainCommand({
+    name: 'guestinfo',
+    help: 'query information about the guest (via agent)',
+    options: [
       flag('user', 'report active users'),
       flag('os', 'report operating system information'),
       flag('timezone', 'report timezone information'),
@@ -135,29 +145,39 @@ export const guestAgentCommands: readonly CommandSpec[] = [
       flag('disk', 'report disk information'),
       flag('interface', 'report interface information'),
     ],
-    guestinfo,
-  ),
-  domainCommand('get-user-sshkeys', 'list authorized SSH keys for given user (via agent)', [valueOpt('user', 'string', 'user to list authorized keys for', { required: true })], getUserSshkeys),
-  domainCommand(
-    'set-user-sshkeys',
-    'manipulate authorized SSH keys file for given user (via agent)',
-    [
+    run: guestinfo,
+  }),
+  domainCommand({
+    name: 'get-user-sshkeys',
+    help: 'list authorized SSH keys for given user (via agent)',
+    options: [valueOpt('user', 'string', 'user to list authorized keys for', { required: true })],
+    run: getUserSshkeys,
+  }),
+  domainCommand({
+    name: 'set-user-sshkeys',
+    help: 'manipulate authorized SSH keys file for given user (via agent)',
+    options: [
       valueOpt('user', 'string', 'user to set authorized keys for', { required: true }),
       valueOpt('file', 'string', 'optional file to read keys from'),
       flag('reset', 'clear out authorized keys file before adding new keys'),
       flag('remove', 'remove keys from the authorized keys file'),
     ],
-    setUserSshkeys,
-  ),
-  domainCommand(
-    'set-user-password',
-    'set the user password inside the domain',
-    [
+    run: setUserSshkeys,
+  }),
+  domainCommand({
+    name: 'set-user-password',
+    help: 'set the user password inside the domain',
+    options: [
       valueOpt('user', 'string', 'the username', { required: true }),
       valueOpt('password', 'string', 'the new password', { required: true }),
       flag('encrypted', 'the password is already encrypted'),
     ],
-    setUserPassword,
-  ),
-  domainCommand('guest-agent-timeout', 'Set the guest agent timeout', [valueOpt('timeout', 'int', 'timeout seconds.', { named: true })], guestAgentTimeout),
+    run: setUserPassword,
+  }),
+  domainCommand({
+    name: 'guest-agent-timeout',
+    help: 'Set the guest agent timeout',
+    options: [valueOpt('timeout', 'int', 'timeout seconds.', { named: true })],
+    run: guestAgentTimeout,
+  }),
 ];

@@ -38,8 +38,8 @@ export function versionText(v: bigint | number): string {
 }
 
 /** A host command. */
-function hostCommand(name: string, help: string, options: readonly OptionSpec[], run: (ctx: CommandContext, opts: ParsedOptions) => Promise<void>): CommandSpec {
-  return { name, group: GROUP, help, options, run };
+function hostCommand(spec: Omit<CommandSpec, 'group'>): CommandSpec {
+  return { ...spec, group: GROUP };
 }
 
 /** The NUMA cells of the host's capabilities (`/capabilities/host/topology/cells/cell`). */
@@ -304,66 +304,81 @@ function hypervisorArgs(opts: ParsedOptions): [string | null, string | null, str
 
 /** The host commands added to virsh's basic ones: NUMA memory, node statistics, CPU models, capabilities. */
 const moreHostCommands: readonly CommandSpec[] = [
-  hostCommand('freecell', 'NUMA free memory', [valueOpt('cellno', 'int', 'NUMA cell number'), flag('all', 'show free memory for all NUMA cells')], freecell),
-  hostCommand(
-    'freepages',
-    'NUMA free pages',
-    [valueOpt('cellno', 'int', 'NUMA cell number'), valueOpt('pagesize', 'int', 'page size (in kibibytes)'), flag('all', 'show free pages for all NUMA cells')],
-    freepages,
-  ),
-  hostCommand(
-    'allocpages',
-    'Manipulate pages pool size',
-    [
+  hostCommand({
+    name: 'freecell',
+    help: 'NUMA free memory',
+    options: [valueOpt('cellno', 'int', 'NUMA cell number'), flag('all', 'show free memory for all NUMA cells')],
+    run: freecell,
+  }),
+  hostCommand({
+    name: 'freepages',
+    help: 'NUMA free pages',
+    options: [valueOpt('cellno', 'int', 'NUMA cell number'), valueOpt('pagesize', 'int', 'page size (in kibibytes)'), flag('all', 'show free pages for all NUMA cells')],
+    run: freepages,
+  }),
+  hostCommand({
+    name: 'allocpages',
+    help: 'Manipulate pages pool size',
+    options: [
       valueOpt('pagesize', 'int', 'page size (in kibibytes)', { required: true }),
       valueOpt('pagecount', 'int', 'page count', { required: true }),
       valueOpt('cellno', 'int', 'NUMA cell number'),
       flag('add', 'instead of setting new pool size add pages to it'),
       flag('all', 'set on all NUMA cells'),
     ],
-    allocpages,
-  ),
-  hostCommand(
-    'nodecpustats',
-    'Prints cpu stats of the node.',
-    [valueOpt('cpu', 'int', 'prints specified cpu statistics only.'), flag('percent', 'prints by percentage during 1 second.')],
-    nodecpustats,
-  ),
-  hostCommand('nodememstats', 'Prints memory stats of the node.', [valueOpt('cell', 'int', 'prints specified cell statistics only.')], nodememstats),
-  hostCommand('nodecpumap', 'node cpu map', [flag('pretty', 'return human readable output')], nodecpumap),
-  hostCommand(
-    'node-memory-tune',
-    'Get or set node memory parameters',
-    [
+    run: allocpages,
+  }),
+  hostCommand({
+    name: 'nodecpustats',
+    help: 'Prints cpu stats of the node.',
+    options: [valueOpt('cpu', 'int', 'prints specified cpu statistics only.'), flag('percent', 'prints by percentage during 1 second.')],
+    run: nodecpustats,
+  }),
+  hostCommand({
+    name: 'nodememstats',
+    help: 'Prints memory stats of the node.',
+    options: [valueOpt('cell', 'int', 'prints specified cell statistics only.')],
+    run: nodememstats,
+  }),
+  hostCommand({
+    name: 'nodecpumap',
+    help: 'node cpu map',
+    options: [flag('pretty', 'return human readable output')],
+    run: nodecpumap,
+  }),
+  hostCommand({
+    name: 'node-memory-tune',
+    help: 'Get or set node memory parameters',
+    options: [
       valueOpt('shm-pages-to-scan', 'int', 'number of pages to scan before the shared memory service goes to sleep'),
       valueOpt('shm-sleep-millisecs', 'int', 'number of millisecs the shared memory service should sleep before next scan'),
       valueOpt('shm-merge-across-nodes', 'int', 'Specifies if pages from different numa nodes can be merged'),
     ],
-    nodeMemoryTune,
-  ),
-  hostCommand(
-    'nodesuspend',
-    'suspend the host node for a given time duration',
-    [
+    run: nodeMemoryTune,
+  }),
+  hostCommand({
+    name: 'nodesuspend',
+    help: 'suspend the host node for a given time duration',
+    options: [
       valueOpt('target', 'string', 'mem(Suspend-to-RAM), disk(Suspend-to-Disk), hybrid(Hybrid-Suspend)', { required: true }),
       valueOpt('duration', 'int', 'Suspend duration in seconds, at least 60', { required: true }),
     ],
-    nodesuspend,
-  ),
-  hostCommand(
-    'cpu-baseline',
-    'compute baseline CPU',
-    [FILE_OPT('file containing XML CPU descriptions'), flag('features', 'Show features that are part of the CPU model type'), flag('migratable', 'Do not include features that block migration')],
-    async (ctx, opts) => {
+    run: nodesuspend,
+  }),
+  hostCommand({
+    name: 'cpu-baseline',
+    help: 'compute baseline CPU',
+    options: [FILE_OPT('file containing XML CPU descriptions'), flag('features', 'Show features that are part of the CPU model type'), flag('migratable', 'Do not include features that block migration')],
+    run: async (ctx, opts) => {
       const cpus = await cpuDefinitions(ctx, strArg(opts, 'file'));
       ctx.print(await ctx.conn.raw.connectBaselineCPU(cpus, baselineFlags(opts)));
     },
-  ),
-  hostCommand(
-    'cpu-compare',
-    'compare host CPU with a CPU described by an XML file',
-    [FILE_OPT('file containing an XML CPU description'), flag('error', 'report error if CPUs are incompatible'), flag('validate', 'validate the XML document against schema')],
-    async (ctx, opts) => {
+  }),
+  hostCommand({
+    name: 'cpu-compare',
+    help: 'compare host CPU with a CPU described by an XML file',
+    options: [FILE_OPT('file containing an XML CPU description'), flag('error', 'report error if CPUs are incompatible'), flag('validate', 'validate the XML document against schema')],
+    run: async (ctx, opts) => {
       const file = strArg(opts, 'file');
       const cpus = await cpuDefinitions(ctx, file);
       const result = await orFail(`Failed to compare host CPU with ${file}`, () => ctx.conn.raw.connectCompareCPU(cpus[0], compareFlags(opts)));
@@ -373,18 +388,18 @@ const moreHostCommands: readonly CommandSpec[] = [
         `Host CPU is a superset of CPU described in ${file}\n`,
       ]);
     },
-  ),
-  hostCommand(
-    'hypervisor-cpu-baseline',
-    'compute baseline CPU usable by a specific hypervisor',
-    [
+  }),
+  hostCommand({
+    name: 'hypervisor-cpu-baseline',
+    help: 'compute baseline CPU usable by a specific hypervisor',
+    options: [
       valueOpt('file', 'string', 'file containing XML CPU descriptions'),
       ...HYPERVISOR_OPTS,
       flag('features', 'Show features that are part of the CPU model type'),
       flag('migratable', 'Do not include features that block migration'),
       valueOpt('model', 'string', 'Shortcut for calling the command with a single CPU model and no additional features'),
     ],
-    async (ctx, opts) => {
+    run: async (ctx, opts) => {
       const file = strOpt(opts, 'file');
       const model = strOpt(opts, 'model');
       if (file !== undefined && model !== undefined) throw new CliError(['Options --file and --model are mutually exclusive']);
@@ -393,12 +408,12 @@ const moreHostCommands: readonly CommandSpec[] = [
       const cpus = file !== undefined ? await cpuDefinitions(ctx, file) : [modelCpu(model!)];
       ctx.print(await ctx.conn.raw.connectBaselineHypervisorCPU(...args, cpus, baselineFlags(opts)));
     },
-  ),
-  hostCommand(
-    'hypervisor-cpu-compare',
-    'compare a CPU with the CPU created by a hypervisor on the host',
-    [FILE_OPT('file containing an XML CPU description'), ...HYPERVISOR_OPTS, flag('error', 'report error if CPUs are incompatible'), flag('validate', 'validate the XML document against schema')],
-    async (ctx, opts) => {
+  }),
+  hostCommand({
+    name: 'hypervisor-cpu-compare',
+    help: 'compare a CPU with the CPU created by a hypervisor on the host',
+    options: [FILE_OPT('file containing an XML CPU description'), ...HYPERVISOR_OPTS, flag('error', 'report error if CPUs are incompatible'), flag('validate', 'validate the XML document against schema')],
+    run: async (ctx, opts) => {
       const file = strArg(opts, 'file');
       const args = hypervisorArgs(opts);
       const cpus = await cpuDefinitions(ctx, file);
@@ -411,26 +426,31 @@ const moreHostCommands: readonly CommandSpec[] = [
         `The CPU provided by hypervisor on the host is a superset of CPU described in ${file}\n`,
       ]);
     },
-  ),
-  hostCommand(
-    'domcapabilities',
-    'domain capabilities',
-    [
+  }),
+  hostCommand({
+    name: 'domcapabilities',
+    help: 'domain capabilities',
+    options: [
       valueOpt('virttype', 'string', 'virtualization type (/domain/@type)'),
       valueOpt('emulatorbin', 'string', 'path to emulator binary (/domain/devices/emulator)'),
       valueOpt('arch', 'string', 'domain architecture (/domain/os/type/@arch)'),
       valueOpt('machine', 'string', 'machine type (/domain/os/type/@machine)'),
     ],
-    async (ctx, opts) => {
+    run: async (ctx, opts) => {
       const [virttype, emulatorbin, arch, machine] = ['virttype', 'emulatorbin', 'arch', 'machine'].map((o) => strOpt(opts, o) ?? null);
       const caps = await orFail('failed to get emulator capabilities', () => ctx.conn.raw.connectGetDomainCapabilities(emulatorbin, arch, machine, virttype, 0));
       ctx.print(`${caps}\n`);
     },
-  ),
-  hostCommand('nodesevinfo', 'node SEV information', [], async (ctx) => {
+  }),
+  hostCommand({
+    name: 'nodesevinfo',
+    help: 'node SEV information',
+    options: [],
+    run: async (ctx) => {
     // libvirt's client asks for up to REMOTE_NODE_SEV_INFO_MAX parameters.
     const info = await orFail('Unable to get host SEV information', () => ctx.conn.raw.nodeGetSEVInfo(64, 0));
     ctx.print(paramLines(info.params));
+  },
   }),
 ];
 

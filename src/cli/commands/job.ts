@@ -139,25 +139,30 @@ async function domdirtyrateCalc(ctx: CommandContext, opts: ParsedOptions): Promi
 
 /** The commands of this group. */
 export const jobCommands: readonly CommandSpec[] = [
-  domainCommand(
-    'domjobinfo',
-    'domain job information',
-    [
+  domainCommand({
+    name: 'domjobinfo',
+    help: 'domain job information',
+    options: [
       flag('completed', 'return statistics of a recently completed job'),
       flag('keep-completed', "don't destroy statistics of a recently completed job when reading"),
       flag('anystats', 'print statistics for any kind of job (even failed ones)'),
       flag('rawstats', 'print the raw data returned by libvirt'),
     ],
-    domjobinfo,
-  ),
-  domainCommand('domjobabort', 'abort active domain job', [flag('postcopy', 'interrupt post-copy migration')], domjobabort),
-  domainCommand(
-    'domdirtyrate-calc',
-    "Calculate a vm's memory dirty rate",
-    [
+    run: domjobinfo,
+  }),
+  domainCommand({
+    name: 'domjobabort',
+    help: 'abort active domain job',
+    options: [flag('postcopy', 'interrupt post-copy migration')],
+    run: domjobabort,
+  }),
+  domainCommand({
+    name: 'domdirtyrate-calc',
+    help: "Calculate a vm's memory dirty rate",
+    options: [
       valueOpt('seconds', 'int', 'calculate memory dirty rate within specified seconds, the supported value range from 1 to 60, default to 1.'),
       valueOpt('mode', 'string', "dirty page rate calculation mode, either of these 3 options 'page-sampling, dirty-bitmap, dirty-ring' can be specified."),
     ],
-    domdirtyrateCalc,
-  ),
+    run: domdirtyrateCalc,
+  }),
 ];

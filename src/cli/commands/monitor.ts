@@ -39,25 +39,25 @@ import { field, prettyCapacity3 } from '../support/format.js';
 import { formatTable } from '../support/table.js';
 import { lookupDomain } from '../support/lookup.js';
 
-/** A monitoring command on one domain. */
+/** The monitoring commands virsh files under Domain Management (its `help` shows them there). */
 const MANAGEMENT_GROUP = new Set(['vcpuinfo', 'vcpucount', 'domhostname']);
 
-function monitor(
-  name: string,
-  help: string,
-  options: OptionSpec[],
-  run: (ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions) => Promise<void>,
-  check?: (opts: ParsedOptions) => void,
-): CommandSpec {
+/** A monitoring command on one domain: `check` reads the options first, then the domain is looked up and `run` gets it. */
+function monitor(spec: {
+  readonly name: string;
+  readonly help: string;
+  readonly options: readonly OptionSpec[];
+  readonly run: (ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions) => Promise<void>;
+  readonly check?: (opts: ParsedOptions) => void;
+}): CommandSpec {
   return {
-    name,
-    // virsh files a few of these under Domain Management (its `help` shows them there).
-    group: MANAGEMENT_GROUP.has(name) ? 'Domain Management' : 'Domain Monitoring',
-    help,
-    options: [DOMAIN, ...options],
+    name: spec.name,
+    group: MANAGEMENT_GROUP.has(spec.name) ? 'Domain Management' : 'Domain Monitoring',
+    help: spec.help,
+    options: [DOMAIN, ...spec.options],
     async run(ctx, opts) {
-      check?.(opts);
-      await run(ctx, await lookupDomain(ctx.conn, opts.required('domain')), opts);
+      spec.check?.(opts);
+      await spec.run(ctx, await lookupDomain(ctx.conn, opts.required('domain')), opts);
     },
   };
 }
@@ -422,11 +422,16 @@ async function domifGetlink(ctx: CommandContext, dom: RemoteNonnullDomain, opts:
 
 /** Domain monitoring commands. */
 export const monitorCommands: readonly CommandSpec[] = [
-  monitor('vcpuinfo', 'detailed domain vcpu information', [flag('pretty', 'return human readable output')], vcpuinfo),
-  monitor(
-    'vcpucount',
-    'domain vcpu counts',
-    [
+  monitor({
+    name: 'vcpuinfo',
+    help: 'detailed domain vcpu information',
+    options: [flag('pretty', 'return human readable output')],
+    run: vcpuinfo,
+  }),
+  monitor({
+    name: 'vcpucount',
+    help: 'domain vcpu counts',
+    options: [
       flag('maximum', 'get maximum count of vcpus'),
       flag('active', 'get number of currently active vcpus'),
       flag('live', 'get value from running domain'),
@@ -434,53 +439,63 @@ export const monitorCommands: readonly CommandSpec[] = [
       flag('current', 'get value according to current domain state'),
       flag('guest', 'retrieve vcpu count from the guest instead of the hypervisor'),
     ],
-    vcpucount,
-    (opts) => exclusive(opts, ['current', 'live'], ['current', 'config'], ['live', 'config'], ['active', 'maximum'], ['guest', 'config']),
-  ),
-  monitor('dommemstat', 'get memory statistics for a domain', [], dommemstat),
-  monitor(
-    'domblklist',
-    'list all domain blocks',
-    [flag('inactive', 'get inactive rather than running configuration'), flag('details', 'additionally display the type and device value')],
-    domblklist,
-  ),
-  monitor('domiflist', 'list all domain virtual interfaces', [flag('inactive', 'get inactive rather than running configuration')], domiflist),
-  monitor(
-    'domblkstat',
-    'get device block stats for a domain',
-    [valueOpt('device', 'string', 'block device'), flag('human', 'print a more human readable output')],
-    domblkstat,
-  ),
-  monitor(
-    'domifstat',
-    'get network interface stats for a domain',
-    [valueOpt('interface', 'string', 'interface device specified by name or MAC Address', { required: true })],
-    domifstat,
-  ),
-  monitor('domcontrol', 'domain control interface state', [], domcontrol),
-  monitor('domtime', 'domain time', [flag('pretty', 'print domain\'s time in human readable form')], domtime),
-  monitor('domhostname', 'print the domain\'s hostname', [], domhostname),
+    run: vcpucount,
+    check: (opts) => exclusive(opts, ['current', 'live'], ['current', 'config'], ['live', 'config'], ['active', 'maximum'], ['guest', 'config']),
+  }),
+  monitor({ name: 'dommemstat', help: 'get memory statistics for a domain', options: [], run: dommemstat }),
+  monitor({
+    name: 'domblklist',
+    help: 'list all domain blocks',
+    options: [flag('inactive', 'get inactive rather than running configuration'), flag('details', 'additionally display the type and device value')],
+    run: domblklist,
+  }),
+  monitor({
+    name: 'domiflist',
+    help: 'list all domain virtual interfaces',
+    options: [flag('inactive', 'get inactive rather than running configuration')],
+    run: domiflist,
+  }),
+  monitor({
+    name: 'domblkstat',
+    help: 'get device block stats for a domain',
+    options: [valueOpt('device', 'string', 'block device'), flag('human', 'print a more human readable output')],
+    run: domblkstat,
+  }),
+  monitor({
+    name: 'domifstat',
+    help: 'get network interface stats for a domain',
+    options: [valueOpt('interface', 'string', 'interface device specified by name or MAC Address', { required: true })],
+    run: domifstat,
+  }),
+  monitor({ name: 'domcontrol', help: 'domain control interface state', options: [], run: domcontrol }),
+  monitor({
+    name: 'domtime',
+    help: 'domain time',
+    options: [flag('pretty', 'print domain\'s time in human readable form')],
+    run: domtime,
+  }),
+  monitor({ name: 'domhostname', help: 'print the domain\'s hostname', options: [], run: domhostname }),
   domstats,
-  monitor(
-    'domblkinfo',
-    'domain block device size information',
-    [valueOpt('device', 'string', 'block device'), flag('human', 'Human readable output'), flag('all', 'display all block devices info')],
-    domblkinfo,
-    (opts) => {
+  monitor({
+    name: 'domblkinfo',
+    help: 'domain block device size information',
+    options: [valueOpt('device', 'string', 'block device'), flag('human', 'Human readable output'), flag('all', 'display all block devices info')],
+    run: domblkinfo,
+    check: (opts) => {
       if (opts.bool('all') && opts.string('device') !== undefined) throw new CliError(['Options --all and --device are mutually exclusive']);
     },
-  ),
-  monitor('domblkerror', 'Show errors on block devices', [], domblkerror),
+  }),
+  monitor({ name: 'domblkerror', help: 'Show errors on block devices', options: [], run: domblkerror }),
   domifaddr,
-  monitor(
-    'domif-getlink',
-    'get link state of a virtual interface',
-    [
+  monitor({
+    name: 'domif-getlink',
+    help: 'get link state of a virtual interface',
+    options: [
       valueOpt('interface', 'string', 'interface device (MAC Address)', { required: true }),
       flag('persistent', 'alias of --config'),
       flag('config', 'Get persistent interface state'),
     ],
-    domifGetlink,
-    (opts) => void strArg(opts, 'interface'),
-  ),
+    run: domifGetlink,
+    check: (opts) => void strArg(opts, 'interface'),
+  }),
 ];

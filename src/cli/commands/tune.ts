@@ -447,10 +447,10 @@ async function domsetlaunchsecstate(ctx: CommandContext, opts: ParsedOptions): P
 
 /** The commands of this group. */
 export const tuneCommands: readonly CommandSpec[] = [
-  domainCommand(
-    'schedinfo',
-    'show/set scheduler parameters',
-    [
+  domainCommand({
+    name: 'schedinfo',
+    help: 'show/set scheduler parameters',
+    options: [
       valueOpt('weight', 'int', 'weight for XEN_CREDIT', { named: true }),
       valueOpt('cap', 'int', 'cap for XEN_CREDIT', { named: true }),
       flag('current', 'get/set current scheduler info'),
@@ -458,24 +458,24 @@ export const tuneCommands: readonly CommandSpec[] = [
       flag('live', 'get/set value from running domain'),
       argvOpt('set', 'parameter=value'),
     ],
-    schedinfo,
-  ),
-  domainCommand(
-    'memtune',
-    'Get or set memory parameters',
-    [
+    run: schedinfo,
+  }),
+  domainCommand({
+    name: 'memtune',
+    help: 'Get or set memory parameters',
+    options: [
       valueOpt('hard-limit', 'int', 'Max memory, as scaled integer (default KiB)'),
       valueOpt('soft-limit', 'int', 'Memory during contention, as scaled integer (default KiB)'),
       valueOpt('swap-hard-limit', 'int', 'Max memory plus swap, as scaled integer (default KiB)'),
       valueOpt('min-guarantee', 'int', 'Min guaranteed memory, as scaled integer (default KiB)'),
       ...AFFECT_OPTS,
     ],
-    memtune,
-  ),
-  domainCommand(
-    'blkiotune',
-    'Get or set blkio parameters',
-    [
+    run: memtune,
+  }),
+  domainCommand({
+    name: 'blkiotune',
+    help: 'Get or set blkio parameters',
+    options: [
       valueOpt('weight', 'int', 'IO Weight'),
       valueOpt('device-weights', 'string', 'per-device IO Weights, in the form of /path/to/device,weight,...'),
       valueOpt('device-read-iops-sec', 'string', 'per-device read I/O limit per second, in the form of /path/to/device,read_iops_sec,...'),
@@ -484,56 +484,56 @@ export const tuneCommands: readonly CommandSpec[] = [
       valueOpt('device-write-bytes-sec', 'string', 'per-device bytes wrote per second, in the form of /path/to/device,write_bytes_sec,...'),
       ...AFFECT_OPTS,
     ],
-    blkiotune,
-  ),
-  domainCommand(
-    'numatune',
-    'Get or set numa parameters',
-    [
+    run: blkiotune,
+  }),
+  domainCommand({
+    name: 'numatune',
+    help: 'Get or set numa parameters',
+    options: [
       valueOpt('mode', 'string', 'NUMA mode, one of strict, preferred and interleave or a number from the virDomainNumatuneMemMode enum'),
       valueOpt('nodeset', 'string', 'NUMA node selections to set'),
       ...AFFECT_OPTS,
     ],
-    numatune,
-  ),
-  domainCommand(
-    'blkdeviotune',
-    'Set or query a block device I/O tuning parameters.',
-    [valueOpt('device', 'string', 'block device', { required: true }), ...IOTUNE_OPTS, ...AFFECT_OPTS],
-    blkdeviotune,
-  ),
-  domainCommand(
-    'domiftune',
-    'get/set parameters of a virtual interface',
-    [
+    run: numatune,
+  }),
+  domainCommand({
+    name: 'blkdeviotune',
+    help: 'Set or query a block device I/O tuning parameters.',
+    options: [valueOpt('device', 'string', 'block device', { required: true }), ...IOTUNE_OPTS, ...AFFECT_OPTS],
+    run: blkdeviotune,
+  }),
+  domainCommand({
+    name: 'domiftune',
+    help: 'get/set parameters of a virtual interface',
+    options: [
       valueOpt('interface', 'string', 'interface device (MAC Address)', { required: true }),
       valueOpt('inbound', 'string', "control domain's incoming traffics"),
       valueOpt('outbound', 'string', "control domain's outgoing traffics"),
       ...AFFECT_OPTS,
     ],
-    domiftune,
-  ),
-  domainCommand(
-    'domif-setlink',
-    'set link state of a virtual interface',
-    [
+    run: domiftune,
+  }),
+  domainCommand({
+    name: 'domif-setlink',
+    help: 'set link state of a virtual interface',
+    options: [
       valueOpt('interface', 'string', 'interface device (MAC Address)', { required: true }),
       valueOpt('state', 'string', 'new state of the device', { required: true }),
       flag('config', 'affect next boot'),
       flag('print-xml', 'print XML document rather than set the interface link state'),
     ],
-    domifSetlink,
-  ),
-  domainCommand(
-    'perf',
-    'Get or set perf event',
-    [valueOpt('enable', 'string', 'perf events which will be enabled'), valueOpt('disable', 'string', 'perf events which will be disabled'), ...AFFECT_OPTS],
-    perf,
-  ),
-  domainCommand(
-    'metadata',
-    "show or set domain's custom XML metadata",
-    [
+    run: domifSetlink,
+  }),
+  domainCommand({
+    name: 'perf',
+    help: 'Get or set perf event',
+    options: [valueOpt('enable', 'string', 'perf events which will be enabled'), valueOpt('disable', 'string', 'perf events which will be disabled'), ...AFFECT_OPTS],
+    run: perf,
+  }),
+  domainCommand({
+    name: 'metadata',
+    help: "show or set domain's custom XML metadata",
+    options: [
       valueOpt('uri', 'string', 'URI of the namespace', { required: true }),
       flag('live', 'modify/get running state'),
       flag('config', 'modify/get persistent configuration'),
@@ -543,17 +543,17 @@ export const tuneCommands: readonly CommandSpec[] = [
       valueOpt('set', 'string', 'new metadata to set'),
       flag('remove', 'remove the metadata corresponding to an uri'),
     ],
-    metadata,
-  ),
-  domainCommand('domlaunchsecinfo', 'Get domain launch security info', [], domlaunchsecinfo),
-  domainCommand(
-    'domsetlaunchsecstate',
-    'Set domain launch security state',
-    [
+    run: metadata,
+  }),
+  domainCommand({ name: 'domlaunchsecinfo', help: 'Get domain launch security info', options: [], run: domlaunchsecinfo }),
+  domainCommand({
+    name: 'domsetlaunchsecstate',
+    help: 'Set domain launch security state',
+    options: [
       valueOpt('secrethdr', 'string', 'path to file containing the secret header'),
       valueOpt('secret', 'string', 'path to file containing the secret'),
       valueOpt('set-address', 'int', "physical address within the guest domain's memory to set the secret"),
     ],
-    domsetlaunchsecstate,
-  ),
+    run: domsetlaunchsecstate,
+  }),
 ];

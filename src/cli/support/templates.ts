@@ -9,15 +9,15 @@ import { failed, type ParsedOptions, type CommandContext, type CommandSpec, type
 import { flag, valueOpt, DOMAIN } from './options.js';
 import { lookupDomain } from './lookup.js';
 
-/** A domain command: `<domain>` first, then `options`. */
-export function domainCommand(
-  name: string,
-  help: string,
-  options: readonly OptionSpec[],
-  run: (ctx: CommandContext, opts: ParsedOptions) => Promise<void>,
-  group = 'Domain Management',
-): CommandSpec {
-  return { name, group, help, options: [DOMAIN, ...options], run };
+/** A domain command: `<domain>` first, then `options`; in Domain Management unless `group` says otherwise. */
+export function domainCommand(spec: {
+  readonly name: string;
+  readonly help: string;
+  readonly options: readonly OptionSpec[];
+  readonly run: (ctx: CommandContext, opts: ParsedOptions) => Promise<void>;
+  readonly group?: string;
+}): CommandSpec {
+  return { name: spec.name, group: spec.group ?? 'Domain Management', help: spec.help, options: [DOMAIN, ...spec.options], run: spec.run };
 }
 
 /** The domain of the `<domain>` option. */
