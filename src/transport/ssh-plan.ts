@@ -24,7 +24,8 @@
 import { existsSync } from 'node:fs';
 import { UriError } from './errors.js';
 import { buildPath, userConfigDir, userHomeDir } from './config.js';
-import type { RemoteOptions, RemotePlanEnv, RemoteProxy } from './remote-plan.js';
+import type { RemotePlanEnv, RemoteProxy } from './remote-plan.js';
+import type { RemoteOptions } from './remote-options.js';
 import { asciiLower, type LibvirtUri } from './uri.js';
 
 /** Which client carries an SSH transport: the `ssh` program, or the in-process client (ssh2). */
