@@ -84,7 +84,7 @@ export type { LibvirtErrorFields } from './rpc/errors.js';
 export { AuthenticationError, ScramError } from './auth/errors.js';
 export type { AuthFailureReason, ScramErrorCode } from './auth/errors.js';
 export { UriError, ConfigError } from './transport/errors.js';
-export { TlsError } from './transport/tls-credentials.js';
+export { TlsError } from './transport/tls/index.js';
 export { CommandTransportError } from './transport/command.js';
 export { SshTransportError } from './transport/ssh/errors.js';
 export { XdrError, XdrErrorCode } from './xdr/errors.js';

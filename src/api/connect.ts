@@ -17,7 +17,7 @@ import { resolveConnectUri } from '../transport/config.js';
 import { dialPlan } from '../transport/dial.js';
 import { planRemoteConnection, type RemotePlan } from '../transport/remote-plan.js';
 import type { SshConnectOptions } from '../transport/ssh/dial.js';
-import type { TlsMaterial } from '../transport/tls.js';
+import type { TlsMaterial } from '../transport/tls/index.js';
 import { planSecrets, redactUriText } from '../transport/uri-secrets.js';
 import type { Credentials } from '../auth/credentials.js';
 import { diagnostics } from '../rpc/diagnostics.js';

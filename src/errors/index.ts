@@ -4,3 +4,4 @@
  */
 export { ArgumentError, LibvirtRpcError } from './root.js';
 export { brandClass } from './brand.js';
+export { AbortError, abortErrorFor, TimeoutError } from './cancel.js';

@@ -30,6 +30,7 @@
  */
 import type { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
+import { armBound } from '../util/deadline.js';
 import { XdrReader } from '../xdr/reader.js';
 import {
   VirNetMessageStatus,
@@ -176,9 +177,8 @@ class PendingCall {
   cancelled = false;
   /** Holds a slot of the in-flight limit (freed by its reply, or here if never written). */
   slot = false;
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  signal: AbortSignal | undefined = undefined;
-  onAbort: (() => void) | undefined = undefined;
+  /** Disarms the call's signal and timeout (src/util/deadline.ts), when it has either. */
+  disarm: (() => void) | undefined = undefined;
 
   constructor(
     readonly serial: number,
@@ -197,8 +197,7 @@ class PendingCall {
 
   /** Drops the timer and the abort listener. */
   cleanup(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
+    this.disarm?.();
   }
 
   /** The reply came: resolves with its decoded value, or rejects with the error it carries. */
@@ -404,14 +403,8 @@ export class RpcClient implements ProcedureCaller {
     });
     const call = new PendingCall(serial, proc as Procedure<unknown, unknown>, resolve, reject);
     this.pending.set(serial, call);
-    if (signal) {
-      call.signal = signal;
-      call.onAbort = () => this.giveUp(call, abortErrorFor(signal));
-      signal.addEventListener('abort', call.onAbort, { once: true });
-    }
-    if (timeout !== undefined && Number.isFinite(timeout)) {
-      const ms = Math.max(0, timeout);
-      call.timer = setTimeout(() => this.giveUp(call, new TimeoutError(`${proc.name} timed out after ${ms} ms`, ms)), ms);
+    if (signal || timeout !== undefined) {
+      call.disarm = armBound(opts, (err) => this.giveUp(call, err), (ms) => new TimeoutError(`${proc.name} timed out after ${ms} ms`, ms));
     }
     this.limit.submit(frame, call);
     if (startTime < 0) return promise;
@@ -641,17 +634,8 @@ export class RpcClient implements ProcedureCaller {
   close(opts: { signal?: AbortSignal; timeout?: number } = {}): Promise<void> {
     this.terminate(new ConnectionClosedError('client', 'the connection was closed by the client'));
     this.writer.end();
-    const { signal, timeout } = opts;
-    if (signal || timeout !== undefined) {
-      const kill = (): void => void this.socket.destroy();
-      if (signal?.aborted) kill();
-      signal?.addEventListener('abort', kill, { once: true });
-      const timer = timeout !== undefined && Number.isFinite(timeout) ? setTimeout(kill, Math.max(0, timeout)) : undefined;
-      void this.socketGone.then(() => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', kill);
-      });
-    }
+    const disarm = armBound(opts, () => void this.socket.destroy(), 'closing');
+    if (disarm) void this.socketGone.then(disarm);
     return this.socketGone;
   }
 

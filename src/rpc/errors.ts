@@ -34,6 +34,7 @@ export type RpcErrorCode = (typeof RpcErrorCode)[keyof typeof RpcErrorCode];
 
 
 export { LibvirtRpcError } from '../errors/root.js';
+export { AbortError, abortErrorFor, TimeoutError } from '../errors/cancel.js';
 
 // ---------------------------------------------------------------------------
 // LibvirtError
@@ -216,27 +217,6 @@ export class ProtocolError extends LibvirtRpcError {
 }
 brandClass(ProtocolError, 'ProtocolError');
 
-/** The operation was cancelled by its AbortSignal; `cause` is `signal.reason`. */
-export class AbortError extends LibvirtRpcError {
-  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
-    super(RpcErrorCode.ABORTED, message, options);
-    this.name = 'AbortError';
-  }
-}
-brandClass(AbortError, 'AbortError');
-
-/** The operation took longer than its `timeout`. */
-export class TimeoutError extends LibvirtRpcError {
-  /** The timeout that expired, in milliseconds. */
-  readonly timeout: number;
-
-  constructor(message: string, timeout: number, options?: { cause?: unknown }) {
-    super(RpcErrorCode.TIMEOUT, message, options);
-    this.name = 'TimeoutError';
-    this.timeout = timeout;
-  }
-}
-brandClass(TimeoutError, 'TimeoutError');
 
 /** The operation cannot be done over this transport (for example passing file descriptors). */
 export class UnsupportedError extends LibvirtRpcError {
@@ -265,8 +245,3 @@ export class TransportError extends LibvirtRpcError {
   }
 }
 brandClass(TransportError, 'TransportError');
-
-/** The AbortError for `signal`, with `signal.reason` as its cause. */
-export function abortErrorFor(signal: AbortSignal): AbortError {
-  return new AbortError('The operation was aborted', { cause: signal.reason });
-}

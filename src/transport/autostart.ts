@@ -27,7 +27,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { abortErrorFor, TimeoutError, TransportError } from '../rpc/errors.js';
+import { TimeoutError, TransportError } from '../rpc/errors.js';
+import { Deadline, delay } from '../util/deadline.js';
 import { commandEnv } from './command.js';
 import { userRuntimeDir } from './config.js';
 import { dialUnix, type DialOptions } from './unix.js';
@@ -77,14 +78,14 @@ export interface AutostartDialOptions extends DialOptions {
 export async function dialUnixAutostart(path: string, daemonPath: string, opts: AutostartDialOptions = {}): Promise<Socket> {
   const env = opts.env ?? process.env;
   const start = opts.startDaemon ?? startDetached;
-  const deadline = opts.timeout !== undefined && Number.isFinite(opts.timeout) ? Date.now() + Math.max(0, opts.timeout) : Infinity;
+  const deadline = new Deadline(opts.timeout);
   let started = false;
   let last: TransportError | undefined;
   for (let attempt = 1; attempt <= AUTOSTART_ATTEMPTS; attempt++) {
-    const left = deadline - Date.now();
-    if (left <= 0) throw new TimeoutError(`timed out after ${opts.timeout} ms connecting to unix socket ${path}`, opts.timeout ?? 0);
+    const left = deadline.remaining();
+    if (left === 0) throw new TimeoutError(`timed out after ${opts.timeout} ms connecting to unix socket ${path}`, opts.timeout ?? 0);
     try {
-      return await dialUnix(path, { signal: opts.signal, timeout: Number.isFinite(left) ? left : undefined });
+      return await dialUnix(path, { signal: opts.signal, timeout: left });
     } catch (err) {
       if (!(err instanceof TransportError) || (err.errno !== 'ENOENT' && err.errno !== 'ECONNREFUSED')) throw err;
       last = err;
@@ -126,20 +127,5 @@ function startDetached(argv: readonly string[], env: Record<string, string>): Pr
     child.once('error', (err: NodeJS.ErrnoException) => {
       reject(new TransportError(`cannot start the session daemon ${argv[0]}: ${err.message}`, err.code ?? null, { cause: err }));
     });
-  });
-}
-
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal?.aborted) return Promise.reject(abortErrorFor(signal));
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortErrorFor(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

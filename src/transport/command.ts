@@ -32,7 +32,8 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { Duplex } from 'node:stream';
 import type { Readable, Writable } from 'node:stream';
 import { brandClass } from '../errors/brand.js';
-import { abortErrorFor, TimeoutError, TransportError } from '../rpc/errors.js';
+import { TransportError } from '../rpc/errors.js';
+import { bounded } from '../util/deadline.js';
 import type { RemotePlan } from './remote-plan.js';
 import type { DialOptions } from './unix.js';
 
@@ -327,56 +328,49 @@ export function dialCommand(argv: readonly string[], options: CommandDialOptions
   const { signal, timeout } = options;
   const file = argv[0];
   if (file === undefined || file === '') return Promise.reject(new TypeError('dialCommand: empty argv'));
-  if (signal?.aborted) return Promise.reject(abortErrorFor(signal));
   const label = options.label ?? file;
-  return new Promise<CommandStream>((resolve, reject) => {
-    let child: Child;
-    try {
-      child = spawn(file, argv.slice(1), {
-        env: options.env ?? commandEnv(process.env),
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      reject(new CommandTransportError(`cannot run ${label}: ${e.message}`, {
-        command: file, exitCode: null, signal: null, stderr: '', failure: 'command-missing', errno: e.code ?? null, cause: err,
-      }));
-      return;
-    }
-    const stream = new CommandStream(child, file, { ...options, label });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const cleanup = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      child.off('spawn', onSpawn);
-      child.off('error', onError);
-    };
-    const fail = (err: Error): void => {
-      cleanup();
-      stream.on('error', () => {}); // the reason is `err`
-      stream.destroy();
-      reject(err);
-    };
-    const onSpawn = (): void => {
-      cleanup();
-      resolve(stream);
-    };
-    const onError = (err: NodeJS.ErrnoException): void => {
-      const why = err.code === 'ENOENT' ? `${file}: command not found` : err.code === 'EACCES' ? `${file}: permission denied` : err.message;
-      fail(new CommandTransportError(`cannot run ${label}: ${why}`, {
-        command: file, exitCode: null, signal: null, stderr: '', failure: err.code === 'ENOENT' ? 'command-missing' : 'other',
-        errno: err.code ?? null, cause: err,
-      }));
-    };
-    const onAbort = (): void => fail(abortErrorFor(signal!));
-    child.once('spawn', onSpawn);
-    child.once('error', onError);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (timeout !== undefined && Number.isFinite(timeout)) {
-      const ms = Math.max(0, timeout);
-      timer = setTimeout(() => fail(new TimeoutError(`timed out after ${ms} ms starting ${label}`, ms)), ms);
-    }
-  });
+  let stream: CommandStream | undefined;
+  return bounded<CommandStream>(
+    {
+      signal,
+      timeout,
+      timeoutReason: `starting ${label}`,
+      onFail: () => {
+        stream?.on('error', () => {}); // the reason is the rejection
+        stream?.destroy();
+      },
+    },
+    (ok, fail) => {
+      let child: Child;
+      try {
+        child = spawn(file, argv.slice(1), {
+          env: options.env ?? commandEnv(process.env),
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        throw new CommandTransportError(`cannot run ${label}: ${e.message}`, {
+          command: file, exitCode: null, signal: null, stderr: '', failure: 'command-missing', errno: e.code ?? null, cause: err,
+        });
+      }
+      const started = new CommandStream(child, file, { ...options, label });
+      stream = started;
+      const onSpawn = (): void => ok(started);
+      const onError = (err: NodeJS.ErrnoException): void => {
+        const why = err.code === 'ENOENT' ? `${file}: command not found` : err.code === 'EACCES' ? `${file}: permission denied` : err.message;
+        fail(new CommandTransportError(`cannot run ${label}: ${why}`, {
+          command: file, exitCode: null, signal: null, stderr: '', failure: err.code === 'ENOENT' ? 'command-missing' : 'other',
+          errno: err.code ?? null, cause: err,
+        }));
+      };
+      child.once('spawn', onSpawn);
+      child.once('error', onError);
+      return () => {
+        child.off('spawn', onSpawn);
+        child.off('error', onError);
+      };
+    },
+  );
 }
 
 function sshLabel(plan: RemotePlan, user: string | null): string {

@@ -9,7 +9,7 @@ import { dialExt, dialSsh } from './command.js';
 import type { RemotePlan } from './remote-plan.js';
 import { dialInProcessSsh, type SshConnectOptions } from './ssh/dial.js';
 import { dialTcp } from './tcp.js';
-import { dialTls, type TlsMaterial } from './tls.js';
+import { dialTls, type TlsMaterial } from './tls/index.js';
 import { dialUnix, type DialOptions } from './unix.js';
 
 /** Options of {@link dialPlan}: the dialers' `signal` and `timeout`, and what the TLS and SSH transports read. */

@@ -69,8 +69,8 @@ export {
   LIBVIRT_SYSTEM_CACRL,
   LIBVIRT_SYSTEM_CLIENTCERT,
   LIBVIRT_SYSTEM_CLIENTKEY,
-} from './tls.js';
-export type { TlsFailure, TlsCredentialPaths, TlsLocateEnv, TlsPriorityMapping, TlsDialOptions, TlsClientCredentials, TlsMaterial } from './tls.js';
+} from './tls/index.js';
+export type { TlsFailure, TlsCredentialPaths, TlsLocateEnv, TlsPriorityMapping, TlsDialOptions, TlsClientCredentials, TlsMaterial } from './tls/index.js';
 export {
   dialCommand,
   dialSsh,

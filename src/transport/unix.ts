@@ -2,7 +2,8 @@
  * Dialer for a libvirt daemon's unix socket (`/run/libvirt/libvirt-sock`, ...).
  */
 import { createConnection, type Socket } from 'node:net';
-import { abortErrorFor, TimeoutError, TransportError } from '../rpc/errors.js';
+import { TransportError } from '../rpc/errors.js';
+import { bounded } from '../util/deadline.js';
 import { reusedReadBuffer } from './read-buffer.js';
 
 /** Options of the dialers. */
@@ -50,43 +51,26 @@ export function awaitConnect(
   target: string,
   describe: (err: NodeJS.ErrnoException) => string,
 ): Promise<Socket> {
-  const { signal, timeout } = opts;
-  if (signal?.aborted) return Promise.reject(abortErrorFor(signal));
-  return new Promise<Socket>((resolve, reject) => {
-    let socket: Socket;
-    try {
-      socket = create();
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      reject(new TransportError(describe(e), e.code ?? null, { cause: err, socketPath: opts.socketPath }));
-      return;
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const cleanup = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.off('connect', onConnect);
-      socket.off('error', onError);
-    };
-    const fail = (err: Error): void => {
-      cleanup();
-      socket.destroy();
-      reject(err);
-    };
-    const onConnect = (): void => {
-      cleanup();
-      resolve(socket);
-    };
-    const onError = (err: NodeJS.ErrnoException): void => {
-      fail(new TransportError(describe(err), err.code ?? null, { cause: err, socketPath: opts.socketPath }));
-    };
-    const onAbort = (): void => fail(abortErrorFor(signal!));
-    socket.once('connect', onConnect);
-    socket.once('error', onError);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (timeout !== undefined && Number.isFinite(timeout)) {
-      const ms = Math.max(0, timeout);
-      timer = setTimeout(() => fail(new TimeoutError(`timed out after ${ms} ms connecting to ${target}`, ms)), ms);
-    }
-  });
+  let socket: Socket | undefined;
+  return bounded<Socket>(
+    { signal: opts.signal, timeout: opts.timeout, timeoutReason: `connecting to ${target}`, onFail: () => socket?.destroy() },
+    (ok, fail) => {
+      try {
+        socket = create();
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        throw new TransportError(describe(e), e.code ?? null, { cause: err, socketPath: opts.socketPath });
+      }
+      const s = socket;
+      const onConnect = (): void => ok(s);
+      const onError = (err: NodeJS.ErrnoException): void =>
+        fail(new TransportError(describe(err), err.code ?? null, { cause: err, socketPath: opts.socketPath }));
+      s.once('connect', onConnect);
+      s.once('error', onError);
+      return () => {
+        s.off('connect', onConnect);
+        s.off('error', onError);
+      };
+    },
+  );
 }

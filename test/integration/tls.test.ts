@@ -12,7 +12,7 @@ import { createCa, createTestPki, type TestPki } from '../../harness/pki.js';
 import { writeTestNodeXml } from '../../harness/test-driver.js';
 import { AbortError, connect, ConnectionClosedError, TimeoutError, TransportError } from '../../src/index.js';
 import { planRemoteConnection } from '../../src/transport/index.js';
-import { dialTls, TlsError } from '../../src/transport/tls.js';
+import { dialTls, TlsError } from '../../src/transport/tls/index.js';
 import { startExtraDaemon } from './env.js';
 import { expectAgreesWithPython, pyLibvirt } from './oracle.js';
 

@@ -5,8 +5,9 @@
  */
 import { Buffer } from 'node:buffer';
 import { Duplex, type DuplexOptions } from 'node:stream';
-import { abortErrorFor, AbortError, type ConnectionClosedError, ProtocolError, TimeoutError } from '../../rpc/errors.js';
+import { AbortError, type ConnectionClosedError, ProtocolError, TimeoutError } from '../../rpc/errors.js';
 import type { ProcedureCaller, ProcedureInfo } from '../../rpc/procedure.js';
+import { armBound } from '../../util/deadline.js';
 import type { StreamChannel, StreamPacket, StreamSink } from '../../rpc/stream-channel.js';
 import { StreamOverflowError, StreamStateError } from './errors.js';
 import {
@@ -212,23 +213,15 @@ export class LibvirtStream extends Duplex {
     const { signal, timeout } = opts;
     if (!signal && timeout === undefined) return this.#settled.promise;
     return new Promise<void>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const cleanup = (): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
+      let gaveUp = false;
       const giveUp = (err: Error): void => {
-        cleanup();
+        gaveUp = true;
         this.#fail(err);
         reject(this.#failure ?? err);
       };
-      const onAbort = (): void => giveUp(abortErrorFor(signal!));
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeout !== undefined && Number.isFinite(timeout)) {
-        const ms = Math.max(0, timeout);
-        timer = setTimeout(() => giveUp(this.#finishTimeoutError(ms)), ms);
-      }
+      const disarm = armBound({ signal, timeout }, giveUp, (ms) => this.#finishTimeoutError(ms));
+      if (gaveUp) return;
+      const cleanup = (): void => disarm?.();
       this.#settled.promise.then(
         () => {
           cleanup();
@@ -256,20 +249,21 @@ export class LibvirtStream extends Duplex {
     const { signal, timeout } = opts;
     if (this.#wire === 'closed' || (!signal && timeout === undefined)) return this.#released.promise;
     return new Promise<void>((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const done = (): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', giveUp);
+      let gaveUp = false;
+      const disarm = armBound(
+        { signal, timeout },
+        () => {
+          gaveUp = true;
+          this.#close();
+          resolve();
+        },
+        'aborting the stream',
+      );
+      if (gaveUp) return;
+      void this.#released.promise.then(() => {
+        disarm?.();
         resolve();
-      };
-      const giveUp = (): void => {
-        this.#close();
-        done();
-      };
-      if (signal?.aborted) return giveUp();
-      signal?.addEventListener('abort', giveUp, { once: true });
-      if (timeout !== undefined && Number.isFinite(timeout)) timer = setTimeout(giveUp, Math.max(0, timeout));
-      void this.#released.promise.then(done);
+      });
     });
   }
 

@@ -4,6 +4,7 @@
  * `virStreamNew` for libvirt-python's style.
  */
 import type { RpcCallOptions } from '../../rpc/client.js';
+import { armBound } from '../../util/deadline.js';
 import { abortErrorFor, TimeoutError, UnsupportedError } from '../../rpc/errors.js';
 import type { Procedure, ProcedureCaller, ProcedureInfo } from '../../rpc/procedure.js';
 import type { StreamChannel, StreamSink } from '../../rpc/stream-channel.js';
@@ -134,11 +135,8 @@ export function openStreamCall<A, R>(
 
   return new Promise((resolve, reject) => {
     let settled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const cleanup = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
+    let disarm: (() => void) | undefined;
+    const cleanup = (): void => disarm?.();
     const giveUp = (err: Error): void => {
       if (settled) return;
       settled = true;
@@ -148,12 +146,7 @@ export function openStreamCall<A, R>(
       stream.destroy();
       reject(err);
     };
-    const onAbort = (): void => giveUp(abortErrorFor(signal!));
-    if (signal) signal.addEventListener('abort', onAbort, { once: true });
-    if (timeout !== undefined && Number.isFinite(timeout)) {
-      const ms = Math.max(0, timeout);
-      timer = setTimeout(() => giveUp(new TimeoutError(`${procedure.name} timed out after ${ms} ms`, ms)), ms);
-    }
+    disarm = armBound({ signal, timeout }, giveUp, (ms) => new TimeoutError(`${procedure.name} timed out after ${ms} ms`, ms));
     call.then(
       (ret) => {
         stream.opened();
@@ -161,9 +154,9 @@ export function openStreamCall<A, R>(
         settled = true;
         cleanup();
         if (signal) {
-          const onStreamAbort = (): void => void stream.destroy(abortErrorFor(signal));
-          signal.addEventListener('abort', onStreamAbort, { once: true });
-          stream.once('close', () => signal.removeEventListener('abort', onStreamAbort));
+          // The signal keeps bounding the transfer: it destroys the stream with the AbortError.
+          const disarmStream = armBound({ signal }, (err) => void stream.destroy(err), 'streaming');
+          stream.once('close', () => disarmStream?.());
         }
         pending?.bind(stream);
         resolve({ ret, stream });

@@ -13,7 +13,8 @@
 import { ArgumentError } from '../../errors/root.js';
 import type { Duplex } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
-import { abortErrorFor, TimeoutError, TransportError } from '../../rpc/errors.js';
+import { TransportError } from '../../rpc/errors.js';
+import { bounded, linkedSignal, raceSignal } from '../../util/deadline.js';
 import { dialTcp } from '../tcp.js';
 import { SshAuthenticator, type AuthContext, type AuthStep } from './auth.js';
 import { SshChannelStream } from './channel-stream.js';
@@ -173,13 +174,10 @@ function login(endpoint: SshEndpoint, sock: Duplex, opts: SessionOptions, cancel
 
 /** `work`, failing with `onSilence()` when it has not settled after `ms`. */
 function within<T>(ms: number, work: Promise<T>, onSilence: () => Error): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    work.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(onSilence()), ms);
-    }),
-  ]);
+  return bounded<T>({ timeout: ms, timeoutReason: onSilence }, (ok, fail) => {
+    work.then(ok, fail);
+    return undefined;
+  });
 }
 
 function forward(client: Client, host: string, port: number, from: string): Promise<ClientChannel> {
@@ -225,35 +223,14 @@ export async function openSshChannel(
 ): Promise<SshChannelStream> {
   if (chain.length === 0) throw new ArgumentError('openSshChannel: no endpoint');
   opts.signal?.throwIfAborted();
-  const cancel = new AbortController();
+  const target0 = chain.at(-1)!;
+  // One signal for every step: the caller's abort or the dial's timeout.
+  const cancel = linkedSignal(opts, `connecting over SSH to ${endpointName(target0.host, target0.port)}`);
   const clients: Client[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const onAbort = (): void => cancel.abort(abortErrorFor(opts.signal!));
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  if (opts.timeout !== undefined && Number.isFinite(opts.timeout)) {
-    const ms = Math.max(0, opts.timeout);
-    timer = setTimeout(() => cancel.abort(new TimeoutError(`timed out after ${ms} ms connecting over SSH to ${endpointName(chain.at(-1)!.host, chain.at(-1)!.port)}`, ms)), ms);
-  }
-  const bounded = <T>(p: Promise<T>): Promise<T> =>
-    cancel.signal.aborted
-      ? Promise.reject(cancel.signal.reason as Error)
-      : new Promise<T>((resolve, reject) => {
-          const stop = (): void => reject(cancel.signal.reason as Error);
-          cancel.signal.addEventListener('abort', stop, { once: true });
-          p.then(
-            (v) => {
-              cancel.signal.removeEventListener('abort', stop);
-              resolve(v);
-            },
-            (e: unknown) => {
-              cancel.signal.removeEventListener('abort', stop);
-              reject(e);
-            },
-          );
-        });
+  const untilCancelled = <T>(p: Promise<T>): Promise<T> => raceSignal(p, cancel.signal);
   try {
     const first = chain[0]!;
-    let sock: Duplex = await bounded(dialTcp(first.host, first.port, { signal: cancel.signal })).catch((err: unknown) => {
+    let sock: Duplex = await untilCancelled(dialTcp(first.host, first.port, { signal: cancel.signal })).catch((err: unknown) => {
       if (err instanceof TransportError && !(err instanceof SshTransportError)) {
         throw new SshTransportError(`cannot connect to the SSH server ${endpointName(first.host, first.port)}: ${err.message}`, {
           failure: 'unreachable', endpoint: endpointName(first.host, first.port), errno: err.errno, cause: err,
@@ -268,7 +245,7 @@ export async function openSshChannel(
       if (next !== undefined) {
         const from = endpointName(chain[i]!.host, chain[i]!.port);
         const ms = chain[i]!.silenceMs ?? 20_000;
-        sock = await bounded(within(ms, forward(client, next.host, next.port, from), () => new SshTransportError(
+        sock = await untilCancelled(within(ms, forward(client, next.host, next.port, from), () => new SshTransportError(
           `the jump host ${from} did not open a connection to ${endpointName(next.host, next.port)} within ${ms} ms`, { failure: 'unreachable', endpoint: from },
         )));
       }
@@ -276,7 +253,7 @@ export async function openSshChannel(
     const target = chain.at(-1)!;
     const where = endpointName(target.host, target.port);
     const ms = target.silenceMs ?? 20_000;
-    const channel = await bounded(within(ms, exec(clients.at(-1)!, command, where), () => new SshTransportError(
+    const channel = await untilCancelled(within(ms, exec(clients.at(-1)!, command, where), () => new SshTransportError(
       `the SSH server ${where} did not start the remote command within ${ms} ms`, { failure: 'unreachable', endpoint: where },
     )));
     return new SshChannelStream(channel, clients, `${target.username}@${where}`, where, remoteSocket);
@@ -284,7 +261,6 @@ export async function openSshChannel(
     for (const c of clients.reverse()) c.end();
     throw err;
   } finally {
-    clearTimeout(timer);
-    opts.signal?.removeEventListener('abort', onAbort);
+    cancel.dispose();
   }
 }

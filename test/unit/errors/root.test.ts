@@ -29,7 +29,7 @@ import {
 import { CommandTransportError } from '../../../src/transport/command.js';
 import { ConfigError, UriError } from '../../../src/transport/errors.js';
 import { SshTransportError } from '../../../src/transport/ssh/errors.js';
-import { TlsError } from '../../../src/transport/tls-credentials.js';
+import { TlsError } from '../../../src/transport/tls/errors.js';
 import { XdrError, XdrErrorCode } from '../../../src/xdr/errors.js';
 
 const cause = new Error('the cause');

@@ -7,7 +7,7 @@ import {
   locateTlsCredentials,
   TlsError,
   tlsPriorityToNode,
-} from '../../../src/transport/tls.js';
+} from '../../../src/transport/tls/index.js';
 import { TransportError } from '../../../src/rpc/errors.js';
 
 describe('locateTlsCredentials (libvirt\'s file choice)', () => {
