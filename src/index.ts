@@ -36,7 +36,7 @@ export type {
 } from './rpc/diagnostics.js';
 export { DEFAULT_MAX_IN_FLIGHT } from './rpc/in-flight.js';
 export type { ConnectionInfo, DomainStatsRecord } from './api/connection.js';
-export type { MigrateBandwidth } from './api/migrate.js';
+export type { MigrateBandwidth } from './api/migrate/index.js';
 export * from './api/objects/index.js';
 export type * from './api/gen/objects.gen.js';
 export type { RawApi } from './api/gen/raw.gen.js';

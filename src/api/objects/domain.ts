@@ -13,7 +13,7 @@ import type { CallOptions, ProcedureCaller } from '../../rpc/procedure.js';
 import { unknownCauseError } from '../client-errors.js';
 import { DomainBase, DomainCheckpointBase, DomainSnapshotBase, objectClasses, type SecurityLabel } from '../gen/objects.gen.js';
 import { readDomainDisks, readDomainInterfaces, type DomainDeviceReadOptions, type DomainDiskRow, type DomainDisksOptions, type DomainInterfaceRow } from '../domain-devices.js';
-import { migrateDomain, migrateDomain3, migrateDomainToUri, type MigrateBandwidth } from '../migrate.js';
+import { migrateDomain, migrateDomain3, migrateDomainToUri, type MigrateBandwidth } from '../migrate/index.js';
 import { formatUuid } from '../uuid.js';
 import type { DomainCheckpointDef, DomainDef, DomainSnapshotDef } from '../xml/types.gen.js';
 import { readDefinition, writeDefinition, type DefinitionOptions } from './definitions.js';

@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Domain, LibvirtError, VIR_DOMAIN_PAUSED, VIR_DOMAIN_RUNNING, VIR_DOMAIN_XML_SECURE, VIR_DOMAIN_XML_UPDATE_CPU, VIR_MIGRATE_CHANGE_PROTECTION, VIR_MIGRATE_LIVE, VIR_MIGRATE_NON_SHARED_DISK, VIR_MIGRATE_NON_SHARED_INC, VIR_MIGRATE_PARAM_BANDWIDTH, VIR_MIGRATE_PARAM_DEST_NAME, VIR_MIGRATE_PARAM_DEST_XML, VIR_MIGRATE_PARAM_URI, VIR_MIGRATE_PAUSED, VIR_MIGRATE_PEER2PEER, VIR_MIGRATE_TUNNELLED, type Connection } from '../../../src/index.js';
-import { MigrationFeature as F } from '../../../src/api/migrate.js';
+import { MigrationFeature as F } from '../../../src/api/migrate/index.js';
 import type { RemoteTypedParam } from '../../../src/protocol.js';
 import { closeFakeDaemons, dom, fakeDaemon, ReplyError, type Handler } from './fake-daemon.js';
 
