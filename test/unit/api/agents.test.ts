@@ -26,7 +26,7 @@ import {
 import { debugLevel } from '../../../src/api/debug-log.js';
 import { FrameReader } from '../../../src/rpc/frame.js';
 import { RpcClient } from '../../../src/rpc/client.js';
-import { closeFakeDaemons, dom, fakeDaemon, until } from './fake-daemon.js';
+import { closeFakeDaemons, dom, fakeDaemon, until } from '../../support/scripted-peer.js';
 
 afterEach(closeFakeDaemons);
 

@@ -18,7 +18,7 @@ import {
 import type { DomainEvent, QemuMonitorEvent } from '../../../src/api/events.js';
 import { EventOverflowError } from '../../../src/api/events.js';
 import { Domain } from '../../../src/api/objects/index.js';
-import { closeFakeDaemons, dom, fakeDaemon, ReplyError, until } from './fake-daemon.js';
+import { closeFakeDaemons, dom, fakeDaemon, ReplyError, until } from '../../support/scripted-peer.js';
 
 /** An event with its object (a Domain, Network, ...) replaced by the object's wire reference. */
 function plain<T>(e: T): T {

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Domain, LibvirtError, VIR_DOMAIN_PAUSED, VIR_DOMAIN_RUNNING, VIR_DOMAIN_XML_SECURE, VIR_DOMAIN_XML_UPDATE_CPU, VIR_MIGRATE_CHANGE_PROTECTION, VIR_MIGRATE_LIVE, VIR_MIGRATE_NON_SHARED_DISK, VIR_MIGRATE_NON_SHARED_INC, VIR_MIGRATE_PARAM_BANDWIDTH, VIR_MIGRATE_PARAM_DEST_NAME, VIR_MIGRATE_PARAM_DEST_XML, VIR_MIGRATE_PARAM_URI, VIR_MIGRATE_PAUSED, VIR_MIGRATE_PEER2PEER, VIR_MIGRATE_TUNNELLED, type Connection } from '../../../src/index.js';
 import { MigrationFeature as F } from '../../../src/api/migrate/index.js';
 import type { RemoteTypedParam } from '../../../src/protocol.js';
-import { closeFakeDaemons, dom, fakeDaemon, ReplyError, type Handler } from './fake-daemon.js';
+import { closeFakeDaemons, dom, fakeDaemon, ReplyError, type Handler } from '../../support/scripted-peer.js';
 
 afterEach(closeFakeDaemons);
 
@@ -32,10 +32,10 @@ async function pair(src: Side, dst: Side) {
   const log: string[] = [];
   const args: Record<string, unknown> = {};
   const side = async (label: 'src' | 'dst', s: Side) => {
-    const rec = (name: string, ret: (a: unknown) => unknown): Handler => (a) => {
+    const rec = (name: string, ret: Handler): Handler => (a, peer) => {
       log.push(`${label}:${name.replace(/^REMOTE_PROC_/, '')}`);
       args[`${label}:${name.replace(/^REMOTE_PROC_/, '')}`] = a;
-      return ret(a);
+      return ret(a, peer);
     };
     const base: Record<string, (a: unknown) => unknown> = {
       REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3: () => ({ cookie_out: cookie('begin'), xml: '<domain/>' }),
@@ -59,7 +59,7 @@ async function pair(src: Side, dst: Side) {
     };
     const handlers: Record<string, Handler> = {};
     for (const [name, fn] of Object.entries(base)) handlers[name] = rec(name, fn);
-    for (const [name, fn] of Object.entries(s.handlers ?? {})) handlers[name] = rec(name, (a) => fn(a, d));
+    for (const [name, fn] of Object.entries(s.handlers ?? {})) handlers[name] = rec(name, fn);
     handlers.REMOTE_PROC_CONNECT_SUPPORTS_FEATURE = (a) => {
       const f = (a as { feature: number }).feature;
       if (f === 10 || f === 14 || f === 15) return { supported: 0 }; // the open sequence's own questions

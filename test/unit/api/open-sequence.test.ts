@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, LibvirtError, UnsupportedError, UriError, VIR_CONNECT_RO, VIR_ERR_NO_CONNECT } from '../../../src/index.js';
 import { RemoteAuthType } from '../../../src/protocol.js';
-import { closeFakeDaemons, fakeDaemon as eventFakeDaemon, ReplyError, type FakeDaemon, type Handler } from './fake-daemon.js';
+import { closeFakeDaemons, fakeDaemon as eventFakeDaemon, ReplyError, type FakeDaemon, type Handler } from '../../support/scripted-peer.js';
 
 /** What the open-sequence tests expect of a daemon unless a test says otherwise. */
 const OPEN_DEFAULTS: Record<string, Handler> = {

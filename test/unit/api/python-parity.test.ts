@@ -19,7 +19,7 @@ import { ConnectionBase } from '../../../src/api/gen/objects.gen.js';
 import type { RpcClient } from '../../../src/rpc/client.js';
 import type { CallOptions, Procedure } from '../../../src/rpc/procedure.js';
 import type { RemotePlan } from '../../../src/transport/remote-plan.js';
-import { destroyClients, pattern, S, setup, streamProc, T } from './stream-helpers.js';
+import { destroyClients, pattern, S, setup, streamProc, T } from './streams/stream-helpers.js';
 
 const LIBVIRT_PY = '/usr/lib/python3/dist-packages/libvirt.py';
 

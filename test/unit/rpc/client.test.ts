@@ -13,7 +13,8 @@ import {
 } from '../../../src/rpc/errors.js';
 import { encodeFrame, type Frame } from '../../../src/rpc/frame.js';
 import { virNetMessageErrorCodec, type VirNetMessageError } from '../../../src/procedures/virnet.gen.js';
-import { FakePeer, hex, intCodec, memoryPair, testProc, tick, voidProc } from './helpers.js';
+import { memoryPair, ScriptedPeer } from '../../support/scripted-peer.js';
+import { hex, intCodec, testProc, tick, voidProc } from './helpers.js';
 
 const REPLY = 1;
 const ERROR = 1;
@@ -29,7 +30,7 @@ function setup(opts: RpcClientOptions & { clientHighWaterMark?: number } = {}) {
   const diagnostics: Diagnostic[] = [];
   const client = new RpcClient(socket, { onDiagnostic: (d) => diagnostics.push(d), ...opts });
   clients.push(client);
-  return { client, socket, peer: new FakePeer(peerSocket), diagnostics };
+  return { client, socket, peer: new ScriptedPeer(peerSocket), diagnostics };
 }
 
 function remoteError(over: Partial<VirNetMessageError> = {}): VirNetMessageError {

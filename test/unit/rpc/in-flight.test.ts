@@ -8,7 +8,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../../src/rpc/client.js';
 import { TimeoutError } from '../../../src/rpc/errors.js';
-import { FakePeer, intCodec, memoryPair, testProc, tick } from './helpers.js';
+import { memoryPair, ScriptedPeer } from '../../support/scripted-peer.js';
+import { intCodec, testProc, tick } from './helpers.js';
 
 let clients: RpcClient[] = [];
 afterEach(() => {
@@ -20,7 +21,7 @@ function setup(maxInFlight: number) {
   const { client: socket, peer: peerSocket } = memoryPair();
   const client = new RpcClient(socket, { maxInFlight });
   clients.push(client);
-  return { client, peer: new FakePeer(peerSocket) };
+  return { client, peer: new ScriptedPeer(peerSocket) };
 }
 
 describe('RpcClient in-flight limit', () => {

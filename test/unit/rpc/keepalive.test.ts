@@ -3,7 +3,8 @@ import { Keepalive, type KeepaliveClock } from '../../../src/rpc/keepalive.js';
 import { RpcClient } from '../../../src/rpc/client.js';
 import { ConnectionClosedError } from '../../../src/rpc/errors.js';
 import type { FrameHeader } from '../../../src/rpc/frame.js';
-import { FakePeer, memoryPair, testProc, tick } from './helpers.js';
+import { memoryPair, ScriptedPeer } from '../../support/scripted-peer.js';
+import { testProc, tick } from './helpers.js';
 
 const KEEPALIVE = 0x6b656570;
 const PING: FrameHeader = { prog: KEEPALIVE, vers: 1, proc: 1, type: 2, serial: 0, status: 0 };
@@ -100,7 +101,7 @@ describe('RpcClient keepalive', () => {
   it('answers a PING with a PONG and keeps it from event listeners', async () => {
     const { client: socket, peer: peerSocket } = memoryPair();
     const client = new RpcClient(socket);
-    const peer = new FakePeer(peerSocket);
+    const peer = new ScriptedPeer(peerSocket);
     client.onMessage(KEEPALIVE, () => expect.unreachable());
     peer.send(PING);
     const [pong] = await peer.waitFrames(1);
@@ -112,7 +113,7 @@ describe('RpcClient keepalive', () => {
   it('closes a dead peer with reason keepalive, rejecting pending calls', async () => {
     const { client: socket, peer: peerSocket } = memoryPair();
     const client = new RpcClient(socket, { keepalive: { interval: 0.01, count: 2 } });
-    const peer = new FakePeer(peerSocket);
+    const peer = new ScriptedPeer(peerSocket);
     const pending = client.call(testProc(), 1).catch((e: unknown) => e);
     const reason = await client.closed;
     expect(reason).toBeInstanceOf(ConnectionClosedError);
@@ -127,7 +128,7 @@ describe('RpcClient keepalive', () => {
   it('stays alive while the peer answers', async () => {
     const { client: socket, peer: peerSocket } = memoryPair();
     const client = new RpcClient(socket);
-    const peer = new FakePeer(peerSocket);
+    const peer = new ScriptedPeer(peerSocket);
     peerSocket.on('data', () => {
       // Answer each PING the client sends.
       for (const f of peer.frames.splice(0)) if (f.header.prog === KEEPALIVE && f.header.proc === 1) peer.send(PONG);
@@ -185,7 +186,7 @@ describe('Keepalive while reading is paused (stream flow control)', () => {
     const clock = new ManualClock();
     const { client: socket, peer: peerSocket } = memoryPair();
     const client = new RpcClient(socket, { keepalive: { interval: 5, count: 5 }, clock });
-    const peer = new FakePeer(peerSocket);
+    const peer = new ScriptedPeer(peerSocket);
     const ch = client.openStream(testProc({ number: 0x900, stream: 'read' }), { onPacket() {}, onClose() {} });
     ch.pauseReading();
     expect(client.stats.readingPaused).toBe(true);

@@ -4,20 +4,20 @@
  */
 import { Buffer } from 'node:buffer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LibvirtStream, pipeFromFile, pipeToFile, readAll } from '../../../src/api/stream.js';
-import { Connection, type ConnectionInfo } from '../../../src/api/connection.js';
-import { RawApi } from '../../../src/api/gen/raw.gen.js';
+import { LibvirtStream, pipeFromFile, pipeToFile, readAll } from '../../../../src/api/stream.js';
+import { Connection, type ConnectionInfo } from '../../../../src/api/connection.js';
+import { RawApi } from '../../../../src/api/gen/raw.gen.js';
 import {
   remoteDomainScreenshotRetCodec,
   remoteProcedures,
   remoteStorageVolDownloadArgsCodec,
-} from '../../../src/procedures/remote.gen.js';
+} from '../../../../src/procedures/remote.gen.js';
 import {
   VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM,
   VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM,
-} from '../../../src/procedures/libvirt-api.gen.js';
-import { UnsupportedError } from '../../../src/rpc/errors.js';
-import { decodeXdr } from '../../../src/xdr/index.js';
+} from '../../../../src/procedures/libvirt-api.gen.js';
+import { UnsupportedError } from '../../../../src/rpc/errors.js';
+import { decodeXdr } from '../../../../src/xdr/index.js';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +40,7 @@ describe('raw layer stream methods', () => {
     const call = await ctx.peer.waitFor((f) => f.header.type === T.CALL);
     expect(call.header.proc).toBe(remoteProcedures.REMOTE_PROC_STORAGE_VOL_DOWNLOAD.number);
     expect(decodeXdr(remoteStorageVolDownloadArgsCodec, call.payload)).toEqual({ vol, offset: 0n, length: 0n, flags: 0 });
-    ctx.peer.peer.reply(call, null);
+    ctx.peer.reply(call, null);
     const stream = await opening;
     expect(stream).toBeInstanceOf(LibvirtStream);
     expect([stream.mode, stream.sparse, stream.serial]).toEqual(['read', false, call.header.serial]);
@@ -56,8 +56,8 @@ describe('raw layer stream methods', () => {
     const raw = new RawApi(ctx.client);
     const down = raw.storageVolDownload(vol, 0n, 0n, VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM);
     const up = raw.storageVolUpload(vol, 0n, 0n, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM);
-    const calls = await ctx.peer.peer.waitFrames(2);
-    for (const c of calls) ctx.peer.peer.reply(c, null);
+    const calls = await ctx.peer.waitFrames(2);
+    for (const c of calls) ctx.peer.reply(c, null);
     const [d, u] = await Promise.all([down, up]);
     expect([d.mode, d.sparse]).toEqual(['read', true]);
     expect([u.mode, u.sparse, u.readable, u.writable]).toEqual(['write', true, false, true]);
@@ -70,7 +70,7 @@ describe('raw layer stream methods', () => {
     const raw = new RawApi(ctx.client);
     const opening = raw.domainScreenshot(dom, 0, 0);
     const call = await ctx.peer.waitFor((f) => f.header.type === T.CALL);
-    ctx.peer.peer.reply(call, remoteDomainScreenshotRetCodec, { mime: 'image/png' });
+    ctx.peer.reply(call, remoteDomainScreenshotRetCodec, { mime: 'image/png' });
     const shot = await opening;
     expect(shot.mime).toBe('image/png');
     expect(shot.stream.mode).toBe('read');
@@ -86,7 +86,7 @@ describe('raw layer stream methods', () => {
     const raw = new RawApi(ctx.client);
     const console = raw.domainOpenConsole(dom, null, 0);
     const channel = raw.domainOpenChannel(dom, 'org.qemu.guest_agent.0', 0);
-    for (const c of await ctx.peer.peer.waitFrames(2)) ctx.peer.peer.reply(c, null);
+    for (const c of await ctx.peer.waitFrames(2)) ctx.peer.reply(c, null);
     for (const s of await Promise.all([console, channel])) {
       expect([s.mode, s.readable, s.writable]).toEqual(['duplex', true, true]);
     }
@@ -97,7 +97,7 @@ describe('raw layer stream methods', () => {
     const conn = new Connection(ctx.client, { uri: 'test:///default', readOnly: false } as unknown as ConnectionInfo);
     const opening = conn.raw.storageVolUpload(vol, 0n, 5n, 0);
     const call = await ctx.peer.waitFor((f) => f.header.type === T.CALL);
-    ctx.peer.peer.reply(call, null);
+    ctx.peer.reply(call, null);
     const up = await opening;
     expect(up.mode).toBe('write');
     const plain = new RawApi({ call: () => Promise.resolve(undefined as never) });
@@ -117,7 +117,7 @@ describe('file helpers', () => {
     const raw = new RawApi(ctx.client);
     const opening = raw.storageVolDownload(vol, 0n, 0n, VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM);
     const call = await ctx.peer.waitFor((f) => f.header.type === T.CALL);
-    ctx.peer.peer.reply(call, null);
+    ctx.peer.reply(call, null);
     const stream = await opening;
     const path = join(tmp(), 'out.img');
     const writing = pipeToFile(stream, path);
@@ -145,7 +145,7 @@ describe('file helpers', () => {
     writeFileSync(path, content);
     const opening = raw.storageVolUpload(vol, 0n, 0n, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM);
     const call = await ctx.peer.waitFor((f) => f.header.type === T.CALL);
-    ctx.peer.peer.reply(call, null);
+    ctx.peer.reply(call, null);
     const stream = await opening;
     const sending = pipeFromFile(path, stream, { detectHoles: true });
     const fin = await ctx.peer.waitStatus(call, S.OK);

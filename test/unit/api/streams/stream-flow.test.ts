@@ -8,9 +8,9 @@
  */
 import { Buffer } from 'node:buffer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStreamCall, readAll, StreamOverflowError, type LibvirtStream, type StreamEntry } from '../../../src/api/stream.js';
-import { AbortError, ConnectionClosedError, TimeoutError } from '../../../src/rpc/errors.js';
-import { testProc } from '../rpc/helpers.js';
+import { openStreamCall, readAll, StreamOverflowError, type LibvirtStream, type StreamEntry } from '../../../../src/api/stream.js';
+import { AbortError, ConnectionClosedError, TimeoutError } from '../../../../src/rpc/errors.js';
+import { testProc } from '../../rpc/helpers.js';
 import { dataFrame, destroyClients, openAccepted, pattern, S, setup, sleep, streamProc, type StreamTestContext } from './stream-helpers.js';
 
 afterEach(destroyClients);
@@ -68,9 +68,9 @@ describe('flow control: pausing and resuming', () => {
     const second = dataFrame(call, pattern(50 * KiB, 2));
     const tornAt = 20 * KiB;
     // One socket read: the first packet and the start of the second; the rest comes later.
-    ctx.peer.peer.sendRaw(Buffer.concat([first, second.subarray(0, tornAt)]));
+    ctx.peer.sendRaw(Buffer.concat([first, second.subarray(0, tornAt)]));
     await untilPaused(ctx, stream);
-    ctx.peer.peer.sendRaw(second.subarray(tornAt));
+    ctx.peer.sendRaw(second.subarray(tornAt));
     ctx.peer.eof(call);
     await sleep(20);
     expect(stream.bufferedBytes).toBe(100 * KiB);
@@ -104,7 +104,7 @@ describe('flow control: pausing and resuming', () => {
   it('pauses after the end arrived in the same read: the confirmation waits in the socket until the reader drains', async () => {
     const ctx = setup();
     const { call, stream } = await openAccepted(ctx, READ, { bufferSize: 128 * KiB, highWaterMark: 1024 });
-    ctx.peer.peer.sendRaw(Buffer.concat([dataFrame(call, pattern(128 * KiB, 4)), dataFrame(call, Buffer.alloc(0))]));
+    ctx.peer.sendRaw(Buffer.concat([dataFrame(call, pattern(128 * KiB, 4)), dataFrame(call, Buffer.alloc(0))]));
     await untilPaused(ctx, stream);
     // The finish went out while paused (writing goes on); the confirmation is not read yet.
     await ctx.peer.waitStatus(call, S.OK);

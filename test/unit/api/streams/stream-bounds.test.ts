@@ -18,8 +18,8 @@ import {
   STREAM_ABORT_TIMEOUT_DEFAULT,
   STREAM_FINISH_TIMEOUT_DEFAULT,
   StreamFileError,
-} from '../../../src/api/stream.js';
-import { AbortError, TimeoutError } from '../../../src/rpc/errors.js';
+} from '../../../../src/api/stream.js';
+import { AbortError, TimeoutError } from '../../../../src/rpc/errors.js';
 import { dataFrame as dataFrameOf, destroyClients, openAccepted, pattern, S, setup, sleep, streamProc, T } from './stream-helpers.js';
 
 afterEach(() => {
@@ -112,7 +112,7 @@ describe('finish() against a daemon that never confirms', () => {
   it('does not count time the connection is paused by a slow reader', async () => {
     const ctx = setup();
     const { call, stream } = await openAccepted(ctx, READ, { bufferSize: 64 * 1024, highWaterMark: 1024 });
-    ctx.peer.peer.sendRaw(Buffer.concat([dataFrameOf(call, pattern(64 * 1024)), dataFrameOf(call, Buffer.alloc(0))]));
+    ctx.peer.sendRaw(Buffer.concat([dataFrameOf(call, pattern(64 * 1024)), dataFrameOf(call, Buffer.alloc(0))]));
     await ctx.peer.waitStatus(call, S.OK);
     expect(stream.readingPaused).toBe(true);
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dialTcp } from '../../../src/transport/tcp.js';
 import { awaitConnect, dialUnix } from '../../../src/transport/unix.js';
 import { AbortError, TimeoutError, TransportError } from '../../../src/rpc/errors.js';
+import { ScriptedPeer } from '../../support/scripted-peer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'libvirt-rpc-dial-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -91,16 +92,13 @@ describe('awaitConnect', () => {
 describe('RpcClient over a real unix socket', () => {
   it('makes a call, then closes gracefully', async () => {
     const { RpcClient } = await import('../../../src/rpc/client.js');
-    const { FrameReader, encodeFrame } = await import('../../../src/rpc/frame.js');
-    const { testProc } = await import('./helpers.js');
+    const { testProc } = await import('../rpc/helpers.js');
     const path = join(dir, 'rpc.sock');
     let peerEnded!: Promise<void>;
     const server = createServer((s) => {
-      const reader = new FrameReader();
+      const peer = new ScriptedPeer(s);
       peerEnded = new Promise((resolve) => s.on('end', () => resolve()));
-      s.on('data', (chunk) =>
-        reader.push(chunk, (f) => s.write(encodeFrame({ ...f.header, type: 1 }, (w) => w.int(f.payload.readInt32BE(0) + 1, 'x')))),
-      );
+      void peer.waitFrames(1).then(([call]) => peer.reply(call!, call!.payload.readInt32BE(0) + 1));
     });
     await listen(server, path);
     const client = new RpcClient(await dialUnix(path));

@@ -11,8 +11,8 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { pipeFromFile } from '../../../src/api/stream.js';
-import { DIRECT_CHUNK, FileChunks, READ_CHUNK } from '../../../src/api/streams/file-source.js';
+import { pipeFromFile } from '../../../../src/api/stream.js';
+import { DIRECT_CHUNK, FileChunks, READ_CHUNK } from '../../../../src/api/streams/file-source.js';
 import { destroyClients, openAccepted, pattern, S, setup, streamProc, T } from './stream-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvrpc-file-source-'));

@@ -14,10 +14,10 @@ import {
   StreamOverflowError,
   StreamStateError,
   type StreamEntry,
-} from '../../../src/api/stream.js';
-import { AbortError, ConnectionClosedError, LibvirtError, ProtocolError, TimeoutError, UnsupportedError } from '../../../src/rpc/errors.js';
-import { WRITE_BUFFER_MAX } from '../../../src/rpc/client.js';
-import { tick } from '../rpc/helpers.js';
+} from '../../../../src/api/stream.js';
+import { AbortError, ConnectionClosedError, LibvirtError, ProtocolError, TimeoutError, UnsupportedError } from '../../../../src/rpc/errors.js';
+import { WRITE_BUFFER_MAX } from '../../../../src/rpc/client.js';
+import { tick } from '../../rpc/helpers.js';
 import { destroyClients, pattern, S, setup, sleep, streamProc, T } from './stream-helpers.js';
 
 afterEach(destroyClients);
