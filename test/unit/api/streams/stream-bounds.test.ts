@@ -20,7 +20,7 @@ import {
   StreamFileError,
 } from '../../../../src/api/stream.js';
 import { AbortError, TimeoutError } from '../../../../src/rpc/errors.js';
-import { dataFrame as dataFrameOf, destroyClients, openAccepted, pattern, S, setup, sleep, streamProc, T } from './stream-helpers.js';
+import { dataFrame as dataFrameOf, destroyClients, openAccepted, pattern, S, settle, setup, streamProc, T } from './stream-helpers.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -45,8 +45,9 @@ describe('abort() against a daemon that never confirms', () => {
     expect(settled).toBe(true);
     vi.useRealTimers();
     // Released: a late confirmation is dropped, and the connection carries on.
+    const dropped = ctx.nextDiagnostic('unhandled-stream');
     ctx.peer.confirm(call);
-    await sleep(10);
+    await dropped;
     expect(ctx.client.stats.droppedStreamPackets).toBe(1);
     await openAccepted(ctx, READ);
   });
@@ -176,7 +177,7 @@ describe('a destination or source that fails', () => {
     const { call, stream } = await openAccepted(ctx, READ, { bufferSize: 64 * 1024 });
     // More than bufferSize arrives before the first write fails: the connection is paused then.
     for (let i = 0; i < 4; i++) ctx.peer.data(call, pattern(64 * 1024, i));
-    for (let i = 0; i < 200 && !ctx.client.stats.readingPaused; i++) await sleep(2);
+    for (let i = 0; i < 200 && !ctx.client.stats.readingPaused; i++) await settle();
     expect(ctx.client.stats.readingPaused).toBe(true);
     const err = await pipeToFile(stream, '/dev/full').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StreamFileError);

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStreamCall, readAll, StreamOverflowError, type LibvirtStream, type StreamEntry } from '../../../../src/api/stream.js';
 import { AbortError, ConnectionClosedError, TimeoutError } from '../../../../src/rpc/errors.js';
 import { testProc } from '../../rpc/helpers.js';
-import { dataFrame, destroyClients, openAccepted, pattern, S, setup, sleep, streamProc, type StreamTestContext } from './stream-helpers.js';
+import { dataFrame, destroyClients, openAccepted, pattern, S, settle, setup, streamProc, type StreamTestContext } from './stream-helpers.js';
 
 afterEach(destroyClients);
 
@@ -21,17 +21,17 @@ const KiB = 1024;
 
 /** Resolves once `stream` holds the connection paused. */
 async function untilPaused(ctx: StreamTestContext, stream: LibvirtStream): Promise<void> {
-  for (let i = 0; i < 200 && !(stream.readingPaused && ctx.client.stats.readingPaused); i++) await sleep(2);
+  for (let i = 0; i < 200 && !(stream.readingPaused && ctx.client.stats.readingPaused); i++) await settle();
   expect(stream.readingPaused).toBe(true);
   expect(ctx.client.stats.readingPaused).toBe(true);
 }
 
-/** Reads `stream` as bytes, slowly: one chunk per `ms`. */
-async function readSlowly(stream: LibvirtStream, ms: number): Promise<Buffer> {
+/** Reads `stream` as bytes, slowly: after each chunk, `turns` times lets the client handle what has arrived. */
+async function readSlowly(stream: LibvirtStream, turns: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream as AsyncIterable<Buffer>) {
     chunks.push(c);
-    await sleep(ms);
+    for (let i = 0; i < turns; i++) await settle();
   }
   return Buffer.concat(chunks);
 }
@@ -46,7 +46,7 @@ describe('flow control: pausing and resuming', () => {
     for (const b of sent) ctx.peer.data(call, b);
     ctx.peer.eof(call);
     await untilPaused(ctx, stream);
-    await sleep(20);
+    await settle();
     // Nobody reads: what was dispatched stops at the mark plus one socket read (one packet here).
     expect(stream.bufferedBytes).toBeGreaterThanOrEqual(256 * KiB);
     expect(stream.bufferedBytes).toBeLessThanOrEqual(256 * KiB + 64 * KiB);
@@ -72,7 +72,7 @@ describe('flow control: pausing and resuming', () => {
     await untilPaused(ctx, stream);
     ctx.peer.sendRaw(second.subarray(tornAt));
     ctx.peer.eof(call);
-    await sleep(20);
+    await settle();
     expect(stream.bufferedBytes).toBe(100 * KiB);
     const reading = readAll(stream);
     await ctx.peer.waitStatus(call, S.OK);
@@ -86,7 +86,7 @@ describe('flow control: pausing and resuming', () => {
     ctx.peer.data(call, pattern(128 * KiB, 3));
     ctx.peer.eof(call);
     await untilPaused(ctx, stream);
-    await sleep(20);
+    await settle();
     expect(ctx.peer.streamFrames(call.header.serial)).toHaveLength(0);
     let ended = false;
     const reading = readAll(stream).then((b) => {
@@ -95,7 +95,7 @@ describe('flow control: pausing and resuming', () => {
     });
     const fin = await ctx.peer.waitStatus(call, S.OK);
     expect(fin.payload.length).toBe(0);
-    await sleep(10);
+    await settle();
     expect(ended).toBe(false);
     ctx.peer.confirm(call);
     expect((await reading).equals(pattern(128 * KiB, 3))).toBe(true);
@@ -109,7 +109,7 @@ describe('flow control: pausing and resuming', () => {
     // The finish went out while paused (writing goes on); the confirmation is not read yet.
     await ctx.peer.waitStatus(call, S.OK);
     ctx.peer.confirm(call);
-    await sleep(20);
+    await settle();
     expect(stream.readableEnded).toBe(false);
     expect((await readAll(stream)).equals(pattern(128 * KiB, 4))).toBe(true);
   });
@@ -127,7 +127,7 @@ describe('flow control: pausing and resuming', () => {
     const iterating = (async () => {
       for await (const e of stream.entries()) {
         got.push(e);
-        await sleep(5);
+        await settle();
       }
     })();
     await ctx.peer.waitStatus(call, S.OK);
@@ -156,7 +156,7 @@ describe('flow control: pausing and resuming', () => {
       for await (const c of stream as AsyncIterable<Buffer>) {
         peak = Math.max(peak, stream.bufferedBytes);
         chunks.push(c);
-        await sleep(1);
+        await settle();
       }
     })();
     await ctx.peer.waitStatus(call, S.OK);
@@ -180,7 +180,7 @@ describe('flow control: the rest of the connection while paused', () => {
     // The call goes out (writing is not paused) and the daemon answers, behind the stream's data.
     const sentCall = await ctx.peer.waitFor((f) => f.header.proc === 42, from);
     ctx.peer.reply(sentCall, 0);
-    await sleep(30);
+    await settle();
     expect(answered).toBe(false);
     const reading = readAll(stream);
     await other;
@@ -247,7 +247,7 @@ describe('flow control: a paused stream that ends resumes the connection', () =>
     const { call, stream } = await openAccepted(ctx, READ, { bufferSize: 32 * KiB, stallTimeout: 200, highWaterMark: 1024 });
     for (let i = 0; i < 20; i++) ctx.peer.data(call, pattern(16 * KiB, i));
     ctx.peer.eof(call);
-    const reading = readSlowly(stream, 15);
+    const reading = readSlowly(stream, 3);
     await ctx.peer.waitStatus(call, S.OK);
     ctx.peer.confirm(call);
     expect((await reading).length).toBe(20 * 16 * KiB);
@@ -268,7 +268,7 @@ describe('flow control: a paused stream that ends resumes the connection', () =>
     await expect(openStreamCall(ctx.client, READ, 5, 'read', false, { bufferSize: 0 })).rejects.toBeInstanceOf(RangeError);
     await expect(openStreamCall(ctx.client, READ, 5, 'read', false, { stallTimeout: -1 })).rejects.toThrow(/stallTimeout must be positive/);
     // Nothing was sent.
-    await sleep(10);
+    await settle();
     expect(ctx.peer.frames).toHaveLength(0);
   });
 });

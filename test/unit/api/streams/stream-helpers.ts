@@ -36,19 +36,33 @@ export interface StreamTestContext {
   /** The daemon's side. */
   readonly peer: ScriptedPeer;
   readonly diagnostics: Diagnostic[];
+  /** Resolves with the client's next diagnostic of `kind` (a dropped packet is `unhandled-stream`). */
+  nextDiagnostic(kind: Diagnostic['kind']): Promise<Diagnostic>;
 }
 
 export function setup(opts: { clientHighWaterMark?: number } = {}): StreamTestContext {
   const { client: socket, peer: peerSocket } = memoryPair({ clientHighWaterMark: opts.clientHighWaterMark });
   const diagnostics: Diagnostic[] = [];
-  const client = new RpcClient(socket, { onDiagnostic: (d) => diagnostics.push(d) });
+  let waiters: Array<{ kind: Diagnostic['kind']; resolve: (d: Diagnostic) => void }> = [];
+  const onDiagnostic = (d: Diagnostic): void => {
+    diagnostics.push(d);
+    const due = waiters.filter((w) => w.kind === d.kind);
+    waiters = waiters.filter((w) => w.kind !== d.kind);
+    for (const w of due) w.resolve(d);
+  };
+  const nextDiagnostic = (kind: Diagnostic['kind']): Promise<Diagnostic> => new Promise((resolve) => waiters.push({ kind, resolve }));
+  const client = new RpcClient(socket, { onDiagnostic });
   clients.push(client);
-  return { client, socket, peerSocket, peer: new ScriptedPeer(peerSocket), diagnostics };
+  return { client, socket, peerSocket, peer: new ScriptedPeer(peerSocket), diagnostics, nextDiagnostic };
 }
 
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Resolves once the client has handled what the peer sent so far: over the in-memory pair a
+ * packet reaches the client within the I/O callbacks of one event-loop turn, so two turns are
+ * enough, and no time is waited for.
+ */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /** Bytes 0..n-1 mod 251 (a pattern that shows misordering). */

@@ -18,7 +18,7 @@ import {
 import { AbortError, ConnectionClosedError, LibvirtError, ProtocolError, TimeoutError, UnsupportedError } from '../../../../src/rpc/errors.js';
 import { WRITE_BUFFER_MAX } from '../../../../src/rpc/client.js';
 import { tick } from '../../rpc/helpers.js';
-import { destroyClients, pattern, S, setup, sleep, streamProc, T } from './stream-helpers.js';
+import { destroyClients, pattern, S, settle, setup, streamProc, T } from './stream-helpers.js';
 
 afterEach(destroyClients);
 
@@ -60,15 +60,16 @@ describe('LibvirtStream: receiving', () => {
     ctx.peer.eof(call);
     const finish = await ctx.peer.waitStatus(call, S.OK);
     expect(finish.payload.length).toBe(0);
-    await sleep(20);
+    await settle();
     expect(ended).toBe(false);
     ctx.peer.confirm(call);
     const all = await reading;
     expect(all.equals(Buffer.concat([pattern(1000), pattern(3000, 1000)]))).toBe(true);
     expect(ended).toBe(true);
     // The serial is released: a late packet is dropped.
+    const dropped = ctx.nextDiagnostic('unhandled-stream');
     ctx.peer.data(call, Buffer.from('late'));
-    await sleep(10);
+    await dropped;
     expect(ctx.client.stats.droppedStreamPackets).toBe(1);
   });
 
@@ -78,7 +79,7 @@ describe('LibvirtStream: receiving', () => {
     const call = await ctx.peer.waitFor((f) => f.header.type === T.CALL);
     ctx.peer.data(call, Buffer.from('early '));
     ctx.peer.eof(call);
-    await sleep(10);
+    await settle();
     // Not finished before the call succeeded.
     expect(ctx.peer.streamFrames(call.header.serial)).toHaveLength(0);
     ctx.peer.reply(call);
@@ -109,7 +110,7 @@ describe('LibvirtStream: receiving', () => {
     ctx.peer.streamError(call);
     await expect(reading).rejects.toBeInstanceOf(LibvirtError);
     // No abort is sent for a stream the daemon failed.
-    await sleep(10);
+    await settle();
     expect(ctx.peer.streamFrames(call.header.serial)).toHaveLength(0);
     const again = await open(ctx);
     expect(again.call.header.serial).not.toBe(call.header.serial);
@@ -137,7 +138,7 @@ describe('LibvirtStream: receiving', () => {
     const ctx = setup();
     const { call, stream } = await open(ctx, READ, 'read', false, { highWaterMark: 1024 });
     for (let i = 0; i < 8; i++) ctx.peer.data(call, pattern(64 * 1024, i));
-    await sleep(20);
+    await settle();
     // Nobody reads yet: Node's buffer holds little, the rest waits in the stream's queue.
     expect(stream.bufferedBytes).toBeGreaterThan(6 * 64 * 1024);
     ctx.peer.eof(call);
@@ -242,12 +243,12 @@ describe('LibvirtStream: sending', () => {
     // The connection's write buffer (1 MiB) takes a few packets, then writes wait.
     expect(writes).toBeGreaterThan(1);
     expect(writes * chunk.length).toBeLessThanOrEqual(WRITE_BUFFER_MAX + chunk.length);
-    await sleep(20);
+    await settle();
     // Nothing more than the connection's write buffer plus the stream's own buffer is held.
     expect(stream.writableLength).toBeGreaterThan(0);
     let drained = false;
     stream.once('drain', () => (drained = true));
-    await sleep(20);
+    await settle();
     expect(drained).toBe(false);
     ctx.socket.release();
     await new Promise((resolve) => stream.once('drain', resolve));
@@ -267,7 +268,7 @@ describe('LibvirtStream: sending', () => {
     let finished = false;
     const piping = pipeline(source, stream).then(() => (finished = true));
     const fin = await ctx.peer.waitStatus(call, S.OK);
-    await sleep(20);
+    await settle();
     expect(finished).toBe(false);
     const data = ctx.peer.streamFrames(call.header.serial).filter((f) => f.header.status === S.CONTINUE);
     // Split at VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX (256 KiB), as libvirt does.
@@ -317,8 +318,9 @@ describe('LibvirtStream: abort', () => {
     expect(errored).toBe(false);
     expect(stream.destroyed).toBe(true);
     await expect(stream.finish()).rejects.toBeInstanceOf(AbortError);
+    const dropped = ctx.nextDiagnostic('unhandled-stream');
     ctx.peer.data(call, Buffer.from('late'));
-    await sleep(10);
+    await dropped;
     expect(ctx.client.stats.droppedStreamPackets).toBe(1);
   });
 
@@ -354,9 +356,10 @@ describe('LibvirtStream: abort', () => {
     ctx.peer.reply(call);
     await ctx.peer.waitStatus(call, S.ERROR);
     ctx.peer.confirm(call);
-    await sleep(10);
+    await settle();
+    const dropped = ctx.nextDiagnostic('unhandled-stream');
     ctx.peer.data(call, Buffer.from('late'));
-    await sleep(10);
+    await dropped;
     expect(ctx.client.stats.droppedStreamPackets).toBe(1);
   });
 
@@ -366,10 +369,11 @@ describe('LibvirtStream: abort', () => {
     const call = await ctx.peer.waitFor((f) => f.header.type === T.CALL);
     await expect(opening).rejects.toBeInstanceOf(TimeoutError);
     ctx.peer.replyError(call);
-    await sleep(10);
+    await settle();
     expect(ctx.peer.streamFrames(call.header.serial)).toHaveLength(0);
+    const dropped = ctx.nextDiagnostic('unhandled-stream');
     ctx.peer.data(call, Buffer.from('late'));
-    await sleep(10);
+    await dropped;
     expect(ctx.client.stats.droppedStreamPackets).toBe(1);
   });
 
@@ -378,7 +382,7 @@ describe('LibvirtStream: abort', () => {
     await expect(
       openStreamCall(ctx.client, READ, 5, 'read', false, { signal: AbortSignal.abort() }),
     ).rejects.toBeInstanceOf(AbortError);
-    await sleep(10);
+    await settle();
     expect(ctx.peer.frames).toHaveLength(0);
   });
 });
@@ -390,8 +394,9 @@ describe('LibvirtStream: failures', () => {
     const call = await ctx.peer.waitFor((f) => f.header.type === T.CALL);
     ctx.peer.replyError(call);
     await expect(opening).rejects.toBeInstanceOf(LibvirtError);
+    const dropped = ctx.nextDiagnostic('unhandled-stream');
     ctx.peer.data(call, Buffer.from('late'));
-    await sleep(10);
+    await dropped;
     expect(ctx.client.stats.droppedStreamPackets).toBe(1);
   });
 
@@ -414,7 +419,7 @@ describe('LibvirtStream: failures', () => {
     const source = new Readable({ read() {} });
     const piping = pipeline(source, stream);
     source.push(pattern(1000));
-    await sleep(10);
+    await ctx.peer.waitFor((f) => f.header.type === T.STREAM);
     ctx.peerSocket.destroy();
     await expect(piping).rejects.toBeInstanceOf(ConnectionClosedError);
   });
@@ -454,7 +459,7 @@ describe('LibvirtStream: failures', () => {
     const opening = openStreamCall(ctx.client, READ, 5, 'read', false);
     const call = await ctx.peer.waitFor((f) => f.header.type === T.CALL);
     ctx.peer.streamError(call);
-    await sleep(10);
+    await settle();
     ctx.peer.reply(call);
     const { stream } = await opening;
     expect(stream.destroyed).toBe(true);
