@@ -1,0 +1,62 @@
+/**
+ * One call of `RpcClient` (client.ts) waiting for its reply.
+ *
+ * @module
+ */
+import type { Frame } from './frame.js';
+import type { Procedure } from './procedure.js';
+
+/**
+ * A call waiting for its reply: one object per call and no closures, since
+ * this is the hot path (a timer and an abort listener only when asked for).
+ */
+export class PendingCall {
+  /** Handed to the socket (a reply may come). */
+  written = false;
+  /** Settled or abandoned before being written: skip it in the write queue. */
+  cancelled = false;
+  /** Holds a slot of the in-flight limit (freed by its reply, or here if never written). */
+  slot = false;
+  /** Disarms the call's signal and timeout (src/util/deadline.ts), when it has either. */
+  disarm: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly serial: number,
+    readonly proc: Procedure<unknown, unknown>,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (err: Error) => void,
+  ) {}
+
+  get prog(): number {
+    return this.proc.programNumber;
+  }
+
+  get vers(): number {
+    return this.proc.version;
+  }
+
+  /** Drops the timer and the abort listener. */
+  cleanup(): void {
+    this.disarm?.();
+  }
+
+  /** The reply came: resolves with its decoded value, or rejects with the error it carries. */
+  settle(frame: Frame, decode: (proc: Procedure<unknown, unknown>, frame: Frame) => unknown): void {
+    this.cleanup();
+    let value: unknown;
+    try {
+      value = decode(this.proc, frame);
+    } catch (err) {
+      this.reject(err as Error);
+      return;
+    }
+    this.resolve(value);
+  }
+
+  /** The connection ended first. */
+  fail(err: Error): void {
+    this.cleanup();
+    this.cancelled = true;
+    this.reject(err);
+  }
+}
