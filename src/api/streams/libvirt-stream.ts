@@ -2,6 +2,11 @@
  * {@link LibvirtStream}: a libvirt data stream (`virStreamPtr`) as a Node
  * `Duplex`, and the stream's side of the wire protocol (see stream.ts for
  * the whole picture).
+ *
+ * Why this module is longer than ~600 lines: a Node `Duplex` and the stream's wire state
+ * (receive queue, holes, finish/abort handshakes, pause/resume of the connection's reading)
+ * change together on every packet and every read or write, in one class. The options, the
+ * receive queue, the python-style helpers, file sources and the opening call live beside it.
  */
 import { Buffer } from 'node:buffer';
 import { Duplex, type DuplexOptions } from 'node:stream';
