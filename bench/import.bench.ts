@@ -43,7 +43,10 @@ async function main(): Promise<void> {
   const line = (label: string, xs: { wall: number; cpu: number }[]): void => {
     const wall = median(xs.map((x) => x.wall));
     const cpu = median(xs.map((x) => x.cpu));
-    const over = xs === bare ? '' : `  (+${(wall - median(bare.map((x) => x.wall))).toFixed(1)} ms wall, +${(cpu - median(bare.map((x) => x.cpu))).toFixed(1)} ms CPU; target +30 ms)`;
+    const over =
+      xs === bare
+        ? ''
+        : `  (+${(wall - median(bare.map((x) => x.wall))).toFixed(1)} ms wall, +${(cpu - median(bare.map((x) => x.cpu))).toFixed(1)} ms CPU; target +30 ms)`;
     console.log(`  ${label.padEnd(25)} wall ${wall.toFixed(1).padStart(6)} ms  CPU ${cpu.toFixed(1).padStart(6)} ms${over}`);
   };
   console.log(`import cost, ${RUNS} interleaved runs, medians (CPU: user + system, the steadier figure on a busy machine):`);
@@ -68,7 +71,9 @@ async function main(): Promise<void> {
   console.log(
     `\nbundle of a small agent (connect, listAllDomains, getXMLDesc), esbuild --minify, ESM for Node: ${(out.bytes / 1000).toFixed(0)} KB = ${(out.bytes / 1024).toFixed(0)} KiB (target 300 KB)`,
   );
-  const inputs = Object.entries(out.inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput).slice(0, 8);
+  const inputs = Object.entries(out.inputs)
+    .sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)
+    .slice(0, 8);
   for (const [file, info] of inputs) console.log(`  ${(info.bytesInOutput / 1024).toFixed(0).padStart(5)} KiB  ${file.replace(root, '')}`);
   const cli = statSync(`${root}dist/esm/cli/tsvirsh.bundle.cjs`).size;
   console.log(`\ntsvirsh (dist/esm/cli/tsvirsh.bundle.cjs, one minified file run by the bin's loader): ${(cli / 1024).toFixed(0)} KiB`);

@@ -22,7 +22,6 @@ const FAST = Number(process.env.FAST ?? 1000);
 const holds = process.argv.slice(2).map(Number);
 if (holds.length === 0) holds.push(10, 40);
 
-
 /** Keepalive packets per connection id, with their times. */
 const keepalive = new Map<number, string[]>();
 let caseStart = 0;
@@ -68,7 +67,8 @@ try {
         const last = Math.max(...xs.map((x) => x.ms));
         return `${ok}/${xs.length} ok${errs ? ` (failed: ${errs})` : ''}, last at ${(last / 1000).toFixed(1)} s`;
       };
-      const reason = closedAt === null ? 'open' : `closed at ${((closedAt as number) / 1000).toFixed(1)} s (${(await conn.closed).reason}: ${(await conn.closed).message})`;
+      const reason =
+        closedAt === null ? 'open' : `closed at ${((closedAt as number) / 1000).toFixed(1)} s (${(await conn.closed).reason}: ${(await conn.closed).message})`;
       console.log(`${label}: connection ${reason}; long: ${sum(L)}; fast: ${sum(F)}`);
       console.log(`  keepalive: ${(keepalive.get(conn.client.connectionId) ?? []).join(' ')}`);
       await conn.close();

@@ -93,7 +93,17 @@ async function main(): Promise<void> {
     const table = [['point', 'heap used MiB', 'vs warm-up', 'RSS MiB', 'vs warm-up', 'external MiB', 'calls waiting', 'frames sent', 'at s']];
     const base = rows[0]!;
     for (const r of rows) {
-      table.push([r.label, mb(r.heapUsed), delta(base.heapUsed, r.heapUsed), mb(r.rss), delta(base.rss, r.rss), mb(r.external), String(r.pending), String(r.framesSent), r.seconds.toFixed(1)]);
+      table.push([
+        r.label,
+        mb(r.heapUsed),
+        delta(base.heapUsed, r.heapUsed),
+        mb(r.rss),
+        delta(base.rss, r.rss),
+        mb(r.external),
+        String(r.pending),
+        String(r.framesSent),
+        r.seconds.toFixed(1),
+      ]);
     }
     const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
     for (const row of table) console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));

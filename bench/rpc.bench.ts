@@ -186,7 +186,9 @@ async function main(): Promise<void> {
     const samples = new Samples();
     const sequential: { name: string; ours: () => Promise<unknown>; c: PythonClient | null; cName: string }[] = [
       { name: 'getLibVersion', ours: () => conn.raw.connectGetLibVersion(), c: python, cName: 'getLibVersion' },
-      ...(many ? [{ name: `listAllDomains (${MANY_DOMAINS} domains)`, ours: () => many.raw.connectListAllDomains(1, 0), c: pythonMany, cName: 'listAllDomains' }] : []),
+      ...(many
+        ? [{ name: `listAllDomains (${MANY_DOMAINS} domains)`, ours: () => many.raw.connectListAllDomains(1, 0), c: pythonMany, cName: 'listAllDomains' }]
+        : []),
       { name: 'getXMLDesc', ours: () => conn.raw.domainGetXMLDesc(dom, 0), c: python, cName: 'getXMLDesc' },
     ];
     for (let i = 0; i < CEILING_PROCESSES; i++) ceilingConns.push(await connect(uri));
@@ -239,7 +241,13 @@ async function main(): Promise<void> {
     for (const n of [...new Set([...DEPTHS, ...THREADS])].sort((a, b) => a - b)) {
       const ours = DEPTHS.includes(n);
       const c = THREADS.includes(n);
-      rows.push([String(n), ours ? samples.rate(`ours/${n}`).toFixed(0) : '', ours ? cpu(`ours/${n}`) : '', c ? samples.rate(`c/${n}`).toFixed(0) : '', c ? cpu(`c/${n}`) : '']);
+      rows.push([
+        String(n),
+        ours ? samples.rate(`ours/${n}`).toFixed(0) : '',
+        ours ? cpu(`ours/${n}`) : '',
+        c ? samples.rate(`c/${n}`).toFixed(0) : '',
+        c ? cpu(`c/${n}`) : '',
+      ]);
     }
     printTable(rows);
     const bestDepth = DEPTHS.reduce((a, d) => (samples.rate(`ours/${d}`) > samples.rate(`ours/${a}`) ? d : a));
@@ -248,9 +256,15 @@ async function main(): Promise<void> {
     const bestC = samples.rate(`c/${bestThreads}`);
     const ceiling = samples.rate('ceiling');
     const ceilingOurs = samples.rate('ceiling-ours');
-    console.log(`best: libvirt-rpc ${bestOurs.toFixed(0)}/s (depth ${bestDepth}), C client ${bestC.toFixed(0)}/s (${bestThreads} threads): ${(bestOurs / bestC).toFixed(2)}x`);
-    console.log(`\n2. daemon ceiling: ${CEILING_PROCESSES} C client processes x ${CEILING_THREADS} threads ${ceiling.toFixed(0)}/s; libvirt-rpc, ${CEILING_PROCESSES} connections x ${CEILING_THREADS} in flight from one process, ${ceilingOurs.toFixed(0)}/s`);
-    console.log(`one connection at its best against the C ceiling: libvirt-rpc ${((bestOurs / ceiling) * 100).toFixed(0)}%, C client ${((bestC / ceiling) * 100).toFixed(0)}%`);
+    console.log(
+      `best: libvirt-rpc ${bestOurs.toFixed(0)}/s (depth ${bestDepth}), C client ${bestC.toFixed(0)}/s (${bestThreads} threads): ${(bestOurs / bestC).toFixed(2)}x`,
+    );
+    console.log(
+      `\n2. daemon ceiling: ${CEILING_PROCESSES} C client processes x ${CEILING_THREADS} threads ${ceiling.toFixed(0)}/s; libvirt-rpc, ${CEILING_PROCESSES} connections x ${CEILING_THREADS} in flight from one process, ${ceilingOurs.toFixed(0)}/s`,
+    );
+    console.log(
+      `one connection at its best against the C ceiling: libvirt-rpc ${((bestOurs / ceiling) * 100).toFixed(0)}%, C client ${((bestC / ceiling) * 100).toFixed(0)}%`,
+    );
 
     console.log('\n3. sequential calls (one round trip each)');
     const seqRows = [['workload', 'libvirt-rpc calls/s', 'C client calls/s', 'ratio', 'CPU µs/call ours', 'CPU µs/call C', 'CPU ratio']];
@@ -260,10 +274,18 @@ async function main(): Promise<void> {
       const ratio = median(a.map((m, i) => m.rate / b[i]!.rate));
       const cpuA = median(a.map((m) => m.cpuPerCall));
       const cpuB = median(b.map((m) => m.cpuPerCall));
-      seqRows.push([w.name, samples.rate(`seq-ours/${w.name}`).toFixed(0), samples.rate(`seq-c/${w.name}`).toFixed(0), `${ratio.toFixed(2)}x`, cpuA.toFixed(1), cpuB.toFixed(1), `${(cpuB / cpuA).toFixed(2)}x`]);
+      seqRows.push([
+        w.name,
+        samples.rate(`seq-ours/${w.name}`).toFixed(0),
+        samples.rate(`seq-c/${w.name}`).toFixed(0),
+        `${ratio.toFixed(2)}x`,
+        cpuA.toFixed(1),
+        cpuB.toFixed(1),
+        `${(cpuB / cpuA).toFixed(2)}x`,
+      ]);
     }
     printTable(seqRows);
-    console.log('ratio: our calls/s over the C client\'s (higher is better); CPU ratio: its CPU per call over ours (higher is better).');
+    console.log("ratio: our calls/s over the C client's (higher is better); CPU ratio: its CPU per call over ours (higher is better).");
 
     console.log('\n4. the object layer over the raw layer, on a caller that answers at once (µs per call, medians)');
     printTable([['call', 'object', 'raw', 'object - raw'], ...(await objectLayerCost())]);

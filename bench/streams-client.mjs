@@ -10,13 +10,7 @@
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  connect,
-  pipeFromFile,
-  pipeToFile,
-  VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM,
-  VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM,
-} from '../dist/esm/index.js';
+import { connect, pipeFromFile, pipeToFile, VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM } from '../dist/esm/index.js';
 
 const [verb, uri, poolName, volName, file, sparseArg, throttleArg] = process.argv.slice(2);
 const sparse = sparseArg === '1';
@@ -56,7 +50,9 @@ if (verb === 'stall') {
   await call;
   await second.close();
   await conn.close();
-  process.stdout.write(`${JSON.stringify({ bytes, sha256: hash.digest('hex'), pausedAfter1s, pausedCallMs, secondCallMs, open: true, framesSent: conn.client.stats.framesSent })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ bytes, sha256: hash.digest('hex'), pausedAfter1s, pausedCallMs, secondCallMs, open: true, framesSent: conn.client.stats.framesSent })}\n`,
+  );
   process.exit(0);
 }
 if (verb === 'up') {

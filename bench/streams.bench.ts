@@ -151,7 +151,8 @@ async function main(): Promise<void> {
     const outFile = join(work, 'out.img');
     const throttleOut = join(work, 'throttle.json');
     const cases: Array<{ name: string; verb: 'up' | 'down'; kind: 'dense' | 'sparse'; target: string; sparse: boolean; throttled: boolean }> = [];
-    for (const kind of ['dense', 'sparse'] as const) cases.push({ name: `upload ${kind}`, verb: 'up', kind, target: '', sparse: kind === 'sparse', throttled: false });
+    for (const kind of ['dense', 'sparse'] as const)
+      cases.push({ name: `upload ${kind}`, verb: 'up', kind, target: '', sparse: kind === 'sparse', throttled: false });
     for (const kind of ['dense', 'sparse'] as const) {
       cases.push({ name: `download ${kind} → file`, verb: 'down', kind, target: outFile, sparse: kind === 'sparse', throttled: false });
       cases.push({ name: `download ${kind} → /dev/null`, verb: 'down', kind, target: '/dev/null', sparse: false, throttled: false });

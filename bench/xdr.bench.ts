@@ -122,9 +122,7 @@ const jsDomainsOf = (v: RemoteConnectListAllDomainsRet): JsObject =>
   });
 const jsTypedParamsOf = (v: RemoteDomainGetGuestInfoRet): JsObject =>
   new js.remote_domain_get_guest_info_ret({
-    params: v.params.map(
-      (p) => new JsParam({ field: p.field, value: new JsValue(p.value.type, (p.value as Record<string, unknown>)[ARM[p.value.type]]) }),
-    ),
+    params: v.params.map((p) => new JsParam({ field: p.field, value: new JsValue(p.value.type, (p.value as Record<string, unknown>)[ARM[p.value.type]]) })),
   });
 const jsXmlOf = (v: RemoteDomainGetXmlDescRet): JsObject => new js.remote_domain_get_xml_desc_ret({ xml: v.xml });
 
@@ -232,9 +230,10 @@ function opsPerSecond(...fns: (() => unknown)[]): number[] {
     return batch;
   });
   const rates: number[][] = fns.map(() => []);
-  for (let r = 0; r < ROUNDS; r++) fns.forEach((fn, k) => {
-    rates[k].push(slice(fn, batches[k], sliceNs));
-  });
+  for (let r = 0; r < ROUNDS; r++)
+    fns.forEach((fn, k) => {
+      rates[k].push(slice(fn, batches[k], sliceNs));
+    });
   return rates.map((rs) => rs.sort((a, b) => a - b)[ROUNDS >> 1]);
 }
 
@@ -290,7 +289,16 @@ const fmt = (x: number, digits = 0): string => x.toLocaleString('en-US', { maxim
 const mbps = (ops: number, bytes: number): string => fmt((ops * bytes) / 1e6, 0);
 const table = (title: string, rs: Row[]): string[] => {
   const head = ['payload', 'operation', 'bytes', 'ours ops/s', 'ours MB/s', 'js-xdr ops/s', 'js-xdr MB/s', 'ours/js-xdr'];
-  const body = rs.map((r) => [r.name, r.op, fmt(r.bytes), fmt(r.ours, 1), mbps(r.ours, r.bytes), fmt(r.theirs, 1), mbps(r.theirs, r.bytes), `${fmt(r.ours / r.theirs, 2)}x`]);
+  const body = rs.map((r) => [
+    r.name,
+    r.op,
+    fmt(r.bytes),
+    fmt(r.ours, 1),
+    mbps(r.ours, r.bytes),
+    fmt(r.theirs, 1),
+    mbps(r.theirs, r.bytes),
+    `${fmt(r.ours / r.theirs, 2)}x`,
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
   return [title, '', line(head), `|${widths.map((w, i) => (i < 2 ? ` ${'-'.repeat(w)} |` : ` ${'-'.repeat(w - 1)}: |`)).join('')}`, ...body.map(line)];

@@ -33,9 +33,7 @@ export type PrimitiveName =
   | 'opaque';
 
 /** The type named in a declaration, before `*`, `[n]` or `<n>` apply. */
-export type TypeSpec =
-  | { readonly kind: 'primitive'; readonly name: PrimitiveName }
-  | { readonly kind: 'ref'; readonly name: string; readonly loc: Location };
+export type TypeSpec = { readonly kind: 'primitive'; readonly name: PrimitiveName } | { readonly kind: 'ref'; readonly name: string; readonly loc: Location };
 
 /** How a declaration repeats its type. */
 export type ArraySpec =

@@ -23,7 +23,9 @@ export function emitProcedureDocs(programs: readonly ProgramModel[], libvirtVers
   ];
   for (const p of programs) {
     const n = (f: (x: (typeof p.procedures)[number]) => boolean): number => p.procedures.filter(f).length;
-    out.push(`| ${p.name} | ${p.procedures.length} | ${n((x) => x.api !== null)} | ${n((x) => x.event)} | ${n((x) => x.stream !== null)} | ${n((x) => x.fds)} |`);
+    out.push(
+      `| ${p.name} | ${p.procedures.length} | ${n((x) => x.api !== null)} | ${n((x) => x.event)} | ${n((x) => x.stream !== null)} | ${n((x) => x.fds)} |`,
+    );
   }
   for (const p of programs) {
     out.push('', `## ${p.name}`, '', '| # | procedure | C API | raw method | object method | notes |', '| --: | --- | --- | --- | --- | --- |');
@@ -37,9 +39,7 @@ export function emitProcedureDocs(programs: readonly ProgramModel[], libvirtVers
         proc.priority === 'high' ? 'high priority' : '',
       ].filter(Boolean);
       const raw = proc.event || p.name === 'keepalive' ? '' : p.name === 'admin' ? `admin \`${proc.method}\`` : `\`${proc.method}\``;
-      out.push(
-        `| ${proc.number} | \`${proc.member.name}\` | ${proc.api ? `\`${proc.api.name}\`` : ''} | ${raw} | ${objText} | ${notes.join('; ')} |`,
-      );
+      out.push(`| ${proc.number} | \`${proc.member.name}\` | ${proc.api ? `\`${proc.api.name}\`` : ''} | ${raw} | ${objText} | ${notes.join('; ')} |`);
     }
   }
   return out;

@@ -27,15 +27,15 @@ export { OBJECT_KINDS } from './object-values.js';
  * APIs whose object method is hand-written in src/api/objects/ (the generator emits none), and why.
  */
 export const HANDWRITTEN: Readonly<Record<string, string>> = {
-  virDomainGetVcpus: 'needs the domain\'s vCPU count and the host\'s CPU count for its wire counts, as libvirt-python computes them',
-  virDomainGetVcpuPinInfo: 'needs the domain\'s vCPU count and the host\'s CPU count for its wire counts, as libvirt-python computes them',
-  virDomainGetEmulatorPinInfo: 'needs the host\'s CPU count for its wire count, as libvirt-python computes it',
+  virDomainGetVcpus: "needs the domain's vCPU count and the host's CPU count for its wire counts, as libvirt-python computes them",
+  virDomainGetVcpuPinInfo: "needs the domain's vCPU count and the host's CPU count for its wire counts, as libvirt-python computes them",
+  virDomainGetEmulatorPinInfo: "needs the host's CPU count for its wire count, as libvirt-python computes it",
   virDomainGetCPUStats: 'returns one record per CPU (the wire flattens them)',
-  virDomainMemoryStats: 'returns a record keyed by the statistic\'s name, as libvirt-python does',
+  virDomainMemoryStats: "returns a record keyed by the statistic's name, as libvirt-python does",
   virNodeGetCPUMap: 'returns the map as one boolean per host CPU, as libvirt-python does',
-  virDomainCreateWithFlags: 'returns nothing, as libvirt does; the daemon\'s reply refreshes the object\'s ID',
+  virDomainCreateWithFlags: "returns nothing, as libvirt does; the daemon's reply refreshes the object's ID",
   virConnectGetAllDomainStats: 'shares its procedure with virDomainListGetStats; its records hold Domain objects',
-  virDomainGetSecurityLabelList: 'the daemon answers a failure with a reply whose `ret` is -1, which libvirt\'s client turns into an error',
+  virDomainGetSecurityLabelList: "the daemon answers a failure with a reply whose `ret` is -1, which libvirt's client turns into an error",
 };
 
 /**
@@ -94,11 +94,7 @@ function methodName(api: string, owner: string): string {
  * rather than by a reference struct; those that act on one device belong to NodeDevice.
  */
 function isNodeDeviceMethod(api: string, first: Declaration | undefined): boolean {
-  return (
-    api.startsWith('virNodeDevice') &&
-    first?.name === 'name' &&
-    !/^virNodeDevice(LookupByName|LookupSCSIHostByWWN|CreateXML|DefineXML)$/.test(api)
-  );
+  return api.startsWith('virNodeDevice') && first?.name === 'name' && !/^virNodeDevice(LookupByName|LookupSCSIHostByWWN|CreateXML|DefineXML)$/.test(api);
 }
 
 /** Events have their own API (`conn.events`); their registration procedures are left out here. */
@@ -178,7 +174,7 @@ function docBlock(ctx: Ctx, fn: ApiFunction, params: readonly Param[], extra: st
     ...extra.flatMap((x) => ['   *', ...wrap(x, '   * ')]),
     '   *',
     ...params.flatMap((p) => wrap(`${p.name} - ${linkEnums(docText(p.c.info), ctx.enumTypes) || p.c.type}`, '   *   ', '   * @param ')),
-    '   * @param options - the call\'s `signal` and `timeout`',
+    "   * @param options - the call's `signal` and `timeout`",
     ...(returns ? wrap(returns, '   *   ', '   * @returns ') : []),
     ...(fn.since ? [`   * @since ${fn.since}`] : []),
     '   */',
@@ -318,14 +314,21 @@ function streamPlan(
     sparseExpr = `(flags & ${sparseFlag}) !== 0`;
   }
   const kind = { read: 'readable', write: 'writable', duplex: 'readable and writable' }[mode];
-  const extra = [`Opens a ${kind} stream${sparseFlag ? ` (sparse when \`flags\` has \`${sparseFlag}\`)` : ''}; resolves once the daemon has accepted the call.`];
+  const extra = [
+    `Opens a ${kind} stream${sparseFlag ? ` (sparse when \`flags\` has \`${sparseFlag}\`)` : ''}; resolves once the daemon has accepted the call.`,
+  ];
   const open = `await openStreamCall(${caller}, ${proc}, ${argsExpr}, '${mode}', ${sparseExpr}, options)`;
   const retFields = p.ret?.fields ?? [];
   if (!retFields.length) {
     return {
       owner,
       name,
-      lines: [...docBlock(ctx, fn, params, extra, 'the stream'), `  async ${name}(${decls.join(', ')}): Promise<LibvirtStream> {`, `    return (${open}).stream;`, '  }'],
+      lines: [
+        ...docBlock(ctx, fn, params, extra, 'the stream'),
+        `  async ${name}(${decls.join(', ')}): Promise<LibvirtStream> {`,
+        `    return (${open}).stream;`,
+        '  }',
+      ],
     };
   }
   const outs = retFields.map((f) => ({ f, out: ctx.results.output(f, `ret.${f.name}`, caller) }));
@@ -353,7 +356,13 @@ function uuidStringVariant(ctx: Ctx, owner: string, name: string, fn: ApiFunctio
     owner,
     name: `${name}String`,
     lines: [
-      ...docBlock(ctx, stringFn, stringParams, ['Parses `uuidstr` as libvirt does (a bad one rejects with VIR_ERR_INVALID_ARG before any call).'], docText(stringFn.returns?.info ?? '') || null),
+      ...docBlock(
+        ctx,
+        stringFn,
+        stringParams,
+        ['Parses `uuidstr` as libvirt does (a bad one rejects with VIR_ERR_INVALID_ARG before any call).'],
+        docText(stringFn.returns?.info ?? '') || null,
+      ),
       `  async ${name}String(${[...decls, 'options?: CallOptions'].join(', ')}): Promise<${returnType}> {`,
       `    return await this.${name}(${[...args, 'options'].join(', ')});`,
       '  }',

@@ -9,11 +9,55 @@ import type { ModuleEmitter } from './emit-xdr.js';
 import { annotations, type ProcedureModel, type ProgramModel } from './procedures.js';
 
 const RESERVED = new Set([
-  'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else',
-  'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof',
-  'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void',
-  'while', 'with', 'yield', 'let', 'static', 'implements', 'interface', 'package', 'private', 'protected',
-  'public', 'await', 'arguments', 'eval', 'options',
+  'break',
+  'case',
+  'catch',
+  'class',
+  'const',
+  'continue',
+  'debugger',
+  'default',
+  'delete',
+  'do',
+  'else',
+  'enum',
+  'export',
+  'extends',
+  'false',
+  'finally',
+  'for',
+  'function',
+  'if',
+  'import',
+  'in',
+  'instanceof',
+  'new',
+  'null',
+  'return',
+  'super',
+  'switch',
+  'this',
+  'throw',
+  'true',
+  'try',
+  'typeof',
+  'var',
+  'void',
+  'while',
+  'with',
+  'yield',
+  'let',
+  'static',
+  'implements',
+  'interface',
+  'package',
+  'private',
+  'protected',
+  'public',
+  'await',
+  'arguments',
+  'eval',
+  'options',
 ]);
 
 /**
@@ -21,10 +65,7 @@ const RESERVED = new Set([
  * libvirt's remote driver opens them as ordinary streams and `virsh console` writes to them
  * (keystrokes to the guest's console or channel) as well as reading.
  */
-export const DUPLEX_STREAMS: ReadonlySet<string> = new Set([
-  'REMOTE_PROC_DOMAIN_OPEN_CONSOLE',
-  'REMOTE_PROC_DOMAIN_OPEN_CHANNEL',
-]);
+export const DUPLEX_STREAMS: ReadonlySet<string> = new Set(['REMOTE_PROC_DOMAIN_OPEN_CONSOLE', 'REMOTE_PROC_DOMAIN_OPEN_CHANNEL']);
 
 /** How the raw layer opens the stream of `p`: `read`, `write` or `duplex`; null if it opens none. */
 export function streamMode(p: ProcedureModel): 'read' | 'write' | 'duplex' | null {
@@ -156,12 +197,7 @@ export function emitRawClass(
   }
   return [
     // Placed right after the generated imports.
-    ...(hasStreams
-      ? [
-          `import { openStreamCall, type LibvirtStream, type StreamOptions } from '${runtimeImport}/api/stream.js';`,
-          '',
-        ]
-      : []),
+    ...(hasStreams ? [`import { openStreamCall, type LibvirtStream, type StreamOptions } from '${runtimeImport}/api/stream.js';`, ''] : []),
     `/**`,
     ` * ${description}`,
     ` *`,
@@ -196,12 +232,7 @@ export function emitRawClass(
   ];
 }
 
-function rawMethod(
-  e: ModuleEmitter,
-  program: ProgramModel,
-  p: ProcedureModel,
-  functions: ReadonlyMap<string, ApiFunction>,
-): string[] {
+function rawMethod(e: ModuleEmitter, program: ProgramModel, p: ProcedureModel, functions: ReadonlyMap<string, ApiFunction>): string[] {
   const params: string[] = [];
   const fields: string[] = [];
   for (const f of p.args?.fields ?? []) {
@@ -227,20 +258,10 @@ function rawMethod(
     returnType = e.imports.type(program.module, pascalCase(p.ret.name));
     bodyLines = [`    return ${callExpr};`];
   }
-  return [
-    ...methodDoc(program, p, functions, []),
-    `  async ${p.method}(${params.join(', ')}): Promise<${returnType}> {`,
-    ...bodyLines,
-    '  }',
-  ];
+  return [...methodDoc(program, p, functions, []), `  async ${p.method}(${params.join(', ')}): Promise<${returnType}> {`, ...bodyLines, '  }'];
 }
 
-function methodDoc(
-  program: ProgramModel,
-  p: ProcedureModel,
-  functions: ReadonlyMap<string, ApiFunction>,
-  extra: string[],
-): string[] {
+function methodDoc(program: ProgramModel, p: ProcedureModel, functions: ReadonlyMap<string, ApiFunction>, extra: string[]): string[] {
   const info = p.api ? (functions.get(p.api.name)?.info ?? '') : '';
   return [
     '  /**',

@@ -44,11 +44,7 @@ function add(map: Map<string, Set<string>>, key: string, v: string): void {
 
 /** Formats the `.x` source of a definition for a TSDoc block. */
 export function docSource(source: string, indent = ''): string[] {
-  return [
-    `${indent} * \`\`\`c`,
-    ...source.split('\n').map((l) => `${indent} * ${l.replace(/\*\//g, '*\\/').trimEnd()}`.trimEnd()),
-    `${indent} * \`\`\``,
-  ];
+  return [`${indent} * \`\`\`c`, ...source.split('\n').map((l) => `${indent} * ${l.replace(/\*\//g, '*\\/').trimEnd()}`.trimEnd()), `${indent} * \`\`\``];
 }
 
 const SMALL_INT_RANGE: Record<string, [number, number]> = {
@@ -237,9 +233,7 @@ export class ModuleEmitter {
         const i = this.fresh('i');
         const inner = this.decode(s.of, what, indent + '  ');
         const count =
-          s.k === 'fixedArray'
-            ? `const ${n} = ${s.size};`
-            : `const ${n} = r.length(${q(what)}, ${s.max ?? 0xffffffff}, ${this.universe.minSize(s.of)});`;
+          s.k === 'fixedArray' ? `const ${n} = ${s.size};` : `const ${n} = r.length(${q(what)}, ${s.max ?? 0xffffffff}, ${this.universe.minSize(s.of)});`;
         return {
           pre: [
             `${indent}${count}`,
@@ -278,10 +272,7 @@ export class ModuleEmitter {
         return [
           ...doc,
           `export type ${Name} = ${this.declType(def.decl)};`,
-          ...this.codecObject(def.name, Name, this.encode(s, 'v', def.name, '  '), [
-            ...dec.pre,
-            `  return ${dec.expr};`,
-          ]),
+          ...this.codecObject(def.name, Name, this.encode(s, 'v', def.name, '  '), [...dec.pre, `  return ${dec.expr};`]),
         ];
       }
       case 'struct':
@@ -319,12 +310,7 @@ export class ModuleEmitter {
       locals.push(`${f.name}: ${local}`);
     }
     dec.push(`  return { ${locals.join(', ')} };`);
-    return [
-      `export interface ${Name} {`,
-      ...fields.map((f) => `  ${f.name}: ${this.declType(f)};`),
-      '}',
-      ...this.codecObject(xName, Name, enc, dec),
-    ];
+    return [`export interface ${Name} {`, ...fields.map((f) => `  ${f.name}: ${this.declType(f)};`), '}', ...this.codecObject(xName, Name, enc, dec)];
   }
 
   private union(def: Extract<Definition, { kind: 'union' }>): string[] {
@@ -361,7 +347,9 @@ export class ModuleEmitter {
     dec.push('    default:');
     if (def.defaultArm === undefined) {
       const msg = `\`no arm for ${disc.name} \${`;
-      enc.push(`      throw new XdrError(XdrErrorCode.BAD_DISCRIMINANT, '${def.name}', ${msg}(v as { ${disc.name}: unknown }).${disc.name}} and no default arm\`);`);
+      enc.push(
+        `      throw new XdrError(XdrErrorCode.BAD_DISCRIMINANT, '${def.name}', ${msg}(v as { ${disc.name}: unknown }).${disc.name}} and no default arm\`);`,
+      );
       dec.push(`      throw new XdrError(XdrErrorCode.BAD_DISCRIMINANT, '${def.name}', ${msg}d} and no default arm\`);`);
     } else if (def.defaultArm === null) {
       variants.push(`{ ${disc.name}: ${this.shapeType(discShape)} }`);
@@ -381,6 +369,10 @@ export class ModuleEmitter {
     }
     enc.push('  }');
     dec.push('  }');
-    return [`export type ${Name} =`, ...variants.map((x, i) => `  | ${x}${i === variants.length - 1 ? ';' : ''}`), ...this.codecObject(def.name, Name, enc, dec)];
+    return [
+      `export type ${Name} =`,
+      ...variants.map((x, i) => `  | ${x}${i === variants.length - 1 ? ';' : ''}`),
+      ...this.codecObject(def.name, Name, enc, dec),
+    ];
   }
 }

@@ -94,8 +94,7 @@ export function generate(input: GeneratorInput): Map<string, string> {
   if (input.emitClients) {
     // The raw and object layers are API-layer code: they go to src/api/gen/ (keys `api/...`).
     const fromApi = '../../procedures/';
-    const sourcesOf = (names: string[]): string[] =>
-      programs.filter((p) => names.includes(p.name)).map((p) => modules.find((m) => m.id === p.module)!.path);
+    const sourcesOf = (names: string[]): string[] => programs.filter((p) => names.includes(p.name)).map((p) => modules.find((m) => m.id === p.module)!.path);
     const rawPrograms = programs.filter((p) => ['remote', 'qemu', 'lxc'].includes(p.name));
     const raw = new ModuleEmitter(universe, 'raw');
     const rawBody = emitRawClass(raw, 'RawApi', 'The raw layer: one method per remote, qemu and lxc procedure.', rawPrograms, functions, '../..');
@@ -129,7 +128,18 @@ export function generate(input: GeneratorInput): Map<string, string> {
         '',
       ].join('\n'),
     );
-    files.set('api/typed-param-types.gen.ts', [...header(input.apiXml.map((d) => d.path), input.libvirtVersion), '', ...emitTypedParamTypes(api.macros), ''].join('\n'));
+    files.set(
+      'api/typed-param-types.gen.ts',
+      [
+        ...header(
+          input.apiXml.map((d) => d.path),
+          input.libvirtVersion,
+        ),
+        '',
+        ...emitTypedParamTypes(api.macros),
+        '',
+      ].join('\n'),
+    );
     files.set(
       'api/object-methods.gen.ts',
       [...header(sourcesOf(['remote', 'qemu', 'lxc']), input.libvirtVersion), '', ...emitObjectIndex(objects.methods), ''].join('\n'),
@@ -153,7 +163,14 @@ export function generate(input: GeneratorInput): Map<string, string> {
     files.set('procedures.gen.md', [...emitProcedureDocs(programs, input.libvirtVersion), ''].join('\n'));
     files.set(
       'index.gen.ts',
-      [...header(modules.map((m) => m.path), input.libvirtVersion), ...emitProcedureIndex(programs), ''].join('\n'),
+      [
+        ...header(
+          modules.map((m) => m.path),
+          input.libvirtVersion,
+        ),
+        ...emitProcedureIndex(programs),
+        '',
+      ].join('\n'),
     );
   }
   return files;

@@ -3,18 +3,7 @@
  *
  * Pure: text in, syntax tree out. Errors name the file, line and column.
  */
-import type {
-  ArraySpec,
-  Declaration,
-  Definition,
-  EnumMember,
-  Location,
-  PrimitiveName,
-  TypeSpec,
-  UnionArm,
-  Value,
-  XFile,
-} from './ast.js';
+import type { ArraySpec, Declaration, Definition, EnumMember, Location, PrimitiveName, TypeSpec, UnionArm, Value, XFile } from './ast.js';
 
 /** A syntax error in a `.x` file. */
 export class XParseError extends Error {
@@ -116,8 +105,26 @@ export function parseNumber(text: string, loc: Location): number {
 }
 
 const KEYWORDS = new Set([
-  'const', 'enum', 'struct', 'union', 'typedef', 'switch', 'case', 'default', 'void',
-  'int', 'unsigned', 'hyper', 'bool', 'float', 'double', 'char', 'short', 'string', 'opaque', 'quadruple',
+  'const',
+  'enum',
+  'struct',
+  'union',
+  'typedef',
+  'switch',
+  'case',
+  'default',
+  'void',
+  'int',
+  'unsigned',
+  'hyper',
+  'bool',
+  'float',
+  'double',
+  'char',
+  'short',
+  'string',
+  'opaque',
+  'quadruple',
 ]);
 
 class Parser {

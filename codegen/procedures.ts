@@ -118,8 +118,7 @@ export function buildPrograms(universe: Universe, functions: readonly ApiFunctio
         const msg = struct('msg');
         const notes = annotations(member.comment);
         const api = msg ? null : (index.get(norm(tail)) ?? null);
-        const stream =
-          STREAM_OVERRIDES[member.name] ?? (notes.has('readstream') ? 'read' : notes.has('writestream') ? 'write' : null);
+        const stream = STREAM_OVERRIDES[member.name] ?? (notes.has('readstream') ? 'read' : notes.has('writestream') ? 'write' : null);
         const apiMethod = api ? api.name.replace(/^vir(Adm)?/, '') : null;
         let method = apiMethod ? lowerCamel(apiMethod) : camelCase(tail.toLowerCase());
         if (!apiMethod && (prefix === 'qemu' || prefix === 'lxc')) method = camelCase(`${prefix}_${tail.toLowerCase()}`);

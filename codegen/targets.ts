@@ -48,12 +48,7 @@ export function targets(): Target[] {
           x('lxc', 'lxc_protocol.x'),
           x('admin', 'admin_protocol.x'),
         ],
-        apiXml: [
-          xml('libvirt-api.xml'),
-          xml('libvirt-qemu-api.xml'),
-          xml('libvirt-lxc-api.xml'),
-          xml('libvirt-admin-api.xml'),
-        ],
+        apiXml: [xml('libvirt-api.xml'), xml('libvirt-qemu-api.xml'), xml('libvirt-lxc-api.xml'), xml('libvirt-admin-api.xml')],
         libvirtVersion: version,
         runtimeImport: '..',
         emitClients: true,

@@ -35,7 +35,10 @@ async function openssl(args: string[], cwd?: string): Promise<string> {
 
 /** openssl's GeneralizedTime: `YYYYMMDDHHMMSSZ`. */
 function asn1Time(d: Date): string {
-  return d.toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** A key and certificate on disk. */
@@ -143,8 +146,26 @@ export async function createCa(dir: string, name: string, opts: { notBefore?: Da
   const notBefore = opts.notBefore ?? new Date(Date.now() - 3600_000);
   const notAfter = opts.notAfter ?? new Date(Date.now() + 3650 * 86400_000);
   await openssl([
-    'ca', '-batch', '-notext', '-selfsign', '-config', conf, '-keyfile', keyPath, '-in', csr, '-out', certPath,
-    '-extensions', 'v3_ca', '-extfile', conf, '-startdate', asn1Time(notBefore), '-enddate', asn1Time(notAfter),
+    'ca',
+    '-batch',
+    '-notext',
+    '-selfsign',
+    '-config',
+    conf,
+    '-keyfile',
+    keyPath,
+    '-in',
+    csr,
+    '-out',
+    certPath,
+    '-extensions',
+    'v3_ca',
+    '-extfile',
+    conf,
+    '-startdate',
+    asn1Time(notBefore),
+    '-enddate',
+    asn1Time(notAfter),
   ]);
   chownFile(keyPath, 0o600);
   chownFile(certPath, 0o644);
@@ -175,9 +196,23 @@ export async function createCa(dir: string, name: string, opts: { notBefore?: Da
     await openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', key]);
     await openssl(['req', '-new', '-key', key, '-subj', `/CN=${cn}`, '-out', csrPath]);
     await openssl([
-      'ca', '-batch', '-notext', '-config', conf, '-in', csrPath, '-out', cert, '-extfile', ext, '-extensions', 'v3',
-      '-startdate', asn1Time(o.notBefore ?? new Date(Date.now() - 3600_000)),
-      '-enddate', asn1Time(o.notAfter ?? new Date(Date.now() + 30 * 86400_000)),
+      'ca',
+      '-batch',
+      '-notext',
+      '-config',
+      conf,
+      '-in',
+      csrPath,
+      '-out',
+      cert,
+      '-extfile',
+      ext,
+      '-extensions',
+      'v3',
+      '-startdate',
+      asn1Time(o.notBefore ?? new Date(Date.now() - 3600_000)),
+      '-enddate',
+      asn1Time(o.notAfter ?? new Date(Date.now() + 30 * 86400_000)),
     ]);
     chownFile(key, 0o600);
     chownFile(cert, 0o644);

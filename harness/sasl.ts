@@ -12,14 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import {
-  chownToTestUser,
-  HarnessError,
-  run,
-  startPrivateDaemon,
-  type PrivateDaemon,
-  type PrivateDaemonOptions,
-} from './daemon.js';
+import { chownToTestUser, HarnessError, run, startPrivateDaemon, type PrivateDaemon, type PrivateDaemonOptions } from './daemon.js';
 
 /** saslpasswd2 from Debian's sasl2-bin (installed by harness/install.sh). */
 export const SASLPASSWD2 = '/usr/sbin/saslpasswd2';
@@ -72,10 +65,7 @@ export async function createSaslConfig(opts: SaslConfigOptions = {}): Promise<Sa
       input: password,
     });
     if (r.code !== 0) {
-      throw new HarnessError(
-        'HARNESS_SETUP',
-        `saslpasswd2 for user '${name}' failed (${r.timedOut ? 'timed out' : `exit ${r.code}`}): ${r.stderr.trim()}`,
-      );
+      throw new HarnessError('HARNESS_SETUP', `saslpasswd2 for user '${name}' failed (${r.timedOut ? 'timed out' : `exit ${r.code}`}): ${r.stderr.trim()}`);
     }
     fs.chmodSync(dbPath, 0o644);
     chownToTestUser(dbPath);

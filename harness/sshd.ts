@@ -244,7 +244,11 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
         'MaxStartups 50',
         ...(options.extraConfig ?? []),
         ...(options.setEnv && Object.keys(options.setEnv).length
-          ? [`SetEnv ${Object.entries(options.setEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`]
+          ? [
+              `SetEnv ${Object.entries(options.setEnv)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' ')}`,
+            ]
           : []),
         '',
       ].join('\n'),
@@ -300,7 +304,10 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       lastErr = logTail();
       if (/Address already in use/i.test(lastErr)) continue;
       fs.rmSync(dir, { recursive: true, force: true });
-      throw new HarnessError('HARNESS_START', `sshd on 127.0.0.1:${port} did not come up within ${startTimeoutMs} ms (${exited ? 'it exited' : 'no banner'})\n--- ${logPath} ---\n${lastErr}`);
+      throw new HarnessError(
+        'HARNESS_START',
+        `sshd on 127.0.0.1:${port} did not come up within ${startTimeoutMs} ms (${exited ? 'it exited' : 'no banner'})\n--- ${logPath} ---\n${lastErr}`,
+      );
     }
     let stopping: Promise<void> | undefined;
     const hostPub = hostKey.publicLine.split(' ').slice(0, 2).join(' ');

@@ -43,9 +43,7 @@ export interface TestNodeOptions {
 export const TEST_DOMAIN_UUID = '6695eb01-f6a4-8304-79aa-97f2502e193f';
 
 /** The default domains of {@link writeTestNodeXml}: test:///default's `test`, running. */
-export const DEFAULT_TEST_DOMAINS: readonly TestDomainSpec[] = Object.freeze([
-  { name: 'test', uuid: TEST_DOMAIN_UUID, state: 'running' },
-]);
+export const DEFAULT_TEST_DOMAINS: readonly TestDomainSpec[] = Object.freeze([{ name: 'test', uuid: TEST_DOMAIN_UUID, state: 'running' }]);
 
 const RUNSTATE = { running: 1, paused: 3, shutoff: 5 } as const;
 

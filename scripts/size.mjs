@@ -19,8 +19,16 @@ for (const [name, src] of Object.entries(entries)) {
   try {
     const { metafile } = await build({
       entryPoints: [join(root, src)],
-      bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node20', minify: true,
-      outdir: out, metafile: true, logLevel: 'warning', external: ['*.node'],
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      minify: true,
+      outdir: out,
+      metafile: true,
+      logLevel: 'warning',
+      external: ['*.node'],
     });
     const outputs = metafile.outputs;
     const measure = (files) => {

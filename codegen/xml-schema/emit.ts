@@ -16,7 +16,20 @@
 import { type DocumentKind, type Graph, type Klass, NAMESPACES, pascal, propName, typeKey } from './graph.js';
 import type { ValueAtom, ValueType } from './model.js';
 
-const NUMERIC = new Set(['int', 'unsignedInt', 'short', 'unsignedShort', 'long', 'unsignedLong', 'integer', 'positiveInteger', 'nonNegativeInteger', 'double', 'byte', 'unsignedByte']);
+const NUMERIC = new Set([
+  'int',
+  'unsignedInt',
+  'short',
+  'unsignedShort',
+  'long',
+  'unsignedLong',
+  'integer',
+  'positiveInteger',
+  'nonNegativeInteger',
+  'double',
+  'byte',
+  'unsignedByte',
+]);
 
 /**
  * Whether a numeric type's patterns leave it a decimal number: `[0-9]+` does, octalMode's
@@ -122,7 +135,11 @@ export function emitXmlModel(g: Graph, kinds: readonly DocumentKind[], header: s
   for (const k of reachable) {
     const s = k.rep.summary;
     const attrs = [...s.attrs].flatMap(([name, a]) => [JSON.stringify(name), typeOf(a.type), a.required ? 1 : 0]);
-    const children = k.rep.children.flatMap((c) => [JSON.stringify(propName(c.name)), index.get(g.classOf.get(c.node)!)!, (c.required ? 1 : 0) | (c.many ? 2 : 0)]);
+    const children = k.rep.children.flatMap((c) => [
+      JSON.stringify(propName(c.name)),
+      index.get(g.classOf.get(c.node)!)!,
+      (c.required ? 1 : 0) | (c.many ? 2 : 0),
+    ]);
     const text = s.text && k.mode !== 'flag' ? typeOf(s.text) : -1;
     // The text is required when every variant has some: no empty variant, no <text/> (which may be empty).
     const textRequired = k.mode === 'object' && s.text !== null && !s.text.atoms.some((a) => a.kind === 'text' || (a.kind === 'value' && a.value === ''));
@@ -130,7 +147,10 @@ export function emitXmlModel(g: Graph, kinds: readonly DocumentKind[], header: s
     elementRows.push(`[${MODE[k.mode]},[${attrs.join(',')}],[${children.join(',')}],${text},${flags}]`);
     if (k.mode !== 'object') continue;
     const where = [...k.defines].sort();
-    const lines = [`/** An element of libvirt's XML${where.length ? ` (schema define${where.length > 1 ? 's' : ''} ${where.map((d) => `\`${d}\``).join(', ')})` : ''}. */`, `export interface ${k.typeName} {`];
+    const lines = [
+      `/** An element of libvirt's XML${where.length ? ` (schema define${where.length > 1 ? 's' : ''} ${where.map((d) => `\`${d}\``).join(', ')})` : ''}. */`,
+      `export interface ${k.typeName} {`,
+    ];
     const attrNames = new Set(s.attrs.keys());
     for (const [name, a] of s.attrs) lines.push(`  ${key(name)}${a.required ? '' : '?'}: ${tsValue(a.type)};`);
     for (const c of k.rep.children) {

@@ -42,7 +42,11 @@ function main(): void {
   ];
   const out = emitXmlModel(graph, KINDS, header);
   const stale: string[] = [];
-  for (const [name, text] of [['types.gen.ts', out.types], ['schema.gen.ts', out.schema], ['documents.gen.ts', out.documents]] as const) {
+  for (const [name, text] of [
+    ['types.gen.ts', out.types],
+    ['schema.gen.ts', out.schema],
+    ['documents.gen.ts', out.documents],
+  ] as const) {
     const path = join(root, 'src/api/xml', name);
     if (existsSync(path) && readFileSync(path, 'utf8') === text) continue;
     if (check) stale.push(relative(root, path));

@@ -14,7 +14,10 @@ import type { NameClass, Pattern } from './rng.js';
 import { Scope, type RngReader } from './rng.js';
 
 /** An XSD datatype with its facets, or a fixed value. */
-export type ValueAtom = { readonly kind: 'value'; readonly value: string } | { readonly kind: 'data'; readonly type: string; readonly params: readonly (readonly [string, string])[] } | { readonly kind: 'text' };
+export type ValueAtom =
+  | { readonly kind: 'value'; readonly value: string }
+  | { readonly kind: 'data'; readonly type: string; readonly params: readonly (readonly [string, string])[] }
+  | { readonly kind: 'text' };
 
 /** What text an attribute or element may hold: the union of its atoms. */
 export interface ValueType {
@@ -73,8 +76,18 @@ function seq(a: Summary, b: Summary): Summary {
   if (a.never || b.never) return NEVER;
   return {
     never: false,
-    attrs: mergeMaps(a.attrs, b.attrs, (x, y) => ({ type: unionType(x.type, y.type) as ValueType, required: x.required || y.required }), (x) => x),
-    children: mergeMaps(a.children, b.children, (x, y) => ({ refs: refsUnion(x.refs, y.refs), required: x.required || y.required, many: true }), (x) => x),
+    attrs: mergeMaps(
+      a.attrs,
+      b.attrs,
+      (x, y) => ({ type: unionType(x.type, y.type) as ValueType, required: x.required || y.required }),
+      (x) => x,
+    ),
+    children: mergeMaps(
+      a.children,
+      b.children,
+      (x, y) => ({ refs: refsUnion(x.refs, y.refs), required: x.required || y.required, many: true }),
+      (x) => x,
+    ),
     text: unionType(a.text, b.text),
     anyAttrs: a.anyAttrs || b.anyAttrs,
     anyElements: a.anyElements || b.anyElements,
@@ -89,7 +102,12 @@ export function alt(a: Summary, b: Summary): Summary {
   return {
     never: false,
     attrs: mergeMaps(a.attrs, b.attrs, (x, y) => ({ type: unionType(x.type, y.type) as ValueType, required: x.required && y.required }), optional),
-    children: mergeMaps(a.children, b.children, (x, y) => ({ refs: refsUnion(x.refs, y.refs), required: x.required && y.required, many: x.many || y.many }), optional),
+    children: mergeMaps(
+      a.children,
+      b.children,
+      (x, y) => ({ refs: refsUnion(x.refs, y.refs), required: x.required && y.required, many: x.many || y.many }),
+      optional,
+    ),
     // Text in one branch only: the other leaves the element empty (genid: a UUID or nothing).
     text: a.text && b.text ? unionType(a.text, b.text) : a.text || b.text ? unionType(a.text ?? NO_TEXT, b.text ?? NO_TEXT) : null,
     anyAttrs: a.anyAttrs || b.anyAttrs,

@@ -98,7 +98,17 @@ export class RngReader {
     }
     const first = elementChildren(el)[0];
     if (first?.name === 'anyName') return { name: { kind: 'any' }, skip: 1 };
-    if (first?.name === 'name') return { name: qualify(first.children.map((c) => (c.kind === 'text' ? c.text : '')).join('').trim(), first.attrs.ns ?? (isAttribute ? '' : ns)), skip: 1 };
+    if (first?.name === 'name')
+      return {
+        name: qualify(
+          first.children
+            .map((c) => (c.kind === 'text' ? c.text : ''))
+            .join('')
+            .trim(),
+          first.attrs.ns ?? (isAttribute ? '' : ns),
+        ),
+        skip: 1,
+      };
     throw new Error(`unsupported name class <${first?.name}>`);
   }
 

@@ -147,10 +147,7 @@ export function lookupUser(name: string = TEST_USER): UserIds {
       return { uid: Number(f[2]), gid: Number(f[3]), home: f[5] ?? '/' };
     }
   }
-  throw new HarnessError(
-    'HARNESS_SETUP',
-    `user '${name}' does not exist: run 'bash harness/install.sh' as root first`,
-  );
+  throw new HarnessError('HARNESS_SETUP', `user '${name}' does not exist: run 'bash harness/install.sh' as root first`);
 }
 
 /** Makes `p` owned by the test user when we are root (no-op otherwise). */
@@ -175,10 +172,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves true when a connection to `target` is accepted within `timeoutMs`. */
-export async function canConnect(
-  target: { path: string } | { host: string; port: number },
-  timeoutMs = 1000,
-): Promise<boolean> {
+export async function canConnect(target: { path: string } | { host: string; port: number }, timeoutMs = 1000): Promise<boolean> {
   return await new Promise<boolean>((resolve) => {
     const sock = 'path' in target ? net.connect(target.path) : net.connect(target.port, target.host);
     const done = (ok: boolean) => {
@@ -274,4 +268,3 @@ export async function within<T>(p: Promise<T>, ms: number): Promise<T | undefine
     clearTimeout(timer);
   }
 }
-

@@ -117,8 +117,7 @@ export async function writeDaemonConfig(options: PrivateDaemonOptions, user: Use
   ]);
   if (logFilters) conf.set('log_filters', confString(logFilters));
   for (const [k, v] of Object.entries(options.confOverrides ?? {})) conf.set(k, v);
-  const confText =
-    [...conf].map(([k, v]) => `${k} = ${v}`).join('\n') + '\n' + (options.extraConf ?? []).join('\n') + '\n';
+  const confText = [...conf].map(([k, v]) => `${k} = ${v}`).join('\n') + '\n' + (options.extraConf ?? []).join('\n') + '\n';
 
   for (const d of [...Object.values(xdg), path.join(xdg.XDG_CONFIG_HOME, 'libvirt')]) {
     fs.mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -127,13 +126,16 @@ export async function writeDaemonConfig(options: PrivateDaemonOptions, user: Use
   // QEMU session driver: log guests' stdio to plain files (no virtlogd left running after us).
   const qemuConf = ['stdio_handler = "file"', ...(options.extraQemuConf ?? [])].join('\n') + '\n';
   fs.writeFileSync(path.join(xdg.XDG_CONFIG_HOME, 'libvirt', 'qemu.conf'), qemuConf, { mode: 0o644 });
-  fs.writeFileSync(
-    path.join(dir, OWNER_FILE),
-    JSON.stringify({ ownerPid: process.pid, keep, startedAt: new Date().toISOString() }) + '\n',
-  );
+  fs.writeFileSync(path.join(dir, OWNER_FILE), JSON.stringify({ ownerPid: process.pid, keep, startedAt: new Date().toISOString() }) + '\n');
   // Everything in the dir belongs to lvtest.
-  for (const p of [dir, confPath, path.join(dir, OWNER_FILE), ...Object.values(xdg),
-    path.join(xdg.XDG_CONFIG_HOME, 'libvirt'), path.join(xdg.XDG_CONFIG_HOME, 'libvirt', 'qemu.conf')]) {
+  for (const p of [
+    dir,
+    confPath,
+    path.join(dir, OWNER_FILE),
+    ...Object.values(xdg),
+    path.join(xdg.XDG_CONFIG_HOME, 'libvirt'),
+    path.join(xdg.XDG_CONFIG_HOME, 'libvirt', 'qemu.conf'),
+  ]) {
     fs.chownSync(p, user.uid, user.gid);
   }
 

@@ -58,8 +58,7 @@ async function startOnce(options: PrivateDaemonOptions): Promise<PrivateDaemon> 
   const { pid, reaperPid } = proc;
 
   const logTail = (lines = 40): string =>
-    `--- ${logPath} (last ${lines} lines) ---\n${tailFile(logPath, lines)}\n` +
-    `--- ${stdioPath} ---\n${tailFile(stdioPath, lines)}`;
+    `--- ${logPath} (last ${lines} lines) ---\n${tailFile(logPath, lines)}\n` + `--- ${stdioPath} ---\n${tailFile(stdioPath, lines)}`;
 
   const uris: DaemonUris = {
     qemuSessionUnix: `qemu+unix:///session?socket=${socketPath}`,
@@ -159,4 +158,3 @@ async function startOnce(options: PrivateDaemonOptions): Promise<PrivateDaemon> 
     info,
   };
 }
-

@@ -21,13 +21,7 @@ export interface AuthenticateOptions {
 }
 
 /** Authenticates as remoteAuthenticate does: AUTH_LIST, then the method asked for or the first offered. */
-export async function authenticate(
-  client: RpcClient,
-  plan: RemotePlan,
-  uriText: string,
-  options: CallOptions,
-  auth: AuthenticateOptions = {},
-): Promise<void> {
+export async function authenticate(client: RpcClient, plan: RemotePlan, uriText: string, options: CallOptions, auth: AuthenticateOptions = {}): Promise<void> {
   const publish = (step: 'offered' | 'chosen' | 'done' | 'failed', methods: readonly string[], error?: Error): void => {
     if (!diagnostics.auth.hasSubscribers) return;
     diagnostics.auth.publish({ connectionId: client.connectionId, uri: client.uri, step, methods, ...(error ? { error } : {}) });
@@ -38,7 +32,10 @@ export async function authenticate(
     [RemoteAuthType.REMOTE_AUTH_SASL]: 'sasl',
     [RemoteAuthType.REMOTE_AUTH_POLKIT]: 'polkit',
   };
-  publish('offered', types.map((t) => names[t] ?? String(t)));
+  publish(
+    'offered',
+    types.map((t) => names[t] ?? String(t)),
+  );
   if (types.length === 0) return;
   try {
     await authenticateWith(client, plan, uriText, options, auth, types, names, (m) => publish('chosen', [m]));
@@ -96,4 +93,3 @@ async function authenticateWith(
       throw new UnsupportedError(`the daemon at "${uriText}" offers an unknown authentication type ${chosen}`);
   }
 }
-

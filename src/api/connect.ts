@@ -146,7 +146,9 @@ export async function connect(uri?: string | null, options: ConnectOptions = {})
   const resolved = resolveConnectUri(uri ?? null, { env });
   const readOnly = options.readonly ?? false;
   const plan = planRemoteConnection(resolved.uri, {
-    env, readOnly, conf: resolved.conf,
+    env,
+    readOnly,
+    conf: resolved.conf,
     ...(options.ssh?.client !== undefined ? { sshClient: options.ssh.client } : {}),
     sshPrivateKey: options.ssh?.privateKey !== undefined,
   });

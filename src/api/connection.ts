@@ -107,7 +107,13 @@ export class Connection extends ConnectionBase implements ProcedureCaller, Async
         this.#watch(opened.client);
         this.events._resume(opened.client, opened.info.features, gap);
         if (diagnostics.reconnect.hasSubscribers) {
-          diagnostics.reconnect.publish({ uri: info.uri, phase: 'connected', attempt: gap.attempts, connectionId: opened.client.connectionId, downtime: gap.downtime });
+          diagnostics.reconnect.publish({
+            uri: info.uri,
+            phase: 'connected',
+            attempt: gap.attempts,
+            connectionId: opened.client.connectionId,
+            downtime: gap.downtime,
+          });
         }
       },
       discard: (opened) => opened.client.destroy(),
@@ -367,7 +373,10 @@ export class Connection extends ConnectionBase implements ProcedureCaller, Async
     flags = 0,
     options?: CallOptions,
   ): Promise<Xml.DomainCapabilitiesDef> {
-    return await readDefinition<Xml.DomainCapabilitiesDef>('domaincaps', await this.getDomainCapabilities(emulatorbin, arch, machine, virttype, flags, options));
+    return await readDefinition<Xml.DomainCapabilitiesDef>(
+      'domaincaps',
+      await this.getDomainCapabilities(emulatorbin, arch, machine, virttype, flags, options),
+    );
   }
 
   /** Makes one call; the raw layer's and the object API's methods all go through here. */
@@ -384,13 +393,7 @@ export class Connection extends ConnectionBase implements ProcedureCaller, Async
   }
 
   /** A call made while the connection is down: waits for it to come back (or fails), then calls. */
-  async #callWhenUp<A, R>(
-    client: RpcClient,
-    r: Reconnector<unknown>,
-    procedure: Procedure<A, R>,
-    args: A,
-    options: CallOptions | undefined,
-  ): Promise<R> {
+  async #callWhenUp<A, R>(client: RpcClient, r: Reconnector<unknown>, procedure: Procedure<A, R>, args: A, options: CallOptions | undefined): Promise<R> {
     // The drop may not have been noticed yet (its handler runs first on the same promise).
     if (r.state === 'up') await client.closed;
     const started = performance.now();

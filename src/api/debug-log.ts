@@ -102,7 +102,5 @@ export function enableDebugLog(value: string, write: (line: string) => void = (l
   );
   on<StreamMessage>(CHANNELS.stream, (m) => log(1, `connection ${m.connectionId} stream ${m.phase} ${m.name} serial=${m.serial}`));
   on<KeepaliveMessage>(CHANNELS.keepalive, (m) => log(m.kind === 'dead' ? 3 : 1, `connection ${m.connectionId} keepalive ${m.kind}`));
-  on<EventDroppedMessage>(CHANNELS.eventDropped, (m) =>
-    log(1, `event dropped uri=${m.uri} cause=${m.cause} proc=${m.procedure} callbackID=${m.callbackId}`),
-  );
+  on<EventDroppedMessage>(CHANNELS.eventDropped, (m) => log(1, `event dropped uri=${m.uri} cause=${m.cause} proc=${m.procedure} callbackID=${m.callbackId}`));
 }

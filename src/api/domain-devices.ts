@@ -98,7 +98,10 @@ function uintAttr(el: XmlElement, name: string): number {
   const m = /^[ \t\n\v\f\r]*\+?(?:0[xX]([0-9a-fA-F]+)|(0[0-7]*)|([1-9][0-9]*))$/.exec(text);
   const n = m === null ? NaN : m[1] !== undefined ? parseInt(m[1], 16) : m[2] !== undefined ? parseInt(m[2], 8) : Number(m[3]);
   if (!(n <= 0xffffffff)) {
-    throw new XmlReadError(XmlErrorCode.CONTENT, `Invalid value for attribute '${name}' in element '${el.name}': '${text}'. Expected non-negative integer value`);
+    throw new XmlReadError(
+      XmlErrorCode.CONTENT,
+      `Invalid value for attribute '${name}' in element '${el.name}': '${text}'. Expected non-negative integer value`,
+    );
   }
   return n;
 }

@@ -225,27 +225,47 @@ export class ConnectionEvents {
    * `options.domain`. Resolves, once the daemon is registered, with the
    * function that unsubscribes.
    */
-  onDomain<N extends DomainEventName = DomainEventName>(event: N | number, handler: EventHandler<DomainEvent<N>>, options: DomainSubscribeOptions = {}): Promise<Unsubscribe> {
+  onDomain<N extends DomainEventName = DomainEventName>(
+    event: N | number,
+    handler: EventHandler<DomainEvent<N>>,
+    options: DomainSubscribeOptions = {},
+  ): Promise<Unsubscribe> {
     return this.#subscribe('domain', event, handler as EventHandler<never>, options.domain, options.signal);
   }
 
   /** Network events (`lifecycle`, `metadata-change`), like {@link onDomain}. */
-  onNetwork<N extends ObjectEventName<'network'>>(event: N | number, handler: EventHandler<NetworkEvent<N>>, options: NetworkSubscribeOptions = {}): Promise<Unsubscribe> {
+  onNetwork<N extends ObjectEventName<'network'>>(
+    event: N | number,
+    handler: EventHandler<NetworkEvent<N>>,
+    options: NetworkSubscribeOptions = {},
+  ): Promise<Unsubscribe> {
     return this.#subscribe('network', event, handler as EventHandler<never>, options.network, options.signal);
   }
 
   /** Storage pool events (`lifecycle`, `refresh`), like {@link onDomain}. */
-  onStoragePool<N extends ObjectEventName<'storage-pool'>>(event: N | number, handler: EventHandler<StoragePoolEvent<N>>, options: StoragePoolSubscribeOptions = {}): Promise<Unsubscribe> {
+  onStoragePool<N extends ObjectEventName<'storage-pool'>>(
+    event: N | number,
+    handler: EventHandler<StoragePoolEvent<N>>,
+    options: StoragePoolSubscribeOptions = {},
+  ): Promise<Unsubscribe> {
     return this.#subscribe('storage-pool', event, handler as EventHandler<never>, options.pool, options.signal);
   }
 
   /** Node device events (`lifecycle`, `update`), like {@link onDomain}. */
-  onNodeDevice<N extends ObjectEventName<'node-device'>>(event: N | number, handler: EventHandler<NodeDeviceEvent<N>>, options: NodeDeviceSubscribeOptions = {}): Promise<Unsubscribe> {
+  onNodeDevice<N extends ObjectEventName<'node-device'>>(
+    event: N | number,
+    handler: EventHandler<NodeDeviceEvent<N>>,
+    options: NodeDeviceSubscribeOptions = {},
+  ): Promise<Unsubscribe> {
     return this.#subscribe('node-device', event, handler as EventHandler<never>, options.device, options.signal);
   }
 
   /** Secret events (`lifecycle`, `value-changed`), like {@link onDomain}. */
-  onSecret<N extends ObjectEventName<'secret'>>(event: N | number, handler: EventHandler<SecretEvent<N>>, options: SecretSubscribeOptions = {}): Promise<Unsubscribe> {
+  onSecret<N extends ObjectEventName<'secret'>>(
+    event: N | number,
+    handler: EventHandler<SecretEvent<N>>,
+    options: SecretSubscribeOptions = {},
+  ): Promise<Unsubscribe> {
     return this.#subscribe('secret', event, handler as EventHandler<never>, options.secret, options.signal);
   }
 
@@ -260,9 +280,7 @@ export class ConnectionEvents {
     this.#throwIfEnded();
     const key = `qemu-monitor/${++this.#qemuSeq}`;
     const qemuDomain = refOf(options.domain) as RemoteNonnullDomain | null;
-    const reg = this.#newRegistration(key, 'qemu-monitor', null, qemuDomain ? uuidString(qemuDomain.uuid) : null, false, [
-      qemuMonitorProcedures.event,
-    ]);
+    const reg = this.#newRegistration(key, 'qemu-monitor', null, qemuDomain ? uuidString(qemuDomain.uuid) : null, false, [qemuMonitorProcedures.event]);
     const listener: Listener = { handler: handler as EventHandler<never>, filterKey: null };
     reg.listeners.add(listener);
     reg.ready = this.#register(reg, async () => {
@@ -323,27 +341,42 @@ export class ConnectionEvents {
    * It subscribes at once (`await stream.ready` to know the daemon is
    * registered); see {@link EventStream} for buffering and the overflow policy.
    */
-  domain<N extends DomainEventName = DomainEventName, O extends DomainSubscribeOptions & EventStreamOptions = object>(event: N | number, options: O = {} as O): EventStream<WithGaps<O, DomainEvent<N>>> {
+  domain<N extends DomainEventName = DomainEventName, O extends DomainSubscribeOptions & EventStreamOptions = object>(
+    event: N | number,
+    options: O = {} as O,
+  ): EventStream<WithGaps<O, DomainEvent<N>>> {
     return this.#stream((h) => this.#subscribe('domain', event, h, options.domain, undefined), options);
   }
 
   /** Network events as an async iterator. */
-  network<N extends ObjectEventName<'network'>, O extends NetworkSubscribeOptions & EventStreamOptions = object>(event: N | number, options: O = {} as O): EventStream<WithGaps<O, NetworkEvent<N>>> {
+  network<N extends ObjectEventName<'network'>, O extends NetworkSubscribeOptions & EventStreamOptions = object>(
+    event: N | number,
+    options: O = {} as O,
+  ): EventStream<WithGaps<O, NetworkEvent<N>>> {
     return this.#stream((h) => this.#subscribe('network', event, h, options.network, undefined), options);
   }
 
   /** Storage pool events as an async iterator. */
-  storagePool<N extends ObjectEventName<'storage-pool'>, O extends StoragePoolSubscribeOptions & EventStreamOptions = object>(event: N | number, options: O = {} as O): EventStream<WithGaps<O, StoragePoolEvent<N>>> {
+  storagePool<N extends ObjectEventName<'storage-pool'>, O extends StoragePoolSubscribeOptions & EventStreamOptions = object>(
+    event: N | number,
+    options: O = {} as O,
+  ): EventStream<WithGaps<O, StoragePoolEvent<N>>> {
     return this.#stream((h) => this.#subscribe('storage-pool', event, h, options.pool, undefined), options);
   }
 
   /** Node device events as an async iterator. */
-  nodeDevice<N extends ObjectEventName<'node-device'>, O extends NodeDeviceSubscribeOptions & EventStreamOptions = object>(event: N | number, options: O = {} as O): EventStream<WithGaps<O, NodeDeviceEvent<N>>> {
+  nodeDevice<N extends ObjectEventName<'node-device'>, O extends NodeDeviceSubscribeOptions & EventStreamOptions = object>(
+    event: N | number,
+    options: O = {} as O,
+  ): EventStream<WithGaps<O, NodeDeviceEvent<N>>> {
     return this.#stream((h) => this.#subscribe('node-device', event, h, options.device, undefined), options);
   }
 
   /** Secret events as an async iterator. */
-  secret<N extends ObjectEventName<'secret'>, O extends SecretSubscribeOptions & EventStreamOptions = object>(event: N | number, options: O = {} as O): EventStream<WithGaps<O, SecretEvent<N>>> {
+  secret<N extends ObjectEventName<'secret'>, O extends SecretSubscribeOptions & EventStreamOptions = object>(
+    event: N | number,
+    options: O = {} as O,
+  ): EventStream<WithGaps<O, SecretEvent<N>>> {
     return this.#stream((h) => this.#subscribe('secret', event, h, options.secret, undefined), options);
   }
 
@@ -570,7 +603,7 @@ export class ConnectionEvents {
     let done: Promise<void> | null = null;
     const unsubscribe: Unsubscribe = () => {
       done ??= (async () => {
-          await this.#removeListener(reg, listener);
+        await this.#removeListener(reg, listener);
       })();
       return done;
     };

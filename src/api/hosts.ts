@@ -84,7 +84,15 @@ export class Hosts implements AsyncDisposable {
   status(): HostStatus[] {
     return this.#entries.map((e) => ({
       host: e.host,
-      state: this.#stop.signal.aborted ? 'closed' : e.conn === null ? 'connecting' : e.conn.state === 'open' ? 'open' : e.conn.state === 'reconnecting' ? 'reconnecting' : 'closed',
+      state: this.#stop.signal.aborted
+        ? 'closed'
+        : e.conn === null
+          ? 'connecting'
+          : e.conn.state === 'open'
+            ? 'open'
+            : e.conn.state === 'reconnecting'
+              ? 'reconnecting'
+              : 'closed',
       error: e.conn?.state === 'open' ? null : e.error,
       reconnects: e.conn?.reconnects ?? 0,
     }));
@@ -135,16 +143,15 @@ export class Hosts implements AsyncDisposable {
    * later join it, and a host's reconnection appears as a `gap` event of that host when the
    * options say `gaps: true`.
    */
-  domain<N extends DomainEventName = DomainEventName>(
-    event: N | number,
-    options: EventStreamOptions = {},
-  ): EventStream<HostEvent<DomainEvent<N> | EventGap>> {
+  domain<N extends DomainEventName = DomainEventName>(event: N | number, options: EventStreamOptions = {}): EventStream<HostEvent<DomainEvent<N> | EventGap>> {
     return this.events<DomainEvent<N> | EventGap>((conn, push) => {
       const offGap = options.gaps ? conn.events.onGap((g) => push(g)) : () => {};
-      return conn.events.onDomain(event, (e) => push(e as DomainEvent<N>)).then((off) => async () => {
-        offGap();
-        await off();
-      });
+      return conn.events
+        .onDomain(event, (e) => push(e as DomainEvent<N>))
+        .then((off) => async () => {
+          offGap();
+          await off();
+        });
     }, options);
   }
 

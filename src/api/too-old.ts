@@ -35,7 +35,19 @@ export async function tooOldDaemonError(err: unknown, procedure: Procedure, call
   const since = procedure.since ? `it was introduced in libvirt ${procedure.since}` : 'it is newer than the daemon';
   const message = `this function is not supported by the connection driver: ${procedure.api} (${since}; the daemon runs ${daemon})`;
   throw new LibvirtError(
-    { code: err.errorCode, domain: err.domain, message, level: err.level, dom: null, str1: err.str1, str2: err.str2, str3: err.str3, int1: err.int1, int2: err.int2, net: null },
+    {
+      code: err.errorCode,
+      domain: err.domain,
+      message,
+      level: err.level,
+      dom: null,
+      str1: err.str1,
+      str2: err.str2,
+      str3: err.str3,
+      int1: err.int1,
+      int2: err.int2,
+      net: null,
+    },
     err.procedure,
   );
 }

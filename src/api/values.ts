@@ -12,7 +12,15 @@
  *
  * @module
  */
-import { VIR_TYPED_PARAM_BOOLEAN, VIR_TYPED_PARAM_DOUBLE, VIR_TYPED_PARAM_INT, VIR_TYPED_PARAM_LLONG, VIR_TYPED_PARAM_STRING, VIR_TYPED_PARAM_UINT, VIR_TYPED_PARAM_ULLONG } from '../procedures/libvirt-api.gen.js';
+import {
+  VIR_TYPED_PARAM_BOOLEAN,
+  VIR_TYPED_PARAM_DOUBLE,
+  VIR_TYPED_PARAM_INT,
+  VIR_TYPED_PARAM_LLONG,
+  VIR_TYPED_PARAM_STRING,
+  VIR_TYPED_PARAM_UINT,
+  VIR_TYPED_PARAM_ULLONG,
+} from '../procedures/libvirt-api.gen.js';
 import type { RemoteTypedParam, RemoteTypedParamValue } from '../procedures/remote.gen.js';
 import { invalidError } from '../xdr/errors.js';
 import { TYPED_PARAM_TYPES } from './gen/typed-param-types.gen.js';

@@ -101,9 +101,7 @@ export function credentialTypes(credentials: Credentials | undefined): readonly 
   if (credentials === undefined) return [];
   if (typeof credentials === 'function') return DEFAULT_CREDTYPES;
   if ('callback' in credentials) return credentials.credtypes ?? DEFAULT_CREDTYPES;
-  return credentials.authzid !== undefined
-    ? [VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE, VIR_CRED_USERNAME]
-    : [VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE];
+  return credentials.authzid !== undefined ? [VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE, VIR_CRED_USERNAME] : [VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -241,10 +239,7 @@ export class AuthConfig {
     }
     const credGroup = `credentials-${credName}`;
     if (!this.hasGroup(credGroup)) {
-      throw new ConfigError(
-        `Missing group 'credentials-${credName}' referenced from group '${authGroup}' in '${this.path}'`,
-        { file: this.path },
-      );
+      throw new ConfigError(`Missing group 'credentials-${credName}' referenced from group '${authGroup}' in '${this.path}'`, { file: this.path });
     }
     return this.get(credGroup, credname);
   }

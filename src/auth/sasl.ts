@@ -26,14 +26,7 @@ import { REMOTE_AUTH_SASL_DATA_MAX, remoteProcedures } from '../procedures/remot
 import type { RpcClient } from '../rpc/client.js';
 import type { CallOptions } from '../rpc/procedure.js';
 import type { RemoteTransport } from '../transport/remote-plan.js';
-import {
-  AuthConfig,
-  authConfigPath,
-  collectCredentials,
-  credentialTypes,
-  type CredentialRequest,
-  type Credentials,
-} from './credentials.js';
+import { AuthConfig, authConfigPath, collectCredentials, credentialTypes, type CredentialRequest, type Credentials } from './credentials.js';
 import { AuthenticationError, ScramError } from './errors.js';
 import { ScramClient, type ScramMechanism } from './scram.js';
 
@@ -256,11 +249,7 @@ export async function authenticateSasl(client: RpcClient, opts: SaslAuthOptions)
 
   try {
     let local = session.start();
-    const sret = await client.call(
-      remoteProcedures.REMOTE_PROC_AUTH_SASL_START,
-      { mech: mechanism, ...toArgs(local) },
-      callOptions,
-    );
+    const sret = await client.call(remoteProcedures.REMOTE_PROC_AUTH_SASL_START, { mech: mechanism, ...toArgs(local) }, callOptions);
     let complete = sret.complete !== 0;
     let serverData = fromRet(sret);
     if (complete && local.complete) return { mechanism, authname };

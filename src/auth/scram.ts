@@ -167,12 +167,7 @@ export interface ScramKeys {
 }
 
 /** Derives the {@link ScramKeys} (PBKDF2 runs off the event loop). `password` is already prepared. */
-export async function deriveScramKeys(
-  mechanism: ScramMechanism,
-  password: string,
-  salt: Uint8Array,
-  iterations: number,
-): Promise<ScramKeys> {
+export async function deriveScramKeys(mechanism: ScramMechanism, password: string, salt: Uint8Array, iterations: number): Promise<ScramKeys> {
   const { name, size } = HASHES[mechanism];
   const saltedPassword = await pbkdf2Async(Buffer.from(password, 'utf8'), Buffer.from(salt), iterations, size, name);
   const clientKey = createHmac(name, saltedPassword).update('Client Key').digest();

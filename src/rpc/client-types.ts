@@ -42,7 +42,6 @@ export interface IncomingMessage {
 /** Receives the MESSAGE packets of one program. Exceptions it throws are reported, never fatal. */
 export type MessageListener = (message: IncomingMessage) => void;
 
-
 /** Things worth knowing that are not errors of any call, for logging and tests. */
 export type Diagnostic =
   /** A reply to a call that was aborted or timed out, dropped by serial. */

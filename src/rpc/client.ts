@@ -38,21 +38,9 @@ import type { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import { armBound } from '../util/deadline.js';
 import { XdrReader } from '../xdr/reader.js';
-import {
-  VirNetMessageStatus,
-  VirNetMessageType,
-  virNetMessageErrorCodec,
-  virNetStreamHoleCodec,
-} from '../procedures/virnet.gen.js';
+import { VirNetMessageStatus, VirNetMessageType, virNetMessageErrorCodec, virNetStreamHoleCodec } from '../procedures/virnet.gen.js';
 import { KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, KeepaliveProcedure } from '../procedures/keepalive.gen.js';
-import {
-  abortErrorFor,
-  ConnectionClosedError,
-  LibvirtError,
-  ProtocolError,
-  TimeoutError,
-  UnsupportedError,
-} from './errors.js';
+import { abortErrorFor, ConnectionClosedError, LibvirtError, ProtocolError, TimeoutError, UnsupportedError } from './errors.js';
 import { encodeFrame, encodeFrameHeader, FrameReader, type Frame, type FrameBody, type FrameHeader } from './frame.js';
 import { PacketWriter } from './packet-writer.js';
 import { ReadGate } from './read-gate.js';
@@ -66,8 +54,7 @@ import type { Diagnostic, IncomingMessage, MessageListener, RpcCallOptions, RpcC
 
 export type { Diagnostic, IncomingMessage, MessageListener, RpcCallOptions, RpcClientOptions, RpcClientStats } from './client-types.js';
 
-const { VIR_NET_CALL, VIR_NET_REPLY, VIR_NET_MESSAGE, VIR_NET_STREAM, VIR_NET_REPLY_WITH_FDS, VIR_NET_STREAM_HOLE } =
-  VirNetMessageType;
+const { VIR_NET_CALL, VIR_NET_REPLY, VIR_NET_MESSAGE, VIR_NET_STREAM, VIR_NET_REPLY_WITH_FDS, VIR_NET_STREAM_HOLE } = VirNetMessageType;
 const { VIR_NET_OK, VIR_NET_ERROR, VIR_NET_CONTINUE } = VirNetMessageStatus;
 const { KEEPALIVE_PROC_PING } = KeepaliveProcedure;
 
@@ -217,9 +204,7 @@ export class RpcClient implements ProcedureCaller {
     const { signal, timeout, stream } = opts;
     if (signal?.aborted) return Promise.reject(abortErrorFor(signal));
     if (proc.fds) {
-      return Promise.reject(
-        new UnsupportedError(`${proc.name} passes file descriptors, which is not supported over this transport`),
-      );
+      return Promise.reject(new UnsupportedError(`${proc.name} passes file descriptors, which is not supported over this transport`));
     }
     if (this.closeError) return Promise.reject(this.closeError);
 
@@ -237,13 +222,7 @@ export class RpcClient implements ProcedureCaller {
     let frame: Buffer;
     try {
       const argsCodec = proc.args;
-      frame = this.encode(
-        proc,
-        VIR_NET_CALL,
-        serial,
-        VIR_NET_OK,
-        argsCodec ? (w) => argsCodec.encode(w, args) : null,
-      );
+      frame = this.encode(proc, VIR_NET_CALL, serial, VIR_NET_OK, argsCodec ? (w) => argsCodec.encode(w, args) : null);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -258,12 +237,19 @@ export class RpcClient implements ProcedureCaller {
     const call = new PendingCall(serial, proc as Procedure<unknown, unknown>, resolve, reject);
     this.pending.set(serial, call);
     if (signal || timeout !== undefined) {
-      call.disarm = armBound(opts, (err) => this.giveUp(call, err), (ms) => new TimeoutError(`${proc.name} timed out after ${ms} ms`, ms));
+      call.disarm = armBound(
+        opts,
+        (err) => this.giveUp(call, err),
+        (ms) => new TimeoutError(`${proc.name} timed out after ${ms} ms`, ms),
+      );
     }
     this.limit.submit(frame, call);
     if (startTime < 0) return promise;
     const { connectionId, uri } = this;
-    return traceCall({ connectionId, uri, program: proc.programNumber, version: proc.version, procedure: proc.number, name: proc.name, serial, startTime }, promise);
+    return traceCall(
+      { connectionId, uri, program: proc.programNumber, version: proc.version, procedure: proc.number, name: proc.name, serial, startTime },
+      promise,
+    );
   }
 
   /** An aborted or timed-out call: rejects it now; its reply, if one comes, is dropped by serial. */
@@ -401,7 +387,14 @@ export class RpcClient implements ProcedureCaller {
       sendData: (data, onWritten) => {
         if (this.closeError) throw this.closeError;
         if (!isMine()) throw new ProtocolError(`stream ${serial} of ${procedure.name} has been released`);
-        const header = { prog: procedure.programNumber, vers: procedure.version, proc: procedure.number, type: VIR_NET_STREAM, serial, status: VIR_NET_CONTINUE };
+        const header = {
+          prog: procedure.programNumber,
+          vers: procedure.version,
+          proc: procedure.number,
+          type: VIR_NET_STREAM,
+          serial,
+          status: VIR_NET_CONTINUE,
+        };
         this.write(encodeFrameHeader(header, data.length), null, data, onWritten ?? null);
         return this.streamHasRoom();
       },

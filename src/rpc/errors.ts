@@ -32,7 +32,6 @@ export const RpcErrorCode = {
 /** One of the {@link RpcErrorCode} values. */
 export type RpcErrorCode = (typeof RpcErrorCode)[keyof typeof RpcErrorCode];
 
-
 export { LibvirtRpcError } from '../errors/root.js';
 export { AbortError, abortErrorFor, TimeoutError } from '../errors/cancel.js';
 
@@ -216,7 +215,6 @@ export class ProtocolError extends LibvirtRpcError {
   }
 }
 brandClass(ProtocolError, 'ProtocolError');
-
 
 /** The operation cannot be done over this transport (for example passing file descriptors). */
 export class UnsupportedError extends LibvirtRpcError {

@@ -8,12 +8,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { XdrWriter } from '../xdr/writer.js';
-import {
-  VIR_NET_MESSAGE_HEADER_MAX,
-  VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX,
-  VIR_NET_MESSAGE_LEN_MAX,
-  VIR_NET_MESSAGE_MAX,
-} from '../procedures/virnet.gen.js';
+import { VIR_NET_MESSAGE_HEADER_MAX, VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX, VIR_NET_MESSAGE_LEN_MAX, VIR_NET_MESSAGE_MAX } from '../procedures/virnet.gen.js';
 import { ProtocolError } from './errors.js';
 
 /** Bytes of the length word plus the header: the smallest legal packet. */

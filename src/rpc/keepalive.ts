@@ -77,11 +77,7 @@ export interface KeepaliveHooks {
 
 /** True when `header` is a keepalive packet (program, version and type all match). */
 export function isKeepalive(header: FrameHeader): boolean {
-  return (
-    header.prog === KEEPALIVE_PROGRAM &&
-    header.vers === KEEPALIVE_PROTOCOL_VERSION &&
-    header.type === VirNetMessageType.VIR_NET_MESSAGE
-  );
+  return header.prog === KEEPALIVE_PROGRAM && header.vers === KEEPALIVE_PROTOCOL_VERSION && header.type === VirNetMessageType.VIR_NET_MESSAGE;
 }
 
 /** The keepalive state of one connection. */

@@ -22,4 +22,3 @@ export interface ProcedureCaller {
   /** Encodes `args`, sends the call, waits for the reply and decodes it. */
   call<A, R>(procedure: Procedure<A, R>, args: A, options?: CallOptions): Promise<R>;
 }
-

@@ -105,8 +105,11 @@ export function describeCommandExit(exit: CommandExit): { message: string; failu
     hint = 'the SSH host key of the server is unknown or has changed: add it to known_hosts, or use no_verify=1 to accept an unknown key';
   } else if (/Permission denied|Too many authentication failures|no more authentication methods/i.test(err)) {
     failure = 'auth';
-    hint = 'SSH authentication failed: check the user, keyfile= and the server\'s authorized_keys';
-  } else if (/Connection refused|Could not resolve hostname|No route to host|Connection timed out|Network is unreachable|Name or service not known/i.test(err) && !/unix connect|\.sock|libvirt-sock/i.test(err)) {
+    hint = "SSH authentication failed: check the user, keyfile= and the server's authorized_keys";
+  } else if (
+    /Connection refused|Could not resolve hostname|No route to host|Connection timed out|Network is unreachable|Name or service not known/i.test(err) &&
+    !/unix connect|\.sock|libvirt-sock/i.test(err)
+  ) {
     failure = 'unreachable';
     hint = 'ssh could not reach the server';
   } else if (/closed by remote host|Connection reset|Broken pipe|connection closed|Connection to .* closed/i.test(err)) {
@@ -142,7 +145,15 @@ export class CommandTransportError extends TransportError {
 
   constructor(
     message: string,
-    detail: { command: string; exitCode: number | null; signal: string | null; stderr: string; failure: CommandFailure; errno?: string | null; cause?: unknown },
+    detail: {
+      command: string;
+      exitCode: number | null;
+      signal: string | null;
+      stderr: string;
+      failure: CommandFailure;
+      errno?: string | null;
+      cause?: unknown;
+    },
   ) {
     super(message, detail.errno ?? null, detail.cause === undefined ? undefined : { cause: detail.cause });
     this.name = 'CommandTransportError';
@@ -311,8 +322,13 @@ export class CommandStream extends Duplex {
         if (ioError !== null) message += ` (${ioError.message})`;
         this.destroy(
           new CommandTransportError(`End of file while reading data: ${message}`, {
-            command: this.command, exitCode: exit.exitCode, signal: exit.signal, stderr, failure,
-            errno: (ioError as NodeJS.ErrnoException | null)?.code ?? null, ...(ioError ? { cause: ioError } : {}),
+            command: this.command,
+            exitCode: exit.exitCode,
+            signal: exit.signal,
+            stderr,
+            failure,
+            errno: (ioError as NodeJS.ErrnoException | null)?.code ?? null,
+            ...(ioError ? { cause: ioError } : {}),
           }),
         );
       });
@@ -350,7 +366,13 @@ export function dialCommand(argv: readonly string[], options: CommandDialOptions
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         throw new CommandTransportError(`cannot run ${label}: ${e.message}`, {
-          command: file, exitCode: null, signal: null, stderr: '', failure: 'command-missing', errno: e.code ?? null, cause: err,
+          command: file,
+          exitCode: null,
+          signal: null,
+          stderr: '',
+          failure: 'command-missing',
+          errno: e.code ?? null,
+          cause: err,
         });
       }
       const started = new CommandStream(child, file, { ...options, label });
@@ -358,10 +380,17 @@ export function dialCommand(argv: readonly string[], options: CommandDialOptions
       const onSpawn = (): void => ok(started);
       const onError = (err: NodeJS.ErrnoException): void => {
         const why = err.code === 'ENOENT' ? `${file}: command not found` : err.code === 'EACCES' ? `${file}: permission denied` : err.message;
-        fail(new CommandTransportError(`cannot run ${label}: ${why}`, {
-          command: file, exitCode: null, signal: null, stderr: '', failure: err.code === 'ENOENT' ? 'command-missing' : 'other',
-          errno: err.code ?? null, cause: err,
-        }));
+        fail(
+          new CommandTransportError(`cannot run ${label}: ${why}`, {
+            command: file,
+            exitCode: null,
+            signal: null,
+            stderr: '',
+            failure: err.code === 'ENOENT' ? 'command-missing' : 'other',
+            errno: err.code ?? null,
+            cause: err,
+          }),
+        );
       };
       child.once('spawn', onSpawn);
       child.once('error', onError);

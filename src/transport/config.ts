@@ -388,7 +388,10 @@ export function findUriAlias(aliases: readonly string[], name: string, file = '<
     }
     const alias = item.slice(0, eq);
     if (!/^[A-Za-z0-9_-]*$/.test(alias)) {
-      throw new ConfigError(`malformed "uri_aliases" entry ${JSON.stringify(redactUriText(item))}, aliases may only contain "a-z", "A-Z", "0-9", "_" and "-"`, { file, line });
+      throw new ConfigError(`malformed "uri_aliases" entry ${JSON.stringify(redactUriText(item))}, aliases may only contain "a-z", "A-Z", "0-9", "_" and "-"`, {
+        file,
+        line,
+      });
     }
     if (alias === name) return item.slice(eq + 1);
   }

@@ -10,17 +10,7 @@ import { LibvirtRpcError } from '../errors/root.js';
 import { redactUriText } from './uri-secrets.js';
 
 /** Which part of a URI an {@link UriError} concerns. */
-export type UriPart =
-  | 'uri'
-  | 'scheme'
-  | 'transport'
-  | 'user'
-  | 'host'
-  | 'port'
-  | 'path'
-  | 'query'
-  | 'fragment'
-  | 'parameter';
+export type UriPart = 'uri' | 'scheme' | 'transport' | 'user' | 'host' | 'port' | 'path' | 'query' | 'fragment' | 'parameter';
 
 /** Options of the {@link UriError} constructor. */
 export interface UriErrorOptions {

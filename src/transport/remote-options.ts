@@ -100,9 +100,23 @@ export interface ReadOptions {
 
 /** Options of a plan without URI: nothing consumed. */
 export const NO_OPTIONS: RemoteOptions = {
-  name: null, command: null, socket: null, auth: null, sshauth: null, netcat: null, keyfile: null, pkipath: null,
-  tlsPriority: null, knownHosts: null, knownHostsVerify: null, mode: null, proxy: null, authfile: null,
-  noVerify: false, noTty: false, noSanity: false,
+  name: null,
+  command: null,
+  socket: null,
+  auth: null,
+  sshauth: null,
+  netcat: null,
+  keyfile: null,
+  pkipath: null,
+  tlsPriority: null,
+  knownHosts: null,
+  knownHostsVerify: null,
+  mode: null,
+  proxy: null,
+  authfile: null,
+  noVerify: false,
+  noTty: false,
+  noSanity: false,
 };
 
 /**
@@ -130,7 +144,9 @@ export function readOptions(uri: LibvirtUri, text: string): ReadOptions {
       const n = parseCInt(param.value);
       if (n === null) {
         throw new UriError(`invalid value ${JSON.stringify(param.value)} for parameter "${param.name}" (expected an integer)`, {
-          uri: text, part: 'parameter', parameter: param.name,
+          uri: text,
+          part: 'parameter',
+          parameter: param.name,
         });
       }
       values[spec.key] = n !== 0;
@@ -167,7 +183,9 @@ export function requestedMode(options: RemoteOptions, uri: LibvirtUri | null, te
   if (m === null) {
     const name = paramName(uri, 'mode');
     throw new UriError(`invalid value ${JSON.stringify(modeText)} for parameter "${name}" (expected auto, legacy or direct)`, {
-      uri: text, part: 'parameter', parameter: name,
+      uri: text,
+      part: 'parameter',
+      parameter: name,
     });
   }
   return m;
@@ -186,7 +204,9 @@ export function requestedProxy(options: RemoteOptions, uri: LibvirtUri | null, t
     if (p === null) {
       const name = paramName(uri, 'proxy');
       throw new UriError(`invalid value ${JSON.stringify(proxyText)} for parameter "${name}" (expected auto, netcat or native)`, {
-        uri: text, part: 'parameter', parameter: name,
+        uri: text,
+        part: 'parameter',
+        parameter: name,
       });
     }
     return p;

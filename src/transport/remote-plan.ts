@@ -208,9 +208,22 @@ export function planRemoteConnection(uri: string | LibvirtUri | null, env: Remot
     tls: transport === 'tls' ? tlsPlanOf(options, env) : null,
     ssh: isSshTransport(transport)
       ? planSsh({
-          transport, text, parsed, host, port, portExplicit: parsed?.port != null, user, hasPassword: password !== null, options, proxy,
-          socketPath: socket.path as string, helperUri: names.helper ?? names.shown,
-          helperHasSecrets: hasSecretParams(helperParams), readOnly, env, paramName: (lower) => paramName(parsed, lower),
+          transport,
+          text,
+          parsed,
+          host,
+          port,
+          portExplicit: parsed?.port != null,
+          user,
+          hasPassword: password !== null,
+          options,
+          proxy,
+          socketPath: socket.path as string,
+          helperUri: names.helper ?? names.shown,
+          helperHasSecrets: hasSecretParams(helperParams),
+          readOnly,
+          env,
+          paramName: (lower) => paramName(parsed, lower),
         })
       : null,
     ext: transport === 'ext' ? { argv: [options.command as string] } : null,
@@ -226,7 +239,13 @@ function isSshTransport(t: RemoteTransport): t is 'ssh' | 'libssh' | 'libssh2' {
 
 /** Each transport's default port (remote_driver.c: LIBVIRTD_TLS_PORT, LIBVIRTD_TCP_PORT, 22); null where there is none. */
 const DEFAULT_PORTS: Readonly<Record<RemoteTransport, number | null>> = {
-  tls: LIBVIRTD_TLS_PORT, tcp: LIBVIRTD_TCP_PORT, ssh: SSH_PORT, libssh: SSH_PORT, libssh2: SSH_PORT, unix: null, ext: null,
+  tls: LIBVIRTD_TLS_PORT,
+  tcp: LIBVIRTD_TCP_PORT,
+  ssh: SSH_PORT,
+  libssh: SSH_PORT,
+  libssh2: SSH_PORT,
+  unix: null,
+  ext: null,
 };
 
 /**
@@ -243,12 +262,14 @@ function transportOf(parsed: LibvirtUri | null, text: string): RemoteTransport {
     const t = pick(REMOTE_TRANSPORTS, asciiLower(parsed.transport));
     if (t === null) {
       throw new UriError(`unknown transport ${JSON.stringify(parsed.transport)} (expected one of ${REMOTE_TRANSPORTS.join(', ')})`, {
-        uri: text, part: 'transport',
+        uri: text,
+        part: 'transport',
       });
     }
     if (t === 'unix' && parsed.host !== null) {
       throw new UriError(`invalid host ${JSON.stringify(parsed.host)}: the unix transport cannot reach a remote server`, {
-        uri: text, part: 'host',
+        uri: text,
+        part: 'host',
       });
     }
     transport = t;
@@ -258,7 +279,8 @@ function transportOf(parsed: LibvirtUri | null, text: string): RemoteTransport {
   // virConnectOpen's check for "qemu://system" meaning "qemu:///system".
   if (parsed.host !== null && ['qemu', 'vbox', 'vz'].includes(parsed.scheme) && (parsed.host === 'system' || parsed.host === 'session')) {
     throw new UriError(`invalid host ${JSON.stringify(parsed.host)} (maybe you want ${parsed.scheme}:///${parsed.host})`, {
-      uri: text, part: 'host',
+      uri: text,
+      part: 'host',
     });
   }
   return transport;

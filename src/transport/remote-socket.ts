@@ -91,12 +91,16 @@ export function remoteUnixSocket(query: UnixSocketQuery, env: RemotePlanEnv = {}
   if (mode === 'legacy') return { path: legacySocket, mode, daemon: 'libvirtd' };
   if (query.transport !== 'unix') {
     throw new UriError(`invalid parameter "mode": direct socket mode cannot be used with the ${query.transport} transport`, {
-      uri: uriForErrors, part: 'parameter', parameter: 'mode',
+      uri: uriForErrors,
+      part: 'parameter',
+      parameter: 'mode',
     });
   }
   if (directSocket === null || directDaemon === null) {
     throw new UriError('invalid parameter "mode": direct socket mode needs a URI naming the driver', {
-      uri: uriForErrors, part: 'parameter', parameter: 'mode',
+      uri: uriForErrors,
+      part: 'parameter',
+      parameter: 'mode',
     });
   }
   return { path: directSocket, mode, daemon: directDaemon };

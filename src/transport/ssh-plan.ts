@@ -121,9 +121,7 @@ export function sshRemoteCommand(opts: SshRemoteCommandOptions, uriForErrors = '
   let proxy = opts.proxy;
   if (proxy === 'auto' && opts.netcat !== null) proxy = 'netcat';
   const nc = doubleShellEscape(opts.netcat ?? 'nc');
-  const ncCommand =
-    `if '${nc}' -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;` +
-    `'${nc}' $ARG -U ${opts.socketPath}`;
+  const ncCommand = `if '${nc}' -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;` + `'${nc}' $ARG -U ${opts.socketPath}`;
   const helperCommand = `virt-ssh-helper${opts.readOnly ? ' -r ' : ' '}'${doubleShellEscape(opts.helperUri)}'`;
   switch (proxy) {
     case 'auto':
@@ -136,7 +134,9 @@ export function sshRemoteCommand(opts: SshRemoteCommandOptions, uriForErrors = '
     case 'native':
       if (opts.netcat !== null) {
         throw new UriError('invalid parameter "netcat": a netcat path cannot be used with proxy "native"', {
-          uri: uriForErrors, part: 'parameter', parameter: 'netcat',
+          uri: uriForErrors,
+          part: 'parameter',
+          parameter: 'netcat',
         });
       }
       return { proxy, command: `sh -c '${helperCommand}'` };
@@ -202,20 +202,27 @@ export function planSsh(input: SshPlanInput): SshPlan {
     );
   }
   const base = {
-    proxy: remote.proxy, remoteCommand: remote.command, helperUri: input.helperUri, socketPath: input.socketPath,
-    netcat: options.netcat ?? 'nc', uriPassword: input.hasPassword, noTty: options.noTty, noVerify: options.noVerify,
+    proxy: remote.proxy,
+    remoteCommand: remote.command,
+    helperUri: input.helperUri,
+    socketPath: input.socketPath,
+    netcat: options.netcat ?? 'nc',
+    uriPassword: input.hasPassword,
+    noTty: options.noTty,
+    noVerify: options.noVerify,
   };
 
   if (transport === 'ssh') {
     const choice = env.sshClient ?? 'auto';
     let implementation: SshImplementation;
     if (choice !== 'auto') implementation = choice;
-    else if (options.command !== null) implementation = 'program'; // an explicit ssh binary
+    else if (options.command !== null)
+      implementation = 'program'; // an explicit ssh binary
     else implementation = findProgram('ssh', vars.PATH, exists) !== null ? 'program' : 'in-process';
     if (implementation === 'program' && input.hasPassword) {
       throw new UriError(
         'a password in the user part cannot be given to the ssh program (it would show on its command line): ' +
-          'use +libssh2 or the in-process client (sshClient: \'in-process\'), which use it for password login, or an agent, a key or a credentials callback',
+          "use +libssh2 or the in-process client (sshClient: 'in-process'), which use it for password login, or an agent, a key or a credentials callback",
         { uri: text, part: 'user' },
       );
     }
@@ -228,19 +235,26 @@ export function planSsh(input: SshPlanInput): SshPlan {
     if (options.noVerify) argv.push('-o', 'StrictHostKeyChecking=no');
     argv.push('--', input.host, remote.command);
     return {
-      ...base, client: 'ssh', implementation, argv, username: input.user, keyfile: options.keyfile,
-      knownHosts: null, knownHostsVerify: null, authMethods: null,
+      ...base,
+      client: 'ssh',
+      implementation,
+      argv,
+      username: input.user,
+      keyfile: options.keyfile,
+      knownHosts: null,
+      knownHostsVerify: null,
+      authMethods: null,
     };
   }
 
   const verifyText = options.knownHostsVerify ?? 'normal';
-  const verify = (KNOWN_HOSTS_VERIFY as readonly string[]).includes(asciiLower(verifyText))
-    ? (asciiLower(verifyText) as SshPlan['knownHostsVerify'])
-    : null;
+  const verify = (KNOWN_HOSTS_VERIFY as readonly string[]).includes(asciiLower(verifyText)) ? (asciiLower(verifyText) as SshPlan['knownHostsVerify']) : null;
   if (verify === null) {
     const name = input.paramName('known_hosts_verify');
     throw new UriError(`invalid value ${JSON.stringify(verifyText)} for parameter "${name}" (expected normal, auto or ignore)`, {
-      uri: text, part: 'parameter', parameter: name,
+      uri: text,
+      part: 'parameter',
+      parameter: name,
     });
   }
   let keyfile = options.keyfile;
@@ -254,14 +268,25 @@ export function planSsh(input: SshPlanInput): SshPlan {
   for (const method of authMethods) {
     if (!SSH_AUTH_METHODS.includes(asciiLower(method))) {
       const name = input.paramName('sshauth');
-      throw new UriError(`invalid value ${JSON.stringify(methodsText)} for parameter "${name}": unknown method ${JSON.stringify(method)} (expected ${SSH_AUTH_METHODS.join(', ')})`, {
-        uri: text, part: 'parameter', parameter: name,
-      });
+      throw new UriError(
+        `invalid value ${JSON.stringify(methodsText)} for parameter "${name}": unknown method ${JSON.stringify(method)} (expected ${SSH_AUTH_METHODS.join(', ')})`,
+        {
+          uri: text,
+          part: 'parameter',
+          parameter: name,
+        },
+      );
     }
   }
   return {
-    ...base, client: transport, implementation: 'in-process', argv: null, username: input.user ?? 'root', keyfile,
+    ...base,
+    client: transport,
+    implementation: 'in-process',
+    argv: null,
+    username: input.user ?? 'root',
+    keyfile,
     knownHosts: options.knownHosts ?? buildPath(userConfigDir(env), 'known_hosts'),
-    knownHostsVerify: verify, authMethods: authMethods.map(asciiLower),
+    knownHostsVerify: verify,
+    authMethods: authMethods.map(asciiLower),
   };
 }

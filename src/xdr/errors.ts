@@ -25,7 +25,6 @@ export const XdrErrorCode = {
 /** One of the {@link XdrErrorCode} values. */
 export type XdrErrorCode = (typeof XdrErrorCode)[keyof typeof XdrErrorCode];
 
-
 /**
  * An encode or decode failure. `what` names the XDR type and field involved
  * (for example `remote_domain_get_xml_desc_ret.xml`).

@@ -117,11 +117,7 @@ export class XdrReader {
     const n = this.uint(what);
     if (n > max) boundError(what, n, max, unit);
     if (minElementBytes > 0 && n * minElementBytes > this.end - this.pos) {
-      throw new XdrError(
-        XdrErrorCode.TRUNCATED,
-        what,
-        `declares ${n} ${unit} but only ${this.end - this.pos} bytes are left`,
-      );
+      throw new XdrError(XdrErrorCode.TRUNCATED, what, `declares ${n} ${unit} but only ${this.end - this.pos} bytes are left`);
     }
     return n;
   }

@@ -52,23 +52,33 @@ describe('connectAll over 20 daemons', () => {
       expect(failed.filter((r) => !r.ok).map((r) => r.host)).toEqual(KILLED.map((i) => uris[i]));
 
       // Each live host: a domain defined by another client; its event arrives tagged with the host.
-      await Promise.all(live.map(async (uri) => {
-        await using actor = await connect(uri);
-        await actor.raw.domainDefineXML(domainXml('during'));
-      }));
-      const tagged = (name: string) => events.filter((e) => e.event.kind === 'lifecycle' && (e.event as DomainEvent<'lifecycle'>).domain.name === name).map((e) => e.host);
+      await Promise.all(
+        live.map(async (uri) => {
+          await using actor = await connect(uri);
+          await actor.raw.domainDefineXML(domainXml('during'));
+        }),
+      );
+      const tagged = (name: string) =>
+        events.filter((e) => e.event.kind === 'lifecycle' && (e.event as DomainEvent<'lifecycle'>).domain.name === name).map((e) => e.host);
       await until(() => tagged('during').length === live.length, 'the events of the 17 live hosts');
       expect(tagged('during').sort()).toEqual([...live].sort());
 
       for (const i of KILLED) await restartDaemon(daemons[i]!);
       await until(() => hosts.up.length === N, 'the 3 to come back');
-      expect(hosts.status().filter((s) => s.reconnects === 1).map((s) => s.host)).toEqual(KILLED.map((i) => uris[i]));
+      expect(
+        hosts
+          .status()
+          .filter((s) => s.reconnects === 1)
+          .map((s) => s.host),
+      ).toEqual(KILLED.map((i) => uris[i]));
       await until(() => events.filter((e) => e.event.kind === 'gap').length === KILLED.length, 'the 3 gaps');
       for (const i of KILLED) await until(() => hosts.connection(uris[i]!)!.events.registrations.every((r) => r.state === 'active'), 're-registration');
-      await Promise.all(KILLED.map(async (i) => {
-        await using actor = await connect(uris[i]!);
-        await actor.raw.domainDefineXML(domainXml('after'));
-      }));
+      await Promise.all(
+        KILLED.map(async (i) => {
+          await using actor = await connect(uris[i]!);
+          await actor.raw.domainDefineXML(domainXml('after'));
+        }),
+      );
       await until(() => tagged('after').length === KILLED.length, 'the events of the 3 restarted hosts');
       expect(tagged('after').sort()).toEqual(KILLED.map((i) => uris[i]).sort());
       await stream.return();

@@ -14,7 +14,6 @@ import { startExtraDaemon } from './env.js';
 
 const HOLD_MS = 40_000;
 
-
 describe('calls in flight above max_client_requests', () => {
   it(`1,000 calls plus five that take ${HOLD_MS / 1000} s complete, and the connection stays open`, async () => {
     const d = await startExtraDaemon({ label: 'inflight', warmQemu: true });

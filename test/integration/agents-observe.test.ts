@@ -47,12 +47,21 @@ describe('diagnostics channels on a real connection', () => {
       expect(e.duration).toBeGreaterThanOrEqual(0);
       expect(e.program).toBe(0x20008086);
     }
-    expect(starts.map((s) => s.name)).toEqual(expect.arrayContaining(['REMOTE_PROC_AUTH_LIST', 'REMOTE_PROC_CONNECT_OPEN', 'REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS', 'REMOTE_PROC_CONNECT_CLOSE']));
+    expect(starts.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['REMOTE_PROC_AUTH_LIST', 'REMOTE_PROC_CONNECT_OPEN', 'REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS', 'REMOTE_PROC_CONNECT_CLOSE']),
+    );
     expect(ends.find((e) => e.name === 'REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME')?.error?.name).toBe('LibvirtError');
     expect(ends.find((e) => e.name === 'REMOTE_PROC_CONNECT_OPEN')?.error).toBeNull();
-    expect(rec.got.get(CHANNELS.connectionPlan)).toEqual(expect.arrayContaining([expect.objectContaining({ uri, plan: expect.objectContaining({ transport: 'tcp' }) })]));
+    expect(rec.got.get(CHANNELS.connectionPlan)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ uri, plan: expect.objectContaining({ transport: 'tcp' }) })]),
+    );
     expect(rec.got.get(CHANNELS.connectionOpen)).toEqual(expect.arrayContaining([expect.objectContaining({ connectionId: id, transport: 'tcp' })]));
-    expect(rec.got.get(CHANNELS.auth)!.filter((m) => (m as { connectionId: number }).connectionId === id).map((m) => (m as { step: string }).step)).toEqual(['offered', 'chosen', 'done']);
+    expect(
+      rec.got
+        .get(CHANNELS.auth)!
+        .filter((m) => (m as { connectionId: number }).connectionId === id)
+        .map((m) => (m as { step: string }).step),
+    ).toEqual(['offered', 'chosen', 'done']);
     expect(rec.got.get(CHANNELS.connectionClose)).toEqual(expect.arrayContaining([expect.objectContaining({ connectionId: id, reason: 'client' })]));
   });
 });
@@ -72,14 +81,19 @@ describe('LIBVIRT_DEBUG', () => {
     expect(debug.stderr).toMatch(/: info : plan uri=test\+unix:\/\/\/.* transport=unix .*socketPath=/);
     expect(debug.stderr).toMatch(/: info : connection \d+ auth chosen none/);
     expect(debug.stderr).toMatch(/: debug : connection \d+ reply REMOTE_PROC_CONNECT_OPEN serial=\d+ [\d.]+ ms ok/);
-    for (const line of debug.stderr.trim().split('\n')) expect(line).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000: \d+: (debug|info|warning|error) : /);
+    for (const line of debug.stderr.trim().split('\n'))
+      expect(line).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000: \d+: (debug|info|warning|error) : /);
   }, 120_000);
 });
 
 describe('examples/otel-spans.ts', () => {
   it('turns every call into a span with its duration and error (printed when @opentelemetry/api is not installed)', async () => {
     const uri = await privateTestUri('unix');
-    const r = await run(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'examples/otel-spans.ts'), uri], { env: clientEnv(), timeoutMs: 60_000, cwd: root });
+    const r = await run(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'examples/otel-spans.ts'), uri], {
+      env: clientEnv(),
+      timeoutMs: 60_000,
+      cwd: root,
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const spans = r.stdout.trim().split('\n');

@@ -35,7 +35,7 @@ function newHome(): Home {
       `import { connect } from ${JSON.stringify(path.join(repoRoot, 'src/index.ts'))};`,
       `process.setgroups([]); process.setgid(${user.gid}); process.setuid(${user.uid});`,
       'try {',
-      "  const conn = await connect(process.argv[2]);",
+      '  const conn = await connect(process.argv[2]);',
       '  console.log(JSON.stringify({ uri: conn.uri, hostname: await conn.getHostname() }));',
       '  await conn.close();',
       '} catch (e) {',
@@ -64,7 +64,7 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv, asTestUser = 
   const ids = asTestUser ? { uid: user.uid, gid: user.gid } : {};
   return new Promise((resolve) => {
     execFile(file, args, { ...ids, env, cwd: repoRoot, timeout: 60_000, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
   });

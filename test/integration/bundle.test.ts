@@ -42,7 +42,12 @@ describe('an esbuild bundle of a serverless agent', () => {
     const outfile = path.join(outDir, 'agent.cjs');
     const result = await build({
       entryPoints: [path.join(root, 'examples', 'serverless-agent.ts')],
-      bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'silent',
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      outfile,
+      logLevel: 'silent',
       // ssh2's optional native add-ons stay out: ssh2 runs without them (pure JavaScript).
       external: ['*.node'],
     });
@@ -57,7 +62,8 @@ describe('an esbuild bundle of a serverless agent', () => {
     const uri = `test+ssh://lvtest@127.0.0.1:${sshd.port}${node}?socket=${daemon.socketPath}`;
     const config = { uri, privateKey: fs.readFileSync(sshd.clientKey!.privatePath, 'utf8'), knownHosts: sshd.knownHostsLine() };
     const r = await run(process.execPath, [outfile], {
-      cwd: outDir, timeoutMs: 60_000,
+      cwd: outDir,
+      timeoutMs: 60_000,
       env: { PATH: path.join(outDir, 'bin'), HOME: outDir, AGENT_CONFIG: JSON.stringify(config), NODE_PATH: '' },
     });
     expect(r.stderr).toBe('');

@@ -86,18 +86,24 @@ describe('connect({ stream })', () => {
   it('an ssh2 channel the caller manages (exec nc -U on the far side)', async () => {
     const ssh = new Client();
     await new Promise<void>((resolve, reject) => {
-      ssh.once('ready', resolve).once('error', reject).connect({
-        host: '127.0.0.1', port: sshd.port, username: 'lvtest', privateKey: fs.readFileSync(sshd.clientKey!.privatePath),
-        hostVerifier: (key: Buffer) => key.toString('base64') === sshd.hostKeyText.split(' ')[1],
-      });
+      ssh
+        .once('ready', resolve)
+        .once('error', reject)
+        .connect({
+          host: '127.0.0.1',
+          port: sshd.port,
+          username: 'lvtest',
+          privateKey: fs.readFileSync(sshd.clientKey!.privatePath),
+          hostVerifier: (key: Buffer) => key.toString('base64') === sshd.hostKeyText.split(' ')[1],
+        });
     });
     try {
-      const channel = await new Promise<Duplex>((resolve, reject) =>
-        ssh.exec(`nc -U ${daemon.socketPath}`, (err, ch) => (err ? reject(err) : resolve(ch))),
-      );
+      const channel = await new Promise<Duplex>((resolve, reject) => ssh.exec(`nc -U ${daemon.socketPath}`, (err, ch) => (err ? reject(err) : resolve(ch))));
       await using conn = await connect('test:///default', { timeout: 15_000, stream: channel });
       expect(await names(conn)).toEqual(['test']);
-      expect(await conn.raw.connectGetHostname()).toBe(await pyLibvirt<string>(`test+unix:///default?socket=${daemon.socketPath}`, 'result = conn.getHostname()'));
+      expect(await conn.raw.connectGetHostname()).toBe(
+        await pyLibvirt<string>(`test+unix:///default?socket=${daemon.socketPath}`, 'result = conn.getHostname()'),
+      );
     } finally {
       ssh.end();
     }
@@ -107,7 +113,14 @@ describe('connect({ stream })', () => {
     const boom = new Error('no route to my relay');
     await expect(connect('test:///default', { stream: () => Promise.reject(boom) })).rejects.toBe(boom);
     await expect(connect('test:///default', { stream: (() => ({})) as unknown as () => Duplex })).rejects.toThrow(ArgumentError);
-    const dead = new Duplex({ read() { this.push(null); }, write(_c, _e, cb) { cb(); } });
+    const dead = new Duplex({
+      read() {
+        this.push(null);
+      },
+      write(_c, _e, cb) {
+        cb();
+      },
+    });
     const err = await connect('test:///default', { stream: dead, timeout: 5000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionClosedError);
   });

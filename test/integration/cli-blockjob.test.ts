@@ -212,7 +212,11 @@ describe('vol-resize, vol-clone and vol-create-from on dir pools match virsh', (
       const pool = await conn.raw.storagePoolCreateXML(`<pool type='dir'><name>${poolName(who)}</name><target><path>${dir}</path></target></pool>`, 0);
       pools.push({ destroy: () => conn.raw.storagePoolDestroy(pool) });
       await conn.raw.storageVolCreateXML(pool, "<volume><name>v.img</name><capacity unit='MiB'>10</capacity><target><format type='raw'/></target></volume>", 0);
-      await conn.raw.storageVolCreateXML(pool, "<volume><name>q.qcow2</name><capacity unit='MiB'>10</capacity><target><format type='qcow2'/></target></volume>", 0);
+      await conn.raw.storageVolCreateXML(
+        pool,
+        "<volume><name>q.qcow2</name><capacity unit='MiB'>10</capacity><target><format type='qcow2'/></target></volume>",
+        0,
+      );
     }
   });
   afterAll(async () => {
@@ -347,7 +351,11 @@ describe('block jobs on QEMU guests match virsh', () => {
     const [, list] = await pairs('blockcopy %G vda %D/copy.raw --format raw --pivot --verbose', 'domblklist %G');
     expect(list.stdout).toContain('copy.raw');
     await twins();
-    await pairs('blockcopy %G vda %D/copy3.qcow2 --format qcow2 --wait --bandwidth 100 --granularity 65536', 'blockjob %G vda --raw', 'blockjob %G vda --async');
+    await pairs(
+      'blockcopy %G vda %D/copy3.qcow2 --format qcow2 --wait --bandwidth 100 --granularity 65536',
+      'blockjob %G vda --raw',
+      'blockjob %G vda --async',
+    );
   });
 
   it('blockcommit: active with --pivot, --wait, --keep-overlay, and without waiting', async () => {

@@ -36,15 +36,15 @@ beforeAll(async () => {
   const file = /^test\+unix:\/\/([^?]+)\?/.exec(uri)![1];
   writeFileSync(file, readFileSync(file, 'utf8').replace('    <devices>\n    </devices>', DISKS));
   xmlFile = path.join((await harnessDaemon()).dir, `cli-checkpoint-${process.pid}.xml`);
-  writeFileSync(xmlFile, "<domaincheckpoint>\n  <name>fromfile</name>\n  <disks>\n    <disk name='vda' checkpoint='bitmap'/>\n    <disk name='vdb' checkpoint='no'/>\n  </disks>\n</domaincheckpoint>\n");
+  writeFileSync(
+    xmlFile,
+    "<domaincheckpoint>\n  <name>fromfile</name>\n  <disks>\n    <disk name='vda' checkpoint='bitmap'/>\n    <disk name='vdb' checkpoint='no'/>\n  </disks>\n</domaincheckpoint>\n",
+  );
 });
 
 /** Replaces the creation times (and default names made of them) with a placeholder. */
 function normalise(o: Outcome): Outcome {
-  const times = (s: string): string =>
-    s
-      .replace(/\b1\d{9}\b/g, 'T')
-      .replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}/g, 'YYYY-MM-DD HH:MM:SS +ZZZZ');
+  const times = (s: string): string => s.replace(/\b1\d{9}\b/g, 'T').replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}/g, 'YYYY-MM-DD HH:MM:SS +ZZZZ');
   return { stdout: times(o.stdout), stderr: times(o.stderr), status: o.status };
 }
 
@@ -99,14 +99,24 @@ const LINES: string[][] = [
   ['checkpoint-create', 'off'],
   // flows in one invocation
   [`${CHAIN}; checkpoint-list test; checkpoint-list test --parent; checkpoint-list test --name; checkpoint-list test --tree`],
-  [`${CHAIN}; checkpoint-list test --topological --name; checkpoint-list test --leaves --name; checkpoint-list test --no-leaves --parent; checkpoint-list test --roots`],
-  [`${CHAIN}; checkpoint-list test --from c1 --name; checkpoint-list test --from c1 --descendants --name; checkpoint-list test --from c2 --tree; checkpoint-list test --from c1 --descendants --tree`],
+  [
+    `${CHAIN}; checkpoint-list test --topological --name; checkpoint-list test --leaves --name; checkpoint-list test --no-leaves --parent; checkpoint-list test --roots`,
+  ],
+  [
+    `${CHAIN}; checkpoint-list test --from c1 --name; checkpoint-list test --from c1 --descendants --name; checkpoint-list test --from c2 --tree; checkpoint-list test --from c1 --descendants --tree`,
+  ],
   [`${CHAIN}; checkpoint-info test c1; checkpoint-info test c2; checkpoint-info test c3; checkpoint-parent test c3; checkpoint-parent test c1`],
-  [`${CHAIN}; checkpoint-dumpxml test c2; checkpoint-dumpxml test c3 --no-domain; checkpoint-dumpxml test c1 --security-info --no-domain; checkpoint-dumpxml test c1 --size --no-domain`],
+  [
+    `${CHAIN}; checkpoint-dumpxml test c2; checkpoint-dumpxml test c3 --no-domain; checkpoint-dumpxml test c1 --security-info --no-domain; checkpoint-dumpxml test c1 --size --no-domain`,
+  ],
   [`${CHAIN}; checkpoint-delete test c2 --children-only; checkpoint-list test --tree; checkpoint-delete test c1; checkpoint-list test --name`],
   [`${CHAIN}; checkpoint-delete test c1 --children; checkpoint-list test; checkpoint-delete test c3`],
-  [`${CHAIN}; checkpoint-delete test c2; checkpoint-list test --parent; checkpoint-info test c3; checkpoint-delete test c3 --metadata; checkpoint-list test --name`],
-  [`${CHAIN}; checkpoint-create-as test c1; checkpoint-create test --redefine; checkpoint-create-as test B; checkpoint-create-as test a; checkpoint-list test --tree`],
+  [
+    `${CHAIN}; checkpoint-delete test c2; checkpoint-list test --parent; checkpoint-info test c3; checkpoint-delete test c3 --metadata; checkpoint-list test --name`,
+  ],
+  [
+    `${CHAIN}; checkpoint-create-as test c1; checkpoint-create test --redefine; checkpoint-create-as test B; checkpoint-create-as test a; checkpoint-list test --tree`,
+  ],
   // A checkpoint named by its creation second, then a child of it. (Two unnamed creates in one
   // line collide or not depending on whether a second boundary falls between them: not comparable.)
   ['checkpoint-create test; checkpoint-list test --name; checkpoint-create-as test child; checkpoint-list test --tree'],

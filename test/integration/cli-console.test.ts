@@ -102,7 +102,11 @@ describe('console on a QEMU guest, as virsh', { timeout: 240_000 }, () => {
 
   it('without a terminal, and with a bad escape', async () => {
     await pausedGuest();
-    for (const args of [['console', name], ['-e', '^5', 'console', name], ['-e', 'xy', 'console', name]]) {
+    for (const args of [
+      ['console', name],
+      ['-e', '^5', 'console', name],
+      ['-e', 'xy', 'console', name],
+    ]) {
       const [ours, theirs] = await both(['-c', uri, ...args]);
       expect(ours).toEqual(theirs);
       expect(ours.status).toBe(1);

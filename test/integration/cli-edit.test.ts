@@ -141,15 +141,23 @@ describe('the *-edit commands without a terminal, as virsh', () => {
     });
   }
 
-  it.each(['edit test', 'net-edit default', 'pool-edit default-pool', 'iface-edit eth1', 'nwfilter-edit allow-arp', 'checkpoint-create-as test c1; checkpoint-edit test c1'])(
-    'a failed define without a terminal: %s',
-    async (cmd) => {
-      await withEditor({ EDITOR: editor('bad.sh') }, ['-c', uri, cmd]);
-    },
-  );
+  it.each([
+    'edit test',
+    'net-edit default',
+    'pool-edit default-pool',
+    'iface-edit eth1',
+    'nwfilter-edit allow-arp',
+    'checkpoint-create-as test c1; checkpoint-edit test c1',
+  ])('a failed define without a terminal: %s', async (cmd) => {
+    await withEditor({ EDITOR: editor('bad.sh') }, ['-c', uri, cmd]);
+  });
 
   it('metadata --edit sets the element the editor wrote', async () => {
-    await withEditor({ EDITOR: editor('meta.sh') }, ['-c', uri, 'metadata test --uri http://example.org/x --key x --edit; metadata test --uri http://example.org/x']);
+    await withEditor({ EDITOR: editor('meta.sh') }, [
+      '-c',
+      uri,
+      'metadata test --uri http://example.org/x --key x --edit; metadata test --uri http://example.org/x',
+    ]);
     await withEditor({ EDITOR: editor('meta.sh') }, ['-c', uri, 'metadata test --uri http://example.org/x --edit']);
   });
 
@@ -157,7 +165,11 @@ describe('the *-edit commands without a terminal, as virsh', () => {
     const image = path.join(daemonDir, `edit-${process.pid}.img`);
     fs.writeFileSync(image, '');
     chownToTestUser(image);
-    await withEditor({ EDITOR: editor('comment.sh') }, ['-c', uri, `save test ${image}; save-image-edit ${image}; save-image-edit ${image} --running --paused`]);
+    await withEditor({ EDITOR: editor('comment.sh') }, [
+      '-c',
+      uri,
+      `save test ${image}; save-image-edit ${image}; save-image-edit ${image} --running --paused`,
+    ]);
   });
 
   // Editor paths are made inside the tests: the scripts' directory exists only once beforeAll ran.
@@ -194,12 +206,9 @@ describe('the *-edit commands without a terminal, as virsh', () => {
 describe('help of the editing commands and console, as virsh', () => {
   // snapshot-edit and checkpoint-edit are left out: their name options are virsh's optional
   // strings that also take a positional value, which tsvirsh's help cannot show yet.
-  it.each(['edit', 'net-edit', 'pool-edit', 'iface-edit', 'nwfilter-edit', 'save-image-edit', 'managedsave-edit', 'console'])(
-    'help %s',
-    async (name) => {
-      const [a, b] = await both(['help', name]);
-      expect(helpOutline(a.stdout)).toEqual(helpOutline(b.stdout));
-      expect(helpOutline(a.stdout)).toContainEqual(`SYNOPSIS: ${b.stdout.split('\n')[4].trim()}`);
-    },
-  );
+  it.each(['edit', 'net-edit', 'pool-edit', 'iface-edit', 'nwfilter-edit', 'save-image-edit', 'managedsave-edit', 'console'])('help %s', async (name) => {
+    const [a, b] = await both(['help', name]);
+    expect(helpOutline(a.stdout)).toEqual(helpOutline(b.stdout));
+    expect(helpOutline(a.stdout)).toContainEqual(`SYNOPSIS: ${b.stdout.split('\n')[4].trim()}`);
+  });
 });

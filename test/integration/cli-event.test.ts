@@ -166,7 +166,8 @@ describe('event commands print the events virsh prints', () => {
     });
     expect(a).toEqual(b);
     expect(a.stdout).toBe(
-      ['Defined', 'Started', 'Stopped', 'Undefined'].map((e) => `event 'lifecycle' for network ${name}: ${e}\n`).join('') + 'event loop timed out\nevents received: 4\n\n',
+      ['Defined', 'Started', 'Stopped', 'Undefined'].map((e) => `event 'lifecycle' for network ${name}: ${e}\n`).join('') +
+        'event loop timed out\nevents received: 4\n\n',
     );
   });
 
@@ -217,7 +218,9 @@ describe('event commands print the events virsh prints', () => {
       await qemu.raw.secretUndefine(s);
     });
     expect(a).toEqual(b);
-    expect(a.stdout).toBe(`event 'lifecycle' for secret ${uuid}: Defined\nevent 'lifecycle' for secret ${uuid}: Undefined\nevent loop timed out\nevents received: 2\n\n`);
+    expect(a.stdout).toBe(
+      `event 'lifecycle' for secret ${uuid}: Defined\nevent 'lifecycle' for secret ${uuid}: Undefined\nevent loop timed out\nevents received: 2\n\n`,
+    );
     const s = await qemu.raw.secretDefineXML(xml, 0);
     try {
       const [c, d] = await during(session, ['secret-event', '--secret', uuid, '--event', 'value-changed', '--timeout', TIMEOUT], () =>
@@ -302,7 +305,10 @@ describe('event commands print the events virsh prints', () => {
   });
 
   it('ours and theirs agree that an unknown --domain fails before listening', async () => {
-    const [a, b] = await Promise.all([ours(['-c', shared, 'event', '--all', '--domain', `none-${tag}`]), theirs(['-c', shared, 'event', '--all', '--domain', `none-${tag}`])]);
+    const [a, b] = await Promise.all([
+      ours(['-c', shared, 'event', '--all', '--domain', `none-${tag}`]),
+      theirs(['-c', shared, 'event', '--all', '--domain', `none-${tag}`]),
+    ]);
     expect(a).toEqual(b);
     expect(a.status).toBe(1);
   });

@@ -35,10 +35,18 @@ const text = (r: TerminalRun): string =>
     .replace(/[\r\x07\x08]/g, '');
 
 /** Runs both programs through `steps`, each with a cache directory of its own seeded with `history`; returns their runs and history files. */
-async function shellBoth(args: string[], steps: KeyStep[], history: string | null, env: Record<string, string> = {}): Promise<{ runs: [TerminalRun, TerminalRun]; files: [string | null, string | null] }> {
+async function shellBoth(
+  args: string[],
+  steps: KeyStep[],
+  history: string | null,
+  env: Record<string, string> = {},
+): Promise<{ runs: [TerminalRun, TerminalRun]; files: [string | null, string | null] }> {
   const runs: TerminalRun[] = [];
   const files: (string | null)[] = [];
-  for (const [label, argv] of [['ours', tsvirshArgv(...args)], ['theirs', virshArgv(...args)]] as const) {
+  for (const [label, argv] of [
+    ['ours', tsvirshArgv(...args)],
+    ['theirs', virshArgv(...args)],
+  ] as const) {
     const cache = path.join(work, `${label}-${Math.random().toString(36).slice(2)}`);
     const file = path.join(cache, 'libvirt', 'virsh', 'history');
     if (history !== null) {
@@ -78,7 +86,9 @@ describe('the interactive shell on a terminal, as virsh', () => {
     expect(files[0]).toBe('list\necho from the file\necho from the file\necho one  two\necho one  two\ndominfo test \n');
     for (const r of runs) {
       const t = text(r);
-      expect(t.startsWith("Welcome to virsh, the virtualization interactive terminal.\n\nType:  'help' for help with commands\n       'quit' to quit\n\n")).toBe(true);
+      expect(
+        t.startsWith("Welcome to virsh, the virtualization interactive terminal.\n\nType:  'help' for help with commands\n       'quit' to quit\n\n"),
+      ).toBe(true);
       expect(t).toContain('\nfrom the file\n');
       expect(t.split('\none two\n').length).toBe(3);
       expect(t).toContain('dominfo test \nId:             1\nName:           test\n');
@@ -86,7 +96,10 @@ describe('the interactive shell on a terminal, as virsh', () => {
   });
 
   it('-q and -r: no banner, the read-only prompt; quit ends it', { timeout: 240_000 }, async () => {
-    const steps: KeyStep[] = [{ expect: 'virsh > ', send: 'destroy test\r' }, { expect: 'virsh > ', send: 'quit\r' }];
+    const steps: KeyStep[] = [
+      { expect: 'virsh > ', send: 'destroy test\r' },
+      { expect: 'virsh > ', send: 'quit\r' },
+    ];
     const { runs, files } = await shellBoth(['-q', '-r', '-c', uri], steps, null);
     expect(files[0]).toBe(files[1]);
     expect(files[0]).toBe('destroy test\nquit\n');
@@ -99,7 +112,10 @@ describe('the interactive shell on a terminal, as virsh', () => {
   });
 
   it('Ctrl-C at the prompt ends the shell as it ends virsh, without writing the history', { timeout: 240_000 }, async () => {
-    const steps: KeyStep[] = [{ expect: PROMPT, send: 'echo x\r' }, { expect: PROMPT, send: '\x03' }];
+    const steps: KeyStep[] = [
+      { expect: PROMPT, send: 'echo x\r' },
+      { expect: PROMPT, send: '\x03' },
+    ];
     const { runs, files } = await shellBoth(['-c', uri], steps, 'old\n');
     expect(runs[0].status).toBe(runs[1].status);
     expect(files[0]).toBe(files[1]);
@@ -107,7 +123,11 @@ describe('the interactive shell on a terminal, as virsh', () => {
   });
 
   it('VIRSH_HISTSIZE limits the history, and a bad value is refused', { timeout: 240_000 }, async () => {
-    const steps: KeyStep[] = [{ expect: PROMPT, send: 'echo a\r' }, { expect: PROMPT, send: 'echo b\r' }, { expect: PROMPT, send: '\x04' }];
+    const steps: KeyStep[] = [
+      { expect: PROMPT, send: 'echo a\r' },
+      { expect: PROMPT, send: 'echo b\r' },
+      { expect: PROMPT, send: '\x04' },
+    ];
     const small = await shellBoth(['-c', uri], steps, 'old1\nold2\n', { VIRSH_HISTSIZE: '2' });
     expect(small.files[0]).toBe(small.files[1]);
     expect(small.files[0]).toBe('echo a\necho b\n');

@@ -67,7 +67,13 @@ beforeAll(async () => {
     JSON.stringify([
       { 'ip-address': '192.168.177.10', 'mac-address': '52:54:00:bb:bb:cc', hostname: 'guest1', 'client-id': '01:52:54:00:bb:bb:cc', 'expiry-time': future },
       { 'ip-address': '192.168.177.11', 'mac-address': '52:54:00:AA:bb:cc', 'expiry-time': future + 500 },
-      { 'ip-address': 'fd00::5', 'mac-address': '52:54:00:aa:bb:01', iaid: '1234', 'client-id': '00:01:00:01:2c:11:22:33:52:54:00:aa:bb:01', 'expiry-time': future + 61 },
+      {
+        'ip-address': 'fd00::5',
+        'mac-address': '52:54:00:aa:bb:01',
+        iaid: '1234',
+        'client-id': '00:01:00:01:2c:11:22:33:52:54:00:aa:bb:01',
+        'expiry-time': future + 61,
+      },
       { 'ip-address': '192.168.177.12', 'mac-address': '52:54:00:00:00:01', 'expiry-time': 1000 },
     ]),
   );
@@ -121,7 +127,7 @@ describe('net-update matches virsh', () => {
     "net-update default add bogus '<host/>'",
     "net-update default '' ip-dhcp-host '<host/>'",
     "net-update nope add ip-dhcp-host '<host/>'",
-    "net-update default add ip-dhcp-host",
+    'net-update default add ip-dhcp-host',
     `net-destroy default; net-update default add ip-dhcp-host ${HOST}; net-dumpxml default --inactive`,
     `net-update dd8fe884-6c02-601e-7551-cca97df1c5df add ip-dhcp-host ${HOST}`,
     'net-dhcp-leases default',
@@ -164,7 +170,10 @@ describe('net-dhcp-leases matches virsh', () => {
 
   it('prints the leases, sorted by MAC address', async () => {
     const a = await ours(['-c', session, 'net-dhcp-leases', LEASE_NET]);
-    const macs = a.stdout.split('\n').slice(2, 5).map((l) => l.split(/ {3,}/)[1]);
+    const macs = a.stdout
+      .split('\n')
+      .slice(2, 5)
+      .map((l) => l.split(/ {3,}/)[1]);
     expect(macs).toEqual(['52:54:00:aa:bb:01', '52:54:00:AA:bb:cc', '52:54:00:bb:bb:cc']);
     expect(a.stdout).toContain('fd00::5/64');
     expect(a.stdout).not.toContain('192.168.177.12');

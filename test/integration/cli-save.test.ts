@@ -63,8 +63,12 @@ const FILES: string[][] = [
   ['save test D/s1 --xml D/t.xml'],
   ['save test D/s1 --verbose; restore D/s1 --bypass-cache'],
   ['save test D/s1; save-image-dumpxml D/s1 --xpath /domain/name; save-image-dumpxml D/s1 --xpath //os --wrap; save-image-dumpxml D/s1 --xpath //@dev'],
-  ['save test D/s1; save-image-dumpxml D/s1 --xpath "//boot/@dev | //name" --wrap; save-image-dumpxml D/s1 --xpath "count(//disk)"; save-image-dumpxml D/s1 --xpath //nope --wrap'],
-  ['save test D/s1; save-image-dumpxml D/s1 --xpath "/"; save-image-dumpxml D/s1 --xpath "//type[@arch=\'i686\']/text()"; save-image-dumpxml D/s1 --xpath "/domain/*[last()]"'],
+  [
+    'save test D/s1; save-image-dumpxml D/s1 --xpath "//boot/@dev | //name" --wrap; save-image-dumpxml D/s1 --xpath "count(//disk)"; save-image-dumpxml D/s1 --xpath //nope --wrap',
+  ],
+  [
+    'save test D/s1; save-image-dumpxml D/s1 --xpath "/"; save-image-dumpxml D/s1 --xpath "//type[@arch=\'i686\']/text()"; save-image-dumpxml D/s1 --xpath "/domain/*[last()]"',
+  ],
   ['save test D/s1 --xml D/missing.xml'],
   ['save', 'test', '/nonexistent/dir/s1'],
   ['save', 'off', 'D/s1'],
@@ -135,7 +139,9 @@ const ACTIONS: string[][] = [
   ['send-key test 017 0x1C 28 --holdtime x; send-key test --codeset "" KEY_ENTER; send-key off KEY_A; send-key test; send-key test 08'],
   ['send-key test --codeset linux KEY_LEFTCTRL KEY_LEFTALT KEY_DELETE; send-key test --codeset qnum KEY_A; send-key test --holdtime -1 1'],
   ['send-process-signal test 1 SIGTERM; send-process-signal test abc 1; send-process-signal test 1 bogus; send-process-signal test -5 sig_kill'],
-  ['send-process-signal test 1 15; send-process-signal test 1 SigKill; send-process-signal test 1 rt32; send-process-signal test 1 rt33; send-process-signal test 1 -1'],
+  [
+    'send-process-signal test 1 15; send-process-signal test 1 SigKill; send-process-signal test 1 rt32; send-process-signal test 1 rt33; send-process-signal test 1 -1',
+  ],
   ['send-process-signal test 1 ""; send-process-signal off 1 term; send-process-signal test 99999999999999999999 term'],
   ['set-lifecycle-action test poweroff restart; set-lifecycle-action test foo bar; set-lifecycle-action test crash foo; dumpxml test'],
   ['set-lifecycle-action test reboot preserve --config; set-lifecycle-action test reboot preserve --current --live; set-lifecycle-action nope crash destroy'],
@@ -144,7 +150,9 @@ const ACTIONS: string[][] = [
   ['dompmsuspend test mem; dompmsuspend test foo; dompmsuspend test mem --duration x; dompmwakeup test; dompmsuspend test disk --duration 5'],
   ['dompmsuspend nope mem; dompmwakeup nope; dompmsuspend test hybrid 5'],
   ['domxml-from-native qemu-argv D/missing; domxml-from-native qemu-argv D/native.argv'],
-  ['domxml-to-native qemu-argv; domxml-to-native qemu-argv --domain test; domxml-to-native qemu-argv D/t.xml; domxml-to-native qemu-argv --domain test --xml D/t.xml'],
+  [
+    'domxml-to-native qemu-argv; domxml-to-native qemu-argv --domain test; domxml-to-native qemu-argv D/t.xml; domxml-to-native qemu-argv --domain test --xml D/t.xml',
+  ],
   ['domxml-to-native qemu-argv --domain nope; domxml-to-native qemu-argv D/missing'],
   ['managedsave-dumpxml test; managedsave-dumpxml nope; managedsave-dumpxml test --xpath ""'],
   ['managedsave test --running --paused; managedsave 1 --verbose; managedsave-remove test; managedsave --bypass-cache test; managedsave nope'],
@@ -180,7 +188,12 @@ describe('tsvirsh saved states, dumps and actions match virsh on a QEMU guest', 
 
   beforeAll(async () => {
     qemuUri = (await harnessDaemon()).uris.qemuSessionUnix;
-    writeFileSync(path.join(dir, 'g.xml'), tinyGuestXml(NAME, { uuid: UUID, vnc: false }).replace(/ *<serial[^\n]*\n/, '').replace(/ *<console[^\n]*\n/, ''));
+    writeFileSync(
+      path.join(dir, 'g.xml'),
+      tinyGuestXml(NAME, { uuid: UUID, vnc: false })
+        .replace(/ *<serial[^\n]*\n/, '')
+        .replace(/ *<console[^\n]*\n/, ''),
+    );
   });
 
   afterAll(async () => {
@@ -205,10 +218,14 @@ describe('tsvirsh saved states, dumps and actions match virsh on a QEMU guest', 
     [`dump ${NAME} D/d1 --memory-only; dump ${NAME} D/d2 --memory-only --format kdump-zlib; dump ${NAME} D/d3 --memory-only --format win-dmp`],
     [`dump ${NAME} D/d1 --crash; domstate ${NAME} --reason`],
     [`reset ${NAME}; inject-nmi ${NAME}; send-key ${NAME} KEY_A; send-key ${NAME} --codeset usb 4 5; send-key ${NAME} --codeset win32 VK_RETURN --holdtime 5`],
-    [`send-key ${NAME} --codeset os_x ANSI_A; send-key ${NAME} --codeset xt 0x1e; send-key ${NAME} --codeset atset2 0x1c; send-key ${NAME} --codeset xt_kbd 0x1e; send-key ${NAME} --codeset atset3 0x1c`],
+    [
+      `send-key ${NAME} --codeset os_x ANSI_A; send-key ${NAME} --codeset xt 0x1e; send-key ${NAME} --codeset atset2 0x1c; send-key ${NAME} --codeset xt_kbd 0x1e; send-key ${NAME} --codeset atset3 0x1c`,
+    ],
     [`send-process-signal ${NAME} 1 term; dompmsuspend ${NAME} mem; dompmwakeup ${NAME}`],
     [`set-lifecycle-action ${NAME} reboot destroy --config; dumpxml ${NAME} --inactive; set-lifecycle-action ${NAME} crash preserve --live`],
-    [`domxml-to-native qemu-argv --domain ${NAME}; domxml-to-native qemu-argv D/g.xml; domxml-from-native qemu-argv D/native.argv; domxml-to-native bogus D/g.xml`],
+    [
+      `domxml-to-native qemu-argv --domain ${NAME}; domxml-to-native qemu-argv D/g.xml; domxml-from-native qemu-argv D/native.argv; domxml-to-native bogus D/g.xml`,
+    ],
   ];
 
   it.each(LINES.map((a, i) => [a.join(' '), i] as const))('%s', async (_label, i) => {

@@ -31,7 +31,8 @@ let testUri = '';
 let dir = '';
 let conn: Connection;
 
-const secretXml = (id: string, attrs: string, usage: string): string => `<secret ${attrs}>\n  <uuid>${id}</uuid>\n  <description>tsvirsh ${tag}</description>\n${usage}</secret>\n`;
+const secretXml = (id: string, attrs: string, usage: string): string =>
+  `<secret ${attrs}>\n  <uuid>${id}</uuid>\n  <description>tsvirsh ${tag}</description>\n${usage}</secret>\n`;
 
 /** Defines `id` from its XML in `dir`, with `value` when given. */
 async function define(file: string, value?: string): Promise<void> {
@@ -52,7 +53,11 @@ beforeAll(async () => {
   conn = await connect(uri);
   dir = mkdtempSync(join(tmpdir(), 'lvrpc-cli-secret-'));
   const files: Record<string, string> = {
-    'volume.xml': secretXml(VOLUME, "ephemeral='no' private='no'", `  <usage type='volume'>\n    <volume>/var/lib/libvirt/images/${tag}.img</volume>\n  </usage>\n`),
+    'volume.xml': secretXml(
+      VOLUME,
+      "ephemeral='no' private='no'",
+      `  <usage type='volume'>\n    <volume>/var/lib/libvirt/images/${tag}.img</volume>\n  </usage>\n`,
+    ),
     'private.xml': secretXml(PRIVATE, "ephemeral='yes' private='yes'", ''),
     'empty.xml': secretXml(EMPTY, "ephemeral='no' private='yes'", `  <usage type='ceph'>\n    <name>client.${tag} secret</name>\n  </usage>\n`),
     'scratch.xml': secretXml(SCRATCH.toUpperCase(), "ephemeral='no' private='no'", `  <usage type='iscsi'>\n    <target>iqn.${tag}</target>\n  </usage>\n`),
@@ -60,13 +65,13 @@ beforeAll(async () => {
     'invalid.xml': '<secret><uuid>nope</uuid><bogus/></secret>\n',
     'garbage.xml': 'not xml\n',
     // Values for secret-set-value --file: base64, plain text, lenient base64, a NUL in the middle, nothing.
-    'v64': 'd29ybGQ=',
-    'vplain': 'plain value\n',
-    'vlenient': 'QUJD\n!!REVG=',
-    'vnul': 'aGk=\0Z2FyYmFnZQ==',
-    'vempty': '',
-    'vbig': 'A'.repeat(1025),
-    'vmax': 'QUJD'.repeat(256),
+    v64: 'd29ybGQ=',
+    vplain: 'plain value\n',
+    vlenient: 'QUJD\n!!REVG=',
+    vnul: 'aGk=\0Z2FyYmFnZQ==',
+    vempty: '',
+    vbig: 'A'.repeat(1025),
+    vmax: 'QUJD'.repeat(256),
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   await define('volume.xml', 'hello');
@@ -189,7 +194,8 @@ describe('tsvirsh secret commands match virsh (QEMU session daemon)', () => {
   });
 
   /** The bytes of VOLUME's value now. */
-  const volumeValue = async (): Promise<string> => Buffer.from(await conn.raw.secretGetValue(await conn.raw.secretLookupByUUID(Buffer.from(VOLUME.replace(/-/g, ''), 'hex')), 0)).toString('latin1');
+  const volumeValue = async (): Promise<string> =>
+    Buffer.from(await conn.raw.secretGetValue(await conn.raw.secretLookupByUUID(Buffer.from(VOLUME.replace(/-/g, ''), 'hex')), 0)).toString('latin1');
 
   it.each([
     [['--file', '@/v64'], 'world'],

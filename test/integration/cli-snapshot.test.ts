@@ -80,20 +80,36 @@ const LINES: string[][] = [
   ['snapshot-create-as', 'test', 's1'],
   ['-q', 'snapshot-create-as', 'test', 's1'],
   // flows in one invocation
-  ['snapshot-create-as test s1 --description d; snapshot-list test; snapshot-info test s1; snapshot-current test --name; snapshot-dumpxml test s1; snapshot-revert test s1; snapshot-delete test s1'],
+  [
+    'snapshot-create-as test s1 --description d; snapshot-list test; snapshot-info test s1; snapshot-current test --name; snapshot-dumpxml test s1; snapshot-revert test s1; snapshot-delete test s1',
+  ],
   ['snapshot-create-as test s1; snapshot-create-as test s1'],
   ['snapshot-create-as test s1; snapshot-current test; snapshot-current test --security-info; snapshot-parent test s1; snapshot-parent test --current'],
-  [`${CHAIN}; snapshot-list off --parent; snapshot-list off --tree; snapshot-list off --name; snapshot-list off --leaves; snapshot-list off --no-leaves --parent`],
+  [
+    `${CHAIN}; snapshot-list off --parent; snapshot-list off --tree; snapshot-list off --name; snapshot-list off --leaves; snapshot-list off --no-leaves --parent`,
+  ],
   [`${CHAIN}; snapshot-list off --roots --name; snapshot-list off --roots; snapshot-list off --from s1; snapshot-list off --from s1 --descendants --name`],
-  [`${CHAIN}; snapshot-list off --current --parent; snapshot-list off --current --tree; snapshot-list off --from s1 --tree; snapshot-list off --from s2 --tree`],
-  [`${CHAIN}; snapshot-list off --topological --name; snapshot-list off --inactive --name; snapshot-list off --active; snapshot-list off --internal --name; snapshot-list off --external`],
-  [`${CHAIN}; snapshot-info off s1; snapshot-info off --current; snapshot-info off s4; snapshot-parent off s4; snapshot-parent off --current; snapshot-parent off s1`],
+  [
+    `${CHAIN}; snapshot-list off --current --parent; snapshot-list off --current --tree; snapshot-list off --from s1 --tree; snapshot-list off --from s2 --tree`,
+  ],
+  [
+    `${CHAIN}; snapshot-list off --topological --name; snapshot-list off --inactive --name; snapshot-list off --active; snapshot-list off --internal --name; snapshot-list off --external`,
+  ],
+  [
+    `${CHAIN}; snapshot-info off s1; snapshot-info off --current; snapshot-info off s4; snapshot-parent off s4; snapshot-parent off --current; snapshot-parent off s1`,
+  ],
   [`${CHAIN}; snapshot-dumpxml off s2; snapshot-current off; snapshot-current off --name`],
-  [`${CHAIN}; snapshot-revert off s1; domstate off; snapshot-revert off --current; snapshot-revert off s4 --running; domstate off; snapshot-revert off s1 --paused`],
-  [`${CHAIN}; snapshot-delete off s1 --children-only; snapshot-list off --tree; snapshot-delete --current off; snapshot-delete off s1 --children; snapshot-list off`],
+  [
+    `${CHAIN}; snapshot-revert off s1; domstate off; snapshot-revert off --current; snapshot-revert off s4 --running; domstate off; snapshot-revert off s1 --paused`,
+  ],
+  [
+    `${CHAIN}; snapshot-delete off s1 --children-only; snapshot-list off --tree; snapshot-delete --current off; snapshot-delete off s1 --children; snapshot-list off`,
+  ],
   [`${CHAIN}; snapshot-delete off s2 --children; snapshot-list off --tree; snapshot-delete off s1 --metadata; snapshot-list off --name`],
   [`${CHAIN}; snapshot-delete off s2; snapshot-list off --parent; snapshot-info off s4`],
-  ['snapshot-create-as test s1; snapshot-create-as test s2; snapshot-current test s1; snapshot-create-as test s3; snapshot-create-as test x; snapshot-current test s1; snapshot-create-as test Y; snapshot-list test --tree; snapshot-list test --parent'],
+  [
+    'snapshot-create-as test s1; snapshot-create-as test s2; snapshot-current test s1; snapshot-create-as test s3; snapshot-create-as test x; snapshot-current test s1; snapshot-create-as test Y; snapshot-list test --tree; snapshot-list test --parent',
+  ],
   ['-q', `${CHAIN}; snapshot-list off --parent; snapshot-revert off s1; snapshot-delete off s1; snapshot-current off s3; snapshot-list off --tree`],
   ['snapshot-create-as off s1; snapshot-revert off s1; snapshot-revert off s1 --running --paused; snapshot-revert off s1 --running; domstate off'],
 ];

@@ -88,7 +88,24 @@ const SAME: string[][] = [
   ['pool-define-as', 'p1', 'dir', '--target', '/tmp/p1'],
   ['pool-define-as', 'p1', 'dir'],
   ['pool-define-as', 'p1', 'bogus', '--target', '/x'],
-  ['pool-define-as', 'p1', 'netfs', '--source-host', 'h', '--source-path', '/s', '--source-dev', '/d', '--source-name', 'n', '--source-format', 'nfs', '--target', '/t', '--print-xml'],
+  [
+    'pool-define-as',
+    'p1',
+    'netfs',
+    '--source-host',
+    'h',
+    '--source-path',
+    '/s',
+    '--source-dev',
+    '/d',
+    '--source-name',
+    'n',
+    '--source-format',
+    'nfs',
+    '--target',
+    '/t',
+    '--print-xml',
+  ],
   ['pool-define-as', '--name', 'p3', '--type', 'dir', '--target', '/t'],
   ['pool-create-as', 'p1', 'dir', '--target', '/tmp/p1'],
   ['pool-create-as', 'p1'],
@@ -285,20 +302,46 @@ describe('tsvirsh vol-upload and vol-download match virsh', () => {
   it('uploads 3 MiB and downloads it with the other tool, byte-identical', async () => {
     await pair(['vol-upload', 'full-ours.img', '@/src.bin', '--pool', poolName], ['vol-upload', 'full-theirs.img', '@/src.bin', '--pool', poolName]);
     // What virsh uploaded, tsvirsh downloads, and the other way round.
-    await pair(['vol-download', 'full-theirs.img', '@/got-ours.bin', '--pool', poolName], ['vol-download', 'full-ours.img', '@/got-theirs.bin', '--pool', poolName]);
+    await pair(
+      ['vol-download', 'full-theirs.img', '@/got-ours.bin', '--pool', poolName],
+      ['vol-download', 'full-ours.img', '@/got-theirs.bin', '--pool', poolName],
+    );
     expect(read('got-ours.bin').equals(read('src.bin'))).toBe(true);
     expect(read('got-theirs.bin').equals(read('src.bin'))).toBe(true);
   });
 
   it('--offset and --length', async () => {
-    const chunkArgs = (v: string): string[] => ['vol-upload', '--pool', poolName, `part-${v}.img`, '@/chunk.bin', '--offset', String(MiB), '--length', String(MiB)];
+    const chunkArgs = (v: string): string[] => [
+      'vol-upload',
+      '--pool',
+      poolName,
+      `part-${v}.img`,
+      '@/chunk.bin',
+      '--offset',
+      String(MiB),
+      '--length',
+      String(MiB),
+    ];
     await pair(chunkArgs('ours'), chunkArgs('theirs'));
-    const down = (v: string, out: string): string[] => ['vol-download', `part-${v}.img`, `@/${out}`, '--pool', poolName, '--offset', String(MiB), '--length', String(MiB)];
+    const down = (v: string, out: string): string[] => [
+      'vol-download',
+      `part-${v}.img`,
+      `@/${out}`,
+      '--pool',
+      poolName,
+      '--offset',
+      String(MiB),
+      '--length',
+      String(MiB),
+    ];
     await pair(down('theirs', 'part-ours.bin'), down('ours', 'part-theirs.bin'));
     expect(read('part-ours.bin').equals(read('chunk.bin'))).toBe(true);
     expect(read('part-theirs.bin').equals(read('chunk.bin'))).toBe(true);
     // The whole volume: zeros around the chunk.
-    await pair(['vol-download', 'part-theirs.img', '@/whole-ours.bin', '--pool', poolName], ['vol-download', 'part-ours.img', '@/whole-theirs.bin', '--pool', poolName]);
+    await pair(
+      ['vol-download', 'part-theirs.img', '@/whole-ours.bin', '--pool', poolName],
+      ['vol-download', 'part-ours.img', '@/whole-theirs.bin', '--pool', poolName],
+    );
     const expected = Buffer.concat([Buffer.alloc(MiB), read('chunk.bin'), Buffer.alloc(MiB)]);
     expect(read('whole-ours.bin').equals(expected)).toBe(true);
     expect(read('whole-theirs.bin').equals(expected)).toBe(true);

@@ -446,7 +446,7 @@ const ON_GUEST: string[] = [
   'domif-setlink G M down; domif-getlink G M; domif-setlink G M up; domif-getlink G M',
   'domif-setlink G M down --config; domif-getlink G M --config; domif-setlink G M up --config',
   'domiftune G M --inbound 100,200,300 --outbound 50; domiftune G M; domiftune G M --inbound 0 --outbound 0; domiftune G M',
-  "metadata G http://example.org/x --key ex --set \"<foo a='1'>bar</foo>\"; metadata G http://example.org/x; metadata G http://example.org/x --remove; metadata G http://example.org/x",
+  'metadata G http://example.org/x --key ex --set "<foo a=\'1\'>bar</foo>"; metadata G http://example.org/x; metadata G http://example.org/x --remove; metadata G http://example.org/x',
   'numatune G --nodeset 0 --config; numatune G --config',
   'memtune G --hard-limit 1G --config; memtune G --config; memtune G --hard-limit -1 --config; memtune G --config',
   'schedinfo G --config --set cpu_shares=512; schedinfo G --config --set cpu_shares=1024',
@@ -488,7 +488,21 @@ describe('tsvirsh gives the same output as virsh (QEMU guest)', () => {
   });
 
   it('domstats with every group (time-derived values normalised)', async () => {
-    const [a, b] = await inTurn(['-c', qemu, 'domstats', '--state', '--cpu-total', '--balloon', '--vcpu', '--interface', '--block', '--iothread', '--memory', '--dirtyrate', guest]);
+    const [a, b] = await inTurn([
+      '-c',
+      qemu,
+      'domstats',
+      '--state',
+      '--cpu-total',
+      '--balloon',
+      '--vcpu',
+      '--interface',
+      '--block',
+      '--iothread',
+      '--memory',
+      '--dirtyrate',
+      guest,
+    ]);
     expect(a.stdout).toContain(`Domain: '${guest}'\n  state.state=1\n`);
     expect(settle(a)).toEqual(settle(b));
   });

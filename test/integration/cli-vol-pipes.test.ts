@@ -54,12 +54,20 @@ beforeAll(async () => {
   pool = await conn.raw.storagePoolCreateXML(`<pool type='dir'><name>${poolName}</name><target><path>${poolDir}</path></target></pool>`, 0);
   files = mkdtempSync(join(tmpdir(), 'lvrpc-cli-pipes-'));
   content = randomBytes(12 * MiB);
-  const vol = await conn.raw.storageVolCreateXML(pool, `<volume><name>data.img</name><capacity unit='bytes'>${content.length}</capacity><target><format type='raw'/></target></volume>`, 0);
+  const vol = await conn.raw.storageVolCreateXML(
+    pool,
+    `<volume><name>data.img</name><capacity unit='bytes'>${content.length}</capacity><target><format type='raw'/></target></volume>`,
+    0,
+  );
   const up = await conn.raw.storageVolUpload(vol, 0n, 0n, 0);
   up.end(content);
   await up.finish();
   // A sparse volume: 1 MiB of data, 7 MiB of hole.
-  const holey = await conn.raw.storageVolCreateXML(pool, `<volume><name>holey.img</name><capacity unit='bytes'>${8 * MiB}</capacity><allocation>0</allocation><target><format type='raw'/></target></volume>`, 0);
+  const holey = await conn.raw.storageVolCreateXML(
+    pool,
+    `<volume><name>holey.img</name><capacity unit='bytes'>${8 * MiB}</capacity><allocation>0</allocation><target><format type='raw'/></target></volume>`,
+    0,
+  );
   const up2 = await conn.raw.storageVolUpload(holey, 0n, BigInt(MiB), 0);
   up2.end(content.subarray(0, MiB));
   await up2.finish();
@@ -82,7 +90,7 @@ afterAll(async () => {
 });
 
 describe('vol-download into pipes, as virsh', () => {
-  it('| gzip: the same bytes as virsh (the volume, then virsh\'s closing blank line)', async () => {
+  it("| gzip: the same bytes as virsh (the volume, then virsh's closing blank line)", async () => {
     const script = '$TOOL vol-download --pool $POOL data.img /dev/stdout | gzip -1 | gzip -dc';
     const a = await shell('tsvirsh', script);
     const b = await shell('virsh', script);
@@ -95,7 +103,7 @@ describe('vol-download into pipes, as virsh', () => {
     expect(createHash('sha256').update(q.stdout).digest('hex')).toBe(createHash('sha256').update(content).digest('hex'));
   });
 
-  it('| head -c 1M: ends at once with virsh\'s status (SIGPIPE) and nothing on stderr', async () => {
+  it("| head -c 1M: ends at once with virsh's status (SIGPIPE) and nothing on stderr", async () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash script
     const script = '$TOOL vol-download --pool $POOL data.img /dev/stdout | head -c 1M | wc -c; echo "status ${PIPESTATUS[0]}"';
     const a = await shell('tsvirsh', script);
@@ -129,7 +137,7 @@ describe('vol-download into pipes, as virsh', () => {
     }
   });
 
-  it('a full disk: virsh\'s error and status, and the file it created is removed', async () => {
+  it("a full disk: virsh's error and status, and the file it created is removed", async () => {
     const full = join(files, 'full');
     mkdirSync(full, { recursive: true });
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', full]);

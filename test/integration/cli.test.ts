@@ -24,10 +24,7 @@ beforeAll(async () => {
     ],
   });
   dir = mkdtempSync(join(tmpdir(), 'lvrpc-cli-'));
-  writeFileSync(
-    join(dir, 'new.xml'),
-    "<domain type='test'><name>fresh</name><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>\n",
-  );
+  writeFileSync(join(dir, 'new.xml'), "<domain type='test'><name>fresh</name><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>\n");
 });
 
 const SAME: string[][] = [
@@ -89,13 +86,16 @@ describe('tsvirsh gives the same output as virsh', () => {
     expect(a).toEqual(b);
   });
 
-  it.each([['test'], ['1'], [TEST_DOMAIN_UUID], ['idle']])('dominfo %s (the test driver\'s CPU time is the wall clock, even for a shut-off domain)', async (dom) => {
-    const full = ['-c', uri, 'dominfo', dom];
-    const [a, b] = await Promise.all([ours(full), theirs(full)]);
-    const cpuTime = /^CPU time: +\d+\.\ds$/m;
-    expect(a.stdout).toMatch(cpuTime);
-    expect({ ...a, stdout: a.stdout.replace(cpuTime, '') }).toEqual({ ...b, stdout: b.stdout.replace(cpuTime, '') });
-  });
+  it.each([['test'], ['1'], [TEST_DOMAIN_UUID], ['idle']])(
+    "dominfo %s (the test driver's CPU time is the wall clock, even for a shut-off domain)",
+    async (dom) => {
+      const full = ['-c', uri, 'dominfo', dom];
+      const [a, b] = await Promise.all([ours(full), theirs(full)]);
+      const cpuTime = /^CPU time: +\d+\.\ds$/m;
+      expect(a.stdout).toMatch(cpuTime);
+      expect({ ...a, stdout: a.stdout.replace(cpuTime, '') }).toEqual({ ...b, stdout: b.stdout.replace(cpuTime, '') });
+    },
+  );
 
   it('define and create from a file', async () => {
     for (const cmd of ['define', 'create']) {
@@ -150,7 +150,7 @@ describe('help by group keyword', () => {
   });
 
   // The rest: tsvirsh's lines are virsh's, in virsh's order, with virsh's commands we lack left out.
-  it.each(['domain', 'checkpoint', 'interface', 'filter', 'network', 'snapshot', 'pool'])('help %s is virsh\'s, less missing commands', async (keyword) => {
+  it.each(['domain', 'checkpoint', 'interface', 'filter', 'network', 'snapshot', 'pool'])("help %s is virsh's, less missing commands", async (keyword) => {
     const [a, b] = await Promise.all([ours(['help', keyword]), theirs(['help', keyword])]);
     expect(a.status).toBe(b.status);
     const theirLines = b.stdout.split('\n');
@@ -162,9 +162,11 @@ describe('help by group keyword', () => {
     }
   });
 
-  it('the full listing has virsh\'s group order and keywords', async () => {
+  it("the full listing has virsh's group order and keywords", async () => {
     const [a, b] = await Promise.all([ours(['help']), theirs(['help'])]);
     const heads = (t: string): string[] => t.split('\n').filter((l) => l.includes('(help keyword'));
-    expect(heads(a.stdout).filter((h) => h !== ' Backup (help keyword \'backup\'):')).toEqual(heads(b.stdout).filter((h) => h !== ' Backup (help keyword \'backup\'):'));
+    expect(heads(a.stdout).filter((h) => h !== " Backup (help keyword 'backup'):")).toEqual(
+      heads(b.stdout).filter((h) => h !== " Backup (help keyword 'backup'):"),
+    );
   });
 });

@@ -76,7 +76,7 @@ describe.each(['unix', 'tcp'] as const)('over %s, on a private test-driver state
     expect(gone).toBeInstanceOf(LibvirtError);
   });
 
-  it('rejects a missing domain with VIR_ERR_NO_DOMAIN and the daemon\'s own message', async () => {
+  it("rejects a missing domain with VIR_ERR_NO_DOMAIN and the daemon's own message", async () => {
     const uri = await privateTestUri(transport);
     await using conn = await connect(uri);
     const err = await conn.raw.domainLookupByName('no-such-domain').catch((e: unknown) => e);

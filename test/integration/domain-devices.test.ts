@@ -12,7 +12,14 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chownToTestUser } from '../../harness/daemon.js';
 import { tinyGuestXml } from '../../harness/guest.js';
-import { domainDisks, domainInterfaces, readDomainDisks, readDomainInterfaces, type DomainDiskRow, type DomainInterfaceRow } from '../../src/api/domain-devices.js';
+import {
+  domainDisks,
+  domainInterfaces,
+  readDomainDisks,
+  readDomainInterfaces,
+  type DomainDiskRow,
+  type DomainInterfaceRow,
+} from '../../src/api/domain-devices.js';
 import { connect, VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_XML_INACTIVE, type Connection } from '../../src/index.js';
 import { harnessDaemon, privateTestUri } from './env.js';
 import { virsh } from './oracle.js';
@@ -22,9 +29,7 @@ function virshTable(text: string): string[][] {
   const [header, rule, ...rows] = text.split('\n');
   expect(rule).toMatch(/^-+$/);
   const starts = [...header.matchAll(/\S+/g)].map((m) => m.index!);
-  return rows
-    .filter((r) => r.trim() !== '')
-    .map((r) => starts.map((s, i) => (i === starts.length - 1 ? r.slice(s) : r.slice(s, starts[i + 1])).trimEnd()));
+  return rows.filter((r) => r.trim() !== '').map((r) => starts.map((s, i) => (i === starts.length - 1 ? r.slice(s) : r.slice(s, starts[i + 1])).trimEnd()));
 }
 
 const dash = (v: string | null): string => v ?? '-';
@@ -33,11 +38,21 @@ const diskBrief = (rows: DomainDiskRow[]): string[][] => rows.map((d) => [d.targ
 const nicRows = (rows: DomainInterfaceRow[]): string[][] => rows.map((n) => [dash(n.interface), n.type, dash(n.source), dash(n.model), dash(n.mac)]);
 
 /** Every comparison for one domain: our rows from its XML, and from the adapters, against virsh's tables. */
-async function expectSameAsVirsh(conn: Connection, uri: string, name: string): Promise<{ live: { disks: DomainDiskRow[]; nics: DomainInterfaceRow[] }; config: { disks: DomainDiskRow[]; nics: DomainInterfaceRow[] } }> {
+async function expectSameAsVirsh(
+  conn: Connection,
+  uri: string,
+  name: string,
+): Promise<{ live: { disks: DomainDiskRow[]; nics: DomainInterfaceRow[] }; config: { disks: DomainDiskRow[]; nics: DomainInterfaceRow[] } }> {
   const ref = await conn.raw.domainLookupByName(name);
   const dom = await conn.domainLookupByName(name);
-  const out = { live: { disks: [] as DomainDiskRow[], nics: [] as DomainInterfaceRow[] }, config: { disks: [] as DomainDiskRow[], nics: [] as DomainInterfaceRow[] } };
-  for (const [which, flags, extra] of [['live', 0, []], ['config', VIR_DOMAIN_XML_INACTIVE, ['--inactive']]] as const) {
+  const out = {
+    live: { disks: [] as DomainDiskRow[], nics: [] as DomainInterfaceRow[] },
+    config: { disks: [] as DomainDiskRow[], nics: [] as DomainInterfaceRow[] },
+  };
+  for (const [which, flags, extra] of [
+    ['live', 0, []],
+    ['config', VIR_DOMAIN_XML_INACTIVE, ['--inactive']],
+  ] as const) {
     const xml = await conn.raw.domainGetXMLDesc(ref, flags);
     const disks = domainDisks(xml, { details: true });
     expect(diskDetails(disks)).toEqual(virshTable(await virsh(uri, ['domblklist', name, '--details', ...extra])));
@@ -114,7 +129,11 @@ describe('on a running QEMU guest', () => {
     const ref = await conn.raw.domainDefineXML(xml);
     await conn.raw.domainCreate(ref);
     // The two configurations differ: a disk plugged into the running guest only, a NIC added to the persistent config only.
-    await conn.raw.domainAttachDeviceFlags(ref, `<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${dir}/hot.img'/><target dev='vdb' bus='virtio'/></disk>`, VIR_DOMAIN_AFFECT_LIVE);
+    await conn.raw.domainAttachDeviceFlags(
+      ref,
+      `<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${dir}/hot.img'/><target dev='vdb' bus='virtio'/></disk>`,
+      VIR_DOMAIN_AFFECT_LIVE,
+    );
     await conn.raw.domainAttachDeviceFlags(
       ref,
       `<interface type='network'><mac address='52:54:00:de:0d:03'/><source network='default'/><model type='virtio'/></interface>`,
@@ -166,7 +185,12 @@ describe('on the test driver', () => {
   let uri = '';
 
   beforeAll(async () => {
-    uri = await privateTestUri('unix', { domains: [{ name: 'many', state: 'running' }, { name: 'bare', state: 'shutoff' }] });
+    uri = await privateTestUri('unix', {
+      domains: [
+        { name: 'many', state: 'running' },
+        { name: 'bare', state: 'shutoff' },
+      ],
+    });
     // The node file has one empty <devices> per domain: the first (many) gets every kind of device.
     const file = /^test\+unix:\/\/([^?]+)\?/.exec(uri)![1];
     writeFileSync(file, readFileSync(file, 'utf8').replace('    <devices>\n    </devices>', DEVICES));
@@ -177,7 +201,12 @@ describe('on the test driver', () => {
     const { live, config } = await expectSameAsVirsh(conn, uri, 'many');
     expect(live.disks.map((d) => d.type)).toEqual(expect.arrayContaining(['file', 'block', 'dir', 'network', 'volume', 'nvme', 'vhostuser']));
     expect(live.disks.find((d) => d.type === 'nvme')?.source).toBe('nvme://0001:3b:1f.5/3');
-    expect(live.disks.filter((d) => d.source === null).map((d) => d.target).sort()).toEqual(['fda', 'hdc']);
+    expect(
+      live.disks
+        .filter((d) => d.source === null)
+        .map((d) => d.target)
+        .sort(),
+    ).toEqual(['fda', 'hdc']);
     expect(live.nics.map((n) => n.type)).toEqual(['network', 'bridge', 'direct', 'user', 'ethernet', 'vhostuser', 'udp']);
     expect(config.disks).toHaveLength(live.disks.length);
   });

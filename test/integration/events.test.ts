@@ -113,18 +113,12 @@ result = evs`,
     const onlyTest: string[] = [];
     const off1 = await legacy.onDomain('lifecycle', (e) => void all.push(`${e.domain.name}:${lc(e)}`));
     const off2 = await legacy.onDomain('lifecycle', (e) => void onlyTest.push(lc(e)), { domain: test });
-    expect(legacy.registrations).toEqual([
-      { family: 'domain', event: 'lifecycle', filter: null, callbackId: null, listeners: 2, state: 'active' },
-    ]);
+    expect(legacy.registrations).toEqual([{ family: 'domain', event: 'lifecycle', filter: null, callbackId: null, listeners: 2, state: 'active' }]);
     await conn.raw.domainSuspend(test);
     await lifeOf(conn, 'ev-legacy');
     await conn.raw.domainResume(test);
     await until(() => all.length >= 8, 'legacy events');
-    expect(all).toEqual([
-      'test:suspended/paused',
-      ...LIFE.map((x) => `ev-legacy:${x}`),
-      'test:resumed/unpaused',
-    ]);
+    expect(all).toEqual(['test:suspended/paused', ...LIFE.map((x) => `ev-legacy:${x}`), 'test:resumed/unpaused']);
     expect(onlyTest).toEqual(['suspended/paused', 'resumed/unpaused']);
     await off1();
     await off2();

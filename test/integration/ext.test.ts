@@ -44,7 +44,7 @@ describe('ext transport', () => {
     await expectAgreesWithPython(uri, { timeout: 15_000 });
   });
 
-  it('gives the command libvirt\'s environment (LC_ALL=C, no other variables of ours)', async () => {
+  it("gives the command libvirt's environment (LC_ALL=C, no other variables of ours)", async () => {
     process.env.LVRPC_SHOULD_NOT_PASS = 'x';
     try {
       const envFile = path.join(dir, 'env.txt');
@@ -60,7 +60,7 @@ describe('ext transport', () => {
     }
   });
 
-  it('fails with the command\'s stderr and exit status when it exits', async () => {
+  it("fails with the command's stderr and exit status when it exits", async () => {
     const uri = extUri(script('fails', 'echo "tunnel: no route to the daemon" >&2\nexit 3'));
     const err = (await connect(uri, { timeout: 15_000 }).catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(ConnectionClosedError);

@@ -53,7 +53,7 @@ describe('the run daemon', () => {
 });
 
 describe('oracle', () => {
-  it('reports a failing connection with libvirt\'s message', async () => {
+  it("reports a failing connection with libvirt's message", async () => {
     const err = await pyLibvirt('test+unix:///default?socket=/nonexistent/sock', 'result = 1').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OracleError);
     expect((err as OracleError).code).toBe('ORACLE_FAILED');
@@ -93,8 +93,15 @@ describe('private test-driver state', () => {
       const opts = { domains: [{ name: 'test' }, { name: 'off', state: 'shutoff' as const }] };
       const uri = await privateTestUri(transport, opts);
       const r = await pyLibvirt<{ before: Snap; after: Snap; other: Snap }>(uri, listAndMutate);
-      expect(r.before).toEqual([['off', 5], ['test', 1]]);
-      expect(r.after).toEqual([['extra', 5], ['off', 5], ['test', 5]]);
+      expect(r.before).toEqual([
+        ['off', 5],
+        ['test', 1],
+      ]);
+      expect(r.after).toEqual([
+        ['extra', 5],
+        ['off', 5],
+        ['test', 5],
+      ]);
       expect(r.other).toEqual(r.before);
 
       // A later connection, and one to another private URI, see none of it either.
@@ -186,7 +193,7 @@ describe('extra daemons', () => {
 });
 
 describe('start-up failures', () => {
-  it('fail fast with the daemon\'s log when libvirtd exits', async () => {
+  it("fail fast with the daemon's log when libvirtd exits", async () => {
     const t0 = Date.now();
     const err = await startPrivateDaemon({ label: 'bad', extraConf: ['max_clients = "not a number"'] }).catch((e: unknown) => e);
     expect(Date.now() - t0).toBeLessThan(10_000);

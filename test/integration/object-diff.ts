@@ -85,8 +85,15 @@ export function plain(v: unknown): Json {
   if (v instanceof Secret || v instanceof NetworkPort) return v.uuidString;
   if (v instanceof NWFilterBinding) return v.portDev;
   if (
-    v instanceof Domain || v instanceof Network || v instanceof StoragePool || v instanceof StorageVol || v instanceof NodeDevice ||
-    v instanceof Interface || v instanceof NWFilter || v instanceof DomainSnapshot || v instanceof DomainCheckpoint
+    v instanceof Domain ||
+    v instanceof Network ||
+    v instanceof StoragePool ||
+    v instanceof StorageVol ||
+    v instanceof NodeDevice ||
+    v instanceof Interface ||
+    v instanceof NWFilter ||
+    v instanceof DomainSnapshot ||
+    v instanceof DomainCheckpoint
   ) {
     return v.name;
   }
@@ -161,7 +168,11 @@ async function outcome(row: DiffRow): Promise<{ outcome: Outcome; raw: unknown }
 /** JSON text with object keys sorted, so records compare whatever their field order. */
 function canon(v: Json): string {
   if (Array.isArray(v)) return `[${v.map(canon).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canon(v[k]!)}`).join(',')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canon(v[k]!)}`)
+      .join(',')}}`;
   return JSON.stringify(v);
 }
 
@@ -223,7 +234,9 @@ export async function compareTable(uri: string, setup: string, rows: readonly Di
     if (r.moving) {
       const after = (await outcome(r)).outcome;
       if (!('ok' in after) || !between(mine.ok, theirs.ok, after.ok)) {
-        mismatches.push(`${key} (moving):\n  ours before ${JSON.stringify(mine)}\n  python      ${JSON.stringify(theirs)}\n  ours after  ${JSON.stringify(after)}`);
+        mismatches.push(
+          `${key} (moving):\n  ours before ${JSON.stringify(mine)}\n  python      ${JSON.stringify(theirs)}\n  ours after  ${JSON.stringify(after)}`,
+        );
       }
       continue;
     }

@@ -54,11 +54,33 @@ const fields =
 const bits = (map: number[], cpus: number): boolean[] => Array.from({ length: cpus }, (_, i) => ((map[i >> 3] ?? 0) & (1 << (i & 7))) !== 0);
 
 /** `virNodeInfo` as libvirt-python's `conn.getInfo()`: memory in MiB. */
-const nodeInfo = (v: Record<string, Json>): Json => [v.model!, Math.floor((v.memory as number) / 1024), v.cpus!, v.mhz!, v.nodes!, v.sockets!, v.cores!, v.threads!];
+const nodeInfo = (v: Record<string, Json>): Json => [
+  v.model!,
+  Math.floor((v.memory as number) / 1024),
+  v.cpus!,
+  v.mhz!,
+  v.nodes!,
+  v.sockets!,
+  v.cores!,
+  v.threads!,
+];
 const domainInfo = fields('state', 'maxMem', 'memory', 'nrVirtCpu', 'cpuTime');
 const blockStats = fields('rdReq', 'rdBytes', 'wrReq', 'wrBytes', 'errs');
 const ifaceStats = fields('rxBytes', 'rxPackets', 'rxErrs', 'rxDrop', 'txBytes', 'txPackets', 'txErrs', 'txDrop');
-const jobInfo = fields('type', 'timeElapsed', 'timeRemaining', 'dataTotal', 'dataProcessed', 'dataRemaining', 'memTotal', 'memProcessed', 'memRemaining', 'fileTotal', 'fileProcessed', 'fileRemaining');
+const jobInfo = fields(
+  'type',
+  'timeElapsed',
+  'timeRemaining',
+  'dataTotal',
+  'dataProcessed',
+  'dataRemaining',
+  'memTotal',
+  'memProcessed',
+  'memRemaining',
+  'fileTotal',
+  'fileProcessed',
+  'fileRemaining',
+);
 /** python's `jobStats()`: the parameters with the job type folded in. */
 const jobStats = (v: { type: Json; params: Record<string, Json> }): Json => ({ ...v.params, type: v.type });
 /** python's `vcpus()`: a tuple of (number, state, cpuTime, cpu) tuples and one of CPU maps. */
@@ -68,7 +90,8 @@ const blockJob = (v: Record<string, Json>): Json => (v.found ? { type: v.type!, 
 /** python's `diskErrors()`: a dict of disk → error. */
 const diskErrors = (v: { disk: string; error: number }[]): Json => Object.fromEntries(v.map((e) => [e.disk, e.error]));
 /** python's `interfaceAddresses()`: a dict of name → { hwaddr, addrs }. */
-const ifaceAddrs = (v: { name: string; hwaddr: Json; addrs: Json[] }[]): Json => Object.fromEntries(v.map((i) => [i.name, { hwaddr: i.hwaddr, addrs: i.addrs }]));
+const ifaceAddrs = (v: { name: string; hwaddr: Json; addrs: Json[] }[]): Json =>
+  Object.fromEntries(v.map((i) => [i.name, { hwaddr: i.hwaddr, addrs: i.addrs }]));
 /** python's `fsInfo()`: tuples of (mountpoint, name, fstype, aliases). */
 const fsInfo = (v: Record<string, Json>[]): Json => v.map(fields('mountpoint', 'name', 'fstype', 'devAliases'));
 /** python's `securityLabelList()`: [label, enforcing] pairs. */
@@ -179,7 +202,11 @@ async function testNodeUri(): Promise<string> {
     edit(edit(testDom!, '    <devices>\n    </devices>', DEVICES), '<test:runstate>1</test:runstate>\n', `<test:runstate>1</test:runstate>\n${SNAPSHOTS}`) +
     '<name>idle</name>' +
     edit(idleDom!, '<test:runstate>5</test:runstate>', '<test:runstate>5</test:runstate>\n    <test:hasmanagedsave/>');
-  xml = edit(xml, '    <target>\n      <path>/default-pool</path>', '    <capacity>107374182400</capacity>\n    <allocation>0</allocation>\n    <available>107374182400</available>\n    <target>\n      <path>/default-pool</path>');
+  xml = edit(
+    xml,
+    '    <target>\n      <path>/default-pool</path>',
+    '    <capacity>107374182400</capacity>\n    <allocation>0</allocation>\n    <available>107374182400</available>\n    <target>\n      <path>/default-pool</path>',
+  );
   xml = edit(xml, / {2}<\/pool>\n/, `${VOLUMES}\n`);
   writeFileSync(file, edit(xml, '</node>', `${EXTRA}</node>`));
   return uri;
@@ -227,7 +254,14 @@ async function testDriverRows(c: Connection): Promise<DiffRow[]> {
     { method: 'Connection.listDefinedInterfaces', ours: () => c.listDefinedInterfaces(), py: 'conn.listDefinedInterfaces()', mine: sorted, theirs: sorted },
     { method: 'Connection.nodeNumOfDevices', ours: () => c.nodeNumOfDevices(null, 0), py: 'conn.numOfDevices(None, 0)' },
     { method: 'Connection.nodeListDevices', ours: () => c.nodeListDevices(null, 0), py: 'conn.listDevices(None, 0)', mine: sorted, theirs: sorted },
-    { method: 'Connection.nodeListDevices', label: 'net', ours: () => c.nodeListDevices('net', 0), py: 'conn.listDevices("net", 0)', mine: sorted, theirs: sorted },
+    {
+      method: 'Connection.nodeListDevices',
+      label: 'net',
+      ours: () => c.nodeListDevices('net', 0),
+      py: 'conn.listDevices("net", 0)',
+      mine: sorted,
+      theirs: sorted,
+    },
     { method: 'Connection.domainLookupByID', ours: () => c.domainLookupByID(dom.id), py: 'conn.lookupByID(dom.ID())' },
     {
       method: 'Connection.domainListGetStats',
@@ -235,13 +269,37 @@ async function testDriverRows(c: Connection): Promise<DiffRow[]> {
       py: 'conn.domainListGetStats([dom, idle], 0, 0)',
       mine: (v: { domain: string; params: Json }[]) => v.map((r) => [r.domain, r.params]),
     },
-    { method: 'Connection.domainLookupByUUIDString', ours: () => c.domainLookupByUUIDString(idle.uuidString), py: 'conn.lookupByUUIDString(idle.UUIDString())' },
-    { method: 'Connection.networkLookupByUUIDString', ours: () => c.networkLookupByUUIDString(net.uuidString), py: 'conn.networkLookupByUUIDString(net.UUIDString())' },
-    { method: 'Connection.storagePoolLookupByUUIDString', ours: () => c.storagePoolLookupByUUIDString(pool.uuidString), py: 'conn.storagePoolLookupByUUIDString(pool.UUIDString())' },
-    { method: 'Connection.storagePoolLookupByTargetPath', ours: () => c.storagePoolLookupByTargetPath('/default-pool'), py: 'conn.storagePoolLookupByTargetPath("/default-pool")' },
-    { method: 'Connection.storageVolLookupByPath', ours: () => c.storageVolLookupByPath('/default-pool/vol1.img'), py: 'conn.storageVolLookupByPath("/default-pool/vol1.img")' },
+    {
+      method: 'Connection.domainLookupByUUIDString',
+      ours: () => c.domainLookupByUUIDString(idle.uuidString),
+      py: 'conn.lookupByUUIDString(idle.UUIDString())',
+    },
+    {
+      method: 'Connection.networkLookupByUUIDString',
+      ours: () => c.networkLookupByUUIDString(net.uuidString),
+      py: 'conn.networkLookupByUUIDString(net.UUIDString())',
+    },
+    {
+      method: 'Connection.storagePoolLookupByUUIDString',
+      ours: () => c.storagePoolLookupByUUIDString(pool.uuidString),
+      py: 'conn.storagePoolLookupByUUIDString(pool.UUIDString())',
+    },
+    {
+      method: 'Connection.storagePoolLookupByTargetPath',
+      ours: () => c.storagePoolLookupByTargetPath('/default-pool'),
+      py: 'conn.storagePoolLookupByTargetPath("/default-pool")',
+    },
+    {
+      method: 'Connection.storageVolLookupByPath',
+      ours: () => c.storageVolLookupByPath('/default-pool/vol1.img'),
+      py: 'conn.storageVolLookupByPath("/default-pool/vol1.img")',
+    },
     { method: 'Connection.storageVolLookupByKey', ours: () => c.storageVolLookupByKey(vol.key), py: 'conn.storageVolLookupByKey(vol.key())' },
-    { method: 'Connection.interfaceLookupByMACString', ours: () => c.interfaceLookupByMACString('aa:bb:cc:dd:ee:ff'), py: 'conn.interfaceLookupByMACString("aa:bb:cc:dd:ee:ff")' },
+    {
+      method: 'Connection.interfaceLookupByMACString',
+      ours: () => c.interfaceLookupByMACString('aa:bb:cc:dd:ee:ff'),
+      py: 'conn.interfaceLookupByMACString("aa:bb:cc:dd:ee:ff")',
+    },
     { method: 'Connection.nodeDeviceLookupByName', label: 'missing', ours: () => c.nodeDeviceLookupByName('nope'), py: 'conn.nodeDeviceLookupByName("nope")' },
 
     ...domainRows(dom, hostCpus, 'vda', 'vnet0'),
@@ -334,7 +392,13 @@ function connectionRows(c: Connection, on: string): DiffRow[] {
     { method: 'Connection.listAllStoragePools', ours: () => c.listAllStoragePools(0), py: 'conn.listAllStoragePools(0)', mine: sorted, theirs: sorted },
     { method: 'Connection.listAllSecrets', ours: () => c.listAllSecrets(0), py: 'conn.listAllSecrets(0)', mine: sorted, theirs: sorted },
     { method: 'Connection.listAllNWFilters', ours: () => c.listAllNWFilters(0), py: 'conn.listAllNWFilters(0)', mine: sorted, theirs: sorted },
-    { method: 'Connection.listAllNWFilterBindings', ours: () => c.listAllNWFilterBindings(0), py: 'conn.listAllNWFilterBindings(0)', mine: sorted, theirs: sorted },
+    {
+      method: 'Connection.listAllNWFilterBindings',
+      ours: () => c.listAllNWFilterBindings(0),
+      py: 'conn.listAllNWFilterBindings(0)',
+      mine: sorted,
+      theirs: sorted,
+    },
     { method: 'Connection.numOfDomains', ours: () => c.numOfDomains(), py: 'conn.numOfDomains()' },
     { method: 'Connection.listDomains', ours: () => c.listDomains(), py: 'conn.listDomainsID()', mine: sorted, theirs: sorted },
     { method: 'Connection.listDomainsID', ours: () => c.listDomainsID(), py: 'conn.listDomainsID()', mine: sorted, theirs: sorted },
@@ -347,7 +411,13 @@ function connectionRows(c: Connection, on: string): DiffRow[] {
     { method: 'Connection.numOfStoragePools', ours: () => c.numOfStoragePools(), py: 'conn.numOfStoragePools()' },
     { method: 'Connection.listStoragePools', ours: () => c.listStoragePools(), py: 'conn.listStoragePools()', mine: sorted, theirs: sorted },
     { method: 'Connection.numOfDefinedStoragePools', ours: () => c.numOfDefinedStoragePools(), py: 'conn.numOfDefinedStoragePools()' },
-    { method: 'Connection.listDefinedStoragePools', ours: () => c.listDefinedStoragePools(), py: 'conn.listDefinedStoragePools()', mine: sorted, theirs: sorted },
+    {
+      method: 'Connection.listDefinedStoragePools',
+      ours: () => c.listDefinedStoragePools(),
+      py: 'conn.listDefinedStoragePools()',
+      mine: sorted,
+      theirs: sorted,
+    },
     { method: 'Connection.numOfSecrets', ours: () => c.numOfSecrets(), py: 'conn.numOfSecrets()' },
     { method: 'Connection.listSecrets', ours: () => c.listSecrets(), py: 'conn.listSecrets()', mine: sorted, theirs: sorted, theirsError: numOfFirst },
     { method: 'Connection.numOfNWFilters', ours: () => c.numOfNWFilters(), py: 'conn.numOfNWFilters()' },
@@ -357,7 +427,12 @@ function connectionRows(c: Connection, on: string): DiffRow[] {
     { method: 'Connection.storagePoolLookupByName', ours: () => c.storagePoolLookupByName('nope'), py: 'conn.storagePoolLookupByName("nope")' },
     { method: 'Connection.interfaceLookupByName', ours: () => c.interfaceLookupByName('nope'), py: 'conn.interfaceLookupByName("nope")' },
     { method: 'Connection.nwFilterLookupByName', ours: () => c.nwFilterLookupByName('nope'), py: 'conn.nwfilterLookupByName("nope")' },
-    { method: 'Connection.secretLookupByUUIDString', label: 'missing', ours: () => c.secretLookupByUUIDString('00000000-0000-0000-0000-000000000001'), py: 'conn.secretLookupByUUIDString("00000000-0000-0000-0000-000000000001")' },
+    {
+      method: 'Connection.secretLookupByUUIDString',
+      label: 'missing',
+      ours: () => c.secretLookupByUUIDString('00000000-0000-0000-0000-000000000001'),
+      py: 'conn.secretLookupByUUIDString("00000000-0000-0000-0000-000000000001")',
+    },
   ];
   return rows.map((r) => ({ ...r, label: r.label ? `${on} ${r.label}` : on }));
 }
@@ -386,7 +461,12 @@ function domainRows(dom: Domain, hostCpus: number, disk: string, nic: string): D
     { method: 'Domain.interfaceStats', ours: () => dom.interfaceStats(nic), py: `dom.interfaceStats(${JSON.stringify(nic)})`, mine: ifaceStats, moving: true },
     // `rss` of a QEMU process grows as it answers the monitor commands of the other rows.
     { method: 'Domain.memoryStats', ours: () => dom.memoryStats(0), py: 'dom.memoryStats()', moving: true },
-    { method: 'Domain.getBlockInfo', ours: () => dom.getBlockInfo(disk, 0), py: `dom.blockInfo(${JSON.stringify(disk)}, 0)`, mine: fields('capacity', 'allocation', 'physical') },
+    {
+      method: 'Domain.getBlockInfo',
+      ours: () => dom.getBlockInfo(disk, 0),
+      py: `dom.blockInfo(${JSON.stringify(disk)}, 0)`,
+      mine: fields('capacity', 'allocation', 'physical'),
+    },
     { method: 'Domain.getVcpus', ours: () => dom.getVcpus(), py: 'dom.vcpus()', mine: vcpus, moving: true },
     { method: 'Domain.getVcpuPinInfo', ours: () => dom.getVcpuPinInfo(0), py: 'dom.vcpuPinInfo(0)' },
     { method: 'Domain.getEmulatorPinInfo', ours: () => dom.getEmulatorPinInfo(0), py: 'dom.emulatorPinInfo(0)' },
@@ -504,7 +584,9 @@ beforeAll(async () => {
   await dom.suspend();
   const pool = await conn.storagePoolDefineXML(`<pool type='dir'><name>${POOL}</name><target><path>${dir}/pool</path></target></pool>`, 0);
   await pool.create(0);
-  await conn.networkDefineXML(`<network><name>${NET}</name><bridge name='virbr-od${tag.slice(0, 3)}'/><ip address='192.168.213.1' netmask='255.255.255.0'/></network>`);
+  await conn.networkDefineXML(
+    `<network><name>${NET}</name><bridge name='virbr-od${tag.slice(0, 3)}'/><ip address='192.168.213.1' netmask='255.255.255.0'/></network>`,
+  );
   const secret = await conn.secretDefineXML(
     `<secret ephemeral='no' private='no'><uuid>${SECRET_UUID}</uuid><usage type='volume'><volume>${dir}/pool/v1.img</volume></usage></secret>`,
     0,
@@ -541,10 +623,30 @@ async function qemuRows(c: Connection): Promise<DiffRow[]> {
   return [
     ...connectionRows(c, 'qemu'),
     { method: 'Connection.getMaxVcpus', label: 'qemu type', ours: () => c.getMaxVcpus('qemu'), py: 'conn.getMaxVcpus("qemu")' },
-    { method: 'Connection.nodeGetFreePages', ours: () => c.nodeGetFreePages([2048], 0, 1, 0), py: 'conn.getFreePages([2048], 0, 1, 0)', mine: (v: number[]) => ({ '0': { '2048': v[0]! } }) },
-    { method: 'Connection.secretLookupByUUIDString', ours: () => c.secretLookupByUUIDString(SECRET_UUID), py: `conn.secretLookupByUUIDString(${JSON.stringify(SECRET_UUID)})` },
-    { method: 'Connection.secretLookupByUsage', ours: () => c.secretLookupByUsage(1, `${dir}/pool/v1.img`), py: `conn.secretLookupByUsage(1, ${JSON.stringify(`${dir}/pool/v1.img`)})` },
-    { method: 'Connection.listAllInterfaces', label: 'qemu', ours: () => c.listAllInterfaces(0), py: 'conn.listAllInterfaces(0)', mine: sorted, theirs: sorted },
+    {
+      method: 'Connection.nodeGetFreePages',
+      ours: () => c.nodeGetFreePages([2048], 0, 1, 0),
+      py: 'conn.getFreePages([2048], 0, 1, 0)',
+      mine: (v: number[]) => ({ '0': { '2048': v[0]! } }),
+    },
+    {
+      method: 'Connection.secretLookupByUUIDString',
+      ours: () => c.secretLookupByUUIDString(SECRET_UUID),
+      py: `conn.secretLookupByUUIDString(${JSON.stringify(SECRET_UUID)})`,
+    },
+    {
+      method: 'Connection.secretLookupByUsage',
+      ours: () => c.secretLookupByUsage(1, `${dir}/pool/v1.img`),
+      py: `conn.secretLookupByUsage(1, ${JSON.stringify(`${dir}/pool/v1.img`)})`,
+    },
+    {
+      method: 'Connection.listAllInterfaces',
+      label: 'qemu',
+      ours: () => c.listAllInterfaces(0),
+      py: 'conn.listAllInterfaces(0)',
+      mine: sorted,
+      theirs: sorted,
+    },
     { method: 'Connection.listAllNodeDevices', label: 'qemu', ours: () => c.listAllNodeDevices(0), py: 'conn.listAllDevices(0)', mine: sorted, theirs: sorted },
     ...domainRows(dom, hostCpus, 'vda', MAC).map((r) => ({ ...r, label: r.label ? `qemu ${r.label}` : 'qemu' })),
     { method: 'Domain.blockStats', label: 'qemu cdrom', ours: () => dom.blockStats('hdc'), py: 'dom.blockStats("hdc")', mine: blockStats },
@@ -580,7 +682,9 @@ describe('object methods agree with python3-libvirt', () => {
     const rows = reports.reduce((n, r) => n + r.rows.length, 0);
     const errors = reports.reduce((n, r) => n + r.errors.length, 0);
     const valued = new Set(reports.flatMap((r) => r.rows.filter((k) => !r.errors.includes(k)).map((k) => k.replace(/\(.*$/, ''))));
-    console.log(`object-differential: ${methods.size} distinct methods compared with python3-libvirt (${valued.size} with values), ${rows} rows, ${errors} of them the same error on both sides`);
+    console.log(
+      `object-differential: ${methods.size} distinct methods compared with python3-libvirt (${valued.size} with values), ${rows} rows, ${errors} of them the same error on both sides`,
+    );
     expect(reports).toHaveLength(2);
     expect(methods.size).toBeGreaterThanOrEqual(60);
   });

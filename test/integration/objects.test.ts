@@ -4,16 +4,7 @@
  * real daemon, checked against python3-libvirt.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  connect,
-  Domain,
-  LibvirtError,
-  Network,
-  StoragePool,
-  VIR_DOMAIN_PAUSED,
-  VIR_DOMAIN_RUNNING,
-  VIR_DOMAIN_SHUTOFF,
-} from '../../src/index.js';
+import { connect, Domain, LibvirtError, Network, StoragePool, VIR_DOMAIN_PAUSED, VIR_DOMAIN_RUNNING, VIR_DOMAIN_SHUTOFF } from '../../src/index.js';
 import { privateTestUri } from './env.js';
 import { pyLibvirt } from './oracle.js';
 
@@ -62,9 +53,7 @@ describe('the object API', () => {
 
   it('defines, starts and undefines through objects, with errors as LibvirtError', async () => {
     await using conn = await connect(await privateTestUri('tcp'));
-    const dom = await conn.domainDefineXML(
-      "<domain type='test'><name>obj</name><memory unit='MiB'>32</memory><os><type>hvm</type></os></domain>",
-    );
+    const dom = await conn.domainDefineXML("<domain type='test'><name>obj</name><memory unit='MiB'>32</memory><os><type>hvm</type></os></domain>");
     await dom.create();
     expect(await dom.isActive()).toBe(true);
     const err = await dom.create().catch((e: unknown) => e);
@@ -76,7 +65,7 @@ describe('the object API', () => {
 });
 
 describe('APIs newer than the daemon', () => {
-  it('fail with VIR_ERR_NO_SUPPORT naming the C API, the release that introduced it and the daemon\'s version', async () => {
+  it("fail with VIR_ERR_NO_SUPPORT naming the C API, the release that introduced it and the daemon's version", async () => {
     await using conn = await connect(await privateTestUri('unix'));
     const dom = await conn.domainLookupByName('test');
     const version = await conn.getLibVersion();
@@ -85,7 +74,9 @@ describe('APIs newer than the daemon', () => {
     const err = (await dom.getAutostartOnce().catch((e: unknown) => e)) as LibvirtError;
     expect(err).toBeInstanceOf(LibvirtError);
     expect(err.code).toBe('VIR_ERR_NO_SUPPORT');
-    expect(err.message).toBe(`this function is not supported by the connection driver: virDomainGetAutostartOnce (it was introduced in libvirt 11.2.0; the daemon runs libvirt ${daemon})`);
+    expect(err.message).toBe(
+      `this function is not supported by the connection driver: virDomainGetAutostartOnce (it was introduced in libvirt 11.2.0; the daemon runs libvirt ${daemon})`,
+    );
     // The raw layer says the same, and the connection goes on.
     await expect(conn.raw.domainGetAutostartOnce(dom.ref)).rejects.toThrow(/virDomainGetAutostartOnce \(it was introduced in libvirt 11\.2\.0/);
     expect(await dom.isActive()).toBe(true);

@@ -112,12 +112,7 @@ function describe(r: { code: number | null; signal: string | null; timedOut: boo
  *
  * @throws OracleError with Python's stderr (traceback and libvirt's message) on failure.
  */
-export async function pyLibvirt<T = unknown>(
-  uri: string,
-  pythonBody: string,
-  env?: Record<string, string>,
-  opts: PyLibvirtOptions = {},
-): Promise<T> {
+export async function pyLibvirt<T = unknown>(uri: string, pythonBody: string, env?: Record<string, string>, opts: PyLibvirtOptions = {}): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const args = ['-I', '-c', pythonScript(pythonBody, opts), uri];
   if (opts.credentials) args.push(JSON.stringify(opts.credentials));
@@ -176,11 +171,7 @@ export async function virsh(uri: string, args: string[], opts: VirshOptions = {}
  */
 export async function expectAgreesWithPython(uri: string, options: ConnectOptions = {}): Promise<string[]> {
   await using conn = await connect(uri, options);
-  const [lib, host, list] = await Promise.all([
-    conn.raw.connectGetLibVersion(),
-    conn.raw.connectGetHostname(),
-    conn.raw.connectListAllDomains(1, 0),
-  ]);
+  const [lib, host, list] = await Promise.all([conn.raw.connectGetLibVersion(), conn.raw.connectGetHostname(), conn.raw.connectListAllDomains(1, 0)]);
   const oracle = await pyLibvirt<{ lib: number; host: string; names: string[] }>(
     uri,
     'result = {"lib": conn.getLibVersion(), "host": conn.getHostname(), "names": sorted(d.name() for d in conn.listAllDomains())}',

@@ -13,7 +13,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type PrivateDaemon } from '../../harness/daemon.js';
 import { tinyGuestXml } from '../../harness/guest.js';
 import { createTestPki, type TestPki } from '../../harness/pki.js';
-import { connect, Domain, LibvirtError, VIR_DOMAIN_RUNNING, VIR_DOMAIN_STATS_STATE, VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA, VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA, VIR_MIGRATE_LIVE, VIR_MIGRATE_PARAM_URI, VIR_MIGRATE_PEER2PEER, type Connection } from '../../src/index.js';
+import {
+  connect,
+  Domain,
+  LibvirtError,
+  VIR_DOMAIN_RUNNING,
+  VIR_DOMAIN_STATS_STATE,
+  VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA,
+  VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
+  VIR_MIGRATE_LIVE,
+  VIR_MIGRATE_PARAM_URI,
+  VIR_MIGRATE_PEER2PEER,
+  type Connection,
+} from '../../src/index.js';
 import type { RemoteTypedParam } from '../../src/protocol.js';
 import { harnessDaemon, startExtraDaemon, type HarnessDaemon } from './env.js';
 import { pyLibvirt } from './oracle.js';
@@ -249,7 +261,7 @@ describe('newStream with a volume upload (QEMU session storage)', () => {
     try {
       const pool = await conn?.storagePoolLookupByName(poolName).catch(() => null);
       if (pool) {
-        for (const v of (await pool.listAllVolumes())) await v.delete(0).catch(() => {});
+        for (const v of await pool.listAllVolumes()) await v.delete(0).catch(() => {});
         await pool.destroy().catch(() => {});
       }
     } finally {
@@ -345,7 +357,10 @@ other.close()`,
   it('migrates client-driven (v3, then v3 with parameters), back with python3-libvirt, and peer to peer', async () => {
     const dom = await connA.domainCreateXML(tinyGuestXml(name, { vnc: false }), 0);
     const seen: string[] = [];
-    for (const [label, c] of [['a', connA], ['b', connB]] as const) {
+    for (const [label, c] of [
+      ['a', connA],
+      ['b', connB],
+    ] as const) {
       const call = c.call.bind(c);
       c.call = (p, args, o) => {
         if (p.name.startsWith('REMOTE_PROC_DOMAIN_MIGRATE_')) seen.push(`${label}:${p.name.slice('REMOTE_PROC_DOMAIN_MIGRATE_'.length)}`);

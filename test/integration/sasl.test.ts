@@ -8,14 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationError } from '../../src/auth/errors.js';
-import {
-  connect,
-  LibvirtError,
-  VIR_CRED_AUTHNAME,
-  VIR_CRED_PASSPHRASE,
-  VIR_CRED_USERNAME,
-  type ConnectOptions,
-} from '../../src/index.js';
+import { connect, LibvirtError, VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE, VIR_CRED_USERNAME, type ConnectOptions } from '../../src/index.js';
 import { freePort } from '../../harness/daemon.js';
 import { createTestPki, type TestPki } from '../../harness/pki.js';
 import { authConfText, startSaslDaemon, type SaslDaemon } from '../../harness/sasl.js';
@@ -93,7 +86,7 @@ describe('SASL over the unix socket', () => {
     expect(await conn.raw.connectGetHostname()).toBeTruthy();
   });
 
-  it('rejects a wrong password with the daemon\'s own error, closes the connection, does not hang', async () => {
+  it("rejects a wrong password with the daemon's own error, closes the connection, does not hang", async () => {
     const before = socketHandles('PipeWrap');
     const t0 = Date.now();
     const err = await rejection(connect(unixUri, opts({ credentials: { username: ALICE.username, password: 'wrong' } })));
@@ -107,18 +100,14 @@ describe('SASL over the unix socket', () => {
     expect(e.errorCode).toBe(45);
     expect(e.procedure).toBe('REMOTE_PROC_AUTH_SASL_STEP');
     // The C client reports the same message for the same daemon error.
-    const py = (await rejection(
-      pyLibvirt(unixUri, 'result = 1', undefined, { credentials: { username: ALICE.username, password: 'wrong' } }),
-    )) as OracleError;
+    const py = (await rejection(pyLibvirt(unixUri, 'result = 1', undefined, { credentials: { username: ALICE.username, password: 'wrong' } }))) as OracleError;
     expect(py).toBeInstanceOf(OracleError);
     expect(py.stderr).toContain(`libvirt.libvirtError: ${e.message}`);
   });
 
   it('fails the same way for a user that does not exist, for every mechanism', async () => {
     for (const mech of ['SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN']) {
-      const err = await rejection(
-        connect(`${unixUri}&auth=sasl.${mech}`, opts({ credentials: { username: 'mallory', password: 'secret' } })),
-      );
+      const err = await rejection(connect(`${unixUri}&auth=sasl.${mech}`, opts({ credentials: { username: 'mallory', password: 'secret' } })));
       expect(err, mech).toBeInstanceOf(LibvirtError);
       expect((err as LibvirtError).code, mech).toBe('VIR_ERR_AUTH_FAILED');
       expect((err as LibvirtError).message, mech).toBe('authentication failed: authentication failed');
@@ -204,7 +193,7 @@ describe('SASL over the unix socket', () => {
     expect((err as LibvirtError).code).toBe('VIR_ERR_AUTH_FAILED');
   });
 
-  it('names the daemon\'s mechanisms when the one asked for is not offered or not implemented', async () => {
+  it("names the daemon's mechanisms when the one asked for is not offered or not implemented", async () => {
     const notOffered = await rejection(connect(`${unixUri}&auth=sasl.GSSAPI`, opts({ credentials: ALICE })));
     expect(notOffered).toBeInstanceOf(AuthenticationError);
     expect((notOffered as Error).message).toMatch(/GSSAPI not supported by server/);
@@ -256,7 +245,7 @@ describe('SASL over TLS', () => {
     expect(await conn.raw.connectGetHostname()).toBeTruthy();
   });
 
-  it('rejects a wrong password with the daemon\'s VIR_ERR_AUTH_FAILED', async () => {
+  it("rejects a wrong password with the daemon's VIR_ERR_AUTH_FAILED", async () => {
     const err = await rejection(connect(tlsUri, opts({ credentials: { username: ALICE.username, password: 'wrong' } })));
     expect(err).toBeInstanceOf(LibvirtError);
     expect((err as LibvirtError).code).toBe('VIR_ERR_AUTH_FAILED');

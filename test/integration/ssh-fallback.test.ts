@@ -130,7 +130,7 @@ function acceptedLogins(s: Sshd): number {
 }
 
 describe('+ssh in process with ~/.ssh/config', () => {
-  it('a Host alias (HostName, User, Port, IdentityFile, known hosts from the config) equals OpenSSH\'s result', async () => {
+  it("a Host alias (HostName, User, Port, IdentityFile, known hosts from the config) equals OpenSSH's result", async () => {
     await sameAsOpenSsh('box');
   });
 
@@ -178,21 +178,27 @@ describe('+ssh in process with ~/.ssh/config', () => {
     const u = `test+ssh://lvtest@127.0.0.1:${target.port}/default?socket=${daemon.socketPath}`;
     const asked: CredentialRequest[] = [];
     const credentials = (reqs: readonly CredentialRequest[]) => {
-asked.push(...reqs);
- return reqs.map(() => 'yes');
-};
-    const batch = (await connect(`${u}&no_tty=1`, { timeout: 30_000, env: { ...noSsh, HOME: bare }, ssh: { configFile: null }, credentials }).catch((e: unknown) => e)) as SshTransportError;
+      asked.push(...reqs);
+      return reqs.map(() => 'yes');
+    };
+    const batch = (await connect(`${u}&no_tty=1`, { timeout: 30_000, env: { ...noSsh, HOME: bare }, ssh: { configFile: null }, credentials }).catch(
+      (e: unknown) => e,
+    )) as SshTransportError;
     expect(batch.hostKey?.status).toBe('unknown');
     expect(asked).toEqual([]);
     await using _conn = await connect(u, { timeout: 30_000, env: { ...noSsh, HOME: bare }, ssh: { configFile: null }, credentials, onWarning: () => {} });
     expect(asked).toHaveLength(1);
     expect(asked[0]!.type).toBe(VIR_CRED_ECHOPROMPT);
-    expect(asked[0]!.prompt).toMatch(/^The authenticity of host '127\.0\.0\.1:\d+' can't be established\.\nssh-ed25519 key fingerprint is SHA256:\S+\.\nAre you sure you want to continue connecting \(yes\/no\/\[fingerprint\]\)\?$/);
+    expect(asked[0]!.prompt).toMatch(
+      /^The authenticity of host '127\.0\.0\.1:\d+' can't be established\.\nssh-ed25519 key fingerprint is SHA256:\S+\.\nAre you sure you want to continue connecting \(yes\/no\/\[fingerprint\]\)\?$/,
+    );
     expect(fs.readFileSync(path.join(bare, '.ssh', 'known_hosts'), 'utf8')).toBe(`${target.knownHostsLine()}\n`);
   });
 
   it('ProxyCommand is refused with a clear message', async () => {
-    const err = (await connect(`test+ssh://with-proxycommand/default?socket=${daemon.socketPath}`, { timeout: 30_000, env: noSsh }).catch((e: unknown) => e)) as SshTransportError;
+    const err = (await connect(`test+ssh://with-proxycommand/default?socket=${daemon.socketPath}`, { timeout: 30_000, env: noSsh }).catch(
+      (e: unknown) => e,
+    )) as SshTransportError;
     expect(err).toBeInstanceOf(SshTransportError);
     expect(err.failure).toBe('config');
     expect(err.message).toMatch(/ProxyCommand, which the in-process SSH client cannot run/);
@@ -200,7 +206,7 @@ asked.push(...reqs);
 });
 
 describe('ProxyJump', () => {
-  it('one hop: equals OpenSSH\'s result, and the jump host logs the login', async () => {
+  it("one hop: equals OpenSSH's result, and the jump host logs the login", async () => {
     const before = acceptedLogins(jumpA);
     await sameAsOpenSsh('via-one');
     expect(acceptedLogins(jumpA)).toBe(before + 2); // ours and OpenSSH's
@@ -213,7 +219,9 @@ describe('ProxyJump', () => {
   });
 
   it('a jump host that refuses forwarding: the error names it', async () => {
-    const err = (await connect(`test+ssh://via-closed/default?socket=${daemon.socketPath}`, { timeout: 30_000, env: noSsh }).catch((e: unknown) => e)) as SshTransportError;
+    const err = (await connect(`test+ssh://via-closed/default?socket=${daemon.socketPath}`, { timeout: 30_000, env: noSsh }).catch(
+      (e: unknown) => e,
+    )) as SshTransportError;
     expect(err).toBeInstanceOf(SshTransportError);
     expect(err.failure).toBe('unreachable');
     expect(err.message).toContain(`the jump host 127.0.0.1:${closedJump.port} could not open a connection to 127.0.0.1:${target.port}`);
@@ -228,7 +236,9 @@ describe('ProxyJump', () => {
       expect((await conn.raw.connectListAllDomains(1, 0)).domains.map((d) => d.name)).toContain('test');
     }
     expect(acceptedLogins(jumpB)).toBe(before + 1);
-    const err = (await connect(u, { timeout: 30_000, env: noSsh, ssh: { proxyJump: `lvtest@127.0.0.1:${closedJump.port}` } }).catch((e: unknown) => e)) as SshTransportError;
+    const err = (await connect(u, { timeout: 30_000, env: noSsh, ssh: { proxyJump: `lvtest@127.0.0.1:${closedJump.port}` } }).catch(
+      (e: unknown) => e,
+    )) as SshTransportError;
     expect(err.failure).toBe('unreachable');
   });
 });

@@ -154,14 +154,17 @@ describe('+libssh2 / +libssh in process: key file, proxy=netcat and proxy=native
     await using conn = await connect(uri('libssh2', sshd, `keyfile=${key}`), { timeout: 30_000, env });
     expect(conn.plan.ssh?.client).toBe('libssh2');
     expect(await conn.raw.connectGetHostname()).toBeTruthy();
-    const children = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((e) => {
-      try {
-        const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid && /\(ssh\)/.test(stat);
-      } catch {
-        return false;
-      }
-    });
+    const children = fs
+      .readdirSync('/proc')
+      .filter((e) => /^\d+$/.test(e))
+      .filter((e) => {
+        try {
+          const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid && /\(ssh\)/.test(stat);
+        } catch {
+          return false;
+        }
+      });
     expect(children).toEqual([]);
   });
 });
@@ -214,7 +217,7 @@ describe('logins', () => {
       expect(asked).toEqual([{ type: VIR_CRED_PASSPHRASE, prompt: "Enter lvtest's password for 127.0.0.1", challenge: '127.0.0.1', defresult: null }]);
     });
 
-    it('password from auth.conf ([auth-ssh-HOST]), from fixed credentials, and from the URI\'s user part', async () => {
+    it("password from auth.conf ([auth-ssh-HOST]), from fixed credentials, and from the URI's user part", async () => {
       const conf = path.join(work, 'auth.conf');
       fs.writeFileSync(conf, `[credentials-ssh]\npassword=${PASSWORD}\n\n[auth-ssh-127.0.0.1]\ncredentials=ssh\n`);
       for (const options of [
@@ -242,7 +245,7 @@ describe('logins', () => {
       expect(`${err.message} ${JSON.stringify(ssh)}`).not.toMatch(/wrong-\d/);
     });
 
-    it('keyboard-interactive (PAM\'s prompt) through the callback, as python3-libvirt (libssh) answers it', async () => {
+    it("keyboard-interactive (PAM's prompt) through the callback, as python3-libvirt (libssh) answers it", async () => {
       const asked: CredentialRequest[] = [];
       const credentials = (reqs: readonly CredentialRequest[]) => {
         asked.push(...reqs);
@@ -257,16 +260,18 @@ describe('logins', () => {
       expect(asked[0]).toMatchObject({ type: VIR_CRED_PASSPHRASE, prompt: 'Password' });
     });
 
-    it('+ssh in process: password and keyboard-interactive through the callback (OpenSSH\'s order)', async () => {
+    it("+ssh in process: password and keyboard-interactive through the callback (OpenSSH's order)", async () => {
       for (const server of [pwd, kbd]) {
         const asked: CredentialRequest[] = [];
         const u = `test+ssh://lvtest@127.0.0.1:${server.port}${node()}?socket=${daemon.socketPath}`;
         await using conn = await connect(u, {
-          timeout: 30_000, env, ssh: { knownHosts: server.knownHostsLine(), configFile: null },
+          timeout: 30_000,
+          env,
+          ssh: { knownHosts: server.knownHostsLine(), configFile: null },
           credentials: (reqs) => {
-asked.push(...reqs);
- return reqs.map(() => PASSWORD);
-},
+            asked.push(...reqs);
+            return reqs.map(() => PASSWORD);
+          },
         });
         expect(conn.plan.ssh?.implementation).toBe('in-process');
         expect((await conn.raw.connectListAllDomains(1, 0)).domains.map((d) => d.name)).toContain('test');
@@ -277,7 +282,10 @@ asked.push(...reqs);
     it('the default method order reaches keyboard-interactive after the others are not offered', async () => {
       const { ssh } = await sshFailure(uri('libssh2', kbd, `keyfile=${key}`));
       expect(ssh.authAttempts.map((a) => [a.method, a.outcome])).toEqual([
-        ['agent', 'skipped'], ['privkey', 'skipped'], ['password', 'skipped'], ['keyboard-interactive', 'skipped'],
+        ['agent', 'skipped'],
+        ['privkey', 'skipped'],
+        ['password', 'skipped'],
+        ['keyboard-interactive', 'skipped'],
       ]);
       expect(ssh.message).toMatch(/None of the requested authentication methods/);
     });
@@ -302,11 +310,13 @@ asked.push(...reqs);
     const u = `test+ssh://lvtest@127.0.0.1:${sshd.port}${node()}?socket=${daemon.socketPath}&keyfile=${encrypted.privatePath}`;
     const asked: CredentialRequest[] = [];
     await using conn = await connect(u, {
-      timeout: 30_000, env, ssh: { knownHosts: sshd.knownHostsLine(), configFile: null },
+      timeout: 30_000,
+      env,
+      ssh: { knownHosts: sshd.knownHostsLine(), configFile: null },
       credentials: (reqs) => {
-asked.push(...reqs);
- return reqs.map(() => PHRASE);
-},
+        asked.push(...reqs);
+        return reqs.map(() => PHRASE);
+      },
     });
     expect((await conn.raw.connectListAllDomains(1, 0)).domains.map((d) => d.name)).toContain('test');
     expect(asked.map((r) => r.prompt)).toEqual([`Passphrase for key '${encrypted.privatePath}'`]);
@@ -315,7 +325,8 @@ asked.push(...reqs);
   it('a passphrase-protected key given in memory with its passphrase', async () => {
     const u = `test+libssh2://lvtest@127.0.0.1:${sshd.port}${node()}?socket=${daemon.socketPath}&sshauth=privkey`;
     await using conn = await connect(u, {
-      timeout: 30_000, env,
+      timeout: 30_000,
+      env,
       ssh: { privateKey: fs.readFileSync(encrypted.privatePath, 'utf8'), passphrase: PHRASE, knownHosts: sshd.knownHostsLine() },
     });
     expect(await conn.raw.connectGetHostname()).toBeTruthy();
@@ -341,7 +352,7 @@ asked.push(...reqs);
   });
 });
 
-describe('the remote command\'s failures', () => {
+describe("the remote command's failures", () => {
   it('a missing netcat: exit 127 and its stderr', async () => {
     const { err, ssh } = await sshFailure(uri('libssh2', sshd, `keyfile=${key}&netcat=/nonexistent/nc`));
     expect(err).toBeInstanceOf(ConnectionClosedError);
@@ -391,7 +402,10 @@ describe('the remote command\'s failures', () => {
       d.kill('SIGSTOP');
       const pending = conn.raw.connectGetHostname();
       own.killAll('SIGKILL');
-      const err = await pending.then(() => null, (e: unknown) => e as Error);
+      const err = await pending.then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
       d.kill('SIGCONT');
       expect(err).toBeInstanceOf(ConnectionClosedError);
       expect(err!.cause).toBeInstanceOf(SshTransportError);
@@ -422,11 +436,12 @@ describe('the remote command\'s failures', () => {
     const kh = path.join(work, 'asked_known_hosts');
     const asked: CredentialRequest[] = [];
     await using _conn = await connect(uri('libssh2', sshd, `keyfile=${key}`).replace(knownHosts, kh), {
-      timeout: 30_000, env,
+      timeout: 30_000,
+      env,
       credentials: (reqs) => {
-asked.push(...reqs);
- return reqs.map((r) => (r.type === VIR_CRED_ECHOPROMPT ? 'y' : ''));
-},
+        asked.push(...reqs);
+        return reqs.map((r) => (r.type === VIR_CRED_ECHOPROMPT ? 'y' : ''));
+      },
     });
     expect(asked[0]!.type).toBe(VIR_CRED_ECHOPROMPT);
     expect(asked[0]!.prompt).toMatch(/^Accept SSH host key with hash 'SHA256:[A-Za-z0-9+/]{43}' for host '127\.0\.0\.1:\d+' \(y\/n\)\?$/);

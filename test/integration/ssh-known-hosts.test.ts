@@ -58,11 +58,36 @@ function file(text: string, hash = false): string {
 
 /** OpenSSH's verdict: ssh with only this known_hosts file, strict checking, no prompts. */
 async function openssh(knownHosts: string): Promise<Verdict> {
-  const r = await run(SSH, [
-    '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHosts}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'UpdateHostKeys=no', '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none',
-    '-o', 'CheckHostIP=no', '-i', key, '-p', String(sshd.port), 'lvtest@127.0.0.1', 'true',
-  ], { timeoutMs: 20_000 });
+  const r = await run(
+    SSH,
+    [
+      '-F',
+      '/dev/null',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'GlobalKnownHostsFile=/dev/null',
+      '-o',
+      'UpdateHostKeys=no',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'IdentityAgent=none',
+      '-o',
+      'CheckHostIP=no',
+      '-i',
+      key,
+      '-p',
+      String(sshd.port),
+      'lvtest@127.0.0.1',
+      'true',
+    ],
+    { timeoutMs: 20_000 },
+  );
   if (r.code === 0) return 'ok';
   if (/REMOTE HOST IDENTIFICATION HAS CHANGED/.test(r.stderr)) return 'changed';
   if (/REVOKED HOST KEY/.test(r.stderr)) return 'revoked';
@@ -141,7 +166,7 @@ describe('known_hosts: the in-process client decides as OpenSSH does', () => {
     expect(err!.message).toMatch(/host certificates are not supported/);
   });
 
-  it('known_hosts_verify=auto records the key in OpenSSH\'s format, which OpenSSH then accepts', async () => {
+  it("known_hosts_verify=auto records the key in OpenSSH's format, which OpenSSH then accepts", async () => {
     const f = path.join(work, 'auto', 'known_hosts'); // the directory does not exist yet
     const u = `test+libssh2://lvtest@127.0.0.1:${sshd.port}/default?socket=${daemon.socketPath}&keyfile=${key}&known_hosts=${f}&known_hosts_verify=auto`;
     const warnings: string[] = [];
@@ -179,7 +204,9 @@ describe('known_hosts: the in-process client decides as OpenSSH does', () => {
       await using conn = await connect(u, { timeout: 20_000, env, ssh: { knownHosts: '', hostVerifier: verifier } });
       expect(await conn.raw.connectGetHostname()).toBeTruthy();
     }
-    const err = (await connect(u, { timeout: 20_000, env, ssh: { knownHosts: `${host()} ${ed}\n`, hostVerifier: () => false } }).catch((e: unknown) => e)) as SshTransportError;
+    const err = (await connect(u, { timeout: 20_000, env, ssh: { knownHosts: `${host()} ${ed}\n`, hostVerifier: () => false } }).catch(
+      (e: unknown) => e,
+    )) as SshTransportError;
     expect(err.hostKey?.status).toBe('refused');
     expect(seen).toEqual(['unknown']);
   });

@@ -73,11 +73,26 @@ async function agreesWithPython(uri: string): Promise<void> {
   expect(await expectAgreesWithPython(uri, { timeout: 20_000 })).toContain('test');
 }
 
-describe('ssh transport (the ssh program, libvirt\'s argv)', () => {
-  it('builds exactly libvirt\'s command line', () => {
+describe("ssh transport (the ssh program, libvirt's argv)", () => {
+  it("builds exactly libvirt's command line", () => {
     const plan = planRemoteConnection(`qemu+ssh://lvtest@127.0.0.1:2222/session?socket=/s&keyfile=/k&no_verify=1&no_tty=1&proxy=netcat&command=${trusting}`);
     expect(plan.ssh?.argv?.slice(0, -1)).toEqual([
-      trusting, '-p', '2222', '-l', 'lvtest', '-i', '/k', '-T', '-e', 'none', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '--', '127.0.0.1',
+      trusting,
+      '-p',
+      '2222',
+      '-l',
+      'lvtest',
+      '-i',
+      '/k',
+      '-T',
+      '-e',
+      'none',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=no',
+      '--',
+      '127.0.0.1',
     ]);
     expect(plan.ssh?.argv?.at(-1)).toMatch(/^sh -c '.*nc.* -U \/s'$/);
   });
@@ -101,7 +116,7 @@ describe('ssh transport (the ssh program, libvirt\'s argv)', () => {
     }
   });
 
-  it('works with a known_hosts file that has the server\'s key (no no_verify)', async () => {
+  it("works with a known_hosts file that has the server's key (no no_verify)", async () => {
     await agreesWithPython(sshUri(`keyfile=${key}&no_tty=1&command=${trusting}`));
   });
 
@@ -173,7 +188,10 @@ describe('ssh transport (the ssh program, libvirt\'s argv)', () => {
       const pending = conn.raw.connectGetHostname();
       const t0 = Date.now();
       own.killAll('SIGKILL');
-      const err = await pending.then(() => null, (e: unknown) => e as Error);
+      const err = await pending.then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
       d.kill('SIGCONT');
       expect(err).toBeInstanceOf(ConnectionClosedError);
       expect(Date.now() - t0).toBeLessThan(10_000);
@@ -216,7 +234,7 @@ describe('libssh / libssh2 transports (in process, ssh2)', () => {
     expect(cmd.failure).toBe<CommandFailure>('host-key');
   });
 
-  it('known_hosts_verify=auto adds the server\'s key; ignore does not need it', async () => {
+  it("known_hosts_verify=auto adds the server's key; ignore does not need it", async () => {
     const kh = path.join(sshd.dir, 'auto_known_hosts');
     fs.writeFileSync(kh, '');
     const auto = `test+libssh://lvtest@127.0.0.1:${sshd.port}${node()}?socket=${daemon.socketPath}&keyfile=${key}&known_hosts=${kh}&known_hosts_verify=auto`;

@@ -29,7 +29,11 @@ beforeAll(async () => {
   const owner = statSync(d.dir);
   chownSync(poolDir, owner.uid, owner.gid);
   const pool = await conn.raw.storagePoolCreateXML(`<pool type='dir'><name>ka</name><target><path>${poolDir}</path></target></pool>`, 0);
-  vol = await conn.raw.storageVolCreateXML(pool, `<volume><name>ka.img</name><capacity unit='bytes'>${data.length}</capacity><target><format type='raw'/></target></volume>`, 0);
+  vol = await conn.raw.storageVolCreateXML(
+    pool,
+    `<volume><name>ka.img</name><capacity unit='bytes'>${data.length}</capacity><target><format type='raw'/></target></volume>`,
+    0,
+  );
   const up = await conn.raw.storageVolUpload(vol, 0n, 0n, 0);
   up.end(data);
   await up.finish();
@@ -63,7 +67,7 @@ describe('keepalive while a stream is paused', () => {
     expect(await conn.raw.connectGetLibVersion()).toBeGreaterThan(0n);
   }, 30_000);
 
-  it('control: a client that sends nothing while paused is closed by the daemon\'s keepalive', async () => {
+  it("control: a client that sends nothing while paused is closed by the daemon's keepalive", async () => {
     const silent = await connect(d.uris.qemuSessionUnix, { keepalive: false });
     silent.client.setPeerSpeaksKeepalive(false);
     try {

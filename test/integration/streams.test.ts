@@ -34,10 +34,7 @@ beforeAll(async () => {
   mkdirSync(poolDir, { recursive: true });
   const owner = statSync(d.dir);
   chownSync(poolDir, owner.uid, owner.gid);
-  pool = await conn.raw.storagePoolCreateXML(
-    `<pool type='dir'><name>${poolName}</name><target><path>${poolDir}</path></target></pool>`,
-    0,
-  );
+  pool = await conn.raw.storagePoolCreateXML(`<pool type='dir'><name>${poolName}</name><target><path>${poolDir}</path></target></pool>`, 0);
 });
 
 afterAll(async () => {

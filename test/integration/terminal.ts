@@ -49,7 +49,12 @@ export function transcript(r: TerminalRun): string {
 }
 
 /** Both programs through the same steps, one after the other (they may share a terminal-only resource such as a console). */
-export async function bothOnTerminal(args: readonly string[], steps: readonly KeyStep[], env: Record<string, string> = {}, before?: () => Promise<void>): Promise<[TerminalRun, TerminalRun]> {
+export async function bothOnTerminal(
+  args: readonly string[],
+  steps: readonly KeyStep[],
+  env: Record<string, string> = {},
+  before?: () => Promise<void>,
+): Promise<[TerminalRun, TerminalRun]> {
   await before?.();
   const ours = await onTerminal(tsvirshArgv(...args), steps, env);
   await before?.();

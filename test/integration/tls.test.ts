@@ -28,7 +28,11 @@ beforeAll(async () => {
   tlsPort = await freePort();
   daemon = await startExtraDaemon({ label: 'tls', listenTls: true, confOverrides: pki.daemonConf(tlsPort) });
   const wrong = await pki.ca.issue({
-    kind: 'server', commonName: 'wrong.example', dnsNames: ['wrong.example'], ipAddresses: [], outDir: path.join(pki.dir, 'wrong-server'),
+    kind: 'server',
+    commonName: 'wrong.example',
+    dnsNames: ['wrong.example'],
+    ipAddresses: [],
+    outDir: path.join(pki.dir, 'wrong-server'),
   });
   wrongNamePort = await freePort();
   wrongNameDaemon = await startExtraDaemon({ label: 'tlswrong', listenTls: true, confOverrides: pki.daemonConf(wrongNamePort, wrong) });
@@ -114,7 +118,7 @@ describe('TLS transport', () => {
     expect(err.message).toContain(`Certificate '${path.join(dir, 'clientcert.pem')}' does not exist`);
   });
 
-  it('without any client certificate, reports the daemon\'s refusal and the missing files', async () => {
+  it("without any client certificate, reports the daemon's refusal and the missing files", async () => {
     const dir = pki.clientDirWith('no-identity', { clientcert: null, clientkey: null });
     const err = await failure(tlsUri(dir));
     expect(err).toBeInstanceOf(TlsError);
@@ -132,8 +136,10 @@ describe('TLS transport', () => {
 
   it('names an expired client certificate; with no_sanity=1 the daemon refuses it instead', async () => {
     const expired = await pki.ca.issue({
-      kind: 'client', outDir: path.join(pki.dir, 'expired-src'),
-      notBefore: new Date(Date.now() - 10 * 86400_000), notAfter: new Date(Date.now() - 86400_000),
+      kind: 'client',
+      outDir: path.join(pki.dir, 'expired-src'),
+      notBefore: new Date(Date.now() - 10 * 86400_000),
+      notAfter: new Date(Date.now() - 86400_000),
     });
     const dir = pki.clientDirWith('expired', { clientcert: expired.certPath, clientkey: expired.keyPath });
     const err = await failure(tlsUri(dir));
@@ -207,7 +213,9 @@ describe('TLS credentials given in memory', () => {
 
   it('the same checks apply: a wrong CA in memory is refused, a certificate without its key too', async () => {
     const other = await createCa(path.join(pki.dir, 'other-ca-mem'), 'another CA');
-    const err = await connect(tlsUri(pki.clientDir, '&no_sanity=1'), { timeout: 15_000, tls: { ca: fs.readFileSync(other.certPath) } }).catch((e: unknown) => e);
+    const err = await connect(tlsUri(pki.clientDir, '&no_sanity=1'), { timeout: 15_000, tls: { ca: fs.readFileSync(other.certPath) } }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(TlsError);
     expect((err as TlsError).reason).toBe('untrusted');
     expect((err as TlsError).message).toContain('<CA certificate given in memory>');

@@ -31,7 +31,12 @@ beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'lvrpc-secrets-'));
   fs.mkdirSync(path.join(work, 'empty-path'));
   fs.mkdirSync(path.join(work, 'home'));
-  env = { ...(process.env as Record<string, string>), PATH: path.join(work, 'empty-path'), HOME: path.join(work, 'home'), XDG_CONFIG_HOME: path.join(work, 'home', '.config') };
+  env = {
+    ...(process.env as Record<string, string>),
+    PATH: path.join(work, 'empty-path'),
+    HOME: path.join(work, 'home'),
+    XDG_CONFIG_HOME: path.join(work, 'home', '.config'),
+  };
   delete env.SSH_AUTH_SOCK;
   daemon = await harnessDaemon();
   sshd = await startSshd({ password: PW_SERVER });
@@ -115,7 +120,9 @@ describe('transport failures', () => {
   });
 
   it('ssh (the program): refused before anything runs, never on a command line', async () => {
-    const err = await failure(`qemu+ssh://${user}@127.0.0.1:${sshd.port}/system?password=${SECRET}&proxy=netcat`, { env: process.env as Record<string, string> });
+    const err = await failure(`qemu+ssh://${user}@127.0.0.1:${sshd.port}/system?password=${SECRET}&proxy=netcat`, {
+      env: process.env as Record<string, string>,
+    });
     expect(err.message).toMatch(/cannot be given to the ssh program/);
     // and a secret parameter would reach virt-ssh-helper's command line: refused too
     const helper = await failure(`qemu+ssh://alice@127.0.0.1:${sshd.port}/system?proxy=native&token=${SECRET}`, { env: process.env as Record<string, string> });
@@ -132,7 +139,10 @@ describe('transport failures', () => {
     expect(rejected.message).toMatch(/password was rejected/);
     // The right password in the URI, but a remote command that fails.
     const cmdErr = await failure(
-      `test+${t}://lvtest:${PW_SERVER}@127.0.0.1:${sshd.port}/default?socket=/nonexistent/${SECRET}&token=${SECRET}&proxy=netcat${khParam}`.replace(`/nonexistent/${SECRET}`, '/nonexistent/sock'),
+      `test+${t}://lvtest:${PW_SERVER}@127.0.0.1:${sshd.port}/default?socket=/nonexistent/${SECRET}&token=${SECRET}&proxy=netcat${khParam}`.replace(
+        `/nonexistent/${SECRET}`,
+        '/nonexistent/sock',
+      ),
       { ssh },
     );
     expect(cmdErr.name).toBe('ConnectionClosedError');
@@ -142,7 +152,7 @@ describe('transport failures', () => {
     await failure(`qemu+ext://${user}@h/system?command=/nonexistent/cmd&password=${SECRET}`);
   });
 
-  it('an authentication the daemon does not offer (the daemon\'s URI named in the error)', async () => {
+  it("an authentication the daemon does not offer (the daemon's URI named in the error)", async () => {
     const tcp = daemon.uris.testDefaultTcp.replace('test+tcp://', `test+tcp://${user}@`);
     const err = await failure(`${tcp}?auth=polkit&password=${SECRET}`);
     expect(err.message).toContain('alice:***@');

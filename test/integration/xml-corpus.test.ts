@@ -22,20 +22,54 @@ import { xmlDifference } from '../support/xml-same.js';
 /** The folders tests/virschematest.c checks against each schema (libvirt 9.0.0). */
 const CORPUS: Record<DocumentKind, string[]> = {
   domain: [
-    'tests/domainschemadata', 'tests/qemuxml2argvdata', 'tests/xmconfigdata', 'tests/qemuxml2xmloutdata', 'tests/lxcxml2xmldata',
-    'tests/lxcxml2xmloutdata', 'tests/bhyvexml2argvdata', 'tests/bhyvexml2xmloutdata', 'tests/genericxml2xmlindata',
-    'tests/genericxml2xmloutdata', 'tests/xlconfigdata', 'tests/libxlxml2domconfigdata', 'tests/qemuhotplugtestdomains',
-    'examples/xml/test/testdom*', 'tests/qemuhotplugtestcpus', 'tests/securityselinuxlabeldata', 'tests/domainconfdata',
-    'tests/lxcconf2xmldata', 'tests/qemumemlockdata', 'tests/vmx2xmldata', 'tests/xml2vmxdata', 'tests/bhyveargv2xmldata',
+    'tests/domainschemadata',
+    'tests/qemuxml2argvdata',
+    'tests/xmconfigdata',
+    'tests/qemuxml2xmloutdata',
+    'tests/lxcxml2xmldata',
+    'tests/lxcxml2xmloutdata',
+    'tests/bhyvexml2argvdata',
+    'tests/bhyvexml2xmloutdata',
+    'tests/genericxml2xmlindata',
+    'tests/genericxml2xmloutdata',
+    'tests/xlconfigdata',
+    'tests/libxlxml2domconfigdata',
+    'tests/qemuhotplugtestdomains',
+    'examples/xml/test/testdom*',
+    'tests/qemuhotplugtestcpus',
+    'tests/securityselinuxlabeldata',
+    'tests/domainconfdata',
+    'tests/lxcconf2xmldata',
+    'tests/qemumemlockdata',
+    'tests/vmx2xmldata',
+    'tests/xml2vmxdata',
+    'tests/bhyveargv2xmldata',
     'tests/qemuagentdata',
   ],
   network: [
-    'src/network', 'tests/networkxml2xmlin', 'tests/networkxml2xmlout', 'tests/networkxml2confdata', 'examples/xml/test/testnet*',
-    'tests/networkxml2xmlupdateout', 'tests/networkxml2firewalldata',
+    'src/network',
+    'tests/networkxml2xmlin',
+    'tests/networkxml2xmlout',
+    'tests/networkxml2confdata',
+    'examples/xml/test/testnet*',
+    'tests/networkxml2xmlupdateout',
+    'tests/networkxml2firewalldata',
   ],
   networkport: ['tests/virnetworkportxml2xmldata'],
-  storagepool: ['tests/storagepoolxml2xmlin', 'tests/storagepoolxml2xmlout', 'tests/storagepoolschemadata', 'examples/xml/storage/pool-*', 'examples/xml/test/testpool.xml'],
-  storagevol: ['tests/storagevolxml2xmlin', 'tests/storagevolxml2xmlout', 'tests/storagevolschemadata', 'examples/xml/storage/vol-*', 'examples/xml/test/testvol.xml'],
+  storagepool: [
+    'tests/storagepoolxml2xmlin',
+    'tests/storagepoolxml2xmlout',
+    'tests/storagepoolschemadata',
+    'examples/xml/storage/pool-*',
+    'examples/xml/test/testpool.xml',
+  ],
+  storagevol: [
+    'tests/storagevolxml2xmlin',
+    'tests/storagevolxml2xmlout',
+    'tests/storagevolschemadata',
+    'examples/xml/storage/vol-*',
+    'examples/xml/test/testvol.xml',
+  ],
   nodedev: ['tests/nodedevschemadata', 'tests/nodedevxml2xmlout', 'examples/xml/test/testdev.xml'],
   secret: ['tests/secretxml2xmlin'],
   interface: ['tests/interfaceschemadata'],
@@ -75,7 +109,11 @@ function hasUnknown(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(hasUnknown);
   if ((v as { kind?: unknown }).kind === 'element') return false; // an open element (<metadata>): any content is expected
   const u = (v as { [UNKNOWN]?: Unknown })[UNKNOWN];
-  if (u && (u.elements?.length || u.text !== undefined || Object.keys(u.children ?? {}).length || Object.keys(u.attrs ?? {}).some((a) => !a.startsWith('xmlns')))) return true;
+  if (
+    u &&
+    (u.elements?.length || u.text !== undefined || Object.keys(u.children ?? {}).length || Object.keys(u.attrs ?? {}).some((a) => !a.startsWith('xmlns')))
+  )
+    return true;
   return Object.values(v).some(hasUnknown);
 }
 
@@ -129,7 +167,13 @@ describe("libvirt 9.0.0's XML test data through the typed model", () => {
     const problems: string[] = [];
     for (const f of files) {
       const found = validateDocument(f.kind, parseDocument(f.kind, f.text));
-      if (found.length) problems.push(`${f.name}: ${found.slice(0, 3).map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+      if (found.length)
+        problems.push(
+          `${f.name}: ${found
+            .slice(0, 3)
+            .map((p) => `${p.path}: ${p.message}`)
+            .join('; ')}`,
+        );
     }
     console.log(`validator: ${files.length - problems.length}/${files.length} files clean`);
     expect(problems).toEqual([]);

@@ -26,7 +26,18 @@ import {
   VIR_NETWORK_XML_INACTIVE,
   VIR_STORAGE_XML_INACTIVE,
 } from '../../src/index.js';
-import { dirPool, domainXml, kvmGuest, natNetwork, networkXml, parseDomainXml, qcow2Volume, storagePoolXml, storageVolXml, XmlValidationError } from '../../src/api/xml/index.js';
+import {
+  dirPool,
+  domainXml,
+  kvmGuest,
+  natNetwork,
+  networkXml,
+  parseDomainXml,
+  qcow2Volume,
+  storagePoolXml,
+  storageVolXml,
+  XmlValidationError,
+} from '../../src/api/xml/index.js';
 import { BROKEN } from '../support/broken-definitions.js';
 import { xmlMissing } from '../support/xml-same.js';
 import { harnessDaemon } from './env.js';
@@ -76,7 +87,14 @@ describe('builders through the typed companions, on the real daemon', () => {
   });
 
   it('defines a guest on the volume with VNC and a serial console that starts under TCG', async () => {
-    const def = kvmGuest({ name: `xml-guest-${tag}`, type: 'qemu', memoryMiB: 64, emulator: QEMU_EMULATOR, disks: [(await vol.getDefinition()).target!.path!], nics: [{ user: true }] });
+    const def = kvmGuest({
+      name: `xml-guest-${tag}`,
+      type: 'qemu',
+      memoryMiB: 64,
+      emulator: QEMU_EMULATOR,
+      disks: [(await vol.getDefinition()).target!.path!],
+      nics: [{ user: true }],
+    });
     const dom = await conn.defineDomain(def);
     cleanups.push(() => dom.undefine());
     expect(xmlMissing(domainXml(def), await dom.getXMLDesc(VIR_DOMAIN_XML_INACTIVE))).toBeNull();

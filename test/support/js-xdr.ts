@@ -5,11 +5,7 @@
  * remote_protocol.x declares them.
  */
 import { createRequire } from 'node:module';
-import {
-  REMOTE_DOMAIN_GUEST_INFO_PARAMS_MAX,
-  REMOTE_DOMAIN_LIST_MAX,
-  REMOTE_STRING_MAX,
-} from '../../src/procedures/remote.gen.js';
+import { REMOTE_DOMAIN_GUEST_INFO_PARAMS_MAX, REMOTE_DOMAIN_LIST_MAX, REMOTE_STRING_MAX } from '../../src/procedures/remote.gen.js';
 
 /** A js-xdr type: a class with static methods, or an instance of a sized type. */
 export interface JsType {
@@ -127,8 +123,7 @@ export const libvirtTypes = xdr.config((x) => {
   x.struct('remote_domain_get_xml_desc_args', [
     ['dom', x.lookup('remote_nonnull_domain')],
     ['flags', x.uint()],
-  ]);  x.struct('remote_domain_get_guest_info_ret', [
-    ['params', x.varArray(x.lookup('remote_typed_param'), REMOTE_DOMAIN_GUEST_INFO_PARAMS_MAX)],
   ]);
+  x.struct('remote_domain_get_guest_info_ret', [['params', x.varArray(x.lookup('remote_typed_param'), REMOTE_DOMAIN_GUEST_INFO_PARAMS_MAX)]]);
   x.struct('remote_domain_get_xml_desc_ret', [['xml', x.lookup('remote_nonnull_string')]]);
 });

@@ -96,8 +96,10 @@ function proc(name: string): Procedure {
   return p;
 }
 
-const uuidKey = (field: string) => (object: unknown): string =>
-  uuidString((object as Record<string, Uint8Array>)[field] ?? (object as { uuid: Uint8Array }).uuid);
+const uuidKey =
+  (field: string) =>
+  (object: unknown): string =>
+    uuidString((object as Record<string, Uint8Array>)[field] ?? (object as { uuid: Uint8Array }).uuid);
 
 /** The five families, keyed by name. */
 export const families: Readonly<Record<EventFamily, FamilySpec>> = {

@@ -35,13 +35,11 @@ type NamesOf<E, P extends string> = {
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 type MsgOf<K> = K extends keyof Procs ? (Procs[K] extends Procedure<infer A, unknown> ? A : never) : never;
-type ProcKey<Infix extends string, N extends string> =
-  `REMOTE_PROC_${Infix}_EVENT_CALLBACK_${Snake<N>}` extends keyof Procs
-    ? `REMOTE_PROC_${Infix}_EVENT_CALLBACK_${Snake<N>}`
-    : `REMOTE_PROC_${Infix}_EVENT_${Snake<N>}`;
+type ProcKey<Infix extends string, N extends string> = `REMOTE_PROC_${Infix}_EVENT_CALLBACK_${Snake<N>}` extends keyof Procs
+  ? `REMOTE_PROC_${Infix}_EVENT_CALLBACK_${Snake<N>}`
+  : `REMOTE_PROC_${Infix}_EVENT_${Snake<N>}`;
 type Flatten<M> = M extends { msg: infer I } ? Omit<M, 'callbackID' | 'msg'> & I : Omit<M, 'callbackID'>;
 type RawPayload<Infix extends string, N extends string, Field extends string> = Omit<Flatten<MsgOf<ProcKey<Infix, N>>>, Field>;
-
 
 // ---------------------------------------------------------------------------
 // Domain
@@ -58,18 +56,20 @@ type DetailEnum<T extends string> = {
 export type DomainLifecycleDetail<T extends DomainLifecycleType> = NamesOf<DetailEnum<T>, `VIR_DOMAIN_EVENT_${Snake<T>}_`>;
 
 /** The payload of a `lifecycle` event: symbolic names, with libvirt's numbers beside them. */
-export type DomainLifecyclePayload = {
-  [T in DomainLifecycleType]: {
-    /** What happened (`virDomainEventType`), or `unknown` for a value newer than this library. */
-    event: T;
-    /** Why (`virDomainEvent<Type>DetailType`), or `unknown`. */
-    detail: DomainLifecycleDetail<T> | 'unknown';
-    /** `event` as libvirt's number. */
-    eventCode: number;
-    /** `detail` as libvirt's number. */
-    detailCode: number;
-  };
-}[DomainLifecycleType] | { event: 'unknown'; detail: 'unknown'; eventCode: number; detailCode: number };
+export type DomainLifecyclePayload =
+  | {
+      [T in DomainLifecycleType]: {
+        /** What happened (`virDomainEventType`), or `unknown` for a value newer than this library. */
+        event: T;
+        /** Why (`virDomainEvent<Type>DetailType`), or `unknown`. */
+        detail: DomainLifecycleDetail<T> | 'unknown';
+        /** `event` as libvirt's number. */
+        eventCode: number;
+        /** `detail` as libvirt's number. */
+        detailCode: number;
+      };
+    }[DomainLifecycleType]
+  | { event: 'unknown'; detail: 'unknown'; eventCode: number; detailCode: number };
 
 interface DomainOverrides {
   lifecycle: DomainLifecyclePayload;
@@ -78,20 +78,20 @@ interface DomainOverrides {
 }
 
 /** The fields of one domain event besides `kind`, `eventId` and `domain`. */
-export type DomainEventPayload<N extends DomainEventName> = N extends keyof DomainOverrides
-  ? DomainOverrides[N]
-  : RawPayload<'DOMAIN', N, 'dom'>;
+export type DomainEventPayload<N extends DomainEventName> = N extends keyof DomainOverrides ? DomainOverrides[N] : RawPayload<'DOMAIN', N, 'dom'>;
 
 /** One delivered domain event, discriminated by `kind`. */
 export type DomainEvent<N extends DomainEventName = DomainEventName> = {
-  [K in N]: Simplify<{
-    /** The event's name (the discriminant; `type` is left to the payloads that have one, such as `block-job`). */
-    kind: K;
-    /** The event ID (`VIR_DOMAIN_EVENT_ID_*`). */
-    eventId: number;
-    /** The domain it concerns, with its methods. */
-    domain: Domain;
-  } & DomainEventPayload<K>>;
+  [K in N]: Simplify<
+    {
+      /** The event's name (the discriminant; `type` is left to the payloads that have one, such as `block-job`). */
+      kind: K;
+      /** The event ID (`VIR_DOMAIN_EVENT_ID_*`). */
+      eventId: number;
+      /** The domain it concerns, with its methods. */
+      domain: Domain;
+    } & DomainEventPayload<K>
+  >;
 }[N];
 
 // ---------------------------------------------------------------------------
@@ -110,10 +110,50 @@ interface FamilyInfo<Ids, Prefix extends string, Infix extends string, Field ext
 }
 
 type Families = {
-  network: FamilyInfo<Api['virNetworkEventID'], 'VIR_NETWORK_EVENT_ID_', 'NETWORK', 'net', 'network', RemoteNonnullNetwork, Network, Api['virNetworkEventLifecycleType'], 'VIR_NETWORK_EVENT_'>;
-  'storage-pool': FamilyInfo<Api['virStoragePoolEventID'], 'VIR_STORAGE_POOL_EVENT_ID_', 'STORAGE_POOL', 'pool', 'pool', RemoteNonnullStoragePool, StoragePool, Api['virStoragePoolEventLifecycleType'], 'VIR_STORAGE_POOL_EVENT_'>;
-  'node-device': FamilyInfo<Api['virNodeDeviceEventID'], 'VIR_NODE_DEVICE_EVENT_ID_', 'NODE_DEVICE', 'dev', 'device', RemoteNonnullNodeDevice, NodeDevice, Api['virNodeDeviceEventLifecycleType'], 'VIR_NODE_DEVICE_EVENT_'>;
-  secret: FamilyInfo<Api['virSecretEventID'], 'VIR_SECRET_EVENT_ID_', 'SECRET', 'secret', 'secret', RemoteNonnullSecret, Secret, Api['virSecretEventLifecycleType'], 'VIR_SECRET_EVENT_'>;
+  network: FamilyInfo<
+    Api['virNetworkEventID'],
+    'VIR_NETWORK_EVENT_ID_',
+    'NETWORK',
+    'net',
+    'network',
+    RemoteNonnullNetwork,
+    Network,
+    Api['virNetworkEventLifecycleType'],
+    'VIR_NETWORK_EVENT_'
+  >;
+  'storage-pool': FamilyInfo<
+    Api['virStoragePoolEventID'],
+    'VIR_STORAGE_POOL_EVENT_ID_',
+    'STORAGE_POOL',
+    'pool',
+    'pool',
+    RemoteNonnullStoragePool,
+    StoragePool,
+    Api['virStoragePoolEventLifecycleType'],
+    'VIR_STORAGE_POOL_EVENT_'
+  >;
+  'node-device': FamilyInfo<
+    Api['virNodeDeviceEventID'],
+    'VIR_NODE_DEVICE_EVENT_ID_',
+    'NODE_DEVICE',
+    'dev',
+    'device',
+    RemoteNonnullNodeDevice,
+    NodeDevice,
+    Api['virNodeDeviceEventLifecycleType'],
+    'VIR_NODE_DEVICE_EVENT_'
+  >;
+  secret: FamilyInfo<
+    Api['virSecretEventID'],
+    'VIR_SECRET_EVENT_ID_',
+    'SECRET',
+    'secret',
+    'secret',
+    RemoteNonnullSecret,
+    Secret,
+    Api['virSecretEventLifecycleType'],
+    'VIR_SECRET_EVENT_'
+  >;
 };
 
 /** The families other than `domain`. */
@@ -138,9 +178,7 @@ type ObjectPayload<F extends ObjectFamily, N extends string> = N extends 'lifecy
 
 /** One delivered event of a network, storage pool, node device or secret, discriminated by `kind`. */
 export type ObjectEvent<F extends ObjectFamily, N extends ObjectEventName<F> = ObjectEventName<F>> = {
-  [K in N]: Simplify<
-    { kind: K; eventId: number } & { [P in Families[F]['public']]: Families[F]['object'] } & ObjectPayload<F, K>
-  >;
+  [K in N]: Simplify<{ kind: K; eventId: number } & { [P in Families[F]['public']]: Families[F]['object'] } & ObjectPayload<F, K>>;
 }[N];
 
 /** A network event. */

@@ -72,8 +72,7 @@ async function migrateByVersion(
   flags: number,
   options?: CallOptions,
 ): Promise<RemoteNonnullDomain> {
-  const both = async (feature: number): Promise<boolean> =>
-    (await supports(src.raw, feature, options)) && (await supports(dst, feature, options));
+  const both = async (feature: number): Promise<boolean> => (await supports(src.raw, feature, options)) && (await supports(dst, feature, options));
   if (await both(MigrationFeature.MIGRATION_V3)) return await migrateV3(src, dst, { ...args, params: null }, flags, options);
   const noDxml = (): void => {
     if (args.xmlin !== null) throw argUnsupported('Unable to change target guest XML during migration');
@@ -170,12 +169,7 @@ export async function migrateDomain3(
  * source daemon, which migrates peer to peer (VIR_MIGRATE_PEER2PEER, to `dconnuri`) or directly
  * (to the hypervisor URI `miguri`).
  */
-export async function migrateDomainToUri(
-  srcConn: ProcedureCaller,
-  dom: RemoteNonnullDomain,
-  req: MigrateToUriRequest,
-  options?: CallOptions,
-): Promise<void> {
+export async function migrateDomainToUri(srcConn: ProcedureCaller, dom: RemoteNonnullDomain, req: MigrateToUriRequest, options?: CallOptions): Promise<void> {
   const { api, flags } = req;
   if (isReadOnly(srcConn)) throw readOnlyError(api);
   const src = source(srcConn, dom);

@@ -41,16 +41,12 @@ export async function migrateV2(
     cancelled = 1;
   } else {
     uri = prepared.uri_out ?? uri;
-    const performed = await step(
-      src.raw.domainMigratePerform(src.dom, prepared.cookie, uri ?? '', wide(flags), args.dname, args.bandwidth, options),
-    );
+    const performed = await step(src.raw.domainMigratePerform(src.dom, prepared.cookie, uri ?? '', wide(flags), args.dname, args.bandwidth, options));
     if (!performed.ok) origErr = performed.error;
     cancelled = performed.ok ? 0 : 1;
   }
   // The source's outcome goes to the destination, which cleans up when it failed.
-  const finished = await step(
-    dst.domainMigrateFinish2(args.dname ?? src.dom.name, prepared.cookie, uri ?? '', wide(dflags), cancelled, options),
-  );
+  const finished = await step(dst.domainMigrateFinish2(args.dname ?? src.dom.name, prepared.cookie, uri ?? '', wide(dflags), cancelled, options));
   if (finished.ok) return finished.value;
   throw origErr ?? finished.error;
 }

@@ -2,7 +2,12 @@
  * Migration parameters as typed parameters (`VIR_MIGRATE_PARAM_*`), read and
  * written as libvirt's virTypedParams* helpers do.
  */
-import { VIR_MIGRATE_PARAM_BANDWIDTH, VIR_MIGRATE_PARAM_DEST_NAME, VIR_MIGRATE_PARAM_DEST_XML, VIR_MIGRATE_PARAM_URI } from '../../procedures/libvirt-api.gen.js';
+import {
+  VIR_MIGRATE_PARAM_BANDWIDTH,
+  VIR_MIGRATE_PARAM_DEST_NAME,
+  VIR_MIGRATE_PARAM_DEST_XML,
+  VIR_MIGRATE_PARAM_URI,
+} from '../../procedures/libvirt-api.gen.js';
 import type { RemoteTypedParam } from '../../procedures/remote.gen.js';
 
 /** A string typed parameter. */

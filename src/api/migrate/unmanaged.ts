@@ -38,12 +38,14 @@ export async function migrateUnmanaged(
   const dname = getString(params, VIR_MIGRATE_PARAM_DEST_NAME);
   const bandwidth = getULLong(params, VIR_MIGRATE_PARAM_BANDWIDTH);
   if (await supports(src.raw, MigrationFeature.MIGRATION_V3, options)) {
-    if (!onlyParams(params, COMPAT_V3)) throw reportedError(VIR_ERR_ARGUMENT_UNSUPPORTED, VIR_FROM_DOMAIN, 'Some parameters are not supported by migration protocol 3');
+    if (!onlyParams(params, COMPAT_V3))
+      throw reportedError(VIR_ERR_ARGUMENT_UNSUPPORTED, VIR_FROM_DOMAIN, 'Some parameters are not supported by migration protocol 3');
     const xmlin = getString(params, VIR_MIGRATE_PARAM_DEST_XML);
     await src.raw.domainMigratePerform3(src.dom, xmlin, NO_COOKIE, dconnuri, miguri, wide(flags), dname, bandwidth, options);
     return;
   }
-  if (!onlyParams(params, COMPAT_V2)) throw reportedError(VIR_ERR_ARGUMENT_UNSUPPORTED, VIR_FROM_DOMAIN, 'Some parameters are not supported by migration protocol 2');
+  if (!onlyParams(params, COMPAT_V2))
+    throw reportedError(VIR_ERR_ARGUMENT_UNSUPPORTED, VIR_FROM_DOMAIN, 'Some parameters are not supported by migration protocol 2');
   let uri: string | null;
   if (flags & VIR_MIGRATE_PEER2PEER) {
     if (miguri !== null) throw reportedError(VIR_ERR_INTERNAL_ERROR, VIR_FROM_DOMAIN, 'Unable to override peer2peer migration URI');

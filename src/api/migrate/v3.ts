@@ -138,7 +138,9 @@ async function prepareAndPerform(b: Begun): Promise<Performed> {
     if (params) replaceString(params, VIR_MIGRATE_PARAM_URI, uriOut);
   } else if (uri === null && (params === null || getString(params, VIR_MIGRATE_PARAM_URI) === null)) {
     return {
-      outcome: 'no-uri', uri: null, cookie: prepared.value.cookie_out,
+      outcome: 'no-uri',
+      uri: null,
+      cookie: prepared.value.cookie_out,
       error: reportedError(VIR_ERR_INTERNAL_ERROR, VIR_FROM_DOMAIN, 'domainMigratePrepare3 did not set uri'),
     };
   }

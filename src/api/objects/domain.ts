@@ -12,7 +12,14 @@ import { remoteProcedures as P, type RemoteNonnullDomain } from '../../procedure
 import type { CallOptions, ProcedureCaller } from '../../rpc/procedure.js';
 import { unknownCauseError } from '../client-errors.js';
 import { DomainBase, DomainCheckpointBase, DomainSnapshotBase, objectClasses, type SecurityLabel } from '../gen/objects.gen.js';
-import { readDomainDisks, readDomainInterfaces, type DomainDeviceReadOptions, type DomainDiskRow, type DomainDisksOptions, type DomainInterfaceRow } from '../domain-devices.js';
+import {
+  readDomainDisks,
+  readDomainInterfaces,
+  type DomainDeviceReadOptions,
+  type DomainDiskRow,
+  type DomainDisksOptions,
+  type DomainInterfaceRow,
+} from '../domain-devices.js';
 import { migrateDomain, migrateDomain3, migrateDomainToUri, type MigrateBandwidth } from '../migrate/index.js';
 import { formatUuid } from '../uuid.js';
 import type { DomainCheckpointDef, DomainDef, DomainSnapshotDef } from '../xml/types.gen.js';
@@ -165,7 +172,8 @@ export class Domain extends DomainBase {
    */
   async getCPUStats(startCpu: number, ncpus: number, flags = 0, options?: CallOptions): Promise<TypedParams[]> {
     const wireFlags = (flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0;
-    const ask = (nparams: number) => this.connection.call(P.REMOTE_PROC_DOMAIN_GET_CPU_STATS, { dom: this.ref, nparams, start_cpu: startCpu, ncpus, flags: wireFlags }, options);
+    const ask = (nparams: number) =>
+      this.connection.call(P.REMOTE_PROC_DOMAIN_GET_CPU_STATS, { dom: this.ref, nparams, start_cpu: startCpu, ncpus, flags: wireFlags }, options);
     const n = (await ask(0)).nparams;
     if (n === 0) return [];
     const { params } = await ask(n);
@@ -197,12 +205,27 @@ export class Domain extends DomainBase {
    * migration procedures of both daemons (v3, else v2, else v1: the newest both support), or
    * one Perform call to the source with VIR_MIGRATE_PEER2PEER. Resolves with the domain on `dconn`.
    */
-  async migrate(dconn: ProcedureCaller, flags = 0, dname: string | null = null, uri: string | null = null, bandwidth: MigrateBandwidth = 0, options?: CallOptions): Promise<Domain> {
+  async migrate(
+    dconn: ProcedureCaller,
+    flags = 0,
+    dname: string | null = null,
+    uri: string | null = null,
+    bandwidth: MigrateBandwidth = 0,
+    options?: CallOptions,
+  ): Promise<Domain> {
     return new Domain(dconn, await migrateDomain(this.connection, this.ref, dconn, { api: 'virDomainMigrate', flags, dname, uri, bandwidth }, options));
   }
 
   /** `virDomainMigrate2`: {@link Domain.migrate} with the XML to start the domain with on `dconn`. */
-  async migrate2(dconn: ProcedureCaller, dxml: string | null = null, flags = 0, dname: string | null = null, uri: string | null = null, bandwidth: MigrateBandwidth = 0, options?: CallOptions): Promise<Domain> {
+  async migrate2(
+    dconn: ProcedureCaller,
+    dxml: string | null = null,
+    flags = 0,
+    dname: string | null = null,
+    uri: string | null = null,
+    bandwidth: MigrateBandwidth = 0,
+    options?: CallOptions,
+  ): Promise<Domain> {
     return new Domain(dconn, await migrateDomain(this.connection, this.ref, dconn, { api: 'virDomainMigrate2', flags, dxml, dname, uri, bandwidth }, options));
   }
 
@@ -220,13 +243,26 @@ export class Domain extends DomainBase {
   }
 
   /** `virDomainMigrateToURI2`: {@link Domain.migrateToURI} with a migration URI and destination XML. */
-  async migrateToURI2(dconnuri: string | null = null, miguri: string | null = null, dxml: string | null = null, flags = 0, dname: string | null = null, bandwidth: MigrateBandwidth = 0, options?: CallOptions): Promise<void> {
+  async migrateToURI2(
+    dconnuri: string | null = null,
+    miguri: string | null = null,
+    dxml: string | null = null,
+    flags = 0,
+    dname: string | null = null,
+    bandwidth: MigrateBandwidth = 0,
+    options?: CallOptions,
+  ): Promise<void> {
     await migrateDomainToUri(this.connection, this.ref, { api: 'virDomainMigrateToURI2', flags, dconnuri, miguri, dxml, dname, bandwidth }, options);
   }
 
   /** `virDomainMigrateToURI3`: {@link Domain.migrateToURI} with migration parameters. */
   async migrateToURI3(dconnuri: string | null, params: TypedParamsInput = {}, flags = 0, options?: CallOptions): Promise<void> {
-    await migrateDomainToUri(this.connection, this.ref, { api: 'virDomainMigrateToURI3', flags, dconnuri, params: typedParamsToWire(params, 'params') }, options);
+    await migrateDomainToUri(
+      this.connection,
+      this.ref,
+      { api: 'virDomainMigrateToURI3', flags, dconnuri, params: typedParamsToWire(params, 'params') },
+      options,
+    );
   }
 }
 
@@ -276,7 +312,12 @@ export class DomainCheckpoint extends DomainCheckpointBase {
   }
 }
 
-for (const [cls, name] of [[Domain, 'Domain'], [DomainSnapshot, 'DomainSnapshot'], [DomainCheckpoint, 'DomainCheckpoint']] as const) brandClass(cls, name);
+for (const [cls, name] of [
+  [Domain, 'Domain'],
+  [DomainSnapshot, 'DomainSnapshot'],
+  [DomainCheckpoint, 'DomainCheckpoint'],
+] as const)
+  brandClass(cls, name);
 objectClasses.Domain = Domain;
 objectClasses.DomainSnapshot = DomainSnapshot;
 objectClasses.DomainCheckpoint = DomainCheckpoint;

@@ -146,7 +146,14 @@ export class Interface extends InterfaceBase {
   }
 }
 
-for (const [cls, name] of [[Network, 'Network'], [NetworkPort, 'NetworkPort'], [NWFilter, 'NWFilter'], [NWFilterBinding, 'NWFilterBinding'], [Interface, 'Interface']] as const) brandClass(cls, name);
+for (const [cls, name] of [
+  [Network, 'Network'],
+  [NetworkPort, 'NetworkPort'],
+  [NWFilter, 'NWFilter'],
+  [NWFilterBinding, 'NWFilterBinding'],
+  [Interface, 'Interface'],
+] as const)
+  brandClass(cls, name);
 objectClasses.Network = Network;
 objectClasses.NetworkPort = NetworkPort;
 objectClasses.NWFilter = NWFilter;

@@ -123,7 +123,13 @@ export class Secret extends SecretBase {
   }
 }
 
-for (const [cls, name] of [[StoragePool, 'StoragePool'], [StorageVol, 'StorageVol'], [NodeDevice, 'NodeDevice'], [Secret, 'Secret']] as const) brandClass(cls, name);
+for (const [cls, name] of [
+  [StoragePool, 'StoragePool'],
+  [StorageVol, 'StorageVol'],
+  [NodeDevice, 'NodeDevice'],
+  [Secret, 'Secret'],
+] as const)
+  brandClass(cls, name);
 objectClasses.StoragePool = StoragePool;
 objectClasses.StorageVol = StorageVol;
 objectClasses.NodeDevice = NodeDevice;

@@ -227,8 +227,7 @@ async function openDirect(path: string, start: number): Promise<FileHandle | nul
  */
 function pageAlignedBuffer(size: number = DIRECT_CHUNK): Buffer {
   // Looked up at each call: absent with --jitless (and not in Node's own types).
-  const wasm = (globalThis as { WebAssembly?: { Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer } } })
-    .WebAssembly;
+  const wasm = (globalThis as { WebAssembly?: { Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer } } }).WebAssembly;
   if (!wasm) throw new Error('WebAssembly is not available');
   const pages = Math.ceil(size / 65536);
   return Buffer.from(new wasm.Memory({ initial: pages, maximum: pages }).buffer, 0, size);

@@ -58,11 +58,7 @@ export async function readAll(stream: LibvirtStream, opts: { maxBytes?: number }
  * block device, and a failure elsewhere (`ESPIPE` on a pipe, `EINVAL` on a
  * character device), where the default writes zeros.
  */
-export async function pipeToFile(
-  stream: LibvirtStream,
-  target: string | FileHandle,
-  opts: { holes?: 'auto' | 'seek' } = {},
-): Promise<number> {
+export async function pipeToFile(stream: LibvirtStream, target: string | FileHandle, opts: { holes?: 'auto' | 'seek' } = {}): Promise<number> {
   let fh: FileHandle | null = null;
   try {
     fh = typeof target === 'string' ? await fileOp('write', () => open(target, 'w')) : target;
@@ -188,11 +184,7 @@ async function writeZeros(fh: FileHandle, length: bigint): Promise<void> {
  * the next ones while the previous is sent; data goes out without being
  * copied.
  */
-export async function pipeFromFile(
-  source: string | FileHandle,
-  stream: LibvirtStream,
-  opts: { detectHoles?: boolean } = {},
-): Promise<number> {
+export async function pipeFromFile(source: string | FileHandle, stream: LibvirtStream, opts: { detectHoles?: boolean } = {}): Promise<number> {
   const total = await sendFile(source, stream, opts);
   await stream.finish();
   return total;
@@ -204,11 +196,7 @@ export async function pipeFromFile(
  * handed to the connection. A read error aborts the stream and rejects with a
  * {@link StreamFileError}.
  */
-export async function sendFile(
-  source: string | FileHandle,
-  stream: LibvirtStream,
-  opts: { detectHoles?: boolean } = {},
-): Promise<number> {
+export async function sendFile(source: string | FileHandle, stream: LibvirtStream, opts: { detectHoles?: boolean } = {}): Promise<number> {
   const detect = opts.detectHoles === true;
   if (detect && !stream.sparse) throw new StreamStateError('detectHoles needs a sparse stream');
   let chunks: FileChunks;

@@ -149,9 +149,7 @@ export class LibvirtStream extends Duplex {
       readable: init.mode !== 'write',
       writable: init.mode !== 'read',
       allowHalfOpen: init.mode !== 'duplex',
-      ...(init.highWaterMark !== undefined
-        ? { readableHighWaterMark: init.highWaterMark, writableHighWaterMark: init.highWaterMark }
-        : {}),
+      ...(init.highWaterMark !== undefined ? { readableHighWaterMark: init.highWaterMark, writableHighWaterMark: init.highWaterMark } : {}),
     };
     super(options);
     // A failure is never an unhandled 'error' (which would kill the process
@@ -281,9 +279,7 @@ export class LibvirtStream extends Duplex {
   sendHole(length: number | bigint): boolean {
     if (this.mode === 'read') throw new StreamStateError(`${this.procedure.name}: cannot send a hole on a read stream`);
     if (!this.sparse) {
-      throw new StreamStateError(
-        `${this.procedure.name}: holes are not supported on this stream (open it with the sparse-stream flag)`,
-      );
+      throw new StreamStateError(`${this.procedure.name}: holes are not supported on this stream (open it with the sparse-stream flag)`);
     }
     const len = typeof length === 'bigint' ? length : Number.isSafeInteger(length) ? BigInt(length) : -1n;
     if (len <= 0n || len > HOLE_MAX) throw new RangeError(`hole length must be a positive integer below 2^63, got ${length}`);

@@ -20,8 +20,7 @@ export interface StreamCaller extends ProcedureCaller {
 
 /** The RPC engine behind `caller`: itself, or a connection's `client`; null if none can open streams. */
 function streamCaller(caller: ProcedureCaller): StreamCaller | null {
-  const isOne = (c: unknown): c is StreamCaller =>
-    typeof c === 'object' && c !== null && typeof (c as Partial<StreamCaller>).openStream === 'function';
+  const isOne = (c: unknown): c is StreamCaller => typeof c === 'object' && c !== null && typeof (c as Partial<StreamCaller>).openStream === 'function';
   if (isOne(caller)) return caller;
   const client = (caller as { client?: unknown }).client;
   return isOne(client) ? client : null;

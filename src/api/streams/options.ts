@@ -74,9 +74,7 @@ export interface StreamOptions extends CallOptions {
 }
 
 /** One item of {@link LibvirtStream.entries}: data, or a hole of `length` bytes. */
-export type StreamEntry =
-  | { readonly kind: 'data'; readonly data: Buffer }
-  | { readonly kind: 'hole'; readonly length: bigint };
+export type StreamEntry = { readonly kind: 'data'; readonly data: Buffer } | { readonly kind: 'hole'; readonly length: bigint };
 
 /** Bounds of {@link LibvirtStream.finish} and {@link LibvirtStream.abort}. */
 export interface SettleOptions {

@@ -74,11 +74,7 @@ export async function recvAll(stream: LibvirtStream, handler: (data: Buffer) => 
 }
 
 /** See {@link LibvirtStream.sparseRecvAll}. */
-export async function sparseRecvAll(
-  stream: LibvirtStream,
-  handler: (data: Buffer) => unknown,
-  holeHandler: (length: bigint) => unknown,
-): Promise<void> {
+export async function sparseRecvAll(stream: LibvirtStream, handler: (data: Buffer) => unknown, holeHandler: (length: bigint) => unknown): Promise<void> {
   for await (const entry of stream.entries()) {
     if (entry.kind === 'data') await handle(stream, () => handler(entry.data), 'sparseRecvAll handler');
     else await handle(stream, () => holeHandler(entry.length), 'sparseRecvAll hole handler');

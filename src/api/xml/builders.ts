@@ -105,7 +105,11 @@ export function kvmGuest(o: KvmGuestOptions): DomainDef {
   const nics: DomainInterface[] = (o.nics ?? []).map((n) => {
     const nic: GuestNic = typeof n === 'string' ? { network: n } : n;
     const base: DomainInterface =
-      'network' in nic ? { type: 'network', source: { network: nic.network } } : 'bridge' in nic ? { type: 'bridge', source: { bridge: nic.bridge } } : { type: 'user' };
+      'network' in nic
+        ? { type: 'network', source: { network: nic.network } }
+        : 'bridge' in nic
+          ? { type: 'bridge', source: { bridge: nic.bridge } }
+          : { type: 'user' };
     if (nic.mac !== undefined) base.mac = { address: nic.mac };
     base.model = { type: nic.model ?? 'virtio' };
     return base;
@@ -223,7 +227,8 @@ export interface Qcow2VolumeOptions {
 /** A qcow2 volume. */
 export function qcow2Volume(o: Qcow2VolumeOptions): StorageVolDef {
   if (typeof o?.name !== 'string' || o.name === '') throw new ArgumentError('qcow2Volume: a name is required');
-  const capacity = o.capacity !== undefined ? positive('qcow2Volume capacity', o.capacity) : positive('qcow2Volume capacityGiB', o.capacityGiB ?? 0) * 1024 ** 3;
+  const capacity =
+    o.capacity !== undefined ? positive('qcow2Volume capacity', o.capacity) : positive('qcow2Volume capacityGiB', o.capacityGiB ?? 0) * 1024 ** 3;
   return {
     name: o.name,
     capacity: { unit: 'bytes', value: capacity },

@@ -119,7 +119,19 @@ export function typeRow(i: number): TypeRow {
   return TYPES[i] as TypeRow;
 }
 
-const NUMERIC = new Set(['int', 'unsignedInt', 'short', 'unsignedShort', 'long', 'unsignedLong', 'integer', 'positiveInteger', 'nonNegativeInteger', 'byte', 'unsignedByte']);
+const NUMERIC = new Set([
+  'int',
+  'unsignedInt',
+  'short',
+  'unsignedShort',
+  'long',
+  'unsignedLong',
+  'integer',
+  'positiveInteger',
+  'nonNegativeInteger',
+  'byte',
+  'unsignedByte',
+]);
 
 /** Text as the type holds it: a number for a numeric datatype when the number writes back the same text. */
 function convert(text: string, type: number): string | number {
@@ -264,7 +276,15 @@ export function parseDocument(kind: DocumentKind, xml: string): unknown {
 // As libvirt's formatter escapes (virBufferEscapeString): quotes in text too.
 const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
 const escapeAttr = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/'/g, '&apos;')
+    .replace(/"/g, '&quot;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;')
+    .replace(/\t/g, '&#9;');
 
 function attrText(attrs: Record<string, string> | undefined): string {
   let s = '';
@@ -318,10 +338,20 @@ function inOrder<T>(items: readonly T[], nameOf: (x: T) => string, names: readon
   return [...first, ...items.filter((x) => !first.includes(x))];
 }
 
-function writeElement(name: string, value: unknown, row: number, extra: Unknown | undefined, pad: string, out: string[], path: string, outer: ReadonlyMap<string, string>): void {
+function writeElement(
+  name: string,
+  value: unknown,
+  row: number,
+  extra: Unknown | undefined,
+  pad: string,
+  out: string[],
+  path: string,
+  outer: ReadonlyMap<string, string>,
+): void {
   const info = elementInfo(row);
   if (info.mode === MODE_RAW) {
-    if (typeof value !== 'object' || value === null || (value as XmlElement).kind !== 'element') throw new ArgumentError(`${path}: expected a parsed XML element`);
+    if (typeof value !== 'object' || value === null || (value as XmlElement).kind !== 'element')
+      throw new ArgumentError(`${path}: expected a parsed XML element`);
     writeRaw(value as XmlElement, pad, out, name);
     return;
   }

@@ -78,7 +78,8 @@ function dataAccepts(type: string, facets: Facets | undefined, text: string): bo
 
 /** Why a value is not of type `i`, or null when it is. */
 function valueProblem(value: unknown, i: number): string | null {
-  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') return `expected a string or a number, got ${value === null ? 'null' : typeof value}`;
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint')
+    return `expected a string or a number, got ${value === null ? 'null' : typeof value}`;
   const text = String(value);
   const [values, datas, anyText] = typeRow(i);
   if (anyText === 1 || (values !== 0 && values.includes(text))) return null;
@@ -99,7 +100,8 @@ function check(value: unknown, row: number, path: string, out: Problem[]): void 
   const info = elementInfo(row);
   const at = (name: string): string => (path === '' ? name : `${path}.${name}`);
   if (info.mode === MODE_RAW) {
-    if (typeof value !== 'object' || value === null || (value as { kind?: unknown }).kind !== 'element') out.push({ path, message: `expected a parsed XML element (XmlElement), got ${typeName(value)}` });
+    if (typeof value !== 'object' || value === null || (value as { kind?: unknown }).kind !== 'element')
+      out.push({ path, message: `expected a parsed XML element (XmlElement), got ${typeName(value)}` });
     return;
   }
   if (info.mode === MODE_FLAG) {

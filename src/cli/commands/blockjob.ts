@@ -408,8 +408,8 @@ export const blockjobCommands: readonly CommandSpec[] = [
       const xmlFile = strOpt(opts, 'xml');
       const format = strOpt(opts, 'format') ?? (opts.bool('raw') ? 'raw' : undefined);
       let bandwidth = bandwidthOption(opts, bytes);
-      const granularity = (numberOpt(opts, 'granularity', 'uint') ?? 0n);
-      const bufSize = (numberOpt(opts, 'buf-size', 'ullong') ?? 0n);
+      const granularity = numberOpt(opts, 'granularity', 'uint') ?? 0n;
+      const bufSize = numberOpt(opts, 'buf-size', 'ullong') ?? 0n;
       // Some VIR_DOMAIN_BLOCK_REBASE_* and VIR_DOMAIN_BLOCK_COPY_* flags share their values.
       let flags =
         (opts.bool('shallow') ? VIR_DOMAIN_BLOCK_REBASE_SHALLOW : 0) |
@@ -474,7 +474,8 @@ export const blockjobCommands: readonly CommandSpec[] = [
             throw daemonError(err);
           }
         }
-        if (watch) status = await waitForJob(ctx, dom, disk, watch, { label: 'Block Copy', verbose: opts.bool('verbose'), timeout: wait, async: opts.bool('async') });
+        if (watch)
+          status = await waitForJob(ctx, dom, disk, watch, { label: 'Block Copy', verbose: opts.bool('verbose'), timeout: wait, async: opts.bool('async') });
       } finally {
         await unwatch(watch);
       }

@@ -94,7 +94,8 @@ async function collect(
 ): Promise<{ chk: RemoteNonnullDomainCheckpoint; parent: string | null }[]> {
   const raw = conn.raw;
   const chks = await call(
-    async () => (from ? (await raw.domainCheckpointListAllChildren(from, 1, flags)).checkpoints : (await raw.domainListAllCheckpoints(dom, 1, flags)).checkpoints),
+    async () =>
+      from ? (await raw.domainCheckpointListAllChildren(from, 1, flags)).checkpoints : (await raw.domainListAllCheckpoints(dom, 1, flags)).checkpoints,
     'unexpected problem querying checkpoints',
   );
   const items: { chk: RemoteNonnullDomainCheckpoint; parent: string | null }[] = [];
@@ -292,7 +293,10 @@ export const checkpointCommands: readonly CommandSpec[] = [
       const tree = opts.bool('tree');
       exclusive(opts, ['tree', 'name'], ['parent', 'roots'], ['parent', 'tree'], ['roots', 'tree'], ['roots', 'from']);
       let flags = 0;
-      for (const [name, bit] of [['leaves', VIR_DOMAIN_CHECKPOINT_LIST_LEAVES], ['no-leaves', VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES]] as const) {
+      for (const [name, bit] of [
+        ['leaves', VIR_DOMAIN_CHECKPOINT_LIST_LEAVES],
+        ['no-leaves', VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES],
+      ] as const) {
         if (!opts.bool(name)) continue;
         if (tree) throw new CliError([`--${name} and --tree are mutually exclusive`]);
         flags |= bit;

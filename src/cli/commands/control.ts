@@ -1,7 +1,4 @@
-
-import {
-  VIR_DOMAIN_SEND_KEY_MAX_KEYS,
-} from '../../procedures/libvirt-api.gen.js';
+import { VIR_DOMAIN_SEND_KEY_MAX_KEYS } from '../../procedures/libvirt-api.gen.js';
 import { CliError, type CommandSpec } from '../command.js';
 import { call } from '../support/failures.js';
 import { valueOpt, DOMAIN, AFFECT_OPTS, exclusive, affectFlags, strOpt } from '../support/options.js';
@@ -10,13 +7,42 @@ import { printExtra } from '../support/format.js';
 import { lookupDomain } from '../support/lookup.js';
 import { KEYCODE_SETS, keycodeByName } from '../support/keycodes.js';
 
-
 const GROUP = 'Domain Management';
 
 const SIGNALS = [
-  'nop', 'hup', 'int', 'quit', 'ill', 'trap', 'abrt', 'bus', 'fpe', 'kill', 'usr1', 'segv', 'usr2', 'pipe', 'alrm', 'term',
-  'stkflt', 'chld', 'cont', 'stop', 'tstp', 'ttin', 'ttou', 'urg', 'xcpu', 'xfsz', 'vtalrm', 'prof', 'winch', 'poll', 'pwr',
-  'sys', ...Array.from({ length: 33 }, (_, i) => `rt${i}`),
+  'nop',
+  'hup',
+  'int',
+  'quit',
+  'ill',
+  'trap',
+  'abrt',
+  'bus',
+  'fpe',
+  'kill',
+  'usr1',
+  'segv',
+  'usr2',
+  'pipe',
+  'alrm',
+  'term',
+  'stkflt',
+  'chld',
+  'cont',
+  'stop',
+  'tstp',
+  'ttin',
+  'ttou',
+  'urg',
+  'xcpu',
+  'xfsz',
+  'vtalrm',
+  'prof',
+  'winch',
+  'poll',
+  'pwr',
+  'sys',
+  ...Array.from({ length: 33 }, (_, i) => `rt${i}`),
 ];
 
 /** A signal by number or name (`kill`, `SIGKILL`, `sig_kill`, any case), as virsh's getSignalNumber reads it; -1 when unknown. */
@@ -40,7 +66,6 @@ function keycode(codeset: string, text: string): number {
   if (named === undefined) throw new CliError([`invalid keycode: '${text}'`]);
   return named;
 }
-
 
 /** The commands of this group. */
 export const controlCommands: readonly CommandSpec[] = [
@@ -97,7 +122,11 @@ export const controlCommands: readonly CommandSpec[] = [
     name: 'send-process-signal',
     group: GROUP,
     help: 'Send signals to processes',
-    options: [DOMAIN, valueOpt('pid', 'string', 'the process ID', { required: true }), valueOpt('signame', 'string', 'the signal number or name', { required: true })],
+    options: [
+      DOMAIN,
+      valueOpt('pid', 'string', 'the process ID', { required: true }),
+      valueOpt('signame', 'string', 'the signal number or name', { required: true }),
+    ],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
       const pidText = opts.required('pid');
@@ -113,7 +142,12 @@ export const controlCommands: readonly CommandSpec[] = [
     name: 'set-lifecycle-action',
     group: GROUP,
     help: 'change lifecycle actions',
-    options: [DOMAIN, valueOpt('type', 'string', 'lifecycle type to modify', { required: true }), valueOpt('action', 'string', 'lifecycle action to set', { required: true }), ...AFFECT_OPTS],
+    options: [
+      DOMAIN,
+      valueOpt('type', 'string', 'lifecycle type to modify', { required: true }),
+      valueOpt('action', 'string', 'lifecycle action to set', { required: true }),
+      ...AFFECT_OPTS,
+    ],
     async run(ctx, opts) {
       const flags = affectFlags(opts);
       const typeText = strOpt(opts, 'type')!;
@@ -160,7 +194,10 @@ export const controlCommands: readonly CommandSpec[] = [
     name: 'domxml-from-native',
     group: GROUP,
     help: 'Convert native config to domain XML',
-    options: [valueOpt('format', 'string', 'source config data format', { required: true }), valueOpt('config', 'string', 'config data file to import from', { required: true })],
+    options: [
+      valueOpt('format', 'string', 'source config data format', { required: true }),
+      valueOpt('config', 'string', 'config data file to import from', { required: true }),
+    ],
     async run(ctx, opts) {
       const format = strOpt(opts, 'format')!;
       const config = await ctx.readFile(strOpt(opts, 'config')!);

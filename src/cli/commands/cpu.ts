@@ -2,12 +2,8 @@
  * vCPU, emulator and IOThread placement commands (tools/virsh-domain.c):
  * cpu-stats, vcpupin, emulatorpin, setvcpu, guestvcpus, iothread*.
  */
-import {
-  VIR_DOMAIN_AFFECT_CONFIG,
-  VIR_DOMAIN_AFFECT_LIVE,
-  VIR_DOMAIN_VCPU_MAXIMUM,
-} from '../../procedures/libvirt-api.gen.js';
-import type { RemoteNonnullDomain, RemoteTypedParam, } from '../../procedures/remote.gen.js';
+import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_VCPU_MAXIMUM } from '../../procedures/libvirt-api.gen.js';
+import type { RemoteNonnullDomain, RemoteTypedParam } from '../../procedures/remote.gen.js';
 import { CliError, type ParsedOptions, type CommandContext, type CommandSpec } from '../command.js';
 import { orFail } from '../support/failures.js';
 import { flag, valueOpt, AFFECT_OPTS, exclusive, affectFlags, requireOption, strOpt, strArg } from '../support/options.js';
@@ -16,7 +12,6 @@ import { printParams, STRING_OKAY, paramText, param } from '../support/params.js
 import { formatCpuMap, parseCpuList, nodeCpuCount } from '../support/cpumap.js';
 import { formatTable } from '../support/table.js';
 import { domainCommand, domainOf } from '../support/templates.js';
-
 
 // --- cpu-stats ------------------------------------------------------------------------------
 
@@ -90,7 +85,10 @@ async function cpuStats(ctx: CommandContext, opts: ParsedOptions): Promise<void>
 /** virshCPUCountCollect for vcpupin: the maximum vCPU count (-1 when the domain cannot have one). */
 async function maxVcpus(ctx: CommandContext, dom: RemoteNonnullDomain, flags: number): Promise<number> {
   const raw = ctx.conn.raw;
-  if ((flags & VIR_DOMAIN_AFFECT_LIVE && (await raw.domainIsActive(dom)) < 1) || (flags & VIR_DOMAIN_AFFECT_CONFIG && (await raw.domainIsPersistent(dom)) < 1)) {
+  if (
+    (flags & VIR_DOMAIN_AFFECT_LIVE && (await raw.domainIsActive(dom)) < 1) ||
+    (flags & VIR_DOMAIN_AFFECT_CONFIG && (await raw.domainIsPersistent(dom)) < 1)
+  ) {
     return -1;
   }
   return raw.domainGetVcpusFlags(dom, flags | VIR_DOMAIN_VCPU_MAXIMUM);
@@ -214,11 +212,17 @@ async function iothreadset(ctx: CommandContext, opts: ParsedOptions): Promise<vo
   const params: RemoteTypedParam[] = [];
   const pollMax = numberOpt(opts, 'poll-max-ns', 'ullong');
   if (pollMax !== undefined) params.push(param.ullong('poll_max_ns', pollMax));
-  for (const [opt, field] of [['poll-grow', 'poll_grow'], ['poll-shrink', 'poll_shrink']]) {
+  for (const [opt, field] of [
+    ['poll-grow', 'poll_grow'],
+    ['poll-shrink', 'poll_shrink'],
+  ]) {
     const v = smallNumberOpt(opts, opt, 'uint');
     if (v !== undefined) params.push(param.uint(field, v));
   }
-  for (const [opt, field] of [['thread-pool-min', 'thread_pool_min'], ['thread-pool-max', 'thread_pool_max']]) {
+  for (const [opt, field] of [
+    ['thread-pool-min', 'thread_pool_min'],
+    ['thread-pool-max', 'thread_pool_max'],
+  ]) {
     const v = smallNumberOpt(opts, opt, 'int');
     if (v !== undefined) params.push(param.int(field, v));
   }
@@ -231,7 +235,11 @@ export const cpuCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'cpu-stats',
     help: 'show domain cpu statistics',
-    options: [flag('total', 'Show total statistics only'), valueOpt('start', 'int', 'Show statistics from this CPU'), valueOpt('count', 'int', 'Number of shown CPUs at most')],
+    options: [
+      flag('total', 'Show total statistics only'),
+      valueOpt('start', 'int', 'Show statistics from this CPU'),
+      valueOpt('count', 'int', 'Number of shown CPUs at most'),
+    ],
     run: cpuStats,
   }),
   domainCommand({
@@ -260,22 +268,29 @@ export const cpuCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'guestvcpus',
     help: 'query or modify state of vcpu in the guest (via agent)',
-    options: [valueOpt('cpulist', 'string', 'list of cpus to enable or disable'), flag('enable', 'enable cpus specified by cpulist'), flag('disable', 'disable cpus specified by cpulist')],
+    options: [
+      valueOpt('cpulist', 'string', 'list of cpus to enable or disable'),
+      flag('enable', 'enable cpus specified by cpulist'),
+      flag('disable', 'disable cpus specified by cpulist'),
+    ],
     run: guestvcpus,
   }),
   domainCommand({ name: 'iothreadinfo', help: 'view domain IOThreads', options: AFFECT_OPTS, run: iothreadinfo }),
   domainCommand({
     name: 'iothreadpin',
     help: 'control domain IOThread affinity',
-    options: [valueOpt('iothread', 'int', 'IOThread ID number', { required: true }), valueOpt('cpulist', 'string', 'host cpu number(s) to set', { required: true }), ...AFFECT_OPTS],
+    options: [
+      valueOpt('iothread', 'int', 'IOThread ID number', { required: true }),
+      valueOpt('cpulist', 'string', 'host cpu number(s) to set', { required: true }),
+      ...AFFECT_OPTS,
+    ],
     run: iothreadpin,
   }),
   domainCommand({
     name: 'iothreadadd',
     help: 'add an IOThread to the guest domain',
     options: [valueOpt('id', 'int', 'iothread for the new IOThread', { required: true }), ...AFFECT_OPTS],
-    run: (ctx, opts) =>
-    iothreadAddDel(ctx, opts, true),
+    run: (ctx, opts) => iothreadAddDel(ctx, opts, true),
   }),
   domainCommand({
     name: 'iothreadset',
@@ -295,7 +310,6 @@ export const cpuCommands: readonly CommandSpec[] = [
     name: 'iothreaddel',
     help: 'delete an IOThread from the guest domain',
     options: [valueOpt('id', 'int', 'iothread_id for the IOThread to delete', { required: true }), ...AFFECT_OPTS],
-    run: (ctx, opts) =>
-    iothreadAddDel(ctx, opts, false),
+    run: (ctx, opts) => iothreadAddDel(ctx, opts, false),
   }),
 ];

@@ -1,24 +1,26 @@
-
 import type { Connection } from '../../api/connection.js';
-import {
-  VIR_DOMAIN_AFFECT_CONFIG,
-  VIR_DOMAIN_AFFECT_LIVE,
-  VIR_DOMAIN_DEVICE_MODIFY_FORCE,
-  VIR_DOMAIN_XML_INACTIVE,
-} from '../../procedures/libvirt-api.gen.js';
+import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_DEVICE_MODIFY_FORCE, VIR_DOMAIN_XML_INACTIVE } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import { CliError, type ParsedOptions, type CommandSpec, type OptionSpec } from '../command.js';
 import { call } from '../support/failures.js';
 import { flag, valueOpt, DOMAIN, AFFECT_OPTS, PERSISTENT, exclusive, strOpt } from '../support/options.js';
 import { numberOpt, scaledKiBOpt } from '../support/numbers.js';
-import { parseXmlTree, serializeXmlNode, childElements, treeElements, attr, setAttr, elementText, type XmlTreeElement, type XmlTreeNode } from '../support/xml.js';
+import {
+  parseXmlTree,
+  serializeXmlNode,
+  childElements,
+  treeElements,
+  attr,
+  setAttr,
+  elementText,
+  type XmlTreeElement,
+  type XmlTreeNode,
+} from '../support/xml.js';
 import { printExtra } from '../support/format.js';
 import { attachDiskXml, attachInterfaceXml } from '../support/device-xml.js';
 import { lookupDomain } from '../support/lookup.js';
 
-
 const GROUP = 'Domain Management';
-
 
 // C-library number parsing, as virsh's option readers use it.
 
@@ -273,7 +275,6 @@ function updatedMemoryXml(doc: XmlTreeElement, opts: ParsedOptions): string {
   return serializeXmlNode(mem);
 }
 
-
 /** The commands of this group. */
 export const deviceCommands: readonly CommandSpec[] = [
   deviceFromFile({ name: 'attach-device', help: 'attach device from an XML file', verb: 'attach', done: 'attached' }),
@@ -322,7 +323,8 @@ export const deviceCommands: readonly CommandSpec[] = [
       valueOpt('source-host-name', 'string', 'host name for source of disk device'),
       valueOpt('source-host-transport', 'string', 'host transport for source of disk device'),
       valueOpt('source-host-socket', 'string', 'host socket for source of disk device'),
-      PERSISTENT, ...AFFECT_OPTS,
+      PERSISTENT,
+      ...AFFECT_OPTS,
     ],
   }),
   attachBuilt({
@@ -341,7 +343,8 @@ export const deviceCommands: readonly CommandSpec[] = [
       valueOpt('alias', 'string', 'custom alias name of interface device'),
       valueOpt('inbound', 'string', "control domain's incoming traffics"),
       valueOpt('outbound', 'string', "control domain's outgoing traffics"),
-      PERSISTENT, ...AFFECT_OPTS,
+      PERSISTENT,
+      ...AFFECT_OPTS,
       flag('print-xml', 'print XML document rather than attach the interface'),
       flag('managed', 'libvirt will automatically detach/attach the device from/to host'),
       valueOpt('source-mode', 'string', 'mode attribute of <source/> element'),
@@ -351,7 +354,13 @@ export const deviceCommands: readonly CommandSpec[] = [
     name: 'detach-disk',
     group: GROUP,
     help: 'detach disk device',
-    options: [DOMAIN, valueOpt('target', 'string', 'target of disk device', { required: true }), PERSISTENT, ...AFFECT_OPTS, flag('print-xml', 'print XML document rather than detach the disk')],
+    options: [
+      DOMAIN,
+      valueOpt('target', 'string', 'target of disk device', { required: true }),
+      PERSISTENT,
+      ...AFFECT_OPTS,
+      flag('print-xml', 'print XML document rather than detach the disk'),
+    ],
     async run(ctx, opts) {
       const a = affect(opts, true);
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -375,7 +384,8 @@ export const deviceCommands: readonly CommandSpec[] = [
       DOMAIN,
       valueOpt('type', 'string', 'network interface type', { required: true }),
       valueOpt('mac', 'string', 'MAC address'),
-      PERSISTENT, ...AFFECT_OPTS,
+      PERSISTENT,
+      ...AFFECT_OPTS,
       flag('print-xml', 'print XML document rather than detach the interface'),
     ],
     async run(ctx, opts) {
@@ -438,7 +448,9 @@ export const deviceCommands: readonly CommandSpec[] = [
       const success = { eject: 'Successfully ejected media.', insert: 'Successfully inserted media.', update: 'Successfully updated media.' }[action];
       exclusive(opts, ['current', 'live'], ['current', 'config']);
       const flags =
-        (opts.bool('config') ? VIR_DOMAIN_AFFECT_CONFIG : 0) | (opts.bool('live') ? VIR_DOMAIN_AFFECT_LIVE : 0) | (opts.bool('force') ? VIR_DOMAIN_DEVICE_MODIFY_FORCE : 0);
+        (opts.bool('config') ? VIR_DOMAIN_AFFECT_CONFIG : 0) |
+        (opts.bool('live') ? VIR_DOMAIN_AFFECT_LIVE : 0) |
+        (opts.bool('force') ? VIR_DOMAIN_DEVICE_MODIFY_FORCE : 0);
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
       const path = strOpt(opts, 'path')!;
       const xml = await call(() => ctx.conn.raw.domainGetXMLDesc(dom, flags & VIR_DOMAIN_AFFECT_CONFIG ? VIR_DOMAIN_XML_INACTIVE : 0));

@@ -2,16 +2,13 @@
  * Display and console lookups (tools/virsh-domain.c): domdisplay,
  * vncdisplay, ttyconsole.
  */
-import {
-  VIR_DOMAIN_XML_SECURE,
-} from '../../procedures/libvirt-api.gen.js';
-import { parseXml, xmlAll, xmlFirst, } from '../../api/xml/reader.js';
+import { VIR_DOMAIN_XML_SECURE } from '../../procedures/libvirt-api.gen.js';
+import { parseXml, xmlAll, xmlFirst } from '../../api/xml/reader.js';
 import { CliError, type ParsedOptions, type CommandContext, type CommandSpec } from '../command.js';
 import { SilentFailure } from '../support/failures.js';
 import { flag, valueOpt, strOpt } from '../support/options.js';
 import { cNumber } from '../support/numbers.js';
 import { domainCommand, domainOf } from '../support/templates.js';
-
 
 // --- display and console --------------------------------------------------------------------
 

@@ -210,7 +210,7 @@ export const domainCommands: readonly CommandSpec[] = [
       flag('state-paused', 'list domains in paused state'),
       flag('state-shutoff', 'list domains in shutoff state'),
       flag('state-other', 'list domains in other states'),
-      flag('uuid', 'list uuid\'s only'),
+      flag('uuid', "list uuid's only"),
       flag('name', 'list domain names only'),
       flag('id', 'list domain IDs only'),
       flag('table', 'list table (default)'),
@@ -290,7 +290,7 @@ export const domainCommands: readonly CommandSpec[] = [
   {
     name: 'define',
     group: 'Domain Management',
-    help: 'define (but don\'t start) a domain from an XML file',
+    help: "define (but don't start) a domain from an XML file",
     options: [FILE],
     async run(ctx, opts) {
       const file = opts.required('file');
@@ -500,7 +500,7 @@ export const domainCommands: readonly CommandSpec[] = [
   {
     name: 'desc',
     group: 'Domain Management',
-    help: 'show or set domain\'s description or title',
+    help: "show or set domain's description or title",
     options: [
       DOMAIN,
       ...AFFECT_OPTS,

@@ -163,7 +163,11 @@ export const editCommands: readonly CommandSpec[] = [
     name: 'save-image-edit',
     group: 'Domain Management',
     help: "edit XML for a domain's saved state file",
-    options: [valueOpt('file', 'string', 'saved state file to edit', { required: true }), flag('running', 'set domain to be running on restore'), flag('paused', 'set domain to be paused on restore')],
+    options: [
+      valueOpt('file', 'string', 'saved state file to edit', { required: true }),
+      flag('running', 'set domain to be running on restore'),
+      flag('paused', 'set domain to be paused on restore'),
+    ],
     async run(ctx, opts) {
       const flags = saveFlags(opts);
       const file = opts.required('file');

@@ -8,7 +8,7 @@
  */
 import type { Unsubscribe } from '../../api/events.js';
 import type { DomainEvent } from '../../api/events/types.js';
-import type { TypedParams, } from '../../api/values.js';
+import type { TypedParams } from '../../api/values.js';
 import type { RemoteNonnullDomain, RemoteNonnullNetwork, RemoteNonnullSecret, RemoteNonnullStoragePool } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { parseUuid } from '../../api/uuid.js';
@@ -24,10 +24,32 @@ import { lookupDomain, lookupPoolBy, lookupNetworkBy, lookupNodeDevice } from '.
 
 /** virsh 9.0's domain event names, in its order (`event --list`, and the order `--all` registers them). */
 const DOMAIN_EVENTS = [
-  'lifecycle', 'reboot', 'rtc-change', 'watchdog', 'io-error', 'graphics', 'io-error-reason', 'control-error',
-  'block-job', 'disk-change', 'tray-change', 'pm-wakeup', 'pm-suspend', 'balloon-change', 'pm-suspend-disk',
-  'device-removed', 'block-job-2', 'tunable', 'agent-lifecycle', 'device-added', 'migration-iteration',
-  'job-completed', 'device-removal-failed', 'metadata-change', 'block-threshold', 'memory-failure',
+  'lifecycle',
+  'reboot',
+  'rtc-change',
+  'watchdog',
+  'io-error',
+  'graphics',
+  'io-error-reason',
+  'control-error',
+  'block-job',
+  'disk-change',
+  'tray-change',
+  'pm-wakeup',
+  'pm-suspend',
+  'balloon-change',
+  'pm-suspend-disk',
+  'device-removed',
+  'block-job-2',
+  'tunable',
+  'agent-lifecycle',
+  'device-added',
+  'migration-iteration',
+  'job-completed',
+  'device-removal-failed',
+  'metadata-change',
+  'block-threshold',
+  'memory-failure',
   'memory-device-size-change',
 ] as const;
 type DomainEventKind = (typeof DOMAIN_EVENTS)[number];
@@ -160,7 +182,12 @@ export function timeoutMs(opts: ParsedOptions): number {
  * instead): its first error line is printed at once, the rest kept as the
  * command's final error should no event come.
  */
-async function lenientLookup<T>(ctx: CommandContext, opts: ParsedOptions, name: string, find: (text: string) => Promise<T>): Promise<{ obj: T | undefined; pending: readonly string[] }> {
+async function lenientLookup<T>(
+  ctx: CommandContext,
+  opts: ParsedOptions,
+  name: string,
+  find: (text: string) => Promise<T>,
+): Promise<{ obj: T | undefined; pending: readonly string[] }> {
   try {
     const text = strOpt(opts, name);
     return { obj: text === undefined ? undefined : await find(text), pending: [] };
@@ -309,7 +336,11 @@ function objectEventCommand<T>(spec: {
           try {
             return [
               await spec.register(ctx, event, obj, (subject, eventCode) => {
-                emit(eventCode === undefined ? `event '${event}' for ${noun} ${subject}\n` : `event 'lifecycle' for ${noun} ${subject}: ${nameOf(spec.lifecycle, eventCode)}\n`);
+                emit(
+                  eventCode === undefined
+                    ? `event '${event}' for ${noun} ${subject}\n`
+                    : `event 'lifecycle' for ${noun} ${subject}: ${nameOf(spec.lifecycle, eventCode)}\n`,
+                );
               }),
             ];
           } catch (err) {

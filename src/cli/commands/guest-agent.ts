@@ -22,7 +22,6 @@ import { paramLines } from '../support/params.js';
 import { formatTable } from '../support/table.js';
 import { domainCommand, domainOf } from '../support/templates.js';
 
-
 // --- guest agent ----------------------------------------------------------------------------
 
 async function domfsinfo(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
@@ -130,7 +129,10 @@ export const guestAgentCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'domfstrim',
     help: "Invoke fstrim on domain's mounted filesystems.",
-    options: [valueOpt('minimum', 'int', 'Just a hint to ignore contiguous free ranges smaller than this (Bytes)'), valueOpt('mountpoint', 'string', 'which mount point to trim')],
+    options: [
+      valueOpt('minimum', 'int', 'Just a hint to ignore contiguous free ranges smaller than this (Bytes)'),
+      valueOpt('mountpoint', 'string', 'which mount point to trim'),
+    ],
     run: domfstrim,
   }),
   domainCommand({

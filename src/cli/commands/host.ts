@@ -313,7 +313,11 @@ const moreHostCommands: readonly CommandSpec[] = [
   hostCommand({
     name: 'freepages',
     help: 'NUMA free pages',
-    options: [valueOpt('cellno', 'int', 'NUMA cell number'), valueOpt('pagesize', 'int', 'page size (in kibibytes)'), flag('all', 'show free pages for all NUMA cells')],
+    options: [
+      valueOpt('cellno', 'int', 'NUMA cell number'),
+      valueOpt('pagesize', 'int', 'page size (in kibibytes)'),
+      flag('all', 'show free pages for all NUMA cells'),
+    ],
     run: freepages,
   }),
   hostCommand({
@@ -368,7 +372,11 @@ const moreHostCommands: readonly CommandSpec[] = [
   hostCommand({
     name: 'cpu-baseline',
     help: 'compute baseline CPU',
-    options: [FILE_OPT('file containing XML CPU descriptions'), flag('features', 'Show features that are part of the CPU model type'), flag('migratable', 'Do not include features that block migration')],
+    options: [
+      FILE_OPT('file containing XML CPU descriptions'),
+      flag('features', 'Show features that are part of the CPU model type'),
+      flag('migratable', 'Do not include features that block migration'),
+    ],
     run: async (ctx, opts) => {
       const cpus = await cpuDefinitions(ctx, strArg(opts, 'file'));
       ctx.print(await ctx.conn.raw.connectBaselineCPU(cpus, baselineFlags(opts)));
@@ -377,7 +385,11 @@ const moreHostCommands: readonly CommandSpec[] = [
   hostCommand({
     name: 'cpu-compare',
     help: 'compare host CPU with a CPU described by an XML file',
-    options: [FILE_OPT('file containing an XML CPU description'), flag('error', 'report error if CPUs are incompatible'), flag('validate', 'validate the XML document against schema')],
+    options: [
+      FILE_OPT('file containing an XML CPU description'),
+      flag('error', 'report error if CPUs are incompatible'),
+      flag('validate', 'validate the XML document against schema'),
+    ],
     run: async (ctx, opts) => {
       const file = strArg(opts, 'file');
       const cpus = await cpuDefinitions(ctx, file);
@@ -412,7 +424,12 @@ const moreHostCommands: readonly CommandSpec[] = [
   hostCommand({
     name: 'hypervisor-cpu-compare',
     help: 'compare a CPU with the CPU created by a hypervisor on the host',
-    options: [FILE_OPT('file containing an XML CPU description'), ...HYPERVISOR_OPTS, flag('error', 'report error if CPUs are incompatible'), flag('validate', 'validate the XML document against schema')],
+    options: [
+      FILE_OPT('file containing an XML CPU description'),
+      ...HYPERVISOR_OPTS,
+      flag('error', 'report error if CPUs are incompatible'),
+      flag('validate', 'validate the XML document against schema'),
+    ],
     run: async (ctx, opts) => {
       const file = strArg(opts, 'file');
       const args = hypervisorArgs(opts);
@@ -438,7 +455,9 @@ const moreHostCommands: readonly CommandSpec[] = [
     ],
     run: async (ctx, opts) => {
       const [virttype, emulatorbin, arch, machine] = ['virttype', 'emulatorbin', 'arch', 'machine'].map((o) => strOpt(opts, o) ?? null);
-      const caps = await orFail('failed to get emulator capabilities', () => ctx.conn.raw.connectGetDomainCapabilities(emulatorbin, arch, machine, virttype, 0));
+      const caps = await orFail('failed to get emulator capabilities', () =>
+        ctx.conn.raw.connectGetDomainCapabilities(emulatorbin, arch, machine, virttype, 0),
+      );
       ctx.print(`${caps}\n`);
     },
   }),
@@ -447,10 +466,10 @@ const moreHostCommands: readonly CommandSpec[] = [
     help: 'node SEV information',
     options: [],
     run: async (ctx) => {
-    // libvirt's client asks for up to REMOTE_NODE_SEV_INFO_MAX parameters.
-    const info = await orFail('Unable to get host SEV information', () => ctx.conn.raw.nodeGetSEVInfo(64, 0));
-    ctx.print(paramLines(info.params));
-  },
+      // libvirt's client asks for up to REMOTE_NODE_SEV_INFO_MAX parameters.
+      const info = await orFail('Unable to get host SEV information', () => ctx.conn.raw.nodeGetSEVInfo(64, 0));
+      ctx.print(paramLines(info.params));
+    },
   }),
 ];
 
@@ -462,11 +481,7 @@ export const hostCommands: readonly CommandSpec[] = [
     help: 'show version',
     options: [flag('daemon', 'report daemon version too')],
     async run(ctx, opts) {
-      const [type, lib, hv] = await Promise.all([
-        ctx.conn.raw.connectGetType(),
-        ctx.conn.raw.connectGetLibVersion(),
-        ctx.conn.raw.connectGetVersion(),
-      ]);
+      const [type, lib, hv] = await Promise.all([ctx.conn.raw.connectGetType(), ctx.conn.raw.connectGetLibVersion(), ctx.conn.raw.connectGetVersion()]);
       // This client is not libvirt: it speaks the protocol of the release it was generated from.
       ctx.print(`Compiled against library: libvirt ${LIBVIRT_PROTOCOL_VERSION}\n`);
       ctx.print(`Using library: libvirt ${LIBVIRT_PROTOCOL_VERSION}\n`);

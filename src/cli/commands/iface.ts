@@ -13,10 +13,7 @@ export const ifaceCommands: readonly CommandSpec[] = [
     name: 'iface-list',
     group: 'Interface',
     help: 'list physical host interfaces',
-    options: [
-      flag('inactive', 'list inactive interfaces'),
-      flag('all', 'list inactive & active interfaces'),
-    ],
+    options: [flag('inactive', 'list inactive interfaces'), flag('all', 'list inactive & active interfaces')],
     async run(ctx, opts) {
       const flags = opts.bool('all') ? 0 : opts.bool('inactive') ? VIR_CONNECT_LIST_INTERFACES_INACTIVE : VIR_CONNECT_LIST_INTERFACES_ACTIVE;
       let ifaces: Awaited<ReturnType<typeof ctx.conn.raw.connectListAllInterfaces>>['ifaces'];

@@ -9,7 +9,7 @@ import {
   VIR_DOMAIN_JOB_STATS_COMPLETED,
   VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED,
 } from '../../procedures/libvirt-api.gen.js';
-import type { RemoteTypedParam, } from '../../procedures/remote.gen.js';
+import type { RemoteTypedParam } from '../../procedures/remote.gen.js';
 import { CliError, type ParsedOptions, type CommandContext, type CommandSpec } from '../command.js';
 import { vshFail, isLibvirtError } from '../support/failures.js';
 import { flag, valueOpt, requireOption, strOpt } from '../support/options.js';
@@ -18,13 +18,21 @@ import { rawParamText } from '../support/params.js';
 import { prettyCapacity3 } from '../support/format.js';
 import { domainCommand, domainOf } from '../support/templates.js';
 
-
 // --- jobs -----------------------------------------------------------------------------------
 
 const JOB_TYPES = ['None', 'Bounded', 'Unbounded', 'Completed', 'Failed', 'Cancelled'];
 const JOB_OPERATIONS = [
-  'Unknown', 'Start', 'Save', 'Restore', 'Incoming migration', 'Outgoing migration', 'Snapshot', 'Snapshot revert', 'Dump',
-  'Backup', 'Snapshot delete',
+  'Unknown',
+  'Start',
+  'Save',
+  'Restore',
+  'Incoming migration',
+  'Outgoing migration',
+  'Snapshot',
+  'Snapshot revert',
+  'Dump',
+  'Backup',
+  'Snapshot delete',
 ];
 
 async function domjobinfo(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
@@ -45,9 +53,17 @@ async function domjobinfo(ctx: CommandContext, opts: ParsedOptions): Promise<voi
     const old = await ctx.conn.raw.domainGetJobInfo(dom);
     type = old.type;
     Object.assign(info, {
-      time_elapsed: old.timeElapsed, time_remaining: old.timeRemaining, data_total: old.dataTotal, data_processed: old.dataProcessed,
-      data_remaining: old.dataRemaining, memory_total: old.memTotal, memory_processed: old.memProcessed, memory_remaining: old.memRemaining,
-      disk_total: old.fileTotal, disk_processed: old.fileProcessed, disk_remaining: old.fileRemaining,
+      time_elapsed: old.timeElapsed,
+      time_remaining: old.timeRemaining,
+      data_total: old.dataTotal,
+      data_processed: old.dataProcessed,
+      data_remaining: old.dataRemaining,
+      memory_total: old.memTotal,
+      memory_processed: old.memProcessed,
+      memory_remaining: old.memRemaining,
+      disk_total: old.fileTotal,
+      disk_processed: old.fileProcessed,
+      disk_remaining: old.fileRemaining,
     });
   }
   if (rawstats) {

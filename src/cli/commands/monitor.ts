@@ -62,7 +62,6 @@ function monitor(spec: {
   };
 }
 
-
 async function vcpuinfo(ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions): Promise<void> {
   const raw = ctx.conn.raw;
   const pretty = opts.bool('pretty');
@@ -87,7 +86,10 @@ async function vcpuinfo(ctx: CommandContext, dom: RemoteNonnullDomain, opts: Par
     blocks = Array.from(
       { length: pins.num },
       (_, i) =>
-        field('VCPU:', i) + field('CPU:', 'N/A') + field('State:', 'N/A') + field('CPU time', 'N/A') +
+        field('VCPU:', i) +
+        field('CPU:', 'N/A') +
+        field('State:', 'N/A') +
+        field('CPU time', 'N/A') +
         field('CPU Affinity:', formatAffinity(pins.cpumaps, i * maplen, maxcpu, pretty)),
     );
   }
@@ -126,8 +128,19 @@ async function vcpucount(ctx: CommandContext, dom: RemoteNonnullDomain, opts: Pa
 }
 
 const MEMORY_STATS = [
-  'swap_in', 'swap_out', 'major_fault', 'minor_fault', 'unused', 'available', 'actual', 'rss', 'usable', 'last_update',
-  'disk_caches', 'hugetlb_pgalloc', 'hugetlb_pgfail',
+  'swap_in',
+  'swap_out',
+  'major_fault',
+  'minor_fault',
+  'unused',
+  'available',
+  'actual',
+  'rss',
+  'usable',
+  'last_update',
+  'disk_caches',
+  'hugetlb_pgalloc',
+  'hugetlb_pgfail',
 ];
 
 async function dommemstat(ctx: CommandContext, dom: RemoteNonnullDomain): Promise<void> {
@@ -158,9 +171,7 @@ async function domblklist(ctx: CommandContext, dom: RemoteNonnullDomain, opts: P
     }
     throw new CliError([err.message.replace(/^(Unable to query NVMe disk address):.*$/s, '$1')]);
   }
-  const rows = disks.map(({ type, device, target, source }) =>
-    details ? [type ?? '', device ?? '', target, source ?? '-'] : [target, source ?? '-'],
-  );
+  const rows = disks.map(({ type, device, target, source }) => (details ? [type ?? '', device ?? '', target, source ?? '-'] : [target, source ?? '-']));
   ctx.print(formatTable(details ? ['Type', 'Device', 'Target', 'Source'] : ['Target', 'Source'], rows, ctx.quiet));
 }
 
@@ -301,11 +312,7 @@ const domstats: CommandSpec = {
     for (const name of opts.list('domain')) doms.push(await lookupDomain(ctx.conn, name));
     // --raw changes nothing: virsh 9.0 has no pretty printing yet.
     const records = await ctx.conn.raw.connectGetAllDomainStats(doms, stats, flags);
-    ctx.print(
-      records
-        .map((r) => `Domain: '${r.dom.name}'\n${r.params.map((p) => `  ${p.field}=${paramText(p.value)}\n`).join('')}`)
-        .join('\n'),
-    );
+    ctx.print(records.map((r) => `Domain: '${r.dom.name}'\n${r.params.map((p) => `  ${p.field}=${paramText(p.value)}\n`).join('')}`).join('\n'));
   },
 };
 
@@ -471,10 +478,10 @@ export const monitorCommands: readonly CommandSpec[] = [
   monitor({
     name: 'domtime',
     help: 'domain time',
-    options: [flag('pretty', 'print domain\'s time in human readable form')],
+    options: [flag('pretty', "print domain's time in human readable form")],
     run: domtime,
   }),
-  monitor({ name: 'domhostname', help: 'print the domain\'s hostname', options: [], run: domhostname }),
+  monitor({ name: 'domhostname', help: "print the domain's hostname", options: [], run: domhostname }),
   domstats,
   monitor({
     name: 'domblkinfo',

@@ -43,7 +43,21 @@ const netAction = (
 /** net-update's command names, by virNetworkUpdateCommand value (`add` is taken for `add-last`). */
 const UPDATE_COMMANDS = ['none', 'modify', 'delete', 'add-last', 'add-first'];
 /** net-update's section names, by virNetworkUpdateSection value. */
-const UPDATE_SECTIONS = ['none', 'bridge', 'domain', 'ip', 'ip-dhcp-host', 'ip-dhcp-range', 'forward', 'forward-interface', 'forward-pf', 'portgroup', 'dns-host', 'dns-txt', 'dns-srv'];
+const UPDATE_SECTIONS = [
+  'none',
+  'bridge',
+  'domain',
+  'ip',
+  'ip-dhcp-host',
+  'ip-dhcp-range',
+  'forward',
+  'forward-interface',
+  'forward-pf',
+  'portgroup',
+  'dns-host',
+  'dns-txt',
+  'dns-srv',
+];
 
 /** The message net-update prints on success, by what it changed (virsh asks whether the network runs when neither flag is given). */
 async function updatedWhat(conn: Connection, net: RemoteNonnullNetwork, config: boolean, live: boolean): Promise<string> {
@@ -79,7 +93,12 @@ async function lookupPort(conn: Connection, net: RemoteNonnullNetwork, text: str
  * reported without failing the command; only virsh's own message line is
  * printed, never libvirt's.
  */
-function portCommand(name: string, help: string, extra: readonly OptionSpec[], act: (ctx: CommandContext, port: RemoteNonnullNetworkPort, opts: ParsedOptions) => Promise<void>): CommandSpec {
+function portCommand(
+  name: string,
+  help: string,
+  extra: readonly OptionSpec[],
+  act: (ctx: CommandContext, port: RemoteNonnullNetworkPort, opts: ParsedOptions) => Promise<void>,
+): CommandSpec {
   return {
     name,
     group: GROUP,
@@ -113,7 +132,7 @@ export const networkCommands: readonly CommandSpec[] = [
       flag('transient', 'list transient networks'),
       flag('autostart', 'list networks with autostart enabled'),
       flag('no-autostart', 'list networks with autostart disabled'),
-      flag('uuid', 'list uuid\'s only'),
+      flag('uuid', "list uuid's only"),
       flag('name', 'list network names only'),
       flag('table', 'list table (default)'),
     ],
@@ -183,7 +202,14 @@ export const networkCommands: readonly CommandSpec[] = [
   netAction('net-start', 'start a (previously defined) inactive network', 'start', 'started', (conn, n) => conn.raw.networkCreate(n)),
   netAction('net-destroy', 'destroy (stop) a network', 'destroy', 'destroyed', (conn, n) => conn.raw.networkDestroy(n)),
   netAction('net-undefine', 'undefine a persistent network', 'undefine', 'has been undefined', (conn, n) => conn.raw.networkUndefine(n)),
-  autostartCommand({ name: 'net-autostart', group: GROUP, option: NETWORK, lookup: findNetwork, noun: 'Network', set: (conn, n, on) => conn.raw.networkSetAutostart(n, on) }),
+  autostartCommand({
+    name: 'net-autostart',
+    group: GROUP,
+    option: NETWORK,
+    lookup: findNetwork,
+    noun: 'Network',
+    set: (conn, n, on) => conn.raw.networkSetAutostart(n, on),
+  }),
   fromFileCommand({
     name: 'net-define',
     group: GROUP,
@@ -250,7 +276,7 @@ export const networkCommands: readonly CommandSpec[] = [
       const sectionText = strArg(opts, 'section');
       const section = UPDATE_SECTIONS.indexOf(sectionText);
       if (section <= 0) throw new CliError([`unrecognized section name '${sectionText}'`]);
-      const parentIndex = (smallNumberOpt(opts, 'parent-index', 'int') ?? -1);
+      const parentIndex = smallNumberOpt(opts, 'parent-index', 'int') ?? -1;
       const xmlText = strArg(opts, 'xml');
       // Text that does not start with '<' names a file holding the element.
       const xml = xmlText.startsWith('<') ? xmlText : await ctx.readFile(xmlText);
@@ -303,7 +329,14 @@ export const networkCommands: readonly CommandSpec[] = [
       // Sorted by the UUID's bytes (virshNetworkPortSorter).
       const uuids = ports.map((p) => formatUuid(p.uuid)).sort();
       if (opts.bool('uuid')) ctx.print(uuids.map((u) => `${u}\n`).join(''));
-      else ctx.print(formatTable(['UUID'], uuids.map((u) => [u]), ctx.quiet));
+      else
+        ctx.print(
+          formatTable(
+            ['UUID'],
+            uuids.map((u) => [u]),
+            ctx.quiet,
+          ),
+        );
     },
   },
   {

@@ -267,9 +267,7 @@ export const nodedevCommands: readonly CommandSpec[] = [
         return;
       }
       // The tree's roots: `computer` and every device whose parent is unknown.
-      const parents = await Promise.all(
-        names.map((n) => (n === 'computer' ? null : ctx.conn.raw.nodeDeviceGetParent(n).catch(() => null))),
-      );
+      const parents = await Promise.all(names.map((n) => (n === 'computer' ? null : ctx.conn.raw.nodeDeviceGetParent(n).catch(() => null))));
       ctx.print(treeText(names, parents));
     },
   },
@@ -323,7 +321,8 @@ export const nodedevCommands: readonly CommandSpec[] = [
       group: GROUP,
       option: deviceOption(DEVICE_HELP),
       // The lookup reads the option as virsh does (an empty one is an error of its own).
-      lookup: (conn, text) => (text === '' ? Promise.reject(new CliError(["Failed to get option 'device': Option argument is empty"])) : findDevice(conn, text)),
+      lookup: (conn, text) =>
+        text === '' ? Promise.reject(new CliError(["Failed to get option 'device': Option argument is empty"])) : findDevice(conn, text),
       noun: 'Device',
       set: (conn, dev, on) => conn.raw.nodeDeviceSetAutostart(dev.name, on),
     }),

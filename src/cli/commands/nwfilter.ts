@@ -134,10 +134,7 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     name: 'nwfilter-binding-dumpxml',
     group: GROUP,
     help: 'network filter information in XML',
-    options: [
-      valueOpt('binding', 'string', 'network filter binding portdev', { required: true }),
-      ...XPATH_OPTIONS,
-    ],
+    options: [valueOpt('binding', 'string', 'network filter binding portdev', { required: true }), ...XPATH_OPTIONS],
     async run(ctx, opts) {
       // virsh 9.0 accepts --xpath and --wrap here but never reads --xpath: the whole document is printed.
       const binding = await bindingOf(ctx, opts);

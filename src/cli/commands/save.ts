@@ -1,4 +1,3 @@
-
 import {
   VIR_DOMAIN_CORE_DUMP_FORMAT_RAW,
   VIR_DOMAIN_SAVE_BYPASS_CACHE,
@@ -19,7 +18,6 @@ import { xpathOption, printXml } from '../support/xpath.js';
 import { printExtra } from '../support/format.js';
 import { lookupDomain } from '../support/lookup.js';
 
-
 const GROUP = 'Domain Management';
 
 // ---------------------------------------------------------------------------------------------
@@ -38,7 +36,6 @@ function saveFlags(opts: ParsedOptions, withBypass: boolean): number {
     (opts.bool('paused') ? VIR_DOMAIN_SAVE_PAUSED : 0)
   );
 }
-
 
 const DUMP_FORMATS = ['elf', 'kdump-zlib', 'kdump-lzo', 'kdump-snappy', 'win-dmp'];
 
@@ -68,7 +65,6 @@ const managedsaveCommand: CommandSpec = {
     printExtra(ctx, `\nDomain '${name}' state saved by libvirt\n`);
   },
 };
-
 
 /** The commands of this group. */
 export const saveCommands: readonly CommandSpec[] = [
@@ -129,7 +125,11 @@ export const saveCommands: readonly CommandSpec[] = [
     name: 'save-image-dumpxml',
     group: GROUP,
     help: 'saved state domain information in XML',
-    options: [valueOpt('file', 'string', 'saved state file to read', { required: true }), flag('security-info', 'include security sensitive information in XML dump'), ...XPATH_OPTIONS],
+    options: [
+      valueOpt('file', 'string', 'saved state file to read', { required: true }),
+      flag('security-info', 'include security sensitive information in XML dump'),
+      ...XPATH_OPTIONS,
+    ],
     async run(ctx, opts) {
       const file = strOpt(opts, 'file')!;
       const xpath = xpathOption(opts);
@@ -223,7 +223,10 @@ export const saveCommands: readonly CommandSpec[] = [
         }
       }
       await call(
-        () => (format !== VIR_DOMAIN_CORE_DUMP_FORMAT_RAW ? ctx.conn.raw.domainCoreDumpWithFormat(dom, to, format, flags) : ctx.conn.raw.domainCoreDump(dom, to, flags)),
+        () =>
+          format !== VIR_DOMAIN_CORE_DUMP_FORMAT_RAW
+            ? ctx.conn.raw.domainCoreDumpWithFormat(dom, to, format, flags)
+            : ctx.conn.raw.domainCoreDump(dom, to, flags),
         `Failed to core dump domain '${name}' to ${to}`,
       );
       if (opts.bool('verbose')) reportDone(ctx, 'Dump');

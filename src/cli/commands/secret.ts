@@ -23,7 +23,6 @@ import { collectList, lookupEach, findOrFail } from '../support/lookup.js';
 import { oneObjectCommand } from '../support/templates.js';
 import { strerror } from '../support/strerror.js';
 
-
 /**
  * A file's bytes as virFileReadAll reads them: `Failed to open file 'PATH'`
  * or `Failed to read file 'PATH'` with the system's reason, the latter also
@@ -111,7 +110,10 @@ export const secretCommands: readonly CommandSpec[] = [
     async run(ctx, opts) {
       const file = strArg(opts, 'file');
       const xml = await ctx.readFile(file);
-      const secret = await call(() => ctx.conn.raw.secretDefineXML(xml, opts.bool('validate') ? VIR_SECRET_DEFINE_VALIDATE : 0), `Failed to set attributes from ${file}`);
+      const secret = await call(
+        () => ctx.conn.raw.secretDefineXML(xml, opts.bool('validate') ? VIR_SECRET_DEFINE_VALIDATE : 0),
+        `Failed to set attributes from ${file}`,
+      );
       if (!ctx.quiet) ctx.print(`Secret ${formatUuid(secret.uuid)} created\n`);
     },
   },

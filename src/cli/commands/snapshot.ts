@@ -224,11 +224,7 @@ export const snapshotCommands: readonly CommandSpec[] = [
     name: 'snapshot-dumpxml',
     group: GROUP,
     help: 'Dump XML for a domain snapshot',
-    options: [
-      DOMAIN,
-      { ...SNAPSHOTNAME, required: true },
-      flag('security-info', 'include security sensitive information in XML dump'),
-    ],
+    options: [DOMAIN, { ...SNAPSHOTNAME, required: true }, flag('security-info', 'include security sensitive information in XML dump')],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
       const raw = ctx.conn.raw;
@@ -382,7 +378,8 @@ export const snapshotCommands: readonly CommandSpec[] = [
       try {
         await ctx.conn.raw.domainRevertToSnapshot(snap, flags);
       } catch (err) {
-        if (!(opts.bool('force') && err instanceof LibvirtError && err.errorCode === VIR_ERR_SNAPSHOT_REVERT_RISKY)) throw failed(`Failed to revert snapshot ${snap.name}`, err);
+        if (!(opts.bool('force') && err instanceof LibvirtError && err.errorCode === VIR_ERR_SNAPSHOT_REVERT_RISKY))
+          throw failed(`Failed to revert snapshot ${snap.name}`, err);
         flags |= VIR_DOMAIN_SNAPSHOT_REVERT_FORCE;
         try {
           await ctx.conn.raw.domainRevertToSnapshot(snap, flags);

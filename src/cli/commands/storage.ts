@@ -22,7 +22,7 @@ import {
   VIR_STORAGE_XML_INACTIVE,
 } from '../../procedures/libvirt-api.gen.js';
 import type { Connection } from '../../api/connection.js';
-import { xmlChildren, } from '../../api/xml/reader.js';
+import { xmlChildren } from '../../api/xml/reader.js';
 import type { RemoteNonnullStoragePool } from '../../procedures/remote.gen.js';
 import { CliError, failed, type ParsedOptions, type CommandSpec, type OptionSpec } from '../command.js';
 import { flag, valueOpt, POOL, VOL, VOL_POOL, exclusive } from '../support/options.js';
@@ -103,7 +103,14 @@ function poolXml(opts: ParsedOptions): string {
 }
 
 /** pool-define-as / pool-create-as. */
-function poolAsCommand(name: string, help: string, verb: string, done: string, extra: readonly OptionSpec[], act: (conn: Connection, xml: string, opts: ParsedOptions) => Promise<unknown>): CommandSpec {
+function poolAsCommand(
+  name: string,
+  help: string,
+  verb: string,
+  done: string,
+  extra: readonly OptionSpec[],
+  act: (conn: Connection, xml: string, opts: ParsedOptions) => Promise<unknown>,
+): CommandSpec {
   return {
     name,
     group: GROUP,
@@ -139,10 +146,27 @@ const volAction = (
   act: (conn: Connection, vol: Awaited<ReturnType<typeof volOf>>, opts: ParsedOptions) => Promise<unknown>,
   extra: readonly OptionSpec[] = [],
 ): CommandSpec =>
-  oneObjectCommand({ name, group: VOL_GROUP, help, option: VOL, extra: [VOL_POOL, ...extra], lookup: (conn, _text, opts) => volOf(conn, opts), noun: 'Vol', verb, done, act });
+  oneObjectCommand({
+    name,
+    group: VOL_GROUP,
+    help,
+    option: VOL,
+    extra: [VOL_POOL, ...extra],
+    lookup: (conn, _text, opts) => volOf(conn, opts),
+    noun: 'Vol',
+    verb,
+    done,
+    act,
+  });
 
 /** A volume command that prints one line about the volume. */
-function volLine(name: string, help: string, line: (conn: Connection, vol: Awaited<ReturnType<typeof volOf>>, opts: ParsedOptions) => Promise<string>, options: readonly OptionSpec[] = [VOL_POOL], withPool = true): CommandSpec {
+function volLine(
+  name: string,
+  help: string,
+  line: (conn: Connection, vol: Awaited<ReturnType<typeof volOf>>, opts: ParsedOptions) => Promise<string>,
+  options: readonly OptionSpec[] = [VOL_POOL],
+  withPool = true,
+): CommandSpec {
   return {
     name,
     group: VOL_GROUP,
@@ -157,7 +181,9 @@ function volLine(name: string, help: string, line: (conn: Connection, vol: Await
 
 const XML_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
 const unescapeXml = (s: string): string =>
-  s.replace(/&(#x[0-9a-fA-F]+|#\d+|\w+);/g, (m, e: string) => (e[0] === '#' ? String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : (XML_ENTITIES[e] ?? m)));
+  s.replace(/&(#x[0-9a-fA-F]+|#\d+|\w+);/g, (m, e: string) =>
+    e[0] === '#' ? String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : (XML_ENTITIES[e] ?? m),
+  );
 
 /**
  * A volume's XML with its `<name>` replaced, written back as virsh's
@@ -198,7 +224,8 @@ const volCopyCommands: readonly CommandSpec[] = [
     async run(ctx, opts) {
       const raw = ctx.conn.raw;
       const orig = await volOf(ctx.conn, opts);
-      const flags = (opts.bool('prealloc-metadata') ? VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA : 0) | (opts.bool('reflink') ? VIR_STORAGE_VOL_CREATE_REFLINK : 0);
+      const flags =
+        (opts.bool('prealloc-metadata') ? VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA : 0) | (opts.bool('reflink') ? VIR_STORAGE_VOL_CREATE_REFLINK : 0);
       let pool: Awaited<ReturnType<typeof raw.storagePoolLookupByVolume>>;
       try {
         pool = await raw.storagePoolLookupByVolume(orig);
@@ -414,7 +441,7 @@ export const storageCommands: readonly CommandSpec[] = [
   fromFileCommand({
     name: 'pool-define',
     group: GROUP,
-    help: "define an inactive persistent storage pool or modify an existing persistent one from an XML file",
+    help: 'define an inactive persistent storage pool or modify an existing persistent one from an XML file',
     noun: 'Pool',
     verb: 'define',
     done: 'defined',
@@ -431,8 +458,14 @@ export const storageCommands: readonly CommandSpec[] = [
     check: (opts) => exclusive(opts, ['overwrite', 'no-overwrite']),
     act: (conn, xml, opts) => conn.raw.storagePoolCreateXML(xml, buildFlags(opts)),
   }),
-  poolAction('pool-start', 'start a (previously defined) inactive pool', 'start', 'started', (conn, p, opts) => conn.raw.storagePoolCreate(p, buildFlags(opts)), BUILD_FLAGS, (opts) =>
-    exclusive(opts, ['overwrite', 'no-overwrite']),
+  poolAction(
+    'pool-start',
+    'start a (previously defined) inactive pool',
+    'start',
+    'started',
+    (conn, p, opts) => conn.raw.storagePoolCreate(p, buildFlags(opts)),
+    BUILD_FLAGS,
+    (opts) => exclusive(opts, ['overwrite', 'no-overwrite']),
   ),
   poolAction('pool-destroy', 'destroy (stop) a pool', 'destroy', 'destroyed', (conn, p) => conn.raw.storagePoolDestroy(p)),
   poolAction('pool-undefine', 'undefine an inactive pool', 'undefine', 'has been undefined', (conn, p) => conn.raw.storagePoolUndefine(p)),
@@ -444,10 +477,20 @@ export const storageCommands: readonly CommandSpec[] = [
     'build',
     'built',
     (conn, p, opts) =>
-      conn.raw.storagePoolBuild(p, (opts.bool('overwrite') ? VIR_STORAGE_POOL_BUILD_OVERWRITE : 0) | (opts.bool('no-overwrite') ? VIR_STORAGE_POOL_BUILD_NO_OVERWRITE : 0)),
+      conn.raw.storagePoolBuild(
+        p,
+        (opts.bool('overwrite') ? VIR_STORAGE_POOL_BUILD_OVERWRITE : 0) | (opts.bool('no-overwrite') ? VIR_STORAGE_POOL_BUILD_NO_OVERWRITE : 0),
+      ),
     BUILD_FLAGS.slice(1),
   ),
-  autostartCommand({ name: 'pool-autostart', group: GROUP, option: POOL, lookup: findPool, noun: 'Pool', set: (conn, p, on) => conn.raw.storagePoolSetAutostart(p, on) }),
+  autostartCommand({
+    name: 'pool-autostart',
+    group: GROUP,
+    option: POOL,
+    lookup: findPool,
+    noun: 'Pool',
+    set: (conn, p, on) => conn.raw.storagePoolSetAutostart(p, on),
+  }),
   {
     name: 'vol-list',
     group: VOL_GROUP,
@@ -470,7 +513,11 @@ export const storageCommands: readonly CommandSpec[] = [
           continue;
         }
         const info = await raw.storageVolGetInfo(v).catch(() => null);
-        rows.push(info ? [v.name, path, storageVolTypeName(info.type), prettyCapacity(info.capacity), prettyCapacity(info.allocation)] : [v.name, path, 'unknown', 'unknown', 'unknown']);
+        rows.push(
+          info
+            ? [v.name, path, storageVolTypeName(info.type), prettyCapacity(info.capacity), prettyCapacity(info.allocation)]
+            : [v.name, path, 'unknown', 'unknown', 'unknown'],
+        );
       }
       const header = opts.bool('details') ? ['Name', 'Path', 'Type', 'Capacity', 'Allocation'] : ['Name', 'Path'];
       ctx.print(formatTable(header, rows, ctx.quiet));

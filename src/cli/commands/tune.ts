@@ -9,8 +9,8 @@ import {
   VIR_DOMAIN_METADATA_ELEMENT,
   VIR_DOMAIN_XML_INACTIVE,
 } from '../../procedures/libvirt-api.gen.js';
-import type { RemoteTypedParam, } from '../../procedures/remote.gen.js';
-import { parseXml, xmlAll, xmlAttr, xmlChildren, } from '../../api/xml/reader.js';
+import type { RemoteTypedParam } from '../../procedures/remote.gen.js';
+import { parseXml, xmlAll, xmlAttr, xmlChildren } from '../../api/xml/reader.js';
 import { editMetadata } from './edit.js';
 import { CliError, ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
 import { VshFailure, orFail } from '../support/failures.js';
@@ -19,7 +19,6 @@ import { UINT_MAX, ULLONG_MAX, cIntBase0, scaleInteger, numberOpt, smallNumberOp
 import { printParams, STRING_OKAY, param, paramFromString } from '../support/params.js';
 import { serializeXmlNode } from '../support/xml.js';
 import { domainCommand, domainOf } from '../support/templates.js';
-
 
 /**
  * The get-or-set shape of memtune, blkiotune, numatune, domiftune,
@@ -247,10 +246,26 @@ const IOTUNE_HELP: Record<string, string> = {
 /** blkdeviotune's options in virsh's order (each `a-b` also as its old alias `a_b`). */
 const IOTUNE_OPTS: readonly OptionSpec[] = (() => {
   const order = [
-    'total-bytes-sec', 'read-bytes-sec', 'write-bytes-sec', 'total-iops-sec', 'read-iops-sec', 'write-iops-sec',
-    'total-bytes-sec-max', 'read-bytes-sec-max', 'write-bytes-sec-max', 'total-iops-sec-max', 'read-iops-sec-max',
-    'write-iops-sec-max', 'size-iops-sec', 'group-name', 'total-bytes-sec-max-length', 'read-bytes-sec-max-length',
-    'write-bytes-sec-max-length', 'total-iops-sec-max-length', 'read-iops-sec-max-length', 'write-iops-sec-max-length',
+    'total-bytes-sec',
+    'read-bytes-sec',
+    'write-bytes-sec',
+    'total-iops-sec',
+    'read-iops-sec',
+    'write-iops-sec',
+    'total-bytes-sec-max',
+    'read-bytes-sec-max',
+    'write-bytes-sec-max',
+    'total-iops-sec-max',
+    'read-iops-sec-max',
+    'write-iops-sec-max',
+    'size-iops-sec',
+    'group-name',
+    'total-bytes-sec-max-length',
+    'read-bytes-sec-max-length',
+    'write-bytes-sec-max-length',
+    'total-iops-sec-max-length',
+    'read-iops-sec-max-length',
+    'write-iops-sec-max-length',
   ];
   const out: OptionSpec[] = [];
   for (const o of order) {
@@ -361,7 +376,10 @@ async function perf(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
   const disable = strOpt(opts, 'disable');
   const dom = await domainOf(ctx, opts);
   const params: RemoteTypedParam[] = [];
-  for (const [list, on] of [[enable, true], [disable, false]] as const) {
+  for (const [list, on] of [
+    [enable, true],
+    [disable, false],
+  ] as const) {
     if (list === undefined) continue;
     for (const ev of list.split(',')) if (ev !== '') params.push(param.bool(ev, on));
   }
@@ -527,7 +545,11 @@ export const tuneCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'perf',
     help: 'Get or set perf event',
-    options: [valueOpt('enable', 'string', 'perf events which will be enabled'), valueOpt('disable', 'string', 'perf events which will be disabled'), ...AFFECT_OPTS],
+    options: [
+      valueOpt('enable', 'string', 'perf events which will be enabled'),
+      valueOpt('disable', 'string', 'perf events which will be disabled'),
+      ...AFFECT_OPTS,
+    ],
     run: perf,
   }),
   domainCommand({

@@ -27,9 +27,12 @@ const transferOptions = (verb: string): readonly OptionSpec[] => [
 ];
 
 /** What vol-upload and vol-download read from their options, in virsh's order of checks. */
-async function transferTarget(ctx: CommandContext, opts: ParsedOptions): Promise<{ offset: bigint; length: bigint; text: string; vol: RemoteNonnullStorageVol; file: string }> {
-  const offset = (numberOpt(opts, 'offset', 'ullong') ?? 0n);
-  const length = (numberOpt(opts, 'length', 'ullong-wrap') ?? 0n);
+async function transferTarget(
+  ctx: CommandContext,
+  opts: ParsedOptions,
+): Promise<{ offset: bigint; length: bigint; text: string; vol: RemoteNonnullStorageVol; file: string }> {
+  const offset = numberOpt(opts, 'offset', 'ullong') ?? 0n;
+  const length = numberOpt(opts, 'length', 'ullong-wrap') ?? 0n;
   const text = opts.required('vol');
   const vol = await volOf(ctx.conn, opts);
   return { offset, length, text, vol, file: opts.required('file') };

@@ -56,7 +56,10 @@ export function echoText(opts: ParsedOptions): string | null {
   const pieces = opts.list('string').map((a) => {
     if (opts.bool('xml')) return escapeXml(a);
     if (opts.bool('shell')) return shellQuote(a);
-    if (opts.bool('split')) return splitCommas(a).map((p) => `${p}\n`).join('');
+    if (opts.bool('split'))
+      return splitCommas(a)
+        .map((p) => `${p}\n`)
+        .join('');
     return a;
   });
   // virsh adds a space after each piece, then trims one from the end (virBufferTrim).

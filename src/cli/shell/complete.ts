@@ -185,7 +185,20 @@ const STATIC_COMPLETERS: Readonly<Record<string, readonly string[]>> = {
   StorageVolWipeAlgorithm: ['zero', 'nnsa', 'dod', 'bsi', 'gutmann', 'schneier', 'pfitzner7', 'pfitzner33', 'random', 'trim'],
   // virsh offers "add" (its alias of add-last) in place of the enum's unused first value.
   NetworkUpdateCommand: ['add', 'modify', 'delete', 'add-last', 'add-first'],
-  NetworkUpdateSection: ['bridge', 'domain', 'ip', 'ip-dhcp-host', 'ip-dhcp-range', 'forward', 'forward-interface', 'forward-pf', 'portgroup', 'dns-host', 'dns-txt', 'dns-srv'],
+  NetworkUpdateSection: [
+    'bridge',
+    'domain',
+    'ip',
+    'ip-dhcp-host',
+    'ip-dhcp-range',
+    'forward',
+    'forward-interface',
+    'forward-pf',
+    'portgroup',
+    'dns-host',
+    'dns-txt',
+    'dns-srv',
+  ],
   DomainNumatuneMode: ['strict', 'preferred', 'interleave', 'restrictive'],
   DomainDirtyRateCalcMode: ['page-sampling', 'dirty-bitmap', 'dirty-ring'],
   CodesetName: ['linux', 'xt', 'atset1', 'atset2', 'atset3', 'os_x', 'xt_kbd', 'usb', 'win32', 'qnum'],
@@ -199,12 +212,7 @@ const STATIC_COMPLETERS: Readonly<Record<string, readonly string[]>> = {
  * object that is not found, or a completer tsvirsh does not implement). A call
  * the daemon refuses rejects with its error.
  */
-async function completerValues(
-  completer: string,
-  flags: number,
-  given: ReadonlyMap<string, string>,
-  source: CompletionSource,
-): Promise<string[] | null> {
+async function completerValues(completer: string, flags: number, given: ReadonlyMap<string, string>, source: CompletionSource): Promise<string[] | null> {
   if (completer === 'CompleteEmpty') return [];
   const fixed = STATIC_COMPLETERS[completer];
   if (fixed) return [...fixed];

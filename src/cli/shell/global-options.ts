@@ -76,7 +76,17 @@ const GLOBAL_OPTIONS: readonly { readonly short: string; readonly long: string; 
  * and `--` or the first argument that is no option ends them.
  */
 export function parseGlobal(argv: readonly string[]): ParsedGlobal {
-  const global: GlobalOptions = { uri: null, readonly: false, quiet: false, keepaliveInterval: null, keepaliveCount: null, debug: null, escape: DEFAULT_ESCAPE, logFile: null, warnings: [] };
+  const global: GlobalOptions = {
+    uri: null,
+    readonly: false,
+    quiet: false,
+    keepaliveInterval: null,
+    keepaliveCount: null,
+    debug: null,
+    escape: DEFAULT_ESCAPE,
+    logFile: null,
+    warnings: [],
+  };
   const unsupported = (what: string): CliError => new CliError([`unsupported option '${what}'. See --help.`]);
   const keepalive = (short: string, long: boolean, text: string): number => {
     const flag = long ? `--keepalive-${short === 'k' ? 'interval' : 'count'}` : `-${short}`;
@@ -166,4 +176,3 @@ export function parseGlobal(argv: readonly string[]): ParsedGlobal {
   }
   return { global, rest: argv.slice(i), early: null };
 }
-

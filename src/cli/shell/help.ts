@@ -63,4 +63,3 @@ export function helpText(all: readonly CommandSpec[], name: string | undefined):
   }
   return `${out}\n`;
 }
-

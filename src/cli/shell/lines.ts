@@ -57,4 +57,3 @@ export async function shell(session: Session, global: GlobalOptions, io: CliIo, 
   io.stdout(`${prompt()}\n`);
   return 0;
 }
-

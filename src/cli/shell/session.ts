@@ -88,10 +88,7 @@ export class Session {
         readonly: ro,
         env: this.io.env,
         ...(this.io.credentials !== undefined ? { credentials: this.io.credentials } : {}),
-        keepalive:
-          this.global.keepaliveInterval === 0
-            ? false
-            : { interval: this.global.keepaliveInterval ?? 5, count: this.global.keepaliveCount ?? 6 },
+        keepalive: this.global.keepaliveInterval === 0 ? false : { interval: this.global.keepaliveInterval ?? 5, count: this.global.keepaliveCount ?? 6 },
       });
     } catch (err) {
       const what = disconnected ? 'Failed to reconnect to the hypervisor' : 'failed to connect to the hypervisor';
@@ -229,4 +226,3 @@ function connectFailureText(err: unknown): string {
   if (text !== undefined) return `Failed to connect socket to '${(err as TransportError).socketPath}': ${text}`;
   return err instanceof Error ? err.message : String(err);
 }
-

@@ -26,12 +26,36 @@ export function parseAddress(text: string, multifunction: boolean): DeviceAddres
   if (colon < 0) return null;
   const type = text.slice(0, colon);
   const layout: Record<string, readonly (readonly [number, bigint])[]> = {
-    pci: [[16, UINT_MAX], [16, UINT_MAX], [16, UINT_MAX], [16, UINT_MAX]],
-    scsi: [[10, UINT_MAX], [10, UINT_MAX], [10, ULLONG_MAX]],
-    ide: [[10, UINT_MAX], [10, UINT_MAX], [10, ULLONG_MAX]],
-    sata: [[10, UINT_MAX], [10, UINT_MAX], [10, ULLONG_MAX]],
-    ccw: [[16, UINT_MAX], [16, UINT_MAX], [16, UINT_MAX]],
-    usb: [[10, UINT_MAX], [10, UINT_MAX]],
+    pci: [
+      [16, UINT_MAX],
+      [16, UINT_MAX],
+      [16, UINT_MAX],
+      [16, UINT_MAX],
+    ],
+    scsi: [
+      [10, UINT_MAX],
+      [10, UINT_MAX],
+      [10, ULLONG_MAX],
+    ],
+    ide: [
+      [10, UINT_MAX],
+      [10, UINT_MAX],
+      [10, ULLONG_MAX],
+    ],
+    sata: [
+      [10, UINT_MAX],
+      [10, UINT_MAX],
+      [10, ULLONG_MAX],
+    ],
+    ccw: [
+      [16, UINT_MAX],
+      [16, UINT_MAX],
+      [16, UINT_MAX],
+    ],
+    usb: [
+      [10, UINT_MAX],
+      [10, UINT_MAX],
+    ],
   };
   const fields = Object.hasOwn(layout, type) ? layout[type] : undefined;
   if (!fields) return null;
@@ -64,7 +88,6 @@ export function formatAddress(a: DeviceAddress): string {
   }
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // attach-disk
 
@@ -82,7 +105,26 @@ export function attachDiskXml(opts: ParsedOptions): string {
   exclusive(opts, ['source-host-name', 'source-host-socket']);
   const o: Record<string, string | undefined> = {};
   o.source = strOpt(opts, 'source', true);
-  for (const name of ['target', 'driver', 'subdriver', 'type', 'mode', 'iothread', 'cache', 'io', 'serial', 'wwn', 'address', 'targetbus', 'alias', 'sourcetype', 'source-protocol', 'source-host-name', 'source-host-transport', 'source-host-socket']) {
+  for (const name of [
+    'target',
+    'driver',
+    'subdriver',
+    'type',
+    'mode',
+    'iothread',
+    'cache',
+    'io',
+    'serial',
+    'wwn',
+    'address',
+    'targetbus',
+    'alias',
+    'sourcetype',
+    'source-protocol',
+    'source-host-name',
+    'source-host-transport',
+    'source-host-socket',
+  ]) {
     o[name] = strOpt(opts, name);
   }
   // --shareable is virsh's alias of --mode=shareable.
@@ -115,7 +157,12 @@ export function attachDiskXml(opts: ParsedOptions): string {
 
   const buf = new XmlBuffer();
   const children = buf.child();
-  const driverAttrs = xmlAttrText('name', o.driver) + xmlAttrText('type', o.subdriver) + xmlAttrText('iothread', o.iothread) + xmlAttrText('cache', o.cache) + xmlAttrText('io', o.io);
+  const driverAttrs =
+    xmlAttrText('name', o.driver) +
+    xmlAttrText('type', o.subdriver) +
+    xmlAttrText('iothread', o.iothread) +
+    xmlAttrText('cache', o.cache) +
+    xmlAttrText('io', o.io);
   children.element('driver', driverAttrs);
   const sourceChildren = children.child();
   let sourceAttrs = '';
@@ -156,7 +203,23 @@ export function attachDiskXml(opts: ParsedOptions): string {
 // ---------------------------------------------------------------------------------------------
 // attach-interface
 
-const NET_TYPES = ['user', 'ethernet', 'vhostuser', 'server', 'client', 'mcast', 'network', 'bridge', 'internal', 'direct', 'hostdev', 'udp', 'vdpa', 'null', 'vds'];
+const NET_TYPES = [
+  'user',
+  'ethernet',
+  'vhostuser',
+  'server',
+  'client',
+  'mcast',
+  'network',
+  'bridge',
+  'internal',
+  'direct',
+  'hostdev',
+  'udp',
+  'vdpa',
+  'null',
+  'vds',
+];
 
 /** The interface XML attach-interface builds from its options (cmdAttachInterface). */
 export function attachInterfaceXml(opts: ParsedOptions): string {

@@ -131,11 +131,7 @@ export async function lookupVol(
 }
 
 /** A host interface by name and/or MAC address. */
-export function lookupInterfaceBy(
-  conn: Connection,
-  text: string,
-  by: { readonly name?: boolean; readonly mac?: boolean },
-): Promise<RemoteNonnullInterface> {
+export function lookupInterfaceBy(conn: Connection, text: string, by: { readonly name?: boolean; readonly mac?: boolean }): Promise<RemoteNonnullInterface> {
   return findOrFail(
     [
       { when: Boolean(by.name), find: () => conn.raw.interfaceLookupByName(text) },

@@ -54,7 +54,11 @@ export const VOL_POOL: OptionSpec = valueOpt('pool', 'string', 'pool name or uui
 export const VALIDATE: OptionSpec = flag('validate', 'validate the XML against the schema');
 
 /** --config / --live / --current with virsh's usual help. */
-export const AFFECT_OPTS: readonly OptionSpec[] = [flag('config', 'affect next boot'), flag('live', 'affect running domain'), flag('current', 'affect current domain')];
+export const AFFECT_OPTS: readonly OptionSpec[] = [
+  flag('config', 'affect next boot'),
+  flag('live', 'affect running domain'),
+  flag('current', 'affect current domain'),
+];
 
 /** `--persistent` of the device commands (listed before {@link AFFECT_OPTS}). */
 export const PERSISTENT: OptionSpec = flag('persistent', 'make live change persistent');

@@ -8,7 +8,17 @@ import { brandClass } from '../../errors/brand.js';
 import { LibvirtRpcError } from '../../errors/root.js';
 import { CliError, type CommandContext, type ParsedOptions } from '../command.js';
 import { silentFailure } from './failures.js';
-import { attrText, copyAttrs, elementText, escapeAttr, parseXmlTree, serializeXmlNode, type XmlTreeElement, type XmlTreeNode, type XmlTreeText } from './xml.js';
+import {
+  attrText,
+  copyAttrs,
+  elementText,
+  escapeAttr,
+  parseXmlTree,
+  serializeXmlNode,
+  type XmlTreeElement,
+  type XmlTreeNode,
+  type XmlTreeText,
+} from './xml.js';
 
 /** A node an XPath expression selects: a tree node, or an attribute of an element. */
 type Selected = XmlTreeNode | { readonly kind: 'attribute'; readonly owner: XmlTreeElement; readonly name: string; readonly value: string };
@@ -96,10 +106,22 @@ function parseSteps(path: string): Step[] {
       if (i > 0 && i < raw.length - 1) steps.push({ axis: 'descendant-or-self', test: 'node()', predicates: [] });
       return;
     }
-    const m = /^(?:(@|child::|attribute::|self::|parent::|descendant-or-self::))?([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?|\*|\.\.|\.|text\(\)|node\(\)|comment\(\))((?:\[.*\])*)$/s.exec(t);
+    const m =
+      /^(?:(@|child::|attribute::|self::|parent::|descendant-or-self::))?([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?|\*|\.\.|\.|text\(\)|node\(\)|comment\(\))((?:\[.*\])*)$/s.exec(
+        t,
+      );
     if (!m) throw new UnsupportedXPathError(t);
     const axisText = m[1] ?? '';
-    let axis: Step['axis'] = axisText === '@' || axisText === 'attribute::' ? 'attribute' : axisText === 'self::' ? 'self' : axisText === 'parent::' ? 'parent' : axisText === 'descendant-or-self::' ? 'descendant-or-self' : 'child';
+    let axis: Step['axis'] =
+      axisText === '@' || axisText === 'attribute::'
+        ? 'attribute'
+        : axisText === 'self::'
+          ? 'self'
+          : axisText === 'parent::'
+            ? 'parent'
+            : axisText === 'descendant-or-self::'
+              ? 'descendant-or-self'
+              : 'child';
     let test = m[2];
     if (test === '.') [axis, test] = ['self', 'node()'];
     else if (test === '..') [axis, test] = ['parent', 'node()'];
@@ -159,7 +181,8 @@ function evaluate(path: string, context: Selected[], parents: Map<XmlTreeNode, X
     for (const ctx of current) {
       let candidates: Selected[] = [];
       if (step.axis === 'child') candidates = ctx.kind === 'element' ? ctx.children : [];
-      else if (step.axis === 'attribute') candidates = ctx.kind === 'element' ? Object.entries(ctx.attrs).map(([name, value]) => ({ kind: 'attribute' as const, owner: ctx, name, value })) : [];
+      else if (step.axis === 'attribute')
+        candidates = ctx.kind === 'element' ? Object.entries(ctx.attrs).map(([name, value]) => ({ kind: 'attribute' as const, owner: ctx, name, value })) : [];
       else if (step.axis === 'self') candidates = [ctx];
       else if (step.axis === 'parent') {
         const p = ctx.kind === 'attribute' ? ctx.owner : parents.get(ctx);
@@ -225,7 +248,8 @@ export function xpathDump(xml: string, expr: string, wrap: boolean): string {
   let nodes = parts.flatMap(select).filter((n, i, all) => all.indexOf(n) === i);
   if (parts.length > 1) {
     // A union is in document order (an attribute right after its element, in its order).
-    const rank = (n: Selected): number => (n.kind === 'attribute' ? order.get(n.owner)! + (Object.keys(n.owner.attrs).indexOf(n.name) + 1) / 1e6 : (order.get(n) ?? -1));
+    const rank = (n: Selected): number =>
+      n.kind === 'attribute' ? order.get(n.owner)! + (Object.keys(n.owner.attrs).indexOf(n.name) + 1) / 1e6 : (order.get(n) ?? -1);
     nodes = nodes.sort((a, b) => rank(a) - rank(b));
   }
   // The document itself prints with its XML declaration.

@@ -25,11 +25,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { AnyAuthMethod, AuthenticationType, NextAuthHandler, ParsedKey, Prompt } from 'ssh2';
-import {
-  VIR_CRED_ECHOPROMPT,
-  VIR_CRED_NOECHOPROMPT,
-  VIR_CRED_PASSPHRASE,
-} from '../../procedures/libvirt-api.gen.js';
+import { VIR_CRED_ECHOPROMPT, VIR_CRED_NOECHOPROMPT, VIR_CRED_PASSPHRASE } from '../../procedures/libvirt-api.gen.js';
 import { collectCredentials, credentialTypes, type AuthConfig, type CredentialRequest, type Credentials } from '../../auth/credentials.js';
 import { AuthenticationError } from '../../auth/errors.js';
 import { SshTransportError, type SshAuthAttempt } from './errors.js';
@@ -38,7 +34,13 @@ import type { Ssh2Module } from './load.js';
 /** One method to try, in order. */
 export type AuthStep =
   | { readonly method: 'agent'; readonly socket: string | null }
-  | { readonly method: 'privkey'; readonly name: 'privkey' | 'publickey'; readonly file: string | null; readonly key?: string | Buffer; readonly passphrase?: string }
+  | {
+      readonly method: 'privkey';
+      readonly name: 'privkey' | 'publickey';
+      readonly file: string | null;
+      readonly key?: string | Buffer;
+      readonly passphrase?: string;
+    }
   | { readonly method: 'password' }
   | { readonly method: 'keyboard-interactive' };
 
@@ -110,7 +112,10 @@ export class SshAuthenticator {
     if (this.fatal !== null) {
       if (this.fatal instanceof SshTransportError) return this.fatal;
       return new SshTransportError(`SSH login to ${where} failed: ${this.fatal.message}`, {
-        failure: 'credentials', endpoint: this.ctx.endpoint, authAttempts: this.attempts, cause: this.fatal,
+        failure: 'credentials',
+        endpoint: this.ctx.endpoint,
+        authAttempts: this.attempts,
+        cause: this.fatal,
       });
     }
     const tried = this.attempts.map((a) => `${a.method}: ${a.detail}`).join('; ');
@@ -119,7 +124,9 @@ export class SshAuthenticator {
       ? 'None of the requested authentication methods are supported by the server or could be tried'
       : 'All provided authentication methods with credentials were rejected by the server';
     return new SshTransportError(`SSH authentication of ${where} failed: ${head} (${tried || 'no methods'})`, {
-      failure: 'auth', endpoint: this.ctx.endpoint, authAttempts: this.attempts,
+      failure: 'auth',
+      endpoint: this.ctx.endpoint,
+      authAttempts: this.attempts,
     });
   }
 
@@ -141,7 +148,12 @@ export class SshAuthenticator {
       }
       // Not retried: the last attempt stands as rejected (unless prepare said why it stopped).
       if (this.attempts.length === recorded) this.record(cur.label, 'rejected', this.rejection(cur.step, cur.tries));
-      else this.attempts.splice(recorded, this.attempts.length - recorded, { method: cur.label, outcome: 'rejected', detail: this.rejection(cur.step, cur.tries) });
+      else
+        this.attempts.splice(recorded, this.attempts.length - recorded, {
+          method: cur.label,
+          outcome: 'rejected',
+          detail: this.rejection(cur.step, cur.tries),
+        });
       this.current = null;
     }
     while (this.index < this.steps.length) {
@@ -213,7 +225,7 @@ export class SshAuthenticator {
         const fixed = this.ctx.uriPassword !== null || (this.ctx.credentials !== undefined && !hasCallback(this.ctx.credentials));
         if (!(asking || (cur.tries === 0 && fixed))) {
           if (cur.tries > 0) return null;
-          this.record('keyboard-interactive', 'skipped', 'no way to answer the server\'s prompts (no credentials callback)');
+          this.record('keyboard-interactive', 'skipped', "no way to answer the server's prompts (no credentials callback)");
           return null;
         }
         const round = cur.tries++;
@@ -256,7 +268,9 @@ export class SshAuthenticator {
       parsed = parseKey(data, passphrase);
       if (parsed instanceof Error) {
         throw new SshTransportError(`error while opening private key '${label}', wrong passphrase?`, {
-          failure: 'credentials', endpoint: this.ctx.endpoint, authAttempts: this.attempts,
+          failure: 'credentials',
+          endpoint: this.ctx.endpoint,
+          authAttempts: this.attempts,
         });
       }
     }
@@ -264,7 +278,9 @@ export class SshAuthenticator {
       const wrong = /bad passphrase|integrity check/i.test(parsed.message);
       if (wrong) {
         throw new SshTransportError(`error while opening private key '${label}', wrong passphrase?`, {
-          failure: 'credentials', endpoint: this.ctx.endpoint, authAttempts: this.attempts,
+          failure: 'credentials',
+          endpoint: this.ctx.endpoint,
+          authAttempts: this.attempts,
         });
       }
       this.record(step.name, 'failed', `cannot use the key ${label}: ${parsed.message}`);
@@ -283,11 +299,19 @@ export class SshAuthenticator {
   private async passphrase(label: string, method: string): Promise<string | null> {
     const creds = this.ctx.credentials;
     if (!this.ctx.interactive || !hasCallback(creds)) {
-      this.record(method, 'skipped', `the key ${label} is encrypted and its passphrase cannot be asked (${this.ctx.interactive ? 'no credentials callback and no ssh.passphrase' : 'batch mode'})`);
+      this.record(
+        method,
+        'skipped',
+        `the key ${label} is encrypted and its passphrase cannot be asked (${this.ctx.interactive ? 'no credentials callback and no ssh.passphrase' : 'batch mode'})`,
+      );
       return null;
     }
     const type = credentialTypes(creds).includes(VIR_CRED_PASSPHRASE) ? VIR_CRED_PASSPHRASE : VIR_CRED_NOECHOPROMPT;
-    const [answer] = await this.ask([{ type, prompt: `Passphrase for key '${label}'`, challenge: null, defresult: null }], 'the passphrase of an SSH key', false);
+    const [answer] = await this.ask(
+      [{ type, prompt: `Passphrase for key '${label}'`, challenge: null, defresult: null }],
+      'the passphrase of an SSH key',
+      false,
+    );
     return answer ?? null;
   }
 
@@ -297,7 +321,12 @@ export class SshAuthenticator {
     const creds = this.ctx.credentials;
     const types = credentialTypes(creds);
     const type = types.find((t) => t === VIR_CRED_PASSPHRASE || t === VIR_CRED_NOECHOPROMPT) ?? VIR_CRED_PASSPHRASE;
-    const request: CredentialRequest = { type, prompt: `Enter ${this.ctx.username}'s password for ${this.ctx.host}`, challenge: this.ctx.host, defresult: null };
+    const request: CredentialRequest = {
+      type,
+      prompt: `Enter ${this.ctx.username}'s password for ${this.ctx.host}`,
+      challenge: this.ctx.host,
+      defresult: null,
+    };
     try {
       const [answer] = await this.ask([request], 'SSH password login', true);
       return answer ?? null;

@@ -121,13 +121,21 @@ export class SshChannelStream extends Duplex {
         failure = 'disconnected';
       } else {
         ({ message, failure } = describeCommandExit({
-          label: `the remote command on ${this.label}`, exitCode: exit.code, signal: exit.signal, stderr, remoteSocket: this.remoteSocket,
+          label: `the remote command on ${this.label}`,
+          exitCode: exit.code,
+          signal: exit.signal,
+          stderr,
+          remoteSocket: this.remoteSocket,
         }));
       }
       this.closeAll();
       this.destroy(
         new SshTransportError(`End of file while reading data: ${message}`, {
-          failure, endpoint: this.endpoint, exitCode: exit?.code ?? null, signal: exit?.signal ?? null, stderr,
+          failure,
+          endpoint: this.endpoint,
+          exitCode: exit?.code ?? null,
+          signal: exit?.signal ?? null,
+          stderr,
           ...(this.connectionError ? { cause: this.connectionError } : {}),
         }),
       );

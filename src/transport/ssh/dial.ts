@@ -77,7 +77,9 @@ async function readLines(files: readonly string[], where: string): Promise<Known
       out.push(...(await readKnownHostsFile(f)));
     } catch (err) {
       throw new SshTransportError(`unable to load knownhosts file '${f}': ${(err as Error).message}`, {
-        failure: 'config', endpoint: where, cause: err,
+        failure: 'config',
+        endpoint: where,
+        cause: err,
       });
     }
   }
@@ -95,7 +97,13 @@ function keySteps(o: SshConnectOptions, files: readonly string[], name: 'privkey
 }
 
 /** libvirt's `+libssh`/`+libssh2` settings (see the module comment). */
-async function libvirtChain(plan: RemotePlan, o: SshConnectOptions, agent: string | null, uriPassword: string | null, warn: (m: string) => void): Promise<SshEndpoint[]> {
+async function libvirtChain(
+  plan: RemotePlan,
+  o: SshConnectOptions,
+  agent: string | null,
+  uriPassword: string | null,
+  warn: (m: string) => void,
+): Promise<SshEndpoint[]> {
   const ssh = plan.ssh!;
   const port = plan.port ?? 22;
   const where = endpointName(plan.host, port);
@@ -103,8 +111,14 @@ async function libvirtChain(plan: RemotePlan, o: SshConnectOptions, agent: strin
   const lines = o.knownHosts !== undefined ? parseKnownHosts(o.knownHosts) : file !== null ? await readLines([file], where) : [];
   const unknown: UnknownKeyPolicy = ssh.knownHostsVerify === 'auto' ? 'record' : ssh.knownHostsVerify === 'ignore' ? 'ignore' : 'ask';
   const hostKeys: Omit<HostKeyPolicy, 'credentials'> = {
-    lines, recordFile: o.knownHosts !== undefined ? null : file, files: file !== null ? [file] : [], unknown, hashNew: false,
-    promptStyle: 'libvirt', ...(o.hostVerifier ? { verifier: o.hostVerifier } : {}), onWarning: warn,
+    lines,
+    recordFile: o.knownHosts !== undefined ? null : file,
+    files: file !== null ? [file] : [],
+    unknown,
+    hashNew: false,
+    promptStyle: 'libvirt',
+    ...(o.hostVerifier ? { verifier: o.hostVerifier } : {}),
+    onWarning: warn,
   };
   const steps: AuthStep[] = [];
   for (const m of ssh.authMethods ?? []) {
@@ -115,7 +129,13 @@ async function libvirtChain(plan: RemotePlan, o: SshConnectOptions, agent: strin
   }
   const username = ssh.username ?? 'root';
   const hops = jumpHosts(o.proxyJump ?? null, where).map((h) => ({
-    host: h.host, port: h.port ?? 22, username: h.user ?? username, hostKeys, steps, uriPassword: null, interactive: true,
+    host: h.host,
+    port: h.port ?? 22,
+    username: h.user ?? username,
+    hostKeys,
+    steps,
+    uriPassword: null,
+    interactive: true,
   }));
   return [...hops, { host: plan.host, port, username, hostKeys, steps, uriPassword, interactive: true }] as SshEndpoint[];
 }
@@ -156,8 +176,14 @@ async function opensshEndpoint(
     strict === 'yes' ? 'refuse' : strict === 'accept-new' || strict === 'no' || strict === 'off' ? 'record' : batch ? 'refuse' : 'ask';
   const recordFile = o.knownHosts !== undefined || userFiles.length === 0 || userFiles[0] === '/dev/null' ? null : userFiles[0]!;
   const hostKeys: Omit<HostKeyPolicy, 'credentials'> = {
-    lines, recordFile, files: [...userFiles, ...globalFiles], unknown, hashNew: cfg.hashKnownHosts === true,
-    promptStyle: 'openssh', ...(o.hostVerifier ? { verifier: o.hostVerifier } : {}), onWarning: warn,
+    lines,
+    recordFile,
+    files: [...userFiles, ...globalFiles],
+    unknown,
+    hashNew: cfg.hashKnownHosts === true,
+    promptStyle: 'openssh',
+    ...(o.hostVerifier ? { verifier: o.hostVerifier } : {}),
+    onWarning: warn,
   };
   let agent: string | null = o.agent ?? null;
   if (agent === null && cfg.identityAgent !== 'none') {
@@ -183,8 +209,13 @@ async function opensshEndpoint(
     }
   }
   return {
-    host: cfg.hostName, port, username: cfg.user ?? localUser(env), hostKeys: hostKeys as HostKeyPolicy, steps,
-    uriPassword: flags.uriPassword, interactive: !batch,
+    host: cfg.hostName,
+    port,
+    username: cfg.user ?? localUser(env),
+    hostKeys: hostKeys as HostKeyPolicy,
+    steps,
+    uriPassword: flags.uriPassword,
+    interactive: !batch,
     ...(cfg.connectTimeout !== null && cfg.connectTimeout > 0 ? { silenceMs: cfg.connectTimeout * 1000 } : {}),
   };
 }
@@ -203,9 +234,20 @@ async function fileExists(p: string): Promise<boolean> {
 }
 
 /** `+ssh` in process: the target and its ProxyJump hops from OpenSSH's configuration. */
-async function opensshChain(plan: RemotePlan, o: SshConnectOptions, env: Readonly<Record<string, string | undefined>>, home: string, uriPassword: string | null, warn: (m: string) => void): Promise<SshEndpoint[]> {
+async function opensshChain(
+  plan: RemotePlan,
+  o: SshConnectOptions,
+  env: Readonly<Record<string, string | undefined>>,
+  home: string,
+  uriPassword: string | null,
+  warn: (m: string) => void,
+): Promise<SshEndpoint[]> {
   const ssh = plan.ssh!;
-  const sources = { homeDir: home, localUser: localUser(env), ...(o.configFile !== undefined ? { userConfig: o.configFile, ...(o.configFile === null ? { systemConfig: null } : {}) } : {}) };
+  const sources = {
+    homeDir: home,
+    localUser: localUser(env),
+    ...(o.configFile !== undefined ? { userConfig: o.configFile, ...(o.configFile === null ? { systemConfig: null } : {}) } : {}),
+  };
   const cfg = resolveSshConfig(plan.host, sources, { user: plan.user, port: plan.portExplicit ? plan.port : null, identityFile: plan.options.keyfile });
   const flags = { noTty: ssh.noTty, noVerify: ssh.noVerify, uriPassword, exists: fileExists };
   const target = await opensshEndpoint(cfg, o, env, home, flags, warn);
@@ -248,9 +290,13 @@ export async function dialInProcessSsh(plan: RemotePlan, options: InProcessSshDi
     ssh.client === 'ssh'
       ? await opensshChain(plan, o, env, home, uriPassword, warn)
       : await libvirtChain(plan, o, o.agent ?? env.SSH_AUTH_SOCK ?? null, uriPassword, warn);
-  const withCreds = chain.map((e) => ({ ...e, hostKeys: { ...e.hostKeys, ...(options.credentials !== undefined ? { credentials: options.credentials } : {}) } }));
+  const withCreds = chain.map((e) => ({
+    ...e,
+    hostKeys: { ...e.hostKeys, ...(options.credentials !== undefined ? { credentials: options.credentials } : {}) },
+  }));
   return openSshChannel(withCreds, ssh.remoteCommand, ssh.socketPath, {
-    ssh2, authConfig,
+    ssh2,
+    authConfig,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
     ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),

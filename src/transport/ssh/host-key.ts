@@ -105,7 +105,9 @@ export async function verifyHostKey(policy: HostKeyPolicy, host: string, port: n
       ok = await policy.verifier({ host, port, keyType, key, fingerprint, knownHosts: check.status });
     } catch (err) {
       throw new SshTransportError(`the host key verifier failed for ${where}: ${(err as Error)?.message ?? String(err)}`, {
-        failure: 'host-key', endpoint: where, cause: err,
+        failure: 'host-key',
+        endpoint: where,
+        cause: err,
         hostKey: { ...base, status: 'refused', entry: null },
       });
     }
@@ -173,7 +175,9 @@ async function record(policy: HostKeyPolicy, name: string, key: Buffer, where: s
     await appendKnownHostsLine(policy.recordFile, line);
   } catch (err) {
     throw new SshTransportError(`failed to write known_host file '${policy.recordFile}': ${(err as Error).message}`, {
-      failure: 'host-key', endpoint: where, cause: err,
+      failure: 'host-key',
+      endpoint: where,
+      cause: err,
     });
   }
   policy.onWarning?.(`Permanently added '${name}' (${blobKeyType(key)}) to the list of known hosts (${policy.recordFile}).`);
@@ -188,10 +192,13 @@ async function ask(policy: HostKeyPolicy, where: string, keyType: string, finger
       ? `Accept SSH host key with hash '${fingerprint}' for host '${where}' (y/n)?`
       : `The authenticity of host '${where}' can't be established.\n${keyType} key fingerprint is ${fingerprint}.\n` +
         'Are you sure you want to continue connecting (yes/no/[fingerprint])?';
-  const [answer] = await collectCredentials(
-    [{ type: VIR_CRED_ECHOPROMPT, prompt, challenge: key.toString('base64'), defresult: null }],
-    { credentials: policy.credentials, authConfig: () => null, hostname: where, mechanism: 'SSH', purpose: `the SSH host key check of ${where}` },
-  ).catch(() => [null]);
+  const [answer] = await collectCredentials([{ type: VIR_CRED_ECHOPROMPT, prompt, challenge: key.toString('base64'), defresult: null }], {
+    credentials: policy.credentials,
+    authConfig: () => null,
+    hostname: where,
+    mechanism: 'SSH',
+    purpose: `the SSH host key check of ${where}`,
+  }).catch(() => [null]);
   const a = (answer ?? '').trim();
   return policy.promptStyle === 'libvirt' ? a.toLowerCase() === 'y' : a.toLowerCase() === 'yes' || a === fingerprint;
 }

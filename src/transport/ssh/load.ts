@@ -18,7 +18,7 @@ let loading: Promise<Ssh2Module> | null = null;
  */
 export function loadSsh2(): Promise<Ssh2Module> {
   loading ??= import('ssh2').then(
-    (mod) => ((mod as unknown as { default?: Ssh2Module }).default ?? (mod as unknown as Ssh2Module)),
+    (mod) => (mod as unknown as { default?: Ssh2Module }).default ?? (mod as unknown as Ssh2Module),
     (err: unknown) => {
       loading = null;
       throw new UnsupportedError(

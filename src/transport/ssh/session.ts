@@ -49,9 +49,7 @@ export interface SessionOptions {
   readonly debug?: (line: string) => void;
 }
 
-const DEFAULT_SERVER_HOST_KEY = [
-  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
-];
+const DEFAULT_SERVER_HOST_KEY = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
 
 /** Host key algorithms with the types already known for the host first (as OpenSSH orders them), so a known key is the one negotiated. */
 export function hostKeyAlgorithms(known: readonly string[]): string[] {
@@ -67,7 +65,10 @@ export function hostKeyAlgorithms(known: readonly string[]): string[] {
 class Silence {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private waiting = 0;
-  constructor(private readonly ms: number, private readonly onFire: () => void) {}
+  constructor(
+    private readonly ms: number,
+    private readonly onFire: () => void,
+  ) {}
   kick(): void {
     clearTimeout(this.timer);
     if (this.waiting === 0) this.timer = setTimeout(this.onFire, this.ms);
@@ -98,12 +99,19 @@ function login(endpoint: SshEndpoint, sock: Duplex, opts: SessionOptions, cancel
     let settled = false;
     let hostKeyError: Error | null = null;
     const silence = new Silence(endpoint.silenceMs ?? 20_000, () =>
-      fail(new SshTransportError(`the SSH server ${where} did not answer within ${endpoint.silenceMs ?? 20_000} ms`, { failure: 'unreachable', endpoint: where })),
+      fail(
+        new SshTransportError(`the SSH server ${where} did not answer within ${endpoint.silenceMs ?? 20_000} ms`, { failure: 'unreachable', endpoint: where }),
+      ),
     );
     const ctx: AuthContext = {
-      ssh2: opts.ssh2, username: endpoint.username, host: endpoint.host, endpoint: where,
+      ssh2: opts.ssh2,
+      username: endpoint.username,
+      host: endpoint.host,
+      endpoint: where,
       ...(opts.credentials !== undefined ? { credentials: opts.credentials } : {}),
-      authConfig: opts.authConfig, uriPassword: endpoint.uriPassword, interactive: endpoint.interactive,
+      authConfig: opts.authConfig,
+      uriPassword: endpoint.uriPassword,
+      interactive: endpoint.interactive,
       waitForUser: (work) => silence.around(work),
     };
     const auth = new SshAuthenticator(endpoint.steps, ctx);
@@ -136,18 +144,33 @@ function login(endpoint: SshEndpoint, sock: Duplex, opts: SessionOptions, cancel
       if (typeof err.code === 'number' && auth.attempts.length > 0) {
         // The server disconnected during the login (too many failures, ...).
         const f = auth.failure();
-        return fail(new SshTransportError(`${f.message}; the server disconnected: ${err.message}`, {
-          failure: 'auth', endpoint: where, authAttempts: f.authAttempts, cause: err,
-        }));
+        return fail(
+          new SshTransportError(`${f.message}; the server disconnected: ${err.message}`, {
+            failure: 'auth',
+            endpoint: where,
+            authAttempts: f.authAttempts,
+            cause: err,
+          }),
+        );
       }
       const handshake = err.level === 'handshake' || err.level === 'protocol';
-      fail(new SshTransportError(`SSH session handshake with ${where} failed: ${err.message}`, {
-        failure: handshake ? 'handshake' : 'disconnected', endpoint: where, cause: err,
-      }));
+      fail(
+        new SshTransportError(`SSH session handshake with ${where} failed: ${err.message}`, {
+          failure: handshake ? 'handshake' : 'disconnected',
+          endpoint: where,
+          cause: err,
+        }),
+      );
     });
-    client.on('close', () => fail(new SshTransportError(`the SSH server ${where} closed the connection during the ${auth.attempts.length ? 'login' : 'handshake'}`, {
-      failure: auth.attempts.length ? 'auth' : 'disconnected', endpoint: where, authAttempts: auth.attempts,
-    })));
+    client.on('close', () =>
+      fail(
+        new SshTransportError(`the SSH server ${where} closed the connection during the ${auth.attempts.length ? 'login' : 'handshake'}`, {
+          failure: auth.attempts.length ? 'auth' : 'disconnected',
+          endpoint: where,
+          authAttempts: auth.attempts,
+        }),
+      ),
+    );
     sock.on('data', () => silence.kick());
     silence.kick();
     client.connect({
@@ -158,10 +181,13 @@ function login(endpoint: SshEndpoint, sock: Duplex, opts: SessionOptions, cancel
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
         void silence
           .around(() => verifyHostKey(endpoint.hostKeys, endpoint.host, endpoint.port, key))
-          .then(() => verify(true), (err: Error) => {
-            hostKeyError = err;
-            verify(false);
-          });
+          .then(
+            () => verify(true),
+            (err: Error) => {
+              hostKeyError = err;
+              verify(false);
+            },
+          );
       },
       authHandler: (left, partial, next) => {
         silence.kick();
@@ -184,9 +210,13 @@ function forward(client: Client, host: string, port: number, from: string): Prom
   return new Promise((resolve, reject) => {
     client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
       if (err) {
-        reject(new SshTransportError(`the jump host ${from} could not open a connection to ${endpointName(host, port)}: ${err.message}`, {
-          failure: 'unreachable', endpoint: from, cause: err,
-        }));
+        reject(
+          new SshTransportError(`the jump host ${from} could not open a connection to ${endpointName(host, port)}: ${err.message}`, {
+            failure: 'unreachable',
+            endpoint: from,
+            cause: err,
+          }),
+        );
       } else {
         resolve(stream);
       }
@@ -198,9 +228,13 @@ function exec(client: Client, command: string, where: string): Promise<ClientCha
   return new Promise((resolve, reject) => {
     client.exec(command, (err, channel) => {
       if (err) {
-        reject(new SshTransportError(`failed to execute command '${command}' on ${where}: ${err.message}`, {
-          failure: 'other', endpoint: where, cause: err,
-        }));
+        reject(
+          new SshTransportError(`failed to execute command '${command}' on ${where}: ${err.message}`, {
+            failure: 'other',
+            endpoint: where,
+            cause: err,
+          }),
+        );
       } else {
         resolve(channel);
       }
@@ -233,7 +267,10 @@ export async function openSshChannel(
     let sock: Duplex = await untilCancelled(dialTcp(first.host, first.port, { signal: cancel.signal })).catch((err: unknown) => {
       if (err instanceof TransportError && !(err instanceof SshTransportError)) {
         throw new SshTransportError(`cannot connect to the SSH server ${endpointName(first.host, first.port)}: ${err.message}`, {
-          failure: 'unreachable', endpoint: endpointName(first.host, first.port), errno: err.errno, cause: err,
+          failure: 'unreachable',
+          endpoint: endpointName(first.host, first.port),
+          errno: err.errno,
+          cause: err,
         });
       }
       throw err;
@@ -245,17 +282,29 @@ export async function openSshChannel(
       if (next !== undefined) {
         const from = endpointName(chain[i]!.host, chain[i]!.port);
         const ms = chain[i]!.silenceMs ?? 20_000;
-        sock = await untilCancelled(within(ms, forward(client, next.host, next.port, from), () => new SshTransportError(
-          `the jump host ${from} did not open a connection to ${endpointName(next.host, next.port)} within ${ms} ms`, { failure: 'unreachable', endpoint: from },
-        )));
+        sock = await untilCancelled(
+          within(
+            ms,
+            forward(client, next.host, next.port, from),
+            () =>
+              new SshTransportError(`the jump host ${from} did not open a connection to ${endpointName(next.host, next.port)} within ${ms} ms`, {
+                failure: 'unreachable',
+                endpoint: from,
+              }),
+          ),
+        );
       }
     }
     const target = chain.at(-1)!;
     const where = endpointName(target.host, target.port);
     const ms = target.silenceMs ?? 20_000;
-    const channel = await untilCancelled(within(ms, exec(clients.at(-1)!, command, where), () => new SshTransportError(
-      `the SSH server ${where} did not start the remote command within ${ms} ms`, { failure: 'unreachable', endpoint: where },
-    )));
+    const channel = await untilCancelled(
+      within(
+        ms,
+        exec(clients.at(-1)!, command, where),
+        () => new SshTransportError(`the SSH server ${where} did not start the remote command within ${ms} ms`, { failure: 'unreachable', endpoint: where }),
+      ),
+    );
     return new SshChannelStream(channel, clients, `${target.username}@${where}`, where, remoteSocket);
   } catch (err) {
     for (const c of clients.reverse()) c.end();

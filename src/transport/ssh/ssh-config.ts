@@ -136,8 +136,15 @@ function expandPath(text: string, st: State, host: string): string {
   const { homeDir, localUser } = st.sources;
   let out = text.startsWith('~/') || text === '~' ? homeDir + text.slice(1) : text;
   const tokens: Record<string, string> = {
-    '%': '%', d: homeDir, h: host, i: String(process.getuid?.() ?? 0), l: safeHostname(), n: st.cfg.originalHost,
-    p: String(st.cmdline.port ?? st.cfg.port ?? 22), r: st.cmdline.user ?? st.cfg.user ?? localUser, u: localUser,
+    '%': '%',
+    d: homeDir,
+    h: host,
+    i: String(process.getuid?.() ?? 0),
+    l: safeHostname(),
+    n: st.cfg.originalHost,
+    p: String(st.cmdline.port ?? st.cfg.port ?? 22),
+    r: st.cmdline.user ?? st.cfg.user ?? localUser,
+    u: localUser,
   };
   out = out.replace(/%(.)/g, (whole, t: string) => tokens[t] ?? whole);
   return out;
@@ -257,7 +264,8 @@ function apply(keyword: string, args: string[], st: State, file: string, line: n
   };
   switch (keyword) {
     case 'hostname':
-      if (cfg.hostName === '' && first !== undefined) cfg.hostName = first.replace(/%(.)/g, (w, t: string) => (t === 'h' ? cfg.originalHost : t === '%' ? '%' : w));
+      if (cfg.hostName === '' && first !== undefined)
+        cfg.hostName = first.replace(/%(.)/g, (w, t: string) => (t === 'h' ? cfg.originalHost : t === '%' ? '%' : w));
       break;
     case 'user':
       setOnce('user', first);
@@ -354,7 +362,11 @@ function localUserName(): string {
  * the user file, then the system file, first value wins; the URI's user,
  * port and key file (`cmdline`) take precedence, as on ssh's command line.
  */
-export function resolveSshConfig(host: string, sources: SshConfigSources, cmdline: SshCommandLine = { user: null, port: null, identityFile: null }): SshHostConfig {
+export function resolveSshConfig(
+  host: string,
+  sources: SshConfigSources,
+  cmdline: SshCommandLine = { user: null, port: null, identityFile: null },
+): SshHostConfig {
   const home = sources.homeDir;
   const full: Required<SshConfigSources> = {
     homeDir: home,
@@ -368,11 +380,28 @@ export function resolveSshConfig(host: string, sources: SshConfigSources, cmdlin
   const original = host;
   const st: State = {
     cfg: {
-      originalHost: original, hostName: '', port: null, user: null, identityFiles: [], identitiesOnly: null, identityAgent: null,
-      proxyJump: null, proxyCommand: null, userKnownHostsFiles: null, globalKnownHostsFiles: null, strictHostKeyChecking: null,
-      hashKnownHosts: null, batchMode: null, preferredAuthentications: null, passwordAuthentication: null,
-      kbdInteractiveAuthentication: null, pubkeyAuthentication: null, numberOfPasswordPrompts: null, connectTimeout: null,
-      hostKeyAlias: null, notes: [],
+      originalHost: original,
+      hostName: '',
+      port: null,
+      user: null,
+      identityFiles: [],
+      identitiesOnly: null,
+      identityAgent: null,
+      proxyJump: null,
+      proxyCommand: null,
+      userKnownHostsFiles: null,
+      globalKnownHostsFiles: null,
+      strictHostKeyChecking: null,
+      hashKnownHosts: null,
+      batchMode: null,
+      preferredAuthentications: null,
+      passwordAuthentication: null,
+      kbdInteractiveAuthentication: null,
+      pubkeyAuthentication: null,
+      numberOfPasswordPrompts: null,
+      connectTimeout: null,
+      hostKeyAlias: null,
+      notes: [],
     },
     identityFiles: [],
     notes: [],

@@ -109,7 +109,8 @@ export async function loadTlsCredentials(plan: RemotePlan, options: TlsDialOptio
     const [missing, present] = certThere ? [paths.clientKey, paths.clientCert] : [paths.clientCert, paths.clientKey];
     const what = certThere ? 'Key' : 'Certificate';
     throw new TlsError('missing-file', `${what} '${missing}' does not exist, but ${certThere ? 'certificate' : 'key'} '${present}' does`, {
-      errno: 'ENOENT', file: missing,
+      errno: 'ENOENT',
+      file: missing,
     });
   }
   let certPem: Pem | null = null;
@@ -126,9 +127,13 @@ export async function loadTlsCredentials(plan: RemotePlan, options: TlsDialOptio
       throw new TlsError('bad-file', `Unable to import client key '${paths.clientKey}': ${(err as Error).message}`, { file: paths.clientKey, cause: err });
     }
     if (!cert.checkPrivateKey(key)) {
-      throw new TlsError('bad-file', `Unable to set x509 key and certificate: ${paths.clientKey}, ${paths.clientCert}: the key does not belong to the certificate`, {
-        file: paths.clientKey,
-      });
+      throw new TlsError(
+        'bad-file',
+        `Unable to set x509 key and certificate: ${paths.clientKey}, ${paths.clientCert}: the key does not belong to the certificate`,
+        {
+          file: paths.clientKey,
+        },
+      );
     }
   }
   if (tls.sanityCheck) sanityCheck(cas, paths.caCert, cert, paths.clientCert);

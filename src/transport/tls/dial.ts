@@ -100,9 +100,7 @@ export async function dialTls(plan: RemotePlan, options: TlsDialOptions = {}): P
     socket.destroy();
     tcp.destroy();
   };
-  const noCertHint = creds.hasClientCert
-    ? ''
-    : ` (no client certificate was sent: ${creds.paths.clientCert} and ${creds.paths.clientKey} do not exist)`;
+  const noCertHint = creds.hasClientCert ? '' : ` (no client certificate was sent: ${creds.paths.clientCert} and ${creds.paths.clientKey} do not exist)`;
 
   const peer = await bounded<PeerSnapshot>(
     { signal: options.signal, timeout: deadline.remaining(), timeoutReason: `in the TLS handshake with ${where}`, onFail: kill },
@@ -127,9 +125,17 @@ export async function dialTls(plan: RemotePlan, options: TlsDialOptions = {}): P
     if (tlsPlan.verifyPeer) {
       kill();
       const first = problems[0]!;
-      const more = problems.length > 1 ? ` (also: ${problems.slice(1).map((p) => p.message).join('; ')})` : '';
+      const more =
+        problems.length > 1
+          ? ` (also: ${problems
+              .slice(1)
+              .map((p) => p.message)
+              .join('; ')})`
+          : '';
       throw new TlsError(first.reason, `Failed to verify the certificate of ${where}: ${first.message}${more}`, {
-        errno: first.errno, file: first.file, cause: first,
+        errno: first.errno,
+        file: first.file,
+        cause: first,
       });
     }
     for (const p of problems) options.onWarning?.(`ignoring a bad certificate of ${where} (no_verify): ${p.message}`);
@@ -141,7 +147,8 @@ export async function dialTls(plan: RemotePlan, options: TlsDialOptions = {}): P
     (ok, fail) => {
       const refused = (detail: string, cause?: Error): TlsError =>
         new TlsError('server-refused', `server verification (of our certificate or IP address) failed: ${detail}${noCertHint}`, {
-          errno: (cause as NodeJS.ErrnoException | undefined)?.code ?? null, cause,
+          errno: (cause as NodeJS.ErrnoException | undefined)?.code ?? null,
+          cause,
         });
       const onReadable = (): void => {
         const byte = socket.read(1) as Buffer | null;

@@ -63,7 +63,8 @@ export function sanityCheck(cas: X509Certificate[], caPath: string, cert: X509Ce
     const t = timeProblem(cert, now);
     if (t !== null) {
       throw new TlsError('local-certificate', `The client certificate ${certPath} ${t} (valid ${cert.validFrom} to ${cert.validTo})`, {
-        file: certPath, errno: t === 'has expired' ? 'CERT_HAS_EXPIRED' : 'CERT_NOT_YET_VALID',
+        file: certPath,
+        errno: t === 'has expired' ? 'CERT_HAS_EXPIRED' : 'CERT_NOT_YET_VALID',
       });
     }
     if (cert.ca) {
@@ -74,7 +75,8 @@ export function sanityCheck(cas: X509Certificate[], caPath: string, cert: X509Ce
     const t = timeProblem(ca, now);
     if (t !== null) {
       throw new TlsError('local-certificate', `The CA certificate ${caPath} ${t} (valid ${ca.validFrom} to ${ca.validTo})`, {
-        file: caPath, errno: t === 'has expired' ? 'CERT_HAS_EXPIRED' : 'CERT_NOT_YET_VALID',
+        file: caPath,
+        errno: t === 'has expired' ? 'CERT_HAS_EXPIRED' : 'CERT_NOT_YET_VALID',
       });
     }
     if (!ca.ca) {
@@ -82,10 +84,9 @@ export function sanityCheck(cas: X509Certificate[], caPath: string, cert: X509Ce
     }
   }
   if (cert !== null && !cas.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey))) {
-    throw new TlsError(
-      'local-certificate',
-      `Our own certificate ${certPath} failed validation against ${caPath}: The certificate hasn't got a known issuer.`,
-      { file: certPath, errno: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' },
-    );
+    throw new TlsError('local-certificate', `Our own certificate ${certPath} failed validation against ${caPath}: The certificate hasn't got a known issuer.`, {
+      file: certPath,
+      errno: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    });
   }
 }

@@ -75,7 +75,10 @@ export function tlsPriorityToNode(priority: string | null): TlsPriorityMapping {
   const lo = VERSIONS.indexOf(on[0]!);
   const hi = VERSIONS.indexOf(on[on.length - 1]!);
   if (hi - lo + 1 !== on.length) {
-    throw new TlsError('handshake', `TLS priority ${JSON.stringify(priority)} enables ${on.join(', ')}: Node's TLS can only use a contiguous range of versions`);
+    throw new TlsError(
+      'handshake',
+      `TLS priority ${JSON.stringify(priority)} enables ${on.join(', ')}: Node's TLS can only use a contiguous range of versions`,
+    );
   }
   return { minVersion: VERSIONS[lo]!, maxVersion: VERSIONS[hi]!, ignored };
 }

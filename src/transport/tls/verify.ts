@@ -75,9 +75,12 @@ export function checkServerCertificate(peer: PeerSnapshot, host: string, caPath:
   }
   const identity = checkServerIdentity(host, peer.cert);
   if (identity !== undefined) {
-    problems.push(new TlsError('hostname-mismatch', `Certificate [session] owner does not match the hostname ${host}${describeNames(peer.cert)}`, {
-      errno: (identity as Error & { code?: string }).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID', cause: identity,
-    }));
+    problems.push(
+      new TlsError('hostname-mismatch', `Certificate [session] owner does not match the hostname ${host}${describeNames(peer.cert)}`, {
+        errno: (identity as Error & { code?: string }).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID',
+        cause: identity,
+      }),
+    );
   }
   if (peer.x509.ca) {
     problems.push(new TlsError('bad-server-certificate', 'The certificate [session] basic constraints show a CA, but we need one for a server'));

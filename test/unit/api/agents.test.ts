@@ -35,7 +35,7 @@ const B = dom('b', 2, 2);
 const lifecycle = (callbackID: number, d: typeof A) => ({ callbackID, msg: { dom: d, event: 2, detail: 0 } });
 
 describe('events while a registration is in flight', () => {
-  it('10,000 events of another callback ID do not crowd out the registration\'s first events, and are counted', async () => {
+  it("10,000 events of another callback ID do not crowd out the registration's first events, and are counted", async () => {
     const fake = await fakeDaemon({
       handlers: {
         REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY: (_a, d) => {
@@ -115,19 +115,18 @@ describe('reconnect (fake daemon dropping its clients)', () => {
     expect(await stream.next()).toEqual({ value: undefined, done: true });
   });
 
-  it('without reconnect, an iterator reports the connection\'s end once, then is done', async () => {
+  it("without reconnect, an iterator reports the connection's end once, then is done", async () => {
     const fake = await fakeDaemon();
     const conn = await fake.connect();
     const stream = conn.events.domain('lifecycle');
     await stream.ready;
     fake.dropClients();
-    const results = [
-      await stream.next().catch((e: unknown) => e),
-      await stream.next().catch((e: unknown) => e),
-      await stream.next().catch((e: unknown) => e),
-    ];
+    const results = [await stream.next().catch((e: unknown) => e), await stream.next().catch((e: unknown) => e), await stream.next().catch((e: unknown) => e)];
     expect(results[0]).toBeInstanceOf(ConnectionClosedError);
-    expect(results.slice(1)).toEqual([{ value: undefined, done: true }, { value: undefined, done: true }]);
+    expect(results.slice(1)).toEqual([
+      { value: undefined, done: true },
+      { value: undefined, done: true },
+    ]);
     await conn.close();
   });
 });
@@ -159,11 +158,24 @@ describe('diagnostics channels', () => {
 });
 
 describe('the LIBVIRT_DEBUG log', () => {
-  it('reads libvirt\'s priorities and names, ignores anything else', () => {
-    expect(['1', '2', '3', '4', 'debug', 'Info', 'warning', 'error', '0', '', 'yes', '5'].map(debugLevel)).toEqual([1, 2, 3, 4, 1, 2, 3, 4, null, null, null, null]);
+  it("reads libvirt's priorities and names, ignores anything else", () => {
+    expect(['1', '2', '3', '4', 'debug', 'Info', 'warning', 'error', '0', '', 'yes', '5'].map(debugLevel)).toEqual([
+      1,
+      2,
+      3,
+      4,
+      1,
+      2,
+      3,
+      4,
+      null,
+      null,
+      null,
+      null,
+    ]);
   });
 
-  it('writes the plan, the auth steps and each call with its reply, in libvirt\'s layout', async () => {
+  it("writes the plan, the auth steps and each call with its reply, in libvirt's layout", async () => {
     const fake = await fakeDaemon();
     const lines: string[] = [];
     enableDebugLog('1', (l) => void lines.push(l));
@@ -179,22 +191,26 @@ describe('the LIBVIRT_DEBUG log', () => {
 });
 
 describe('opening is bounded', () => {
-  it(`a server that accepts and never answers: connect() with no options rejects after the default ${DEFAULT_OPEN_TIMEOUT_MS} ms`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lvrpc-silent-'));
-    const sockets: Socket[] = [];
-    const server = createServer((s) => void sockets.push(s));
-    await new Promise<void>((r) => server.listen(join(dir, 'sock'), r));
-    try {
-      const err = await connect(`test+unix:///default?socket=${join(dir, 'sock')}`).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(TimeoutError);
-      expect((err as TimeoutError).timeout).toBe(DEFAULT_OPEN_TIMEOUT_MS);
-      expect((err as Error).message).toContain('REMOTE_PROC_AUTH_LIST');
-    } finally {
-      for (const s of sockets) s.destroy();
-      server.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, DEFAULT_OPEN_TIMEOUT_MS + 15_000);
+  it(
+    `a server that accepts and never answers: connect() with no options rejects after the default ${DEFAULT_OPEN_TIMEOUT_MS} ms`,
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'lvrpc-silent-'));
+      const sockets: Socket[] = [];
+      const server = createServer((s) => void sockets.push(s));
+      await new Promise<void>((r) => server.listen(join(dir, 'sock'), r));
+      try {
+        const err = await connect(`test+unix:///default?socket=${join(dir, 'sock')}`).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(TimeoutError);
+        expect((err as TimeoutError).timeout).toBe(DEFAULT_OPEN_TIMEOUT_MS);
+        expect((err as Error).message).toContain('REMOTE_PROC_AUTH_LIST');
+      } finally {
+        for (const s of sockets) s.destroy();
+        server.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    DEFAULT_OPEN_TIMEOUT_MS + 15_000,
+  );
 });
 
 describe('frame buffers follow the bytes received', () => {

@@ -197,7 +197,9 @@ describe('readDomainDisks / readDomainInterfaces', () => {
         calls.push([flags, options]);
         return flags & VIR_DOMAIN_XML_INACTIVE
           ? domain(`<disk type='file' device='cdrom'><target dev='hdc'/></disk><interface type='user'/>`)
-          : domain(`<disk type='file' device='disk'><source file='/live'/><target dev='vda'/></disk><interface type='network'><source network='default'/><target dev='vnet3'/></interface>`);
+          : domain(
+              `<disk type='file' device='disk'><source file='/live'/><target dev='vda'/></disk><interface type='network'><source network='default'/><target dev='vnet3'/></interface>`,
+            );
       },
     };
   }

@@ -7,24 +7,10 @@ import { ArgumentError } from '../../../src/errors/root.js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { virDomainEventID, virNetworkEventID, virNodeDeviceEventID, virSecretEventID, virStoragePoolEventID } from '../../../src/index.js';
 import { qemuProcedures, remoteProcedures } from '../../../src/protocol.js';
-import type {
-  DomainEvent,
-  DomainEventName,
-  DomainLifecycleDetail,
-  NetworkEvent,
-  ObjectEventName,
-  StoragePoolEvent,
-} from '../../../src/api/events.js';
+import type { DomainEvent, DomainEventName, DomainLifecycleDetail, NetworkEvent, ObjectEventName, StoragePoolEvent } from '../../../src/api/events.js';
 import { eventSpecs, findEvent } from '../../../src/api/events.js';
 import type { StoragePool } from '../../../src/api/objects/index.js';
-import {
-  closeProcedures,
-  families,
-  lifecycleDetailName,
-  lifecycleName,
-  qemuMonitorProcedures,
-  remoteEventProcedures,
-} from '../../../src/api/events/table.js';
+import { closeProcedures, families, lifecycleDetailName, lifecycleName, qemuMonitorProcedures, remoteEventProcedures } from '../../../src/api/events/table.js';
 
 describe('event tables', () => {
   it('maps every event procedure of the remote and qemu programs', () => {
@@ -46,11 +32,34 @@ describe('event tables', () => {
     expect(eventSpecs['node-device'].size).toBe(count(virNodeDeviceEventID));
     expect(eventSpecs.secret.size).toBe(count(virSecretEventID));
     expect([...eventSpecs.domain.values()].sort((a, b) => a.id - b.id).map((s) => s.name)).toEqual([
-      'lifecycle', 'reboot', 'rtc-change', 'watchdog', 'io-error', 'graphics', 'io-error-reason', 'control-error',
-      'block-job', 'disk-change', 'tray-change', 'pmwakeup', 'pmsuspend', 'balloon-change', 'pmsuspend-disk',
-      'device-removed', 'block-job-2', 'tunable', 'agent-lifecycle', 'device-added', 'migration-iteration',
-      'job-completed', 'device-removal-failed', 'metadata-change', 'block-threshold', 'memory-failure',
-      'memory-device-size-change', 'nic-mac-change',
+      'lifecycle',
+      'reboot',
+      'rtc-change',
+      'watchdog',
+      'io-error',
+      'graphics',
+      'io-error-reason',
+      'control-error',
+      'block-job',
+      'disk-change',
+      'tray-change',
+      'pmwakeup',
+      'pmsuspend',
+      'balloon-change',
+      'pmsuspend-disk',
+      'device-removed',
+      'block-job-2',
+      'tunable',
+      'agent-lifecycle',
+      'device-added',
+      'migration-iteration',
+      'job-completed',
+      'device-removal-failed',
+      'metadata-change',
+      'block-threshold',
+      'memory-failure',
+      'memory-device-size-change',
+      'nic-mac-change',
     ]);
     expect([...eventSpecs.network.keys()].sort()).toEqual(['lifecycle', 'metadata-change']);
     expect([...eventSpecs['storage-pool'].keys()].sort()).toEqual(['lifecycle', 'refresh']);
@@ -65,9 +74,7 @@ describe('event tables', () => {
     ]);
     expect(findEvent('domain', 'block-job-2').procedures.map((p) => p.name)).toEqual(['REMOTE_PROC_DOMAIN_EVENT_BLOCK_JOB_2']);
     expect(findEvent('domain', 'tunable').procedures.map((p) => p.name)).toEqual(['REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TUNABLE']);
-    expect(findEvent('network', 'metadata-change').procedures.map((p) => p.name)).toEqual([
-      'REMOTE_PROC_NETWORK_EVENT_CALLBACK_METADATA_CHANGE',
-    ]);
+    expect(findEvent('network', 'metadata-change').procedures.map((p) => p.name)).toEqual(['REMOTE_PROC_NETWORK_EVENT_CALLBACK_METADATA_CHANGE']);
     expect(findEvent('domain', 'VIR_DOMAIN_EVENT_ID_RTC_CHANGE').name).toBe('rtc-change');
     expect(findEvent('domain', 2).name).toBe('rtc-change');
     expect(() => findEvent('secret', 'refresh')).toThrow(ArgumentError);

@@ -266,7 +266,12 @@ describe('conn.events: other families', () => {
     fake.emit('REMOTE_PROC_NODE_DEVICE_EVENT_UPDATE', { callbackID: 102, dev });
     fake.emit('REMOTE_PROC_SECRET_EVENT_VALUE_CHANGED', { callbackID: 103, secret });
     await until(() => got.length === 4, 'events');
-    expect(got.map((e) => Object.values(e as object).find((v) => typeof v === 'object')?.constructor.name)).toEqual(['Network', 'StoragePool', 'NodeDevice', 'Secret']);
+    expect(got.map((e) => Object.values(e as object).find((v) => typeof v === 'object')?.constructor.name)).toEqual([
+      'Network',
+      'StoragePool',
+      'NodeDevice',
+      'Secret',
+    ]);
     expect(got.map(plain)).toEqual([
       { kind: 'lifecycle', eventId: 0, network: net, event: 'started', eventCode: 2, detail: 0 },
       { kind: 'refresh', eventId: 1, pool },
@@ -298,7 +303,7 @@ describe('conn.events: other families', () => {
 });
 
 describe('conn.events: close callback', () => {
-  it('registers on the daemon, fires once with the daemon\'s reason', async () => {
+  it("registers on the daemon, fires once with the daemon's reason", async () => {
     const fake = await fakeDaemon();
     const conn = await fake.connect();
     const seen: unknown[] = [];
@@ -323,10 +328,7 @@ describe('conn.events: close callback', () => {
     const conn = await fake.connect();
     const off = await conn.events.onClose(() => {});
     await off();
-    expect(fake.eventCalls().map((c) => c.name)).toEqual([
-      'REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK',
-      'REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK',
-    ]);
+    expect(fake.eventCalls().map((c) => c.name)).toEqual(['REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK', 'REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK']);
     const seen: { reason: string; source: string }[] = [];
     await conn.events.onClose((e) => void seen.push(e));
     fake.dropClients();

@@ -7,7 +7,26 @@
  * migration is exercised by test/integration/parity.test.ts when the machine allows it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Domain, LibvirtError, VIR_DOMAIN_PAUSED, VIR_DOMAIN_RUNNING, VIR_DOMAIN_XML_SECURE, VIR_DOMAIN_XML_UPDATE_CPU, VIR_MIGRATE_CHANGE_PROTECTION, VIR_MIGRATE_LIVE, VIR_MIGRATE_NON_SHARED_DISK, VIR_MIGRATE_NON_SHARED_INC, VIR_MIGRATE_PARAM_BANDWIDTH, VIR_MIGRATE_PARAM_DEST_NAME, VIR_MIGRATE_PARAM_DEST_XML, VIR_MIGRATE_PARAM_URI, VIR_MIGRATE_PAUSED, VIR_MIGRATE_PEER2PEER, VIR_MIGRATE_TUNNELLED, type Connection } from '../../../src/index.js';
+import {
+  Domain,
+  LibvirtError,
+  VIR_DOMAIN_PAUSED,
+  VIR_DOMAIN_RUNNING,
+  VIR_DOMAIN_XML_SECURE,
+  VIR_DOMAIN_XML_UPDATE_CPU,
+  VIR_MIGRATE_CHANGE_PROTECTION,
+  VIR_MIGRATE_LIVE,
+  VIR_MIGRATE_NON_SHARED_DISK,
+  VIR_MIGRATE_NON_SHARED_INC,
+  VIR_MIGRATE_PARAM_BANDWIDTH,
+  VIR_MIGRATE_PARAM_DEST_NAME,
+  VIR_MIGRATE_PARAM_DEST_XML,
+  VIR_MIGRATE_PARAM_URI,
+  VIR_MIGRATE_PAUSED,
+  VIR_MIGRATE_PEER2PEER,
+  VIR_MIGRATE_TUNNELLED,
+  type Connection,
+} from '../../../src/index.js';
 import { MigrationFeature as F } from '../../../src/api/migrate/index.js';
 import type { RemoteTypedParam } from '../../../src/protocol.js';
 import { closeFakeDaemons, dom, fakeDaemon, ReplyError, type Handler } from '../../support/scripted-peer.js';
@@ -32,11 +51,13 @@ async function pair(src: Side, dst: Side) {
   const log: string[] = [];
   const args: Record<string, unknown> = {};
   const side = async (label: 'src' | 'dst', s: Side) => {
-    const rec = (name: string, ret: Handler): Handler => (a, peer) => {
-      log.push(`${label}:${name.replace(/^REMOTE_PROC_/, '')}`);
-      args[`${label}:${name.replace(/^REMOTE_PROC_/, '')}`] = a;
-      return ret(a, peer);
-    };
+    const rec =
+      (name: string, ret: Handler): Handler =>
+      (a, peer) => {
+        log.push(`${label}:${name.replace(/^REMOTE_PROC_/, '')}`);
+        args[`${label}:${name.replace(/^REMOTE_PROC_/, '')}`] = a;
+        return ret(a, peer);
+      };
     const base: Record<string, (a: unknown) => unknown> = {
       REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3: () => ({ cookie_out: cookie('begin'), xml: '<domain/>' }),
       REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS: () => ({ cookie_out: cookie('begin'), xml: '<domain/>' }),
@@ -77,9 +98,11 @@ async function pair(src: Side, dst: Side) {
   return { log, args, sconn, dconn, source };
 }
 
-const fail = (message: string, code = 1): Handler => () => {
-  throw new ReplyError(code, message);
-};
+const fail =
+  (message: string, code = 1): Handler =>
+  () => {
+    throw new ReplyError(code, message);
+  };
 
 async function rejection(p: Promise<unknown>): Promise<LibvirtError> {
   const e = await p.then(
@@ -113,13 +136,30 @@ describe('virDomainMigrate: the v3 protocol driven by the client', () => {
     const withProtection = BigInt(VIR_MIGRATE_LIVE | VIR_MIGRATE_CHANGE_PROTECTION);
     expect(t.args['src:DOMAIN_MIGRATE_BEGIN3']).toEqual({ dom: SRC_DOM, xmlin: null, flags: withProtection, dname: 'web2', resource: 100n });
     expect(t.args['dst:DOMAIN_MIGRATE_PREPARE3']).toEqual({
-      cookie_in: cookie('begin'), uri_in: null, flags: BigInt(VIR_MIGRATE_LIVE), dname: 'web2', resource: 100n, dom_xml: '<domain/>',
+      cookie_in: cookie('begin'),
+      uri_in: null,
+      flags: BigInt(VIR_MIGRATE_LIVE),
+      dname: 'web2',
+      resource: 100n,
+      dom_xml: '<domain/>',
     });
     expect(t.args['src:DOMAIN_MIGRATE_PERFORM3']).toEqual({
-      dom: SRC_DOM, xmlin: null, cookie_in: cookie('prepare'), dconnuri: null, uri: 'tcp:dst:49152', flags: withProtection, dname: 'web2', resource: 100n,
+      dom: SRC_DOM,
+      xmlin: null,
+      cookie_in: cookie('prepare'),
+      dconnuri: null,
+      uri: 'tcp:dst:49152',
+      flags: withProtection,
+      dname: 'web2',
+      resource: 100n,
     });
     expect(t.args['dst:DOMAIN_MIGRATE_FINISH3']).toEqual({
-      dname: 'web2', cookie_in: cookie('perform'), dconnuri: null, uri: 'tcp:dst:49152', flags: BigInt(VIR_MIGRATE_LIVE), cancelled: 0,
+      dname: 'web2',
+      cookie_in: cookie('perform'),
+      dconnuri: null,
+      uri: 'tcp:dst:49152',
+      flags: BigInt(VIR_MIGRATE_LIVE),
+      cancelled: 0,
     });
     expect(t.args['src:DOMAIN_MIGRATE_CONFIRM3']).toEqual({ dom: SRC_DOM, cookie_in: cookie('finish'), flags: withProtection, cancelled: 0 });
     expect(migrated).toBeInstanceOf(Domain);
@@ -135,7 +175,7 @@ describe('virDomainMigrate: the v3 protocol driven by the client', () => {
     expect(t.args['dst:DOMAIN_MIGRATE_FINISH3']).toMatchObject({ dname: 'web', flags: BigInt(VIR_MIGRATE_PAUSED) });
   });
 
-  it('Perform3 failing: Finish3 is told the migration was cancelled, the source is not confirmed, Perform3\'s error is the result', async () => {
+  it("Perform3 failing: Finish3 is told the migration was cancelled, the source is not confirmed, Perform3's error is the result", async () => {
     const t = await pair(
       { features: V3, handlers: { REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3: fail('perform broke', 9) } },
       { features: V3, handlers: { REMOTE_PROC_DOMAIN_MIGRATE_FINISH3: fail('domain not started', 1) } },
@@ -255,7 +295,12 @@ describe('peer-to-peer and direct migration: one call to the source', () => {
   it('migrate() with VIR_MIGRATE_PEER2PEER: Perform3Params to the destination URI, then the domain looked up there', async () => {
     const t = await pair({ features: V3_PARAMS }, { features: V3_PARAMS });
     const migrated = await t.source.migrate(t.dconn, VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_TUNNELLED, null, 'qemu+tcp://dst.example/system');
-    expect(t.log).toEqual([`src:feature ${F.MIGRATION_P2P}`, `src:feature ${F.MIGRATION_PARAMS}`, 'src:DOMAIN_MIGRATE_PERFORM3_PARAMS', 'dst:DOMAIN_LOOKUP_BY_NAME']);
+    expect(t.log).toEqual([
+      `src:feature ${F.MIGRATION_P2P}`,
+      `src:feature ${F.MIGRATION_PARAMS}`,
+      'src:DOMAIN_MIGRATE_PERFORM3_PARAMS',
+      'dst:DOMAIN_LOOKUP_BY_NAME',
+    ]);
     expect(t.args['src:DOMAIN_MIGRATE_PERFORM3_PARAMS']).toEqual({
       dom: SRC_DOM,
       dconnuri: 'qemu+tcp://dst.example/system',
@@ -267,17 +312,28 @@ describe('peer-to-peer and direct migration: one call to the source', () => {
     expect(migrated.connection).toBe(t.dconn);
   });
 
-  it("migrateToURI2() peer to peer on a source without parameters: Perform3 with dconnuri and the migration URI", async () => {
+  it('migrateToURI2() peer to peer on a source without parameters: Perform3 with dconnuri and the migration URI', async () => {
     const t = await pair({ features: V3 }, { features: [] });
     await t.source.migrateToURI2('qemu+ssh://dst.example/system', 'tcp:dst', '<d/>', VIR_MIGRATE_PEER2PEER, 'n2', 7);
-    expect(t.log).toEqual([`src:feature ${F.MIGRATION_P2P}`, `src:feature ${F.MIGRATION_PARAMS}`, `src:feature ${F.MIGRATION_V3}`, 'src:DOMAIN_MIGRATE_PERFORM3']);
+    expect(t.log).toEqual([
+      `src:feature ${F.MIGRATION_P2P}`,
+      `src:feature ${F.MIGRATION_PARAMS}`,
+      `src:feature ${F.MIGRATION_V3}`,
+      'src:DOMAIN_MIGRATE_PERFORM3',
+    ]);
     expect(t.args['src:DOMAIN_MIGRATE_PERFORM3']).toEqual({
-      dom: SRC_DOM, xmlin: '<d/>', cookie_in: new Uint8Array(0), dconnuri: 'qemu+ssh://dst.example/system', uri: 'tcp:dst',
-      flags: BigInt(VIR_MIGRATE_PEER2PEER), dname: 'n2', resource: 7n,
+      dom: SRC_DOM,
+      xmlin: '<d/>',
+      cookie_in: new Uint8Array(0),
+      dconnuri: 'qemu+ssh://dst.example/system',
+      uri: 'tcp:dst',
+      flags: BigInt(VIR_MIGRATE_PEER2PEER),
+      dname: 'n2',
+      resource: 7n,
     });
   });
 
-  it('migrateToURI() direct: the URI is the hypervisor\'s, and needs MIGRATION_DIRECT on the source', async () => {
+  it("migrateToURI() direct: the URI is the hypervisor's, and needs MIGRATION_DIRECT on the source", async () => {
     const t = await pair({ features: [F.MIGRATION_DIRECT, F.MIGRATION_V3] }, { features: [] });
     await t.source.migrateToURI('xenmigr://dst', 0, null, 0);
     expect(t.args['src:DOMAIN_MIGRATE_PERFORM3']).toMatchObject({ dconnuri: null, uri: 'xenmigr://dst', flags: 0n });
@@ -285,7 +341,12 @@ describe('peer-to-peer and direct migration: one call to the source', () => {
     const err = await rejection(u.source.migrateToURI('tcp:dst', 0));
     expect([err.codeName, err.message]).toEqual(['VIR_ERR_ARGUMENT_UNSUPPORTED', 'argument unsupported: direct migration is not supported by the source host']);
     const p2p = await rejection(u.source.migrateToURI3(null, [], VIR_MIGRATE_PEER2PEER));
-    expect([p2p.codeName, p2p.str1, p2p.str2, p2p.message]).toEqual(['VIR_ERR_INVALID_ARG', 'virDomainMigrateToURI3', 'dconnuri', 'dconnuri in virDomainMigrateToURI3 must not be NULL']);
+    expect([p2p.codeName, p2p.str1, p2p.str2, p2p.message]).toEqual([
+      'VIR_ERR_INVALID_ARG',
+      'virDomainMigrateToURI3',
+      'dconnuri',
+      'dconnuri in virDomainMigrateToURI3 must not be NULL',
+    ]);
     // libvirt 9.0's client no longer refuses a local destination URI itself: the daemon does.
     await u.source.migrateToURI3('qemu:///system', [], VIR_MIGRATE_PEER2PEER);
     expect(u.args['src:DOMAIN_MIGRATE_PERFORM3_PARAMS']).toMatchObject({ dconnuri: 'qemu:///system', params: [], flags: VIR_MIGRATE_PEER2PEER });
@@ -297,18 +358,40 @@ describe('errors libvirt raises before any call', () => {
     const t = await pair({ features: [] }, { features: [] });
     const fields = (e: LibvirtError) => [e.errorCode, e.domain, e.message, e.str1, e.str2, e.int1, e.int2];
     expect(fields(await rejection(t.source.migrate(t.dconn, VIR_MIGRATE_NON_SHARED_DISK | VIR_MIGRATE_NON_SHARED_INC)))).toEqual([
-      8, 20, "Flags 'VIR_MIGRATE_NON_SHARED_DISK' and 'VIR_MIGRATE_NON_SHARED_INC' are mutually exclusive", 'virDomainMigrate', 'ctl', 0, 0,
+      8,
+      20,
+      "Flags 'VIR_MIGRATE_NON_SHARED_DISK' and 'VIR_MIGRATE_NON_SHARED_INC' are mutually exclusive",
+      'virDomainMigrate',
+      'ctl',
+      0,
+      0,
     ]);
     expect(fields(await rejection(t.source.migrate(t.dconn, 0)))).toEqual([
-      3, 20, 'this function is not supported by the connection driver: virDomainMigrate',
-      'this function is not supported by the connection driver: %s', 'virDomainMigrate', -1, -1,
+      3,
+      20,
+      'this function is not supported by the connection driver: virDomainMigrate',
+      'this function is not supported by the connection driver: %s',
+      'virDomainMigrate',
+      -1,
+      -1,
     ]);
     expect(fields(await rejection(t.source.migrate(t.dconn, VIR_MIGRATE_TUNNELLED)))).toEqual([
-      55, 20, 'Requested operation is not valid: cannot perform tunnelled migration without using peer2peer flag',
-      'Requested operation is not valid: %s', 'cannot perform tunnelled migration without using peer2peer flag', -1, -1,
+      55,
+      20,
+      'Requested operation is not valid: cannot perform tunnelled migration without using peer2peer flag',
+      'Requested operation is not valid: %s',
+      'cannot perform tunnelled migration without using peer2peer flag',
+      -1,
+      -1,
     ]);
     expect(fields(await rejection(t.source.migrate3(t.dconn, [], VIR_MIGRATE_PEER2PEER)))).toEqual([
-      8, 20, 'use virDomainMigrateToURI3 for peer-to-peer migration', 'virDomainMigrate3', 'flags', 0, 0,
+      8,
+      20,
+      'use virDomainMigrateToURI3 for peer-to-peer migration',
+      'virDomainMigrate3',
+      'flags',
+      0,
+      0,
     ]);
     expect((await rejection(t.source.migrate(t.dconn, VIR_MIGRATE_CHANGE_PROTECTION))).message).toBe('argument unsupported: cannot enforce change protection');
     // Nothing but feature questions reached the daemons.

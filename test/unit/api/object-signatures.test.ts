@@ -14,10 +14,25 @@ import * as objects from '../../../src/api/objects/index.js';
 
 const functions = new Map(readApiXml(targets()[0]!.input.apiXml.map((d) => d.text)).functions.map((f) => [f.name, f]));
 
-const OBJECT_TYPES = /^vir(Connect|Domain|Network|NetworkPort|NWFilter|NWFilterBinding|Interface|StoragePool|StorageVol|NodeDevice|Secret|DomainSnapshot|DomainCheckpoint|Stream)Ptr$/;
+const OBJECT_TYPES =
+  /^vir(Connect|Domain|Network|NetworkPort|NWFilter|NWFilterBinding|Interface|StoragePool|StorageVol|NodeDevice|Secret|DomainSnapshot|DomainCheckpoint|Stream)Ptr$/;
 
 /** Counts that size another argument (an array, a buffer, a struct) and never carry a choice of the caller's. */
-const COUNTS = new Set(['nparams', 'maplen', 'maxinfo', 'ncpumaps', 'maxnames', 'maxids', 'maxuuids', 'nameslen', 'nr_stats', 'maxerrors', 'value_size', 'nkeys', 'npages']);
+const COUNTS = new Set([
+  'nparams',
+  'maplen',
+  'maxinfo',
+  'ncpumaps',
+  'maxnames',
+  'maxids',
+  'maxuuids',
+  'nameslen',
+  'nr_stats',
+  'maxerrors',
+  'value_size',
+  'nkeys',
+  'npages',
+]);
 
 /**
  * The arrays an argument counts: one named after it (`nkeycodes` counts `keycodes`) or named in

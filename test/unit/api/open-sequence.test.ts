@@ -87,11 +87,7 @@ describe('connect() open sequence', () => {
       REMOTE_PROC_AUTH_POLKIT: () => ({ complete: 1 }),
     });
     await using conn = await connect(`test+unix:///default?socket=${fake.socketPath}`);
-    expect(fake.calls.map((c) => c.name).slice(0, 3)).toEqual([
-      'REMOTE_PROC_AUTH_LIST',
-      'REMOTE_PROC_AUTH_POLKIT',
-      'REMOTE_PROC_CONNECT_SUPPORTS_FEATURE',
-    ]);
+    expect(fake.calls.map((c) => c.name).slice(0, 3)).toEqual(['REMOTE_PROC_AUTH_LIST', 'REMOTE_PROC_AUTH_POLKIT', 'REMOTE_PROC_CONNECT_SUPPORTS_FEATURE']);
     expect(conn.isOpen).toBe(true);
   });
 
@@ -116,7 +112,7 @@ describe('connect() open sequence', () => {
     expect((err as Error).message).toContain('none');
   });
 
-  it('passes the daemon\'s refusal of CONNECT_OPEN through as a LibvirtError', async () => {
+  it("passes the daemon's refusal of CONNECT_OPEN through as a LibvirtError", async () => {
     const fake = await fakeDaemon({
       REMOTE_PROC_CONNECT_OPEN: () => {
         throw new ReplyError(VIR_ERR_NO_CONNECT, 'no connection driver available for bogus:///x');

@@ -51,10 +51,11 @@ export interface ParityClass {
   readonly methods: Readonly<Record<string, string | ParityEntry>>;
 }
 
-const ERRORS_NA = 'errors are exceptions: every failed call rejects with a LibvirtError that carries all of virError, so there is no "last error" to fetch or reset';
+const ERRORS_NA =
+  'errors are exceptions: every failed call rejects with a LibvirtError that carries all of virError, so there is no "last error" to fetch or reset';
 const EVENT_LOOP_NA = "Node's event loop runs the connection's I/O, keepalive and event dispatch: there is no libvirt event loop to register or run";
 const UNSUBSCRIBE_NOTE = 'deregistering is calling the Unsubscribe function the subscription resolved to';
-const STREAM_NOTE = 'resolves to the LibvirtStream it opened; pass `conn.newStream()` as the options for python\'s style';
+const STREAM_NOTE = "resolves to the LibvirtStream it opened; pass `conn.newStream()` as the options for python's style";
 const NODE_EVENTS_NOTE = "Node stream events ('readable', 'drain', 'end', 'error', 'close') replace libvirt's stream callbacks";
 
 /** libvirt-python 9.0's classes (and module functions) and what covers each method here. */

@@ -12,7 +12,27 @@ import { existsSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as lib from '../../../src/index.js';
-import { Connection, Domain, DomainCheckpoint, DomainSnapshot, Interface, LibvirtError, LibvirtStream, Network, NetworkPort, NodeDevice, NWFilter, NWFilterBinding, PendingStream, Secret, StoragePool, StorageVol, StreamStateError, formatUuid, parseUuid } from '../../../src/index.js';
+import {
+  Connection,
+  Domain,
+  DomainCheckpoint,
+  DomainSnapshot,
+  Interface,
+  LibvirtError,
+  LibvirtStream,
+  Network,
+  NetworkPort,
+  NodeDevice,
+  NWFilter,
+  NWFilterBinding,
+  PendingStream,
+  Secret,
+  StoragePool,
+  StorageVol,
+  StreamStateError,
+  formatUuid,
+  parseUuid,
+} from '../../../src/index.js';
 import { PYTHON_PARITY, type ParityEntry, type ParityTarget } from './python-parity-table.js';
 import { openStreamCall } from '../../../src/api/stream.js';
 import { ConnectionBase } from '../../../src/api/gen/objects.gen.js';
@@ -79,7 +99,17 @@ function targets(): Record<ParityTarget, object> {
     // A stream is only made by a call: its prototype chain has every member.
     LibvirtStream: LibvirtStream.prototype,
     LibvirtError: new LibvirtError({
-      code: 1, domain: 0, message: 'm', level: 2, dom: null, str1: null, str2: null, str3: null, int1: 0, int2: 0, net: null,
+      code: 1,
+      domain: 0,
+      message: 'm',
+      level: 2,
+      dom: null,
+      str1: null,
+      str2: null,
+      str3: null,
+      int1: 0,
+      int2: 0,
+      net: null,
     }),
   };
 }
@@ -246,8 +276,26 @@ describe('UUID strings (virUUIDFormat / virUUIDParse)', () => {
     for (const [p, domain, message, api] of cases) {
       const err = (await p.catch((e: unknown) => e)) as LibvirtError;
       expect(err).toBeInstanceOf(LibvirtError);
-      expect({ code: err.codeName, domain: err.domain, message: err.message, level: err.level, str1: err.str1, str2: err.str2, str3: err.str3, int1: err.int1, int2: err.int2 }).toEqual({
-        code: 'VIR_ERR_INVALID_ARG', domain, message, level: 2, str1: api, str2: 'uuidstr', str3: null, int1: 0, int2: 0,
+      expect({
+        code: err.codeName,
+        domain: err.domain,
+        message: err.message,
+        level: err.level,
+        str1: err.str1,
+        str2: err.str2,
+        str3: err.str3,
+        int1: err.int1,
+        int2: err.int2,
+      }).toEqual({
+        code: 'VIR_ERR_INVALID_ARG',
+        domain,
+        message,
+        level: 2,
+        str1: api,
+        str2: 'uuidstr',
+        str3: null,
+        int1: 0,
+        int2: 0,
       });
     }
     expect(conn.calls).toHaveLength(1);
@@ -274,7 +322,10 @@ describe("the stream methods of python's virStream", () => {
 
   /** The payloads of the data packets the client sent for `call`'s stream. */
   const sent = (ctx: ReturnType<typeof setup>, serial: number): Buffer[] =>
-    ctx.peer.streamFrames(serial).filter((f) => f.header.type === T.STREAM && f.header.status === S.CONTINUE).map((f) => Buffer.from(f.payload));
+    ctx.peer
+      .streamFrames(serial)
+      .filter((f) => f.header.type === T.STREAM && f.header.status === S.CONTINUE)
+      .map((f) => Buffer.from(f.payload));
 
   it('recv() gives at most n bytes, waits for data and gives an empty buffer at the end; recvAll() gets the rest', async () => {
     const ctx = setup();
@@ -332,7 +383,12 @@ describe("the stream methods of python's virStream", () => {
   it('sparseSendAll() sends holes and data as the hole handler describes them; sparseRecvAll() gets them back', async () => {
     const ctx = setup();
     const { call, stream } = await open(ctx, SPARSE_WRITE);
-    const sections: [boolean, number][] = [[true, 6], [false, 1000], [true, 2], [true, 0]];
+    const sections: [boolean, number][] = [
+      [true, 6],
+      [false, 1000],
+      [true, 2],
+      [true, 0],
+    ];
     const data = [pattern(6), pattern(2, 5)];
     const skipped: (number | bigint)[] = [];
     await stream.sparseSendAll(

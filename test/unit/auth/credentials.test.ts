@@ -6,22 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  AuthConfig,
-  authConfigPath,
-  collectCredentials,
-  credentialTypes,
-  DEFAULT_CREDTYPES,
-  type CredentialRequest,
-} from '../../../src/auth/credentials.js';
+import { AuthConfig, authConfigPath, collectCredentials, credentialTypes, DEFAULT_CREDTYPES, type CredentialRequest } from '../../../src/auth/credentials.js';
 import { AuthenticationError } from '../../../src/auth/errors.js';
-import {
-  ConfigError,
-  VIR_CRED_AUTHNAME,
-  VIR_CRED_PASSPHRASE,
-  VIR_CRED_REALM,
-  VIR_CRED_USERNAME,
-} from '../../../src/index.js';
+import { ConfigError, VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE, VIR_CRED_REALM, VIR_CRED_USERNAME } from '../../../src/index.js';
 
 const SAMPLE = `# libvirt's documented example (docs/auth.rst), plus escapes
 [credentials-test]
@@ -108,14 +95,12 @@ describe('authConfigPath (virAuthGetConfigFilePathURI)', () => {
   it('LIBVIRT_AUTH_FILE first, even when the file does not exist', () => {
     expect(authConfigPath({ env: { LIBVIRT_AUTH_FILE: '/x/a.conf' }, uriAuthFile: '/u.conf', readable: readable([]) })).toBe('/x/a.conf');
   });
-  it('then the URI\'s authfile=', () => {
+  it("then the URI's authfile=", () => {
     expect(authConfigPath({ env: {}, uriAuthFile: '/u.conf', readable: readable([]) })).toBe('/u.conf');
   });
   it('then $XDG_CONFIG_HOME/libvirt/auth.conf or ~/.config/libvirt/auth.conf when readable', () => {
     expect(authConfigPath({ env: { XDG_CONFIG_HOME: '/cfg' }, readable: readable(['/cfg/libvirt/auth.conf']) })).toBe('/cfg/libvirt/auth.conf');
-    expect(authConfigPath({ env: { HOME: '/home/u' }, readable: readable(['/home/u/.config/libvirt/auth.conf']) })).toBe(
-      '/home/u/.config/libvirt/auth.conf',
-    );
+    expect(authConfigPath({ env: { HOME: '/home/u' }, readable: readable(['/home/u/.config/libvirt/auth.conf']) })).toBe('/home/u/.config/libvirt/auth.conf');
   });
   it('then /etc/libvirt/auth.conf when readable, else none', () => {
     expect(authConfigPath({ env: { HOME: '/h' }, readable: readable(['/etc/libvirt/auth.conf']) })).toBe('/etc/libvirt/auth.conf');
@@ -190,9 +175,9 @@ describe('collectCredentials', () => {
     expect((thrown as AuthenticationError).code).toBe('VIR_ERR_AUTH_FAILED');
     expect((thrown as AuthenticationError).reason).toBe('credentials');
     expect((thrown as Error).cause).toBe(boom);
-    await expect(
-      collectCredentials(requests, { ...base, credentials: (() => 'x') as unknown as () => string[], authConfig: () => null }),
-    ).rejects.toThrow(/did not return an array/);
+    await expect(collectCredentials(requests, { ...base, credentials: (() => 'x') as unknown as () => string[], authConfig: () => null })).rejects.toThrow(
+      /did not return an array/,
+    );
   });
 
   it('passes a broken auth.conf through as ConfigError', async () => {
@@ -202,7 +187,7 @@ describe('collectCredentials', () => {
 });
 
 describe('credentialTypes', () => {
-  it('is virConnectAuthPtrDefault\'s list for a bare callback, the declared list otherwise', () => {
+  it("is virConnectAuthPtrDefault's list for a bare callback, the declared list otherwise", () => {
     expect(credentialTypes(() => [])).toBe(DEFAULT_CREDTYPES);
     expect(DEFAULT_CREDTYPES).not.toContain(VIR_CRED_USERNAME);
     expect(credentialTypes({ credtypes: [VIR_CRED_REALM], callback: () => [] })).toEqual([VIR_CRED_REALM]);
@@ -211,4 +196,3 @@ describe('credentialTypes', () => {
     expect(credentialTypes(undefined)).toEqual([]);
   });
 });
-

@@ -54,7 +54,7 @@ describe('mechanism choice', () => {
     expect(() => chooseMechanism('DIGEST-MD5,PLAIN', { secure: true, wanted: 'digest-md5' })).toThrow(/not implemented by libvirt-rpc/);
   });
 
-  it('names the daemon\'s list when nothing matches', () => {
+  it("names the daemon's list when nothing matches", () => {
     let err: unknown;
     try {
       chooseMechanism('GSSAPI,DIGEST-MD5', { secure: true });
@@ -135,7 +135,9 @@ function scramDaemon(password: string, opts: { tamper?: (v: string) => string; c
       const stored = createHash('sha256').update(clientKey).digest();
       const proof = Buffer.from(/p=(.*)$/.exec(final)![1]!, 'base64');
       const sig = createHmac('sha256', stored).update(authMessage).digest();
-      const recovered = createHash('sha256').update(Buffer.from(proof.map((b, i) => b ^ sig[i]!))).digest();
+      const recovered = createHash('sha256')
+        .update(Buffer.from(proof.map((b, i) => b ^ sig[i]!)))
+        .digest();
       if (!recovered.equals(stored)) throw daemonError('authentication failed: authentication failed', 'REMOTE_PROC_AUTH_SASL_STEP');
       const v = `v=${createHmac('sha256', createHmac('sha256', salted).update('Server Key').digest()).update(authMessage).digest('base64')}`;
       return { complete: 1, ...data(opts.tamper ? opts.tamper(v) : v) };
@@ -144,7 +146,7 @@ function scramDaemon(password: string, opts: { tamper?: (v: string) => string; c
 }
 
 describe('authenticateSasl', () => {
-  it('runs INIT, START, STEP for SCRAM-SHA-256 and verifies the daemon, with the password\'s UTF-8 bytes (as Cyrus)', async () => {
+  it("runs INIT, START, STEP for SCRAM-SHA-256 and verifies the daemon, with the password's UTF-8 bytes (as Cyrus)", async () => {
     const { client, calls } = fakeClient(scramDaemon('pässword'));
     const result = await authenticateSasl(client, base);
     expect(result).toEqual({ mechanism: 'SCRAM-SHA-256', authname: 'alice' });
@@ -155,7 +157,7 @@ describe('authenticateSasl', () => {
     expect(text(start)).toMatch(/^n,,n=alice,r=/);
   });
 
-  it('passes the daemon\'s refusal (wrong password) through as its LibvirtError, and stops', async () => {
+  it("passes the daemon's refusal (wrong password) through as its LibvirtError, and stops", async () => {
     const { client, calls } = fakeClient(scramDaemon('other'));
     const err = await authenticateSasl(client, base).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LibvirtError);
@@ -164,7 +166,7 @@ describe('authenticateSasl', () => {
     expect(calls).toHaveLength(3);
   });
 
-  it('fails when the daemon\'s final signature is wrong, even though it says complete', async () => {
+  it("fails when the daemon's final signature is wrong, even though it says complete", async () => {
     const { client, calls } = fakeClient(scramDaemon('pässword', { tamper: (v) => v.slice(0, 4) + (v[4] === 'A' ? 'B' : 'A') + v.slice(5) }));
     const err = await authenticateSasl(client, base).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthenticationError);

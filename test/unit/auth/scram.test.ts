@@ -24,9 +24,7 @@ describe('RFC test vectors', () => {
     const c = new ScramClient({ mechanism: 'SCRAM-SHA-256', username: 'user', password: 'pencil', nonce: 'rOprNGfwEbeRWgbNEkqO' });
     expect(c.start().toString()).toBe('n,,n=user,r=rOprNGfwEbeRWgbNEkqO');
     const final = await c.step('r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096');
-    expect(final.toString()).toBe(
-      'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=',
-    );
+    expect(final.toString()).toBe('c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=');
     expect(c.complete).toBe(false);
     c.finish(Buffer.from('v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4='));
     expect(c.complete).toBe(true);
@@ -122,7 +120,9 @@ describe('against a fake server', () => {
     const clientFinal = (await c.step(serverFirst)).toString();
     expect(server.final(serverFirst, clientFinal)).toMatch(/^v=/);
     // What a server holding another password's ServerKey would send for the same AuthMessage.
-    const otherKey = createHmac('sha256', pbkdf2Sync('other', server.salt, 4096, 32, 'sha256')).update('Server Key').digest();
+    const otherKey = createHmac('sha256', pbkdf2Sync('other', server.salt, 4096, 32, 'sha256'))
+      .update('Server Key')
+      .digest();
     const forged = `v=${createHmac('sha256', otherKey).update(serverFirst).digest('base64')}`;
     const err = await scramError(() => c.finish(forged));
     expect(err.code).toBe('SCRAM_SERVER_SIGNATURE');

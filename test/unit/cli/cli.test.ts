@@ -9,9 +9,7 @@ import { formatTable } from '../../../src/cli/support/table.js';
 
 describe('virsh tables', () => {
   it('pads every column but the last and rules the header to the full width', () => {
-    expect(formatTable(['Id', 'Name', 'State'], [['1', 'test', 'running']])).toBe(
-      ' Id   Name   State\n----------------------\n 1    test   running\n',
-    );
+    expect(formatTable(['Id', 'Name', 'State'], [['1', 'test', 'running']])).toBe(' Id   Name   State\n----------------------\n 1    test   running\n');
   });
   it('keeps the separators after an empty last cell, and sizes columns by their cells alone when quiet', () => {
     expect(formatTable(['A', 'B'], [['x', '']])).toBe(' A   B\n--------\n x   \n');

@@ -113,7 +113,9 @@ describe('number options (vshCommandOpt*)', () => {
       "Scaled numeric value '1Q' for <size> option is malformed or out of range",
       "invalid argument: unknown suffix 'Q'",
     ]);
-    expect(lines(() => scaledOpt(opts({ size: 'x' }), 'size', 1024n, ULLONG_MAX))).toEqual(["Scaled numeric value 'x' for <size> option is malformed or out of range"]);
+    expect(lines(() => scaledOpt(opts({ size: 'x' }), 'size', 1024n, ULLONG_MAX))).toEqual([
+      "Scaled numeric value 'x' for <size> option is malformed or out of range",
+    ]);
     let err: unknown;
     try {
       scaledOpt(opts({ size: '1Q' }), 'size', 1024n, ULLONG_MAX);

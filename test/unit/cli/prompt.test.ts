@@ -4,15 +4,18 @@ import { VIR_CRED_AUTHNAME, VIR_CRED_ECHOPROMPT, VIR_CRED_EXTERNAL, VIR_CRED_NOE
 
 const req = (type: number, prompt: string, defresult: string | null = null) => ({ type, prompt, challenge: null, defresult });
 
-describe('terminalCredentials (virsh\'s default callback)', () => {
+describe("terminalCredentials (virsh's default callback)", () => {
   it('prints "prompt: ", reads hidden lines for passphrases and echoed lines otherwise, defaults on empty', async () => {
     let printed = '';
     const reads: boolean[] = [];
     const answers = ['alice', '', 'secret', 'y'];
-    const creds = terminalCredentials((t) => (printed += t), async (echo) => {
-reads.push(echo);
- return answers.shift() ?? null;
-});
+    const creds = terminalCredentials(
+      (t) => (printed += t),
+      async (echo) => {
+        reads.push(echo);
+        return answers.shift() ?? null;
+      },
+    );
     const got = await creds.callback([
       req(VIR_CRED_AUTHNAME, 'Please enter your authentication name'),
       req(VIR_CRED_ECHOPROMPT, 'Realm', 'EXAMPLE'),
@@ -26,7 +29,10 @@ reads.push(echo);
   });
 
   it('without a terminal the answers stay empty (nothing waits)', async () => {
-    const creds = terminalCredentials(() => {}, async () => null);
+    const creds = terminalCredentials(
+      () => {},
+      async () => null,
+    );
     expect(await creds.callback([req(VIR_CRED_PASSPHRASE, 'p')])).toEqual([null]);
   });
 });

@@ -25,7 +25,7 @@ describe('--xpath of the dumpxml commands (virshDumpXML)', () => {
   });
   it('takes positions, last() and comparisons in predicates', () => {
     expect(xpathDump(DOC, '//disk[2]/target', false)).toBe('<target dev="hdc" bus="ide"/>\n');
-    expect(xpathDump(DOC, "//disk[last()]/@device", false)).toBe(' device="cdrom"\n');
+    expect(xpathDump(DOC, '//disk[last()]/@device', false)).toBe(' device="cdrom"\n');
     expect(xpathDump(DOC, "//target[@bus!='ide']/@dev", false)).toBe(' dev="vda"\n');
     expect(xpathDump(DOC, "//disk[@type='block' and @device='cdrom']/target/@dev", false)).toBe(' dev="hdc"\n');
   });

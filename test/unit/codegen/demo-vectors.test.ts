@@ -17,12 +17,7 @@ import { XdrError, XdrErrorCode } from '../../../src/xdr/errors.js';
 import { XdrWriter } from '../../../src/xdr/writer.js';
 import { generate } from '../../../codegen/generate.js';
 import * as demo from '../../generated/demo.gen.js';
-import type {
-  TestEnum,
-  TestStruct,
-  TestStructAllTypes,
-  TestUnion,
-} from '../../generated/demo.gen.js';
+import type { TestEnum, TestStruct, TestStructAllTypes, TestUnion } from '../../generated/demo.gen.js';
 
 const vectorDir = fileURLToPath(new URL('../../fixtures/upstream/test-vectors/rpcgen/', import.meta.url));
 const bin = (name: string): Buffer => readFileSync(`${vectorDir}test_demo_${name}.bin`);
@@ -130,11 +125,7 @@ const cases: VectorCase[] = [
   vector('int_variable_array_empty', demo.testIntVariableArrayCodec, []),
   vector('string_variable_array_set', demo.testStringVariableArrayCodec, 'taxis'),
   vector('string_variable_array_empty', demo.testStringVariableArrayCodec, ''),
-  vector(
-    'opaque_fixed_array',
-    demo.testOpaqueFixedArrayCodec,
-    new Uint8Array([0xca, 0xfe, 0x12, 0x23, 0x34, 0x45, 0x56, 0x67, 0x78]),
-  ),
+  vector('opaque_fixed_array', demo.testOpaqueFixedArrayCodec, new Uint8Array([0xca, 0xfe, 0x12, 0x23, 0x34, 0x45, 0x56, 0x67, 0x78])),
   vector('opaque_variable_array_set', demo.testOpaqueVariableArrayCodec, new Uint8Array([0xca, 0xfe, 0x12])),
   vector('opaque_variable_array_empty', demo.testOpaqueVariableArrayCodec, new Uint8Array(0)),
   vector('enum_scalar', demo.testEnumScalarCodec, TWO),
@@ -235,40 +226,72 @@ describe('upstream cases that must fail to encode (no .bin file)', () => {
     /** The same overflow, as bytes a peer could send. */
     readonly bytes: Buffer;
   }
-  const overflow = <T>(
-    name: string,
-    codec: XdrCodec<T>,
-    value: T,
-    what: string,
-    limit: number,
-    length: number,
-    bytes: Buffer,
-  ): OverflowCase => ({ name, codec: codec as unknown as XdrCodec<never>, value, what, limit, length, bytes });
+  const overflow = <T>(name: string, codec: XdrCodec<T>, value: T, what: string, limit: number, length: number, bytes: Buffer): OverflowCase => ({
+    name,
+    codec: codec as unknown as XdrCodec<never>,
+    value,
+    what,
+    limit,
+    length,
+    bytes,
+  });
 
   const structWords = (n: number): number[] => Array.from({ length: n }, () => [0x4a, 0x7e]).flat();
   const unionWords = (n: number): number[] => Array.from({ length: n }, () => [20, 1729]).flat();
 
   const overflows: OverflowCase[] = [
     // test_int_variable_array_overflow: _len 6 against <5>.
-    overflow('int_variable_array_overflow', demo.testIntVariableArrayCodec, [1729, 0, 87539319, 0, 1729, 0],
-      'TestIntVariableArray', 5, 6, words(6, 1729, 0, 87539319, 0, 1729, 0)),
+    overflow(
+      'int_variable_array_overflow',
+      demo.testIntVariableArrayCodec,
+      [1729, 0, 87539319, 0, 1729, 0],
+      'TestIntVariableArray',
+      5,
+      6,
+      words(6, 1729, 0, 87539319, 0, 1729, 0),
+    ),
     // test_opaque_variable_array_overflow: 12 bytes against <11>.
-    overflow('opaque_variable_array_overflow', demo.testOpaqueVariableArrayCodec,
+    overflow(
+      'opaque_variable_array_overflow',
+      demo.testOpaqueVariableArrayCodec,
       Buffer.from([0xca, 0xfe, 0x12, 0xca, 0xfe, 0x12, 0xca, 0xfe, 0x12, 0xca, 0xfe, 0x12]),
-      'TestOpaqueVariableArray', 11, 12,
-      Buffer.concat([words(12), Buffer.from([0xca, 0xfe, 0x12, 0xca, 0xfe, 0x12, 0xca, 0xfe, 0x12, 0xca, 0xfe, 0x12])])),
+      'TestOpaqueVariableArray',
+      11,
+      12,
+      Buffer.concat([words(12), Buffer.from([0xca, 0xfe, 0x12, 0xca, 0xfe, 0x12, 0xca, 0xfe, 0x12, 0xca, 0xfe, 0x12])]),
+    ),
     // test_enum_variable_array_overflow: 16 against <15>.
-    overflow('enum_variable_array_overflow', demo.testEnumVariableArrayCodec, alternate(16),
-      'TestEnumVariableArray', 15, 16, words(16, ...alternate(16))),
+    overflow('enum_variable_array_overflow', demo.testEnumVariableArrayCodec, alternate(16), 'TestEnumVariableArray', 15, 16, words(16, ...alternate(16))),
     // test_struct_variable_array_overflow: 20 against <19>.
-    overflow('struct_variable_array_overflow', demo.testStructVariableArrayCodec, new Array<TestStruct>(20).fill(SI),
-      'TestStructVariableArray', 19, 20, words(20, ...structWords(20))),
+    overflow(
+      'struct_variable_array_overflow',
+      demo.testStructVariableArrayCodec,
+      new Array<TestStruct>(20).fill(SI),
+      'TestStructVariableArray',
+      19,
+      20,
+      words(20, ...structWords(20)),
+    ),
     // test_union_variable_array_overflow: 24 against <23>.
-    overflow('union_variable_array_overflow', demo.testUnionVariableArrayCodec, new Array<TestUnion>(24).fill(UI),
-      'TestUnionVariableArray', 23, 24, words(24, ...unionWords(24))),
+    overflow(
+      'union_variable_array_overflow',
+      demo.testUnionVariableArrayCodec,
+      new Array<TestUnion>(24).fill(UI),
+      'TestUnionVariableArray',
+      23,
+      24,
+      words(24, ...unionWords(24)),
+    ),
     // Not in upstream's list, same rule: a string one byte past <7> ('taxicab' is exactly 7).
-    overflow('string_variable_array_overflow', demo.testStringVariableArrayCodec, 'taxicabs',
-      'TestStringVariableArray', 7, 8, Buffer.concat([words(8), Buffer.from('taxicabs')])),
+    overflow(
+      'string_variable_array_overflow',
+      demo.testStringVariableArrayCodec,
+      'taxicabs',
+      'TestStringVariableArray',
+      7,
+      8,
+      Buffer.concat([words(8), Buffer.from('taxicabs')]),
+    ),
   ];
 
   for (const c of overflows) {
@@ -400,9 +423,7 @@ describe('simple.x (upstream parser and lexer input) through generate()', () => 
         types: ['node'],
         typeRoots: [fileURLToPath(new URL('../../../node_modules/@types', import.meta.url))],
       });
-      const diagnostics = ts
-        .getPreEmitDiagnostics(program)
-        .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
       expect(diagnostics).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -72,7 +72,11 @@ describe('generate()', () => {
     const { docsDir, apiDir } = targets[i];
     for (const [name, text] of files) {
       const path =
-        name.endsWith('.md') && docsDir ? `${root}${docsDir}/${name}` : name.startsWith('api/') && apiDir ? `${root}${apiDir}/${name.slice(4)}` : `${root}${dir}/${name}`;
+        name.endsWith('.md') && docsDir
+          ? `${root}${docsDir}/${name}`
+          : name.startsWith('api/') && apiDir
+            ? `${root}${apiDir}/${name.slice(4)}`
+            : `${root}${dir}/${name}`;
       if (!existsSync(path) || readFileSync(path, 'utf8') !== text) stale.push(name);
     }
     const extra = readdirSync(root + dir).filter((f) => f.endsWith('.gen.ts') && !files.has(f));

@@ -38,7 +38,8 @@ class Recorder extends ConnectionBase {
       REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS: undefined,
       REMOTE_PROC_DOMAIN_GET_INFO: { state: 1, maxMem: 1048576n, memory: 524288n, nrVirtCpu: 2, cpuTime: 2n ** 60n },
       REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL: { label: [115, 118, 105, 114, 116, 0, 0], enforcing: 1 },
-      REMOTE_PROC_DOMAIN_GET_CPU_STATS: a.nparams === 0 ? { params: [], nparams: 1 } : { params: [{ field: 'cpu_time', value: { type: 4, ul: 5n } }], nparams: 1 },
+      REMOTE_PROC_DOMAIN_GET_CPU_STATS:
+        a.nparams === 0 ? { params: [], nparams: 1 } : { params: [{ field: 'cpu_time', value: { type: 4, ul: 5n } }], nparams: 1 },
       REMOTE_PROC_NODE_GET_INFO: { model: [105, 54, 56, 54, 0, 0, 0], memory: 8000000n, cpus: 4, mhz: 2000, nodes: 1, sockets: 1, cores: 4, threads: 1 },
       REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS:
         a.nparams === 0
@@ -67,7 +68,9 @@ describe('the object layer', () => {
       const cls = (objects as Record<string, unknown>)[k.className] as { prototype: object };
       expect(cls, k.className).toBeTypeOf('function');
     }
-    expect(methods(Domain)).toEqual(expect.arrayContaining(['getXMLDesc', 'create', 'destroy', 'suspend', 'resume', 'getInfo', 'snapshotCreateXML', 'migrate3', 'getVcpus']));
+    expect(methods(Domain)).toEqual(
+      expect.arrayContaining(['getXMLDesc', 'create', 'destroy', 'suspend', 'resume', 'getInfo', 'snapshotCreateXML', 'migrate3', 'getVcpus']),
+    );
     expect(methods(StorageVol)).toEqual(expect.arrayContaining(['getInfo', 'getPath', 'delete', 'getXMLDesc']));
     expect(methods(NodeDevice)).toEqual(expect.arrayContaining(['getXMLDesc', 'getParent', 'listCaps', 'destroy']));
     expect(methods(ConnectionBase)).toEqual(expect.arrayContaining(['domainLookupByName', 'listAllDomains', 'getHostname', 'nwFilterLookupByName']));
@@ -113,7 +116,7 @@ describe('the object layer', () => {
     expect(JSON.stringify(mem)).toBe(`{"hard_limit":9007199254740991,"swap_hard_limit":"${2n ** 62n}"}`);
   });
 
-  it('adds VIR_TYPED_PARAM_STRING_OKAY to the getters libvirt\'s client adds it to, and makes C int booleans of structs booleans', async () => {
+  it("adds VIR_TYPED_PARAM_STRING_OKAY to the getters libvirt's client adds it to, and makes C int booleans of structs booleans", async () => {
     const conn = new Recorder();
     const dom = await conn.domainLookupByName('web');
     await dom.getMemoryParameters(2);
@@ -129,14 +132,19 @@ describe('the object layer', () => {
     expect(await dom.getSecurityLabel()).toEqual({ label: 'svirt', enforcing: true });
   });
 
-  it('fails getSecurityLabelList as libvirt\'s client does when the daemon replies with ret -1', async () => {
+  it("fails getSecurityLabelList as libvirt's client does when the daemon replies with ret -1", async () => {
     const conn = new Recorder();
     const dom = await conn.domainLookupByName('web');
     conn.replies.set('REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST', { labels: [{ label: [115, 0], enforcing: 0 }], ret: 1 });
     expect(await dom.getSecurityLabelList()).toEqual([{ label: 's', enforcing: false }]);
     // remoteDispatchDomainGetSecurityLabelList drops the driver's error and sends ret -1.
     conn.replies.set('REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST', { labels: [], ret: -1 });
-    await expect(dom.getSecurityLabelList()).rejects.toMatchObject({ code: 'VIR_ERR_INTERNAL_ERROR', errorCode: 1, domain: 0, message: 'An error occurred, but the cause is unknown' });
+    await expect(dom.getSecurityLabelList()).rejects.toMatchObject({
+      code: 'VIR_ERR_INTERNAL_ERROR',
+      errorCode: 1,
+      domain: 0,
+      message: 'An error occurred, but the cause is unknown',
+    });
   });
 
   it('converts arguments: booleans, typed-parameter records with their documented types, clear errors', async () => {
@@ -159,7 +167,7 @@ describe('the object layer', () => {
     expect((conn.calls.at(-1)!.args as { params: unknown[] }).params).toEqual([{ field: 'no_such_field', value: { type: 2, ui: 3 } }]);
   });
 
-  it('refreshes the domain ID after create and destroy, as libvirt\'s remote driver does', async () => {
+  it("refreshes the domain ID after create and destroy, as libvirt's remote driver does", async () => {
     const conn = new Recorder();
     const dom = await conn.domainLookupByName('web');
     expect(dom.id).toBe(-1);

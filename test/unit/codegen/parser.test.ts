@@ -427,21 +427,17 @@ describe('resolve-time errors name file:line:column', () => {
 
 describe('the real protocol files', () => {
   const dir = fileURLToPath(new URL('../../../protocol/', import.meta.url));
-  it.each([
-    'virnetprotocol.x',
-    'virkeepaliveprotocol.x',
-    'remote_protocol.x',
-    'qemu_protocol.x',
-    'lxc_protocol.x',
-    'admin_protocol.x',
-  ])('%s parses, and every definition’s source text is a slice of the file', (file) => {
-    const text = readFileSync(dir + file, 'utf8');
-    const parsed = parseX(file, text);
-    expect(parsed.definitions.length).toBeGreaterThan(0);
-    for (const d of parsed.definitions) {
-      expect(text.includes(d.source)).toBe(true);
-      expect(d.source.endsWith(';')).toBe(true);
-      expect(text.split('\n')[d.loc.line - 1].slice(d.loc.column - 1)).toMatch(/^(const|enum|struct|union|typedef)\b/);
-    }
-  });
+  it.each(['virnetprotocol.x', 'virkeepaliveprotocol.x', 'remote_protocol.x', 'qemu_protocol.x', 'lxc_protocol.x', 'admin_protocol.x'])(
+    '%s parses, and every definition’s source text is a slice of the file',
+    (file) => {
+      const text = readFileSync(dir + file, 'utf8');
+      const parsed = parseX(file, text);
+      expect(parsed.definitions.length).toBeGreaterThan(0);
+      for (const d of parsed.definitions) {
+        expect(text.includes(d.source)).toBe(true);
+        expect(d.source.endsWith(';')).toBe(true);
+        expect(text.split('\n')[d.loc.line - 1].slice(d.loc.column - 1)).toMatch(/^(const|enum|struct|union|typedef)\b/);
+      }
+    },
+  );
 });

@@ -179,7 +179,11 @@ describe('events', () => {
   });
 
   it('qemu has one event (QEMU_PROC_DOMAIN_MONITOR_EVENT); lxc, admin and keepalive have none', () => {
-    expect(Object.values(qemuProcedures).filter((p) => p.event).map((p) => p.name)).toEqual(['QEMU_PROC_DOMAIN_MONITOR_EVENT']);
+    expect(
+      Object.values(qemuProcedures)
+        .filter((p) => p.event)
+        .map((p) => p.name),
+    ).toEqual(['QEMU_PROC_DOMAIN_MONITOR_EVENT']);
     for (const t of [lxcProcedures, adminProcedures, keepaliveProcedures]) {
       expect(Object.values(t).filter((p) => p.event)).toEqual([]);
     }
@@ -222,13 +226,23 @@ describe('public API names', () => {
     for (const p of all()) {
       if (p.api === null) continue;
       expect(apiFunctions.has(p.api), p.api).toBe(true);
-      const bare = p.api.replace(/^vir(Adm)?/, '').replace(/Qemu|Lxc/, '').toLowerCase();
-      expect(bare, p.name).toBe(p.name.replace(/^[A-Z]+_PROC_/, '').replace(/_/g, '').toLowerCase());
+      const bare = p.api
+        .replace(/^vir(Adm)?/, '')
+        .replace(/Qemu|Lxc/, '')
+        .toLowerCase();
+      expect(bare, p.name).toBe(
+        p.name
+          .replace(/^[A-Z]+_PROC_/, '')
+          .replace(/_/g, '')
+          .toLowerCase(),
+      );
     }
   });
 
   it('the procedures without a public API are the wire-only ones', () => {
-    const without = Object.values(remoteProcedures).filter((p) => !p.event && p.api === null).map((p) => p.name);
+    const without = Object.values(remoteProcedures)
+      .filter((p) => !p.event && p.api === null)
+      .map((p) => p.name);
     for (const n of without) expect(n).toMatch(/^REMOTE_PROC_(AUTH_|DOMAIN_MIGRATE_|CONNECT_SUPPORTS_FEATURE|CONNECT_DOMAIN_EVENT_CALLBACK_)/);
     expect(remoteProcedures.REMOTE_PROC_CONNECT_OPEN.api).toBe('virConnectOpen');
     expect(keepaliveProcedures.KEEPALIVE_PROC_PING.api).toBeNull();
@@ -304,7 +318,12 @@ describe('file descriptor passing', () => {
 
   it('exactly seven procedures pass fds, in codegen and in the tables', () => {
     expect([...FD_PASSING_PROCEDURES].sort()).toEqual(SEVEN);
-    expect(all().filter((p) => p.fds).map((p) => p.name).sort()).toEqual(SEVEN);
+    expect(
+      all()
+        .filter((p) => p.fds)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(SEVEN);
   });
 
   it('every fd-passing name is a real procedure', () => {

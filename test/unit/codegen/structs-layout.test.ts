@@ -45,7 +45,11 @@ interface Frame {
   readonly members: [string, number][];
 }
 
-const normaliseType = (t: string): string => t.trim().replace(/\s*\*\s*$/, ' *').replace(/\s+/g, ' ');
+const normaliseType = (t: string): string =>
+  t
+    .trim()
+    .replace(/\s*\*\s*$/, ' *')
+    .replace(/\s+/g, ' ');
 
 /** Parses a `*-structs` file: top-level `struct`/`enum` blocks with nested anonymous `struct`/`union`. */
 function parsePahole(text: string): PaholeFile {
@@ -157,11 +161,7 @@ const inputs: ModuleInput[] = modules.map((m) => ({
   path: `protocol/${m.x}`,
   parsed: parseX(`protocol/${m.x}`, read(`protocol/${m.x}`)),
 }));
-const api = readApiXml(
-  ['libvirt-api.xml', 'libvirt-qemu-api.xml', 'libvirt-lxc-api.xml', 'libvirt-admin-api.xml'].map((f) =>
-    read(`protocol/api-xml/${f}`),
-  ),
-);
+const api = readApiXml(['libvirt-api.xml', 'libvirt-qemu-api.xml', 'libvirt-lxc-api.xml', 'libvirt-admin-api.xml'].map((f) => read(`protocol/api-xml/${f}`)));
 const universe = new Universe(inputs, apiConstants(api));
 
 /** Every struct/union of every module, by name, with the module that defines it. */

@@ -14,13 +14,19 @@ import { RngReader } from '../../../codegen/xml-schema/rng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvrpc-rng-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const grammar = (body: string) => `<?xml version="1.0"?>\n<grammar xmlns="http://relaxng.org/ns/structure/1.0" datatypeLibrary="http://www.w3.org/2001/XMLSchema-datatypes">${body}</grammar>`;
+const grammar = (body: string) =>
+  `<?xml version="1.0"?>\n<grammar xmlns="http://relaxng.org/ns/structure/1.0" datatypeLibrary="http://www.w3.org/2001/XMLSchema-datatypes">${body}</grammar>`;
 
-writeFileSync(join(dir, 'common.rng'), grammar(`
+writeFileSync(
+  join(dir, 'common.rng'),
+  grammar(`
   <define name="extra"><notAllowed/></define>
   <define name="size"><data type="unsignedInt"><param name="pattern">[0-9]+</param></data></define>
-  <define name="mode"><data type="unsignedInt"><param name="pattern">[0-7]+</param></data></define>`));
-writeFileSync(join(dir, 'thing.rng'), grammar(`
+  <define name="mode"><data type="unsignedInt"><param name="pattern">[0-7]+</param></data></define>`),
+);
+writeFileSync(
+  join(dir, 'thing.rng'),
+  grammar(`
   <include href="common.rng"/>
   <start><ref name="thing"/></start>
   <define name="extra" combine="choice"><element name="extra"><empty/></element></define>
@@ -39,7 +45,8 @@ writeFileSync(join(dir, 'thing.rng'), grammar(`
         <optional><grammar><include href="inner.rng"/></grammar></optional>
       </interleave>
     </element>
-  </define>`));
+  </define>`),
+);
 writeFileSync(join(dir, 'inner.rng'), grammar(`<start><element name="inner"><attribute name="x"/></element></start>`));
 
 describe('the XML schema compiler', () => {
@@ -47,7 +54,9 @@ describe('the XML schema compiler', () => {
   const out = emitXmlModel(graph, [{ id: 'thing', schema: 'thing.rng', typeName: 'ThingDef', stem: 'Thing' }], ['// test']);
 
   it('flattens choices and merges the element patterns of one name', () => {
-    expect(out.types).toContain("export interface ThingDef {\n  type: 'file' | 'net';\n  source: ThingSource;\n  name: string;\n  tag?: number[];\n  mode?: string;\n  extra?: true;\n  inner?: ThingInner;\n}");
+    expect(out.types).toContain(
+      "export interface ThingDef {\n  type: 'file' | 'net';\n  source: ThingSource;\n  name: string;\n  tag?: number[];\n  mode?: string;\n  extra?: true;\n  inner?: ThingInner;\n}",
+    );
     expect(out.types).toContain('export interface ThingSource {\n  file?: string;\n  host?: string;\n  port?: number;\n}');
     expect(out.types).not.toContain('private');
   });

@@ -45,7 +45,11 @@ describe('README.md', () => {
       join(dir, 'tsconfig.json'),
       JSON.stringify({
         extends: '../../tsconfig.json',
-        compilerOptions: { noEmit: true, noUnusedLocals: false, paths: { 'libvirt-rpc': ['../../src/index.ts'], 'libvirt-rpc/xml': ['../../src/api/xml/index.ts'] } },
+        compilerOptions: {
+          noEmit: true,
+          noUnusedLocals: false,
+          paths: { 'libvirt-rpc': ['../../src/index.ts'], 'libvirt-rpc/xml': ['../../src/api/xml/index.ts'] },
+        },
         include: ['*.mts'],
       }),
     );

@@ -17,15 +17,7 @@ import { CliError, SignalExit } from '../../../src/cli/command.js';
 import { SilentFailure, VshFailure } from '../../../src/cli/support/failures.js';
 import { UnsupportedXPathError, XPathResultError } from '../../../src/cli/support/xpath.js';
 import { ArgumentError, LibvirtRpcError } from '../../../src/errors/root.js';
-import {
-  AbortError,
-  ConnectionClosedError,
-  LibvirtError,
-  ProtocolError,
-  TimeoutError,
-  TransportError,
-  UnsupportedError,
-} from '../../../src/rpc/errors.js';
+import { AbortError, ConnectionClosedError, LibvirtError, ProtocolError, TimeoutError, TransportError, UnsupportedError } from '../../../src/rpc/errors.js';
 import { CommandTransportError } from '../../../src/transport/command.js';
 import { ConfigError, UriError } from '../../../src/transport/errors.js';
 import { SshTransportError } from '../../../src/transport/ssh/errors.js';
@@ -107,7 +99,19 @@ describe('one error root', () => {
     const err = thrown as LibvirtRpcError;
     expect(err.name).toBe(name);
     expect(err.code).toMatch(/^(VIR_ERR_[A-Z0-9_]+|ABORT_ERR|[A-Z]+(_[A-Z0-9]+)+)$/);
-    if (!['SignalExit', 'SilentFailure', 'XdrError', 'EventOverflowError', 'StreamOverflowError', 'StreamStateError', 'UnsupportedXPathError', 'XPathResultError', 'XmlValidationError'].includes(name)) {
+    if (
+      ![
+        'SignalExit',
+        'SilentFailure',
+        'XdrError',
+        'EventOverflowError',
+        'StreamOverflowError',
+        'StreamStateError',
+        'UnsupportedXPathError',
+        'XPathResultError',
+        'XmlValidationError',
+      ].includes(name)
+    ) {
       expect(err.cause, `${name} keeps its cause`).toBe(cause);
     }
   });

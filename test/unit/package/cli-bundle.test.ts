@@ -27,7 +27,16 @@ function tsvirsh(args: string[], env: Record<string, string>): { stdout: string;
 
 /** The files an esbuild scan of `file` reaches, and the imports it leaves to Node. */
 async function reach(file: string, format: 'esm' | 'cjs'): Promise<{ inputs: string[]; imports: string[] }> {
-  const result = await build({ entryPoints: [file], bundle: true, write: false, metafile: true, platform: 'node', format, external: ['ssh2'], logLevel: 'silent' });
+  const result = await build({
+    entryPoints: [file],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format,
+    external: ['ssh2'],
+    logLevel: 'silent',
+  });
   return {
     inputs: Object.keys(result.metafile.inputs),
     imports: Object.values(result.metafile.inputs).flatMap((i) => i.imports.map((x) => x.path)),

@@ -17,20 +17,70 @@ describe('the public surface', () => {
   it('has no codecs, wire types or engine internals at the root', () => {
     console.log(`root entry: ${names.length} runtime exports: ${constants.length} libvirt constants and enums, ${rest.length} others`);
     expect(names.filter((n) => n.endsWith('Codec'))).toEqual([]);
-    for (const internal of ['FrameReader', 'encodeFrame', 'Keepalive', 'RpcClient', 'commandEnv', 'shellEscape', 'openStreamCall', 'PYTHON_PARITY', 'remoteProcedures', 'XdrReader', 'XdrWriter', 'planRemoteConnection', 'dialPlan', 'RawApi', 'migrateDomain']) {
+    for (const internal of [
+      'FrameReader',
+      'encodeFrame',
+      'Keepalive',
+      'RpcClient',
+      'commandEnv',
+      'shellEscape',
+      'openStreamCall',
+      'PYTHON_PARITY',
+      'remoteProcedures',
+      'XdrReader',
+      'XdrWriter',
+      'planRemoteConnection',
+      'dialPlan',
+      'RawApi',
+      'migrateDomain',
+    ]) {
       expect(names, internal).not.toContain(internal);
     }
     expect(rest.length).toBeLessThan(150);
   });
 
   it('has what users call', () => {
-    for (const name of ['connect', 'Connection', 'Domain', 'Network', 'StoragePool', 'StorageVol', 'NodeDevice', 'Secret', 'LibvirtStream', 'readAll', 'pipeToFile', 'LibvirtError', 'LibvirtRpcError', 'ConnectionClosedError', 'UriError', 'procedures', 'domainStateName', 'parseXml', 'VIR_DOMAIN_RUNNING']) {
+    for (const name of [
+      'connect',
+      'Connection',
+      'Domain',
+      'Network',
+      'StoragePool',
+      'StorageVol',
+      'NodeDevice',
+      'Secret',
+      'LibvirtStream',
+      'readAll',
+      'pipeToFile',
+      'LibvirtError',
+      'LibvirtRpcError',
+      'ConnectionClosedError',
+      'UriError',
+      'procedures',
+      'domainStateName',
+      'parseXml',
+      'VIR_DOMAIN_RUNNING',
+    ]) {
       expect(names, name).toContain(name);
     }
   });
 
   it('keeps the typed XML model on the xml subpath', () => {
-    expect(Object.keys(xml)).toEqual(expect.arrayContaining(['parseDomainXml', 'domainXml', 'validateDomain', 'parseNetworkXml', 'parseDomainCapabilitiesXml', 'kvmGuest', 'natNetwork', 'dirPool', 'qcow2Volume', 'XmlValidationError', 'UNKNOWN']));
+    expect(Object.keys(xml)).toEqual(
+      expect.arrayContaining([
+        'parseDomainXml',
+        'domainXml',
+        'validateDomain',
+        'parseNetworkXml',
+        'parseDomainCapabilitiesXml',
+        'kvmGuest',
+        'natNetwork',
+        'dirPool',
+        'qcow2Volume',
+        'XmlValidationError',
+        'UNKNOWN',
+      ]),
+    );
     for (const name of ['parseDomainXml', 'kvmGuest', 'XmlValidationError']) expect(names, name).not.toContain(name);
   });
 

@@ -45,7 +45,9 @@ describe('the XML model stays off the root entry', () => {
   it('is not loaded by requiring the built root entry, and is by the subpath', () => {
     const probe = (entry: string): string[] =>
       JSON.parse(
-        execFileSync(process.execPath, ['-e', `require(${JSON.stringify(join(root, entry))}); console.log(JSON.stringify(Object.keys(require.cache)))`], { encoding: 'utf8' }),
+        execFileSync(process.execPath, ['-e', `require(${JSON.stringify(join(root, entry))}); console.log(JSON.stringify(Object.keys(require.cache)))`], {
+          encoding: 'utf8',
+        }),
       ) as string[];
     const model = (loaded: string[]) => loaded.filter((f) => /[/\\]api[/\\]xml[/\\](schema\.gen|codec|validate)\.js$/.test(f)).length;
     const rootLoaded = probe('dist/cjs/index.js');
@@ -55,9 +57,12 @@ describe('the XML model stays off the root entry', () => {
   }, 30_000);
 
   it('is the package export libvirt-rpc/xml in both builds', async () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { import: Record<string, string>; require: Record<string, string> }> };
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, { import: Record<string, string>; require: Record<string, string> }>;
+    };
     const entry = pkg.exports['./xml']!;
-    for (const file of [entry.import.types, entry.import.default, entry.require.types, entry.require.default]) expect(existsSync(join(root, file!)), file).toBe(true);
+    for (const file of [entry.import.types, entry.import.default, entry.require.types, entry.require.default])
+      expect(existsSync(join(root, file!)), file).toBe(true);
     const esm = (await import(join(root, entry.import.default!))) as typeof import('../../../src/api/xml/index.js');
     const cjs = createRequire(import.meta.url)(join(root, entry.require.default!)) as typeof import('../../../src/api/xml/index.js');
     for (const lib of [esm, cjs]) expect(lib.parseNetworkXml("<network><name>n</name><ip address='10.0.0.1' prefix='24'/></network>").ip?.[0]?.prefix).toBe(24);

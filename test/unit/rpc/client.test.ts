@@ -2,15 +2,7 @@ import { Buffer } from 'node:buffer';
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcClient, type Diagnostic, type RpcClientOptions } from '../../../src/rpc/client.js';
-import {
-  AbortError,
-  ConnectionClosedError,
-  LibvirtError,
-  LibvirtRpcError,
-  ProtocolError,
-  TimeoutError,
-  UnsupportedError,
-} from '../../../src/rpc/errors.js';
+import { AbortError, ConnectionClosedError, LibvirtError, LibvirtRpcError, ProtocolError, TimeoutError, UnsupportedError } from '../../../src/rpc/errors.js';
 import { encodeFrame, type Frame } from '../../../src/rpc/frame.js';
 import { virNetMessageErrorCodec, type VirNetMessageError } from '../../../src/procedures/virnet.gen.js';
 import { memoryPair, ScriptedPeer } from '../../support/scripted-peer.js';
@@ -69,9 +61,7 @@ describe('RpcClient calls', () => {
     const calls = Array.from({ length: 0x9a }, () => client.call(proc, undefined));
     const frames = await peer.waitFrames(0x9a);
     const sent = Buffer.concat(peer.raw);
-    expect(sent.subarray(0x99 * 28, 0x9a * 28)).toEqual(
-      hex('00 00 00 1c 11 22 33 44 00 00 00 01 00 00 06 66 00 00 00 00 00 00 00 99 00 00 00 00'),
-    );
+    expect(sent.subarray(0x99 * 28, 0x9a * 28)).toEqual(hex('00 00 00 1c 11 22 33 44 00 00 00 01 00 00 06 66 00 00 00 00 00 00 00 99 00 00 00 00'));
     expect(frames.map((f) => f.header.serial)).toEqual(Array.from({ length: 0x9a }, (_, i) => i));
     for (const f of frames) peer.reply(f, null);
     await expect(Promise.all(calls)).resolves.toHaveLength(0x9a);
@@ -109,13 +99,7 @@ describe('RpcClient calls', () => {
       [frames[i], frames[j]] = [frames[j], frames[i]];
     }
     // Replies go out in one burst, many frames per chunk.
-    peer.sendRaw(
-      Buffer.concat(
-        frames.map((f) =>
-          encodeFrame({ ...f.header, type: REPLY, status: 0 }, (w) => w.int(f.payload.readInt32BE(0) * 2, 'x')),
-        ),
-      ),
-    );
+    peer.sendRaw(Buffer.concat(frames.map((f) => encodeFrame({ ...f.header, type: REPLY, status: 0 }, (w) => w.int(f.payload.readInt32BE(0) * 2, 'x')))));
     const results = await Promise.all(calls);
     expect(results).toEqual(Array.from({ length: 1000 }, (_, i) => i * 2));
     expect(client.stats.pending).toBe(0);
@@ -163,9 +147,7 @@ describe('RpcClient calls', () => {
     const { client, peer } = setup();
     const p = client.call(testProc(), 1);
     const [f] = await peer.waitFrames(1);
-    peer.send({ ...f.header, type: REPLY, status: ERROR }, (w) =>
-      virNetMessageErrorCodec.encode(w, remoteError({ message: null })),
-    );
+    peer.send({ ...f.header, type: REPLY, status: ERROR }, (w) => virNetMessageErrorCodec.encode(w, remoteError({ message: null })));
     await expect(p).rejects.toMatchObject({ message: 'Unknown error', wireMessage: null });
   });
 
@@ -318,9 +300,7 @@ describe('RpcClient connection end', () => {
     const a = client.call(testProc(), 1);
     const b = client.call(testProc(), 2);
     const [fa] = await peer.waitFrames(2);
-    peer.sendRaw(
-      Buffer.concat([encodeFrame({ ...fa.header, type: REPLY, status: 0 }, (w) => w.int(10, 'x')), hex('ff ff ff ff 01')]),
-    );
+    peer.sendRaw(Buffer.concat([encodeFrame({ ...fa.header, type: REPLY, status: 0 }, (w) => w.int(10, 'x')), hex('ff ff ff ff 01')]));
     await expect(a).resolves.toBe(10);
     const err = await b.catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: 'error', message: expect.stringMatching(/too large/) });
@@ -503,12 +483,7 @@ describe('RpcClient streams', () => {
     peer.reply(openFrame, null);
     await call;
     // The STREAM vector: type 3, status CONTINUE, 71 bytes, no padding.
-    peer.sendRaw(
-      Buffer.concat([
-        hex('00 00 00 47 11 22 33 44 00 00 00 01 00 00 06 66 00 00 00 03 00 00 00 99 00 00 00 02'),
-        Buffer.from(FOX),
-      ]),
-    );
+    peer.sendRaw(Buffer.concat([hex('00 00 00 47 11 22 33 44 00 00 00 01 00 00 06 66 00 00 00 03 00 00 00 99 00 00 00 02'), Buffer.from(FOX)]));
     peer.send({ ...openFrame.header, type: 6, status: 2 }, (w) => {
       w.hyper(1n << 40n, 'length');
       w.uint(0, 'flags');
@@ -535,10 +510,7 @@ describe('RpcClient streams', () => {
     ch.abort();
     const frames = (await peer.waitFrames(0x9a + 4)).slice(-4);
     const raw = Buffer.concat(peer.raw);
-    const vector = Buffer.concat([
-      hex('00 00 00 47 11 22 33 44 00 00 00 01 00 00 06 66 00 00 00 03 00 00 00 99 00 00 00 02'),
-      Buffer.from(FOX),
-    ]);
+    const vector = Buffer.concat([hex('00 00 00 47 11 22 33 44 00 00 00 01 00 00 06 66 00 00 00 03 00 00 00 99 00 00 00 02'), Buffer.from(FOX)]);
     expect(raw.indexOf(vector)).toBeGreaterThan(0);
     expect(frames.map((f) => [f.header.type, f.header.status, f.header.serial, f.payload.length])).toEqual([
       [3, 2, 0x99, 43],

@@ -20,10 +20,7 @@ const ERROR_MESSAGE = hex(`
   00 00 00 01  00 00 00 02  00 00 00 00`);
 
 const FOX = 'The quick brown fox jumps over the lazy dog';
-const STREAM_PACKET = Buffer.concat([
-  hex('00 00 00 47 11 22 33 44 00 00 00 01 00 00 06 66 00 00 00 03 00 00 00 99 00 00 00 02'),
-  Buffer.from(FOX, 'latin1'),
-]);
+const STREAM_PACKET = Buffer.concat([hex('00 00 00 47 11 22 33 44 00 00 00 01 00 00 06 66 00 00 00 03 00 00 00 99 00 00 00 02'), Buffer.from(FOX, 'latin1')]);
 
 const HDR = { prog: 0x11223344, vers: 1, proc: 0x666, serial: 0x99 };
 

@@ -8,12 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AbortError, TimeoutError, TransportError } from '../../../src/rpc/errors.js';
-import {
-  AUTOSTART_DAEMON_TIMEOUT,
-  dialUnixAutostart,
-  sessionDaemonCommand,
-  sessionDaemonPath,
-} from '../../../src/transport/autostart.js';
+import { AUTOSTART_DAEMON_TIMEOUT, dialUnixAutostart, sessionDaemonCommand, sessionDaemonPath } from '../../../src/transport/autostart.js';
 import { planRemoteConnection } from '../../../src/transport/remote-plan.js';
 
 let dir: string;
@@ -48,7 +43,13 @@ describe('sessionDaemonPath', () => {
 describe('sessionDaemonCommand', () => {
   it('runs the daemon with --timeout=120 and only the variables libvirt passes', () => {
     const cmd = sessionDaemonCommand('/usr/sbin/libvirtd', {
-      PATH: '/bin', HOME: '/h', XDG_RUNTIME_DIR: '/r', XDG_CONFIG_HOME: '/c', XDG_CACHE_HOME: '/k', SECRET_TOKEN: 'x', LANG: 'de_DE',
+      PATH: '/bin',
+      HOME: '/h',
+      XDG_RUNTIME_DIR: '/r',
+      XDG_CONFIG_HOME: '/c',
+      XDG_CACHE_HOME: '/k',
+      SECRET_TOKEN: 'x',
+      LANG: 'de_DE',
     });
     expect(AUTOSTART_DAEMON_TIMEOUT).toBe(120);
     expect(cmd.argv).toEqual(['/usr/sbin/libvirtd', '--timeout=120']);
@@ -96,7 +97,9 @@ describe('dialUnixAutostart', () => {
     const sock = path.join(dir, 'libvirt', 'libvirt-sock');
     const t0 = Date.now();
     const err = await dialUnixAutostart(sock, '/usr/sbin/libvirtd', {
-      env: { XDG_RUNTIME_DIR: dir }, timeout: 150, startDaemon: async () => {},
+      env: { XDG_RUNTIME_DIR: dir },
+      timeout: 150,
+      startDaemon: async () => {},
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect(Date.now() - t0).toBeLessThan(2000);
@@ -107,7 +110,9 @@ describe('dialUnixAutostart', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
     const err = await dialUnixAutostart(sock, '/usr/sbin/libvirtd', {
-      env: { XDG_RUNTIME_DIR: dir }, signal: ac.signal, startDaemon: async () => {},
+      env: { XDG_RUNTIME_DIR: dir },
+      signal: ac.signal,
+      startDaemon: async () => {},
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AbortError);
   });
@@ -117,7 +122,8 @@ describe('dialUnixAutostart', () => {
     const sock = path.join(dir, 'file', 'libvirt-sock');
     let started = 0;
     const err = await dialUnixAutostart(sock, '/usr/sbin/libvirtd', {
-      env: { XDG_RUNTIME_DIR: dir }, startDaemon: async () => void started++,
+      env: { XDG_RUNTIME_DIR: dir },
+      startDaemon: async () => void started++,
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransportError);
     expect((err as TransportError).errno).toBe('ENOTDIR');

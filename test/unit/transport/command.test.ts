@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  commandEnv,
-  CommandTransportError,
-  describeCommandExit,
-  SSH_ENV_PASS,
-} from '../../../src/transport/command.js';
+import { commandEnv, CommandTransportError, describeCommandExit, SSH_ENV_PASS } from '../../../src/transport/command.js';
 import { TransportError } from '../../../src/rpc/errors.js';
 
 const exit = (stderr: string, exitCode: number | null = 255, signal: string | null = null) =>
@@ -53,7 +48,14 @@ describe('commandEnv (virCommandAddEnvPassCommon)', () => {
   });
   it('passes the ssh ones for ssh', () => {
     expect(commandEnv(source, SSH_ENV_PASS)).toEqual({
-      LC_ALL: 'C', PATH: '/bin', HOME: '/h', USER: 'u', LOGNAME: 'u', TMPDIR: '/t', SSH_AUTH_SOCK: '/a', DISPLAY: ':0',
+      LC_ALL: 'C',
+      PATH: '/bin',
+      HOME: '/h',
+      USER: 'u',
+      LOGNAME: 'u',
+      TMPDIR: '/t',
+      SSH_AUTH_SOCK: '/a',
+      DISPLAY: ':0',
     });
   });
 });

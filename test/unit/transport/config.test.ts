@@ -62,10 +62,7 @@ describe('parseVirConf', () => {
     expect(conf.get('n')?.value).toBe(42);
     expect(conf.get('neg')?.value).toBe(-7);
     expect(conf.get('pos')?.value).toBe(3);
-    expect(conf.getStringList('uri_aliases')).toEqual([
-      'hail=qemu+ssh://root@hail.example.com/system',
-      'sleet=qemu+ssh://root@sleet.example.com/system',
-    ]);
+    expect(conf.getStringList('uri_aliases')).toEqual(['hail=qemu+ssh://root@hail.example.com/system', 'sleet=qemu+ssh://root@sleet.example.com/system']);
     expect(conf.getStringList('empty')).toEqual([]);
     expect(conf.get('nested')?.value).toEqual([[1, 2], 'x']);
     expect(conf.getString('multi')).toBe('line one\nline two');
@@ -224,7 +221,9 @@ describe('resolveConnectUri', () => {
     const e = user({ [USER_CONF]: CONF });
     expect(resolveConnectUri('', e)).toMatchObject({ uri: 'qemu:///session', source: 'config', alias: 'home' });
     expect(resolveConnectUri(null, user({ [USER_CONF]: CONF }, { LIBVIRT_DEFAULT_URI: 'work' }))).toMatchObject({
-      uri: 'qemu+ssh://w/system', source: 'env', alias: 'work',
+      uri: 'qemu+ssh://w/system',
+      source: 'env',
+      alias: 'work',
     });
     expect(resolveConnectUri(undefined, user())).toEqual({ uri: null, source: null, alias: null, conf: null });
   });

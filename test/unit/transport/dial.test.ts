@@ -82,7 +82,12 @@ describe('dialTcp', () => {
 describe('awaitConnect', () => {
   it('times out a connection that never completes and destroys the socket', async () => {
     const sock = new Socket();
-    const err = await awaitConnect(() => sock, { timeout: 5 }, 'nowhere', () => 'x').catch((e: unknown) => e);
+    const err = await awaitConnect(
+      () => sock,
+      { timeout: 5 },
+      'nowhere',
+      () => 'x',
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err).toMatchObject({ message: 'timed out after 5 ms connecting to nowhere' });
     expect(sock.destroyed).toBe(true);

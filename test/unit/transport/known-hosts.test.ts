@@ -27,9 +27,19 @@ const keys: Record<string, { line: string; blob: Buffer }> = {};
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvrpc-kh-'));
-  for (const [name, type] of [['a', 'ed25519'], ['b', 'ed25519'], ['r', 'rsa'], ['e', 'ecdsa']] as const) {
+  for (const [name, type] of [
+    ['a', 'ed25519'],
+    ['b', 'ed25519'],
+    ['r', 'rsa'],
+    ['e', 'ecdsa'],
+  ] as const) {
     execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', path.join(dir, name)]);
-    const line = fs.readFileSync(path.join(dir, `${name}.pub`), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+    const line = fs
+      .readFileSync(path.join(dir, `${name}.pub`), 'utf8')
+      .trim()
+      .split(' ')
+      .slice(0, 2)
+      .join(' ');
     keys[name] = { line, blob: Buffer.from(line.split(' ')[1]!, 'base64') };
   }
 });
@@ -173,7 +183,7 @@ describe('formatting', () => {
     expect(sshKeygenFind(`${hashed}\n`, '[127.0.0.1]:2200')).toEqual([1]);
   });
 
-  it('fingerprints are ssh-keygen -l\'s', () => {
+  it("fingerprints are ssh-keygen -l's", () => {
     for (const name of ['a', 'r', 'e']) {
       const out = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', path.join(dir, `${name}.pub`)], { encoding: 'utf8' });
       expect(out.split(' ')[1]).toBe(fingerprintSha256(keys[name]!.blob));

@@ -36,8 +36,7 @@ function uriError(fn: () => unknown): UriError {
   throw new Error('expected a UriError');
 }
 
-const NC_SYSTEM =
-  `if 'nc' -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;'nc' $ARG -U /var/run/libvirt/libvirt-sock`;
+const NC_SYSTEM = `if 'nc' -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;'nc' $ARG -U /var/run/libvirt/libvirt-sock`;
 
 describe('transport and defaults', () => {
   it.each([
@@ -163,8 +162,15 @@ describe('CONNECT_OPEN name', () => {
   it('plans the connection without URI (the daemon picks the driver)', () => {
     const p = planRemoteConnection(null, env({}, ['/run/user/1000/libvirt/libvirt-sock']));
     expect(p).toMatchObject({
-      uri: null, driver: null, transport: 'unix', connectName: '', askUriAfterOpen: true, session: true, autostart: true,
-      socketPath: '/run/user/1000/libvirt/libvirt-sock', daemonName: 'libvirtd',
+      uri: null,
+      driver: null,
+      transport: 'unix',
+      connectName: '',
+      askUriAfterOpen: true,
+      session: true,
+      autostart: true,
+      socketPath: '/run/user/1000/libvirt/libvirt-sock',
+      daemonName: 'libvirtd',
     });
     expect(planRemoteConnection(null, ROOT)).toMatchObject({ session: false, autostart: false, socketPath: '/var/run/libvirt/libvirt-sock' });
   });
@@ -173,8 +179,25 @@ describe('CONNECT_OPEN name', () => {
 describe('consumed parameters', () => {
   it('lists what the remote driver consumes', () => {
     expect([...REMOTE_CONSUMED_PARAMS].sort()).toEqual(
-      ['auth', 'authfile', 'command', 'keyfile', 'known_hosts', 'known_hosts_verify', 'mode', 'name', 'netcat', 'no_sanity',
-        'no_tty', 'no_verify', 'pkipath', 'proxy', 'sshauth', 'socket', 'tls_priority'].sort(),
+      [
+        'auth',
+        'authfile',
+        'command',
+        'keyfile',
+        'known_hosts',
+        'known_hosts_verify',
+        'mode',
+        'name',
+        'netcat',
+        'no_sanity',
+        'no_tty',
+        'no_verify',
+        'pkipath',
+        'proxy',
+        'sshauth',
+        'socket',
+        'tls_priority',
+      ].sort(),
     );
   });
 
@@ -185,9 +208,23 @@ describe('consumed parameters', () => {
         '&mode=legacy&proxy=netcat&authfile=/af&no_verify=1&no_tty=1&no_sanity=1&keep=me',
     );
     expect(p.options).toEqual({
-      name: 'n', command: '/usr/bin/myssh', socket: '/s2', auth: 'sasl.gssapi', sshauth: 'agent', netcat: '/bin/nc',
-      keyfile: '/k', pkipath: '/pki', tlsPriority: 'NORMAL', knownHosts: '/kh', knownHostsVerify: 'ignore', mode: 'legacy',
-      proxy: 'netcat', authfile: '/af', noVerify: true, noTty: true, noSanity: true,
+      name: 'n',
+      command: '/usr/bin/myssh',
+      socket: '/s2',
+      auth: 'sasl.gssapi',
+      sshauth: 'agent',
+      netcat: '/bin/nc',
+      keyfile: '/k',
+      pkipath: '/pki',
+      tlsPriority: 'NORMAL',
+      knownHosts: '/kh',
+      knownHostsVerify: 'ignore',
+      mode: 'legacy',
+      proxy: 'netcat',
+      authfile: '/af',
+      noVerify: true,
+      noTty: true,
+      noSanity: true,
     });
     expect(p.passthroughParams).toEqual([{ name: 'keep', value: 'me' }]);
   });
@@ -260,9 +297,7 @@ describe('UNIX socket discovery', () => {
     expect(plan('qemu:///system?mode=direct')).toMatchObject({ socketPath: '/var/run/libvirt/virtqemud-sock', socketMode: 'direct', daemonName: 'virtqemud' });
     expect(plan('network:///system?mode=direct', env({ readOnly: true })).socketPath).toBe('/var/run/libvirt/virtnetworkd-sock-ro');
     expect(plan('qemu:///session?mode=direct').socketPath).toBe('/run/user/1000/libvirt/virtqemud-sock');
-    expect(plan('qemu:///session?mode=legacy', env({}, ['/run/user/1000/libvirt/virtqemud-sock'])).socketPath).toBe(
-      '/run/user/1000/libvirt/libvirt-sock',
-    );
+    expect(plan('qemu:///session?mode=legacy', env({}, ['/run/user/1000/libvirt/virtqemud-sock'])).socketPath).toBe('/run/user/1000/libvirt/libvirt-sock');
   });
 
   it('mode=auto prefers an existing modular socket, then libvirtd, then the build default', () => {
@@ -297,7 +332,11 @@ describe('UNIX socket discovery', () => {
   it('without URI in direct mode, guesses the driver from existing modular sockets', () => {
     const session = env({ defaultMode: 'direct' }, ['/run/user/1000/libvirt/virtvboxd-sock']);
     expect(planRemoteConnection(null, session)).toMatchObject({ socketPath: '/run/user/1000/libvirt/virtvboxd-sock', daemonName: 'virtvboxd' });
-    const root: RemotePlanEnv = { ...ROOT, defaultMode: 'direct', exists: (p) => p === '/run/libvirt/virtqemud-sock' || p === '/var/run/libvirt/virtqemud-sock' };
+    const root: RemotePlanEnv = {
+      ...ROOT,
+      defaultMode: 'direct',
+      exists: (p) => p === '/run/libvirt/virtqemud-sock' || p === '/var/run/libvirt/virtqemud-sock',
+    };
     expect(planRemoteConnection(null, root)).toMatchObject({ socketPath: '/var/run/libvirt/virtqemud-sock', daemonName: 'virtqemud' });
     const err = uriError(() => planRemoteConnection(null, env({ defaultMode: 'direct' })));
     expect(err.message).toContain('needs a URI naming the driver');
@@ -308,7 +347,9 @@ describe('UNIX socket discovery', () => {
 
   it('remoteUnixSocket can be used on its own', () => {
     expect(remoteUnixSocket({ transport: 'unix', mode: 'direct', driver: 'storage', session: false, readOnly: false }, ROOT)).toEqual({
-      path: '/var/run/libvirt/virtstoraged-sock', mode: 'direct', daemon: 'virtstoraged',
+      path: '/var/run/libvirt/virtstoraged-sock',
+      mode: 'direct',
+      daemon: 'virtstoraged',
     });
   });
 
@@ -330,9 +371,7 @@ describe('SSH', () => {
 
   it('builds the virt-ssh-helper command, with -r when read-only', () => {
     expect(plan('qemu+ssh://h/system?proxy=native').ssh?.remoteCommand).toBe(`sh -c 'virt-ssh-helper 'qemu:///system''`);
-    expect(plan('qemu+ssh://h/system?proxy=native', env({ readOnly: true })).ssh?.remoteCommand).toBe(
-      `sh -c 'virt-ssh-helper -r 'qemu:///system''`,
-    );
+    expect(plan('qemu+ssh://h/system?proxy=native', env({ readOnly: true })).ssh?.remoteCommand).toBe(`sh -c 'virt-ssh-helper -r 'qemu:///system''`);
   });
 
   it('builds the auto command: the helper when installed, else netcat', () => {
@@ -355,9 +394,7 @@ describe('SSH', () => {
     expect(p.proxy).toBe('netcat');
     expect(p.connectName).toBe('qemu:///system');
     expect(p.ssh?.helperUri).toBe('qemu:///system?socket=%2Ftmp%2Fs');
-    expect(p.ssh?.remoteCommand).toBe(
-      `sh -c 'if 'nc' -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;'nc' $ARG -U /tmp/s'`,
-    );
+    expect(p.ssh?.remoteCommand).toBe(`sh -c 'if 'nc' -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;'nc' $ARG -U /tmp/s'`);
   });
 
   it('uses virt-ssh-helper by default for a session URI', () => {
@@ -381,33 +418,66 @@ describe('SSH', () => {
   });
 
   it('builds the ssh command line', () => {
-    expect(plan('qemu+ssh://h/system?proxy=native').ssh?.argv).toEqual([
-      'ssh', '-T', '-e', 'none', '--', 'h', `sh -c 'virt-ssh-helper 'qemu:///system''`,
-    ]);
+    expect(plan('qemu+ssh://h/system?proxy=native').ssh?.argv).toEqual(['ssh', '-T', '-e', 'none', '--', 'h', `sh -c 'virt-ssh-helper 'qemu:///system''`]);
     const p = plan('qemu+ssh://root@example.com:2222/system?proxy=native&keyfile=/home/u/.ssh/k&no_tty=1&no_verify=1&command=/usr/bin/myssh');
     expect(p.ssh?.argv).toEqual([
-      '/usr/bin/myssh', '-p', '2222', '-l', 'root', '-i', '/home/u/.ssh/k', '-T', '-e', 'none',
-      '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '--', 'example.com', `sh -c 'virt-ssh-helper 'qemu:///system''`,
+      '/usr/bin/myssh',
+      '-p',
+      '2222',
+      '-l',
+      'root',
+      '-i',
+      '/home/u/.ssh/k',
+      '-T',
+      '-e',
+      'none',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=no',
+      '--',
+      'example.com',
+      `sh -c 'virt-ssh-helper 'qemu:///system''`,
     ]);
-    expect(p.ssh).toMatchObject({ client: 'ssh', username: 'root', keyfile: '/home/u/.ssh/k', noTty: true, noVerify: true, knownHosts: null, authMethods: null });
+    expect(p.ssh).toMatchObject({
+      client: 'ssh',
+      username: 'root',
+      keyfile: '/home/u/.ssh/k',
+      noTty: true,
+      noVerify: true,
+      knownHosts: null,
+      authMethods: null,
+    });
     expect(plan('qemu+ssh://[fe80::1]/system').ssh?.argv).toContain('fe80::1');
   });
 
   it('libssh and libssh2: defaults for user, known hosts, verification and auth methods', () => {
     const p = plan('qemu+libssh://h/system', env({}, ['/home/u/.ssh/id_ed25519', '/home/u/.ssh/id_rsa']));
     expect(p.ssh).toMatchObject({
-      client: 'libssh', argv: null, username: 'root', keyfile: '/home/u/.ssh/id_ed25519',
-      knownHosts: '/home/u/.config/libvirt/known_hosts', knownHostsVerify: 'normal',
+      client: 'libssh',
+      argv: null,
+      username: 'root',
+      keyfile: '/home/u/.ssh/id_ed25519',
+      knownHosts: '/home/u/.config/libvirt/known_hosts',
+      knownHostsVerify: 'normal',
       authMethods: ['agent', 'privkey', 'password', 'keyboard-interactive'],
     });
     expect(p.port).toBe(22);
-    const q = plan('qemu+libssh2://me@h/system?known_hosts=/kh&known_hosts_verify=AUTO&sshauth=password,agent',
-      env({ env: { HOME: '/home/u', XDG_CONFIG_HOME: '/cfg' } }));
+    const q = plan(
+      'qemu+libssh2://me@h/system?known_hosts=/kh&known_hosts_verify=AUTO&sshauth=password,agent',
+      env({ env: { HOME: '/home/u', XDG_CONFIG_HOME: '/cfg' } }),
+    );
     expect(q.ssh).toMatchObject({
-      client: 'libssh2', username: 'me', keyfile: null, knownHosts: '/kh', knownHostsVerify: 'auto', authMethods: ['password', 'agent'],
+      client: 'libssh2',
+      username: 'me',
+      keyfile: null,
+      knownHosts: '/kh',
+      knownHostsVerify: 'auto',
+      authMethods: ['password', 'agent'],
     });
     expect(plan('qemu+libssh2://h/system', env({ env: { HOME: '/home/u', XDG_CONFIG_HOME: '/cfg' } })).ssh).toMatchObject({
-      knownHosts: '/cfg/libvirt/known_hosts', authMethods: ['agent', 'password', 'keyboard-interactive'],
+      knownHosts: '/cfg/libvirt/known_hosts',
+      authMethods: ['agent', 'password', 'keyboard-interactive'],
     });
     expect(plan('qemu+libssh://h/system?proxy=netcat').ssh?.remoteCommand).toBe(`sh -c '${NC_SYSTEM}'`);
   });
@@ -437,7 +507,10 @@ describe('TLS, TCP and ext', () => {
   it('TLS settings', () => {
     expect(plan('qemu+tls://h/system').tls).toEqual({ pkiPath: null, priority: null, verifyPeer: true, sanityCheck: true });
     expect(plan('qemu://h/system?pkipath=/etc/pki/x&tls_priority=NORMAL&no_verify=1&no_sanity=1').tls).toEqual({
-      pkiPath: '/etc/pki/x', priority: 'NORMAL', verifyPeer: false, sanityCheck: false,
+      pkiPath: '/etc/pki/x',
+      priority: 'NORMAL',
+      verifyPeer: false,
+      sanityCheck: false,
     });
     expect(plan('qemu+tcp://h/system').tls).toBeNull();
   });

@@ -80,7 +80,7 @@ describe('resolveSshConfig agrees with ssh -G', () => {
     expect(ours.hashKnownHosts === true ? 'yes' : 'no').toBe(theirs.get('hashknownhosts')![0]);
   });
 
-  it('the command line (the URI\'s user and port) wins', () => {
+  it("the command line (the URI's user and port) wins", () => {
     const cmd = { user: 'x', port: 1, identityFile: null };
     const ours = resolveSshConfig('alias', { homeDir: dir, localUser: 'root', userConfig: config, systemConfig: null }, cmd);
     const theirs = sshG('alias', cmd);
@@ -93,21 +93,30 @@ describe('resolveSshConfig details', () => {
 
   it('expands ~ and %h %r %p %u %d %n %% in IdentityFile, after HostName', () => {
     const cfg = resolveSshConfig('alias', {
-      homeDir: '/home/me', localUser: 'me', userConfig: '/c', systemConfig: null,
+      homeDir: '/home/me',
+      localUser: 'me',
+      userConfig: '/c',
+      systemConfig: null,
       readFile: read({ '/c': 'Host alias\n HostName real.host\n User bob\n Port 2\n IdentityFile ~/.ssh/%h_%r_%p_%u_%n_%%\n IdentityFile %d/k\n' }),
     });
     expect(cfg.identityFiles).toEqual(['/home/me/.ssh/real.host_bob_2_me_alias_%', '/home/me/k']);
   });
 
   it('HostName %h is the host given; the -i key file comes first', () => {
-    const cfg = resolveSshConfig('web', { homeDir: '/h', userConfig: '/c', systemConfig: null, readFile: read({ '/c': 'Host *\n HostName %h.example.com\n IdentityFile /k2\n' }) }, { user: null, port: null, identityFile: '/k1' });
+    const cfg = resolveSshConfig(
+      'web',
+      { homeDir: '/h', userConfig: '/c', systemConfig: null, readFile: read({ '/c': 'Host *\n HostName %h.example.com\n IdentityFile /k2\n' }) },
+      { user: null, port: null, identityFile: '/k1' },
+    );
     expect(cfg.hostName).toBe('web.example.com');
     expect(cfg.identityFiles).toEqual(['/k1', '/k2']);
   });
 
   it('Include (relative to ~/.ssh, with a glob), then the system file; first value wins', () => {
     const cfg = resolveSshConfig('h', {
-      homeDir: '/home/me', userConfig: '/home/me/.ssh/config', systemConfig: '/etc/ssh/ssh_config',
+      homeDir: '/home/me',
+      userConfig: '/home/me/.ssh/config',
+      systemConfig: '/etc/ssh/ssh_config',
       readFile: read({
         '/home/me/.ssh/config': 'Include conf.d/*.conf\nHost h\n User fromuser\n',
         '/home/me/.ssh/conf.d/a.conf': 'Host h\n Port 2000\n',
@@ -126,7 +135,12 @@ describe('resolveSshConfig details', () => {
   });
 
   it('ProxyCommand and known hosts files are reported', () => {
-    const cfg = resolveSshConfig('h', { homeDir: '/h', userConfig: '/c', systemConfig: null, readFile: read({ '/c': 'ProxyCommand nc %h %p\nUserKnownHostsFile ~/kh1 /kh2\n' }) });
+    const cfg = resolveSshConfig('h', {
+      homeDir: '/h',
+      userConfig: '/c',
+      systemConfig: null,
+      readFile: read({ '/c': 'ProxyCommand nc %h %p\nUserKnownHostsFile ~/kh1 /kh2\n' }),
+    });
     expect(cfg.proxyCommand).toBe('nc %h %p');
     expect(cfg.userKnownHostsFiles).toEqual(['/h/kh1', '/kh2']);
   });

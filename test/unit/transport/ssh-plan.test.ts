@@ -7,13 +7,19 @@ const home = { env: { HOME: '/home/u', XDG_CONFIG_HOME: '/home/u/.config', PATH:
 const withSsh = { ...home, exists: (p: string) => p === '/usr/bin/ssh' };
 const withoutSsh = { ...home, exists: () => false };
 
-describe('SSH planning: libssh / libssh2 (libvirt\'s defaults, always in process)', () => {
+describe("SSH planning: libssh / libssh2 (libvirt's defaults, always in process)", () => {
   it('defaults: user root, port 22, the user config known_hosts, normal verification, no key', () => {
     const plan = planRemoteConnection('qemu+libssh2://h/system', withSsh);
     expect(plan.ssh).toMatchObject({
-      client: 'libssh2', implementation: 'in-process', username: 'root', keyfile: null, argv: null,
-      knownHosts: '/home/u/.config/libvirt/known_hosts', knownHostsVerify: 'normal',
-      authMethods: ['agent', 'password', 'keyboard-interactive'], uriPassword: false,
+      client: 'libssh2',
+      implementation: 'in-process',
+      username: 'root',
+      keyfile: null,
+      argv: null,
+      knownHosts: '/home/u/.config/libvirt/known_hosts',
+      knownHostsVerify: 'normal',
+      authMethods: ['agent', 'password', 'keyboard-interactive'],
+      uriPassword: false,
     });
     expect(plan.port).toBe(22);
   });
@@ -31,7 +37,10 @@ describe('SSH planning: libssh / libssh2 (libvirt\'s defaults, always in process
   });
 
   it('takes keyfile=, known_hosts=, known_hosts_verify= (any case) and sshauth=', () => {
-    const plan = planRemoteConnection('qemu+libssh2://me@h:2200/system?keyfile=/k&known_hosts=/kh&known_hosts_verify=AUTO&sshauth=Password,privkey', withoutSsh);
+    const plan = planRemoteConnection(
+      'qemu+libssh2://me@h:2200/system?keyfile=/k&known_hosts=/kh&known_hosts_verify=AUTO&sshauth=Password,privkey',
+      withoutSsh,
+    );
     expect(plan.ssh).toMatchObject({ username: 'me', keyfile: '/k', knownHosts: '/kh', knownHostsVerify: 'auto', authMethods: ['password', 'privkey'] });
   });
 
@@ -56,7 +65,7 @@ describe('SSH planning: which client carries +ssh', () => {
     expect(planRemoteConnection('qemu+ssh://h/system', { ...withoutSsh, sshClient: 'program' }).ssh?.implementation).toBe('program');
   });
 
-  it('keeps libvirt\'s argv either way (what the program would run)', () => {
+  it("keeps libvirt's argv either way (what the program would run)", () => {
     const plan = planRemoteConnection('qemu+ssh://me@h:2222/system?keyfile=/k', withoutSsh);
     expect(plan.ssh?.argv?.slice(0, -1)).toEqual(['ssh', '-p', '2222', '-l', 'me', '-i', '/k', '-T', '-e', 'none', '--', 'h']);
   });

@@ -10,19 +10,25 @@ import {
 } from '../../../src/transport/tls/index.js';
 import { TransportError } from '../../../src/rpc/errors.js';
 
-describe('locateTlsCredentials (libvirt\'s file choice)', () => {
+describe("locateTlsCredentials (libvirt's file choice)", () => {
   const none = (): boolean => false;
 
   it('uses pkipath= for every file, whether or not they exist', () => {
     expect(locateTlsCredentials('/pki/', { uid: 1000, exists: none })).toEqual({
-      caCert: '/pki/cacert.pem', caCrl: '/pki/cacrl.pem', clientCert: '/pki/clientcert.pem', clientKey: '/pki/clientkey.pem',
+      caCert: '/pki/cacert.pem',
+      caCrl: '/pki/cacrl.pem',
+      clientCert: '/pki/clientcert.pem',
+      clientKey: '/pki/clientkey.pem',
     });
   });
 
   it('root uses the system files, never ~/.pki', () => {
     const all = (): boolean => true;
     expect(locateTlsCredentials(null, { uid: 0, homeDir: '/root', exists: all })).toEqual({
-      caCert: LIBVIRT_SYSTEM_CACERT, caCrl: LIBVIRT_SYSTEM_CACRL, clientCert: LIBVIRT_SYSTEM_CLIENTCERT, clientKey: LIBVIRT_SYSTEM_CLIENTKEY,
+      caCert: LIBVIRT_SYSTEM_CACERT,
+      caCrl: LIBVIRT_SYSTEM_CACRL,
+      clientCert: LIBVIRT_SYSTEM_CLIENTCERT,
+      clientKey: LIBVIRT_SYSTEM_CLIENTKEY,
     });
     expect(LIBVIRT_SYSTEM_CACERT).toBe('/etc/pki/CA/cacert.pem');
     expect(LIBVIRT_SYSTEM_CLIENTCERT).toBe('/etc/pki/libvirt/clientcert.pem');
@@ -59,10 +65,14 @@ describe('tlsPriorityToNode (GnuTLS priority strings)', () => {
     expect(tlsPriorityToNode('NORMAL:-VERS-TLS1.3')).toMatchObject({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
     expect(tlsPriorityToNode('NORMAL:-VERS-ALL:+VERS-TLS1.3')).toMatchObject({ minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' });
     expect(tlsPriorityToNode('NONE:+VERS-TLS1.2:+VERS-TLS1.3:+AES-256-GCM')).toMatchObject({
-      minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', ignored: ['+AES-256-GCM'],
+      minVersion: 'TLSv1.2',
+      maxVersion: 'TLSv1.3',
+      ignored: ['+AES-256-GCM'],
     });
     expect(tlsPriorityToNode('SECURE256:+VERS-TLS1.1:%COMPAT')).toMatchObject({
-      minVersion: 'TLSv1.1', maxVersion: 'TLSv1.3', ignored: ['SECURE256', '%COMPAT'],
+      minVersion: 'TLSv1.1',
+      maxVersion: 'TLSv1.3',
+      ignored: ['SECURE256', '%COMPAT'],
     });
   });
 

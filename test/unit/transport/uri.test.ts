@@ -36,23 +36,43 @@ describe('parseUri: libvirt URI test cases', () => {
     { ...base, uri: 'test://foo:pass@example.com', scheme: 'test', host: 'example.com', user: 'foo:pass' },
     { ...base, uri: 'test://example.com:123', scheme: 'test', host: 'example.com', port: 123 },
     {
-      uri: 'test://example.com:123/system?name=value#foo', scheme: 'test', host: 'example.com', port: 123,
-      path: '/system', query: 'name=value', fragment: 'foo', user: null, params: [{ name: 'name', value: 'value' }],
+      uri: 'test://example.com:123/system?name=value#foo',
+      scheme: 'test',
+      host: 'example.com',
+      port: 123,
+      path: '/system',
+      query: 'name=value',
+      fragment: 'foo',
+      user: null,
+      params: [{ name: 'name', value: 'value' }],
     },
     { ...base, uri: 'test://127.0.0.1:123/system', scheme: 'test', host: '127.0.0.1', port: 123, path: '/system' },
     { ...base, uri: 'test://[::1]:123/system', scheme: 'test', host: '::1', port: 123, path: '/system' },
     {
-      ...base, uri: 'test://[2001:41c8:1:4fd4::2]:123/system', scheme: 'test', host: '2001:41c8:1:4fd4::2', port: 123,
+      ...base,
+      uri: 'test://[2001:41c8:1:4fd4::2]:123/system',
+      scheme: 'test',
+      host: '2001:41c8:1:4fd4::2',
+      port: 123,
       path: '/system',
     },
     {
-      ...base, uri: 'gluster+rdma://example.com:1234/gv0/vol.img', scheme: 'gluster+rdma', host: 'example.com', port: 1234,
+      ...base,
+      uri: 'gluster+rdma://example.com:1234/gv0/vol.img',
+      scheme: 'gluster+rdma',
+      host: 'example.com',
+      port: 1234,
       path: '/gv0/vol.img',
     },
     {
       uri: 'spice://[3ffe::104]:5900/?tlsSubject=C=XX,L=Testtown,O=Test%20Company,CN=tester.test',
       out: 'spice://[3ffe::104]:5900/?tlsSubject=C%3DXX%2CL%3DTesttown%2CO%3DTest%20Company%2CCN%3Dtester.test',
-      scheme: 'spice', host: '3ffe::104', port: 5900, path: '/', fragment: null, user: null,
+      scheme: 'spice',
+      host: '3ffe::104',
+      port: 5900,
+      path: '/',
+      fragment: null,
+      user: null,
       query: 'tlsSubject=C=XX,L=Testtown,O=Test%20Company,CN=tester.test',
       params: [{ name: 'tlsSubject', value: 'C=XX,L=Testtown,O=Test Company,CN=tester.test' }],
     },
@@ -80,7 +100,14 @@ describe('parseUri: libvirt query parameter cases', () => {
       check({
         uri: `test://example.com/?${query}`,
         out: out ? `test://example.com/?${out}` : undefined,
-        scheme: 'test', host: 'example.com', port: null, path: '/', query, fragment: null, user: null, params,
+        scheme: 'test',
+        host: 'example.com',
+        port: null,
+        path: '/',
+        query,
+        fragment: null,
+        user: null,
+        params,
       });
     });
   }
@@ -139,9 +166,7 @@ describe('parseUri: components', () => {
   });
 
   it('formats IPv6 hosts with brackets and fragments', () => {
-    expect(formatUri({ scheme: 'qemu+tls', host: 'fe80::1', port: 16514, path: '/system', fragment: 'a b' })).toBe(
-      'qemu+tls://[fe80::1]:16514/system#a%20b',
-    );
+    expect(formatUri({ scheme: 'qemu+tls', host: 'fe80::1', port: 16514, path: '/system', fragment: 'a b' })).toBe('qemu+tls://[fe80::1]:16514/system#a%20b');
     expect(parseUri('test://[::ffff:1.2.3.4]/').host).toBe('::ffff:1.2.3.4');
   });
 

@@ -92,20 +92,24 @@ describe('bounded', () => {
   it('resolves with the work and runs its teardown once', async () => {
     const teardown = vi.fn();
     const c = new AbortController();
-    await expect(bounded<number>({ signal: c.signal, timeoutReason: 'x' }, (ok) => {
-      queueMicrotask(() => ok(7));
-      return teardown;
-    })).resolves.toBe(7);
+    await expect(
+      bounded<number>({ signal: c.signal, timeoutReason: 'x' }, (ok) => {
+        queueMicrotask(() => ok(7));
+        return teardown;
+      }),
+    ).resolves.toBe(7);
     expect(teardown).toHaveBeenCalledTimes(1);
     c.abort(); // nothing listens any more
   });
 
   it('runs the teardown of work that settled synchronously', async () => {
     const teardown = vi.fn();
-    await expect(bounded<number>({ timeoutReason: 'x' }, (ok) => {
-      ok(1);
-      return teardown;
-    })).resolves.toBe(1);
+    await expect(
+      bounded<number>({ timeoutReason: 'x' }, (ok) => {
+        ok(1);
+        return teardown;
+      }),
+    ).resolves.toBe(1);
     expect(teardown).toHaveBeenCalledTimes(1);
   });
 
@@ -120,10 +124,12 @@ describe('bounded', () => {
   it('calls onFail for the work failing and for the bound giving up', async () => {
     const onFail = vi.fn();
     const boom = new Error('boom');
-    await expect(bounded({ timeoutReason: 'x', onFail }, (_ok, fail) => {
-      fail(boom);
-      return undefined;
-    })).rejects.toBe(boom);
+    await expect(
+      bounded({ timeoutReason: 'x', onFail }, (_ok, fail) => {
+        fail(boom);
+        return undefined;
+      }),
+    ).rejects.toBe(boom);
     expect(onFail).toHaveBeenLastCalledWith(boom);
     const c = new AbortController();
     const p = bounded({ signal: c.signal, timeoutReason: 'x', onFail }, () => undefined);
@@ -135,9 +141,11 @@ describe('bounded', () => {
   it('rejects with what the work throws synchronously, without onFail', async () => {
     const onFail = vi.fn();
     const bad = new Error('cannot start');
-    await expect(bounded({ timeout: 1000, timeoutReason: 'x', onFail }, () => {
-      throw bad;
-    })).rejects.toBe(bad);
+    await expect(
+      bounded({ timeout: 1000, timeoutReason: 'x', onFail }, () => {
+        throw bad;
+      }),
+    ).rejects.toBe(bad);
     expect(onFail).not.toHaveBeenCalled();
   });
 

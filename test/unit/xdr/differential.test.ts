@@ -22,7 +22,17 @@ import {
   type RemoteTypedParamValue,
 } from '../../../src/procedures/remote.gen.js';
 import { decodeXdr, encodeXdr, XdrError, type XdrReader, XdrWriter, type XdrCodec } from '../../../src/xdr/index.js';
-import { libvirtTypes, sized, xdr, type JsLargeInt, type JsStruct, type JsStructClass, type JsType, type JsUnion, type JsUnionClass } from '../../support/js-xdr.js';
+import {
+  libvirtTypes,
+  sized,
+  xdr,
+  type JsLargeInt,
+  type JsStruct,
+  type JsStructClass,
+  type JsType,
+  type JsUnion,
+  type JsUnionClass,
+} from '../../support/js-xdr.js';
 
 const js = libvirtTypes;
 const JsDomain = js.remote_nonnull_domain as JsStructClass;
@@ -42,8 +52,7 @@ const domainFromJs = (v: unknown): RemoteNonnullDomain => {
   return { name: text(a.name), uuid: a.uuid as Buffer, id: a.id as number };
 };
 const TYPED_ARM = { 1: 'i', 2: 'ui', 3: 'l', 4: 'ul', 5: 'd', 6: 'b', 7: 's' } as const;
-const typedValueToJs = (v: RemoteTypedParamValue): JsUnion =>
-  new JsTypedParamValue(v.type, (v as Record<string, unknown>)[TYPED_ARM[v.type]]);
+const typedValueToJs = (v: RemoteTypedParamValue): JsUnion => new JsTypedParamValue(v.type, (v as Record<string, unknown>)[TYPED_ARM[v.type]]);
 const typedValueFromJs = (v: unknown): RemoteTypedParamValue => {
   const u = v as JsUnion;
   const type = u.switch() as RemoteTypedParamValue['type'];
@@ -104,61 +113,152 @@ const anyString = (maxLength: number) =>
 
 describe('differential against @stellar/js-xdr: primitives', () => {
   it('int', () => {
-    const pair = { ours: codec('int', (w, v: number) => w.int(v, 'int'), (r) => r.int('int')), theirs: xdr.Int };
-    fc.assert(fc.property(fc.oneof(int32, fc.constantFrom(0, -1, 0x7fffffff, -0x80000000)), (v) => agree(pair, v)), RUNS);
+    const pair = {
+      ours: codec(
+        'int',
+        (w, v: number) => w.int(v, 'int'),
+        (r) => r.int('int'),
+      ),
+      theirs: xdr.Int,
+    };
+    fc.assert(
+      fc.property(fc.oneof(int32, fc.constantFrom(0, -1, 0x7fffffff, -0x80000000)), (v) => agree(pair, v)),
+      RUNS,
+    );
   });
 
   it('unsigned int', () => {
-    const pair = { ours: codec('uint', (w, v: number) => w.uint(v, 'uint'), (r) => r.uint('uint')), theirs: xdr.UnsignedInt };
-    fc.assert(fc.property(fc.oneof(uint32, fc.constantFrom(0, 0xffffffff, 0x80000000)), (v) => agree(pair, v)), RUNS);
+    const pair = {
+      ours: codec(
+        'uint',
+        (w, v: number) => w.uint(v, 'uint'),
+        (r) => r.uint('uint'),
+      ),
+      theirs: xdr.UnsignedInt,
+    };
+    fc.assert(
+      fc.property(fc.oneof(uint32, fc.constantFrom(0, 0xffffffff, 0x80000000)), (v) => agree(pair, v)),
+      RUNS,
+    );
   });
 
   it('hyper', () => {
     const pair: Pair<bigint> = {
-      ours: codec('hyper', (w, v: bigint) => w.hyper(v, 'hyper'), (r) => r.hyper('hyper')),
+      ours: codec(
+        'hyper',
+        (w, v: bigint) => w.hyper(v, 'hyper'),
+        (r) => r.hyper('hyper'),
+      ),
       theirs: xdr.Hyper,
       fromJs: big,
     };
-    fc.assert(fc.property(fc.oneof(hyper, fc.constantFrom(0n, -1n, -(1n << 63n), (1n << 63n) - 1n)), (v) => agree(pair, v)), RUNS);
+    fc.assert(
+      fc.property(fc.oneof(hyper, fc.constantFrom(0n, -1n, -(1n << 63n), (1n << 63n) - 1n)), (v) => agree(pair, v)),
+      RUNS,
+    );
   });
 
   it('unsigned hyper', () => {
     const pair: Pair<bigint> = {
-      ours: codec('uhyper', (w, v: bigint) => w.uhyper(v, 'uhyper'), (r) => r.uhyper('uhyper')),
+      ours: codec(
+        'uhyper',
+        (w, v: bigint) => w.uhyper(v, 'uhyper'),
+        (r) => r.uhyper('uhyper'),
+      ),
       theirs: xdr.UnsignedHyper,
       fromJs: big,
     };
-    fc.assert(fc.property(fc.oneof(uhyper, fc.constantFrom(0n, (1n << 64n) - 1n, 1n << 63n)), (v) => agree(pair, v)), RUNS);
+    fc.assert(
+      fc.property(fc.oneof(uhyper, fc.constantFrom(0n, (1n << 64n) - 1n, 1n << 63n)), (v) => agree(pair, v)),
+      RUNS,
+    );
   });
 
   it('bool', () => {
-    const pair = { ours: codec('bool', (w, v: boolean) => w.bool(v, 'bool'), (r) => r.bool('bool')), theirs: xdr.Bool };
+    const pair = {
+      ours: codec(
+        'bool',
+        (w, v: boolean) => w.bool(v, 'bool'),
+        (r) => r.bool('bool'),
+      ),
+      theirs: xdr.Bool,
+    };
     agree(pair, true);
     agree(pair, false);
   });
 
   it('float', () => {
-    const pair = { ours: codec('float', (w, v: number) => w.float(v, 'float'), (r) => r.float('float')), theirs: xdr.Float };
-    fc.assert(fc.property(fc.float(), (v) => agree(pair, v)), RUNS);
+    const pair = {
+      ours: codec(
+        'float',
+        (w, v: number) => w.float(v, 'float'),
+        (r) => r.float('float'),
+      ),
+      theirs: xdr.Float,
+    };
+    fc.assert(
+      fc.property(fc.float(), (v) => agree(pair, v)),
+      RUNS,
+    );
   });
 
   it('double', () => {
-    const pair = { ours: codec('double', (w, v: number) => w.double(v, 'double'), (r) => r.double('double')), theirs: xdr.Double };
-    fc.assert(fc.property(fc.double(), (v) => agree(pair, v)), RUNS);
+    const pair = {
+      ours: codec(
+        'double',
+        (w, v: number) => w.double(v, 'double'),
+        (r) => r.double('double'),
+      ),
+      theirs: xdr.Double,
+    };
+    fc.assert(
+      fc.property(fc.double(), (v) => agree(pair, v)),
+      RUNS,
+    );
   });
 
   it('string<N>, UTF-8 with padding, unbounded and bounded', () => {
-    const unbounded = { ours: codec('string', (w, v: string) => w.string(v, 'string'), (r) => r.string('string')), theirs: sized(new xdr.String()), fromJs: text };
-    fc.assert(fc.property(anyString(40), (v) => agree(unbounded, v)), RUNS);
-    const bounded = { ours: codec('string', (w, v: string) => w.string(v, 's', 64), (r) => r.string('s', 64)), theirs: sized(new xdr.String(64)), fromJs: text };
+    const unbounded = {
+      ours: codec(
+        'string',
+        (w, v: string) => w.string(v, 'string'),
+        (r) => r.string('string'),
+      ),
+      theirs: sized(new xdr.String()),
+      fromJs: text,
+    };
     fc.assert(
-      fc.property(anyString(16).filter((v) => Buffer.byteLength(v) <= 64), (v) => agree(bounded, v)),
+      fc.property(anyString(40), (v) => agree(unbounded, v)),
+      RUNS,
+    );
+    const bounded = {
+      ours: codec(
+        'string',
+        (w, v: string) => w.string(v, 's', 64),
+        (r) => r.string('s', 64),
+      ),
+      theirs: sized(new xdr.String(64)),
+      fromJs: text,
+    };
+    fc.assert(
+      fc.property(
+        anyString(16).filter((v) => Buffer.byteLength(v) <= 64),
+        (v) => agree(bounded, v),
+      ),
       RUNS,
     );
   });
 
   it('string: lengths around the fast paths (short ASCII, long ASCII) with and without non-ASCII characters', () => {
-    const pair = { ours: codec('string', (w, v: string) => w.string(v, 'string'), (r) => r.string('string')), theirs: sized(new xdr.String()), fromJs: text };
+    const pair = {
+      ours: codec(
+        'string',
+        (w, v: string) => w.string(v, 'string'),
+        (r) => r.string('string'),
+      ),
+      theirs: sized(new xdr.String()),
+      fromJs: text,
+    };
     const length = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1000, max: 1100 }), fc.integer({ min: 3000, max: 5000 }));
     const value = fc
       .tuple(length, fc.constantFrom('x', '<a/>', 'Az09 \n\t'), fc.option(fc.tuple(fc.nat(), fc.constantFrom('é', '€', '😀', '\u0141', '\u00ff', '\u0080'))))
@@ -170,31 +270,82 @@ describe('differential against @stellar/js-xdr: primitives', () => {
         }
         return s;
       });
-    fc.assert(fc.property(value, (v) => agree(pair, v)), RUNS);
+    fc.assert(
+      fc.property(value, (v) => agree(pair, v)),
+      RUNS,
+    );
     // A bound counts bytes, whichever path wrote them.
     const w = new XdrWriter();
     expect(() => w.string('é'.repeat(600), 's', 1100)).toThrow(XdrError);
     expect(w.pos).toBe(0);
     w.string('é'.repeat(550), 's', 1100);
-    expect(decodeXdr(codec('s', () => {}, (r) => r.string('s', 1100)), w.written())).toBe('é'.repeat(550));
+    expect(
+      decodeXdr(
+        codec(
+          's',
+          () => {},
+          (r) => r.string('s', 1100),
+        ),
+        w.written(),
+      ),
+    ).toBe('é'.repeat(550));
   });
 
   it('fixed opaque[n] for n = 0..9 and remote_uuid', () => {
     for (let n = 0; n < 10; n++) {
-      const pair = { ours: codec('fixed', (w, v: Uint8Array) => w.fixedOpaque(v, 'fixed', n), (r) => r.fixedOpaque('fixed', n)), theirs: sized(new xdr.Opaque(n)), toJs: (v: Uint8Array) => Buffer.from(v) };
-      fc.assert(fc.property(fc.uint8Array({ minLength: n, maxLength: n }), (v) => agree(pair, v)), { numRuns: 20 });
+      const pair = {
+        ours: codec(
+          'fixed',
+          (w, v: Uint8Array) => w.fixedOpaque(v, 'fixed', n),
+          (r) => r.fixedOpaque('fixed', n),
+        ),
+        theirs: sized(new xdr.Opaque(n)),
+        toJs: (v: Uint8Array) => Buffer.from(v),
+      };
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: n, maxLength: n }), (v) => agree(pair, v)),
+        { numRuns: 20 },
+      );
     }
     const uuid = { ours: remoteUuidCodec, theirs: sized(new xdr.Opaque(16)), toJs: (v: Uint8Array) => Buffer.from(v) };
-    fc.assert(fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (v) => agree(uuid, v)), RUNS);
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (v) => agree(uuid, v)),
+      RUNS,
+    );
   });
 
   it('variable opaque<N>', () => {
-    const pair = { ours: codec('var', (w, v: Uint8Array) => w.opaque(v, 'var', 32), (r) => r.opaque('var', 32)), theirs: sized(new xdr.VarOpaque(32)), toJs: (v: Uint8Array) => Buffer.from(v) };
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 32 }), (v) => agree(pair, v)), RUNS);
+    const pair = {
+      ours: codec(
+        'var',
+        (w, v: Uint8Array) => w.opaque(v, 'var', 32),
+        (r) => r.opaque('var', 32),
+      ),
+      theirs: sized(new xdr.VarOpaque(32)),
+      toJs: (v: Uint8Array) => Buffer.from(v),
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 32 }), (v) => agree(pair, v)),
+      RUNS,
+    );
     // Around the runtime's small-copy limit, and large.
-    const big = { ours: codec('var', (w, v: Uint8Array) => w.opaque(v, 'var'), (r) => r.opaque('var')), theirs: sized(new xdr.VarOpaque()), toJs: (v: Uint8Array) => Buffer.from(v) };
-    fc.assert(fc.property(fc.uint8Array({ minLength: 60, maxLength: 70 }), (v) => agree(big, v)), { numRuns: 50 });
-    fc.assert(fc.property(fc.uint8Array({ minLength: 4000, maxLength: 5000 }), (v) => agree(big, v)), { numRuns: 10 });
+    const big = {
+      ours: codec(
+        'var',
+        (w, v: Uint8Array) => w.opaque(v, 'var'),
+        (r) => r.opaque('var'),
+      ),
+      theirs: sized(new xdr.VarOpaque()),
+      toJs: (v: Uint8Array) => Buffer.from(v),
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 60, maxLength: 70 }), (v) => agree(big, v)),
+      { numRuns: 50 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 4000, maxLength: 5000 }), (v) => agree(big, v)),
+      { numRuns: 10 },
+    );
   });
 
   it('optional (remote_string: remote_nonnull_string *)', () => {
@@ -204,7 +355,10 @@ describe('differential against @stellar/js-xdr: primitives', () => {
       toJs: (v) => v,
       fromJs: (v) => (v === undefined ? null : text(v)),
     };
-    fc.assert(fc.property(fc.option(anyString(20), { nil: null }), (v) => agree(pair, v)), RUNS);
+    fc.assert(
+      fc.property(fc.option(anyString(20), { nil: null }), (v) => agree(pair, v)),
+      RUNS,
+    );
   });
 
   it('fixed and variable arrays', () => {
@@ -219,7 +373,10 @@ describe('differential against @stellar/js-xdr: primitives', () => {
       ),
       theirs: sized(new xdr.Array(xdr.UnsignedInt, 5)),
     };
-    fc.assert(fc.property(fc.array(uint32, { minLength: 5, maxLength: 5 }), (v) => agree(fixed, v)), RUNS);
+    fc.assert(
+      fc.property(fc.array(uint32, { minLength: 5, maxLength: 5 }), (v) => agree(fixed, v)),
+      RUNS,
+    );
     const variable: Pair<bigint[]> = {
       ours: codec(
         'var',
@@ -231,7 +388,10 @@ describe('differential against @stellar/js-xdr: primitives', () => {
       theirs: sized(new xdr.VarArray(xdr.Hyper, 10)),
       fromJs: (v) => (v as unknown[]).map(big),
     };
-    fc.assert(fc.property(fc.array(hyper, { maxLength: 10 }), (v) => agree(variable, v)), RUNS);
+    fc.assert(
+      fc.property(fc.array(hyper, { maxLength: 10 }), (v) => agree(variable, v)),
+      RUNS,
+    );
     const strings: Pair<string[]> = {
       ours: codec(
         'strs',
@@ -243,7 +403,10 @@ describe('differential against @stellar/js-xdr: primitives', () => {
       theirs: sized(new xdr.VarArray(new xdr.String(), 4)),
       fromJs: (v) => (v as unknown[]).map(text),
     };
-    fc.assert(fc.property(fc.array(anyString(9), { maxLength: 4 }), (v) => agree(strings, v)), RUNS);
+    fc.assert(
+      fc.property(fc.array(anyString(9), { maxLength: 4 }), (v) => agree(strings, v)),
+      RUNS,
+    );
   });
 });
 
@@ -273,15 +436,24 @@ const typedParamPair: Pair<RemoteTypedParam> = { ours: remoteTypedParamCodec, th
 
 describe('differential against @stellar/js-xdr: libvirt types', () => {
   it('remote_nonnull_domain', () => {
-    fc.assert(fc.property(domain, (v) => agree(domainPair, v)), RUNS);
+    fc.assert(
+      fc.property(domain, (v) => agree(domainPair, v)),
+      RUNS,
+    );
   });
 
   it('remote_typed_param_value: every arm of the union', () => {
-    fc.assert(fc.property(typedValue, (v) => agree(typedValuePair, v)), RUNS);
+    fc.assert(
+      fc.property(typedValue, (v) => agree(typedValuePair, v)),
+      RUNS,
+    );
   });
 
   it('remote_typed_param', () => {
-    fc.assert(fc.property(typedParam, (v) => agree(typedParamPair, v)), RUNS);
+    fc.assert(
+      fc.property(typedParam, (v) => agree(typedParamPair, v)),
+      RUNS,
+    );
   });
 
   it('remote_connect_list_all_domains_ret', () => {
@@ -291,7 +463,10 @@ describe('differential against @stellar/js-xdr: libvirt types', () => {
       toJs: (v) => new JsListAllDomainsRet({ domains: v.domains.map(domainToJs), ret: v.ret }),
       fromJs: (v) => ({ domains: (attrs(v).domains as unknown[]).map(domainFromJs), ret: attrs(v).ret as number }),
     };
-    fc.assert(fc.property(fc.record({ domains: fc.array(domain, { maxLength: 8 }), ret: uint32 }), (v) => agree(pair, v)), RUNS);
+    fc.assert(
+      fc.property(fc.record({ domains: fc.array(domain, { maxLength: 8 }), ret: uint32 }), (v) => agree(pair, v)),
+      RUNS,
+    );
   });
 
   it('remote_domain_get_xml_desc_args', () => {
@@ -301,7 +476,10 @@ describe('differential against @stellar/js-xdr: libvirt types', () => {
       toJs: (v) => new JsGetXmlDescArgs({ dom: domainToJs(v.dom), flags: v.flags }),
       fromJs: (v) => ({ dom: domainFromJs(attrs(v).dom), flags: attrs(v).flags as number }),
     };
-    fc.assert(fc.property(fc.record({ dom: domain, flags: uint32 }), (v) => agree(pair, v)), RUNS);
+    fc.assert(
+      fc.property(fc.record({ dom: domain, flags: uint32 }), (v) => agree(pair, v)),
+      RUNS,
+    );
   });
 
   it('random bytes: where both accept a remote_typed_param they agree, and js-xdr rejects only what we reject or non-zero padding', () => {

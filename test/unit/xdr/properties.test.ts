@@ -47,11 +47,7 @@ const inputs: ModuleInput[] = MODULES.map((m) => ({
   path: `protocol/${m.file}`,
   parsed: parseX(`protocol/${m.file}`, read(`protocol/${m.file}`)),
 }));
-const api = readApiXml(
-  ['libvirt-api.xml', 'libvirt-qemu-api.xml', 'libvirt-lxc-api.xml', 'libvirt-admin-api.xml'].map((f) =>
-    read(`protocol/api-xml/${f}`),
-  ),
-);
+const api = readApiXml(['libvirt-api.xml', 'libvirt-qemu-api.xml', 'libvirt-lxc-api.xml', 'libvirt-admin-api.xml'].map((f) => read(`protocol/api-xml/${f}`)));
 const universe = new Universe(inputs, apiConstants(api));
 
 // Sizes stay small for speed whatever the `.x` bound says (bounds smaller than these are honoured).
@@ -111,11 +107,7 @@ class ArbitraryBuilder {
           for (const c of arm.cases) {
             const d = this.u.value(c);
             used.add(d);
-            arms.push(
-              field
-                ? fc.record({ [discName]: fc.constant(d), [field.name]: field.arb })
-                : fc.constant({ [discName]: d }),
-            );
+            arms.push(field ? fc.record({ [discName]: fc.constant(d), [field.name]: field.arb }) : fc.constant({ [discName]: d }));
           }
         }
         if (def.defaultArm !== undefined) {
@@ -147,10 +139,7 @@ class ArbitraryBuilder {
         return this.ofPrimitive(s.prim);
       case 'string': {
         const max = s.max ?? Infinity;
-        const str = fc.oneof(
-          fc.string({ maxLength: MAX_STRING_UNITS }),
-          fc.string({ unit: 'binary', maxLength: MAX_STRING_UNITS }),
-        );
+        const str = fc.oneof(fc.string({ maxLength: MAX_STRING_UNITS }), fc.string({ unit: 'binary', maxLength: MAX_STRING_UNITS }));
         return max >= MAX_STRING_UNITS * 4 ? str : str.filter((x) => utf8Length(x) <= max);
       }
       case 'opaque':
@@ -286,62 +275,56 @@ for (const m of MODULES) {
     const cases = casesOf(m.gen);
 
     for (const { exportName, codec, arb, runs } of cases) {
-    it(`${exportName} round-trips`, () => {
-      fc.assert(
-        fc.property(arb, (value) => {
-          const bytes = encodeXdr(codec, value);
-          expect(bytes.length % 4).toBe(0);
-          const back = decodeXdr(codec, bytes);
-          expect(normalize(back)).toEqual(normalize(value));
-          expect(encodeXdr(codec, back).equals(bytes)).toBe(true);
-        }),
-        { numRuns: runs },
-      );
-    });
+      it(`${exportName} round-trips`, () => {
+        fc.assert(
+          fc.property(arb, (value) => {
+            const bytes = encodeXdr(codec, value);
+            expect(bytes.length % 4).toBe(0);
+            const back = decodeXdr(codec, bytes);
+            expect(normalize(back)).toEqual(normalize(value));
+            expect(encodeXdr(codec, back).equals(bytes)).toBe(true);
+          }),
+          { numRuns: runs },
+        );
+      });
 
-    it(`${exportName} rejects truncated, trailing and corrupted input only with XdrError`, () => {
-      // Every strict prefix of an encoding is truncated; a longer input has trailing bytes.
-      fc.assert(
-        fc.property(arb, (value) => {
-          const bytes = encodeXdr(codec, value);
-          for (let n = 0; n < bytes.length; n++) {
-            expect(onlyXdrError(() => decodeXdr(codec, bytes.subarray(0, n)))?.code).toBe(XdrErrorCode.TRUNCATED);
-          }
-          const longer = Buffer.concat([bytes, Buffer.alloc(4)]);
-          expect(onlyXdrError(() => decodeXdr(codec, longer))?.code).toBe(XdrErrorCode.TRAILING);
-        }),
-        { numRuns: Math.max(3, runs >> 3) },
-      );
-      // Random byte changes in a valid encoding.
-      fc.assert(
-        fc.property(
-          arb,
-          fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
-          (value, flips) => {
+      it(`${exportName} rejects truncated, trailing and corrupted input only with XdrError`, () => {
+        // Every strict prefix of an encoding is truncated; a longer input has trailing bytes.
+        fc.assert(
+          fc.property(arb, (value) => {
+            const bytes = encodeXdr(codec, value);
+            for (let n = 0; n < bytes.length; n++) {
+              expect(onlyXdrError(() => decodeXdr(codec, bytes.subarray(0, n)))?.code).toBe(XdrErrorCode.TRUNCATED);
+            }
+            const longer = Buffer.concat([bytes, Buffer.alloc(4)]);
+            expect(onlyXdrError(() => decodeXdr(codec, longer))?.code).toBe(XdrErrorCode.TRAILING);
+          }),
+          { numRuns: Math.max(3, runs >> 3) },
+        );
+        // Random byte changes in a valid encoding.
+        fc.assert(
+          fc.property(arb, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (value, flips) => {
             const bytes = encodeXdr(codec, value);
             if (bytes.length === 0) return;
             for (const [at, b] of flips) bytes[at % bytes.length] = b;
             onlyXdrError(() => decodeXdr(codec, bytes));
-          },
-        ),
-        { numRuns: runs },
-      );
-      // Random bytes, including length words near the 32-bit limit.
-      const word = fc.oneof(
-        fc.constantFrom(0, 1, 2, 3, 0x7fffffff, 0x80000000, 0xfffffffc, 0xffffffff),
-        fc.integer({ min: 0, max: 0xffffffff }),
-      );
-      fc.assert(
-        fc.property(fc.oneof(fc.uint8Array({ maxLength: 48 }), fc.array(word, { maxLength: 12 })), (input) => {
-          const bytes = input instanceof Uint8Array ? input : Buffer.alloc(input.length * 4);
-          if (!(input instanceof Uint8Array)) input.forEach((x, i) => {
-              (bytes as Buffer).writeUInt32BE(x, i * 4);
-            });
-          onlyXdrError(() => decodeXdr(codec, bytes));
-        }),
-        { numRuns: Math.max(10, runs >> 1) },
-      );
-    });
+          }),
+          { numRuns: runs },
+        );
+        // Random bytes, including length words near the 32-bit limit.
+        const word = fc.oneof(fc.constantFrom(0, 1, 2, 3, 0x7fffffff, 0x80000000, 0xfffffffc, 0xffffffff), fc.integer({ min: 0, max: 0xffffffff }));
+        fc.assert(
+          fc.property(fc.oneof(fc.uint8Array({ maxLength: 48 }), fc.array(word, { maxLength: 12 })), (input) => {
+            const bytes = input instanceof Uint8Array ? input : Buffer.alloc(input.length * 4);
+            if (!(input instanceof Uint8Array))
+              input.forEach((x, i) => {
+                (bytes as Buffer).writeUInt32BE(x, i * 4);
+              });
+            onlyXdrError(() => decodeXdr(codec, bytes));
+          }),
+          { numRuns: Math.max(10, runs >> 1) },
+        );
+      });
     }
   });
 }

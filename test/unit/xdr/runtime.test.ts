@@ -548,10 +548,12 @@ describe('XdrError', () => {
     );
     expect(expectCode(() => invalidError('t.f', 'a number', 3n), XdrErrorCode.INVALID).message).toBe('t.f: expected a number, got bigint 3n');
     // A value whose String() throws still gives a message.
-    const hostile = { toString: () => { throw new Error('no'); } };
-    expect(expectCode(() => invalidError('t.f', 'a number', hostile), XdrErrorCode.INVALID).message).toBe(
-      't.f: expected a number, got object [object Object]',
-    );
+    const hostile = {
+      toString: () => {
+        throw new Error('no');
+      },
+    };
+    expect(expectCode(() => invalidError('t.f', 'a number', hostile), XdrErrorCode.INVALID).message).toBe('t.f: expected a number, got object [object Object]');
     expect(expectCode(() => invalidError('t.f', 'a number', Object.create(null)), XdrErrorCode.INVALID).message).toBe(
       't.f: expected a number, got object [object Object]',
     );

@@ -4,7 +4,16 @@
  * content kept through a read-modify-write, and clear errors.
  */
 import { describe, expect, it } from 'vitest';
-import { domainXml, networkXml, parseDomainXml, parseNetworkXml, parseStoragePoolXml, parseStorageVolXml, storageVolXml, UNKNOWN } from '../../../src/api/xml/index.js';
+import {
+  domainXml,
+  networkXml,
+  parseDomainXml,
+  parseNetworkXml,
+  parseStoragePoolXml,
+  parseStorageVolXml,
+  storageVolXml,
+  UNKNOWN,
+} from '../../../src/api/xml/index.js';
 import { xmlDifference } from '../../support/xml-same.js';
 
 const GUEST = `<domain type='kvm' id='3'>
@@ -125,7 +134,9 @@ describe('read-modify-write', () => {
   });
 
   it('reads a known namespace under another prefix by its URI', () => {
-    const def = parseDomainXml("<domain type='qemu' xmlns:q='http://libvirt.org/schemas/domain/qemu/1.0'><name>x</name><q:commandline><q:arg value='-S'/></q:commandline></domain>");
+    const def = parseDomainXml(
+      "<domain type='qemu' xmlns:q='http://libvirt.org/schemas/domain/qemu/1.0'><name>x</name><q:commandline><q:arg value='-S'/></q:commandline></domain>",
+    );
     expect(def['qemu:commandline']?.['qemu:arg']?.[0]?.value).toBe('-S');
   });
 });
@@ -140,7 +151,9 @@ describe('write', () => {
   });
 
   it('refuses values of the wrong shape with the path', () => {
-    expect(() => domainXml({ type: 'kvm', name: 'x', os: { boot: { dev: 'hd' } } as never })).toThrow(expect.objectContaining({ code: 'ARG_INVALID', message: 'domain.os.boot: expected an array' }));
+    expect(() => domainXml({ type: 'kvm', name: 'x', os: { boot: { dev: 'hd' } } as never })).toThrow(
+      expect.objectContaining({ code: 'ARG_INVALID', message: 'domain.os.boot: expected an array' }),
+    );
     expect(() => domainXml({ type: 'kvm', name: { text: 'x' } as never })).toThrow(/domain\.name: expected a string or a number, got object/);
     expect(() => domainXml(null as never)).toThrow(expect.objectContaining({ code: 'ARG_INVALID' }));
   });
@@ -149,7 +162,9 @@ describe('write', () => {
 describe('bad XML', () => {
   it('names the problem: not well-formed, or another document', () => {
     expect(() => parseDomainXml('<domain><name>x</domain>')).toThrow(expect.objectContaining({ code: 'XML_PARSE' }));
-    expect(() => parseDomainXml("<network><name>x</name></network>")).toThrow(expect.objectContaining({ code: 'XML_CONTENT', message: 'expected <domain> as the root of domain XML, found <network>' }));
+    expect(() => parseDomainXml('<network><name>x</name></network>')).toThrow(
+      expect.objectContaining({ code: 'XML_CONTENT', message: 'expected <domain> as the root of domain XML, found <network>' }),
+    );
     expect(() => parseStoragePoolXml(42 as never)).toThrow(expect.objectContaining({ code: 'ARG_INVALID' }));
   });
 });

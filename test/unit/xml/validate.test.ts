@@ -5,7 +5,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { validateDocument } from '../../../src/api/xml/validate.js';
-import { dirPool, kvmGuest, natNetwork, parseDomainXml, qcow2Volume, validateDomain, validateNetwork, validateStoragePool, validateStorageVol, XmlValidationError } from '../../../src/api/xml/index.js';
+import {
+  dirPool,
+  kvmGuest,
+  natNetwork,
+  parseDomainXml,
+  qcow2Volume,
+  validateDomain,
+  validateNetwork,
+  validateStoragePool,
+  validateStorageVol,
+  XmlValidationError,
+} from '../../../src/api/xml/index.js';
 import { assertValidDocument } from '../../../src/api/xml/validate.js';
 import { BROKEN } from '../../support/broken-definitions.js';
 
@@ -17,7 +28,11 @@ describe('the validator', () => {
   });
 
   it('passes the builders’ definitions', () => {
-    expect(validateDomain(kvmGuest({ name: 'web', disks: ['/img/web.qcow2'], cdrom: '/iso/debian.iso', nics: ['default', { bridge: 'br0', mac: '52:54:00:00:00:01' }] }))).toEqual([]);
+    expect(
+      validateDomain(
+        kvmGuest({ name: 'web', disks: ['/img/web.qcow2'], cdrom: '/iso/debian.iso', nics: ['default', { bridge: 'br0', mac: '52:54:00:00:00:01' }] }),
+      ),
+    ).toEqual([]);
     expect(validateNetwork(natNetwork({ name: 'nat', bridge: 'virbr9' }))).toEqual([]);
     expect(validateStoragePool(dirPool({ name: 'images', path: '/var/lib/images', mode: '0711' }))).toEqual([]);
     expect(validateStorageVol(qcow2Volume({ name: 'web.qcow2', capacityGiB: 10, backingStore: { path: '/img/base.qcow2' } }))).toEqual([]);
@@ -50,6 +65,8 @@ describe('the validator', () => {
     expect(err).toBeInstanceOf(XmlValidationError);
     expect((err as XmlValidationError).code).toBe('XML_INVALID');
     expect((err as XmlValidationError).problems.map((p) => p.path)).toEqual(['type', 'name', 'devices.disk[0].target.dev']);
-    expect((err as Error).message).toMatch(/^invalid domain definition: type: 'kvmm' is not one of .*; name: required; devices\.disk\[0\]\.target\.dev: required$/);
+    expect((err as Error).message).toMatch(
+      /^invalid domain definition: type: 'kvmm' is not one of .*; name: required; devices\.disk\[0\]\.target\.dev: required$/,
+    );
   });
 });

@@ -12,13 +12,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  pipeFromFile,
-  pipeToFile,
-  STREAM_ABORT_TIMEOUT_DEFAULT,
-  STREAM_FINISH_TIMEOUT_DEFAULT,
-  StreamFileError,
-} from '../../../../src/api/stream.js';
+import { pipeFromFile, pipeToFile, STREAM_ABORT_TIMEOUT_DEFAULT, STREAM_FINISH_TIMEOUT_DEFAULT, StreamFileError } from '../../../../src/api/stream.js';
 import { AbortError, TimeoutError } from '../../../../src/rpc/errors.js';
 import { dataFrame as dataFrameOf, destroyClients, openAccepted, pattern, S, settle, setup, streamProc, T } from './stream-helpers.js';
 

@@ -217,7 +217,7 @@ describe('flow control: a paused stream that ends resumes the connection', () =>
     expect(again.stream.serial).not.toBe(stream.serial);
   });
 
-  it('the caller\'s signal ends a consumer that never reads', async () => {
+  it("the caller's signal ends a consumer that never reads", async () => {
     const ctx = setup();
     const ac = new AbortController();
     const { call, stream } = await openAccepted(ctx, READ, { bufferSize: 64 * KiB, signal: ac.signal });

@@ -7,15 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LibvirtStream, pipeFromFile, pipeToFile, readAll } from '../../../../src/api/stream.js';
 import { Connection, type ConnectionInfo } from '../../../../src/api/connection.js';
 import { RawApi } from '../../../../src/api/gen/raw.gen.js';
-import {
-  remoteDomainScreenshotRetCodec,
-  remoteProcedures,
-  remoteStorageVolDownloadArgsCodec,
-} from '../../../../src/procedures/remote.gen.js';
-import {
-  VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM,
-  VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM,
-} from '../../../../src/procedures/libvirt-api.gen.js';
+import { remoteDomainScreenshotRetCodec, remoteProcedures, remoteStorageVolDownloadArgsCodec } from '../../../../src/procedures/remote.gen.js';
+import { VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM } from '../../../../src/procedures/libvirt-api.gen.js';
 import { UnsupportedError } from '../../../../src/rpc/errors.js';
 import { decodeXdr } from '../../../../src/xdr/index.js';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

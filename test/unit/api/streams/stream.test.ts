@@ -7,14 +7,7 @@ import { Buffer } from 'node:buffer';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  LibvirtStream,
-  openStreamCall,
-  readAll,
-  StreamOverflowError,
-  StreamStateError,
-  type StreamEntry,
-} from '../../../../src/api/stream.js';
+import { LibvirtStream, openStreamCall, readAll, StreamOverflowError, StreamStateError, type StreamEntry } from '../../../../src/api/stream.js';
 import { AbortError, ConnectionClosedError, LibvirtError, ProtocolError, TimeoutError, UnsupportedError } from '../../../../src/rpc/errors.js';
 import { WRITE_BUFFER_MAX } from '../../../../src/rpc/client.js';
 import { tick } from '../../rpc/helpers.js';
@@ -28,13 +21,7 @@ const SPARSE_READ = streamProc('read', true);
 const SPARSE_WRITE = streamProc('write', true);
 
 /** Opens a stream through the fake daemon, which accepts the call. */
-async function open(
-  ctx: ReturnType<typeof setup>,
-  proc = READ,
-  mode: 'read' | 'write' | 'duplex' = proc.stream ?? 'read',
-  sparse = proc.sparse,
-  options = {},
-) {
+async function open(ctx: ReturnType<typeof setup>, proc = READ, mode: 'read' | 'write' | 'duplex' = proc.stream ?? 'read', sparse = proc.sparse, options = {}) {
   const from = ctx.peer.frames.length;
   const opening = openStreamCall(ctx.client, proc, 5, mode, sparse, options);
   const call = await ctx.peer.waitFor((f) => f.header.type === T.CALL, from);
@@ -379,9 +366,7 @@ describe('LibvirtStream: abort', () => {
 
   it('an already aborted signal rejects before anything is sent', async () => {
     const ctx = setup();
-    await expect(
-      openStreamCall(ctx.client, READ, 5, 'read', false, { signal: AbortSignal.abort() }),
-    ).rejects.toBeInstanceOf(AbortError);
+    await expect(openStreamCall(ctx.client, READ, 5, 'read', false, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
     await settle();
     expect(ctx.peer.frames).toHaveLength(0);
   });
@@ -431,9 +416,7 @@ describe('LibvirtStream: failures', () => {
     ctx.peerSocket.destroy();
     await expect(opening).rejects.toBeInstanceOf(ConnectionClosedError);
     await expect(openStreamCall(ctx.client, READ, 5, 'read', false)).rejects.toBeInstanceOf(ConnectionClosedError);
-    await expect(
-      openStreamCall({ call: () => Promise.resolve(0 as never) }, READ, 5, 'read', false),
-    ).rejects.toBeInstanceOf(UnsupportedError);
+    await expect(openStreamCall({ call: () => Promise.resolve(0 as never) }, READ, 5, 'read', false)).rejects.toBeInstanceOf(UnsupportedError);
   });
 
   it('a stream nobody reads does not crash the process when the connection drops; its error is kept', async () => {
