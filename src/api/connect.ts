@@ -15,6 +15,7 @@ import type { CallOptions } from '../rpc/procedure.js';
 import type { Duplex } from 'node:stream';
 import { resolveConnectUri } from '../transport/config.js';
 import { dialPlan } from '../transport/dial.js';
+import { dialWebSocket } from '../transport/websocket.js';
 import { planRemoteConnection, type RemotePlan } from '../transport/remote-plan.js';
 import type { SshConnectOptions } from '../transport/ssh/dial.js';
 import type { TlsMaterial } from '../transport/tls/index.js';
@@ -77,6 +78,15 @@ export interface ConnectOptions extends CallOptions {
    * daemon (or to whatever relays to one), or a function given the resolved plan that returns one.
    */
   readonly stream?: Duplex | ((plan: RemotePlan, options: CallOptions) => Duplex | Promise<Duplex>);
+  /**
+   * A WebSocket bridge to reach the daemon through (`ws://host:port/path` or `wss://...`), such as
+   * the one `startBridge` serves: the protocol's frames travel as binary messages. The bridge, not
+   * the URI, decides which daemon answers; the URI still gives the driver name sent in
+   * CONNECT_OPEN. The `ws` package is loaded on first use. See README, "WebSocket bridge".
+   */
+  readonly webSocket?: string | URL;
+  /** The bridge token sent with {@link ConnectOptions.webSocket} (as `Authorization: Bearer`). */
+  readonly token?: string;
   /** Debug lines of the in-process SSH client (never holding a secret). */
   readonly onDebug?: (line: string) => void;
   /**
@@ -182,7 +192,7 @@ async function openSession(ctx: OpenContext, signal: AbortSignal | undefined): P
   if (!(openTimeout > 0)) throw new ArgumentError(`connect: openTimeout must be > 0 (got ${openTimeout})`);
   const stepTimeout = options.timeout ?? (Number.isFinite(openTimeout) ? openTimeout : undefined);
   // Dialing a command transport may wait for a person (a password, a host key question): unbounded unless asked.
-  const boundedDial = plan.transport === 'unix' || plan.transport === 'tcp' || plan.transport === 'tls';
+  const boundedDial = options.webSocket !== undefined || plan.transport === 'unix' || plan.transport === 'tcp' || plan.transport === 'tls';
   const dialTimeout = options.timeout ?? (boundedDial ? stepTimeout : undefined);
   const socket = await openStream(plan, options, { env, onWarning, signal, timeout: dialTimeout });
   const client = new RpcClient(socket, {
@@ -240,6 +250,9 @@ async function openStream(
       throw new ArgumentError('connect: the stream option must be a Duplex, or a function returning one');
     }
     return stream;
+  }
+  if (options.webSocket !== undefined) {
+    return dialWebSocket(options.webSocket, { ...callOptions, token: options.token });
   }
   return dialPlan(plan, {
     ...callOptions,

@@ -58,6 +58,8 @@ export type {
 export { findProgram, SSH_AUTH_METHODS } from './ssh-plan.js';
 export { redactUriText, isSecretParam, REDACTED } from './uri-secrets.js';
 export { dialPlan } from './dial.js';
+export { dialWebSocket, WEBSOCKET_SUBPROTOCOL } from './websocket.js';
+export type { WebSocketDialOptions } from './websocket.js';
 export type { DialPlanOptions } from './dial.js';
 export {
   dialTls,

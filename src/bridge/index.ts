@@ -1,0 +1,9 @@
+/**
+ * The WebSocket bridge: relays WebSocket clients (browsers, Node through `connect(uri,
+ * { webSocket, token })`) to libvirt daemons, with per-token policy.
+ * @packageDocumentation
+ */
+export { startBridge } from './server.js';
+export type { Bridge, BridgeGrant, BridgeOptions } from './server.js';
+export { readOnlyRefusal, errorReply, FrameSplitter, FrameError, readHeader, procedureOf, DEFAULT_MAX_FRAME, VIR_ERR_OPERATION_DENIED } from './frames.js';
+export type { FrameHeader } from './frames.js';
