@@ -8,6 +8,8 @@
  */
 import { procedures } from '../procedures/index.gen.js';
 import type { ProcedureInfo, ProgramName } from '../procedures/procedure.js';
+import { VIR_FROM_NONE } from '../procedures/libvirt-api.gen.js';
+import { errorDomainOfApi, readOnlyError } from '../api/client-errors.js';
 
 /** Bytes of the length word plus the header. */
 export const FRAME_HEADER_BYTES = 28;
@@ -116,36 +118,59 @@ const CALL = 0;
 const CALL_WITH_FDS = 4;
 
 /**
- * Why a read-only client may not send this frame, or null when it may: keepalive always; a call
+ * The API (or procedure) a read-only client may not call with this frame, or null when it may: keepalive always; a call
  * of a procedure whose `@acl` checks only look; the admin program never (libvirt serves it on its
  * own socket); stream packets pass (a read-only client can open no stream that writes).
  */
 export function readOnlyRefusal(header: FrameHeader): string | null {
   if (header.type !== CALL && header.type !== CALL_WITH_FDS) return null;
   const proc = procedureOf(header);
-  if (proc === null) return `unknown procedure ${header.procedure} of program 0x${header.program.toString(16)}`;
+  if (proc === null) return `procedure ${header.procedure} of program 0x${header.program.toString(16)}`;
   if (proc.program === 'keepalive') return null;
-  if (proc.program === 'admin') return `${proc.name}: the admin program is not served read-only`;
+  if (proc.program === 'admin') return proc.name;
   if (proc.acl.length > 0 && proc.acl.every(lookOnly)) return null;
   return `${proc.api ?? proc.name}`;
 }
 
-/** libvirt's `VIR_ERR_OPERATION_DENIED` (virerror.h). */
-export const VIR_ERR_OPERATION_DENIED = 6;
-const VIR_FROM_NONE = 0;
-const VIR_ERR_ERROR = 2;
 const REPLY = 1;
 const STATUS_ERROR = 1;
 
+/** The error fields a reply carries (`remote_error` without its domain and network). */
+export interface ErrorFields {
+  readonly code: number;
+  readonly domain: number;
+  readonly message: string | null;
+  readonly level: number;
+  readonly str1: string | null;
+  readonly str2: string | null;
+  readonly str3: string | null;
+  readonly int1: number;
+  readonly int2: number;
+}
+
 /**
- * The REPLY with status ERROR answering the call `header` names, carrying a `remote_error` with
- * `code`, level ERROR and `message` (the other fields null/0), as the daemon would send it.
+ * What libvirt's `virCheckReadOnlyGoto` raises in `api` on a read-only connection
+ * (VIR_ERR_OPERATION_DENIED, "operation forbidden: read only access prevents <api>"), with the
+ * error domain of the API's module (VIR_FROM_NONE for the connection and host APIs).
  */
-export function errorReply(header: FrameHeader, code: number, message: string): Buffer {
-  const text = Buffer.from(message, 'utf8');
-  const padded = (text.length + 3) & ~3;
-  // code, domain, message (present flag, length, bytes), level, dom, str1..3 (absent), int1, int2, net (absent)
-  const body = 4 + 4 + 4 + 4 + padded + 4 + 4 + 4 * 3 + 4 + 4 + 4;
+export function readOnlyErrorFields(api: string): ErrorFields {
+  let domain: number;
+  try {
+    domain = errorDomainOfApi(api);
+  } catch {
+    domain = VIR_FROM_NONE;
+  }
+  const e = readOnlyError(api, domain);
+  return { code: e.wireCode, domain: e.domain, message: e.wireMessage, level: e.level, str1: e.str1, str2: e.str2, str3: e.str3, int1: e.int1, int2: e.int2 };
+}
+
+/** The REPLY with status ERROR answering the call `header` names, as the daemon would send it. */
+export function errorReply(header: FrameHeader, err: ErrorFields): Buffer {
+  const strings = [err.message, null /* dom */, err.str1, err.str2, err.str3];
+  const encoded = strings.map((t) => (t === null ? null : Buffer.from(t, 'utf8')));
+  // code, domain, level, int1, int2, net (absent) + each optional string: flag (+ length + padded bytes)
+  let body = 4 * 6;
+  for (const b of encoded) body += 4 + (b === null ? 0 : 4 + ((b.length + 3) & ~3));
   const out = Buffer.alloc(FRAME_HEADER_BYTES + body);
   let o = 0;
   o = out.writeUInt32BE(out.length, o);
@@ -155,13 +180,25 @@ export function errorReply(header: FrameHeader, code: number, message: string): 
   o = out.writeInt32BE(REPLY, o);
   o = out.writeUInt32BE(header.serial, o);
   o = out.writeInt32BE(STATUS_ERROR, o);
-  o = out.writeInt32BE(code, o);
-  o = out.writeInt32BE(VIR_FROM_NONE, o);
-  o = out.writeUInt32BE(1, o);
-  o = out.writeUInt32BE(text.length, o);
-  text.copy(out, o);
-  o += padded;
-  o = out.writeInt32BE(VIR_ERR_ERROR, o);
-  // dom, str1, str2, str3 absent; int1, int2 zero; net absent: all zero bytes already.
+  o = out.writeInt32BE(err.code, o);
+  o = out.writeInt32BE(err.domain, o);
+  const optional = (b: Buffer | null): void => {
+    if (b === null) {
+      o = out.writeUInt32BE(0, o);
+      return;
+    }
+    o = out.writeUInt32BE(1, o);
+    o = out.writeUInt32BE(b.length, o);
+    b.copy(out, o);
+    o += (b.length + 3) & ~3;
+  };
+  optional(encoded[0]!);
+  o = out.writeInt32BE(err.level, o);
+  // dom is a remote_domain (a pointer to a struct), never sent here: absent.
+  o = out.writeUInt32BE(0, o);
+  for (const b of encoded.slice(2)) optional(b);
+  o = out.writeInt32BE(err.int1, o);
+  out.writeInt32BE(err.int2, o);
+  // net absent: zero bytes already.
   return out;
 }

@@ -5,5 +5,5 @@
  */
 export { startBridge } from './server.js';
 export type { Bridge, BridgeGrant, BridgeOptions } from './server.js';
-export { readOnlyRefusal, errorReply, FrameSplitter, FrameError, readHeader, procedureOf, DEFAULT_MAX_FRAME, VIR_ERR_OPERATION_DENIED } from './frames.js';
-export type { FrameHeader } from './frames.js';
+export { readOnlyRefusal, errorReply, FrameSplitter, FrameError, readHeader, procedureOf, readOnlyErrorFields, DEFAULT_MAX_FRAME } from './frames.js';
+export type { FrameHeader, ErrorFields } from './frames.js';

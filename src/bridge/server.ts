@@ -14,7 +14,7 @@ import { dialPlan } from '../transport/dial.js';
 import { planRemoteConnection } from '../transport/remote-plan.js';
 import { redactUriText } from '../transport/uri-secrets.js';
 import { WEBSOCKET_SUBPROTOCOL } from '../transport/websocket.js';
-import { DEFAULT_MAX_FRAME, errorReply, FrameError, FrameSplitter, readHeader, readOnlyRefusal, VIR_ERR_OPERATION_DENIED } from './frames.js';
+import { DEFAULT_MAX_FRAME, errorReply, FrameError, FrameSplitter, readHeader, readOnlyErrorFields, readOnlyRefusal } from './frames.js';
 
 /** What a token grants. */
 export interface BridgeGrant {
@@ -98,7 +98,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
 
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: maxFrame,
+    // Frames are checked one by one (FrameSplitter); a message may hold more than one.
+    maxPayload: maxFrame + 1024 * 1024,
     perMessageDeflate: false,
     handleProtocols: (offered) => (offered.has(WEBSOCKET_SUBPROTOCOL) ? WEBSOCKET_SUBPROTOCOL : false),
   });
@@ -187,7 +188,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
               continue;
             }
             log(`${who} refused call: ${refusal} on a read-only token`);
-            client.write(errorReply(readHeader(frame), VIR_ERR_OPERATION_DENIED, `operation forbidden: read only access prevents ${refusal}`));
+            client.write(errorReply(readHeader(frame), readOnlyErrorFields(refusal)));
           }
         });
         daemon.on('drain', () => client.resume());

@@ -1,0 +1,102 @@
+/**
+ * The WebSocket bridge (src/bridge) between `connect(uri, { webSocket, token })` and a private
+ * daemon: the same answers as a direct connection, tokens and Origins refused with their reason,
+ * a read-only token's write calls answered with VIR_ERR_OPERATION_DENIED, an oversized frame
+ * closing only its own client.
+ */
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PrivateDaemon } from '../../harness/daemon.js';
+import { writeTestNodeXml } from '../../harness/test-driver.js';
+import { startBridge, type Bridge } from '../../src/bridge/index.js';
+import { connect, LibvirtError, TransportError, type Connection } from '../../src/index.js';
+import { dialWebSocket } from '../../src/transport/websocket.js';
+import { startExtraDaemon } from './env.js';
+import { pyLibvirt } from './oracle.js';
+
+let daemon: PrivateDaemon;
+let bridge: Bridge;
+let node: string;
+let uri: string;
+const logged: string[] = [];
+
+beforeAll(async () => {
+  daemon = await startExtraDaemon({ label: 'bridge' });
+  node = writeTestNodeXml(path.join(daemon.dir, 'nodes'));
+  uri = `test+unix://${node}?socket=${daemon.socketPath}`;
+  bridge = await startBridge({
+    tokens: {
+      rw: { uri },
+      ro: { uri, readOnly: true },
+      one: { uri, maxConnections: 1 },
+    },
+    origins: ['https://app.example'],
+    maxFrame: 64 * 1024,
+    log: (line) => logged.push(line),
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await bridge?.close();
+});
+
+async function names(conn: Connection): Promise<string[]> {
+  return (await conn.raw.connectListAllDomains(1, 0)).domains.map((d) => d.name).sort();
+}
+
+describe('the WebSocket bridge', () => {
+  it('a client through the bridge lists the same domains as a direct connection and the C client', async () => {
+    await using viaBridge = await connect(`test://${node}`, { webSocket: bridge.url, token: 'rw', timeout: 15_000 });
+    await using direct = await connect(uri, { timeout: 15_000 });
+    const oracle = await pyLibvirt<string[]>(uri, 'result = sorted(d.name() for d in conn.listAllDomains())');
+    expect(oracle.length).toBeGreaterThan(0);
+    expect(await names(viaBridge)).toEqual(await names(direct));
+    expect(await names(viaBridge)).toEqual(oracle);
+    expect(await viaBridge.raw.connectGetHostname()).toBe(await direct.raw.connectGetHostname());
+  });
+
+  it('a missing, a wrong token and a foreign Origin are refused with their reason, and logged', async () => {
+    await expect(connect(`test://${node}`, { webSocket: bridge.url, timeout: 15_000 })).rejects.toThrow(/401 a token is required/);
+    await expect(connect(`test://${node}`, { webSocket: bridge.url, token: 'nope', timeout: 15_000 })).rejects.toThrow(TransportError);
+    await expect(dialWebSocket(bridge.url, { token: 'nope', timeout: 15_000 })).rejects.toThrow(/401 the token is not valid/);
+    await expect(dialWebSocket(bridge.url, { token: 'rw', origin: 'https://evil.example', timeout: 15_000 })).rejects.toThrow(
+      /403 Origin https:\/\/evil.example is not allowed/,
+    );
+    const allowed = await dialWebSocket(bridge.url, { token: 'rw', origin: 'https://app.example', timeout: 15_000 });
+    allowed.destroy();
+    expect(logged.some((l) => l.endsWith('refused: no token'))).toBe(true);
+    expect(logged.some((l) => l.endsWith('refused: unknown token'))).toBe(true);
+    expect(logged.some((l) => l.endsWith('refused: Origin https://evil.example is not allowed'))).toBe(true);
+  });
+
+  it('a token limited to one connection refuses the second', async () => {
+    await using first = await connect(`test://${node}`, { webSocket: bridge.url, token: 'one', timeout: 15_000 });
+    await expect(connect(`test://${node}`, { webSocket: bridge.url, token: 'one', timeout: 15_000 })).rejects.toThrow(/429/);
+    expect((await names(first)).length).toBeGreaterThan(0);
+  });
+
+  it('a read-only token: reads pass, a write call gets VIR_ERR_OPERATION_DENIED and changes nothing', async () => {
+    await using conn = await connect(`test://${node}`, { webSocket: bridge.url, token: 'ro', timeout: 15_000 });
+    const [name] = await names(conn);
+    const dom = await conn.raw.domainLookupByName(name!);
+    const before = await conn.raw.domainGetState(dom, 0);
+    const err = await conn.raw.domainDestroy(dom).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(LibvirtError);
+    expect((err as LibvirtError).codeName).toBe('VIR_ERR_OPERATION_DENIED');
+    expect((err as LibvirtError).message).toMatch(/read only access prevents virDomainDestroy/);
+    expect(await conn.raw.domainGetState(dom, 0)).toEqual(before);
+    expect(logged.some((l) => l.includes('refused call: virDomainDestroy on a read-only token'))).toBe(true);
+  });
+
+  it('a frame over the limit closes that client only; the others go on', async () => {
+    await using other = await connect(`test://${node}`, { webSocket: bridge.url, token: 'rw', timeout: 15_000 });
+    await using big = await connect(`test://${node}`, { webSocket: bridge.url, token: 'rw', timeout: 15_000 });
+    const xml = `<domain type='test'><name>big</name><description>${'x'.repeat(100_000)}</description><memory>1024</memory><os><type>hvm</type></os></domain>`;
+    await expect(big.raw.domainDefineXML(xml)).rejects.toThrow();
+    expect(logged.some((l) => /refused frame: frame of \d+ bytes is over the limit of 65536/.test(l))).toBe(true);
+    expect((await names(other)).length).toBeGreaterThan(0);
+  });
+});
