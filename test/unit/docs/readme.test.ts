@@ -1,6 +1,6 @@
 /**
  * The README is code that compiles: every TypeScript block of README.md is type-checked against
- * the package's sources (`libvirt-rpc` mapped to src/index.ts, `libvirt-rpc/xml` to src/api/xml/index.ts), each block as an ES module of its
+ * the package's sources (`libvirt-rpc` mapped to src/index.ts, `libvirt-rpc/xml` to src/api/xml/index.ts, `libvirt-rpc/bridge` to src/bridge/index.ts), each block as an ES module of its
  * own. Names a block uses without defining them (`conn`, `dom`, `signal`, `askPassword`) are
  * declared once as globals, which a block's own declarations shadow.
  */
@@ -48,7 +48,11 @@ describe('README.md', () => {
         compilerOptions: {
           noEmit: true,
           noUnusedLocals: false,
-          paths: { 'libvirt-rpc': ['../../src/index.ts'], 'libvirt-rpc/xml': ['../../src/api/xml/index.ts'] },
+          paths: {
+            'libvirt-rpc': ['../../src/index.ts'],
+            'libvirt-rpc/xml': ['../../src/api/xml/index.ts'],
+            'libvirt-rpc/bridge': ['../../src/bridge/index.ts'],
+          },
         },
         include: ['*.mts'],
       }),
