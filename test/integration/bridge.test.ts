@@ -88,8 +88,33 @@ describe('the WebSocket bridge', () => {
     expect((err as LibvirtError).codeName).toBe('VIR_ERR_OPERATION_DENIED');
     expect((err as LibvirtError).message).toMatch(/read only access prevents virDomainDestroy/);
     expect(await conn.raw.domainGetState(dom, 0)).toEqual(before);
+    // python3-libvirt on a read-only connection raises the same error (its library's own check).
+    const oracle = await pyLibvirt<unknown[]>(
+      uri,
+      [
+        'ro = libvirt.openReadOnly(URI)',
+        `d = ro.lookupByName(${JSON.stringify(name)})`,
+        'try:',
+        '    d.destroy()',
+        '    result = None',
+        'except libvirt.libvirtError as e:',
+        '    result = [e.get_error_code(), e.get_error_domain(), e.get_error_message(), e.get_error_level(), e.get_str1(), e.get_str2(), e.get_str3(), e.get_int1(), e.get_int2()]',
+      ].join('\n'),
+    );
+    const e = err as LibvirtError;
+    expect([e.wireCode, e.domain, e.message, e.level, e.str1, e.str2, e.str3, e.int1, e.int2]).toEqual(oracle);
     expect(logged.some((l) => l.includes('refused call: virDomainDestroy on a read-only token'))).toBe(true);
   });
+
+  it('1,000 calls in flight through the bridge are all answered, as a direct connection answers them', async () => {
+    await using viaBridge = await connect(`test://${node}`, { webSocket: bridge.url, token: 'rw', timeout: 60_000, maxInFlight: Infinity });
+    await using direct = await connect(uri, { timeout: 15_000 });
+    const domains = (await direct.raw.connectListAllDomains(1, 0)).domains;
+    const expected = await Promise.all(domains.map((d) => direct.raw.domainGetState(d, 0)));
+    const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => viaBridge.raw.domainGetState(domains[i % domains.length]!, 0)));
+    expect(answers).toEqual(answers.map((_, i) => expected[i % domains.length]));
+    expect(answers).toHaveLength(1000);
+  }, 120_000);
 
   it('a frame over the limit closes that client only; the others go on', async () => {
     await using other = await connect(`test://${node}`, { webSocket: bridge.url, token: 'rw', timeout: 15_000 });
