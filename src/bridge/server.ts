@@ -155,6 +155,12 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         log(`${who} refused: cannot reach ${uriText}: ${(err as Error).message}`);
         return refuse(socket, 502, 'Bad Gateway', 'the daemon cannot be reached');
       }
+      if (socket.destroyed) {
+        release();
+        daemon.destroy();
+        log(`${who} left while its daemon connection was dialed`);
+        return;
+      }
       wss.handleUpgrade(req, socket, head, (ws) => {
         log(`${who} connected to ${uriText}${grant.readOnly ? ' read-only' : ''}`);
         const client = createWebSocketStream(ws);
