@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrivateDaemon } from '../../harness/daemon.js';
 import { writeTestNodeXml } from '../../harness/test-driver.js';
-import { startBridge, type Bridge } from '../../src/bridge/index.js';
+import { readHeader, readOnlyRefusal, startBridge, type Bridge } from '../../src/bridge/index.js';
+import { procedures } from '../../src/procedures/index.gen.js';
 import { connect, LibvirtError, TransportError, type Connection } from '../../src/index.js';
 import { dialWebSocket } from '../../src/transport/websocket.js';
 import { startExtraDaemon } from './env.js';
@@ -104,6 +105,66 @@ describe('the WebSocket bridge', () => {
     const e = err as LibvirtError;
     expect([e.wireCode, e.domain, e.message, e.level, e.str1, e.str2, e.str3, e.int1, e.int2]).toEqual(oracle);
     expect(logged.some((l) => l.includes('refused call: virDomainDestroy on a read-only token'))).toBe(true);
+  });
+
+  it('the read-only rule agrees with libvirt (python3-libvirt on a read-only connection) API by API', async () => {
+    // Each call is made with harmless or dummy arguments: libvirt checks read-only access first.
+    const calls: Record<string, string> = {
+      virDomainDestroy: 'd.destroy()',
+      virDomainCreate: 'd.create()',
+      virDomainSuspend: 'd.suspend()',
+      virDomainResume: 'd.resume()',
+      virDomainShutdown: 'd.shutdown()',
+      virDomainReboot: 'd.reboot(0)',
+      virDomainUndefine: 'd.undefine()',
+      virDomainSetMemory: 'd.setMemory(1024)',
+      virDomainSetAutostart: 'd.setAutostart(1)',
+      virDomainManagedSave: 'd.managedSave(0)',
+      virDomainSetVcpus: 'd.setVcpus(1)',
+      virDomainGetInfo: 'd.info()',
+      virDomainGetXMLDesc: 'd.XMLDesc(0)',
+      virDomainGetState: 'd.state(0)',
+      virDomainGetAutostart: 'd.autostart()',
+      virDomainIsActive: 'd.isActive()',
+      virDomainHasManagedSaveImage: 'd.hasManagedSaveImage(0)',
+      virDomainGetMaxMemory: 'd.maxMemory()',
+      virDomainOpenConsole: 'd.openConsole(None, ro.newStream(0), 0)',
+      virConnectGetHostname: 'ro.getHostname()',
+      virConnectListAllDomains: 'ro.listAllDomains(0)',
+      virConnectGetCapabilities: 'ro.getCapabilities()',
+      virConnectListAllNetworks: 'ro.listAllNetworks(0)',
+      virNodeGetFreeMemory: 'ro.getFreeMemory()',
+      virDomainDefineXML: "ro.defineXML('<domain/>')",
+      virDomainCreateXML: "ro.createXML('<domain/>', 0)",
+      virNetworkDefineXML: "ro.networkDefineXML('<network/>')",
+      virStoragePoolDefineXML: "ro.storagePoolDefineXML('<pool/>', 0)",
+      virSecretDefineXML: "ro.secretDefineXML('<secret/>', 0)",
+    };
+    const body = [
+      'ro = libvirt.openReadOnly(URI)',
+      'd = ro.listAllDomains(0)[0]',
+      'result = {}',
+      ...Object.entries(calls).flatMap(([api, expr]) => [
+        'try:',
+        `    ${expr}`,
+        `    result[${JSON.stringify(api)}] = False`,
+        'except libvirt.libvirtError as e:',
+        `    result[${JSON.stringify(api)}] = e.get_error_code() == libvirt.VIR_ERR_OPERATION_DENIED`,
+      ]),
+    ].join('\n');
+    const libvirtDenies = await pyLibvirt<Record<string, boolean>>(uri, body);
+    expect(Object.values(libvirtDenies).filter(Boolean).length).toBeGreaterThan(5);
+    const bridgeDenies: Record<string, boolean> = {};
+    for (const api of Object.keys(calls)) {
+      const proc = Object.values(procedures.remote).find((p) => p.api === api)!;
+      const frame = Buffer.alloc(28);
+      frame.writeUInt32BE(28, 0);
+      frame.writeUInt32BE(proc.programNumber, 4);
+      frame.writeUInt32BE(proc.version, 8);
+      frame.writeInt32BE(proc.number, 12);
+      bridgeDenies[api] = readOnlyRefusal(readHeader(frame)) !== null;
+    }
+    expect(bridgeDenies).toEqual(libvirtDenies);
   });
 
   it('1,000 calls in flight through the bridge are all answered, as a direct connection answers them', async () => {
