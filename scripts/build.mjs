@@ -4,8 +4,8 @@
 //   traces; `npm test` type-checks the sources separately), no source maps (the sources are not
 //   shipped);
 // - dist/esm/cli/tsvirsh.bundle.cjs: tsvirsh as one minified CommonJS bundle (the CLI, the
-//   library parts it uses and @rgrove/parse-xml; ssh2 stays a package import, loaded only by an
-//   SSH connection), run by dist/esm/cli/tsvirsh.js (scripts/tsvirsh-bin.mjs), which keeps V8's
+//   library parts it uses and @rgrove/parse-xml; ssh2 and ws stay package imports, loaded only by
+//   an SSH connection and a WebSocket one), run by dist/esm/cli/tsvirsh.js (scripts/tsvirsh-bin.mjs), which keeps V8's
 //   code cache for it. A process that reads one file instead of a hundred, and compiles it only
 //   once, starts sooner: see `npm run bench:cold-start`;
 // - one tsc pass emits the declarations (with their TSDoc) into dist/esm, copied to dist/cjs,
@@ -34,7 +34,7 @@ const cli = await build({
   platform: 'node',
   target: 'node20',
   minify: true,
-  external: ['ssh2'],
+  external: ['ssh2', 'ws'],
   // The loader (scripts/tsvirsh-bin.mjs) passes the bundle's URL; import() becomes require()
   // (Node's modules and ssh2, a CommonJS package), which a script run from a code cache keeps.
   define: { 'import.meta.url': '__tsvirsh_url' },

@@ -1,6 +1,6 @@
 /**
  * The built tsvirsh (scripts/build.mjs): one CommonJS bundle that needs nothing beside it but
- * Node's modules and ssh2 (loaded by an SSH connection), run by the `bin` loader
+ * Node's modules, ssh2 and ws (loaded by an SSH and a WebSocket connection), run by the `bin` loader
  * (scripts/tsvirsh-bin.mjs), which keeps V8's code cache for it under $XDG_CACHE_HOME.
  */
 import { spawnSync } from 'node:child_process';
@@ -34,7 +34,7 @@ async function reach(file: string, format: 'esm' | 'cjs'): Promise<{ inputs: str
     metafile: true,
     platform: 'node',
     format,
-    external: ['ssh2'],
+    external: ['ssh2', 'ws'],
     logLevel: 'silent',
   });
   return {
@@ -50,11 +50,11 @@ describe('the built tsvirsh', () => {
     expect(statSync(bin).mode & 0o111).not.toBe(0);
   });
 
-  it('is one bundle that needs only node: modules and ssh2', async () => {
+  it('is one bundle that needs only node: modules, ssh2 and ws', async () => {
     // A second input would be a file the bundle reaches for beside it.
     const scan = await reach(bundle, 'cjs');
     expect(scan.inputs).toEqual([relative(process.cwd(), bundle)]);
-    expect(scan.imports.filter((p) => !p.startsWith('node:') && p !== 'ssh2')).toEqual([]);
+    expect(scan.imports.filter((p) => !p.startsWith('node:') && p !== 'ssh2' && p !== 'ws')).toEqual([]);
     expect(scan.imports).toContain('node:net'); // the scan sees the requires at all
     const loader = await reach(bin, 'esm');
     expect(loader.inputs).toEqual([relative(process.cwd(), bin)]);
