@@ -48,6 +48,11 @@ export interface BridgeOptions {
   readonly maxFrame?: number;
   /** Bound in ms on dialing the daemon for a client (default 30 000). */
   readonly dialTimeout?: number;
+  /**
+   * A client with nothing sent either way for this many ms is closed (default 300 000; `Infinity`
+   * for none). A client with keepalive on (connect's default) is never idle: it pings every 5 s.
+   */
+  readonly idleTimeout?: number;
   /** Receives one line per refusal and per connection opened or closed (default: none). */
   readonly log?: (line: string) => void;
 }
@@ -92,6 +97,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const path = options.path ?? '/libvirt';
   const maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
   const origins = new Set(options.origins ?? []);
+  const idleTimeout = options.idleTimeout ?? 300_000;
   const open = new Map<string, number>();
   const live = new Set<{ close(): void }>();
   let nextId = 1;
@@ -168,9 +174,17 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         let closed = false;
         const entry = { close: () => finish('bridge closing') };
         live.add(entry);
+        let idle: ReturnType<typeof setTimeout> | undefined;
+        const active = (): void => {
+          if (!Number.isFinite(idleTimeout)) return;
+          if (idle !== undefined) idle.refresh();
+          else idle = setTimeout(() => finish(`idle for ${idleTimeout} ms`), idleTimeout);
+        };
+        active();
         function finish(why: string): void {
           if (closed) return;
           closed = true;
+          if (idle !== undefined) clearTimeout(idle);
           live.delete(entry);
           release();
           log(`${who} closed: ${why}`);
@@ -178,6 +192,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
           client.destroy();
         }
         client.on('data', (chunk: Buffer) => {
+          active();
           let frames: Buffer[];
           try {
             frames = splitter.push(chunk);
@@ -199,6 +214,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         });
         daemon.on('drain', () => client.resume());
         daemon.on('data', (chunk: Buffer) => {
+          active();
           // The daemon's socket may reuse its read buffer: copy before it is queued.
           if (!client.write(Buffer.from(chunk))) daemon.pause();
         });

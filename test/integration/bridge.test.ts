@@ -177,6 +177,16 @@ describe('the WebSocket bridge', () => {
     expect(answers).toHaveLength(1000);
   }, 120_000);
 
+  it('a client silent past idleTimeout is closed, with the reason logged', async () => {
+    const lines: string[] = [];
+    await using quick = await startBridge({ tokens: { rw: { uri } }, idleTimeout: 300, log: (l) => lines.push(l) });
+    await using conn = await connect(`test://${node}`, { webSocket: quick.url, token: 'rw', timeout: 15_000, keepalive: false });
+    expect((await names(conn)).length).toBeGreaterThan(0);
+    await conn.closed;
+    expect(lines.some((l) => l.endsWith('closed: idle for 300 ms'))).toBe(true);
+    expect(quick.clients).toBe(0);
+  });
+
   it('a frame over the limit closes that client only; the others go on', async () => {
     await using other = await connect(`test://${node}`, { webSocket: bridge.url, token: 'rw', timeout: 15_000 });
     await using big = await connect(`test://${node}`, { webSocket: bridge.url, token: 'rw', timeout: 15_000 });
