@@ -10,6 +10,8 @@ import { procedures } from '../procedures/index.gen.js';
 import type { ProcedureInfo, ProgramName } from '../procedures/procedure.js';
 import { VIR_FROM_NONE } from '../procedures/libvirt-api.gen.js';
 import { errorDomainOfApi, readOnlyError } from '../api/client-errors.js';
+import { brandClass } from '../errors/brand.js';
+import { ProtocolError } from '../rpc/errors.js';
 
 /** Bytes of the length word plus the header. */
 export const FRAME_HEADER_BYTES = 28;
@@ -42,13 +44,14 @@ export function readHeader(frame: Buffer): FrameHeader {
   };
 }
 
-/** A frame the splitter will not pass on, with the reason. */
-export class FrameError extends Error {
-  constructor(message: string) {
-    super(message);
+/** A frame the splitter will not pass on, with the reason (a protocol error of that client). */
+export class FrameError extends ProtocolError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'FrameError';
   }
 }
+brandClass(FrameError, 'FrameError');
 
 /**
  * Cuts a byte stream into whole frames, however the WebSocket messages split or join them.

@@ -16,6 +16,7 @@ import { StreamFileError, StreamOverflowError, StreamStateError } from '../../..
 import { CliError, SignalExit } from '../../../src/cli/command.js';
 import { SilentFailure, VshFailure } from '../../../src/cli/support/failures.js';
 import { UnsupportedXPathError, XPathResultError } from '../../../src/cli/support/xpath.js';
+import { FrameError } from '../../../src/bridge/frames.js';
 import { ArgumentError, LibvirtRpcError } from '../../../src/errors/root.js';
 import { AbortError, ConnectionClosedError, LibvirtError, ProtocolError, TimeoutError, TransportError, UnsupportedError } from '../../../src/rpc/errors.js';
 import { CommandTransportError } from '../../../src/transport/command.js';
@@ -36,6 +37,7 @@ const ONE_OF_EACH: Record<string, () => Error> = {
   ScramError: () => new ScramError('SCRAM_BAD_INPUT', 'SASLprep: prohibited character', { cause }),
   ConnectionClosedError: () => new ConnectionClosedError('eof', 'closed', { cause }),
   ProtocolError: () => new ProtocolError('bad frame', { cause }),
+  FrameError: () => new FrameError('frame of 40000000 bytes is over the limit of 33554432', { cause }),
   AbortError: () => new AbortError('aborted', { cause }),
   TimeoutError: () => new TimeoutError('timed out', 10, { cause }),
   UnsupportedError: () => new UnsupportedError('fd passing', { cause }),
