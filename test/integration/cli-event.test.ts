@@ -11,18 +11,25 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientEnv, VIRSH } from '../../harness/daemon.js';
+import { clientEnv, run, VIRSH } from '../../harness/daemon.js';
 import { tinyGuestXml } from '../../harness/guest.js';
 import { runVirsh } from '../../src/cli/main.js';
 import { connect, type Connection } from '../../src/index.js';
-import type { RemoteNonnullDomain } from '../../src/protocol.js';
+import { QEMU_PROGRAM, QemuProcedure, REMOTE_PROGRAM, type RemoteNonnullDomain, RemoteProcedure } from '../../src/protocol.js';
+import { CHANNELS, type CallEndMessage } from '../../src/rpc/diagnostics.js';
 import { harnessDaemon, privateTestUri } from './env.js';
 import { both, ours, theirs, type Outcome } from './virsh-diff.js';
 
 const tag = randomBytes(3).toString('hex');
 /** How long both tools get to connect and register before the events are caused. */
 const SETTLE_MS = 2000;
+/** How long `during` waits for both tools to register before causing the event anyway. */
+const REGISTER_BOUND_MS = 20_000;
 const TIMEOUT = '5';
 
 let shared = '';
@@ -50,12 +57,79 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** virTimeStringNowRaw's stamp at the start of a line: each tool prints its own clock. */
 const maskTimestamps = (o: Outcome): Outcome => ({ ...o, stdout: o.stdout.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000: /gm, 'TIME: ') });
 
-/** Both tools listen with `args` while `cause` runs (after both have had time to register). */
+/** An event-registration procedure's name (not a deregistration). */
+const REGISTER = /EVENT(_CALLBACK)?_REGISTER(_ANY)?$/;
+
+/** Resolves when tsvirsh (in this process) has had a reply to an event registration, or at `stop`. */
+function oursRegistered(stop: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      unsubscribe(CHANNELS.callEnd, onEnd);
+      resolve();
+    };
+    const onEnd = (m: unknown): void => {
+      const { name, error } = m as CallEndMessage;
+      if (REGISTER.test(name) && !error) done();
+    };
+    subscribe(CHANNELS.callEnd, onEnd);
+    stop.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Resolves when virsh, logging its RPC traffic to `log` (libvirt's RPC_CLIENT_MSG_RX probe), has
+ * had a reply (type=1) to one of the event-registration procedures.
+ */
+async function theirsRegistered(log: string, stop: AbortSignal): Promise<void> {
+  const procs = registrationProcedures();
+  while (!stop.aborted) {
+    const text = existsSync(log) ? readFileSync(log, 'utf8') : '';
+    for (const m of text.matchAll(/RPC_CLIENT_MSG_RX: .* prog=(\d+) vers=\d+ proc=(\d+) type=1 /g)) {
+      if (procs.has(`${m[1]}:${m[2]}`)) return;
+    }
+    await sleep(50);
+  }
+}
+
+/** `program:procedure` of every event registration in libvirt's remote and QEMU programs. */
+function registrationProcedures(): Set<string> {
+  const set = new Set<string>();
+  for (const [program, table] of [
+    [REMOTE_PROGRAM, RemoteProcedure],
+    [QEMU_PROGRAM, QemuProcedure],
+  ] as const) {
+    for (const [name, proc] of Object.entries(table)) if (REGISTER.test(name)) set.add(`${program}:${proc}`);
+  }
+  return set;
+}
+
+/**
+ * Both tools listen with `args`; `cause` runs once both have registered for events (each tool's
+ * `--timeout` counts from its registration, as virsh's cmdEvent starts its timer after it), or
+ * after REGISTER_BOUND_MS if one never registers (a command that fails first).
+ */
 async function during(uri: string, args: string[], cause: () => Promise<unknown>): Promise<[Outcome, Outcome]> {
-  const running = both(['-c', uri, ...args]);
-  await sleep(SETTLE_MS);
+  const dir = mkdtempSync(path.join(tmpdir(), 'virsh-rpc-'));
+  const log = path.join(dir, 'rpc.log');
+  const argv = ['-c', uri, ...args];
+  const stop = new AbortController();
+  const ready = Promise.all([oursRegistered(stop.signal), theirsRegistered(log, stop.signal)]);
+  const running = Promise.all([
+    ours(argv),
+    run(VIRSH, argv, {
+      env: { ...clientEnv(), LIBVIRT_LOG_OUTPUTS: `1:file:${log}`, LIBVIRT_LOG_FILTERS: '1:rpc' },
+      timeoutMs: 30_000,
+      input: '',
+    }).then((r): Outcome => ({ stdout: r.stdout, stderr: r.stderr, status: r.code ?? -1 })),
+  ]);
+  await Promise.race([ready, sleep(REGISTER_BOUND_MS), running]);
   await cause();
-  return await running;
+  try {
+    return await running;
+  } finally {
+    stop.abort();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const domainXml = (name: string): string => `<domain type='test'><name>${name}</name><memory>8192</memory><os><type>hvm</type></os></domain>`;
