@@ -6,6 +6,7 @@ import { UINT_MAX, parseUnsigned, parseSigned, numberOpt } from '../support/numb
 import { printExtra } from '../support/format.js';
 import { lookupDomain } from '../support/lookup.js';
 import { KEYCODE_SETS, keycodeByName } from '../support/keycodes.js';
+import { LIFECYCLE_ACTIONS, LIFECYCLE_TYPES, SUSPEND_TARGETS } from '../support/enum-names.js';
 
 const GROUP = 'Domain Management';
 
@@ -53,10 +54,6 @@ function signalNumber(text: string): number {
   const name = lower.startsWith('sig_') ? lower.slice(4) : lower.startsWith('sig') ? lower.slice(3) : lower;
   return SIGNALS.indexOf(name);
 }
-
-const LIFECYCLE_TYPES = ['poweroff', 'reboot', 'crash'];
-const LIFECYCLE_ACTIONS = ['destroy', 'restart', 'rename-restart', 'preserve', 'coredump-destroy', 'coredump-restart'];
-const SUSPEND_TARGETS = ['mem', 'disk', 'hybrid'];
 
 /** A key code as virsh reads one: a number (any C base) up to 0xffff, else a name of the codeset. */
 function keycode(codeset: string, text: string): number {

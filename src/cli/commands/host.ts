@@ -28,6 +28,7 @@ import { STRING_OKAY, paramText, paramLines, param } from '../support/params.js'
 import { formatCpuMap } from '../support/cpumap.js';
 import { serializeXmlNode } from '../support/xml.js';
 import { field } from '../support/format.js';
+import { SUSPEND_TARGETS } from '../support/enum-names.js';
 
 const GROUP = 'Host and Hypervisor';
 
@@ -229,8 +230,6 @@ async function nodeMemoryTune(ctx: CommandContext, opts: ParsedOptions): Promise
   const params = (await orFail('Unable to get memory parameters', () => raw.nodeGetMemoryParameters(n, STRING_OKAY))).params;
   ctx.print(`Shared memory:\n${params.map((p) => `\t${p.field.padEnd(15)} ${paramText(p.value)}\n`).join('')}`);
 }
-
-const SUSPEND_TARGETS = ['mem', 'disk', 'hybrid'];
 
 async function nodesuspend(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
   const target = strArg(opts, 'target');

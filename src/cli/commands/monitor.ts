@@ -38,6 +38,7 @@ import { formatAffinity } from '../support/cpumap.js';
 import { field, prettyCapacity3 } from '../support/format.js';
 import { formatTable } from '../support/table.js';
 import { lookupDomain } from '../support/lookup.js';
+import { ADDRESS_SOURCES } from '../support/enum-names.js';
 
 /** The monitoring commands virsh files under Domain Management (its `help` shows them there). */
 const MANAGEMENT_GROUP = new Set(['vcpuinfo', 'vcpucount', 'domhostname']);
@@ -365,8 +366,6 @@ async function domblkerror(ctx: CommandContext, dom: RemoteNonnullDomain): Promi
 }
 
 // --- domifaddr, domif-getlink ---------------------------------------------------------------
-
-const ADDRESS_SOURCES = ['lease', 'agent', 'arp'];
 
 const domifaddr: CommandSpec = {
   name: 'domifaddr',

@@ -27,6 +27,7 @@ import { formatUuid, field, yesNo, caseOrder, byName, localTime, uuidNameLines }
 import { formatTable } from '../support/table.js';
 import { lookupNetworkBy } from '../support/lookup.js';
 import { oneObjectCommand, autostartCommand, fromFileCommand } from '../support/templates.js';
+import { NETWORK_UPDATE_COMMANDS, NETWORK_UPDATE_SECTIONS } from '../support/enum-names.js';
 
 const GROUP = 'Networking';
 const findNetwork = (conn: Connection, text: string): Promise<RemoteNonnullNetwork> => lookupNetworkBy(conn, text, { uuid: true, name: true });
@@ -39,25 +40,6 @@ const netAction = (
   done: string,
   act: (conn: Connection, net: RemoteNonnullNetwork) => Promise<unknown>,
 ): CommandSpec => oneObjectCommand({ name, group: GROUP, help, option: NETWORK, lookup: findNetwork, noun: 'Network', verb, done, act });
-
-/** net-update's command names, by virNetworkUpdateCommand value (`add` is taken for `add-last`). */
-const UPDATE_COMMANDS = ['none', 'modify', 'delete', 'add-last', 'add-first'];
-/** net-update's section names, by virNetworkUpdateSection value. */
-const UPDATE_SECTIONS = [
-  'none',
-  'bridge',
-  'domain',
-  'ip',
-  'ip-dhcp-host',
-  'ip-dhcp-range',
-  'forward',
-  'forward-interface',
-  'forward-pf',
-  'portgroup',
-  'dns-host',
-  'dns-txt',
-  'dns-srv',
-];
 
 /** The message net-update prints on success, by what it changed (virsh asks whether the network runs when neither flag is given). */
 async function updatedWhat(conn: Connection, net: RemoteNonnullNetwork, config: boolean, live: boolean): Promise<string> {
@@ -271,10 +253,10 @@ export const networkCommands: readonly CommandSpec[] = [
       exclusive(opts, ['current', 'live'], ['current', 'config']);
       const net = await findNetwork(ctx.conn, strArg(opts, 'network'));
       const commandText = strArg(opts, 'command');
-      const command = commandText === 'add' ? VIR_NETWORK_UPDATE_COMMAND_ADD_LAST : UPDATE_COMMANDS.indexOf(commandText);
+      const command = commandText === 'add' ? VIR_NETWORK_UPDATE_COMMAND_ADD_LAST : NETWORK_UPDATE_COMMANDS.indexOf(commandText);
       if (command <= 0) throw new CliError([`unrecognized command name '${commandText}'`]);
       const sectionText = strArg(opts, 'section');
-      const section = UPDATE_SECTIONS.indexOf(sectionText);
+      const section = NETWORK_UPDATE_SECTIONS.indexOf(sectionText);
       if (section <= 0) throw new CliError([`unrecognized section name '${sectionText}'`]);
       const parentIndex = smallNumberOpt(opts, 'parent-index', 'int') ?? -1;
       const xmlText = strArg(opts, 'xml');

@@ -17,6 +17,7 @@ import { flag, valueOpt, DOMAIN, XPATH_OPTIONS, exclusive, strOpt } from '../sup
 import { xpathOption, printXml } from '../support/xpath.js';
 import { printExtra } from '../support/format.js';
 import { lookupDomain } from '../support/lookup.js';
+import { DUMP_FORMATS } from '../support/enum-names.js';
 
 const GROUP = 'Domain Management';
 
@@ -36,8 +37,6 @@ function saveFlags(opts: ParsedOptions, withBypass: boolean): number {
     (opts.bool('paused') ? VIR_DOMAIN_SAVE_PAUSED : 0)
   );
 }
-
-const DUMP_FORMATS = ['elf', 'kdump-zlib', 'kdump-lzo', 'kdump-snappy', 'win-dmp'];
 
 // ---------------------------------------------------------------------------------------------
 

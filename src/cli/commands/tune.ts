@@ -19,6 +19,7 @@ import { UINT_MAX, ULLONG_MAX, cIntBase0, scaleInteger, numberOpt, smallNumberOp
 import { printParams, STRING_OKAY, param, paramFromString } from '../support/params.js';
 import { serializeXmlNode } from '../support/xml.js';
 import { domainCommand, domainOf } from '../support/templates.js';
+import { NUMA_MODES } from '../support/enum-names.js';
 
 /**
  * The get-or-set shape of memtune, blkiotune, numatune, domiftune,
@@ -170,8 +171,6 @@ async function blkiotune(ctx: CommandContext, opts: ParsedOptions): Promise<void
     setFailed: 'Unable to change blkio parameters',
   });
 }
-
-const NUMA_MODES = ['strict', 'preferred', 'interleave', 'restrictive'];
 
 async function numatune(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
   const flags = affectFlags(opts);

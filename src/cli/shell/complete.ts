@@ -22,6 +22,18 @@ import { LibvirtError } from '../../rpc/errors.js';
 import { VIRSH_HELP_ORDER } from './help-order.js';
 import { lookupDomain } from '../support/lookup.js';
 import { COMPLETERS } from './completer-table.js';
+import { KEYCODE_SETS } from '../support/keycodes.js';
+import {
+  ADDRESS_SOURCES,
+  DUMP_FORMATS,
+  LIFECYCLE_ACTIONS,
+  LIFECYCLE_TYPES,
+  NETWORK_UPDATE_COMMANDS,
+  NETWORK_UPDATE_SECTIONS,
+  NUMA_MODES,
+  SUSPEND_TARGETS,
+  WIPE_ALGORITHMS,
+} from '../support/enum-names.js';
 
 /** What completion needs to know of a command. */
 export interface CompletionCommand {
@@ -178,32 +190,19 @@ function commandNames(commands: readonly CompletionCommand[]): string[] {
 
 /** Completers that offer a fixed list (the strings of a libvirt enum, in its order). */
 const STATIC_COMPLETERS: Readonly<Record<string, readonly string[]>> = {
-  DomainLifecycle: ['poweroff', 'reboot', 'crash'],
-  DomainLifecycleAction: ['destroy', 'restart', 'rename-restart', 'preserve', 'coredump-destroy', 'coredump-restart'],
-  DomainCoreDumpFormat: ['elf', 'kdump-zlib', 'kdump-lzo', 'kdump-snappy', 'win-dmp'],
-  NodeSuspendTarget: ['mem', 'disk', 'hybrid'],
-  StorageVolWipeAlgorithm: ['zero', 'nnsa', 'dod', 'bsi', 'gutmann', 'schneier', 'pfitzner7', 'pfitzner33', 'random', 'trim'],
+  DomainLifecycle: LIFECYCLE_TYPES,
+  DomainLifecycleAction: LIFECYCLE_ACTIONS,
+  DomainCoreDumpFormat: DUMP_FORMATS,
+  NodeSuspendTarget: SUSPEND_TARGETS,
+  StorageVolWipeAlgorithm: WIPE_ALGORITHMS,
   // virsh offers "add" (its alias of add-last) in place of the enum's unused first value.
-  NetworkUpdateCommand: ['add', 'modify', 'delete', 'add-last', 'add-first'],
-  NetworkUpdateSection: [
-    'bridge',
-    'domain',
-    'ip',
-    'ip-dhcp-host',
-    'ip-dhcp-range',
-    'forward',
-    'forward-interface',
-    'forward-pf',
-    'portgroup',
-    'dns-host',
-    'dns-txt',
-    'dns-srv',
-  ],
-  DomainNumatuneMode: ['strict', 'preferred', 'interleave', 'restrictive'],
+  NetworkUpdateCommand: ['add', ...NETWORK_UPDATE_COMMANDS.slice(1)],
+  NetworkUpdateSection: NETWORK_UPDATE_SECTIONS.slice(1),
+  DomainNumatuneMode: NUMA_MODES,
   DomainDirtyRateCalcMode: ['page-sampling', 'dirty-bitmap', 'dirty-ring'],
-  CodesetName: ['linux', 'xt', 'atset1', 'atset2', 'atset3', 'os_x', 'xt_kbd', 'usb', 'win32', 'qnum'],
+  CodesetName: KEYCODE_SETS,
   DomainInterfaceSourceMode: ['server', 'client'],
-  DomainInterfaceAddrSource: ['lease', 'agent', 'arp'],
+  DomainInterfaceAddrSource: ADDRESS_SOURCES,
   DomainHostnameSource: ['agent', 'lease'],
 };
 
