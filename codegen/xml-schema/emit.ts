@@ -14,22 +14,11 @@
  *   text a type or -1; flags bit 0 any attribute, bit 1 any element, bit 2 text required.
  */
 import { type DocumentKind, type Graph, type Klass, NAMESPACES, pascal, propName, typeKey } from './graph.js';
+import { XSD_INTEGER_TYPES } from '../../src/api/xml/xsd-types.js';
 import type { ValueAtom, ValueType } from './model.js';
 
-const NUMERIC = new Set([
-  'int',
-  'unsignedInt',
-  'short',
-  'unsignedShort',
-  'long',
-  'unsignedLong',
-  'integer',
-  'positiveInteger',
-  'nonNegativeInteger',
-  'double',
-  'byte',
-  'unsignedByte',
-]);
+/** Datatypes whose values the model types as numbers (the runtime's integers, and `double`). */
+const NUMERIC: ReadonlySet<string> = new Set([...XSD_INTEGER_TYPES, 'double']);
 
 /**
  * Whether a numeric type's patterns leave it a decimal number: `[0-9]+` does, octalMode's

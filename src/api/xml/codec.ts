@@ -26,6 +26,7 @@
 import { ArgumentError } from '../../errors/root.js';
 import { parseXml, XmlErrorCode, XmlReadError, type XmlElement, type XmlNode } from './reader.js';
 import { ELEMENTS, NAMESPACES, ROOTS, TYPES } from './schema.gen.js';
+import { XSD_INTEGER_TYPES } from './xsd-types.js';
 
 /** XSD facets of a datatype: pattern(s), min/maxInclusive, maxLength, excluded values. */
 export interface Facets {
@@ -119,20 +120,6 @@ export function typeRow(i: number): TypeRow {
   return TYPES[i] as TypeRow;
 }
 
-const NUMERIC = new Set([
-  'int',
-  'unsignedInt',
-  'short',
-  'unsignedShort',
-  'long',
-  'unsignedLong',
-  'integer',
-  'positiveInteger',
-  'nonNegativeInteger',
-  'byte',
-  'unsignedByte',
-]);
-
 /** Text as the type holds it: a number for a numeric datatype when the number writes back the same text. */
 function convert(text: string, type: number): string | number {
   const [values, datas] = typeRow(type);
@@ -140,7 +127,7 @@ function convert(text: string, type: number): string | number {
   for (const [name, facets] of datas) {
     // A numeric type whose patterns make it a lexical form (octalMode: `0755`) stays text.
     if (facets?.t) continue;
-    if (NUMERIC.has(name)) {
+    if (XSD_INTEGER_TYPES.has(name)) {
       if (/^-?(0|[1-9][0-9]*)$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
     } else if (name === 'double') {
       const n = Number(text);
