@@ -225,10 +225,11 @@ describe('tsvirsh storage, network, interface and host commands match virsh', ()
  * files must be byte-identical. Nothing is normalised.
  */
 import { randomBytes } from 'node:crypto';
-import { chownSync, closeSync, ftruncateSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { afterAll } from 'vitest';
 import { connect, type Connection } from '../../src/index.js';
 import type { RemoteNonnullStoragePool } from '../../src/protocol.js';
+import { createDirPool, type DirPool } from './dir-pool.js';
 
 describe('tsvirsh vol-upload and vol-download match virsh', () => {
   const MiB = 1024 * 1024;
@@ -237,7 +238,8 @@ describe('tsvirsh vol-upload and vol-download match virsh', () => {
   let sessionUri = '';
   let conn: Connection;
   let pool: RemoteNonnullStoragePool;
-  let poolDir = '';
+  let dirPool: DirPool | undefined;
+  let _poolDir = '';
   let files = '';
 
   const createVol = (name: string, capacity: number, allocation = capacity): Promise<unknown> =>
@@ -267,11 +269,8 @@ describe('tsvirsh vol-upload and vol-download match virsh', () => {
     const d = await harnessDaemon();
     sessionUri = d.uris.qemuSessionUnix;
     conn = await connect(sessionUri);
-    poolDir = join(d.dir, 'data', `cli-pool-${tag}`);
-    mkdirSync(poolDir, { recursive: true });
-    const owner = statSync(d.dir);
-    chownSync(poolDir, owner.uid, owner.gid);
-    pool = await conn.raw.storagePoolCreateXML(`<pool type='dir'><name>${poolName}</name><target><path>${poolDir}</path></target></pool>`, 0);
+    dirPool = await createDirPool(conn, d.dir, poolName);
+    ({ pool, dir: _poolDir } = dirPool);
     files = mkdtempSync(join(tmpdir(), 'lvrpc-cli-xfer-'));
     for (const v of ['ours', 'theirs']) {
       await createVol(`full-${v}.img`, 3 * MiB);
@@ -286,13 +285,9 @@ describe('tsvirsh vol-upload and vol-download match virsh', () => {
 
   afterAll(async () => {
     try {
-      if (conn?.isOpen && pool) {
-        for (const v of (await conn.raw.storagePoolListAllVolumes(pool, 1, 0)).vols) await conn.raw.storageVolDelete(v, 0).catch(() => {});
-        await conn.raw.storagePoolDestroy(pool).catch(() => {});
-      }
+      await dirPool?.remove();
     } finally {
       await conn?.close();
-      if (poolDir) rmSync(poolDir, { recursive: true, force: true });
       if (files) rmSync(files, { recursive: true, force: true });
     }
   });

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { clientEnv, VIRSH } from '../../harness/daemon.js';
 import { connect, type Connection } from '../../src/index.js';
 import type { RemoteNonnullStoragePool } from '../../src/protocol.js';
 import { harnessDaemon } from './env.js';
+import { createDirPool, type DirPool } from './dir-pool.js';
 
 const MiB = 1024 * 1024;
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -22,7 +23,8 @@ const poolName = `cli-pipes-${tag}`;
 let conn: Connection;
 let pool: RemoteNonnullStoragePool;
 let uri = '';
-let poolDir = '';
+let dirPool: DirPool | undefined;
+let _poolDir = '';
 let files = '';
 let content: Buffer;
 
@@ -47,11 +49,8 @@ beforeAll(async () => {
   const d = await harnessDaemon();
   uri = d.uris.qemuSessionUnix;
   conn = await connect(uri);
-  poolDir = join(d.dir, 'data', `pipes-pool-${tag}`);
-  mkdirSync(poolDir, { recursive: true });
-  const owner = statSync(d.dir);
-  chownSync(poolDir, owner.uid, owner.gid);
-  pool = await conn.raw.storagePoolCreateXML(`<pool type='dir'><name>${poolName}</name><target><path>${poolDir}</path></target></pool>`, 0);
+  dirPool = await createDirPool(conn, d.dir, poolName);
+  ({ pool, dir: _poolDir } = dirPool);
   files = mkdtempSync(join(tmpdir(), 'lvrpc-cli-pipes-'));
   content = randomBytes(12 * MiB);
   const vol = await conn.raw.storageVolCreateXML(
@@ -75,13 +74,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    if (conn?.isOpen && pool) {
-      for (const v of (await conn.raw.storagePoolListAllVolumes(pool, 1, 0)).vols) await conn.raw.storageVolDelete(v, 0).catch(() => {});
-      await conn.raw.storagePoolDestroy(pool).catch(() => {});
-    }
+    await dirPool?.remove();
   } finally {
     await conn?.close();
-    if (poolDir) rmSync(poolDir, { recursive: true, force: true });
     if (files) {
       spawnSync('umount', [join(files, 'full')]);
       rmSync(files, { recursive: true, force: true });

@@ -7,8 +7,6 @@
  * parameters, and peer to peer), plus the migration errors of daemons that cannot migrate.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { chownSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type PrivateDaemon } from '../../harness/daemon.js';
 import { tinyGuestXml } from '../../harness/guest.js';
@@ -29,6 +27,7 @@ import {
 import type { RemoteTypedParam } from '../../src/protocol.js';
 import { harnessDaemon, startExtraDaemon, type HarnessDaemon } from './env.js';
 import { pyLibvirt } from './oracle.js';
+import { createDirPool, type DirPool } from './dir-pool.js';
 
 let d: HarnessDaemon;
 const tag = randomBytes(3).toString('hex');
@@ -245,28 +244,19 @@ describe('isAlive, isEncrypted and isSecure per transport, as libvirt answers th
 
 describe('newStream with a volume upload (QEMU session storage)', () => {
   let conn: Connection;
-  let poolDir: string;
+  let dirPool: DirPool | undefined;
   const poolName = `parity-${tag}`;
 
   beforeAll(async () => {
     conn = await connect(d.uris.qemuSessionUnix);
-    poolDir = join(d.dir, 'data', `parity-pool-${tag}`);
-    mkdirSync(poolDir, { recursive: true });
-    const owner = statSync(d.dir);
-    chownSync(poolDir, owner.uid, owner.gid);
-    await conn.storagePoolCreateXML(`<pool type='dir'><name>${poolName}</name><target><path>${poolDir}</path></target></pool>`, 0);
+    dirPool = await createDirPool(conn, d.dir, poolName);
   });
 
   afterAll(async () => {
     try {
-      const pool = await conn?.storagePoolLookupByName(poolName).catch(() => null);
-      if (pool) {
-        for (const v of await pool.listAllVolumes()) await v.delete(0).catch(() => {});
-        await pool.destroy().catch(() => {});
-      }
+      await dirPool?.remove();
     } finally {
       await conn?.close();
-      if (poolDir) rmSync(poolDir, { recursive: true, force: true });
     }
   });
 

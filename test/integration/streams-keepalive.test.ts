@@ -7,12 +7,11 @@
  * count 5) is checked by `npm run bench:streams`.
  */
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrivateDaemon, type PrivateDaemon } from '../../harness/daemon.js';
 import { ConnectionClosedError, connect, type Connection } from '../../src/index.js';
 import type { RemoteNonnullStorageVol } from '../../src/protocol.js';
+import { createDirPool } from './dir-pool.js';
 
 const MiB = 1024 * 1024;
 const STALL_MS = 6000;
@@ -24,11 +23,7 @@ const data = randomBytes(8 * MiB);
 beforeAll(async () => {
   d = await startPrivateDaemon({ label: 'keepalive', extraConf: ['keepalive_interval = 1', 'keepalive_count = 1'] });
   conn = await connect(d.uris.qemuSessionUnix, { keepalive: { interval: 1, count: 1 } });
-  const poolDir = join(d.dir, 'data', 'pool');
-  mkdirSync(poolDir, { recursive: true });
-  const owner = statSync(d.dir);
-  chownSync(poolDir, owner.uid, owner.gid);
-  const pool = await conn.raw.storagePoolCreateXML(`<pool type='dir'><name>ka</name><target><path>${poolDir}</path></target></pool>`, 0);
+  const { pool } = await createDirPool(conn, d.dir, 'ka');
   vol = await conn.raw.storageVolCreateXML(
     pool,
     `<volume><name>ka.img</name><capacity unit='bytes'>${data.length}</capacity><target><format type='raw'/></target></volume>`,

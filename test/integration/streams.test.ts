@@ -5,7 +5,7 @@
  * midway and a reader that falls behind, with the connection still usable.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,12 +16,14 @@ import { pipeToFile, readAll, StreamFileError, StreamOverflowError, type Libvirt
 import { READ_BUFFER_SIZE } from '../../src/transport/read-buffer.js';
 import { harnessDaemon, type HarnessDaemon } from './env.js';
 import { pyLibvirt } from './oracle.js';
+import { createDirPool, type DirPool } from './dir-pool.js';
 
 const MiB = 1024 * 1024;
 
 let d: HarnessDaemon;
 let conn: Connection;
 let pool: RemoteNonnullStoragePool;
+let dirPool: DirPool | undefined;
 let poolDir: string;
 const tag = randomBytes(3).toString('hex');
 const poolName = `rpc-streams-${tag}`;
@@ -29,24 +31,15 @@ const poolName = `rpc-streams-${tag}`;
 beforeAll(async () => {
   d = await harnessDaemon();
   conn = await connect(d.uris.qemuSessionUnix);
-  // A dir pool in a directory the daemon (lvtest) can write.
-  poolDir = join(d.dir, 'data', `pool-${tag}`);
-  mkdirSync(poolDir, { recursive: true });
-  const owner = statSync(d.dir);
-  chownSync(poolDir, owner.uid, owner.gid);
-  pool = await conn.raw.storagePoolCreateXML(`<pool type='dir'><name>${poolName}</name><target><path>${poolDir}</path></target></pool>`, 0);
+  dirPool = await createDirPool(conn, d.dir, poolName);
+  ({ pool, dir: poolDir } = dirPool);
 });
 
 afterAll(async () => {
   try {
-    if (conn?.isOpen && pool) {
-      const vols = await conn.raw.storagePoolListAllVolumes(pool, 1, 0);
-      for (const v of vols.vols) await conn.raw.storageVolDelete(v, 0).catch(() => {});
-      await conn.raw.storagePoolDestroy(pool).catch(() => {});
-    }
+    await dirPool?.remove();
   } finally {
     await conn?.close();
-    if (poolDir) rmSync(poolDir, { recursive: true, force: true });
   }
 });
 
