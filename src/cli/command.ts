@@ -136,12 +136,6 @@ export class CliError extends LibvirtRpcError {
 }
 brandClass(CliError, 'CliError');
 
-/** A CliError with virsh's own message followed by the daemon's (when the cause has one). */
-export function failed(message: string, cause: unknown): CliError {
-  const detail = cause instanceof Error ? cause.message : String(cause);
-  return new CliError([message, detail], { cause });
-}
-
 /**
  * virsh would be killed by a signal here: writing into a pipe whose reader
  * has gone raises SIGPIPE, which virsh does not catch. tsvirsh then prints

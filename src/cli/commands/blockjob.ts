@@ -41,8 +41,8 @@ import {
 import type { RemoteDomainGetBlockJobInfoRet, RemoteNonnullDomain, RemoteTypedParam } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { blockJobTypeName, timeoutMs } from './event.js';
-import { CliError, failed, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
-import { VshFailure, daemonError } from '../support/failures.js';
+import { CliError, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { VshFailure, daemonError, vshFail } from '../support/failures.js';
 import { flag, valueOpt, DOMAIN, exclusive, requireOption, strOpt, strArg } from '../support/options.js';
 import { ULLONG_MAX, parseScaled, numberOpt } from '../support/numbers.js';
 import { lookupDomain } from '../support/lookup.js';
@@ -141,7 +141,7 @@ async function waitForJob(
     try {
       info = await ctx.conn.raw.domainGetBlockJobInfo(dom, path, 0);
     } catch (err) {
-      throw failed(`failed to query job for disk ${path}`, err);
+      throw vshFail(`failed to query job for disk ${path}`, err);
     }
     if (watch.registered > 0 && watch.status !== -1) {
       result = watch.status;
@@ -163,7 +163,7 @@ async function waitForJob(
       try {
         await ctx.conn.raw.domainBlockJobAbort(dom, path, how.async ? VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC : 0);
       } catch (err) {
-        throw failed(`failed to abort job for disk '${path}'`, err);
+        throw vshFail(`failed to abort job for disk '${path}'`, err);
       }
       result = VIR_DOMAIN_BLOCK_JOB_CANCELED;
       break;
@@ -218,7 +218,7 @@ async function conclude(ctx: CommandContext, dom: RemoteNonnullDomain, path: str
   try {
     await ctx.conn.raw.domainBlockJobAbort(dom, path, flags);
   } catch (err) {
-    throw failed(`failed to ${verb} job for disk ${path}`, err);
+    throw vshFail(`failed to ${verb} job for disk ${path}`, err);
   }
 }
 
@@ -601,7 +601,7 @@ export const blockjobCommands: readonly CommandSpec[] = [
       try {
         await ctx.conn.raw.domainBlockResize(dom, disk, size, flags);
       } catch (err) {
-        throw failed(`Failed to resize block device '${disk}'`, err);
+        throw vshFail(`Failed to resize block device '${disk}'`, err);
       }
       if (!ctx.quiet) ctx.print(`Block device '${disk}' is resized`);
     },

@@ -21,8 +21,8 @@ import {
 import type { RemoteNonnullDomain, RemoteNonnullDomainCheckpoint } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { parseXml, xmlFirst, xmlText } from '../../api/xml/reader.js';
-import { CliError, failed, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
-import { daemonError, call } from '../support/failures.js';
+import { CliError, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { daemonError, call, vshFail } from '../support/failures.js';
 import { flag, valueOpt, argvOpt, DOMAIN, exclusive, strOpt } from '../support/options.js';
 import { escapeXml } from '../support/xml.js';
 import { xpathOption, printXml } from '../support/xpath.js';
@@ -212,7 +212,7 @@ export const checkpointCommands: readonly CommandSpec[] = [
       try {
         await ctx.conn.raw.domainCheckpointDelete(chk, flags);
       } catch (err) {
-        throw failed(`Failed to delete checkpoint ${chk.name}`, err);
+        throw vshFail(`Failed to delete checkpoint ${chk.name}`, err);
       }
       printExtra(ctx, `Domain checkpoint ${chk.name} ${flags & VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY ? 'children deleted' : 'deleted'}\n`);
     },

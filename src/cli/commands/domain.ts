@@ -37,13 +37,14 @@ import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { domainStateName, domainStateReasonName } from '../../api/names.js';
 import { fixedString } from '../../api/values.js';
-import { CliError, failed, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { CliError, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
 import { flag, valueOpt, DOMAIN, AFFECT_OPTS, exclusive, affectFlags } from '../support/options.js';
 import { UINT_MAX, scaledKiBOpt } from '../support/numbers.js';
 import { formatUuid, field } from '../support/format.js';
 import { formatTable } from '../support/table.js';
 import { editText } from '../support/edit-loop.js';
 import { lookupDomain } from '../support/lookup.js';
+import { vshFail } from '../support/failures.js';
 
 const FILE: OptionSpec = valueOpt('file', 'string', 'file containing an XML domain description', { required: true });
 
@@ -84,7 +85,7 @@ async function list(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
   try {
     domains = sortDomains((await ctx.conn.raw.connectListAllDomains(1, flags)).domains);
   } catch (err) {
-    throw failed('Failed to list domains', err);
+    throw vshFail('Failed to list domains', err);
   }
   if (opts.bool('name') || opts.bool('uuid') || opts.bool('id')) {
     for (const d of domains) {
@@ -186,7 +187,7 @@ function action(spec: {
         await spec.run(ctx, dom, opts);
       } catch (err) {
         if (err instanceof CliError) throw err;
-        throw failed(failure(dom.name), err);
+        throw vshFail(failure(dom.name), err);
       }
       if (!ctx.quiet) ctx.print(spec.done(dom.name));
     },
@@ -299,7 +300,7 @@ export const domainCommands: readonly CommandSpec[] = [
       try {
         dom = await ctx.conn.raw.domainDefineXML(xml);
       } catch (err) {
-        throw failed(`Failed to define domain from ${file}`, err);
+        throw vshFail(`Failed to define domain from ${file}`, err);
       }
       if (!ctx.quiet) ctx.print(`Domain '${dom.name}' defined from ${file}\n`);
     },
@@ -319,7 +320,7 @@ export const domainCommands: readonly CommandSpec[] = [
       try {
         dom = await ctx.conn.raw.domainCreateXML(xml, flags);
       } catch (err) {
-        throw failed(`Failed to create domain from ${file}`, err);
+        throw vshFail(`Failed to create domain from ${file}`, err);
       }
       if (!ctx.quiet) ctx.print(`Domain '${dom.name}' created from ${file}\n`);
     },
@@ -347,7 +348,7 @@ export const domainCommands: readonly CommandSpec[] = [
         if (flags === 0) await ctx.conn.raw.domainCreate(dom);
         else await ctx.conn.raw.domainCreateWithFlags(dom, flags);
       } catch (err) {
-        throw failed(`Failed to start domain '${dom.name}'`, err);
+        throw vshFail(`Failed to start domain '${dom.name}'`, err);
       }
       if (!ctx.quiet) ctx.print(`Domain '${dom.name}' started\n`);
     },
@@ -407,7 +408,7 @@ export const domainCommands: readonly CommandSpec[] = [
         if (flags === 0) await ctx.conn.raw.domainUndefine(dom);
         else await ctx.conn.raw.domainUndefineFlags(dom, flags);
       } catch (err) {
-        throw failed(`Failed to undefine domain '${dom.name}'`, err);
+        throw vshFail(`Failed to undefine domain '${dom.name}'`, err);
       }
       if (!ctx.quiet) ctx.print(`Domain '${dom.name}' has been undefined\n`);
     },
@@ -423,7 +424,7 @@ export const domainCommands: readonly CommandSpec[] = [
       try {
         await ctx.conn.raw.domainSetAutostart(dom, on ? 1 : 0);
       } catch (err) {
-        throw failed(on ? `Failed to mark domain '${dom.name}' as autostarted` : `Failed to unmark domain '${dom.name}' as autostarted`, err);
+        throw vshFail(on ? `Failed to mark domain '${dom.name}' as autostarted` : `Failed to unmark domain '${dom.name}' as autostarted`, err);
       }
       if (!ctx.quiet) ctx.print(on ? `Domain '${dom.name}' marked as autostarted\n` : `Domain '${dom.name}' unmarked as autostarted\n`);
     },
@@ -454,7 +455,7 @@ export const domainCommands: readonly CommandSpec[] = [
         if (flags === 0 && !opts.bool('current')) await ctx.conn.raw.domainSetMaxMemory(dom, kib);
         else await ctx.conn.raw.domainSetMemoryFlags(dom, kib, flags | VIR_DOMAIN_MEM_MAXIMUM);
       } catch (err) {
-        throw failed('Unable to change MaxMemorySize', err);
+        throw vshFail('Unable to change MaxMemorySize', err);
       }
     },
   },
@@ -536,7 +537,7 @@ export const domainCommands: readonly CommandSpec[] = [
       try {
         await ctx.conn.raw.domainSetMetadata(dom, type, text === '' ? null : text, null, null, flags);
       } catch (err) {
-        throw failed(`Failed to set new domain ${what}`, err);
+        throw vshFail(`Failed to set new domain ${what}`, err);
       }
       if (!ctx.quiet) ctx.print(`Domain ${what} updated successfully`);
     },
@@ -549,7 +550,7 @@ export const domainCommands: readonly CommandSpec[] = [
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
       const has = await ctx.conn.raw.domainHasManagedSaveImage(dom, 0).catch((err: unknown) => {
-        throw failed('Failed to check for domain managed save image', err);
+        throw vshFail('Failed to check for domain managed save image', err);
       });
       // virsh leaves these lines to its closing newline.
       if (!has) {
@@ -559,7 +560,7 @@ export const domainCommands: readonly CommandSpec[] = [
       try {
         await ctx.conn.raw.domainManagedSaveRemove(dom, 0);
       } catch (err) {
-        throw failed(`Failed to remove managed save image for domain '${dom.name}'`, err);
+        throw vshFail(`Failed to remove managed save image for domain '${dom.name}'`, err);
       }
       if (!ctx.quiet) ctx.print(`Removed managedsave image for domain '${dom.name}'`);
     },
@@ -585,7 +586,7 @@ export const domainCommands: readonly CommandSpec[] = [
         ctx.print(`Screenshot saved to ${file}, with type of ${mime ?? ''}`);
       } catch (err) {
         if (err instanceof CliError) throw err;
-        throw failed(`could not take a screenshot of ${dom.name}`, err);
+        throw vshFail(`could not take a screenshot of ${dom.name}`, err);
       }
     },
   },

@@ -20,8 +20,8 @@ import {
 import type { RemoteTypedParam } from '../../procedures/remote.gen.js';
 import { parseXml, xmlAll, xmlAttr, xmlChildren, type XmlElement } from '../../api/xml/reader.js';
 import { fixedString } from '../../api/values.js';
-import { CliError, failed, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
-import { orFail } from '../support/failures.js';
+import { CliError, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { orFail, vshFail } from '../support/failures.js';
 import { flag, valueOpt, strOpt, strArg, given } from '../support/options.js';
 import { numberOpt, smallNumberOpt, scaledOpt } from '../support/numbers.js';
 import { STRING_OKAY, paramText, paramLines, param } from '../support/params.js';
@@ -561,7 +561,7 @@ export const hostCommands: readonly CommandSpec[] = [
       try {
         models = (await ctx.conn.raw.connectGetCPUModelNames(opts.required('arch'), 1, 0)).models;
       } catch (err) {
-        throw failed('failed to get CPU model names', err);
+        throw vshFail('failed to get CPU model names', err);
       }
       ctx.print(models.map((m) => `${m}\n`).join(''));
     },

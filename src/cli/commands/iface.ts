@@ -1,9 +1,10 @@
 /** Host interface commands, with virsh's output (tools/virsh-interface.c). */
 import { VIR_CONNECT_LIST_INTERFACES_ACTIVE, VIR_CONNECT_LIST_INTERFACES_INACTIVE, VIR_INTERFACE_XML_INACTIVE } from '../../procedures/libvirt-api.gen.js';
-import { failed, type CommandSpec, type OptionSpec } from '../command.js';
+import type { CommandSpec, OptionSpec } from '../command.js';
 import { flag, valueOpt } from '../support/options.js';
 import { formatTable } from '../support/table.js';
 import { lookupInterfaceBy } from '../support/lookup.js';
+import { vshFail } from '../support/failures.js';
 
 const IFACE: OptionSpec = valueOpt('interface', 'string', 'interface name or MAC address', { required: true });
 
@@ -20,7 +21,7 @@ export const ifaceCommands: readonly CommandSpec[] = [
       try {
         ifaces = (await ctx.conn.raw.connectListAllInterfaces(1, flags)).ifaces;
       } catch (err) {
-        throw failed('Failed to list interfaces', err);
+        throw vshFail('Failed to list interfaces', err);
       }
       ifaces.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const rows: string[][] = [];

@@ -30,8 +30,8 @@ import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { DISK_WITHOUT_DETAILS, type DomainDiskRow, type DomainInterfaceRow, domainDisks, domainInterfaces } from '../../api/domain-devices.js';
 import { parseXml, xmlAll, xmlFirst, XmlErrorCode, XmlReadError, type XmlElement } from '../../api/xml/reader.js';
-import { CliError, failed, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
-import { orFail, isLibvirtError } from '../support/failures.js';
+import { CliError, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { orFail, isLibvirtError, vshFail } from '../support/failures.js';
 import { flag, valueOpt, argvOpt, DOMAIN, exclusive, strOpt, strArg, isMacAddress } from '../support/options.js';
 import { paramText } from '../support/params.js';
 import { formatAffinity } from '../support/cpumap.js';
@@ -110,7 +110,7 @@ async function vcpucount(ctx: CommandContext, dom: RemoteNonnullDomain, opts: Pa
     try {
       ctx.print(`${await raw.domainGetVcpusFlags(dom, flags)}\n`);
     } catch (err) {
-      if (guest) throw failed('Failed to retrieve vCPU count from the guest', err);
+      if (guest) throw vshFail('Failed to retrieve vCPU count from the guest', err);
       throw err;
     }
     return;
@@ -149,7 +149,7 @@ async function dommemstat(ctx: CommandContext, dom: RemoteNonnullDomain): Promis
   try {
     stats = await ctx.conn.raw.domainMemoryStats(dom, MEMORY_STATS.length, 0);
   } catch (err) {
-    throw failed(`Failed to get memory statistics for domain ${dom.name}`, err);
+    throw vshFail(`Failed to get memory statistics for domain ${dom.name}`, err);
   }
   for (const s of stats) if (MEMORY_STATS[s.tag] !== undefined) ctx.print(`${MEMORY_STATS[s.tag]} ${s.val}\n`);
 }
@@ -211,7 +211,7 @@ async function domblkstat(ctx: CommandContext, dom: RemoteNonnullDomain, opts: P
   try {
     stats = { ...(await ctx.conn.raw.domainBlockStats(dom, device)) };
   } catch (err) {
-    throw failed(`Failed to get block stats ${dom.name} ${device}`, err);
+    throw vshFail(`Failed to get block stats ${dom.name} ${device}`, err);
   }
   let prefix = device;
   if (human) {
@@ -231,7 +231,7 @@ async function domifstat(ctx: CommandContext, dom: RemoteNonnullDomain, opts: Pa
   try {
     stats = await ctx.conn.raw.domainInterfaceStats(dom, device);
   } catch (err) {
-    throw failed(`Failed to get interface stats ${dom.name} ${device}`, err);
+    throw vshFail(`Failed to get interface stats ${dom.name} ${device}`, err);
   }
   for (const key of IF_STATS) if (stats[key] >= 0n) ctx.print(`${device} ${key} ${stats[key]}\n`);
 }
@@ -258,7 +258,7 @@ async function domhostname(ctx: CommandContext, dom: RemoteNonnullDomain): Promi
   try {
     name = await ctx.conn.raw.domainGetHostname(dom, 0);
   } catch (err) {
-    throw failed('failed to get hostname', err);
+    throw vshFail('failed to get hostname', err);
   }
   ctx.print(`${name}\n`);
 }

@@ -19,7 +19,7 @@ import {
 import type { Connection } from '../../api/connection.js';
 import type { RemoteNetworkDhcpLease, RemoteNonnullNetwork, RemoteNonnullNetworkPort } from '../../procedures/remote.gen.js';
 import { parseUuid } from '../../api/uuid.js';
-import { CliError, failed, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { CliError, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
 import { flag, valueOpt, NETWORK, VALIDATE, XPATH_OPTIONS, exclusive, strOpt, strArg } from '../support/options.js';
 import { smallNumberOpt } from '../support/numbers.js';
 import { xpathOption, printXml } from '../support/xpath.js';
@@ -28,6 +28,7 @@ import { formatTable } from '../support/table.js';
 import { lookupNetworkBy } from '../support/lookup.js';
 import { oneObjectCommand, autostartCommand, fromFileCommand } from '../support/templates.js';
 import { NETWORK_UPDATE_COMMANDS, NETWORK_UPDATE_SECTIONS } from '../support/enum-names.js';
+import { vshFail } from '../support/failures.js';
 
 const GROUP = 'Networking';
 const findNetwork = (conn: Connection, text: string): Promise<RemoteNonnullNetwork> => lookupNetworkBy(conn, text, { uuid: true, name: true });
@@ -65,7 +66,7 @@ async function lookupPort(conn: Connection, net: RemoteNonnullNetwork, text: str
     if (!uuid) throw new Error('uuidstr in virNetworkPortLookupByUUIDString must be a valid UUID');
     return await conn.raw.networkPortLookupByUUID(net, uuid);
   } catch (err) {
-    throw failed(`failed to get network port '${text}'`, err);
+    throw vshFail(`failed to get network port '${text}'`, err);
   }
 }
 
@@ -133,7 +134,7 @@ export const networkCommands: readonly CommandSpec[] = [
       try {
         nets = (await ctx.conn.raw.connectListAllNetworks(1, flags)).nets.sort(byName);
       } catch (err) {
-        throw failed('Failed to list networks', err);
+        throw vshFail('Failed to list networks', err);
       }
       if (opts.bool('name') || opts.bool('uuid')) {
         ctx.print(uuidNameLines(nets, { uuid: opts.bool('uuid'), name: opts.bool('name') }));
@@ -268,7 +269,7 @@ export const networkCommands: readonly CommandSpec[] = [
       try {
         await ctx.conn.raw.networkUpdate(net, command, section, parentIndex, xml, flags);
       } catch (err) {
-        throw failed(`Failed to update network ${net.name}`, err);
+        throw vshFail(`Failed to update network ${net.name}`, err);
       }
       // virsh prints this without a newline: its end-of-command blank line ends it.
       if (!ctx.quiet) ctx.print(`Updated network ${net.name} ${await updatedWhat(ctx.conn, net, config, live)}`);
@@ -287,7 +288,7 @@ export const networkCommands: readonly CommandSpec[] = [
       try {
         leases = (await ctx.conn.raw.networkGetDHCPLeases(net, mac, 1, 0)).leases;
       } catch (err) {
-        throw failed(`Failed to get leases info for ${text}`, err);
+        throw vshFail(`Failed to get leases info for ${text}`, err);
       }
       // Sorted by MAC address, case-insensitively (virshNetworkDHCPLeaseSorter).
       const rows = [...leases].sort((a, b) => caseOrder(a.mac ?? '', b.mac ?? '')).map(leaseRow);
@@ -334,7 +335,7 @@ export const networkCommands: readonly CommandSpec[] = [
       try {
         port = await ctx.conn.raw.networkPortCreateXML(net, xml, opts.bool('validate') ? VIR_NETWORK_PORT_CREATE_VALIDATE : 0);
       } catch (err) {
-        throw failed(`Failed to create network from ${file}`, err);
+        throw vshFail(`Failed to create network from ${file}`, err);
       }
       if (!ctx.quiet) ctx.print(`Network port ${formatUuid(port.uuid)} created from ${file}\n`);
     },

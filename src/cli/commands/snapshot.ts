@@ -35,8 +35,8 @@ import {
 import type { RemoteNonnullDomain, RemoteNonnullDomainSnapshot } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { parseXml, xmlAll, xmlFirst, xmlText } from '../../api/xml/reader.js';
-import { CliError, failed, type ParsedOptions, type CommandSpec, type OptionSpec } from '../command.js';
-import { call } from '../support/failures.js';
+import { CliError, type ParsedOptions, type CommandSpec, type OptionSpec } from '../command.js';
+import { call, vshFail } from '../support/failures.js';
 import { flag, valueOpt, DOMAIN, exclusive } from '../support/options.js';
 import { escapeXml } from '../support/xml.js';
 import { field, caseOrder, localTime } from '../support/format.js';
@@ -215,7 +215,7 @@ export const snapshotCommands: readonly CommandSpec[] = [
       try {
         await ctx.conn.raw.domainSnapshotDelete(snap, flags);
       } catch (err) {
-        throw failed(`Failed to delete snapshot ${snap.name}`, err);
+        throw vshFail(`Failed to delete snapshot ${snap.name}`, err);
       }
       if (!ctx.quiet) ctx.print(`Domain snapshot ${snap.name} ${flags & VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY ? 'children deleted' : 'deleted'}\n`);
     },
@@ -379,12 +379,12 @@ export const snapshotCommands: readonly CommandSpec[] = [
         await ctx.conn.raw.domainRevertToSnapshot(snap, flags);
       } catch (err) {
         if (!(opts.bool('force') && err instanceof LibvirtError && err.errorCode === VIR_ERR_SNAPSHOT_REVERT_RISKY))
-          throw failed(`Failed to revert snapshot ${snap.name}`, err);
+          throw vshFail(`Failed to revert snapshot ${snap.name}`, err);
         flags |= VIR_DOMAIN_SNAPSHOT_REVERT_FORCE;
         try {
           await ctx.conn.raw.domainRevertToSnapshot(snap, flags);
         } catch (err2) {
-          throw failed(`Failed to revert snapshot ${snap.name}`, err2);
+          throw vshFail(`Failed to revert snapshot ${snap.name}`, err2);
         }
       }
       if (!ctx.quiet) ctx.print(`Domain snapshot ${snap.name} reverted\n`);

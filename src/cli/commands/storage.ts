@@ -24,7 +24,7 @@ import {
 import type { Connection } from '../../api/connection.js';
 import { xmlChildren } from '../../api/xml/reader.js';
 import type { RemoteNonnullStoragePool } from '../../procedures/remote.gen.js';
-import { CliError, failed, type ParsedOptions, type CommandSpec, type OptionSpec } from '../command.js';
+import { CliError, type ParsedOptions, type CommandSpec, type OptionSpec } from '../command.js';
 import { flag, valueOpt, POOL, VOL, VOL_POOL, exclusive } from '../support/options.js';
 import { parseScaled } from '../support/numbers.js';
 import { parseXmlTree, serializeXmlNode } from '../support/xml.js';
@@ -32,6 +32,7 @@ import { formatUuid, field, yesNo, byName, prettyCapacity, uuidNameLines } from 
 import { formatTable } from '../support/table.js';
 import { lookupPoolBy, lookupVol } from '../support/lookup.js';
 import { oneObjectCommand, autostartCommand, fromFileCommand } from '../support/templates.js';
+import { vshFail } from '../support/failures.js';
 
 const GROUP = 'Storage Pool';
 export const VOL_GROUP = 'Storage Volume';
@@ -127,7 +128,7 @@ function poolAsCommand(
       try {
         await act(ctx.conn, xml, opts);
       } catch (err) {
-        throw failed(`Failed to ${verb} pool ${pool}`, err);
+        throw vshFail(`Failed to ${verb} pool ${pool}`, err);
       }
       if (!ctx.quiet) ctx.print(`Pool ${pool} ${done}\n`);
     },
@@ -230,7 +231,7 @@ const volCopyCommands: readonly CommandSpec[] = [
       try {
         pool = await raw.storagePoolLookupByVolume(orig);
       } catch (err) {
-        throw failed('failed to get parent pool', err);
+        throw vshFail('failed to get parent pool', err);
       }
       const newName = opts.required('newname');
       if (newName === '') throw new CliError(["Failed to get option 'newname': Option argument is empty"]);
@@ -248,7 +249,7 @@ const volCopyCommands: readonly CommandSpec[] = [
       try {
         vol = await raw.storageVolCreateXMLFrom(pool, xml, orig, flags);
       } catch (err) {
-        throw failed(`Failed to clone vol from ${orig.name}`, err);
+        throw vshFail(`Failed to clone vol from ${orig.name}`, err);
       }
       if (!ctx.quiet) ctx.print(`Vol ${vol.name} cloned from ${orig.name}\n`);
     },
@@ -280,7 +281,7 @@ const volCopyCommands: readonly CommandSpec[] = [
       try {
         vol = await ctx.conn.raw.storageVolCreateXMLFrom(pool, xml, input, flags);
       } catch (err) {
-        throw failed(`Failed to create vol from ${file}`, err);
+        throw vshFail(`Failed to create vol from ${file}`, err);
       }
       if (!ctx.quiet) ctx.print(`Vol ${vol.name} created from input vol ${input.name}\n`);
     },
@@ -316,7 +317,7 @@ const volCopyCommands: readonly CommandSpec[] = [
       try {
         await ctx.conn.raw.storageVolResize(vol, capacity, flags);
       } catch (err) {
-        throw failed(`Failed to change size of volume '${vol.name}' ${by} ${text}`, err);
+        throw vshFail(`Failed to change size of volume '${vol.name}' ${by} ${text}`, err);
       }
       if (!ctx.quiet) ctx.print(`Size of volume '${vol.name}' successfully changed ${by} ${text}\n`);
     },
@@ -354,7 +355,7 @@ export const storageCommands: readonly CommandSpec[] = [
       try {
         pools = (await ctx.conn.raw.connectListAllStoragePools(1, flags)).pools.sort(byName);
       } catch (err) {
-        throw failed('Failed to list pools', err);
+        throw vshFail('Failed to list pools', err);
       }
       if (opts.bool('name') || opts.bool('uuid')) {
         ctx.print(uuidNameLines(pools, { uuid: opts.bool('uuid'), name: opts.bool('name') }, 20));
@@ -503,7 +504,7 @@ export const storageCommands: readonly CommandSpec[] = [
       try {
         vols = (await raw.storagePoolListAllVolumes(pool, 1, 0)).vols.sort(byName);
       } catch (err) {
-        throw failed('Failed to list storage volumes', err);
+        throw vshFail('Failed to list storage volumes', err);
       }
       const rows: string[][] = [];
       for (const v of vols) {
@@ -563,7 +564,7 @@ export const storageCommands: readonly CommandSpec[] = [
       try {
         pool = await conn.raw.storagePoolLookupByVolume(vol);
       } catch (err) {
-        throw failed(`failed to get parent pool`, err);
+        throw vshFail(`failed to get parent pool`, err);
       }
       return opts.bool('uuid') ? formatUuid(pool.uuid) : pool.name;
     },
@@ -601,7 +602,7 @@ export const storageCommands: readonly CommandSpec[] = [
       try {
         await ctx.conn.raw.storageVolCreateXML(pool, xml, opts.bool('prealloc-metadata') ? VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA : 0);
       } catch (err) {
-        throw failed(`Failed to create vol ${name}`, err);
+        throw vshFail(`Failed to create vol ${name}`, err);
       }
       if (!ctx.quiet) ctx.print(`Vol ${name} created\n`);
     },
@@ -623,7 +624,7 @@ export const storageCommands: readonly CommandSpec[] = [
       try {
         vol = await ctx.conn.raw.storageVolCreateXML(pool, xml, opts.bool('prealloc-metadata') ? VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA : 0);
       } catch (err) {
-        throw failed(`Failed to create vol from ${file}`, err);
+        throw vshFail(`Failed to create vol from ${file}`, err);
       }
       if (!ctx.quiet) ctx.print(`Vol ${vol.name} created from ${file}\n`);
     },

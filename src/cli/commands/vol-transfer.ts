@@ -11,10 +11,11 @@ import { pipeToFile, sendFile, StreamFileError, type LibvirtStream } from '../..
 import { VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteNonnullStorageVol } from '../../procedures/remote.gen.js';
 import { VOL_GROUP, volOf } from './storage.js';
-import { CliError, failed, type ParsedOptions, SignalExit, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { CliError, type ParsedOptions, SignalExit, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
 import { flag, valueOpt, VOL, VOL_POOL } from '../support/options.js';
 import { numberOpt } from '../support/numbers.js';
 import { strerrorOf } from '../support/strerror.js';
+import { vshFail } from '../support/failures.js';
 
 /** vol-upload / vol-download's options. */
 const transferOptions = (verb: string): readonly OptionSpec[] => [
@@ -52,7 +53,7 @@ function transferFailed(message: string, err: unknown): Error {
     const cause = err.cause as Error;
     return new CliError([message, `${HANDLER[err.op]} failed: ${strerrorOf(err.errno) ?? cause.message}`], { cause: err });
   }
-  return failed(message, err);
+  return vshFail(message, err);
 }
 
 async function closeQuietly(fh: FileHandle): Promise<void> {
@@ -78,7 +79,7 @@ const vsUpload: CommandSpec = {
       try {
         stream = await ctx.conn.raw.storageVolUpload(vol, offset, length, sparse ? VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM : 0);
       } catch (err) {
-        throw failed(`cannot upload to volume ${text}`, err);
+        throw vshFail(`cannot upload to volume ${text}`, err);
       }
       try {
         await sendFile(fh, stream, { detectHoles: sparse });
@@ -88,7 +89,7 @@ const vsUpload: CommandSpec = {
       try {
         await stream.finish();
       } catch (err) {
-        throw failed(`cannot close volume ${text}`, err);
+        throw vshFail(`cannot close volume ${text}`, err);
       }
     } finally {
       await closeQuietly(fh);
@@ -123,7 +124,7 @@ const vsDownload: CommandSpec = {
       try {
         stream = await ctx.conn.raw.storageVolDownload(vol, offset, length, opts.bool('sparse') ? VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM : 0);
       } catch (err) {
-        throw failed(`cannot download from volume ${text}`, err);
+        throw vshFail(`cannot download from volume ${text}`, err);
       }
       try {
         await pipeToFile(stream, fh, { holes: 'seek' });

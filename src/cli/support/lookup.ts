@@ -20,8 +20,9 @@ import type {
 } from '../../procedures/remote.gen.js';
 import { virErrorNumber } from '../../procedures/libvirt-api.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
-import { CliError, failed } from '../command.js';
+import { CliError } from '../command.js';
 import { cNumber } from './numbers.js';
+import { vshFail } from './failures.js';
 
 /** One way of looking, tried only when `when` holds. */
 export interface Attempt<T> {
@@ -158,7 +159,7 @@ export async function collectList<T>(listAll: () => Promise<T[]>, fallback: () =
     return await listAll();
   } catch (err) {
     if (err instanceof LibvirtError && err.errorCode === virErrorNumber.VIR_ERR_NO_SUPPORT) return await fallback();
-    throw failed(message, err);
+    throw vshFail(message, err);
   }
 }
 

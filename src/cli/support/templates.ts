@@ -5,9 +5,10 @@
  */
 import type { Connection } from '../../api/connection.js';
 import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
-import { failed, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import type { ParsedOptions, CommandContext, CommandSpec, OptionSpec } from '../command.js';
 import { flag, valueOpt, DOMAIN } from './options.js';
 import { lookupDomain } from './lookup.js';
+import { vshFail } from './failures.js';
 
 /** A domain command: `<domain>` first, then `options`; in Domain Management unless `group` says otherwise. */
 export function domainCommand(spec: {
@@ -63,7 +64,7 @@ export function oneObjectCommand<T>(spec: {
       try {
         await spec.act(ctx.conn, obj, opts);
       } catch (err) {
-        throw failed(`Failed to ${spec.verb} ${spec.noun.toLowerCase()} ${text}`, err);
+        throw vshFail(`Failed to ${spec.verb} ${spec.noun.toLowerCase()} ${text}`, err);
       }
       if (!ctx.quiet) ctx.print(`${spec.noun} ${text} ${spec.done}\n`);
     },
@@ -92,7 +93,7 @@ export function autostartCommand<T>(spec: {
       try {
         await spec.set(ctx.conn, obj, on ? 1 : 0);
       } catch (err) {
-        throw failed(`failed to ${mark} ${spec.noun.toLowerCase()} ${text} as autostarted`, err);
+        throw vshFail(`failed to ${mark} ${spec.noun.toLowerCase()} ${text} as autostarted`, err);
       }
       if (!ctx.quiet) ctx.print(`${spec.noun} ${text} ${mark}ed as autostarted\n`);
     },
@@ -125,7 +126,7 @@ export function fromFileCommand(spec: {
       try {
         obj = await spec.act(ctx.conn, xml, opts);
       } catch (err) {
-        throw failed(`Failed to ${spec.verb} ${spec.noun.toLowerCase()} from ${file}`, err);
+        throw vshFail(`Failed to ${spec.verb} ${spec.noun.toLowerCase()} from ${file}`, err);
       }
       if (!ctx.quiet) ctx.print(`${spec.noun} ${obj.name} ${spec.done} from ${file}\n`);
     },
