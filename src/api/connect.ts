@@ -96,9 +96,10 @@ export interface ConnectOptions extends CallOptions {
    */
   readonly reconnect?: boolean | ReconnectOptions;
   /**
-   * Calls sent and not answered at most (default 4: libvirtd's default `max_client_requests`
-   * less one, so the daemon can always read keepalive; see README, "Calls in flight").
-   * Further calls wait in the client. `Infinity` turns the limit off.
+   * Calls that may block (procedures libvirt does not mark `@priority: high`) sent and not
+   * answered at most (default 4: libvirtd's default `max_client_requests` less one, so the
+   * daemon can always read keepalive; see README, "Calls in flight"). Further such calls wait
+   * in the client; calls that do not block are never held. `Infinity` turns the limit off.
    */
   readonly maxInFlight?: number;
   /**

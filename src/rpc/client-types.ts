@@ -73,10 +73,12 @@ export interface RpcClientOptions {
    */
   readonly onDiagnostic?: (diagnostic: Diagnostic) => void;
   /**
-   * Calls sent and not yet answered at most; further calls wait in the client, in order, and
-   * are sent as replies come (keepalive and stream packets never wait). Default: no limit here;
-   * `connect()` sets `DEFAULT_MAX_IN_FLIGHT` (4: libvirtd's default `max_client_requests`
-   * less one, so the daemon always has a slot to read keepalive with; see in-flight.ts).
+   * Calls that may block (procedures libvirt does not mark `@priority: high`) sent and not yet
+   * answered at most; further such calls wait in the client, in order, and are sent as replies
+   * come. Calls that do not block (`@priority: high`: lookups, lists, getters), keepalive and
+   * stream packets never wait. Default: no limit here; `connect()` sets `DEFAULT_MAX_IN_FLIGHT`
+   * (4: libvirtd's default `max_client_requests` less one, so the daemon always has a slot to
+   * read keepalive with; see in-flight.ts).
    */
   readonly maxInFlight?: number;
   /** The URI this connection was opened with (secrets removed), for diagnostics channels. */
@@ -103,7 +105,7 @@ export interface RpcClientStats {
   readonly readingPaused: boolean;
   /** How many times reading was paused so far. */
   readonly readPauses: number;
-  /** Calls sent and not answered (abandoned ones included until their late reply). */
+  /** Calls that may block sent and not answered (abandoned ones included until their late reply); see {@link RpcClientOptions.maxInFlight}. */
   readonly inFlight: number;
   /** Calls waiting for the in-flight limit (see {@link RpcClientOptions.maxInFlight}). */
   readonly queued: number;

@@ -88,7 +88,7 @@ export class RpcClient implements ProcedureCaller {
   private readonly gate: ReadGate;
   private readonly diagnose: (d: Diagnostic) => void;
   private readonly pending = new Map<number, PendingCall>();
-  private readonly abandoned = new Map<number, { prog: number; vers: number }>();
+  private readonly abandoned = new Map<number, { prog: number; vers: number; slot: boolean }>();
   private readonly listeners = new Map<number, Set<MessageListener>>();
   private readonly streams = new Map<number, StreamEntry>();
   private readonly writer: PacketWriter;
@@ -257,7 +257,7 @@ export class RpcClient implements ProcedureCaller {
     if (this.pending.get(call.serial) !== call) return;
     this.pending.delete(call.serial);
     call.cleanup();
-    if (call.written) this.abandoned.set(call.serial, { prog: call.prog, vers: call.vers });
+    if (call.written) this.abandoned.set(call.serial, { prog: call.prog, vers: call.vers, slot: call.slot });
     else if (call.slot) this.limit.release(); // never written: no reply will free it
     call.cancelled = true;
     call.reject(err);
@@ -598,7 +598,7 @@ export class RpcClient implements ProcedureCaller {
       const gone = this.abandoned.get(h.serial);
       if (gone && gone.prog === h.prog && gone.vers === h.vers) {
         this.abandoned.delete(h.serial);
-        this.limit.release();
+        if (gone.slot) this.limit.release();
         this.counters.lateReplies++;
         this.diagnose({ kind: 'late-reply', header: h });
         return;

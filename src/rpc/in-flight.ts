@@ -1,18 +1,29 @@
 /**
- * The client-side limit on calls in flight on one connection.
+ * The client-side limit on calls that may block, in flight on one connection.
  *
  * libvirtd works on at most `max_client_requests` messages of one client at once (default 5,
- * libvirtd.conf): with that many of the client's calls unanswered it stops reading the
- * client's socket (virNetServerClientDispatchRead allocates the next receive buffer only while
- * `nrequests < nrequests_max`). Keepalive packets are read through the same buffer, so while
- * five slow calls (a QEMU monitor command on a stuck guest, a migration, a block job wait)
+ * libvirtd.conf): it reads the client's socket only while it holds fewer than that many of its
+ * messages (`virNetServerClientDispatchRead` allocates the next receive buffer only while
+ * `nrequests < nrequests_max`; a reply written out completely frees one,
+ * `virNetServerClientDispatchWrite`). Keepalive packets are read through the same buffer, so
+ * while five slow calls (a QEMU monitor command on a stuck guest, a migration, a block job wait)
  * hold every slot, the daemon no longer sees our PONGs and closes the connection after its
  * keepalive gives up (5 s x (5 + 1) = 30 s by default), failing every call on it. Measured
  * against libvirtd 9.0.0: see README, "Calls in flight".
  *
- * Keeping at most `max_client_requests - 1` calls unanswered leaves the daemon one slot to read
- * with, so keepalive always gets through; further calls wait here, in call order, and are sent as
- * replies come back. Keepalive and stream packets are never held.
+ * Which calls can hold a slot for long: libvirtd hands each call to a worker thread
+ * (`virNetServerDispatchNewMessage`), and the procedures remote_protocol.x marks
+ * `@priority: high` go to its priority workers as well, because they "do not block" (no domain
+ * job, no monitor, no waiting on another call: lookups, lists, getters, event registration).
+ * Such a call frees its slot as soon as it has run, and the daemon reads the next message of
+ * the client, keepalive or call, at once; it resets its keepalive on any message it reads
+ * (`virKeepAliveCheckMessage`). So only the calls that may block (every other procedure, the
+ * daemon's low priority) count against the limit: with at most `max_client_requests - 1` of
+ * them unanswered, the daemon always keeps one slot turning, and keepalive always gets through,
+ * while calls that do not block go out at once, however many there are.
+ *
+ * Calls that may block above the limit wait here, in call order, and are sent as their replies
+ * come back. Keepalive and stream packets are never held.
  *
  * @module
  */
@@ -21,20 +32,28 @@ import type { Buffer } from 'node:buffer';
 /** libvirtd's default `max_client_requests`. */
 export const DAEMON_MAX_CLIENT_REQUESTS = 5;
 
-/** Default client-side limit: one less than the daemon's default, so a slot is always free for keepalive. */
+/**
+ * Default client-side limit on calls that may block: one less than the daemon's default, so a
+ * slot is always free for keepalive and for calls that do not block.
+ */
 export const DEFAULT_MAX_IN_FLIGHT = DAEMON_MAX_CLIENT_REQUESTS - 1;
 
 /** What the limit needs of a call. */
 export interface LimitedCall {
   /** Settled or given up: a waiting call in that state is skipped. */
   readonly cancelled: boolean;
-  /** Set when the call took a slot (it was sent); the slot is freed by its reply. */
+  /**
+   * The call may block in the daemon (its procedure is not `@priority: high`): only such calls
+   * count against the limit; the others are sent at once.
+   */
+  readonly mayBlock: boolean;
+  /** Set when the call took a slot (it was sent and may block); the slot is freed by its reply. */
   slot: boolean;
 }
 
-/** Counts the calls sent and not answered, and holds the calls above the limit. */
+/** Counts the calls that may block sent and not answered, and holds those above the limit. */
 export class InFlightLimit<C extends LimitedCall> {
-  /** Calls holding a slot (sent, no reply yet; abandoned ones included, until their late reply). */
+  /** Calls holding a slot (sent, may block, no reply yet; abandoned ones included, until their late reply). */
   inFlight = 0;
   /** Calls that had to wait for a slot so far. */
   queuedTotal = 0;
@@ -42,7 +61,7 @@ export class InFlightLimit<C extends LimitedCall> {
   private head = 0;
 
   /**
-   * @param max The limit (`Infinity`: none).
+   * @param max The limit on calls that may block (`Infinity`: none).
    * @param send Writes a call's packet.
    */
   constructor(
@@ -55,8 +74,12 @@ export class InFlightLimit<C extends LimitedCall> {
     return this.waiting.length - this.head;
   }
 
-  /** Sends `call` now if a slot is free, else queues it. */
+  /** Sends `call` now if it does not block or a slot is free, else queues it. */
   submit(frame: Buffer, call: C): void {
+    if (!call.mayBlock) {
+      this.send(frame, call);
+      return;
+    }
     if (this.inFlight < this.max && this.head === this.waiting.length) {
       this.inFlight++;
       call.slot = true;

@@ -17,6 +17,8 @@ export class PendingCall {
   cancelled = false;
   /** Holds a slot of the in-flight limit (freed by its reply, or here if never written). */
   slot = false;
+  /** The procedure may block in the daemon (not `@priority: high`): it counts against the in-flight limit (in-flight.ts). */
+  readonly mayBlock: boolean;
   /** Disarms the call's signal and timeout (src/util/deadline.ts), when it has either. */
   disarm: (() => void) | undefined = undefined;
 
@@ -25,7 +27,9 @@ export class PendingCall {
     readonly proc: Procedure<unknown, unknown>,
     readonly resolve: (value: unknown) => void,
     readonly reject: (err: Error) => void,
-  ) {}
+  ) {
+    this.mayBlock = proc.priority !== 'high';
+  }
 
   get prog(): number {
     return this.proc.programNumber;
