@@ -70,7 +70,11 @@ export interface ConnectOptions extends CallOptions {
    * socket, `proxyJump` hosts, `configFile`. See README, "SSH".
    */
   readonly ssh?: SshConnectOptions;
-  /** TLS: CA, client certificate and key (and CRL) as PEM text, used instead of the files. */
+  /**
+   * TLS: CA, client certificate and key (and CRL) as PEM text, used instead of the files. With
+   * {@link ConnectOptions.webSocket} a `wss:` bridge's certificate is checked against `ca` (Node's
+   * default CAs without it).
+   */
   readonly tls?: TlsMaterial;
   /**
    * Bring your own stream: the protocol runs over it instead of the transport the URI names
@@ -253,7 +257,7 @@ async function openStream(
     return stream;
   }
   if (options.webSocket !== undefined) {
-    return dialWebSocket(options.webSocket, { ...callOptions, token: options.token });
+    return dialWebSocket(options.webSocket, { ...callOptions, token: options.token, ca: options.tls?.ca });
   }
   return dialPlan(plan, {
     ...callOptions,

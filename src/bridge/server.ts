@@ -3,18 +3,38 @@
  * bytes of each client to a fresh connection to a libvirt daemon, reached by the URI the
  * client's token is configured with (any URI the transport layer dials: unix, tcp, tls, ssh).
  * The client never chooses the URI. Safe by default: loopback only, a token required, browser
- * Origins refused unless allowed, a frame size limit, read-only tokens enforced on every call.
+ * Origins refused unless allowed, a frame size limit, read-only tokens enforced on every call;
+ * `wss` when given a certificate, a message rate limit per connection, and optionally a
+ * directory of static files (a page) served on the same port.
  *
  * @module
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { isIP, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { ArgumentError } from '../errors/root.js';
+import { VIR_ERR_OPERATION_DENIED, VIR_FROM_RPC } from '../procedures/libvirt-api.gen.js';
+import { reportedError } from '../api/client-errors.js';
 import { dialPlan } from '../transport/dial.js';
 import { planRemoteConnection } from '../transport/remote-plan.js';
 import { redactUriText } from '../transport/uri-secrets.js';
 import { WEBSOCKET_SUBPROTOCOL } from '../transport/websocket.js';
-import { DEFAULT_MAX_FRAME, errorReply, FrameError, FrameSplitter, readHeader, readOnlyErrorFields, readOnlyRefusal } from './frames.js';
+import {
+  DEFAULT_MAX_FRAME,
+  type ErrorFields,
+  errorReply,
+  FRAME_HEADER_BYTES,
+  FrameError,
+  FrameSplitter,
+  type FrameHeader,
+  procedureOf,
+  readHeader,
+  readOnlyErrorFields,
+  readOnlyRefusal,
+} from './frames.js';
+import { MessageRate } from './rate.js';
+import { staticHandler } from './static.js';
 
 /** What a token grants. */
 export interface BridgeGrant {
@@ -24,6 +44,8 @@ export interface BridgeGrant {
   readonly readOnly?: boolean;
   /** Connections open at once with this token at most (default unlimited). */
   readonly maxConnections?: number;
+  /** Messages per second each of this token's connections may send (default the bridge's {@link BridgeOptions.maxMessageRate}). */
+  readonly maxMessageRate?: number;
 }
 
 /** Options of {@link startBridge}. */
@@ -53,6 +75,24 @@ export interface BridgeOptions {
    * for none). A client with keepalive on (connect's default) is never idle: it pings every 5 s.
    */
   readonly idleTimeout?: number;
+  /**
+   * Messages per second a connection may send (default `Infinity`: no limit; libvirtd itself
+   * works on at most `max_client_requests` calls of each connection at once). A token bucket
+   * allows bursts of up to one second's worth. Every message counts; a call over the rate is
+   * answered by the bridge with VIR_ERR_OPERATION_DENIED and not passed on (logged); keepalive
+   * and stream packets are never refused (that would break the connection or the stream).
+   */
+  readonly maxMessageRate?: number;
+  /** PEM certificate (chain) to serve `wss` with; needs {@link key}. Without it the bridge serves plain `ws`. */
+  readonly cert?: string | Buffer;
+  /** PEM private key of {@link cert}. */
+  readonly key?: string | Buffer;
+  /**
+   * A directory whose files are served over HTTP(S) GET on the same port (a page that opens the
+   * WebSocket from the same Origin; `/` serves its `index.html`). Default: none (every plain
+   * request is answered 426).
+   */
+  readonly staticDir?: string;
   /** Receives one line per refusal and per connection opened or closed (default: none). */
   readonly log?: (line: string) => void;
 }
@@ -61,12 +101,22 @@ export interface BridgeOptions {
 export interface Bridge extends AsyncDisposable {
   /** The port it listens on. */
   readonly port: number;
-  /** `ws://<listen>:<port><path>`. */
+  /** `ws://<listen>:<port><path>` (`wss://` with a certificate). */
   readonly url: string;
   /** Clients connected now. */
   readonly clients: number;
   /** Stops listening and closes every client and its daemon connection. */
   close(): Promise<void>;
+}
+
+/** The packet types a client sends that start a call (virNetMessageType). */
+const CALL = 0;
+const CALL_WITH_FDS = 4;
+
+/** A call's procedure, for a log line. */
+function callName(header: FrameHeader): string {
+  const proc = procedureOf(header);
+  return proc === null ? `procedure ${header.procedure} of program 0x${header.program.toString(16)}` : proc.name;
 }
 
 /** Reads the token: `Authorization: Bearer <t>`, or a subprotocol `bearer.<t>` (what a browser can send). */
@@ -80,6 +130,63 @@ function tokenOf(req: IncomingMessage): string | null {
   return null;
 }
 
+/** What the bridge answers a call over the message rate with. */
+export function rateErrorFields(rate: number): ErrorFields {
+  const e = reportedError(VIR_ERR_OPERATION_DENIED, VIR_FROM_RPC, `message rate over the bridge's limit of ${rate} per second`);
+  return { code: e.wireCode, domain: e.domain, message: e.wireMessage, level: e.level, str1: e.str1, str2: e.str2, str3: e.str3, int1: e.int1, int2: e.int2 };
+}
+
+/** Throws an ArgumentError naming the option unless `value` is undefined or a number >= `min` (`Infinity` allowed when `infinite`). */
+function checkNumber(name: string, value: unknown, min: number, infinite: boolean): void {
+  if (value === undefined) return;
+  const ok = typeof value === 'number' && value >= min && (Number.isFinite(value) ? true : infinite && value === Number.POSITIVE_INFINITY);
+  if (!ok) throw new ArgumentError(`startBridge: ${name} must be a number of at least ${min}${infinite ? ' or Infinity' : ''} (got ${String(value)})`);
+}
+
+/** Checks a grant (from `tokens` or `verify`); `where` names it in the error. */
+function checkGrant(where: string, grant: BridgeGrant): void {
+  if (grant === null || typeof grant !== 'object') throw new ArgumentError(`startBridge: ${where} must be an object with a uri`);
+  if (typeof grant.uri !== 'string' || grant.uri === '') throw new ArgumentError(`startBridge: ${where}.uri must be a libvirt URI`);
+  if (grant.readOnly !== undefined && typeof grant.readOnly !== 'boolean') throw new ArgumentError(`startBridge: ${where}.readOnly must be a boolean`);
+  checkNumber(`${where}.maxConnections`, grant.maxConnections, 1, true);
+  checkNumber(`${where}.maxMessageRate`, grant.maxMessageRate, 1, true);
+  try {
+    planRemoteConnection(grant.uri, { env: process.env, readOnly: grant.readOnly ?? false });
+  } catch (err) {
+    throw new ArgumentError(`startBridge: ${where}.uri ${redactUriText(grant.uri)}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Checks the options of {@link startBridge}, each bad one with an ArgumentError naming it. */
+function checkOptions(options: BridgeOptions): void {
+  if (options === null || typeof options !== 'object') throw new ArgumentError('startBridge: options are required');
+  if (options.tokens === undefined && options.verify === undefined) throw new ArgumentError('startBridge: tokens or verify is required');
+  if (options.verify !== undefined && typeof options.verify !== 'function') throw new ArgumentError('startBridge: verify must be a function');
+  if (options.tokens !== undefined) {
+    if (options.tokens === null || typeof options.tokens !== 'object') throw new ArgumentError('startBridge: tokens must be an object of token: grant');
+    for (const [token, grant] of Object.entries(options.tokens)) {
+      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(token)) {
+        throw new ArgumentError("startBridge: a token may hold only letters, digits and !#$%&'*+-.^_`|~ (a browser sends it as a WebSocket subprotocol)");
+      }
+      checkGrant(`tokens[${JSON.stringify(token.slice(0, 4))}...]`, grant);
+    }
+  }
+  if (options.listen !== undefined && (typeof options.listen !== 'string' || (isIP(options.listen) === 0 && options.listen !== 'localhost'))) {
+    throw new ArgumentError(`startBridge: listen must be an IP address or localhost (got ${String(options.listen)})`);
+  }
+  if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65535)) {
+    throw new ArgumentError(`startBridge: port must be an integer from 0 to 65535 (got ${String(options.port)})`);
+  }
+  if (options.path !== undefined && (typeof options.path !== 'string' || !options.path.startsWith('/'))) {
+    throw new ArgumentError(`startBridge: path must start with / (got ${String(options.path)})`);
+  }
+  checkNumber('maxFrame', options.maxFrame, FRAME_HEADER_BYTES, false);
+  checkNumber('dialTimeout', options.dialTimeout, 1, true);
+  checkNumber('idleTimeout', options.idleTimeout, 1, true);
+  checkNumber('maxMessageRate', options.maxMessageRate, 1, true);
+  if ((options.cert === undefined) !== (options.key === undefined)) throw new ArgumentError('startBridge: cert and key go together (wss needs both)');
+}
+
 function refuse(socket: Duplex, status: number, text: string, reason: string): void {
   const body = `${reason}\n`;
   socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
@@ -90,9 +197,10 @@ function refuse(socket: Duplex, status: number, text: string, reason: string): v
  * connection; a client's bad frame, refusal or failure closes that client only.
  */
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
-  if (options.tokens === undefined && options.verify === undefined) throw new TypeError('startBridge: tokens or verify is required');
-  const { WebSocketServer, createWebSocketStream } = await import('ws');
+  checkOptions(options);
   const log = options.log ?? (() => {});
+  const serveStatic = options.staticDir !== undefined ? staticHandler(options.staticDir, log) : null;
+  const { WebSocketServer, createWebSocketStream } = await import('ws');
   const listen = options.listen ?? '127.0.0.1';
   const path = options.path ?? '/libvirt';
   const maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
@@ -109,13 +217,35 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     perMessageDeflate: false,
     handleProtocols: (offered) => (offered.has(WEBSOCKET_SUBPROTOCOL) ? WEBSOCKET_SUBPROTOCOL : false),
   });
-  const http: Server = createServer((_req, res) => {
+  const plainRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (serveStatic !== null && new URL(req.url ?? '/', 'http://x').pathname !== path) {
+      serveStatic(req, res);
+      return;
+    }
     res.writeHead(426, { 'content-type': 'text/plain' }).end('a WebSocket endpoint\n');
+  };
+  const tls = options.cert !== undefined;
+  let http: Server;
+  try {
+    http = tls ? (createHttpsServer({ cert: options.cert, key: options.key }, plainRequest) as unknown as Server) : createServer(plainRequest);
+  } catch (err) {
+    throw new ArgumentError(`startBridge: the certificate or key cannot be used: ${(err as Error).message}`, { cause: err });
+  }
+  // A TLS handshake that fails (a client that does not trust the certificate, plain HTTP on the
+  // TLS port) concerns that client only.
+  http.on('tlsClientError', (err: Error, socket: { remoteAddress?: string; remotePort?: number }) => {
+    log(`client (${socket.remoteAddress}:${socket.remotePort}) refused: TLS handshake failed: ${err.message}`);
+  });
+  http.on('clientError', (err: Error, socket: Duplex) => {
+    log(`client refused: bad HTTP request: ${err.message}`);
+    socket.destroy();
   });
 
   async function grantFor(token: string, req: IncomingMessage): Promise<BridgeGrant | null> {
-    if (options.verify) return options.verify(token, req);
-    return Object.hasOwn(options.tokens!, token) ? options.tokens![token]! : null;
+    if (!options.verify) return Object.hasOwn(options.tokens!, token) ? options.tokens![token]! : null;
+    const grant = await options.verify(token, req);
+    if (grant !== null) checkGrant('the grant verify returned', grant);
+    return grant;
   }
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -171,6 +301,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         log(`${who} connected to ${uriText}${grant.readOnly ? ' read-only' : ''}`);
         const client = createWebSocketStream(ws);
         const splitter = new FrameSplitter(maxFrame);
+        const rate = new MessageRate(grant.maxMessageRate ?? options.maxMessageRate ?? Number.POSITIVE_INFINITY);
+        let overRate = 0;
         let closed = false;
         const entry = { close: () => finish('bridge closing') };
         live.add(entry);
@@ -187,6 +319,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
           if (idle !== undefined) clearTimeout(idle);
           live.delete(entry);
           release();
+          if (overRate > 1) log(`${who} refused ${overRate} calls in all over the message rate limit of ${rate.rate} per second`);
           log(`${who} closed: ${why}`);
           daemon.destroy();
           client.destroy();
@@ -203,13 +336,21 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
             return finish(err.message);
           }
           for (const frame of frames) {
-            const refusal = grant.readOnly ? readOnlyRefusal(readHeader(frame)) : null;
+            const header = readHeader(frame);
+            const call = header.type === CALL || header.type === CALL_WITH_FDS;
+            if (!call) rate.charge();
+            else if (!rate.take()) {
+              if (overRate++ === 0) log(`${who} refused call: ${callName(header)} over the message rate limit of ${rate.rate} per second`);
+              client.write(errorReply(header, rateErrorFields(rate.rate)));
+              continue;
+            }
+            const refusal = grant.readOnly ? readOnlyRefusal(header) : null;
             if (refusal === null) {
               if (!daemon.write(frame)) client.pause();
               continue;
             }
             log(`${who} refused call: ${refusal} on a read-only token`);
-            client.write(errorReply(readHeader(frame), readOnlyErrorFields(refusal)));
+            client.write(errorReply(header, readOnlyErrorFields(refusal)));
           }
         });
         daemon.on('drain', () => client.resume());
@@ -239,6 +380,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   });
   const port = (http.address() as AddressInfo).port;
   const host = listen.includes(':') ? `[${listen}]` : listen;
+  const scheme = tls ? 'wss' : 'ws';
   const close = async (): Promise<void> => {
     for (const c of [...live]) c.close();
     wss.close();
@@ -246,7 +388,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   };
   return {
     port,
-    url: `ws://${host}:${port}${path}`,
+    url: `${scheme}://${host}:${port}${path}`,
     get clients() {
       return live.size;
     },

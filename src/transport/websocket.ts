@@ -18,6 +18,8 @@ export interface WebSocketDialOptions extends Bound {
   readonly token?: string | undefined;
   /** Sent as the `Origin` header (a browser sends its page's own). */
   readonly origin?: string | undefined;
+  /** CA certificate(s) (PEM) a `wss:` bridge's certificate must chain to, instead of Node's default CAs. */
+  readonly ca?: string | Buffer | undefined;
 }
 
 /**
@@ -44,6 +46,7 @@ export async function dialWebSocket(url: string | URL, opts: WebSocketDialOption
     ws = new WebSocket(parsed, [WEBSOCKET_SUBPROTOCOL], {
       headers,
       ...(opts.origin !== undefined ? { origin: opts.origin } : {}),
+      ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
       perMessageDeflate: false,
     });
     ws.once('open', () => ok());
