@@ -205,3 +205,41 @@ export function errorReply(header: FrameHeader, err: ErrorFields): Buffer {
   // net absent: zero bytes already.
   return out;
 }
+
+/** XDR's optional string at `offset` of `frame` (`remote_string`), or undefined when it does not decode. */
+function optionalStringAt(frame: Buffer, offset: number): { value: string | null; end: number } | undefined {
+  if (offset + 4 > frame.length) return undefined;
+  if (frame.readUInt32BE(offset) === 0) return { value: null, end: offset + 4 };
+  if (offset + 8 > frame.length) return undefined;
+  const n = frame.readUInt32BE(offset + 4);
+  const end = offset + 8 + ((n + 3) & ~3);
+  if (end > frame.length) return undefined;
+  return { value: frame.toString('utf8', offset + 8, offset + 8 + n), end };
+}
+
+/**
+ * The name a CONNECT_OPEN call asks the daemon for (`remote_connect_open_args.name`; null: the
+ * daemon's default), or undefined when its body does not decode.
+ */
+export function connectOpenName(frame: Buffer): string | null | undefined {
+  const name = optionalStringAt(frame, FRAME_HEADER_BYTES);
+  return name !== undefined && name.end + 4 === frame.length ? name.value : undefined;
+}
+
+/**
+ * The CONNECT_OPEN call `frame` with its name replaced by `name` and `addFlags` set in its flags
+ * (the bridge opens the driver its grant names, whatever the client asked for). A body that does
+ * not decode keeps no flags of its own.
+ */
+export function rewriteConnectOpen(frame: Buffer, name: string, addFlags: number): Buffer {
+  const flags = connectOpenName(frame) !== undefined ? frame.readUInt32BE(frame.length - 4) : 0;
+  const bytes = Buffer.from(name, 'utf8');
+  const out = Buffer.alloc(FRAME_HEADER_BYTES + 8 + ((bytes.length + 3) & ~3) + 4);
+  frame.copy(out, 0, 0, FRAME_HEADER_BYTES);
+  out.writeUInt32BE(out.length, 0);
+  out.writeUInt32BE(1, FRAME_HEADER_BYTES);
+  out.writeUInt32BE(bytes.length, FRAME_HEADER_BYTES + 4);
+  bytes.copy(out, FRAME_HEADER_BYTES + 8);
+  out.writeUInt32BE((flags | addFlags) >>> 0, out.length - 4);
+  return out;
+}

@@ -18,9 +18,11 @@ import { VIR_ERR_OPERATION_DENIED, VIR_FROM_RPC } from '../procedures/libvirt-ap
 import { reportedError } from '../api/client-errors.js';
 import { dialPlan } from '../transport/dial.js';
 import { planRemoteConnection } from '../transport/remote-plan.js';
-import { redactUriText } from '../transport/uri-secrets.js';
+import { planSecrets, redactUriText } from '../transport/uri-secrets.js';
+import { VIR_CONNECT_RO } from '../procedures/libvirt-api.gen.js';
 import { WEBSOCKET_SUBPROTOCOL } from '../transport/websocket.js';
 import {
+  connectOpenName,
   DEFAULT_MAX_FRAME,
   type ErrorFields,
   errorReply,
@@ -32,6 +34,7 @@ import {
   readHeader,
   readOnlyErrorFields,
   readOnlyRefusal,
+  rewriteConnectOpen,
 } from './frames.js';
 import { MessageRate } from './rate.js';
 import { staticHandler } from './static.js';
@@ -112,6 +115,11 @@ export interface Bridge extends AsyncDisposable {
 /** The packet types a client sends that start a call (virNetMessageType). */
 const CALL = 0;
 const CALL_WITH_FDS = 4;
+
+/** True for a CONNECT_OPEN call header. */
+function isConnectOpen(header: FrameHeader): boolean {
+  return procedureOf(header)?.name === 'REMOTE_PROC_CONNECT_OPEN';
+}
 
 /** A call's procedure, for a log line. */
 function callName(header: FrameHeader): string {
@@ -282,9 +290,12 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         open.set(token, (open.get(token) ?? 1) - 1);
       };
       let daemon: Duplex;
+      let openName: string;
+      const openFlags = grant.readOnly ? VIR_CONNECT_RO : 0;
       const uriText = redactUriText(grant.uri);
       try {
         const plan = planRemoteConnection(grant.uri, { env: process.env, readOnly: grant.readOnly ?? false });
+        openName = planSecrets(plan)?.connectName ?? plan.connectName;
         daemon = await dialPlan(plan, { timeout: options.dialTimeout ?? 30_000 });
       } catch (err) {
         release();
@@ -319,7 +330,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
           if (idle !== undefined) clearTimeout(idle);
           live.delete(entry);
           release();
-          if (overRate > 1) log(`${who} refused ${overRate} calls in all over the message rate limit of ${rate.rate} per second`);
+          if (overRate > 0) log(`${who} refused ${overRate} calls in all over the message rate limit of ${rate.rate} per second`);
           log(`${who} closed: ${why}`);
           daemon.destroy();
           client.destroy();
@@ -346,13 +357,23 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
             }
             const refusal = grant.readOnly ? readOnlyRefusal(header) : null;
             if (refusal === null) {
-              if (!daemon.write(frame)) client.pause();
+              if (!daemon.write(call && isConnectOpen(header) ? openAsGranted(frame) : frame)) client.pause();
               continue;
             }
             log(`${who} refused call: ${refusal} on a read-only token`);
             client.write(errorReply(header, readOnlyErrorFields(refusal)));
           }
         });
+        // The driver opened is the grant's, whatever name the client's CONNECT_OPEN carries
+        // (libvirtd would open any driver it has for any name); read-only adds VIR_CONNECT_RO.
+        function openAsGranted(frame: Buffer): Buffer {
+          const asked = connectOpenName(frame);
+          if (asked !== openName)
+            log(
+              `${who} asked to open ${asked === undefined ? 'a name that does not decode' : JSON.stringify(redactUriText(asked ?? ''))}: opens the token's ${JSON.stringify(redactUriText(openName))}`,
+            );
+          return rewriteConnectOpen(frame, openName, openFlags);
+        }
         daemon.on('drain', () => client.resume());
         daemon.on('data', (chunk: Buffer) => {
           active();

@@ -1,5 +1,5 @@
 /**
- * The bridge's parts that need no daemon: the message-rate token bucket (src/bridge/rate.ts),
+ * The bridge's parts that need no daemon: the CONNECT_OPEN rewrite (frames.ts), the message-rate token bucket (src/bridge/rate.ts),
  * the static file server (static.ts) over a real HTTP server on loopback, the command line and
  * tokens file of `libvirt-rpc-bridge` (cli-options.ts), and startBridge's option checks.
  */
@@ -9,7 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseBridgeCommand, readTokensFile, startBridge } from '../../../src/bridge/index.js';
+import { parseBridgeCommand, readHeader, readTokensFile, startBridge } from '../../../src/bridge/index.js';
+import { connectOpenName, rewriteConnectOpen } from '../../../src/bridge/frames.js';
+import { REMOTE_PROGRAM, remoteConnectOpenArgsCodec } from '../../../src/procedures/remote.gen.js';
+import { XdrReader } from '../../../src/xdr/reader.js';
+import { XdrWriter } from '../../../src/xdr/writer.js';
 import { MessageRate } from '../../../src/bridge/rate.js';
 import { staticHandler } from '../../../src/bridge/static.js';
 import { ArgumentError } from '../../../src/errors/root.js';
@@ -211,5 +215,32 @@ describe('startBridge option checks', () => {
       expect([options, err]).toEqual([options, expect.any(ArgumentError)]);
       expect((err as Error).message).toMatch(message);
     }
+  });
+});
+
+describe('CONNECT_OPEN as granted', () => {
+  /** A CONNECT_OPEN call frame as the client encodes it. */
+  function openFrame(name: string | null, flags: number): Buffer {
+    const w = new XdrWriter();
+    remoteConnectOpenArgsCodec.encode(w, { name, flags });
+    const body = w.toBytes();
+    const f = Buffer.alloc(28 + body.length);
+    f.writeUInt32BE(f.length, 0);
+    f.writeUInt32BE(REMOTE_PROGRAM, 4);
+    f.writeUInt32BE(1, 8);
+    f.writeInt32BE(1, 12);
+    f.writeUInt32BE(9, 20);
+    Buffer.from(body).copy(f, 28);
+    return f;
+  }
+
+  it('reads the name asked for and writes the granted one, keeping the flags and adding read-only', () => {
+    const asked = openFrame('qemu:///system', 2);
+    expect(connectOpenName(asked)).toBe('qemu:///system');
+    expect(connectOpenName(openFrame(null, 0))).toBeNull();
+    expect(connectOpenName(asked.subarray(0, 33))).toBeUndefined();
+    const out = rewriteConnectOpen(asked, 'test:///tmp/node é.xml', 1);
+    expect(readHeader(out)).toMatchObject({ length: out.length, program: REMOTE_PROGRAM, procedure: 1, serial: 9 });
+    expect(remoteConnectOpenArgsCodec.decode(new XdrReader(out.subarray(28)))).toEqual({ name: 'test:///tmp/node é.xml', flags: 3 });
   });
 });
