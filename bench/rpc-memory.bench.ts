@@ -58,11 +58,17 @@ async function sequential(conn: Connection, calls: number): Promise<void> {
   for (let i = 0; i < calls; i++) await conn.raw.connectGetLibVersion();
 }
 
+/** The most calls sent and waiting for their reply at once during bursts, and the most held back by the in-flight limit. */
+const burstPeak = { sent: 0, held: 0 };
+
 async function bursts(conn: Connection, calls: number, burst: number): Promise<void> {
   for (let done = 0; done < calls; done += burst) {
     const n = Math.min(burst, calls - done);
     const all: Promise<bigint>[] = new Array(n);
     for (let i = 0; i < n; i++) all[i] = conn.raw.connectGetLibVersion();
+    const s = conn.client.stats;
+    burstPeak.sent = Math.max(burstPeak.sent, s.pending - s.queued);
+    burstPeak.held = Math.max(burstPeak.held, s.queued);
     await Promise.all(all);
   }
 }
@@ -110,6 +116,9 @@ async function main(): Promise<void> {
     const last = rows[rows.length - 1]!;
     const perCall = (last.heapUsed - base.heapUsed) / (2 * CALLS);
     console.log(`heap growth over ${2 * CALLS} calls: ${delta(base.heapUsed, last.heapUsed)} (${perCall.toFixed(3)} bytes per call)`);
+    console.log(
+      `bursts: up to ${burstPeak.sent} calls sent and unanswered at once, ${burstPeak.held} held back by the in-flight limit (getLibVersion does not block: never held)`,
+    );
   } finally {
     await conn.close();
     await daemon?.stop();

@@ -15,12 +15,15 @@
  * 3. Sequential calls (a round trip each): `getLibVersion`, `listAllDomains` of 5,000 domains,
  *    `getXMLDesc`, with each client's own CPU time per call (user + system of its process).
  * 4. The object layer over the raw layer, on a caller that answers at once.
+ * 5. The bridge: `libvirt-rpc-bridge` (the built bin, in a process of its own) relaying a
+ *    WebSocket on loopback to the same daemon, against a direct unix connection: sequential
+ *    `getLibVersion` (the latency the bridge adds to each call) and 32 in flight (throughput).
  *
  * Both benchmarks measure the built package (dist/), as users run it: `npm run bench:*` builds it
  * first.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -36,6 +39,28 @@ const THREADS = [1, 2, 4, 5, 8, 16, 32];
 const CEILING_PROCESSES = 4;
 const CEILING_THREADS = 8;
 const MANY_DOMAINS = 5000;
+const BRIDGE_DEPTH = 32;
+const BRIDGE_TOKEN = 'bench-token';
+
+/** Starts the built `libvirt-rpc-bridge` for `uri`; resolves with its process and WebSocket URL. */
+async function startBridgeProcess(uri: string, dir: string): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
+  const tokens = join(dir, 'bridge-tokens.json');
+  writeFileSync(tokens, JSON.stringify({ [BRIDGE_TOKEN]: { uri } }), { mode: 0o600 });
+  const bin = new URL('../dist/esm/bridge/cli.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, '--tokens', tokens, '--port', '0', '--quiet'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`libvirt-rpc-bridge exited (${code}): ${err}`)));
+  });
+  return { child, url };
+}
 
 /** One measurement: calls per second and client CPU microseconds per call. */
 interface Measure {
@@ -179,7 +204,11 @@ async function main(): Promise<void> {
   const conn: Connection = await connect(uri);
   const many: Connection | null = manyUri ? await connect(manyUri) : null;
   const ceilingConns: Connection[] = [];
+  const bridge = await startBridgeProcess(uri, dir);
+  let viaBridge: Connection | null = null;
   try {
+    viaBridge = await connect(uri, { webSocket: bridge.url, token: BRIDGE_TOKEN });
+    const bridged = viaBridge;
     await python.ready();
     await pythonMany?.ready();
     const dom = await conn.raw.domainLookupByName('test');
@@ -231,6 +260,14 @@ async function main(): Promise<void> {
         if (oursFirst) await o();
         await c();
         if (!oursFirst) await o();
+      }
+      // The bridge against a direct connection, alternating which goes first.
+      for (const depth of [1, BRIDGE_DEPTH]) {
+        const direct = async (): Promise<void> => samples.add(`direct/${depth}`, await measureOurs(() => conn.raw.connectGetLibVersion(), depth, SECONDS));
+        const relayed = async (): Promise<void> => samples.add(`bridge/${depth}`, await measureOurs(() => bridged.raw.connectGetLibVersion(), depth, SECONDS));
+        if (oursFirst) await direct();
+        await relayed();
+        if (!oursFirst) await direct();
       }
     }
 
@@ -289,7 +326,28 @@ async function main(): Promise<void> {
 
     console.log('\n4. the object layer over the raw layer, on a caller that answers at once (µs per call, medians)');
     printTable([['call', 'object', 'raw', 'object - raw'], ...(await objectLayerCost())]);
+
+    console.log('\n5. through libvirt-rpc-bridge (its own process, ws on loopback) against a direct unix connection, getLibVersion');
+    const bridgeRows = [['in flight', 'direct calls/s', 'bridge calls/s', 'bridge/direct', 'µs per call direct', 'µs per call bridge', 'added µs per call']];
+    for (const depth of [1, BRIDGE_DEPTH]) {
+      const d = samples.rate(`direct/${depth}`);
+      const b = samples.rate(`bridge/${depth}`);
+      const ratio = median(samples.all(`bridge/${depth}`).map((m, i) => m.rate / samples.all(`direct/${depth}`)[i]!.rate));
+      bridgeRows.push([
+        String(depth),
+        d.toFixed(0),
+        b.toFixed(0),
+        `${ratio.toFixed(2)}x`,
+        (1e6 / d).toFixed(1),
+        (1e6 / b).toFixed(1),
+        (1e6 / b - 1e6 / d).toFixed(1),
+      ]);
+    }
+    printTable(bridgeRows);
+    console.log('sequential (1 in flight): the added µs is the latency the bridge adds to each call; 32 in flight: its throughput.');
   } finally {
+    await viaBridge?.close().catch(() => {});
+    bridge.child.kill('SIGTERM');
     python.close();
     pythonMany?.close();
     await conn.close();
