@@ -61,6 +61,11 @@ export interface ShellControl {
   reconnect(uri: string | undefined, readonly: boolean): Promise<void>;
   /** The session's connection, connecting (to the session's URI) when there is none (`complete` asks its completers' objects on it). */
   connection(): Promise<Connection>;
+  /**
+   * Another connection, opened as virshConnect opens one (the session's credentials and keepalive;
+   * `migrate`'s destination); the caller closes it. Fails with libvirt's message alone, as virsh reports it.
+   */
+  open(uri: string): Promise<Connection>;
 }
 
 /** The parsed options of one command line. */

@@ -15,6 +15,7 @@ import { eventCommands } from './event.js';
 import { guestAgentCommands } from './guest-agent.js';
 import { hostCommands } from './host.js';
 import { jobCommands } from './job.js';
+import { migrateCommands } from './migrate.js';
 import { ifaceCommands } from './iface.js';
 import { monitorCommands } from './monitor.js';
 import { networkCommands } from './network.js';
@@ -37,6 +38,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...tuneCommands,
   ...cpuCommands,
   ...jobCommands,
+  ...migrateCommands,
   ...displayCommands,
   ...guestAgentCommands,
   ...blockjobCommands,

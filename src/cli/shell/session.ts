@@ -84,12 +84,7 @@ export class Session {
     this.conn = null;
     const uri = name ?? this.uri;
     try {
-      this.conn = await connect(uri === '' ? null : uri, {
-        readonly: ro,
-        env: this.io.env,
-        ...(this.io.credentials !== undefined ? { credentials: this.io.credentials } : {}),
-        keepalive: this.global.keepaliveInterval === 0 ? false : { interval: this.global.keepaliveInterval ?? 5, count: this.global.keepaliveCount ?? 6 },
-      });
+      this.conn = await this.open(uri === '' ? null : uri, ro);
     } catch (err) {
       const what = disconnected ? 'Failed to reconnect to the hypervisor' : 'failed to connect to the hypervisor';
       throw new CliError([what, connectFailureText(err)], { cause: err });
@@ -98,6 +93,16 @@ export class Session {
     this.ro = ro;
     if (wasConnected && !force) this.io.stderr('error: Reconnected to the hypervisor\n');
     return this.conn;
+  }
+
+  /** A connection as virshConnect opens one: the session's credentials and keepalive. */
+  private open(uri: string | null, readonly: boolean): Promise<Connection> {
+    return connect(uri, {
+      readonly,
+      env: this.io.env,
+      ...(this.io.credentials !== undefined ? { credentials: this.io.credentials } : {}),
+      keepalive: this.global.keepaliveInterval === 0 ? false : { interval: this.global.keepaliveInterval ?? 5, count: this.global.keepaliveCount ?? 6 },
+    });
   }
 
   /** The connection completion asks for object names: the session's, connecting first when there is none; null when that fails. */
@@ -123,6 +128,13 @@ export class Session {
         await this.reconnect(uri, readonly, true);
       },
       connection: () => this.connection(),
+      open: async (uri) => {
+        try {
+          return await this.open(uri, false);
+        } catch (err) {
+          throw new CliError([connectFailureText(err)], { cause: err });
+        }
+      },
     };
     return {
       shell,

@@ -166,3 +166,23 @@ export function parseRate(text: string): Rate {
   });
   return rate;
 }
+
+/**
+ * virsh's VSH_OT_ALIAS options that name another option (`--tunneled` for
+ * `--tunnelled`): the arguments with each alias spelled as its option, as
+ * vshCmddefGetOption resolves it while parsing (`--alias=value` keeps its
+ * value; nothing after `--` is touched). For {@link CommandSpec.aliases}.
+ */
+export function optionAliases(aliases: Readonly<Record<string, string>>): (args: readonly string[]) => string[] {
+  return (args) => {
+    const out: string[] = [];
+    let dataOnly = false;
+    for (const a of args) {
+      if (a === '--') dataOnly = true;
+      const m = dataOnly ? null : /^--([^=]+)(=.*)?$/s.exec(a);
+      const to = m ? aliases[m[1]] : undefined;
+      out.push(m && to !== undefined ? `--${to}${m[2] ?? ''}` : a);
+    }
+    return out;
+  };
+}

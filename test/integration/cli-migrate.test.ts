@@ -1,0 +1,187 @@
+/**
+ * tsvirsh against virsh for `migrate` and its tuning commands, on two
+ * private session daemons (each its own host UUID, as libvirt refuses to
+ * migrate to the same host) with a QEMU TCG guest, and on the test driver
+ * (which refuses every migration API: the refusals are compared).
+ *
+ * Commands that fail, or only read and set tuning values, run through
+ * tsvirsh then virsh. Migrations run one after the other: tsvirsh takes the
+ * guest from A to B, virsh takes it back with the same options, and the
+ * outcomes are compared with the daemons' names swapped. Normalised: ONLY
+ * the progress lines of `--verbose` before the last one (virsh polls the
+ * job every 500 ms, so how many appear depends on timing); the final
+ * `[100 %]` is kept and compared.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PrivateDaemon } from '../../harness/daemon.js';
+import { tinyGuestXml } from '../../harness/guest.js';
+import { connect, type Connection } from '../../src/index.js';
+import { harnessDaemon, privateTestUri, startExtraDaemon } from './env.js';
+import { both, ours, theirs, type Outcome } from './virsh-diff.js';
+
+const tag = randomBytes(3).toString('hex');
+const guest = `cli-mig-${tag}`;
+let a: PrivateDaemon;
+let b: PrivateDaemon;
+let connA: Connection;
+let connB: Connection;
+let testUri = '';
+let otherTestUri = '';
+
+beforeAll(async () => {
+  [a, b] = await Promise.all([
+    startExtraDaemon({ label: 'climiga', extraConf: [`host_uuid = "${randomUUID()}"`] }),
+    startExtraDaemon({ label: 'climigb', extraConf: [`host_uuid = "${randomUUID()}"`] }),
+  ]);
+  connA = await connect(a.uris.qemuSessionUnix);
+  connB = await connect(b.uris.qemuSessionUnix);
+  await connA.domainCreateXML(tinyGuestXml(guest, { vnc: false }), 0);
+  testUri = await privateTestUri();
+  otherTestUri = (await harnessDaemon()).uris.testDefaultTcp;
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of [connA, connB]) {
+    const left = await c?.domainLookupByName(guest).catch(() => null);
+    await left?.destroy().catch(() => {});
+    await c?.close();
+  }
+});
+
+/** Every `\rMigration: [ NN %]` but the last of a run of them removed. */
+const lastProgress = (o: Outcome): Outcome => ({ ...o, stderr: o.stderr.replace(/(?:\rMigration: \[[ \d]{3} %\])+(\rMigration: \[[ \d]{3} %\])/g, '$1') });
+
+/** Where the guest runs: 'a', 'b' (and its state there). */
+async function where(): Promise<string[]> {
+  const out: string[] = [];
+  for (const [label, c] of [
+    ['a', connA],
+    ['b', connB],
+  ] as const) {
+    const dom = await c.domainLookupByName(guest).catch(() => null);
+    if (dom) out.push(`${label}:${(await dom.getState(0)).state}`);
+  }
+  return out;
+}
+
+describe('migrate commands that fail or tune match virsh (QEMU guest on daemon A)', () => {
+  const lines = (): string[][] => {
+    const B = b.uris.qemuSessionUnix;
+    return [
+      ['migrate', guest, B, '--live', '--offline'],
+      ['migrate', guest, B, '--timeout', '5'],
+      ['migrate', guest, B, '--timeout', 'x', '--live'],
+      ['migrate', guest, B, '--live', '--timeout', '5', '--timeout-suspend', '--timeout-postcopy'],
+      ['migrate', guest, B, '--timeout-suspend'],
+      ['migrate', guest, B, '--live', '--timeout-postcopy', '--timeout', '3'],
+      ['migrate', guest, B, '--postcopy-after-precopy'],
+      ['migrate', guest, B, '--postcopy-resume'],
+      ['migrate', guest, B, '--persistent-xml', 'x'],
+      ['migrate', guest, B, '--tls-destination', 'x'],
+      ['migrate', 'nope', B],
+      ['migrate', guest, ''],
+      ['migrate', guest],
+      ['migrate'],
+      ['migrate', guest, 'qemu+unix:///session?socket=/nonexistent'],
+      ['migrate', guest, B, '--live', '--copy-storage-synchronous-writes', 'tcp://127.0.0.1'],
+      ['migrate', guest, B, '--live', '--xml', '/nonexistent', 'tcp://127.0.0.1'],
+      ['migrate', guest, B, '--live', '--persistent', '--persistent-xml', '/nonexistent'],
+      ['migrate', guest, B, '--live', '--disks-port', 'x'],
+      ['migrate', guest, B, '--live', '--comp-xbzrle-cache', '-1'],
+      ['migrate', guest, B, '--live', '--migrateuri', ''],
+      ['migrate', guest, B, '--live', '--dname'],
+      ['migrate', guest, B, '--live', '--tunneled'],
+      ['migrate', guest, B, '--live', '--tunnelled'],
+      ['migrate', guest, B, '--tunneled=1'],
+      ['migrate', guest, B, '--live', '--direct'],
+      ['migrate', guest, a.uris.qemuSessionUnix, '--live', '--p2p'],
+      ['migrate', guest, 'not a uri', '--live', '--p2p'],
+      ['migrate', guest, B, '--live', '--copy-storage-all', '--copy-storage-inc'],
+      ['migrate', guest, B, '--offline'],
+      ['migrate', guest, B, '--live', '--comp-methods', 'bogus', 'tcp://127.0.0.1'],
+      ['migrate', guest, B, '--live', '--comp-mt-level', '100', '--compressed', 'tcp://127.0.0.1'],
+      ['migrate-getmaxdowntime', guest],
+      ['migrate-setmaxdowntime', guest, '0'],
+      ['migrate-setmaxdowntime', guest, 'x'],
+      ['migrate-setmaxdowntime', guest, '-1'],
+      ['migrate-setmaxdowntime', guest],
+      ['migrate-setmaxdowntime', guest, '--downtime', '400'],
+      ['migrate-compcache', guest],
+      ['migrate-compcache', guest, '--size', '1048576'],
+      ['migrate-compcache', guest, '--size', '3000000000'],
+      ['migrate-compcache', guest, '5'],
+      ['migrate-compcache', guest, '--size', '-5'],
+      ['migrate-setspeed', guest, '-1'],
+      ['migrate-setspeed', guest, 'fast'],
+      ['migrate-setspeed', guest, '--bandwidth', '100', '--postcopy'],
+      ['migrate-getspeed', guest, '--postcopy'],
+      ['migrate-postcopy', guest],
+      ['migrate-getspeed', 'nope'],
+      ['-q', 'migrate-compcache', guest],
+      [`migrate-setspeed ${guest} 77; migrate-getspeed ${guest}; migrate-setmaxdowntime ${guest} 250; migrate-getmaxdowntime ${guest}`],
+    ];
+  };
+  it('each line', async () => {
+    for (const args of lines()) {
+      // One after the other: two migration attempts at once would meet each other's job.
+      const x = await ours(['-c', a.uris.qemuSessionUnix, ...args]);
+      const y = await theirs(['-c', a.uris.qemuSessionUnix, ...args]);
+      expect({ args, ...x }).toEqual({ args, ...y });
+    }
+  }, 180_000);
+});
+
+describe('the test driver refuses migration as it refuses virsh', () => {
+  it.each([
+    ['migrate', 'test', 'OTHER'],
+    ['migrate', 'test', 'OTHER', '--p2p'],
+    ['migrate', 'test', 'OTHER', '--direct'],
+    ['migrate', 'test', 'OTHER', '--offline'],
+    ['migrate', 'test', 'OTHER', '--live', '--verbose'],
+    ['migrate-getspeed', 'test'],
+    ['migrate-setspeed', 'test', '1'],
+    ['migrate-compcache', 'test'],
+    ['migrate-compcache', 'test', '--size', '1'],
+    ['migrate-postcopy', 'test'],
+    ['migrate-setmaxdowntime', 'test', '1'],
+    ['migrate-getmaxdowntime', 'test'],
+  ])('%s %s %s %s %s', async (...args) => {
+    const line = args.map((x) => (x === 'OTHER' ? otherTestUri : x));
+    const [x, y] = await both(['-c', testUri, ...line]);
+    expect(x).toEqual(y);
+  });
+});
+
+describe('migrations: tsvirsh takes the guest to B, virsh brings it back, the same way', () => {
+  /** tsvirsh from A to B with `opts(B)`, then virsh from B to A with `opts(A)`; both outcomes and where the guest went. */
+  async function roundTrip(opts: (to: PrivateDaemon) => string[]): Promise<void> {
+    const there = await ours(['-c', a.uris.qemuSessionUnix, 'migrate', guest, ...opts(b)]);
+    const atB = await where();
+    const back = await theirs(['-c', b.uris.qemuSessionUnix, 'migrate', guest, ...opts(a)]);
+    const atA = await where();
+    expect(lastProgress(there)).toEqual(lastProgress(back));
+    expect(there.status).toBe(0);
+    expect(atB.map((w) => w[0])).toEqual(['b']);
+    expect(atA.map((w) => w[0])).toEqual(['a']);
+    // The state the guest arrived in is the same both ways.
+    expect(atB[0].slice(2)).toBe(atA[0].slice(2));
+  }
+
+  it('client-driven, live, with a migration URI and --verbose', async () => {
+    await roundTrip((to) => [to.uris.qemuSessionUnix, '--live', '--verbose', 'tcp://127.0.0.1']);
+  }, 120_000);
+
+  it('peer to peer to the daemon over TCP (--p2p), positional migration URI', async () => {
+    await roundTrip((to) => [`qemu+tcp://127.0.0.1:${to.tcpPort}/session`, '--p2p', '--live', 'tcp://127.0.0.1']);
+  }, 120_000);
+
+  it('--suspend leaves the guest paused on the destination (then resumed for the next case)', async () => {
+    await roundTrip((to) => [to.uris.qemuSessionUnix, '--live', '--suspend', '--migrateuri', 'tcp://127.0.0.1', '--bandwidth', '1000']);
+    await (await connA.domainLookupByName(guest)).resume();
+  }, 120_000);
+
+  it('--tunneled (the alias) with --p2p, and --dname naming the guest as it is', async () => {
+    await roundTrip((to) => [`qemu+tcp://127.0.0.1:${to.tcpPort}/session`, '--p2p', '--tunneled', '--live', '--dname', guest]);
+  }, 120_000);
+});
