@@ -18,6 +18,7 @@ import { flag, valueOpt, exclusive, strOpt } from '../support/options.js';
 import { typedValueText } from '../support/params.js';
 import { formatUuid } from '../support/format.js';
 import { lookupDomain, lookupPoolBy, lookupNetworkBy, lookupNodeDevice } from '../support/lookup.js';
+import { prettyJson } from '../support/json.js';
 
 // ---------------------------------------------------------------------------
 // Names virsh 9.0 prints
@@ -491,44 +492,3 @@ export const eventCommands: readonly CommandSpec[] = [
     },
   },
 ];
-
-/**
- * JSON re-indented as libvirt's pretty printer does (virJSONValueToString
- * with `pretty`): two spaces a level, `"key": value`, an empty container as
- * its brackets around a blank line, and a final newline. Scalars are kept as
- * the daemon wrote them (libvirt keeps numbers as their text); text that is
- * not JSON is left as it is.
- */
-function prettyJson(text: string): string {
-  try {
-    JSON.parse(text);
-  } catch {
-    return text;
-  }
-  // Strings, punctuation and scalars; the blanks between them are dropped.
-  const tokens = text.match(/"(?:[^"\\]|\\.)*"|[{}[\],:]|[^\s{}[\],:"]+/g) ?? [];
-  let out = '';
-  let depth = 0;
-  const pad = (): string => '  '.repeat(depth);
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t === '{' || t === '[') {
-      const close = t === '{' ? '}' : ']';
-      if (tokens[i + 1] === close) {
-        out += `${t}\n\n${pad()}${close}`;
-        i++;
-        continue;
-      }
-      depth++;
-      out += `${t}\n${pad()}`;
-    } else if (t === '}' || t === ']') {
-      depth--;
-      out += `\n${pad()}${t}`;
-    } else if (t === ',') {
-      out += `,\n${pad()}`;
-    } else {
-      out += t === ':' ? ': ' : t;
-    }
-  }
-  return `${out}\n`;
-}

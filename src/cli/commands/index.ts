@@ -21,6 +21,7 @@ import { monitorCommands } from './monitor.js';
 import { networkCommands } from './network.js';
 import { nodedevCommands } from './nodedev.js';
 import { nwfilterCommands } from './nwfilter.js';
+import { qemuCommands } from './qemu.js';
 import { saveCommands } from './save.js';
 import { secretCommands } from './secret.js';
 import { snapshotCommands } from './snapshot.js';
@@ -39,6 +40,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...cpuCommands,
   ...jobCommands,
   ...migrateCommands,
+  ...qemuCommands,
   ...displayCommands,
   ...guestAgentCommands,
   ...blockjobCommands,
