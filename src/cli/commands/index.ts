@@ -2,6 +2,7 @@
  * Every tsvirsh command, by group. Each group lives in its own module.
  */
 import type { CommandSpec } from '../command.js';
+import { backupCommands } from './backup.js';
 import { blockjobCommands } from './blockjob.js';
 import { checkpointCommands } from './checkpoint.js';
 import { consoleCommands } from './console.js';
@@ -46,6 +47,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...blockjobCommands,
   ...snapshotCommands,
   ...checkpointCommands,
+  ...backupCommands,
   ...hostCommands,
   ...networkCommands,
   ...storageCommands,
