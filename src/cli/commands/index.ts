@@ -26,6 +26,7 @@ import { qemuCommands } from './qemu.js';
 import { saveCommands } from './save.js';
 import { secretCommands } from './secret.js';
 import { snapshotCommands } from './snapshot.js';
+import { snapshotCreateCommand } from './snapshot-create.js';
 import { storageCommands } from './storage.js';
 import { tuneCommands } from './tune.js';
 import { transferCommands } from './vol-transfer.js';
@@ -46,6 +47,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...guestAgentCommands,
   ...blockjobCommands,
   ...snapshotCommands,
+  snapshotCreateCommand,
   ...checkpointCommands,
   ...backupCommands,
   ...hostCommands,
