@@ -57,6 +57,7 @@ import {
 import type { RemoteNonnullDomain, RemoteTypedParam } from '../../procedures/remote.gen.js';
 import { delay } from '../../util/deadline.js';
 import { CliError, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
+import { described } from '../support/described.js';
 import { call, daemonError } from '../support/failures.js';
 import { prettyCapacity3 } from '../support/format.js';
 import { lookupDomain } from '../support/lookup.js';
@@ -66,13 +67,8 @@ import { DOMAIN, exclusive, flag, optionAliases, requireOption, strOpt, valueOpt
 const GROUP = 'Domain Management';
 
 /** A domain command of this module: `<domain>` first. */
-const command = (name: string, help: string, options: readonly OptionSpec[], run: CommandSpec['run']): CommandSpec => ({
-  name,
-  group: GROUP,
-  help,
-  options: [DOMAIN, ...options],
-  run,
-});
+const command = (name: string, help: string, description: string, options: readonly OptionSpec[], run: CommandSpec['run']): CommandSpec =>
+  described(description, { name, group: GROUP, help, options: [DOMAIN, ...options], run });
 
 // ---------------------------------------------------------------------------------------------
 // migrate's options (opts_migrate), in virsh's order
@@ -341,17 +337,18 @@ async function migrate(ctx: CommandContext, opts: ParsedOptions): Promise<void> 
 
 /** The commands of this module, in virsh's order. */
 export const migrateCommands: readonly CommandSpec[] = [
-  {
+  described('Migrate domain to another host.  Add --live for live migration.', {
     name: 'migrate',
     group: GROUP,
     help: 'migrate domain to another host',
     options: MIGRATE_OPTIONS,
     aliases: optionAliases({ tunneled: 'tunnelled' }),
     run: migrate,
-  },
+  }),
   command(
     'migrate-setmaxdowntime',
     'set maximum tolerable downtime',
+    'Set maximum tolerable downtime of a domain which is being live-migrated to another host.',
     [valueOpt('downtime', 'int', 'maximum tolerable downtime (in milliseconds) for migration', { required: true })],
     async (ctx, opts) => {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -360,13 +357,20 @@ export const migrateCommands: readonly CommandSpec[] = [
       await call(() => ctx.conn.raw.domainMigrateSetMaxDowntime(dom, downtime, 0));
     },
   ),
-  command('migrate-getmaxdowntime', 'get maximum tolerable downtime', [], async (ctx, opts) => {
-    const dom = await lookupDomain(ctx.conn, opts.required('domain'));
-    ctx.print(`${await call(() => ctx.conn.raw.domainMigrateGetMaxDowntime(dom, 0))}\n`);
-  }),
+  command(
+    'migrate-getmaxdowntime',
+    'get maximum tolerable downtime',
+    'Get maximum tolerable downtime of a domain which is being live-migrated to another host.',
+    [],
+    async (ctx, opts) => {
+      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      ctx.print(`${await call(() => ctx.conn.raw.domainMigrateGetMaxDowntime(dom, 0))}\n`);
+    },
+  ),
   command(
     'migrate-compcache',
     'get/set compression cache size',
+    'Get/set size of the cache (in bytes) used for compressing repeatedly transferred memory pages during live migration.',
     [valueOpt('size', 'int', 'requested size of the cache (in bytes) used for compression', { named: true })],
     async (ctx, opts) => {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -379,6 +383,7 @@ export const migrateCommands: readonly CommandSpec[] = [
   command(
     'migrate-setspeed',
     'Set the maximum migration bandwidth',
+    'Set the maximum migration bandwidth (in MiB/s) for a domain which is being migrated to another host.',
     [valueOpt('bandwidth', 'int', 'migration bandwidth limit in MiB/s', { required: true }), flag('postcopy', 'set post-copy migration bandwidth')],
     async (ctx, opts) => {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -387,13 +392,25 @@ export const migrateCommands: readonly CommandSpec[] = [
       await call(() => ctx.conn.raw.domainMigrateSetMaxSpeed(dom, bandwidth, flags));
     },
   ),
-  command('migrate-getspeed', 'Get the maximum migration bandwidth', [flag('postcopy', 'get post-copy migration bandwidth')], async (ctx, opts) => {
-    const dom = await lookupDomain(ctx.conn, opts.required('domain'));
-    const flags = opts.bool('postcopy') ? VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY : 0;
-    ctx.print(`${await call(() => ctx.conn.raw.domainMigrateGetMaxSpeed(dom, flags))}\n`);
-  }),
-  command('migrate-postcopy', 'Switch running migration from pre-copy to post-copy', [], async (ctx, opts) => {
-    const dom = await lookupDomain(ctx.conn, opts.required('domain'));
-    await call(() => ctx.conn.raw.domainMigrateStartPostCopy(dom, 0));
-  }),
+  command(
+    'migrate-getspeed',
+    'Get the maximum migration bandwidth',
+    'Get the maximum migration bandwidth (in MiB/s) for a domain.',
+    [flag('postcopy', 'get post-copy migration bandwidth')],
+    async (ctx, opts) => {
+      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      const flags = opts.bool('postcopy') ? VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY : 0;
+      ctx.print(`${await call(() => ctx.conn.raw.domainMigrateGetMaxSpeed(dom, flags))}\n`);
+    },
+  ),
+  command(
+    'migrate-postcopy',
+    'Switch running migration from pre-copy to post-copy',
+    'Switch running migration from pre-copy to post-copy. The migration must have been started with --postcopy option.',
+    [],
+    async (ctx, opts) => {
+      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      await call(() => ctx.conn.raw.domainMigrateStartPostCopy(dom, 0));
+    },
+  ),
 ];

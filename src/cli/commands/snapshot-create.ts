@@ -22,6 +22,7 @@ import {
 import type { RemoteNonnullDomain, RemoteNonnullDomainSnapshot } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { CliError, type CommandContext, type CommandSpec } from '../command.js';
+import { described } from '../support/described.js';
 import { call, daemonError } from '../support/failures.js';
 import { printExtra } from '../support/format.js';
 import { lookupDomain } from '../support/lookup.js';
@@ -75,7 +76,7 @@ export async function createSnapshot(ctx: CommandContext, dom: RemoteNonnullDoma
 }
 
 /** The command. */
-export const snapshotCreateCommand: CommandSpec = {
+export const snapshotCreateCommand: CommandSpec = described('Create a snapshot (disk and RAM) from XML', {
   name: 'snapshot-create',
   group: 'Snapshot',
   help: 'Create a snapshot from XML',
@@ -88,4 +89,4 @@ export const snapshotCreateCommand: CommandSpec = {
     const xml = from === null ? '<domainsnapshot/>' : await ctx.readFile(from);
     await createSnapshot(ctx, dom, xml, flags, from);
   },
-};
+});
