@@ -99,6 +99,7 @@ describe('backup commands on QEMU guests match virsh', () => {
     ['backup-begin'],
     ['backup-dumpxml', 'GUEST'],
     ['backup-dumpxml', 'GUEST', '--xpath', '/x'],
+    ['backup-dumpxml', 'GUEST', '//disk'],
     ['backup-dumpxml', 'nope'],
     ['domblkthreshold', 'GUEST', 'vda', '1M'],
     ['domblkthreshold', 'GUEST', '--dev', 'vda', '--threshold', '4096'],
