@@ -13,10 +13,13 @@
  * `[100 %]` is kept and compared.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrivateDaemon } from '../../harness/daemon.js';
 import { tinyGuestXml } from '../../harness/guest.js';
-import { connect, type Connection } from '../../src/index.js';
+import { connect, VIR_DOMAIN_XML_MIGRATABLE, type Connection } from '../../src/index.js';
 import { harnessDaemon, privateTestUri, startExtraDaemon } from './env.js';
 import { both, ours, theirs, type Outcome } from './virsh-diff.js';
 
@@ -52,14 +55,14 @@ afterAll(async () => {
 /** Every `\rMigration: [ NN %]` but the last of a run of them removed. */
 const lastProgress = (o: Outcome): Outcome => ({ ...o, stderr: o.stderr.replace(/(?:\rMigration: \[[ \d]{3} %\])+(\rMigration: \[[ \d]{3} %\])/g, '$1') });
 
-/** Where the guest runs: 'a', 'b' (and its state there). */
-async function where(): Promise<string[]> {
+/** Where the guest (or `name`) is: 'a', 'b', with its state there. */
+async function where(name = guest): Promise<string[]> {
   const out: string[] = [];
   for (const [label, c] of [
     ['a', connA],
     ['b', connB],
   ] as const) {
-    const dom = await c.domainLookupByName(guest).catch(() => null);
+    const dom = await c.domainLookupByName(name).catch(() => null);
     if (dom) out.push(`${label}:${(await dom.getState(0)).state}`);
   }
   return out;
@@ -154,12 +157,12 @@ describe('the test driver refuses migration as it refuses virsh', () => {
 });
 
 describe('migrations: tsvirsh takes the guest to B, virsh brings it back, the same way', () => {
-  /** tsvirsh from A to B with `opts(B)`, then virsh from B to A with `opts(A)`; both outcomes and where the guest went. */
-  async function roundTrip(opts: (to: PrivateDaemon) => string[]): Promise<void> {
-    const there = await ours(['-c', a.uris.qemuSessionUnix, 'migrate', guest, ...opts(b)]);
-    const atB = await where();
-    const back = await theirs(['-c', b.uris.qemuSessionUnix, 'migrate', guest, ...opts(a)]);
-    const atA = await where();
+  /** tsvirsh from A to B with `opts(B)`, then virsh from B to A with `opts(A)`; both outcomes and where the guest (or `name`) went. */
+  async function roundTrip(opts: (to: PrivateDaemon) => string[], name = guest): Promise<void> {
+    const there = await ours(['-c', a.uris.qemuSessionUnix, 'migrate', name, ...opts(b)]);
+    const atB = await where(name);
+    const back = await theirs(['-c', b.uris.qemuSessionUnix, 'migrate', name, ...opts(a)]);
+    const atA = await where(name);
     expect(lastProgress(there)).toEqual(lastProgress(back));
     expect(there.status).toBe(0);
     expect(atB.map((w) => w[0])).toEqual(['b']);
@@ -183,5 +186,18 @@ describe('migrations: tsvirsh takes the guest to B, virsh brings it back, the sa
 
   it('--tunneled (the alias) with --p2p, and --dname naming the guest as it is', async () => {
     await roundTrip((to) => [`qemu+tcp://127.0.0.1:${to.tcpPort}/session`, '--p2p', '--tunneled', '--live', '--dname', guest]);
+  }, 120_000);
+
+  it('offline, persistent, undefining the source, with the migratable XML given by --xml', async () => {
+    const name = `${guest}-off`;
+    const dom = await connA.domainDefineXML(tinyGuestXml(name, { vnc: false }));
+    const dir = mkdtempSync(join(tmpdir(), 'lvrpc-cli-mig-'));
+    writeFileSync(join(dir, 'dom.xml'), await dom.getXMLDesc(VIR_DOMAIN_XML_MIGRATABLE));
+    try {
+      await roundTrip((to) => [to.uris.qemuSessionUnix, '--offline', '--persistent', '--undefinesource', '--xml', join(dir, 'dom.xml')], name);
+    } finally {
+      for (const c of [connA, connB]) await (await c.domainLookupByName(name).catch(() => null))?.undefine().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
