@@ -4,13 +4,10 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Credentials } from '../auth/credentials.js';
-import { dialUnixAutostart, sessionDaemonPath } from './autostart.js';
-import { dialExt, dialSsh } from './command.js';
 import type { RemotePlan } from './remote-plan.js';
-import { dialInProcessSsh, type SshConnectOptions } from './ssh/dial.js';
-import { dialTcp } from './tcp.js';
-import { dialTls, type TlsMaterial } from './tls/index.js';
-import { dialUnix, type DialOptions } from './unix.js';
+import type { SshConnectOptions } from './ssh/dial.js';
+import type { TlsMaterial } from './tls/index.js';
+import type { DialOptions } from './unix.js';
 
 /** Options of {@link dialPlan}: the dialers' `signal` and `timeout`, and what the TLS and SSH transports read. */
 export interface DialPlanOptions extends DialOptions {
@@ -38,25 +35,29 @@ export interface DialPlanOptions extends DialOptions {
  * libssh2 in process (ssh2, loaded on first use). `signal` and `timeout`
  * bound the dial; for the command transports a child started meanwhile is
  * killed. A session socket nobody listens on gets its daemon started first,
- * as libvirt does ({@link dialUnixAutostart}).
+ * as libvirt does (`dialUnixAutostart`).
+ *
+ * Each transport's module is loaded when a plan first needs it, so that importing the package
+ * does not load `node:tls`, `node:net` or `node:child_process` (about 15 ms of a process's start).
  */
 export async function dialPlan(plan: RemotePlan, options: DialPlanOptions = {}): Promise<Duplex> {
   switch (plan.transport) {
     case 'unix':
       if (plan.autostart && plan.daemonName !== null) {
+        const { dialUnixAutostart, sessionDaemonPath } = await import('./autostart.js');
         return dialUnixAutostart(plan.socketPath!, sessionDaemonPath(plan.daemonName, options.env), options);
       }
-      return dialUnix(plan.socketPath!, options);
+      return (await import('./unix.js')).dialUnix(plan.socketPath!, options);
     case 'tcp':
-      return dialTcp(plan.host, plan.port!, { ...options, reuseReadBuffer: true });
+      return (await import('./tcp.js')).dialTcp(plan.host, plan.port!, { ...options, reuseReadBuffer: true });
     case 'tls':
-      return dialTls(plan, options);
+      return (await import('./tls/dial.js')).dialTls(plan, options);
     case 'ssh':
     case 'libssh':
     case 'libssh2':
-      if (plan.ssh?.implementation === 'program') return dialSsh(plan, options);
-      return dialInProcessSsh(plan, options);
+      if (plan.ssh?.implementation === 'program') return (await import('./command.js')).dialSsh(plan, options);
+      return (await import('./ssh/dial.js')).dialInProcessSsh(plan, options);
     case 'ext':
-      return dialExt(plan, options);
+      return (await import('./command.js')).dialExt(plan, options);
   }
 }

@@ -6,7 +6,7 @@
  * methods tried.
  */
 import { brandClass } from '../../errors/brand.js';
-import { CommandTransportError, type CommandFailure } from '../command.js';
+import { CommandTransportError, type CommandFailure } from '../command-error.js';
 
 /** A host key the in-process client refused (or was asked about). */
 export interface SshHostKeyInfo {
