@@ -1,7 +1,10 @@
 /**
  * Emits the TypeScript of one `.x` module: constants, enums, a type per
- * struct/union/typedef, and a specialised straight-line encoder and decoder
- * per type (no run-time interpretation of type descriptions).
+ * struct/union/typedef, and its codecs. The types decoded in bulk (the elements of arrays, and
+ * what they contain: see {@link bulkTypes}) get a specialised straight-line encoder and decoder;
+ * every other type is one short description in the module's codec table, from which
+ * `src/xdr/codec-schema.ts` builds the codec on first use (data, not code: a light import and a
+ * small bundle).
  */
 import type { Declaration, Definition } from './ast.js';
 import { type Shape, type Universe, codecName, pascalCase } from './model.js';
@@ -81,18 +84,83 @@ const TS_PRIMITIVE: Record<string, string> = {
 };
 
 const q = (s: string): string => `'${s}'`;
+
+/** The letters of the primitive shapes in a codec description (src/xdr/codec-schema.ts). */
+const SCHEMA_PRIMITIVE: Record<string, string> = {
+  int: 'i',
+  'unsigned int': 'u',
+  hyper: 'h',
+  'unsigned hyper': 'H',
+  bool: 'b',
+  float: 'f',
+  double: 'd',
+  char: 'c',
+  'unsigned char': 'C',
+  short: 't',
+  'unsigned short': 'T',
+};
+
+/**
+ * The structs and unions decoded in bulk: the element types of arrays, and every struct or union
+ * they contain. Their codecs are straight-line code (faster per value than a built codec).
+ */
+export function bulkTypes(universe: Universe): Set<string> {
+  const hot = new Set<string>();
+  const mark = (s: Shape): void => {
+    if (s.k === 'named') {
+      if (hot.has(s.name)) return;
+      hot.add(s.name);
+      const def = universe.find(s.name)!.def;
+      if (def.kind === 'struct') for (const f of def.fields) mark(universe.shape(f));
+      if (def.kind === 'union') {
+        mark(universe.shape(def.discriminant));
+        for (const a of def.arms) if (a.decl) mark(universe.shape(a.decl));
+        if (def.defaultArm) mark(universe.shape(def.defaultArm));
+      }
+    } else if (s.k === 'optional' || s.k === 'fixedArray' || s.k === 'varArray') {
+      mark(s.of);
+    }
+  };
+  const visit = (s: Shape): void => {
+    if (s.k === 'fixedArray' || s.k === 'varArray') mark(s.of);
+    else if (s.k === 'optional') visit(s.of);
+  };
+  for (const m of universe.modules) {
+    for (const def of m.parsed.definitions) {
+      if (def.kind === 'typedef') visit(universe.shape(def.decl));
+      if (def.kind === 'struct') for (const f of def.fields) visit(universe.shape(f));
+      if (def.kind === 'union') {
+        for (const a of def.arms) if (a.decl) visit(universe.shape(a.decl));
+        if (def.defaultArm) visit(universe.shape(def.defaultArm));
+      }
+    }
+  }
+  return hot;
+}
 const bound = (max: number | null): string => (max === null ? '' : `, ${max}`);
 
 /** Emits one module. */
 export class ModuleEmitter {
   readonly imports: Imports;
   private tmp = 0;
+  /** The codec table: each entry's `.x` name, TypeScript type name and description. */
+  private readonly table: { xName: string; Name: string; desc: string }[] = [];
+  /** Table indexes of the module's table entries, by `.x` name (known before any is described). */
+  private readonly tableIndex = new Map<string, number>();
+  /** The codec table's references (`@k`): expressions naming codecs of straight-line code. */
+  private readonly refs: string[] = [];
 
   constructor(
     private readonly universe: Universe,
     private readonly moduleId: string,
+    /** Types whose codecs are straight-line code (see {@link bulkTypes}); every other one is a table entry. */
+    private readonly bulk: ReadonlySet<string> = new Set(),
   ) {
     this.imports = new Imports(moduleId);
+    const own = this.universe.modules.find((m) => m.id === moduleId);
+    for (const def of own?.parsed.definitions ?? []) {
+      if (def.kind !== 'const' && !this.bulk.has(def.name)) this.tableIndex.set(def.name, this.tableIndex.size);
+    }
   }
 
   /** The TypeScript type of a declaration, keeping typedef names. */
@@ -253,6 +321,7 @@ export class ModuleEmitter {
   definition(def: Definition): string[] {
     const doc = ['/**', ...docSource(def.source), ' */'];
     const Name = pascalCase(def.name);
+    if (def.kind !== 'const' && this.tableIndex.has(def.name)) return [...doc, ...this.described(def, Name)];
     switch (def.kind) {
       case 'const':
         return [...doc, `export const ${def.name} = ${this.universe.value(def.value)};`];
@@ -373,6 +442,106 @@ export class ModuleEmitter {
       `export type ${Name} =`,
       ...variants.map((x, i) => `  | ${x}${i === variants.length - 1 ? ';' : ''}`),
       ...this.codecObject(def.name, Name, enc, dec),
+    ];
+  }
+
+  /** The type of a table entry, its codec left to the table (see {@link codecTable}). */
+  private described(def: Exclude<Definition, { kind: 'const' }>, Name: string): string[] {
+    let types: string[];
+    let desc: string;
+    switch (def.kind) {
+      case 'enum':
+        types = [
+          `export const ${Name} = {`,
+          ...def.members.map((m) => `  ${m.name}: ${this.universe.value(m.value)},`),
+          '} as const;',
+          `/** A value of the \`.x\` enum \`${def.name}\`. */`,
+          `export type ${Name} = (typeof ${Name})[keyof typeof ${Name}];`,
+        ];
+        desc = '#';
+        break;
+      case 'typedef':
+        types = [`export type ${Name} = ${this.declType(def.decl)};`];
+        desc = `=${this.describe(this.universe.shape(def.decl))}`;
+        break;
+      case 'struct':
+        types = [`export interface ${Name} {`, ...def.fields.map((f) => `  ${f.name}: ${this.declType(f)};`), '}'];
+        desc = `{${def.fields.map((f) => `${f.name}:${this.describe(this.universe.shape(f))}`).join(' ')}}`;
+        break;
+      case 'union': {
+        const disc = def.discriminant;
+        const discShape = this.universe.shape(disc);
+        const variants: string[] = [];
+        const arms: string[] = [];
+        for (const arm of def.arms) {
+          const values = arm.cases.map((c) => this.universe.value(c));
+          variants.push(`{ ${disc.name}: ${values.join(' | ')}${arm.decl ? `; ${arm.decl.name}: ${this.declType(arm.decl)}` : ''} }`);
+          arms.push(`${values.join(',')}:${arm.decl ? `${arm.decl.name}:${this.describe(this.universe.shape(arm.decl))}` : ':'}`);
+        }
+        if (def.defaultArm === null) {
+          variants.push(`{ ${disc.name}: ${this.shapeType(discShape)} }`);
+          arms.push('*::');
+        } else if (def.defaultArm !== undefined) {
+          const arm = def.defaultArm;
+          variants.push(`{ ${disc.name}: ${this.shapeType(discShape)}; ${arm.name}: ${this.declType(arm)} }`);
+          arms.push(`*:${arm.name}:${this.describe(this.universe.shape(arm))}`);
+        }
+        types = [`export type ${Name} =`, ...variants.map((x, i) => `  | ${x}${i === variants.length - 1 ? ';' : ''}`)];
+        desc = `(${disc.name}:${this.describe(discShape)}${arms.map((a) => ` ${a}`).join('')})`;
+        break;
+      }
+    }
+    this.table.push({ xName: def.name, Name, desc: def.name + desc });
+    return types;
+  }
+
+  /** A shape in the description language of src/xdr/codec-schema.ts. */
+  private describe(s: Shape): string {
+    switch (s.k) {
+      case 'prim':
+        return SCHEMA_PRIMITIVE[s.prim];
+      case 'enum':
+        return 'i';
+      case 'string':
+        return `s${s.max ?? ''}`;
+      case 'opaque':
+        return `o${s.max ?? ''}`;
+      case 'fixedOpaque':
+        return `O${s.size}`;
+      case 'optional':
+        return `?${this.describe(s.of)}`;
+      case 'fixedArray':
+        return `A${s.size}${this.describe(s.of)}`;
+      case 'varArray':
+        return `a${s.max ?? ''},${this.universe.minSize(s.of)}${this.describe(s.of)}`;
+      case 'named': {
+        const local = this.tableIndex.get(s.name);
+        if (local !== undefined) return `#${local}`;
+        const { module } = this.universe.lookup(s.name, { file: '', line: 0, column: 0 });
+        const ref = this.imports.value(module, codecName(s.name));
+        let k = this.refs.indexOf(ref);
+        if (k < 0) k = this.refs.push(ref) - 1;
+        return `@${k}`;
+      }
+    }
+  }
+
+  /**
+   * The module's codec table and the exports of its codecs (after every definition, so that the
+   * straight-line codecs it refers to exist); nothing when every codec is straight-line code.
+   */
+  codecTable(): string[] {
+    if (this.table.length === 0) return [];
+    return [
+      '',
+      '/** The codecs of the types described in this module (built on first use: src/xdr/codec-schema.ts). */',
+      `const codecs = /*@__PURE__*/ codecTable([${this.refs.join(', ')}], [`,
+      ...this.table.map((t) => `  ${q(t.desc)},`),
+      ']);',
+      ...this.table.flatMap((t, i) => [
+        `/** Encoder and decoder of \`${t.xName}\`. */`,
+        `export const ${codecName(t.xName)}: XdrCodec<${t.Name}> = codecs[${i}]!;`,
+      ]),
     ];
   }
 }

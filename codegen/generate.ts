@@ -8,7 +8,7 @@ import { emitProcedureDocs } from './emit-docs.js';
 import { emitTypedParamTypes } from './emit-typed-params.js';
 import { emitObjectIndex, emitObjects, OBJECT_KINDS } from './emit-objects.js';
 import { emitProcedureIndex, emitProgramTable, emitRawClass } from './emit-procedures.js';
-import { ModuleEmitter } from './emit-xdr.js';
+import { bulkTypes, ModuleEmitter } from './emit-xdr.js';
 import { Universe, type ModuleInput } from './model.js';
 import { parseX } from './parser.js';
 import { buildPrograms } from './procedures.js';
@@ -63,16 +63,19 @@ export function generate(input: GeneratorInput): Map<string, string> {
   const functions = new Map(api.functions.map((f) => [f.name, f]));
   const files = new Map<string, string>();
   const rt = input.runtimeImport;
+  const bulk = bulkTypes(universe);
 
   for (const m of modules) {
-    const e = new ModuleEmitter(universe, m.id);
+    const e = new ModuleEmitter(universe, m.id, bulk);
     const body: string[] = [];
     for (const def of m.parsed.definitions) body.push('', ...e.definition(def));
+    body.push(...e.codecTable());
     const program = programs.find((p) => p.module === m.id);
     if (program) body.push(...emitProgramTable(program));
     const runtime = [
       `import type { XdrCodec } from '${rt}/xdr/codec.js';`,
       ...errorImports(body, rt),
+      ...(body.some((l) => l.includes('codecTable(')) ? [`import { codecTable } from '${rt}/xdr/codec-schema.js';`] : []),
       `import type { XdrReader } from '${rt}/xdr/reader.js';`,
       `import type { XdrWriter } from '${rt}/xdr/writer.js';`,
       ...(program ? [`import { procedureTable, type Procedure } from '${rt}/procedures/procedure.js';`] : []),

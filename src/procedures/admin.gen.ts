@@ -3,6 +3,7 @@
 /* eslint-disable */
 import type { XdrCodec } from '../xdr/codec.js';
 import { XdrError, XdrErrorCode, invalidError } from '../xdr/errors.js';
+import { codecTable } from '../xdr/codec-schema.js';
 import type { XdrReader } from '../xdr/reader.js';
 import type { XdrWriter } from '../xdr/writer.js';
 import { procedureTable, type Procedure } from '../procedures/procedure.js';
@@ -55,14 +56,6 @@ export const ADMIN_SERVER_CLIENT_LIMITS_MAX = 32;
  * ```
  */
 export type AdminNonnullString = string;
-function encodeAdminNonnullString(w: XdrWriter, v: AdminNonnullString): void {
-  w.string(v, 'admin_nonnull_string', 4194304);
-}
-function decodeAdminNonnullString(r: XdrReader): AdminNonnullString {
-  return r.string('admin_nonnull_string', 4194304);
-}
-/** Encoder and decoder of `admin_nonnull_string`. */
-export const adminNonnullStringCodec: XdrCodec<AdminNonnullString> = { name: 'admin_nonnull_string', encode: encodeAdminNonnullString, decode: decodeAdminNonnullString };
 
 /**
  * ```c
@@ -70,19 +63,6 @@ export const adminNonnullStringCodec: XdrCodec<AdminNonnullString> = { name: 'ad
  * ```
  */
 export type AdminString = AdminNonnullString | null;
-function encodeAdminString(w: XdrWriter, v: AdminString): void {
-  if (v == null) {
-    w.bool(false, 'admin_string');
-  } else {
-    w.bool(true, 'admin_string');
-    w.string(v, 'admin_string', 4194304);
-  }
-}
-function decodeAdminString(r: XdrReader): AdminString {
-  return r.bool('admin_string') ? r.string('admin_string', 4194304) : null;
-}
-/** Encoder and decoder of `admin_string`. */
-export const adminStringCodec: XdrCodec<AdminString> = { name: 'admin_string', encode: encodeAdminString, decode: decodeAdminString };
 
 /**
  * ```c
@@ -275,16 +255,6 @@ export const adminNonnullClientCodec: XdrCodec<AdminNonnullClient> = { name: 'ad
 export interface AdminConnectOpenArgs {
   flags: number;
 }
-function encodeAdminConnectOpenArgs(w: XdrWriter, v: AdminConnectOpenArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_connect_open_args', 'an object', v);
-  w.uint(v.flags, 'admin_connect_open_args.flags');
-}
-function decodeAdminConnectOpenArgs(r: XdrReader): AdminConnectOpenArgs {
-  const f_flags = r.uint('admin_connect_open_args.flags');
-  return { flags: f_flags };
-}
-/** Encoder and decoder of `admin_connect_open_args`. */
-export const adminConnectOpenArgsCodec: XdrCodec<AdminConnectOpenArgs> = { name: 'admin_connect_open_args', encode: encodeAdminConnectOpenArgs, decode: decodeAdminConnectOpenArgs };
 
 /**
  * ```c
@@ -296,16 +266,6 @@ export const adminConnectOpenArgsCodec: XdrCodec<AdminConnectOpenArgs> = { name:
 export interface AdminConnectGetLibVersionRet {
   libVer: bigint;
 }
-function encodeAdminConnectGetLibVersionRet(w: XdrWriter, v: AdminConnectGetLibVersionRet): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_connect_get_lib_version_ret', 'an object', v);
-  w.uhyper(v.libVer, 'admin_connect_get_lib_version_ret.libVer');
-}
-function decodeAdminConnectGetLibVersionRet(r: XdrReader): AdminConnectGetLibVersionRet {
-  const f_libVer = r.uhyper('admin_connect_get_lib_version_ret.libVer');
-  return { libVer: f_libVer };
-}
-/** Encoder and decoder of `admin_connect_get_lib_version_ret`. */
-export const adminConnectGetLibVersionRetCodec: XdrCodec<AdminConnectGetLibVersionRet> = { name: 'admin_connect_get_lib_version_ret', encode: encodeAdminConnectGetLibVersionRet, decode: decodeAdminConnectGetLibVersionRet };
 
 /**
  * ```c
@@ -319,18 +279,6 @@ export interface AdminConnectListServersArgs {
   need_results: number;
   flags: number;
 }
-function encodeAdminConnectListServersArgs(w: XdrWriter, v: AdminConnectListServersArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_connect_list_servers_args', 'an object', v);
-  w.uint(v.need_results, 'admin_connect_list_servers_args.need_results');
-  w.uint(v.flags, 'admin_connect_list_servers_args.flags');
-}
-function decodeAdminConnectListServersArgs(r: XdrReader): AdminConnectListServersArgs {
-  const f_need_results = r.uint('admin_connect_list_servers_args.need_results');
-  const f_flags = r.uint('admin_connect_list_servers_args.flags');
-  return { need_results: f_need_results, flags: f_flags };
-}
-/** Encoder and decoder of `admin_connect_list_servers_args`. */
-export const adminConnectListServersArgsCodec: XdrCodec<AdminConnectListServersArgs> = { name: 'admin_connect_list_servers_args', encode: encodeAdminConnectListServersArgs, decode: decodeAdminConnectListServersArgs };
 
 /**
  * ```c
@@ -344,28 +292,6 @@ export interface AdminConnectListServersRet {
   servers: AdminNonnullServer[];
   ret: number;
 }
-function encodeAdminConnectListServersRet(w: XdrWriter, v: AdminConnectListServersRet): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_connect_list_servers_ret', 'an object', v);
-  {
-    const a0 = w.array(v.servers, 'admin_connect_list_servers_ret.servers', 16384, 4);
-    for (let i1 = 0; i1 < a0.length; i1++) {
-      encodeAdminNonnullServer(w, a0[i1]);
-    }
-  }
-  w.uint(v.ret, 'admin_connect_list_servers_ret.ret');
-}
-function decodeAdminConnectListServersRet(r: XdrReader): AdminConnectListServersRet {
-  const n2 = r.length('admin_connect_list_servers_ret.servers', 16384, 4);
-  const a3: AdminNonnullServer[] = new Array(n2);
-  for (let i4 = 0; i4 < n2; i4++) {
-    a3[i4] = decodeAdminNonnullServer(r);
-  }
-  const f_servers = a3;
-  const f_ret = r.uint('admin_connect_list_servers_ret.ret');
-  return { servers: f_servers, ret: f_ret };
-}
-/** Encoder and decoder of `admin_connect_list_servers_ret`. */
-export const adminConnectListServersRetCodec: XdrCodec<AdminConnectListServersRet> = { name: 'admin_connect_list_servers_ret', encode: encodeAdminConnectListServersRet, decode: decodeAdminConnectListServersRet };
 
 /**
  * ```c
@@ -379,18 +305,6 @@ export interface AdminConnectLookupServerArgs {
   name: AdminNonnullString;
   flags: number;
 }
-function encodeAdminConnectLookupServerArgs(w: XdrWriter, v: AdminConnectLookupServerArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_connect_lookup_server_args', 'an object', v);
-  w.string(v.name, 'admin_connect_lookup_server_args.name', 4194304);
-  w.uint(v.flags, 'admin_connect_lookup_server_args.flags');
-}
-function decodeAdminConnectLookupServerArgs(r: XdrReader): AdminConnectLookupServerArgs {
-  const f_name = r.string('admin_connect_lookup_server_args.name', 4194304);
-  const f_flags = r.uint('admin_connect_lookup_server_args.flags');
-  return { name: f_name, flags: f_flags };
-}
-/** Encoder and decoder of `admin_connect_lookup_server_args`. */
-export const adminConnectLookupServerArgsCodec: XdrCodec<AdminConnectLookupServerArgs> = { name: 'admin_connect_lookup_server_args', encode: encodeAdminConnectLookupServerArgs, decode: decodeAdminConnectLookupServerArgs };
 
 /**
  * ```c
@@ -402,16 +316,6 @@ export const adminConnectLookupServerArgsCodec: XdrCodec<AdminConnectLookupServe
 export interface AdminConnectLookupServerRet {
   srv: AdminNonnullServer;
 }
-function encodeAdminConnectLookupServerRet(w: XdrWriter, v: AdminConnectLookupServerRet): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_connect_lookup_server_ret', 'an object', v);
-  encodeAdminNonnullServer(w, v.srv);
-}
-function decodeAdminConnectLookupServerRet(r: XdrReader): AdminConnectLookupServerRet {
-  const f_srv = decodeAdminNonnullServer(r);
-  return { srv: f_srv };
-}
-/** Encoder and decoder of `admin_connect_lookup_server_ret`. */
-export const adminConnectLookupServerRetCodec: XdrCodec<AdminConnectLookupServerRet> = { name: 'admin_connect_lookup_server_ret', encode: encodeAdminConnectLookupServerRet, decode: decodeAdminConnectLookupServerRet };
 
 /**
  * ```c
@@ -425,18 +329,6 @@ export interface AdminServerGetThreadpoolParametersArgs {
   srv: AdminNonnullServer;
   flags: number;
 }
-function encodeAdminServerGetThreadpoolParametersArgs(w: XdrWriter, v: AdminServerGetThreadpoolParametersArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_server_get_threadpool_parameters_args', 'an object', v);
-  encodeAdminNonnullServer(w, v.srv);
-  w.uint(v.flags, 'admin_server_get_threadpool_parameters_args.flags');
-}
-function decodeAdminServerGetThreadpoolParametersArgs(r: XdrReader): AdminServerGetThreadpoolParametersArgs {
-  const f_srv = decodeAdminNonnullServer(r);
-  const f_flags = r.uint('admin_server_get_threadpool_parameters_args.flags');
-  return { srv: f_srv, flags: f_flags };
-}
-/** Encoder and decoder of `admin_server_get_threadpool_parameters_args`. */
-export const adminServerGetThreadpoolParametersArgsCodec: XdrCodec<AdminServerGetThreadpoolParametersArgs> = { name: 'admin_server_get_threadpool_parameters_args', encode: encodeAdminServerGetThreadpoolParametersArgs, decode: decodeAdminServerGetThreadpoolParametersArgs };
 
 /**
  * ```c
@@ -448,26 +340,6 @@ export const adminServerGetThreadpoolParametersArgsCodec: XdrCodec<AdminServerGe
 export interface AdminServerGetThreadpoolParametersRet {
   params: AdminTypedParam[];
 }
-function encodeAdminServerGetThreadpoolParametersRet(w: XdrWriter, v: AdminServerGetThreadpoolParametersRet): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_server_get_threadpool_parameters_ret', 'an object', v);
-  {
-    const a5 = w.array(v.params, 'admin_server_get_threadpool_parameters_ret.params', 32, 12);
-    for (let i6 = 0; i6 < a5.length; i6++) {
-      encodeAdminTypedParam(w, a5[i6]);
-    }
-  }
-}
-function decodeAdminServerGetThreadpoolParametersRet(r: XdrReader): AdminServerGetThreadpoolParametersRet {
-  const n7 = r.length('admin_server_get_threadpool_parameters_ret.params', 32, 12);
-  const a8: AdminTypedParam[] = new Array(n7);
-  for (let i9 = 0; i9 < n7; i9++) {
-    a8[i9] = decodeAdminTypedParam(r);
-  }
-  const f_params = a8;
-  return { params: f_params };
-}
-/** Encoder and decoder of `admin_server_get_threadpool_parameters_ret`. */
-export const adminServerGetThreadpoolParametersRetCodec: XdrCodec<AdminServerGetThreadpoolParametersRet> = { name: 'admin_server_get_threadpool_parameters_ret', encode: encodeAdminServerGetThreadpoolParametersRet, decode: decodeAdminServerGetThreadpoolParametersRet };
 
 /**
  * ```c
@@ -483,30 +355,6 @@ export interface AdminServerSetThreadpoolParametersArgs {
   params: AdminTypedParam[];
   flags: number;
 }
-function encodeAdminServerSetThreadpoolParametersArgs(w: XdrWriter, v: AdminServerSetThreadpoolParametersArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_server_set_threadpool_parameters_args', 'an object', v);
-  encodeAdminNonnullServer(w, v.srv);
-  {
-    const a10 = w.array(v.params, 'admin_server_set_threadpool_parameters_args.params', 32, 12);
-    for (let i11 = 0; i11 < a10.length; i11++) {
-      encodeAdminTypedParam(w, a10[i11]);
-    }
-  }
-  w.uint(v.flags, 'admin_server_set_threadpool_parameters_args.flags');
-}
-function decodeAdminServerSetThreadpoolParametersArgs(r: XdrReader): AdminServerSetThreadpoolParametersArgs {
-  const f_srv = decodeAdminNonnullServer(r);
-  const n12 = r.length('admin_server_set_threadpool_parameters_args.params', 32, 12);
-  const a13: AdminTypedParam[] = new Array(n12);
-  for (let i14 = 0; i14 < n12; i14++) {
-    a13[i14] = decodeAdminTypedParam(r);
-  }
-  const f_params = a13;
-  const f_flags = r.uint('admin_server_set_threadpool_parameters_args.flags');
-  return { srv: f_srv, params: f_params, flags: f_flags };
-}
-/** Encoder and decoder of `admin_server_set_threadpool_parameters_args`. */
-export const adminServerSetThreadpoolParametersArgsCodec: XdrCodec<AdminServerSetThreadpoolParametersArgs> = { name: 'admin_server_set_threadpool_parameters_args', encode: encodeAdminServerSetThreadpoolParametersArgs, decode: decodeAdminServerSetThreadpoolParametersArgs };
 
 /**
  * ```c
@@ -522,20 +370,6 @@ export interface AdminServerListClientsArgs {
   need_results: number;
   flags: number;
 }
-function encodeAdminServerListClientsArgs(w: XdrWriter, v: AdminServerListClientsArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_server_list_clients_args', 'an object', v);
-  encodeAdminNonnullServer(w, v.srv);
-  w.uint(v.need_results, 'admin_server_list_clients_args.need_results');
-  w.uint(v.flags, 'admin_server_list_clients_args.flags');
-}
-function decodeAdminServerListClientsArgs(r: XdrReader): AdminServerListClientsArgs {
-  const f_srv = decodeAdminNonnullServer(r);
-  const f_need_results = r.uint('admin_server_list_clients_args.need_results');
-  const f_flags = r.uint('admin_server_list_clients_args.flags');
-  return { srv: f_srv, need_results: f_need_results, flags: f_flags };
-}
-/** Encoder and decoder of `admin_server_list_clients_args`. */
-export const adminServerListClientsArgsCodec: XdrCodec<AdminServerListClientsArgs> = { name: 'admin_server_list_clients_args', encode: encodeAdminServerListClientsArgs, decode: decodeAdminServerListClientsArgs };
 
 /**
  * ```c
@@ -549,28 +383,6 @@ export interface AdminServerListClientsRet {
   clients: AdminNonnullClient[];
   ret: number;
 }
-function encodeAdminServerListClientsRet(w: XdrWriter, v: AdminServerListClientsRet): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_server_list_clients_ret', 'an object', v);
-  {
-    const a15 = w.array(v.clients, 'admin_server_list_clients_ret.clients', 16384, 24);
-    for (let i16 = 0; i16 < a15.length; i16++) {
-      encodeAdminNonnullClient(w, a15[i16]);
-    }
-  }
-  w.uint(v.ret, 'admin_server_list_clients_ret.ret');
-}
-function decodeAdminServerListClientsRet(r: XdrReader): AdminServerListClientsRet {
-  const n17 = r.length('admin_server_list_clients_ret.clients', 16384, 24);
-  const a18: AdminNonnullClient[] = new Array(n17);
-  for (let i19 = 0; i19 < n17; i19++) {
-    a18[i19] = decodeAdminNonnullClient(r);
-  }
-  const f_clients = a18;
-  const f_ret = r.uint('admin_server_list_clients_ret.ret');
-  return { clients: f_clients, ret: f_ret };
-}
-/** Encoder and decoder of `admin_server_list_clients_ret`. */
-export const adminServerListClientsRetCodec: XdrCodec<AdminServerListClientsRet> = { name: 'admin_server_list_clients_ret', encode: encodeAdminServerListClientsRet, decode: decodeAdminServerListClientsRet };
 
 /**
  * ```c
@@ -586,20 +398,6 @@ export interface AdminServerLookupClientArgs {
   id: bigint;
   flags: number;
 }
-function encodeAdminServerLookupClientArgs(w: XdrWriter, v: AdminServerLookupClientArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_server_lookup_client_args', 'an object', v);
-  encodeAdminNonnullServer(w, v.srv);
-  w.uhyper(v.id, 'admin_server_lookup_client_args.id');
-  w.uint(v.flags, 'admin_server_lookup_client_args.flags');
-}
-function decodeAdminServerLookupClientArgs(r: XdrReader): AdminServerLookupClientArgs {
-  const f_srv = decodeAdminNonnullServer(r);
-  const f_id = r.uhyper('admin_server_lookup_client_args.id');
-  const f_flags = r.uint('admin_server_lookup_client_args.flags');
-  return { srv: f_srv, id: f_id, flags: f_flags };
-}
-/** Encoder and decoder of `admin_server_lookup_client_args`. */
-export const adminServerLookupClientArgsCodec: XdrCodec<AdminServerLookupClientArgs> = { name: 'admin_server_lookup_client_args', encode: encodeAdminServerLookupClientArgs, decode: decodeAdminServerLookupClientArgs };
 
 /**
  * ```c
@@ -611,16 +409,6 @@ export const adminServerLookupClientArgsCodec: XdrCodec<AdminServerLookupClientA
 export interface AdminServerLookupClientRet {
   clnt: AdminNonnullClient;
 }
-function encodeAdminServerLookupClientRet(w: XdrWriter, v: AdminServerLookupClientRet): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_server_lookup_client_ret', 'an object', v);
-  encodeAdminNonnullClient(w, v.clnt);
-}
-function decodeAdminServerLookupClientRet(r: XdrReader): AdminServerLookupClientRet {
-  const f_clnt = decodeAdminNonnullClient(r);
-  return { clnt: f_clnt };
-}
-/** Encoder and decoder of `admin_server_lookup_client_ret`. */
-export const adminServerLookupClientRetCodec: XdrCodec<AdminServerLookupClientRet> = { name: 'admin_server_lookup_client_ret', encode: encodeAdminServerLookupClientRet, decode: decodeAdminServerLookupClientRet };
 
 /**
  * ```c
@@ -634,18 +422,6 @@ export interface AdminClientGetInfoArgs {
   clnt: AdminNonnullClient;
   flags: number;
 }
-function encodeAdminClientGetInfoArgs(w: XdrWriter, v: AdminClientGetInfoArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_client_get_info_args', 'an object', v);
-  encodeAdminNonnullClient(w, v.clnt);
-  w.uint(v.flags, 'admin_client_get_info_args.flags');
-}
-function decodeAdminClientGetInfoArgs(r: XdrReader): AdminClientGetInfoArgs {
-  const f_clnt = decodeAdminNonnullClient(r);
-  const f_flags = r.uint('admin_client_get_info_args.flags');
-  return { clnt: f_clnt, flags: f_flags };
-}
-/** Encoder and decoder of `admin_client_get_info_args`. */
-export const adminClientGetInfoArgsCodec: XdrCodec<AdminClientGetInfoArgs> = { name: 'admin_client_get_info_args', encode: encodeAdminClientGetInfoArgs, decode: decodeAdminClientGetInfoArgs };
 
 /**
  * ```c
@@ -657,26 +433,6 @@ export const adminClientGetInfoArgsCodec: XdrCodec<AdminClientGetInfoArgs> = { n
 export interface AdminClientGetInfoRet {
   params: AdminTypedParam[];
 }
-function encodeAdminClientGetInfoRet(w: XdrWriter, v: AdminClientGetInfoRet): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_client_get_info_ret', 'an object', v);
-  {
-    const a20 = w.array(v.params, 'admin_client_get_info_ret.params', 64, 12);
-    for (let i21 = 0; i21 < a20.length; i21++) {
-      encodeAdminTypedParam(w, a20[i21]);
-    }
-  }
-}
-function decodeAdminClientGetInfoRet(r: XdrReader): AdminClientGetInfoRet {
-  const n22 = r.length('admin_client_get_info_ret.params', 64, 12);
-  const a23: AdminTypedParam[] = new Array(n22);
-  for (let i24 = 0; i24 < n22; i24++) {
-    a23[i24] = decodeAdminTypedParam(r);
-  }
-  const f_params = a23;
-  return { params: f_params };
-}
-/** Encoder and decoder of `admin_client_get_info_ret`. */
-export const adminClientGetInfoRetCodec: XdrCodec<AdminClientGetInfoRet> = { name: 'admin_client_get_info_ret', encode: encodeAdminClientGetInfoRet, decode: decodeAdminClientGetInfoRet };
 
 /**
  * ```c
@@ -690,18 +446,6 @@ export interface AdminClientCloseArgs {
   clnt: AdminNonnullClient;
   flags: number;
 }
-function encodeAdminClientCloseArgs(w: XdrWriter, v: AdminClientCloseArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_client_close_args', 'an object', v);
-  encodeAdminNonnullClient(w, v.clnt);
-  w.uint(v.flags, 'admin_client_close_args.flags');
-}
-function decodeAdminClientCloseArgs(r: XdrReader): AdminClientCloseArgs {
-  const f_clnt = decodeAdminNonnullClient(r);
-  const f_flags = r.uint('admin_client_close_args.flags');
-  return { clnt: f_clnt, flags: f_flags };
-}
-/** Encoder and decoder of `admin_client_close_args`. */
-export const adminClientCloseArgsCodec: XdrCodec<AdminClientCloseArgs> = { name: 'admin_client_close_args', encode: encodeAdminClientCloseArgs, decode: decodeAdminClientCloseArgs };
 
 /**
  * ```c
@@ -715,18 +459,6 @@ export interface AdminServerGetClientLimitsArgs {
   srv: AdminNonnullServer;
   flags: number;
 }
-function encodeAdminServerGetClientLimitsArgs(w: XdrWriter, v: AdminServerGetClientLimitsArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_server_get_client_limits_args', 'an object', v);
-  encodeAdminNonnullServer(w, v.srv);
-  w.uint(v.flags, 'admin_server_get_client_limits_args.flags');
-}
-function decodeAdminServerGetClientLimitsArgs(r: XdrReader): AdminServerGetClientLimitsArgs {
-  const f_srv = decodeAdminNonnullServer(r);
-  const f_flags = r.uint('admin_server_get_client_limits_args.flags');
-  return { srv: f_srv, flags: f_flags };
-}
-/** Encoder and decoder of `admin_server_get_client_limits_args`. */
-export const adminServerGetClientLimitsArgsCodec: XdrCodec<AdminServerGetClientLimitsArgs> = { name: 'admin_server_get_client_limits_args', encode: encodeAdminServerGetClientLimitsArgs, decode: decodeAdminServerGetClientLimitsArgs };
 
 /**
  * ```c
@@ -738,26 +470,6 @@ export const adminServerGetClientLimitsArgsCodec: XdrCodec<AdminServerGetClientL
 export interface AdminServerGetClientLimitsRet {
   params: AdminTypedParam[];
 }
-function encodeAdminServerGetClientLimitsRet(w: XdrWriter, v: AdminServerGetClientLimitsRet): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_server_get_client_limits_ret', 'an object', v);
-  {
-    const a25 = w.array(v.params, 'admin_server_get_client_limits_ret.params', 32, 12);
-    for (let i26 = 0; i26 < a25.length; i26++) {
-      encodeAdminTypedParam(w, a25[i26]);
-    }
-  }
-}
-function decodeAdminServerGetClientLimitsRet(r: XdrReader): AdminServerGetClientLimitsRet {
-  const n27 = r.length('admin_server_get_client_limits_ret.params', 32, 12);
-  const a28: AdminTypedParam[] = new Array(n27);
-  for (let i29 = 0; i29 < n27; i29++) {
-    a28[i29] = decodeAdminTypedParam(r);
-  }
-  const f_params = a28;
-  return { params: f_params };
-}
-/** Encoder and decoder of `admin_server_get_client_limits_ret`. */
-export const adminServerGetClientLimitsRetCodec: XdrCodec<AdminServerGetClientLimitsRet> = { name: 'admin_server_get_client_limits_ret', encode: encodeAdminServerGetClientLimitsRet, decode: decodeAdminServerGetClientLimitsRet };
 
 /**
  * ```c
@@ -773,30 +485,6 @@ export interface AdminServerSetClientLimitsArgs {
   params: AdminTypedParam[];
   flags: number;
 }
-function encodeAdminServerSetClientLimitsArgs(w: XdrWriter, v: AdminServerSetClientLimitsArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_server_set_client_limits_args', 'an object', v);
-  encodeAdminNonnullServer(w, v.srv);
-  {
-    const a30 = w.array(v.params, 'admin_server_set_client_limits_args.params', 32, 12);
-    for (let i31 = 0; i31 < a30.length; i31++) {
-      encodeAdminTypedParam(w, a30[i31]);
-    }
-  }
-  w.uint(v.flags, 'admin_server_set_client_limits_args.flags');
-}
-function decodeAdminServerSetClientLimitsArgs(r: XdrReader): AdminServerSetClientLimitsArgs {
-  const f_srv = decodeAdminNonnullServer(r);
-  const n32 = r.length('admin_server_set_client_limits_args.params', 32, 12);
-  const a33: AdminTypedParam[] = new Array(n32);
-  for (let i34 = 0; i34 < n32; i34++) {
-    a33[i34] = decodeAdminTypedParam(r);
-  }
-  const f_params = a33;
-  const f_flags = r.uint('admin_server_set_client_limits_args.flags');
-  return { srv: f_srv, params: f_params, flags: f_flags };
-}
-/** Encoder and decoder of `admin_server_set_client_limits_args`. */
-export const adminServerSetClientLimitsArgsCodec: XdrCodec<AdminServerSetClientLimitsArgs> = { name: 'admin_server_set_client_limits_args', encode: encodeAdminServerSetClientLimitsArgs, decode: decodeAdminServerSetClientLimitsArgs };
 
 /**
  * ```c
@@ -810,18 +498,6 @@ export interface AdminServerUpdateTlsFilesArgs {
   srv: AdminNonnullServer;
   flags: number;
 }
-function encodeAdminServerUpdateTlsFilesArgs(w: XdrWriter, v: AdminServerUpdateTlsFilesArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_server_update_tls_files_args', 'an object', v);
-  encodeAdminNonnullServer(w, v.srv);
-  w.uint(v.flags, 'admin_server_update_tls_files_args.flags');
-}
-function decodeAdminServerUpdateTlsFilesArgs(r: XdrReader): AdminServerUpdateTlsFilesArgs {
-  const f_srv = decodeAdminNonnullServer(r);
-  const f_flags = r.uint('admin_server_update_tls_files_args.flags');
-  return { srv: f_srv, flags: f_flags };
-}
-/** Encoder and decoder of `admin_server_update_tls_files_args`. */
-export const adminServerUpdateTlsFilesArgsCodec: XdrCodec<AdminServerUpdateTlsFilesArgs> = { name: 'admin_server_update_tls_files_args', encode: encodeAdminServerUpdateTlsFilesArgs, decode: decodeAdminServerUpdateTlsFilesArgs };
 
 /**
  * ```c
@@ -833,16 +509,6 @@ export const adminServerUpdateTlsFilesArgsCodec: XdrCodec<AdminServerUpdateTlsFi
 export interface AdminConnectGetLoggingOutputsArgs {
   flags: number;
 }
-function encodeAdminConnectGetLoggingOutputsArgs(w: XdrWriter, v: AdminConnectGetLoggingOutputsArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_connect_get_logging_outputs_args', 'an object', v);
-  w.uint(v.flags, 'admin_connect_get_logging_outputs_args.flags');
-}
-function decodeAdminConnectGetLoggingOutputsArgs(r: XdrReader): AdminConnectGetLoggingOutputsArgs {
-  const f_flags = r.uint('admin_connect_get_logging_outputs_args.flags');
-  return { flags: f_flags };
-}
-/** Encoder and decoder of `admin_connect_get_logging_outputs_args`. */
-export const adminConnectGetLoggingOutputsArgsCodec: XdrCodec<AdminConnectGetLoggingOutputsArgs> = { name: 'admin_connect_get_logging_outputs_args', encode: encodeAdminConnectGetLoggingOutputsArgs, decode: decodeAdminConnectGetLoggingOutputsArgs };
 
 /**
  * ```c
@@ -856,18 +522,6 @@ export interface AdminConnectGetLoggingOutputsRet {
   outputs: AdminNonnullString;
   noutputs: number;
 }
-function encodeAdminConnectGetLoggingOutputsRet(w: XdrWriter, v: AdminConnectGetLoggingOutputsRet): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_connect_get_logging_outputs_ret', 'an object', v);
-  w.string(v.outputs, 'admin_connect_get_logging_outputs_ret.outputs', 4194304);
-  w.uint(v.noutputs, 'admin_connect_get_logging_outputs_ret.noutputs');
-}
-function decodeAdminConnectGetLoggingOutputsRet(r: XdrReader): AdminConnectGetLoggingOutputsRet {
-  const f_outputs = r.string('admin_connect_get_logging_outputs_ret.outputs', 4194304);
-  const f_noutputs = r.uint('admin_connect_get_logging_outputs_ret.noutputs');
-  return { outputs: f_outputs, noutputs: f_noutputs };
-}
-/** Encoder and decoder of `admin_connect_get_logging_outputs_ret`. */
-export const adminConnectGetLoggingOutputsRetCodec: XdrCodec<AdminConnectGetLoggingOutputsRet> = { name: 'admin_connect_get_logging_outputs_ret', encode: encodeAdminConnectGetLoggingOutputsRet, decode: decodeAdminConnectGetLoggingOutputsRet };
 
 /**
  * ```c
@@ -879,16 +533,6 @@ export const adminConnectGetLoggingOutputsRetCodec: XdrCodec<AdminConnectGetLogg
 export interface AdminConnectGetLoggingFiltersArgs {
   flags: number;
 }
-function encodeAdminConnectGetLoggingFiltersArgs(w: XdrWriter, v: AdminConnectGetLoggingFiltersArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_connect_get_logging_filters_args', 'an object', v);
-  w.uint(v.flags, 'admin_connect_get_logging_filters_args.flags');
-}
-function decodeAdminConnectGetLoggingFiltersArgs(r: XdrReader): AdminConnectGetLoggingFiltersArgs {
-  const f_flags = r.uint('admin_connect_get_logging_filters_args.flags');
-  return { flags: f_flags };
-}
-/** Encoder and decoder of `admin_connect_get_logging_filters_args`. */
-export const adminConnectGetLoggingFiltersArgsCodec: XdrCodec<AdminConnectGetLoggingFiltersArgs> = { name: 'admin_connect_get_logging_filters_args', encode: encodeAdminConnectGetLoggingFiltersArgs, decode: decodeAdminConnectGetLoggingFiltersArgs };
 
 /**
  * ```c
@@ -902,23 +546,6 @@ export interface AdminConnectGetLoggingFiltersRet {
   filters: AdminString;
   nfilters: number;
 }
-function encodeAdminConnectGetLoggingFiltersRet(w: XdrWriter, v: AdminConnectGetLoggingFiltersRet): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_connect_get_logging_filters_ret', 'an object', v);
-  if (v.filters == null) {
-    w.bool(false, 'admin_connect_get_logging_filters_ret.filters');
-  } else {
-    w.bool(true, 'admin_connect_get_logging_filters_ret.filters');
-    w.string(v.filters, 'admin_connect_get_logging_filters_ret.filters', 4194304);
-  }
-  w.uint(v.nfilters, 'admin_connect_get_logging_filters_ret.nfilters');
-}
-function decodeAdminConnectGetLoggingFiltersRet(r: XdrReader): AdminConnectGetLoggingFiltersRet {
-  const f_filters = r.bool('admin_connect_get_logging_filters_ret.filters') ? r.string('admin_connect_get_logging_filters_ret.filters', 4194304) : null;
-  const f_nfilters = r.uint('admin_connect_get_logging_filters_ret.nfilters');
-  return { filters: f_filters, nfilters: f_nfilters };
-}
-/** Encoder and decoder of `admin_connect_get_logging_filters_ret`. */
-export const adminConnectGetLoggingFiltersRetCodec: XdrCodec<AdminConnectGetLoggingFiltersRet> = { name: 'admin_connect_get_logging_filters_ret', encode: encodeAdminConnectGetLoggingFiltersRet, decode: decodeAdminConnectGetLoggingFiltersRet };
 
 /**
  * ```c
@@ -932,23 +559,6 @@ export interface AdminConnectSetLoggingOutputsArgs {
   outputs: AdminString;
   flags: number;
 }
-function encodeAdminConnectSetLoggingOutputsArgs(w: XdrWriter, v: AdminConnectSetLoggingOutputsArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_connect_set_logging_outputs_args', 'an object', v);
-  if (v.outputs == null) {
-    w.bool(false, 'admin_connect_set_logging_outputs_args.outputs');
-  } else {
-    w.bool(true, 'admin_connect_set_logging_outputs_args.outputs');
-    w.string(v.outputs, 'admin_connect_set_logging_outputs_args.outputs', 4194304);
-  }
-  w.uint(v.flags, 'admin_connect_set_logging_outputs_args.flags');
-}
-function decodeAdminConnectSetLoggingOutputsArgs(r: XdrReader): AdminConnectSetLoggingOutputsArgs {
-  const f_outputs = r.bool('admin_connect_set_logging_outputs_args.outputs') ? r.string('admin_connect_set_logging_outputs_args.outputs', 4194304) : null;
-  const f_flags = r.uint('admin_connect_set_logging_outputs_args.flags');
-  return { outputs: f_outputs, flags: f_flags };
-}
-/** Encoder and decoder of `admin_connect_set_logging_outputs_args`. */
-export const adminConnectSetLoggingOutputsArgsCodec: XdrCodec<AdminConnectSetLoggingOutputsArgs> = { name: 'admin_connect_set_logging_outputs_args', encode: encodeAdminConnectSetLoggingOutputsArgs, decode: decodeAdminConnectSetLoggingOutputsArgs };
 
 /**
  * ```c
@@ -962,23 +572,6 @@ export interface AdminConnectSetLoggingFiltersArgs {
   filters: AdminString;
   flags: number;
 }
-function encodeAdminConnectSetLoggingFiltersArgs(w: XdrWriter, v: AdminConnectSetLoggingFiltersArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_connect_set_logging_filters_args', 'an object', v);
-  if (v.filters == null) {
-    w.bool(false, 'admin_connect_set_logging_filters_args.filters');
-  } else {
-    w.bool(true, 'admin_connect_set_logging_filters_args.filters');
-    w.string(v.filters, 'admin_connect_set_logging_filters_args.filters', 4194304);
-  }
-  w.uint(v.flags, 'admin_connect_set_logging_filters_args.flags');
-}
-function decodeAdminConnectSetLoggingFiltersArgs(r: XdrReader): AdminConnectSetLoggingFiltersArgs {
-  const f_filters = r.bool('admin_connect_set_logging_filters_args.filters') ? r.string('admin_connect_set_logging_filters_args.filters', 4194304) : null;
-  const f_flags = r.uint('admin_connect_set_logging_filters_args.flags');
-  return { filters: f_filters, flags: f_flags };
-}
-/** Encoder and decoder of `admin_connect_set_logging_filters_args`. */
-export const adminConnectSetLoggingFiltersArgsCodec: XdrCodec<AdminConnectSetLoggingFiltersArgs> = { name: 'admin_connect_set_logging_filters_args', encode: encodeAdminConnectSetLoggingFiltersArgs, decode: decodeAdminConnectSetLoggingFiltersArgs };
 
 /**
  * ```c
@@ -992,18 +585,6 @@ export interface AdminConnectSetDaemonTimeoutArgs {
   timeout: number;
   flags: number;
 }
-function encodeAdminConnectSetDaemonTimeoutArgs(w: XdrWriter, v: AdminConnectSetDaemonTimeoutArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_connect_set_daemon_timeout_args', 'an object', v);
-  w.uint(v.timeout, 'admin_connect_set_daemon_timeout_args.timeout');
-  w.uint(v.flags, 'admin_connect_set_daemon_timeout_args.flags');
-}
-function decodeAdminConnectSetDaemonTimeoutArgs(r: XdrReader): AdminConnectSetDaemonTimeoutArgs {
-  const f_timeout = r.uint('admin_connect_set_daemon_timeout_args.timeout');
-  const f_flags = r.uint('admin_connect_set_daemon_timeout_args.flags');
-  return { timeout: f_timeout, flags: f_flags };
-}
-/** Encoder and decoder of `admin_connect_set_daemon_timeout_args`. */
-export const adminConnectSetDaemonTimeoutArgsCodec: XdrCodec<AdminConnectSetDaemonTimeoutArgs> = { name: 'admin_connect_set_daemon_timeout_args', encode: encodeAdminConnectSetDaemonTimeoutArgs, decode: decodeAdminConnectSetDaemonTimeoutArgs };
 
 /**
  * ```c
@@ -1015,16 +596,6 @@ export const adminConnectSetDaemonTimeoutArgsCodec: XdrCodec<AdminConnectSetDaem
 export interface AdminConnectDaemonShutdownArgs {
   flags: number;
 }
-function encodeAdminConnectDaemonShutdownArgs(w: XdrWriter, v: AdminConnectDaemonShutdownArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('admin_connect_daemon_shutdown_args', 'an object', v);
-  w.uint(v.flags, 'admin_connect_daemon_shutdown_args.flags');
-}
-function decodeAdminConnectDaemonShutdownArgs(r: XdrReader): AdminConnectDaemonShutdownArgs {
-  const f_flags = r.uint('admin_connect_daemon_shutdown_args.flags');
-  return { flags: f_flags };
-}
-/** Encoder and decoder of `admin_connect_daemon_shutdown_args`. */
-export const adminConnectDaemonShutdownArgsCodec: XdrCodec<AdminConnectDaemonShutdownArgs> = { name: 'admin_connect_daemon_shutdown_args', encode: encodeAdminConnectDaemonShutdownArgs, decode: decodeAdminConnectDaemonShutdownArgs };
 
 /**
  * ```c
@@ -1186,14 +757,103 @@ export const AdminProcedure = {
 } as const;
 /** A value of the `.x` enum `admin_procedure`. */
 export type AdminProcedure = (typeof AdminProcedure)[keyof typeof AdminProcedure];
-function encodeAdminProcedure(w: XdrWriter, v: AdminProcedure): void {
-  w.int(v, 'admin_procedure');
-}
-function decodeAdminProcedure(r: XdrReader): AdminProcedure {
-  return r.int('admin_procedure') as AdminProcedure;
-}
+
+/** The codecs of the types described in this module (built on first use: src/xdr/codec-schema.ts). */
+const codecs = /*@__PURE__*/ codecTable([adminNonnullServerCodec, adminTypedParamCodec, adminNonnullClientCodec], [
+  'admin_nonnull_string=s4194304',
+  'admin_string=?s4194304',
+  'admin_connect_open_args{flags:u}',
+  'admin_connect_get_lib_version_ret{libVer:H}',
+  'admin_connect_list_servers_args{need_results:u flags:u}',
+  'admin_connect_list_servers_ret{servers:a16384,4@0 ret:u}',
+  'admin_connect_lookup_server_args{name:s4194304 flags:u}',
+  'admin_connect_lookup_server_ret{srv:@0}',
+  'admin_server_get_threadpool_parameters_args{srv:@0 flags:u}',
+  'admin_server_get_threadpool_parameters_ret{params:a32,12@1}',
+  'admin_server_set_threadpool_parameters_args{srv:@0 params:a32,12@1 flags:u}',
+  'admin_server_list_clients_args{srv:@0 need_results:u flags:u}',
+  'admin_server_list_clients_ret{clients:a16384,24@2 ret:u}',
+  'admin_server_lookup_client_args{srv:@0 id:H flags:u}',
+  'admin_server_lookup_client_ret{clnt:@2}',
+  'admin_client_get_info_args{clnt:@2 flags:u}',
+  'admin_client_get_info_ret{params:a64,12@1}',
+  'admin_client_close_args{clnt:@2 flags:u}',
+  'admin_server_get_client_limits_args{srv:@0 flags:u}',
+  'admin_server_get_client_limits_ret{params:a32,12@1}',
+  'admin_server_set_client_limits_args{srv:@0 params:a32,12@1 flags:u}',
+  'admin_server_update_tls_files_args{srv:@0 flags:u}',
+  'admin_connect_get_logging_outputs_args{flags:u}',
+  'admin_connect_get_logging_outputs_ret{outputs:s4194304 noutputs:u}',
+  'admin_connect_get_logging_filters_args{flags:u}',
+  'admin_connect_get_logging_filters_ret{filters:?s4194304 nfilters:u}',
+  'admin_connect_set_logging_outputs_args{outputs:?s4194304 flags:u}',
+  'admin_connect_set_logging_filters_args{filters:?s4194304 flags:u}',
+  'admin_connect_set_daemon_timeout_args{timeout:u flags:u}',
+  'admin_connect_daemon_shutdown_args{flags:u}',
+  'admin_procedure#',
+]);
+/** Encoder and decoder of `admin_nonnull_string`. */
+export const adminNonnullStringCodec: XdrCodec<AdminNonnullString> = codecs[0]!;
+/** Encoder and decoder of `admin_string`. */
+export const adminStringCodec: XdrCodec<AdminString> = codecs[1]!;
+/** Encoder and decoder of `admin_connect_open_args`. */
+export const adminConnectOpenArgsCodec: XdrCodec<AdminConnectOpenArgs> = codecs[2]!;
+/** Encoder and decoder of `admin_connect_get_lib_version_ret`. */
+export const adminConnectGetLibVersionRetCodec: XdrCodec<AdminConnectGetLibVersionRet> = codecs[3]!;
+/** Encoder and decoder of `admin_connect_list_servers_args`. */
+export const adminConnectListServersArgsCodec: XdrCodec<AdminConnectListServersArgs> = codecs[4]!;
+/** Encoder and decoder of `admin_connect_list_servers_ret`. */
+export const adminConnectListServersRetCodec: XdrCodec<AdminConnectListServersRet> = codecs[5]!;
+/** Encoder and decoder of `admin_connect_lookup_server_args`. */
+export const adminConnectLookupServerArgsCodec: XdrCodec<AdminConnectLookupServerArgs> = codecs[6]!;
+/** Encoder and decoder of `admin_connect_lookup_server_ret`. */
+export const adminConnectLookupServerRetCodec: XdrCodec<AdminConnectLookupServerRet> = codecs[7]!;
+/** Encoder and decoder of `admin_server_get_threadpool_parameters_args`. */
+export const adminServerGetThreadpoolParametersArgsCodec: XdrCodec<AdminServerGetThreadpoolParametersArgs> = codecs[8]!;
+/** Encoder and decoder of `admin_server_get_threadpool_parameters_ret`. */
+export const adminServerGetThreadpoolParametersRetCodec: XdrCodec<AdminServerGetThreadpoolParametersRet> = codecs[9]!;
+/** Encoder and decoder of `admin_server_set_threadpool_parameters_args`. */
+export const adminServerSetThreadpoolParametersArgsCodec: XdrCodec<AdminServerSetThreadpoolParametersArgs> = codecs[10]!;
+/** Encoder and decoder of `admin_server_list_clients_args`. */
+export const adminServerListClientsArgsCodec: XdrCodec<AdminServerListClientsArgs> = codecs[11]!;
+/** Encoder and decoder of `admin_server_list_clients_ret`. */
+export const adminServerListClientsRetCodec: XdrCodec<AdminServerListClientsRet> = codecs[12]!;
+/** Encoder and decoder of `admin_server_lookup_client_args`. */
+export const adminServerLookupClientArgsCodec: XdrCodec<AdminServerLookupClientArgs> = codecs[13]!;
+/** Encoder and decoder of `admin_server_lookup_client_ret`. */
+export const adminServerLookupClientRetCodec: XdrCodec<AdminServerLookupClientRet> = codecs[14]!;
+/** Encoder and decoder of `admin_client_get_info_args`. */
+export const adminClientGetInfoArgsCodec: XdrCodec<AdminClientGetInfoArgs> = codecs[15]!;
+/** Encoder and decoder of `admin_client_get_info_ret`. */
+export const adminClientGetInfoRetCodec: XdrCodec<AdminClientGetInfoRet> = codecs[16]!;
+/** Encoder and decoder of `admin_client_close_args`. */
+export const adminClientCloseArgsCodec: XdrCodec<AdminClientCloseArgs> = codecs[17]!;
+/** Encoder and decoder of `admin_server_get_client_limits_args`. */
+export const adminServerGetClientLimitsArgsCodec: XdrCodec<AdminServerGetClientLimitsArgs> = codecs[18]!;
+/** Encoder and decoder of `admin_server_get_client_limits_ret`. */
+export const adminServerGetClientLimitsRetCodec: XdrCodec<AdminServerGetClientLimitsRet> = codecs[19]!;
+/** Encoder and decoder of `admin_server_set_client_limits_args`. */
+export const adminServerSetClientLimitsArgsCodec: XdrCodec<AdminServerSetClientLimitsArgs> = codecs[20]!;
+/** Encoder and decoder of `admin_server_update_tls_files_args`. */
+export const adminServerUpdateTlsFilesArgsCodec: XdrCodec<AdminServerUpdateTlsFilesArgs> = codecs[21]!;
+/** Encoder and decoder of `admin_connect_get_logging_outputs_args`. */
+export const adminConnectGetLoggingOutputsArgsCodec: XdrCodec<AdminConnectGetLoggingOutputsArgs> = codecs[22]!;
+/** Encoder and decoder of `admin_connect_get_logging_outputs_ret`. */
+export const adminConnectGetLoggingOutputsRetCodec: XdrCodec<AdminConnectGetLoggingOutputsRet> = codecs[23]!;
+/** Encoder and decoder of `admin_connect_get_logging_filters_args`. */
+export const adminConnectGetLoggingFiltersArgsCodec: XdrCodec<AdminConnectGetLoggingFiltersArgs> = codecs[24]!;
+/** Encoder and decoder of `admin_connect_get_logging_filters_ret`. */
+export const adminConnectGetLoggingFiltersRetCodec: XdrCodec<AdminConnectGetLoggingFiltersRet> = codecs[25]!;
+/** Encoder and decoder of `admin_connect_set_logging_outputs_args`. */
+export const adminConnectSetLoggingOutputsArgsCodec: XdrCodec<AdminConnectSetLoggingOutputsArgs> = codecs[26]!;
+/** Encoder and decoder of `admin_connect_set_logging_filters_args`. */
+export const adminConnectSetLoggingFiltersArgsCodec: XdrCodec<AdminConnectSetLoggingFiltersArgs> = codecs[27]!;
+/** Encoder and decoder of `admin_connect_set_daemon_timeout_args`. */
+export const adminConnectSetDaemonTimeoutArgsCodec: XdrCodec<AdminConnectSetDaemonTimeoutArgs> = codecs[28]!;
+/** Encoder and decoder of `admin_connect_daemon_shutdown_args`. */
+export const adminConnectDaemonShutdownArgsCodec: XdrCodec<AdminConnectDaemonShutdownArgs> = codecs[29]!;
 /** Encoder and decoder of `admin_procedure`. */
-export const adminProcedureCodec: XdrCodec<AdminProcedure> = { name: 'admin_procedure', encode: encodeAdminProcedure, decode: decodeAdminProcedure };
+export const adminProcedureCodec: XdrCodec<AdminProcedure> = codecs[30]!;
 
 /** Every procedure of the admin program, by its `.x` name, with its argument and result types. */
 export type AdminProcedures = {

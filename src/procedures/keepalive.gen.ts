@@ -2,6 +2,7 @@
 // DO NOT EDIT. Regenerate with `npm run gen`; `npm run gen:check` verifies this file is current.
 /* eslint-disable */
 import type { XdrCodec } from '../xdr/codec.js';
+import { codecTable } from '../xdr/codec-schema.js';
 import type { XdrReader } from '../xdr/reader.js';
 import type { XdrWriter } from '../xdr/writer.js';
 import { procedureTable, type Procedure } from '../procedures/procedure.js';
@@ -34,14 +35,13 @@ export const KeepaliveProcedure = {
 } as const;
 /** A value of the `.x` enum `keepalive_procedure`. */
 export type KeepaliveProcedure = (typeof KeepaliveProcedure)[keyof typeof KeepaliveProcedure];
-function encodeKeepaliveProcedure(w: XdrWriter, v: KeepaliveProcedure): void {
-  w.int(v, 'keepalive_procedure');
-}
-function decodeKeepaliveProcedure(r: XdrReader): KeepaliveProcedure {
-  return r.int('keepalive_procedure') as KeepaliveProcedure;
-}
+
+/** The codecs of the types described in this module (built on first use: src/xdr/codec-schema.ts). */
+const codecs = /*@__PURE__*/ codecTable([], [
+  'keepalive_procedure#',
+]);
 /** Encoder and decoder of `keepalive_procedure`. */
-export const keepaliveProcedureCodec: XdrCodec<KeepaliveProcedure> = { name: 'keepalive_procedure', encode: encodeKeepaliveProcedure, decode: decodeKeepaliveProcedure };
+export const keepaliveProcedureCodec: XdrCodec<KeepaliveProcedure> = codecs[0]!;
 
 /** Every procedure of the keepalive program, by its `.x` name, with its argument and result types. */
 export type KeepaliveProcedures = {

@@ -2,7 +2,7 @@
 // DO NOT EDIT. Regenerate with `npm run gen`; `npm run gen:check` verifies this file is current.
 /* eslint-disable */
 import type { XdrCodec } from '../xdr/codec.js';
-import { invalidError } from '../xdr/errors.js';
+import { codecTable } from '../xdr/codec-schema.js';
 import type { XdrReader } from '../xdr/reader.js';
 import type { XdrWriter } from '../xdr/writer.js';
 import { procedureTable, type Procedure } from '../procedures/procedure.js';
@@ -21,18 +21,6 @@ export interface LxcDomainOpenNamespaceArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-function encodeLxcDomainOpenNamespaceArgs(w: XdrWriter, v: LxcDomainOpenNamespaceArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('lxc_domain_open_namespace_args', 'an object', v);
-  remoteNonnullDomainCodec.encode(w, v.dom);
-  w.uint(v.flags, 'lxc_domain_open_namespace_args.flags');
-}
-function decodeLxcDomainOpenNamespaceArgs(r: XdrReader): LxcDomainOpenNamespaceArgs {
-  const f_dom = remoteNonnullDomainCodec.decode(r);
-  const f_flags = r.uint('lxc_domain_open_namespace_args.flags');
-  return { dom: f_dom, flags: f_flags };
-}
-/** Encoder and decoder of `lxc_domain_open_namespace_args`. */
-export const lxcDomainOpenNamespaceArgsCodec: XdrCodec<LxcDomainOpenNamespaceArgs> = { name: 'lxc_domain_open_namespace_args', encode: encodeLxcDomainOpenNamespaceArgs, decode: decodeLxcDomainOpenNamespaceArgs };
 
 /**
  * ```c
@@ -90,14 +78,16 @@ export const LxcProcedure = {
 } as const;
 /** A value of the `.x` enum `lxc_procedure`. */
 export type LxcProcedure = (typeof LxcProcedure)[keyof typeof LxcProcedure];
-function encodeLxcProcedure(w: XdrWriter, v: LxcProcedure): void {
-  w.int(v, 'lxc_procedure');
-}
-function decodeLxcProcedure(r: XdrReader): LxcProcedure {
-  return r.int('lxc_procedure') as LxcProcedure;
-}
+
+/** The codecs of the types described in this module (built on first use: src/xdr/codec-schema.ts). */
+const codecs = /*@__PURE__*/ codecTable([remoteNonnullDomainCodec], [
+  'lxc_domain_open_namespace_args{dom:@0 flags:u}',
+  'lxc_procedure#',
+]);
+/** Encoder and decoder of `lxc_domain_open_namespace_args`. */
+export const lxcDomainOpenNamespaceArgsCodec: XdrCodec<LxcDomainOpenNamespaceArgs> = codecs[0]!;
 /** Encoder and decoder of `lxc_procedure`. */
-export const lxcProcedureCodec: XdrCodec<LxcProcedure> = { name: 'lxc_procedure', encode: encodeLxcProcedure, decode: decodeLxcProcedure };
+export const lxcProcedureCodec: XdrCodec<LxcProcedure> = codecs[1]!;
 
 /** Every procedure of the lxc program, by its `.x` name, with its argument and result types. */
 export type LxcProcedures = {

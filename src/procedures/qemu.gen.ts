@@ -2,7 +2,7 @@
 // DO NOT EDIT. Regenerate with `npm run gen`; `npm run gen:check` verifies this file is current.
 /* eslint-disable */
 import type { XdrCodec } from '../xdr/codec.js';
-import { invalidError } from '../xdr/errors.js';
+import { codecTable } from '../xdr/codec-schema.js';
 import type { XdrReader } from '../xdr/reader.js';
 import type { XdrWriter } from '../xdr/writer.js';
 import { procedureTable, type Procedure } from '../procedures/procedure.js';
@@ -23,20 +23,6 @@ export interface QemuDomainMonitorCommandArgs {
   cmd: RemoteNonnullString;
   flags: number;
 }
-function encodeQemuDomainMonitorCommandArgs(w: XdrWriter, v: QemuDomainMonitorCommandArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('qemu_domain_monitor_command_args', 'an object', v);
-  remoteNonnullDomainCodec.encode(w, v.dom);
-  w.string(v.cmd, 'qemu_domain_monitor_command_args.cmd', 4194304);
-  w.uint(v.flags, 'qemu_domain_monitor_command_args.flags');
-}
-function decodeQemuDomainMonitorCommandArgs(r: XdrReader): QemuDomainMonitorCommandArgs {
-  const f_dom = remoteNonnullDomainCodec.decode(r);
-  const f_cmd = r.string('qemu_domain_monitor_command_args.cmd', 4194304);
-  const f_flags = r.uint('qemu_domain_monitor_command_args.flags');
-  return { dom: f_dom, cmd: f_cmd, flags: f_flags };
-}
-/** Encoder and decoder of `qemu_domain_monitor_command_args`. */
-export const qemuDomainMonitorCommandArgsCodec: XdrCodec<QemuDomainMonitorCommandArgs> = { name: 'qemu_domain_monitor_command_args', encode: encodeQemuDomainMonitorCommandArgs, decode: decodeQemuDomainMonitorCommandArgs };
 
 /**
  * ```c
@@ -48,16 +34,6 @@ export const qemuDomainMonitorCommandArgsCodec: XdrCodec<QemuDomainMonitorComman
 export interface QemuDomainMonitorCommandRet {
   result: RemoteNonnullString;
 }
-function encodeQemuDomainMonitorCommandRet(w: XdrWriter, v: QemuDomainMonitorCommandRet): void {
-  if (typeof v !== 'object' || v === null) invalidError('qemu_domain_monitor_command_ret', 'an object', v);
-  w.string(v.result, 'qemu_domain_monitor_command_ret.result', 4194304);
-}
-function decodeQemuDomainMonitorCommandRet(r: XdrReader): QemuDomainMonitorCommandRet {
-  const f_result = r.string('qemu_domain_monitor_command_ret.result', 4194304);
-  return { result: f_result };
-}
-/** Encoder and decoder of `qemu_domain_monitor_command_ret`. */
-export const qemuDomainMonitorCommandRetCodec: XdrCodec<QemuDomainMonitorCommandRet> = { name: 'qemu_domain_monitor_command_ret', encode: encodeQemuDomainMonitorCommandRet, decode: decodeQemuDomainMonitorCommandRet };
 
 /**
  * ```c
@@ -71,18 +47,6 @@ export interface QemuDomainAttachArgs {
   pid_value: number;
   flags: number;
 }
-function encodeQemuDomainAttachArgs(w: XdrWriter, v: QemuDomainAttachArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('qemu_domain_attach_args', 'an object', v);
-  w.uint(v.pid_value, 'qemu_domain_attach_args.pid_value');
-  w.uint(v.flags, 'qemu_domain_attach_args.flags');
-}
-function decodeQemuDomainAttachArgs(r: XdrReader): QemuDomainAttachArgs {
-  const f_pid_value = r.uint('qemu_domain_attach_args.pid_value');
-  const f_flags = r.uint('qemu_domain_attach_args.flags');
-  return { pid_value: f_pid_value, flags: f_flags };
-}
-/** Encoder and decoder of `qemu_domain_attach_args`. */
-export const qemuDomainAttachArgsCodec: XdrCodec<QemuDomainAttachArgs> = { name: 'qemu_domain_attach_args', encode: encodeQemuDomainAttachArgs, decode: decodeQemuDomainAttachArgs };
 
 /**
  * ```c
@@ -94,16 +58,6 @@ export const qemuDomainAttachArgsCodec: XdrCodec<QemuDomainAttachArgs> = { name:
 export interface QemuDomainAttachRet {
   dom: RemoteNonnullDomain;
 }
-function encodeQemuDomainAttachRet(w: XdrWriter, v: QemuDomainAttachRet): void {
-  if (typeof v !== 'object' || v === null) invalidError('qemu_domain_attach_ret', 'an object', v);
-  remoteNonnullDomainCodec.encode(w, v.dom);
-}
-function decodeQemuDomainAttachRet(r: XdrReader): QemuDomainAttachRet {
-  const f_dom = remoteNonnullDomainCodec.decode(r);
-  return { dom: f_dom };
-}
-/** Encoder and decoder of `qemu_domain_attach_ret`. */
-export const qemuDomainAttachRetCodec: XdrCodec<QemuDomainAttachRet> = { name: 'qemu_domain_attach_ret', encode: encodeQemuDomainAttachRet, decode: decodeQemuDomainAttachRet };
 
 /**
  * ```c
@@ -121,22 +75,6 @@ export interface QemuDomainAgentCommandArgs {
   timeout: number;
   flags: number;
 }
-function encodeQemuDomainAgentCommandArgs(w: XdrWriter, v: QemuDomainAgentCommandArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('qemu_domain_agent_command_args', 'an object', v);
-  remoteNonnullDomainCodec.encode(w, v.dom);
-  w.string(v.cmd, 'qemu_domain_agent_command_args.cmd', 4194304);
-  w.int(v.timeout, 'qemu_domain_agent_command_args.timeout');
-  w.uint(v.flags, 'qemu_domain_agent_command_args.flags');
-}
-function decodeQemuDomainAgentCommandArgs(r: XdrReader): QemuDomainAgentCommandArgs {
-  const f_dom = remoteNonnullDomainCodec.decode(r);
-  const f_cmd = r.string('qemu_domain_agent_command_args.cmd', 4194304);
-  const f_timeout = r.int('qemu_domain_agent_command_args.timeout');
-  const f_flags = r.uint('qemu_domain_agent_command_args.flags');
-  return { dom: f_dom, cmd: f_cmd, timeout: f_timeout, flags: f_flags };
-}
-/** Encoder and decoder of `qemu_domain_agent_command_args`. */
-export const qemuDomainAgentCommandArgsCodec: XdrCodec<QemuDomainAgentCommandArgs> = { name: 'qemu_domain_agent_command_args', encode: encodeQemuDomainAgentCommandArgs, decode: decodeQemuDomainAgentCommandArgs };
 
 /**
  * ```c
@@ -148,21 +86,6 @@ export const qemuDomainAgentCommandArgsCodec: XdrCodec<QemuDomainAgentCommandArg
 export interface QemuDomainAgentCommandRet {
   result: RemoteString;
 }
-function encodeQemuDomainAgentCommandRet(w: XdrWriter, v: QemuDomainAgentCommandRet): void {
-  if (typeof v !== 'object' || v === null) invalidError('qemu_domain_agent_command_ret', 'an object', v);
-  if (v.result == null) {
-    w.bool(false, 'qemu_domain_agent_command_ret.result');
-  } else {
-    w.bool(true, 'qemu_domain_agent_command_ret.result');
-    w.string(v.result, 'qemu_domain_agent_command_ret.result', 4194304);
-  }
-}
-function decodeQemuDomainAgentCommandRet(r: XdrReader): QemuDomainAgentCommandRet {
-  const f_result = r.bool('qemu_domain_agent_command_ret.result') ? r.string('qemu_domain_agent_command_ret.result', 4194304) : null;
-  return { result: f_result };
-}
-/** Encoder and decoder of `qemu_domain_agent_command_ret`. */
-export const qemuDomainAgentCommandRetCodec: XdrCodec<QemuDomainAgentCommandRet> = { name: 'qemu_domain_agent_command_ret', encode: encodeQemuDomainAgentCommandRet, decode: decodeQemuDomainAgentCommandRet };
 
 /**
  * ```c
@@ -178,30 +101,6 @@ export interface QemuConnectDomainMonitorEventRegisterArgs {
   event: RemoteString;
   flags: number;
 }
-function encodeQemuConnectDomainMonitorEventRegisterArgs(w: XdrWriter, v: QemuConnectDomainMonitorEventRegisterArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('qemu_connect_domain_monitor_event_register_args', 'an object', v);
-  if (v.dom == null) {
-    w.bool(false, 'qemu_connect_domain_monitor_event_register_args.dom');
-  } else {
-    w.bool(true, 'qemu_connect_domain_monitor_event_register_args.dom');
-    remoteNonnullDomainCodec.encode(w, v.dom);
-  }
-  if (v.event == null) {
-    w.bool(false, 'qemu_connect_domain_monitor_event_register_args.event');
-  } else {
-    w.bool(true, 'qemu_connect_domain_monitor_event_register_args.event');
-    w.string(v.event, 'qemu_connect_domain_monitor_event_register_args.event', 4194304);
-  }
-  w.uint(v.flags, 'qemu_connect_domain_monitor_event_register_args.flags');
-}
-function decodeQemuConnectDomainMonitorEventRegisterArgs(r: XdrReader): QemuConnectDomainMonitorEventRegisterArgs {
-  const f_dom = r.bool('qemu_connect_domain_monitor_event_register_args.dom') ? remoteNonnullDomainCodec.decode(r) : null;
-  const f_event = r.bool('qemu_connect_domain_monitor_event_register_args.event') ? r.string('qemu_connect_domain_monitor_event_register_args.event', 4194304) : null;
-  const f_flags = r.uint('qemu_connect_domain_monitor_event_register_args.flags');
-  return { dom: f_dom, event: f_event, flags: f_flags };
-}
-/** Encoder and decoder of `qemu_connect_domain_monitor_event_register_args`. */
-export const qemuConnectDomainMonitorEventRegisterArgsCodec: XdrCodec<QemuConnectDomainMonitorEventRegisterArgs> = { name: 'qemu_connect_domain_monitor_event_register_args', encode: encodeQemuConnectDomainMonitorEventRegisterArgs, decode: decodeQemuConnectDomainMonitorEventRegisterArgs };
 
 /**
  * ```c
@@ -213,16 +112,6 @@ export const qemuConnectDomainMonitorEventRegisterArgsCodec: XdrCodec<QemuConnec
 export interface QemuConnectDomainMonitorEventRegisterRet {
   callbackID: number;
 }
-function encodeQemuConnectDomainMonitorEventRegisterRet(w: XdrWriter, v: QemuConnectDomainMonitorEventRegisterRet): void {
-  if (typeof v !== 'object' || v === null) invalidError('qemu_connect_domain_monitor_event_register_ret', 'an object', v);
-  w.int(v.callbackID, 'qemu_connect_domain_monitor_event_register_ret.callbackID');
-}
-function decodeQemuConnectDomainMonitorEventRegisterRet(r: XdrReader): QemuConnectDomainMonitorEventRegisterRet {
-  const f_callbackID = r.int('qemu_connect_domain_monitor_event_register_ret.callbackID');
-  return { callbackID: f_callbackID };
-}
-/** Encoder and decoder of `qemu_connect_domain_monitor_event_register_ret`. */
-export const qemuConnectDomainMonitorEventRegisterRetCodec: XdrCodec<QemuConnectDomainMonitorEventRegisterRet> = { name: 'qemu_connect_domain_monitor_event_register_ret', encode: encodeQemuConnectDomainMonitorEventRegisterRet, decode: decodeQemuConnectDomainMonitorEventRegisterRet };
 
 /**
  * ```c
@@ -234,16 +123,6 @@ export const qemuConnectDomainMonitorEventRegisterRetCodec: XdrCodec<QemuConnect
 export interface QemuConnectDomainMonitorEventDeregisterArgs {
   callbackID: number;
 }
-function encodeQemuConnectDomainMonitorEventDeregisterArgs(w: XdrWriter, v: QemuConnectDomainMonitorEventDeregisterArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('qemu_connect_domain_monitor_event_deregister_args', 'an object', v);
-  w.int(v.callbackID, 'qemu_connect_domain_monitor_event_deregister_args.callbackID');
-}
-function decodeQemuConnectDomainMonitorEventDeregisterArgs(r: XdrReader): QemuConnectDomainMonitorEventDeregisterArgs {
-  const f_callbackID = r.int('qemu_connect_domain_monitor_event_deregister_args.callbackID');
-  return { callbackID: f_callbackID };
-}
-/** Encoder and decoder of `qemu_connect_domain_monitor_event_deregister_args`. */
-export const qemuConnectDomainMonitorEventDeregisterArgsCodec: XdrCodec<QemuConnectDomainMonitorEventDeregisterArgs> = { name: 'qemu_connect_domain_monitor_event_deregister_args', encode: encodeQemuConnectDomainMonitorEventDeregisterArgs, decode: decodeQemuConnectDomainMonitorEventDeregisterArgs };
 
 /**
  * ```c
@@ -265,31 +144,6 @@ export interface QemuDomainMonitorEventMsg {
   micros: number;
   details: RemoteString;
 }
-function encodeQemuDomainMonitorEventMsg(w: XdrWriter, v: QemuDomainMonitorEventMsg): void {
-  if (typeof v !== 'object' || v === null) invalidError('qemu_domain_monitor_event_msg', 'an object', v);
-  w.int(v.callbackID, 'qemu_domain_monitor_event_msg.callbackID');
-  remoteNonnullDomainCodec.encode(w, v.dom);
-  w.string(v.event, 'qemu_domain_monitor_event_msg.event', 4194304);
-  w.hyper(v.seconds, 'qemu_domain_monitor_event_msg.seconds');
-  w.uint(v.micros, 'qemu_domain_monitor_event_msg.micros');
-  if (v.details == null) {
-    w.bool(false, 'qemu_domain_monitor_event_msg.details');
-  } else {
-    w.bool(true, 'qemu_domain_monitor_event_msg.details');
-    w.string(v.details, 'qemu_domain_monitor_event_msg.details', 4194304);
-  }
-}
-function decodeQemuDomainMonitorEventMsg(r: XdrReader): QemuDomainMonitorEventMsg {
-  const f_callbackID = r.int('qemu_domain_monitor_event_msg.callbackID');
-  const f_dom = remoteNonnullDomainCodec.decode(r);
-  const f_event = r.string('qemu_domain_monitor_event_msg.event', 4194304);
-  const f_seconds = r.hyper('qemu_domain_monitor_event_msg.seconds');
-  const f_micros = r.uint('qemu_domain_monitor_event_msg.micros');
-  const f_details = r.bool('qemu_domain_monitor_event_msg.details') ? r.string('qemu_domain_monitor_event_msg.details', 4194304) : null;
-  return { callbackID: f_callbackID, dom: f_dom, event: f_event, seconds: f_seconds, micros: f_micros, details: f_details };
-}
-/** Encoder and decoder of `qemu_domain_monitor_event_msg`. */
-export const qemuDomainMonitorEventMsgCodec: XdrCodec<QemuDomainMonitorEventMsg> = { name: 'qemu_domain_monitor_event_msg', encode: encodeQemuDomainMonitorEventMsg, decode: decodeQemuDomainMonitorEventMsg };
 
 /**
  * ```c
@@ -305,20 +159,6 @@ export interface QemuDomainMonitorCommandWithFilesArgs {
   cmd: RemoteNonnullString;
   flags: number;
 }
-function encodeQemuDomainMonitorCommandWithFilesArgs(w: XdrWriter, v: QemuDomainMonitorCommandWithFilesArgs): void {
-  if (typeof v !== 'object' || v === null) invalidError('qemu_domain_monitor_command_with_files_args', 'an object', v);
-  remoteNonnullDomainCodec.encode(w, v.dom);
-  w.string(v.cmd, 'qemu_domain_monitor_command_with_files_args.cmd', 4194304);
-  w.uint(v.flags, 'qemu_domain_monitor_command_with_files_args.flags');
-}
-function decodeQemuDomainMonitorCommandWithFilesArgs(r: XdrReader): QemuDomainMonitorCommandWithFilesArgs {
-  const f_dom = remoteNonnullDomainCodec.decode(r);
-  const f_cmd = r.string('qemu_domain_monitor_command_with_files_args.cmd', 4194304);
-  const f_flags = r.uint('qemu_domain_monitor_command_with_files_args.flags');
-  return { dom: f_dom, cmd: f_cmd, flags: f_flags };
-}
-/** Encoder and decoder of `qemu_domain_monitor_command_with_files_args`. */
-export const qemuDomainMonitorCommandWithFilesArgsCodec: XdrCodec<QemuDomainMonitorCommandWithFilesArgs> = { name: 'qemu_domain_monitor_command_with_files_args', encode: encodeQemuDomainMonitorCommandWithFilesArgs, decode: decodeQemuDomainMonitorCommandWithFilesArgs };
 
 /**
  * ```c
@@ -330,16 +170,6 @@ export const qemuDomainMonitorCommandWithFilesArgsCodec: XdrCodec<QemuDomainMoni
 export interface QemuDomainMonitorCommandWithFilesRet {
   result: RemoteNonnullString;
 }
-function encodeQemuDomainMonitorCommandWithFilesRet(w: XdrWriter, v: QemuDomainMonitorCommandWithFilesRet): void {
-  if (typeof v !== 'object' || v === null) invalidError('qemu_domain_monitor_command_with_files_ret', 'an object', v);
-  w.string(v.result, 'qemu_domain_monitor_command_with_files_ret.result', 4194304);
-}
-function decodeQemuDomainMonitorCommandWithFilesRet(r: XdrReader): QemuDomainMonitorCommandWithFilesRet {
-  const f_result = r.string('qemu_domain_monitor_command_with_files_ret.result', 4194304);
-  return { result: f_result };
-}
-/** Encoder and decoder of `qemu_domain_monitor_command_with_files_ret`. */
-export const qemuDomainMonitorCommandWithFilesRetCodec: XdrCodec<QemuDomainMonitorCommandWithFilesRet> = { name: 'qemu_domain_monitor_command_with_files_ret', encode: encodeQemuDomainMonitorCommandWithFilesRet, decode: decodeQemuDomainMonitorCommandWithFilesRet };
 
 /**
  * ```c
@@ -447,14 +277,49 @@ export const QemuProcedure = {
 } as const;
 /** A value of the `.x` enum `qemu_procedure`. */
 export type QemuProcedure = (typeof QemuProcedure)[keyof typeof QemuProcedure];
-function encodeQemuProcedure(w: XdrWriter, v: QemuProcedure): void {
-  w.int(v, 'qemu_procedure');
-}
-function decodeQemuProcedure(r: XdrReader): QemuProcedure {
-  return r.int('qemu_procedure') as QemuProcedure;
-}
+
+/** The codecs of the types described in this module (built on first use: src/xdr/codec-schema.ts). */
+const codecs = /*@__PURE__*/ codecTable([remoteNonnullDomainCodec], [
+  'qemu_domain_monitor_command_args{dom:@0 cmd:s4194304 flags:u}',
+  'qemu_domain_monitor_command_ret{result:s4194304}',
+  'qemu_domain_attach_args{pid_value:u flags:u}',
+  'qemu_domain_attach_ret{dom:@0}',
+  'qemu_domain_agent_command_args{dom:@0 cmd:s4194304 timeout:i flags:u}',
+  'qemu_domain_agent_command_ret{result:?s4194304}',
+  'qemu_connect_domain_monitor_event_register_args{dom:?@0 event:?s4194304 flags:u}',
+  'qemu_connect_domain_monitor_event_register_ret{callbackID:i}',
+  'qemu_connect_domain_monitor_event_deregister_args{callbackID:i}',
+  'qemu_domain_monitor_event_msg{callbackID:i dom:@0 event:s4194304 seconds:h micros:u details:?s4194304}',
+  'qemu_domain_monitor_command_with_files_args{dom:@0 cmd:s4194304 flags:u}',
+  'qemu_domain_monitor_command_with_files_ret{result:s4194304}',
+  'qemu_procedure#',
+]);
+/** Encoder and decoder of `qemu_domain_monitor_command_args`. */
+export const qemuDomainMonitorCommandArgsCodec: XdrCodec<QemuDomainMonitorCommandArgs> = codecs[0]!;
+/** Encoder and decoder of `qemu_domain_monitor_command_ret`. */
+export const qemuDomainMonitorCommandRetCodec: XdrCodec<QemuDomainMonitorCommandRet> = codecs[1]!;
+/** Encoder and decoder of `qemu_domain_attach_args`. */
+export const qemuDomainAttachArgsCodec: XdrCodec<QemuDomainAttachArgs> = codecs[2]!;
+/** Encoder and decoder of `qemu_domain_attach_ret`. */
+export const qemuDomainAttachRetCodec: XdrCodec<QemuDomainAttachRet> = codecs[3]!;
+/** Encoder and decoder of `qemu_domain_agent_command_args`. */
+export const qemuDomainAgentCommandArgsCodec: XdrCodec<QemuDomainAgentCommandArgs> = codecs[4]!;
+/** Encoder and decoder of `qemu_domain_agent_command_ret`. */
+export const qemuDomainAgentCommandRetCodec: XdrCodec<QemuDomainAgentCommandRet> = codecs[5]!;
+/** Encoder and decoder of `qemu_connect_domain_monitor_event_register_args`. */
+export const qemuConnectDomainMonitorEventRegisterArgsCodec: XdrCodec<QemuConnectDomainMonitorEventRegisterArgs> = codecs[6]!;
+/** Encoder and decoder of `qemu_connect_domain_monitor_event_register_ret`. */
+export const qemuConnectDomainMonitorEventRegisterRetCodec: XdrCodec<QemuConnectDomainMonitorEventRegisterRet> = codecs[7]!;
+/** Encoder and decoder of `qemu_connect_domain_monitor_event_deregister_args`. */
+export const qemuConnectDomainMonitorEventDeregisterArgsCodec: XdrCodec<QemuConnectDomainMonitorEventDeregisterArgs> = codecs[8]!;
+/** Encoder and decoder of `qemu_domain_monitor_event_msg`. */
+export const qemuDomainMonitorEventMsgCodec: XdrCodec<QemuDomainMonitorEventMsg> = codecs[9]!;
+/** Encoder and decoder of `qemu_domain_monitor_command_with_files_args`. */
+export const qemuDomainMonitorCommandWithFilesArgsCodec: XdrCodec<QemuDomainMonitorCommandWithFilesArgs> = codecs[10]!;
+/** Encoder and decoder of `qemu_domain_monitor_command_with_files_ret`. */
+export const qemuDomainMonitorCommandWithFilesRetCodec: XdrCodec<QemuDomainMonitorCommandWithFilesRet> = codecs[11]!;
 /** Encoder and decoder of `qemu_procedure`. */
-export const qemuProcedureCodec: XdrCodec<QemuProcedure> = { name: 'qemu_procedure', encode: encodeQemuProcedure, decode: decodeQemuProcedure };
+export const qemuProcedureCodec: XdrCodec<QemuProcedure> = codecs[12]!;
 
 /** Every procedure of the qemu program, by its `.x` name, with its argument and result types. */
 export type QemuProcedures = {

@@ -2,7 +2,7 @@
 // DO NOT EDIT. Regenerate with `npm run gen`; `npm run gen:check` verifies this file is current.
 /* eslint-disable */
 import type { XdrCodec } from '../xdr/codec.js';
-import { invalidError } from '../xdr/errors.js';
+import { codecTable } from '../xdr/codec-schema.js';
 import type { XdrReader } from '../xdr/reader.js';
 import type { XdrWriter } from '../xdr/writer.js';
 
@@ -93,14 +93,6 @@ export const VirNetMessageType = {
 } as const;
 /** A value of the `.x` enum `virNetMessageType`. */
 export type VirNetMessageType = (typeof VirNetMessageType)[keyof typeof VirNetMessageType];
-function encodeVirNetMessageType(w: XdrWriter, v: VirNetMessageType): void {
-  w.int(v, 'virNetMessageType');
-}
-function decodeVirNetMessageType(r: XdrReader): VirNetMessageType {
-  return r.int('virNetMessageType') as VirNetMessageType;
-}
-/** Encoder and decoder of `virNetMessageType`. */
-export const virNetMessageTypeCodec: XdrCodec<VirNetMessageType> = { name: 'virNetMessageType', encode: encodeVirNetMessageType, decode: decodeVirNetMessageType };
 
 /**
  * ```c
@@ -128,14 +120,6 @@ export const VirNetMessageStatus = {
 } as const;
 /** A value of the `.x` enum `virNetMessageStatus`. */
 export type VirNetMessageStatus = (typeof VirNetMessageStatus)[keyof typeof VirNetMessageStatus];
-function encodeVirNetMessageStatus(w: XdrWriter, v: VirNetMessageStatus): void {
-  w.int(v, 'virNetMessageStatus');
-}
-function decodeVirNetMessageStatus(r: XdrReader): VirNetMessageStatus {
-  return r.int('virNetMessageStatus') as VirNetMessageStatus;
-}
-/** Encoder and decoder of `virNetMessageStatus`. */
-export const virNetMessageStatusCodec: XdrCodec<VirNetMessageStatus> = { name: 'virNetMessageStatus', encode: encodeVirNetMessageStatus, decode: decodeVirNetMessageStatus };
 
 /**
  * ```c
@@ -164,26 +148,6 @@ export interface VirNetMessageHeader {
   serial: number;
   status: VirNetMessageStatus;
 }
-function encodeVirNetMessageHeader(w: XdrWriter, v: VirNetMessageHeader): void {
-  if (typeof v !== 'object' || v === null) invalidError('virNetMessageHeader', 'an object', v);
-  w.uint(v.prog, 'virNetMessageHeader.prog');
-  w.uint(v.vers, 'virNetMessageHeader.vers');
-  w.int(v.proc, 'virNetMessageHeader.proc');
-  w.int(v.type, 'virNetMessageHeader.type');
-  w.uint(v.serial, 'virNetMessageHeader.serial');
-  w.int(v.status, 'virNetMessageHeader.status');
-}
-function decodeVirNetMessageHeader(r: XdrReader): VirNetMessageHeader {
-  const f_prog = r.uint('virNetMessageHeader.prog');
-  const f_vers = r.uint('virNetMessageHeader.vers');
-  const f_proc = r.int('virNetMessageHeader.proc');
-  const f_type = r.int('virNetMessageHeader.type') as VirNetMessageType;
-  const f_serial = r.uint('virNetMessageHeader.serial');
-  const f_status = r.int('virNetMessageHeader.status') as VirNetMessageStatus;
-  return { prog: f_prog, vers: f_vers, proc: f_proc, type: f_type, serial: f_serial, status: f_status };
-}
-/** Encoder and decoder of `virNetMessageHeader`. */
-export const virNetMessageHeaderCodec: XdrCodec<VirNetMessageHeader> = { name: 'virNetMessageHeader', encode: encodeVirNetMessageHeader, decode: decodeVirNetMessageHeader };
 
 /**
  * ```c
@@ -191,14 +155,6 @@ export const virNetMessageHeaderCodec: XdrCodec<VirNetMessageHeader> = { name: '
  * ```
  */
 export type VirNetMessageUUID = Uint8Array;
-function encodeVirNetMessageUUID(w: XdrWriter, v: VirNetMessageUUID): void {
-  w.fixedOpaque(v, 'virNetMessageUUID', 16);
-}
-function decodeVirNetMessageUUID(r: XdrReader): VirNetMessageUUID {
-  return r.fixedOpaque('virNetMessageUUID', 16);
-}
-/** Encoder and decoder of `virNetMessageUUID`. */
-export const virNetMessageUUIDCodec: XdrCodec<VirNetMessageUUID> = { name: 'virNetMessageUUID', encode: encodeVirNetMessageUUID, decode: decodeVirNetMessageUUID };
 
 /**
  * ```c
@@ -206,14 +162,6 @@ export const virNetMessageUUIDCodec: XdrCodec<VirNetMessageUUID> = { name: 'virN
  * ```
  */
 export type VirNetMessageNonnullString = string;
-function encodeVirNetMessageNonnullString(w: XdrWriter, v: VirNetMessageNonnullString): void {
-  w.string(v, 'virNetMessageNonnullString', 4194304);
-}
-function decodeVirNetMessageNonnullString(r: XdrReader): VirNetMessageNonnullString {
-  return r.string('virNetMessageNonnullString', 4194304);
-}
-/** Encoder and decoder of `virNetMessageNonnullString`. */
-export const virNetMessageNonnullStringCodec: XdrCodec<VirNetMessageNonnullString> = { name: 'virNetMessageNonnullString', encode: encodeVirNetMessageNonnullString, decode: decodeVirNetMessageNonnullString };
 
 /**
  * ```c
@@ -221,19 +169,6 @@ export const virNetMessageNonnullStringCodec: XdrCodec<VirNetMessageNonnullStrin
  * ```
  */
 export type VirNetMessageString = VirNetMessageNonnullString | null;
-function encodeVirNetMessageString(w: XdrWriter, v: VirNetMessageString): void {
-  if (v == null) {
-    w.bool(false, 'virNetMessageString');
-  } else {
-    w.bool(true, 'virNetMessageString');
-    w.string(v, 'virNetMessageString', 4194304);
-  }
-}
-function decodeVirNetMessageString(r: XdrReader): VirNetMessageString {
-  return r.bool('virNetMessageString') ? r.string('virNetMessageString', 4194304) : null;
-}
-/** Encoder and decoder of `virNetMessageString`. */
-export const virNetMessageStringCodec: XdrCodec<VirNetMessageString> = { name: 'virNetMessageString', encode: encodeVirNetMessageString, decode: decodeVirNetMessageString };
 
 /**
  * ```c
@@ -249,20 +184,6 @@ export interface VirNetMessageNonnullDomain {
   uuid: VirNetMessageUUID;
   id: number;
 }
-function encodeVirNetMessageNonnullDomain(w: XdrWriter, v: VirNetMessageNonnullDomain): void {
-  if (typeof v !== 'object' || v === null) invalidError('virNetMessageNonnullDomain', 'an object', v);
-  w.string(v.name, 'virNetMessageNonnullDomain.name', 4194304);
-  w.fixedOpaque(v.uuid, 'virNetMessageNonnullDomain.uuid', 16);
-  w.int(v.id, 'virNetMessageNonnullDomain.id');
-}
-function decodeVirNetMessageNonnullDomain(r: XdrReader): VirNetMessageNonnullDomain {
-  const f_name = r.string('virNetMessageNonnullDomain.name', 4194304);
-  const f_uuid = r.fixedOpaque('virNetMessageNonnullDomain.uuid', 16);
-  const f_id = r.int('virNetMessageNonnullDomain.id');
-  return { name: f_name, uuid: f_uuid, id: f_id };
-}
-/** Encoder and decoder of `virNetMessageNonnullDomain`. */
-export const virNetMessageNonnullDomainCodec: XdrCodec<VirNetMessageNonnullDomain> = { name: 'virNetMessageNonnullDomain', encode: encodeVirNetMessageNonnullDomain, decode: decodeVirNetMessageNonnullDomain };
 
 /**
  * ```c
@@ -276,18 +197,6 @@ export interface VirNetMessageNonnullNetwork {
   name: VirNetMessageNonnullString;
   uuid: VirNetMessageUUID;
 }
-function encodeVirNetMessageNonnullNetwork(w: XdrWriter, v: VirNetMessageNonnullNetwork): void {
-  if (typeof v !== 'object' || v === null) invalidError('virNetMessageNonnullNetwork', 'an object', v);
-  w.string(v.name, 'virNetMessageNonnullNetwork.name', 4194304);
-  w.fixedOpaque(v.uuid, 'virNetMessageNonnullNetwork.uuid', 16);
-}
-function decodeVirNetMessageNonnullNetwork(r: XdrReader): VirNetMessageNonnullNetwork {
-  const f_name = r.string('virNetMessageNonnullNetwork.name', 4194304);
-  const f_uuid = r.fixedOpaque('virNetMessageNonnullNetwork.uuid', 16);
-  return { name: f_name, uuid: f_uuid };
-}
-/** Encoder and decoder of `virNetMessageNonnullNetwork`. */
-export const virNetMessageNonnullNetworkCodec: XdrCodec<VirNetMessageNonnullNetwork> = { name: 'virNetMessageNonnullNetwork', encode: encodeVirNetMessageNonnullNetwork, decode: decodeVirNetMessageNonnullNetwork };
 
 /**
  * ```c
@@ -295,19 +204,6 @@ export const virNetMessageNonnullNetworkCodec: XdrCodec<VirNetMessageNonnullNetw
  * ```
  */
 export type VirNetMessageDomain = VirNetMessageNonnullDomain | null;
-function encodeVirNetMessageDomain(w: XdrWriter, v: VirNetMessageDomain): void {
-  if (v == null) {
-    w.bool(false, 'virNetMessageDomain');
-  } else {
-    w.bool(true, 'virNetMessageDomain');
-    encodeVirNetMessageNonnullDomain(w, v);
-  }
-}
-function decodeVirNetMessageDomain(r: XdrReader): VirNetMessageDomain {
-  return r.bool('virNetMessageDomain') ? decodeVirNetMessageNonnullDomain(r) : null;
-}
-/** Encoder and decoder of `virNetMessageDomain`. */
-export const virNetMessageDomainCodec: XdrCodec<VirNetMessageDomain> = { name: 'virNetMessageDomain', encode: encodeVirNetMessageDomain, decode: decodeVirNetMessageDomain };
 
 /**
  * ```c
@@ -315,19 +211,6 @@ export const virNetMessageDomainCodec: XdrCodec<VirNetMessageDomain> = { name: '
  * ```
  */
 export type VirNetMessageNetwork = VirNetMessageNonnullNetwork | null;
-function encodeVirNetMessageNetwork(w: XdrWriter, v: VirNetMessageNetwork): void {
-  if (v == null) {
-    w.bool(false, 'virNetMessageNetwork');
-  } else {
-    w.bool(true, 'virNetMessageNetwork');
-    encodeVirNetMessageNonnullNetwork(w, v);
-  }
-}
-function decodeVirNetMessageNetwork(r: XdrReader): VirNetMessageNetwork {
-  return r.bool('virNetMessageNetwork') ? decodeVirNetMessageNonnullNetwork(r) : null;
-}
-/** Encoder and decoder of `virNetMessageNetwork`. */
-export const virNetMessageNetworkCodec: XdrCodec<VirNetMessageNetwork> = { name: 'virNetMessageNetwork', encode: encodeVirNetMessageNetwork, decode: decodeVirNetMessageNetwork };
 
 /**
  * ```c
@@ -359,66 +242,6 @@ export interface VirNetMessageError {
   int2: number;
   net: VirNetMessageNetwork;
 }
-function encodeVirNetMessageError(w: XdrWriter, v: VirNetMessageError): void {
-  if (typeof v !== 'object' || v === null) invalidError('virNetMessageError', 'an object', v);
-  w.int(v.code, 'virNetMessageError.code');
-  w.int(v.domain, 'virNetMessageError.domain');
-  if (v.message == null) {
-    w.bool(false, 'virNetMessageError.message');
-  } else {
-    w.bool(true, 'virNetMessageError.message');
-    w.string(v.message, 'virNetMessageError.message', 4194304);
-  }
-  w.int(v.level, 'virNetMessageError.level');
-  if (v.dom == null) {
-    w.bool(false, 'virNetMessageError.dom');
-  } else {
-    w.bool(true, 'virNetMessageError.dom');
-    encodeVirNetMessageNonnullDomain(w, v.dom);
-  }
-  if (v.str1 == null) {
-    w.bool(false, 'virNetMessageError.str1');
-  } else {
-    w.bool(true, 'virNetMessageError.str1');
-    w.string(v.str1, 'virNetMessageError.str1', 4194304);
-  }
-  if (v.str2 == null) {
-    w.bool(false, 'virNetMessageError.str2');
-  } else {
-    w.bool(true, 'virNetMessageError.str2');
-    w.string(v.str2, 'virNetMessageError.str2', 4194304);
-  }
-  if (v.str3 == null) {
-    w.bool(false, 'virNetMessageError.str3');
-  } else {
-    w.bool(true, 'virNetMessageError.str3');
-    w.string(v.str3, 'virNetMessageError.str3', 4194304);
-  }
-  w.int(v.int1, 'virNetMessageError.int1');
-  w.int(v.int2, 'virNetMessageError.int2');
-  if (v.net == null) {
-    w.bool(false, 'virNetMessageError.net');
-  } else {
-    w.bool(true, 'virNetMessageError.net');
-    encodeVirNetMessageNonnullNetwork(w, v.net);
-  }
-}
-function decodeVirNetMessageError(r: XdrReader): VirNetMessageError {
-  const f_code = r.int('virNetMessageError.code');
-  const f_domain = r.int('virNetMessageError.domain');
-  const f_message = r.bool('virNetMessageError.message') ? r.string('virNetMessageError.message', 4194304) : null;
-  const f_level = r.int('virNetMessageError.level');
-  const f_dom = r.bool('virNetMessageError.dom') ? decodeVirNetMessageNonnullDomain(r) : null;
-  const f_str1 = r.bool('virNetMessageError.str1') ? r.string('virNetMessageError.str1', 4194304) : null;
-  const f_str2 = r.bool('virNetMessageError.str2') ? r.string('virNetMessageError.str2', 4194304) : null;
-  const f_str3 = r.bool('virNetMessageError.str3') ? r.string('virNetMessageError.str3', 4194304) : null;
-  const f_int1 = r.int('virNetMessageError.int1');
-  const f_int2 = r.int('virNetMessageError.int2');
-  const f_net = r.bool('virNetMessageError.net') ? decodeVirNetMessageNonnullNetwork(r) : null;
-  return { code: f_code, domain: f_domain, message: f_message, level: f_level, dom: f_dom, str1: f_str1, str2: f_str2, str3: f_str3, int1: f_int1, int2: f_int2, net: f_net };
-}
-/** Encoder and decoder of `virNetMessageError`. */
-export const virNetMessageErrorCodec: XdrCodec<VirNetMessageError> = { name: 'virNetMessageError', encode: encodeVirNetMessageError, decode: decodeVirNetMessageError };
 
 /**
  * ```c
@@ -432,15 +255,43 @@ export interface VirNetStreamHole {
   length: bigint;
   flags: number;
 }
-function encodeVirNetStreamHole(w: XdrWriter, v: VirNetStreamHole): void {
-  if (typeof v !== 'object' || v === null) invalidError('virNetStreamHole', 'an object', v);
-  w.hyper(v.length, 'virNetStreamHole.length');
-  w.uint(v.flags, 'virNetStreamHole.flags');
-}
-function decodeVirNetStreamHole(r: XdrReader): VirNetStreamHole {
-  const f_length = r.hyper('virNetStreamHole.length');
-  const f_flags = r.uint('virNetStreamHole.flags');
-  return { length: f_length, flags: f_flags };
-}
+
+/** The codecs of the types described in this module (built on first use: src/xdr/codec-schema.ts). */
+const codecs = /*@__PURE__*/ codecTable([], [
+  'virNetMessageType#',
+  'virNetMessageStatus#',
+  'virNetMessageHeader{prog:u vers:u proc:i type:i serial:u status:i}',
+  'virNetMessageUUID=O16',
+  'virNetMessageNonnullString=s4194304',
+  'virNetMessageString=?s4194304',
+  'virNetMessageNonnullDomain{name:s4194304 uuid:O16 id:i}',
+  'virNetMessageNonnullNetwork{name:s4194304 uuid:O16}',
+  'virNetMessageDomain=?#6',
+  'virNetMessageNetwork=?#7',
+  'virNetMessageError{code:i domain:i message:?s4194304 level:i dom:?#6 str1:?s4194304 str2:?s4194304 str3:?s4194304 int1:i int2:i net:?#7}',
+  'virNetStreamHole{length:h flags:u}',
+]);
+/** Encoder and decoder of `virNetMessageType`. */
+export const virNetMessageTypeCodec: XdrCodec<VirNetMessageType> = codecs[0]!;
+/** Encoder and decoder of `virNetMessageStatus`. */
+export const virNetMessageStatusCodec: XdrCodec<VirNetMessageStatus> = codecs[1]!;
+/** Encoder and decoder of `virNetMessageHeader`. */
+export const virNetMessageHeaderCodec: XdrCodec<VirNetMessageHeader> = codecs[2]!;
+/** Encoder and decoder of `virNetMessageUUID`. */
+export const virNetMessageUUIDCodec: XdrCodec<VirNetMessageUUID> = codecs[3]!;
+/** Encoder and decoder of `virNetMessageNonnullString`. */
+export const virNetMessageNonnullStringCodec: XdrCodec<VirNetMessageNonnullString> = codecs[4]!;
+/** Encoder and decoder of `virNetMessageString`. */
+export const virNetMessageStringCodec: XdrCodec<VirNetMessageString> = codecs[5]!;
+/** Encoder and decoder of `virNetMessageNonnullDomain`. */
+export const virNetMessageNonnullDomainCodec: XdrCodec<VirNetMessageNonnullDomain> = codecs[6]!;
+/** Encoder and decoder of `virNetMessageNonnullNetwork`. */
+export const virNetMessageNonnullNetworkCodec: XdrCodec<VirNetMessageNonnullNetwork> = codecs[7]!;
+/** Encoder and decoder of `virNetMessageDomain`. */
+export const virNetMessageDomainCodec: XdrCodec<VirNetMessageDomain> = codecs[8]!;
+/** Encoder and decoder of `virNetMessageNetwork`. */
+export const virNetMessageNetworkCodec: XdrCodec<VirNetMessageNetwork> = codecs[9]!;
+/** Encoder and decoder of `virNetMessageError`. */
+export const virNetMessageErrorCodec: XdrCodec<VirNetMessageError> = codecs[10]!;
 /** Encoder and decoder of `virNetStreamHole`. */
-export const virNetStreamHoleCodec: XdrCodec<VirNetStreamHole> = { name: 'virNetStreamHole', encode: encodeVirNetStreamHole, decode: decodeVirNetStreamHole };
+export const virNetStreamHoleCodec: XdrCodec<VirNetStreamHole> = codecs[11]!;

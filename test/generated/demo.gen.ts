@@ -2,7 +2,8 @@
 // DO NOT EDIT. Regenerate with `npm run gen`; `npm run gen:check` verifies this file is current.
 /* eslint-disable */
 import type { XdrCodec } from '../../src/xdr/codec.js';
-import { XdrError, XdrErrorCode, invalidError } from '../../src/xdr/errors.js';
+import { invalidError } from '../../src/xdr/errors.js';
+import { codecTable } from '../../src/xdr/codec-schema.js';
 import type { XdrReader } from '../../src/xdr/reader.js';
 import type { XdrWriter } from '../../src/xdr/writer.js';
 
@@ -20,14 +21,6 @@ export const TestEnum = {
 } as const;
 /** A value of the `.x` enum `TestEnum`. */
 export type TestEnum = (typeof TestEnum)[keyof typeof TestEnum];
-function encodeTestEnum(w: XdrWriter, v: TestEnum): void {
-  w.int(v, 'TestEnum');
-}
-function decodeTestEnum(r: XdrReader): TestEnum {
-  return r.int('TestEnum') as TestEnum;
-}
-/** Encoder and decoder of `TestEnum`. */
-export const testEnumCodec: XdrCodec<TestEnum> = { name: 'TestEnum', encode: encodeTestEnum, decode: decodeTestEnum };
 
 /**
  * ```c
@@ -124,39 +117,6 @@ export type TestUnionVoidDefault =
   | { type: 21; i1: number }
   | { type: 31; i2: number }
   | { type: number };
-function encodeTestUnionVoidDefault(w: XdrWriter, v: TestUnionVoidDefault): void {
-  if (typeof v !== 'object' || v === null) invalidError('TestUnionVoidDefault', 'an object', v);
-  w.int(v.type, 'TestUnionVoidDefault.type');
-  switch (v.type) {
-    case 21: {
-      const a = v as Extract<TestUnionVoidDefault, { type: 21 }>;
-      w.int(a.i1, 'TestUnionVoidDefault.i1');
-      break;
-    }
-    case 31: {
-      const a = v as Extract<TestUnionVoidDefault, { type: 31 }>;
-      w.int(a.i2, 'TestUnionVoidDefault.i2');
-      break;
-    }
-    default:
-      break;
-  }
-}
-function decodeTestUnionVoidDefault(r: XdrReader): TestUnionVoidDefault {
-  const d = r.int('TestUnionVoidDefault.type');
-  switch (d) {
-    case 21: {
-      return { type: d, i1: r.int('TestUnionVoidDefault.i1') } as TestUnionVoidDefault;
-    }
-    case 31: {
-      return { type: d, i2: r.int('TestUnionVoidDefault.i2') } as TestUnionVoidDefault;
-    }
-    default:
-      return { type: d } as TestUnionVoidDefault;
-  }
-}
-/** Encoder and decoder of `TestUnionVoidDefault`. */
-export const testUnionVoidDefaultCodec: XdrCodec<TestUnionVoidDefault> = { name: 'TestUnionVoidDefault', encode: encodeTestUnionVoidDefault, decode: decodeTestUnionVoidDefault };
 
 /**
  * ```c
@@ -171,39 +131,6 @@ export const testUnionVoidDefaultCodec: XdrCodec<TestUnionVoidDefault> = { name:
 export type TestUnionNoDefault =
   | { type: 22; i1: number }
   | { type: 32; i2: number };
-function encodeTestUnionNoDefault(w: XdrWriter, v: TestUnionNoDefault): void {
-  if (typeof v !== 'object' || v === null) invalidError('TestUnionNoDefault', 'an object', v);
-  w.int(v.type, 'TestUnionNoDefault.type');
-  switch (v.type) {
-    case 22: {
-      const a = v as Extract<TestUnionNoDefault, { type: 22 }>;
-      w.int(a.i1, 'TestUnionNoDefault.i1');
-      break;
-    }
-    case 32: {
-      const a = v as Extract<TestUnionNoDefault, { type: 32 }>;
-      w.int(a.i2, 'TestUnionNoDefault.i2');
-      break;
-    }
-    default:
-      throw new XdrError(XdrErrorCode.BAD_DISCRIMINANT, 'TestUnionNoDefault', `no arm for type ${(v as { type: unknown }).type} and no default arm`);
-  }
-}
-function decodeTestUnionNoDefault(r: XdrReader): TestUnionNoDefault {
-  const d = r.int('TestUnionNoDefault.type');
-  switch (d) {
-    case 22: {
-      return { type: d, i1: r.int('TestUnionNoDefault.i1') } as TestUnionNoDefault;
-    }
-    case 32: {
-      return { type: d, i2: r.int('TestUnionNoDefault.i2') } as TestUnionNoDefault;
-    }
-    default:
-      throw new XdrError(XdrErrorCode.BAD_DISCRIMINANT, 'TestUnionNoDefault', `no arm for type ${d} and no default arm`);
-  }
-}
-/** Encoder and decoder of `TestUnionNoDefault`. */
-export const testUnionNoDefaultCodec: XdrCodec<TestUnionNoDefault> = { name: 'TestUnionNoDefault', encode: encodeTestUnionNoDefault, decode: decodeTestUnionNoDefault };
 
 /**
  * ```c
@@ -211,14 +138,6 @@ export const testUnionNoDefaultCodec: XdrCodec<TestUnionNoDefault> = { name: 'Te
  * ```
  */
 export type TestIntScalar = number;
-function encodeTestIntScalar(w: XdrWriter, v: TestIntScalar): void {
-  w.int(v, 'TestIntScalar');
-}
-function decodeTestIntScalar(r: XdrReader): TestIntScalar {
-  return r.int('TestIntScalar');
-}
-/** Encoder and decoder of `TestIntScalar`. */
-export const testIntScalarCodec: XdrCodec<TestIntScalar> = { name: 'TestIntScalar', encode: encodeTestIntScalar, decode: decodeTestIntScalar };
 
 /**
  * ```c
@@ -226,19 +145,6 @@ export const testIntScalarCodec: XdrCodec<TestIntScalar> = { name: 'TestIntScala
  * ```
  */
 export type TestIntPointer = number | null;
-function encodeTestIntPointer(w: XdrWriter, v: TestIntPointer): void {
-  if (v == null) {
-    w.bool(false, 'TestIntPointer');
-  } else {
-    w.bool(true, 'TestIntPointer');
-    w.int(v, 'TestIntPointer');
-  }
-}
-function decodeTestIntPointer(r: XdrReader): TestIntPointer {
-  return r.bool('TestIntPointer') ? r.int('TestIntPointer') : null;
-}
-/** Encoder and decoder of `TestIntPointer`. */
-export const testIntPointerCodec: XdrCodec<TestIntPointer> = { name: 'TestIntPointer', encode: encodeTestIntPointer, decode: decodeTestIntPointer };
 
 /**
  * ```c
@@ -246,24 +152,6 @@ export const testIntPointerCodec: XdrCodec<TestIntPointer> = { name: 'TestIntPoi
  * ```
  */
 export type TestIntFixedArray = number[];
-function encodeTestIntFixedArray(w: XdrWriter, v: TestIntFixedArray): void {
-  {
-    const a3 = w.fixedArray(v, 'TestIntFixedArray', 3);
-    for (let i4 = 0; i4 < a3.length; i4++) {
-      w.int(a3[i4], 'TestIntFixedArray');
-    }
-  }
-}
-function decodeTestIntFixedArray(r: XdrReader): TestIntFixedArray {
-  const n0 = 3;
-  const a1: number[] = new Array(n0);
-  for (let i2 = 0; i2 < n0; i2++) {
-    a1[i2] = r.int('TestIntFixedArray');
-  }
-  return a1;
-}
-/** Encoder and decoder of `TestIntFixedArray`. */
-export const testIntFixedArrayCodec: XdrCodec<TestIntFixedArray> = { name: 'TestIntFixedArray', encode: encodeTestIntFixedArray, decode: decodeTestIntFixedArray };
 
 /**
  * ```c
@@ -271,24 +159,6 @@ export const testIntFixedArrayCodec: XdrCodec<TestIntFixedArray> = { name: 'Test
  * ```
  */
 export type TestIntVariableArray = number[];
-function encodeTestIntVariableArray(w: XdrWriter, v: TestIntVariableArray): void {
-  {
-    const a8 = w.array(v, 'TestIntVariableArray', 5, 4);
-    for (let i9 = 0; i9 < a8.length; i9++) {
-      w.int(a8[i9], 'TestIntVariableArray');
-    }
-  }
-}
-function decodeTestIntVariableArray(r: XdrReader): TestIntVariableArray {
-  const n5 = r.length('TestIntVariableArray', 5, 4);
-  const a6: number[] = new Array(n5);
-  for (let i7 = 0; i7 < n5; i7++) {
-    a6[i7] = r.int('TestIntVariableArray');
-  }
-  return a6;
-}
-/** Encoder and decoder of `TestIntVariableArray`. */
-export const testIntVariableArrayCodec: XdrCodec<TestIntVariableArray> = { name: 'TestIntVariableArray', encode: encodeTestIntVariableArray, decode: decodeTestIntVariableArray };
 
 /**
  * ```c
@@ -296,14 +166,6 @@ export const testIntVariableArrayCodec: XdrCodec<TestIntVariableArray> = { name:
  * ```
  */
 export type TestStringVariableArray = string;
-function encodeTestStringVariableArray(w: XdrWriter, v: TestStringVariableArray): void {
-  w.string(v, 'TestStringVariableArray', 7);
-}
-function decodeTestStringVariableArray(r: XdrReader): TestStringVariableArray {
-  return r.string('TestStringVariableArray', 7);
-}
-/** Encoder and decoder of `TestStringVariableArray`. */
-export const testStringVariableArrayCodec: XdrCodec<TestStringVariableArray> = { name: 'TestStringVariableArray', encode: encodeTestStringVariableArray, decode: decodeTestStringVariableArray };
 
 /**
  * ```c
@@ -311,14 +173,6 @@ export const testStringVariableArrayCodec: XdrCodec<TestStringVariableArray> = {
  * ```
  */
 export type TestOpaqueFixedArray = Uint8Array;
-function encodeTestOpaqueFixedArray(w: XdrWriter, v: TestOpaqueFixedArray): void {
-  w.fixedOpaque(v, 'TestOpaqueFixedArray', 9);
-}
-function decodeTestOpaqueFixedArray(r: XdrReader): TestOpaqueFixedArray {
-  return r.fixedOpaque('TestOpaqueFixedArray', 9);
-}
-/** Encoder and decoder of `TestOpaqueFixedArray`. */
-export const testOpaqueFixedArrayCodec: XdrCodec<TestOpaqueFixedArray> = { name: 'TestOpaqueFixedArray', encode: encodeTestOpaqueFixedArray, decode: decodeTestOpaqueFixedArray };
 
 /**
  * ```c
@@ -326,14 +180,6 @@ export const testOpaqueFixedArrayCodec: XdrCodec<TestOpaqueFixedArray> = { name:
  * ```
  */
 export type TestOpaqueVariableArray = Uint8Array;
-function encodeTestOpaqueVariableArray(w: XdrWriter, v: TestOpaqueVariableArray): void {
-  w.opaque(v, 'TestOpaqueVariableArray', 11);
-}
-function decodeTestOpaqueVariableArray(r: XdrReader): TestOpaqueVariableArray {
-  return r.opaque('TestOpaqueVariableArray', 11);
-}
-/** Encoder and decoder of `TestOpaqueVariableArray`. */
-export const testOpaqueVariableArrayCodec: XdrCodec<TestOpaqueVariableArray> = { name: 'TestOpaqueVariableArray', encode: encodeTestOpaqueVariableArray, decode: decodeTestOpaqueVariableArray };
 
 /**
  * ```c
@@ -341,14 +187,6 @@ export const testOpaqueVariableArrayCodec: XdrCodec<TestOpaqueVariableArray> = {
  * ```
  */
 export type TestEnumScalar = TestEnum;
-function encodeTestEnumScalar(w: XdrWriter, v: TestEnumScalar): void {
-  w.int(v, 'TestEnumScalar');
-}
-function decodeTestEnumScalar(r: XdrReader): TestEnumScalar {
-  return r.int('TestEnumScalar') as TestEnum;
-}
-/** Encoder and decoder of `TestEnumScalar`. */
-export const testEnumScalarCodec: XdrCodec<TestEnumScalar> = { name: 'TestEnumScalar', encode: encodeTestEnumScalar, decode: decodeTestEnumScalar };
 
 /**
  * ```c
@@ -356,19 +194,6 @@ export const testEnumScalarCodec: XdrCodec<TestEnumScalar> = { name: 'TestEnumSc
  * ```
  */
 export type TestEnumPointer = TestEnum | null;
-function encodeTestEnumPointer(w: XdrWriter, v: TestEnumPointer): void {
-  if (v == null) {
-    w.bool(false, 'TestEnumPointer');
-  } else {
-    w.bool(true, 'TestEnumPointer');
-    w.int(v, 'TestEnumPointer');
-  }
-}
-function decodeTestEnumPointer(r: XdrReader): TestEnumPointer {
-  return r.bool('TestEnumPointer') ? r.int('TestEnumPointer') as TestEnum : null;
-}
-/** Encoder and decoder of `TestEnumPointer`. */
-export const testEnumPointerCodec: XdrCodec<TestEnumPointer> = { name: 'TestEnumPointer', encode: encodeTestEnumPointer, decode: decodeTestEnumPointer };
 
 /**
  * ```c
@@ -376,24 +201,6 @@ export const testEnumPointerCodec: XdrCodec<TestEnumPointer> = { name: 'TestEnum
  * ```
  */
 export type TestEnumFixedArray = TestEnum[];
-function encodeTestEnumFixedArray(w: XdrWriter, v: TestEnumFixedArray): void {
-  {
-    const a13 = w.fixedArray(v, 'TestEnumFixedArray', 13);
-    for (let i14 = 0; i14 < a13.length; i14++) {
-      w.int(a13[i14], 'TestEnumFixedArray');
-    }
-  }
-}
-function decodeTestEnumFixedArray(r: XdrReader): TestEnumFixedArray {
-  const n10 = 13;
-  const a11: TestEnum[] = new Array(n10);
-  for (let i12 = 0; i12 < n10; i12++) {
-    a11[i12] = r.int('TestEnumFixedArray') as TestEnum;
-  }
-  return a11;
-}
-/** Encoder and decoder of `TestEnumFixedArray`. */
-export const testEnumFixedArrayCodec: XdrCodec<TestEnumFixedArray> = { name: 'TestEnumFixedArray', encode: encodeTestEnumFixedArray, decode: decodeTestEnumFixedArray };
 
 /**
  * ```c
@@ -401,24 +208,6 @@ export const testEnumFixedArrayCodec: XdrCodec<TestEnumFixedArray> = { name: 'Te
  * ```
  */
 export type TestEnumVariableArray = TestEnum[];
-function encodeTestEnumVariableArray(w: XdrWriter, v: TestEnumVariableArray): void {
-  {
-    const a18 = w.array(v, 'TestEnumVariableArray', 15, 4);
-    for (let i19 = 0; i19 < a18.length; i19++) {
-      w.int(a18[i19], 'TestEnumVariableArray');
-    }
-  }
-}
-function decodeTestEnumVariableArray(r: XdrReader): TestEnumVariableArray {
-  const n15 = r.length('TestEnumVariableArray', 15, 4);
-  const a16: TestEnum[] = new Array(n15);
-  for (let i17 = 0; i17 < n15; i17++) {
-    a16[i17] = r.int('TestEnumVariableArray') as TestEnum;
-  }
-  return a16;
-}
-/** Encoder and decoder of `TestEnumVariableArray`. */
-export const testEnumVariableArrayCodec: XdrCodec<TestEnumVariableArray> = { name: 'TestEnumVariableArray', encode: encodeTestEnumVariableArray, decode: decodeTestEnumVariableArray };
 
 /**
  * ```c
@@ -426,14 +215,6 @@ export const testEnumVariableArrayCodec: XdrCodec<TestEnumVariableArray> = { nam
  * ```
  */
 export type TestStructScalar = TestStruct;
-function encodeTestStructScalar(w: XdrWriter, v: TestStructScalar): void {
-  encodeTestStruct(w, v);
-}
-function decodeTestStructScalar(r: XdrReader): TestStructScalar {
-  return decodeTestStruct(r);
-}
-/** Encoder and decoder of `TestStructScalar`. */
-export const testStructScalarCodec: XdrCodec<TestStructScalar> = { name: 'TestStructScalar', encode: encodeTestStructScalar, decode: decodeTestStructScalar };
 
 /**
  * ```c
@@ -441,19 +222,6 @@ export const testStructScalarCodec: XdrCodec<TestStructScalar> = { name: 'TestSt
  * ```
  */
 export type TestStructPointer = TestStruct | null;
-function encodeTestStructPointer(w: XdrWriter, v: TestStructPointer): void {
-  if (v == null) {
-    w.bool(false, 'TestStructPointer');
-  } else {
-    w.bool(true, 'TestStructPointer');
-    encodeTestStruct(w, v);
-  }
-}
-function decodeTestStructPointer(r: XdrReader): TestStructPointer {
-  return r.bool('TestStructPointer') ? decodeTestStruct(r) : null;
-}
-/** Encoder and decoder of `TestStructPointer`. */
-export const testStructPointerCodec: XdrCodec<TestStructPointer> = { name: 'TestStructPointer', encode: encodeTestStructPointer, decode: decodeTestStructPointer };
 
 /**
  * ```c
@@ -461,24 +229,6 @@ export const testStructPointerCodec: XdrCodec<TestStructPointer> = { name: 'Test
  * ```
  */
 export type TestStructFixedArray = TestStruct[];
-function encodeTestStructFixedArray(w: XdrWriter, v: TestStructFixedArray): void {
-  {
-    const a23 = w.fixedArray(v, 'TestStructFixedArray', 17);
-    for (let i24 = 0; i24 < a23.length; i24++) {
-      encodeTestStruct(w, a23[i24]);
-    }
-  }
-}
-function decodeTestStructFixedArray(r: XdrReader): TestStructFixedArray {
-  const n20 = 17;
-  const a21: TestStruct[] = new Array(n20);
-  for (let i22 = 0; i22 < n20; i22++) {
-    a21[i22] = decodeTestStruct(r);
-  }
-  return a21;
-}
-/** Encoder and decoder of `TestStructFixedArray`. */
-export const testStructFixedArrayCodec: XdrCodec<TestStructFixedArray> = { name: 'TestStructFixedArray', encode: encodeTestStructFixedArray, decode: decodeTestStructFixedArray };
 
 /**
  * ```c
@@ -486,24 +236,6 @@ export const testStructFixedArrayCodec: XdrCodec<TestStructFixedArray> = { name:
  * ```
  */
 export type TestStructVariableArray = TestStruct[];
-function encodeTestStructVariableArray(w: XdrWriter, v: TestStructVariableArray): void {
-  {
-    const a28 = w.array(v, 'TestStructVariableArray', 19, 8);
-    for (let i29 = 0; i29 < a28.length; i29++) {
-      encodeTestStruct(w, a28[i29]);
-    }
-  }
-}
-function decodeTestStructVariableArray(r: XdrReader): TestStructVariableArray {
-  const n25 = r.length('TestStructVariableArray', 19, 8);
-  const a26: TestStruct[] = new Array(n25);
-  for (let i27 = 0; i27 < n25; i27++) {
-    a26[i27] = decodeTestStruct(r);
-  }
-  return a26;
-}
-/** Encoder and decoder of `TestStructVariableArray`. */
-export const testStructVariableArrayCodec: XdrCodec<TestStructVariableArray> = { name: 'TestStructVariableArray', encode: encodeTestStructVariableArray, decode: decodeTestStructVariableArray };
 
 /**
  * ```c
@@ -511,14 +243,6 @@ export const testStructVariableArrayCodec: XdrCodec<TestStructVariableArray> = {
  * ```
  */
 export type TestUnionScalar = TestUnion;
-function encodeTestUnionScalar(w: XdrWriter, v: TestUnionScalar): void {
-  encodeTestUnion(w, v);
-}
-function decodeTestUnionScalar(r: XdrReader): TestUnionScalar {
-  return decodeTestUnion(r);
-}
-/** Encoder and decoder of `TestUnionScalar`. */
-export const testUnionScalarCodec: XdrCodec<TestUnionScalar> = { name: 'TestUnionScalar', encode: encodeTestUnionScalar, decode: decodeTestUnionScalar };
 
 /**
  * ```c
@@ -526,19 +250,6 @@ export const testUnionScalarCodec: XdrCodec<TestUnionScalar> = { name: 'TestUnio
  * ```
  */
 export type TestUnionPointer = TestUnion | null;
-function encodeTestUnionPointer(w: XdrWriter, v: TestUnionPointer): void {
-  if (v == null) {
-    w.bool(false, 'TestUnionPointer');
-  } else {
-    w.bool(true, 'TestUnionPointer');
-    encodeTestUnion(w, v);
-  }
-}
-function decodeTestUnionPointer(r: XdrReader): TestUnionPointer {
-  return r.bool('TestUnionPointer') ? decodeTestUnion(r) : null;
-}
-/** Encoder and decoder of `TestUnionPointer`. */
-export const testUnionPointerCodec: XdrCodec<TestUnionPointer> = { name: 'TestUnionPointer', encode: encodeTestUnionPointer, decode: decodeTestUnionPointer };
 
 /**
  * ```c
@@ -546,24 +257,6 @@ export const testUnionPointerCodec: XdrCodec<TestUnionPointer> = { name: 'TestUn
  * ```
  */
 export type TestUnionFixedArray = TestUnion[];
-function encodeTestUnionFixedArray(w: XdrWriter, v: TestUnionFixedArray): void {
-  {
-    const a33 = w.fixedArray(v, 'TestUnionFixedArray', 21);
-    for (let i34 = 0; i34 < a33.length; i34++) {
-      encodeTestUnion(w, a33[i34]);
-    }
-  }
-}
-function decodeTestUnionFixedArray(r: XdrReader): TestUnionFixedArray {
-  const n30 = 21;
-  const a31: TestUnion[] = new Array(n30);
-  for (let i32 = 0; i32 < n30; i32++) {
-    a31[i32] = decodeTestUnion(r);
-  }
-  return a31;
-}
-/** Encoder and decoder of `TestUnionFixedArray`. */
-export const testUnionFixedArrayCodec: XdrCodec<TestUnionFixedArray> = { name: 'TestUnionFixedArray', encode: encodeTestUnionFixedArray, decode: decodeTestUnionFixedArray };
 
 /**
  * ```c
@@ -571,24 +264,6 @@ export const testUnionFixedArrayCodec: XdrCodec<TestUnionFixedArray> = { name: '
  * ```
  */
 export type TestUnionVariableArray = TestUnion[];
-function encodeTestUnionVariableArray(w: XdrWriter, v: TestUnionVariableArray): void {
-  {
-    const a38 = w.array(v, 'TestUnionVariableArray', 23, 8);
-    for (let i39 = 0; i39 < a38.length; i39++) {
-      encodeTestUnion(w, a38[i39]);
-    }
-  }
-}
-function decodeTestUnionVariableArray(r: XdrReader): TestUnionVariableArray {
-  const n35 = r.length('TestUnionVariableArray', 23, 8);
-  const a36: TestUnion[] = new Array(n35);
-  for (let i37 = 0; i37 < n35; i37++) {
-    a36[i37] = decodeTestUnion(r);
-  }
-  return a36;
-}
-/** Encoder and decoder of `TestUnionVariableArray`. */
-export const testUnionVariableArrayCodec: XdrCodec<TestUnionVariableArray> = { name: 'TestUnionVariableArray', encode: encodeTestUnionVariableArray, decode: decodeTestUnionVariableArray };
 
 /**
  * ```c
@@ -729,309 +404,76 @@ export interface TestStructAllTypes {
   tufa: TestUnionFixedArray;
   tuva: TestUnionVariableArray;
 }
-function encodeTestStructAllTypes(w: XdrWriter, v: TestStructAllTypes): void {
-  if (typeof v !== 'object' || v === null) invalidError('TestStructAllTypes', 'an object', v);
-  w.smallInt(v.sc, 'TestStructAllTypes.sc', -128, 127);
-  w.smallInt(v.suc, 'TestStructAllTypes.suc', 0, 255);
-  w.smallInt(v.ss, 'TestStructAllTypes.ss', -32768, 32767);
-  w.smallInt(v.sus, 'TestStructAllTypes.sus', 0, 65535);
-  w.int(v.si, 'TestStructAllTypes.si');
-  w.uint(v.sui, 'TestStructAllTypes.sui');
-  w.hyper(v.sh, 'TestStructAllTypes.sh');
-  w.uhyper(v.suh, 'TestStructAllTypes.suh');
-  w.bool(v.sb, 'TestStructAllTypes.sb');
-  w.float(v.sf, 'TestStructAllTypes.sf');
-  w.double(v.sd, 'TestStructAllTypes.sd');
-  if (v.ip == null) {
-    w.bool(false, 'TestStructAllTypes.ip');
-  } else {
-    w.bool(true, 'TestStructAllTypes.ip');
-    w.int(v.ip, 'TestStructAllTypes.ip');
-  }
-  {
-    const a40 = w.fixedArray(v.ifa, 'TestStructAllTypes.ifa', 25);
-    for (let i41 = 0; i41 < a40.length; i41++) {
-      w.int(a40[i41], 'TestStructAllTypes.ifa');
-    }
-  }
-  {
-    const a45 = w.array(v.iva, 'TestStructAllTypes.iva', 39, 4);
-    for (let i46 = 0; i46 < a45.length; i46++) {
-      w.int(a45[i46], 'TestStructAllTypes.iva');
-    }
-  }
-  w.string(v.stva, 'TestStructAllTypes.stva', 25);
-  w.fixedOpaque(v.ofa, 'TestStructAllTypes.ofa', 33);
-  w.opaque(v.ova, 'TestStructAllTypes.ova', 35);
-  w.int(v.e1, 'TestStructAllTypes.e1');
-  w.int(v.e2, 'TestStructAllTypes.e2');
-  if (v.ep == null) {
-    w.bool(false, 'TestStructAllTypes.ep');
-  } else {
-    w.bool(true, 'TestStructAllTypes.ep');
-    w.int(v.ep, 'TestStructAllTypes.ep');
-  }
-  {
-    const a50 = w.fixedArray(v.efa, 'TestStructAllTypes.efa', 37);
-    for (let i51 = 0; i51 < a50.length; i51++) {
-      w.int(a50[i51], 'TestStructAllTypes.efa');
-    }
-  }
-  {
-    const a55 = w.array(v.eva, 'TestStructAllTypes.eva', 39, 4);
-    for (let i56 = 0; i56 < a55.length; i56++) {
-      w.int(a55[i56], 'TestStructAllTypes.eva');
-    }
-  }
-  encodeTestStruct(w, v.s);
-  if (v.sp == null) {
-    w.bool(false, 'TestStructAllTypes.sp');
-  } else {
-    w.bool(true, 'TestStructAllTypes.sp');
-    encodeTestStruct(w, v.sp);
-  }
-  {
-    const a60 = w.fixedArray(v.sfa, 'TestStructAllTypes.sfa', 41);
-    for (let i61 = 0; i61 < a60.length; i61++) {
-      encodeTestStruct(w, a60[i61]);
-    }
-  }
-  {
-    const a65 = w.array(v.sva, 'TestStructAllTypes.sva', 43, 8);
-    for (let i66 = 0; i66 < a65.length; i66++) {
-      encodeTestStruct(w, a65[i66]);
-    }
-  }
-  encodeTestUnion(w, v.u);
-  if (v.up == null) {
-    w.bool(false, 'TestStructAllTypes.up');
-  } else {
-    w.bool(true, 'TestStructAllTypes.up');
-    encodeTestUnion(w, v.up);
-  }
-  {
-    const a70 = w.fixedArray(v.ufa, 'TestStructAllTypes.ufa', 45);
-    for (let i71 = 0; i71 < a70.length; i71++) {
-      encodeTestUnion(w, a70[i71]);
-    }
-  }
-  {
-    const a75 = w.array(v.uva, 'TestStructAllTypes.uva', 47, 8);
-    for (let i76 = 0; i76 < a75.length; i76++) {
-      encodeTestUnion(w, a75[i76]);
-    }
-  }
-  w.int(v.tis, 'TestStructAllTypes.tis');
-  if (v.tip == null) {
-    w.bool(false, 'TestStructAllTypes.tip');
-  } else {
-    w.bool(true, 'TestStructAllTypes.tip');
-    w.int(v.tip, 'TestStructAllTypes.tip');
-  }
-  {
-    const a80 = w.fixedArray(v.tifa, 'TestStructAllTypes.tifa', 3);
-    for (let i81 = 0; i81 < a80.length; i81++) {
-      w.int(a80[i81], 'TestStructAllTypes.tifa');
-    }
-  }
-  {
-    const a85 = w.array(v.tiva, 'TestStructAllTypes.tiva', 5, 4);
-    for (let i86 = 0; i86 < a85.length; i86++) {
-      w.int(a85[i86], 'TestStructAllTypes.tiva');
-    }
-  }
-  w.string(v.tstva, 'TestStructAllTypes.tstva', 7);
-  w.fixedOpaque(v.tofa, 'TestStructAllTypes.tofa', 9);
-  w.opaque(v.tova, 'TestStructAllTypes.tova', 11);
-  w.int(v.tes, 'TestStructAllTypes.tes');
-  if (v.tep == null) {
-    w.bool(false, 'TestStructAllTypes.tep');
-  } else {
-    w.bool(true, 'TestStructAllTypes.tep');
-    w.int(v.tep, 'TestStructAllTypes.tep');
-  }
-  {
-    const a90 = w.fixedArray(v.tefa, 'TestStructAllTypes.tefa', 13);
-    for (let i91 = 0; i91 < a90.length; i91++) {
-      w.int(a90[i91], 'TestStructAllTypes.tefa');
-    }
-  }
-  {
-    const a95 = w.array(v.teva, 'TestStructAllTypes.teva', 15, 4);
-    for (let i96 = 0; i96 < a95.length; i96++) {
-      w.int(a95[i96], 'TestStructAllTypes.teva');
-    }
-  }
-  encodeTestStruct(w, v.tss);
-  if (v.tsp == null) {
-    w.bool(false, 'TestStructAllTypes.tsp');
-  } else {
-    w.bool(true, 'TestStructAllTypes.tsp');
-    encodeTestStruct(w, v.tsp);
-  }
-  {
-    const a100 = w.fixedArray(v.tsfa, 'TestStructAllTypes.tsfa', 17);
-    for (let i101 = 0; i101 < a100.length; i101++) {
-      encodeTestStruct(w, a100[i101]);
-    }
-  }
-  {
-    const a105 = w.array(v.tsva, 'TestStructAllTypes.tsva', 19, 8);
-    for (let i106 = 0; i106 < a105.length; i106++) {
-      encodeTestStruct(w, a105[i106]);
-    }
-  }
-  encodeTestUnion(w, v.tu);
-  if (v.tup == null) {
-    w.bool(false, 'TestStructAllTypes.tup');
-  } else {
-    w.bool(true, 'TestStructAllTypes.tup');
-    encodeTestUnion(w, v.tup);
-  }
-  {
-    const a110 = w.fixedArray(v.tufa, 'TestStructAllTypes.tufa', 21);
-    for (let i111 = 0; i111 < a110.length; i111++) {
-      encodeTestUnion(w, a110[i111]);
-    }
-  }
-  {
-    const a115 = w.array(v.tuva, 'TestStructAllTypes.tuva', 23, 8);
-    for (let i116 = 0; i116 < a115.length; i116++) {
-      encodeTestUnion(w, a115[i116]);
-    }
-  }
-}
-function decodeTestStructAllTypes(r: XdrReader): TestStructAllTypes {
-  const f_sc = r.smallInt('TestStructAllTypes.sc', -128, 127);
-  const f_suc = r.smallInt('TestStructAllTypes.suc', 0, 255);
-  const f_ss = r.smallInt('TestStructAllTypes.ss', -32768, 32767);
-  const f_sus = r.smallInt('TestStructAllTypes.sus', 0, 65535);
-  const f_si = r.int('TestStructAllTypes.si');
-  const f_sui = r.uint('TestStructAllTypes.sui');
-  const f_sh = r.hyper('TestStructAllTypes.sh');
-  const f_suh = r.uhyper('TestStructAllTypes.suh');
-  const f_sb = r.bool('TestStructAllTypes.sb');
-  const f_sf = r.float('TestStructAllTypes.sf');
-  const f_sd = r.double('TestStructAllTypes.sd');
-  const f_ip = r.bool('TestStructAllTypes.ip') ? r.int('TestStructAllTypes.ip') : null;
-  const n42 = 25;
-  const a43: number[] = new Array(n42);
-  for (let i44 = 0; i44 < n42; i44++) {
-    a43[i44] = r.int('TestStructAllTypes.ifa');
-  }
-  const f_ifa = a43;
-  const n47 = r.length('TestStructAllTypes.iva', 39, 4);
-  const a48: number[] = new Array(n47);
-  for (let i49 = 0; i49 < n47; i49++) {
-    a48[i49] = r.int('TestStructAllTypes.iva');
-  }
-  const f_iva = a48;
-  const f_stva = r.string('TestStructAllTypes.stva', 25);
-  const f_ofa = r.fixedOpaque('TestStructAllTypes.ofa', 33);
-  const f_ova = r.opaque('TestStructAllTypes.ova', 35);
-  const f_e1 = r.int('TestStructAllTypes.e1') as TestEnum;
-  const f_e2 = r.int('TestStructAllTypes.e2') as TestEnum;
-  const f_ep = r.bool('TestStructAllTypes.ep') ? r.int('TestStructAllTypes.ep') as TestEnum : null;
-  const n52 = 37;
-  const a53: TestEnum[] = new Array(n52);
-  for (let i54 = 0; i54 < n52; i54++) {
-    a53[i54] = r.int('TestStructAllTypes.efa') as TestEnum;
-  }
-  const f_efa = a53;
-  const n57 = r.length('TestStructAllTypes.eva', 39, 4);
-  const a58: TestEnum[] = new Array(n57);
-  for (let i59 = 0; i59 < n57; i59++) {
-    a58[i59] = r.int('TestStructAllTypes.eva') as TestEnum;
-  }
-  const f_eva = a58;
-  const f_s = decodeTestStruct(r);
-  const f_sp = r.bool('TestStructAllTypes.sp') ? decodeTestStruct(r) : null;
-  const n62 = 41;
-  const a63: TestStruct[] = new Array(n62);
-  for (let i64 = 0; i64 < n62; i64++) {
-    a63[i64] = decodeTestStruct(r);
-  }
-  const f_sfa = a63;
-  const n67 = r.length('TestStructAllTypes.sva', 43, 8);
-  const a68: TestStruct[] = new Array(n67);
-  for (let i69 = 0; i69 < n67; i69++) {
-    a68[i69] = decodeTestStruct(r);
-  }
-  const f_sva = a68;
-  const f_u = decodeTestUnion(r);
-  const f_up = r.bool('TestStructAllTypes.up') ? decodeTestUnion(r) : null;
-  const n72 = 45;
-  const a73: TestUnion[] = new Array(n72);
-  for (let i74 = 0; i74 < n72; i74++) {
-    a73[i74] = decodeTestUnion(r);
-  }
-  const f_ufa = a73;
-  const n77 = r.length('TestStructAllTypes.uva', 47, 8);
-  const a78: TestUnion[] = new Array(n77);
-  for (let i79 = 0; i79 < n77; i79++) {
-    a78[i79] = decodeTestUnion(r);
-  }
-  const f_uva = a78;
-  const f_tis = r.int('TestStructAllTypes.tis');
-  const f_tip = r.bool('TestStructAllTypes.tip') ? r.int('TestStructAllTypes.tip') : null;
-  const n82 = 3;
-  const a83: number[] = new Array(n82);
-  for (let i84 = 0; i84 < n82; i84++) {
-    a83[i84] = r.int('TestStructAllTypes.tifa');
-  }
-  const f_tifa = a83;
-  const n87 = r.length('TestStructAllTypes.tiva', 5, 4);
-  const a88: number[] = new Array(n87);
-  for (let i89 = 0; i89 < n87; i89++) {
-    a88[i89] = r.int('TestStructAllTypes.tiva');
-  }
-  const f_tiva = a88;
-  const f_tstva = r.string('TestStructAllTypes.tstva', 7);
-  const f_tofa = r.fixedOpaque('TestStructAllTypes.tofa', 9);
-  const f_tova = r.opaque('TestStructAllTypes.tova', 11);
-  const f_tes = r.int('TestStructAllTypes.tes') as TestEnum;
-  const f_tep = r.bool('TestStructAllTypes.tep') ? r.int('TestStructAllTypes.tep') as TestEnum : null;
-  const n92 = 13;
-  const a93: TestEnum[] = new Array(n92);
-  for (let i94 = 0; i94 < n92; i94++) {
-    a93[i94] = r.int('TestStructAllTypes.tefa') as TestEnum;
-  }
-  const f_tefa = a93;
-  const n97 = r.length('TestStructAllTypes.teva', 15, 4);
-  const a98: TestEnum[] = new Array(n97);
-  for (let i99 = 0; i99 < n97; i99++) {
-    a98[i99] = r.int('TestStructAllTypes.teva') as TestEnum;
-  }
-  const f_teva = a98;
-  const f_tss = decodeTestStruct(r);
-  const f_tsp = r.bool('TestStructAllTypes.tsp') ? decodeTestStruct(r) : null;
-  const n102 = 17;
-  const a103: TestStruct[] = new Array(n102);
-  for (let i104 = 0; i104 < n102; i104++) {
-    a103[i104] = decodeTestStruct(r);
-  }
-  const f_tsfa = a103;
-  const n107 = r.length('TestStructAllTypes.tsva', 19, 8);
-  const a108: TestStruct[] = new Array(n107);
-  for (let i109 = 0; i109 < n107; i109++) {
-    a108[i109] = decodeTestStruct(r);
-  }
-  const f_tsva = a108;
-  const f_tu = decodeTestUnion(r);
-  const f_tup = r.bool('TestStructAllTypes.tup') ? decodeTestUnion(r) : null;
-  const n112 = 21;
-  const a113: TestUnion[] = new Array(n112);
-  for (let i114 = 0; i114 < n112; i114++) {
-    a113[i114] = decodeTestUnion(r);
-  }
-  const f_tufa = a113;
-  const n117 = r.length('TestStructAllTypes.tuva', 23, 8);
-  const a118: TestUnion[] = new Array(n117);
-  for (let i119 = 0; i119 < n117; i119++) {
-    a118[i119] = decodeTestUnion(r);
-  }
-  const f_tuva = a118;
-  return { sc: f_sc, suc: f_suc, ss: f_ss, sus: f_sus, si: f_si, sui: f_sui, sh: f_sh, suh: f_suh, sb: f_sb, sf: f_sf, sd: f_sd, ip: f_ip, ifa: f_ifa, iva: f_iva, stva: f_stva, ofa: f_ofa, ova: f_ova, e1: f_e1, e2: f_e2, ep: f_ep, efa: f_efa, eva: f_eva, s: f_s, sp: f_sp, sfa: f_sfa, sva: f_sva, u: f_u, up: f_up, ufa: f_ufa, uva: f_uva, tis: f_tis, tip: f_tip, tifa: f_tifa, tiva: f_tiva, tstva: f_tstva, tofa: f_tofa, tova: f_tova, tes: f_tes, tep: f_tep, tefa: f_tefa, teva: f_teva, tss: f_tss, tsp: f_tsp, tsfa: f_tsfa, tsva: f_tsva, tu: f_tu, tup: f_tup, tufa: f_tufa, tuva: f_tuva };
-}
+
+/** The codecs of the types described in this module (built on first use: src/xdr/codec-schema.ts). */
+const codecs = /*@__PURE__*/ codecTable([testStructCodec, testUnionCodec], [
+  'TestEnum#',
+  'TestUnionVoidDefault(type:i 21:i1:i 31:i2:i *::)',
+  'TestUnionNoDefault(type:i 22:i1:i 32:i2:i)',
+  'TestIntScalar=i',
+  'TestIntPointer=?i',
+  'TestIntFixedArray=A3i',
+  'TestIntVariableArray=a5,4i',
+  'TestStringVariableArray=s7',
+  'TestOpaqueFixedArray=O9',
+  'TestOpaqueVariableArray=o11',
+  'TestEnumScalar=i',
+  'TestEnumPointer=?i',
+  'TestEnumFixedArray=A13i',
+  'TestEnumVariableArray=a15,4i',
+  'TestStructScalar=@0',
+  'TestStructPointer=?@0',
+  'TestStructFixedArray=A17@0',
+  'TestStructVariableArray=a19,8@0',
+  'TestUnionScalar=@1',
+  'TestUnionPointer=?@1',
+  'TestUnionFixedArray=A21@1',
+  'TestUnionVariableArray=a23,8@1',
+  'TestStructAllTypes{sc:c suc:C ss:t sus:T si:i sui:u sh:h suh:H sb:b sf:f sd:d ip:?i ifa:A25i iva:a39,4i stva:s25 ofa:O33 ova:o35 e1:i e2:i ep:?i efa:A37i eva:a39,4i s:@0 sp:?@0 sfa:A41@0 sva:a43,8@0 u:@1 up:?@1 ufa:A45@1 uva:a47,8@1 tis:i tip:?i tifa:A3i tiva:a5,4i tstva:s7 tofa:O9 tova:o11 tes:i tep:?i tefa:A13i teva:a15,4i tss:@0 tsp:?@0 tsfa:A17@0 tsva:a19,8@0 tu:@1 tup:?@1 tufa:A21@1 tuva:a23,8@1}',
+]);
+/** Encoder and decoder of `TestEnum`. */
+export const testEnumCodec: XdrCodec<TestEnum> = codecs[0]!;
+/** Encoder and decoder of `TestUnionVoidDefault`. */
+export const testUnionVoidDefaultCodec: XdrCodec<TestUnionVoidDefault> = codecs[1]!;
+/** Encoder and decoder of `TestUnionNoDefault`. */
+export const testUnionNoDefaultCodec: XdrCodec<TestUnionNoDefault> = codecs[2]!;
+/** Encoder and decoder of `TestIntScalar`. */
+export const testIntScalarCodec: XdrCodec<TestIntScalar> = codecs[3]!;
+/** Encoder and decoder of `TestIntPointer`. */
+export const testIntPointerCodec: XdrCodec<TestIntPointer> = codecs[4]!;
+/** Encoder and decoder of `TestIntFixedArray`. */
+export const testIntFixedArrayCodec: XdrCodec<TestIntFixedArray> = codecs[5]!;
+/** Encoder and decoder of `TestIntVariableArray`. */
+export const testIntVariableArrayCodec: XdrCodec<TestIntVariableArray> = codecs[6]!;
+/** Encoder and decoder of `TestStringVariableArray`. */
+export const testStringVariableArrayCodec: XdrCodec<TestStringVariableArray> = codecs[7]!;
+/** Encoder and decoder of `TestOpaqueFixedArray`. */
+export const testOpaqueFixedArrayCodec: XdrCodec<TestOpaqueFixedArray> = codecs[8]!;
+/** Encoder and decoder of `TestOpaqueVariableArray`. */
+export const testOpaqueVariableArrayCodec: XdrCodec<TestOpaqueVariableArray> = codecs[9]!;
+/** Encoder and decoder of `TestEnumScalar`. */
+export const testEnumScalarCodec: XdrCodec<TestEnumScalar> = codecs[10]!;
+/** Encoder and decoder of `TestEnumPointer`. */
+export const testEnumPointerCodec: XdrCodec<TestEnumPointer> = codecs[11]!;
+/** Encoder and decoder of `TestEnumFixedArray`. */
+export const testEnumFixedArrayCodec: XdrCodec<TestEnumFixedArray> = codecs[12]!;
+/** Encoder and decoder of `TestEnumVariableArray`. */
+export const testEnumVariableArrayCodec: XdrCodec<TestEnumVariableArray> = codecs[13]!;
+/** Encoder and decoder of `TestStructScalar`. */
+export const testStructScalarCodec: XdrCodec<TestStructScalar> = codecs[14]!;
+/** Encoder and decoder of `TestStructPointer`. */
+export const testStructPointerCodec: XdrCodec<TestStructPointer> = codecs[15]!;
+/** Encoder and decoder of `TestStructFixedArray`. */
+export const testStructFixedArrayCodec: XdrCodec<TestStructFixedArray> = codecs[16]!;
+/** Encoder and decoder of `TestStructVariableArray`. */
+export const testStructVariableArrayCodec: XdrCodec<TestStructVariableArray> = codecs[17]!;
+/** Encoder and decoder of `TestUnionScalar`. */
+export const testUnionScalarCodec: XdrCodec<TestUnionScalar> = codecs[18]!;
+/** Encoder and decoder of `TestUnionPointer`. */
+export const testUnionPointerCodec: XdrCodec<TestUnionPointer> = codecs[19]!;
+/** Encoder and decoder of `TestUnionFixedArray`. */
+export const testUnionFixedArrayCodec: XdrCodec<TestUnionFixedArray> = codecs[20]!;
+/** Encoder and decoder of `TestUnionVariableArray`. */
+export const testUnionVariableArrayCodec: XdrCodec<TestUnionVariableArray> = codecs[21]!;
 /** Encoder and decoder of `TestStructAllTypes`. */
-export const testStructAllTypesCodec: XdrCodec<TestStructAllTypes> = { name: 'TestStructAllTypes', encode: encodeTestStructAllTypes, decode: decodeTestStructAllTypes };
+export const testStructAllTypesCodec: XdrCodec<TestStructAllTypes> = codecs[22]!;
