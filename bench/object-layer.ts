@@ -4,8 +4,8 @@
  * difference is only what the object layer adds: argument conversion, wire-only counts, result
  * conversion, object wrapping. Printed in µs per call; the issue's bound is 2 µs.
  */
-import { Domain, type CallOptions, type Procedure } from '../dist/esm/index.js';
-import { ConnectionBase } from '../dist/esm/api/gen/objects.gen.js';
+import { Connection, Domain, type CallOptions, type Procedure } from '../dist/esm/index.js';
+import type { ConnectionBase as GeneratedBase } from '../dist/esm/api/gen/objects.gen.js';
 import { RawApi } from '../dist/esm/protocol.js';
 
 const uuid = new Uint8Array(16).fill(1);
@@ -17,6 +17,9 @@ const REPLIES: Record<string, unknown> = {
   REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS: { domains: Array.from({ length: 10 }, (_, i) => ({ name: `d${i}`, uuid, id: i })), ret: 10 },
   REMOTE_PROC_DOMAIN_IS_ACTIVE: { active: 1 },
 };
+
+/** The generated base of `Connection` (the built package bundles it into the root entry). */
+const ConnectionBase = Object.getPrototypeOf(Connection) as typeof GeneratedBase;
 
 class CannedCaller extends ConnectionBase {
   override call<A, R>(procedure: Procedure<A, R>, _args: A, _options?: CallOptions): Promise<R> {

@@ -29,7 +29,7 @@ import {
   type RemoteDomainGetGuestInfoRet,
   type RemoteDomainGetXmlDescRet,
   type RemoteTypedParamValue,
-} from '../dist/esm/procedures/remote.gen.js';
+} from '../dist/esm/protocol.js';
 import { decodeXdr, encodeXdr, type XdrCodec } from '../dist/esm/xdr/index.js';
 import { libvirtTypes } from '../test/support/js-xdr.js';
 
