@@ -3,16 +3,22 @@
  * bundles. Measured on the built package (dist/), in one run:
  *
  * - import: the wall time of `node` importing the root entry against `node -e 0`, interleaved
- *   BENCH_RUNS times (default 20); medians and the difference;
+ *   BENCH_RUNS times (default 20); medians and the difference; then how many of the package's
+ *   modules that import loads (static imports from the entry) and which of Node's built-in
+ *   modules it loads beyond those `node -e 0` has;
  * - bundle: bench/fixtures/agent.ts (connect, list domains, read their XML) bundled by esbuild for
- *   Node, minified; its size, and the largest inputs in it;
+ *   Node, minified, into one file; its size, and the largest inputs in it; then the same agent
+ *   built with code splitting: what it loads at start and what only on demand (a transport, the
+ *   XML model, ws);
  * - tsvirsh: the size of its bundle (one minified file, scripts/build.mjs).
  *
  * Targets (issue 15): import at most 30 ms over `node -e 0`, the agent bundle at most 300 KB
  * (300,000 bytes). The README's "Size and start-up" table tracks these figures.
  */
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -53,30 +59,99 @@ async function main(): Promise<void> {
   line('node -e 0', bare);
   line('import (ESM) root entry', esm);
   line('require (CJS) root entry', cjs);
+  await loadedModules();
 
-  const result = await build({
-    entryPoints: [`${root}bench/fixtures/agent.ts`],
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    write: false,
-    metafile: true,
-    alias: { 'libvirt-rpc': `${root}dist/esm/index.js` },
-    external: ['ssh2', 'cpu-features'],
-    logLevel: 'error',
-  });
-  const out = Object.values(result.metafile.outputs)[0]!;
+  // The agent bundled from the built package (what users get), then from the sources, only to
+  // name the largest modules in it (the built package's files are bundles of several).
+  const agent = (libvirtRpc: string) =>
+    build({
+      entryPoints: [`${root}bench/fixtures/agent.ts`],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      write: false,
+      metafile: true,
+      alias: { 'libvirt-rpc': libvirtRpc },
+      external: ['ssh2', 'cpu-features'],
+      logLevel: 'error',
+    });
+  const out = Object.values((await agent(`${root}dist/esm/index.js`)).metafile.outputs)[0]!;
   console.log(
     `\nbundle of a small agent (connect, listAllDomains, getXMLDesc), esbuild --minify, ESM for Node: ${(out.bytes / 1000).toFixed(0)} KB = ${(out.bytes / 1024).toFixed(0)} KiB (target 300 KB)`,
   );
-  const inputs = Object.entries(out.inputs)
+  const inputs = Object.entries(Object.values((await agent(`${root}src/index.ts`)).metafile.outputs)[0]!.inputs)
     .sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)
     .slice(0, 8);
   for (const [file, info] of inputs) console.log(`  ${(info.bytesInOutput / 1024).toFixed(0).padStart(5)} KiB  ${file.replace(root, '')}`);
+  await splitAgent();
   const cli = statSync(`${root}dist/esm/cli/tsvirsh.bundle.cjs`).size;
   console.log(`\ntsvirsh (dist/esm/cli/tsvirsh.bundle.cjs, one minified file run by the bin's loader): ${(cli / 1024).toFixed(0)} KiB`);
+}
+
+/** How many files of the package the root entry loads, and Node's built-ins beyond `node -e 0`'s. */
+async function loadedModules(): Promise<void> {
+  const entry = `${root}dist/esm/index.js`;
+  const { metafile } = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: 'esm',
+    platform: 'node',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file) || !metafile.inputs[file]) return;
+    seen.add(file);
+    for (const i of metafile.inputs[file]!.imports) if (i.kind === 'import-statement') visit(i.path);
+  };
+  visit(Object.keys(metafile.inputs).find((f) => `${root}${f}` === entry || f === entry)!);
+  const probe = `const before = new Set(process.moduleLoadList); await import(${JSON.stringify(entry)}); console.log(process.moduleLoadList.filter((m) => !before.has(m) && m.startsWith('NativeModule ') && !m.includes('internal/')).map((m) => m.slice(13)).join(' '))`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' });
+  console.log(`  modules of the package loaded by the import: ${seen.size}; Node built-ins it loads: ${r.stdout.trim() || '(none)'}`);
+}
+
+/** The agent built with code splitting: the bytes it loads at start, and those only some connections load. */
+async function splitAgent(): Promise<void> {
+  const outdir = mkdtempSync(join(tmpdir(), 'lvrpc-agent-'));
+  try {
+    const { metafile } = await build({
+      entryPoints: [`${root}bench/fixtures/agent.ts`],
+      bundle: true,
+      splitting: true,
+      minify: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outdir,
+      metafile: true,
+      alias: { 'libvirt-rpc': `${root}dist/esm/index.js` },
+      external: ['ssh2', 'cpu-features'],
+      logLevel: 'error',
+    });
+    const outputs = metafile.outputs;
+    const closure = (kinds: string[]): Set<string> => {
+      const seen = new Set<string>();
+      const visit = (f: string): void => {
+        if (seen.has(f)) return;
+        seen.add(f);
+        for (const i of outputs[f]!.imports) if (kinds.includes(i.kind) && outputs[i.path]) visit(i.path);
+      };
+      // A prebuilt package's dynamic imports are entry points of their own: start from the agent's.
+      visit(Object.keys(outputs).find((f) => outputs[f]!.entryPoint?.endsWith('agent.ts'))!);
+      return seen;
+    };
+    const size = (files: Iterable<string>): string => `${([...files].reduce((n, f) => n + outputs[f]!.bytes, 0) / 1000).toFixed(0)} KB`;
+    const eager = closure(['import-statement']);
+    const lazy = [...closure(['import-statement', 'dynamic-import'])].filter((f) => !eager.has(f));
+    console.log(`  the same agent with code splitting: ${size(eager)} loaded at start, ${size(lazy)} in chunks loaded on demand (transports, XML model, ws)`);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 main().catch((err: unknown) => {
