@@ -135,7 +135,7 @@ export function tableTypeName(program: string): string {
  * argument and result types, and the rows procedureTable() expands (one short line each: the
  * fields every procedure of the program shares are given once).
  */
-export function emitProgramTable(program: ProgramModel): string[] {
+export function emitProgramTable(program: ProgramModel, codecRef: (xName: string) => string = codecName, codecTable: string | null = null): string[] {
   const prefix = `${program.name.toUpperCase()}_PROC_`;
   const type = tableTypeName(program.name);
   const out: string[] = [
@@ -156,7 +156,8 @@ export function emitProgramTable(program: ProgramModel): string[] {
     `/**`,
     ` * Every procedure of the ${program.name} program, by its \`.x\` name: number, public API,`,
     ` * annotations and codecs. Rows: number, name without \`${prefix}\`, C API, since, flags,`,
-    ` * ACLs, args codec, ret codec[, raw method] (see ProcedureRow).`,
+    ` * ACLs, args codec, ret codec (a codec, or its index in the module's codec table)[, raw method]`,
+    ` * (see ProcedureRow).`,
     ` */`,
     `export const ${tableName(program.name)}: ${type} = /*@__PURE__*/ procedureTable<${type}>(`,
     `  { program: '${program.name}', programNumber: ${program.programConst}, version: ${program.versionConst ?? 1}, prefix: '${prefix}' },`,
@@ -166,10 +167,10 @@ export function emitProgramTable(program: ProgramModel): string[] {
     if (!p.member.name.startsWith(prefix)) throw new Error(`${p.member.name} does not start with ${prefix}`);
     const method = p.api && defaultMethod(p.api.name) === p.method ? '' : `, '${p.method}'`;
     out.push(
-      `    [${p.number}, '${p.member.name.slice(prefix.length)}', ${p.api ? `'${p.api.name}'` : 0}, ${p.api?.since ? `'${p.api.since}'` : 0}, ${rowFlags(p)}, '${p.acl.join(' ')}', ${p.args ? codecName(p.args.name) : 'null'}, ${p.ret ? codecName(p.ret.name) : 'null'}${method}],`,
+      `    [${p.number}, '${p.member.name.slice(prefix.length)}', ${p.api ? `'${p.api.name}'` : 0}, ${p.api?.since ? `'${p.api.since}'` : 0}, ${rowFlags(p)}, '${p.acl.join(' ')}', ${p.args ? codecRef(p.args.name) : 'null'}, ${p.ret ? codecRef(p.ret.name) : 'null'}${method}],`,
     );
   }
-  out.push('  ],', ');');
+  out.push('  ],', ...(codecTable ? [`  ${codecTable},`] : []), ');');
   return out;
 }
 

@@ -495,6 +495,20 @@ export class ModuleEmitter {
     return types;
   }
 
+  /** Whether the module has a codec table (see {@link codecTable}). */
+  get hasCodecTable(): boolean {
+    return this.table.length > 0;
+  }
+
+  /**
+   * How the module's procedure table names the codec of a type: its index in the codec table
+   * (so that a bundle needs no variable per codec to make calls), or the codec's name.
+   */
+  codecRef(xName: string): string {
+    const i = this.tableIndex.get(xName);
+    return i === undefined ? codecName(xName) : String(i);
+  }
+
   /** A shape in the description language of src/xdr/codec-schema.ts. */
   private describe(s: Shape): string {
     switch (s.k) {
@@ -538,9 +552,10 @@ export class ModuleEmitter {
       `const codecs = /*@__PURE__*/ codecTable([${this.refs.join(', ')}], [`,
       ...this.table.map((t) => `  ${q(t.desc)},`),
       ']);',
+      // Pure: a bundle keeps only the codecs it names (the procedure table uses their indexes).
       ...this.table.flatMap((t, i) => [
         `/** Encoder and decoder of \`${t.xName}\`. */`,
-        `export const ${codecName(t.xName)}: XdrCodec<${t.Name}> = codecs[${i}]!;`,
+        `export const ${codecName(t.xName)}: XdrCodec<${t.Name}> = /*@__PURE__*/ codecs.at(${i})!;`,
       ]),
     ];
   }

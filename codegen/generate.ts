@@ -71,7 +71,7 @@ export function generate(input: GeneratorInput): Map<string, string> {
     for (const def of m.parsed.definitions) body.push('', ...e.definition(def));
     body.push(...e.codecTable());
     const program = programs.find((p) => p.module === m.id);
-    if (program) body.push(...emitProgramTable(program));
+    if (program) body.push(...emitProgramTable(program, (x) => e.codecRef(x), e.hasCodecTable ? 'codecs' : null));
     const runtime = [
       `import type { XdrCodec } from '${rt}/xdr/codec.js';`,
       ...errorImports(body, rt),

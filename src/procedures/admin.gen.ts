@@ -793,67 +793,67 @@ const codecs = /*@__PURE__*/ codecTable([adminNonnullServerCodec, adminTypedPara
   'admin_procedure#',
 ]);
 /** Encoder and decoder of `admin_nonnull_string`. */
-export const adminNonnullStringCodec: XdrCodec<AdminNonnullString> = codecs[0]!;
+export const adminNonnullStringCodec: XdrCodec<AdminNonnullString> = /*@__PURE__*/ codecs.at(0)!;
 /** Encoder and decoder of `admin_string`. */
-export const adminStringCodec: XdrCodec<AdminString> = codecs[1]!;
+export const adminStringCodec: XdrCodec<AdminString> = /*@__PURE__*/ codecs.at(1)!;
 /** Encoder and decoder of `admin_connect_open_args`. */
-export const adminConnectOpenArgsCodec: XdrCodec<AdminConnectOpenArgs> = codecs[2]!;
+export const adminConnectOpenArgsCodec: XdrCodec<AdminConnectOpenArgs> = /*@__PURE__*/ codecs.at(2)!;
 /** Encoder and decoder of `admin_connect_get_lib_version_ret`. */
-export const adminConnectGetLibVersionRetCodec: XdrCodec<AdminConnectGetLibVersionRet> = codecs[3]!;
+export const adminConnectGetLibVersionRetCodec: XdrCodec<AdminConnectGetLibVersionRet> = /*@__PURE__*/ codecs.at(3)!;
 /** Encoder and decoder of `admin_connect_list_servers_args`. */
-export const adminConnectListServersArgsCodec: XdrCodec<AdminConnectListServersArgs> = codecs[4]!;
+export const adminConnectListServersArgsCodec: XdrCodec<AdminConnectListServersArgs> = /*@__PURE__*/ codecs.at(4)!;
 /** Encoder and decoder of `admin_connect_list_servers_ret`. */
-export const adminConnectListServersRetCodec: XdrCodec<AdminConnectListServersRet> = codecs[5]!;
+export const adminConnectListServersRetCodec: XdrCodec<AdminConnectListServersRet> = /*@__PURE__*/ codecs.at(5)!;
 /** Encoder and decoder of `admin_connect_lookup_server_args`. */
-export const adminConnectLookupServerArgsCodec: XdrCodec<AdminConnectLookupServerArgs> = codecs[6]!;
+export const adminConnectLookupServerArgsCodec: XdrCodec<AdminConnectLookupServerArgs> = /*@__PURE__*/ codecs.at(6)!;
 /** Encoder and decoder of `admin_connect_lookup_server_ret`. */
-export const adminConnectLookupServerRetCodec: XdrCodec<AdminConnectLookupServerRet> = codecs[7]!;
+export const adminConnectLookupServerRetCodec: XdrCodec<AdminConnectLookupServerRet> = /*@__PURE__*/ codecs.at(7)!;
 /** Encoder and decoder of `admin_server_get_threadpool_parameters_args`. */
-export const adminServerGetThreadpoolParametersArgsCodec: XdrCodec<AdminServerGetThreadpoolParametersArgs> = codecs[8]!;
+export const adminServerGetThreadpoolParametersArgsCodec: XdrCodec<AdminServerGetThreadpoolParametersArgs> = /*@__PURE__*/ codecs.at(8)!;
 /** Encoder and decoder of `admin_server_get_threadpool_parameters_ret`. */
-export const adminServerGetThreadpoolParametersRetCodec: XdrCodec<AdminServerGetThreadpoolParametersRet> = codecs[9]!;
+export const adminServerGetThreadpoolParametersRetCodec: XdrCodec<AdminServerGetThreadpoolParametersRet> = /*@__PURE__*/ codecs.at(9)!;
 /** Encoder and decoder of `admin_server_set_threadpool_parameters_args`. */
-export const adminServerSetThreadpoolParametersArgsCodec: XdrCodec<AdminServerSetThreadpoolParametersArgs> = codecs[10]!;
+export const adminServerSetThreadpoolParametersArgsCodec: XdrCodec<AdminServerSetThreadpoolParametersArgs> = /*@__PURE__*/ codecs.at(10)!;
 /** Encoder and decoder of `admin_server_list_clients_args`. */
-export const adminServerListClientsArgsCodec: XdrCodec<AdminServerListClientsArgs> = codecs[11]!;
+export const adminServerListClientsArgsCodec: XdrCodec<AdminServerListClientsArgs> = /*@__PURE__*/ codecs.at(11)!;
 /** Encoder and decoder of `admin_server_list_clients_ret`. */
-export const adminServerListClientsRetCodec: XdrCodec<AdminServerListClientsRet> = codecs[12]!;
+export const adminServerListClientsRetCodec: XdrCodec<AdminServerListClientsRet> = /*@__PURE__*/ codecs.at(12)!;
 /** Encoder and decoder of `admin_server_lookup_client_args`. */
-export const adminServerLookupClientArgsCodec: XdrCodec<AdminServerLookupClientArgs> = codecs[13]!;
+export const adminServerLookupClientArgsCodec: XdrCodec<AdminServerLookupClientArgs> = /*@__PURE__*/ codecs.at(13)!;
 /** Encoder and decoder of `admin_server_lookup_client_ret`. */
-export const adminServerLookupClientRetCodec: XdrCodec<AdminServerLookupClientRet> = codecs[14]!;
+export const adminServerLookupClientRetCodec: XdrCodec<AdminServerLookupClientRet> = /*@__PURE__*/ codecs.at(14)!;
 /** Encoder and decoder of `admin_client_get_info_args`. */
-export const adminClientGetInfoArgsCodec: XdrCodec<AdminClientGetInfoArgs> = codecs[15]!;
+export const adminClientGetInfoArgsCodec: XdrCodec<AdminClientGetInfoArgs> = /*@__PURE__*/ codecs.at(15)!;
 /** Encoder and decoder of `admin_client_get_info_ret`. */
-export const adminClientGetInfoRetCodec: XdrCodec<AdminClientGetInfoRet> = codecs[16]!;
+export const adminClientGetInfoRetCodec: XdrCodec<AdminClientGetInfoRet> = /*@__PURE__*/ codecs.at(16)!;
 /** Encoder and decoder of `admin_client_close_args`. */
-export const adminClientCloseArgsCodec: XdrCodec<AdminClientCloseArgs> = codecs[17]!;
+export const adminClientCloseArgsCodec: XdrCodec<AdminClientCloseArgs> = /*@__PURE__*/ codecs.at(17)!;
 /** Encoder and decoder of `admin_server_get_client_limits_args`. */
-export const adminServerGetClientLimitsArgsCodec: XdrCodec<AdminServerGetClientLimitsArgs> = codecs[18]!;
+export const adminServerGetClientLimitsArgsCodec: XdrCodec<AdminServerGetClientLimitsArgs> = /*@__PURE__*/ codecs.at(18)!;
 /** Encoder and decoder of `admin_server_get_client_limits_ret`. */
-export const adminServerGetClientLimitsRetCodec: XdrCodec<AdminServerGetClientLimitsRet> = codecs[19]!;
+export const adminServerGetClientLimitsRetCodec: XdrCodec<AdminServerGetClientLimitsRet> = /*@__PURE__*/ codecs.at(19)!;
 /** Encoder and decoder of `admin_server_set_client_limits_args`. */
-export const adminServerSetClientLimitsArgsCodec: XdrCodec<AdminServerSetClientLimitsArgs> = codecs[20]!;
+export const adminServerSetClientLimitsArgsCodec: XdrCodec<AdminServerSetClientLimitsArgs> = /*@__PURE__*/ codecs.at(20)!;
 /** Encoder and decoder of `admin_server_update_tls_files_args`. */
-export const adminServerUpdateTlsFilesArgsCodec: XdrCodec<AdminServerUpdateTlsFilesArgs> = codecs[21]!;
+export const adminServerUpdateTlsFilesArgsCodec: XdrCodec<AdminServerUpdateTlsFilesArgs> = /*@__PURE__*/ codecs.at(21)!;
 /** Encoder and decoder of `admin_connect_get_logging_outputs_args`. */
-export const adminConnectGetLoggingOutputsArgsCodec: XdrCodec<AdminConnectGetLoggingOutputsArgs> = codecs[22]!;
+export const adminConnectGetLoggingOutputsArgsCodec: XdrCodec<AdminConnectGetLoggingOutputsArgs> = /*@__PURE__*/ codecs.at(22)!;
 /** Encoder and decoder of `admin_connect_get_logging_outputs_ret`. */
-export const adminConnectGetLoggingOutputsRetCodec: XdrCodec<AdminConnectGetLoggingOutputsRet> = codecs[23]!;
+export const adminConnectGetLoggingOutputsRetCodec: XdrCodec<AdminConnectGetLoggingOutputsRet> = /*@__PURE__*/ codecs.at(23)!;
 /** Encoder and decoder of `admin_connect_get_logging_filters_args`. */
-export const adminConnectGetLoggingFiltersArgsCodec: XdrCodec<AdminConnectGetLoggingFiltersArgs> = codecs[24]!;
+export const adminConnectGetLoggingFiltersArgsCodec: XdrCodec<AdminConnectGetLoggingFiltersArgs> = /*@__PURE__*/ codecs.at(24)!;
 /** Encoder and decoder of `admin_connect_get_logging_filters_ret`. */
-export const adminConnectGetLoggingFiltersRetCodec: XdrCodec<AdminConnectGetLoggingFiltersRet> = codecs[25]!;
+export const adminConnectGetLoggingFiltersRetCodec: XdrCodec<AdminConnectGetLoggingFiltersRet> = /*@__PURE__*/ codecs.at(25)!;
 /** Encoder and decoder of `admin_connect_set_logging_outputs_args`. */
-export const adminConnectSetLoggingOutputsArgsCodec: XdrCodec<AdminConnectSetLoggingOutputsArgs> = codecs[26]!;
+export const adminConnectSetLoggingOutputsArgsCodec: XdrCodec<AdminConnectSetLoggingOutputsArgs> = /*@__PURE__*/ codecs.at(26)!;
 /** Encoder and decoder of `admin_connect_set_logging_filters_args`. */
-export const adminConnectSetLoggingFiltersArgsCodec: XdrCodec<AdminConnectSetLoggingFiltersArgs> = codecs[27]!;
+export const adminConnectSetLoggingFiltersArgsCodec: XdrCodec<AdminConnectSetLoggingFiltersArgs> = /*@__PURE__*/ codecs.at(27)!;
 /** Encoder and decoder of `admin_connect_set_daemon_timeout_args`. */
-export const adminConnectSetDaemonTimeoutArgsCodec: XdrCodec<AdminConnectSetDaemonTimeoutArgs> = codecs[28]!;
+export const adminConnectSetDaemonTimeoutArgsCodec: XdrCodec<AdminConnectSetDaemonTimeoutArgs> = /*@__PURE__*/ codecs.at(28)!;
 /** Encoder and decoder of `admin_connect_daemon_shutdown_args`. */
-export const adminConnectDaemonShutdownArgsCodec: XdrCodec<AdminConnectDaemonShutdownArgs> = codecs[29]!;
+export const adminConnectDaemonShutdownArgsCodec: XdrCodec<AdminConnectDaemonShutdownArgs> = /*@__PURE__*/ codecs.at(29)!;
 /** Encoder and decoder of `admin_procedure`. */
-export const adminProcedureCodec: XdrCodec<AdminProcedure> = codecs[30]!;
+export const adminProcedureCodec: XdrCodec<AdminProcedure> = /*@__PURE__*/ codecs.at(30)!;
 
 /** Every procedure of the admin program, by its `.x` name, with its argument and result types. */
 export type AdminProcedures = {
@@ -902,30 +902,32 @@ export type AdminProcedures = {
 /**
  * Every procedure of the admin program, by its `.x` name: number, public API,
  * annotations and codecs. Rows: number, name without `ADMIN_PROC_`, C API, since, flags,
- * ACLs, args codec, ret codec[, raw method] (see ProcedureRow).
+ * ACLs, args codec, ret codec (a codec, or its index in the module's codec table)[, raw method]
+ * (see ProcedureRow).
  */
 export const adminProcedures: AdminProcedures = /*@__PURE__*/ procedureTable<AdminProcedures>(
   { program: 'admin', programNumber: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, prefix: 'ADMIN_PROC_' },
   [
-    [1, 'CONNECT_OPEN', 'virAdmConnectOpen', '2.0.0', 256, '', adminConnectOpenArgsCodec, null],
+    [1, 'CONNECT_OPEN', 'virAdmConnectOpen', '2.0.0', 256, '', 2, null],
     [2, 'CONNECT_CLOSE', 'virAdmConnectClose', '2.0.0', 256, '', null, null],
-    [3, 'CONNECT_GET_LIB_VERSION', 'virAdmConnectGetLibVersion', '2.0.0', 64, '', null, adminConnectGetLibVersionRetCodec],
-    [4, 'CONNECT_LIST_SERVERS', 'virAdmConnectListServers', '2.0.0', 64, '', adminConnectListServersArgsCodec, adminConnectListServersRetCodec],
-    [5, 'CONNECT_LOOKUP_SERVER', 'virAdmConnectLookupServer', '2.0.0', 64, '', adminConnectLookupServerArgsCodec, adminConnectLookupServerRetCodec],
-    [6, 'SERVER_GET_THREADPOOL_PARAMETERS', 'virAdmServerGetThreadPoolParameters', '2.0.0', 256, '', adminServerGetThreadpoolParametersArgsCodec, adminServerGetThreadpoolParametersRetCodec],
-    [7, 'SERVER_SET_THREADPOOL_PARAMETERS', 'virAdmServerSetThreadPoolParameters', '2.0.0', 256, '', adminServerSetThreadpoolParametersArgsCodec, null],
-    [8, 'SERVER_LIST_CLIENTS', 'virAdmServerListClients', '2.0.0', 64, '', adminServerListClientsArgsCodec, adminServerListClientsRetCodec],
-    [9, 'SERVER_LOOKUP_CLIENT', 'virAdmServerLookupClient', '2.0.0', 64, '', adminServerLookupClientArgsCodec, adminServerLookupClientRetCodec],
-    [10, 'CLIENT_GET_INFO', 'virAdmClientGetInfo', '2.0.0', 256, '', adminClientGetInfoArgsCodec, adminClientGetInfoRetCodec],
-    [11, 'CLIENT_CLOSE', 'virAdmClientClose', '2.0.0', 64, '', adminClientCloseArgsCodec, null],
-    [12, 'SERVER_GET_CLIENT_LIMITS', 'virAdmServerGetClientLimits', '2.0.0', 256, '', adminServerGetClientLimitsArgsCodec, adminServerGetClientLimitsRetCodec],
-    [13, 'SERVER_SET_CLIENT_LIMITS', 'virAdmServerSetClientLimits', '2.0.0', 256, '', adminServerSetClientLimitsArgsCodec, null],
-    [14, 'CONNECT_GET_LOGGING_OUTPUTS', 'virAdmConnectGetLoggingOutputs', '3.0.0', 256, '', adminConnectGetLoggingOutputsArgsCodec, adminConnectGetLoggingOutputsRetCodec],
-    [15, 'CONNECT_GET_LOGGING_FILTERS', 'virAdmConnectGetLoggingFilters', '3.0.0', 256, '', adminConnectGetLoggingFiltersArgsCodec, adminConnectGetLoggingFiltersRetCodec],
-    [16, 'CONNECT_SET_LOGGING_OUTPUTS', 'virAdmConnectSetLoggingOutputs', '3.0.0', 64, '', adminConnectSetLoggingOutputsArgsCodec, null],
-    [17, 'CONNECT_SET_LOGGING_FILTERS', 'virAdmConnectSetLoggingFilters', '3.0.0', 64, '', adminConnectSetLoggingFiltersArgsCodec, null],
-    [18, 'SERVER_UPDATE_TLS_FILES', 'virAdmServerUpdateTlsFiles', '2.0.0', 64, '', adminServerUpdateTlsFilesArgsCodec, null],
-    [19, 'CONNECT_SET_DAEMON_TIMEOUT', 'virAdmConnectSetDaemonTimeout', '8.6.0', 64, '', adminConnectSetDaemonTimeoutArgsCodec, null],
-    [20, 'CONNECT_DAEMON_SHUTDOWN', 'virAdmConnectDaemonShutdown', '11.2.0', 64, '', adminConnectDaemonShutdownArgsCodec, null],
+    [3, 'CONNECT_GET_LIB_VERSION', 'virAdmConnectGetLibVersion', '2.0.0', 64, '', null, 3],
+    [4, 'CONNECT_LIST_SERVERS', 'virAdmConnectListServers', '2.0.0', 64, '', 4, 5],
+    [5, 'CONNECT_LOOKUP_SERVER', 'virAdmConnectLookupServer', '2.0.0', 64, '', 6, 7],
+    [6, 'SERVER_GET_THREADPOOL_PARAMETERS', 'virAdmServerGetThreadPoolParameters', '2.0.0', 256, '', 8, 9],
+    [7, 'SERVER_SET_THREADPOOL_PARAMETERS', 'virAdmServerSetThreadPoolParameters', '2.0.0', 256, '', 10, null],
+    [8, 'SERVER_LIST_CLIENTS', 'virAdmServerListClients', '2.0.0', 64, '', 11, 12],
+    [9, 'SERVER_LOOKUP_CLIENT', 'virAdmServerLookupClient', '2.0.0', 64, '', 13, 14],
+    [10, 'CLIENT_GET_INFO', 'virAdmClientGetInfo', '2.0.0', 256, '', 15, 16],
+    [11, 'CLIENT_CLOSE', 'virAdmClientClose', '2.0.0', 64, '', 17, null],
+    [12, 'SERVER_GET_CLIENT_LIMITS', 'virAdmServerGetClientLimits', '2.0.0', 256, '', 18, 19],
+    [13, 'SERVER_SET_CLIENT_LIMITS', 'virAdmServerSetClientLimits', '2.0.0', 256, '', 20, null],
+    [14, 'CONNECT_GET_LOGGING_OUTPUTS', 'virAdmConnectGetLoggingOutputs', '3.0.0', 256, '', 22, 23],
+    [15, 'CONNECT_GET_LOGGING_FILTERS', 'virAdmConnectGetLoggingFilters', '3.0.0', 256, '', 24, 25],
+    [16, 'CONNECT_SET_LOGGING_OUTPUTS', 'virAdmConnectSetLoggingOutputs', '3.0.0', 64, '', 26, null],
+    [17, 'CONNECT_SET_LOGGING_FILTERS', 'virAdmConnectSetLoggingFilters', '3.0.0', 64, '', 27, null],
+    [18, 'SERVER_UPDATE_TLS_FILES', 'virAdmServerUpdateTlsFiles', '2.0.0', 64, '', 21, null],
+    [19, 'CONNECT_SET_DAEMON_TIMEOUT', 'virAdmConnectSetDaemonTimeout', '8.6.0', 64, '', 28, null],
+    [20, 'CONNECT_DAEMON_SHUTDOWN', 'virAdmConnectDaemonShutdown', '11.2.0', 64, '', 29, null],
   ],
+  codecs,
 );

@@ -41,7 +41,7 @@ const codecs = /*@__PURE__*/ codecTable([], [
   'keepalive_procedure#',
 ]);
 /** Encoder and decoder of `keepalive_procedure`. */
-export const keepaliveProcedureCodec: XdrCodec<KeepaliveProcedure> = codecs[0]!;
+export const keepaliveProcedureCodec: XdrCodec<KeepaliveProcedure> = /*@__PURE__*/ codecs.at(0)!;
 
 /** Every procedure of the keepalive program, by its `.x` name, with its argument and result types. */
 export type KeepaliveProcedures = {
@@ -54,7 +54,8 @@ export type KeepaliveProcedures = {
 /**
  * Every procedure of the keepalive program, by its `.x` name: number, public API,
  * annotations and codecs. Rows: number, name without `KEEPALIVE_PROC_`, C API, since, flags,
- * ACLs, args codec, ret codec[, raw method] (see ProcedureRow).
+ * ACLs, args codec, ret codec (a codec, or its index in the module's codec table)[, raw method]
+ * (see ProcedureRow).
  */
 export const keepaliveProcedures: KeepaliveProcedures = /*@__PURE__*/ procedureTable<KeepaliveProcedures>(
   { program: 'keepalive', programNumber: KEEPALIVE_PROGRAM, version: KEEPALIVE_PROTOCOL_VERSION, prefix: 'KEEPALIVE_PROC_' },
@@ -62,4 +63,5 @@ export const keepaliveProcedures: KeepaliveProcedures = /*@__PURE__*/ procedureT
     [1, 'PING', 0, 0, 0, '', null, null, 'ping'],
     [2, 'PONG', 0, 0, 0, '', null, null, 'pong'],
   ],
+  codecs,
 );

@@ -85,9 +85,9 @@ const codecs = /*@__PURE__*/ codecTable([remoteNonnullDomainCodec], [
   'lxc_procedure#',
 ]);
 /** Encoder and decoder of `lxc_domain_open_namespace_args`. */
-export const lxcDomainOpenNamespaceArgsCodec: XdrCodec<LxcDomainOpenNamespaceArgs> = codecs[0]!;
+export const lxcDomainOpenNamespaceArgsCodec: XdrCodec<LxcDomainOpenNamespaceArgs> = /*@__PURE__*/ codecs.at(0)!;
 /** Encoder and decoder of `lxc_procedure`. */
-export const lxcProcedureCodec: XdrCodec<LxcProcedure> = codecs[1]!;
+export const lxcProcedureCodec: XdrCodec<LxcProcedure> = /*@__PURE__*/ codecs.at(1)!;
 
 /** Every procedure of the lxc program, by its `.x` name, with its argument and result types. */
 export type LxcProcedures = {
@@ -98,11 +98,13 @@ export type LxcProcedures = {
 /**
  * Every procedure of the lxc program, by its `.x` name: number, public API,
  * annotations and codecs. Rows: number, name without `LXC_PROC_`, C API, since, flags,
- * ACLs, args codec, ret codec[, raw method] (see ProcedureRow).
+ * ACLs, args codec, ret codec (a codec, or its index in the module's codec table)[, raw method]
+ * (see ProcedureRow).
  */
 export const lxcProcedures: LxcProcedures = /*@__PURE__*/ procedureTable<LxcProcedures>(
   { program: 'lxc', programNumber: LXC_PROGRAM, version: LXC_PROTOCOL_VERSION, prefix: 'LXC_PROC_' },
   [
-    [1, 'DOMAIN_OPEN_NAMESPACE', 'virDomainLxcOpenNamespace', '1.0.2', 288, 'domain:open_namespace', lxcDomainOpenNamespaceArgsCodec, null],
+    [1, 'DOMAIN_OPEN_NAMESPACE', 'virDomainLxcOpenNamespace', '1.0.2', 288, 'domain:open_namespace', 0, null],
   ],
+  codecs,
 );

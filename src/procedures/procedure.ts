@@ -96,8 +96,8 @@ export const GENERATE = ['both', 'client', 'server', 'none'] as const;
  * One procedure as a generated table lists it (the compact form keeps the generated module
  * small; {@link procedureTable} expands it): number, name without the program's prefix, C API
  * (0: none), `since` (0: none), {@link ProcedureFlag} bits, the `@acl` annotations separated by
- * spaces, the args and ret codecs, and the raw method's name when it is not the C API's name
- * without `vir`/`virAdm`, first letter lowered.
+ * spaces, the args and ret codecs (a codec, or its index in the module's codec table), and the raw
+ * method's name when it is not the C API's name without `vir`/`virAdm`, first letter lowered.
  */
 export type ProcedureRow = readonly [
   number: number,
@@ -106,8 +106,8 @@ export type ProcedureRow = readonly [
   since: string | 0,
   flags: number,
   acl: string,
-  args: XdrCodec<unknown> | null,
-  ret: XdrCodec<unknown> | null,
+  args: XdrCodec<unknown> | number | null,
+  ret: XdrCodec<unknown> | number | null,
   method?: string,
 ];
 
@@ -119,10 +119,12 @@ function methodOf(api: string): string {
 
 /**
  * A program's procedure table (used by the generated modules): each row expanded into a frozen
- * {@link Procedure}, keyed by its `.x` name.
+ * {@link Procedure}, keyed by its `.x` name; a codec given by number is that entry of `codecs`
+ * (the module's codec table).
  */
-export function procedureTable<T>(defaults: ProgramDefaults, rows: readonly ProcedureRow[]): T {
+export function procedureTable<T>(defaults: ProgramDefaults, rows: readonly ProcedureRow[], codecs: readonly XdrCodec<never>[] = []): T {
   const F = ProcedureFlag;
+  const codec = (c: XdrCodec<unknown> | number | null): XdrCodec<unknown> | null => (typeof c === 'number' ? (codecs[c] as XdrCodec<unknown>) : c);
   const table: Record<string, Procedure> = {};
   for (const [number, tail, api, since, flags, acl, args, ret, method] of rows) {
     const name = defaults.prefix + tail;
@@ -143,8 +145,8 @@ export function procedureTable<T>(defaults: ProgramDefaults, rows: readonly Proc
       fds: (flags & F.FDS) !== 0,
       generate: generate ? GENERATE[generate - 1]! : null,
       acl: acl ? acl.split(' ') : [],
-      args,
-      ret,
+      args: codec(args),
+      ret: codec(ret),
     });
   }
   return table as T;

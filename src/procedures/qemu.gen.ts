@@ -295,31 +295,31 @@ const codecs = /*@__PURE__*/ codecTable([remoteNonnullDomainCodec], [
   'qemu_procedure#',
 ]);
 /** Encoder and decoder of `qemu_domain_monitor_command_args`. */
-export const qemuDomainMonitorCommandArgsCodec: XdrCodec<QemuDomainMonitorCommandArgs> = codecs[0]!;
+export const qemuDomainMonitorCommandArgsCodec: XdrCodec<QemuDomainMonitorCommandArgs> = /*@__PURE__*/ codecs.at(0)!;
 /** Encoder and decoder of `qemu_domain_monitor_command_ret`. */
-export const qemuDomainMonitorCommandRetCodec: XdrCodec<QemuDomainMonitorCommandRet> = codecs[1]!;
+export const qemuDomainMonitorCommandRetCodec: XdrCodec<QemuDomainMonitorCommandRet> = /*@__PURE__*/ codecs.at(1)!;
 /** Encoder and decoder of `qemu_domain_attach_args`. */
-export const qemuDomainAttachArgsCodec: XdrCodec<QemuDomainAttachArgs> = codecs[2]!;
+export const qemuDomainAttachArgsCodec: XdrCodec<QemuDomainAttachArgs> = /*@__PURE__*/ codecs.at(2)!;
 /** Encoder and decoder of `qemu_domain_attach_ret`. */
-export const qemuDomainAttachRetCodec: XdrCodec<QemuDomainAttachRet> = codecs[3]!;
+export const qemuDomainAttachRetCodec: XdrCodec<QemuDomainAttachRet> = /*@__PURE__*/ codecs.at(3)!;
 /** Encoder and decoder of `qemu_domain_agent_command_args`. */
-export const qemuDomainAgentCommandArgsCodec: XdrCodec<QemuDomainAgentCommandArgs> = codecs[4]!;
+export const qemuDomainAgentCommandArgsCodec: XdrCodec<QemuDomainAgentCommandArgs> = /*@__PURE__*/ codecs.at(4)!;
 /** Encoder and decoder of `qemu_domain_agent_command_ret`. */
-export const qemuDomainAgentCommandRetCodec: XdrCodec<QemuDomainAgentCommandRet> = codecs[5]!;
+export const qemuDomainAgentCommandRetCodec: XdrCodec<QemuDomainAgentCommandRet> = /*@__PURE__*/ codecs.at(5)!;
 /** Encoder and decoder of `qemu_connect_domain_monitor_event_register_args`. */
-export const qemuConnectDomainMonitorEventRegisterArgsCodec: XdrCodec<QemuConnectDomainMonitorEventRegisterArgs> = codecs[6]!;
+export const qemuConnectDomainMonitorEventRegisterArgsCodec: XdrCodec<QemuConnectDomainMonitorEventRegisterArgs> = /*@__PURE__*/ codecs.at(6)!;
 /** Encoder and decoder of `qemu_connect_domain_monitor_event_register_ret`. */
-export const qemuConnectDomainMonitorEventRegisterRetCodec: XdrCodec<QemuConnectDomainMonitorEventRegisterRet> = codecs[7]!;
+export const qemuConnectDomainMonitorEventRegisterRetCodec: XdrCodec<QemuConnectDomainMonitorEventRegisterRet> = /*@__PURE__*/ codecs.at(7)!;
 /** Encoder and decoder of `qemu_connect_domain_monitor_event_deregister_args`. */
-export const qemuConnectDomainMonitorEventDeregisterArgsCodec: XdrCodec<QemuConnectDomainMonitorEventDeregisterArgs> = codecs[8]!;
+export const qemuConnectDomainMonitorEventDeregisterArgsCodec: XdrCodec<QemuConnectDomainMonitorEventDeregisterArgs> = /*@__PURE__*/ codecs.at(8)!;
 /** Encoder and decoder of `qemu_domain_monitor_event_msg`. */
-export const qemuDomainMonitorEventMsgCodec: XdrCodec<QemuDomainMonitorEventMsg> = codecs[9]!;
+export const qemuDomainMonitorEventMsgCodec: XdrCodec<QemuDomainMonitorEventMsg> = /*@__PURE__*/ codecs.at(9)!;
 /** Encoder and decoder of `qemu_domain_monitor_command_with_files_args`. */
-export const qemuDomainMonitorCommandWithFilesArgsCodec: XdrCodec<QemuDomainMonitorCommandWithFilesArgs> = codecs[10]!;
+export const qemuDomainMonitorCommandWithFilesArgsCodec: XdrCodec<QemuDomainMonitorCommandWithFilesArgs> = /*@__PURE__*/ codecs.at(10)!;
 /** Encoder and decoder of `qemu_domain_monitor_command_with_files_ret`. */
-export const qemuDomainMonitorCommandWithFilesRetCodec: XdrCodec<QemuDomainMonitorCommandWithFilesRet> = codecs[11]!;
+export const qemuDomainMonitorCommandWithFilesRetCodec: XdrCodec<QemuDomainMonitorCommandWithFilesRet> = /*@__PURE__*/ codecs.at(11)!;
 /** Encoder and decoder of `qemu_procedure`. */
-export const qemuProcedureCodec: XdrCodec<QemuProcedure> = codecs[12]!;
+export const qemuProcedureCodec: XdrCodec<QemuProcedure> = /*@__PURE__*/ codecs.at(12)!;
 
 /** Every procedure of the qemu program, by its `.x` name, with its argument and result types. */
 export type QemuProcedures = {
@@ -342,17 +342,19 @@ export type QemuProcedures = {
 /**
  * Every procedure of the qemu program, by its `.x` name: number, public API,
  * annotations and codecs. Rows: number, name without `QEMU_PROC_`, C API, since, flags,
- * ACLs, args codec, ret codec[, raw method] (see ProcedureRow).
+ * ACLs, args codec, ret codec (a codec, or its index in the module's codec table)[, raw method]
+ * (see ProcedureRow).
  */
 export const qemuProcedures: QemuProcedures = /*@__PURE__*/ procedureTable<QemuProcedures>(
   { program: 'qemu', programNumber: QEMU_PROGRAM, version: QEMU_PROTOCOL_VERSION, prefix: 'QEMU_PROC_' },
   [
-    [1, 'DOMAIN_MONITOR_COMMAND', 'virDomainQemuMonitorCommand', '0.8.3', 256, 'domain:write', qemuDomainMonitorCommandArgsCodec, qemuDomainMonitorCommandRetCodec],
-    [2, 'DOMAIN_ATTACH', 'virDomainQemuAttach', '0.9.4', 64, 'domain:start domain:write', qemuDomainAttachArgsCodec, qemuDomainAttachRetCodec],
-    [3, 'DOMAIN_AGENT_COMMAND', 'virDomainQemuAgentCommand', '0.10.0', 64, 'domain:write', qemuDomainAgentCommandArgsCodec, qemuDomainAgentCommandRetCodec],
-    [4, 'CONNECT_DOMAIN_MONITOR_EVENT_REGISTER', 'virConnectDomainQemuMonitorEventRegister', '1.2.3', 264, 'connect:search_domains connect:write', qemuConnectDomainMonitorEventRegisterArgsCodec, qemuConnectDomainMonitorEventRegisterRetCodec],
-    [5, 'CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER', 'virConnectDomainQemuMonitorEventDeregister', '1.2.3', 264, 'connect:write', qemuConnectDomainMonitorEventDeregisterArgsCodec, null],
-    [6, 'DOMAIN_MONITOR_EVENT', 0, 0, 80, 'none', qemuDomainMonitorEventMsgCodec, null, 'qemuDomainMonitorEvent'],
-    [7, 'DOMAIN_MONITOR_COMMAND_WITH_FILES', 'virDomainQemuMonitorCommandWithFiles', '8.2.0', 288, 'domain:write', qemuDomainMonitorCommandWithFilesArgsCodec, qemuDomainMonitorCommandWithFilesRetCodec],
+    [1, 'DOMAIN_MONITOR_COMMAND', 'virDomainQemuMonitorCommand', '0.8.3', 256, 'domain:write', 0, 1],
+    [2, 'DOMAIN_ATTACH', 'virDomainQemuAttach', '0.9.4', 64, 'domain:start domain:write', 2, 3],
+    [3, 'DOMAIN_AGENT_COMMAND', 'virDomainQemuAgentCommand', '0.10.0', 64, 'domain:write', 4, 5],
+    [4, 'CONNECT_DOMAIN_MONITOR_EVENT_REGISTER', 'virConnectDomainQemuMonitorEventRegister', '1.2.3', 264, 'connect:search_domains connect:write', 6, 7],
+    [5, 'CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER', 'virConnectDomainQemuMonitorEventDeregister', '1.2.3', 264, 'connect:write', 8, null],
+    [6, 'DOMAIN_MONITOR_EVENT', 0, 0, 80, 'none', 9, null, 'qemuDomainMonitorEvent'],
+    [7, 'DOMAIN_MONITOR_COMMAND_WITH_FILES', 'virDomainQemuMonitorCommandWithFiles', '8.2.0', 288, 'domain:write', 10, 11],
   ],
+  codecs,
 );

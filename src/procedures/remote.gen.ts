@@ -14660,1383 +14660,1383 @@ const codecs = /*@__PURE__*/ codecTable([remoteNonnullDomainCodec, remoteNonnull
   'remote_procedure#',
 ]);
 /** Encoder and decoder of `remote_nonnull_string`. */
-export const remoteNonnullStringCodec: XdrCodec<RemoteNonnullString> = codecs[0]!;
+export const remoteNonnullStringCodec: XdrCodec<RemoteNonnullString> = /*@__PURE__*/ codecs.at(0)!;
 /** Encoder and decoder of `remote_string`. */
-export const remoteStringCodec: XdrCodec<RemoteString> = codecs[1]!;
+export const remoteStringCodec: XdrCodec<RemoteString> = /*@__PURE__*/ codecs.at(1)!;
 /** Encoder and decoder of `remote_uuid`. */
-export const remoteUuidCodec: XdrCodec<RemoteUuid> = codecs[2]!;
+export const remoteUuidCodec: XdrCodec<RemoteUuid> = /*@__PURE__*/ codecs.at(2)!;
 /** Encoder and decoder of `remote_domain`. */
-export const remoteDomainCodec: XdrCodec<RemoteDomain> = codecs[3]!;
+export const remoteDomainCodec: XdrCodec<RemoteDomain> = /*@__PURE__*/ codecs.at(3)!;
 /** Encoder and decoder of `remote_network`. */
-export const remoteNetworkCodec: XdrCodec<RemoteNetwork> = codecs[4]!;
+export const remoteNetworkCodec: XdrCodec<RemoteNetwork> = /*@__PURE__*/ codecs.at(4)!;
 /** Encoder and decoder of `remote_network_port`. */
-export const remoteNetworkPortCodec: XdrCodec<RemoteNetworkPort> = codecs[5]!;
+export const remoteNetworkPortCodec: XdrCodec<RemoteNetworkPort> = /*@__PURE__*/ codecs.at(5)!;
 /** Encoder and decoder of `remote_nwfilter`. */
-export const remoteNwfilterCodec: XdrCodec<RemoteNwfilter> = codecs[6]!;
+export const remoteNwfilterCodec: XdrCodec<RemoteNwfilter> = /*@__PURE__*/ codecs.at(6)!;
 /** Encoder and decoder of `remote_nwfilter_binding`. */
-export const remoteNwfilterBindingCodec: XdrCodec<RemoteNwfilterBinding> = codecs[7]!;
+export const remoteNwfilterBindingCodec: XdrCodec<RemoteNwfilterBinding> = /*@__PURE__*/ codecs.at(7)!;
 /** Encoder and decoder of `remote_storage_pool`. */
-export const remoteStoragePoolCodec: XdrCodec<RemoteStoragePool> = codecs[8]!;
+export const remoteStoragePoolCodec: XdrCodec<RemoteStoragePool> = /*@__PURE__*/ codecs.at(8)!;
 /** Encoder and decoder of `remote_storage_vol`. */
-export const remoteStorageVolCodec: XdrCodec<RemoteStorageVol> = codecs[9]!;
+export const remoteStorageVolCodec: XdrCodec<RemoteStorageVol> = /*@__PURE__*/ codecs.at(9)!;
 /** Encoder and decoder of `remote_node_device`. */
-export const remoteNodeDeviceCodec: XdrCodec<RemoteNodeDevice> = codecs[10]!;
+export const remoteNodeDeviceCodec: XdrCodec<RemoteNodeDevice> = /*@__PURE__*/ codecs.at(10)!;
 /** Encoder and decoder of `remote_secret`. */
-export const remoteSecretCodec: XdrCodec<RemoteSecret> = codecs[11]!;
+export const remoteSecretCodec: XdrCodec<RemoteSecret> = /*@__PURE__*/ codecs.at(11)!;
 /** Encoder and decoder of `remote_error`. */
-export const remoteErrorCodec: XdrCodec<RemoteError> = codecs[12]!;
+export const remoteErrorCodec: XdrCodec<RemoteError> = /*@__PURE__*/ codecs.at(12)!;
 /** Encoder and decoder of `remote_auth_type`. */
-export const remoteAuthTypeCodec: XdrCodec<RemoteAuthType> = codecs[13]!;
+export const remoteAuthTypeCodec: XdrCodec<RemoteAuthType> = /*@__PURE__*/ codecs.at(13)!;
 /** Encoder and decoder of `remote_connect_open_args`. */
-export const remoteConnectOpenArgsCodec: XdrCodec<RemoteConnectOpenArgs> = codecs[14]!;
+export const remoteConnectOpenArgsCodec: XdrCodec<RemoteConnectOpenArgs> = /*@__PURE__*/ codecs.at(14)!;
 /** Encoder and decoder of `remote_connect_supports_feature_args`. */
-export const remoteConnectSupportsFeatureArgsCodec: XdrCodec<RemoteConnectSupportsFeatureArgs> = codecs[15]!;
+export const remoteConnectSupportsFeatureArgsCodec: XdrCodec<RemoteConnectSupportsFeatureArgs> = /*@__PURE__*/ codecs.at(15)!;
 /** Encoder and decoder of `remote_connect_supports_feature_ret`. */
-export const remoteConnectSupportsFeatureRetCodec: XdrCodec<RemoteConnectSupportsFeatureRet> = codecs[16]!;
+export const remoteConnectSupportsFeatureRetCodec: XdrCodec<RemoteConnectSupportsFeatureRet> = /*@__PURE__*/ codecs.at(16)!;
 /** Encoder and decoder of `remote_connect_get_type_ret`. */
-export const remoteConnectGetTypeRetCodec: XdrCodec<RemoteConnectGetTypeRet> = codecs[17]!;
+export const remoteConnectGetTypeRetCodec: XdrCodec<RemoteConnectGetTypeRet> = /*@__PURE__*/ codecs.at(17)!;
 /** Encoder and decoder of `remote_connect_get_version_ret`. */
-export const remoteConnectGetVersionRetCodec: XdrCodec<RemoteConnectGetVersionRet> = codecs[18]!;
+export const remoteConnectGetVersionRetCodec: XdrCodec<RemoteConnectGetVersionRet> = /*@__PURE__*/ codecs.at(18)!;
 /** Encoder and decoder of `remote_connect_get_lib_version_ret`. */
-export const remoteConnectGetLibVersionRetCodec: XdrCodec<RemoteConnectGetLibVersionRet> = codecs[19]!;
+export const remoteConnectGetLibVersionRetCodec: XdrCodec<RemoteConnectGetLibVersionRet> = /*@__PURE__*/ codecs.at(19)!;
 /** Encoder and decoder of `remote_connect_get_hostname_ret`. */
-export const remoteConnectGetHostnameRetCodec: XdrCodec<RemoteConnectGetHostnameRet> = codecs[20]!;
+export const remoteConnectGetHostnameRetCodec: XdrCodec<RemoteConnectGetHostnameRet> = /*@__PURE__*/ codecs.at(20)!;
 /** Encoder and decoder of `remote_connect_get_sysinfo_args`. */
-export const remoteConnectGetSysinfoArgsCodec: XdrCodec<RemoteConnectGetSysinfoArgs> = codecs[21]!;
+export const remoteConnectGetSysinfoArgsCodec: XdrCodec<RemoteConnectGetSysinfoArgs> = /*@__PURE__*/ codecs.at(21)!;
 /** Encoder and decoder of `remote_connect_get_sysinfo_ret`. */
-export const remoteConnectGetSysinfoRetCodec: XdrCodec<RemoteConnectGetSysinfoRet> = codecs[22]!;
+export const remoteConnectGetSysinfoRetCodec: XdrCodec<RemoteConnectGetSysinfoRet> = /*@__PURE__*/ codecs.at(22)!;
 /** Encoder and decoder of `remote_connect_get_uri_ret`. */
-export const remoteConnectGetUriRetCodec: XdrCodec<RemoteConnectGetUriRet> = codecs[23]!;
+export const remoteConnectGetUriRetCodec: XdrCodec<RemoteConnectGetUriRet> = /*@__PURE__*/ codecs.at(23)!;
 /** Encoder and decoder of `remote_connect_get_max_vcpus_args`. */
-export const remoteConnectGetMaxVcpusArgsCodec: XdrCodec<RemoteConnectGetMaxVcpusArgs> = codecs[24]!;
+export const remoteConnectGetMaxVcpusArgsCodec: XdrCodec<RemoteConnectGetMaxVcpusArgs> = /*@__PURE__*/ codecs.at(24)!;
 /** Encoder and decoder of `remote_connect_get_max_vcpus_ret`. */
-export const remoteConnectGetMaxVcpusRetCodec: XdrCodec<RemoteConnectGetMaxVcpusRet> = codecs[25]!;
+export const remoteConnectGetMaxVcpusRetCodec: XdrCodec<RemoteConnectGetMaxVcpusRet> = /*@__PURE__*/ codecs.at(25)!;
 /** Encoder and decoder of `remote_node_get_info_ret`. */
-export const remoteNodeGetInfoRetCodec: XdrCodec<RemoteNodeGetInfoRet> = codecs[26]!;
+export const remoteNodeGetInfoRetCodec: XdrCodec<RemoteNodeGetInfoRet> = /*@__PURE__*/ codecs.at(26)!;
 /** Encoder and decoder of `remote_connect_get_capabilities_ret`. */
-export const remoteConnectGetCapabilitiesRetCodec: XdrCodec<RemoteConnectGetCapabilitiesRet> = codecs[27]!;
+export const remoteConnectGetCapabilitiesRetCodec: XdrCodec<RemoteConnectGetCapabilitiesRet> = /*@__PURE__*/ codecs.at(27)!;
 /** Encoder and decoder of `remote_connect_get_domain_capabilities_args`. */
-export const remoteConnectGetDomainCapabilitiesArgsCodec: XdrCodec<RemoteConnectGetDomainCapabilitiesArgs> = codecs[28]!;
+export const remoteConnectGetDomainCapabilitiesArgsCodec: XdrCodec<RemoteConnectGetDomainCapabilitiesArgs> = /*@__PURE__*/ codecs.at(28)!;
 /** Encoder and decoder of `remote_connect_get_domain_capabilities_ret`. */
-export const remoteConnectGetDomainCapabilitiesRetCodec: XdrCodec<RemoteConnectGetDomainCapabilitiesRet> = codecs[29]!;
+export const remoteConnectGetDomainCapabilitiesRetCodec: XdrCodec<RemoteConnectGetDomainCapabilitiesRet> = /*@__PURE__*/ codecs.at(29)!;
 /** Encoder and decoder of `remote_node_get_cpu_stats_args`. */
-export const remoteNodeGetCpuStatsArgsCodec: XdrCodec<RemoteNodeGetCpuStatsArgs> = codecs[30]!;
+export const remoteNodeGetCpuStatsArgsCodec: XdrCodec<RemoteNodeGetCpuStatsArgs> = /*@__PURE__*/ codecs.at(30)!;
 /** Encoder and decoder of `remote_node_get_cpu_stats_ret`. */
-export const remoteNodeGetCpuStatsRetCodec: XdrCodec<RemoteNodeGetCpuStatsRet> = codecs[31]!;
+export const remoteNodeGetCpuStatsRetCodec: XdrCodec<RemoteNodeGetCpuStatsRet> = /*@__PURE__*/ codecs.at(31)!;
 /** Encoder and decoder of `remote_node_get_memory_stats_args`. */
-export const remoteNodeGetMemoryStatsArgsCodec: XdrCodec<RemoteNodeGetMemoryStatsArgs> = codecs[32]!;
+export const remoteNodeGetMemoryStatsArgsCodec: XdrCodec<RemoteNodeGetMemoryStatsArgs> = /*@__PURE__*/ codecs.at(32)!;
 /** Encoder and decoder of `remote_node_get_memory_stats_ret`. */
-export const remoteNodeGetMemoryStatsRetCodec: XdrCodec<RemoteNodeGetMemoryStatsRet> = codecs[33]!;
+export const remoteNodeGetMemoryStatsRetCodec: XdrCodec<RemoteNodeGetMemoryStatsRet> = /*@__PURE__*/ codecs.at(33)!;
 /** Encoder and decoder of `remote_node_get_cells_free_memory_args`. */
-export const remoteNodeGetCellsFreeMemoryArgsCodec: XdrCodec<RemoteNodeGetCellsFreeMemoryArgs> = codecs[34]!;
+export const remoteNodeGetCellsFreeMemoryArgsCodec: XdrCodec<RemoteNodeGetCellsFreeMemoryArgs> = /*@__PURE__*/ codecs.at(34)!;
 /** Encoder and decoder of `remote_node_get_cells_free_memory_ret`. */
-export const remoteNodeGetCellsFreeMemoryRetCodec: XdrCodec<RemoteNodeGetCellsFreeMemoryRet> = codecs[35]!;
+export const remoteNodeGetCellsFreeMemoryRetCodec: XdrCodec<RemoteNodeGetCellsFreeMemoryRet> = /*@__PURE__*/ codecs.at(35)!;
 /** Encoder and decoder of `remote_node_get_free_memory_ret`. */
-export const remoteNodeGetFreeMemoryRetCodec: XdrCodec<RemoteNodeGetFreeMemoryRet> = codecs[36]!;
+export const remoteNodeGetFreeMemoryRetCodec: XdrCodec<RemoteNodeGetFreeMemoryRet> = /*@__PURE__*/ codecs.at(36)!;
 /** Encoder and decoder of `remote_domain_get_scheduler_type_args`. */
-export const remoteDomainGetSchedulerTypeArgsCodec: XdrCodec<RemoteDomainGetSchedulerTypeArgs> = codecs[37]!;
+export const remoteDomainGetSchedulerTypeArgsCodec: XdrCodec<RemoteDomainGetSchedulerTypeArgs> = /*@__PURE__*/ codecs.at(37)!;
 /** Encoder and decoder of `remote_domain_get_scheduler_type_ret`. */
-export const remoteDomainGetSchedulerTypeRetCodec: XdrCodec<RemoteDomainGetSchedulerTypeRet> = codecs[38]!;
+export const remoteDomainGetSchedulerTypeRetCodec: XdrCodec<RemoteDomainGetSchedulerTypeRet> = /*@__PURE__*/ codecs.at(38)!;
 /** Encoder and decoder of `remote_domain_get_scheduler_parameters_args`. */
-export const remoteDomainGetSchedulerParametersArgsCodec: XdrCodec<RemoteDomainGetSchedulerParametersArgs> = codecs[39]!;
+export const remoteDomainGetSchedulerParametersArgsCodec: XdrCodec<RemoteDomainGetSchedulerParametersArgs> = /*@__PURE__*/ codecs.at(39)!;
 /** Encoder and decoder of `remote_domain_get_scheduler_parameters_ret`. */
-export const remoteDomainGetSchedulerParametersRetCodec: XdrCodec<RemoteDomainGetSchedulerParametersRet> = codecs[40]!;
+export const remoteDomainGetSchedulerParametersRetCodec: XdrCodec<RemoteDomainGetSchedulerParametersRet> = /*@__PURE__*/ codecs.at(40)!;
 /** Encoder and decoder of `remote_domain_get_scheduler_parameters_flags_args`. */
-export const remoteDomainGetSchedulerParametersFlagsArgsCodec: XdrCodec<RemoteDomainGetSchedulerParametersFlagsArgs> = codecs[41]!;
+export const remoteDomainGetSchedulerParametersFlagsArgsCodec: XdrCodec<RemoteDomainGetSchedulerParametersFlagsArgs> = /*@__PURE__*/ codecs.at(41)!;
 /** Encoder and decoder of `remote_domain_get_scheduler_parameters_flags_ret`. */
-export const remoteDomainGetSchedulerParametersFlagsRetCodec: XdrCodec<RemoteDomainGetSchedulerParametersFlagsRet> = codecs[42]!;
+export const remoteDomainGetSchedulerParametersFlagsRetCodec: XdrCodec<RemoteDomainGetSchedulerParametersFlagsRet> = /*@__PURE__*/ codecs.at(42)!;
 /** Encoder and decoder of `remote_domain_set_scheduler_parameters_args`. */
-export const remoteDomainSetSchedulerParametersArgsCodec: XdrCodec<RemoteDomainSetSchedulerParametersArgs> = codecs[43]!;
+export const remoteDomainSetSchedulerParametersArgsCodec: XdrCodec<RemoteDomainSetSchedulerParametersArgs> = /*@__PURE__*/ codecs.at(43)!;
 /** Encoder and decoder of `remote_domain_set_scheduler_parameters_flags_args`. */
-export const remoteDomainSetSchedulerParametersFlagsArgsCodec: XdrCodec<RemoteDomainSetSchedulerParametersFlagsArgs> = codecs[44]!;
+export const remoteDomainSetSchedulerParametersFlagsArgsCodec: XdrCodec<RemoteDomainSetSchedulerParametersFlagsArgs> = /*@__PURE__*/ codecs.at(44)!;
 /** Encoder and decoder of `remote_domain_set_blkio_parameters_args`. */
-export const remoteDomainSetBlkioParametersArgsCodec: XdrCodec<RemoteDomainSetBlkioParametersArgs> = codecs[45]!;
+export const remoteDomainSetBlkioParametersArgsCodec: XdrCodec<RemoteDomainSetBlkioParametersArgs> = /*@__PURE__*/ codecs.at(45)!;
 /** Encoder and decoder of `remote_domain_get_blkio_parameters_args`. */
-export const remoteDomainGetBlkioParametersArgsCodec: XdrCodec<RemoteDomainGetBlkioParametersArgs> = codecs[46]!;
+export const remoteDomainGetBlkioParametersArgsCodec: XdrCodec<RemoteDomainGetBlkioParametersArgs> = /*@__PURE__*/ codecs.at(46)!;
 /** Encoder and decoder of `remote_domain_get_blkio_parameters_ret`. */
-export const remoteDomainGetBlkioParametersRetCodec: XdrCodec<RemoteDomainGetBlkioParametersRet> = codecs[47]!;
+export const remoteDomainGetBlkioParametersRetCodec: XdrCodec<RemoteDomainGetBlkioParametersRet> = /*@__PURE__*/ codecs.at(47)!;
 /** Encoder and decoder of `remote_domain_set_memory_parameters_args`. */
-export const remoteDomainSetMemoryParametersArgsCodec: XdrCodec<RemoteDomainSetMemoryParametersArgs> = codecs[48]!;
+export const remoteDomainSetMemoryParametersArgsCodec: XdrCodec<RemoteDomainSetMemoryParametersArgs> = /*@__PURE__*/ codecs.at(48)!;
 /** Encoder and decoder of `remote_domain_get_memory_parameters_args`. */
-export const remoteDomainGetMemoryParametersArgsCodec: XdrCodec<RemoteDomainGetMemoryParametersArgs> = codecs[49]!;
+export const remoteDomainGetMemoryParametersArgsCodec: XdrCodec<RemoteDomainGetMemoryParametersArgs> = /*@__PURE__*/ codecs.at(49)!;
 /** Encoder and decoder of `remote_domain_get_memory_parameters_ret`. */
-export const remoteDomainGetMemoryParametersRetCodec: XdrCodec<RemoteDomainGetMemoryParametersRet> = codecs[50]!;
+export const remoteDomainGetMemoryParametersRetCodec: XdrCodec<RemoteDomainGetMemoryParametersRet> = /*@__PURE__*/ codecs.at(50)!;
 /** Encoder and decoder of `remote_domain_block_resize_args`. */
-export const remoteDomainBlockResizeArgsCodec: XdrCodec<RemoteDomainBlockResizeArgs> = codecs[51]!;
+export const remoteDomainBlockResizeArgsCodec: XdrCodec<RemoteDomainBlockResizeArgs> = /*@__PURE__*/ codecs.at(51)!;
 /** Encoder and decoder of `remote_domain_set_numa_parameters_args`. */
-export const remoteDomainSetNumaParametersArgsCodec: XdrCodec<RemoteDomainSetNumaParametersArgs> = codecs[52]!;
+export const remoteDomainSetNumaParametersArgsCodec: XdrCodec<RemoteDomainSetNumaParametersArgs> = /*@__PURE__*/ codecs.at(52)!;
 /** Encoder and decoder of `remote_domain_get_numa_parameters_args`. */
-export const remoteDomainGetNumaParametersArgsCodec: XdrCodec<RemoteDomainGetNumaParametersArgs> = codecs[53]!;
+export const remoteDomainGetNumaParametersArgsCodec: XdrCodec<RemoteDomainGetNumaParametersArgs> = /*@__PURE__*/ codecs.at(53)!;
 /** Encoder and decoder of `remote_domain_get_numa_parameters_ret`. */
-export const remoteDomainGetNumaParametersRetCodec: XdrCodec<RemoteDomainGetNumaParametersRet> = codecs[54]!;
+export const remoteDomainGetNumaParametersRetCodec: XdrCodec<RemoteDomainGetNumaParametersRet> = /*@__PURE__*/ codecs.at(54)!;
 /** Encoder and decoder of `remote_domain_set_perf_events_args`. */
-export const remoteDomainSetPerfEventsArgsCodec: XdrCodec<RemoteDomainSetPerfEventsArgs> = codecs[55]!;
+export const remoteDomainSetPerfEventsArgsCodec: XdrCodec<RemoteDomainSetPerfEventsArgs> = /*@__PURE__*/ codecs.at(55)!;
 /** Encoder and decoder of `remote_domain_get_perf_events_args`. */
-export const remoteDomainGetPerfEventsArgsCodec: XdrCodec<RemoteDomainGetPerfEventsArgs> = codecs[56]!;
+export const remoteDomainGetPerfEventsArgsCodec: XdrCodec<RemoteDomainGetPerfEventsArgs> = /*@__PURE__*/ codecs.at(56)!;
 /** Encoder and decoder of `remote_domain_get_perf_events_ret`. */
-export const remoteDomainGetPerfEventsRetCodec: XdrCodec<RemoteDomainGetPerfEventsRet> = codecs[57]!;
+export const remoteDomainGetPerfEventsRetCodec: XdrCodec<RemoteDomainGetPerfEventsRet> = /*@__PURE__*/ codecs.at(57)!;
 /** Encoder and decoder of `remote_domain_block_stats_args`. */
-export const remoteDomainBlockStatsArgsCodec: XdrCodec<RemoteDomainBlockStatsArgs> = codecs[58]!;
+export const remoteDomainBlockStatsArgsCodec: XdrCodec<RemoteDomainBlockStatsArgs> = /*@__PURE__*/ codecs.at(58)!;
 /** Encoder and decoder of `remote_domain_block_stats_ret`. */
-export const remoteDomainBlockStatsRetCodec: XdrCodec<RemoteDomainBlockStatsRet> = codecs[59]!;
+export const remoteDomainBlockStatsRetCodec: XdrCodec<RemoteDomainBlockStatsRet> = /*@__PURE__*/ codecs.at(59)!;
 /** Encoder and decoder of `remote_domain_block_stats_flags_args`. */
-export const remoteDomainBlockStatsFlagsArgsCodec: XdrCodec<RemoteDomainBlockStatsFlagsArgs> = codecs[60]!;
+export const remoteDomainBlockStatsFlagsArgsCodec: XdrCodec<RemoteDomainBlockStatsFlagsArgs> = /*@__PURE__*/ codecs.at(60)!;
 /** Encoder and decoder of `remote_domain_block_stats_flags_ret`. */
-export const remoteDomainBlockStatsFlagsRetCodec: XdrCodec<RemoteDomainBlockStatsFlagsRet> = codecs[61]!;
+export const remoteDomainBlockStatsFlagsRetCodec: XdrCodec<RemoteDomainBlockStatsFlagsRet> = /*@__PURE__*/ codecs.at(61)!;
 /** Encoder and decoder of `remote_domain_interface_stats_args`. */
-export const remoteDomainInterfaceStatsArgsCodec: XdrCodec<RemoteDomainInterfaceStatsArgs> = codecs[62]!;
+export const remoteDomainInterfaceStatsArgsCodec: XdrCodec<RemoteDomainInterfaceStatsArgs> = /*@__PURE__*/ codecs.at(62)!;
 /** Encoder and decoder of `remote_domain_interface_stats_ret`. */
-export const remoteDomainInterfaceStatsRetCodec: XdrCodec<RemoteDomainInterfaceStatsRet> = codecs[63]!;
+export const remoteDomainInterfaceStatsRetCodec: XdrCodec<RemoteDomainInterfaceStatsRet> = /*@__PURE__*/ codecs.at(63)!;
 /** Encoder and decoder of `remote_domain_set_interface_parameters_args`. */
-export const remoteDomainSetInterfaceParametersArgsCodec: XdrCodec<RemoteDomainSetInterfaceParametersArgs> = codecs[64]!;
+export const remoteDomainSetInterfaceParametersArgsCodec: XdrCodec<RemoteDomainSetInterfaceParametersArgs> = /*@__PURE__*/ codecs.at(64)!;
 /** Encoder and decoder of `remote_domain_get_interface_parameters_args`. */
-export const remoteDomainGetInterfaceParametersArgsCodec: XdrCodec<RemoteDomainGetInterfaceParametersArgs> = codecs[65]!;
+export const remoteDomainGetInterfaceParametersArgsCodec: XdrCodec<RemoteDomainGetInterfaceParametersArgs> = /*@__PURE__*/ codecs.at(65)!;
 /** Encoder and decoder of `remote_domain_get_interface_parameters_ret`. */
-export const remoteDomainGetInterfaceParametersRetCodec: XdrCodec<RemoteDomainGetInterfaceParametersRet> = codecs[66]!;
+export const remoteDomainGetInterfaceParametersRetCodec: XdrCodec<RemoteDomainGetInterfaceParametersRet> = /*@__PURE__*/ codecs.at(66)!;
 /** Encoder and decoder of `remote_domain_memory_stats_args`. */
-export const remoteDomainMemoryStatsArgsCodec: XdrCodec<RemoteDomainMemoryStatsArgs> = codecs[67]!;
+export const remoteDomainMemoryStatsArgsCodec: XdrCodec<RemoteDomainMemoryStatsArgs> = /*@__PURE__*/ codecs.at(67)!;
 /** Encoder and decoder of `remote_domain_memory_stats_ret`. */
-export const remoteDomainMemoryStatsRetCodec: XdrCodec<RemoteDomainMemoryStatsRet> = codecs[68]!;
+export const remoteDomainMemoryStatsRetCodec: XdrCodec<RemoteDomainMemoryStatsRet> = /*@__PURE__*/ codecs.at(68)!;
 /** Encoder and decoder of `remote_domain_block_peek_args`. */
-export const remoteDomainBlockPeekArgsCodec: XdrCodec<RemoteDomainBlockPeekArgs> = codecs[69]!;
+export const remoteDomainBlockPeekArgsCodec: XdrCodec<RemoteDomainBlockPeekArgs> = /*@__PURE__*/ codecs.at(69)!;
 /** Encoder and decoder of `remote_domain_block_peek_ret`. */
-export const remoteDomainBlockPeekRetCodec: XdrCodec<RemoteDomainBlockPeekRet> = codecs[70]!;
+export const remoteDomainBlockPeekRetCodec: XdrCodec<RemoteDomainBlockPeekRet> = /*@__PURE__*/ codecs.at(70)!;
 /** Encoder and decoder of `remote_domain_memory_peek_args`. */
-export const remoteDomainMemoryPeekArgsCodec: XdrCodec<RemoteDomainMemoryPeekArgs> = codecs[71]!;
+export const remoteDomainMemoryPeekArgsCodec: XdrCodec<RemoteDomainMemoryPeekArgs> = /*@__PURE__*/ codecs.at(71)!;
 /** Encoder and decoder of `remote_domain_memory_peek_ret`. */
-export const remoteDomainMemoryPeekRetCodec: XdrCodec<RemoteDomainMemoryPeekRet> = codecs[72]!;
+export const remoteDomainMemoryPeekRetCodec: XdrCodec<RemoteDomainMemoryPeekRet> = /*@__PURE__*/ codecs.at(72)!;
 /** Encoder and decoder of `remote_domain_get_block_info_args`. */
-export const remoteDomainGetBlockInfoArgsCodec: XdrCodec<RemoteDomainGetBlockInfoArgs> = codecs[73]!;
+export const remoteDomainGetBlockInfoArgsCodec: XdrCodec<RemoteDomainGetBlockInfoArgs> = /*@__PURE__*/ codecs.at(73)!;
 /** Encoder and decoder of `remote_domain_get_block_info_ret`. */
-export const remoteDomainGetBlockInfoRetCodec: XdrCodec<RemoteDomainGetBlockInfoRet> = codecs[74]!;
+export const remoteDomainGetBlockInfoRetCodec: XdrCodec<RemoteDomainGetBlockInfoRet> = /*@__PURE__*/ codecs.at(74)!;
 /** Encoder and decoder of `remote_connect_list_domains_args`. */
-export const remoteConnectListDomainsArgsCodec: XdrCodec<RemoteConnectListDomainsArgs> = codecs[75]!;
+export const remoteConnectListDomainsArgsCodec: XdrCodec<RemoteConnectListDomainsArgs> = /*@__PURE__*/ codecs.at(75)!;
 /** Encoder and decoder of `remote_connect_list_domains_ret`. */
-export const remoteConnectListDomainsRetCodec: XdrCodec<RemoteConnectListDomainsRet> = codecs[76]!;
+export const remoteConnectListDomainsRetCodec: XdrCodec<RemoteConnectListDomainsRet> = /*@__PURE__*/ codecs.at(76)!;
 /** Encoder and decoder of `remote_connect_num_of_domains_ret`. */
-export const remoteConnectNumOfDomainsRetCodec: XdrCodec<RemoteConnectNumOfDomainsRet> = codecs[77]!;
+export const remoteConnectNumOfDomainsRetCodec: XdrCodec<RemoteConnectNumOfDomainsRet> = /*@__PURE__*/ codecs.at(77)!;
 /** Encoder and decoder of `remote_domain_create_xml_args`. */
-export const remoteDomainCreateXmlArgsCodec: XdrCodec<RemoteDomainCreateXmlArgs> = codecs[78]!;
+export const remoteDomainCreateXmlArgsCodec: XdrCodec<RemoteDomainCreateXmlArgs> = /*@__PURE__*/ codecs.at(78)!;
 /** Encoder and decoder of `remote_domain_create_xml_ret`. */
-export const remoteDomainCreateXmlRetCodec: XdrCodec<RemoteDomainCreateXmlRet> = codecs[79]!;
+export const remoteDomainCreateXmlRetCodec: XdrCodec<RemoteDomainCreateXmlRet> = /*@__PURE__*/ codecs.at(79)!;
 /** Encoder and decoder of `remote_domain_create_xml_with_files_args`. */
-export const remoteDomainCreateXmlWithFilesArgsCodec: XdrCodec<RemoteDomainCreateXmlWithFilesArgs> = codecs[80]!;
+export const remoteDomainCreateXmlWithFilesArgsCodec: XdrCodec<RemoteDomainCreateXmlWithFilesArgs> = /*@__PURE__*/ codecs.at(80)!;
 /** Encoder and decoder of `remote_domain_create_xml_with_files_ret`. */
-export const remoteDomainCreateXmlWithFilesRetCodec: XdrCodec<RemoteDomainCreateXmlWithFilesRet> = codecs[81]!;
+export const remoteDomainCreateXmlWithFilesRetCodec: XdrCodec<RemoteDomainCreateXmlWithFilesRet> = /*@__PURE__*/ codecs.at(81)!;
 /** Encoder and decoder of `remote_domain_lookup_by_id_args`. */
-export const remoteDomainLookupByIdArgsCodec: XdrCodec<RemoteDomainLookupByIdArgs> = codecs[82]!;
+export const remoteDomainLookupByIdArgsCodec: XdrCodec<RemoteDomainLookupByIdArgs> = /*@__PURE__*/ codecs.at(82)!;
 /** Encoder and decoder of `remote_domain_lookup_by_id_ret`. */
-export const remoteDomainLookupByIdRetCodec: XdrCodec<RemoteDomainLookupByIdRet> = codecs[83]!;
+export const remoteDomainLookupByIdRetCodec: XdrCodec<RemoteDomainLookupByIdRet> = /*@__PURE__*/ codecs.at(83)!;
 /** Encoder and decoder of `remote_domain_lookup_by_uuid_args`. */
-export const remoteDomainLookupByUuidArgsCodec: XdrCodec<RemoteDomainLookupByUuidArgs> = codecs[84]!;
+export const remoteDomainLookupByUuidArgsCodec: XdrCodec<RemoteDomainLookupByUuidArgs> = /*@__PURE__*/ codecs.at(84)!;
 /** Encoder and decoder of `remote_domain_lookup_by_uuid_ret`. */
-export const remoteDomainLookupByUuidRetCodec: XdrCodec<RemoteDomainLookupByUuidRet> = codecs[85]!;
+export const remoteDomainLookupByUuidRetCodec: XdrCodec<RemoteDomainLookupByUuidRet> = /*@__PURE__*/ codecs.at(85)!;
 /** Encoder and decoder of `remote_domain_lookup_by_name_args`. */
-export const remoteDomainLookupByNameArgsCodec: XdrCodec<RemoteDomainLookupByNameArgs> = codecs[86]!;
+export const remoteDomainLookupByNameArgsCodec: XdrCodec<RemoteDomainLookupByNameArgs> = /*@__PURE__*/ codecs.at(86)!;
 /** Encoder and decoder of `remote_domain_lookup_by_name_ret`. */
-export const remoteDomainLookupByNameRetCodec: XdrCodec<RemoteDomainLookupByNameRet> = codecs[87]!;
+export const remoteDomainLookupByNameRetCodec: XdrCodec<RemoteDomainLookupByNameRet> = /*@__PURE__*/ codecs.at(87)!;
 /** Encoder and decoder of `remote_domain_suspend_args`. */
-export const remoteDomainSuspendArgsCodec: XdrCodec<RemoteDomainSuspendArgs> = codecs[88]!;
+export const remoteDomainSuspendArgsCodec: XdrCodec<RemoteDomainSuspendArgs> = /*@__PURE__*/ codecs.at(88)!;
 /** Encoder and decoder of `remote_domain_resume_args`. */
-export const remoteDomainResumeArgsCodec: XdrCodec<RemoteDomainResumeArgs> = codecs[89]!;
+export const remoteDomainResumeArgsCodec: XdrCodec<RemoteDomainResumeArgs> = /*@__PURE__*/ codecs.at(89)!;
 /** Encoder and decoder of `remote_domain_pm_suspend_for_duration_args`. */
-export const remoteDomainPmSuspendForDurationArgsCodec: XdrCodec<RemoteDomainPmSuspendForDurationArgs> = codecs[90]!;
+export const remoteDomainPmSuspendForDurationArgsCodec: XdrCodec<RemoteDomainPmSuspendForDurationArgs> = /*@__PURE__*/ codecs.at(90)!;
 /** Encoder and decoder of `remote_domain_pm_wakeup_args`. */
-export const remoteDomainPmWakeupArgsCodec: XdrCodec<RemoteDomainPmWakeupArgs> = codecs[91]!;
+export const remoteDomainPmWakeupArgsCodec: XdrCodec<RemoteDomainPmWakeupArgs> = /*@__PURE__*/ codecs.at(91)!;
 /** Encoder and decoder of `remote_domain_shutdown_args`. */
-export const remoteDomainShutdownArgsCodec: XdrCodec<RemoteDomainShutdownArgs> = codecs[92]!;
+export const remoteDomainShutdownArgsCodec: XdrCodec<RemoteDomainShutdownArgs> = /*@__PURE__*/ codecs.at(92)!;
 /** Encoder and decoder of `remote_domain_reboot_args`. */
-export const remoteDomainRebootArgsCodec: XdrCodec<RemoteDomainRebootArgs> = codecs[93]!;
+export const remoteDomainRebootArgsCodec: XdrCodec<RemoteDomainRebootArgs> = /*@__PURE__*/ codecs.at(93)!;
 /** Encoder and decoder of `remote_domain_reset_args`. */
-export const remoteDomainResetArgsCodec: XdrCodec<RemoteDomainResetArgs> = codecs[94]!;
+export const remoteDomainResetArgsCodec: XdrCodec<RemoteDomainResetArgs> = /*@__PURE__*/ codecs.at(94)!;
 /** Encoder and decoder of `remote_domain_destroy_args`. */
-export const remoteDomainDestroyArgsCodec: XdrCodec<RemoteDomainDestroyArgs> = codecs[95]!;
+export const remoteDomainDestroyArgsCodec: XdrCodec<RemoteDomainDestroyArgs> = /*@__PURE__*/ codecs.at(95)!;
 /** Encoder and decoder of `remote_domain_destroy_flags_args`. */
-export const remoteDomainDestroyFlagsArgsCodec: XdrCodec<RemoteDomainDestroyFlagsArgs> = codecs[96]!;
+export const remoteDomainDestroyFlagsArgsCodec: XdrCodec<RemoteDomainDestroyFlagsArgs> = /*@__PURE__*/ codecs.at(96)!;
 /** Encoder and decoder of `remote_domain_get_os_type_args`. */
-export const remoteDomainGetOsTypeArgsCodec: XdrCodec<RemoteDomainGetOsTypeArgs> = codecs[97]!;
+export const remoteDomainGetOsTypeArgsCodec: XdrCodec<RemoteDomainGetOsTypeArgs> = /*@__PURE__*/ codecs.at(97)!;
 /** Encoder and decoder of `remote_domain_get_os_type_ret`. */
-export const remoteDomainGetOsTypeRetCodec: XdrCodec<RemoteDomainGetOsTypeRet> = codecs[98]!;
+export const remoteDomainGetOsTypeRetCodec: XdrCodec<RemoteDomainGetOsTypeRet> = /*@__PURE__*/ codecs.at(98)!;
 /** Encoder and decoder of `remote_domain_get_max_memory_args`. */
-export const remoteDomainGetMaxMemoryArgsCodec: XdrCodec<RemoteDomainGetMaxMemoryArgs> = codecs[99]!;
+export const remoteDomainGetMaxMemoryArgsCodec: XdrCodec<RemoteDomainGetMaxMemoryArgs> = /*@__PURE__*/ codecs.at(99)!;
 /** Encoder and decoder of `remote_domain_get_max_memory_ret`. */
-export const remoteDomainGetMaxMemoryRetCodec: XdrCodec<RemoteDomainGetMaxMemoryRet> = codecs[100]!;
+export const remoteDomainGetMaxMemoryRetCodec: XdrCodec<RemoteDomainGetMaxMemoryRet> = /*@__PURE__*/ codecs.at(100)!;
 /** Encoder and decoder of `remote_domain_set_max_memory_args`. */
-export const remoteDomainSetMaxMemoryArgsCodec: XdrCodec<RemoteDomainSetMaxMemoryArgs> = codecs[101]!;
+export const remoteDomainSetMaxMemoryArgsCodec: XdrCodec<RemoteDomainSetMaxMemoryArgs> = /*@__PURE__*/ codecs.at(101)!;
 /** Encoder and decoder of `remote_domain_set_memory_args`. */
-export const remoteDomainSetMemoryArgsCodec: XdrCodec<RemoteDomainSetMemoryArgs> = codecs[102]!;
+export const remoteDomainSetMemoryArgsCodec: XdrCodec<RemoteDomainSetMemoryArgs> = /*@__PURE__*/ codecs.at(102)!;
 /** Encoder and decoder of `remote_domain_set_memory_flags_args`. */
-export const remoteDomainSetMemoryFlagsArgsCodec: XdrCodec<RemoteDomainSetMemoryFlagsArgs> = codecs[103]!;
+export const remoteDomainSetMemoryFlagsArgsCodec: XdrCodec<RemoteDomainSetMemoryFlagsArgs> = /*@__PURE__*/ codecs.at(103)!;
 /** Encoder and decoder of `remote_domain_set_memory_stats_period_args`. */
-export const remoteDomainSetMemoryStatsPeriodArgsCodec: XdrCodec<RemoteDomainSetMemoryStatsPeriodArgs> = codecs[104]!;
+export const remoteDomainSetMemoryStatsPeriodArgsCodec: XdrCodec<RemoteDomainSetMemoryStatsPeriodArgs> = /*@__PURE__*/ codecs.at(104)!;
 /** Encoder and decoder of `remote_domain_get_info_args`. */
-export const remoteDomainGetInfoArgsCodec: XdrCodec<RemoteDomainGetInfoArgs> = codecs[105]!;
+export const remoteDomainGetInfoArgsCodec: XdrCodec<RemoteDomainGetInfoArgs> = /*@__PURE__*/ codecs.at(105)!;
 /** Encoder and decoder of `remote_domain_get_info_ret`. */
-export const remoteDomainGetInfoRetCodec: XdrCodec<RemoteDomainGetInfoRet> = codecs[106]!;
+export const remoteDomainGetInfoRetCodec: XdrCodec<RemoteDomainGetInfoRet> = /*@__PURE__*/ codecs.at(106)!;
 /** Encoder and decoder of `remote_domain_save_args`. */
-export const remoteDomainSaveArgsCodec: XdrCodec<RemoteDomainSaveArgs> = codecs[107]!;
+export const remoteDomainSaveArgsCodec: XdrCodec<RemoteDomainSaveArgs> = /*@__PURE__*/ codecs.at(107)!;
 /** Encoder and decoder of `remote_domain_save_flags_args`. */
-export const remoteDomainSaveFlagsArgsCodec: XdrCodec<RemoteDomainSaveFlagsArgs> = codecs[108]!;
+export const remoteDomainSaveFlagsArgsCodec: XdrCodec<RemoteDomainSaveFlagsArgs> = /*@__PURE__*/ codecs.at(108)!;
 /** Encoder and decoder of `remote_domain_save_params_args`. */
-export const remoteDomainSaveParamsArgsCodec: XdrCodec<RemoteDomainSaveParamsArgs> = codecs[109]!;
+export const remoteDomainSaveParamsArgsCodec: XdrCodec<RemoteDomainSaveParamsArgs> = /*@__PURE__*/ codecs.at(109)!;
 /** Encoder and decoder of `remote_domain_restore_args`. */
-export const remoteDomainRestoreArgsCodec: XdrCodec<RemoteDomainRestoreArgs> = codecs[110]!;
+export const remoteDomainRestoreArgsCodec: XdrCodec<RemoteDomainRestoreArgs> = /*@__PURE__*/ codecs.at(110)!;
 /** Encoder and decoder of `remote_domain_restore_flags_args`. */
-export const remoteDomainRestoreFlagsArgsCodec: XdrCodec<RemoteDomainRestoreFlagsArgs> = codecs[111]!;
+export const remoteDomainRestoreFlagsArgsCodec: XdrCodec<RemoteDomainRestoreFlagsArgs> = /*@__PURE__*/ codecs.at(111)!;
 /** Encoder and decoder of `remote_domain_restore_params_args`. */
-export const remoteDomainRestoreParamsArgsCodec: XdrCodec<RemoteDomainRestoreParamsArgs> = codecs[112]!;
+export const remoteDomainRestoreParamsArgsCodec: XdrCodec<RemoteDomainRestoreParamsArgs> = /*@__PURE__*/ codecs.at(112)!;
 /** Encoder and decoder of `remote_domain_save_image_get_xml_desc_args`. */
-export const remoteDomainSaveImageGetXmlDescArgsCodec: XdrCodec<RemoteDomainSaveImageGetXmlDescArgs> = codecs[113]!;
+export const remoteDomainSaveImageGetXmlDescArgsCodec: XdrCodec<RemoteDomainSaveImageGetXmlDescArgs> = /*@__PURE__*/ codecs.at(113)!;
 /** Encoder and decoder of `remote_domain_save_image_get_xml_desc_ret`. */
-export const remoteDomainSaveImageGetXmlDescRetCodec: XdrCodec<RemoteDomainSaveImageGetXmlDescRet> = codecs[114]!;
+export const remoteDomainSaveImageGetXmlDescRetCodec: XdrCodec<RemoteDomainSaveImageGetXmlDescRet> = /*@__PURE__*/ codecs.at(114)!;
 /** Encoder and decoder of `remote_domain_save_image_define_xml_args`. */
-export const remoteDomainSaveImageDefineXmlArgsCodec: XdrCodec<RemoteDomainSaveImageDefineXmlArgs> = codecs[115]!;
+export const remoteDomainSaveImageDefineXmlArgsCodec: XdrCodec<RemoteDomainSaveImageDefineXmlArgs> = /*@__PURE__*/ codecs.at(115)!;
 /** Encoder and decoder of `remote_domain_core_dump_args`. */
-export const remoteDomainCoreDumpArgsCodec: XdrCodec<RemoteDomainCoreDumpArgs> = codecs[116]!;
+export const remoteDomainCoreDumpArgsCodec: XdrCodec<RemoteDomainCoreDumpArgs> = /*@__PURE__*/ codecs.at(116)!;
 /** Encoder and decoder of `remote_domain_core_dump_with_format_args`. */
-export const remoteDomainCoreDumpWithFormatArgsCodec: XdrCodec<RemoteDomainCoreDumpWithFormatArgs> = codecs[117]!;
+export const remoteDomainCoreDumpWithFormatArgsCodec: XdrCodec<RemoteDomainCoreDumpWithFormatArgs> = /*@__PURE__*/ codecs.at(117)!;
 /** Encoder and decoder of `remote_domain_screenshot_args`. */
-export const remoteDomainScreenshotArgsCodec: XdrCodec<RemoteDomainScreenshotArgs> = codecs[118]!;
+export const remoteDomainScreenshotArgsCodec: XdrCodec<RemoteDomainScreenshotArgs> = /*@__PURE__*/ codecs.at(118)!;
 /** Encoder and decoder of `remote_domain_screenshot_ret`. */
-export const remoteDomainScreenshotRetCodec: XdrCodec<RemoteDomainScreenshotRet> = codecs[119]!;
+export const remoteDomainScreenshotRetCodec: XdrCodec<RemoteDomainScreenshotRet> = /*@__PURE__*/ codecs.at(119)!;
 /** Encoder and decoder of `remote_domain_get_xml_desc_args`. */
-export const remoteDomainGetXmlDescArgsCodec: XdrCodec<RemoteDomainGetXmlDescArgs> = codecs[120]!;
+export const remoteDomainGetXmlDescArgsCodec: XdrCodec<RemoteDomainGetXmlDescArgs> = /*@__PURE__*/ codecs.at(120)!;
 /** Encoder and decoder of `remote_domain_get_xml_desc_ret`. */
-export const remoteDomainGetXmlDescRetCodec: XdrCodec<RemoteDomainGetXmlDescRet> = codecs[121]!;
+export const remoteDomainGetXmlDescRetCodec: XdrCodec<RemoteDomainGetXmlDescRet> = /*@__PURE__*/ codecs.at(121)!;
 /** Encoder and decoder of `remote_domain_migrate_prepare_args`. */
-export const remoteDomainMigratePrepareArgsCodec: XdrCodec<RemoteDomainMigratePrepareArgs> = codecs[122]!;
+export const remoteDomainMigratePrepareArgsCodec: XdrCodec<RemoteDomainMigratePrepareArgs> = /*@__PURE__*/ codecs.at(122)!;
 /** Encoder and decoder of `remote_domain_migrate_prepare_ret`. */
-export const remoteDomainMigratePrepareRetCodec: XdrCodec<RemoteDomainMigratePrepareRet> = codecs[123]!;
+export const remoteDomainMigratePrepareRetCodec: XdrCodec<RemoteDomainMigratePrepareRet> = /*@__PURE__*/ codecs.at(123)!;
 /** Encoder and decoder of `remote_domain_migrate_perform_args`. */
-export const remoteDomainMigratePerformArgsCodec: XdrCodec<RemoteDomainMigratePerformArgs> = codecs[124]!;
+export const remoteDomainMigratePerformArgsCodec: XdrCodec<RemoteDomainMigratePerformArgs> = /*@__PURE__*/ codecs.at(124)!;
 /** Encoder and decoder of `remote_domain_migrate_finish_args`. */
-export const remoteDomainMigrateFinishArgsCodec: XdrCodec<RemoteDomainMigrateFinishArgs> = codecs[125]!;
+export const remoteDomainMigrateFinishArgsCodec: XdrCodec<RemoteDomainMigrateFinishArgs> = /*@__PURE__*/ codecs.at(125)!;
 /** Encoder and decoder of `remote_domain_migrate_finish_ret`. */
-export const remoteDomainMigrateFinishRetCodec: XdrCodec<RemoteDomainMigrateFinishRet> = codecs[126]!;
+export const remoteDomainMigrateFinishRetCodec: XdrCodec<RemoteDomainMigrateFinishRet> = /*@__PURE__*/ codecs.at(126)!;
 /** Encoder and decoder of `remote_domain_migrate_prepare2_args`. */
-export const remoteDomainMigratePrepare2ArgsCodec: XdrCodec<RemoteDomainMigratePrepare2Args> = codecs[127]!;
+export const remoteDomainMigratePrepare2ArgsCodec: XdrCodec<RemoteDomainMigratePrepare2Args> = /*@__PURE__*/ codecs.at(127)!;
 /** Encoder and decoder of `remote_domain_migrate_prepare2_ret`. */
-export const remoteDomainMigratePrepare2RetCodec: XdrCodec<RemoteDomainMigratePrepare2Ret> = codecs[128]!;
+export const remoteDomainMigratePrepare2RetCodec: XdrCodec<RemoteDomainMigratePrepare2Ret> = /*@__PURE__*/ codecs.at(128)!;
 /** Encoder and decoder of `remote_domain_migrate_finish2_args`. */
-export const remoteDomainMigrateFinish2ArgsCodec: XdrCodec<RemoteDomainMigrateFinish2Args> = codecs[129]!;
+export const remoteDomainMigrateFinish2ArgsCodec: XdrCodec<RemoteDomainMigrateFinish2Args> = /*@__PURE__*/ codecs.at(129)!;
 /** Encoder and decoder of `remote_domain_migrate_finish2_ret`. */
-export const remoteDomainMigrateFinish2RetCodec: XdrCodec<RemoteDomainMigrateFinish2Ret> = codecs[130]!;
+export const remoteDomainMigrateFinish2RetCodec: XdrCodec<RemoteDomainMigrateFinish2Ret> = /*@__PURE__*/ codecs.at(130)!;
 /** Encoder and decoder of `remote_connect_list_defined_domains_args`. */
-export const remoteConnectListDefinedDomainsArgsCodec: XdrCodec<RemoteConnectListDefinedDomainsArgs> = codecs[131]!;
+export const remoteConnectListDefinedDomainsArgsCodec: XdrCodec<RemoteConnectListDefinedDomainsArgs> = /*@__PURE__*/ codecs.at(131)!;
 /** Encoder and decoder of `remote_connect_list_defined_domains_ret`. */
-export const remoteConnectListDefinedDomainsRetCodec: XdrCodec<RemoteConnectListDefinedDomainsRet> = codecs[132]!;
+export const remoteConnectListDefinedDomainsRetCodec: XdrCodec<RemoteConnectListDefinedDomainsRet> = /*@__PURE__*/ codecs.at(132)!;
 /** Encoder and decoder of `remote_connect_num_of_defined_domains_ret`. */
-export const remoteConnectNumOfDefinedDomainsRetCodec: XdrCodec<RemoteConnectNumOfDefinedDomainsRet> = codecs[133]!;
+export const remoteConnectNumOfDefinedDomainsRetCodec: XdrCodec<RemoteConnectNumOfDefinedDomainsRet> = /*@__PURE__*/ codecs.at(133)!;
 /** Encoder and decoder of `remote_domain_create_args`. */
-export const remoteDomainCreateArgsCodec: XdrCodec<RemoteDomainCreateArgs> = codecs[134]!;
+export const remoteDomainCreateArgsCodec: XdrCodec<RemoteDomainCreateArgs> = /*@__PURE__*/ codecs.at(134)!;
 /** Encoder and decoder of `remote_domain_create_with_flags_args`. */
-export const remoteDomainCreateWithFlagsArgsCodec: XdrCodec<RemoteDomainCreateWithFlagsArgs> = codecs[135]!;
+export const remoteDomainCreateWithFlagsArgsCodec: XdrCodec<RemoteDomainCreateWithFlagsArgs> = /*@__PURE__*/ codecs.at(135)!;
 /** Encoder and decoder of `remote_domain_create_with_flags_ret`. */
-export const remoteDomainCreateWithFlagsRetCodec: XdrCodec<RemoteDomainCreateWithFlagsRet> = codecs[136]!;
+export const remoteDomainCreateWithFlagsRetCodec: XdrCodec<RemoteDomainCreateWithFlagsRet> = /*@__PURE__*/ codecs.at(136)!;
 /** Encoder and decoder of `remote_domain_create_with_files_args`. */
-export const remoteDomainCreateWithFilesArgsCodec: XdrCodec<RemoteDomainCreateWithFilesArgs> = codecs[137]!;
+export const remoteDomainCreateWithFilesArgsCodec: XdrCodec<RemoteDomainCreateWithFilesArgs> = /*@__PURE__*/ codecs.at(137)!;
 /** Encoder and decoder of `remote_domain_create_with_files_ret`. */
-export const remoteDomainCreateWithFilesRetCodec: XdrCodec<RemoteDomainCreateWithFilesRet> = codecs[138]!;
+export const remoteDomainCreateWithFilesRetCodec: XdrCodec<RemoteDomainCreateWithFilesRet> = /*@__PURE__*/ codecs.at(138)!;
 /** Encoder and decoder of `remote_domain_define_xml_args`. */
-export const remoteDomainDefineXmlArgsCodec: XdrCodec<RemoteDomainDefineXmlArgs> = codecs[139]!;
+export const remoteDomainDefineXmlArgsCodec: XdrCodec<RemoteDomainDefineXmlArgs> = /*@__PURE__*/ codecs.at(139)!;
 /** Encoder and decoder of `remote_domain_define_xml_ret`. */
-export const remoteDomainDefineXmlRetCodec: XdrCodec<RemoteDomainDefineXmlRet> = codecs[140]!;
+export const remoteDomainDefineXmlRetCodec: XdrCodec<RemoteDomainDefineXmlRet> = /*@__PURE__*/ codecs.at(140)!;
 /** Encoder and decoder of `remote_domain_define_xml_flags_args`. */
-export const remoteDomainDefineXmlFlagsArgsCodec: XdrCodec<RemoteDomainDefineXmlFlagsArgs> = codecs[141]!;
+export const remoteDomainDefineXmlFlagsArgsCodec: XdrCodec<RemoteDomainDefineXmlFlagsArgs> = /*@__PURE__*/ codecs.at(141)!;
 /** Encoder and decoder of `remote_domain_define_xml_flags_ret`. */
-export const remoteDomainDefineXmlFlagsRetCodec: XdrCodec<RemoteDomainDefineXmlFlagsRet> = codecs[142]!;
+export const remoteDomainDefineXmlFlagsRetCodec: XdrCodec<RemoteDomainDefineXmlFlagsRet> = /*@__PURE__*/ codecs.at(142)!;
 /** Encoder and decoder of `remote_domain_undefine_args`. */
-export const remoteDomainUndefineArgsCodec: XdrCodec<RemoteDomainUndefineArgs> = codecs[143]!;
+export const remoteDomainUndefineArgsCodec: XdrCodec<RemoteDomainUndefineArgs> = /*@__PURE__*/ codecs.at(143)!;
 /** Encoder and decoder of `remote_domain_undefine_flags_args`. */
-export const remoteDomainUndefineFlagsArgsCodec: XdrCodec<RemoteDomainUndefineFlagsArgs> = codecs[144]!;
+export const remoteDomainUndefineFlagsArgsCodec: XdrCodec<RemoteDomainUndefineFlagsArgs> = /*@__PURE__*/ codecs.at(144)!;
 /** Encoder and decoder of `remote_domain_inject_nmi_args`. */
-export const remoteDomainInjectNmiArgsCodec: XdrCodec<RemoteDomainInjectNmiArgs> = codecs[145]!;
+export const remoteDomainInjectNmiArgsCodec: XdrCodec<RemoteDomainInjectNmiArgs> = /*@__PURE__*/ codecs.at(145)!;
 /** Encoder and decoder of `remote_domain_send_key_args`. */
-export const remoteDomainSendKeyArgsCodec: XdrCodec<RemoteDomainSendKeyArgs> = codecs[146]!;
+export const remoteDomainSendKeyArgsCodec: XdrCodec<RemoteDomainSendKeyArgs> = /*@__PURE__*/ codecs.at(146)!;
 /** Encoder and decoder of `remote_domain_send_process_signal_args`. */
-export const remoteDomainSendProcessSignalArgsCodec: XdrCodec<RemoteDomainSendProcessSignalArgs> = codecs[147]!;
+export const remoteDomainSendProcessSignalArgsCodec: XdrCodec<RemoteDomainSendProcessSignalArgs> = /*@__PURE__*/ codecs.at(147)!;
 /** Encoder and decoder of `remote_domain_set_vcpus_args`. */
-export const remoteDomainSetVcpusArgsCodec: XdrCodec<RemoteDomainSetVcpusArgs> = codecs[148]!;
+export const remoteDomainSetVcpusArgsCodec: XdrCodec<RemoteDomainSetVcpusArgs> = /*@__PURE__*/ codecs.at(148)!;
 /** Encoder and decoder of `remote_domain_set_vcpus_flags_args`. */
-export const remoteDomainSetVcpusFlagsArgsCodec: XdrCodec<RemoteDomainSetVcpusFlagsArgs> = codecs[149]!;
+export const remoteDomainSetVcpusFlagsArgsCodec: XdrCodec<RemoteDomainSetVcpusFlagsArgs> = /*@__PURE__*/ codecs.at(149)!;
 /** Encoder and decoder of `remote_domain_get_vcpus_flags_args`. */
-export const remoteDomainGetVcpusFlagsArgsCodec: XdrCodec<RemoteDomainGetVcpusFlagsArgs> = codecs[150]!;
+export const remoteDomainGetVcpusFlagsArgsCodec: XdrCodec<RemoteDomainGetVcpusFlagsArgs> = /*@__PURE__*/ codecs.at(150)!;
 /** Encoder and decoder of `remote_domain_get_vcpus_flags_ret`. */
-export const remoteDomainGetVcpusFlagsRetCodec: XdrCodec<RemoteDomainGetVcpusFlagsRet> = codecs[151]!;
+export const remoteDomainGetVcpusFlagsRetCodec: XdrCodec<RemoteDomainGetVcpusFlagsRet> = /*@__PURE__*/ codecs.at(151)!;
 /** Encoder and decoder of `remote_domain_pin_vcpu_args`. */
-export const remoteDomainPinVcpuArgsCodec: XdrCodec<RemoteDomainPinVcpuArgs> = codecs[152]!;
+export const remoteDomainPinVcpuArgsCodec: XdrCodec<RemoteDomainPinVcpuArgs> = /*@__PURE__*/ codecs.at(152)!;
 /** Encoder and decoder of `remote_domain_pin_vcpu_flags_args`. */
-export const remoteDomainPinVcpuFlagsArgsCodec: XdrCodec<RemoteDomainPinVcpuFlagsArgs> = codecs[153]!;
+export const remoteDomainPinVcpuFlagsArgsCodec: XdrCodec<RemoteDomainPinVcpuFlagsArgs> = /*@__PURE__*/ codecs.at(153)!;
 /** Encoder and decoder of `remote_domain_get_vcpu_pin_info_args`. */
-export const remoteDomainGetVcpuPinInfoArgsCodec: XdrCodec<RemoteDomainGetVcpuPinInfoArgs> = codecs[154]!;
+export const remoteDomainGetVcpuPinInfoArgsCodec: XdrCodec<RemoteDomainGetVcpuPinInfoArgs> = /*@__PURE__*/ codecs.at(154)!;
 /** Encoder and decoder of `remote_domain_get_vcpu_pin_info_ret`. */
-export const remoteDomainGetVcpuPinInfoRetCodec: XdrCodec<RemoteDomainGetVcpuPinInfoRet> = codecs[155]!;
+export const remoteDomainGetVcpuPinInfoRetCodec: XdrCodec<RemoteDomainGetVcpuPinInfoRet> = /*@__PURE__*/ codecs.at(155)!;
 /** Encoder and decoder of `remote_domain_pin_emulator_args`. */
-export const remoteDomainPinEmulatorArgsCodec: XdrCodec<RemoteDomainPinEmulatorArgs> = codecs[156]!;
+export const remoteDomainPinEmulatorArgsCodec: XdrCodec<RemoteDomainPinEmulatorArgs> = /*@__PURE__*/ codecs.at(156)!;
 /** Encoder and decoder of `remote_domain_get_emulator_pin_info_args`. */
-export const remoteDomainGetEmulatorPinInfoArgsCodec: XdrCodec<RemoteDomainGetEmulatorPinInfoArgs> = codecs[157]!;
+export const remoteDomainGetEmulatorPinInfoArgsCodec: XdrCodec<RemoteDomainGetEmulatorPinInfoArgs> = /*@__PURE__*/ codecs.at(157)!;
 /** Encoder and decoder of `remote_domain_get_emulator_pin_info_ret`. */
-export const remoteDomainGetEmulatorPinInfoRetCodec: XdrCodec<RemoteDomainGetEmulatorPinInfoRet> = codecs[158]!;
+export const remoteDomainGetEmulatorPinInfoRetCodec: XdrCodec<RemoteDomainGetEmulatorPinInfoRet> = /*@__PURE__*/ codecs.at(158)!;
 /** Encoder and decoder of `remote_domain_get_vcpus_args`. */
-export const remoteDomainGetVcpusArgsCodec: XdrCodec<RemoteDomainGetVcpusArgs> = codecs[159]!;
+export const remoteDomainGetVcpusArgsCodec: XdrCodec<RemoteDomainGetVcpusArgs> = /*@__PURE__*/ codecs.at(159)!;
 /** Encoder and decoder of `remote_domain_get_vcpus_ret`. */
-export const remoteDomainGetVcpusRetCodec: XdrCodec<RemoteDomainGetVcpusRet> = codecs[160]!;
+export const remoteDomainGetVcpusRetCodec: XdrCodec<RemoteDomainGetVcpusRet> = /*@__PURE__*/ codecs.at(160)!;
 /** Encoder and decoder of `remote_domain_get_max_vcpus_args`. */
-export const remoteDomainGetMaxVcpusArgsCodec: XdrCodec<RemoteDomainGetMaxVcpusArgs> = codecs[161]!;
+export const remoteDomainGetMaxVcpusArgsCodec: XdrCodec<RemoteDomainGetMaxVcpusArgs> = /*@__PURE__*/ codecs.at(161)!;
 /** Encoder and decoder of `remote_domain_get_max_vcpus_ret`. */
-export const remoteDomainGetMaxVcpusRetCodec: XdrCodec<RemoteDomainGetMaxVcpusRet> = codecs[162]!;
+export const remoteDomainGetMaxVcpusRetCodec: XdrCodec<RemoteDomainGetMaxVcpusRet> = /*@__PURE__*/ codecs.at(162)!;
 /** Encoder and decoder of `remote_domain_get_iothread_info_args`. */
-export const remoteDomainGetIothreadInfoArgsCodec: XdrCodec<RemoteDomainGetIothreadInfoArgs> = codecs[163]!;
+export const remoteDomainGetIothreadInfoArgsCodec: XdrCodec<RemoteDomainGetIothreadInfoArgs> = /*@__PURE__*/ codecs.at(163)!;
 /** Encoder and decoder of `remote_domain_get_iothread_info_ret`. */
-export const remoteDomainGetIothreadInfoRetCodec: XdrCodec<RemoteDomainGetIothreadInfoRet> = codecs[164]!;
+export const remoteDomainGetIothreadInfoRetCodec: XdrCodec<RemoteDomainGetIothreadInfoRet> = /*@__PURE__*/ codecs.at(164)!;
 /** Encoder and decoder of `remote_domain_pin_iothread_args`. */
-export const remoteDomainPinIothreadArgsCodec: XdrCodec<RemoteDomainPinIothreadArgs> = codecs[165]!;
+export const remoteDomainPinIothreadArgsCodec: XdrCodec<RemoteDomainPinIothreadArgs> = /*@__PURE__*/ codecs.at(165)!;
 /** Encoder and decoder of `remote_domain_add_iothread_args`. */
-export const remoteDomainAddIothreadArgsCodec: XdrCodec<RemoteDomainAddIothreadArgs> = codecs[166]!;
+export const remoteDomainAddIothreadArgsCodec: XdrCodec<RemoteDomainAddIothreadArgs> = /*@__PURE__*/ codecs.at(166)!;
 /** Encoder and decoder of `remote_domain_del_iothread_args`. */
-export const remoteDomainDelIothreadArgsCodec: XdrCodec<RemoteDomainDelIothreadArgs> = codecs[167]!;
+export const remoteDomainDelIothreadArgsCodec: XdrCodec<RemoteDomainDelIothreadArgs> = /*@__PURE__*/ codecs.at(167)!;
 /** Encoder and decoder of `remote_domain_set_iothread_params_args`. */
-export const remoteDomainSetIothreadParamsArgsCodec: XdrCodec<RemoteDomainSetIothreadParamsArgs> = codecs[168]!;
+export const remoteDomainSetIothreadParamsArgsCodec: XdrCodec<RemoteDomainSetIothreadParamsArgs> = /*@__PURE__*/ codecs.at(168)!;
 /** Encoder and decoder of `remote_domain_get_security_label_args`. */
-export const remoteDomainGetSecurityLabelArgsCodec: XdrCodec<RemoteDomainGetSecurityLabelArgs> = codecs[169]!;
+export const remoteDomainGetSecurityLabelArgsCodec: XdrCodec<RemoteDomainGetSecurityLabelArgs> = /*@__PURE__*/ codecs.at(169)!;
 /** Encoder and decoder of `remote_domain_get_security_label_list_args`. */
-export const remoteDomainGetSecurityLabelListArgsCodec: XdrCodec<RemoteDomainGetSecurityLabelListArgs> = codecs[170]!;
+export const remoteDomainGetSecurityLabelListArgsCodec: XdrCodec<RemoteDomainGetSecurityLabelListArgs> = /*@__PURE__*/ codecs.at(170)!;
 /** Encoder and decoder of `remote_domain_get_security_label_list_ret`. */
-export const remoteDomainGetSecurityLabelListRetCodec: XdrCodec<RemoteDomainGetSecurityLabelListRet> = codecs[171]!;
+export const remoteDomainGetSecurityLabelListRetCodec: XdrCodec<RemoteDomainGetSecurityLabelListRet> = /*@__PURE__*/ codecs.at(171)!;
 /** Encoder and decoder of `remote_node_get_security_model_ret`. */
-export const remoteNodeGetSecurityModelRetCodec: XdrCodec<RemoteNodeGetSecurityModelRet> = codecs[172]!;
+export const remoteNodeGetSecurityModelRetCodec: XdrCodec<RemoteNodeGetSecurityModelRet> = /*@__PURE__*/ codecs.at(172)!;
 /** Encoder and decoder of `remote_domain_attach_device_args`. */
-export const remoteDomainAttachDeviceArgsCodec: XdrCodec<RemoteDomainAttachDeviceArgs> = codecs[173]!;
+export const remoteDomainAttachDeviceArgsCodec: XdrCodec<RemoteDomainAttachDeviceArgs> = /*@__PURE__*/ codecs.at(173)!;
 /** Encoder and decoder of `remote_domain_attach_device_flags_args`. */
-export const remoteDomainAttachDeviceFlagsArgsCodec: XdrCodec<RemoteDomainAttachDeviceFlagsArgs> = codecs[174]!;
+export const remoteDomainAttachDeviceFlagsArgsCodec: XdrCodec<RemoteDomainAttachDeviceFlagsArgs> = /*@__PURE__*/ codecs.at(174)!;
 /** Encoder and decoder of `remote_domain_detach_device_args`. */
-export const remoteDomainDetachDeviceArgsCodec: XdrCodec<RemoteDomainDetachDeviceArgs> = codecs[175]!;
+export const remoteDomainDetachDeviceArgsCodec: XdrCodec<RemoteDomainDetachDeviceArgs> = /*@__PURE__*/ codecs.at(175)!;
 /** Encoder and decoder of `remote_domain_detach_device_flags_args`. */
-export const remoteDomainDetachDeviceFlagsArgsCodec: XdrCodec<RemoteDomainDetachDeviceFlagsArgs> = codecs[176]!;
+export const remoteDomainDetachDeviceFlagsArgsCodec: XdrCodec<RemoteDomainDetachDeviceFlagsArgs> = /*@__PURE__*/ codecs.at(176)!;
 /** Encoder and decoder of `remote_domain_update_device_flags_args`. */
-export const remoteDomainUpdateDeviceFlagsArgsCodec: XdrCodec<RemoteDomainUpdateDeviceFlagsArgs> = codecs[177]!;
+export const remoteDomainUpdateDeviceFlagsArgsCodec: XdrCodec<RemoteDomainUpdateDeviceFlagsArgs> = /*@__PURE__*/ codecs.at(177)!;
 /** Encoder and decoder of `remote_domain_detach_device_alias_args`. */
-export const remoteDomainDetachDeviceAliasArgsCodec: XdrCodec<RemoteDomainDetachDeviceAliasArgs> = codecs[178]!;
+export const remoteDomainDetachDeviceAliasArgsCodec: XdrCodec<RemoteDomainDetachDeviceAliasArgs> = /*@__PURE__*/ codecs.at(178)!;
 /** Encoder and decoder of `remote_domain_get_autostart_args`. */
-export const remoteDomainGetAutostartArgsCodec: XdrCodec<RemoteDomainGetAutostartArgs> = codecs[179]!;
+export const remoteDomainGetAutostartArgsCodec: XdrCodec<RemoteDomainGetAutostartArgs> = /*@__PURE__*/ codecs.at(179)!;
 /** Encoder and decoder of `remote_domain_get_autostart_ret`. */
-export const remoteDomainGetAutostartRetCodec: XdrCodec<RemoteDomainGetAutostartRet> = codecs[180]!;
+export const remoteDomainGetAutostartRetCodec: XdrCodec<RemoteDomainGetAutostartRet> = /*@__PURE__*/ codecs.at(180)!;
 /** Encoder and decoder of `remote_domain_set_autostart_args`. */
-export const remoteDomainSetAutostartArgsCodec: XdrCodec<RemoteDomainSetAutostartArgs> = codecs[181]!;
+export const remoteDomainSetAutostartArgsCodec: XdrCodec<RemoteDomainSetAutostartArgs> = /*@__PURE__*/ codecs.at(181)!;
 /** Encoder and decoder of `remote_domain_set_metadata_args`. */
-export const remoteDomainSetMetadataArgsCodec: XdrCodec<RemoteDomainSetMetadataArgs> = codecs[182]!;
+export const remoteDomainSetMetadataArgsCodec: XdrCodec<RemoteDomainSetMetadataArgs> = /*@__PURE__*/ codecs.at(182)!;
 /** Encoder and decoder of `remote_domain_get_metadata_args`. */
-export const remoteDomainGetMetadataArgsCodec: XdrCodec<RemoteDomainGetMetadataArgs> = codecs[183]!;
+export const remoteDomainGetMetadataArgsCodec: XdrCodec<RemoteDomainGetMetadataArgs> = /*@__PURE__*/ codecs.at(183)!;
 /** Encoder and decoder of `remote_domain_get_metadata_ret`. */
-export const remoteDomainGetMetadataRetCodec: XdrCodec<RemoteDomainGetMetadataRet> = codecs[184]!;
+export const remoteDomainGetMetadataRetCodec: XdrCodec<RemoteDomainGetMetadataRet> = /*@__PURE__*/ codecs.at(184)!;
 /** Encoder and decoder of `remote_domain_block_job_abort_args`. */
-export const remoteDomainBlockJobAbortArgsCodec: XdrCodec<RemoteDomainBlockJobAbortArgs> = codecs[185]!;
+export const remoteDomainBlockJobAbortArgsCodec: XdrCodec<RemoteDomainBlockJobAbortArgs> = /*@__PURE__*/ codecs.at(185)!;
 /** Encoder and decoder of `remote_domain_get_block_job_info_args`. */
-export const remoteDomainGetBlockJobInfoArgsCodec: XdrCodec<RemoteDomainGetBlockJobInfoArgs> = codecs[186]!;
+export const remoteDomainGetBlockJobInfoArgsCodec: XdrCodec<RemoteDomainGetBlockJobInfoArgs> = /*@__PURE__*/ codecs.at(186)!;
 /** Encoder and decoder of `remote_domain_get_block_job_info_ret`. */
-export const remoteDomainGetBlockJobInfoRetCodec: XdrCodec<RemoteDomainGetBlockJobInfoRet> = codecs[187]!;
+export const remoteDomainGetBlockJobInfoRetCodec: XdrCodec<RemoteDomainGetBlockJobInfoRet> = /*@__PURE__*/ codecs.at(187)!;
 /** Encoder and decoder of `remote_domain_block_job_set_speed_args`. */
-export const remoteDomainBlockJobSetSpeedArgsCodec: XdrCodec<RemoteDomainBlockJobSetSpeedArgs> = codecs[188]!;
+export const remoteDomainBlockJobSetSpeedArgsCodec: XdrCodec<RemoteDomainBlockJobSetSpeedArgs> = /*@__PURE__*/ codecs.at(188)!;
 /** Encoder and decoder of `remote_domain_block_pull_args`. */
-export const remoteDomainBlockPullArgsCodec: XdrCodec<RemoteDomainBlockPullArgs> = codecs[189]!;
+export const remoteDomainBlockPullArgsCodec: XdrCodec<RemoteDomainBlockPullArgs> = /*@__PURE__*/ codecs.at(189)!;
 /** Encoder and decoder of `remote_domain_block_rebase_args`. */
-export const remoteDomainBlockRebaseArgsCodec: XdrCodec<RemoteDomainBlockRebaseArgs> = codecs[190]!;
+export const remoteDomainBlockRebaseArgsCodec: XdrCodec<RemoteDomainBlockRebaseArgs> = /*@__PURE__*/ codecs.at(190)!;
 /** Encoder and decoder of `remote_domain_block_copy_args`. */
-export const remoteDomainBlockCopyArgsCodec: XdrCodec<RemoteDomainBlockCopyArgs> = codecs[191]!;
+export const remoteDomainBlockCopyArgsCodec: XdrCodec<RemoteDomainBlockCopyArgs> = /*@__PURE__*/ codecs.at(191)!;
 /** Encoder and decoder of `remote_domain_block_commit_args`. */
-export const remoteDomainBlockCommitArgsCodec: XdrCodec<RemoteDomainBlockCommitArgs> = codecs[192]!;
+export const remoteDomainBlockCommitArgsCodec: XdrCodec<RemoteDomainBlockCommitArgs> = /*@__PURE__*/ codecs.at(192)!;
 /** Encoder and decoder of `remote_domain_set_block_io_tune_args`. */
-export const remoteDomainSetBlockIoTuneArgsCodec: XdrCodec<RemoteDomainSetBlockIoTuneArgs> = codecs[193]!;
+export const remoteDomainSetBlockIoTuneArgsCodec: XdrCodec<RemoteDomainSetBlockIoTuneArgs> = /*@__PURE__*/ codecs.at(193)!;
 /** Encoder and decoder of `remote_domain_get_block_io_tune_args`. */
-export const remoteDomainGetBlockIoTuneArgsCodec: XdrCodec<RemoteDomainGetBlockIoTuneArgs> = codecs[194]!;
+export const remoteDomainGetBlockIoTuneArgsCodec: XdrCodec<RemoteDomainGetBlockIoTuneArgs> = /*@__PURE__*/ codecs.at(194)!;
 /** Encoder and decoder of `remote_domain_get_block_io_tune_ret`. */
-export const remoteDomainGetBlockIoTuneRetCodec: XdrCodec<RemoteDomainGetBlockIoTuneRet> = codecs[195]!;
+export const remoteDomainGetBlockIoTuneRetCodec: XdrCodec<RemoteDomainGetBlockIoTuneRet> = /*@__PURE__*/ codecs.at(195)!;
 /** Encoder and decoder of `remote_domain_set_throttle_group_args`. */
-export const remoteDomainSetThrottleGroupArgsCodec: XdrCodec<RemoteDomainSetThrottleGroupArgs> = codecs[196]!;
+export const remoteDomainSetThrottleGroupArgsCodec: XdrCodec<RemoteDomainSetThrottleGroupArgs> = /*@__PURE__*/ codecs.at(196)!;
 /** Encoder and decoder of `remote_domain_del_throttle_group_args`. */
-export const remoteDomainDelThrottleGroupArgsCodec: XdrCodec<RemoteDomainDelThrottleGroupArgs> = codecs[197]!;
+export const remoteDomainDelThrottleGroupArgsCodec: XdrCodec<RemoteDomainDelThrottleGroupArgs> = /*@__PURE__*/ codecs.at(197)!;
 /** Encoder and decoder of `remote_domain_get_cpu_stats_args`. */
-export const remoteDomainGetCpuStatsArgsCodec: XdrCodec<RemoteDomainGetCpuStatsArgs> = codecs[198]!;
+export const remoteDomainGetCpuStatsArgsCodec: XdrCodec<RemoteDomainGetCpuStatsArgs> = /*@__PURE__*/ codecs.at(198)!;
 /** Encoder and decoder of `remote_domain_get_cpu_stats_ret`. */
-export const remoteDomainGetCpuStatsRetCodec: XdrCodec<RemoteDomainGetCpuStatsRet> = codecs[199]!;
+export const remoteDomainGetCpuStatsRetCodec: XdrCodec<RemoteDomainGetCpuStatsRet> = /*@__PURE__*/ codecs.at(199)!;
 /** Encoder and decoder of `remote_domain_get_hostname_args`. */
-export const remoteDomainGetHostnameArgsCodec: XdrCodec<RemoteDomainGetHostnameArgs> = codecs[200]!;
+export const remoteDomainGetHostnameArgsCodec: XdrCodec<RemoteDomainGetHostnameArgs> = /*@__PURE__*/ codecs.at(200)!;
 /** Encoder and decoder of `remote_domain_get_hostname_ret`. */
-export const remoteDomainGetHostnameRetCodec: XdrCodec<RemoteDomainGetHostnameRet> = codecs[201]!;
+export const remoteDomainGetHostnameRetCodec: XdrCodec<RemoteDomainGetHostnameRet> = /*@__PURE__*/ codecs.at(201)!;
 /** Encoder and decoder of `remote_connect_num_of_networks_ret`. */
-export const remoteConnectNumOfNetworksRetCodec: XdrCodec<RemoteConnectNumOfNetworksRet> = codecs[202]!;
+export const remoteConnectNumOfNetworksRetCodec: XdrCodec<RemoteConnectNumOfNetworksRet> = /*@__PURE__*/ codecs.at(202)!;
 /** Encoder and decoder of `remote_connect_list_networks_args`. */
-export const remoteConnectListNetworksArgsCodec: XdrCodec<RemoteConnectListNetworksArgs> = codecs[203]!;
+export const remoteConnectListNetworksArgsCodec: XdrCodec<RemoteConnectListNetworksArgs> = /*@__PURE__*/ codecs.at(203)!;
 /** Encoder and decoder of `remote_connect_list_networks_ret`. */
-export const remoteConnectListNetworksRetCodec: XdrCodec<RemoteConnectListNetworksRet> = codecs[204]!;
+export const remoteConnectListNetworksRetCodec: XdrCodec<RemoteConnectListNetworksRet> = /*@__PURE__*/ codecs.at(204)!;
 /** Encoder and decoder of `remote_connect_num_of_defined_networks_ret`. */
-export const remoteConnectNumOfDefinedNetworksRetCodec: XdrCodec<RemoteConnectNumOfDefinedNetworksRet> = codecs[205]!;
+export const remoteConnectNumOfDefinedNetworksRetCodec: XdrCodec<RemoteConnectNumOfDefinedNetworksRet> = /*@__PURE__*/ codecs.at(205)!;
 /** Encoder and decoder of `remote_connect_list_defined_networks_args`. */
-export const remoteConnectListDefinedNetworksArgsCodec: XdrCodec<RemoteConnectListDefinedNetworksArgs> = codecs[206]!;
+export const remoteConnectListDefinedNetworksArgsCodec: XdrCodec<RemoteConnectListDefinedNetworksArgs> = /*@__PURE__*/ codecs.at(206)!;
 /** Encoder and decoder of `remote_connect_list_defined_networks_ret`. */
-export const remoteConnectListDefinedNetworksRetCodec: XdrCodec<RemoteConnectListDefinedNetworksRet> = codecs[207]!;
+export const remoteConnectListDefinedNetworksRetCodec: XdrCodec<RemoteConnectListDefinedNetworksRet> = /*@__PURE__*/ codecs.at(207)!;
 /** Encoder and decoder of `remote_network_lookup_by_uuid_args`. */
-export const remoteNetworkLookupByUuidArgsCodec: XdrCodec<RemoteNetworkLookupByUuidArgs> = codecs[208]!;
+export const remoteNetworkLookupByUuidArgsCodec: XdrCodec<RemoteNetworkLookupByUuidArgs> = /*@__PURE__*/ codecs.at(208)!;
 /** Encoder and decoder of `remote_network_lookup_by_uuid_ret`. */
-export const remoteNetworkLookupByUuidRetCodec: XdrCodec<RemoteNetworkLookupByUuidRet> = codecs[209]!;
+export const remoteNetworkLookupByUuidRetCodec: XdrCodec<RemoteNetworkLookupByUuidRet> = /*@__PURE__*/ codecs.at(209)!;
 /** Encoder and decoder of `remote_network_lookup_by_name_args`. */
-export const remoteNetworkLookupByNameArgsCodec: XdrCodec<RemoteNetworkLookupByNameArgs> = codecs[210]!;
+export const remoteNetworkLookupByNameArgsCodec: XdrCodec<RemoteNetworkLookupByNameArgs> = /*@__PURE__*/ codecs.at(210)!;
 /** Encoder and decoder of `remote_network_lookup_by_name_ret`. */
-export const remoteNetworkLookupByNameRetCodec: XdrCodec<RemoteNetworkLookupByNameRet> = codecs[211]!;
+export const remoteNetworkLookupByNameRetCodec: XdrCodec<RemoteNetworkLookupByNameRet> = /*@__PURE__*/ codecs.at(211)!;
 /** Encoder and decoder of `remote_network_create_xml_args`. */
-export const remoteNetworkCreateXmlArgsCodec: XdrCodec<RemoteNetworkCreateXmlArgs> = codecs[212]!;
+export const remoteNetworkCreateXmlArgsCodec: XdrCodec<RemoteNetworkCreateXmlArgs> = /*@__PURE__*/ codecs.at(212)!;
 /** Encoder and decoder of `remote_network_create_xml_ret`. */
-export const remoteNetworkCreateXmlRetCodec: XdrCodec<RemoteNetworkCreateXmlRet> = codecs[213]!;
+export const remoteNetworkCreateXmlRetCodec: XdrCodec<RemoteNetworkCreateXmlRet> = /*@__PURE__*/ codecs.at(213)!;
 /** Encoder and decoder of `remote_network_create_xml_flags_args`. */
-export const remoteNetworkCreateXmlFlagsArgsCodec: XdrCodec<RemoteNetworkCreateXmlFlagsArgs> = codecs[214]!;
+export const remoteNetworkCreateXmlFlagsArgsCodec: XdrCodec<RemoteNetworkCreateXmlFlagsArgs> = /*@__PURE__*/ codecs.at(214)!;
 /** Encoder and decoder of `remote_network_create_xml_flags_ret`. */
-export const remoteNetworkCreateXmlFlagsRetCodec: XdrCodec<RemoteNetworkCreateXmlFlagsRet> = codecs[215]!;
+export const remoteNetworkCreateXmlFlagsRetCodec: XdrCodec<RemoteNetworkCreateXmlFlagsRet> = /*@__PURE__*/ codecs.at(215)!;
 /** Encoder and decoder of `remote_network_define_xml_args`. */
-export const remoteNetworkDefineXmlArgsCodec: XdrCodec<RemoteNetworkDefineXmlArgs> = codecs[216]!;
+export const remoteNetworkDefineXmlArgsCodec: XdrCodec<RemoteNetworkDefineXmlArgs> = /*@__PURE__*/ codecs.at(216)!;
 /** Encoder and decoder of `remote_network_define_xml_ret`. */
-export const remoteNetworkDefineXmlRetCodec: XdrCodec<RemoteNetworkDefineXmlRet> = codecs[217]!;
+export const remoteNetworkDefineXmlRetCodec: XdrCodec<RemoteNetworkDefineXmlRet> = /*@__PURE__*/ codecs.at(217)!;
 /** Encoder and decoder of `remote_network_define_xml_flags_args`. */
-export const remoteNetworkDefineXmlFlagsArgsCodec: XdrCodec<RemoteNetworkDefineXmlFlagsArgs> = codecs[218]!;
+export const remoteNetworkDefineXmlFlagsArgsCodec: XdrCodec<RemoteNetworkDefineXmlFlagsArgs> = /*@__PURE__*/ codecs.at(218)!;
 /** Encoder and decoder of `remote_network_define_xml_flags_ret`. */
-export const remoteNetworkDefineXmlFlagsRetCodec: XdrCodec<RemoteNetworkDefineXmlFlagsRet> = codecs[219]!;
+export const remoteNetworkDefineXmlFlagsRetCodec: XdrCodec<RemoteNetworkDefineXmlFlagsRet> = /*@__PURE__*/ codecs.at(219)!;
 /** Encoder and decoder of `remote_network_undefine_args`. */
-export const remoteNetworkUndefineArgsCodec: XdrCodec<RemoteNetworkUndefineArgs> = codecs[220]!;
+export const remoteNetworkUndefineArgsCodec: XdrCodec<RemoteNetworkUndefineArgs> = /*@__PURE__*/ codecs.at(220)!;
 /** Encoder and decoder of `remote_network_update_args`. */
-export const remoteNetworkUpdateArgsCodec: XdrCodec<RemoteNetworkUpdateArgs> = codecs[221]!;
+export const remoteNetworkUpdateArgsCodec: XdrCodec<RemoteNetworkUpdateArgs> = /*@__PURE__*/ codecs.at(221)!;
 /** Encoder and decoder of `remote_network_create_args`. */
-export const remoteNetworkCreateArgsCodec: XdrCodec<RemoteNetworkCreateArgs> = codecs[222]!;
+export const remoteNetworkCreateArgsCodec: XdrCodec<RemoteNetworkCreateArgs> = /*@__PURE__*/ codecs.at(222)!;
 /** Encoder and decoder of `remote_network_destroy_args`. */
-export const remoteNetworkDestroyArgsCodec: XdrCodec<RemoteNetworkDestroyArgs> = codecs[223]!;
+export const remoteNetworkDestroyArgsCodec: XdrCodec<RemoteNetworkDestroyArgs> = /*@__PURE__*/ codecs.at(223)!;
 /** Encoder and decoder of `remote_network_get_xml_desc_args`. */
-export const remoteNetworkGetXmlDescArgsCodec: XdrCodec<RemoteNetworkGetXmlDescArgs> = codecs[224]!;
+export const remoteNetworkGetXmlDescArgsCodec: XdrCodec<RemoteNetworkGetXmlDescArgs> = /*@__PURE__*/ codecs.at(224)!;
 /** Encoder and decoder of `remote_network_get_xml_desc_ret`. */
-export const remoteNetworkGetXmlDescRetCodec: XdrCodec<RemoteNetworkGetXmlDescRet> = codecs[225]!;
+export const remoteNetworkGetXmlDescRetCodec: XdrCodec<RemoteNetworkGetXmlDescRet> = /*@__PURE__*/ codecs.at(225)!;
 /** Encoder and decoder of `remote_network_get_bridge_name_args`. */
-export const remoteNetworkGetBridgeNameArgsCodec: XdrCodec<RemoteNetworkGetBridgeNameArgs> = codecs[226]!;
+export const remoteNetworkGetBridgeNameArgsCodec: XdrCodec<RemoteNetworkGetBridgeNameArgs> = /*@__PURE__*/ codecs.at(226)!;
 /** Encoder and decoder of `remote_network_get_bridge_name_ret`. */
-export const remoteNetworkGetBridgeNameRetCodec: XdrCodec<RemoteNetworkGetBridgeNameRet> = codecs[227]!;
+export const remoteNetworkGetBridgeNameRetCodec: XdrCodec<RemoteNetworkGetBridgeNameRet> = /*@__PURE__*/ codecs.at(227)!;
 /** Encoder and decoder of `remote_network_get_autostart_args`. */
-export const remoteNetworkGetAutostartArgsCodec: XdrCodec<RemoteNetworkGetAutostartArgs> = codecs[228]!;
+export const remoteNetworkGetAutostartArgsCodec: XdrCodec<RemoteNetworkGetAutostartArgs> = /*@__PURE__*/ codecs.at(228)!;
 /** Encoder and decoder of `remote_network_get_autostart_ret`. */
-export const remoteNetworkGetAutostartRetCodec: XdrCodec<RemoteNetworkGetAutostartRet> = codecs[229]!;
+export const remoteNetworkGetAutostartRetCodec: XdrCodec<RemoteNetworkGetAutostartRet> = /*@__PURE__*/ codecs.at(229)!;
 /** Encoder and decoder of `remote_network_set_autostart_args`. */
-export const remoteNetworkSetAutostartArgsCodec: XdrCodec<RemoteNetworkSetAutostartArgs> = codecs[230]!;
+export const remoteNetworkSetAutostartArgsCodec: XdrCodec<RemoteNetworkSetAutostartArgs> = /*@__PURE__*/ codecs.at(230)!;
 /** Encoder and decoder of `remote_connect_num_of_nwfilters_ret`. */
-export const remoteConnectNumOfNwfiltersRetCodec: XdrCodec<RemoteConnectNumOfNwfiltersRet> = codecs[231]!;
+export const remoteConnectNumOfNwfiltersRetCodec: XdrCodec<RemoteConnectNumOfNwfiltersRet> = /*@__PURE__*/ codecs.at(231)!;
 /** Encoder and decoder of `remote_connect_list_nwfilters_args`. */
-export const remoteConnectListNwfiltersArgsCodec: XdrCodec<RemoteConnectListNwfiltersArgs> = codecs[232]!;
+export const remoteConnectListNwfiltersArgsCodec: XdrCodec<RemoteConnectListNwfiltersArgs> = /*@__PURE__*/ codecs.at(232)!;
 /** Encoder and decoder of `remote_connect_list_nwfilters_ret`. */
-export const remoteConnectListNwfiltersRetCodec: XdrCodec<RemoteConnectListNwfiltersRet> = codecs[233]!;
+export const remoteConnectListNwfiltersRetCodec: XdrCodec<RemoteConnectListNwfiltersRet> = /*@__PURE__*/ codecs.at(233)!;
 /** Encoder and decoder of `remote_nwfilter_lookup_by_uuid_args`. */
-export const remoteNwfilterLookupByUuidArgsCodec: XdrCodec<RemoteNwfilterLookupByUuidArgs> = codecs[234]!;
+export const remoteNwfilterLookupByUuidArgsCodec: XdrCodec<RemoteNwfilterLookupByUuidArgs> = /*@__PURE__*/ codecs.at(234)!;
 /** Encoder and decoder of `remote_nwfilter_lookup_by_uuid_ret`. */
-export const remoteNwfilterLookupByUuidRetCodec: XdrCodec<RemoteNwfilterLookupByUuidRet> = codecs[235]!;
+export const remoteNwfilterLookupByUuidRetCodec: XdrCodec<RemoteNwfilterLookupByUuidRet> = /*@__PURE__*/ codecs.at(235)!;
 /** Encoder and decoder of `remote_nwfilter_lookup_by_name_args`. */
-export const remoteNwfilterLookupByNameArgsCodec: XdrCodec<RemoteNwfilterLookupByNameArgs> = codecs[236]!;
+export const remoteNwfilterLookupByNameArgsCodec: XdrCodec<RemoteNwfilterLookupByNameArgs> = /*@__PURE__*/ codecs.at(236)!;
 /** Encoder and decoder of `remote_nwfilter_lookup_by_name_ret`. */
-export const remoteNwfilterLookupByNameRetCodec: XdrCodec<RemoteNwfilterLookupByNameRet> = codecs[237]!;
+export const remoteNwfilterLookupByNameRetCodec: XdrCodec<RemoteNwfilterLookupByNameRet> = /*@__PURE__*/ codecs.at(237)!;
 /** Encoder and decoder of `remote_nwfilter_define_xml_args`. */
-export const remoteNwfilterDefineXmlArgsCodec: XdrCodec<RemoteNwfilterDefineXmlArgs> = codecs[238]!;
+export const remoteNwfilterDefineXmlArgsCodec: XdrCodec<RemoteNwfilterDefineXmlArgs> = /*@__PURE__*/ codecs.at(238)!;
 /** Encoder and decoder of `remote_nwfilter_define_xml_ret`. */
-export const remoteNwfilterDefineXmlRetCodec: XdrCodec<RemoteNwfilterDefineXmlRet> = codecs[239]!;
+export const remoteNwfilterDefineXmlRetCodec: XdrCodec<RemoteNwfilterDefineXmlRet> = /*@__PURE__*/ codecs.at(239)!;
 /** Encoder and decoder of `remote_nwfilter_define_xml_flags_args`. */
-export const remoteNwfilterDefineXmlFlagsArgsCodec: XdrCodec<RemoteNwfilterDefineXmlFlagsArgs> = codecs[240]!;
+export const remoteNwfilterDefineXmlFlagsArgsCodec: XdrCodec<RemoteNwfilterDefineXmlFlagsArgs> = /*@__PURE__*/ codecs.at(240)!;
 /** Encoder and decoder of `remote_nwfilter_define_xml_flags_ret`. */
-export const remoteNwfilterDefineXmlFlagsRetCodec: XdrCodec<RemoteNwfilterDefineXmlFlagsRet> = codecs[241]!;
+export const remoteNwfilterDefineXmlFlagsRetCodec: XdrCodec<RemoteNwfilterDefineXmlFlagsRet> = /*@__PURE__*/ codecs.at(241)!;
 /** Encoder and decoder of `remote_nwfilter_undefine_args`. */
-export const remoteNwfilterUndefineArgsCodec: XdrCodec<RemoteNwfilterUndefineArgs> = codecs[242]!;
+export const remoteNwfilterUndefineArgsCodec: XdrCodec<RemoteNwfilterUndefineArgs> = /*@__PURE__*/ codecs.at(242)!;
 /** Encoder and decoder of `remote_nwfilter_get_xml_desc_args`. */
-export const remoteNwfilterGetXmlDescArgsCodec: XdrCodec<RemoteNwfilterGetXmlDescArgs> = codecs[243]!;
+export const remoteNwfilterGetXmlDescArgsCodec: XdrCodec<RemoteNwfilterGetXmlDescArgs> = /*@__PURE__*/ codecs.at(243)!;
 /** Encoder and decoder of `remote_nwfilter_get_xml_desc_ret`. */
-export const remoteNwfilterGetXmlDescRetCodec: XdrCodec<RemoteNwfilterGetXmlDescRet> = codecs[244]!;
+export const remoteNwfilterGetXmlDescRetCodec: XdrCodec<RemoteNwfilterGetXmlDescRet> = /*@__PURE__*/ codecs.at(244)!;
 /** Encoder and decoder of `remote_connect_num_of_interfaces_ret`. */
-export const remoteConnectNumOfInterfacesRetCodec: XdrCodec<RemoteConnectNumOfInterfacesRet> = codecs[245]!;
+export const remoteConnectNumOfInterfacesRetCodec: XdrCodec<RemoteConnectNumOfInterfacesRet> = /*@__PURE__*/ codecs.at(245)!;
 /** Encoder and decoder of `remote_connect_list_interfaces_args`. */
-export const remoteConnectListInterfacesArgsCodec: XdrCodec<RemoteConnectListInterfacesArgs> = codecs[246]!;
+export const remoteConnectListInterfacesArgsCodec: XdrCodec<RemoteConnectListInterfacesArgs> = /*@__PURE__*/ codecs.at(246)!;
 /** Encoder and decoder of `remote_connect_list_interfaces_ret`. */
-export const remoteConnectListInterfacesRetCodec: XdrCodec<RemoteConnectListInterfacesRet> = codecs[247]!;
+export const remoteConnectListInterfacesRetCodec: XdrCodec<RemoteConnectListInterfacesRet> = /*@__PURE__*/ codecs.at(247)!;
 /** Encoder and decoder of `remote_connect_num_of_defined_interfaces_ret`. */
-export const remoteConnectNumOfDefinedInterfacesRetCodec: XdrCodec<RemoteConnectNumOfDefinedInterfacesRet> = codecs[248]!;
+export const remoteConnectNumOfDefinedInterfacesRetCodec: XdrCodec<RemoteConnectNumOfDefinedInterfacesRet> = /*@__PURE__*/ codecs.at(248)!;
 /** Encoder and decoder of `remote_connect_list_defined_interfaces_args`. */
-export const remoteConnectListDefinedInterfacesArgsCodec: XdrCodec<RemoteConnectListDefinedInterfacesArgs> = codecs[249]!;
+export const remoteConnectListDefinedInterfacesArgsCodec: XdrCodec<RemoteConnectListDefinedInterfacesArgs> = /*@__PURE__*/ codecs.at(249)!;
 /** Encoder and decoder of `remote_connect_list_defined_interfaces_ret`. */
-export const remoteConnectListDefinedInterfacesRetCodec: XdrCodec<RemoteConnectListDefinedInterfacesRet> = codecs[250]!;
+export const remoteConnectListDefinedInterfacesRetCodec: XdrCodec<RemoteConnectListDefinedInterfacesRet> = /*@__PURE__*/ codecs.at(250)!;
 /** Encoder and decoder of `remote_interface_lookup_by_name_args`. */
-export const remoteInterfaceLookupByNameArgsCodec: XdrCodec<RemoteInterfaceLookupByNameArgs> = codecs[251]!;
+export const remoteInterfaceLookupByNameArgsCodec: XdrCodec<RemoteInterfaceLookupByNameArgs> = /*@__PURE__*/ codecs.at(251)!;
 /** Encoder and decoder of `remote_interface_lookup_by_name_ret`. */
-export const remoteInterfaceLookupByNameRetCodec: XdrCodec<RemoteInterfaceLookupByNameRet> = codecs[252]!;
+export const remoteInterfaceLookupByNameRetCodec: XdrCodec<RemoteInterfaceLookupByNameRet> = /*@__PURE__*/ codecs.at(252)!;
 /** Encoder and decoder of `remote_interface_lookup_by_mac_string_args`. */
-export const remoteInterfaceLookupByMacStringArgsCodec: XdrCodec<RemoteInterfaceLookupByMacStringArgs> = codecs[253]!;
+export const remoteInterfaceLookupByMacStringArgsCodec: XdrCodec<RemoteInterfaceLookupByMacStringArgs> = /*@__PURE__*/ codecs.at(253)!;
 /** Encoder and decoder of `remote_interface_lookup_by_mac_string_ret`. */
-export const remoteInterfaceLookupByMacStringRetCodec: XdrCodec<RemoteInterfaceLookupByMacStringRet> = codecs[254]!;
+export const remoteInterfaceLookupByMacStringRetCodec: XdrCodec<RemoteInterfaceLookupByMacStringRet> = /*@__PURE__*/ codecs.at(254)!;
 /** Encoder and decoder of `remote_interface_get_xml_desc_args`. */
-export const remoteInterfaceGetXmlDescArgsCodec: XdrCodec<RemoteInterfaceGetXmlDescArgs> = codecs[255]!;
+export const remoteInterfaceGetXmlDescArgsCodec: XdrCodec<RemoteInterfaceGetXmlDescArgs> = /*@__PURE__*/ codecs.at(255)!;
 /** Encoder and decoder of `remote_interface_get_xml_desc_ret`. */
-export const remoteInterfaceGetXmlDescRetCodec: XdrCodec<RemoteInterfaceGetXmlDescRet> = codecs[256]!;
+export const remoteInterfaceGetXmlDescRetCodec: XdrCodec<RemoteInterfaceGetXmlDescRet> = /*@__PURE__*/ codecs.at(256)!;
 /** Encoder and decoder of `remote_interface_define_xml_args`. */
-export const remoteInterfaceDefineXmlArgsCodec: XdrCodec<RemoteInterfaceDefineXmlArgs> = codecs[257]!;
+export const remoteInterfaceDefineXmlArgsCodec: XdrCodec<RemoteInterfaceDefineXmlArgs> = /*@__PURE__*/ codecs.at(257)!;
 /** Encoder and decoder of `remote_interface_define_xml_ret`. */
-export const remoteInterfaceDefineXmlRetCodec: XdrCodec<RemoteInterfaceDefineXmlRet> = codecs[258]!;
+export const remoteInterfaceDefineXmlRetCodec: XdrCodec<RemoteInterfaceDefineXmlRet> = /*@__PURE__*/ codecs.at(258)!;
 /** Encoder and decoder of `remote_interface_undefine_args`. */
-export const remoteInterfaceUndefineArgsCodec: XdrCodec<RemoteInterfaceUndefineArgs> = codecs[259]!;
+export const remoteInterfaceUndefineArgsCodec: XdrCodec<RemoteInterfaceUndefineArgs> = /*@__PURE__*/ codecs.at(259)!;
 /** Encoder and decoder of `remote_interface_create_args`. */
-export const remoteInterfaceCreateArgsCodec: XdrCodec<RemoteInterfaceCreateArgs> = codecs[260]!;
+export const remoteInterfaceCreateArgsCodec: XdrCodec<RemoteInterfaceCreateArgs> = /*@__PURE__*/ codecs.at(260)!;
 /** Encoder and decoder of `remote_interface_destroy_args`. */
-export const remoteInterfaceDestroyArgsCodec: XdrCodec<RemoteInterfaceDestroyArgs> = codecs[261]!;
+export const remoteInterfaceDestroyArgsCodec: XdrCodec<RemoteInterfaceDestroyArgs> = /*@__PURE__*/ codecs.at(261)!;
 /** Encoder and decoder of `remote_interface_change_begin_args`. */
-export const remoteInterfaceChangeBeginArgsCodec: XdrCodec<RemoteInterfaceChangeBeginArgs> = codecs[262]!;
+export const remoteInterfaceChangeBeginArgsCodec: XdrCodec<RemoteInterfaceChangeBeginArgs> = /*@__PURE__*/ codecs.at(262)!;
 /** Encoder and decoder of `remote_interface_change_commit_args`. */
-export const remoteInterfaceChangeCommitArgsCodec: XdrCodec<RemoteInterfaceChangeCommitArgs> = codecs[263]!;
+export const remoteInterfaceChangeCommitArgsCodec: XdrCodec<RemoteInterfaceChangeCommitArgs> = /*@__PURE__*/ codecs.at(263)!;
 /** Encoder and decoder of `remote_interface_change_rollback_args`. */
-export const remoteInterfaceChangeRollbackArgsCodec: XdrCodec<RemoteInterfaceChangeRollbackArgs> = codecs[264]!;
+export const remoteInterfaceChangeRollbackArgsCodec: XdrCodec<RemoteInterfaceChangeRollbackArgs> = /*@__PURE__*/ codecs.at(264)!;
 /** Encoder and decoder of `remote_auth_list_ret`. */
-export const remoteAuthListRetCodec: XdrCodec<RemoteAuthListRet> = codecs[265]!;
+export const remoteAuthListRetCodec: XdrCodec<RemoteAuthListRet> = /*@__PURE__*/ codecs.at(265)!;
 /** Encoder and decoder of `remote_auth_sasl_init_ret`. */
-export const remoteAuthSaslInitRetCodec: XdrCodec<RemoteAuthSaslInitRet> = codecs[266]!;
+export const remoteAuthSaslInitRetCodec: XdrCodec<RemoteAuthSaslInitRet> = /*@__PURE__*/ codecs.at(266)!;
 /** Encoder and decoder of `remote_auth_sasl_start_args`. */
-export const remoteAuthSaslStartArgsCodec: XdrCodec<RemoteAuthSaslStartArgs> = codecs[267]!;
+export const remoteAuthSaslStartArgsCodec: XdrCodec<RemoteAuthSaslStartArgs> = /*@__PURE__*/ codecs.at(267)!;
 /** Encoder and decoder of `remote_auth_sasl_start_ret`. */
-export const remoteAuthSaslStartRetCodec: XdrCodec<RemoteAuthSaslStartRet> = codecs[268]!;
+export const remoteAuthSaslStartRetCodec: XdrCodec<RemoteAuthSaslStartRet> = /*@__PURE__*/ codecs.at(268)!;
 /** Encoder and decoder of `remote_auth_sasl_step_args`. */
-export const remoteAuthSaslStepArgsCodec: XdrCodec<RemoteAuthSaslStepArgs> = codecs[269]!;
+export const remoteAuthSaslStepArgsCodec: XdrCodec<RemoteAuthSaslStepArgs> = /*@__PURE__*/ codecs.at(269)!;
 /** Encoder and decoder of `remote_auth_sasl_step_ret`. */
-export const remoteAuthSaslStepRetCodec: XdrCodec<RemoteAuthSaslStepRet> = codecs[270]!;
+export const remoteAuthSaslStepRetCodec: XdrCodec<RemoteAuthSaslStepRet> = /*@__PURE__*/ codecs.at(270)!;
 /** Encoder and decoder of `remote_auth_polkit_ret`. */
-export const remoteAuthPolkitRetCodec: XdrCodec<RemoteAuthPolkitRet> = codecs[271]!;
+export const remoteAuthPolkitRetCodec: XdrCodec<RemoteAuthPolkitRet> = /*@__PURE__*/ codecs.at(271)!;
 /** Encoder and decoder of `remote_connect_num_of_storage_pools_ret`. */
-export const remoteConnectNumOfStoragePoolsRetCodec: XdrCodec<RemoteConnectNumOfStoragePoolsRet> = codecs[272]!;
+export const remoteConnectNumOfStoragePoolsRetCodec: XdrCodec<RemoteConnectNumOfStoragePoolsRet> = /*@__PURE__*/ codecs.at(272)!;
 /** Encoder and decoder of `remote_connect_list_storage_pools_args`. */
-export const remoteConnectListStoragePoolsArgsCodec: XdrCodec<RemoteConnectListStoragePoolsArgs> = codecs[273]!;
+export const remoteConnectListStoragePoolsArgsCodec: XdrCodec<RemoteConnectListStoragePoolsArgs> = /*@__PURE__*/ codecs.at(273)!;
 /** Encoder and decoder of `remote_connect_list_storage_pools_ret`. */
-export const remoteConnectListStoragePoolsRetCodec: XdrCodec<RemoteConnectListStoragePoolsRet> = codecs[274]!;
+export const remoteConnectListStoragePoolsRetCodec: XdrCodec<RemoteConnectListStoragePoolsRet> = /*@__PURE__*/ codecs.at(274)!;
 /** Encoder and decoder of `remote_connect_num_of_defined_storage_pools_ret`. */
-export const remoteConnectNumOfDefinedStoragePoolsRetCodec: XdrCodec<RemoteConnectNumOfDefinedStoragePoolsRet> = codecs[275]!;
+export const remoteConnectNumOfDefinedStoragePoolsRetCodec: XdrCodec<RemoteConnectNumOfDefinedStoragePoolsRet> = /*@__PURE__*/ codecs.at(275)!;
 /** Encoder and decoder of `remote_connect_list_defined_storage_pools_args`. */
-export const remoteConnectListDefinedStoragePoolsArgsCodec: XdrCodec<RemoteConnectListDefinedStoragePoolsArgs> = codecs[276]!;
+export const remoteConnectListDefinedStoragePoolsArgsCodec: XdrCodec<RemoteConnectListDefinedStoragePoolsArgs> = /*@__PURE__*/ codecs.at(276)!;
 /** Encoder and decoder of `remote_connect_list_defined_storage_pools_ret`. */
-export const remoteConnectListDefinedStoragePoolsRetCodec: XdrCodec<RemoteConnectListDefinedStoragePoolsRet> = codecs[277]!;
+export const remoteConnectListDefinedStoragePoolsRetCodec: XdrCodec<RemoteConnectListDefinedStoragePoolsRet> = /*@__PURE__*/ codecs.at(277)!;
 /** Encoder and decoder of `remote_connect_find_storage_pool_sources_args`. */
-export const remoteConnectFindStoragePoolSourcesArgsCodec: XdrCodec<RemoteConnectFindStoragePoolSourcesArgs> = codecs[278]!;
+export const remoteConnectFindStoragePoolSourcesArgsCodec: XdrCodec<RemoteConnectFindStoragePoolSourcesArgs> = /*@__PURE__*/ codecs.at(278)!;
 /** Encoder and decoder of `remote_connect_find_storage_pool_sources_ret`. */
-export const remoteConnectFindStoragePoolSourcesRetCodec: XdrCodec<RemoteConnectFindStoragePoolSourcesRet> = codecs[279]!;
+export const remoteConnectFindStoragePoolSourcesRetCodec: XdrCodec<RemoteConnectFindStoragePoolSourcesRet> = /*@__PURE__*/ codecs.at(279)!;
 /** Encoder and decoder of `remote_storage_pool_lookup_by_uuid_args`. */
-export const remoteStoragePoolLookupByUuidArgsCodec: XdrCodec<RemoteStoragePoolLookupByUuidArgs> = codecs[280]!;
+export const remoteStoragePoolLookupByUuidArgsCodec: XdrCodec<RemoteStoragePoolLookupByUuidArgs> = /*@__PURE__*/ codecs.at(280)!;
 /** Encoder and decoder of `remote_storage_pool_lookup_by_uuid_ret`. */
-export const remoteStoragePoolLookupByUuidRetCodec: XdrCodec<RemoteStoragePoolLookupByUuidRet> = codecs[281]!;
+export const remoteStoragePoolLookupByUuidRetCodec: XdrCodec<RemoteStoragePoolLookupByUuidRet> = /*@__PURE__*/ codecs.at(281)!;
 /** Encoder and decoder of `remote_storage_pool_lookup_by_name_args`. */
-export const remoteStoragePoolLookupByNameArgsCodec: XdrCodec<RemoteStoragePoolLookupByNameArgs> = codecs[282]!;
+export const remoteStoragePoolLookupByNameArgsCodec: XdrCodec<RemoteStoragePoolLookupByNameArgs> = /*@__PURE__*/ codecs.at(282)!;
 /** Encoder and decoder of `remote_storage_pool_lookup_by_name_ret`. */
-export const remoteStoragePoolLookupByNameRetCodec: XdrCodec<RemoteStoragePoolLookupByNameRet> = codecs[283]!;
+export const remoteStoragePoolLookupByNameRetCodec: XdrCodec<RemoteStoragePoolLookupByNameRet> = /*@__PURE__*/ codecs.at(283)!;
 /** Encoder and decoder of `remote_storage_pool_lookup_by_volume_args`. */
-export const remoteStoragePoolLookupByVolumeArgsCodec: XdrCodec<RemoteStoragePoolLookupByVolumeArgs> = codecs[284]!;
+export const remoteStoragePoolLookupByVolumeArgsCodec: XdrCodec<RemoteStoragePoolLookupByVolumeArgs> = /*@__PURE__*/ codecs.at(284)!;
 /** Encoder and decoder of `remote_storage_pool_lookup_by_volume_ret`. */
-export const remoteStoragePoolLookupByVolumeRetCodec: XdrCodec<RemoteStoragePoolLookupByVolumeRet> = codecs[285]!;
+export const remoteStoragePoolLookupByVolumeRetCodec: XdrCodec<RemoteStoragePoolLookupByVolumeRet> = /*@__PURE__*/ codecs.at(285)!;
 /** Encoder and decoder of `remote_storage_pool_lookup_by_target_path_args`. */
-export const remoteStoragePoolLookupByTargetPathArgsCodec: XdrCodec<RemoteStoragePoolLookupByTargetPathArgs> = codecs[286]!;
+export const remoteStoragePoolLookupByTargetPathArgsCodec: XdrCodec<RemoteStoragePoolLookupByTargetPathArgs> = /*@__PURE__*/ codecs.at(286)!;
 /** Encoder and decoder of `remote_storage_pool_lookup_by_target_path_ret`. */
-export const remoteStoragePoolLookupByTargetPathRetCodec: XdrCodec<RemoteStoragePoolLookupByTargetPathRet> = codecs[287]!;
+export const remoteStoragePoolLookupByTargetPathRetCodec: XdrCodec<RemoteStoragePoolLookupByTargetPathRet> = /*@__PURE__*/ codecs.at(287)!;
 /** Encoder and decoder of `remote_storage_pool_create_xml_args`. */
-export const remoteStoragePoolCreateXmlArgsCodec: XdrCodec<RemoteStoragePoolCreateXmlArgs> = codecs[288]!;
+export const remoteStoragePoolCreateXmlArgsCodec: XdrCodec<RemoteStoragePoolCreateXmlArgs> = /*@__PURE__*/ codecs.at(288)!;
 /** Encoder and decoder of `remote_storage_pool_create_xml_ret`. */
-export const remoteStoragePoolCreateXmlRetCodec: XdrCodec<RemoteStoragePoolCreateXmlRet> = codecs[289]!;
+export const remoteStoragePoolCreateXmlRetCodec: XdrCodec<RemoteStoragePoolCreateXmlRet> = /*@__PURE__*/ codecs.at(289)!;
 /** Encoder and decoder of `remote_storage_pool_define_xml_args`. */
-export const remoteStoragePoolDefineXmlArgsCodec: XdrCodec<RemoteStoragePoolDefineXmlArgs> = codecs[290]!;
+export const remoteStoragePoolDefineXmlArgsCodec: XdrCodec<RemoteStoragePoolDefineXmlArgs> = /*@__PURE__*/ codecs.at(290)!;
 /** Encoder and decoder of `remote_storage_pool_define_xml_ret`. */
-export const remoteStoragePoolDefineXmlRetCodec: XdrCodec<RemoteStoragePoolDefineXmlRet> = codecs[291]!;
+export const remoteStoragePoolDefineXmlRetCodec: XdrCodec<RemoteStoragePoolDefineXmlRet> = /*@__PURE__*/ codecs.at(291)!;
 /** Encoder and decoder of `remote_storage_pool_build_args`. */
-export const remoteStoragePoolBuildArgsCodec: XdrCodec<RemoteStoragePoolBuildArgs> = codecs[292]!;
+export const remoteStoragePoolBuildArgsCodec: XdrCodec<RemoteStoragePoolBuildArgs> = /*@__PURE__*/ codecs.at(292)!;
 /** Encoder and decoder of `remote_storage_pool_undefine_args`. */
-export const remoteStoragePoolUndefineArgsCodec: XdrCodec<RemoteStoragePoolUndefineArgs> = codecs[293]!;
+export const remoteStoragePoolUndefineArgsCodec: XdrCodec<RemoteStoragePoolUndefineArgs> = /*@__PURE__*/ codecs.at(293)!;
 /** Encoder and decoder of `remote_storage_pool_create_args`. */
-export const remoteStoragePoolCreateArgsCodec: XdrCodec<RemoteStoragePoolCreateArgs> = codecs[294]!;
+export const remoteStoragePoolCreateArgsCodec: XdrCodec<RemoteStoragePoolCreateArgs> = /*@__PURE__*/ codecs.at(294)!;
 /** Encoder and decoder of `remote_storage_pool_destroy_args`. */
-export const remoteStoragePoolDestroyArgsCodec: XdrCodec<RemoteStoragePoolDestroyArgs> = codecs[295]!;
+export const remoteStoragePoolDestroyArgsCodec: XdrCodec<RemoteStoragePoolDestroyArgs> = /*@__PURE__*/ codecs.at(295)!;
 /** Encoder and decoder of `remote_storage_pool_delete_args`. */
-export const remoteStoragePoolDeleteArgsCodec: XdrCodec<RemoteStoragePoolDeleteArgs> = codecs[296]!;
+export const remoteStoragePoolDeleteArgsCodec: XdrCodec<RemoteStoragePoolDeleteArgs> = /*@__PURE__*/ codecs.at(296)!;
 /** Encoder and decoder of `remote_storage_pool_refresh_args`. */
-export const remoteStoragePoolRefreshArgsCodec: XdrCodec<RemoteStoragePoolRefreshArgs> = codecs[297]!;
+export const remoteStoragePoolRefreshArgsCodec: XdrCodec<RemoteStoragePoolRefreshArgs> = /*@__PURE__*/ codecs.at(297)!;
 /** Encoder and decoder of `remote_storage_pool_get_xml_desc_args`. */
-export const remoteStoragePoolGetXmlDescArgsCodec: XdrCodec<RemoteStoragePoolGetXmlDescArgs> = codecs[298]!;
+export const remoteStoragePoolGetXmlDescArgsCodec: XdrCodec<RemoteStoragePoolGetXmlDescArgs> = /*@__PURE__*/ codecs.at(298)!;
 /** Encoder and decoder of `remote_storage_pool_get_xml_desc_ret`. */
-export const remoteStoragePoolGetXmlDescRetCodec: XdrCodec<RemoteStoragePoolGetXmlDescRet> = codecs[299]!;
+export const remoteStoragePoolGetXmlDescRetCodec: XdrCodec<RemoteStoragePoolGetXmlDescRet> = /*@__PURE__*/ codecs.at(299)!;
 /** Encoder and decoder of `remote_storage_pool_get_info_args`. */
-export const remoteStoragePoolGetInfoArgsCodec: XdrCodec<RemoteStoragePoolGetInfoArgs> = codecs[300]!;
+export const remoteStoragePoolGetInfoArgsCodec: XdrCodec<RemoteStoragePoolGetInfoArgs> = /*@__PURE__*/ codecs.at(300)!;
 /** Encoder and decoder of `remote_storage_pool_get_info_ret`. */
-export const remoteStoragePoolGetInfoRetCodec: XdrCodec<RemoteStoragePoolGetInfoRet> = codecs[301]!;
+export const remoteStoragePoolGetInfoRetCodec: XdrCodec<RemoteStoragePoolGetInfoRet> = /*@__PURE__*/ codecs.at(301)!;
 /** Encoder and decoder of `remote_storage_pool_get_autostart_args`. */
-export const remoteStoragePoolGetAutostartArgsCodec: XdrCodec<RemoteStoragePoolGetAutostartArgs> = codecs[302]!;
+export const remoteStoragePoolGetAutostartArgsCodec: XdrCodec<RemoteStoragePoolGetAutostartArgs> = /*@__PURE__*/ codecs.at(302)!;
 /** Encoder and decoder of `remote_storage_pool_get_autostart_ret`. */
-export const remoteStoragePoolGetAutostartRetCodec: XdrCodec<RemoteStoragePoolGetAutostartRet> = codecs[303]!;
+export const remoteStoragePoolGetAutostartRetCodec: XdrCodec<RemoteStoragePoolGetAutostartRet> = /*@__PURE__*/ codecs.at(303)!;
 /** Encoder and decoder of `remote_storage_pool_set_autostart_args`. */
-export const remoteStoragePoolSetAutostartArgsCodec: XdrCodec<RemoteStoragePoolSetAutostartArgs> = codecs[304]!;
+export const remoteStoragePoolSetAutostartArgsCodec: XdrCodec<RemoteStoragePoolSetAutostartArgs> = /*@__PURE__*/ codecs.at(304)!;
 /** Encoder and decoder of `remote_storage_pool_num_of_volumes_args`. */
-export const remoteStoragePoolNumOfVolumesArgsCodec: XdrCodec<RemoteStoragePoolNumOfVolumesArgs> = codecs[305]!;
+export const remoteStoragePoolNumOfVolumesArgsCodec: XdrCodec<RemoteStoragePoolNumOfVolumesArgs> = /*@__PURE__*/ codecs.at(305)!;
 /** Encoder and decoder of `remote_storage_pool_num_of_volumes_ret`. */
-export const remoteStoragePoolNumOfVolumesRetCodec: XdrCodec<RemoteStoragePoolNumOfVolumesRet> = codecs[306]!;
+export const remoteStoragePoolNumOfVolumesRetCodec: XdrCodec<RemoteStoragePoolNumOfVolumesRet> = /*@__PURE__*/ codecs.at(306)!;
 /** Encoder and decoder of `remote_storage_pool_list_volumes_args`. */
-export const remoteStoragePoolListVolumesArgsCodec: XdrCodec<RemoteStoragePoolListVolumesArgs> = codecs[307]!;
+export const remoteStoragePoolListVolumesArgsCodec: XdrCodec<RemoteStoragePoolListVolumesArgs> = /*@__PURE__*/ codecs.at(307)!;
 /** Encoder and decoder of `remote_storage_pool_list_volumes_ret`. */
-export const remoteStoragePoolListVolumesRetCodec: XdrCodec<RemoteStoragePoolListVolumesRet> = codecs[308]!;
+export const remoteStoragePoolListVolumesRetCodec: XdrCodec<RemoteStoragePoolListVolumesRet> = /*@__PURE__*/ codecs.at(308)!;
 /** Encoder and decoder of `remote_storage_vol_lookup_by_name_args`. */
-export const remoteStorageVolLookupByNameArgsCodec: XdrCodec<RemoteStorageVolLookupByNameArgs> = codecs[309]!;
+export const remoteStorageVolLookupByNameArgsCodec: XdrCodec<RemoteStorageVolLookupByNameArgs> = /*@__PURE__*/ codecs.at(309)!;
 /** Encoder and decoder of `remote_storage_vol_lookup_by_name_ret`. */
-export const remoteStorageVolLookupByNameRetCodec: XdrCodec<RemoteStorageVolLookupByNameRet> = codecs[310]!;
+export const remoteStorageVolLookupByNameRetCodec: XdrCodec<RemoteStorageVolLookupByNameRet> = /*@__PURE__*/ codecs.at(310)!;
 /** Encoder and decoder of `remote_storage_vol_lookup_by_key_args`. */
-export const remoteStorageVolLookupByKeyArgsCodec: XdrCodec<RemoteStorageVolLookupByKeyArgs> = codecs[311]!;
+export const remoteStorageVolLookupByKeyArgsCodec: XdrCodec<RemoteStorageVolLookupByKeyArgs> = /*@__PURE__*/ codecs.at(311)!;
 /** Encoder and decoder of `remote_storage_vol_lookup_by_key_ret`. */
-export const remoteStorageVolLookupByKeyRetCodec: XdrCodec<RemoteStorageVolLookupByKeyRet> = codecs[312]!;
+export const remoteStorageVolLookupByKeyRetCodec: XdrCodec<RemoteStorageVolLookupByKeyRet> = /*@__PURE__*/ codecs.at(312)!;
 /** Encoder and decoder of `remote_storage_vol_lookup_by_path_args`. */
-export const remoteStorageVolLookupByPathArgsCodec: XdrCodec<RemoteStorageVolLookupByPathArgs> = codecs[313]!;
+export const remoteStorageVolLookupByPathArgsCodec: XdrCodec<RemoteStorageVolLookupByPathArgs> = /*@__PURE__*/ codecs.at(313)!;
 /** Encoder and decoder of `remote_storage_vol_lookup_by_path_ret`. */
-export const remoteStorageVolLookupByPathRetCodec: XdrCodec<RemoteStorageVolLookupByPathRet> = codecs[314]!;
+export const remoteStorageVolLookupByPathRetCodec: XdrCodec<RemoteStorageVolLookupByPathRet> = /*@__PURE__*/ codecs.at(314)!;
 /** Encoder and decoder of `remote_storage_vol_create_xml_args`. */
-export const remoteStorageVolCreateXmlArgsCodec: XdrCodec<RemoteStorageVolCreateXmlArgs> = codecs[315]!;
+export const remoteStorageVolCreateXmlArgsCodec: XdrCodec<RemoteStorageVolCreateXmlArgs> = /*@__PURE__*/ codecs.at(315)!;
 /** Encoder and decoder of `remote_storage_vol_create_xml_ret`. */
-export const remoteStorageVolCreateXmlRetCodec: XdrCodec<RemoteStorageVolCreateXmlRet> = codecs[316]!;
+export const remoteStorageVolCreateXmlRetCodec: XdrCodec<RemoteStorageVolCreateXmlRet> = /*@__PURE__*/ codecs.at(316)!;
 /** Encoder and decoder of `remote_storage_vol_create_xml_from_args`. */
-export const remoteStorageVolCreateXmlFromArgsCodec: XdrCodec<RemoteStorageVolCreateXmlFromArgs> = codecs[317]!;
+export const remoteStorageVolCreateXmlFromArgsCodec: XdrCodec<RemoteStorageVolCreateXmlFromArgs> = /*@__PURE__*/ codecs.at(317)!;
 /** Encoder and decoder of `remote_storage_vol_create_xml_from_ret`. */
-export const remoteStorageVolCreateXmlFromRetCodec: XdrCodec<RemoteStorageVolCreateXmlFromRet> = codecs[318]!;
+export const remoteStorageVolCreateXmlFromRetCodec: XdrCodec<RemoteStorageVolCreateXmlFromRet> = /*@__PURE__*/ codecs.at(318)!;
 /** Encoder and decoder of `remote_storage_vol_delete_args`. */
-export const remoteStorageVolDeleteArgsCodec: XdrCodec<RemoteStorageVolDeleteArgs> = codecs[319]!;
+export const remoteStorageVolDeleteArgsCodec: XdrCodec<RemoteStorageVolDeleteArgs> = /*@__PURE__*/ codecs.at(319)!;
 /** Encoder and decoder of `remote_storage_vol_wipe_args`. */
-export const remoteStorageVolWipeArgsCodec: XdrCodec<RemoteStorageVolWipeArgs> = codecs[320]!;
+export const remoteStorageVolWipeArgsCodec: XdrCodec<RemoteStorageVolWipeArgs> = /*@__PURE__*/ codecs.at(320)!;
 /** Encoder and decoder of `remote_storage_vol_wipe_pattern_args`. */
-export const remoteStorageVolWipePatternArgsCodec: XdrCodec<RemoteStorageVolWipePatternArgs> = codecs[321]!;
+export const remoteStorageVolWipePatternArgsCodec: XdrCodec<RemoteStorageVolWipePatternArgs> = /*@__PURE__*/ codecs.at(321)!;
 /** Encoder and decoder of `remote_storage_vol_get_xml_desc_args`. */
-export const remoteStorageVolGetXmlDescArgsCodec: XdrCodec<RemoteStorageVolGetXmlDescArgs> = codecs[322]!;
+export const remoteStorageVolGetXmlDescArgsCodec: XdrCodec<RemoteStorageVolGetXmlDescArgs> = /*@__PURE__*/ codecs.at(322)!;
 /** Encoder and decoder of `remote_storage_vol_get_xml_desc_ret`. */
-export const remoteStorageVolGetXmlDescRetCodec: XdrCodec<RemoteStorageVolGetXmlDescRet> = codecs[323]!;
+export const remoteStorageVolGetXmlDescRetCodec: XdrCodec<RemoteStorageVolGetXmlDescRet> = /*@__PURE__*/ codecs.at(323)!;
 /** Encoder and decoder of `remote_storage_vol_get_info_args`. */
-export const remoteStorageVolGetInfoArgsCodec: XdrCodec<RemoteStorageVolGetInfoArgs> = codecs[324]!;
+export const remoteStorageVolGetInfoArgsCodec: XdrCodec<RemoteStorageVolGetInfoArgs> = /*@__PURE__*/ codecs.at(324)!;
 /** Encoder and decoder of `remote_storage_vol_get_info_ret`. */
-export const remoteStorageVolGetInfoRetCodec: XdrCodec<RemoteStorageVolGetInfoRet> = codecs[325]!;
+export const remoteStorageVolGetInfoRetCodec: XdrCodec<RemoteStorageVolGetInfoRet> = /*@__PURE__*/ codecs.at(325)!;
 /** Encoder and decoder of `remote_storage_vol_get_info_flags_args`. */
-export const remoteStorageVolGetInfoFlagsArgsCodec: XdrCodec<RemoteStorageVolGetInfoFlagsArgs> = codecs[326]!;
+export const remoteStorageVolGetInfoFlagsArgsCodec: XdrCodec<RemoteStorageVolGetInfoFlagsArgs> = /*@__PURE__*/ codecs.at(326)!;
 /** Encoder and decoder of `remote_storage_vol_get_info_flags_ret`. */
-export const remoteStorageVolGetInfoFlagsRetCodec: XdrCodec<RemoteStorageVolGetInfoFlagsRet> = codecs[327]!;
+export const remoteStorageVolGetInfoFlagsRetCodec: XdrCodec<RemoteStorageVolGetInfoFlagsRet> = /*@__PURE__*/ codecs.at(327)!;
 /** Encoder and decoder of `remote_storage_vol_get_path_args`. */
-export const remoteStorageVolGetPathArgsCodec: XdrCodec<RemoteStorageVolGetPathArgs> = codecs[328]!;
+export const remoteStorageVolGetPathArgsCodec: XdrCodec<RemoteStorageVolGetPathArgs> = /*@__PURE__*/ codecs.at(328)!;
 /** Encoder and decoder of `remote_storage_vol_get_path_ret`. */
-export const remoteStorageVolGetPathRetCodec: XdrCodec<RemoteStorageVolGetPathRet> = codecs[329]!;
+export const remoteStorageVolGetPathRetCodec: XdrCodec<RemoteStorageVolGetPathRet> = /*@__PURE__*/ codecs.at(329)!;
 /** Encoder and decoder of `remote_storage_vol_resize_args`. */
-export const remoteStorageVolResizeArgsCodec: XdrCodec<RemoteStorageVolResizeArgs> = codecs[330]!;
+export const remoteStorageVolResizeArgsCodec: XdrCodec<RemoteStorageVolResizeArgs> = /*@__PURE__*/ codecs.at(330)!;
 /** Encoder and decoder of `remote_node_num_of_devices_args`. */
-export const remoteNodeNumOfDevicesArgsCodec: XdrCodec<RemoteNodeNumOfDevicesArgs> = codecs[331]!;
+export const remoteNodeNumOfDevicesArgsCodec: XdrCodec<RemoteNodeNumOfDevicesArgs> = /*@__PURE__*/ codecs.at(331)!;
 /** Encoder and decoder of `remote_node_num_of_devices_ret`. */
-export const remoteNodeNumOfDevicesRetCodec: XdrCodec<RemoteNodeNumOfDevicesRet> = codecs[332]!;
+export const remoteNodeNumOfDevicesRetCodec: XdrCodec<RemoteNodeNumOfDevicesRet> = /*@__PURE__*/ codecs.at(332)!;
 /** Encoder and decoder of `remote_node_list_devices_args`. */
-export const remoteNodeListDevicesArgsCodec: XdrCodec<RemoteNodeListDevicesArgs> = codecs[333]!;
+export const remoteNodeListDevicesArgsCodec: XdrCodec<RemoteNodeListDevicesArgs> = /*@__PURE__*/ codecs.at(333)!;
 /** Encoder and decoder of `remote_node_list_devices_ret`. */
-export const remoteNodeListDevicesRetCodec: XdrCodec<RemoteNodeListDevicesRet> = codecs[334]!;
+export const remoteNodeListDevicesRetCodec: XdrCodec<RemoteNodeListDevicesRet> = /*@__PURE__*/ codecs.at(334)!;
 /** Encoder and decoder of `remote_node_device_lookup_by_name_args`. */
-export const remoteNodeDeviceLookupByNameArgsCodec: XdrCodec<RemoteNodeDeviceLookupByNameArgs> = codecs[335]!;
+export const remoteNodeDeviceLookupByNameArgsCodec: XdrCodec<RemoteNodeDeviceLookupByNameArgs> = /*@__PURE__*/ codecs.at(335)!;
 /** Encoder and decoder of `remote_node_device_lookup_by_name_ret`. */
-export const remoteNodeDeviceLookupByNameRetCodec: XdrCodec<RemoteNodeDeviceLookupByNameRet> = codecs[336]!;
+export const remoteNodeDeviceLookupByNameRetCodec: XdrCodec<RemoteNodeDeviceLookupByNameRet> = /*@__PURE__*/ codecs.at(336)!;
 /** Encoder and decoder of `remote_node_device_lookup_scsi_host_by_wwn_args`. */
-export const remoteNodeDeviceLookupScsiHostByWwnArgsCodec: XdrCodec<RemoteNodeDeviceLookupScsiHostByWwnArgs> = codecs[337]!;
+export const remoteNodeDeviceLookupScsiHostByWwnArgsCodec: XdrCodec<RemoteNodeDeviceLookupScsiHostByWwnArgs> = /*@__PURE__*/ codecs.at(337)!;
 /** Encoder and decoder of `remote_node_device_lookup_scsi_host_by_wwn_ret`. */
-export const remoteNodeDeviceLookupScsiHostByWwnRetCodec: XdrCodec<RemoteNodeDeviceLookupScsiHostByWwnRet> = codecs[338]!;
+export const remoteNodeDeviceLookupScsiHostByWwnRetCodec: XdrCodec<RemoteNodeDeviceLookupScsiHostByWwnRet> = /*@__PURE__*/ codecs.at(338)!;
 /** Encoder and decoder of `remote_node_device_get_xml_desc_args`. */
-export const remoteNodeDeviceGetXmlDescArgsCodec: XdrCodec<RemoteNodeDeviceGetXmlDescArgs> = codecs[339]!;
+export const remoteNodeDeviceGetXmlDescArgsCodec: XdrCodec<RemoteNodeDeviceGetXmlDescArgs> = /*@__PURE__*/ codecs.at(339)!;
 /** Encoder and decoder of `remote_node_device_get_xml_desc_ret`. */
-export const remoteNodeDeviceGetXmlDescRetCodec: XdrCodec<RemoteNodeDeviceGetXmlDescRet> = codecs[340]!;
+export const remoteNodeDeviceGetXmlDescRetCodec: XdrCodec<RemoteNodeDeviceGetXmlDescRet> = /*@__PURE__*/ codecs.at(340)!;
 /** Encoder and decoder of `remote_node_device_get_parent_args`. */
-export const remoteNodeDeviceGetParentArgsCodec: XdrCodec<RemoteNodeDeviceGetParentArgs> = codecs[341]!;
+export const remoteNodeDeviceGetParentArgsCodec: XdrCodec<RemoteNodeDeviceGetParentArgs> = /*@__PURE__*/ codecs.at(341)!;
 /** Encoder and decoder of `remote_node_device_get_parent_ret`. */
-export const remoteNodeDeviceGetParentRetCodec: XdrCodec<RemoteNodeDeviceGetParentRet> = codecs[342]!;
+export const remoteNodeDeviceGetParentRetCodec: XdrCodec<RemoteNodeDeviceGetParentRet> = /*@__PURE__*/ codecs.at(342)!;
 /** Encoder and decoder of `remote_node_device_num_of_caps_args`. */
-export const remoteNodeDeviceNumOfCapsArgsCodec: XdrCodec<RemoteNodeDeviceNumOfCapsArgs> = codecs[343]!;
+export const remoteNodeDeviceNumOfCapsArgsCodec: XdrCodec<RemoteNodeDeviceNumOfCapsArgs> = /*@__PURE__*/ codecs.at(343)!;
 /** Encoder and decoder of `remote_node_device_num_of_caps_ret`. */
-export const remoteNodeDeviceNumOfCapsRetCodec: XdrCodec<RemoteNodeDeviceNumOfCapsRet> = codecs[344]!;
+export const remoteNodeDeviceNumOfCapsRetCodec: XdrCodec<RemoteNodeDeviceNumOfCapsRet> = /*@__PURE__*/ codecs.at(344)!;
 /** Encoder and decoder of `remote_node_device_list_caps_args`. */
-export const remoteNodeDeviceListCapsArgsCodec: XdrCodec<RemoteNodeDeviceListCapsArgs> = codecs[345]!;
+export const remoteNodeDeviceListCapsArgsCodec: XdrCodec<RemoteNodeDeviceListCapsArgs> = /*@__PURE__*/ codecs.at(345)!;
 /** Encoder and decoder of `remote_node_device_list_caps_ret`. */
-export const remoteNodeDeviceListCapsRetCodec: XdrCodec<RemoteNodeDeviceListCapsRet> = codecs[346]!;
+export const remoteNodeDeviceListCapsRetCodec: XdrCodec<RemoteNodeDeviceListCapsRet> = /*@__PURE__*/ codecs.at(346)!;
 /** Encoder and decoder of `remote_node_device_dettach_args`. */
-export const remoteNodeDeviceDettachArgsCodec: XdrCodec<RemoteNodeDeviceDettachArgs> = codecs[347]!;
+export const remoteNodeDeviceDettachArgsCodec: XdrCodec<RemoteNodeDeviceDettachArgs> = /*@__PURE__*/ codecs.at(347)!;
 /** Encoder and decoder of `remote_node_device_detach_flags_args`. */
-export const remoteNodeDeviceDetachFlagsArgsCodec: XdrCodec<RemoteNodeDeviceDetachFlagsArgs> = codecs[348]!;
+export const remoteNodeDeviceDetachFlagsArgsCodec: XdrCodec<RemoteNodeDeviceDetachFlagsArgs> = /*@__PURE__*/ codecs.at(348)!;
 /** Encoder and decoder of `remote_node_device_re_attach_args`. */
-export const remoteNodeDeviceReAttachArgsCodec: XdrCodec<RemoteNodeDeviceReAttachArgs> = codecs[349]!;
+export const remoteNodeDeviceReAttachArgsCodec: XdrCodec<RemoteNodeDeviceReAttachArgs> = /*@__PURE__*/ codecs.at(349)!;
 /** Encoder and decoder of `remote_node_device_reset_args`. */
-export const remoteNodeDeviceResetArgsCodec: XdrCodec<RemoteNodeDeviceResetArgs> = codecs[350]!;
+export const remoteNodeDeviceResetArgsCodec: XdrCodec<RemoteNodeDeviceResetArgs> = /*@__PURE__*/ codecs.at(350)!;
 /** Encoder and decoder of `remote_node_device_create_xml_args`. */
-export const remoteNodeDeviceCreateXmlArgsCodec: XdrCodec<RemoteNodeDeviceCreateXmlArgs> = codecs[351]!;
+export const remoteNodeDeviceCreateXmlArgsCodec: XdrCodec<RemoteNodeDeviceCreateXmlArgs> = /*@__PURE__*/ codecs.at(351)!;
 /** Encoder and decoder of `remote_node_device_create_xml_ret`. */
-export const remoteNodeDeviceCreateXmlRetCodec: XdrCodec<RemoteNodeDeviceCreateXmlRet> = codecs[352]!;
+export const remoteNodeDeviceCreateXmlRetCodec: XdrCodec<RemoteNodeDeviceCreateXmlRet> = /*@__PURE__*/ codecs.at(352)!;
 /** Encoder and decoder of `remote_node_device_destroy_args`. */
-export const remoteNodeDeviceDestroyArgsCodec: XdrCodec<RemoteNodeDeviceDestroyArgs> = codecs[353]!;
+export const remoteNodeDeviceDestroyArgsCodec: XdrCodec<RemoteNodeDeviceDestroyArgs> = /*@__PURE__*/ codecs.at(353)!;
 /** Encoder and decoder of `remote_node_device_define_xml_args`. */
-export const remoteNodeDeviceDefineXmlArgsCodec: XdrCodec<RemoteNodeDeviceDefineXmlArgs> = codecs[354]!;
+export const remoteNodeDeviceDefineXmlArgsCodec: XdrCodec<RemoteNodeDeviceDefineXmlArgs> = /*@__PURE__*/ codecs.at(354)!;
 /** Encoder and decoder of `remote_node_device_define_xml_ret`. */
-export const remoteNodeDeviceDefineXmlRetCodec: XdrCodec<RemoteNodeDeviceDefineXmlRet> = codecs[355]!;
+export const remoteNodeDeviceDefineXmlRetCodec: XdrCodec<RemoteNodeDeviceDefineXmlRet> = /*@__PURE__*/ codecs.at(355)!;
 /** Encoder and decoder of `remote_node_device_undefine_args`. */
-export const remoteNodeDeviceUndefineArgsCodec: XdrCodec<RemoteNodeDeviceUndefineArgs> = codecs[356]!;
+export const remoteNodeDeviceUndefineArgsCodec: XdrCodec<RemoteNodeDeviceUndefineArgs> = /*@__PURE__*/ codecs.at(356)!;
 /** Encoder and decoder of `remote_node_device_create_args`. */
-export const remoteNodeDeviceCreateArgsCodec: XdrCodec<RemoteNodeDeviceCreateArgs> = codecs[357]!;
+export const remoteNodeDeviceCreateArgsCodec: XdrCodec<RemoteNodeDeviceCreateArgs> = /*@__PURE__*/ codecs.at(357)!;
 /** Encoder and decoder of `remote_node_device_get_autostart_args`. */
-export const remoteNodeDeviceGetAutostartArgsCodec: XdrCodec<RemoteNodeDeviceGetAutostartArgs> = codecs[358]!;
+export const remoteNodeDeviceGetAutostartArgsCodec: XdrCodec<RemoteNodeDeviceGetAutostartArgs> = /*@__PURE__*/ codecs.at(358)!;
 /** Encoder and decoder of `remote_node_device_get_autostart_ret`. */
-export const remoteNodeDeviceGetAutostartRetCodec: XdrCodec<RemoteNodeDeviceGetAutostartRet> = codecs[359]!;
+export const remoteNodeDeviceGetAutostartRetCodec: XdrCodec<RemoteNodeDeviceGetAutostartRet> = /*@__PURE__*/ codecs.at(359)!;
 /** Encoder and decoder of `remote_node_device_set_autostart_args`. */
-export const remoteNodeDeviceSetAutostartArgsCodec: XdrCodec<RemoteNodeDeviceSetAutostartArgs> = codecs[360]!;
+export const remoteNodeDeviceSetAutostartArgsCodec: XdrCodec<RemoteNodeDeviceSetAutostartArgs> = /*@__PURE__*/ codecs.at(360)!;
 /** Encoder and decoder of `remote_node_device_is_persistent_args`. */
-export const remoteNodeDeviceIsPersistentArgsCodec: XdrCodec<RemoteNodeDeviceIsPersistentArgs> = codecs[361]!;
+export const remoteNodeDeviceIsPersistentArgsCodec: XdrCodec<RemoteNodeDeviceIsPersistentArgs> = /*@__PURE__*/ codecs.at(361)!;
 /** Encoder and decoder of `remote_node_device_is_persistent_ret`. */
-export const remoteNodeDeviceIsPersistentRetCodec: XdrCodec<RemoteNodeDeviceIsPersistentRet> = codecs[362]!;
+export const remoteNodeDeviceIsPersistentRetCodec: XdrCodec<RemoteNodeDeviceIsPersistentRet> = /*@__PURE__*/ codecs.at(362)!;
 /** Encoder and decoder of `remote_node_device_is_active_args`. */
-export const remoteNodeDeviceIsActiveArgsCodec: XdrCodec<RemoteNodeDeviceIsActiveArgs> = codecs[363]!;
+export const remoteNodeDeviceIsActiveArgsCodec: XdrCodec<RemoteNodeDeviceIsActiveArgs> = /*@__PURE__*/ codecs.at(363)!;
 /** Encoder and decoder of `remote_node_device_is_active_ret`. */
-export const remoteNodeDeviceIsActiveRetCodec: XdrCodec<RemoteNodeDeviceIsActiveRet> = codecs[364]!;
+export const remoteNodeDeviceIsActiveRetCodec: XdrCodec<RemoteNodeDeviceIsActiveRet> = /*@__PURE__*/ codecs.at(364)!;
 /** Encoder and decoder of `remote_node_device_update_args`. */
-export const remoteNodeDeviceUpdateArgsCodec: XdrCodec<RemoteNodeDeviceUpdateArgs> = codecs[365]!;
+export const remoteNodeDeviceUpdateArgsCodec: XdrCodec<RemoteNodeDeviceUpdateArgs> = /*@__PURE__*/ codecs.at(365)!;
 /** Encoder and decoder of `remote_connect_domain_event_register_ret`. */
-export const remoteConnectDomainEventRegisterRetCodec: XdrCodec<RemoteConnectDomainEventRegisterRet> = codecs[366]!;
+export const remoteConnectDomainEventRegisterRetCodec: XdrCodec<RemoteConnectDomainEventRegisterRet> = /*@__PURE__*/ codecs.at(366)!;
 /** Encoder and decoder of `remote_connect_domain_event_deregister_ret`. */
-export const remoteConnectDomainEventDeregisterRetCodec: XdrCodec<RemoteConnectDomainEventDeregisterRet> = codecs[367]!;
+export const remoteConnectDomainEventDeregisterRetCodec: XdrCodec<RemoteConnectDomainEventDeregisterRet> = /*@__PURE__*/ codecs.at(367)!;
 /** Encoder and decoder of `remote_domain_event_lifecycle_msg`. */
-export const remoteDomainEventLifecycleMsgCodec: XdrCodec<RemoteDomainEventLifecycleMsg> = codecs[368]!;
+export const remoteDomainEventLifecycleMsgCodec: XdrCodec<RemoteDomainEventLifecycleMsg> = /*@__PURE__*/ codecs.at(368)!;
 /** Encoder and decoder of `remote_domain_event_callback_lifecycle_msg`. */
-export const remoteDomainEventCallbackLifecycleMsgCodec: XdrCodec<RemoteDomainEventCallbackLifecycleMsg> = codecs[369]!;
+export const remoteDomainEventCallbackLifecycleMsgCodec: XdrCodec<RemoteDomainEventCallbackLifecycleMsg> = /*@__PURE__*/ codecs.at(369)!;
 /** Encoder and decoder of `remote_connect_domain_xml_from_native_args`. */
-export const remoteConnectDomainXmlFromNativeArgsCodec: XdrCodec<RemoteConnectDomainXmlFromNativeArgs> = codecs[370]!;
+export const remoteConnectDomainXmlFromNativeArgsCodec: XdrCodec<RemoteConnectDomainXmlFromNativeArgs> = /*@__PURE__*/ codecs.at(370)!;
 /** Encoder and decoder of `remote_connect_domain_xml_from_native_ret`. */
-export const remoteConnectDomainXmlFromNativeRetCodec: XdrCodec<RemoteConnectDomainXmlFromNativeRet> = codecs[371]!;
+export const remoteConnectDomainXmlFromNativeRetCodec: XdrCodec<RemoteConnectDomainXmlFromNativeRet> = /*@__PURE__*/ codecs.at(371)!;
 /** Encoder and decoder of `remote_connect_domain_xml_to_native_args`. */
-export const remoteConnectDomainXmlToNativeArgsCodec: XdrCodec<RemoteConnectDomainXmlToNativeArgs> = codecs[372]!;
+export const remoteConnectDomainXmlToNativeArgsCodec: XdrCodec<RemoteConnectDomainXmlToNativeArgs> = /*@__PURE__*/ codecs.at(372)!;
 /** Encoder and decoder of `remote_connect_domain_xml_to_native_ret`. */
-export const remoteConnectDomainXmlToNativeRetCodec: XdrCodec<RemoteConnectDomainXmlToNativeRet> = codecs[373]!;
+export const remoteConnectDomainXmlToNativeRetCodec: XdrCodec<RemoteConnectDomainXmlToNativeRet> = /*@__PURE__*/ codecs.at(373)!;
 /** Encoder and decoder of `remote_connect_num_of_secrets_ret`. */
-export const remoteConnectNumOfSecretsRetCodec: XdrCodec<RemoteConnectNumOfSecretsRet> = codecs[374]!;
+export const remoteConnectNumOfSecretsRetCodec: XdrCodec<RemoteConnectNumOfSecretsRet> = /*@__PURE__*/ codecs.at(374)!;
 /** Encoder and decoder of `remote_connect_list_secrets_args`. */
-export const remoteConnectListSecretsArgsCodec: XdrCodec<RemoteConnectListSecretsArgs> = codecs[375]!;
+export const remoteConnectListSecretsArgsCodec: XdrCodec<RemoteConnectListSecretsArgs> = /*@__PURE__*/ codecs.at(375)!;
 /** Encoder and decoder of `remote_connect_list_secrets_ret`. */
-export const remoteConnectListSecretsRetCodec: XdrCodec<RemoteConnectListSecretsRet> = codecs[376]!;
+export const remoteConnectListSecretsRetCodec: XdrCodec<RemoteConnectListSecretsRet> = /*@__PURE__*/ codecs.at(376)!;
 /** Encoder and decoder of `remote_secret_lookup_by_uuid_args`. */
-export const remoteSecretLookupByUuidArgsCodec: XdrCodec<RemoteSecretLookupByUuidArgs> = codecs[377]!;
+export const remoteSecretLookupByUuidArgsCodec: XdrCodec<RemoteSecretLookupByUuidArgs> = /*@__PURE__*/ codecs.at(377)!;
 /** Encoder and decoder of `remote_secret_lookup_by_uuid_ret`. */
-export const remoteSecretLookupByUuidRetCodec: XdrCodec<RemoteSecretLookupByUuidRet> = codecs[378]!;
+export const remoteSecretLookupByUuidRetCodec: XdrCodec<RemoteSecretLookupByUuidRet> = /*@__PURE__*/ codecs.at(378)!;
 /** Encoder and decoder of `remote_secret_define_xml_args`. */
-export const remoteSecretDefineXmlArgsCodec: XdrCodec<RemoteSecretDefineXmlArgs> = codecs[379]!;
+export const remoteSecretDefineXmlArgsCodec: XdrCodec<RemoteSecretDefineXmlArgs> = /*@__PURE__*/ codecs.at(379)!;
 /** Encoder and decoder of `remote_secret_define_xml_ret`. */
-export const remoteSecretDefineXmlRetCodec: XdrCodec<RemoteSecretDefineXmlRet> = codecs[380]!;
+export const remoteSecretDefineXmlRetCodec: XdrCodec<RemoteSecretDefineXmlRet> = /*@__PURE__*/ codecs.at(380)!;
 /** Encoder and decoder of `remote_secret_get_xml_desc_args`. */
-export const remoteSecretGetXmlDescArgsCodec: XdrCodec<RemoteSecretGetXmlDescArgs> = codecs[381]!;
+export const remoteSecretGetXmlDescArgsCodec: XdrCodec<RemoteSecretGetXmlDescArgs> = /*@__PURE__*/ codecs.at(381)!;
 /** Encoder and decoder of `remote_secret_get_xml_desc_ret`. */
-export const remoteSecretGetXmlDescRetCodec: XdrCodec<RemoteSecretGetXmlDescRet> = codecs[382]!;
+export const remoteSecretGetXmlDescRetCodec: XdrCodec<RemoteSecretGetXmlDescRet> = /*@__PURE__*/ codecs.at(382)!;
 /** Encoder and decoder of `remote_secret_set_value_args`. */
-export const remoteSecretSetValueArgsCodec: XdrCodec<RemoteSecretSetValueArgs> = codecs[383]!;
+export const remoteSecretSetValueArgsCodec: XdrCodec<RemoteSecretSetValueArgs> = /*@__PURE__*/ codecs.at(383)!;
 /** Encoder and decoder of `remote_secret_get_value_args`. */
-export const remoteSecretGetValueArgsCodec: XdrCodec<RemoteSecretGetValueArgs> = codecs[384]!;
+export const remoteSecretGetValueArgsCodec: XdrCodec<RemoteSecretGetValueArgs> = /*@__PURE__*/ codecs.at(384)!;
 /** Encoder and decoder of `remote_secret_get_value_ret`. */
-export const remoteSecretGetValueRetCodec: XdrCodec<RemoteSecretGetValueRet> = codecs[385]!;
+export const remoteSecretGetValueRetCodec: XdrCodec<RemoteSecretGetValueRet> = /*@__PURE__*/ codecs.at(385)!;
 /** Encoder and decoder of `remote_secret_undefine_args`. */
-export const remoteSecretUndefineArgsCodec: XdrCodec<RemoteSecretUndefineArgs> = codecs[386]!;
+export const remoteSecretUndefineArgsCodec: XdrCodec<RemoteSecretUndefineArgs> = /*@__PURE__*/ codecs.at(386)!;
 /** Encoder and decoder of `remote_secret_lookup_by_usage_args`. */
-export const remoteSecretLookupByUsageArgsCodec: XdrCodec<RemoteSecretLookupByUsageArgs> = codecs[387]!;
+export const remoteSecretLookupByUsageArgsCodec: XdrCodec<RemoteSecretLookupByUsageArgs> = /*@__PURE__*/ codecs.at(387)!;
 /** Encoder and decoder of `remote_secret_lookup_by_usage_ret`. */
-export const remoteSecretLookupByUsageRetCodec: XdrCodec<RemoteSecretLookupByUsageRet> = codecs[388]!;
+export const remoteSecretLookupByUsageRetCodec: XdrCodec<RemoteSecretLookupByUsageRet> = /*@__PURE__*/ codecs.at(388)!;
 /** Encoder and decoder of `remote_domain_migrate_prepare_tunnel_args`. */
-export const remoteDomainMigratePrepareTunnelArgsCodec: XdrCodec<RemoteDomainMigratePrepareTunnelArgs> = codecs[389]!;
+export const remoteDomainMigratePrepareTunnelArgsCodec: XdrCodec<RemoteDomainMigratePrepareTunnelArgs> = /*@__PURE__*/ codecs.at(389)!;
 /** Encoder and decoder of `remote_connect_is_secure_ret`. */
-export const remoteConnectIsSecureRetCodec: XdrCodec<RemoteConnectIsSecureRet> = codecs[390]!;
+export const remoteConnectIsSecureRetCodec: XdrCodec<RemoteConnectIsSecureRet> = /*@__PURE__*/ codecs.at(390)!;
 /** Encoder and decoder of `remote_domain_is_active_args`. */
-export const remoteDomainIsActiveArgsCodec: XdrCodec<RemoteDomainIsActiveArgs> = codecs[391]!;
+export const remoteDomainIsActiveArgsCodec: XdrCodec<RemoteDomainIsActiveArgs> = /*@__PURE__*/ codecs.at(391)!;
 /** Encoder and decoder of `remote_domain_is_active_ret`. */
-export const remoteDomainIsActiveRetCodec: XdrCodec<RemoteDomainIsActiveRet> = codecs[392]!;
+export const remoteDomainIsActiveRetCodec: XdrCodec<RemoteDomainIsActiveRet> = /*@__PURE__*/ codecs.at(392)!;
 /** Encoder and decoder of `remote_domain_is_persistent_args`. */
-export const remoteDomainIsPersistentArgsCodec: XdrCodec<RemoteDomainIsPersistentArgs> = codecs[393]!;
+export const remoteDomainIsPersistentArgsCodec: XdrCodec<RemoteDomainIsPersistentArgs> = /*@__PURE__*/ codecs.at(393)!;
 /** Encoder and decoder of `remote_domain_is_persistent_ret`. */
-export const remoteDomainIsPersistentRetCodec: XdrCodec<RemoteDomainIsPersistentRet> = codecs[394]!;
+export const remoteDomainIsPersistentRetCodec: XdrCodec<RemoteDomainIsPersistentRet> = /*@__PURE__*/ codecs.at(394)!;
 /** Encoder and decoder of `remote_domain_is_updated_args`. */
-export const remoteDomainIsUpdatedArgsCodec: XdrCodec<RemoteDomainIsUpdatedArgs> = codecs[395]!;
+export const remoteDomainIsUpdatedArgsCodec: XdrCodec<RemoteDomainIsUpdatedArgs> = /*@__PURE__*/ codecs.at(395)!;
 /** Encoder and decoder of `remote_domain_is_updated_ret`. */
-export const remoteDomainIsUpdatedRetCodec: XdrCodec<RemoteDomainIsUpdatedRet> = codecs[396]!;
+export const remoteDomainIsUpdatedRetCodec: XdrCodec<RemoteDomainIsUpdatedRet> = /*@__PURE__*/ codecs.at(396)!;
 /** Encoder and decoder of `remote_network_is_active_args`. */
-export const remoteNetworkIsActiveArgsCodec: XdrCodec<RemoteNetworkIsActiveArgs> = codecs[397]!;
+export const remoteNetworkIsActiveArgsCodec: XdrCodec<RemoteNetworkIsActiveArgs> = /*@__PURE__*/ codecs.at(397)!;
 /** Encoder and decoder of `remote_network_is_active_ret`. */
-export const remoteNetworkIsActiveRetCodec: XdrCodec<RemoteNetworkIsActiveRet> = codecs[398]!;
+export const remoteNetworkIsActiveRetCodec: XdrCodec<RemoteNetworkIsActiveRet> = /*@__PURE__*/ codecs.at(398)!;
 /** Encoder and decoder of `remote_network_is_persistent_args`. */
-export const remoteNetworkIsPersistentArgsCodec: XdrCodec<RemoteNetworkIsPersistentArgs> = codecs[399]!;
+export const remoteNetworkIsPersistentArgsCodec: XdrCodec<RemoteNetworkIsPersistentArgs> = /*@__PURE__*/ codecs.at(399)!;
 /** Encoder and decoder of `remote_network_is_persistent_ret`. */
-export const remoteNetworkIsPersistentRetCodec: XdrCodec<RemoteNetworkIsPersistentRet> = codecs[400]!;
+export const remoteNetworkIsPersistentRetCodec: XdrCodec<RemoteNetworkIsPersistentRet> = /*@__PURE__*/ codecs.at(400)!;
 /** Encoder and decoder of `remote_storage_pool_is_active_args`. */
-export const remoteStoragePoolIsActiveArgsCodec: XdrCodec<RemoteStoragePoolIsActiveArgs> = codecs[401]!;
+export const remoteStoragePoolIsActiveArgsCodec: XdrCodec<RemoteStoragePoolIsActiveArgs> = /*@__PURE__*/ codecs.at(401)!;
 /** Encoder and decoder of `remote_storage_pool_is_active_ret`. */
-export const remoteStoragePoolIsActiveRetCodec: XdrCodec<RemoteStoragePoolIsActiveRet> = codecs[402]!;
+export const remoteStoragePoolIsActiveRetCodec: XdrCodec<RemoteStoragePoolIsActiveRet> = /*@__PURE__*/ codecs.at(402)!;
 /** Encoder and decoder of `remote_storage_pool_is_persistent_args`. */
-export const remoteStoragePoolIsPersistentArgsCodec: XdrCodec<RemoteStoragePoolIsPersistentArgs> = codecs[403]!;
+export const remoteStoragePoolIsPersistentArgsCodec: XdrCodec<RemoteStoragePoolIsPersistentArgs> = /*@__PURE__*/ codecs.at(403)!;
 /** Encoder and decoder of `remote_storage_pool_is_persistent_ret`. */
-export const remoteStoragePoolIsPersistentRetCodec: XdrCodec<RemoteStoragePoolIsPersistentRet> = codecs[404]!;
+export const remoteStoragePoolIsPersistentRetCodec: XdrCodec<RemoteStoragePoolIsPersistentRet> = /*@__PURE__*/ codecs.at(404)!;
 /** Encoder and decoder of `remote_interface_is_active_args`. */
-export const remoteInterfaceIsActiveArgsCodec: XdrCodec<RemoteInterfaceIsActiveArgs> = codecs[405]!;
+export const remoteInterfaceIsActiveArgsCodec: XdrCodec<RemoteInterfaceIsActiveArgs> = /*@__PURE__*/ codecs.at(405)!;
 /** Encoder and decoder of `remote_interface_is_active_ret`. */
-export const remoteInterfaceIsActiveRetCodec: XdrCodec<RemoteInterfaceIsActiveRet> = codecs[406]!;
+export const remoteInterfaceIsActiveRetCodec: XdrCodec<RemoteInterfaceIsActiveRet> = /*@__PURE__*/ codecs.at(406)!;
 /** Encoder and decoder of `remote_connect_compare_cpu_args`. */
-export const remoteConnectCompareCpuArgsCodec: XdrCodec<RemoteConnectCompareCpuArgs> = codecs[407]!;
+export const remoteConnectCompareCpuArgsCodec: XdrCodec<RemoteConnectCompareCpuArgs> = /*@__PURE__*/ codecs.at(407)!;
 /** Encoder and decoder of `remote_connect_compare_cpu_ret`. */
-export const remoteConnectCompareCpuRetCodec: XdrCodec<RemoteConnectCompareCpuRet> = codecs[408]!;
+export const remoteConnectCompareCpuRetCodec: XdrCodec<RemoteConnectCompareCpuRet> = /*@__PURE__*/ codecs.at(408)!;
 /** Encoder and decoder of `remote_connect_baseline_cpu_args`. */
-export const remoteConnectBaselineCpuArgsCodec: XdrCodec<RemoteConnectBaselineCpuArgs> = codecs[409]!;
+export const remoteConnectBaselineCpuArgsCodec: XdrCodec<RemoteConnectBaselineCpuArgs> = /*@__PURE__*/ codecs.at(409)!;
 /** Encoder and decoder of `remote_connect_baseline_cpu_ret`. */
-export const remoteConnectBaselineCpuRetCodec: XdrCodec<RemoteConnectBaselineCpuRet> = codecs[410]!;
+export const remoteConnectBaselineCpuRetCodec: XdrCodec<RemoteConnectBaselineCpuRet> = /*@__PURE__*/ codecs.at(410)!;
 /** Encoder and decoder of `remote_domain_get_job_info_args`. */
-export const remoteDomainGetJobInfoArgsCodec: XdrCodec<RemoteDomainGetJobInfoArgs> = codecs[411]!;
+export const remoteDomainGetJobInfoArgsCodec: XdrCodec<RemoteDomainGetJobInfoArgs> = /*@__PURE__*/ codecs.at(411)!;
 /** Encoder and decoder of `remote_domain_get_job_info_ret`. */
-export const remoteDomainGetJobInfoRetCodec: XdrCodec<RemoteDomainGetJobInfoRet> = codecs[412]!;
+export const remoteDomainGetJobInfoRetCodec: XdrCodec<RemoteDomainGetJobInfoRet> = /*@__PURE__*/ codecs.at(412)!;
 /** Encoder and decoder of `remote_domain_get_job_stats_args`. */
-export const remoteDomainGetJobStatsArgsCodec: XdrCodec<RemoteDomainGetJobStatsArgs> = codecs[413]!;
+export const remoteDomainGetJobStatsArgsCodec: XdrCodec<RemoteDomainGetJobStatsArgs> = /*@__PURE__*/ codecs.at(413)!;
 /** Encoder and decoder of `remote_domain_get_job_stats_ret`. */
-export const remoteDomainGetJobStatsRetCodec: XdrCodec<RemoteDomainGetJobStatsRet> = codecs[414]!;
+export const remoteDomainGetJobStatsRetCodec: XdrCodec<RemoteDomainGetJobStatsRet> = /*@__PURE__*/ codecs.at(414)!;
 /** Encoder and decoder of `remote_domain_abort_job_args`. */
-export const remoteDomainAbortJobArgsCodec: XdrCodec<RemoteDomainAbortJobArgs> = codecs[415]!;
+export const remoteDomainAbortJobArgsCodec: XdrCodec<RemoteDomainAbortJobArgs> = /*@__PURE__*/ codecs.at(415)!;
 /** Encoder and decoder of `remote_domain_abort_job_flags_args`. */
-export const remoteDomainAbortJobFlagsArgsCodec: XdrCodec<RemoteDomainAbortJobFlagsArgs> = codecs[416]!;
+export const remoteDomainAbortJobFlagsArgsCodec: XdrCodec<RemoteDomainAbortJobFlagsArgs> = /*@__PURE__*/ codecs.at(416)!;
 /** Encoder and decoder of `remote_domain_migrate_get_max_downtime_args`. */
-export const remoteDomainMigrateGetMaxDowntimeArgsCodec: XdrCodec<RemoteDomainMigrateGetMaxDowntimeArgs> = codecs[417]!;
+export const remoteDomainMigrateGetMaxDowntimeArgsCodec: XdrCodec<RemoteDomainMigrateGetMaxDowntimeArgs> = /*@__PURE__*/ codecs.at(417)!;
 /** Encoder and decoder of `remote_domain_migrate_get_max_downtime_ret`. */
-export const remoteDomainMigrateGetMaxDowntimeRetCodec: XdrCodec<RemoteDomainMigrateGetMaxDowntimeRet> = codecs[418]!;
+export const remoteDomainMigrateGetMaxDowntimeRetCodec: XdrCodec<RemoteDomainMigrateGetMaxDowntimeRet> = /*@__PURE__*/ codecs.at(418)!;
 /** Encoder and decoder of `remote_domain_migrate_set_max_downtime_args`. */
-export const remoteDomainMigrateSetMaxDowntimeArgsCodec: XdrCodec<RemoteDomainMigrateSetMaxDowntimeArgs> = codecs[419]!;
+export const remoteDomainMigrateSetMaxDowntimeArgsCodec: XdrCodec<RemoteDomainMigrateSetMaxDowntimeArgs> = /*@__PURE__*/ codecs.at(419)!;
 /** Encoder and decoder of `remote_domain_migrate_get_compression_cache_args`. */
-export const remoteDomainMigrateGetCompressionCacheArgsCodec: XdrCodec<RemoteDomainMigrateGetCompressionCacheArgs> = codecs[420]!;
+export const remoteDomainMigrateGetCompressionCacheArgsCodec: XdrCodec<RemoteDomainMigrateGetCompressionCacheArgs> = /*@__PURE__*/ codecs.at(420)!;
 /** Encoder and decoder of `remote_domain_migrate_get_compression_cache_ret`. */
-export const remoteDomainMigrateGetCompressionCacheRetCodec: XdrCodec<RemoteDomainMigrateGetCompressionCacheRet> = codecs[421]!;
+export const remoteDomainMigrateGetCompressionCacheRetCodec: XdrCodec<RemoteDomainMigrateGetCompressionCacheRet> = /*@__PURE__*/ codecs.at(421)!;
 /** Encoder and decoder of `remote_domain_migrate_set_compression_cache_args`. */
-export const remoteDomainMigrateSetCompressionCacheArgsCodec: XdrCodec<RemoteDomainMigrateSetCompressionCacheArgs> = codecs[422]!;
+export const remoteDomainMigrateSetCompressionCacheArgsCodec: XdrCodec<RemoteDomainMigrateSetCompressionCacheArgs> = /*@__PURE__*/ codecs.at(422)!;
 /** Encoder and decoder of `remote_domain_migrate_set_max_speed_args`. */
-export const remoteDomainMigrateSetMaxSpeedArgsCodec: XdrCodec<RemoteDomainMigrateSetMaxSpeedArgs> = codecs[423]!;
+export const remoteDomainMigrateSetMaxSpeedArgsCodec: XdrCodec<RemoteDomainMigrateSetMaxSpeedArgs> = /*@__PURE__*/ codecs.at(423)!;
 /** Encoder and decoder of `remote_domain_migrate_get_max_speed_args`. */
-export const remoteDomainMigrateGetMaxSpeedArgsCodec: XdrCodec<RemoteDomainMigrateGetMaxSpeedArgs> = codecs[424]!;
+export const remoteDomainMigrateGetMaxSpeedArgsCodec: XdrCodec<RemoteDomainMigrateGetMaxSpeedArgs> = /*@__PURE__*/ codecs.at(424)!;
 /** Encoder and decoder of `remote_domain_migrate_get_max_speed_ret`. */
-export const remoteDomainMigrateGetMaxSpeedRetCodec: XdrCodec<RemoteDomainMigrateGetMaxSpeedRet> = codecs[425]!;
+export const remoteDomainMigrateGetMaxSpeedRetCodec: XdrCodec<RemoteDomainMigrateGetMaxSpeedRet> = /*@__PURE__*/ codecs.at(425)!;
 /** Encoder and decoder of `remote_connect_domain_event_register_any_args`. */
-export const remoteConnectDomainEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectDomainEventRegisterAnyArgs> = codecs[426]!;
+export const remoteConnectDomainEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectDomainEventRegisterAnyArgs> = /*@__PURE__*/ codecs.at(426)!;
 /** Encoder and decoder of `remote_connect_domain_event_deregister_any_args`. */
-export const remoteConnectDomainEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectDomainEventDeregisterAnyArgs> = codecs[427]!;
+export const remoteConnectDomainEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectDomainEventDeregisterAnyArgs> = /*@__PURE__*/ codecs.at(427)!;
 /** Encoder and decoder of `remote_connect_domain_event_callback_register_any_args`. */
-export const remoteConnectDomainEventCallbackRegisterAnyArgsCodec: XdrCodec<RemoteConnectDomainEventCallbackRegisterAnyArgs> = codecs[428]!;
+export const remoteConnectDomainEventCallbackRegisterAnyArgsCodec: XdrCodec<RemoteConnectDomainEventCallbackRegisterAnyArgs> = /*@__PURE__*/ codecs.at(428)!;
 /** Encoder and decoder of `remote_connect_domain_event_callback_register_any_ret`. */
-export const remoteConnectDomainEventCallbackRegisterAnyRetCodec: XdrCodec<RemoteConnectDomainEventCallbackRegisterAnyRet> = codecs[429]!;
+export const remoteConnectDomainEventCallbackRegisterAnyRetCodec: XdrCodec<RemoteConnectDomainEventCallbackRegisterAnyRet> = /*@__PURE__*/ codecs.at(429)!;
 /** Encoder and decoder of `remote_connect_domain_event_callback_deregister_any_args`. */
-export const remoteConnectDomainEventCallbackDeregisterAnyArgsCodec: XdrCodec<RemoteConnectDomainEventCallbackDeregisterAnyArgs> = codecs[430]!;
+export const remoteConnectDomainEventCallbackDeregisterAnyArgsCodec: XdrCodec<RemoteConnectDomainEventCallbackDeregisterAnyArgs> = /*@__PURE__*/ codecs.at(430)!;
 /** Encoder and decoder of `remote_domain_event_reboot_msg`. */
-export const remoteDomainEventRebootMsgCodec: XdrCodec<RemoteDomainEventRebootMsg> = codecs[431]!;
+export const remoteDomainEventRebootMsgCodec: XdrCodec<RemoteDomainEventRebootMsg> = /*@__PURE__*/ codecs.at(431)!;
 /** Encoder and decoder of `remote_domain_event_callback_reboot_msg`. */
-export const remoteDomainEventCallbackRebootMsgCodec: XdrCodec<RemoteDomainEventCallbackRebootMsg> = codecs[432]!;
+export const remoteDomainEventCallbackRebootMsgCodec: XdrCodec<RemoteDomainEventCallbackRebootMsg> = /*@__PURE__*/ codecs.at(432)!;
 /** Encoder and decoder of `remote_domain_event_rtc_change_msg`. */
-export const remoteDomainEventRtcChangeMsgCodec: XdrCodec<RemoteDomainEventRtcChangeMsg> = codecs[433]!;
+export const remoteDomainEventRtcChangeMsgCodec: XdrCodec<RemoteDomainEventRtcChangeMsg> = /*@__PURE__*/ codecs.at(433)!;
 /** Encoder and decoder of `remote_domain_event_callback_rtc_change_msg`. */
-export const remoteDomainEventCallbackRtcChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackRtcChangeMsg> = codecs[434]!;
+export const remoteDomainEventCallbackRtcChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackRtcChangeMsg> = /*@__PURE__*/ codecs.at(434)!;
 /** Encoder and decoder of `remote_domain_event_watchdog_msg`. */
-export const remoteDomainEventWatchdogMsgCodec: XdrCodec<RemoteDomainEventWatchdogMsg> = codecs[435]!;
+export const remoteDomainEventWatchdogMsgCodec: XdrCodec<RemoteDomainEventWatchdogMsg> = /*@__PURE__*/ codecs.at(435)!;
 /** Encoder and decoder of `remote_domain_event_callback_watchdog_msg`. */
-export const remoteDomainEventCallbackWatchdogMsgCodec: XdrCodec<RemoteDomainEventCallbackWatchdogMsg> = codecs[436]!;
+export const remoteDomainEventCallbackWatchdogMsgCodec: XdrCodec<RemoteDomainEventCallbackWatchdogMsg> = /*@__PURE__*/ codecs.at(436)!;
 /** Encoder and decoder of `remote_domain_event_io_error_msg`. */
-export const remoteDomainEventIoErrorMsgCodec: XdrCodec<RemoteDomainEventIoErrorMsg> = codecs[437]!;
+export const remoteDomainEventIoErrorMsgCodec: XdrCodec<RemoteDomainEventIoErrorMsg> = /*@__PURE__*/ codecs.at(437)!;
 /** Encoder and decoder of `remote_domain_event_callback_io_error_msg`. */
-export const remoteDomainEventCallbackIoErrorMsgCodec: XdrCodec<RemoteDomainEventCallbackIoErrorMsg> = codecs[438]!;
+export const remoteDomainEventCallbackIoErrorMsgCodec: XdrCodec<RemoteDomainEventCallbackIoErrorMsg> = /*@__PURE__*/ codecs.at(438)!;
 /** Encoder and decoder of `remote_domain_event_io_error_reason_msg`. */
-export const remoteDomainEventIoErrorReasonMsgCodec: XdrCodec<RemoteDomainEventIoErrorReasonMsg> = codecs[439]!;
+export const remoteDomainEventIoErrorReasonMsgCodec: XdrCodec<RemoteDomainEventIoErrorReasonMsg> = /*@__PURE__*/ codecs.at(439)!;
 /** Encoder and decoder of `remote_domain_event_callback_io_error_reason_msg`. */
-export const remoteDomainEventCallbackIoErrorReasonMsgCodec: XdrCodec<RemoteDomainEventCallbackIoErrorReasonMsg> = codecs[440]!;
+export const remoteDomainEventCallbackIoErrorReasonMsgCodec: XdrCodec<RemoteDomainEventCallbackIoErrorReasonMsg> = /*@__PURE__*/ codecs.at(440)!;
 /** Encoder and decoder of `remote_domain_event_graphics_address`. */
-export const remoteDomainEventGraphicsAddressCodec: XdrCodec<RemoteDomainEventGraphicsAddress> = codecs[441]!;
+export const remoteDomainEventGraphicsAddressCodec: XdrCodec<RemoteDomainEventGraphicsAddress> = /*@__PURE__*/ codecs.at(441)!;
 /** Encoder and decoder of `remote_domain_event_graphics_msg`. */
-export const remoteDomainEventGraphicsMsgCodec: XdrCodec<RemoteDomainEventGraphicsMsg> = codecs[442]!;
+export const remoteDomainEventGraphicsMsgCodec: XdrCodec<RemoteDomainEventGraphicsMsg> = /*@__PURE__*/ codecs.at(442)!;
 /** Encoder and decoder of `remote_domain_event_callback_graphics_msg`. */
-export const remoteDomainEventCallbackGraphicsMsgCodec: XdrCodec<RemoteDomainEventCallbackGraphicsMsg> = codecs[443]!;
+export const remoteDomainEventCallbackGraphicsMsgCodec: XdrCodec<RemoteDomainEventCallbackGraphicsMsg> = /*@__PURE__*/ codecs.at(443)!;
 /** Encoder and decoder of `remote_domain_event_block_job_msg`. */
-export const remoteDomainEventBlockJobMsgCodec: XdrCodec<RemoteDomainEventBlockJobMsg> = codecs[444]!;
+export const remoteDomainEventBlockJobMsgCodec: XdrCodec<RemoteDomainEventBlockJobMsg> = /*@__PURE__*/ codecs.at(444)!;
 /** Encoder and decoder of `remote_domain_event_callback_block_job_msg`. */
-export const remoteDomainEventCallbackBlockJobMsgCodec: XdrCodec<RemoteDomainEventCallbackBlockJobMsg> = codecs[445]!;
+export const remoteDomainEventCallbackBlockJobMsgCodec: XdrCodec<RemoteDomainEventCallbackBlockJobMsg> = /*@__PURE__*/ codecs.at(445)!;
 /** Encoder and decoder of `remote_domain_event_disk_change_msg`. */
-export const remoteDomainEventDiskChangeMsgCodec: XdrCodec<RemoteDomainEventDiskChangeMsg> = codecs[446]!;
+export const remoteDomainEventDiskChangeMsgCodec: XdrCodec<RemoteDomainEventDiskChangeMsg> = /*@__PURE__*/ codecs.at(446)!;
 /** Encoder and decoder of `remote_domain_event_callback_disk_change_msg`. */
-export const remoteDomainEventCallbackDiskChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackDiskChangeMsg> = codecs[447]!;
+export const remoteDomainEventCallbackDiskChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackDiskChangeMsg> = /*@__PURE__*/ codecs.at(447)!;
 /** Encoder and decoder of `remote_domain_event_tray_change_msg`. */
-export const remoteDomainEventTrayChangeMsgCodec: XdrCodec<RemoteDomainEventTrayChangeMsg> = codecs[448]!;
+export const remoteDomainEventTrayChangeMsgCodec: XdrCodec<RemoteDomainEventTrayChangeMsg> = /*@__PURE__*/ codecs.at(448)!;
 /** Encoder and decoder of `remote_domain_event_callback_tray_change_msg`. */
-export const remoteDomainEventCallbackTrayChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackTrayChangeMsg> = codecs[449]!;
+export const remoteDomainEventCallbackTrayChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackTrayChangeMsg> = /*@__PURE__*/ codecs.at(449)!;
 /** Encoder and decoder of `remote_domain_event_pmwakeup_msg`. */
-export const remoteDomainEventPmwakeupMsgCodec: XdrCodec<RemoteDomainEventPmwakeupMsg> = codecs[450]!;
+export const remoteDomainEventPmwakeupMsgCodec: XdrCodec<RemoteDomainEventPmwakeupMsg> = /*@__PURE__*/ codecs.at(450)!;
 /** Encoder and decoder of `remote_domain_event_callback_pmwakeup_msg`. */
-export const remoteDomainEventCallbackPmwakeupMsgCodec: XdrCodec<RemoteDomainEventCallbackPmwakeupMsg> = codecs[451]!;
+export const remoteDomainEventCallbackPmwakeupMsgCodec: XdrCodec<RemoteDomainEventCallbackPmwakeupMsg> = /*@__PURE__*/ codecs.at(451)!;
 /** Encoder and decoder of `remote_domain_event_pmsuspend_msg`. */
-export const remoteDomainEventPmsuspendMsgCodec: XdrCodec<RemoteDomainEventPmsuspendMsg> = codecs[452]!;
+export const remoteDomainEventPmsuspendMsgCodec: XdrCodec<RemoteDomainEventPmsuspendMsg> = /*@__PURE__*/ codecs.at(452)!;
 /** Encoder and decoder of `remote_domain_event_callback_pmsuspend_msg`. */
-export const remoteDomainEventCallbackPmsuspendMsgCodec: XdrCodec<RemoteDomainEventCallbackPmsuspendMsg> = codecs[453]!;
+export const remoteDomainEventCallbackPmsuspendMsgCodec: XdrCodec<RemoteDomainEventCallbackPmsuspendMsg> = /*@__PURE__*/ codecs.at(453)!;
 /** Encoder and decoder of `remote_domain_event_balloon_change_msg`. */
-export const remoteDomainEventBalloonChangeMsgCodec: XdrCodec<RemoteDomainEventBalloonChangeMsg> = codecs[454]!;
+export const remoteDomainEventBalloonChangeMsgCodec: XdrCodec<RemoteDomainEventBalloonChangeMsg> = /*@__PURE__*/ codecs.at(454)!;
 /** Encoder and decoder of `remote_domain_event_callback_balloon_change_msg`. */
-export const remoteDomainEventCallbackBalloonChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackBalloonChangeMsg> = codecs[455]!;
+export const remoteDomainEventCallbackBalloonChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackBalloonChangeMsg> = /*@__PURE__*/ codecs.at(455)!;
 /** Encoder and decoder of `remote_domain_event_pmsuspend_disk_msg`. */
-export const remoteDomainEventPmsuspendDiskMsgCodec: XdrCodec<RemoteDomainEventPmsuspendDiskMsg> = codecs[456]!;
+export const remoteDomainEventPmsuspendDiskMsgCodec: XdrCodec<RemoteDomainEventPmsuspendDiskMsg> = /*@__PURE__*/ codecs.at(456)!;
 /** Encoder and decoder of `remote_domain_event_callback_pmsuspend_disk_msg`. */
-export const remoteDomainEventCallbackPmsuspendDiskMsgCodec: XdrCodec<RemoteDomainEventCallbackPmsuspendDiskMsg> = codecs[457]!;
+export const remoteDomainEventCallbackPmsuspendDiskMsgCodec: XdrCodec<RemoteDomainEventCallbackPmsuspendDiskMsg> = /*@__PURE__*/ codecs.at(457)!;
 /** Encoder and decoder of `remote_domain_managed_save_args`. */
-export const remoteDomainManagedSaveArgsCodec: XdrCodec<RemoteDomainManagedSaveArgs> = codecs[458]!;
+export const remoteDomainManagedSaveArgsCodec: XdrCodec<RemoteDomainManagedSaveArgs> = /*@__PURE__*/ codecs.at(458)!;
 /** Encoder and decoder of `remote_domain_has_managed_save_image_args`. */
-export const remoteDomainHasManagedSaveImageArgsCodec: XdrCodec<RemoteDomainHasManagedSaveImageArgs> = codecs[459]!;
+export const remoteDomainHasManagedSaveImageArgsCodec: XdrCodec<RemoteDomainHasManagedSaveImageArgs> = /*@__PURE__*/ codecs.at(459)!;
 /** Encoder and decoder of `remote_domain_has_managed_save_image_ret`. */
-export const remoteDomainHasManagedSaveImageRetCodec: XdrCodec<RemoteDomainHasManagedSaveImageRet> = codecs[460]!;
+export const remoteDomainHasManagedSaveImageRetCodec: XdrCodec<RemoteDomainHasManagedSaveImageRet> = /*@__PURE__*/ codecs.at(460)!;
 /** Encoder and decoder of `remote_domain_managed_save_remove_args`. */
-export const remoteDomainManagedSaveRemoveArgsCodec: XdrCodec<RemoteDomainManagedSaveRemoveArgs> = codecs[461]!;
+export const remoteDomainManagedSaveRemoveArgsCodec: XdrCodec<RemoteDomainManagedSaveRemoveArgs> = /*@__PURE__*/ codecs.at(461)!;
 /** Encoder and decoder of `remote_domain_managed_save_get_xml_desc_args`. */
-export const remoteDomainManagedSaveGetXmlDescArgsCodec: XdrCodec<RemoteDomainManagedSaveGetXmlDescArgs> = codecs[462]!;
+export const remoteDomainManagedSaveGetXmlDescArgsCodec: XdrCodec<RemoteDomainManagedSaveGetXmlDescArgs> = /*@__PURE__*/ codecs.at(462)!;
 /** Encoder and decoder of `remote_domain_managed_save_get_xml_desc_ret`. */
-export const remoteDomainManagedSaveGetXmlDescRetCodec: XdrCodec<RemoteDomainManagedSaveGetXmlDescRet> = codecs[463]!;
+export const remoteDomainManagedSaveGetXmlDescRetCodec: XdrCodec<RemoteDomainManagedSaveGetXmlDescRet> = /*@__PURE__*/ codecs.at(463)!;
 /** Encoder and decoder of `remote_domain_managed_save_define_xml_args`. */
-export const remoteDomainManagedSaveDefineXmlArgsCodec: XdrCodec<RemoteDomainManagedSaveDefineXmlArgs> = codecs[464]!;
+export const remoteDomainManagedSaveDefineXmlArgsCodec: XdrCodec<RemoteDomainManagedSaveDefineXmlArgs> = /*@__PURE__*/ codecs.at(464)!;
 /** Encoder and decoder of `remote_domain_snapshot_create_xml_args`. */
-export const remoteDomainSnapshotCreateXmlArgsCodec: XdrCodec<RemoteDomainSnapshotCreateXmlArgs> = codecs[465]!;
+export const remoteDomainSnapshotCreateXmlArgsCodec: XdrCodec<RemoteDomainSnapshotCreateXmlArgs> = /*@__PURE__*/ codecs.at(465)!;
 /** Encoder and decoder of `remote_domain_snapshot_create_xml_ret`. */
-export const remoteDomainSnapshotCreateXmlRetCodec: XdrCodec<RemoteDomainSnapshotCreateXmlRet> = codecs[466]!;
+export const remoteDomainSnapshotCreateXmlRetCodec: XdrCodec<RemoteDomainSnapshotCreateXmlRet> = /*@__PURE__*/ codecs.at(466)!;
 /** Encoder and decoder of `remote_domain_snapshot_get_xml_desc_args`. */
-export const remoteDomainSnapshotGetXmlDescArgsCodec: XdrCodec<RemoteDomainSnapshotGetXmlDescArgs> = codecs[467]!;
+export const remoteDomainSnapshotGetXmlDescArgsCodec: XdrCodec<RemoteDomainSnapshotGetXmlDescArgs> = /*@__PURE__*/ codecs.at(467)!;
 /** Encoder and decoder of `remote_domain_snapshot_get_xml_desc_ret`. */
-export const remoteDomainSnapshotGetXmlDescRetCodec: XdrCodec<RemoteDomainSnapshotGetXmlDescRet> = codecs[468]!;
+export const remoteDomainSnapshotGetXmlDescRetCodec: XdrCodec<RemoteDomainSnapshotGetXmlDescRet> = /*@__PURE__*/ codecs.at(468)!;
 /** Encoder and decoder of `remote_domain_snapshot_num_args`. */
-export const remoteDomainSnapshotNumArgsCodec: XdrCodec<RemoteDomainSnapshotNumArgs> = codecs[469]!;
+export const remoteDomainSnapshotNumArgsCodec: XdrCodec<RemoteDomainSnapshotNumArgs> = /*@__PURE__*/ codecs.at(469)!;
 /** Encoder and decoder of `remote_domain_snapshot_num_ret`. */
-export const remoteDomainSnapshotNumRetCodec: XdrCodec<RemoteDomainSnapshotNumRet> = codecs[470]!;
+export const remoteDomainSnapshotNumRetCodec: XdrCodec<RemoteDomainSnapshotNumRet> = /*@__PURE__*/ codecs.at(470)!;
 /** Encoder and decoder of `remote_domain_snapshot_list_names_args`. */
-export const remoteDomainSnapshotListNamesArgsCodec: XdrCodec<RemoteDomainSnapshotListNamesArgs> = codecs[471]!;
+export const remoteDomainSnapshotListNamesArgsCodec: XdrCodec<RemoteDomainSnapshotListNamesArgs> = /*@__PURE__*/ codecs.at(471)!;
 /** Encoder and decoder of `remote_domain_snapshot_list_names_ret`. */
-export const remoteDomainSnapshotListNamesRetCodec: XdrCodec<RemoteDomainSnapshotListNamesRet> = codecs[472]!;
+export const remoteDomainSnapshotListNamesRetCodec: XdrCodec<RemoteDomainSnapshotListNamesRet> = /*@__PURE__*/ codecs.at(472)!;
 /** Encoder and decoder of `remote_domain_list_all_snapshots_args`. */
-export const remoteDomainListAllSnapshotsArgsCodec: XdrCodec<RemoteDomainListAllSnapshotsArgs> = codecs[473]!;
+export const remoteDomainListAllSnapshotsArgsCodec: XdrCodec<RemoteDomainListAllSnapshotsArgs> = /*@__PURE__*/ codecs.at(473)!;
 /** Encoder and decoder of `remote_domain_list_all_snapshots_ret`. */
-export const remoteDomainListAllSnapshotsRetCodec: XdrCodec<RemoteDomainListAllSnapshotsRet> = codecs[474]!;
+export const remoteDomainListAllSnapshotsRetCodec: XdrCodec<RemoteDomainListAllSnapshotsRet> = /*@__PURE__*/ codecs.at(474)!;
 /** Encoder and decoder of `remote_domain_snapshot_num_children_args`. */
-export const remoteDomainSnapshotNumChildrenArgsCodec: XdrCodec<RemoteDomainSnapshotNumChildrenArgs> = codecs[475]!;
+export const remoteDomainSnapshotNumChildrenArgsCodec: XdrCodec<RemoteDomainSnapshotNumChildrenArgs> = /*@__PURE__*/ codecs.at(475)!;
 /** Encoder and decoder of `remote_domain_snapshot_num_children_ret`. */
-export const remoteDomainSnapshotNumChildrenRetCodec: XdrCodec<RemoteDomainSnapshotNumChildrenRet> = codecs[476]!;
+export const remoteDomainSnapshotNumChildrenRetCodec: XdrCodec<RemoteDomainSnapshotNumChildrenRet> = /*@__PURE__*/ codecs.at(476)!;
 /** Encoder and decoder of `remote_domain_snapshot_list_children_names_args`. */
-export const remoteDomainSnapshotListChildrenNamesArgsCodec: XdrCodec<RemoteDomainSnapshotListChildrenNamesArgs> = codecs[477]!;
+export const remoteDomainSnapshotListChildrenNamesArgsCodec: XdrCodec<RemoteDomainSnapshotListChildrenNamesArgs> = /*@__PURE__*/ codecs.at(477)!;
 /** Encoder and decoder of `remote_domain_snapshot_list_children_names_ret`. */
-export const remoteDomainSnapshotListChildrenNamesRetCodec: XdrCodec<RemoteDomainSnapshotListChildrenNamesRet> = codecs[478]!;
+export const remoteDomainSnapshotListChildrenNamesRetCodec: XdrCodec<RemoteDomainSnapshotListChildrenNamesRet> = /*@__PURE__*/ codecs.at(478)!;
 /** Encoder and decoder of `remote_domain_snapshot_list_all_children_args`. */
-export const remoteDomainSnapshotListAllChildrenArgsCodec: XdrCodec<RemoteDomainSnapshotListAllChildrenArgs> = codecs[479]!;
+export const remoteDomainSnapshotListAllChildrenArgsCodec: XdrCodec<RemoteDomainSnapshotListAllChildrenArgs> = /*@__PURE__*/ codecs.at(479)!;
 /** Encoder and decoder of `remote_domain_snapshot_list_all_children_ret`. */
-export const remoteDomainSnapshotListAllChildrenRetCodec: XdrCodec<RemoteDomainSnapshotListAllChildrenRet> = codecs[480]!;
+export const remoteDomainSnapshotListAllChildrenRetCodec: XdrCodec<RemoteDomainSnapshotListAllChildrenRet> = /*@__PURE__*/ codecs.at(480)!;
 /** Encoder and decoder of `remote_domain_snapshot_lookup_by_name_args`. */
-export const remoteDomainSnapshotLookupByNameArgsCodec: XdrCodec<RemoteDomainSnapshotLookupByNameArgs> = codecs[481]!;
+export const remoteDomainSnapshotLookupByNameArgsCodec: XdrCodec<RemoteDomainSnapshotLookupByNameArgs> = /*@__PURE__*/ codecs.at(481)!;
 /** Encoder and decoder of `remote_domain_snapshot_lookup_by_name_ret`. */
-export const remoteDomainSnapshotLookupByNameRetCodec: XdrCodec<RemoteDomainSnapshotLookupByNameRet> = codecs[482]!;
+export const remoteDomainSnapshotLookupByNameRetCodec: XdrCodec<RemoteDomainSnapshotLookupByNameRet> = /*@__PURE__*/ codecs.at(482)!;
 /** Encoder and decoder of `remote_domain_has_current_snapshot_args`. */
-export const remoteDomainHasCurrentSnapshotArgsCodec: XdrCodec<RemoteDomainHasCurrentSnapshotArgs> = codecs[483]!;
+export const remoteDomainHasCurrentSnapshotArgsCodec: XdrCodec<RemoteDomainHasCurrentSnapshotArgs> = /*@__PURE__*/ codecs.at(483)!;
 /** Encoder and decoder of `remote_domain_has_current_snapshot_ret`. */
-export const remoteDomainHasCurrentSnapshotRetCodec: XdrCodec<RemoteDomainHasCurrentSnapshotRet> = codecs[484]!;
+export const remoteDomainHasCurrentSnapshotRetCodec: XdrCodec<RemoteDomainHasCurrentSnapshotRet> = /*@__PURE__*/ codecs.at(484)!;
 /** Encoder and decoder of `remote_domain_snapshot_get_parent_args`. */
-export const remoteDomainSnapshotGetParentArgsCodec: XdrCodec<RemoteDomainSnapshotGetParentArgs> = codecs[485]!;
+export const remoteDomainSnapshotGetParentArgsCodec: XdrCodec<RemoteDomainSnapshotGetParentArgs> = /*@__PURE__*/ codecs.at(485)!;
 /** Encoder and decoder of `remote_domain_snapshot_get_parent_ret`. */
-export const remoteDomainSnapshotGetParentRetCodec: XdrCodec<RemoteDomainSnapshotGetParentRet> = codecs[486]!;
+export const remoteDomainSnapshotGetParentRetCodec: XdrCodec<RemoteDomainSnapshotGetParentRet> = /*@__PURE__*/ codecs.at(486)!;
 /** Encoder and decoder of `remote_domain_snapshot_current_args`. */
-export const remoteDomainSnapshotCurrentArgsCodec: XdrCodec<RemoteDomainSnapshotCurrentArgs> = codecs[487]!;
+export const remoteDomainSnapshotCurrentArgsCodec: XdrCodec<RemoteDomainSnapshotCurrentArgs> = /*@__PURE__*/ codecs.at(487)!;
 /** Encoder and decoder of `remote_domain_snapshot_current_ret`. */
-export const remoteDomainSnapshotCurrentRetCodec: XdrCodec<RemoteDomainSnapshotCurrentRet> = codecs[488]!;
+export const remoteDomainSnapshotCurrentRetCodec: XdrCodec<RemoteDomainSnapshotCurrentRet> = /*@__PURE__*/ codecs.at(488)!;
 /** Encoder and decoder of `remote_domain_snapshot_is_current_args`. */
-export const remoteDomainSnapshotIsCurrentArgsCodec: XdrCodec<RemoteDomainSnapshotIsCurrentArgs> = codecs[489]!;
+export const remoteDomainSnapshotIsCurrentArgsCodec: XdrCodec<RemoteDomainSnapshotIsCurrentArgs> = /*@__PURE__*/ codecs.at(489)!;
 /** Encoder and decoder of `remote_domain_snapshot_is_current_ret`. */
-export const remoteDomainSnapshotIsCurrentRetCodec: XdrCodec<RemoteDomainSnapshotIsCurrentRet> = codecs[490]!;
+export const remoteDomainSnapshotIsCurrentRetCodec: XdrCodec<RemoteDomainSnapshotIsCurrentRet> = /*@__PURE__*/ codecs.at(490)!;
 /** Encoder and decoder of `remote_domain_snapshot_has_metadata_args`. */
-export const remoteDomainSnapshotHasMetadataArgsCodec: XdrCodec<RemoteDomainSnapshotHasMetadataArgs> = codecs[491]!;
+export const remoteDomainSnapshotHasMetadataArgsCodec: XdrCodec<RemoteDomainSnapshotHasMetadataArgs> = /*@__PURE__*/ codecs.at(491)!;
 /** Encoder and decoder of `remote_domain_snapshot_has_metadata_ret`. */
-export const remoteDomainSnapshotHasMetadataRetCodec: XdrCodec<RemoteDomainSnapshotHasMetadataRet> = codecs[492]!;
+export const remoteDomainSnapshotHasMetadataRetCodec: XdrCodec<RemoteDomainSnapshotHasMetadataRet> = /*@__PURE__*/ codecs.at(492)!;
 /** Encoder and decoder of `remote_domain_revert_to_snapshot_args`. */
-export const remoteDomainRevertToSnapshotArgsCodec: XdrCodec<RemoteDomainRevertToSnapshotArgs> = codecs[493]!;
+export const remoteDomainRevertToSnapshotArgsCodec: XdrCodec<RemoteDomainRevertToSnapshotArgs> = /*@__PURE__*/ codecs.at(493)!;
 /** Encoder and decoder of `remote_domain_snapshot_delete_args`. */
-export const remoteDomainSnapshotDeleteArgsCodec: XdrCodec<RemoteDomainSnapshotDeleteArgs> = codecs[494]!;
+export const remoteDomainSnapshotDeleteArgsCodec: XdrCodec<RemoteDomainSnapshotDeleteArgs> = /*@__PURE__*/ codecs.at(494)!;
 /** Encoder and decoder of `remote_domain_open_console_args`. */
-export const remoteDomainOpenConsoleArgsCodec: XdrCodec<RemoteDomainOpenConsoleArgs> = codecs[495]!;
+export const remoteDomainOpenConsoleArgsCodec: XdrCodec<RemoteDomainOpenConsoleArgs> = /*@__PURE__*/ codecs.at(495)!;
 /** Encoder and decoder of `remote_domain_open_channel_args`. */
-export const remoteDomainOpenChannelArgsCodec: XdrCodec<RemoteDomainOpenChannelArgs> = codecs[496]!;
+export const remoteDomainOpenChannelArgsCodec: XdrCodec<RemoteDomainOpenChannelArgs> = /*@__PURE__*/ codecs.at(496)!;
 /** Encoder and decoder of `remote_storage_vol_upload_args`. */
-export const remoteStorageVolUploadArgsCodec: XdrCodec<RemoteStorageVolUploadArgs> = codecs[497]!;
+export const remoteStorageVolUploadArgsCodec: XdrCodec<RemoteStorageVolUploadArgs> = /*@__PURE__*/ codecs.at(497)!;
 /** Encoder and decoder of `remote_storage_vol_download_args`. */
-export const remoteStorageVolDownloadArgsCodec: XdrCodec<RemoteStorageVolDownloadArgs> = codecs[498]!;
+export const remoteStorageVolDownloadArgsCodec: XdrCodec<RemoteStorageVolDownloadArgs> = /*@__PURE__*/ codecs.at(498)!;
 /** Encoder and decoder of `remote_domain_get_state_args`. */
-export const remoteDomainGetStateArgsCodec: XdrCodec<RemoteDomainGetStateArgs> = codecs[499]!;
+export const remoteDomainGetStateArgsCodec: XdrCodec<RemoteDomainGetStateArgs> = /*@__PURE__*/ codecs.at(499)!;
 /** Encoder and decoder of `remote_domain_get_state_ret`. */
-export const remoteDomainGetStateRetCodec: XdrCodec<RemoteDomainGetStateRet> = codecs[500]!;
+export const remoteDomainGetStateRetCodec: XdrCodec<RemoteDomainGetStateRet> = /*@__PURE__*/ codecs.at(500)!;
 /** Encoder and decoder of `remote_domain_migrate_begin3_args`. */
-export const remoteDomainMigrateBegin3ArgsCodec: XdrCodec<RemoteDomainMigrateBegin3Args> = codecs[501]!;
+export const remoteDomainMigrateBegin3ArgsCodec: XdrCodec<RemoteDomainMigrateBegin3Args> = /*@__PURE__*/ codecs.at(501)!;
 /** Encoder and decoder of `remote_domain_migrate_begin3_ret`. */
-export const remoteDomainMigrateBegin3RetCodec: XdrCodec<RemoteDomainMigrateBegin3Ret> = codecs[502]!;
+export const remoteDomainMigrateBegin3RetCodec: XdrCodec<RemoteDomainMigrateBegin3Ret> = /*@__PURE__*/ codecs.at(502)!;
 /** Encoder and decoder of `remote_domain_migrate_prepare3_args`. */
-export const remoteDomainMigratePrepare3ArgsCodec: XdrCodec<RemoteDomainMigratePrepare3Args> = codecs[503]!;
+export const remoteDomainMigratePrepare3ArgsCodec: XdrCodec<RemoteDomainMigratePrepare3Args> = /*@__PURE__*/ codecs.at(503)!;
 /** Encoder and decoder of `remote_domain_migrate_prepare3_ret`. */
-export const remoteDomainMigratePrepare3RetCodec: XdrCodec<RemoteDomainMigratePrepare3Ret> = codecs[504]!;
+export const remoteDomainMigratePrepare3RetCodec: XdrCodec<RemoteDomainMigratePrepare3Ret> = /*@__PURE__*/ codecs.at(504)!;
 /** Encoder and decoder of `remote_domain_migrate_prepare_tunnel3_args`. */
-export const remoteDomainMigratePrepareTunnel3ArgsCodec: XdrCodec<RemoteDomainMigratePrepareTunnel3Args> = codecs[505]!;
+export const remoteDomainMigratePrepareTunnel3ArgsCodec: XdrCodec<RemoteDomainMigratePrepareTunnel3Args> = /*@__PURE__*/ codecs.at(505)!;
 /** Encoder and decoder of `remote_domain_migrate_prepare_tunnel3_ret`. */
-export const remoteDomainMigratePrepareTunnel3RetCodec: XdrCodec<RemoteDomainMigratePrepareTunnel3Ret> = codecs[506]!;
+export const remoteDomainMigratePrepareTunnel3RetCodec: XdrCodec<RemoteDomainMigratePrepareTunnel3Ret> = /*@__PURE__*/ codecs.at(506)!;
 /** Encoder and decoder of `remote_domain_migrate_perform3_args`. */
-export const remoteDomainMigratePerform3ArgsCodec: XdrCodec<RemoteDomainMigratePerform3Args> = codecs[507]!;
+export const remoteDomainMigratePerform3ArgsCodec: XdrCodec<RemoteDomainMigratePerform3Args> = /*@__PURE__*/ codecs.at(507)!;
 /** Encoder and decoder of `remote_domain_migrate_perform3_ret`. */
-export const remoteDomainMigratePerform3RetCodec: XdrCodec<RemoteDomainMigratePerform3Ret> = codecs[508]!;
+export const remoteDomainMigratePerform3RetCodec: XdrCodec<RemoteDomainMigratePerform3Ret> = /*@__PURE__*/ codecs.at(508)!;
 /** Encoder and decoder of `remote_domain_migrate_finish3_args`. */
-export const remoteDomainMigrateFinish3ArgsCodec: XdrCodec<RemoteDomainMigrateFinish3Args> = codecs[509]!;
+export const remoteDomainMigrateFinish3ArgsCodec: XdrCodec<RemoteDomainMigrateFinish3Args> = /*@__PURE__*/ codecs.at(509)!;
 /** Encoder and decoder of `remote_domain_migrate_finish3_ret`. */
-export const remoteDomainMigrateFinish3RetCodec: XdrCodec<RemoteDomainMigrateFinish3Ret> = codecs[510]!;
+export const remoteDomainMigrateFinish3RetCodec: XdrCodec<RemoteDomainMigrateFinish3Ret> = /*@__PURE__*/ codecs.at(510)!;
 /** Encoder and decoder of `remote_domain_migrate_confirm3_args`. */
-export const remoteDomainMigrateConfirm3ArgsCodec: XdrCodec<RemoteDomainMigrateConfirm3Args> = codecs[511]!;
+export const remoteDomainMigrateConfirm3ArgsCodec: XdrCodec<RemoteDomainMigrateConfirm3Args> = /*@__PURE__*/ codecs.at(511)!;
 /** Encoder and decoder of `remote_domain_event_control_error_msg`. */
-export const remoteDomainEventControlErrorMsgCodec: XdrCodec<RemoteDomainEventControlErrorMsg> = codecs[512]!;
+export const remoteDomainEventControlErrorMsgCodec: XdrCodec<RemoteDomainEventControlErrorMsg> = /*@__PURE__*/ codecs.at(512)!;
 /** Encoder and decoder of `remote_domain_event_callback_control_error_msg`. */
-export const remoteDomainEventCallbackControlErrorMsgCodec: XdrCodec<RemoteDomainEventCallbackControlErrorMsg> = codecs[513]!;
+export const remoteDomainEventCallbackControlErrorMsgCodec: XdrCodec<RemoteDomainEventCallbackControlErrorMsg> = /*@__PURE__*/ codecs.at(513)!;
 /** Encoder and decoder of `remote_domain_get_control_info_args`. */
-export const remoteDomainGetControlInfoArgsCodec: XdrCodec<RemoteDomainGetControlInfoArgs> = codecs[514]!;
+export const remoteDomainGetControlInfoArgsCodec: XdrCodec<RemoteDomainGetControlInfoArgs> = /*@__PURE__*/ codecs.at(514)!;
 /** Encoder and decoder of `remote_domain_get_control_info_ret`. */
-export const remoteDomainGetControlInfoRetCodec: XdrCodec<RemoteDomainGetControlInfoRet> = codecs[515]!;
+export const remoteDomainGetControlInfoRetCodec: XdrCodec<RemoteDomainGetControlInfoRet> = /*@__PURE__*/ codecs.at(515)!;
 /** Encoder and decoder of `remote_domain_open_graphics_args`. */
-export const remoteDomainOpenGraphicsArgsCodec: XdrCodec<RemoteDomainOpenGraphicsArgs> = codecs[516]!;
+export const remoteDomainOpenGraphicsArgsCodec: XdrCodec<RemoteDomainOpenGraphicsArgs> = /*@__PURE__*/ codecs.at(516)!;
 /** Encoder and decoder of `remote_domain_open_graphics_fd_args`. */
-export const remoteDomainOpenGraphicsFdArgsCodec: XdrCodec<RemoteDomainOpenGraphicsFdArgs> = codecs[517]!;
+export const remoteDomainOpenGraphicsFdArgsCodec: XdrCodec<RemoteDomainOpenGraphicsFdArgs> = /*@__PURE__*/ codecs.at(517)!;
 /** Encoder and decoder of `remote_node_suspend_for_duration_args`. */
-export const remoteNodeSuspendForDurationArgsCodec: XdrCodec<RemoteNodeSuspendForDurationArgs> = codecs[518]!;
+export const remoteNodeSuspendForDurationArgsCodec: XdrCodec<RemoteNodeSuspendForDurationArgs> = /*@__PURE__*/ codecs.at(518)!;
 /** Encoder and decoder of `remote_domain_shutdown_flags_args`. */
-export const remoteDomainShutdownFlagsArgsCodec: XdrCodec<RemoteDomainShutdownFlagsArgs> = codecs[519]!;
+export const remoteDomainShutdownFlagsArgsCodec: XdrCodec<RemoteDomainShutdownFlagsArgs> = /*@__PURE__*/ codecs.at(519)!;
 /** Encoder and decoder of `remote_domain_get_disk_errors_args`. */
-export const remoteDomainGetDiskErrorsArgsCodec: XdrCodec<RemoteDomainGetDiskErrorsArgs> = codecs[520]!;
+export const remoteDomainGetDiskErrorsArgsCodec: XdrCodec<RemoteDomainGetDiskErrorsArgs> = /*@__PURE__*/ codecs.at(520)!;
 /** Encoder and decoder of `remote_domain_get_disk_errors_ret`. */
-export const remoteDomainGetDiskErrorsRetCodec: XdrCodec<RemoteDomainGetDiskErrorsRet> = codecs[521]!;
+export const remoteDomainGetDiskErrorsRetCodec: XdrCodec<RemoteDomainGetDiskErrorsRet> = /*@__PURE__*/ codecs.at(521)!;
 /** Encoder and decoder of `remote_connect_list_all_domains_args`. */
-export const remoteConnectListAllDomainsArgsCodec: XdrCodec<RemoteConnectListAllDomainsArgs> = codecs[522]!;
+export const remoteConnectListAllDomainsArgsCodec: XdrCodec<RemoteConnectListAllDomainsArgs> = /*@__PURE__*/ codecs.at(522)!;
 /** Encoder and decoder of `remote_connect_list_all_domains_ret`. */
-export const remoteConnectListAllDomainsRetCodec: XdrCodec<RemoteConnectListAllDomainsRet> = codecs[523]!;
+export const remoteConnectListAllDomainsRetCodec: XdrCodec<RemoteConnectListAllDomainsRet> = /*@__PURE__*/ codecs.at(523)!;
 /** Encoder and decoder of `remote_connect_list_all_storage_pools_args`. */
-export const remoteConnectListAllStoragePoolsArgsCodec: XdrCodec<RemoteConnectListAllStoragePoolsArgs> = codecs[524]!;
+export const remoteConnectListAllStoragePoolsArgsCodec: XdrCodec<RemoteConnectListAllStoragePoolsArgs> = /*@__PURE__*/ codecs.at(524)!;
 /** Encoder and decoder of `remote_connect_list_all_storage_pools_ret`. */
-export const remoteConnectListAllStoragePoolsRetCodec: XdrCodec<RemoteConnectListAllStoragePoolsRet> = codecs[525]!;
+export const remoteConnectListAllStoragePoolsRetCodec: XdrCodec<RemoteConnectListAllStoragePoolsRet> = /*@__PURE__*/ codecs.at(525)!;
 /** Encoder and decoder of `remote_storage_pool_list_all_volumes_args`. */
-export const remoteStoragePoolListAllVolumesArgsCodec: XdrCodec<RemoteStoragePoolListAllVolumesArgs> = codecs[526]!;
+export const remoteStoragePoolListAllVolumesArgsCodec: XdrCodec<RemoteStoragePoolListAllVolumesArgs> = /*@__PURE__*/ codecs.at(526)!;
 /** Encoder and decoder of `remote_storage_pool_list_all_volumes_ret`. */
-export const remoteStoragePoolListAllVolumesRetCodec: XdrCodec<RemoteStoragePoolListAllVolumesRet> = codecs[527]!;
+export const remoteStoragePoolListAllVolumesRetCodec: XdrCodec<RemoteStoragePoolListAllVolumesRet> = /*@__PURE__*/ codecs.at(527)!;
 /** Encoder and decoder of `remote_connect_list_all_networks_args`. */
-export const remoteConnectListAllNetworksArgsCodec: XdrCodec<RemoteConnectListAllNetworksArgs> = codecs[528]!;
+export const remoteConnectListAllNetworksArgsCodec: XdrCodec<RemoteConnectListAllNetworksArgs> = /*@__PURE__*/ codecs.at(528)!;
 /** Encoder and decoder of `remote_connect_list_all_networks_ret`. */
-export const remoteConnectListAllNetworksRetCodec: XdrCodec<RemoteConnectListAllNetworksRet> = codecs[529]!;
+export const remoteConnectListAllNetworksRetCodec: XdrCodec<RemoteConnectListAllNetworksRet> = /*@__PURE__*/ codecs.at(529)!;
 /** Encoder and decoder of `remote_connect_list_all_interfaces_args`. */
-export const remoteConnectListAllInterfacesArgsCodec: XdrCodec<RemoteConnectListAllInterfacesArgs> = codecs[530]!;
+export const remoteConnectListAllInterfacesArgsCodec: XdrCodec<RemoteConnectListAllInterfacesArgs> = /*@__PURE__*/ codecs.at(530)!;
 /** Encoder and decoder of `remote_connect_list_all_interfaces_ret`. */
-export const remoteConnectListAllInterfacesRetCodec: XdrCodec<RemoteConnectListAllInterfacesRet> = codecs[531]!;
+export const remoteConnectListAllInterfacesRetCodec: XdrCodec<RemoteConnectListAllInterfacesRet> = /*@__PURE__*/ codecs.at(531)!;
 /** Encoder and decoder of `remote_connect_list_all_node_devices_args`. */
-export const remoteConnectListAllNodeDevicesArgsCodec: XdrCodec<RemoteConnectListAllNodeDevicesArgs> = codecs[532]!;
+export const remoteConnectListAllNodeDevicesArgsCodec: XdrCodec<RemoteConnectListAllNodeDevicesArgs> = /*@__PURE__*/ codecs.at(532)!;
 /** Encoder and decoder of `remote_connect_list_all_node_devices_ret`. */
-export const remoteConnectListAllNodeDevicesRetCodec: XdrCodec<RemoteConnectListAllNodeDevicesRet> = codecs[533]!;
+export const remoteConnectListAllNodeDevicesRetCodec: XdrCodec<RemoteConnectListAllNodeDevicesRet> = /*@__PURE__*/ codecs.at(533)!;
 /** Encoder and decoder of `remote_connect_list_all_nwfilters_args`. */
-export const remoteConnectListAllNwfiltersArgsCodec: XdrCodec<RemoteConnectListAllNwfiltersArgs> = codecs[534]!;
+export const remoteConnectListAllNwfiltersArgsCodec: XdrCodec<RemoteConnectListAllNwfiltersArgs> = /*@__PURE__*/ codecs.at(534)!;
 /** Encoder and decoder of `remote_connect_list_all_nwfilters_ret`. */
-export const remoteConnectListAllNwfiltersRetCodec: XdrCodec<RemoteConnectListAllNwfiltersRet> = codecs[535]!;
+export const remoteConnectListAllNwfiltersRetCodec: XdrCodec<RemoteConnectListAllNwfiltersRet> = /*@__PURE__*/ codecs.at(535)!;
 /** Encoder and decoder of `remote_connect_list_all_secrets_args`. */
-export const remoteConnectListAllSecretsArgsCodec: XdrCodec<RemoteConnectListAllSecretsArgs> = codecs[536]!;
+export const remoteConnectListAllSecretsArgsCodec: XdrCodec<RemoteConnectListAllSecretsArgs> = /*@__PURE__*/ codecs.at(536)!;
 /** Encoder and decoder of `remote_connect_list_all_secrets_ret`. */
-export const remoteConnectListAllSecretsRetCodec: XdrCodec<RemoteConnectListAllSecretsRet> = codecs[537]!;
+export const remoteConnectListAllSecretsRetCodec: XdrCodec<RemoteConnectListAllSecretsRet> = /*@__PURE__*/ codecs.at(537)!;
 /** Encoder and decoder of `remote_node_set_memory_parameters_args`. */
-export const remoteNodeSetMemoryParametersArgsCodec: XdrCodec<RemoteNodeSetMemoryParametersArgs> = codecs[538]!;
+export const remoteNodeSetMemoryParametersArgsCodec: XdrCodec<RemoteNodeSetMemoryParametersArgs> = /*@__PURE__*/ codecs.at(538)!;
 /** Encoder and decoder of `remote_node_get_memory_parameters_args`. */
-export const remoteNodeGetMemoryParametersArgsCodec: XdrCodec<RemoteNodeGetMemoryParametersArgs> = codecs[539]!;
+export const remoteNodeGetMemoryParametersArgsCodec: XdrCodec<RemoteNodeGetMemoryParametersArgs> = /*@__PURE__*/ codecs.at(539)!;
 /** Encoder and decoder of `remote_node_get_memory_parameters_ret`. */
-export const remoteNodeGetMemoryParametersRetCodec: XdrCodec<RemoteNodeGetMemoryParametersRet> = codecs[540]!;
+export const remoteNodeGetMemoryParametersRetCodec: XdrCodec<RemoteNodeGetMemoryParametersRet> = /*@__PURE__*/ codecs.at(540)!;
 /** Encoder and decoder of `remote_node_get_cpu_map_args`. */
-export const remoteNodeGetCpuMapArgsCodec: XdrCodec<RemoteNodeGetCpuMapArgs> = codecs[541]!;
+export const remoteNodeGetCpuMapArgsCodec: XdrCodec<RemoteNodeGetCpuMapArgs> = /*@__PURE__*/ codecs.at(541)!;
 /** Encoder and decoder of `remote_node_get_cpu_map_ret`. */
-export const remoteNodeGetCpuMapRetCodec: XdrCodec<RemoteNodeGetCpuMapRet> = codecs[542]!;
+export const remoteNodeGetCpuMapRetCodec: XdrCodec<RemoteNodeGetCpuMapRet> = /*@__PURE__*/ codecs.at(542)!;
 /** Encoder and decoder of `remote_domain_fstrim_args`. */
-export const remoteDomainFstrimArgsCodec: XdrCodec<RemoteDomainFstrimArgs> = codecs[543]!;
+export const remoteDomainFstrimArgsCodec: XdrCodec<RemoteDomainFstrimArgs> = /*@__PURE__*/ codecs.at(543)!;
 /** Encoder and decoder of `remote_domain_get_time_args`. */
-export const remoteDomainGetTimeArgsCodec: XdrCodec<RemoteDomainGetTimeArgs> = codecs[544]!;
+export const remoteDomainGetTimeArgsCodec: XdrCodec<RemoteDomainGetTimeArgs> = /*@__PURE__*/ codecs.at(544)!;
 /** Encoder and decoder of `remote_domain_get_time_ret`. */
-export const remoteDomainGetTimeRetCodec: XdrCodec<RemoteDomainGetTimeRet> = codecs[545]!;
+export const remoteDomainGetTimeRetCodec: XdrCodec<RemoteDomainGetTimeRet> = /*@__PURE__*/ codecs.at(545)!;
 /** Encoder and decoder of `remote_domain_set_time_args`. */
-export const remoteDomainSetTimeArgsCodec: XdrCodec<RemoteDomainSetTimeArgs> = codecs[546]!;
+export const remoteDomainSetTimeArgsCodec: XdrCodec<RemoteDomainSetTimeArgs> = /*@__PURE__*/ codecs.at(546)!;
 /** Encoder and decoder of `remote_domain_migrate_begin3_params_args`. */
-export const remoteDomainMigrateBegin3ParamsArgsCodec: XdrCodec<RemoteDomainMigrateBegin3ParamsArgs> = codecs[547]!;
+export const remoteDomainMigrateBegin3ParamsArgsCodec: XdrCodec<RemoteDomainMigrateBegin3ParamsArgs> = /*@__PURE__*/ codecs.at(547)!;
 /** Encoder and decoder of `remote_domain_migrate_begin3_params_ret`. */
-export const remoteDomainMigrateBegin3ParamsRetCodec: XdrCodec<RemoteDomainMigrateBegin3ParamsRet> = codecs[548]!;
+export const remoteDomainMigrateBegin3ParamsRetCodec: XdrCodec<RemoteDomainMigrateBegin3ParamsRet> = /*@__PURE__*/ codecs.at(548)!;
 /** Encoder and decoder of `remote_domain_migrate_prepare3_params_args`. */
-export const remoteDomainMigratePrepare3ParamsArgsCodec: XdrCodec<RemoteDomainMigratePrepare3ParamsArgs> = codecs[549]!;
+export const remoteDomainMigratePrepare3ParamsArgsCodec: XdrCodec<RemoteDomainMigratePrepare3ParamsArgs> = /*@__PURE__*/ codecs.at(549)!;
 /** Encoder and decoder of `remote_domain_migrate_prepare3_params_ret`. */
-export const remoteDomainMigratePrepare3ParamsRetCodec: XdrCodec<RemoteDomainMigratePrepare3ParamsRet> = codecs[550]!;
+export const remoteDomainMigratePrepare3ParamsRetCodec: XdrCodec<RemoteDomainMigratePrepare3ParamsRet> = /*@__PURE__*/ codecs.at(550)!;
 /** Encoder and decoder of `remote_domain_migrate_prepare_tunnel3_params_args`. */
-export const remoteDomainMigratePrepareTunnel3ParamsArgsCodec: XdrCodec<RemoteDomainMigratePrepareTunnel3ParamsArgs> = codecs[551]!;
+export const remoteDomainMigratePrepareTunnel3ParamsArgsCodec: XdrCodec<RemoteDomainMigratePrepareTunnel3ParamsArgs> = /*@__PURE__*/ codecs.at(551)!;
 /** Encoder and decoder of `remote_domain_migrate_prepare_tunnel3_params_ret`. */
-export const remoteDomainMigratePrepareTunnel3ParamsRetCodec: XdrCodec<RemoteDomainMigratePrepareTunnel3ParamsRet> = codecs[552]!;
+export const remoteDomainMigratePrepareTunnel3ParamsRetCodec: XdrCodec<RemoteDomainMigratePrepareTunnel3ParamsRet> = /*@__PURE__*/ codecs.at(552)!;
 /** Encoder and decoder of `remote_domain_migrate_perform3_params_args`. */
-export const remoteDomainMigratePerform3ParamsArgsCodec: XdrCodec<RemoteDomainMigratePerform3ParamsArgs> = codecs[553]!;
+export const remoteDomainMigratePerform3ParamsArgsCodec: XdrCodec<RemoteDomainMigratePerform3ParamsArgs> = /*@__PURE__*/ codecs.at(553)!;
 /** Encoder and decoder of `remote_domain_migrate_perform3_params_ret`. */
-export const remoteDomainMigratePerform3ParamsRetCodec: XdrCodec<RemoteDomainMigratePerform3ParamsRet> = codecs[554]!;
+export const remoteDomainMigratePerform3ParamsRetCodec: XdrCodec<RemoteDomainMigratePerform3ParamsRet> = /*@__PURE__*/ codecs.at(554)!;
 /** Encoder and decoder of `remote_domain_migrate_finish3_params_args`. */
-export const remoteDomainMigrateFinish3ParamsArgsCodec: XdrCodec<RemoteDomainMigrateFinish3ParamsArgs> = codecs[555]!;
+export const remoteDomainMigrateFinish3ParamsArgsCodec: XdrCodec<RemoteDomainMigrateFinish3ParamsArgs> = /*@__PURE__*/ codecs.at(555)!;
 /** Encoder and decoder of `remote_domain_migrate_finish3_params_ret`. */
-export const remoteDomainMigrateFinish3ParamsRetCodec: XdrCodec<RemoteDomainMigrateFinish3ParamsRet> = codecs[556]!;
+export const remoteDomainMigrateFinish3ParamsRetCodec: XdrCodec<RemoteDomainMigrateFinish3ParamsRet> = /*@__PURE__*/ codecs.at(556)!;
 /** Encoder and decoder of `remote_domain_migrate_confirm3_params_args`. */
-export const remoteDomainMigrateConfirm3ParamsArgsCodec: XdrCodec<RemoteDomainMigrateConfirm3ParamsArgs> = codecs[557]!;
+export const remoteDomainMigrateConfirm3ParamsArgsCodec: XdrCodec<RemoteDomainMigrateConfirm3ParamsArgs> = /*@__PURE__*/ codecs.at(557)!;
 /** Encoder and decoder of `remote_domain_event_device_removed_msg`. */
-export const remoteDomainEventDeviceRemovedMsgCodec: XdrCodec<RemoteDomainEventDeviceRemovedMsg> = codecs[558]!;
+export const remoteDomainEventDeviceRemovedMsgCodec: XdrCodec<RemoteDomainEventDeviceRemovedMsg> = /*@__PURE__*/ codecs.at(558)!;
 /** Encoder and decoder of `remote_domain_event_callback_device_removed_msg`. */
-export const remoteDomainEventCallbackDeviceRemovedMsgCodec: XdrCodec<RemoteDomainEventCallbackDeviceRemovedMsg> = codecs[559]!;
+export const remoteDomainEventCallbackDeviceRemovedMsgCodec: XdrCodec<RemoteDomainEventCallbackDeviceRemovedMsg> = /*@__PURE__*/ codecs.at(559)!;
 /** Encoder and decoder of `remote_domain_event_block_job_2_msg`. */
-export const remoteDomainEventBlockJob2MsgCodec: XdrCodec<RemoteDomainEventBlockJob2Msg> = codecs[560]!;
+export const remoteDomainEventBlockJob2MsgCodec: XdrCodec<RemoteDomainEventBlockJob2Msg> = /*@__PURE__*/ codecs.at(560)!;
 /** Encoder and decoder of `remote_domain_event_block_threshold_msg`. */
-export const remoteDomainEventBlockThresholdMsgCodec: XdrCodec<RemoteDomainEventBlockThresholdMsg> = codecs[561]!;
+export const remoteDomainEventBlockThresholdMsgCodec: XdrCodec<RemoteDomainEventBlockThresholdMsg> = /*@__PURE__*/ codecs.at(561)!;
 /** Encoder and decoder of `remote_domain_event_callback_tunable_msg`. */
-export const remoteDomainEventCallbackTunableMsgCodec: XdrCodec<RemoteDomainEventCallbackTunableMsg> = codecs[562]!;
+export const remoteDomainEventCallbackTunableMsgCodec: XdrCodec<RemoteDomainEventCallbackTunableMsg> = /*@__PURE__*/ codecs.at(562)!;
 /** Encoder and decoder of `remote_domain_event_callback_device_added_msg`. */
-export const remoteDomainEventCallbackDeviceAddedMsgCodec: XdrCodec<RemoteDomainEventCallbackDeviceAddedMsg> = codecs[563]!;
+export const remoteDomainEventCallbackDeviceAddedMsgCodec: XdrCodec<RemoteDomainEventCallbackDeviceAddedMsg> = /*@__PURE__*/ codecs.at(563)!;
 /** Encoder and decoder of `remote_connect_event_connection_closed_msg`. */
-export const remoteConnectEventConnectionClosedMsgCodec: XdrCodec<RemoteConnectEventConnectionClosedMsg> = codecs[564]!;
+export const remoteConnectEventConnectionClosedMsgCodec: XdrCodec<RemoteConnectEventConnectionClosedMsg> = /*@__PURE__*/ codecs.at(564)!;
 /** Encoder and decoder of `remote_connect_get_cpu_model_names_args`. */
-export const remoteConnectGetCpuModelNamesArgsCodec: XdrCodec<RemoteConnectGetCpuModelNamesArgs> = codecs[565]!;
+export const remoteConnectGetCpuModelNamesArgsCodec: XdrCodec<RemoteConnectGetCpuModelNamesArgs> = /*@__PURE__*/ codecs.at(565)!;
 /** Encoder and decoder of `remote_connect_get_cpu_model_names_ret`. */
-export const remoteConnectGetCpuModelNamesRetCodec: XdrCodec<RemoteConnectGetCpuModelNamesRet> = codecs[566]!;
+export const remoteConnectGetCpuModelNamesRetCodec: XdrCodec<RemoteConnectGetCpuModelNamesRet> = /*@__PURE__*/ codecs.at(566)!;
 /** Encoder and decoder of `remote_connect_network_event_register_any_args`. */
-export const remoteConnectNetworkEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectNetworkEventRegisterAnyArgs> = codecs[567]!;
+export const remoteConnectNetworkEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectNetworkEventRegisterAnyArgs> = /*@__PURE__*/ codecs.at(567)!;
 /** Encoder and decoder of `remote_connect_network_event_register_any_ret`. */
-export const remoteConnectNetworkEventRegisterAnyRetCodec: XdrCodec<RemoteConnectNetworkEventRegisterAnyRet> = codecs[568]!;
+export const remoteConnectNetworkEventRegisterAnyRetCodec: XdrCodec<RemoteConnectNetworkEventRegisterAnyRet> = /*@__PURE__*/ codecs.at(568)!;
 /** Encoder and decoder of `remote_connect_network_event_deregister_any_args`. */
-export const remoteConnectNetworkEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectNetworkEventDeregisterAnyArgs> = codecs[569]!;
+export const remoteConnectNetworkEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectNetworkEventDeregisterAnyArgs> = /*@__PURE__*/ codecs.at(569)!;
 /** Encoder and decoder of `remote_network_event_lifecycle_msg`. */
-export const remoteNetworkEventLifecycleMsgCodec: XdrCodec<RemoteNetworkEventLifecycleMsg> = codecs[570]!;
+export const remoteNetworkEventLifecycleMsgCodec: XdrCodec<RemoteNetworkEventLifecycleMsg> = /*@__PURE__*/ codecs.at(570)!;
 /** Encoder and decoder of `remote_network_event_callback_metadata_change_msg`. */
-export const remoteNetworkEventCallbackMetadataChangeMsgCodec: XdrCodec<RemoteNetworkEventCallbackMetadataChangeMsg> = codecs[571]!;
+export const remoteNetworkEventCallbackMetadataChangeMsgCodec: XdrCodec<RemoteNetworkEventCallbackMetadataChangeMsg> = /*@__PURE__*/ codecs.at(571)!;
 /** Encoder and decoder of `remote_network_set_metadata_args`. */
-export const remoteNetworkSetMetadataArgsCodec: XdrCodec<RemoteNetworkSetMetadataArgs> = codecs[572]!;
+export const remoteNetworkSetMetadataArgsCodec: XdrCodec<RemoteNetworkSetMetadataArgs> = /*@__PURE__*/ codecs.at(572)!;
 /** Encoder and decoder of `remote_network_get_metadata_args`. */
-export const remoteNetworkGetMetadataArgsCodec: XdrCodec<RemoteNetworkGetMetadataArgs> = codecs[573]!;
+export const remoteNetworkGetMetadataArgsCodec: XdrCodec<RemoteNetworkGetMetadataArgs> = /*@__PURE__*/ codecs.at(573)!;
 /** Encoder and decoder of `remote_network_get_metadata_ret`. */
-export const remoteNetworkGetMetadataRetCodec: XdrCodec<RemoteNetworkGetMetadataRet> = codecs[574]!;
+export const remoteNetworkGetMetadataRetCodec: XdrCodec<RemoteNetworkGetMetadataRet> = /*@__PURE__*/ codecs.at(574)!;
 /** Encoder and decoder of `remote_connect_storage_pool_event_register_any_args`. */
-export const remoteConnectStoragePoolEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectStoragePoolEventRegisterAnyArgs> = codecs[575]!;
+export const remoteConnectStoragePoolEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectStoragePoolEventRegisterAnyArgs> = /*@__PURE__*/ codecs.at(575)!;
 /** Encoder and decoder of `remote_connect_storage_pool_event_register_any_ret`. */
-export const remoteConnectStoragePoolEventRegisterAnyRetCodec: XdrCodec<RemoteConnectStoragePoolEventRegisterAnyRet> = codecs[576]!;
+export const remoteConnectStoragePoolEventRegisterAnyRetCodec: XdrCodec<RemoteConnectStoragePoolEventRegisterAnyRet> = /*@__PURE__*/ codecs.at(576)!;
 /** Encoder and decoder of `remote_connect_storage_pool_event_deregister_any_args`. */
-export const remoteConnectStoragePoolEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectStoragePoolEventDeregisterAnyArgs> = codecs[577]!;
+export const remoteConnectStoragePoolEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectStoragePoolEventDeregisterAnyArgs> = /*@__PURE__*/ codecs.at(577)!;
 /** Encoder and decoder of `remote_storage_pool_event_lifecycle_msg`. */
-export const remoteStoragePoolEventLifecycleMsgCodec: XdrCodec<RemoteStoragePoolEventLifecycleMsg> = codecs[578]!;
+export const remoteStoragePoolEventLifecycleMsgCodec: XdrCodec<RemoteStoragePoolEventLifecycleMsg> = /*@__PURE__*/ codecs.at(578)!;
 /** Encoder and decoder of `remote_storage_pool_event_refresh_msg`. */
-export const remoteStoragePoolEventRefreshMsgCodec: XdrCodec<RemoteStoragePoolEventRefreshMsg> = codecs[579]!;
+export const remoteStoragePoolEventRefreshMsgCodec: XdrCodec<RemoteStoragePoolEventRefreshMsg> = /*@__PURE__*/ codecs.at(579)!;
 /** Encoder and decoder of `remote_connect_node_device_event_register_any_args`. */
-export const remoteConnectNodeDeviceEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectNodeDeviceEventRegisterAnyArgs> = codecs[580]!;
+export const remoteConnectNodeDeviceEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectNodeDeviceEventRegisterAnyArgs> = /*@__PURE__*/ codecs.at(580)!;
 /** Encoder and decoder of `remote_connect_node_device_event_register_any_ret`. */
-export const remoteConnectNodeDeviceEventRegisterAnyRetCodec: XdrCodec<RemoteConnectNodeDeviceEventRegisterAnyRet> = codecs[581]!;
+export const remoteConnectNodeDeviceEventRegisterAnyRetCodec: XdrCodec<RemoteConnectNodeDeviceEventRegisterAnyRet> = /*@__PURE__*/ codecs.at(581)!;
 /** Encoder and decoder of `remote_connect_node_device_event_deregister_any_args`. */
-export const remoteConnectNodeDeviceEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectNodeDeviceEventDeregisterAnyArgs> = codecs[582]!;
+export const remoteConnectNodeDeviceEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectNodeDeviceEventDeregisterAnyArgs> = /*@__PURE__*/ codecs.at(582)!;
 /** Encoder and decoder of `remote_node_device_event_lifecycle_msg`. */
-export const remoteNodeDeviceEventLifecycleMsgCodec: XdrCodec<RemoteNodeDeviceEventLifecycleMsg> = codecs[583]!;
+export const remoteNodeDeviceEventLifecycleMsgCodec: XdrCodec<RemoteNodeDeviceEventLifecycleMsg> = /*@__PURE__*/ codecs.at(583)!;
 /** Encoder and decoder of `remote_node_device_event_update_msg`. */
-export const remoteNodeDeviceEventUpdateMsgCodec: XdrCodec<RemoteNodeDeviceEventUpdateMsg> = codecs[584]!;
+export const remoteNodeDeviceEventUpdateMsgCodec: XdrCodec<RemoteNodeDeviceEventUpdateMsg> = /*@__PURE__*/ codecs.at(584)!;
 /** Encoder and decoder of `remote_domain_fsfreeze_args`. */
-export const remoteDomainFsfreezeArgsCodec: XdrCodec<RemoteDomainFsfreezeArgs> = codecs[585]!;
+export const remoteDomainFsfreezeArgsCodec: XdrCodec<RemoteDomainFsfreezeArgs> = /*@__PURE__*/ codecs.at(585)!;
 /** Encoder and decoder of `remote_domain_fsfreeze_ret`. */
-export const remoteDomainFsfreezeRetCodec: XdrCodec<RemoteDomainFsfreezeRet> = codecs[586]!;
+export const remoteDomainFsfreezeRetCodec: XdrCodec<RemoteDomainFsfreezeRet> = /*@__PURE__*/ codecs.at(586)!;
 /** Encoder and decoder of `remote_domain_fsthaw_args`. */
-export const remoteDomainFsthawArgsCodec: XdrCodec<RemoteDomainFsthawArgs> = codecs[587]!;
+export const remoteDomainFsthawArgsCodec: XdrCodec<RemoteDomainFsthawArgs> = /*@__PURE__*/ codecs.at(587)!;
 /** Encoder and decoder of `remote_domain_fsthaw_ret`. */
-export const remoteDomainFsthawRetCodec: XdrCodec<RemoteDomainFsthawRet> = codecs[588]!;
+export const remoteDomainFsthawRetCodec: XdrCodec<RemoteDomainFsthawRet> = /*@__PURE__*/ codecs.at(588)!;
 /** Encoder and decoder of `remote_node_get_free_pages_args`. */
-export const remoteNodeGetFreePagesArgsCodec: XdrCodec<RemoteNodeGetFreePagesArgs> = codecs[589]!;
+export const remoteNodeGetFreePagesArgsCodec: XdrCodec<RemoteNodeGetFreePagesArgs> = /*@__PURE__*/ codecs.at(589)!;
 /** Encoder and decoder of `remote_node_get_free_pages_ret`. */
-export const remoteNodeGetFreePagesRetCodec: XdrCodec<RemoteNodeGetFreePagesRet> = codecs[590]!;
+export const remoteNodeGetFreePagesRetCodec: XdrCodec<RemoteNodeGetFreePagesRet> = /*@__PURE__*/ codecs.at(590)!;
 /** Encoder and decoder of `remote_node_alloc_pages_args`. */
-export const remoteNodeAllocPagesArgsCodec: XdrCodec<RemoteNodeAllocPagesArgs> = codecs[591]!;
+export const remoteNodeAllocPagesArgsCodec: XdrCodec<RemoteNodeAllocPagesArgs> = /*@__PURE__*/ codecs.at(591)!;
 /** Encoder and decoder of `remote_node_alloc_pages_ret`. */
-export const remoteNodeAllocPagesRetCodec: XdrCodec<RemoteNodeAllocPagesRet> = codecs[592]!;
+export const remoteNodeAllocPagesRetCodec: XdrCodec<RemoteNodeAllocPagesRet> = /*@__PURE__*/ codecs.at(592)!;
 /** Encoder and decoder of `remote_network_get_dhcp_leases_args`. */
-export const remoteNetworkGetDhcpLeasesArgsCodec: XdrCodec<RemoteNetworkGetDhcpLeasesArgs> = codecs[593]!;
+export const remoteNetworkGetDhcpLeasesArgsCodec: XdrCodec<RemoteNetworkGetDhcpLeasesArgs> = /*@__PURE__*/ codecs.at(593)!;
 /** Encoder and decoder of `remote_network_get_dhcp_leases_ret`. */
-export const remoteNetworkGetDhcpLeasesRetCodec: XdrCodec<RemoteNetworkGetDhcpLeasesRet> = codecs[594]!;
+export const remoteNetworkGetDhcpLeasesRetCodec: XdrCodec<RemoteNetworkGetDhcpLeasesRet> = /*@__PURE__*/ codecs.at(594)!;
 /** Encoder and decoder of `remote_connect_get_all_domain_stats_args`. */
-export const remoteConnectGetAllDomainStatsArgsCodec: XdrCodec<RemoteConnectGetAllDomainStatsArgs> = codecs[595]!;
+export const remoteConnectGetAllDomainStatsArgsCodec: XdrCodec<RemoteConnectGetAllDomainStatsArgs> = /*@__PURE__*/ codecs.at(595)!;
 /** Encoder and decoder of `remote_domain_event_callback_agent_lifecycle_msg`. */
-export const remoteDomainEventCallbackAgentLifecycleMsgCodec: XdrCodec<RemoteDomainEventCallbackAgentLifecycleMsg> = codecs[596]!;
+export const remoteDomainEventCallbackAgentLifecycleMsgCodec: XdrCodec<RemoteDomainEventCallbackAgentLifecycleMsg> = /*@__PURE__*/ codecs.at(596)!;
 /** Encoder and decoder of `remote_connect_get_all_domain_stats_ret`. */
-export const remoteConnectGetAllDomainStatsRetCodec: XdrCodec<RemoteConnectGetAllDomainStatsRet> = codecs[597]!;
+export const remoteConnectGetAllDomainStatsRetCodec: XdrCodec<RemoteConnectGetAllDomainStatsRet> = /*@__PURE__*/ codecs.at(597)!;
 /** Encoder and decoder of `remote_domain_get_fsinfo_args`. */
-export const remoteDomainGetFsinfoArgsCodec: XdrCodec<RemoteDomainGetFsinfoArgs> = codecs[598]!;
+export const remoteDomainGetFsinfoArgsCodec: XdrCodec<RemoteDomainGetFsinfoArgs> = /*@__PURE__*/ codecs.at(598)!;
 /** Encoder and decoder of `remote_domain_get_fsinfo_ret`. */
-export const remoteDomainGetFsinfoRetCodec: XdrCodec<RemoteDomainGetFsinfoRet> = codecs[599]!;
+export const remoteDomainGetFsinfoRetCodec: XdrCodec<RemoteDomainGetFsinfoRet> = /*@__PURE__*/ codecs.at(599)!;
 /** Encoder and decoder of `remote_domain_interface_addresses_args`. */
-export const remoteDomainInterfaceAddressesArgsCodec: XdrCodec<RemoteDomainInterfaceAddressesArgs> = codecs[600]!;
+export const remoteDomainInterfaceAddressesArgsCodec: XdrCodec<RemoteDomainInterfaceAddressesArgs> = /*@__PURE__*/ codecs.at(600)!;
 /** Encoder and decoder of `remote_domain_interface_addresses_ret`. */
-export const remoteDomainInterfaceAddressesRetCodec: XdrCodec<RemoteDomainInterfaceAddressesRet> = codecs[601]!;
+export const remoteDomainInterfaceAddressesRetCodec: XdrCodec<RemoteDomainInterfaceAddressesRet> = /*@__PURE__*/ codecs.at(601)!;
 /** Encoder and decoder of `remote_domain_set_user_password_args`. */
-export const remoteDomainSetUserPasswordArgsCodec: XdrCodec<RemoteDomainSetUserPasswordArgs> = codecs[602]!;
+export const remoteDomainSetUserPasswordArgsCodec: XdrCodec<RemoteDomainSetUserPasswordArgs> = /*@__PURE__*/ codecs.at(602)!;
 /** Encoder and decoder of `remote_domain_rename_args`. */
-export const remoteDomainRenameArgsCodec: XdrCodec<RemoteDomainRenameArgs> = codecs[603]!;
+export const remoteDomainRenameArgsCodec: XdrCodec<RemoteDomainRenameArgs> = /*@__PURE__*/ codecs.at(603)!;
 /** Encoder and decoder of `remote_domain_rename_ret`. */
-export const remoteDomainRenameRetCodec: XdrCodec<RemoteDomainRenameRet> = codecs[604]!;
+export const remoteDomainRenameRetCodec: XdrCodec<RemoteDomainRenameRet> = /*@__PURE__*/ codecs.at(604)!;
 /** Encoder and decoder of `remote_domain_event_callback_migration_iteration_msg`. */
-export const remoteDomainEventCallbackMigrationIterationMsgCodec: XdrCodec<RemoteDomainEventCallbackMigrationIterationMsg> = codecs[605]!;
+export const remoteDomainEventCallbackMigrationIterationMsgCodec: XdrCodec<RemoteDomainEventCallbackMigrationIterationMsg> = /*@__PURE__*/ codecs.at(605)!;
 /** Encoder and decoder of `remote_domain_event_callback_job_completed_msg`. */
-export const remoteDomainEventCallbackJobCompletedMsgCodec: XdrCodec<RemoteDomainEventCallbackJobCompletedMsg> = codecs[606]!;
+export const remoteDomainEventCallbackJobCompletedMsgCodec: XdrCodec<RemoteDomainEventCallbackJobCompletedMsg> = /*@__PURE__*/ codecs.at(606)!;
 /** Encoder and decoder of `remote_domain_migrate_start_post_copy_args`. */
-export const remoteDomainMigrateStartPostCopyArgsCodec: XdrCodec<RemoteDomainMigrateStartPostCopyArgs> = codecs[607]!;
+export const remoteDomainMigrateStartPostCopyArgsCodec: XdrCodec<RemoteDomainMigrateStartPostCopyArgs> = /*@__PURE__*/ codecs.at(607)!;
 /** Encoder and decoder of `remote_domain_event_callback_device_removal_failed_msg`. */
-export const remoteDomainEventCallbackDeviceRemovalFailedMsgCodec: XdrCodec<RemoteDomainEventCallbackDeviceRemovalFailedMsg> = codecs[608]!;
+export const remoteDomainEventCallbackDeviceRemovalFailedMsgCodec: XdrCodec<RemoteDomainEventCallbackDeviceRemovalFailedMsg> = /*@__PURE__*/ codecs.at(608)!;
 /** Encoder and decoder of `remote_domain_get_guest_vcpus_args`. */
-export const remoteDomainGetGuestVcpusArgsCodec: XdrCodec<RemoteDomainGetGuestVcpusArgs> = codecs[609]!;
+export const remoteDomainGetGuestVcpusArgsCodec: XdrCodec<RemoteDomainGetGuestVcpusArgs> = /*@__PURE__*/ codecs.at(609)!;
 /** Encoder and decoder of `remote_domain_get_guest_vcpus_ret`. */
-export const remoteDomainGetGuestVcpusRetCodec: XdrCodec<RemoteDomainGetGuestVcpusRet> = codecs[610]!;
+export const remoteDomainGetGuestVcpusRetCodec: XdrCodec<RemoteDomainGetGuestVcpusRet> = /*@__PURE__*/ codecs.at(610)!;
 /** Encoder and decoder of `remote_domain_set_guest_vcpus_args`. */
-export const remoteDomainSetGuestVcpusArgsCodec: XdrCodec<RemoteDomainSetGuestVcpusArgs> = codecs[611]!;
+export const remoteDomainSetGuestVcpusArgsCodec: XdrCodec<RemoteDomainSetGuestVcpusArgs> = /*@__PURE__*/ codecs.at(611)!;
 /** Encoder and decoder of `remote_domain_set_vcpu_args`. */
-export const remoteDomainSetVcpuArgsCodec: XdrCodec<RemoteDomainSetVcpuArgs> = codecs[612]!;
+export const remoteDomainSetVcpuArgsCodec: XdrCodec<RemoteDomainSetVcpuArgs> = /*@__PURE__*/ codecs.at(612)!;
 /** Encoder and decoder of `remote_domain_event_callback_metadata_change_msg`. */
-export const remoteDomainEventCallbackMetadataChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackMetadataChangeMsg> = codecs[613]!;
+export const remoteDomainEventCallbackMetadataChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackMetadataChangeMsg> = /*@__PURE__*/ codecs.at(613)!;
 /** Encoder and decoder of `remote_domain_event_memory_failure_msg`. */
-export const remoteDomainEventMemoryFailureMsgCodec: XdrCodec<RemoteDomainEventMemoryFailureMsg> = codecs[614]!;
+export const remoteDomainEventMemoryFailureMsgCodec: XdrCodec<RemoteDomainEventMemoryFailureMsg> = /*@__PURE__*/ codecs.at(614)!;
 /** Encoder and decoder of `remote_connect_secret_event_register_any_args`. */
-export const remoteConnectSecretEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectSecretEventRegisterAnyArgs> = codecs[615]!;
+export const remoteConnectSecretEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectSecretEventRegisterAnyArgs> = /*@__PURE__*/ codecs.at(615)!;
 /** Encoder and decoder of `remote_connect_secret_event_register_any_ret`. */
-export const remoteConnectSecretEventRegisterAnyRetCodec: XdrCodec<RemoteConnectSecretEventRegisterAnyRet> = codecs[616]!;
+export const remoteConnectSecretEventRegisterAnyRetCodec: XdrCodec<RemoteConnectSecretEventRegisterAnyRet> = /*@__PURE__*/ codecs.at(616)!;
 /** Encoder and decoder of `remote_connect_secret_event_deregister_any_args`. */
-export const remoteConnectSecretEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectSecretEventDeregisterAnyArgs> = codecs[617]!;
+export const remoteConnectSecretEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectSecretEventDeregisterAnyArgs> = /*@__PURE__*/ codecs.at(617)!;
 /** Encoder and decoder of `remote_secret_event_lifecycle_msg`. */
-export const remoteSecretEventLifecycleMsgCodec: XdrCodec<RemoteSecretEventLifecycleMsg> = codecs[618]!;
+export const remoteSecretEventLifecycleMsgCodec: XdrCodec<RemoteSecretEventLifecycleMsg> = /*@__PURE__*/ codecs.at(618)!;
 /** Encoder and decoder of `remote_secret_event_value_changed_msg`. */
-export const remoteSecretEventValueChangedMsgCodec: XdrCodec<RemoteSecretEventValueChangedMsg> = codecs[619]!;
+export const remoteSecretEventValueChangedMsgCodec: XdrCodec<RemoteSecretEventValueChangedMsg> = /*@__PURE__*/ codecs.at(619)!;
 /** Encoder and decoder of `remote_domain_set_block_threshold_args`. */
-export const remoteDomainSetBlockThresholdArgsCodec: XdrCodec<RemoteDomainSetBlockThresholdArgs> = codecs[620]!;
+export const remoteDomainSetBlockThresholdArgsCodec: XdrCodec<RemoteDomainSetBlockThresholdArgs> = /*@__PURE__*/ codecs.at(620)!;
 /** Encoder and decoder of `remote_domain_set_lifecycle_action_args`. */
-export const remoteDomainSetLifecycleActionArgsCodec: XdrCodec<RemoteDomainSetLifecycleActionArgs> = codecs[621]!;
+export const remoteDomainSetLifecycleActionArgsCodec: XdrCodec<RemoteDomainSetLifecycleActionArgs> = /*@__PURE__*/ codecs.at(621)!;
 /** Encoder and decoder of `remote_connect_compare_hypervisor_cpu_args`. */
-export const remoteConnectCompareHypervisorCpuArgsCodec: XdrCodec<RemoteConnectCompareHypervisorCpuArgs> = codecs[622]!;
+export const remoteConnectCompareHypervisorCpuArgsCodec: XdrCodec<RemoteConnectCompareHypervisorCpuArgs> = /*@__PURE__*/ codecs.at(622)!;
 /** Encoder and decoder of `remote_connect_compare_hypervisor_cpu_ret`. */
-export const remoteConnectCompareHypervisorCpuRetCodec: XdrCodec<RemoteConnectCompareHypervisorCpuRet> = codecs[623]!;
+export const remoteConnectCompareHypervisorCpuRetCodec: XdrCodec<RemoteConnectCompareHypervisorCpuRet> = /*@__PURE__*/ codecs.at(623)!;
 /** Encoder and decoder of `remote_connect_baseline_hypervisor_cpu_args`. */
-export const remoteConnectBaselineHypervisorCpuArgsCodec: XdrCodec<RemoteConnectBaselineHypervisorCpuArgs> = codecs[624]!;
+export const remoteConnectBaselineHypervisorCpuArgsCodec: XdrCodec<RemoteConnectBaselineHypervisorCpuArgs> = /*@__PURE__*/ codecs.at(624)!;
 /** Encoder and decoder of `remote_connect_baseline_hypervisor_cpu_ret`. */
-export const remoteConnectBaselineHypervisorCpuRetCodec: XdrCodec<RemoteConnectBaselineHypervisorCpuRet> = codecs[625]!;
+export const remoteConnectBaselineHypervisorCpuRetCodec: XdrCodec<RemoteConnectBaselineHypervisorCpuRet> = /*@__PURE__*/ codecs.at(625)!;
 /** Encoder and decoder of `remote_node_get_sev_info_args`. */
-export const remoteNodeGetSevInfoArgsCodec: XdrCodec<RemoteNodeGetSevInfoArgs> = codecs[626]!;
+export const remoteNodeGetSevInfoArgsCodec: XdrCodec<RemoteNodeGetSevInfoArgs> = /*@__PURE__*/ codecs.at(626)!;
 /** Encoder and decoder of `remote_node_get_sev_info_ret`. */
-export const remoteNodeGetSevInfoRetCodec: XdrCodec<RemoteNodeGetSevInfoRet> = codecs[627]!;
+export const remoteNodeGetSevInfoRetCodec: XdrCodec<RemoteNodeGetSevInfoRet> = /*@__PURE__*/ codecs.at(627)!;
 /** Encoder and decoder of `remote_domain_get_launch_security_info_args`. */
-export const remoteDomainGetLaunchSecurityInfoArgsCodec: XdrCodec<RemoteDomainGetLaunchSecurityInfoArgs> = codecs[628]!;
+export const remoteDomainGetLaunchSecurityInfoArgsCodec: XdrCodec<RemoteDomainGetLaunchSecurityInfoArgs> = /*@__PURE__*/ codecs.at(628)!;
 /** Encoder and decoder of `remote_domain_get_launch_security_info_ret`. */
-export const remoteDomainGetLaunchSecurityInfoRetCodec: XdrCodec<RemoteDomainGetLaunchSecurityInfoRet> = codecs[629]!;
+export const remoteDomainGetLaunchSecurityInfoRetCodec: XdrCodec<RemoteDomainGetLaunchSecurityInfoRet> = /*@__PURE__*/ codecs.at(629)!;
 /** Encoder and decoder of `remote_domain_set_launch_security_state_args`. */
-export const remoteDomainSetLaunchSecurityStateArgsCodec: XdrCodec<RemoteDomainSetLaunchSecurityStateArgs> = codecs[630]!;
+export const remoteDomainSetLaunchSecurityStateArgsCodec: XdrCodec<RemoteDomainSetLaunchSecurityStateArgs> = /*@__PURE__*/ codecs.at(630)!;
 /** Encoder and decoder of `remote_nwfilter_binding_lookup_by_port_dev_args`. */
-export const remoteNwfilterBindingLookupByPortDevArgsCodec: XdrCodec<RemoteNwfilterBindingLookupByPortDevArgs> = codecs[631]!;
+export const remoteNwfilterBindingLookupByPortDevArgsCodec: XdrCodec<RemoteNwfilterBindingLookupByPortDevArgs> = /*@__PURE__*/ codecs.at(631)!;
 /** Encoder and decoder of `remote_nwfilter_binding_lookup_by_port_dev_ret`. */
-export const remoteNwfilterBindingLookupByPortDevRetCodec: XdrCodec<RemoteNwfilterBindingLookupByPortDevRet> = codecs[632]!;
+export const remoteNwfilterBindingLookupByPortDevRetCodec: XdrCodec<RemoteNwfilterBindingLookupByPortDevRet> = /*@__PURE__*/ codecs.at(632)!;
 /** Encoder and decoder of `remote_nwfilter_binding_create_xml_args`. */
-export const remoteNwfilterBindingCreateXmlArgsCodec: XdrCodec<RemoteNwfilterBindingCreateXmlArgs> = codecs[633]!;
+export const remoteNwfilterBindingCreateXmlArgsCodec: XdrCodec<RemoteNwfilterBindingCreateXmlArgs> = /*@__PURE__*/ codecs.at(633)!;
 /** Encoder and decoder of `remote_nwfilter_binding_create_xml_ret`. */
-export const remoteNwfilterBindingCreateXmlRetCodec: XdrCodec<RemoteNwfilterBindingCreateXmlRet> = codecs[634]!;
+export const remoteNwfilterBindingCreateXmlRetCodec: XdrCodec<RemoteNwfilterBindingCreateXmlRet> = /*@__PURE__*/ codecs.at(634)!;
 /** Encoder and decoder of `remote_nwfilter_binding_delete_args`. */
-export const remoteNwfilterBindingDeleteArgsCodec: XdrCodec<RemoteNwfilterBindingDeleteArgs> = codecs[635]!;
+export const remoteNwfilterBindingDeleteArgsCodec: XdrCodec<RemoteNwfilterBindingDeleteArgs> = /*@__PURE__*/ codecs.at(635)!;
 /** Encoder and decoder of `remote_nwfilter_binding_get_xml_desc_args`. */
-export const remoteNwfilterBindingGetXmlDescArgsCodec: XdrCodec<RemoteNwfilterBindingGetXmlDescArgs> = codecs[636]!;
+export const remoteNwfilterBindingGetXmlDescArgsCodec: XdrCodec<RemoteNwfilterBindingGetXmlDescArgs> = /*@__PURE__*/ codecs.at(636)!;
 /** Encoder and decoder of `remote_nwfilter_binding_get_xml_desc_ret`. */
-export const remoteNwfilterBindingGetXmlDescRetCodec: XdrCodec<RemoteNwfilterBindingGetXmlDescRet> = codecs[637]!;
+export const remoteNwfilterBindingGetXmlDescRetCodec: XdrCodec<RemoteNwfilterBindingGetXmlDescRet> = /*@__PURE__*/ codecs.at(637)!;
 /** Encoder and decoder of `remote_connect_list_all_nwfilter_bindings_args`. */
-export const remoteConnectListAllNwfilterBindingsArgsCodec: XdrCodec<RemoteConnectListAllNwfilterBindingsArgs> = codecs[638]!;
+export const remoteConnectListAllNwfilterBindingsArgsCodec: XdrCodec<RemoteConnectListAllNwfilterBindingsArgs> = /*@__PURE__*/ codecs.at(638)!;
 /** Encoder and decoder of `remote_connect_list_all_nwfilter_bindings_ret`. */
-export const remoteConnectListAllNwfilterBindingsRetCodec: XdrCodec<RemoteConnectListAllNwfilterBindingsRet> = codecs[639]!;
+export const remoteConnectListAllNwfilterBindingsRetCodec: XdrCodec<RemoteConnectListAllNwfilterBindingsRet> = /*@__PURE__*/ codecs.at(639)!;
 /** Encoder and decoder of `remote_connect_get_storage_pool_capabilities_args`. */
-export const remoteConnectGetStoragePoolCapabilitiesArgsCodec: XdrCodec<RemoteConnectGetStoragePoolCapabilitiesArgs> = codecs[640]!;
+export const remoteConnectGetStoragePoolCapabilitiesArgsCodec: XdrCodec<RemoteConnectGetStoragePoolCapabilitiesArgs> = /*@__PURE__*/ codecs.at(640)!;
 /** Encoder and decoder of `remote_connect_get_storage_pool_capabilities_ret`. */
-export const remoteConnectGetStoragePoolCapabilitiesRetCodec: XdrCodec<RemoteConnectGetStoragePoolCapabilitiesRet> = codecs[641]!;
+export const remoteConnectGetStoragePoolCapabilitiesRetCodec: XdrCodec<RemoteConnectGetStoragePoolCapabilitiesRet> = /*@__PURE__*/ codecs.at(641)!;
 /** Encoder and decoder of `remote_network_list_all_ports_args`. */
-export const remoteNetworkListAllPortsArgsCodec: XdrCodec<RemoteNetworkListAllPortsArgs> = codecs[642]!;
+export const remoteNetworkListAllPortsArgsCodec: XdrCodec<RemoteNetworkListAllPortsArgs> = /*@__PURE__*/ codecs.at(642)!;
 /** Encoder and decoder of `remote_network_list_all_ports_ret`. */
-export const remoteNetworkListAllPortsRetCodec: XdrCodec<RemoteNetworkListAllPortsRet> = codecs[643]!;
+export const remoteNetworkListAllPortsRetCodec: XdrCodec<RemoteNetworkListAllPortsRet> = /*@__PURE__*/ codecs.at(643)!;
 /** Encoder and decoder of `remote_network_port_lookup_by_uuid_args`. */
-export const remoteNetworkPortLookupByUuidArgsCodec: XdrCodec<RemoteNetworkPortLookupByUuidArgs> = codecs[644]!;
+export const remoteNetworkPortLookupByUuidArgsCodec: XdrCodec<RemoteNetworkPortLookupByUuidArgs> = /*@__PURE__*/ codecs.at(644)!;
 /** Encoder and decoder of `remote_network_port_lookup_by_uuid_ret`. */
-export const remoteNetworkPortLookupByUuidRetCodec: XdrCodec<RemoteNetworkPortLookupByUuidRet> = codecs[645]!;
+export const remoteNetworkPortLookupByUuidRetCodec: XdrCodec<RemoteNetworkPortLookupByUuidRet> = /*@__PURE__*/ codecs.at(645)!;
 /** Encoder and decoder of `remote_network_port_create_xml_args`. */
-export const remoteNetworkPortCreateXmlArgsCodec: XdrCodec<RemoteNetworkPortCreateXmlArgs> = codecs[646]!;
+export const remoteNetworkPortCreateXmlArgsCodec: XdrCodec<RemoteNetworkPortCreateXmlArgs> = /*@__PURE__*/ codecs.at(646)!;
 /** Encoder and decoder of `remote_network_port_create_xml_ret`. */
-export const remoteNetworkPortCreateXmlRetCodec: XdrCodec<RemoteNetworkPortCreateXmlRet> = codecs[647]!;
+export const remoteNetworkPortCreateXmlRetCodec: XdrCodec<RemoteNetworkPortCreateXmlRet> = /*@__PURE__*/ codecs.at(647)!;
 /** Encoder and decoder of `remote_network_port_set_parameters_args`. */
-export const remoteNetworkPortSetParametersArgsCodec: XdrCodec<RemoteNetworkPortSetParametersArgs> = codecs[648]!;
+export const remoteNetworkPortSetParametersArgsCodec: XdrCodec<RemoteNetworkPortSetParametersArgs> = /*@__PURE__*/ codecs.at(648)!;
 /** Encoder and decoder of `remote_network_port_get_parameters_args`. */
-export const remoteNetworkPortGetParametersArgsCodec: XdrCodec<RemoteNetworkPortGetParametersArgs> = codecs[649]!;
+export const remoteNetworkPortGetParametersArgsCodec: XdrCodec<RemoteNetworkPortGetParametersArgs> = /*@__PURE__*/ codecs.at(649)!;
 /** Encoder and decoder of `remote_network_port_get_parameters_ret`. */
-export const remoteNetworkPortGetParametersRetCodec: XdrCodec<RemoteNetworkPortGetParametersRet> = codecs[650]!;
+export const remoteNetworkPortGetParametersRetCodec: XdrCodec<RemoteNetworkPortGetParametersRet> = /*@__PURE__*/ codecs.at(650)!;
 /** Encoder and decoder of `remote_network_port_get_xml_desc_args`. */
-export const remoteNetworkPortGetXmlDescArgsCodec: XdrCodec<RemoteNetworkPortGetXmlDescArgs> = codecs[651]!;
+export const remoteNetworkPortGetXmlDescArgsCodec: XdrCodec<RemoteNetworkPortGetXmlDescArgs> = /*@__PURE__*/ codecs.at(651)!;
 /** Encoder and decoder of `remote_network_port_get_xml_desc_ret`. */
-export const remoteNetworkPortGetXmlDescRetCodec: XdrCodec<RemoteNetworkPortGetXmlDescRet> = codecs[652]!;
+export const remoteNetworkPortGetXmlDescRetCodec: XdrCodec<RemoteNetworkPortGetXmlDescRet> = /*@__PURE__*/ codecs.at(652)!;
 /** Encoder and decoder of `remote_network_port_delete_args`. */
-export const remoteNetworkPortDeleteArgsCodec: XdrCodec<RemoteNetworkPortDeleteArgs> = codecs[653]!;
+export const remoteNetworkPortDeleteArgsCodec: XdrCodec<RemoteNetworkPortDeleteArgs> = /*@__PURE__*/ codecs.at(653)!;
 /** Encoder and decoder of `remote_domain_checkpoint_create_xml_args`. */
-export const remoteDomainCheckpointCreateXmlArgsCodec: XdrCodec<RemoteDomainCheckpointCreateXmlArgs> = codecs[654]!;
+export const remoteDomainCheckpointCreateXmlArgsCodec: XdrCodec<RemoteDomainCheckpointCreateXmlArgs> = /*@__PURE__*/ codecs.at(654)!;
 /** Encoder and decoder of `remote_domain_checkpoint_create_xml_ret`. */
-export const remoteDomainCheckpointCreateXmlRetCodec: XdrCodec<RemoteDomainCheckpointCreateXmlRet> = codecs[655]!;
+export const remoteDomainCheckpointCreateXmlRetCodec: XdrCodec<RemoteDomainCheckpointCreateXmlRet> = /*@__PURE__*/ codecs.at(655)!;
 /** Encoder and decoder of `remote_domain_checkpoint_get_xml_desc_args`. */
-export const remoteDomainCheckpointGetXmlDescArgsCodec: XdrCodec<RemoteDomainCheckpointGetXmlDescArgs> = codecs[656]!;
+export const remoteDomainCheckpointGetXmlDescArgsCodec: XdrCodec<RemoteDomainCheckpointGetXmlDescArgs> = /*@__PURE__*/ codecs.at(656)!;
 /** Encoder and decoder of `remote_domain_checkpoint_get_xml_desc_ret`. */
-export const remoteDomainCheckpointGetXmlDescRetCodec: XdrCodec<RemoteDomainCheckpointGetXmlDescRet> = codecs[657]!;
+export const remoteDomainCheckpointGetXmlDescRetCodec: XdrCodec<RemoteDomainCheckpointGetXmlDescRet> = /*@__PURE__*/ codecs.at(657)!;
 /** Encoder and decoder of `remote_domain_list_all_checkpoints_args`. */
-export const remoteDomainListAllCheckpointsArgsCodec: XdrCodec<RemoteDomainListAllCheckpointsArgs> = codecs[658]!;
+export const remoteDomainListAllCheckpointsArgsCodec: XdrCodec<RemoteDomainListAllCheckpointsArgs> = /*@__PURE__*/ codecs.at(658)!;
 /** Encoder and decoder of `remote_domain_list_all_checkpoints_ret`. */
-export const remoteDomainListAllCheckpointsRetCodec: XdrCodec<RemoteDomainListAllCheckpointsRet> = codecs[659]!;
+export const remoteDomainListAllCheckpointsRetCodec: XdrCodec<RemoteDomainListAllCheckpointsRet> = /*@__PURE__*/ codecs.at(659)!;
 /** Encoder and decoder of `remote_domain_checkpoint_list_all_children_args`. */
-export const remoteDomainCheckpointListAllChildrenArgsCodec: XdrCodec<RemoteDomainCheckpointListAllChildrenArgs> = codecs[660]!;
+export const remoteDomainCheckpointListAllChildrenArgsCodec: XdrCodec<RemoteDomainCheckpointListAllChildrenArgs> = /*@__PURE__*/ codecs.at(660)!;
 /** Encoder and decoder of `remote_domain_checkpoint_list_all_children_ret`. */
-export const remoteDomainCheckpointListAllChildrenRetCodec: XdrCodec<RemoteDomainCheckpointListAllChildrenRet> = codecs[661]!;
+export const remoteDomainCheckpointListAllChildrenRetCodec: XdrCodec<RemoteDomainCheckpointListAllChildrenRet> = /*@__PURE__*/ codecs.at(661)!;
 /** Encoder and decoder of `remote_domain_checkpoint_lookup_by_name_args`. */
-export const remoteDomainCheckpointLookupByNameArgsCodec: XdrCodec<RemoteDomainCheckpointLookupByNameArgs> = codecs[662]!;
+export const remoteDomainCheckpointLookupByNameArgsCodec: XdrCodec<RemoteDomainCheckpointLookupByNameArgs> = /*@__PURE__*/ codecs.at(662)!;
 /** Encoder and decoder of `remote_domain_checkpoint_lookup_by_name_ret`. */
-export const remoteDomainCheckpointLookupByNameRetCodec: XdrCodec<RemoteDomainCheckpointLookupByNameRet> = codecs[663]!;
+export const remoteDomainCheckpointLookupByNameRetCodec: XdrCodec<RemoteDomainCheckpointLookupByNameRet> = /*@__PURE__*/ codecs.at(663)!;
 /** Encoder and decoder of `remote_domain_checkpoint_get_parent_args`. */
-export const remoteDomainCheckpointGetParentArgsCodec: XdrCodec<RemoteDomainCheckpointGetParentArgs> = codecs[664]!;
+export const remoteDomainCheckpointGetParentArgsCodec: XdrCodec<RemoteDomainCheckpointGetParentArgs> = /*@__PURE__*/ codecs.at(664)!;
 /** Encoder and decoder of `remote_domain_checkpoint_get_parent_ret`. */
-export const remoteDomainCheckpointGetParentRetCodec: XdrCodec<RemoteDomainCheckpointGetParentRet> = codecs[665]!;
+export const remoteDomainCheckpointGetParentRetCodec: XdrCodec<RemoteDomainCheckpointGetParentRet> = /*@__PURE__*/ codecs.at(665)!;
 /** Encoder and decoder of `remote_domain_checkpoint_delete_args`. */
-export const remoteDomainCheckpointDeleteArgsCodec: XdrCodec<RemoteDomainCheckpointDeleteArgs> = codecs[666]!;
+export const remoteDomainCheckpointDeleteArgsCodec: XdrCodec<RemoteDomainCheckpointDeleteArgs> = /*@__PURE__*/ codecs.at(666)!;
 /** Encoder and decoder of `remote_domain_get_guest_info_args`. */
-export const remoteDomainGetGuestInfoArgsCodec: XdrCodec<RemoteDomainGetGuestInfoArgs> = codecs[667]!;
+export const remoteDomainGetGuestInfoArgsCodec: XdrCodec<RemoteDomainGetGuestInfoArgs> = /*@__PURE__*/ codecs.at(667)!;
 /** Encoder and decoder of `remote_domain_get_guest_info_ret`. */
-export const remoteDomainGetGuestInfoRetCodec: XdrCodec<RemoteDomainGetGuestInfoRet> = codecs[668]!;
+export const remoteDomainGetGuestInfoRetCodec: XdrCodec<RemoteDomainGetGuestInfoRet> = /*@__PURE__*/ codecs.at(668)!;
 /** Encoder and decoder of `remote_connect_set_identity_args`. */
-export const remoteConnectSetIdentityArgsCodec: XdrCodec<RemoteConnectSetIdentityArgs> = codecs[669]!;
+export const remoteConnectSetIdentityArgsCodec: XdrCodec<RemoteConnectSetIdentityArgs> = /*@__PURE__*/ codecs.at(669)!;
 /** Encoder and decoder of `remote_domain_agent_set_response_timeout_args`. */
-export const remoteDomainAgentSetResponseTimeoutArgsCodec: XdrCodec<RemoteDomainAgentSetResponseTimeoutArgs> = codecs[670]!;
+export const remoteDomainAgentSetResponseTimeoutArgsCodec: XdrCodec<RemoteDomainAgentSetResponseTimeoutArgs> = /*@__PURE__*/ codecs.at(670)!;
 /** Encoder and decoder of `remote_domain_agent_set_response_timeout_ret`. */
-export const remoteDomainAgentSetResponseTimeoutRetCodec: XdrCodec<RemoteDomainAgentSetResponseTimeoutRet> = codecs[671]!;
+export const remoteDomainAgentSetResponseTimeoutRetCodec: XdrCodec<RemoteDomainAgentSetResponseTimeoutRet> = /*@__PURE__*/ codecs.at(671)!;
 /** Encoder and decoder of `remote_domain_backup_begin_args`. */
-export const remoteDomainBackupBeginArgsCodec: XdrCodec<RemoteDomainBackupBeginArgs> = codecs[672]!;
+export const remoteDomainBackupBeginArgsCodec: XdrCodec<RemoteDomainBackupBeginArgs> = /*@__PURE__*/ codecs.at(672)!;
 /** Encoder and decoder of `remote_domain_backup_get_xml_desc_args`. */
-export const remoteDomainBackupGetXmlDescArgsCodec: XdrCodec<RemoteDomainBackupGetXmlDescArgs> = codecs[673]!;
+export const remoteDomainBackupGetXmlDescArgsCodec: XdrCodec<RemoteDomainBackupGetXmlDescArgs> = /*@__PURE__*/ codecs.at(673)!;
 /** Encoder and decoder of `remote_domain_backup_get_xml_desc_ret`. */
-export const remoteDomainBackupGetXmlDescRetCodec: XdrCodec<RemoteDomainBackupGetXmlDescRet> = codecs[674]!;
+export const remoteDomainBackupGetXmlDescRetCodec: XdrCodec<RemoteDomainBackupGetXmlDescRet> = /*@__PURE__*/ codecs.at(674)!;
 /** Encoder and decoder of `remote_domain_authorized_ssh_keys_get_args`. */
-export const remoteDomainAuthorizedSshKeysGetArgsCodec: XdrCodec<RemoteDomainAuthorizedSshKeysGetArgs> = codecs[675]!;
+export const remoteDomainAuthorizedSshKeysGetArgsCodec: XdrCodec<RemoteDomainAuthorizedSshKeysGetArgs> = /*@__PURE__*/ codecs.at(675)!;
 /** Encoder and decoder of `remote_domain_authorized_ssh_keys_get_ret`. */
-export const remoteDomainAuthorizedSshKeysGetRetCodec: XdrCodec<RemoteDomainAuthorizedSshKeysGetRet> = codecs[676]!;
+export const remoteDomainAuthorizedSshKeysGetRetCodec: XdrCodec<RemoteDomainAuthorizedSshKeysGetRet> = /*@__PURE__*/ codecs.at(676)!;
 /** Encoder and decoder of `remote_domain_authorized_ssh_keys_set_args`. */
-export const remoteDomainAuthorizedSshKeysSetArgsCodec: XdrCodec<RemoteDomainAuthorizedSshKeysSetArgs> = codecs[677]!;
+export const remoteDomainAuthorizedSshKeysSetArgsCodec: XdrCodec<RemoteDomainAuthorizedSshKeysSetArgs> = /*@__PURE__*/ codecs.at(677)!;
 /** Encoder and decoder of `remote_domain_get_messages_args`. */
-export const remoteDomainGetMessagesArgsCodec: XdrCodec<RemoteDomainGetMessagesArgs> = codecs[678]!;
+export const remoteDomainGetMessagesArgsCodec: XdrCodec<RemoteDomainGetMessagesArgs> = /*@__PURE__*/ codecs.at(678)!;
 /** Encoder and decoder of `remote_domain_get_messages_ret`. */
-export const remoteDomainGetMessagesRetCodec: XdrCodec<RemoteDomainGetMessagesRet> = codecs[679]!;
+export const remoteDomainGetMessagesRetCodec: XdrCodec<RemoteDomainGetMessagesRet> = /*@__PURE__*/ codecs.at(679)!;
 /** Encoder and decoder of `remote_domain_start_dirty_rate_calc_args`. */
-export const remoteDomainStartDirtyRateCalcArgsCodec: XdrCodec<RemoteDomainStartDirtyRateCalcArgs> = codecs[680]!;
+export const remoteDomainStartDirtyRateCalcArgsCodec: XdrCodec<RemoteDomainStartDirtyRateCalcArgs> = /*@__PURE__*/ codecs.at(680)!;
 /** Encoder and decoder of `remote_domain_graphics_reload_args`. */
-export const remoteDomainGraphicsReloadArgsCodec: XdrCodec<RemoteDomainGraphicsReloadArgs> = codecs[681]!;
+export const remoteDomainGraphicsReloadArgsCodec: XdrCodec<RemoteDomainGraphicsReloadArgs> = /*@__PURE__*/ codecs.at(681)!;
 /** Encoder and decoder of `remote_domain_event_memory_device_size_change_msg`. */
-export const remoteDomainEventMemoryDeviceSizeChangeMsgCodec: XdrCodec<RemoteDomainEventMemoryDeviceSizeChangeMsg> = codecs[682]!;
+export const remoteDomainEventMemoryDeviceSizeChangeMsgCodec: XdrCodec<RemoteDomainEventMemoryDeviceSizeChangeMsg> = /*@__PURE__*/ codecs.at(682)!;
 /** Encoder and decoder of `remote_domain_fd_associate_args`. */
-export const remoteDomainFdAssociateArgsCodec: XdrCodec<RemoteDomainFdAssociateArgs> = codecs[683]!;
+export const remoteDomainFdAssociateArgsCodec: XdrCodec<RemoteDomainFdAssociateArgs> = /*@__PURE__*/ codecs.at(683)!;
 /** Encoder and decoder of `remote_domain_get_autostart_once_args`. */
-export const remoteDomainGetAutostartOnceArgsCodec: XdrCodec<RemoteDomainGetAutostartOnceArgs> = codecs[684]!;
+export const remoteDomainGetAutostartOnceArgsCodec: XdrCodec<RemoteDomainGetAutostartOnceArgs> = /*@__PURE__*/ codecs.at(684)!;
 /** Encoder and decoder of `remote_domain_get_autostart_once_ret`. */
-export const remoteDomainGetAutostartOnceRetCodec: XdrCodec<RemoteDomainGetAutostartOnceRet> = codecs[685]!;
+export const remoteDomainGetAutostartOnceRetCodec: XdrCodec<RemoteDomainGetAutostartOnceRet> = /*@__PURE__*/ codecs.at(685)!;
 /** Encoder and decoder of `remote_domain_set_autostart_once_args`. */
-export const remoteDomainSetAutostartOnceArgsCodec: XdrCodec<RemoteDomainSetAutostartOnceArgs> = codecs[686]!;
+export const remoteDomainSetAutostartOnceArgsCodec: XdrCodec<RemoteDomainSetAutostartOnceArgs> = /*@__PURE__*/ codecs.at(686)!;
 /** Encoder and decoder of `remote_domain_event_nic_mac_change_msg`. */
-export const remoteDomainEventNicMacChangeMsgCodec: XdrCodec<RemoteDomainEventNicMacChangeMsg> = codecs[687]!;
+export const remoteDomainEventNicMacChangeMsgCodec: XdrCodec<RemoteDomainEventNicMacChangeMsg> = /*@__PURE__*/ codecs.at(687)!;
 /** Encoder and decoder of `remote_procedure`. */
-export const remoteProcedureCodec: XdrCodec<RemoteProcedure> = codecs[688]!;
+export const remoteProcedureCodec: XdrCodec<RemoteProcedure> = /*@__PURE__*/ codecs.at(688)!;
 
 /** Every procedure of the remote program, by its `.x` name, with its argument and result types. */
 export type RemoteProcedures = {
@@ -16951,463 +16951,465 @@ export type RemoteProcedures = {
 /**
  * Every procedure of the remote program, by its `.x` name: number, public API,
  * annotations and codecs. Rows: number, name without `REMOTE_PROC_`, C API, since, flags,
- * ACLs, args codec, ret codec[, raw method] (see ProcedureRow).
+ * ACLs, args codec, ret codec (a codec, or its index in the module's codec table)[, raw method]
+ * (see ProcedureRow).
  */
 export const remoteProcedures: RemoteProcedures = /*@__PURE__*/ procedureTable<RemoteProcedures>(
   { program: 'remote', programNumber: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, prefix: 'REMOTE_PROC_' },
   [
-    [1, 'CONNECT_OPEN', 'virConnectOpen', '0.0.3', 264, 'connect:getattr', remoteConnectOpenArgsCodec, null],
+    [1, 'CONNECT_OPEN', 'virConnectOpen', '0.0.3', 264, 'connect:getattr', 14, null],
     [2, 'CONNECT_CLOSE', 'virConnectClose', '0.0.3', 264, 'none', null, null],
-    [3, 'CONNECT_GET_TYPE', 'virConnectGetType', '0.0.3', 200, 'connect:getattr', null, remoteConnectGetTypeRetCodec],
-    [4, 'CONNECT_GET_VERSION', 'virConnectGetVersion', '0.0.3', 72, 'connect:getattr', null, remoteConnectGetVersionRetCodec],
-    [5, 'CONNECT_GET_MAX_VCPUS', 'virConnectGetMaxVcpus', '0.2.1', 72, 'connect:read', remoteConnectGetMaxVcpusArgsCodec, remoteConnectGetMaxVcpusRetCodec],
-    [6, 'NODE_GET_INFO', 'virNodeGetInfo', '0.1.0', 72, 'connect:read', null, remoteNodeGetInfoRetCodec],
-    [7, 'CONNECT_GET_CAPABILITIES', 'virConnectGetCapabilities', '0.2.1', 64, 'connect:read', null, remoteConnectGetCapabilitiesRetCodec],
-    [8, 'DOMAIN_ATTACH_DEVICE', 'virDomainAttachDevice', '0.1.9', 64, 'domain:write', remoteDomainAttachDeviceArgsCodec, null],
-    [9, 'DOMAIN_CREATE', 'virDomainCreate', '0.1.1', 192, 'domain:start', remoteDomainCreateArgsCodec, null],
-    [10, 'DOMAIN_CREATE_XML', 'virDomainCreateXML', '0.5.0', 64, 'domain:write domain:start', remoteDomainCreateXmlArgsCodec, remoteDomainCreateXmlRetCodec],
-    [11, 'DOMAIN_DEFINE_XML', 'virDomainDefineXML', '0.1.1', 72, 'domain:write domain:save', remoteDomainDefineXmlArgsCodec, remoteDomainDefineXmlRetCodec],
-    [12, 'DOMAIN_DESTROY', 'virDomainDestroy', '0.0.3', 72, 'domain:stop', remoteDomainDestroyArgsCodec, null],
-    [13, 'DOMAIN_DETACH_DEVICE', 'virDomainDetachDevice', '0.1.9', 64, 'domain:write', remoteDomainDetachDeviceArgsCodec, null],
-    [14, 'DOMAIN_GET_XML_DESC', 'virDomainGetXMLDesc', '0.0.3', 64, 'domain:read domain:read_secure:VIR_DOMAIN_XML_SECURE domain:read_secure:VIR_DOMAIN_XML_MIGRATABLE', remoteDomainGetXmlDescArgsCodec, remoteDomainGetXmlDescRetCodec],
-    [15, 'DOMAIN_GET_AUTOSTART', 'virDomainGetAutostart', '0.2.1', 72, 'domain:read', remoteDomainGetAutostartArgsCodec, remoteDomainGetAutostartRetCodec],
-    [16, 'DOMAIN_GET_INFO', 'virDomainGetInfo', '0.0.3', 64, 'domain:read', remoteDomainGetInfoArgsCodec, remoteDomainGetInfoRetCodec],
-    [17, 'DOMAIN_GET_MAX_MEMORY', 'virDomainGetMaxMemory', '0.0.3', 72, 'domain:read', remoteDomainGetMaxMemoryArgsCodec, remoteDomainGetMaxMemoryRetCodec],
-    [18, 'DOMAIN_GET_MAX_VCPUS', 'virDomainGetMaxVcpus', '0.2.1', 72, 'domain:read', remoteDomainGetMaxVcpusArgsCodec, remoteDomainGetMaxVcpusRetCodec],
-    [19, 'DOMAIN_GET_OS_TYPE', 'virDomainGetOSType', '0.0.3', 72, 'domain:read', remoteDomainGetOsTypeArgsCodec, remoteDomainGetOsTypeRetCodec],
-    [20, 'DOMAIN_GET_VCPUS', 'virDomainGetVcpus', '0.1.4', 264, 'domain:read', remoteDomainGetVcpusArgsCodec, remoteDomainGetVcpusRetCodec],
-    [21, 'CONNECT_LIST_DEFINED_DOMAINS', 'virConnectListDefinedDomains', '0.1.1', 72, 'connect:search_domains', remoteConnectListDefinedDomainsArgsCodec, remoteConnectListDefinedDomainsRetCodec],
-    [22, 'DOMAIN_LOOKUP_BY_ID', 'virDomainLookupByID', '0.0.3', 72, 'domain:getattr', remoteDomainLookupByIdArgsCodec, remoteDomainLookupByIdRetCodec],
-    [23, 'DOMAIN_LOOKUP_BY_NAME', 'virDomainLookupByName', '0.0.3', 72, 'domain:getattr', remoteDomainLookupByNameArgsCodec, remoteDomainLookupByNameRetCodec],
-    [24, 'DOMAIN_LOOKUP_BY_UUID', 'virDomainLookupByUUID', '0.0.5', 72, 'domain:getattr', remoteDomainLookupByUuidArgsCodec, remoteDomainLookupByUuidRetCodec],
-    [25, 'CONNECT_NUM_OF_DEFINED_DOMAINS', 'virConnectNumOfDefinedDomains', '0.1.5', 72, 'connect:search_domains', null, remoteConnectNumOfDefinedDomainsRetCodec],
-    [26, 'DOMAIN_PIN_VCPU', 'virDomainPinVcpu', '0.1.4', 64, 'domain:write', remoteDomainPinVcpuArgsCodec, null],
-    [27, 'DOMAIN_REBOOT', 'virDomainReboot', '0.1.0', 64, 'domain:init_control domain:write:VIR_DOMAIN_REBOOT_GUEST_AGENT', remoteDomainRebootArgsCodec, null],
-    [28, 'DOMAIN_RESUME', 'virDomainResume', '0.0.3', 64, 'domain:suspend', remoteDomainResumeArgsCodec, null],
-    [29, 'DOMAIN_SET_AUTOSTART', 'virDomainSetAutostart', '0.2.1', 72, 'domain:write', remoteDomainSetAutostartArgsCodec, null],
-    [30, 'DOMAIN_SET_MAX_MEMORY', 'virDomainSetMaxMemory', '0.0.3', 72, 'domain:write', remoteDomainSetMaxMemoryArgsCodec, null],
-    [31, 'DOMAIN_SET_MEMORY', 'virDomainSetMemory', '0.1.1', 64, 'domain:write', remoteDomainSetMemoryArgsCodec, null],
-    [32, 'DOMAIN_SET_VCPUS', 'virDomainSetVcpus', '0.1.4', 64, 'domain:write', remoteDomainSetVcpusArgsCodec, null],
-    [33, 'DOMAIN_SHUTDOWN', 'virDomainShutdown', '0.0.3', 64, 'domain:init_control', remoteDomainShutdownArgsCodec, null],
-    [34, 'DOMAIN_SUSPEND', 'virDomainSuspend', '0.0.3', 64, 'domain:suspend', remoteDomainSuspendArgsCodec, null],
-    [35, 'DOMAIN_UNDEFINE', 'virDomainUndefine', '0.1.1', 72, 'domain:delete', remoteDomainUndefineArgsCodec, null],
-    [36, 'CONNECT_LIST_DEFINED_NETWORKS', 'virConnectListDefinedNetworks', '0.2.0', 72, 'connect:search_networks', remoteConnectListDefinedNetworksArgsCodec, remoteConnectListDefinedNetworksRetCodec],
-    [37, 'CONNECT_LIST_DOMAINS', 'virConnectListDomains', '0.0.3', 200, 'connect:search_domains', remoteConnectListDomainsArgsCodec, remoteConnectListDomainsRetCodec],
-    [38, 'CONNECT_LIST_NETWORKS', 'virConnectListNetworks', '0.2.0', 72, 'connect:search_networks', remoteConnectListNetworksArgsCodec, remoteConnectListNetworksRetCodec],
-    [39, 'NETWORK_CREATE', 'virNetworkCreate', '0.2.0', 64, 'network:start', remoteNetworkCreateArgsCodec, null],
-    [40, 'NETWORK_CREATE_XML', 'virNetworkCreateXML', '0.2.0', 64, 'network:write network:start', remoteNetworkCreateXmlArgsCodec, remoteNetworkCreateXmlRetCodec],
-    [41, 'NETWORK_DEFINE_XML', 'virNetworkDefineXML', '0.2.0', 72, 'network:write network:save', remoteNetworkDefineXmlArgsCodec, remoteNetworkDefineXmlRetCodec],
-    [42, 'NETWORK_DESTROY', 'virNetworkDestroy', '0.2.0', 72, 'network:stop', remoteNetworkDestroyArgsCodec, null],
-    [43, 'NETWORK_GET_XML_DESC', 'virNetworkGetXMLDesc', '0.2.0', 72, 'network:read', remoteNetworkGetXmlDescArgsCodec, remoteNetworkGetXmlDescRetCodec],
-    [44, 'NETWORK_GET_AUTOSTART', 'virNetworkGetAutostart', '0.2.1', 72, 'network:read', remoteNetworkGetAutostartArgsCodec, remoteNetworkGetAutostartRetCodec],
-    [45, 'NETWORK_GET_BRIDGE_NAME', 'virNetworkGetBridgeName', '0.2.0', 72, 'network:read', remoteNetworkGetBridgeNameArgsCodec, remoteNetworkGetBridgeNameRetCodec],
-    [46, 'NETWORK_LOOKUP_BY_NAME', 'virNetworkLookupByName', '0.2.0', 72, 'network:getattr', remoteNetworkLookupByNameArgsCodec, remoteNetworkLookupByNameRetCodec],
-    [47, 'NETWORK_LOOKUP_BY_UUID', 'virNetworkLookupByUUID', '0.2.0', 72, 'network:getattr', remoteNetworkLookupByUuidArgsCodec, remoteNetworkLookupByUuidRetCodec],
-    [48, 'NETWORK_SET_AUTOSTART', 'virNetworkSetAutostart', '0.2.1', 72, 'network:write', remoteNetworkSetAutostartArgsCodec, null],
-    [49, 'NETWORK_UNDEFINE', 'virNetworkUndefine', '0.2.0', 72, 'network:delete', remoteNetworkUndefineArgsCodec, null],
-    [50, 'CONNECT_NUM_OF_DEFINED_NETWORKS', 'virConnectNumOfDefinedNetworks', '0.2.0', 72, 'connect:search_networks', null, remoteConnectNumOfDefinedNetworksRetCodec],
-    [51, 'CONNECT_NUM_OF_DOMAINS', 'virConnectNumOfDomains', '0.0.3', 72, 'connect:search_domains', null, remoteConnectNumOfDomainsRetCodec],
-    [52, 'CONNECT_NUM_OF_NETWORKS', 'virConnectNumOfNetworks', '0.2.0', 72, 'connect:search_networks', null, remoteConnectNumOfNetworksRetCodec],
-    [53, 'DOMAIN_CORE_DUMP', 'virDomainCoreDump', '0.1.9', 64, 'domain:core_dump', remoteDomainCoreDumpArgsCodec, null],
-    [54, 'DOMAIN_RESTORE', 'virDomainRestore', '0.0.3', 64, 'domain:start domain:write', remoteDomainRestoreArgsCodec, null],
-    [55, 'DOMAIN_SAVE', 'virDomainSave', '0.0.3', 64, 'domain:hibernate', remoteDomainSaveArgsCodec, null],
-    [56, 'DOMAIN_GET_SCHEDULER_TYPE', 'virDomainGetSchedulerType', '0.2.3', 256, 'domain:read', remoteDomainGetSchedulerTypeArgsCodec, remoteDomainGetSchedulerTypeRetCodec],
-    [57, 'DOMAIN_GET_SCHEDULER_PARAMETERS', 'virDomainGetSchedulerParameters', '0.2.3', 128, 'domain:read', remoteDomainGetSchedulerParametersArgsCodec, remoteDomainGetSchedulerParametersRetCodec],
-    [58, 'DOMAIN_SET_SCHEDULER_PARAMETERS', 'virDomainSetSchedulerParameters', '0.2.3', 64, 'domain:read', remoteDomainSetSchedulerParametersArgsCodec, null],
-    [59, 'CONNECT_GET_HOSTNAME', 'virConnectGetHostname', '0.3.0', 72, 'connect:getattr', null, remoteConnectGetHostnameRetCodec],
-    [60, 'CONNECT_SUPPORTS_FEATURE', 0, 0, 136, 'connect:getattr', remoteConnectSupportsFeatureArgsCodec, remoteConnectSupportsFeatureRetCodec, 'connectSupportsFeature'],
-    [61, 'DOMAIN_MIGRATE_PREPARE', 0, 0, 256, 'domain:migrate domain:start domain:write', remoteDomainMigratePrepareArgsCodec, remoteDomainMigratePrepareRetCodec, 'domainMigratePrepare'],
-    [62, 'DOMAIN_MIGRATE_PERFORM', 0, 0, 64, 'domain:migrate', remoteDomainMigratePerformArgsCodec, null, 'domainMigratePerform'],
-    [63, 'DOMAIN_MIGRATE_FINISH', 0, 0, 64, 'domain:migrate', remoteDomainMigrateFinishArgsCodec, remoteDomainMigrateFinishRetCodec, 'domainMigrateFinish'],
-    [64, 'DOMAIN_BLOCK_STATS', 'virDomainBlockStats', '0.3.2', 64, 'domain:read', remoteDomainBlockStatsArgsCodec, remoteDomainBlockStatsRetCodec],
-    [65, 'DOMAIN_INTERFACE_STATS', 'virDomainInterfaceStats', '0.3.2', 72, 'domain:read', remoteDomainInterfaceStatsArgsCodec, remoteDomainInterfaceStatsRetCodec],
-    [66, 'AUTH_LIST', 0, 0, 264, 'none', null, remoteAuthListRetCodec, 'authList'],
-    [67, 'AUTH_SASL_INIT', 0, 0, 264, 'none', null, remoteAuthSaslInitRetCodec, 'authSaslInit'],
-    [68, 'AUTH_SASL_START', 0, 0, 264, 'none', remoteAuthSaslStartArgsCodec, remoteAuthSaslStartRetCodec, 'authSaslStart'],
-    [69, 'AUTH_SASL_STEP', 0, 0, 264, 'none', remoteAuthSaslStepArgsCodec, remoteAuthSaslStepRetCodec, 'authSaslStep'],
-    [70, 'AUTH_POLKIT', 0, 0, 264, 'none', null, remoteAuthPolkitRetCodec, 'authPolkit'],
-    [71, 'CONNECT_NUM_OF_STORAGE_POOLS', 'virConnectNumOfStoragePools', '0.4.1', 72, 'connect:search_storage_pools', null, remoteConnectNumOfStoragePoolsRetCodec],
-    [72, 'CONNECT_LIST_STORAGE_POOLS', 'virConnectListStoragePools', '0.4.1', 72, 'connect:search_storage_pools', remoteConnectListStoragePoolsArgsCodec, remoteConnectListStoragePoolsRetCodec],
-    [73, 'CONNECT_NUM_OF_DEFINED_STORAGE_POOLS', 'virConnectNumOfDefinedStoragePools', '0.4.1', 72, 'connect:search_storage_pools', null, remoteConnectNumOfDefinedStoragePoolsRetCodec],
-    [74, 'CONNECT_LIST_DEFINED_STORAGE_POOLS', 'virConnectListDefinedStoragePools', '0.4.1', 72, 'connect:search_storage_pools', remoteConnectListDefinedStoragePoolsArgsCodec, remoteConnectListDefinedStoragePoolsRetCodec],
-    [75, 'CONNECT_FIND_STORAGE_POOL_SOURCES', 'virConnectFindStoragePoolSources', '0.4.5', 192, 'connect:detect_storage_pools', remoteConnectFindStoragePoolSourcesArgsCodec, remoteConnectFindStoragePoolSourcesRetCodec],
-    [76, 'STORAGE_POOL_CREATE_XML', 'virStoragePoolCreateXML', '0.4.1', 64, 'storage_pool:start storage_pool:write', remoteStoragePoolCreateXmlArgsCodec, remoteStoragePoolCreateXmlRetCodec],
-    [77, 'STORAGE_POOL_DEFINE_XML', 'virStoragePoolDefineXML', '0.4.1', 72, 'storage_pool:write storage_pool:save', remoteStoragePoolDefineXmlArgsCodec, remoteStoragePoolDefineXmlRetCodec],
-    [78, 'STORAGE_POOL_CREATE', 'virStoragePoolCreate', '0.4.1', 64, 'storage_pool:start', remoteStoragePoolCreateArgsCodec, null],
-    [79, 'STORAGE_POOL_BUILD', 'virStoragePoolBuild', '0.4.1', 64, 'storage_pool:format', remoteStoragePoolBuildArgsCodec, null],
-    [80, 'STORAGE_POOL_DESTROY', 'virStoragePoolDestroy', '0.4.1', 72, 'storage_pool:stop', remoteStoragePoolDestroyArgsCodec, null],
-    [81, 'STORAGE_POOL_DELETE', 'virStoragePoolDelete', '0.4.1', 64, 'storage_pool:format', remoteStoragePoolDeleteArgsCodec, null],
-    [82, 'STORAGE_POOL_UNDEFINE', 'virStoragePoolUndefine', '0.4.1', 72, 'storage_pool:delete', remoteStoragePoolUndefineArgsCodec, null],
-    [83, 'STORAGE_POOL_REFRESH', 'virStoragePoolRefresh', '0.4.1', 64, 'storage_pool:refresh', remoteStoragePoolRefreshArgsCodec, null],
-    [84, 'STORAGE_POOL_LOOKUP_BY_NAME', 'virStoragePoolLookupByName', '0.4.1', 72, 'storage_pool:getattr', remoteStoragePoolLookupByNameArgsCodec, remoteStoragePoolLookupByNameRetCodec],
-    [85, 'STORAGE_POOL_LOOKUP_BY_UUID', 'virStoragePoolLookupByUUID', '0.4.1', 72, 'storage_pool:getattr', remoteStoragePoolLookupByUuidArgsCodec, remoteStoragePoolLookupByUuidRetCodec],
-    [86, 'STORAGE_POOL_LOOKUP_BY_VOLUME', 'virStoragePoolLookupByVolume', '0.4.1', 72, 'storage_pool:getattr', remoteStoragePoolLookupByVolumeArgsCodec, remoteStoragePoolLookupByVolumeRetCodec],
-    [87, 'STORAGE_POOL_GET_INFO', 'virStoragePoolGetInfo', '0.4.1', 72, 'storage_pool:read', remoteStoragePoolGetInfoArgsCodec, remoteStoragePoolGetInfoRetCodec],
-    [88, 'STORAGE_POOL_GET_XML_DESC', 'virStoragePoolGetXMLDesc', '0.4.1', 72, 'storage_pool:read', remoteStoragePoolGetXmlDescArgsCodec, remoteStoragePoolGetXmlDescRetCodec],
-    [89, 'STORAGE_POOL_GET_AUTOSTART', 'virStoragePoolGetAutostart', '0.4.1', 72, 'storage_pool:read', remoteStoragePoolGetAutostartArgsCodec, remoteStoragePoolGetAutostartRetCodec],
-    [90, 'STORAGE_POOL_SET_AUTOSTART', 'virStoragePoolSetAutostart', '0.4.1', 72, 'storage_pool:write', remoteStoragePoolSetAutostartArgsCodec, null],
-    [91, 'STORAGE_POOL_NUM_OF_VOLUMES', 'virStoragePoolNumOfVolumes', '0.4.1', 72, 'storage_pool:search_storage_vols', remoteStoragePoolNumOfVolumesArgsCodec, remoteStoragePoolNumOfVolumesRetCodec],
-    [92, 'STORAGE_POOL_LIST_VOLUMES', 'virStoragePoolListVolumes', '0.4.1', 72, 'storage_pool:search_storage_vols', remoteStoragePoolListVolumesArgsCodec, remoteStoragePoolListVolumesRetCodec],
-    [93, 'STORAGE_VOL_CREATE_XML', 'virStorageVolCreateXML', '0.4.1', 64, 'storage_vol:create', remoteStorageVolCreateXmlArgsCodec, remoteStorageVolCreateXmlRetCodec],
-    [94, 'STORAGE_VOL_DELETE', 'virStorageVolDelete', '0.4.1', 64, 'storage_vol:delete', remoteStorageVolDeleteArgsCodec, null],
-    [95, 'STORAGE_VOL_LOOKUP_BY_NAME', 'virStorageVolLookupByName', '0.4.1', 72, 'storage_vol:getattr', remoteStorageVolLookupByNameArgsCodec, remoteStorageVolLookupByNameRetCodec],
-    [96, 'STORAGE_VOL_LOOKUP_BY_KEY', 'virStorageVolLookupByKey', '0.4.1', 72, 'storage_vol:getattr', remoteStorageVolLookupByKeyArgsCodec, remoteStorageVolLookupByKeyRetCodec],
-    [97, 'STORAGE_VOL_LOOKUP_BY_PATH', 'virStorageVolLookupByPath', '0.4.1', 72, 'storage_vol:getattr', remoteStorageVolLookupByPathArgsCodec, remoteStorageVolLookupByPathRetCodec],
-    [98, 'STORAGE_VOL_GET_INFO', 'virStorageVolGetInfo', '0.4.1', 72, 'storage_vol:read', remoteStorageVolGetInfoArgsCodec, remoteStorageVolGetInfoRetCodec],
-    [99, 'STORAGE_VOL_GET_XML_DESC', 'virStorageVolGetXMLDesc', '0.4.1', 72, 'storage_vol:read', remoteStorageVolGetXmlDescArgsCodec, remoteStorageVolGetXmlDescRetCodec],
-    [100, 'STORAGE_VOL_GET_PATH', 'virStorageVolGetPath', '0.4.1', 72, 'storage_vol:read', remoteStorageVolGetPathArgsCodec, remoteStorageVolGetPathRetCodec],
-    [101, 'NODE_GET_CELLS_FREE_MEMORY', 'virNodeGetCellsFreeMemory', '0.3.3', 200, 'connect:read', remoteNodeGetCellsFreeMemoryArgsCodec, remoteNodeGetCellsFreeMemoryRetCodec],
-    [102, 'NODE_GET_FREE_MEMORY', 'virNodeGetFreeMemory', '0.3.3', 72, 'connect:read', null, remoteNodeGetFreeMemoryRetCodec],
-    [103, 'DOMAIN_BLOCK_PEEK', 'virDomainBlockPeek', '0.4.2', 256, 'domain:block_read', remoteDomainBlockPeekArgsCodec, remoteDomainBlockPeekRetCodec],
-    [104, 'DOMAIN_MEMORY_PEEK', 'virDomainMemoryPeek', '0.4.2', 256, 'domain:mem_read', remoteDomainMemoryPeekArgsCodec, remoteDomainMemoryPeekRetCodec],
-    [105, 'CONNECT_DOMAIN_EVENT_REGISTER', 'virConnectDomainEventRegister', '0.5.0', 264, 'connect:search_domains', null, remoteConnectDomainEventRegisterRetCodec],
-    [106, 'CONNECT_DOMAIN_EVENT_DEREGISTER', 'virConnectDomainEventDeregister', '0.5.0', 264, 'connect:read', null, remoteConnectDomainEventDeregisterRetCodec],
-    [107, 'DOMAIN_EVENT_LIFECYCLE', 0, 0, 80, 'none', remoteDomainEventLifecycleMsgCodec, null, 'domainEventLifecycle'],
-    [108, 'DOMAIN_MIGRATE_PREPARE2', 0, 0, 256, 'domain:migrate domain:start domain:write', remoteDomainMigratePrepare2ArgsCodec, remoteDomainMigratePrepare2RetCodec, 'domainMigratePrepare2'],
-    [109, 'DOMAIN_MIGRATE_FINISH2', 0, 0, 64, 'domain:migrate', remoteDomainMigrateFinish2ArgsCodec, remoteDomainMigrateFinish2RetCodec, 'domainMigrateFinish2'],
-    [110, 'CONNECT_GET_URI', 'virConnectGetURI', '0.3.0', 200, 'connect:getattr', null, remoteConnectGetUriRetCodec],
-    [111, 'NODE_NUM_OF_DEVICES', 'virNodeNumOfDevices', '0.5.0', 72, 'connect:search_node_devices', remoteNodeNumOfDevicesArgsCodec, remoteNodeNumOfDevicesRetCodec],
-    [112, 'NODE_LIST_DEVICES', 'virNodeListDevices', '0.5.0', 72, 'connect:search_node_devices', remoteNodeListDevicesArgsCodec, remoteNodeListDevicesRetCodec],
-    [113, 'NODE_DEVICE_LOOKUP_BY_NAME', 'virNodeDeviceLookupByName', '0.5.0', 72, 'node_device:getattr', remoteNodeDeviceLookupByNameArgsCodec, remoteNodeDeviceLookupByNameRetCodec],
-    [114, 'NODE_DEVICE_GET_XML_DESC', 'virNodeDeviceGetXMLDesc', '0.5.0', 64, 'node_device:read', remoteNodeDeviceGetXmlDescArgsCodec, remoteNodeDeviceGetXmlDescRetCodec],
-    [115, 'NODE_DEVICE_GET_PARENT', 'virNodeDeviceGetParent', '0.5.0', 136, 'node_device:read', remoteNodeDeviceGetParentArgsCodec, remoteNodeDeviceGetParentRetCodec],
-    [116, 'NODE_DEVICE_NUM_OF_CAPS', 'virNodeDeviceNumOfCaps', '0.5.0', 72, 'node_device:read', remoteNodeDeviceNumOfCapsArgsCodec, remoteNodeDeviceNumOfCapsRetCodec],
-    [117, 'NODE_DEVICE_LIST_CAPS', 'virNodeDeviceListCaps', '0.5.0', 72, 'node_device:read', remoteNodeDeviceListCapsArgsCodec, remoteNodeDeviceListCapsRetCodec],
-    [118, 'NODE_DEVICE_DETTACH', 'virNodeDeviceDettach', '0.6.1', 192, 'node_device:detach', remoteNodeDeviceDettachArgsCodec, null],
-    [119, 'NODE_DEVICE_RE_ATTACH', 'virNodeDeviceReAttach', '0.6.1', 192, 'node_device:detach', remoteNodeDeviceReAttachArgsCodec, null],
-    [120, 'NODE_DEVICE_RESET', 'virNodeDeviceReset', '0.6.1', 192, 'node_device:detach', remoteNodeDeviceResetArgsCodec, null],
-    [121, 'DOMAIN_GET_SECURITY_LABEL', 'virDomainGetSecurityLabel', '0.6.1', 264, 'domain:read', remoteDomainGetSecurityLabelArgsCodec, remoteDomainGetSecurityLabelRetCodec],
-    [122, 'NODE_GET_SECURITY_MODEL', 'virNodeGetSecurityModel', '0.6.1', 264, 'connect:read', null, remoteNodeGetSecurityModelRetCodec],
-    [123, 'NODE_DEVICE_CREATE_XML', 'virNodeDeviceCreateXML', '0.6.3', 64, 'node_device:write node_device:start', remoteNodeDeviceCreateXmlArgsCodec, remoteNodeDeviceCreateXmlRetCodec],
-    [124, 'NODE_DEVICE_DESTROY', 'virNodeDeviceDestroy', '0.6.3', 72, 'node_device:stop', remoteNodeDeviceDestroyArgsCodec, null],
-    [125, 'STORAGE_VOL_CREATE_XML_FROM', 'virStorageVolCreateXMLFrom', '0.6.4', 64, 'storage_vol:create', remoteStorageVolCreateXmlFromArgsCodec, remoteStorageVolCreateXmlFromRetCodec],
-    [126, 'CONNECT_NUM_OF_INTERFACES', 'virConnectNumOfInterfaces', '0.6.4', 72, 'connect:search_interfaces', null, remoteConnectNumOfInterfacesRetCodec],
-    [127, 'CONNECT_LIST_INTERFACES', 'virConnectListInterfaces', '0.6.4', 72, 'connect:search_interfaces', remoteConnectListInterfacesArgsCodec, remoteConnectListInterfacesRetCodec],
-    [128, 'INTERFACE_LOOKUP_BY_NAME', 'virInterfaceLookupByName', '0.6.4', 72, 'interface:getattr', remoteInterfaceLookupByNameArgsCodec, remoteInterfaceLookupByNameRetCodec],
-    [129, 'INTERFACE_LOOKUP_BY_MAC_STRING', 'virInterfaceLookupByMACString', '0.6.4', 72, 'interface:getattr', remoteInterfaceLookupByMacStringArgsCodec, remoteInterfaceLookupByMacStringRetCodec],
-    [130, 'INTERFACE_GET_XML_DESC', 'virInterfaceGetXMLDesc', '0.6.4', 64, 'interface:read', remoteInterfaceGetXmlDescArgsCodec, remoteInterfaceGetXmlDescRetCodec],
-    [131, 'INTERFACE_DEFINE_XML', 'virInterfaceDefineXML', '0.6.4', 72, 'interface:write interface:save', remoteInterfaceDefineXmlArgsCodec, remoteInterfaceDefineXmlRetCodec],
-    [132, 'INTERFACE_UNDEFINE', 'virInterfaceUndefine', '0.6.4', 72, 'interface:delete', remoteInterfaceUndefineArgsCodec, null],
-    [133, 'INTERFACE_CREATE', 'virInterfaceCreate', '0.6.4', 64, 'interface:start', remoteInterfaceCreateArgsCodec, null],
-    [134, 'INTERFACE_DESTROY', 'virInterfaceDestroy', '0.6.4', 72, 'interface:stop', remoteInterfaceDestroyArgsCodec, null],
-    [135, 'CONNECT_DOMAIN_XML_FROM_NATIVE', 'virConnectDomainXMLFromNative', '0.6.4', 64, 'connect:write', remoteConnectDomainXmlFromNativeArgsCodec, remoteConnectDomainXmlFromNativeRetCodec],
-    [136, 'CONNECT_DOMAIN_XML_TO_NATIVE', 'virConnectDomainXMLToNative', '0.6.4', 64, 'connect:write', remoteConnectDomainXmlToNativeArgsCodec, remoteConnectDomainXmlToNativeRetCodec],
-    [137, 'CONNECT_NUM_OF_DEFINED_INTERFACES', 'virConnectNumOfDefinedInterfaces', '0.7.0', 72, 'connect:search_interfaces', null, remoteConnectNumOfDefinedInterfacesRetCodec],
-    [138, 'CONNECT_LIST_DEFINED_INTERFACES', 'virConnectListDefinedInterfaces', '0.7.0', 72, 'connect:search_interfaces', remoteConnectListDefinedInterfacesArgsCodec, remoteConnectListDefinedInterfacesRetCodec],
-    [139, 'CONNECT_NUM_OF_SECRETS', 'virConnectNumOfSecrets', '0.7.1', 72, 'connect:search_secrets', null, remoteConnectNumOfSecretsRetCodec],
-    [140, 'CONNECT_LIST_SECRETS', 'virConnectListSecrets', '0.7.1', 72, 'connect:search_secrets', remoteConnectListSecretsArgsCodec, remoteConnectListSecretsRetCodec],
-    [141, 'SECRET_LOOKUP_BY_UUID', 'virSecretLookupByUUID', '0.7.1', 72, 'secret:getattr', remoteSecretLookupByUuidArgsCodec, remoteSecretLookupByUuidRetCodec],
-    [142, 'SECRET_DEFINE_XML', 'virSecretDefineXML', '0.7.1', 72, 'secret:write secret:save', remoteSecretDefineXmlArgsCodec, remoteSecretDefineXmlRetCodec],
-    [143, 'SECRET_GET_XML_DESC', 'virSecretGetXMLDesc', '0.7.1', 72, 'secret:read', remoteSecretGetXmlDescArgsCodec, remoteSecretGetXmlDescRetCodec],
-    [144, 'SECRET_SET_VALUE', 'virSecretSetValue', '0.7.1', 72, 'secret:write', remoteSecretSetValueArgsCodec, null],
-    [145, 'SECRET_GET_VALUE', 'virSecretGetValue', '0.7.1', 264, 'secret:read_secure', remoteSecretGetValueArgsCodec, remoteSecretGetValueRetCodec],
-    [146, 'SECRET_UNDEFINE', 'virSecretUndefine', '0.7.1', 72, 'secret:delete', remoteSecretUndefineArgsCodec, null],
-    [147, 'SECRET_LOOKUP_BY_USAGE', 'virSecretLookupByUsage', '0.7.1', 72, 'secret:getattr', remoteSecretLookupByUsageArgsCodec, remoteSecretLookupByUsageRetCodec],
-    [148, 'DOMAIN_MIGRATE_PREPARE_TUNNEL', 0, 0, 66, 'domain:migrate domain:start domain:write', remoteDomainMigratePrepareTunnelArgsCodec, null, 'domainMigratePrepareTunnel'],
-    [149, 'CONNECT_IS_SECURE', 'virConnectIsSecure', '0.7.3', 200, 'none', null, remoteConnectIsSecureRetCodec],
-    [150, 'DOMAIN_IS_ACTIVE', 'virDomainIsActive', '0.7.3', 72, 'domain:read', remoteDomainIsActiveArgsCodec, remoteDomainIsActiveRetCodec],
-    [151, 'DOMAIN_IS_PERSISTENT', 'virDomainIsPersistent', '0.7.3', 72, 'domain:read', remoteDomainIsPersistentArgsCodec, remoteDomainIsPersistentRetCodec],
-    [152, 'NETWORK_IS_ACTIVE', 'virNetworkIsActive', '0.7.3', 72, 'network:read', remoteNetworkIsActiveArgsCodec, remoteNetworkIsActiveRetCodec],
-    [153, 'NETWORK_IS_PERSISTENT', 'virNetworkIsPersistent', '0.7.3', 72, 'network:read', remoteNetworkIsPersistentArgsCodec, remoteNetworkIsPersistentRetCodec],
-    [154, 'STORAGE_POOL_IS_ACTIVE', 'virStoragePoolIsActive', '0.7.3', 72, 'storage_pool:read', remoteStoragePoolIsActiveArgsCodec, remoteStoragePoolIsActiveRetCodec],
-    [155, 'STORAGE_POOL_IS_PERSISTENT', 'virStoragePoolIsPersistent', '0.7.3', 72, 'storage_pool:read', remoteStoragePoolIsPersistentArgsCodec, remoteStoragePoolIsPersistentRetCodec],
-    [156, 'INTERFACE_IS_ACTIVE', 'virInterfaceIsActive', '0.7.3', 72, 'interface:read', remoteInterfaceIsActiveArgsCodec, remoteInterfaceIsActiveRetCodec],
-    [157, 'CONNECT_GET_LIB_VERSION', 'virConnectGetLibVersion', '0.7.3', 72, 'connect:getattr', null, remoteConnectGetLibVersionRetCodec],
-    [158, 'CONNECT_COMPARE_CPU', 'virConnectCompareCPU', '0.7.5', 72, 'connect:read', remoteConnectCompareCpuArgsCodec, remoteConnectCompareCpuRetCodec],
-    [159, 'DOMAIN_MEMORY_STATS', 'virDomainMemoryStats', '0.7.5', 256, 'domain:read', remoteDomainMemoryStatsArgsCodec, remoteDomainMemoryStatsRetCodec],
-    [160, 'DOMAIN_ATTACH_DEVICE_FLAGS', 'virDomainAttachDeviceFlags', '0.7.7', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainAttachDeviceFlagsArgsCodec, null],
-    [161, 'DOMAIN_DETACH_DEVICE_FLAGS', 'virDomainDetachDeviceFlags', '0.7.7', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainDetachDeviceFlagsArgsCodec, null],
-    [162, 'CONNECT_BASELINE_CPU', 'virConnectBaselineCPU', '0.7.7', 64, 'connect:read', remoteConnectBaselineCpuArgsCodec, remoteConnectBaselineCpuRetCodec],
-    [163, 'DOMAIN_GET_JOB_INFO', 'virDomainGetJobInfo', '0.7.7', 64, 'domain:read', remoteDomainGetJobInfoArgsCodec, remoteDomainGetJobInfoRetCodec],
-    [164, 'DOMAIN_ABORT_JOB', 'virDomainAbortJob', '0.7.7', 64, 'domain:write', remoteDomainAbortJobArgsCodec, null],
-    [165, 'STORAGE_VOL_WIPE', 'virStorageVolWipe', '0.8.0', 64, 'storage_vol:format', remoteStorageVolWipeArgsCodec, null],
-    [166, 'DOMAIN_MIGRATE_SET_MAX_DOWNTIME', 'virDomainMigrateSetMaxDowntime', '0.8.0', 64, 'domain:migrate', remoteDomainMigrateSetMaxDowntimeArgsCodec, null],
-    [167, 'CONNECT_DOMAIN_EVENT_REGISTER_ANY', 'virConnectDomainEventRegisterAny', '0.8.0', 264, 'connect:search_domains', remoteConnectDomainEventRegisterAnyArgsCodec, null],
-    [168, 'CONNECT_DOMAIN_EVENT_DEREGISTER_ANY', 'virConnectDomainEventDeregisterAny', '0.8.0', 264, 'connect:read', remoteConnectDomainEventDeregisterAnyArgsCodec, null],
-    [169, 'DOMAIN_EVENT_REBOOT', 0, 0, 80, 'none', remoteDomainEventRebootMsgCodec, null, 'domainEventReboot'],
-    [170, 'DOMAIN_EVENT_RTC_CHANGE', 0, 0, 80, 'none', remoteDomainEventRtcChangeMsgCodec, null, 'domainEventRtcChange'],
-    [171, 'DOMAIN_EVENT_WATCHDOG', 0, 0, 80, 'none', remoteDomainEventWatchdogMsgCodec, null, 'domainEventWatchdog'],
-    [172, 'DOMAIN_EVENT_IO_ERROR', 0, 0, 80, 'none', remoteDomainEventIoErrorMsgCodec, null, 'domainEventIoError'],
-    [173, 'DOMAIN_EVENT_GRAPHICS', 0, 0, 80, 'none', remoteDomainEventGraphicsMsgCodec, null, 'domainEventGraphics'],
-    [174, 'DOMAIN_UPDATE_DEVICE_FLAGS', 'virDomainUpdateDeviceFlags', '0.8.0', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainUpdateDeviceFlagsArgsCodec, null],
-    [175, 'NWFILTER_LOOKUP_BY_NAME', 'virNWFilterLookupByName', '0.8.0', 72, 'nwfilter:getattr', remoteNwfilterLookupByNameArgsCodec, remoteNwfilterLookupByNameRetCodec, 'nwFilterLookupByName'],
-    [176, 'NWFILTER_LOOKUP_BY_UUID', 'virNWFilterLookupByUUID', '0.8.0', 72, 'nwfilter:getattr', remoteNwfilterLookupByUuidArgsCodec, remoteNwfilterLookupByUuidRetCodec, 'nwFilterLookupByUUID'],
-    [177, 'NWFILTER_GET_XML_DESC', 'virNWFilterGetXMLDesc', '0.8.0', 72, 'nwfilter:read', remoteNwfilterGetXmlDescArgsCodec, remoteNwfilterGetXmlDescRetCodec, 'nwFilterGetXMLDesc'],
-    [178, 'CONNECT_NUM_OF_NWFILTERS', 'virConnectNumOfNWFilters', '0.8.0', 72, 'connect:search_nwfilters', null, remoteConnectNumOfNwfiltersRetCodec],
-    [179, 'CONNECT_LIST_NWFILTERS', 'virConnectListNWFilters', '0.8.0', 72, 'connect:search_nwfilters', remoteConnectListNwfiltersArgsCodec, remoteConnectListNwfiltersRetCodec],
-    [180, 'NWFILTER_DEFINE_XML', 'virNWFilterDefineXML', '0.8.0', 72, 'nwfilter:write nwfilter:save', remoteNwfilterDefineXmlArgsCodec, remoteNwfilterDefineXmlRetCodec, 'nwFilterDefineXML'],
-    [181, 'NWFILTER_UNDEFINE', 'virNWFilterUndefine', '0.8.0', 72, 'nwfilter:delete', remoteNwfilterUndefineArgsCodec, null, 'nwFilterUndefine'],
-    [182, 'DOMAIN_MANAGED_SAVE', 'virDomainManagedSave', '0.8.0', 64, 'domain:hibernate', remoteDomainManagedSaveArgsCodec, null],
-    [183, 'DOMAIN_HAS_MANAGED_SAVE_IMAGE', 'virDomainHasManagedSaveImage', '0.8.0', 64, 'domain:read', remoteDomainHasManagedSaveImageArgsCodec, remoteDomainHasManagedSaveImageRetCodec],
-    [184, 'DOMAIN_MANAGED_SAVE_REMOVE', 'virDomainManagedSaveRemove', '0.8.0', 64, 'domain:hibernate', remoteDomainManagedSaveRemoveArgsCodec, null],
-    [185, 'DOMAIN_SNAPSHOT_CREATE_XML', 'virDomainSnapshotCreateXML', '0.8.0', 64, 'domain:snapshot domain:fs_freeze:VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE', remoteDomainSnapshotCreateXmlArgsCodec, remoteDomainSnapshotCreateXmlRetCodec],
-    [186, 'DOMAIN_SNAPSHOT_GET_XML_DESC', 'virDomainSnapshotGetXMLDesc', '0.8.0', 72, 'domain:read domain:read_secure:VIR_DOMAIN_SNAPSHOT_XML_SECURE', remoteDomainSnapshotGetXmlDescArgsCodec, remoteDomainSnapshotGetXmlDescRetCodec],
-    [187, 'DOMAIN_SNAPSHOT_NUM', 'virDomainSnapshotNum', '0.8.0', 72, 'domain:read', remoteDomainSnapshotNumArgsCodec, remoteDomainSnapshotNumRetCodec],
-    [188, 'DOMAIN_SNAPSHOT_LIST_NAMES', 'virDomainSnapshotListNames', '0.8.0', 72, 'domain:read', remoteDomainSnapshotListNamesArgsCodec, remoteDomainSnapshotListNamesRetCodec],
-    [189, 'DOMAIN_SNAPSHOT_LOOKUP_BY_NAME', 'virDomainSnapshotLookupByName', '0.8.0', 72, 'domain:read', remoteDomainSnapshotLookupByNameArgsCodec, remoteDomainSnapshotLookupByNameRetCodec],
-    [190, 'DOMAIN_HAS_CURRENT_SNAPSHOT', 'virDomainHasCurrentSnapshot', '0.8.0', 64, 'domain:read', remoteDomainHasCurrentSnapshotArgsCodec, remoteDomainHasCurrentSnapshotRetCodec],
-    [191, 'DOMAIN_SNAPSHOT_CURRENT', 'virDomainSnapshotCurrent', '0.8.0', 64, 'domain:read', remoteDomainSnapshotCurrentArgsCodec, remoteDomainSnapshotCurrentRetCodec],
-    [192, 'DOMAIN_REVERT_TO_SNAPSHOT', 'virDomainRevertToSnapshot', '0.8.0', 64, 'domain:snapshot', remoteDomainRevertToSnapshotArgsCodec, null],
-    [193, 'DOMAIN_SNAPSHOT_DELETE', 'virDomainSnapshotDelete', '0.8.0', 64, 'domain:snapshot', remoteDomainSnapshotDeleteArgsCodec, null],
-    [194, 'DOMAIN_GET_BLOCK_INFO', 'virDomainGetBlockInfo', '0.8.1', 64, 'domain:read', remoteDomainGetBlockInfoArgsCodec, remoteDomainGetBlockInfoRetCodec],
-    [195, 'DOMAIN_EVENT_IO_ERROR_REASON', 0, 0, 80, 'none', remoteDomainEventIoErrorReasonMsgCodec, null, 'domainEventIoErrorReason'],
-    [196, 'DOMAIN_CREATE_WITH_FLAGS', 'virDomainCreateWithFlags', '0.8.2', 64, 'domain:start', remoteDomainCreateWithFlagsArgsCodec, remoteDomainCreateWithFlagsRetCodec],
-    [197, 'DOMAIN_SET_MEMORY_PARAMETERS', 'virDomainSetMemoryParameters', '0.8.5', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainSetMemoryParametersArgsCodec, null],
-    [198, 'DOMAIN_GET_MEMORY_PARAMETERS', 'virDomainGetMemoryParameters', '0.8.5', 256, 'domain:read', remoteDomainGetMemoryParametersArgsCodec, remoteDomainGetMemoryParametersRetCodec],
-    [199, 'DOMAIN_SET_VCPUS_FLAGS', 'virDomainSetVcpusFlags', '0.8.5', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG domain:write:VIR_DOMAIN_VCPU_GUEST', remoteDomainSetVcpusFlagsArgsCodec, null],
-    [200, 'DOMAIN_GET_VCPUS_FLAGS', 'virDomainGetVcpusFlags', '0.8.5', 64, 'domain:read domain:write:VIR_DOMAIN_VCPU_GUEST', remoteDomainGetVcpusFlagsArgsCodec, remoteDomainGetVcpusFlagsRetCodec],
-    [201, 'DOMAIN_OPEN_CONSOLE', 'virDomainOpenConsole', '0.8.6', 65, 'domain:open_device', remoteDomainOpenConsoleArgsCodec, null],
-    [202, 'DOMAIN_IS_UPDATED', 'virDomainIsUpdated', '0.8.6', 72, 'domain:read', remoteDomainIsUpdatedArgsCodec, remoteDomainIsUpdatedRetCodec],
-    [203, 'CONNECT_GET_SYSINFO', 'virConnectGetSysinfo', '0.8.8', 72, 'connect:read', remoteConnectGetSysinfoArgsCodec, remoteConnectGetSysinfoRetCodec],
-    [204, 'DOMAIN_SET_MEMORY_FLAGS', 'virDomainSetMemoryFlags', '0.9.0', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainSetMemoryFlagsArgsCodec, null],
-    [205, 'DOMAIN_SET_BLKIO_PARAMETERS', 'virDomainSetBlkioParameters', '0.9.0', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainSetBlkioParametersArgsCodec, null],
-    [206, 'DOMAIN_GET_BLKIO_PARAMETERS', 'virDomainGetBlkioParameters', '0.9.0', 256, 'domain:read', remoteDomainGetBlkioParametersArgsCodec, remoteDomainGetBlkioParametersRetCodec],
-    [207, 'DOMAIN_MIGRATE_SET_MAX_SPEED', 'virDomainMigrateSetMaxSpeed', '0.9.0', 64, 'domain:migrate', remoteDomainMigrateSetMaxSpeedArgsCodec, null],
-    [208, 'STORAGE_VOL_UPLOAD', 'virStorageVolUpload', '0.9.0', 70, 'storage_vol:data_write', remoteStorageVolUploadArgsCodec, null],
-    [209, 'STORAGE_VOL_DOWNLOAD', 'virStorageVolDownload', '0.9.0', 69, 'storage_vol:data_read', remoteStorageVolDownloadArgsCodec, null],
-    [210, 'DOMAIN_INJECT_NMI', 'virDomainInjectNMI', '0.9.2', 64, 'domain:inject_nmi', remoteDomainInjectNmiArgsCodec, null],
-    [211, 'DOMAIN_SCREENSHOT', 'virDomainScreenshot', '0.9.2', 65, 'domain:screenshot', remoteDomainScreenshotArgsCodec, remoteDomainScreenshotRetCodec],
-    [212, 'DOMAIN_GET_STATE', 'virDomainGetState', '0.9.2', 264, 'domain:read', remoteDomainGetStateArgsCodec, remoteDomainGetStateRetCodec],
-    [213, 'DOMAIN_MIGRATE_BEGIN3', 0, 0, 256, 'domain:migrate', remoteDomainMigrateBegin3ArgsCodec, remoteDomainMigrateBegin3RetCodec, 'domainMigrateBegin3'],
-    [214, 'DOMAIN_MIGRATE_PREPARE3', 0, 0, 256, 'domain:migrate domain:start domain:write', remoteDomainMigratePrepare3ArgsCodec, remoteDomainMigratePrepare3RetCodec, 'domainMigratePrepare3'],
-    [215, 'DOMAIN_MIGRATE_PREPARE_TUNNEL3', 0, 0, 194, 'domain:migrate domain:start domain:write', remoteDomainMigratePrepareTunnel3ArgsCodec, remoteDomainMigratePrepareTunnel3RetCodec, 'domainMigratePrepareTunnel3'],
-    [216, 'DOMAIN_MIGRATE_PERFORM3', 0, 0, 256, 'domain:migrate', remoteDomainMigratePerform3ArgsCodec, remoteDomainMigratePerform3RetCodec, 'domainMigratePerform3'],
-    [217, 'DOMAIN_MIGRATE_FINISH3', 0, 0, 256, 'domain:migrate', remoteDomainMigrateFinish3ArgsCodec, remoteDomainMigrateFinish3RetCodec, 'domainMigrateFinish3'],
-    [218, 'DOMAIN_MIGRATE_CONFIRM3', 0, 0, 256, 'domain:migrate', remoteDomainMigrateConfirm3ArgsCodec, null, 'domainMigrateConfirm3'],
-    [219, 'DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS', 'virDomainSetSchedulerParametersFlags', '0.9.2', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainSetSchedulerParametersFlagsArgsCodec, null],
-    [220, 'INTERFACE_CHANGE_BEGIN', 'virInterfaceChangeBegin', '0.9.2', 64, 'connect:interface_transaction', remoteInterfaceChangeBeginArgsCodec, null],
-    [221, 'INTERFACE_CHANGE_COMMIT', 'virInterfaceChangeCommit', '0.9.2', 64, 'connect:interface_transaction', remoteInterfaceChangeCommitArgsCodec, null],
-    [222, 'INTERFACE_CHANGE_ROLLBACK', 'virInterfaceChangeRollback', '0.9.2', 64, 'connect:interface_transaction', remoteInterfaceChangeRollbackArgsCodec, null],
-    [223, 'DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS', 'virDomainGetSchedulerParametersFlags', '0.9.2', 128, 'domain:read', remoteDomainGetSchedulerParametersFlagsArgsCodec, remoteDomainGetSchedulerParametersFlagsRetCodec],
-    [224, 'DOMAIN_EVENT_CONTROL_ERROR', 0, 0, 272, 'none', remoteDomainEventControlErrorMsgCodec, null, 'domainEventControlError'],
-    [225, 'DOMAIN_PIN_VCPU_FLAGS', 'virDomainPinVcpuFlags', '0.9.3', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainPinVcpuFlagsArgsCodec, null],
-    [226, 'DOMAIN_SEND_KEY', 'virDomainSendKey', '0.9.3', 64, 'domain:send_input', remoteDomainSendKeyArgsCodec, null],
-    [227, 'NODE_GET_CPU_STATS', 'virNodeGetCPUStats', '0.9.3', 264, 'connect:read', remoteNodeGetCpuStatsArgsCodec, remoteNodeGetCpuStatsRetCodec],
-    [228, 'NODE_GET_MEMORY_STATS', 'virNodeGetMemoryStats', '0.9.3', 264, 'connect:read', remoteNodeGetMemoryStatsArgsCodec, remoteNodeGetMemoryStatsRetCodec],
-    [229, 'DOMAIN_GET_CONTROL_INFO', 'virDomainGetControlInfo', '0.9.3', 72, 'domain:read', remoteDomainGetControlInfoArgsCodec, remoteDomainGetControlInfoRetCodec],
-    [230, 'DOMAIN_GET_VCPU_PIN_INFO', 'virDomainGetVcpuPinInfo', '0.9.3', 256, 'domain:read', remoteDomainGetVcpuPinInfoArgsCodec, remoteDomainGetVcpuPinInfoRetCodec],
-    [231, 'DOMAIN_UNDEFINE_FLAGS', 'virDomainUndefineFlags', '0.9.4', 72, 'domain:delete', remoteDomainUndefineFlagsArgsCodec, null],
-    [232, 'DOMAIN_SAVE_FLAGS', 'virDomainSaveFlags', '0.9.4', 64, 'domain:hibernate', remoteDomainSaveFlagsArgsCodec, null],
-    [233, 'DOMAIN_RESTORE_FLAGS', 'virDomainRestoreFlags', '0.9.4', 64, 'domain:start domain:write', remoteDomainRestoreFlagsArgsCodec, null],
-    [234, 'DOMAIN_DESTROY_FLAGS', 'virDomainDestroyFlags', '0.9.4', 72, 'domain:stop', remoteDomainDestroyFlagsArgsCodec, null],
-    [235, 'DOMAIN_SAVE_IMAGE_GET_XML_DESC', 'virDomainSaveImageGetXMLDesc', '0.9.4', 72, 'domain:write', remoteDomainSaveImageGetXmlDescArgsCodec, remoteDomainSaveImageGetXmlDescRetCodec],
-    [236, 'DOMAIN_SAVE_IMAGE_DEFINE_XML', 'virDomainSaveImageDefineXML', '0.9.4', 72, 'domain:write domain:hibernate', remoteDomainSaveImageDefineXmlArgsCodec, null],
-    [237, 'DOMAIN_BLOCK_JOB_ABORT', 'virDomainBlockJobAbort', '0.9.4', 64, 'domain:write', remoteDomainBlockJobAbortArgsCodec, null],
-    [238, 'DOMAIN_GET_BLOCK_JOB_INFO', 'virDomainGetBlockJobInfo', '0.9.4', 256, 'domain:read', remoteDomainGetBlockJobInfoArgsCodec, remoteDomainGetBlockJobInfoRetCodec],
-    [239, 'DOMAIN_BLOCK_JOB_SET_SPEED', 'virDomainBlockJobSetSpeed', '0.9.4', 64, 'domain:write', remoteDomainBlockJobSetSpeedArgsCodec, null],
-    [240, 'DOMAIN_BLOCK_PULL', 'virDomainBlockPull', '0.9.4', 64, 'domain:block_write', remoteDomainBlockPullArgsCodec, null],
-    [241, 'DOMAIN_EVENT_BLOCK_JOB', 0, 0, 272, 'none', remoteDomainEventBlockJobMsgCodec, null, 'domainEventBlockJob'],
-    [242, 'DOMAIN_MIGRATE_GET_MAX_SPEED', 'virDomainMigrateGetMaxSpeed', '0.9.5', 64, 'domain:migrate', remoteDomainMigrateGetMaxSpeedArgsCodec, remoteDomainMigrateGetMaxSpeedRetCodec],
-    [243, 'DOMAIN_BLOCK_STATS_FLAGS', 'virDomainBlockStatsFlags', '0.9.5', 256, 'domain:read', remoteDomainBlockStatsFlagsArgsCodec, remoteDomainBlockStatsFlagsRetCodec],
-    [244, 'DOMAIN_SNAPSHOT_GET_PARENT', 'virDomainSnapshotGetParent', '0.9.7', 72, 'domain:read', remoteDomainSnapshotGetParentArgsCodec, remoteDomainSnapshotGetParentRetCodec],
-    [245, 'DOMAIN_RESET', 'virDomainReset', '0.9.7', 64, 'domain:reset', remoteDomainResetArgsCodec, null],
-    [246, 'DOMAIN_SNAPSHOT_NUM_CHILDREN', 'virDomainSnapshotNumChildren', '0.9.7', 72, 'domain:read', remoteDomainSnapshotNumChildrenArgsCodec, remoteDomainSnapshotNumChildrenRetCodec],
-    [247, 'DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES', 'virDomainSnapshotListChildrenNames', '0.9.7', 72, 'domain:read', remoteDomainSnapshotListChildrenNamesArgsCodec, remoteDomainSnapshotListChildrenNamesRetCodec],
-    [248, 'DOMAIN_EVENT_DISK_CHANGE', 0, 0, 272, 'none', remoteDomainEventDiskChangeMsgCodec, null, 'domainEventDiskChange'],
-    [249, 'DOMAIN_OPEN_GRAPHICS', 'virDomainOpenGraphics', '0.9.7', 288, 'domain:open_graphics', remoteDomainOpenGraphicsArgsCodec, null],
-    [250, 'NODE_SUSPEND_FOR_DURATION', 'virNodeSuspendForDuration', '0.9.8', 64, 'connect:pm_control', remoteNodeSuspendForDurationArgsCodec, null],
-    [251, 'DOMAIN_BLOCK_RESIZE', 'virDomainBlockResize', '0.9.8', 64, 'domain:block_write', remoteDomainBlockResizeArgsCodec, null],
-    [252, 'DOMAIN_SET_BLOCK_IO_TUNE', 'virDomainSetBlockIoTune', '0.9.8', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainSetBlockIoTuneArgsCodec, null],
-    [253, 'DOMAIN_GET_BLOCK_IO_TUNE', 'virDomainGetBlockIoTune', '0.9.8', 256, 'domain:read', remoteDomainGetBlockIoTuneArgsCodec, remoteDomainGetBlockIoTuneRetCodec],
-    [254, 'DOMAIN_SET_NUMA_PARAMETERS', 'virDomainSetNumaParameters', '0.9.9', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainSetNumaParametersArgsCodec, null],
-    [255, 'DOMAIN_GET_NUMA_PARAMETERS', 'virDomainGetNumaParameters', '0.9.9', 256, 'domain:read', remoteDomainGetNumaParametersArgsCodec, remoteDomainGetNumaParametersRetCodec],
-    [256, 'DOMAIN_SET_INTERFACE_PARAMETERS', 'virDomainSetInterfaceParameters', '0.9.9', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainSetInterfaceParametersArgsCodec, null],
-    [257, 'DOMAIN_GET_INTERFACE_PARAMETERS', 'virDomainGetInterfaceParameters', '0.9.9', 256, 'domain:read', remoteDomainGetInterfaceParametersArgsCodec, remoteDomainGetInterfaceParametersRetCodec],
-    [258, 'DOMAIN_SHUTDOWN_FLAGS', 'virDomainShutdownFlags', '0.9.10', 64, 'domain:init_control domain:write:VIR_DOMAIN_SHUTDOWN_GUEST_AGENT', remoteDomainShutdownFlagsArgsCodec, null],
-    [259, 'STORAGE_VOL_WIPE_PATTERN', 'virStorageVolWipePattern', '0.9.10', 64, 'storage_vol:format', remoteStorageVolWipePatternArgsCodec, null],
-    [260, 'STORAGE_VOL_RESIZE', 'virStorageVolResize', '0.9.10', 64, 'storage_vol:resize', remoteStorageVolResizeArgsCodec, null],
-    [261, 'DOMAIN_PM_SUSPEND_FOR_DURATION', 'virDomainPMSuspendForDuration', '0.9.10', 64, 'domain:pm_control', remoteDomainPmSuspendForDurationArgsCodec, null],
-    [262, 'DOMAIN_GET_CPU_STATS', 'virDomainGetCPUStats', '0.9.10', 256, 'domain:read', remoteDomainGetCpuStatsArgsCodec, remoteDomainGetCpuStatsRetCodec],
-    [263, 'DOMAIN_GET_DISK_ERRORS', 'virDomainGetDiskErrors', '0.9.10', 256, 'domain:read', remoteDomainGetDiskErrorsArgsCodec, remoteDomainGetDiskErrorsRetCodec],
-    [264, 'DOMAIN_SET_METADATA', 'virDomainSetMetadata', '0.9.10', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainSetMetadataArgsCodec, null],
-    [265, 'DOMAIN_GET_METADATA', 'virDomainGetMetadata', '0.9.10', 64, 'domain:read', remoteDomainGetMetadataArgsCodec, remoteDomainGetMetadataRetCodec],
-    [266, 'DOMAIN_BLOCK_REBASE', 'virDomainBlockRebase', '0.9.10', 64, 'domain:block_write', remoteDomainBlockRebaseArgsCodec, null],
-    [267, 'DOMAIN_PM_WAKEUP', 'virDomainPMWakeup', '0.9.11', 64, 'domain:pm_control', remoteDomainPmWakeupArgsCodec, null],
-    [268, 'DOMAIN_EVENT_TRAY_CHANGE', 0, 0, 80, 'none', remoteDomainEventTrayChangeMsgCodec, null, 'domainEventTrayChange'],
-    [269, 'DOMAIN_EVENT_PMWAKEUP', 0, 0, 80, 'none', remoteDomainEventPmwakeupMsgCodec, null, 'domainEventPmwakeup'],
-    [270, 'DOMAIN_EVENT_PMSUSPEND', 0, 0, 80, 'none', remoteDomainEventPmsuspendMsgCodec, null, 'domainEventPmsuspend'],
-    [271, 'DOMAIN_SNAPSHOT_IS_CURRENT', 'virDomainSnapshotIsCurrent', '0.9.13', 64, 'domain:read', remoteDomainSnapshotIsCurrentArgsCodec, remoteDomainSnapshotIsCurrentRetCodec],
-    [272, 'DOMAIN_SNAPSHOT_HAS_METADATA', 'virDomainSnapshotHasMetadata', '0.9.13', 64, 'domain:read', remoteDomainSnapshotHasMetadataArgsCodec, remoteDomainSnapshotHasMetadataRetCodec],
-    [273, 'CONNECT_LIST_ALL_DOMAINS', 'virConnectListAllDomains', '0.9.13', 72, 'connect:search_domains', remoteConnectListAllDomainsArgsCodec, remoteConnectListAllDomainsRetCodec],
-    [274, 'DOMAIN_LIST_ALL_SNAPSHOTS', 'virDomainListAllSnapshots', '0.9.13', 72, 'domain:read', remoteDomainListAllSnapshotsArgsCodec, remoteDomainListAllSnapshotsRetCodec],
-    [275, 'DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN', 'virDomainSnapshotListAllChildren', '0.9.13', 72, 'domain:read', remoteDomainSnapshotListAllChildrenArgsCodec, remoteDomainSnapshotListAllChildrenRetCodec],
-    [276, 'DOMAIN_EVENT_BALLOON_CHANGE', 0, 0, 80, 'none', remoteDomainEventBalloonChangeMsgCodec, null, 'domainEventBalloonChange'],
-    [277, 'DOMAIN_GET_HOSTNAME', 'virDomainGetHostname', '0.10.0', 64, 'domain:write', remoteDomainGetHostnameArgsCodec, remoteDomainGetHostnameRetCodec],
-    [278, 'DOMAIN_GET_SECURITY_LABEL_LIST', 'virDomainGetSecurityLabelList', '0.10.0', 264, 'domain:read', remoteDomainGetSecurityLabelListArgsCodec, remoteDomainGetSecurityLabelListRetCodec],
-    [279, 'DOMAIN_PIN_EMULATOR', 'virDomainPinEmulator', '0.10.0', 256, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainPinEmulatorArgsCodec, null],
-    [280, 'DOMAIN_GET_EMULATOR_PIN_INFO', 'virDomainGetEmulatorPinInfo', '0.10.0', 256, 'domain:read', remoteDomainGetEmulatorPinInfoArgsCodec, remoteDomainGetEmulatorPinInfoRetCodec],
-    [281, 'CONNECT_LIST_ALL_STORAGE_POOLS', 'virConnectListAllStoragePools', '0.10.2', 72, 'connect:search_storage_pools', remoteConnectListAllStoragePoolsArgsCodec, remoteConnectListAllStoragePoolsRetCodec],
-    [282, 'STORAGE_POOL_LIST_ALL_VOLUMES', 'virStoragePoolListAllVolumes', '0.10.2', 72, 'storage_pool:search_storage_vols', remoteStoragePoolListAllVolumesArgsCodec, remoteStoragePoolListAllVolumesRetCodec],
-    [283, 'CONNECT_LIST_ALL_NETWORKS', 'virConnectListAllNetworks', '0.10.2', 72, 'connect:search_networks', remoteConnectListAllNetworksArgsCodec, remoteConnectListAllNetworksRetCodec],
-    [284, 'CONNECT_LIST_ALL_INTERFACES', 'virConnectListAllInterfaces', '0.10.2', 72, 'connect:search_interfaces', remoteConnectListAllInterfacesArgsCodec, remoteConnectListAllInterfacesRetCodec],
-    [285, 'CONNECT_LIST_ALL_NODE_DEVICES', 'virConnectListAllNodeDevices', '0.10.2', 72, 'connect:search_node_devices', remoteConnectListAllNodeDevicesArgsCodec, remoteConnectListAllNodeDevicesRetCodec],
-    [286, 'CONNECT_LIST_ALL_NWFILTERS', 'virConnectListAllNWFilters', '0.10.2', 72, 'connect:search_nwfilters', remoteConnectListAllNwfiltersArgsCodec, remoteConnectListAllNwfiltersRetCodec],
-    [287, 'CONNECT_LIST_ALL_SECRETS', 'virConnectListAllSecrets', '0.10.2', 72, 'connect:search_secrets', remoteConnectListAllSecretsArgsCodec, remoteConnectListAllSecretsRetCodec],
-    [288, 'NODE_SET_MEMORY_PARAMETERS', 'virNodeSetMemoryParameters', '0.10.2', 64, 'connect:write', remoteNodeSetMemoryParametersArgsCodec, null],
-    [289, 'NODE_GET_MEMORY_PARAMETERS', 'virNodeGetMemoryParameters', '0.10.2', 256, 'connect:read', remoteNodeGetMemoryParametersArgsCodec, remoteNodeGetMemoryParametersRetCodec],
-    [290, 'DOMAIN_BLOCK_COMMIT', 'virDomainBlockCommit', '0.10.2', 64, 'domain:block_write', remoteDomainBlockCommitArgsCodec, null],
-    [291, 'NETWORK_UPDATE', 'virNetworkUpdate', '0.10.2', 72, 'network:write network:save:!VIR_NETWORK_UPDATE_AFFECT_CONFIG|VIR_NETWORK_UPDATE_AFFECT_LIVE network:save:VIR_NETWORK_UPDATE_AFFECT_CONFIG', remoteNetworkUpdateArgsCodec, null],
-    [292, 'DOMAIN_EVENT_PMSUSPEND_DISK', 0, 0, 80, 'none', remoteDomainEventPmsuspendDiskMsgCodec, null, 'domainEventPmsuspendDisk'],
-    [293, 'NODE_GET_CPU_MAP', 'virNodeGetCPUMap', '1.0.0', 256, 'connect:read', remoteNodeGetCpuMapArgsCodec, remoteNodeGetCpuMapRetCodec],
-    [294, 'DOMAIN_FSTRIM', 'virDomainFSTrim', '1.0.1', 64, 'domain:fs_trim', remoteDomainFstrimArgsCodec, null],
-    [295, 'DOMAIN_SEND_PROCESS_SIGNAL', 'virDomainSendProcessSignal', '1.0.1', 64, 'domain:send_signal', remoteDomainSendProcessSignalArgsCodec, null],
-    [296, 'DOMAIN_OPEN_CHANNEL', 'virDomainOpenChannel', '1.0.2', 65, 'domain:open_device', remoteDomainOpenChannelArgsCodec, null],
-    [297, 'NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN', 'virNodeDeviceLookupSCSIHostByWWN', '1.0.3', 72, 'node_device:getattr', remoteNodeDeviceLookupScsiHostByWwnArgsCodec, remoteNodeDeviceLookupScsiHostByWwnRetCodec],
-    [298, 'DOMAIN_GET_JOB_STATS', 'virDomainGetJobStats', '1.0.3', 256, 'domain:read', remoteDomainGetJobStatsArgsCodec, remoteDomainGetJobStatsRetCodec],
-    [299, 'DOMAIN_MIGRATE_GET_COMPRESSION_CACHE', 'virDomainMigrateGetCompressionCache', '1.0.3', 64, 'domain:migrate', remoteDomainMigrateGetCompressionCacheArgsCodec, remoteDomainMigrateGetCompressionCacheRetCodec],
-    [300, 'DOMAIN_MIGRATE_SET_COMPRESSION_CACHE', 'virDomainMigrateSetCompressionCache', '1.0.3', 64, 'domain:migrate', remoteDomainMigrateSetCompressionCacheArgsCodec, null],
-    [301, 'NODE_DEVICE_DETACH_FLAGS', 'virNodeDeviceDetachFlags', '1.0.5', 192, 'node_device:detach', remoteNodeDeviceDetachFlagsArgsCodec, null],
-    [302, 'DOMAIN_MIGRATE_BEGIN3_PARAMS', 0, 0, 256, 'domain:migrate', remoteDomainMigrateBegin3ParamsArgsCodec, remoteDomainMigrateBegin3ParamsRetCodec, 'domainMigrateBegin3Params'],
-    [303, 'DOMAIN_MIGRATE_PREPARE3_PARAMS', 0, 0, 256, 'domain:migrate domain:start domain:write', remoteDomainMigratePrepare3ParamsArgsCodec, remoteDomainMigratePrepare3ParamsRetCodec, 'domainMigratePrepare3Params'],
-    [304, 'DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS', 0, 0, 258, 'domain:migrate domain:start domain:write', remoteDomainMigratePrepareTunnel3ParamsArgsCodec, remoteDomainMigratePrepareTunnel3ParamsRetCodec, 'domainMigratePrepareTunnel3Params'],
-    [305, 'DOMAIN_MIGRATE_PERFORM3_PARAMS', 0, 0, 256, 'domain:migrate', remoteDomainMigratePerform3ParamsArgsCodec, remoteDomainMigratePerform3ParamsRetCodec, 'domainMigratePerform3Params'],
-    [306, 'DOMAIN_MIGRATE_FINISH3_PARAMS', 0, 0, 256, 'domain:migrate', remoteDomainMigrateFinish3ParamsArgsCodec, remoteDomainMigrateFinish3ParamsRetCodec, 'domainMigrateFinish3Params'],
-    [307, 'DOMAIN_MIGRATE_CONFIRM3_PARAMS', 0, 0, 256, 'domain:migrate', remoteDomainMigrateConfirm3ParamsArgsCodec, null, 'domainMigrateConfirm3Params'],
-    [308, 'DOMAIN_SET_MEMORY_STATS_PERIOD', 'virDomainSetMemoryStatsPeriod', '1.1.1', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainSetMemoryStatsPeriodArgsCodec, null],
-    [309, 'DOMAIN_CREATE_XML_WITH_FILES', 'virDomainCreateXMLWithFiles', '1.1.1', 288, 'domain:write domain:start', remoteDomainCreateXmlWithFilesArgsCodec, remoteDomainCreateXmlWithFilesRetCodec],
-    [310, 'DOMAIN_CREATE_WITH_FILES', 'virDomainCreateWithFiles', '1.1.1', 288, 'domain:start', remoteDomainCreateWithFilesArgsCodec, remoteDomainCreateWithFilesRetCodec],
-    [311, 'DOMAIN_EVENT_DEVICE_REMOVED', 0, 0, 80, 'none', remoteDomainEventDeviceRemovedMsgCodec, null, 'domainEventDeviceRemoved'],
-    [312, 'CONNECT_GET_CPU_MODEL_NAMES', 'virConnectGetCPUModelNames', '1.1.3', 256, 'connect:read', remoteConnectGetCpuModelNamesArgsCodec, remoteConnectGetCpuModelNamesRetCodec],
-    [313, 'CONNECT_NETWORK_EVENT_REGISTER_ANY', 'virConnectNetworkEventRegisterAny', '1.2.1', 264, 'connect:search_networks', remoteConnectNetworkEventRegisterAnyArgsCodec, remoteConnectNetworkEventRegisterAnyRetCodec],
-    [314, 'CONNECT_NETWORK_EVENT_DEREGISTER_ANY', 'virConnectNetworkEventDeregisterAny', '1.2.1', 264, 'connect:read', remoteConnectNetworkEventDeregisterAnyArgsCodec, null],
-    [315, 'NETWORK_EVENT_LIFECYCLE', 0, 0, 80, 'none', remoteNetworkEventLifecycleMsgCodec, null, 'networkEventLifecycle'],
-    [316, 'CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY', 0, 0, 264, 'connect:search_domains', remoteConnectDomainEventCallbackRegisterAnyArgsCodec, remoteConnectDomainEventCallbackRegisterAnyRetCodec, 'connectDomainEventCallbackRegisterAny'],
-    [317, 'CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY', 0, 0, 264, 'connect:read', remoteConnectDomainEventCallbackDeregisterAnyArgsCodec, null, 'connectDomainEventCallbackDeregisterAny'],
-    [318, 'DOMAIN_EVENT_CALLBACK_LIFECYCLE', 0, 0, 80, 'none', remoteDomainEventCallbackLifecycleMsgCodec, null, 'domainEventCallbackLifecycle'],
-    [319, 'DOMAIN_EVENT_CALLBACK_REBOOT', 0, 0, 80, 'none', remoteDomainEventCallbackRebootMsgCodec, null, 'domainEventCallbackReboot'],
-    [320, 'DOMAIN_EVENT_CALLBACK_RTC_CHANGE', 0, 0, 80, 'none', remoteDomainEventCallbackRtcChangeMsgCodec, null, 'domainEventCallbackRtcChange'],
-    [321, 'DOMAIN_EVENT_CALLBACK_WATCHDOG', 0, 0, 80, 'none', remoteDomainEventCallbackWatchdogMsgCodec, null, 'domainEventCallbackWatchdog'],
-    [322, 'DOMAIN_EVENT_CALLBACK_IO_ERROR', 0, 0, 80, 'none', remoteDomainEventCallbackIoErrorMsgCodec, null, 'domainEventCallbackIoError'],
-    [323, 'DOMAIN_EVENT_CALLBACK_GRAPHICS', 0, 0, 80, 'none', remoteDomainEventCallbackGraphicsMsgCodec, null, 'domainEventCallbackGraphics'],
-    [324, 'DOMAIN_EVENT_CALLBACK_IO_ERROR_REASON', 0, 0, 80, 'none', remoteDomainEventCallbackIoErrorReasonMsgCodec, null, 'domainEventCallbackIoErrorReason'],
-    [325, 'DOMAIN_EVENT_CALLBACK_CONTROL_ERROR', 0, 0, 80, 'none', remoteDomainEventCallbackControlErrorMsgCodec, null, 'domainEventCallbackControlError'],
-    [326, 'DOMAIN_EVENT_CALLBACK_BLOCK_JOB', 0, 0, 80, 'none', remoteDomainEventCallbackBlockJobMsgCodec, null, 'domainEventCallbackBlockJob'],
-    [327, 'DOMAIN_EVENT_CALLBACK_DISK_CHANGE', 0, 0, 80, 'none', remoteDomainEventCallbackDiskChangeMsgCodec, null, 'domainEventCallbackDiskChange'],
-    [328, 'DOMAIN_EVENT_CALLBACK_TRAY_CHANGE', 0, 0, 80, 'none', remoteDomainEventCallbackTrayChangeMsgCodec, null, 'domainEventCallbackTrayChange'],
-    [329, 'DOMAIN_EVENT_CALLBACK_PMWAKEUP', 0, 0, 80, 'none', remoteDomainEventCallbackPmwakeupMsgCodec, null, 'domainEventCallbackPmwakeup'],
-    [330, 'DOMAIN_EVENT_CALLBACK_PMSUSPEND', 0, 0, 80, 'none', remoteDomainEventCallbackPmsuspendMsgCodec, null, 'domainEventCallbackPmsuspend'],
-    [331, 'DOMAIN_EVENT_CALLBACK_BALLOON_CHANGE', 0, 0, 80, 'none', remoteDomainEventCallbackBalloonChangeMsgCodec, null, 'domainEventCallbackBalloonChange'],
-    [332, 'DOMAIN_EVENT_CALLBACK_PMSUSPEND_DISK', 0, 0, 80, 'none', remoteDomainEventCallbackPmsuspendDiskMsgCodec, null, 'domainEventCallbackPmsuspendDisk'],
-    [333, 'DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED', 0, 0, 80, 'none', remoteDomainEventCallbackDeviceRemovedMsgCodec, null, 'domainEventCallbackDeviceRemoved'],
-    [334, 'DOMAIN_CORE_DUMP_WITH_FORMAT', 'virDomainCoreDumpWithFormat', '1.2.3', 64, 'domain:core_dump', remoteDomainCoreDumpWithFormatArgsCodec, null],
-    [335, 'DOMAIN_FSFREEZE', 'virDomainFSFreeze', '1.2.5', 64, 'domain:fs_freeze', remoteDomainFsfreezeArgsCodec, remoteDomainFsfreezeRetCodec],
-    [336, 'DOMAIN_FSTHAW', 'virDomainFSThaw', '1.2.5', 64, 'domain:fs_freeze', remoteDomainFsthawArgsCodec, remoteDomainFsthawRetCodec],
-    [337, 'DOMAIN_GET_TIME', 'virDomainGetTime', '1.2.5', 256, 'domain:write', remoteDomainGetTimeArgsCodec, remoteDomainGetTimeRetCodec],
-    [338, 'DOMAIN_SET_TIME', 'virDomainSetTime', '1.2.5', 64, 'domain:set_time', remoteDomainSetTimeArgsCodec, null],
-    [339, 'DOMAIN_EVENT_BLOCK_JOB_2', 0, 0, 272, 'none', remoteDomainEventBlockJob2MsgCodec, null, 'domainEventBlockJob2'],
-    [340, 'NODE_GET_FREE_PAGES', 'virNodeGetFreePages', '1.2.6', 264, 'connect:read', remoteNodeGetFreePagesArgsCodec, remoteNodeGetFreePagesRetCodec],
-    [341, 'NETWORK_GET_DHCP_LEASES', 'virNetworkGetDHCPLeases', '1.2.6', 256, 'network:read', remoteNetworkGetDhcpLeasesArgsCodec, remoteNetworkGetDhcpLeasesRetCodec],
-    [342, 'CONNECT_GET_DOMAIN_CAPABILITIES', 'virConnectGetDomainCapabilities', '1.2.7', 64, 'connect:write', remoteConnectGetDomainCapabilitiesArgsCodec, remoteConnectGetDomainCapabilitiesRetCodec],
-    [343, 'DOMAIN_OPEN_GRAPHICS_FD', 'virDomainOpenGraphicsFD', '1.2.8', 288, 'domain:open_graphics', remoteDomainOpenGraphicsFdArgsCodec, null],
-    [344, 'CONNECT_GET_ALL_DOMAIN_STATS', 'virConnectGetAllDomainStats', '1.2.8', 256, 'connect:search_domains', remoteConnectGetAllDomainStatsArgsCodec, remoteConnectGetAllDomainStatsRetCodec],
-    [345, 'DOMAIN_BLOCK_COPY', 'virDomainBlockCopy', '1.2.8', 64, 'domain:block_write', remoteDomainBlockCopyArgsCodec, null],
-    [346, 'DOMAIN_EVENT_CALLBACK_TUNABLE', 0, 0, 80, 'none', remoteDomainEventCallbackTunableMsgCodec, null, 'domainEventCallbackTunable'],
-    [347, 'NODE_ALLOC_PAGES', 'virNodeAllocPages', '1.2.9', 256, 'connect:write', remoteNodeAllocPagesArgsCodec, remoteNodeAllocPagesRetCodec],
-    [348, 'DOMAIN_EVENT_CALLBACK_AGENT_LIFECYCLE', 0, 0, 80, 'none', remoteDomainEventCallbackAgentLifecycleMsgCodec, null, 'domainEventCallbackAgentLifecycle'],
-    [349, 'DOMAIN_GET_FSINFO', 'virDomainGetFSInfo', '1.2.11', 256, 'domain:fs_freeze', remoteDomainGetFsinfoArgsCodec, remoteDomainGetFsinfoRetCodec],
-    [350, 'DOMAIN_DEFINE_XML_FLAGS', 'virDomainDefineXMLFlags', '1.2.12', 72, 'domain:write domain:save', remoteDomainDefineXmlFlagsArgsCodec, remoteDomainDefineXmlFlagsRetCodec],
-    [351, 'DOMAIN_GET_IOTHREAD_INFO', 'virDomainGetIOThreadInfo', '1.2.14', 256, 'domain:read', remoteDomainGetIothreadInfoArgsCodec, remoteDomainGetIothreadInfoRetCodec],
-    [352, 'DOMAIN_PIN_IOTHREAD', 'virDomainPinIOThread', '1.2.14', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainPinIothreadArgsCodec, null],
-    [353, 'DOMAIN_INTERFACE_ADDRESSES', 'virDomainInterfaceAddresses', '1.2.14', 256, 'domain:read domain:write::source:VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT', remoteDomainInterfaceAddressesArgsCodec, remoteDomainInterfaceAddressesRetCodec],
-    [354, 'DOMAIN_EVENT_CALLBACK_DEVICE_ADDED', 0, 0, 80, 'none', remoteDomainEventCallbackDeviceAddedMsgCodec, null, 'domainEventCallbackDeviceAdded'],
-    [355, 'DOMAIN_ADD_IOTHREAD', 'virDomainAddIOThread', '1.2.15', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainAddIothreadArgsCodec, null],
-    [356, 'DOMAIN_DEL_IOTHREAD', 'virDomainDelIOThread', '1.2.15', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainDelIothreadArgsCodec, null],
-    [357, 'DOMAIN_SET_USER_PASSWORD', 'virDomainSetUserPassword', '1.2.16', 64, 'domain:set_password', remoteDomainSetUserPasswordArgsCodec, null],
-    [358, 'DOMAIN_RENAME', 'virDomainRename', '1.2.19', 192, 'domain:write domain:save', remoteDomainRenameArgsCodec, remoteDomainRenameRetCodec],
-    [359, 'DOMAIN_EVENT_CALLBACK_MIGRATION_ITERATION', 0, 0, 80, 'none', remoteDomainEventCallbackMigrationIterationMsgCodec, null, 'domainEventCallbackMigrationIteration'],
+    [3, 'CONNECT_GET_TYPE', 'virConnectGetType', '0.0.3', 200, 'connect:getattr', null, 17],
+    [4, 'CONNECT_GET_VERSION', 'virConnectGetVersion', '0.0.3', 72, 'connect:getattr', null, 18],
+    [5, 'CONNECT_GET_MAX_VCPUS', 'virConnectGetMaxVcpus', '0.2.1', 72, 'connect:read', 24, 25],
+    [6, 'NODE_GET_INFO', 'virNodeGetInfo', '0.1.0', 72, 'connect:read', null, 26],
+    [7, 'CONNECT_GET_CAPABILITIES', 'virConnectGetCapabilities', '0.2.1', 64, 'connect:read', null, 27],
+    [8, 'DOMAIN_ATTACH_DEVICE', 'virDomainAttachDevice', '0.1.9', 64, 'domain:write', 173, null],
+    [9, 'DOMAIN_CREATE', 'virDomainCreate', '0.1.1', 192, 'domain:start', 134, null],
+    [10, 'DOMAIN_CREATE_XML', 'virDomainCreateXML', '0.5.0', 64, 'domain:write domain:start', 78, 79],
+    [11, 'DOMAIN_DEFINE_XML', 'virDomainDefineXML', '0.1.1', 72, 'domain:write domain:save', 139, 140],
+    [12, 'DOMAIN_DESTROY', 'virDomainDestroy', '0.0.3', 72, 'domain:stop', 95, null],
+    [13, 'DOMAIN_DETACH_DEVICE', 'virDomainDetachDevice', '0.1.9', 64, 'domain:write', 175, null],
+    [14, 'DOMAIN_GET_XML_DESC', 'virDomainGetXMLDesc', '0.0.3', 64, 'domain:read domain:read_secure:VIR_DOMAIN_XML_SECURE domain:read_secure:VIR_DOMAIN_XML_MIGRATABLE', 120, 121],
+    [15, 'DOMAIN_GET_AUTOSTART', 'virDomainGetAutostart', '0.2.1', 72, 'domain:read', 179, 180],
+    [16, 'DOMAIN_GET_INFO', 'virDomainGetInfo', '0.0.3', 64, 'domain:read', 105, 106],
+    [17, 'DOMAIN_GET_MAX_MEMORY', 'virDomainGetMaxMemory', '0.0.3', 72, 'domain:read', 99, 100],
+    [18, 'DOMAIN_GET_MAX_VCPUS', 'virDomainGetMaxVcpus', '0.2.1', 72, 'domain:read', 161, 162],
+    [19, 'DOMAIN_GET_OS_TYPE', 'virDomainGetOSType', '0.0.3', 72, 'domain:read', 97, 98],
+    [20, 'DOMAIN_GET_VCPUS', 'virDomainGetVcpus', '0.1.4', 264, 'domain:read', 159, 160],
+    [21, 'CONNECT_LIST_DEFINED_DOMAINS', 'virConnectListDefinedDomains', '0.1.1', 72, 'connect:search_domains', 131, 132],
+    [22, 'DOMAIN_LOOKUP_BY_ID', 'virDomainLookupByID', '0.0.3', 72, 'domain:getattr', 82, 83],
+    [23, 'DOMAIN_LOOKUP_BY_NAME', 'virDomainLookupByName', '0.0.3', 72, 'domain:getattr', 86, 87],
+    [24, 'DOMAIN_LOOKUP_BY_UUID', 'virDomainLookupByUUID', '0.0.5', 72, 'domain:getattr', 84, 85],
+    [25, 'CONNECT_NUM_OF_DEFINED_DOMAINS', 'virConnectNumOfDefinedDomains', '0.1.5', 72, 'connect:search_domains', null, 133],
+    [26, 'DOMAIN_PIN_VCPU', 'virDomainPinVcpu', '0.1.4', 64, 'domain:write', 152, null],
+    [27, 'DOMAIN_REBOOT', 'virDomainReboot', '0.1.0', 64, 'domain:init_control domain:write:VIR_DOMAIN_REBOOT_GUEST_AGENT', 93, null],
+    [28, 'DOMAIN_RESUME', 'virDomainResume', '0.0.3', 64, 'domain:suspend', 89, null],
+    [29, 'DOMAIN_SET_AUTOSTART', 'virDomainSetAutostart', '0.2.1', 72, 'domain:write', 181, null],
+    [30, 'DOMAIN_SET_MAX_MEMORY', 'virDomainSetMaxMemory', '0.0.3', 72, 'domain:write', 101, null],
+    [31, 'DOMAIN_SET_MEMORY', 'virDomainSetMemory', '0.1.1', 64, 'domain:write', 102, null],
+    [32, 'DOMAIN_SET_VCPUS', 'virDomainSetVcpus', '0.1.4', 64, 'domain:write', 148, null],
+    [33, 'DOMAIN_SHUTDOWN', 'virDomainShutdown', '0.0.3', 64, 'domain:init_control', 92, null],
+    [34, 'DOMAIN_SUSPEND', 'virDomainSuspend', '0.0.3', 64, 'domain:suspend', 88, null],
+    [35, 'DOMAIN_UNDEFINE', 'virDomainUndefine', '0.1.1', 72, 'domain:delete', 143, null],
+    [36, 'CONNECT_LIST_DEFINED_NETWORKS', 'virConnectListDefinedNetworks', '0.2.0', 72, 'connect:search_networks', 206, 207],
+    [37, 'CONNECT_LIST_DOMAINS', 'virConnectListDomains', '0.0.3', 200, 'connect:search_domains', 75, 76],
+    [38, 'CONNECT_LIST_NETWORKS', 'virConnectListNetworks', '0.2.0', 72, 'connect:search_networks', 203, 204],
+    [39, 'NETWORK_CREATE', 'virNetworkCreate', '0.2.0', 64, 'network:start', 222, null],
+    [40, 'NETWORK_CREATE_XML', 'virNetworkCreateXML', '0.2.0', 64, 'network:write network:start', 212, 213],
+    [41, 'NETWORK_DEFINE_XML', 'virNetworkDefineXML', '0.2.0', 72, 'network:write network:save', 216, 217],
+    [42, 'NETWORK_DESTROY', 'virNetworkDestroy', '0.2.0', 72, 'network:stop', 223, null],
+    [43, 'NETWORK_GET_XML_DESC', 'virNetworkGetXMLDesc', '0.2.0', 72, 'network:read', 224, 225],
+    [44, 'NETWORK_GET_AUTOSTART', 'virNetworkGetAutostart', '0.2.1', 72, 'network:read', 228, 229],
+    [45, 'NETWORK_GET_BRIDGE_NAME', 'virNetworkGetBridgeName', '0.2.0', 72, 'network:read', 226, 227],
+    [46, 'NETWORK_LOOKUP_BY_NAME', 'virNetworkLookupByName', '0.2.0', 72, 'network:getattr', 210, 211],
+    [47, 'NETWORK_LOOKUP_BY_UUID', 'virNetworkLookupByUUID', '0.2.0', 72, 'network:getattr', 208, 209],
+    [48, 'NETWORK_SET_AUTOSTART', 'virNetworkSetAutostart', '0.2.1', 72, 'network:write', 230, null],
+    [49, 'NETWORK_UNDEFINE', 'virNetworkUndefine', '0.2.0', 72, 'network:delete', 220, null],
+    [50, 'CONNECT_NUM_OF_DEFINED_NETWORKS', 'virConnectNumOfDefinedNetworks', '0.2.0', 72, 'connect:search_networks', null, 205],
+    [51, 'CONNECT_NUM_OF_DOMAINS', 'virConnectNumOfDomains', '0.0.3', 72, 'connect:search_domains', null, 77],
+    [52, 'CONNECT_NUM_OF_NETWORKS', 'virConnectNumOfNetworks', '0.2.0', 72, 'connect:search_networks', null, 202],
+    [53, 'DOMAIN_CORE_DUMP', 'virDomainCoreDump', '0.1.9', 64, 'domain:core_dump', 116, null],
+    [54, 'DOMAIN_RESTORE', 'virDomainRestore', '0.0.3', 64, 'domain:start domain:write', 110, null],
+    [55, 'DOMAIN_SAVE', 'virDomainSave', '0.0.3', 64, 'domain:hibernate', 107, null],
+    [56, 'DOMAIN_GET_SCHEDULER_TYPE', 'virDomainGetSchedulerType', '0.2.3', 256, 'domain:read', 37, 38],
+    [57, 'DOMAIN_GET_SCHEDULER_PARAMETERS', 'virDomainGetSchedulerParameters', '0.2.3', 128, 'domain:read', 39, 40],
+    [58, 'DOMAIN_SET_SCHEDULER_PARAMETERS', 'virDomainSetSchedulerParameters', '0.2.3', 64, 'domain:read', 43, null],
+    [59, 'CONNECT_GET_HOSTNAME', 'virConnectGetHostname', '0.3.0', 72, 'connect:getattr', null, 20],
+    [60, 'CONNECT_SUPPORTS_FEATURE', 0, 0, 136, 'connect:getattr', 15, 16, 'connectSupportsFeature'],
+    [61, 'DOMAIN_MIGRATE_PREPARE', 0, 0, 256, 'domain:migrate domain:start domain:write', 122, 123, 'domainMigratePrepare'],
+    [62, 'DOMAIN_MIGRATE_PERFORM', 0, 0, 64, 'domain:migrate', 124, null, 'domainMigratePerform'],
+    [63, 'DOMAIN_MIGRATE_FINISH', 0, 0, 64, 'domain:migrate', 125, 126, 'domainMigrateFinish'],
+    [64, 'DOMAIN_BLOCK_STATS', 'virDomainBlockStats', '0.3.2', 64, 'domain:read', 58, 59],
+    [65, 'DOMAIN_INTERFACE_STATS', 'virDomainInterfaceStats', '0.3.2', 72, 'domain:read', 62, 63],
+    [66, 'AUTH_LIST', 0, 0, 264, 'none', null, 265, 'authList'],
+    [67, 'AUTH_SASL_INIT', 0, 0, 264, 'none', null, 266, 'authSaslInit'],
+    [68, 'AUTH_SASL_START', 0, 0, 264, 'none', 267, 268, 'authSaslStart'],
+    [69, 'AUTH_SASL_STEP', 0, 0, 264, 'none', 269, 270, 'authSaslStep'],
+    [70, 'AUTH_POLKIT', 0, 0, 264, 'none', null, 271, 'authPolkit'],
+    [71, 'CONNECT_NUM_OF_STORAGE_POOLS', 'virConnectNumOfStoragePools', '0.4.1', 72, 'connect:search_storage_pools', null, 272],
+    [72, 'CONNECT_LIST_STORAGE_POOLS', 'virConnectListStoragePools', '0.4.1', 72, 'connect:search_storage_pools', 273, 274],
+    [73, 'CONNECT_NUM_OF_DEFINED_STORAGE_POOLS', 'virConnectNumOfDefinedStoragePools', '0.4.1', 72, 'connect:search_storage_pools', null, 275],
+    [74, 'CONNECT_LIST_DEFINED_STORAGE_POOLS', 'virConnectListDefinedStoragePools', '0.4.1', 72, 'connect:search_storage_pools', 276, 277],
+    [75, 'CONNECT_FIND_STORAGE_POOL_SOURCES', 'virConnectFindStoragePoolSources', '0.4.5', 192, 'connect:detect_storage_pools', 278, 279],
+    [76, 'STORAGE_POOL_CREATE_XML', 'virStoragePoolCreateXML', '0.4.1', 64, 'storage_pool:start storage_pool:write', 288, 289],
+    [77, 'STORAGE_POOL_DEFINE_XML', 'virStoragePoolDefineXML', '0.4.1', 72, 'storage_pool:write storage_pool:save', 290, 291],
+    [78, 'STORAGE_POOL_CREATE', 'virStoragePoolCreate', '0.4.1', 64, 'storage_pool:start', 294, null],
+    [79, 'STORAGE_POOL_BUILD', 'virStoragePoolBuild', '0.4.1', 64, 'storage_pool:format', 292, null],
+    [80, 'STORAGE_POOL_DESTROY', 'virStoragePoolDestroy', '0.4.1', 72, 'storage_pool:stop', 295, null],
+    [81, 'STORAGE_POOL_DELETE', 'virStoragePoolDelete', '0.4.1', 64, 'storage_pool:format', 296, null],
+    [82, 'STORAGE_POOL_UNDEFINE', 'virStoragePoolUndefine', '0.4.1', 72, 'storage_pool:delete', 293, null],
+    [83, 'STORAGE_POOL_REFRESH', 'virStoragePoolRefresh', '0.4.1', 64, 'storage_pool:refresh', 297, null],
+    [84, 'STORAGE_POOL_LOOKUP_BY_NAME', 'virStoragePoolLookupByName', '0.4.1', 72, 'storage_pool:getattr', 282, 283],
+    [85, 'STORAGE_POOL_LOOKUP_BY_UUID', 'virStoragePoolLookupByUUID', '0.4.1', 72, 'storage_pool:getattr', 280, 281],
+    [86, 'STORAGE_POOL_LOOKUP_BY_VOLUME', 'virStoragePoolLookupByVolume', '0.4.1', 72, 'storage_pool:getattr', 284, 285],
+    [87, 'STORAGE_POOL_GET_INFO', 'virStoragePoolGetInfo', '0.4.1', 72, 'storage_pool:read', 300, 301],
+    [88, 'STORAGE_POOL_GET_XML_DESC', 'virStoragePoolGetXMLDesc', '0.4.1', 72, 'storage_pool:read', 298, 299],
+    [89, 'STORAGE_POOL_GET_AUTOSTART', 'virStoragePoolGetAutostart', '0.4.1', 72, 'storage_pool:read', 302, 303],
+    [90, 'STORAGE_POOL_SET_AUTOSTART', 'virStoragePoolSetAutostart', '0.4.1', 72, 'storage_pool:write', 304, null],
+    [91, 'STORAGE_POOL_NUM_OF_VOLUMES', 'virStoragePoolNumOfVolumes', '0.4.1', 72, 'storage_pool:search_storage_vols', 305, 306],
+    [92, 'STORAGE_POOL_LIST_VOLUMES', 'virStoragePoolListVolumes', '0.4.1', 72, 'storage_pool:search_storage_vols', 307, 308],
+    [93, 'STORAGE_VOL_CREATE_XML', 'virStorageVolCreateXML', '0.4.1', 64, 'storage_vol:create', 315, 316],
+    [94, 'STORAGE_VOL_DELETE', 'virStorageVolDelete', '0.4.1', 64, 'storage_vol:delete', 319, null],
+    [95, 'STORAGE_VOL_LOOKUP_BY_NAME', 'virStorageVolLookupByName', '0.4.1', 72, 'storage_vol:getattr', 309, 310],
+    [96, 'STORAGE_VOL_LOOKUP_BY_KEY', 'virStorageVolLookupByKey', '0.4.1', 72, 'storage_vol:getattr', 311, 312],
+    [97, 'STORAGE_VOL_LOOKUP_BY_PATH', 'virStorageVolLookupByPath', '0.4.1', 72, 'storage_vol:getattr', 313, 314],
+    [98, 'STORAGE_VOL_GET_INFO', 'virStorageVolGetInfo', '0.4.1', 72, 'storage_vol:read', 324, 325],
+    [99, 'STORAGE_VOL_GET_XML_DESC', 'virStorageVolGetXMLDesc', '0.4.1', 72, 'storage_vol:read', 322, 323],
+    [100, 'STORAGE_VOL_GET_PATH', 'virStorageVolGetPath', '0.4.1', 72, 'storage_vol:read', 328, 329],
+    [101, 'NODE_GET_CELLS_FREE_MEMORY', 'virNodeGetCellsFreeMemory', '0.3.3', 200, 'connect:read', 34, 35],
+    [102, 'NODE_GET_FREE_MEMORY', 'virNodeGetFreeMemory', '0.3.3', 72, 'connect:read', null, 36],
+    [103, 'DOMAIN_BLOCK_PEEK', 'virDomainBlockPeek', '0.4.2', 256, 'domain:block_read', 69, 70],
+    [104, 'DOMAIN_MEMORY_PEEK', 'virDomainMemoryPeek', '0.4.2', 256, 'domain:mem_read', 71, 72],
+    [105, 'CONNECT_DOMAIN_EVENT_REGISTER', 'virConnectDomainEventRegister', '0.5.0', 264, 'connect:search_domains', null, 366],
+    [106, 'CONNECT_DOMAIN_EVENT_DEREGISTER', 'virConnectDomainEventDeregister', '0.5.0', 264, 'connect:read', null, 367],
+    [107, 'DOMAIN_EVENT_LIFECYCLE', 0, 0, 80, 'none', 368, null, 'domainEventLifecycle'],
+    [108, 'DOMAIN_MIGRATE_PREPARE2', 0, 0, 256, 'domain:migrate domain:start domain:write', 127, 128, 'domainMigratePrepare2'],
+    [109, 'DOMAIN_MIGRATE_FINISH2', 0, 0, 64, 'domain:migrate', 129, 130, 'domainMigrateFinish2'],
+    [110, 'CONNECT_GET_URI', 'virConnectGetURI', '0.3.0', 200, 'connect:getattr', null, 23],
+    [111, 'NODE_NUM_OF_DEVICES', 'virNodeNumOfDevices', '0.5.0', 72, 'connect:search_node_devices', 331, 332],
+    [112, 'NODE_LIST_DEVICES', 'virNodeListDevices', '0.5.0', 72, 'connect:search_node_devices', 333, 334],
+    [113, 'NODE_DEVICE_LOOKUP_BY_NAME', 'virNodeDeviceLookupByName', '0.5.0', 72, 'node_device:getattr', 335, 336],
+    [114, 'NODE_DEVICE_GET_XML_DESC', 'virNodeDeviceGetXMLDesc', '0.5.0', 64, 'node_device:read', 339, 340],
+    [115, 'NODE_DEVICE_GET_PARENT', 'virNodeDeviceGetParent', '0.5.0', 136, 'node_device:read', 341, 342],
+    [116, 'NODE_DEVICE_NUM_OF_CAPS', 'virNodeDeviceNumOfCaps', '0.5.0', 72, 'node_device:read', 343, 344],
+    [117, 'NODE_DEVICE_LIST_CAPS', 'virNodeDeviceListCaps', '0.5.0', 72, 'node_device:read', 345, 346],
+    [118, 'NODE_DEVICE_DETTACH', 'virNodeDeviceDettach', '0.6.1', 192, 'node_device:detach', 347, null],
+    [119, 'NODE_DEVICE_RE_ATTACH', 'virNodeDeviceReAttach', '0.6.1', 192, 'node_device:detach', 349, null],
+    [120, 'NODE_DEVICE_RESET', 'virNodeDeviceReset', '0.6.1', 192, 'node_device:detach', 350, null],
+    [121, 'DOMAIN_GET_SECURITY_LABEL', 'virDomainGetSecurityLabel', '0.6.1', 264, 'domain:read', 169, remoteDomainGetSecurityLabelRetCodec],
+    [122, 'NODE_GET_SECURITY_MODEL', 'virNodeGetSecurityModel', '0.6.1', 264, 'connect:read', null, 172],
+    [123, 'NODE_DEVICE_CREATE_XML', 'virNodeDeviceCreateXML', '0.6.3', 64, 'node_device:write node_device:start', 351, 352],
+    [124, 'NODE_DEVICE_DESTROY', 'virNodeDeviceDestroy', '0.6.3', 72, 'node_device:stop', 353, null],
+    [125, 'STORAGE_VOL_CREATE_XML_FROM', 'virStorageVolCreateXMLFrom', '0.6.4', 64, 'storage_vol:create', 317, 318],
+    [126, 'CONNECT_NUM_OF_INTERFACES', 'virConnectNumOfInterfaces', '0.6.4', 72, 'connect:search_interfaces', null, 245],
+    [127, 'CONNECT_LIST_INTERFACES', 'virConnectListInterfaces', '0.6.4', 72, 'connect:search_interfaces', 246, 247],
+    [128, 'INTERFACE_LOOKUP_BY_NAME', 'virInterfaceLookupByName', '0.6.4', 72, 'interface:getattr', 251, 252],
+    [129, 'INTERFACE_LOOKUP_BY_MAC_STRING', 'virInterfaceLookupByMACString', '0.6.4', 72, 'interface:getattr', 253, 254],
+    [130, 'INTERFACE_GET_XML_DESC', 'virInterfaceGetXMLDesc', '0.6.4', 64, 'interface:read', 255, 256],
+    [131, 'INTERFACE_DEFINE_XML', 'virInterfaceDefineXML', '0.6.4', 72, 'interface:write interface:save', 257, 258],
+    [132, 'INTERFACE_UNDEFINE', 'virInterfaceUndefine', '0.6.4', 72, 'interface:delete', 259, null],
+    [133, 'INTERFACE_CREATE', 'virInterfaceCreate', '0.6.4', 64, 'interface:start', 260, null],
+    [134, 'INTERFACE_DESTROY', 'virInterfaceDestroy', '0.6.4', 72, 'interface:stop', 261, null],
+    [135, 'CONNECT_DOMAIN_XML_FROM_NATIVE', 'virConnectDomainXMLFromNative', '0.6.4', 64, 'connect:write', 370, 371],
+    [136, 'CONNECT_DOMAIN_XML_TO_NATIVE', 'virConnectDomainXMLToNative', '0.6.4', 64, 'connect:write', 372, 373],
+    [137, 'CONNECT_NUM_OF_DEFINED_INTERFACES', 'virConnectNumOfDefinedInterfaces', '0.7.0', 72, 'connect:search_interfaces', null, 248],
+    [138, 'CONNECT_LIST_DEFINED_INTERFACES', 'virConnectListDefinedInterfaces', '0.7.0', 72, 'connect:search_interfaces', 249, 250],
+    [139, 'CONNECT_NUM_OF_SECRETS', 'virConnectNumOfSecrets', '0.7.1', 72, 'connect:search_secrets', null, 374],
+    [140, 'CONNECT_LIST_SECRETS', 'virConnectListSecrets', '0.7.1', 72, 'connect:search_secrets', 375, 376],
+    [141, 'SECRET_LOOKUP_BY_UUID', 'virSecretLookupByUUID', '0.7.1', 72, 'secret:getattr', 377, 378],
+    [142, 'SECRET_DEFINE_XML', 'virSecretDefineXML', '0.7.1', 72, 'secret:write secret:save', 379, 380],
+    [143, 'SECRET_GET_XML_DESC', 'virSecretGetXMLDesc', '0.7.1', 72, 'secret:read', 381, 382],
+    [144, 'SECRET_SET_VALUE', 'virSecretSetValue', '0.7.1', 72, 'secret:write', 383, null],
+    [145, 'SECRET_GET_VALUE', 'virSecretGetValue', '0.7.1', 264, 'secret:read_secure', 384, 385],
+    [146, 'SECRET_UNDEFINE', 'virSecretUndefine', '0.7.1', 72, 'secret:delete', 386, null],
+    [147, 'SECRET_LOOKUP_BY_USAGE', 'virSecretLookupByUsage', '0.7.1', 72, 'secret:getattr', 387, 388],
+    [148, 'DOMAIN_MIGRATE_PREPARE_TUNNEL', 0, 0, 66, 'domain:migrate domain:start domain:write', 389, null, 'domainMigratePrepareTunnel'],
+    [149, 'CONNECT_IS_SECURE', 'virConnectIsSecure', '0.7.3', 200, 'none', null, 390],
+    [150, 'DOMAIN_IS_ACTIVE', 'virDomainIsActive', '0.7.3', 72, 'domain:read', 391, 392],
+    [151, 'DOMAIN_IS_PERSISTENT', 'virDomainIsPersistent', '0.7.3', 72, 'domain:read', 393, 394],
+    [152, 'NETWORK_IS_ACTIVE', 'virNetworkIsActive', '0.7.3', 72, 'network:read', 397, 398],
+    [153, 'NETWORK_IS_PERSISTENT', 'virNetworkIsPersistent', '0.7.3', 72, 'network:read', 399, 400],
+    [154, 'STORAGE_POOL_IS_ACTIVE', 'virStoragePoolIsActive', '0.7.3', 72, 'storage_pool:read', 401, 402],
+    [155, 'STORAGE_POOL_IS_PERSISTENT', 'virStoragePoolIsPersistent', '0.7.3', 72, 'storage_pool:read', 403, 404],
+    [156, 'INTERFACE_IS_ACTIVE', 'virInterfaceIsActive', '0.7.3', 72, 'interface:read', 405, 406],
+    [157, 'CONNECT_GET_LIB_VERSION', 'virConnectGetLibVersion', '0.7.3', 72, 'connect:getattr', null, 19],
+    [158, 'CONNECT_COMPARE_CPU', 'virConnectCompareCPU', '0.7.5', 72, 'connect:read', 407, 408],
+    [159, 'DOMAIN_MEMORY_STATS', 'virDomainMemoryStats', '0.7.5', 256, 'domain:read', 67, 68],
+    [160, 'DOMAIN_ATTACH_DEVICE_FLAGS', 'virDomainAttachDeviceFlags', '0.7.7', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 174, null],
+    [161, 'DOMAIN_DETACH_DEVICE_FLAGS', 'virDomainDetachDeviceFlags', '0.7.7', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 176, null],
+    [162, 'CONNECT_BASELINE_CPU', 'virConnectBaselineCPU', '0.7.7', 64, 'connect:read', 409, 410],
+    [163, 'DOMAIN_GET_JOB_INFO', 'virDomainGetJobInfo', '0.7.7', 64, 'domain:read', 411, 412],
+    [164, 'DOMAIN_ABORT_JOB', 'virDomainAbortJob', '0.7.7', 64, 'domain:write', 415, null],
+    [165, 'STORAGE_VOL_WIPE', 'virStorageVolWipe', '0.8.0', 64, 'storage_vol:format', 320, null],
+    [166, 'DOMAIN_MIGRATE_SET_MAX_DOWNTIME', 'virDomainMigrateSetMaxDowntime', '0.8.0', 64, 'domain:migrate', 419, null],
+    [167, 'CONNECT_DOMAIN_EVENT_REGISTER_ANY', 'virConnectDomainEventRegisterAny', '0.8.0', 264, 'connect:search_domains', 426, null],
+    [168, 'CONNECT_DOMAIN_EVENT_DEREGISTER_ANY', 'virConnectDomainEventDeregisterAny', '0.8.0', 264, 'connect:read', 427, null],
+    [169, 'DOMAIN_EVENT_REBOOT', 0, 0, 80, 'none', 431, null, 'domainEventReboot'],
+    [170, 'DOMAIN_EVENT_RTC_CHANGE', 0, 0, 80, 'none', 433, null, 'domainEventRtcChange'],
+    [171, 'DOMAIN_EVENT_WATCHDOG', 0, 0, 80, 'none', 435, null, 'domainEventWatchdog'],
+    [172, 'DOMAIN_EVENT_IO_ERROR', 0, 0, 80, 'none', 437, null, 'domainEventIoError'],
+    [173, 'DOMAIN_EVENT_GRAPHICS', 0, 0, 80, 'none', 442, null, 'domainEventGraphics'],
+    [174, 'DOMAIN_UPDATE_DEVICE_FLAGS', 'virDomainUpdateDeviceFlags', '0.8.0', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 177, null],
+    [175, 'NWFILTER_LOOKUP_BY_NAME', 'virNWFilterLookupByName', '0.8.0', 72, 'nwfilter:getattr', 236, 237, 'nwFilterLookupByName'],
+    [176, 'NWFILTER_LOOKUP_BY_UUID', 'virNWFilterLookupByUUID', '0.8.0', 72, 'nwfilter:getattr', 234, 235, 'nwFilterLookupByUUID'],
+    [177, 'NWFILTER_GET_XML_DESC', 'virNWFilterGetXMLDesc', '0.8.0', 72, 'nwfilter:read', 243, 244, 'nwFilterGetXMLDesc'],
+    [178, 'CONNECT_NUM_OF_NWFILTERS', 'virConnectNumOfNWFilters', '0.8.0', 72, 'connect:search_nwfilters', null, 231],
+    [179, 'CONNECT_LIST_NWFILTERS', 'virConnectListNWFilters', '0.8.0', 72, 'connect:search_nwfilters', 232, 233],
+    [180, 'NWFILTER_DEFINE_XML', 'virNWFilterDefineXML', '0.8.0', 72, 'nwfilter:write nwfilter:save', 238, 239, 'nwFilterDefineXML'],
+    [181, 'NWFILTER_UNDEFINE', 'virNWFilterUndefine', '0.8.0', 72, 'nwfilter:delete', 242, null, 'nwFilterUndefine'],
+    [182, 'DOMAIN_MANAGED_SAVE', 'virDomainManagedSave', '0.8.0', 64, 'domain:hibernate', 458, null],
+    [183, 'DOMAIN_HAS_MANAGED_SAVE_IMAGE', 'virDomainHasManagedSaveImage', '0.8.0', 64, 'domain:read', 459, 460],
+    [184, 'DOMAIN_MANAGED_SAVE_REMOVE', 'virDomainManagedSaveRemove', '0.8.0', 64, 'domain:hibernate', 461, null],
+    [185, 'DOMAIN_SNAPSHOT_CREATE_XML', 'virDomainSnapshotCreateXML', '0.8.0', 64, 'domain:snapshot domain:fs_freeze:VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE', 465, 466],
+    [186, 'DOMAIN_SNAPSHOT_GET_XML_DESC', 'virDomainSnapshotGetXMLDesc', '0.8.0', 72, 'domain:read domain:read_secure:VIR_DOMAIN_SNAPSHOT_XML_SECURE', 467, 468],
+    [187, 'DOMAIN_SNAPSHOT_NUM', 'virDomainSnapshotNum', '0.8.0', 72, 'domain:read', 469, 470],
+    [188, 'DOMAIN_SNAPSHOT_LIST_NAMES', 'virDomainSnapshotListNames', '0.8.0', 72, 'domain:read', 471, 472],
+    [189, 'DOMAIN_SNAPSHOT_LOOKUP_BY_NAME', 'virDomainSnapshotLookupByName', '0.8.0', 72, 'domain:read', 481, 482],
+    [190, 'DOMAIN_HAS_CURRENT_SNAPSHOT', 'virDomainHasCurrentSnapshot', '0.8.0', 64, 'domain:read', 483, 484],
+    [191, 'DOMAIN_SNAPSHOT_CURRENT', 'virDomainSnapshotCurrent', '0.8.0', 64, 'domain:read', 487, 488],
+    [192, 'DOMAIN_REVERT_TO_SNAPSHOT', 'virDomainRevertToSnapshot', '0.8.0', 64, 'domain:snapshot', 493, null],
+    [193, 'DOMAIN_SNAPSHOT_DELETE', 'virDomainSnapshotDelete', '0.8.0', 64, 'domain:snapshot', 494, null],
+    [194, 'DOMAIN_GET_BLOCK_INFO', 'virDomainGetBlockInfo', '0.8.1', 64, 'domain:read', 73, 74],
+    [195, 'DOMAIN_EVENT_IO_ERROR_REASON', 0, 0, 80, 'none', 439, null, 'domainEventIoErrorReason'],
+    [196, 'DOMAIN_CREATE_WITH_FLAGS', 'virDomainCreateWithFlags', '0.8.2', 64, 'domain:start', 135, 136],
+    [197, 'DOMAIN_SET_MEMORY_PARAMETERS', 'virDomainSetMemoryParameters', '0.8.5', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 48, null],
+    [198, 'DOMAIN_GET_MEMORY_PARAMETERS', 'virDomainGetMemoryParameters', '0.8.5', 256, 'domain:read', 49, 50],
+    [199, 'DOMAIN_SET_VCPUS_FLAGS', 'virDomainSetVcpusFlags', '0.8.5', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG domain:write:VIR_DOMAIN_VCPU_GUEST', 149, null],
+    [200, 'DOMAIN_GET_VCPUS_FLAGS', 'virDomainGetVcpusFlags', '0.8.5', 64, 'domain:read domain:write:VIR_DOMAIN_VCPU_GUEST', 150, 151],
+    [201, 'DOMAIN_OPEN_CONSOLE', 'virDomainOpenConsole', '0.8.6', 65, 'domain:open_device', 495, null],
+    [202, 'DOMAIN_IS_UPDATED', 'virDomainIsUpdated', '0.8.6', 72, 'domain:read', 395, 396],
+    [203, 'CONNECT_GET_SYSINFO', 'virConnectGetSysinfo', '0.8.8', 72, 'connect:read', 21, 22],
+    [204, 'DOMAIN_SET_MEMORY_FLAGS', 'virDomainSetMemoryFlags', '0.9.0', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 103, null],
+    [205, 'DOMAIN_SET_BLKIO_PARAMETERS', 'virDomainSetBlkioParameters', '0.9.0', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 45, null],
+    [206, 'DOMAIN_GET_BLKIO_PARAMETERS', 'virDomainGetBlkioParameters', '0.9.0', 256, 'domain:read', 46, 47],
+    [207, 'DOMAIN_MIGRATE_SET_MAX_SPEED', 'virDomainMigrateSetMaxSpeed', '0.9.0', 64, 'domain:migrate', 423, null],
+    [208, 'STORAGE_VOL_UPLOAD', 'virStorageVolUpload', '0.9.0', 70, 'storage_vol:data_write', 497, null],
+    [209, 'STORAGE_VOL_DOWNLOAD', 'virStorageVolDownload', '0.9.0', 69, 'storage_vol:data_read', 498, null],
+    [210, 'DOMAIN_INJECT_NMI', 'virDomainInjectNMI', '0.9.2', 64, 'domain:inject_nmi', 145, null],
+    [211, 'DOMAIN_SCREENSHOT', 'virDomainScreenshot', '0.9.2', 65, 'domain:screenshot', 118, 119],
+    [212, 'DOMAIN_GET_STATE', 'virDomainGetState', '0.9.2', 264, 'domain:read', 499, 500],
+    [213, 'DOMAIN_MIGRATE_BEGIN3', 0, 0, 256, 'domain:migrate', 501, 502, 'domainMigrateBegin3'],
+    [214, 'DOMAIN_MIGRATE_PREPARE3', 0, 0, 256, 'domain:migrate domain:start domain:write', 503, 504, 'domainMigratePrepare3'],
+    [215, 'DOMAIN_MIGRATE_PREPARE_TUNNEL3', 0, 0, 194, 'domain:migrate domain:start domain:write', 505, 506, 'domainMigratePrepareTunnel3'],
+    [216, 'DOMAIN_MIGRATE_PERFORM3', 0, 0, 256, 'domain:migrate', 507, 508, 'domainMigratePerform3'],
+    [217, 'DOMAIN_MIGRATE_FINISH3', 0, 0, 256, 'domain:migrate', 509, 510, 'domainMigrateFinish3'],
+    [218, 'DOMAIN_MIGRATE_CONFIRM3', 0, 0, 256, 'domain:migrate', 511, null, 'domainMigrateConfirm3'],
+    [219, 'DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS', 'virDomainSetSchedulerParametersFlags', '0.9.2', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 44, null],
+    [220, 'INTERFACE_CHANGE_BEGIN', 'virInterfaceChangeBegin', '0.9.2', 64, 'connect:interface_transaction', 262, null],
+    [221, 'INTERFACE_CHANGE_COMMIT', 'virInterfaceChangeCommit', '0.9.2', 64, 'connect:interface_transaction', 263, null],
+    [222, 'INTERFACE_CHANGE_ROLLBACK', 'virInterfaceChangeRollback', '0.9.2', 64, 'connect:interface_transaction', 264, null],
+    [223, 'DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS', 'virDomainGetSchedulerParametersFlags', '0.9.2', 128, 'domain:read', 41, 42],
+    [224, 'DOMAIN_EVENT_CONTROL_ERROR', 0, 0, 272, 'none', 512, null, 'domainEventControlError'],
+    [225, 'DOMAIN_PIN_VCPU_FLAGS', 'virDomainPinVcpuFlags', '0.9.3', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 153, null],
+    [226, 'DOMAIN_SEND_KEY', 'virDomainSendKey', '0.9.3', 64, 'domain:send_input', 146, null],
+    [227, 'NODE_GET_CPU_STATS', 'virNodeGetCPUStats', '0.9.3', 264, 'connect:read', 30, 31],
+    [228, 'NODE_GET_MEMORY_STATS', 'virNodeGetMemoryStats', '0.9.3', 264, 'connect:read', 32, 33],
+    [229, 'DOMAIN_GET_CONTROL_INFO', 'virDomainGetControlInfo', '0.9.3', 72, 'domain:read', 514, 515],
+    [230, 'DOMAIN_GET_VCPU_PIN_INFO', 'virDomainGetVcpuPinInfo', '0.9.3', 256, 'domain:read', 154, 155],
+    [231, 'DOMAIN_UNDEFINE_FLAGS', 'virDomainUndefineFlags', '0.9.4', 72, 'domain:delete', 144, null],
+    [232, 'DOMAIN_SAVE_FLAGS', 'virDomainSaveFlags', '0.9.4', 64, 'domain:hibernate', 108, null],
+    [233, 'DOMAIN_RESTORE_FLAGS', 'virDomainRestoreFlags', '0.9.4', 64, 'domain:start domain:write', 111, null],
+    [234, 'DOMAIN_DESTROY_FLAGS', 'virDomainDestroyFlags', '0.9.4', 72, 'domain:stop', 96, null],
+    [235, 'DOMAIN_SAVE_IMAGE_GET_XML_DESC', 'virDomainSaveImageGetXMLDesc', '0.9.4', 72, 'domain:write', 113, 114],
+    [236, 'DOMAIN_SAVE_IMAGE_DEFINE_XML', 'virDomainSaveImageDefineXML', '0.9.4', 72, 'domain:write domain:hibernate', 115, null],
+    [237, 'DOMAIN_BLOCK_JOB_ABORT', 'virDomainBlockJobAbort', '0.9.4', 64, 'domain:write', 185, null],
+    [238, 'DOMAIN_GET_BLOCK_JOB_INFO', 'virDomainGetBlockJobInfo', '0.9.4', 256, 'domain:read', 186, 187],
+    [239, 'DOMAIN_BLOCK_JOB_SET_SPEED', 'virDomainBlockJobSetSpeed', '0.9.4', 64, 'domain:write', 188, null],
+    [240, 'DOMAIN_BLOCK_PULL', 'virDomainBlockPull', '0.9.4', 64, 'domain:block_write', 189, null],
+    [241, 'DOMAIN_EVENT_BLOCK_JOB', 0, 0, 272, 'none', 444, null, 'domainEventBlockJob'],
+    [242, 'DOMAIN_MIGRATE_GET_MAX_SPEED', 'virDomainMigrateGetMaxSpeed', '0.9.5', 64, 'domain:migrate', 424, 425],
+    [243, 'DOMAIN_BLOCK_STATS_FLAGS', 'virDomainBlockStatsFlags', '0.9.5', 256, 'domain:read', 60, 61],
+    [244, 'DOMAIN_SNAPSHOT_GET_PARENT', 'virDomainSnapshotGetParent', '0.9.7', 72, 'domain:read', 485, 486],
+    [245, 'DOMAIN_RESET', 'virDomainReset', '0.9.7', 64, 'domain:reset', 94, null],
+    [246, 'DOMAIN_SNAPSHOT_NUM_CHILDREN', 'virDomainSnapshotNumChildren', '0.9.7', 72, 'domain:read', 475, 476],
+    [247, 'DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES', 'virDomainSnapshotListChildrenNames', '0.9.7', 72, 'domain:read', 477, 478],
+    [248, 'DOMAIN_EVENT_DISK_CHANGE', 0, 0, 272, 'none', 446, null, 'domainEventDiskChange'],
+    [249, 'DOMAIN_OPEN_GRAPHICS', 'virDomainOpenGraphics', '0.9.7', 288, 'domain:open_graphics', 516, null],
+    [250, 'NODE_SUSPEND_FOR_DURATION', 'virNodeSuspendForDuration', '0.9.8', 64, 'connect:pm_control', 518, null],
+    [251, 'DOMAIN_BLOCK_RESIZE', 'virDomainBlockResize', '0.9.8', 64, 'domain:block_write', 51, null],
+    [252, 'DOMAIN_SET_BLOCK_IO_TUNE', 'virDomainSetBlockIoTune', '0.9.8', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 193, null],
+    [253, 'DOMAIN_GET_BLOCK_IO_TUNE', 'virDomainGetBlockIoTune', '0.9.8', 256, 'domain:read', 194, 195],
+    [254, 'DOMAIN_SET_NUMA_PARAMETERS', 'virDomainSetNumaParameters', '0.9.9', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 52, null],
+    [255, 'DOMAIN_GET_NUMA_PARAMETERS', 'virDomainGetNumaParameters', '0.9.9', 256, 'domain:read', 53, 54],
+    [256, 'DOMAIN_SET_INTERFACE_PARAMETERS', 'virDomainSetInterfaceParameters', '0.9.9', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 64, null],
+    [257, 'DOMAIN_GET_INTERFACE_PARAMETERS', 'virDomainGetInterfaceParameters', '0.9.9', 256, 'domain:read', 65, 66],
+    [258, 'DOMAIN_SHUTDOWN_FLAGS', 'virDomainShutdownFlags', '0.9.10', 64, 'domain:init_control domain:write:VIR_DOMAIN_SHUTDOWN_GUEST_AGENT', 519, null],
+    [259, 'STORAGE_VOL_WIPE_PATTERN', 'virStorageVolWipePattern', '0.9.10', 64, 'storage_vol:format', 321, null],
+    [260, 'STORAGE_VOL_RESIZE', 'virStorageVolResize', '0.9.10', 64, 'storage_vol:resize', 330, null],
+    [261, 'DOMAIN_PM_SUSPEND_FOR_DURATION', 'virDomainPMSuspendForDuration', '0.9.10', 64, 'domain:pm_control', 90, null],
+    [262, 'DOMAIN_GET_CPU_STATS', 'virDomainGetCPUStats', '0.9.10', 256, 'domain:read', 198, 199],
+    [263, 'DOMAIN_GET_DISK_ERRORS', 'virDomainGetDiskErrors', '0.9.10', 256, 'domain:read', 520, 521],
+    [264, 'DOMAIN_SET_METADATA', 'virDomainSetMetadata', '0.9.10', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 182, null],
+    [265, 'DOMAIN_GET_METADATA', 'virDomainGetMetadata', '0.9.10', 64, 'domain:read', 183, 184],
+    [266, 'DOMAIN_BLOCK_REBASE', 'virDomainBlockRebase', '0.9.10', 64, 'domain:block_write', 190, null],
+    [267, 'DOMAIN_PM_WAKEUP', 'virDomainPMWakeup', '0.9.11', 64, 'domain:pm_control', 91, null],
+    [268, 'DOMAIN_EVENT_TRAY_CHANGE', 0, 0, 80, 'none', 448, null, 'domainEventTrayChange'],
+    [269, 'DOMAIN_EVENT_PMWAKEUP', 0, 0, 80, 'none', 450, null, 'domainEventPmwakeup'],
+    [270, 'DOMAIN_EVENT_PMSUSPEND', 0, 0, 80, 'none', 452, null, 'domainEventPmsuspend'],
+    [271, 'DOMAIN_SNAPSHOT_IS_CURRENT', 'virDomainSnapshotIsCurrent', '0.9.13', 64, 'domain:read', 489, 490],
+    [272, 'DOMAIN_SNAPSHOT_HAS_METADATA', 'virDomainSnapshotHasMetadata', '0.9.13', 64, 'domain:read', 491, 492],
+    [273, 'CONNECT_LIST_ALL_DOMAINS', 'virConnectListAllDomains', '0.9.13', 72, 'connect:search_domains', 522, 523],
+    [274, 'DOMAIN_LIST_ALL_SNAPSHOTS', 'virDomainListAllSnapshots', '0.9.13', 72, 'domain:read', 473, 474],
+    [275, 'DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN', 'virDomainSnapshotListAllChildren', '0.9.13', 72, 'domain:read', 479, 480],
+    [276, 'DOMAIN_EVENT_BALLOON_CHANGE', 0, 0, 80, 'none', 454, null, 'domainEventBalloonChange'],
+    [277, 'DOMAIN_GET_HOSTNAME', 'virDomainGetHostname', '0.10.0', 64, 'domain:write', 200, 201],
+    [278, 'DOMAIN_GET_SECURITY_LABEL_LIST', 'virDomainGetSecurityLabelList', '0.10.0', 264, 'domain:read', 170, 171],
+    [279, 'DOMAIN_PIN_EMULATOR', 'virDomainPinEmulator', '0.10.0', 256, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 156, null],
+    [280, 'DOMAIN_GET_EMULATOR_PIN_INFO', 'virDomainGetEmulatorPinInfo', '0.10.0', 256, 'domain:read', 157, 158],
+    [281, 'CONNECT_LIST_ALL_STORAGE_POOLS', 'virConnectListAllStoragePools', '0.10.2', 72, 'connect:search_storage_pools', 524, 525],
+    [282, 'STORAGE_POOL_LIST_ALL_VOLUMES', 'virStoragePoolListAllVolumes', '0.10.2', 72, 'storage_pool:search_storage_vols', 526, 527],
+    [283, 'CONNECT_LIST_ALL_NETWORKS', 'virConnectListAllNetworks', '0.10.2', 72, 'connect:search_networks', 528, 529],
+    [284, 'CONNECT_LIST_ALL_INTERFACES', 'virConnectListAllInterfaces', '0.10.2', 72, 'connect:search_interfaces', 530, 531],
+    [285, 'CONNECT_LIST_ALL_NODE_DEVICES', 'virConnectListAllNodeDevices', '0.10.2', 72, 'connect:search_node_devices', 532, 533],
+    [286, 'CONNECT_LIST_ALL_NWFILTERS', 'virConnectListAllNWFilters', '0.10.2', 72, 'connect:search_nwfilters', 534, 535],
+    [287, 'CONNECT_LIST_ALL_SECRETS', 'virConnectListAllSecrets', '0.10.2', 72, 'connect:search_secrets', 536, 537],
+    [288, 'NODE_SET_MEMORY_PARAMETERS', 'virNodeSetMemoryParameters', '0.10.2', 64, 'connect:write', 538, null],
+    [289, 'NODE_GET_MEMORY_PARAMETERS', 'virNodeGetMemoryParameters', '0.10.2', 256, 'connect:read', 539, 540],
+    [290, 'DOMAIN_BLOCK_COMMIT', 'virDomainBlockCommit', '0.10.2', 64, 'domain:block_write', 192, null],
+    [291, 'NETWORK_UPDATE', 'virNetworkUpdate', '0.10.2', 72, 'network:write network:save:!VIR_NETWORK_UPDATE_AFFECT_CONFIG|VIR_NETWORK_UPDATE_AFFECT_LIVE network:save:VIR_NETWORK_UPDATE_AFFECT_CONFIG', 221, null],
+    [292, 'DOMAIN_EVENT_PMSUSPEND_DISK', 0, 0, 80, 'none', 456, null, 'domainEventPmsuspendDisk'],
+    [293, 'NODE_GET_CPU_MAP', 'virNodeGetCPUMap', '1.0.0', 256, 'connect:read', 541, 542],
+    [294, 'DOMAIN_FSTRIM', 'virDomainFSTrim', '1.0.1', 64, 'domain:fs_trim', 543, null],
+    [295, 'DOMAIN_SEND_PROCESS_SIGNAL', 'virDomainSendProcessSignal', '1.0.1', 64, 'domain:send_signal', 147, null],
+    [296, 'DOMAIN_OPEN_CHANNEL', 'virDomainOpenChannel', '1.0.2', 65, 'domain:open_device', 496, null],
+    [297, 'NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN', 'virNodeDeviceLookupSCSIHostByWWN', '1.0.3', 72, 'node_device:getattr', 337, 338],
+    [298, 'DOMAIN_GET_JOB_STATS', 'virDomainGetJobStats', '1.0.3', 256, 'domain:read', 413, 414],
+    [299, 'DOMAIN_MIGRATE_GET_COMPRESSION_CACHE', 'virDomainMigrateGetCompressionCache', '1.0.3', 64, 'domain:migrate', 420, 421],
+    [300, 'DOMAIN_MIGRATE_SET_COMPRESSION_CACHE', 'virDomainMigrateSetCompressionCache', '1.0.3', 64, 'domain:migrate', 422, null],
+    [301, 'NODE_DEVICE_DETACH_FLAGS', 'virNodeDeviceDetachFlags', '1.0.5', 192, 'node_device:detach', 348, null],
+    [302, 'DOMAIN_MIGRATE_BEGIN3_PARAMS', 0, 0, 256, 'domain:migrate', 547, 548, 'domainMigrateBegin3Params'],
+    [303, 'DOMAIN_MIGRATE_PREPARE3_PARAMS', 0, 0, 256, 'domain:migrate domain:start domain:write', 549, 550, 'domainMigratePrepare3Params'],
+    [304, 'DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS', 0, 0, 258, 'domain:migrate domain:start domain:write', 551, 552, 'domainMigratePrepareTunnel3Params'],
+    [305, 'DOMAIN_MIGRATE_PERFORM3_PARAMS', 0, 0, 256, 'domain:migrate', 553, 554, 'domainMigratePerform3Params'],
+    [306, 'DOMAIN_MIGRATE_FINISH3_PARAMS', 0, 0, 256, 'domain:migrate', 555, 556, 'domainMigrateFinish3Params'],
+    [307, 'DOMAIN_MIGRATE_CONFIRM3_PARAMS', 0, 0, 256, 'domain:migrate', 557, null, 'domainMigrateConfirm3Params'],
+    [308, 'DOMAIN_SET_MEMORY_STATS_PERIOD', 'virDomainSetMemoryStatsPeriod', '1.1.1', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 104, null],
+    [309, 'DOMAIN_CREATE_XML_WITH_FILES', 'virDomainCreateXMLWithFiles', '1.1.1', 288, 'domain:write domain:start', 80, 81],
+    [310, 'DOMAIN_CREATE_WITH_FILES', 'virDomainCreateWithFiles', '1.1.1', 288, 'domain:start', 137, 138],
+    [311, 'DOMAIN_EVENT_DEVICE_REMOVED', 0, 0, 80, 'none', 558, null, 'domainEventDeviceRemoved'],
+    [312, 'CONNECT_GET_CPU_MODEL_NAMES', 'virConnectGetCPUModelNames', '1.1.3', 256, 'connect:read', 565, 566],
+    [313, 'CONNECT_NETWORK_EVENT_REGISTER_ANY', 'virConnectNetworkEventRegisterAny', '1.2.1', 264, 'connect:search_networks', 567, 568],
+    [314, 'CONNECT_NETWORK_EVENT_DEREGISTER_ANY', 'virConnectNetworkEventDeregisterAny', '1.2.1', 264, 'connect:read', 569, null],
+    [315, 'NETWORK_EVENT_LIFECYCLE', 0, 0, 80, 'none', 570, null, 'networkEventLifecycle'],
+    [316, 'CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY', 0, 0, 264, 'connect:search_domains', 428, 429, 'connectDomainEventCallbackRegisterAny'],
+    [317, 'CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY', 0, 0, 264, 'connect:read', 430, null, 'connectDomainEventCallbackDeregisterAny'],
+    [318, 'DOMAIN_EVENT_CALLBACK_LIFECYCLE', 0, 0, 80, 'none', 369, null, 'domainEventCallbackLifecycle'],
+    [319, 'DOMAIN_EVENT_CALLBACK_REBOOT', 0, 0, 80, 'none', 432, null, 'domainEventCallbackReboot'],
+    [320, 'DOMAIN_EVENT_CALLBACK_RTC_CHANGE', 0, 0, 80, 'none', 434, null, 'domainEventCallbackRtcChange'],
+    [321, 'DOMAIN_EVENT_CALLBACK_WATCHDOG', 0, 0, 80, 'none', 436, null, 'domainEventCallbackWatchdog'],
+    [322, 'DOMAIN_EVENT_CALLBACK_IO_ERROR', 0, 0, 80, 'none', 438, null, 'domainEventCallbackIoError'],
+    [323, 'DOMAIN_EVENT_CALLBACK_GRAPHICS', 0, 0, 80, 'none', 443, null, 'domainEventCallbackGraphics'],
+    [324, 'DOMAIN_EVENT_CALLBACK_IO_ERROR_REASON', 0, 0, 80, 'none', 440, null, 'domainEventCallbackIoErrorReason'],
+    [325, 'DOMAIN_EVENT_CALLBACK_CONTROL_ERROR', 0, 0, 80, 'none', 513, null, 'domainEventCallbackControlError'],
+    [326, 'DOMAIN_EVENT_CALLBACK_BLOCK_JOB', 0, 0, 80, 'none', 445, null, 'domainEventCallbackBlockJob'],
+    [327, 'DOMAIN_EVENT_CALLBACK_DISK_CHANGE', 0, 0, 80, 'none', 447, null, 'domainEventCallbackDiskChange'],
+    [328, 'DOMAIN_EVENT_CALLBACK_TRAY_CHANGE', 0, 0, 80, 'none', 449, null, 'domainEventCallbackTrayChange'],
+    [329, 'DOMAIN_EVENT_CALLBACK_PMWAKEUP', 0, 0, 80, 'none', 451, null, 'domainEventCallbackPmwakeup'],
+    [330, 'DOMAIN_EVENT_CALLBACK_PMSUSPEND', 0, 0, 80, 'none', 453, null, 'domainEventCallbackPmsuspend'],
+    [331, 'DOMAIN_EVENT_CALLBACK_BALLOON_CHANGE', 0, 0, 80, 'none', 455, null, 'domainEventCallbackBalloonChange'],
+    [332, 'DOMAIN_EVENT_CALLBACK_PMSUSPEND_DISK', 0, 0, 80, 'none', 457, null, 'domainEventCallbackPmsuspendDisk'],
+    [333, 'DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED', 0, 0, 80, 'none', 559, null, 'domainEventCallbackDeviceRemoved'],
+    [334, 'DOMAIN_CORE_DUMP_WITH_FORMAT', 'virDomainCoreDumpWithFormat', '1.2.3', 64, 'domain:core_dump', 117, null],
+    [335, 'DOMAIN_FSFREEZE', 'virDomainFSFreeze', '1.2.5', 64, 'domain:fs_freeze', 585, 586],
+    [336, 'DOMAIN_FSTHAW', 'virDomainFSThaw', '1.2.5', 64, 'domain:fs_freeze', 587, 588],
+    [337, 'DOMAIN_GET_TIME', 'virDomainGetTime', '1.2.5', 256, 'domain:write', 544, 545],
+    [338, 'DOMAIN_SET_TIME', 'virDomainSetTime', '1.2.5', 64, 'domain:set_time', 546, null],
+    [339, 'DOMAIN_EVENT_BLOCK_JOB_2', 0, 0, 272, 'none', 560, null, 'domainEventBlockJob2'],
+    [340, 'NODE_GET_FREE_PAGES', 'virNodeGetFreePages', '1.2.6', 264, 'connect:read', 589, 590],
+    [341, 'NETWORK_GET_DHCP_LEASES', 'virNetworkGetDHCPLeases', '1.2.6', 256, 'network:read', 593, 594],
+    [342, 'CONNECT_GET_DOMAIN_CAPABILITIES', 'virConnectGetDomainCapabilities', '1.2.7', 64, 'connect:write', 28, 29],
+    [343, 'DOMAIN_OPEN_GRAPHICS_FD', 'virDomainOpenGraphicsFD', '1.2.8', 288, 'domain:open_graphics', 517, null],
+    [344, 'CONNECT_GET_ALL_DOMAIN_STATS', 'virConnectGetAllDomainStats', '1.2.8', 256, 'connect:search_domains', 595, 597],
+    [345, 'DOMAIN_BLOCK_COPY', 'virDomainBlockCopy', '1.2.8', 64, 'domain:block_write', 191, null],
+    [346, 'DOMAIN_EVENT_CALLBACK_TUNABLE', 0, 0, 80, 'none', 562, null, 'domainEventCallbackTunable'],
+    [347, 'NODE_ALLOC_PAGES', 'virNodeAllocPages', '1.2.9', 256, 'connect:write', 591, 592],
+    [348, 'DOMAIN_EVENT_CALLBACK_AGENT_LIFECYCLE', 0, 0, 80, 'none', 596, null, 'domainEventCallbackAgentLifecycle'],
+    [349, 'DOMAIN_GET_FSINFO', 'virDomainGetFSInfo', '1.2.11', 256, 'domain:fs_freeze', 598, 599],
+    [350, 'DOMAIN_DEFINE_XML_FLAGS', 'virDomainDefineXMLFlags', '1.2.12', 72, 'domain:write domain:save', 141, 142],
+    [351, 'DOMAIN_GET_IOTHREAD_INFO', 'virDomainGetIOThreadInfo', '1.2.14', 256, 'domain:read', 163, 164],
+    [352, 'DOMAIN_PIN_IOTHREAD', 'virDomainPinIOThread', '1.2.14', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 165, null],
+    [353, 'DOMAIN_INTERFACE_ADDRESSES', 'virDomainInterfaceAddresses', '1.2.14', 256, 'domain:read domain:write::source:VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT', 600, 601],
+    [354, 'DOMAIN_EVENT_CALLBACK_DEVICE_ADDED', 0, 0, 80, 'none', 563, null, 'domainEventCallbackDeviceAdded'],
+    [355, 'DOMAIN_ADD_IOTHREAD', 'virDomainAddIOThread', '1.2.15', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 166, null],
+    [356, 'DOMAIN_DEL_IOTHREAD', 'virDomainDelIOThread', '1.2.15', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 167, null],
+    [357, 'DOMAIN_SET_USER_PASSWORD', 'virDomainSetUserPassword', '1.2.16', 64, 'domain:set_password', 602, null],
+    [358, 'DOMAIN_RENAME', 'virDomainRename', '1.2.19', 192, 'domain:write domain:save', 603, 604],
+    [359, 'DOMAIN_EVENT_CALLBACK_MIGRATION_ITERATION', 0, 0, 80, 'none', 605, null, 'domainEventCallbackMigrationIteration'],
     [360, 'CONNECT_REGISTER_CLOSE_CALLBACK', 'virConnectRegisterCloseCallback', '0.10.0', 264, 'connect:getattr', null, null],
     [361, 'CONNECT_UNREGISTER_CLOSE_CALLBACK', 'virConnectUnregisterCloseCallback', '0.10.0', 264, 'connect:getattr', null, null],
-    [362, 'CONNECT_EVENT_CONNECTION_CLOSED', 0, 0, 272, 'none', remoteConnectEventConnectionClosedMsgCodec, null, 'connectEventConnectionClosed'],
-    [363, 'DOMAIN_EVENT_CALLBACK_JOB_COMPLETED', 0, 0, 80, 'none', remoteDomainEventCallbackJobCompletedMsgCodec, null, 'domainEventCallbackJobCompleted'],
-    [364, 'DOMAIN_MIGRATE_START_POST_COPY', 'virDomainMigrateStartPostCopy', '1.3.3', 64, 'domain:migrate', remoteDomainMigrateStartPostCopyArgsCodec, null],
-    [365, 'DOMAIN_GET_PERF_EVENTS', 'virDomainGetPerfEvents', '1.3.3', 256, 'domain:read', remoteDomainGetPerfEventsArgsCodec, remoteDomainGetPerfEventsRetCodec],
-    [366, 'DOMAIN_SET_PERF_EVENTS', 'virDomainSetPerfEvents', '1.3.3', 64, 'domain:write', remoteDomainSetPerfEventsArgsCodec, null],
-    [367, 'DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED', 0, 0, 80, 'none', remoteDomainEventCallbackDeviceRemovalFailedMsgCodec, null, 'domainEventCallbackDeviceRemovalFailed'],
-    [368, 'CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY', 'virConnectStoragePoolEventRegisterAny', '2.0.0', 264, 'connect:search_storage_pools', remoteConnectStoragePoolEventRegisterAnyArgsCodec, remoteConnectStoragePoolEventRegisterAnyRetCodec],
-    [369, 'CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY', 'virConnectStoragePoolEventDeregisterAny', '2.0.0', 264, 'connect:read', remoteConnectStoragePoolEventDeregisterAnyArgsCodec, null],
-    [370, 'STORAGE_POOL_EVENT_LIFECYCLE', 0, 0, 80, 'none', remoteStoragePoolEventLifecycleMsgCodec, null, 'storagePoolEventLifecycle'],
-    [371, 'DOMAIN_GET_GUEST_VCPUS', 'virDomainGetGuestVcpus', '2.0.0', 64, 'domain:write', remoteDomainGetGuestVcpusArgsCodec, remoteDomainGetGuestVcpusRetCodec],
-    [372, 'DOMAIN_SET_GUEST_VCPUS', 'virDomainSetGuestVcpus', '2.0.0', 64, 'domain:write', remoteDomainSetGuestVcpusArgsCodec, null],
-    [373, 'STORAGE_POOL_EVENT_REFRESH', 0, 0, 80, 'none', remoteStoragePoolEventRefreshMsgCodec, null, 'storagePoolEventRefresh'],
-    [374, 'CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY', 'virConnectNodeDeviceEventRegisterAny', '2.2.0', 264, 'connect:search_node_devices', remoteConnectNodeDeviceEventRegisterAnyArgsCodec, remoteConnectNodeDeviceEventRegisterAnyRetCodec],
-    [375, 'CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY', 'virConnectNodeDeviceEventDeregisterAny', '2.2.0', 264, 'connect:read', remoteConnectNodeDeviceEventDeregisterAnyArgsCodec, null],
-    [376, 'NODE_DEVICE_EVENT_LIFECYCLE', 0, 0, 80, 'none', remoteNodeDeviceEventLifecycleMsgCodec, null, 'nodeDeviceEventLifecycle'],
-    [377, 'NODE_DEVICE_EVENT_UPDATE', 0, 0, 80, 'none', remoteNodeDeviceEventUpdateMsgCodec, null, 'nodeDeviceEventUpdate'],
-    [378, 'STORAGE_VOL_GET_INFO_FLAGS', 'virStorageVolGetInfoFlags', '3.0.0', 200, 'storage_vol:read', remoteStorageVolGetInfoFlagsArgsCodec, remoteStorageVolGetInfoFlagsRetCodec],
-    [379, 'DOMAIN_EVENT_CALLBACK_METADATA_CHANGE', 0, 0, 80, 'none', remoteDomainEventCallbackMetadataChangeMsgCodec, null, 'domainEventCallbackMetadataChange'],
-    [380, 'CONNECT_SECRET_EVENT_REGISTER_ANY', 'virConnectSecretEventRegisterAny', '3.0.0', 264, 'connect:search_secrets', remoteConnectSecretEventRegisterAnyArgsCodec, remoteConnectSecretEventRegisterAnyRetCodec],
-    [381, 'CONNECT_SECRET_EVENT_DEREGISTER_ANY', 'virConnectSecretEventDeregisterAny', '3.0.0', 264, 'connect:read', remoteConnectSecretEventDeregisterAnyArgsCodec, null],
-    [382, 'SECRET_EVENT_LIFECYCLE', 0, 0, 80, 'none', remoteSecretEventLifecycleMsgCodec, null, 'secretEventLifecycle'],
-    [383, 'SECRET_EVENT_VALUE_CHANGED', 0, 0, 80, 'none', remoteSecretEventValueChangedMsgCodec, null, 'secretEventValueChanged'],
-    [384, 'DOMAIN_SET_VCPU', 'virDomainSetVcpu', '3.1.0', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainSetVcpuArgsCodec, null],
-    [385, 'DOMAIN_EVENT_BLOCK_THRESHOLD', 0, 0, 80, 'none', remoteDomainEventBlockThresholdMsgCodec, null, 'domainEventBlockThreshold'],
-    [386, 'DOMAIN_SET_BLOCK_THRESHOLD', 'virDomainSetBlockThreshold', '3.1.0', 64, 'domain:write', remoteDomainSetBlockThresholdArgsCodec, null],
-    [387, 'DOMAIN_MIGRATE_GET_MAX_DOWNTIME', 'virDomainMigrateGetMaxDowntime', '3.7.0', 64, 'domain:migrate', remoteDomainMigrateGetMaxDowntimeArgsCodec, remoteDomainMigrateGetMaxDowntimeRetCodec],
-    [388, 'DOMAIN_MANAGED_SAVE_GET_XML_DESC', 'virDomainManagedSaveGetXMLDesc', '3.7.0', 64, 'domain:read domain:read_secure:VIR_DOMAIN_SAVE_IMAGE_XML_SECURE', remoteDomainManagedSaveGetXmlDescArgsCodec, remoteDomainManagedSaveGetXmlDescRetCodec],
-    [389, 'DOMAIN_MANAGED_SAVE_DEFINE_XML', 'virDomainManagedSaveDefineXML', '3.7.0', 64, 'domain:write domain:hibernate', remoteDomainManagedSaveDefineXmlArgsCodec, null],
-    [390, 'DOMAIN_SET_LIFECYCLE_ACTION', 'virDomainSetLifecycleAction', '3.9.0', 64, 'domain:write', remoteDomainSetLifecycleActionArgsCodec, null],
-    [391, 'STORAGE_POOL_LOOKUP_BY_TARGET_PATH', 'virStoragePoolLookupByTargetPath', '4.1.0', 72, 'storage_pool:getattr', remoteStoragePoolLookupByTargetPathArgsCodec, remoteStoragePoolLookupByTargetPathRetCodec],
-    [392, 'DOMAIN_DETACH_DEVICE_ALIAS', 'virDomainDetachDeviceAlias', '4.4.0', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainDetachDeviceAliasArgsCodec, null],
-    [393, 'CONNECT_COMPARE_HYPERVISOR_CPU', 'virConnectCompareHypervisorCPU', '4.4.0', 64, 'connect:write', remoteConnectCompareHypervisorCpuArgsCodec, remoteConnectCompareHypervisorCpuRetCodec],
-    [394, 'CONNECT_BASELINE_HYPERVISOR_CPU', 'virConnectBaselineHypervisorCPU', '4.4.0', 64, 'connect:write', remoteConnectBaselineHypervisorCpuArgsCodec, remoteConnectBaselineHypervisorCpuRetCodec],
-    [395, 'NODE_GET_SEV_INFO', 'virNodeGetSEVInfo', '4.5.0', 256, 'connect:read', remoteNodeGetSevInfoArgsCodec, remoteNodeGetSevInfoRetCodec],
-    [396, 'DOMAIN_GET_LAUNCH_SECURITY_INFO', 'virDomainGetLaunchSecurityInfo', '4.5.0', 256, 'domain:read', remoteDomainGetLaunchSecurityInfoArgsCodec, remoteDomainGetLaunchSecurityInfoRetCodec],
-    [397, 'NWFILTER_BINDING_LOOKUP_BY_PORT_DEV', 'virNWFilterBindingLookupByPortDev', '4.5.0', 72, 'nwfilter_binding:getattr', remoteNwfilterBindingLookupByPortDevArgsCodec, remoteNwfilterBindingLookupByPortDevRetCodec, 'nwFilterBindingLookupByPortDev'],
-    [398, 'NWFILTER_BINDING_GET_XML_DESC', 'virNWFilterBindingGetXMLDesc', '4.5.0', 72, 'nwfilter_binding:read', remoteNwfilterBindingGetXmlDescArgsCodec, remoteNwfilterBindingGetXmlDescRetCodec, 'nwFilterBindingGetXMLDesc'],
-    [399, 'NWFILTER_BINDING_CREATE_XML', 'virNWFilterBindingCreateXML', '4.5.0', 72, 'nwfilter_binding:create', remoteNwfilterBindingCreateXmlArgsCodec, remoteNwfilterBindingCreateXmlRetCodec, 'nwFilterBindingCreateXML'],
-    [400, 'NWFILTER_BINDING_DELETE', 'virNWFilterBindingDelete', '4.5.0', 72, 'nwfilter_binding:delete', remoteNwfilterBindingDeleteArgsCodec, null, 'nwFilterBindingDelete'],
-    [401, 'CONNECT_LIST_ALL_NWFILTER_BINDINGS', 'virConnectListAllNWFilterBindings', '4.5.0', 72, 'connect:search_nwfilter_bindings', remoteConnectListAllNwfilterBindingsArgsCodec, remoteConnectListAllNwfilterBindingsRetCodec],
-    [402, 'DOMAIN_SET_IOTHREAD_PARAMS', 'virDomainSetIOThreadParams', '4.10.0', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainSetIothreadParamsArgsCodec, null],
-    [403, 'CONNECT_GET_STORAGE_POOL_CAPABILITIES', 'virConnectGetStoragePoolCapabilities', '5.2.0', 64, 'connect:read', remoteConnectGetStoragePoolCapabilitiesArgsCodec, remoteConnectGetStoragePoolCapabilitiesRetCodec],
-    [404, 'NETWORK_LIST_ALL_PORTS', 'virNetworkListAllPorts', '5.5.0', 72, 'network:search_ports', remoteNetworkListAllPortsArgsCodec, remoteNetworkListAllPortsRetCodec],
-    [405, 'NETWORK_PORT_LOOKUP_BY_UUID', 'virNetworkPortLookupByUUID', '5.5.0', 72, 'network_port:getattr', remoteNetworkPortLookupByUuidArgsCodec, remoteNetworkPortLookupByUuidRetCodec],
-    [406, 'NETWORK_PORT_CREATE_XML', 'virNetworkPortCreateXML', '5.5.0', 64, 'network_port:create', remoteNetworkPortCreateXmlArgsCodec, remoteNetworkPortCreateXmlRetCodec],
-    [407, 'NETWORK_PORT_GET_PARAMETERS', 'virNetworkPortGetParameters', '5.5.0', 256, 'network_port:read', remoteNetworkPortGetParametersArgsCodec, remoteNetworkPortGetParametersRetCodec],
-    [408, 'NETWORK_PORT_SET_PARAMETERS', 'virNetworkPortSetParameters', '5.5.0', 64, 'network_port:write', remoteNetworkPortSetParametersArgsCodec, null],
-    [409, 'NETWORK_PORT_GET_XML_DESC', 'virNetworkPortGetXMLDesc', '5.5.0', 64, 'network_port:read', remoteNetworkPortGetXmlDescArgsCodec, remoteNetworkPortGetXmlDescRetCodec],
-    [410, 'NETWORK_PORT_DELETE', 'virNetworkPortDelete', '5.5.0', 64, 'network_port:delete', remoteNetworkPortDeleteArgsCodec, null],
-    [411, 'DOMAIN_CHECKPOINT_CREATE_XML', 'virDomainCheckpointCreateXML', '5.6.0', 64, 'domain:checkpoint domain:fs_freeze:VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE', remoteDomainCheckpointCreateXmlArgsCodec, remoteDomainCheckpointCreateXmlRetCodec],
-    [412, 'DOMAIN_CHECKPOINT_GET_XML_DESC', 'virDomainCheckpointGetXMLDesc', '5.6.0', 64, 'domain:read domain:read_secure:VIR_DOMAIN_CHECKPOINT_XML_SECURE', remoteDomainCheckpointGetXmlDescArgsCodec, remoteDomainCheckpointGetXmlDescRetCodec],
-    [413, 'DOMAIN_LIST_ALL_CHECKPOINTS', 'virDomainListAllCheckpoints', '5.6.0', 72, 'domain:read', remoteDomainListAllCheckpointsArgsCodec, remoteDomainListAllCheckpointsRetCodec],
-    [414, 'DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN', 'virDomainCheckpointListAllChildren', '5.6.0', 72, 'domain:read', remoteDomainCheckpointListAllChildrenArgsCodec, remoteDomainCheckpointListAllChildrenRetCodec],
-    [415, 'DOMAIN_CHECKPOINT_LOOKUP_BY_NAME', 'virDomainCheckpointLookupByName', '5.6.0', 72, 'domain:read', remoteDomainCheckpointLookupByNameArgsCodec, remoteDomainCheckpointLookupByNameRetCodec],
-    [416, 'DOMAIN_CHECKPOINT_GET_PARENT', 'virDomainCheckpointGetParent', '5.6.0', 72, 'domain:read', remoteDomainCheckpointGetParentArgsCodec, remoteDomainCheckpointGetParentRetCodec],
-    [417, 'DOMAIN_CHECKPOINT_DELETE', 'virDomainCheckpointDelete', '5.6.0', 64, 'domain:checkpoint', remoteDomainCheckpointDeleteArgsCodec, null],
-    [418, 'DOMAIN_GET_GUEST_INFO', 'virDomainGetGuestInfo', '5.7.0', 256, 'domain:write', remoteDomainGetGuestInfoArgsCodec, remoteDomainGetGuestInfoRetCodec],
-    [419, 'CONNECT_SET_IDENTITY', 'virConnectSetIdentity', '5.8.0', 128, 'connect:write', remoteConnectSetIdentityArgsCodec, null],
-    [420, 'DOMAIN_AGENT_SET_RESPONSE_TIMEOUT', 'virDomainAgentSetResponseTimeout', '5.10.0', 64, 'domain:write', remoteDomainAgentSetResponseTimeoutArgsCodec, remoteDomainAgentSetResponseTimeoutRetCodec],
-    [421, 'DOMAIN_BACKUP_BEGIN', 'virDomainBackupBegin', '6.0.0', 64, 'domain:checkpoint domain:block_write', remoteDomainBackupBeginArgsCodec, null],
-    [422, 'DOMAIN_BACKUP_GET_XML_DESC', 'virDomainBackupGetXMLDesc', '6.0.0', 72, 'domain:read', remoteDomainBackupGetXmlDescArgsCodec, remoteDomainBackupGetXmlDescRetCodec],
-    [423, 'DOMAIN_EVENT_MEMORY_FAILURE', 0, 0, 80, 'none', remoteDomainEventMemoryFailureMsgCodec, null, 'domainEventMemoryFailure'],
-    [424, 'DOMAIN_AUTHORIZED_SSH_KEYS_GET', 'virDomainAuthorizedSSHKeysGet', '6.10.0', 256, 'domain:write', remoteDomainAuthorizedSshKeysGetArgsCodec, remoteDomainAuthorizedSshKeysGetRetCodec],
-    [425, 'DOMAIN_AUTHORIZED_SSH_KEYS_SET', 'virDomainAuthorizedSSHKeysSet', '6.10.0', 256, 'domain:write', remoteDomainAuthorizedSshKeysSetArgsCodec, null],
-    [426, 'DOMAIN_GET_MESSAGES', 'virDomainGetMessages', '7.1.0', 256, 'domain:read', remoteDomainGetMessagesArgsCodec, remoteDomainGetMessagesRetCodec],
-    [427, 'DOMAIN_START_DIRTY_RATE_CALC', 'virDomainStartDirtyRateCalc', '7.2.0', 64, 'domain:write', remoteDomainStartDirtyRateCalcArgsCodec, null],
-    [428, 'NODE_DEVICE_DEFINE_XML', 'virNodeDeviceDefineXML', '7.3.0', 64, 'node_device:write node_device:save', remoteNodeDeviceDefineXmlArgsCodec, remoteNodeDeviceDefineXmlRetCodec],
-    [429, 'NODE_DEVICE_UNDEFINE', 'virNodeDeviceUndefine', '7.3.0', 72, 'node_device:delete', remoteNodeDeviceUndefineArgsCodec, null],
-    [430, 'NODE_DEVICE_CREATE', 'virNodeDeviceCreate', '7.3.0', 72, 'node_device:start', remoteNodeDeviceCreateArgsCodec, null],
-    [431, 'NWFILTER_DEFINE_XML_FLAGS', 'virNWFilterDefineXMLFlags', '7.7.0', 72, 'nwfilter:write nwfilter:save', remoteNwfilterDefineXmlFlagsArgsCodec, remoteNwfilterDefineXmlFlagsRetCodec, 'nwFilterDefineXMLFlags'],
-    [432, 'NETWORK_DEFINE_XML_FLAGS', 'virNetworkDefineXMLFlags', '7.7.0', 72, 'network:write network:save', remoteNetworkDefineXmlFlagsArgsCodec, remoteNetworkDefineXmlFlagsRetCodec],
-    [433, 'NODE_DEVICE_GET_AUTOSTART', 'virNodeDeviceGetAutostart', '7.8.0', 72, 'node_device:read', remoteNodeDeviceGetAutostartArgsCodec, remoteNodeDeviceGetAutostartRetCodec],
-    [434, 'NODE_DEVICE_SET_AUTOSTART', 'virNodeDeviceSetAutostart', '7.8.0', 72, 'node_device:write', remoteNodeDeviceSetAutostartArgsCodec, null],
-    [435, 'NODE_DEVICE_IS_PERSISTENT', 'virNodeDeviceIsPersistent', '7.8.0', 72, 'node_device:read', remoteNodeDeviceIsPersistentArgsCodec, remoteNodeDeviceIsPersistentRetCodec],
-    [436, 'NODE_DEVICE_IS_ACTIVE', 'virNodeDeviceIsActive', '7.8.0', 72, 'node_device:read', remoteNodeDeviceIsActiveArgsCodec, remoteNodeDeviceIsActiveRetCodec],
-    [437, 'NETWORK_CREATE_XML_FLAGS', 'virNetworkCreateXMLFlags', '7.8.0', 72, 'network:write network:start', remoteNetworkCreateXmlFlagsArgsCodec, remoteNetworkCreateXmlFlagsRetCodec],
-    [438, 'DOMAIN_EVENT_MEMORY_DEVICE_SIZE_CHANGE', 0, 0, 80, 'none', remoteDomainEventMemoryDeviceSizeChangeMsgCodec, null, 'domainEventMemoryDeviceSizeChange'],
-    [439, 'DOMAIN_SET_LAUNCH_SECURITY_STATE', 'virDomainSetLaunchSecurityState', '8.0.0', 64, 'domain:write', remoteDomainSetLaunchSecurityStateArgsCodec, null],
-    [440, 'DOMAIN_SAVE_PARAMS', 'virDomainSaveParams', '8.4.0', 64, 'domain:hibernate', remoteDomainSaveParamsArgsCodec, null],
-    [441, 'DOMAIN_RESTORE_PARAMS', 'virDomainRestoreParams', '8.4.0', 64, 'domain:start domain:write', remoteDomainRestoreParamsArgsCodec, null],
-    [442, 'DOMAIN_ABORT_JOB_FLAGS', 'virDomainAbortJobFlags', '8.5.0', 64, 'domain:write', remoteDomainAbortJobFlagsArgsCodec, null],
-    [443, 'DOMAIN_FD_ASSOCIATE', 'virDomainFDAssociate', '9.0.0', 288, 'domain:write', remoteDomainFdAssociateArgsCodec, null],
-    [444, 'NETWORK_SET_METADATA', 'virNetworkSetMetadata', '9.7.0', 64, 'network:write network:save:!VIR_NETWORK_UPDATE_AFFECT_CONFIG|VIR_NETWORK_UPDATE_AFFECT_LIVE network:save:VIR_NETWORK_UPDATE_AFFECT_CONFIG', remoteNetworkSetMetadataArgsCodec, null],
-    [445, 'NETWORK_GET_METADATA', 'virNetworkGetMetadata', '9.7.0', 64, 'network:read', remoteNetworkGetMetadataArgsCodec, remoteNetworkGetMetadataRetCodec],
-    [446, 'NETWORK_EVENT_CALLBACK_METADATA_CHANGE', 0, 0, 80, 'none', remoteNetworkEventCallbackMetadataChangeMsgCodec, null, 'networkEventCallbackMetadataChange'],
-    [447, 'NODE_DEVICE_UPDATE', 'virNodeDeviceUpdate', '10.1.0', 72, 'node_device:write node_device:save:!VIR_NODE_DEVICE_UPDATE_AFFECT_CONFIG|VIR_NODE_DEVICE_UPDATE_AFFECT_LIVE node_device:save:VIR_NODE_DEVICE_UPDATE_AFFECT_CONFIG', remoteNodeDeviceUpdateArgsCodec, null],
-    [448, 'DOMAIN_GRAPHICS_RELOAD', 'virDomainGraphicsReload', '10.2.0', 64, 'domain:write', remoteDomainGraphicsReloadArgsCodec, null],
-    [449, 'DOMAIN_GET_AUTOSTART_ONCE', 'virDomainGetAutostartOnce', '11.2.0', 72, 'domain:read', remoteDomainGetAutostartOnceArgsCodec, remoteDomainGetAutostartOnceRetCodec],
-    [450, 'DOMAIN_SET_AUTOSTART_ONCE', 'virDomainSetAutostartOnce', '11.2.0', 72, 'domain:write', remoteDomainSetAutostartOnceArgsCodec, null],
-    [451, 'DOMAIN_SET_THROTTLE_GROUP', 'virDomainSetThrottleGroup', '11.2.0', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainSetThrottleGroupArgsCodec, null],
-    [452, 'DOMAIN_DEL_THROTTLE_GROUP', 'virDomainDelThrottleGroup', '11.2.0', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', remoteDomainDelThrottleGroupArgsCodec, null],
-    [453, 'DOMAIN_EVENT_NIC_MAC_CHANGE', 0, 0, 80, 'none', remoteDomainEventNicMacChangeMsgCodec, null, 'domainEventNicMacChange'],
+    [362, 'CONNECT_EVENT_CONNECTION_CLOSED', 0, 0, 272, 'none', 564, null, 'connectEventConnectionClosed'],
+    [363, 'DOMAIN_EVENT_CALLBACK_JOB_COMPLETED', 0, 0, 80, 'none', 606, null, 'domainEventCallbackJobCompleted'],
+    [364, 'DOMAIN_MIGRATE_START_POST_COPY', 'virDomainMigrateStartPostCopy', '1.3.3', 64, 'domain:migrate', 607, null],
+    [365, 'DOMAIN_GET_PERF_EVENTS', 'virDomainGetPerfEvents', '1.3.3', 256, 'domain:read', 56, 57],
+    [366, 'DOMAIN_SET_PERF_EVENTS', 'virDomainSetPerfEvents', '1.3.3', 64, 'domain:write', 55, null],
+    [367, 'DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED', 0, 0, 80, 'none', 608, null, 'domainEventCallbackDeviceRemovalFailed'],
+    [368, 'CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY', 'virConnectStoragePoolEventRegisterAny', '2.0.0', 264, 'connect:search_storage_pools', 575, 576],
+    [369, 'CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY', 'virConnectStoragePoolEventDeregisterAny', '2.0.0', 264, 'connect:read', 577, null],
+    [370, 'STORAGE_POOL_EVENT_LIFECYCLE', 0, 0, 80, 'none', 578, null, 'storagePoolEventLifecycle'],
+    [371, 'DOMAIN_GET_GUEST_VCPUS', 'virDomainGetGuestVcpus', '2.0.0', 64, 'domain:write', 609, 610],
+    [372, 'DOMAIN_SET_GUEST_VCPUS', 'virDomainSetGuestVcpus', '2.0.0', 64, 'domain:write', 611, null],
+    [373, 'STORAGE_POOL_EVENT_REFRESH', 0, 0, 80, 'none', 579, null, 'storagePoolEventRefresh'],
+    [374, 'CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY', 'virConnectNodeDeviceEventRegisterAny', '2.2.0', 264, 'connect:search_node_devices', 580, 581],
+    [375, 'CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY', 'virConnectNodeDeviceEventDeregisterAny', '2.2.0', 264, 'connect:read', 582, null],
+    [376, 'NODE_DEVICE_EVENT_LIFECYCLE', 0, 0, 80, 'none', 583, null, 'nodeDeviceEventLifecycle'],
+    [377, 'NODE_DEVICE_EVENT_UPDATE', 0, 0, 80, 'none', 584, null, 'nodeDeviceEventUpdate'],
+    [378, 'STORAGE_VOL_GET_INFO_FLAGS', 'virStorageVolGetInfoFlags', '3.0.0', 200, 'storage_vol:read', 326, 327],
+    [379, 'DOMAIN_EVENT_CALLBACK_METADATA_CHANGE', 0, 0, 80, 'none', 613, null, 'domainEventCallbackMetadataChange'],
+    [380, 'CONNECT_SECRET_EVENT_REGISTER_ANY', 'virConnectSecretEventRegisterAny', '3.0.0', 264, 'connect:search_secrets', 615, 616],
+    [381, 'CONNECT_SECRET_EVENT_DEREGISTER_ANY', 'virConnectSecretEventDeregisterAny', '3.0.0', 264, 'connect:read', 617, null],
+    [382, 'SECRET_EVENT_LIFECYCLE', 0, 0, 80, 'none', 618, null, 'secretEventLifecycle'],
+    [383, 'SECRET_EVENT_VALUE_CHANGED', 0, 0, 80, 'none', 619, null, 'secretEventValueChanged'],
+    [384, 'DOMAIN_SET_VCPU', 'virDomainSetVcpu', '3.1.0', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 612, null],
+    [385, 'DOMAIN_EVENT_BLOCK_THRESHOLD', 0, 0, 80, 'none', 561, null, 'domainEventBlockThreshold'],
+    [386, 'DOMAIN_SET_BLOCK_THRESHOLD', 'virDomainSetBlockThreshold', '3.1.0', 64, 'domain:write', 620, null],
+    [387, 'DOMAIN_MIGRATE_GET_MAX_DOWNTIME', 'virDomainMigrateGetMaxDowntime', '3.7.0', 64, 'domain:migrate', 417, 418],
+    [388, 'DOMAIN_MANAGED_SAVE_GET_XML_DESC', 'virDomainManagedSaveGetXMLDesc', '3.7.0', 64, 'domain:read domain:read_secure:VIR_DOMAIN_SAVE_IMAGE_XML_SECURE', 462, 463],
+    [389, 'DOMAIN_MANAGED_SAVE_DEFINE_XML', 'virDomainManagedSaveDefineXML', '3.7.0', 64, 'domain:write domain:hibernate', 464, null],
+    [390, 'DOMAIN_SET_LIFECYCLE_ACTION', 'virDomainSetLifecycleAction', '3.9.0', 64, 'domain:write', 621, null],
+    [391, 'STORAGE_POOL_LOOKUP_BY_TARGET_PATH', 'virStoragePoolLookupByTargetPath', '4.1.0', 72, 'storage_pool:getattr', 286, 287],
+    [392, 'DOMAIN_DETACH_DEVICE_ALIAS', 'virDomainDetachDeviceAlias', '4.4.0', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 178, null],
+    [393, 'CONNECT_COMPARE_HYPERVISOR_CPU', 'virConnectCompareHypervisorCPU', '4.4.0', 64, 'connect:write', 622, 623],
+    [394, 'CONNECT_BASELINE_HYPERVISOR_CPU', 'virConnectBaselineHypervisorCPU', '4.4.0', 64, 'connect:write', 624, 625],
+    [395, 'NODE_GET_SEV_INFO', 'virNodeGetSEVInfo', '4.5.0', 256, 'connect:read', 626, 627],
+    [396, 'DOMAIN_GET_LAUNCH_SECURITY_INFO', 'virDomainGetLaunchSecurityInfo', '4.5.0', 256, 'domain:read', 628, 629],
+    [397, 'NWFILTER_BINDING_LOOKUP_BY_PORT_DEV', 'virNWFilterBindingLookupByPortDev', '4.5.0', 72, 'nwfilter_binding:getattr', 631, 632, 'nwFilterBindingLookupByPortDev'],
+    [398, 'NWFILTER_BINDING_GET_XML_DESC', 'virNWFilterBindingGetXMLDesc', '4.5.0', 72, 'nwfilter_binding:read', 636, 637, 'nwFilterBindingGetXMLDesc'],
+    [399, 'NWFILTER_BINDING_CREATE_XML', 'virNWFilterBindingCreateXML', '4.5.0', 72, 'nwfilter_binding:create', 633, 634, 'nwFilterBindingCreateXML'],
+    [400, 'NWFILTER_BINDING_DELETE', 'virNWFilterBindingDelete', '4.5.0', 72, 'nwfilter_binding:delete', 635, null, 'nwFilterBindingDelete'],
+    [401, 'CONNECT_LIST_ALL_NWFILTER_BINDINGS', 'virConnectListAllNWFilterBindings', '4.5.0', 72, 'connect:search_nwfilter_bindings', 638, 639],
+    [402, 'DOMAIN_SET_IOTHREAD_PARAMS', 'virDomainSetIOThreadParams', '4.10.0', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 168, null],
+    [403, 'CONNECT_GET_STORAGE_POOL_CAPABILITIES', 'virConnectGetStoragePoolCapabilities', '5.2.0', 64, 'connect:read', 640, 641],
+    [404, 'NETWORK_LIST_ALL_PORTS', 'virNetworkListAllPorts', '5.5.0', 72, 'network:search_ports', 642, 643],
+    [405, 'NETWORK_PORT_LOOKUP_BY_UUID', 'virNetworkPortLookupByUUID', '5.5.0', 72, 'network_port:getattr', 644, 645],
+    [406, 'NETWORK_PORT_CREATE_XML', 'virNetworkPortCreateXML', '5.5.0', 64, 'network_port:create', 646, 647],
+    [407, 'NETWORK_PORT_GET_PARAMETERS', 'virNetworkPortGetParameters', '5.5.0', 256, 'network_port:read', 649, 650],
+    [408, 'NETWORK_PORT_SET_PARAMETERS', 'virNetworkPortSetParameters', '5.5.0', 64, 'network_port:write', 648, null],
+    [409, 'NETWORK_PORT_GET_XML_DESC', 'virNetworkPortGetXMLDesc', '5.5.0', 64, 'network_port:read', 651, 652],
+    [410, 'NETWORK_PORT_DELETE', 'virNetworkPortDelete', '5.5.0', 64, 'network_port:delete', 653, null],
+    [411, 'DOMAIN_CHECKPOINT_CREATE_XML', 'virDomainCheckpointCreateXML', '5.6.0', 64, 'domain:checkpoint domain:fs_freeze:VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE', 654, 655],
+    [412, 'DOMAIN_CHECKPOINT_GET_XML_DESC', 'virDomainCheckpointGetXMLDesc', '5.6.0', 64, 'domain:read domain:read_secure:VIR_DOMAIN_CHECKPOINT_XML_SECURE', 656, 657],
+    [413, 'DOMAIN_LIST_ALL_CHECKPOINTS', 'virDomainListAllCheckpoints', '5.6.0', 72, 'domain:read', 658, 659],
+    [414, 'DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN', 'virDomainCheckpointListAllChildren', '5.6.0', 72, 'domain:read', 660, 661],
+    [415, 'DOMAIN_CHECKPOINT_LOOKUP_BY_NAME', 'virDomainCheckpointLookupByName', '5.6.0', 72, 'domain:read', 662, 663],
+    [416, 'DOMAIN_CHECKPOINT_GET_PARENT', 'virDomainCheckpointGetParent', '5.6.0', 72, 'domain:read', 664, 665],
+    [417, 'DOMAIN_CHECKPOINT_DELETE', 'virDomainCheckpointDelete', '5.6.0', 64, 'domain:checkpoint', 666, null],
+    [418, 'DOMAIN_GET_GUEST_INFO', 'virDomainGetGuestInfo', '5.7.0', 256, 'domain:write', 667, 668],
+    [419, 'CONNECT_SET_IDENTITY', 'virConnectSetIdentity', '5.8.0', 128, 'connect:write', 669, null],
+    [420, 'DOMAIN_AGENT_SET_RESPONSE_TIMEOUT', 'virDomainAgentSetResponseTimeout', '5.10.0', 64, 'domain:write', 670, 671],
+    [421, 'DOMAIN_BACKUP_BEGIN', 'virDomainBackupBegin', '6.0.0', 64, 'domain:checkpoint domain:block_write', 672, null],
+    [422, 'DOMAIN_BACKUP_GET_XML_DESC', 'virDomainBackupGetXMLDesc', '6.0.0', 72, 'domain:read', 673, 674],
+    [423, 'DOMAIN_EVENT_MEMORY_FAILURE', 0, 0, 80, 'none', 614, null, 'domainEventMemoryFailure'],
+    [424, 'DOMAIN_AUTHORIZED_SSH_KEYS_GET', 'virDomainAuthorizedSSHKeysGet', '6.10.0', 256, 'domain:write', 675, 676],
+    [425, 'DOMAIN_AUTHORIZED_SSH_KEYS_SET', 'virDomainAuthorizedSSHKeysSet', '6.10.0', 256, 'domain:write', 677, null],
+    [426, 'DOMAIN_GET_MESSAGES', 'virDomainGetMessages', '7.1.0', 256, 'domain:read', 678, 679],
+    [427, 'DOMAIN_START_DIRTY_RATE_CALC', 'virDomainStartDirtyRateCalc', '7.2.0', 64, 'domain:write', 680, null],
+    [428, 'NODE_DEVICE_DEFINE_XML', 'virNodeDeviceDefineXML', '7.3.0', 64, 'node_device:write node_device:save', 354, 355],
+    [429, 'NODE_DEVICE_UNDEFINE', 'virNodeDeviceUndefine', '7.3.0', 72, 'node_device:delete', 356, null],
+    [430, 'NODE_DEVICE_CREATE', 'virNodeDeviceCreate', '7.3.0', 72, 'node_device:start', 357, null],
+    [431, 'NWFILTER_DEFINE_XML_FLAGS', 'virNWFilterDefineXMLFlags', '7.7.0', 72, 'nwfilter:write nwfilter:save', 240, 241, 'nwFilterDefineXMLFlags'],
+    [432, 'NETWORK_DEFINE_XML_FLAGS', 'virNetworkDefineXMLFlags', '7.7.0', 72, 'network:write network:save', 218, 219],
+    [433, 'NODE_DEVICE_GET_AUTOSTART', 'virNodeDeviceGetAutostart', '7.8.0', 72, 'node_device:read', 358, 359],
+    [434, 'NODE_DEVICE_SET_AUTOSTART', 'virNodeDeviceSetAutostart', '7.8.0', 72, 'node_device:write', 360, null],
+    [435, 'NODE_DEVICE_IS_PERSISTENT', 'virNodeDeviceIsPersistent', '7.8.0', 72, 'node_device:read', 361, 362],
+    [436, 'NODE_DEVICE_IS_ACTIVE', 'virNodeDeviceIsActive', '7.8.0', 72, 'node_device:read', 363, 364],
+    [437, 'NETWORK_CREATE_XML_FLAGS', 'virNetworkCreateXMLFlags', '7.8.0', 72, 'network:write network:start', 214, 215],
+    [438, 'DOMAIN_EVENT_MEMORY_DEVICE_SIZE_CHANGE', 0, 0, 80, 'none', 682, null, 'domainEventMemoryDeviceSizeChange'],
+    [439, 'DOMAIN_SET_LAUNCH_SECURITY_STATE', 'virDomainSetLaunchSecurityState', '8.0.0', 64, 'domain:write', 630, null],
+    [440, 'DOMAIN_SAVE_PARAMS', 'virDomainSaveParams', '8.4.0', 64, 'domain:hibernate', 109, null],
+    [441, 'DOMAIN_RESTORE_PARAMS', 'virDomainRestoreParams', '8.4.0', 64, 'domain:start domain:write', 112, null],
+    [442, 'DOMAIN_ABORT_JOB_FLAGS', 'virDomainAbortJobFlags', '8.5.0', 64, 'domain:write', 416, null],
+    [443, 'DOMAIN_FD_ASSOCIATE', 'virDomainFDAssociate', '9.0.0', 288, 'domain:write', 683, null],
+    [444, 'NETWORK_SET_METADATA', 'virNetworkSetMetadata', '9.7.0', 64, 'network:write network:save:!VIR_NETWORK_UPDATE_AFFECT_CONFIG|VIR_NETWORK_UPDATE_AFFECT_LIVE network:save:VIR_NETWORK_UPDATE_AFFECT_CONFIG', 572, null],
+    [445, 'NETWORK_GET_METADATA', 'virNetworkGetMetadata', '9.7.0', 64, 'network:read', 573, 574],
+    [446, 'NETWORK_EVENT_CALLBACK_METADATA_CHANGE', 0, 0, 80, 'none', 571, null, 'networkEventCallbackMetadataChange'],
+    [447, 'NODE_DEVICE_UPDATE', 'virNodeDeviceUpdate', '10.1.0', 72, 'node_device:write node_device:save:!VIR_NODE_DEVICE_UPDATE_AFFECT_CONFIG|VIR_NODE_DEVICE_UPDATE_AFFECT_LIVE node_device:save:VIR_NODE_DEVICE_UPDATE_AFFECT_CONFIG', 365, null],
+    [448, 'DOMAIN_GRAPHICS_RELOAD', 'virDomainGraphicsReload', '10.2.0', 64, 'domain:write', 681, null],
+    [449, 'DOMAIN_GET_AUTOSTART_ONCE', 'virDomainGetAutostartOnce', '11.2.0', 72, 'domain:read', 684, 685],
+    [450, 'DOMAIN_SET_AUTOSTART_ONCE', 'virDomainSetAutostartOnce', '11.2.0', 72, 'domain:write', 686, null],
+    [451, 'DOMAIN_SET_THROTTLE_GROUP', 'virDomainSetThrottleGroup', '11.2.0', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 196, null],
+    [452, 'DOMAIN_DEL_THROTTLE_GROUP', 'virDomainDelThrottleGroup', '11.2.0', 64, 'domain:write domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE domain:save:VIR_DOMAIN_AFFECT_CONFIG', 197, null],
+    [453, 'DOMAIN_EVENT_NIC_MAC_CHANGE', 0, 0, 80, 'none', 687, null, 'domainEventNicMacChange'],
   ],
+  codecs,
 );

@@ -272,26 +272,26 @@ const codecs = /*@__PURE__*/ codecTable([], [
   'virNetStreamHole{length:h flags:u}',
 ]);
 /** Encoder and decoder of `virNetMessageType`. */
-export const virNetMessageTypeCodec: XdrCodec<VirNetMessageType> = codecs[0]!;
+export const virNetMessageTypeCodec: XdrCodec<VirNetMessageType> = /*@__PURE__*/ codecs.at(0)!;
 /** Encoder and decoder of `virNetMessageStatus`. */
-export const virNetMessageStatusCodec: XdrCodec<VirNetMessageStatus> = codecs[1]!;
+export const virNetMessageStatusCodec: XdrCodec<VirNetMessageStatus> = /*@__PURE__*/ codecs.at(1)!;
 /** Encoder and decoder of `virNetMessageHeader`. */
-export const virNetMessageHeaderCodec: XdrCodec<VirNetMessageHeader> = codecs[2]!;
+export const virNetMessageHeaderCodec: XdrCodec<VirNetMessageHeader> = /*@__PURE__*/ codecs.at(2)!;
 /** Encoder and decoder of `virNetMessageUUID`. */
-export const virNetMessageUUIDCodec: XdrCodec<VirNetMessageUUID> = codecs[3]!;
+export const virNetMessageUUIDCodec: XdrCodec<VirNetMessageUUID> = /*@__PURE__*/ codecs.at(3)!;
 /** Encoder and decoder of `virNetMessageNonnullString`. */
-export const virNetMessageNonnullStringCodec: XdrCodec<VirNetMessageNonnullString> = codecs[4]!;
+export const virNetMessageNonnullStringCodec: XdrCodec<VirNetMessageNonnullString> = /*@__PURE__*/ codecs.at(4)!;
 /** Encoder and decoder of `virNetMessageString`. */
-export const virNetMessageStringCodec: XdrCodec<VirNetMessageString> = codecs[5]!;
+export const virNetMessageStringCodec: XdrCodec<VirNetMessageString> = /*@__PURE__*/ codecs.at(5)!;
 /** Encoder and decoder of `virNetMessageNonnullDomain`. */
-export const virNetMessageNonnullDomainCodec: XdrCodec<VirNetMessageNonnullDomain> = codecs[6]!;
+export const virNetMessageNonnullDomainCodec: XdrCodec<VirNetMessageNonnullDomain> = /*@__PURE__*/ codecs.at(6)!;
 /** Encoder and decoder of `virNetMessageNonnullNetwork`. */
-export const virNetMessageNonnullNetworkCodec: XdrCodec<VirNetMessageNonnullNetwork> = codecs[7]!;
+export const virNetMessageNonnullNetworkCodec: XdrCodec<VirNetMessageNonnullNetwork> = /*@__PURE__*/ codecs.at(7)!;
 /** Encoder and decoder of `virNetMessageDomain`. */
-export const virNetMessageDomainCodec: XdrCodec<VirNetMessageDomain> = codecs[8]!;
+export const virNetMessageDomainCodec: XdrCodec<VirNetMessageDomain> = /*@__PURE__*/ codecs.at(8)!;
 /** Encoder and decoder of `virNetMessageNetwork`. */
-export const virNetMessageNetworkCodec: XdrCodec<VirNetMessageNetwork> = codecs[9]!;
+export const virNetMessageNetworkCodec: XdrCodec<VirNetMessageNetwork> = /*@__PURE__*/ codecs.at(9)!;
 /** Encoder and decoder of `virNetMessageError`. */
-export const virNetMessageErrorCodec: XdrCodec<VirNetMessageError> = codecs[10]!;
+export const virNetMessageErrorCodec: XdrCodec<VirNetMessageError> = /*@__PURE__*/ codecs.at(10)!;
 /** Encoder and decoder of `virNetStreamHole`. */
-export const virNetStreamHoleCodec: XdrCodec<VirNetStreamHole> = codecs[11]!;
+export const virNetStreamHoleCodec: XdrCodec<VirNetStreamHole> = /*@__PURE__*/ codecs.at(11)!;

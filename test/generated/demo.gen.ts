@@ -432,48 +432,48 @@ const codecs = /*@__PURE__*/ codecTable([testStructCodec, testUnionCodec], [
   'TestStructAllTypes{sc:c suc:C ss:t sus:T si:i sui:u sh:h suh:H sb:b sf:f sd:d ip:?i ifa:A25i iva:a39,4i stva:s25 ofa:O33 ova:o35 e1:i e2:i ep:?i efa:A37i eva:a39,4i s:@0 sp:?@0 sfa:A41@0 sva:a43,8@0 u:@1 up:?@1 ufa:A45@1 uva:a47,8@1 tis:i tip:?i tifa:A3i tiva:a5,4i tstva:s7 tofa:O9 tova:o11 tes:i tep:?i tefa:A13i teva:a15,4i tss:@0 tsp:?@0 tsfa:A17@0 tsva:a19,8@0 tu:@1 tup:?@1 tufa:A21@1 tuva:a23,8@1}',
 ]);
 /** Encoder and decoder of `TestEnum`. */
-export const testEnumCodec: XdrCodec<TestEnum> = codecs[0]!;
+export const testEnumCodec: XdrCodec<TestEnum> = /*@__PURE__*/ codecs.at(0)!;
 /** Encoder and decoder of `TestUnionVoidDefault`. */
-export const testUnionVoidDefaultCodec: XdrCodec<TestUnionVoidDefault> = codecs[1]!;
+export const testUnionVoidDefaultCodec: XdrCodec<TestUnionVoidDefault> = /*@__PURE__*/ codecs.at(1)!;
 /** Encoder and decoder of `TestUnionNoDefault`. */
-export const testUnionNoDefaultCodec: XdrCodec<TestUnionNoDefault> = codecs[2]!;
+export const testUnionNoDefaultCodec: XdrCodec<TestUnionNoDefault> = /*@__PURE__*/ codecs.at(2)!;
 /** Encoder and decoder of `TestIntScalar`. */
-export const testIntScalarCodec: XdrCodec<TestIntScalar> = codecs[3]!;
+export const testIntScalarCodec: XdrCodec<TestIntScalar> = /*@__PURE__*/ codecs.at(3)!;
 /** Encoder and decoder of `TestIntPointer`. */
-export const testIntPointerCodec: XdrCodec<TestIntPointer> = codecs[4]!;
+export const testIntPointerCodec: XdrCodec<TestIntPointer> = /*@__PURE__*/ codecs.at(4)!;
 /** Encoder and decoder of `TestIntFixedArray`. */
-export const testIntFixedArrayCodec: XdrCodec<TestIntFixedArray> = codecs[5]!;
+export const testIntFixedArrayCodec: XdrCodec<TestIntFixedArray> = /*@__PURE__*/ codecs.at(5)!;
 /** Encoder and decoder of `TestIntVariableArray`. */
-export const testIntVariableArrayCodec: XdrCodec<TestIntVariableArray> = codecs[6]!;
+export const testIntVariableArrayCodec: XdrCodec<TestIntVariableArray> = /*@__PURE__*/ codecs.at(6)!;
 /** Encoder and decoder of `TestStringVariableArray`. */
-export const testStringVariableArrayCodec: XdrCodec<TestStringVariableArray> = codecs[7]!;
+export const testStringVariableArrayCodec: XdrCodec<TestStringVariableArray> = /*@__PURE__*/ codecs.at(7)!;
 /** Encoder and decoder of `TestOpaqueFixedArray`. */
-export const testOpaqueFixedArrayCodec: XdrCodec<TestOpaqueFixedArray> = codecs[8]!;
+export const testOpaqueFixedArrayCodec: XdrCodec<TestOpaqueFixedArray> = /*@__PURE__*/ codecs.at(8)!;
 /** Encoder and decoder of `TestOpaqueVariableArray`. */
-export const testOpaqueVariableArrayCodec: XdrCodec<TestOpaqueVariableArray> = codecs[9]!;
+export const testOpaqueVariableArrayCodec: XdrCodec<TestOpaqueVariableArray> = /*@__PURE__*/ codecs.at(9)!;
 /** Encoder and decoder of `TestEnumScalar`. */
-export const testEnumScalarCodec: XdrCodec<TestEnumScalar> = codecs[10]!;
+export const testEnumScalarCodec: XdrCodec<TestEnumScalar> = /*@__PURE__*/ codecs.at(10)!;
 /** Encoder and decoder of `TestEnumPointer`. */
-export const testEnumPointerCodec: XdrCodec<TestEnumPointer> = codecs[11]!;
+export const testEnumPointerCodec: XdrCodec<TestEnumPointer> = /*@__PURE__*/ codecs.at(11)!;
 /** Encoder and decoder of `TestEnumFixedArray`. */
-export const testEnumFixedArrayCodec: XdrCodec<TestEnumFixedArray> = codecs[12]!;
+export const testEnumFixedArrayCodec: XdrCodec<TestEnumFixedArray> = /*@__PURE__*/ codecs.at(12)!;
 /** Encoder and decoder of `TestEnumVariableArray`. */
-export const testEnumVariableArrayCodec: XdrCodec<TestEnumVariableArray> = codecs[13]!;
+export const testEnumVariableArrayCodec: XdrCodec<TestEnumVariableArray> = /*@__PURE__*/ codecs.at(13)!;
 /** Encoder and decoder of `TestStructScalar`. */
-export const testStructScalarCodec: XdrCodec<TestStructScalar> = codecs[14]!;
+export const testStructScalarCodec: XdrCodec<TestStructScalar> = /*@__PURE__*/ codecs.at(14)!;
 /** Encoder and decoder of `TestStructPointer`. */
-export const testStructPointerCodec: XdrCodec<TestStructPointer> = codecs[15]!;
+export const testStructPointerCodec: XdrCodec<TestStructPointer> = /*@__PURE__*/ codecs.at(15)!;
 /** Encoder and decoder of `TestStructFixedArray`. */
-export const testStructFixedArrayCodec: XdrCodec<TestStructFixedArray> = codecs[16]!;
+export const testStructFixedArrayCodec: XdrCodec<TestStructFixedArray> = /*@__PURE__*/ codecs.at(16)!;
 /** Encoder and decoder of `TestStructVariableArray`. */
-export const testStructVariableArrayCodec: XdrCodec<TestStructVariableArray> = codecs[17]!;
+export const testStructVariableArrayCodec: XdrCodec<TestStructVariableArray> = /*@__PURE__*/ codecs.at(17)!;
 /** Encoder and decoder of `TestUnionScalar`. */
-export const testUnionScalarCodec: XdrCodec<TestUnionScalar> = codecs[18]!;
+export const testUnionScalarCodec: XdrCodec<TestUnionScalar> = /*@__PURE__*/ codecs.at(18)!;
 /** Encoder and decoder of `TestUnionPointer`. */
-export const testUnionPointerCodec: XdrCodec<TestUnionPointer> = codecs[19]!;
+export const testUnionPointerCodec: XdrCodec<TestUnionPointer> = /*@__PURE__*/ codecs.at(19)!;
 /** Encoder and decoder of `TestUnionFixedArray`. */
-export const testUnionFixedArrayCodec: XdrCodec<TestUnionFixedArray> = codecs[20]!;
+export const testUnionFixedArrayCodec: XdrCodec<TestUnionFixedArray> = /*@__PURE__*/ codecs.at(20)!;
 /** Encoder and decoder of `TestUnionVariableArray`. */
-export const testUnionVariableArrayCodec: XdrCodec<TestUnionVariableArray> = codecs[21]!;
+export const testUnionVariableArrayCodec: XdrCodec<TestUnionVariableArray> = /*@__PURE__*/ codecs.at(21)!;
 /** Encoder and decoder of `TestStructAllTypes`. */
-export const testStructAllTypesCodec: XdrCodec<TestStructAllTypes> = codecs[22]!;
+export const testStructAllTypesCodec: XdrCodec<TestStructAllTypes> = /*@__PURE__*/ codecs.at(22)!;
