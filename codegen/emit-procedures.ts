@@ -174,7 +174,11 @@ export function emitProgramTable(program: ProgramModel, codecRef: (xName: string
   return out;
 }
 
-/** Emits a raw client class: one method per callable (non-event) procedure. */
+/**
+ * Emits a raw client class: one method per callable (non-event) procedure, declared (signature
+ * and TSDoc) in an interface merged with the class, and installed at run time from one row per
+ * procedure by `installRawMethods` (src/api/raw-methods.ts): no method bodies in the output.
+ */
 export function emitRawClass(
   e: ModuleEmitter,
   className: string,
@@ -183,22 +187,30 @@ export function emitRawClass(
   functions: ReadonlyMap<string, ApiFunction>,
   runtimeImport = '..',
 ): string[] {
-  const body: string[] = [];
+  const decls: string[] = [];
+  const installs: string[] = [];
   const seen = new Map<string, string>();
   const hasStreams = programs.some((program) => program.procedures.some((p) => !p.event && p.stream));
   for (const program of programs) {
-    e.imports.value(program.module, tableName(program.name));
+    const table = e.imports.value(program.module, tableName(program.name));
+    const prefix = `${program.name.toUpperCase()}_PROC_`;
+    const rows: string[] = [];
     for (const p of program.procedures) {
       if (p.event) continue;
       const prev = seen.get(p.method);
       if (prev) throw new Error(`method name ${p.method} is used by both ${prev} and ${p.member.name}`);
       seen.set(p.method, p.member.name);
-      body.push('', ...rawMethod(e, program, p, functions));
+      const m = rawMethod(e, program, p, functions);
+      decls.push('', ...m.decl);
+      rows.push(`  ${m.row},`);
     }
+    installs.push(`installRawMethods(${className}.prototype, ${table}, '${prefix}', [`, ...rows, ']);');
   }
   return [
     // Placed right after the generated imports.
-    ...(hasStreams ? [`import { openStreamCall, type LibvirtStream, type StreamOptions } from '${runtimeImport}/api/stream.js';`, ''] : []),
+    ...(hasStreams ? [`import type { LibvirtStream, StreamOptions } from '${runtimeImport}/api/stream.js';`] : []),
+    `import { installRawMethods, RAW_CALLER } from '${runtimeImport}/api/raw-methods.js';`,
+    '',
     `/**`,
     ` * ${description}`,
     ` *`,
@@ -222,44 +234,46 @@ export function emitRawClass(
       : []),
     ` */`,
     `export class ${className} {`,
-    `  readonly #caller: ProcedureCaller;`,
+    `  /** The caller the methods use. */`,
+    `  readonly [RAW_CALLER]: ProcedureCaller;`,
     '',
     `  /** Wraps anything that can make a call (normally a connection's RPC engine). */`,
     `  constructor(caller: ProcedureCaller) {`,
-    `    this.#caller = caller;`,
+    `    this[RAW_CALLER] = caller;`,
     `  }`,
-    ...body,
     '}',
+    '',
+    `/** The methods of {@link ${className}} (installed from the rows below). */`,
+    `export interface ${className} {`,
+    ...decls.slice(1),
+    '}',
+    '',
+    ...installs,
   ];
 }
 
-function rawMethod(e: ModuleEmitter, program: ProgramModel, p: ProcedureModel, functions: ReadonlyMap<string, ApiFunction>): string[] {
+/** A raw method's declaration and its row for `installRawMethods`. */
+function rawMethod(e: ModuleEmitter, program: ProgramModel, p: ProcedureModel, functions: ReadonlyMap<string, ApiFunction>): { decl: string[]; row: string } {
   const params: string[] = [];
-  const fields: string[] = [];
-  for (const f of p.args?.fields ?? []) {
-    const name = paramName(f.name);
-    params.push(`${name}: ${e.declType(f)}`);
-    fields.push(name === f.name ? f.name : `${f.name}: ${name}`);
-  }
+  for (const f of p.args?.fields ?? []) params.push(`${paramName(f.name)}: ${e.declType(f)}`);
   const mode = streamMode(p);
   params.push(mode ? 'options?: StreamOptions' : 'options?: CallOptions');
-  const ref = `${tableName(program.name)}.${p.member.name}`;
-  const argsExpr = p.args ? `{ ${fields.join(', ')} }` : 'undefined';
-  if (mode) return streamMethod(e, program, p, functions, params, ref, argsExpr, mode);
+  const name = `'${p.member.name.slice(program.name.length + '_PROC_'.length)}'`;
+  const argList = p.args ? `'${p.args.fields.map((f) => f.name).join(' ')}'` : "'-'";
+  if (mode) return streamMethod(e, program, p, functions, params, name, argList, mode);
   let returnType = 'void';
-  let bodyLines: string[];
-  const callExpr = `this.#caller.call(${ref}, ${argsExpr}, options)`;
-  if (!p.ret) {
-    bodyLines = [`    await ${callExpr};`];
-  } else if (p.ret.fields.length === 1) {
-    const f = p.ret.fields[0];
-    returnType = e.declType(f);
-    bodyLines = [`    return (await ${callExpr}).${f.name};`];
-  } else {
+  let result = '-';
+  if (p.ret && p.ret.fields.length === 1) {
+    returnType = e.declType(p.ret.fields[0]);
+    result = p.ret.fields[0].name;
+  } else if (p.ret) {
     returnType = e.imports.type(program.module, pascalCase(p.ret.name));
-    bodyLines = [`    return ${callExpr};`];
+    result = '.';
   }
-  return [...methodDoc(program, p, functions, []), `  async ${p.method}(${params.join(', ')}): Promise<${returnType}> {`, ...bodyLines, '  }'];
+  return {
+    decl: [...methodDoc(program, p, functions, []), `  ${p.method}(${params.join(', ')}): Promise<${returnType}>;`],
+    row: `[${name}, ${argList}, '${result}']`,
+  };
 }
 
 function methodDoc(program: ProgramModel, p: ProcedureModel, functions: ReadonlyMap<string, ApiFunction>, extra: string[]): string[] {
@@ -283,40 +297,27 @@ function streamMethod(
   p: ProcedureModel,
   functions: ReadonlyMap<string, ApiFunction>,
   params: string[],
-  ref: string,
-  argsExpr: string,
+  name: string,
+  argList: string,
   mode: 'read' | 'write' | 'duplex',
-): string[] {
-  let sparseExpr = 'false';
+): { decl: string[]; row: string } {
+  let sparse = '0';
+  const flag = p.sparse ? annotations(p.member.comment).get('sparseflag')?.[0] : undefined;
   if (p.sparse) {
-    const flag = annotations(p.member.comment).get('sparseflag')?.[0];
     const flagsField = p.args?.fields.find((f) => f.name === 'flags');
     if (!flag || !flagsField) throw new Error(`${p.member.name}: @sparseflag needs a flag name and a flags argument`);
-    e.imports.value('libvirt-api', flag);
-    sparseExpr = `(flags & ${flag}) !== 0`;
+    sparse = e.imports.value('libvirt-api', flag);
   }
   const kind = { read: 'readable', write: 'writable', duplex: 'readable and writable' }[mode];
-  const extra = [
-    `   * Opens a ${kind} stream${p.sparse ? ` (sparse when \`flags\` has \`${annotations(p.member.comment).get('sparseflag')?.[0]}\`)` : ''};`,
-    `   * resolves once the daemon has accepted the call.`,
-  ];
-  const open = `await openStreamCall(this.#caller, ${ref}, ${argsExpr}, '${mode}', ${sparseExpr}, options)`;
-  if (!p.ret) {
-    return [
-      ...methodDoc(program, p, functions, extra),
-      `  async ${p.method}(${params.join(', ')}): Promise<LibvirtStream> {`,
-      `    return (${open}).stream;`,
-      '  }',
-    ];
-  }
+  const sparseNote = p.sparse ? ` (sparse when \`flags\` has \`${flag}\`)` : '';
+  const extra = [`   * Opens a ${kind} stream${sparseNote};`, `   * resolves once the daemon has accepted the call.`];
+  const row = `[${name}, ${argList}, '${p.ret ? '.' : '-'}', '${mode}', ${sparse}]`;
+  if (!p.ret) return { decl: [...methodDoc(program, p, functions, extra), `  ${p.method}(${params.join(', ')}): Promise<LibvirtStream>;`], row };
   const R = e.imports.type(program.module, pascalCase(p.ret.name));
-  return [
-    ...methodDoc(program, p, functions, extra),
-    `  async ${p.method}(${params.join(', ')}): Promise<${R} & { readonly stream: LibvirtStream }> {`,
-    `    const { ret, stream } = ${open};`,
-    '    return { ...ret, stream };',
-    '  }',
-  ];
+  return {
+    decl: [...methodDoc(program, p, functions, extra), `  ${p.method}(${params.join(', ')}): Promise<${R} & { readonly stream: LibvirtStream }>;`],
+    row,
+  };
 }
 
 /** Emits the public index: every program's procedures by number. */

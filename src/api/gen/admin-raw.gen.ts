@@ -5,6 +5,8 @@ import type { CallOptions, ProcedureCaller } from '../../rpc/procedure.js';
 import type { AdminConnectGetLoggingFiltersRet, AdminConnectGetLoggingOutputsRet, AdminConnectListServersRet, AdminNonnullClient, AdminNonnullServer, AdminNonnullString, AdminServerListClientsRet, AdminString, AdminTypedParam } from '../../procedures/admin.gen.js';
 import { adminProcedures } from '../../procedures/admin.gen.js';
 
+import { installRawMethods, RAW_CALLER } from '../../api/raw-methods.js';
+
 /**
  * The raw layer of the admin program: one method per procedure.
  *
@@ -16,22 +18,24 @@ import { adminProcedures } from '../../procedures/admin.gen.js';
  * the ret struct.
  */
 export class AdminRawApi {
-  readonly #caller: ProcedureCaller;
+  /** The caller the methods use. */
+  readonly [RAW_CALLER]: ProcedureCaller;
 
   /** Wraps anything that can make a call (normally a connection's RPC engine). */
   constructor(caller: ProcedureCaller) {
-    this.#caller = caller;
+    this[RAW_CALLER] = caller;
   }
+}
 
+/** The methods of {@link AdminRawApi} (installed from the rows below). */
+export interface AdminRawApi {
   /**
    * `virAdmConnectOpen`:
    * Opens connection to admin interface of the daemon.
    *
    * Calls ADMIN_PROC_CONNECT_OPEN (admin program, procedure 1).
    */
-  async connectOpen(flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(adminProcedures.ADMIN_PROC_CONNECT_OPEN, { flags }, options);
-  }
+  connectOpen(flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virAdmConnectClose`:
@@ -41,9 +45,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_CONNECT_CLOSE (admin program, procedure 2).
    */
-  async connectClose(options?: CallOptions): Promise<void> {
-    await this.#caller.call(adminProcedures.ADMIN_PROC_CONNECT_CLOSE, undefined, options);
-  }
+  connectClose(options?: CallOptions): Promise<void>;
 
   /**
    * `virAdmConnectGetLibVersion`:
@@ -52,9 +54,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_CONNECT_GET_LIB_VERSION (admin program, procedure 3).
    */
-  async connectGetLibVersion(options?: CallOptions): Promise<bigint> {
-    return (await this.#caller.call(adminProcedures.ADMIN_PROC_CONNECT_GET_LIB_VERSION, undefined, options)).libVer;
-  }
+  connectGetLibVersion(options?: CallOptions): Promise<bigint>;
 
   /**
    * `virAdmConnectListServers`:
@@ -62,9 +62,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_CONNECT_LIST_SERVERS (admin program, procedure 4).
    */
-  async connectListServers(need_results: number, flags: number, options?: CallOptions): Promise<AdminConnectListServersRet> {
-    return this.#caller.call(adminProcedures.ADMIN_PROC_CONNECT_LIST_SERVERS, { need_results, flags }, options);
-  }
+  connectListServers(need_results: number, flags: number, options?: CallOptions): Promise<AdminConnectListServersRet>;
 
   /**
    * `virAdmConnectLookupServer`:
@@ -72,9 +70,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_CONNECT_LOOKUP_SERVER (admin program, procedure 5).
    */
-  async connectLookupServer(name: AdminNonnullString, flags: number, options?: CallOptions): Promise<AdminNonnullServer> {
-    return (await this.#caller.call(adminProcedures.ADMIN_PROC_CONNECT_LOOKUP_SERVER, { name, flags }, options)).srv;
-  }
+  connectLookupServer(name: AdminNonnullString, flags: number, options?: CallOptions): Promise<AdminNonnullServer>;
 
   /**
    * `virAdmServerGetThreadPoolParameters`:
@@ -86,9 +82,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS (admin program, procedure 6).
    */
-  async serverGetThreadPoolParameters(srv: AdminNonnullServer, flags: number, options?: CallOptions): Promise<AdminTypedParam[]> {
-    return (await this.#caller.call(adminProcedures.ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS, { srv, flags }, options)).params;
-  }
+  serverGetThreadPoolParameters(srv: AdminNonnullServer, flags: number, options?: CallOptions): Promise<AdminTypedParam[]>;
 
   /**
    * `virAdmServerSetThreadPoolParameters`:
@@ -97,9 +91,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS (admin program, procedure 7).
    */
-  async serverSetThreadPoolParameters(srv: AdminNonnullServer, params: AdminTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(adminProcedures.ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS, { srv, params, flags }, options);
-  }
+  serverSetThreadPoolParameters(srv: AdminNonnullServer, params: AdminTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virAdmServerListClients`:
@@ -107,9 +99,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_SERVER_LIST_CLIENTS (admin program, procedure 8).
    */
-  async serverListClients(srv: AdminNonnullServer, need_results: number, flags: number, options?: CallOptions): Promise<AdminServerListClientsRet> {
-    return this.#caller.call(adminProcedures.ADMIN_PROC_SERVER_LIST_CLIENTS, { srv, need_results, flags }, options);
-  }
+  serverListClients(srv: AdminNonnullServer, need_results: number, flags: number, options?: CallOptions): Promise<AdminServerListClientsRet>;
 
   /**
    * `virAdmServerLookupClient`:
@@ -117,9 +107,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_SERVER_LOOKUP_CLIENT (admin program, procedure 9).
    */
-  async serverLookupClient(srv: AdminNonnullServer, id: bigint, flags: number, options?: CallOptions): Promise<AdminNonnullClient> {
-    return (await this.#caller.call(adminProcedures.ADMIN_PROC_SERVER_LOOKUP_CLIENT, { srv, id, flags }, options)).clnt;
-  }
+  serverLookupClient(srv: AdminNonnullServer, id: bigint, flags: number, options?: CallOptions): Promise<AdminNonnullClient>;
 
   /**
    * `virAdmClientGetInfo`:
@@ -132,9 +120,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_CLIENT_GET_INFO (admin program, procedure 10).
    */
-  async clientGetInfo(clnt: AdminNonnullClient, flags: number, options?: CallOptions): Promise<AdminTypedParam[]> {
-    return (await this.#caller.call(adminProcedures.ADMIN_PROC_CLIENT_GET_INFO, { clnt, flags }, options)).params;
-  }
+  clientGetInfo(clnt: AdminNonnullClient, flags: number, options?: CallOptions): Promise<AdminTypedParam[]>;
 
   /**
    * `virAdmClientClose`:
@@ -142,9 +128,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_CLIENT_CLOSE (admin program, procedure 11).
    */
-  async clientClose(clnt: AdminNonnullClient, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(adminProcedures.ADMIN_PROC_CLIENT_CLOSE, { clnt, flags }, options);
-  }
+  clientClose(clnt: AdminNonnullClient, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virAdmServerGetClientLimits`:
@@ -155,9 +139,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_SERVER_GET_CLIENT_LIMITS (admin program, procedure 12).
    */
-  async serverGetClientLimits(srv: AdminNonnullServer, flags: number, options?: CallOptions): Promise<AdminTypedParam[]> {
-    return (await this.#caller.call(adminProcedures.ADMIN_PROC_SERVER_GET_CLIENT_LIMITS, { srv, flags }, options)).params;
-  }
+  serverGetClientLimits(srv: AdminNonnullServer, flags: number, options?: CallOptions): Promise<AdminTypedParam[]>;
 
   /**
    * `virAdmServerSetClientLimits`:
@@ -165,9 +147,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_SERVER_SET_CLIENT_LIMITS (admin program, procedure 13).
    */
-  async serverSetClientLimits(srv: AdminNonnullServer, params: AdminTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(adminProcedures.ADMIN_PROC_SERVER_SET_CLIENT_LIMITS, { srv, params, flags }, options);
-  }
+  serverSetClientLimits(srv: AdminNonnullServer, params: AdminTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virAdmConnectGetLoggingOutputs`:
@@ -177,9 +157,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS (admin program, procedure 14).
    */
-  async connectGetLoggingOutputs(flags: number, options?: CallOptions): Promise<AdminConnectGetLoggingOutputsRet> {
-    return this.#caller.call(adminProcedures.ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS, { flags }, options);
-  }
+  connectGetLoggingOutputs(flags: number, options?: CallOptions): Promise<AdminConnectGetLoggingOutputsRet>;
 
   /**
    * `virAdmConnectGetLoggingFilters`:
@@ -189,9 +167,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS (admin program, procedure 15).
    */
-  async connectGetLoggingFilters(flags: number, options?: CallOptions): Promise<AdminConnectGetLoggingFiltersRet> {
-    return this.#caller.call(adminProcedures.ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS, { flags }, options);
-  }
+  connectGetLoggingFilters(flags: number, options?: CallOptions): Promise<AdminConnectGetLoggingFiltersRet>;
 
   /**
    * `virAdmConnectSetLoggingOutputs`:
@@ -201,9 +177,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS (admin program, procedure 16).
    */
-  async connectSetLoggingOutputs(outputs: AdminString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(adminProcedures.ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS, { outputs, flags }, options);
-  }
+  connectSetLoggingOutputs(outputs: AdminString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virAdmConnectSetLoggingFilters`:
@@ -213,9 +187,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS (admin program, procedure 17).
    */
-  async connectSetLoggingFilters(filters: AdminString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(adminProcedures.ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS, { filters, flags }, options);
-  }
+  connectSetLoggingFilters(filters: AdminString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virAdmServerUpdateTlsFiles`:
@@ -223,9 +195,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_SERVER_UPDATE_TLS_FILES (admin program, procedure 18).
    */
-  async serverUpdateTlsFiles(srv: AdminNonnullServer, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(adminProcedures.ADMIN_PROC_SERVER_UPDATE_TLS_FILES, { srv, flags }, options);
-  }
+  serverUpdateTlsFiles(srv: AdminNonnullServer, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virAdmConnectSetDaemonTimeout`:
@@ -234,9 +204,7 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT (admin program, procedure 19).
    */
-  async connectSetDaemonTimeout(timeout: number, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(adminProcedures.ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT, { timeout, flags }, options);
-  }
+  connectSetDaemonTimeout(timeout: number, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virAdmConnectDaemonShutdown`:
@@ -245,7 +213,28 @@ export class AdminRawApi {
    *
    * Calls ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN (admin program, procedure 20).
    */
-  async connectDaemonShutdown(flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(adminProcedures.ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN, { flags }, options);
-  }
+  connectDaemonShutdown(flags: number, options?: CallOptions): Promise<void>;
 }
+
+installRawMethods(AdminRawApi.prototype, adminProcedures, 'ADMIN_PROC_', [
+  ['CONNECT_OPEN', 'flags', '-'],
+  ['CONNECT_CLOSE', '-', '-'],
+  ['CONNECT_GET_LIB_VERSION', '-', 'libVer'],
+  ['CONNECT_LIST_SERVERS', 'need_results flags', '.'],
+  ['CONNECT_LOOKUP_SERVER', 'name flags', 'srv'],
+  ['SERVER_GET_THREADPOOL_PARAMETERS', 'srv flags', 'params'],
+  ['SERVER_SET_THREADPOOL_PARAMETERS', 'srv params flags', '-'],
+  ['SERVER_LIST_CLIENTS', 'srv need_results flags', '.'],
+  ['SERVER_LOOKUP_CLIENT', 'srv id flags', 'clnt'],
+  ['CLIENT_GET_INFO', 'clnt flags', 'params'],
+  ['CLIENT_CLOSE', 'clnt flags', '-'],
+  ['SERVER_GET_CLIENT_LIMITS', 'srv flags', 'params'],
+  ['SERVER_SET_CLIENT_LIMITS', 'srv params flags', '-'],
+  ['CONNECT_GET_LOGGING_OUTPUTS', 'flags', '.'],
+  ['CONNECT_GET_LOGGING_FILTERS', 'flags', '.'],
+  ['CONNECT_SET_LOGGING_OUTPUTS', 'outputs flags', '-'],
+  ['CONNECT_SET_LOGGING_FILTERS', 'filters flags', '-'],
+  ['SERVER_UPDATE_TLS_FILES', 'srv flags', '-'],
+  ['CONNECT_SET_DAEMON_TIMEOUT', 'timeout flags', '-'],
+  ['CONNECT_DAEMON_SHUTDOWN', 'flags', '-'],
+]);

@@ -8,7 +8,8 @@ import { qemuProcedures } from '../../procedures/qemu.gen.js';
 import type { RemoteAuthSaslStartRet, RemoteAuthSaslStepRet, RemoteAuthType, RemoteConnectGetCpuModelNamesRet, RemoteConnectListAllDomainsRet, RemoteConnectListAllInterfacesRet, RemoteConnectListAllNetworksRet, RemoteConnectListAllNodeDevicesRet, RemoteConnectListAllNwfilterBindingsRet, RemoteConnectListAllNwfiltersRet, RemoteConnectListAllSecretsRet, RemoteConnectListAllStoragePoolsRet, RemoteDomain, RemoteDomainBlockStatsFlagsRet, RemoteDomainBlockStatsRet, RemoteDomainCheckpointListAllChildrenRet, RemoteDomainGetBlkioParametersRet, RemoteDomainGetBlockInfoRet, RemoteDomainGetBlockIoTuneRet, RemoteDomainGetBlockJobInfoRet, RemoteDomainGetControlInfoRet, RemoteDomainGetCpuStatsRet, RemoteDomainGetDiskErrorsRet, RemoteDomainGetEmulatorPinInfoRet, RemoteDomainGetFsinfoRet, RemoteDomainGetInfoRet, RemoteDomainGetInterfaceParametersRet, RemoteDomainGetIothreadInfoRet, RemoteDomainGetJobInfoRet, RemoteDomainGetJobStatsRet, RemoteDomainGetMemoryParametersRet, RemoteDomainGetNumaParametersRet, RemoteDomainGetSchedulerTypeRet, RemoteDomainGetSecurityLabelListRet, RemoteDomainGetSecurityLabelRet, RemoteDomainGetStateRet, RemoteDomainGetTimeRet, RemoteDomainGetVcpuPinInfoRet, RemoteDomainGetVcpusRet, RemoteDomainInterface, RemoteDomainInterfaceStatsRet, RemoteDomainListAllCheckpointsRet, RemoteDomainListAllSnapshotsRet, RemoteDomainMemoryStat, RemoteDomainMigrateBegin3ParamsRet, RemoteDomainMigrateBegin3Ret, RemoteDomainMigrateFinish3ParamsRet, RemoteDomainMigrateFinish3Ret, RemoteDomainMigratePrepare2Ret, RemoteDomainMigratePrepare3ParamsRet, RemoteDomainMigratePrepare3Ret, RemoteDomainMigratePrepareRet, RemoteDomainMigratePrepareTunnel3ParamsRet, RemoteDomainMigratePrepareTunnel3Ret, RemoteDomainScreenshotRet, RemoteDomainSnapshotListAllChildrenRet, RemoteDomainStatsRecord, RemoteNetwork, RemoteNetworkGetDhcpLeasesRet, RemoteNetworkListAllPortsRet, RemoteNetworkPortGetParametersRet, RemoteNodeDevice, RemoteNodeGetCpuMapRet, RemoteNodeGetCpuStatsRet, RemoteNodeGetInfoRet, RemoteNodeGetMemoryParametersRet, RemoteNodeGetMemoryStatsRet, RemoteNodeGetSecurityModelRet, RemoteNodeGetSevInfoRet, RemoteNonnullDomain, RemoteNonnullDomainCheckpoint, RemoteNonnullDomainSnapshot, RemoteNonnullInterface, RemoteNonnullNetwork, RemoteNonnullNetworkPort, RemoteNonnullNodeDevice, RemoteNonnullNwfilter, RemoteNonnullNwfilterBinding, RemoteNonnullSecret, RemoteNonnullStoragePool, RemoteNonnullStorageVol, RemoteNonnullString, RemoteSecret, RemoteStoragePool, RemoteStoragePoolGetInfoRet, RemoteStoragePoolListAllVolumesRet, RemoteStorageVolGetInfoFlagsRet, RemoteStorageVolGetInfoRet, RemoteString, RemoteTypedParam, RemoteUuid } from '../../procedures/remote.gen.js';
 import { remoteProcedures } from '../../procedures/remote.gen.js';
 
-import { openStreamCall, type LibvirtStream, type StreamOptions } from '../../api/stream.js';
+import type { LibvirtStream, StreamOptions } from '../../api/stream.js';
+import { installRawMethods, RAW_CALLER } from '../../api/raw-methods.js';
 
 /**
  * The raw layer: one method per remote, qemu and lxc procedure.
@@ -29,22 +30,24 @@ import { openStreamCall, type LibvirtStream, type StreamOptions } from '../../ap
  * have the procedure's `@sparseflag` (`VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM`, ...).
  */
 export class RawApi {
-  readonly #caller: ProcedureCaller;
+  /** The caller the methods use. */
+  readonly [RAW_CALLER]: ProcedureCaller;
 
   /** Wraps anything that can make a call (normally a connection's RPC engine). */
   constructor(caller: ProcedureCaller) {
-    this.#caller = caller;
+    this[RAW_CALLER] = caller;
   }
+}
 
+/** The methods of {@link RawApi} (installed from the rows below). */
+export interface RawApi {
   /**
    * `virConnectOpen`:
    * This function should be called first to get a connection to the Hypervisor and xen store
    *
    * Calls REMOTE_PROC_CONNECT_OPEN (remote program, procedure 1).
    */
-  async connectOpen(name: RemoteString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_OPEN, { name, flags }, options);
-  }
+  connectOpen(name: RemoteString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virConnectClose`:
@@ -54,9 +57,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_CLOSE (remote program, procedure 2).
    */
-  async connectClose(options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_CLOSE, undefined, options);
-  }
+  connectClose(options?: CallOptions): Promise<void>;
 
   /**
    * `virConnectGetType`:
@@ -67,9 +68,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_GET_TYPE (remote program, procedure 3).
    */
-  async connectGetType(options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_TYPE, undefined, options)).type;
-  }
+  connectGetType(options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virConnectGetVersion`:
@@ -77,9 +76,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_GET_VERSION (remote program, procedure 4).
    */
-  async connectGetVersion(options?: CallOptions): Promise<bigint> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_VERSION, undefined, options)).hv_ver;
-  }
+  connectGetVersion(options?: CallOptions): Promise<bigint>;
 
   /**
    * `virConnectGetMaxVcpus`:
@@ -91,9 +88,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_GET_MAX_VCPUS (remote program, procedure 5).
    */
-  async connectGetMaxVcpus(type: RemoteString, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_MAX_VCPUS, { type }, options)).max_vcpus;
-  }
+  connectGetMaxVcpus(type: RemoteString, options?: CallOptions): Promise<number>;
 
   /**
    * `virNodeGetInfo`:
@@ -101,9 +96,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_GET_INFO (remote program, procedure 6).
    */
-  async nodeGetInfo(options?: CallOptions): Promise<RemoteNodeGetInfoRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_GET_INFO, undefined, options);
-  }
+  nodeGetInfo(options?: CallOptions): Promise<RemoteNodeGetInfoRet>;
 
   /**
    * `virConnectGetCapabilities`:
@@ -111,9 +104,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_GET_CAPABILITIES (remote program, procedure 7).
    */
-  async connectGetCapabilities(options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_CAPABILITIES, undefined, options)).capabilities;
-  }
+  connectGetCapabilities(options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virDomainAttachDevice`:
@@ -122,9 +113,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_ATTACH_DEVICE (remote program, procedure 8).
    */
-  async domainAttachDevice(dom: RemoteNonnullDomain, xml: RemoteNonnullString, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_ATTACH_DEVICE, { dom, xml }, options);
-  }
+  domainAttachDevice(dom: RemoteNonnullDomain, xml: RemoteNonnullString, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainCreate`:
@@ -134,9 +123,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_CREATE (remote program, procedure 9).
    */
-  async domainCreate(dom: RemoteNonnullDomain, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_CREATE, { dom }, options);
-  }
+  domainCreate(dom: RemoteNonnullDomain, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainCreateXML`:
@@ -147,9 +134,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_CREATE_XML (remote program, procedure 10).
    */
-  async domainCreateXML(xml_desc: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullDomain> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_CREATE_XML, { xml_desc, flags }, options)).dom;
-  }
+  domainCreateXML(xml_desc: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullDomain>;
 
   /**
    * `virDomainDefineXML`:
@@ -159,9 +144,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_DEFINE_XML (remote program, procedure 11).
    */
-  async domainDefineXML(xml: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullDomain> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_DEFINE_XML, { xml }, options)).dom;
-  }
+  domainDefineXML(xml: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullDomain>;
 
   /**
    * `virDomainDestroy`:
@@ -171,9 +154,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_DESTROY (remote program, procedure 12).
    */
-  async domainDestroy(dom: RemoteNonnullDomain, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_DESTROY, { dom }, options);
-  }
+  domainDestroy(dom: RemoteNonnullDomain, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainDetachDevice`:
@@ -182,9 +163,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_DETACH_DEVICE (remote program, procedure 13).
    */
-  async domainDetachDevice(dom: RemoteNonnullDomain, xml: RemoteNonnullString, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_DETACH_DEVICE, { dom, xml }, options);
-  }
+  domainDetachDevice(dom: RemoteNonnullDomain, xml: RemoteNonnullString, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetXMLDesc`:
@@ -193,9 +172,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_XML_DESC (remote program, procedure 14).
    */
-  async domainGetXMLDesc(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_XML_DESC, { dom, flags }, options)).xml;
-  }
+  domainGetXMLDesc(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virDomainGetAutostart`:
@@ -204,9 +181,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_AUTOSTART (remote program, procedure 15).
    */
-  async domainGetAutostart(dom: RemoteNonnullDomain, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_AUTOSTART, { dom }, options)).autostart;
-  }
+  domainGetAutostart(dom: RemoteNonnullDomain, options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainGetInfo`:
@@ -215,9 +190,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_INFO (remote program, procedure 16).
    */
-  async domainGetInfo(dom: RemoteNonnullDomain, options?: CallOptions): Promise<RemoteDomainGetInfoRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_INFO, { dom }, options);
-  }
+  domainGetInfo(dom: RemoteNonnullDomain, options?: CallOptions): Promise<RemoteDomainGetInfoRet>;
 
   /**
    * `virDomainGetMaxMemory`:
@@ -226,9 +199,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_MAX_MEMORY (remote program, procedure 17).
    */
-  async domainGetMaxMemory(dom: RemoteNonnullDomain, options?: CallOptions): Promise<bigint> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_MAX_MEMORY, { dom }, options)).memory;
-  }
+  domainGetMaxMemory(dom: RemoteNonnullDomain, options?: CallOptions): Promise<bigint>;
 
   /**
    * `virDomainGetMaxVcpus`:
@@ -239,9 +210,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_MAX_VCPUS (remote program, procedure 18).
    */
-  async domainGetMaxVcpus(dom: RemoteNonnullDomain, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_MAX_VCPUS, { dom }, options)).num;
-  }
+  domainGetMaxVcpus(dom: RemoteNonnullDomain, options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainGetOSType`:
@@ -249,9 +218,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_OS_TYPE (remote program, procedure 19).
    */
-  async domainGetOSType(dom: RemoteNonnullDomain, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_OS_TYPE, { dom }, options)).type;
-  }
+  domainGetOSType(dom: RemoteNonnullDomain, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virDomainGetVcpus`:
@@ -260,9 +227,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_VCPUS (remote program, procedure 20).
    */
-  async domainGetVcpus(dom: RemoteNonnullDomain, maxinfo: number, maplen: number, options?: CallOptions): Promise<RemoteDomainGetVcpusRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_VCPUS, { dom, maxinfo, maplen }, options);
-  }
+  domainGetVcpus(dom: RemoteNonnullDomain, maxinfo: number, maplen: number, options?: CallOptions): Promise<RemoteDomainGetVcpusRet>;
 
   /**
    * `virConnectListDefinedDomains`:
@@ -270,9 +235,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS (remote program, procedure 21).
    */
-  async connectListDefinedDomains(maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS, { maxnames }, options)).names;
-  }
+  connectListDefinedDomains(maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]>;
 
   /**
    * `virDomainLookupByID`:
@@ -282,9 +245,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_LOOKUP_BY_ID (remote program, procedure 22).
    */
-  async domainLookupByID(id: number, options?: CallOptions): Promise<RemoteNonnullDomain> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_LOOKUP_BY_ID, { id }, options)).dom;
-  }
+  domainLookupByID(id: number, options?: CallOptions): Promise<RemoteNonnullDomain>;
 
   /**
    * `virDomainLookupByName`:
@@ -292,9 +253,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME (remote program, procedure 23).
    */
-  async domainLookupByName(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullDomain> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME, { name }, options)).dom;
-  }
+  domainLookupByName(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullDomain>;
 
   /**
    * `virDomainLookupByUUID`:
@@ -302,9 +261,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID (remote program, procedure 24).
    */
-  async domainLookupByUUID(uuid: RemoteUuid, options?: CallOptions): Promise<RemoteNonnullDomain> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID, { uuid }, options)).dom;
-  }
+  domainLookupByUUID(uuid: RemoteUuid, options?: CallOptions): Promise<RemoteNonnullDomain>;
 
   /**
    * `virConnectNumOfDefinedDomains`:
@@ -312,9 +269,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS (remote program, procedure 25).
    */
-  async connectNumOfDefinedDomains(options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS, undefined, options)).num;
-  }
+  connectNumOfDefinedDomains(options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainPinVcpu`:
@@ -323,9 +278,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_PIN_VCPU (remote program, procedure 26).
    */
-  async domainPinVcpu(dom: RemoteNonnullDomain, vcpu: number, cpumap: Uint8Array, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_PIN_VCPU, { dom, vcpu, cpumap }, options);
-  }
+  domainPinVcpu(dom: RemoteNonnullDomain, vcpu: number, cpumap: Uint8Array, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainReboot`:
@@ -336,9 +289,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_REBOOT (remote program, procedure 27).
    */
-  async domainReboot(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_REBOOT, { dom, flags }, options);
-  }
+  domainReboot(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainResume`:
@@ -348,9 +299,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_RESUME (remote program, procedure 28).
    */
-  async domainResume(dom: RemoteNonnullDomain, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_RESUME, { dom }, options);
-  }
+  domainResume(dom: RemoteNonnullDomain, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSetAutostart`:
@@ -358,9 +307,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_AUTOSTART (remote program, procedure 29).
    */
-  async domainSetAutostart(dom: RemoteNonnullDomain, autostart: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_AUTOSTART, { dom, autostart }, options);
-  }
+  domainSetAutostart(dom: RemoteNonnullDomain, autostart: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSetMaxMemory`:
@@ -370,9 +317,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_MAX_MEMORY (remote program, procedure 30).
    */
-  async domainSetMaxMemory(dom: RemoteNonnullDomain, memory: bigint, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_MAX_MEMORY, { dom, memory }, options);
-  }
+  domainSetMaxMemory(dom: RemoteNonnullDomain, memory: bigint, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSetMemory`:
@@ -382,9 +327,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_MEMORY (remote program, procedure 31).
    */
-  async domainSetMemory(dom: RemoteNonnullDomain, memory: bigint, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_MEMORY, { dom, memory }, options);
-  }
+  domainSetMemory(dom: RemoteNonnullDomain, memory: bigint, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSetVcpus`:
@@ -394,9 +337,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_VCPUS (remote program, procedure 32).
    */
-  async domainSetVcpus(dom: RemoteNonnullDomain, nvcpus: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_VCPUS, { dom, nvcpus }, options);
-  }
+  domainSetVcpus(dom: RemoteNonnullDomain, nvcpus: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainShutdown`:
@@ -410,9 +351,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SHUTDOWN (remote program, procedure 33).
    */
-  async domainShutdown(dom: RemoteNonnullDomain, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SHUTDOWN, { dom }, options);
-  }
+  domainShutdown(dom: RemoteNonnullDomain, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSuspend`:
@@ -424,9 +363,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SUSPEND (remote program, procedure 34).
    */
-  async domainSuspend(dom: RemoteNonnullDomain, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SUSPEND, { dom }, options);
-  }
+  domainSuspend(dom: RemoteNonnullDomain, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainUndefine`:
@@ -435,9 +372,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_UNDEFINE (remote program, procedure 35).
    */
-  async domainUndefine(dom: RemoteNonnullDomain, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_UNDEFINE, { dom }, options);
-  }
+  domainUndefine(dom: RemoteNonnullDomain, options?: CallOptions): Promise<void>;
 
   /**
    * `virConnectListDefinedNetworks`:
@@ -445,9 +380,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS (remote program, procedure 36).
    */
-  async connectListDefinedNetworks(maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS, { maxnames }, options)).names;
-  }
+  connectListDefinedNetworks(maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]>;
 
   /**
    * `virConnectListDomains`:
@@ -455,9 +388,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_DOMAINS (remote program, procedure 37).
    */
-  async connectListDomains(maxids: number, options?: CallOptions): Promise<number[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_DOMAINS, { maxids }, options)).ids;
-  }
+  connectListDomains(maxids: number, options?: CallOptions): Promise<number[]>;
 
   /**
    * `virConnectListNetworks`:
@@ -465,9 +396,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_NETWORKS (remote program, procedure 38).
    */
-  async connectListNetworks(maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_NETWORKS, { maxnames }, options)).names;
-  }
+  connectListNetworks(maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]>;
 
   /**
    * `virNetworkCreate`:
@@ -476,9 +405,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_CREATE (remote program, procedure 39).
    */
-  async networkCreate(net: RemoteNonnullNetwork, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_CREATE, { net }, options);
-  }
+  networkCreate(net: RemoteNonnullNetwork, options?: CallOptions): Promise<void>;
 
   /**
    * `virNetworkCreateXML`:
@@ -487,9 +414,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_CREATE_XML (remote program, procedure 40).
    */
-  async networkCreateXML(xml: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNetwork> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_CREATE_XML, { xml }, options)).net;
-  }
+  networkCreateXML(xml: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNetwork>;
 
   /**
    * `virNetworkDefineXML`:
@@ -498,9 +423,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_DEFINE_XML (remote program, procedure 41).
    */
-  async networkDefineXML(xml: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNetwork> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_DEFINE_XML, { xml }, options)).net;
-  }
+  networkDefineXML(xml: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNetwork>;
 
   /**
    * `virNetworkDestroy`:
@@ -510,9 +433,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_DESTROY (remote program, procedure 42).
    */
-  async networkDestroy(net: RemoteNonnullNetwork, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_DESTROY, { net }, options);
-  }
+  networkDestroy(net: RemoteNonnullNetwork, options?: CallOptions): Promise<void>;
 
   /**
    * `virNetworkGetXMLDesc`:
@@ -521,9 +442,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_GET_XML_DESC (remote program, procedure 43).
    */
-  async networkGetXMLDesc(net: RemoteNonnullNetwork, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_GET_XML_DESC, { net, flags }, options)).xml;
-  }
+  networkGetXMLDesc(net: RemoteNonnullNetwork, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virNetworkGetAutostart`:
@@ -532,9 +451,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_GET_AUTOSTART (remote program, procedure 44).
    */
-  async networkGetAutostart(net: RemoteNonnullNetwork, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_GET_AUTOSTART, { net }, options)).autostart;
-  }
+  networkGetAutostart(net: RemoteNonnullNetwork, options?: CallOptions): Promise<number>;
 
   /**
    * `virNetworkGetBridgeName`:
@@ -543,9 +460,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_GET_BRIDGE_NAME (remote program, procedure 45).
    */
-  async networkGetBridgeName(net: RemoteNonnullNetwork, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_GET_BRIDGE_NAME, { net }, options)).name;
-  }
+  networkGetBridgeName(net: RemoteNonnullNetwork, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virNetworkLookupByName`:
@@ -553,9 +468,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_LOOKUP_BY_NAME (remote program, procedure 46).
    */
-  async networkLookupByName(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNetwork> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_LOOKUP_BY_NAME, { name }, options)).net;
-  }
+  networkLookupByName(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNetwork>;
 
   /**
    * `virNetworkLookupByUUID`:
@@ -563,9 +476,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_LOOKUP_BY_UUID (remote program, procedure 47).
    */
-  async networkLookupByUUID(uuid: RemoteUuid, options?: CallOptions): Promise<RemoteNonnullNetwork> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_LOOKUP_BY_UUID, { uuid }, options)).net;
-  }
+  networkLookupByUUID(uuid: RemoteUuid, options?: CallOptions): Promise<RemoteNonnullNetwork>;
 
   /**
    * `virNetworkSetAutostart`:
@@ -573,9 +484,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_SET_AUTOSTART (remote program, procedure 48).
    */
-  async networkSetAutostart(net: RemoteNonnullNetwork, autostart: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_SET_AUTOSTART, { net, autostart }, options);
-  }
+  networkSetAutostart(net: RemoteNonnullNetwork, autostart: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virNetworkUndefine`:
@@ -583,9 +492,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_UNDEFINE (remote program, procedure 49).
    */
-  async networkUndefine(net: RemoteNonnullNetwork, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_UNDEFINE, { net }, options);
-  }
+  networkUndefine(net: RemoteNonnullNetwork, options?: CallOptions): Promise<void>;
 
   /**
    * `virConnectNumOfDefinedNetworks`:
@@ -593,9 +500,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_NUM_OF_DEFINED_NETWORKS (remote program, procedure 50).
    */
-  async connectNumOfDefinedNetworks(options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_NUM_OF_DEFINED_NETWORKS, undefined, options)).num;
-  }
+  connectNumOfDefinedNetworks(options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectNumOfDomains`:
@@ -603,9 +508,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_NUM_OF_DOMAINS (remote program, procedure 51).
    */
-  async connectNumOfDomains(options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_NUM_OF_DOMAINS, undefined, options)).num;
-  }
+  connectNumOfDomains(options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectNumOfNetworks`:
@@ -613,9 +516,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_NUM_OF_NETWORKS (remote program, procedure 52).
    */
-  async connectNumOfNetworks(options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_NUM_OF_NETWORKS, undefined, options)).num;
-  }
+  connectNumOfNetworks(options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainCoreDump`:
@@ -625,9 +526,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_CORE_DUMP (remote program, procedure 53).
    */
-  async domainCoreDump(dom: RemoteNonnullDomain, to: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_CORE_DUMP, { dom, to, flags }, options);
-  }
+  domainCoreDump(dom: RemoteNonnullDomain, to: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainRestore`:
@@ -635,9 +534,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_RESTORE (remote program, procedure 54).
    */
-  async domainRestore(from: RemoteNonnullString, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_RESTORE, { from }, options);
-  }
+  domainRestore(from: RemoteNonnullString, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSave`:
@@ -648,9 +545,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SAVE (remote program, procedure 55).
    */
-  async domainSave(dom: RemoteNonnullDomain, to: RemoteNonnullString, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SAVE, { dom, to }, options);
-  }
+  domainSave(dom: RemoteNonnullDomain, to: RemoteNonnullString, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetSchedulerType`:
@@ -658,9 +553,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE (remote program, procedure 56).
    */
-  async domainGetSchedulerType(dom: RemoteNonnullDomain, options?: CallOptions): Promise<RemoteDomainGetSchedulerTypeRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE, { dom }, options);
-  }
+  domainGetSchedulerType(dom: RemoteNonnullDomain, options?: CallOptions): Promise<RemoteDomainGetSchedulerTypeRet>;
 
   /**
    * `virDomainGetSchedulerParameters`:
@@ -670,9 +563,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS (remote program, procedure 57).
    */
-  async domainGetSchedulerParameters(dom: RemoteNonnullDomain, nparams: number, options?: CallOptions): Promise<RemoteTypedParam[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS, { dom, nparams }, options)).params;
-  }
+  domainGetSchedulerParameters(dom: RemoteNonnullDomain, nparams: number, options?: CallOptions): Promise<RemoteTypedParam[]>;
 
   /**
    * `virDomainSetSchedulerParameters`:
@@ -681,9 +572,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS (remote program, procedure 58).
    */
-  async domainSetSchedulerParameters(dom: RemoteNonnullDomain, params: RemoteTypedParam[], options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS, { dom, params }, options);
-  }
+  domainSetSchedulerParameters(dom: RemoteNonnullDomain, params: RemoteTypedParam[], options?: CallOptions): Promise<void>;
 
   /**
    * `virConnectGetHostname`:
@@ -694,37 +583,27 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_GET_HOSTNAME (remote program, procedure 59).
    */
-  async connectGetHostname(options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_HOSTNAME, undefined, options)).hostname;
-  }
+  connectGetHostname(options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * Calls REMOTE_PROC_CONNECT_SUPPORTS_FEATURE (remote program, procedure 60).
    */
-  async connectSupportsFeature(feature: number, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, { feature }, options)).supported;
-  }
+  connectSupportsFeature(feature: number, options?: CallOptions): Promise<number>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_PREPARE (remote program, procedure 61).
    */
-  async domainMigratePrepare(uri_in: RemoteString, flags: bigint, dname: RemoteString, resource: bigint, options?: CallOptions): Promise<RemoteDomainMigratePrepareRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE, { uri_in, flags, dname, resource }, options);
-  }
+  domainMigratePrepare(uri_in: RemoteString, flags: bigint, dname: RemoteString, resource: bigint, options?: CallOptions): Promise<RemoteDomainMigratePrepareRet>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_PERFORM (remote program, procedure 62).
    */
-  async domainMigratePerform(dom: RemoteNonnullDomain, cookie: Uint8Array, uri: RemoteNonnullString, flags: bigint, dname: RemoteString, resource: bigint, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_PERFORM, { dom, cookie, uri, flags, dname, resource }, options);
-  }
+  domainMigratePerform(dom: RemoteNonnullDomain, cookie: Uint8Array, uri: RemoteNonnullString, flags: bigint, dname: RemoteString, resource: bigint, options?: CallOptions): Promise<void>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_FINISH (remote program, procedure 63).
    */
-  async domainMigrateFinish(dname: RemoteNonnullString, cookie: Uint8Array, uri: RemoteNonnullString, flags: bigint, options?: CallOptions): Promise<RemoteNonnullDomain> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_FINISH, { dname, cookie, uri, flags }, options)).ddom;
-  }
+  domainMigrateFinish(dname: RemoteNonnullString, cookie: Uint8Array, uri: RemoteNonnullString, flags: bigint, options?: CallOptions): Promise<RemoteNonnullDomain>;
 
   /**
    * `virDomainBlockStats`:
@@ -732,9 +611,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_BLOCK_STATS (remote program, procedure 64).
    */
-  async domainBlockStats(dom: RemoteNonnullDomain, path: RemoteNonnullString, options?: CallOptions): Promise<RemoteDomainBlockStatsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_BLOCK_STATS, { dom, path }, options);
-  }
+  domainBlockStats(dom: RemoteNonnullDomain, path: RemoteNonnullString, options?: CallOptions): Promise<RemoteDomainBlockStatsRet>;
 
   /**
    * `virDomainInterfaceStats`:
@@ -742,44 +619,32 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_INTERFACE_STATS (remote program, procedure 65).
    */
-  async domainInterfaceStats(dom: RemoteNonnullDomain, device: RemoteNonnullString, options?: CallOptions): Promise<RemoteDomainInterfaceStatsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_INTERFACE_STATS, { dom, device }, options);
-  }
+  domainInterfaceStats(dom: RemoteNonnullDomain, device: RemoteNonnullString, options?: CallOptions): Promise<RemoteDomainInterfaceStatsRet>;
 
   /**
    * Calls REMOTE_PROC_AUTH_LIST (remote program, procedure 66).
    */
-  async authList(options?: CallOptions): Promise<RemoteAuthType[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_AUTH_LIST, undefined, options)).types;
-  }
+  authList(options?: CallOptions): Promise<RemoteAuthType[]>;
 
   /**
    * Calls REMOTE_PROC_AUTH_SASL_INIT (remote program, procedure 67).
    */
-  async authSaslInit(options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_AUTH_SASL_INIT, undefined, options)).mechlist;
-  }
+  authSaslInit(options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * Calls REMOTE_PROC_AUTH_SASL_START (remote program, procedure 68).
    */
-  async authSaslStart(mech: RemoteNonnullString, nil: number, data: number[], options?: CallOptions): Promise<RemoteAuthSaslStartRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_AUTH_SASL_START, { mech, nil, data }, options);
-  }
+  authSaslStart(mech: RemoteNonnullString, nil: number, data: number[], options?: CallOptions): Promise<RemoteAuthSaslStartRet>;
 
   /**
    * Calls REMOTE_PROC_AUTH_SASL_STEP (remote program, procedure 69).
    */
-  async authSaslStep(nil: number, data: number[], options?: CallOptions): Promise<RemoteAuthSaslStepRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_AUTH_SASL_STEP, { nil, data }, options);
-  }
+  authSaslStep(nil: number, data: number[], options?: CallOptions): Promise<RemoteAuthSaslStepRet>;
 
   /**
    * Calls REMOTE_PROC_AUTH_POLKIT (remote program, procedure 70).
    */
-  async authPolkit(options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_AUTH_POLKIT, undefined, options)).complete;
-  }
+  authPolkit(options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectNumOfStoragePools`:
@@ -787,9 +652,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS (remote program, procedure 71).
    */
-  async connectNumOfStoragePools(options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS, undefined, options)).num;
-  }
+  connectNumOfStoragePools(options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectListStoragePools`:
@@ -798,9 +661,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS (remote program, procedure 72).
    */
-  async connectListStoragePools(maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS, { maxnames }, options)).names;
-  }
+  connectListStoragePools(maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]>;
 
   /**
    * `virConnectNumOfDefinedStoragePools`:
@@ -808,9 +669,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS (remote program, procedure 73).
    */
-  async connectNumOfDefinedStoragePools(options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS, undefined, options)).num;
-  }
+  connectNumOfDefinedStoragePools(options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectListDefinedStoragePools`:
@@ -819,9 +678,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS (remote program, procedure 74).
    */
-  async connectListDefinedStoragePools(maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS, { maxnames }, options)).names;
-  }
+  connectListDefinedStoragePools(maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]>;
 
   /**
    * `virConnectFindStoragePoolSources`:
@@ -832,9 +689,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES (remote program, procedure 75).
    */
-  async connectFindStoragePoolSources(type: RemoteNonnullString, srcSpec: RemoteString, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES, { type, srcSpec, flags }, options)).xml;
-  }
+  connectFindStoragePoolSources(type: RemoteNonnullString, srcSpec: RemoteString, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virStoragePoolCreateXML`:
@@ -843,9 +698,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_CREATE_XML (remote program, procedure 76).
    */
-  async storagePoolCreateXML(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullStoragePool> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_CREATE_XML, { xml, flags }, options)).pool;
-  }
+  storagePoolCreateXML(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullStoragePool>;
 
   /**
    * `virStoragePoolDefineXML`:
@@ -854,9 +707,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_DEFINE_XML (remote program, procedure 77).
    */
-  async storagePoolDefineXML(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullStoragePool> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_DEFINE_XML, { xml, flags }, options)).pool;
-  }
+  storagePoolDefineXML(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullStoragePool>;
 
   /**
    * `virStoragePoolCreate`:
@@ -864,9 +715,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_CREATE (remote program, procedure 78).
    */
-  async storagePoolCreate(pool: RemoteNonnullStoragePool, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_CREATE, { pool, flags }, options);
-  }
+  storagePoolCreate(pool: RemoteNonnullStoragePool, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virStoragePoolBuild`:
@@ -875,9 +724,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_BUILD (remote program, procedure 79).
    */
-  async storagePoolBuild(pool: RemoteNonnullStoragePool, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_BUILD, { pool, flags }, options);
-  }
+  storagePoolBuild(pool: RemoteNonnullStoragePool, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virStoragePoolDestroy`:
@@ -887,9 +734,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_DESTROY (remote program, procedure 80).
    */
-  async storagePoolDestroy(pool: RemoteNonnullStoragePool, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_DESTROY, { pool }, options);
-  }
+  storagePoolDestroy(pool: RemoteNonnullStoragePool, options?: CallOptions): Promise<void>;
 
   /**
    * `virStoragePoolDelete`:
@@ -898,9 +743,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_DELETE (remote program, procedure 81).
    */
-  async storagePoolDelete(pool: RemoteNonnullStoragePool, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_DELETE, { pool, flags }, options);
-  }
+  storagePoolDelete(pool: RemoteNonnullStoragePool, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virStoragePoolUndefine`:
@@ -908,9 +751,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_UNDEFINE (remote program, procedure 82).
    */
-  async storagePoolUndefine(pool: RemoteNonnullStoragePool, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_UNDEFINE, { pool }, options);
-  }
+  storagePoolUndefine(pool: RemoteNonnullStoragePool, options?: CallOptions): Promise<void>;
 
   /**
    * `virStoragePoolRefresh`:
@@ -919,9 +760,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_REFRESH (remote program, procedure 83).
    */
-  async storagePoolRefresh(pool: RemoteNonnullStoragePool, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_REFRESH, { pool, flags }, options);
-  }
+  storagePoolRefresh(pool: RemoteNonnullStoragePool, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virStoragePoolLookupByName`:
@@ -929,9 +768,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME (remote program, procedure 84).
    */
-  async storagePoolLookupByName(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullStoragePool> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME, { name }, options)).pool;
-  }
+  storagePoolLookupByName(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullStoragePool>;
 
   /**
    * `virStoragePoolLookupByUUID`:
@@ -939,9 +776,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID (remote program, procedure 85).
    */
-  async storagePoolLookupByUUID(uuid: RemoteUuid, options?: CallOptions): Promise<RemoteNonnullStoragePool> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID, { uuid }, options)).pool;
-  }
+  storagePoolLookupByUUID(uuid: RemoteUuid, options?: CallOptions): Promise<RemoteNonnullStoragePool>;
 
   /**
    * `virStoragePoolLookupByVolume`:
@@ -949,9 +784,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME (remote program, procedure 86).
    */
-  async storagePoolLookupByVolume(vol: RemoteNonnullStorageVol, options?: CallOptions): Promise<RemoteNonnullStoragePool> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME, { vol }, options)).pool;
-  }
+  storagePoolLookupByVolume(vol: RemoteNonnullStorageVol, options?: CallOptions): Promise<RemoteNonnullStoragePool>;
 
   /**
    * `virStoragePoolGetInfo`:
@@ -959,9 +792,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_GET_INFO (remote program, procedure 87).
    */
-  async storagePoolGetInfo(pool: RemoteNonnullStoragePool, options?: CallOptions): Promise<RemoteStoragePoolGetInfoRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_GET_INFO, { pool }, options);
-  }
+  storagePoolGetInfo(pool: RemoteNonnullStoragePool, options?: CallOptions): Promise<RemoteStoragePoolGetInfoRet>;
 
   /**
    * `virStoragePoolGetXMLDesc`:
@@ -970,9 +801,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_GET_XML_DESC (remote program, procedure 88).
    */
-  async storagePoolGetXMLDesc(pool: RemoteNonnullStoragePool, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_GET_XML_DESC, { pool, flags }, options)).xml;
-  }
+  storagePoolGetXMLDesc(pool: RemoteNonnullStoragePool, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virStoragePoolGetAutostart`:
@@ -981,9 +810,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART (remote program, procedure 89).
    */
-  async storagePoolGetAutostart(pool: RemoteNonnullStoragePool, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART, { pool }, options)).autostart;
-  }
+  storagePoolGetAutostart(pool: RemoteNonnullStoragePool, options?: CallOptions): Promise<number>;
 
   /**
    * `virStoragePoolSetAutostart`:
@@ -991,9 +818,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART (remote program, procedure 90).
    */
-  async storagePoolSetAutostart(pool: RemoteNonnullStoragePool, autostart: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART, { pool, autostart }, options);
-  }
+  storagePoolSetAutostart(pool: RemoteNonnullStoragePool, autostart: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virStoragePoolNumOfVolumes`:
@@ -1001,9 +826,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES (remote program, procedure 91).
    */
-  async storagePoolNumOfVolumes(pool: RemoteNonnullStoragePool, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES, { pool }, options)).num;
-  }
+  storagePoolNumOfVolumes(pool: RemoteNonnullStoragePool, options?: CallOptions): Promise<number>;
 
   /**
    * `virStoragePoolListVolumes`:
@@ -1011,9 +834,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES (remote program, procedure 92).
    */
-  async storagePoolListVolumes(pool: RemoteNonnullStoragePool, maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES, { pool, maxnames }, options)).names;
-  }
+  storagePoolListVolumes(pool: RemoteNonnullStoragePool, maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]>;
 
   /**
    * `virStorageVolCreateXML`:
@@ -1022,9 +843,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_VOL_CREATE_XML (remote program, procedure 93).
    */
-  async storageVolCreateXML(pool: RemoteNonnullStoragePool, xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullStorageVol> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_VOL_CREATE_XML, { pool, xml, flags }, options)).vol;
-  }
+  storageVolCreateXML(pool: RemoteNonnullStoragePool, xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullStorageVol>;
 
   /**
    * `virStorageVolDelete`:
@@ -1032,9 +851,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_VOL_DELETE (remote program, procedure 94).
    */
-  async storageVolDelete(vol: RemoteNonnullStorageVol, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_VOL_DELETE, { vol, flags }, options);
-  }
+  storageVolDelete(vol: RemoteNonnullStorageVol, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virStorageVolLookupByName`:
@@ -1042,9 +859,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME (remote program, procedure 95).
    */
-  async storageVolLookupByName(pool: RemoteNonnullStoragePool, name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullStorageVol> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME, { pool, name }, options)).vol;
-  }
+  storageVolLookupByName(pool: RemoteNonnullStoragePool, name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullStorageVol>;
 
   /**
    * `virStorageVolLookupByKey`:
@@ -1052,9 +867,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY (remote program, procedure 96).
    */
-  async storageVolLookupByKey(key: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullStorageVol> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY, { key }, options)).vol;
-  }
+  storageVolLookupByKey(key: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullStorageVol>;
 
   /**
    * `virStorageVolLookupByPath`:
@@ -1062,9 +875,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH (remote program, procedure 97).
    */
-  async storageVolLookupByPath(path: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullStorageVol> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH, { path }, options)).vol;
-  }
+  storageVolLookupByPath(path: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullStorageVol>;
 
   /**
    * `virStorageVolGetInfo`:
@@ -1072,9 +883,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_VOL_GET_INFO (remote program, procedure 98).
    */
-  async storageVolGetInfo(vol: RemoteNonnullStorageVol, options?: CallOptions): Promise<RemoteStorageVolGetInfoRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_VOL_GET_INFO, { vol }, options);
-  }
+  storageVolGetInfo(vol: RemoteNonnullStorageVol, options?: CallOptions): Promise<RemoteStorageVolGetInfoRet>;
 
   /**
    * `virStorageVolGetXMLDesc`:
@@ -1082,9 +891,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_VOL_GET_XML_DESC (remote program, procedure 99).
    */
-  async storageVolGetXMLDesc(vol: RemoteNonnullStorageVol, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_VOL_GET_XML_DESC, { vol, flags }, options)).xml;
-  }
+  storageVolGetXMLDesc(vol: RemoteNonnullStorageVol, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virStorageVolGetPath`:
@@ -1094,9 +901,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_VOL_GET_PATH (remote program, procedure 100).
    */
-  async storageVolGetPath(vol: RemoteNonnullStorageVol, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_VOL_GET_PATH, { vol }, options)).name;
-  }
+  storageVolGetPath(vol: RemoteNonnullStorageVol, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virNodeGetCellsFreeMemory`:
@@ -1107,9 +912,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY (remote program, procedure 101).
    */
-  async nodeGetCellsFreeMemory(startCell: number, maxcells: number, options?: CallOptions): Promise<bigint[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY, { startCell, maxcells }, options)).cells;
-  }
+  nodeGetCellsFreeMemory(startCell: number, maxcells: number, options?: CallOptions): Promise<bigint[]>;
 
   /**
    * `virNodeGetFreeMemory`:
@@ -1118,9 +921,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_GET_FREE_MEMORY (remote program, procedure 102).
    */
-  async nodeGetFreeMemory(options?: CallOptions): Promise<bigint> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_GET_FREE_MEMORY, undefined, options)).freeMem;
-  }
+  nodeGetFreeMemory(options?: CallOptions): Promise<bigint>;
 
   /**
    * `virDomainBlockPeek`:
@@ -1128,9 +929,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_BLOCK_PEEK (remote program, procedure 103).
    */
-  async domainBlockPeek(dom: RemoteNonnullDomain, path: RemoteNonnullString, offset: bigint, size: number, flags: number, options?: CallOptions): Promise<Uint8Array> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_BLOCK_PEEK, { dom, path, offset, size, flags }, options)).buffer;
-  }
+  domainBlockPeek(dom: RemoteNonnullDomain, path: RemoteNonnullString, offset: bigint, size: number, flags: number, options?: CallOptions): Promise<Uint8Array>;
 
   /**
    * `virDomainMemoryPeek`:
@@ -1138,9 +937,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_MEMORY_PEEK (remote program, procedure 104).
    */
-  async domainMemoryPeek(dom: RemoteNonnullDomain, offset: bigint, size: number, flags: number, options?: CallOptions): Promise<Uint8Array> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MEMORY_PEEK, { dom, offset, size, flags }, options)).buffer;
-  }
+  domainMemoryPeek(dom: RemoteNonnullDomain, offset: bigint, size: number, flags: number, options?: CallOptions): Promise<Uint8Array>;
 
   /**
    * `virConnectDomainEventRegister`:
@@ -1150,9 +947,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER (remote program, procedure 105).
    */
-  async connectDomainEventRegister(options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER, undefined, options)).cb_registered;
-  }
+  connectDomainEventRegister(options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectDomainEventDeregister`:
@@ -1160,23 +955,17 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER (remote program, procedure 106).
    */
-  async connectDomainEventDeregister(options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER, undefined, options)).cb_registered;
-  }
+  connectDomainEventDeregister(options?: CallOptions): Promise<number>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_PREPARE2 (remote program, procedure 108).
    */
-  async domainMigratePrepare2(uri_in: RemoteString, flags: bigint, dname: RemoteString, resource: bigint, dom_xml: RemoteNonnullString, options?: CallOptions): Promise<RemoteDomainMigratePrepare2Ret> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE2, { uri_in, flags, dname, resource, dom_xml }, options);
-  }
+  domainMigratePrepare2(uri_in: RemoteString, flags: bigint, dname: RemoteString, resource: bigint, dom_xml: RemoteNonnullString, options?: CallOptions): Promise<RemoteDomainMigratePrepare2Ret>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_FINISH2 (remote program, procedure 109).
    */
-  async domainMigrateFinish2(dname: RemoteNonnullString, cookie: Uint8Array, uri: RemoteNonnullString, flags: bigint, retcode: number, options?: CallOptions): Promise<RemoteNonnullDomain> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_FINISH2, { dname, cookie, uri, flags, retcode }, options)).ddom;
-  }
+  domainMigrateFinish2(dname: RemoteNonnullString, cookie: Uint8Array, uri: RemoteNonnullString, flags: bigint, retcode: number, options?: CallOptions): Promise<RemoteNonnullDomain>;
 
   /**
    * `virConnectGetURI`:
@@ -1187,9 +976,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_GET_URI (remote program, procedure 110).
    */
-  async connectGetURI(options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_URI, undefined, options)).uri;
-  }
+  connectGetURI(options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virNodeNumOfDevices`:
@@ -1197,9 +984,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_NUM_OF_DEVICES (remote program, procedure 111).
    */
-  async nodeNumOfDevices(cap: RemoteString, flags: number, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_NUM_OF_DEVICES, { cap, flags }, options)).num;
-  }
+  nodeNumOfDevices(cap: RemoteString, flags: number, options?: CallOptions): Promise<number>;
 
   /**
    * `virNodeListDevices`:
@@ -1207,9 +992,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_LIST_DEVICES (remote program, procedure 112).
    */
-  async nodeListDevices(cap: RemoteString, maxnames: number, flags: number, options?: CallOptions): Promise<RemoteNonnullString[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_LIST_DEVICES, { cap, maxnames, flags }, options)).names;
-  }
+  nodeListDevices(cap: RemoteString, maxnames: number, flags: number, options?: CallOptions): Promise<RemoteNonnullString[]>;
 
   /**
    * `virNodeDeviceLookupByName`:
@@ -1217,9 +1000,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME (remote program, procedure 113).
    */
-  async nodeDeviceLookupByName(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNodeDevice> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME, { name }, options)).dev;
-  }
+  nodeDeviceLookupByName(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNodeDevice>;
 
   /**
    * `virNodeDeviceGetXMLDesc`:
@@ -1227,9 +1008,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_GET_XML_DESC (remote program, procedure 114).
    */
-  async nodeDeviceGetXMLDesc(name: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_GET_XML_DESC, { name, flags }, options)).xml;
-  }
+  nodeDeviceGetXMLDesc(name: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virNodeDeviceGetParent`:
@@ -1237,9 +1016,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_GET_PARENT (remote program, procedure 115).
    */
-  async nodeDeviceGetParent(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_GET_PARENT, { name }, options)).parentName;
-  }
+  nodeDeviceGetParent(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteString>;
 
   /**
    * `virNodeDeviceNumOfCaps`:
@@ -1247,9 +1024,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS (remote program, procedure 116).
    */
-  async nodeDeviceNumOfCaps(name: RemoteNonnullString, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS, { name }, options)).num;
-  }
+  nodeDeviceNumOfCaps(name: RemoteNonnullString, options?: CallOptions): Promise<number>;
 
   /**
    * `virNodeDeviceListCaps`:
@@ -1257,9 +1032,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_LIST_CAPS (remote program, procedure 117).
    */
-  async nodeDeviceListCaps(name: RemoteNonnullString, maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_LIST_CAPS, { name, maxnames }, options)).names;
-  }
+  nodeDeviceListCaps(name: RemoteNonnullString, maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]>;
 
   /**
    * `virNodeDeviceDettach`:
@@ -1267,9 +1040,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_DETTACH (remote program, procedure 118).
    */
-  async nodeDeviceDettach(name: RemoteNonnullString, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_DETTACH, { name }, options);
-  }
+  nodeDeviceDettach(name: RemoteNonnullString, options?: CallOptions): Promise<void>;
 
   /**
    * `virNodeDeviceReAttach`:
@@ -1278,9 +1049,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_RE_ATTACH (remote program, procedure 119).
    */
-  async nodeDeviceReAttach(name: RemoteNonnullString, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_RE_ATTACH, { name }, options);
-  }
+  nodeDeviceReAttach(name: RemoteNonnullString, options?: CallOptions): Promise<void>;
 
   /**
    * `virNodeDeviceReset`:
@@ -1288,9 +1057,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_RESET (remote program, procedure 120).
    */
-  async nodeDeviceReset(name: RemoteNonnullString, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_RESET, { name }, options);
-  }
+  nodeDeviceReset(name: RemoteNonnullString, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetSecurityLabel`:
@@ -1299,9 +1066,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL (remote program, procedure 121).
    */
-  async domainGetSecurityLabel(dom: RemoteNonnullDomain, options?: CallOptions): Promise<RemoteDomainGetSecurityLabelRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL, { dom }, options);
-  }
+  domainGetSecurityLabel(dom: RemoteNonnullDomain, options?: CallOptions): Promise<RemoteDomainGetSecurityLabelRet>;
 
   /**
    * `virNodeGetSecurityModel`:
@@ -1310,9 +1075,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_GET_SECURITY_MODEL (remote program, procedure 122).
    */
-  async nodeGetSecurityModel(options?: CallOptions): Promise<RemoteNodeGetSecurityModelRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_GET_SECURITY_MODEL, undefined, options);
-  }
+  nodeGetSecurityModel(options?: CallOptions): Promise<RemoteNodeGetSecurityModelRet>;
 
   /**
    * `virNodeDeviceCreateXML`:
@@ -1321,9 +1084,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_CREATE_XML (remote program, procedure 123).
    */
-  async nodeDeviceCreateXML(xml_desc: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNodeDevice> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_CREATE_XML, { xml_desc, flags }, options)).dev;
-  }
+  nodeDeviceCreateXML(xml_desc: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNodeDevice>;
 
   /**
    * `virNodeDeviceDestroy`:
@@ -1332,9 +1093,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_DESTROY (remote program, procedure 124).
    */
-  async nodeDeviceDestroy(name: RemoteNonnullString, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_DESTROY, { name }, options);
-  }
+  nodeDeviceDestroy(name: RemoteNonnullString, options?: CallOptions): Promise<void>;
 
   /**
    * `virStorageVolCreateXMLFrom`:
@@ -1343,9 +1102,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM (remote program, procedure 125).
    */
-  async storageVolCreateXMLFrom(pool: RemoteNonnullStoragePool, xml: RemoteNonnullString, clonevol: RemoteNonnullStorageVol, flags: number, options?: CallOptions): Promise<RemoteNonnullStorageVol> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM, { pool, xml, clonevol, flags }, options)).vol;
-  }
+  storageVolCreateXMLFrom(pool: RemoteNonnullStoragePool, xml: RemoteNonnullString, clonevol: RemoteNonnullStorageVol, flags: number, options?: CallOptions): Promise<RemoteNonnullStorageVol>;
 
   /**
    * `virConnectNumOfInterfaces`:
@@ -1353,9 +1110,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_NUM_OF_INTERFACES (remote program, procedure 126).
    */
-  async connectNumOfInterfaces(options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_NUM_OF_INTERFACES, undefined, options)).num;
-  }
+  connectNumOfInterfaces(options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectListInterfaces`:
@@ -1363,9 +1118,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_INTERFACES (remote program, procedure 127).
    */
-  async connectListInterfaces(maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_INTERFACES, { maxnames }, options)).names;
-  }
+  connectListInterfaces(maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]>;
 
   /**
    * `virInterfaceLookupByName`:
@@ -1373,9 +1126,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_INTERFACE_LOOKUP_BY_NAME (remote program, procedure 128).
    */
-  async interfaceLookupByName(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullInterface> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_INTERFACE_LOOKUP_BY_NAME, { name }, options)).iface;
-  }
+  interfaceLookupByName(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullInterface>;
 
   /**
    * `virInterfaceLookupByMACString`:
@@ -1383,9 +1134,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_INTERFACE_LOOKUP_BY_MAC_STRING (remote program, procedure 129).
    */
-  async interfaceLookupByMACString(mac: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullInterface> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_INTERFACE_LOOKUP_BY_MAC_STRING, { mac }, options)).iface;
-  }
+  interfaceLookupByMACString(mac: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullInterface>;
 
   /**
    * `virInterfaceGetXMLDesc`:
@@ -1394,9 +1143,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_INTERFACE_GET_XML_DESC (remote program, procedure 130).
    */
-  async interfaceGetXMLDesc(iface: RemoteNonnullInterface, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_INTERFACE_GET_XML_DESC, { iface, flags }, options)).xml;
-  }
+  interfaceGetXMLDesc(iface: RemoteNonnullInterface, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virInterfaceDefineXML`:
@@ -1405,9 +1152,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_INTERFACE_DEFINE_XML (remote program, procedure 131).
    */
-  async interfaceDefineXML(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullInterface> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_INTERFACE_DEFINE_XML, { xml, flags }, options)).iface;
-  }
+  interfaceDefineXML(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullInterface>;
 
   /**
    * `virInterfaceUndefine`:
@@ -1416,9 +1161,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_INTERFACE_UNDEFINE (remote program, procedure 132).
    */
-  async interfaceUndefine(iface: RemoteNonnullInterface, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_INTERFACE_UNDEFINE, { iface }, options);
-  }
+  interfaceUndefine(iface: RemoteNonnullInterface, options?: CallOptions): Promise<void>;
 
   /**
    * `virInterfaceCreate`:
@@ -1426,9 +1169,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_INTERFACE_CREATE (remote program, procedure 133).
    */
-  async interfaceCreate(iface: RemoteNonnullInterface, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_INTERFACE_CREATE, { iface, flags }, options);
-  }
+  interfaceCreate(iface: RemoteNonnullInterface, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virInterfaceDestroy`:
@@ -1437,9 +1178,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_INTERFACE_DESTROY (remote program, procedure 134).
    */
-  async interfaceDestroy(iface: RemoteNonnullInterface, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_INTERFACE_DESTROY, { iface, flags }, options);
-  }
+  interfaceDestroy(iface: RemoteNonnullInterface, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virConnectDomainXMLFromNative`:
@@ -1448,9 +1187,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_DOMAIN_XML_FROM_NATIVE (remote program, procedure 135).
    */
-  async connectDomainXMLFromNative(nativeFormat: RemoteNonnullString, nativeConfig: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_DOMAIN_XML_FROM_NATIVE, { nativeFormat, nativeConfig, flags }, options)).domainXml;
-  }
+  connectDomainXMLFromNative(nativeFormat: RemoteNonnullString, nativeConfig: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virConnectDomainXMLToNative`:
@@ -1459,9 +1196,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE (remote program, procedure 136).
    */
-  async connectDomainXMLToNative(nativeFormat: RemoteNonnullString, domainXml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE, { nativeFormat, domainXml, flags }, options)).nativeConfig;
-  }
+  connectDomainXMLToNative(nativeFormat: RemoteNonnullString, domainXml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virConnectNumOfDefinedInterfaces`:
@@ -1469,9 +1204,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_NUM_OF_DEFINED_INTERFACES (remote program, procedure 137).
    */
-  async connectNumOfDefinedInterfaces(options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_NUM_OF_DEFINED_INTERFACES, undefined, options)).num;
-  }
+  connectNumOfDefinedInterfaces(options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectListDefinedInterfaces`:
@@ -1480,9 +1213,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_DEFINED_INTERFACES (remote program, procedure 138).
    */
-  async connectListDefinedInterfaces(maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_DEFINED_INTERFACES, { maxnames }, options)).names;
-  }
+  connectListDefinedInterfaces(maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]>;
 
   /**
    * `virConnectNumOfSecrets`:
@@ -1490,9 +1221,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_NUM_OF_SECRETS (remote program, procedure 139).
    */
-  async connectNumOfSecrets(options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_NUM_OF_SECRETS, undefined, options)).num;
-  }
+  connectNumOfSecrets(options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectListSecrets`:
@@ -1500,9 +1229,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_SECRETS (remote program, procedure 140).
    */
-  async connectListSecrets(maxuuids: number, options?: CallOptions): Promise<RemoteNonnullString[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_SECRETS, { maxuuids }, options)).uuids;
-  }
+  connectListSecrets(maxuuids: number, options?: CallOptions): Promise<RemoteNonnullString[]>;
 
   /**
    * `virSecretLookupByUUID`:
@@ -1511,9 +1238,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_SECRET_LOOKUP_BY_UUID (remote program, procedure 141).
    */
-  async secretLookupByUUID(uuid: RemoteUuid, options?: CallOptions): Promise<RemoteNonnullSecret> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_SECRET_LOOKUP_BY_UUID, { uuid }, options)).secret;
-  }
+  secretLookupByUUID(uuid: RemoteUuid, options?: CallOptions): Promise<RemoteNonnullSecret>;
 
   /**
    * `virSecretDefineXML`:
@@ -1523,9 +1248,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_SECRET_DEFINE_XML (remote program, procedure 142).
    */
-  async secretDefineXML(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullSecret> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_SECRET_DEFINE_XML, { xml, flags }, options)).secret;
-  }
+  secretDefineXML(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullSecret>;
 
   /**
    * `virSecretGetXMLDesc`:
@@ -1533,9 +1256,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_SECRET_GET_XML_DESC (remote program, procedure 143).
    */
-  async secretGetXMLDesc(secret: RemoteNonnullSecret, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_SECRET_GET_XML_DESC, { secret, flags }, options)).xml;
-  }
+  secretGetXMLDesc(secret: RemoteNonnullSecret, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virSecretSetValue`:
@@ -1543,9 +1264,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_SECRET_SET_VALUE (remote program, procedure 144).
    */
-  async secretSetValue(secret: RemoteNonnullSecret, value: Uint8Array, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_SECRET_SET_VALUE, { secret, value, flags }, options);
-  }
+  secretSetValue(secret: RemoteNonnullSecret, value: Uint8Array, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virSecretGetValue`:
@@ -1553,9 +1272,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_SECRET_GET_VALUE (remote program, procedure 145).
    */
-  async secretGetValue(secret: RemoteNonnullSecret, flags: number, options?: CallOptions): Promise<Uint8Array> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_SECRET_GET_VALUE, { secret, flags }, options)).value;
-  }
+  secretGetValue(secret: RemoteNonnullSecret, flags: number, options?: CallOptions): Promise<Uint8Array>;
 
   /**
    * `virSecretUndefine`:
@@ -1563,9 +1280,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_SECRET_UNDEFINE (remote program, procedure 146).
    */
-  async secretUndefine(secret: RemoteNonnullSecret, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_SECRET_UNDEFINE, { secret }, options);
-  }
+  secretUndefine(secret: RemoteNonnullSecret, options?: CallOptions): Promise<void>;
 
   /**
    * `virSecretLookupByUsage`:
@@ -1574,18 +1289,14 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_SECRET_LOOKUP_BY_USAGE (remote program, procedure 147).
    */
-  async secretLookupByUsage(usageType: number, usageID: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullSecret> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_SECRET_LOOKUP_BY_USAGE, { usageType, usageID }, options)).secret;
-  }
+  secretLookupByUsage(usageType: number, usageID: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullSecret>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL (remote program, procedure 148).
    * Opens a writable stream;
    * resolves once the daemon has accepted the call.
    */
-  async domainMigratePrepareTunnel(flags: bigint, dname: RemoteString, resource: bigint, dom_xml: RemoteNonnullString, options?: StreamOptions): Promise<LibvirtStream> {
-    return (await openStreamCall(this.#caller, remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL, { flags, dname, resource, dom_xml }, 'write', false, options)).stream;
-  }
+  domainMigratePrepareTunnel(flags: bigint, dname: RemoteString, resource: bigint, dom_xml: RemoteNonnullString, options?: StreamOptions): Promise<LibvirtStream>;
 
   /**
    * `virConnectIsSecure`:
@@ -1593,9 +1304,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_IS_SECURE (remote program, procedure 149).
    */
-  async connectIsSecure(options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_IS_SECURE, undefined, options)).secure;
-  }
+  connectIsSecure(options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainIsActive`:
@@ -1603,9 +1312,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_IS_ACTIVE (remote program, procedure 150).
    */
-  async domainIsActive(dom: RemoteNonnullDomain, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_IS_ACTIVE, { dom }, options)).active;
-  }
+  domainIsActive(dom: RemoteNonnullDomain, options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainIsPersistent`:
@@ -1614,9 +1321,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_IS_PERSISTENT (remote program, procedure 151).
    */
-  async domainIsPersistent(dom: RemoteNonnullDomain, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_IS_PERSISTENT, { dom }, options)).persistent;
-  }
+  domainIsPersistent(dom: RemoteNonnullDomain, options?: CallOptions): Promise<number>;
 
   /**
    * `virNetworkIsActive`:
@@ -1624,9 +1329,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_IS_ACTIVE (remote program, procedure 152).
    */
-  async networkIsActive(net: RemoteNonnullNetwork, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_IS_ACTIVE, { net }, options)).active;
-  }
+  networkIsActive(net: RemoteNonnullNetwork, options?: CallOptions): Promise<number>;
 
   /**
    * `virNetworkIsPersistent`:
@@ -1635,9 +1338,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_IS_PERSISTENT (remote program, procedure 153).
    */
-  async networkIsPersistent(net: RemoteNonnullNetwork, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_IS_PERSISTENT, { net }, options)).persistent;
-  }
+  networkIsPersistent(net: RemoteNonnullNetwork, options?: CallOptions): Promise<number>;
 
   /**
    * `virStoragePoolIsActive`:
@@ -1645,9 +1346,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_IS_ACTIVE (remote program, procedure 154).
    */
-  async storagePoolIsActive(pool: RemoteNonnullStoragePool, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_IS_ACTIVE, { pool }, options)).active;
-  }
+  storagePoolIsActive(pool: RemoteNonnullStoragePool, options?: CallOptions): Promise<number>;
 
   /**
    * `virStoragePoolIsPersistent`:
@@ -1656,9 +1355,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT (remote program, procedure 155).
    */
-  async storagePoolIsPersistent(pool: RemoteNonnullStoragePool, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT, { pool }, options)).persistent;
-  }
+  storagePoolIsPersistent(pool: RemoteNonnullStoragePool, options?: CallOptions): Promise<number>;
 
   /**
    * `virInterfaceIsActive`:
@@ -1666,9 +1363,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_INTERFACE_IS_ACTIVE (remote program, procedure 156).
    */
-  async interfaceIsActive(iface: RemoteNonnullInterface, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_INTERFACE_IS_ACTIVE, { iface }, options)).active;
-  }
+  interfaceIsActive(iface: RemoteNonnullInterface, options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectGetLibVersion`:
@@ -1676,9 +1371,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_GET_LIB_VERSION (remote program, procedure 157).
    */
-  async connectGetLibVersion(options?: CallOptions): Promise<bigint> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_LIB_VERSION, undefined, options)).lib_ver;
-  }
+  connectGetLibVersion(options?: CallOptions): Promise<bigint>;
 
   /**
    * `virConnectCompareCPU`:
@@ -1686,9 +1379,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_COMPARE_CPU (remote program, procedure 158).
    */
-  async connectCompareCPU(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_COMPARE_CPU, { xml, flags }, options)).result;
-  }
+  connectCompareCPU(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainMemoryStats`:
@@ -1696,9 +1387,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_MEMORY_STATS (remote program, procedure 159).
    */
-  async domainMemoryStats(dom: RemoteNonnullDomain, maxStats: number, flags: number, options?: CallOptions): Promise<RemoteDomainMemoryStat[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MEMORY_STATS, { dom, maxStats, flags }, options)).stats;
-  }
+  domainMemoryStats(dom: RemoteNonnullDomain, maxStats: number, flags: number, options?: CallOptions): Promise<RemoteDomainMemoryStat[]>;
 
   /**
    * `virDomainAttachDeviceFlags`:
@@ -1713,9 +1402,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS (remote program, procedure 160).
    */
-  async domainAttachDeviceFlags(dom: RemoteNonnullDomain, xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS, { dom, xml, flags }, options);
-  }
+  domainAttachDeviceFlags(dom: RemoteNonnullDomain, xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainDetachDeviceFlags`:
@@ -1730,9 +1417,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS (remote program, procedure 161).
    */
-  async domainDetachDeviceFlags(dom: RemoteNonnullDomain, xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS, { dom, xml, flags }, options);
-  }
+  domainDetachDeviceFlags(dom: RemoteNonnullDomain, xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virConnectBaselineCPU`:
@@ -1740,9 +1425,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_BASELINE_CPU (remote program, procedure 162).
    */
-  async connectBaselineCPU(xmlCPUs: RemoteNonnullString[], flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_BASELINE_CPU, { xmlCPUs, flags }, options)).cpu;
-  }
+  connectBaselineCPU(xmlCPUs: RemoteNonnullString[], flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virDomainGetJobInfo`:
@@ -1751,9 +1434,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_JOB_INFO (remote program, procedure 163).
    */
-  async domainGetJobInfo(dom: RemoteNonnullDomain, options?: CallOptions): Promise<RemoteDomainGetJobInfoRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_JOB_INFO, { dom }, options);
-  }
+  domainGetJobInfo(dom: RemoteNonnullDomain, options?: CallOptions): Promise<RemoteDomainGetJobInfoRet>;
 
   /**
    * `virDomainAbortJob`:
@@ -1763,9 +1444,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_ABORT_JOB (remote program, procedure 164).
    */
-  async domainAbortJob(dom: RemoteNonnullDomain, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_ABORT_JOB, { dom }, options);
-  }
+  domainAbortJob(dom: RemoteNonnullDomain, options?: CallOptions): Promise<void>;
 
   /**
    * `virStorageVolWipe`:
@@ -1773,9 +1452,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_VOL_WIPE (remote program, procedure 165).
    */
-  async storageVolWipe(vol: RemoteNonnullStorageVol, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_VOL_WIPE, { vol, flags }, options);
-  }
+  storageVolWipe(vol: RemoteNonnullStorageVol, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainMigrateSetMaxDowntime`:
@@ -1785,9 +1462,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME (remote program, procedure 166).
    */
-  async domainMigrateSetMaxDowntime(dom: RemoteNonnullDomain, downtime: bigint, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME, { dom, downtime, flags }, options);
-  }
+  domainMigrateSetMaxDowntime(dom: RemoteNonnullDomain, downtime: bigint, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virConnectDomainEventRegisterAny`:
@@ -1797,9 +1472,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY (remote program, procedure 167).
    */
-  async connectDomainEventRegisterAny(eventID: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY, { eventID }, options);
-  }
+  connectDomainEventRegisterAny(eventID: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virConnectDomainEventDeregisterAny`:
@@ -1808,9 +1481,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY (remote program, procedure 168).
    */
-  async connectDomainEventDeregisterAny(eventID: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY, { eventID }, options);
-  }
+  connectDomainEventDeregisterAny(eventID: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainUpdateDeviceFlags`:
@@ -1825,9 +1496,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS (remote program, procedure 174).
    */
-  async domainUpdateDeviceFlags(dom: RemoteNonnullDomain, xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS, { dom, xml, flags }, options);
-  }
+  domainUpdateDeviceFlags(dom: RemoteNonnullDomain, xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virNWFilterLookupByName`:
@@ -1835,9 +1504,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME (remote program, procedure 175).
    */
-  async nwFilterLookupByName(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNwfilter> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME, { name }, options)).nwfilter;
-  }
+  nwFilterLookupByName(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNwfilter>;
 
   /**
    * `virNWFilterLookupByUUID`:
@@ -1845,9 +1512,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID (remote program, procedure 176).
    */
-  async nwFilterLookupByUUID(uuid: RemoteUuid, options?: CallOptions): Promise<RemoteNonnullNwfilter> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID, { uuid }, options)).nwfilter;
-  }
+  nwFilterLookupByUUID(uuid: RemoteUuid, options?: CallOptions): Promise<RemoteNonnullNwfilter>;
 
   /**
    * `virNWFilterGetXMLDesc`:
@@ -1856,9 +1521,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_GET_XML_DESC (remote program, procedure 177).
    */
-  async nwFilterGetXMLDesc(nwfilter: RemoteNonnullNwfilter, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_GET_XML_DESC, { nwfilter, flags }, options)).xml;
-  }
+  nwFilterGetXMLDesc(nwfilter: RemoteNonnullNwfilter, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virConnectNumOfNWFilters`:
@@ -1866,9 +1529,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_NUM_OF_NWFILTERS (remote program, procedure 178).
    */
-  async connectNumOfNWFilters(options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_NUM_OF_NWFILTERS, undefined, options)).num;
-  }
+  connectNumOfNWFilters(options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectListNWFilters`:
@@ -1876,9 +1537,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_NWFILTERS (remote program, procedure 179).
    */
-  async connectListNWFilters(maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_NWFILTERS, { maxnames }, options)).names;
-  }
+  connectListNWFilters(maxnames: number, options?: CallOptions): Promise<RemoteNonnullString[]>;
 
   /**
    * `virNWFilterDefineXML`:
@@ -1887,9 +1546,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_DEFINE_XML (remote program, procedure 180).
    */
-  async nwFilterDefineXML(xml: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNwfilter> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_DEFINE_XML, { xml }, options)).nwfilter;
-  }
+  nwFilterDefineXML(xml: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNwfilter>;
 
   /**
    * `virNWFilterUndefine`:
@@ -1898,9 +1555,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_UNDEFINE (remote program, procedure 181).
    */
-  async nwFilterUndefine(nwfilter: RemoteNonnullNwfilter, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_UNDEFINE, { nwfilter }, options);
-  }
+  nwFilterUndefine(nwfilter: RemoteNonnullNwfilter, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainManagedSave`:
@@ -1914,9 +1569,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_MANAGED_SAVE (remote program, procedure 182).
    */
-  async domainManagedSave(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MANAGED_SAVE, { dom, flags }, options);
-  }
+  domainManagedSave(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainHasManagedSaveImage`:
@@ -1925,9 +1578,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE (remote program, procedure 183).
    */
-  async domainHasManagedSaveImage(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, { dom, flags }, options)).result;
-  }
+  domainHasManagedSaveImage(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainManagedSaveRemove`:
@@ -1935,9 +1586,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE (remote program, procedure 184).
    */
-  async domainManagedSaveRemove(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE, { dom, flags }, options);
-  }
+  domainManagedSaveRemove(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSnapshotCreateXML`:
@@ -1946,9 +1595,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML (remote program, procedure 185).
    */
-  async domainSnapshotCreateXML(dom: RemoteNonnullDomain, xml_desc: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullDomainSnapshot> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML, { dom, xml_desc, flags }, options)).snap;
-  }
+  domainSnapshotCreateXML(dom: RemoteNonnullDomain, xml_desc: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullDomainSnapshot>;
 
   /**
    * `virDomainSnapshotGetXMLDesc`:
@@ -1956,9 +1603,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC (remote program, procedure 186).
    */
-  async domainSnapshotGetXMLDesc(snap: RemoteNonnullDomainSnapshot, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC, { snap, flags }, options)).xml;
-  }
+  domainSnapshotGetXMLDesc(snap: RemoteNonnullDomainSnapshot, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virDomainSnapshotNum`:
@@ -1966,9 +1611,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SNAPSHOT_NUM (remote program, procedure 187).
    */
-  async domainSnapshotNum(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SNAPSHOT_NUM, { dom, flags }, options)).num;
-  }
+  domainSnapshotNum(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainSnapshotListNames`:
@@ -1977,9 +1620,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES (remote program, procedure 188).
    */
-  async domainSnapshotListNames(dom: RemoteNonnullDomain, maxnames: number, flags: number, options?: CallOptions): Promise<RemoteNonnullString[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES, { dom, maxnames, flags }, options)).names;
-  }
+  domainSnapshotListNames(dom: RemoteNonnullDomain, maxnames: number, flags: number, options?: CallOptions): Promise<RemoteNonnullString[]>;
 
   /**
    * `virDomainSnapshotLookupByName`:
@@ -1987,9 +1628,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME (remote program, procedure 189).
    */
-  async domainSnapshotLookupByName(dom: RemoteNonnullDomain, name: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullDomainSnapshot> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, { dom, name, flags }, options)).snap;
-  }
+  domainSnapshotLookupByName(dom: RemoteNonnullDomain, name: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullDomainSnapshot>;
 
   /**
    * `virDomainHasCurrentSnapshot`:
@@ -1997,9 +1636,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT (remote program, procedure 190).
    */
-  async domainHasCurrentSnapshot(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT, { dom, flags }, options)).result;
-  }
+  domainHasCurrentSnapshot(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainSnapshotCurrent`:
@@ -2007,9 +1644,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT (remote program, procedure 191).
    */
-  async domainSnapshotCurrent(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteNonnullDomainSnapshot> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT, { dom, flags }, options)).snap;
-  }
+  domainSnapshotCurrent(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteNonnullDomainSnapshot>;
 
   /**
    * `virDomainRevertToSnapshot`:
@@ -2017,9 +1652,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT (remote program, procedure 192).
    */
-  async domainRevertToSnapshot(snap: RemoteNonnullDomainSnapshot, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT, { snap, flags }, options);
-  }
+  domainRevertToSnapshot(snap: RemoteNonnullDomainSnapshot, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSnapshotDelete`:
@@ -2027,9 +1660,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE (remote program, procedure 193).
    */
-  async domainSnapshotDelete(snap: RemoteNonnullDomainSnapshot, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE, { snap, flags }, options);
-  }
+  domainSnapshotDelete(snap: RemoteNonnullDomainSnapshot, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetBlockInfo`:
@@ -2037,9 +1668,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_BLOCK_INFO (remote program, procedure 194).
    */
-  async domainGetBlockInfo(dom: RemoteNonnullDomain, path: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteDomainGetBlockInfoRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_BLOCK_INFO, { dom, path, flags }, options);
-  }
+  domainGetBlockInfo(dom: RemoteNonnullDomain, path: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteDomainGetBlockInfoRet>;
 
   /**
    * `virDomainCreateWithFlags`:
@@ -2048,9 +1677,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS (remote program, procedure 196).
    */
-  async domainCreateWithFlags(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteNonnullDomain> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS, { dom, flags }, options)).dom;
-  }
+  domainCreateWithFlags(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteNonnullDomain>;
 
   /**
    * `virDomainSetMemoryParameters`:
@@ -2059,9 +1686,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS (remote program, procedure 197).
    */
-  async domainSetMemoryParameters(dom: RemoteNonnullDomain, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS, { dom, params, flags }, options);
-  }
+  domainSetMemoryParameters(dom: RemoteNonnullDomain, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetMemoryParameters`:
@@ -2071,9 +1696,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS (remote program, procedure 198).
    */
-  async domainGetMemoryParameters(dom: RemoteNonnullDomain, nparams: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetMemoryParametersRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS, { dom, nparams, flags }, options);
-  }
+  domainGetMemoryParameters(dom: RemoteNonnullDomain, nparams: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetMemoryParametersRet>;
 
   /**
    * `virDomainSetVcpusFlags`:
@@ -2083,9 +1706,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS (remote program, procedure 199).
    */
-  async domainSetVcpusFlags(dom: RemoteNonnullDomain, nvcpus: number, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS, { dom, nvcpus, flags }, options);
-  }
+  domainSetVcpusFlags(dom: RemoteNonnullDomain, nvcpus: number, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetVcpusFlags`:
@@ -2095,9 +1716,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS (remote program, procedure 200).
    */
-  async domainGetVcpusFlags(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS, { dom, flags }, options)).num;
-  }
+  domainGetVcpusFlags(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainOpenConsole`:
@@ -2110,9 +1729,7 @@ export class RawApi {
    * Opens a readable and writable stream;
    * resolves once the daemon has accepted the call.
    */
-  async domainOpenConsole(dom: RemoteNonnullDomain, dev_name: RemoteString, flags: number, options?: StreamOptions): Promise<LibvirtStream> {
-    return (await openStreamCall(this.#caller, remoteProcedures.REMOTE_PROC_DOMAIN_OPEN_CONSOLE, { dom, dev_name, flags }, 'duplex', false, options)).stream;
-  }
+  domainOpenConsole(dom: RemoteNonnullDomain, dev_name: RemoteString, flags: number, options?: StreamOptions): Promise<LibvirtStream>;
 
   /**
    * `virDomainIsUpdated`:
@@ -2120,9 +1737,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_IS_UPDATED (remote program, procedure 202).
    */
-  async domainIsUpdated(dom: RemoteNonnullDomain, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_IS_UPDATED, { dom }, options)).updated;
-  }
+  domainIsUpdated(dom: RemoteNonnullDomain, options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectGetSysinfo`:
@@ -2132,9 +1747,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_GET_SYSINFO (remote program, procedure 203).
    */
-  async connectGetSysinfo(flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_SYSINFO, { flags }, options)).sysinfo;
-  }
+  connectGetSysinfo(flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virDomainSetMemoryFlags`:
@@ -2144,9 +1757,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS (remote program, procedure 204).
    */
-  async domainSetMemoryFlags(dom: RemoteNonnullDomain, memory: bigint, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS, { dom, memory, flags }, options);
-  }
+  domainSetMemoryFlags(dom: RemoteNonnullDomain, memory: bigint, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSetBlkioParameters`:
@@ -2155,9 +1766,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS (remote program, procedure 205).
    */
-  async domainSetBlkioParameters(dom: RemoteNonnullDomain, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS, { dom, params, flags }, options);
-  }
+  domainSetBlkioParameters(dom: RemoteNonnullDomain, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetBlkioParameters`:
@@ -2167,9 +1776,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS (remote program, procedure 206).
    */
-  async domainGetBlkioParameters(dom: RemoteNonnullDomain, nparams: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetBlkioParametersRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS, { dom, nparams, flags }, options);
-  }
+  domainGetBlkioParameters(dom: RemoteNonnullDomain, nparams: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetBlkioParametersRet>;
 
   /**
    * `virDomainMigrateSetMaxSpeed`:
@@ -2180,9 +1787,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED (remote program, procedure 207).
    */
-  async domainMigrateSetMaxSpeed(dom: RemoteNonnullDomain, bandwidth: bigint, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED, { dom, bandwidth, flags }, options);
-  }
+  domainMigrateSetMaxSpeed(dom: RemoteNonnullDomain, bandwidth: bigint, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virStorageVolUpload`:
@@ -2196,9 +1801,7 @@ export class RawApi {
    * Opens a writable stream (sparse when `flags` has `VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM`);
    * resolves once the daemon has accepted the call.
    */
-  async storageVolUpload(vol: RemoteNonnullStorageVol, offset: bigint, length: bigint, flags: number, options?: StreamOptions): Promise<LibvirtStream> {
-    return (await openStreamCall(this.#caller, remoteProcedures.REMOTE_PROC_STORAGE_VOL_UPLOAD, { vol, offset, length, flags }, 'write', (flags & VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM) !== 0, options)).stream;
-  }
+  storageVolUpload(vol: RemoteNonnullStorageVol, offset: bigint, length: bigint, flags: number, options?: StreamOptions): Promise<LibvirtStream>;
 
   /**
    * `virStorageVolDownload`:
@@ -2211,9 +1814,7 @@ export class RawApi {
    * Opens a readable stream (sparse when `flags` has `VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM`);
    * resolves once the daemon has accepted the call.
    */
-  async storageVolDownload(vol: RemoteNonnullStorageVol, offset: bigint, length: bigint, flags: number, options?: StreamOptions): Promise<LibvirtStream> {
-    return (await openStreamCall(this.#caller, remoteProcedures.REMOTE_PROC_STORAGE_VOL_DOWNLOAD, { vol, offset, length, flags }, 'read', (flags & VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM) !== 0, options)).stream;
-  }
+  storageVolDownload(vol: RemoteNonnullStorageVol, offset: bigint, length: bigint, flags: number, options?: StreamOptions): Promise<LibvirtStream>;
 
   /**
    * `virDomainInjectNMI`:
@@ -2221,9 +1822,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_INJECT_NMI (remote program, procedure 210).
    */
-  async domainInjectNMI(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_INJECT_NMI, { dom, flags }, options);
-  }
+  domainInjectNMI(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainScreenshot`:
@@ -2235,10 +1834,7 @@ export class RawApi {
    * Opens a readable stream;
    * resolves once the daemon has accepted the call.
    */
-  async domainScreenshot(dom: RemoteNonnullDomain, screen: number, flags: number, options?: StreamOptions): Promise<RemoteDomainScreenshotRet & { readonly stream: LibvirtStream }> {
-    const { ret, stream } = await openStreamCall(this.#caller, remoteProcedures.REMOTE_PROC_DOMAIN_SCREENSHOT, { dom, screen, flags }, 'read', false, options);
-    return { ...ret, stream };
-  }
+  domainScreenshot(dom: RemoteNonnullDomain, screen: number, flags: number, options?: StreamOptions): Promise<RemoteDomainScreenshotRet & { readonly stream: LibvirtStream }>;
 
   /**
    * `virDomainGetState`:
@@ -2247,54 +1843,39 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_STATE (remote program, procedure 212).
    */
-  async domainGetState(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteDomainGetStateRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_STATE, { dom, flags }, options);
-  }
+  domainGetState(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteDomainGetStateRet>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3 (remote program, procedure 213).
    */
-  async domainMigrateBegin3(dom: RemoteNonnullDomain, xmlin: RemoteString, flags: bigint, dname: RemoteString, resource: bigint, options?: CallOptions): Promise<RemoteDomainMigrateBegin3Ret> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3, { dom, xmlin, flags, dname, resource }, options);
-  }
+  domainMigrateBegin3(dom: RemoteNonnullDomain, xmlin: RemoteString, flags: bigint, dname: RemoteString, resource: bigint, options?: CallOptions): Promise<RemoteDomainMigrateBegin3Ret>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3 (remote program, procedure 214).
    */
-  async domainMigratePrepare3(cookie_in: Uint8Array, uri_in: RemoteString, flags: bigint, dname: RemoteString, resource: bigint, dom_xml: RemoteNonnullString, options?: CallOptions): Promise<RemoteDomainMigratePrepare3Ret> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3, { cookie_in, uri_in, flags, dname, resource, dom_xml }, options);
-  }
+  domainMigratePrepare3(cookie_in: Uint8Array, uri_in: RemoteString, flags: bigint, dname: RemoteString, resource: bigint, dom_xml: RemoteNonnullString, options?: CallOptions): Promise<RemoteDomainMigratePrepare3Ret>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3 (remote program, procedure 215).
    * Opens a writable stream;
    * resolves once the daemon has accepted the call.
    */
-  async domainMigratePrepareTunnel3(cookie_in: Uint8Array, flags: bigint, dname: RemoteString, resource: bigint, dom_xml: RemoteNonnullString, options?: StreamOptions): Promise<RemoteDomainMigratePrepareTunnel3Ret & { readonly stream: LibvirtStream }> {
-    const { ret, stream } = await openStreamCall(this.#caller, remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3, { cookie_in, flags, dname, resource, dom_xml }, 'write', false, options);
-    return { ...ret, stream };
-  }
+  domainMigratePrepareTunnel3(cookie_in: Uint8Array, flags: bigint, dname: RemoteString, resource: bigint, dom_xml: RemoteNonnullString, options?: StreamOptions): Promise<RemoteDomainMigratePrepareTunnel3Ret & { readonly stream: LibvirtStream }>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3 (remote program, procedure 216).
    */
-  async domainMigratePerform3(dom: RemoteNonnullDomain, xmlin: RemoteString, cookie_in: Uint8Array, dconnuri: RemoteString, uri: RemoteString, flags: bigint, dname: RemoteString, resource: bigint, options?: CallOptions): Promise<Uint8Array> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3, { dom, xmlin, cookie_in, dconnuri, uri, flags, dname, resource }, options)).cookie_out;
-  }
+  domainMigratePerform3(dom: RemoteNonnullDomain, xmlin: RemoteString, cookie_in: Uint8Array, dconnuri: RemoteString, uri: RemoteString, flags: bigint, dname: RemoteString, resource: bigint, options?: CallOptions): Promise<Uint8Array>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_FINISH3 (remote program, procedure 217).
    */
-  async domainMigrateFinish3(dname: RemoteNonnullString, cookie_in: Uint8Array, dconnuri: RemoteString, uri: RemoteString, flags: bigint, cancelled: number, options?: CallOptions): Promise<RemoteDomainMigrateFinish3Ret> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_FINISH3, { dname, cookie_in, dconnuri, uri, flags, cancelled }, options);
-  }
+  domainMigrateFinish3(dname: RemoteNonnullString, cookie_in: Uint8Array, dconnuri: RemoteString, uri: RemoteString, flags: bigint, cancelled: number, options?: CallOptions): Promise<RemoteDomainMigrateFinish3Ret>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3 (remote program, procedure 218).
    */
-  async domainMigrateConfirm3(dom: RemoteNonnullDomain, cookie_in: Uint8Array, flags: bigint, cancelled: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3, { dom, cookie_in, flags, cancelled }, options);
-  }
+  domainMigrateConfirm3(dom: RemoteNonnullDomain, cookie_in: Uint8Array, flags: bigint, cancelled: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSetSchedulerParametersFlags`:
@@ -2304,9 +1885,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS (remote program, procedure 219).
    */
-  async domainSetSchedulerParametersFlags(dom: RemoteNonnullDomain, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS, { dom, params, flags }, options);
-  }
+  domainSetSchedulerParametersFlags(dom: RemoteNonnullDomain, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virInterfaceChangeBegin`:
@@ -2317,9 +1896,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_INTERFACE_CHANGE_BEGIN (remote program, procedure 220).
    */
-  async interfaceChangeBegin(flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_INTERFACE_CHANGE_BEGIN, { flags }, options);
-  }
+  interfaceChangeBegin(flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virInterfaceChangeCommit`:
@@ -2328,9 +1905,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_INTERFACE_CHANGE_COMMIT (remote program, procedure 221).
    */
-  async interfaceChangeCommit(flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_INTERFACE_CHANGE_COMMIT, { flags }, options);
-  }
+  interfaceChangeCommit(flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virInterfaceChangeRollback`:
@@ -2339,9 +1914,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK (remote program, procedure 222).
    */
-  async interfaceChangeRollback(flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK, { flags }, options);
-  }
+  interfaceChangeRollback(flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetSchedulerParametersFlags`:
@@ -2351,9 +1924,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS (remote program, procedure 223).
    */
-  async domainGetSchedulerParametersFlags(dom: RemoteNonnullDomain, nparams: number, flags: number, options?: CallOptions): Promise<RemoteTypedParam[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS, { dom, nparams, flags }, options)).params;
-  }
+  domainGetSchedulerParametersFlags(dom: RemoteNonnullDomain, nparams: number, flags: number, options?: CallOptions): Promise<RemoteTypedParam[]>;
 
   /**
    * `virDomainPinVcpuFlags`:
@@ -2362,9 +1933,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS (remote program, procedure 225).
    */
-  async domainPinVcpuFlags(dom: RemoteNonnullDomain, vcpu: number, cpumap: Uint8Array, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS, { dom, vcpu, cpumap, flags }, options);
-  }
+  domainPinVcpuFlags(dom: RemoteNonnullDomain, vcpu: number, cpumap: Uint8Array, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSendKey`:
@@ -2372,9 +1941,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SEND_KEY (remote program, procedure 226).
    */
-  async domainSendKey(dom: RemoteNonnullDomain, codeset: number, holdtime: number, keycodes: number[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SEND_KEY, { dom, codeset, holdtime, keycodes, flags }, options);
-  }
+  domainSendKey(dom: RemoteNonnullDomain, codeset: number, holdtime: number, keycodes: number[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virNodeGetCPUStats`:
@@ -2384,9 +1951,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_GET_CPU_STATS (remote program, procedure 227).
    */
-  async nodeGetCPUStats(cpuNum: number, nparams: number, flags: number, options?: CallOptions): Promise<RemoteNodeGetCpuStatsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_GET_CPU_STATS, { cpuNum, nparams, flags }, options);
-  }
+  nodeGetCPUStats(cpuNum: number, nparams: number, flags: number, options?: CallOptions): Promise<RemoteNodeGetCpuStatsRet>;
 
   /**
    * `virNodeGetMemoryStats`:
@@ -2396,9 +1961,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_GET_MEMORY_STATS (remote program, procedure 228).
    */
-  async nodeGetMemoryStats(nparams: number, cellNum: number, flags: number, options?: CallOptions): Promise<RemoteNodeGetMemoryStatsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_GET_MEMORY_STATS, { nparams, cellNum, flags }, options);
-  }
+  nodeGetMemoryStats(nparams: number, cellNum: number, flags: number, options?: CallOptions): Promise<RemoteNodeGetMemoryStatsRet>;
 
   /**
    * `virDomainGetControlInfo`:
@@ -2406,9 +1969,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_CONTROL_INFO (remote program, procedure 229).
    */
-  async domainGetControlInfo(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteDomainGetControlInfoRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_CONTROL_INFO, { dom, flags }, options);
-  }
+  domainGetControlInfo(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteDomainGetControlInfoRet>;
 
   /**
    * `virDomainGetVcpuPinInfo`:
@@ -2416,9 +1977,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO (remote program, procedure 230).
    */
-  async domainGetVcpuPinInfo(dom: RemoteNonnullDomain, ncpumaps: number, maplen: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetVcpuPinInfoRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO, { dom, ncpumaps, maplen, flags }, options);
-  }
+  domainGetVcpuPinInfo(dom: RemoteNonnullDomain, ncpumaps: number, maplen: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetVcpuPinInfoRet>;
 
   /**
    * `virDomainUndefineFlags`:
@@ -2427,9 +1986,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS (remote program, procedure 231).
    */
-  async domainUndefineFlags(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, { dom, flags }, options);
-  }
+  domainUndefineFlags(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSaveFlags`:
@@ -2439,9 +1996,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SAVE_FLAGS (remote program, procedure 232).
    */
-  async domainSaveFlags(dom: RemoteNonnullDomain, to: RemoteNonnullString, dxml: RemoteString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SAVE_FLAGS, { dom, to, dxml, flags }, options);
-  }
+  domainSaveFlags(dom: RemoteNonnullDomain, to: RemoteNonnullString, dxml: RemoteString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainRestoreFlags`:
@@ -2449,9 +2004,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_RESTORE_FLAGS (remote program, procedure 233).
    */
-  async domainRestoreFlags(from: RemoteNonnullString, dxml: RemoteString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_RESTORE_FLAGS, { from, dxml, flags }, options);
-  }
+  domainRestoreFlags(from: RemoteNonnullString, dxml: RemoteString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainDestroyFlags`:
@@ -2461,9 +2014,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_DESTROY_FLAGS (remote program, procedure 234).
    */
-  async domainDestroyFlags(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_DESTROY_FLAGS, { dom, flags }, options);
-  }
+  domainDestroyFlags(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSaveImageGetXMLDesc`:
@@ -2472,9 +2023,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC (remote program, procedure 235).
    */
-  async domainSaveImageGetXMLDesc(file: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC, { file, flags }, options)).xml;
-  }
+  domainSaveImageGetXMLDesc(file: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virDomainSaveImageDefineXML`:
@@ -2483,9 +2032,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML (remote program, procedure 236).
    */
-  async domainSaveImageDefineXML(file: RemoteNonnullString, dxml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML, { file, dxml, flags }, options);
-  }
+  domainSaveImageDefineXML(file: RemoteNonnullString, dxml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainBlockJobAbort`:
@@ -2493,9 +2040,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT (remote program, procedure 237).
    */
-  async domainBlockJobAbort(dom: RemoteNonnullDomain, path: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT, { dom, path, flags }, options);
-  }
+  domainBlockJobAbort(dom: RemoteNonnullDomain, path: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetBlockJobInfo`:
@@ -2507,9 +2052,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO (remote program, procedure 238).
    */
-  async domainGetBlockJobInfo(dom: RemoteNonnullDomain, path: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteDomainGetBlockJobInfoRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO, { dom, path, flags }, options);
-  }
+  domainGetBlockJobInfo(dom: RemoteNonnullDomain, path: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteDomainGetBlockJobInfoRet>;
 
   /**
    * `virDomainBlockJobSetSpeed`:
@@ -2518,9 +2061,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_BLOCK_JOB_SET_SPEED (remote program, procedure 239).
    */
-  async domainBlockJobSetSpeed(dom: RemoteNonnullDomain, path: RemoteNonnullString, bandwidth: bigint, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_BLOCK_JOB_SET_SPEED, { dom, path, bandwidth, flags }, options);
-  }
+  domainBlockJobSetSpeed(dom: RemoteNonnullDomain, path: RemoteNonnullString, bandwidth: bigint, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainBlockPull`:
@@ -2533,9 +2074,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_BLOCK_PULL (remote program, procedure 240).
    */
-  async domainBlockPull(dom: RemoteNonnullDomain, path: RemoteNonnullString, bandwidth: bigint, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_BLOCK_PULL, { dom, path, bandwidth, flags }, options);
-  }
+  domainBlockPull(dom: RemoteNonnullDomain, path: RemoteNonnullString, bandwidth: bigint, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainMigrateGetMaxSpeed`:
@@ -2546,9 +2085,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED (remote program, procedure 242).
    */
-  async domainMigrateGetMaxSpeed(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<bigint> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED, { dom, flags }, options)).bandwidth;
-  }
+  domainMigrateGetMaxSpeed(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<bigint>;
 
   /**
    * `virDomainBlockStatsFlags`:
@@ -2556,9 +2093,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS (remote program, procedure 243).
    */
-  async domainBlockStatsFlags(dom: RemoteNonnullDomain, path: RemoteNonnullString, nparams: number, flags: number, options?: CallOptions): Promise<RemoteDomainBlockStatsFlagsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS, { dom, path, nparams, flags }, options);
-  }
+  domainBlockStatsFlags(dom: RemoteNonnullDomain, path: RemoteNonnullString, nparams: number, flags: number, options?: CallOptions): Promise<RemoteDomainBlockStatsFlagsRet>;
 
   /**
    * `virDomainSnapshotGetParent`:
@@ -2566,9 +2101,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT (remote program, procedure 244).
    */
-  async domainSnapshotGetParent(snap: RemoteNonnullDomainSnapshot, flags: number, options?: CallOptions): Promise<RemoteNonnullDomainSnapshot> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT, { snap, flags }, options)).snap;
-  }
+  domainSnapshotGetParent(snap: RemoteNonnullDomainSnapshot, flags: number, options?: CallOptions): Promise<RemoteNonnullDomainSnapshot>;
 
   /**
    * `virDomainReset`:
@@ -2577,9 +2110,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_RESET (remote program, procedure 245).
    */
-  async domainReset(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_RESET, { dom, flags }, options);
-  }
+  domainReset(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSnapshotNumChildren`:
@@ -2587,9 +2118,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN (remote program, procedure 246).
    */
-  async domainSnapshotNumChildren(snap: RemoteNonnullDomainSnapshot, flags: number, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN, { snap, flags }, options)).num;
-  }
+  domainSnapshotNumChildren(snap: RemoteNonnullDomainSnapshot, flags: number, options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainSnapshotListChildrenNames`:
@@ -2599,9 +2128,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES (remote program, procedure 247).
    */
-  async domainSnapshotListChildrenNames(snap: RemoteNonnullDomainSnapshot, maxnames: number, flags: number, options?: CallOptions): Promise<RemoteNonnullString[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES, { snap, maxnames, flags }, options)).names;
-  }
+  domainSnapshotListChildrenNames(snap: RemoteNonnullDomainSnapshot, maxnames: number, flags: number, options?: CallOptions): Promise<RemoteNonnullString[]>;
 
   /**
    * `virDomainOpenGraphics`:
@@ -2612,9 +2139,7 @@ export class RawApi {
    * Calls REMOTE_PROC_DOMAIN_OPEN_GRAPHICS (remote program, procedure 249).
    * Passes file descriptors, which this client cannot do: it rejects with an UnsupportedError.
    */
-  async domainOpenGraphics(dom: RemoteNonnullDomain, idx: number, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_OPEN_GRAPHICS, { dom, idx, flags }, options);
-  }
+  domainOpenGraphics(dom: RemoteNonnullDomain, idx: number, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virNodeSuspendForDuration`:
@@ -2624,9 +2149,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_SUSPEND_FOR_DURATION (remote program, procedure 250).
    */
-  async nodeSuspendForDuration(target: number, duration: bigint, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_SUSPEND_FOR_DURATION, { target, duration, flags }, options);
-  }
+  nodeSuspendForDuration(target: number, duration: bigint, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainBlockResize`:
@@ -2637,9 +2160,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_BLOCK_RESIZE (remote program, procedure 251).
    */
-  async domainBlockResize(dom: RemoteNonnullDomain, disk: RemoteNonnullString, size: bigint, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_BLOCK_RESIZE, { dom, disk, size, flags }, options);
-  }
+  domainBlockResize(dom: RemoteNonnullDomain, disk: RemoteNonnullString, size: bigint, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSetBlockIoTune`:
@@ -2647,9 +2168,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE (remote program, procedure 252).
    */
-  async domainSetBlockIoTune(dom: RemoteNonnullDomain, disk: RemoteNonnullString, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE, { dom, disk, params, flags }, options);
-  }
+  domainSetBlockIoTune(dom: RemoteNonnullDomain, disk: RemoteNonnullString, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetBlockIoTune`:
@@ -2659,9 +2178,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE (remote program, procedure 253).
    */
-  async domainGetBlockIoTune(dom: RemoteNonnullDomain, disk: RemoteString, nparams: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetBlockIoTuneRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE, { dom, disk, nparams, flags }, options);
-  }
+  domainGetBlockIoTune(dom: RemoteNonnullDomain, disk: RemoteString, nparams: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetBlockIoTuneRet>;
 
   /**
    * `virDomainSetNumaParameters`:
@@ -2670,9 +2187,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS (remote program, procedure 254).
    */
-  async domainSetNumaParameters(dom: RemoteNonnullDomain, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS, { dom, params, flags }, options);
-  }
+  domainSetNumaParameters(dom: RemoteNonnullDomain, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetNumaParameters`:
@@ -2682,9 +2197,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS (remote program, procedure 255).
    */
-  async domainGetNumaParameters(dom: RemoteNonnullDomain, nparams: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetNumaParametersRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS, { dom, nparams, flags }, options);
-  }
+  domainGetNumaParameters(dom: RemoteNonnullDomain, nparams: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetNumaParametersRet>;
 
   /**
    * `virDomainSetInterfaceParameters`:
@@ -2695,9 +2208,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS (remote program, procedure 256).
    */
-  async domainSetInterfaceParameters(dom: RemoteNonnullDomain, device: RemoteNonnullString, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS, { dom, device, params, flags }, options);
-  }
+  domainSetInterfaceParameters(dom: RemoteNonnullDomain, device: RemoteNonnullString, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetInterfaceParameters`:
@@ -2707,9 +2218,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS (remote program, procedure 257).
    */
-  async domainGetInterfaceParameters(dom: RemoteNonnullDomain, device: RemoteNonnullString, nparams: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetInterfaceParametersRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS, { dom, device, nparams, flags }, options);
-  }
+  domainGetInterfaceParameters(dom: RemoteNonnullDomain, device: RemoteNonnullString, nparams: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetInterfaceParametersRet>;
 
   /**
    * `virDomainShutdownFlags`:
@@ -2723,9 +2232,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS (remote program, procedure 258).
    */
-  async domainShutdownFlags(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS, { dom, flags }, options);
-  }
+  domainShutdownFlags(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virStorageVolWipePattern`:
@@ -2736,9 +2243,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_VOL_WIPE_PATTERN (remote program, procedure 259).
    */
-  async storageVolWipePattern(vol: RemoteNonnullStorageVol, algorithm: number, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_VOL_WIPE_PATTERN, { vol, algorithm, flags }, options);
-  }
+  storageVolWipePattern(vol: RemoteNonnullStorageVol, algorithm: number, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virStorageVolResize`:
@@ -2749,9 +2254,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_VOL_RESIZE (remote program, procedure 260).
    */
-  async storageVolResize(vol: RemoteNonnullStorageVol, capacity: bigint, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_VOL_RESIZE, { vol, capacity, flags }, options);
-  }
+  storageVolResize(vol: RemoteNonnullStorageVol, capacity: bigint, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainPMSuspendForDuration`:
@@ -2762,9 +2265,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION (remote program, procedure 261).
    */
-  async domainPMSuspendForDuration(dom: RemoteNonnullDomain, target: number, duration: bigint, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION, { dom, target, duration, flags }, options);
-  }
+  domainPMSuspendForDuration(dom: RemoteNonnullDomain, target: number, duration: bigint, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetCPUStats`:
@@ -2775,9 +2276,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_CPU_STATS (remote program, procedure 262).
    */
-  async domainGetCPUStats(dom: RemoteNonnullDomain, nparams: number, start_cpu: number, ncpus: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetCpuStatsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_CPU_STATS, { dom, nparams, start_cpu, ncpus, flags }, options);
-  }
+  domainGetCPUStats(dom: RemoteNonnullDomain, nparams: number, start_cpu: number, ncpus: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetCpuStatsRet>;
 
   /**
    * `virDomainGetDiskErrors`:
@@ -2789,9 +2288,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_DISK_ERRORS (remote program, procedure 263).
    */
-  async domainGetDiskErrors(dom: RemoteNonnullDomain, maxerrors: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetDiskErrorsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_DISK_ERRORS, { dom, maxerrors, flags }, options);
-  }
+  domainGetDiskErrors(dom: RemoteNonnullDomain, maxerrors: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetDiskErrorsRet>;
 
   /**
    * `virDomainSetMetadata`:
@@ -2802,9 +2299,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_METADATA (remote program, procedure 264).
    */
-  async domainSetMetadata(dom: RemoteNonnullDomain, type: number, metadata: RemoteString, key: RemoteString, uri: RemoteString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_METADATA, { dom, type, metadata, key, uri, flags }, options);
-  }
+  domainSetMetadata(dom: RemoteNonnullDomain, type: number, metadata: RemoteString, key: RemoteString, uri: RemoteString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetMetadata`:
@@ -2814,9 +2309,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_METADATA (remote program, procedure 265).
    */
-  async domainGetMetadata(dom: RemoteNonnullDomain, type: number, uri: RemoteString, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_METADATA, { dom, type, uri, flags }, options)).metadata;
-  }
+  domainGetMetadata(dom: RemoteNonnullDomain, type: number, uri: RemoteString, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virDomainBlockRebase`:
@@ -2825,9 +2318,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_BLOCK_REBASE (remote program, procedure 266).
    */
-  async domainBlockRebase(dom: RemoteNonnullDomain, path: RemoteNonnullString, base: RemoteString, bandwidth: bigint, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_BLOCK_REBASE, { dom, path, base, bandwidth, flags }, options);
-  }
+  domainBlockRebase(dom: RemoteNonnullDomain, path: RemoteNonnullString, base: RemoteString, bandwidth: bigint, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainPMWakeup`:
@@ -2836,9 +2327,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_PM_WAKEUP (remote program, procedure 267).
    */
-  async domainPMWakeup(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_PM_WAKEUP, { dom, flags }, options);
-  }
+  domainPMWakeup(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSnapshotIsCurrent`:
@@ -2847,9 +2336,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT (remote program, procedure 271).
    */
-  async domainSnapshotIsCurrent(snap: RemoteNonnullDomainSnapshot, flags: number, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT, { snap, flags }, options)).current;
-  }
+  domainSnapshotIsCurrent(snap: RemoteNonnullDomainSnapshot, flags: number, options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainSnapshotHasMetadata`:
@@ -2858,9 +2345,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA (remote program, procedure 272).
    */
-  async domainSnapshotHasMetadata(snap: RemoteNonnullDomainSnapshot, flags: number, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA, { snap, flags }, options)).metadata;
-  }
+  domainSnapshotHasMetadata(snap: RemoteNonnullDomainSnapshot, flags: number, options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectListAllDomains`:
@@ -2870,9 +2355,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS (remote program, procedure 273).
    */
-  async connectListAllDomains(need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectListAllDomainsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS, { need_results, flags }, options);
-  }
+  connectListAllDomains(need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectListAllDomainsRet>;
 
   /**
    * `virDomainListAllSnapshots`:
@@ -2881,9 +2364,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS (remote program, procedure 274).
    */
-  async domainListAllSnapshots(dom: RemoteNonnullDomain, need_results: number, flags: number, options?: CallOptions): Promise<RemoteDomainListAllSnapshotsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS, { dom, need_results, flags }, options);
-  }
+  domainListAllSnapshots(dom: RemoteNonnullDomain, need_results: number, flags: number, options?: CallOptions): Promise<RemoteDomainListAllSnapshotsRet>;
 
   /**
    * `virDomainSnapshotListAllChildren`:
@@ -2893,9 +2374,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN (remote program, procedure 275).
    */
-  async domainSnapshotListAllChildren(snapshot: RemoteNonnullDomainSnapshot, need_results: number, flags: number, options?: CallOptions): Promise<RemoteDomainSnapshotListAllChildrenRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN, { snapshot, need_results, flags }, options);
-  }
+  domainSnapshotListAllChildren(snapshot: RemoteNonnullDomainSnapshot, need_results: number, flags: number, options?: CallOptions): Promise<RemoteDomainSnapshotListAllChildrenRet>;
 
   /**
    * `virDomainGetHostname`:
@@ -2904,9 +2383,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_HOSTNAME (remote program, procedure 277).
    */
-  async domainGetHostname(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_HOSTNAME, { dom, flags }, options)).hostname;
-  }
+  domainGetHostname(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virDomainGetSecurityLabelList`:
@@ -2915,9 +2392,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST (remote program, procedure 278).
    */
-  async domainGetSecurityLabelList(dom: RemoteNonnullDomain, options?: CallOptions): Promise<RemoteDomainGetSecurityLabelListRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST, { dom }, options);
-  }
+  domainGetSecurityLabelList(dom: RemoteNonnullDomain, options?: CallOptions): Promise<RemoteDomainGetSecurityLabelListRet>;
 
   /**
    * `virDomainPinEmulator`:
@@ -2926,9 +2401,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_PIN_EMULATOR (remote program, procedure 279).
    */
-  async domainPinEmulator(dom: RemoteNonnullDomain, cpumap: Uint8Array, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_PIN_EMULATOR, { dom, cpumap, flags }, options);
-  }
+  domainPinEmulator(dom: RemoteNonnullDomain, cpumap: Uint8Array, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetEmulatorPinInfo`:
@@ -2936,9 +2409,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO (remote program, procedure 280).
    */
-  async domainGetEmulatorPinInfo(dom: RemoteNonnullDomain, maplen: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetEmulatorPinInfoRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO, { dom, maplen, flags }, options);
-  }
+  domainGetEmulatorPinInfo(dom: RemoteNonnullDomain, maplen: number, flags: number, options?: CallOptions): Promise<RemoteDomainGetEmulatorPinInfoRet>;
 
   /**
    * `virConnectListAllStoragePools`:
@@ -2947,9 +2418,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS (remote program, procedure 281).
    */
-  async connectListAllStoragePools(need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectListAllStoragePoolsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS, { need_results, flags }, options);
-  }
+  connectListAllStoragePools(need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectListAllStoragePoolsRet>;
 
   /**
    * `virStoragePoolListAllVolumes`:
@@ -2957,9 +2426,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES (remote program, procedure 282).
    */
-  async storagePoolListAllVolumes(pool: RemoteNonnullStoragePool, need_results: number, flags: number, options?: CallOptions): Promise<RemoteStoragePoolListAllVolumesRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES, { pool, need_results, flags }, options);
-  }
+  storagePoolListAllVolumes(pool: RemoteNonnullStoragePool, need_results: number, flags: number, options?: CallOptions): Promise<RemoteStoragePoolListAllVolumesRet>;
 
   /**
    * `virConnectListAllNetworks`:
@@ -2968,9 +2435,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS (remote program, procedure 283).
    */
-  async connectListAllNetworks(need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectListAllNetworksRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS, { need_results, flags }, options);
-  }
+  connectListAllNetworks(need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectListAllNetworksRet>;
 
   /**
    * `virConnectListAllInterfaces`:
@@ -2979,9 +2444,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES (remote program, procedure 284).
    */
-  async connectListAllInterfaces(need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectListAllInterfacesRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES, { need_results, flags }, options);
-  }
+  connectListAllInterfaces(need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectListAllInterfacesRet>;
 
   /**
    * `virConnectListAllNodeDevices`:
@@ -2989,9 +2452,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES (remote program, procedure 285).
    */
-  async connectListAllNodeDevices(need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectListAllNodeDevicesRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES, { need_results, flags }, options);
-  }
+  connectListAllNodeDevices(need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectListAllNodeDevicesRet>;
 
   /**
    * `virConnectListAllNWFilters`:
@@ -2999,9 +2460,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS (remote program, procedure 286).
    */
-  async connectListAllNWFilters(need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectListAllNwfiltersRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS, { need_results, flags }, options);
-  }
+  connectListAllNWFilters(need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectListAllNwfiltersRet>;
 
   /**
    * `virConnectListAllSecrets`:
@@ -3009,9 +2468,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_ALL_SECRETS (remote program, procedure 287).
    */
-  async connectListAllSecrets(need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectListAllSecretsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_ALL_SECRETS, { need_results, flags }, options);
-  }
+  connectListAllSecrets(need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectListAllSecretsRet>;
 
   /**
    * `virNodeSetMemoryParameters`:
@@ -3020,9 +2477,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS (remote program, procedure 288).
    */
-  async nodeSetMemoryParameters(params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS, { params, flags }, options);
-  }
+  nodeSetMemoryParameters(params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virNodeGetMemoryParameters`:
@@ -3032,9 +2487,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS (remote program, procedure 289).
    */
-  async nodeGetMemoryParameters(nparams: number, flags: number, options?: CallOptions): Promise<RemoteNodeGetMemoryParametersRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS, { nparams, flags }, options);
-  }
+  nodeGetMemoryParameters(nparams: number, flags: number, options?: CallOptions): Promise<RemoteNodeGetMemoryParametersRet>;
 
   /**
    * `virDomainBlockCommit`:
@@ -3048,9 +2501,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_BLOCK_COMMIT (remote program, procedure 290).
    */
-  async domainBlockCommit(dom: RemoteNonnullDomain, disk: RemoteNonnullString, base: RemoteString, top: RemoteString, bandwidth: bigint, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_BLOCK_COMMIT, { dom, disk, base, top, bandwidth, flags }, options);
-  }
+  domainBlockCommit(dom: RemoteNonnullDomain, disk: RemoteNonnullString, base: RemoteString, top: RemoteString, bandwidth: bigint, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virNetworkUpdate`:
@@ -3059,9 +2510,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_UPDATE (remote program, procedure 291).
    */
-  async networkUpdate(net: RemoteNonnullNetwork, command: number, section: number, parentIndex: number, xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_UPDATE, { net, command, section, parentIndex, xml, flags }, options);
-  }
+  networkUpdate(net: RemoteNonnullNetwork, command: number, section: number, parentIndex: number, xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virNodeGetCPUMap`:
@@ -3069,9 +2518,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_GET_CPU_MAP (remote program, procedure 293).
    */
-  async nodeGetCPUMap(need_map: number, need_online: number, flags: number, options?: CallOptions): Promise<RemoteNodeGetCpuMapRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_GET_CPU_MAP, { need_map, need_online, flags }, options);
-  }
+  nodeGetCPUMap(need_map: number, need_online: number, flags: number, options?: CallOptions): Promise<RemoteNodeGetCpuMapRet>;
 
   /**
    * `virDomainFSTrim`:
@@ -3084,9 +2531,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_FSTRIM (remote program, procedure 294).
    */
-  async domainFSTrim(dom: RemoteNonnullDomain, mountPoint: RemoteString, minimum: bigint, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_FSTRIM, { dom, mountPoint, minimum, flags }, options);
-  }
+  domainFSTrim(dom: RemoteNonnullDomain, mountPoint: RemoteString, minimum: bigint, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSendProcessSignal`:
@@ -3094,9 +2539,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL (remote program, procedure 295).
    */
-  async domainSendProcessSignal(dom: RemoteNonnullDomain, pid_value: bigint, signum: number, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL, { dom, pid_value, signum, flags }, options);
-  }
+  domainSendProcessSignal(dom: RemoteNonnullDomain, pid_value: bigint, signum: number, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainOpenChannel`:
@@ -3110,9 +2553,7 @@ export class RawApi {
    * Opens a readable and writable stream;
    * resolves once the daemon has accepted the call.
    */
-  async domainOpenChannel(dom: RemoteNonnullDomain, name: RemoteString, flags: number, options?: StreamOptions): Promise<LibvirtStream> {
-    return (await openStreamCall(this.#caller, remoteProcedures.REMOTE_PROC_DOMAIN_OPEN_CHANNEL, { dom, name, flags }, 'duplex', false, options)).stream;
-  }
+  domainOpenChannel(dom: RemoteNonnullDomain, name: RemoteString, flags: number, options?: StreamOptions): Promise<LibvirtStream>;
 
   /**
    * `virNodeDeviceLookupSCSIHostByWWN`:
@@ -3120,9 +2561,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN (remote program, procedure 297).
    */
-  async nodeDeviceLookupSCSIHostByWWN(wwnn: RemoteNonnullString, wwpn: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNodeDevice> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN, { wwnn, wwpn, flags }, options)).dev;
-  }
+  nodeDeviceLookupSCSIHostByWWN(wwnn: RemoteNonnullString, wwpn: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNodeDevice>;
 
   /**
    * `virDomainGetJobStats`:
@@ -3134,9 +2573,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_JOB_STATS (remote program, procedure 298).
    */
-  async domainGetJobStats(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteDomainGetJobStatsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_JOB_STATS, { dom, flags }, options);
-  }
+  domainGetJobStats(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteDomainGetJobStatsRet>;
 
   /**
    * `virDomainMigrateGetCompressionCache`:
@@ -3145,9 +2582,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE (remote program, procedure 299).
    */
-  async domainMigrateGetCompressionCache(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<bigint> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE, { dom, flags }, options)).cacheSize;
-  }
+  domainMigrateGetCompressionCache(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<bigint>;
 
   /**
    * `virDomainMigrateSetCompressionCache`:
@@ -3158,9 +2593,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_SET_COMPRESSION_CACHE (remote program, procedure 300).
    */
-  async domainMigrateSetCompressionCache(dom: RemoteNonnullDomain, cacheSize: bigint, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_SET_COMPRESSION_CACHE, { dom, cacheSize, flags }, options);
-  }
+  domainMigrateSetCompressionCache(dom: RemoteNonnullDomain, cacheSize: bigint, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virNodeDeviceDetachFlags`:
@@ -3168,54 +2601,39 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS (remote program, procedure 301).
    */
-  async nodeDeviceDetachFlags(name: RemoteNonnullString, driverName: RemoteString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS, { name, driverName, flags }, options);
-  }
+  nodeDeviceDetachFlags(name: RemoteNonnullString, driverName: RemoteString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS (remote program, procedure 302).
    */
-  async domainMigrateBegin3Params(dom: RemoteNonnullDomain, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<RemoteDomainMigrateBegin3ParamsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS, { dom, params, flags }, options);
-  }
+  domainMigrateBegin3Params(dom: RemoteNonnullDomain, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<RemoteDomainMigrateBegin3ParamsRet>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS (remote program, procedure 303).
    */
-  async domainMigratePrepare3Params(params: RemoteTypedParam[], cookie_in: Uint8Array, flags: number, options?: CallOptions): Promise<RemoteDomainMigratePrepare3ParamsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS, { params, cookie_in, flags }, options);
-  }
+  domainMigratePrepare3Params(params: RemoteTypedParam[], cookie_in: Uint8Array, flags: number, options?: CallOptions): Promise<RemoteDomainMigratePrepare3ParamsRet>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS (remote program, procedure 304).
    * Opens a writable stream;
    * resolves once the daemon has accepted the call.
    */
-  async domainMigratePrepareTunnel3Params(params: RemoteTypedParam[], cookie_in: Uint8Array, flags: number, options?: StreamOptions): Promise<RemoteDomainMigratePrepareTunnel3ParamsRet & { readonly stream: LibvirtStream }> {
-    const { ret, stream } = await openStreamCall(this.#caller, remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS, { params, cookie_in, flags }, 'write', false, options);
-    return { ...ret, stream };
-  }
+  domainMigratePrepareTunnel3Params(params: RemoteTypedParam[], cookie_in: Uint8Array, flags: number, options?: StreamOptions): Promise<RemoteDomainMigratePrepareTunnel3ParamsRet & { readonly stream: LibvirtStream }>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS (remote program, procedure 305).
    */
-  async domainMigratePerform3Params(dom: RemoteNonnullDomain, dconnuri: RemoteString, params: RemoteTypedParam[], cookie_in: Uint8Array, flags: number, options?: CallOptions): Promise<Uint8Array> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS, { dom, dconnuri, params, cookie_in, flags }, options)).cookie_out;
-  }
+  domainMigratePerform3Params(dom: RemoteNonnullDomain, dconnuri: RemoteString, params: RemoteTypedParam[], cookie_in: Uint8Array, flags: number, options?: CallOptions): Promise<Uint8Array>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS (remote program, procedure 306).
    */
-  async domainMigrateFinish3Params(params: RemoteTypedParam[], cookie_in: Uint8Array, flags: number, cancelled: number, options?: CallOptions): Promise<RemoteDomainMigrateFinish3ParamsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS, { params, cookie_in, flags, cancelled }, options);
-  }
+  domainMigrateFinish3Params(params: RemoteTypedParam[], cookie_in: Uint8Array, flags: number, cancelled: number, options?: CallOptions): Promise<RemoteDomainMigrateFinish3ParamsRet>;
 
   /**
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS (remote program, procedure 307).
    */
-  async domainMigrateConfirm3Params(dom: RemoteNonnullDomain, params: RemoteTypedParam[], cookie_in: Uint8Array, flags: number, cancelled: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS, { dom, params, cookie_in, flags, cancelled }, options);
-  }
+  domainMigrateConfirm3Params(dom: RemoteNonnullDomain, params: RemoteTypedParam[], cookie_in: Uint8Array, flags: number, cancelled: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSetMemoryStatsPeriod`:
@@ -3224,9 +2642,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD (remote program, procedure 308).
    */
-  async domainSetMemoryStatsPeriod(dom: RemoteNonnullDomain, period: number, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD, { dom, period, flags }, options);
-  }
+  domainSetMemoryStatsPeriod(dom: RemoteNonnullDomain, period: number, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainCreateXMLWithFiles`:
@@ -3238,9 +2654,7 @@ export class RawApi {
    * Calls REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES (remote program, procedure 309).
    * Passes file descriptors, which this client cannot do: it rejects with an UnsupportedError.
    */
-  async domainCreateXMLWithFiles(xml_desc: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullDomain> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES, { xml_desc, flags }, options)).dom;
-  }
+  domainCreateXMLWithFiles(xml_desc: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullDomain>;
 
   /**
    * `virDomainCreateWithFiles`:
@@ -3250,9 +2664,7 @@ export class RawApi {
    * Calls REMOTE_PROC_DOMAIN_CREATE_WITH_FILES (remote program, procedure 310).
    * Passes file descriptors, which this client cannot do: it rejects with an UnsupportedError.
    */
-  async domainCreateWithFiles(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteNonnullDomain> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_CREATE_WITH_FILES, { dom, flags }, options)).dom;
-  }
+  domainCreateWithFiles(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteNonnullDomain>;
 
   /**
    * `virConnectGetCPUModelNames`:
@@ -3260,9 +2672,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES (remote program, procedure 312).
    */
-  async connectGetCPUModelNames(arch: RemoteNonnullString, need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectGetCpuModelNamesRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES, { arch, need_results, flags }, options);
-  }
+  connectGetCPUModelNames(arch: RemoteNonnullString, need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectGetCpuModelNamesRet>;
 
   /**
    * `virConnectNetworkEventRegisterAny`:
@@ -3272,9 +2682,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY (remote program, procedure 313).
    */
-  async connectNetworkEventRegisterAny(eventID: number, net: RemoteNetwork, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY, { eventID, net }, options)).callbackID;
-  }
+  connectNetworkEventRegisterAny(eventID: number, net: RemoteNetwork, options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectNetworkEventDeregisterAny`:
@@ -3283,23 +2691,17 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY (remote program, procedure 314).
    */
-  async connectNetworkEventDeregisterAny(callbackID: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY, { callbackID }, options);
-  }
+  connectNetworkEventDeregisterAny(callbackID: number, options?: CallOptions): Promise<void>;
 
   /**
    * Calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY (remote program, procedure 316).
    */
-  async connectDomainEventCallbackRegisterAny(eventID: number, dom: RemoteDomain, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, { eventID, dom }, options)).callbackID;
-  }
+  connectDomainEventCallbackRegisterAny(eventID: number, dom: RemoteDomain, options?: CallOptions): Promise<number>;
 
   /**
    * Calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY (remote program, procedure 317).
    */
-  async connectDomainEventCallbackDeregisterAny(callbackID: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, { callbackID }, options);
-  }
+  connectDomainEventCallbackDeregisterAny(callbackID: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainCoreDumpWithFormat`:
@@ -3309,9 +2711,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT (remote program, procedure 334).
    */
-  async domainCoreDumpWithFormat(dom: RemoteNonnullDomain, to: RemoteNonnullString, dumpformat: number, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT, { dom, to, dumpformat, flags }, options);
-  }
+  domainCoreDumpWithFormat(dom: RemoteNonnullDomain, to: RemoteNonnullString, dumpformat: number, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainFSFreeze`:
@@ -3322,9 +2722,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_FSFREEZE (remote program, procedure 335).
    */
-  async domainFSFreeze(dom: RemoteNonnullDomain, mountpoints: RemoteNonnullString[], flags: number, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_FSFREEZE, { dom, mountpoints, flags }, options)).filesystems;
-  }
+  domainFSFreeze(dom: RemoteNonnullDomain, mountpoints: RemoteNonnullString[], flags: number, options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainFSThaw`:
@@ -3334,9 +2732,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_FSTHAW (remote program, procedure 336).
    */
-  async domainFSThaw(dom: RemoteNonnullDomain, mountpoints: RemoteNonnullString[], flags: number, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_FSTHAW, { dom, mountpoints, flags }, options)).filesystems;
-  }
+  domainFSThaw(dom: RemoteNonnullDomain, mountpoints: RemoteNonnullString[], flags: number, options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainGetTime`:
@@ -3345,9 +2741,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_TIME (remote program, procedure 337).
    */
-  async domainGetTime(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteDomainGetTimeRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_TIME, { dom, flags }, options);
-  }
+  domainGetTime(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteDomainGetTimeRet>;
 
   /**
    * `virDomainSetTime`:
@@ -3357,9 +2751,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_TIME (remote program, procedure 338).
    */
-  async domainSetTime(dom: RemoteNonnullDomain, seconds: bigint, nseconds: number, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_TIME, { dom, seconds, nseconds, flags }, options);
-  }
+  domainSetTime(dom: RemoteNonnullDomain, seconds: bigint, nseconds: number, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virNodeGetFreePages`:
@@ -3375,9 +2767,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_GET_FREE_PAGES (remote program, procedure 340).
    */
-  async nodeGetFreePages(pages: number[], startCell: number, cellCount: number, flags: number, options?: CallOptions): Promise<bigint[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_GET_FREE_PAGES, { pages, startCell, cellCount, flags }, options)).counts;
-  }
+  nodeGetFreePages(pages: number[], startCell: number, cellCount: number, flags: number, options?: CallOptions): Promise<bigint[]>;
 
   /**
    * `virNetworkGetDHCPLeases`:
@@ -3387,9 +2777,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_GET_DHCP_LEASES (remote program, procedure 341).
    */
-  async networkGetDHCPLeases(net: RemoteNonnullNetwork, mac: RemoteString, need_results: number, flags: number, options?: CallOptions): Promise<RemoteNetworkGetDhcpLeasesRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_GET_DHCP_LEASES, { net, mac, need_results, flags }, options);
-  }
+  networkGetDHCPLeases(net: RemoteNonnullNetwork, mac: RemoteString, need_results: number, flags: number, options?: CallOptions): Promise<RemoteNetworkGetDhcpLeasesRet>;
 
   /**
    * `virConnectGetDomainCapabilities`:
@@ -3399,9 +2787,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES (remote program, procedure 342).
    */
-  async connectGetDomainCapabilities(emulatorbin: RemoteString, arch: RemoteString, machine: RemoteString, virttype: RemoteString, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES, { emulatorbin, arch, machine, virttype, flags }, options)).capabilities;
-  }
+  connectGetDomainCapabilities(emulatorbin: RemoteString, arch: RemoteString, machine: RemoteString, virttype: RemoteString, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virDomainOpenGraphicsFD`:
@@ -3413,9 +2799,7 @@ export class RawApi {
    * Calls REMOTE_PROC_DOMAIN_OPEN_GRAPHICS_FD (remote program, procedure 343).
    * Passes file descriptors, which this client cannot do: it rejects with an UnsupportedError.
    */
-  async domainOpenGraphicsFD(dom: RemoteNonnullDomain, idx: number, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_OPEN_GRAPHICS_FD, { dom, idx, flags }, options);
-  }
+  domainOpenGraphicsFD(dom: RemoteNonnullDomain, idx: number, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virConnectGetAllDomainStats`:
@@ -3423,9 +2807,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS (remote program, procedure 344).
    */
-  async connectGetAllDomainStats(doms: RemoteNonnullDomain[], stats: number, flags: number, options?: CallOptions): Promise<RemoteDomainStatsRecord[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS, { doms, stats, flags }, options)).retStats;
-  }
+  connectGetAllDomainStats(doms: RemoteNonnullDomain[], stats: number, flags: number, options?: CallOptions): Promise<RemoteDomainStatsRecord[]>;
 
   /**
    * `virDomainBlockCopy`:
@@ -3439,9 +2821,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_BLOCK_COPY (remote program, procedure 345).
    */
-  async domainBlockCopy(dom: RemoteNonnullDomain, path: RemoteNonnullString, destxml: RemoteNonnullString, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_BLOCK_COPY, { dom, path, destxml, params, flags }, options);
-  }
+  domainBlockCopy(dom: RemoteNonnullDomain, path: RemoteNonnullString, destxml: RemoteNonnullString, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virNodeAllocPages`:
@@ -3459,9 +2839,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_ALLOC_PAGES (remote program, procedure 347).
    */
-  async nodeAllocPages(pageSizes: number[], pageCounts: bigint[], startCell: number, cellCount: number, flags: number, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_ALLOC_PAGES, { pageSizes, pageCounts, startCell, cellCount, flags }, options)).ret;
-  }
+  nodeAllocPages(pageSizes: number[], pageCounts: bigint[], startCell: number, cellCount: number, flags: number, options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainGetFSInfo`:
@@ -3470,9 +2848,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_FSINFO (remote program, procedure 349).
    */
-  async domainGetFSInfo(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteDomainGetFsinfoRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_FSINFO, { dom, flags }, options);
-  }
+  domainGetFSInfo(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteDomainGetFsinfoRet>;
 
   /**
    * `virDomainDefineXMLFlags`:
@@ -3482,9 +2858,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS (remote program, procedure 350).
    */
-  async domainDefineXMLFlags(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullDomain> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS, { xml, flags }, options)).dom;
-  }
+  domainDefineXMLFlags(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullDomain>;
 
   /**
    * `virDomainGetIOThreadInfo`:
@@ -3493,9 +2867,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO (remote program, procedure 351).
    */
-  async domainGetIOThreadInfo(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteDomainGetIothreadInfoRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO, { dom, flags }, options);
-  }
+  domainGetIOThreadInfo(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteDomainGetIothreadInfoRet>;
 
   /**
    * `virDomainPinIOThread`:
@@ -3504,9 +2876,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_PIN_IOTHREAD (remote program, procedure 352).
    */
-  async domainPinIOThread(dom: RemoteNonnullDomain, iothreads_id: number, cpumap: Uint8Array, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_PIN_IOTHREAD, { dom, iothreads_id, cpumap, flags }, options);
-  }
+  domainPinIOThread(dom: RemoteNonnullDomain, iothreads_id: number, cpumap: Uint8Array, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainInterfaceAddresses`:
@@ -3516,9 +2886,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES (remote program, procedure 353).
    */
-  async domainInterfaceAddresses(dom: RemoteNonnullDomain, source: number, flags: number, options?: CallOptions): Promise<RemoteDomainInterface[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES, { dom, source, flags }, options)).ifaces;
-  }
+  domainInterfaceAddresses(dom: RemoteNonnullDomain, source: number, flags: number, options?: CallOptions): Promise<RemoteDomainInterface[]>;
 
   /**
    * `virDomainAddIOThread`:
@@ -3528,9 +2896,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_ADD_IOTHREAD (remote program, procedure 355).
    */
-  async domainAddIOThread(dom: RemoteNonnullDomain, iothread_id: number, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_ADD_IOTHREAD, { dom, iothread_id, flags }, options);
-  }
+  domainAddIOThread(dom: RemoteNonnullDomain, iothread_id: number, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainDelIOThread`:
@@ -3539,9 +2905,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_DEL_IOTHREAD (remote program, procedure 356).
    */
-  async domainDelIOThread(dom: RemoteNonnullDomain, iothread_id: number, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_DEL_IOTHREAD, { dom, iothread_id, flags }, options);
-  }
+  domainDelIOThread(dom: RemoteNonnullDomain, iothread_id: number, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSetUserPassword`:
@@ -3551,9 +2915,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_USER_PASSWORD (remote program, procedure 357).
    */
-  async domainSetUserPassword(dom: RemoteNonnullDomain, user: RemoteString, password: RemoteString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_USER_PASSWORD, { dom, user, password, flags }, options);
-  }
+  domainSetUserPassword(dom: RemoteNonnullDomain, user: RemoteString, password: RemoteString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainRename`:
@@ -3562,9 +2924,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_RENAME (remote program, procedure 358).
    */
-  async domainRename(dom: RemoteNonnullDomain, new_name: RemoteString, flags: number, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_RENAME, { dom, new_name, flags }, options)).retcode;
-  }
+  domainRename(dom: RemoteNonnullDomain, new_name: RemoteString, flags: number, options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectRegisterCloseCallback`:
@@ -3573,9 +2933,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK (remote program, procedure 360).
    */
-  async connectRegisterCloseCallback(options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK, undefined, options);
-  }
+  connectRegisterCloseCallback(options?: CallOptions): Promise<void>;
 
   /**
    * `virConnectUnregisterCloseCallback`:
@@ -3585,9 +2943,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK (remote program, procedure 361).
    */
-  async connectUnregisterCloseCallback(options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK, undefined, options);
-  }
+  connectUnregisterCloseCallback(options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainMigrateStartPostCopy`:
@@ -3596,9 +2952,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_START_POST_COPY (remote program, procedure 364).
    */
-  async domainMigrateStartPostCopy(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_START_POST_COPY, { dom, flags }, options);
-  }
+  domainMigrateStartPostCopy(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetPerfEvents`:
@@ -3607,9 +2961,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_PERF_EVENTS (remote program, procedure 365).
    */
-  async domainGetPerfEvents(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteTypedParam[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_PERF_EVENTS, { dom, flags }, options)).params;
-  }
+  domainGetPerfEvents(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteTypedParam[]>;
 
   /**
    * `virDomainSetPerfEvents`:
@@ -3618,9 +2970,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_PERF_EVENTS (remote program, procedure 366).
    */
-  async domainSetPerfEvents(dom: RemoteNonnullDomain, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_PERF_EVENTS, { dom, params, flags }, options);
-  }
+  domainSetPerfEvents(dom: RemoteNonnullDomain, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virConnectStoragePoolEventRegisterAny`:
@@ -3630,9 +2980,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY (remote program, procedure 368).
    */
-  async connectStoragePoolEventRegisterAny(eventID: number, pool: RemoteStoragePool, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY, { eventID, pool }, options)).callbackID;
-  }
+  connectStoragePoolEventRegisterAny(eventID: number, pool: RemoteStoragePool, options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectStoragePoolEventDeregisterAny`:
@@ -3641,9 +2989,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY (remote program, procedure 369).
    */
-  async connectStoragePoolEventDeregisterAny(callbackID: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY, { callbackID }, options);
-  }
+  connectStoragePoolEventDeregisterAny(callbackID: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetGuestVcpus`:
@@ -3652,9 +2998,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS (remote program, procedure 371).
    */
-  async domainGetGuestVcpus(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteTypedParam[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS, { dom, flags }, options)).params;
-  }
+  domainGetGuestVcpus(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteTypedParam[]>;
 
   /**
    * `virDomainSetGuestVcpus`:
@@ -3663,9 +3007,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS (remote program, procedure 372).
    */
-  async domainSetGuestVcpus(dom: RemoteNonnullDomain, cpumap: RemoteNonnullString, state: number, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS, { dom, cpumap, state, flags }, options);
-  }
+  domainSetGuestVcpus(dom: RemoteNonnullDomain, cpumap: RemoteNonnullString, state: number, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virConnectNodeDeviceEventRegisterAny`:
@@ -3675,9 +3017,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY (remote program, procedure 374).
    */
-  async connectNodeDeviceEventRegisterAny(eventID: number, dev: RemoteNodeDevice, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY, { eventID, dev }, options)).callbackID;
-  }
+  connectNodeDeviceEventRegisterAny(eventID: number, dev: RemoteNodeDevice, options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectNodeDeviceEventDeregisterAny`:
@@ -3686,9 +3026,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY (remote program, procedure 375).
    */
-  async connectNodeDeviceEventDeregisterAny(callbackID: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY, { callbackID }, options);
-  }
+  connectNodeDeviceEventDeregisterAny(callbackID: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virStorageVolGetInfoFlags`:
@@ -3696,9 +3034,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS (remote program, procedure 378).
    */
-  async storageVolGetInfoFlags(vol: RemoteNonnullStorageVol, flags: number, options?: CallOptions): Promise<RemoteStorageVolGetInfoFlagsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS, { vol, flags }, options);
-  }
+  storageVolGetInfoFlags(vol: RemoteNonnullStorageVol, flags: number, options?: CallOptions): Promise<RemoteStorageVolGetInfoFlagsRet>;
 
   /**
    * `virConnectSecretEventRegisterAny`:
@@ -3708,9 +3044,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY (remote program, procedure 380).
    */
-  async connectSecretEventRegisterAny(eventID: number, secret: RemoteSecret, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY, { eventID, secret }, options)).callbackID;
-  }
+  connectSecretEventRegisterAny(eventID: number, secret: RemoteSecret, options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectSecretEventDeregisterAny`:
@@ -3719,9 +3053,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY (remote program, procedure 381).
    */
-  async connectSecretEventDeregisterAny(callbackID: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY, { callbackID }, options);
-  }
+  connectSecretEventDeregisterAny(callbackID: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSetVcpu`:
@@ -3729,9 +3061,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_VCPU (remote program, procedure 384).
    */
-  async domainSetVcpu(dom: RemoteNonnullDomain, cpumap: RemoteNonnullString, state: number, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_VCPU, { dom, cpumap, state, flags }, options);
-  }
+  domainSetVcpu(dom: RemoteNonnullDomain, cpumap: RemoteNonnullString, state: number, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSetBlockThreshold`:
@@ -3746,9 +3076,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_BLOCK_THRESHOLD (remote program, procedure 386).
    */
-  async domainSetBlockThreshold(dom: RemoteNonnullDomain, dev: RemoteNonnullString, threshold: bigint, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_BLOCK_THRESHOLD, { dom, dev, threshold, flags }, options);
-  }
+  domainSetBlockThreshold(dom: RemoteNonnullDomain, dev: RemoteNonnullString, threshold: bigint, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainMigrateGetMaxDowntime`:
@@ -3757,9 +3085,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME (remote program, procedure 387).
    */
-  async domainMigrateGetMaxDowntime(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<bigint> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME, { dom, flags }, options)).downtime;
-  }
+  domainMigrateGetMaxDowntime(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<bigint>;
 
   /**
    * `virDomainManagedSaveGetXMLDesc`:
@@ -3767,9 +3093,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC (remote program, procedure 388).
    */
-  async domainManagedSaveGetXMLDesc(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC, { dom, flags }, options)).xml;
-  }
+  domainManagedSaveGetXMLDesc(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virDomainManagedSaveDefineXML`:
@@ -3777,9 +3101,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_MANAGED_SAVE_DEFINE_XML (remote program, procedure 389).
    */
-  async domainManagedSaveDefineXML(dom: RemoteNonnullDomain, dxml: RemoteString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_MANAGED_SAVE_DEFINE_XML, { dom, dxml, flags }, options);
-  }
+  domainManagedSaveDefineXML(dom: RemoteNonnullDomain, dxml: RemoteString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSetLifecycleAction`:
@@ -3788,9 +3110,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION (remote program, procedure 390).
    */
-  async domainSetLifecycleAction(dom: RemoteNonnullDomain, type: number, action: number, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION, { dom, type, action, flags }, options);
-  }
+  domainSetLifecycleAction(dom: RemoteNonnullDomain, type: number, action: number, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virStoragePoolLookupByTargetPath`:
@@ -3799,9 +3119,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_TARGET_PATH (remote program, procedure 391).
    */
-  async storagePoolLookupByTargetPath(path: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullStoragePool> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_TARGET_PATH, { path }, options)).pool;
-  }
+  storagePoolLookupByTargetPath(path: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullStoragePool>;
 
   /**
    * `virDomainDetachDeviceAlias`:
@@ -3812,9 +3130,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS (remote program, procedure 392).
    */
-  async domainDetachDeviceAlias(dom: RemoteNonnullDomain, alias: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS, { dom, alias, flags }, options);
-  }
+  domainDetachDeviceAlias(dom: RemoteNonnullDomain, alias: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virConnectCompareHypervisorCPU`:
@@ -3824,9 +3140,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU (remote program, procedure 393).
    */
-  async connectCompareHypervisorCPU(emulator: RemoteString, arch: RemoteString, machine: RemoteString, virttype: RemoteString, xmlCPU: RemoteNonnullString, flags: number, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU, { emulator, arch, machine, virttype, xmlCPU, flags }, options)).result;
-  }
+  connectCompareHypervisorCPU(emulator: RemoteString, arch: RemoteString, machine: RemoteString, virttype: RemoteString, xmlCPU: RemoteNonnullString, flags: number, options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectBaselineHypervisorCPU`:
@@ -3838,9 +3152,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU (remote program, procedure 394).
    */
-  async connectBaselineHypervisorCPU(emulator: RemoteString, arch: RemoteString, machine: RemoteString, virttype: RemoteString, xmlCPUs: RemoteNonnullString[], flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU, { emulator, arch, machine, virttype, xmlCPUs, flags }, options)).cpu;
-  }
+  connectBaselineHypervisorCPU(emulator: RemoteString, arch: RemoteString, machine: RemoteString, virttype: RemoteString, xmlCPUs: RemoteNonnullString[], flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virNodeGetSEVInfo`:
@@ -3849,9 +3161,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_GET_SEV_INFO (remote program, procedure 395).
    */
-  async nodeGetSEVInfo(nparams: number, flags: number, options?: CallOptions): Promise<RemoteNodeGetSevInfoRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_GET_SEV_INFO, { nparams, flags }, options);
-  }
+  nodeGetSEVInfo(nparams: number, flags: number, options?: CallOptions): Promise<RemoteNodeGetSevInfoRet>;
 
   /**
    * `virDomainGetLaunchSecurityInfo`:
@@ -3859,9 +3169,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO (remote program, procedure 396).
    */
-  async domainGetLaunchSecurityInfo(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteTypedParam[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO, { dom, flags }, options)).params;
-  }
+  domainGetLaunchSecurityInfo(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteTypedParam[]>;
 
   /**
    * `virNWFilterBindingLookupByPortDev`:
@@ -3870,9 +3178,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV (remote program, procedure 397).
    */
-  async nwFilterBindingLookupByPortDev(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNwfilterBinding> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV, { name }, options)).nwfilter;
-  }
+  nwFilterBindingLookupByPortDev(name: RemoteNonnullString, options?: CallOptions): Promise<RemoteNonnullNwfilterBinding>;
 
   /**
    * `virNWFilterBindingGetXMLDesc`:
@@ -3881,9 +3187,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC (remote program, procedure 398).
    */
-  async nwFilterBindingGetXMLDesc(nwfilter: RemoteNonnullNwfilterBinding, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC, { nwfilter, flags }, options)).xml;
-  }
+  nwFilterBindingGetXMLDesc(nwfilter: RemoteNonnullNwfilterBinding, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virNWFilterBindingCreateXML`:
@@ -3896,9 +3200,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_BINDING_CREATE_XML (remote program, procedure 399).
    */
-  async nwFilterBindingCreateXML(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNwfilterBinding> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_BINDING_CREATE_XML, { xml, flags }, options)).nwfilter;
-  }
+  nwFilterBindingCreateXML(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNwfilterBinding>;
 
   /**
    * `virNWFilterBindingDelete`:
@@ -3909,9 +3211,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_BINDING_DELETE (remote program, procedure 400).
    */
-  async nwFilterBindingDelete(nwfilter: RemoteNonnullNwfilterBinding, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_BINDING_DELETE, { nwfilter }, options);
-  }
+  nwFilterBindingDelete(nwfilter: RemoteNonnullNwfilterBinding, options?: CallOptions): Promise<void>;
 
   /**
    * `virConnectListAllNWFilterBindings`:
@@ -3919,9 +3219,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS (remote program, procedure 401).
    */
-  async connectListAllNWFilterBindings(need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectListAllNwfilterBindingsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS, { need_results, flags }, options);
-  }
+  connectListAllNWFilterBindings(need_results: number, flags: number, options?: CallOptions): Promise<RemoteConnectListAllNwfilterBindingsRet>;
 
   /**
    * `virDomainSetIOThreadParams`:
@@ -3931,9 +3229,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS (remote program, procedure 402).
    */
-  async domainSetIOThreadParams(dom: RemoteNonnullDomain, iothread_id: number, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS, { dom, iothread_id, params, flags }, options);
-  }
+  domainSetIOThreadParams(dom: RemoteNonnullDomain, iothread_id: number, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virConnectGetStoragePoolCapabilities`:
@@ -3943,9 +3239,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES (remote program, procedure 403).
    */
-  async connectGetStoragePoolCapabilities(flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES, { flags }, options)).capabilities;
-  }
+  connectGetStoragePoolCapabilities(flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virNetworkListAllPorts`:
@@ -3953,9 +3247,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_LIST_ALL_PORTS (remote program, procedure 404).
    */
-  async networkListAllPorts(network: RemoteNonnullNetwork, need_results: number, flags: number, options?: CallOptions): Promise<RemoteNetworkListAllPortsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_LIST_ALL_PORTS, { network, need_results, flags }, options);
-  }
+  networkListAllPorts(network: RemoteNonnullNetwork, need_results: number, flags: number, options?: CallOptions): Promise<RemoteNetworkListAllPortsRet>;
 
   /**
    * `virNetworkPortLookupByUUID`:
@@ -3963,9 +3255,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_PORT_LOOKUP_BY_UUID (remote program, procedure 405).
    */
-  async networkPortLookupByUUID(network: RemoteNonnullNetwork, uuid: RemoteUuid, options?: CallOptions): Promise<RemoteNonnullNetworkPort> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_PORT_LOOKUP_BY_UUID, { network, uuid }, options)).port;
-  }
+  networkPortLookupByUUID(network: RemoteNonnullNetwork, uuid: RemoteUuid, options?: CallOptions): Promise<RemoteNonnullNetworkPort>;
 
   /**
    * `virNetworkPortCreateXML`:
@@ -3974,9 +3264,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_PORT_CREATE_XML (remote program, procedure 406).
    */
-  async networkPortCreateXML(network: RemoteNonnullNetwork, xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNetworkPort> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_PORT_CREATE_XML, { network, xml, flags }, options)).port;
-  }
+  networkPortCreateXML(network: RemoteNonnullNetwork, xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNetworkPort>;
 
   /**
    * `virNetworkPortGetParameters`:
@@ -3987,9 +3275,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS (remote program, procedure 407).
    */
-  async networkPortGetParameters(port: RemoteNonnullNetworkPort, nparams: number, flags: number, options?: CallOptions): Promise<RemoteNetworkPortGetParametersRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS, { port, nparams, flags }, options);
-  }
+  networkPortGetParameters(port: RemoteNonnullNetworkPort, nparams: number, flags: number, options?: CallOptions): Promise<RemoteNetworkPortGetParametersRet>;
 
   /**
    * `virNetworkPortSetParameters`:
@@ -3998,9 +3284,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_PORT_SET_PARAMETERS (remote program, procedure 408).
    */
-  async networkPortSetParameters(port: RemoteNonnullNetworkPort, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_PORT_SET_PARAMETERS, { port, params, flags }, options);
-  }
+  networkPortSetParameters(port: RemoteNonnullNetworkPort, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virNetworkPortGetXMLDesc`:
@@ -4009,9 +3293,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_PORT_GET_XML_DESC (remote program, procedure 409).
    */
-  async networkPortGetXMLDesc(port: RemoteNonnullNetworkPort, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_PORT_GET_XML_DESC, { port, flags }, options)).xml;
-  }
+  networkPortGetXMLDesc(port: RemoteNonnullNetworkPort, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virNetworkPortDelete`:
@@ -4021,9 +3303,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_PORT_DELETE (remote program, procedure 410).
    */
-  async networkPortDelete(port: RemoteNonnullNetworkPort, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_PORT_DELETE, { port, flags }, options);
-  }
+  networkPortDelete(port: RemoteNonnullNetworkPort, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainCheckpointCreateXML`:
@@ -4034,9 +3314,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_CHECKPOINT_CREATE_XML (remote program, procedure 411).
    */
-  async domainCheckpointCreateXML(dom: RemoteNonnullDomain, xml_desc: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullDomainCheckpoint> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_CHECKPOINT_CREATE_XML, { dom, xml_desc, flags }, options)).checkpoint;
-  }
+  domainCheckpointCreateXML(dom: RemoteNonnullDomain, xml_desc: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullDomainCheckpoint>;
 
   /**
    * `virDomainCheckpointGetXMLDesc`:
@@ -4044,9 +3322,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC (remote program, procedure 412).
    */
-  async domainCheckpointGetXMLDesc(checkpoint: RemoteNonnullDomainCheckpoint, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC, { checkpoint, flags }, options)).xml;
-  }
+  domainCheckpointGetXMLDesc(checkpoint: RemoteNonnullDomainCheckpoint, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virDomainListAllCheckpoints`:
@@ -4055,9 +3331,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS (remote program, procedure 413).
    */
-  async domainListAllCheckpoints(dom: RemoteNonnullDomain, need_results: number, flags: number, options?: CallOptions): Promise<RemoteDomainListAllCheckpointsRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS, { dom, need_results, flags }, options);
-  }
+  domainListAllCheckpoints(dom: RemoteNonnullDomain, need_results: number, flags: number, options?: CallOptions): Promise<RemoteDomainListAllCheckpointsRet>;
 
   /**
    * `virDomainCheckpointListAllChildren`:
@@ -4066,9 +3340,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN (remote program, procedure 414).
    */
-  async domainCheckpointListAllChildren(checkpoint: RemoteNonnullDomainCheckpoint, need_results: number, flags: number, options?: CallOptions): Promise<RemoteDomainCheckpointListAllChildrenRet> {
-    return this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN, { checkpoint, need_results, flags }, options);
-  }
+  domainCheckpointListAllChildren(checkpoint: RemoteNonnullDomainCheckpoint, need_results: number, flags: number, options?: CallOptions): Promise<RemoteDomainCheckpointListAllChildrenRet>;
 
   /**
    * `virDomainCheckpointLookupByName`:
@@ -4076,9 +3348,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME (remote program, procedure 415).
    */
-  async domainCheckpointLookupByName(dom: RemoteNonnullDomain, name: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullDomainCheckpoint> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME, { dom, name, flags }, options)).checkpoint;
-  }
+  domainCheckpointLookupByName(dom: RemoteNonnullDomain, name: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullDomainCheckpoint>;
 
   /**
    * `virDomainCheckpointGetParent`:
@@ -4086,9 +3356,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT (remote program, procedure 416).
    */
-  async domainCheckpointGetParent(checkpoint: RemoteNonnullDomainCheckpoint, flags: number, options?: CallOptions): Promise<RemoteNonnullDomainCheckpoint> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT, { checkpoint, flags }, options)).parent;
-  }
+  domainCheckpointGetParent(checkpoint: RemoteNonnullDomainCheckpoint, flags: number, options?: CallOptions): Promise<RemoteNonnullDomainCheckpoint>;
 
   /**
    * `virDomainCheckpointDelete`:
@@ -4096,9 +3364,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE (remote program, procedure 417).
    */
-  async domainCheckpointDelete(checkpoint: RemoteNonnullDomainCheckpoint, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE, { checkpoint, flags }, options);
-  }
+  domainCheckpointDelete(checkpoint: RemoteNonnullDomainCheckpoint, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetGuestInfo`:
@@ -4110,9 +3376,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_GUEST_INFO (remote program, procedure 418).
    */
-  async domainGetGuestInfo(dom: RemoteNonnullDomain, types: number, flags: number, options?: CallOptions): Promise<RemoteTypedParam[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_GUEST_INFO, { dom, types, flags }, options)).params;
-  }
+  domainGetGuestInfo(dom: RemoteNonnullDomain, types: number, flags: number, options?: CallOptions): Promise<RemoteTypedParam[]>;
 
   /**
    * `virConnectSetIdentity`:
@@ -4123,9 +3387,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_CONNECT_SET_IDENTITY (remote program, procedure 419).
    */
-  async connectSetIdentity(params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_CONNECT_SET_IDENTITY, { params, flags }, options);
-  }
+  connectSetIdentity(params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainAgentSetResponseTimeout`:
@@ -4134,9 +3396,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT (remote program, procedure 420).
    */
-  async domainAgentSetResponseTimeout(dom: RemoteNonnullDomain, timeout: number, flags: number, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT, { dom, timeout, flags }, options)).result;
-  }
+  domainAgentSetResponseTimeout(dom: RemoteNonnullDomain, timeout: number, flags: number, options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainBackupBegin`:
@@ -4144,9 +3404,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_BACKUP_BEGIN (remote program, procedure 421).
    */
-  async domainBackupBegin(dom: RemoteNonnullDomain, backup_xml: RemoteNonnullString, checkpoint_xml: RemoteString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_BACKUP_BEGIN, { dom, backup_xml, checkpoint_xml, flags }, options);
-  }
+  domainBackupBegin(dom: RemoteNonnullDomain, backup_xml: RemoteNonnullString, checkpoint_xml: RemoteString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainBackupGetXMLDesc`:
@@ -4154,9 +3412,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC (remote program, procedure 422).
    */
-  async domainBackupGetXMLDesc(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC, { dom, flags }, options)).xml;
-  }
+  domainBackupGetXMLDesc(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virDomainAuthorizedSSHKeysGet`:
@@ -4166,9 +3422,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_GET (remote program, procedure 424).
    */
-  async domainAuthorizedSSHKeysGet(dom: RemoteNonnullDomain, user: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullString[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_GET, { dom, user, flags }, options)).keys;
-  }
+  domainAuthorizedSSHKeysGet(dom: RemoteNonnullDomain, user: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullString[]>;
 
   /**
    * `virDomainAuthorizedSSHKeysSet`:
@@ -4178,9 +3432,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_SET (remote program, procedure 425).
    */
-  async domainAuthorizedSSHKeysSet(dom: RemoteNonnullDomain, user: RemoteNonnullString, keys: RemoteNonnullString[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_SET, { dom, user, keys, flags }, options);
-  }
+  domainAuthorizedSSHKeysSet(dom: RemoteNonnullDomain, user: RemoteNonnullString, keys: RemoteNonnullString[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetMessages`:
@@ -4190,9 +3442,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_MESSAGES (remote program, procedure 426).
    */
-  async domainGetMessages(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteNonnullString[]> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_MESSAGES, { dom, flags }, options)).msgs;
-  }
+  domainGetMessages(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<RemoteNonnullString[]>;
 
   /**
    * `virDomainStartDirtyRateCalc`:
@@ -4201,9 +3451,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_START_DIRTY_RATE_CALC (remote program, procedure 427).
    */
-  async domainStartDirtyRateCalc(dom: RemoteNonnullDomain, seconds: number, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_START_DIRTY_RATE_CALC, { dom, seconds, flags }, options);
-  }
+  domainStartDirtyRateCalc(dom: RemoteNonnullDomain, seconds: number, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virNodeDeviceDefineXML`:
@@ -4212,9 +3460,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_DEFINE_XML (remote program, procedure 428).
    */
-  async nodeDeviceDefineXML(xml_desc: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNodeDevice> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_DEFINE_XML, { xml_desc, flags }, options)).dev;
-  }
+  nodeDeviceDefineXML(xml_desc: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNodeDevice>;
 
   /**
    * `virNodeDeviceUndefine`:
@@ -4223,9 +3469,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_UNDEFINE (remote program, procedure 429).
    */
-  async nodeDeviceUndefine(name: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_UNDEFINE, { name, flags }, options);
-  }
+  nodeDeviceUndefine(name: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virNodeDeviceCreate`:
@@ -4233,9 +3477,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_CREATE (remote program, procedure 430).
    */
-  async nodeDeviceCreate(name: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_CREATE, { name, flags }, options);
-  }
+  nodeDeviceCreate(name: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virNWFilterDefineXMLFlags`:
@@ -4244,9 +3486,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS (remote program, procedure 431).
    */
-  async nwFilterDefineXMLFlags(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNwfilter> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS, { xml, flags }, options)).nwfilter;
-  }
+  nwFilterDefineXMLFlags(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNwfilter>;
 
   /**
    * `virNetworkDefineXMLFlags`:
@@ -4255,9 +3495,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS (remote program, procedure 432).
    */
-  async networkDefineXMLFlags(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNetwork> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS, { xml, flags }, options)).net;
-  }
+  networkDefineXMLFlags(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNetwork>;
 
   /**
    * `virNodeDeviceGetAutostart`:
@@ -4266,9 +3504,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART (remote program, procedure 433).
    */
-  async nodeDeviceGetAutostart(name: RemoteNonnullString, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART, { name }, options)).autostart;
-  }
+  nodeDeviceGetAutostart(name: RemoteNonnullString, options?: CallOptions): Promise<number>;
 
   /**
    * `virNodeDeviceSetAutostart`:
@@ -4277,9 +3513,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_SET_AUTOSTART (remote program, procedure 434).
    */
-  async nodeDeviceSetAutostart(name: RemoteNonnullString, autostart: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_SET_AUTOSTART, { name, autostart }, options);
-  }
+  nodeDeviceSetAutostart(name: RemoteNonnullString, autostart: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virNodeDeviceIsPersistent`:
@@ -4288,9 +3522,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT (remote program, procedure 435).
    */
-  async nodeDeviceIsPersistent(name: RemoteNonnullString, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT, { name }, options)).persistent;
-  }
+  nodeDeviceIsPersistent(name: RemoteNonnullString, options?: CallOptions): Promise<number>;
 
   /**
    * `virNodeDeviceIsActive`:
@@ -4298,9 +3530,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_IS_ACTIVE (remote program, procedure 436).
    */
-  async nodeDeviceIsActive(name: RemoteNonnullString, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_IS_ACTIVE, { name }, options)).active;
-  }
+  nodeDeviceIsActive(name: RemoteNonnullString, options?: CallOptions): Promise<number>;
 
   /**
    * `virNetworkCreateXMLFlags`:
@@ -4309,9 +3539,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_CREATE_XML_FLAGS (remote program, procedure 437).
    */
-  async networkCreateXMLFlags(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNetwork> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_CREATE_XML_FLAGS, { xml, flags }, options)).net;
-  }
+  networkCreateXMLFlags(xml: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullNetwork>;
 
   /**
    * `virDomainSetLaunchSecurityState`:
@@ -4321,9 +3549,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE (remote program, procedure 439).
    */
-  async domainSetLaunchSecurityState(dom: RemoteNonnullDomain, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE, { dom, params, flags }, options);
-  }
+  domainSetLaunchSecurityState(dom: RemoteNonnullDomain, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSaveParams`:
@@ -4332,9 +3558,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SAVE_PARAMS (remote program, procedure 440).
    */
-  async domainSaveParams(dom: RemoteNonnullDomain, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SAVE_PARAMS, { dom, params, flags }, options);
-  }
+  domainSaveParams(dom: RemoteNonnullDomain, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainRestoreParams`:
@@ -4343,9 +3567,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_RESTORE_PARAMS (remote program, procedure 441).
    */
-  async domainRestoreParams(params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_RESTORE_PARAMS, { params, flags }, options);
-  }
+  domainRestoreParams(params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainAbortJobFlags`:
@@ -4355,9 +3577,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_ABORT_JOB_FLAGS (remote program, procedure 442).
    */
-  async domainAbortJobFlags(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_ABORT_JOB_FLAGS, { dom, flags }, options);
-  }
+  domainAbortJobFlags(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainFDAssociate`:
@@ -4368,9 +3588,7 @@ export class RawApi {
    * Calls REMOTE_PROC_DOMAIN_FD_ASSOCIATE (remote program, procedure 443).
    * Passes file descriptors, which this client cannot do: it rejects with an UnsupportedError.
    */
-  async domainFDAssociate(dom: RemoteNonnullDomain, name: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_FD_ASSOCIATE, { dom, name, flags }, options);
-  }
+  domainFDAssociate(dom: RemoteNonnullDomain, name: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virNetworkSetMetadata`:
@@ -4381,9 +3599,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_SET_METADATA (remote program, procedure 444).
    */
-  async networkSetMetadata(network: RemoteNonnullNetwork, type: number, metadata: RemoteString, key: RemoteString, uri: RemoteString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_SET_METADATA, { network, type, metadata, key, uri, flags }, options);
-  }
+  networkSetMetadata(network: RemoteNonnullNetwork, type: number, metadata: RemoteString, key: RemoteString, uri: RemoteString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virNetworkGetMetadata`:
@@ -4393,9 +3609,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NETWORK_GET_METADATA (remote program, procedure 445).
    */
-  async networkGetMetadata(network: RemoteNonnullNetwork, type: number, uri: RemoteString, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_NETWORK_GET_METADATA, { network, type, uri, flags }, options)).metadata;
-  }
+  networkGetMetadata(network: RemoteNonnullNetwork, type: number, uri: RemoteString, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virNodeDeviceUpdate`:
@@ -4404,9 +3618,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_NODE_DEVICE_UPDATE (remote program, procedure 447).
    */
-  async nodeDeviceUpdate(name: RemoteNonnullString, xml_desc: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_NODE_DEVICE_UPDATE, { name, xml_desc, flags }, options);
-  }
+  nodeDeviceUpdate(name: RemoteNonnullString, xml_desc: RemoteNonnullString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGraphicsReload`:
@@ -4415,9 +3627,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GRAPHICS_RELOAD (remote program, procedure 448).
    */
-  async domainGraphicsReload(dom: RemoteNonnullDomain, type: number, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GRAPHICS_RELOAD, { dom, type, flags }, options);
-  }
+  domainGraphicsReload(dom: RemoteNonnullDomain, type: number, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainGetAutostartOnce`:
@@ -4426,9 +3636,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_GET_AUTOSTART_ONCE (remote program, procedure 449).
    */
-  async domainGetAutostartOnce(dom: RemoteNonnullDomain, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_GET_AUTOSTART_ONCE, { dom }, options)).autostart;
-  }
+  domainGetAutostartOnce(dom: RemoteNonnullDomain, options?: CallOptions): Promise<number>;
 
   /**
    * `virDomainSetAutostartOnce`:
@@ -4436,9 +3644,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_AUTOSTART_ONCE (remote program, procedure 450).
    */
-  async domainSetAutostartOnce(dom: RemoteNonnullDomain, autostart: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_AUTOSTART_ONCE, { dom, autostart }, options);
-  }
+  domainSetAutostartOnce(dom: RemoteNonnullDomain, autostart: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainSetThrottleGroup`:
@@ -4446,9 +3652,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_SET_THROTTLE_GROUP (remote program, procedure 451).
    */
-  async domainSetThrottleGroup(dom: RemoteNonnullDomain, group: RemoteNonnullString, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_SET_THROTTLE_GROUP, { dom, group, params, flags }, options);
-  }
+  domainSetThrottleGroup(dom: RemoteNonnullDomain, group: RemoteNonnullString, params: RemoteTypedParam[], flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainDelThrottleGroup`:
@@ -4457,9 +3661,7 @@ export class RawApi {
    *
    * Calls REMOTE_PROC_DOMAIN_DEL_THROTTLE_GROUP (remote program, procedure 452).
    */
-  async domainDelThrottleGroup(dom: RemoteNonnullDomain, group: RemoteString, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(remoteProcedures.REMOTE_PROC_DOMAIN_DEL_THROTTLE_GROUP, { dom, group, flags }, options);
-  }
+  domainDelThrottleGroup(dom: RemoteNonnullDomain, group: RemoteString, flags: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainQemuMonitorCommand`:
@@ -4467,9 +3669,7 @@ export class RawApi {
    *
    * Calls QEMU_PROC_DOMAIN_MONITOR_COMMAND (qemu program, procedure 1).
    */
-  async domainQemuMonitorCommand(dom: RemoteNonnullDomain, cmd: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(qemuProcedures.QEMU_PROC_DOMAIN_MONITOR_COMMAND, { dom, cmd, flags }, options)).result;
-  }
+  domainQemuMonitorCommand(dom: RemoteNonnullDomain, cmd: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virDomainQemuAttach`:
@@ -4477,9 +3677,7 @@ export class RawApi {
    *
    * Calls QEMU_PROC_DOMAIN_ATTACH (qemu program, procedure 2).
    */
-  async domainQemuAttach(pid_value: number, flags: number, options?: CallOptions): Promise<RemoteNonnullDomain> {
-    return (await this.#caller.call(qemuProcedures.QEMU_PROC_DOMAIN_ATTACH, { pid_value, flags }, options)).dom;
-  }
+  domainQemuAttach(pid_value: number, flags: number, options?: CallOptions): Promise<RemoteNonnullDomain>;
 
   /**
    * `virDomainQemuAgentCommand`:
@@ -4487,9 +3685,7 @@ export class RawApi {
    *
    * Calls QEMU_PROC_DOMAIN_AGENT_COMMAND (qemu program, procedure 3).
    */
-  async domainQemuAgentCommand(dom: RemoteNonnullDomain, cmd: RemoteNonnullString, timeout: number, flags: number, options?: CallOptions): Promise<RemoteString> {
-    return (await this.#caller.call(qemuProcedures.QEMU_PROC_DOMAIN_AGENT_COMMAND, { dom, cmd, timeout, flags }, options)).result;
-  }
+  domainQemuAgentCommand(dom: RemoteNonnullDomain, cmd: RemoteNonnullString, timeout: number, flags: number, options?: CallOptions): Promise<RemoteString>;
 
   /**
    * `virConnectDomainQemuMonitorEventRegister`:
@@ -4497,9 +3693,7 @@ export class RawApi {
    *
    * Calls QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER (qemu program, procedure 4).
    */
-  async connectDomainQemuMonitorEventRegister(dom: RemoteDomain, event: RemoteString, flags: number, options?: CallOptions): Promise<number> {
-    return (await this.#caller.call(qemuProcedures.QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER, { dom, event, flags }, options)).callbackID;
-  }
+  connectDomainQemuMonitorEventRegister(dom: RemoteDomain, event: RemoteString, flags: number, options?: CallOptions): Promise<number>;
 
   /**
    * `virConnectDomainQemuMonitorEventDeregister`:
@@ -4508,9 +3702,7 @@ export class RawApi {
    *
    * Calls QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER (qemu program, procedure 5).
    */
-  async connectDomainQemuMonitorEventDeregister(callbackID: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(qemuProcedures.QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER, { callbackID }, options);
-  }
+  connectDomainQemuMonitorEventDeregister(callbackID: number, options?: CallOptions): Promise<void>;
 
   /**
    * `virDomainQemuMonitorCommandWithFiles`:
@@ -4520,9 +3712,7 @@ export class RawApi {
    * Calls QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES (qemu program, procedure 7).
    * Passes file descriptors, which this client cannot do: it rejects with an UnsupportedError.
    */
-  async domainQemuMonitorCommandWithFiles(dom: RemoteNonnullDomain, cmd: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullString> {
-    return (await this.#caller.call(qemuProcedures.QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES, { dom, cmd, flags }, options)).result;
-  }
+  domainQemuMonitorCommandWithFiles(dom: RemoteNonnullDomain, cmd: RemoteNonnullString, flags: number, options?: CallOptions): Promise<RemoteNonnullString>;
 
   /**
    * `virDomainLxcOpenNamespace`:
@@ -4531,7 +3721,419 @@ export class RawApi {
    * Calls LXC_PROC_DOMAIN_OPEN_NAMESPACE (lxc program, procedure 1).
    * Passes file descriptors, which this client cannot do: it rejects with an UnsupportedError.
    */
-  async domainLxcOpenNamespace(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void> {
-    await this.#caller.call(lxcProcedures.LXC_PROC_DOMAIN_OPEN_NAMESPACE, { dom, flags }, options);
-  }
+  domainLxcOpenNamespace(dom: RemoteNonnullDomain, flags: number, options?: CallOptions): Promise<void>;
 }
+
+installRawMethods(RawApi.prototype, remoteProcedures, 'REMOTE_PROC_', [
+  ['CONNECT_OPEN', 'name flags', '-'],
+  ['CONNECT_CLOSE', '-', '-'],
+  ['CONNECT_GET_TYPE', '-', 'type'],
+  ['CONNECT_GET_VERSION', '-', 'hv_ver'],
+  ['CONNECT_GET_MAX_VCPUS', 'type', 'max_vcpus'],
+  ['NODE_GET_INFO', '-', '.'],
+  ['CONNECT_GET_CAPABILITIES', '-', 'capabilities'],
+  ['DOMAIN_ATTACH_DEVICE', 'dom xml', '-'],
+  ['DOMAIN_CREATE', 'dom', '-'],
+  ['DOMAIN_CREATE_XML', 'xml_desc flags', 'dom'],
+  ['DOMAIN_DEFINE_XML', 'xml', 'dom'],
+  ['DOMAIN_DESTROY', 'dom', '-'],
+  ['DOMAIN_DETACH_DEVICE', 'dom xml', '-'],
+  ['DOMAIN_GET_XML_DESC', 'dom flags', 'xml'],
+  ['DOMAIN_GET_AUTOSTART', 'dom', 'autostart'],
+  ['DOMAIN_GET_INFO', 'dom', '.'],
+  ['DOMAIN_GET_MAX_MEMORY', 'dom', 'memory'],
+  ['DOMAIN_GET_MAX_VCPUS', 'dom', 'num'],
+  ['DOMAIN_GET_OS_TYPE', 'dom', 'type'],
+  ['DOMAIN_GET_VCPUS', 'dom maxinfo maplen', '.'],
+  ['CONNECT_LIST_DEFINED_DOMAINS', 'maxnames', 'names'],
+  ['DOMAIN_LOOKUP_BY_ID', 'id', 'dom'],
+  ['DOMAIN_LOOKUP_BY_NAME', 'name', 'dom'],
+  ['DOMAIN_LOOKUP_BY_UUID', 'uuid', 'dom'],
+  ['CONNECT_NUM_OF_DEFINED_DOMAINS', '-', 'num'],
+  ['DOMAIN_PIN_VCPU', 'dom vcpu cpumap', '-'],
+  ['DOMAIN_REBOOT', 'dom flags', '-'],
+  ['DOMAIN_RESUME', 'dom', '-'],
+  ['DOMAIN_SET_AUTOSTART', 'dom autostart', '-'],
+  ['DOMAIN_SET_MAX_MEMORY', 'dom memory', '-'],
+  ['DOMAIN_SET_MEMORY', 'dom memory', '-'],
+  ['DOMAIN_SET_VCPUS', 'dom nvcpus', '-'],
+  ['DOMAIN_SHUTDOWN', 'dom', '-'],
+  ['DOMAIN_SUSPEND', 'dom', '-'],
+  ['DOMAIN_UNDEFINE', 'dom', '-'],
+  ['CONNECT_LIST_DEFINED_NETWORKS', 'maxnames', 'names'],
+  ['CONNECT_LIST_DOMAINS', 'maxids', 'ids'],
+  ['CONNECT_LIST_NETWORKS', 'maxnames', 'names'],
+  ['NETWORK_CREATE', 'net', '-'],
+  ['NETWORK_CREATE_XML', 'xml', 'net'],
+  ['NETWORK_DEFINE_XML', 'xml', 'net'],
+  ['NETWORK_DESTROY', 'net', '-'],
+  ['NETWORK_GET_XML_DESC', 'net flags', 'xml'],
+  ['NETWORK_GET_AUTOSTART', 'net', 'autostart'],
+  ['NETWORK_GET_BRIDGE_NAME', 'net', 'name'],
+  ['NETWORK_LOOKUP_BY_NAME', 'name', 'net'],
+  ['NETWORK_LOOKUP_BY_UUID', 'uuid', 'net'],
+  ['NETWORK_SET_AUTOSTART', 'net autostart', '-'],
+  ['NETWORK_UNDEFINE', 'net', '-'],
+  ['CONNECT_NUM_OF_DEFINED_NETWORKS', '-', 'num'],
+  ['CONNECT_NUM_OF_DOMAINS', '-', 'num'],
+  ['CONNECT_NUM_OF_NETWORKS', '-', 'num'],
+  ['DOMAIN_CORE_DUMP', 'dom to flags', '-'],
+  ['DOMAIN_RESTORE', 'from', '-'],
+  ['DOMAIN_SAVE', 'dom to', '-'],
+  ['DOMAIN_GET_SCHEDULER_TYPE', 'dom', '.'],
+  ['DOMAIN_GET_SCHEDULER_PARAMETERS', 'dom nparams', 'params'],
+  ['DOMAIN_SET_SCHEDULER_PARAMETERS', 'dom params', '-'],
+  ['CONNECT_GET_HOSTNAME', '-', 'hostname'],
+  ['CONNECT_SUPPORTS_FEATURE', 'feature', 'supported'],
+  ['DOMAIN_MIGRATE_PREPARE', 'uri_in flags dname resource', '.'],
+  ['DOMAIN_MIGRATE_PERFORM', 'dom cookie uri flags dname resource', '-'],
+  ['DOMAIN_MIGRATE_FINISH', 'dname cookie uri flags', 'ddom'],
+  ['DOMAIN_BLOCK_STATS', 'dom path', '.'],
+  ['DOMAIN_INTERFACE_STATS', 'dom device', '.'],
+  ['AUTH_LIST', '-', 'types'],
+  ['AUTH_SASL_INIT', '-', 'mechlist'],
+  ['AUTH_SASL_START', 'mech nil data', '.'],
+  ['AUTH_SASL_STEP', 'nil data', '.'],
+  ['AUTH_POLKIT', '-', 'complete'],
+  ['CONNECT_NUM_OF_STORAGE_POOLS', '-', 'num'],
+  ['CONNECT_LIST_STORAGE_POOLS', 'maxnames', 'names'],
+  ['CONNECT_NUM_OF_DEFINED_STORAGE_POOLS', '-', 'num'],
+  ['CONNECT_LIST_DEFINED_STORAGE_POOLS', 'maxnames', 'names'],
+  ['CONNECT_FIND_STORAGE_POOL_SOURCES', 'type srcSpec flags', 'xml'],
+  ['STORAGE_POOL_CREATE_XML', 'xml flags', 'pool'],
+  ['STORAGE_POOL_DEFINE_XML', 'xml flags', 'pool'],
+  ['STORAGE_POOL_CREATE', 'pool flags', '-'],
+  ['STORAGE_POOL_BUILD', 'pool flags', '-'],
+  ['STORAGE_POOL_DESTROY', 'pool', '-'],
+  ['STORAGE_POOL_DELETE', 'pool flags', '-'],
+  ['STORAGE_POOL_UNDEFINE', 'pool', '-'],
+  ['STORAGE_POOL_REFRESH', 'pool flags', '-'],
+  ['STORAGE_POOL_LOOKUP_BY_NAME', 'name', 'pool'],
+  ['STORAGE_POOL_LOOKUP_BY_UUID', 'uuid', 'pool'],
+  ['STORAGE_POOL_LOOKUP_BY_VOLUME', 'vol', 'pool'],
+  ['STORAGE_POOL_GET_INFO', 'pool', '.'],
+  ['STORAGE_POOL_GET_XML_DESC', 'pool flags', 'xml'],
+  ['STORAGE_POOL_GET_AUTOSTART', 'pool', 'autostart'],
+  ['STORAGE_POOL_SET_AUTOSTART', 'pool autostart', '-'],
+  ['STORAGE_POOL_NUM_OF_VOLUMES', 'pool', 'num'],
+  ['STORAGE_POOL_LIST_VOLUMES', 'pool maxnames', 'names'],
+  ['STORAGE_VOL_CREATE_XML', 'pool xml flags', 'vol'],
+  ['STORAGE_VOL_DELETE', 'vol flags', '-'],
+  ['STORAGE_VOL_LOOKUP_BY_NAME', 'pool name', 'vol'],
+  ['STORAGE_VOL_LOOKUP_BY_KEY', 'key', 'vol'],
+  ['STORAGE_VOL_LOOKUP_BY_PATH', 'path', 'vol'],
+  ['STORAGE_VOL_GET_INFO', 'vol', '.'],
+  ['STORAGE_VOL_GET_XML_DESC', 'vol flags', 'xml'],
+  ['STORAGE_VOL_GET_PATH', 'vol', 'name'],
+  ['NODE_GET_CELLS_FREE_MEMORY', 'startCell maxcells', 'cells'],
+  ['NODE_GET_FREE_MEMORY', '-', 'freeMem'],
+  ['DOMAIN_BLOCK_PEEK', 'dom path offset size flags', 'buffer'],
+  ['DOMAIN_MEMORY_PEEK', 'dom offset size flags', 'buffer'],
+  ['CONNECT_DOMAIN_EVENT_REGISTER', '-', 'cb_registered'],
+  ['CONNECT_DOMAIN_EVENT_DEREGISTER', '-', 'cb_registered'],
+  ['DOMAIN_MIGRATE_PREPARE2', 'uri_in flags dname resource dom_xml', '.'],
+  ['DOMAIN_MIGRATE_FINISH2', 'dname cookie uri flags retcode', 'ddom'],
+  ['CONNECT_GET_URI', '-', 'uri'],
+  ['NODE_NUM_OF_DEVICES', 'cap flags', 'num'],
+  ['NODE_LIST_DEVICES', 'cap maxnames flags', 'names'],
+  ['NODE_DEVICE_LOOKUP_BY_NAME', 'name', 'dev'],
+  ['NODE_DEVICE_GET_XML_DESC', 'name flags', 'xml'],
+  ['NODE_DEVICE_GET_PARENT', 'name', 'parentName'],
+  ['NODE_DEVICE_NUM_OF_CAPS', 'name', 'num'],
+  ['NODE_DEVICE_LIST_CAPS', 'name maxnames', 'names'],
+  ['NODE_DEVICE_DETTACH', 'name', '-'],
+  ['NODE_DEVICE_RE_ATTACH', 'name', '-'],
+  ['NODE_DEVICE_RESET', 'name', '-'],
+  ['DOMAIN_GET_SECURITY_LABEL', 'dom', '.'],
+  ['NODE_GET_SECURITY_MODEL', '-', '.'],
+  ['NODE_DEVICE_CREATE_XML', 'xml_desc flags', 'dev'],
+  ['NODE_DEVICE_DESTROY', 'name', '-'],
+  ['STORAGE_VOL_CREATE_XML_FROM', 'pool xml clonevol flags', 'vol'],
+  ['CONNECT_NUM_OF_INTERFACES', '-', 'num'],
+  ['CONNECT_LIST_INTERFACES', 'maxnames', 'names'],
+  ['INTERFACE_LOOKUP_BY_NAME', 'name', 'iface'],
+  ['INTERFACE_LOOKUP_BY_MAC_STRING', 'mac', 'iface'],
+  ['INTERFACE_GET_XML_DESC', 'iface flags', 'xml'],
+  ['INTERFACE_DEFINE_XML', 'xml flags', 'iface'],
+  ['INTERFACE_UNDEFINE', 'iface', '-'],
+  ['INTERFACE_CREATE', 'iface flags', '-'],
+  ['INTERFACE_DESTROY', 'iface flags', '-'],
+  ['CONNECT_DOMAIN_XML_FROM_NATIVE', 'nativeFormat nativeConfig flags', 'domainXml'],
+  ['CONNECT_DOMAIN_XML_TO_NATIVE', 'nativeFormat domainXml flags', 'nativeConfig'],
+  ['CONNECT_NUM_OF_DEFINED_INTERFACES', '-', 'num'],
+  ['CONNECT_LIST_DEFINED_INTERFACES', 'maxnames', 'names'],
+  ['CONNECT_NUM_OF_SECRETS', '-', 'num'],
+  ['CONNECT_LIST_SECRETS', 'maxuuids', 'uuids'],
+  ['SECRET_LOOKUP_BY_UUID', 'uuid', 'secret'],
+  ['SECRET_DEFINE_XML', 'xml flags', 'secret'],
+  ['SECRET_GET_XML_DESC', 'secret flags', 'xml'],
+  ['SECRET_SET_VALUE', 'secret value flags', '-'],
+  ['SECRET_GET_VALUE', 'secret flags', 'value'],
+  ['SECRET_UNDEFINE', 'secret', '-'],
+  ['SECRET_LOOKUP_BY_USAGE', 'usageType usageID', 'secret'],
+  ['DOMAIN_MIGRATE_PREPARE_TUNNEL', 'flags dname resource dom_xml', '-', 'write', 0],
+  ['CONNECT_IS_SECURE', '-', 'secure'],
+  ['DOMAIN_IS_ACTIVE', 'dom', 'active'],
+  ['DOMAIN_IS_PERSISTENT', 'dom', 'persistent'],
+  ['NETWORK_IS_ACTIVE', 'net', 'active'],
+  ['NETWORK_IS_PERSISTENT', 'net', 'persistent'],
+  ['STORAGE_POOL_IS_ACTIVE', 'pool', 'active'],
+  ['STORAGE_POOL_IS_PERSISTENT', 'pool', 'persistent'],
+  ['INTERFACE_IS_ACTIVE', 'iface', 'active'],
+  ['CONNECT_GET_LIB_VERSION', '-', 'lib_ver'],
+  ['CONNECT_COMPARE_CPU', 'xml flags', 'result'],
+  ['DOMAIN_MEMORY_STATS', 'dom maxStats flags', 'stats'],
+  ['DOMAIN_ATTACH_DEVICE_FLAGS', 'dom xml flags', '-'],
+  ['DOMAIN_DETACH_DEVICE_FLAGS', 'dom xml flags', '-'],
+  ['CONNECT_BASELINE_CPU', 'xmlCPUs flags', 'cpu'],
+  ['DOMAIN_GET_JOB_INFO', 'dom', '.'],
+  ['DOMAIN_ABORT_JOB', 'dom', '-'],
+  ['STORAGE_VOL_WIPE', 'vol flags', '-'],
+  ['DOMAIN_MIGRATE_SET_MAX_DOWNTIME', 'dom downtime flags', '-'],
+  ['CONNECT_DOMAIN_EVENT_REGISTER_ANY', 'eventID', '-'],
+  ['CONNECT_DOMAIN_EVENT_DEREGISTER_ANY', 'eventID', '-'],
+  ['DOMAIN_UPDATE_DEVICE_FLAGS', 'dom xml flags', '-'],
+  ['NWFILTER_LOOKUP_BY_NAME', 'name', 'nwfilter'],
+  ['NWFILTER_LOOKUP_BY_UUID', 'uuid', 'nwfilter'],
+  ['NWFILTER_GET_XML_DESC', 'nwfilter flags', 'xml'],
+  ['CONNECT_NUM_OF_NWFILTERS', '-', 'num'],
+  ['CONNECT_LIST_NWFILTERS', 'maxnames', 'names'],
+  ['NWFILTER_DEFINE_XML', 'xml', 'nwfilter'],
+  ['NWFILTER_UNDEFINE', 'nwfilter', '-'],
+  ['DOMAIN_MANAGED_SAVE', 'dom flags', '-'],
+  ['DOMAIN_HAS_MANAGED_SAVE_IMAGE', 'dom flags', 'result'],
+  ['DOMAIN_MANAGED_SAVE_REMOVE', 'dom flags', '-'],
+  ['DOMAIN_SNAPSHOT_CREATE_XML', 'dom xml_desc flags', 'snap'],
+  ['DOMAIN_SNAPSHOT_GET_XML_DESC', 'snap flags', 'xml'],
+  ['DOMAIN_SNAPSHOT_NUM', 'dom flags', 'num'],
+  ['DOMAIN_SNAPSHOT_LIST_NAMES', 'dom maxnames flags', 'names'],
+  ['DOMAIN_SNAPSHOT_LOOKUP_BY_NAME', 'dom name flags', 'snap'],
+  ['DOMAIN_HAS_CURRENT_SNAPSHOT', 'dom flags', 'result'],
+  ['DOMAIN_SNAPSHOT_CURRENT', 'dom flags', 'snap'],
+  ['DOMAIN_REVERT_TO_SNAPSHOT', 'snap flags', '-'],
+  ['DOMAIN_SNAPSHOT_DELETE', 'snap flags', '-'],
+  ['DOMAIN_GET_BLOCK_INFO', 'dom path flags', '.'],
+  ['DOMAIN_CREATE_WITH_FLAGS', 'dom flags', 'dom'],
+  ['DOMAIN_SET_MEMORY_PARAMETERS', 'dom params flags', '-'],
+  ['DOMAIN_GET_MEMORY_PARAMETERS', 'dom nparams flags', '.'],
+  ['DOMAIN_SET_VCPUS_FLAGS', 'dom nvcpus flags', '-'],
+  ['DOMAIN_GET_VCPUS_FLAGS', 'dom flags', 'num'],
+  ['DOMAIN_OPEN_CONSOLE', 'dom dev_name flags', '-', 'duplex', 0],
+  ['DOMAIN_IS_UPDATED', 'dom', 'updated'],
+  ['CONNECT_GET_SYSINFO', 'flags', 'sysinfo'],
+  ['DOMAIN_SET_MEMORY_FLAGS', 'dom memory flags', '-'],
+  ['DOMAIN_SET_BLKIO_PARAMETERS', 'dom params flags', '-'],
+  ['DOMAIN_GET_BLKIO_PARAMETERS', 'dom nparams flags', '.'],
+  ['DOMAIN_MIGRATE_SET_MAX_SPEED', 'dom bandwidth flags', '-'],
+  ['STORAGE_VOL_UPLOAD', 'vol offset length flags', '-', 'write', VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM],
+  ['STORAGE_VOL_DOWNLOAD', 'vol offset length flags', '-', 'read', VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM],
+  ['DOMAIN_INJECT_NMI', 'dom flags', '-'],
+  ['DOMAIN_SCREENSHOT', 'dom screen flags', '.', 'read', 0],
+  ['DOMAIN_GET_STATE', 'dom flags', '.'],
+  ['DOMAIN_MIGRATE_BEGIN3', 'dom xmlin flags dname resource', '.'],
+  ['DOMAIN_MIGRATE_PREPARE3', 'cookie_in uri_in flags dname resource dom_xml', '.'],
+  ['DOMAIN_MIGRATE_PREPARE_TUNNEL3', 'cookie_in flags dname resource dom_xml', '.', 'write', 0],
+  ['DOMAIN_MIGRATE_PERFORM3', 'dom xmlin cookie_in dconnuri uri flags dname resource', 'cookie_out'],
+  ['DOMAIN_MIGRATE_FINISH3', 'dname cookie_in dconnuri uri flags cancelled', '.'],
+  ['DOMAIN_MIGRATE_CONFIRM3', 'dom cookie_in flags cancelled', '-'],
+  ['DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS', 'dom params flags', '-'],
+  ['INTERFACE_CHANGE_BEGIN', 'flags', '-'],
+  ['INTERFACE_CHANGE_COMMIT', 'flags', '-'],
+  ['INTERFACE_CHANGE_ROLLBACK', 'flags', '-'],
+  ['DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS', 'dom nparams flags', 'params'],
+  ['DOMAIN_PIN_VCPU_FLAGS', 'dom vcpu cpumap flags', '-'],
+  ['DOMAIN_SEND_KEY', 'dom codeset holdtime keycodes flags', '-'],
+  ['NODE_GET_CPU_STATS', 'cpuNum nparams flags', '.'],
+  ['NODE_GET_MEMORY_STATS', 'nparams cellNum flags', '.'],
+  ['DOMAIN_GET_CONTROL_INFO', 'dom flags', '.'],
+  ['DOMAIN_GET_VCPU_PIN_INFO', 'dom ncpumaps maplen flags', '.'],
+  ['DOMAIN_UNDEFINE_FLAGS', 'dom flags', '-'],
+  ['DOMAIN_SAVE_FLAGS', 'dom to dxml flags', '-'],
+  ['DOMAIN_RESTORE_FLAGS', 'from dxml flags', '-'],
+  ['DOMAIN_DESTROY_FLAGS', 'dom flags', '-'],
+  ['DOMAIN_SAVE_IMAGE_GET_XML_DESC', 'file flags', 'xml'],
+  ['DOMAIN_SAVE_IMAGE_DEFINE_XML', 'file dxml flags', '-'],
+  ['DOMAIN_BLOCK_JOB_ABORT', 'dom path flags', '-'],
+  ['DOMAIN_GET_BLOCK_JOB_INFO', 'dom path flags', '.'],
+  ['DOMAIN_BLOCK_JOB_SET_SPEED', 'dom path bandwidth flags', '-'],
+  ['DOMAIN_BLOCK_PULL', 'dom path bandwidth flags', '-'],
+  ['DOMAIN_MIGRATE_GET_MAX_SPEED', 'dom flags', 'bandwidth'],
+  ['DOMAIN_BLOCK_STATS_FLAGS', 'dom path nparams flags', '.'],
+  ['DOMAIN_SNAPSHOT_GET_PARENT', 'snap flags', 'snap'],
+  ['DOMAIN_RESET', 'dom flags', '-'],
+  ['DOMAIN_SNAPSHOT_NUM_CHILDREN', 'snap flags', 'num'],
+  ['DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES', 'snap maxnames flags', 'names'],
+  ['DOMAIN_OPEN_GRAPHICS', 'dom idx flags', '-'],
+  ['NODE_SUSPEND_FOR_DURATION', 'target duration flags', '-'],
+  ['DOMAIN_BLOCK_RESIZE', 'dom disk size flags', '-'],
+  ['DOMAIN_SET_BLOCK_IO_TUNE', 'dom disk params flags', '-'],
+  ['DOMAIN_GET_BLOCK_IO_TUNE', 'dom disk nparams flags', '.'],
+  ['DOMAIN_SET_NUMA_PARAMETERS', 'dom params flags', '-'],
+  ['DOMAIN_GET_NUMA_PARAMETERS', 'dom nparams flags', '.'],
+  ['DOMAIN_SET_INTERFACE_PARAMETERS', 'dom device params flags', '-'],
+  ['DOMAIN_GET_INTERFACE_PARAMETERS', 'dom device nparams flags', '.'],
+  ['DOMAIN_SHUTDOWN_FLAGS', 'dom flags', '-'],
+  ['STORAGE_VOL_WIPE_PATTERN', 'vol algorithm flags', '-'],
+  ['STORAGE_VOL_RESIZE', 'vol capacity flags', '-'],
+  ['DOMAIN_PM_SUSPEND_FOR_DURATION', 'dom target duration flags', '-'],
+  ['DOMAIN_GET_CPU_STATS', 'dom nparams start_cpu ncpus flags', '.'],
+  ['DOMAIN_GET_DISK_ERRORS', 'dom maxerrors flags', '.'],
+  ['DOMAIN_SET_METADATA', 'dom type metadata key uri flags', '-'],
+  ['DOMAIN_GET_METADATA', 'dom type uri flags', 'metadata'],
+  ['DOMAIN_BLOCK_REBASE', 'dom path base bandwidth flags', '-'],
+  ['DOMAIN_PM_WAKEUP', 'dom flags', '-'],
+  ['DOMAIN_SNAPSHOT_IS_CURRENT', 'snap flags', 'current'],
+  ['DOMAIN_SNAPSHOT_HAS_METADATA', 'snap flags', 'metadata'],
+  ['CONNECT_LIST_ALL_DOMAINS', 'need_results flags', '.'],
+  ['DOMAIN_LIST_ALL_SNAPSHOTS', 'dom need_results flags', '.'],
+  ['DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN', 'snapshot need_results flags', '.'],
+  ['DOMAIN_GET_HOSTNAME', 'dom flags', 'hostname'],
+  ['DOMAIN_GET_SECURITY_LABEL_LIST', 'dom', '.'],
+  ['DOMAIN_PIN_EMULATOR', 'dom cpumap flags', '-'],
+  ['DOMAIN_GET_EMULATOR_PIN_INFO', 'dom maplen flags', '.'],
+  ['CONNECT_LIST_ALL_STORAGE_POOLS', 'need_results flags', '.'],
+  ['STORAGE_POOL_LIST_ALL_VOLUMES', 'pool need_results flags', '.'],
+  ['CONNECT_LIST_ALL_NETWORKS', 'need_results flags', '.'],
+  ['CONNECT_LIST_ALL_INTERFACES', 'need_results flags', '.'],
+  ['CONNECT_LIST_ALL_NODE_DEVICES', 'need_results flags', '.'],
+  ['CONNECT_LIST_ALL_NWFILTERS', 'need_results flags', '.'],
+  ['CONNECT_LIST_ALL_SECRETS', 'need_results flags', '.'],
+  ['NODE_SET_MEMORY_PARAMETERS', 'params flags', '-'],
+  ['NODE_GET_MEMORY_PARAMETERS', 'nparams flags', '.'],
+  ['DOMAIN_BLOCK_COMMIT', 'dom disk base top bandwidth flags', '-'],
+  ['NETWORK_UPDATE', 'net command section parentIndex xml flags', '-'],
+  ['NODE_GET_CPU_MAP', 'need_map need_online flags', '.'],
+  ['DOMAIN_FSTRIM', 'dom mountPoint minimum flags', '-'],
+  ['DOMAIN_SEND_PROCESS_SIGNAL', 'dom pid_value signum flags', '-'],
+  ['DOMAIN_OPEN_CHANNEL', 'dom name flags', '-', 'duplex', 0],
+  ['NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN', 'wwnn wwpn flags', 'dev'],
+  ['DOMAIN_GET_JOB_STATS', 'dom flags', '.'],
+  ['DOMAIN_MIGRATE_GET_COMPRESSION_CACHE', 'dom flags', 'cacheSize'],
+  ['DOMAIN_MIGRATE_SET_COMPRESSION_CACHE', 'dom cacheSize flags', '-'],
+  ['NODE_DEVICE_DETACH_FLAGS', 'name driverName flags', '-'],
+  ['DOMAIN_MIGRATE_BEGIN3_PARAMS', 'dom params flags', '.'],
+  ['DOMAIN_MIGRATE_PREPARE3_PARAMS', 'params cookie_in flags', '.'],
+  ['DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS', 'params cookie_in flags', '.', 'write', 0],
+  ['DOMAIN_MIGRATE_PERFORM3_PARAMS', 'dom dconnuri params cookie_in flags', 'cookie_out'],
+  ['DOMAIN_MIGRATE_FINISH3_PARAMS', 'params cookie_in flags cancelled', '.'],
+  ['DOMAIN_MIGRATE_CONFIRM3_PARAMS', 'dom params cookie_in flags cancelled', '-'],
+  ['DOMAIN_SET_MEMORY_STATS_PERIOD', 'dom period flags', '-'],
+  ['DOMAIN_CREATE_XML_WITH_FILES', 'xml_desc flags', 'dom'],
+  ['DOMAIN_CREATE_WITH_FILES', 'dom flags', 'dom'],
+  ['CONNECT_GET_CPU_MODEL_NAMES', 'arch need_results flags', '.'],
+  ['CONNECT_NETWORK_EVENT_REGISTER_ANY', 'eventID net', 'callbackID'],
+  ['CONNECT_NETWORK_EVENT_DEREGISTER_ANY', 'callbackID', '-'],
+  ['CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY', 'eventID dom', 'callbackID'],
+  ['CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY', 'callbackID', '-'],
+  ['DOMAIN_CORE_DUMP_WITH_FORMAT', 'dom to dumpformat flags', '-'],
+  ['DOMAIN_FSFREEZE', 'dom mountpoints flags', 'filesystems'],
+  ['DOMAIN_FSTHAW', 'dom mountpoints flags', 'filesystems'],
+  ['DOMAIN_GET_TIME', 'dom flags', '.'],
+  ['DOMAIN_SET_TIME', 'dom seconds nseconds flags', '-'],
+  ['NODE_GET_FREE_PAGES', 'pages startCell cellCount flags', 'counts'],
+  ['NETWORK_GET_DHCP_LEASES', 'net mac need_results flags', '.'],
+  ['CONNECT_GET_DOMAIN_CAPABILITIES', 'emulatorbin arch machine virttype flags', 'capabilities'],
+  ['DOMAIN_OPEN_GRAPHICS_FD', 'dom idx flags', '-'],
+  ['CONNECT_GET_ALL_DOMAIN_STATS', 'doms stats flags', 'retStats'],
+  ['DOMAIN_BLOCK_COPY', 'dom path destxml params flags', '-'],
+  ['NODE_ALLOC_PAGES', 'pageSizes pageCounts startCell cellCount flags', 'ret'],
+  ['DOMAIN_GET_FSINFO', 'dom flags', '.'],
+  ['DOMAIN_DEFINE_XML_FLAGS', 'xml flags', 'dom'],
+  ['DOMAIN_GET_IOTHREAD_INFO', 'dom flags', '.'],
+  ['DOMAIN_PIN_IOTHREAD', 'dom iothreads_id cpumap flags', '-'],
+  ['DOMAIN_INTERFACE_ADDRESSES', 'dom source flags', 'ifaces'],
+  ['DOMAIN_ADD_IOTHREAD', 'dom iothread_id flags', '-'],
+  ['DOMAIN_DEL_IOTHREAD', 'dom iothread_id flags', '-'],
+  ['DOMAIN_SET_USER_PASSWORD', 'dom user password flags', '-'],
+  ['DOMAIN_RENAME', 'dom new_name flags', 'retcode'],
+  ['CONNECT_REGISTER_CLOSE_CALLBACK', '-', '-'],
+  ['CONNECT_UNREGISTER_CLOSE_CALLBACK', '-', '-'],
+  ['DOMAIN_MIGRATE_START_POST_COPY', 'dom flags', '-'],
+  ['DOMAIN_GET_PERF_EVENTS', 'dom flags', 'params'],
+  ['DOMAIN_SET_PERF_EVENTS', 'dom params flags', '-'],
+  ['CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY', 'eventID pool', 'callbackID'],
+  ['CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY', 'callbackID', '-'],
+  ['DOMAIN_GET_GUEST_VCPUS', 'dom flags', 'params'],
+  ['DOMAIN_SET_GUEST_VCPUS', 'dom cpumap state flags', '-'],
+  ['CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY', 'eventID dev', 'callbackID'],
+  ['CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY', 'callbackID', '-'],
+  ['STORAGE_VOL_GET_INFO_FLAGS', 'vol flags', '.'],
+  ['CONNECT_SECRET_EVENT_REGISTER_ANY', 'eventID secret', 'callbackID'],
+  ['CONNECT_SECRET_EVENT_DEREGISTER_ANY', 'callbackID', '-'],
+  ['DOMAIN_SET_VCPU', 'dom cpumap state flags', '-'],
+  ['DOMAIN_SET_BLOCK_THRESHOLD', 'dom dev threshold flags', '-'],
+  ['DOMAIN_MIGRATE_GET_MAX_DOWNTIME', 'dom flags', 'downtime'],
+  ['DOMAIN_MANAGED_SAVE_GET_XML_DESC', 'dom flags', 'xml'],
+  ['DOMAIN_MANAGED_SAVE_DEFINE_XML', 'dom dxml flags', '-'],
+  ['DOMAIN_SET_LIFECYCLE_ACTION', 'dom type action flags', '-'],
+  ['STORAGE_POOL_LOOKUP_BY_TARGET_PATH', 'path', 'pool'],
+  ['DOMAIN_DETACH_DEVICE_ALIAS', 'dom alias flags', '-'],
+  ['CONNECT_COMPARE_HYPERVISOR_CPU', 'emulator arch machine virttype xmlCPU flags', 'result'],
+  ['CONNECT_BASELINE_HYPERVISOR_CPU', 'emulator arch machine virttype xmlCPUs flags', 'cpu'],
+  ['NODE_GET_SEV_INFO', 'nparams flags', '.'],
+  ['DOMAIN_GET_LAUNCH_SECURITY_INFO', 'dom flags', 'params'],
+  ['NWFILTER_BINDING_LOOKUP_BY_PORT_DEV', 'name', 'nwfilter'],
+  ['NWFILTER_BINDING_GET_XML_DESC', 'nwfilter flags', 'xml'],
+  ['NWFILTER_BINDING_CREATE_XML', 'xml flags', 'nwfilter'],
+  ['NWFILTER_BINDING_DELETE', 'nwfilter', '-'],
+  ['CONNECT_LIST_ALL_NWFILTER_BINDINGS', 'need_results flags', '.'],
+  ['DOMAIN_SET_IOTHREAD_PARAMS', 'dom iothread_id params flags', '-'],
+  ['CONNECT_GET_STORAGE_POOL_CAPABILITIES', 'flags', 'capabilities'],
+  ['NETWORK_LIST_ALL_PORTS', 'network need_results flags', '.'],
+  ['NETWORK_PORT_LOOKUP_BY_UUID', 'network uuid', 'port'],
+  ['NETWORK_PORT_CREATE_XML', 'network xml flags', 'port'],
+  ['NETWORK_PORT_GET_PARAMETERS', 'port nparams flags', '.'],
+  ['NETWORK_PORT_SET_PARAMETERS', 'port params flags', '-'],
+  ['NETWORK_PORT_GET_XML_DESC', 'port flags', 'xml'],
+  ['NETWORK_PORT_DELETE', 'port flags', '-'],
+  ['DOMAIN_CHECKPOINT_CREATE_XML', 'dom xml_desc flags', 'checkpoint'],
+  ['DOMAIN_CHECKPOINT_GET_XML_DESC', 'checkpoint flags', 'xml'],
+  ['DOMAIN_LIST_ALL_CHECKPOINTS', 'dom need_results flags', '.'],
+  ['DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN', 'checkpoint need_results flags', '.'],
+  ['DOMAIN_CHECKPOINT_LOOKUP_BY_NAME', 'dom name flags', 'checkpoint'],
+  ['DOMAIN_CHECKPOINT_GET_PARENT', 'checkpoint flags', 'parent'],
+  ['DOMAIN_CHECKPOINT_DELETE', 'checkpoint flags', '-'],
+  ['DOMAIN_GET_GUEST_INFO', 'dom types flags', 'params'],
+  ['CONNECT_SET_IDENTITY', 'params flags', '-'],
+  ['DOMAIN_AGENT_SET_RESPONSE_TIMEOUT', 'dom timeout flags', 'result'],
+  ['DOMAIN_BACKUP_BEGIN', 'dom backup_xml checkpoint_xml flags', '-'],
+  ['DOMAIN_BACKUP_GET_XML_DESC', 'dom flags', 'xml'],
+  ['DOMAIN_AUTHORIZED_SSH_KEYS_GET', 'dom user flags', 'keys'],
+  ['DOMAIN_AUTHORIZED_SSH_KEYS_SET', 'dom user keys flags', '-'],
+  ['DOMAIN_GET_MESSAGES', 'dom flags', 'msgs'],
+  ['DOMAIN_START_DIRTY_RATE_CALC', 'dom seconds flags', '-'],
+  ['NODE_DEVICE_DEFINE_XML', 'xml_desc flags', 'dev'],
+  ['NODE_DEVICE_UNDEFINE', 'name flags', '-'],
+  ['NODE_DEVICE_CREATE', 'name flags', '-'],
+  ['NWFILTER_DEFINE_XML_FLAGS', 'xml flags', 'nwfilter'],
+  ['NETWORK_DEFINE_XML_FLAGS', 'xml flags', 'net'],
+  ['NODE_DEVICE_GET_AUTOSTART', 'name', 'autostart'],
+  ['NODE_DEVICE_SET_AUTOSTART', 'name autostart', '-'],
+  ['NODE_DEVICE_IS_PERSISTENT', 'name', 'persistent'],
+  ['NODE_DEVICE_IS_ACTIVE', 'name', 'active'],
+  ['NETWORK_CREATE_XML_FLAGS', 'xml flags', 'net'],
+  ['DOMAIN_SET_LAUNCH_SECURITY_STATE', 'dom params flags', '-'],
+  ['DOMAIN_SAVE_PARAMS', 'dom params flags', '-'],
+  ['DOMAIN_RESTORE_PARAMS', 'params flags', '-'],
+  ['DOMAIN_ABORT_JOB_FLAGS', 'dom flags', '-'],
+  ['DOMAIN_FD_ASSOCIATE', 'dom name flags', '-'],
+  ['NETWORK_SET_METADATA', 'network type metadata key uri flags', '-'],
+  ['NETWORK_GET_METADATA', 'network type uri flags', 'metadata'],
+  ['NODE_DEVICE_UPDATE', 'name xml_desc flags', '-'],
+  ['DOMAIN_GRAPHICS_RELOAD', 'dom type flags', '-'],
+  ['DOMAIN_GET_AUTOSTART_ONCE', 'dom', 'autostart'],
+  ['DOMAIN_SET_AUTOSTART_ONCE', 'dom autostart', '-'],
+  ['DOMAIN_SET_THROTTLE_GROUP', 'dom group params flags', '-'],
+  ['DOMAIN_DEL_THROTTLE_GROUP', 'dom group flags', '-'],
+]);
+installRawMethods(RawApi.prototype, qemuProcedures, 'QEMU_PROC_', [
+  ['DOMAIN_MONITOR_COMMAND', 'dom cmd flags', 'result'],
+  ['DOMAIN_ATTACH', 'pid_value flags', 'dom'],
+  ['DOMAIN_AGENT_COMMAND', 'dom cmd timeout flags', 'result'],
+  ['CONNECT_DOMAIN_MONITOR_EVENT_REGISTER', 'dom event flags', 'callbackID'],
+  ['CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER', 'callbackID', '-'],
+  ['DOMAIN_MONITOR_COMMAND_WITH_FILES', 'dom cmd flags', 'result'],
+]);
+installRawMethods(RawApi.prototype, lxcProcedures, 'LXC_PROC_', [
+  ['DOMAIN_OPEN_NAMESPACE', 'dom flags', '-'],
+]);

@@ -1,0 +1,71 @@
+/**
+ * The methods of the generated raw classes (`RawApi`, `AdminRawApi`), installed from one table
+ * row each instead of being written out one by one: the generated module declares every method
+ * (its signature and TSDoc, in an interface merged with the class) and lists, per procedure, the
+ * args struct's fields in `.x` order and what the call resolves to. A bundle then carries a row
+ * (~40 bytes) per procedure instead of a method, and an import compiles no method bodies.
+ *
+ * @module
+ */
+import type { Procedure, ProcedureCaller } from '../rpc/procedure.js';
+import { openStreamCall } from './streams/open.js';
+
+/** Where a raw object keeps its caller. */
+export const RAW_CALLER: unique symbol = Symbol('libvirt-rpc.raw.caller');
+
+/** A raw object: anything holding its caller under {@link RAW_CALLER}. */
+export interface RawHolder {
+  readonly [RAW_CALLER]: ProcedureCaller;
+}
+
+/**
+ * One raw method: the procedure's name without the program's prefix; the args struct's fields
+ * in `.x` order separated by spaces (`-` when the procedure has no args struct); the result: `.`
+ * the whole ret struct, `-` nothing, any other text the name of the ret struct's one field; for
+ * a procedure that opens a data stream, its mode (`read`, `write`, `duplex`) and the flag that
+ * makes it sparse (0: never).
+ */
+export type RawMethodRow = readonly [name: string, args: string, result: string, stream?: 'read' | 'write' | 'duplex', sparseFlag?: number];
+
+/**
+ * Defines on `target` (a raw class's prototype) one method per row, each calling the procedure
+ * of `procedures` (a program's table) that the row names, as its `method` says. The methods are
+ * what the written-out ones were: the args struct built from the arguments, then the call
+ * options; `async`, so that a bad argument rejects.
+ */
+export function installRawMethods(target: object, procedures: Readonly<Record<string, Procedure>>, prefix: string, rows: readonly RawMethodRow[]): void {
+  for (const [name, argList, result, stream, sparseFlag = 0] of rows) {
+    const procedure = procedures[prefix + name]!;
+    const fields = argList === '-' ? null : argList.split(' ');
+    const n = fields?.length ?? 0;
+    const argsOf = (a: readonly unknown[]): unknown => {
+      if (fields === null) return undefined;
+      const args: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) args[fields[i]!] = a[i];
+      return args;
+    };
+    let method: (this: RawHolder, ...a: unknown[]) => Promise<unknown>;
+    if (stream) {
+      const flagsAt = fields?.indexOf('flags') ?? -1;
+      method = async function (this: RawHolder, ...a: unknown[]) {
+        const sparse = sparseFlag !== 0 && ((a[flagsAt] as number) & sparseFlag) !== 0;
+        const { ret, stream: s } = await openStreamCall(this[RAW_CALLER], procedure, argsOf(a), stream, sparse, a[n] as never);
+        return result === '-' ? s : { ...(ret as object), stream: s };
+      };
+    } else if (result === '-') {
+      method = async function (this: RawHolder, ...a: unknown[]) {
+        await this[RAW_CALLER].call(procedure, argsOf(a), a[n] as never);
+      };
+    } else if (result === '.') {
+      method = async function (this: RawHolder, ...a: unknown[]) {
+        return this[RAW_CALLER].call(procedure, argsOf(a), a[n] as never);
+      };
+    } else {
+      method = async function (this: RawHolder, ...a: unknown[]) {
+        return ((await this[RAW_CALLER].call(procedure, argsOf(a), a[n] as never)) as Record<string, unknown>)[result];
+      };
+    }
+    Object.defineProperty(method, 'name', { value: procedure.method });
+    Object.defineProperty(target, procedure.method, { value: method, writable: true, configurable: true, enumerable: false });
+  }
+}
