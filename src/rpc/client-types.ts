@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { Buffer } from 'node:buffer';
 import type { RpcClient } from './client.js';
 import type { FrameHeader } from './frame.js';
 import type { KeepaliveClock, KeepaliveOptions } from './keepalive.js';
@@ -36,7 +35,7 @@ export interface IncomingMessage {
   /** Serial from the header (the daemon sends 0 for events). */
   readonly serial: number;
   /** The XDR payload (the `_msg` struct), a copy the listener may keep. */
-  readonly payload: Buffer;
+  readonly payload: Uint8Array;
 }
 
 /** Receives the MESSAGE packets of one program. Exceptions it throws are reported, never fatal. */

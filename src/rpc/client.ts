@@ -1,7 +1,8 @@
 /**
- * The RPC engine: one connection to a libvirt daemon over any Node `Duplex`
- * (a unix or TCP socket, a TLS socket, a child process's stdio joined into
- * one Duplex). It frames packets, allocates serials, keeps the calls in
+ * The RPC engine: one connection to a libvirt daemon over any {@link ByteChannel}:
+ * a Node `Duplex` (a unix or TCP socket, a TLS socket, a child process's stdio
+ * joined into one Duplex) or, in a browser, a WebSocket's adapter. It frames
+ * packets, allocates serials, keeps the calls in
  * flight and matches replies to them, answers keepalive PINGs, and routes
  * asynchronous MESSAGE packets (events) and STREAM packets to the listeners
  * and stream sinks registered for them.
@@ -34,8 +35,7 @@
  * counters are in client-types.ts, one waiting call in pending-call.ts, the framing, writer,
  * keepalive, in-flight limit and stream channels in their own modules.
  */
-import type { Buffer } from 'node:buffer';
-import type { Duplex } from 'node:stream';
+import { emitWarning } from '../util/platform.js';
 import { armBound } from '../util/deadline.js';
 import { XdrReader } from '../xdr/reader.js';
 import { VirNetMessageStatus, VirNetMessageType, virNetMessageErrorCodec, virNetStreamHoleCodec } from '../procedures/virnet.gen.js';
@@ -49,6 +49,7 @@ import { Keepalive, type KeepaliveOptions, systemClock } from './keepalive.js';
 import type { Procedure, ProcedureCaller, ProcedureInfo } from './procedure.js';
 import { diagnostics, newConnectionId, traceCall, tracingCalls } from './diagnostics.js';
 import { InFlightLimit } from './in-flight.js';
+import type { ByteChannel } from './byte-channel.js';
 import { PendingCall } from './pending-call.js';
 import type { Diagnostic, IncomingMessage, MessageListener, RpcCallOptions, RpcClientOptions, RpcClientStats } from './client-types.js';
 
@@ -82,7 +83,7 @@ export class RpcClient implements ProcedureCaller {
   /** Resolves (never rejects) with the reason once the connection has ended. */
   readonly closed: Promise<ConnectionClosedError>;
 
-  private readonly socket: Duplex;
+  private readonly socket: ByteChannel;
   private readonly reader = new FrameReader();
   private readonly keepalive: Keepalive;
   private readonly gate: ReadGate;
@@ -105,7 +106,7 @@ export class RpcClient implements ProcedureCaller {
   readonly uri: string;
 
   /** Takes over `socket`, which must be connected (see the dialers in `src/transport/`). */
-  constructor(socket: Duplex, options: RpcClientOptions = {}) {
+  constructor(socket: ByteChannel, options: RpcClientOptions = {}) {
     this.socket = socket;
     this.uri = options.uri ?? '';
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -114,7 +115,7 @@ export class RpcClient implements ProcedureCaller {
       try {
         if (report) report(d);
         else if (d.kind === 'listener-error') {
-          process.emitWarning(`libvirt-rpc: a listener threw: ${String(d.error)}`, 'LibvirtRpcWarning');
+          emitWarning(`libvirt-rpc: a listener threw: ${String(d.error)}`);
         }
       } catch {
         // A diagnostic hook must not break the connection.
@@ -142,7 +143,7 @@ export class RpcClient implements ProcedureCaller {
       if (socket.closed) resolve();
       else socket.once('close', () => resolve());
     });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', (chunk: Uint8Array) => this.onData(chunk));
     this.writer = new PacketWriter(socket);
     const max = options.maxInFlight ?? Number.POSITIVE_INFINITY;
     if (!(max >= 1)) throw new TypeError(`maxInFlight must be at least 1 (got ${String(options.maxInFlight)})`);
@@ -219,7 +220,7 @@ export class RpcClient implements ProcedureCaller {
       serial = this.allocSerial();
     }
 
-    let frame: Buffer;
+    let frame: Uint8Array;
     try {
       const argsCodec = proc.args;
       frame = this.encode(proc, VIR_NET_CALL, serial, VIR_NET_OK, argsCodec ? (w) => argsCodec.encode(w, args) : null);
@@ -535,11 +536,11 @@ export class RpcClient implements ProcedureCaller {
   // -------------------------------------------------------------------------
   // Writing
 
-  private encode(proc: ProcedureInfo, type: number, serial: number, status: number, body: FrameBody): Buffer {
+  private encode(proc: ProcedureInfo, type: number, serial: number, status: number, body: FrameBody): Uint8Array {
     return encodeFrame({ prog: proc.programNumber, vers: proc.version, proc: proc.number, type, serial, status }, body);
   }
 
-  private write(buf: Buffer, call: PendingCall | null, data: Uint8Array | null = null, onWritten: (() => void) | null = null): void {
+  private write(buf: Uint8Array, call: PendingCall | null, data: Uint8Array | null = null, onWritten: (() => void) | null = null): void {
     this.writer.write(buf, call, data, onWritten);
   }
 
@@ -552,7 +553,7 @@ export class RpcClient implements ProcedureCaller {
 
   private readonly onFrame = (frame: Frame): void => this.dispatch(frame);
 
-  private onData(chunk: Buffer): void {
+  private onData(chunk: Uint8Array): void {
     try {
       this.reader.push(chunk, this.onFrame);
     } catch (err) {

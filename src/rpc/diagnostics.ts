@@ -8,6 +8,9 @@
  * subscribe('libvirt-rpc:call:end', (m) => console.log(m.name, m.duration, m.error));
  * ```
  *
+ * In the browser build the same channels exist without Node's module (see
+ * diagnostics-channel.browser.ts); {@link subscribeDiagnostics} subscribes on either.
+ *
  * Every message is a plain object described by the `*Message` types below; a channel's name
  * is in {@link CHANNELS}. Subscribers run synchronously inside the client: they must be quick,
  * and what they throw is reported by Node as an uncaught exception on the next tick (Node's rule
@@ -15,7 +18,9 @@
  *
  * @module
  */
-import { channel } from 'node:diagnostics_channel';
+import { channel } from './diagnostics-channel.js';
+
+export { subscribeDiagnostics } from './diagnostics-channel.js';
 
 /** The channel names, one per kind of message. */
 export const CHANNELS = {

@@ -6,7 +6,7 @@
  * serial, status) and the payload. {@link FrameReader} cuts a byte stream into
  * frames; {@link encodeFrame} builds one.
  */
-import { Buffer } from 'node:buffer';
+import { allocBytes, allocBytesUnpooled, asBytes, bytesOf, copyBytes } from '../util/bytes.js';
 import { XdrWriter } from '../xdr/writer.js';
 import { VIR_NET_MESSAGE_HEADER_MAX, VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX, VIR_NET_MESSAGE_LEN_MAX, VIR_NET_MESSAGE_MAX } from '../procedures/virnet.gen.js';
 import { ProtocolError } from './errors.js';
@@ -22,14 +22,14 @@ const DATA_FRAME_LEN = FRAME_MIN + VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX;
 
 /** Frames of {@link DATA_FRAME_LEN} kept for reuse (8 MiB at most). */
 const POOL_MAX = 32;
-const pool: Buffer[] = [];
+const pool: Uint8Array[] = [];
 /** Memory of frames handed out that may come back through {@link recycleFramePayload}. */
 const recyclable = new WeakSet<ArrayBufferLike>();
 
 /** A buffer for a frame of `len` bytes: a recycled one for full data packets when there is one. */
-function allocFrame(len: number): Buffer {
-  if (len !== DATA_FRAME_LEN) return Buffer.allocUnsafe(len);
-  const b = pool.pop() ?? Buffer.allocUnsafeSlow(len);
+function allocFrame(len: number): Uint8Array {
+  if (len !== DATA_FRAME_LEN) return allocBytes(len);
+  const b = pool.pop() ?? allocBytesUnpooled(len);
   recyclable.add(b.buffer);
   return b;
 }
@@ -43,9 +43,9 @@ const TORN_INITIAL = 64 * 1024;
  * {@link TORN_INITIAL}, and grows with what comes: a peer that sends a 32 MiB length word and
  * nothing more costs 64 KiB, not 32 MiB.
  */
-function allocTorn(len: number, have: number): Buffer {
+function allocTorn(len: number, have: number): Uint8Array {
   if (len <= DATA_FRAME_LEN) return allocFrame(len);
-  return Buffer.allocUnsafe(Math.min(len, Math.max(have, TORN_INITIAL)));
+  return allocBytes(Math.min(len, Math.max(have, TORN_INITIAL)));
 }
 
 /**
@@ -60,7 +60,7 @@ export function recycleFramePayload(payload: Uint8Array): void {
   const mem = payload.buffer;
   if (!recyclable.has(mem) || pool.length >= POOL_MAX) return;
   recyclable.delete(mem);
-  pool.push(Buffer.from(mem, 0, DATA_FRAME_LEN));
+  pool.push(bytesOf(mem, 0, DATA_FRAME_LEN));
 }
 
 /** A decoded `virNetMessageHeader`. `type` and `status` are not checked here. */
@@ -84,7 +84,7 @@ export interface Frame {
   /** The header. */
   readonly header: FrameHeader;
   /** The payload after the header: memory of its own that the receiver may keep. */
-  readonly payload: Buffer;
+  readonly payload: Uint8Array;
 }
 
 /**
@@ -104,7 +104,7 @@ export interface Frame {
  */
 export class FrameReader {
   /** The torn frame being assembled (null when none), or the first bytes of its length word. */
-  private partial: Buffer | null = null;
+  private partial: Uint8Array | null = null;
   /** Bytes of {@link partial} filled so far. */
   private filled = 0;
   /** Length of the torn frame (0 while its length word is incomplete). */
@@ -128,7 +128,7 @@ export class FrameReader {
    */
   push(chunk: Uint8Array, onFrame: (frame: Frame) => void): void {
     if (this.stopped || chunk.length === 0) return;
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const bytes = asBytes(chunk);
     let off = 0;
     if (this.partial) {
       off = this.fill(bytes);
@@ -148,56 +148,56 @@ export class FrameReader {
   }
 
   /** Adds the start of `bytes` to the torn frame; returns how many bytes were taken. */
-  private fill(bytes: Buffer): number {
+  private fill(bytes: Uint8Array): number {
     let off = 0;
     if (this.need === 0) {
       // The length word is still incomplete (partial is a 4-byte scratch buffer).
       const take = Math.min(4 - this.filled, bytes.length);
-      bytes.copy(this.partial!, this.filled, 0, take);
+      copyBytes(bytes, 0, take, this.partial!, this.filled);
       this.filled += take;
       off = take;
       if (this.filled < 4) return off;
-      const len = checkLength(this.partial!.readUInt32BE(0), () => this.stop());
+      const len = checkLength(readUint32(this.partial!, 0), () => this.stop());
       const frame = allocTorn(len, Math.min(len, 4 + bytes.length - off));
-      this.partial!.copy(frame, 0, 0, 4);
+      copyBytes(this.partial!, 0, 4, frame, 0);
       this.partial = frame;
       this.need = len;
     }
     const take = Math.min(this.need - this.filled, bytes.length - off);
     if (this.filled + take > this.partial!.length) {
-      const grown = Buffer.allocUnsafe(Math.min(this.need, Math.max(this.filled + take, this.partial!.length * 2)));
-      this.partial!.copy(grown, 0, 0, this.filled);
+      const grown = allocBytes(Math.min(this.need, Math.max(this.filled + take, this.partial!.length * 2)));
+      copyBytes(this.partial!, 0, this.filled, grown, 0);
       this.partial = grown;
     }
-    bytes.copy(this.partial!, this.filled, off, off + take);
+    copyBytes(bytes, off, off + take, this.partial!, this.filled);
     this.filled += take;
     return off + take;
   }
 
-  private parse(buf: Buffer, start: number, onFrame: (frame: Frame) => void): void {
+  private parse(buf: Uint8Array, start: number, onFrame: (frame: Frame) => void): void {
     let p = start;
     while (!this.stopped) {
       const avail = buf.length - p;
       if (avail === 0) return;
       if (avail < 4) {
-        this.partial = Buffer.allocUnsafe(4);
-        buf.copy(this.partial, 0, p);
+        this.partial = allocBytes(4);
+        copyBytes(buf, p, buf.length, this.partial, 0);
         this.filled = avail;
         this.need = 0;
         return;
       }
-      const len = checkLength(buf.readUInt32BE(p), () => this.stop());
+      const len = checkLength(readUint32(buf, p), () => this.stop());
       if (avail < len) {
         // Torn: assemble it in a buffer of its own (see allocTorn).
         this.partial = allocTorn(len, avail);
-        buf.copy(this.partial, 0, p);
+        copyBytes(buf, p, buf.length, this.partial, 0);
         this.filled = avail;
         this.need = len;
         return;
       }
       const header = readHeader(buf, p);
-      const payload = Buffer.allocUnsafe(len - FRAME_MIN);
-      buf.copy(payload, 0, p + FRAME_MIN, p + len);
+      const payload = allocBytes(len - FRAME_MIN);
+      copyBytes(buf, p + FRAME_MIN, p + len, payload, 0);
       p += len;
       onFrame({ header, payload });
     }
@@ -215,14 +215,32 @@ function checkLength(len: number, stop: () => void): number {
   );
 }
 
-function readHeader(buf: Buffer, p: number): FrameHeader {
+/** The big-endian signed 32-bit word at `p`. */
+function readInt32(b: Uint8Array, p: number): number {
+  return (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
+}
+
+/** The big-endian unsigned 32-bit word at `p`. */
+function readUint32(b: Uint8Array, p: number): number {
+  return readInt32(b, p) >>> 0;
+}
+
+/** Stores `v` as a big-endian 32-bit word at `p` (signed or unsigned alike). */
+function writeWord(b: Uint8Array, p: number, v: number): void {
+  b[p] = v >>> 24;
+  b[p + 1] = v >>> 16;
+  b[p + 2] = v >>> 8;
+  b[p + 3] = v;
+}
+
+function readHeader(buf: Uint8Array, p: number): FrameHeader {
   return {
-    prog: buf.readUInt32BE(p + 4),
-    vers: buf.readUInt32BE(p + 8),
-    proc: buf.readInt32BE(p + 12),
-    type: buf.readInt32BE(p + 16),
-    serial: buf.readUInt32BE(p + 20),
-    status: buf.readInt32BE(p + 24),
+    prog: readUint32(buf, p + 4),
+    vers: readUint32(buf, p + 8),
+    proc: readInt32(buf, p + 12),
+    type: readInt32(buf, p + 16),
+    serial: readUint32(buf, p + 20),
+    status: readInt32(buf, p + 24),
   };
 }
 
@@ -237,7 +255,7 @@ export type FrameBody = Uint8Array | ((w: XdrWriter) => void) | null | undefined
  *
  * The result is a view of a buffer nobody else holds.
  */
-export function encodeFrame(header: FrameHeader, body?: FrameBody, sizeHint = 256): Buffer {
+export function encodeFrame(header: FrameHeader, body?: FrameBody, sizeHint = 256): Uint8Array {
   const raw = body instanceof Uint8Array ? body : null;
   const w = new XdrWriter(FRAME_MIN + (raw ? raw.length : Math.max(0, sizeHint)));
   w.reserve(4);
@@ -267,16 +285,16 @@ export function encodeFrame(header: FrameHeader, body?: FrameBody, sizeHint = 25
  * raw bytes, such as stream data) is sent separately after it, so that the
  * payload is never copied: the socket writes both in one `writev`.
  */
-export function encodeFrameHeader(header: FrameHeader, payloadLength: number): Buffer {
+export function encodeFrameHeader(header: FrameHeader, payloadLength: number): Uint8Array {
   const len = FRAME_MIN + payloadLength;
   if (len > FRAME_MAX) throw new ProtocolError(`packet of ${len} bytes is too large to send, the limit is ${FRAME_MAX}`);
-  const b = Buffer.allocUnsafe(FRAME_MIN);
-  b.writeUInt32BE(len, 0);
-  b.writeUInt32BE(header.prog >>> 0, 4);
-  b.writeUInt32BE(header.vers >>> 0, 8);
-  b.writeInt32BE(header.proc | 0, 12);
-  b.writeInt32BE(header.type | 0, 16);
-  b.writeUInt32BE(header.serial >>> 0, 20);
-  b.writeInt32BE(header.status | 0, 24);
+  const b = allocBytes(FRAME_MIN);
+  writeWord(b, 0, len);
+  writeWord(b, 4, header.prog);
+  writeWord(b, 8, header.vers);
+  writeWord(b, 12, header.proc);
+  writeWord(b, 16, header.type);
+  writeWord(b, 20, header.serial);
+  writeWord(b, 24, header.status);
   return b;
 }

@@ -27,7 +27,6 @@
  *
  * @module
  */
-import type { Buffer } from 'node:buffer';
 
 /** libvirtd's default `max_client_requests`. */
 export const DAEMON_MAX_CLIENT_REQUESTS = 5;
@@ -57,7 +56,7 @@ export class InFlightLimit<C extends LimitedCall> {
   inFlight = 0;
   /** Calls that had to wait for a slot so far. */
   queuedTotal = 0;
-  private readonly waiting: Array<{ frame: Buffer; call: C }> = [];
+  private readonly waiting: Array<{ frame: Uint8Array; call: C }> = [];
   private head = 0;
 
   /**
@@ -66,7 +65,7 @@ export class InFlightLimit<C extends LimitedCall> {
    */
   constructor(
     readonly max: number,
-    private readonly send: (frame: Buffer, call: C) => void,
+    private readonly send: (frame: Uint8Array, call: C) => void,
   ) {}
 
   /** Calls waiting for a slot. */
@@ -75,7 +74,7 @@ export class InFlightLimit<C extends LimitedCall> {
   }
 
   /** Sends `call` now if it does not block or a slot is free, else queues it. */
-  submit(frame: Buffer, call: C): void {
+  submit(frame: Uint8Array, call: C): void {
     if (!call.mayBlock) {
       this.send(frame, call);
       return;

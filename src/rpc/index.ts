@@ -1,5 +1,5 @@
 /**
- * The RPC engine: framing, calls, events, streams and keepalive over any Duplex.
+ * The RPC engine: framing, calls, events, streams and keepalive over any byte channel (a Node Duplex, a WebSocket adapter).
  * @packageDocumentation
  */
 export {
@@ -21,6 +21,7 @@ export type { LibvirtErrorFields } from './errors.js';
 export { FrameReader, encodeFrame, FRAME_MIN, FRAME_MAX } from './frame.js';
 export type { Frame, FrameHeader, FrameBody } from './frame.js';
 export { RpcClient } from './client.js';
+export type { ByteChannel } from './byte-channel.js';
 export type {
   RpcCallOptions,
   IncomingMessage,

@@ -13,8 +13,9 @@
  * KiB, would stop a stream after every 256 KiB packet), and their payload is
  * written as it is, after its header, without a copy.
  */
-import { Buffer } from 'node:buffer';
-import type { Duplex } from 'node:stream';
+import { concatBytes } from '../util/bytes.js';
+import { nextTick } from '../util/platform.js';
+import type { ByteChannel } from './byte-channel.js';
 
 /** Bytes the socket may hold unwritten before stream writers are told to wait. */
 export const WRITE_BUFFER_MAX = 1024 * 1024;
@@ -31,7 +32,7 @@ export interface WrittenCall {
 }
 
 interface QueuedWrite {
-  readonly buf: Buffer;
+  readonly buf: Uint8Array;
   /** Raw payload written right after `buf` (stream data, not copied). */
   readonly data: Uint8Array | null;
   /** Called once `data` has been handed to the OS (not on failure). */
@@ -46,7 +47,7 @@ export class PacketWriter {
   /** The socket said it is full: wait for its 'drain'. */
   private waitingDrain = false;
   /** Small packets of this tick, not yet handed to the socket. */
-  private readonly batch: Buffer[] = [];
+  private readonly batch: Uint8Array[] = [];
   private batchBytes = 0;
   private batchScheduled = false;
   private readonly endOfTick = (): void => {
@@ -58,12 +59,12 @@ export class PacketWriter {
   /** Packets handed to the socket so far. */
   sent = 0;
 
-  constructor(private readonly socket: Duplex) {
+  constructor(private readonly socket: ByteChannel) {
     socket.on('drain', () => this.flush());
   }
 
   /** Writes or queues one packet (`buf`, then `data` if any), in order. */
-  write(buf: Buffer, call: WrittenCall | null, data: Uint8Array | null = null, onWritten: (() => void) | null = null): void {
+  write(buf: Uint8Array, call: WrittenCall | null, data: Uint8Array | null = null, onWritten: (() => void) | null = null): void {
     if (this.head < this.queue.length || (this.waitingDrain && (call !== null || !this.streamHasRoom()))) {
       this.queue.push({ buf, data, call, onWritten });
       return;
@@ -104,7 +105,7 @@ export class PacketWriter {
     for (const w of waiters) w.reject(err);
   }
 
-  private writeNow(buf: Buffer, data: Uint8Array | null, call: WrittenCall | null, onWritten: (() => void) | null): void {
+  private writeNow(buf: Uint8Array, data: Uint8Array | null, call: WrittenCall | null, onWritten: (() => void) | null): void {
     if (call) call.written = true;
     this.sent++;
     if (data === null && buf.length <= SMALL_PACKET_MAX) {
@@ -116,7 +117,7 @@ export class PacketWriter {
       if (this.batchBytes + this.socket.writableLength >= this.socket.writableHighWaterMark) this.writeBatch();
       else if (!this.batchScheduled) {
         this.batchScheduled = true;
-        process.nextTick(this.endOfTick);
+        nextTick(this.endOfTick);
       }
       return;
     }
@@ -138,7 +139,7 @@ export class PacketWriter {
   private writeBatch(): void {
     const n = this.batch.length;
     if (n === 0) return;
-    const buf = n === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchBytes);
+    const buf = n === 1 ? this.batch[0]! : concatBytes(this.batch, this.batchBytes);
     this.batch.length = 0;
     this.batchBytes = 0;
     if (this.socket.destroyed) return;

@@ -14,7 +14,7 @@
  * The socket is shared, so replies, events and other streams wait too while
  * the gate is held; writing goes on (keepalive, see keepalive.ts).
  */
-import type { Duplex } from 'node:stream';
+import type { ByteChannel } from './byte-channel.js';
 
 /** Who may hold the gate: any key (a stream's serial). */
 export class ReadGate {
@@ -23,7 +23,7 @@ export class ReadGate {
   private closed = false;
 
   constructor(
-    private readonly socket: Duplex,
+    private readonly socket: ByteChannel,
     private readonly onChange: (paused: boolean) => void,
   ) {}
 

@@ -3,7 +3,6 @@
  * that takes them, and the channel that sends them, bound to the serial of
  * the call that opened the stream (as libvirt's virnetclientstream.c does).
  */
-import type { Buffer } from 'node:buffer';
 import { VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX, VirNetMessageStatus, VirNetMessageType, virNetStreamHoleCodec } from '../procedures/virnet.gen.js';
 import type { ConnectionClosedError, LibvirtError, ProtocolError } from './errors.js';
 import type { FrameBody } from './frame.js';
@@ -18,7 +17,7 @@ export type StreamPacket =
    * STREAM with status CONTINUE: raw data (never padded). An empty `data` is
    * how the daemon says the stream has reached its end.
    */
-  | { readonly kind: 'data'; readonly data: Buffer }
+  | { readonly kind: 'data'; readonly data: Uint8Array }
   /** STREAM_HOLE with status CONTINUE: a hole of `length` bytes (sparse streams). */
   | { readonly kind: 'hole'; readonly length: bigint; readonly flags: number }
   /** STREAM with status OK: the daemon confirms a finish or abort this side sent. */

@@ -1,4 +1,3 @@
-import type { Buffer } from 'node:buffer';
 import { XdrReader } from './reader.js';
 import { XdrWriter } from './writer.js';
 
@@ -19,7 +18,7 @@ export interface XdrCodec<T> {
 export type CodecType<C> = C extends XdrCodec<infer T> ? T : never;
 
 /** Encodes one value into a fresh buffer (nothing else refers to it). */
-export function encodeXdr<T>(codec: XdrCodec<T>, value: T): Buffer {
+export function encodeXdr<T>(codec: XdrCodec<T>, value: T): Uint8Array {
   const w = new XdrWriter();
   codec.encode(w, value);
   // The writer is dropped here, so its buffer can be handed out as it is,

@@ -1,4 +1,4 @@
-import { Buffer, isAscii } from 'node:buffer';
+import { asBytes, isAsciiBytes, latin1Text, utf8Text } from '../util/bytes.js';
 import { boundError, XdrError, XdrErrorCode } from './errors.js';
 
 /** Largest value an XDR length word can carry. */
@@ -25,8 +25,8 @@ const TEXT_WINDOW = 16 * 1024;
  * copies (see {@link XdrReader.fixedOpaque}).
  */
 export class XdrReader {
-  /** The bytes being read. */
-  readonly buf: Buffer;
+  /** The bytes being read (in Node a `Buffer` over the input's memory). */
+  readonly buf: Uint8Array;
   /** Offset of the next byte to read. */
   pos: number;
   /** Offset one past the last readable byte. */
@@ -37,7 +37,7 @@ export class XdrReader {
   private textStart = 0;
 
   constructor(bytes: Uint8Array, start = 0, end = bytes.length) {
-    this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buf = asBytes(bytes);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.pos = start;
     this.end = end;
@@ -155,16 +155,16 @@ export class XdrReader {
         let o = p - this.textStart;
         if (o < 0 || o + n > this.text.length) {
           this.textStart = p;
-          this.text = b.toString('latin1', p, Math.min(this.end, p + TEXT_WINDOW));
+          this.text = latin1Text(b, p, Math.min(this.end, p + TEXT_WINDOW));
           o = 0;
         }
         return this.text.substring(o, o + n);
       }
-      return b.toString('utf8', p, p + n);
+      return utf8Text(b, p, p + n);
     }
     // Long ASCII text (XML documents) skips the UTF-8 decoder: same string, several times faster.
-    if (n >= ASCII_SCAN_MIN && isAscii(b.subarray(p, p + n))) return b.toString('latin1', p, p + n);
-    return b.toString('utf8', p, p + n);
+    if (n >= ASCII_SCAN_MIN && isAsciiBytes(b, p, p + n)) return latin1Text(b, p, p + n);
+    return utf8Text(b, p, p + n);
   }
 
   /** Variable-length opaque<max>: a view of the input (see {@link fixedOpaque}). */

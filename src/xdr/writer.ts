@@ -1,4 +1,4 @@
-import { Buffer } from 'node:buffer';
+import { allocBytes, copyBytes, sliceCopy, writeUtf8 } from '../util/bytes.js';
 import { boundError, invalidError } from './errors.js';
 
 const UINT32_MAX = 0xffffffff;
@@ -27,14 +27,14 @@ const SMALL_COPY_MAX = 64;
  * throws an {@link XdrError} that names the type and field (`what`).
  */
 export class XdrWriter {
-  /** The buffer written so far; valid bytes are `[0, pos)`. */
-  buf: Buffer;
+  /** The buffer written so far; valid bytes are `[0, pos)` (in Node a `Buffer`). */
+  buf: Uint8Array;
   /** Offset of the next byte to write. */
   pos = 0;
   private view: DataView;
 
   constructor(initialSize = 256) {
-    this.buf = Buffer.allocUnsafe(initialSize);
+    this.buf = allocBytes(initialSize);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
@@ -54,8 +54,8 @@ export class XdrWriter {
   private grow(min: number): void {
     // Double, or jump straight to the size asked for (one large string or opaque).
     const size = Math.max(this.buf.length * 2, min, 64);
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
+    const next = allocBytes(size);
+    copyBytes(this.buf, 0, this.pos, next, 0);
     this.buf = next;
     this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
@@ -184,7 +184,7 @@ export class XdrWriter {
         high |= c;
         b[o + i] = c;
       }
-      n = high < 0x80 ? len : b.write(v, o, 'utf8');
+      n = high < 0x80 ? len : writeUtf8(b, v, o);
     } else if (len >= LONG_STRING_MIN) {
       // Guess ASCII: room for exactly `len` bytes. Every unit takes at least
       // one byte, so if all `len` units went in, each took one (ASCII) and
@@ -194,11 +194,11 @@ export class XdrWriter {
       if (utf8Encoder.encodeInto(v, this.buf.subarray(start + 4, start + 4 + len)).read !== len) {
         this.pos = start;
         start = this.reserve(7 + len * 3);
-        n = this.buf.write(v, start + 4, 'utf8');
+        n = writeUtf8(this.buf, v, start + 4);
       }
     } else {
       start = this.reserve(7 + len * 3);
-      n = this.buf.write(v, start + 4, 'utf8');
+      n = writeUtf8(this.buf, v, start + 4);
     }
     if (n > max) {
       this.pos = start;
@@ -262,12 +262,12 @@ export class XdrWriter {
   }
 
   /** A copy of the bytes written so far. */
-  toBytes(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos));
+  toBytes(): Uint8Array {
+    return sliceCopy(this.buf, 0, this.pos);
   }
 
   /** A view of the bytes written so far (valid until the next write). */
-  written(): Buffer {
+  written(): Uint8Array {
     return this.buf.subarray(0, this.pos);
   }
 }

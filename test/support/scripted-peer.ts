@@ -30,7 +30,21 @@ import {
   virNetMessageErrorCodec,
   virNetStreamHoleCodec,
 } from '../../src/protocol.js';
-import { encodeFrame, FrameReader, type Frame, type FrameBody, type FrameHeader } from '../../src/rpc/frame.js';
+import { encodeFrame, FrameReader, type FrameBody, type FrameHeader } from '../../src/rpc/frame.js';
+
+/** A frame the client sent, its payload as a Buffer (the engine hands out Uint8Arrays). */
+export interface Frame {
+  readonly header: FrameHeader;
+  readonly payload: Buffer;
+}
+
+/** What the answering methods need of a frame (a peer's {@link Frame} or the engine's). */
+type AnyFrame = { readonly header: FrameHeader; readonly payload: Uint8Array };
+
+/** `u` as a Buffer over the same memory. */
+export function asBuffer(u: Uint8Array): Buffer {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
 import type { XdrCodec } from '../../src/xdr/codec.js';
 import { decodeXdr, encodeXdr } from '../../src/xdr/index.js';
 
@@ -140,7 +154,7 @@ export class ScriptedPeer {
   constructor(readonly socket: Duplex) {
     socket.on('data', (chunk: Buffer) => {
       this.raw.push(chunk);
-      this.reader.push(chunk, (f) => this.frames.push(f));
+      this.reader.push(chunk, (f) => this.frames.push({ header: f.header, payload: asBuffer(f.payload) }));
       this.wake();
     });
     socket.on('end', () => {
@@ -178,7 +192,7 @@ export class ScriptedPeer {
   }
 
   /** Waits for the client's finish (STREAM, OK) or abort (STREAM, ERROR) of `call`'s stream. */
-  waitStatus(call: Frame, status: number): Promise<Frame> {
+  waitStatus(call: AnyFrame, status: number): Promise<Frame> {
     return this.waitFor((f) => f.header.serial === call.header.serial && f.header.type === T.STREAM && f.header.status === status);
   }
 
@@ -196,39 +210,39 @@ export class ScriptedPeer {
    * Answers `call` with status OK: `ret` encoded by `codec`; `null` for no body; a number (the
    * default, 0) for an int body (the test procedures' ret).
    */
-  reply<R>(call: Frame, codec: XdrCodec<R> | number | null = 0, ret?: R): void {
+  reply<R>(call: AnyFrame, codec: XdrCodec<R> | number | null = 0, ret?: R): void {
     const header = { ...call.header, type: T.REPLY, status: S.OK };
     if (typeof codec === 'number') this.send(header, (w) => w.int(codec, 'ret'));
     else this.send(header, codec ? (w) => codec.encode(w, ret as R) : null);
   }
 
   /** Answers `call` with an error. */
-  replyError(call: Frame, err = remoteError()): void {
+  replyError(call: AnyFrame, err = remoteError()): void {
     this.send({ ...call.header, type: T.REPLY, status: S.ERROR }, (w) => virNetMessageErrorCodec.encode(w, err));
   }
 
   /** Sends a data packet of `call`'s stream. */
-  data(call: Frame, bytes: Uint8Array): void {
+  data(call: AnyFrame, bytes: Uint8Array): void {
     this.send({ ...call.header, type: T.STREAM, status: S.CONTINUE }, Buffer.from(bytes));
   }
 
   /** Sends the end of `call`'s stream (an empty data packet). */
-  eof(call: Frame): void {
+  eof(call: AnyFrame): void {
     this.send({ ...call.header, type: T.STREAM, status: S.CONTINUE }, null);
   }
 
   /** Sends a hole of `length` bytes in `call`'s stream. */
-  hole(call: Frame, length: bigint): void {
+  hole(call: AnyFrame, length: bigint): void {
     this.send({ ...call.header, type: T.HOLE, status: S.CONTINUE }, (w) => virNetStreamHoleCodec.encode(w, { length, flags: 0 }));
   }
 
   /** The zero-length confirmation of a finish or abort (virNetServerProgramSendStreamData with NULL). */
-  confirm(call: Frame): void {
+  confirm(call: AnyFrame): void {
     this.send({ ...call.header, type: T.STREAM, status: S.OK }, null);
   }
 
   /** Fails `call`'s stream with `err`. */
-  streamError(call: Frame, err = remoteError()): void {
+  streamError(call: AnyFrame, err = remoteError()): void {
     this.send({ ...call.header, type: T.STREAM, status: S.ERROR }, (w) => virNetMessageErrorCodec.encode(w, err));
   }
 
@@ -246,7 +260,7 @@ export class ScriptedPeer {
 
   private served = 0;
 
-  private answer(frame: Frame, handlers: Readonly<Record<string, Handler>>, onCall?: (call: { name: string; args: unknown }) => void): void {
+  private answer(frame: AnyFrame, handlers: Readonly<Record<string, Handler>>, onCall?: (call: { name: string; args: unknown }) => void): void {
     const proc = byKey.get(`${frame.header.prog}/${frame.header.proc}`);
     if (!proc || frame.header.type !== VirNetMessageType.VIR_NET_CALL) return;
     const args = proc.args ? decodeXdr(proc.args, frame.payload) : undefined;
@@ -279,9 +293,11 @@ function eventFrame(procName: string, msg: unknown): Buffer {
   const p = byName.get(procName);
   if (!p?.args) throw new Error(`no event ${procName}`);
   const body = encodeXdr(p.args, msg);
-  return encodeFrame(
-    { prog: p.programNumber, vers: p.version, proc: p.number, type: VirNetMessageType.VIR_NET_MESSAGE, serial: 0, status: VirNetMessageStatus.VIR_NET_OK },
-    (w) => w.bytes(body),
+  return asBuffer(
+    encodeFrame(
+      { prog: p.programNumber, vers: p.version, proc: p.number, type: VirNetMessageType.VIR_NET_MESSAGE, serial: 0, status: VirNetMessageStatus.VIR_NET_OK },
+      (w) => w.bytes(body),
+    ),
   );
 }
 

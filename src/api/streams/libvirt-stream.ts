@@ -517,7 +517,8 @@ export class LibvirtStream extends Duplex {
         if (this.#wire === 'aborting' || this.destroyed) return;
         if (packet.data.length === 0) this.#onEof();
         // (A daemon never sends data on an upload.)
-        else if (this.mode !== 'write') this.#enqueue(packet.data);
+        // (The engine's bytes are Buffers in Node: src/util/bytes.ts.)
+        else if (this.mode !== 'write') this.#enqueue(packet.data as Buffer);
         return;
       case 'hole':
         if (this.#wire === 'aborting' || this.destroyed) return;

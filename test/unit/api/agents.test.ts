@@ -231,7 +231,7 @@ describe('frame buffers follow the bytes received', () => {
     frame.writeUInt32BE(len, 0);
     for (let i = 4; i < 28; i++) frame[i] = 0;
     const r = new FrameReader();
-    const got: Buffer[] = [];
+    const got: Uint8Array[] = [];
     for (let p = 0; p < len; p += 65_536) r.push(frame.subarray(p, Math.min(len, p + 65_536)), (f) => void got.push(f.payload));
     expect(got).toHaveLength(1);
     expect(got[0]!.length).toBe(len - 28);

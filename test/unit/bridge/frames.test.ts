@@ -16,7 +16,7 @@ import { XdrReader } from '../../../src/xdr/reader.js';
 type P = { programNumber: number; version: number; number: number };
 
 function call(p: P, serial: number, body = new Uint8Array(8)): Buffer {
-  return encodeFrame({ prog: p.programNumber, vers: p.version, proc: p.number, type: 0, serial, status: 0 }, body);
+  return Buffer.from(encodeFrame({ prog: p.programNumber, vers: p.version, proc: p.number, type: 0, serial, status: 0 }, body));
 }
 
 describe('FrameSplitter', () => {

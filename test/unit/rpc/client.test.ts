@@ -399,7 +399,7 @@ describe('RpcClient events', () => {
   it('delivers MESSAGE packets to the listeners of their program', async () => {
     const { client, peer } = setup();
     const got: Array<[number, string]> = [];
-    const off = client.onMessage(0x20008086, (m) => got.push([m.procedure, m.payload.toString('hex')]));
+    const off = client.onMessage(0x20008086, (m) => got.push([m.procedure, Buffer.from(m.payload).toString('hex')]));
     client.onMessage(0x20008087, () => expect.unreachable());
     peer.send(EVENT, (w) => w.int(5, 'x'));
     await tick();

@@ -91,7 +91,7 @@ function agree<T>(pair: Pair<T>, value: T): void {
   const fromJs = pair.fromJs ?? ((v: unknown) => v as T);
   const ourBytes = encodeXdr(pair.ours, value);
   const theirBytes = pair.theirs.toXDR(toJs(value));
-  expect(ourBytes.toString('hex')).toBe(Buffer.from(theirBytes).toString('hex'));
+  expect(Buffer.from(ourBytes).toString('hex')).toBe(Buffer.from(theirBytes).toString('hex'));
   expect(normalize(decodeXdr(pair.ours, theirBytes))).toEqual(normalize(value));
   expect(normalize(fromJs(pair.theirs.fromXDR(ourBytes)))).toEqual(normalize(value));
 }

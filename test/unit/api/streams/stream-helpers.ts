@@ -88,5 +88,5 @@ export async function openAccepted(
 
 /** The raw bytes of one stream data packet of `call`'s stream. */
 export function dataFrame(call: Frame, bytes: Uint8Array): Buffer {
-  return encodeFrame({ ...call.header, type: T.STREAM, status: S.CONTINUE }, Buffer.from(bytes));
+  return Buffer.from(encodeFrame({ ...call.header, type: T.STREAM, status: S.CONTINUE }, Buffer.from(bytes)));
 }
