@@ -3,7 +3,7 @@
  * (src/remote/remote_driver.c, remoteAuthenticate): AUTH_LIST, then the method
  * the URI's `auth=` asks for, or the first the daemon offers.
  */
-import { authenticateSasl } from '../auth/sasl.js';
+import type { SaslAuthOptions } from '../auth/sasl.js';
 import type { Credentials } from '../auth/credentials.js';
 import { RemoteAuthType, remoteProcedures } from '../procedures/remote.gen.js';
 import type { RpcClient } from '../rpc/client.js';
@@ -18,10 +18,15 @@ export interface AuthenticateOptions {
   readonly credentials?: Credentials;
   /** Environment for `LIBVIRT_AUTH_FILE` / `XDG_CONFIG_HOME` (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The SASL exchange (src/auth/sasl.ts's `authenticateSasl` in Node), or null where there is
+   * none (the browser build: a daemon that asks for SASL is refused with an UnsupportedError).
+   */
+  readonly sasl: ((client: RpcClient, options: SaslAuthOptions) => Promise<unknown>) | null;
 }
 
 /** Authenticates as remoteAuthenticate does: AUTH_LIST, then the method asked for or the first offered. */
-export async function authenticate(client: RpcClient, plan: RemotePlan, uriText: string, options: CallOptions, auth: AuthenticateOptions = {}): Promise<void> {
+export async function authenticate(client: RpcClient, plan: RemotePlan, uriText: string, options: CallOptions, auth: AuthenticateOptions): Promise<void> {
   const publish = (step: 'offered' | 'chosen' | 'done' | 'failed', methods: readonly string[], error?: Error): void => {
     if (!diagnostics.auth.hasSubscribers) return;
     diagnostics.auth.publish({ connectionId: client.connectionId, uri: client.uri, step, methods, ...(error ? { error } : {}) });
@@ -78,7 +83,12 @@ async function authenticateWith(
     case RemoteAuthType.REMOTE_AUTH_SASL: {
       // `auth=sasl.<mech>` names the mechanism (remoteAuthenticate: STRCASEEQLEN(authtype, "sasl.", 5)).
       const mechanism = wanted?.toLowerCase().startsWith('sasl.') ? wanted.slice(5) : null;
-      await authenticateSasl(client, {
+      if (!auth.sasl) {
+        throw new UnsupportedError(
+          `the daemon at "${uriText}" asks for SASL authentication, which this build does not do (the browser build has no SASL: give the bridge a daemon URI whose auth is none or polkit)`,
+        );
+      }
+      await auth.sasl(client, {
         transport: plan.transport,
         mechanism,
         ...(auth.credentials !== undefined ? { credentials: auth.credentials } : {}),

@@ -6,10 +6,9 @@
  * send, learn the URI when the daemon chose the driver, and probe the event
  * and close-callback features.
  */
+import { authenticateSasl } from '../auth/sasl.js';
 import { ArgumentError } from '../errors/root.js';
-import { VIR_CONNECT_RO } from '../procedures/libvirt-api.gen.js';
-import { remoteProcedures } from '../procedures/remote.gen.js';
-import { RpcClient, type RpcClientOptions } from '../rpc/client.js';
+import type { RpcClientOptions } from '../rpc/client.js';
 import type { KeepaliveOptions } from '../rpc/keepalive.js';
 import type { CallOptions } from '../rpc/procedure.js';
 import type { Duplex } from 'node:stream';
@@ -19,27 +18,17 @@ import { dialWebSocket } from '../transport/websocket.js';
 import { planRemoteConnection, type RemotePlan } from '../transport/remote-plan.js';
 import type { SshConnectOptions } from '../transport/ssh/dial.js';
 import type { TlsMaterial } from '../transport/tls/index.js';
-import { planSecrets, redactUriText } from '../transport/uri-secrets.js';
+import { redactUriText } from '../transport/uri-secrets.js';
 import type { Credentials } from '../auth/credentials.js';
 import { diagnostics } from '../rpc/diagnostics.js';
-import { DEFAULT_MAX_IN_FLIGHT } from '../rpc/in-flight.js';
 import { authenticate } from './authenticate.js';
-import { Connection, type ConnectionInfo } from './connection.js';
+import { Connection } from './connection.js';
 import { enableDebugLog } from './debug-log.js';
 import { type ReconnectOptions, resolveReconnectOptions } from './reconnect.js';
+import { openSession, type SessionRecipe } from './open-session.js';
 
-/**
- * Driver features a client asks about with CONNECT_SUPPORTS_FEATURE. They are
- * libvirt-internal (src/libvirt_internal.h, `virDrvFeature`), so not in the API XML.
- */
-export const DriverFeature = {
-  /** The daemon speaks the keepalive program. */
-  PROGRAM_KEEPALIVE: 10,
-  /** The daemon filters events per callback id (the `*_CALLBACK_*` event procedures). */
-  REMOTE_EVENT_CALLBACK: 14,
-  /** The daemon supports the connection close callback. */
-  REMOTE_CLOSE_CALLBACK: 15,
-} as const;
+export { DriverFeature, DEFAULT_OPEN_TIMEOUT_MS } from './open-session.js';
+export type { ConnectionFeatures } from './open-session.js';
 
 /** Options of {@link connect}. */
 export interface ConnectOptions extends CallOptions {
@@ -114,29 +103,6 @@ export interface ConnectOptions extends CallOptions {
   readonly openTimeout?: number;
 }
 
-/** Default bound of each step of opening a connection (see {@link ConnectOptions.openTimeout}). */
-export const DEFAULT_OPEN_TIMEOUT_MS = 30_000;
-
-/** What the daemon said about itself while the connection was opened. */
-export interface ConnectionFeatures {
-  /** The daemon supports keepalive (and PINGs are being sent when enabled). */
-  readonly keepalive: boolean;
-  /** The daemon supports per-callback event filtering. */
-  readonly eventCallbacks: boolean;
-  /** The daemon supports the close callback. */
-  readonly closeCallback: boolean;
-}
-
-async function supports(client: RpcClient, feature: number, options: CallOptions): Promise<boolean> {
-  try {
-    return (await client.call(remoteProcedures.REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, { feature }, options)).supported !== 0;
-  } catch (err) {
-    // libvirt treats a failed feature query as "not supported" (remoteConnectSupportsFeatureUnlocked).
-    if (!client.isOpen) throw err;
-    return false;
-  }
-}
-
 /**
  * Opens a connection to a libvirt daemon.
  *
@@ -170,7 +136,17 @@ export async function connect(uri?: string | null, options: ConnectOptions = {})
   const uriText = redactUriText(resolved.uri ?? '');
   if (diagnostics.connectionPlan.hasSubscribers) diagnostics.connectionPlan.publish({ uri: uriText, plan }); // the plan holds no secret (uri-secrets.ts)
   const onWarning = options.onWarning ?? ((message: string) => process.emitWarning(message, 'LibvirtRpcWarning'));
-  const ctx: OpenContext = { plan, uriText, readOnly, env, onWarning, options };
+  // Dialing a command transport may wait for a person (a password, a host key question): unbounded unless asked.
+  const boundedDial = options.webSocket !== undefined || plan.transport === 'unix' || plan.transport === 'tcp' || plan.transport === 'tls';
+  const ctx: SessionRecipe = {
+    plan,
+    uriText,
+    readOnly,
+    options,
+    boundedDial,
+    dial: (bound) => openStream(plan, options, { env, onWarning, signal: bound.signal, timeout: bound.timeout }),
+    authenticate: (client, callOptions) => authenticate(client, plan, uriText, callOptions, { credentials: options.credentials, env, sasl: authenticateSasl }),
+  };
   const first = await openSession(ctx, options.signal);
   if (!reconnect) return new Connection(first.client, first.info);
   return new Connection(first.client, first.info, {
@@ -178,63 +154,6 @@ export async function connect(uri?: string | null, options: ConnectOptions = {})
     // The caller's signal bounded the first open only; later opens are bounded by openTimeout.
     open: (signal) => openSession(ctx, signal),
   });
-}
-
-interface OpenContext {
-  readonly plan: RemotePlan;
-  readonly uriText: string;
-  readonly readOnly: boolean;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly onWarning: (message: string) => void;
-  readonly options: ConnectOptions;
-}
-
-/** Dials, authenticates and opens: one RPC connection ready for calls. */
-async function openSession(ctx: OpenContext, signal: AbortSignal | undefined): Promise<{ client: RpcClient; info: ConnectionInfo }> {
-  const { plan, uriText, readOnly, env, onWarning, options } = ctx;
-  const started = performance.now();
-  const openTimeout = options.openTimeout ?? DEFAULT_OPEN_TIMEOUT_MS;
-  if (!(openTimeout > 0)) throw new ArgumentError(`connect: openTimeout must be > 0 (got ${openTimeout})`);
-  const stepTimeout = options.timeout ?? (Number.isFinite(openTimeout) ? openTimeout : undefined);
-  // Dialing a command transport may wait for a person (a password, a host key question): unbounded unless asked.
-  const boundedDial = options.webSocket !== undefined || plan.transport === 'unix' || plan.transport === 'tcp' || plan.transport === 'tls';
-  const dialTimeout = options.timeout ?? (boundedDial ? stepTimeout : undefined);
-  const socket = await openStream(plan, options, { env, onWarning, signal, timeout: dialTimeout });
-  const client = new RpcClient(socket, {
-    onDiagnostic: options.onDiagnostic,
-    uri: uriText,
-    maxInFlight: options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
-  });
-  const callOptions: CallOptions = { signal, timeout: stepTimeout };
-  try {
-    await authenticate(client, plan, uriText, callOptions, { credentials: options.credentials, env });
-    const keepalive = await supports(client, DriverFeature.PROGRAM_KEEPALIVE, callOptions);
-    // Asking makes the daemon start its keepalive for us (remoteDispatchConnectSupportsFeature):
-    // the client must then keep it content while a slow stream reader pauses reading.
-    client.setPeerSpeaksKeepalive(keepalive);
-    await client.call(
-      remoteProcedures.REMOTE_PROC_CONNECT_OPEN,
-      { name: planSecrets(plan)?.connectName ?? plan.connectName, flags: readOnly ? VIR_CONNECT_RO : 0 },
-      callOptions,
-    );
-    let finalUri = uriText;
-    if (plan.askUriAfterOpen) {
-      finalUri = (await client.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_URI, undefined, callOptions)).uri;
-    }
-    const eventCallbacks = await supports(client, DriverFeature.REMOTE_EVENT_CALLBACK, callOptions);
-    const closeCallback = await supports(client, DriverFeature.REMOTE_CLOSE_CALLBACK, callOptions);
-    if (keepalive && options.keepalive !== false) client.startKeepalive(options.keepalive ?? {});
-    if (diagnostics.connectionOpen.hasSubscribers) {
-      diagnostics.connectionOpen.publish({ connectionId: client.connectionId, uri: uriText, transport: plan.transport, duration: performance.now() - started });
-    }
-    return {
-      client,
-      info: { uri: finalUri, readOnly, plan, features: { keepalive, eventCallbacks, closeCallback } },
-    };
-  } catch (err) {
-    client.destroy(err instanceof Error ? err : new Error(String(err)));
-    throw err;
-  }
 }
 
 /** The caller's own stream (`options.stream`), or the transport of the plan. */

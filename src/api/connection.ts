@@ -3,7 +3,6 @@
  * `ConnectionApi` methods returning Domain, Network, ... objects), the raw
  * layer (one generated method per remote, qemu and lxc procedure) and events.
  */
-import { isSecureTransport } from '../auth/sasl.js';
 import { VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN } from '../procedures/libvirt-api.gen.js';
 import { remoteProcedures } from '../procedures/remote.gen.js';
 import { ConnectionBase } from './gen/objects.gen.js';
@@ -208,7 +207,8 @@ export class Connection extends ConnectionBase implements ProcedureCaller, Async
    */
   override async isSecure(options?: CallOptions): Promise<boolean> {
     const daemonSays = await super.isSecure(options);
-    return daemonSays && isSecureTransport(this.#info.plan.transport);
+    // plan.secure: the transports libvirt trusts (unix, tls and the SSH ones), as isSecureTransport (auth/sasl.ts).
+    return daemonSays && this.#info.plan.secure;
   }
 
   /**

@@ -48,6 +48,7 @@
  * @module
  */
 import { ArgumentError } from '../errors/root.js';
+import { emitWarning } from '../util/platform.js';
 import type { RemoteNonnullDomain } from '../procedures/remote.gen.js';
 import type { RpcClient } from '../rpc/client.js';
 import { diagnostics } from '../rpc/diagnostics.js';
@@ -749,7 +750,7 @@ export class ConnectionEvents {
   #report(error: unknown, event: unknown): void {
     try {
       if (this.onListenerError) this.onListenerError(error, event);
-      else process.emitWarning(`libvirt-rpc: an event listener threw: ${String(error)}`, 'LibvirtRpcWarning');
+      else emitWarning(`libvirt-rpc: an event listener threw: ${String(error)}`);
     } catch {
       // The error hook must not break dispatch.
     }

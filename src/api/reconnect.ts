@@ -13,6 +13,7 @@
  * @module
  */
 import { ArgumentError } from '../errors/root.js';
+import { emitWarning } from '../util/platform.js';
 import { diagnostics } from '../rpc/diagnostics.js';
 import { abortErrorFor, ConnectionClosedError, TimeoutError } from '../rpc/errors.js';
 import type { CallOptions } from '../rpc/procedure.js';
@@ -211,7 +212,7 @@ export class Reconnector<T> {
         this.hooks.up(opened, gap);
       } catch (err) {
         // The connection is up either way; a failure re-registering is reported, never thrown here.
-        process.emitWarning(`libvirt-rpc: after reconnecting to ${uri}: ${String(err)}`, 'LibvirtRpcWarning');
+        emitWarning(`libvirt-rpc: after reconnecting to ${uri}: ${String(err)}`);
       }
       for (const w of [...this.#waiters]) w.resolve();
       return;

@@ -54,8 +54,13 @@
  *   {@link LibvirtError}; the end of the connection fails it with the
  *   {@link ConnectionClosedError}. Either way the stream emits `'error'`.
  */
+import type { Procedure, ProcedureCaller } from '../rpc/procedure.js';
+import { CREATE, LibvirtStream } from './streams/libvirt-stream.js';
+import { openStreamWith } from './streams/open.js';
+import type { StreamMode, StreamOptions } from './streams/options.js';
+
 export { LibvirtStream } from './streams/libvirt-stream.js';
-export { openStreamCall, PendingStream } from './streams/open.js';
+export { PendingStream } from './streams/open.js';
 export type { StreamCaller } from './streams/open.js';
 export {
   STREAM_ABORT_TIMEOUT_DEFAULT,
@@ -68,3 +73,19 @@ export { StreamErrorCode, StreamFileError, StreamOverflowError, StreamStateError
 export type { StreamFileOp } from './streams/errors.js';
 export type { StreamSource } from './streams/python-style.js';
 export { pipeFromFile, pipeToFile, readAll, sendFile } from './streams/files.js';
+
+/**
+ * Makes a call that opens a stream and resolves with the call's return value and the
+ * {@link LibvirtStream} once the daemon has accepted it: what the raw layer's stream methods
+ * do (see `openStreamWith` in streams/open.ts for the rules).
+ */
+export function openStreamCall<A, R>(
+  caller: ProcedureCaller,
+  procedure: Procedure<A, R>,
+  args: A,
+  mode: StreamMode,
+  sparse: boolean,
+  options: StreamOptions = {},
+): Promise<{ ret: R; stream: LibvirtStream }> {
+  return openStreamWith((init) => new LibvirtStream(CREATE, init), caller, procedure, args, mode, sparse, options);
+}

@@ -6,7 +6,7 @@
  * @module
  */
 import { ArgumentError } from '../errors/root.js';
-import { Buffer } from 'node:buffer';
+import { toHex } from '../util/bytes.js';
 import { invalidArgError } from './client-errors.js';
 
 /** Length of a UUID in bytes (`VIR_UUID_BUFLEN`). */
@@ -15,7 +15,7 @@ export const UUID_BYTES = 16;
 /** The UUID's canonical string: 32 lower-case hex digits as 8-4-4-4-12 (`virUUIDFormat`). */
 export function formatUuid(uuid: Uint8Array): string {
   if (uuid.length !== UUID_BYTES) throw new ArgumentError(`a UUID has ${UUID_BYTES} bytes, got ${uuid.length}`);
-  const hex = Buffer.from(uuid.buffer, uuid.byteOffset, uuid.byteLength).toString('hex');
+  const hex = toHex(uuid);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 

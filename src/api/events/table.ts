@@ -16,7 +16,7 @@
  * @module
  */
 import { ArgumentError, LibvirtRpcError } from '../../errors/root.js';
-import { Buffer } from 'node:buffer';
+import { toHex } from '../../util/bytes.js';
 // Named imports, not the whole namespace: a bundle keeps only these enums of libvirt-api.gen.
 import {
   virDomainEventCrashedDetailType,
@@ -84,7 +84,7 @@ export interface EventSpec {
 
 /** A UUID (16 bytes) in libvirt's string form. */
 export function uuidString(uuid: Uint8Array): string {
-  const h = Buffer.from(uuid.buffer, uuid.byteOffset, uuid.byteLength).toString('hex');
+  const h = toHex(uuid);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 

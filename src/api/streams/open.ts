@@ -9,7 +9,7 @@ import { abortErrorFor, TimeoutError, UnsupportedError } from '../../rpc/errors.
 import type { Procedure, ProcedureCaller, ProcedureInfo } from '../../rpc/procedure.js';
 import type { StreamChannel, StreamSink } from '../../rpc/stream-channel.js';
 import { StreamStateError } from './errors.js';
-import { CREATE, LibvirtStream } from './libvirt-stream.js';
+import type { LibvirtStream, StreamInit } from './libvirt-stream.js';
 import type { StreamMode, StreamOptions } from './options.js';
 
 /** What can open a stream: the RPC engine, or a connection wrapping it. */
@@ -87,6 +87,27 @@ export class PendingStream implements StreamOptions {
 }
 
 /**
+ * What {@link openStreamWith} needs of the stream it makes: Node's `LibvirtStream`
+ * (libvirt-stream.ts), or the browser build's web-streams one (web-stream.ts).
+ */
+export interface OpenableStream {
+  /** The sink the RPC engine delivers this stream's packets to. */
+  readonly sink: StreamSink;
+  /** Binds the stream to its channel (before the call is sent). */
+  attach(channel: StreamChannel): void;
+  /** Records the caller that opened it. */
+  bindCaller(caller: ProcedureCaller): void;
+  /** The call succeeded: the stream is open (or aborted at once if destroyed meanwhile). */
+  opened(): void;
+  /** The call failed or was given up before it was sent. */
+  failedToOpen(err: Error): void;
+  /** Tears the stream down (with `err`, or quietly). */
+  destroy(err?: Error): unknown;
+  /** Runs `listener` once the stream is closed. */
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/**
  * Makes a call that opens a stream: registers the stream with the caller's
  * RPC engine (`caller` itself, or a `Connection`'s `client`), sends the call with its serial,
  * and resolves with the call's decoded return value and the stream once the
@@ -99,14 +120,15 @@ export class PendingStream implements StreamOptions {
  * answered, the call still completes in the background and a stream it opened
  * is aborted, so nothing is left open on the daemon.
  */
-export function openStreamCall<A, R>(
+export function openStreamWith<A, R, S extends OpenableStream>(
+  create: (init: StreamInit) => S,
   caller: ProcedureCaller,
   procedure: Procedure<A, R>,
   args: A,
   mode: StreamMode,
   sparse: boolean,
   options: StreamOptions = {},
-): Promise<{ ret: R; stream: LibvirtStream }> {
+): Promise<{ ret: R; stream: S }> {
   const { signal, timeout, bufferSize, maxBuffered, stallTimeout, highWaterMark } = options;
   if (signal?.aborted) return Promise.reject(abortErrorFor(signal));
   const pending = options instanceof PendingStream ? options : null;
@@ -119,10 +141,10 @@ export function openStreamCall<A, R>(
   if (!engine) {
     return Promise.reject(new UnsupportedError(`${procedure.name} opens a stream, which this caller cannot do`));
   }
-  let stream: LibvirtStream;
+  let stream: S;
   let channel: StreamChannel;
   try {
-    stream = new LibvirtStream(CREATE, { mode, sparse, procedure, bufferSize, maxBuffered, stallTimeout, highWaterMark });
+    stream = create({ mode, sparse, procedure, bufferSize, maxBuffered, stallTimeout, highWaterMark });
     channel = engine.openStream(procedure, stream.sink);
   } catch (err) {
     return Promise.reject(err);
@@ -157,7 +179,8 @@ export function openStreamCall<A, R>(
           const disarmStream = armBound({ signal }, (err) => void stream.destroy(err), 'streaming');
           stream.once('close', () => disarmStream?.());
         }
-        pending?.bind(stream);
+        // (PendingStream is typed with Node's stream; the browser build binds its own kind.)
+        pending?.bind(stream as unknown as LibvirtStream);
         resolve({ ret, stream });
       },
       (err: Error) => {
