@@ -53,7 +53,7 @@ export * from './api/names.js';
 export type { TypedParams, TypedParamsInput, TypedParamValue, TypedParamExplicit } from './api/values.js';
 export { formatUuid, parseUuid } from './api/uuid.js';
 export * from './api/events.js';
-export { WebLibvirtStream as LibvirtStream, WebLibvirtStream } from './api/streams/web-stream.js';
+export { WebLibvirtStream as LibvirtStream, WebLibvirtStream, webStream } from './api/streams/web-stream.js';
 export { PendingStream } from './api/streams/open.js';
 export {
   STREAM_ABORT_TIMEOUT_DEFAULT,

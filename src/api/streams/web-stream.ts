@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { ArgumentError } from '../../errors/root.js';
 import { armBound } from '../../util/deadline.js';
 import { TimeoutError, UnsupportedError, type ConnectionClosedError } from '../../rpc/errors.js';
 import type { ProcedureCaller, ProcedureInfo } from '../../rpc/procedure.js';
@@ -298,4 +299,16 @@ export class WebLibvirtStream {
     if (this.#wire === 'closed') return Promise.resolve();
     return new Promise((resolve) => this.#closeListeners.push(resolve));
   }
+}
+
+/**
+ * `stream` typed as what it is in the browser build. The object API's declarations are shared
+ * with Node's build, where stream methods return Node's `LibvirtStream`; in the browser build
+ * they return a {@link WebLibvirtStream}, and this says so to TypeScript (checked at run time).
+ *
+ * @throws ArgumentError when `stream` is not one (Node's build, or something else).
+ */
+export function webStream(stream: unknown): WebLibvirtStream {
+  if (stream instanceof WebLibvirtStream) return stream;
+  throw new ArgumentError('webStream: not a stream of the browser build (in Node, stream methods return Node streams)');
 }

@@ -1,6 +1,6 @@
 /**
  * The README is code that compiles: every TypeScript block of README.md is type-checked against
- * the package's sources (`libvirt-rpc` mapped to src/index.ts, `libvirt-rpc/xml` to src/api/xml/index.ts, `libvirt-rpc/bridge` to src/bridge/index.ts), each block as an ES module of its
+ * the package's sources (`libvirt-rpc` mapped to src/index.ts, `libvirt-rpc/xml` to src/api/xml/index.ts, `libvirt-rpc/bridge` to src/bridge/index.ts, `libvirt-rpc/browser` to src/browser.ts), each block as an ES module of its
  * own. Names a block uses without defining them (`conn`, `dom`, `signal`, `askPassword`) are
  * declared once as globals, which a block's own declarations shadow.
  */
@@ -52,6 +52,7 @@ describe('README.md', () => {
             'libvirt-rpc': ['../../src/index.ts'],
             'libvirt-rpc/xml': ['../../src/api/xml/index.ts'],
             'libvirt-rpc/bridge': ['../../src/bridge/index.ts'],
+            'libvirt-rpc/browser': ['../../src/browser.ts'],
           },
         },
         include: ['*.mts'],
