@@ -1,20 +1,23 @@
 // The browser build: src/browser.ts bundled by esbuild (platform browser, ESM, minified, with
 // its dependencies) into dist/browser/index.js, the file the package's `browser` export
-// condition and `libvirt-rpc/browser` point at (types: dist/esm/browser.d.ts).
+// condition and `libvirt-rpc/browser` point at (types: dist/esm/browser.d.ts). What the sources
+// load with import() (the typed XML model of getDefinition()/define*()) goes into chunks of its
+// own beside it (`chunk-*.js`), loaded on first use.
 //
 // A module `x.ts` with a sibling `x.browser.ts` is replaced by it here (src/util/bytes,
 // src/util/platform, src/rpc/diagnostics-channel, src/api/stream): same exports, no Node.
 //
-// Then the output is checked, and the build fails when it imports or requires anything (a Node
-// built-in, `node:*`, any package left external), or names `Buffer`, `process` or `require`.
+// Then the output is checked, and the build fails when it imports or requires anything but its
+// own chunks (a Node built-in, `node:*`, any package left external), or names `Buffer`,
+// `process` or `require`.
 // It prints the size, minified and gzipped.
 //
 //   node scripts/build-browser.mjs                  build into dist/browser/ and check
-//   node scripts/build-browser.mjs --out DIR        build into DIR instead
+//   node scripts/build-browser.mjs --out DIR        build into DIR instead (replacing index.js and chunk-*.js there)
 //   node scripts/build-browser.mjs --check FILE     only check FILE (exit 1 with the reasons)
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
@@ -41,6 +44,7 @@ export function browserProblems(text) {
     ...text.matchAll(/\brequire\s*\(\s*["']([^"']+)["']\s*\)/g),
   ].map((m) => m[1]);
   for (const s of new Set(specifiers)) {
+    if (/^\.\/chunk-[\w-]+\.js$/.test(s)) continue; // the build's own chunks
     problems.push(builtins.has(s) || s.startsWith('node:') ? `imports the Node built-in ${s}` : `imports ${s} (the bundle must be self-contained)`);
   }
   // Buffer anywhere; the others where code uses them (not inside a word or a string like "process-id").
@@ -58,11 +62,14 @@ export function browserProblems(text) {
   return problems;
 }
 
-/** Builds the bundle; returns its text. */
+/** Builds the bundle; returns its files (`index.js` first) as `{ name, text }`. */
 export async function buildBrowser() {
   const out = await build({
-    entryPoints: [join(root, 'src/browser.ts')],
+    entryPoints: { index: join(root, 'src/browser.ts') },
     bundle: true,
+    splitting: true,
+    outdir: '/browser',
+    chunkNames: 'chunk-[hash]',
     format: 'esm',
     platform: 'browser',
     target: ['es2022', 'chrome109', 'firefox115', 'safari16'],
@@ -74,18 +81,23 @@ export async function buildBrowser() {
     write: false,
     logLevel: 'warning',
   });
-  return out.outputFiles[0].text;
+  const files = out.outputFiles.map((f) => ({ name: f.path.slice('/browser/'.length), text: f.text }));
+  return files.sort((a, b) => (a.name === 'index.js' ? -1 : b.name === 'index.js' ? 1 : a.name.localeCompare(b.name)));
 }
 
-function report(text, problems, where) {
-  const bytes = Buffer.byteLength(text);
-  const gz = gzipSync(text, { level: 9 }).length;
-  const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
-  if (problems.length > 0) {
-    console.error(`${where}: not fit for a browser:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const sizes = (text) => `${kib(Buffer.byteLength(text))} minified, ${kib(gzipSync(text, { level: 9 }).length)} gzipped`;
+
+/** Prints the problems of each file and exits 1 if any has one; else prints the sizes. */
+function report(files, where) {
+  const bad = files.map((f) => ({ ...f, problems: browserProblems(f.text) })).filter((f) => f.problems.length > 0);
+  if (bad.length > 0) {
+    for (const f of bad) console.error(`${join(where, f.name)}: not fit for a browser:\n${f.problems.map((p) => `  - ${p}`).join('\n')}`);
     process.exit(1);
   }
-  console.log(`${where}: ${kib(bytes)} minified, ${kib(gz)} gzipped; no Node built-in, no Buffer`);
+  const [entry, ...chunks] = files;
+  const lazy = chunks.length ? `; loaded on use: ${chunks.length} chunk(s), ${sizes(chunks.map((c) => c.text).join(''))}` : '';
+  console.log(`${join(where, entry.name)}: ${sizes(entry.text)}${lazy}; no Node built-in, no Buffer`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
@@ -93,15 +105,15 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.
   const checkAt = args.indexOf('--check');
   if (checkAt >= 0) {
     const file = args[checkAt + 1];
-    const text = readFileSync(file, 'utf8');
-    report(text, browserProblems(text), file);
+    report([{ name: basename(file), text: readFileSync(file, 'utf8') }], dirname(file));
   } else {
     const outAt = args.indexOf('--out');
     const dir = outAt >= 0 ? resolve(args[outAt + 1]) : join(root, 'dist/browser');
-    const text = await buildBrowser();
-    const file = join(dir, 'index.js');
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text);
-    report(text, browserProblems(text), file.startsWith(root) ? file.slice(root.length) : file);
+    const files = await buildBrowser();
+    mkdirSync(dir, { recursive: true });
+    // The previous build's files only (chunk names change with their contents).
+    for (const name of readdirSync(dir)) if (name === 'index.js' || /^chunk-[\w-]+\.js$/.test(name)) rmSync(join(dir, name));
+    for (const f of files) writeFileSync(join(dir, f.name), f.text);
+    report(files, dir.startsWith(root) ? dir.slice(root.length) : dir);
   }
 }

@@ -3,7 +3,7 @@
  * Node built-in and names no Buffer, and the check that says so fails on a file that does.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,9 +20,14 @@ describe('the browser bundle', () => {
     const r = run('--out', dir);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/index\.js: [\d.]+ KiB minified, [\d.]+ KiB gzipped; no Node built-in, no Buffer/);
+    expect(r.stdout).toMatch(
+      /index\.js: [\d.]+ KiB minified, [\d.]+ KiB gzipped; loaded on use: \d+ chunk\(s\), [\d.]+ KiB minified, [\d.]+ KiB gzipped; no Node built-in, no Buffer/,
+    );
+    const files = readdirSync(dir).filter((f) => f.endsWith('.js'));
+    expect(files).toContain('index.js');
+    expect(files.length).toBeGreaterThan(1); // the lazily loaded XML model is a chunk of its own
+    for (const f of files) expect(readFileSync(join(dir, f), 'utf8'), f).not.toMatch(/\bBuffer\b|["']node:|\brequire\(/);
     const text = readFileSync(join(dir, 'index.js'), 'utf8');
-    expect(text).not.toMatch(/\bBuffer\b|["']node:|\brequire\(/);
     expect(text).toMatch(/export\s*\{/); // an ES module
     expect(text).toContain('bearer.'); // the WebSocket transport is in it
   }, 60_000);
