@@ -8,7 +8,7 @@
  * @module
  */
 import type { Procedure, ProcedureCaller } from '../rpc/procedure.js';
-import { openStreamCall } from './streams/open.js';
+import { openStreamCall } from './stream.js';
 
 /** Where a raw object keeps its caller. */
 export const RAW_CALLER: unique symbol = Symbol('libvirt-rpc.raw.caller');
