@@ -14,6 +14,9 @@ import type { Connection } from '../api/connection.js';
  */
 export type OptionKind = 'bool' | 'string' | 'int' | 'argv';
 
+/** An option of tsvirsh's own that a command may take beside virsh's (see {@link CommandSpec.extensions}). */
+export type Extension = 'json' | 'progress';
+
 /** One option of a command. */
 export interface OptionSpec {
   /** Long name, without `--`. */
@@ -113,6 +116,12 @@ export interface CommandSpec {
   readonly connects?: boolean;
   /** Ends the session (quit, exit): the shell stops reading, a command string stops there. */
   readonly quits?: boolean;
+  /**
+   * tsvirsh's own options beyond virsh's (`--json`, `--progress`): accepted by the parser but left
+   * out of `help COMMAND`, so the help and every output stay virsh's unless one is given
+   * (docs/tsvirsh-json.md, src/cli/support/progress.ts).
+   */
+  readonly extensions?: readonly Extension[];
   /** Rewrites the arguments before they are parsed (virsh's VSH_OT_ALIAS options). */
   readonly aliases?: (args: readonly string[]) => string[];
   run(ctx: CommandContext, opts: ParsedOptions): Promise<void>;

@@ -29,6 +29,7 @@ import { xpathOption, printXml } from '../support/xpath.js';
 import { field, caseOrder, localTime, printExtra } from '../support/format.js';
 import { formatTable } from '../support/table.js';
 import { lookupDomain } from '../support/lookup.js';
+import { printJson, wantsJson } from '../support/json-output.js';
 
 const GROUP = 'Checkpoint';
 const CHECKPOINTNAME: OptionSpec = valueOpt('checkpointname', 'string', 'checkpoint name');
@@ -289,8 +290,10 @@ export const checkpointCommands: readonly CommandSpec[] = [
       flag('name', 'list checkpoint names only'),
       flag('topological', 'sort list topologically rather than by name'),
     ],
+    extensions: ['json'],
     async run(ctx, opts) {
-      const tree = opts.bool('tree');
+      const json = wantsJson(opts);
+      const tree = opts.bool('tree') && !json;
       exclusive(opts, ['tree', 'name'], ['parent', 'roots'], ['parent', 'tree'], ['roots', 'tree'], ['roots', 'from']);
       let flags = 0;
       for (const [name, bit] of [
@@ -317,12 +320,13 @@ export const checkpointCommands: readonly CommandSpec[] = [
         });
         return;
       }
-      if (opts.bool('name')) {
+      if (opts.bool('name') && !json) {
         ctx.print(items.map((it) => `${it.chk.name}\n`).join(''));
         return;
       }
       const withParent = opts.bool('parent');
       const rows: string[][] = [];
+      const records: { name: string; creation_time: number; parent: string | null }[] = [];
       for (const { chk } of items) {
         // virsh leaves out a checkpoint whose XML it cannot get or read.
         let doc: ReturnType<typeof parseXml>;
@@ -337,6 +341,11 @@ export const checkpointCommands: readonly CommandSpec[] = [
         const parent = xmlFirst(doc, 'parent/name');
         if (withParent) row.push(parent ? xmlText(parent) : '');
         rows.push(row);
+        records.push({ name: chk.name, creation_time: Number(xmlText(created)), parent: parent ? xmlText(parent) : null });
+      }
+      if (json) {
+        printJson(ctx, records);
+        return;
       }
       ctx.print(formatTable(withParent ? ['Name', 'Creation Time', 'Parent'] : ['Name', 'Creation Time'], rows, ctx.quiet));
     },

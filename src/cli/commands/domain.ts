@@ -40,7 +40,8 @@ import { fixedString } from '../../api/values.js';
 import { CliError, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
 import { flag, valueOpt, DOMAIN, AFFECT_OPTS, exclusive, affectFlags } from '../support/options.js';
 import { UINT_MAX, scaledKiBOpt } from '../support/numbers.js';
-import { formatUuid, field } from '../support/format.js';
+import { formatUuid } from '../support/format.js';
+import { infoFields, printJson, wantsJson } from '../support/json-output.js';
 import { formatTable } from '../support/table.js';
 import { editText } from '../support/edit-loop.js';
 import { lookupDomain } from '../support/lookup.js';
@@ -87,7 +88,7 @@ async function list(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
   } catch (err) {
     throw vshFail('Failed to list domains', err);
   }
-  if (opts.bool('name') || opts.bool('uuid') || opts.bool('id')) {
+  if (!wantsJson(opts) && (opts.bool('name') || opts.bool('uuid') || opts.bool('id'))) {
     for (const d of domains) {
       const parts: string[] = [];
       if (opts.bool('id')) parts.push(d.id === -1 ? '-' : String(d.id));
@@ -100,55 +101,71 @@ async function list(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
   }
   const title = opts.bool('title');
   const rows: string[][] = [];
+  const records: Record<string, unknown>[] = [];
   for (const d of domains) {
     const { state } = await ctx.conn.raw.domainGetState(d, 0);
     const row = [d.id === -1 ? '-' : String(d.id), d.name, domainStateName(state)];
-    if (title) row.push(await metadataText(ctx, d, VIR_DOMAIN_METADATA_TITLE, 0));
+    const record: Record<string, unknown> = { id: d.id === -1 ? null : d.id, name: d.name, uuid: formatUuid(d.uuid), state: domainStateName(state) };
+    if (title) row.push((record.title = await metadataText(ctx, d, VIR_DOMAIN_METADATA_TITLE, 0)));
     rows.push(row);
+    records.push(record);
   }
-  ctx.print(formatTable(title ? ['Id', 'Name', 'State', 'Title'] : ['Id', 'Name', 'State'], rows, ctx.quiet));
+  if (wantsJson(opts)) printJson(ctx, records);
+  else ctx.print(formatTable(title ? ['Id', 'Name', 'State', 'Title'] : ['Id', 'Name', 'State'], rows, ctx.quiet));
 }
 
-async function dominfo(ctx: CommandContext, dom: RemoteNonnullDomain): Promise<void> {
+/**
+ * dominfo's lines (virsh's cmdDominfo), each with its `--json` key and value
+ * (docs/tsvirsh-json.md): printed as text, or as one JSON object.
+ */
+async function dominfo(ctx: CommandContext, dom: RemoteNonnullDomain, json: boolean): Promise<void> {
   const raw = ctx.conn.raw;
-  ctx.print(field('Id:', dom.id === -1 ? '-' : dom.id));
-  ctx.print(field('Name:', dom.name));
-  ctx.print(field('UUID:', formatUuid(dom.uuid)));
+  const out = infoFields(ctx, json);
+  out.add('Id:', dom.id === -1 ? '-' : dom.id, 'id', dom.id === -1 ? null : dom.id);
+  out.add('Name:', dom.name, 'name');
+  out.add('UUID:', formatUuid(dom.uuid), 'uuid');
   try {
-    ctx.print(field('OS Type:', await raw.domainGetOSType(dom)));
+    out.add('OS Type:', await raw.domainGetOSType(dom), 'os_type');
   } catch {
     /* virsh prints nothing when the OS type is unavailable */
   }
   const info = await raw.domainGetInfo(dom);
-  ctx.print(field('State:', domainStateName(info.state)));
-  ctx.print(field('CPU(s):', info.nrVirtCpu));
-  if (info.cpuTime !== 0n) ctx.print(field('CPU time:', `${(Number(info.cpuTime) / 1e9).toFixed(1)}s`));
-  ctx.print(field('Max memory:', info.maxMem !== UINT_MAX ? `${info.maxMem} KiB` : 'no limit'));
-  ctx.print(field('Used memory:', `${info.memory} KiB`));
+  out.add('State:', domainStateName(info.state), 'state');
+  out.add('CPU(s):', info.nrVirtCpu, 'cpus');
+  if (info.cpuTime !== 0n) out.add('CPU time:', `${(Number(info.cpuTime) / 1e9).toFixed(1)}s`, 'cpu_time', Number(info.cpuTime) / 1e9);
+  out.add('Max memory:', info.maxMem !== UINT_MAX ? `${info.maxMem} KiB` : 'no limit', 'max_memory', info.maxMem !== UINT_MAX ? info.maxMem : null);
+  out.add('Used memory:', `${info.memory} KiB`, 'used_memory', info.memory);
   const persistent = await raw.domainIsPersistent(dom).catch(() => -1);
-  ctx.print(field('Persistent:', persistent < 0 ? 'unknown' : persistent ? 'yes' : 'no'));
+  out.add('Persistent:', persistent < 0 ? 'unknown' : persistent ? 'yes' : 'no', 'persistent', persistent < 0 ? null : persistent !== 0);
   const autostart = await raw.domainGetAutostart(dom).catch(() => null);
-  if (autostart !== null) ctx.print(field('Autostart:', autostart ? 'enable' : 'disable'));
+  if (autostart !== null) out.add('Autostart:', autostart ? 'enable' : 'disable', 'autostart', autostart !== 0);
   const managed = await raw.domainHasManagedSaveImage(dom, 0).catch(() => -1);
-  ctx.print(field('Managed save:', managed < 0 ? 'unknown' : managed ? 'yes' : 'no'));
+  out.add('Managed save:', managed < 0 ? 'unknown' : managed ? 'yes' : 'no', 'managed_save', managed < 0 ? null : managed !== 0);
   let model: string | null = null;
   try {
     const sec = await raw.nodeGetSecurityModel();
     model = fixedString(sec.model);
     if (model !== '') {
-      ctx.print(field('Security model:', model));
-      ctx.print(field('Security DOI:', fixedString(sec.doi)));
+      out.add('Security model:', model, 'security_model');
+      out.add('Security DOI:', fixedString(sec.doi), 'security_doi');
       const label = await raw.domainGetSecurityLabel(dom);
       const text = fixedString(label.label);
-      if (text !== '') ctx.print(`${'Security label:'.padEnd(15)} ${text} (${label.enforcing ? 'enforcing' : 'permissive'})\n`);
+      if (text !== '') {
+        out.addLine(`${'Security label:'.padEnd(15)} ${text} (${label.enforcing ? 'enforcing' : 'permissive'})\n`, 'security_label', {
+          label: text,
+          enforcing: label.enforcing !== 0,
+        });
+      }
     }
   } catch (err) {
     if (!(err instanceof LibvirtError) || err.code !== 'VIR_ERR_NO_SUPPORT') throw err;
   }
   const messages = await raw.domainGetMessages(dom, 0).catch(() => [] as string[]);
   messages.forEach((m, i) => {
-    ctx.print(field(i === 0 ? 'Messages:' : '', m));
+    out.add(i === 0 ? 'Messages:' : '', m);
   });
+  out.json.messages = messages;
+  out.done();
 }
 
 /** The domain's title or description, empty when it has none (virshGetDomainDescription). */
@@ -217,6 +234,7 @@ export const domainCommands: readonly CommandSpec[] = [
       flag('table', 'list table (default)'),
       flag('title', 'show domain title'),
     ],
+    extensions: ['json'],
     run: list,
   },
   {
@@ -224,8 +242,9 @@ export const domainCommands: readonly CommandSpec[] = [
     group: 'Domain Monitoring',
     help: 'domain information',
     options: [DOMAIN],
+    extensions: ['json'],
     async run(ctx, opts) {
-      await dominfo(ctx, await lookupDomain(ctx.conn, opts.required('domain')));
+      await dominfo(ctx, await lookupDomain(ctx.conn, opts.required('domain')), wantsJson(opts));
     },
   },
   {

@@ -29,6 +29,7 @@ import { formatCpuMap } from '../support/cpumap.js';
 import { serializeXmlNode } from '../support/xml.js';
 import { field } from '../support/format.js';
 import { SUSPEND_TARGETS } from '../support/enum-names.js';
+import { infoFields, jsonNumber, printJson, wantsJson } from '../support/json-output.js';
 
 const GROUP = 'Host and Hypervisor';
 
@@ -194,8 +195,11 @@ async function nodememstats(ctx: CommandContext, opts: ParsedOptions): Promise<v
   const cell = smallNumberOpt(opts, 'cell', 'int') ?? VIR_NODE_MEMORY_STATS_ALL_CELLS;
   const raw = ctx.conn.raw;
   const n = (await orFail('Unable to get number of memory stats', () => raw.nodeGetMemoryStats(0, cell, 0))).nparams;
-  if (!n) return;
-  const params = (await orFail('Unable to get memory stats', () => raw.nodeGetMemoryStats(n, cell, 0))).params;
+  const params = n ? (await orFail('Unable to get memory stats', () => raw.nodeGetMemoryStats(n, cell, 0))).params : [];
+  if (wantsJson(opts)) {
+    printJson(ctx, Object.fromEntries(params.map((p) => [p.field, jsonNumber(p.value)])));
+    return;
+  }
   ctx.print(params.map((p) => `${p.field.padEnd(7)}: ${String(p.value).padStart(20)} KiB\n`).join(''));
 }
 
@@ -342,6 +346,7 @@ const moreHostCommands: readonly CommandSpec[] = [
     help: 'Prints memory stats of the node.',
     options: [valueOpt('cell', 'int', 'prints specified cell statistics only.')],
     run: nodememstats,
+    extensions: ['json'],
   }),
   hostCommand({
     name: 'nodecpumap',
@@ -512,16 +517,19 @@ export const hostCommands: readonly CommandSpec[] = [
     group: 'Host and Hypervisor',
     help: 'node information',
     options: [],
-    async run(ctx) {
+    extensions: ['json'],
+    async run(ctx, opts) {
       const i = await ctx.conn.raw.nodeGetInfo();
-      ctx.print(field('CPU model:', fixedString(i.model), 20));
-      ctx.print(field('CPU(s):', i.cpus, 20));
-      ctx.print(field('CPU frequency:', `${i.mhz} MHz`, 20));
-      ctx.print(field('CPU socket(s):', i.sockets, 20));
-      ctx.print(field('Core(s) per socket:', i.cores, 20));
-      ctx.print(field('Thread(s) per core:', i.threads, 20));
-      ctx.print(field('NUMA cell(s):', i.nodes, 20));
-      ctx.print(field('Memory size:', `${i.memory} KiB`, 20));
+      const out = infoFields(ctx, wantsJson(opts));
+      out.add('CPU model:', fixedString(i.model), 'cpu_model', undefined, 20);
+      out.add('CPU(s):', i.cpus, 'cpus', undefined, 20);
+      out.add('CPU frequency:', `${i.mhz} MHz`, 'cpu_frequency', i.mhz, 20);
+      out.add('CPU socket(s):', i.sockets, 'cpu_sockets', undefined, 20);
+      out.add('Core(s) per socket:', i.cores, 'cores_per_socket', undefined, 20);
+      out.add('Thread(s) per core:', i.threads, 'threads_per_core', undefined, 20);
+      out.add('NUMA cell(s):', i.nodes, 'numa_cells', undefined, 20);
+      out.add('Memory size:', `${i.memory} KiB`, 'memory_size', jsonNumber(i.memory), 20);
+      out.done();
     },
   },
   {

@@ -5,6 +5,7 @@ import { flag, valueOpt } from '../support/options.js';
 import { formatTable } from '../support/table.js';
 import { lookupInterfaceBy } from '../support/lookup.js';
 import { vshFail } from '../support/failures.js';
+import { printJson, wantsJson } from '../support/json-output.js';
 
 const IFACE: OptionSpec = valueOpt('interface', 'string', 'interface name or MAC address', { required: true });
 
@@ -15,6 +16,7 @@ export const ifaceCommands: readonly CommandSpec[] = [
     group: 'Interface',
     help: 'list physical host interfaces',
     options: [flag('inactive', 'list inactive interfaces'), flag('all', 'list inactive & active interfaces')],
+    extensions: ['json'],
     async run(ctx, opts) {
       const flags = opts.bool('all') ? 0 : opts.bool('inactive') ? VIR_CONNECT_LIST_INTERFACES_INACTIVE : VIR_CONNECT_LIST_INTERFACES_ACTIVE;
       let ifaces: Awaited<ReturnType<typeof ctx.conn.raw.connectListAllInterfaces>>['ifaces'];
@@ -25,8 +27,14 @@ export const ifaceCommands: readonly CommandSpec[] = [
       }
       ifaces.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const rows: string[][] = [];
-      for (const i of ifaces) rows.push([i.name, (await ctx.conn.raw.interfaceIsActive(i)) ? 'active' : 'inactive', i.mac]);
-      ctx.print(formatTable(['Name', 'State', 'MAC Address'], rows, ctx.quiet));
+      const records: { name: string; active: boolean; mac: string }[] = [];
+      for (const i of ifaces) {
+        const active = (await ctx.conn.raw.interfaceIsActive(i)) !== 0;
+        rows.push([i.name, active ? 'active' : 'inactive', i.mac]);
+        records.push({ name: i.name, active, mac: i.mac });
+      }
+      if (wantsJson(opts)) printJson(ctx, records);
+      else ctx.print(formatTable(['Name', 'State', 'MAC Address'], rows, ctx.quiet));
     },
   },
   {

@@ -37,6 +37,7 @@ import { paramText } from '../support/params.js';
 import { formatAffinity } from '../support/cpumap.js';
 import { field, prettyCapacity3 } from '../support/format.js';
 import { formatTable } from '../support/table.js';
+import { jsonNumber, paramJson, printJson, wantsJson } from '../support/json-output.js';
 import { lookupDomain } from '../support/lookup.js';
 import { ADDRESS_SOURCES } from '../support/enum-names.js';
 
@@ -50,12 +51,14 @@ function monitor(spec: {
   readonly options: readonly OptionSpec[];
   readonly run: (ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions) => Promise<void>;
   readonly check?: (opts: ParsedOptions) => void;
+  readonly extensions?: CommandSpec['extensions'];
 }): CommandSpec {
   return {
     name: spec.name,
     group: MANAGEMENT_GROUP.has(spec.name) ? 'Domain Management' : 'Domain Monitoring',
     help: spec.help,
     options: [DOMAIN, ...spec.options],
+    ...(spec.extensions ? { extensions: spec.extensions } : {}),
     async run(ctx, opts) {
       spec.check?.(opts);
       await spec.run(ctx, await lookupDomain(ctx.conn, opts.required('domain')), opts);
@@ -70,8 +73,16 @@ async function vcpuinfo(ctx: CommandContext, dom: RemoteNonnullDomain, opts: Par
   const maxcpu = (await raw.nodeGetCPUMap(0, 0, 0)).ret;
   const maplen = (maxcpu + 7) >> 3;
   let blocks: string[];
+  let records: Record<string, unknown>[];
   try {
     const { info: vcpus, cpumaps } = await raw.domainGetVcpus(dom, info.nrVirtCpu, maplen);
+    records = vcpus.map((v, i) => ({
+      vcpu: v.number,
+      cpu: v.cpu,
+      state: vcpuStateName(v.state),
+      cpu_time: Number(v.cpu_time) / 1e9,
+      affinity: formatAffinity(cpumaps, i * maplen, maxcpu, pretty),
+    }));
     blocks = vcpus.map(
       (v, i) =>
         field('VCPU:', v.number) +
@@ -84,6 +95,13 @@ async function vcpuinfo(ctx: CommandContext, dom: RemoteNonnullDomain, opts: Par
     // An inactive domain has no vCPU threads: virsh shows the configured pinning.
     if (!(err instanceof LibvirtError) || err.code !== 'VIR_ERR_OPERATION_INVALID') throw err;
     const pins = await raw.domainGetVcpuPinInfo(dom, info.nrVirtCpu, maplen, VIR_DOMAIN_AFFECT_CONFIG);
+    records = Array.from({ length: pins.num }, (_, i) => ({
+      vcpu: i,
+      cpu: null,
+      state: null,
+      cpu_time: null,
+      affinity: formatAffinity(pins.cpumaps, i * maplen, maxcpu, pretty),
+    }));
     blocks = Array.from(
       { length: pins.num },
       (_, i) =>
@@ -94,7 +112,8 @@ async function vcpuinfo(ctx: CommandContext, dom: RemoteNonnullDomain, opts: Par
         field('CPU Affinity:', formatAffinity(pins.cpumaps, i * maplen, maxcpu, pretty)),
     );
   }
-  ctx.print(blocks.join('\n'));
+  if (wantsJson(opts)) printJson(ctx, records);
+  else ctx.print(blocks.join('\n'));
 }
 
 async function vcpucount(ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions): Promise<void> {
@@ -144,14 +163,16 @@ const MEMORY_STATS = [
   'hugetlb_pgfail',
 ];
 
-async function dommemstat(ctx: CommandContext, dom: RemoteNonnullDomain): Promise<void> {
+async function dommemstat(ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions): Promise<void> {
   let stats: Awaited<ReturnType<typeof ctx.conn.raw.domainMemoryStats>>;
   try {
     stats = await ctx.conn.raw.domainMemoryStats(dom, MEMORY_STATS.length, 0);
   } catch (err) {
     throw vshFail(`Failed to get memory statistics for domain ${dom.name}`, err);
   }
-  for (const s of stats) if (MEMORY_STATS[s.tag] !== undefined) ctx.print(`${MEMORY_STATS[s.tag]} ${s.val}\n`);
+  const known = stats.filter((s) => MEMORY_STATS[s.tag] !== undefined);
+  if (wantsJson(opts)) printJson(ctx, Object.fromEntries(known.map((s) => [MEMORY_STATS[s.tag], s.val])));
+  else for (const s of known) ctx.print(`${MEMORY_STATS[s.tag]} ${s.val}\n`);
 }
 
 async function domainXml(ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions): Promise<XmlElement> {
@@ -172,6 +193,15 @@ async function domblklist(ctx: CommandContext, dom: RemoteNonnullDomain, opts: P
     }
     throw new CliError([err.message.replace(/^(Unable to query NVMe disk address):.*$/s, '$1')]);
   }
+  if (wantsJson(opts)) {
+    printJson(
+      ctx,
+      disks.map(({ type, device, target, source }) =>
+        details ? { type: type ?? null, device: device ?? null, target, source: source ?? null } : { target, source: source ?? null },
+      ),
+    );
+    return;
+  }
   const rows = disks.map(({ type, device, target, source }) => (details ? [type ?? '', device ?? '', target, source ?? '-'] : [target, source ?? '-']));
   ctx.print(formatTable(details ? ['Type', 'Device', 'Target', 'Source'] : ['Target', 'Source'], rows, ctx.quiet));
 }
@@ -184,6 +214,13 @@ async function domiflist(ctx: CommandContext, dom: RemoteNonnullDomain, opts: Pa
     if (!(err instanceof XmlReadError) || err.code !== XmlErrorCode.CONTENT) throw err;
     // virsh's table refuses the row a missing type cuts short.
     throw new CliError(['Incorrect number of cells in a table row']);
+  }
+  if (wantsJson(opts)) {
+    printJson(
+      ctx,
+      nics.map((n) => ({ interface: n.interface ?? null, type: n.type, source: n.source ?? null, model: n.model ?? null, mac: n.mac ?? null })),
+    );
+    return;
   }
   const rows = nics.map((n) => [n.interface ?? '-', n.type, n.source ?? '-', n.model ?? '-', n.mac ?? '-']);
   ctx.print(formatTable(['Interface', 'Type', 'Source', 'Model', 'MAC'], rows, ctx.quiet));
@@ -213,6 +250,10 @@ async function domblkstat(ctx: CommandContext, dom: RemoteNonnullDomain, opts: P
   } catch (err) {
     throw vshFail(`Failed to get block stats ${dom.name} ${device}`, err);
   }
+  if (wantsJson(opts)) {
+    printJson(ctx, { device, ...Object.fromEntries(BLOCK_STATS.filter(([key]) => stats[key] >= 0n).map(([key]) => [key, stats[key]])) });
+    return;
+  }
   let prefix = device;
   if (human) {
     ctx.print(`Device: ${device}\n`);
@@ -233,7 +274,9 @@ async function domifstat(ctx: CommandContext, dom: RemoteNonnullDomain, opts: Pa
   } catch (err) {
     throw vshFail(`Failed to get interface stats ${dom.name} ${device}`, err);
   }
-  for (const key of IF_STATS) if (stats[key] >= 0n) ctx.print(`${device} ${key} ${stats[key]}\n`);
+  const present = IF_STATS.filter((key) => stats[key] >= 0n);
+  if (wantsJson(opts)) printJson(ctx, { interface: device, ...Object.fromEntries(present.map((key) => [key, stats[key]])) });
+  else for (const key of present) ctx.print(`${device} ${key} ${stats[key]}\n`);
 }
 
 const CONTROL_ERRORS = ['', 'unknown', 'monitor failure', 'internal (locking) error'];
@@ -305,6 +348,7 @@ const domstats: CommandSpec = {
   group: 'Domain Monitoring',
   help: 'get statistics about one or multiple domains',
   options: [...[...STATS_GROUPS, ...STATS_FLAGS].map(([name, , help]) => flag(name, help)), argvOpt('domain', 'list of domains to get stats for')],
+  extensions: ['json'],
   async run(ctx, opts) {
     const stats = STATS_GROUPS.reduce((s, [o, bit]) => (opts.bool(o) ? s | bit : s), 0);
     // The flags use the top bits of an unsigned int: keep the sum unsigned.
@@ -313,6 +357,13 @@ const domstats: CommandSpec = {
     for (const name of opts.list('domain')) doms.push(await lookupDomain(ctx.conn, name));
     // --raw changes nothing: virsh 9.0 has no pretty printing yet.
     const records = await ctx.conn.raw.connectGetAllDomainStats(doms, stats, flags);
+    if (wantsJson(opts)) {
+      printJson(
+        ctx,
+        records.map((r) => ({ domain: r.dom.name, stats: Object.fromEntries(r.params.map((p) => [p.field, paramJson(p.value)])) })),
+      );
+      return;
+    }
     ctx.print(records.map((r) => `Domain: '${r.dom.name}'\n${r.params.map((p) => `  ${p.field}=${paramText(p.value)}\n`).join('')}`).join('\n'));
   },
 };
@@ -326,18 +377,34 @@ function blockSizes(info: { capacity: bigint; allocation: bigint; physical: bigi
   return sizes.map((v) => (human ? prettyCapacity3(v) : String(v)));
 }
 
+/** domblkinfo's sizes in JSON: bytes, null each when all are zero (virsh's `-`). */
+function blockSizesJson(info: { capacity: bigint; allocation: bigint; physical: bigint }): Record<string, number | string | null> {
+  const none = info.capacity === 0n && info.allocation === 0n && info.physical === 0n;
+  return {
+    capacity: none ? null : jsonNumber(info.capacity),
+    allocation: none ? null : jsonNumber(info.allocation),
+    physical: none ? null : jsonNumber(info.physical),
+  };
+}
+
 async function domblkinfo(ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions): Promise<void> {
   const raw = ctx.conn.raw;
   const human = opts.bool('human');
   const device = opts.string('device');
   if (!opts.bool('all')) {
     if (device === undefined || device === '') throw new CliError(["command 'domblkinfo' requires <device> option"]);
-    const [cap, alloc, phy] = blockSizes(await raw.domainGetBlockInfo(dom, device, 0), human);
+    const info = await raw.domainGetBlockInfo(dom, device, 0);
+    if (wantsJson(opts)) {
+      printJson(ctx, blockSizesJson(info));
+      return;
+    }
+    const [cap, alloc, phy] = blockSizes(info, human);
     ctx.print(field('Capacity:', cap) + field('Allocation:', alloc) + field('Physical:', phy));
     return;
   }
   const active = (await raw.domainIsActive(dom)) === 1;
   const rows: string[][] = [];
+  const records: Record<string, unknown>[] = [];
   for (const disk of xmlAll(parseXml(await raw.domainGetXMLDesc(dom, 0)), 'devices/disk')) {
     const source = xmlFirst(disk, 'source');
     const target = xmlFirst(disk, 'target')?.attrs.dev ?? '';
@@ -352,6 +419,11 @@ async function domblkinfo(ctx: CommandContext, dom: RemoteNonnullDomain, opts: P
       }
     }
     rows.push([target, ...blockSizes(info, human)]);
+    records.push({ target, ...blockSizesJson(info) });
+  }
+  if (wantsJson(opts)) {
+    printJson(ctx, records);
+    return;
   }
   ctx.print(formatTable(['Target', 'Capacity', 'Allocation', 'Physical'], rows, ctx.quiet));
 }
@@ -377,6 +449,7 @@ const domifaddr: CommandSpec = {
     flag('full', 'always display names and MACs of interfaces'),
     valueOpt('source', 'string', "address source: 'lease', 'agent', or 'arp'"),
   ],
+  extensions: ['json'],
   async run(ctx, opts) {
     const name = strOpt(opts, 'interface');
     const sourceText = strOpt(opts, 'source');
@@ -384,6 +457,19 @@ const domifaddr: CommandSpec = {
     if (source < 0) throw new CliError([`Unknown data source '${sourceText}'`]);
     const dom = await lookupDomain(ctx.conn, opts.required('domain'));
     const ifaces = await orFail('Failed to query for interfaces addresses', () => ctx.conn.raw.domainInterfaceAddresses(dom, source, 0));
+    if (wantsJson(opts)) {
+      printJson(
+        ctx,
+        ifaces
+          .filter((iface) => name === undefined || name === iface.name)
+          .map((iface) => ({
+            name: iface.name,
+            mac: iface.hwaddr ?? null,
+            addresses: iface.addrs.map((a) => ({ type: a.type === 0 ? 'ipv4' : a.type === 1 ? 'ipv6' : null, address: a.addr, prefix: a.prefix })),
+          })),
+      );
+      return;
+    }
     const full = opts.bool('full');
     let out = ctx.quiet ? '' : ` ${'Name'.padEnd(10)} ${'MAC address'.padEnd(20)} ${'Protocol'.padEnd(8)}     Address\n${'-'.repeat(79)}\n`;
     const line = (a: string, b: string, c: string): string => ` ${a.padEnd(10)} ${b.padEnd(17)}    ${c}\n`;
@@ -430,6 +516,7 @@ async function domifGetlink(ctx: CommandContext, dom: RemoteNonnullDomain, opts:
 export const monitorCommands: readonly CommandSpec[] = [
   monitor({
     name: 'vcpuinfo',
+    extensions: ['json'],
     help: 'detailed domain vcpu information',
     options: [flag('pretty', 'return human readable output')],
     run: vcpuinfo,
@@ -448,27 +535,31 @@ export const monitorCommands: readonly CommandSpec[] = [
     run: vcpucount,
     check: (opts) => exclusive(opts, ['current', 'live'], ['current', 'config'], ['live', 'config'], ['active', 'maximum'], ['guest', 'config']),
   }),
-  monitor({ name: 'dommemstat', help: 'get memory statistics for a domain', options: [], run: dommemstat }),
+  monitor({ name: 'dommemstat', help: 'get memory statistics for a domain', options: [], run: dommemstat, extensions: ['json'] }),
   monitor({
     name: 'domblklist',
+    extensions: ['json'],
     help: 'list all domain blocks',
     options: [flag('inactive', 'get inactive rather than running configuration'), flag('details', 'additionally display the type and device value')],
     run: domblklist,
   }),
   monitor({
     name: 'domiflist',
+    extensions: ['json'],
     help: 'list all domain virtual interfaces',
     options: [flag('inactive', 'get inactive rather than running configuration')],
     run: domiflist,
   }),
   monitor({
     name: 'domblkstat',
+    extensions: ['json'],
     help: 'get device block stats for a domain',
     options: [valueOpt('device', 'string', 'block device'), flag('human', 'print a more human readable output')],
     run: domblkstat,
   }),
   monitor({
     name: 'domifstat',
+    extensions: ['json'],
     help: 'get network interface stats for a domain',
     options: [valueOpt('interface', 'string', 'interface device specified by name or MAC Address', { required: true })],
     run: domifstat,
@@ -484,6 +575,7 @@ export const monitorCommands: readonly CommandSpec[] = [
   domstats,
   monitor({
     name: 'domblkinfo',
+    extensions: ['json'],
     help: 'domain block device size information',
     options: [valueOpt('device', 'string', 'block device'), flag('human', 'Human readable output'), flag('all', 'display all block devices info')],
     run: domblkinfo,

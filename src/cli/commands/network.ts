@@ -23,12 +23,13 @@ import { CliError, type ParsedOptions, type CommandContext, type CommandSpec, ty
 import { flag, valueOpt, NETWORK, VALIDATE, XPATH_OPTIONS, exclusive, strOpt, strArg } from '../support/options.js';
 import { smallNumberOpt } from '../support/numbers.js';
 import { xpathOption, printXml } from '../support/xpath.js';
-import { formatUuid, field, yesNo, caseOrder, byName, localTime, uuidNameLines } from '../support/format.js';
+import { formatUuid, yesNo, caseOrder, byName, localTime, uuidNameLines } from '../support/format.js';
 import { formatTable } from '../support/table.js';
 import { lookupNetworkBy } from '../support/lookup.js';
 import { oneObjectCommand, autostartCommand, fromFileCommand } from '../support/templates.js';
 import { NETWORK_UPDATE_COMMANDS, NETWORK_UPDATE_SECTIONS } from '../support/enum-names.js';
 import { vshFail } from '../support/failures.js';
+import { infoFields, jsonNumber, printJson, wantsJson } from '../support/json-output.js';
 
 const GROUP = 'Networking';
 const findNetwork = (conn: Connection, text: string): Promise<RemoteNonnullNetwork> => lookupNetworkBy(conn, text, { uuid: true, name: true });
@@ -55,6 +56,20 @@ async function updatedWhat(conn: Connection, net: RemoteNonnullNetwork, config: 
 function leaseRow(l: RemoteNetworkDhcpLease): string[] {
   const type = l.type === VIR_IP_ADDR_TYPE_IPV4 ? 'ipv4' : l.type === VIR_IP_ADDR_TYPE_IPV6 ? 'ipv6' : null;
   return [localTime(l.expirytime), l.mac ?? '-', type ?? '-', `${l.ipaddr}/${l.prefix}`, l.hostname ?? '-', l.clientid ?? '-'];
+}
+
+/** One net-dhcp-leases lease in JSON (docs/tsvirsh-json.md): null for what the lease lacks. */
+function leaseJson(l: RemoteNetworkDhcpLease): Record<string, unknown> {
+  const type = l.type === VIR_IP_ADDR_TYPE_IPV4 ? 'ipv4' : l.type === VIR_IP_ADDR_TYPE_IPV6 ? 'ipv6' : null;
+  return {
+    expiry_time: jsonNumber(l.expirytime),
+    mac: l.mac ?? null,
+    type,
+    address: l.ipaddr,
+    prefix: l.prefix,
+    hostname: l.hostname ?? null,
+    client_id: l.clientid ?? null,
+  };
 }
 
 const PORT: OptionSpec = valueOpt('port', 'string', 'port UUID', { required: true });
@@ -119,6 +134,7 @@ export const networkCommands: readonly CommandSpec[] = [
       flag('name', 'list network names only'),
       flag('table', 'list table (default)'),
     ],
+    extensions: ['json'],
     async run(ctx, opts) {
       if (['table', 'name', 'uuid'].filter((o) => opts.bool(o)).length > 1) {
         throw new CliError(['Only one argument from --table, --name and --uuid may be specified.']);
@@ -136,11 +152,12 @@ export const networkCommands: readonly CommandSpec[] = [
       } catch (err) {
         throw vshFail('Failed to list networks', err);
       }
-      if (opts.bool('name') || opts.bool('uuid')) {
+      if (!wantsJson(opts) && (opts.bool('name') || opts.bool('uuid'))) {
         ctx.print(uuidNameLines(nets, { uuid: opts.bool('uuid'), name: opts.bool('name') }));
         return;
       }
       const rows: string[][] = [];
+      const records: Record<string, unknown>[] = [];
       for (const n of nets) {
         const [active, autostart, persistent] = await Promise.all([
           ctx.conn.raw.networkIsActive(n),
@@ -148,6 +165,17 @@ export const networkCommands: readonly CommandSpec[] = [
           ctx.conn.raw.networkIsPersistent(n),
         ]);
         rows.push([n.name, active ? 'active' : 'inactive', autostart < 0 ? 'no autostart' : yesNo(autostart), yesNo(persistent)]);
+        records.push({
+          name: n.name,
+          uuid: formatUuid(n.uuid),
+          active: active !== 0,
+          autostart: autostart < 0 ? null : autostart !== 0,
+          persistent: persistent !== 0,
+        });
+      }
+      if (wantsJson(opts)) {
+        printJson(ctx, records);
+        return;
       }
       ctx.print(formatTable(['Name', 'State', 'Autostart', 'Persistent'], rows, ctx.quiet));
     },
@@ -157,19 +185,22 @@ export const networkCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'network information',
     options: [NETWORK],
+    extensions: ['json'],
     async run(ctx, opts) {
       const net = await findNetwork(ctx.conn, opts.required('network'));
       const raw = ctx.conn.raw;
-      ctx.print(field('Name:', net.name));
-      ctx.print(field('UUID:', formatUuid(net.uuid)));
+      const out = infoFields(ctx, wantsJson(opts));
+      out.add('Name:', net.name, 'name');
+      out.add('UUID:', formatUuid(net.uuid), 'uuid');
       const active = await raw.networkIsActive(net).catch(() => -1);
-      if (active >= 0) ctx.print(field('Active:', yesNo(active)));
+      if (active >= 0) out.add('Active:', yesNo(active), 'active', active !== 0);
       const persistent = await raw.networkIsPersistent(net).catch(() => -1);
-      ctx.print(field('Persistent:', persistent < 0 ? 'unknown' : yesNo(persistent)));
+      out.add('Persistent:', persistent < 0 ? 'unknown' : yesNo(persistent), 'persistent', persistent < 0 ? null : persistent !== 0);
       const autostart = await raw.networkGetAutostart(net).catch(() => -1);
-      ctx.print(field('Autostart:', autostart < 0 ? 'no autostart' : yesNo(autostart)));
+      out.add('Autostart:', autostart < 0 ? 'no autostart' : yesNo(autostart), 'autostart', autostart < 0 ? null : autostart !== 0);
       const bridge = await raw.networkGetBridgeName(net).catch(() => null);
-      if (bridge !== null) ctx.print(field('Bridge:', bridge));
+      if (bridge !== null) out.add('Bridge:', bridge, 'bridge');
+      out.done();
     },
   },
   {
@@ -280,6 +311,7 @@ export const networkCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'print lease info for a given network',
     options: [NETWORK, valueOpt('mac', 'string', 'MAC address')],
+    extensions: ['json'],
     async run(ctx, opts) {
       const mac = strOpt(opts, 'mac') ?? null;
       const text = strArg(opts, 'network');
@@ -291,7 +323,12 @@ export const networkCommands: readonly CommandSpec[] = [
         throw vshFail(`Failed to get leases info for ${text}`, err);
       }
       // Sorted by MAC address, case-insensitively (virshNetworkDHCPLeaseSorter).
-      const rows = [...leases].sort((a, b) => caseOrder(a.mac ?? '', b.mac ?? '')).map(leaseRow);
+      const sorted = [...leases].sort((a, b) => caseOrder(a.mac ?? '', b.mac ?? ''));
+      if (wantsJson(opts)) {
+        printJson(ctx, sorted.map(leaseJson));
+        return;
+      }
+      const rows = sorted.map(leaseRow);
       ctx.print(formatTable(['Expiry Time', 'MAC address', 'Protocol', 'IP address', 'Hostname', 'Client ID or DUID'], rows, ctx.quiet));
     },
   },
@@ -300,6 +337,7 @@ export const networkCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'list network ports',
     options: [NETWORK, flag('uuid', "list uuid's only"), flag('table', 'list table (default)')],
+    extensions: ['json'],
     async run(ctx, opts) {
       if (opts.bool('uuid') && opts.bool('table')) throw new CliError(['Only one argument from --table and --uuid may be specified.']);
       const net = await findNetwork(ctx.conn, strArg(opts, 'network'));
@@ -311,7 +349,12 @@ export const networkCommands: readonly CommandSpec[] = [
       }
       // Sorted by the UUID's bytes (virshNetworkPortSorter).
       const uuids = ports.map((p) => formatUuid(p.uuid)).sort();
-      if (opts.bool('uuid')) ctx.print(uuids.map((u) => `${u}\n`).join(''));
+      if (wantsJson(opts))
+        printJson(
+          ctx,
+          uuids.map((uuid) => ({ uuid })),
+        );
+      else if (opts.bool('uuid')) ctx.print(uuids.map((u) => `${u}\n`).join(''));
       else
         ctx.print(
           formatTable(

@@ -36,6 +36,7 @@ import { xpathOption, printXml } from '../support/xpath.js';
 import { field, caseOrder } from '../support/format.js';
 import { collectList, lookupEach, findOrFail } from '../support/lookup.js';
 import { autostartCommand } from '../support/templates.js';
+import { printJson, wantsJson } from '../support/json-output.js';
 
 const GROUP = 'Node Device';
 const DEVICE_HELP = "device name or wwn pair in 'wwnn,wwpn' format";
@@ -242,6 +243,7 @@ export const nodedevCommands: readonly CommandSpec[] = [
       flag('inactive', 'list inactive devices'),
       flag('all', 'list inactive & active devices'),
     ],
+    extensions: ['json'],
     async run(ctx, opts) {
       const capText = quietText(opts, 'cap');
       const caps = capText === undefined ? [] : splitCommaList(capText);
@@ -262,13 +264,18 @@ export const nodedevCommands: readonly CommandSpec[] = [
         'Failed to list node devices',
       );
       const names = devices.map((d) => d.name).sort(caseOrder);
-      if (!tree) {
+      if (!tree && !wantsJson(opts)) {
         ctx.print(names.map((n) => `${n}\n`).join(''));
         return;
       }
       // The tree's roots: `computer` and every device whose parent is unknown.
       const parents = await Promise.all(names.map((n) => (n === 'computer' ? null : ctx.conn.raw.nodeDeviceGetParent(n).catch(() => null))));
-      ctx.print(treeText(names, parents));
+      if (wantsJson(opts))
+        printJson(
+          ctx,
+          names.map((name, i) => ({ name, parent: parents[i] ?? null })),
+        );
+      else ctx.print(treeText(names, parents));
     },
   },
   deviceCommand({

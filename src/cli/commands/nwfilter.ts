@@ -11,6 +11,7 @@ import { formatUuid, caseOrder } from '../support/format.js';
 import { formatTable } from '../support/table.js';
 import { collectList, lookupEach, findOrFail } from '../support/lookup.js';
 import { oneObjectCommand } from '../support/templates.js';
+import { printJson, wantsJson } from '../support/json-output.js';
 
 const GROUP = 'Network Filter';
 const NWFILTER: OptionSpec = valueOpt('nwfilter', 'string', 'network filter name or uuid', { required: true });
@@ -75,7 +76,8 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'list network filters',
     options: [],
-    async run(ctx) {
+    extensions: ['json'],
+    async run(ctx, opts) {
       const raw = ctx.conn.raw;
       const filters = await collectList(
         async () => (await raw.connectListAllNWFilters(1, 0)).filters,
@@ -87,7 +89,15 @@ export const nwfilterCommands: readonly CommandSpec[] = [
         },
         'Failed to list network filters',
       );
-      const rows = filters.sort((a, b) => caseOrder(a.name, b.name)).map((f) => [formatUuid(f.uuid), f.name]);
+      filters.sort((a, b) => caseOrder(a.name, b.name));
+      if (wantsJson(opts)) {
+        printJson(
+          ctx,
+          filters.map((f) => ({ uuid: formatUuid(f.uuid), name: f.name })),
+        );
+        return;
+      }
+      const rows = filters.map((f) => [formatUuid(f.uuid), f.name]);
       ctx.print(formatTable(['UUID', 'Name'], rows, ctx.quiet));
     },
   },
@@ -146,9 +156,18 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'list network filter bindings',
     options: [],
-    async run(ctx) {
+    extensions: ['json'],
+    async run(ctx, opts) {
       const bindings = await call(async () => (await ctx.conn.raw.connectListAllNWFilterBindings(1, 0)).bindings, 'Failed to list network filter bindings');
-      const rows = bindings.sort((a, b) => caseOrder(a.portdev, b.portdev)).map((b) => [b.portdev, b.filtername]);
+      bindings.sort((a, b) => caseOrder(a.portdev, b.portdev));
+      if (wantsJson(opts)) {
+        printJson(
+          ctx,
+          bindings.map((b) => ({ port_dev: b.portdev, filter: b.filtername })),
+        );
+        return;
+      }
+      const rows = bindings.map((b) => [b.portdev, b.filtername]);
       ctx.print(formatTable(['Port Dev', 'Filter'], rows, ctx.quiet));
     },
   },

@@ -22,6 +22,7 @@ import { formatTable } from '../support/table.js';
 import { collectList, lookupEach, findOrFail } from '../support/lookup.js';
 import { oneObjectCommand } from '../support/templates.js';
 import { strerror } from '../support/strerror.js';
+import { printJson, wantsJson } from '../support/json-output.js';
 
 /**
  * A file's bytes as virFileReadAll reads them: `Failed to open file 'PATH'`
@@ -156,6 +157,7 @@ export const secretCommands: readonly CommandSpec[] = [
       flag('private', 'list private secrets'),
       flag('no-private', 'list non-private secrets'),
     ],
+    extensions: ['json'],
     async run(ctx, opts) {
       const raw = ctx.conn.raw;
       const flag = (name: string, value: number): number => (opts.bool(name) ? value : 0);
@@ -175,6 +177,18 @@ export const secretCommands: readonly CommandSpec[] = [
         },
         'Failed to list node secrets',
       );
+      if (wantsJson(opts)) {
+        const records = secrets.map((s) => ({
+          uuid: formatUuid(s.uuid),
+          usage_type: s.usageType ? (USAGE_TYPES[s.usageType] ?? null) : null,
+          usage_id: s.usageType ? s.usageID : null,
+        }));
+        printJson(
+          ctx,
+          records.sort((a, b) => caseOrder(a.uuid, b.uuid)),
+        );
+        return;
+      }
       const rows = secrets
         .map((s) => [formatUuid(s.uuid), s.usageType ? `${USAGE_TYPES[s.usageType] ?? ''} ${s.usageID}` : 'Unused'])
         .sort((a, b) => caseOrder(a[0], b[0]));

@@ -42,6 +42,7 @@ import { escapeXml } from '../support/xml.js';
 import { field, caseOrder, localTime } from '../support/format.js';
 import { formatTable } from '../support/table.js';
 import { lookupDomain } from '../support/lookup.js';
+import { printJson, wantsJson } from '../support/json-output.js';
 
 const GROUP = 'Snapshot';
 const SNAPSHOTNAME: OptionSpec = valueOpt('snapshotname', 'string', 'snapshot name');
@@ -286,8 +287,10 @@ export const snapshotCommands: readonly CommandSpec[] = [
       flag('name', 'list snapshot names only'),
       flag('topological', 'sort list topologically rather than by name'),
     ],
+    extensions: ['json'],
     async run(ctx, opts) {
-      const tree = opts.bool('tree');
+      const json = wantsJson(opts);
+      const tree = opts.bool('tree') && !json;
       const from = opts.string('from') !== undefined;
       exclusive(opts, ['tree', 'name'], ['parent', 'roots'], ['parent', 'tree'], ['roots', 'tree']);
       if (opts.bool('roots') && from) throw new CliError(['Options --roots and --from are mutually exclusive']);
@@ -322,12 +325,13 @@ export const snapshotCommands: readonly CommandSpec[] = [
         });
         return;
       }
-      if (opts.bool('name')) {
+      if (opts.bool('name') && !json) {
         ctx.print(items.map((it) => `${it.name}\n`).join(''));
         return;
       }
       const withParent = opts.bool('parent');
       const rows: string[][] = [];
+      const records: { name: string; creation_time: number; state: string; parent: string | null }[] = [];
       for (const it of items) {
         let doc: ReturnType<typeof parseXml>;
         try {
@@ -341,6 +345,11 @@ export const snapshotCommands: readonly CommandSpec[] = [
         const row = [it.name, localTime(Number(xmlText(created)), true), xmlText(state)];
         if (withParent) row.push(xmlParent(doc) ?? '');
         rows.push(row);
+        records.push({ name: it.name, creation_time: Number(xmlText(created)), state: xmlText(state), parent: xmlParent(doc) ?? null });
+      }
+      if (json) {
+        printJson(ctx, records);
+        return;
       }
       const header = withParent ? ['Name', 'Creation Time', 'State', 'Parent'] : ['Name', 'Creation Time', 'State'];
       ctx.print(formatTable(header, rows, ctx.quiet));

@@ -28,11 +28,12 @@ import { CliError, type ParsedOptions, type CommandSpec, type OptionSpec } from 
 import { flag, valueOpt, POOL, VOL, VOL_POOL, exclusive } from '../support/options.js';
 import { parseScaled } from '../support/numbers.js';
 import { parseXmlTree, serializeXmlNode } from '../support/xml.js';
-import { formatUuid, field, yesNo, byName, prettyCapacity, uuidNameLines } from '../support/format.js';
+import { formatUuid, yesNo, byName, prettyCapacity, uuidNameLines } from '../support/format.js';
 import { formatTable } from '../support/table.js';
 import { lookupPoolBy, lookupVol } from '../support/lookup.js';
 import { oneObjectCommand, autostartCommand, fromFileCommand } from '../support/templates.js';
 import { vshFail } from '../support/failures.js';
+import { infoFields, jsonNumber, printJson, wantsJson } from '../support/json-output.js';
 
 const GROUP = 'Storage Pool';
 export const VOL_GROUP = 'Storage Volume';
@@ -341,6 +342,7 @@ export const storageCommands: readonly CommandSpec[] = [
       flag('uuid', 'list UUID of active pools only'),
       flag('name', 'list name of active pools only'),
     ],
+    extensions: ['json'],
     async run(ctx, opts) {
       exclusive(opts, ['details', 'uuid']);
       exclusive(opts, ['details', 'name']);
@@ -357,18 +359,32 @@ export const storageCommands: readonly CommandSpec[] = [
       } catch (err) {
         throw vshFail('Failed to list pools', err);
       }
-      if (opts.bool('name') || opts.bool('uuid')) {
+      const json = wantsJson(opts);
+      if (!json && (opts.bool('name') || opts.bool('uuid'))) {
         ctx.print(uuidNameLines(pools, { uuid: opts.bool('uuid'), name: opts.bool('name') }, 20));
         return;
       }
       const raw = ctx.conn.raw;
       const rows: string[][] = [];
+      const records: Record<string, unknown>[] = [];
       for (const p of pools) {
         const [info, autostart, persistent] = await Promise.all([
           raw.storagePoolGetInfo(p).catch(() => null),
           raw.storagePoolGetAutostart(p).catch(() => -1),
           raw.storagePoolIsPersistent(p).catch(() => -1),
         ]);
+        const sized = info !== null && hasSizes(info.state);
+        records.push({
+          name: p.name,
+          uuid: formatUuid(p.uuid),
+          state: info ? storagePoolStateName(info.state) : null,
+          active: info ? info.state !== 0 : null,
+          autostart: autostart < 0 ? null : autostart !== 0,
+          persistent: persistent < 0 ? null : persistent !== 0,
+          capacity: sized ? jsonNumber(info.capacity) : null,
+          allocation: sized ? jsonNumber(info.allocation) : null,
+          available: sized ? jsonNumber(info.available) : null,
+        });
         const auto = autostart < 0 ? 'no autostart' : yesNo(autostart);
         if (!opts.bool('details')) {
           rows.push([p.name, info && info.state !== 0 ? 'active' : 'inactive', auto]);
@@ -380,7 +396,8 @@ export const storageCommands: readonly CommandSpec[] = [
       const header = opts.bool('details')
         ? ['Name', 'State', 'Autostart', 'Persistent', 'Capacity', 'Allocation', 'Available']
         : ['Name', 'State', 'Autostart'];
-      ctx.print(formatTable(header, rows, ctx.quiet));
+      if (json) printJson(ctx, records);
+      else ctx.print(formatTable(header, rows, ctx.quiet));
     },
   },
   {
@@ -388,23 +405,26 @@ export const storageCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'storage pool information',
     options: [POOL, flag('bytes', 'Reture pool info in bytes')],
+    extensions: ['json'],
     async run(ctx, opts) {
       const pool = await findPool(ctx.conn, opts.required('pool'));
       const raw = ctx.conn.raw;
-      ctx.print(field('Name:', pool.name));
-      ctx.print(field('UUID:', formatUuid(pool.uuid)));
+      const out = infoFields(ctx, wantsJson(opts));
+      out.add('Name:', pool.name, 'name');
+      out.add('UUID:', formatUuid(pool.uuid), 'uuid');
       const info = await raw.storagePoolGetInfo(pool);
-      ctx.print(field('State:', storagePoolStateName(info.state)));
+      out.add('State:', storagePoolStateName(info.state), 'state');
       const persistent = await raw.storagePoolIsPersistent(pool).catch(() => -1);
-      ctx.print(field('Persistent:', persistent < 0 ? 'unknown' : yesNo(persistent)));
+      out.add('Persistent:', persistent < 0 ? 'unknown' : yesNo(persistent), 'persistent', persistent < 0 ? null : persistent !== 0);
       const autostart = await raw.storagePoolGetAutostart(pool).catch(() => -1);
-      ctx.print(field('Autostart:', autostart < 0 ? 'no autostart' : yesNo(autostart)));
+      out.add('Autostart:', autostart < 0 ? 'no autostart' : yesNo(autostart), 'autostart', autostart < 0 ? null : autostart !== 0);
       if (hasSizes(info.state)) {
         const sz = (v: bigint): string => (opts.bool('bytes') ? String(v) : prettyCapacity(v));
-        ctx.print(field('Capacity:', sz(info.capacity)));
-        ctx.print(field('Allocation:', sz(info.allocation)));
-        ctx.print(field('Available:', sz(info.available)));
+        out.add('Capacity:', sz(info.capacity), 'capacity', jsonNumber(info.capacity));
+        out.add('Allocation:', sz(info.allocation), 'allocation', jsonNumber(info.allocation));
+        out.add('Available:', sz(info.available), 'available', jsonNumber(info.available));
       }
+      out.done();
     },
   },
   {
@@ -497,6 +517,7 @@ export const storageCommands: readonly CommandSpec[] = [
     group: VOL_GROUP,
     help: 'list vols',
     options: [POOL, flag('details', 'display extended details for volumes')],
+    extensions: ['json'],
     async run(ctx, opts) {
       const pool = await findPool(ctx.conn, opts.required('pool'));
       const raw = ctx.conn.raw;
@@ -506,9 +527,22 @@ export const storageCommands: readonly CommandSpec[] = [
       } catch (err) {
         throw vshFail('Failed to list storage volumes', err);
       }
+      const json = wantsJson(opts);
       const rows: string[][] = [];
+      const records: Record<string, unknown>[] = [];
       for (const v of vols) {
         const path = await raw.storageVolGetPath(v);
+        if (json) {
+          const info = await raw.storageVolGetInfo(v).catch(() => null);
+          records.push({
+            name: v.name,
+            path,
+            type: info ? storageVolTypeName(info.type) : null,
+            capacity: info ? jsonNumber(info.capacity) : null,
+            allocation: info ? jsonNumber(info.allocation) : null,
+          });
+          continue;
+        }
         if (!opts.bool('details')) {
           rows.push([v.name, path]);
           continue;
@@ -521,7 +555,8 @@ export const storageCommands: readonly CommandSpec[] = [
         );
       }
       const header = opts.bool('details') ? ['Name', 'Path', 'Type', 'Capacity', 'Allocation'] : ['Name', 'Path'];
-      ctx.print(formatTable(header, rows, ctx.quiet));
+      if (json) printJson(ctx, records);
+      else ctx.print(formatTable(header, rows, ctx.quiet));
     },
   },
   {
@@ -529,9 +564,11 @@ export const storageCommands: readonly CommandSpec[] = [
     group: VOL_GROUP,
     help: 'storage vol information',
     options: [VOL, VOL_POOL, flag('bytes', 'sizes are represented in bytes rather than pretty units')],
+    extensions: ['json'],
     async run(ctx, opts) {
       const vol = await volOf(ctx.conn, opts);
-      ctx.print(field('Name:', vol.name));
+      const out = infoFields(ctx, wantsJson(opts));
+      out.add('Name:', vol.name, 'name');
       let info: Awaited<ReturnType<typeof ctx.conn.raw.storageVolGetInfo>>;
       try {
         info = await ctx.conn.raw.storageVolGetInfo(vol);
@@ -539,9 +576,10 @@ export const storageCommands: readonly CommandSpec[] = [
         throw new CliError([err instanceof Error ? err.message : String(err)], { cause: err });
       }
       const sz = (v: bigint): string => (opts.bool('bytes') ? `${v} bytes` : prettyCapacity(v));
-      ctx.print(field('Type:', storageVolTypeName(info.type)));
-      ctx.print(field('Capacity:', sz(info.capacity)));
-      ctx.print(field('Allocation:', sz(info.allocation)));
+      out.add('Type:', storageVolTypeName(info.type), 'type');
+      out.add('Capacity:', sz(info.capacity), 'capacity', jsonNumber(info.capacity));
+      out.add('Allocation:', sz(info.allocation), 'allocation', jsonNumber(info.allocation));
+      out.done();
     },
   },
   {

@@ -2,13 +2,19 @@
  * Parsing one command's arguments as virsh does (tools/vsh.c
  * vshCommandParse): options by name, positional data, `--`, `--help`.
  */
-import { CliError, ParsedOptions, type CommandSpec, type OptionKind, type OptionSpec } from '../command.js';
+import { CliError, ParsedOptions, type CommandSpec, type Extension, type OptionKind, type OptionSpec } from '../command.js';
 
 /** The `--help` every command takes (virsh then runs `help COMMAND`). */
 const HELP_OPTION: OptionSpec = { name: 'help', kind: 'bool', help: 'print help' };
 
 /** What a command's parser needs to know of it. */
-type CommandShape = Pick<CommandSpec, 'name' | 'options'>;
+type CommandShape = Pick<CommandSpec, 'name' | 'options' | 'extensions'>;
+
+/** tsvirsh's own flags (`--json`, `--progress`), taken only by the commands that list them in `extensions`. */
+const EXTENSION_OPTIONS: Readonly<Record<Extension, OptionSpec>> = {
+  json: { name: 'json', kind: 'bool', help: 'print the result as JSON (docs/tsvirsh-json.md)' },
+  progress: { name: 'progress', kind: 'bool', help: 'report the transfer on standard error' },
+};
 
 /** How virsh names an option's value in its usage errors. */
 const VALUE_NAMES: Readonly<Record<OptionKind, string>> = { bool: 'bool', string: 'string', int: 'number', argv: 'string' };
@@ -41,7 +47,9 @@ export function parseCommandArgs(cmd: CommandShape, args: readonly string[]): Pa
     if (!dataOnly && /^--[A-Za-z0-9]/.test(a)) {
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      const spec = cmd.options.find((o) => o.name === name) ?? (name === 'help' ? HELP_OPTION : undefined);
+      const spec =
+        cmd.options.find((o) => o.name === name) ??
+        (name === 'help' ? HELP_OPTION : cmd.extensions?.includes(name as Extension) ? EXTENSION_OPTIONS[name as Extension] : undefined);
       if (!spec) throw new CliError([`command '${cmd.name}' doesn't support option --${name}`], { usage: true });
       if (spec.kind === 'bool') {
         if (eq > 0) throw new CliError([`invalid '=' after option --${name}`], { usage: true });

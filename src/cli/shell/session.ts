@@ -170,8 +170,9 @@ export class Session {
       ok = false;
       this.io.stderr(errorText(err));
     }
-    // virsh ends every command it ran with a blank line, except in quiet mode.
-    if (!this.global.quiet) this.io.stdout('\n');
+    // virsh ends every command it ran with a blank line, except in quiet mode; `--json` output is
+    // one JSON document on one line and nothing else (docs/tsvirsh-json.md).
+    if (!this.global.quiet && !p.opts.bool('json')) this.io.stdout('\n');
     return ok;
   }
 
