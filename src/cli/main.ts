@@ -10,10 +10,11 @@
  * standard input), shell/builtins.ts and shell/help.ts (virsh's own
  * commands), commands/ (every other command), support/ (what commands share).
  */
-import { open } from 'node:fs/promises';
 import { SignalExit, type CommandSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
+import { VSH_ERR_INFO } from './support/debug.js';
 import { BUILTINS } from './shell/builtins.js';
+import { DebugLog, envDebugLevel } from './shell/debug-log.js';
 import { parseGlobal, USAGE, type ParsedGlobal } from './shell/global-options.js';
 import { defaultStdin, shell, shellLine } from './shell/lines.js';
 import type { ParsedCommand } from './shell/parser.js';
@@ -32,16 +33,6 @@ export function completionCommands(): readonly CommandSpec[] {
   return ALL_COMMANDS;
 }
 
-/** Opens (creating it) the file of `-l` for appending, as virsh does before anything runs; false when it cannot. */
-async function openLog(path: string): Promise<boolean> {
-  try {
-    await (await open(path, 'a')).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Runs one tsvirsh command line and resolves with the exit status (0 ok, 1
  * failure). As with virsh: several arguments are one command; a single
@@ -49,6 +40,10 @@ async function openLog(path: string): Promise<boolean> {
  * commands from `io.stdin`, one line at a time, as virsh's shell does.
  */
 export async function runVirsh(argv: readonly string[], io: CliIo): Promise<number> {
+  // vshInitDebug reads VIRSH_DEBUG before the options (which then override it).
+  const env = io.env ?? process.env;
+  const envDebug = envDebugLevel(env);
+  if (envDebug.warning !== null) io.stderr(`error: ${envDebug.warning}\n`);
   let parsedGlobal: ParsedGlobal;
   try {
     parsedGlobal = parseGlobal(argv);
@@ -67,12 +62,23 @@ export async function runVirsh(argv: readonly string[], io: CliIo): Promise<numb
     return 0;
   }
   for (const w of global.warnings) io.stderr(`error: ${w}\n`);
-  if (global.logFile !== null && !(await openLog(global.logFile))) {
+  const log = new DebugLog(global.debug ?? envDebug.level, io.stdout);
+  const logFile = global.logFile ?? (env.VIRSH_LOG_FILE || null);
+  if (logFile !== null && !log.open(logFile)) {
     io.stderr('error: failed to open the log file. check the log file path\n');
     return 1;
   }
+  try {
+    return await runSession(global, rest, { ...io, stderr: log.stderr(io.stderr) }, log);
+  } finally {
+    log.close();
+  }
+}
+
+/** Runs the commands (or the shell) of one command line, after its global options. */
+async function runSession(global: ParsedGlobal['global'], rest: readonly string[], io: CliIo, log: DebugLog): Promise<number> {
   const interactive = rest.length === 0;
-  const session = new Session(global, io, interactive, ALL_COMMANDS);
+  const session = new Session(global, io, interactive, ALL_COMMANDS, log);
   try {
     if (interactive) {
       const input = io.stdin ?? defaultStdin();
@@ -93,6 +99,7 @@ export async function runVirsh(argv: readonly string[], io: CliIo): Promise<numb
     }
     // virsh parses the whole command line before it connects or runs anything.
     let parsed: ParsedCommand[] | null;
+    if (rest.length === 1) log.debug(VSH_ERR_INFO, `commands: "${rest[0]}"\n`);
     try {
       parsed = session.parse(rest.length === 1 ? splitCommandString(rest[0]) : argvCommands(rest));
     } catch (err) {

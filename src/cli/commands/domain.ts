@@ -42,6 +42,7 @@ import { flag, valueOpt, DOMAIN, AFFECT_OPTS, exclusive, affectFlags } from '../
 import { UINT_MAX, scaledKiBOpt } from '../support/numbers.js';
 import { formatUuid } from '../support/format.js';
 import { infoFields, printJson, wantsJson } from '../support/json-output.js';
+import { VSH_ERR_DEBUG, vshDebug } from '../support/debug.js';
 import { formatTable } from '../support/table.js';
 import { editText } from '../support/edit-loop.js';
 import { lookupDomain } from '../support/lookup.js';
@@ -136,6 +137,7 @@ async function dominfo(ctx: CommandContext, dom: RemoteNonnullDomain, json: bool
   out.add('Max memory:', info.maxMem !== UINT_MAX ? `${info.maxMem} KiB` : 'no limit', 'max_memory', info.maxMem !== UINT_MAX ? info.maxMem : null);
   out.add('Used memory:', `${info.memory} KiB`, 'used_memory', info.memory);
   const persistent = await raw.domainIsPersistent(dom).catch(() => -1);
+  vshDebug(VSH_ERR_DEBUG, () => `Domain persistent flag value: ${persistent}\n`);
   out.add('Persistent:', persistent < 0 ? 'unknown' : persistent ? 'yes' : 'no', 'persistent', persistent < 0 ? null : persistent !== 0);
   const autostart = await raw.domainGetAutostart(dom).catch(() => null);
   if (autostart !== null) out.add('Autostart:', autostart ? 'enable' : 'disable', 'autostart', autostart !== 0);

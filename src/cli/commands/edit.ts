@@ -27,13 +27,12 @@ import {
 } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
-import { parseUuid } from '../../api/uuid.js';
 import { CliError, type ParsedOptions, type CommandContext, type CommandSpec } from '../command.js';
 import { daemonError, call, isLibvirtError } from '../support/failures.js';
 import { flag, valueOpt, DOMAIN, exclusive } from '../support/options.js';
 import { printExtra } from '../support/format.js';
 import { editLoop, type EditTarget } from '../support/edit-loop.js';
-import { findOrFail, lookupDomain, lookupPoolBy, lookupNetworkBy, lookupInterfaceBy } from '../support/lookup.js';
+import { lookupDomain, lookupPoolBy, lookupNetworkBy, lookupInterfaceBy, lookupNwfilter } from '../support/lookup.js';
 
 /**
  * Runs the loop; resolves with what the define returned, null when virsh
@@ -60,18 +59,6 @@ async function defineDomain(conn: Connection, xml: string, flags: number): Promi
     if (isLibvirtError(err, 'VIR_ERR_NO_SUPPORT') && flags === VIR_DOMAIN_DEFINE_VALIDATE) return await conn.raw.domainDefineXML(xml);
     throw err;
   }
-}
-
-/** A network filter by UUID (text of a UUID's length) then by name. */
-function lookupNwfilter(conn: Connection, text: string): ReturnType<Connection['raw']['nwFilterLookupByName']> {
-  const uuid = text.length === 36 ? parseUuid(text) : null;
-  return findOrFail(
-    [
-      { when: uuid !== null, find: () => conn.raw.nwFilterLookupByUUID(uuid!) },
-      { when: true, find: () => conn.raw.nwFilterLookupByName(text) },
-    ],
-    `failed to get nwfilter '${text}'`,
-  );
 }
 
 /** Runs `body`; a failure gets virsh's last line for snapshot and checkpoint edits, "Failed to update NAME". */

@@ -30,6 +30,7 @@ import { oneObjectCommand, autostartCommand, fromFileCommand } from '../support/
 import { NETWORK_UPDATE_COMMANDS, NETWORK_UPDATE_SECTIONS } from '../support/enum-names.js';
 import { vshFail } from '../support/failures.js';
 import { infoFields, jsonNumber, printJson, wantsJson } from '../support/json-output.js';
+import { debugFoundOption, VSH_ERR_DEBUG, vshDebug } from '../support/debug.js';
 
 const GROUP = 'Networking';
 const findNetwork = (conn: Connection, text: string): Promise<RemoteNonnullNetwork> => lookupNetworkBy(conn, text, { uuid: true, name: true });
@@ -77,6 +78,9 @@ const PORT: OptionSpec = valueOpt('port', 'string', 'port UUID', { required: tru
 /** A network port by UUID (virshCommandOptNetworkPort): libvirt parses the UUID before asking the daemon. */
 async function lookupPort(conn: Connection, net: RemoteNonnullNetwork, text: string): Promise<RemoteNonnullNetworkPort> {
   const uuid = parseUuid(text);
+  debugFoundOption('port', text);
+  // virsh's words for this lookup (virshCommandOptNetworkPort) say "network".
+  vshDebug(VSH_ERR_DEBUG, (cmd) => `${cmd}: <port> trying as network UUID\n`);
   try {
     if (!uuid) throw new Error('uuidstr in virNetworkPortLookupByUUIDString must be a valid UUID');
     return await conn.raw.networkPortLookupByUUID(net, uuid);

@@ -1,15 +1,13 @@
 /** Network filter and filter binding commands, with virsh's output (tools/virsh-nwfilter.c). */
-import type { Connection } from '../../api/connection.js';
 import { VIR_NWFILTER_BINDING_CREATE_VALIDATE, VIR_NWFILTER_DEFINE_VALIDATE } from '../../procedures/libvirt-api.gen.js';
-import type { RemoteNonnullNwfilter, RemoteNonnullNwfilterBinding } from '../../procedures/remote.gen.js';
-import { parseUuid } from '../../api/uuid.js';
+import type { RemoteNonnullNwfilterBinding } from '../../procedures/remote.gen.js';
 import type { ParsedOptions, CommandContext, CommandSpec, OptionSpec } from '../command.js';
 import { call } from '../support/failures.js';
 import { valueOpt, VALIDATE, XPATH_OPTIONS, strArg } from '../support/options.js';
 import { xpathOption, printXml } from '../support/xpath.js';
 import { formatUuid, caseOrder } from '../support/format.js';
 import { formatTable } from '../support/table.js';
-import { collectList, lookupEach, findOrFail } from '../support/lookup.js';
+import { collectList, lookupEach, lookupNwfilter, lookupNwfilterBinding } from '../support/lookup.js';
 import { oneObjectCommand } from '../support/templates.js';
 import { printJson, wantsJson } from '../support/json-output.js';
 
@@ -19,25 +17,7 @@ const NWFILTER: OptionSpec = valueOpt('nwfilter', 'string', 'network filter name
 /** A file option with its help text. */
 const fileOption = (help: string): OptionSpec => valueOpt('file', 'string', help, { required: true });
 
-/**
- * A network filter by UUID (only for text of a UUID string's length) and
- * then by name; virsh reports the name lookup's error.
- */
-function lookupNwfilter(conn: Connection, text: string): Promise<RemoteNonnullNwfilter> {
-  const uuid = text.length === 36 ? parseUuid(text) : null;
-  return findOrFail(
-    [
-      { when: uuid !== null, find: () => conn.raw.nwFilterLookupByUUID(uuid!) },
-      { when: true, find: () => conn.raw.nwFilterLookupByName(text) },
-    ],
-    `failed to get nwfilter '${text}'`,
-  );
-}
-
-/** A filter binding by the port device it is on. */
-function lookupBinding(conn: Connection, text: string): Promise<RemoteNonnullNwfilterBinding> {
-  return findOrFail([{ when: true, find: () => conn.raw.nwFilterBindingLookupByPortDev(text) }], `failed to get nwfilter binding '${text}'`);
-}
+const lookupBinding = lookupNwfilterBinding;
 
 /** The command's `<binding>` option, looked up. */
 const bindingOf = (ctx: CommandContext, opts: ParsedOptions): Promise<RemoteNonnullNwfilterBinding> => lookupBinding(ctx.conn, strArg(opts, 'binding'));

@@ -23,6 +23,7 @@ import { collectList, lookupEach, findOrFail } from '../support/lookup.js';
 import { oneObjectCommand } from '../support/templates.js';
 import { strerror } from '../support/strerror.js';
 import { printJson, wantsJson } from '../support/json-output.js';
+import { debugFoundOption, VSH_ERR_DEBUG } from '../support/debug.js';
 
 /**
  * A file's bytes as virFileReadAll reads them: `Failed to open file 'PATH'`
@@ -59,6 +60,7 @@ const SECRET_FILE_MAX = 1024;
 /** The secret named by a UUID (virsh looks secrets up by UUID only, parsed on the client side). */
 function lookupSecret(conn: Connection, text: string): Promise<RemoteNonnullSecret> {
   const message = `failed to get secret '${text}'`;
+  debugFoundOption('secret', text, VSH_ERR_DEBUG);
   const uuid = parseUuid(text);
   if (!uuid) throw new CliError([message, 'uuidstr in virSecretLookupByUUIDString must be a valid UUID']);
   return findOrFail([{ when: true, find: () => conn.raw.secretLookupByUUID(uuid) }], message);

@@ -34,6 +34,7 @@ import { lookupPoolBy, lookupVol } from '../support/lookup.js';
 import { oneObjectCommand, autostartCommand, fromFileCommand } from '../support/templates.js';
 import { vshFail } from '../support/failures.js';
 import { infoFields, jsonNumber, printJson, wantsJson } from '../support/json-output.js';
+import { VSH_ERR_DEBUG, vshDebug } from '../support/debug.js';
 
 const GROUP = 'Storage Pool';
 export const VOL_GROUP = 'Storage Volume';
@@ -373,6 +374,7 @@ export const storageCommands: readonly CommandSpec[] = [
           raw.storagePoolGetAutostart(p).catch(() => -1),
           raw.storagePoolIsPersistent(p).catch(() => -1),
         ]);
+        if (opts.bool('details')) vshDebug(VSH_ERR_DEBUG, () => `Persistent flag value: ${persistent}\n`);
         const sized = info !== null && hasSizes(info.state);
         records.push({
           name: p.name,
@@ -415,6 +417,7 @@ export const storageCommands: readonly CommandSpec[] = [
       const info = await raw.storagePoolGetInfo(pool);
       out.add('State:', storagePoolStateName(info.state), 'state');
       const persistent = await raw.storagePoolIsPersistent(pool).catch(() => -1);
+      vshDebug(VSH_ERR_DEBUG, () => `Pool persistent flag value: ${persistent}\n`);
       out.add('Persistent:', persistent < 0 ? 'unknown' : yesNo(persistent), 'persistent', persistent < 0 ? null : persistent !== 0);
       const autostart = await raw.storagePoolGetAutostart(pool).catch(() => -1);
       out.add('Autostart:', autostart < 0 ? 'no autostart' : yesNo(autostart), 'autostart', autostart < 0 ? null : autostart !== 0);

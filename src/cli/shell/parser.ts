@@ -27,11 +27,12 @@ const VALUE_NAMES: Readonly<Record<OptionKind, string>> = { bool: 'bool', string
  * data. `--help` asks for the command's help instead (`bool('help')`), and
  * then no option is required.
  */
-export function parseCommandArgs(cmd: CommandShape, args: readonly string[]): ParsedOptions {
+export function parseCommandArgs(cmd: CommandShape, args: readonly string[], onOption?: OptionObserver): ParsedOptions {
   const values = new Map<string, string | true>();
   const lists = new Map<string, string[]>();
   const positional = cmd.options.filter((o) => o.positional);
   const give = (spec: OptionSpec, v: string): void => {
+    onOption?.(cmd.name, spec, v);
     if (spec.kind === 'argv') lists.set(spec.name, [...(lists.get(spec.name) ?? []), v]);
     else values.set(spec.name, v);
   };
@@ -54,7 +55,10 @@ export function parseCommandArgs(cmd: CommandShape, args: readonly string[]): Pa
       if (spec.kind === 'bool') {
         if (eq > 0) throw new CliError([`invalid '=' after option --${name}`], { usage: true });
         if (spec === HELP_OPTION) help = true;
-        else values.set(name, true);
+        else {
+          values.set(name, true);
+          onOption?.(cmd.name, spec, null);
+        }
       } else {
         const v = eq > 0 ? a.slice(eq + 1) : args[++i];
         if (v === undefined) throw new CliError([`expected syntax: --${name} <${VALUE_NAMES[spec.kind]}>`], { usage: true });
@@ -77,6 +81,9 @@ export function parseCommandArgs(cmd: CommandShape, args: readonly string[]): Pa
   return new ParsedOptions(values, lists);
 }
 
+/** Told of each option as the parser saves it, in command-line order (`null`: a flag), for virsh's `-d` messages. */
+export type OptionObserver = (command: string, option: OptionSpec, value: string | null) => void;
+
 /** A command line ready to run: the command and its parsed options. */
 export interface ParsedCommand {
   readonly cmd: CommandSpec;
@@ -87,11 +94,11 @@ export interface ParsedCommand {
  * Finds a command line's command among `commands` and parses its arguments;
  * `COMMAND --help` becomes `help COMMAND` (vshCommandParse).
  */
-export function parseCommandLine(commands: readonly CommandSpec[], args: readonly string[]): ParsedCommand {
+export function parseCommandLine(commands: readonly CommandSpec[], args: readonly string[], onOption?: OptionObserver): ParsedCommand {
   const [name, ...rest] = args;
   const cmd = commands.find((c) => c.name === name);
   if (!cmd) throw new CliError([`unknown command: '${name}'`], { usage: true });
-  const opts = parseCommandArgs(cmd, cmd.aliases ? cmd.aliases(rest) : rest);
+  const opts = parseCommandArgs(cmd, cmd.aliases ? cmd.aliases(rest) : rest, onOption);
   if (opts.bool('help')) {
     const help = commands.find((c) => c.name === 'help');
     if (help) return { cmd: help, opts: new ParsedOptions(new Map([['command', name]])) };

@@ -8,8 +8,10 @@ import { connect } from '../../api/connect.js';
 import type { Connection } from '../../api/connection.js';
 import type { Credentials } from '../../auth/credentials.js';
 import { TransportError } from '../../rpc/errors.js';
-import { CliError, SignalExit, type CommandContext, type CommandSpec, type ShellControl } from '../command.js';
+import { CliError, SignalExit, type CommandContext, type CommandSpec, type OptionSpec, type ShellControl } from '../command.js';
+import { VSH_ERR_INFO, withDebugSink } from '../support/debug.js';
 import { strerrorOf } from '../support/strerror.js';
+import type { DebugLog } from './debug-log.js';
 import type { GlobalOptions } from './global-options.js';
 import { parseCommandLine, type ParsedCommand } from './parser.js';
 
@@ -60,6 +62,8 @@ export class Session {
     private readonly interactive: boolean,
     /** Every command the session runs, virsh's own included. */
     readonly commands: readonly CommandSpec[],
+    /** `-d` and `-l`: where the debug messages of parsing and of the commands go (none by default). */
+    private readonly log: DebugLog | null = null,
   ) {
     this.uri = global.uri ?? (io.env ?? process.env).VIRSH_DEFAULT_CONNECT_URI ?? null;
     this.ro = global.readonly;
@@ -164,7 +168,9 @@ export class Session {
     try {
       // A command that needs the daemon gets the connection first (virshConnectionHandler).
       const conn = p.cmd.connects === false ? this.conn : await this.connection();
-      await p.cmd.run(this.context(conn), p.opts);
+      const ctx = this.context(conn);
+      if (this.log) await withDebugSink(this.log.sink(p.cmd.name), () => p.cmd.run(ctx, p.opts));
+      else await p.cmd.run(ctx, p.opts);
     } catch (err) {
       if (err instanceof SignalExit) throw err;
       ok = false;
@@ -179,7 +185,12 @@ export class Session {
   /** Parses every command of a line first (a command-line error runs none of them); null (reported) on an error. */
   parse(commands: readonly (readonly string[])[]): ParsedCommand[] | null {
     try {
-      return commands.map((args) => parseCommandLine(this.commands, args));
+      // vshCommandParse says each option it saves (VSH_ERR_INFO).
+      const onOption = this.log
+        ? (cmd: string, opt: OptionSpec, value: string | null): void =>
+            this.log!.debug(VSH_ERR_INFO, `${cmd}: ${opt.name}(${opt.kind === 'bool' ? 'bool' : 'optdata'}): ${value ?? '(none)'}\n`)
+        : undefined;
+      return commands.map((args) => parseCommandLine(this.commands, args, onOption));
     } catch (err) {
       this.io.stderr(errorText(err));
       return null;

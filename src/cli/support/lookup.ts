@@ -15,12 +15,15 @@ import type {
   RemoteNonnullInterface,
   RemoteNonnullNetwork,
   RemoteNonnullNodeDevice,
+  RemoteNonnullNwfilter,
+  RemoteNonnullNwfilterBinding,
   RemoteNonnullStoragePool,
   RemoteNonnullStorageVol,
 } from '../../procedures/remote.gen.js';
 import { virErrorNumber } from '../../procedures/libvirt-api.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { CliError } from '../command.js';
+import { debugFoundOption, VSH_ERR_DEBUG, vshDebug } from './debug.js';
 import { cNumber } from './numbers.js';
 import { vshFail } from './failures.js';
 
@@ -28,6 +31,8 @@ import { vshFail } from './failures.js';
 export interface Attempt<T> {
   readonly when: boolean;
   readonly find: () => Promise<T>;
+  /** virsh's debug message before it tries this way (`<domain> trying as domain NAME`), after `CMD: `. */
+  readonly debug?: string;
 }
 
 /**
@@ -38,6 +43,7 @@ export async function findOrFail<T>(attempts: readonly Attempt<T>[], message: st
   let last: LibvirtError | null = null;
   for (const a of attempts) {
     if (!a.when) continue;
+    if (a.debug !== undefined) vshDebug(VSH_ERR_DEBUG, (cmd) => `${cmd}: ${a.debug}\n`);
     try {
       return await a.find();
     } catch (err) {
@@ -60,12 +66,14 @@ function uuidOf(text: string): Uint8Array | null {
 export async function lookupDomain(conn: Connection, text: string): Promise<RemoteNonnullDomain> {
   const id = cNumber(text, 'int');
   const uuid = uuidOf(text);
+  debugFoundOption('domain', text);
   try {
     return await findOrFail(
       [
-        { when: id !== null && id >= 0n, find: () => conn.raw.domainLookupByID(Number(id)) },
-        { when: uuid !== null, find: () => conn.raw.domainLookupByUUID(uuid!) },
-        { when: true, find: () => conn.raw.domainLookupByName(text) },
+        { when: id !== null && id >= 0n, find: () => conn.raw.domainLookupByID(Number(id)), debug: '<domain> looks like ID' },
+        // virsh tries the UUID for any text of a UUID's length (then fails to parse a non-UUID).
+        { when: uuid !== null, find: () => conn.raw.domainLookupByUUID(uuid!), debug: '<domain> trying as domain UUID' },
+        { when: true, find: () => conn.raw.domainLookupByName(text), debug: '<domain> trying as domain NAME' },
       ],
       `failed to get domain '${text}'`,
     );
@@ -82,12 +90,13 @@ export interface ByWhat {
 }
 
 /** A storage pool by UUID and/or name. */
-export function lookupPoolBy(conn: Connection, text: string, by: ByWhat): Promise<RemoteNonnullStoragePool> {
+export function lookupPoolBy(conn: Connection, text: string, by: ByWhat, option = 'pool'): Promise<RemoteNonnullStoragePool> {
   const uuid = uuidOf(text);
+  debugFoundOption(option, text);
   return findOrFail(
     [
-      { when: Boolean(by.uuid && uuid), find: () => conn.raw.storagePoolLookupByUUID(uuid!) },
-      { when: Boolean(by.name), find: () => conn.raw.storagePoolLookupByName(text) },
+      { when: Boolean(by.uuid && uuid), find: () => conn.raw.storagePoolLookupByUUID(uuid!), debug: `<${option}> trying as pool UUID` },
+      { when: Boolean(by.name), find: () => conn.raw.storagePoolLookupByName(text), debug: `<${option}> trying as pool NAME` },
     ],
     `failed to get pool '${text}'`,
   );
@@ -96,10 +105,11 @@ export function lookupPoolBy(conn: Connection, text: string, by: ByWhat): Promis
 /** A network by UUID and/or name. */
 export function lookupNetworkBy(conn: Connection, text: string, by: ByWhat): Promise<RemoteNonnullNetwork> {
   const uuid = uuidOf(text);
+  debugFoundOption('network', text);
   return findOrFail(
     [
-      { when: Boolean(by.uuid && uuid), find: () => conn.raw.networkLookupByUUID(uuid!) },
-      { when: Boolean(by.name), find: () => conn.raw.networkLookupByName(text) },
+      { when: Boolean(by.uuid && uuid), find: () => conn.raw.networkLookupByUUID(uuid!), debug: '<network> trying as network UUID' },
+      { when: Boolean(by.name), find: () => conn.raw.networkLookupByName(text), debug: '<network> trying as network NAME' },
     ],
     `failed to get network '${text}'`,
   );
@@ -118,14 +128,16 @@ export async function lookupVol(
 ): Promise<RemoteNonnullStorageVol> {
   let pool: RemoteNonnullStoragePool | null = null;
   if (poolText !== undefined) {
-    pool = await lookupPoolBy(conn, poolText, { uuid: true, name: true });
+    pool = await lookupPoolBy(conn, poolText, { uuid: true, name: true }, poolOption ?? 'pool');
     if ((await conn.raw.storagePoolIsActive(pool)) !== 1) throw new CliError([`pool '${poolText}' is not active`]);
   }
+  // virsh-volume.c says this one at VSH_ERR_DEBUG, unlike the other objects' INFO.
+  debugFoundOption('vol', text, VSH_ERR_DEBUG);
   return findOrFail(
     [
-      { when: pool !== null, find: () => conn.raw.storageVolLookupByName(pool!, text) },
-      { when: true, find: () => conn.raw.storageVolLookupByKey(text) },
-      { when: true, find: () => conn.raw.storageVolLookupByPath(text) },
+      { when: pool !== null, find: () => conn.raw.storageVolLookupByName(pool!, text), debug: '<vol> trying as vol name' },
+      { when: true, find: () => conn.raw.storageVolLookupByKey(text), debug: '<vol> trying as vol key' },
+      { when: true, find: () => conn.raw.storageVolLookupByPath(text), debug: '<vol> trying as vol path' },
     ],
     pool || poolOption === null ? `failed to get vol '${text}'` : `failed to get vol '${text}', specifying --${poolOption} might help`,
   );
@@ -133,13 +145,40 @@ export async function lookupVol(
 
 /** A host interface by name and/or MAC address. */
 export function lookupInterfaceBy(conn: Connection, text: string, by: { readonly name?: boolean; readonly mac?: boolean }): Promise<RemoteNonnullInterface> {
+  debugFoundOption('interface', text);
   return findOrFail(
     [
-      { when: Boolean(by.name), find: () => conn.raw.interfaceLookupByName(text) },
+      { when: Boolean(by.name), find: () => conn.raw.interfaceLookupByName(text), debug: '<interface> trying as interface NAME' },
       // A MAC lookup only for text of a MAC string's length (VIR_MAC_STRING_BUFLEN - 1).
-      { when: Boolean(by.mac) && text.length === 17, find: () => conn.raw.interfaceLookupByMACString(text) },
+      {
+        when: Boolean(by.mac) && text.length === 17,
+        find: () => conn.raw.interfaceLookupByMACString(text),
+        debug: '<interface> trying as interface MAC',
+      },
     ],
     `failed to get interface '${text}'`,
+  );
+}
+
+/** A network filter by UUID (text of a UUID's length) then by name; virsh reports the name lookup's error. */
+export function lookupNwfilter(conn: Connection, text: string): Promise<RemoteNonnullNwfilter> {
+  const uuid = uuidOf(text);
+  debugFoundOption('nwfilter', text);
+  return findOrFail(
+    [
+      { when: uuid !== null, find: () => conn.raw.nwFilterLookupByUUID(uuid!), debug: '<nwfilter> trying as nwfilter UUID' },
+      { when: true, find: () => conn.raw.nwFilterLookupByName(text), debug: '<nwfilter> trying as nwfilter NAME' },
+    ],
+    `failed to get nwfilter '${text}'`,
+  );
+}
+
+/** A network filter binding by the port device it is on. */
+export function lookupNwfilterBinding(conn: Connection, text: string): Promise<RemoteNonnullNwfilterBinding> {
+  debugFoundOption('binding', text);
+  return findOrFail(
+    [{ when: true, find: () => conn.raw.nwFilterBindingLookupByPortDev(text), debug: '<binding> trying as nwfilter binding port dev' }],
+    `failed to get nwfilter binding '${text}'`,
   );
 }
 
