@@ -62,7 +62,7 @@ export {
   STREAM_ABORT_TIMEOUT_DEFAULT,
   PendingStream,
 } from './api/stream.js';
-export type { StreamMode, StreamOptions, StreamEntry, StreamCaller, StreamSource, SettleOptions, StreamFileOp } from './api/stream.js';
+export type { StreamMode, StreamOptions, StreamEntry, StreamCaller, StreamSource, SettleOptions, StreamFileOp, TransferProgress } from './api/stream.js';
 
 // Errors: the root and every class the package throws.
 export { ArgumentError, LibvirtRpcError } from './errors/root.js';

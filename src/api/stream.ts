@@ -73,6 +73,7 @@ export { StreamErrorCode, StreamFileError, StreamOverflowError, StreamStateError
 export type { StreamFileOp } from './streams/errors.js';
 export type { StreamSource } from './streams/python-style.js';
 export { pipeFromFile, pipeToFile, readAll, sendFile } from './streams/files.js';
+export type { TransferProgress } from './streams/files.js';
 
 /**
  * Makes a call that opens a stream and resolves with the call's return value and the

@@ -52,6 +52,8 @@ export interface CommandContext {
   readonly shell?: ShellControl;
   /** The console's escape as `-e` gave it (`^]` by default). */
   readonly escapeChar?: string;
+  /** Standard error is a terminal (`--progress` then rewrites one line). */
+  readonly stderrTerminal?: boolean;
 }
 
 /** What virsh's own commands (tools/vsh.c, virsh.c: help, connect, cd) may ask of the session running them. */

@@ -51,6 +51,7 @@ runVirsh(process.argv.slice(2), {
     process.stderr.write(t);
   },
   interrupt: interrupt.signal,
+  stderrTerminal: process.stderr.isTTY === true,
   // Passwords, passphrases and questions are asked on the terminal, as virsh asks them.
   credentials: terminalCredentials((t) => {
     flush();

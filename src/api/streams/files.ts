@@ -58,11 +58,15 @@ export async function readAll(stream: LibvirtStream, opts: { maxBytes?: number }
  * block device, and a failure elsewhere (`ESPIPE` on a pipe, `EINVAL` on a
  * character device), where the default writes zeros.
  */
-export async function pipeToFile(stream: LibvirtStream, target: string | FileHandle, opts: { holes?: 'auto' | 'seek' } = {}): Promise<number> {
+export async function pipeToFile(
+  stream: LibvirtStream,
+  target: string | FileHandle,
+  opts: { holes?: 'auto' | 'seek'; onProgress?: TransferProgress } = {},
+): Promise<number> {
   let fh: FileHandle | null = null;
   try {
     fh = typeof target === 'string' ? await fileOp('write', () => open(target, 'w')) : target;
-    return await receiveInto(stream, fh, opts.holes === 'seek');
+    return await receiveInto(stream, fh, opts.holes === 'seek', opts.onProgress);
   } catch (err) {
     if (!stream.destroyed) stream.destroy(err as Error);
     throw err;
@@ -71,7 +75,10 @@ export async function pipeToFile(stream: LibvirtStream, target: string | FileHan
   }
 }
 
-async function receiveInto(stream: LibvirtStream, fh: FileHandle, seekHoles: boolean): Promise<number> {
+/** Told the bytes moved so far (holes included), after each write or hole of a file transfer. */
+export type TransferProgress = (bytes: number) => void;
+
+async function receiveInto(stream: LibvirtStream, fh: FileHandle, seekHoles: boolean, onProgress?: TransferProgress): Promise<number> {
   const st = await fileOp('write', () => fh.stat());
   const seekable = st.isFile() || (!seekHoles && st.isCharacterDevice() && st.rdev === devNullRdev());
   // What seeking over a hole does where it cannot (virshStreamSkip's lseek or ftruncate).
@@ -89,6 +96,7 @@ async function receiveInto(stream: LibvirtStream, fh: FileHandle, seekHoles: boo
     batchBytes = 0;
     await fileOp('write', () => writeFully(fh, bufs, len, seekable ? pos : null));
     pos += len;
+    onProgress?.(pos);
     // Written out and referenced nowhere else: the packets' memory serves the next ones.
     for (const b of bufs) recycleFramePayload(b);
   };
@@ -109,6 +117,7 @@ async function receiveInto(stream: LibvirtStream, fh: FileHandle, seekHoles: boo
       await fileOp('hole', () => writeZeros(fh, entry.length));
       pos += Number(entry.length);
     }
+    onProgress?.(pos);
   }
   await flush();
   if (skipped && st.isFile()) await fileOp('hole', () => fh.truncate(pos));
@@ -184,7 +193,11 @@ async function writeZeros(fh: FileHandle, length: bigint): Promise<void> {
  * the next ones while the previous is sent; data goes out without being
  * copied.
  */
-export async function pipeFromFile(source: string | FileHandle, stream: LibvirtStream, opts: { detectHoles?: boolean } = {}): Promise<number> {
+export async function pipeFromFile(
+  source: string | FileHandle,
+  stream: LibvirtStream,
+  opts: { detectHoles?: boolean; onProgress?: TransferProgress } = {},
+): Promise<number> {
   const total = await sendFile(source, stream, opts);
   await stream.finish();
   return total;
@@ -196,7 +209,11 @@ export async function pipeFromFile(source: string | FileHandle, stream: LibvirtS
  * handed to the connection. A read error aborts the stream and rejects with a
  * {@link StreamFileError}.
  */
-export async function sendFile(source: string | FileHandle, stream: LibvirtStream, opts: { detectHoles?: boolean } = {}): Promise<number> {
+export async function sendFile(
+  source: string | FileHandle,
+  stream: LibvirtStream,
+  opts: { detectHoles?: boolean; onProgress?: TransferProgress } = {},
+): Promise<number> {
   const detect = opts.detectHoles === true;
   if (detect && !stream.sparse) throw new StreamStateError('detectHoles needs a sparse stream');
   let chunks: FileChunks;
@@ -226,12 +243,14 @@ export async function sendFile(source: string | FileHandle, stream: LibvirtStrea
       if (!detect) {
         await write(chunk);
         release();
+        opts.onProgress?.(total);
         continue;
       }
       // Most chunks of a sparse file are all hole: one pass over the chunk says so.
       if (isZero(chunk)) {
         hole += chunk.length;
         release();
+        opts.onProgress?.(total);
         continue;
       }
       let off = 0;
@@ -255,6 +274,7 @@ export async function sendFile(source: string | FileHandle, stream: LibvirtStrea
         off = end;
       }
       release();
+      opts.onProgress?.(total);
     }
     if (hole > 0) await send(stream, () => stream.sendHole(hole));
   } catch (err) {

@@ -46,6 +46,7 @@ import { VshFailure, daemonError, vshFail } from '../support/failures.js';
 import { flag, valueOpt, DOMAIN, exclusive, requireOption, strOpt, strArg } from '../support/options.js';
 import { ULLONG_MAX, parseScaled, numberOpt } from '../support/numbers.js';
 import { lookupDomain } from '../support/lookup.js';
+import { progressReport, wantsProgress, type ProgressReport } from '../support/progress.js';
 
 const GROUP = 'Domain Management';
 
@@ -119,18 +120,21 @@ const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
+/** How a command waits for its job: virsh's --verbose label and --timeout, and tsvirsh's --progress report. */
+interface JobHow {
+  readonly label: string;
+  readonly verbose: boolean;
+  readonly timeout: number;
+  readonly async: boolean;
+  readonly progress?: ProgressReport;
+}
+
 /**
  * Waits for the job on `path` as virshBlockJobWait does and resolves with
  * its end: COMPLETED, READY (two-phase jobs), FAILED or CANCELED (timeout or
  * interrupt, after aborting the job).
  */
-async function waitForJob(
-  ctx: CommandContext,
-  dom: RemoteNonnullDomain,
-  path: string,
-  watch: JobWatch,
-  how: { readonly label: string; readonly verbose: boolean; readonly timeout: number; readonly async: boolean },
-): Promise<number> {
+async function waitForJob(ctx: CommandContext, dom: RemoteNonnullDomain, path: string, watch: JobWatch, how: JobHow): Promise<number> {
   // Without events, a job at 100% gets a few more polls before it counts as ready.
   let retries = 5;
   const start = Date.now();
@@ -158,6 +162,7 @@ async function waitForJob(
       }
     }
     if (how.verbose && (info.cur !== last.cur || info.end !== last.end)) printProgress(ctx, how.label, info.end - info.cur, info.end);
+    if (info.found !== 0) how.progress?.update(Number(info.cur), Number(info.end));
     last = info;
     if (ctx.interrupted?.aborted || (how.timeout && Date.now() - start > how.timeout)) {
       try {
@@ -171,6 +176,7 @@ async function waitForJob(
     await sleep(500, ctx.interrupted);
   }
   if (how.verbose && (result === VIR_DOMAIN_BLOCK_JOB_COMPLETED || result === VIR_DOMAIN_BLOCK_JOB_READY)) printProgress(ctx, how.label, 0n, 1n);
+  if (result === VIR_DOMAIN_BLOCK_JOB_COMPLETED || result === VIR_DOMAIN_BLOCK_JOB_READY) how.progress?.finish(Number(last.end));
   return result;
 }
 
@@ -184,7 +190,7 @@ async function runJob(
   dom: RemoteNonnullDomain,
   path: string,
   blocking: boolean,
-  how: { readonly label: string; readonly verbose: boolean; readonly timeout: number; readonly async: boolean },
+  how: JobHow,
   start: () => Promise<unknown>,
 ): Promise<number | null> {
   const watch = blocking ? await watchJob(ctx, dom, path) : null;
@@ -368,6 +374,7 @@ export const blockjobCommands: readonly CommandSpec[] = [
   {
     name: 'blockcopy',
     group: GROUP,
+    extensions: ['progress'],
     help: 'Start a block copy operation.',
     options: [
       DOMAIN,
@@ -475,7 +482,13 @@ export const blockjobCommands: readonly CommandSpec[] = [
           }
         }
         if (watch)
-          status = await waitForJob(ctx, dom, disk, watch, { label: 'Block Copy', verbose: opts.bool('verbose'), timeout: wait, async: opts.bool('async') });
+          status = await waitForJob(ctx, dom, disk, watch, {
+            label: 'Block Copy',
+            verbose: opts.bool('verbose'),
+            timeout: wait,
+            async: opts.bool('async'),
+            progress: progressReport(ctx, 'blockcopy', null, wantsProgress(opts)),
+          });
       } finally {
         await unwatch(watch);
       }
@@ -538,6 +551,7 @@ export const blockjobCommands: readonly CommandSpec[] = [
   {
     name: 'blockpull',
     group: GROUP,
+    extensions: ['progress'],
     help: 'Populate a disk from its backing image.',
     options: [
       DOMAIN,
@@ -553,6 +567,7 @@ export const blockjobCommands: readonly CommandSpec[] = [
     ],
     async run(ctx, opts) {
       requireOption(opts, 'verbose', 'wait');
+      requireOption(opts, 'progress', 'wait');
       requireOption(opts, 'async', 'wait');
       const blocking = opts.bool('wait');
       const bytes = opts.bool('bytes');
@@ -562,7 +577,13 @@ export const blockjobCommands: readonly CommandSpec[] = [
       const wait = timeoutMs(opts);
       let flags = opts.bool('keep-relative') ? VIR_DOMAIN_BLOCK_REBASE_RELATIVE : 0;
       const dom = await lookupDomain(ctx.conn, strArg(opts, 'domain'));
-      const how = { label: 'Block Pull', verbose: opts.bool('verbose'), timeout: wait, async: opts.bool('async') };
+      const how = {
+        label: 'Block Pull',
+        verbose: opts.bool('verbose'),
+        timeout: wait,
+        async: opts.bool('async'),
+        progress: blocking ? progressReport(ctx, 'blockpull', null, wantsProgress(opts)) : undefined,
+      };
       const status = await runJob(ctx, dom, disk, blocking, how, () => {
         // A partial pull (or a relative one) is a rebase; a full one a pull.
         if (base !== undefined || flags) {

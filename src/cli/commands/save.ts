@@ -18,6 +18,10 @@ import { xpathOption, printXml } from '../support/xpath.js';
 import { printExtra } from '../support/format.js';
 import { lookupDomain } from '../support/lookup.js';
 import { DUMP_FORMATS } from '../support/enum-names.js';
+import { stat } from 'node:fs/promises';
+import { watchJob, wantsProgress } from '../support/progress.js';
+import { parseXml, xmlFirst, xmlText } from '../../api/xml/reader.js';
+import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 
 const GROUP = 'Domain Management';
 
@@ -38,6 +42,24 @@ function saveFlags(opts: ParsedOptions, withBypass: boolean): number {
   );
 }
 
+/**
+ * For `restore --progress`: the domain the image will become (its name, from the image's XML or
+ * --xml), looked up as it appears; null when the image cannot be read (then only the time is told).
+ */
+async function restoredDomain(ctx: CommandContext, file: string, xml: string | null): Promise<(() => Promise<RemoteNonnullDomain | null>) | null> {
+  let name: string | undefined;
+  try {
+    const doc = parseXml(xml ?? (await ctx.conn.raw.domainSaveImageGetXMLDesc(file, 0)));
+    const el = xmlFirst(doc, 'name');
+    name = el ? xmlText(el) : undefined;
+  } catch {
+    return null;
+  }
+  if (!name) return null;
+  const domName = name;
+  return () => ctx.conn.raw.domainLookupByName(domName).catch(() => null);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /**
@@ -56,10 +78,13 @@ const managedsaveCommand: CommandSpec = {
     flag('paused', 'set domain to be paused on next start'),
     flag('verbose', 'display the progress of save'),
   ],
+  extensions: ['progress'],
   async run(ctx, opts) {
     const name = opts.required('domain');
     const dom = await lookupDomain(ctx.conn, name);
-    await call(() => ctx.conn.raw.domainManagedSave(dom, saveFlags(opts, true)), `Failed to save domain '${name}' state`);
+    await watchJob(ctx, 'managedsave', dom, wantsProgress(opts), () =>
+      call(() => ctx.conn.raw.domainManagedSave(dom, saveFlags(opts, true)), `Failed to save domain '${name}' state`),
+    );
     if (opts.bool('verbose')) reportDone(ctx, 'Managedsave');
     printExtra(ctx, `\nDomain '${name}' state saved by libvirt\n`);
   },
@@ -81,6 +106,7 @@ export const saveCommands: readonly CommandSpec[] = [
       flag('paused', 'set domain to be paused on restore'),
       flag('verbose', 'display the progress of save'),
     ],
+    extensions: ['progress'],
     async run(ctx, opts) {
       const name = opts.required('domain');
       const dom = await lookupDomain(ctx.conn, name);
@@ -88,9 +114,11 @@ export const saveCommands: readonly CommandSpec[] = [
       const flags = saveFlags(opts, true);
       const xmlFile = strOpt(opts, 'xml');
       const xml = xmlFile !== undefined ? await ctx.readFile(xmlFile) : null;
-      await call(
-        () => (flags || xml !== null ? ctx.conn.raw.domainSaveFlags(dom, to, xml, flags) : ctx.conn.raw.domainSave(dom, to)),
-        `Failed to save domain '${name}' to ${to}`,
+      await watchJob(ctx, 'save', dom, wantsProgress(opts), () =>
+        call(
+          () => (flags || xml !== null ? ctx.conn.raw.domainSaveFlags(dom, to, xml, flags) : ctx.conn.raw.domainSave(dom, to)),
+          `Failed to save domain '${name}' to ${to}`,
+        ),
       );
       if (opts.bool('verbose')) reportDone(ctx, 'Save');
       printExtra(ctx, `\nDomain '${name}' saved to ${to}\n`);
@@ -108,14 +136,31 @@ export const saveCommands: readonly CommandSpec[] = [
       flag('paused', 'restore domain into paused state'),
       flag('reset-nvram', 're-initialize NVRAM from its pristine template'),
     ],
+    extensions: ['progress'],
     async run(ctx, opts) {
       const from = strOpt(opts, 'file')!;
       const flags = saveFlags(opts, true) | (opts.bool('reset-nvram') ? VIR_DOMAIN_SAVE_RESET_NVRAM : 0);
       const xmlFile = strOpt(opts, 'xml');
       const xml = xmlFile !== undefined ? await ctx.readFile(xmlFile) : null;
-      await call(
-        () => (flags || xml !== null ? ctx.conn.raw.domainRestoreFlags(from, xml, flags) : ctx.conn.raw.domainRestore(from)),
-        `Failed to restore domain from ${from}`,
+      const progress = wantsProgress(opts);
+      await watchJob(
+        ctx,
+        'restore',
+        progress ? await restoredDomain(ctx, from, xml) : null,
+        progress,
+        () =>
+          call(
+            () => (flags || xml !== null ? ctx.conn.raw.domainRestoreFlags(from, xml, flags) : ctx.conn.raw.domainRestore(from)),
+            `Failed to restore domain from ${from}`,
+          ),
+        // The image, when it is on this host too: what the restore went through.
+        progress
+          ? await stat(from).then(
+              (st) => (st.isFile() ? st.size : null),
+              () => null,
+            )
+          : null,
+        false,
       );
       printExtra(ctx, `Domain restored from ${from}\n`);
     },

@@ -14,6 +14,7 @@ import { VOL_GROUP, volOf } from './storage.js';
 import { CliError, type ParsedOptions, SignalExit, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
 import { flag, valueOpt, VOL, VOL_POOL } from '../support/options.js';
 import { numberOpt } from '../support/numbers.js';
+import { progressReport, wantsProgress } from '../support/progress.js';
 import { strerrorOf } from '../support/strerror.js';
 import { vshFail } from '../support/failures.js';
 
@@ -56,6 +57,21 @@ function transferFailed(message: string, err: unknown): Error {
   return vshFail(message, err);
 }
 
+/** What an upload will send, for --progress: the file's size (from its position), at most --length; null for a pipe. */
+async function uploadTotal(fh: FileHandle, length: bigint): Promise<number | null> {
+  const st = await fh.stat().catch(() => null);
+  if (!st?.isFile()) return length > 0n ? Number(length) : null;
+  return length > 0n && Number(length) < st.size ? Number(length) : st.size;
+}
+
+/** What a download will receive, for --progress: --length, else the volume's capacity past --offset (null when unknown). */
+async function downloadTotal(ctx: CommandContext, vol: RemoteNonnullStorageVol, offset: bigint, length: bigint): Promise<number | null> {
+  const info = await ctx.conn.raw.storageVolGetInfo(vol).catch(() => null);
+  const rest = info ? Number(info.capacity - offset) : null;
+  if (length > 0n) return rest === null ? Number(length) : Math.min(Number(length), rest);
+  return rest !== null && rest >= 0 ? rest : null;
+}
+
 async function closeQuietly(fh: FileHandle): Promise<void> {
   await fh.close().catch(() => {});
 }
@@ -65,6 +81,7 @@ const vsUpload: CommandSpec = {
   group: VOL_GROUP,
   help: 'upload file contents to a volume',
   options: transferOptions('upload to'),
+  extensions: ['progress'],
   async run(ctx, opts) {
     const { offset, length, text, vol, file } = await transferTarget(ctx, opts);
     let fh: FileHandle;
@@ -81,8 +98,9 @@ const vsUpload: CommandSpec = {
       } catch (err) {
         throw vshFail(`cannot upload to volume ${text}`, err);
       }
+      const report = progressReport(ctx, 'vol-upload', wantsProgress(opts) ? await uploadTotal(fh, length) : null, wantsProgress(opts));
       try {
-        await sendFile(fh, stream, { detectHoles: sparse });
+        report.finish(await sendFile(fh, stream, { detectHoles: sparse, onProgress: (n) => report.update(n) }));
       } catch (err) {
         throw transferFailed(`cannot send data to volume ${text}`, err);
       }
@@ -102,6 +120,7 @@ const vsDownload: CommandSpec = {
   group: VOL_GROUP,
   help: 'download volume contents to a file',
   options: transferOptions('download from'),
+  extensions: ['progress'],
   async run(ctx, opts) {
     const { offset, length, text, vol, file } = await transferTarget(ctx, opts);
     // virsh: O_EXCL first, to know whether it created the file (and must remove it on failure).
@@ -126,8 +145,9 @@ const vsDownload: CommandSpec = {
       } catch (err) {
         throw vshFail(`cannot download from volume ${text}`, err);
       }
+      const report = progressReport(ctx, 'vol-download', wantsProgress(opts) ? await downloadTotal(ctx, vol, offset, length) : null, wantsProgress(opts));
       try {
-        await pipeToFile(stream, fh, { holes: 'seek' });
+        report.finish(await pipeToFile(stream, fh, { holes: 'seek', onProgress: (n) => report.update(n) }));
       } catch (err) {
         throw transferFailed(`cannot receive data from volume ${text}`, err);
       }

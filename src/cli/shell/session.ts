@@ -27,6 +27,8 @@ export interface CliIo {
    * terminal.
    */
   readonly stdin?: AsyncIterable<string> | string;
+  /** Standard error is a terminal (`--progress` rewrites its line there). */
+  readonly stderrTerminal?: boolean;
   /** Aborted on an interrupt (Ctrl-C): an event command waiting then ends as virsh's does ("event loop interrupted"). */
   readonly interrupt?: AbortSignal;
   /**
@@ -151,6 +153,7 @@ export class Session {
       printError: (text) => this.io.stderr(text),
       interrupted: this.io.interrupt,
       escapeChar: this.global.escape,
+      stderrTerminal: this.io.stderrTerminal === true,
       readFile: async (path) => {
         try {
           return await readFile(path, 'utf8');
