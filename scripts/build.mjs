@@ -10,7 +10,7 @@
 //   `require`), so both builds have the same one copy of every module;
 // - dist/esm/cli/tsvirsh.bundle.cjs: tsvirsh as one minified CommonJS bundle (the CLI, the
 //   library parts it uses and @rgrove/parse-xml; ssh2 and ws stay package imports, loaded only by
-//   an SSH connection and a WebSocket one), run by dist/esm/cli/tsvirsh.js (scripts/tsvirsh-bin.mjs), which keeps V8's
+//   an SSH connection and a WebSocket one), run by dist/esm/cli/tsvirsh.js (scripts/tsvirsh-bin.cjs, CommonJS by the package.json beside it), which keeps V8's
 //   code cache for it. A process that reads one file instead of a hundred, and compiles it only
 //   once, starts sooner: see `npm run bench:cold-start`;
 // - one tsc pass emits the declarations (with their TSDoc) into dist/esm, copied to dist/cjs,
@@ -60,7 +60,7 @@ const cli = await build({
   target: 'node20',
   minify: true,
   external: ['ssh2', 'ws'],
-  // The loader (scripts/tsvirsh-bin.mjs) passes the bundle's URL; import() becomes require()
+  // The loader (scripts/tsvirsh-bin.cjs) passes the bundle's URL; import() becomes require()
   // (Node's modules and ssh2, a CommonJS package), which a script run from a code cache keeps.
   define: { 'import.meta.url': '__tsvirsh_url' },
   supported: { 'dynamic-import': false },
@@ -72,7 +72,9 @@ mkdirSync(join(root, 'dist/esm/cli'), { recursive: true });
 writeFileSync(join(root, 'dist/esm/cli/tsvirsh.bundle.cjs'), bundleText);
 const hash = createHash('sha256').update(bundleText).digest('hex').slice(0, 16);
 const bin = join(root, 'dist/esm/cli/tsvirsh.js');
-writeFileSync(bin, readFileSync(join(root, 'scripts/tsvirsh-bin.mjs'), 'utf8').replace('@BUNDLE_HASH@', hash));
+writeFileSync(bin, readFileSync(join(root, 'scripts/tsvirsh-bin.cjs'), 'utf8').replace('@BUNDLE_HASH@', hash));
+// The bin is CommonJS (no ES module loader to start); nothing else in dist/esm/cli is JavaScript.
+writeFileSync(join(root, 'dist/esm/cli/package.json'), '{"type":"commonjs"}\n');
 chmodSync(bin, 0o755);
 
 execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.types.json')], { stdio: 'inherit' });

@@ -1,7 +1,7 @@
 /**
  * The built tsvirsh (scripts/build.mjs): one CommonJS bundle that needs nothing beside it but
  * Node's modules, ssh2 and ws (loaded by an SSH and a WebSocket connection), run by the `bin` loader
- * (scripts/tsvirsh-bin.mjs), which keeps V8's code cache for it under $XDG_CACHE_HOME.
+ * (scripts/tsvirsh-bin.cjs), which keeps V8's code cache for it under $XDG_CACHE_HOME.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -48,6 +48,8 @@ describe('the built tsvirsh', () => {
     const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { bin: Record<string, string> };
     expect(`${root}${pkg.bin.tsvirsh!.replace(/^\.\//, '')}`).toBe(bin);
     expect(statSync(bin).mode & 0o111).not.toBe(0);
+    // A CommonJS main module: Node starts no ES module loader for it.
+    expect(JSON.parse(readFileSync(`${root}dist/esm/cli/package.json`, 'utf8'))).toEqual({ type: 'commonjs' });
   });
 
   it('is one bundle that needs only node: modules, ssh2 and ws', async () => {
@@ -56,7 +58,7 @@ describe('the built tsvirsh', () => {
     expect(scan.inputs).toEqual([relative(process.cwd(), bundle)]);
     expect(scan.imports.filter((p) => !p.startsWith('node:') && p !== 'ssh2' && p !== 'ws')).toEqual([]);
     expect(scan.imports).toContain('node:net'); // the scan sees the requires at all
-    const loader = await reach(bin, 'esm');
+    const loader = await reach(bin, 'cjs');
     expect(loader.inputs).toEqual([relative(process.cwd(), bin)]);
     expect(loader.imports.every((p) => p.startsWith('node:'))).toBe(true);
   });
