@@ -28,6 +28,12 @@ export interface OptionSpec {
   readonly required?: boolean;
   /** One line for `help COMMAND`. */
   readonly help: string;
+  /**
+   * Left out of `help COMMAND`: virsh's VSH_OT_ALIAS options (another
+   * spelling of a documented option), and tsvirsh's own options beyond
+   * virsh (`--json`), so that help stays virsh's.
+   */
+  readonly hidden?: boolean;
 }
 
 /** What a command runs with. */
@@ -109,8 +115,12 @@ export interface CommandSpec {
   readonly name: string;
   /** The `help` group it is listed under (`Domain Management`, ...). */
   readonly group: string;
-  /** One line for `help`. */
+  /** One line for `help` (virsh's "help" info). */
   readonly help: string;
+  /** The DESCRIPTION of `help COMMAND` (virsh's "desc" info, printed as written after four spaces); none when absent or empty. */
+  readonly description?: string;
+  /** Other names the command answers to, left out of listings (virsh's VSH_CMD_FLAG_ALIAS commands: `nodedev-dettach`). */
+  readonly aliasNames?: readonly string[];
   readonly options: readonly OptionSpec[];
   /** Left out of `help` listings and of command-name completion, as virsh's hidden commands (`complete`). */
   readonly hidden?: boolean;

@@ -90,13 +90,18 @@ export interface ParsedCommand {
   readonly opts: ParsedOptions;
 }
 
+/** The command named `name`, or the one it is an alias of (vshCmddefSearch, then `def->alias`). */
+export function findCommand(all: readonly CommandSpec[], name: string): CommandSpec | undefined {
+  return all.find((c) => c.name === name) ?? all.find((c) => c.aliasNames?.includes(name));
+}
+
 /**
  * Finds a command line's command among `commands` and parses its arguments;
  * `COMMAND --help` becomes `help COMMAND` (vshCommandParse).
  */
 export function parseCommandLine(commands: readonly CommandSpec[], args: readonly string[], onOption?: OptionObserver): ParsedCommand {
   const [name, ...rest] = args;
-  const cmd = commands.find((c) => c.name === name);
+  const cmd = findCommand(commands, name);
   if (!cmd) throw new CliError([`unknown command: '${name}'`], { usage: true });
   const opts = parseCommandArgs(cmd, cmd.aliases ? cmd.aliases(rest) : rest, onOption);
   if (opts.bool('help')) {

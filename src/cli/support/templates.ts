@@ -14,11 +14,19 @@ import { vshFail } from './failures.js';
 export function domainCommand(spec: {
   readonly name: string;
   readonly help: string;
+  readonly description?: string;
   readonly options: readonly OptionSpec[];
   readonly run: (ctx: CommandContext, opts: ParsedOptions) => Promise<void>;
   readonly group?: string;
 }): CommandSpec {
-  return { name: spec.name, group: spec.group ?? 'Domain Management', help: spec.help, options: [DOMAIN, ...spec.options], run: spec.run };
+  return {
+    name: spec.name,
+    group: spec.group ?? 'Domain Management',
+    help: spec.help,
+    description: spec.description,
+    options: [DOMAIN, ...spec.options],
+    run: spec.run,
+  };
 }
 
 /** The domain of the `<domain>` option. */
@@ -36,6 +44,7 @@ export function oneObjectCommand<T>(spec: {
   readonly name: string;
   readonly group: string;
   readonly help: string;
+  readonly description?: string;
   /** The object's option (`pool`, `network`). */
   readonly option: OptionSpec;
   /** Further options (flags of the action). */
@@ -56,6 +65,7 @@ export function oneObjectCommand<T>(spec: {
     name: spec.name,
     group: spec.group,
     help: spec.help,
+    description: spec.description,
     options: [spec.option, ...(spec.extra ?? [])],
     async run(ctx, opts) {
       spec.check?.(opts);
@@ -75,6 +85,7 @@ export function oneObjectCommand<T>(spec: {
 export function autostartCommand<T>(spec: {
   readonly name: string;
   readonly group: string;
+  readonly description?: string;
   readonly option: OptionSpec;
   readonly lookup: (conn: Connection, text: string) => Promise<T>;
   readonly noun: string;
@@ -84,6 +95,7 @@ export function autostartCommand<T>(spec: {
     name: spec.name,
     group: spec.group,
     help: `autostart a ${spec.noun.toLowerCase()}`,
+    description: spec.description,
     options: [spec.option, flag('disable', 'disable autostarting')],
     async run(ctx, opts) {
       const text = opts.required(spec.option.name);
@@ -105,6 +117,7 @@ export function fromFileCommand(spec: {
   readonly name: string;
   readonly group: string;
   readonly help: string;
+  readonly description?: string;
   readonly extra?: readonly OptionSpec[];
   /** Checks of the options made before the file is read. */
   readonly check?: (opts: ParsedOptions) => void;
@@ -117,6 +130,7 @@ export function fromFileCommand(spec: {
     name: spec.name,
     group: spec.group,
     help: spec.help,
+    description: spec.description,
     options: [valueOpt('file', 'string', `file containing an XML ${spec.noun.toLowerCase()} description`, { required: true }), ...(spec.extra ?? [])],
     async run(ctx, opts) {
       spec.check?.(opts);
