@@ -309,6 +309,7 @@ export const blockjobCommands: readonly CommandSpec[] = [
     name: 'blockcommit',
     group: GROUP,
     help: 'Start a block commit operation.',
+    description: 'Commit changes from a snapshot down to its backing image.',
     options: [
       DOMAIN,
       path('fully-qualified path of disk'),
@@ -376,6 +377,7 @@ export const blockjobCommands: readonly CommandSpec[] = [
     group: GROUP,
     extensions: ['progress'],
     help: 'Start a block copy operation.',
+    description: 'Copy a disk backing image chain to dest.',
     options: [
       DOMAIN,
       path('fully-qualified path of source disk'),
@@ -512,6 +514,7 @@ export const blockjobCommands: readonly CommandSpec[] = [
     name: 'blockjob',
     group: GROUP,
     help: 'Manage active block operations',
+    description: 'Query, adjust speed, or cancel active block operations.',
     options: [
       DOMAIN,
       path('fully-qualified path of disk'),
@@ -553,6 +556,7 @@ export const blockjobCommands: readonly CommandSpec[] = [
     group: GROUP,
     extensions: ['progress'],
     help: 'Populate a disk from its backing image.',
+    description: 'Populate a disk from its backing image.',
     options: [
       DOMAIN,
       path('fully-qualified path of disk'),
@@ -604,6 +608,7 @@ export const blockjobCommands: readonly CommandSpec[] = [
     name: 'blockresize',
     group: GROUP,
     help: 'Resize block device of domain.',
+    description: 'Resize block device of domain.',
     options: [
       DOMAIN,
       path('Fully-qualified path of block device'),

@@ -143,6 +143,7 @@ export const checkpointCommands: readonly CommandSpec[] = [
     name: 'checkpoint-create',
     group: GROUP,
     help: 'Create a checkpoint from XML',
+    description: 'Create a checkpoint from XML for use in future incremental backups',
     options: [
       DOMAIN,
       valueOpt('xmlfile', 'string', 'domain checkpoint XML'),
@@ -166,6 +167,7 @@ export const checkpointCommands: readonly CommandSpec[] = [
     name: 'checkpoint-create-as',
     group: GROUP,
     help: 'Create a checkpoint from a set of args',
+    description: 'Create a checkpoint from arguments for use in future incremental backups',
     options: [
       DOMAIN,
       valueOpt('name', 'string', 'name of checkpoint'),
@@ -196,6 +198,7 @@ export const checkpointCommands: readonly CommandSpec[] = [
     name: 'checkpoint-delete',
     group: GROUP,
     help: 'Delete a domain checkpoint',
+    description: 'Checkpoint Delete',
     options: [
       DOMAIN,
       CHECKPOINTNAME,
@@ -222,6 +225,7 @@ export const checkpointCommands: readonly CommandSpec[] = [
     name: 'checkpoint-dumpxml',
     group: GROUP,
     help: 'Dump XML for a domain checkpoint',
+    description: 'Checkpoint Dump XML',
     options: [
       DOMAIN,
       CHECKPOINTNAME,
@@ -246,6 +250,7 @@ export const checkpointCommands: readonly CommandSpec[] = [
     name: 'checkpoint-info',
     group: GROUP,
     help: 'checkpoint information',
+    description: 'Returns basic information about a checkpoint.',
     options: [DOMAIN, CHECKPOINTNAME],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -278,6 +283,7 @@ export const checkpointCommands: readonly CommandSpec[] = [
     name: 'checkpoint-list',
     group: GROUP,
     help: 'List checkpoints for a domain',
+    description: 'Checkpoint List',
     options: [
       DOMAIN,
       flag('parent', 'add a column showing parent checkpoint'),
@@ -354,6 +360,7 @@ export const checkpointCommands: readonly CommandSpec[] = [
     name: 'checkpoint-parent',
     group: GROUP,
     help: 'Get the name of the parent of a checkpoint',
+    description: "Extract the checkpoint's parent, if any",
     options: [DOMAIN, { ...CHECKPOINTNAME, help: 'find parent of checkpoint name' }],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));

@@ -85,6 +85,7 @@ export const consoleCommands: readonly CommandSpec[] = [
     name: 'console',
     group: 'Domain Management',
     help: 'connect to the guest console',
+    description: 'Connect the virtual serial console for the guest',
     options: [
       { name: 'domain', kind: 'string', positional: true, required: true, help: 'domain name, id or uuid' },
       { name: 'devname', kind: 'string', help: 'character device name' },

@@ -70,6 +70,7 @@ export const controlCommands: readonly CommandSpec[] = [
     name: 'reset',
     group: GROUP,
     help: 'reset a domain',
+    description: 'Reset the target domain as if by power button',
     options: [DOMAIN],
     async run(ctx, opts) {
       const name = opts.required('domain');
@@ -82,6 +83,7 @@ export const controlCommands: readonly CommandSpec[] = [
     name: 'inject-nmi',
     group: GROUP,
     help: 'Inject NMI to the guest',
+    description: 'Inject NMI to the guest domain.',
     options: [DOMAIN],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -92,6 +94,7 @@ export const controlCommands: readonly CommandSpec[] = [
     name: 'send-key',
     group: GROUP,
     help: 'Send keycodes to the guest',
+    description: 'Send keycodes (integers or symbolic names) to the guest',
     options: [
       DOMAIN,
       valueOpt('codeset', 'string', 'the codeset of keycodes, default:linux', { named: true }),
@@ -119,6 +122,7 @@ export const controlCommands: readonly CommandSpec[] = [
     name: 'send-process-signal',
     group: GROUP,
     help: 'Send signals to processes',
+    description: 'Send signals to processes in the guest',
     options: [
       DOMAIN,
       valueOpt('pid', 'string', 'the process ID', { required: true }),
@@ -139,6 +143,7 @@ export const controlCommands: readonly CommandSpec[] = [
     name: 'set-lifecycle-action',
     group: GROUP,
     help: 'change lifecycle actions',
+    description: 'Change lifecycle actions for the guest domain.',
     options: [
       DOMAIN,
       valueOpt('type', 'string', 'lifecycle type to modify', { required: true }),
@@ -161,6 +166,7 @@ export const controlCommands: readonly CommandSpec[] = [
     name: 'dompmsuspend',
     group: GROUP,
     help: 'suspend a domain gracefully using power management functions',
+    description: "Suspends a running domain using guest OS's power management. (Note: This requires a guest agent configured and running in the guest OS).",
     options: [
       DOMAIN,
       valueOpt('target', 'string', 'mem(Suspend-to-RAM), disk(Suspend-to-Disk), hybrid(Hybrid-Suspend)', { required: true }),
@@ -180,6 +186,7 @@ export const controlCommands: readonly CommandSpec[] = [
     name: 'dompmwakeup',
     group: GROUP,
     help: 'wakeup a domain from pmsuspended state',
+    description: 'Wakeup a domain that was previously suspended by power management.',
     options: [DOMAIN],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -191,6 +198,7 @@ export const controlCommands: readonly CommandSpec[] = [
     name: 'domxml-from-native',
     group: GROUP,
     help: 'Convert native config to domain XML',
+    description: 'Convert native guest configuration format to domain XML format.',
     options: [
       valueOpt('format', 'string', 'source config data format', { required: true }),
       valueOpt('config', 'string', 'config data file to import from', { required: true }),
@@ -205,6 +213,7 @@ export const controlCommands: readonly CommandSpec[] = [
     name: 'domxml-to-native',
     group: GROUP,
     help: 'Convert domain XML to native config',
+    description: 'Convert domain XML config to a native guest configuration format.',
     options: [
       valueOpt('format', 'string', 'target config data type format', { required: true }),
       valueOpt('domain', 'string', 'domain name, id or uuid', { named: true }),

@@ -235,6 +235,7 @@ export const cpuCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'cpu-stats',
     help: 'show domain cpu statistics',
+    description: "Display per-CPU and total statistics about the domain's CPUs",
     options: [
       flag('total', 'Show total statistics only'),
       valueOpt('start', 'int', 'Show statistics from this CPU'),
@@ -245,18 +246,21 @@ export const cpuCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'vcpupin',
     help: 'control or query domain vcpu affinity',
+    description: 'Pin domain VCPUs to host physical CPUs.',
     options: [valueOpt('vcpu', 'int', 'vcpu number'), valueOpt('cpulist', 'string', 'host cpu number(s) to set, or omit option to query'), ...AFFECT_OPTS],
     run: vcpupin,
   }),
   domainCommand({
     name: 'emulatorpin',
     help: 'control or query domain emulator affinity',
+    description: 'Pin domain emulator threads to host physical CPUs.',
     options: [valueOpt('cpulist', 'string', 'host cpu number(s) to set, or omit option to query'), ...AFFECT_OPTS],
     run: emulatorpin,
   }),
   domainCommand({
     name: 'setvcpu',
     help: 'attach/detach vcpu or groups of threads',
+    description: 'Add or remove vcpus',
     options: [
       valueOpt('vcpulist', 'string', 'ids of vcpus to manipulate', { required: true }),
       flag('enable', 'enable cpus specified by cpumap'),
@@ -268,6 +272,7 @@ export const cpuCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'guestvcpus',
     help: 'query or modify state of vcpu in the guest (via agent)',
+    description: "Use the guest agent to query or set cpu state from guest's point of view",
     options: [
       valueOpt('cpulist', 'string', 'list of cpus to enable or disable'),
       flag('enable', 'enable cpus specified by cpulist'),
@@ -275,10 +280,17 @@ export const cpuCommands: readonly CommandSpec[] = [
     ],
     run: guestvcpus,
   }),
-  domainCommand({ name: 'iothreadinfo', help: 'view domain IOThreads', options: AFFECT_OPTS, run: iothreadinfo }),
+  domainCommand({
+    name: 'iothreadinfo',
+    help: 'view domain IOThreads',
+    description: 'Returns basic information about the domain IOThreads.',
+    options: AFFECT_OPTS,
+    run: iothreadinfo,
+  }),
   domainCommand({
     name: 'iothreadpin',
     help: 'control domain IOThread affinity',
+    description: 'Pin domain IOThreads to host physical CPUs.',
     options: [
       valueOpt('iothread', 'int', 'IOThread ID number', { required: true }),
       valueOpt('cpulist', 'string', 'host cpu number(s) to set', { required: true }),
@@ -289,12 +301,14 @@ export const cpuCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'iothreadadd',
     help: 'add an IOThread to the guest domain',
+    description: 'Add an IOThread to the guest domain.',
     options: [valueOpt('id', 'int', 'iothread for the new IOThread', { required: true }), ...AFFECT_OPTS],
     run: (ctx, opts) => iothreadAddDel(ctx, opts, true),
   }),
   domainCommand({
     name: 'iothreadset',
     help: 'modifies an existing IOThread of the guest domain',
+    description: 'Modifies an existing IOThread of the guest domain.',
     options: [
       valueOpt('id', 'int', 'iothread id of existing IOThread', { required: true }),
       valueOpt('poll-max-ns', 'int', 'set the maximum IOThread polling time in ns'),
@@ -309,6 +323,7 @@ export const cpuCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'iothreaddel',
     help: 'delete an IOThread from the guest domain',
+    description: 'Delete an IOThread from the guest domain.',
     options: [valueOpt('id', 'int', 'iothread_id for the IOThread to delete', { required: true }), ...AFFECT_OPTS],
     run: (ctx, opts) => iothreadAddDel(ctx, opts, false),
   }),

@@ -73,6 +73,7 @@ const FILE_XML: OptionSpec = valueOpt('file', 'string', 'XML file', { required: 
 function deviceFromFile(spec: {
   readonly name: string;
   readonly help: string;
+  readonly description?: string;
   readonly verb: 'attach' | 'detach' | 'update';
   readonly done: string;
   /** update-device reads the domain before the file option (and takes --force). */
@@ -82,6 +83,7 @@ function deviceFromFile(spec: {
     name: spec.name,
     group: GROUP,
     help: spec.help,
+    description: spec.description,
     options: [DOMAIN, FILE_XML, PERSISTENT, ...AFFECT_OPTS, ...(spec.update ? [flag('force', 'force device update')] : [])],
     async run(ctx, opts) {
       const a = affect(opts, true);
@@ -109,6 +111,7 @@ function deviceFromFile(spec: {
 function attachBuilt(spec: {
   readonly name: string;
   readonly help: string;
+  readonly description?: string;
   readonly options: readonly OptionSpec[];
   readonly build: (opts: ParsedOptions) => string;
   /** `disk` → "Failed to attach disk" / "Disk attached successfully". */
@@ -118,6 +121,7 @@ function attachBuilt(spec: {
     name: spec.name,
     group: GROUP,
     help: spec.help,
+    description: spec.description,
     options: spec.options,
     async run(ctx, opts) {
       const a = affect(opts, true);
@@ -277,13 +281,33 @@ function updatedMemoryXml(doc: XmlTreeElement, opts: ParsedOptions): string {
 
 /** The commands of this group. */
 export const deviceCommands: readonly CommandSpec[] = [
-  deviceFromFile({ name: 'attach-device', help: 'attach device from an XML file', verb: 'attach', done: 'attached' }),
-  deviceFromFile({ name: 'detach-device', help: 'detach device from an XML file', verb: 'detach', done: 'detached' }),
-  deviceFromFile({ name: 'update-device', help: 'update device from an XML file', verb: 'update', done: 'updated', update: true }),
+  deviceFromFile({
+    name: 'attach-device',
+    help: 'attach device from an XML file',
+    description: 'Attach device from an XML <file>.',
+    verb: 'attach',
+    done: 'attached',
+  }),
+  deviceFromFile({
+    name: 'detach-device',
+    help: 'detach device from an XML file',
+    description: 'Detach device from an XML <file>',
+    verb: 'detach',
+    done: 'detached',
+  }),
+  deviceFromFile({
+    name: 'update-device',
+    help: 'update device from an XML file',
+    description: 'Update device from an XML <file>.',
+    verb: 'update',
+    done: 'updated',
+    update: true,
+  }),
   {
     name: 'detach-device-alias',
     group: GROUP,
     help: 'detach device from an alias',
+    description: 'Detach device identified by the given alias from a domain',
     options: [DOMAIN, valueOpt('alias', 'string', 'device alias', { required: true }), ...AFFECT_OPTS],
     async run(ctx, opts) {
       const a = affect(opts, false);
@@ -296,6 +320,7 @@ export const deviceCommands: readonly CommandSpec[] = [
   attachBuilt({
     name: 'attach-disk',
     help: 'attach disk device',
+    description: 'Attach new disk device.',
     noun: 'disk',
     build: attachDiskXml,
     options: [
@@ -330,6 +355,7 @@ export const deviceCommands: readonly CommandSpec[] = [
   attachBuilt({
     name: 'attach-interface',
     help: 'attach network interface',
+    description: 'Attach new network interface.',
     noun: 'interface',
     build: attachInterfaceXml,
     options: [
@@ -354,6 +380,7 @@ export const deviceCommands: readonly CommandSpec[] = [
     name: 'detach-disk',
     group: GROUP,
     help: 'detach disk device',
+    description: 'Detach disk device.',
     options: [
       DOMAIN,
       valueOpt('target', 'string', 'target of disk device', { required: true }),
@@ -380,6 +407,7 @@ export const deviceCommands: readonly CommandSpec[] = [
     name: 'detach-interface',
     group: GROUP,
     help: 'detach network interface',
+    description: 'Detach network interface.',
     options: [
       DOMAIN,
       valueOpt('type', 'string', 'network interface type', { required: true }),
@@ -426,6 +454,7 @@ export const deviceCommands: readonly CommandSpec[] = [
     name: 'change-media',
     group: GROUP,
     help: 'Change media of CD or floppy drive',
+    description: 'Change media of CD or floppy drive.',
     options: [
       DOMAIN,
       valueOpt('path', 'string', 'Fully-qualified path or target of disk device', { required: true }),
@@ -468,6 +497,7 @@ export const deviceCommands: readonly CommandSpec[] = [
     name: 'update-memory-device',
     group: GROUP,
     help: 'update memory device of a domain',
+    description: 'Update values of a memory device of a domain',
     options: [
       DOMAIN,
       ...AFFECT_OPTS,

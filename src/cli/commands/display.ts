@@ -100,6 +100,7 @@ export const displayCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'domdisplay',
     help: 'domain display connection URI',
+    description: 'Output the IP address and port number for the graphical display.',
     options: [
       flag('include-password', 'includes the password into the connection URI if available'),
       valueOpt('type', 'string', 'select particular graphical display (e.g. "vnc", "spice", "rdp", "dbus")'),
@@ -107,6 +108,12 @@ export const displayCommands: readonly CommandSpec[] = [
     ],
     run: domdisplay,
   }),
-  domainCommand({ name: 'vncdisplay', help: 'vnc display', options: [], run: vncdisplay }),
-  domainCommand({ name: 'ttyconsole', help: 'tty console', options: [], run: ttyconsole }),
+  domainCommand({
+    name: 'vncdisplay',
+    help: 'vnc display',
+    description: 'Output the IP address and port number for the VNC display.',
+    options: [],
+    run: vncdisplay,
+  }),
+  domainCommand({ name: 'ttyconsole', help: 'tty console', description: 'Output the device for the TTY console.', options: [], run: ttyconsole }),
 ];

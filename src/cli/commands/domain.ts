@@ -186,6 +186,7 @@ const SIZE: OptionSpec = valueOpt('size', 'int', 'new memory size, as scaled int
 function action(spec: {
   readonly name: string;
   readonly help: string;
+  readonly description?: string;
   /** The success message for the domain's name. */
   readonly done: (n: string) => string;
   /** `destroy` → "Failed to destroy domain 'X'" (unless `failure` says otherwise). */
@@ -199,6 +200,7 @@ function action(spec: {
     name: spec.name,
     group: 'Domain Management',
     help: spec.help,
+    description: spec.description,
     options: [DOMAIN, ...(spec.options ?? [])],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -219,6 +221,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'list',
     group: 'Domain Monitoring',
     help: 'list domains',
+    description: 'Returns list of domains.',
     options: [
       flag('inactive', 'list inactive domains'),
       flag('all', 'list inactive & active domains'),
@@ -243,6 +246,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'dominfo',
     group: 'Domain Monitoring',
     help: 'domain information',
+    description: 'Returns basic information about the domain.',
     options: [DOMAIN],
     extensions: ['json'],
     async run(ctx, opts) {
@@ -253,6 +257,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'domstate',
     group: 'Domain Monitoring',
     help: 'domain state',
+    description: 'Returns state about a domain.',
     options: [DOMAIN, flag('reason', 'also print reason for the state')],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -292,6 +297,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'dumpxml',
     group: 'Domain Management',
     help: 'domain information in XML',
+    description: 'Output the domain information as an XML dump to stdout.',
     options: [
       DOMAIN,
       flag('inactive', 'show inactive defined XML'),
@@ -313,6 +319,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'define',
     group: 'Domain Management',
     help: "define (but don't start) a domain from an XML file",
+    description: 'Define a domain.',
     options: [FILE],
     async run(ctx, opts) {
       const file = opts.required('file');
@@ -330,6 +337,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'create',
     group: 'Domain Management',
     help: 'create a domain from an XML file',
+    description: 'Create a domain.',
     options: [FILE, flag('paused', 'leave the guest paused after creation'), flag('autodestroy', 'automatically destroy the guest when virsh disconnects')],
     async run(ctx, opts) {
       const file = opts.required('file');
@@ -350,6 +358,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'start',
     group: 'Domain Management',
     help: 'start a (previously defined) inactive domain',
+    description: 'Start a domain, either from the last managedsave\n    state, or via a fresh boot if no managedsave state\n    is present.',
     options: [
       DOMAIN,
       flag('paused', 'leave the guest paused after start'),
@@ -377,6 +386,7 @@ export const domainCommands: readonly CommandSpec[] = [
   action({
     name: 'destroy',
     help: 'destroy (stop) a domain',
+    description: 'Forcefully stop a given domain, but leave its resources intact.',
     done: (n) => `Domain '${n}' destroyed\n`,
     verb: 'destroy',
     run: (ctx, dom) => ctx.conn.raw.domainDestroy(dom),
@@ -384,6 +394,7 @@ export const domainCommands: readonly CommandSpec[] = [
   action({
     name: 'shutdown',
     help: 'gracefully shutdown a domain',
+    description: 'Run shutdown in the target domain.',
     done: (n) => `Domain '${n}' is being shutdown\n`,
     verb: 'shutdown',
     run: (ctx, dom) => ctx.conn.raw.domainShutdown(dom),
@@ -391,6 +402,7 @@ export const domainCommands: readonly CommandSpec[] = [
   action({
     name: 'reboot',
     help: 'reboot a domain',
+    description: 'Run a reboot command in the target domain.',
     done: (n) => `Domain '${n}' is being rebooted\n`,
     verb: 'reboot',
     run: (ctx, dom) => ctx.conn.raw.domainReboot(dom, 0),
@@ -398,6 +410,7 @@ export const domainCommands: readonly CommandSpec[] = [
   action({
     name: 'suspend',
     help: 'suspend a domain',
+    description: 'Suspend a running domain.',
     done: (n) => `Domain '${n}' suspended\n`,
     verb: 'suspend',
     run: (ctx, dom) => ctx.conn.raw.domainSuspend(dom),
@@ -405,6 +418,7 @@ export const domainCommands: readonly CommandSpec[] = [
   action({
     name: 'resume',
     help: 'resume a domain',
+    description: 'Resume a previously suspended domain.',
     done: (n) => `Domain '${n}' resumed\n`,
     verb: 'resume',
     run: (ctx, dom) => ctx.conn.raw.domainResume(dom),
@@ -413,6 +427,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'undefine',
     group: 'Domain Management',
     help: 'undefine a domain',
+    description: 'Undefine an inactive domain, or convert persistent to transient.',
     options: [
       DOMAIN,
       flag('managed-save', 'remove domain managed state file'),
@@ -438,6 +453,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'autostart',
     group: 'Domain Management',
     help: 'autostart a domain',
+    description: 'Configure a domain to be automatically started at boot.',
     options: [DOMAIN, flag('disable', 'disable autostarting')],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -454,6 +470,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'setmem',
     group: 'Domain Management',
     help: 'change memory allocation',
+    description: 'Change the current memory allocation in the guest domain.',
     options: [DOMAIN, SIZE, ...AFFECT_OPTS],
     async run(ctx, opts) {
       const flags = affectFlags(opts);
@@ -467,6 +484,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'setmaxmem',
     group: 'Domain Management',
     help: 'change maximum memory limit',
+    description: 'Change the maximum memory allocation limit in the guest domain.',
     options: [DOMAIN, SIZE, ...AFFECT_OPTS],
     async run(ctx, opts) {
       const flags = affectFlags(opts);
@@ -484,6 +502,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'setvcpus',
     group: 'Domain Management',
     help: 'change number of virtual CPUs',
+    description: 'Change the number of virtual CPUs in the guest domain.',
     options: [
       DOMAIN,
       valueOpt('count', 'int', 'number of virtual CPUs', { required: true }),
@@ -512,6 +531,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'domrename',
     group: 'Domain Management',
     help: 'rename a domain',
+    description: 'Rename an inactive domain.',
     options: [DOMAIN, valueOpt('new-name', 'string', 'new domain name', { required: true })],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -523,6 +543,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'desc',
     group: 'Domain Management',
     help: "show or set domain's description or title",
+    description: 'Allows setting or modifying the description or title of a domain.',
     options: [
       DOMAIN,
       ...AFFECT_OPTS,
@@ -567,6 +588,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'managedsave-remove',
     group: 'Domain Management',
     help: 'Remove managed save of a domain',
+    description: 'Remove an existing managed save state file from a domain',
     options: [DOMAIN],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -590,6 +612,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'screenshot',
     group: 'Domain Management',
     help: 'take a screenshot of a current domain console and store it into a file',
+    description: 'screenshot of a current domain console',
     options: [
       DOMAIN,
       valueOpt('file', 'string', 'where to store the screenshot', { required: true }),

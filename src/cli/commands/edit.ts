@@ -111,6 +111,7 @@ export const editCommands: readonly CommandSpec[] = [
     name: 'edit',
     group: 'Domain Management',
     help: 'edit XML configuration for a domain',
+    description: 'Edit the XML configuration for a domain.',
     options: [DOMAIN, flag('skip-validate', 'skip validation of the XML against the schema')],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -130,6 +131,7 @@ export const editCommands: readonly CommandSpec[] = [
     name: 'managedsave-edit',
     group: 'Domain Management',
     help: "edit XML for a domain's managed save state file",
+    description: 'Edit the domain XML associated with the managed save state file',
     options: [DOMAIN, flag('running', 'set domain to be running on start'), flag('paused', 'set domain to be paused on start')],
     async run(ctx, opts) {
       const flags = (opts.bool('running') ? VIR_DOMAIN_SAVE_RUNNING : 0) | (opts.bool('paused') ? VIR_DOMAIN_SAVE_PAUSED : 0);
@@ -150,6 +152,7 @@ export const editCommands: readonly CommandSpec[] = [
     name: 'save-image-edit',
     group: 'Domain Management',
     help: "edit XML for a domain's saved state file",
+    description: 'Edit the domain XML associated with a saved state file',
     options: [
       valueOpt('file', 'string', 'saved state file to edit', { required: true }),
       flag('running', 'set domain to be running on restore'),
@@ -173,6 +176,7 @@ export const editCommands: readonly CommandSpec[] = [
     name: 'net-edit',
     group: 'Networking',
     help: 'edit XML configuration for a network',
+    description: 'Edit the XML configuration for a network.',
     options: [valueOpt('network', 'string', 'network name or uuid', { required: true })],
     async run(ctx, opts) {
       const net = await lookupNetworkBy(ctx.conn, opts.required('network'), { uuid: true, name: true });
@@ -197,6 +201,7 @@ export const editCommands: readonly CommandSpec[] = [
     name: 'pool-edit',
     group: 'Storage Pool',
     help: 'edit XML configuration for a storage pool',
+    description: 'Edit the XML configuration for a storage pool.',
     options: [valueOpt('pool', 'string', 'pool name or uuid', { required: true })],
     async run(ctx, opts) {
       const pool = await lookupPoolBy(ctx.conn, opts.required('pool'), { uuid: true, name: true });
@@ -220,6 +225,7 @@ export const editCommands: readonly CommandSpec[] = [
     name: 'iface-edit',
     group: 'Interface',
     help: 'edit XML configuration for a physical host interface',
+    description: 'Edit the XML configuration for a physical host interface.',
     options: [valueOpt('interface', 'string', 'interface name or MAC address', { required: true })],
     async run(ctx, opts) {
       const iface = await lookupInterfaceBy(ctx.conn, opts.required('interface'), { name: true, mac: true });
@@ -235,6 +241,7 @@ export const editCommands: readonly CommandSpec[] = [
     name: 'nwfilter-edit',
     group: 'Network Filter',
     help: 'edit XML configuration for a network filter',
+    description: 'Edit the XML configuration for a network filter.',
     options: [valueOpt('nwfilter', 'string', 'network filter name or uuid', { required: true })],
     async run(ctx, opts) {
       const filter = await lookupNwfilter(ctx.conn, opts.required('nwfilter'));
@@ -250,6 +257,7 @@ export const editCommands: readonly CommandSpec[] = [
     name: 'snapshot-edit',
     group: 'Snapshot',
     help: 'edit XML for a snapshot',
+    description: 'Edit the domain snapshot XML for a named snapshot',
     options: [
       DOMAIN,
       { name: 'snapshotname', kind: 'string', positional: true, help: 'snapshot name' },
@@ -300,6 +308,7 @@ export const editCommands: readonly CommandSpec[] = [
     name: 'checkpoint-edit',
     group: 'Checkpoint',
     help: 'edit XML for a checkpoint',
+    description: 'Edit the domain checkpoint XML for a named checkpoint',
     options: [DOMAIN, { name: 'checkpointname', kind: 'string', positional: true, help: 'checkpoint name' }],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));

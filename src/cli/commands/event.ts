@@ -294,6 +294,7 @@ function objectEventCommand<T>(spec: {
   readonly name: string;
   /** The `help` group virsh lists it under. */
   readonly group: string;
+  readonly description: string;
   readonly noun: string;
   readonly object: OptionSpec;
   /** virsh 9.0's event names for this family, lifecycle first. */
@@ -310,6 +311,7 @@ function objectEventCommand<T>(spec: {
     name: spec.name,
     group: spec.group,
     help: `${spec.noun} Events`,
+    description: spec.description,
     options: [spec.object, EVENT, LOOP, TIMEOUT, LIST, TIMESTAMP],
     async run(ctx, opts) {
       if (opts.bool('list')) {
@@ -360,6 +362,7 @@ export const eventCommands: readonly CommandSpec[] = [
     name: 'event',
     group: 'Domain Events',
     help: 'Domain Events',
+    description: 'List event types, or wait for domain events to occur',
     options: [
       valueOpt('domain', 'string', 'filter by domain name, id or uuid'),
       EVENT,
@@ -399,6 +402,7 @@ export const eventCommands: readonly CommandSpec[] = [
   },
   objectEventCommand<RemoteNonnullNetwork>({
     name: 'net-event',
+    description: 'List event types, or wait for network events to occur',
     group: 'Networking',
     noun: 'Network',
     object: valueOpt('network', 'string', 'filter by network name or uuid'),
@@ -410,6 +414,7 @@ export const eventCommands: readonly CommandSpec[] = [
   }),
   objectEventCommand<RemoteNonnullStoragePool>({
     name: 'pool-event',
+    description: 'List event types, or wait for storage pool events to occur',
     group: 'Storage Pool',
     noun: 'Storage Pool',
     object: valueOpt('pool', 'string', 'filter by storage pool name or uuid'),
@@ -424,6 +429,7 @@ export const eventCommands: readonly CommandSpec[] = [
   }),
   objectEventCommand<{ name: string }>({
     name: 'nodedev-event',
+    description: 'List event types, or wait for node device events to occur',
     group: 'Node Device',
     noun: 'Node Device',
     object: valueOpt('device', 'string', 'filter by node device name'),
@@ -438,6 +444,7 @@ export const eventCommands: readonly CommandSpec[] = [
   }),
   objectEventCommand<RemoteNonnullSecret>({
     name: 'secret-event',
+    description: 'List event types, or wait for secret events to occur',
     group: 'Secret',
     noun: 'Secret',
     object: valueOpt('secret', 'string', 'filter by secret name or uuid'),
@@ -454,6 +461,7 @@ export const eventCommands: readonly CommandSpec[] = [
     name: 'qemu-monitor-event',
     group: 'Domain Management',
     help: 'QEMU Monitor Events',
+    description: 'Listen for QEMU Monitor Events',
     options: [
       valueOpt('domain', 'string', 'filter by domain name, id or uuid'),
       { ...EVENT, help: 'filter by event name' },

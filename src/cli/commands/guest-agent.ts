@@ -113,22 +113,31 @@ async function guestAgentTimeout(ctx: CommandContext, opts: ParsedOptions): Prom
 
 /** The commands of this group. */
 export const guestAgentCommands: readonly CommandSpec[] = [
-  domainCommand({ name: 'domfsinfo', help: "Get information of domain's mounted filesystems.", options: [], run: domfsinfo }),
+  domainCommand({
+    name: 'domfsinfo',
+    help: "Get information of domain's mounted filesystems.",
+    description: "Get information of domain's mounted filesystems.",
+    options: [],
+    run: domfsinfo,
+  }),
   domainCommand({
     name: 'domfsfreeze',
     help: "Freeze domain's mounted filesystems.",
+    description: "Freeze domain's mounted filesystems.",
     options: [argvOpt('mountpoint', 'mountpoint path to be frozen')],
     run: (ctx, opts) => domfsFreezeThaw(ctx, opts, true),
   }),
   domainCommand({
     name: 'domfsthaw',
     help: "Thaw domain's mounted filesystems.",
+    description: "Thaw domain's mounted filesystems.",
     options: [argvOpt('mountpoint', 'mountpoint path to be thawed')],
     run: (ctx, opts) => domfsFreezeThaw(ctx, opts, false),
   }),
   domainCommand({
     name: 'domfstrim',
     help: "Invoke fstrim on domain's mounted filesystems.",
+    description: "Invoke fstrim on domain's mounted filesystems.",
     options: [
       valueOpt('minimum', 'int', 'Just a hint to ignore contiguous free ranges smaller than this (Bytes)'),
       valueOpt('mountpoint', 'string', 'which mount point to trim'),
@@ -138,6 +147,7 @@ export const guestAgentCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'guestinfo',
     help: 'query information about the guest (via agent)',
+    description: "Use the guest agent to query various information from guest's point of view",
     options: [
       flag('user', 'report active users'),
       flag('os', 'report operating system information'),
@@ -152,12 +162,14 @@ export const guestAgentCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'get-user-sshkeys',
     help: 'list authorized SSH keys for given user (via agent)',
+    description: 'Use the guest agent to query authorized SSH keys for given user',
     options: [valueOpt('user', 'string', 'user to list authorized keys for', { required: true })],
     run: getUserSshkeys,
   }),
   domainCommand({
     name: 'set-user-sshkeys',
     help: 'manipulate authorized SSH keys file for given user (via agent)',
+    description: 'Append, reset or remove specified key from the authorized keys file for given user',
     options: [
       valueOpt('user', 'string', 'user to set authorized keys for', { required: true }),
       valueOpt('file', 'string', 'optional file to read keys from'),
@@ -169,6 +181,7 @@ export const guestAgentCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'set-user-password',
     help: 'set the user password inside the domain',
+    description: 'changes the password of the specified user inside the domain',
     options: [
       valueOpt('user', 'string', 'the username', { required: true }),
       valueOpt('password', 'string', 'the new password', { required: true }),
@@ -179,6 +192,7 @@ export const guestAgentCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'guest-agent-timeout',
     help: 'Set the guest agent timeout',
+    description: 'Set the number of seconds to wait for a response from the guest agent.',
     options: [valueOpt('timeout', 'int', 'timeout seconds.', { named: true })],
     run: guestAgentTimeout,
   }),

@@ -310,12 +310,14 @@ const moreHostCommands: readonly CommandSpec[] = [
   hostCommand({
     name: 'freecell',
     help: 'NUMA free memory',
+    description: 'display available free memory for the NUMA cell.',
     options: [valueOpt('cellno', 'int', 'NUMA cell number'), flag('all', 'show free memory for all NUMA cells')],
     run: freecell,
   }),
   hostCommand({
     name: 'freepages',
     help: 'NUMA free pages',
+    description: 'display available free pages for the NUMA cell.',
     options: [
       valueOpt('cellno', 'int', 'NUMA cell number'),
       valueOpt('pagesize', 'int', 'page size (in kibibytes)'),
@@ -326,6 +328,7 @@ const moreHostCommands: readonly CommandSpec[] = [
   hostCommand({
     name: 'allocpages',
     help: 'Manipulate pages pool size',
+    description: 'Allocate or free some pages in the pool for NUMA cell.',
     options: [
       valueOpt('pagesize', 'int', 'page size (in kibibytes)', { required: true }),
       valueOpt('pagecount', 'int', 'page count', { required: true }),
@@ -338,12 +341,14 @@ const moreHostCommands: readonly CommandSpec[] = [
   hostCommand({
     name: 'nodecpustats',
     help: 'Prints cpu stats of the node.',
+    description: 'Returns cpu stats of the node, in nanoseconds.',
     options: [valueOpt('cpu', 'int', 'prints specified cpu statistics only.'), flag('percent', 'prints by percentage during 1 second.')],
     run: nodecpustats,
   }),
   hostCommand({
     name: 'nodememstats',
     help: 'Prints memory stats of the node.',
+    description: 'Returns memory stats of the node, in kilobytes.',
     options: [valueOpt('cell', 'int', 'prints specified cell statistics only.')],
     run: nodememstats,
     extensions: ['json'],
@@ -351,12 +356,14 @@ const moreHostCommands: readonly CommandSpec[] = [
   hostCommand({
     name: 'nodecpumap',
     help: 'node cpu map',
+    description: "Displays the node's total number of CPUs, the number of online CPUs and the list of online CPUs.",
     options: [flag('pretty', 'return human readable output')],
     run: nodecpumap,
   }),
   hostCommand({
     name: 'node-memory-tune',
     help: 'Get or set node memory parameters',
+    description: 'Get or set node memory parameters\n    To get the memory parameters, use following command: \n\n    virsh # node-memory-tune',
     options: [
       valueOpt('shm-pages-to-scan', 'int', 'number of pages to scan before the shared memory service goes to sleep'),
       valueOpt('shm-sleep-millisecs', 'int', 'number of millisecs the shared memory service should sleep before next scan'),
@@ -367,6 +374,7 @@ const moreHostCommands: readonly CommandSpec[] = [
   hostCommand({
     name: 'nodesuspend',
     help: 'suspend the host node for a given time duration',
+    description: 'Suspend the host node for a given time duration and attempt to resume thereafter.',
     options: [
       valueOpt('target', 'string', 'mem(Suspend-to-RAM), disk(Suspend-to-Disk), hybrid(Hybrid-Suspend)', { required: true }),
       valueOpt('duration', 'int', 'Suspend duration in seconds, at least 60', { required: true }),
@@ -376,6 +384,7 @@ const moreHostCommands: readonly CommandSpec[] = [
   hostCommand({
     name: 'cpu-baseline',
     help: 'compute baseline CPU',
+    description: 'Compute baseline CPU for a set of given CPUs.',
     options: [
       FILE_OPT('file containing XML CPU descriptions'),
       flag('features', 'Show features that are part of the CPU model type'),
@@ -389,6 +398,7 @@ const moreHostCommands: readonly CommandSpec[] = [
   hostCommand({
     name: 'cpu-compare',
     help: 'compare host CPU with a CPU described by an XML file',
+    description: 'compare CPU with host CPU',
     options: [
       FILE_OPT('file containing an XML CPU description'),
       flag('error', 'report error if CPUs are incompatible'),
@@ -408,6 +418,7 @@ const moreHostCommands: readonly CommandSpec[] = [
   hostCommand({
     name: 'hypervisor-cpu-baseline',
     help: 'compute baseline CPU usable by a specific hypervisor',
+    description: 'Compute baseline CPU for a set of given CPUs. The result will be tailored to the specified hypervisor.',
     options: [
       valueOpt('file', 'string', 'file containing XML CPU descriptions'),
       ...HYPERVISOR_OPTS,
@@ -428,6 +439,7 @@ const moreHostCommands: readonly CommandSpec[] = [
   hostCommand({
     name: 'hypervisor-cpu-compare',
     help: 'compare a CPU with the CPU created by a hypervisor on the host',
+    description: 'compare CPU with hypervisor CPU',
     options: [
       FILE_OPT('file containing an XML CPU description'),
       ...HYPERVISOR_OPTS,
@@ -451,6 +463,7 @@ const moreHostCommands: readonly CommandSpec[] = [
   hostCommand({
     name: 'domcapabilities',
     help: 'domain capabilities',
+    description: 'Returns capabilities of emulator with respect to host and libvirt.',
     options: [
       valueOpt('virttype', 'string', 'virtualization type (/domain/@type)'),
       valueOpt('emulatorbin', 'string', 'path to emulator binary (/domain/devices/emulator)'),
@@ -468,6 +481,7 @@ const moreHostCommands: readonly CommandSpec[] = [
   hostCommand({
     name: 'nodesevinfo',
     help: 'node SEV information',
+    description: 'Returns basic SEV information about the node.',
     options: [],
     run: async (ctx) => {
       // libvirt's client asks for up to REMOTE_NODE_SEV_INFO_MAX parameters.
@@ -483,6 +497,7 @@ export const hostCommands: readonly CommandSpec[] = [
     name: 'version',
     group: 'Host and Hypervisor',
     help: 'show version',
+    description: 'Display the system version information.',
     options: [flag('daemon', 'report daemon version too')],
     async run(ctx, opts) {
       const [type, lib, hv] = await Promise.all([ctx.conn.raw.connectGetType(), ctx.conn.raw.connectGetLibVersion(), ctx.conn.raw.connectGetVersion()]);
@@ -516,6 +531,7 @@ export const hostCommands: readonly CommandSpec[] = [
     name: 'nodeinfo',
     group: 'Host and Hypervisor',
     help: 'node information',
+    description: 'Returns basic information about the node.',
     options: [],
     extensions: ['json'],
     async run(ctx, opts) {
@@ -536,6 +552,7 @@ export const hostCommands: readonly CommandSpec[] = [
     name: 'capabilities',
     group: 'Host and Hypervisor',
     help: 'capabilities',
+    description: 'Returns capabilities of hypervisor/driver.',
     options: [],
     async run(ctx) {
       ctx.print(`${await ctx.conn.raw.connectGetCapabilities()}\n`);
@@ -545,6 +562,7 @@ export const hostCommands: readonly CommandSpec[] = [
     name: 'sysinfo',
     group: 'Host and Hypervisor',
     help: 'print the hypervisor sysinfo',
+    description: 'output an XML string for the hypervisor sysinfo, if available',
     options: [],
     async run(ctx) {
       ctx.print(`${await ctx.conn.raw.connectGetSysinfo(0)}\n`);
@@ -554,6 +572,7 @@ export const hostCommands: readonly CommandSpec[] = [
     name: 'maxvcpus',
     group: 'Host and Hypervisor',
     help: 'connection vcpu maximum',
+    description: 'Show maximum number of virtual CPUs for guests on this connection.',
     options: [valueOpt('type', 'string', 'domain type', { named: true })],
     async run(ctx, opts) {
       ctx.print(`${await ctx.conn.raw.connectGetMaxVcpus(opts.string('type') ?? null)}\n`);
@@ -563,6 +582,7 @@ export const hostCommands: readonly CommandSpec[] = [
     name: 'cpu-models',
     group: 'Host and Hypervisor',
     help: 'CPU models',
+    description: 'Get the CPU models for an arch.',
     options: [valueOpt('arch', 'string', 'architecture', { required: true })],
     async run(ctx, opts) {
       let models: string[];

@@ -15,6 +15,7 @@ export const ifaceCommands: readonly CommandSpec[] = [
     name: 'iface-list',
     group: 'Interface',
     help: 'list physical host interfaces',
+    description: 'Returns list of physical host interfaces.',
     options: [flag('inactive', 'list inactive interfaces'), flag('all', 'list inactive & active interfaces')],
     extensions: ['json'],
     async run(ctx, opts) {
@@ -59,6 +60,7 @@ export const ifaceCommands: readonly CommandSpec[] = [
     name: 'iface-dumpxml',
     group: 'Interface',
     help: 'interface information in XML',
+    description: 'Output the physical host interface information as an XML dump to stdout.',
     options: [IFACE, flag('inactive', 'show inactive defined XML')],
     async run(ctx, opts) {
       const iface = await lookupInterfaceBy(ctx.conn, opts.required('interface'), { name: true, mac: true });

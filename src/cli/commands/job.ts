@@ -158,6 +158,7 @@ export const jobCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'domjobinfo',
     help: 'domain job information',
+    description: 'Returns information about jobs running on a domain.',
     options: [
       flag('completed', 'return statistics of a recently completed job'),
       flag('keep-completed', "don't destroy statistics of a recently completed job when reading"),
@@ -169,12 +170,15 @@ export const jobCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'domjobabort',
     help: 'abort active domain job',
+    description: 'Aborts the currently running domain job',
     options: [flag('postcopy', 'interrupt post-copy migration')],
     run: domjobabort,
   }),
   domainCommand({
     name: 'domdirtyrate-calc',
     help: "Calculate a vm's memory dirty rate",
+    description:
+      "Calculate memory dirty rate of a domain in order to decide whether it's proper to be migrated out or not.\nThe calculated dirty rate information is available by calling 'domstats --dirtyrate'.",
     options: [
       valueOpt('seconds', 'int', 'calculate memory dirty rate within specified seconds, the supported value range from 1 to 60, default to 1.'),
       valueOpt('mode', 'string', "dirty page rate calculation mode, either of these 3 options 'page-sampling, dirty-bitmap, dirty-ring' can be specified."),

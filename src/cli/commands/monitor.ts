@@ -48,6 +48,7 @@ const MANAGEMENT_GROUP = new Set(['vcpuinfo', 'vcpucount', 'domhostname']);
 function monitor(spec: {
   readonly name: string;
   readonly help: string;
+  readonly description?: string;
   readonly options: readonly OptionSpec[];
   readonly run: (ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions) => Promise<void>;
   readonly check?: (opts: ParsedOptions) => void;
@@ -57,6 +58,7 @@ function monitor(spec: {
     name: spec.name,
     group: MANAGEMENT_GROUP.has(spec.name) ? 'Domain Management' : 'Domain Monitoring',
     help: spec.help,
+    description: spec.description,
     options: [DOMAIN, ...spec.options],
     ...(spec.extensions ? { extensions: spec.extensions } : {}),
     async run(ctx, opts) {
@@ -347,6 +349,7 @@ const domstats: CommandSpec = {
   name: 'domstats',
   group: 'Domain Monitoring',
   help: 'get statistics about one or multiple domains',
+  description: 'Gets statistics about one or more (or all) domains',
   options: [...[...STATS_GROUPS, ...STATS_FLAGS].map(([name, , help]) => flag(name, help)), argvOpt('domain', 'list of domains to get stats for')],
   extensions: ['json'],
   async run(ctx, opts) {
@@ -443,6 +446,7 @@ const domifaddr: CommandSpec = {
   name: 'domifaddr',
   group: 'Domain Monitoring',
   help: "Get network interfaces' addresses for a running domain",
+  description: "Get network interfaces' addresses for a running domain",
   options: [
     DOMAIN,
     valueOpt('interface', 'string', 'network interface name'),
@@ -518,12 +522,14 @@ export const monitorCommands: readonly CommandSpec[] = [
     name: 'vcpuinfo',
     extensions: ['json'],
     help: 'detailed domain vcpu information',
+    description: 'Returns basic information about the domain virtual CPUs.',
     options: [flag('pretty', 'return human readable output')],
     run: vcpuinfo,
   }),
   monitor({
     name: 'vcpucount',
     help: 'domain vcpu counts',
+    description: 'Returns the number of virtual CPUs used by the domain.',
     options: [
       flag('maximum', 'get maximum count of vcpus'),
       flag('active', 'get number of currently active vcpus'),
@@ -535,11 +541,19 @@ export const monitorCommands: readonly CommandSpec[] = [
     run: vcpucount,
     check: (opts) => exclusive(opts, ['current', 'live'], ['current', 'config'], ['live', 'config'], ['active', 'maximum'], ['guest', 'config']),
   }),
-  monitor({ name: 'dommemstat', help: 'get memory statistics for a domain', options: [], run: dommemstat, extensions: ['json'] }),
+  monitor({
+    name: 'dommemstat',
+    help: 'get memory statistics for a domain',
+    description: 'Get memory statistics for a running domain.',
+    options: [],
+    run: dommemstat,
+    extensions: ['json'],
+  }),
   monitor({
     name: 'domblklist',
     extensions: ['json'],
     help: 'list all domain blocks',
+    description: 'Get the summary of block devices for a domain.',
     options: [flag('inactive', 'get inactive rather than running configuration'), flag('details', 'additionally display the type and device value')],
     run: domblklist,
   }),
@@ -547,6 +561,7 @@ export const monitorCommands: readonly CommandSpec[] = [
     name: 'domiflist',
     extensions: ['json'],
     help: 'list all domain virtual interfaces',
+    description: 'Get the summary of virtual interfaces for a domain.',
     options: [flag('inactive', 'get inactive rather than running configuration')],
     run: domiflist,
   }),
@@ -554,6 +569,7 @@ export const monitorCommands: readonly CommandSpec[] = [
     name: 'domblkstat',
     extensions: ['json'],
     help: 'get device block stats for a domain',
+    description: 'Get device block stats for a running domain. See man page or use --human for explanation of fields',
     options: [valueOpt('device', 'string', 'block device'), flag('human', 'print a more human readable output')],
     run: domblkstat,
   }),
@@ -561,13 +577,21 @@ export const monitorCommands: readonly CommandSpec[] = [
     name: 'domifstat',
     extensions: ['json'],
     help: 'get network interface stats for a domain',
+    description: 'Get network interface stats for a running domain.',
     options: [valueOpt('interface', 'string', 'interface device specified by name or MAC Address', { required: true })],
     run: domifstat,
   }),
-  monitor({ name: 'domcontrol', help: 'domain control interface state', options: [], run: domcontrol }),
+  monitor({
+    name: 'domcontrol',
+    help: 'domain control interface state',
+    description: 'Returns state of a control interface to the domain.',
+    options: [],
+    run: domcontrol,
+  }),
   monitor({
     name: 'domtime',
     help: 'domain time',
+    description: "Gets or sets the domain's system time",
     options: [flag('pretty', "print domain's time in human readable form")],
     run: domtime,
   }),
@@ -577,17 +601,19 @@ export const monitorCommands: readonly CommandSpec[] = [
     name: 'domblkinfo',
     extensions: ['json'],
     help: 'domain block device size information',
+    description: 'Get block device size info for a domain.',
     options: [valueOpt('device', 'string', 'block device'), flag('human', 'Human readable output'), flag('all', 'display all block devices info')],
     run: domblkinfo,
     check: (opts) => {
       if (opts.bool('all') && opts.string('device') !== undefined) throw new CliError(['Options --all and --device are mutually exclusive']);
     },
   }),
-  monitor({ name: 'domblkerror', help: 'Show errors on block devices', options: [], run: domblkerror }),
+  monitor({ name: 'domblkerror', help: 'Show errors on block devices', description: 'Show block device errors', options: [], run: domblkerror }),
   domifaddr,
   monitor({
     name: 'domif-getlink',
     help: 'get link state of a virtual interface',
+    description: "Get link state of a domain's virtual interface.",
     options: [
       valueOpt('interface', 'string', 'interface device (MAC Address)', { required: true }),
       flag('persistent', 'alias of --config'),

@@ -127,6 +127,7 @@ export const networkCommands: readonly CommandSpec[] = [
     name: 'net-list',
     group: GROUP,
     help: 'list networks',
+    description: 'Returns list of networks.',
     options: [
       flag('inactive', 'list inactive networks'),
       flag('all', 'list inactive & active networks'),
@@ -188,6 +189,7 @@ export const networkCommands: readonly CommandSpec[] = [
     name: 'net-info',
     group: GROUP,
     help: 'network information',
+    description: 'Returns basic information about the network',
     options: [NETWORK],
     extensions: ['json'],
     async run(ctx, opts) {
@@ -211,17 +213,28 @@ export const networkCommands: readonly CommandSpec[] = [
     name: 'net-dumpxml',
     group: GROUP,
     help: 'network information in XML',
+    description: 'Output the network information as an XML dump to stdout.',
     options: [NETWORK, flag('inactive', 'show inactive defined XML')],
     async run(ctx, opts) {
       const net = await findNetwork(ctx.conn, opts.required('network'));
       ctx.print(await ctx.conn.raw.networkGetXMLDesc(net, opts.bool('inactive') ? VIR_NETWORK_XML_INACTIVE : 0));
     },
   },
-  netAction('net-start', 'start a (previously defined) inactive network', 'start', 'started', (conn, n) => conn.raw.networkCreate(n)),
-  netAction('net-destroy', 'destroy (stop) a network', 'destroy', 'destroyed', (conn, n) => conn.raw.networkDestroy(n)),
-  netAction('net-undefine', 'undefine a persistent network', 'undefine', 'has been undefined', (conn, n) => conn.raw.networkUndefine(n)),
+  {
+    ...netAction('net-start', 'start a (previously defined) inactive network', 'start', 'started', (conn, n) => conn.raw.networkCreate(n)),
+    description: 'Start a network.',
+  },
+  {
+    ...netAction('net-destroy', 'destroy (stop) a network', 'destroy', 'destroyed', (conn, n) => conn.raw.networkDestroy(n)),
+    description: 'Forcefully stop a given network.',
+  },
+  {
+    ...netAction('net-undefine', 'undefine a persistent network', 'undefine', 'has been undefined', (conn, n) => conn.raw.networkUndefine(n)),
+    description: 'Undefine the configuration for a persistent network.',
+  },
   autostartCommand({
     name: 'net-autostart',
+    description: 'Configure a network to be automatically started at boot.',
     group: GROUP,
     option: NETWORK,
     lookup: findNetwork,
@@ -232,6 +245,7 @@ export const networkCommands: readonly CommandSpec[] = [
     name: 'net-define',
     group: GROUP,
     help: 'define an inactive persistent virtual network or modify an existing persistent one from an XML file',
+    description: 'Define or modify a persistent virtual network.',
     extra: [VALIDATE],
     noun: 'Network',
     verb: 'define',
@@ -242,6 +256,7 @@ export const networkCommands: readonly CommandSpec[] = [
     name: 'net-create',
     group: GROUP,
     help: 'create a network from an XML file',
+    description: 'Create a network.',
     extra: [VALIDATE],
     noun: 'Network',
     verb: 'create',
@@ -314,6 +329,7 @@ export const networkCommands: readonly CommandSpec[] = [
     name: 'net-dhcp-leases',
     group: GROUP,
     help: 'print lease info for a given network',
+    description: 'Print lease info for a given network',
     options: [NETWORK, valueOpt('mac', 'string', 'MAC address')],
     extensions: ['json'],
     async run(ctx, opts) {
@@ -340,6 +356,7 @@ export const networkCommands: readonly CommandSpec[] = [
     name: 'net-port-list',
     group: GROUP,
     help: 'list network ports',
+    description: 'Returns list of network ports.',
     options: [NETWORK, flag('uuid', "list uuid's only"), flag('table', 'list table (default)')],
     extensions: ['json'],
     async run(ctx, opts) {
@@ -373,6 +390,7 @@ export const networkCommands: readonly CommandSpec[] = [
     name: 'net-port-create',
     group: GROUP,
     help: 'create a network port from an XML file',
+    description: 'Create a network port.',
     options: [NETWORK, valueOpt('file', 'string', 'file containing an XML network port description', { required: true }), VALIDATE],
     async run(ctx, opts) {
       const net = await findNetwork(ctx.conn, strArg(opts, 'network'));
@@ -387,32 +405,38 @@ export const networkCommands: readonly CommandSpec[] = [
       if (!ctx.quiet) ctx.print(`Network port ${formatUuid(port.uuid)} created from ${file}\n`);
     },
   },
-  portCommand('net-port-dumpxml', 'network port information in XML', XPATH_OPTIONS, async (ctx, port, opts) => {
-    const xpath = xpathOption(opts);
-    let xml: string;
-    try {
-      xml = await ctx.conn.raw.networkPortGetXMLDesc(port, 0);
-    } catch {
-      // virsh leaves the command successful, and says nothing.
-      return;
-    }
-    try {
-      printXml(ctx, xml, xpath, opts.bool('wrap'));
-    } catch (err) {
-      // virsh frees the port before it reports, which clears libvirt's "Incorrect xpath" error: it fails silently.
-      if (err instanceof CliError && err.lines[0]?.startsWith('internal error: Incorrect xpath')) throw new CliError([]);
-      throw err;
-    }
-  }),
-  portCommand('net-port-delete', 'delete the specified network port', [], async (ctx, port) => {
-    const uuid = formatUuid(port.uuid);
-    try {
-      await ctx.conn.raw.networkPortDelete(port, 0);
-    } catch {
-      // Still successful for virsh; only its own message is printed.
-      ctx.printError?.(`error: Failed to delete network port ${uuid}\n`);
-      return;
-    }
-    if (!ctx.quiet) ctx.print(`Network port ${uuid} deleted\n`);
-  }),
+  {
+    ...portCommand('net-port-dumpxml', 'network port information in XML', XPATH_OPTIONS, async (ctx, port, opts) => {
+      const xpath = xpathOption(opts);
+      let xml: string;
+      try {
+        xml = await ctx.conn.raw.networkPortGetXMLDesc(port, 0);
+      } catch {
+        // virsh leaves the command successful, and says nothing.
+        return;
+      }
+      try {
+        printXml(ctx, xml, xpath, opts.bool('wrap'));
+      } catch (err) {
+        // virsh frees the port before it reports, which clears libvirt's "Incorrect xpath" error: it fails silently.
+        if (err instanceof CliError && err.lines[0]?.startsWith('internal error: Incorrect xpath')) throw new CliError([]);
+        throw err;
+      }
+    }),
+    description: 'Output the network port information as an XML dump to stdout.',
+  },
+  {
+    ...portCommand('net-port-delete', 'delete the specified network port', [], async (ctx, port) => {
+      const uuid = formatUuid(port.uuid);
+      try {
+        await ctx.conn.raw.networkPortDelete(port, 0);
+      } catch {
+        // Still successful for virsh; only its own message is printed.
+        ctx.printError?.(`error: Failed to delete network port ${uuid}\n`);
+        return;
+      }
+      if (!ctx.quiet) ctx.print(`Network port ${uuid} deleted\n`);
+    }),
+    description: 'Delete the specified network port.',
+  },
 ];

@@ -101,6 +101,7 @@ type Lookup = (conn: Connection, text: string) => Promise<RemoteNonnullNodeDevic
 function deviceCommand(spec: {
   readonly name: string;
   readonly help: string;
+  readonly description?: string;
   readonly option: OptionSpec;
   readonly extra?: readonly OptionSpec[];
   readonly lookup: Lookup;
@@ -112,6 +113,7 @@ function deviceCommand(spec: {
     name: spec.name,
     group: GROUP,
     help: spec.help,
+    description: spec.description,
     options: [spec.option, ...(spec.extra ?? [])],
     async run(ctx, opts) {
       const text = strArg(opts, 'device');
@@ -126,6 +128,7 @@ function deviceCommand(spec: {
 function fileCommand(spec: {
   readonly name: string;
   readonly help: string;
+  readonly description?: string;
   readonly act: (conn: Connection, xml: string, flags: number) => Promise<RemoteNonnullNodeDevice>;
   readonly validateFlag: number;
   readonly done: (name: string, file: string) => string;
@@ -135,6 +138,7 @@ function fileCommand(spec: {
     name: spec.name,
     group: GROUP,
     help: spec.help,
+    description: spec.description,
     options: [FILE, VALIDATE],
     async run(ctx, opts) {
       const file = strArg(opts, 'file');
@@ -193,6 +197,7 @@ export const nodedevCommands: readonly CommandSpec[] = [
   fileCommand({
     name: 'nodedev-create',
     help: 'create a device defined by an XML file on the node',
+    description: 'Create a device on the node.  Note that this command creates devices on the physical host that can then be assigned to a virtual machine.',
     act: (conn, xml, flags) => conn.raw.nodeDeviceCreateXML(xml, flags),
     validateFlag: VIR_NODE_DEVICE_CREATE_XML_VALIDATE,
     done: (name, file) => `Node device ${name} created from ${file}\n`,
@@ -201,6 +206,7 @@ export const nodedevCommands: readonly CommandSpec[] = [
   deviceCommand({
     name: 'nodedev-destroy',
     help: 'destroy (stop) a device on the node',
+    description: 'Destroy a device on the node.  Note that this command destroys devices on the physical host',
     option: deviceOption(DEVICE_HELP),
     lookup: findDevice,
     act: (conn, dev) => conn.raw.nodeDeviceDestroy(dev.name),
@@ -210,6 +216,7 @@ export const nodedevCommands: readonly CommandSpec[] = [
   deviceCommand({
     name: 'nodedev-detach',
     help: 'detach node device from its device driver',
+    description: 'Detach node device from its device driver before assigning to a domain.',
     option: deviceOption('device key'),
     extra: [valueOpt('driver', 'string', "pci device assignment backend driver (e.g. 'vfio' or 'xen')", { named: true })],
     lookup: lookupByName,
@@ -225,6 +232,7 @@ export const nodedevCommands: readonly CommandSpec[] = [
     name: 'nodedev-dumpxml',
     group: GROUP,
     help: 'node device details in XML',
+    description: 'Output the node device details as an XML dump to stdout.',
     options: [deviceOption(DEVICE_HELP), ...XPATH_OPTIONS],
     async run(ctx, opts) {
       const text = strArg(opts, 'device');
@@ -281,6 +289,7 @@ export const nodedevCommands: readonly CommandSpec[] = [
   deviceCommand({
     name: 'nodedev-reattach',
     help: 'reattach node device to its device driver',
+    description: 'Reattach node device to its device driver once released by the domain.',
     option: deviceOption('device key'),
     lookup: lookupByName,
     act: (conn, dev) => conn.raw.nodeDeviceReAttach(dev.name),
@@ -290,6 +299,7 @@ export const nodedevCommands: readonly CommandSpec[] = [
   deviceCommand({
     name: 'nodedev-reset',
     help: 'reset node device',
+    description: 'Reset node device before or after assigning to a domain.',
     option: deviceOption('device key'),
     lookup: lookupByName,
     act: (conn, dev) => conn.raw.nodeDeviceReset(dev.name),
@@ -299,6 +309,7 @@ export const nodedevCommands: readonly CommandSpec[] = [
   fileCommand({
     name: 'nodedev-define',
     help: 'Define a device by an xml file on a node',
+    description: 'Defines a persistent device on the node that can be assigned to a domain. The device must be started before it can be assigned to a domain.',
     act: (conn, xml, flags) => conn.raw.nodeDeviceDefineXML(xml, flags),
     validateFlag: VIR_NODE_DEVICE_DEFINE_XML_VALIDATE,
     done: (name, file) => `Node device '${name}' defined from '${file}'\n`,
@@ -307,6 +318,7 @@ export const nodedevCommands: readonly CommandSpec[] = [
   deviceCommand({
     name: 'nodedev-undefine',
     help: 'Undefine an inactive node device',
+    description: 'Undefines the configuration for an inactive node device',
     option: deviceOption(DEVICE_HELP),
     lookup: findDevice,
     act: (conn, dev) => conn.raw.nodeDeviceUndefine(dev.name, 0),
@@ -316,6 +328,7 @@ export const nodedevCommands: readonly CommandSpec[] = [
   deviceCommand({
     name: 'nodedev-start',
     help: 'Start an inactive node device',
+    description: 'Starts an inactive node device that was previously defined',
     option: deviceOption('device name'),
     lookup: lookupByName,
     act: (conn, dev) => conn.raw.nodeDeviceCreate(dev.name, 0),
@@ -325,6 +338,7 @@ export const nodedevCommands: readonly CommandSpec[] = [
   {
     ...autostartCommand({
       name: 'nodedev-autostart',
+      description: 'Configure a node device to be automatically started at boot.',
       group: GROUP,
       option: deviceOption(DEVICE_HELP),
       // The lookup reads the option as virsh does (an empty one is an error of its own).
@@ -339,6 +353,7 @@ export const nodedevCommands: readonly CommandSpec[] = [
     name: 'nodedev-info',
     group: GROUP,
     help: 'node device information',
+    description: 'Returns basic information about the node device',
     options: [deviceOption(DEVICE_HELP)],
     async run(ctx, opts) {
       const dev = await findDevice(ctx.conn, strArg(opts, 'device'));

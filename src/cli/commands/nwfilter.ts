@@ -28,6 +28,7 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     name: 'nwfilter-define',
     group: GROUP,
     help: 'define or update a network filter from an XML file',
+    description: 'Define a new network filter or update an existing one.',
     options: [fileOption('file containing an XML network filter description'), VALIDATE],
     async run(ctx, opts) {
       const file = strArg(opts, 'file');
@@ -44,6 +45,7 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     name: 'nwfilter-dumpxml',
     group: GROUP,
     help: 'network filter information in XML',
+    description: 'Output the network filter information as an XML dump to stdout.',
     options: [NWFILTER, ...XPATH_OPTIONS],
     async run(ctx, opts) {
       const filter = await lookupNwfilter(ctx.conn, strArg(opts, 'nwfilter'));
@@ -55,6 +57,7 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     name: 'nwfilter-list',
     group: GROUP,
     help: 'list network filters',
+    description: 'Returns list of network filters.',
     options: [],
     extensions: ['json'],
     async run(ctx, opts) {
@@ -85,6 +88,7 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     name: 'nwfilter-undefine',
     group: GROUP,
     help: 'undefine a network filter',
+    description: 'Undefine a given network filter.',
     option: NWFILTER,
     check: (opts) => strArg(opts, 'nwfilter'),
     lookup: lookupNwfilter,
@@ -97,6 +101,7 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     name: 'nwfilter-binding-create',
     group: GROUP,
     help: 'create a network filter binding from an XML file',
+    description: 'Create a new network filter binding.',
     options: [fileOption('file containing an XML network filter binding description'), VALIDATE],
     async run(ctx, opts) {
       const file = strArg(opts, 'file');
@@ -112,6 +117,7 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     name: 'nwfilter-binding-delete',
     group: GROUP,
     help: 'delete a network filter binding',
+    description: 'Delete a given network filter binding.',
     options: [valueOpt('binding', 'string', 'network filter binding port dev', { required: true })],
     async run(ctx, opts) {
       const binding = await bindingOf(ctx, opts);
@@ -124,6 +130,7 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     name: 'nwfilter-binding-dumpxml',
     group: GROUP,
     help: 'network filter information in XML',
+    description: 'Output the network filter information as an XML dump to stdout.',
     options: [valueOpt('binding', 'string', 'network filter binding portdev', { required: true }), ...XPATH_OPTIONS],
     async run(ctx, opts) {
       // virsh 9.0 accepts --xpath and --wrap here but never reads --xpath: the whole document is printed.
@@ -135,6 +142,7 @@ export const nwfilterCommands: readonly CommandSpec[] = [
     name: 'nwfilter-binding-list',
     group: GROUP,
     help: 'list network filter bindings',
+    description: 'Returns list of network filter bindings.',
     options: [],
     extensions: ['json'],
     async run(ctx, opts) {

@@ -71,6 +71,8 @@ const managedsaveCommand: CommandSpec = {
   name: 'managedsave',
   group: GROUP,
   help: 'managed save of a domain state',
+  description:
+    "Save and destroy a running domain, so it can be restarted from\n    the same state at a later time.  When the virsh 'start'\n    command is next run for the domain, it will automatically\n    be started from this saved state.",
   options: [
     DOMAIN,
     flag('bypass-cache', 'avoid file system cache when saving'),
@@ -97,6 +99,7 @@ export const saveCommands: readonly CommandSpec[] = [
     name: 'save',
     group: GROUP,
     help: 'save a domain state to a file',
+    description: 'Save the RAM state of a running domain.',
     options: [
       DOMAIN,
       valueOpt('file', 'string', 'where to save the data', { required: true }),
@@ -128,6 +131,7 @@ export const saveCommands: readonly CommandSpec[] = [
     name: 'restore',
     group: GROUP,
     help: 'restore a domain from a saved state in a file',
+    description: 'Restore a domain.',
     options: [
       valueOpt('file', 'string', 'the state to restore', { required: true }),
       flag('bypass-cache', 'avoid file system cache when restoring'),
@@ -169,6 +173,7 @@ export const saveCommands: readonly CommandSpec[] = [
     name: 'save-image-dumpxml',
     group: GROUP,
     help: 'saved state domain information in XML',
+    description: 'Dump XML of domain information for a saved state file to stdout.',
     options: [
       valueOpt('file', 'string', 'saved state file to read', { required: true }),
       flag('security-info', 'include security sensitive information in XML dump'),
@@ -185,6 +190,7 @@ export const saveCommands: readonly CommandSpec[] = [
     name: 'save-image-define',
     group: GROUP,
     help: "redefine the XML for a domain's saved state file",
+    description: 'Replace the domain XML associated with a saved state file',
     options: [
       valueOpt('file', 'string', 'saved state file to modify', { required: true }),
       valueOpt('xml', 'string', 'filename containing updated XML for the target', { required: true }),
@@ -203,6 +209,7 @@ export const saveCommands: readonly CommandSpec[] = [
     name: 'managedsave-dumpxml',
     group: GROUP,
     help: 'Domain information of managed save state file in XML',
+    description: 'Dump XML of domain information for a managed save state file to stdout.',
     options: [DOMAIN, flag('security-info', 'include security sensitive information in XML dump'), ...XPATH_OPTIONS],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -215,6 +222,7 @@ export const saveCommands: readonly CommandSpec[] = [
     name: 'managedsave-define',
     group: GROUP,
     help: "redefine the XML for a domain's managed save state file",
+    description: 'Replace the domain XML associated with a managed save state file',
     options: [
       DOMAIN,
       valueOpt('xml', 'string', 'filename containing updated XML for the target', { required: true }),
@@ -234,6 +242,7 @@ export const saveCommands: readonly CommandSpec[] = [
     name: 'dump',
     group: GROUP,
     help: 'dump the core of a domain to a file for analysis',
+    description: 'Core dump a domain.',
     options: [
       DOMAIN,
       valueOpt('file', 'string', 'where to dump the core', { required: true }),

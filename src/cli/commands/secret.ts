@@ -106,6 +106,7 @@ export const secretCommands: readonly CommandSpec[] = [
     name: 'secret-define',
     group: GROUP,
     help: 'define or modify a secret from an XML file',
+    description: 'Define or modify a secret.',
     options: [
       valueOpt('file', 'string', 'file containing secret attributes in XML', { required: true }),
       flag('validate', 'validate the XML against the schema'),
@@ -124,6 +125,7 @@ export const secretCommands: readonly CommandSpec[] = [
     name: 'secret-dumpxml',
     group: GROUP,
     help: 'secret attributes in XML',
+    description: 'Output attributes of a secret as an XML dump to stdout.',
     options: [SECRET, ...XPATH_OPTIONS],
     async run(ctx, opts) {
       const secret = await secretOf(ctx, opts);
@@ -141,6 +143,7 @@ export const secretCommands: readonly CommandSpec[] = [
     name: 'secret-get-value',
     group: GROUP,
     help: 'Output a secret value',
+    description: 'Output a secret value to stdout.',
     options: [SECRET, flag('plain', 'get value without converting to base64')],
     async run(ctx, opts) {
       const secret = await secretOf(ctx, opts);
@@ -153,6 +156,7 @@ export const secretCommands: readonly CommandSpec[] = [
     name: 'secret-list',
     group: GROUP,
     help: 'list secrets',
+    description: 'Returns a list of secrets',
     options: [
       flag('ephemeral', 'list ephemeral secrets'),
       flag('no-ephemeral', 'list non-ephemeral secrets'),
@@ -201,6 +205,7 @@ export const secretCommands: readonly CommandSpec[] = [
     name: 'secret-set-value',
     group: GROUP,
     help: 'set a secret value',
+    description: 'Set a secret value.',
     options: [
       SECRET,
       valueOpt('file', 'string', 'read secret from file', { named: true }),
@@ -239,6 +244,7 @@ export const secretCommands: readonly CommandSpec[] = [
     name: 'secret-undefine',
     group: GROUP,
     help: 'undefine a secret',
+    description: 'Undefine a secret.',
     option: SECRET,
     check: (opts) => strArg(opts, 'secret'),
     lookup: lookupSecret,

@@ -134,6 +134,7 @@ export const snapshotCommands: readonly CommandSpec[] = [
     name: 'snapshot-create-as',
     group: GROUP,
     help: 'Create a snapshot from a set of args',
+    description: 'Create a snapshot (disk and RAM) from arguments',
     options: [
       DOMAIN,
       valueOpt('name', 'string', 'name of snapshot'),
@@ -162,6 +163,7 @@ export const snapshotCommands: readonly CommandSpec[] = [
     name: 'snapshot-current',
     group: GROUP,
     help: 'Get or set the current snapshot',
+    description: 'Get or set the current snapshot',
     options: [
       DOMAIN,
       flag('name', 'list the name, rather than the full xml'),
@@ -198,6 +200,7 @@ export const snapshotCommands: readonly CommandSpec[] = [
     name: 'snapshot-delete',
     group: GROUP,
     help: 'Delete a domain snapshot',
+    description: 'Snapshot Delete',
     options: [
       DOMAIN,
       SNAPSHOTNAME,
@@ -225,6 +228,7 @@ export const snapshotCommands: readonly CommandSpec[] = [
     name: 'snapshot-dumpxml',
     group: GROUP,
     help: 'Dump XML for a domain snapshot',
+    description: 'Snapshot Dump XML',
     options: [DOMAIN, { ...SNAPSHOTNAME, required: true }, flag('security-info', 'include security sensitive information in XML dump')],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -237,6 +241,7 @@ export const snapshotCommands: readonly CommandSpec[] = [
     name: 'snapshot-info',
     group: GROUP,
     help: 'snapshot information',
+    description: 'Returns basic information about a snapshot.',
     options: [DOMAIN, SNAPSHOTNAME, current('info on current snapshot')],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -272,6 +277,7 @@ export const snapshotCommands: readonly CommandSpec[] = [
     name: 'snapshot-list',
     group: GROUP,
     help: 'List snapshots for a domain',
+    description: 'Snapshot List',
     options: [
       DOMAIN,
       flag('parent', 'add a column showing parent snapshot'),
@@ -359,6 +365,7 @@ export const snapshotCommands: readonly CommandSpec[] = [
     name: 'snapshot-parent',
     group: GROUP,
     help: 'Get the name of the parent of a snapshot',
+    description: "Extract the snapshot's parent, if any",
     options: [DOMAIN, { ...SNAPSHOTNAME, help: 'find parent of snapshot name' }, current('find parent of current snapshot')],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -372,6 +379,7 @@ export const snapshotCommands: readonly CommandSpec[] = [
     name: 'snapshot-revert',
     group: GROUP,
     help: 'Revert a domain to a snapshot',
+    description: 'Revert domain to snapshot',
     options: [
       DOMAIN,
       SNAPSHOTNAME,

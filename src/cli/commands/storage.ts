@@ -216,6 +216,7 @@ const volCopyCommands: readonly CommandSpec[] = [
     name: 'vol-clone',
     group: VOL_GROUP,
     help: 'clone a volume.',
+    description: 'Clone an existing volume within the parent pool.',
     options: [
       VOL,
       valueOpt('newname', 'string', 'clone name', { required: true }),
@@ -260,6 +261,7 @@ const volCopyCommands: readonly CommandSpec[] = [
     name: 'vol-create-from',
     group: VOL_GROUP,
     help: 'create a vol, using another volume as input',
+    description: 'Create a vol from an existing volume.',
     options: [
       POOL,
       valueOpt('file', 'string', 'file containing an XML vol description', { required: true }),
@@ -292,6 +294,7 @@ const volCopyCommands: readonly CommandSpec[] = [
     name: 'vol-resize',
     group: VOL_GROUP,
     help: 'resize a vol',
+    description: 'Resizes a storage volume. This is safe only for storage volumes not in use by an active guest.\nSee blockresize for live resizing.',
     options: [
       VOL,
       valueOpt('capacity', 'string', 'new capacity for the vol, as scaled integer (default bytes)', { required: true }),
@@ -332,6 +335,7 @@ export const storageCommands: readonly CommandSpec[] = [
     name: 'pool-list',
     group: GROUP,
     help: 'list pools',
+    description: 'Returns list of pools.',
     options: [
       flag('inactive', 'list inactive pools'),
       flag('all', 'list inactive & active pools'),
@@ -406,6 +410,7 @@ export const storageCommands: readonly CommandSpec[] = [
     name: 'pool-info',
     group: GROUP,
     help: 'storage pool information',
+    description: 'Returns basic information about the storage pool.',
     options: [POOL, flag('bytes', 'Reture pool info in bytes')],
     extensions: ['json'],
     async run(ctx, opts) {
@@ -434,6 +439,7 @@ export const storageCommands: readonly CommandSpec[] = [
     name: 'pool-dumpxml',
     group: GROUP,
     help: 'pool information in XML',
+    description: 'Output the pool information as an XML dump to stdout.',
     options: [POOL, flag('inactive', 'show inactive defined XML')],
     async run(ctx, opts) {
       const pool = await findPool(ctx.conn, opts.required('pool'));
@@ -458,14 +464,21 @@ export const storageCommands: readonly CommandSpec[] = [
       ctx.print(`${(await lookupPoolBy(ctx.conn, opts.required('pool'), { uuid: true })).name}\n`);
     },
   },
-  poolAsCommand('pool-define-as', 'define a pool from a set of args', 'define', 'defined', [], (conn, xml) => conn.raw.storagePoolDefineXML(xml, 0)),
-  poolAsCommand('pool-create-as', 'create a pool from a set of args', 'create', 'created', BUILD_FLAGS, (conn, xml, opts) =>
-    conn.raw.storagePoolCreateXML(xml, buildFlags(opts)),
-  ),
+  {
+    ...poolAsCommand('pool-define-as', 'define a pool from a set of args', 'define', 'defined', [], (conn, xml) => conn.raw.storagePoolDefineXML(xml, 0)),
+    description: 'Define a pool.',
+  },
+  {
+    ...poolAsCommand('pool-create-as', 'create a pool from a set of args', 'create', 'created', BUILD_FLAGS, (conn, xml, opts) =>
+      conn.raw.storagePoolCreateXML(xml, buildFlags(opts)),
+    ),
+    description: 'Create a pool.',
+  },
   fromFileCommand({
     name: 'pool-define',
     group: GROUP,
     help: 'define an inactive persistent storage pool or modify an existing persistent one from an XML file',
+    description: 'Define or modify a persistent storage pool.',
     noun: 'Pool',
     verb: 'define',
     done: 'defined',
@@ -475,6 +488,7 @@ export const storageCommands: readonly CommandSpec[] = [
     name: 'pool-create',
     group: GROUP,
     help: 'create a pool from an XML file',
+    description: 'Create a pool.',
     extra: BUILD_FLAGS,
     noun: 'Pool',
     verb: 'create',
@@ -482,33 +496,49 @@ export const storageCommands: readonly CommandSpec[] = [
     check: (opts) => exclusive(opts, ['overwrite', 'no-overwrite']),
     act: (conn, xml, opts) => conn.raw.storagePoolCreateXML(xml, buildFlags(opts)),
   }),
-  poolAction(
-    'pool-start',
-    'start a (previously defined) inactive pool',
-    'start',
-    'started',
-    (conn, p, opts) => conn.raw.storagePoolCreate(p, buildFlags(opts)),
-    BUILD_FLAGS,
-    (opts) => exclusive(opts, ['overwrite', 'no-overwrite']),
-  ),
-  poolAction('pool-destroy', 'destroy (stop) a pool', 'destroy', 'destroyed', (conn, p) => conn.raw.storagePoolDestroy(p)),
-  poolAction('pool-undefine', 'undefine an inactive pool', 'undefine', 'has been undefined', (conn, p) => conn.raw.storagePoolUndefine(p)),
-  poolAction('pool-refresh', 'refresh a pool', 'refresh', 'refreshed', (conn, p) => conn.raw.storagePoolRefresh(p, 0)),
-  poolAction('pool-delete', 'delete a pool', 'delete', 'deleted', (conn, p) => conn.raw.storagePoolDelete(p, 0)),
-  poolAction(
-    'pool-build',
-    'build a pool',
-    'build',
-    'built',
-    (conn, p, opts) =>
-      conn.raw.storagePoolBuild(
-        p,
-        (opts.bool('overwrite') ? VIR_STORAGE_POOL_BUILD_OVERWRITE : 0) | (opts.bool('no-overwrite') ? VIR_STORAGE_POOL_BUILD_NO_OVERWRITE : 0),
-      ),
-    BUILD_FLAGS.slice(1),
-  ),
+  {
+    ...poolAction(
+      'pool-start',
+      'start a (previously defined) inactive pool',
+      'start',
+      'started',
+      (conn, p, opts) => conn.raw.storagePoolCreate(p, buildFlags(opts)),
+      BUILD_FLAGS,
+      (opts) => exclusive(opts, ['overwrite', 'no-overwrite']),
+    ),
+    description: 'Start a pool.',
+  },
+  {
+    ...poolAction('pool-destroy', 'destroy (stop) a pool', 'destroy', 'destroyed', (conn, p) => conn.raw.storagePoolDestroy(p)),
+    description: 'Forcefully stop a given pool. Raw data in the pool is untouched',
+  },
+  {
+    ...poolAction('pool-undefine', 'undefine an inactive pool', 'undefine', 'has been undefined', (conn, p) => conn.raw.storagePoolUndefine(p)),
+    description: 'Undefine the configuration for an inactive pool.',
+  },
+  {
+    ...poolAction('pool-refresh', 'refresh a pool', 'refresh', 'refreshed', (conn, p) => conn.raw.storagePoolRefresh(p, 0)),
+    description: 'Refresh a given pool.',
+  },
+  { ...poolAction('pool-delete', 'delete a pool', 'delete', 'deleted', (conn, p) => conn.raw.storagePoolDelete(p, 0)), description: 'Delete a given pool.' },
+  {
+    ...poolAction(
+      'pool-build',
+      'build a pool',
+      'build',
+      'built',
+      (conn, p, opts) =>
+        conn.raw.storagePoolBuild(
+          p,
+          (opts.bool('overwrite') ? VIR_STORAGE_POOL_BUILD_OVERWRITE : 0) | (opts.bool('no-overwrite') ? VIR_STORAGE_POOL_BUILD_NO_OVERWRITE : 0),
+        ),
+      BUILD_FLAGS.slice(1),
+    ),
+    description: 'Build a given pool.',
+  },
   autostartCommand({
     name: 'pool-autostart',
+    description: 'Configure a pool to be automatically started at boot.',
     group: GROUP,
     option: POOL,
     lookup: findPool,
@@ -519,6 +549,7 @@ export const storageCommands: readonly CommandSpec[] = [
     name: 'vol-list',
     group: VOL_GROUP,
     help: 'list vols',
+    description: 'Returns list of vols by pool.',
     options: [POOL, flag('details', 'display extended details for volumes')],
     extensions: ['json'],
     async run(ctx, opts) {
@@ -566,6 +597,7 @@ export const storageCommands: readonly CommandSpec[] = [
     name: 'vol-info',
     group: VOL_GROUP,
     help: 'storage vol information',
+    description: 'Returns basic information about the storage vol.',
     options: [VOL, VOL_POOL, flag('bytes', 'sizes are represented in bytes rather than pretty units')],
     extensions: ['json'],
     async run(ctx, opts) {
@@ -589,6 +621,7 @@ export const storageCommands: readonly CommandSpec[] = [
     name: 'vol-dumpxml',
     group: VOL_GROUP,
     help: 'vol information in XML',
+    description: 'Output the vol information as an XML dump to stdout.',
     options: [VOL, VOL_POOL],
     async run(ctx, opts) {
       ctx.print(await ctx.conn.raw.storageVolGetXMLDesc(await volOf(ctx.conn, opts), 0));
@@ -616,6 +649,7 @@ export const storageCommands: readonly CommandSpec[] = [
     name: 'vol-create-as',
     group: VOL_GROUP,
     help: 'create a volume from a set of args',
+    description: 'Create a vol.',
     options: [
       valueOpt('pool', 'string', 'pool name', { required: true }),
       valueOpt('name', 'string', 'name of the volume', { required: true }),
@@ -652,6 +686,7 @@ export const storageCommands: readonly CommandSpec[] = [
     name: 'vol-create',
     group: VOL_GROUP,
     help: 'create a vol from an XML file',
+    description: 'Create a vol.',
     options: [
       valueOpt('pool', 'string', 'pool name', { required: true }),
       valueOpt('file', 'string', 'file containing an XML vol description', { required: true }),
@@ -670,14 +705,20 @@ export const storageCommands: readonly CommandSpec[] = [
       if (!ctx.quiet) ctx.print(`Vol ${vol.name} created from ${file}\n`);
     },
   },
-  volAction(
-    'vol-delete',
-    'delete a vol',
-    'delete',
-    'deleted',
-    (conn, vol, opts) => conn.raw.storageVolDelete(vol, opts.bool('delete-snapshots') ? VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS : 0),
-    [flag('delete-snapshots', 'delete snapshots associated with volume (must be supported by storage driver)')],
-  ),
-  volAction('vol-wipe', 'wipe a vol', 'wipe', 'wiped', (conn, vol) => conn.raw.storageVolWipe(vol, 0)),
+  {
+    ...volAction(
+      'vol-delete',
+      'delete a vol',
+      'delete',
+      'deleted',
+      (conn, vol, opts) => conn.raw.storageVolDelete(vol, opts.bool('delete-snapshots') ? VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS : 0),
+      [flag('delete-snapshots', 'delete snapshots associated with volume (must be supported by storage driver)')],
+    ),
+    description: 'Delete a given vol.',
+  },
+  {
+    ...volAction('vol-wipe', 'wipe a vol', 'wipe', 'wiped', (conn, vol) => conn.raw.storageVolWipe(vol, 0)),
+    description: 'Ensure data previously on a volume is not accessible to future reads',
+  },
   ...volCopyCommands,
 ];

@@ -467,6 +467,7 @@ export const tuneCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'schedinfo',
     help: 'show/set scheduler parameters',
+    description: 'Show/Set scheduler parameters.',
     options: [
       valueOpt('weight', 'int', 'weight for XEN_CREDIT', { named: true }),
       valueOpt('cap', 'int', 'cap for XEN_CREDIT', { named: true }),
@@ -480,6 +481,8 @@ export const tuneCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'memtune',
     help: 'Get or set memory parameters',
+    description:
+      'Get or set the current memory parameters for a guest domain.\n    To get the memory parameters use following command: \n\n    virsh # memtune <domain>',
     options: [
       valueOpt('hard-limit', 'int', 'Max memory, as scaled integer (default KiB)'),
       valueOpt('soft-limit', 'int', 'Memory during contention, as scaled integer (default KiB)'),
@@ -492,6 +495,8 @@ export const tuneCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'blkiotune',
     help: 'Get or set blkio parameters',
+    description:
+      'Get or set the current blkio parameters for a guest domain.\n    To get the blkio parameters use following command: \n\n    virsh # blkiotune <domain>',
     options: [
       valueOpt('weight', 'int', 'IO Weight'),
       valueOpt('device-weights', 'string', 'per-device IO Weights, in the form of /path/to/device,weight,...'),
@@ -506,6 +511,8 @@ export const tuneCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'numatune',
     help: 'Get or set numa parameters',
+    description:
+      'Get or set the current numa parameters for a guest domain.\n    To get the numa parameters use following command: \n\n    virsh # numatune <domain>',
     options: [
       valueOpt('mode', 'string', 'NUMA mode, one of strict, preferred and interleave or a number from the virDomainNumatuneMemMode enum'),
       valueOpt('nodeset', 'string', 'NUMA node selections to set'),
@@ -516,12 +523,14 @@ export const tuneCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'blkdeviotune',
     help: 'Set or query a block device I/O tuning parameters.',
+    description: 'Set or query disk I/O parameters such as block throttling.',
     options: [valueOpt('device', 'string', 'block device', { required: true }), ...IOTUNE_OPTS, ...AFFECT_OPTS],
     run: blkdeviotune,
   }),
   domainCommand({
     name: 'domiftune',
     help: 'get/set parameters of a virtual interface',
+    description: "Get/set parameters of a domain's virtual interface.",
     options: [
       valueOpt('interface', 'string', 'interface device (MAC Address)', { required: true }),
       valueOpt('inbound', 'string', "control domain's incoming traffics"),
@@ -533,6 +542,7 @@ export const tuneCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'domif-setlink',
     help: 'set link state of a virtual interface',
+    description: "Set link state of a domain's virtual interface. This command wraps usage of update-device command.",
     options: [
       valueOpt('interface', 'string', 'interface device (MAC Address)', { required: true }),
       valueOpt('state', 'string', 'new state of the device', { required: true }),
@@ -544,6 +554,7 @@ export const tuneCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'perf',
     help: 'Get or set perf event',
+    description: 'Get or set the current perf events for a guest domain.\n    To get the perf events list use following command: \n\n    virsh # perf <domain>',
     options: [
       valueOpt('enable', 'string', 'perf events which will be enabled'),
       valueOpt('disable', 'string', 'perf events which will be disabled'),
@@ -554,6 +565,7 @@ export const tuneCommands: readonly CommandSpec[] = [
   domainCommand({
     name: 'metadata',
     help: "show or set domain's custom XML metadata",
+    description: 'Shows or modifies the XML metadata of a domain.',
     options: [
       valueOpt('uri', 'string', 'URI of the namespace', { required: true }),
       flag('live', 'modify/get running state'),
@@ -566,10 +578,17 @@ export const tuneCommands: readonly CommandSpec[] = [
     ],
     run: metadata,
   }),
-  domainCommand({ name: 'domlaunchsecinfo', help: 'Get domain launch security info', options: [], run: domlaunchsecinfo }),
+  domainCommand({
+    name: 'domlaunchsecinfo',
+    help: 'Get domain launch security info',
+    description: 'Get the launch security parameters for a guest domain',
+    options: [],
+    run: domlaunchsecinfo,
+  }),
   domainCommand({
     name: 'domsetlaunchsecstate',
     help: 'Set domain launch security state',
+    description: "Set a secret in the guest domain's memory",
     options: [
       valueOpt('secrethdr', 'string', 'path to file containing the secret header'),
       valueOpt('secret', 'string', 'path to file containing the secret'),

@@ -80,6 +80,7 @@ const vsUpload: CommandSpec = {
   name: 'vol-upload',
   group: VOL_GROUP,
   help: 'upload file contents to a volume',
+  description: 'Upload file contents to a volume',
   options: transferOptions('upload to'),
   extensions: ['progress'],
   async run(ctx, opts) {
@@ -119,6 +120,7 @@ const vsDownload: CommandSpec = {
   name: 'vol-download',
   group: VOL_GROUP,
   help: 'download volume contents to a file',
+  description: 'Download volume contents to a file',
   options: transferOptions('download from'),
   extensions: ['progress'],
   async run(ctx, opts) {

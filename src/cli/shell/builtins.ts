@@ -97,6 +97,7 @@ export const BUILTINS: readonly CommandSpec[] = [
   builtin({
     name: 'cd',
     help: 'change the current directory',
+    description: 'Change the current directory.',
     options: [valueOpt('dir', 'string', 'directory to switch to (default: home or else root)')],
     async run(ctx, opts) {
       if (!shellOf(ctx).interactive) throw new CliError(['cd: command valid only in interactive mode']);
@@ -111,6 +112,7 @@ export const BUILTINS: readonly CommandSpec[] = [
   builtin({
     name: 'echo',
     help: 'echo arguments. Used for internal testing.',
+    description: 'Echo back arguments, possibly with quoting. Used for internal testing.',
     options: [
       flag('shell', 'escape for shell use'),
       flag('xml', 'escape for XML use'),
@@ -131,6 +133,7 @@ export const BUILTINS: readonly CommandSpec[] = [
   builtin({
     name: 'help',
     help: 'print help',
+    description: 'Prints global help, command specific help, or help for a\n    group of related commands',
     options: [valueOpt('command', 'string', 'Prints global help, command specific help, or help for a group of related commands')],
     async run(ctx, opts) {
       ctx.print(helpText(shellOf(ctx).commands, opts.string('command')));
@@ -139,6 +142,7 @@ export const BUILTINS: readonly CommandSpec[] = [
   builtin({
     name: 'pwd',
     help: 'print the current directory',
+    description: 'Print the current directory.',
     options: [],
     async run(ctx) {
       ctx.print(`${process.cwd()}\n`);
@@ -162,6 +166,7 @@ export const BUILTINS: readonly CommandSpec[] = [
   builtin({
     name: 'connect',
     help: '(re)connect to hypervisor',
+    description: 'Connect to local hypervisor. This is built-in command after shell start up.',
     options: [valueOpt('name', 'string', 'hypervisor connection URI'), flag('readonly', 'read-only connection')],
     async run(ctx, opts) {
       await shellOf(ctx).reconnect(opts.string('name'), opts.bool('readonly'));
