@@ -43,7 +43,7 @@ import { LibvirtError } from '../../rpc/errors.js';
 import { blockJobTypeName, timeoutMs } from './event.js';
 import { CliError, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
 import { VshFailure, daemonError, vshFail } from '../support/failures.js';
-import { flag, valueOpt, DOMAIN, exclusive, requireOption, strOpt, strArg } from '../support/options.js';
+import { flag, valueOpt, DOMAIN, exclusive, requireOption, strOpt, strArg, aliasOpt } from '../support/options.js';
 import { ULLONG_MAX, parseScaled, numberOpt } from '../support/numbers.js';
 import { lookupDomain } from '../support/lookup.js';
 import { progressReport, wantsProgress, type ProgressReport } from '../support/progress.js';
@@ -401,7 +401,7 @@ export const blockjobCommands: readonly CommandSpec[] = [
       flag('synchronous-writes', 'the copy job forces guest writes to be synchronously written to the destination'),
       flag('print-xml', 'print the XML used to start the copy job instead of starting the job'),
       // virsh's alias for --format=raw.
-      flag('raw', 'format=raw'),
+      aliasOpt('raw', 'bool', 'format=raw'),
     ],
     async run(ctx, opts) {
       const pivot = opts.bool('pivot');

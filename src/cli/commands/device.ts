@@ -3,7 +3,7 @@ import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_DEVICE_MOD
 import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import { CliError, type ParsedOptions, type CommandSpec, type OptionSpec } from '../command.js';
 import { call } from '../support/failures.js';
-import { flag, valueOpt, DOMAIN, AFFECT_OPTS, PERSISTENT, exclusive, strOpt } from '../support/options.js';
+import { flag, valueOpt, DOMAIN, AFFECT_OPTS, PERSISTENT, exclusive, strOpt, aliasOpt } from '../support/options.js';
 import { numberOpt, scaledKiBOpt } from '../support/numbers.js';
 import {
   parseXmlTree,
@@ -334,7 +334,7 @@ export const deviceCommands: readonly CommandSpec[] = [
       valueOpt('cache', 'string', 'cache mode of disk device'),
       valueOpt('io', 'string', 'io policy of disk device'),
       valueOpt('type', 'string', 'target device type'),
-      flag('shareable', 'mode=shareable'),
+      aliasOpt('shareable', 'bool', 'mode=shareable'),
       valueOpt('mode', 'string', 'mode of device reading and writing'),
       valueOpt('sourcetype', 'string', 'type of source (block|file|network)'),
       valueOpt('serial', 'string', 'serial of disk device'),

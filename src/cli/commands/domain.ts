@@ -38,7 +38,7 @@ import { LibvirtError } from '../../rpc/errors.js';
 import { domainStateName, domainStateReasonName } from '../../api/names.js';
 import { fixedString } from '../../api/values.js';
 import { CliError, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
-import { flag, valueOpt, DOMAIN, AFFECT_OPTS, exclusive, affectFlags } from '../support/options.js';
+import { flag, valueOpt, argvOpt, domainOpt, DOMAIN, AFFECT_OPTS, exclusive, affectFlags, strOpt } from '../support/options.js';
 import { UINT_MAX, scaledKiBOpt } from '../support/numbers.js';
 import { formatUuid } from '../support/format.js';
 import { infoFields, printJson, wantsJson } from '../support/json-output.js';
@@ -115,6 +115,15 @@ async function list(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
   else ctx.print(formatTable(title ? ['Id', 'Name', 'State', 'Title'] : ['Id', 'Name', 'State'], rows, ctx.quiet));
 }
 
+/** The file virsh names a screenshot after when none is given (virshGenFileName): `NAME-YYYY-MM-DD-HH:MM:SS.ext`, local time. */
+function screenshotFileName(name: string, mime: string): string {
+  const ext = mime === 'image/x-portable-pixmap' ? '.ppm' : mime === 'image/png' ? '.png' : '';
+  const now = new Date();
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}-${two(now.getMonth() + 1)}-${two(now.getDate())}-${two(now.getHours())}:${two(now.getMinutes())}:${two(now.getSeconds())}`;
+  return `${name}-${stamp}${ext}`;
+}
+
 /**
  * dominfo's lines (virsh's cmdDominfo), each with its `--json` key and value
  * (docs/tsvirsh-json.md): printed as text, or as one JSON object.
@@ -181,6 +190,7 @@ async function metadataText(ctx: CommandContext, dom: RemoteNonnullDomain, type:
 }
 
 const SIZE: OptionSpec = valueOpt('size', 'int', 'new memory size, as scaled integer (default KiB)', { required: true });
+const MAX_SIZE: OptionSpec = { ...SIZE, help: 'new maximum memory size, as scaled integer (default KiB)' };
 
 /** A command that looks a domain up and calls one procedure on it, printing virsh's message. */
 function action(spec: {
@@ -269,7 +279,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'domuuid',
     group: 'Domain Management',
     help: 'convert a domain name or id to domain UUID',
-    options: [DOMAIN],
+    options: [domainOpt('domain id or name')],
     async run(ctx, opts) {
       ctx.print(`${formatUuid((await lookupDomain(ctx.conn, opts.required('domain'))).uuid)}\n`);
     },
@@ -278,7 +288,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'domid',
     group: 'Domain Management',
     help: 'convert a domain name or UUID to domain id',
-    options: [DOMAIN],
+    options: [domainOpt('domain name or uuid')],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
       ctx.print(dom.id === -1 ? '-\n' : `${dom.id}\n`);
@@ -288,7 +298,7 @@ export const domainCommands: readonly CommandSpec[] = [
     name: 'domname',
     group: 'Domain Management',
     help: 'convert a domain id or UUID to domain name',
-    options: [DOMAIN],
+    options: [domainOpt('domain id or uuid')],
     async run(ctx, opts) {
       ctx.print(`${(await lookupDomain(ctx.conn, opts.required('domain'))).name}\n`);
     },
@@ -360,8 +370,8 @@ export const domainCommands: readonly CommandSpec[] = [
     help: 'start a (previously defined) inactive domain',
     description: 'Start a domain, either from the last managedsave\n    state, or via a fresh boot if no managedsave state\n    is present.',
     options: [
-      DOMAIN,
-      flag('paused', 'leave the guest paused after start'),
+      domainOpt('name of the inactive domain'),
+      flag('paused', 'leave the guest paused after creation'),
       flag('autodestroy', 'automatically destroy the guest when virsh disconnects'),
       flag('bypass-cache', 'avoid file system cache when loading'),
       flag('force-boot', 'force fresh boot by discarding any managed save'),
@@ -431,7 +441,7 @@ export const domainCommands: readonly CommandSpec[] = [
     options: [
       DOMAIN,
       flag('managed-save', 'remove domain managed state file'),
-      flag('snapshots-metadata', 'remove all domain snapshot metadata, if inactive'),
+      flag('snapshots-metadata', 'remove all domain snapshot metadata (vm must be inactive)'),
       flag('nvram', 'remove nvram file'),
     ],
     async run(ctx, opts) {
@@ -485,7 +495,7 @@ export const domainCommands: readonly CommandSpec[] = [
     group: 'Domain Management',
     help: 'change maximum memory limit',
     description: 'Change the maximum memory allocation limit in the guest domain.',
-    options: [DOMAIN, SIZE, ...AFFECT_OPTS],
+    options: [DOMAIN, MAX_SIZE, ...AFFECT_OPTS],
     async run(ctx, opts) {
       const flags = affectFlags(opts);
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -532,7 +542,7 @@ export const domainCommands: readonly CommandSpec[] = [
     group: 'Domain Management',
     help: 'rename a domain',
     description: 'Rename an inactive domain.',
-    options: [DOMAIN, valueOpt('new-name', 'string', 'new domain name', { required: true })],
+    options: [domainOpt('domain name or uuid'), valueOpt('new-name', 'string', 'new domain name', { required: true })],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
       await ctx.conn.raw.domainRename(dom, opts.required('new-name'), 0);
@@ -546,10 +556,12 @@ export const domainCommands: readonly CommandSpec[] = [
     description: 'Allows setting or modifying the description or title of a domain.',
     options: [
       DOMAIN,
-      ...AFFECT_OPTS,
+      flag('live', 'modify/get running state'),
+      flag('config', 'modify/get persistent configuration'),
+      flag('current', 'modify/get current state configuration'),
       flag('title', 'modify/get the title instead of description'),
       flag('edit', 'open an editor to modify the description'),
-      valueOpt('new-desc', 'string', 'message'),
+      argvOpt('new-desc', 'message'),
     ],
     async run(ctx, opts) {
       const flags = affectFlags(opts);
@@ -557,7 +569,9 @@ export const domainCommands: readonly CommandSpec[] = [
       const title = opts.bool('title');
       const type = title ? VIR_DOMAIN_METADATA_TITLE : VIR_DOMAIN_METADATA_DESCRIPTION;
       const what = title ? 'title' : 'description';
-      let text = opts.string('new-desc');
+      // The words of the message, joined by one space (virsh's buffer of each argument and a space, trimmed).
+      const words = opts.list('new-desc');
+      let text = words.length ? words.join(' ') : undefined;
       if (opts.bool('edit')) {
         // The text given (else the current one) through the editor once; a title loses the newline editors add.
         const current = await metadataText(ctx, dom, type, flags);
@@ -615,16 +629,17 @@ export const domainCommands: readonly CommandSpec[] = [
     description: 'screenshot of a current domain console',
     options: [
       DOMAIN,
-      valueOpt('file', 'string', 'where to store the screenshot', { required: true }),
+      valueOpt('file', 'string', 'where to store the screenshot'),
       valueOpt('screen', 'int', 'ID of a screen to take screenshot of', { named: true }),
     ],
     async run(ctx, opts) {
+      const given = strOpt(opts, 'file');
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
-      const file = opts.required('file');
       const screen = opts.string('screen') ?? '0';
       if (!/^\d+$/.test(screen)) throw new CliError([`Numeric value '${screen}' for <screen> option is malformed or out of range`]);
       try {
         const { mime, stream } = await ctx.conn.raw.domainScreenshot(dom, Number(screen), 0);
+        const file = given ?? screenshotFileName(dom.name, mime ?? '');
         await pipeToFile(stream, file);
         // virsh leaves the line to its closing newline.
         ctx.print(`Screenshot saved to ${file}, with type of ${mime ?? ''}`);

@@ -32,7 +32,7 @@ import { DISK_WITHOUT_DETAILS, type DomainDiskRow, type DomainInterfaceRow, doma
 import { parseXml, xmlAll, xmlFirst, XmlErrorCode, XmlReadError, type XmlElement } from '../../api/xml/reader.js';
 import { CliError, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
 import { orFail, isLibvirtError, vshFail } from '../support/failures.js';
-import { flag, valueOpt, argvOpt, DOMAIN, exclusive, strOpt, strArg, isMacAddress } from '../support/options.js';
+import { flag, valueOpt, argvOpt, DOMAIN, exclusive, strOpt, strArg, isMacAddress, aliasOpt } from '../support/options.js';
 import { paramText } from '../support/params.js';
 import { formatAffinity } from '../support/cpumap.js';
 import { field, prettyCapacity3 } from '../support/format.js';
@@ -616,7 +616,7 @@ export const monitorCommands: readonly CommandSpec[] = [
     description: "Get link state of a domain's virtual interface.",
     options: [
       valueOpt('interface', 'string', 'interface device (MAC Address)', { required: true }),
-      flag('persistent', 'alias of --config'),
+      aliasOpt('persistent', 'bool', 'config'),
       flag('config', 'Get persistent interface state'),
     ],
     run: domifGetlink,

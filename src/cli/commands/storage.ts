@@ -166,6 +166,8 @@ const volAction = (
 function volLine(
   name: string,
   help: string,
+  /** The help of its `<vol>` (how virsh's table words it for this command). */
+  volHelp: string,
   line: (conn: Connection, vol: Awaited<ReturnType<typeof volOf>>, opts: ParsedOptions) => Promise<string>,
   options: readonly OptionSpec[] = [VOL_POOL],
   withPool = true,
@@ -174,7 +176,7 @@ function volLine(
     name,
     group: VOL_GROUP,
     help,
-    options: [VOL, ...options],
+    options: [{ ...VOL, help: volHelp }, ...options],
     async run(ctx, opts) {
       const vol = await lookupVol(ctx.conn, opts.required('vol'), withPool ? opts.string('pool') : undefined, withPool ? 'pool' : null);
       ctx.print(`${await line(ctx.conn, vol, opts)}\n`);
@@ -411,7 +413,7 @@ export const storageCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'storage pool information',
     description: 'Returns basic information about the storage pool.',
-    options: [POOL, flag('bytes', 'Reture pool info in bytes')],
+    options: [POOL, flag('bytes', 'Return pool info in bytes')],
     extensions: ['json'],
     async run(ctx, opts) {
       const pool = await findPool(ctx.conn, opts.required('pool'));
@@ -450,7 +452,7 @@ export const storageCommands: readonly CommandSpec[] = [
     name: 'pool-uuid',
     group: GROUP,
     help: 'convert a pool name to pool UUID',
-    options: [{ ...POOL, help: 'pool name' }],
+    options: [POOL],
     async run(ctx, opts) {
       ctx.print(`${formatUuid((await lookupPoolBy(ctx.conn, opts.required('pool'), { name: true })).uuid)}\n`);
     },
@@ -459,7 +461,7 @@ export const storageCommands: readonly CommandSpec[] = [
     name: 'pool-name',
     group: GROUP,
     help: 'convert a pool UUID to pool name',
-    options: [{ ...POOL, help: 'pool uuid' }],
+    options: [POOL],
     async run(ctx, opts) {
       ctx.print(`${(await lookupPoolBy(ctx.conn, opts.required('pool'), { uuid: true })).name}\n`);
     },
@@ -627,12 +629,13 @@ export const storageCommands: readonly CommandSpec[] = [
       ctx.print(await ctx.conn.raw.storageVolGetXMLDesc(await volOf(ctx.conn, opts), 0));
     },
   },
-  volLine('vol-path', 'returns the volume path for a given volume name or key', (conn, vol) => conn.raw.storageVolGetPath(vol)),
-  volLine('vol-key', 'returns the volume key for a given volume name or path', async (_conn, vol) => vol.key),
-  volLine('vol-name', 'returns the volume name for a given volume key or path', async (_conn, vol) => vol.name, [], false),
+  volLine('vol-path', 'returns the volume path for a given volume name or key', 'volume name or key', (conn, vol) => conn.raw.storageVolGetPath(vol)),
+  volLine('vol-key', 'returns the volume key for a given volume name or path', 'volume name or path', async (_conn, vol) => vol.key),
+  volLine('vol-name', 'returns the volume name for a given volume key or path', 'volume key or path', async (_conn, vol) => vol.name, [], false),
   volLine(
     'vol-pool',
     'returns the storage pool for a given volume key or path',
+    'volume key or path',
     async (conn, vol, opts) => {
       let pool: Awaited<ReturnType<typeof conn.raw.storagePoolLookupByVolume>>;
       try {

@@ -14,7 +14,7 @@ import { parseXml, xmlAll, xmlAttr, xmlChildren } from '../../api/xml/reader.js'
 import { editMetadata } from './edit.js';
 import { CliError, ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
 import { VshFailure, orFail } from '../support/failures.js';
-import { parseRate, flag, valueOpt, argvOpt, AFFECT_OPTS, exclusive, affectFlags, strOpt, strArg, isMacAddress } from '../support/options.js';
+import { parseRate, flag, valueOpt, argvOpt, AFFECT_OPTS, exclusive, affectFlags, strOpt, strArg, isMacAddress, aliasOpt } from '../support/options.js';
 import { UINT_MAX, ULLONG_MAX, cIntBase0, scaleInteger, numberOpt, smallNumberOpt, scaledOpt } from '../support/numbers.js';
 import { printParams, STRING_OKAY, param, paramFromString } from '../support/params.js';
 import { serializeXmlNode } from '../support/xml.js';
@@ -273,7 +273,7 @@ const IOTUNE_OPTS: readonly OptionSpec[] = (() => {
     out.push(valueOpt(o, kind, help));
   }
   // The aliases take no positional arguments (virsh skips VSH_OT_ALIAS there).
-  for (const o of order) out.push(valueOpt(o.replaceAll('-', '_'), o === 'group-name' ? 'string' : 'int', `alias of --${o}`, { named: true }));
+  for (const o of order) out.push(aliasOpt(o.replaceAll('-', '_'), o === 'group-name' ? 'string' : 'int', o));
   return out;
 })();
 
@@ -514,7 +514,7 @@ export const tuneCommands: readonly CommandSpec[] = [
     description:
       'Get or set the current numa parameters for a guest domain.\n    To get the numa parameters use following command: \n\n    virsh # numatune <domain>',
     options: [
-      valueOpt('mode', 'string', 'NUMA mode, one of strict, preferred and interleave or a number from the virDomainNumatuneMemMode enum'),
+      valueOpt('mode', 'string', 'NUMA mode, one of strict, preferred and interleave \nor a number from the virDomainNumatuneMemMode enum'),
       valueOpt('nodeset', 'string', 'NUMA node selections to set'),
       ...AFFECT_OPTS,
     ],

@@ -19,11 +19,11 @@ import { strerrorOf } from '../support/strerror.js';
 import { vshFail } from '../support/failures.js';
 
 /** vol-upload / vol-download's options. */
-const transferOptions = (verb: string): readonly OptionSpec[] => [
+const transferOptions = (verb: 'upload' | 'download'): readonly OptionSpec[] => [
   VOL,
   valueOpt('file', 'string', 'file', { required: true }),
   VOL_POOL,
-  { name: 'offset', kind: 'int', help: `volume offset to ${verb}` },
+  { name: 'offset', kind: 'int', help: `volume offset to ${verb} ${verb === 'upload' ? 'to' : 'from'}` },
   { name: 'length', kind: 'int', help: `amount of data to ${verb}` },
   flag('sparse', 'preserve sparseness of volume'),
 ];
@@ -81,7 +81,7 @@ const vsUpload: CommandSpec = {
   group: VOL_GROUP,
   help: 'upload file contents to a volume',
   description: 'Upload file contents to a volume',
-  options: transferOptions('upload to'),
+  options: transferOptions('upload'),
   extensions: ['progress'],
   async run(ctx, opts) {
     const { offset, length, text, vol, file } = await transferTarget(ctx, opts);
@@ -121,7 +121,7 @@ const vsDownload: CommandSpec = {
   group: VOL_GROUP,
   help: 'download volume contents to a file',
   description: 'Download volume contents to a file',
-  options: transferOptions('download from'),
+  options: transferOptions('download'),
   extensions: ['progress'],
   async run(ctx, opts) {
     const { offset, length, text, vol, file } = await transferTarget(ctx, opts);

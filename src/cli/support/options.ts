@@ -32,11 +32,23 @@ export function argvOpt(name: string, help: string): OptionSpec {
   return { name, kind: 'argv', positional: true, help };
 }
 
+/**
+ * virsh's VSH_OT_ALIAS: another spelling of an option, whose help is what it
+ * stands for (`total-bytes-sec`, `mode=shareable`); left out of help and
+ * never filled by position. The command reads it under its own name.
+ */
+export function aliasOpt(name: string, kind: OptionKind, target: string): OptionSpec {
+  return { name, kind, help: target, hidden: true };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Options many commands share
 
-/** The `<domain>` option of domain commands. */
-export const DOMAIN: OptionSpec = valueOpt('domain', 'string', 'domain name, id or uuid', { required: true });
+/** The `<domain>` option with a command's own words for it (virsh's VIRSH_COMMON_OPT_DOMAIN). */
+export const domainOpt = (help: string): OptionSpec => valueOpt('domain', 'string', help, { required: true });
+
+/** The `<domain>` option of domain commands (VIRSH_COMMON_OPT_DOMAIN_FULL). */
+export const DOMAIN: OptionSpec = domainOpt('domain name, id or uuid');
 
 /** The `<network>` option of network commands. */
 export const NETWORK: OptionSpec = valueOpt('network', 'string', 'network name or uuid', { required: true });
