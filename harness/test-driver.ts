@@ -37,6 +37,8 @@ export interface TestNodeOptions {
   network?: boolean;
   /** Include a `default-pool` dir pool, active, like test:///default (default true). */
   pool?: boolean;
+  /** Include test:///default's host interface `eth1` (ethernet, aa:bb:cc:dd:ee:ff, active) (default false). */
+  interfaces?: boolean;
 }
 
 /** The UUID of test:///default's `test` domain. */
@@ -103,6 +105,18 @@ export function testNodeXml(opts: TestNodeOptions = {}): string {
     </target>
   </pool>
 `;
+  const iface = opts.interfaces
+    ? `  <interface type="ethernet" name="eth1">
+    <start mode="onboot"/>
+    <mac address="aa:bb:cc:dd:ee:ff"/>
+    <mtu size="1492"/>
+    <protocol family="ipv4">
+      <ip address="192.168.0.5" prefix="24"/>
+      <route gateway="192.168.0.1"/>
+    </protocol>
+  </interface>
+`
+    : '';
   return `<?xml version='1.0'?>
 <node>
   <cpu>
@@ -115,7 +129,7 @@ export function testNodeXml(opts: TestNodeOptions = {}): string {
     <active>4</active>
   </cpu>
   <memory>8388608</memory>
-${domains.map(domainXml).join('')}${network}${pool}</node>
+${domains.map(domainXml).join('')}${network}${iface}${pool}</node>
 `;
 }
 

@@ -18,11 +18,13 @@ import { hostCommands } from './host.js';
 import { jobCommands } from './job.js';
 import { migrateCommands } from './migrate.js';
 import { ifaceCommands } from './iface.js';
+import { lxcCommands } from './lxc.js';
 import { monitorCommands } from './monitor.js';
 import { networkCommands } from './network.js';
 import { nodedevCommands } from './nodedev.js';
 import { nwfilterCommands } from './nwfilter.js';
 import { qemuCommands } from './qemu.js';
+import { poolDiscoveryCommands } from './pool-discovery.js';
 import { saveCommands } from './save.js';
 import { secretCommands } from './secret.js';
 import { snapshotCommands } from './snapshot.js';
@@ -53,6 +55,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...hostCommands,
   ...networkCommands,
   ...storageCommands,
+  ...poolDiscoveryCommands,
   ...transferCommands,
   ...ifaceCommands,
   ...nodedevCommands,
@@ -61,4 +64,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...eventCommands,
   ...editCommands,
   ...consoleCommands,
+  ...lxcCommands,
 ];
