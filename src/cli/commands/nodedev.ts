@@ -213,21 +213,25 @@ export const nodedevCommands: readonly CommandSpec[] = [
     done: (text) => `Destroyed node device '${text}'\n`,
     fail: (text) => `Failed to destroy node device '${text}'`,
   }),
-  deviceCommand({
-    name: 'nodedev-detach',
-    help: 'detach node device from its device driver',
-    description: 'Detach node device from its device driver before assigning to a domain.',
-    option: deviceOption('device key'),
-    extra: [valueOpt('driver', 'string', "pci device assignment backend driver (e.g. 'vfio' or 'xen')", { named: true })],
-    lookup: lookupByName,
-    // Without a driver name virsh calls the old virNodeDeviceDettach.
-    act: (conn, dev, opts) => {
-      const driver = quietText(opts, 'driver');
-      return driver === undefined ? conn.raw.nodeDeviceDettach(dev.name) : conn.raw.nodeDeviceDetachFlags(dev.name, driver, 0);
-    },
-    done: (text) => `Device ${text} detached\n`,
-    fail: (text) => `Failed to detach device ${text}`,
-  }),
+  {
+    ...deviceCommand({
+      name: 'nodedev-detach',
+      help: 'detach node device from its device driver',
+      description: 'Detach node device from its device driver before assigning to a domain.',
+      option: deviceOption('device key'),
+      extra: [valueOpt('driver', 'string', "pci device assignment backend driver (e.g. 'vfio' or 'xen')", { named: true })],
+      lookup: lookupByName,
+      // Without a driver name virsh calls the old virNodeDeviceDettach.
+      act: (conn, dev, opts) => {
+        const driver = quietText(opts, 'driver');
+        return driver === undefined ? conn.raw.nodeDeviceDettach(dev.name) : conn.raw.nodeDeviceDetachFlags(dev.name, driver, 0);
+      },
+      done: (text) => `Device ${text} detached\n`,
+      fail: (text) => `Failed to detach device ${text}`,
+    }),
+    // virsh's old spelling, kept as an alias (VSH_CMD_FLAG_ALIAS).
+    aliasNames: ['nodedev-dettach'],
+  },
   {
     name: 'nodedev-dumpxml',
     group: GROUP,
