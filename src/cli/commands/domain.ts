@@ -31,6 +31,7 @@ import {
   VIR_DOMAIN_VCPU_HOTPLUGGABLE,
   VIR_DOMAIN_VCPU_MAXIMUM,
   VIR_DOMAIN_MEM_MAXIMUM,
+  VIR_DOMAIN_DEFINE_VALIDATE,
 } from '../../procedures/libvirt-api.gen.js';
 import { pipeToFile } from '../../api/stream.js';
 import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
@@ -38,7 +39,8 @@ import { LibvirtError } from '../../rpc/errors.js';
 import { domainStateName, domainStateReasonName } from '../../api/names.js';
 import { fixedString } from '../../api/values.js';
 import { CliError, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
-import { flag, valueOpt, argvOpt, domainOpt, DOMAIN, AFFECT_OPTS, exclusive, affectFlags, strOpt } from '../support/options.js';
+import { flag, valueOpt, argvOpt, domainOpt, DOMAIN, AFFECT_OPTS, exclusive, affectFlags, strOpt, XPATH_OPTIONS, VALIDATE } from '../support/options.js';
+import { printXml, xpathOption } from '../support/xpath.js';
 import { UINT_MAX, scaledKiBOpt } from '../support/numbers.js';
 import { formatUuid } from '../support/format.js';
 import { infoFields, printJson, wantsJson } from '../support/json-output.js';
@@ -314,15 +316,17 @@ export const domainCommands: readonly CommandSpec[] = [
       flag('security-info', 'include security sensitive information in XML dump'),
       flag('update-cpu', 'update guest CPU according to host CPU'),
       flag('migratable', 'provide XML suitable for migrations'),
+      ...XPATH_OPTIONS,
     ],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      const xpath = xpathOption(opts);
       let flags = 0;
       if (opts.bool('inactive')) flags |= VIR_DOMAIN_XML_INACTIVE;
       if (opts.bool('security-info')) flags |= VIR_DOMAIN_XML_SECURE;
       if (opts.bool('update-cpu')) flags |= VIR_DOMAIN_XML_UPDATE_CPU;
       if (opts.bool('migratable')) flags |= VIR_DOMAIN_XML_MIGRATABLE;
-      ctx.print(await ctx.conn.raw.domainGetXMLDesc(dom, flags));
+      printXml(ctx, await ctx.conn.raw.domainGetXMLDesc(dom, flags), xpath, opts.bool('wrap'));
     },
   },
   {
@@ -330,13 +334,14 @@ export const domainCommands: readonly CommandSpec[] = [
     group: 'Domain Management',
     help: "define (but don't start) a domain from an XML file",
     description: 'Define a domain.',
-    options: [FILE],
+    options: [FILE, VALIDATE],
     async run(ctx, opts) {
       const file = opts.required('file');
       const xml = await ctx.readFile(file);
       let dom: RemoteNonnullDomain;
       try {
-        dom = await ctx.conn.raw.domainDefineXML(xml);
+        // virsh calls virDomainDefineXMLFlags only when it has a flag to give.
+        dom = opts.bool('validate') ? await ctx.conn.raw.domainDefineXMLFlags(xml, VIR_DOMAIN_DEFINE_VALIDATE) : await ctx.conn.raw.domainDefineXML(xml);
       } catch (err) {
         throw vshFail(`Failed to define domain from ${file}`, err);
       }

@@ -214,10 +214,11 @@ export const networkCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'network information in XML',
     description: 'Output the network information as an XML dump to stdout.',
-    options: [NETWORK, flag('inactive', 'show inactive defined XML')],
+    options: [NETWORK, flag('inactive', 'show inactive defined XML'), ...XPATH_OPTIONS],
     async run(ctx, opts) {
       const net = await findNetwork(ctx.conn, opts.required('network'));
-      ctx.print(await ctx.conn.raw.networkGetXMLDesc(net, opts.bool('inactive') ? VIR_NETWORK_XML_INACTIVE : 0));
+      const xpath = xpathOption(opts);
+      printXml(ctx, await ctx.conn.raw.networkGetXMLDesc(net, opts.bool('inactive') ? VIR_NETWORK_XML_INACTIVE : 0), xpath, opts.bool('wrap'));
     },
   },
   {

@@ -37,7 +37,8 @@ import { LibvirtError } from '../../rpc/errors.js';
 import { parseXml, xmlAll, xmlFirst, xmlText } from '../../api/xml/reader.js';
 import { CliError, type ParsedOptions, type CommandSpec, type OptionSpec } from '../command.js';
 import { call, vshFail } from '../support/failures.js';
-import { flag, valueOpt, DOMAIN, exclusive } from '../support/options.js';
+import { flag, valueOpt, DOMAIN, exclusive, XPATH_OPTIONS } from '../support/options.js';
+import { printXml, xpathOption } from '../support/xpath.js';
 import { escapeXml } from '../support/xml.js';
 import { field, caseOrder, localTime } from '../support/format.js';
 import { formatTable } from '../support/table.js';
@@ -229,12 +230,14 @@ export const snapshotCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'Dump XML for a domain snapshot',
     description: 'Snapshot Dump XML',
-    options: [DOMAIN, { ...SNAPSHOTNAME, required: true }, flag('security-info', 'include security sensitive information in XML dump')],
+    options: [DOMAIN, { ...SNAPSHOTNAME, required: true }, flag('security-info', 'include security sensitive information in XML dump'), ...XPATH_OPTIONS],
     async run(ctx, opts) {
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
       const raw = ctx.conn.raw;
       const snap = await call(() => raw.domainSnapshotLookupByName(dom, opts.required('snapshotname'), 0));
-      ctx.print(await call(() => raw.domainSnapshotGetXMLDesc(snap, opts.bool('security-info') ? VIR_DOMAIN_XML_SECURE : 0)));
+      const xpath = xpathOption(opts);
+      const xml = await call(() => raw.domainSnapshotGetXMLDesc(snap, opts.bool('security-info') ? VIR_DOMAIN_XML_SECURE : 0));
+      printXml(ctx, xml, xpath, opts.bool('wrap'));
     },
   },
   {

@@ -20,12 +20,14 @@ import {
   VIR_STORAGE_VOL_RESIZE_DELTA,
   VIR_STORAGE_VOL_RESIZE_SHRINK,
   VIR_STORAGE_XML_INACTIVE,
+  VIR_STORAGE_POOL_DEFINE_VALIDATE,
 } from '../../procedures/libvirt-api.gen.js';
 import type { Connection } from '../../api/connection.js';
 import { xmlChildren } from '../../api/xml/reader.js';
 import type { RemoteNonnullStoragePool } from '../../procedures/remote.gen.js';
 import { CliError, type ParsedOptions, type CommandSpec, type OptionSpec } from '../command.js';
-import { flag, valueOpt, POOL, VOL, VOL_POOL, exclusive } from '../support/options.js';
+import { flag, valueOpt, POOL, VOL, VOL_POOL, exclusive, XPATH_OPTIONS, VALIDATE } from '../support/options.js';
+import { printXml, xpathOption } from '../support/xpath.js';
 import { parseScaled } from '../support/numbers.js';
 import { parseXmlTree, serializeXmlNode } from '../support/xml.js';
 import { formatUuid, yesNo, byName, prettyCapacity, uuidNameLines } from '../support/format.js';
@@ -442,10 +444,11 @@ export const storageCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'pool information in XML',
     description: 'Output the pool information as an XML dump to stdout.',
-    options: [POOL, flag('inactive', 'show inactive defined XML')],
+    options: [POOL, flag('inactive', 'show inactive defined XML'), ...XPATH_OPTIONS],
     async run(ctx, opts) {
       const pool = await findPool(ctx.conn, opts.required('pool'));
-      ctx.print(await ctx.conn.raw.storagePoolGetXMLDesc(pool, opts.bool('inactive') ? VIR_STORAGE_XML_INACTIVE : 0));
+      const xpath = xpathOption(opts);
+      printXml(ctx, await ctx.conn.raw.storagePoolGetXMLDesc(pool, opts.bool('inactive') ? VIR_STORAGE_XML_INACTIVE : 0), xpath, opts.bool('wrap'));
     },
   },
   {
@@ -481,10 +484,11 @@ export const storageCommands: readonly CommandSpec[] = [
     group: GROUP,
     help: 'define an inactive persistent storage pool or modify an existing persistent one from an XML file',
     description: 'Define or modify a persistent storage pool.',
+    extra: [VALIDATE],
     noun: 'Pool',
     verb: 'define',
     done: 'defined',
-    act: (conn, xml) => conn.raw.storagePoolDefineXML(xml, 0),
+    act: (conn, xml, opts) => conn.raw.storagePoolDefineXML(xml, opts.bool('validate') ? VIR_STORAGE_POOL_DEFINE_VALIDATE : 0),
   }),
   fromFileCommand({
     name: 'pool-create',
@@ -624,9 +628,11 @@ export const storageCommands: readonly CommandSpec[] = [
     group: VOL_GROUP,
     help: 'vol information in XML',
     description: 'Output the vol information as an XML dump to stdout.',
-    options: [VOL, VOL_POOL],
+    options: [VOL, VOL_POOL, ...XPATH_OPTIONS],
     async run(ctx, opts) {
-      ctx.print(await ctx.conn.raw.storageVolGetXMLDesc(await volOf(ctx.conn, opts), 0));
+      const vol = await volOf(ctx.conn, opts);
+      const xpath = xpathOption(opts);
+      printXml(ctx, await ctx.conn.raw.storageVolGetXMLDesc(vol, 0), xpath, opts.bool('wrap'));
     },
   },
   volLine('vol-path', 'returns the volume path for a given volume name or key', 'volume name or key', (conn, vol) => conn.raw.storageVolGetPath(vol)),
@@ -694,6 +700,7 @@ export const storageCommands: readonly CommandSpec[] = [
       valueOpt('pool', 'string', 'pool name', { required: true }),
       valueOpt('file', 'string', 'file containing an XML vol description', { required: true }),
       flag('prealloc-metadata', 'preallocate metadata (for qcow2 instead of full allocation)'),
+      VALIDATE,
     ],
     async run(ctx, opts) {
       const pool = await findPool(ctx.conn, opts.required('pool'));
@@ -701,7 +708,9 @@ export const storageCommands: readonly CommandSpec[] = [
       const xml = await ctx.readFile(file);
       let vol: Awaited<ReturnType<typeof ctx.conn.raw.storageVolCreateXML>>;
       try {
-        vol = await ctx.conn.raw.storageVolCreateXML(pool, xml, opts.bool('prealloc-metadata') ? VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA : 0);
+        const flags =
+          (opts.bool('prealloc-metadata') ? VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA : 0) | (opts.bool('validate') ? VIR_STORAGE_VOL_CREATE_VALIDATE : 0);
+        vol = await ctx.conn.raw.storageVolCreateXML(pool, xml, flags);
       } catch (err) {
         throw vshFail(`Failed to create vol from ${file}`, err);
       }
