@@ -20,7 +20,6 @@ import { ours, theirs, type Outcome } from './virsh-diff.js';
 /** Options virsh has and tsvirsh does not take yet, by command. */
 const INCOMPLETE: Readonly<Record<string, readonly string[]>> = {
   create: ['console', 'pass-fds', 'validate', 'reset-nvram'],
-  destroy: ['graceful', 'remove-logs'],
   domhostname: ['source'],
   reboot: ['mode'],
   shutdown: ['mode'],
@@ -30,7 +29,6 @@ const INCOMPLETE: Readonly<Record<string, readonly string[]>> = {
   domtime: ['now', 'sync', 'time'],
   list: ['with-snapshot', 'without-snapshot', 'with-checkpoint', 'without-checkpoint', 'with-managed-save', 'without-managed-save', 'managed-save'],
   'snapshot-create-as': ['validate', 'memspec', 'diskspec'],
-  'snapshot-revert': ['reset-nvram'],
   'pool-create-as': POOL_AS_MISSING(),
   'pool-define-as': POOL_AS_MISSING(),
   'pool-list': ['type'],

@@ -1,7 +1,8 @@
 /**
  * tsvirsh against virsh for the `--xpath`/`--wrap` of dumpxml, net-dumpxml,
  * pool-dumpxml, vol-dumpxml and snapshot-dumpxml, and the `--validate` of
- * define, pool-define and vol-create, on a test-driver URI whose state is
+ * define, pool-define and vol-create, destroy's `--graceful`/`--remove-logs`
+ * and snapshot-revert's `--reset-nvram`, on a test-driver URI whose state is
  * private to each connection. Both tools run each line at once; nothing is
  * normalised.
  */
@@ -50,9 +51,15 @@ const LINES: string[][] = [
   ['pool-define', '@/missing.xml', '--validate'],
   ['vol-create', 'default-pool', '@/vol.xml', '--validate'],
   ['vol-create', 'default-pool', '@/vol.xml', '--validate', '--prealloc-metadata'],
+  ['destroy test --graceful; domstate test'],
+  ['destroy', 'test', '--remove-logs'],
+  ['destroy', 'test', '--graceful', '--remove-logs'],
+  ['destroy', 'nope', '--graceful'],
+  ['snapshot-create-as test s1; snapshot-revert test s1 --reset-nvram; domstate test'],
+  ['snapshot-revert', 'test', 's1', '--reset-nvram'],
 ];
 
-describe('--xpath and --validate match virsh on the test driver', () => {
+describe('these options match virsh on the test driver', () => {
   it.each(LINES.map((a) => [a.join(' '), a] as const))('%s', async (_label, args) => {
     const [a, b] = await both(['-c', testUri, ...args.map((x) => x.replace(/@/g, dir))]);
     expect(a).toEqual(b);

@@ -32,6 +32,8 @@ import {
   VIR_DOMAIN_VCPU_MAXIMUM,
   VIR_DOMAIN_MEM_MAXIMUM,
   VIR_DOMAIN_DEFINE_VALIDATE,
+  VIR_DOMAIN_DESTROY_GRACEFUL,
+  VIR_DOMAIN_DESTROY_REMOVE_LOGS,
 } from '../../procedures/libvirt-api.gen.js';
 import { pipeToFile } from '../../api/stream.js';
 import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
@@ -404,7 +406,12 @@ export const domainCommands: readonly CommandSpec[] = [
     description: 'Forcefully stop a given domain, but leave its resources intact.',
     done: (n) => `Domain '${n}' destroyed\n`,
     verb: 'destroy',
-    run: (ctx, dom) => ctx.conn.raw.domainDestroy(dom),
+    options: [flag('graceful', 'terminate gracefully'), flag('remove-logs', 'remove domain logs')],
+    run: async (ctx, dom, opts) => {
+      const flags = (opts.bool('graceful') ? VIR_DOMAIN_DESTROY_GRACEFUL : 0) | (opts.bool('remove-logs') ? VIR_DOMAIN_DESTROY_REMOVE_LOGS : 0);
+      // virsh calls virDomainDestroyFlags only when it has a flag to give.
+      await (flags ? ctx.conn.raw.domainDestroyFlags(dom, flags) : ctx.conn.raw.domainDestroy(dom));
+    },
   }),
   action({
     name: 'shutdown',

@@ -27,6 +27,7 @@ import {
   VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL,
   VIR_DOMAIN_SNAPSHOT_REVERT_FORCE,
   VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED,
+  VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM,
   VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING,
   VIR_DOMAIN_XML_SECURE,
   VIR_ERR_NO_DOMAIN_SNAPSHOT,
@@ -390,9 +391,13 @@ export const snapshotCommands: readonly CommandSpec[] = [
       flag('running', 'after reverting, change state to running'),
       flag('paused', 'after reverting, change state to paused'),
       flag('force', 'try harder on risky reverts'),
+      flag('reset-nvram', 're-initialize NVRAM from its pristine template'),
     ],
     async run(ctx, opts) {
-      let flags = (opts.bool('running') ? VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING : 0) | (opts.bool('paused') ? VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED : 0);
+      let flags =
+        (opts.bool('running') ? VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING : 0) |
+        (opts.bool('paused') ? VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED : 0) |
+        (opts.bool('reset-nvram') ? VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM : 0);
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
       const snap = await lookupSnapshot(ctx.conn, dom, opts, 'snapshotname', true);
       try {
