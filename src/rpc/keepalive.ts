@@ -44,12 +44,15 @@ export interface KeepaliveClock {
   clearTimeout(handle: unknown): void;
 }
 
-/** The real clock: `performance.now()` and unref'd Node timers (they never keep the process alive). */
+/**
+ * The real clock: `performance.now()` and unref'd Node timers (they never keep the process alive);
+ * in a browser a timer is a number, with nothing to unref.
+ */
 export const systemClock: KeepaliveClock = {
   now: () => performance.now(),
   setTimeout(fn, ms) {
     const t = setTimeout(fn, ms);
-    t.unref();
+    if (typeof t === 'object') t.unref();
     return t;
   },
   clearTimeout(handle) {

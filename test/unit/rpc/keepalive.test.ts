@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { Keepalive, type KeepaliveClock } from '../../../src/rpc/keepalive.js';
+import { describe, expect, it, vi } from 'vitest';
+import { Keepalive, systemClock, type KeepaliveClock } from '../../../src/rpc/keepalive.js';
 import { RpcClient } from '../../../src/rpc/client.js';
 import { ConnectionClosedError } from '../../../src/rpc/errors.js';
 import type { FrameHeader } from '../../../src/rpc/frame.js';
@@ -201,5 +201,22 @@ describe('Keepalive while reading is paused (stream flow control)', () => {
     expect(client.stats.readingPaused).toBe(false);
     expect(client.stats.readPauses).toBe(1);
     client.destroy();
+  });
+});
+
+describe('systemClock', () => {
+  it('unrefs its timers in Node, so keepalive never keeps a process alive', () => {
+    const t = systemClock.setTimeout(() => {}, 60_000) as ReturnType<typeof setTimeout>;
+    expect(t.hasRef()).toBe(false);
+    systemClock.clearTimeout(t);
+  });
+
+  it('takes a browser timer, a number with nothing to unref', () => {
+    vi.stubGlobal('setTimeout', () => 42);
+    try {
+      expect(systemClock.setTimeout(() => {}, 5000)).toBe(42);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });
