@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the integration suite needs, only when it is missing:
 #   - Debian packages: libvirtd + QEMU driver, virsh, QEMU (TCG), sshd, nc,
-#     python3-libvirt (the C-client oracle), SASL tools, openssl;
+#     python3-libvirt (the C-client oracle), SASL tools, openssl,
+#     Chromium (the browser tests drive Debian's build with puppeteer-core;
+#     nothing is downloaded by a browser installer);
 #   - the unprivileged user `lvtest` that runs the private session daemons.
 # Idempotent; when everything is present it only runs a few `dpkg-query`/`id`
 # checks and takes well under a second. Must run as root (it is a no-op check
@@ -20,6 +22,7 @@ PACKAGES=(
   sasl2-bin
   libsasl2-modules
   openssl
+  chromium
 )
 TEST_USER=lvtest
 
@@ -47,7 +50,7 @@ if ((${#missing[@]} > 0)); then
 fi
 
 # Commands the harness calls directly: fail loudly if a package did not provide them.
-for cmd in libvirtd virsh qemu-system-x86_64 runuser nc openssl saslpasswd2; do
+for cmd in libvirtd virsh qemu-system-x86_64 runuser nc openssl saslpasswd2 chromium; do
   if ! command -v "$cmd" >/dev/null 2>&1 && [[ ! -x "/usr/sbin/$cmd" ]]; then
     echo "harness/install.sh: '$cmd' not found after installation" >&2
     exit 1
