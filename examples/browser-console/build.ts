@@ -10,12 +10,12 @@
  * In your own app, `libvirt-rpc` resolves to the package's browser build by the `browser` export
  * condition; here it is aliased to the sources.
  */
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -30,9 +30,23 @@ export interface BrowserConsoleBuild {
   readonly js: { readonly bytes: number; readonly gzip: number };
   /** app.css (xterm.js's stylesheet), minified bytes. */
   readonly cssBytes: number;
-  /** Bytes of app.js that come from libvirt-rpc's sources, from xterm.js, and from the page itself. */
+  /** Bytes of app.js that come from libvirt-rpc (with its dependencies), from xterm.js, and from the page itself. */
   readonly parts: { readonly library: number; readonly xterm: number; readonly page: number };
 }
+
+/**
+ * What the library's own browser build does (scripts/build-browser.mjs): a module `x.ts` with a
+ * sibling `x.browser.ts` is replaced by it. Only needed when bundling the sources.
+ */
+const browserTwins: Plugin = {
+  name: 'browser-twins',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+      const twin = path.resolve(args.resolveDir, args.path).replace(/\.js$/, '.browser.ts');
+      return existsSync(twin) ? { path: twin } : undefined;
+    });
+  },
+};
 
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
@@ -53,6 +67,7 @@ export async function buildBrowserConsole(outdir: string): Promise<BrowserConsol
     metafile: true,
     logLevel: 'silent',
     alias: { 'libvirt-rpc': LIBRARY_ENTRY },
+    plugins: [browserTwins],
   });
   const needed = Object.entries(result.metafile.inputs).flatMap(([file, input]) =>
     input.imports.filter((i) => builtins.has(i.path)).map((i) => `${file} imports ${i.path}`),
@@ -66,7 +81,7 @@ export async function buildBrowserConsole(outdir: string): Promise<BrowserConsol
   for (const output of Object.values(result.metafile.outputs)) {
     for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
       if (file.endsWith('.css')) continue;
-      const part = file.includes('node_modules/@xterm/') ? 'xterm' : file.startsWith('src/') || file.includes('/src/') ? 'library' : 'page';
+      const part = file.includes('node_modules/@xterm/') ? 'xterm' : file.startsWith('examples/') ? 'page' : 'library';
       parts[part] += bytesInOutput;
     }
   }
