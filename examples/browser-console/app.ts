@@ -10,7 +10,7 @@
  */
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
-import { connect, domainStateName, LibvirtError, VIR_DOMAIN_CONSOLE_FORCE, type Domain } from 'libvirt-rpc';
+import { connect, domainStateName, LibvirtError, VIR_DOMAIN_CONSOLE_FORCE, webStream, type Domain } from 'libvirt-rpc';
 
 const settings = new URLSearchParams(location.hash.slice(1));
 const uri = settings.get('uri') ?? 'qemu:///system';
@@ -80,7 +80,8 @@ async function openConsole(dom: Domain): Promise<void> {
   closeConsole();
   terminal.reset();
   // FORCE: take the console over from another client (or from this page's previous stream).
-  const stream = await dom.openConsole(null, VIR_DOMAIN_CONSOLE_FORCE);
+  // webStream: the stream as the browser build makes it (web streams), typed so.
+  const stream = webStream(await dom.openConsole(null, VIR_DOMAIN_CONSOLE_FORCE));
   const writer = stream.writable.getWriter();
   const encoder = new TextEncoder();
   const typing = terminal.onData((text) => void writer.write(encoder.encode(text)).catch(() => {}));
