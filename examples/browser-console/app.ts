@@ -5,8 +5,8 @@
  *
  * The page reads its settings from the URL's fragment, which never reaches a server:
  *   index.html#token=SECRET&uri=qemu:///system&bridge=wss://host/libvirt
- * `bridge` defaults to `/libvirt` on the page's own host; `uri` is the driver the bridge's daemon
- * opens (the bridge, not the page, decides which daemon answers).
+ * `bridge` defaults to `/libvirt` on the page's own host. The bridge, not the page, decides which
+ * daemon and driver answer (its token's URI), whatever `uri` says.
  */
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
