@@ -22,6 +22,7 @@ import { tinyGuestXml } from '../../harness/guest.js';
 import { connect, VIR_DOMAIN_XML_MIGRATABLE, type Connection } from '../../src/index.js';
 import { harnessDaemon, privateTestUri, startExtraDaemon } from './env.js';
 import { both, ours, theirs, type Outcome } from './virsh-diff.js';
+import { reports } from './progress-lines.js';
 
 const tag = randomBytes(3).toString('hex');
 const guest = `cli-mig-${tag}`;
@@ -186,6 +187,31 @@ describe('migrations: tsvirsh takes the guest to B, virsh brings it back, the sa
 
   it('--tunneled (the alias) with --p2p, and --dname naming the guest as it is', async () => {
     await roundTrip((to) => [`qemu+tcp://127.0.0.1:${to.tcpPort}/session`, '--p2p', '--tunneled', '--live', '--dname', guest]);
+  }, 120_000);
+
+  it("--progress (tsvirsh's own): the job's bytes on stderr, stdout as without it", async () => {
+    const there = await ours([
+      '-c',
+      a.uris.qemuSessionUnix,
+      'migrate',
+      guest,
+      b.uris.qemuSessionUnix,
+      '--live',
+      '--migrateuri',
+      'tcp://127.0.0.1',
+      '--progress',
+    ]);
+    const back = await ours(['-c', b.uris.qemuSessionUnix, 'migrate', guest, a.uris.qemuSessionUnix, '--live', '--migrateuri', 'tcp://127.0.0.1']);
+    expect([there.status, back.status]).toEqual([0, 0]);
+    expect(there.stdout).toBe(back.stdout);
+    expect(back.stderr).toBe('');
+    const rs = reports(there.stderr, 'migrate');
+    expect(rs.filter((r) => r.last).length).toBe(1);
+    expect(rs.at(-1)!.last).toBe(true);
+    // This small TCG guest migrates within one 500 ms poll and, transient, leaves no completed
+    // statistics on the source: the count may stay 0, but never goes back.
+    for (let i = 1; i < rs.length; i++) expect(rs[i].done).toBeGreaterThanOrEqual(rs[i - 1].done);
+    expect((await where(guest)).map((w) => w[0])).toEqual(['a']);
   }, 120_000);
 
   it('offline, persistent, undefining the source, with the migratable XML given by --xml', async () => {

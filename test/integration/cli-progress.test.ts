@@ -6,7 +6,7 @@
  * `done in`, and the total is the file's size, the volume's, or the save job's.
  */
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,8 @@ import { connect, type Connection } from '../../src/index.js';
 import type { RemoteNonnullStoragePool } from '../../src/protocol.js';
 import { harnessDaemon } from './env.js';
 import { ours } from './virsh-diff.js';
+import { createDirPool, type DirPool } from './dir-pool.js';
+import { checkRun, reports } from './progress-lines.js';
 
 const MiB = 1024 * 1024;
 const tag = randomBytes(3).toString('hex');
@@ -23,7 +25,7 @@ const guest = `progress-${tag}`;
 let conn: Connection;
 let pool: RemoteNonnullStoragePool;
 let uri = '';
-let poolDir = '';
+let dirPool: DirPool | undefined;
 let files = '';
 let content: Buffer;
 
@@ -31,11 +33,8 @@ beforeAll(async () => {
   const d = await harnessDaemon();
   uri = d.uris.qemuSessionUnix;
   conn = await connect(uri);
-  poolDir = join(d.dir, 'data', `progress-pool-${tag}`);
-  mkdirSync(poolDir, { recursive: true });
-  const owner = statSync(d.dir);
-  chownSync(poolDir, owner.uid, owner.gid);
-  pool = await conn.raw.storagePoolCreateXML(`<pool type='dir'><name>${poolName}</name><target><path>${poolDir}</path></target></pool>`, 0);
+  dirPool = await createDirPool(conn, d.dir, poolName);
+  pool = dirPool.pool;
   content = randomBytes(24 * MiB);
   await conn.raw.storageVolCreateXML(
     pool,
@@ -52,51 +51,13 @@ afterAll(async () => {
       const dom = await conn.raw.domainLookupByName(guest).catch(() => null);
       if (dom) await conn.raw.domainDestroy(dom).catch(() => {});
       if (dom) await conn.raw.domainUndefine(dom).catch(() => {});
-      if (pool) {
-        for (const v of (await conn.raw.storagePoolListAllVolumes(pool, 1, 0)).vols) await conn.raw.storageVolDelete(v, 0).catch(() => {});
-        await conn.raw.storagePoolDestroy(pool).catch(() => {});
-      }
     }
+    await dirPool?.remove();
   } finally {
     await conn?.close();
-    if (poolDir) rmSync(poolDir, { recursive: true, force: true });
     if (files) rmSync(files, { recursive: true, force: true });
   }
 });
-
-interface Report {
-  done: number;
-  total: number | null;
-  pct: number | null;
-  last: boolean;
-}
-
-/** Every stderr line as a progress report of `label` (a line that is not one fails the test). */
-function reports(stderr: string, label: string): Report[] {
-  const lines = stderr.split('\n').filter((l) => l !== '');
-  return lines.map((l) => {
-    const m = new RegExp(
-      `^${label}: (\\d+)(?:/(\\d+) bytes \\((\\d+)%\\)| bytes) at \\d+\\.\\d\\d [KMGT]?i?B/s(?:, (ETA [\\d:-]+|done in \\d+:\\d\\d))?$`,
-    ).exec(l);
-    expect(m, l).not.toBeNull();
-    return {
-      done: Number(m![1]),
-      total: m![2] === undefined ? null : Number(m![2]),
-      pct: m![3] === undefined ? null : Number(m![3]),
-      last: m![4]?.startsWith('done') ?? false,
-    };
-  });
-}
-
-/** The reports of a transfer or job that went well: from 0, never back, the last (only) one at the total. */
-function checkRun(rs: Report[], total: number): void {
-  expect(rs.length).toBeGreaterThanOrEqual(2);
-  expect(rs[0].done).toBe(0);
-  expect(rs.filter((r) => r.last).length).toBe(1);
-  expect(rs.at(-1)).toEqual({ done: total, total, pct: 100, last: true });
-  for (let i = 1; i < rs.length; i++) expect(rs[i].done).toBeGreaterThanOrEqual(rs[i - 1].done);
-  for (const r of rs) if (r.total !== null) expect(r.done).toBeLessThanOrEqual(r.total);
-}
 
 describe('--progress on stream transfers', () => {
   it('vol-upload: the file’s bytes, reported on stderr; stdout as without it', async () => {
@@ -134,7 +95,7 @@ describe('--progress on domain jobs', () => {
   it('save and restore of a running guest: the job’s bytes', async () => {
     // Persistent, as most guests are: its completed job statistics outlive the save.
     await conn.raw.domainCreate(await conn.raw.domainDefineXML(tinyGuestXml(guest, { vnc: false })));
-    const image = join(poolDir, 'guest.save');
+    const image = join(dirPool!.dir, 'guest.save');
     const saved = await ours(['-c', uri, 'save', guest, image, '--progress']);
     expect([saved.status, saved.stdout]).toEqual([0, `\nDomain '${guest}' saved to ${image}\n\n`]);
     const rs = reports(saved.stderr, 'save');

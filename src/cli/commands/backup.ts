@@ -5,7 +5,6 @@
  */
 import { VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL } from '../../procedures/libvirt-api.gen.js';
 import type { CommandContext, CommandSpec } from '../command.js';
-import { described } from '../support/described.js';
 import { call } from '../support/failures.js';
 import { lookupDomain } from '../support/lookup.js';
 import { scaledOpt, ULLONG_MAX } from '../support/numbers.js';
@@ -19,7 +18,8 @@ async function optionalFile(ctx: CommandContext, path: string | undefined): Prom
 
 /** The commands of this module. */
 export const backupCommands: readonly CommandSpec[] = [
-  described('Use XML to start a full or incremental disk backup of a live domain, optionally creating a checkpoint', {
+  {
+    description: 'Use XML to start a full or incremental disk backup of a live domain, optionally creating a checkpoint',
     name: 'backup-begin',
     group: 'Backup',
     help: 'Start a disk backup of a live domain',
@@ -38,8 +38,9 @@ export const backupCommands: readonly CommandSpec[] = [
       await call(() => ctx.conn.raw.domainBackupBegin(dom, backup, checkpoint, flags));
       ctx.print('Backup started\n');
     },
-  }),
-  described('Backup Dump XML', {
+  },
+  {
+    description: 'Backup Dump XML',
     name: 'backup-dumpxml',
     group: 'Backup',
     help: 'Dump XML for an ongoing domain block backup job',
@@ -50,8 +51,9 @@ export const backupCommands: readonly CommandSpec[] = [
       const xml = await call(() => ctx.conn.raw.domainBackupGetXMLDesc(dom, 0));
       printXml(ctx, xml, xpath, opts.bool('wrap'));
     },
-  }),
-  described('set threshold for block-threshold event for a block device', {
+  },
+  {
+    description: 'set threshold for block-threshold event for a block device',
     name: 'domblkthreshold',
     group: 'Domain Management',
     help: "set the threshold for block-threshold event for a given block device or it's backing chain element",
@@ -67,5 +69,5 @@ export const backupCommands: readonly CommandSpec[] = [
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
       await call(() => ctx.conn.raw.domainSetBlockThreshold(dom, dev, threshold, 0));
     },
-  }),
+  },
 ];

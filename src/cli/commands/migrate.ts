@@ -57,18 +57,24 @@ import {
 import type { RemoteNonnullDomain, RemoteTypedParam } from '../../procedures/remote.gen.js';
 import { delay } from '../../util/deadline.js';
 import { CliError, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
-import { described } from '../support/described.js';
 import { call, daemonError } from '../support/failures.js';
 import { prettyCapacity3 } from '../support/format.js';
 import { lookupDomain } from '../support/lookup.js';
 import { numberOpt } from '../support/numbers.js';
 import { DOMAIN, exclusive, flag, optionAliases, requireOption, strOpt, valueOpt } from '../support/options.js';
+import { watchJob as progressOfJob, wantsProgress } from '../support/progress.js';
 
 const GROUP = 'Domain Management';
 
 /** A domain command of this module: `<domain>` first. */
-const command = (name: string, help: string, description: string, options: readonly OptionSpec[], run: CommandSpec['run']): CommandSpec =>
-  described(description, { name, group: GROUP, help, options: [DOMAIN, ...options], run });
+const command = (name: string, help: string, description: string, options: readonly OptionSpec[], run: CommandSpec['run']): CommandSpec => ({
+  name,
+  group: GROUP,
+  help,
+  description,
+  options: [DOMAIN, ...options],
+  run,
+});
 
 // ---------------------------------------------------------------------------------------------
 // migrate's options (opts_migrate), in virsh's order
@@ -310,7 +316,8 @@ async function migrate(ctx: CommandContext, opts: ParsedOptions): Promise<void> 
       if (!ctx.shell) throw new CliError(['no session to connect to the destination']);
       dconn = await ctx.shell.open(desturi);
     }
-    const work = (async (): Promise<void> => {
+    // tsvirsh's --progress (bytes, rate, ETA on stderr) reads the same job as virsh's --verbose.
+    const work = progressOfJob(ctx, 'migrate', dom, wantsProgress(opts), async (): Promise<void> => {
       const desturi = strOpt(opts, 'desturi') ?? opts.required('desturi');
       const params = await migrateParams(ctx, opts);
       const flags = migrateFlags(opts);
@@ -320,7 +327,7 @@ async function migrate(ctx: CommandContext, opts: ParsedOptions): Promise<void> 
       } catch (err) {
         throw daemonError(err);
       }
-    })();
+    });
     await watchJob(ctx, dom, work, {
       verbose: opts.bool('verbose'),
       timeoutSec,
@@ -337,14 +344,16 @@ async function migrate(ctx: CommandContext, opts: ParsedOptions): Promise<void> 
 
 /** The commands of this module, in virsh's order. */
 export const migrateCommands: readonly CommandSpec[] = [
-  described('Migrate domain to another host.  Add --live for live migration.', {
+  {
+    description: 'Migrate domain to another host.  Add --live for live migration.',
     name: 'migrate',
     group: GROUP,
     help: 'migrate domain to another host',
     options: MIGRATE_OPTIONS,
     aliases: optionAliases({ tunneled: 'tunnelled' }),
+    extensions: ['progress'],
     run: migrate,
-  }),
+  },
   command(
     'migrate-setmaxdowntime',
     'set maximum tolerable downtime',

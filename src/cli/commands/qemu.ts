@@ -16,7 +16,6 @@ import {
   VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP,
 } from '../../procedures/libvirt-api.gen.js';
 import { CliError, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
-import { described } from '../support/described.js';
 import { call } from '../support/failures.js';
 import { printExtra } from '../support/format.js';
 import { jsonMember, jsonText, parseJson, prettyJson } from '../support/json.js';
@@ -70,7 +69,8 @@ function qmpCommand(words: readonly string[]): string {
 
 /** The commands of this module. */
 export const qemuCommands: readonly CommandSpec[] = [
-  described('QEMU Attach', {
+  {
+    description: 'QEMU Attach',
     name: 'qemu-attach',
     group: GROUP,
     help: 'QEMU Attach',
@@ -80,8 +80,9 @@ export const qemuCommands: readonly CommandSpec[] = [
       const dom = await call(() => ctx.conn.raw.domainQemuAttach(Number(pid), 0), `Failed to attach to pid ${pid}`);
       printExtra(ctx, `Domain '${dom.name}' attached to pid ${pid}\n`);
     },
-  }),
-  described('QEMU Monitor Command', {
+  },
+  {
+    description: 'QEMU Monitor Command',
     name: 'qemu-monitor-command',
     group: GROUP,
     help: 'QEMU Monitor Command',
@@ -114,8 +115,9 @@ export const qemuCommands: readonly CommandSpec[] = [
       // virTrimSpaces: the pretty form's final newline goes.
       ctx.print(jsonText(shown, pretty).trim());
     },
-  }),
-  described('Run an arbitrary qemu guest agent command; use at your own risk', {
+  },
+  {
+    description: 'Run an arbitrary qemu guest agent command; use at your own risk',
     name: 'qemu-agent-command',
     group: GROUP,
     help: 'QEMU Guest Agent Command',
@@ -146,8 +148,9 @@ export const qemuCommands: readonly CommandSpec[] = [
       const result = (await call(() => ctx.conn.raw.domainQemuAgentCommand(dom, command, timeout, 0))) ?? '';
       ctx.print(`${opts.bool('pretty') ? prettyJson(result) : result}\n`);
     },
-  }),
-  described('associate a FD with a domain', {
+  },
+  {
+    description: 'associate a FD with a domain',
     name: 'dom-fd-associate',
     group: GROUP,
     help: 'associate a FD with a domain',
@@ -166,5 +169,5 @@ export const qemuCommands: readonly CommandSpec[] = [
       if (!passFds(opts)) throw new CliError(['nfds in virDomainFDAssociate must not be zero']);
       throw cannotPassFds();
     },
-  }),
+  },
 ];

@@ -22,7 +22,6 @@ import {
 import type { RemoteNonnullDomain, RemoteNonnullDomainSnapshot } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { CliError, type CommandContext, type CommandSpec } from '../command.js';
-import { described } from '../support/described.js';
 import { call, daemonError } from '../support/failures.js';
 import { printExtra } from '../support/format.js';
 import { lookupDomain } from '../support/lookup.js';
@@ -76,7 +75,8 @@ export async function createSnapshot(ctx: CommandContext, dom: RemoteNonnullDoma
 }
 
 /** The command. */
-export const snapshotCreateCommand: CommandSpec = described('Create a snapshot (disk and RAM) from XML', {
+export const snapshotCreateCommand: CommandSpec = {
+  description: 'Create a snapshot (disk and RAM) from XML',
   name: 'snapshot-create',
   group: 'Snapshot',
   help: 'Create a snapshot from XML',
@@ -89,4 +89,4 @@ export const snapshotCreateCommand: CommandSpec = described('Create a snapshot (
     const xml = from === null ? '<domainsnapshot/>' : await ctx.readFile(from);
     await createSnapshot(ctx, dom, xml, flags, from);
   },
-});
+};
