@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chownToTestUser } from '../../harness/daemon.js';
 import { harnessDaemon, privateTestUri } from './env.js';
 import { bothOnTerminal, transcript, type KeyStep } from './terminal.js';
-import { both, helpOutline } from './virsh-diff.js';
+import { both, helpOutline, ours as oursRun, theirs as theirsRun } from './virsh-diff.js';
 
 let uri = '';
 let work = '';
@@ -92,14 +92,17 @@ describe('edit on a terminal, as virsh', { timeout: 240_000 }, () => {
   });
 });
 
-/** Runs both with the editor variables given (and no others), in process for tsvirsh. */
-async function withEditor(vars: Record<string, string>, args: string[]): Promise<void> {
+/**
+ * Runs both with the editor variables given (and no others), in process for tsvirsh; one after
+ * the other when `sequential` (command lines that write one file on disk, which both would race for).
+ */
+async function withEditor(vars: Record<string, string>, args: string[], sequential = false): Promise<void> {
   const saved = { VISUAL: process.env.VISUAL, EDITOR: process.env.EDITOR };
   delete process.env.VISUAL;
   delete process.env.EDITOR;
   Object.assign(process.env, vars);
   try {
-    const [ours, theirs] = await both(args);
+    const [ours, theirs] = sequential ? [await oursRun(args), await theirsRun(args)] : await both(args);
     const mask = (s: string): string => s.replace(/virsh[A-Za-z0-9]{6}\.xml/g, 'virshXXXXXX.xml');
     expect({ ...ours, stdout: mask(ours.stdout), stderr: mask(ours.stderr) }).toEqual({ ...theirs, stdout: mask(theirs.stdout), stderr: mask(theirs.stderr) });
   } finally {
@@ -165,11 +168,11 @@ describe('the *-edit commands without a terminal, as virsh', () => {
     const image = path.join(daemonDir, `edit-${process.pid}.img`);
     fs.writeFileSync(image, '');
     chownToTestUser(image);
-    await withEditor({ EDITOR: editor('comment.sh') }, [
-      '-c',
-      uri,
-      `save test ${image}; save-image-edit ${image}; save-image-edit ${image} --running --paused`,
-    ]);
+    await withEditor(
+      { EDITOR: editor('comment.sh') },
+      ['-c', uri, `save test ${image}; save-image-edit ${image}; save-image-edit ${image} --running --paused`],
+      true,
+    );
   });
 
   // Editor paths are made inside the tests: the scripts' directory exists only once beforeAll ran.
