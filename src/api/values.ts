@@ -108,7 +108,8 @@ export function fixedString(chars: readonly number[] | Uint8Array): string {
   return utf8.decode(bytes);
 }
 
-function wireParamValue(v: RemoteTypedParamValue): TypedParamValue {
+/** A typed parameter's wire value as the object API gives it (64-bit integers as numbers when exact, else bigints). */
+export function wireParamValue(v: RemoteTypedParamValue): TypedParamValue {
   switch (v.type) {
     case 1:
       return v.i;

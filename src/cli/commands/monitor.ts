@@ -37,7 +37,8 @@ import { paramText } from '../support/params.js';
 import { formatAffinity } from '../support/cpumap.js';
 import { field, prettyCapacity3 } from '../support/format.js';
 import { formatTable } from '../support/table.js';
-import { jsonNumber, paramJson, printJson, wantsJson } from '../support/json-output.js';
+import { jsonNumber, printJson, wantsJson } from '../support/json-output.js';
+import { wireParamValue } from '../../api/values.js';
 import { lookupDomain } from '../support/lookup.js';
 import { ADDRESS_SOURCES } from '../support/enum-names.js';
 
@@ -363,7 +364,7 @@ const domstats: CommandSpec = {
     if (wantsJson(opts)) {
       printJson(
         ctx,
-        records.map((r) => ({ domain: r.dom.name, stats: Object.fromEntries(r.params.map((p) => [p.field, paramJson(p.value)])) })),
+        records.map((r) => ({ domain: r.dom.name, stats: Object.fromEntries(r.params.map((p) => [p.field, wireParamValue(p.value)])) })),
       );
       return;
     }

@@ -6,15 +6,9 @@
  * emulated (create, then destroy) where the daemon refuses the flag.
  */
 import {
-  VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC,
   VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT,
-  VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY,
   VIR_DOMAIN_SNAPSHOT_CREATE_HALT,
-  VIR_DOMAIN_SNAPSHOT_CREATE_LIVE,
-  VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA,
-  VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE,
   VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE,
-  VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT,
   VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE,
   VIR_ERR_INVALID_ARG,
   VIR_ERR_NO_SUPPORT,
@@ -26,18 +20,13 @@ import { call, daemonError } from '../support/failures.js';
 import { printExtra } from '../support/format.js';
 import { lookupDomain } from '../support/lookup.js';
 import { DOMAIN, flag, strOpt, valueOpt } from '../support/options.js';
+import { CREATE_FLAGS } from './snapshot.js';
 
 /** snapshot-create's flags in virsh's order: option, flag, help. */
 const FLAGS: readonly (readonly [string, number, string])[] = [
   ['redefine', VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE, 'redefine metadata for existing snapshot'],
   ['current', VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT, 'with redefine, set current snapshot'],
-  ['no-metadata', VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA, 'take snapshot but create no metadata'],
-  ['halt', VIR_DOMAIN_SNAPSHOT_CREATE_HALT, 'halt domain after snapshot is created'],
-  ['disk-only', VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY, 'capture disk state but not vm state'],
-  ['reuse-external', VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT, 'reuse any existing external files'],
-  ['quiesce', VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE, "quiesce guest's file systems"],
-  ['atomic', VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC, 'require atomic operation'],
-  ['live', VIR_DOMAIN_SNAPSHOT_CREATE_LIVE, 'take a live snapshot'],
+  ...CREATE_FLAGS,
   ['validate', VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE, 'validate the XML against the schema'],
 ];
 

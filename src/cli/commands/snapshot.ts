@@ -110,7 +110,8 @@ function treeText(items: readonly { readonly name: string; readonly parent: stri
   return out;
 }
 
-const CREATE_FLAGS: readonly (readonly [string, number, string])[] = [
+/** The flags snapshot-create and snapshot-create-as share, in virsh's order: option, flag, help. */
+export const CREATE_FLAGS: readonly (readonly [string, number, string])[] = [
   ['no-metadata', VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA, 'take snapshot but create no metadata'],
   ['halt', VIR_DOMAIN_SNAPSHOT_CREATE_HALT, 'halt domain after snapshot is created'],
   ['disk-only', VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY, 'capture disk state but not vm state'],

@@ -4,7 +4,6 @@
  * output shows, numbers as numbers; docs/tsvirsh-json.md is the schema.
  */
 import type { ParsedOptions } from '../command.js';
-import type { RemoteTypedParamValue } from '../../procedures/remote.gen.js';
 import { field } from './format.js';
 
 /** True when the command line asked for JSON (`--json`, taken by commands with the `json` extension). */
@@ -55,24 +54,4 @@ export function infoFields(ctx: { print(text: string): void }, json: boolean): I
       if (json) printJson(ctx, record);
     },
   };
-}
-
-/** A typed parameter's value in JSON: integers as numbers ({@link jsonNumber}), doubles as numbers, booleans, strings. */
-export function paramJson(v: RemoteTypedParamValue): number | string | boolean {
-  switch (v.type) {
-    case 1:
-      return v.i;
-    case 2:
-      return v.ui;
-    case 3:
-      return jsonNumber(v.l);
-    case 4:
-      return jsonNumber(v.ul);
-    case 5:
-      return v.d;
-    case 6:
-      return v.b !== 0;
-    case 7:
-      return v.s;
-  }
 }
