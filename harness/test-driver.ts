@@ -39,7 +39,32 @@ export interface TestNodeOptions {
   pool?: boolean;
   /** Include test:///default's host interface `eth1` (ethernet, aa:bb:cc:dd:ee:ff, active) (default false). */
   interfaces?: boolean;
+  /** What every domain's `<devices>` holds (default nothing); {@link TEST_GUEST_DEVICES} is a set the CLI suites use. */
+  domainDevices?: string;
 }
+
+/** Disks (file, cdrom, floppy) and interfaces (network, user) for {@link TestNodeOptions.domainDevices}. */
+export const TEST_GUEST_DEVICES = `      <disk type='file' device='disk'>
+        <source file='/guest/disk1.img'/>
+        <target dev='vda' bus='virtio'/>
+      </disk>
+      <disk type='block' device='cdrom'>
+        <source dev='/dev/sr0'/>
+        <target dev='hdc' bus='ide'/>
+        <readonly/>
+      </disk>
+      <disk type='file' device='floppy'>
+        <target dev='fda' bus='fdc'/>
+      </disk>
+      <interface type='network'>
+        <mac address='52:54:00:aa:bb:cc'/>
+        <source network='default'/>
+        <model type='virtio'/>
+      </interface>
+      <interface type='user'>
+        <mac address='52:54:00:11:22:33'/>
+      </interface>
+`;
 
 /** The UUID of test:///default's `test` domain. */
 export const TEST_DOMAIN_UUID = '6695eb01-f6a4-8304-79aa-97f2502e193f';
@@ -53,7 +78,7 @@ function xmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
 }
 
-function domainXml(d: TestDomainSpec): string {
+function domainXml(d: TestDomainSpec, devices: string): string {
   const state = RUNSTATE[d.state ?? 'running'];
   return `  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
     <name>${xmlEscape(d.name)}</name>
@@ -70,7 +95,7 @@ function domainXml(d: TestDomainSpec): string {
     <on_reboot>restart</on_reboot>
     <on_crash>destroy</on_crash>
     <devices>
-    </devices>
+${devices}    </devices>
     <test:runstate>${state}</test:runstate>${d.transient ? '\n    <test:transient/>' : ''}
   </domain>
 `;
@@ -129,7 +154,7 @@ export function testNodeXml(opts: TestNodeOptions = {}): string {
     <active>4</active>
   </cpu>
   <memory>8388608</memory>
-${domains.map(domainXml).join('')}${network}${iface}${pool}</node>
+${domains.map((d) => domainXml(d, opts.domainDevices ?? '')).join('')}${network}${iface}${pool}</node>
 `;
 }
 

@@ -1,12 +1,5 @@
-/**
- * tsvirsh against virsh for the domain monitoring and management commands,
- * command strings (`'a; b'`) and the shell reading commands from stdin: the
- * same command lines on the same private test-driver state give the same
- * stdout, stderr and exit status.
- */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_TEST_DOMAINS } from '../../harness/test-driver.js';
+import { DEFAULT_TEST_DOMAINS, TEST_GUEST_DEVICES } from '../../harness/test-driver.js';
 import { privateTestUri } from './env.js';
 import { both, type Outcome } from './virsh-diff.js';
 
@@ -16,38 +9,13 @@ const DOMAINS = [
   { name: 'Beta', state: 'paused' as const },
 ];
 
-const DEVICES = `    <devices>
-      <disk type='file' device='disk'>
-        <source file='/guest/disk1.img'/>
-        <target dev='vda' bus='virtio'/>
-      </disk>
-      <disk type='block' device='cdrom'>
-        <source dev='/dev/sr0'/>
-        <target dev='hdc' bus='ide'/>
-        <readonly/>
-      </disk>
-      <disk type='file' device='floppy'>
-        <target dev='fda' bus='fdc'/>
-      </disk>
-      <interface type='network'>
-        <mac address='52:54:00:aa:bb:cc'/>
-        <source network='default'/>
-        <model type='virtio'/>
-      </interface>
-      <interface type='user'>
-        <mac address='52:54:00:11:22:33'/>
-      </interface>
-    </devices>`;
-
 let uri = '';
 let devUri = '';
 
 beforeAll(async () => {
   uri = await privateTestUri('unix', { domains: DOMAINS });
-  devUri = await privateTestUri('unix', { domains: DOMAINS });
-  // The same node with disks and interfaces on every domain (the file stays the daemon's).
-  const file = /^test\+unix:\/\/([^?]+)\?/.exec(devUri)![1];
-  writeFileSync(file, readFileSync(file, 'utf8').replaceAll('    <devices>\n    </devices>', DEVICES));
+  // The same node with disks and interfaces on every domain.
+  devUri = await privateTestUri('unix', { domains: DOMAINS, domainDevices: TEST_GUEST_DEVICES });
 });
 
 const SAME: string[][] = [

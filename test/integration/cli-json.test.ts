@@ -1,42 +1,17 @@
-/**
- * `tsvirsh ... --json` (docs/tsvirsh-json.md) on the daemons of the suite: each command's JSON is
- * parsed and compared with the same command's text output on the same state (the table's rows,
- * the info command's lines), and where it says more than the text, with the object API.
- */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/api/connect.js';
 import { localTime } from '../../src/cli/support/format.js';
-import { DEFAULT_TEST_DOMAINS } from '../../harness/test-driver.js';
+import { DEFAULT_TEST_DOMAINS, TEST_GUEST_DEVICES } from '../../harness/test-driver.js';
 import { harnessDaemon, privateTestUri } from './env.js';
 import { ours } from './virsh-diff.js';
-
-const DEVICES = `    <devices>
-      <disk type='file' device='disk'>
-        <source file='/guest/disk1.img'/>
-        <target dev='vda' bus='virtio'/>
-      </disk>
-      <disk type='file' device='floppy'>
-        <target dev='fda' bus='fdc'/>
-      </disk>
-      <interface type='network'>
-        <mac address='52:54:00:aa:bb:cc'/>
-        <source network='default'/>
-        <model type='virtio'/>
-      </interface>
-      <interface type='user'>
-        <mac address='52:54:00:11:22:33'/>
-      </interface>
-    </devices>`;
 
 let uri = '';
 
 beforeAll(async () => {
   uri = await privateTestUri('unix', {
     domains: [...DEFAULT_TEST_DOMAINS, { name: 'idle', state: 'shutoff', vcpus: 1, memoryKiB: 524288, currentMemoryKiB: 524288 }],
+    domainDevices: TEST_GUEST_DEVICES,
   });
-  const file = /^test\+unix:\/\/([^?]+)\?/.exec(uri)![1];
-  writeFileSync(file, readFileSync(file, 'utf8').replaceAll('    <devices>\n    </devices>', DEVICES));
 });
 
 /** tsvirsh's stdout for a command line on `on` (the test-driver URI by default); fails the test on a non-zero status. */
