@@ -4,8 +4,13 @@
 //   dist/esm/chunks/, and what is loaded on demand (a transport, the XML model) is in chunks of its
 //   own. A process then reads and links a few modules instead of a hundred (about a third of the
 //   import's cost: `npm run bench:import`). Comments, type syntax and layout whitespace stripped,
-//   names kept for readable stack traces; `npm test` type-checks the sources separately; no
-//   source maps (the sources are not shipped). Dependencies stay package imports;
+//   syntax minified (constants inlined: see constantsOnlyAtRoot below), names kept for readable
+//   stack traces; `npm test` type-checks the sources separately; no
+//   source maps (the sources are not shipped). Dependencies stay package imports, except
+//   @rgrove/parse-xml (the XML reader the root entry exports, a CommonJS package of 14 files): it
+//   is bundled into a chunk as ES module code, so that importing the root entry does not load 14
+//   CommonJS files through Node's CommonJS-from-ESM path (about a tenth of the import's cost);
+//   its ISC notice is kept with it (legal comment at the end of the chunk);
 // - dist/cjs: CommonJS, the same files each turned into a CommonJS module (`import` becomes
 //   `require`), so both builds have the same one copy of every module;
 // - dist/esm/cli/tsvirsh.bundle.cjs: tsvirsh as one minified CommonJS bundle (the CLI, the
@@ -18,7 +23,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { build, transform } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -33,15 +38,60 @@ const entryPoints = [...Object.values(pkg.exports).map((e) => e.import?.default)
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 const common = { platform: 'node', target: 'node20', logLevel: 'warning', minifyWhitespace: true };
+/** The dependency bundled into dist (see above); every other package stays an import. */
+const BUNDLED = '@rgrove/parse-xml';
+const bundleParseXml = {
+  name: 'bundle-parse-xml',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path === BUNDLED || args.path.startsWith(`${BUNDLED}/`) || args.importer.includes(`/node_modules/${BUNDLED}/`) ? undefined : { external: true },
+    );
+    // The package's license asks for its notice in every copy.
+    b.onLoad({ filter: /node_modules\/@rgrove\/parse-xml\/dist\/index\.js$/ }, (args) => {
+      const notice = readFileSync(join(root, 'node_modules', BUNDLED, 'LICENSE'), 'utf8').trim();
+      return {
+        contents: `/*! ${BUNDLED}, bundled by libvirt-rpc's build.\n${notice.replace(/\*\//g, '* /')}\n*/\n${readFileSync(args.path, 'utf8')}`,
+        loader: 'js',
+      };
+    });
+  },
+};
+/**
+ * libvirt's ~1,500 constants (src/procedures/libvirt-api.gen.ts) are exported by the root entry
+ * alone; the library's own modules use a few of them. Were they one module, the build would put
+ * it in a chunk shared by every entry, and the root entry would import and export each name
+ * again: four lists of 1,500 names to parse and link on every import. So only src/index.ts
+ * imports the file itself (its constants are then declared in dist/esm/index.js); every other
+ * importer gets a copy of the module, from which the build (minifySyntax) inlines the numbers
+ * and keeps only the few enum objects the code names (`virErrorNumber`, ...).
+ */
+const API_CONSTANTS = join(src, 'procedures/libvirt-api.gen.ts');
+const constantsOnlyAtRoot = {
+  name: 'constants-only-at-root',
+  setup(b) {
+    b.onResolve({ filter: /\/libvirt-api\.gen\.js$/ }, (args) => {
+      const path = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+      if (path !== API_CONSTANTS) return undefined;
+      return args.importer === join(src, 'index.ts') ? { path } : { path, namespace: 'library-copy' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'library-copy' }, (args) => ({
+      contents: readFileSync(args.path, 'utf8'),
+      loader: 'ts',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
 const esm = await build({
   ...common,
+  minifySyntax: true,
   entryPoints,
   outbase: src,
   outdir: join(root, 'dist/esm'),
   format: 'esm',
   bundle: true,
   splitting: true,
-  packages: 'external',
+  plugins: [bundleParseXml, constantsOnlyAtRoot],
+  legalComments: 'eof',
   chunkNames: 'chunks/[name]-[hash]',
   metafile: true,
 });

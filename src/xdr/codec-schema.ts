@@ -43,17 +43,32 @@ interface Built {
 }
 
 const UINT32_MAX = 0xffffffff;
+/** Where a description's body starts (after the type's name): `=`, `{`, `(` or `#`. */
+const BODY_START = /[={(#]/;
 
-/** A codec of a table entry: builds its encoder and decoder when first called, then uses them. */
+/**
+ * A codec of a table entry: builds its encoder and decoder when first called, then uses them.
+ * Until then it holds only its description: an import creates one small object per entry and
+ * reads none of them (the name, too, is read from the description on first use).
+ */
 class SchemaCodec {
   private built: Built | null = null;
   private building = false;
+  private cachedName: string | null = null;
 
   constructor(
-    readonly name: string,
-    private readonly body: string,
+    private readonly desc: string,
     private readonly table: Table,
   ) {}
+
+  /** The `.x` name of the type: the description up to its body. */
+  get name(): string {
+    if (this.cachedName === null) {
+      const end = this.desc.search(BODY_START);
+      this.cachedName = end < 0 ? this.desc : this.desc.slice(0, end);
+    }
+    return this.cachedName;
+  }
 
   /** The built encoder and decoder; while this entry is being built (a recursive type), forwarders. */
   resolve(): Built {
@@ -61,7 +76,7 @@ class SchemaCodec {
     if (this.building) return { enc: (w, v) => this.encode(w, v), dec: (r) => this.decode(r) };
     this.building = true;
     try {
-      const b = buildBody(this.name, this.body, this.table);
+      const b = buildBody(this.name, this.desc.slice(this.name.length), this.table);
       this.built = b;
       this.encode = b.enc as (w: XdrWriter, v: never) => void;
       this.decode = b.dec as (r: XdrReader) => never;
@@ -92,11 +107,7 @@ interface Table {
  */
 export function codecTable(refs: readonly XdrCodec<unknown>[], defs: readonly string[]): readonly XdrCodec<never>[] {
   const table: Table = { codecs: [], refs };
-  for (const d of defs) {
-    let i = 0;
-    while (i < d.length && !'={(#'.includes(d[i]!)) i++;
-    table.codecs.push(new SchemaCodec(d.slice(0, i), d.slice(i), table));
-  }
+  for (const d of defs) table.codecs.push(new SchemaCodec(d, table));
   return table.codecs;
 }
 
