@@ -18,6 +18,9 @@ export interface RawHolder {
   readonly [RAW_CALLER]: ProcedureCaller;
 }
 
+/** A property {@link installRawMethods} adds and removes (see there). */
+const INSTALLING = '__libvirtRpcInstalling';
+
 /**
  * One raw method: the procedure's name without the program's prefix; the args struct's fields
  * in `.x` order separated by spaces (`-` when the procedure has no args struct); the result: `.`
@@ -34,6 +37,13 @@ export type RawMethodRow = readonly [name: string, args: string, result: string,
  * options; `async`, so that a bad argument rejects.
  */
 export function installRawMethods(target: object, procedures: Readonly<Record<string, Procedure>>, prefix: string, rows: readonly RawMethodRow[]): void {
+  // V8 keeps a class prototype in "fast" mode, where each property added copies the object's
+  // whole property list: adding ~460 methods one by one costs O(n²), several milliseconds of
+  // every import. Deleting a property first turns the object into a hash table (dictionary
+  // mode), where each addition is O(1); V8 turns it back into fast mode once, in one pass, when
+  // it is first used as a prototype. Nothing else about the object changes.
+  (target as Record<string, unknown>)[INSTALLING] = true;
+  delete (target as Record<string, unknown>)[INSTALLING];
   for (const [name, argList, result, stream, sparseFlag = 0] of rows) {
     const procedure = procedures[prefix + name]!;
     const fields = argList === '-' ? null : argList.split(' ');
