@@ -4,6 +4,7 @@
  * `procedures` introspection index.
  */
 import type { ApiFunction } from './api-xml.js';
+import { coreModule } from './emit-xdr.js';
 import { codecName, pascalCase } from './model.js';
 import type { ModuleEmitter } from './emit-xdr.js';
 import { annotations, type ProcedureModel, type ProgramModel } from './procedures.js';
@@ -321,9 +322,9 @@ function streamMethod(
 }
 
 /** Emits the public index: every program's procedures by number. */
-export function emitProcedureIndex(programs: readonly ProgramModel[]): string[] {
+export function emitProcedureIndex(programs: readonly ProgramModel[], split: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
-  for (const p of programs) out.push(`import { ${tableName(p.name)} } from './${p.module}.gen.js';`);
+  for (const p of programs) out.push(`import { ${tableName(p.name)} } from './${coreModule(p.module, split)}.gen.js';`);
   out.push(
     `import type { ProcedureInfo, ProgramName } from './procedure.js';`,
     '',

@@ -26,17 +26,26 @@ export class Imports {
     return name;
   }
 
-  /** The import statements, sorted for stable output. */
-  render(from = './'): string[] {
+  /**
+   * The import statements, sorted for stable output. Values of a module in `split` (one whose
+   * codec table went to `<id>-core.gen.ts`, see {@link ModuleEmitter.codecTable}) come from its
+   * core file, so that the importer does not load the codecs' named exports.
+   */
+  render(from = './', split: ReadonlySet<string> = new Set()): string[] {
     const out: string[] = [];
     for (const m of [...new Set([...this.types.keys(), ...this.values.keys()])].sort()) {
       const types = [...(this.types.get(m) ?? [])].filter((t) => !this.values.get(m)?.has(t)).sort();
       const values = [...(this.values.get(m) ?? [])].sort();
       if (types.length) out.push(`import type { ${types.join(', ')} } from '${from}${m}.gen.js';`);
-      if (values.length) out.push(`import { ${values.join(', ')} } from '${from}${m}.gen.js';`);
+      if (values.length) out.push(`import { ${values.join(', ')} } from '${from}${coreModule(m, split)}.gen.js';`);
     }
     return out;
   }
+}
+
+/** The module the values of `.x` module `id` are imported from: its core file when it has one. */
+export function coreModule(id: string, split: ReadonlySet<string>): string {
+  return split.has(id) ? `${id}-core` : id;
 }
 
 function add(map: Map<string, Set<string>>, key: string, v: string): void {
@@ -541,22 +550,47 @@ export class ModuleEmitter {
   }
 
   /**
-   * The module's codec table and the exports of its codecs (after every definition, so that the
-   * straight-line codecs it refers to exist); nothing when every codec is straight-line code.
+   * The module's codec table (after every definition, so that the straight-line codecs it refers
+   * to exist), and apart from it the named exports of its codecs; nothing when every codec is
+   * straight-line code. The exports go to the module's public file (`<id>.gen.ts`) and the rest
+   * of the module, table included, to its core file (`<id>-core.gen.ts`, which the public file
+   * re-exports): the library imports the core (the procedure table names codecs by index), and
+   * only `libvirt-rpc/protocol` and tests import the public file, so importing the root entry
+   * compiles no export per codec.
    */
-  codecTable(): string[] {
-    if (this.table.length === 0) return [];
-    return [
-      '',
-      '/** The codecs of the types described in this module (built on first use: src/xdr/codec-schema.ts). */',
-      `const codecs = /*@__PURE__*/ codecTable([${this.refs.join(', ')}], [`,
-      ...this.table.map((t) => `  ${q(t.desc)},`),
-      ']);',
-      // Pure: a bundle keeps only the codecs it names (the procedure table uses their indexes).
-      ...this.table.flatMap((t, i) => [
-        `/** Encoder and decoder of \`${t.xName}\`. */`,
-        `export const ${codecName(t.xName)}: XdrCodec<${t.Name}> = /*@__PURE__*/ codecs.at(${i})!;`,
-      ]),
-    ];
+  codecTable(split: boolean): { table: string[]; exports: string[] } {
+    if (this.table.length === 0) return { table: [], exports: [] };
+    const table = split ? codecTableName(this.moduleId) : 'codecs';
+    const doc = '/** The codecs of the types described in this module (built on first use: src/xdr/codec-schema.ts). */';
+    // Pure: a bundle keeps only the codecs it names (the procedure table uses their indexes).
+    const exports = this.table.flatMap((t, i) => [
+      `/** Encoder and decoder of \`${t.xName}\`. */`,
+      `export const ${codecName(t.xName)}: XdrCodec<${t.Name}> = /*@__PURE__*/ ${table}.at(${i})!;`,
+    ]);
+    const rows = [`[${this.refs.join(', ')}], [`, ...this.table.map((t) => `  ${q(t.desc)},`), ']);'];
+    if (!split) return { table: ['', doc, `const codecs = /*@__PURE__*/ codecTable(${rows[0]}`, ...rows.slice(1), ...exports], exports: [] };
+    return {
+      table: [
+        '',
+        '/**',
+        ` * The codecs of the types described in this module (built on first use: src/xdr/codec-schema.ts), by index;`,
+        ` * each is exported by name from \`${this.moduleId}.gen.ts\`.`,
+        ' * @internal',
+        ' */',
+        `export const ${table}: readonly XdrCodec<never>[] = /*@__PURE__*/ codecTable(${rows[0]}`,
+        ...rows.slice(1),
+      ],
+      exports,
+    };
   }
+
+  /** The type names the named codec exports refer to (imported by the public file). */
+  get tableTypeNames(): string[] {
+    return this.table.map((t) => t.Name);
+  }
+}
+
+/** The name of a module's exported codec table: `remoteCodecTable`. */
+export function codecTableName(moduleId: string): string {
+  return `${moduleId.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())}CodecTable`;
 }

@@ -8,7 +8,7 @@ import { emitProcedureDocs } from './emit-docs.js';
 import { emitTypedParamTypes } from './emit-typed-params.js';
 import { emitObjectIndex, emitObjects, OBJECT_KINDS } from './emit-objects.js';
 import { emitProcedureIndex, emitProgramTable, emitRawClass } from './emit-procedures.js';
-import { bulkTypes, ModuleEmitter } from './emit-xdr.js';
+import { bulkTypes, codecTableName, ModuleEmitter } from './emit-xdr.js';
 import { Universe, type ModuleInput } from './model.js';
 import { parseX } from './parser.js';
 import { buildPrograms } from './procedures.js';
@@ -65,13 +65,19 @@ export function generate(input: GeneratorInput): Map<string, string> {
   const rt = input.runtimeImport;
   const bulk = bulkTypes(universe);
 
+  // Modules whose codec table went to a core file (`<id>-core.gen.ts`): see ModuleEmitter.codecTable.
+  const split = new Set<string>();
   for (const m of modules) {
     const e = new ModuleEmitter(universe, m.id, bulk);
     const body: string[] = [];
     for (const def of m.parsed.definitions) body.push('', ...e.definition(def));
-    body.push(...e.codecTable());
     const program = programs.find((p) => p.module === m.id);
-    if (program) body.push(...emitProgramTable(program, (x) => e.codecRef(x), e.hasCodecTable ? 'codecs' : null));
+    // Only the programs' modules of the library are split: their procedure tables are what the
+    // library imports at run time (types-only modules and test inputs stay one file).
+    const splitting = e.hasCodecTable && program !== undefined && input.emitClients;
+    const table = e.codecTable(splitting);
+    body.push(...table.table);
+    if (program) body.push(...emitProgramTable(program, (x) => e.codecRef(x), e.hasCodecTable ? (splitting ? codecTableName(m.id) : 'codecs') : null));
     const runtime = [
       `import type { XdrCodec } from '${rt}/xdr/codec.js';`,
       ...errorImports(body, rt),
@@ -80,8 +86,28 @@ export function generate(input: GeneratorInput): Map<string, string> {
       `import type { XdrWriter } from '${rt}/xdr/writer.js';`,
       ...(program ? [`import { procedureTable, type Procedure } from '${rt}/procedures/procedure.js';`] : []),
     ];
-    const text = [...header([m.path], input.libvirtVersion), ...runtime, ...e.imports.render(), ...body, ''].join('\n');
-    files.set(`${m.id}.gen.ts`, text);
+    const text = (lines: string[]) => [...header([m.path], input.libvirtVersion), ...lines, ''].join('\n');
+    if (!splitting) {
+      files.set(`${m.id}.gen.ts`, text([...runtime, ...e.imports.render('./', split), ...body]));
+      continue;
+    }
+    split.add(m.id);
+    const core = `${m.id}-core`;
+    files.set(`${core}.gen.ts`, text([...runtime, ...e.imports.render('./', split), ...body]));
+    files.set(
+      `${m.id}.gen.ts`,
+      text([
+        '/*',
+        ` * The \`${m.path.replace(/^.*\//, '')}\` module: everything of ${core}.gen.ts, and each codec of its table by name`,
+        ' * (kept apart so that what the library imports, the core, holds no export per codec).',
+        ' */',
+        `import type { XdrCodec } from '${rt}/xdr/codec.js';`,
+        `import { ${codecTableName(m.id)}, type ${e.tableTypeNames.join(', type ')} } from './${core}.gen.js';`,
+        `export * from './${core}.gen.js';`,
+        '',
+        ...table.exports,
+      ]),
+    );
   }
 
   if (input.apiXml.length > 0) {
@@ -106,7 +132,7 @@ export function generate(input: GeneratorInput): Map<string, string> {
       [
         ...header(sourcesOf(['remote', 'qemu', 'lxc']), input.libvirtVersion),
         `import type { CallOptions, ProcedureCaller } from '../../rpc/procedure.js';`,
-        ...raw.imports.render(fromApi),
+        ...raw.imports.render(fromApi, split),
         '',
         ...rawBody,
         '',
@@ -122,7 +148,7 @@ export function generate(input: GeneratorInput): Map<string, string> {
       [
         ...header(sourcesOf(['remote', 'qemu', 'lxc']), input.libvirtVersion),
         `import type { CallOptions, Procedure, ProcedureCaller } from '../../rpc/procedure.js';`,
-        ...obj.imports.render(fromApi),
+        ...obj.imports.render(fromApi, split),
         `import type { ${OBJECT_KINDS.map((k) => k.className).join(', ')} } from '../objects/index.js';`,
         `import { openStreamCall, type LibvirtStream, type StreamOptions } from '../stream.js';`,
         `import { uuidArg } from '../uuid.js';`,
@@ -156,7 +182,7 @@ export function generate(input: GeneratorInput): Map<string, string> {
         [
           ...header(sourcesOf(['admin']), input.libvirtVersion),
           `import type { CallOptions, ProcedureCaller } from '../../rpc/procedure.js';`,
-          ...adm.imports.render(fromApi),
+          ...adm.imports.render(fromApi, split),
           '',
           ...admBody,
           '',
@@ -171,7 +197,7 @@ export function generate(input: GeneratorInput): Map<string, string> {
           modules.map((m) => m.path),
           input.libvirtVersion,
         ),
-        ...emitProcedureIndex(programs),
+        ...emitProcedureIndex(programs, split),
         '',
       ].join('\n'),
     );

@@ -5,7 +5,7 @@
  */
 import type { SaslAuthOptions } from '../auth/sasl.js';
 import type { Credentials } from '../auth/credentials.js';
-import { RemoteAuthType, remoteProcedures } from '../procedures/remote.gen.js';
+import { RemoteAuthType, remoteProcedures } from '../procedures/remote-core.gen.js';
 import type { RpcClient } from '../rpc/client.js';
 import { diagnostics } from '../rpc/diagnostics.js';
 import { UnsupportedError } from '../rpc/errors.js';

@@ -4,7 +4,7 @@
  * layer (one generated method per remote, qemu and lxc procedure) and events.
  */
 import { VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN } from '../procedures/libvirt-api.gen.js';
-import { remoteProcedures } from '../procedures/remote.gen.js';
+import { remoteProcedures } from '../procedures/remote-core.gen.js';
 import { ConnectionBase } from './gen/objects.gen.js';
 import { RawApi } from './gen/raw.gen.js';
 import { Domain, Network, NodeDevice, Secret, StoragePool } from './objects/index.js';

@@ -10,7 +10,7 @@
  */
 import { ArgumentError } from '../errors/root.js';
 import { VIR_CONNECT_RO } from '../procedures/libvirt-api.gen.js';
-import { remoteProcedures } from '../procedures/remote.gen.js';
+import { remoteProcedures } from '../procedures/remote-core.gen.js';
 import type { ByteChannel } from '../rpc/byte-channel.js';
 import { RpcClient, type RpcClientOptions } from '../rpc/client.js';
 import { diagnostics } from '../rpc/diagnostics.js';

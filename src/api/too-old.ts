@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { remoteProcedures } from '../procedures/remote.gen.js';
+import { remoteProcedures } from '../procedures/remote-core.gen.js';
 import { LibvirtError } from '../rpc/errors.js';
 import type { Procedure, ProcedureCaller } from '../rpc/procedure.js';
 

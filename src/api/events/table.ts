@@ -39,8 +39,8 @@ import {
   virStoragePoolEventID,
   virStoragePoolEventLifecycleType,
 } from '../../procedures/libvirt-api.gen.js';
-import { qemuProcedures } from '../../procedures/qemu.gen.js';
-import { remoteProcedures } from '../../procedures/remote.gen.js';
+import { qemuProcedures } from '../../procedures/qemu-core.gen.js';
+import { remoteProcedures } from '../../procedures/remote-core.gen.js';
 import type { Procedure } from '../../rpc/procedure.js';
 
 /** The object families whose events libvirt reports through `*_EVENT_REGISTER_ANY`. */

@@ -3,7 +3,7 @@
 /* eslint-disable */
 import type { CallOptions, ProcedureCaller } from '../../rpc/procedure.js';
 import type { AdminConnectGetLoggingFiltersRet, AdminConnectGetLoggingOutputsRet, AdminConnectListServersRet, AdminNonnullClient, AdminNonnullServer, AdminNonnullString, AdminServerListClientsRet, AdminString, AdminTypedParam } from '../../procedures/admin.gen.js';
-import { adminProcedures } from '../../procedures/admin.gen.js';
+import { adminProcedures } from '../../procedures/admin-core.gen.js';
 
 import { installRawMethods, RAW_CALLER } from '../../api/raw-methods.js';
 

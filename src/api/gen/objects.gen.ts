@@ -3,9 +3,9 @@
 /* eslint-disable */
 import type { CallOptions, Procedure, ProcedureCaller } from '../../rpc/procedure.js';
 import { VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM, VIR_TYPED_PARAM_STRING_OKAY } from '../../procedures/libvirt-api.gen.js';
-import { qemuProcedures } from '../../procedures/qemu.gen.js';
+import { qemuProcedures } from '../../procedures/qemu-core.gen.js';
 import type { RemoteDomainBlockStatsRet, RemoteDomainDiskError, RemoteDomainFsinfo, RemoteDomainGetBlockInfoRet, RemoteDomainGetBlockJobInfoRet, RemoteDomainGetControlInfoRet, RemoteDomainGetInfoRet, RemoteDomainGetJobInfoRet, RemoteDomainGetJobStatsRet, RemoteDomainGetSchedulerTypeRet, RemoteDomainGetSecurityLabelRet, RemoteDomainGetStateRet, RemoteDomainGetTimeRet, RemoteDomainInterface, RemoteDomainInterfaceStatsRet, RemoteDomainIothreadInfo, RemoteDomainIpAddr, RemoteNetworkDhcpLease, RemoteNodeGetInfoRet, RemoteNodeGetSecurityModelRet, RemoteNonnullDomain, RemoteNonnullDomainCheckpoint, RemoteNonnullDomainSnapshot, RemoteNonnullInterface, RemoteNonnullNetwork, RemoteNonnullNetworkPort, RemoteNonnullNodeDevice, RemoteNonnullNwfilter, RemoteNonnullNwfilterBinding, RemoteNonnullSecret, RemoteNonnullStoragePool, RemoteNonnullStorageVol, RemoteNonnullString, RemoteStoragePoolGetInfoRet, RemoteStorageVolGetInfoFlagsRet, RemoteStorageVolGetInfoRet, RemoteString, RemoteUuid } from '../../procedures/remote.gen.js';
-import { remoteProcedures } from '../../procedures/remote.gen.js';
+import { remoteProcedures } from '../../procedures/remote-core.gen.js';
 import type { Domain, Network, NetworkPort, NWFilter, NWFilterBinding, Interface, StoragePool, StorageVol, NodeDevice, Secret, DomainCheckpoint, DomainSnapshot } from '../objects/index.js';
 import { openStreamCall, type LibvirtStream, type StreamOptions } from '../stream.js';
 import { uuidArg } from '../uuid.js';

@@ -8,7 +8,7 @@
  */
 import { brandClass } from '../../errors/brand.js';
 import { VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON, VIR_TYPED_PARAM_STRING_OKAY, virDomainMemoryStatTags } from '../../procedures/libvirt-api.gen.js';
-import { remoteProcedures as P, type RemoteNonnullDomain } from '../../procedures/remote.gen.js';
+import { remoteProcedures as P, type RemoteNonnullDomain } from '../../procedures/remote-core.gen.js';
 import type { CallOptions, ProcedureCaller } from '../../rpc/procedure.js';
 import { unknownCauseError } from '../client-errors.js';
 import { DomainBase, DomainCheckpointBase, DomainSnapshotBase, objectClasses, type SecurityLabel } from '../gen/objects.gen.js';

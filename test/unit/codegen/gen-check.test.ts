@@ -33,6 +33,7 @@ describe('generate()', () => {
 
   it('writes the expected set of files', () => {
     expect([...first[0].keys()].sort()).toEqual([
+      'admin-core.gen.ts',
       'admin.gen.ts',
       'api/admin-raw.gen.ts',
       'api/object-methods.gen.ts',
@@ -40,11 +41,15 @@ describe('generate()', () => {
       'api/raw.gen.ts',
       'api/typed-param-types.gen.ts',
       'index.gen.ts',
+      'keepalive-core.gen.ts',
       'keepalive.gen.ts',
       'libvirt-api.gen.ts',
+      'lxc-core.gen.ts',
       'lxc.gen.ts',
       'procedures.gen.md',
+      'qemu-core.gen.ts',
       'qemu.gen.ts',
+      'remote-core.gen.ts',
       'remote.gen.ts',
       'virnet.gen.ts',
     ]);
