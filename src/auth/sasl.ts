@@ -22,13 +22,14 @@
  * @module
  */
 import { VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE, VIR_CRED_USERNAME } from '../procedures/libvirt-api.gen.js';
-import { REMOTE_AUTH_SASL_DATA_MAX, remoteProcedures } from '../procedures/remote.gen.js';
+import { REMOTE_AUTH_SASL_DATA_MAX, remoteProcedures } from '../procedures/remote-core.gen.js';
 import type { RpcClient } from '../rpc/client.js';
 import type { CallOptions } from '../rpc/procedure.js';
 import type { RemoteTransport } from '../transport/remote-plan.js';
 import { AuthConfig, authConfigPath, collectCredentials, credentialTypes, type CredentialRequest, type Credentials } from './credentials.js';
 import { AuthenticationError, ScramError } from './errors.js';
-import { ScramClient, type ScramMechanism } from './scram.js';
+// SCRAM (and node:crypto with it) is loaded when a SCRAM mechanism is chosen, not by every import.
+import type { ScramClient, ScramMechanism } from './scram.js';
 
 /** The SASL mechanisms libvirt-rpc implements, best first. */
 export const SASL_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN'] as const;
@@ -228,13 +229,14 @@ export async function authenticateSasl(client: RpcClient, opts: SaslAuthOptions)
   const password = answer(VIR_CRED_PASSPHRASE)!;
   const authzid = answer(VIR_CRED_USERNAME) ?? '';
 
+  const scram = mechanism === 'PLAIN' ? null : await import('./scram.js');
   let session: MechSession;
   try {
     session =
-      mechanism === 'PLAIN'
+      scram === null
         ? new PlainSession(Buffer.from(`${authzid}\0${authname}\0${password}`, 'utf8'))
         : new ScramSession(
-            new ScramClient({
+            new scram.ScramClient({
               mechanism: mechanism as ScramMechanism,
               username: authname,
               password,
