@@ -9,7 +9,7 @@ import { emitTypedParamTypes } from './emit-typed-params.js';
 import { emitObjectIndex, emitObjects, OBJECT_KINDS } from './emit-objects.js';
 import { emitProcedureIndex, emitProgramTable, emitRawClass } from './emit-procedures.js';
 import { bulkTypes, codecTableName, ModuleEmitter } from './emit-xdr.js';
-import { Universe, type ModuleInput } from './model.js';
+import { pascalCase, Universe, type ModuleInput } from './model.js';
 import { parseX } from './parser.js';
 import { buildPrograms } from './procedures.js';
 
@@ -70,11 +70,15 @@ export function generate(input: GeneratorInput): Map<string, string> {
   for (const m of modules) {
     const e = new ModuleEmitter(universe, m.id, bulk);
     const body: string[] = [];
-    for (const def of m.parsed.definitions) body.push('', ...e.definition(def));
     const program = programs.find((p) => p.module === m.id);
+    const defs = m.parsed.definitions.map((def) => ({ def, lines: e.definition(def) }));
     // Only the programs' modules of the library are split: their procedure tables are what the
-    // library imports at run time (types-only modules and test inputs stay one file).
+    // library imports at run time (types-only modules and test inputs stay one file). The
+    // program's procedure enum (`RemoteProcedure`, one member per procedure) goes to the public
+    // file: the procedure table holds the numbers, and the library does not name it.
     const splitting = e.hasCodecTable && program !== undefined && input.emitClients;
+    const publicDefs: string[] = [];
+    for (const { def, lines } of defs) (splitting && def.name === program?.enumName ? publicDefs : body).push('', ...lines);
     const table = e.codecTable(splitting);
     body.push(...table.table);
     if (program) body.push(...emitProgramTable(program, (x) => e.codecRef(x), e.hasCodecTable ? (splitting ? codecTableName(m.id) : 'codecs') : null));
@@ -102,8 +106,9 @@ export function generate(input: GeneratorInput): Map<string, string> {
         ' * (kept apart so that what the library imports, the core, holds no export per codec).',
         ' */',
         `import type { XdrCodec } from '${rt}/xdr/codec.js';`,
-        `import { ${codecTableName(m.id)}, type ${e.tableTypeNames.join(', type ')} } from './${core}.gen.js';`,
+        `import { ${[codecTableName(m.id), ...e.tableTypeNames.filter((t) => t !== pascalCase(program!.enumName)).map((t) => `type ${t}`)].join(', ')} } from './${core}.gen.js';`,
         `export * from './${core}.gen.js';`,
+        ...publicDefs,
         '',
         ...table.exports,
       ]),

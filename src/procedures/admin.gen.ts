@@ -6,8 +6,155 @@
  * (kept apart so that what the library imports, the core, holds no export per codec).
  */
 import type { XdrCodec } from '../xdr/codec.js';
-import { adminCodecTable, type AdminNonnullString, type AdminString, type AdminConnectOpenArgs, type AdminConnectGetLibVersionRet, type AdminConnectListServersArgs, type AdminConnectListServersRet, type AdminConnectLookupServerArgs, type AdminConnectLookupServerRet, type AdminServerGetThreadpoolParametersArgs, type AdminServerGetThreadpoolParametersRet, type AdminServerSetThreadpoolParametersArgs, type AdminServerListClientsArgs, type AdminServerListClientsRet, type AdminServerLookupClientArgs, type AdminServerLookupClientRet, type AdminClientGetInfoArgs, type AdminClientGetInfoRet, type AdminClientCloseArgs, type AdminServerGetClientLimitsArgs, type AdminServerGetClientLimitsRet, type AdminServerSetClientLimitsArgs, type AdminServerUpdateTlsFilesArgs, type AdminConnectGetLoggingOutputsArgs, type AdminConnectGetLoggingOutputsRet, type AdminConnectGetLoggingFiltersArgs, type AdminConnectGetLoggingFiltersRet, type AdminConnectSetLoggingOutputsArgs, type AdminConnectSetLoggingFiltersArgs, type AdminConnectSetDaemonTimeoutArgs, type AdminConnectDaemonShutdownArgs, type AdminProcedure } from './admin-core.gen.js';
+import { adminCodecTable, type AdminNonnullString, type AdminString, type AdminConnectOpenArgs, type AdminConnectGetLibVersionRet, type AdminConnectListServersArgs, type AdminConnectListServersRet, type AdminConnectLookupServerArgs, type AdminConnectLookupServerRet, type AdminServerGetThreadpoolParametersArgs, type AdminServerGetThreadpoolParametersRet, type AdminServerSetThreadpoolParametersArgs, type AdminServerListClientsArgs, type AdminServerListClientsRet, type AdminServerLookupClientArgs, type AdminServerLookupClientRet, type AdminClientGetInfoArgs, type AdminClientGetInfoRet, type AdminClientCloseArgs, type AdminServerGetClientLimitsArgs, type AdminServerGetClientLimitsRet, type AdminServerSetClientLimitsArgs, type AdminServerUpdateTlsFilesArgs, type AdminConnectGetLoggingOutputsArgs, type AdminConnectGetLoggingOutputsRet, type AdminConnectGetLoggingFiltersArgs, type AdminConnectGetLoggingFiltersRet, type AdminConnectSetLoggingOutputsArgs, type AdminConnectSetLoggingFiltersArgs, type AdminConnectSetDaemonTimeoutArgs, type AdminConnectDaemonShutdownArgs } from './admin-core.gen.js';
 export * from './admin-core.gen.js';
+
+/**
+ * ```c
+ * enum admin_procedure {
+ *     /* Each function must be preceded by a comment providing one or
+ *      * more annotations:
+ *      *
+ *      * - @generate: none|client|server|both
+ *      *
+ *      *   Whether to generate the dispatch stubs for the server
+ *      *   and/or client code.
+ *      *
+ *      * - @readstream: paramnumber
+ *      * - @writestream: paramnumber
+ *      *
+ *      *   The @readstream or @writestream annotations let daemon and src/remote
+ *      *   create a stream.  The direction is defined from the src/remote point
+ *      *   of view.  A readstream transfers data from daemon to src/remote.  The
+ *      *   <paramnumber> specifies at which offset the stream parameter is inserted
+ *      *   in the function parameter list.
+ *      *\/
+ *     /**
+ *      * @generate: none
+ *      *\/
+ *     ADMIN_PROC_CONNECT_OPEN = 1,
+ *
+ *     /**
+ *      * @generate: none
+ *      *\/
+ *     ADMIN_PROC_CONNECT_CLOSE = 2,
+ *
+ *     /**
+ *      * @generate: both
+ *      *\/
+ *     ADMIN_PROC_CONNECT_GET_LIB_VERSION = 3,
+ *
+ *     /**
+ *       * @generate: both
+ *       *\/
+ *     ADMIN_PROC_CONNECT_LIST_SERVERS = 4,
+ *
+ *     /**
+ *       * @generate: both
+ *       *\/
+ *     ADMIN_PROC_CONNECT_LOOKUP_SERVER = 5,
+ *
+ *     /**
+ *      * @generate: none
+ *      *\/
+ *     ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS = 6,
+ *
+ *     /**
+ *      * @generate: none
+ *      *\/
+ *     ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS = 7,
+ *
+ *     /**
+ *      * @generate: both
+ *      *\/
+ *     ADMIN_PROC_SERVER_LIST_CLIENTS = 8,
+ *
+ *     /**
+ *      * @generate: both
+ *      *\/
+ *     ADMIN_PROC_SERVER_LOOKUP_CLIENT = 9,
+ *
+ *     /**
+ *      * @generate: none
+ *      *\/
+ *     ADMIN_PROC_CLIENT_GET_INFO = 10,
+ *
+ *     /**
+ *      * @generate: both
+ *      *\/
+ *     ADMIN_PROC_CLIENT_CLOSE = 11,
+ *
+ *     /**
+ *      * @generate: none
+ *      *\/
+ *     ADMIN_PROC_SERVER_GET_CLIENT_LIMITS = 12,
+ *
+ *     /**
+ *      * @generate: none
+ *      *\/
+ *     ADMIN_PROC_SERVER_SET_CLIENT_LIMITS = 13,
+ *
+ *     /**
+ *      * @generate: none
+ *      *\/
+ *     ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS = 14,
+ *
+ *     /**
+ *      * @generate: none
+ *      *\/
+ *     ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS = 15,
+ *
+ *     /**
+ *      * @generate: both
+ *      *\/
+ *     ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS = 16,
+ *
+ *     /**
+ *      * @generate: both
+ *      *\/
+ *     ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS = 17,
+ *
+ *     /**
+ *      * @generate: both
+ *      *\/
+ *     ADMIN_PROC_SERVER_UPDATE_TLS_FILES = 18,
+ *
+ *     /**
+ *      * @generate: both
+ *      *\/
+ *     ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT = 19,
+ *
+ *     /**
+ *      * @generate: both
+ *      *\/
+ *     ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN = 20
+ * };
+ * ```
+ */
+export const AdminProcedure = {
+  ADMIN_PROC_CONNECT_OPEN: 1,
+  ADMIN_PROC_CONNECT_CLOSE: 2,
+  ADMIN_PROC_CONNECT_GET_LIB_VERSION: 3,
+  ADMIN_PROC_CONNECT_LIST_SERVERS: 4,
+  ADMIN_PROC_CONNECT_LOOKUP_SERVER: 5,
+  ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS: 6,
+  ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS: 7,
+  ADMIN_PROC_SERVER_LIST_CLIENTS: 8,
+  ADMIN_PROC_SERVER_LOOKUP_CLIENT: 9,
+  ADMIN_PROC_CLIENT_GET_INFO: 10,
+  ADMIN_PROC_CLIENT_CLOSE: 11,
+  ADMIN_PROC_SERVER_GET_CLIENT_LIMITS: 12,
+  ADMIN_PROC_SERVER_SET_CLIENT_LIMITS: 13,
+  ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS: 14,
+  ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS: 15,
+  ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS: 16,
+  ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS: 17,
+  ADMIN_PROC_SERVER_UPDATE_TLS_FILES: 18,
+  ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT: 19,
+  ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN: 20,
+} as const;
+/** A value of the `.x` enum `admin_procedure`. */
+export type AdminProcedure = (typeof AdminProcedure)[keyof typeof AdminProcedure];
 
 /** Encoder and decoder of `admin_nonnull_string`. */
 export const adminNonnullStringCodec: XdrCodec<AdminNonnullString> = /*@__PURE__*/ adminCodecTable.at(0)!;

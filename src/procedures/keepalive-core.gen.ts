@@ -22,21 +22,6 @@ export const KEEPALIVE_PROGRAM = 1801807216;
 export const KEEPALIVE_PROTOCOL_VERSION = 1;
 
 /**
- * ```c
- * enum keepalive_procedure {
- *     KEEPALIVE_PROC_PING = 1,
- *     KEEPALIVE_PROC_PONG = 2
- * };
- * ```
- */
-export const KeepaliveProcedure = {
-  KEEPALIVE_PROC_PING: 1,
-  KEEPALIVE_PROC_PONG: 2,
-} as const;
-/** A value of the `.x` enum `keepalive_procedure`. */
-export type KeepaliveProcedure = (typeof KeepaliveProcedure)[keyof typeof KeepaliveProcedure];
-
-/**
  * The codecs of the types described in this module (built on first use: src/xdr/codec-schema.ts), by index;
  * each is exported by name from `keepalive.gen.ts`.
  * @internal

@@ -6,8 +6,23 @@
  * (kept apart so that what the library imports, the core, holds no export per codec).
  */
 import type { XdrCodec } from '../xdr/codec.js';
-import { keepaliveCodecTable, type KeepaliveProcedure } from './keepalive-core.gen.js';
+import { keepaliveCodecTable } from './keepalive-core.gen.js';
 export * from './keepalive-core.gen.js';
+
+/**
+ * ```c
+ * enum keepalive_procedure {
+ *     KEEPALIVE_PROC_PING = 1,
+ *     KEEPALIVE_PROC_PONG = 2
+ * };
+ * ```
+ */
+export const KeepaliveProcedure = {
+  KEEPALIVE_PROC_PING: 1,
+  KEEPALIVE_PROC_PONG: 2,
+} as const;
+/** A value of the `.x` enum `keepalive_procedure`. */
+export type KeepaliveProcedure = (typeof KeepaliveProcedure)[keyof typeof KeepaliveProcedure];
 
 /** Encoder and decoder of `keepalive_procedure`. */
 export const keepaliveProcedureCodec: XdrCodec<KeepaliveProcedure> = /*@__PURE__*/ keepaliveCodecTable.at(0)!;

@@ -6,8 +6,101 @@
  * (kept apart so that what the library imports, the core, holds no export per codec).
  */
 import type { XdrCodec } from '../xdr/codec.js';
-import { qemuCodecTable, type QemuDomainMonitorCommandArgs, type QemuDomainMonitorCommandRet, type QemuDomainAttachArgs, type QemuDomainAttachRet, type QemuDomainAgentCommandArgs, type QemuDomainAgentCommandRet, type QemuConnectDomainMonitorEventRegisterArgs, type QemuConnectDomainMonitorEventRegisterRet, type QemuConnectDomainMonitorEventDeregisterArgs, type QemuDomainMonitorEventMsg, type QemuDomainMonitorCommandWithFilesArgs, type QemuDomainMonitorCommandWithFilesRet, type QemuProcedure } from './qemu-core.gen.js';
+import { qemuCodecTable, type QemuDomainMonitorCommandArgs, type QemuDomainMonitorCommandRet, type QemuDomainAttachArgs, type QemuDomainAttachRet, type QemuDomainAgentCommandArgs, type QemuDomainAgentCommandRet, type QemuConnectDomainMonitorEventRegisterArgs, type QemuConnectDomainMonitorEventRegisterRet, type QemuConnectDomainMonitorEventDeregisterArgs, type QemuDomainMonitorEventMsg, type QemuDomainMonitorCommandWithFilesArgs, type QemuDomainMonitorCommandWithFilesRet } from './qemu-core.gen.js';
 export * from './qemu-core.gen.js';
+
+/**
+ * ```c
+ * enum qemu_procedure {
+ *     /* Each function must be preceded by a comment providing one or
+ *      * more annotations:
+ *      *
+ *      * - @generate: none|client|server|both
+ *      *
+ *      *   Whether to generate the dispatch stubs for the server
+ *      *   and/or client code.
+ *      *
+ *      * - @readstream: paramnumber
+ *      * - @writestream: paramnumber
+ *      *
+ *      *   The @readstream or @writestream annotations let daemon and src/remote
+ *      *   create a stream.  The direction is defined from the src/remote point
+ *      *   of view.  A readstream transfers data from daemon to src/remote.  The
+ *      *   <paramnumber> specifies at which offset the stream parameter is inserted
+ *      *   in the function parameter list.
+ *      *
+ *      * - @priority: low|high
+ *      *
+ *      *   Each API that might eventually access hypervisor's monitor (and thus
+ *      *   block) MUST fall into low priority. However, there are some exceptions
+ *      *   to this rule, e.g. domainDestroy. Other APIs MAY be marked as high
+ *      *   priority. If in doubt, it's safe to choose low. Low is taken as default,
+ *      *   and thus can be left out.
+ *      *\/
+ *     /**
+ *      * @generate: none
+ *      * @priority: low
+ *      * @acl: domain:write
+ *      *\/
+ *     QEMU_PROC_DOMAIN_MONITOR_COMMAND = 1,
+ *
+ *     /**
+ *      * @generate: both
+ *      * @priority: low
+ *      * @acl: domain:start
+ *      * @acl: domain:write
+ *      *\/
+ *     QEMU_PROC_DOMAIN_ATTACH = 2,
+ *
+ *     /**
+ *      * @generate: both
+ *      * @priority: low
+ *      * @acl: domain:write
+ *      *\/
+ *     QEMU_PROC_DOMAIN_AGENT_COMMAND = 3,
+ *
+ *     /**
+ *      * @generate: none
+ *      * @priority: high
+ *      * @acl: connect:search_domains
+ *      * @acl: connect:write
+ *      * @aclfilter: domain:getattr
+ *      *\/
+ *     QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER = 4,
+ *
+ *     /**
+ *      * @generate: none
+ *      * @priority: high
+ *      * @acl: connect:write
+ *      *\/
+ *     QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER = 5,
+ *
+ *     /**
+ *      * @generate: both
+ *      * @acl: none
+ *      *\/
+ *     QEMU_PROC_DOMAIN_MONITOR_EVENT = 6,
+ *
+ *     /**
+ *      * @generate: none
+ *      * @priority: low
+ *      * @acl: domain:write
+ *      *\/
+ *     QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES = 7
+ * };
+ * ```
+ */
+export const QemuProcedure = {
+  QEMU_PROC_DOMAIN_MONITOR_COMMAND: 1,
+  QEMU_PROC_DOMAIN_ATTACH: 2,
+  QEMU_PROC_DOMAIN_AGENT_COMMAND: 3,
+  QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER: 4,
+  QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER: 5,
+  QEMU_PROC_DOMAIN_MONITOR_EVENT: 6,
+  QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES: 7,
+} as const;
+/** A value of the `.x` enum `qemu_procedure`. */
+export type QemuProcedure = (typeof QemuProcedure)[keyof typeof QemuProcedure];
 
 /** Encoder and decoder of `qemu_domain_monitor_command_args`. */
 export const qemuDomainMonitorCommandArgsCodec: XdrCodec<QemuDomainMonitorCommandArgs> = /*@__PURE__*/ qemuCodecTable.at(0)!;
