@@ -7,7 +7,7 @@
 import { gzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -35,7 +35,7 @@ for (const [name, src] of Object.entries(entries)) {
       let raw = 0;
       let gz = 0;
       for (const f of files) {
-        const text = readFileSync(join(root, f));
+        const text = readFileSync(resolve(f));
         raw += text.length;
         gz += gzipSync(text).length;
       }
@@ -51,7 +51,8 @@ for (const [name, src] of Object.entries(entries)) {
       visit(start);
       return seen;
     };
-    const file = Object.keys(outputs).find((f) => outputs[f].entryPoint);
+    // The entry's own file (the chunks of its dynamic imports are entry points of esbuild's too).
+    const file = Object.keys(outputs).find((f) => outputs[f].entryPoint && resolve(outputs[f].entryPoint) === join(root, src));
     const eager = closure(file, ['import-statement']);
     const lazy = [...closure(file, ['import-statement', 'dynamic-import'])].filter((f) => !eager.has(f));
     const label = name === 'root' ? "root entry ('libvirt-rpc')" : "'libvirt-rpc/xml'";
