@@ -1,0 +1,68 @@
+/**
+ * What importing the root entry does not load (issue 15's light import; `npm run bench:import`
+ * measures the cost, this holds the structure that keeps it low):
+ *
+ * - in the sources, the static imports reachable from src/index.ts reach the programs' core
+ *   modules (`remote-core.gen.ts`: the procedure tables) but not their public files, which export
+ *   each table codec by name (`remote.gen.ts`, ...), nor SCRAM (node:crypto); src/protocol.ts
+ *   reaches the public files (the control);
+ * - in the built package (`npm test` builds dist/ first): no file imports @rgrove/parse-xml (it
+ *   is bundled as ES module code), libvirt's constants are declared in dist/esm/index.js alone
+ *   (no chunk declares them for the root entry to import and export again), and requiring the
+ *   CommonJS root entry does not load node:crypto.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const PUBLIC_CODECS = ['src/procedures/remote.gen.ts', 'src/procedures/qemu.gen.ts', 'src/procedures/lxc.gen.ts', 'src/procedures/admin.gen.ts'];
+
+/** Every source module reachable from `entry` by static imports and re-exports (not `import()`; type-only imports left out). */
+function staticGraph(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(join(root, file), 'utf8');
+    for (const m of text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?'(\.[^']+)'/gm)) {
+      if (m[1]) continue;
+      visit(resolve('/', dirname(file), m[2]!.replace(/\.js$/, '.ts')).slice(1));
+    }
+  };
+  visit(entry);
+  return seen;
+}
+
+const files = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : []));
+
+describe('a light import of the root entry', () => {
+  it('reaches the procedure tables but not the named codec exports nor SCRAM, in the sources', () => {
+    const fromRoot = staticGraph('src/index.ts');
+    expect(fromRoot.has('src/procedures/remote-core.gen.ts')).toBe(true);
+    expect(PUBLIC_CODECS.filter((f) => fromRoot.has(f))).toEqual([]);
+    expect(fromRoot.has('src/auth/scram.ts')).toBe(false);
+    const fromProtocol = staticGraph('src/protocol.ts');
+    expect(PUBLIC_CODECS.filter((f) => !fromProtocol.has(f))).toEqual([]);
+  });
+
+  it('in the build: parse-xml bundled, the constants declared once in the root entry, no node:crypto loaded', () => {
+    const built = [...files(join(root, 'dist/esm')), ...files(join(root, 'dist/cjs'))].filter((f) => !f.includes('/cli/'));
+    expect(built.filter((f) => /["']@rgrove\/parse-xml["']/.test(readFileSync(f, 'utf8')))).toEqual([]);
+    const declaring = files(join(root, 'dist/esm')).filter((f) => /\bVIR_DOMAIN_RUNNING_BOOTED\s*=\s*1\b/.test(readFileSync(f, 'utf8')));
+    expect(declaring.map((f) => f.slice(root.length))).toEqual(['dist/esm/index.js']);
+    const loaded = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `require(${JSON.stringify(join(root, 'dist/cjs/index.js'))}); console.log(process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).join('\\n'))`,
+      ],
+      { encoding: 'utf8' },
+    ).split('\n');
+    expect(loaded).toContain('NativeModule diagnostics_channel'); // the probe sees what the import loads
+    expect(loaded).not.toContain('NativeModule crypto');
+  }, 30_000);
+});
