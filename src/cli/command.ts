@@ -34,6 +34,11 @@ export interface OptionSpec {
    * virsh (`--json`), so that help stays virsh's.
    */
   readonly hidden?: boolean;
+  /**
+   * For virsh's VSH_OT_ALIAS options: the option this one stands for. The parser counts the
+   * two as one (virsh: `option --TARGET already seen` when both are given).
+   */
+  readonly aliasOf?: string;
 }
 
 /** What a command runs with. */

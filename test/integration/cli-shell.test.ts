@@ -69,6 +69,20 @@ const WITH_URI: string[][] = [
   ['domstate', '--help=x'],
   ['domstate', '--bogus', '--help'],
   ['event', '--all', '--timeout'],
+  // an option given twice (vshCmddefGetOption): by name, by position then name, an alias and its option; argv options repeat
+  ['domstate', 'test', '--reason', '--reason'],
+  ['domstate', 'test', '--domain', 'test'],
+  ['domstate', '--domain=test', '--domain', 'test'],
+  ['domstate test; domstate --reason --reason test'],
+  ['echo', '--shell', 'a', '--shell'],
+  ['echo', '--string', 'a', '--string', 'b', 'c'],
+  ['echo', '--hi', '--str', 'x'],
+  ['domstate', 'test', '--reason', '--reason', '--help'],
+  // help skips options it lacks and spare data, and reports a repeated option while going on
+  ['help', '--bogus', 'echo'],
+  ['help', 'echo', 'extra'],
+  ['help', '--command', 'echo', '--command', 'pwd'],
+  ['help', 'pwd', '--command', 'echo'],
   // connect: another URI, the same one again (fresh state), failures keep the old URI
   ['connect %; uri'],
   ['connect; uri'],

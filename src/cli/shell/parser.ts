@@ -24,15 +24,26 @@ const VALUE_NAMES: Readonly<Record<OptionKind, string>> = { bool: 'bool', string
  * `--name value` and `--name=value` (an argument is an option when a letter
  * or digit follows its `--`); other arguments fill the positional options in
  * order, an `argv` option taking every one left; after `--` everything is
- * data. `--help` asks for the command's help instead (`bool('help')`), and
- * then no option is required.
+ * data. An option given twice, by name or by position, is refused (`option
+ * --NAME already seen`; an alias counts as the option it stands for), except
+ * an `argv` one. `--help` asks for the command's help instead
+ * (`bool('help')`), and then no option is required.
+ *
+ * `help` itself is lenient as virsh's is: it skips options it does not have
+ * and data it has no room for, and an option given twice is reported through
+ * `onError` while parsing goes on (vshCommandParse's special cases for "help").
  */
-export function parseCommandArgs(cmd: CommandShape, args: readonly string[], onOption?: OptionObserver): ParsedOptions {
+export function parseCommandArgs(cmd: CommandShape, args: readonly string[], onOption?: OptionObserver, onError?: (line: string) => void): ParsedOptions {
   const values = new Map<string, string | true>();
   const lists = new Map<string, string[]>();
   const positional = cmd.options.filter((o) => o.positional);
+  const lenient = cmd.name === 'help';
+  // vshCmddefGetOption's opts_seen: options given so far, by name or by position, aliases as what they stand for.
+  const seen = new Set<string>();
+  const seenName = (spec: OptionSpec): string => spec.aliasOf ?? spec.name;
   const give = (spec: OptionSpec, v: string): void => {
     onOption?.(cmd.name, spec, v);
+    seen.add(seenName(spec));
     if (spec.kind === 'argv') lists.set(spec.name, [...(lists.get(spec.name) ?? []), v]);
     else values.set(spec.name, v);
   };
@@ -51,12 +62,22 @@ export function parseCommandArgs(cmd: CommandShape, args: readonly string[], onO
       const spec =
         cmd.options.find((o) => o.name === name) ??
         (name === 'help' ? HELP_OPTION : cmd.extensions?.includes(name as Extension) ? EXTENSION_OPTIONS[name as Extension] : undefined);
-      if (!spec) throw new CliError([`command '${cmd.name}' doesn't support option --${name}`], { usage: true });
+      if (!spec) {
+        if (lenient) continue;
+        throw new CliError([`command '${cmd.name}' doesn't support option --${name}`], { usage: true });
+      }
+      if (spec !== HELP_OPTION && spec.kind !== 'argv' && seen.has(seenName(spec))) {
+        const line = `option --${seenName(spec)} already seen`;
+        if (!lenient) throw new CliError([line], { usage: true });
+        onError?.(line);
+        continue;
+      }
       if (spec.kind === 'bool') {
         if (eq > 0) throw new CliError([`invalid '=' after option --${name}`], { usage: true });
         if (spec === HELP_OPTION) help = true;
         else {
           values.set(name, true);
+          seen.add(seenName(spec));
           onOption?.(cmd.name, spec, null);
         }
       } else {
@@ -66,8 +87,11 @@ export function parseCommandArgs(cmd: CommandShape, args: readonly string[], onO
       }
       continue;
     }
-    while (next < positional.length && positional[next].kind !== 'argv' && values.has(positional[next].name)) next++;
-    if (next >= positional.length) throw new CliError([`unexpected data '${a}'`], { usage: true });
+    while (next < positional.length && positional[next].kind !== 'argv' && seen.has(seenName(positional[next]))) next++;
+    if (next >= positional.length) {
+      if (lenient) continue;
+      throw new CliError([`unexpected data '${a}'`], { usage: true });
+    }
     const spec = positional[next];
     give(spec, a);
     if (spec.kind !== 'argv') next++;
@@ -99,11 +123,16 @@ export function findCommand(all: readonly CommandSpec[], name: string): CommandS
  * Finds a command line's command among `commands` and parses its arguments;
  * `COMMAND --help` becomes `help COMMAND` (vshCommandParse).
  */
-export function parseCommandLine(commands: readonly CommandSpec[], args: readonly string[], onOption?: OptionObserver): ParsedCommand {
+export function parseCommandLine(
+  commands: readonly CommandSpec[],
+  args: readonly string[],
+  onOption?: OptionObserver,
+  onError?: (line: string) => void,
+): ParsedCommand {
   const [name, ...rest] = args;
   const cmd = findCommand(commands, name);
   if (!cmd) throw new CliError([`unknown command: '${name}'`], { usage: true });
-  const opts = parseCommandArgs(cmd, cmd.aliases ? cmd.aliases(rest) : rest, onOption);
+  const opts = parseCommandArgs(cmd, cmd.aliases ? cmd.aliases(rest) : rest, onOption, onError);
   if (opts.bool('help')) {
     const help = commands.find((c) => c.name === 'help');
     if (help) return { cmd: help, opts: new ParsedOptions(new Map([['command', name]])) };

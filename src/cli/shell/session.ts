@@ -193,7 +193,9 @@ export class Session {
         ? (cmd: string, opt: OptionSpec, value: string | null): void =>
             this.log!.debug(VSH_ERR_INFO, `${cmd}: ${opt.name}(${opt.kind === 'bool' ? 'bool' : 'optdata'}): ${value ?? '(none)'}\n`)
         : undefined;
-      return commands.map((args) => parseCommandLine(this.commands, args, onOption));
+      // `help` reports an option given twice and goes on (vshCommandParse).
+      const onError = (line: string): void => this.io.stderr(errorText(new CliError([line])));
+      return commands.map((args) => parseCommandLine(this.commands, args, onOption, onError));
     } catch (err) {
       this.io.stderr(errorText(err));
       return null;

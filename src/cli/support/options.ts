@@ -38,7 +38,7 @@ export function argvOpt(name: string, help: string): OptionSpec {
  * never filled by position. The command reads it under its own name.
  */
 export function aliasOpt(name: string, kind: OptionKind, target: string): OptionSpec {
-  return { name, kind, help: target, hidden: true };
+  return { name, kind, help: target, hidden: true, aliasOf: target.split('=')[0] };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { CliError, type CommandSpec } from '../../../src/cli/command.js';
 import { ALL_COMMANDS } from '../../../src/cli/main.js';
 import { parseGlobal } from '../../../src/cli/shell/global-options.js';
 import { parseCommandArgs, parseCommandLine } from '../../../src/cli/shell/parser.js';
-import { argvOpt, DOMAIN, flag, valueOpt } from '../../../src/cli/support/options.js';
+import { aliasOpt, argvOpt, DOMAIN, flag, valueOpt } from '../../../src/cli/support/options.js';
 
 /** A command shaped like virsh's domstats/blkiotune mix, for the parser alone. */
 const CMD: CommandSpec = {
@@ -65,6 +65,30 @@ describe('a command’s options (vshCommandParse)', () => {
     expect(usage(() => parseCommandArgs(CMD, ['vm', '--weight']))).toEqual(['expected syntax: --weight <number>']);
     const setmem = ALL_COMMANDS.find((c) => c.name === 'setmem')!;
     expect(usage(() => parseCommandArgs(setmem, ['x']))).toEqual(["command 'setmem' requires --size option"]);
+  });
+  it('refuses an option given twice, by name or by position, but not an argv option (vshCmddefGetOption)', () => {
+    // virsh -c test:///default list --all --all / pool-info default --pool x / domstats a b c
+    expect(usage(() => parseCommandArgs(CMD, ['vm', '--live', '--live']))).toEqual(['option --live already seen']);
+    expect(usage(() => parseCommandArgs(CMD, ['vm', '--domain', 'x']))).toEqual(['option --domain already seen']);
+    expect(usage(() => parseCommandArgs(CMD, ['--weight=1', 'vm', '--weight', '2']))).toEqual(['option --weight already seen']);
+    expect(usage(() => parseCommandArgs(CMD, ['vm', '--cap', '1', '--cap=2']))).toEqual(['option --cap already seen']);
+    expect(parseCommandArgs(CMD, ['vm', '1', '--rest', 'a', '--rest', 'b', 'c']).list('rest')).toEqual(['a', 'b', 'c']);
+    expect(parseCommandArgs(CMD, ['vm', '--help', '--help']).bool('help')).toBe(true);
+  });
+  it('counts an alias option as the option it stands for', () => {
+    const withAlias: CommandSpec = { ...CMD, options: [...CMD.options.slice(0, 4), aliasOpt('raw', 'bool', 'cap=1')] };
+    expect(usage(() => parseCommandArgs(withAlias, ['vm', '--raw', '--cap', '2']))).toEqual(['option --cap already seen']);
+    expect(usage(() => parseCommandArgs(withAlias, ['vm', '--cap', '2', '--raw']))).toEqual(['option --cap already seen']);
+  });
+  it('lets help skip unknown options and extra data, and report a repeated option while going on', () => {
+    const help = ALL_COMMANDS.find((c) => c.name === 'help')!;
+    const errors: string[] = [];
+    const parse = (args: string[]): string | undefined => parseCommandArgs(help, args, undefined, (l) => errors.push(l)).string('command');
+    expect(parse(['--nope', 'list', 'extra'])).toBe('list');
+    expect(errors).toEqual([]);
+    expect(parse(['--command', 'list', '--command', 'start'])).toBe('list');
+    expect(parse(['list', '--command', 'start'])).toBe('list');
+    expect(errors).toEqual(['option --command already seen', 'option --command already seen']);
   });
   it('asks for help instead with --help, even without the required options', () => {
     const o = parseCommandArgs(CMD, ['--help']);
