@@ -24,32 +24,7 @@ const INCOMPLETE: Readonly<Record<string, readonly string[]>> = {
   dommemstat: ['period', 'config', 'live', 'current'],
   domtime: ['now', 'sync', 'time'],
   list: ['with-snapshot', 'without-snapshot', 'with-checkpoint', 'without-checkpoint', 'with-managed-save', 'without-managed-save', 'managed-save'],
-  'snapshot-create-as': ['validate', 'memspec', 'diskspec'],
-  'pool-create-as': POOL_AS_MISSING(),
-  'pool-define-as': POOL_AS_MISSING(),
-  'pool-list': ['type'],
-  'vol-create-as': ['backing-vol', 'backing-vol-format'],
-  'vol-info': ['physical'],
-  'vol-wipe': ['algorithm'],
 };
-
-function POOL_AS_MISSING(): string[] {
-  return [
-    'auth-type',
-    'auth-username',
-    'secret-usage',
-    'secret-uuid',
-    'adapter-name',
-    'adapter-wwnn',
-    'adapter-wwpn',
-    'adapter-parent',
-    'adapter-parent-wwnn',
-    'adapter-parent-wwpn',
-    'adapter-parent-fabric-wwn',
-    'source-protocol-ver',
-    'source-initiator',
-  ];
-}
 
 const ALL = [...COMMANDS, ...BUILTINS];
 

@@ -1,15 +1,9 @@
 /** Snapshot commands, with virsh's output (tools/virsh-snapshot.c). */
 import type { Connection } from '../../api/connection.js';
 import {
-  VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC,
   VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT,
   VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY,
-  VIR_DOMAIN_SNAPSHOT_CREATE_HALT,
-  VIR_DOMAIN_SNAPSHOT_CREATE_LIVE,
-  VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA,
-  VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE,
   VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE,
-  VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT,
   VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN,
   VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY,
   VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY,
@@ -40,10 +34,10 @@ import { CliError, type ParsedOptions, type CommandSpec, type OptionSpec } from 
 import { call, vshFail } from '../support/failures.js';
 import { flag, valueOpt, DOMAIN, exclusive, XPATH_OPTIONS } from '../support/options.js';
 import { printXml, xpathOption } from '../support/xpath.js';
-import { escapeXml } from '../support/xml.js';
 import { field, caseOrder, localTime } from '../support/format.js';
 import { formatTable } from '../support/table.js';
 import { lookupDomain } from '../support/lookup.js';
+import { snapshotCreateAsCommand } from './snapshot-create.js';
 import { printJson, wantsJson } from '../support/json-output.js';
 
 const GROUP = 'Snapshot';
@@ -110,17 +104,6 @@ function treeText(items: readonly { readonly name: string; readonly parent: stri
   return out;
 }
 
-/** The flags snapshot-create and snapshot-create-as share, in virsh's order: option, flag, help. */
-export const CREATE_FLAGS: readonly (readonly [string, number, string])[] = [
-  ['no-metadata', VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA, 'take snapshot but create no metadata'],
-  ['halt', VIR_DOMAIN_SNAPSHOT_CREATE_HALT, 'halt domain after snapshot is created'],
-  ['disk-only', VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY, 'capture disk state but not vm state'],
-  ['reuse-external', VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT, 'reuse any existing external files'],
-  ['quiesce', VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE, "quiesce guest's file systems"],
-  ['atomic', VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC, 'require atomic operation'],
-  ['live', VIR_DOMAIN_SNAPSHOT_CREATE_LIVE, 'take a live snapshot'],
-];
-
 const LIST_FILTERS: readonly (readonly [string, number, string])[] = [
   ['leaves', VIR_DOMAIN_SNAPSHOT_LIST_LEAVES, 'list only snapshots without children'],
   ['no-leaves', VIR_DOMAIN_SNAPSHOT_LIST_NO_LEAVES, 'list only snapshots that are not leaves (with children)'],
@@ -133,35 +116,7 @@ const LIST_FILTERS: readonly (readonly [string, number, string])[] = [
 
 /** Snapshot commands. */
 export const snapshotCommands: readonly CommandSpec[] = [
-  {
-    name: 'snapshot-create-as',
-    group: GROUP,
-    help: 'Create a snapshot from a set of args',
-    description: 'Create a snapshot (disk and RAM) from arguments',
-    options: [
-      DOMAIN,
-      valueOpt('name', 'string', 'name of snapshot'),
-      valueOpt('description', 'string', 'description of snapshot'),
-      flag('print-xml', 'print XML document rather than create'),
-      ...CREATE_FLAGS.map(([name, , help]) => flag(name, help)),
-    ],
-    async run(ctx, opts) {
-      const flags = CREATE_FLAGS.reduce((f, [name, bit]) => (opts.bool(name) ? f | bit : f), 0);
-      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
-      const name = opts.string('name');
-      const desc = opts.string('description');
-      let xml = '<domainsnapshot>\n';
-      if (name !== undefined) xml += `  <name>${escapeXml(name)}</name>\n`;
-      if (desc !== undefined) xml += `  <description>${escapeXml(desc)}</description>\n`;
-      xml += '</domainsnapshot>\n';
-      if (opts.bool('print-xml')) {
-        ctx.print(`${xml}\n`);
-        return;
-      }
-      const snap = await call(() => ctx.conn.raw.domainSnapshotCreateXML(dom, xml, flags));
-      if (!ctx.quiet) ctx.print(`Domain snapshot ${snap.name} created`);
-    },
-  },
+  snapshotCreateAsCommand,
   {
     name: 'snapshot-current',
     group: GROUP,

@@ -7,62 +7,52 @@ import {
   VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART,
   VIR_CONNECT_LIST_STORAGE_POOLS_PERSISTENT,
   VIR_CONNECT_LIST_STORAGE_POOLS_TRANSIENT,
+  VIR_CONNECT_LIST_STORAGE_POOLS_DIR,
+  VIR_CONNECT_LIST_STORAGE_POOLS_FS,
+  VIR_CONNECT_LIST_STORAGE_POOLS_NETFS,
+  VIR_CONNECT_LIST_STORAGE_POOLS_LOGICAL,
+  VIR_CONNECT_LIST_STORAGE_POOLS_DISK,
+  VIR_CONNECT_LIST_STORAGE_POOLS_ISCSI,
+  VIR_CONNECT_LIST_STORAGE_POOLS_ISCSI_DIRECT,
+  VIR_CONNECT_LIST_STORAGE_POOLS_SCSI,
+  VIR_CONNECT_LIST_STORAGE_POOLS_MPATH,
+  VIR_CONNECT_LIST_STORAGE_POOLS_RBD,
+  VIR_CONNECT_LIST_STORAGE_POOLS_SHEEPDOG,
+  VIR_CONNECT_LIST_STORAGE_POOLS_GLUSTER,
+  VIR_CONNECT_LIST_STORAGE_POOLS_ZFS,
+  VIR_CONNECT_LIST_STORAGE_POOLS_VSTORAGE,
+  VIR_STORAGE_VOL_GET_PHYSICAL,
+  VIR_STORAGE_VOL_WIPE_ALG_ZERO,
+  VIR_ERR_NO_SUPPORT,
   VIR_STORAGE_POOL_BUILD_NO_OVERWRITE,
   VIR_STORAGE_POOL_BUILD_OVERWRITE,
-  VIR_STORAGE_POOL_CREATE_WITH_BUILD,
-  VIR_STORAGE_POOL_CREATE_WITH_BUILD_NO_OVERWRITE,
-  VIR_STORAGE_POOL_CREATE_WITH_BUILD_OVERWRITE,
   VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA,
-  VIR_STORAGE_VOL_CREATE_REFLINK,
   VIR_STORAGE_VOL_CREATE_VALIDATE,
   VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS,
-  VIR_STORAGE_VOL_RESIZE_ALLOCATE,
-  VIR_STORAGE_VOL_RESIZE_DELTA,
-  VIR_STORAGE_VOL_RESIZE_SHRINK,
   VIR_STORAGE_XML_INACTIVE,
   VIR_STORAGE_POOL_DEFINE_VALIDATE,
 } from '../../procedures/libvirt-api.gen.js';
 import type { Connection } from '../../api/connection.js';
-import { xmlChildren } from '../../api/xml/reader.js';
 import type { RemoteNonnullStoragePool } from '../../procedures/remote.gen.js';
 import { CliError, type ParsedOptions, type CommandSpec, type OptionSpec } from '../command.js';
-import { flag, valueOpt, POOL, VOL, VOL_POOL, exclusive, XPATH_OPTIONS, VALIDATE } from '../support/options.js';
+import { flag, valueOpt, POOL, VOL, VOL_POOL, exclusive, XPATH_OPTIONS, VALIDATE, splitCommaList, strOpt } from '../support/options.js';
+import { POOL_TYPES, WIPE_ALGORITHMS } from '../support/enum-names.js';
+import { LibvirtError } from '../../rpc/errors.js';
 import { printXml, xpathOption } from '../support/xpath.js';
-import { parseScaled } from '../support/numbers.js';
-import { parseXmlTree, serializeXmlNode } from '../support/xml.js';
 import { formatUuid, yesNo, byName, prettyCapacity, uuidNameLines } from '../support/format.js';
 import { formatTable } from '../support/table.js';
-import { lookupPoolBy, lookupVol } from '../support/lookup.js';
+import { lookupPoolBy, lookupVol, volOf } from '../support/lookup.js';
 import { oneObjectCommand, autostartCommand, fromFileCommand } from '../support/templates.js';
 import { vshFail } from '../support/failures.js';
 import { infoFields, jsonNumber, printJson, wantsJson } from '../support/json-output.js';
 import { VSH_ERR_DEBUG, vshDebug } from '../support/debug.js';
+import { BUILD_FLAGS, buildFlags, storageAsCommands } from './storage-as.js';
+import { volCopyCommands } from './vol-copy.js';
 
 const GROUP = 'Storage Pool';
 export const VOL_GROUP = 'Storage Volume';
-const BUILD_FLAGS: readonly OptionSpec[] = [
-  flag('build', 'build the pool as normal'),
-  flag('no-overwrite', 'do not overwrite any existing data'),
-  flag('overwrite', 'overwrite any existing data'),
-];
 /** A pool holds usable capacity figures only while running or degraded. */
 const hasSizes = (state: number): boolean => state === 2 || state === 3;
-
-/** The pool-create/pool-start `--build` flags (virsh's VIR_STORAGE_POOL_CREATE_WITH_BUILD*). */
-function buildFlags(opts: ParsedOptions): number {
-  return (
-    (opts.bool('build') ? VIR_STORAGE_POOL_CREATE_WITH_BUILD : 0) |
-    (opts.bool('overwrite') ? VIR_STORAGE_POOL_CREATE_WITH_BUILD_OVERWRITE : 0) |
-    (opts.bool('no-overwrite') ? VIR_STORAGE_POOL_CREATE_WITH_BUILD_NO_OVERWRITE : 0)
-  );
-}
-
-/** A size option as virsh reads it, or `Malformed size TEXT` (and libvirt's reason, when it has one). */
-function size(text: string): bigint {
-  const r = parseScaled(text);
-  if ('value' in r) return r.value;
-  throw new CliError(r.error ? [`Malformed size ${text}`, r.error] : [`Malformed size ${text}`]);
-}
 
 const findPool = (conn: Connection, text: string): Promise<RemoteNonnullStoragePool> => lookupPoolBy(conn, text, { uuid: true, name: true });
 
@@ -76,71 +66,6 @@ const poolAction = (
   extra?: readonly OptionSpec[],
   check?: (opts: ParsedOptions) => void,
 ): CommandSpec => oneObjectCommand({ name, group: GROUP, help, option: POOL, extra, check, lookup: findPool, noun: 'Pool', verb, done, act });
-
-/** pool-define-as / pool-create-as: the options virsh builds the pool XML from. */
-const POOL_AS_OPTIONS: readonly OptionSpec[] = [
-  valueOpt('name', 'string', 'name of the pool', { required: true }),
-  valueOpt('type', 'string', 'type of the pool', { required: true }),
-  flag('print-xml', "print XML document, but don't define/create"),
-  valueOpt('source-host', 'string', 'source-host for underlying storage', { named: true }),
-  valueOpt('source-path', 'string', 'source path for underlying storage', { named: true }),
-  valueOpt('source-dev', 'string', 'source device for underlying storage', { named: true }),
-  valueOpt('source-name', 'string', 'source name for underlying storage', { named: true }),
-  valueOpt('target', 'string', 'target for underlying storage', { named: true }),
-  valueOpt('source-format', 'string', 'format for underlying storage', { named: true }),
-];
-
-/** The XML virsh writes for pool-define-as / pool-create-as. */
-function poolXml(opts: ParsedOptions): string {
-  const source = [
-    ['source-host', (v: string) => `<host name='${v}'/>`],
-    ['source-path', (v: string) => `<dir path='${v}'/>`],
-    ['source-dev', (v: string) => `<device path='${v}'/>`],
-    ['source-format', (v: string) => `<format type='${v}'/>`],
-    ['source-name', (v: string) => `<name>${v}</name>`],
-  ] as const;
-  let xml = `<pool type='${opts.required('type')}'>\n  <name>${opts.required('name')}</name>\n`;
-  const present = source.filter(([o]) => opts.string(o) !== undefined);
-  if (present.length) xml += `  <source>\n${present.map(([o, f]) => `    ${f(opts.string(o)!)}\n`).join('')}  </source>\n`;
-  const target = opts.string('target');
-  if (target !== undefined) xml += `  <target>\n    <path>${target}</path>\n  </target>\n`;
-  return `${xml}</pool>\n`;
-}
-
-/** pool-define-as / pool-create-as. */
-function poolAsCommand(
-  name: string,
-  help: string,
-  verb: string,
-  done: string,
-  extra: readonly OptionSpec[],
-  act: (conn: Connection, xml: string, opts: ParsedOptions) => Promise<unknown>,
-): CommandSpec {
-  return {
-    name,
-    group: GROUP,
-    help,
-    options: [...POOL_AS_OPTIONS, ...extra],
-    async run(ctx, opts) {
-      exclusive(opts, ['overwrite', 'no-overwrite']);
-      const xml = poolXml(opts);
-      if (opts.bool('print-xml')) {
-        ctx.print(xml);
-        return;
-      }
-      const pool = opts.required('name');
-      try {
-        await act(ctx.conn, xml, opts);
-      } catch (err) {
-        throw vshFail(`Failed to ${verb} pool ${pool}`, err);
-      }
-      if (!ctx.quiet) ctx.print(`Pool ${pool} ${done}\n`);
-    },
-  };
-}
-
-/** The volume a command names with `<vol>` and `[--pool]`. */
-export const volOf = (conn: Connection, opts: ParsedOptions) => lookupVol(conn, opts.required('vol'), opts.string('pool'));
 
 /** One volume action command ("Vol X deleted" / "Failed to delete vol X"), the volume looked up as virsh does (with `--pool`). */
 const volAction = (
@@ -186,152 +111,64 @@ function volLine(
   };
 }
 
-const XML_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
-const unescapeXml = (s: string): string =>
-  s.replace(/&(#x[0-9a-fA-F]+|#\d+|\w+);/g, (m, e: string) =>
-    e[0] === '#' ? String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : (XML_ENTITIES[e] ?? m),
-  );
+/** virStoragePoolType's value -> its VIR_CONNECT_LIST_STORAGE_POOLS_* filter, in the order of {@link POOL_TYPES}. */
+const POOL_TYPE_FILTERS: readonly number[] = [
+  VIR_CONNECT_LIST_STORAGE_POOLS_DIR,
+  VIR_CONNECT_LIST_STORAGE_POOLS_FS,
+  VIR_CONNECT_LIST_STORAGE_POOLS_NETFS,
+  VIR_CONNECT_LIST_STORAGE_POOLS_LOGICAL,
+  VIR_CONNECT_LIST_STORAGE_POOLS_DISK,
+  VIR_CONNECT_LIST_STORAGE_POOLS_ISCSI,
+  VIR_CONNECT_LIST_STORAGE_POOLS_ISCSI_DIRECT,
+  VIR_CONNECT_LIST_STORAGE_POOLS_SCSI,
+  VIR_CONNECT_LIST_STORAGE_POOLS_MPATH,
+  VIR_CONNECT_LIST_STORAGE_POOLS_RBD,
+  VIR_CONNECT_LIST_STORAGE_POOLS_SHEEPDOG,
+  VIR_CONNECT_LIST_STORAGE_POOLS_GLUSTER,
+  VIR_CONNECT_LIST_STORAGE_POOLS_ZFS,
+  VIR_CONNECT_LIST_STORAGE_POOLS_VSTORAGE,
+];
 
-/**
- * A volume's XML with its `<name>` replaced, written back as virsh's
- * virshMakeCloneXML gets it from libxml2 (xmlNodeDump of the root element):
- * attributes in double quotes, only `&`, `<`, `>` escaped in text, empty
- * elements self-closed, and no newline after the root. Unlike the domain
- * commands' device XML, non-ASCII text stays as it is (virsh 9.0 prints it
- * so here).
- */
-function cloneXml(xml: string, newName: string): string {
-  const root = parseXmlTree(xml);
-  const name = xmlChildren(root, 'name')[0];
-  if (name) {
-    // xmlNodeSetContent reads the new name as text with entity references.
-    const content = unescapeXml(newName);
-    name.children = content ? [{ kind: 'text', text: content }] : [];
+/** pool-list's `--type a,b`: the filter flags of the named pool types (cmdPoolList: a comma list, each a virStoragePoolType name). */
+function poolTypeFlags(text: string): number {
+  let flags = 0;
+  for (const t of splitCommaList(text)) {
+    const i = POOL_TYPES.indexOf(t);
+    if (i < 0) throw new CliError([`Invalid pool type '${t}'`]);
+    flags |= POOL_TYPE_FILTERS[i];
   }
-  return serializeXmlNode(root, { nonAscii: 'keep' });
+  return flags;
 }
 
-/** `--pool` of vol-clone and vol-resize: positional there, as every string option is in virsh 9.0. */
-const VOL_POOL_DATA: OptionSpec = { ...VOL_POOL, positional: true };
-
-/** vol-clone, vol-create-from and vol-resize (tools/virsh-volume.c). */
-const volCopyCommands: readonly CommandSpec[] = [
-  {
-    name: 'vol-clone',
-    group: VOL_GROUP,
-    help: 'clone a volume.',
-    description: 'Clone an existing volume within the parent pool.',
-    options: [
-      VOL,
-      valueOpt('newname', 'string', 'clone name', { required: true }),
-      VOL_POOL_DATA,
-      flag('prealloc-metadata', 'preallocate metadata (for qcow2 instead of full allocation)'),
-      flag('reflink', 'use btrfs COW lightweight copy'),
-      flag('print-xml', 'print XML document rather than clone the volume'),
-    ],
-    async run(ctx, opts) {
-      const raw = ctx.conn.raw;
-      const orig = await volOf(ctx.conn, opts);
-      const flags =
-        (opts.bool('prealloc-metadata') ? VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA : 0) | (opts.bool('reflink') ? VIR_STORAGE_VOL_CREATE_REFLINK : 0);
-      let pool: Awaited<ReturnType<typeof raw.storagePoolLookupByVolume>>;
+/**
+ * vol-wipe (cmdVolWipe): virStorageVolWipePattern with the `--algorithm` named (zero by
+ * default); a daemon without it wipes with zeros through virStorageVolWipe.
+ */
+const volWipe: CommandSpec = {
+  name: 'vol-wipe',
+  group: VOL_GROUP,
+  help: 'wipe a vol',
+  description: 'Ensure data previously on a volume is not accessible to future reads',
+  options: [VOL, VOL_POOL, valueOpt('algorithm', 'string', 'perform selected wiping algorithm')],
+  async run(ctx, opts) {
+    const text = opts.required('vol');
+    const vol = await volOf(ctx.conn, opts);
+    const name = strOpt(opts, 'algorithm');
+    const algorithm = name === undefined ? VIR_STORAGE_VOL_WIPE_ALG_ZERO : WIPE_ALGORITHMS.indexOf(name);
+    if (algorithm < 0) throw new CliError([`Unsupported algorithm '${name}'`]);
+    try {
       try {
-        pool = await raw.storagePoolLookupByVolume(orig);
+        await ctx.conn.raw.storageVolWipePattern(vol, algorithm, 0);
       } catch (err) {
-        throw vshFail('failed to get parent pool', err);
+        if (!(err instanceof LibvirtError && err.errorCode === VIR_ERR_NO_SUPPORT && algorithm === VIR_STORAGE_VOL_WIPE_ALG_ZERO)) throw err;
+        await ctx.conn.raw.storageVolWipe(vol, 0);
       }
-      const newName = opts.required('newname');
-      if (newName === '') throw new CliError(["Failed to get option 'newname': Option argument is empty"]);
-      let xml: string;
-      try {
-        xml = cloneXml(await raw.storageVolGetXMLDesc(orig, 0), newName);
-      } catch (err) {
-        throw new CliError([err instanceof Error ? err.message : String(err)], { cause: err });
-      }
-      if (opts.bool('print-xml')) {
-        ctx.print(xml);
-        return;
-      }
-      let vol: Awaited<ReturnType<typeof raw.storageVolCreateXMLFrom>>;
-      try {
-        vol = await raw.storageVolCreateXMLFrom(pool, xml, orig, flags);
-      } catch (err) {
-        throw vshFail(`Failed to clone vol from ${orig.name}`, err);
-      }
-      if (!ctx.quiet) ctx.print(`Vol ${vol.name} cloned from ${orig.name}\n`);
-    },
+    } catch (err) {
+      throw vshFail(`Failed to wipe vol ${text}`, err);
+    }
+    if (!ctx.quiet) ctx.print(`Vol ${text} wiped\n`);
   },
-  {
-    name: 'vol-create-from',
-    group: VOL_GROUP,
-    help: 'create a vol, using another volume as input',
-    description: 'Create a vol from an existing volume.',
-    options: [
-      POOL,
-      valueOpt('file', 'string', 'file containing an XML vol description', { required: true }),
-      VOL,
-      valueOpt('inputpool', 'string', "pool name or uuid of the input volume's pool"),
-      flag('prealloc-metadata', 'preallocate metadata (for qcow2 instead of full allocation)'),
-      flag('reflink', 'use btrfs COW lightweight copy'),
-      flag('validate', 'validate the XML against the schema'),
-    ],
-    async run(ctx, opts) {
-      const pool = await findPool(ctx.conn, opts.required('pool'));
-      const flags =
-        (opts.bool('prealloc-metadata') ? VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA : 0) |
-        (opts.bool('reflink') ? VIR_STORAGE_VOL_CREATE_REFLINK : 0) |
-        (opts.bool('validate') ? VIR_STORAGE_VOL_CREATE_VALIDATE : 0);
-      const file = opts.required('file');
-      if (file === '') throw new CliError(["Failed to get option 'file': Option argument is empty"]);
-      const input = await lookupVol(ctx.conn, opts.required('vol'), opts.string('inputpool'), 'inputpool');
-      const xml = await ctx.readFile(file);
-      let vol: Awaited<ReturnType<typeof ctx.conn.raw.storageVolCreateXMLFrom>>;
-      try {
-        vol = await ctx.conn.raw.storageVolCreateXMLFrom(pool, xml, input, flags);
-      } catch (err) {
-        throw vshFail(`Failed to create vol from ${file}`, err);
-      }
-      if (!ctx.quiet) ctx.print(`Vol ${vol.name} created from input vol ${input.name}\n`);
-    },
-  },
-  {
-    name: 'vol-resize',
-    group: VOL_GROUP,
-    help: 'resize a vol',
-    description: 'Resizes a storage volume. This is safe only for storage volumes not in use by an active guest.\nSee blockresize for live resizing.',
-    options: [
-      VOL,
-      valueOpt('capacity', 'string', 'new capacity for the vol, as scaled integer (default bytes)', { required: true }),
-      VOL_POOL_DATA,
-      flag('allocate', 'allocate the new capacity, rather than leaving it sparse'),
-      flag('delta', 'use capacity as a delta to current size, rather than the new size'),
-      flag('shrink', 'allow the resize to shrink the volume'),
-    ],
-    async run(ctx, opts) {
-      let delta = opts.bool('delta');
-      let flags = (opts.bool('allocate') ? VIR_STORAGE_VOL_RESIZE_ALLOCATE : 0) | (opts.bool('shrink') ? VIR_STORAGE_VOL_RESIZE_SHRINK : 0);
-      const vol = await volOf(ctx.conn, opts);
-      let text = opts.required('capacity');
-      if (text === '') throw new CliError(["Failed to get option 'capacity': Option argument is empty"]);
-      text = text.replace(/^[ \t\n\v\f\r]+/, '');
-      // The API takes a positive size; virsh reads a negative one as a shrinking delta.
-      if (text.startsWith('-')) {
-        if (!opts.bool('shrink')) throw new CliError(['negative size requires --shrink']);
-        text = text.slice(1);
-        delta = true;
-      }
-      if (delta) flags |= VIR_STORAGE_VOL_RESIZE_DELTA;
-      const capacity = size(text);
-      const by = delta ? 'by' : 'to';
-      try {
-        await ctx.conn.raw.storageVolResize(vol, capacity, flags);
-      } catch (err) {
-        throw vshFail(`Failed to change size of volume '${vol.name}' ${by} ${text}`, err);
-      }
-      if (!ctx.quiet) ctx.print(`Size of volume '${vol.name}' successfully changed ${by} ${text}\n`);
-    },
-  },
-];
+};
 
 /** Storage commands. */
 export const storageCommands: readonly CommandSpec[] = [
@@ -347,14 +184,14 @@ export const storageCommands: readonly CommandSpec[] = [
       flag('persistent', 'list persistent pools'),
       flag('autostart', 'list pools with autostart enabled'),
       flag('no-autostart', 'list pools with autostart disabled'),
+      valueOpt('type', 'string', 'only list pool of specified type(s) (if supported)'),
       flag('details', 'display extended details for pools'),
       flag('uuid', 'list UUID of active pools only'),
       flag('name', 'list name of active pools only'),
     ],
     extensions: ['json'],
     async run(ctx, opts) {
-      exclusive(opts, ['details', 'uuid']);
-      exclusive(opts, ['details', 'name']);
+      exclusive(opts, ['all', 'inactive']);
       const flag = (name: string, value: number): number => (opts.bool(name) ? value : 0);
       let flags =
         flag('transient', VIR_CONNECT_LIST_STORAGE_POOLS_TRANSIENT) |
@@ -362,6 +199,10 @@ export const storageCommands: readonly CommandSpec[] = [
         flag('autostart', VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART) |
         flag('no-autostart', VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART);
       if (!opts.bool('all')) flags |= opts.bool('inactive') ? VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE : VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE;
+      const types = strOpt(opts, 'type');
+      exclusive(opts, ['details', 'uuid']);
+      exclusive(opts, ['details', 'name']);
+      if (types !== undefined) flags |= poolTypeFlags(types);
       let pools: Awaited<ReturnType<typeof ctx.conn.raw.connectListAllStoragePools>>['pools'];
       try {
         pools = (await ctx.conn.raw.connectListAllStoragePools(1, flags)).pools.sort(byName);
@@ -468,16 +309,6 @@ export const storageCommands: readonly CommandSpec[] = [
     async run(ctx, opts) {
       ctx.print(`${(await lookupPoolBy(ctx.conn, opts.required('pool'), { uuid: true })).name}\n`);
     },
-  },
-  {
-    ...poolAsCommand('pool-define-as', 'define a pool from a set of args', 'define', 'defined', [], (conn, xml) => conn.raw.storagePoolDefineXML(xml, 0)),
-    description: 'Define a pool.',
-  },
-  {
-    ...poolAsCommand('pool-create-as', 'create a pool from a set of args', 'create', 'created', BUILD_FLAGS, (conn, xml, opts) =>
-      conn.raw.storagePoolCreateXML(xml, buildFlags(opts)),
-    ),
-    description: 'Create a pool.',
   },
   fromFileCommand({
     name: 'pool-define',
@@ -604,22 +435,30 @@ export const storageCommands: readonly CommandSpec[] = [
     group: VOL_GROUP,
     help: 'storage vol information',
     description: 'Returns basic information about the storage vol.',
-    options: [VOL, VOL_POOL, flag('bytes', 'sizes are represented in bytes rather than pretty units')],
+    options: [
+      VOL,
+      VOL_POOL,
+      flag('bytes', 'sizes are represented in bytes rather than pretty units'),
+      flag('physical', 'return the physical size of the volume in allocation field'),
+    ],
     extensions: ['json'],
     async run(ctx, opts) {
       const vol = await volOf(ctx.conn, opts);
       const out = infoFields(ctx, wantsJson(opts));
       out.add('Name:', vol.name, 'name');
+      // --physical asks virStorageVolGetInfoFlags for the physical size in place of the allocation.
+      const physical = opts.bool('physical');
       let info: Awaited<ReturnType<typeof ctx.conn.raw.storageVolGetInfo>>;
       try {
-        info = await ctx.conn.raw.storageVolGetInfo(vol);
+        info = physical ? await ctx.conn.raw.storageVolGetInfoFlags(vol, VIR_STORAGE_VOL_GET_PHYSICAL) : await ctx.conn.raw.storageVolGetInfo(vol);
       } catch (err) {
         throw new CliError([err instanceof Error ? err.message : String(err)], { cause: err });
       }
       const sz = (v: bigint): string => (opts.bool('bytes') ? `${v} bytes` : prettyCapacity(v));
       out.add('Type:', storageVolTypeName(info.type), 'type');
       out.add('Capacity:', sz(info.capacity), 'capacity', jsonNumber(info.capacity));
-      out.add('Allocation:', sz(info.allocation), 'allocation', jsonNumber(info.allocation));
+      if (physical) out.add('Physical:', sz(info.allocation), 'physical', jsonNumber(info.allocation));
+      else out.add('Allocation:', sz(info.allocation), 'allocation', jsonNumber(info.allocation));
       out.done();
     },
   },
@@ -654,43 +493,6 @@ export const storageCommands: readonly CommandSpec[] = [
     [flag('uuid', 'return the pool uuid rather than pool name')],
     false,
   ),
-  {
-    name: 'vol-create-as',
-    group: VOL_GROUP,
-    help: 'create a volume from a set of args',
-    description: 'Create a vol.',
-    options: [
-      valueOpt('pool', 'string', 'pool name', { required: true }),
-      valueOpt('name', 'string', 'name of the volume', { required: true }),
-      valueOpt('capacity', 'string', 'size of the vol, as scaled integer (default bytes)', { required: true }),
-      valueOpt('allocation', 'string', 'initial allocation size, as scaled integer (default bytes)', { named: true }),
-      valueOpt('format', 'string', 'file format type raw,bochs,qcow,qcow2,qed,vmdk', { named: true }),
-      flag('prealloc-metadata', 'preallocate metadata (for qcow2 instead of full allocation)'),
-      flag('print-xml', "print XML document, but don't define/create"),
-    ],
-    async run(ctx, opts) {
-      const pool = await findPool(ctx.conn, opts.required('pool'));
-      const name = opts.required('name');
-      const capacity = size(opts.required('capacity'));
-      const allocText = opts.string('allocation');
-      const allocation = allocText === undefined ? null : size(allocText);
-      const format = opts.string('format');
-      let xml = `<volume>\n  <name>${name}</name>\n  <capacity>${capacity}</capacity>\n`;
-      if (allocation !== null) xml += `  <allocation>${allocation}</allocation>\n`;
-      if (format !== undefined) xml += `  <target>\n    <format type='${format}'/>\n  </target>\n`;
-      xml += '</volume>\n';
-      if (opts.bool('print-xml')) {
-        ctx.print(xml);
-        return;
-      }
-      try {
-        await ctx.conn.raw.storageVolCreateXML(pool, xml, opts.bool('prealloc-metadata') ? VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA : 0);
-      } catch (err) {
-        throw vshFail(`Failed to create vol ${name}`, err);
-      }
-      if (!ctx.quiet) ctx.print(`Vol ${name} created\n`);
-    },
-  },
   {
     name: 'vol-create',
     group: VOL_GROUP,
@@ -728,9 +530,7 @@ export const storageCommands: readonly CommandSpec[] = [
     ),
     description: 'Delete a given vol.',
   },
-  {
-    ...volAction('vol-wipe', 'wipe a vol', 'wipe', 'wiped', (conn, vol) => conn.raw.storageVolWipe(vol, 0)),
-    description: 'Ensure data previously on a volume is not accessible to future reads',
-  },
+  volWipe,
   ...volCopyCommands,
+  ...storageAsCommands,
 ];

@@ -11,6 +11,23 @@ export const LIFECYCLE_ACTIONS: readonly string[] = ['destroy', 'restart', 'rena
 export const DUMP_FORMATS: readonly string[] = ['elf', 'kdump-zlib', 'kdump-lzo', 'kdump-snappy', 'win-dmp'];
 /** virNodeSuspendTarget (`nodesuspend`, `dompmsuspend`). */
 export const SUSPEND_TARGETS: readonly string[] = ['mem', 'disk', 'hybrid'];
+/** virStoragePoolType (`pool-list --type`, the pool type completer). */
+export const POOL_TYPES: readonly string[] = [
+  'dir',
+  'fs',
+  'netfs',
+  'logical',
+  'disk',
+  'iscsi',
+  'iscsi-direct',
+  'scsi',
+  'mpath',
+  'rbd',
+  'sheepdog',
+  'gluster',
+  'zfs',
+  'vstorage',
+];
 /** virStorageVolWipeAlgorithm (`vol-wipe --algorithm`). */
 export const WIPE_ALGORITHMS: readonly string[] = ['zero', 'nnsa', 'dod', 'bsi', 'gutmann', 'schneier', 'pfitzner7', 'pfitzner33', 'random', 'trim'];
 /** virNetworkUpdateCommand (`net-update`; virsh also takes `add` for `add-last`). */

@@ -22,7 +22,7 @@ import type {
 } from '../../procedures/remote.gen.js';
 import { virErrorNumber } from '../../procedures/libvirt-api.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
-import { CliError } from '../command.js';
+import { CliError, type ParsedOptions } from '../command.js';
 import { debugFoundOption, VSH_ERR_DEBUG, vshDebug } from './debug.js';
 import { cNumber } from './numbers.js';
 import { vshFail } from './failures.js';
@@ -141,6 +141,11 @@ export async function lookupVol(
     ],
     pool || poolOption === null ? `failed to get vol '${text}'` : `failed to get vol '${text}', specifying --${poolOption} might help`,
   );
+}
+
+/** The volume a command names with `<vol>` and `[--pool]` (virshCommandOptVol with "vol" and "pool"). */
+export function volOf(conn: Connection, opts: ParsedOptions): Promise<RemoteNonnullStorageVol> {
+  return lookupVol(conn, opts.required('vol'), opts.string('pool'));
 }
 
 /** A host interface by name and/or MAC address. */

@@ -59,8 +59,8 @@ export const POOL: OptionSpec = valueOpt('pool', 'string', 'pool name or uuid', 
 /** The `<vol>` option of volume commands. */
 export const VOL: OptionSpec = valueOpt('vol', 'string', 'vol name, key or path', { required: true });
 
-/** The `--pool` of volume commands (only by name: the volume comes first). */
-export const VOL_POOL: OptionSpec = valueOpt('pool', 'string', 'pool name or uuid', { named: true });
+/** The `[--pool]` of volume commands (VIRSH_COMMON_OPT_POOL_OPTIONAL: positional too, after the options before it). */
+export const VOL_POOL: OptionSpec = valueOpt('pool', 'string', 'pool name or uuid');
 
 /** `--validate` of the define commands. */
 export const VALIDATE: OptionSpec = flag('validate', 'validate the XML against the schema');
