@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chownToTestUser } from '../../harness/daemon.js';
 import { harnessDaemon } from './env.js';
-import { ours, theirs } from './virsh-diff.js';
+import { ours, theirs, type Outcome } from './virsh-diff.js';
 
 let uri = '';
 let dir = '';
@@ -530,5 +530,80 @@ describe('tsvirsh vol-upload and vol-download match virsh', () => {
     ['vol-download', 'full-ours.img'],
   ])('%s %s %s', async (...args) => {
     await same(args.map((a) => (a === '%' ? poolName : a)));
+  });
+});
+
+/*
+ * vol-create-as --backing-vol, vol-info --physical and vol-wipe --algorithm on the QEMU session
+ * daemon's dir pool, where they do real work (the test driver refuses the last two). Each command
+ * line runs in tsvirsh, then in virsh (not at once: they act on the same volume), the pool put back
+ * between the two; the outcomes must be equal, and what each made must be the same volume.
+ */
+describe('tsvirsh vol-create-as --backing-vol, vol-info --physical and vol-wipe --algorithm match virsh on a dir pool', () => {
+  const MiB = 1024 * 1024;
+  const poolName = `cli-volopt-${randomBytes(3).toString('hex')}`;
+  let sessionUri = '';
+  let conn: Connection;
+  let dirPool: DirPool | undefined;
+
+  beforeAll(async () => {
+    const d = await harnessDaemon();
+    sessionUri = d.uris.qemuSessionUnix;
+    conn = await connect(sessionUri);
+    dirPool = await createDirPool(conn, d.dir, poolName);
+    const vol = (xml: string): Promise<unknown> => conn.raw.storageVolCreateXML(dirPool!.pool, xml, 0);
+    // Sparse: nothing allocated, the file 4 MiB long (its physical size).
+    await vol(`<volume><name>sparse.img</name><capacity>${4 * MiB}</capacity><allocation>0</allocation><target><format type='raw'/></target></volume>`);
+    await vol(`<volume><name>base.img</name><capacity>${2 * MiB}</capacity><target><format type='raw'/></target></volume>`);
+  });
+
+  afterAll(async () => {
+    try {
+      await dirPool?.remove();
+    } finally {
+      await conn?.close();
+    }
+  });
+
+  /** The command line in tsvirsh then virsh (`%` the pool, `@` its directory), `reset` run after each. */
+  async function inTurn(line: string, reset?: () => Promise<void>): Promise<[Outcome, Outcome]> {
+    const args = ['-c', sessionUri, line.replaceAll('%', poolName).replaceAll('@', dirPool!.dir)];
+    const a = await ours(args);
+    await reset?.();
+    const b = await theirs(args);
+    await reset?.();
+    return [a, b];
+  }
+
+  const deleteVol = (name: string) => async (): Promise<void> => {
+    const v = await conn.raw.storageVolLookupByName(dirPool!.pool, name).catch(() => null);
+    if (v) await conn.raw.storageVolDelete(v, 0);
+  };
+
+  it.each([
+    'vol-info sparse.img %',
+    'vol-info sparse.img % --physical',
+    'vol-info sparse.img --pool % --physical --bytes',
+    'vol-info @/sparse.img --physical',
+    'vol-wipe sparse.img %',
+    'vol-wipe sparse.img % zero',
+    'vol-wipe sparse.img --pool % --algorithm nnsa',
+    'vol-wipe sparse.img --pool % --algorithm trim',
+    'vol-wipe sparse.img --pool % --algorithm random',
+    'vol-wipe sparse.img --pool % --algorithm bogus',
+    'vol-create-as % v.qcow2 8M --format qcow2 --backing-vol base.img --backing-vol-format raw --print-xml',
+    'vol-create-as % v.qcow2 8M --format qcow2 --backing-vol @/base.img --backing-vol-format raw; vol-dumpxml v.qcow2 % --xpath //backingStore',
+    'vol-create-as % v.qcow2 8M 0 qcow2 base.img raw; vol-info v.qcow2 % --bytes; vol-info v.qcow2 % --physical --bytes',
+    'vol-create-as % v.qcow2 8M --format qcow2 --backing-vol nope.img',
+    'vol-create-as % v.qcow2 8M --format qcow2 --backing-vol base.img --backing-vol-format bogus',
+  ])('%s', async (line) => {
+    const [a, b] = await inTurn(line, deleteVol('v.qcow2'));
+    expect(a).toEqual(b);
+  });
+
+  it('vol-info --physical reports the file size where the allocation is 0', async () => {
+    const [a] = await inTurn('vol-info sparse.img % --physical --bytes; vol-info sparse.img % --bytes');
+    expect(a.stdout).toContain(`Physical:       ${4 * MiB} bytes`);
+    expect(a.stdout).toContain('Allocation:     0 bytes');
   });
 });
