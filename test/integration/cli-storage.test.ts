@@ -605,5 +605,8 @@ describe('tsvirsh vol-create-as --backing-vol, vol-info --physical and vol-wipe 
     const [a] = await inTurn('vol-info sparse.img % --physical --bytes; vol-info sparse.img % --bytes');
     expect(a.stdout).toContain(`Physical:       ${4 * MiB} bytes`);
     expect(a.stdout).toContain('Allocation:     0 bytes');
+    // --json names the field as the text does (docs/tsvirsh-json.md).
+    const json = await ours(['-c', sessionUri, 'vol-info', 'sparse.img', poolName, '--physical', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({ name: 'sparse.img', type: 'file', capacity: 4 * MiB, physical: 4 * MiB });
   });
 });
