@@ -180,6 +180,13 @@ describe('complete, as virsh’s bash completion runs it', () => {
     ['send-key', 'test', '--codeset', ''],
     ['domifaddr', 'test', '--source', ''],
     ['attach-interface', 'test', '--source-mode', ''],
+    ['pool-list', '--type', ''],
+    ['pool-list', '--type', 'dir,'],
+    ['pool-list', '--type', 'dir,logical,i'],
+    ['pool-define-as', 'p', ''],
+    ['pool-define-as', 'p', 'n'],
+    ['pool-create-as', '--type', 'rbd,'],
+    ['pool-define-as', 'p', 'dir', '--source-host', ''],
   ];
   it.each(WORDS.map((w) => [JSON.stringify(w), w] as const))('complete -- %s', async (_label, words) => {
     const [ours, theirs] = await both(['-c', uri, 'complete', '--', ...words]);

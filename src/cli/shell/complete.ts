@@ -32,6 +32,7 @@ import {
   NETWORK_UPDATE_SECTIONS,
   NUMA_MODES,
   SUSPEND_TARGETS,
+  POOL_TYPES,
   WIPE_ALGORITHMS,
 } from '../support/enum-names.js';
 
@@ -207,12 +208,23 @@ const STATIC_COMPLETERS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
+ * virshCommaStringListComplete: for a comma list being typed (`dir,lo`), the
+ * options not listed yet, each after the part before the last comma.
+ */
+function commaListCandidates(input: string | undefined, options: readonly string[]): string[] {
+  const done = input !== undefined && input !== ' ' && input.includes(',') ? input.slice(0, input.lastIndexOf(',')) : null;
+  const listed = done === null ? [] : done.split(',');
+  return options.filter((o) => !listed.includes(o)).map((o) => (done === null ? o : `${done},${o}`));
+}
+
+/**
  * The values a completer offers, or null when it has none (no connection, an
  * object that is not found, or a completer tsvirsh does not implement). A call
  * the daemon refuses rejects with its error.
  */
 async function completerValues(completer: string, flags: number, given: ReadonlyMap<string, string>, source: CompletionSource): Promise<string[] | null> {
   if (completer === 'CompleteEmpty') return [];
+  if (completer === 'PoolType') return commaListCandidates(given.get('type'), POOL_TYPES);
   const fixed = STATIC_COMPLETERS[completer];
   if (fixed) return [...fixed];
   const conn = await source.connection();

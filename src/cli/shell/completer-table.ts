@@ -185,6 +185,8 @@ export const COMPLETERS: Readonly<Record<string, Readonly<Record<string, readonl
   'perf': { 'domain': ['DomainName', 0], 'enable': ['DomainPerfEnable', 0], 'disable': ['DomainPerfDisable', 0] },
   'pool-autostart': { 'pool': ['StoragePoolName', VIR_CONNECT_LIST_STORAGE_POOLS_PERSISTENT] },
   'pool-build': { 'pool': ['StoragePoolName', 0] },
+  'pool-create-as': { 'name': ['CompleteEmpty', 0], 'type': ['PoolType', 0], 'source-host': ['CompleteEmpty', 0], 'auth-username': ['CompleteEmpty', 0], 'source-initiator': ['CompleteEmpty', 0] },
+  'pool-define-as': { 'name': ['CompleteEmpty', 0], 'type': ['PoolType', 0], 'source-host': ['CompleteEmpty', 0], 'auth-username': ['CompleteEmpty', 0], 'source-initiator': ['CompleteEmpty', 0] },
   'pool-delete': { 'pool': ['StoragePoolName', VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE] },
   'pool-destroy': { 'pool': ['StoragePoolName', VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE] },
   'pool-dumpxml': { 'pool': ['StoragePoolName', 0], 'xpath': ['CompleteEmpty', 0] },
