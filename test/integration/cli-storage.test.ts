@@ -528,6 +528,10 @@ describe('tsvirsh vol-upload and vol-download match virsh', () => {
     ['vol-download', 'full-ours.img', '/nonexistent-dir/x.bin', '--pool', '%'],
     ['vol-download', 'full-ours.img', '@/y.bin', '--pool', '%', '--length', 'x'],
     ['vol-download', 'full-ours.img'],
+    ['vol-upload', 'full-ours.img', '@/missing.bin', '%', '0', '5'],
+    ['vol-upload', 'full-ours.img', '@/src.bin', '%', 'x'],
+    ['vol-download', 'nope.img', '@/x.bin', '%', '0', '1', 'extra'],
+    ['vol-download', 'full-ours.img', '@/y.bin', '%', '0', '--length', '1', '--offset', '2'],
   ])('%s %s %s', async (...args) => {
     await same(args.map((a) => (a === '%' ? poolName : a)));
   });

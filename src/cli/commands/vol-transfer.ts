@@ -24,8 +24,9 @@ const transferOptions = (verb: 'upload' | 'download'): readonly OptionSpec[] => 
   VOL,
   valueOpt('file', 'string', 'file', { required: true }),
   VOL_POOL,
-  { name: 'offset', kind: 'int', help: `volume offset to ${verb} ${verb === 'upload' ? 'to' : 'from'}` },
-  { name: 'length', kind: 'int', help: `amount of data to ${verb}` },
+  // VSH_OT_INT options without VSH_OFLAG_REQ_OPT: positional too, after [--pool].
+  { name: 'offset', kind: 'int', positional: true, help: `volume offset to ${verb} ${verb === 'upload' ? 'to' : 'from'}` },
+  { name: 'length', kind: 'int', positional: true, help: `amount of data to ${verb}` },
   flag('sparse', 'preserve sparseness of volume'),
 ];
 
