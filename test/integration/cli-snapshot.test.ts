@@ -99,6 +99,8 @@ const LINES: string[][] = [
     `${CHAIN}; snapshot-info off s1; snapshot-info off --current; snapshot-info off s4; snapshot-parent off s4; snapshot-parent off --current; snapshot-parent off s1`,
   ],
   [`${CHAIN}; snapshot-dumpxml off s2; snapshot-current off; snapshot-current off --name`],
+  // --from by position (a VSH_OT_STRING without VSH_OFLAG_REQ_OPT), and given twice
+  [`${CHAIN}; snapshot-list off s1 --name; snapshot-list off s2 --tree; snapshot-list off s1 --from s2`],
   [
     `${CHAIN}; snapshot-revert off s1; domstate off; snapshot-revert off --current; snapshot-revert off s4 --running; domstate off; snapshot-revert off s1 --paused`,
   ],

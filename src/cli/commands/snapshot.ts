@@ -247,7 +247,7 @@ export const snapshotCommands: readonly CommandSpec[] = [
       flag('no-metadata', 'list only snapshots that have no metadata managed by libvirt'),
       ...LIST_FILTERS.slice(2).map(([name, , help]) => flag(name, help)),
       flag('tree', 'list snapshots in a tree'),
-      valueOpt('from', 'string', 'limit list to children of given snapshot', { named: true }),
+      valueOpt('from', 'string', 'limit list to children of given snapshot'),
       current('limit list to children of current snapshot'),
       flag('descendants', 'with --from, list all descendants'),
       flag('name', 'list snapshot names only'),
