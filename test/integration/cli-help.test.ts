@@ -14,17 +14,7 @@ import { findCommand } from '../../src/cli/shell/parser.js';
 import { ours, theirs, type Outcome } from './virsh-diff.js';
 
 /** Options virsh has and tsvirsh does not take yet, by command. */
-const INCOMPLETE: Readonly<Record<string, readonly string[]>> = {
-  create: ['console', 'pass-fds', 'validate', 'reset-nvram'],
-  domhostname: ['source'],
-  reboot: ['mode'],
-  shutdown: ['mode'],
-  start: ['console', 'pass-fds', 'reset-nvram'],
-  undefine: ['storage', 'remove-all-storage', 'delete-storage-volume-snapshots', 'wipe-storage', 'checkpoints-metadata', 'keep-nvram', 'tpm', 'keep-tpm'],
-  dommemstat: ['period', 'config', 'live', 'current'],
-  domtime: ['now', 'sync', 'time'],
-  list: ['with-snapshot', 'without-snapshot', 'with-checkpoint', 'without-checkpoint', 'with-managed-save', 'without-managed-save', 'managed-save'],
-};
+const INCOMPLETE: Readonly<Record<string, readonly string[]>> = {};
 
 const ALL = [...COMMANDS, ...BUILTINS];
 

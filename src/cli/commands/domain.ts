@@ -3,28 +3,10 @@
  * tools/virsh-domain-monitor.c).
  */
 import {
-  VIR_CONNECT_LIST_DOMAINS_ACTIVE,
-  VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
-  VIR_CONNECT_LIST_DOMAINS_INACTIVE,
-  VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART,
-  VIR_CONNECT_LIST_DOMAINS_OTHER,
-  VIR_CONNECT_LIST_DOMAINS_PAUSED,
-  VIR_CONNECT_LIST_DOMAINS_PERSISTENT,
-  VIR_CONNECT_LIST_DOMAINS_RUNNING,
-  VIR_CONNECT_LIST_DOMAINS_SHUTOFF,
-  VIR_CONNECT_LIST_DOMAINS_TRANSIENT,
-  VIR_DOMAIN_UNDEFINE_MANAGED_SAVE,
-  VIR_DOMAIN_UNDEFINE_NVRAM,
-  VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
   VIR_DOMAIN_XML_INACTIVE,
   VIR_DOMAIN_XML_MIGRATABLE,
   VIR_DOMAIN_XML_SECURE,
   VIR_DOMAIN_XML_UPDATE_CPU,
-  VIR_DOMAIN_START_PAUSED,
-  VIR_DOMAIN_START_AUTODESTROY,
-  VIR_DOMAIN_START_BYPASS_CACHE,
-  VIR_DOMAIN_START_FORCE_BOOT,
-  VIR_DOMAIN_NONE,
   VIR_DOMAIN_METADATA_DESCRIPTION,
   VIR_DOMAIN_METADATA_TITLE,
   VIR_DOMAIN_VCPU_GUEST,
@@ -45,79 +27,14 @@ import { flag, valueOpt, argvOpt, domainOpt, DOMAIN, AFFECT_OPTS, exclusive, aff
 import { printXml, xpathOption } from '../support/xpath.js';
 import { UINT_MAX, scaledKiBOpt } from '../support/numbers.js';
 import { formatUuid } from '../support/format.js';
-import { infoFields, printJson, wantsJson } from '../support/json-output.js';
+import { infoFields, wantsJson } from '../support/json-output.js';
 import { VSH_ERR_DEBUG, vshDebug } from '../support/debug.js';
-import { formatTable } from '../support/table.js';
 import { editText } from '../support/edit-loop.js';
 import { lookupDomain } from '../support/lookup.js';
 import { vshFail } from '../support/failures.js';
+import { domainDescription } from '../support/metadata.js';
 
 const FILE: OptionSpec = valueOpt('file', 'string', 'file containing an XML domain description', { required: true });
-
-/** virsh's order for `list`: running domains by ID, then inactive ones by name (case-insensitive). */
-function sortDomains(domains: RemoteNonnullDomain[]): RemoteNonnullDomain[] {
-  return [...domains].sort((a, b) => {
-    const ia = a.id === -1 ? null : a.id;
-    const ib = b.id === -1 ? null : b.id;
-    if (ia !== null && ib !== null) return ia - ib;
-    if (ia !== null) return -1;
-    if (ib !== null) return 1;
-    return a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : 0;
-  });
-}
-
-async function list(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
-  let flags = 0;
-  if (opts.bool('all')) flags = 0;
-  else if (opts.bool('inactive')) flags = VIR_CONNECT_LIST_DOMAINS_INACTIVE;
-  else flags = VIR_CONNECT_LIST_DOMAINS_ACTIVE;
-  const extra: [string, number][] = [
-    ['persistent', VIR_CONNECT_LIST_DOMAINS_PERSISTENT],
-    ['transient', VIR_CONNECT_LIST_DOMAINS_TRANSIENT],
-    ['autostart', VIR_CONNECT_LIST_DOMAINS_AUTOSTART],
-    ['no-autostart', VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART],
-    ['state-running', VIR_CONNECT_LIST_DOMAINS_RUNNING],
-    ['state-paused', VIR_CONNECT_LIST_DOMAINS_PAUSED],
-    ['state-shutoff', VIR_CONNECT_LIST_DOMAINS_SHUTOFF],
-    ['state-other', VIR_CONNECT_LIST_DOMAINS_OTHER],
-  ];
-  const filters = extra.filter(([n]) => opts.bool(n));
-  if (filters.length) {
-    // Any filter lists active and inactive domains alike unless --inactive/--all said otherwise.
-    if (!opts.bool('inactive')) flags &= ~VIR_CONNECT_LIST_DOMAINS_ACTIVE;
-    for (const [, f] of filters) flags |= f;
-  }
-  let domains: RemoteNonnullDomain[];
-  try {
-    domains = sortDomains((await ctx.conn.raw.connectListAllDomains(1, flags)).domains);
-  } catch (err) {
-    throw vshFail('Failed to list domains', err);
-  }
-  if (!wantsJson(opts) && (opts.bool('name') || opts.bool('uuid') || opts.bool('id'))) {
-    for (const d of domains) {
-      const parts: string[] = [];
-      if (opts.bool('id')) parts.push(d.id === -1 ? '-' : String(d.id));
-      if (opts.bool('uuid')) parts.push(formatUuid(d.uuid));
-      if (opts.bool('name')) parts.push(d.name);
-      if (opts.bool('id') && !opts.bool('name') && !opts.bool('uuid') && d.id === -1) continue;
-      ctx.print(`${parts.join(' ')}\n`);
-    }
-    return;
-  }
-  const title = opts.bool('title');
-  const rows: string[][] = [];
-  const records: Record<string, unknown>[] = [];
-  for (const d of domains) {
-    const { state } = await ctx.conn.raw.domainGetState(d, 0);
-    const row = [d.id === -1 ? '-' : String(d.id), d.name, domainStateName(state)];
-    const record: Record<string, unknown> = { id: d.id === -1 ? null : d.id, name: d.name, uuid: formatUuid(d.uuid), state: domainStateName(state) };
-    if (title) row.push((record.title = await metadataText(ctx, d, VIR_DOMAIN_METADATA_TITLE, 0)));
-    rows.push(row);
-    records.push(record);
-  }
-  if (wantsJson(opts)) printJson(ctx, records);
-  else ctx.print(formatTable(title ? ['Id', 'Name', 'State', 'Title'] : ['Id', 'Name', 'State'], rows, ctx.quiet));
-}
 
 /** The file virsh names a screenshot after when none is given (virshGenFileName): `NAME-YYYY-MM-DD-HH:MM:SS.ext`, local time. */
 function screenshotFileName(name: string, mime: string): string {
@@ -183,16 +100,6 @@ async function dominfo(ctx: CommandContext, dom: RemoteNonnullDomain, json: bool
   out.done();
 }
 
-/** The domain's title or description, empty when it has none (virshGetDomainDescription). */
-async function metadataText(ctx: CommandContext, dom: RemoteNonnullDomain, type: number, flags: number): Promise<string> {
-  try {
-    return await ctx.conn.raw.domainGetMetadata(dom, type, null, flags);
-  } catch (err) {
-    if (err instanceof LibvirtError && err.code === 'VIR_ERR_NO_DOMAIN_METADATA') return '';
-    throw err;
-  }
-}
-
 const SIZE: OptionSpec = valueOpt('size', 'int', 'new memory size, as scaled integer (default KiB)', { required: true });
 const MAX_SIZE: OptionSpec = { ...SIZE, help: 'new maximum memory size, as scaled integer (default KiB)' };
 
@@ -201,7 +108,7 @@ function action(spec: {
   readonly name: string;
   readonly help: string;
   readonly description?: string;
-  /** The success message for the domain's name. */
+  /** The success message for the domain as typed. */
   readonly done: (n: string) => string;
   /** `destroy` → "Failed to destroy domain 'X'" (unless `failure` says otherwise). */
   readonly verb: string;
@@ -217,45 +124,22 @@ function action(spec: {
     description: spec.description,
     options: [DOMAIN, ...(spec.options ?? [])],
     async run(ctx, opts) {
-      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
+      // virsh names the domain as the user typed it (virshCommandOptDomain's name).
+      const text = opts.required('domain');
+      const dom = await lookupDomain(ctx.conn, text);
       try {
         await spec.run(ctx, dom, opts);
       } catch (err) {
         if (err instanceof CliError) throw err;
-        throw vshFail(failure(dom.name), err);
+        throw vshFail(failure(text), err);
       }
-      if (!ctx.quiet) ctx.print(spec.done(dom.name));
+      if (!ctx.quiet) ctx.print(spec.done(text));
     },
   };
 }
 
 /** Domain commands. */
 export const domainCommands: readonly CommandSpec[] = [
-  {
-    name: 'list',
-    group: 'Domain Monitoring',
-    help: 'list domains',
-    description: 'Returns list of domains.',
-    options: [
-      flag('inactive', 'list inactive domains'),
-      flag('all', 'list inactive & active domains'),
-      flag('transient', 'list transient domains'),
-      flag('persistent', 'list persistent domains'),
-      flag('state-running', 'list domains in running state'),
-      flag('state-paused', 'list domains in paused state'),
-      flag('state-shutoff', 'list domains in shutoff state'),
-      flag('state-other', 'list domains in other states'),
-      flag('autostart', 'list domains with autostart enabled'),
-      flag('no-autostart', 'list domains with autostart disabled'),
-      flag('uuid', "list uuid's only"),
-      flag('name', 'list domain names only'),
-      flag('id', 'list domain IDs only'),
-      flag('table', 'list table (default)'),
-      flag('title', 'show domain title'),
-    ],
-    extensions: ['json'],
-    run: list,
-  },
   {
     name: 'dominfo',
     group: 'Domain Monitoring',
@@ -350,56 +234,6 @@ export const domainCommands: readonly CommandSpec[] = [
       if (!ctx.quiet) ctx.print(`Domain '${dom.name}' defined from ${file}\n`);
     },
   },
-  {
-    name: 'create',
-    group: 'Domain Management',
-    help: 'create a domain from an XML file',
-    description: 'Create a domain.',
-    options: [FILE, flag('paused', 'leave the guest paused after creation'), flag('autodestroy', 'automatically destroy the guest when virsh disconnects')],
-    async run(ctx, opts) {
-      const file = opts.required('file');
-      const xml = await ctx.readFile(file);
-      let flags = VIR_DOMAIN_NONE;
-      if (opts.bool('paused')) flags |= VIR_DOMAIN_START_PAUSED;
-      if (opts.bool('autodestroy')) flags |= VIR_DOMAIN_START_AUTODESTROY;
-      let dom: RemoteNonnullDomain;
-      try {
-        dom = await ctx.conn.raw.domainCreateXML(xml, flags);
-      } catch (err) {
-        throw vshFail(`Failed to create domain from ${file}`, err);
-      }
-      if (!ctx.quiet) ctx.print(`Domain '${dom.name}' created from ${file}\n`);
-    },
-  },
-  {
-    name: 'start',
-    group: 'Domain Management',
-    help: 'start a (previously defined) inactive domain',
-    description: 'Start a domain, either from the last managedsave\n    state, or via a fresh boot if no managedsave state\n    is present.',
-    options: [
-      domainOpt('name of the inactive domain'),
-      flag('paused', 'leave the guest paused after creation'),
-      flag('autodestroy', 'automatically destroy the guest when virsh disconnects'),
-      flag('bypass-cache', 'avoid file system cache when loading'),
-      flag('force-boot', 'force fresh boot by discarding any managed save'),
-    ],
-    async run(ctx, opts) {
-      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
-      if (dom.id !== -1) throw new CliError(['Domain is already active']);
-      let flags = 0;
-      if (opts.bool('paused')) flags |= VIR_DOMAIN_START_PAUSED;
-      if (opts.bool('autodestroy')) flags |= VIR_DOMAIN_START_AUTODESTROY;
-      if (opts.bool('bypass-cache')) flags |= VIR_DOMAIN_START_BYPASS_CACHE;
-      if (opts.bool('force-boot')) flags |= VIR_DOMAIN_START_FORCE_BOOT;
-      try {
-        if (flags === 0) await ctx.conn.raw.domainCreate(dom);
-        else await ctx.conn.raw.domainCreateWithFlags(dom, flags);
-      } catch (err) {
-        throw vshFail(`Failed to start domain '${dom.name}'`, err);
-      }
-      if (!ctx.quiet) ctx.print(`Domain '${dom.name}' started\n`);
-    },
-  },
   action({
     name: 'destroy',
     help: 'destroy (stop) a domain',
@@ -412,22 +246,6 @@ export const domainCommands: readonly CommandSpec[] = [
       // virsh calls virDomainDestroyFlags only when it has a flag to give.
       await (flags ? ctx.conn.raw.domainDestroyFlags(dom, flags) : ctx.conn.raw.domainDestroy(dom));
     },
-  }),
-  action({
-    name: 'shutdown',
-    help: 'gracefully shutdown a domain',
-    description: 'Run shutdown in the target domain.',
-    done: (n) => `Domain '${n}' is being shutdown\n`,
-    verb: 'shutdown',
-    run: (ctx, dom) => ctx.conn.raw.domainShutdown(dom),
-  }),
-  action({
-    name: 'reboot',
-    help: 'reboot a domain',
-    description: 'Run a reboot command in the target domain.',
-    done: (n) => `Domain '${n}' is being rebooted\n`,
-    verb: 'reboot',
-    run: (ctx, dom) => ctx.conn.raw.domainReboot(dom, 0),
   }),
   action({
     name: 'suspend',
@@ -445,32 +263,6 @@ export const domainCommands: readonly CommandSpec[] = [
     verb: 'resume',
     run: (ctx, dom) => ctx.conn.raw.domainResume(dom),
   }),
-  {
-    name: 'undefine',
-    group: 'Domain Management',
-    help: 'undefine a domain',
-    description: 'Undefine an inactive domain, or convert persistent to transient.',
-    options: [
-      DOMAIN,
-      flag('managed-save', 'remove domain managed state file'),
-      flag('snapshots-metadata', 'remove all domain snapshot metadata (vm must be inactive)'),
-      flag('nvram', 'remove nvram file'),
-    ],
-    async run(ctx, opts) {
-      const dom = await lookupDomain(ctx.conn, opts.required('domain'));
-      let flags = 0;
-      if (opts.bool('managed-save')) flags |= VIR_DOMAIN_UNDEFINE_MANAGED_SAVE;
-      if (opts.bool('snapshots-metadata')) flags |= VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA;
-      if (opts.bool('nvram')) flags |= VIR_DOMAIN_UNDEFINE_NVRAM;
-      try {
-        if (flags === 0) await ctx.conn.raw.domainUndefine(dom);
-        else await ctx.conn.raw.domainUndefineFlags(dom, flags);
-      } catch (err) {
-        throw vshFail(`Failed to undefine domain '${dom.name}'`, err);
-      }
-      if (!ctx.quiet) ctx.print(`Domain '${dom.name}' has been undefined\n`);
-    },
-  },
   {
     name: 'autostart',
     group: 'Domain Management',
@@ -586,7 +378,7 @@ export const domainCommands: readonly CommandSpec[] = [
       let text = words.length ? words.join(' ') : undefined;
       if (opts.bool('edit')) {
         // The text given (else the current one) through the editor once; a title loses the newline editors add.
-        const current = await metadataText(ctx, dom, type, flags);
+        const current = await domainDescription(ctx.conn, dom, type, flags);
         let edited = await editText(ctx, text ?? current);
         if (title && edited.endsWith('\n')) edited = edited.slice(0, -1);
         if (edited === current) {
@@ -597,7 +389,7 @@ export const domainCommands: readonly CommandSpec[] = [
       }
       // virsh leaves these lines to its closing newline.
       if (text === undefined) {
-        const current = await metadataText(ctx, dom, type, flags);
+        const current = await domainDescription(ctx.conn, dom, type, flags);
         if (current !== '') ctx.print(current);
         else if (!ctx.quiet) ctx.print(`No ${what} for domain: ${dom.name}`);
         return;

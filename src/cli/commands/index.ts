@@ -16,8 +16,10 @@ import { eventCommands } from './event.js';
 import { guestAgentCommands } from './guest-agent.js';
 import { hostCommands } from './host.js';
 import { jobCommands } from './job.js';
+import { lifecycleCommands } from './lifecycle.js';
 import { migrateCommands } from './migrate.js';
 import { ifaceCommands } from './iface.js';
+import { listCommands } from './list.js';
 import { lxcCommands } from './lxc.js';
 import { monitorCommands } from './monitor.js';
 import { networkCommands } from './network.js';
@@ -35,7 +37,9 @@ import { transferCommands } from './vol-transfer.js';
 
 /** Every command tsvirsh knows. */
 export const COMMANDS: readonly CommandSpec[] = [
+  ...listCommands,
   ...domainCommands,
+  ...lifecycleCommands,
   ...deviceCommands,
   ...saveCommands,
   ...controlCommands,

@@ -25,14 +25,18 @@ import {
   VIR_DOMAIN_STATS_VCPU,
   VIR_DOMAIN_STATS_VM,
   VIR_DOMAIN_XML_INACTIVE,
+  VIR_DOMAIN_GET_HOSTNAME_AGENT,
+  VIR_DOMAIN_GET_HOSTNAME_LEASE,
+  VIR_DOMAIN_TIME_SYNC,
 } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { DISK_WITHOUT_DETAILS, type DomainDiskRow, type DomainInterfaceRow, domainDisks, domainInterfaces } from '../../api/domain-devices.js';
 import { parseXml, xmlAll, xmlFirst, XmlErrorCode, XmlReadError, type XmlElement } from '../../api/xml/reader.js';
 import { CliError, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
-import { orFail, isLibvirtError, vshFail } from '../support/failures.js';
-import { flag, valueOpt, argvOpt, DOMAIN, exclusive, strOpt, strArg, isMacAddress, aliasOpt } from '../support/options.js';
+import { call, orFail, isLibvirtError, vshFail } from '../support/failures.js';
+import { flag, valueOpt, argvOpt, DOMAIN, AFFECT_OPTS, affectFlags, exclusive, strOpt, strArg, isMacAddress, aliasOpt } from '../support/options.js';
+import { numberOpt, smallNumberOpt } from '../support/numbers.js';
 import { paramText } from '../support/params.js';
 import { formatAffinity } from '../support/cpumap.js';
 import { field, prettyCapacity3 } from '../support/format.js';
@@ -166,12 +170,30 @@ const MEMORY_STATS = [
   'hugetlb_pgfail',
 ];
 
-async function dommemstat(ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions): Promise<void> {
-  let stats: Awaited<ReturnType<typeof ctx.conn.raw.domainMemoryStats>>;
+/**
+ * dommemstat (cmdDomMemStat): the balloon's statistics, or with `--period`
+ * the collection period set (for the running domain when it runs and no
+ * --config/--live/--current says otherwise).
+ */
+async function dommemstat(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
+  let flags = affectFlags(opts);
+  const text = opts.required('domain');
+  const dom = await lookupDomain(ctx.conn, text);
+  const raw = ctx.conn.raw;
+  if (!opts.bool('current') && !opts.bool('live') && !opts.bool('config') && (await raw.domainIsActive(dom).catch(() => -1)) === 1) {
+    flags |= VIR_DOMAIN_AFFECT_LIVE;
+  }
+  const period = smallNumberOpt(opts, 'period', 'int');
+  if (period !== undefined) {
+    if (period < 0) throw new CliError([`Invalid collection period value '${period}'`]);
+    await orFail('Unable to change balloon collection period.', () => raw.domainSetMemoryStatsPeriod(dom, period, flags));
+    return;
+  }
+  let stats: Awaited<ReturnType<typeof raw.domainMemoryStats>>;
   try {
-    stats = await ctx.conn.raw.domainMemoryStats(dom, MEMORY_STATS.length, 0);
+    stats = await raw.domainMemoryStats(dom, MEMORY_STATS.length, 0);
   } catch (err) {
-    throw vshFail(`Failed to get memory statistics for domain ${dom.name}`, err);
+    throw vshFail(`Failed to get memory statistics for domain ${text}`, err);
   }
   const known = stats.filter((s) => MEMORY_STATS[s.tag] !== undefined);
   if (wantsJson(opts)) printJson(ctx, Object.fromEntries(known.map((s) => [MEMORY_STATS[s.tag], s.val])));
@@ -292,17 +314,35 @@ async function domcontrol(ctx: CommandContext, dom: RemoteNonnullDomain): Promis
   else ctx.print(`${state}\n`);
 }
 
+/** domtime (cmdDomTime): the guest's time, or set it (`--time`, `--now`) or have it synced from its RTC (`--sync`). */
 async function domtime(ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions): Promise<void> {
-  const { seconds } = await ctx.conn.raw.domainGetTime(dom, 0);
+  const now = opts.bool('now');
+  const sync = opts.bool('sync');
+  const time = numberOpt(opts, 'time', 'llong');
+  if (time !== undefined || now || sync) {
+    const seconds = now ? BigInt(Math.floor(Date.now() / 1000)) : (time ?? 0n);
+    await call(() => ctx.conn.raw.domainSetTime(dom, seconds, 0, sync ? VIR_DOMAIN_TIME_SYNC : 0));
+    return;
+  }
+  const { seconds } = await call(() => ctx.conn.raw.domainGetTime(dom, 0));
   // virsh leaves the line to its closing newline.
   if (!opts.bool('pretty')) ctx.print(`Time: ${seconds}`);
   else ctx.print(`Time: ${new Date(Number(seconds) * 1000).toISOString().slice(0, 19).replace('T', ' ')}`);
 }
 
-async function domhostname(ctx: CommandContext, dom: RemoteNonnullDomain): Promise<void> {
+/** Where domhostname asks (virshDomainHostnameSource): the guest agent or the DHCP leases. */
+const HOSTNAME_SOURCES: Readonly<Record<string, number>> = { agent: VIR_DOMAIN_GET_HOSTNAME_AGENT, lease: VIR_DOMAIN_GET_HOSTNAME_LEASE };
+
+async function domhostname(ctx: CommandContext, dom: RemoteNonnullDomain, opts: ParsedOptions): Promise<void> {
+  const source = strOpt(opts, 'source');
+  let flags = 0;
+  if (source !== undefined) {
+    if (!Object.hasOwn(HOSTNAME_SOURCES, source)) throw new CliError([`Unknown data source '${source}'`]);
+    flags = HOSTNAME_SOURCES[source];
+  }
   let name: string;
   try {
-    name = await ctx.conn.raw.domainGetHostname(dom, 0);
+    name = await ctx.conn.raw.domainGetHostname(dom, flags);
   } catch (err) {
     throw vshFail('failed to get hostname', err);
   }
@@ -542,14 +582,15 @@ export const monitorCommands: readonly CommandSpec[] = [
     run: vcpucount,
     check: (opts) => exclusive(opts, ['current', 'live'], ['current', 'config'], ['live', 'config'], ['active', 'maximum'], ['guest', 'config']),
   }),
-  monitor({
+  {
     name: 'dommemstat',
+    group: 'Domain Monitoring',
     help: 'get memory statistics for a domain',
     description: 'Get memory statistics for a running domain.',
-    options: [],
+    options: [DOMAIN, valueOpt('period', 'int', 'period in seconds to set collection', { named: true }), ...AFFECT_OPTS],
     run: dommemstat,
     extensions: ['json'],
-  }),
+  },
   monitor({
     name: 'domblklist',
     extensions: ['json'],
@@ -593,10 +634,21 @@ export const monitorCommands: readonly CommandSpec[] = [
     name: 'domtime',
     help: 'domain time',
     description: "Gets or sets the domain's system time",
-    options: [flag('pretty', "print domain's time in human readable form")],
+    options: [
+      flag('now', 'set to the time of the host running virsh'),
+      flag('pretty', "print domain's time in human readable form"),
+      flag('sync', "instead of setting given time, synchronize from domain's RTC"),
+      valueOpt('time', 'int', 'time to set'),
+    ],
     run: domtime,
+    check: (opts) => exclusive(opts, ['time', 'now'], ['time', 'sync'], ['now', 'sync']),
   }),
-  monitor({ name: 'domhostname', help: "print the domain's hostname", options: [], run: domhostname }),
+  monitor({
+    name: 'domhostname',
+    help: "print the domain's hostname",
+    options: [valueOpt('source', 'string', "address source: 'lease' or 'agent'")],
+    run: domhostname,
+  }),
   domstats,
   monitor({
     name: 'domblkinfo',

@@ -3,11 +3,7 @@
  * qemu-attach) and dom-fd-associate, with virsh's options, checks and
  * output (tools/virsh-domain.c cmdQemuMonitorCommand, cmdQemuAgentCommand,
  * cmdQemuAttach, cmdDomFdAssociate).
- *
- * Passing file descriptors (`--pass-fds`) needs SCM_RIGHTS on a unix
- * socket, which Node.js cannot send: tsvirsh parses the list as virsh does
- * and then says it cannot pass them, instead of sending a call the daemon
- * would take as having none.
+ * `--pass-fds` is parsed and refused as support/pass-fds.ts says.
  */
 import {
   VIR_DOMAIN_QEMU_AGENT_COMMAND_BLOCK,
@@ -15,35 +11,20 @@ import {
   VIR_DOMAIN_QEMU_AGENT_COMMAND_NOWAIT,
   VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP,
 } from '../../procedures/libvirt-api.gen.js';
-import { CliError, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
+import { CliError, type CommandSpec, type OptionSpec } from '../command.js';
 import { call } from '../support/failures.js';
 import { printExtra } from '../support/format.js';
 import { jsonMember, jsonText, parseJson, prettyJson } from '../support/json.js';
 import { jsonParseError } from '../support/yajl.js';
 import { lookupDomain } from '../support/lookup.js';
-import { cNumber, numberOpt } from '../support/numbers.js';
+import { numberOpt } from '../support/numbers.js';
+import { cannotPassFds, passFds } from '../support/pass-fds.js';
 import { argvOpt, DOMAIN, exclusive, flag, strOpt, valueOpt } from '../support/options.js';
 
 const GROUP = 'Domain Management';
 
 /** The `<cmd>...` of the qemu-* commands (a required VSH_OT_ARGV). */
 const CMD: OptionSpec = { ...argvOpt('cmd', 'command'), required: true };
-
-/** The `--pass-fds N,M,...` list as virshFetchPassFdsList reads it (g_strsplit, virStrToLong_i); none when absent or empty. */
-function passFds(opts: ParsedOptions): number[] | null {
-  const text = opts.string('pass-fds');
-  if (!text) return null;
-  return text.split(',').map((piece) => {
-    const fd = cNumber(piece, 'int');
-    if (fd === null) throw new CliError([`Unable to parse FD number '${piece}'`]);
-    return Number(fd);
-  });
-}
-
-/** What tsvirsh says where virsh would send file descriptors along with the call. */
-function cannotPassFds(): CliError {
-  return new CliError(['tsvirsh cannot pass file descriptors (--pass-fds): Node.js has no way to send them over a socket (SCM_RIGHTS)']);
-}
 
 /**
  * The QMP command of qemu-monitor-command's words (cmdQemuMonitorCommandQMPWrap):

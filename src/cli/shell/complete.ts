@@ -21,6 +21,7 @@ import { CliError, type OptionSpec } from '../command.js';
 import { LibvirtError } from '../../rpc/errors.js';
 import { VIRSH_HELP_ORDER } from './help-order.js';
 import { lookupDomain } from '../support/lookup.js';
+import { parseXml, xmlAll, xmlFirst } from '../../api/xml/reader.js';
 import { COMPLETERS } from './completer-table.js';
 import { KEYCODE_SETS } from '../support/keycodes.js';
 import {
@@ -268,14 +269,45 @@ async function completerValues(completer: string, flags: number, given: Readonly
         const pool = await raw.storagePoolLookupByName(text);
         return (await raw.storagePoolListAllVolumes(pool, 1, flags)).vols.map((v) => v.name);
       }
+      case 'DomainShutdownMode':
+        return commaListCompletions(given.get('mode'), ['acpi', 'agent', 'initctl', 'signal', 'paravirt']);
+      case 'DomainDiskTarget':
+        return await diskTargets(conn, given);
+      case 'DomainUndefineStorageDisks':
+      case 'DomainMigrateDisks': {
+        const targets = await diskTargets(conn, given);
+        return targets && commaListCompletions(given.get(completer === 'DomainMigrateDisks' ? 'migrate-disks' : 'storage'), targets);
+      }
       default:
         return null;
     }
   } catch (err) {
-    // virsh reports a completer's failed call when nothing was offered (the `complete` command's error).
-    if (err instanceof LibvirtError) throw err;
+    // virsh reports a completer's failed call or lookup when nothing was offered (the `complete` command's error).
+    if (err instanceof LibvirtError || err instanceof CliError) throw err;
     return null;
   }
+}
+
+/**
+ * A comma-separated list completed as virshCommaStringListComplete does: the
+ * items given before the last comma stay, followed by each option not among
+ * them.
+ */
+function commaListCompletions(input: string | undefined, options: readonly string[]): string[] {
+  const comma = input && input !== ' ' ? input.lastIndexOf(',') : -1;
+  if (comma < 0) return [...options];
+  const head = input!.slice(0, comma);
+  const taken = head.split(',');
+  return options.filter((o) => !taken.includes(o)).map((o) => `${head},${o}`);
+}
+
+/** The disk targets of the domain of the `domain` option (virshDomainDiskTargetCompleter); null when one has none. */
+async function diskTargets(conn: Connection, given: ReadonlyMap<string, string>): Promise<string[] | null> {
+  const text = given.get('domain');
+  if (!text) return null;
+  const doc = parseXml(await conn.raw.domainGetXMLDesc(await lookupDomain(conn, text), 0));
+  const targets = xmlAll(doc, 'devices/disk').map((d) => xmlFirst(d, 'target')?.attrs.dev ?? '');
+  return targets.includes('') ? null : targets;
 }
 
 function uuidText(bytes: Uint8Array): string {

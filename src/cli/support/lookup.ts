@@ -60,11 +60,12 @@ function uuidOf(text: string): Uint8Array | null {
 }
 
 /**
- * The domain named by an ID, UUID or name (virshLookupDomainBy). virsh drops
- * the daemon's message for domains (it resets the error).
+ * The domain named by an ID, UUID or name (virshLookupDomainBy); `byId`
+ * false leaves out the ID (VIRSH_BYNAME | VIRSH_BYUUID, as `start` looks).
+ * virsh drops the daemon's message for domains (it resets the error).
  */
-export async function lookupDomain(conn: Connection, text: string): Promise<RemoteNonnullDomain> {
-  const id = cNumber(text, 'int');
+export async function lookupDomain(conn: Connection, text: string, byId = true): Promise<RemoteNonnullDomain> {
+  const id = byId ? cNumber(text, 'int') : null;
   const uuid = uuidOf(text);
   debugFoundOption('domain', text);
   try {
