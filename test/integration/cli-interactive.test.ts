@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_GUEST_DEVICES } from '../../harness/test-driver.js';
 import { privateTestUri } from './env.js';
 import { onTerminal, transcript, tsvirshArgv, virshArgv, type KeyStep, type TerminalRun } from './terminal.js';
 import { both } from './virsh-diff.js';
@@ -191,6 +192,35 @@ describe('complete, as virsh’s bash completion runs it', () => {
   it.each(WORDS.map((w) => [JSON.stringify(w), w] as const))('complete -- %s', async (_label, words) => {
     const [ours, theirs] = await both(['-c', uri, 'complete', '--', ...words]);
     expect(ours).toEqual(theirs);
+  });
+
+  // Comma-separated lists (virshCommaStringListComplete) and disk targets, on domains with disks.
+  const ON_DISKS: string[][] = [
+    ['shutdown', 'test', '--mode', ''],
+    ['shutdown', 'test', '--mode', 'acpi,a'],
+    ['reboot', 'test', '--mode', 'acpi,agent,'],
+    ['undefine', 'test', '--storage', ''],
+    ['undefine', 'test', '--storage', 'vda,'],
+    ['undefine', 'test', '--storage', 'vda,h'],
+    ['undefine', 'nope', '--storage', ''],
+    ['domblkinfo', 'test', '--device', ''],
+    ['migrate', 'test', '--migrate-disks', 'hdc,'],
+    ['snapshot-info', 'nope', '--snapshotname', ''],
+  ];
+  it.each(ON_DISKS.map((w) => [JSON.stringify(w), w] as const))('complete -- %s (domains with disks)', async (_label, words) => {
+    const devUri = await privateTestUri('unix', { domainDevices: TEST_GUEST_DEVICES });
+    const [ours, theirs] = await both(['-c', devUri, 'complete', '--', ...words]);
+    expect(ours).toEqual(theirs);
+  });
+
+  it('completes a mode list and disk targets (so the list is not empty by accident)', async () => {
+    const devUri = await privateTestUri('unix', { domainDevices: TEST_GUEST_DEVICES });
+    const [mode, disks] = await Promise.all([
+      both(['-c', devUri, 'complete', '--', 'shutdown', 'test', '--mode', 'acpi,']),
+      both(['-c', devUri, 'complete', '--', 'undefine', 'test', '--storage', 'hdc,']),
+    ]);
+    expect(mode[0].stdout).toBe('acpi,agent\nacpi,initctl\nacpi,signal\nacpi,paravirt\n\n');
+    expect(disks[0].stdout).toBe('hdc,vda\nhdc,fda\n\n');
   });
 
   it('completes a domain name and a command name (so the list is not empty by accident)', async () => {
