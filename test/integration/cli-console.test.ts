@@ -17,6 +17,9 @@ import { both } from './virsh-diff.js';
 
 let uri = '';
 const name = `lvrpc-console-${randomUUID().slice(0, 8)}`;
+/** A transient twin for `create --console`, from `createFile`. */
+const created = `${name}-t`;
+let createFile = '';
 
 async function virshRun(...args: string[]): Promise<void> {
   await run(VIRSH, ['-c', uri, ...args], { env: clientEnv(), timeoutMs: 60_000 });
@@ -37,10 +40,13 @@ beforeAll(async () => {
   const r = await run(VIRSH, ['-c', uri, 'define', file], { env: clientEnv(), timeoutMs: 60_000 });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
+  createFile = path.join(d.dir, `${created}.xml`);
+  fs.writeFileSync(createFile, consoleGuest(d.dir, created).xml);
 }, 120_000);
 
 afterAll(async () => {
   if (!uri) return;
+  await virshRun('destroy', created);
   await virshRun('destroy', name);
   await virshRun('undefine', name);
 }, 120_000);
@@ -98,6 +104,36 @@ describe('console on a QEMU guest, as virsh', { timeout: 240_000 }, () => {
     expect(transcript(ours)).toBe(transcript(theirs));
     expect(ours.status).toBe(1);
     expect(transcript(ours)).toContain('error: The domain is not running');
+  });
+
+  it('start --console: started, then the console as `console` runs it', async () => {
+    const steps = [
+      { expect: 'Escape character is .*\\n', send: '', run: resume() },
+      { expect: 'type and I echo\\r\\n', send: 'started here' },
+      { expect: 'started here', send: ESC },
+    ];
+    const [ours, theirs] = await bothOnTerminal(['-c', uri, 'start', name, '--paused', '--console'], steps, {}, () => virshRun('destroy', name));
+    expect(ours.stepsDone).toBe(steps.length);
+    expect(transcript(ours)).toBe(transcript(theirs));
+    expect(ours.status).toBe(theirs.status);
+    expect(ours.status).toBe(0);
+    expect(transcript(ours)).toBe(
+      `Domain '${name}' started\r\nConnected to domain '${name}'\r\nEscape character is ^] (Ctrl + ])\r\n${CONSOLE_GUEST_BANNER}\r\nstarted here\r\n`,
+    );
+  });
+
+  it('create --console: created, then the console', async () => {
+    const steps = [
+      { expect: 'Escape character is .*\\n', send: '', run: [VIRSH, '-c', uri, 'resume', created] },
+      { expect: 'type and I echo\\r\\n', send: 'created here' },
+      { expect: 'created here', send: ESC },
+    ];
+    const [ours, theirs] = await bothOnTerminal(['-c', uri, 'create', createFile, '--paused', '--console'], steps, {}, () => virshRun('destroy', created));
+    expect(ours.stepsDone).toBe(steps.length);
+    expect(transcript(ours)).toBe(transcript(theirs));
+    expect(ours.status).toBe(theirs.status);
+    expect(transcript(ours)).toContain(`Domain '${created}' created from ${createFile}\r\nConnected to domain '${created}'\r\n`);
+    expect(transcript(ours)).toContain('created here');
   });
 
   it('without a terminal, and with a bad escape', async () => {
