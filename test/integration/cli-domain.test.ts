@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TEST_DOMAINS, TEST_GUEST_DEVICES } from '../../harness/test-driver.js';
 import { privateTestUri } from './env.js';
-import { both, type Outcome } from './virsh-diff.js';
+import { both, ours, type Outcome } from './virsh-diff.js';
 
 const DOMAINS = [
   ...DEFAULT_TEST_DOMAINS,
@@ -274,6 +274,16 @@ describe('the options of the domain lifecycle and monitoring commands, as virsh'
     const args = template.map((a) => (a === 'F' ? path.join(dir, 'new.xml') : a.replaceAll('D/', `${dir}/`)));
     const [a, b] = await both(['-c', lifeUri, ...args]);
     expect(a).toEqual(b);
+  });
+
+  it('list --json: the states the table shows (saved with --managed-save), whatever --name/--uuid say', async () => {
+    const [a, b] = await both(['-c', lifeUri, 'managedsave test; list --all --managed-save --name']);
+    expect(a).toEqual(b);
+    const json = await ours(['-c', lifeUri, 'managedsave test; list --all --managed-save --json --name']);
+    const states = (JSON.parse(json.stdout.split('\n').find((l) => l.startsWith('['))!) as { name: string; state: string }[]).map(
+      (d) => `${d.name}=${d.state}`,
+    );
+    expect(states).toEqual(['Beta=paused', 'tr=running', 'idle=shut off', 'test=saved']);
   });
 
   it('--pass-fds with descriptors: virsh passes them, tsvirsh says it cannot', async () => {
