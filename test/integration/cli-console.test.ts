@@ -7,11 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { clientEnv, run, VIRSH } from '../../harness/daemon.js';
 import { consoleGuest, CONSOLE_GUEST_BANNER } from '../../harness/console-guest.js';
-import { harnessDaemon } from './env.js';
+import { harnessDaemon, privateTestUri } from './env.js';
 import { bothOnTerminal, transcript } from './terminal.js';
 import { both } from './virsh-diff.js';
 
@@ -134,6 +135,22 @@ describe('console on a QEMU guest, as virsh', { timeout: 240_000 }, () => {
     expect(ours.status).toBe(theirs.status);
     expect(transcript(ours)).toContain(`Domain '${created}' created from ${createFile}\r\nConnected to domain '${created}'\r\n`);
     expect(transcript(ours)).toContain('created here');
+  });
+
+  it('start/create --console where the driver has no console: start fails with libvirt’s error, create succeeds silently', async () => {
+    const testUri = await privateTestUri('unix', { domains: [{ name: 'idle', state: 'shutoff' }] });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvrpc-console-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'new.xml');
+    fs.writeFileSync(file, "<domain type='test'><name>newdom</name><memory>8192</memory><os><type>hvm</type></os></domain>\n");
+    const [startOurs, startTheirs] = await bothOnTerminal(['-c', testUri, 'start', 'idle', '--console'], []);
+    expect(transcript(startOurs)).toBe(transcript(startTheirs));
+    expect([startOurs.status, startTheirs.status]).toEqual([1, 1]);
+    expect(transcript(startOurs)).toMatch(/^Domain 'idle' started\r\nConnected to domain 'idle'\r\nEscape character is .*\r\nerror: /);
+    const [createOurs, createTheirs] = await bothOnTerminal(['-c', testUri, 'create', file, '--console'], []);
+    expect(transcript(createOurs)).toBe(transcript(createTheirs));
+    expect([createOurs.status, createTheirs.status]).toEqual([0, 0]);
+    expect(transcript(createOurs)).not.toContain('error');
   });
 
   it('without a terminal, and with a bad escape', async () => {

@@ -47,7 +47,7 @@ import {
 } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import { CliError, type CommandContext, type CommandSpec, type OptionSpec, type ParsedOptions } from '../command.js';
-import { daemonError, isLibvirtError, vshFail } from '../support/failures.js';
+import { daemonError, isLibvirtError, VshFailure, vshFail } from '../support/failures.js';
 import { lookupDomain } from '../support/lookup.js';
 import { aliasOpt, DOMAIN, domainOpt, exclusive, flag, optionAliases, quietText, requireOption, strOpt, valueOpt } from '../support/options.js';
 import { cannotPassFds, passFds } from '../support/pass-fds.js';
@@ -122,12 +122,13 @@ async function create(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
   }
   if (!ctx.quiet) ctx.print(`Domain '${dom.name}' created from ${file}\n`);
   if (!opts.bool('console')) return;
-  // virsh's create ignores how the console went: its errors are printed, the command succeeds.
+  // virsh's create ignores how the console went: its own messages are printed, libvirt's error
+  // is never reported, and the command succeeds.
   try {
     await attachConsole(ctx, dom);
   } catch (err) {
-    if (!(err instanceof CliError)) throw err;
-    for (const line of err.lines) ctx.printError?.(`error: ${line}\n`);
+    if (!(err instanceof VshFailure)) throw err;
+    for (const line of err.own) ctx.printError?.(`error: ${line}\n`);
   }
 }
 

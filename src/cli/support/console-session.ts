@@ -23,7 +23,7 @@ import type { LibvirtStream } from '../../api/streams/libvirt-stream.js';
 import { VIR_DOMAIN_SHUTOFF } from '../../procedures/libvirt-api.gen.js';
 import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
 import { CliError, type CommandContext } from '../command.js';
-import { vshFail } from './failures.js';
+import { VshFailure, vshFail } from './failures.js';
 
 /** virsh's default escape, as telnet's. */
 export const DEFAULT_ESCAPE = '^]';
@@ -33,15 +33,20 @@ export function escapeByte(text: string): number {
   return text[0] === '^' ? text[1].toUpperCase().charCodeAt(0) & 0x1f : text.charCodeAt(0);
 }
 
-/** An error as a CliError with libvirt's message alone. */
-function asCliError(err: unknown): CliError {
-  return err instanceof CliError ? err : new CliError([err instanceof Error ? err.message : String(err)], { cause: err });
+/** A failure of the session itself: libvirt's error alone (virsh reports it when the command fails), none of virsh's own lines. */
+function sessionFailure(err: unknown): VshFailure {
+  if (err instanceof VshFailure) return err;
+  const message = err instanceof CliError ? err.lines.join('; ') : err instanceof Error ? err.message : String(err);
+  return new VshFailure([], message, { cause: err });
 }
 
 /**
  * Attaches the terminal to the domain's console (`devname`, or the first
  * console when null; `flags` are VIR_DOMAIN_CONSOLE_*) until the escape or
  * the stream's end, with virsh's checks and messages (cmdRunConsole).
+ * Fails with a {@link VshFailure}: virsh's own lines (printed as they
+ * happen) apart from libvirt's error (printed when the command fails), since
+ * `create --console` prints the first and never the second.
  */
 export async function runConsole(ctx: CommandContext, dom: RemoteNonnullDomain, devname: string | null, flags: number): Promise<void> {
   let state: number;
@@ -50,8 +55,8 @@ export async function runConsole(ctx: CommandContext, dom: RemoteNonnullDomain, 
   } catch (err) {
     throw vshFail('Unable to get domain status', err);
   }
-  if (state === VIR_DOMAIN_SHUTOFF) throw new CliError(['The domain is not running']);
-  if (!process.stdin.isTTY) throw new CliError(['Cannot run interactive console without a controlling TTY']);
+  if (state === VIR_DOMAIN_SHUTOFF) throw new VshFailure(['The domain is not running']);
+  if (!process.stdin.isTTY) throw new VshFailure(['Cannot run interactive console without a controlling TTY']);
   const esc = ctx.escapeChar ?? DEFAULT_ESCAPE;
   if (!ctx.quiet) {
     ctx.print(`Connected to domain '${dom.name}'\nEscape character is ${esc}${esc[0] === '^' ? ` (Ctrl + ${esc[1]})` : ''}\n`);
@@ -60,12 +65,12 @@ export async function runConsole(ctx: CommandContext, dom: RemoteNonnullDomain, 
   try {
     stream = await ctx.conn.raw.domainOpenConsole(dom, devname, flags);
   } catch (err) {
-    throw asCliError(err);
+    throw sessionFailure(err);
   }
   try {
     await runSession(stream, escapeByte(esc));
   } catch (err) {
-    throw asCliError(err);
+    throw sessionFailure(err);
   }
 }
 
