@@ -134,3 +134,19 @@ describe('list where the daemon has no connectListAllDomains (VIR_ERR_NO_SUPPORT
     expect(r.calls).not.toContain('CONNECT_NUM_OF_DEFINED_DOMAINS');
   });
 });
+
+describe('list --title where the daemon has no metadata call', () => {
+  it('reads the title from the domain’s XML, as virshGetDomainDescription falls back to', async () => {
+    const h = handlers((a) => ({ domains: byActivity((a as { flags: number }).flags), ret: 0 }));
+    h.REMOTE_PROC_DOMAIN_GET_METADATA = () => {
+      throw new ReplyError(VIR_ERR_NO_SUPPORT, 'this function is not supported by the connection driver: virDomainGetMetadata');
+    };
+    h.REMOTE_PROC_DOMAIN_GET_XML_DESC = (a) => {
+      const name = (a as { dom: { name: string } }).dom.name;
+      return { xml: name === 'web' ? '<domain><name>web</name><title>Web &amp; co</title></domain>' : `<domain><name>${name}</name></domain>` };
+    };
+    const r = await run(h, ['list', '--title']);
+    expect(r).toMatchObject({ stderr: '', status: 0 });
+    expect(r.stdout).toBe(' Id   Name   State     Title\n---------------------------------\n 2    tmp    paused    \n 4    web    running   Web & co\n\n');
+  });
+});
