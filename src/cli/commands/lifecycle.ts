@@ -18,7 +18,6 @@
  * where virsh asks the domain for its name (create, start).
  */
 import {
-  VIR_DOMAIN_NONE,
   VIR_DOMAIN_REBOOT_ACPI_POWER_BTN,
   VIR_DOMAIN_REBOOT_GUEST_AGENT,
   VIR_DOMAIN_REBOOT_INITCTL,
@@ -61,9 +60,9 @@ const AUTODESTROY: OptionSpec = flag('autodestroy', 'automatically destroy the g
 const PASS_FDS: OptionSpec = valueOpt('pass-fds', 'string', 'pass file descriptors N,M,... to the guest');
 const RESET_NVRAM: OptionSpec = flag('reset-nvram', 're-initialize NVRAM from its pristine template');
 
-/** The flags of the start options given (`[option, VIR_DOMAIN_START_*]`). */
-function startFlags(opts: ParsedOptions, table: readonly (readonly [string, number])[]): number {
-  return table.reduce((flags, [name, bit]) => (opts.bool(name) ? flags | bit : flags), VIR_DOMAIN_NONE);
+/** The flags of the options given (`[option, bit]`). */
+function optionFlags(opts: ParsedOptions, table: readonly (readonly [string, number])[]): number {
+  return table.reduce((flags, [name, bit]) => (opts.bool(name) ? flags | bit : flags), 0);
 }
 
 /** The console after create/start (cmdRunConsole, loaded only when asked for). */
@@ -107,7 +106,7 @@ async function create(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
   const file = opts.required('file');
   const xml = await ctx.readFile(file);
   const fds = passFds(opts);
-  const flags = startFlags(opts, [
+  const flags = optionFlags(opts, [
     ['paused', VIR_DOMAIN_START_PAUSED],
     ['autodestroy', VIR_DOMAIN_START_AUTODESTROY],
     ['validate', VIR_DOMAIN_START_VALIDATE],
@@ -136,7 +135,7 @@ async function start(ctx: CommandContext, opts: ParsedOptions): Promise<void> {
   const dom = await lookupDomain(ctx.conn, opts.required('domain'), false);
   if (dom.id !== -1) throw new CliError(['Domain is already active']);
   const fds = passFds(opts);
-  let flags = startFlags(opts, [
+  let flags = optionFlags(opts, [
     ['paused', VIR_DOMAIN_START_PAUSED],
     ['autodestroy', VIR_DOMAIN_START_AUTODESTROY],
     ['bypass-cache', VIR_DOMAIN_START_BYPASS_CACHE],
@@ -221,7 +220,7 @@ async function undefine(ctx: CommandContext, opts: ParsedOptions): Promise<void>
   const managedSave = opts.bool('managed-save');
   const snapshotsMetadata = opts.bool('snapshots-metadata');
   const nvram = opts.bool('nvram');
-  let flags = [
+  let flags = optionFlags(opts, [
     ['managed-save', VIR_DOMAIN_UNDEFINE_MANAGED_SAVE],
     ['snapshots-metadata', VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA],
     ['checkpoints-metadata', VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA],
@@ -229,7 +228,7 @@ async function undefine(ctx: CommandContext, opts: ParsedOptions): Promise<void>
     ['keep-nvram', VIR_DOMAIN_UNDEFINE_KEEP_NVRAM],
     ['tpm', VIR_DOMAIN_UNDEFINE_TPM],
     ['keep-tpm', VIR_DOMAIN_UNDEFINE_KEEP_TPM],
-  ].reduce((f, [name, bit]) => (opts.bool(name as string) ? f | (bit as number) : f), 0);
+  ]);
   // Whether undefining with flags strands nothing, even on older daemons.
   let managedSaveSafe = managedSave;
   let snapshotsSafe = snapshotsMetadata;
@@ -270,18 +269,18 @@ async function undefine(ctx: CommandContext, opts: ParsedOptions): Promise<void>
   }
   const volumes = volText !== undefined || removeAll ? await undefineVolumes(ctx, dom, { running, names: volText, all: removeAll }) : [];
 
-  let undefined_ = false;
+  let done = false;
   if ((managedSaveSafe && snapshotsSafe) || nvram) {
     try {
       await raw.domainUndefineFlags(dom, flags);
-      undefined_ = true;
+      done = true;
     } catch (err) {
       if (nvram || (!isLibvirtError(err, 'VIR_ERR_NO_SUPPORT') && !isLibvirtError(err, 'VIR_ERR_INVALID_ARG'))) {
         throw vshFail(`Failed to undefine domain '${text}'`, err);
       }
     }
   }
-  if (!undefined_) {
+  if (!done) {
     // The flags call is unsupported or unsafe: piece by piece.
     if (hasManagedSave) {
       if (!managedSave) throw new CliError(['Refusing to undefine while domain managed save image exists']);
