@@ -226,6 +226,7 @@ function commaListCandidates(input: string | undefined, options: readonly string
 async function completerValues(completer: string, flags: number, given: ReadonlyMap<string, string>, source: CompletionSource): Promise<string[] | null> {
   if (completer === 'CompleteEmpty') return [];
   if (completer === 'PoolType') return commaListCandidates(given.get('type'), POOL_TYPES);
+  if (completer === 'DomainShutdownMode') return commaListCandidates(given.get('mode'), ['acpi', 'agent', 'initctl', 'signal', 'paravirt']);
   const fixed = STATIC_COMPLETERS[completer];
   if (fixed) return [...fixed];
   const conn = await source.connection();
@@ -269,14 +270,12 @@ async function completerValues(completer: string, flags: number, given: Readonly
         const pool = await raw.storagePoolLookupByName(text);
         return (await raw.storagePoolListAllVolumes(pool, 1, flags)).vols.map((v) => v.name);
       }
-      case 'DomainShutdownMode':
-        return commaListCompletions(given.get('mode'), ['acpi', 'agent', 'initctl', 'signal', 'paravirt']);
       case 'DomainDiskTarget':
         return await diskTargets(conn, given);
       case 'DomainUndefineStorageDisks':
       case 'DomainMigrateDisks': {
         const targets = await diskTargets(conn, given);
-        return targets && commaListCompletions(given.get(completer === 'DomainMigrateDisks' ? 'migrate-disks' : 'storage'), targets);
+        return targets && commaListCandidates(given.get(completer === 'DomainMigrateDisks' ? 'migrate-disks' : 'storage'), targets);
       }
       default:
         return null;
@@ -286,19 +285,6 @@ async function completerValues(completer: string, flags: number, given: Readonly
     if (err instanceof LibvirtError || err instanceof CliError) throw err;
     return null;
   }
-}
-
-/**
- * A comma-separated list completed as virshCommaStringListComplete does: the
- * items given before the last comma stay, followed by each option not among
- * them.
- */
-function commaListCompletions(input: string | undefined, options: readonly string[]): string[] {
-  const comma = input && input !== ' ' ? input.lastIndexOf(',') : -1;
-  if (comma < 0) return [...options];
-  const head = input!.slice(0, comma);
-  const taken = head.split(',');
-  return options.filter((o) => !taken.includes(o)).map((o) => `${head},${o}`);
 }
 
 /** The disk targets of the domain of the `domain` option (virshDomainDiskTargetCompleter); null when one has none. */
