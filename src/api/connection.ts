@@ -13,7 +13,7 @@ import { readDefinition, writeDefinition, type DefinitionOptions } from './objec
 import type * as Xml from './xml/types.gen.js';
 import type { RpcClient } from '../rpc/client.js';
 import { diagnostics } from '../rpc/diagnostics.js';
-import { ConnectionClosedError } from '../rpc/errors.js';
+import { ConnectionClosedError, type LibvirtError } from '../rpc/errors.js';
 import type { CallOptions, Procedure, ProcedureCaller } from '../rpc/procedure.js';
 import type { RemotePlan } from '../transport/remote-plan.js';
 import { reportedError } from './client-errors.js';
@@ -86,6 +86,7 @@ export class Connection extends ConnectionBase implements ProcedureCaller, Async
   constructor(client: RpcClient, info: ConnectionInfo, reconnect?: ReconnectLink) {
     super();
     this.#client = client;
+    client.setDaemonErrorHook(this.#daemonError);
     this.#info = info;
     this.raw = new RawApi(this);
     this.events = new ConnectionEvents(client, info.features, (family, ref) => wrapEventObject(this, family, ref), {
@@ -102,6 +103,7 @@ export class Connection extends ConnectionBase implements ProcedureCaller, Async
       open: (signal) => reconnect.open(signal),
       up: (opened, gap) => {
         this.#client = opened.client;
+        opened.client.setDaemonErrorHook(this.#daemonError);
         this.#info = { ...opened.info, auth: opened.info.auth ?? this.#info.auth };
         this.#watch(opened.client);
         this.events._resume(opened.client, opened.info.features, gap);
@@ -387,10 +389,15 @@ export class Connection extends ConnectionBase implements ProcedureCaller, Async
       if (r.state !== 'stopped') return this.#callWhenUp(client, r, procedure, args, options);
       if (this.#finalError) return Promise.reject(this.#finalError);
     }
-    const pending = client.call(procedure, args, options);
-    // A procedure the daemon does not know: say which API, since when, and the daemon's version.
-    return procedure.api === null ? pending : pending.catch((err: unknown) => tooOldDaemonError(err, procedure, this.#client));
+    return client.call(procedure, args, options);
   }
+
+  /**
+   * The daemon's error for a call, on its way to the caller (RpcClient.setDaemonErrorHook): for a
+   * procedure the daemon does not know, say which API, since when, and the daemon's version.
+   */
+  readonly #daemonError = (err: LibvirtError, procedure: Procedure<unknown, unknown>): Promise<never> =>
+    procedure.api === null ? Promise.reject(err) : tooOldDaemonError(err, procedure as Procedure, this.#client);
 
   /** A call made while the connection is down: waits for it to come back (or fails), then calls. */
   async #callWhenUp<A, R>(client: RpcClient, r: Reconnector<unknown>, procedure: Procedure<A, R>, args: A, options: CallOptions | undefined): Promise<R> {

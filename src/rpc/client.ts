@@ -36,12 +36,13 @@
  * keepalive, in-flight limit and stream channels in their own modules.
  */
 import { emitWarning } from '../util/platform.js';
+import { sliceCopy } from '../util/bytes.js';
 import { armBound } from '../util/deadline.js';
 import { XdrReader } from '../xdr/reader.js';
 import { VirNetMessageStatus, VirNetMessageType, virNetMessageErrorCodec, virNetStreamHoleCodec } from '../procedures/virnet.gen.js';
 import { KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, KeepaliveProcedure } from '../procedures/keepalive.gen.js';
 import { abortErrorFor, ConnectionClosedError, LibvirtError, ProtocolError, TimeoutError, UnsupportedError } from './errors.js';
-import { encodeFrame, encodeFrameHeader, FrameReader, type Frame, type FrameBody, type FrameHeader } from './frame.js';
+import { encodeFrame, encodeFrameHeader, FrameReader, type Frame, type FrameBody, type FrameHeader, type FrameSink } from './frame.js';
 import { PacketWriter } from './packet-writer.js';
 import { ReadGate } from './read-gate.js';
 import { Channel, type StreamChannel, type StreamPacket, type StreamSink } from './stream-channel.js';
@@ -50,7 +51,7 @@ import type { Procedure, ProcedureCaller, ProcedureInfo } from './procedure.js';
 import { diagnostics, newConnectionId, traceCall, tracingCalls } from './diagnostics.js';
 import { InFlightLimit } from './in-flight.js';
 import type { ByteChannel } from './byte-channel.js';
-import { PendingCall } from './pending-call.js';
+import { type DaemonErrorHook, PendingCall } from './pending-call.js';
 import type { Diagnostic, IncomingMessage, MessageListener, RpcCallOptions, RpcClientOptions, RpcClientStats } from './client-types.js';
 
 export type { Diagnostic, IncomingMessage, MessageListener, RpcCallOptions, RpcClientOptions, RpcClientStats } from './client-types.js';
@@ -100,6 +101,7 @@ export class RpcClient implements ProcedureCaller {
   private readonly socketGone: Promise<void>;
   private counters = { lateReplies: 0, droppedMessages: 0, droppedStreamPackets: 0, framesReceived: 0 };
   private readonly limit: InFlightLimit<PendingCall>;
+  private daemonErrorHook: DaemonErrorHook | null = null;
   /** Process-unique id of this connection, in diagnostics channel messages. */
   readonly connectionId = newConnectionId();
   /** The URI given in the options (for diagnostics), or ''. */
@@ -253,6 +255,16 @@ export class RpcClient implements ProcedureCaller {
     );
   }
 
+  /**
+   * Passes the error a daemon answers a call with (a {@link LibvirtError}) through `hook` before
+   * the caller sees it: the call settles with the promise `hook` returns, which rejects (with
+   * `err` or an error saying more). The API layer names the C API a daemon is too old for this
+   * way (src/api/too-old.ts) instead of chaining a handler to every call's promise. `null`: none.
+   */
+  setDaemonErrorHook(hook: DaemonErrorHook | null): void {
+    this.daemonErrorHook = hook;
+  }
+
   /** An aborted or timed-out call: rejects it now; its reply, if one comes, is dropped by serial. */
   private giveUp(call: PendingCall, err: Error): void {
     if (this.pending.get(call.serial) !== call) return;
@@ -264,15 +276,16 @@ export class RpcClient implements ProcedureCaller {
     call.reject(err);
   }
 
-  private readonly decodeReplyOf = (proc: Procedure<unknown, unknown>, frame: Frame): unknown => this.decodeReply(proc, frame);
-
-  private decodeReply<R>(proc: Procedure<unknown, R>, frame: Frame): R {
-    const h = frame.header;
+  /**
+   * Decodes a reply's payload, `bytes[start, end)`, for `proc`; `owned` false: the socket's read
+   * buffer, lent until this returns (see XdrReader's `borrowed`).
+   */
+  private readonly decodeReply = <R>(proc: Procedure<unknown, R>, h: FrameHeader, bytes: Uint8Array, start: number, end: number, owned: boolean): R => {
     if (h.proc !== proc.number) {
       throw new ProtocolError(`${proc.name}: unexpected reply procedure ${h.proc}, expected ${proc.number}`);
     }
     if (h.status === VIR_NET_OK) {
-      const r = new XdrReader(frame.payload);
+      const r = new XdrReader(bytes, start, end, !owned);
       let value: R;
       try {
         value = proc.ret ? proc.ret.decode(r) : (undefined as R);
@@ -282,14 +295,15 @@ export class RpcClient implements ProcedureCaller {
       if (r.remaining > 0) this.diagnose({ kind: 'trailing-bytes', header: h, bytes: r.remaining });
       return value;
     }
-    if (h.status === VIR_NET_ERROR) throw this.decodeError(frame, proc.name);
+    if (h.status === VIR_NET_ERROR) throw this.decodeError(bytes, start, end, proc.name);
     throw new ProtocolError(`${proc.name}: unexpected reply status ${h.status}`);
-  }
+  };
 
-  private decodeError(frame: Frame, procName: string | null): LibvirtError {
+  /** Decodes the `virNetMessageError` in `bytes[start, end)` (strings only: the bytes may be lent). */
+  private decodeError(bytes: Uint8Array, start: number, end: number, procName: string | null): LibvirtError {
     let err: ReturnType<typeof virNetMessageErrorCodec.decode>;
     try {
-      err = virNetMessageErrorCodec.decode(new XdrReader(frame.payload));
+      err = virNetMessageErrorCodec.decode(new XdrReader(bytes, start, end, true));
     } catch (cause) {
       throw new ProtocolError(`unable to decode the error of ${procName ?? 'a stream'}: ${(cause as Error).message}`, {
         cause,
@@ -551,11 +565,13 @@ export class RpcClient implements ProcedureCaller {
   // -------------------------------------------------------------------------
   // Reading and dispatch
 
-  private readonly onFrame = (frame: Frame): void => this.dispatch(frame);
+  private readonly onFrame: FrameSink = (h, bytes, start, end, owned) => this.dispatch(h, bytes, start, end, owned);
 
   private onData(chunk: Uint8Array): void {
     try {
-      this.reader.push(chunk, this.onFrame);
+      // Frames whole in the chunk are lent, not copied: a reply is decoded at once from the
+      // socket's read buffer; what is kept (events, stream data) is copied below.
+      this.reader.scan(chunk, this.onFrame);
     } catch (err) {
       const cause = err instanceof ProtocolError ? err : new ProtocolError(String(err), { cause: err });
       this.terminate(new ConnectionClosedError('error', `protocol error: ${cause.message}`, { cause }));
@@ -563,25 +579,27 @@ export class RpcClient implements ProcedureCaller {
     }
   }
 
-  /** Handles one packet; throws a ProtocolError for what must close the connection. */
-  private dispatch(frame: Frame): void {
+  /**
+   * Handles one packet, its payload `bytes[start, end)` (lent until this returns unless `owned`);
+   * throws a ProtocolError for what must close the connection.
+   */
+  private dispatch(h: FrameHeader, bytes: Uint8Array, start: number, end: number, owned: boolean): void {
     if (this.closeError) return;
     this.counters.framesReceived++;
-    const h = frame.header;
     if (this.keepalive.received(h)) {
       if (diagnostics.keepalive.hasSubscribers) this.publishKeepalive(h.proc === KEEPALIVE_PROC_PING ? 'ping-received' : 'pong-received');
       return;
     }
     switch (h.type) {
       case VIR_NET_REPLY:
-        this.dispatchReply(frame);
+        this.dispatchReply(h, bytes, start, end, owned);
         return;
       case VIR_NET_MESSAGE:
-        this.dispatchMessage(frame);
+        this.dispatchMessage({ header: h, payload: owned ? bytes.subarray(start, end) : sliceCopy(bytes, start, end) });
         return;
       case VIR_NET_STREAM:
       case VIR_NET_STREAM_HOLE:
-        this.dispatchStream(frame);
+        this.dispatchStream({ header: h, payload: owned ? bytes.subarray(start, end) : sliceCopy(bytes, start, end) });
         return;
       case VIR_NET_REPLY_WITH_FDS:
         throw new ProtocolError(
@@ -592,8 +610,7 @@ export class RpcClient implements ProcedureCaller {
     }
   }
 
-  private dispatchReply(frame: Frame): void {
-    const h = frame.header;
+  private dispatchReply(h: FrameHeader, bytes: Uint8Array, start: number, end: number, owned: boolean): void {
     const call = this.pending.get(h.serial);
     if (!call || call.prog !== h.prog || call.vers !== h.vers) {
       const gone = this.abandoned.get(h.serial);
@@ -609,7 +626,7 @@ export class RpcClient implements ProcedureCaller {
     }
     this.pending.delete(h.serial);
     if (call.slot) this.limit.release();
-    call.settle(frame, this.decodeReplyOf);
+    call.settle(h, bytes, start, end, owned, this.decodeReply, this.daemonErrorHook);
   }
 
   private dispatchMessage(frame: Frame): void {
@@ -662,7 +679,7 @@ export class RpcClient implements ProcedureCaller {
         break;
       case VIR_NET_ERROR:
         // A payload that does not decode is fatal, as in libvirt (virNetClientStreamSetError).
-        packet = { kind: 'error', error: this.decodeError(frame, null) };
+        packet = { kind: 'error', error: this.decodeError(frame.payload, 0, frame.payload.length, null) };
         break;
       default:
         throw new ProtocolError(`stream packet with unexpected status ${h.status} (serial ${h.serial}, proc ${h.proc})`);

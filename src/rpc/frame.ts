@@ -6,7 +6,7 @@
  * serial, status) and the payload. {@link FrameReader} cuts a byte stream into
  * frames; {@link encodeFrame} builds one.
  */
-import { allocBytes, allocBytesUnpooled, asBytes, bytesOf, copyBytes } from '../util/bytes.js';
+import { allocBytes, allocBytesUnpooled, asBytes, bytesOf, copyBytes, sliceCopy } from '../util/bytes.js';
 import { XdrWriter } from '../xdr/writer.js';
 import { VIR_NET_MESSAGE_HEADER_MAX, VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX, VIR_NET_MESSAGE_LEN_MAX, VIR_NET_MESSAGE_MAX } from '../procedures/virnet.gen.js';
 import { ProtocolError } from './errors.js';
@@ -88,10 +88,19 @@ export interface Frame {
 }
 
 /**
- * Cuts a byte stream into frames, copying each payload exactly once.
+ * Receives one frame from {@link FrameReader.scan}: its header and its payload, `bytes[start, end)`.
+ * When `owned` is false, `bytes` is the chunk given to `scan`, valid only until this returns
+ * (copy what you keep); when true, it is memory of the frame's own that the receiver may keep.
+ */
+export type FrameSink = (header: FrameHeader, bytes: Uint8Array, start: number, end: number, owned: boolean) => void;
+
+/**
+ * Cuts a byte stream into frames, copying each payload at most once.
  *
  * A frame that lies whole in a chunk is parsed where it is and its payload
- * copied out (the caller may reuse the chunk). A frame torn across chunks
+ * copied out by {@link push} (the caller may reuse the chunk), or lent to the
+ * receiver by {@link scan} (no copy; the RPC engine decodes a reply from the
+ * socket's read buffer and copies only what it keeps). A frame torn across chunks
  * (every 256 KiB stream packet, since a socket read is at most 64 KiB) is
  * assembled in a buffer of its length, allocated once its length word is known
  * (a frame larger than a stream packet in a buffer that doubles as its bytes
@@ -127,6 +136,15 @@ export class FrameReader {
    * delivered first). If `onFrame` calls {@link stop}, parsing ends at once.
    */
   push(chunk: Uint8Array, onFrame: (frame: Frame) => void): void {
+    this.scan(chunk, (header, bytes, start, end, owned) => onFrame({ header, payload: owned ? bytes.subarray(start, end) : sliceCopy(bytes, start, end) }));
+  }
+
+  /**
+   * As {@link push}, but a frame that lies whole in `chunk` is handed out where it is, not copied
+   * (`owned` false: valid only until `onFrame` returns), so that a receiver that decodes it at
+   * once (the RPC engine, replies) copies nothing; torn frames come in memory of their own.
+   */
+  scan(chunk: Uint8Array, onFrame: FrameSink): void {
     if (this.stopped || chunk.length === 0) return;
     const bytes = asBytes(chunk);
     let off = 0;
@@ -135,7 +153,7 @@ export class FrameReader {
       if (this.need === 0 || this.filled < this.need) return;
       const frame = this.partial;
       this.partial = null;
-      onFrame({ header: readHeader(frame, 0), payload: frame.subarray(FRAME_MIN, this.need) });
+      onFrame(readHeader(frame, 0), frame, FRAME_MIN, this.need, true);
     }
     this.parse(bytes, off, onFrame);
   }
@@ -174,7 +192,7 @@ export class FrameReader {
     return off + take;
   }
 
-  private parse(buf: Uint8Array, start: number, onFrame: (frame: Frame) => void): void {
+  private parse(buf: Uint8Array, start: number, onFrame: FrameSink): void {
     let p = start;
     while (!this.stopped) {
       const avail = buf.length - p;
@@ -196,10 +214,8 @@ export class FrameReader {
         return;
       }
       const header = readHeader(buf, p);
-      const payload = allocBytes(len - FRAME_MIN);
-      copyBytes(buf, p + FRAME_MIN, p + len, payload, 0);
       p += len;
-      onFrame({ header, payload });
+      onFrame(header, buf, p - len + FRAME_MIN, p, false);
     }
   }
 }

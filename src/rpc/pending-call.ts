@@ -3,8 +3,12 @@
  *
  * @module
  */
-import type { Frame } from './frame.js';
+import { LibvirtError } from './errors.js';
+import type { FrameHeader } from './frame.js';
 import type { Procedure } from './procedure.js';
+
+/** See `RpcClient.setDaemonErrorHook`. */
+export type DaemonErrorHook = (err: LibvirtError, proc: Procedure<unknown, unknown>) => Promise<never>;
 
 /**
  * A call waiting for its reply: one object per call and no closures, since
@@ -44,14 +48,27 @@ export class PendingCall {
     this.disarm?.();
   }
 
-  /** The reply came: resolves with its decoded value, or rejects with the error it carries. */
-  settle(frame: Frame, decode: (proc: Procedure<unknown, unknown>, frame: Frame) => unknown): void {
+  /**
+   * The reply came (its payload `bytes[start, end)`, lent until this returns unless `owned`):
+   * resolves with its decoded value, or rejects with the error it carries.
+   */
+  settle(
+    header: FrameHeader,
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    owned: boolean,
+    decode: (proc: Procedure<unknown, unknown>, header: FrameHeader, bytes: Uint8Array, start: number, end: number, owned: boolean) => unknown,
+    mapError: DaemonErrorHook | null,
+  ): void {
     this.cleanup();
     let value: unknown;
     try {
-      value = decode(this.proc, frame);
+      value = decode(this.proc, header, bytes, start, end, owned);
     } catch (err) {
-      this.reject(err as Error);
+      // Settling with the hook's (rejecting) promise: the caller sees its error.
+      if (mapError !== null && err instanceof LibvirtError) this.resolve(mapError(err, this.proc));
+      else this.reject(err as Error);
       return;
     }
     this.resolve(value);

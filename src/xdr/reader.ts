@@ -1,4 +1,4 @@
-import { asBytes, isAsciiBytes, latin1Text, utf8Text } from '../util/bytes.js';
+import { asBytes, isAsciiBytes, latin1Text, sliceCopy, utf8Text } from '../util/bytes.js';
 import { boundError, XdrError, XdrErrorCode } from './errors.js';
 
 /** Largest value an XDR length word can carry. */
@@ -25,22 +25,47 @@ const TEXT_WINDOW = 16 * 1024;
  * copies (see {@link XdrReader.fixedOpaque}).
  */
 export class XdrReader {
-  /** The bytes being read (in Node a `Buffer` over the input's memory). */
-  readonly buf: Uint8Array;
+  /** The bytes being read (in Node a `Buffer` over the input's memory; see `borrowed`). */
+  buf: Uint8Array;
   /** Offset of the next byte to read. */
   pos: number;
   /** Offset one past the last readable byte. */
-  readonly end: number;
-  private readonly view: DataView;
+  end: number;
+  private view: DataView;
   /** The latin1 image of `buf[textStart, textStart + text.length)`. */
   private text = '';
   private textStart = 0;
+  /** Offset that error messages count from: `start` for lent input, else 0. */
+  private origin: number;
+  /** The input is only lent (see the constructor); cleared once it has been copied. */
+  private borrowed: boolean;
 
-  constructor(bytes: Uint8Array, start = 0, end = bytes.length) {
+  /**
+   * Reads `bytes[start, end)`. With `borrowed`, the caller lends `bytes` only until decoding
+   * returns (a socket's read buffer that the next read overwrites): strings are copies anyway,
+   * and the first opaque item copies what is left of the input into memory of its own, so that
+   * the views opaque items hand out stay valid (a reply without opaque data is never copied).
+   */
+  constructor(bytes: Uint8Array, start = 0, end = bytes.length, borrowed = false) {
     this.buf = asBytes(bytes);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.pos = start;
     this.end = end;
+    this.origin = borrowed ? start : 0;
+    this.borrowed = borrowed;
+  }
+
+  /** Lent input: copies `[origin, end)` into memory of its own and reads on from there. */
+  private own(): void {
+    const o = this.origin;
+    this.buf = sliceCopy(this.buf, o, this.end);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.pos -= o;
+    this.end -= o;
+    this.origin = 0;
+    this.text = '';
+    this.textStart = 0;
+    this.borrowed = false;
   }
 
   /** Bytes not yet read. */
@@ -51,7 +76,7 @@ export class XdrReader {
   private need(n: number, what: string): number {
     const p = this.pos;
     if (p + n > this.end) {
-      throw new XdrError(XdrErrorCode.TRUNCATED, what, `needs ${n} bytes at offset ${p}, only ${this.end - p} left`);
+      throw new XdrError(XdrErrorCode.TRUNCATED, what, `needs ${n} bytes at offset ${p - this.origin}, only ${this.end - p} left`);
     }
     this.pos = p + n;
     return p;
@@ -181,6 +206,7 @@ export class XdrReader {
    * a caller who decodes from a buffer it later reuses must copy what it keeps.
    */
   fixedOpaque(what: string, n: number): Uint8Array {
+    if (this.borrowed) this.own();
     const p = this.need(n, what);
     this.skipPad(n, what);
     const b = this.buf;

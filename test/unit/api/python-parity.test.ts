@@ -67,7 +67,7 @@ const UUID_TEXT = '6695eb01-f6a4-8304-79aa-97f2502e193f';
 
 /** A Connection over nothing: enough to see its members (no call is made). */
 function offlineConnection(): Connection {
-  const client = { closed: new Promise<never>(() => {}), isOpen: true } as unknown as RpcClient;
+  const client = { closed: new Promise<never>(() => {}), isOpen: true, setDaemonErrorHook: () => {} } as unknown as RpcClient;
   return new Connection(client, {
     uri: 'test:///default',
     readOnly: false,

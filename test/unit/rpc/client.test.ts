@@ -7,6 +7,7 @@ import { encodeFrame, type Frame } from '../../../src/rpc/frame.js';
 import { virNetMessageErrorCodec, type VirNetMessageError } from '../../../src/procedures/virnet.gen.js';
 import { memoryPair, ScriptedPeer } from '../../support/scripted-peer.js';
 import { hex, intCodec, testProc, tick, voidProc } from './helpers.js';
+import type { XdrCodec } from '../../../src/xdr/codec.js';
 
 const REPLY = 1;
 const ERROR = 1;
@@ -103,6 +104,47 @@ describe('RpcClient calls', () => {
     const results = await Promise.all(calls);
     expect(results).toEqual(Array.from({ length: 1000 }, (_, i) => i * 2));
     expect(client.stats.pending).toBe(0);
+  });
+
+  it('decodes replies from a read buffer the transport reuses: what the values keep stays intact', async () => {
+    const { client, socket, peer } = setup();
+    const refCodec: XdrCodec<{ name: string; uuid: Uint8Array }> = {
+      name: 'test_ref',
+      encode: (w, v) => {
+        w.string(v.name, 'name');
+        w.fixedOpaque(v.uuid, 'uuid', 16);
+      },
+      decode: (r) => ({ name: r.string('name'), uuid: r.fixedOpaque('uuid', 16) }),
+    };
+    const proc = testProc({ ret: refCodec as never });
+    const calls = [client.call(proc, 1), client.call(proc, 2)] as unknown as Promise<{ name: string; uuid: Uint8Array }>[];
+    const frames = await peer.waitFrames(2);
+    // One read buffer, as the unix and TCP dialers' (src/transport/read-buffer.ts): each reply
+    // is read into the same memory, the first one's bytes overwritten by the second's.
+    const readBuffer = Buffer.alloc(256);
+    frames.forEach((f, i) => {
+      const reply = encodeFrame({ ...f.header, type: REPLY, status: 0 }, (w) => refCodec.encode(w, { name: `dom-${i}`, uuid: new Uint8Array(16).fill(i + 1) }));
+      readBuffer.set(reply);
+      socket.emit('data', readBuffer.subarray(0, reply.length));
+    });
+    readBuffer.fill(0xee);
+    const [a, b] = await Promise.all(calls);
+    expect([a.name, [...a.uuid]]).toEqual(['dom-0', Array(16).fill(1)]);
+    expect([b.name, [...b.uuid]]).toEqual(['dom-1', Array(16).fill(2)]);
+  });
+
+  it('copies an event out of the read buffer before its listeners see it', async () => {
+    const { client, socket } = setup();
+    const got: Uint8Array[] = [];
+    client.onMessage(0x20008086, (m) => got.push(m.payload));
+    const readBuffer = Buffer.alloc(64);
+    for (const n of [5, 6]) {
+      const msg = encodeFrame({ prog: 0x20008086, vers: 1, proc: 300, type: 2, serial: 0, status: 0 }, (w) => w.int(n, 'x'));
+      readBuffer.set(msg);
+      socket.emit('data', readBuffer.subarray(0, msg.length));
+    }
+    readBuffer.fill(0xee);
+    expect(got.map((p) => Buffer.from(p).readInt32BE(0))).toEqual([5, 6]);
   });
 
   it('turns an error reply into a LibvirtError with every field', async () => {

@@ -141,6 +141,24 @@ describe('FrameReader', () => {
     expect(out.map((f) => f.payload.toString())).toEqual([FOX, FOX]);
   });
 
+  it('scan() lends frames that lie whole in the chunk, and hands torn ones out in memory of their own', () => {
+    const r = new FrameReader();
+    const seen: { serial: number; text: string; owned: boolean; lent: boolean }[] = [];
+    const two = Buffer.concat([Buffer.from(STREAM_PACKET), Buffer.from(STREAM_PACKET)]);
+    const onFrame = (h: { serial: number }, bytes: Uint8Array, start: number, end: number, owned: boolean): void => {
+      seen.push({ serial: h.serial, text: Buffer.from(bytes.subarray(start, end)).toString(), owned, lent: bytes === chunk });
+    };
+    // One whole frame, then the start of a second one.
+    let chunk = two.subarray(0, STREAM_PACKET.length + 30);
+    r.scan(chunk, onFrame);
+    chunk = two.subarray(STREAM_PACKET.length + 30);
+    r.scan(chunk, onFrame);
+    expect(seen).toEqual([
+      { serial: 0x99, text: FOX, owned: false, lent: true },
+      { serial: 0x99, text: FOX, owned: true, lent: false },
+    ]);
+  });
+
   it('grows for a large frame spread over many chunks', () => {
     const payload = Buffer.alloc(300_000, 7);
     const frame = encodeFrame({ ...HDR, type: 3, status: 2 }, payload);

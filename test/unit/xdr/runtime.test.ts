@@ -323,6 +323,38 @@ describe('decoded opaque data is a view of the input', () => {
     expect(v.ofa.length).toBe(33);
   });
 
+  it('from lent input (borrowed), the first opaque item copies the rest, so views outlive the input', () => {
+    const src = write((w) => {
+      w.string('name', 'a');
+      w.fixedOpaque(Buffer.from([4, 5, 6, 7]), 'b', 4);
+      w.opaque(Buffer.from([1, 2, 3]), 'c');
+    });
+    // The input sits in a larger buffer (a socket's read buffer) after 8 other bytes.
+    const lent = Buffer.concat([Buffer.alloc(8, 0x55), src, Buffer.alloc(8, 0x55)]);
+    const r = new XdrReader(lent, 8, 8 + src.length, true);
+    expect(r.string('a')).toBe('name');
+    expect(r.buf).toBe(lent); // no opaque yet: nothing copied
+    const b = r.fixedOpaque('b', 4);
+    expect(r.buf).not.toBe(lent);
+    const c = r.opaque('c');
+    expect(r.remaining).toBe(0);
+    lent.fill(0xee); // the owner reuses its buffer
+    expect([...b]).toEqual([4, 5, 6, 7]);
+    expect([...c]).toEqual([1, 2, 3]);
+    expect(b.buffer).toBe(c.buffer);
+  });
+
+  it('from lent input, a reader without opaque items copies nothing, and offsets count from its start', () => {
+    const lent = Buffer.concat([Buffer.alloc(12, 0x55), write((w) => w.uint(7, 'x'))]);
+    const r = new XdrReader(lent, 12, 16, true);
+    expect(r.uint('x')).toBe(7);
+    expect(r.buf).toBe(lent);
+    expect(xdrError(() => r.int('y')).message).toContain('at offset 4, only 0 left');
+    const copied = new XdrReader(lent, 12, 16, true);
+    copied.fixedOpaque('z', 0);
+    expect(xdrError(() => copied.hyper('y')).message).toContain('at offset 0, only 4 left');
+  });
+
   it('toBytes() copies, written() does not', () => {
     const w = new XdrWriter();
     w.int(1, 'x');
