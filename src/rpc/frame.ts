@@ -264,6 +264,15 @@ function readHeader(buf: Uint8Array, p: number): FrameHeader {
 export type FrameBody = Uint8Array | ((w: XdrWriter) => void) | null | undefined;
 
 /**
+ * The writer {@link encodeFrame} encodes XDR bodies into, reused from packet to packet (null
+ * while in use): a packet then costs one buffer of its exact length, not a writer of its own (a
+ * buffer with room to spare, a `DataView`, a view of what was written).
+ */
+let scratch: XdrWriter | null = null;
+/** A scratch writer grown beyond this (after a large packet) is dropped rather than kept. */
+const SCRATCH_KEEP_MAX = 64 * 1024;
+
+/**
  * Encodes one packet: reserves the length word, writes the header and the
  * body, then patches the length. Throws a {@link ProtocolError} when the
  * packet would exceed {@link FRAME_MAX} (the caller's own packet: the
@@ -273,27 +282,56 @@ export type FrameBody = Uint8Array | ((w: XdrWriter) => void) | null | undefined
  */
 export function encodeFrame(header: FrameHeader, body?: FrameBody, sizeHint = 256): Uint8Array {
   const raw = body instanceof Uint8Array ? body : null;
-  const w = new XdrWriter(FRAME_MIN + (raw ? raw.length : Math.max(0, sizeHint)));
-  w.reserve(4);
-  w.uint(header.prog, 'virNetMessageHeader.prog');
-  w.uint(header.vers, 'virNetMessageHeader.vers');
-  w.int(header.proc, 'virNetMessageHeader.proc');
-  w.int(header.type, 'virNetMessageHeader.type');
-  w.uint(header.serial, 'virNetMessageHeader.serial');
-  w.int(header.status, 'virNetMessageHeader.status');
+  let w: XdrWriter;
   if (raw) {
-    // Stream data: raw bytes, no length word, no padding. (Reserve first, then
-    // read `w.buf`: reserving may replace the buffer.)
-    const p = w.reserve(raw.length);
-    w.buf.set(raw, p);
-  } else if (typeof body === 'function') {
-    body(w);
+    w = new XdrWriter(FRAME_MIN + raw.length);
+  } else {
+    w = scratch ?? new XdrWriter(FRAME_MIN + Math.max(0, sizeHint));
+    scratch = null;
+    w.pos = 0;
   }
+  try {
+    w.reserve(4);
+    w.uint(header.prog, 'virNetMessageHeader.prog');
+    w.uint(header.vers, 'virNetMessageHeader.vers');
+    w.int(header.proc, 'virNetMessageHeader.proc');
+    w.int(header.type, 'virNetMessageHeader.type');
+    w.uint(header.serial, 'virNetMessageHeader.serial');
+    w.int(header.status, 'virNetMessageHeader.status');
+    if (raw) {
+      // Stream data: raw bytes, no length word, no padding. (Reserve first, then
+      // read `w.buf`: reserving may replace the buffer.)
+      const p = w.reserve(raw.length);
+      w.buf.set(raw, p);
+      return finishFrame(w).written();
+    }
+    if (typeof body === 'function') body(w);
+    return copyOut(finishFrame(w));
+  } finally {
+    if (!raw && w.buf.length <= SCRATCH_KEEP_MAX) scratch = w;
+  }
+}
+
+/** Checks the size of the packet in `w` and patches its length word. */
+function finishFrame(w: XdrWriter): XdrWriter {
   if (w.pos > FRAME_MAX) {
     throw new ProtocolError(`packet of ${w.pos} bytes is too large to send, the limit is ${FRAME_MAX}`);
   }
   w.patchUint(0, w.pos);
-  return w.written();
+  return w;
+}
+
+/** Packets up to this length are copied out of the scratch writer byte by byte (cheaper than a native copy's setup). */
+const SMALL_PACKET_COPY_MAX = 128;
+
+/** A copy of what `w` holds, in a buffer of its exact length. */
+function copyOut(w: XdrWriter): Uint8Array {
+  const n = w.pos;
+  if (n > SMALL_PACKET_COPY_MAX) return sliceCopy(w.buf, 0, n);
+  const src = w.buf;
+  const out = allocBytes(n);
+  for (let i = 0; i < n; i++) out[i] = src[i]!;
+  return out;
 }
 
 /**

@@ -67,6 +67,20 @@ describe('encodeFrame', () => {
     const big = Buffer.alloc(FRAME_MAX - FRAME_MIN + 1);
     expect(() => encodeFrame({ ...HDR, type: 3, status: 2 }, big)).toThrow(ProtocolError);
   });
+
+  it('gives each packet memory of its own, also around a large packet and a failed encode', () => {
+    const text = (s: string) => (w: { string(v: string, what: string): void }) => w.string(s, 'x');
+    const first = encodeFrame({ ...HDR, type: 0, status: 0 }, text('first'));
+    const large = encodeFrame({ ...HDR, type: 0, status: 0 }, text('L'.repeat(100_000)));
+    expect(() => encodeFrame({ ...HDR, type: 0, status: 0 }, (w) => w.int(2 ** 40, 'x'))).toThrow(/32-bit signed integer/);
+    const last = encodeFrame({ ...HDR, type: 0, status: 0 }, text('last'));
+    expect(first.buffer === last.buffer && first.byteOffset === last.byteOffset).toBe(false);
+    expect([first.length, large.length, last.length]).toEqual([FRAME_MIN + 12, FRAME_MIN + 100_004, FRAME_MIN + 8]);
+    expect(Buffer.from(first.subarray(FRAME_MIN + 4, FRAME_MIN + 9)).toString()).toBe('first');
+    expect(Buffer.from(large.subarray(FRAME_MIN + 4)).toString()).toBe('L'.repeat(100_000));
+    expect(Buffer.from(last.subarray(FRAME_MIN + 4)).toString()).toBe('last');
+    expect(new DataView(last.buffer, last.byteOffset).getUint32(0)).toBe(FRAME_MIN + 8);
+  });
 });
 
 describe('FrameReader', () => {
