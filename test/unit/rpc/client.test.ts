@@ -147,6 +147,27 @@ describe('RpcClient calls', () => {
     expect(got.map((p) => Buffer.from(p).readInt32BE(0))).toEqual([5, 6]);
   });
 
+  it("passes the daemon's errors, and only those, through the daemon error hook", async () => {
+    const { client, peer } = setup();
+    const seen: string[] = [];
+    client.setDaemonErrorHook((err, proc) => {
+      seen.push(`${proc.name}: ${err.code}`);
+      return Promise.reject(new Error(`mapped ${err.str2}`));
+    });
+    const proc = testProc();
+    const failed = client.call(proc, 1);
+    const undecodable = client.call(proc, 2);
+    const fine = client.call(proc, 3);
+    const [a, b, c] = await peer.waitFrames(3);
+    peer.send({ ...a.header, type: REPLY, status: ERROR }, (w) => virNetMessageErrorCodec.encode(w, remoteError()));
+    peer.send({ ...b.header, type: REPLY, status: 0 }); // no payload: does not decode
+    peer.send({ ...c.header, type: REPLY, status: 0 }, (w) => w.int(9, 'x'));
+    await expect(failed).rejects.toThrow('mapped nope');
+    await expect(undecodable).rejects.toBeInstanceOf(ProtocolError);
+    await expect(fine).resolves.toBe(9);
+    expect(seen).toEqual(['TEST_PROC_ECHO: VIR_ERR_NO_DOMAIN']);
+  });
+
   it('turns an error reply into a LibvirtError with every field', async () => {
     const { client, peer } = setup();
     const p = client.call(testProc({ name: 'REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME' }), 1);
