@@ -13,18 +13,16 @@
 //   its ISC notice is kept with it (legal comment at the end of the chunk);
 // - dist/cjs: CommonJS, the same files each turned into a CommonJS module (`import` becomes
 //   `require`), so both builds have the same one copy of every module;
-// - dist/esm/cli/tsvirsh.bundle.cjs: tsvirsh as one minified CommonJS bundle (the CLI, the
-//   library parts it uses and @rgrove/parse-xml; ssh2 and ws stay package imports, loaded only by
-//   an SSH connection and a WebSocket one), run by dist/esm/cli/tsvirsh.js (scripts/tsvirsh-bin.cjs, CommonJS by the package.json beside it), which keeps V8's
-//   code cache for it. A process that reads one file instead of a hundred, and compiles it only
-//   once, starts sooner: see `npm run bench:cold-start`;
+// - dist/esm/cli/tsvirsh.js and tsvirsh-chunks/: tsvirsh as minified CommonJS packs loaded on
+//   demand with V8's code cache (scripts/build-tsvirsh.mjs), so a process compiles little and
+//   evaluates only the command it runs: see `npm run bench:cold-start`;
 // - one tsc pass emits the declarations (with their TSDoc) into dist/esm, copied to dist/cjs,
 //   whose package.json makes them CommonJS declarations there.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { build, transform } from 'esbuild';
+import { buildTsvirsh } from './build-tsvirsh.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const src = join(root, 'src');
@@ -102,30 +100,7 @@ for (const out of Object.keys(esm.metafile.outputs)) {
   writeFileSync(join(root, 'dist/cjs', rel), code);
 }
 writeFileSync(join(root, 'dist/cjs/package.json'), '{"type":"commonjs"}\n');
-const cli = await build({
-  entryPoints: [join(src, 'cli/tsvirsh.ts')],
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  minify: true,
-  external: ['ssh2', 'ws'],
-  // The loader (scripts/tsvirsh-bin.cjs) passes the bundle's URL; import() becomes require()
-  // (Node's modules and ssh2, a CommonJS package), which a script run from a code cache keeps.
-  define: { 'import.meta.url': '__tsvirsh_url' },
-  supported: { 'dynamic-import': false },
-  write: false,
-  logLevel: 'warning',
-});
-const bundleText = cli.outputFiles[0].text.replace(/^#!.*\n/, '');
-mkdirSync(join(root, 'dist/esm/cli'), { recursive: true });
-writeFileSync(join(root, 'dist/esm/cli/tsvirsh.bundle.cjs'), bundleText);
-const hash = createHash('sha256').update(bundleText).digest('hex').slice(0, 16);
-const bin = join(root, 'dist/esm/cli/tsvirsh.js');
-writeFileSync(bin, readFileSync(join(root, 'scripts/tsvirsh-bin.cjs'), 'utf8').replace('@BUNDLE_HASH@', hash));
-// The bin is CommonJS (no ES module loader to start); nothing else in dist/esm/cli is JavaScript.
-writeFileSync(join(root, 'dist/esm/cli/package.json'), '{"type":"commonjs"}\n');
-chmodSync(bin, 0o755);
+await buildTsvirsh(root);
 
 execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.types.json')], { stdio: 'inherit' });
 for (const f of list(join(root, 'dist/esm'))) {

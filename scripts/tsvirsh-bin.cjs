@@ -1,65 +1,146 @@
 #!/usr/bin/env node
-// The `tsvirsh` executable as the package ships it (scripts/build.mjs copies this file to
-// dist/esm/cli/tsvirsh.js and fills in BUNDLE_HASH). tsvirsh itself is one CommonJS bundle beside
-// it (tsvirsh.bundle.cjs); most of a cold start is V8 compiling that code, so this loader keeps
-// V8's code cache for it, as Node 22's module.enableCompileCache() does for modules: the first
-// run writes the cache (with the functions that run compiled), later runs skip the compiling.
-// The cache is a file under $XDG_CACHE_HOME/libvirt-rpc (~/.cache/libvirt-rpc), named by the
-// bundle's hash, Node's version and the CPU; V8 checks it against the source and its flags and
-// rejects a stale one (then it is rewritten). NODE_DISABLE_COMPILE_CACHE (Node's own switch)
-// turns it off; any failure to read or write it only costs the time it would have saved.
-// This loader is CommonJS (scripts/build.mjs puts a {"type": "commonjs"} package.json beside it):
-// a CommonJS main module spares Node the start of its ES module loader, about 6 ms of CPU of the
-// ~40 ms tsvirsh adds to `node -e 0` (measured with bench/cpu-usage.cjs).
+// The `tsvirsh` executable as the package ships it (scripts/build-tsvirsh.mjs copies this file to
+// dist/esm/cli/tsvirsh.js and fills in BUNDLE_HASH). tsvirsh itself is CommonJS files in
+// tsvirsh-chunks/ beside it: the entry, one file per command module, and chunks they share. This
+// loader runs them as a small module system of its own: a file is read and run when it is first
+// required, so a process evaluates only the command it runs and what that needs.
+// Most of what is left of a cold start is V8 compiling that code, so the loader keeps V8's code
+// cache of each file, as Node 22's module.enableCompileCache() does for modules: the first run
+// that loads a file writes its cache (with the functions that ran compiled), later runs skip the
+// compiling. The caches are files in $XDG_CACHE_HOME/libvirt-rpc (~/.cache/libvirt-rpc), in a
+// folder named by the build's hash, Node's version and the CPU; V8 checks each against its source
+// and flags and rejects a stale one (then it is rewritten). A new build prunes the folders of
+// older ones. NODE_DISABLE_COMPILE_CACHE (Node's own switch) turns the cache off; any failure to
+// read or write it only costs the time it would have saved.
+// Node's modules that only some commands use (child_process, readline, tty, os, crypto, ...) are
+// required when first used, not when a file that names them is loaded.
+// This loader is CommonJS (a package.json beside it says so): a CommonJS main module spares Node
+// the start of its ES module loader.
 'use strict';
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
-const { createRequire } = require('node:module');
-const { homedir } = require('node:os');
-const { dirname, join } = require('node:path');
-const { pathToFileURL } = require('node:url');
+const fs = require('node:fs');
+const { join, dirname } = require('node:path');
 const { Script } = require('node:vm');
 
 const BUNDLE_HASH = '@BUNDLE_HASH@';
-const bundle = join(__dirname, 'tsvirsh.bundle.cjs');
+const CHUNKS = join(__dirname, 'tsvirsh-chunks');
+const CACHE_PREFIX = 'tsvirsh-';
+const CACHE_NAME = `${CACHE_PREFIX}${BUNDLE_HASH}-${process.version}-${process.arch}`;
+/** How many other builds' caches a new build leaves (other installed copies of the package may still use them). */
+const KEEP_OTHER_CACHES = 3;
 
-function cacheFile() {
+/** The folder of caches of this build (null: none kept). */
+function cacheBase() {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return null;
   let base = process.env.XDG_CACHE_HOME;
   if (!base) {
     try {
-      base = join(homedir(), '.cache');
+      base = join(require('node:os').homedir(), '.cache');
     } catch {
       return null;
     }
   }
-  return join(base, 'libvirt-rpc', `tsvirsh-${BUNDLE_HASH}-${process.version}-${process.arch}.v8cache`);
+  return join(base, 'libvirt-rpc');
+}
+const cacheRoot = cacheBase();
+const cacheDir = cacheRoot && join(cacheRoot, CACHE_NAME);
+
+/** Node's modules required on first use: a proxy whose first property read loads the module. */
+const LAZY_BUILTINS = new Set([
+  'node:child_process',
+  'node:crypto',
+  'node:dgram',
+  'node:dns',
+  'node:fs/promises',
+  'node:os',
+  'node:perf_hooks',
+  'node:readline',
+  'node:tls',
+  'node:tty',
+  'node:util',
+  'node:zlib',
+]);
+const lazyBuiltins = new Map();
+function lazyBuiltin(id) {
+  let proxy = lazyBuiltins.get(id);
+  if (!proxy) {
+    let mod;
+    const load = () => {
+      mod ??= require(id);
+      return mod;
+    };
+    proxy = new Proxy(
+      {},
+      {
+        get: (_, key) => load()[key],
+        has: (_, key) => key in load(),
+        ownKeys: () => Reflect.ownKeys(load()),
+        getOwnPropertyDescriptor: (_, key) => {
+          const d = Reflect.getOwnPropertyDescriptor(load(), key);
+          return d && { ...d, configurable: true };
+        },
+        getPrototypeOf: () => Object.getPrototypeOf(load()),
+      },
+    );
+    lazyBuiltins.set(id, proxy);
+  }
+  return proxy;
 }
 
-const cache = cacheFile();
-let cachedData;
-if (cache) {
+const packageRequire = require('node:module').createRequire(join(CHUNKS, 'tsvirsh.js'));
+const loaded = new Map();
+/** Files compiled without an accepted cache this run: their caches are written at exit. */
+const uncached = [];
+
+/** Runs (once) the file `rel` of tsvirsh-chunks and returns its exports. */
+function load(rel) {
+  const known = loaded.get(rel);
+  if (known) return known.exports;
+  const file = join(CHUNKS, rel);
+  const module = { exports: {} };
+  loaded.set(rel, module);
+  const cacheFile = cacheDir && join(cacheDir, `${rel.replace(/\//g, '_')}.v8cache`);
+  let cachedData;
+  if (cacheFile) {
+    try {
+      cachedData = fs.readFileSync(cacheFile);
+    } catch {
+      // none yet: this run writes it
+    }
+  }
+  // The CommonJS wrapper, plus the file's import.meta.url and the loader (the command registry loads command modules by name).
+  const source = `(function (exports, require, module, __filename, __dirname, __tsvirsh_url, __tsvirsh_load) {${fs.readFileSync(file, 'utf8')}\n})`;
+  const script = new Script(source, { filename: file, cachedData });
+  if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) uncached.push({ script, cacheFile });
+  const dir = dirname(rel);
+  const requireHere = (id) => {
+    if (id.startsWith('./') || id.startsWith('../')) return load(join(dir, id));
+    if (LAZY_BUILTINS.has(id)) return lazyBuiltin(id);
+    return packageRequire(id);
+  };
+  script.runInThisContext()(module.exports, requireHere, module, file, dirname(file), require('node:url').pathToFileURL(file).href, load);
+  return module.exports;
+}
+
+/** Writes the caches this run made, and (for a new build) prunes other builds' caches. */
+function writeCaches() {
+  if (uncached.length === 0) return;
   try {
-    cachedData = readFileSync(cache);
+    fs.mkdirSync(cacheDir, { recursive: true });
+    for (const { script, cacheFile } of uncached) {
+      const tmp = `${cacheFile}.${process.pid}`;
+      fs.writeFileSync(tmp, script.createCachedData());
+      fs.renameSync(tmp, cacheFile);
+    }
+    const others = fs
+      .readdirSync(cacheRoot)
+      .filter((n) => n.startsWith(CACHE_PREFIX) && n !== CACHE_NAME)
+      .map((n) => ({ n, t: fs.statSync(join(cacheRoot, n)).mtimeMs }))
+      .sort((a, b) => b.t - a.t);
+    for (const { n } of others.slice(KEEP_OTHER_CACHES)) fs.rmSync(join(cacheRoot, n), { recursive: true, force: true });
   } catch {
-    // none yet: this run writes it
+    // a read-only or missing home: run without a cache
   }
 }
-// The CommonJS wrapper, plus the bundle's import.meta.url (scripts/build.mjs defines it so).
-const source = `(function (exports, require, module, __filename, __dirname, __tsvirsh_url) {${readFileSync(bundle, 'utf8')}\n})`;
-// The bundle has no import() (scripts/build.mjs turns them into require()): a script compiled from
-// a code cache would not keep a dynamic-import callback.
-const script = new Script(source, { filename: bundle, cachedData });
-if (cache && (cachedData === undefined || script.cachedDataRejected)) {
-  process.once('exit', () => {
-    try {
-      mkdirSync(dirname(cache), { recursive: true });
-      const tmp = `${cache}.${process.pid}`;
-      writeFileSync(tmp, script.createCachedData());
-      renameSync(tmp, cache);
-    } catch {
-      // a read-only or missing home: run without a cache
-    }
-  });
-}
-const bundleModule = { exports: {} };
-script.runInThisContext()(bundleModule.exports, createRequire(bundle), bundleModule, bundle, dirname(bundle), pathToFileURL(bundle).href);
+if (cacheDir) process.once('exit', writeCaches);
+
+load('tsvirsh.js');
