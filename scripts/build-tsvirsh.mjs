@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { runInNewContext } from 'node:vm';
 import { build, transform } from 'esbuild';
 
 /** The fields of a CommandSpec and an OptionSpec that src/cli/lazy-commands.ts keeps (a new field must be added there). */
@@ -116,9 +117,9 @@ const VALUE_EXPORTS = /^src\/procedures\/libvirt-api\.gen\.ts$/;
  * every getter onto a second object (`module.exports = __toCommonJS(ns)`), and ends with an export
  * list for Node's ESM importer that never runs. The loader needs none of the copy: `ns` itself
  * (marked `__esModule`) is the module's exports. A file of constants that requires nothing
- * (`valueExports`) exports its values at its end: nothing can read them before (a file that
- * requires nothing is in no cycle), and a constant does not change, so a getter per value (1,700
- * for libvirt-api.gen) is cost without use.
+ * (`valueExports`: libvirt-api.gen's 1,700 macros and enums) is run here and becomes the JSON of
+ * its values: V8 parses JSON far faster than it runs (or loads the code cache of) the code that
+ * makes them, and a constant needs no getter.
  */
 function cheaperExports(code, rel, valueExports) {
   const copy = /module\.exports=([\w$]+)\(([\w$]+)\);/;
@@ -132,15 +133,21 @@ function cheaperExports(code, rel, valueExports) {
   let out = code.replace(/;?0&&\(module\.exports=\{[^}]*\}\);?\s*$/, ';\n');
   if (!valueExports) return out.replace(copy, `Object.defineProperty(${ns},"__esModule",{value:!0}),module.exports=${ns};`);
   if (/\brequire\(/.test(out)) throw new Error(`build-tsvirsh: ${rel}: a file of constants requires another`);
-  const define = new RegExp(`([\\w$]+)\\(${ns.replace(/\$/g, '\\$')},\\{((?:[\\w$]+:\\(\\)=>[\\w$]+,?)*)\\}\\);`);
-  const d = define.exec(out);
-  if (!d) throw new Error(`build-tsvirsh: ${rel}: no export list found`);
-  const pairs = d[2]
-    .split(',')
-    .filter(Boolean)
-    .map((p) => p.split(':()=>'));
-  out = out.replace(d[0], '').replace(copy, '');
-  return `${out}\nmodule.exports={__esModule:!0,${pairs.map(([name, local]) => `${name}:${local}`).join(',')}};\n`;
+  const module = { exports: {} };
+  runInNewContext(out, { module, exports: module.exports });
+  const values = { ...module.exports };
+  if (!jsonSafe(values)) throw new Error(`build-tsvirsh: ${rel}: a constant JSON does not keep`);
+  return `module.exports=${jsonExpression(values)};Object.defineProperty(module.exports,"__esModule",{value:!0});\n`;
+}
+
+/** True when JSON keeps `v` exactly (numbers, strings, booleans, null, plain objects and arrays of them). */
+function jsonSafe(v) {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
+  if (typeof v !== 'object' || Object.isFrozen(v)) return false;
+  if (Array.isArray(v)) return v.every(jsonSafe);
+  const proto = Object.getPrototypeOf(v);
+  return (proto === null || proto.constructor?.name === 'Object') && Object.values(v).every(jsonSafe);
 }
 
 /** A JavaScript expression of `value` that a JSON parser reads (faster than an object literal of this size). */
@@ -181,12 +188,14 @@ export async function buildTsvirsh(root) {
         ...modules.map((m) => ({ in: join(src, `cli/commands/${m}.ts`), out: `commands/${m}` })),
       ],
       outdir: join(tmp, 'out'),
+      absWorkingDir: root,
       bundle: true,
       splitting: true,
       format: 'esm',
       platform: 'node',
       target: 'node20',
       minify: !process.env.TSVIRSH_BUILD_NOMINIFY,
+      charset: 'ascii',
       external: ['ssh2', 'ws'],
       chunkNames: 'chunks/[name]-[hash]',
       // The loader passes each file's URL (main.ts looks for the package.json above it).
@@ -197,24 +206,53 @@ export async function buildTsvirsh(root) {
       logLevel: 'warning',
     });
     if (process.env.TSVIRSH_BUILD_META) writeFileSync(process.env.TSVIRSH_BUILD_META, JSON.stringify(esm.metafile));
-    const out = join(root, 'dist/esm/cli/tsvirsh-chunks');
-    rmSync(out, { recursive: true, force: true });
-    const hash = createHash('sha256');
-    for (const file of esm.outputFiles.sort((a, b) => a.path.localeCompare(b.path))) {
-      const rel = file.path.slice(join(tmp, 'out').length + 1);
-      const { code } = await transform(file.text.replace(/^#!.*\n/, ''), {
+    // Each output as CommonJS, by its path in the output folder.
+    const base = join(tmp, 'out');
+    const code = new Map();
+    const metaOf = (rel) => esm.metafile.outputs[relative(root, join(base, rel))];
+    for (const file of esm.outputFiles) {
+      const rel = file.path.slice(base.length + 1);
+      const cjs = await transform(file.text.replace(/^#!.*\n/, ''), {
         format: 'cjs',
         platform: 'node',
         target: 'node20',
         minify: !process.env.TSVIRSH_BUILD_NOMINIFY,
+        charset: 'ascii',
         supported: { 'dynamic-import': false },
         logLevel: 'warning',
       });
-      const inputs = Object.keys(esm.metafile.outputs[relative(root, file.path)]?.inputs ?? {});
+      const inputs = Object.keys(metaOf(rel)?.inputs ?? {});
       const valueExports = inputs.length > 0 && inputs.every((i) => VALUE_EXPORTS.test(i));
-      mkdirSync(dirname(join(out, rel)), { recursive: true });
-      writeFileSync(join(out, rel), cheaperExports(code, rel, valueExports));
-      hash.update(rel).update('\0').update(code).update('\0');
+      code.set(rel, cheaperExports(cjs.code, rel, valueExports));
+    }
+    // The files a file requires as it runs (its static imports), and the ones loaded on demand: the
+    // entries and what the sources import().
+    const staticImports = (rel) =>
+      (metaOf(rel)?.imports ?? []).filter((i) => i.kind === 'import-statement' && !i.external).map((i) => relative(base, join(root, i.path)));
+    const closure = (rel, seen = new Set()) => {
+      if (seen.has(rel)) return seen;
+      seen.add(rel);
+      for (const dep of staticImports(rel)) closure(dep, seen);
+      return seen;
+    };
+    const roots = new Set(esm.outputFiles.map((f) => f.path.slice(base.length + 1)).filter((rel) => !rel.startsWith('chunks/')));
+    for (const rel of code.keys())
+      for (const i of metaOf(rel)?.imports ?? []) if (i.kind === 'dynamic-import' && !i.external) roots.add(relative(base, join(root, i.path)));
+    // One pack per file loaded on demand: it and every file it requires, less what the entry's pack
+    // has (always loaded first); packs may share files (the loader runs each once). One file read,
+    // one code cache and one compile per pack instead of one per file: a command runs from three.
+    const entryPack = closure('tsvirsh.js');
+    const out = join(root, 'dist/esm/cli/tsvirsh-chunks');
+    rmSync(out, { recursive: true, force: true });
+    const hash = createHash('sha256');
+    for (const pack of [...roots].sort()) {
+      const members = [...closure(pack)].filter((rel) => pack === 'tsvirsh.js' || !entryPack.has(rel)).sort();
+      const text = `({${members.map((rel) => `${JSON.stringify(rel)}:function(exports,require,module,__filename,__dirname,__tsvirsh_url,__tsvirsh_load){${code.get(rel)}\n}`).join(',\n')}})\n`;
+      // The loader reads packs as Latin-1 (quicker than UTF-8): esbuild's output is ASCII (charset: it escapes the rest).
+      if (!/^[\x00-\x7f]*$/.test(text)) throw new Error(`build-tsvirsh: ${pack}: not ASCII`);
+      mkdirSync(dirname(join(out, pack)), { recursive: true });
+      writeFileSync(join(out, pack), text);
+      hash.update(pack).update('\0').update(text).update('\0');
     }
     const bin = join(root, 'dist/esm/cli/tsvirsh.js');
     writeFileSync(bin, readFileSync(join(root, 'scripts/tsvirsh-bin.cjs'), 'utf8').replace('@BUNDLE_HASH@', hash.digest('hex').slice(0, 16)));

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The `tsvirsh` executable as the package ships it (scripts/build-tsvirsh.mjs copies this file to
-// dist/esm/cli/tsvirsh.js and fills in BUNDLE_HASH). tsvirsh itself is CommonJS files in
-// tsvirsh-chunks/ beside it: the entry, one file per command module, and chunks they share. This
-// loader runs them as a small module system of its own: a file is read and run when it is first
-// required, so a process evaluates only the command it runs and what that needs.
-// Most of what is left of a cold start is V8 compiling that code, so the loader keeps V8's code
-// cache of each file, as Node 22's module.enableCompileCache() does for modules: the first run
-// that loads a file writes its cache (with the functions that ran compiled), later runs skip the
+// dist/esm/cli/tsvirsh.js and fills in BUNDLE_HASH). tsvirsh itself is CommonJS modules in packs
+// in tsvirsh-chunks/ beside it: the entry's pack, one per command module, and one per module the
+// sources import() (a pack holds a module and those it requires). This loader runs them as a small
+// module system of its own: a module runs when it is first required, its pack is read then, so a
+// process evaluates only the command it runs and what that needs.
+// Much of what is left of a cold start is V8 compiling that code, so the loader keeps V8's code
+// cache of each pack, as Node 22's module.enableCompileCache() does for modules: the first run
+// that loads a pack writes its cache (with the functions that ran compiled), later runs skip the
 // compiling. The caches are files in $XDG_CACHE_HOME/libvirt-rpc (~/.cache/libvirt-rpc), in a
 // folder named by the build's hash, Node's version and the CPU; V8 checks each against its source
 // and flags and rejects a stale one (then it is rewritten). A new build prunes the folders of
@@ -87,17 +88,15 @@ function lazyBuiltin(id) {
 }
 
 const packageRequire = require('node:module').createRequire(join(CHUNKS, 'tsvirsh.js'));
+/** The module functions of the packs read so far, by file. */
+const factories = new Map();
 const loaded = new Map();
-/** Files compiled without an accepted cache this run: their caches are written at exit. */
+/** Packs compiled without an accepted cache this run: their caches are written at exit. */
 const uncached = [];
 
-/** Runs (once) the file `rel` of tsvirsh-chunks and returns its exports. */
-function load(rel) {
-  const known = loaded.get(rel);
-  if (known) return known.exports;
+/** Reads and runs the pack `rel` (a file of tsvirsh-chunks), which holds the module functions of `rel` and of the files it requires. */
+function readPack(rel) {
   const file = join(CHUNKS, rel);
-  const module = { exports: {} };
-  loaded.set(rel, module);
   const cacheFile = cacheDir && join(cacheDir, `${rel.replace(/\//g, '_')}.v8cache`);
   let cachedData;
   if (cacheFile) {
@@ -107,17 +106,27 @@ function load(rel) {
       // none yet: this run writes it
     }
   }
-  // The CommonJS wrapper, plus the file's import.meta.url and the loader (the command registry loads command modules by name).
-  const source = `(function (exports, require, module, __filename, __dirname, __tsvirsh_url, __tsvirsh_load) {${fs.readFileSync(file, 'utf8')}\n})`;
-  const script = new Script(source, { filename: file, cachedData });
+  // Latin-1: the packs are ASCII (scripts/build-tsvirsh.mjs checks), and Latin-1 needs no decoding.
+  const script = new Script(fs.readFileSync(file, 'latin1'), { filename: file, cachedData });
   if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) uncached.push({ script, cacheFile });
+  for (const [name, factory] of Object.entries(script.runInThisContext())) if (!factories.has(name)) factories.set(name, factory);
+}
+
+/** Runs (once) the file `rel` of tsvirsh-chunks and returns its exports. */
+function load(rel) {
+  const known = loaded.get(rel);
+  if (known) return known.exports;
+  if (!factories.has(rel)) readPack(rel);
+  const module = { exports: {} };
+  loaded.set(rel, module);
   const dir = dirname(rel);
   const requireHere = (id) => {
     if (id.startsWith('./') || id.startsWith('../')) return load(join(dir, id));
     if (LAZY_BUILTINS.has(id)) return lazyBuiltin(id);
     return packageRequire(id);
   };
-  script.runInThisContext()(module.exports, requireHere, module, file, dirname(file), require('node:url').pathToFileURL(file).href, load);
+  const file = join(CHUNKS, rel);
+  factories.get(rel)(module.exports, requireHere, module, file, dirname(file), require('node:url').pathToFileURL(file).href, load);
   return module.exports;
 }
 
