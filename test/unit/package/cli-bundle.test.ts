@@ -1,47 +1,43 @@
 /**
- * The built tsvirsh (scripts/build.mjs): one CommonJS bundle that needs nothing beside it but
- * Node's modules, ssh2 and ws (loaded by an SSH and a WebSocket connection), run by the `bin` loader
- * (scripts/tsvirsh-bin.cjs), which keeps V8's code cache for it under $XDG_CACHE_HOME.
+ * The built tsvirsh (scripts/build-tsvirsh.mjs): packs of CommonJS modules in
+ * dist/esm/cli/tsvirsh-chunks that need nothing beside them but Node's modules, ssh2 and ws (loaded
+ * by an SSH and a WebSocket connection), run by the `bin` loader (scripts/tsvirsh-bin.cjs), which
+ * keeps V8's code cache of each pack under $XDG_CACHE_HOME. Its commands are data until one runs
+ * (src/cli/lazy-commands.ts): every help page and completion must still be what the sources give.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ALL_COMMANDS, runVirsh } from '../../../src/cli/main.js';
 import { LIBVIRT_PROTOCOL_VERSION } from '../../../src/procedures/libvirt-api.gen.js';
 
 // `npm test` builds dist/ before running the suites (scripts/test.sh).
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = `${root}dist/esm/cli/tsvirsh.js`;
-const bundle = `${root}dist/esm/cli/tsvirsh.bundle.cjs`;
+const chunks = `${root}dist/esm/cli/tsvirsh-chunks`;
 const cacheHome = mkdtempSync(join(tmpdir(), 'lvrpc-tsvirsh-cache-'));
 
 afterAll(() => rmSync(cacheHome, { recursive: true, force: true }));
 
 function tsvirsh(args: string[], env: Record<string, string>): { stdout: string; stderr: string; status: number | null } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '', ...env } });
+  // No URI or debug setting from the environment: the sources run with none either.
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
-/** The files an esbuild scan of `file` reaches, and the imports it leaves to Node. */
-async function reach(file: string, format: 'esm' | 'cjs'): Promise<{ inputs: string[]; imports: string[] }> {
-  const result = await build({
-    entryPoints: [file],
-    bundle: true,
-    write: false,
-    metafile: true,
-    platform: 'node',
-    format,
-    external: ['ssh2', 'ws'],
-    logLevel: 'silent',
-  });
-  return {
-    inputs: Object.keys(result.metafile.inputs),
-    imports: Object.values(result.metafile.inputs).flatMap((i) => i.imports.map((x) => x.path)),
-  };
+/** What runVirsh (the sources, every command module loaded) prints for `args`. */
+async function fromSources(args: string[]): Promise<{ stdout: string; stderr: string; status: number }> {
+  let stdout = '';
+  let stderr = '';
+  const status = await runVirsh(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stdin: '', env: {} });
+  return { stdout, stderr, status };
 }
+
+const packs = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? packs(join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
 
 describe('the built tsvirsh', () => {
   it('is the bin of the package', () => {
@@ -52,30 +48,52 @@ describe('the built tsvirsh', () => {
     expect(JSON.parse(readFileSync(`${root}dist/esm/cli/package.json`, 'utf8'))).toEqual({ type: 'commonjs' });
   });
 
-  it('is one bundle that needs only node: modules, ssh2 and ws', async () => {
-    // A second input would be a file the bundle reaches for beside it.
-    const scan = await reach(bundle, 'cjs');
-    expect(scan.inputs).toEqual([relative(process.cwd(), bundle)]);
-    expect(scan.imports.filter((p) => !p.startsWith('node:') && p !== 'ssh2' && p !== 'ws')).toEqual([]);
-    expect(scan.imports).toContain('node:net'); // the scan sees the requires at all
-    const loader = await reach(bin, 'cjs');
-    expect(loader.inputs).toEqual([relative(process.cwd(), bin)]);
-    expect(loader.imports.every((p) => p.startsWith('node:'))).toBe(true);
+  it('is packs of modules that need only each other, node: modules, ssh2 and ws', () => {
+    const files = packs(chunks);
+    expect(files).toContain('tsvirsh.js');
+    expect(files.filter((f) => f.startsWith('commands/')).length).toBeGreaterThan(20);
+    const modules = new Set<string>();
+    const required = new Set<string>();
+    for (const f of files) {
+      const text = readFileSync(join(chunks, f), 'latin1');
+      expect(text, f).toMatch(/^[\x00-\x7f]*$/); // the loader reads them as Latin-1
+      for (const m of text.matchAll(/"([\w./-]+\.js)":function\(exports,require,module,/g)) modules.add(m[1]!);
+      for (const m of text.matchAll(/require\("([^"]+)"\)/g)) required.add(m[1]!);
+    }
+    const packages = [...required].filter((r) => !r.startsWith('./') && !r.startsWith('../'));
+    expect(packages.filter((p) => !p.startsWith('node:') && p !== 'ssh2' && p !== 'ws')).toEqual([]);
+    expect(packages).toContain('node:net'); // the scan sees the requires at all
+    // Every pack is a module of its own name, which the loader runs.
+    for (const f of files) expect(modules, f).toContain(f);
   });
 
-  it('runs, writes its code cache once, and runs from it alike', () => {
+  it('runs, writes its code caches once, runs from them alike, and prunes old builds', () => {
+    const dir = join(cacheHome, 'libvirt-rpc');
+    mkdirSync(dir, { recursive: true });
+    // Five older builds' caches: the newest three stay (other copies of the package may use them).
+    for (const [i, name] of ['tsvirsh-a', 'tsvirsh-b', 'tsvirsh-c', 'tsvirsh-d', 'tsvirsh-e.v8cache'].entries()) {
+      const p = join(dir, name);
+      // The one-file cache of earlier builds, or a folder of this kind.
+      if (name.endsWith('.v8cache')) writeFileSync(p, '');
+      else mkdirSync(p, { recursive: true });
+      utimesSync(p, 1_000_000 + i, 1_000_000 + i);
+    }
+    mkdirSync(join(dir, 'unrelated'), { recursive: true });
     const first = tsvirsh(['-V'], { XDG_CACHE_HOME: cacheHome });
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
     expect(first.stdout).toContain(`Virsh command line tool of libvirt ${LIBVIRT_PROTOCOL_VERSION}\n`);
-    const dir = join(cacheHome, 'libvirt-rpc');
-    const files = readdirSync(dir);
-    expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(new RegExp(`^tsvirsh-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8cache$`));
-    const written = statSync(join(dir, files[0]!)).mtimeMs;
+    const names = readdirSync(dir).sort();
+    const ours = names.filter((n) => new RegExp(`^tsvirsh-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}$`).test(n));
+    expect(ours).toHaveLength(1);
+    expect(names).toEqual([...ours, 'tsvirsh-c', 'tsvirsh-d', 'tsvirsh-e.v8cache', 'unrelated'].sort());
+    const caches = readdirSync(join(dir, ours[0]!));
+    expect(caches).toContain('tsvirsh.js.v8cache');
+    const written = caches.map((c) => statSync(join(dir, ours[0]!, c)).mtimeMs);
     const second = tsvirsh(['-V'], { XDG_CACHE_HOME: cacheHome });
     expect(second).toEqual(first);
-    expect(statSync(join(dir, files[0]!)).mtimeMs).toBe(written); // accepted, not rewritten
+    // accepted, not rewritten
+    expect(caches.map((c) => statSync(join(dir, ours[0]!, c)).mtimeMs)).toEqual(written);
     expect(tsvirsh(['-v'], { XDG_CACHE_HOME: cacheHome }).stdout).toBe(`${LIBVIRT_PROTOCOL_VERSION}\n`);
   });
 
@@ -85,5 +103,32 @@ describe('the built tsvirsh', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`${LIBVIRT_PROTOCOL_VERSION}\n`);
     expect(existsSync(home)).toBe(false);
+  });
+
+  it('prints every help page, and completes, as the sources do', async () => {
+    // One command string: `help`, each group's and each command's page (every alias), completions.
+    const names = ALL_COMMANDS.flatMap((c) => [c.name, ...(c.aliasNames ?? [])]);
+    const lines = [
+      'help',
+      ...['domain', 'monitor', 'network', 'pool', 'volume', 'virsh'].map((g) => `help ${g}`),
+      ...names.map((n) => `help ${n}`),
+      'complete -- "snapshot-c"',
+      'complete -- "list --"',
+      'complete -- "migrate --tun"',
+      'echo --str a --hi',
+    ];
+    const args = ['-q', lines.join('; ')];
+    const built = tsvirsh(args, { XDG_CACHE_HOME: cacheHome });
+    const expected = await fromSources(args);
+    expect(expected.status).toBe(0);
+    expect(built.stdout.length).toBeGreaterThan(100_000);
+    expect(built).toEqual(expected);
+  });
+
+  it('gives the errors of the sources for a bad command line', async () => {
+    for (const args of [['dominfo'], ['list', '--bogus'], ['nosuchcommand'], ['migrate', '--tunneled', 'a', 'b', '--xml']]) {
+      const built = tsvirsh(args, { XDG_CACHE_HOME: cacheHome });
+      expect(built, args.join(' ')).toEqual(await fromSources(args));
+    }
   });
 });
