@@ -122,7 +122,7 @@ const VALUE_EXPORTS = /^src\/procedures\/libvirt-api\.gen\.ts$/;
  * makes them, and a constant needs no getter.
  */
 function cheaperExports(code, rel, valueExports) {
-  const copy = /module\.exports=([\w$]+)\(([\w$]+)\);/;
+  const copy = /module\.exports\s*=\s*([\w$]+)\(([\w$]+)\);/;
   const m = copy.exec(code);
   if (!m) {
     if (/\bexport\b|__toCommonJS/.test(code.slice(0, 2000)) && /module\.exports=/.test(code))
@@ -130,7 +130,7 @@ function cheaperExports(code, rel, valueExports) {
     return code;
   }
   const ns = m[2];
-  let out = code.replace(/;?0&&\(module\.exports=\{[^}]*\}\);?\s*$/, ';\n');
+  const out = code.replace(/;?(?:\/\/[^\n]*\n)?0\s*&&\s*\(module\.exports\s*=\s*\{[^}]*\}\);?\s*$/, ';\n');
   if (!valueExports) return out.replace(copy, `Object.defineProperty(${ns},"__esModule",{value:!0}),module.exports=${ns};`);
   if (/\brequire\(/.test(out)) throw new Error(`build-tsvirsh: ${rel}: a file of constants requires another`);
   const module = { exports: {} };

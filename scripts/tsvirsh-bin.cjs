@@ -35,7 +35,8 @@ function cacheBase() {
   let base = process.env.XDG_CACHE_HOME;
   if (!base) {
     try {
-      base = join(require('node:os').homedir(), '.cache');
+      // os.homedir() is $HOME when set: reading it spares loading node:os.
+      base = join(process.env.HOME || require('node:os').homedir(), '.cache');
     } catch {
       return null;
     }
@@ -109,7 +110,9 @@ function readPack(rel) {
   // Latin-1: the packs are ASCII (scripts/build-tsvirsh.mjs checks), and Latin-1 needs no decoding.
   const script = new Script(fs.readFileSync(file, 'latin1'), { filename: file, cachedData });
   if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) uncached.push({ script, cacheFile });
-  for (const [name, factory] of Object.entries(script.runInThisContext())) if (!factories.has(name)) factories.set(name, factory);
+  // Each module's import.meta.url is its pack's (main.ts looks for the package.json above it).
+  const url = require('node:url').pathToFileURL(file).href;
+  for (const [name, factory] of Object.entries(script.runInThisContext())) if (!factories.has(name)) factories.set(name, { factory, url });
 }
 
 /** Runs (once) the file `rel` of tsvirsh-chunks and returns its exports. */
@@ -126,7 +129,8 @@ function load(rel) {
     return packageRequire(id);
   };
   const file = join(CHUNKS, rel);
-  factories.get(rel)(module.exports, requireHere, module, file, dirname(file), require('node:url').pathToFileURL(file).href, load);
+  const { factory, url } = factories.get(rel);
+  factory(module.exports, requireHere, module, file, dirname(file), url, load);
   return module.exports;
 }
 
