@@ -10,6 +10,7 @@
  * standard input), shell/builtins.ts and shell/help.ts (virsh's own
  * commands), commands/ (every other command), support/ (what commands share).
  */
+import { LIBVIRT_PROTOCOL_VERSION } from '../procedures/libvirt-api.gen.js';
 import { SignalExit, type CommandSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { VSH_ERR_INFO } from './support/debug.js';
@@ -57,8 +58,7 @@ export async function runVirsh(argv: readonly string[], io: CliIo): Promise<numb
     return 0;
   }
   if (early === 'version' || early === 'version-long') {
-    const protocol = (await import('../procedures/libvirt-api.gen.js')).LIBVIRT_PROTOCOL_VERSION;
-    io.stdout(early === 'version-long' ? await longVersionText(protocol) : `${protocol}\n`);
+    io.stdout(early === 'version-long' ? await longVersionText(LIBVIRT_PROTOCOL_VERSION) : `${LIBVIRT_PROTOCOL_VERSION}\n`);
     return 0;
   }
   for (const w of global.warnings) io.stderr(`error: ${w}\n`);
