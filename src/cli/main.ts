@@ -81,8 +81,11 @@ async function runSession(global: ParsedGlobal['global'], rest: readonly string[
   const session = new Session(global, io, interactive, ALL_COMMANDS, log);
   try {
     if (interactive) {
-      const input = io.stdin ?? defaultStdin();
       if (await session.start()) return 1;
+      // Read standard input only once connected: a readline interface made before emits the lines
+      // that arrive meanwhile to no one (its async iterator listens from its first use), and the
+      // shell then waits for lines that came and went.
+      const input = io.stdin ?? defaultStdin();
       if (input === null) {
         // A terminal: virsh's shell with line editing, history and completion.
         const { interactiveShell } = await import('./shell/interactive.js');

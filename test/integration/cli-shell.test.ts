@@ -6,8 +6,11 @@
  * private test-driver state give the same stdout, stderr and exit status;
  * nothing is normalised (no output here depends on time).
  */
+import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { clientEnv, VIRSH } from '../../harness/daemon.js';
 import { harnessDaemon, privateTestUri } from './env.js';
+import { tsvirshArgv } from './terminal.js';
 import { both, ours } from './virsh-diff.js';
 
 let uri = '';
@@ -173,5 +176,18 @@ describe('virsh’s own commands match virsh', () => {
       expect(viaOption.status).toBe(0);
       expect(viaOption.stdout).toContain(`${name} - `);
     }
+  });
+
+  it('the tsvirsh process reads its shell from a pipe after connecting, as virsh does', () => {
+    // In process, the shell is given its input; the executable makes a readline interface on
+    // standard input, which must not lose the lines that arrive while it connects.
+    const input = 'echo hi\nlist --all\nquit\n';
+    const run = (argv: string[]) => {
+      const r = spawnSync(argv[0]!, argv.slice(1), { input, encoding: 'utf8', env: clientEnv(), timeout: 30_000 });
+      return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+    };
+    const a = run(tsvirshArgv('-c', uri));
+    expect(a).toEqual(run([VIRSH, '-c', uri]));
+    expect(a.stdout).toContain('virsh # echo hi\nhi\n');
   });
 });
