@@ -15,7 +15,6 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { runInNewContext } from 'node:vm';
 import { build, transform } from 'esbuild';
 
 /** The fields of a CommandSpec and an OptionSpec that src/cli/lazy-commands.ts keeps (a new field must be added there). */
@@ -107,21 +106,12 @@ async function commandData(root, tmp) {
 }
 
 /**
- * The generated modules of constants alone (libvirt's macros and enums): a file made only of them,
- * needing no other, exports its values themselves, not getters (see cheaperExports).
- */
-const VALUE_EXPORTS = /^src\/procedures\/libvirt-api\.gen\.ts$/;
-
-/**
  * esbuild's CommonJS form of an ES module defines a getter per export on an object, then copies
  * every getter onto a second object (`module.exports = __toCommonJS(ns)`), and ends with an export
  * list for Node's ESM importer that never runs. The loader needs none of the copy: `ns` itself
- * (marked `__esModule`) is the module's exports. A file of constants that requires nothing
- * (`valueExports`: libvirt-api.gen's 1,700 macros and enums) is run here and becomes the JSON of
- * its values: V8 parses JSON far faster than it runs (or loads the code cache of) the code that
- * makes them, and a constant needs no getter.
+ * (marked `__esModule`) is the module's exports.
  */
-function cheaperExports(code, rel, valueExports) {
+function cheaperExports(code, rel) {
   const copy = /module\.exports\s*=\s*([\w$]+)\(([\w$]+)\);/;
   const m = copy.exec(code);
   if (!m) {
@@ -131,23 +121,7 @@ function cheaperExports(code, rel, valueExports) {
   }
   const ns = m[2];
   const out = code.replace(/;?(?:\/\/[^\n]*\n)?0\s*&&\s*\(module\.exports\s*=\s*\{[^}]*\}\);?\s*$/, ';\n');
-  if (!valueExports) return out.replace(copy, `Object.defineProperty(${ns},"__esModule",{value:!0}),module.exports=${ns};`);
-  if (/\brequire\(/.test(out)) throw new Error(`build-tsvirsh: ${rel}: a file of constants requires another`);
-  const module = { exports: {} };
-  runInNewContext(out, { module, exports: module.exports });
-  const values = { ...module.exports };
-  if (!jsonSafe(values)) throw new Error(`build-tsvirsh: ${rel}: a constant JSON does not keep`);
-  return `module.exports=${jsonExpression(values)};Object.defineProperty(module.exports,"__esModule",{value:!0});\n`;
-}
-
-/** True when JSON keeps `v` exactly (numbers, strings, booleans, null, plain objects and arrays of them). */
-function jsonSafe(v) {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
-  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
-  if (typeof v !== 'object' || Object.isFrozen(v)) return false;
-  if (Array.isArray(v)) return v.every(jsonSafe);
-  const proto = Object.getPrototypeOf(v);
-  return (proto === null || proto.constructor?.name === 'Object') && Object.values(v).every(jsonSafe);
+  return out.replace(copy, `Object.defineProperty(${ns},"__esModule",{value:!0}),module.exports=${ns};`);
 }
 
 /** A JavaScript expression of `value` that a JSON parser reads (faster than an object literal of this size). */
@@ -221,9 +195,7 @@ export async function buildTsvirsh(root) {
         supported: { 'dynamic-import': false },
         logLevel: 'warning',
       });
-      const inputs = Object.keys(metaOf(rel)?.inputs ?? {});
-      const valueExports = inputs.length > 0 && inputs.every((i) => VALUE_EXPORTS.test(i));
-      code.set(rel, cheaperExports(cjs.code, rel, valueExports));
+      code.set(rel, cheaperExports(cjs.code, rel));
     }
     // The files a file requires as it runs (its static imports), and the ones loaded on demand: the
     // entries and what the sources import().
