@@ -130,6 +130,10 @@ const SAME: string[][] = [
   ['secret-set-value', VOLUME, '--interactive', '--plain'],
   ['secret-set-value', VOLUME, '--interactive', '--file', '@/v64'],
   ['secret-set-value', VOLUME, '--base64='],
+  // --base64 fills by position too.
+  ['secret-set-value', VOLUME, '--plain', 'eA=='],
+  ['secret-set-value', VOLUME, 'eA==', 'extra'],
+  ['secret-set-value', VOLUME, 'eA==', '--base64', 'eQ=='],
   ['secret-set-value', VOLUME, '--file='],
   ['secret-set-value', VOLUME, '--file', '@/missing'],
   ['secret-set-value', VOLUME, '--file', '@/vbig'],

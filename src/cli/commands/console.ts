@@ -26,7 +26,7 @@ export const consoleCommands: readonly CommandSpec[] = [
     description: 'Connect the virtual serial console for the guest',
     options: [
       { name: 'domain', kind: 'string', positional: true, required: true, help: 'domain name, id or uuid' },
-      { name: 'devname', kind: 'string', help: 'character device name' },
+      { name: 'devname', kind: 'string', positional: true, help: 'character device name' },
       { name: 'force', kind: 'bool', help: 'force console connection (disconnect already connected sessions)' },
       { name: 'safe', kind: 'bool', help: 'only connect if safe console handling is supported' },
     ],

@@ -24,6 +24,7 @@ import { domainStateName, domainStateReasonName } from '../../api/names.js';
 import { fixedString } from '../../api/values.js';
 import { CliError, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
 import { flag, valueOpt, argvOpt, domainOpt, DOMAIN, AFFECT_OPTS, exclusive, affectFlags, strOpt, XPATH_OPTIONS, VALIDATE } from '../support/options.js';
+import { optionAliases } from '../support/options.js';
 import { printXml, xpathOption } from '../support/xpath.js';
 import { UINT_MAX, scaledKiBOpt } from '../support/numbers.js';
 import { formatUuid } from '../support/format.js';
@@ -286,6 +287,8 @@ export const domainCommands: readonly CommandSpec[] = [
     help: 'change memory allocation',
     description: 'Change the current memory allocation in the guest domain.',
     options: [DOMAIN, SIZE, ...AFFECT_OPTS],
+    // virsh's VSH_OT_ALIAS --kilobytes, standing for --size.
+    aliases: optionAliases({ kilobytes: 'size' }),
     async run(ctx, opts) {
       const flags = affectFlags(opts);
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -300,6 +303,7 @@ export const domainCommands: readonly CommandSpec[] = [
     help: 'change maximum memory limit',
     description: 'Change the maximum memory allocation limit in the guest domain.',
     options: [DOMAIN, MAX_SIZE, ...AFFECT_OPTS],
+    aliases: optionAliases({ kilobytes: 'size' }),
     async run(ctx, opts) {
       const flags = affectFlags(opts);
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));
@@ -431,11 +435,7 @@ export const domainCommands: readonly CommandSpec[] = [
     group: 'Domain Management',
     help: 'take a screenshot of a current domain console and store it into a file',
     description: 'screenshot of a current domain console',
-    options: [
-      DOMAIN,
-      valueOpt('file', 'string', 'where to store the screenshot'),
-      valueOpt('screen', 'int', 'ID of a screen to take screenshot of', { named: true }),
-    ],
+    options: [DOMAIN, valueOpt('file', 'string', 'where to store the screenshot'), valueOpt('screen', 'int', 'ID of a screen to take screenshot of')],
     async run(ctx, opts) {
       const given = strOpt(opts, 'file');
       const dom = await lookupDomain(ctx.conn, opts.required('domain'));

@@ -573,7 +573,7 @@ export const hostCommands: readonly CommandSpec[] = [
     group: 'Host and Hypervisor',
     help: 'connection vcpu maximum',
     description: 'Show maximum number of virtual CPUs for guests on this connection.',
-    options: [valueOpt('type', 'string', 'domain type', { named: true })],
+    options: [valueOpt('type', 'string', 'domain type')],
     async run(ctx, opts) {
       ctx.print(`${await ctx.conn.raw.connectGetMaxVcpus(opts.string('type') ?? null)}\n`);
     },

@@ -31,7 +31,7 @@ import {
 import type { RemoteNonnullNodeDevice } from '../../procedures/remote.gen.js';
 import { CliError, type ParsedOptions, type CommandSpec, type OptionSpec } from '../command.js';
 import { call } from '../support/failures.js';
-import { flag, valueOpt, VALIDATE, XPATH_OPTIONS, strArg, quietText, splitCommaList } from '../support/options.js';
+import { flag, valueOpt, VALIDATE, XPATH_OPTIONS, strArg, quietText, splitCommaList, optionAliases } from '../support/options.js';
 import { xpathOption, printXml } from '../support/xpath.js';
 import { field, caseOrder } from '../support/format.js';
 import { collectList, lookupEach, findOrFail } from '../support/lookup.js';
@@ -203,23 +203,27 @@ export const nodedevCommands: readonly CommandSpec[] = [
     done: (name, file) => `Node device ${name} created from ${file}\n`,
     fail: (file) => `Failed to create node device from ${file}`,
   }),
-  deviceCommand({
-    name: 'nodedev-destroy',
-    help: 'destroy (stop) a device on the node',
-    description: 'Destroy a device on the node.  Note that this command destroys devices on the physical host',
-    option: deviceOption(DEVICE_HELP),
-    lookup: findDevice,
-    act: (conn, dev) => conn.raw.nodeDeviceDestroy(dev.name),
-    done: (text) => `Destroyed node device '${text}'\n`,
-    fail: (text) => `Failed to destroy node device '${text}'`,
-  }),
+  {
+    ...deviceCommand({
+      name: 'nodedev-destroy',
+      help: 'destroy (stop) a device on the node',
+      description: 'Destroy a device on the node.  Note that this command destroys devices on the physical host',
+      option: deviceOption(DEVICE_HELP),
+      lookup: findDevice,
+      act: (conn, dev) => conn.raw.nodeDeviceDestroy(dev.name),
+      done: (text) => `Destroyed node device '${text}'\n`,
+      fail: (text) => `Failed to destroy node device '${text}'`,
+    }),
+    // virsh's VSH_OT_ALIAS --name, standing for --device.
+    aliases: optionAliases({ name: 'device' }),
+  },
   {
     ...deviceCommand({
       name: 'nodedev-detach',
       help: 'detach node device from its device driver',
       description: 'Detach node device from its device driver before assigning to a domain.',
       option: deviceOption('device key'),
-      extra: [valueOpt('driver', 'string', "pci device assignment backend driver (e.g. 'vfio' or 'xen')", { named: true })],
+      extra: [valueOpt('driver', 'string', "pci device assignment backend driver (e.g. 'vfio' or 'xen')")],
       lookup: lookupByName,
       // Without a driver name virsh calls the old virNodeDeviceDettach.
       act: (conn, dev, opts) => {
@@ -251,7 +255,7 @@ export const nodedevCommands: readonly CommandSpec[] = [
     help: 'enumerate devices on this host',
     options: [
       flag('tree', 'list devices in a tree'),
-      valueOpt('cap', 'string', 'capability names, separated by comma', { named: true }),
+      valueOpt('cap', 'string', 'capability names, separated by comma'),
       flag('inactive', 'list inactive devices'),
       flag('all', 'list inactive & active devices'),
     ],

@@ -211,7 +211,7 @@ export const secretCommands: readonly CommandSpec[] = [
       valueOpt('file', 'string', 'read secret from file', { named: true }),
       flag('plain', 'read the secret from file without converting from base64'),
       flag('interactive', 'read the secret from the terminal'),
-      valueOpt('base64', 'string', 'base64-encoded secret value', { named: true }),
+      valueOpt('base64', 'string', 'base64-encoded secret value'),
     ],
     async run(ctx, opts) {
       exclusive(opts, ['file', 'base64'], ['plain', 'base64'], ['interactive', 'base64'], ['interactive', 'plain'], ['interactive', 'file']);

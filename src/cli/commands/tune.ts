@@ -14,7 +14,20 @@ import { parseXml, xmlAll, xmlAttr, xmlChildren } from '../../api/xml/reader.js'
 import { editMetadata } from './edit.js';
 import { CliError, ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
 import { VshFailure, orFail } from '../support/failures.js';
-import { parseRate, flag, valueOpt, argvOpt, AFFECT_OPTS, exclusive, affectFlags, strOpt, strArg, isMacAddress, aliasOpt } from '../support/options.js';
+import {
+  parseRate,
+  flag,
+  valueOpt,
+  argvOpt,
+  AFFECT_OPTS,
+  exclusive,
+  affectFlags,
+  strOpt,
+  strArg,
+  isMacAddress,
+  aliasOpt,
+  optionAliases,
+} from '../support/options.js';
 import { UINT_MAX, ULLONG_MAX, cIntBase0, scaleInteger, numberOpt, smallNumberOpt, scaledOpt } from '../support/numbers.js';
 import { printParams, STRING_OKAY, param, paramFromString } from '../support/params.js';
 import { serializeXmlNode } from '../support/xml.js';
@@ -539,18 +552,22 @@ export const tuneCommands: readonly CommandSpec[] = [
     ],
     run: domiftune,
   }),
-  domainCommand({
-    name: 'domif-setlink',
-    help: 'set link state of a virtual interface',
-    description: "Set link state of a domain's virtual interface. This command wraps usage of update-device command.",
-    options: [
-      valueOpt('interface', 'string', 'interface device (MAC Address)', { required: true }),
-      valueOpt('state', 'string', 'new state of the device', { required: true }),
-      flag('config', 'affect next boot'),
-      flag('print-xml', 'print XML document rather than set the interface link state'),
-    ],
-    run: domifSetlink,
-  }),
+  {
+    ...domainCommand({
+      name: 'domif-setlink',
+      help: 'set link state of a virtual interface',
+      description: "Set link state of a domain's virtual interface. This command wraps usage of update-device command.",
+      options: [
+        valueOpt('interface', 'string', 'interface device (MAC Address)', { required: true }),
+        valueOpt('state', 'string', 'new state of the device', { required: true }),
+        flag('config', 'affect next boot'),
+        flag('print-xml', 'print XML document rather than set the interface link state'),
+      ],
+      run: domifSetlink,
+    }),
+    // virsh's VSH_OT_ALIAS --persistent, standing for --config.
+    aliases: optionAliases({ persistent: 'config' }),
+  },
   domainCommand({
     name: 'perf',
     help: 'Get or set perf event',
@@ -590,8 +607,8 @@ export const tuneCommands: readonly CommandSpec[] = [
     help: 'Set domain launch security state',
     description: "Set a secret in the guest domain's memory",
     options: [
-      valueOpt('secrethdr', 'string', 'path to file containing the secret header'),
-      valueOpt('secret', 'string', 'path to file containing the secret'),
+      valueOpt('secrethdr', 'string', 'path to file containing the secret header', { named: true }),
+      valueOpt('secret', 'string', 'path to file containing the secret', { named: true }),
       valueOpt('set-address', 'int', "physical address within the guest domain's memory to set the secret"),
     ],
     run: domsetlaunchsecstate,
