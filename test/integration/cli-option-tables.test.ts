@@ -81,3 +81,26 @@ describe('tsvirsh option tables match virsh (test driver)', () => {
     expect(a).toEqual(b);
   });
 });
+
+/**
+ * `complete` on the options now filled by position: a value being typed
+ * there gets its option's completer (virsh's static enum lists).
+ */
+const COMPLETE: string[][] = [
+  ['maxvcpus', 'q'],
+  ['maxvcpus', '--type', ''],
+  ['domcapabilities', '--virttype', 'k'],
+  ['nodedev-list', 'p'],
+  ['nodedev-list', 'pci,'],
+  ['nodedev-list', 'pci,usb,s'],
+  ['nodedev-list', '--cap', ''],
+  ['nodedev-detach', 'x', 'v'],
+  ['nodedev-detach', 'x', '--driver', ''],
+];
+
+describe('complete on the positional options matches virsh', () => {
+  it.each(COMPLETE.map((w) => [JSON.stringify(w), w] as const))('complete -- %s', async (_label, words) => {
+    const [a, b] = await both(['-c', uri, 'complete', '--', ...words]);
+    expect(a).toEqual(b);
+  });
+});

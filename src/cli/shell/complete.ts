@@ -26,12 +26,15 @@ import { COMPLETERS } from './completer-table.js';
 import { KEYCODE_SETS } from '../support/keycodes.js';
 import {
   ADDRESS_SOURCES,
+  DOMAIN_VIRT_TYPES,
   DUMP_FORMATS,
   LIFECYCLE_ACTIONS,
   LIFECYCLE_TYPES,
   NETWORK_UPDATE_COMMANDS,
   NETWORK_UPDATE_SECTIONS,
+  NODE_DEVICE_CAPS,
   NUMA_MODES,
+  PCI_BACKENDS,
   SUSPEND_TARGETS,
   POOL_TYPES,
   WIPE_ALGORITHMS,
@@ -206,6 +209,8 @@ const STATIC_COMPLETERS: Readonly<Record<string, readonly string[]>> = {
   DomainInterfaceSourceMode: ['server', 'client'],
   DomainInterfaceAddrSource: ADDRESS_SOURCES,
   DomainHostnameSource: ['agent', 'lease'],
+  DomainVirtType: DOMAIN_VIRT_TYPES,
+  NodeDevicePCIBackend: PCI_BACKENDS,
 };
 
 /**
@@ -227,6 +232,7 @@ async function completerValues(completer: string, flags: number, given: Readonly
   if (completer === 'CompleteEmpty') return [];
   if (completer === 'PoolType') return commaListCandidates(given.get('type'), POOL_TYPES);
   if (completer === 'DomainShutdownMode') return commaListCandidates(given.get('mode'), ['acpi', 'agent', 'initctl', 'signal', 'paravirt']);
+  if (completer === 'NodeDeviceCapabilityName') return commaListCandidates(given.get('cap'), NODE_DEVICE_CAPS);
   const fixed = STATIC_COMPLETERS[completer];
   if (fixed) return [...fixed];
   const conn = await source.connection();

@@ -52,3 +52,50 @@ export const NETWORK_UPDATE_SECTIONS: readonly string[] = [
 export const NUMA_MODES: readonly string[] = ['strict', 'preferred', 'interleave', 'restrictive'];
 /** virDomainInterfaceAddressesSource (`domifaddr --source`). */
 export const ADDRESS_SOURCES: readonly string[] = ['lease', 'agent', 'arp'];
+/** virDomainVirtType's names in libvirt 9.0 (virshDomainVirtTypeCompleter: maxvcpus, domcapabilities, hypervisor-cpu-*). */
+export const DOMAIN_VIRT_TYPES: readonly string[] = [
+  'none',
+  'qemu',
+  'kqemu',
+  'kvm',
+  'xen',
+  'lxc',
+  'uml',
+  'openvz',
+  'test',
+  'vmware',
+  'hyperv',
+  'vbox',
+  'phyp',
+  'parallels',
+  'bhyve',
+  'vz',
+  'hvf',
+];
+/** virNodeDevCapType's names in libvirt 9.0 (virshNodeDeviceCapabilityNameCompleter: nodedev-list --cap). */
+export const NODE_DEVICE_CAPS: readonly string[] = [
+  'system',
+  'pci',
+  'usb_device',
+  'usb',
+  'net',
+  'scsi_host',
+  'scsi_target',
+  'scsi',
+  'storage',
+  'fc_host',
+  'vports',
+  'scsi_generic',
+  'drm',
+  'mdev_types',
+  'mdev',
+  'ccw',
+  'css',
+  'vdpa',
+  'ap_card',
+  'ap_queue',
+  'ap_matrix',
+  'vpd',
+];
+/** virDomainHostdevSubsysPCIBackend's names (virshNodeDevicePCIBackendCompleter: nodedev-detach --driver). */
+export const PCI_BACKENDS: readonly string[] = ['default', 'kvm', 'vfio', 'xen'];
