@@ -23,8 +23,20 @@ import { LibvirtError } from '../../rpc/errors.js';
 import { domainStateName, domainStateReasonName } from '../../api/names.js';
 import { fixedString } from '../../api/values.js';
 import { CliError, type ParsedOptions, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
-import { flag, valueOpt, argvOpt, domainOpt, DOMAIN, AFFECT_OPTS, exclusive, affectFlags, strOpt, XPATH_OPTIONS, VALIDATE } from '../support/options.js';
-import { optionAliases } from '../support/options.js';
+import {
+  flag,
+  valueOpt,
+  argvOpt,
+  domainOpt,
+  DOMAIN,
+  AFFECT_OPTS,
+  exclusive,
+  affectFlags,
+  strOpt,
+  XPATH_OPTIONS,
+  VALIDATE,
+  optionAliases,
+} from '../support/options.js';
 import { printXml, xpathOption } from '../support/xpath.js';
 import { UINT_MAX, scaledKiBOpt } from '../support/numbers.js';
 import { formatUuid } from '../support/format.js';
