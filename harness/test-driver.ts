@@ -25,6 +25,14 @@ export interface TestDomainSpec {
   vcpus?: number;
   /** A transient domain (no persistent config) instead of a persistent one. */
   transient?: boolean;
+  /** What this domain's `<devices>` holds, instead of {@link TestNodeOptions.domainDevices}. */
+  devices?: string;
+  /** More elements of the domain, placed after `<vcpu>` (for example `<maxMemory>` and a `<cpu>` with NUMA cells). */
+  elements?: string;
+  /** Snapshots the test driver loads with the domain: `<test:domainsnapshot>` elements (the one with `<active>1</active>` is current). */
+  snapshots?: string;
+  /** The domain has a managed save image (`<test:hasmanagedsave/>`). */
+  managedSave?: boolean;
 }
 
 /** Options for {@link writeTestNodeXml}. */
@@ -41,6 +49,12 @@ export interface TestNodeOptions {
   interfaces?: boolean;
   /** What every domain's `<devices>` holds (default nothing); {@link TEST_GUEST_DEVICES} is a set the CLI suites use. */
   domainDevices?: string;
+  /** `default-pool`'s capacity in bytes, all of it available (default: none said, which the driver reports as 0). */
+  poolCapacity?: number;
+  /** `default-pool`'s `<volume>` elements (default none). */
+  poolVolumes?: string;
+  /** The node devices: `<device>` elements (default none). */
+  nodeDevices?: string;
 }
 
 /** Disks (file, cdrom, floppy) and interfaces (network, user) for {@link TestNodeOptions.domainDevices}. */
@@ -80,13 +94,14 @@ function xmlEscape(s: string): string {
 
 function domainXml(d: TestDomainSpec, devices: string): string {
   const state = RUNSTATE[d.state ?? 'running'];
+  const testState = `${d.transient ? '    <test:transient/>\n' : ''}${d.managedSave ? '    <test:hasmanagedsave/>\n' : ''}${d.snapshots ?? ''}`;
   return `  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
     <name>${xmlEscape(d.name)}</name>
     <uuid>${d.uuid ?? randomUUID()}</uuid>
     <memory unit='KiB'>${d.memoryKiB ?? 8388608}</memory>
     <currentMemory unit='KiB'>${d.currentMemoryKiB ?? 2097152}</currentMemory>
     <vcpu placement='static'>${d.vcpus ?? 2}</vcpu>
-    <os>
+${d.elements ?? ''}    <os>
       <type arch='i686'>hvm</type>
       <boot dev='hd'/>
     </os>
@@ -95,9 +110,9 @@ function domainXml(d: TestDomainSpec, devices: string): string {
     <on_reboot>restart</on_reboot>
     <on_crash>destroy</on_crash>
     <devices>
-${devices}    </devices>
-    <test:runstate>${state}</test:runstate>${d.transient ? '\n    <test:transient/>' : ''}
-  </domain>
+${d.devices ?? devices}    </devices>
+    <test:runstate>${state}</test:runstate>
+${testState}  </domain>
 `;
 }
 
@@ -119,16 +134,20 @@ export function testNodeXml(opts: TestNodeOptions = {}): string {
     </ip>
   </network>
 `;
+  const poolSize =
+    opts.poolCapacity === undefined
+      ? ''
+      : `    <capacity>${opts.poolCapacity}</capacity>\n    <allocation>0</allocation>\n    <available>${opts.poolCapacity}</available>\n`;
   const pool =
     opts.pool === false
       ? ''
       : `  <pool type='dir'>
     <name>default-pool</name>
     <uuid>dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566</uuid>
-    <target>
+${poolSize}    <target>
       <path>/default-pool</path>
     </target>
-  </pool>
+${opts.poolVolumes ?? ''}  </pool>
 `;
   const iface = opts.interfaces
     ? `  <interface type="ethernet" name="eth1">
@@ -154,7 +173,7 @@ export function testNodeXml(opts: TestNodeOptions = {}): string {
     <active>4</active>
   </cpu>
   <memory>8388608</memory>
-${domains.map((d) => domainXml(d, opts.domainDevices ?? '')).join('')}${network}${iface}${pool}</node>
+${domains.map((d) => domainXml(d, opts.domainDevices ?? '')).join('')}${network}${iface}${pool}${opts.nodeDevices ?? ''}</node>
 `;
 }
 

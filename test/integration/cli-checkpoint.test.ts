@@ -10,15 +10,15 @@
  * the table layout is still compared) and the name a checkpoint gets when
  * none is given (its creation time in seconds).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TEST_DOMAINS } from '../../harness/test-driver.js';
 import { harnessDaemon, privateTestUri } from './env.js';
 import { both, ours, type Outcome } from './virsh-diff.js';
 
-const DISKS = `    <devices>
-      <disk type='file' device='disk'>
+/** Two disks for `test`. */
+const DISKS = `      <disk type='file' device='disk'>
         <source file='/guest/disk1.img'/>
         <target dev='vda' bus='virtio'/>
       </disk>
@@ -26,15 +26,18 @@ const DISKS = `    <devices>
         <source file='/guest/disk2.img'/>
         <target dev='vdb' bus='virtio'/>
       </disk>
-    </devices>`;
+`;
 
 let uri = '';
 let xmlFile = '';
 
 beforeAll(async () => {
-  uri = await privateTestUri('unix', { domains: [...DEFAULT_TEST_DOMAINS, { name: 'off', state: 'shutoff' as const }] });
-  const file = /^test\+unix:\/\/([^?]+)\?/.exec(uri)![1];
-  writeFileSync(file, readFileSync(file, 'utf8').replace('    <devices>\n    </devices>', DISKS));
+  uri = await privateTestUri('unix', {
+    domains: [
+      { ...DEFAULT_TEST_DOMAINS[0]!, devices: DISKS },
+      { name: 'off', state: 'shutoff' as const },
+    ],
+  });
   xmlFile = path.join((await harnessDaemon()).dir, `cli-checkpoint-${process.pid}.xml`);
   writeFileSync(
     xmlFile,

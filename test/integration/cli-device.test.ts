@@ -9,7 +9,7 @@
  *
  * Nothing is normalised: every comparison is byte for byte.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chownToTestUser } from '../../harness/daemon.js';
@@ -20,8 +20,7 @@ import { harnessDaemon, privateTestUri } from './env.js';
 import { both, ours, theirs, type Outcome } from './virsh-diff.js';
 
 /** Disks (one with a backing chain and a serial to escape), CD-ROMs, a floppy and three interfaces for `test`. */
-const DEVICES = `    <devices>
-      <disk type='file' device='disk'>
+const DEVICES = `      <disk type='file' device='disk'>
         <driver name='qemu' type='qcow2'/>
         <source file='/guest/disk1.img'/>
         <backingStore type='file'>
@@ -57,11 +56,10 @@ const DEVICES = `    <devices>
       <interface type='user'>
         <mac address='52:54:00:11:22:33'/>
       </interface>
-    </devices>`;
+`;
 
 /** A NUMA guest with a DIMM and a virtio-mem device for `mem`. */
-const MEMORY_DEVICES = `    <devices>
-      <memory model='dimm'>
+const MEMORY_DEVICES = `      <memory model='dimm'>
         <target>
           <size unit='KiB'>524288</size>
           <node>0</node>
@@ -77,22 +75,21 @@ const MEMORY_DEVICES = `    <devices>
         </target>
         <alias name='ua-vmem'/>
       </memory>
-    </devices>`;
-const NUMA = `<maxMemory slots='16' unit='KiB'>16777216</maxMemory>
-    <vcpu placement='static'>2</vcpu>
-    <cpu><numa><cell id='0' cpus='0-1' memory='2097152' unit='KiB'/></numa></cpu>`;
+`;
+const NUMA = `    <maxMemory slots='16' unit='KiB'>16777216</maxMemory>
+    <cpu><numa><cell id='0' cpus='0-1' memory='2097152' unit='KiB'/></numa></cpu>
+`;
 
 let uri = '';
 
 beforeAll(async () => {
   uri = await privateTestUri('unix', {
-    domains: [...DEFAULT_TEST_DOMAINS, { name: 'off', state: 'shutoff' as const }, { name: 'mem', state: 'shutoff' as const }],
+    domains: [
+      { ...DEFAULT_TEST_DOMAINS[0]!, devices: DEVICES },
+      { name: 'off', state: 'shutoff' as const },
+      { name: 'mem', state: 'shutoff' as const, vcpus: 2, elements: NUMA, devices: MEMORY_DEVICES },
+    ],
   });
-  const file = /^test\+unix:\/\/([^?]+)\?/.exec(uri)![1];
-  // The node file has one empty <devices> per domain, in the order given: test, off, mem.
-  const empty = '    <devices>\n    </devices>';
-  const parts = readFileSync(file, 'utf8').split(empty);
-  writeFileSync(file, parts[0] + DEVICES + parts[1] + empty + parts[2].replace("<vcpu placement='static'>2</vcpu>", NUMA) + MEMORY_DEVICES + parts[3]);
 });
 
 const PRINT_XML: string[][] = [

@@ -12,7 +12,6 @@
  * back, so virsh's run sees what ours saw.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyGuestXml } from '../../harness/guest.js';
 import { DEFAULT_TEST_DOMAINS } from '../../harness/test-driver.js';
@@ -28,8 +27,7 @@ const DOMAINS = [
 ];
 
 /** Two disks and two interfaces (one with its link down) on every domain. */
-const DEVICES = `    <devices>
-      <disk type='file' device='disk'>
+const DEVICES = `      <disk type='file' device='disk'>
         <source file='/guest/disk1.img'/>
         <target dev='vda' bus='virtio'/>
       </disk>
@@ -48,15 +46,12 @@ const DEVICES = `    <devices>
         <mac address='52:54:00:11:22:33'/>
         <link state='down'/>
       </interface>
-    </devices>`;
+`;
 
 let uri = '';
 
 beforeAll(async () => {
-  uri = await privateTestUri('unix', { domains: DOMAINS });
-  // The file stays the daemon's: every connection to the URI reads it again.
-  const file = /^test\+unix:\/\/([^?]+)\?/.exec(uri)![1];
-  writeFileSync(file, readFileSync(file, 'utf8').replaceAll('    <devices>\n    </devices>', DEVICES));
+  uri = await privateTestUri('unix', { domains: DOMAINS, domainDevices: DEVICES });
 });
 
 const split = (line: string): string[] => (line.includes(';') ? [line] : line.split(' '));

@@ -30,11 +30,12 @@
  * @module
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chownToTestUser } from '../../harness/daemon.js';
 import { tinyGuestXml } from '../../harness/guest.js';
+import { TEST_DOMAIN_UUID } from '../../harness/test-driver.js';
 import { connect, type Connection, type Domain, type Network, type StoragePool, type StorageVol } from '../../src/index.js';
 import { harnessDaemon, privateTestUri } from './env.js';
 import { compareTable, type DiffRow, type Json, type TableReport } from './object-diff.js';
@@ -101,8 +102,7 @@ const numOfFirst = (m: string): string => m.replace(/virConnectNumOf(\w+)$/, 'vi
 
 // --- the test driver's node ----------------------------------------------------------------
 
-const DEVICES = `    <devices>
-      <disk type='file' device='disk'>
+const DEVICES = `      <disk type='file' device='disk'>
         <source file='/guest/disk1.img'/>
         <target dev='vda' bus='virtio'/>
       </disk>
@@ -112,7 +112,7 @@ const DEVICES = `    <devices>
         <target dev='vnet0'/>
         <model type='virtio'/>
       </interface>
-    </devices>`;
+`;
 
 /** `snap1` ← `snap2` (current) on `test`, as the test driver reads them from its node file. */
 const SNAPSHOTS = `    <test:domainsnapshot>
@@ -131,16 +131,8 @@ const SNAPSHOTS = `    <test:domainsnapshot>
     </test:domainsnapshot>
 `;
 
-const EXTRA = `  <interface type='ethernet' name='eth1'>
-    <start mode='onboot'/>
-    <mac address='aa:bb:cc:dd:ee:ff'/>
-    <mtu size='1492'/>
-    <protocol family='ipv4'>
-      <ip address='192.168.0.5' prefix='24'/>
-      <route gateway='192.168.0.1'/>
-    </protocol>
-  </interface>
-  <device>
+/** The node devices: test:///default's `computer` and the net device of its `eth1`. */
+const NODE_DEVICES = `  <device>
     <name>computer</name>
     <capability type='system'>
       <hardware>
@@ -179,37 +171,28 @@ const VOLUMES = `    <volume>
       <allocation>4096</allocation>
       <target/>
     </volume>
-  </pool>`;
-
-/** `text` with `from` replaced by `to`, failing when `from` is not there (the harness's node XML changed). */
-function edit(text: string, from: string | RegExp, to: string): string {
-  if (typeof from === 'string' ? !text.includes(from) : !from.test(text)) throw new Error(`test node XML: ${String(from)} not found`);
-  return text.replace(from, to);
-}
+`;
 
 /** A private test-driver node: `test` running (devices, snapshots), `idle` shut off with a managed save image. */
 async function testNodeUri(): Promise<string> {
-  const uri = await privateTestUri('unix', {
+  return await privateTestUri('unix', {
     domains: [
-      { name: 'test', uuid: '6695eb01-f6a4-8304-79aa-97f2502e193f', state: 'running' },
-      { name: 'idle', uuid: '11111111-2222-3333-4444-555555555555', state: 'shutoff', vcpus: 1, memoryKiB: 524288, currentMemoryKiB: 524288 },
+      { name: 'test', uuid: TEST_DOMAIN_UUID, state: 'running', devices: DEVICES, snapshots: SNAPSHOTS },
+      {
+        name: 'idle',
+        uuid: '11111111-2222-3333-4444-555555555555',
+        state: 'shutoff',
+        vcpus: 1,
+        memoryKiB: 524288,
+        currentMemoryKiB: 524288,
+        managedSave: true,
+      },
     ],
+    interfaces: true,
+    poolCapacity: 107374182400,
+    poolVolumes: VOLUMES,
+    nodeDevices: NODE_DEVICES,
   });
-  // The file stays the daemon's: every connection to the URI reads it again.
-  const file = /^test\+unix:\/\/([^?]+)\?/.exec(uri)![1]!;
-  const [testDom, idleDom] = readFileSync(file, 'utf8').split('<name>idle</name>');
-  let xml =
-    edit(edit(testDom!, '    <devices>\n    </devices>', DEVICES), '<test:runstate>1</test:runstate>\n', `<test:runstate>1</test:runstate>\n${SNAPSHOTS}`) +
-    '<name>idle</name>' +
-    edit(idleDom!, '<test:runstate>5</test:runstate>', '<test:runstate>5</test:runstate>\n    <test:hasmanagedsave/>');
-  xml = edit(
-    xml,
-    '    <target>\n      <path>/default-pool</path>',
-    '    <capacity>107374182400</capacity>\n    <allocation>0</allocation>\n    <available>107374182400</available>\n    <target>\n      <path>/default-pool</path>',
-  );
-  xml = edit(xml, / {2}<\/pool>\n/, `${VOLUMES}\n`);
-  writeFileSync(file, edit(xml, '</node>', `${EXTRA}</node>`));
-  return uri;
 }
 
 const TEST_SETUP = `
