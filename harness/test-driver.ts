@@ -57,28 +57,50 @@ export interface TestNodeOptions {
   nodeDevices?: string;
 }
 
-/** Disks (file, cdrom, floppy) and interfaces (network, user) for {@link TestNodeOptions.domainDevices}. */
-export const TEST_GUEST_DEVICES = `      <disk type='file' device='disk'>
+/** Devices one by one, to make a domain's `<devices>` of ({@link TestNodeOptions.domainDevices}, {@link TestDomainSpec.devices}). */
+export const TEST_DEVICE = {
+  /** A virtio disk `vda` on /guest/disk1.img. */
+  disk: `      <disk type='file' device='disk'>
         <source file='/guest/disk1.img'/>
         <target dev='vda' bus='virtio'/>
       </disk>
-      <disk type='block' device='cdrom'>
+`,
+  /** An IDE CD-ROM `hdc` on /dev/sr0. */
+  cdrom: `      <disk type='block' device='cdrom'>
         <source dev='/dev/sr0'/>
         <target dev='hdc' bus='ide'/>
         <readonly/>
       </disk>
-      <disk type='file' device='floppy'>
+`,
+  /** A floppy drive `fda` with no medium. */
+  floppy: `      <disk type='file' device='floppy'>
         <target dev='fda' bus='fdc'/>
       </disk>
-      <interface type='network'>
+`,
+  /** A virtio interface on the `default` network, MAC 52:54:00:aa:bb:cc. */
+  network: `      <interface type='network'>
         <mac address='52:54:00:aa:bb:cc'/>
         <source network='default'/>
         <model type='virtio'/>
       </interface>
-      <interface type='user'>
+`,
+  /** The same interface with its host-side device named (`vnet0`, which domiflist shows). */
+  networkVnet0: `      <interface type='network'>
+        <mac address='52:54:00:aa:bb:cc'/>
+        <source network='default'/>
+        <target dev='vnet0'/>
+        <model type='virtio'/>
+      </interface>
+`,
+  /** A user-mode interface, MAC 52:54:00:11:22:33. */
+  user: `      <interface type='user'>
         <mac address='52:54:00:11:22:33'/>
       </interface>
-`;
+`,
+} as const;
+
+/** Disks (file, cdrom, floppy) and interfaces (network, user) for {@link TestNodeOptions.domainDevices}. */
+export const TEST_GUEST_DEVICES = [TEST_DEVICE.disk, TEST_DEVICE.cdrom, TEST_DEVICE.floppy, TEST_DEVICE.network, TEST_DEVICE.user].join('');
 
 /** The UUID of test:///default's `test` domain. */
 export const TEST_DOMAIN_UUID = '6695eb01-f6a4-8304-79aa-97f2502e193f';

@@ -13,16 +13,12 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_TEST_DOMAINS } from '../../harness/test-driver.js';
+import { DEFAULT_TEST_DOMAINS, TEST_DEVICE } from '../../harness/test-driver.js';
 import { harnessDaemon, privateTestUri } from './env.js';
 import { both, ours, type Outcome } from './virsh-diff.js';
 
 /** Two disks for `test`. */
-const DISKS = `      <disk type='file' device='disk'>
-        <source file='/guest/disk1.img'/>
-        <target dev='vda' bus='virtio'/>
-      </disk>
-      <disk type='file' device='disk'>
+const DISKS = `${TEST_DEVICE.disk}      <disk type='file' device='disk'>
         <source file='/guest/disk2.img'/>
         <target dev='vdb' bus='virtio'/>
       </disk>

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chownToTestUser } from '../../harness/daemon.js';
 import { tinyGuestXml } from '../../harness/guest.js';
-import { DEFAULT_TEST_DOMAINS } from '../../harness/test-driver.js';
+import { DEFAULT_TEST_DOMAINS, TEST_DEVICE } from '../../harness/test-driver.js';
 import { connect } from '../../src/index.js';
 import { harnessDaemon, privateTestUri } from './env.js';
 import { both, ours, theirs, type Outcome } from './virsh-diff.js';
@@ -35,28 +35,17 @@ const DEVICES = `      <disk type='file' device='disk'>
         <target dev='hdc' bus='ide'/>
         <readonly/>
       </disk>
-      <disk type='file' device='floppy'>
-        <target dev='fda' bus='fdc'/>
-      </disk>
-      <disk type='file' device='cdrom'>
+${TEST_DEVICE.floppy}      <disk type='file' device='cdrom'>
         <driver name='qemu' type='raw'/>
         <source file='/media/caf\u00e9 &lt;1&gt;.iso'/>
         <target dev='sdb' bus='sata'/>
         <readonly/>
       </disk>
-      <interface type='network'>
-        <mac address='52:54:00:aa:bb:cc'/>
-        <source network='default'/>
-        <model type='virtio'/>
-      </interface>
-      <interface type='network'>
+${TEST_DEVICE.network}      <interface type='network'>
         <mac address='52:54:00:aa:bb:cd'/>
         <source network='default'/>
       </interface>
-      <interface type='user'>
-        <mac address='52:54:00:11:22:33'/>
-      </interface>
-`;
+${TEST_DEVICE.user}`;
 
 /** A NUMA guest with a DIMM and a virtio-mem device for `mem`. */
 const MEMORY_DEVICES = `      <memory model='dimm'>

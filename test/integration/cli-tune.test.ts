@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyGuestXml } from '../../harness/guest.js';
-import { DEFAULT_TEST_DOMAINS } from '../../harness/test-driver.js';
+import { DEFAULT_TEST_DOMAINS, TEST_DEVICE } from '../../harness/test-driver.js';
 import { connect } from '../../src/index.js';
 import { harnessDaemon, privateTestUri } from './env.js';
 import { both, ours, theirs, type Outcome } from './virsh-diff.js';
@@ -27,22 +27,7 @@ const DOMAINS = [
 ];
 
 /** Two disks and two interfaces (one with its link down) on every domain. */
-const DEVICES = `      <disk type='file' device='disk'>
-        <source file='/guest/disk1.img'/>
-        <target dev='vda' bus='virtio'/>
-      </disk>
-      <disk type='block' device='cdrom'>
-        <source dev='/dev/sr0'/>
-        <target dev='hdc' bus='ide'/>
-        <readonly/>
-      </disk>
-      <interface type='network'>
-        <mac address='52:54:00:aa:bb:cc'/>
-        <source network='default'/>
-        <target dev='vnet0'/>
-        <model type='virtio'/>
-      </interface>
-      <interface type='user'>
+const DEVICES = `${TEST_DEVICE.disk}${TEST_DEVICE.cdrom}${TEST_DEVICE.networkVnet0}      <interface type='user'>
         <mac address='52:54:00:11:22:33'/>
         <link state='down'/>
       </interface>

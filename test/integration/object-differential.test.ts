@@ -35,7 +35,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chownToTestUser } from '../../harness/daemon.js';
 import { tinyGuestXml } from '../../harness/guest.js';
-import { TEST_DOMAIN_UUID } from '../../harness/test-driver.js';
+import { TEST_DEVICE, TEST_DOMAIN_UUID } from '../../harness/test-driver.js';
 import { connect, type Connection, type Domain, type Network, type StoragePool, type StorageVol } from '../../src/index.js';
 import { harnessDaemon, privateTestUri } from './env.js';
 import { compareTable, type DiffRow, type Json, type TableReport } from './object-diff.js';
@@ -102,17 +102,7 @@ const numOfFirst = (m: string): string => m.replace(/virConnectNumOf(\w+)$/, 'vi
 
 // --- the test driver's node ----------------------------------------------------------------
 
-const DEVICES = `      <disk type='file' device='disk'>
-        <source file='/guest/disk1.img'/>
-        <target dev='vda' bus='virtio'/>
-      </disk>
-      <interface type='network'>
-        <mac address='52:54:00:aa:bb:cc'/>
-        <source network='default'/>
-        <target dev='vnet0'/>
-        <model type='virtio'/>
-      </interface>
-`;
+const DEVICES = TEST_DEVICE.disk + TEST_DEVICE.networkVnet0;
 
 /** `snap1` ← `snap2` (current) on `test`, as the test driver reads them from its node file. */
 const SNAPSHOTS = `    <test:domainsnapshot>
