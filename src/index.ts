@@ -13,85 +13,22 @@
  * model (`libvirt-rpc/xml`; the object API's `getDefinition()`/`defineDomain()` load it on use).
  * @packageDocumentation
  */
-export { connect, DriverFeature, DEFAULT_OPEN_TIMEOUT_MS } from './api/connect.js';
-export type { ConnectOptions, ConnectionFeatures } from './api/connect.js';
-export { Connection } from './api/connection.js';
-export type { ReconnectOptions } from './api/reconnect.js';
+export { connect } from './api/connect.js';
+export type { ConnectOptions } from './api/connect.js';
+export * from './entry-common.js';
+export * from './procedures/libvirt-api.gen.js';
 export { connectAll, Hosts } from './api/hosts.js';
 export type { ConnectAllOptions, HostStatus, HostResult, HostEvent } from './api/hosts.js';
 export { enableDebugLog } from './api/debug-log.js';
-export { CHANNELS } from './rpc/diagnostics.js';
-export type {
-  ConnectionTag,
-  CallStartMessage,
-  CallEndMessage,
-  ConnectionPlanMessage,
-  ConnectionOpenMessage,
-  ConnectionCloseMessage,
-  ReconnectMessage,
-  AuthMessage,
-  StreamMessage,
-  KeepaliveMessage,
-  EventDroppedMessage,
-} from './rpc/diagnostics.js';
-export { DEFAULT_MAX_IN_FLIGHT } from './rpc/in-flight.js';
-export type { ConnectionInfo, DomainStatsRecord } from './api/connection.js';
-export type { MigrateBandwidth } from './api/migrate/index.js';
-export * from './api/objects/index.js';
-export type * from './api/gen/objects.gen.js';
-export type { RawApi } from './api/gen/raw.gen.js';
-export * from './api/domain-devices.js';
-export * from './api/xml/reader.js';
-export * from './api/names.js';
-export type { TypedParams, TypedParamsInput, TypedParamValue, TypedParamExplicit } from './api/values.js';
-export { formatUuid, parseUuid } from './api/uuid.js';
-export * from './api/events.js';
-export {
-  LibvirtStream,
-  readAll,
-  pipeToFile,
-  pipeFromFile,
-  StreamOverflowError,
-  StreamStateError,
-  StreamFileError,
-  sendFile,
-  StreamErrorCode,
-  STREAM_BUF_SIZE,
-  STREAM_BUFFER_SIZE_DEFAULT,
-  STREAM_FINISH_TIMEOUT_DEFAULT,
-  STREAM_ABORT_TIMEOUT_DEFAULT,
-  PendingStream,
-} from './api/stream.js';
-export type { StreamMode, StreamOptions, StreamEntry, StreamCaller, StreamSource, SettleOptions, StreamFileOp, TransferProgress } from './api/stream.js';
+export { LibvirtStream, readAll, pipeToFile, pipeFromFile, StreamFileError, sendFile } from './api/stream.js';
+export type { StreamEntry, StreamCaller, StreamSource, StreamFileOp, TransferProgress } from './api/stream.js';
 
-// Errors: the root and every class the package throws.
-export { ArgumentError, LibvirtRpcError } from './errors/root.js';
-export {
-  RpcErrorCode,
-  LibvirtError,
-  ConnectionClosedError,
-  CloseReason,
-  ProtocolError,
-  AbortError,
-  TimeoutError,
-  UnsupportedError,
-  TransportError,
-  errorCodeName,
-  errorDomainName,
-  errorLevelName,
-} from './rpc/errors.js';
-export type { LibvirtErrorFields } from './rpc/errors.js';
+// Errors of what only Node has (the rest are in entry-common.ts).
 export { AuthenticationError, ScramError } from './auth/errors.js';
 export type { AuthFailureReason, ScramErrorCode } from './auth/errors.js';
-export { UriError, ConfigError } from './transport/errors.js';
+export { ConfigError } from './transport/errors.js';
 export { TlsError } from './transport/tls/errors.js';
 export { CommandTransportError } from './transport/command-error.js';
 export { SshTransportError } from './transport/ssh/errors.js';
-export { XdrError, XdrErrorCode } from './xdr/errors.js';
 export type { Credentials, CredentialRequest, CredentialCallback, CredentialCallbackAuth, PasswordCredentials } from './auth/credentials.js';
 export type { RemotePlan } from './transport/remote-plan.js';
-export type { CallOptions, Procedure, ProcedureCaller, ProcedureInfo, ProgramName } from './rpc/procedure.js';
-
-// Introspection and libvirt's constants.
-export { procedures } from './procedures/index.gen.js';
-export * from './procedures/libvirt-api.gen.js';

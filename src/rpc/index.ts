@@ -2,22 +2,7 @@
  * The RPC engine: framing, calls, events, streams and keepalive over any byte channel (a Node Duplex, a WebSocket adapter).
  * @packageDocumentation
  */
-export {
-  RpcErrorCode,
-  LibvirtRpcError,
-  LibvirtError,
-  ConnectionClosedError,
-  CloseReason,
-  ProtocolError,
-  AbortError,
-  TimeoutError,
-  UnsupportedError,
-  TransportError,
-  errorCodeName,
-  errorDomainName,
-  errorLevelName,
-} from './errors.js';
-export type { LibvirtErrorFields } from './errors.js';
+export * from './public-errors.js';
 export { FrameReader, encodeFrame, FRAME_MIN, FRAME_MAX } from './frame.js';
 export type { Frame, FrameHeader, FrameBody } from './frame.js';
 export { RpcClient } from './client.js';
