@@ -38,15 +38,7 @@ export { formatUuid, parseUuid } from './api/uuid.js';
 export * from './api/events.js';
 
 // Streams: what both kinds of LibvirtStream share.
-export { PendingStream } from './api/streams/open.js';
-export {
-  STREAM_ABORT_TIMEOUT_DEFAULT,
-  STREAM_BUF_SIZE,
-  STREAM_BUFFER_SIZE_DEFAULT,
-  STREAM_FINISH_TIMEOUT_DEFAULT,
-} from './api/streams/options.js';
-export type { StreamMode, StreamOptions, SettleOptions } from './api/streams/options.js';
-export { StreamErrorCode, StreamOverflowError, StreamStateError } from './api/streams/errors.js';
+export * from './api/stream-common.js';
 
 // Errors: the root and the classes both builds throw.
 export { ArgumentError } from './errors/root.js';

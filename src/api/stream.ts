@@ -54,22 +54,14 @@
  *   {@link LibvirtError}; the end of the connection fails it with the
  *   {@link ConnectionClosedError}. Either way the stream emits `'error'`.
  */
-import type { Procedure, ProcedureCaller } from '../rpc/procedure.js';
 import { CREATE, LibvirtStream } from './streams/libvirt-stream.js';
-import { openStreamWith } from './streams/open.js';
-import type { StreamMode, StreamOptions } from './streams/options.js';
+import { type OpenStreamCall, streamOpener } from './streams/open.js';
 
+export * from './stream-common.js';
 export { LibvirtStream } from './streams/libvirt-stream.js';
-export { PendingStream } from './streams/open.js';
 export type { StreamCaller } from './streams/open.js';
-export {
-  STREAM_ABORT_TIMEOUT_DEFAULT,
-  STREAM_BUF_SIZE,
-  STREAM_BUFFER_SIZE_DEFAULT,
-  STREAM_FINISH_TIMEOUT_DEFAULT,
-} from './streams/options.js';
-export type { SettleOptions, StreamEntry, StreamMode, StreamOptions } from './streams/options.js';
-export { StreamErrorCode, StreamFileError, StreamOverflowError, StreamStateError } from './streams/errors.js';
+export type { StreamEntry } from './streams/options.js';
+export { StreamFileError } from './streams/errors.js';
 export type { StreamFileOp } from './streams/errors.js';
 export type { StreamSource } from './streams/python-style.js';
 export { pipeFromFile, pipeToFile, readAll, sendFile } from './streams/files.js';
@@ -78,15 +70,6 @@ export type { TransferProgress } from './streams/files.js';
 /**
  * Makes a call that opens a stream and resolves with the call's return value and the
  * {@link LibvirtStream} once the daemon has accepted it: what the raw layer's stream methods
- * do (see `openStreamWith` in streams/open.ts for the rules).
+ * do (see `streamOpener` in streams/open.ts for the rules).
  */
-export function openStreamCall<A, R>(
-  caller: ProcedureCaller,
-  procedure: Procedure<A, R>,
-  args: A,
-  mode: StreamMode,
-  sparse: boolean,
-  options: StreamOptions = {},
-): Promise<{ ret: R; stream: LibvirtStream }> {
-  return openStreamWith((init) => new LibvirtStream(CREATE, init), caller, procedure, args, mode, sparse, options);
-}
+export const openStreamCall: OpenStreamCall<LibvirtStream> = /*@__PURE__*/ streamOpener((init) => new LibvirtStream(CREATE, init));

@@ -7,14 +7,12 @@
  *
  * @module
  */
+import type { Twin } from '../util/twin.js';
+import type * as NodeTwin from './diagnostics-channel.js';
+import type * as ThisTwin from './diagnostics-channel.browser.js';
+import type { DiagnosticChannel } from './diagnostics-channel.js';
 
-/** The publishing side of one named channel. */
-export interface DiagnosticChannel {
-  /** True while someone listens (publish only then). */
-  readonly hasSubscribers: boolean;
-  /** Hands `message` to every subscriber, synchronously. */
-  publish(message: unknown): void;
-}
+export type { DiagnosticChannel } from './diagnostics-channel.js';
 
 type Listener = (message: unknown, name: string) => void;
 
@@ -55,3 +53,6 @@ export function subscribeDiagnostics(name: string, listener: (message: unknown, 
   c.listeners.add(listener);
   return () => void c.listeners.delete(listener);
 }
+
+/** The compiler holds this module to diagnostics-channel.ts's exports (see util/twin.ts). */
+type _Checked = Twin<typeof NodeTwin, typeof ThisTwin>;

@@ -4,6 +4,9 @@
  *
  * @module
  */
+import type { Twin } from './twin.js';
+import type * as NodeTwin from './platform.js';
+import type * as ThisTwin from './platform.browser.js';
 
 /** Runs `fn` after the current operation (a microtask: a page has no `process.nextTick`). */
 export function nextTick(fn: () => void): void {
@@ -19,3 +22,6 @@ export function emitWarning(message: string): void {
 export function hostEnv(): Readonly<Record<string, string | undefined>> {
   return {};
 }
+
+/** The compiler holds this module to platform.ts's exports (see util/twin.ts). */
+type _Checked = Twin<typeof NodeTwin, typeof ThisTwin>;

@@ -87,7 +87,7 @@ export class PendingStream implements StreamOptions {
 }
 
 /**
- * What {@link openStreamWith} needs of the stream it makes: Node's `LibvirtStream`
+ * What {@link streamOpener} needs of the streams it makes: Node's `LibvirtStream`
  * (libvirt-stream.ts), or the browser build's web-streams one (web-stream.ts).
  */
 export interface OpenableStream {
@@ -108,7 +108,22 @@ export interface OpenableStream {
 }
 
 /**
- * Makes a call that opens a stream: registers the stream with the caller's
+ * Makes a call that opens a stream of kind `S` (`caller`, the procedure and its arguments, the
+ * stream's direction, whether it carries holes, its options) and resolves with the call's return
+ * value and the stream: the type of both stream twins' `openStreamCall`.
+ */
+export type OpenStreamCall<S> = <A, R>(
+  caller: ProcedureCaller,
+  procedure: Procedure<A, R>,
+  args: A,
+  mode: StreamMode,
+  sparse: boolean,
+  options?: StreamOptions,
+) => Promise<{ ret: R; stream: S }>;
+
+/**
+ * The {@link OpenStreamCall} whose streams `create` makes: each stream twin's `openStreamCall`
+ * (stream.ts, stream.browser.ts). The call registers the stream with the caller's
  * RPC engine (`caller` itself, or a `Connection`'s `client`), sends the call with its serial,
  * and resolves with the call's decoded return value and the stream once the
  * daemon has accepted it. This is what the raw layer's stream methods do.
@@ -120,76 +135,70 @@ export interface OpenableStream {
  * answered, the call still completes in the background and a stream it opened
  * is aborted, so nothing is left open on the daemon.
  */
-export function openStreamWith<A, R, S extends OpenableStream>(
-  create: (init: StreamInit) => S,
-  caller: ProcedureCaller,
-  procedure: Procedure<A, R>,
-  args: A,
-  mode: StreamMode,
-  sparse: boolean,
-  options: StreamOptions = {},
-): Promise<{ ret: R; stream: S }> {
-  const { signal, timeout, bufferSize, maxBuffered, stallTimeout, highWaterMark } = options;
-  if (signal?.aborted) return Promise.reject(abortErrorFor(signal));
-  const pending = options instanceof PendingStream ? options : null;
-  try {
-    pending?.claim();
-  } catch (err) {
-    return Promise.reject(err);
-  }
-  const engine = streamCaller(caller);
-  if (!engine) {
-    return Promise.reject(new UnsupportedError(`${procedure.name} opens a stream, which this caller cannot do`));
-  }
-  let stream: S;
-  let channel: StreamChannel;
-  try {
-    stream = create({ mode, sparse, procedure, bufferSize, maxBuffered, stallTimeout, highWaterMark });
-    channel = engine.openStream(procedure, stream.sink);
-  } catch (err) {
-    return Promise.reject(err);
-  }
-  stream.attach(channel);
-  stream.bindCaller(caller);
-  const callOptions: RpcCallOptions = { stream: channel };
-  const call = engine.call(procedure, args, callOptions);
+export function streamOpener<S extends OpenableStream>(create: (init: StreamInit) => S): OpenStreamCall<S> {
+  return (caller, procedure, args, mode, sparse, options = {}) => {
+    const { signal, timeout, bufferSize, maxBuffered, stallTimeout, highWaterMark } = options;
+    if (signal?.aborted) return Promise.reject(abortErrorFor(signal));
+    const pending = options instanceof PendingStream ? options : null;
+    try {
+      pending?.claim();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const engine = streamCaller(caller);
+    if (!engine) {
+      return Promise.reject(new UnsupportedError(`${procedure.name} opens a stream, which this caller cannot do`));
+    }
+    let stream: S;
+    let channel: StreamChannel;
+    try {
+      stream = create({ mode, sparse, procedure, bufferSize, maxBuffered, stallTimeout, highWaterMark });
+      channel = engine.openStream(procedure, stream.sink);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    stream.attach(channel);
+    stream.bindCaller(caller);
+    const callOptions: RpcCallOptions = { stream: channel };
+    const call = engine.call(procedure, args, callOptions);
 
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    let disarm: (() => void) | undefined;
-    const cleanup = (): void => disarm?.();
-    const giveUp = (err: Error): void => {
-      if (settled) return;
-      settled = true;
-      cleanup();
-      // The stream is nobody's: destroyed; opened() aborts it on the wire if
-      // the call succeeds after all.
-      stream.destroy();
-      reject(err);
-    };
-    disarm = armBound({ signal, timeout }, giveUp, (ms) => new TimeoutError(`${procedure.name} timed out after ${ms} ms`, ms));
-    call.then(
-      (ret) => {
-        stream.opened();
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let disarm: (() => void) | undefined;
+      const cleanup = (): void => disarm?.();
+      const giveUp = (err: Error): void => {
         if (settled) return;
         settled = true;
         cleanup();
-        if (signal) {
-          // The signal keeps bounding the transfer: it destroys the stream with the AbortError.
-          const disarmStream = armBound({ signal }, (err) => void stream.destroy(err), 'streaming');
-          stream.once('close', () => disarmStream?.());
-        }
-        // (PendingStream is typed with Node's stream; the browser build binds its own kind.)
-        pending?.bind(stream as unknown as LibvirtStream);
-        resolve({ ret, stream });
-      },
-      (err: Error) => {
-        stream.failedToOpen(err);
-        if (settled) return;
-        settled = true;
-        cleanup();
+        // The stream is nobody's: destroyed; opened() aborts it on the wire if
+        // the call succeeds after all.
+        stream.destroy();
         reject(err);
-      },
-    );
-  });
+      };
+      disarm = armBound({ signal, timeout }, giveUp, (ms) => new TimeoutError(`${procedure.name} timed out after ${ms} ms`, ms));
+      call.then(
+        (ret) => {
+          stream.opened();
+          if (settled) return;
+          settled = true;
+          cleanup();
+          if (signal) {
+            // The signal keeps bounding the transfer: it destroys the stream with the AbortError.
+            const disarmStream = armBound({ signal }, (err) => void stream.destroy(err), 'streaming');
+            stream.once('close', () => disarmStream?.());
+          }
+          // (PendingStream is typed with Node's stream; the browser build binds its own kind.)
+          pending?.bind(stream as unknown as LibvirtStream);
+          resolve({ ret, stream });
+        },
+        (err: Error) => {
+          stream.failedToOpen(err);
+          if (settled) return;
+          settled = true;
+          cleanup();
+          reject(err);
+        },
+      );
+    });
+  };
 }
