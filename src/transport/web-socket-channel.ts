@@ -23,6 +23,7 @@ import { ArgumentError } from '../errors/root.js';
 import type { ByteChannel } from '../rpc/byte-channel.js';
 import { TransportError } from '../rpc/errors.js';
 import { bounded, type Bound } from '../util/deadline.js';
+import { parseWebSocketUrl } from './web-socket-url.js';
 
 /** The subprotocol the bridge speaks (the same as `WEBSOCKET_SUBPROTOCOL` of websocket.ts). */
 export const WEB_SOCKET_SUBPROTOCOL = 'libvirt-rpc';
@@ -234,15 +235,7 @@ export class WebSocketChannel implements ByteChannel {
  * @throws TransportError when the handshake fails (the browser does not say why).
  */
 export async function dialWebSocketChannel(url: string | URL, options: WebSocketChannelOptions = {}): Promise<WebSocketChannel> {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ArgumentError(`connect: webSocket must be a ws: or wss: URL (got ${JSON.stringify(String(url))})`);
-  }
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
-    throw new ArgumentError(`connect: webSocket must be a ws: or wss: URL (got scheme ${parsed.protocol})`);
-  }
+  const parsed = parseWebSocketUrl(url);
   const protocols = [WEB_SOCKET_SUBPROTOCOL];
   if (options.token !== undefined) {
     if (!TOKEN_CHARS.test(options.token)) {

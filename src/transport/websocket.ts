@@ -5,8 +5,8 @@
  * program that never dials a WebSocket does not load it.
  */
 import type { Duplex } from 'node:stream';
-import { ArgumentError } from '../errors/root.js';
 import { bounded, type Bound } from '../util/deadline.js';
+import { parseWebSocketUrl } from './web-socket-url.js';
 import { TransportError } from '../rpc/errors.js';
 
 /** The subprotocol the bridge speaks; a browser sends its token as a second one, `bearer.<token>`. */
@@ -28,15 +28,7 @@ export interface WebSocketDialOptions extends Bound {
  * TransportError quoting the status and the bridge's reason.
  */
 export async function dialWebSocket(url: string | URL, opts: WebSocketDialOptions = {}): Promise<Duplex> {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ArgumentError(`connect: webSocket must be a ws: or wss: URL (got ${JSON.stringify(String(url))})`);
-  }
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
-    throw new ArgumentError(`connect: webSocket must be a ws: or wss: URL (got scheme ${parsed.protocol})`);
-  }
+  const parsed = parseWebSocketUrl(url);
   const { WebSocket, createWebSocketStream } = await import('ws');
   const where = `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
   const headers: Record<string, string> = {};
