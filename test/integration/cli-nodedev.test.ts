@@ -14,14 +14,12 @@
  *
  * Nothing is normalised.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chownToTestUser } from '../../harness/daemon.js';
-import { testNodeXml } from '../../harness/test-driver.js';
 import { connect } from '../../src/index.js';
-import { harnessDaemon } from './env.js';
+import { harnessDaemon, privateTestUri } from './env.js';
 import { both, helpOutline } from './virsh-diff.js';
 
 /** The node devices of test:///default. */
@@ -92,16 +90,8 @@ let dir = '';
 let hostDevice = '';
 
 beforeAll(async () => {
-  const d = await harnessDaemon();
-  sessionUri = d.uris.qemuSessionUnix;
-  const nodes = join(d.dir, 'nodes');
-  mkdirSync(nodes, { recursive: true, mode: 0o755 });
-  chownToTestUser(nodes);
-  const file = join(nodes, `nodedev-${process.pid}.xml`);
-  writeFileSync(file, testNodeXml().replace('</node>', `${DEVICES}</node>`));
-  chmodSync(file, 0o644);
-  chownToTestUser(file);
-  testUri = d.testDriverUri(file, 'unix');
+  sessionUri = (await harnessDaemon()).uris.qemuSessionUnix;
+  testUri = await privateTestUri('unix', { nodeDevices: DEVICES });
   dir = mkdtempSync(join(tmpdir(), 'lvrpc-cli-nodedev-'));
   writeFileSync(join(dir, 'vhba.xml'), VHBA);
   writeFileSync(join(dir, 'mdev.xml'), MDEV);
