@@ -57,6 +57,16 @@ export interface TestNodeOptions {
   nodeDevices?: string;
 }
 
+/** A virtio interface on the `default` network, MAC 52:54:00:aa:bb:cc, with `target` (lines) in it. */
+function networkInterface(target: string): string {
+  return `      <interface type='network'>
+        <mac address='52:54:00:aa:bb:cc'/>
+        <source network='default'/>
+${target}        <model type='virtio'/>
+      </interface>
+`;
+}
+
 /** Devices one by one, to make a domain's `<devices>` of ({@link TestNodeOptions.domainDevices}, {@link TestDomainSpec.devices}). */
 export const TEST_DEVICE = {
   /** A virtio disk `vda` on /guest/disk1.img. */
@@ -78,20 +88,9 @@ export const TEST_DEVICE = {
       </disk>
 `,
   /** A virtio interface on the `default` network, MAC 52:54:00:aa:bb:cc. */
-  network: `      <interface type='network'>
-        <mac address='52:54:00:aa:bb:cc'/>
-        <source network='default'/>
-        <model type='virtio'/>
-      </interface>
-`,
+  network: networkInterface(''),
   /** The same interface with its host-side device named (`vnet0`, which domiflist shows). */
-  networkVnet0: `      <interface type='network'>
-        <mac address='52:54:00:aa:bb:cc'/>
-        <source network='default'/>
-        <target dev='vnet0'/>
-        <model type='virtio'/>
-      </interface>
-`,
+  networkVnet0: networkInterface("        <target dev='vnet0'/>\n"),
   /** A user-mode interface, MAC 52:54:00:11:22:33. */
   user: `      <interface type='user'>
         <mac address='52:54:00:11:22:33'/>
