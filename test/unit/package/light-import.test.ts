@@ -13,28 +13,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { staticGraph } from '../../support/static-graph.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const PUBLIC_CODECS = ['src/procedures/remote.gen.ts', 'src/procedures/qemu.gen.ts', 'src/procedures/lxc.gen.ts', 'src/procedures/admin.gen.ts'];
-
-/** Every source module reachable from `entry` by static imports and re-exports (not `import()`; type-only imports left out). */
-function staticGraph(entry: string): Set<string> {
-  const seen = new Set<string>();
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const text = readFileSync(join(root, file), 'utf8');
-    for (const m of text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?'(\.[^']+)'/gm)) {
-      if (m[1]) continue;
-      visit(resolve('/', dirname(file), m[2]!.replace(/\.js$/, '.ts')).slice(1));
-    }
-  };
-  visit(entry);
-  return seen;
-}
 
 const files = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : []));

@@ -10,28 +10,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { staticGraph } from '../../support/static-graph.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const MODEL = ['src/api/xml/schema.gen.ts', 'src/api/xml/codec.ts', 'src/api/xml/validate.ts', 'src/api/xml/documents.gen.ts', 'src/api/xml/builders.ts'];
-
-/** Every source module reachable from `entry` by static imports and re-exports (not `import()`; type-only imports left out). */
-function staticGraph(entry: string): Set<string> {
-  const seen = new Set<string>();
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const text = readFileSync(join(root, file), 'utf8');
-    for (const m of text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?'(\.[^']+)'/gm)) {
-      if (m[1]) continue;
-      visit(resolve('/', dirname(file), m[2]!.replace(/\.js$/, '.ts')).slice(1));
-    }
-  };
-  visit(entry);
-  return seen;
-}
 
 describe('the XML model stays off the root entry', () => {
   it('is not reachable from src/index.ts by static imports, and is from src/api/xml/index.ts', () => {
