@@ -65,6 +65,8 @@ export interface CommandContext {
   readonly escapeChar?: string;
   /** Standard error is a terminal (`--progress` then rewrites one line). */
   readonly stderrTerminal?: boolean;
+  /** Standard input is a terminal (virsh's vshTTYAvailable): Ctrl-C then aborts a watched domain job. */
+  readonly stdinTerminal?: boolean;
 }
 
 /** What virsh's own commands (tools/vsh.c, virsh.c: help, connect, cd) may ask of the session running them. */

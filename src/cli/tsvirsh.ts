@@ -3,6 +3,7 @@
  * The `tsvirsh` executable: virsh's command line over libvirt-rpc, no libvirt needed.
  * @packageDocumentation
  */
+import { isatty } from 'node:tty';
 import { runVirsh } from './main.js';
 import { terminalCredentials } from './shell/prompt.js';
 
@@ -52,6 +53,7 @@ runVirsh(process.argv.slice(2), {
   },
   interrupt: interrupt.signal,
   stderrTerminal: process.stderr.isTTY === true,
+  stdinTerminal: () => isatty(0),
   // Passwords, passphrases and questions are asked on the terminal, as virsh asks them.
   credentials: terminalCredentials((t) => {
     flush();

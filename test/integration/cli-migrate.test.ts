@@ -12,6 +12,7 @@
  * job every 500 ms, so how many appear depends on timing); the final
  * `[100 %]` is kept and compared.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrivateDaemon } from '../../harness/daemon.js';
 import { tinyGuestXml } from '../../harness/guest.js';
 import { connect, VIR_DOMAIN_XML_MIGRATABLE, type Connection } from '../../src/index.js';
+import { clientEnv, VIRSH } from '../../harness/daemon.js';
 import { harnessDaemon, privateTestUri, startExtraDaemon } from './env.js';
+import { runVirsh } from '../../src/cli/main.js';
+import { bothOnTerminal, type TerminalRun, transcript } from './terminal.js';
 import { both, ours, theirs, type Outcome } from './virsh-diff.js';
 import { reports } from './progress-lines.js';
 
@@ -226,4 +230,70 @@ describe('migrations: tsvirsh takes the guest to B, virsh brings it back, the sa
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('Ctrl-C during a migration, as virshWatchJob treats it', () => {
+  // A guest of 2 GiB of (zero) memory: even QEMU's zero pages take a few seconds at 1 MiB/s.
+  const big = `${guest}-big`;
+  beforeAll(async () => {
+    await connA.domainCreateXML(tinyGuestXml(big, { vnc: false, memoryMiB: 2048 }), 0);
+  });
+  afterAll(async () => {
+    for (const c of [connA, connB]) await (await c.domainLookupByName(big).catch(() => null))?.destroy().catch(() => {});
+  });
+  /** A live migration slowed to 1 MiB/s, so that it is still running when interrupted. */
+  const slow = (): string[] => ['migrate', big, b.uris.qemuSessionUnix, '--live', '--verbose', '--bandwidth', '1', '--migrateuri', 'tcp://127.0.0.1'];
+  /** Until the guest's migration job on `conn`'s daemon has begun. */
+  async function jobStarted(conn: Connection): Promise<void> {
+    const dom = await conn.domainLookupByName(big);
+    for (let i = 0; i < 200; i++) {
+      if ((await dom.getJobInfo()).type !== 0) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('the migration job never started');
+  }
+  /** Without the progress lines, which depend on timing (virsh's polkit line may follow one). */
+  const noProgress = (r: TerminalRun): TerminalRun => ({ ...r, output: r.output.replace(/\r?Migration: \[[ \d]{3} %\]/g, '') });
+
+  it('on a terminal, Ctrl-C aborts the job: the same message and status as virsh, the guest stays on A', async () => {
+    // virsh turns the terminal's interrupt key into input only on the poll that first sees the job
+    // (before that, a ^C is a SIGINT it notes and ignores): type it after the second progress line.
+    const steps = [{ expect: 'Migration: \\[.*Migration: \\[', send: '\x03' }];
+    const [x, y] = await bothOnTerminal(['-c', a.uris.qemuSessionUnix, ...slow()], steps);
+    expect([x.stepsDone, y.stepsDone, x.timedOut, y.timedOut]).toEqual([1, 1, false, false]);
+    expect({ status: x.status, text: transcript(noProgress(x)) }).toEqual({ status: y.status, text: transcript(noProgress(y)) });
+    expect(x.status).toBe(1);
+    expect(transcript(x)).toMatch(/error: .*(cancel|abort)/i);
+    expect(await where(big)).toEqual(['a:1']);
+  }, 180_000);
+
+  it('off a terminal, an interrupt leaves the job to finish, as virsh (which only notes the SIGINT) does', async () => {
+    // tsvirsh in-process, interrupted once the job runs: it migrates to B.
+    const interrupt = new AbortController();
+    let stdout = '';
+    let stderr = '';
+    const oursDone = runVirsh(['-c', a.uris.qemuSessionUnix, ...slow().filter((w) => w !== '--verbose')], {
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      stdin: '',
+      interrupt: interrupt.signal,
+      stdinTerminal: () => false,
+    });
+    await jobStarted(connA);
+    interrupt.abort();
+    const status = await oursDone;
+    expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
+    expect((await where(big)).map((w) => w[0])).toEqual(['b']);
+    // virsh, without a terminal, sent SIGINT while it takes the guest back: it goes on too.
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const args = ['-c', b.uris.qemuSessionUnix, 'migrate', big, a.uris.qemuSessionUnix, '--live', '--bandwidth', '1', '--migrateuri', 'tcp://127.0.0.1'];
+      const child = execFile(VIRSH, args, { env: clientEnv(), timeout: 120_000, encoding: 'utf8' }, (err, out, errOut) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout: out, stderr: errOut }),
+      );
+      child.stdin?.end();
+      void jobStarted(connB).then(() => child.kill('SIGINT'));
+    });
+    expect({ status: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout, stderr: '' });
+    expect((await where(big)).map((w) => w[0])).toEqual(['a']);
+  }, 180_000);
 });

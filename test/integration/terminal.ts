@@ -38,13 +38,13 @@ export async function onTerminal(argv: readonly string[], steps: readonly KeySte
 }
 
 /**
- * The terminal's text for comparison: without the line virsh prints on a terminal when it cannot
- * start its polkit agent (no D-Bus on these machines), and with the random part of virsh's
+ * The terminal's text for comparison: without the lines virsh prints on a terminal when it cannot
+ * start its polkit agent (one per connection; no D-Bus on these machines), and with the random part of virsh's
  * temporary file names (`virshXXXXXX.xml`) masked.
  */
 export function transcript(r: TerminalRun): string {
   return r.output
-    .replace(/^Authorization not available\. Check if polkit service is running.*\r?\n/m, '')
+    .replace(/^Authorization not available\. Check if polkit service is running.*\r?\n/gm, '')
     .replace(/virsh[A-Za-z0-9]{6}\.xml/g, 'virshXXXXXX.xml');
 }
 

@@ -62,6 +62,7 @@ import { prettyCapacity3 } from '../support/format.js';
 import { lookupDomain } from '../support/lookup.js';
 import { numberOpt } from '../support/numbers.js';
 import { DOMAIN, exclusive, flag, optionAliases, requireOption, strOpt, valueOpt } from '../support/options.js';
+import { abortJobOnInterrupt } from '../support/job-interrupt.js';
 import { watchJob as progressOfJob, wantsProgress } from '../support/progress.js';
 
 const GROUP = 'Domain Management';
@@ -249,8 +250,8 @@ function printProgress(ctx: CommandContext, label: string, remaining: bigint, to
 /**
  * Runs `work` (the migration) as virshWatchJob watches it: with `verbose`,
  * the job's progress every 500 ms and `[100 %]` when it succeeds; after
- * `timeoutSec` (when not 0), `onTimeout` once; an interrupt (Ctrl-C)
- * aborts the job.
+ * `timeoutSec` (when not 0), `onTimeout` once; an interrupt (Ctrl-C) on a
+ * terminal aborts the job ({@link abortJobOnInterrupt}).
  */
 async function watchJob(
   ctx: CommandContext,
@@ -269,14 +270,11 @@ async function watchJob(
     }
   };
   const timer = how.timeoutSec > 0 ? setTimeout(() => void how.onTimeout().catch(() => {}), how.timeoutSec * 1000) : null;
-  const onInterrupt = (): void => void ctx.conn.raw.domainAbortJob(dom).catch(() => {});
-  ctx.interrupted?.addEventListener('abort', onInterrupt, { once: true });
   const polling = how.verbose ? poll() : Promise.resolve();
   try {
-    await settled;
+    await abortJobOnInterrupt(ctx, dom, () => settled);
   } finally {
     if (timer) clearTimeout(timer);
-    ctx.interrupted?.removeEventListener('abort', onInterrupt);
     await polling;
   }
   if (how.verbose) printProgress(ctx, how.label, 0n, 1n);

@@ -19,6 +19,7 @@ import { printExtra } from '../support/format.js';
 import { lookupDomain } from '../support/lookup.js';
 import { DUMP_FORMATS } from '../support/enum-names.js';
 import { stat } from 'node:fs/promises';
+import { abortJobOnInterrupt } from '../support/job-interrupt.js';
 import { watchJob, wantsProgress } from '../support/progress.js';
 import { parseXml, xmlFirst, xmlText } from '../../api/xml/reader.js';
 import type { RemoteNonnullDomain } from '../../procedures/remote.gen.js';
@@ -85,7 +86,7 @@ const managedsaveCommand: CommandSpec = {
     const name = opts.required('domain');
     const dom = await lookupDomain(ctx.conn, name);
     await watchJob(ctx, 'managedsave', dom, wantsProgress(opts), () =>
-      call(() => ctx.conn.raw.domainManagedSave(dom, saveFlags(opts, true)), `Failed to save domain '${name}' state`),
+      abortJobOnInterrupt(ctx, dom, () => call(() => ctx.conn.raw.domainManagedSave(dom, saveFlags(opts, true)), `Failed to save domain '${name}' state`)),
     );
     if (opts.bool('verbose')) reportDone(ctx, 'Managedsave');
     printExtra(ctx, `\nDomain '${name}' state saved by libvirt\n`);
@@ -118,9 +119,11 @@ export const saveCommands: readonly CommandSpec[] = [
       const xmlFile = strOpt(opts, 'xml');
       const xml = xmlFile !== undefined ? await ctx.readFile(xmlFile) : null;
       await watchJob(ctx, 'save', dom, wantsProgress(opts), () =>
-        call(
-          () => (flags || xml !== null ? ctx.conn.raw.domainSaveFlags(dom, to, xml, flags) : ctx.conn.raw.domainSave(dom, to)),
-          `Failed to save domain '${name}' to ${to}`,
+        abortJobOnInterrupt(ctx, dom, () =>
+          call(
+            () => (flags || xml !== null ? ctx.conn.raw.domainSaveFlags(dom, to, xml, flags) : ctx.conn.raw.domainSave(dom, to)),
+            `Failed to save domain '${name}' to ${to}`,
+          ),
         ),
       );
       if (opts.bool('verbose')) reportDone(ctx, 'Save');
@@ -275,12 +278,14 @@ export const saveCommands: readonly CommandSpec[] = [
           if (format < 0) throw new CliError([`format '${text}' is not supported, expecting 'kdump-zlib', 'kdump-lzo', 'kdump-snappy', 'win-dmp' or 'elf'`]);
         }
       }
-      await call(
-        () =>
-          format !== VIR_DOMAIN_CORE_DUMP_FORMAT_RAW
-            ? ctx.conn.raw.domainCoreDumpWithFormat(dom, to, format, flags)
-            : ctx.conn.raw.domainCoreDump(dom, to, flags),
-        `Failed to core dump domain '${name}' to ${to}`,
+      await abortJobOnInterrupt(ctx, dom, () =>
+        call(
+          () =>
+            format !== VIR_DOMAIN_CORE_DUMP_FORMAT_RAW
+              ? ctx.conn.raw.domainCoreDumpWithFormat(dom, to, format, flags)
+              : ctx.conn.raw.domainCoreDump(dom, to, flags),
+          `Failed to core dump domain '${name}' to ${to}`,
+        ),
       );
       if (opts.bool('verbose')) reportDone(ctx, 'Dump');
       printExtra(ctx, `\nDomain '${name}' dumped to ${to}\n`);

@@ -29,6 +29,8 @@ export interface CliIo {
   readonly stdin?: AsyncIterable<string> | string;
   /** Standard error is a terminal (`--progress` rewrites its line there). */
   readonly stderrTerminal?: boolean;
+  /** Whether standard input is a terminal (Ctrl-C then aborts a domain job a command watches, as in virsh); asked when a command runs. */
+  readonly stdinTerminal?: () => boolean;
   /** Aborted on an interrupt (Ctrl-C): an event command waiting then ends as virsh's does ("event loop interrupted"). */
   readonly interrupt?: AbortSignal;
   /**
@@ -142,6 +144,7 @@ export class Session {
         }
       },
     };
+    const io = this.io;
     return {
       shell,
       get conn(): Connection {
@@ -154,6 +157,10 @@ export class Session {
       interrupted: this.io.interrupt,
       escapeChar: this.global.escape,
       stderrTerminal: this.io.stderrTerminal === true,
+      // Asked only by a command that watches a job (it costs a module load on start otherwise).
+      get stdinTerminal(): boolean {
+        return io.stdinTerminal?.() === true;
+      },
       readFile: async (path) => {
         try {
           return await readFile(path, 'utf8');
