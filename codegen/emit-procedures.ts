@@ -254,7 +254,12 @@ export function emitRawClass(
 }
 
 /** A raw method's declaration and its row for `installRawMethods`. */
-function rawMethod(e: ModuleEmitter, program: ProgramModel, p: ProcedureModel, functions: ReadonlyMap<string, ApiFunction>): { decl: string[]; row: string } {
+export function rawMethod(
+  e: ModuleEmitter,
+  program: ProgramModel,
+  p: ProcedureModel,
+  functions: ReadonlyMap<string, ApiFunction>,
+): { decl: string[]; row: string } {
   const params: string[] = [];
   for (const f of p.args?.fields ?? []) params.push(`${paramName(f.name)}: ${e.declType(f)}`);
   const mode = streamMode(p);

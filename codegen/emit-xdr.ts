@@ -504,6 +504,16 @@ export class ModuleEmitter {
     return types;
   }
 
+  /** The codec table's entries so far, in order (`#k` in a description is entry `k`). */
+  get tableEntries(): readonly { readonly xName: string; readonly Name: string; readonly desc: string }[] {
+    return this.table;
+  }
+
+  /** The codec table's references (`@k` in a description names `tableRefs[k]`). */
+  get tableRefs(): readonly string[] {
+    return this.refs;
+  }
+
   /** Whether the module has a codec table (see {@link codecTable}). */
   get hasCodecTable(): boolean {
     return this.table.length > 0;

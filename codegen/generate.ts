@@ -4,6 +4,7 @@
  */
 import { readApiXml } from './api-xml.js';
 import { apiConstants, emitApi } from './emit-api.js';
+import { emitCallFunctions, emitStandaloneProcedures } from './emit-calls.js';
 import { emitProcedureDocs } from './emit-docs.js';
 import { emitTypedParamTypes } from './emit-typed-params.js';
 import { emitObjectIndex, emitObjects, OBJECT_KINDS } from './emit-objects.js';
@@ -143,6 +144,18 @@ export function generate(input: GeneratorInput): Map<string, string> {
         '',
       ].join('\n'),
     );
+    // libvirt-rpc/calls: the remote program's procedures one by one (codegen/emit-calls.ts).
+    const remote = programs.find((p) => p.name === 'remote');
+    if (remote) {
+      files.set(
+        `${remote.module}-procs.gen.ts`,
+        [...header(sourcesOf(['remote']), input.libvirtVersion), ...emitStandaloneProcedures(universe, remote, rt), ''].join('\n'),
+      );
+      files.set(
+        'api/calls.gen.ts',
+        [...header(sourcesOf(['remote']), input.libvirtVersion), ...emitCallFunctions(universe, [remote], functions), ''].join('\n'),
+      );
+    }
     const obj = new ModuleEmitter(universe, 'objects');
     const enumTypes = new Set(api.enums.map((x) => x.type));
     const objects = emitObjects(obj, universe, rawPrograms, functions, enumTypes);

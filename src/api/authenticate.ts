@@ -5,7 +5,8 @@
  */
 import type { SaslAuthOptions } from '../auth/sasl.js';
 import type { Credentials } from '../auth/credentials.js';
-import { RemoteAuthType, remoteProcedures } from '../procedures/remote-core.gen.js';
+import { RemoteAuthType } from '../procedures/remote-core.gen.js';
+import { REMOTE_PROC_AUTH_LIST, REMOTE_PROC_AUTH_POLKIT } from '../procedures/remote-procs.gen.js';
 import type { RpcClient } from '../rpc/client.js';
 import { diagnostics } from '../rpc/diagnostics.js';
 import { UnsupportedError } from '../rpc/errors.js';
@@ -31,7 +32,7 @@ export async function authenticate(client: RpcClient, plan: RemotePlan, uriText:
     if (!diagnostics.auth.hasSubscribers) return;
     diagnostics.auth.publish({ connectionId: client.connectionId, uri: client.uri, step, methods, ...(error ? { error } : {}) });
   };
-  const { types } = await client.call(remoteProcedures.REMOTE_PROC_AUTH_LIST, undefined, options);
+  const { types } = await client.call(REMOTE_PROC_AUTH_LIST, undefined, options);
   const names: Record<number, string> = {
     [RemoteAuthType.REMOTE_AUTH_NONE]: 'none',
     [RemoteAuthType.REMOTE_AUTH_SASL]: 'sasl',
@@ -77,7 +78,7 @@ async function authenticateWith(
     case RemoteAuthType.REMOTE_AUTH_NONE:
       return;
     case RemoteAuthType.REMOTE_AUTH_POLKIT: {
-      await client.call(remoteProcedures.REMOTE_PROC_AUTH_POLKIT, undefined, options);
+      await client.call(REMOTE_PROC_AUTH_POLKIT, undefined, options);
       return;
     }
     case RemoteAuthType.REMOTE_AUTH_SASL: {

@@ -6,26 +6,19 @@
  * send, learn the URI when the daemon chose the driver, and probe the event
  * and close-callback features.
  */
-import { authenticateSasl } from '../auth/sasl.js';
 import { ArgumentError } from '../errors/root.js';
 import type { RpcClientOptions } from '../rpc/client.js';
 import type { KeepaliveOptions } from '../rpc/keepalive.js';
 import type { CallOptions } from '../rpc/procedure.js';
 import type { Duplex } from 'node:stream';
-import { resolveConnectUri } from '../transport/config.js';
-import { dialPlan } from '../transport/dial.js';
-import { dialWebSocket } from '../transport/websocket.js';
-import { planRemoteConnection, type RemotePlan } from '../transport/remote-plan.js';
+import type { RemotePlan } from '../transport/remote-plan.js';
 import type { SshConnectOptions } from '../transport/ssh/dial.js';
 import type { TlsMaterial } from '../transport/tls/index.js';
-import { redactUriText } from '../transport/uri-secrets.js';
 import type { Credentials } from '../auth/credentials.js';
-import { diagnostics } from '../rpc/diagnostics.js';
-import { authenticate } from './authenticate.js';
 import { Connection } from './connection.js';
-import { enableDebugLog } from './debug-log.js';
 import { type ReconnectOptions, resolveReconnectOptions } from './reconnect.js';
-import { openSession, type SessionRecipe } from './open-session.js';
+import { openSession } from './open-session.js';
+import { sessionRecipe } from './session-recipe.js';
 
 export { DriverFeature, DEFAULT_OPEN_TIMEOUT_MS } from './open-session.js';
 export type { ConnectionFeatures } from './open-session.js';
@@ -118,73 +111,16 @@ export interface ConnectOptions extends CallOptions {
  */
 export async function connect(uri?: string | null, options: ConnectOptions = {}): Promise<Connection> {
   options.signal?.throwIfAborted();
-  const env = options.env ?? process.env;
-  if (env.LIBVIRT_DEBUG) enableDebugLog(env.LIBVIRT_DEBUG);
   const reconnect = resolveReconnectOptions(options.reconnect);
   if (reconnect && options.stream !== undefined && typeof options.stream !== 'function') {
     throw new ArgumentError('connect: reconnect needs to dial again: give the stream option as a function returning a new Duplex, not a Duplex');
   }
-  const resolved = resolveConnectUri(uri ?? null, { env });
-  const readOnly = options.readonly ?? false;
-  const plan = planRemoteConnection(resolved.uri, {
-    env,
-    readOnly,
-    conf: resolved.conf,
-    ...(options.ssh?.client !== undefined ? { sshClient: options.ssh.client } : {}),
-    sshPrivateKey: options.ssh?.privateKey !== undefined,
-  });
-  const uriText = redactUriText(resolved.uri ?? '');
-  if (diagnostics.connectionPlan.hasSubscribers) diagnostics.connectionPlan.publish({ uri: uriText, plan }); // the plan holds no secret (uri-secrets.ts)
-  const onWarning = options.onWarning ?? ((message: string) => process.emitWarning(message, 'LibvirtRpcWarning'));
-  // Dialing a command transport may wait for a person (a password, a host key question): unbounded unless asked.
-  const boundedDial = options.webSocket !== undefined || plan.transport === 'unix' || plan.transport === 'tcp' || plan.transport === 'tls';
-  const ctx: SessionRecipe = {
-    plan,
-    uriText,
-    readOnly,
-    options,
-    boundedDial,
-    dial: (bound) => openStream(plan, options, { env, onWarning, signal: bound.signal, timeout: bound.timeout }),
-    authenticate: (client, callOptions) => authenticate(client, plan, uriText, callOptions, { credentials: options.credentials, env, sasl: authenticateSasl }),
-  };
+  const ctx = sessionRecipe(uri, options);
   const first = await openSession(ctx, options.signal);
   if (!reconnect) return new Connection(first.client, first.info);
   return new Connection(first.client, first.info, {
     options: reconnect,
     // The caller's signal bounded the first open only; later opens are bounded by openTimeout.
     open: (signal) => openSession(ctx, signal),
-  });
-}
-
-/** The caller's own stream (`options.stream`), or the transport of the plan. */
-async function openStream(
-  plan: RemotePlan,
-  options: ConnectOptions,
-  extra: {
-    env: Readonly<Record<string, string | undefined>>;
-    onWarning: (message: string) => void;
-    signal: AbortSignal | undefined;
-    timeout: number | undefined;
-  },
-): Promise<Duplex> {
-  const callOptions: CallOptions = { signal: extra.signal, timeout: extra.timeout };
-  if (options.stream !== undefined) {
-    const stream = typeof options.stream === 'function' ? await options.stream(plan, callOptions) : options.stream;
-    if (stream === null || typeof stream !== 'object' || typeof (stream as Duplex).write !== 'function' || typeof (stream as Duplex).on !== 'function') {
-      throw new ArgumentError('connect: the stream option must be a Duplex, or a function returning one');
-    }
-    return stream;
-  }
-  if (options.webSocket !== undefined) {
-    return dialWebSocket(options.webSocket, { ...callOptions, token: options.token, ca: options.tls?.ca });
-  }
-  return dialPlan(plan, {
-    ...callOptions,
-    env: extra.env,
-    onWarning: extra.onWarning,
-    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
-    ...(options.ssh !== undefined ? { ssh: options.ssh } : {}),
-    ...(options.tls !== undefined ? { tls: options.tls } : {}),
-    ...(options.onDebug !== undefined ? { onDebug: options.onDebug } : {}),
   });
 }

@@ -22,11 +22,9 @@ import { ConnectionEvents } from './events.js';
 import { Reconnector, type ResolvedReconnectOptions } from './reconnect.js';
 import type { EventFamily } from './events/table.js';
 import { PendingStream, type StreamOptions } from './stream.js';
+import { CLOSE_TIMEOUT_MS } from './open-session.js';
 import { tooOldDaemonError } from './too-old.js';
 import { cpuMapBits, recordOf, type TypedParams } from './values.js';
-
-/** How long {@link Connection.close} waits for the daemon to answer CONNECT_CLOSE. */
-const CLOSE_TIMEOUT_MS = 5_000;
 
 /** Facts about a connection, fixed when it was opened. */
 export interface ConnectionInfo {

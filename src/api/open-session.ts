@@ -10,7 +10,7 @@
  */
 import { ArgumentError } from '../errors/root.js';
 import { VIR_CONNECT_RO } from '../procedures/libvirt-api.gen.js';
-import { remoteProcedures } from '../procedures/remote-core.gen.js';
+import { REMOTE_PROC_CONNECT_GET_URI, REMOTE_PROC_CONNECT_OPEN, REMOTE_PROC_CONNECT_SUPPORTS_FEATURE } from '../procedures/remote-procs.gen.js';
 import type { ByteChannel } from '../rpc/byte-channel.js';
 import { RpcClient, type RpcClientOptions } from '../rpc/client.js';
 import { diagnostics } from '../rpc/diagnostics.js';
@@ -33,6 +33,9 @@ export const DriverFeature = {
   /** The daemon supports the connection close callback. */
   REMOTE_CLOSE_CALLBACK: 15,
 } as const;
+
+/** How long closing waits for CONNECT_CLOSE's reply and for the socket's end. */
+export const CLOSE_TIMEOUT_MS = 5_000;
 
 /** Default bound of each step of opening a connection (see `ConnectOptions.openTimeout`). */
 export const DEFAULT_OPEN_TIMEOUT_MS = 30_000;
@@ -72,7 +75,7 @@ export interface SessionRecipe {
 
 async function supports(client: RpcClient, feature: number, options: CallOptions): Promise<boolean> {
   try {
-    return (await client.call(remoteProcedures.REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, { feature }, options)).supported !== 0;
+    return (await client.call(REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, { feature }, options)).supported !== 0;
   } catch (err) {
     // libvirt treats a failed feature query as "not supported" (remoteConnectSupportsFeatureUnlocked).
     if (!client.isOpen) throw err;
@@ -103,13 +106,13 @@ export async function openSession(recipe: SessionRecipe, signal: AbortSignal | u
     // the client must then keep it content while a slow stream reader pauses reading.
     client.setPeerSpeaksKeepalive(keepalive);
     await client.call(
-      remoteProcedures.REMOTE_PROC_CONNECT_OPEN,
+      REMOTE_PROC_CONNECT_OPEN,
       { name: planSecrets(plan)?.connectName ?? plan.connectName, flags: readOnly ? VIR_CONNECT_RO : 0 },
       callOptions,
     );
     let finalUri = uriText;
     if (plan.askUriAfterOpen) {
-      finalUri = (await client.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_URI, undefined, callOptions)).uri;
+      finalUri = (await client.call(REMOTE_PROC_CONNECT_GET_URI, undefined, callOptions)).uri;
     }
     const eventCallbacks = await supports(client, DriverFeature.REMOTE_EVENT_CALLBACK, callOptions);
     const closeCallback = await supports(client, DriverFeature.REMOTE_CLOSE_CALLBACK, callOptions);

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { remoteProcedures } from '../procedures/remote-core.gen.js';
+import { REMOTE_PROC_CONNECT_GET_LIB_VERSION } from '../procedures/remote-procs.gen.js';
 import { LibvirtError } from '../rpc/errors.js';
 import type { Procedure, ProcedureCaller } from '../rpc/procedure.js';
 
@@ -27,7 +27,7 @@ export async function tooOldDaemonError(err: unknown, procedure: Procedure, call
   if (!(err instanceof LibvirtError) || err.code !== 'VIR_ERR_NO_SUPPORT' || !err.message.startsWith('unknown procedure')) throw err;
   let daemon = 'an unknown version';
   try {
-    const { lib_ver } = await caller.call(remoteProcedures.REMOTE_PROC_CONNECT_GET_LIB_VERSION, undefined, { timeout: VERSION_TIMEOUT_MS });
+    const { lib_ver } = await caller.call(REMOTE_PROC_CONNECT_GET_LIB_VERSION, undefined, { timeout: VERSION_TIMEOUT_MS });
     daemon = `libvirt ${versionText(lib_ver)}`;
   } catch {
     // The version is only for the message.

@@ -22,7 +22,8 @@
  * @module
  */
 import { VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE, VIR_CRED_USERNAME } from '../procedures/libvirt-api.gen.js';
-import { REMOTE_AUTH_SASL_DATA_MAX, remoteProcedures } from '../procedures/remote-core.gen.js';
+import { REMOTE_AUTH_SASL_DATA_MAX } from '../procedures/remote-core.gen.js';
+import { REMOTE_PROC_AUTH_SASL_INIT, REMOTE_PROC_AUTH_SASL_START, REMOTE_PROC_AUTH_SASL_STEP } from '../procedures/remote-procs.gen.js';
 import type { RpcClient } from '../rpc/client.js';
 import type { CallOptions } from '../rpc/procedure.js';
 import type { RemoteTransport } from '../transport/remote-plan.js';
@@ -204,7 +205,7 @@ function fromRet(ret: { nil: number; data: number[] }): Buffer | null {
  */
 export async function authenticateSasl(client: RpcClient, opts: SaslAuthOptions): Promise<SaslAuthResult> {
   const callOptions = opts.call ?? {};
-  const { mechlist } = await client.call(remoteProcedures.REMOTE_PROC_AUTH_SASL_INIT, undefined, callOptions);
+  const { mechlist } = await client.call(REMOTE_PROC_AUTH_SASL_INIT, undefined, callOptions);
   const mechanism = chooseMechanism(mechlist, { wanted: opts.mechanism ?? null, secure: isSecureTransport(opts.transport) });
 
   // The credentials this mechanism asks for, in Cyrus's order (authorization name, authentication name, password).
@@ -251,7 +252,7 @@ export async function authenticateSasl(client: RpcClient, opts: SaslAuthOptions)
 
   try {
     let local = session.start();
-    const sret = await client.call(remoteProcedures.REMOTE_PROC_AUTH_SASL_START, { mech: mechanism, ...toArgs(local) }, callOptions);
+    const sret = await client.call(REMOTE_PROC_AUTH_SASL_START, { mech: mechanism, ...toArgs(local) }, callOptions);
     let complete = sret.complete !== 0;
     let serverData = fromRet(sret);
     if (complete && local.complete) return { mechanism, authname };
@@ -265,7 +266,7 @@ export async function authenticateSasl(client: RpcClient, opts: SaslAuthOptions)
       if (complete) {
         throw new AuthenticationError('negotiation', `${mechanism}: the daemon declared success before the exchange was complete`);
       }
-      const pret = await client.call(remoteProcedures.REMOTE_PROC_AUTH_SASL_STEP, toArgs(local), callOptions);
+      const pret = await client.call(REMOTE_PROC_AUTH_SASL_STEP, toArgs(local), callOptions);
       complete = pret.complete !== 0;
       serverData = fromRet(pret);
     }

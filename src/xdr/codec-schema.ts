@@ -111,6 +111,28 @@ export function codecTable(refs: readonly XdrCodec<unknown>[], defs: readonly st
   return table.codecs;
 }
 
+const NO_REFS = (): readonly XdrCodec<unknown>[] => [];
+
+/**
+ * One codec on its own, described as a table entry is, for code that must not carry a whole
+ * table (the standalone procedures of `libvirt-rpc/calls`, src/procedures/remote-procs.gen.ts):
+ * `@k` names `refs()[k]`, and no `#k` may appear. `refs` is read when the codec is first built, so
+ * codecs may name each other (recursive types) and a bundle keeps only those named.
+ */
+export function schemaCodec(desc: string, refs: () => readonly XdrCodec<unknown>[] = NO_REFS): XdrCodec<never> {
+  let got: readonly XdrCodec<unknown>[] | null = null;
+  const table: Table = {
+    codecs: [],
+    get refs() {
+      got ??= refs();
+      return got;
+    },
+  };
+  const codec = new SchemaCodec(desc, table);
+  table.codecs.push(codec);
+  return codec;
+}
+
 function buildBody(name: string, body: string, table: Table): Built {
   switch (body[0]) {
     case '=':
