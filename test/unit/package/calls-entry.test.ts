@@ -1,0 +1,126 @@
+/**
+ * `libvirt-rpc/calls` (src/calls.ts), the tree-shakable entry:
+ *
+ * - its standalone procedures are the procedure table's descriptors (every field, and codecs of
+ *   the same types that encode the same bytes), and its functions are the raw layer's methods;
+ * - a small agent bundled with esbuild (bench/fixtures/calls-agent.ts: open, list the domains,
+ *   read their XML) holds the two procedures it calls and not the others, nor the object layer,
+ *   the events, the XML model or the procedure table, and is at most 300 KB (issue 15).
+ */
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import * as calls from '../../../src/calls.js';
+import { RawApi } from '../../../src/api/gen/raw.gen.js';
+import { remoteProcedures } from '../../../src/procedures/remote-core.gen.js';
+import * as procs from '../../../src/procedures/remote-procs.gen.js';
+import type { CallOptions, Procedure, ProcedureCaller } from '../../../src/rpc/procedure.js';
+import { XdrReader } from '../../../src/xdr/reader.js';
+import { XdrWriter } from '../../../src/xdr/writer.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+describe('the standalone procedures and the call functions', () => {
+  const standalone = Object.entries(procs) as [string, Procedure][];
+
+  it('are the procedure table, procedure by procedure (events left out)', () => {
+    const callable = Object.values(remoteProcedures as Record<string, Procedure>).filter((p) => !p.event);
+    expect(standalone.map(([k]) => k).sort()).toEqual(callable.map((p) => p.name).sort());
+    for (const [name, p] of standalone) {
+      const t = (remoteProcedures as Record<string, Procedure>)[name]!;
+      const { args, ret, ...fields } = p;
+      const { args: targs, ret: tret, ...tfields } = t;
+      expect(fields).toEqual(tfields);
+      expect(Object.isFrozen(p)).toBe(true);
+      expect([args?.name ?? null, ret?.name ?? null]).toEqual([targs?.name ?? null, tret?.name ?? null]);
+    }
+  });
+
+  it('encode and decode as the table codecs do', () => {
+    const dom = { name: 'guest-ü', uuid: Uint8Array.from({ length: 16 }, (_, i) => i * 7), id: 3 };
+    const cases: [Procedure, 'args' | 'ret', unknown][] = [
+      [procs.REMOTE_PROC_DOMAIN_GET_XML_DESC, 'args', { dom, flags: 1 }],
+      [procs.REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS, 'ret', { domains: [dom, { ...dom, name: 'b', id: -1 }], ret: 2 }],
+      [procs.REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS, 'ret', { params: [{ field: 'cpu_shares', value: { type: 4, ul: 1024n } }] }],
+      [procs.REMOTE_PROC_AUTH_SASL_START, 'ret', { complete: 0, nil: 0, data: [1, 2, 3] }],
+    ];
+    for (const [p, which, value] of cases) {
+      const table = (remoteProcedures as Record<string, Procedure>)[p.name]![which]!;
+      const mine = p[which]!;
+      const bytes = (c: typeof mine): Uint8Array => {
+        const w = new XdrWriter();
+        c.encode(w, value as never);
+        return w.toBytes();
+      };
+      expect(bytes(mine)).toEqual(bytes(table));
+      expect(mine.decode(new XdrReader(bytes(table)))).toEqual(value);
+    }
+  });
+
+  it('are one function per raw method, each naming its procedure', () => {
+    const methods = Object.getOwnPropertyNames(RawApi.prototype).filter((m) => m !== 'constructor');
+    const remote = methods.filter((m) => Object.values(procs).some((p) => p.method === m));
+    const fns = Object.entries(calls).filter(([, v]) => typeof v === 'function' && 'procedure' in v) as [
+      string,
+      ((...a: never) => unknown) & { procedure: Procedure },
+    ][];
+    expect(fns.map(([k]) => k).sort()).toEqual(remote.sort());
+    for (const [k, f] of fns) {
+      expect(f.name).toBe(k);
+      expect(f.procedure.method).toBe(k);
+      expect((procs as Record<string, Procedure>)[f.procedure.name]).toBe(f.procedure);
+    }
+  });
+
+  it('call as the raw methods do: the args struct from the arguments, then the options', async () => {
+    const seen: unknown[] = [];
+    const caller: ProcedureCaller = {
+      call: async <A, R>(p: Procedure<A, R>, args: A, options?: CallOptions) => {
+        seen.push([p.name, args, options]);
+        return { xml: '<domain/>' } as R;
+      },
+    };
+    const dom = { name: 'a', uuid: new Uint8Array(16), id: 1 };
+    const options = { timeout: 5 };
+    expect(await calls.domainGetXMLDesc(caller, dom, 2, options)).toBe('<domain/>');
+    expect(await calls.connectGetCapabilities(caller)).toBe(undefined); // the caller gave no `capabilities` field
+    expect(seen).toEqual([
+      ['REMOTE_PROC_DOMAIN_GET_XML_DESC', { dom, flags: 2 }, options],
+      ['REMOTE_PROC_CONNECT_GET_CAPABILITIES', undefined, undefined],
+    ]);
+  });
+});
+
+describe('a small agent bundled from libvirt-rpc/calls', () => {
+  it('keeps the procedures it calls and leaves out the rest, the object layer and the procedure table', async () => {
+    const result = await build({
+      entryPoints: [`${root}bench/fixtures/calls-agent.ts`],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      write: false,
+      metafile: true,
+      alias: { 'libvirt-rpc/calls': `${root}src/calls.ts` },
+      external: ['ssh2', 'cpu-features'],
+      logLevel: 'error',
+    });
+    const text = result.outputFiles[0]!.text;
+    const inputs = Object.values(result.metafile.outputs)[0]!.inputs;
+    const bytesOf = (f: string): number => inputs[f]?.bytesInOutput ?? 0;
+    console.log(`calls agent: ${text.length} bytes (esbuild --minify, ESM, one file)`);
+    expect(text.length).toBeLessThanOrEqual(300_000);
+    // The two procedures it calls, and those opening a connection needs (the control: names stay in the output).
+    for (const name of ['CONNECT_LIST_ALL_DOMAINS', 'DOMAIN_GET_XML_DESC', 'CONNECT_OPEN', 'AUTH_LIST']) expect(text).toContain(`"${name}"`);
+    for (const name of ['DOMAIN_MIGRATE_PERFORM3', 'STORAGE_VOL_UPLOAD', 'DOMAIN_GET_INFO', 'NETWORK_GET_XML_DESC', 'DOMAIN_EVENT_LIFECYCLE']) {
+      expect(text).not.toContain(`"${name}"`);
+    }
+    expect(text).not.toContain('remote_domain_migrate_begin3_args');
+    for (const f of ['src/api/gen/objects.gen.ts', 'src/api/connection.ts', 'src/api/events.ts', 'src/api/gen/raw.gen.ts', 'src/api/raw-methods.ts'])
+      expect(bytesOf(f)).toBe(0);
+    expect(Object.keys(inputs).filter((f) => f.startsWith('src/api/xml/') || f.startsWith('src/api/objects/'))).toEqual([]);
+    // Of the procedure table's module, at most an enum object or a constant.
+    expect(bytesOf('src/procedures/remote-core.gen.ts')).toBeLessThan(1_000);
+  }, 60_000);
+});
