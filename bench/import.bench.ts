@@ -10,6 +10,8 @@
  *   Node, minified, into one file; its size, and the largest inputs in it; then the same agent
  *   built with code splitting: what it loads at start and what only on demand (a transport, the
  *   XML model, ws);
+ * - the same agent written with `libvirt-rpc/calls` (bench/fixtures/calls-agent.ts), bundled
+ *   into one file; the import cost of that entry is measured beside the root entry's;
  * - tsvirsh: the size of its bundle (one minified file, scripts/build.mjs).
  *
  * Targets (issue 15): import at most 30 ms over `node -e 0`, the agent bundle at most 300 KB
@@ -39,12 +41,18 @@ async function main(): Promise<void> {
   const bare: { wall: number; cpu: number }[] = [];
   const esm: { wall: number; cpu: number }[] = [];
   const cjs: { wall: number; cpu: number }[] = [];
+  const callsEsm: { wall: number; cpu: number }[] = [];
+  const callsCjs: { wall: number; cpu: number }[] = [];
+  const importCalls = ['--input-type=module', '-e', `await import(${JSON.stringify(`${root}dist/esm/calls.js`)})`];
+  const requireCalls = ['-e', `require(${JSON.stringify(`${root}dist/cjs/calls.js`)})`];
   const importEsm = ['--input-type=module', '-e', `await import(${JSON.stringify(`${root}dist/esm/index.js`)})`];
   const requireCjs = ['-e', `require(${JSON.stringify(`${root}dist/cjs/index.js`)})`];
   for (let i = 0; i < RUNS; i++) {
     bare.push(run(['-e', '0']));
     esm.push(run(importEsm));
     cjs.push(run(requireCjs));
+    callsEsm.push(run(importCalls));
+    callsCjs.push(run(requireCalls));
   }
   const line = (label: string, xs: { wall: number; cpu: number }[]): void => {
     const wall = median(xs.map((x) => x.wall));
@@ -59,6 +67,8 @@ async function main(): Promise<void> {
   line('node -e 0', bare);
   line('import (ESM) root entry', esm);
   line('require (CJS) root entry', cjs);
+  line('import (ESM) /calls', callsEsm);
+  line('require (CJS) /calls', callsCjs);
   await loadedModules();
 
   // The agent bundled from the built package (what users get), then from the sources, only to
@@ -86,6 +96,24 @@ async function main(): Promise<void> {
     .slice(0, 8);
   for (const [file, info] of inputs) console.log(`  ${(info.bytesInOutput / 1024).toFixed(0).padStart(5)} KiB  ${file.replace(root, '')}`);
   await splitAgent();
+  // The same agent written with libvirt-rpc/calls (bench/fixtures/calls-agent.ts), from the built package.
+  const calls = await build({
+    entryPoints: [`${root}bench/fixtures/calls-agent.ts`],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    metafile: true,
+    alias: { 'libvirt-rpc/calls': `${root}dist/esm/calls.js` },
+    external: ['ssh2', 'cpu-features'],
+    logLevel: 'error',
+  });
+  const callsBytes = Object.values(calls.metafile.outputs)[0]!.bytes;
+  console.log(
+    `\nthe same agent with libvirt-rpc/calls (open, connectListAllDomains, domainGetXMLDesc), esbuild --minify, ESM for Node: ${(callsBytes / 1000).toFixed(0)} KB = ${(callsBytes / 1024).toFixed(0)} KiB (target 300 KB)`,
+  );
   const cli = statSync(`${root}dist/esm/cli/tsvirsh.bundle.cjs`).size;
   console.log(`\ntsvirsh (dist/esm/cli/tsvirsh.bundle.cjs, one minified file run by the bin's loader): ${(cli / 1024).toFixed(0)} KiB`);
 }

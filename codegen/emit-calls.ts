@@ -2,14 +2,18 @@
  * Emits the tree-shakable surface of `libvirt-rpc/calls`: a program's procedures one by one, each
  * a standalone constant with its own codecs, instead of one table a bundler must keep whole.
  *
- * - `src/procedures/<id>-procs.gen.ts`: one `Procedure` per callable procedure
+ * - `src/procedures/<id>-procs.gen.ts`: the module's constants and enums, one `Procedure` per callable procedure
  *   (`REMOTE_PROC_DOMAIN_GET_XML_DESC`, as `remoteProcedures` names it), and one codec per type
  *   they reach, every type described as the codec table describes it (src/xdr/codec-schema.ts),
- *   the bulk types too, each naming the others it uses through a thunk. All `/*@__PURE__*\/`:
- *   a bundle keeps the procedures it names and the codecs they reach. The module imports no
- *   other generated module at run time, so importing it does not load the procedure table.
+ *   the bulk types too, each naming the others it uses through a thunk. Every one is an object
+ *   literal, which a bundler knows has no side effects (a call would need a `/*@__PURE__*\/`
+ *   annotation, which a minified build such as dist/ drops): a bundle keeps the procedures it
+ *   names and the codecs they reach, from the sources or from the built package. The module
+ *   imports no other generated module at run time, so importing it does not load the procedure
+ *   table.
  * - `src/api/gen/calls.gen.ts`: one function per procedure, named as the raw layer's method
- *   (`domainGetXMLDesc(conn, dom, flags, options?)`), typed by that method's signature.
+ *   (`domainGetXMLDesc(conn, dom, flags, options?)`), typed by that method's signature: an
+ *   arrow function each, for the same reason.
  */
 import type { ApiFunction } from './api-xml.js';
 import { rawMethod } from './emit-procedures.js';
@@ -19,33 +23,24 @@ import type { ProcedureModel, ProgramModel } from './procedures.js';
 
 const q = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-/** The bits of a row's flags (src/procedures/procedure.ts, ProcedureFlag). */
-const FLAG = { read: 1, write: 2, sparse: 4, high: 8, event: 16, fds: 32, generateShift: 6 };
-const GENERATE = ['both', 'client', 'server', 'none'];
-
-function rowFlags(p: ProcedureModel): number {
-  const generate = p.generate === null ? 0 : GENERATE.indexOf(p.generate) + 1;
-  return (
-    (p.stream === 'read' ? FLAG.read : p.stream === 'write' ? FLAG.write : 0) |
-    (p.sparse ? FLAG.sparse : 0) |
-    (p.priority === 'high' ? FLAG.high : 0) |
-    (p.event ? FLAG.event : 0) |
-    (p.fds ? FLAG.fds : 0) |
-    (generate << FLAG.generateShift)
-  );
-}
-
-function defaultMethod(api: string): string {
-  const bare = api.replace(/^vir(Adm)?/, '');
-  return bare[0].toLowerCase() + bare.slice(1);
-}
-
 /** The body of `<id>-procs.gen.ts` (after the header): the standalone procedures of `program`. */
 export function emitStandaloneProcedures(universe: Universe, program: ProgramModel, runtimeImport: string): string[] {
   // Every type of the module described (no straight-line codecs: bulk types too).
   const e = new ModuleEmitter(universe, program.module, new Set());
   const own = universe.modules.find((m) => m.id === program.module)!;
-  for (const def of own.parsed.definitions) e.definition(def);
+  // The module's constants and enums too (object literals: a bundle keeps those named), so that
+  // code on the light path (authentication) need not import the core module for them.
+  const valueLines: string[] = [];
+  for (const def of own.parsed.definitions) {
+    const lines = e.definition(def);
+    if (def.kind !== 'const' && def.kind !== 'enum') continue;
+    let inDoc = false;
+    for (const l of lines) {
+      if (l.trimStart().startsWith('/**')) inDoc = true;
+      if (!inDoc) valueLines.push(l);
+      if (inDoc && l.includes('*/')) inDoc = false;
+    }
+  }
   const entries = e.tableEntries;
   const index = new Map(entries.map((t, i) => [t.xName, i]));
   const callable = program.procedures.filter((p) => !p.event);
@@ -68,10 +63,13 @@ export function emitStandaloneProcedures(universe: Universe, program: ProgramMod
       if (at < 0) at = refs.push(name) - 1;
       return `@${at}`;
     });
-    codecs.push(`const ${local(i)}: XdrCodec<never> = /*@__PURE__*/ schemaCodec(${q(desc)}${refs.length ? `, () => [${refs.join(', ')}]` : ''});`);
+    const name = entries[i].xName;
+    if (!desc.startsWith(name)) throw new Error(`${name}: its description does not start with its name`);
+    codecs.push(
+      `const ${local(i)}: DescribedCodec = { name: ${q(name)}, body: ${q(desc.slice(name.length))}${refs.length ? `, refs: () => [${refs.join(', ')}]` : ''}, encode: encodeDescribed, decode: decodeDescribed };`,
+    );
   }
 
-  const prefix = `${program.name.toUpperCase()}_PROC_`;
   const programNumber = universe.value({ kind: 'name', name: program.programConst, loc: { file: '', line: 0, column: 0 } });
   const version = program.versionConst ? universe.value({ kind: 'name', name: program.versionConst, loc: { file: '', line: 0, column: 0 } }) : 1;
   const types = new Set<string>();
@@ -81,11 +79,30 @@ export function emitStandaloneProcedures(universe: Universe, program: ProgramMod
     const R = p.ret ? pascalCase(p.ret.name) : 'void';
     if (p.args) types.add(A);
     if (p.ret) types.add(R);
-    const method = p.api && defaultMethod(p.api.name) === p.method ? '' : `, '${p.method}'`;
     const codec = (s: ProcedureModel['args']): string => (s ? local(index.get(s.name)!) : 'null');
+    const str = (v: string | null | undefined): string => (v ? q(v) : 'null');
+    const fields = [
+      `program: '${program.name}'`,
+      `programNumber: 0x${programNumber.toString(16)}`,
+      `version: ${version}`,
+      `number: ${p.number}`,
+      `name: '${p.member.name}'`,
+      `api: ${str(p.api?.name)}`,
+      `since: ${str(p.api?.since)}`,
+      `method: '${p.method}'`,
+      `stream: ${str(p.stream)}`,
+      `sparse: ${p.sparse}`,
+      `priority: '${p.priority}'`,
+      'event: false',
+      `fds: ${p.fds}`,
+      `generate: ${str(p.generate)}`,
+      `acl: [${p.acl.map(q).join(', ')}]`,
+      `args: ${codec(p.args)}`,
+      `ret: ${codec(p.ret)}`,
+    ];
     procs.push(
       `/** ${p.member.name} = ${p.number}${p.api ? `: \`${p.api.name}\`` : ''}. */`,
-      `export const ${p.member.name}: Procedure<${A}, ${R}> = /*@__PURE__*/ procedureOf(P, [${p.number}, '${p.member.name.slice(prefix.length)}', ${p.api ? `'${p.api.name}'` : 0}, ${p.api?.since ? `'${p.api.since}'` : 0}, ${rowFlags(p)}, '${p.acl.join(' ')}', ${codec(p.args)}, ${codec(p.ret)}${method}]);`,
+      `export const ${p.member.name}: Procedure<${A}, ${R}> = { ${fields.join(', ')} };`,
     );
   }
   const values = e.imports.render('./').filter((l) => l.startsWith('import {'));
@@ -95,13 +112,12 @@ export function emitStandaloneProcedures(universe: Universe, program: ProgramMod
     ` * constant with its own codecs (see codegen/emit-calls.ts), the same descriptors as`,
     ` * \`${program.name}Procedures\` holds. A bundle keeps only the procedures it names.`,
     ' */',
-    `import type { XdrCodec } from '${runtimeImport}/xdr/codec.js';`,
-    `import { schemaCodec } from '${runtimeImport}/xdr/codec-schema.js';`,
-    `import { procedureOf, type Procedure, type ProgramDefaults } from '${runtimeImport}/procedures/procedure.js';`,
+    `import { decodeDescribed, encodeDescribed, type DescribedCodec } from '${runtimeImport}/xdr/codec-schema.js';`,
+    `import type { Procedure } from '${runtimeImport}/procedures/procedure.js';`,
     `import type { ${[...types].sort().join(', ')} } from './${program.module}-core.gen.js';`,
     ...values,
     '',
-    `const P: ProgramDefaults = { program: '${program.name}', programNumber: 0x${programNumber.toString(16)}, version: ${version}, prefix: '${prefix}' };`,
+    ...valueLines,
     '',
     ...codecs,
     '',
@@ -125,14 +141,14 @@ export function emitCallFunctions(universe: Universe, programs: readonly Program
       out.push(
         '',
         `/** ${p.api ? `\`${p.api.name}\`: ` : ''}{@link RawApi.${p.method}} as a function of the connection. */`,
-        `export const ${p.method}: Call<RawApi['${p.method}']> = /*@__PURE__*/ ${stream ? 'streamCallOf' : 'callOf'}(${p.member.name}, ${rest});`,
+        `export const ${p.method}: Call<RawApi['${p.method}']> = (c, ...a) => ${stream ? 'streamCall' : 'call'}(c, ${p.member.name}, ${rest}, a);`,
       );
     }
   }
   const values = e.imports.render('../../procedures/').filter((l) => l.startsWith('import {'));
   return [
     `import type { RawApi } from './raw.gen.js';`,
-    `import { callOf, streamCallOf, type Call } from '../call-of.js';`,
+    `import { call, streamCall, type Call } from '../call-of.js';`,
     `import { ${procImports.join(', ')} } from '../../procedures/${programs[0]!.module}-procs.gen.js';`,
     ...values,
     ...out,

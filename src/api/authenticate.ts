@@ -5,8 +5,7 @@
  */
 import type { SaslAuthOptions } from '../auth/sasl.js';
 import type { Credentials } from '../auth/credentials.js';
-import { RemoteAuthType } from '../procedures/remote-core.gen.js';
-import { REMOTE_PROC_AUTH_LIST, REMOTE_PROC_AUTH_POLKIT } from '../procedures/remote-procs.gen.js';
+import { REMOTE_PROC_AUTH_LIST, REMOTE_PROC_AUTH_POLKIT, RemoteAuthType } from '../procedures/remote-procs.gen.js';
 import type { RpcClient } from '../rpc/client.js';
 import { diagnostics } from '../rpc/diagnostics.js';
 import { UnsupportedError } from '../rpc/errors.js';

@@ -22,8 +22,12 @@
  * @module
  */
 import { VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE, VIR_CRED_USERNAME } from '../procedures/libvirt-api.gen.js';
-import { REMOTE_AUTH_SASL_DATA_MAX } from '../procedures/remote-core.gen.js';
-import { REMOTE_PROC_AUTH_SASL_INIT, REMOTE_PROC_AUTH_SASL_START, REMOTE_PROC_AUTH_SASL_STEP } from '../procedures/remote-procs.gen.js';
+import {
+  REMOTE_AUTH_SASL_DATA_MAX,
+  REMOTE_PROC_AUTH_SASL_INIT,
+  REMOTE_PROC_AUTH_SASL_START,
+  REMOTE_PROC_AUTH_SASL_STEP,
+} from '../procedures/remote-procs.gen.js';
 import type { RpcClient } from '../rpc/client.js';
 import type { CallOptions } from '../rpc/procedure.js';
 import type { RemoteTransport } from '../transport/remote-plan.js';

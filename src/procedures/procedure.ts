@@ -123,41 +123,31 @@ function methodOf(api: string): string {
  * (the module's codec table).
  */
 export function procedureTable<T>(defaults: ProgramDefaults, rows: readonly ProcedureRow[], codecs: readonly XdrCodec<never>[] = []): T {
-  const table: Record<string, Procedure> = {};
-  for (const row of rows) {
-    const p = procedureOf(defaults, row, codecs);
-    table[p.name] = p;
-  }
-  return table as T;
-}
-
-/**
- * One procedure from its row (see {@link procedureTable}): a frozen {@link Procedure}. The
- * standalone procedures of `libvirt-rpc/calls` (src/procedures/remote-procs.gen.ts) are made
- * one by one with it, their codecs given in the row, so that a bundle keeps only those it calls.
- */
-export function procedureOf<A = unknown, R = unknown>(defaults: ProgramDefaults, row: ProcedureRow, codecs: readonly XdrCodec<never>[] = []): Procedure<A, R> {
   const F = ProcedureFlag;
   const codec = (c: XdrCodec<unknown> | number | null): XdrCodec<unknown> | null => (typeof c === 'number' ? (codecs[c] as XdrCodec<unknown>) : c);
-  const [number, tail, api, since, flags, acl, args, ret, method] = row;
-  const generate = flags >> F.GENERATE_SHIFT;
-  return defineProcedure({
-    program: defaults.program,
-    programNumber: defaults.programNumber,
-    version: defaults.version,
-    number,
-    name: defaults.prefix + tail,
-    api: api || null,
-    since: since || null,
-    method: method ?? methodOf(api as string),
-    stream: flags & F.READ_STREAM ? 'read' : flags & F.WRITE_STREAM ? 'write' : null,
-    sparse: (flags & F.SPARSE) !== 0,
-    priority: flags & F.HIGH_PRIORITY ? 'high' : 'low',
-    event: (flags & F.EVENT) !== 0,
-    fds: (flags & F.FDS) !== 0,
-    generate: generate ? GENERATE[generate - 1]! : null,
-    acl: acl ? acl.split(' ') : [],
-    args: codec(args),
-    ret: codec(ret),
-  }) as Procedure<A, R>;
+  const table: Record<string, Procedure> = {};
+  for (const [number, tail, api, since, flags, acl, args, ret, method] of rows) {
+    const name = defaults.prefix + tail;
+    const generate = flags >> F.GENERATE_SHIFT;
+    table[name] = defineProcedure({
+      program: defaults.program,
+      programNumber: defaults.programNumber,
+      version: defaults.version,
+      number,
+      name,
+      api: api || null,
+      since: since || null,
+      method: method ?? methodOf(api as string),
+      stream: flags & F.READ_STREAM ? 'read' : flags & F.WRITE_STREAM ? 'write' : null,
+      sparse: (flags & F.SPARSE) !== 0,
+      priority: flags & F.HIGH_PRIORITY ? 'high' : 'low',
+      event: (flags & F.EVENT) !== 0,
+      fds: (flags & F.FDS) !== 0,
+      generate: generate ? GENERATE[generate - 1]! : null,
+      acl: acl ? acl.split(' ') : [],
+      args: codec(args),
+      ret: codec(ret),
+    });
+  }
+  return table as T;
 }

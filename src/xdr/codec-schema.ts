@@ -111,26 +111,49 @@ export function codecTable(refs: readonly XdrCodec<unknown>[], defs: readonly st
   return table.codecs;
 }
 
-const NO_REFS = (): readonly XdrCodec<unknown>[] => [];
-
 /**
- * One codec on its own, described as a table entry is, for code that must not carry a whole
- * table (the standalone procedures of `libvirt-rpc/calls`, src/procedures/remote-procs.gen.ts):
- * `@k` names `refs()[k]`, and no `#k` may appear. `refs` is read when the codec is first built, so
- * codecs may name each other (recursive types) and a bundle keeps only those named.
+ * A codec written as an object literal, for code that must not carry a whole table (the
+ * standalone procedures of `libvirt-rpc/calls`, src/procedures/remote-procs.gen.ts): `name` and
+ * `body` are a table entry's description split after the name, `@k` in it names `refs()[k]`
+ * (no `#k`), and `encode`/`decode` are {@link encodeDescribed}/{@link decodeDescribed}. An
+ * object literal has no side effects, so a bundler drops those nobody names; `refs` is read
+ * when the codec is first used, so codecs may name each other (recursive types).
  */
-export function schemaCodec(desc: string, refs: () => readonly XdrCodec<unknown>[] = NO_REFS): XdrCodec<never> {
-  let got: readonly XdrCodec<unknown>[] | null = null;
-  const table: Table = {
-    codecs: [],
-    get refs() {
-      got ??= refs();
-      return got;
-    },
-  };
-  const codec = new SchemaCodec(desc, table);
-  table.codecs.push(codec);
-  return codec;
+export interface DescribedCodec extends XdrCodec<never> {
+  readonly body: string;
+  readonly refs?: () => readonly XdrCodec<unknown>[];
+}
+
+/** The built codec of each {@link DescribedCodec} used so far. */
+const described = new WeakMap<DescribedCodec, SchemaCodec>();
+
+function builtOf(c: DescribedCodec): SchemaCodec {
+  let built = described.get(c);
+  if (built === undefined) {
+    const refs = c.refs;
+    let got: readonly XdrCodec<unknown>[] | null = null;
+    const table: Table = {
+      codecs: [],
+      get refs() {
+        got ??= refs ? refs() : [];
+        return got;
+      },
+    };
+    built = new SchemaCodec(c.name + c.body, table);
+    table.codecs.push(built);
+    described.set(c, built);
+  }
+  return built;
+}
+
+/** The `encode` of a {@link DescribedCodec}: builds the codec on first use. */
+export function encodeDescribed(this: DescribedCodec, w: XdrWriter, v: never): void {
+  builtOf(this).encode(w, v);
+}
+
+/** The `decode` of a {@link DescribedCodec}: builds the codec on first use. */
+export function decodeDescribed(this: DescribedCodec, r: XdrReader): never {
+  return builtOf(this).decode(r);
 }
 
 function buildBody(name: string, body: string, table: Table): Built {
@@ -251,6 +274,7 @@ class ShapeParser {
       case '@': {
         const ref = this.table.refs[this.digits()!]!;
         if (ref instanceof SchemaCodec) return ref.resolve();
+        if (ref.encode === encodeDescribed) return builtOf(ref as DescribedCodec).resolve();
         return { enc: ref.encode, dec: ref.decode } as Built;
       }
       default:

@@ -2,1206 +2,1206 @@
 // DO NOT EDIT. Regenerate with `npm run gen`; `npm run gen:check` verifies this file is current.
 /* eslint-disable */
 import type { RawApi } from './raw.gen.js';
-import { callOf, streamCallOf, type Call } from '../call-of.js';
+import { call, streamCall, type Call } from '../call-of.js';
 import { REMOTE_PROC_CONNECT_OPEN, REMOTE_PROC_CONNECT_CLOSE, REMOTE_PROC_CONNECT_GET_TYPE, REMOTE_PROC_CONNECT_GET_VERSION, REMOTE_PROC_CONNECT_GET_MAX_VCPUS, REMOTE_PROC_NODE_GET_INFO, REMOTE_PROC_CONNECT_GET_CAPABILITIES, REMOTE_PROC_DOMAIN_ATTACH_DEVICE, REMOTE_PROC_DOMAIN_CREATE, REMOTE_PROC_DOMAIN_CREATE_XML, REMOTE_PROC_DOMAIN_DEFINE_XML, REMOTE_PROC_DOMAIN_DESTROY, REMOTE_PROC_DOMAIN_DETACH_DEVICE, REMOTE_PROC_DOMAIN_GET_XML_DESC, REMOTE_PROC_DOMAIN_GET_AUTOSTART, REMOTE_PROC_DOMAIN_GET_INFO, REMOTE_PROC_DOMAIN_GET_MAX_MEMORY, REMOTE_PROC_DOMAIN_GET_MAX_VCPUS, REMOTE_PROC_DOMAIN_GET_OS_TYPE, REMOTE_PROC_DOMAIN_GET_VCPUS, REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS, REMOTE_PROC_DOMAIN_LOOKUP_BY_ID, REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME, REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID, REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS, REMOTE_PROC_DOMAIN_PIN_VCPU, REMOTE_PROC_DOMAIN_REBOOT, REMOTE_PROC_DOMAIN_RESUME, REMOTE_PROC_DOMAIN_SET_AUTOSTART, REMOTE_PROC_DOMAIN_SET_MAX_MEMORY, REMOTE_PROC_DOMAIN_SET_MEMORY, REMOTE_PROC_DOMAIN_SET_VCPUS, REMOTE_PROC_DOMAIN_SHUTDOWN, REMOTE_PROC_DOMAIN_SUSPEND, REMOTE_PROC_DOMAIN_UNDEFINE, REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS, REMOTE_PROC_CONNECT_LIST_DOMAINS, REMOTE_PROC_CONNECT_LIST_NETWORKS, REMOTE_PROC_NETWORK_CREATE, REMOTE_PROC_NETWORK_CREATE_XML, REMOTE_PROC_NETWORK_DEFINE_XML, REMOTE_PROC_NETWORK_DESTROY, REMOTE_PROC_NETWORK_GET_XML_DESC, REMOTE_PROC_NETWORK_GET_AUTOSTART, REMOTE_PROC_NETWORK_GET_BRIDGE_NAME, REMOTE_PROC_NETWORK_LOOKUP_BY_NAME, REMOTE_PROC_NETWORK_LOOKUP_BY_UUID, REMOTE_PROC_NETWORK_SET_AUTOSTART, REMOTE_PROC_NETWORK_UNDEFINE, REMOTE_PROC_CONNECT_NUM_OF_DEFINED_NETWORKS, REMOTE_PROC_CONNECT_NUM_OF_DOMAINS, REMOTE_PROC_CONNECT_NUM_OF_NETWORKS, REMOTE_PROC_DOMAIN_CORE_DUMP, REMOTE_PROC_DOMAIN_RESTORE, REMOTE_PROC_DOMAIN_SAVE, REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE, REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS, REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS, REMOTE_PROC_CONNECT_GET_HOSTNAME, REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, REMOTE_PROC_DOMAIN_MIGRATE_PREPARE, REMOTE_PROC_DOMAIN_MIGRATE_PERFORM, REMOTE_PROC_DOMAIN_MIGRATE_FINISH, REMOTE_PROC_DOMAIN_BLOCK_STATS, REMOTE_PROC_DOMAIN_INTERFACE_STATS, REMOTE_PROC_AUTH_LIST, REMOTE_PROC_AUTH_SASL_INIT, REMOTE_PROC_AUTH_SASL_START, REMOTE_PROC_AUTH_SASL_STEP, REMOTE_PROC_AUTH_POLKIT, REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS, REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS, REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS, REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS, REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES, REMOTE_PROC_STORAGE_POOL_CREATE_XML, REMOTE_PROC_STORAGE_POOL_DEFINE_XML, REMOTE_PROC_STORAGE_POOL_CREATE, REMOTE_PROC_STORAGE_POOL_BUILD, REMOTE_PROC_STORAGE_POOL_DESTROY, REMOTE_PROC_STORAGE_POOL_DELETE, REMOTE_PROC_STORAGE_POOL_UNDEFINE, REMOTE_PROC_STORAGE_POOL_REFRESH, REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME, REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID, REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME, REMOTE_PROC_STORAGE_POOL_GET_INFO, REMOTE_PROC_STORAGE_POOL_GET_XML_DESC, REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART, REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART, REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES, REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES, REMOTE_PROC_STORAGE_VOL_CREATE_XML, REMOTE_PROC_STORAGE_VOL_DELETE, REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME, REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY, REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH, REMOTE_PROC_STORAGE_VOL_GET_INFO, REMOTE_PROC_STORAGE_VOL_GET_XML_DESC, REMOTE_PROC_STORAGE_VOL_GET_PATH, REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY, REMOTE_PROC_NODE_GET_FREE_MEMORY, REMOTE_PROC_DOMAIN_BLOCK_PEEK, REMOTE_PROC_DOMAIN_MEMORY_PEEK, REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER, REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER, REMOTE_PROC_DOMAIN_MIGRATE_PREPARE2, REMOTE_PROC_DOMAIN_MIGRATE_FINISH2, REMOTE_PROC_CONNECT_GET_URI, REMOTE_PROC_NODE_NUM_OF_DEVICES, REMOTE_PROC_NODE_LIST_DEVICES, REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME, REMOTE_PROC_NODE_DEVICE_GET_XML_DESC, REMOTE_PROC_NODE_DEVICE_GET_PARENT, REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS, REMOTE_PROC_NODE_DEVICE_LIST_CAPS, REMOTE_PROC_NODE_DEVICE_DETTACH, REMOTE_PROC_NODE_DEVICE_RE_ATTACH, REMOTE_PROC_NODE_DEVICE_RESET, REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL, REMOTE_PROC_NODE_GET_SECURITY_MODEL, REMOTE_PROC_NODE_DEVICE_CREATE_XML, REMOTE_PROC_NODE_DEVICE_DESTROY, REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM, REMOTE_PROC_CONNECT_NUM_OF_INTERFACES, REMOTE_PROC_CONNECT_LIST_INTERFACES, REMOTE_PROC_INTERFACE_LOOKUP_BY_NAME, REMOTE_PROC_INTERFACE_LOOKUP_BY_MAC_STRING, REMOTE_PROC_INTERFACE_GET_XML_DESC, REMOTE_PROC_INTERFACE_DEFINE_XML, REMOTE_PROC_INTERFACE_UNDEFINE, REMOTE_PROC_INTERFACE_CREATE, REMOTE_PROC_INTERFACE_DESTROY, REMOTE_PROC_CONNECT_DOMAIN_XML_FROM_NATIVE, REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE, REMOTE_PROC_CONNECT_NUM_OF_DEFINED_INTERFACES, REMOTE_PROC_CONNECT_LIST_DEFINED_INTERFACES, REMOTE_PROC_CONNECT_NUM_OF_SECRETS, REMOTE_PROC_CONNECT_LIST_SECRETS, REMOTE_PROC_SECRET_LOOKUP_BY_UUID, REMOTE_PROC_SECRET_DEFINE_XML, REMOTE_PROC_SECRET_GET_XML_DESC, REMOTE_PROC_SECRET_SET_VALUE, REMOTE_PROC_SECRET_GET_VALUE, REMOTE_PROC_SECRET_UNDEFINE, REMOTE_PROC_SECRET_LOOKUP_BY_USAGE, REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL, REMOTE_PROC_CONNECT_IS_SECURE, REMOTE_PROC_DOMAIN_IS_ACTIVE, REMOTE_PROC_DOMAIN_IS_PERSISTENT, REMOTE_PROC_NETWORK_IS_ACTIVE, REMOTE_PROC_NETWORK_IS_PERSISTENT, REMOTE_PROC_STORAGE_POOL_IS_ACTIVE, REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT, REMOTE_PROC_INTERFACE_IS_ACTIVE, REMOTE_PROC_CONNECT_GET_LIB_VERSION, REMOTE_PROC_CONNECT_COMPARE_CPU, REMOTE_PROC_DOMAIN_MEMORY_STATS, REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS, REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS, REMOTE_PROC_CONNECT_BASELINE_CPU, REMOTE_PROC_DOMAIN_GET_JOB_INFO, REMOTE_PROC_DOMAIN_ABORT_JOB, REMOTE_PROC_STORAGE_VOL_WIPE, REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME, REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY, REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY, REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS, REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME, REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID, REMOTE_PROC_NWFILTER_GET_XML_DESC, REMOTE_PROC_CONNECT_NUM_OF_NWFILTERS, REMOTE_PROC_CONNECT_LIST_NWFILTERS, REMOTE_PROC_NWFILTER_DEFINE_XML, REMOTE_PROC_NWFILTER_UNDEFINE, REMOTE_PROC_DOMAIN_MANAGED_SAVE, REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE, REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML, REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC, REMOTE_PROC_DOMAIN_SNAPSHOT_NUM, REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES, REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT, REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT, REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT, REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE, REMOTE_PROC_DOMAIN_GET_BLOCK_INFO, REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS, REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS, REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS, REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS, REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS, REMOTE_PROC_DOMAIN_OPEN_CONSOLE, REMOTE_PROC_DOMAIN_IS_UPDATED, REMOTE_PROC_CONNECT_GET_SYSINFO, REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS, REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS, REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS, REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED, REMOTE_PROC_STORAGE_VOL_UPLOAD, REMOTE_PROC_STORAGE_VOL_DOWNLOAD, REMOTE_PROC_DOMAIN_INJECT_NMI, REMOTE_PROC_DOMAIN_SCREENSHOT, REMOTE_PROC_DOMAIN_GET_STATE, REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3, REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3, REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3, REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3, REMOTE_PROC_DOMAIN_MIGRATE_FINISH3, REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3, REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS, REMOTE_PROC_INTERFACE_CHANGE_BEGIN, REMOTE_PROC_INTERFACE_CHANGE_COMMIT, REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK, REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS, REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS, REMOTE_PROC_DOMAIN_SEND_KEY, REMOTE_PROC_NODE_GET_CPU_STATS, REMOTE_PROC_NODE_GET_MEMORY_STATS, REMOTE_PROC_DOMAIN_GET_CONTROL_INFO, REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO, REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, REMOTE_PROC_DOMAIN_SAVE_FLAGS, REMOTE_PROC_DOMAIN_RESTORE_FLAGS, REMOTE_PROC_DOMAIN_DESTROY_FLAGS, REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC, REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML, REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT, REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO, REMOTE_PROC_DOMAIN_BLOCK_JOB_SET_SPEED, REMOTE_PROC_DOMAIN_BLOCK_PULL, REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED, REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS, REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT, REMOTE_PROC_DOMAIN_RESET, REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN, REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES, REMOTE_PROC_DOMAIN_OPEN_GRAPHICS, REMOTE_PROC_NODE_SUSPEND_FOR_DURATION, REMOTE_PROC_DOMAIN_BLOCK_RESIZE, REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE, REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE, REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS, REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS, REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS, REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS, REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS, REMOTE_PROC_STORAGE_VOL_WIPE_PATTERN, REMOTE_PROC_STORAGE_VOL_RESIZE, REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION, REMOTE_PROC_DOMAIN_GET_CPU_STATS, REMOTE_PROC_DOMAIN_GET_DISK_ERRORS, REMOTE_PROC_DOMAIN_SET_METADATA, REMOTE_PROC_DOMAIN_GET_METADATA, REMOTE_PROC_DOMAIN_BLOCK_REBASE, REMOTE_PROC_DOMAIN_PM_WAKEUP, REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT, REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA, REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS, REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS, REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN, REMOTE_PROC_DOMAIN_GET_HOSTNAME, REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST, REMOTE_PROC_DOMAIN_PIN_EMULATOR, REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO, REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS, REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES, REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS, REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES, REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES, REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS, REMOTE_PROC_CONNECT_LIST_ALL_SECRETS, REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS, REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS, REMOTE_PROC_DOMAIN_BLOCK_COMMIT, REMOTE_PROC_NETWORK_UPDATE, REMOTE_PROC_NODE_GET_CPU_MAP, REMOTE_PROC_DOMAIN_FSTRIM, REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL, REMOTE_PROC_DOMAIN_OPEN_CHANNEL, REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN, REMOTE_PROC_DOMAIN_GET_JOB_STATS, REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE, REMOTE_PROC_DOMAIN_MIGRATE_SET_COMPRESSION_CACHE, REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS, REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS, REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS, REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS, REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS, REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS, REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS, REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD, REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES, REMOTE_PROC_DOMAIN_CREATE_WITH_FILES, REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES, REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY, REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY, REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT, REMOTE_PROC_DOMAIN_FSFREEZE, REMOTE_PROC_DOMAIN_FSTHAW, REMOTE_PROC_DOMAIN_GET_TIME, REMOTE_PROC_DOMAIN_SET_TIME, REMOTE_PROC_NODE_GET_FREE_PAGES, REMOTE_PROC_NETWORK_GET_DHCP_LEASES, REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES, REMOTE_PROC_DOMAIN_OPEN_GRAPHICS_FD, REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS, REMOTE_PROC_DOMAIN_BLOCK_COPY, REMOTE_PROC_NODE_ALLOC_PAGES, REMOTE_PROC_DOMAIN_GET_FSINFO, REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS, REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO, REMOTE_PROC_DOMAIN_PIN_IOTHREAD, REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES, REMOTE_PROC_DOMAIN_ADD_IOTHREAD, REMOTE_PROC_DOMAIN_DEL_IOTHREAD, REMOTE_PROC_DOMAIN_SET_USER_PASSWORD, REMOTE_PROC_DOMAIN_RENAME, REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK, REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK, REMOTE_PROC_DOMAIN_MIGRATE_START_POST_COPY, REMOTE_PROC_DOMAIN_GET_PERF_EVENTS, REMOTE_PROC_DOMAIN_SET_PERF_EVENTS, REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY, REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY, REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS, REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS, REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY, REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY, REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS, REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY, REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY, REMOTE_PROC_DOMAIN_SET_VCPU, REMOTE_PROC_DOMAIN_SET_BLOCK_THRESHOLD, REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME, REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC, REMOTE_PROC_DOMAIN_MANAGED_SAVE_DEFINE_XML, REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION, REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_TARGET_PATH, REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS, REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU, REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU, REMOTE_PROC_NODE_GET_SEV_INFO, REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO, REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV, REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC, REMOTE_PROC_NWFILTER_BINDING_CREATE_XML, REMOTE_PROC_NWFILTER_BINDING_DELETE, REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS, REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS, REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES, REMOTE_PROC_NETWORK_LIST_ALL_PORTS, REMOTE_PROC_NETWORK_PORT_LOOKUP_BY_UUID, REMOTE_PROC_NETWORK_PORT_CREATE_XML, REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS, REMOTE_PROC_NETWORK_PORT_SET_PARAMETERS, REMOTE_PROC_NETWORK_PORT_GET_XML_DESC, REMOTE_PROC_NETWORK_PORT_DELETE, REMOTE_PROC_DOMAIN_CHECKPOINT_CREATE_XML, REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC, REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS, REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN, REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME, REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT, REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE, REMOTE_PROC_DOMAIN_GET_GUEST_INFO, REMOTE_PROC_CONNECT_SET_IDENTITY, REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT, REMOTE_PROC_DOMAIN_BACKUP_BEGIN, REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC, REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_GET, REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_SET, REMOTE_PROC_DOMAIN_GET_MESSAGES, REMOTE_PROC_DOMAIN_START_DIRTY_RATE_CALC, REMOTE_PROC_NODE_DEVICE_DEFINE_XML, REMOTE_PROC_NODE_DEVICE_UNDEFINE, REMOTE_PROC_NODE_DEVICE_CREATE, REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS, REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS, REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART, REMOTE_PROC_NODE_DEVICE_SET_AUTOSTART, REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT, REMOTE_PROC_NODE_DEVICE_IS_ACTIVE, REMOTE_PROC_NETWORK_CREATE_XML_FLAGS, REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE, REMOTE_PROC_DOMAIN_SAVE_PARAMS, REMOTE_PROC_DOMAIN_RESTORE_PARAMS, REMOTE_PROC_DOMAIN_ABORT_JOB_FLAGS, REMOTE_PROC_DOMAIN_FD_ASSOCIATE, REMOTE_PROC_NETWORK_SET_METADATA, REMOTE_PROC_NETWORK_GET_METADATA, REMOTE_PROC_NODE_DEVICE_UPDATE, REMOTE_PROC_DOMAIN_GRAPHICS_RELOAD, REMOTE_PROC_DOMAIN_GET_AUTOSTART_ONCE, REMOTE_PROC_DOMAIN_SET_AUTOSTART_ONCE, REMOTE_PROC_DOMAIN_SET_THROTTLE_GROUP, REMOTE_PROC_DOMAIN_DEL_THROTTLE_GROUP } from '../../procedures/remote-procs.gen.js';
 import { VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM } from '../../procedures/libvirt-api.gen.js';
 
 /** `virConnectOpen`: {@link RawApi.connectOpen} as a function of the connection. */
-export const connectOpen: Call<RawApi['connectOpen']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_OPEN, 'name flags', '-');
+export const connectOpen: Call<RawApi['connectOpen']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_OPEN, 'name flags', '-', a);
 
 /** `virConnectClose`: {@link RawApi.connectClose} as a function of the connection. */
-export const connectClose: Call<RawApi['connectClose']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_CLOSE, '-', '-');
+export const connectClose: Call<RawApi['connectClose']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_CLOSE, '-', '-', a);
 
 /** `virConnectGetType`: {@link RawApi.connectGetType} as a function of the connection. */
-export const connectGetType: Call<RawApi['connectGetType']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_GET_TYPE, '-', 'type');
+export const connectGetType: Call<RawApi['connectGetType']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_GET_TYPE, '-', 'type', a);
 
 /** `virConnectGetVersion`: {@link RawApi.connectGetVersion} as a function of the connection. */
-export const connectGetVersion: Call<RawApi['connectGetVersion']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_GET_VERSION, '-', 'hv_ver');
+export const connectGetVersion: Call<RawApi['connectGetVersion']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_GET_VERSION, '-', 'hv_ver', a);
 
 /** `virConnectGetMaxVcpus`: {@link RawApi.connectGetMaxVcpus} as a function of the connection. */
-export const connectGetMaxVcpus: Call<RawApi['connectGetMaxVcpus']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_GET_MAX_VCPUS, 'type', 'max_vcpus');
+export const connectGetMaxVcpus: Call<RawApi['connectGetMaxVcpus']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_GET_MAX_VCPUS, 'type', 'max_vcpus', a);
 
 /** `virNodeGetInfo`: {@link RawApi.nodeGetInfo} as a function of the connection. */
-export const nodeGetInfo: Call<RawApi['nodeGetInfo']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_GET_INFO, '-', '.');
+export const nodeGetInfo: Call<RawApi['nodeGetInfo']> = (c, ...a) => call(c, REMOTE_PROC_NODE_GET_INFO, '-', '.', a);
 
 /** `virConnectGetCapabilities`: {@link RawApi.connectGetCapabilities} as a function of the connection. */
-export const connectGetCapabilities: Call<RawApi['connectGetCapabilities']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_GET_CAPABILITIES, '-', 'capabilities');
+export const connectGetCapabilities: Call<RawApi['connectGetCapabilities']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_GET_CAPABILITIES, '-', 'capabilities', a);
 
 /** `virDomainAttachDevice`: {@link RawApi.domainAttachDevice} as a function of the connection. */
-export const domainAttachDevice: Call<RawApi['domainAttachDevice']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_ATTACH_DEVICE, 'dom xml', '-');
+export const domainAttachDevice: Call<RawApi['domainAttachDevice']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_ATTACH_DEVICE, 'dom xml', '-', a);
 
 /** `virDomainCreate`: {@link RawApi.domainCreate} as a function of the connection. */
-export const domainCreate: Call<RawApi['domainCreate']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_CREATE, 'dom', '-');
+export const domainCreate: Call<RawApi['domainCreate']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_CREATE, 'dom', '-', a);
 
 /** `virDomainCreateXML`: {@link RawApi.domainCreateXML} as a function of the connection. */
-export const domainCreateXML: Call<RawApi['domainCreateXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_CREATE_XML, 'xml_desc flags', 'dom');
+export const domainCreateXML: Call<RawApi['domainCreateXML']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_CREATE_XML, 'xml_desc flags', 'dom', a);
 
 /** `virDomainDefineXML`: {@link RawApi.domainDefineXML} as a function of the connection. */
-export const domainDefineXML: Call<RawApi['domainDefineXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_DEFINE_XML, 'xml', 'dom');
+export const domainDefineXML: Call<RawApi['domainDefineXML']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_DEFINE_XML, 'xml', 'dom', a);
 
 /** `virDomainDestroy`: {@link RawApi.domainDestroy} as a function of the connection. */
-export const domainDestroy: Call<RawApi['domainDestroy']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_DESTROY, 'dom', '-');
+export const domainDestroy: Call<RawApi['domainDestroy']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_DESTROY, 'dom', '-', a);
 
 /** `virDomainDetachDevice`: {@link RawApi.domainDetachDevice} as a function of the connection. */
-export const domainDetachDevice: Call<RawApi['domainDetachDevice']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_DETACH_DEVICE, 'dom xml', '-');
+export const domainDetachDevice: Call<RawApi['domainDetachDevice']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_DETACH_DEVICE, 'dom xml', '-', a);
 
 /** `virDomainGetXMLDesc`: {@link RawApi.domainGetXMLDesc} as a function of the connection. */
-export const domainGetXMLDesc: Call<RawApi['domainGetXMLDesc']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_XML_DESC, 'dom flags', 'xml');
+export const domainGetXMLDesc: Call<RawApi['domainGetXMLDesc']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_XML_DESC, 'dom flags', 'xml', a);
 
 /** `virDomainGetAutostart`: {@link RawApi.domainGetAutostart} as a function of the connection. */
-export const domainGetAutostart: Call<RawApi['domainGetAutostart']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_AUTOSTART, 'dom', 'autostart');
+export const domainGetAutostart: Call<RawApi['domainGetAutostart']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_AUTOSTART, 'dom', 'autostart', a);
 
 /** `virDomainGetInfo`: {@link RawApi.domainGetInfo} as a function of the connection. */
-export const domainGetInfo: Call<RawApi['domainGetInfo']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_INFO, 'dom', '.');
+export const domainGetInfo: Call<RawApi['domainGetInfo']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_INFO, 'dom', '.', a);
 
 /** `virDomainGetMaxMemory`: {@link RawApi.domainGetMaxMemory} as a function of the connection. */
-export const domainGetMaxMemory: Call<RawApi['domainGetMaxMemory']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_MAX_MEMORY, 'dom', 'memory');
+export const domainGetMaxMemory: Call<RawApi['domainGetMaxMemory']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_MAX_MEMORY, 'dom', 'memory', a);
 
 /** `virDomainGetMaxVcpus`: {@link RawApi.domainGetMaxVcpus} as a function of the connection. */
-export const domainGetMaxVcpus: Call<RawApi['domainGetMaxVcpus']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_MAX_VCPUS, 'dom', 'num');
+export const domainGetMaxVcpus: Call<RawApi['domainGetMaxVcpus']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_MAX_VCPUS, 'dom', 'num', a);
 
 /** `virDomainGetOSType`: {@link RawApi.domainGetOSType} as a function of the connection. */
-export const domainGetOSType: Call<RawApi['domainGetOSType']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_OS_TYPE, 'dom', 'type');
+export const domainGetOSType: Call<RawApi['domainGetOSType']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_OS_TYPE, 'dom', 'type', a);
 
 /** `virDomainGetVcpus`: {@link RawApi.domainGetVcpus} as a function of the connection. */
-export const domainGetVcpus: Call<RawApi['domainGetVcpus']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_VCPUS, 'dom maxinfo maplen', '.');
+export const domainGetVcpus: Call<RawApi['domainGetVcpus']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_VCPUS, 'dom maxinfo maplen', '.', a);
 
 /** `virConnectListDefinedDomains`: {@link RawApi.connectListDefinedDomains} as a function of the connection. */
-export const connectListDefinedDomains: Call<RawApi['connectListDefinedDomains']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS, 'maxnames', 'names');
+export const connectListDefinedDomains: Call<RawApi['connectListDefinedDomains']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS, 'maxnames', 'names', a);
 
 /** `virDomainLookupByID`: {@link RawApi.domainLookupByID} as a function of the connection. */
-export const domainLookupByID: Call<RawApi['domainLookupByID']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_LOOKUP_BY_ID, 'id', 'dom');
+export const domainLookupByID: Call<RawApi['domainLookupByID']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_LOOKUP_BY_ID, 'id', 'dom', a);
 
 /** `virDomainLookupByName`: {@link RawApi.domainLookupByName} as a function of the connection. */
-export const domainLookupByName: Call<RawApi['domainLookupByName']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME, 'name', 'dom');
+export const domainLookupByName: Call<RawApi['domainLookupByName']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME, 'name', 'dom', a);
 
 /** `virDomainLookupByUUID`: {@link RawApi.domainLookupByUUID} as a function of the connection. */
-export const domainLookupByUUID: Call<RawApi['domainLookupByUUID']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID, 'uuid', 'dom');
+export const domainLookupByUUID: Call<RawApi['domainLookupByUUID']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID, 'uuid', 'dom', a);
 
 /** `virConnectNumOfDefinedDomains`: {@link RawApi.connectNumOfDefinedDomains} as a function of the connection. */
-export const connectNumOfDefinedDomains: Call<RawApi['connectNumOfDefinedDomains']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS, '-', 'num');
+export const connectNumOfDefinedDomains: Call<RawApi['connectNumOfDefinedDomains']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS, '-', 'num', a);
 
 /** `virDomainPinVcpu`: {@link RawApi.domainPinVcpu} as a function of the connection. */
-export const domainPinVcpu: Call<RawApi['domainPinVcpu']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_PIN_VCPU, 'dom vcpu cpumap', '-');
+export const domainPinVcpu: Call<RawApi['domainPinVcpu']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_PIN_VCPU, 'dom vcpu cpumap', '-', a);
 
 /** `virDomainReboot`: {@link RawApi.domainReboot} as a function of the connection. */
-export const domainReboot: Call<RawApi['domainReboot']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_REBOOT, 'dom flags', '-');
+export const domainReboot: Call<RawApi['domainReboot']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_REBOOT, 'dom flags', '-', a);
 
 /** `virDomainResume`: {@link RawApi.domainResume} as a function of the connection. */
-export const domainResume: Call<RawApi['domainResume']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_RESUME, 'dom', '-');
+export const domainResume: Call<RawApi['domainResume']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_RESUME, 'dom', '-', a);
 
 /** `virDomainSetAutostart`: {@link RawApi.domainSetAutostart} as a function of the connection. */
-export const domainSetAutostart: Call<RawApi['domainSetAutostart']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_AUTOSTART, 'dom autostart', '-');
+export const domainSetAutostart: Call<RawApi['domainSetAutostart']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_AUTOSTART, 'dom autostart', '-', a);
 
 /** `virDomainSetMaxMemory`: {@link RawApi.domainSetMaxMemory} as a function of the connection. */
-export const domainSetMaxMemory: Call<RawApi['domainSetMaxMemory']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_MAX_MEMORY, 'dom memory', '-');
+export const domainSetMaxMemory: Call<RawApi['domainSetMaxMemory']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_MAX_MEMORY, 'dom memory', '-', a);
 
 /** `virDomainSetMemory`: {@link RawApi.domainSetMemory} as a function of the connection. */
-export const domainSetMemory: Call<RawApi['domainSetMemory']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_MEMORY, 'dom memory', '-');
+export const domainSetMemory: Call<RawApi['domainSetMemory']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_MEMORY, 'dom memory', '-', a);
 
 /** `virDomainSetVcpus`: {@link RawApi.domainSetVcpus} as a function of the connection. */
-export const domainSetVcpus: Call<RawApi['domainSetVcpus']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_VCPUS, 'dom nvcpus', '-');
+export const domainSetVcpus: Call<RawApi['domainSetVcpus']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_VCPUS, 'dom nvcpus', '-', a);
 
 /** `virDomainShutdown`: {@link RawApi.domainShutdown} as a function of the connection. */
-export const domainShutdown: Call<RawApi['domainShutdown']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SHUTDOWN, 'dom', '-');
+export const domainShutdown: Call<RawApi['domainShutdown']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SHUTDOWN, 'dom', '-', a);
 
 /** `virDomainSuspend`: {@link RawApi.domainSuspend} as a function of the connection. */
-export const domainSuspend: Call<RawApi['domainSuspend']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SUSPEND, 'dom', '-');
+export const domainSuspend: Call<RawApi['domainSuspend']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SUSPEND, 'dom', '-', a);
 
 /** `virDomainUndefine`: {@link RawApi.domainUndefine} as a function of the connection. */
-export const domainUndefine: Call<RawApi['domainUndefine']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_UNDEFINE, 'dom', '-');
+export const domainUndefine: Call<RawApi['domainUndefine']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_UNDEFINE, 'dom', '-', a);
 
 /** `virConnectListDefinedNetworks`: {@link RawApi.connectListDefinedNetworks} as a function of the connection. */
-export const connectListDefinedNetworks: Call<RawApi['connectListDefinedNetworks']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS, 'maxnames', 'names');
+export const connectListDefinedNetworks: Call<RawApi['connectListDefinedNetworks']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS, 'maxnames', 'names', a);
 
 /** `virConnectListDomains`: {@link RawApi.connectListDomains} as a function of the connection. */
-export const connectListDomains: Call<RawApi['connectListDomains']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_DOMAINS, 'maxids', 'ids');
+export const connectListDomains: Call<RawApi['connectListDomains']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_DOMAINS, 'maxids', 'ids', a);
 
 /** `virConnectListNetworks`: {@link RawApi.connectListNetworks} as a function of the connection. */
-export const connectListNetworks: Call<RawApi['connectListNetworks']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_NETWORKS, 'maxnames', 'names');
+export const connectListNetworks: Call<RawApi['connectListNetworks']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_NETWORKS, 'maxnames', 'names', a);
 
 /** `virNetworkCreate`: {@link RawApi.networkCreate} as a function of the connection. */
-export const networkCreate: Call<RawApi['networkCreate']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_CREATE, 'net', '-');
+export const networkCreate: Call<RawApi['networkCreate']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_CREATE, 'net', '-', a);
 
 /** `virNetworkCreateXML`: {@link RawApi.networkCreateXML} as a function of the connection. */
-export const networkCreateXML: Call<RawApi['networkCreateXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_CREATE_XML, 'xml', 'net');
+export const networkCreateXML: Call<RawApi['networkCreateXML']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_CREATE_XML, 'xml', 'net', a);
 
 /** `virNetworkDefineXML`: {@link RawApi.networkDefineXML} as a function of the connection. */
-export const networkDefineXML: Call<RawApi['networkDefineXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_DEFINE_XML, 'xml', 'net');
+export const networkDefineXML: Call<RawApi['networkDefineXML']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_DEFINE_XML, 'xml', 'net', a);
 
 /** `virNetworkDestroy`: {@link RawApi.networkDestroy} as a function of the connection. */
-export const networkDestroy: Call<RawApi['networkDestroy']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_DESTROY, 'net', '-');
+export const networkDestroy: Call<RawApi['networkDestroy']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_DESTROY, 'net', '-', a);
 
 /** `virNetworkGetXMLDesc`: {@link RawApi.networkGetXMLDesc} as a function of the connection. */
-export const networkGetXMLDesc: Call<RawApi['networkGetXMLDesc']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_GET_XML_DESC, 'net flags', 'xml');
+export const networkGetXMLDesc: Call<RawApi['networkGetXMLDesc']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_GET_XML_DESC, 'net flags', 'xml', a);
 
 /** `virNetworkGetAutostart`: {@link RawApi.networkGetAutostart} as a function of the connection. */
-export const networkGetAutostart: Call<RawApi['networkGetAutostart']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_GET_AUTOSTART, 'net', 'autostart');
+export const networkGetAutostart: Call<RawApi['networkGetAutostart']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_GET_AUTOSTART, 'net', 'autostart', a);
 
 /** `virNetworkGetBridgeName`: {@link RawApi.networkGetBridgeName} as a function of the connection. */
-export const networkGetBridgeName: Call<RawApi['networkGetBridgeName']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_GET_BRIDGE_NAME, 'net', 'name');
+export const networkGetBridgeName: Call<RawApi['networkGetBridgeName']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_GET_BRIDGE_NAME, 'net', 'name', a);
 
 /** `virNetworkLookupByName`: {@link RawApi.networkLookupByName} as a function of the connection. */
-export const networkLookupByName: Call<RawApi['networkLookupByName']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_LOOKUP_BY_NAME, 'name', 'net');
+export const networkLookupByName: Call<RawApi['networkLookupByName']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_LOOKUP_BY_NAME, 'name', 'net', a);
 
 /** `virNetworkLookupByUUID`: {@link RawApi.networkLookupByUUID} as a function of the connection. */
-export const networkLookupByUUID: Call<RawApi['networkLookupByUUID']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_LOOKUP_BY_UUID, 'uuid', 'net');
+export const networkLookupByUUID: Call<RawApi['networkLookupByUUID']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_LOOKUP_BY_UUID, 'uuid', 'net', a);
 
 /** `virNetworkSetAutostart`: {@link RawApi.networkSetAutostart} as a function of the connection. */
-export const networkSetAutostart: Call<RawApi['networkSetAutostart']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_SET_AUTOSTART, 'net autostart', '-');
+export const networkSetAutostart: Call<RawApi['networkSetAutostart']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_SET_AUTOSTART, 'net autostart', '-', a);
 
 /** `virNetworkUndefine`: {@link RawApi.networkUndefine} as a function of the connection. */
-export const networkUndefine: Call<RawApi['networkUndefine']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_UNDEFINE, 'net', '-');
+export const networkUndefine: Call<RawApi['networkUndefine']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_UNDEFINE, 'net', '-', a);
 
 /** `virConnectNumOfDefinedNetworks`: {@link RawApi.connectNumOfDefinedNetworks} as a function of the connection. */
-export const connectNumOfDefinedNetworks: Call<RawApi['connectNumOfDefinedNetworks']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_NUM_OF_DEFINED_NETWORKS, '-', 'num');
+export const connectNumOfDefinedNetworks: Call<RawApi['connectNumOfDefinedNetworks']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_NUM_OF_DEFINED_NETWORKS, '-', 'num', a);
 
 /** `virConnectNumOfDomains`: {@link RawApi.connectNumOfDomains} as a function of the connection. */
-export const connectNumOfDomains: Call<RawApi['connectNumOfDomains']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_NUM_OF_DOMAINS, '-', 'num');
+export const connectNumOfDomains: Call<RawApi['connectNumOfDomains']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_NUM_OF_DOMAINS, '-', 'num', a);
 
 /** `virConnectNumOfNetworks`: {@link RawApi.connectNumOfNetworks} as a function of the connection. */
-export const connectNumOfNetworks: Call<RawApi['connectNumOfNetworks']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_NUM_OF_NETWORKS, '-', 'num');
+export const connectNumOfNetworks: Call<RawApi['connectNumOfNetworks']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_NUM_OF_NETWORKS, '-', 'num', a);
 
 /** `virDomainCoreDump`: {@link RawApi.domainCoreDump} as a function of the connection. */
-export const domainCoreDump: Call<RawApi['domainCoreDump']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_CORE_DUMP, 'dom to flags', '-');
+export const domainCoreDump: Call<RawApi['domainCoreDump']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_CORE_DUMP, 'dom to flags', '-', a);
 
 /** `virDomainRestore`: {@link RawApi.domainRestore} as a function of the connection. */
-export const domainRestore: Call<RawApi['domainRestore']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_RESTORE, 'from', '-');
+export const domainRestore: Call<RawApi['domainRestore']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_RESTORE, 'from', '-', a);
 
 /** `virDomainSave`: {@link RawApi.domainSave} as a function of the connection. */
-export const domainSave: Call<RawApi['domainSave']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SAVE, 'dom to', '-');
+export const domainSave: Call<RawApi['domainSave']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SAVE, 'dom to', '-', a);
 
 /** `virDomainGetSchedulerType`: {@link RawApi.domainGetSchedulerType} as a function of the connection. */
-export const domainGetSchedulerType: Call<RawApi['domainGetSchedulerType']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE, 'dom', '.');
+export const domainGetSchedulerType: Call<RawApi['domainGetSchedulerType']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE, 'dom', '.', a);
 
 /** `virDomainGetSchedulerParameters`: {@link RawApi.domainGetSchedulerParameters} as a function of the connection. */
-export const domainGetSchedulerParameters: Call<RawApi['domainGetSchedulerParameters']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS, 'dom nparams', 'params');
+export const domainGetSchedulerParameters: Call<RawApi['domainGetSchedulerParameters']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS, 'dom nparams', 'params', a);
 
 /** `virDomainSetSchedulerParameters`: {@link RawApi.domainSetSchedulerParameters} as a function of the connection. */
-export const domainSetSchedulerParameters: Call<RawApi['domainSetSchedulerParameters']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS, 'dom params', '-');
+export const domainSetSchedulerParameters: Call<RawApi['domainSetSchedulerParameters']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS, 'dom params', '-', a);
 
 /** `virConnectGetHostname`: {@link RawApi.connectGetHostname} as a function of the connection. */
-export const connectGetHostname: Call<RawApi['connectGetHostname']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_GET_HOSTNAME, '-', 'hostname');
+export const connectGetHostname: Call<RawApi['connectGetHostname']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_GET_HOSTNAME, '-', 'hostname', a);
 
 /** {@link RawApi.connectSupportsFeature} as a function of the connection. */
-export const connectSupportsFeature: Call<RawApi['connectSupportsFeature']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, 'feature', 'supported');
+export const connectSupportsFeature: Call<RawApi['connectSupportsFeature']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, 'feature', 'supported', a);
 
 /** {@link RawApi.domainMigratePrepare} as a function of the connection. */
-export const domainMigratePrepare: Call<RawApi['domainMigratePrepare']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_PREPARE, 'uri_in flags dname resource', '.');
+export const domainMigratePrepare: Call<RawApi['domainMigratePrepare']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_PREPARE, 'uri_in flags dname resource', '.', a);
 
 /** {@link RawApi.domainMigratePerform} as a function of the connection. */
-export const domainMigratePerform: Call<RawApi['domainMigratePerform']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_PERFORM, 'dom cookie uri flags dname resource', '-');
+export const domainMigratePerform: Call<RawApi['domainMigratePerform']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_PERFORM, 'dom cookie uri flags dname resource', '-', a);
 
 /** {@link RawApi.domainMigrateFinish} as a function of the connection. */
-export const domainMigrateFinish: Call<RawApi['domainMigrateFinish']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_FINISH, 'dname cookie uri flags', 'ddom');
+export const domainMigrateFinish: Call<RawApi['domainMigrateFinish']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_FINISH, 'dname cookie uri flags', 'ddom', a);
 
 /** `virDomainBlockStats`: {@link RawApi.domainBlockStats} as a function of the connection. */
-export const domainBlockStats: Call<RawApi['domainBlockStats']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_BLOCK_STATS, 'dom path', '.');
+export const domainBlockStats: Call<RawApi['domainBlockStats']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_BLOCK_STATS, 'dom path', '.', a);
 
 /** `virDomainInterfaceStats`: {@link RawApi.domainInterfaceStats} as a function of the connection. */
-export const domainInterfaceStats: Call<RawApi['domainInterfaceStats']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_INTERFACE_STATS, 'dom device', '.');
+export const domainInterfaceStats: Call<RawApi['domainInterfaceStats']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_INTERFACE_STATS, 'dom device', '.', a);
 
 /** {@link RawApi.authList} as a function of the connection. */
-export const authList: Call<RawApi['authList']> = /*@__PURE__*/ callOf(REMOTE_PROC_AUTH_LIST, '-', 'types');
+export const authList: Call<RawApi['authList']> = (c, ...a) => call(c, REMOTE_PROC_AUTH_LIST, '-', 'types', a);
 
 /** {@link RawApi.authSaslInit} as a function of the connection. */
-export const authSaslInit: Call<RawApi['authSaslInit']> = /*@__PURE__*/ callOf(REMOTE_PROC_AUTH_SASL_INIT, '-', 'mechlist');
+export const authSaslInit: Call<RawApi['authSaslInit']> = (c, ...a) => call(c, REMOTE_PROC_AUTH_SASL_INIT, '-', 'mechlist', a);
 
 /** {@link RawApi.authSaslStart} as a function of the connection. */
-export const authSaslStart: Call<RawApi['authSaslStart']> = /*@__PURE__*/ callOf(REMOTE_PROC_AUTH_SASL_START, 'mech nil data', '.');
+export const authSaslStart: Call<RawApi['authSaslStart']> = (c, ...a) => call(c, REMOTE_PROC_AUTH_SASL_START, 'mech nil data', '.', a);
 
 /** {@link RawApi.authSaslStep} as a function of the connection. */
-export const authSaslStep: Call<RawApi['authSaslStep']> = /*@__PURE__*/ callOf(REMOTE_PROC_AUTH_SASL_STEP, 'nil data', '.');
+export const authSaslStep: Call<RawApi['authSaslStep']> = (c, ...a) => call(c, REMOTE_PROC_AUTH_SASL_STEP, 'nil data', '.', a);
 
 /** {@link RawApi.authPolkit} as a function of the connection. */
-export const authPolkit: Call<RawApi['authPolkit']> = /*@__PURE__*/ callOf(REMOTE_PROC_AUTH_POLKIT, '-', 'complete');
+export const authPolkit: Call<RawApi['authPolkit']> = (c, ...a) => call(c, REMOTE_PROC_AUTH_POLKIT, '-', 'complete', a);
 
 /** `virConnectNumOfStoragePools`: {@link RawApi.connectNumOfStoragePools} as a function of the connection. */
-export const connectNumOfStoragePools: Call<RawApi['connectNumOfStoragePools']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS, '-', 'num');
+export const connectNumOfStoragePools: Call<RawApi['connectNumOfStoragePools']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS, '-', 'num', a);
 
 /** `virConnectListStoragePools`: {@link RawApi.connectListStoragePools} as a function of the connection. */
-export const connectListStoragePools: Call<RawApi['connectListStoragePools']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS, 'maxnames', 'names');
+export const connectListStoragePools: Call<RawApi['connectListStoragePools']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS, 'maxnames', 'names', a);
 
 /** `virConnectNumOfDefinedStoragePools`: {@link RawApi.connectNumOfDefinedStoragePools} as a function of the connection. */
-export const connectNumOfDefinedStoragePools: Call<RawApi['connectNumOfDefinedStoragePools']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS, '-', 'num');
+export const connectNumOfDefinedStoragePools: Call<RawApi['connectNumOfDefinedStoragePools']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS, '-', 'num', a);
 
 /** `virConnectListDefinedStoragePools`: {@link RawApi.connectListDefinedStoragePools} as a function of the connection. */
-export const connectListDefinedStoragePools: Call<RawApi['connectListDefinedStoragePools']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS, 'maxnames', 'names');
+export const connectListDefinedStoragePools: Call<RawApi['connectListDefinedStoragePools']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS, 'maxnames', 'names', a);
 
 /** `virConnectFindStoragePoolSources`: {@link RawApi.connectFindStoragePoolSources} as a function of the connection. */
-export const connectFindStoragePoolSources: Call<RawApi['connectFindStoragePoolSources']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES, 'type srcSpec flags', 'xml');
+export const connectFindStoragePoolSources: Call<RawApi['connectFindStoragePoolSources']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES, 'type srcSpec flags', 'xml', a);
 
 /** `virStoragePoolCreateXML`: {@link RawApi.storagePoolCreateXML} as a function of the connection. */
-export const storagePoolCreateXML: Call<RawApi['storagePoolCreateXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_CREATE_XML, 'xml flags', 'pool');
+export const storagePoolCreateXML: Call<RawApi['storagePoolCreateXML']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_CREATE_XML, 'xml flags', 'pool', a);
 
 /** `virStoragePoolDefineXML`: {@link RawApi.storagePoolDefineXML} as a function of the connection. */
-export const storagePoolDefineXML: Call<RawApi['storagePoolDefineXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_DEFINE_XML, 'xml flags', 'pool');
+export const storagePoolDefineXML: Call<RawApi['storagePoolDefineXML']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_DEFINE_XML, 'xml flags', 'pool', a);
 
 /** `virStoragePoolCreate`: {@link RawApi.storagePoolCreate} as a function of the connection. */
-export const storagePoolCreate: Call<RawApi['storagePoolCreate']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_CREATE, 'pool flags', '-');
+export const storagePoolCreate: Call<RawApi['storagePoolCreate']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_CREATE, 'pool flags', '-', a);
 
 /** `virStoragePoolBuild`: {@link RawApi.storagePoolBuild} as a function of the connection. */
-export const storagePoolBuild: Call<RawApi['storagePoolBuild']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_BUILD, 'pool flags', '-');
+export const storagePoolBuild: Call<RawApi['storagePoolBuild']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_BUILD, 'pool flags', '-', a);
 
 /** `virStoragePoolDestroy`: {@link RawApi.storagePoolDestroy} as a function of the connection. */
-export const storagePoolDestroy: Call<RawApi['storagePoolDestroy']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_DESTROY, 'pool', '-');
+export const storagePoolDestroy: Call<RawApi['storagePoolDestroy']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_DESTROY, 'pool', '-', a);
 
 /** `virStoragePoolDelete`: {@link RawApi.storagePoolDelete} as a function of the connection. */
-export const storagePoolDelete: Call<RawApi['storagePoolDelete']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_DELETE, 'pool flags', '-');
+export const storagePoolDelete: Call<RawApi['storagePoolDelete']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_DELETE, 'pool flags', '-', a);
 
 /** `virStoragePoolUndefine`: {@link RawApi.storagePoolUndefine} as a function of the connection. */
-export const storagePoolUndefine: Call<RawApi['storagePoolUndefine']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_UNDEFINE, 'pool', '-');
+export const storagePoolUndefine: Call<RawApi['storagePoolUndefine']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_UNDEFINE, 'pool', '-', a);
 
 /** `virStoragePoolRefresh`: {@link RawApi.storagePoolRefresh} as a function of the connection. */
-export const storagePoolRefresh: Call<RawApi['storagePoolRefresh']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_REFRESH, 'pool flags', '-');
+export const storagePoolRefresh: Call<RawApi['storagePoolRefresh']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_REFRESH, 'pool flags', '-', a);
 
 /** `virStoragePoolLookupByName`: {@link RawApi.storagePoolLookupByName} as a function of the connection. */
-export const storagePoolLookupByName: Call<RawApi['storagePoolLookupByName']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME, 'name', 'pool');
+export const storagePoolLookupByName: Call<RawApi['storagePoolLookupByName']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME, 'name', 'pool', a);
 
 /** `virStoragePoolLookupByUUID`: {@link RawApi.storagePoolLookupByUUID} as a function of the connection. */
-export const storagePoolLookupByUUID: Call<RawApi['storagePoolLookupByUUID']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID, 'uuid', 'pool');
+export const storagePoolLookupByUUID: Call<RawApi['storagePoolLookupByUUID']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID, 'uuid', 'pool', a);
 
 /** `virStoragePoolLookupByVolume`: {@link RawApi.storagePoolLookupByVolume} as a function of the connection. */
-export const storagePoolLookupByVolume: Call<RawApi['storagePoolLookupByVolume']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME, 'vol', 'pool');
+export const storagePoolLookupByVolume: Call<RawApi['storagePoolLookupByVolume']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME, 'vol', 'pool', a);
 
 /** `virStoragePoolGetInfo`: {@link RawApi.storagePoolGetInfo} as a function of the connection. */
-export const storagePoolGetInfo: Call<RawApi['storagePoolGetInfo']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_GET_INFO, 'pool', '.');
+export const storagePoolGetInfo: Call<RawApi['storagePoolGetInfo']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_GET_INFO, 'pool', '.', a);
 
 /** `virStoragePoolGetXMLDesc`: {@link RawApi.storagePoolGetXMLDesc} as a function of the connection. */
-export const storagePoolGetXMLDesc: Call<RawApi['storagePoolGetXMLDesc']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_GET_XML_DESC, 'pool flags', 'xml');
+export const storagePoolGetXMLDesc: Call<RawApi['storagePoolGetXMLDesc']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_GET_XML_DESC, 'pool flags', 'xml', a);
 
 /** `virStoragePoolGetAutostart`: {@link RawApi.storagePoolGetAutostart} as a function of the connection. */
-export const storagePoolGetAutostart: Call<RawApi['storagePoolGetAutostart']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART, 'pool', 'autostart');
+export const storagePoolGetAutostart: Call<RawApi['storagePoolGetAutostart']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART, 'pool', 'autostart', a);
 
 /** `virStoragePoolSetAutostart`: {@link RawApi.storagePoolSetAutostart} as a function of the connection. */
-export const storagePoolSetAutostart: Call<RawApi['storagePoolSetAutostart']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART, 'pool autostart', '-');
+export const storagePoolSetAutostart: Call<RawApi['storagePoolSetAutostart']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART, 'pool autostart', '-', a);
 
 /** `virStoragePoolNumOfVolumes`: {@link RawApi.storagePoolNumOfVolumes} as a function of the connection. */
-export const storagePoolNumOfVolumes: Call<RawApi['storagePoolNumOfVolumes']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES, 'pool', 'num');
+export const storagePoolNumOfVolumes: Call<RawApi['storagePoolNumOfVolumes']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES, 'pool', 'num', a);
 
 /** `virStoragePoolListVolumes`: {@link RawApi.storagePoolListVolumes} as a function of the connection. */
-export const storagePoolListVolumes: Call<RawApi['storagePoolListVolumes']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES, 'pool maxnames', 'names');
+export const storagePoolListVolumes: Call<RawApi['storagePoolListVolumes']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES, 'pool maxnames', 'names', a);
 
 /** `virStorageVolCreateXML`: {@link RawApi.storageVolCreateXML} as a function of the connection. */
-export const storageVolCreateXML: Call<RawApi['storageVolCreateXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_VOL_CREATE_XML, 'pool xml flags', 'vol');
+export const storageVolCreateXML: Call<RawApi['storageVolCreateXML']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_VOL_CREATE_XML, 'pool xml flags', 'vol', a);
 
 /** `virStorageVolDelete`: {@link RawApi.storageVolDelete} as a function of the connection. */
-export const storageVolDelete: Call<RawApi['storageVolDelete']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_VOL_DELETE, 'vol flags', '-');
+export const storageVolDelete: Call<RawApi['storageVolDelete']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_VOL_DELETE, 'vol flags', '-', a);
 
 /** `virStorageVolLookupByName`: {@link RawApi.storageVolLookupByName} as a function of the connection. */
-export const storageVolLookupByName: Call<RawApi['storageVolLookupByName']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME, 'pool name', 'vol');
+export const storageVolLookupByName: Call<RawApi['storageVolLookupByName']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME, 'pool name', 'vol', a);
 
 /** `virStorageVolLookupByKey`: {@link RawApi.storageVolLookupByKey} as a function of the connection. */
-export const storageVolLookupByKey: Call<RawApi['storageVolLookupByKey']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY, 'key', 'vol');
+export const storageVolLookupByKey: Call<RawApi['storageVolLookupByKey']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY, 'key', 'vol', a);
 
 /** `virStorageVolLookupByPath`: {@link RawApi.storageVolLookupByPath} as a function of the connection. */
-export const storageVolLookupByPath: Call<RawApi['storageVolLookupByPath']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH, 'path', 'vol');
+export const storageVolLookupByPath: Call<RawApi['storageVolLookupByPath']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH, 'path', 'vol', a);
 
 /** `virStorageVolGetInfo`: {@link RawApi.storageVolGetInfo} as a function of the connection. */
-export const storageVolGetInfo: Call<RawApi['storageVolGetInfo']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_VOL_GET_INFO, 'vol', '.');
+export const storageVolGetInfo: Call<RawApi['storageVolGetInfo']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_VOL_GET_INFO, 'vol', '.', a);
 
 /** `virStorageVolGetXMLDesc`: {@link RawApi.storageVolGetXMLDesc} as a function of the connection. */
-export const storageVolGetXMLDesc: Call<RawApi['storageVolGetXMLDesc']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_VOL_GET_XML_DESC, 'vol flags', 'xml');
+export const storageVolGetXMLDesc: Call<RawApi['storageVolGetXMLDesc']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_VOL_GET_XML_DESC, 'vol flags', 'xml', a);
 
 /** `virStorageVolGetPath`: {@link RawApi.storageVolGetPath} as a function of the connection. */
-export const storageVolGetPath: Call<RawApi['storageVolGetPath']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_VOL_GET_PATH, 'vol', 'name');
+export const storageVolGetPath: Call<RawApi['storageVolGetPath']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_VOL_GET_PATH, 'vol', 'name', a);
 
 /** `virNodeGetCellsFreeMemory`: {@link RawApi.nodeGetCellsFreeMemory} as a function of the connection. */
-export const nodeGetCellsFreeMemory: Call<RawApi['nodeGetCellsFreeMemory']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY, 'startCell maxcells', 'cells');
+export const nodeGetCellsFreeMemory: Call<RawApi['nodeGetCellsFreeMemory']> = (c, ...a) => call(c, REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY, 'startCell maxcells', 'cells', a);
 
 /** `virNodeGetFreeMemory`: {@link RawApi.nodeGetFreeMemory} as a function of the connection. */
-export const nodeGetFreeMemory: Call<RawApi['nodeGetFreeMemory']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_GET_FREE_MEMORY, '-', 'freeMem');
+export const nodeGetFreeMemory: Call<RawApi['nodeGetFreeMemory']> = (c, ...a) => call(c, REMOTE_PROC_NODE_GET_FREE_MEMORY, '-', 'freeMem', a);
 
 /** `virDomainBlockPeek`: {@link RawApi.domainBlockPeek} as a function of the connection. */
-export const domainBlockPeek: Call<RawApi['domainBlockPeek']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_BLOCK_PEEK, 'dom path offset size flags', 'buffer');
+export const domainBlockPeek: Call<RawApi['domainBlockPeek']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_BLOCK_PEEK, 'dom path offset size flags', 'buffer', a);
 
 /** `virDomainMemoryPeek`: {@link RawApi.domainMemoryPeek} as a function of the connection. */
-export const domainMemoryPeek: Call<RawApi['domainMemoryPeek']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MEMORY_PEEK, 'dom offset size flags', 'buffer');
+export const domainMemoryPeek: Call<RawApi['domainMemoryPeek']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MEMORY_PEEK, 'dom offset size flags', 'buffer', a);
 
 /** `virConnectDomainEventRegister`: {@link RawApi.connectDomainEventRegister} as a function of the connection. */
-export const connectDomainEventRegister: Call<RawApi['connectDomainEventRegister']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER, '-', 'cb_registered');
+export const connectDomainEventRegister: Call<RawApi['connectDomainEventRegister']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER, '-', 'cb_registered', a);
 
 /** `virConnectDomainEventDeregister`: {@link RawApi.connectDomainEventDeregister} as a function of the connection. */
-export const connectDomainEventDeregister: Call<RawApi['connectDomainEventDeregister']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER, '-', 'cb_registered');
+export const connectDomainEventDeregister: Call<RawApi['connectDomainEventDeregister']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER, '-', 'cb_registered', a);
 
 /** {@link RawApi.domainMigratePrepare2} as a function of the connection. */
-export const domainMigratePrepare2: Call<RawApi['domainMigratePrepare2']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_PREPARE2, 'uri_in flags dname resource dom_xml', '.');
+export const domainMigratePrepare2: Call<RawApi['domainMigratePrepare2']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_PREPARE2, 'uri_in flags dname resource dom_xml', '.', a);
 
 /** {@link RawApi.domainMigrateFinish2} as a function of the connection. */
-export const domainMigrateFinish2: Call<RawApi['domainMigrateFinish2']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_FINISH2, 'dname cookie uri flags retcode', 'ddom');
+export const domainMigrateFinish2: Call<RawApi['domainMigrateFinish2']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_FINISH2, 'dname cookie uri flags retcode', 'ddom', a);
 
 /** `virConnectGetURI`: {@link RawApi.connectGetURI} as a function of the connection. */
-export const connectGetURI: Call<RawApi['connectGetURI']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_GET_URI, '-', 'uri');
+export const connectGetURI: Call<RawApi['connectGetURI']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_GET_URI, '-', 'uri', a);
 
 /** `virNodeNumOfDevices`: {@link RawApi.nodeNumOfDevices} as a function of the connection. */
-export const nodeNumOfDevices: Call<RawApi['nodeNumOfDevices']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_NUM_OF_DEVICES, 'cap flags', 'num');
+export const nodeNumOfDevices: Call<RawApi['nodeNumOfDevices']> = (c, ...a) => call(c, REMOTE_PROC_NODE_NUM_OF_DEVICES, 'cap flags', 'num', a);
 
 /** `virNodeListDevices`: {@link RawApi.nodeListDevices} as a function of the connection. */
-export const nodeListDevices: Call<RawApi['nodeListDevices']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_LIST_DEVICES, 'cap maxnames flags', 'names');
+export const nodeListDevices: Call<RawApi['nodeListDevices']> = (c, ...a) => call(c, REMOTE_PROC_NODE_LIST_DEVICES, 'cap maxnames flags', 'names', a);
 
 /** `virNodeDeviceLookupByName`: {@link RawApi.nodeDeviceLookupByName} as a function of the connection. */
-export const nodeDeviceLookupByName: Call<RawApi['nodeDeviceLookupByName']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME, 'name', 'dev');
+export const nodeDeviceLookupByName: Call<RawApi['nodeDeviceLookupByName']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME, 'name', 'dev', a);
 
 /** `virNodeDeviceGetXMLDesc`: {@link RawApi.nodeDeviceGetXMLDesc} as a function of the connection. */
-export const nodeDeviceGetXMLDesc: Call<RawApi['nodeDeviceGetXMLDesc']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_GET_XML_DESC, 'name flags', 'xml');
+export const nodeDeviceGetXMLDesc: Call<RawApi['nodeDeviceGetXMLDesc']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_GET_XML_DESC, 'name flags', 'xml', a);
 
 /** `virNodeDeviceGetParent`: {@link RawApi.nodeDeviceGetParent} as a function of the connection. */
-export const nodeDeviceGetParent: Call<RawApi['nodeDeviceGetParent']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_GET_PARENT, 'name', 'parentName');
+export const nodeDeviceGetParent: Call<RawApi['nodeDeviceGetParent']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_GET_PARENT, 'name', 'parentName', a);
 
 /** `virNodeDeviceNumOfCaps`: {@link RawApi.nodeDeviceNumOfCaps} as a function of the connection. */
-export const nodeDeviceNumOfCaps: Call<RawApi['nodeDeviceNumOfCaps']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS, 'name', 'num');
+export const nodeDeviceNumOfCaps: Call<RawApi['nodeDeviceNumOfCaps']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS, 'name', 'num', a);
 
 /** `virNodeDeviceListCaps`: {@link RawApi.nodeDeviceListCaps} as a function of the connection. */
-export const nodeDeviceListCaps: Call<RawApi['nodeDeviceListCaps']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_LIST_CAPS, 'name maxnames', 'names');
+export const nodeDeviceListCaps: Call<RawApi['nodeDeviceListCaps']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_LIST_CAPS, 'name maxnames', 'names', a);
 
 /** `virNodeDeviceDettach`: {@link RawApi.nodeDeviceDettach} as a function of the connection. */
-export const nodeDeviceDettach: Call<RawApi['nodeDeviceDettach']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_DETTACH, 'name', '-');
+export const nodeDeviceDettach: Call<RawApi['nodeDeviceDettach']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_DETTACH, 'name', '-', a);
 
 /** `virNodeDeviceReAttach`: {@link RawApi.nodeDeviceReAttach} as a function of the connection. */
-export const nodeDeviceReAttach: Call<RawApi['nodeDeviceReAttach']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_RE_ATTACH, 'name', '-');
+export const nodeDeviceReAttach: Call<RawApi['nodeDeviceReAttach']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_RE_ATTACH, 'name', '-', a);
 
 /** `virNodeDeviceReset`: {@link RawApi.nodeDeviceReset} as a function of the connection. */
-export const nodeDeviceReset: Call<RawApi['nodeDeviceReset']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_RESET, 'name', '-');
+export const nodeDeviceReset: Call<RawApi['nodeDeviceReset']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_RESET, 'name', '-', a);
 
 /** `virDomainGetSecurityLabel`: {@link RawApi.domainGetSecurityLabel} as a function of the connection. */
-export const domainGetSecurityLabel: Call<RawApi['domainGetSecurityLabel']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL, 'dom', '.');
+export const domainGetSecurityLabel: Call<RawApi['domainGetSecurityLabel']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL, 'dom', '.', a);
 
 /** `virNodeGetSecurityModel`: {@link RawApi.nodeGetSecurityModel} as a function of the connection. */
-export const nodeGetSecurityModel: Call<RawApi['nodeGetSecurityModel']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_GET_SECURITY_MODEL, '-', '.');
+export const nodeGetSecurityModel: Call<RawApi['nodeGetSecurityModel']> = (c, ...a) => call(c, REMOTE_PROC_NODE_GET_SECURITY_MODEL, '-', '.', a);
 
 /** `virNodeDeviceCreateXML`: {@link RawApi.nodeDeviceCreateXML} as a function of the connection. */
-export const nodeDeviceCreateXML: Call<RawApi['nodeDeviceCreateXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_CREATE_XML, 'xml_desc flags', 'dev');
+export const nodeDeviceCreateXML: Call<RawApi['nodeDeviceCreateXML']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_CREATE_XML, 'xml_desc flags', 'dev', a);
 
 /** `virNodeDeviceDestroy`: {@link RawApi.nodeDeviceDestroy} as a function of the connection. */
-export const nodeDeviceDestroy: Call<RawApi['nodeDeviceDestroy']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_DESTROY, 'name', '-');
+export const nodeDeviceDestroy: Call<RawApi['nodeDeviceDestroy']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_DESTROY, 'name', '-', a);
 
 /** `virStorageVolCreateXMLFrom`: {@link RawApi.storageVolCreateXMLFrom} as a function of the connection. */
-export const storageVolCreateXMLFrom: Call<RawApi['storageVolCreateXMLFrom']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM, 'pool xml clonevol flags', 'vol');
+export const storageVolCreateXMLFrom: Call<RawApi['storageVolCreateXMLFrom']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM, 'pool xml clonevol flags', 'vol', a);
 
 /** `virConnectNumOfInterfaces`: {@link RawApi.connectNumOfInterfaces} as a function of the connection. */
-export const connectNumOfInterfaces: Call<RawApi['connectNumOfInterfaces']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_NUM_OF_INTERFACES, '-', 'num');
+export const connectNumOfInterfaces: Call<RawApi['connectNumOfInterfaces']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_NUM_OF_INTERFACES, '-', 'num', a);
 
 /** `virConnectListInterfaces`: {@link RawApi.connectListInterfaces} as a function of the connection. */
-export const connectListInterfaces: Call<RawApi['connectListInterfaces']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_INTERFACES, 'maxnames', 'names');
+export const connectListInterfaces: Call<RawApi['connectListInterfaces']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_INTERFACES, 'maxnames', 'names', a);
 
 /** `virInterfaceLookupByName`: {@link RawApi.interfaceLookupByName} as a function of the connection. */
-export const interfaceLookupByName: Call<RawApi['interfaceLookupByName']> = /*@__PURE__*/ callOf(REMOTE_PROC_INTERFACE_LOOKUP_BY_NAME, 'name', 'iface');
+export const interfaceLookupByName: Call<RawApi['interfaceLookupByName']> = (c, ...a) => call(c, REMOTE_PROC_INTERFACE_LOOKUP_BY_NAME, 'name', 'iface', a);
 
 /** `virInterfaceLookupByMACString`: {@link RawApi.interfaceLookupByMACString} as a function of the connection. */
-export const interfaceLookupByMACString: Call<RawApi['interfaceLookupByMACString']> = /*@__PURE__*/ callOf(REMOTE_PROC_INTERFACE_LOOKUP_BY_MAC_STRING, 'mac', 'iface');
+export const interfaceLookupByMACString: Call<RawApi['interfaceLookupByMACString']> = (c, ...a) => call(c, REMOTE_PROC_INTERFACE_LOOKUP_BY_MAC_STRING, 'mac', 'iface', a);
 
 /** `virInterfaceGetXMLDesc`: {@link RawApi.interfaceGetXMLDesc} as a function of the connection. */
-export const interfaceGetXMLDesc: Call<RawApi['interfaceGetXMLDesc']> = /*@__PURE__*/ callOf(REMOTE_PROC_INTERFACE_GET_XML_DESC, 'iface flags', 'xml');
+export const interfaceGetXMLDesc: Call<RawApi['interfaceGetXMLDesc']> = (c, ...a) => call(c, REMOTE_PROC_INTERFACE_GET_XML_DESC, 'iface flags', 'xml', a);
 
 /** `virInterfaceDefineXML`: {@link RawApi.interfaceDefineXML} as a function of the connection. */
-export const interfaceDefineXML: Call<RawApi['interfaceDefineXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_INTERFACE_DEFINE_XML, 'xml flags', 'iface');
+export const interfaceDefineXML: Call<RawApi['interfaceDefineXML']> = (c, ...a) => call(c, REMOTE_PROC_INTERFACE_DEFINE_XML, 'xml flags', 'iface', a);
 
 /** `virInterfaceUndefine`: {@link RawApi.interfaceUndefine} as a function of the connection. */
-export const interfaceUndefine: Call<RawApi['interfaceUndefine']> = /*@__PURE__*/ callOf(REMOTE_PROC_INTERFACE_UNDEFINE, 'iface', '-');
+export const interfaceUndefine: Call<RawApi['interfaceUndefine']> = (c, ...a) => call(c, REMOTE_PROC_INTERFACE_UNDEFINE, 'iface', '-', a);
 
 /** `virInterfaceCreate`: {@link RawApi.interfaceCreate} as a function of the connection. */
-export const interfaceCreate: Call<RawApi['interfaceCreate']> = /*@__PURE__*/ callOf(REMOTE_PROC_INTERFACE_CREATE, 'iface flags', '-');
+export const interfaceCreate: Call<RawApi['interfaceCreate']> = (c, ...a) => call(c, REMOTE_PROC_INTERFACE_CREATE, 'iface flags', '-', a);
 
 /** `virInterfaceDestroy`: {@link RawApi.interfaceDestroy} as a function of the connection. */
-export const interfaceDestroy: Call<RawApi['interfaceDestroy']> = /*@__PURE__*/ callOf(REMOTE_PROC_INTERFACE_DESTROY, 'iface flags', '-');
+export const interfaceDestroy: Call<RawApi['interfaceDestroy']> = (c, ...a) => call(c, REMOTE_PROC_INTERFACE_DESTROY, 'iface flags', '-', a);
 
 /** `virConnectDomainXMLFromNative`: {@link RawApi.connectDomainXMLFromNative} as a function of the connection. */
-export const connectDomainXMLFromNative: Call<RawApi['connectDomainXMLFromNative']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_DOMAIN_XML_FROM_NATIVE, 'nativeFormat nativeConfig flags', 'domainXml');
+export const connectDomainXMLFromNative: Call<RawApi['connectDomainXMLFromNative']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_DOMAIN_XML_FROM_NATIVE, 'nativeFormat nativeConfig flags', 'domainXml', a);
 
 /** `virConnectDomainXMLToNative`: {@link RawApi.connectDomainXMLToNative} as a function of the connection. */
-export const connectDomainXMLToNative: Call<RawApi['connectDomainXMLToNative']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE, 'nativeFormat domainXml flags', 'nativeConfig');
+export const connectDomainXMLToNative: Call<RawApi['connectDomainXMLToNative']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE, 'nativeFormat domainXml flags', 'nativeConfig', a);
 
 /** `virConnectNumOfDefinedInterfaces`: {@link RawApi.connectNumOfDefinedInterfaces} as a function of the connection. */
-export const connectNumOfDefinedInterfaces: Call<RawApi['connectNumOfDefinedInterfaces']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_NUM_OF_DEFINED_INTERFACES, '-', 'num');
+export const connectNumOfDefinedInterfaces: Call<RawApi['connectNumOfDefinedInterfaces']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_NUM_OF_DEFINED_INTERFACES, '-', 'num', a);
 
 /** `virConnectListDefinedInterfaces`: {@link RawApi.connectListDefinedInterfaces} as a function of the connection. */
-export const connectListDefinedInterfaces: Call<RawApi['connectListDefinedInterfaces']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_DEFINED_INTERFACES, 'maxnames', 'names');
+export const connectListDefinedInterfaces: Call<RawApi['connectListDefinedInterfaces']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_DEFINED_INTERFACES, 'maxnames', 'names', a);
 
 /** `virConnectNumOfSecrets`: {@link RawApi.connectNumOfSecrets} as a function of the connection. */
-export const connectNumOfSecrets: Call<RawApi['connectNumOfSecrets']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_NUM_OF_SECRETS, '-', 'num');
+export const connectNumOfSecrets: Call<RawApi['connectNumOfSecrets']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_NUM_OF_SECRETS, '-', 'num', a);
 
 /** `virConnectListSecrets`: {@link RawApi.connectListSecrets} as a function of the connection. */
-export const connectListSecrets: Call<RawApi['connectListSecrets']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_SECRETS, 'maxuuids', 'uuids');
+export const connectListSecrets: Call<RawApi['connectListSecrets']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_SECRETS, 'maxuuids', 'uuids', a);
 
 /** `virSecretLookupByUUID`: {@link RawApi.secretLookupByUUID} as a function of the connection. */
-export const secretLookupByUUID: Call<RawApi['secretLookupByUUID']> = /*@__PURE__*/ callOf(REMOTE_PROC_SECRET_LOOKUP_BY_UUID, 'uuid', 'secret');
+export const secretLookupByUUID: Call<RawApi['secretLookupByUUID']> = (c, ...a) => call(c, REMOTE_PROC_SECRET_LOOKUP_BY_UUID, 'uuid', 'secret', a);
 
 /** `virSecretDefineXML`: {@link RawApi.secretDefineXML} as a function of the connection. */
-export const secretDefineXML: Call<RawApi['secretDefineXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_SECRET_DEFINE_XML, 'xml flags', 'secret');
+export const secretDefineXML: Call<RawApi['secretDefineXML']> = (c, ...a) => call(c, REMOTE_PROC_SECRET_DEFINE_XML, 'xml flags', 'secret', a);
 
 /** `virSecretGetXMLDesc`: {@link RawApi.secretGetXMLDesc} as a function of the connection. */
-export const secretGetXMLDesc: Call<RawApi['secretGetXMLDesc']> = /*@__PURE__*/ callOf(REMOTE_PROC_SECRET_GET_XML_DESC, 'secret flags', 'xml');
+export const secretGetXMLDesc: Call<RawApi['secretGetXMLDesc']> = (c, ...a) => call(c, REMOTE_PROC_SECRET_GET_XML_DESC, 'secret flags', 'xml', a);
 
 /** `virSecretSetValue`: {@link RawApi.secretSetValue} as a function of the connection. */
-export const secretSetValue: Call<RawApi['secretSetValue']> = /*@__PURE__*/ callOf(REMOTE_PROC_SECRET_SET_VALUE, 'secret value flags', '-');
+export const secretSetValue: Call<RawApi['secretSetValue']> = (c, ...a) => call(c, REMOTE_PROC_SECRET_SET_VALUE, 'secret value flags', '-', a);
 
 /** `virSecretGetValue`: {@link RawApi.secretGetValue} as a function of the connection. */
-export const secretGetValue: Call<RawApi['secretGetValue']> = /*@__PURE__*/ callOf(REMOTE_PROC_SECRET_GET_VALUE, 'secret flags', 'value');
+export const secretGetValue: Call<RawApi['secretGetValue']> = (c, ...a) => call(c, REMOTE_PROC_SECRET_GET_VALUE, 'secret flags', 'value', a);
 
 /** `virSecretUndefine`: {@link RawApi.secretUndefine} as a function of the connection. */
-export const secretUndefine: Call<RawApi['secretUndefine']> = /*@__PURE__*/ callOf(REMOTE_PROC_SECRET_UNDEFINE, 'secret', '-');
+export const secretUndefine: Call<RawApi['secretUndefine']> = (c, ...a) => call(c, REMOTE_PROC_SECRET_UNDEFINE, 'secret', '-', a);
 
 /** `virSecretLookupByUsage`: {@link RawApi.secretLookupByUsage} as a function of the connection. */
-export const secretLookupByUsage: Call<RawApi['secretLookupByUsage']> = /*@__PURE__*/ callOf(REMOTE_PROC_SECRET_LOOKUP_BY_USAGE, 'usageType usageID', 'secret');
+export const secretLookupByUsage: Call<RawApi['secretLookupByUsage']> = (c, ...a) => call(c, REMOTE_PROC_SECRET_LOOKUP_BY_USAGE, 'usageType usageID', 'secret', a);
 
 /** {@link RawApi.domainMigratePrepareTunnel} as a function of the connection. */
-export const domainMigratePrepareTunnel: Call<RawApi['domainMigratePrepareTunnel']> = /*@__PURE__*/ streamCallOf(REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL, 'flags dname resource dom_xml', '-', 'write', 0);
+export const domainMigratePrepareTunnel: Call<RawApi['domainMigratePrepareTunnel']> = (c, ...a) => streamCall(c, REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL, 'flags dname resource dom_xml', '-', 'write', 0, a);
 
 /** `virConnectIsSecure`: {@link RawApi.connectIsSecure} as a function of the connection. */
-export const connectIsSecure: Call<RawApi['connectIsSecure']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_IS_SECURE, '-', 'secure');
+export const connectIsSecure: Call<RawApi['connectIsSecure']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_IS_SECURE, '-', 'secure', a);
 
 /** `virDomainIsActive`: {@link RawApi.domainIsActive} as a function of the connection. */
-export const domainIsActive: Call<RawApi['domainIsActive']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_IS_ACTIVE, 'dom', 'active');
+export const domainIsActive: Call<RawApi['domainIsActive']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_IS_ACTIVE, 'dom', 'active', a);
 
 /** `virDomainIsPersistent`: {@link RawApi.domainIsPersistent} as a function of the connection. */
-export const domainIsPersistent: Call<RawApi['domainIsPersistent']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_IS_PERSISTENT, 'dom', 'persistent');
+export const domainIsPersistent: Call<RawApi['domainIsPersistent']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_IS_PERSISTENT, 'dom', 'persistent', a);
 
 /** `virNetworkIsActive`: {@link RawApi.networkIsActive} as a function of the connection. */
-export const networkIsActive: Call<RawApi['networkIsActive']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_IS_ACTIVE, 'net', 'active');
+export const networkIsActive: Call<RawApi['networkIsActive']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_IS_ACTIVE, 'net', 'active', a);
 
 /** `virNetworkIsPersistent`: {@link RawApi.networkIsPersistent} as a function of the connection. */
-export const networkIsPersistent: Call<RawApi['networkIsPersistent']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_IS_PERSISTENT, 'net', 'persistent');
+export const networkIsPersistent: Call<RawApi['networkIsPersistent']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_IS_PERSISTENT, 'net', 'persistent', a);
 
 /** `virStoragePoolIsActive`: {@link RawApi.storagePoolIsActive} as a function of the connection. */
-export const storagePoolIsActive: Call<RawApi['storagePoolIsActive']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_IS_ACTIVE, 'pool', 'active');
+export const storagePoolIsActive: Call<RawApi['storagePoolIsActive']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_IS_ACTIVE, 'pool', 'active', a);
 
 /** `virStoragePoolIsPersistent`: {@link RawApi.storagePoolIsPersistent} as a function of the connection. */
-export const storagePoolIsPersistent: Call<RawApi['storagePoolIsPersistent']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT, 'pool', 'persistent');
+export const storagePoolIsPersistent: Call<RawApi['storagePoolIsPersistent']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT, 'pool', 'persistent', a);
 
 /** `virInterfaceIsActive`: {@link RawApi.interfaceIsActive} as a function of the connection. */
-export const interfaceIsActive: Call<RawApi['interfaceIsActive']> = /*@__PURE__*/ callOf(REMOTE_PROC_INTERFACE_IS_ACTIVE, 'iface', 'active');
+export const interfaceIsActive: Call<RawApi['interfaceIsActive']> = (c, ...a) => call(c, REMOTE_PROC_INTERFACE_IS_ACTIVE, 'iface', 'active', a);
 
 /** `virConnectGetLibVersion`: {@link RawApi.connectGetLibVersion} as a function of the connection. */
-export const connectGetLibVersion: Call<RawApi['connectGetLibVersion']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_GET_LIB_VERSION, '-', 'lib_ver');
+export const connectGetLibVersion: Call<RawApi['connectGetLibVersion']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_GET_LIB_VERSION, '-', 'lib_ver', a);
 
 /** `virConnectCompareCPU`: {@link RawApi.connectCompareCPU} as a function of the connection. */
-export const connectCompareCPU: Call<RawApi['connectCompareCPU']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_COMPARE_CPU, 'xml flags', 'result');
+export const connectCompareCPU: Call<RawApi['connectCompareCPU']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_COMPARE_CPU, 'xml flags', 'result', a);
 
 /** `virDomainMemoryStats`: {@link RawApi.domainMemoryStats} as a function of the connection. */
-export const domainMemoryStats: Call<RawApi['domainMemoryStats']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MEMORY_STATS, 'dom maxStats flags', 'stats');
+export const domainMemoryStats: Call<RawApi['domainMemoryStats']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MEMORY_STATS, 'dom maxStats flags', 'stats', a);
 
 /** `virDomainAttachDeviceFlags`: {@link RawApi.domainAttachDeviceFlags} as a function of the connection. */
-export const domainAttachDeviceFlags: Call<RawApi['domainAttachDeviceFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS, 'dom xml flags', '-');
+export const domainAttachDeviceFlags: Call<RawApi['domainAttachDeviceFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS, 'dom xml flags', '-', a);
 
 /** `virDomainDetachDeviceFlags`: {@link RawApi.domainDetachDeviceFlags} as a function of the connection. */
-export const domainDetachDeviceFlags: Call<RawApi['domainDetachDeviceFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS, 'dom xml flags', '-');
+export const domainDetachDeviceFlags: Call<RawApi['domainDetachDeviceFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS, 'dom xml flags', '-', a);
 
 /** `virConnectBaselineCPU`: {@link RawApi.connectBaselineCPU} as a function of the connection. */
-export const connectBaselineCPU: Call<RawApi['connectBaselineCPU']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_BASELINE_CPU, 'xmlCPUs flags', 'cpu');
+export const connectBaselineCPU: Call<RawApi['connectBaselineCPU']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_BASELINE_CPU, 'xmlCPUs flags', 'cpu', a);
 
 /** `virDomainGetJobInfo`: {@link RawApi.domainGetJobInfo} as a function of the connection. */
-export const domainGetJobInfo: Call<RawApi['domainGetJobInfo']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_JOB_INFO, 'dom', '.');
+export const domainGetJobInfo: Call<RawApi['domainGetJobInfo']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_JOB_INFO, 'dom', '.', a);
 
 /** `virDomainAbortJob`: {@link RawApi.domainAbortJob} as a function of the connection. */
-export const domainAbortJob: Call<RawApi['domainAbortJob']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_ABORT_JOB, 'dom', '-');
+export const domainAbortJob: Call<RawApi['domainAbortJob']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_ABORT_JOB, 'dom', '-', a);
 
 /** `virStorageVolWipe`: {@link RawApi.storageVolWipe} as a function of the connection. */
-export const storageVolWipe: Call<RawApi['storageVolWipe']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_VOL_WIPE, 'vol flags', '-');
+export const storageVolWipe: Call<RawApi['storageVolWipe']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_VOL_WIPE, 'vol flags', '-', a);
 
 /** `virDomainMigrateSetMaxDowntime`: {@link RawApi.domainMigrateSetMaxDowntime} as a function of the connection. */
-export const domainMigrateSetMaxDowntime: Call<RawApi['domainMigrateSetMaxDowntime']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME, 'dom downtime flags', '-');
+export const domainMigrateSetMaxDowntime: Call<RawApi['domainMigrateSetMaxDowntime']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME, 'dom downtime flags', '-', a);
 
 /** `virConnectDomainEventRegisterAny`: {@link RawApi.connectDomainEventRegisterAny} as a function of the connection. */
-export const connectDomainEventRegisterAny: Call<RawApi['connectDomainEventRegisterAny']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY, 'eventID', '-');
+export const connectDomainEventRegisterAny: Call<RawApi['connectDomainEventRegisterAny']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY, 'eventID', '-', a);
 
 /** `virConnectDomainEventDeregisterAny`: {@link RawApi.connectDomainEventDeregisterAny} as a function of the connection. */
-export const connectDomainEventDeregisterAny: Call<RawApi['connectDomainEventDeregisterAny']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY, 'eventID', '-');
+export const connectDomainEventDeregisterAny: Call<RawApi['connectDomainEventDeregisterAny']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY, 'eventID', '-', a);
 
 /** `virDomainUpdateDeviceFlags`: {@link RawApi.domainUpdateDeviceFlags} as a function of the connection. */
-export const domainUpdateDeviceFlags: Call<RawApi['domainUpdateDeviceFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS, 'dom xml flags', '-');
+export const domainUpdateDeviceFlags: Call<RawApi['domainUpdateDeviceFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS, 'dom xml flags', '-', a);
 
 /** `virNWFilterLookupByName`: {@link RawApi.nwFilterLookupByName} as a function of the connection. */
-export const nwFilterLookupByName: Call<RawApi['nwFilterLookupByName']> = /*@__PURE__*/ callOf(REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME, 'name', 'nwfilter');
+export const nwFilterLookupByName: Call<RawApi['nwFilterLookupByName']> = (c, ...a) => call(c, REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME, 'name', 'nwfilter', a);
 
 /** `virNWFilterLookupByUUID`: {@link RawApi.nwFilterLookupByUUID} as a function of the connection. */
-export const nwFilterLookupByUUID: Call<RawApi['nwFilterLookupByUUID']> = /*@__PURE__*/ callOf(REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID, 'uuid', 'nwfilter');
+export const nwFilterLookupByUUID: Call<RawApi['nwFilterLookupByUUID']> = (c, ...a) => call(c, REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID, 'uuid', 'nwfilter', a);
 
 /** `virNWFilterGetXMLDesc`: {@link RawApi.nwFilterGetXMLDesc} as a function of the connection. */
-export const nwFilterGetXMLDesc: Call<RawApi['nwFilterGetXMLDesc']> = /*@__PURE__*/ callOf(REMOTE_PROC_NWFILTER_GET_XML_DESC, 'nwfilter flags', 'xml');
+export const nwFilterGetXMLDesc: Call<RawApi['nwFilterGetXMLDesc']> = (c, ...a) => call(c, REMOTE_PROC_NWFILTER_GET_XML_DESC, 'nwfilter flags', 'xml', a);
 
 /** `virConnectNumOfNWFilters`: {@link RawApi.connectNumOfNWFilters} as a function of the connection. */
-export const connectNumOfNWFilters: Call<RawApi['connectNumOfNWFilters']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_NUM_OF_NWFILTERS, '-', 'num');
+export const connectNumOfNWFilters: Call<RawApi['connectNumOfNWFilters']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_NUM_OF_NWFILTERS, '-', 'num', a);
 
 /** `virConnectListNWFilters`: {@link RawApi.connectListNWFilters} as a function of the connection. */
-export const connectListNWFilters: Call<RawApi['connectListNWFilters']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_NWFILTERS, 'maxnames', 'names');
+export const connectListNWFilters: Call<RawApi['connectListNWFilters']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_NWFILTERS, 'maxnames', 'names', a);
 
 /** `virNWFilterDefineXML`: {@link RawApi.nwFilterDefineXML} as a function of the connection. */
-export const nwFilterDefineXML: Call<RawApi['nwFilterDefineXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_NWFILTER_DEFINE_XML, 'xml', 'nwfilter');
+export const nwFilterDefineXML: Call<RawApi['nwFilterDefineXML']> = (c, ...a) => call(c, REMOTE_PROC_NWFILTER_DEFINE_XML, 'xml', 'nwfilter', a);
 
 /** `virNWFilterUndefine`: {@link RawApi.nwFilterUndefine} as a function of the connection. */
-export const nwFilterUndefine: Call<RawApi['nwFilterUndefine']> = /*@__PURE__*/ callOf(REMOTE_PROC_NWFILTER_UNDEFINE, 'nwfilter', '-');
+export const nwFilterUndefine: Call<RawApi['nwFilterUndefine']> = (c, ...a) => call(c, REMOTE_PROC_NWFILTER_UNDEFINE, 'nwfilter', '-', a);
 
 /** `virDomainManagedSave`: {@link RawApi.domainManagedSave} as a function of the connection. */
-export const domainManagedSave: Call<RawApi['domainManagedSave']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MANAGED_SAVE, 'dom flags', '-');
+export const domainManagedSave: Call<RawApi['domainManagedSave']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MANAGED_SAVE, 'dom flags', '-', a);
 
 /** `virDomainHasManagedSaveImage`: {@link RawApi.domainHasManagedSaveImage} as a function of the connection. */
-export const domainHasManagedSaveImage: Call<RawApi['domainHasManagedSaveImage']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, 'dom flags', 'result');
+export const domainHasManagedSaveImage: Call<RawApi['domainHasManagedSaveImage']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, 'dom flags', 'result', a);
 
 /** `virDomainManagedSaveRemove`: {@link RawApi.domainManagedSaveRemove} as a function of the connection. */
-export const domainManagedSaveRemove: Call<RawApi['domainManagedSaveRemove']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE, 'dom flags', '-');
+export const domainManagedSaveRemove: Call<RawApi['domainManagedSaveRemove']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE, 'dom flags', '-', a);
 
 /** `virDomainSnapshotCreateXML`: {@link RawApi.domainSnapshotCreateXML} as a function of the connection. */
-export const domainSnapshotCreateXML: Call<RawApi['domainSnapshotCreateXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML, 'dom xml_desc flags', 'snap');
+export const domainSnapshotCreateXML: Call<RawApi['domainSnapshotCreateXML']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML, 'dom xml_desc flags', 'snap', a);
 
 /** `virDomainSnapshotGetXMLDesc`: {@link RawApi.domainSnapshotGetXMLDesc} as a function of the connection. */
-export const domainSnapshotGetXMLDesc: Call<RawApi['domainSnapshotGetXMLDesc']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC, 'snap flags', 'xml');
+export const domainSnapshotGetXMLDesc: Call<RawApi['domainSnapshotGetXMLDesc']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC, 'snap flags', 'xml', a);
 
 /** `virDomainSnapshotNum`: {@link RawApi.domainSnapshotNum} as a function of the connection. */
-export const domainSnapshotNum: Call<RawApi['domainSnapshotNum']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SNAPSHOT_NUM, 'dom flags', 'num');
+export const domainSnapshotNum: Call<RawApi['domainSnapshotNum']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SNAPSHOT_NUM, 'dom flags', 'num', a);
 
 /** `virDomainSnapshotListNames`: {@link RawApi.domainSnapshotListNames} as a function of the connection. */
-export const domainSnapshotListNames: Call<RawApi['domainSnapshotListNames']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES, 'dom maxnames flags', 'names');
+export const domainSnapshotListNames: Call<RawApi['domainSnapshotListNames']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES, 'dom maxnames flags', 'names', a);
 
 /** `virDomainSnapshotLookupByName`: {@link RawApi.domainSnapshotLookupByName} as a function of the connection. */
-export const domainSnapshotLookupByName: Call<RawApi['domainSnapshotLookupByName']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, 'dom name flags', 'snap');
+export const domainSnapshotLookupByName: Call<RawApi['domainSnapshotLookupByName']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, 'dom name flags', 'snap', a);
 
 /** `virDomainHasCurrentSnapshot`: {@link RawApi.domainHasCurrentSnapshot} as a function of the connection. */
-export const domainHasCurrentSnapshot: Call<RawApi['domainHasCurrentSnapshot']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT, 'dom flags', 'result');
+export const domainHasCurrentSnapshot: Call<RawApi['domainHasCurrentSnapshot']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT, 'dom flags', 'result', a);
 
 /** `virDomainSnapshotCurrent`: {@link RawApi.domainSnapshotCurrent} as a function of the connection. */
-export const domainSnapshotCurrent: Call<RawApi['domainSnapshotCurrent']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT, 'dom flags', 'snap');
+export const domainSnapshotCurrent: Call<RawApi['domainSnapshotCurrent']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT, 'dom flags', 'snap', a);
 
 /** `virDomainRevertToSnapshot`: {@link RawApi.domainRevertToSnapshot} as a function of the connection. */
-export const domainRevertToSnapshot: Call<RawApi['domainRevertToSnapshot']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT, 'snap flags', '-');
+export const domainRevertToSnapshot: Call<RawApi['domainRevertToSnapshot']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT, 'snap flags', '-', a);
 
 /** `virDomainSnapshotDelete`: {@link RawApi.domainSnapshotDelete} as a function of the connection. */
-export const domainSnapshotDelete: Call<RawApi['domainSnapshotDelete']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE, 'snap flags', '-');
+export const domainSnapshotDelete: Call<RawApi['domainSnapshotDelete']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE, 'snap flags', '-', a);
 
 /** `virDomainGetBlockInfo`: {@link RawApi.domainGetBlockInfo} as a function of the connection. */
-export const domainGetBlockInfo: Call<RawApi['domainGetBlockInfo']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_BLOCK_INFO, 'dom path flags', '.');
+export const domainGetBlockInfo: Call<RawApi['domainGetBlockInfo']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_BLOCK_INFO, 'dom path flags', '.', a);
 
 /** `virDomainCreateWithFlags`: {@link RawApi.domainCreateWithFlags} as a function of the connection. */
-export const domainCreateWithFlags: Call<RawApi['domainCreateWithFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS, 'dom flags', 'dom');
+export const domainCreateWithFlags: Call<RawApi['domainCreateWithFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS, 'dom flags', 'dom', a);
 
 /** `virDomainSetMemoryParameters`: {@link RawApi.domainSetMemoryParameters} as a function of the connection. */
-export const domainSetMemoryParameters: Call<RawApi['domainSetMemoryParameters']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS, 'dom params flags', '-');
+export const domainSetMemoryParameters: Call<RawApi['domainSetMemoryParameters']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS, 'dom params flags', '-', a);
 
 /** `virDomainGetMemoryParameters`: {@link RawApi.domainGetMemoryParameters} as a function of the connection. */
-export const domainGetMemoryParameters: Call<RawApi['domainGetMemoryParameters']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS, 'dom nparams flags', '.');
+export const domainGetMemoryParameters: Call<RawApi['domainGetMemoryParameters']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS, 'dom nparams flags', '.', a);
 
 /** `virDomainSetVcpusFlags`: {@link RawApi.domainSetVcpusFlags} as a function of the connection. */
-export const domainSetVcpusFlags: Call<RawApi['domainSetVcpusFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS, 'dom nvcpus flags', '-');
+export const domainSetVcpusFlags: Call<RawApi['domainSetVcpusFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS, 'dom nvcpus flags', '-', a);
 
 /** `virDomainGetVcpusFlags`: {@link RawApi.domainGetVcpusFlags} as a function of the connection. */
-export const domainGetVcpusFlags: Call<RawApi['domainGetVcpusFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS, 'dom flags', 'num');
+export const domainGetVcpusFlags: Call<RawApi['domainGetVcpusFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS, 'dom flags', 'num', a);
 
 /** `virDomainOpenConsole`: {@link RawApi.domainOpenConsole} as a function of the connection. */
-export const domainOpenConsole: Call<RawApi['domainOpenConsole']> = /*@__PURE__*/ streamCallOf(REMOTE_PROC_DOMAIN_OPEN_CONSOLE, 'dom dev_name flags', '-', 'duplex', 0);
+export const domainOpenConsole: Call<RawApi['domainOpenConsole']> = (c, ...a) => streamCall(c, REMOTE_PROC_DOMAIN_OPEN_CONSOLE, 'dom dev_name flags', '-', 'duplex', 0, a);
 
 /** `virDomainIsUpdated`: {@link RawApi.domainIsUpdated} as a function of the connection. */
-export const domainIsUpdated: Call<RawApi['domainIsUpdated']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_IS_UPDATED, 'dom', 'updated');
+export const domainIsUpdated: Call<RawApi['domainIsUpdated']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_IS_UPDATED, 'dom', 'updated', a);
 
 /** `virConnectGetSysinfo`: {@link RawApi.connectGetSysinfo} as a function of the connection. */
-export const connectGetSysinfo: Call<RawApi['connectGetSysinfo']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_GET_SYSINFO, 'flags', 'sysinfo');
+export const connectGetSysinfo: Call<RawApi['connectGetSysinfo']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_GET_SYSINFO, 'flags', 'sysinfo', a);
 
 /** `virDomainSetMemoryFlags`: {@link RawApi.domainSetMemoryFlags} as a function of the connection. */
-export const domainSetMemoryFlags: Call<RawApi['domainSetMemoryFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS, 'dom memory flags', '-');
+export const domainSetMemoryFlags: Call<RawApi['domainSetMemoryFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS, 'dom memory flags', '-', a);
 
 /** `virDomainSetBlkioParameters`: {@link RawApi.domainSetBlkioParameters} as a function of the connection. */
-export const domainSetBlkioParameters: Call<RawApi['domainSetBlkioParameters']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS, 'dom params flags', '-');
+export const domainSetBlkioParameters: Call<RawApi['domainSetBlkioParameters']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS, 'dom params flags', '-', a);
 
 /** `virDomainGetBlkioParameters`: {@link RawApi.domainGetBlkioParameters} as a function of the connection. */
-export const domainGetBlkioParameters: Call<RawApi['domainGetBlkioParameters']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS, 'dom nparams flags', '.');
+export const domainGetBlkioParameters: Call<RawApi['domainGetBlkioParameters']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS, 'dom nparams flags', '.', a);
 
 /** `virDomainMigrateSetMaxSpeed`: {@link RawApi.domainMigrateSetMaxSpeed} as a function of the connection. */
-export const domainMigrateSetMaxSpeed: Call<RawApi['domainMigrateSetMaxSpeed']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED, 'dom bandwidth flags', '-');
+export const domainMigrateSetMaxSpeed: Call<RawApi['domainMigrateSetMaxSpeed']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED, 'dom bandwidth flags', '-', a);
 
 /** `virStorageVolUpload`: {@link RawApi.storageVolUpload} as a function of the connection. */
-export const storageVolUpload: Call<RawApi['storageVolUpload']> = /*@__PURE__*/ streamCallOf(REMOTE_PROC_STORAGE_VOL_UPLOAD, 'vol offset length flags', '-', 'write', VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM);
+export const storageVolUpload: Call<RawApi['storageVolUpload']> = (c, ...a) => streamCall(c, REMOTE_PROC_STORAGE_VOL_UPLOAD, 'vol offset length flags', '-', 'write', VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM, a);
 
 /** `virStorageVolDownload`: {@link RawApi.storageVolDownload} as a function of the connection. */
-export const storageVolDownload: Call<RawApi['storageVolDownload']> = /*@__PURE__*/ streamCallOf(REMOTE_PROC_STORAGE_VOL_DOWNLOAD, 'vol offset length flags', '-', 'read', VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM);
+export const storageVolDownload: Call<RawApi['storageVolDownload']> = (c, ...a) => streamCall(c, REMOTE_PROC_STORAGE_VOL_DOWNLOAD, 'vol offset length flags', '-', 'read', VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, a);
 
 /** `virDomainInjectNMI`: {@link RawApi.domainInjectNMI} as a function of the connection. */
-export const domainInjectNMI: Call<RawApi['domainInjectNMI']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_INJECT_NMI, 'dom flags', '-');
+export const domainInjectNMI: Call<RawApi['domainInjectNMI']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_INJECT_NMI, 'dom flags', '-', a);
 
 /** `virDomainScreenshot`: {@link RawApi.domainScreenshot} as a function of the connection. */
-export const domainScreenshot: Call<RawApi['domainScreenshot']> = /*@__PURE__*/ streamCallOf(REMOTE_PROC_DOMAIN_SCREENSHOT, 'dom screen flags', '.', 'read', 0);
+export const domainScreenshot: Call<RawApi['domainScreenshot']> = (c, ...a) => streamCall(c, REMOTE_PROC_DOMAIN_SCREENSHOT, 'dom screen flags', '.', 'read', 0, a);
 
 /** `virDomainGetState`: {@link RawApi.domainGetState} as a function of the connection. */
-export const domainGetState: Call<RawApi['domainGetState']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_STATE, 'dom flags', '.');
+export const domainGetState: Call<RawApi['domainGetState']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_STATE, 'dom flags', '.', a);
 
 /** {@link RawApi.domainMigrateBegin3} as a function of the connection. */
-export const domainMigrateBegin3: Call<RawApi['domainMigrateBegin3']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3, 'dom xmlin flags dname resource', '.');
+export const domainMigrateBegin3: Call<RawApi['domainMigrateBegin3']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3, 'dom xmlin flags dname resource', '.', a);
 
 /** {@link RawApi.domainMigratePrepare3} as a function of the connection. */
-export const domainMigratePrepare3: Call<RawApi['domainMigratePrepare3']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3, 'cookie_in uri_in flags dname resource dom_xml', '.');
+export const domainMigratePrepare3: Call<RawApi['domainMigratePrepare3']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3, 'cookie_in uri_in flags dname resource dom_xml', '.', a);
 
 /** {@link RawApi.domainMigratePrepareTunnel3} as a function of the connection. */
-export const domainMigratePrepareTunnel3: Call<RawApi['domainMigratePrepareTunnel3']> = /*@__PURE__*/ streamCallOf(REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3, 'cookie_in flags dname resource dom_xml', '.', 'write', 0);
+export const domainMigratePrepareTunnel3: Call<RawApi['domainMigratePrepareTunnel3']> = (c, ...a) => streamCall(c, REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3, 'cookie_in flags dname resource dom_xml', '.', 'write', 0, a);
 
 /** {@link RawApi.domainMigratePerform3} as a function of the connection. */
-export const domainMigratePerform3: Call<RawApi['domainMigratePerform3']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3, 'dom xmlin cookie_in dconnuri uri flags dname resource', 'cookie_out');
+export const domainMigratePerform3: Call<RawApi['domainMigratePerform3']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3, 'dom xmlin cookie_in dconnuri uri flags dname resource', 'cookie_out', a);
 
 /** {@link RawApi.domainMigrateFinish3} as a function of the connection. */
-export const domainMigrateFinish3: Call<RawApi['domainMigrateFinish3']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_FINISH3, 'dname cookie_in dconnuri uri flags cancelled', '.');
+export const domainMigrateFinish3: Call<RawApi['domainMigrateFinish3']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_FINISH3, 'dname cookie_in dconnuri uri flags cancelled', '.', a);
 
 /** {@link RawApi.domainMigrateConfirm3} as a function of the connection. */
-export const domainMigrateConfirm3: Call<RawApi['domainMigrateConfirm3']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3, 'dom cookie_in flags cancelled', '-');
+export const domainMigrateConfirm3: Call<RawApi['domainMigrateConfirm3']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3, 'dom cookie_in flags cancelled', '-', a);
 
 /** `virDomainSetSchedulerParametersFlags`: {@link RawApi.domainSetSchedulerParametersFlags} as a function of the connection. */
-export const domainSetSchedulerParametersFlags: Call<RawApi['domainSetSchedulerParametersFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS, 'dom params flags', '-');
+export const domainSetSchedulerParametersFlags: Call<RawApi['domainSetSchedulerParametersFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS, 'dom params flags', '-', a);
 
 /** `virInterfaceChangeBegin`: {@link RawApi.interfaceChangeBegin} as a function of the connection. */
-export const interfaceChangeBegin: Call<RawApi['interfaceChangeBegin']> = /*@__PURE__*/ callOf(REMOTE_PROC_INTERFACE_CHANGE_BEGIN, 'flags', '-');
+export const interfaceChangeBegin: Call<RawApi['interfaceChangeBegin']> = (c, ...a) => call(c, REMOTE_PROC_INTERFACE_CHANGE_BEGIN, 'flags', '-', a);
 
 /** `virInterfaceChangeCommit`: {@link RawApi.interfaceChangeCommit} as a function of the connection. */
-export const interfaceChangeCommit: Call<RawApi['interfaceChangeCommit']> = /*@__PURE__*/ callOf(REMOTE_PROC_INTERFACE_CHANGE_COMMIT, 'flags', '-');
+export const interfaceChangeCommit: Call<RawApi['interfaceChangeCommit']> = (c, ...a) => call(c, REMOTE_PROC_INTERFACE_CHANGE_COMMIT, 'flags', '-', a);
 
 /** `virInterfaceChangeRollback`: {@link RawApi.interfaceChangeRollback} as a function of the connection. */
-export const interfaceChangeRollback: Call<RawApi['interfaceChangeRollback']> = /*@__PURE__*/ callOf(REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK, 'flags', '-');
+export const interfaceChangeRollback: Call<RawApi['interfaceChangeRollback']> = (c, ...a) => call(c, REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK, 'flags', '-', a);
 
 /** `virDomainGetSchedulerParametersFlags`: {@link RawApi.domainGetSchedulerParametersFlags} as a function of the connection. */
-export const domainGetSchedulerParametersFlags: Call<RawApi['domainGetSchedulerParametersFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS, 'dom nparams flags', 'params');
+export const domainGetSchedulerParametersFlags: Call<RawApi['domainGetSchedulerParametersFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS, 'dom nparams flags', 'params', a);
 
 /** `virDomainPinVcpuFlags`: {@link RawApi.domainPinVcpuFlags} as a function of the connection. */
-export const domainPinVcpuFlags: Call<RawApi['domainPinVcpuFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS, 'dom vcpu cpumap flags', '-');
+export const domainPinVcpuFlags: Call<RawApi['domainPinVcpuFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS, 'dom vcpu cpumap flags', '-', a);
 
 /** `virDomainSendKey`: {@link RawApi.domainSendKey} as a function of the connection. */
-export const domainSendKey: Call<RawApi['domainSendKey']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SEND_KEY, 'dom codeset holdtime keycodes flags', '-');
+export const domainSendKey: Call<RawApi['domainSendKey']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SEND_KEY, 'dom codeset holdtime keycodes flags', '-', a);
 
 /** `virNodeGetCPUStats`: {@link RawApi.nodeGetCPUStats} as a function of the connection. */
-export const nodeGetCPUStats: Call<RawApi['nodeGetCPUStats']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_GET_CPU_STATS, 'cpuNum nparams flags', '.');
+export const nodeGetCPUStats: Call<RawApi['nodeGetCPUStats']> = (c, ...a) => call(c, REMOTE_PROC_NODE_GET_CPU_STATS, 'cpuNum nparams flags', '.', a);
 
 /** `virNodeGetMemoryStats`: {@link RawApi.nodeGetMemoryStats} as a function of the connection. */
-export const nodeGetMemoryStats: Call<RawApi['nodeGetMemoryStats']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_GET_MEMORY_STATS, 'nparams cellNum flags', '.');
+export const nodeGetMemoryStats: Call<RawApi['nodeGetMemoryStats']> = (c, ...a) => call(c, REMOTE_PROC_NODE_GET_MEMORY_STATS, 'nparams cellNum flags', '.', a);
 
 /** `virDomainGetControlInfo`: {@link RawApi.domainGetControlInfo} as a function of the connection. */
-export const domainGetControlInfo: Call<RawApi['domainGetControlInfo']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_CONTROL_INFO, 'dom flags', '.');
+export const domainGetControlInfo: Call<RawApi['domainGetControlInfo']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_CONTROL_INFO, 'dom flags', '.', a);
 
 /** `virDomainGetVcpuPinInfo`: {@link RawApi.domainGetVcpuPinInfo} as a function of the connection. */
-export const domainGetVcpuPinInfo: Call<RawApi['domainGetVcpuPinInfo']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO, 'dom ncpumaps maplen flags', '.');
+export const domainGetVcpuPinInfo: Call<RawApi['domainGetVcpuPinInfo']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO, 'dom ncpumaps maplen flags', '.', a);
 
 /** `virDomainUndefineFlags`: {@link RawApi.domainUndefineFlags} as a function of the connection. */
-export const domainUndefineFlags: Call<RawApi['domainUndefineFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, 'dom flags', '-');
+export const domainUndefineFlags: Call<RawApi['domainUndefineFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, 'dom flags', '-', a);
 
 /** `virDomainSaveFlags`: {@link RawApi.domainSaveFlags} as a function of the connection. */
-export const domainSaveFlags: Call<RawApi['domainSaveFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SAVE_FLAGS, 'dom to dxml flags', '-');
+export const domainSaveFlags: Call<RawApi['domainSaveFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SAVE_FLAGS, 'dom to dxml flags', '-', a);
 
 /** `virDomainRestoreFlags`: {@link RawApi.domainRestoreFlags} as a function of the connection. */
-export const domainRestoreFlags: Call<RawApi['domainRestoreFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_RESTORE_FLAGS, 'from dxml flags', '-');
+export const domainRestoreFlags: Call<RawApi['domainRestoreFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_RESTORE_FLAGS, 'from dxml flags', '-', a);
 
 /** `virDomainDestroyFlags`: {@link RawApi.domainDestroyFlags} as a function of the connection. */
-export const domainDestroyFlags: Call<RawApi['domainDestroyFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_DESTROY_FLAGS, 'dom flags', '-');
+export const domainDestroyFlags: Call<RawApi['domainDestroyFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_DESTROY_FLAGS, 'dom flags', '-', a);
 
 /** `virDomainSaveImageGetXMLDesc`: {@link RawApi.domainSaveImageGetXMLDesc} as a function of the connection. */
-export const domainSaveImageGetXMLDesc: Call<RawApi['domainSaveImageGetXMLDesc']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC, 'file flags', 'xml');
+export const domainSaveImageGetXMLDesc: Call<RawApi['domainSaveImageGetXMLDesc']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC, 'file flags', 'xml', a);
 
 /** `virDomainSaveImageDefineXML`: {@link RawApi.domainSaveImageDefineXML} as a function of the connection. */
-export const domainSaveImageDefineXML: Call<RawApi['domainSaveImageDefineXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML, 'file dxml flags', '-');
+export const domainSaveImageDefineXML: Call<RawApi['domainSaveImageDefineXML']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML, 'file dxml flags', '-', a);
 
 /** `virDomainBlockJobAbort`: {@link RawApi.domainBlockJobAbort} as a function of the connection. */
-export const domainBlockJobAbort: Call<RawApi['domainBlockJobAbort']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT, 'dom path flags', '-');
+export const domainBlockJobAbort: Call<RawApi['domainBlockJobAbort']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT, 'dom path flags', '-', a);
 
 /** `virDomainGetBlockJobInfo`: {@link RawApi.domainGetBlockJobInfo} as a function of the connection. */
-export const domainGetBlockJobInfo: Call<RawApi['domainGetBlockJobInfo']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO, 'dom path flags', '.');
+export const domainGetBlockJobInfo: Call<RawApi['domainGetBlockJobInfo']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO, 'dom path flags', '.', a);
 
 /** `virDomainBlockJobSetSpeed`: {@link RawApi.domainBlockJobSetSpeed} as a function of the connection. */
-export const domainBlockJobSetSpeed: Call<RawApi['domainBlockJobSetSpeed']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_BLOCK_JOB_SET_SPEED, 'dom path bandwidth flags', '-');
+export const domainBlockJobSetSpeed: Call<RawApi['domainBlockJobSetSpeed']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_BLOCK_JOB_SET_SPEED, 'dom path bandwidth flags', '-', a);
 
 /** `virDomainBlockPull`: {@link RawApi.domainBlockPull} as a function of the connection. */
-export const domainBlockPull: Call<RawApi['domainBlockPull']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_BLOCK_PULL, 'dom path bandwidth flags', '-');
+export const domainBlockPull: Call<RawApi['domainBlockPull']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_BLOCK_PULL, 'dom path bandwidth flags', '-', a);
 
 /** `virDomainMigrateGetMaxSpeed`: {@link RawApi.domainMigrateGetMaxSpeed} as a function of the connection. */
-export const domainMigrateGetMaxSpeed: Call<RawApi['domainMigrateGetMaxSpeed']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED, 'dom flags', 'bandwidth');
+export const domainMigrateGetMaxSpeed: Call<RawApi['domainMigrateGetMaxSpeed']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED, 'dom flags', 'bandwidth', a);
 
 /** `virDomainBlockStatsFlags`: {@link RawApi.domainBlockStatsFlags} as a function of the connection. */
-export const domainBlockStatsFlags: Call<RawApi['domainBlockStatsFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS, 'dom path nparams flags', '.');
+export const domainBlockStatsFlags: Call<RawApi['domainBlockStatsFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS, 'dom path nparams flags', '.', a);
 
 /** `virDomainSnapshotGetParent`: {@link RawApi.domainSnapshotGetParent} as a function of the connection. */
-export const domainSnapshotGetParent: Call<RawApi['domainSnapshotGetParent']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT, 'snap flags', 'snap');
+export const domainSnapshotGetParent: Call<RawApi['domainSnapshotGetParent']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT, 'snap flags', 'snap', a);
 
 /** `virDomainReset`: {@link RawApi.domainReset} as a function of the connection. */
-export const domainReset: Call<RawApi['domainReset']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_RESET, 'dom flags', '-');
+export const domainReset: Call<RawApi['domainReset']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_RESET, 'dom flags', '-', a);
 
 /** `virDomainSnapshotNumChildren`: {@link RawApi.domainSnapshotNumChildren} as a function of the connection. */
-export const domainSnapshotNumChildren: Call<RawApi['domainSnapshotNumChildren']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN, 'snap flags', 'num');
+export const domainSnapshotNumChildren: Call<RawApi['domainSnapshotNumChildren']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN, 'snap flags', 'num', a);
 
 /** `virDomainSnapshotListChildrenNames`: {@link RawApi.domainSnapshotListChildrenNames} as a function of the connection. */
-export const domainSnapshotListChildrenNames: Call<RawApi['domainSnapshotListChildrenNames']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES, 'snap maxnames flags', 'names');
+export const domainSnapshotListChildrenNames: Call<RawApi['domainSnapshotListChildrenNames']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES, 'snap maxnames flags', 'names', a);
 
 /** `virDomainOpenGraphics`: {@link RawApi.domainOpenGraphics} as a function of the connection. */
-export const domainOpenGraphics: Call<RawApi['domainOpenGraphics']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_OPEN_GRAPHICS, 'dom idx flags', '-');
+export const domainOpenGraphics: Call<RawApi['domainOpenGraphics']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_OPEN_GRAPHICS, 'dom idx flags', '-', a);
 
 /** `virNodeSuspendForDuration`: {@link RawApi.nodeSuspendForDuration} as a function of the connection. */
-export const nodeSuspendForDuration: Call<RawApi['nodeSuspendForDuration']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_SUSPEND_FOR_DURATION, 'target duration flags', '-');
+export const nodeSuspendForDuration: Call<RawApi['nodeSuspendForDuration']> = (c, ...a) => call(c, REMOTE_PROC_NODE_SUSPEND_FOR_DURATION, 'target duration flags', '-', a);
 
 /** `virDomainBlockResize`: {@link RawApi.domainBlockResize} as a function of the connection. */
-export const domainBlockResize: Call<RawApi['domainBlockResize']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_BLOCK_RESIZE, 'dom disk size flags', '-');
+export const domainBlockResize: Call<RawApi['domainBlockResize']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_BLOCK_RESIZE, 'dom disk size flags', '-', a);
 
 /** `virDomainSetBlockIoTune`: {@link RawApi.domainSetBlockIoTune} as a function of the connection. */
-export const domainSetBlockIoTune: Call<RawApi['domainSetBlockIoTune']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE, 'dom disk params flags', '-');
+export const domainSetBlockIoTune: Call<RawApi['domainSetBlockIoTune']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE, 'dom disk params flags', '-', a);
 
 /** `virDomainGetBlockIoTune`: {@link RawApi.domainGetBlockIoTune} as a function of the connection. */
-export const domainGetBlockIoTune: Call<RawApi['domainGetBlockIoTune']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE, 'dom disk nparams flags', '.');
+export const domainGetBlockIoTune: Call<RawApi['domainGetBlockIoTune']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE, 'dom disk nparams flags', '.', a);
 
 /** `virDomainSetNumaParameters`: {@link RawApi.domainSetNumaParameters} as a function of the connection. */
-export const domainSetNumaParameters: Call<RawApi['domainSetNumaParameters']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS, 'dom params flags', '-');
+export const domainSetNumaParameters: Call<RawApi['domainSetNumaParameters']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS, 'dom params flags', '-', a);
 
 /** `virDomainGetNumaParameters`: {@link RawApi.domainGetNumaParameters} as a function of the connection. */
-export const domainGetNumaParameters: Call<RawApi['domainGetNumaParameters']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS, 'dom nparams flags', '.');
+export const domainGetNumaParameters: Call<RawApi['domainGetNumaParameters']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS, 'dom nparams flags', '.', a);
 
 /** `virDomainSetInterfaceParameters`: {@link RawApi.domainSetInterfaceParameters} as a function of the connection. */
-export const domainSetInterfaceParameters: Call<RawApi['domainSetInterfaceParameters']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS, 'dom device params flags', '-');
+export const domainSetInterfaceParameters: Call<RawApi['domainSetInterfaceParameters']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS, 'dom device params flags', '-', a);
 
 /** `virDomainGetInterfaceParameters`: {@link RawApi.domainGetInterfaceParameters} as a function of the connection. */
-export const domainGetInterfaceParameters: Call<RawApi['domainGetInterfaceParameters']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS, 'dom device nparams flags', '.');
+export const domainGetInterfaceParameters: Call<RawApi['domainGetInterfaceParameters']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS, 'dom device nparams flags', '.', a);
 
 /** `virDomainShutdownFlags`: {@link RawApi.domainShutdownFlags} as a function of the connection. */
-export const domainShutdownFlags: Call<RawApi['domainShutdownFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS, 'dom flags', '-');
+export const domainShutdownFlags: Call<RawApi['domainShutdownFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS, 'dom flags', '-', a);
 
 /** `virStorageVolWipePattern`: {@link RawApi.storageVolWipePattern} as a function of the connection. */
-export const storageVolWipePattern: Call<RawApi['storageVolWipePattern']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_VOL_WIPE_PATTERN, 'vol algorithm flags', '-');
+export const storageVolWipePattern: Call<RawApi['storageVolWipePattern']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_VOL_WIPE_PATTERN, 'vol algorithm flags', '-', a);
 
 /** `virStorageVolResize`: {@link RawApi.storageVolResize} as a function of the connection. */
-export const storageVolResize: Call<RawApi['storageVolResize']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_VOL_RESIZE, 'vol capacity flags', '-');
+export const storageVolResize: Call<RawApi['storageVolResize']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_VOL_RESIZE, 'vol capacity flags', '-', a);
 
 /** `virDomainPMSuspendForDuration`: {@link RawApi.domainPMSuspendForDuration} as a function of the connection. */
-export const domainPMSuspendForDuration: Call<RawApi['domainPMSuspendForDuration']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION, 'dom target duration flags', '-');
+export const domainPMSuspendForDuration: Call<RawApi['domainPMSuspendForDuration']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION, 'dom target duration flags', '-', a);
 
 /** `virDomainGetCPUStats`: {@link RawApi.domainGetCPUStats} as a function of the connection. */
-export const domainGetCPUStats: Call<RawApi['domainGetCPUStats']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_CPU_STATS, 'dom nparams start_cpu ncpus flags', '.');
+export const domainGetCPUStats: Call<RawApi['domainGetCPUStats']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_CPU_STATS, 'dom nparams start_cpu ncpus flags', '.', a);
 
 /** `virDomainGetDiskErrors`: {@link RawApi.domainGetDiskErrors} as a function of the connection. */
-export const domainGetDiskErrors: Call<RawApi['domainGetDiskErrors']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_DISK_ERRORS, 'dom maxerrors flags', '.');
+export const domainGetDiskErrors: Call<RawApi['domainGetDiskErrors']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_DISK_ERRORS, 'dom maxerrors flags', '.', a);
 
 /** `virDomainSetMetadata`: {@link RawApi.domainSetMetadata} as a function of the connection. */
-export const domainSetMetadata: Call<RawApi['domainSetMetadata']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_METADATA, 'dom type metadata key uri flags', '-');
+export const domainSetMetadata: Call<RawApi['domainSetMetadata']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_METADATA, 'dom type metadata key uri flags', '-', a);
 
 /** `virDomainGetMetadata`: {@link RawApi.domainGetMetadata} as a function of the connection. */
-export const domainGetMetadata: Call<RawApi['domainGetMetadata']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_METADATA, 'dom type uri flags', 'metadata');
+export const domainGetMetadata: Call<RawApi['domainGetMetadata']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_METADATA, 'dom type uri flags', 'metadata', a);
 
 /** `virDomainBlockRebase`: {@link RawApi.domainBlockRebase} as a function of the connection. */
-export const domainBlockRebase: Call<RawApi['domainBlockRebase']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_BLOCK_REBASE, 'dom path base bandwidth flags', '-');
+export const domainBlockRebase: Call<RawApi['domainBlockRebase']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_BLOCK_REBASE, 'dom path base bandwidth flags', '-', a);
 
 /** `virDomainPMWakeup`: {@link RawApi.domainPMWakeup} as a function of the connection. */
-export const domainPMWakeup: Call<RawApi['domainPMWakeup']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_PM_WAKEUP, 'dom flags', '-');
+export const domainPMWakeup: Call<RawApi['domainPMWakeup']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_PM_WAKEUP, 'dom flags', '-', a);
 
 /** `virDomainSnapshotIsCurrent`: {@link RawApi.domainSnapshotIsCurrent} as a function of the connection. */
-export const domainSnapshotIsCurrent: Call<RawApi['domainSnapshotIsCurrent']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT, 'snap flags', 'current');
+export const domainSnapshotIsCurrent: Call<RawApi['domainSnapshotIsCurrent']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT, 'snap flags', 'current', a);
 
 /** `virDomainSnapshotHasMetadata`: {@link RawApi.domainSnapshotHasMetadata} as a function of the connection. */
-export const domainSnapshotHasMetadata: Call<RawApi['domainSnapshotHasMetadata']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA, 'snap flags', 'metadata');
+export const domainSnapshotHasMetadata: Call<RawApi['domainSnapshotHasMetadata']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA, 'snap flags', 'metadata', a);
 
 /** `virConnectListAllDomains`: {@link RawApi.connectListAllDomains} as a function of the connection. */
-export const connectListAllDomains: Call<RawApi['connectListAllDomains']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS, 'need_results flags', '.');
+export const connectListAllDomains: Call<RawApi['connectListAllDomains']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS, 'need_results flags', '.', a);
 
 /** `virDomainListAllSnapshots`: {@link RawApi.domainListAllSnapshots} as a function of the connection. */
-export const domainListAllSnapshots: Call<RawApi['domainListAllSnapshots']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS, 'dom need_results flags', '.');
+export const domainListAllSnapshots: Call<RawApi['domainListAllSnapshots']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS, 'dom need_results flags', '.', a);
 
 /** `virDomainSnapshotListAllChildren`: {@link RawApi.domainSnapshotListAllChildren} as a function of the connection. */
-export const domainSnapshotListAllChildren: Call<RawApi['domainSnapshotListAllChildren']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN, 'snapshot need_results flags', '.');
+export const domainSnapshotListAllChildren: Call<RawApi['domainSnapshotListAllChildren']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN, 'snapshot need_results flags', '.', a);
 
 /** `virDomainGetHostname`: {@link RawApi.domainGetHostname} as a function of the connection. */
-export const domainGetHostname: Call<RawApi['domainGetHostname']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_HOSTNAME, 'dom flags', 'hostname');
+export const domainGetHostname: Call<RawApi['domainGetHostname']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_HOSTNAME, 'dom flags', 'hostname', a);
 
 /** `virDomainGetSecurityLabelList`: {@link RawApi.domainGetSecurityLabelList} as a function of the connection. */
-export const domainGetSecurityLabelList: Call<RawApi['domainGetSecurityLabelList']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST, 'dom', '.');
+export const domainGetSecurityLabelList: Call<RawApi['domainGetSecurityLabelList']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST, 'dom', '.', a);
 
 /** `virDomainPinEmulator`: {@link RawApi.domainPinEmulator} as a function of the connection. */
-export const domainPinEmulator: Call<RawApi['domainPinEmulator']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_PIN_EMULATOR, 'dom cpumap flags', '-');
+export const domainPinEmulator: Call<RawApi['domainPinEmulator']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_PIN_EMULATOR, 'dom cpumap flags', '-', a);
 
 /** `virDomainGetEmulatorPinInfo`: {@link RawApi.domainGetEmulatorPinInfo} as a function of the connection. */
-export const domainGetEmulatorPinInfo: Call<RawApi['domainGetEmulatorPinInfo']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO, 'dom maplen flags', '.');
+export const domainGetEmulatorPinInfo: Call<RawApi['domainGetEmulatorPinInfo']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO, 'dom maplen flags', '.', a);
 
 /** `virConnectListAllStoragePools`: {@link RawApi.connectListAllStoragePools} as a function of the connection. */
-export const connectListAllStoragePools: Call<RawApi['connectListAllStoragePools']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS, 'need_results flags', '.');
+export const connectListAllStoragePools: Call<RawApi['connectListAllStoragePools']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS, 'need_results flags', '.', a);
 
 /** `virStoragePoolListAllVolumes`: {@link RawApi.storagePoolListAllVolumes} as a function of the connection. */
-export const storagePoolListAllVolumes: Call<RawApi['storagePoolListAllVolumes']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES, 'pool need_results flags', '.');
+export const storagePoolListAllVolumes: Call<RawApi['storagePoolListAllVolumes']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES, 'pool need_results flags', '.', a);
 
 /** `virConnectListAllNetworks`: {@link RawApi.connectListAllNetworks} as a function of the connection. */
-export const connectListAllNetworks: Call<RawApi['connectListAllNetworks']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS, 'need_results flags', '.');
+export const connectListAllNetworks: Call<RawApi['connectListAllNetworks']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS, 'need_results flags', '.', a);
 
 /** `virConnectListAllInterfaces`: {@link RawApi.connectListAllInterfaces} as a function of the connection. */
-export const connectListAllInterfaces: Call<RawApi['connectListAllInterfaces']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES, 'need_results flags', '.');
+export const connectListAllInterfaces: Call<RawApi['connectListAllInterfaces']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES, 'need_results flags', '.', a);
 
 /** `virConnectListAllNodeDevices`: {@link RawApi.connectListAllNodeDevices} as a function of the connection. */
-export const connectListAllNodeDevices: Call<RawApi['connectListAllNodeDevices']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES, 'need_results flags', '.');
+export const connectListAllNodeDevices: Call<RawApi['connectListAllNodeDevices']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES, 'need_results flags', '.', a);
 
 /** `virConnectListAllNWFilters`: {@link RawApi.connectListAllNWFilters} as a function of the connection. */
-export const connectListAllNWFilters: Call<RawApi['connectListAllNWFilters']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS, 'need_results flags', '.');
+export const connectListAllNWFilters: Call<RawApi['connectListAllNWFilters']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS, 'need_results flags', '.', a);
 
 /** `virConnectListAllSecrets`: {@link RawApi.connectListAllSecrets} as a function of the connection. */
-export const connectListAllSecrets: Call<RawApi['connectListAllSecrets']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_ALL_SECRETS, 'need_results flags', '.');
+export const connectListAllSecrets: Call<RawApi['connectListAllSecrets']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_ALL_SECRETS, 'need_results flags', '.', a);
 
 /** `virNodeSetMemoryParameters`: {@link RawApi.nodeSetMemoryParameters} as a function of the connection. */
-export const nodeSetMemoryParameters: Call<RawApi['nodeSetMemoryParameters']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS, 'params flags', '-');
+export const nodeSetMemoryParameters: Call<RawApi['nodeSetMemoryParameters']> = (c, ...a) => call(c, REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS, 'params flags', '-', a);
 
 /** `virNodeGetMemoryParameters`: {@link RawApi.nodeGetMemoryParameters} as a function of the connection. */
-export const nodeGetMemoryParameters: Call<RawApi['nodeGetMemoryParameters']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS, 'nparams flags', '.');
+export const nodeGetMemoryParameters: Call<RawApi['nodeGetMemoryParameters']> = (c, ...a) => call(c, REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS, 'nparams flags', '.', a);
 
 /** `virDomainBlockCommit`: {@link RawApi.domainBlockCommit} as a function of the connection. */
-export const domainBlockCommit: Call<RawApi['domainBlockCommit']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_BLOCK_COMMIT, 'dom disk base top bandwidth flags', '-');
+export const domainBlockCommit: Call<RawApi['domainBlockCommit']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_BLOCK_COMMIT, 'dom disk base top bandwidth flags', '-', a);
 
 /** `virNetworkUpdate`: {@link RawApi.networkUpdate} as a function of the connection. */
-export const networkUpdate: Call<RawApi['networkUpdate']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_UPDATE, 'net command section parentIndex xml flags', '-');
+export const networkUpdate: Call<RawApi['networkUpdate']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_UPDATE, 'net command section parentIndex xml flags', '-', a);
 
 /** `virNodeGetCPUMap`: {@link RawApi.nodeGetCPUMap} as a function of the connection. */
-export const nodeGetCPUMap: Call<RawApi['nodeGetCPUMap']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_GET_CPU_MAP, 'need_map need_online flags', '.');
+export const nodeGetCPUMap: Call<RawApi['nodeGetCPUMap']> = (c, ...a) => call(c, REMOTE_PROC_NODE_GET_CPU_MAP, 'need_map need_online flags', '.', a);
 
 /** `virDomainFSTrim`: {@link RawApi.domainFSTrim} as a function of the connection. */
-export const domainFSTrim: Call<RawApi['domainFSTrim']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_FSTRIM, 'dom mountPoint minimum flags', '-');
+export const domainFSTrim: Call<RawApi['domainFSTrim']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_FSTRIM, 'dom mountPoint minimum flags', '-', a);
 
 /** `virDomainSendProcessSignal`: {@link RawApi.domainSendProcessSignal} as a function of the connection. */
-export const domainSendProcessSignal: Call<RawApi['domainSendProcessSignal']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL, 'dom pid_value signum flags', '-');
+export const domainSendProcessSignal: Call<RawApi['domainSendProcessSignal']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL, 'dom pid_value signum flags', '-', a);
 
 /** `virDomainOpenChannel`: {@link RawApi.domainOpenChannel} as a function of the connection. */
-export const domainOpenChannel: Call<RawApi['domainOpenChannel']> = /*@__PURE__*/ streamCallOf(REMOTE_PROC_DOMAIN_OPEN_CHANNEL, 'dom name flags', '-', 'duplex', 0);
+export const domainOpenChannel: Call<RawApi['domainOpenChannel']> = (c, ...a) => streamCall(c, REMOTE_PROC_DOMAIN_OPEN_CHANNEL, 'dom name flags', '-', 'duplex', 0, a);
 
 /** `virNodeDeviceLookupSCSIHostByWWN`: {@link RawApi.nodeDeviceLookupSCSIHostByWWN} as a function of the connection. */
-export const nodeDeviceLookupSCSIHostByWWN: Call<RawApi['nodeDeviceLookupSCSIHostByWWN']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN, 'wwnn wwpn flags', 'dev');
+export const nodeDeviceLookupSCSIHostByWWN: Call<RawApi['nodeDeviceLookupSCSIHostByWWN']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN, 'wwnn wwpn flags', 'dev', a);
 
 /** `virDomainGetJobStats`: {@link RawApi.domainGetJobStats} as a function of the connection. */
-export const domainGetJobStats: Call<RawApi['domainGetJobStats']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_JOB_STATS, 'dom flags', '.');
+export const domainGetJobStats: Call<RawApi['domainGetJobStats']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_JOB_STATS, 'dom flags', '.', a);
 
 /** `virDomainMigrateGetCompressionCache`: {@link RawApi.domainMigrateGetCompressionCache} as a function of the connection. */
-export const domainMigrateGetCompressionCache: Call<RawApi['domainMigrateGetCompressionCache']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE, 'dom flags', 'cacheSize');
+export const domainMigrateGetCompressionCache: Call<RawApi['domainMigrateGetCompressionCache']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE, 'dom flags', 'cacheSize', a);
 
 /** `virDomainMigrateSetCompressionCache`: {@link RawApi.domainMigrateSetCompressionCache} as a function of the connection. */
-export const domainMigrateSetCompressionCache: Call<RawApi['domainMigrateSetCompressionCache']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_SET_COMPRESSION_CACHE, 'dom cacheSize flags', '-');
+export const domainMigrateSetCompressionCache: Call<RawApi['domainMigrateSetCompressionCache']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_SET_COMPRESSION_CACHE, 'dom cacheSize flags', '-', a);
 
 /** `virNodeDeviceDetachFlags`: {@link RawApi.nodeDeviceDetachFlags} as a function of the connection. */
-export const nodeDeviceDetachFlags: Call<RawApi['nodeDeviceDetachFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS, 'name driverName flags', '-');
+export const nodeDeviceDetachFlags: Call<RawApi['nodeDeviceDetachFlags']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS, 'name driverName flags', '-', a);
 
 /** {@link RawApi.domainMigrateBegin3Params} as a function of the connection. */
-export const domainMigrateBegin3Params: Call<RawApi['domainMigrateBegin3Params']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS, 'dom params flags', '.');
+export const domainMigrateBegin3Params: Call<RawApi['domainMigrateBegin3Params']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS, 'dom params flags', '.', a);
 
 /** {@link RawApi.domainMigratePrepare3Params} as a function of the connection. */
-export const domainMigratePrepare3Params: Call<RawApi['domainMigratePrepare3Params']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS, 'params cookie_in flags', '.');
+export const domainMigratePrepare3Params: Call<RawApi['domainMigratePrepare3Params']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS, 'params cookie_in flags', '.', a);
 
 /** {@link RawApi.domainMigratePrepareTunnel3Params} as a function of the connection. */
-export const domainMigratePrepareTunnel3Params: Call<RawApi['domainMigratePrepareTunnel3Params']> = /*@__PURE__*/ streamCallOf(REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS, 'params cookie_in flags', '.', 'write', 0);
+export const domainMigratePrepareTunnel3Params: Call<RawApi['domainMigratePrepareTunnel3Params']> = (c, ...a) => streamCall(c, REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS, 'params cookie_in flags', '.', 'write', 0, a);
 
 /** {@link RawApi.domainMigratePerform3Params} as a function of the connection. */
-export const domainMigratePerform3Params: Call<RawApi['domainMigratePerform3Params']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS, 'dom dconnuri params cookie_in flags', 'cookie_out');
+export const domainMigratePerform3Params: Call<RawApi['domainMigratePerform3Params']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS, 'dom dconnuri params cookie_in flags', 'cookie_out', a);
 
 /** {@link RawApi.domainMigrateFinish3Params} as a function of the connection. */
-export const domainMigrateFinish3Params: Call<RawApi['domainMigrateFinish3Params']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS, 'params cookie_in flags cancelled', '.');
+export const domainMigrateFinish3Params: Call<RawApi['domainMigrateFinish3Params']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS, 'params cookie_in flags cancelled', '.', a);
 
 /** {@link RawApi.domainMigrateConfirm3Params} as a function of the connection. */
-export const domainMigrateConfirm3Params: Call<RawApi['domainMigrateConfirm3Params']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS, 'dom params cookie_in flags cancelled', '-');
+export const domainMigrateConfirm3Params: Call<RawApi['domainMigrateConfirm3Params']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS, 'dom params cookie_in flags cancelled', '-', a);
 
 /** `virDomainSetMemoryStatsPeriod`: {@link RawApi.domainSetMemoryStatsPeriod} as a function of the connection. */
-export const domainSetMemoryStatsPeriod: Call<RawApi['domainSetMemoryStatsPeriod']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD, 'dom period flags', '-');
+export const domainSetMemoryStatsPeriod: Call<RawApi['domainSetMemoryStatsPeriod']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD, 'dom period flags', '-', a);
 
 /** `virDomainCreateXMLWithFiles`: {@link RawApi.domainCreateXMLWithFiles} as a function of the connection. */
-export const domainCreateXMLWithFiles: Call<RawApi['domainCreateXMLWithFiles']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES, 'xml_desc flags', 'dom');
+export const domainCreateXMLWithFiles: Call<RawApi['domainCreateXMLWithFiles']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES, 'xml_desc flags', 'dom', a);
 
 /** `virDomainCreateWithFiles`: {@link RawApi.domainCreateWithFiles} as a function of the connection. */
-export const domainCreateWithFiles: Call<RawApi['domainCreateWithFiles']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_CREATE_WITH_FILES, 'dom flags', 'dom');
+export const domainCreateWithFiles: Call<RawApi['domainCreateWithFiles']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_CREATE_WITH_FILES, 'dom flags', 'dom', a);
 
 /** `virConnectGetCPUModelNames`: {@link RawApi.connectGetCPUModelNames} as a function of the connection. */
-export const connectGetCPUModelNames: Call<RawApi['connectGetCPUModelNames']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES, 'arch need_results flags', '.');
+export const connectGetCPUModelNames: Call<RawApi['connectGetCPUModelNames']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES, 'arch need_results flags', '.', a);
 
 /** `virConnectNetworkEventRegisterAny`: {@link RawApi.connectNetworkEventRegisterAny} as a function of the connection. */
-export const connectNetworkEventRegisterAny: Call<RawApi['connectNetworkEventRegisterAny']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY, 'eventID net', 'callbackID');
+export const connectNetworkEventRegisterAny: Call<RawApi['connectNetworkEventRegisterAny']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY, 'eventID net', 'callbackID', a);
 
 /** `virConnectNetworkEventDeregisterAny`: {@link RawApi.connectNetworkEventDeregisterAny} as a function of the connection. */
-export const connectNetworkEventDeregisterAny: Call<RawApi['connectNetworkEventDeregisterAny']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY, 'callbackID', '-');
+export const connectNetworkEventDeregisterAny: Call<RawApi['connectNetworkEventDeregisterAny']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY, 'callbackID', '-', a);
 
 /** {@link RawApi.connectDomainEventCallbackRegisterAny} as a function of the connection. */
-export const connectDomainEventCallbackRegisterAny: Call<RawApi['connectDomainEventCallbackRegisterAny']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 'eventID dom', 'callbackID');
+export const connectDomainEventCallbackRegisterAny: Call<RawApi['connectDomainEventCallbackRegisterAny']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 'eventID dom', 'callbackID', a);
 
 /** {@link RawApi.connectDomainEventCallbackDeregisterAny} as a function of the connection. */
-export const connectDomainEventCallbackDeregisterAny: Call<RawApi['connectDomainEventCallbackDeregisterAny']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, 'callbackID', '-');
+export const connectDomainEventCallbackDeregisterAny: Call<RawApi['connectDomainEventCallbackDeregisterAny']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, 'callbackID', '-', a);
 
 /** `virDomainCoreDumpWithFormat`: {@link RawApi.domainCoreDumpWithFormat} as a function of the connection. */
-export const domainCoreDumpWithFormat: Call<RawApi['domainCoreDumpWithFormat']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT, 'dom to dumpformat flags', '-');
+export const domainCoreDumpWithFormat: Call<RawApi['domainCoreDumpWithFormat']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT, 'dom to dumpformat flags', '-', a);
 
 /** `virDomainFSFreeze`: {@link RawApi.domainFSFreeze} as a function of the connection. */
-export const domainFSFreeze: Call<RawApi['domainFSFreeze']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_FSFREEZE, 'dom mountpoints flags', 'filesystems');
+export const domainFSFreeze: Call<RawApi['domainFSFreeze']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_FSFREEZE, 'dom mountpoints flags', 'filesystems', a);
 
 /** `virDomainFSThaw`: {@link RawApi.domainFSThaw} as a function of the connection. */
-export const domainFSThaw: Call<RawApi['domainFSThaw']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_FSTHAW, 'dom mountpoints flags', 'filesystems');
+export const domainFSThaw: Call<RawApi['domainFSThaw']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_FSTHAW, 'dom mountpoints flags', 'filesystems', a);
 
 /** `virDomainGetTime`: {@link RawApi.domainGetTime} as a function of the connection. */
-export const domainGetTime: Call<RawApi['domainGetTime']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_TIME, 'dom flags', '.');
+export const domainGetTime: Call<RawApi['domainGetTime']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_TIME, 'dom flags', '.', a);
 
 /** `virDomainSetTime`: {@link RawApi.domainSetTime} as a function of the connection. */
-export const domainSetTime: Call<RawApi['domainSetTime']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_TIME, 'dom seconds nseconds flags', '-');
+export const domainSetTime: Call<RawApi['domainSetTime']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_TIME, 'dom seconds nseconds flags', '-', a);
 
 /** `virNodeGetFreePages`: {@link RawApi.nodeGetFreePages} as a function of the connection. */
-export const nodeGetFreePages: Call<RawApi['nodeGetFreePages']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_GET_FREE_PAGES, 'pages startCell cellCount flags', 'counts');
+export const nodeGetFreePages: Call<RawApi['nodeGetFreePages']> = (c, ...a) => call(c, REMOTE_PROC_NODE_GET_FREE_PAGES, 'pages startCell cellCount flags', 'counts', a);
 
 /** `virNetworkGetDHCPLeases`: {@link RawApi.networkGetDHCPLeases} as a function of the connection. */
-export const networkGetDHCPLeases: Call<RawApi['networkGetDHCPLeases']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_GET_DHCP_LEASES, 'net mac need_results flags', '.');
+export const networkGetDHCPLeases: Call<RawApi['networkGetDHCPLeases']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_GET_DHCP_LEASES, 'net mac need_results flags', '.', a);
 
 /** `virConnectGetDomainCapabilities`: {@link RawApi.connectGetDomainCapabilities} as a function of the connection. */
-export const connectGetDomainCapabilities: Call<RawApi['connectGetDomainCapabilities']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES, 'emulatorbin arch machine virttype flags', 'capabilities');
+export const connectGetDomainCapabilities: Call<RawApi['connectGetDomainCapabilities']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES, 'emulatorbin arch machine virttype flags', 'capabilities', a);
 
 /** `virDomainOpenGraphicsFD`: {@link RawApi.domainOpenGraphicsFD} as a function of the connection. */
-export const domainOpenGraphicsFD: Call<RawApi['domainOpenGraphicsFD']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_OPEN_GRAPHICS_FD, 'dom idx flags', '-');
+export const domainOpenGraphicsFD: Call<RawApi['domainOpenGraphicsFD']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_OPEN_GRAPHICS_FD, 'dom idx flags', '-', a);
 
 /** `virConnectGetAllDomainStats`: {@link RawApi.connectGetAllDomainStats} as a function of the connection. */
-export const connectGetAllDomainStats: Call<RawApi['connectGetAllDomainStats']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS, 'doms stats flags', 'retStats');
+export const connectGetAllDomainStats: Call<RawApi['connectGetAllDomainStats']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS, 'doms stats flags', 'retStats', a);
 
 /** `virDomainBlockCopy`: {@link RawApi.domainBlockCopy} as a function of the connection. */
-export const domainBlockCopy: Call<RawApi['domainBlockCopy']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_BLOCK_COPY, 'dom path destxml params flags', '-');
+export const domainBlockCopy: Call<RawApi['domainBlockCopy']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_BLOCK_COPY, 'dom path destxml params flags', '-', a);
 
 /** `virNodeAllocPages`: {@link RawApi.nodeAllocPages} as a function of the connection. */
-export const nodeAllocPages: Call<RawApi['nodeAllocPages']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_ALLOC_PAGES, 'pageSizes pageCounts startCell cellCount flags', 'ret');
+export const nodeAllocPages: Call<RawApi['nodeAllocPages']> = (c, ...a) => call(c, REMOTE_PROC_NODE_ALLOC_PAGES, 'pageSizes pageCounts startCell cellCount flags', 'ret', a);
 
 /** `virDomainGetFSInfo`: {@link RawApi.domainGetFSInfo} as a function of the connection. */
-export const domainGetFSInfo: Call<RawApi['domainGetFSInfo']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_FSINFO, 'dom flags', '.');
+export const domainGetFSInfo: Call<RawApi['domainGetFSInfo']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_FSINFO, 'dom flags', '.', a);
 
 /** `virDomainDefineXMLFlags`: {@link RawApi.domainDefineXMLFlags} as a function of the connection. */
-export const domainDefineXMLFlags: Call<RawApi['domainDefineXMLFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS, 'xml flags', 'dom');
+export const domainDefineXMLFlags: Call<RawApi['domainDefineXMLFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS, 'xml flags', 'dom', a);
 
 /** `virDomainGetIOThreadInfo`: {@link RawApi.domainGetIOThreadInfo} as a function of the connection. */
-export const domainGetIOThreadInfo: Call<RawApi['domainGetIOThreadInfo']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO, 'dom flags', '.');
+export const domainGetIOThreadInfo: Call<RawApi['domainGetIOThreadInfo']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO, 'dom flags', '.', a);
 
 /** `virDomainPinIOThread`: {@link RawApi.domainPinIOThread} as a function of the connection. */
-export const domainPinIOThread: Call<RawApi['domainPinIOThread']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_PIN_IOTHREAD, 'dom iothreads_id cpumap flags', '-');
+export const domainPinIOThread: Call<RawApi['domainPinIOThread']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_PIN_IOTHREAD, 'dom iothreads_id cpumap flags', '-', a);
 
 /** `virDomainInterfaceAddresses`: {@link RawApi.domainInterfaceAddresses} as a function of the connection. */
-export const domainInterfaceAddresses: Call<RawApi['domainInterfaceAddresses']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES, 'dom source flags', 'ifaces');
+export const domainInterfaceAddresses: Call<RawApi['domainInterfaceAddresses']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES, 'dom source flags', 'ifaces', a);
 
 /** `virDomainAddIOThread`: {@link RawApi.domainAddIOThread} as a function of the connection. */
-export const domainAddIOThread: Call<RawApi['domainAddIOThread']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_ADD_IOTHREAD, 'dom iothread_id flags', '-');
+export const domainAddIOThread: Call<RawApi['domainAddIOThread']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_ADD_IOTHREAD, 'dom iothread_id flags', '-', a);
 
 /** `virDomainDelIOThread`: {@link RawApi.domainDelIOThread} as a function of the connection. */
-export const domainDelIOThread: Call<RawApi['domainDelIOThread']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_DEL_IOTHREAD, 'dom iothread_id flags', '-');
+export const domainDelIOThread: Call<RawApi['domainDelIOThread']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_DEL_IOTHREAD, 'dom iothread_id flags', '-', a);
 
 /** `virDomainSetUserPassword`: {@link RawApi.domainSetUserPassword} as a function of the connection. */
-export const domainSetUserPassword: Call<RawApi['domainSetUserPassword']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_USER_PASSWORD, 'dom user password flags', '-');
+export const domainSetUserPassword: Call<RawApi['domainSetUserPassword']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_USER_PASSWORD, 'dom user password flags', '-', a);
 
 /** `virDomainRename`: {@link RawApi.domainRename} as a function of the connection. */
-export const domainRename: Call<RawApi['domainRename']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_RENAME, 'dom new_name flags', 'retcode');
+export const domainRename: Call<RawApi['domainRename']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_RENAME, 'dom new_name flags', 'retcode', a);
 
 /** `virConnectRegisterCloseCallback`: {@link RawApi.connectRegisterCloseCallback} as a function of the connection. */
-export const connectRegisterCloseCallback: Call<RawApi['connectRegisterCloseCallback']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK, '-', '-');
+export const connectRegisterCloseCallback: Call<RawApi['connectRegisterCloseCallback']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK, '-', '-', a);
 
 /** `virConnectUnregisterCloseCallback`: {@link RawApi.connectUnregisterCloseCallback} as a function of the connection. */
-export const connectUnregisterCloseCallback: Call<RawApi['connectUnregisterCloseCallback']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK, '-', '-');
+export const connectUnregisterCloseCallback: Call<RawApi['connectUnregisterCloseCallback']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK, '-', '-', a);
 
 /** `virDomainMigrateStartPostCopy`: {@link RawApi.domainMigrateStartPostCopy} as a function of the connection. */
-export const domainMigrateStartPostCopy: Call<RawApi['domainMigrateStartPostCopy']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_START_POST_COPY, 'dom flags', '-');
+export const domainMigrateStartPostCopy: Call<RawApi['domainMigrateStartPostCopy']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_START_POST_COPY, 'dom flags', '-', a);
 
 /** `virDomainGetPerfEvents`: {@link RawApi.domainGetPerfEvents} as a function of the connection. */
-export const domainGetPerfEvents: Call<RawApi['domainGetPerfEvents']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_PERF_EVENTS, 'dom flags', 'params');
+export const domainGetPerfEvents: Call<RawApi['domainGetPerfEvents']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_PERF_EVENTS, 'dom flags', 'params', a);
 
 /** `virDomainSetPerfEvents`: {@link RawApi.domainSetPerfEvents} as a function of the connection. */
-export const domainSetPerfEvents: Call<RawApi['domainSetPerfEvents']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_PERF_EVENTS, 'dom params flags', '-');
+export const domainSetPerfEvents: Call<RawApi['domainSetPerfEvents']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_PERF_EVENTS, 'dom params flags', '-', a);
 
 /** `virConnectStoragePoolEventRegisterAny`: {@link RawApi.connectStoragePoolEventRegisterAny} as a function of the connection. */
-export const connectStoragePoolEventRegisterAny: Call<RawApi['connectStoragePoolEventRegisterAny']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY, 'eventID pool', 'callbackID');
+export const connectStoragePoolEventRegisterAny: Call<RawApi['connectStoragePoolEventRegisterAny']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY, 'eventID pool', 'callbackID', a);
 
 /** `virConnectStoragePoolEventDeregisterAny`: {@link RawApi.connectStoragePoolEventDeregisterAny} as a function of the connection. */
-export const connectStoragePoolEventDeregisterAny: Call<RawApi['connectStoragePoolEventDeregisterAny']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY, 'callbackID', '-');
+export const connectStoragePoolEventDeregisterAny: Call<RawApi['connectStoragePoolEventDeregisterAny']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY, 'callbackID', '-', a);
 
 /** `virDomainGetGuestVcpus`: {@link RawApi.domainGetGuestVcpus} as a function of the connection. */
-export const domainGetGuestVcpus: Call<RawApi['domainGetGuestVcpus']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS, 'dom flags', 'params');
+export const domainGetGuestVcpus: Call<RawApi['domainGetGuestVcpus']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS, 'dom flags', 'params', a);
 
 /** `virDomainSetGuestVcpus`: {@link RawApi.domainSetGuestVcpus} as a function of the connection. */
-export const domainSetGuestVcpus: Call<RawApi['domainSetGuestVcpus']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS, 'dom cpumap state flags', '-');
+export const domainSetGuestVcpus: Call<RawApi['domainSetGuestVcpus']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS, 'dom cpumap state flags', '-', a);
 
 /** `virConnectNodeDeviceEventRegisterAny`: {@link RawApi.connectNodeDeviceEventRegisterAny} as a function of the connection. */
-export const connectNodeDeviceEventRegisterAny: Call<RawApi['connectNodeDeviceEventRegisterAny']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY, 'eventID dev', 'callbackID');
+export const connectNodeDeviceEventRegisterAny: Call<RawApi['connectNodeDeviceEventRegisterAny']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY, 'eventID dev', 'callbackID', a);
 
 /** `virConnectNodeDeviceEventDeregisterAny`: {@link RawApi.connectNodeDeviceEventDeregisterAny} as a function of the connection. */
-export const connectNodeDeviceEventDeregisterAny: Call<RawApi['connectNodeDeviceEventDeregisterAny']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY, 'callbackID', '-');
+export const connectNodeDeviceEventDeregisterAny: Call<RawApi['connectNodeDeviceEventDeregisterAny']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY, 'callbackID', '-', a);
 
 /** `virStorageVolGetInfoFlags`: {@link RawApi.storageVolGetInfoFlags} as a function of the connection. */
-export const storageVolGetInfoFlags: Call<RawApi['storageVolGetInfoFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS, 'vol flags', '.');
+export const storageVolGetInfoFlags: Call<RawApi['storageVolGetInfoFlags']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS, 'vol flags', '.', a);
 
 /** `virConnectSecretEventRegisterAny`: {@link RawApi.connectSecretEventRegisterAny} as a function of the connection. */
-export const connectSecretEventRegisterAny: Call<RawApi['connectSecretEventRegisterAny']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY, 'eventID secret', 'callbackID');
+export const connectSecretEventRegisterAny: Call<RawApi['connectSecretEventRegisterAny']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY, 'eventID secret', 'callbackID', a);
 
 /** `virConnectSecretEventDeregisterAny`: {@link RawApi.connectSecretEventDeregisterAny} as a function of the connection. */
-export const connectSecretEventDeregisterAny: Call<RawApi['connectSecretEventDeregisterAny']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY, 'callbackID', '-');
+export const connectSecretEventDeregisterAny: Call<RawApi['connectSecretEventDeregisterAny']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY, 'callbackID', '-', a);
 
 /** `virDomainSetVcpu`: {@link RawApi.domainSetVcpu} as a function of the connection. */
-export const domainSetVcpu: Call<RawApi['domainSetVcpu']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_VCPU, 'dom cpumap state flags', '-');
+export const domainSetVcpu: Call<RawApi['domainSetVcpu']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_VCPU, 'dom cpumap state flags', '-', a);
 
 /** `virDomainSetBlockThreshold`: {@link RawApi.domainSetBlockThreshold} as a function of the connection. */
-export const domainSetBlockThreshold: Call<RawApi['domainSetBlockThreshold']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_BLOCK_THRESHOLD, 'dom dev threshold flags', '-');
+export const domainSetBlockThreshold: Call<RawApi['domainSetBlockThreshold']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_BLOCK_THRESHOLD, 'dom dev threshold flags', '-', a);
 
 /** `virDomainMigrateGetMaxDowntime`: {@link RawApi.domainMigrateGetMaxDowntime} as a function of the connection. */
-export const domainMigrateGetMaxDowntime: Call<RawApi['domainMigrateGetMaxDowntime']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME, 'dom flags', 'downtime');
+export const domainMigrateGetMaxDowntime: Call<RawApi['domainMigrateGetMaxDowntime']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME, 'dom flags', 'downtime', a);
 
 /** `virDomainManagedSaveGetXMLDesc`: {@link RawApi.domainManagedSaveGetXMLDesc} as a function of the connection. */
-export const domainManagedSaveGetXMLDesc: Call<RawApi['domainManagedSaveGetXMLDesc']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC, 'dom flags', 'xml');
+export const domainManagedSaveGetXMLDesc: Call<RawApi['domainManagedSaveGetXMLDesc']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC, 'dom flags', 'xml', a);
 
 /** `virDomainManagedSaveDefineXML`: {@link RawApi.domainManagedSaveDefineXML} as a function of the connection. */
-export const domainManagedSaveDefineXML: Call<RawApi['domainManagedSaveDefineXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_MANAGED_SAVE_DEFINE_XML, 'dom dxml flags', '-');
+export const domainManagedSaveDefineXML: Call<RawApi['domainManagedSaveDefineXML']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_MANAGED_SAVE_DEFINE_XML, 'dom dxml flags', '-', a);
 
 /** `virDomainSetLifecycleAction`: {@link RawApi.domainSetLifecycleAction} as a function of the connection. */
-export const domainSetLifecycleAction: Call<RawApi['domainSetLifecycleAction']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION, 'dom type action flags', '-');
+export const domainSetLifecycleAction: Call<RawApi['domainSetLifecycleAction']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION, 'dom type action flags', '-', a);
 
 /** `virStoragePoolLookupByTargetPath`: {@link RawApi.storagePoolLookupByTargetPath} as a function of the connection. */
-export const storagePoolLookupByTargetPath: Call<RawApi['storagePoolLookupByTargetPath']> = /*@__PURE__*/ callOf(REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_TARGET_PATH, 'path', 'pool');
+export const storagePoolLookupByTargetPath: Call<RawApi['storagePoolLookupByTargetPath']> = (c, ...a) => call(c, REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_TARGET_PATH, 'path', 'pool', a);
 
 /** `virDomainDetachDeviceAlias`: {@link RawApi.domainDetachDeviceAlias} as a function of the connection. */
-export const domainDetachDeviceAlias: Call<RawApi['domainDetachDeviceAlias']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS, 'dom alias flags', '-');
+export const domainDetachDeviceAlias: Call<RawApi['domainDetachDeviceAlias']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS, 'dom alias flags', '-', a);
 
 /** `virConnectCompareHypervisorCPU`: {@link RawApi.connectCompareHypervisorCPU} as a function of the connection. */
-export const connectCompareHypervisorCPU: Call<RawApi['connectCompareHypervisorCPU']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU, 'emulator arch machine virttype xmlCPU flags', 'result');
+export const connectCompareHypervisorCPU: Call<RawApi['connectCompareHypervisorCPU']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU, 'emulator arch machine virttype xmlCPU flags', 'result', a);
 
 /** `virConnectBaselineHypervisorCPU`: {@link RawApi.connectBaselineHypervisorCPU} as a function of the connection. */
-export const connectBaselineHypervisorCPU: Call<RawApi['connectBaselineHypervisorCPU']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU, 'emulator arch machine virttype xmlCPUs flags', 'cpu');
+export const connectBaselineHypervisorCPU: Call<RawApi['connectBaselineHypervisorCPU']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU, 'emulator arch machine virttype xmlCPUs flags', 'cpu', a);
 
 /** `virNodeGetSEVInfo`: {@link RawApi.nodeGetSEVInfo} as a function of the connection. */
-export const nodeGetSEVInfo: Call<RawApi['nodeGetSEVInfo']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_GET_SEV_INFO, 'nparams flags', '.');
+export const nodeGetSEVInfo: Call<RawApi['nodeGetSEVInfo']> = (c, ...a) => call(c, REMOTE_PROC_NODE_GET_SEV_INFO, 'nparams flags', '.', a);
 
 /** `virDomainGetLaunchSecurityInfo`: {@link RawApi.domainGetLaunchSecurityInfo} as a function of the connection. */
-export const domainGetLaunchSecurityInfo: Call<RawApi['domainGetLaunchSecurityInfo']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO, 'dom flags', 'params');
+export const domainGetLaunchSecurityInfo: Call<RawApi['domainGetLaunchSecurityInfo']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO, 'dom flags', 'params', a);
 
 /** `virNWFilterBindingLookupByPortDev`: {@link RawApi.nwFilterBindingLookupByPortDev} as a function of the connection. */
-export const nwFilterBindingLookupByPortDev: Call<RawApi['nwFilterBindingLookupByPortDev']> = /*@__PURE__*/ callOf(REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV, 'name', 'nwfilter');
+export const nwFilterBindingLookupByPortDev: Call<RawApi['nwFilterBindingLookupByPortDev']> = (c, ...a) => call(c, REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV, 'name', 'nwfilter', a);
 
 /** `virNWFilterBindingGetXMLDesc`: {@link RawApi.nwFilterBindingGetXMLDesc} as a function of the connection. */
-export const nwFilterBindingGetXMLDesc: Call<RawApi['nwFilterBindingGetXMLDesc']> = /*@__PURE__*/ callOf(REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC, 'nwfilter flags', 'xml');
+export const nwFilterBindingGetXMLDesc: Call<RawApi['nwFilterBindingGetXMLDesc']> = (c, ...a) => call(c, REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC, 'nwfilter flags', 'xml', a);
 
 /** `virNWFilterBindingCreateXML`: {@link RawApi.nwFilterBindingCreateXML} as a function of the connection. */
-export const nwFilterBindingCreateXML: Call<RawApi['nwFilterBindingCreateXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_NWFILTER_BINDING_CREATE_XML, 'xml flags', 'nwfilter');
+export const nwFilterBindingCreateXML: Call<RawApi['nwFilterBindingCreateXML']> = (c, ...a) => call(c, REMOTE_PROC_NWFILTER_BINDING_CREATE_XML, 'xml flags', 'nwfilter', a);
 
 /** `virNWFilterBindingDelete`: {@link RawApi.nwFilterBindingDelete} as a function of the connection. */
-export const nwFilterBindingDelete: Call<RawApi['nwFilterBindingDelete']> = /*@__PURE__*/ callOf(REMOTE_PROC_NWFILTER_BINDING_DELETE, 'nwfilter', '-');
+export const nwFilterBindingDelete: Call<RawApi['nwFilterBindingDelete']> = (c, ...a) => call(c, REMOTE_PROC_NWFILTER_BINDING_DELETE, 'nwfilter', '-', a);
 
 /** `virConnectListAllNWFilterBindings`: {@link RawApi.connectListAllNWFilterBindings} as a function of the connection. */
-export const connectListAllNWFilterBindings: Call<RawApi['connectListAllNWFilterBindings']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS, 'need_results flags', '.');
+export const connectListAllNWFilterBindings: Call<RawApi['connectListAllNWFilterBindings']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS, 'need_results flags', '.', a);
 
 /** `virDomainSetIOThreadParams`: {@link RawApi.domainSetIOThreadParams} as a function of the connection. */
-export const domainSetIOThreadParams: Call<RawApi['domainSetIOThreadParams']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS, 'dom iothread_id params flags', '-');
+export const domainSetIOThreadParams: Call<RawApi['domainSetIOThreadParams']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS, 'dom iothread_id params flags', '-', a);
 
 /** `virConnectGetStoragePoolCapabilities`: {@link RawApi.connectGetStoragePoolCapabilities} as a function of the connection. */
-export const connectGetStoragePoolCapabilities: Call<RawApi['connectGetStoragePoolCapabilities']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES, 'flags', 'capabilities');
+export const connectGetStoragePoolCapabilities: Call<RawApi['connectGetStoragePoolCapabilities']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES, 'flags', 'capabilities', a);
 
 /** `virNetworkListAllPorts`: {@link RawApi.networkListAllPorts} as a function of the connection. */
-export const networkListAllPorts: Call<RawApi['networkListAllPorts']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_LIST_ALL_PORTS, 'network need_results flags', '.');
+export const networkListAllPorts: Call<RawApi['networkListAllPorts']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_LIST_ALL_PORTS, 'network need_results flags', '.', a);
 
 /** `virNetworkPortLookupByUUID`: {@link RawApi.networkPortLookupByUUID} as a function of the connection. */
-export const networkPortLookupByUUID: Call<RawApi['networkPortLookupByUUID']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_PORT_LOOKUP_BY_UUID, 'network uuid', 'port');
+export const networkPortLookupByUUID: Call<RawApi['networkPortLookupByUUID']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_PORT_LOOKUP_BY_UUID, 'network uuid', 'port', a);
 
 /** `virNetworkPortCreateXML`: {@link RawApi.networkPortCreateXML} as a function of the connection. */
-export const networkPortCreateXML: Call<RawApi['networkPortCreateXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_PORT_CREATE_XML, 'network xml flags', 'port');
+export const networkPortCreateXML: Call<RawApi['networkPortCreateXML']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_PORT_CREATE_XML, 'network xml flags', 'port', a);
 
 /** `virNetworkPortGetParameters`: {@link RawApi.networkPortGetParameters} as a function of the connection. */
-export const networkPortGetParameters: Call<RawApi['networkPortGetParameters']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS, 'port nparams flags', '.');
+export const networkPortGetParameters: Call<RawApi['networkPortGetParameters']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS, 'port nparams flags', '.', a);
 
 /** `virNetworkPortSetParameters`: {@link RawApi.networkPortSetParameters} as a function of the connection. */
-export const networkPortSetParameters: Call<RawApi['networkPortSetParameters']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_PORT_SET_PARAMETERS, 'port params flags', '-');
+export const networkPortSetParameters: Call<RawApi['networkPortSetParameters']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_PORT_SET_PARAMETERS, 'port params flags', '-', a);
 
 /** `virNetworkPortGetXMLDesc`: {@link RawApi.networkPortGetXMLDesc} as a function of the connection. */
-export const networkPortGetXMLDesc: Call<RawApi['networkPortGetXMLDesc']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_PORT_GET_XML_DESC, 'port flags', 'xml');
+export const networkPortGetXMLDesc: Call<RawApi['networkPortGetXMLDesc']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_PORT_GET_XML_DESC, 'port flags', 'xml', a);
 
 /** `virNetworkPortDelete`: {@link RawApi.networkPortDelete} as a function of the connection. */
-export const networkPortDelete: Call<RawApi['networkPortDelete']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_PORT_DELETE, 'port flags', '-');
+export const networkPortDelete: Call<RawApi['networkPortDelete']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_PORT_DELETE, 'port flags', '-', a);
 
 /** `virDomainCheckpointCreateXML`: {@link RawApi.domainCheckpointCreateXML} as a function of the connection. */
-export const domainCheckpointCreateXML: Call<RawApi['domainCheckpointCreateXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_CHECKPOINT_CREATE_XML, 'dom xml_desc flags', 'checkpoint');
+export const domainCheckpointCreateXML: Call<RawApi['domainCheckpointCreateXML']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_CHECKPOINT_CREATE_XML, 'dom xml_desc flags', 'checkpoint', a);
 
 /** `virDomainCheckpointGetXMLDesc`: {@link RawApi.domainCheckpointGetXMLDesc} as a function of the connection. */
-export const domainCheckpointGetXMLDesc: Call<RawApi['domainCheckpointGetXMLDesc']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC, 'checkpoint flags', 'xml');
+export const domainCheckpointGetXMLDesc: Call<RawApi['domainCheckpointGetXMLDesc']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC, 'checkpoint flags', 'xml', a);
 
 /** `virDomainListAllCheckpoints`: {@link RawApi.domainListAllCheckpoints} as a function of the connection. */
-export const domainListAllCheckpoints: Call<RawApi['domainListAllCheckpoints']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS, 'dom need_results flags', '.');
+export const domainListAllCheckpoints: Call<RawApi['domainListAllCheckpoints']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS, 'dom need_results flags', '.', a);
 
 /** `virDomainCheckpointListAllChildren`: {@link RawApi.domainCheckpointListAllChildren} as a function of the connection. */
-export const domainCheckpointListAllChildren: Call<RawApi['domainCheckpointListAllChildren']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN, 'checkpoint need_results flags', '.');
+export const domainCheckpointListAllChildren: Call<RawApi['domainCheckpointListAllChildren']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN, 'checkpoint need_results flags', '.', a);
 
 /** `virDomainCheckpointLookupByName`: {@link RawApi.domainCheckpointLookupByName} as a function of the connection. */
-export const domainCheckpointLookupByName: Call<RawApi['domainCheckpointLookupByName']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME, 'dom name flags', 'checkpoint');
+export const domainCheckpointLookupByName: Call<RawApi['domainCheckpointLookupByName']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME, 'dom name flags', 'checkpoint', a);
 
 /** `virDomainCheckpointGetParent`: {@link RawApi.domainCheckpointGetParent} as a function of the connection. */
-export const domainCheckpointGetParent: Call<RawApi['domainCheckpointGetParent']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT, 'checkpoint flags', 'parent');
+export const domainCheckpointGetParent: Call<RawApi['domainCheckpointGetParent']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT, 'checkpoint flags', 'parent', a);
 
 /** `virDomainCheckpointDelete`: {@link RawApi.domainCheckpointDelete} as a function of the connection. */
-export const domainCheckpointDelete: Call<RawApi['domainCheckpointDelete']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE, 'checkpoint flags', '-');
+export const domainCheckpointDelete: Call<RawApi['domainCheckpointDelete']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE, 'checkpoint flags', '-', a);
 
 /** `virDomainGetGuestInfo`: {@link RawApi.domainGetGuestInfo} as a function of the connection. */
-export const domainGetGuestInfo: Call<RawApi['domainGetGuestInfo']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_GUEST_INFO, 'dom types flags', 'params');
+export const domainGetGuestInfo: Call<RawApi['domainGetGuestInfo']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_GUEST_INFO, 'dom types flags', 'params', a);
 
 /** `virConnectSetIdentity`: {@link RawApi.connectSetIdentity} as a function of the connection. */
-export const connectSetIdentity: Call<RawApi['connectSetIdentity']> = /*@__PURE__*/ callOf(REMOTE_PROC_CONNECT_SET_IDENTITY, 'params flags', '-');
+export const connectSetIdentity: Call<RawApi['connectSetIdentity']> = (c, ...a) => call(c, REMOTE_PROC_CONNECT_SET_IDENTITY, 'params flags', '-', a);
 
 /** `virDomainAgentSetResponseTimeout`: {@link RawApi.domainAgentSetResponseTimeout} as a function of the connection. */
-export const domainAgentSetResponseTimeout: Call<RawApi['domainAgentSetResponseTimeout']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT, 'dom timeout flags', 'result');
+export const domainAgentSetResponseTimeout: Call<RawApi['domainAgentSetResponseTimeout']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT, 'dom timeout flags', 'result', a);
 
 /** `virDomainBackupBegin`: {@link RawApi.domainBackupBegin} as a function of the connection. */
-export const domainBackupBegin: Call<RawApi['domainBackupBegin']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_BACKUP_BEGIN, 'dom backup_xml checkpoint_xml flags', '-');
+export const domainBackupBegin: Call<RawApi['domainBackupBegin']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_BACKUP_BEGIN, 'dom backup_xml checkpoint_xml flags', '-', a);
 
 /** `virDomainBackupGetXMLDesc`: {@link RawApi.domainBackupGetXMLDesc} as a function of the connection. */
-export const domainBackupGetXMLDesc: Call<RawApi['domainBackupGetXMLDesc']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC, 'dom flags', 'xml');
+export const domainBackupGetXMLDesc: Call<RawApi['domainBackupGetXMLDesc']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC, 'dom flags', 'xml', a);
 
 /** `virDomainAuthorizedSSHKeysGet`: {@link RawApi.domainAuthorizedSSHKeysGet} as a function of the connection. */
-export const domainAuthorizedSSHKeysGet: Call<RawApi['domainAuthorizedSSHKeysGet']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_GET, 'dom user flags', 'keys');
+export const domainAuthorizedSSHKeysGet: Call<RawApi['domainAuthorizedSSHKeysGet']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_GET, 'dom user flags', 'keys', a);
 
 /** `virDomainAuthorizedSSHKeysSet`: {@link RawApi.domainAuthorizedSSHKeysSet} as a function of the connection. */
-export const domainAuthorizedSSHKeysSet: Call<RawApi['domainAuthorizedSSHKeysSet']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_SET, 'dom user keys flags', '-');
+export const domainAuthorizedSSHKeysSet: Call<RawApi['domainAuthorizedSSHKeysSet']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_SET, 'dom user keys flags', '-', a);
 
 /** `virDomainGetMessages`: {@link RawApi.domainGetMessages} as a function of the connection. */
-export const domainGetMessages: Call<RawApi['domainGetMessages']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_MESSAGES, 'dom flags', 'msgs');
+export const domainGetMessages: Call<RawApi['domainGetMessages']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_MESSAGES, 'dom flags', 'msgs', a);
 
 /** `virDomainStartDirtyRateCalc`: {@link RawApi.domainStartDirtyRateCalc} as a function of the connection. */
-export const domainStartDirtyRateCalc: Call<RawApi['domainStartDirtyRateCalc']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_START_DIRTY_RATE_CALC, 'dom seconds flags', '-');
+export const domainStartDirtyRateCalc: Call<RawApi['domainStartDirtyRateCalc']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_START_DIRTY_RATE_CALC, 'dom seconds flags', '-', a);
 
 /** `virNodeDeviceDefineXML`: {@link RawApi.nodeDeviceDefineXML} as a function of the connection. */
-export const nodeDeviceDefineXML: Call<RawApi['nodeDeviceDefineXML']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_DEFINE_XML, 'xml_desc flags', 'dev');
+export const nodeDeviceDefineXML: Call<RawApi['nodeDeviceDefineXML']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_DEFINE_XML, 'xml_desc flags', 'dev', a);
 
 /** `virNodeDeviceUndefine`: {@link RawApi.nodeDeviceUndefine} as a function of the connection. */
-export const nodeDeviceUndefine: Call<RawApi['nodeDeviceUndefine']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_UNDEFINE, 'name flags', '-');
+export const nodeDeviceUndefine: Call<RawApi['nodeDeviceUndefine']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_UNDEFINE, 'name flags', '-', a);
 
 /** `virNodeDeviceCreate`: {@link RawApi.nodeDeviceCreate} as a function of the connection. */
-export const nodeDeviceCreate: Call<RawApi['nodeDeviceCreate']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_CREATE, 'name flags', '-');
+export const nodeDeviceCreate: Call<RawApi['nodeDeviceCreate']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_CREATE, 'name flags', '-', a);
 
 /** `virNWFilterDefineXMLFlags`: {@link RawApi.nwFilterDefineXMLFlags} as a function of the connection. */
-export const nwFilterDefineXMLFlags: Call<RawApi['nwFilterDefineXMLFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS, 'xml flags', 'nwfilter');
+export const nwFilterDefineXMLFlags: Call<RawApi['nwFilterDefineXMLFlags']> = (c, ...a) => call(c, REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS, 'xml flags', 'nwfilter', a);
 
 /** `virNetworkDefineXMLFlags`: {@link RawApi.networkDefineXMLFlags} as a function of the connection. */
-export const networkDefineXMLFlags: Call<RawApi['networkDefineXMLFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS, 'xml flags', 'net');
+export const networkDefineXMLFlags: Call<RawApi['networkDefineXMLFlags']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS, 'xml flags', 'net', a);
 
 /** `virNodeDeviceGetAutostart`: {@link RawApi.nodeDeviceGetAutostart} as a function of the connection. */
-export const nodeDeviceGetAutostart: Call<RawApi['nodeDeviceGetAutostart']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART, 'name', 'autostart');
+export const nodeDeviceGetAutostart: Call<RawApi['nodeDeviceGetAutostart']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART, 'name', 'autostart', a);
 
 /** `virNodeDeviceSetAutostart`: {@link RawApi.nodeDeviceSetAutostart} as a function of the connection. */
-export const nodeDeviceSetAutostart: Call<RawApi['nodeDeviceSetAutostart']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_SET_AUTOSTART, 'name autostart', '-');
+export const nodeDeviceSetAutostart: Call<RawApi['nodeDeviceSetAutostart']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_SET_AUTOSTART, 'name autostart', '-', a);
 
 /** `virNodeDeviceIsPersistent`: {@link RawApi.nodeDeviceIsPersistent} as a function of the connection. */
-export const nodeDeviceIsPersistent: Call<RawApi['nodeDeviceIsPersistent']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT, 'name', 'persistent');
+export const nodeDeviceIsPersistent: Call<RawApi['nodeDeviceIsPersistent']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT, 'name', 'persistent', a);
 
 /** `virNodeDeviceIsActive`: {@link RawApi.nodeDeviceIsActive} as a function of the connection. */
-export const nodeDeviceIsActive: Call<RawApi['nodeDeviceIsActive']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_IS_ACTIVE, 'name', 'active');
+export const nodeDeviceIsActive: Call<RawApi['nodeDeviceIsActive']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_IS_ACTIVE, 'name', 'active', a);
 
 /** `virNetworkCreateXMLFlags`: {@link RawApi.networkCreateXMLFlags} as a function of the connection. */
-export const networkCreateXMLFlags: Call<RawApi['networkCreateXMLFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_CREATE_XML_FLAGS, 'xml flags', 'net');
+export const networkCreateXMLFlags: Call<RawApi['networkCreateXMLFlags']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_CREATE_XML_FLAGS, 'xml flags', 'net', a);
 
 /** `virDomainSetLaunchSecurityState`: {@link RawApi.domainSetLaunchSecurityState} as a function of the connection. */
-export const domainSetLaunchSecurityState: Call<RawApi['domainSetLaunchSecurityState']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE, 'dom params flags', '-');
+export const domainSetLaunchSecurityState: Call<RawApi['domainSetLaunchSecurityState']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE, 'dom params flags', '-', a);
 
 /** `virDomainSaveParams`: {@link RawApi.domainSaveParams} as a function of the connection. */
-export const domainSaveParams: Call<RawApi['domainSaveParams']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SAVE_PARAMS, 'dom params flags', '-');
+export const domainSaveParams: Call<RawApi['domainSaveParams']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SAVE_PARAMS, 'dom params flags', '-', a);
 
 /** `virDomainRestoreParams`: {@link RawApi.domainRestoreParams} as a function of the connection. */
-export const domainRestoreParams: Call<RawApi['domainRestoreParams']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_RESTORE_PARAMS, 'params flags', '-');
+export const domainRestoreParams: Call<RawApi['domainRestoreParams']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_RESTORE_PARAMS, 'params flags', '-', a);
 
 /** `virDomainAbortJobFlags`: {@link RawApi.domainAbortJobFlags} as a function of the connection. */
-export const domainAbortJobFlags: Call<RawApi['domainAbortJobFlags']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_ABORT_JOB_FLAGS, 'dom flags', '-');
+export const domainAbortJobFlags: Call<RawApi['domainAbortJobFlags']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_ABORT_JOB_FLAGS, 'dom flags', '-', a);
 
 /** `virDomainFDAssociate`: {@link RawApi.domainFDAssociate} as a function of the connection. */
-export const domainFDAssociate: Call<RawApi['domainFDAssociate']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_FD_ASSOCIATE, 'dom name flags', '-');
+export const domainFDAssociate: Call<RawApi['domainFDAssociate']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_FD_ASSOCIATE, 'dom name flags', '-', a);
 
 /** `virNetworkSetMetadata`: {@link RawApi.networkSetMetadata} as a function of the connection. */
-export const networkSetMetadata: Call<RawApi['networkSetMetadata']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_SET_METADATA, 'network type metadata key uri flags', '-');
+export const networkSetMetadata: Call<RawApi['networkSetMetadata']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_SET_METADATA, 'network type metadata key uri flags', '-', a);
 
 /** `virNetworkGetMetadata`: {@link RawApi.networkGetMetadata} as a function of the connection. */
-export const networkGetMetadata: Call<RawApi['networkGetMetadata']> = /*@__PURE__*/ callOf(REMOTE_PROC_NETWORK_GET_METADATA, 'network type uri flags', 'metadata');
+export const networkGetMetadata: Call<RawApi['networkGetMetadata']> = (c, ...a) => call(c, REMOTE_PROC_NETWORK_GET_METADATA, 'network type uri flags', 'metadata', a);
 
 /** `virNodeDeviceUpdate`: {@link RawApi.nodeDeviceUpdate} as a function of the connection. */
-export const nodeDeviceUpdate: Call<RawApi['nodeDeviceUpdate']> = /*@__PURE__*/ callOf(REMOTE_PROC_NODE_DEVICE_UPDATE, 'name xml_desc flags', '-');
+export const nodeDeviceUpdate: Call<RawApi['nodeDeviceUpdate']> = (c, ...a) => call(c, REMOTE_PROC_NODE_DEVICE_UPDATE, 'name xml_desc flags', '-', a);
 
 /** `virDomainGraphicsReload`: {@link RawApi.domainGraphicsReload} as a function of the connection. */
-export const domainGraphicsReload: Call<RawApi['domainGraphicsReload']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GRAPHICS_RELOAD, 'dom type flags', '-');
+export const domainGraphicsReload: Call<RawApi['domainGraphicsReload']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GRAPHICS_RELOAD, 'dom type flags', '-', a);
 
 /** `virDomainGetAutostartOnce`: {@link RawApi.domainGetAutostartOnce} as a function of the connection. */
-export const domainGetAutostartOnce: Call<RawApi['domainGetAutostartOnce']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_GET_AUTOSTART_ONCE, 'dom', 'autostart');
+export const domainGetAutostartOnce: Call<RawApi['domainGetAutostartOnce']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_GET_AUTOSTART_ONCE, 'dom', 'autostart', a);
 
 /** `virDomainSetAutostartOnce`: {@link RawApi.domainSetAutostartOnce} as a function of the connection. */
-export const domainSetAutostartOnce: Call<RawApi['domainSetAutostartOnce']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_AUTOSTART_ONCE, 'dom autostart', '-');
+export const domainSetAutostartOnce: Call<RawApi['domainSetAutostartOnce']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_AUTOSTART_ONCE, 'dom autostart', '-', a);
 
 /** `virDomainSetThrottleGroup`: {@link RawApi.domainSetThrottleGroup} as a function of the connection. */
-export const domainSetThrottleGroup: Call<RawApi['domainSetThrottleGroup']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_SET_THROTTLE_GROUP, 'dom group params flags', '-');
+export const domainSetThrottleGroup: Call<RawApi['domainSetThrottleGroup']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_SET_THROTTLE_GROUP, 'dom group params flags', '-', a);
 
 /** `virDomainDelThrottleGroup`: {@link RawApi.domainDelThrottleGroup} as a function of the connection. */
-export const domainDelThrottleGroup: Call<RawApi['domainDelThrottleGroup']> = /*@__PURE__*/ callOf(REMOTE_PROC_DOMAIN_DEL_THROTTLE_GROUP, 'dom group flags', '-');
+export const domainDelThrottleGroup: Call<RawApi['domainDelThrottleGroup']> = (c, ...a) => call(c, REMOTE_PROC_DOMAIN_DEL_THROTTLE_GROUP, 'dom group flags', '-', a);
