@@ -36,6 +36,7 @@ describe('generate()', () => {
       'admin-core.gen.ts',
       'admin.gen.ts',
       'api/admin-raw.gen.ts',
+      'api/calls.gen.ts',
       'api/object-methods.gen.ts',
       'api/objects.gen.ts',
       'api/raw.gen.ts',
@@ -50,6 +51,7 @@ describe('generate()', () => {
       'qemu-core.gen.ts',
       'qemu.gen.ts',
       'remote-core.gen.ts',
+      'remote-procs.gen.ts',
       'remote.gen.ts',
       'virnet.gen.ts',
     ]);
