@@ -45,6 +45,11 @@ export class LightConnection implements ProcedureCaller, AsyncDisposable {
     this.closed = client.closed;
   }
 
+  /** The RPC engine (the stream functions open their streams through it, as `Connection`'s). */
+  get client(): RpcClient {
+    return this.#client;
+  }
+
   /** Whether calls can be made. */
   get isOpen(): boolean {
     return this.#client.isOpen;
