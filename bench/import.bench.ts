@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { bundleAgent } from './fixtures/bundle-agent.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -73,20 +74,7 @@ async function main(): Promise<void> {
 
   // The agent bundled from the built package (what users get), then from the sources, only to
   // name the largest modules in it (the built package's files are bundles of several).
-  const agent = (libvirtRpc: string) =>
-    build({
-      entryPoints: [`${root}bench/fixtures/agent.ts`],
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      write: false,
-      metafile: true,
-      alias: { 'libvirt-rpc': libvirtRpc },
-      external: ['ssh2', 'cpu-features'],
-      logLevel: 'error',
-    });
+  const agent = (libvirtRpc: string) => bundleAgent(`${root}bench/fixtures/agent.ts`, { 'libvirt-rpc': libvirtRpc });
   const out = Object.values((await agent(`${root}dist/esm/index.js`)).metafile.outputs)[0]!;
   console.log(
     `\nbundle of a small agent (connect, listAllDomains, getXMLDesc), esbuild --minify, ESM for Node: ${(out.bytes / 1000).toFixed(0)} KB = ${(out.bytes / 1024).toFixed(0)} KiB (target 300 KB)`,
@@ -97,19 +85,7 @@ async function main(): Promise<void> {
   for (const [file, info] of inputs) console.log(`  ${(info.bytesInOutput / 1024).toFixed(0).padStart(5)} KiB  ${file.replace(root, '')}`);
   await splitAgent();
   // The same agent written with libvirt-rpc/calls (bench/fixtures/calls-agent.ts), from the built package.
-  const calls = await build({
-    entryPoints: [`${root}bench/fixtures/calls-agent.ts`],
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    write: false,
-    metafile: true,
-    alias: { 'libvirt-rpc/calls': `${root}dist/esm/calls.js` },
-    external: ['ssh2', 'cpu-features'],
-    logLevel: 'error',
-  });
+  const calls = await bundleAgent(`${root}bench/fixtures/calls-agent.ts`, { 'libvirt-rpc/calls': `${root}dist/esm/calls.js` });
   const callsBytes = Object.values(calls.metafile.outputs)[0]!.bytes;
   console.log(
     `\nthe same agent with libvirt-rpc/calls (open, connectListAllDomains, domainGetXMLDesc), esbuild --minify, ESM for Node: ${(callsBytes / 1000).toFixed(0)} KB = ${(callsBytes / 1024).toFixed(0)} KiB (target 300 KB)`,

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleAgent } from '../../bench/fixtures/bundle-agent.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../harness/daemon.js';
 import { connect } from '../../src/index.js';
@@ -32,18 +32,7 @@ describe('libvirt-rpc/calls', () => {
     const entry = path.join(root, 'dist/esm/calls.js');
     expect(fs.existsSync(entry)).toBe(true); // npm test builds dist/ first
     const outfile = path.join(work, 'agent.mjs');
-    const result = await build({
-      entryPoints: [path.join(root, 'bench/fixtures/calls-agent.ts')],
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile,
-      alias: { 'libvirt-rpc/calls': entry },
-      external: ['ssh2', 'cpu-features'],
-      logLevel: 'silent',
-    });
+    const result = await bundleAgent(path.join(root, 'bench/fixtures/calls-agent.ts'), { 'libvirt-rpc/calls': entry }, { outfile });
     expect(result.errors).toEqual([]);
     const uri = await privateTestUri('unix', {
       domains: [{ name: 'calls-a' }, { name: 'calls-b', state: 'shutoff' }, { name: 'calls-c', state: 'paused', vcpus: 3 }],

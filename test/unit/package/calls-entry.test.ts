@@ -8,8 +8,8 @@
  *   the events, the XML model or the procedure table, and is at most 300 KB (issue 15).
  */
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { bundleAgent } from '../../../bench/fixtures/bundle-agent.js';
 import * as calls from '../../../src/calls.js';
 import { RawApi } from '../../../src/api/gen/raw.gen.js';
 import { remoteProcedures } from '../../../src/procedures/remote-core.gen.js';
@@ -121,20 +121,8 @@ describe('a small agent bundled from libvirt-rpc/calls', () => {
   ])(
     'from %s: keeps the procedures it calls and leaves out the rest, the object layer and the procedure table',
     async (_, entry) => {
-      const result = await build({
-        entryPoints: [`${root}bench/fixtures/calls-agent.ts`],
-        bundle: true,
-        minify: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        write: false,
-        metafile: true,
-        alias: { 'libvirt-rpc/calls': `${root}${entry}` },
-        external: ['ssh2', 'cpu-features'],
-        logLevel: 'error',
-      });
-      const text = result.outputFiles[0]!.text;
+      const result = await bundleAgent(`${root}bench/fixtures/calls-agent.ts`, { 'libvirt-rpc/calls': `${root}${entry}` });
+      const text = result.outputFiles![0]!.text;
       const inputs = Object.values(result.metafile.outputs)[0]!.inputs;
       const bytesOf = (f: string): number => inputs[f]?.bytesInOutput ?? 0;
       console.log(`calls agent from ${entry}: ${text.length} bytes (esbuild --minify, ESM, one file)`);
