@@ -6,8 +6,8 @@
  * and what tsvirsh prints are checked.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { runVirsh } from '../../../src/cli/main.js';
-import { closeFakeDaemons, dom, fakeDaemon, ReplyError, type Handler } from '../../support/scripted-peer.js';
+import { closeFakeDaemons, dom, ReplyError, type Handler } from '../../support/scripted-peer.js';
+import { tsvirshOnFake } from '../../support/tsvirsh-on-fake.js';
 
 afterEach(closeFakeDaemons);
 
@@ -19,14 +19,7 @@ const VIR_DOMAIN_SNAPSHOT_LIST_METADATA = 2;
 const OLD = dom('old', 1);
 
 async function run(handlers: Record<string, Handler>, args: string[]) {
-  const daemon = await fakeDaemon({ handlers: { REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME: () => ({ dom: OLD }), ...handlers } });
-  let stdout = '';
-  let stderr = '';
-  const status = await runVirsh(['-c', `test+unix:///default?socket=${daemon.socketPath}`, ...args], {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    stdin: '',
-  });
+  const { stdout, stderr, status, daemon } = await tsvirshOnFake({ REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME: () => ({ dom: OLD }), ...handlers }, args);
   const calls = daemon
     .eventCalls()
     .map(

@@ -6,8 +6,8 @@
  * virshDomainListCollect). The calls made and the table printed are checked.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { runVirsh } from '../../../src/cli/main.js';
-import { closeFakeDaemons, dom, fakeDaemon, ReplyError, type Handler } from '../../support/scripted-peer.js';
+import { closeFakeDaemons, dom, ReplyError, type Handler } from '../../support/scripted-peer.js';
+import { tsvirshOnFake } from '../../support/tsvirsh-on-fake.js';
 
 afterEach(closeFakeDaemons);
 
@@ -50,14 +50,7 @@ function byActivity(flags: number) {
 }
 
 async function run(daemonHandlers: Record<string, Handler>, args: string[]) {
-  const daemon = await fakeDaemon({ handlers: daemonHandlers });
-  let stdout = '';
-  let stderr = '';
-  const status = await runVirsh(['-c', `test+unix:///default?socket=${daemon.socketPath}`, ...args], {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    stdin: '',
-  });
+  const { stdout, stderr, status, daemon } = await tsvirshOnFake(daemonHandlers, args);
   const calls = daemon.eventCalls().map((c) => c.name.replace(/^REMOTE_PROC_/, ''));
   return { stdout, stderr, status, calls };
 }
