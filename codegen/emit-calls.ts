@@ -2,15 +2,16 @@
  * Emits the tree-shakable surface of `libvirt-rpc/calls`: a program's procedures one by one, each
  * a standalone constant with its own codecs, instead of one table a bundler must keep whole.
  *
- * - `src/procedures/<id>-procs.gen.ts`: the module's constants and enums, one `Procedure` per callable procedure
+ * - `src/procedures/<id>-procs.gen.ts`: the module's constants and enums (re-exported from
+ *   `<id>-consts.gen.ts`, where the core takes them from too), one `Procedure` per callable procedure
  *   (`REMOTE_PROC_DOMAIN_GET_XML_DESC`, as `remoteProcedures` names it), and one codec per type
  *   they reach, every type described as the codec table describes it (src/xdr/codec-schema.ts),
  *   the bulk types too, each naming the others it uses through a thunk. Every one is an object
  *   literal, which a bundler knows has no side effects (a call would need a `/*@__PURE__*\/`
  *   annotation, which a minified build such as dist/ drops): a bundle keeps the procedures it
- *   names and the codecs they reach, from the sources or from the built package. The module
- *   imports no other generated module at run time, so importing it does not load the procedure
- *   table.
+ *   names and the codecs they reach, from the sources or from the built package. At run time
+ *   the module imports only `<id>-consts.gen.ts` (constants and enums, nothing else), so importing
+ *   it does not load the procedure table.
  * - `src/api/gen/calls.gen.ts`: one function per procedure, named as the raw layer's method
  *   (`domainGetXMLDesc(conn, dom, flags, options?)`), typed by that method's signature: an
  *   arrow function each, for the same reason.
@@ -28,18 +29,14 @@ export function emitStandaloneProcedures(universe: Universe, program: ProgramMod
   // Every type of the module described (no straight-line codecs: bulk types too).
   const e = new ModuleEmitter(universe, program.module, new Set());
   const own = universe.modules.find((m) => m.id === program.module)!;
-  // The module's constants and enums too (object literals: a bundle keeps those named), so that
+  // The module's constants and enums too, re-exported from `<id>-consts.gen.ts`, which declares
+  // them once for this file and the core (object literals: a bundle keeps those named), so that
   // code on the light path (authentication) need not import the core module for them.
-  const valueLines: string[] = [];
+  const valueNames: string[] = [];
   for (const def of own.parsed.definitions) {
-    const lines = e.definition(def);
-    if (def.kind !== 'const' && def.kind !== 'enum') continue;
-    let inDoc = false;
-    for (const l of lines) {
-      if (l.trimStart().startsWith('/**')) inDoc = true;
-      if (!inDoc) valueLines.push(l);
-      if (inDoc && l.includes('*/')) inDoc = false;
-    }
+    e.definition(def);
+    if (def.kind === 'const') valueNames.push(def.name);
+    else if (def.kind === 'enum') valueNames.push(pascalCase(def.name));
   }
   const entries = e.tableEntries;
   const index = new Map(entries.map((t, i) => [t.xName, i]));
@@ -117,7 +114,7 @@ export function emitStandaloneProcedures(universe: Universe, program: ProgramMod
     `import type { ${[...types].sort().join(', ')} } from './${program.module}-core.gen.js';`,
     ...values,
     '',
-    ...valueLines,
+    `export { ${valueNames.join(', ')} } from './${program.module}-consts.gen.js';`,
     '',
     ...codecs,
     '',

@@ -14,6 +14,9 @@ import { pascalCase, Universe, type ModuleInput } from './model.js';
 import { parseX } from './parser.js';
 import { buildPrograms } from './procedures.js';
 
+/** The program whose procedures `libvirt-rpc/calls` offers one by one (codegen/emit-calls.ts). */
+const STANDALONE_PROGRAM = 'remote';
+
 /** Version of this generator, recorded in every header. */
 export const GENERATOR_VERSION = '1';
 
@@ -76,10 +79,21 @@ export function generate(input: GeneratorInput): Map<string, string> {
     // Only the programs' modules of the library are split: their procedure tables are what the
     // library imports at run time (types-only modules and test inputs stay one file). The
     // program's procedure enum (`RemoteProcedure`, one member per procedure) goes to the public
-    // file: the procedure table holds the numbers, and the library does not name it.
+    // file (declared in `<id>-consts.gen.ts` for the standalone program, re-exported there): the
+    // procedure table holds the numbers, and the library does not name it.
     const splitting = e.hasCodecTable && program !== undefined && input.emitClients;
     const publicDefs: string[] = [];
-    for (const { def, lines } of defs) (splitting && def.name === program?.enumName ? publicDefs : body).push('', ...lines);
+    // The standalone program's constants and enums (procedure enum included) go to `<id>-consts.gen.ts`,
+    // declared once there for the core, the public file and `<id>-procs.gen.ts` (codegen/emit-calls.ts).
+    const constsApart = splitting && program.name === STANDALONE_PROGRAM;
+    const constDefs: string[] = [];
+    const constNames: string[] = [];
+    for (const { def, lines } of defs) {
+      if (constsApart && (def.kind === 'const' || def.kind === 'enum')) {
+        constDefs.push('', ...lines);
+        if (def.name !== program.enumName) constNames.push(def.kind === 'const' ? def.name : pascalCase(def.name));
+      } else (splitting && def.name === program?.enumName ? publicDefs : body).push('', ...lines);
+    }
     const table = e.codecTable(splitting);
     body.push(...table.table);
     if (program) body.push(...emitProgramTable(program, (x) => e.codecRef(x), e.hasCodecTable ? (splitting ? codecTableName(m.id) : 'codecs') : null));
@@ -98,7 +112,17 @@ export function generate(input: GeneratorInput): Map<string, string> {
     }
     split.add(m.id);
     const core = `${m.id}-core`;
-    files.set(`${core}.gen.ts`, text([...runtime, ...e.imports.render('./', split), ...body]));
+    const constsModule = `./${m.id}-consts.gen.js`;
+    const enumName = pascalCase(program.enumName);
+    const fromConsts = constsApart ? [`import { ${constNames.join(', ')} } from '${constsModule}';`, `export { ${constNames.join(', ')} };`] : [];
+    if (constsApart) {
+      const what = `The \`${m.path.replace(/^.*\//, '')}\` module's constants and enums, declared once`;
+      files.set(
+        `${m.id}-consts.gen.ts`,
+        text(['/*', ` * ${what}: ${core}.gen.ts, ${m.id}.gen.ts and ${m.id}-procs.gen.ts re-export them.`, ' */', ...constDefs]),
+      );
+    }
+    files.set(`${core}.gen.ts`, text([...runtime, ...e.imports.render('./', split), ...fromConsts, ...body]));
     files.set(
       `${m.id}.gen.ts`,
       text([
@@ -107,8 +131,10 @@ export function generate(input: GeneratorInput): Map<string, string> {
         ' * (kept apart so that what the library imports, the core, holds no export per codec).',
         ' */',
         `import type { XdrCodec } from '${rt}/xdr/codec.js';`,
-        `import { ${[codecTableName(m.id), ...e.tableTypeNames.filter((t) => t !== pascalCase(program!.enumName)).map((t) => `type ${t}`)].join(', ')} } from './${core}.gen.js';`,
+        `import { ${[codecTableName(m.id), ...e.tableTypeNames.filter((t) => t !== enumName).map((t) => `type ${t}`)].join(', ')} } from './${core}.gen.js';`,
+        ...(constsApart ? [`import type { ${enumName} } from '${constsModule}';`] : []),
         `export * from './${core}.gen.js';`,
+        ...(constsApart ? [`export { ${enumName} } from '${constsModule}';`] : []),
         ...publicDefs,
         '',
         ...table.exports,
@@ -145,7 +171,7 @@ export function generate(input: GeneratorInput): Map<string, string> {
       ].join('\n'),
     );
     // libvirt-rpc/calls: the remote program's procedures one by one (codegen/emit-calls.ts).
-    const remote = programs.find((p) => p.name === 'remote');
+    const remote = programs.find((p) => p.name === STANDALONE_PROGRAM);
     if (remote) {
       files.set(
         `${remote.module}-procs.gen.ts`,

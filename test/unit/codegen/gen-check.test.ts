@@ -50,6 +50,7 @@ describe('generate()', () => {
       'procedures.gen.md',
       'qemu-core.gen.ts',
       'qemu.gen.ts',
+      'remote-consts.gen.ts',
       'remote-core.gen.ts',
       'remote-procs.gen.ts',
       'remote.gen.ts',
