@@ -60,8 +60,9 @@ const maskTimestamps = (o: Outcome): Outcome => ({ ...o, stdout: o.stdout.replac
 /** An event-registration procedure's name (not a deregistration). */
 const REGISTER = /EVENT(_CALLBACK)?_REGISTER(_ANY)?$/;
 
-/** Resolves when tsvirsh (in this process) has had a reply to an event registration, or at `stop`. */
-function oursRegistered(stop: AbortSignal): Promise<void> {
+/** Resolves when tsvirsh (in this process) has had `count` replies to event registrations, or at `stop`. */
+function oursRegistered(stop: AbortSignal, count: number): Promise<void> {
+  let seen = 0;
   return new Promise((resolve) => {
     const done = (): void => {
       unsubscribe(CHANNELS.callEnd, onEnd);
@@ -69,7 +70,7 @@ function oursRegistered(stop: AbortSignal): Promise<void> {
     };
     const onEnd = (m: unknown): void => {
       const { name, error } = m as CallEndMessage;
-      if (REGISTER.test(name) && !error) done();
+      if (REGISTER.test(name) && !error && ++seen === count) done();
     };
     subscribe(CHANNELS.callEnd, onEnd);
     stop.addEventListener('abort', done, { once: true });
@@ -78,17 +79,24 @@ function oursRegistered(stop: AbortSignal): Promise<void> {
 
 /**
  * Resolves when virsh, logging its RPC traffic to `log` (libvirt's RPC_CLIENT_MSG_RX probe), has
- * had a reply (type=1) to one of the event-registration procedures.
+ * had `count` replies (type=1) to the event-registration procedures.
  */
-async function theirsRegistered(log: string, stop: AbortSignal): Promise<void> {
+async function theirsRegistered(log: string, stop: AbortSignal, count: number): Promise<void> {
   const procs = registrationProcedures();
   while (!stop.aborted) {
     const text = existsSync(log) ? readFileSync(log, 'utf8') : '';
+    let seen = 0;
     for (const m of text.matchAll(/RPC_CLIENT_MSG_RX: .* prog=(\d+) vers=\d+ proc=(\d+) type=1 /g)) {
-      if (procs.has(`${m[1]}:${m[2]}`)) return;
+      if (procs.has(`${m[1]}:${m[2]}`) && ++seen === count) return;
     }
     await sleep(50);
   }
+}
+
+/** How many domain events `event --list` names (what `event --all` registers for). */
+async function domainEventCount(uri: string): Promise<number> {
+  const listed = await ours(['-c', uri, 'event', '--list']);
+  return listed.stdout.split('\n').filter((line) => line.trim() !== '').length;
 }
 
 /** `program:procedure` of every event registration in libvirt's remote and QEMU programs. */
@@ -112,8 +120,11 @@ async function during(uri: string, args: string[], cause: () => Promise<unknown>
   const dir = mkdtempSync(path.join(tmpdir(), 'virsh-rpc-'));
   const log = path.join(dir, 'rpc.log');
   const argv = ['-c', uri, ...args];
+  // `event --all` registers for every domain event, one after the other: the cause waits for all
+  // of them (the first alone left a late one, metadata-change, unregistered under load).
+  const count = args[0] === 'event' && args.includes('--all') ? await domainEventCount(uri) : 1;
   const stop = new AbortController();
-  const ready = Promise.all([oursRegistered(stop.signal), theirsRegistered(log, stop.signal)]);
+  const ready = Promise.all([oursRegistered(stop.signal, count), theirsRegistered(log, stop.signal, count)]);
   const running = Promise.all([
     ours(argv),
     run(VIRSH, argv, {
