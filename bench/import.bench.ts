@@ -95,7 +95,9 @@ async function main(): Promise<void> {
   const all = readdirSync(packs, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
   const total = all.reduce((n, e) => n + statSync(join(e.parentPath, e.name)).size, 0);
   const entry = statSync(join(packs, 'tsvirsh.js')).size;
-  console.log(`\ntsvirsh (dist/esm/cli/tsvirsh-chunks, run by the bin's loader): entry pack ${(entry / 1024).toFixed(0)} KiB read on every start; ${all.length} files, ${(total / 1024).toFixed(0)} KiB in all`);
+  console.log(
+    `\ntsvirsh (dist/esm/cli/tsvirsh-chunks, run by the bin's loader): entry pack ${(entry / 1024).toFixed(0)} KiB read on every start; ${all.length} files, ${(total / 1024).toFixed(0)} KiB in all`,
+  );
 }
 
 /** How many files of the package the root entry loads, and Node's built-ins beyond `node -e 0`'s. */
