@@ -7,20 +7,6 @@ import {
   VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART,
   VIR_CONNECT_LIST_STORAGE_POOLS_PERSISTENT,
   VIR_CONNECT_LIST_STORAGE_POOLS_TRANSIENT,
-  VIR_CONNECT_LIST_STORAGE_POOLS_DIR,
-  VIR_CONNECT_LIST_STORAGE_POOLS_FS,
-  VIR_CONNECT_LIST_STORAGE_POOLS_NETFS,
-  VIR_CONNECT_LIST_STORAGE_POOLS_LOGICAL,
-  VIR_CONNECT_LIST_STORAGE_POOLS_DISK,
-  VIR_CONNECT_LIST_STORAGE_POOLS_ISCSI,
-  VIR_CONNECT_LIST_STORAGE_POOLS_ISCSI_DIRECT,
-  VIR_CONNECT_LIST_STORAGE_POOLS_SCSI,
-  VIR_CONNECT_LIST_STORAGE_POOLS_MPATH,
-  VIR_CONNECT_LIST_STORAGE_POOLS_RBD,
-  VIR_CONNECT_LIST_STORAGE_POOLS_SHEEPDOG,
-  VIR_CONNECT_LIST_STORAGE_POOLS_GLUSTER,
-  VIR_CONNECT_LIST_STORAGE_POOLS_ZFS,
-  VIR_CONNECT_LIST_STORAGE_POOLS_VSTORAGE,
   VIR_STORAGE_VOL_GET_PHYSICAL,
   VIR_STORAGE_VOL_WIPE_ALG_ZERO,
   VIR_ERR_NO_SUPPORT,
@@ -31,6 +17,7 @@ import {
   VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS,
   VIR_STORAGE_XML_INACTIVE,
   VIR_STORAGE_POOL_DEFINE_VALIDATE,
+  virConnectListAllStoragePoolsFlags,
 } from '../../procedures/libvirt-api.gen.js';
 import type { Connection } from '../../api/connection.js';
 import type { RemoteNonnullStoragePool } from '../../procedures/remote.gen.js';
@@ -111,31 +98,16 @@ function volLine(
   };
 }
 
-/** virStoragePoolType's value -> its VIR_CONNECT_LIST_STORAGE_POOLS_* filter, in the order of {@link POOL_TYPES}. */
-const POOL_TYPE_FILTERS: readonly number[] = [
-  VIR_CONNECT_LIST_STORAGE_POOLS_DIR,
-  VIR_CONNECT_LIST_STORAGE_POOLS_FS,
-  VIR_CONNECT_LIST_STORAGE_POOLS_NETFS,
-  VIR_CONNECT_LIST_STORAGE_POOLS_LOGICAL,
-  VIR_CONNECT_LIST_STORAGE_POOLS_DISK,
-  VIR_CONNECT_LIST_STORAGE_POOLS_ISCSI,
-  VIR_CONNECT_LIST_STORAGE_POOLS_ISCSI_DIRECT,
-  VIR_CONNECT_LIST_STORAGE_POOLS_SCSI,
-  VIR_CONNECT_LIST_STORAGE_POOLS_MPATH,
-  VIR_CONNECT_LIST_STORAGE_POOLS_RBD,
-  VIR_CONNECT_LIST_STORAGE_POOLS_SHEEPDOG,
-  VIR_CONNECT_LIST_STORAGE_POOLS_GLUSTER,
-  VIR_CONNECT_LIST_STORAGE_POOLS_ZFS,
-  VIR_CONNECT_LIST_STORAGE_POOLS_VSTORAGE,
-];
-
 /** pool-list's `--type a,b`: the filter flags of the named pool types (cmdPoolList: a comma list, each a virStoragePoolType name). */
 function poolTypeFlags(text: string): number {
   let flags = 0;
   for (const t of splitCommaList(text)) {
-    const i = POOL_TYPES.indexOf(t);
-    if (i < 0) throw new CliError([`Invalid pool type '${t}'`]);
-    flags |= POOL_TYPE_FILTERS[i];
+    if (!POOL_TYPES.includes(t)) throw new CliError([`Invalid pool type '${t}'`]);
+    // Each type's filter is named after it: iscsi-direct -> VIR_CONNECT_LIST_STORAGE_POOLS_ISCSI_DIRECT.
+    flags |=
+      virConnectListAllStoragePoolsFlags[
+        `VIR_CONNECT_LIST_STORAGE_POOLS_${t.toUpperCase().replace('-', '_')}` as keyof typeof virConnectListAllStoragePoolsFlags
+      ];
   }
   return flags;
 }
