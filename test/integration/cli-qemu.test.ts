@@ -20,7 +20,10 @@ import { connect, type Connection } from '../../src/index.js';
 import { harnessDaemon, privateTestUri } from './env.js';
 import { both, ours, type Outcome } from './virsh-diff.js';
 
-const guest = `cli-qemu-${randomBytes(3).toString('hex')}`;
+// Short: libvirt puts the guest agent's socket at .../channel/target/domain-<id>-<name>/org.qemu.guest_agent.0,
+// which must fit a unix socket path (107 bytes) under the suite's config dir once the shared
+// daemon's domain IDs reach three digits and more.
+const guest = `cq-${randomBytes(3).toString('hex')}`;
 let session = '';
 let testUri = '';
 let qemu: Connection;
