@@ -7,9 +7,10 @@
  *   each table codec by name (`remote.gen.ts`, ...), nor SCRAM (node:crypto); src/protocol.ts
  *   reaches the public files (the control);
  * - in the built package (`npm test` builds dist/ first): no file imports @rgrove/parse-xml (it
- *   is bundled as ES module code), libvirt's constants are declared in dist/esm/index.js alone
- *   (no chunk declares them for the root entry to import and export again), and requiring the
- *   CommonJS root entry does not load node:crypto.
+ *   is bundled as ES module code); importing the root entry loads two files of the package in
+ *   either build (the entry, which names the exports, and the one file of what it evaluates:
+ *   scripts/build.mjs re-chunks it), libvirt's constants are declared once, in that file; and
+ *   requiring the CommonJS root entry does not load node:crypto.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -37,8 +38,33 @@ describe('a light import of the root entry', () => {
   it('in the build: parse-xml bundled, the constants declared once in the root entry, no node:crypto loaded', () => {
     const built = [...files(join(root, 'dist/esm')), ...files(join(root, 'dist/cjs'))].filter((f) => !f.includes('/cli/'));
     expect(built.filter((f) => /["']@rgrove\/parse-xml["']/.test(readFileSync(f, 'utf8')))).toEqual([]);
+    // The files of the package each build's root entry loads: static imports of the ES modules
+    // (not `import()`), and what `require` put in its cache.
+    const esmLoaded = (file: string, seen = new Set<string>()): Set<string> => {
+      if (seen.has(file)) return seen;
+      seen.add(file);
+      for (const m of readFileSync(file, 'utf8').matchAll(/(?:\bfrom\s*|\bimport\s*)['"](\.[^'"]+)['"]/g)) esmLoaded(join(file, '..', m[1]!), seen);
+      return seen;
+    };
+    const esm = [...esmLoaded(join(root, 'dist/esm/index.js'))].map((f) => f.slice(root.length));
+    const cjs = (
+      JSON.parse(
+        execFileSync(
+          process.execPath,
+          ['-e', `require(${JSON.stringify(join(root, 'dist/cjs/index.js'))}); console.log(JSON.stringify(Object.keys(require.cache)))`],
+          {
+            encoding: 'utf8',
+          },
+        ),
+      ) as string[]
+    )
+      .filter((f) => f.startsWith(join(root, 'dist/')))
+      .map((f) => f.slice(root.length));
+    expect(esm).toHaveLength(2);
+    expect(esm[0]).toBe('dist/esm/index.js');
+    expect(cjs.sort()).toEqual(esm.map((f) => f.replace('dist/esm/', 'dist/cjs/')).sort());
     const declaring = files(join(root, 'dist/esm')).filter((f) => /\bVIR_DOMAIN_RUNNING_BOOTED\s*=\s*1\b/.test(readFileSync(f, 'utf8')));
-    expect(declaring.map((f) => f.slice(root.length))).toEqual(['dist/esm/index.js']);
+    expect(declaring.map((f) => f.slice(root.length))).toEqual([esm[1]]);
     const loaded = execFileSync(
       process.execPath,
       [
