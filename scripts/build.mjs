@@ -134,7 +134,20 @@ async function rechunkLightEntries(metafile) {
   const LIGHT = ['index.js', 'calls.js'];
   const outputs = [];
   const cjs = new Map();
+  const byFile = new Map(Object.entries(metafile.outputs).map(([out, info]) => [relative(esmDir, join(root, out)), info]));
+  const staticClosure = (rel, seen = new Set()) => {
+    if (seen.has(rel) || !byFile.has(rel)) return seen;
+    seen.add(rel);
+    for (const i of byFile.get(rel).imports) if (!i.external && i.kind === 'import-statement') staticClosure(relative(esmDir, join(root, i.path)), seen);
+    return seen;
+  };
   for (const entry of LIGHT) {
+    // What the entry's import evaluates, but its own module, goes to one chunk; the entry's own
+    // module (for the root, libvirt's constants and what only the root entry uses) stays the
+    // entry file. So no other chunk imports from the entry file, and Rollup keeps it as it is
+    // instead of adding a facade that names every export once more.
+    const evaluated = staticClosure(entry);
+    evaluated.delete(entry);
     const bundle = await rollup({
       input: join(esmDir, entry),
       // Node's modules and the package's dependencies stay imports; esbuild's files are read.
@@ -145,7 +158,12 @@ async function rechunkLightEntries(metafile) {
     });
     // esbuild's names carry its hash (`dial-D2LSQ5MH`); Rollup adds its own.
     const chunks = (c) => `${entry.replace(/\.js$/, '')}-chunks/${c.name.replace(/-[A-Z0-9]{8}$/, '')}-[hash].js`;
-    const options = { entryFileNames: entry, generatedCode: 'es2015', minifyInternalExports: true };
+    const options = {
+      entryFileNames: entry,
+      generatedCode: 'es2015',
+      minifyInternalExports: true,
+      manualChunks: (id) => (evaluated.has(relative(esmDir, id)) ? entry.replace(/\.js$/, '') : undefined),
+    };
     const esmOutput = (await bundle.generate({ ...options, chunkFileNames: chunks, format: 'es' })).output;
     outputs.push(...esmOutput);
     // The CommonJS files take the names of the ES modules of the same modules.
@@ -155,7 +173,6 @@ async function rechunkLightEntries(metafile) {
     await bundle.close();
   }
   // What the other entries still load from esbuild's output (statically or on demand).
-  const byFile = new Map(Object.entries(metafile.outputs).map(([out, info]) => [relative(esmDir, join(root, out)), info]));
   const kept = new Set();
   const visit = (rel) => {
     if (kept.has(rel) || !byFile.has(rel)) return;
