@@ -18,7 +18,7 @@
  */
 export { open, LightConnection, type OpenOptions } from './api/light-connection.js';
 export type { Call } from './api/call-of.js';
-export type { ConnectionFeatures } from './api/open-session.js';
+export type { ConnectionFeatures } from './api/session-constants.js';
 export type { CallOptions, Procedure, ProcedureCaller } from './rpc/procedure.js';
 export type { StreamOptions } from './api/stream.js';
 export * from './api/gen/calls.gen.js';

@@ -6,8 +6,8 @@
  * `constantsOnlyAtRoot` in scripts/build.mjs).
  * @module
  */
-export { DriverFeature, DEFAULT_OPEN_TIMEOUT_MS } from './api/open-session.js';
-export type { ConnectionFeatures } from './api/open-session.js';
+export { DriverFeature, DEFAULT_OPEN_TIMEOUT_MS } from './api/session-constants.js';
+export type { ConnectionFeatures } from './api/session-constants.js';
 export { Connection } from './api/connection.js';
 export type { ReconnectOptions } from './api/reconnect.js';
 export { CHANNELS } from './rpc/diagnostics.js';

@@ -17,11 +17,6 @@ import type { TlsMaterial } from '../transport/tls/index.js';
 import type { Credentials } from '../auth/credentials.js';
 import { Connection } from './connection.js';
 import { type ReconnectOptions, resolveReconnectOptions } from './reconnect.js';
-import { openSession } from './open-session.js';
-import { sessionRecipe } from './session-recipe.js';
-
-export { DriverFeature, DEFAULT_OPEN_TIMEOUT_MS } from './open-session.js';
-export type { ConnectionFeatures } from './open-session.js';
 
 /** Options of {@link connect}. */
 export interface ConnectOptions extends CallOptions {
@@ -115,6 +110,9 @@ export async function connect(uri?: string | null, options: ConnectOptions = {})
   if (reconnect && options.stream !== undefined && typeof options.stream !== 'function') {
     throw new ArgumentError('connect: reconnect needs to dial again: give the stream option as a function returning a new Duplex, not a Duplex');
   }
+  // The RPC engine, the transports and authentication are loaded on the first call, not by
+  // importing the package (`npm run bench:import`).
+  const { sessionRecipe, openSession } = await import('./session.js');
   const ctx = sessionRecipe(uri, options);
   const first = await openSession(ctx, options.signal);
   if (!reconnect) return new Connection(first.client, first.info);

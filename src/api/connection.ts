@@ -17,12 +17,12 @@ import { ConnectionClosedError, type LibvirtError } from '../rpc/errors.js';
 import type { CallOptions, Procedure, ProcedureCaller } from '../rpc/procedure.js';
 import type { RemotePlan } from '../transport/remote-plan.js';
 import { reportedError } from './client-errors.js';
-import type { ConnectionFeatures } from './connect.js';
+import type { ConnectionFeatures } from './session-constants.js';
 import { ConnectionEvents } from './events.js';
 import { Reconnector, type ResolvedReconnectOptions } from './reconnect.js';
 import type { EventFamily } from './events/table.js';
 import { PendingStream, type StreamOptions } from './stream.js';
-import { CLOSE_TIMEOUT_MS } from './open-session.js';
+import { CLOSE_TIMEOUT_MS } from './session-constants.js';
 import { tooOldDaemonError } from './too-old.js';
 import { cpuMapBits, recordOf, type TypedParams } from './values.js';
 

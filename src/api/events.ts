@@ -54,7 +54,7 @@ import type { RpcClient } from '../rpc/client.js';
 import { diagnostics } from '../rpc/diagnostics.js';
 import { abortErrorFor, CloseReason, ConnectionClosedError } from '../rpc/errors.js';
 import type { Procedure } from '../rpc/procedure.js';
-import type { ConnectionFeatures } from './connect.js';
+import type { ConnectionFeatures } from './session-constants.js';
 import { withJson } from './values.js';
 import { EventStream, type EventStreamOptions, type WithGaps } from './events/stream.js';
 import { EarlyEvents } from './events/early.js';

@@ -20,11 +20,14 @@ import {
   type DomainDisksOptions,
   type DomainInterfaceRow,
 } from '../domain-devices.js';
-import { migrateDomain, migrateDomain3, migrateDomainToUri, type MigrateBandwidth } from '../migrate/index.js';
+import type { MigrateBandwidth } from '../migrate/index.js';
 import { formatUuid } from '../uuid.js';
 import type { DomainCheckpointDef, DomainDef, DomainSnapshotDef } from '../xml/types.gen.js';
 import { readDefinition, writeDefinition, type DefinitionOptions } from './definitions.js';
 import { cpuMapBits, fixedString, recordOf, typedParamsToWire, withJson, type TypedParams, type TypedParamsInput } from '../values.js';
+
+/** The migration drivers (src/api/migrate/), loaded by the first migration, not by importing the package. */
+const migration = () => import('../migrate/index.js');
 
 /** One virtual CPU as `virDomainGetVcpus` reports it. */
 export interface VcpuInfo {
@@ -213,6 +216,7 @@ export class Domain extends DomainBase {
     bandwidth: MigrateBandwidth = 0,
     options?: CallOptions,
   ): Promise<Domain> {
+    const { migrateDomain } = await migration();
     return new Domain(dconn, await migrateDomain(this.connection, this.ref, dconn, { api: 'virDomainMigrate', flags, dname, uri, bandwidth }, options));
   }
 
@@ -226,6 +230,7 @@ export class Domain extends DomainBase {
     bandwidth: MigrateBandwidth = 0,
     options?: CallOptions,
   ): Promise<Domain> {
+    const { migrateDomain } = await migration();
     return new Domain(dconn, await migrateDomain(this.connection, this.ref, dconn, { api: 'virDomainMigrate2', flags, dxml, dname, uri, bandwidth }, options));
   }
 
@@ -234,11 +239,14 @@ export class Domain extends DomainBase {
    * them, else the fixed-argument sequences when the parameters are only those they carry.
    */
   async migrate3(dconn: ProcedureCaller, params: TypedParamsInput = {}, flags = 0, options?: CallOptions): Promise<Domain> {
-    return new Domain(dconn, await migrateDomain3(this.connection, this.ref, dconn, typedParamsToWire(params, 'params'), flags, options));
+    const wire = typedParamsToWire(params, 'params');
+    const { migrateDomain3 } = await migration();
+    return new Domain(dconn, await migrateDomain3(this.connection, this.ref, dconn, wire, flags, options));
   }
 
   /** `virDomainMigrateToURI`: one Perform call to the source daemon, peer to peer or direct. */
   async migrateToURI(duri: string, flags = 0, dname: string | null = null, bandwidth: MigrateBandwidth = 0, options?: CallOptions): Promise<void> {
+    const { migrateDomainToUri } = await migration();
     await migrateDomainToUri(this.connection, this.ref, { api: 'virDomainMigrateToURI', flags, dconnuri: duri, dname, bandwidth }, options);
   }
 
@@ -252,17 +260,15 @@ export class Domain extends DomainBase {
     bandwidth: MigrateBandwidth = 0,
     options?: CallOptions,
   ): Promise<void> {
+    const { migrateDomainToUri } = await migration();
     await migrateDomainToUri(this.connection, this.ref, { api: 'virDomainMigrateToURI2', flags, dconnuri, miguri, dxml, dname, bandwidth }, options);
   }
 
   /** `virDomainMigrateToURI3`: {@link Domain.migrateToURI} with migration parameters. */
   async migrateToURI3(dconnuri: string | null, params: TypedParamsInput = {}, flags = 0, options?: CallOptions): Promise<void> {
-    await migrateDomainToUri(
-      this.connection,
-      this.ref,
-      { api: 'virDomainMigrateToURI3', flags, dconnuri, params: typedParamsToWire(params, 'params') },
-      options,
-    );
+    const wire = typedParamsToWire(params, 'params');
+    const { migrateDomainToUri } = await migration();
+    await migrateDomainToUri(this.connection, this.ref, { api: 'virDomainMigrateToURI3', flags, dconnuri, params: wire }, options);
   }
 }
 

@@ -10,7 +10,7 @@ import { Buffer } from 'node:buffer';
 import { statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { AbortError } from '../../rpc/errors.js';
-import { recycleFramePayload } from '../../rpc/frame.js';
+import { recycleFramePayload } from '../../rpc/frame-pool.js';
 import { StreamFileError, StreamOverflowError, StreamStateError } from './errors.js';
 import { FileChunks, fileOp } from './file-source.js';
 import { writeReusable, type LibvirtStream } from './libvirt-stream.js';

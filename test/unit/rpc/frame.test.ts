@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, FRAME_MAX, FRAME_MIN, FrameReader, recycleFramePayload, type Frame } from '../../../src/rpc/frame.js';
+import { encodeFrame, FRAME_MAX, FRAME_MIN, FrameReader, type Frame } from '../../../src/rpc/frame.js';
+import { recycleFramePayload } from '../../../src/rpc/frame-pool.js';
 import { LibvirtError, ProtocolError } from '../../../src/rpc/errors.js';
 import { virNetMessageErrorCodec } from '../../../src/procedures/virnet.gen.js';
 import { decodeXdr } from '../../../src/xdr/codec.js';
