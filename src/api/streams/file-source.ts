@@ -18,7 +18,8 @@
  */
 import { Buffer } from 'node:buffer';
 import { constants, type Stats } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { fsPromises } from './fs-promises.js';
 import { StreamFileError } from './errors.js';
 import { STREAM_BUF_SIZE } from './options.js';
 
@@ -83,7 +84,7 @@ export class FileChunks {
    * regular file with holes; anything else is read as usual.
    */
   static async open(source: string | FileHandle, opts: { direct?: boolean } = {}): Promise<FileChunks> {
-    const fh = typeof source === 'string' ? await fileOp('read', () => open(source, 'r')) : source;
+    const fh = typeof source === 'string' ? await fileOp('read', async () => (await fsPromises()).open(source, 'r')) : source;
     const owned = typeof source === 'string';
     try {
       const st = await fileOp('read', () => fh.stat());
@@ -163,7 +164,7 @@ export class FileChunks {
     let fh = this.#fh;
     if (this.direct && !this.#aligned.has(buf)) {
       const path = this.#plainPath!;
-      this.#plain ??= open(path, 'r');
+      this.#plain ??= fsPromises().then((fsp) => fsp.open(path, 'r'));
       fh = await fileOp('read', () => this.#plain!);
     }
     let n = 0;
@@ -192,7 +193,7 @@ function hasHoles(st: Stats): boolean {
 /** The file position of `fh` (Linux's `/proc/self/fdinfo`), or null when it cannot be known. */
 async function positionOf(fh: FileHandle): Promise<number | null> {
   try {
-    const m = /^pos:\s*(\d+)$/m.exec(await readFile(`/proc/self/fdinfo/${fh.fd}`, 'latin1'));
+    const m = /^pos:\s*(\d+)$/m.exec(await (await fsPromises()).readFile(`/proc/self/fdinfo/${fh.fd}`, 'latin1'));
     return m ? Number(m[1]) : null;
   } catch {
     return null;
@@ -210,7 +211,7 @@ async function openDirect(path: string, start: number): Promise<FileHandle | nul
   let fh: FileHandle | null = null;
   try {
     const probe = pageAlignedBuffer(DIRECT_ALIGN);
-    fh = await open(path, constants.O_RDONLY | flag);
+    fh = await (await fsPromises()).open(path, constants.O_RDONLY | flag);
     await fh.read(probe, 0, probe.length, start);
     return fh;
   } catch {

@@ -8,7 +8,8 @@
  */
 import { Buffer } from 'node:buffer';
 import { statSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { fsPromises } from './fs-promises.js';
 import { AbortError } from '../../rpc/errors.js';
 import { recycleFramePayload } from '../../rpc/frame-pool.js';
 import { StreamFileError, StreamOverflowError, StreamStateError } from './errors.js';
@@ -65,7 +66,7 @@ export async function pipeToFile(
 ): Promise<number> {
   let fh: FileHandle | null = null;
   try {
-    fh = typeof target === 'string' ? await fileOp('write', () => open(target, 'w')) : target;
+    fh = typeof target === 'string' ? await fileOp('write', async () => (await fsPromises()).open(target, 'w')) : target;
     return await receiveInto(stream, fh, opts.holes === 'seek', opts.onProgress);
   } catch (err) {
     if (!stream.destroyed) stream.destroy(err as Error);
