@@ -20,7 +20,7 @@ import type { CallOptions } from '../rpc/procedure.js';
 import type { RemotePlan } from '../transport/remote-plan.js';
 import { planSecrets } from '../transport/uri-secrets.js';
 import type { ConnectionInfo } from './connection.js';
-import { DEFAULT_OPEN_TIMEOUT_MS, DriverFeature, type ConnectionFeatures } from './session-constants.js';
+import { DEFAULT_OPEN_TIMEOUT_MS, DriverFeature } from './session-constants.js';
 
 /** The options of opening that both builds share (see `ConnectOptions` for each). */
 export interface SessionOptions extends CallOptions {

@@ -8,9 +8,9 @@
  */
 import { allocBytes, asBytes, copyBytes, sliceCopy } from '../util/bytes.js';
 import { XdrWriter } from '../xdr/writer.js';
-import { VIR_NET_MESSAGE_HEADER_MAX, VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX, VIR_NET_MESSAGE_LEN_MAX, VIR_NET_MESSAGE_MAX } from '../procedures/virnet.gen.js';
+import { VIR_NET_MESSAGE_HEADER_MAX, VIR_NET_MESSAGE_LEN_MAX, VIR_NET_MESSAGE_MAX } from '../procedures/virnet.gen.js';
 import { ProtocolError } from './errors.js';
-import { allocFrame, allocTorn } from './frame-pool.js';
+import { allocTorn } from './frame-pool.js';
 
 /** Bytes of the length word plus the header: the smallest legal packet. */
 export const FRAME_MIN = VIR_NET_MESSAGE_LEN_MAX + VIR_NET_MESSAGE_HEADER_MAX;
