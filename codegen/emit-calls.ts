@@ -24,8 +24,18 @@ import type { ProcedureModel, ProgramModel } from './procedures.js';
 
 const q = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-/** The body of `<id>-procs.gen.ts` (after the header): the standalone procedures of `program`. */
-export function emitStandaloneProcedures(universe: Universe, program: ProgramModel, runtimeImport: string): string[] {
+/** One program's standalone procedures before rendering (see {@link emitStandaloneProcedures}). */
+interface StandalonePlan {
+  readonly program: ProgramModel;
+  readonly emitter: ModuleEmitter;
+  readonly valueNames: readonly string[];
+  /** Each codec's name and its declaration after `const `. */
+  readonly codecs: readonly { readonly name: string; readonly decl: string }[];
+  /** The codecs of the other standalone modules its codecs name, by module. */
+  readonly external: ReadonlyMap<string, Set<string>>;
+}
+
+function planStandalone(universe: Universe, program: ProgramModel, standalone: ReadonlySet<string>): StandalonePlan {
   // Every type of the module described (no straight-line codecs: bulk types too).
   const e = new ModuleEmitter(universe, program.module, new Set());
   const own = universe.modules.find((m) => m.id === program.module)!;
@@ -40,7 +50,6 @@ export function emitStandaloneProcedures(universe: Universe, program: ProgramMod
   }
   const entries = e.tableEntries;
   const index = new Map(entries.map((t, i) => [t.xName, i]));
-  const callable = program.procedures.filter((p) => !p.event);
 
   // The entries the procedures reach, and each one's description with its references as `@k`.
   const needed = new Set<number>();
@@ -49,34 +58,51 @@ export function emitStandaloneProcedures(universe: Universe, program: ProgramMod
     needed.add(i);
     for (const m of entries[i].desc.matchAll(/#(\d+)/g)) visit(Number(m[1]));
   };
-  for (const p of callable) for (const s of [p.args, p.ret]) if (s) visit(index.get(s.name)!);
+  for (const p of program.procedures) if (!p.event) for (const s of [p.args, p.ret]) if (s) visit(index.get(s.name)!);
   const local = (i: number): string => codecName(entries[i].xName);
-  const codecs: string[] = [];
+  const external = new Map<string, Set<string>>();
+  const codecs: { name: string; decl: string }[] = [];
   for (const i of [...needed].sort((a, b) => a - b)) {
     const refs: string[] = [];
     const desc = entries[i].desc.replace(/([#@])(\d+)/g, (_, kind: string, k: string) => {
       const name = kind === '#' ? local(Number(k)) : e.tableRefs[Number(k)];
+      if (kind === '@') {
+        // Another module's codec (qemu's and lxc's `remote_nonnull_domain`): its standalone twin,
+        // so that the procedure table of that module stays out of the bundle.
+        const from = e.imports.moduleOfValue(name);
+        if (from === undefined || !standalone.has(from)) throw new Error(`${entries[i].xName}: ${name} is not a codec of a standalone module`);
+        let names = external.get(from);
+        if (!names) external.set(from, (names = new Set()));
+        names.add(name);
+      }
       let at = refs.indexOf(name);
       if (at < 0) at = refs.push(name) - 1;
       return `@${at}`;
     });
     const name = entries[i].xName;
     if (!desc.startsWith(name)) throw new Error(`${name}: its description does not start with its name`);
-    codecs.push(
-      `const ${local(i)}: DescribedCodec = { name: ${q(name)}, body: ${q(desc.slice(name.length))}${refs.length ? `, refs: () => [${refs.join(', ')}]` : ''}, encode: encodeDescribed, decode: decodeDescribed };`,
-    );
+    codecs.push({
+      name: local(i),
+      decl: `${local(i)}: DescribedCodec = { name: ${q(name)}, body: ${q(desc.slice(name.length))}${refs.length ? `, refs: () => [${refs.join(', ')}]` : ''}, encode: encodeDescribed, decode: decodeDescribed };`,
+    });
   }
+  return { program, emitter: e, valueNames, codecs, external };
+}
 
+function renderStandalone(universe: Universe, plan: StandalonePlan, exported: ReadonlySet<string>, runtimeImport: string): string[] {
+  const { program, codecs, external, valueNames } = plan;
+  const index = new Map(plan.emitter.tableEntries.map((t) => [t.xName, codecName(t.xName)]));
   const programNumber = universe.value({ kind: 'name', name: program.programConst, loc: { file: '', line: 0, column: 0 } });
   const version = program.versionConst ? universe.value({ kind: 'name', name: program.versionConst, loc: { file: '', line: 0, column: 0 } }) : 1;
   const types = new Set<string>();
   const procs: string[] = [];
-  for (const p of callable) {
+  for (const p of program.procedures) {
+    if (p.event) continue;
     const A = p.args ? pascalCase(p.args.name) : 'void';
     const R = p.ret ? pascalCase(p.ret.name) : 'void';
     if (p.args) types.add(A);
     if (p.ret) types.add(R);
-    const codec = (s: ProcedureModel['args']): string => (s ? local(index.get(s.name)!) : 'null');
+    const codec = (s: ProcedureModel['args']): string => (s ? index.get(s.name)! : 'null');
     const str = (v: string | null | undefined): string => (v ? q(v) : 'null');
     const fields = [
       `program: '${program.name}'`,
@@ -102,24 +128,46 @@ export function emitStandaloneProcedures(universe: Universe, program: ProgramMod
       `export const ${p.member.name}: Procedure<${A}, ${R}> = { ${fields.join(', ')} };`,
     );
   }
-  const values = e.imports.render('./').filter((l) => l.startsWith('import {'));
+  const fromOthers = [...external]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([m, names]) => `import { ${[...names].sort().join(', ')} } from './${m}-procs.gen.js';`);
+  const shared = codecs.filter((c) => exported.has(c.name)).map((c) => c.name);
   return [
     '/*',
     ` * The ${program.name} program's procedures one by one, for \`libvirt-rpc/calls\`: each a standalone`,
     ` * constant with its own codecs (see codegen/emit-calls.ts), the same descriptors as`,
     ` * \`${program.name}Procedures\` holds. A bundle keeps only the procedures it names.`,
+    ...(shared.length ? [` * Exported for other programs' procedures, which use them too: ${shared.join(', ')}.`] : []),
     ' */',
     `import { decodeDescribed, encodeDescribed, type DescribedCodec } from '${runtimeImport}/xdr/codec-schema.js';`,
     `import type { Procedure } from '${runtimeImport}/procedures/procedure.js';`,
     `import type { ${[...types].sort().join(', ')} } from './${program.module}-core.gen.js';`,
-    ...values,
+    ...fromOthers,
     '',
     `export { ${valueNames.join(', ')} } from './${program.module}-consts.gen.js';`,
     '',
-    ...codecs,
+    ...codecs.map((c) => `${exported.has(c.name) ? 'export ' : ''}const ${c.decl}`),
     '',
     ...procs,
   ];
+}
+
+/**
+ * The standalone procedures of `programs`, by module: the body of each one's
+ * `<id>-procs.gen.ts` (after the header). A codec of one module that another's procedures reach
+ * (`remote_nonnull_domain` in qemu's args) is exported by its module's file and imported from it.
+ */
+export function emitStandaloneProcedures(universe: Universe, programs: readonly ProgramModel[], runtimeImport: string): Map<string, string[]> {
+  const modules = new Set(programs.map((p) => p.module));
+  const plans = programs.map((p) => planStandalone(universe, p, modules));
+  const exported = new Map<string, Set<string>>();
+  for (const plan of plans)
+    for (const [m, names] of plan.external) {
+      let set = exported.get(m);
+      if (!set) exported.set(m, (set = new Set()));
+      for (const n of names) set.add(n);
+    }
+  return new Map(plans.map((plan) => [plan.program.module, renderStandalone(universe, plan, exported.get(plan.program.module) ?? new Set(), runtimeImport)]));
 }
 
 /** The body of `api/calls.gen.ts`: one function per callable procedure of `programs`. */
@@ -128,26 +176,22 @@ export function emitCallFunctions(universe: Universe, programs: readonly Program
   const out: string[] = [];
   const procImports: string[] = [];
   for (const program of programs) {
+    const names: string[] = [];
     for (const p of program.procedures) {
       if (p.event) continue;
       const { row } = rawMethod(e, program, p, functions);
       // The raw row without its name: the procedure constant names it.
       const rest = row.replace(/^\['[A-Z0-9_]+', /, '').slice(0, -1);
       const stream = p.stream !== null;
-      procImports.push(p.member.name);
+      names.push(p.member.name);
       out.push(
         '',
         `/** ${p.api ? `\`${p.api.name}\`: ` : ''}{@link RawApi.${p.method}} as a function of the connection. */`,
         `export const ${p.method}: Call<RawApi['${p.method}']> = (c, ...a) => ${stream ? 'streamCall' : 'call'}(c, ${p.member.name}, ${rest}, a);`,
       );
     }
+    procImports.push(`import { ${names.join(', ')} } from '../../procedures/${program.module}-procs.gen.js';`);
   }
   const values = e.imports.render('../../procedures/').filter((l) => l.startsWith('import {'));
-  return [
-    `import type { RawApi } from './raw.gen.js';`,
-    `import { call, streamCall, type Call } from '../call-of.js';`,
-    `import { ${procImports.join(', ')} } from '../../procedures/${programs[0]!.module}-procs.gen.js';`,
-    ...values,
-    ...out,
-  ];
+  return [`import type { RawApi } from './raw.gen.js';`, `import { call, streamCall, type Call } from '../call-of.js';`, ...procImports, ...values, ...out];
 }

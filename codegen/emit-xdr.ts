@@ -26,6 +26,12 @@ export class Imports {
     return name;
   }
 
+  /** The module a value imported by {@link value} comes from, or undefined when it was not imported. */
+  moduleOfValue(name: string): string | undefined {
+    for (const [m, names] of this.values) if (names.has(name)) return m;
+    return undefined;
+  }
+
   /**
    * The import statements, sorted for stable output. Values of a module in `split` (one whose
    * codec table went to `<id>-core.gen.ts`, see {@link ModuleEmitter.codecTable}) come from its

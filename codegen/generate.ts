@@ -14,8 +14,8 @@ import { pascalCase, Universe, type ModuleInput } from './model.js';
 import { parseX } from './parser.js';
 import { buildPrograms } from './procedures.js';
 
-/** The program whose procedures `libvirt-rpc/calls` offers one by one (codegen/emit-calls.ts). */
-const STANDALONE_PROGRAM = 'remote';
+/** The programs whose procedures `libvirt-rpc/calls` offers one by one (codegen/emit-calls.ts), the raw layer's. */
+const STANDALONE_PROGRAMS: readonly string[] = ['remote', 'qemu', 'lxc'];
 
 /** Version of this generator, recorded in every header. */
 export const GENERATOR_VERSION = '1';
@@ -83,9 +83,9 @@ export function generate(input: GeneratorInput): Map<string, string> {
     // procedure table holds the numbers, and the library does not name it.
     const splitting = e.hasCodecTable && program !== undefined && input.emitClients;
     const publicDefs: string[] = [];
-    // The standalone program's constants and enums (procedure enum included) go to `<id>-consts.gen.ts`,
+    // A standalone program's constants and enums (procedure enum included) go to `<id>-consts.gen.ts`,
     // declared once there for the core, the public file and `<id>-procs.gen.ts` (codegen/emit-calls.ts).
-    const constsApart = splitting && program.name === STANDALONE_PROGRAM;
+    const constsApart = splitting && STANDALONE_PROGRAMS.includes(program.name);
     const constDefs: string[] = [];
     const constNames: string[] = [];
     for (const { def, lines } of defs) {
@@ -170,16 +170,16 @@ export function generate(input: GeneratorInput): Map<string, string> {
         '',
       ].join('\n'),
     );
-    // libvirt-rpc/calls: the remote program's procedures one by one (codegen/emit-calls.ts).
-    const remote = programs.find((p) => p.name === STANDALONE_PROGRAM);
-    if (remote) {
-      files.set(
-        `${remote.module}-procs.gen.ts`,
-        [...header(sourcesOf(['remote']), input.libvirtVersion), ...emitStandaloneProcedures(universe, remote, rt), ''].join('\n'),
-      );
+    // libvirt-rpc/calls: the remote, qemu and lxc programs' procedures one by one (codegen/emit-calls.ts).
+    const standalone = programs.filter((p) => STANDALONE_PROGRAMS.includes(p.name));
+    if (standalone.length > 0) {
+      for (const [module, body] of emitStandaloneProcedures(universe, standalone, rt)) {
+        const program = standalone.find((p) => p.module === module)!;
+        files.set(`${module}-procs.gen.ts`, [...header(sourcesOf([program.name]), input.libvirtVersion), ...body, ''].join('\n'));
+      }
       files.set(
         'api/calls.gen.ts',
-        [...header(sourcesOf(['remote']), input.libvirtVersion), ...emitCallFunctions(universe, [remote], functions), ''].join('\n'),
+        [...header(sourcesOf(standalone.map((p) => p.name)), input.libvirtVersion), ...emitCallFunctions(universe, standalone, functions), ''].join('\n'),
       );
     }
     const obj = new ModuleEmitter(universe, 'objects');

@@ -8,6 +8,8 @@ import type { XdrWriter } from '../xdr/writer.js';
 import { procedureTable, type Procedure } from '../procedures/procedure.js';
 import type { RemoteNonnullDomain } from './remote.gen.js';
 import { remoteNonnullDomainCodec } from './remote-core.gen.js';
+import { LXC_PROGRAM, LXC_PROTOCOL_VERSION } from './lxc-consts.gen.js';
+export { LXC_PROGRAM, LXC_PROTOCOL_VERSION };
 
 /**
  * ```c
@@ -21,20 +23,6 @@ export interface LxcDomainOpenNamespaceArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-
-/**
- * ```c
- * const LXC_PROGRAM = 0x00068000;
- * ```
- */
-export const LXC_PROGRAM = 425984;
-
-/**
- * ```c
- * const LXC_PROTOCOL_VERSION = 1;
- * ```
- */
-export const LXC_PROTOCOL_VERSION = 1;
 
 /**
  * The codecs of the types described in this module (built on first use: src/xdr/codec-schema.ts), by index;

@@ -7,50 +7,9 @@
  */
 import type { XdrCodec } from '../xdr/codec.js';
 import { lxcCodecTable, type LxcDomainOpenNamespaceArgs } from './lxc-core.gen.js';
+import type { LxcProcedure } from './lxc-consts.gen.js';
 export * from './lxc-core.gen.js';
-
-/**
- * ```c
- * enum lxc_procedure {
- *     /* Each function must be preceded by a comment providing one or
- *      * more annotations:
- *      *
- *      * - @generate: none|client|server|both
- *      *
- *      *   Whether to generate the dispatch stubs for the server
- *      *   and/or client code.
- *      *
- *      * - @readstream: paramnumber
- *      * - @writestream: paramnumber
- *      *
- *      *   The @readstream or @writestream annotations let daemon and src/remote
- *      *   create a stream.  The direction is defined from the src/remote point
- *      *   of view.  A readstream transfers data from daemon to src/remote.  The
- *      *   <paramnumber> specifies at which offset the stream parameter is inserted
- *      *   in the function parameter list.
- *      *
- *      * - @priority: low|high
- *      *
- *      *   Each API that might eventually access hypervisor's monitor (and thus
- *      *   block) MUST fall into low priority. However, there are some exceptions
- *      *   to this rule, e.g. domainDestroy. Other APIs MAY be marked as high
- *      *   priority. If in doubt, it's safe to choose low. Low is taken as default,
- *      *   and thus can be left out.
- *      *\/
- *     /**
- *      * @generate: none
- *      * @priority: low
- *      * @acl: domain:open_namespace
- *      *\/
- *     LXC_PROC_DOMAIN_OPEN_NAMESPACE = 1
- * };
- * ```
- */
-export const LxcProcedure = {
-  LXC_PROC_DOMAIN_OPEN_NAMESPACE: 1,
-} as const;
-/** A value of the `.x` enum `lxc_procedure`. */
-export type LxcProcedure = (typeof LxcProcedure)[keyof typeof LxcProcedure];
+export { LxcProcedure } from './lxc-consts.gen.js';
 
 /** Encoder and decoder of `lxc_domain_open_namespace_args`. */
 export const lxcDomainOpenNamespaceArgsCodec: XdrCodec<LxcDomainOpenNamespaceArgs> = /*@__PURE__*/ lxcCodecTable.at(0)!;

@@ -8,6 +8,8 @@ import type { XdrWriter } from '../xdr/writer.js';
 import { procedureTable, type Procedure } from '../procedures/procedure.js';
 import type { RemoteDomain, RemoteNonnullDomain, RemoteNonnullString, RemoteString } from './remote.gen.js';
 import { remoteNonnullDomainCodec } from './remote-core.gen.js';
+import { QEMU_PROGRAM, QEMU_PROTOCOL_VERSION } from './qemu-consts.gen.js';
+export { QEMU_PROGRAM, QEMU_PROTOCOL_VERSION };
 
 /**
  * ```c
@@ -170,20 +172,6 @@ export interface QemuDomainMonitorCommandWithFilesArgs {
 export interface QemuDomainMonitorCommandWithFilesRet {
   result: RemoteNonnullString;
 }
-
-/**
- * ```c
- * const QEMU_PROGRAM = 0x20008087;
- * ```
- */
-export const QEMU_PROGRAM = 536903815;
-
-/**
- * ```c
- * const QEMU_PROTOCOL_VERSION = 1;
- * ```
- */
-export const QEMU_PROTOCOL_VERSION = 1;
 
 /**
  * The codecs of the types described in this module (built on first use: src/xdr/codec-schema.ts), by index;
