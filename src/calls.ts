@@ -1,5 +1,5 @@
 /**
- * `libvirt-rpc/calls`: the remote program's procedures as functions, one export each, for
+ * `libvirt-rpc/calls`: the remote, qemu and lxc programs' procedures as functions, one export each, for
  * programs that are bundled (serverless functions, small agents) and pay for every byte. A
  * bundler keeps the procedures a program calls, their codecs, the RPC engine and the transports
  * it may dial; not the object API, the events, the typed XML model nor the other procedures.
@@ -20,7 +20,9 @@ export { open, LightConnection, type OpenOptions } from './api/light-connection.
 export type { Call } from './api/call-of.js';
 export type { ConnectionFeatures } from './api/session-constants.js';
 export type { CallOptions, Procedure, ProcedureCaller } from './rpc/procedure.js';
-export type { StreamOptions } from './api/stream.js';
+// What a stream function resolves to, and the helpers that move its bytes (as the root entry's).
+export { LibvirtStream, readAll, pipeToFile, pipeFromFile, sendFile, StreamFileError, StreamOverflowError, StreamStateError } from './api/stream.js';
+export type { StreamEntry, StreamOptions, StreamSource, TransferProgress } from './api/stream.js';
 export * from './api/gen/calls.gen.js';
 // Errors: the root and those a call or an open may raise.
 export { ArgumentError, LibvirtRpcError } from './errors/root.js';
