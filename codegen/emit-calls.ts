@@ -27,54 +27,101 @@ const q = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'
 /** One program's standalone procedures before rendering (see {@link emitStandaloneProcedures}). */
 interface StandalonePlan {
   readonly program: ProgramModel;
-  readonly emitter: ModuleEmitter;
   readonly valueNames: readonly string[];
-  /** Each codec's name and its declaration after `const `. */
-  readonly codecs: readonly { readonly name: string; readonly decl: string }[];
+  /**
+   * Each codec the procedures reach, in definition order: its name, and its declaration from
+   * `const ` on (`lines` before it: the straight-line functions of a bulk type).
+   */
+  readonly codecs: readonly { readonly name: string; readonly lines: readonly string[]; readonly decl: string }[];
+  /** The type names the straight-line functions use (imported from the core module). */
+  readonly types: ReadonlySet<string>;
   /** The codecs of the other standalone modules its codecs name, by module. */
   readonly external: ReadonlyMap<string, Set<string>>;
 }
 
-function planStandalone(universe: Universe, program: ProgramModel, standalone: ReadonlySet<string>): StandalonePlan {
-  // Every type of the module described (no straight-line codecs: bulk types too).
-  const e = new ModuleEmitter(universe, program.module, new Set());
+function planStandalone(universe: Universe, program: ProgramModel, standalone: ReadonlySet<string>, bulk: ReadonlySet<string>): StandalonePlan {
+  // The types decoded in bulk (array elements and what they hold) as straight-line code, as in the
+  // core module (`listAllDomains` of 5,000 domains decodes 5,000 of them); every other type described.
+  const e = new ModuleEmitter(universe, program.module, bulk);
   const own = universe.modules.find((m) => m.id === program.module)!;
   // The module's constants and enums too, re-exported from `<id>-consts.gen.ts`, which declares
   // them once for this file and the core (object literals: a bundle keeps those named), so that
   // code on the light path (authentication) need not import the core module for them.
   const valueNames: string[] = [];
+  /** The straight-line codec of each bulk type of the module: its functions, then its codec object. */
+  const straight = new Map<string, { Name: string; lines: string[]; decl: string }>();
   for (const def of own.parsed.definitions) {
-    e.definition(def);
+    const lines = e.definition(def);
     if (def.kind === 'const') valueNames.push(def.name);
     else if (def.kind === 'enum') valueNames.push(pascalCase(def.name));
+    if (def.kind === 'const' || !bulk.has(def.name)) continue;
+    const Name = pascalCase(def.name);
+    const from = lines.findIndex((l) => l.startsWith(`function encode${Name}(`));
+    const last = lines.at(-1)!;
+    if (from < 0 || !last.startsWith(`export const ${codecName(def.name)}: `)) throw new Error(`${def.name}: no straight-line codec`);
+    // Without the codec's doc line (the one before the codec object).
+    straight.set(def.name, { Name, lines: lines.slice(from, -2), decl: last.slice('export const '.length) });
   }
   const entries = e.tableEntries;
   const index = new Map(entries.map((t, i) => [t.xName, i]));
+  const bulkByCodec = new Map([...straight.keys()].map((x) => [codecName(x), x]));
+  const bulkByName = new Map([...straight].map(([x, c]) => [c.Name, x]));
 
-  // The entries the procedures reach, and each one's description with its references as `@k`.
+  const external = new Map<string, Set<string>>();
+  /** Another module's codec (qemu's and lxc's `remote_nonnull_domain`): its standalone twin, so that the procedure table of that module stays out of the bundle. */
+  const importCodec = (name: string, user: string): void => {
+    const from = e.imports.moduleOfValue(name);
+    if (from === undefined || !standalone.has(from)) throw new Error(`${user}: ${name} is not a codec of a standalone module`);
+    let names = external.get(from);
+    if (!names) external.set(from, (names = new Set()));
+    names.add(name);
+  };
+  // The bulk types and table entries the procedures reach.
+  const neededBulk = new Set<string>();
+  const visitBulk = (x: string): void => {
+    if (neededBulk.has(x)) return;
+    neededBulk.add(x);
+    const code = straight.get(x)!.lines.join('\n');
+    for (const m of code.matchAll(/\b(?:encode|decode)([A-Z]\w*)\(/g)) {
+      const y = bulkByName.get(m[1]!);
+      if (y !== undefined) visitBulk(y);
+    }
+    for (const m of code.matchAll(/\b(\w+Codec)\.(?:encode|decode)\b/g)) importCodec(m[1]!, x);
+  };
   const needed = new Set<number>();
   const visit = (i: number): void => {
     if (needed.has(i)) return;
     needed.add(i);
     for (const m of entries[i].desc.matchAll(/#(\d+)/g)) visit(Number(m[1]));
+    for (const m of entries[i].desc.matchAll(/@(\d+)/g)) {
+      const name = e.tableRefs[Number(m[1])]!;
+      const local = bulkByCodec.get(name);
+      if (local !== undefined) visitBulk(local);
+      else importCodec(name, entries[i].xName);
+    }
   };
-  for (const p of program.procedures) if (!p.event) for (const s of [p.args, p.ret]) if (s) visit(index.get(s.name)!);
-  const local = (i: number): string => codecName(entries[i].xName);
-  const external = new Map<string, Set<string>>();
-  const codecs: { name: string; decl: string }[] = [];
-  for (const i of [...needed].sort((a, b) => a - b)) {
+  for (const p of program.procedures) {
+    if (p.event) continue;
+    for (const s of [p.args, p.ret]) {
+      if (!s) continue;
+      const i = index.get(s.name);
+      if (i !== undefined) visit(i);
+      else visitBulk(s.name);
+    }
+  }
+
+  const order = own.parsed.definitions.map((d) => d.name);
+  const codecs: { name: string; x: string; lines: readonly string[]; decl: string }[] = [];
+  const types = new Set<string>();
+  for (const x of neededBulk) {
+    const c = straight.get(x)!;
+    types.add(c.Name);
+    codecs.push({ name: codecName(x), x, lines: c.lines, decl: c.decl });
+  }
+  for (const i of needed) {
     const refs: string[] = [];
     const desc = entries[i].desc.replace(/([#@])(\d+)/g, (_, kind: string, k: string) => {
-      const name = kind === '#' ? local(Number(k)) : e.tableRefs[Number(k)];
-      if (kind === '@') {
-        // Another module's codec (qemu's and lxc's `remote_nonnull_domain`): its standalone twin,
-        // so that the procedure table of that module stays out of the bundle.
-        const from = e.imports.moduleOfValue(name);
-        if (from === undefined || !standalone.has(from)) throw new Error(`${entries[i].xName}: ${name} is not a codec of a standalone module`);
-        let names = external.get(from);
-        if (!names) external.set(from, (names = new Set()));
-        names.add(name);
-      }
+      const name = kind === '#' ? codecName(entries[Number(k)].xName) : e.tableRefs[Number(k)];
       let at = refs.indexOf(name);
       if (at < 0) at = refs.push(name) - 1;
       return `@${at}`;
@@ -82,19 +129,21 @@ function planStandalone(universe: Universe, program: ProgramModel, standalone: R
     const name = entries[i].xName;
     if (!desc.startsWith(name)) throw new Error(`${name}: its description does not start with its name`);
     codecs.push({
-      name: local(i),
-      decl: `${local(i)}: DescribedCodec = { name: ${q(name)}, body: ${q(desc.slice(name.length))}${refs.length ? `, refs: () => [${refs.join(', ')}]` : ''}, encode: encodeDescribed, decode: decodeDescribed };`,
+      name: codecName(name),
+      x: name,
+      lines: [],
+      decl: `${codecName(name)}: DescribedCodec = { name: ${q(name)}, body: ${q(desc.slice(name.length))}${refs.length ? `, refs: () => [${refs.join(', ')}]` : ''}, encode: encodeDescribed, decode: decodeDescribed };`,
     });
   }
-  return { program, emitter: e, valueNames, codecs, external };
+  codecs.sort((a, b) => order.indexOf(a.x) - order.indexOf(b.x));
+  return { program, valueNames, codecs, types, external };
 }
 
 function renderStandalone(universe: Universe, plan: StandalonePlan, exported: ReadonlySet<string>, runtimeImport: string): string[] {
   const { program, codecs, external, valueNames } = plan;
-  const index = new Map(plan.emitter.tableEntries.map((t) => [t.xName, codecName(t.xName)]));
   const programNumber = universe.value({ kind: 'name', name: program.programConst, loc: { file: '', line: 0, column: 0 } });
   const version = program.versionConst ? universe.value({ kind: 'name', name: program.versionConst, loc: { file: '', line: 0, column: 0 } }) : 1;
-  const types = new Set<string>();
+  const types = new Set<string>(plan.types);
   const procs: string[] = [];
   for (const p of program.procedures) {
     if (p.event) continue;
@@ -102,7 +151,7 @@ function renderStandalone(universe: Universe, plan: StandalonePlan, exported: Re
     const R = p.ret ? pascalCase(p.ret.name) : 'void';
     if (p.args) types.add(A);
     if (p.ret) types.add(R);
-    const codec = (s: ProcedureModel['args']): string => (s ? index.get(s.name)! : 'null');
+    const codec = (s: ProcedureModel['args']): string => (s ? codecName(s.name) : 'null');
     const str = (v: string | null | undefined): string => (v ? q(v) : 'null');
     const fields = [
       `program: '${program.name}'`,
@@ -132,6 +181,10 @@ function renderStandalone(universe: Universe, plan: StandalonePlan, exported: Re
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([m, names]) => `import { ${[...names].sort().join(', ')} } from './${m}-procs.gen.js';`);
   const shared = codecs.filter((c) => exported.has(c.name)).map((c) => c.name);
+  const code = codecs.flatMap((c) => [...c.lines, `${exported.has(c.name) ? 'export ' : ''}const ${c.decl}`]);
+  const text = code.join('\n');
+  const errors = ['XdrError', 'XdrErrorCode', 'invalidError'].filter((n) => new RegExp(`\\b${n}\\b`).test(text));
+  const straightLine = codecs.some((c) => c.lines.length > 0);
   return [
     '/*',
     ` * The ${program.name} program's procedures one by one, for \`libvirt-rpc/calls\`: each a standalone`,
@@ -139,14 +192,24 @@ function renderStandalone(universe: Universe, plan: StandalonePlan, exported: Re
     ` * \`${program.name}Procedures\` holds. A bundle keeps only the procedures it names.`,
     ...(shared.length ? [` * Exported for other programs' procedures, which use them too: ${shared.join(', ')}.`] : []),
     ' */',
-    `import { decodeDescribed, encodeDescribed, type DescribedCodec } from '${runtimeImport}/xdr/codec-schema.js';`,
+    ...(straightLine
+      ? [
+          `import type { XdrCodec } from '${runtimeImport}/xdr/codec.js';`,
+          `import type { XdrReader } from '${runtimeImport}/xdr/reader.js';`,
+          `import type { XdrWriter } from '${runtimeImport}/xdr/writer.js';`,
+        ]
+      : []),
+    ...(errors.length ? [`import { ${errors.join(', ')} } from '${runtimeImport}/xdr/errors.js';`] : []),
+    ...(codecs.some((c) => c.lines.length === 0)
+      ? [`import { decodeDescribed, encodeDescribed, type DescribedCodec } from '${runtimeImport}/xdr/codec-schema.js';`]
+      : []),
     `import type { Procedure } from '${runtimeImport}/procedures/procedure.js';`,
     `import type { ${[...types].sort().join(', ')} } from './${program.module}-core.gen.js';`,
     ...fromOthers,
     '',
     `export { ${valueNames.join(', ')} } from './${program.module}-consts.gen.js';`,
     '',
-    ...codecs.map((c) => `${exported.has(c.name) ? 'export ' : ''}const ${c.decl}`),
+    ...code,
     '',
     ...procs,
   ];
@@ -157,9 +220,14 @@ function renderStandalone(universe: Universe, plan: StandalonePlan, exported: Re
  * `<id>-procs.gen.ts` (after the header). A codec of one module that another's procedures reach
  * (`remote_nonnull_domain` in qemu's args) is exported by its module's file and imported from it.
  */
-export function emitStandaloneProcedures(universe: Universe, programs: readonly ProgramModel[], runtimeImport: string): Map<string, string[]> {
+export function emitStandaloneProcedures(
+  universe: Universe,
+  programs: readonly ProgramModel[],
+  bulk: ReadonlySet<string>,
+  runtimeImport: string,
+): Map<string, string[]> {
   const modules = new Set(programs.map((p) => p.module));
-  const plans = programs.map((p) => planStandalone(universe, p, modules));
+  const plans = programs.map((p) => planStandalone(universe, p, modules, bulk));
   const exported = new Map<string, Set<string>>();
   for (const plan of plans)
     for (const [m, names] of plan.external) {

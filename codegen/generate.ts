@@ -173,7 +173,7 @@ export function generate(input: GeneratorInput): Map<string, string> {
     // libvirt-rpc/calls: the remote, qemu and lxc programs' procedures one by one (codegen/emit-calls.ts).
     const standalone = programs.filter((p) => STANDALONE_PROGRAMS.includes(p.name));
     if (standalone.length > 0) {
-      for (const [module, body] of emitStandaloneProcedures(universe, standalone, rt)) {
+      for (const [module, body] of emitStandaloneProcedures(universe, standalone, bulk, rt)) {
         const program = standalone.find((p) => p.module === module)!;
         files.set(`${module}-procs.gen.ts`, [...header(sourcesOf([program.name]), input.libvirtVersion), ...body, ''].join('\n'));
       }

@@ -60,6 +60,23 @@ describe('the standalone procedures and the call functions', () => {
       [procs.REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS, 'ret', { domains: [dom, { ...dom, name: 'b', id: -1 }], ret: 2 }],
       [procs.REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS, 'ret', { params: [{ field: 'cpu_shares', value: { type: 4, ul: 1024n } }] }],
       [procs.REMOTE_PROC_AUTH_SASL_START, 'ret', { complete: 0, nil: 0, data: [1, 2, 3] }],
+      // Bulk types (array elements, straight-line code) inside described ones, both ways.
+      [
+        procs.REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS,
+        'ret',
+        {
+          retStats: [
+            {
+              dom,
+              params: [
+                { field: 'state.state', value: { type: 1, i: 5 } },
+                { field: 's', value: { type: 7, s: 'x' } },
+              ],
+            },
+          ],
+        },
+      ],
+      [procs.REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS, 'args', { doms: [dom, dom], stats: 1, flags: 0 }],
       // qemu's and lxc's args name remote_nonnull_domain (remote-procs.gen.ts's codec).
       [qemuProcs.QEMU_PROC_DOMAIN_MONITOR_COMMAND, 'args', { dom, cmd: '{"execute":"query-status"}', flags: 1 }],
       [qemuProcs.QEMU_PROC_DOMAIN_AGENT_COMMAND, 'ret', { result: null }],
