@@ -12,7 +12,8 @@
  * 2. The daemon's ceiling: several C client processes at once (4 x 8 threads), what the daemon
  *    serves when one connection is not the limit; beside it our client with as many connections
  *    from one process (4 x 8 in flight), and each client's best single connection against it.
- * 3. Sequential calls (a round trip each): `getLibVersion`, `listAllDomains` of 5,000 domains,
+ * 3. Sequential calls (a round trip each): `getLibVersion`, `listAllDomains` of 5,000 domains
+ *    (the root entry's `conn.raw`, and `libvirt-rpc/calls`' function on a `LightConnection`),
  *    `getXMLDesc`, with each client's own CPU time per call (user + system of its process).
  * 4. The object layer over the raw layer, on a caller that answers at once.
  * 5. The bridge: `libvirt-rpc-bridge` (the built bin, in a process of its own) relaying a
@@ -30,6 +31,7 @@ import { createInterface } from 'node:readline';
 import { chownToTestUser, startPrivateDaemon, type PrivateDaemon } from '../harness/daemon.js';
 import { writeTestNodeXml } from '../harness/test-driver.js';
 import { connect, type Connection } from '../dist/esm/index.js';
+import { connectListAllDomains, open as openLight, type LightConnection } from '../dist/esm/calls.js';
 import { objectLayerCost } from './object-layer.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
@@ -203,6 +205,7 @@ async function main(): Promise<void> {
   const pythonMany = manyUri ? new PythonClient(manyUri) : null;
   const conn: Connection = await connect(uri);
   const many: Connection | null = manyUri ? await connect(manyUri) : null;
+  const manyLight: LightConnection | null = manyUri ? await openLight(manyUri) : null;
   const ceilingConns: Connection[] = [];
   const bridge = await startBridgeProcess(uri, dir);
   let viaBridge: Connection | null = null;
@@ -217,6 +220,16 @@ async function main(): Promise<void> {
       { name: 'getLibVersion', ours: () => conn.raw.connectGetLibVersion(), c: python, cName: 'getLibVersion' },
       ...(many
         ? [{ name: `listAllDomains (${MANY_DOMAINS} domains)`, ours: () => many.raw.connectListAllDomains(1, 0), c: pythonMany, cName: 'listAllDomains' }]
+        : []),
+      ...(manyLight
+        ? [
+            {
+              name: `listAllDomains (${MANY_DOMAINS} domains), libvirt-rpc/calls`,
+              ours: () => connectListAllDomains(manyLight, 1, 0),
+              c: pythonMany,
+              cName: 'listAllDomains',
+            },
+          ]
         : []),
       { name: 'getXMLDesc', ours: () => conn.raw.domainGetXMLDesc(dom, 0), c: python, cName: 'getXMLDesc' },
     ];
@@ -352,6 +365,7 @@ async function main(): Promise<void> {
     pythonMany?.close();
     await conn.close();
     await many?.close();
+    await manyLight?.close();
     await Promise.all(ceilingConns.map((c) => c.close()));
     await daemon?.stop();
     rmSync(dir, { recursive: true, force: true });
