@@ -1,17 +1,20 @@
 /**
- * Emits the tree-shakable surface of `libvirt-rpc/calls`: a program's procedures one by one, each
- * a standalone constant with its own codecs, instead of one table a bundler must keep whole.
+ * Emits the tree-shakable surface of `libvirt-rpc/calls`: the remote, qemu and lxc programs'
+ * procedures one by one, each a standalone constant with its own codecs, instead of one table a
+ * bundler must keep whole.
  *
  * - `src/procedures/<id>-procs.gen.ts`: the module's constants and enums (re-exported from
  *   `<id>-consts.gen.ts`, where the core takes them from too), one `Procedure` per callable procedure
  *   (`REMOTE_PROC_DOMAIN_GET_XML_DESC`, as `remoteProcedures` names it), and one codec per type
- *   they reach, every type described as the codec table describes it (src/xdr/codec-schema.ts),
- *   the bulk types too, each naming the others it uses through a thunk. Every one is an object
- *   literal, which a bundler knows has no side effects (a call would need a `/*@__PURE__*\/`
- *   annotation, which a minified build such as dist/ drops): a bundle keeps the procedures it
- *   names and the codecs they reach, from the sources or from the built package. At run time
- *   the module imports only `<id>-consts.gen.ts` (constants and enums, nothing else), so importing
- *   it does not load the procedure table.
+ *   they reach: the bulk types (see emit-xdr.ts bulkTypes) as the same straight-line functions as
+ *   the core module's, every other type described as the codec table describes it
+ *   (src/xdr/codec-schema.ts), naming the others it uses through a thunk. Every codec is an object
+ *   literal (or a function declaration), which a bundler knows has no side effects (a call would
+ *   need a `/*@__PURE__*\/` annotation, which a minified build such as dist/ drops): a bundle keeps
+ *   the procedures it names and the codecs they reach, from the sources or from the built package.
+ *   At run time the module imports only `<id>-consts.gen.ts` (constants and enums, nothing else)
+ *   and, for a type of another program's module (`remote_nonnull_domain` in qemu's args), that
+ *   module's `-procs.gen.ts`, which exports the codec; so importing it loads no procedure table.
  * - `src/api/gen/calls.gen.ts`: one function per procedure, named as the raw layer's method
  *   (`domainGetXMLDesc(conn, dom, flags, options?)`), typed by that method's signature: an
  *   arrow function each, for the same reason.
