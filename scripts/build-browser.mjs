@@ -20,6 +20,7 @@ import { builtinModules } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { rechunk } from './rechunk.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -81,7 +82,11 @@ export async function buildBrowser() {
     write: false,
     logLevel: 'warning',
   });
-  const files = out.outputFiles.map((f) => ({ name: f.path.slice('/browser/'.length), text: f.text }));
+  // Re-chunked (scripts/rechunk.mjs): the page loads index.js and one chunk at start, and the
+  // chunks of what it loads on demand (the XML model, the migration drivers) when it first uses them.
+  const esbuildFiles = new Map(out.outputFiles.map((f) => [f.path.slice('/browser/'.length), f.text]));
+  const { es } = await rechunk({ dir: '/browser', entry: 'index.js', files: esbuildFiles, chunkFileNames: 'chunk-[hash].js' });
+  const files = es.map((o) => ({ name: o.fileName, text: o.code, static: o.isEntry || !o.isDynamicEntry }));
   return files.sort((a, b) => (a.name === 'index.js' ? -1 : b.name === 'index.js' ? 1 : a.name.localeCompare(b.name)));
 }
 
@@ -96,8 +101,11 @@ function report(files, where) {
     process.exit(1);
   }
   const [entry, ...chunks] = files;
-  const lazy = chunks.length ? `; loaded on use: ${chunks.length} chunk(s), ${sizes(chunks.map((c) => c.text).join(''))}` : '';
-  console.log(`${join(where, entry.name)}: ${sizes(entry.text)}${lazy}; no Node built-in, no Buffer`);
+  const atStart = chunks.filter((c) => c.static);
+  const onUse = chunks.filter((c) => !c.static);
+  const also = atStart.length ? ` (+ ${atStart.length} chunk(s) it imports: ${sizes(atStart.map((c) => c.text).join(''))})` : '';
+  const lazy = onUse.length ? `; loaded on use: ${onUse.length} chunk(s), ${sizes(onUse.map((c) => c.text).join(''))}` : '';
+  console.log(`${join(where, entry.name)}: ${sizes(entry.text)}${also}${lazy}; no Node built-in, no Buffer`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {

@@ -22,7 +22,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { build, transform } from 'esbuild';
-import { rollup } from 'rollup';
+import { rechunk } from './rechunk.mjs';
 import { buildTsvirsh } from './build-tsvirsh.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -118,60 +118,26 @@ for (const f of list(join(root, 'dist/esm'))) {
 }
 
 /**
- * The root entry and `libvirt-rpc/calls` re-chunked by Rollup from esbuild's output, each into
- * its own files: `index.js` (or `calls.js`), which only names the exports, one file with
- * everything the import evaluates, and the chunks it loads on demand (a transport, SCRAM, the XML
- * model), which import what they share from that one file. esbuild's splitting puts every module
- * shared by two entries (or by an entry and a chunk loaded on demand) in a chunk of its own, so
- * the root entry's import read and linked 25 files; each ES module costs Node about 0.4 ms beyond
- * its bytes (`npm run bench:import`). The other entries keep esbuild's chunks; a module shared
- * with them is then a second copy, which is why every class the package exports is branded
- * (src/errors/brand.ts): `instanceof` holds across copies. Returns the esbuild files still used
- * (the others are deleted) and the CommonJS twins of Rollup's files, made by Rollup itself.
+ * The root entry and `libvirt-rpc/calls` re-chunked by Rollup from esbuild's output
+ * (scripts/rechunk.mjs), each into its own files: the entry's module, one file with everything
+ * else its import evaluates, and the chunks it loads on demand. The other entries keep esbuild's
+ * chunks; a module shared with them is then a second copy, which is why every class the package
+ * exports is branded (src/errors/brand.ts): `instanceof` holds across copies. Returns the esbuild
+ * files still used (the others are deleted) and the CommonJS twins of Rollup's files.
  */
 async function rechunkLightEntries(metafile) {
   const esmDir = join(root, 'dist/esm');
   const LIGHT = ['index.js', 'calls.js'];
   const outputs = [];
   const cjs = new Map();
-  const byFile = new Map(Object.entries(metafile.outputs).map(([out, info]) => [relative(esmDir, join(root, out)), info]));
-  const staticClosure = (rel, seen = new Set()) => {
-    if (seen.has(rel) || !byFile.has(rel)) return seen;
-    seen.add(rel);
-    for (const i of byFile.get(rel).imports) if (!i.external && i.kind === 'import-statement') staticClosure(relative(esmDir, join(root, i.path)), seen);
-    return seen;
-  };
   for (const entry of LIGHT) {
-    // What the entry's import evaluates, but its own module, goes to one chunk; the entry's own
-    // module (for the root, libvirt's constants and what only the root entry uses) stays the
-    // entry file. So no other chunk imports from the entry file, and Rollup keeps it as it is
-    // instead of adding a facade that names every export once more.
-    const evaluated = staticClosure(entry);
-    evaluated.delete(entry);
-    const bundle = await rollup({
-      input: join(esmDir, entry),
-      // Node's modules and the package's dependencies stay imports; esbuild's files are read.
-      external: (id) => !id.startsWith('.') && !id.startsWith('/'),
-      onwarn: (w) => {
-        if (w.code !== 'UNUSED_EXTERNAL_IMPORT') throw new Error(`rollup (${entry}): ${w.message}`);
-      },
-    });
     // esbuild's names carry its hash (`dial-D2LSQ5MH`); Rollup adds its own.
-    const chunks = (c) => `${entry.replace(/\.js$/, '')}-chunks/${c.name.replace(/-[A-Z0-9]{8}$/, '')}-[hash].js`;
-    const options = {
-      entryFileNames: entry,
-      generatedCode: 'es2015',
-      minifyInternalExports: true,
-      manualChunks: (id) => (evaluated.has(relative(esmDir, id)) ? entry.replace(/\.js$/, '') : undefined),
-    };
-    const esmOutput = (await bundle.generate({ ...options, chunkFileNames: chunks, format: 'es' })).output;
-    outputs.push(...esmOutput);
-    // The CommonJS files take the names of the ES modules of the same modules.
-    const nameOf = new Map(esmOutput.map((o) => [o.moduleIds.join('\n'), o.fileName]));
-    const cjsOptions = { ...options, chunkFileNames: (c) => nameOf.get(c.moduleIds.join('\n')), format: 'cjs', interop: 'compat' };
-    for (const o of (await bundle.generate(cjsOptions)).output) cjs.set(o.fileName, o.code);
-    await bundle.close();
+    const chunkFileNames = (c) => `${entry.replace(/\.js$/, '')}-chunks/${c.name.replace(/-[A-Z0-9]{8}$/, '')}-[hash].js`;
+    const out = await rechunk({ dir: esmDir, entry, chunkFileNames, formats: ['es', 'cjs'] });
+    outputs.push(...out.es);
+    for (const o of out.cjs) cjs.set(o.fileName, o.code);
   }
+  const byFile = new Map(Object.entries(metafile.outputs).map(([out, info]) => [relative(esmDir, join(root, out)), info]));
   // What the other entries still load from esbuild's output (statically or on demand).
   const kept = new Set();
   const visit = (rel) => {

@@ -21,7 +21,7 @@ describe('the browser bundle', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(
-      /index\.js: [\d.]+ KiB minified, [\d.]+ KiB gzipped; loaded on use: \d+ chunk\(s\), [\d.]+ KiB minified, [\d.]+ KiB gzipped; no Node built-in, no Buffer/,
+      /index\.js: [\d.]+ KiB minified, [\d.]+ KiB gzipped \(\+ 1 chunk\(s\) it imports: [\d.]+ KiB minified, [\d.]+ KiB gzipped\); loaded on use: \d+ chunk\(s\), [\d.]+ KiB minified, [\d.]+ KiB gzipped; no Node built-in, no Buffer/,
     );
     const files = readdirSync(dir).filter((f) => f.endsWith('.js'));
     expect(files).toContain('index.js');
@@ -29,7 +29,10 @@ describe('the browser bundle', () => {
     for (const f of files) expect(readFileSync(join(dir, f), 'utf8'), f).not.toMatch(/\bBuffer\b|["']node:|\brequire\(/);
     const text = readFileSync(join(dir, 'index.js'), 'utf8');
     expect(text).toMatch(/export\s*\{/); // an ES module
-    expect(text).toContain('bearer.'); // the WebSocket transport is in it
+    // What a page loads at start: index.js and the one chunk it imports (scripts/rechunk.mjs).
+    const imported = [...text.matchAll(/from\s*["']\.\/(chunk-[\w-]+\.js)["']/g)].map((m) => m[1]!);
+    expect(new Set(imported).size).toBe(1);
+    expect(text + readFileSync(join(dir, imported[0]!), 'utf8')).toContain('bearer.'); // the WebSocket transport is in it
   }, 60_000);
 
   it('the check fails on a file that imports a Node built-in, a package, or names Buffer', () => {
