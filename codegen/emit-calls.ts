@@ -5,16 +5,18 @@
  *
  * - `src/procedures/<id>-procs.gen.ts`: the module's constants and enums (re-exported from
  *   `<id>-consts.gen.ts`, where the core takes them from too), one `Procedure` per callable procedure
- *   (`REMOTE_PROC_DOMAIN_GET_XML_DESC`, as `remoteProcedures` names it), and one codec per type
- *   they reach: the bulk types (see emit-xdr.ts bulkTypes) as the same straight-line functions as
- *   the core module's, every other type described as the codec table describes it
- *   (src/xdr/codec-schema.ts), naming the others it uses through a thunk. Every codec is an object
- *   literal (or a function declaration), which a bundler knows has no side effects (a call would
- *   need a `/*@__PURE__*\/` annotation, which a minified build such as dist/ drops): a bundle keeps
- *   the procedures it names and the codecs they reach, from the sources or from the built package.
- *   At run time the module imports only `<id>-consts.gen.ts` (constants and enums, nothing else)
- *   and, for a type of another program's module (`remote_nonnull_domain` in qemu's args), that
- *   module's `-procs.gen.ts`, which exports the codec; so importing it loads no procedure table.
+ *   (`REMOTE_PROC_DOMAIN_GET_XML_DESC`, as `remoteProcedures` names it), and the codecs they reach:
+ *   the bulk types' (see emit-xdr.ts bulkTypes) imported from `<id>-bulk.gen.ts`, the straight-line
+ *   code declared once there for this file and the core module (codegen/generate.ts); every other
+ *   type described here as the codec table describes it (src/xdr/codec-schema.ts), naming the
+ *   others it uses through a thunk. Every codec is an object literal (or a function declaration),
+ *   which a bundler knows has no side effects (a call would need a `/*@__PURE__*\/` annotation,
+ *   which a minified build such as dist/ drops): a bundle keeps the procedures it names and the
+ *   codecs they reach, from the sources or from the built package.
+ *   At run time the module imports only `<id>-consts.gen.ts` (constants and enums, nothing else),
+ *   `<id>-bulk.gen.ts` (the bulk codecs, nothing else) and, for a type of another program's module
+ *   (`remote_nonnull_domain` in qemu's args), that module's `-bulk.gen.ts` (or its `-procs.gen.ts`,
+ *   which exports a described codec others use); so importing it loads no procedure table.
  * - `src/api/gen/calls.gen.ts`: one function per procedure, named as the raw layer's method
  *   (`domainGetXMLDesc(conn, dom, flags, options?)`), typed by that method's signature: an
  *   arrow function each, for the same reason.
@@ -31,77 +33,59 @@ const q = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'
 interface StandalonePlan {
   readonly program: ProgramModel;
   readonly valueNames: readonly string[];
-  /**
-   * Each codec the procedures reach, in definition order: its name, and its declaration from
-   * `const ` on (`lines` before it: the straight-line functions of a bulk type).
-   */
-  readonly codecs: readonly { readonly name: string; readonly lines: readonly string[]; readonly decl: string }[];
-  /** The type names the straight-line functions use (imported from the core module). */
-  readonly types: ReadonlySet<string>;
-  /** The codecs of the other standalone modules its codecs name, by module. */
+  /** Each described codec the procedures reach, in definition order: its name, and its declaration from `const ` on. */
+  readonly codecs: readonly { readonly name: string; readonly decl: string }[];
+  /** The bulk types' codecs the procedures and the described codecs name (imported from `<id>-bulk.gen.ts`). */
+  readonly bulkCodecs: ReadonlySet<string>;
+  /** The described codecs of the other standalone modules its codecs name, by module (exported by their `-procs.gen.ts`). */
   readonly external: ReadonlyMap<string, Set<string>>;
+  /** The bulk codecs of the other standalone modules its codecs name, by module (from their `-bulk.gen.ts`). */
+  readonly externalBulk: ReadonlyMap<string, Set<string>>;
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, name: string): void {
+  let names = map.get(key);
+  if (!names) map.set(key, (names = new Set()));
+  names.add(name);
 }
 
 function planStandalone(universe: Universe, program: ProgramModel, standalone: ReadonlySet<string>, bulk: ReadonlySet<string>): StandalonePlan {
-  // The types decoded in bulk (array elements and what they hold) as straight-line code, as in the
-  // core module (`listAllDomains` of 5,000 domains decodes 5,000 of them); every other type described.
+  // The types decoded in bulk (array elements and what they hold) are the straight-line codecs of
+  // `<id>-bulk.gen.ts`, declared once for this file and the core module (`listAllDomains` of 5,000
+  // domains decodes 5,000 of them); every other type described.
   const e = new ModuleEmitter(universe, program.module, bulk);
   const own = universe.modules.find((m) => m.id === program.module)!;
   // The module's constants and enums too, re-exported from `<id>-consts.gen.ts`, which declares
   // them once for this file and the core (object literals: a bundle keeps those named), so that
   // code on the light path (authentication) need not import the core module for them.
   const valueNames: string[] = [];
-  /** The straight-line codec of each bulk type of the module: its functions, then its codec object. */
-  const straight = new Map<string, { Name: string; lines: string[]; decl: string }>();
   for (const def of own.parsed.definitions) {
-    const lines = e.definition(def);
+    e.definition(def);
     if (def.kind === 'const') valueNames.push(def.name);
     else if (def.kind === 'enum') valueNames.push(pascalCase(def.name));
-    if (def.kind === 'const' || !bulk.has(def.name)) continue;
-    const Name = pascalCase(def.name);
-    const from = lines.findIndex((l) => l.startsWith(`function encode${Name}(`));
-    const last = lines.at(-1)!;
-    if (from < 0 || !last.startsWith(`export const ${codecName(def.name)}: `)) throw new Error(`${def.name}: no straight-line codec`);
-    // Without the codec's doc line (the one before the codec object).
-    straight.set(def.name, { Name, lines: lines.slice(from, -2), decl: last.slice('export const '.length) });
   }
   const entries = e.tableEntries;
   const index = new Map(entries.map((t, i) => [t.xName, i]));
-  const bulkByCodec = new Map([...straight.keys()].map((x) => [codecName(x), x]));
-  const bulkByName = new Map([...straight].map(([x, c]) => [c.Name, x]));
+  /** The bulk types' codecs by name, with their modules. */
+  const bulkModuleOf = new Map([...bulk].map((x) => [codecName(x), universe.lookup(x, { file: '', line: 0, column: 0 }).module]));
 
   const external = new Map<string, Set<string>>();
-  /** Another module's codec (qemu's and lxc's `remote_nonnull_domain`): its standalone twin, so that the procedure table of that module stays out of the bundle. */
-  const importCodec = (name: string, user: string): void => {
+  const externalBulk = new Map<string, Set<string>>();
+  const bulkCodecs = new Set<string>();
+  /** A codec a described codec names: a bulk one of this module or another (qemu's and lxc's `remote_nonnull_domain`), or a described one of another standalone module, so that the procedure table of that module stays out of the bundle. */
+  const refer = (name: string, user: string): void => {
+    const bulkModule = bulkModuleOf.get(name);
+    if (bulkModule === program.module) return void bulkCodecs.add(name);
     const from = e.imports.moduleOfValue(name);
     if (from === undefined || !standalone.has(from)) throw new Error(`${user}: ${name} is not a codec of a standalone module`);
-    let names = external.get(from);
-    if (!names) external.set(from, (names = new Set()));
-    names.add(name);
-  };
-  // The bulk types and table entries the procedures reach.
-  const neededBulk = new Set<string>();
-  const visitBulk = (x: string): void => {
-    if (neededBulk.has(x)) return;
-    neededBulk.add(x);
-    const code = straight.get(x)!.lines.join('\n');
-    for (const m of code.matchAll(/\b(?:encode|decode)([A-Z]\w*)\(/g)) {
-      const y = bulkByName.get(m[1]!);
-      if (y !== undefined) visitBulk(y);
-    }
-    for (const m of code.matchAll(/\b(\w+Codec)\.(?:encode|decode)\b/g)) importCodec(m[1]!, x);
+    addTo(bulkModule === from ? externalBulk : external, from, name);
   };
   const needed = new Set<number>();
   const visit = (i: number): void => {
     if (needed.has(i)) return;
     needed.add(i);
     for (const m of entries[i].desc.matchAll(/#(\d+)/g)) visit(Number(m[1]));
-    for (const m of entries[i].desc.matchAll(/@(\d+)/g)) {
-      const name = e.tableRefs[Number(m[1])]!;
-      const local = bulkByCodec.get(name);
-      if (local !== undefined) visitBulk(local);
-      else importCodec(name, entries[i].xName);
-    }
+    for (const m of entries[i].desc.matchAll(/@(\d+)/g)) refer(e.tableRefs[Number(m[1])]!, entries[i].xName);
   };
   for (const p of program.procedures) {
     if (p.event) continue;
@@ -109,18 +93,12 @@ function planStandalone(universe: Universe, program: ProgramModel, standalone: R
       if (!s) continue;
       const i = index.get(s.name);
       if (i !== undefined) visit(i);
-      else visitBulk(s.name);
+      else refer(codecName(s.name), p.member.name);
     }
   }
 
   const order = own.parsed.definitions.map((d) => d.name);
-  const codecs: { name: string; x: string; lines: readonly string[]; decl: string }[] = [];
-  const types = new Set<string>();
-  for (const x of neededBulk) {
-    const c = straight.get(x)!;
-    types.add(c.Name);
-    codecs.push({ name: codecName(x), x, lines: c.lines, decl: c.decl });
-  }
+  const codecs: { name: string; x: string; decl: string }[] = [];
   for (const i of needed) {
     const refs: string[] = [];
     const desc = entries[i].desc.replace(/([#@])(\d+)/g, (_, kind: string, k: string) => {
@@ -134,19 +112,18 @@ function planStandalone(universe: Universe, program: ProgramModel, standalone: R
     codecs.push({
       name: codecName(name),
       x: name,
-      lines: [],
       decl: `${codecName(name)}: DescribedCodec = { name: ${q(name)}, body: ${q(desc.slice(name.length))}${refs.length ? `, refs: () => [${refs.join(', ')}]` : ''}, encode: encodeDescribed, decode: decodeDescribed };`,
     });
   }
   codecs.sort((a, b) => order.indexOf(a.x) - order.indexOf(b.x));
-  return { program, valueNames, codecs, types, external };
+  return { program, valueNames, codecs, bulkCodecs, external, externalBulk };
 }
 
 function renderStandalone(universe: Universe, plan: StandalonePlan, exported: ReadonlySet<string>, runtimeImport: string): string[] {
-  const { program, codecs, external, valueNames } = plan;
+  const { program, codecs, external, externalBulk, valueNames } = plan;
   const programNumber = universe.value({ kind: 'name', name: program.programConst, loc: { file: '', line: 0, column: 0 } });
   const version = program.versionConst ? universe.value({ kind: 'name', name: program.versionConst, loc: { file: '', line: 0, column: 0 } }) : 1;
-  const types = new Set<string>(plan.types);
+  const types = new Set<string>();
   const procs: string[] = [];
   for (const p of program.procedures) {
     if (p.event) continue;
@@ -180,14 +157,16 @@ function renderStandalone(universe: Universe, plan: StandalonePlan, exported: Re
       `export const ${p.member.name}: Procedure<${A}, ${R}> = { ${fields.join(', ')} };`,
     );
   }
-  const fromOthers = [...external]
+  const bulkFiles = new Map(externalBulk);
+  if (plan.bulkCodecs.size) bulkFiles.set(program.module, new Set(plan.bulkCodecs));
+  const fromOthers = [
+    ...[...bulkFiles].map(([m, names]) => [`${m}-bulk`, names] as const),
+    ...[...external].map(([m, names]) => [`${m}-procs`, names] as const),
+  ]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([m, names]) => `import { ${[...names].sort().join(', ')} } from './${m}-procs.gen.js';`);
+    .map(([file, names]) => `import { ${[...names].sort().join(', ')} } from './${file}.gen.js';`);
   const shared = codecs.filter((c) => exported.has(c.name)).map((c) => c.name);
-  const code = codecs.flatMap((c) => [...c.lines, `${exported.has(c.name) ? 'export ' : ''}const ${c.decl}`]);
-  const text = code.join('\n');
-  const errors = ['XdrError', 'XdrErrorCode', 'invalidError'].filter((n) => new RegExp(`\\b${n}\\b`).test(text));
-  const straightLine = codecs.some((c) => c.lines.length > 0);
+  const code = codecs.map((c) => `${exported.has(c.name) ? 'export ' : ''}const ${c.decl}`);
   return [
     '/*',
     ` * The ${program.name} program's procedures one by one, for \`libvirt-rpc/calls\`: each a standalone`,
@@ -195,17 +174,7 @@ function renderStandalone(universe: Universe, plan: StandalonePlan, exported: Re
     ` * \`${program.name}Procedures\` holds. A bundle keeps only the procedures it names.`,
     ...(shared.length ? [` * Exported for other programs' procedures, which use them too: ${shared.join(', ')}.`] : []),
     ' */',
-    ...(straightLine
-      ? [
-          `import type { XdrCodec } from '${runtimeImport}/xdr/codec.js';`,
-          `import type { XdrReader } from '${runtimeImport}/xdr/reader.js';`,
-          `import type { XdrWriter } from '${runtimeImport}/xdr/writer.js';`,
-        ]
-      : []),
-    ...(errors.length ? [`import { ${errors.join(', ')} } from '${runtimeImport}/xdr/errors.js';`] : []),
-    ...(codecs.some((c) => c.lines.length === 0)
-      ? [`import { decodeDescribed, encodeDescribed, type DescribedCodec } from '${runtimeImport}/xdr/codec-schema.js';`]
-      : []),
+    ...(codecs.length ? [`import { decodeDescribed, encodeDescribed, type DescribedCodec } from '${runtimeImport}/xdr/codec-schema.js';`] : []),
     `import type { Procedure } from '${runtimeImport}/procedures/procedure.js';`,
     `import type { ${[...types].sort().join(', ')} } from './${program.module}-core.gen.js';`,
     ...fromOthers,

@@ -366,6 +366,19 @@ export class ModuleEmitter {
     }
   }
 
+  /**
+   * A bulk type's definition (see {@link bulkTypes}) in two parts: its TypeScript type, with its
+   * doc, and its straight-line codec (the encode and decode functions, then the codec object), so
+   * that a program's codecs of bulk types can be declared once in a module of their own
+   * (`<id>-bulk.gen.ts`, see codegen/generate.ts) apart from the types.
+   */
+  bulkDefinition(def: Exclude<Definition, { kind: 'const' }>): { type: string[]; codec: string[] } {
+    const lines = this.definition(def);
+    const from = lines.findIndex((l) => l.startsWith(`function encode${pascalCase(def.name)}(`));
+    if (!this.bulk.has(def.name) || from < 0) throw new Error(`${def.name}: no straight-line codec`);
+    return { type: lines.slice(0, from), codec: lines.slice(from) };
+  }
+
   private codecObject(xName: string, Name: string, encodeBody: string[], decodeBody: string[]): string[] {
     return [
       `function encode${Name}(w: XdrWriter, v: ${Name}): void {`,

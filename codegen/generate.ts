@@ -10,7 +10,7 @@ import { emitTypedParamTypes } from './emit-typed-params.js';
 import { emitObjectIndex, emitObjects, OBJECT_KINDS } from './emit-objects.js';
 import { emitProcedureIndex, emitProgramTable, emitRawClass } from './emit-procedures.js';
 import { bulkTypes, codecTableName, ModuleEmitter } from './emit-xdr.js';
-import { pascalCase, Universe, type ModuleInput } from './model.js';
+import { codecName, pascalCase, Universe, type ModuleInput } from './model.js';
 import { parseX } from './parser.js';
 import { buildPrograms } from './procedures.js';
 
@@ -58,6 +58,36 @@ function errorImports(body: readonly string[], rt: string): string[] {
   return used.length ? [`import { ${used.join(', ')} } from '${rt}/xdr/errors.js';`] : [];
 }
 
+/**
+ * The body of a standalone program's `<id>-bulk.gen.ts`: the straight-line codecs of its bulk
+ * types (see emit-xdr.ts bulkTypes), declared once for `<id>-core.gen.ts` (which imports and
+ * re-exports them) and `<id>-procs.gen.ts` (codegen/emit-calls.ts). At run time it imports only
+ * the XDR runtime, so that the light path of `libvirt-rpc/calls` loads no procedure table; each
+ * codec is a function pair and an object literal, which a bundler drops when nothing names it.
+ */
+function bulkModule(m: ModuleInput, core: string, code: readonly string[], rt: string): string[] {
+  const text = code.join('\n');
+  const foreign = /\b(\w+Codec)\.(?:encode|decode)\b/.exec(text);
+  if (foreign) throw new Error(`${m.id}: a bulk codec names ${foreign[1]} of another module (not supported in ${m.id}-bulk.gen.ts)`);
+  // The module's type names the code uses (declared in the core, or re-exported by it from the consts module).
+  const own = new Set(m.parsed.definitions.filter((d) => d.kind !== 'const').map((d) => pascalCase(d.name)));
+  const types = [...new Set([...text.matchAll(/\b[A-Z]\w*\b/g)].map((x) => x[0]).filter((n) => own.has(n)))].sort();
+  return [
+    '/*',
+    ` * The straight-line codecs of the \`${m.path.replace(/^.*\//, '')}\` module's types decoded in bulk (array`,
+    ` * elements and what they hold), declared once: ${core}.gen.ts (which re-exports them) and`,
+    ` * ${m.id}-procs.gen.ts import them. Their types are declared in ${core}.gen.ts.`,
+    ' */',
+    `import type { XdrCodec } from '${rt}/xdr/codec.js';`,
+    ...errorImports(code, rt),
+    `import type { XdrReader } from '${rt}/xdr/reader.js';`,
+    `import type { XdrWriter } from '${rt}/xdr/writer.js';`,
+    ...(types.length ? [`import type { ${types.join(', ')} } from './${core}.gen.js';`] : []),
+    '',
+    ...code,
+  ];
+}
+
 /** Generates every output file: a map from file name to its text. */
 export function generate(input: GeneratorInput): Map<string, string> {
   const api = readApiXml(input.apiXml.map((d) => d.text));
@@ -75,7 +105,18 @@ export function generate(input: GeneratorInput): Map<string, string> {
     const e = new ModuleEmitter(universe, m.id, bulk);
     const body: string[] = [];
     const program = programs.find((p) => p.module === m.id);
-    const defs = m.parsed.definitions.map((def) => ({ def, lines: e.definition(def) }));
+    // A standalone program's bulk codecs (straight-line code) go to `<id>-bulk.gen.ts`, declared
+    // once there for the core and `<id>-procs.gen.ts` (codegen/emit-calls.ts); their types stay here.
+    const bulkApart = program !== undefined && input.emitClients && STANDALONE_PROGRAMS.includes(program.name);
+    const bulkCode: string[] = [];
+    const bulkNames: string[] = [];
+    const defs = m.parsed.definitions.map((def) => {
+      if (!bulkApart || def.kind === 'const' || !bulk.has(def.name)) return { def, lines: e.definition(def) };
+      const { type, codec } = e.bulkDefinition(def);
+      bulkCode.push(...codec);
+      bulkNames.push(codecName(def.name));
+      return { def, lines: type };
+    });
     // Only the programs' modules of the library are split: their procedure tables are what the
     // library imports at run time (types-only modules and test inputs stay one file). The
     // program's procedure enum (`RemoteProcedure`, one member per procedure) goes to the public
@@ -86,6 +127,7 @@ export function generate(input: GeneratorInput): Map<string, string> {
     // A standalone program's constants and enums (procedure enum included) go to `<id>-consts.gen.ts`,
     // declared once there for the core, the public file and `<id>-procs.gen.ts` (codegen/emit-calls.ts).
     const constsApart = splitting && STANDALONE_PROGRAMS.includes(program.name);
+    if (bulkApart && !constsApart) throw new Error(`${m.id}: a standalone program's module without a codec table`);
     const constDefs: string[] = [];
     const constNames: string[] = [];
     for (const { def, lines } of defs) {
@@ -97,12 +139,15 @@ export function generate(input: GeneratorInput): Map<string, string> {
     const table = e.codecTable(splitting);
     body.push(...table.table);
     if (program) body.push(...emitProgramTable(program, (x) => e.codecRef(x), e.hasCodecTable ? (splitting ? codecTableName(m.id) : 'codecs') : null));
+    const straightLine = (code: readonly string[]): string[] =>
+      code.some((l) => l.startsWith('function encode'))
+        ? [`import type { XdrReader } from '${rt}/xdr/reader.js';`, `import type { XdrWriter } from '${rt}/xdr/writer.js';`]
+        : [];
     const runtime = [
       `import type { XdrCodec } from '${rt}/xdr/codec.js';`,
       ...errorImports(body, rt),
       ...(body.some((l) => l.includes('codecTable(')) ? [`import { codecTable } from '${rt}/xdr/codec-schema.js';`] : []),
-      `import type { XdrReader } from '${rt}/xdr/reader.js';`,
-      `import type { XdrWriter } from '${rt}/xdr/writer.js';`,
+      ...straightLine(body),
       ...(program ? [`import { procedureTable, type Procedure } from '${rt}/procedures/procedure.js';`] : []),
     ];
     const text = (lines: string[]) => [...header([m.path], input.libvirtVersion), ...lines, ''].join('\n');
@@ -115,6 +160,8 @@ export function generate(input: GeneratorInput): Map<string, string> {
     const constsModule = `./${m.id}-consts.gen.js`;
     const enumName = pascalCase(program.enumName);
     const fromConsts = constsApart ? [`import { ${constNames.join(', ')} } from '${constsModule}';`, `export { ${constNames.join(', ')} };`] : [];
+    const fromBulk = bulkNames.length ? [`import { ${bulkNames.join(', ')} } from './${m.id}-bulk.gen.js';`, `export { ${bulkNames.join(', ')} };`] : [];
+    if (bulkNames.length) files.set(`${m.id}-bulk.gen.ts`, text(bulkModule(m, core, bulkCode, rt)));
     if (constsApart) {
       const what = `The \`${m.path.replace(/^.*\//, '')}\` module's constants and enums, declared once`;
       files.set(
@@ -122,7 +169,7 @@ export function generate(input: GeneratorInput): Map<string, string> {
         text(['/*', ` * ${what}: ${core}.gen.ts, ${m.id}.gen.ts and ${m.id}-procs.gen.ts re-export them.`, ' */', ...constDefs]),
       );
     }
-    files.set(`${core}.gen.ts`, text([...runtime, ...e.imports.render('./', split), ...fromConsts, ...body]));
+    files.set(`${core}.gen.ts`, text([...runtime, ...e.imports.render('./', split), ...fromConsts, ...fromBulk, ...body]));
     files.set(
       `${m.id}.gen.ts`,
       text([

@@ -3,8 +3,6 @@
 /* eslint-disable */
 import type { XdrCodec } from '../xdr/codec.js';
 import { codecTable } from '../xdr/codec-schema.js';
-import type { XdrReader } from '../xdr/reader.js';
-import type { XdrWriter } from '../xdr/writer.js';
 import { procedureTable, type Procedure } from '../procedures/procedure.js';
 import type { RemoteNonnullDomain } from './remote.gen.js';
 import { remoteNonnullDomainCodec } from './remote-core.gen.js';

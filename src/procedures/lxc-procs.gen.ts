@@ -9,7 +9,7 @@
 import { decodeDescribed, encodeDescribed, type DescribedCodec } from '../xdr/codec-schema.js';
 import type { Procedure } from '../procedures/procedure.js';
 import type { LxcDomainOpenNamespaceArgs } from './lxc-core.gen.js';
-import { remoteNonnullDomainCodec } from './remote-procs.gen.js';
+import { remoteNonnullDomainCodec } from './remote-bulk.gen.js';
 
 export { LXC_PROGRAM, LXC_PROTOCOL_VERSION, LxcProcedure } from './lxc-consts.gen.js';
 

@@ -9,7 +9,7 @@
 import { decodeDescribed, encodeDescribed, type DescribedCodec } from '../xdr/codec-schema.js';
 import type { Procedure } from '../procedures/procedure.js';
 import type { QemuConnectDomainMonitorEventDeregisterArgs, QemuConnectDomainMonitorEventRegisterArgs, QemuConnectDomainMonitorEventRegisterRet, QemuDomainAgentCommandArgs, QemuDomainAgentCommandRet, QemuDomainAttachArgs, QemuDomainAttachRet, QemuDomainMonitorCommandArgs, QemuDomainMonitorCommandRet, QemuDomainMonitorCommandWithFilesArgs, QemuDomainMonitorCommandWithFilesRet } from './qemu-core.gen.js';
-import { remoteNonnullDomainCodec } from './remote-procs.gen.js';
+import { remoteNonnullDomainCodec } from './remote-bulk.gen.js';
 
 export { QEMU_PROGRAM, QEMU_PROTOCOL_VERSION, QemuProcedure } from './qemu-consts.gen.js';
 

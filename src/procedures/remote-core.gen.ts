@@ -2,13 +2,12 @@
 // DO NOT EDIT. Regenerate with `npm run gen`; `npm run gen:check` verifies this file is current.
 /* eslint-disable */
 import type { XdrCodec } from '../xdr/codec.js';
-import { XdrError, XdrErrorCode, invalidError } from '../xdr/errors.js';
 import { codecTable } from '../xdr/codec-schema.js';
-import type { XdrReader } from '../xdr/reader.js';
-import type { XdrWriter } from '../xdr/writer.js';
 import { procedureTable, type Procedure } from '../procedures/procedure.js';
 import { REMOTE_STRING_MAX, REMOTE_CONNECT_IDENTITY_PARAMS_MAX, REMOTE_DOMAIN_LIST_MAX, REMOTE_CPUMAP_MAX, REMOTE_VCPUINFO_MAX, REMOTE_CPUMAPS_MAX, REMOTE_IOTHREAD_INFO_MAX, REMOTE_MIGRATE_COOKIE_MAX, REMOTE_NETWORK_LIST_MAX, REMOTE_NETWORK_PORT_LIST_MAX, REMOTE_INTERFACE_LIST_MAX, REMOTE_STORAGE_POOL_LIST_MAX, REMOTE_STORAGE_VOL_LIST_MAX, REMOTE_NODE_DEVICE_LIST_MAX, REMOTE_NODE_DEVICE_CAPS_LIST_MAX, REMOTE_NWFILTER_LIST_MAX, REMOTE_NWFILTER_BINDING_LIST_MAX, REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX, REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX, REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX, REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX, REMOTE_DOMAIN_NUMA_PARAMETERS_MAX, REMOTE_DOMAIN_PERF_EVENTS_MAX, REMOTE_DOMAIN_BLOCK_COPY_PARAMETERS_MAX, REMOTE_NODE_CPU_STATS_MAX, REMOTE_NODE_MEMORY_STATS_MAX, REMOTE_DOMAIN_BLOCK_STATS_PARAMETERS_MAX, REMOTE_NODE_MAX_CELLS, REMOTE_AUTH_SASL_DATA_MAX, REMOTE_AUTH_TYPE_LIST_MAX, REMOTE_DOMAIN_MEMORY_STATS_MAX, REMOTE_DOMAIN_CHECKPOINT_LIST_MAX, REMOTE_DOMAIN_SNAPSHOT_LIST_MAX, REMOTE_DOMAIN_BLOCK_PEEK_BUFFER_MAX, REMOTE_DOMAIN_MEMORY_PEEK_BUFFER_MAX, REMOTE_SECURITY_LABEL_LIST_MAX, REMOTE_SECURITY_MODEL_MAX, REMOTE_SECURITY_LABEL_MAX, REMOTE_SECURITY_DOI_MAX, REMOTE_SECRET_VALUE_MAX, REMOTE_SECRET_LIST_MAX, REMOTE_CPU_BASELINE_MAX, REMOTE_DOMAIN_SEND_KEY_MAX, REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX, REMOTE_DOMAIN_GET_CPU_STATS_NCPUS_MAX, REMOTE_DOMAIN_GET_CPU_STATS_MAX, REMOTE_DOMAIN_DISK_ERRORS_MAX, REMOTE_NODE_MEMORY_PARAMETERS_MAX, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX, REMOTE_DOMAIN_SAVE_PARAMS_MAX, REMOTE_DOMAIN_JOB_STATS_MAX, REMOTE_CONNECT_CPU_MODELS_MAX, REMOTE_DOMAIN_FSFREEZE_MOUNTPOINTS_MAX, REMOTE_NETWORK_DHCP_LEASES_MAX, REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX, REMOTE_DOMAIN_EVENT_TUNABLE_MAX, REMOTE_DOMAIN_FSINFO_MAX, REMOTE_DOMAIN_FSINFO_DISKS_MAX, REMOTE_DOMAIN_INTERFACE_MAX, REMOTE_DOMAIN_IP_ADDR_MAX, REMOTE_DOMAIN_GUEST_VCPU_PARAMS_MAX, REMOTE_DOMAIN_IOTHREAD_PARAMS_MAX, REMOTE_NODE_SEV_INFO_MAX, REMOTE_DOMAIN_LAUNCH_SECURITY_INFO_PARAMS_MAX, REMOTE_DOMAIN_LAUNCH_SECURITY_STATE_PARAMS_MAX, REMOTE_DOMAIN_GUEST_INFO_PARAMS_MAX, REMOTE_NETWORK_PORT_PARAMETERS_MAX, REMOTE_DOMAIN_AUTHORIZED_SSH_KEYS_MAX, REMOTE_DOMAIN_MESSAGES_MAX, RemoteAuthType, REMOTE_DOMAIN_EVENT_GRAPHICS_IDENTITY_MAX, REMOTE_PROGRAM, REMOTE_PROTOCOL_VERSION } from './remote-consts.gen.js';
 export { REMOTE_STRING_MAX, REMOTE_CONNECT_IDENTITY_PARAMS_MAX, REMOTE_DOMAIN_LIST_MAX, REMOTE_CPUMAP_MAX, REMOTE_VCPUINFO_MAX, REMOTE_CPUMAPS_MAX, REMOTE_IOTHREAD_INFO_MAX, REMOTE_MIGRATE_COOKIE_MAX, REMOTE_NETWORK_LIST_MAX, REMOTE_NETWORK_PORT_LIST_MAX, REMOTE_INTERFACE_LIST_MAX, REMOTE_STORAGE_POOL_LIST_MAX, REMOTE_STORAGE_VOL_LIST_MAX, REMOTE_NODE_DEVICE_LIST_MAX, REMOTE_NODE_DEVICE_CAPS_LIST_MAX, REMOTE_NWFILTER_LIST_MAX, REMOTE_NWFILTER_BINDING_LIST_MAX, REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX, REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX, REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX, REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX, REMOTE_DOMAIN_NUMA_PARAMETERS_MAX, REMOTE_DOMAIN_PERF_EVENTS_MAX, REMOTE_DOMAIN_BLOCK_COPY_PARAMETERS_MAX, REMOTE_NODE_CPU_STATS_MAX, REMOTE_NODE_MEMORY_STATS_MAX, REMOTE_DOMAIN_BLOCK_STATS_PARAMETERS_MAX, REMOTE_NODE_MAX_CELLS, REMOTE_AUTH_SASL_DATA_MAX, REMOTE_AUTH_TYPE_LIST_MAX, REMOTE_DOMAIN_MEMORY_STATS_MAX, REMOTE_DOMAIN_CHECKPOINT_LIST_MAX, REMOTE_DOMAIN_SNAPSHOT_LIST_MAX, REMOTE_DOMAIN_BLOCK_PEEK_BUFFER_MAX, REMOTE_DOMAIN_MEMORY_PEEK_BUFFER_MAX, REMOTE_SECURITY_LABEL_LIST_MAX, REMOTE_SECURITY_MODEL_MAX, REMOTE_SECURITY_LABEL_MAX, REMOTE_SECURITY_DOI_MAX, REMOTE_SECRET_VALUE_MAX, REMOTE_SECRET_LIST_MAX, REMOTE_CPU_BASELINE_MAX, REMOTE_DOMAIN_SEND_KEY_MAX, REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX, REMOTE_DOMAIN_GET_CPU_STATS_NCPUS_MAX, REMOTE_DOMAIN_GET_CPU_STATS_MAX, REMOTE_DOMAIN_DISK_ERRORS_MAX, REMOTE_NODE_MEMORY_PARAMETERS_MAX, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX, REMOTE_DOMAIN_SAVE_PARAMS_MAX, REMOTE_DOMAIN_JOB_STATS_MAX, REMOTE_CONNECT_CPU_MODELS_MAX, REMOTE_DOMAIN_FSFREEZE_MOUNTPOINTS_MAX, REMOTE_NETWORK_DHCP_LEASES_MAX, REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX, REMOTE_DOMAIN_EVENT_TUNABLE_MAX, REMOTE_DOMAIN_FSINFO_MAX, REMOTE_DOMAIN_FSINFO_DISKS_MAX, REMOTE_DOMAIN_INTERFACE_MAX, REMOTE_DOMAIN_IP_ADDR_MAX, REMOTE_DOMAIN_GUEST_VCPU_PARAMS_MAX, REMOTE_DOMAIN_IOTHREAD_PARAMS_MAX, REMOTE_NODE_SEV_INFO_MAX, REMOTE_DOMAIN_LAUNCH_SECURITY_INFO_PARAMS_MAX, REMOTE_DOMAIN_LAUNCH_SECURITY_STATE_PARAMS_MAX, REMOTE_DOMAIN_GUEST_INFO_PARAMS_MAX, REMOTE_NETWORK_PORT_PARAMETERS_MAX, REMOTE_DOMAIN_AUTHORIZED_SSH_KEYS_MAX, REMOTE_DOMAIN_MESSAGES_MAX, RemoteAuthType, REMOTE_DOMAIN_EVENT_GRAPHICS_IDENTITY_MAX, REMOTE_PROGRAM, REMOTE_PROTOCOL_VERSION };
+import { remoteNonnullDomainCodec, remoteNonnullNetworkCodec, remoteNonnullNetworkPortCodec, remoteNonnullNwfilterCodec, remoteNonnullNwfilterBindingCodec, remoteNonnullInterfaceCodec, remoteNonnullStoragePoolCodec, remoteNonnullStorageVolCodec, remoteNonnullNodeDeviceCodec, remoteNonnullSecretCodec, remoteNonnullDomainCheckpointCodec, remoteNonnullDomainSnapshotCodec, remoteVcpuInfoCodec, remoteTypedParamValueCodec, remoteTypedParamCodec, remoteNodeGetCpuStatsCodec, remoteNodeGetMemoryStatsCodec, remoteDomainDiskErrorCodec, remoteDomainMemoryStatCodec, remoteDomainIothreadInfoCodec, remoteDomainGetSecurityLabelRetCodec, remoteDomainEventGraphicsIdentityCodec, remoteNetworkDhcpLeaseCodec, remoteDomainStatsRecordCodec, remoteDomainFsinfoCodec, remoteDomainIpAddrCodec, remoteDomainInterfaceCodec } from './remote-bulk.gen.js';
+export { remoteNonnullDomainCodec, remoteNonnullNetworkCodec, remoteNonnullNetworkPortCodec, remoteNonnullNwfilterCodec, remoteNonnullNwfilterBindingCodec, remoteNonnullInterfaceCodec, remoteNonnullStoragePoolCodec, remoteNonnullStorageVolCodec, remoteNonnullNodeDeviceCodec, remoteNonnullSecretCodec, remoteNonnullDomainCheckpointCodec, remoteNonnullDomainSnapshotCodec, remoteVcpuInfoCodec, remoteTypedParamValueCodec, remoteTypedParamCodec, remoteNodeGetCpuStatsCodec, remoteNodeGetMemoryStatsCodec, remoteDomainDiskErrorCodec, remoteDomainMemoryStatCodec, remoteDomainIothreadInfoCodec, remoteDomainGetSecurityLabelRetCodec, remoteDomainEventGraphicsIdentityCodec, remoteNetworkDhcpLeaseCodec, remoteDomainStatsRecordCodec, remoteDomainFsinfoCodec, remoteDomainIpAddrCodec, remoteDomainInterfaceCodec };
 
 /**
  * ```c
@@ -45,20 +44,6 @@ export interface RemoteNonnullDomain {
   uuid: RemoteUuid;
   id: number;
 }
-function encodeRemoteNonnullDomain(w: XdrWriter, v: RemoteNonnullDomain): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_nonnull_domain', 'an object', v);
-  w.string(v.name, 'remote_nonnull_domain.name', 4194304);
-  w.fixedOpaque(v.uuid, 'remote_nonnull_domain.uuid', 16);
-  w.int(v.id, 'remote_nonnull_domain.id');
-}
-function decodeRemoteNonnullDomain(r: XdrReader): RemoteNonnullDomain {
-  const f_name = r.string('remote_nonnull_domain.name', 4194304);
-  const f_uuid = r.fixedOpaque('remote_nonnull_domain.uuid', 16);
-  const f_id = r.int('remote_nonnull_domain.id');
-  return { name: f_name, uuid: f_uuid, id: f_id };
-}
-/** Encoder and decoder of `remote_nonnull_domain`. */
-export const remoteNonnullDomainCodec: XdrCodec<RemoteNonnullDomain> = { name: 'remote_nonnull_domain', encode: encodeRemoteNonnullDomain, decode: decodeRemoteNonnullDomain };
 
 /**
  * ```c
@@ -72,18 +57,6 @@ export interface RemoteNonnullNetwork {
   name: RemoteNonnullString;
   uuid: RemoteUuid;
 }
-function encodeRemoteNonnullNetwork(w: XdrWriter, v: RemoteNonnullNetwork): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_nonnull_network', 'an object', v);
-  w.string(v.name, 'remote_nonnull_network.name', 4194304);
-  w.fixedOpaque(v.uuid, 'remote_nonnull_network.uuid', 16);
-}
-function decodeRemoteNonnullNetwork(r: XdrReader): RemoteNonnullNetwork {
-  const f_name = r.string('remote_nonnull_network.name', 4194304);
-  const f_uuid = r.fixedOpaque('remote_nonnull_network.uuid', 16);
-  return { name: f_name, uuid: f_uuid };
-}
-/** Encoder and decoder of `remote_nonnull_network`. */
-export const remoteNonnullNetworkCodec: XdrCodec<RemoteNonnullNetwork> = { name: 'remote_nonnull_network', encode: encodeRemoteNonnullNetwork, decode: decodeRemoteNonnullNetwork };
 
 /**
  * ```c
@@ -97,18 +70,6 @@ export interface RemoteNonnullNetworkPort {
   net: RemoteNonnullNetwork;
   uuid: RemoteUuid;
 }
-function encodeRemoteNonnullNetworkPort(w: XdrWriter, v: RemoteNonnullNetworkPort): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_nonnull_network_port', 'an object', v);
-  encodeRemoteNonnullNetwork(w, v.net);
-  w.fixedOpaque(v.uuid, 'remote_nonnull_network_port.uuid', 16);
-}
-function decodeRemoteNonnullNetworkPort(r: XdrReader): RemoteNonnullNetworkPort {
-  const f_net = decodeRemoteNonnullNetwork(r);
-  const f_uuid = r.fixedOpaque('remote_nonnull_network_port.uuid', 16);
-  return { net: f_net, uuid: f_uuid };
-}
-/** Encoder and decoder of `remote_nonnull_network_port`. */
-export const remoteNonnullNetworkPortCodec: XdrCodec<RemoteNonnullNetworkPort> = { name: 'remote_nonnull_network_port', encode: encodeRemoteNonnullNetworkPort, decode: decodeRemoteNonnullNetworkPort };
 
 /**
  * ```c
@@ -122,18 +83,6 @@ export interface RemoteNonnullNwfilter {
   name: RemoteNonnullString;
   uuid: RemoteUuid;
 }
-function encodeRemoteNonnullNwfilter(w: XdrWriter, v: RemoteNonnullNwfilter): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_nonnull_nwfilter', 'an object', v);
-  w.string(v.name, 'remote_nonnull_nwfilter.name', 4194304);
-  w.fixedOpaque(v.uuid, 'remote_nonnull_nwfilter.uuid', 16);
-}
-function decodeRemoteNonnullNwfilter(r: XdrReader): RemoteNonnullNwfilter {
-  const f_name = r.string('remote_nonnull_nwfilter.name', 4194304);
-  const f_uuid = r.fixedOpaque('remote_nonnull_nwfilter.uuid', 16);
-  return { name: f_name, uuid: f_uuid };
-}
-/** Encoder and decoder of `remote_nonnull_nwfilter`. */
-export const remoteNonnullNwfilterCodec: XdrCodec<RemoteNonnullNwfilter> = { name: 'remote_nonnull_nwfilter', encode: encodeRemoteNonnullNwfilter, decode: decodeRemoteNonnullNwfilter };
 
 /**
  * ```c
@@ -147,18 +96,6 @@ export interface RemoteNonnullNwfilterBinding {
   portdev: RemoteNonnullString;
   filtername: RemoteNonnullString;
 }
-function encodeRemoteNonnullNwfilterBinding(w: XdrWriter, v: RemoteNonnullNwfilterBinding): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_nonnull_nwfilter_binding', 'an object', v);
-  w.string(v.portdev, 'remote_nonnull_nwfilter_binding.portdev', 4194304);
-  w.string(v.filtername, 'remote_nonnull_nwfilter_binding.filtername', 4194304);
-}
-function decodeRemoteNonnullNwfilterBinding(r: XdrReader): RemoteNonnullNwfilterBinding {
-  const f_portdev = r.string('remote_nonnull_nwfilter_binding.portdev', 4194304);
-  const f_filtername = r.string('remote_nonnull_nwfilter_binding.filtername', 4194304);
-  return { portdev: f_portdev, filtername: f_filtername };
-}
-/** Encoder and decoder of `remote_nonnull_nwfilter_binding`. */
-export const remoteNonnullNwfilterBindingCodec: XdrCodec<RemoteNonnullNwfilterBinding> = { name: 'remote_nonnull_nwfilter_binding', encode: encodeRemoteNonnullNwfilterBinding, decode: decodeRemoteNonnullNwfilterBinding };
 
 /**
  * ```c
@@ -172,18 +109,6 @@ export interface RemoteNonnullInterface {
   name: RemoteNonnullString;
   mac: RemoteNonnullString;
 }
-function encodeRemoteNonnullInterface(w: XdrWriter, v: RemoteNonnullInterface): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_nonnull_interface', 'an object', v);
-  w.string(v.name, 'remote_nonnull_interface.name', 4194304);
-  w.string(v.mac, 'remote_nonnull_interface.mac', 4194304);
-}
-function decodeRemoteNonnullInterface(r: XdrReader): RemoteNonnullInterface {
-  const f_name = r.string('remote_nonnull_interface.name', 4194304);
-  const f_mac = r.string('remote_nonnull_interface.mac', 4194304);
-  return { name: f_name, mac: f_mac };
-}
-/** Encoder and decoder of `remote_nonnull_interface`. */
-export const remoteNonnullInterfaceCodec: XdrCodec<RemoteNonnullInterface> = { name: 'remote_nonnull_interface', encode: encodeRemoteNonnullInterface, decode: decodeRemoteNonnullInterface };
 
 /**
  * ```c
@@ -197,18 +122,6 @@ export interface RemoteNonnullStoragePool {
   name: RemoteNonnullString;
   uuid: RemoteUuid;
 }
-function encodeRemoteNonnullStoragePool(w: XdrWriter, v: RemoteNonnullStoragePool): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_nonnull_storage_pool', 'an object', v);
-  w.string(v.name, 'remote_nonnull_storage_pool.name', 4194304);
-  w.fixedOpaque(v.uuid, 'remote_nonnull_storage_pool.uuid', 16);
-}
-function decodeRemoteNonnullStoragePool(r: XdrReader): RemoteNonnullStoragePool {
-  const f_name = r.string('remote_nonnull_storage_pool.name', 4194304);
-  const f_uuid = r.fixedOpaque('remote_nonnull_storage_pool.uuid', 16);
-  return { name: f_name, uuid: f_uuid };
-}
-/** Encoder and decoder of `remote_nonnull_storage_pool`. */
-export const remoteNonnullStoragePoolCodec: XdrCodec<RemoteNonnullStoragePool> = { name: 'remote_nonnull_storage_pool', encode: encodeRemoteNonnullStoragePool, decode: decodeRemoteNonnullStoragePool };
 
 /**
  * ```c
@@ -224,20 +137,6 @@ export interface RemoteNonnullStorageVol {
   name: RemoteNonnullString;
   key: RemoteNonnullString;
 }
-function encodeRemoteNonnullStorageVol(w: XdrWriter, v: RemoteNonnullStorageVol): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_nonnull_storage_vol', 'an object', v);
-  w.string(v.pool, 'remote_nonnull_storage_vol.pool', 4194304);
-  w.string(v.name, 'remote_nonnull_storage_vol.name', 4194304);
-  w.string(v.key, 'remote_nonnull_storage_vol.key', 4194304);
-}
-function decodeRemoteNonnullStorageVol(r: XdrReader): RemoteNonnullStorageVol {
-  const f_pool = r.string('remote_nonnull_storage_vol.pool', 4194304);
-  const f_name = r.string('remote_nonnull_storage_vol.name', 4194304);
-  const f_key = r.string('remote_nonnull_storage_vol.key', 4194304);
-  return { pool: f_pool, name: f_name, key: f_key };
-}
-/** Encoder and decoder of `remote_nonnull_storage_vol`. */
-export const remoteNonnullStorageVolCodec: XdrCodec<RemoteNonnullStorageVol> = { name: 'remote_nonnull_storage_vol', encode: encodeRemoteNonnullStorageVol, decode: decodeRemoteNonnullStorageVol };
 
 /**
  * ```c
@@ -249,16 +148,6 @@ export const remoteNonnullStorageVolCodec: XdrCodec<RemoteNonnullStorageVol> = {
 export interface RemoteNonnullNodeDevice {
   name: RemoteNonnullString;
 }
-function encodeRemoteNonnullNodeDevice(w: XdrWriter, v: RemoteNonnullNodeDevice): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_nonnull_node_device', 'an object', v);
-  w.string(v.name, 'remote_nonnull_node_device.name', 4194304);
-}
-function decodeRemoteNonnullNodeDevice(r: XdrReader): RemoteNonnullNodeDevice {
-  const f_name = r.string('remote_nonnull_node_device.name', 4194304);
-  return { name: f_name };
-}
-/** Encoder and decoder of `remote_nonnull_node_device`. */
-export const remoteNonnullNodeDeviceCodec: XdrCodec<RemoteNonnullNodeDevice> = { name: 'remote_nonnull_node_device', encode: encodeRemoteNonnullNodeDevice, decode: decodeRemoteNonnullNodeDevice };
 
 /**
  * ```c
@@ -274,20 +163,6 @@ export interface RemoteNonnullSecret {
   usageType: number;
   usageID: RemoteNonnullString;
 }
-function encodeRemoteNonnullSecret(w: XdrWriter, v: RemoteNonnullSecret): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_nonnull_secret', 'an object', v);
-  w.fixedOpaque(v.uuid, 'remote_nonnull_secret.uuid', 16);
-  w.int(v.usageType, 'remote_nonnull_secret.usageType');
-  w.string(v.usageID, 'remote_nonnull_secret.usageID', 4194304);
-}
-function decodeRemoteNonnullSecret(r: XdrReader): RemoteNonnullSecret {
-  const f_uuid = r.fixedOpaque('remote_nonnull_secret.uuid', 16);
-  const f_usageType = r.int('remote_nonnull_secret.usageType');
-  const f_usageID = r.string('remote_nonnull_secret.usageID', 4194304);
-  return { uuid: f_uuid, usageType: f_usageType, usageID: f_usageID };
-}
-/** Encoder and decoder of `remote_nonnull_secret`. */
-export const remoteNonnullSecretCodec: XdrCodec<RemoteNonnullSecret> = { name: 'remote_nonnull_secret', encode: encodeRemoteNonnullSecret, decode: decodeRemoteNonnullSecret };
 
 /**
  * ```c
@@ -301,18 +176,6 @@ export interface RemoteNonnullDomainCheckpoint {
   name: RemoteNonnullString;
   dom: RemoteNonnullDomain;
 }
-function encodeRemoteNonnullDomainCheckpoint(w: XdrWriter, v: RemoteNonnullDomainCheckpoint): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_nonnull_domain_checkpoint', 'an object', v);
-  w.string(v.name, 'remote_nonnull_domain_checkpoint.name', 4194304);
-  encodeRemoteNonnullDomain(w, v.dom);
-}
-function decodeRemoteNonnullDomainCheckpoint(r: XdrReader): RemoteNonnullDomainCheckpoint {
-  const f_name = r.string('remote_nonnull_domain_checkpoint.name', 4194304);
-  const f_dom = decodeRemoteNonnullDomain(r);
-  return { name: f_name, dom: f_dom };
-}
-/** Encoder and decoder of `remote_nonnull_domain_checkpoint`. */
-export const remoteNonnullDomainCheckpointCodec: XdrCodec<RemoteNonnullDomainCheckpoint> = { name: 'remote_nonnull_domain_checkpoint', encode: encodeRemoteNonnullDomainCheckpoint, decode: decodeRemoteNonnullDomainCheckpoint };
 
 /**
  * ```c
@@ -326,18 +189,6 @@ export interface RemoteNonnullDomainSnapshot {
   name: RemoteNonnullString;
   dom: RemoteNonnullDomain;
 }
-function encodeRemoteNonnullDomainSnapshot(w: XdrWriter, v: RemoteNonnullDomainSnapshot): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_nonnull_domain_snapshot', 'an object', v);
-  w.string(v.name, 'remote_nonnull_domain_snapshot.name', 4194304);
-  encodeRemoteNonnullDomain(w, v.dom);
-}
-function decodeRemoteNonnullDomainSnapshot(r: XdrReader): RemoteNonnullDomainSnapshot {
-  const f_name = r.string('remote_nonnull_domain_snapshot.name', 4194304);
-  const f_dom = decodeRemoteNonnullDomain(r);
-  return { name: f_name, dom: f_dom };
-}
-/** Encoder and decoder of `remote_nonnull_domain_snapshot`. */
-export const remoteNonnullDomainSnapshotCodec: XdrCodec<RemoteNonnullDomainSnapshot> = { name: 'remote_nonnull_domain_snapshot', encode: encodeRemoteNonnullDomainSnapshot, decode: decodeRemoteNonnullDomainSnapshot };
 
 /**
  * ```c
@@ -449,22 +300,6 @@ export interface RemoteVcpuInfo {
   cpu_time: bigint;
   cpu: number;
 }
-function encodeRemoteVcpuInfo(w: XdrWriter, v: RemoteVcpuInfo): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_vcpu_info', 'an object', v);
-  w.uint(v.number, 'remote_vcpu_info.number');
-  w.int(v.state, 'remote_vcpu_info.state');
-  w.uhyper(v.cpu_time, 'remote_vcpu_info.cpu_time');
-  w.int(v.cpu, 'remote_vcpu_info.cpu');
-}
-function decodeRemoteVcpuInfo(r: XdrReader): RemoteVcpuInfo {
-  const f_number = r.uint('remote_vcpu_info.number');
-  const f_state = r.int('remote_vcpu_info.state');
-  const f_cpu_time = r.uhyper('remote_vcpu_info.cpu_time');
-  const f_cpu = r.int('remote_vcpu_info.cpu');
-  return { number: f_number, state: f_state, cpu_time: f_cpu_time, cpu: f_cpu };
-}
-/** Encoder and decoder of `remote_vcpu_info`. */
-export const remoteVcpuInfoCodec: XdrCodec<RemoteVcpuInfo> = { name: 'remote_vcpu_info', encode: encodeRemoteVcpuInfo, decode: decodeRemoteVcpuInfo };
 
 /**
  * ```c
@@ -494,79 +329,6 @@ export type RemoteTypedParamValue =
   | { type: 5; d: number }
   | { type: 6; b: number }
   | { type: 7; s: RemoteNonnullString };
-function encodeRemoteTypedParamValue(w: XdrWriter, v: RemoteTypedParamValue): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_typed_param_value', 'an object', v);
-  w.int(v.type, 'remote_typed_param_value.type');
-  switch (v.type) {
-    case 1: {
-      const a = v as Extract<RemoteTypedParamValue, { type: 1 }>;
-      w.int(a.i, 'remote_typed_param_value.i');
-      break;
-    }
-    case 2: {
-      const a = v as Extract<RemoteTypedParamValue, { type: 2 }>;
-      w.uint(a.ui, 'remote_typed_param_value.ui');
-      break;
-    }
-    case 3: {
-      const a = v as Extract<RemoteTypedParamValue, { type: 3 }>;
-      w.hyper(a.l, 'remote_typed_param_value.l');
-      break;
-    }
-    case 4: {
-      const a = v as Extract<RemoteTypedParamValue, { type: 4 }>;
-      w.uhyper(a.ul, 'remote_typed_param_value.ul');
-      break;
-    }
-    case 5: {
-      const a = v as Extract<RemoteTypedParamValue, { type: 5 }>;
-      w.double(a.d, 'remote_typed_param_value.d');
-      break;
-    }
-    case 6: {
-      const a = v as Extract<RemoteTypedParamValue, { type: 6 }>;
-      w.int(a.b, 'remote_typed_param_value.b');
-      break;
-    }
-    case 7: {
-      const a = v as Extract<RemoteTypedParamValue, { type: 7 }>;
-      w.string(a.s, 'remote_typed_param_value.s', 4194304);
-      break;
-    }
-    default:
-      throw new XdrError(XdrErrorCode.BAD_DISCRIMINANT, 'remote_typed_param_value', `no arm for type ${(v as { type: unknown }).type} and no default arm`);
-  }
-}
-function decodeRemoteTypedParamValue(r: XdrReader): RemoteTypedParamValue {
-  const d = r.int('remote_typed_param_value.type');
-  switch (d) {
-    case 1: {
-      return { type: d, i: r.int('remote_typed_param_value.i') } as RemoteTypedParamValue;
-    }
-    case 2: {
-      return { type: d, ui: r.uint('remote_typed_param_value.ui') } as RemoteTypedParamValue;
-    }
-    case 3: {
-      return { type: d, l: r.hyper('remote_typed_param_value.l') } as RemoteTypedParamValue;
-    }
-    case 4: {
-      return { type: d, ul: r.uhyper('remote_typed_param_value.ul') } as RemoteTypedParamValue;
-    }
-    case 5: {
-      return { type: d, d: r.double('remote_typed_param_value.d') } as RemoteTypedParamValue;
-    }
-    case 6: {
-      return { type: d, b: r.int('remote_typed_param_value.b') } as RemoteTypedParamValue;
-    }
-    case 7: {
-      return { type: d, s: r.string('remote_typed_param_value.s', 4194304) } as RemoteTypedParamValue;
-    }
-    default:
-      throw new XdrError(XdrErrorCode.BAD_DISCRIMINANT, 'remote_typed_param_value', `no arm for type ${d} and no default arm`);
-  }
-}
-/** Encoder and decoder of `remote_typed_param_value`. */
-export const remoteTypedParamValueCodec: XdrCodec<RemoteTypedParamValue> = { name: 'remote_typed_param_value', encode: encodeRemoteTypedParamValue, decode: decodeRemoteTypedParamValue };
 
 /**
  * ```c
@@ -580,18 +342,6 @@ export interface RemoteTypedParam {
   field: RemoteNonnullString;
   value: RemoteTypedParamValue;
 }
-function encodeRemoteTypedParam(w: XdrWriter, v: RemoteTypedParam): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_typed_param', 'an object', v);
-  w.string(v.field, 'remote_typed_param.field', 4194304);
-  encodeRemoteTypedParamValue(w, v.value);
-}
-function decodeRemoteTypedParam(r: XdrReader): RemoteTypedParam {
-  const f_field = r.string('remote_typed_param.field', 4194304);
-  const f_value = decodeRemoteTypedParamValue(r);
-  return { field: f_field, value: f_value };
-}
-/** Encoder and decoder of `remote_typed_param`. */
-export const remoteTypedParamCodec: XdrCodec<RemoteTypedParam> = { name: 'remote_typed_param', encode: encodeRemoteTypedParam, decode: decodeRemoteTypedParam };
 
 /**
  * ```c
@@ -605,18 +355,6 @@ export interface RemoteNodeGetCpuStats {
   field: RemoteNonnullString;
   value: bigint;
 }
-function encodeRemoteNodeGetCpuStats(w: XdrWriter, v: RemoteNodeGetCpuStats): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_node_get_cpu_stats', 'an object', v);
-  w.string(v.field, 'remote_node_get_cpu_stats.field', 4194304);
-  w.uhyper(v.value, 'remote_node_get_cpu_stats.value');
-}
-function decodeRemoteNodeGetCpuStats(r: XdrReader): RemoteNodeGetCpuStats {
-  const f_field = r.string('remote_node_get_cpu_stats.field', 4194304);
-  const f_value = r.uhyper('remote_node_get_cpu_stats.value');
-  return { field: f_field, value: f_value };
-}
-/** Encoder and decoder of `remote_node_get_cpu_stats`. */
-export const remoteNodeGetCpuStatsCodec: XdrCodec<RemoteNodeGetCpuStats> = { name: 'remote_node_get_cpu_stats', encode: encodeRemoteNodeGetCpuStats, decode: decodeRemoteNodeGetCpuStats };
 
 /**
  * ```c
@@ -630,18 +368,6 @@ export interface RemoteNodeGetMemoryStats {
   field: RemoteNonnullString;
   value: bigint;
 }
-function encodeRemoteNodeGetMemoryStats(w: XdrWriter, v: RemoteNodeGetMemoryStats): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_node_get_memory_stats', 'an object', v);
-  w.string(v.field, 'remote_node_get_memory_stats.field', 4194304);
-  w.uhyper(v.value, 'remote_node_get_memory_stats.value');
-}
-function decodeRemoteNodeGetMemoryStats(r: XdrReader): RemoteNodeGetMemoryStats {
-  const f_field = r.string('remote_node_get_memory_stats.field', 4194304);
-  const f_value = r.uhyper('remote_node_get_memory_stats.value');
-  return { field: f_field, value: f_value };
-}
-/** Encoder and decoder of `remote_node_get_memory_stats`. */
-export const remoteNodeGetMemoryStatsCodec: XdrCodec<RemoteNodeGetMemoryStats> = { name: 'remote_node_get_memory_stats', encode: encodeRemoteNodeGetMemoryStats, decode: decodeRemoteNodeGetMemoryStats };
 
 /**
  * ```c
@@ -655,18 +381,6 @@ export interface RemoteDomainDiskError {
   disk: RemoteNonnullString;
   error: number;
 }
-function encodeRemoteDomainDiskError(w: XdrWriter, v: RemoteDomainDiskError): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_domain_disk_error', 'an object', v);
-  w.string(v.disk, 'remote_domain_disk_error.disk', 4194304);
-  w.int(v.error, 'remote_domain_disk_error.error');
-}
-function decodeRemoteDomainDiskError(r: XdrReader): RemoteDomainDiskError {
-  const f_disk = r.string('remote_domain_disk_error.disk', 4194304);
-  const f_error = r.int('remote_domain_disk_error.error');
-  return { disk: f_disk, error: f_error };
-}
-/** Encoder and decoder of `remote_domain_disk_error`. */
-export const remoteDomainDiskErrorCodec: XdrCodec<RemoteDomainDiskError> = { name: 'remote_domain_disk_error', encode: encodeRemoteDomainDiskError, decode: decodeRemoteDomainDiskError };
 
 /**
  * ```c
@@ -1426,18 +1140,6 @@ export interface RemoteDomainMemoryStat {
   tag: number;
   val: bigint;
 }
-function encodeRemoteDomainMemoryStat(w: XdrWriter, v: RemoteDomainMemoryStat): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_domain_memory_stat', 'an object', v);
-  w.int(v.tag, 'remote_domain_memory_stat.tag');
-  w.uhyper(v.val, 'remote_domain_memory_stat.val');
-}
-function decodeRemoteDomainMemoryStat(r: XdrReader): RemoteDomainMemoryStat {
-  const f_tag = r.int('remote_domain_memory_stat.tag');
-  const f_val = r.uhyper('remote_domain_memory_stat.val');
-  return { tag: f_tag, val: f_val };
-}
-/** Encoder and decoder of `remote_domain_memory_stat`. */
-export const remoteDomainMemoryStatCodec: XdrCodec<RemoteDomainMemoryStat> = { name: 'remote_domain_memory_stat', encode: encodeRemoteDomainMemoryStat, decode: decodeRemoteDomainMemoryStat };
 
 /**
  * ```c
@@ -2704,18 +2406,6 @@ export interface RemoteDomainIothreadInfo {
   iothread_id: number;
   cpumap: Uint8Array;
 }
-function encodeRemoteDomainIothreadInfo(w: XdrWriter, v: RemoteDomainIothreadInfo): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_domain_iothread_info', 'an object', v);
-  w.uint(v.iothread_id, 'remote_domain_iothread_info.iothread_id');
-  w.opaque(v.cpumap, 'remote_domain_iothread_info.cpumap', 2048);
-}
-function decodeRemoteDomainIothreadInfo(r: XdrReader): RemoteDomainIothreadInfo {
-  const f_iothread_id = r.uint('remote_domain_iothread_info.iothread_id');
-  const f_cpumap = r.opaque('remote_domain_iothread_info.cpumap', 2048);
-  return { iothread_id: f_iothread_id, cpumap: f_cpumap };
-}
-/** Encoder and decoder of `remote_domain_iothread_info`. */
-export const remoteDomainIothreadInfoCodec: XdrCodec<RemoteDomainIothreadInfo> = { name: 'remote_domain_iothread_info', encode: encodeRemoteDomainIothreadInfo, decode: decodeRemoteDomainIothreadInfo };
 
 /**
  * ```c
@@ -2830,28 +2520,6 @@ export interface RemoteDomainGetSecurityLabelRet {
   label: number[];
   enforcing: number;
 }
-function encodeRemoteDomainGetSecurityLabelRet(w: XdrWriter, v: RemoteDomainGetSecurityLabelRet): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_domain_get_security_label_ret', 'an object', v);
-  {
-    const a0 = w.array(v.label, 'remote_domain_get_security_label_ret.label', 4097, 4);
-    for (let i1 = 0; i1 < a0.length; i1++) {
-      w.smallInt(a0[i1], 'remote_domain_get_security_label_ret.label', -128, 127);
-    }
-  }
-  w.int(v.enforcing, 'remote_domain_get_security_label_ret.enforcing');
-}
-function decodeRemoteDomainGetSecurityLabelRet(r: XdrReader): RemoteDomainGetSecurityLabelRet {
-  const n2 = r.length('remote_domain_get_security_label_ret.label', 4097, 4);
-  const a3: number[] = new Array(n2);
-  for (let i4 = 0; i4 < n2; i4++) {
-    a3[i4] = r.smallInt('remote_domain_get_security_label_ret.label', -128, 127);
-  }
-  const f_label = a3;
-  const f_enforcing = r.int('remote_domain_get_security_label_ret.enforcing');
-  return { label: f_label, enforcing: f_enforcing };
-}
-/** Encoder and decoder of `remote_domain_get_security_label_ret`. */
-export const remoteDomainGetSecurityLabelRetCodec: XdrCodec<RemoteDomainGetSecurityLabelRet> = { name: 'remote_domain_get_security_label_ret', encode: encodeRemoteDomainGetSecurityLabelRet, decode: decodeRemoteDomainGetSecurityLabelRet };
 
 /**
  * ```c
@@ -6249,18 +5917,6 @@ export interface RemoteDomainEventGraphicsIdentity {
   type: RemoteNonnullString;
   name: RemoteNonnullString;
 }
-function encodeRemoteDomainEventGraphicsIdentity(w: XdrWriter, v: RemoteDomainEventGraphicsIdentity): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_domain_event_graphics_identity', 'an object', v);
-  w.string(v.type, 'remote_domain_event_graphics_identity.type', 4194304);
-  w.string(v.name, 'remote_domain_event_graphics_identity.name', 4194304);
-}
-function decodeRemoteDomainEventGraphicsIdentity(r: XdrReader): RemoteDomainEventGraphicsIdentity {
-  const f_type = r.string('remote_domain_event_graphics_identity.type', 4194304);
-  const f_name = r.string('remote_domain_event_graphics_identity.name', 4194304);
-  return { type: f_type, name: f_name };
-}
-/** Encoder and decoder of `remote_domain_event_graphics_identity`. */
-export const remoteDomainEventGraphicsIdentityCodec: XdrCodec<RemoteDomainEventGraphicsIdentity> = { name: 'remote_domain_event_graphics_identity', encode: encodeRemoteDomainEventGraphicsIdentity, decode: decodeRemoteDomainEventGraphicsIdentity };
 
 /**
  * ```c
@@ -8387,52 +8043,6 @@ export interface RemoteNetworkDhcpLease {
   hostname: RemoteString;
   clientid: RemoteString;
 }
-function encodeRemoteNetworkDhcpLease(w: XdrWriter, v: RemoteNetworkDhcpLease): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_network_dhcp_lease', 'an object', v);
-  w.string(v.iface, 'remote_network_dhcp_lease.iface', 4194304);
-  w.hyper(v.expirytime, 'remote_network_dhcp_lease.expirytime');
-  w.int(v.type, 'remote_network_dhcp_lease.type');
-  if (v.mac == null) {
-    w.bool(false, 'remote_network_dhcp_lease.mac');
-  } else {
-    w.bool(true, 'remote_network_dhcp_lease.mac');
-    w.string(v.mac, 'remote_network_dhcp_lease.mac', 4194304);
-  }
-  if (v.iaid == null) {
-    w.bool(false, 'remote_network_dhcp_lease.iaid');
-  } else {
-    w.bool(true, 'remote_network_dhcp_lease.iaid');
-    w.string(v.iaid, 'remote_network_dhcp_lease.iaid', 4194304);
-  }
-  w.string(v.ipaddr, 'remote_network_dhcp_lease.ipaddr', 4194304);
-  w.uint(v.prefix, 'remote_network_dhcp_lease.prefix');
-  if (v.hostname == null) {
-    w.bool(false, 'remote_network_dhcp_lease.hostname');
-  } else {
-    w.bool(true, 'remote_network_dhcp_lease.hostname');
-    w.string(v.hostname, 'remote_network_dhcp_lease.hostname', 4194304);
-  }
-  if (v.clientid == null) {
-    w.bool(false, 'remote_network_dhcp_lease.clientid');
-  } else {
-    w.bool(true, 'remote_network_dhcp_lease.clientid');
-    w.string(v.clientid, 'remote_network_dhcp_lease.clientid', 4194304);
-  }
-}
-function decodeRemoteNetworkDhcpLease(r: XdrReader): RemoteNetworkDhcpLease {
-  const f_iface = r.string('remote_network_dhcp_lease.iface', 4194304);
-  const f_expirytime = r.hyper('remote_network_dhcp_lease.expirytime');
-  const f_type = r.int('remote_network_dhcp_lease.type');
-  const f_mac = r.bool('remote_network_dhcp_lease.mac') ? r.string('remote_network_dhcp_lease.mac', 4194304) : null;
-  const f_iaid = r.bool('remote_network_dhcp_lease.iaid') ? r.string('remote_network_dhcp_lease.iaid', 4194304) : null;
-  const f_ipaddr = r.string('remote_network_dhcp_lease.ipaddr', 4194304);
-  const f_prefix = r.uint('remote_network_dhcp_lease.prefix');
-  const f_hostname = r.bool('remote_network_dhcp_lease.hostname') ? r.string('remote_network_dhcp_lease.hostname', 4194304) : null;
-  const f_clientid = r.bool('remote_network_dhcp_lease.clientid') ? r.string('remote_network_dhcp_lease.clientid', 4194304) : null;
-  return { iface: f_iface, expirytime: f_expirytime, type: f_type, mac: f_mac, iaid: f_iaid, ipaddr: f_ipaddr, prefix: f_prefix, hostname: f_hostname, clientid: f_clientid };
-}
-/** Encoder and decoder of `remote_network_dhcp_lease`. */
-export const remoteNetworkDhcpLeaseCodec: XdrCodec<RemoteNetworkDhcpLease> = { name: 'remote_network_dhcp_lease', encode: encodeRemoteNetworkDhcpLease, decode: decodeRemoteNetworkDhcpLease };
 
 /**
  * ```c
@@ -8476,28 +8086,6 @@ export interface RemoteDomainStatsRecord {
   dom: RemoteNonnullDomain;
   params: RemoteTypedParam[];
 }
-function encodeRemoteDomainStatsRecord(w: XdrWriter, v: RemoteDomainStatsRecord): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_domain_stats_record', 'an object', v);
-  encodeRemoteNonnullDomain(w, v.dom);
-  {
-    const a5 = w.array(v.params, 'remote_domain_stats_record.params', 262144, 12);
-    for (let i6 = 0; i6 < a5.length; i6++) {
-      encodeRemoteTypedParam(w, a5[i6]);
-    }
-  }
-}
-function decodeRemoteDomainStatsRecord(r: XdrReader): RemoteDomainStatsRecord {
-  const f_dom = decodeRemoteNonnullDomain(r);
-  const n7 = r.length('remote_domain_stats_record.params', 262144, 12);
-  const a8: RemoteTypedParam[] = new Array(n7);
-  for (let i9 = 0; i9 < n7; i9++) {
-    a8[i9] = decodeRemoteTypedParam(r);
-  }
-  const f_params = a8;
-  return { dom: f_dom, params: f_params };
-}
-/** Encoder and decoder of `remote_domain_stats_record`. */
-export const remoteDomainStatsRecordCodec: XdrCodec<RemoteDomainStatsRecord> = { name: 'remote_domain_stats_record', encode: encodeRemoteDomainStatsRecord, decode: decodeRemoteDomainStatsRecord };
 
 /**
  * ```c
@@ -8559,32 +8147,6 @@ export interface RemoteDomainFsinfo {
   fstype: RemoteNonnullString;
   dev_aliases: RemoteNonnullString[];
 }
-function encodeRemoteDomainFsinfo(w: XdrWriter, v: RemoteDomainFsinfo): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_domain_fsinfo', 'an object', v);
-  w.string(v.mountpoint, 'remote_domain_fsinfo.mountpoint', 4194304);
-  w.string(v.name, 'remote_domain_fsinfo.name', 4194304);
-  w.string(v.fstype, 'remote_domain_fsinfo.fstype', 4194304);
-  {
-    const a10 = w.array(v.dev_aliases, 'remote_domain_fsinfo.dev_aliases', 256, 4);
-    for (let i11 = 0; i11 < a10.length; i11++) {
-      w.string(a10[i11], 'remote_domain_fsinfo.dev_aliases', 4194304);
-    }
-  }
-}
-function decodeRemoteDomainFsinfo(r: XdrReader): RemoteDomainFsinfo {
-  const f_mountpoint = r.string('remote_domain_fsinfo.mountpoint', 4194304);
-  const f_name = r.string('remote_domain_fsinfo.name', 4194304);
-  const f_fstype = r.string('remote_domain_fsinfo.fstype', 4194304);
-  const n12 = r.length('remote_domain_fsinfo.dev_aliases', 256, 4);
-  const a13: string[] = new Array(n12);
-  for (let i14 = 0; i14 < n12; i14++) {
-    a13[i14] = r.string('remote_domain_fsinfo.dev_aliases', 4194304);
-  }
-  const f_dev_aliases = a13;
-  return { mountpoint: f_mountpoint, name: f_name, fstype: f_fstype, dev_aliases: f_dev_aliases };
-}
-/** Encoder and decoder of `remote_domain_fsinfo`. */
-export const remoteDomainFsinfoCodec: XdrCodec<RemoteDomainFsinfo> = { name: 'remote_domain_fsinfo', encode: encodeRemoteDomainFsinfo, decode: decodeRemoteDomainFsinfo };
 
 /**
  * ```c
@@ -8626,20 +8188,6 @@ export interface RemoteDomainIpAddr {
   addr: RemoteNonnullString;
   prefix: number;
 }
-function encodeRemoteDomainIpAddr(w: XdrWriter, v: RemoteDomainIpAddr): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_domain_ip_addr', 'an object', v);
-  w.int(v.type, 'remote_domain_ip_addr.type');
-  w.string(v.addr, 'remote_domain_ip_addr.addr', 4194304);
-  w.uint(v.prefix, 'remote_domain_ip_addr.prefix');
-}
-function decodeRemoteDomainIpAddr(r: XdrReader): RemoteDomainIpAddr {
-  const f_type = r.int('remote_domain_ip_addr.type');
-  const f_addr = r.string('remote_domain_ip_addr.addr', 4194304);
-  const f_prefix = r.uint('remote_domain_ip_addr.prefix');
-  return { type: f_type, addr: f_addr, prefix: f_prefix };
-}
-/** Encoder and decoder of `remote_domain_ip_addr`. */
-export const remoteDomainIpAddrCodec: XdrCodec<RemoteDomainIpAddr> = { name: 'remote_domain_ip_addr', encode: encodeRemoteDomainIpAddr, decode: decodeRemoteDomainIpAddr };
 
 /**
  * ```c
@@ -8655,35 +8203,6 @@ export interface RemoteDomainInterface {
   hwaddr: RemoteString;
   addrs: RemoteDomainIpAddr[];
 }
-function encodeRemoteDomainInterface(w: XdrWriter, v: RemoteDomainInterface): void {
-  if (typeof v !== 'object' || v === null) invalidError('remote_domain_interface', 'an object', v);
-  w.string(v.name, 'remote_domain_interface.name', 4194304);
-  if (v.hwaddr == null) {
-    w.bool(false, 'remote_domain_interface.hwaddr');
-  } else {
-    w.bool(true, 'remote_domain_interface.hwaddr');
-    w.string(v.hwaddr, 'remote_domain_interface.hwaddr', 4194304);
-  }
-  {
-    const a15 = w.array(v.addrs, 'remote_domain_interface.addrs', 2048, 12);
-    for (let i16 = 0; i16 < a15.length; i16++) {
-      encodeRemoteDomainIpAddr(w, a15[i16]);
-    }
-  }
-}
-function decodeRemoteDomainInterface(r: XdrReader): RemoteDomainInterface {
-  const f_name = r.string('remote_domain_interface.name', 4194304);
-  const f_hwaddr = r.bool('remote_domain_interface.hwaddr') ? r.string('remote_domain_interface.hwaddr', 4194304) : null;
-  const n17 = r.length('remote_domain_interface.addrs', 2048, 12);
-  const a18: RemoteDomainIpAddr[] = new Array(n17);
-  for (let i19 = 0; i19 < n17; i19++) {
-    a18[i19] = decodeRemoteDomainIpAddr(r);
-  }
-  const f_addrs = a18;
-  return { name: f_name, hwaddr: f_hwaddr, addrs: f_addrs };
-}
-/** Encoder and decoder of `remote_domain_interface`. */
-export const remoteDomainInterfaceCodec: XdrCodec<RemoteDomainInterface> = { name: 'remote_domain_interface', encode: encodeRemoteDomainInterface, decode: decodeRemoteDomainInterface };
 
 /**
  * ```c

@@ -54,6 +54,7 @@ describe('generate()', () => {
       'qemu-core.gen.ts',
       'qemu-procs.gen.ts',
       'qemu.gen.ts',
+      'remote-bulk.gen.ts',
       'remote-consts.gen.ts',
       'remote-core.gen.ts',
       'remote-procs.gen.ts',

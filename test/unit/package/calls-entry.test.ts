@@ -19,9 +19,12 @@ import { lxcProcedures } from '../../../src/procedures/lxc-core.gen.js';
 import * as lxcProcs from '../../../src/procedures/lxc-procs.gen.js';
 import { qemuProcedures } from '../../../src/procedures/qemu-core.gen.js';
 import * as qemuProcs from '../../../src/procedures/qemu-procs.gen.js';
+import * as remoteBulk from '../../../src/procedures/remote-bulk.gen.js';
 import { remoteProcedures } from '../../../src/procedures/remote-core.gen.js';
+import * as remoteProtocol from '../../../src/procedures/remote.gen.js';
 import * as procs from '../../../src/procedures/remote-procs.gen.js';
 import type { CallOptions, Procedure, ProcedureCaller } from '../../../src/rpc/procedure.js';
+import type { DescribedCodec } from '../../../src/xdr/codec-schema.js';
 import { XdrReader } from '../../../src/xdr/reader.js';
 import { XdrWriter } from '../../../src/xdr/writer.js';
 
@@ -94,6 +97,18 @@ describe('the standalone procedures and the call functions', () => {
       expect(bytes(mine)).toEqual(bytes(table));
       expect(mine.decode(new XdrReader(bytes(table)))).toEqual(value);
     }
+  });
+
+  it('share the straight-line codecs of the bulk types with the procedure table: one declaration each (remote-bulk.gen.ts)', () => {
+    const bulk = Object.entries(remoteBulk);
+    expect(bulk.length).toBeGreaterThan(10);
+    // Exported by the protocol module as before, and the very objects the table's codecs use.
+    for (const [name, codec] of bulk) expect((remoteProtocol as Record<string, unknown>)[name], name).toBe(codec);
+    expect(remoteProcedures.REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL.ret).toBe(remoteBulk.remoteDomainGetSecurityLabelRetCodec);
+    // A standalone procedure whose ret is a bulk type, and described codecs naming bulk ones (qemu's too).
+    expect(procs.REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL.ret).toBe(remoteBulk.remoteDomainGetSecurityLabelRetCodec);
+    expect((procs.REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS.ret as DescribedCodec).refs!()).toContain(remoteBulk.remoteNonnullDomainCodec);
+    expect((qemuProcs.QEMU_PROC_DOMAIN_MONITOR_COMMAND.args as DescribedCodec).refs!()).toEqual([remoteBulk.remoteNonnullDomainCodec]);
   });
 
   it('are one function per raw method, each calling its procedure', async () => {
