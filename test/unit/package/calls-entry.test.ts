@@ -211,6 +211,9 @@ describe('a small agent bundled from libvirt-rpc/calls', () => {
         expect(text).not.toContain(`"REMOTE_PROC_${name}"`);
       }
       expect(text).not.toContain('remote_domain_migrate_begin3_args');
+      // Of the bulk types' straight-line codecs (remote-bulk.gen.ts, which the procedure table shares), those its procedures reach.
+      expect(text).toContain('"remote_nonnull_domain"');
+      for (const name of ['remote_typed_param', 'remote_domain_stats_record', 'remote_network_dhcp_lease']) expect(text).not.toContain(`"${name}"`);
       // Nothing of the qemu and lxc programs, which it does not call.
       expect(text).not.toMatch(/"(QEMU|LXC)_PROC_|qemu_domain_|lxc_domain_/);
       if (entry.startsWith('dist/')) {
