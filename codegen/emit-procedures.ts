@@ -158,11 +158,11 @@ export function emitProgramTable(program: ProgramModel, codecRef: (xName: string
     ` * Every procedure of the ${program.name} program, by its \`.x\` name: number, public API,`,
     ` * annotations and codecs. Rows: number, name without \`${prefix}\`, C API, since, flags,`,
     ` * ACLs, args codec, ret codec (a codec, or its index in the module's codec table)[, raw method]`,
-    ` * (see ProcedureRow).`,
+    ` * (see ProcedureRow). Built on first use: importing the module expands no row.`,
     ` */`,
     `export const ${tableName(program.name)}: ${type} = /*@__PURE__*/ procedureTable<${type}>(`,
     `  { program: '${program.name}', programNumber: ${program.programConst}, version: ${program.versionConst ?? 1}, prefix: '${prefix}' },`,
-    '  [',
+    '  () => [',
   );
   for (const p of program.procedures) {
     if (!p.member.name.startsWith(prefix)) throw new Error(`${p.member.name} does not start with ${prefix}`);
@@ -194,7 +194,6 @@ export function emitRawClass(
   const hasStreams = programs.some((program) => program.procedures.some((p) => !p.event && p.stream));
   for (const program of programs) {
     const table = e.imports.value(program.module, tableName(program.name));
-    const prefix = `${program.name.toUpperCase()}_PROC_`;
     const rows: string[] = [];
     for (const p of program.procedures) {
       if (p.event) continue;
@@ -203,9 +202,12 @@ export function emitRawClass(
       seen.set(p.method, p.member.name);
       const m = rawMethod(e, program, p, functions);
       decls.push('', ...m.decl);
-      rows.push(`  ${m.row},`);
+      // The row names the method, not the procedure: installing reads nothing of the table.
+      const row = m.row.replace(/^\['[A-Z0-9_]+'/, `['${p.method}'`);
+      if (row === m.row) throw new Error(`${p.member.name}: unexpected raw row ${m.row}`);
+      rows.push(`  ${row},`);
     }
-    installs.push(`installRawMethods(${className}.prototype, ${table}, '${prefix}', [`, ...rows, ']);');
+    installs.push(`installRawMethods(${className}.prototype, ${table}, [`, ...rows, ']);');
   }
   return [
     // Placed right after the generated imports.
@@ -331,17 +333,12 @@ export function emitProcedureIndex(programs: readonly ProgramModel[], split: Rea
   const out: string[] = [];
   for (const p of programs) out.push(`import { ${tableName(p.name)} } from './${coreModule(p.module, split)}.gen.js';`);
   out.push(
-    `import type { ProcedureInfo, ProgramName } from './procedure.js';`,
-    '',
-    'function byNumber(table: Record<string, ProcedureInfo>): Readonly<Record<number, ProcedureInfo>> {',
-    '  const out: Record<number, ProcedureInfo> = {};',
-    '  for (const p of Object.values(table)) out[p.number] = p;',
-    '  return Object.freeze(out);',
-    '}',
+    `import { byNumber, type ProcedureInfo, type ProgramName } from './procedure.js';`,
     '',
     '/**',
     ' * Every procedure of every program, keyed by program name and then by procedure number:',
-    ' * `procedures.remote[14]` is REMOTE_PROC_DOMAIN_GET_XML_DESC.',
+    ' * `procedures.remote[14]` is REMOTE_PROC_DOMAIN_GET_XML_DESC. Each program\'s index (and its',
+    ' * table) is built on first use.',
     ' */',
     'export const procedures: Readonly<Record<ProgramName, Readonly<Record<number, ProcedureInfo>>>> = Object.freeze({',
     ...programs.map((p) => `  ${p.name}: byNumber(${tableName(p.name)}),`),

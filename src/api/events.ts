@@ -63,8 +63,7 @@ import {
   closeProcedures,
   families,
   findEvent,
-  legacyDomainDeregister,
-  legacyDomainRegister,
+  legacyDomainProcedures,
   qemuMonitorProcedures,
   remoteEventProcedures,
   uuidString,
@@ -546,7 +545,7 @@ export class ConnectionEvents {
       r.ready = this.#register(r, async () => {
         await this.#whenUp();
         if (legacy) {
-          await this.#client.call(legacyDomainRegister, { eventID: spec.id });
+          await this.#client.call(legacyDomainProcedures.register, { eventID: spec.id });
           return null;
         }
         const ret = (await this.#client.call(fam.register, { eventID: spec.id, [fam.objectField]: filter ?? null })) as {
@@ -643,7 +642,7 @@ export class ConnectionEvents {
     if (reg.family === 'qemu-monitor') {
       call = this.#client.call(qemuMonitorProcedures.deregister, { callbackID: reg.remoteId });
     } else if (reg.legacy) {
-      call = this.#client.call(legacyDomainDeregister, { eventID: reg.spec!.id });
+      call = this.#client.call(legacyDomainProcedures.deregister, { eventID: reg.spec!.id });
     } else {
       call = this.#client.call(families[reg.family].deregister, { callbackID: reg.remoteId });
     }
@@ -723,7 +722,7 @@ export class ConnectionEvents {
   }
 
   #specOf(proc: Procedure): EventSpec | null {
-    const spec = remoteEventProcedures.get(proc.number);
+    const spec = remoteEventProcedures().get(proc.number);
     return spec && spec !== 'close' ? spec : null;
   }
 

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { LibvirtRpcError } from '../errors/root.js';
 import type { Procedure, ProcedureCaller } from '../rpc/procedure.js';
 import { openStreamCall } from './stream.js';
 
@@ -22,21 +23,39 @@ export interface RawHolder {
 const INSTALLING = '__libvirtRpcInstalling';
 
 /**
- * One raw method: the procedure's name without the program's prefix; the args struct's fields
+ * One raw method: its name (the procedure's `method`); the args struct's fields
  * in `.x` order separated by spaces (`-` when the procedure has no args struct); the result: `.`
  * the whole ret struct, `-` nothing, any other text the name of the ret struct's one field; for
  * a procedure that opens a data stream, its mode (`read`, `write`, `duplex`) and the flag that
  * makes it sparse (0: never).
  */
-export type RawMethodRow = readonly [name: string, args: string, result: string, stream?: 'read' | 'write' | 'duplex', sparseFlag?: number];
+export type RawMethodRow = readonly [method: string, args: string, result: string, stream?: 'read' | 'write' | 'duplex', sparseFlag?: number];
+
+/** Each table's callable procedures by raw method name, built at the first call of one of them. */
+const byMethod = new WeakMap<object, Map<string, Procedure>>();
+
+/** The procedure of `procedures` (a program's table) whose raw method is `method`. */
+function procedureOf(procedures: Readonly<Record<string, Procedure>>, method: string): Procedure {
+  let index = byMethod.get(procedures);
+  if (index === undefined) {
+    index = new Map();
+    for (const p of Object.values(procedures)) if (!p.event) index.set(p.method, p);
+    byMethod.set(procedures, index);
+  }
+  const procedure = index.get(method);
+  if (procedure === undefined) throw new LibvirtRpcError('INTERNAL', `libvirt-rpc: no procedure has the raw method ${method}`);
+  return procedure;
+}
 
 /**
  * Defines on `target` (a raw class's prototype) one method per row, each calling the procedure
- * of `procedures` (a program's table) that the row names, as its `method` says. The methods are
- * what the written-out ones were: the args struct built from the arguments, then the call
- * options; `async`, so that a bad argument rejects.
+ * of `procedures` (a program's table) whose raw method the row names, as its `method` says. The
+ * methods are what the written-out ones were: the args struct built from the arguments, then
+ * the call options; `async`, so that a bad argument rejects. Installing them reads nothing of
+ * the table (it is built on first use, src/procedures/procedure.ts): a method looks its
+ * procedure up at its first call.
  */
-export function installRawMethods(target: object, procedures: Readonly<Record<string, Procedure>>, prefix: string, rows: readonly RawMethodRow[]): void {
+export function installRawMethods(target: object, procedures: Readonly<Record<string, Procedure>>, rows: readonly RawMethodRow[]): void {
   // V8 keeps a class prototype in "fast" mode, where each property added copies the object's
   // whole property list: adding ~460 methods one by one costs O(n²), several milliseconds of
   // every import. Deleting a property first turns the object into a hash table (dictionary
@@ -45,7 +64,8 @@ export function installRawMethods(target: object, procedures: Readonly<Record<st
   (target as Record<string, unknown>)[INSTALLING] = true;
   delete (target as Record<string, unknown>)[INSTALLING];
   for (const [name, argList, result, stream, sparseFlag = 0] of rows) {
-    const procedure = procedures[prefix + name]!;
+    let procedure: Procedure | undefined;
+    const proc = (): Procedure => (procedure ??= procedureOf(procedures, name));
     const fields = argList === '-' ? null : argList.split(' ');
     const n = fields?.length ?? 0;
     const argsOf = (a: readonly unknown[]): unknown => {
@@ -59,23 +79,23 @@ export function installRawMethods(target: object, procedures: Readonly<Record<st
       const flagsAt = fields?.indexOf('flags') ?? -1;
       method = async function (this: RawHolder, ...a: unknown[]) {
         const sparse = sparseFlag !== 0 && ((a[flagsAt] as number) & sparseFlag) !== 0;
-        const { ret, stream: s } = await openStreamCall(this[RAW_CALLER], procedure, argsOf(a), stream, sparse, a[n] as never);
+        const { ret, stream: s } = await openStreamCall(this[RAW_CALLER], proc(), argsOf(a), stream, sparse, a[n] as never);
         return result === '-' ? s : { ...(ret as object), stream: s };
       };
     } else if (result === '-') {
       method = async function (this: RawHolder, ...a: unknown[]) {
-        await this[RAW_CALLER].call(procedure, argsOf(a), a[n] as never);
+        await this[RAW_CALLER].call(proc(), argsOf(a), a[n] as never);
       };
     } else if (result === '.') {
       method = async function (this: RawHolder, ...a: unknown[]) {
-        return this[RAW_CALLER].call(procedure, argsOf(a), a[n] as never);
+        return this[RAW_CALLER].call(proc(), argsOf(a), a[n] as never);
       };
     } else {
       method = async function (this: RawHolder, ...a: unknown[]) {
-        return ((await this[RAW_CALLER].call(procedure, argsOf(a), a[n] as never)) as Record<string, unknown>)[result];
+        return ((await this[RAW_CALLER].call(proc(), argsOf(a), a[n] as never)) as Record<string, unknown>)[result];
       };
     }
-    Object.defineProperty(method, 'name', { value: procedure.method });
-    Object.defineProperty(target, procedure.method, { value: method, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(method, 'name', { value: name });
+    Object.defineProperty(target, name, { value: method, writable: true, configurable: true, enumerable: false });
   }
 }

@@ -698,11 +698,11 @@ export type AdminProcedures = {
  * Every procedure of the admin program, by its `.x` name: number, public API,
  * annotations and codecs. Rows: number, name without `ADMIN_PROC_`, C API, since, flags,
  * ACLs, args codec, ret codec (a codec, or its index in the module's codec table)[, raw method]
- * (see ProcedureRow).
+ * (see ProcedureRow). Built on first use: importing the module expands no row.
  */
 export const adminProcedures: AdminProcedures = /*@__PURE__*/ procedureTable<AdminProcedures>(
   { program: 'admin', programNumber: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, prefix: 'ADMIN_PROC_' },
-  [
+  () => [
     [1, 'CONNECT_OPEN', 'virAdmConnectOpen', '2.0.0', 256, '', 2, null],
     [2, 'CONNECT_CLOSE', 'virAdmConnectClose', '2.0.0', 256, '', null, null],
     [3, 'CONNECT_GET_LIB_VERSION', 'virAdmConnectGetLibVersion', '2.0.0', 64, '', null, 3],

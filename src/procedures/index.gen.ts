@@ -6,17 +6,12 @@ import { remoteProcedures } from './remote-core.gen.js';
 import { qemuProcedures } from './qemu-core.gen.js';
 import { lxcProcedures } from './lxc-core.gen.js';
 import { adminProcedures } from './admin-core.gen.js';
-import type { ProcedureInfo, ProgramName } from './procedure.js';
-
-function byNumber(table: Record<string, ProcedureInfo>): Readonly<Record<number, ProcedureInfo>> {
-  const out: Record<number, ProcedureInfo> = {};
-  for (const p of Object.values(table)) out[p.number] = p;
-  return Object.freeze(out);
-}
+import { byNumber, type ProcedureInfo, type ProgramName } from './procedure.js';
 
 /**
  * Every procedure of every program, keyed by program name and then by procedure number:
- * `procedures.remote[14]` is REMOTE_PROC_DOMAIN_GET_XML_DESC.
+ * `procedures.remote[14]` is REMOTE_PROC_DOMAIN_GET_XML_DESC. Each program's index (and its
+ * table) is built on first use.
  */
 export const procedures: Readonly<Record<ProgramName, Readonly<Record<number, ProcedureInfo>>>> = Object.freeze({
   keepalive: byNumber(keepaliveProcedures),

@@ -40,11 +40,11 @@ export type KeepaliveProcedures = {
  * Every procedure of the keepalive program, by its `.x` name: number, public API,
  * annotations and codecs. Rows: number, name without `KEEPALIVE_PROC_`, C API, since, flags,
  * ACLs, args codec, ret codec (a codec, or its index in the module's codec table)[, raw method]
- * (see ProcedureRow).
+ * (see ProcedureRow). Built on first use: importing the module expands no row.
  */
 export const keepaliveProcedures: KeepaliveProcedures = /*@__PURE__*/ procedureTable<KeepaliveProcedures>(
   { program: 'keepalive', programNumber: KEEPALIVE_PROGRAM, version: KEEPALIVE_PROTOCOL_VERSION, prefix: 'KEEPALIVE_PROC_' },
-  [
+  () => [
     [1, 'PING', 0, 0, 0, '', null, null, 'ping'],
     [2, 'PONG', 0, 0, 0, '', null, null, 'pong'],
   ],

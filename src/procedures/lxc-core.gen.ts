@@ -42,11 +42,11 @@ export type LxcProcedures = {
  * Every procedure of the lxc program, by its `.x` name: number, public API,
  * annotations and codecs. Rows: number, name without `LXC_PROC_`, C API, since, flags,
  * ACLs, args codec, ret codec (a codec, or its index in the module's codec table)[, raw method]
- * (see ProcedureRow).
+ * (see ProcedureRow). Built on first use: importing the module expands no row.
  */
 export const lxcProcedures: LxcProcedures = /*@__PURE__*/ procedureTable<LxcProcedures>(
   { program: 'lxc', programNumber: LXC_PROGRAM, version: LXC_PROTOCOL_VERSION, prefix: 'LXC_PROC_' },
-  [
+  () => [
     [1, 'DOMAIN_OPEN_NAMESPACE', 'virDomainLxcOpenNamespace', '1.0.2', 288, 'domain:open_namespace', 0, null],
   ],
   lxcCodecTable,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { lazyObject } from '../util/lazy.js';
 import type { XdrCodec } from '../xdr/codec.js';
 
 /** The RPC programs libvirt speaks, by the short name used throughout libvirt-rpc. */
@@ -120,34 +121,47 @@ function methodOf(api: string): string {
 /**
  * A program's procedure table (used by the generated modules): each row expanded into a frozen
  * {@link Procedure}, keyed by its `.x` name; a codec given by number is that entry of `codecs`
- * (the module's codec table).
+ * (the module's codec table). The table is built on first use (src/util/lazy.ts), not when its
+ * module is imported: `rows` is then called once, and each Procedure is the same object at every
+ * read.
  */
-export function procedureTable<T>(defaults: ProgramDefaults, rows: readonly ProcedureRow[], codecs: readonly XdrCodec<never>[] = []): T {
-  const F = ProcedureFlag;
-  const codec = (c: XdrCodec<unknown> | number | null): XdrCodec<unknown> | null => (typeof c === 'number' ? (codecs[c] as XdrCodec<unknown>) : c);
-  const table: Record<string, Procedure> = {};
-  for (const [number, tail, api, since, flags, acl, args, ret, method] of rows) {
-    const name = defaults.prefix + tail;
-    const generate = flags >> F.GENERATE_SHIFT;
-    table[name] = defineProcedure({
-      program: defaults.program,
-      programNumber: defaults.programNumber,
-      version: defaults.version,
-      number,
-      name,
-      api: api || null,
-      since: since || null,
-      method: method ?? methodOf(api as string),
-      stream: flags & F.READ_STREAM ? 'read' : flags & F.WRITE_STREAM ? 'write' : null,
-      sparse: (flags & F.SPARSE) !== 0,
-      priority: flags & F.HIGH_PRIORITY ? 'high' : 'low',
-      event: (flags & F.EVENT) !== 0,
-      fds: (flags & F.FDS) !== 0,
-      generate: generate ? GENERATE[generate - 1]! : null,
-      acl: acl ? acl.split(' ') : [],
-      args: codec(args),
-      ret: codec(ret),
-    });
-  }
-  return table as T;
+export function procedureTable<T>(defaults: ProgramDefaults, rows: () => readonly ProcedureRow[], codecs: readonly XdrCodec<never>[] = []): T {
+  return lazyObject<T & object>((table) => {
+    const F = ProcedureFlag;
+    const codec = (c: XdrCodec<unknown> | number | null): XdrCodec<unknown> | null => (typeof c === 'number' ? (codecs[c] as XdrCodec<unknown>) : c);
+    for (const [number, tail, api, since, flags, acl, args, ret, method] of rows()) {
+      const name = defaults.prefix + tail;
+      const generate = flags >> F.GENERATE_SHIFT;
+      table[name] = defineProcedure({
+        program: defaults.program,
+        programNumber: defaults.programNumber,
+        version: defaults.version,
+        number,
+        name,
+        api: api || null,
+        since: since || null,
+        method: method ?? methodOf(api as string),
+        stream: flags & F.READ_STREAM ? 'read' : flags & F.WRITE_STREAM ? 'write' : null,
+        sparse: (flags & F.SPARSE) !== 0,
+        priority: flags & F.HIGH_PRIORITY ? 'high' : 'low',
+        event: (flags & F.EVENT) !== 0,
+        fds: (flags & F.FDS) !== 0,
+        generate: generate ? GENERATE[generate - 1]! : null,
+        acl: acl ? acl.split(' ') : [],
+        args: codec(args),
+        ret: codec(ret),
+      });
+    }
+  });
+}
+
+/**
+ * A program's procedures by number (the public `procedures` export, generated in
+ * src/procedures/index.gen.ts), frozen, built on first use from its table.
+ */
+export function byNumber(table: object): Readonly<Record<number, ProcedureInfo>> {
+  return lazyObject((out) => {
+    for (const p of Object.values(table as Record<string, ProcedureInfo>)) out[p.number] = p;
+    Object.freeze(out);
+  });
 }

@@ -214,11 +214,11 @@ export type QemuProcedures = {
  * Every procedure of the qemu program, by its `.x` name: number, public API,
  * annotations and codecs. Rows: number, name without `QEMU_PROC_`, C API, since, flags,
  * ACLs, args codec, ret codec (a codec, or its index in the module's codec table)[, raw method]
- * (see ProcedureRow).
+ * (see ProcedureRow). Built on first use: importing the module expands no row.
  */
 export const qemuProcedures: QemuProcedures = /*@__PURE__*/ procedureTable<QemuProcedures>(
   { program: 'qemu', programNumber: QEMU_PROGRAM, version: QEMU_PROTOCOL_VERSION, prefix: 'QEMU_PROC_' },
-  [
+  () => [
     [1, 'DOMAIN_MONITOR_COMMAND', 'virDomainQemuMonitorCommand', '0.8.3', 256, 'domain:write', 0, 1],
     [2, 'DOMAIN_ATTACH', 'virDomainQemuAttach', '0.9.4', 64, 'domain:start domain:write', 2, 3],
     [3, 'DOMAIN_AGENT_COMMAND', 'virDomainQemuAgentCommand', '0.10.0', 64, 'domain:write', 4, 5],

@@ -11009,11 +11009,11 @@ export type RemoteProcedures = {
  * Every procedure of the remote program, by its `.x` name: number, public API,
  * annotations and codecs. Rows: number, name without `REMOTE_PROC_`, C API, since, flags,
  * ACLs, args codec, ret codec (a codec, or its index in the module's codec table)[, raw method]
- * (see ProcedureRow).
+ * (see ProcedureRow). Built on first use: importing the module expands no row.
  */
 export const remoteProcedures: RemoteProcedures = /*@__PURE__*/ procedureTable<RemoteProcedures>(
   { program: 'remote', programNumber: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, prefix: 'REMOTE_PROC_' },
-  [
+  () => [
     [1, 'CONNECT_OPEN', 'virConnectOpen', '0.0.3', 264, 'connect:getattr', 14, null],
     [2, 'CONNECT_CLOSE', 'virConnectClose', '0.0.3', 264, 'none', null, null],
     [3, 'CONNECT_GET_TYPE', 'virConnectGetType', '0.0.3', 200, 'connect:getattr', null, 17],

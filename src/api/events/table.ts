@@ -1,5 +1,5 @@
 /**
- * The event tables, derived at load time from the generated procedure tables
+ * The event tables, derived on first use from the generated procedure tables
  * and the API XML enums rather than written by hand:
  *
  * - an event's name is its ID constant without the family prefix, lower-case,
@@ -42,6 +42,7 @@ import {
 import { qemuProcedures } from '../../procedures/qemu-core.gen.js';
 import { remoteProcedures } from '../../procedures/remote-core.gen.js';
 import type { Procedure } from '../../rpc/procedure.js';
+import { lazyObject } from '../../util/lazy.js';
 
 /** The object families whose events libvirt reports through `*_EVENT_REGISTER_ANY`. */
 export type EventFamily = 'domain' | 'network' | 'storage-pool' | 'node-device' | 'secret';
@@ -110,8 +111,12 @@ export const families: Readonly<Record<EventFamily, FamilySpec>> = {
     ids: virDomainEventID,
     objectField: 'dom',
     publicField: 'domain',
-    register: proc('REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY'),
-    deregister: proc('REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY'),
+    get register() {
+      return proc('REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY');
+    },
+    get deregister() {
+      return proc('REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY');
+    },
     key: uuidKey('uuid'),
     lifecycle: { values: virDomainEventType, prefix: 'VIR_DOMAIN_EVENT_' },
   },
@@ -122,8 +127,12 @@ export const families: Readonly<Record<EventFamily, FamilySpec>> = {
     ids: virNetworkEventID,
     objectField: 'net',
     publicField: 'network',
-    register: proc('REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY'),
-    deregister: proc('REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY'),
+    get register() {
+      return proc('REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY');
+    },
+    get deregister() {
+      return proc('REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY');
+    },
     key: uuidKey('uuid'),
     lifecycle: { values: virNetworkEventLifecycleType, prefix: 'VIR_NETWORK_EVENT_' },
   },
@@ -134,8 +143,12 @@ export const families: Readonly<Record<EventFamily, FamilySpec>> = {
     ids: virStoragePoolEventID,
     objectField: 'pool',
     publicField: 'pool',
-    register: proc('REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY'),
-    deregister: proc('REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY'),
+    get register() {
+      return proc('REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY');
+    },
+    get deregister() {
+      return proc('REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY');
+    },
     key: uuidKey('uuid'),
     lifecycle: { values: virStoragePoolEventLifecycleType, prefix: 'VIR_STORAGE_POOL_EVENT_' },
   },
@@ -146,8 +159,12 @@ export const families: Readonly<Record<EventFamily, FamilySpec>> = {
     ids: virNodeDeviceEventID,
     objectField: 'dev',
     publicField: 'device',
-    register: proc('REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY'),
-    deregister: proc('REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY'),
+    get register() {
+      return proc('REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY');
+    },
+    get deregister() {
+      return proc('REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY');
+    },
     key: (object) => (object as { name: string }).name,
     lifecycle: { values: virNodeDeviceEventLifecycleType, prefix: 'VIR_NODE_DEVICE_EVENT_' },
   },
@@ -158,28 +175,49 @@ export const families: Readonly<Record<EventFamily, FamilySpec>> = {
     ids: virSecretEventID,
     objectField: 'secret',
     publicField: 'secret',
-    register: proc('REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY'),
-    deregister: proc('REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY'),
+    get register() {
+      return proc('REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY');
+    },
+    get deregister() {
+      return proc('REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY');
+    },
     key: uuidKey('uuid'),
     lifecycle: { values: virSecretEventLifecycleType, prefix: 'VIR_SECRET_EVENT_' },
   },
 };
 
-/** Legacy domain registration (daemons without `REMOTE_EVENT_CALLBACK`): by event ID only, no filter. */
-export const legacyDomainRegister = proc('REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY');
-/** Its deregistration, by event ID. */
-export const legacyDomainDeregister = proc('REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY');
+/** Legacy domain registration (daemons without `REMOTE_EVENT_CALLBACK`): by event ID only, no filter; and its deregistration, by event ID. */
+export const legacyDomainProcedures = {
+  get register(): Procedure {
+    return proc('REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY');
+  },
+  get deregister(): Procedure {
+    return proc('REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY');
+  },
+} as const;
 /** The close callback. */
 export const closeProcedures = {
-  register: proc('REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK'),
-  unregister: proc('REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK'),
-  event: proc('REMOTE_PROC_CONNECT_EVENT_CONNECTION_CLOSED'),
+  get register(): Procedure {
+    return proc('REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK');
+  },
+  get unregister(): Procedure {
+    return proc('REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK');
+  },
+  get event(): Procedure {
+    return proc('REMOTE_PROC_CONNECT_EVENT_CONNECTION_CLOSED');
+  },
 } as const;
 /** QEMU monitor events. */
 export const qemuMonitorProcedures = {
-  register: qemuProcedures.QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER as Procedure,
-  deregister: qemuProcedures.QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER as Procedure,
-  event: qemuProcedures.QEMU_PROC_DOMAIN_MONITOR_EVENT as Procedure,
+  get register(): Procedure {
+    return qemuProcedures.QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER as Procedure;
+  },
+  get deregister(): Procedure {
+    return qemuProcedures.QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER as Procedure;
+  },
+  get event(): Procedure {
+    return qemuProcedures.QEMU_PROC_DOMAIN_MONITOR_EVENT as Procedure;
+  },
 } as const;
 
 /** `SOME_NAME` → `some-name`. */
@@ -201,14 +239,13 @@ function buildSpecs(f: FamilySpec): Map<string, EventSpec> {
   return out;
 }
 
-/** Every event of every family: `eventSpecs[family]` maps names to specs. */
-export const eventSpecs: Readonly<Record<EventFamily, ReadonlyMap<string, EventSpec>>> = {
-  domain: buildSpecs(families.domain),
-  network: buildSpecs(families.network),
-  'storage-pool': buildSpecs(families['storage-pool']),
-  'node-device': buildSpecs(families['node-device']),
-  secret: buildSpecs(families.secret),
-};
+/**
+ * Every event of every family: `eventSpecs[family]` maps names to specs. Built on first use
+ * (src/util/lazy.ts), like the procedure tables it reads.
+ */
+export const eventSpecs: Readonly<Record<EventFamily, ReadonlyMap<string, EventSpec>>> = lazyObject((out) => {
+  for (const f of Object.values(families)) out[f.family] = buildSpecs(f);
+});
 
 /** Finds an event by name or ID number; throws a RangeError for an unknown one. */
 export function findEvent(family: EventFamily, idOrName: number | string): EventSpec {
@@ -222,15 +259,20 @@ export function findEvent(family: EventFamily, idOrName: number | string): Event
   throw new ArgumentError(`unknown ${family} event ${JSON.stringify(idOrName)} (known: ${[...specs.keys()].join(', ')})`);
 }
 
-/** Every event procedure number of the remote program → the event it carries (or the close event). */
-export const remoteEventProcedures: ReadonlyMap<number, EventSpec | 'close'> = (() => {
-  const m = new Map<number, EventSpec | 'close'>();
-  for (const specs of Object.values(eventSpecs)) {
-    for (const spec of specs.values()) for (const p of spec.procedures) m.set(p.number, spec);
+let eventsByNumber: ReadonlyMap<number, EventSpec | 'close'> | undefined;
+
+/** Every event procedure number of the remote program → the event it carries (or the close event); built at the first call. */
+export function remoteEventProcedures(): ReadonlyMap<number, EventSpec | 'close'> {
+  if (eventsByNumber === undefined) {
+    const m = new Map<number, EventSpec | 'close'>();
+    for (const specs of Object.values(eventSpecs)) {
+      for (const spec of specs.values()) for (const p of spec.procedures) m.set(p.number, spec);
+    }
+    m.set(closeProcedures.event.number, 'close');
+    eventsByNumber = m;
   }
-  m.set(closeProcedures.event.number, 'close');
-  return m;
-})();
+  return eventsByNumber;
+}
 
 // ---------------------------------------------------------------------------
 // Symbolic names
