@@ -337,7 +337,7 @@ export function emitProcedureIndex(programs: readonly ProgramModel[], split: Rea
     '',
     '/**',
     ' * Every procedure of every program, keyed by program name and then by procedure number:',
-    ' * `procedures.remote[14]` is REMOTE_PROC_DOMAIN_GET_XML_DESC. Each program\'s index (and its',
+    " * `procedures.remote[14]` is REMOTE_PROC_DOMAIN_GET_XML_DESC. Each program's index (and its",
     ' * table) is built on first use.',
     ' */',
     'export const procedures: Readonly<Record<ProgramName, Readonly<Record<number, ProcedureInfo>>>> = Object.freeze({',

@@ -47,13 +47,55 @@ function procedureOf(procedures: Readonly<Record<string, Procedure>>, method: st
   return procedure;
 }
 
+type RawMethod = (this: RawHolder, ...a: unknown[]) => Promise<unknown>;
+
+/** What a raw method does (see {@link installRawMethods}), made at its first call. */
+function implementation(procedures: Readonly<Record<string, Procedure>>, row: RawMethodRow): RawMethod {
+  const [name, argList, result, stream, sparseFlag = 0] = row;
+  let procedure: Procedure;
+  try {
+    procedure = procedureOf(procedures, name);
+  } catch (err) {
+    return () => Promise.reject(err);
+  }
+  const fields = argList === '-' ? null : argList.split(' ');
+  const n = fields?.length ?? 0;
+  const argsOf = (a: readonly unknown[]): unknown => {
+    if (fields === null) return undefined;
+    const args: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) args[fields[i]!] = a[i];
+    return args;
+  };
+  if (stream) {
+    const flagsAt = fields?.indexOf('flags') ?? -1;
+    return async function (this: RawHolder, ...a: unknown[]) {
+      const sparse = sparseFlag !== 0 && ((a[flagsAt] as number) & sparseFlag) !== 0;
+      const { ret, stream: s } = await openStreamCall(this[RAW_CALLER], procedure, argsOf(a), stream, sparse, a[n] as never);
+      return result === '-' ? s : { ...(ret as object), stream: s };
+    };
+  }
+  if (result === '-') {
+    return async function (this: RawHolder, ...a: unknown[]) {
+      await this[RAW_CALLER].call(procedure, argsOf(a), a[n] as never);
+    };
+  }
+  if (result === '.') {
+    return async function (this: RawHolder, ...a: unknown[]) {
+      return this[RAW_CALLER].call(procedure, argsOf(a), a[n] as never);
+    };
+  }
+  return async function (this: RawHolder, ...a: unknown[]) {
+    return ((await this[RAW_CALLER].call(procedure, argsOf(a), a[n] as never)) as Record<string, unknown>)[result];
+  };
+}
+
 /**
  * Defines on `target` (a raw class's prototype) one method per row, each calling the procedure
  * of `procedures` (a program's table) whose raw method the row names, as its `method` says. The
  * methods are what the written-out ones were: the args struct built from the arguments, then
- * the call options; `async`, so that a bad argument rejects. Installing them reads nothing of
- * the table (it is built on first use, src/procedures/procedure.ts): a method looks its
- * procedure up at its first call.
+ * the call options; they return a promise, so that a bad argument rejects. Installing them
+ * reads nothing of the table (it is built on first use, src/procedures/procedure.ts): a method
+ * looks its procedure up, and makes its body, at its first call.
  */
 export function installRawMethods(target: object, procedures: Readonly<Record<string, Procedure>>, rows: readonly RawMethodRow[]): void {
   // V8 keeps a class prototype in "fast" mode, where each property added copies the object's
@@ -63,39 +105,16 @@ export function installRawMethods(target: object, procedures: Readonly<Record<st
   // it is first used as a prototype. Nothing else about the object changes.
   (target as Record<string, unknown>)[INSTALLING] = true;
   delete (target as Record<string, unknown>)[INSTALLING];
-  for (const [name, argList, result, stream, sparseFlag = 0] of rows) {
-    let procedure: Procedure | undefined;
-    const proc = (): Procedure => (procedure ??= procedureOf(procedures, name));
-    const fields = argList === '-' ? null : argList.split(' ');
-    const n = fields?.length ?? 0;
-    const argsOf = (a: readonly unknown[]): unknown => {
-      if (fields === null) return undefined;
-      const args: Record<string, unknown> = {};
-      for (let i = 0; i < n; i++) args[fields[i]!] = a[i];
-      return args;
-    };
-    let method: (this: RawHolder, ...a: unknown[]) => Promise<unknown>;
-    if (stream) {
-      const flagsAt = fields?.indexOf('flags') ?? -1;
-      method = async function (this: RawHolder, ...a: unknown[]) {
-        const sparse = sparseFlag !== 0 && ((a[flagsAt] as number) & sparseFlag) !== 0;
-        const { ret, stream: s } = await openStreamCall(this[RAW_CALLER], proc(), argsOf(a), stream, sparse, a[n] as never);
-        return result === '-' ? s : { ...(ret as object), stream: s };
-      };
-    } else if (result === '-') {
-      method = async function (this: RawHolder, ...a: unknown[]) {
-        await this[RAW_CALLER].call(proc(), argsOf(a), a[n] as never);
-      };
-    } else if (result === '.') {
-      method = async function (this: RawHolder, ...a: unknown[]) {
-        return this[RAW_CALLER].call(proc(), argsOf(a), a[n] as never);
-      };
-    } else {
-      method = async function (this: RawHolder, ...a: unknown[]) {
-        return ((await this[RAW_CALLER].call(proc(), argsOf(a), a[n] as never)) as Record<string, unknown>)[result];
-      };
-    }
-    Object.defineProperty(method, 'name', { value: name });
+  for (const row of rows) {
+    const name = row[0];
+    let impl: RawMethod | undefined;
+    // Named after the row (a computed key names the function); the body is made at the first call.
+    const method = {
+      [name](this: RawHolder, ...a: unknown[]): Promise<unknown> {
+        impl ??= implementation(procedures, row);
+        return impl.apply(this, a);
+      },
+    }[name]!;
     Object.defineProperty(target, name, { value: method, writable: true, configurable: true, enumerable: false });
   }
 }
