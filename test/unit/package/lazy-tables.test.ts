@@ -112,7 +112,13 @@ describe('procedure tables built on first use', () => {
 
   it('a raw method calls its procedure, looked up at its first call', async () => {
     const calls: [Procedure, unknown][] = [];
-    const raw = new RawApi({ call: async (proc: Procedure, args: unknown) => (calls.push([proc, args]), { xml: '<domain/>' }) } as never);
+    const caller = {
+      call: async (proc: Procedure, args: unknown) => {
+        calls.push([proc, args]);
+        return { xml: '<domain/>' };
+      },
+    };
+    const raw = new RawApi(caller as never);
     const dom = { name: 'a', uuid: new Uint8Array(16), id: 1 };
     expect(await raw.domainGetXMLDesc(dom, 2)).toBe('<domain/>');
     expect(await raw.domainGetXMLDesc(dom, 0)).toBe('<domain/>');
