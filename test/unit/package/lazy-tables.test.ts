@@ -13,8 +13,10 @@ import { inspect } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { eventSpecs } from '../../../src/api/events.js';
+import { AdminRawApi } from '../../../src/api/gen/admin-raw.gen.js';
 import { RawApi } from '../../../src/api/gen/raw.gen.js';
 import { procedures } from '../../../src/procedures/index.gen.js';
+import { adminProcedures } from '../../../src/procedures/admin-core.gen.js';
 import type { Procedure } from '../../../src/procedures/procedure.js';
 import { qemuProcedures } from '../../../src/procedures/qemu-core.gen.js';
 import { remoteProcedures } from '../../../src/procedures/remote-core.gen.js';
@@ -127,6 +129,8 @@ describe('procedure tables built on first use', () => {
       [remoteProcedures.REMOTE_PROC_DOMAIN_GET_XML_DESC, { dom, flags: 0 }],
     ]);
     await expect(RawApi.prototype.domainGetXMLDesc.call(undefined as never, dom, 0)).rejects.toThrow(TypeError);
+    const admin = new AdminRawApi({ call: async (proc: Procedure) => ({ libVer: proc.number }) } as never);
+    expect(await admin.connectGetLibVersion()).toBe(adminProcedures.ADMIN_PROC_CONNECT_GET_LIB_VERSION.number);
   });
 });
 
