@@ -3,7 +3,7 @@
  * bundles. Measured on the built package (dist/), in one run:
  *
  * - import: the wall time of `node` importing the root entry against `node -e 0`, interleaved
- *   BENCH_RUNS times (default 20); medians and the difference; then how many of the package's
+ *   BENCH_RUNS times (default 30); medians, and the median of the rounds' differences; then how many of the package's
  *   modules that import loads (static imports from the entry) and which of Node's built-in
  *   modules it loads beyond those `node -e 0` has;
  * - bundle: bench/fixtures/agent.ts (connect, list domains, read their XML) bundled by esbuild for
@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { bundleAgent } from './fixtures/bundle-agent.js';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Wall time of a node process, and the CPU time it reports (bench/cpu-usage.cjs, preloaded). */
@@ -55,21 +55,29 @@ async function main(): Promise<void> {
     callsEsm.push(run(importCalls));
     callsCjs.push(run(requireCalls));
   }
+  // The cost over `node -e 0` is the median of each round's difference: a round runs the five
+  // processes back to back, so a spell in which the (virtual) machine runs slower moves both
+  // sides of a difference alike.
   const line = (label: string, xs: { wall: number; cpu: number }[]): void => {
     const wall = median(xs.map((x) => x.wall));
     const cpu = median(xs.map((x) => x.cpu));
     const over =
       xs === bare
         ? ''
-        : `  (+${(wall - median(bare.map((x) => x.wall))).toFixed(1)} ms wall, +${(cpu - median(bare.map((x) => x.cpu))).toFixed(1)} ms CPU; target +30 ms)`;
+        : `  (+${median(xs.map((x, i) => x.wall - bare[i]!.wall)).toFixed(1)} ms wall, +${median(xs.map((x, i) => x.cpu - bare[i]!.cpu)).toFixed(1)} ms CPU; target +30 ms)`;
     console.log(`  ${label.padEnd(25)} wall ${wall.toFixed(1).padStart(6)} ms  CPU ${cpu.toFixed(1).padStart(6)} ms${over}`);
   };
-  console.log(`import cost, ${RUNS} interleaved runs, medians (CPU: user + system, the steadier figure on a busy machine):`);
+  console.log(`import cost, ${RUNS} interleaved rounds, medians (CPU: user + system, the steadier figure on a busy machine):`);
   line('node -e 0', bare);
   line('import (ESM) root entry', esm);
   line('require (CJS) root entry', cjs);
   line('import (ESM) /calls', callsEsm);
   line('require (CJS) /calls', callsCjs);
+  instructions([
+    ['node -e 0', ['-e', '0']],
+    ['import (ESM) root entry', importEsm],
+    ['require (CJS) root entry', requireCjs],
+  ]);
   await loadedModules();
 
   // The agent bundled from the built package (what users get), then from the sources, only to
@@ -98,6 +106,29 @@ async function main(): Promise<void> {
   console.log(
     `\ntsvirsh (dist/esm/cli/tsvirsh-chunks, run by the bin's loader): entry pack ${(entry / 1024).toFixed(0)} KiB read on every start; ${all.length} files, ${(total / 1024).toFixed(0)} KiB in all`,
   );
+}
+
+/**
+ * The instructions each process executes (valgrind's callgrind; Node single-threaded so that
+ * helper threads do not count), a figure a busy machine does not move: one run each. Printed
+ * when valgrind is installed (Debian: `apt-get install valgrind`).
+ */
+function instructions(cases: [string, string[]][]): void {
+  if (spawnSync('valgrind', ['--version']).status !== 0) {
+    console.log('  instructions: valgrind is not installed (apt-get install valgrind), not measured');
+    return;
+  }
+  const counts = cases.map(([label, args]) => {
+    const r = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', ...args], {
+      encoding: 'utf8',
+    });
+    const m = /Collected : (\d+)/.exec(r.stderr);
+    if (!m) throw new Error(`valgrind ${label}: ${r.stderr.slice(-300)}`);
+    return [label, Number(m[1]) / 1e6] as const;
+  });
+  const base = counts[0]![1];
+  for (const [label, n] of counts)
+    console.log(`  ${label.padEnd(25)} ${n.toFixed(0).padStart(5)} M instructions${n === base ? '' : ` (+${(n - base).toFixed(0)} M)`}`);
 }
 
 /** How many files of the package the root entry loads, and Node's built-ins beyond `node -e 0`'s. */
