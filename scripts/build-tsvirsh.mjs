@@ -155,6 +155,21 @@ export async function buildTsvirsh(root) {
         b.onResolve({ filter: /^\.\/commands\/index\.js$/ }, (args) => (args.importer === join(src, 'cli/main.ts') ? { path: registry } : undefined));
       },
     };
+    // The library's connect() loads the session code (RPC engine, transports, authentication) on
+    // its first call, so that importing the package does not; nearly every tsvirsh command
+    // connects, so here it is linked statically and is in the entry's pack (a pack of its own cost
+    // every command one more file read and code cache: `npm run bench:cold-start`).
+    const staticSession = {
+      name: 'tsvirsh-static-session',
+      setup(b) {
+        b.onLoad({ filter: /[\\/]src[\\/]api[\\/]connect\.ts$/ }, (args) => {
+          const text = readFileSync(args.path, 'utf8');
+          const lazy = "await import('./session.js')";
+          if (!text.includes(lazy)) throw new Error(`build-tsvirsh: ${args.path} no longer has ${lazy}`);
+          return { contents: `import * as sessionModule from './session.js';\n${text.replace(lazy, 'sessionModule')}`, loader: 'ts' };
+        });
+      },
+    };
     const esm = await build({
       entryPoints: [
         { in: join(src, 'cli/tsvirsh.ts'), out: 'tsvirsh' },
@@ -174,7 +189,7 @@ export async function buildTsvirsh(root) {
       chunkNames: 'chunks/[name]-[hash]',
       // The loader passes each file's URL (main.ts looks for the package.json above it).
       define: { 'import.meta.url': '__tsvirsh_url' },
-      plugins: [registryPlugin],
+      plugins: [registryPlugin, staticSession],
       metafile: true,
       write: false,
       logLevel: 'warning',
