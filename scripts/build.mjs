@@ -3,7 +3,9 @@
 //   exports map with code splitting: each entry is one file, what several entries share is in
 //   dist/esm/chunks/, and what is loaded on demand (a transport, the XML model) is in chunks of its
 //   own. A process then reads and links a few modules instead of a hundred (about a third of the
-//   import's cost: `npm run bench:import`). Comments, type syntax and layout whitespace stripped,
+//   import's cost: `npm run bench:import`); the root entry and `libvirt-rpc/calls` are then
+//   re-chunked by Rollup into two files each plus what they load on demand (rechunkLightEntries
+//   below, scripts/rechunk.mjs). Comments, type syntax and layout whitespace stripped,
 //   syntax minified (constants inlined: see constantsOnlyAtRoot below), names kept for readable
 //   stack traces; `npm test` type-checks the sources separately; no
 //   source maps (the sources are not shipped). Dependencies stay package imports, except
@@ -12,7 +14,8 @@
 //   CommonJS files through Node's CommonJS-from-ESM path (about a tenth of the import's cost);
 //   its ISC notice is kept with it (legal comment at the end of the chunk);
 // - dist/cjs: CommonJS, the same files each turned into a CommonJS module (`import` becomes
-//   `require`), so both builds have the same one copy of every module;
+//   `require`; Rollup's own CommonJS output for the re-chunked entries, under the same names), so
+//   both builds have the same one copy of every module;
 // - dist/esm/cli/tsvirsh.js and tsvirsh-chunks/: tsvirsh as minified CommonJS packs loaded on
 //   demand with V8's code cache (scripts/build-tsvirsh.mjs), so a process compiles little and
 //   evaluates only the command it runs: see `npm run bench:cold-start`;
