@@ -15,6 +15,10 @@
  * 3. Sequential calls (a round trip each): `getLibVersion`, `listAllDomains` of 5,000 domains
  *    (the root entry's `conn.raw`, and `libvirt-rpc/calls`' function on a `LightConnection`),
  *    `getXMLDesc`, with each client's own CPU time per call (user + system of its process).
+ *    BENCH_SEQ_PAIRS (default 3) measurements of each client per round, in rotating order; the
+ *    ratio is the median of the per-measurement ratios, with its range. Beside them the floor of
+ *    any Node client (node-floor.ts: fixed request bytes, nothing decoded) when the benchmark
+ *    started its own daemon: what a sequential call costs in Node's I/O, the kernel and the daemon.
  * 4. The object layer over the raw layer, on a caller that answers at once.
  * 5. The bridge: `libvirt-rpc-bridge` (the built bin, in a process of its own) relaying a
  *    WebSocket on loopback to the same daemon, against a direct unix connection: sequential
@@ -32,10 +36,12 @@ import { chownToTestUser, startPrivateDaemon, type PrivateDaemon } from '../harn
 import { writeTestNodeXml } from '../harness/test-driver.js';
 import { connect, type Connection } from '../dist/esm/index.js';
 import { connectListAllDomains, open as openLight, type LightConnection } from '../dist/esm/calls.js';
+import { NodeFloorClient } from './node-floor.js';
 import { objectLayerCost } from './object-layer.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SEQ_PAIRS = Number(process.env.BENCH_SEQ_PAIRS ?? 3);
 const DEPTHS = [1, 2, 4, 5, 8, 16, 32, 64, 128];
 const THREADS = [1, 2, 4, 5, 8, 16, 32];
 const CEILING_PROCESSES = 4;
@@ -193,10 +199,12 @@ async function main(): Promise<void> {
   let daemon: PrivateDaemon | null = null;
   let uri = process.argv[2] ?? null;
   let manyUri: string | null = null;
+  let socketPath: string | null = null;
   const dir = mkdtempSync(join(tmpdir(), 'lvrpc-bench-'));
   if (uri === null) {
     daemon = await startPrivateDaemon({ label: 'bench' });
     uri = daemon.uris.testDefaultUnix;
+    socketPath = daemon.socketPath;
     chownToTestUser(dir);
     const node = writeTestNodeXml(dir, { domains: Array.from({ length: MANY_DOMAINS }, (_, i) => ({ name: `bench-${i}`, state: 'shutoff' as const })) });
     manyUri = daemon.testDriverUri(node, 'unix');
@@ -208,6 +216,7 @@ async function main(): Promise<void> {
   const manyLight: LightConnection | null = manyUri ? await openLight(manyUri) : null;
   const ceilingConns: Connection[] = [];
   const bridge = await startBridgeProcess(uri, dir);
+  const floor = socketPath ? await NodeFloorClient.open(socketPath, 'test:///default') : null;
   let viaBridge: Connection | null = null;
   try {
     viaBridge = await connect(uri, { webSocket: bridge.url, token: BRIDGE_TOKEN });
@@ -216,8 +225,9 @@ async function main(): Promise<void> {
     await pythonMany?.ready();
     const dom = await conn.raw.domainLookupByName('test');
     const samples = new Samples();
-    const sequential: { name: string; ours: () => Promise<unknown>; c: PythonClient | null; cName: string }[] = [
-      { name: 'getLibVersion', ours: () => conn.raw.connectGetLibVersion(), c: python, cName: 'getLibVersion' },
+    type Sequential = { name: string; ours: () => Promise<unknown>; c: PythonClient | null; cName: string; floor?: () => Promise<unknown> };
+    const sequential: Sequential[] = [
+      { name: 'getLibVersion', ours: () => conn.raw.connectGetLibVersion(), c: python, cName: 'getLibVersion', floor: floor?.getLibVersion() },
       ...(many
         ? [{ name: `listAllDomains (${MANY_DOMAINS} domains)`, ours: () => many.raw.connectListAllDomains(1, 0), c: pythonMany, cName: 'listAllDomains' }]
         : []),
@@ -231,7 +241,7 @@ async function main(): Promise<void> {
             },
           ]
         : []),
-      { name: 'getXMLDesc', ours: () => conn.raw.domainGetXMLDesc(dom, 0), c: python, cName: 'getXMLDesc' },
+      { name: 'getXMLDesc', ours: () => conn.raw.domainGetXMLDesc(dom, 0), c: python, cName: 'getXMLDesc', floor: floor?.getXMLDesc(dom) },
     ];
     for (let i = 0; i < CEILING_PROCESSES; i++) ceilingConns.push(await connect(uri));
     for (let round = 0; round < ROUNDS; round++) {
@@ -266,13 +276,20 @@ async function main(): Promise<void> {
       await cCeiling();
       if (!oursFirst) await oursCeiling();
       for (const w of sequential) {
-        const o = async (): Promise<void> => samples.add(`seq-ours/${w.name}`, await measureOurs(w.ours, 1, SECONDS));
-        const c = async (): Promise<void> => {
-          if (w.c) samples.add(`seq-c/${w.name}`, await w.c.measure(w.cName, 1, SECONDS));
-        };
-        if (oursFirst) await o();
-        await c();
-        if (!oursFirst) await o();
+        const steps = [
+          async (): Promise<void> => samples.add(`seq-ours/${w.name}`, await measureOurs(w.ours, 1, SECONDS)),
+          async (): Promise<void> => {
+            if (w.c) samples.add(`seq-c/${w.name}`, await w.c.measure(w.cName, 1, SECONDS));
+          },
+          async (): Promise<void> => {
+            if (w.floor) samples.add(`seq-floor/${w.name}`, await measureOurs(w.floor, 1, SECONDS));
+          },
+        ];
+        // Rotating which client goes first, so that neither always follows the other.
+        for (let pair = 0; pair < SEQ_PAIRS; pair++) {
+          const first = (round * SEQ_PAIRS + pair) % steps.length;
+          for (let k = 0; k < steps.length; k++) await steps[(first + k) % steps.length]!();
+        }
       }
       // The bridge against a direct connection, alternating which goes first.
       for (const depth of [1, BRIDGE_DEPTH]) {
@@ -317,25 +334,47 @@ async function main(): Promise<void> {
     );
 
     console.log('\n3. sequential calls (one round trip each)');
-    const seqRows = [['workload', 'libvirt-rpc calls/s', 'C client calls/s', 'ratio', 'CPU µs/call ours', 'CPU µs/call C', 'CPU ratio']];
+    const seqRows = [
+      [
+        'workload',
+        'libvirt-rpc calls/s',
+        'C client calls/s',
+        'ratio',
+        'range',
+        'CPU µs/call ours',
+        'CPU µs/call C',
+        'CPU ratio',
+        'Node floor calls/s',
+        'ours/floor',
+      ],
+    ];
     for (const w of sequential) {
       const a = samples.all(`seq-ours/${w.name}`);
       const b = samples.all(`seq-c/${w.name}`);
-      const ratio = median(a.map((m, i) => m.rate / b[i]!.rate));
+      const f = samples.all(`seq-floor/${w.name}`);
+      const ratios = a.map((m, i) => m.rate / b[i]!.rate);
       const cpuA = median(a.map((m) => m.cpuPerCall));
       const cpuB = median(b.map((m) => m.cpuPerCall));
       seqRows.push([
         w.name,
         samples.rate(`seq-ours/${w.name}`).toFixed(0),
         samples.rate(`seq-c/${w.name}`).toFixed(0),
-        `${ratio.toFixed(2)}x`,
+        `${median(ratios).toFixed(2)}x`,
+        `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`,
         cpuA.toFixed(1),
         cpuB.toFixed(1),
         `${(cpuB / cpuA).toFixed(2)}x`,
+        f.length ? samples.rate(`seq-floor/${w.name}`).toFixed(0) : '',
+        f.length ? `${median(a.map((m, i) => m.rate / f[i]!.rate)).toFixed(2)}x` : '',
       ]);
     }
     printTable(seqRows);
-    console.log("ratio: our calls/s over the C client's (higher is better); CPU ratio: its CPU per call over ours (higher is better).");
+    console.log(
+      `ratio: our calls/s over the C client's (higher is better), the median of ${ROUNDS * SEQ_PAIRS} measurements each, and their range; CPU ratio: its CPU per call over ours (higher is better).`,
+    );
+    console.log(
+      'Node floor: a unix socket sending fixed request bytes and decoding nothing (bench/node-floor.ts), the bound for any Node client; ours/floor near 1 means what is left is I/O, wake-ups and the daemon.',
+    );
 
     console.log('\n4. the object layer over the raw layer, on a caller that answers at once (µs per call, medians)');
     printTable([['call', 'object', 'raw', 'object - raw'], ...(await objectLayerCost())]);
@@ -361,6 +400,7 @@ async function main(): Promise<void> {
   } finally {
     await viaBridge?.close().catch(() => {});
     bridge.child.kill('SIGTERM');
+    floor?.close();
     python.close();
     pythonMany?.close();
     await conn.close();
