@@ -29,23 +29,26 @@
  *   until `ch.resumeReading()` (see read-gate.ts); the stream API does it at
  *   its high-water mark.
  *
- * Why this module is longer than ~600 lines: the frame dispatch (replies, events, stream packets,
- * keepalive) and the call, stream and close paths share the serial table, the write batch and
- * the read gate of one socket, kept private to one class on the hot path. The options and
- * counters are in client-types.ts, one waiting call in pending-call.ts, the framing, writer,
- * keepalive, in-flight limit and stream channels in their own modules.
+ * Why this module is a little over ~600 lines: the reply dispatch and the call, stream, keepalive
+ * and close paths share the serial table, the write batch and the read gate of one socket, kept
+ * private to one class on the hot path. The options and counters are in client-types.ts, one
+ * waiting call in pending-call.ts, event routing in message-router.ts, a daemon's error payload
+ * in daemon-error.ts, stream packets and channels in stream-channel.ts, the framing, writer,
+ * keepalive and in-flight limit in their own modules.
  */
 import { emitWarning } from '../util/platform.js';
 import { sliceCopy } from '../util/bytes.js';
 import { armBound } from '../util/deadline.js';
 import { XdrReader } from '../xdr/reader.js';
-import { VirNetMessageStatus, VirNetMessageType, virNetMessageErrorCodec, virNetStreamHoleCodec } from '../procedures/virnet.gen.js';
+import { VirNetMessageStatus, VirNetMessageType } from '../procedures/virnet.gen.js';
 import { KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, KeepaliveProcedure } from '../procedures/keepalive.gen.js';
 import { abortErrorFor, ConnectionClosedError, LibvirtError, ProtocolError, TimeoutError, UnsupportedError } from './errors.js';
 import { encodeFrame, encodeFrameHeader, FrameReader, type Frame, type FrameBody, type FrameHeader, type FrameSink } from './frame.js';
 import { PacketWriter } from './packet-writer.js';
 import { ReadGate } from './read-gate.js';
-import { Channel, type StreamChannel, type StreamPacket, type StreamSink } from './stream-channel.js';
+import { Channel, type StreamChannel, type StreamSink, streamPacketOf } from './stream-channel.js';
+import { decodeDaemonError } from './daemon-error.js';
+import { MessageRouter } from './message-router.js';
 import { Keepalive, type KeepaliveOptions, systemClock } from './keepalive.js';
 import type { Procedure, ProcedureCaller, ProcedureInfo } from './procedure.js';
 import { diagnostics, newConnectionId, traceCall, tracingCalls } from './diagnostics.js';
@@ -91,7 +94,7 @@ export class RpcClient implements ProcedureCaller {
   private readonly diagnose: (d: Diagnostic) => void;
   private readonly pending = new Map<number, PendingCall>();
   private readonly abandoned = new Map<number, { prog: number; vers: number; slot: boolean }>();
-  private readonly listeners = new Map<number, Set<MessageListener>>();
+  private readonly messages: MessageRouter;
   private readonly streams = new Map<number, StreamEntry>();
   private readonly writer: PacketWriter;
   private nextSerial = 0;
@@ -99,7 +102,7 @@ export class RpcClient implements ProcedureCaller {
   private closeError: ConnectionClosedError | null = null;
   private resolveClosed!: (e: ConnectionClosedError) => void;
   private readonly socketGone: Promise<void>;
-  private counters = { lateReplies: 0, droppedMessages: 0, droppedStreamPackets: 0, framesReceived: 0 };
+  private counters = { lateReplies: 0, droppedStreamPackets: 0, framesReceived: 0 };
   private readonly limit: InFlightLimit<PendingCall>;
   private daemonErrorHook: DaemonErrorHook | null = null;
   /** Process-unique id of this connection, in diagnostics channel messages. */
@@ -123,6 +126,7 @@ export class RpcClient implements ProcedureCaller {
         // A diagnostic hook must not break the connection.
       }
     };
+    this.messages = new MessageRouter(this.diagnose, (fn) => this.guard(fn));
     this.keepalive = new Keepalive(
       {
         send: (proc) => this.sendKeepalive(proc),
@@ -179,6 +183,7 @@ export class RpcClient implements ProcedureCaller {
       pending: this.pending.size,
       abandoned: this.abandoned.size,
       ...this.counters,
+      droppedMessages: this.messages.dropped,
       framesSent: this.writer.sent,
       readingPaused: this.gate.paused,
       readPauses: this.gate.pauseCount,
@@ -295,22 +300,9 @@ export class RpcClient implements ProcedureCaller {
       if (r.remaining > 0) this.diagnose({ kind: 'trailing-bytes', header: h, bytes: r.remaining });
       return value;
     }
-    if (h.status === VIR_NET_ERROR) throw this.decodeError(bytes, start, end, proc.name);
+    if (h.status === VIR_NET_ERROR) throw decodeDaemonError(bytes, start, end, proc.name);
     throw new ProtocolError(`${proc.name}: unexpected reply status ${h.status}`);
   };
-
-  /** Decodes the `virNetMessageError` in `bytes[start, end)` (strings only: the bytes may be lent). */
-  private decodeError(bytes: Uint8Array, start: number, end: number, procName: string | null): LibvirtError {
-    let err: ReturnType<typeof virNetMessageErrorCodec.decode>;
-    try {
-      err = virNetMessageErrorCodec.decode(new XdrReader(bytes, start, end, true));
-    } catch (cause) {
-      throw new ProtocolError(`unable to decode the error of ${procName ?? 'a stream'}: ${(cause as Error).message}`, {
-        cause,
-      });
-    }
-    return new LibvirtError(err, procName);
-  }
 
   private allocSerial(): number {
     let s = this.nextSerial;
@@ -339,13 +331,7 @@ export class RpcClient implements ProcedureCaller {
    * registrations.
    */
   onMessage(program: number, listener: MessageListener): () => void {
-    let set = this.listeners.get(program);
-    if (!set) this.listeners.set(program, (set = new Set()));
-    set.add(listener);
-    return () => {
-      const s = this.listeners.get(program);
-      if (s?.delete(listener) && s.size === 0) this.listeners.delete(program);
-    };
+    return this.messages.on(program, listener);
   }
 
   /**
@@ -355,25 +341,7 @@ export class RpcClient implements ProcedureCaller {
    * as `bad-event` diagnostics. Returns a function that unregisters it.
    */
   onEvent<A>(proc: Procedure<A, unknown>, listener: (value: A, message: IncomingMessage) => void): () => void {
-    const codec = proc.args;
-    return this.onMessage(proc.programNumber, (msg) => {
-      if (msg.procedure !== proc.number) return;
-      const header = messageHeader(msg);
-      if (msg.version !== proc.version) {
-        this.diagnose({ kind: 'bad-event', header, error: new ProtocolError(`version mismatch in event ${proc.name}`) });
-        return;
-      }
-      let value: A;
-      try {
-        const r = new XdrReader(msg.payload);
-        value = codec ? codec.decode(r) : (undefined as A);
-        if (r.remaining > 0) this.diagnose({ kind: 'trailing-bytes', header, bytes: r.remaining });
-      } catch (error) {
-        this.diagnose({ kind: 'bad-event', header, error });
-        return;
-      }
-      listener(value, msg);
-    });
+    return this.messages.onEvent(proc, listener);
   }
 
   // -------------------------------------------------------------------------
@@ -565,6 +533,8 @@ export class RpcClient implements ProcedureCaller {
   // -------------------------------------------------------------------------
   // Reading and dispatch
 
+  private readonly stillOpen = (): boolean => this.closeError === null;
+
   private readonly onFrame: FrameSink = (h, bytes, start, end, owned) => this.dispatch(h, bytes, start, end, owned);
 
   private onData(chunk: Uint8Array): void {
@@ -595,7 +565,7 @@ export class RpcClient implements ProcedureCaller {
         this.dispatchReply(h, bytes, start, end, owned);
         return;
       case VIR_NET_MESSAGE:
-        this.dispatchMessage({ header: h, payload: owned ? bytes.subarray(start, end) : sliceCopy(bytes, start, end) });
+        this.messages.dispatch({ header: h, payload: owned ? bytes.subarray(start, end) : sliceCopy(bytes, start, end) }, this.stillOpen);
         return;
       case VIR_NET_STREAM:
       case VIR_NET_STREAM_HOLE:
@@ -629,27 +599,6 @@ export class RpcClient implements ProcedureCaller {
     call.settle(h, bytes, start, end, owned, this.decodeReply, this.daemonErrorHook);
   }
 
-  private dispatchMessage(frame: Frame): void {
-    const h = frame.header;
-    const set = this.listeners.get(h.prog);
-    if (!set || h.status !== VIR_NET_OK) {
-      this.counters.droppedMessages++;
-      this.diagnose({ kind: 'unhandled-message', header: h });
-      return;
-    }
-    const msg: IncomingMessage = {
-      program: h.prog,
-      version: h.vers,
-      procedure: h.proc,
-      serial: h.serial,
-      payload: frame.payload,
-    };
-    for (const listener of [...set]) {
-      this.guard(() => listener(msg));
-      if (this.closeError) return;
-    }
-  }
-
   private dispatchStream(frame: Frame): void {
     const h = frame.header;
     const entry = this.streams.get(h.serial);
@@ -660,30 +609,7 @@ export class RpcClient implements ProcedureCaller {
       this.diagnose({ kind: 'unhandled-stream', header: h });
       return;
     }
-    let packet: StreamPacket;
-    switch (h.status) {
-      case VIR_NET_CONTINUE:
-        if (h.type === VIR_NET_STREAM) {
-          packet = { kind: 'data', data: frame.payload };
-        } else {
-          try {
-            const hole = virNetStreamHoleCodec.decode(new XdrReader(frame.payload));
-            packet = { kind: 'hole', length: hole.length, flags: hole.flags };
-          } catch (cause) {
-            packet = { kind: 'error', error: new ProtocolError('malformed stream hole packet', { cause }) };
-          }
-        }
-        break;
-      case VIR_NET_OK:
-        packet = { kind: 'finish' };
-        break;
-      case VIR_NET_ERROR:
-        // A payload that does not decode is fatal, as in libvirt (virNetClientStreamSetError).
-        packet = { kind: 'error', error: this.decodeError(frame.payload, 0, frame.payload.length, null) };
-        break;
-      default:
-        throw new ProtocolError(`stream packet with unexpected status ${h.status} (serial ${h.serial}, proc ${h.proc})`);
-    }
+    const packet = streamPacketOf(frame);
     this.guard(() => entry.sink.onPacket(packet));
   }
 
@@ -694,15 +620,4 @@ export class RpcClient implements ProcedureCaller {
       this.diagnose({ kind: 'listener-error', error });
     }
   }
-}
-
-function messageHeader(msg: IncomingMessage): FrameHeader {
-  return {
-    prog: msg.program,
-    vers: msg.version,
-    proc: msg.procedure,
-    type: VIR_NET_MESSAGE,
-    serial: msg.serial,
-    status: VIR_NET_OK,
-  };
 }

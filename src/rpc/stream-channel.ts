@@ -4,8 +4,10 @@
  * the call that opened the stream (as libvirt's virnetclientstream.c does).
  */
 import { VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX, VirNetMessageStatus, VirNetMessageType, virNetStreamHoleCodec } from '../procedures/virnet.gen.js';
-import type { ConnectionClosedError, LibvirtError, ProtocolError } from './errors.js';
-import type { FrameBody } from './frame.js';
+import { XdrReader } from '../xdr/reader.js';
+import { decodeDaemonError } from './daemon-error.js';
+import { type ConnectionClosedError, type LibvirtError, ProtocolError } from './errors.js';
+import type { Frame, FrameBody } from './frame.js';
 import type { ProcedureInfo } from './procedure.js';
 
 const { VIR_NET_STREAM, VIR_NET_STREAM_HOLE } = VirNetMessageType;
@@ -27,6 +29,31 @@ export type StreamPacket =
    * hole packet could not be decoded (a ProtocolError). No more data follows.
    */
   | { readonly kind: 'error'; readonly error: LibvirtError | ProtocolError };
+
+/**
+ * The packet a STREAM or STREAM_HOLE frame carries. Throws a ProtocolError (fatal for the
+ * connection) for a status libvirt never sends on a stream, or an error payload that does not
+ * decode; a malformed hole is an `error` packet for this stream only.
+ */
+export function streamPacketOf(frame: Frame): StreamPacket {
+  const h = frame.header;
+  switch (h.status) {
+    case VIR_NET_CONTINUE:
+      if (h.type === VIR_NET_STREAM) return { kind: 'data', data: frame.payload };
+      try {
+        const hole = virNetStreamHoleCodec.decode(new XdrReader(frame.payload));
+        return { kind: 'hole', length: hole.length, flags: hole.flags };
+      } catch (cause) {
+        return { kind: 'error', error: new ProtocolError('malformed stream hole packet', { cause }) };
+      }
+    case VIR_NET_OK:
+      return { kind: 'finish' };
+    case VIR_NET_ERROR:
+      return { kind: 'error', error: decodeDaemonError(frame.payload, 0, frame.payload.length, null) };
+    default:
+      throw new ProtocolError(`stream packet with unexpected status ${h.status} (serial ${h.serial}, proc ${h.proc})`);
+  }
+}
 
 /**
  * Where the packets of one stream go. A stream API builds on this: it queues
