@@ -6,7 +6,7 @@
  * - `src/procedures/<id>-procs.gen.ts`: the module's constants and enums (re-exported from
  *   `<id>-consts.gen.ts`, where the core takes them from too), one `Procedure` per callable procedure
  *   (`REMOTE_PROC_DOMAIN_GET_XML_DESC`, as `remoteProcedures` names it), and the codecs they reach:
- *   the bulk types' (see emit-xdr.ts bulkTypes) imported from `<id>-bulk.gen.ts`, the straight-line
+ *   the bulk types' (see bulk-types.ts) imported from `<id>-bulk.gen.ts`, the straight-line
  *   code declared once there for this file and the core module (codegen/generate.ts); every other
  *   type described here as the codec table describes it (src/xdr/codec-schema.ts), naming the
  *   others it uses through a thunk. Every codec is an object literal (or a function declaration),

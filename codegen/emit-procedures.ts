@@ -4,7 +4,7 @@
  * `procedures` introspection index.
  */
 import type { ApiFunction } from './api-xml.js';
-import { coreModule } from './emit-xdr.js';
+import { coreModule } from './imports.js';
 import { codecName, pascalCase } from './model.js';
 import type { ModuleEmitter } from './emit-xdr.js';
 import { annotations, type ProcedureModel, type ProgramModel } from './procedures.js';

@@ -8,57 +8,8 @@
  */
 import type { Declaration, Definition } from './ast.js';
 import { type Shape, type Universe, codecName, pascalCase } from './model.js';
-
-/** Collects the names a module needs from other modules. */
-export class Imports {
-  private readonly values = new Map<string, Set<string>>();
-  private readonly types = new Map<string, Set<string>>();
-
-  constructor(private readonly self: string) {}
-
-  value(module: string, name: string): string {
-    if (module !== this.self) add(this.values, module, name);
-    return name;
-  }
-
-  type(module: string, name: string): string {
-    if (module !== this.self) add(this.types, module, name);
-    return name;
-  }
-
-  /** The module a value imported by {@link value} comes from, or undefined when it was not imported. */
-  moduleOfValue(name: string): string | undefined {
-    for (const [m, names] of this.values) if (names.has(name)) return m;
-    return undefined;
-  }
-
-  /**
-   * The import statements, sorted for stable output. Values of a module in `split` (one whose
-   * codec table went to `<id>-core.gen.ts`, see {@link ModuleEmitter.codecTable}) come from its
-   * core file, so that the importer does not load the codecs' named exports.
-   */
-  render(from = './', split: ReadonlySet<string> = new Set()): string[] {
-    const out: string[] = [];
-    for (const m of [...new Set([...this.types.keys(), ...this.values.keys()])].sort()) {
-      const types = [...(this.types.get(m) ?? [])].filter((t) => !this.values.get(m)?.has(t)).sort();
-      const values = [...(this.values.get(m) ?? [])].sort();
-      if (types.length) out.push(`import type { ${types.join(', ')} } from '${from}${m}.gen.js';`);
-      if (values.length) out.push(`import { ${values.join(', ')} } from '${from}${coreModule(m, split)}.gen.js';`);
-    }
-    return out;
-  }
-}
-
-/** The module the values of `.x` module `id` are imported from: its core file when it has one. */
-export function coreModule(id: string, split: ReadonlySet<string>): string {
-  return split.has(id) ? `${id}-core` : id;
-}
-
-function add(map: Map<string, Set<string>>, key: string, v: string): void {
-  let s = map.get(key);
-  if (!s) map.set(key, (s = new Set()));
-  s.add(v);
-}
+import { bulkTypes } from './bulk-types.js';
+import { Imports } from './imports.js';
 
 /** Formats the `.x` source of a definition for a TSDoc block. */
 export function docSource(source: string, indent = ''): string[] {
@@ -115,43 +66,6 @@ const SCHEMA_PRIMITIVE: Record<string, string> = {
   'unsigned short': 'T',
 };
 
-/**
- * The structs and unions decoded in bulk: the element types of arrays, and every struct or union
- * they contain. Their codecs are straight-line code (faster per value than a built codec).
- */
-export function bulkTypes(universe: Universe): Set<string> {
-  const hot = new Set<string>();
-  const mark = (s: Shape): void => {
-    if (s.k === 'named') {
-      if (hot.has(s.name)) return;
-      hot.add(s.name);
-      const def = universe.find(s.name)!.def;
-      if (def.kind === 'struct') for (const f of def.fields) mark(universe.shape(f));
-      if (def.kind === 'union') {
-        mark(universe.shape(def.discriminant));
-        for (const a of def.arms) if (a.decl) mark(universe.shape(a.decl));
-        if (def.defaultArm) mark(universe.shape(def.defaultArm));
-      }
-    } else if (s.k === 'optional' || s.k === 'fixedArray' || s.k === 'varArray') {
-      mark(s.of);
-    }
-  };
-  const visit = (s: Shape): void => {
-    if (s.k === 'fixedArray' || s.k === 'varArray') mark(s.of);
-    else if (s.k === 'optional') visit(s.of);
-  };
-  for (const m of universe.modules) {
-    for (const def of m.parsed.definitions) {
-      if (def.kind === 'typedef') visit(universe.shape(def.decl));
-      if (def.kind === 'struct') for (const f of def.fields) visit(universe.shape(f));
-      if (def.kind === 'union') {
-        for (const a of def.arms) if (a.decl) visit(universe.shape(a.decl));
-        if (def.defaultArm) visit(universe.shape(def.defaultArm));
-      }
-    }
-  }
-  return hot;
-}
 const bound = (max: number | null): string => (max === null ? '' : `, ${max}`);
 
 /** Emits one module. */

@@ -9,7 +9,8 @@ import { emitProcedureDocs } from './emit-docs.js';
 import { emitTypedParamTypes } from './emit-typed-params.js';
 import { emitObjectIndex, emitObjects, OBJECT_KINDS } from './emit-objects.js';
 import { emitProcedureIndex, emitProgramTable, emitRawClass } from './emit-procedures.js';
-import { bulkTypes, codecTableName, ModuleEmitter } from './emit-xdr.js';
+import { bulkTypes } from './bulk-types.js';
+import { codecTableName, ModuleEmitter } from './emit-xdr.js';
 import { codecName, pascalCase, Universe, type ModuleInput } from './model.js';
 import { parseX } from './parser.js';
 import { buildPrograms } from './procedures.js';
@@ -60,7 +61,7 @@ function errorImports(body: readonly string[], rt: string): string[] {
 
 /**
  * The body of a standalone program's `<id>-bulk.gen.ts`: the straight-line codecs of its bulk
- * types (see emit-xdr.ts bulkTypes), declared once for `<id>-core.gen.ts` (which imports and
+ * types (see bulk-types.ts), declared once for `<id>-core.gen.ts` (which imports and
  * re-exports them) and `<id>-procs.gen.ts` (codegen/emit-calls.ts). At run time it imports only
  * the XDR runtime, so that the light path of `libvirt-rpc/calls` loads no procedure table; each
  * codec is a function pair and an object literal, which a bundler drops when nothing names it.
