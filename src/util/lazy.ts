@@ -63,3 +63,47 @@ export function lazyObject<T extends object>(fill: (target: Record<PropertyKey, 
   }
   return new Proxy(target, handler) as T;
 }
+
+/** A class, as {@link lazyBase} takes it. */
+type Constructor = abstract new (...args: never[]) => object;
+
+/**
+ * Makes `load()` the base class of `cls` when the base is first needed, instead of when the
+ * module is imported: `LibvirtStream` extends Node's `Duplex`, whose module (and its dozen
+ * internal ones) is a sixth of what importing the package would otherwise cost.
+ *
+ * Until then `cls` and `cls.prototype` have stand-ins for the base and its prototype (Proxies):
+ * the first lookup that reaches one (a property read, `in`, `instanceof`, `super()` in the first
+ * constructor call) loads the base, makes it the prototype of `cls` (and its prototype that of
+ * `cls.prototype`), and is answered by it; from then on the stand-ins are out of the chain and
+ * the class is what `class cls extends Base` declares. What differs before that first use:
+ * `Object.getPrototypeOf(cls)` and `Object.getPrototypeOf(cls.prototype)` are the stand-ins.
+ */
+export function lazyBase(cls: Constructor, load: () => Constructor): void {
+  let base: Constructor | null = null;
+  const link = (): Constructor => {
+    if (base === null) {
+      base = load();
+      Object.setPrototypeOf(cls, base);
+      Object.setPrototypeOf(cls.prototype, base.prototype);
+    }
+    return base;
+  };
+  // A lookup that reaches a stand-in goes on at the base, as it will once the base is linked.
+  const prototypeStandIn = new Proxy(Object.create(null) as object, {
+    get: (_t, key, receiver) => Reflect.get(link().prototype, key, receiver),
+    set: (_t, key, value, receiver) => Reflect.set(link().prototype, key, value, receiver),
+    has: (_t, key) => Reflect.has(link().prototype, key),
+    getPrototypeOf: () => link().prototype,
+  });
+  const constructorStandIn = new Proxy(function base() {}, {
+    get: (_t, key, receiver) => Reflect.get(link(), key, receiver),
+    set: (_t, key, value, receiver) => Reflect.set(link(), key, value, receiver),
+    has: (_t, key) => Reflect.has(link(), key),
+    getPrototypeOf: () => link(),
+    construct: (_t, args, newTarget) => Reflect.construct(link(), args, newTarget) as object,
+    apply: (_t, thisArg, args) => Reflect.apply(link() as unknown as (...a: unknown[]) => unknown, thisArg, args),
+  });
+  Object.setPrototypeOf(cls.prototype, prototypeStandIn);
+  Object.setPrototypeOf(cls, constructorStandIn);
+}

@@ -17,7 +17,7 @@
  * position that is not aligned) it is read as any other file.
  */
 import { Buffer } from 'node:buffer';
-import { constants, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { fsPromises } from './fs-promises.js';
 import { StreamFileError } from './errors.js';
@@ -206,12 +206,13 @@ async function positionOf(fh: FileHandle): Promise<number | null> {
  * does not (or the platform has no `O_DIRECT`, or `start` is not aligned).
  */
 async function openDirect(path: string, start: number): Promise<FileHandle | null> {
-  const flag = (constants as { O_DIRECT?: number }).O_DIRECT;
+  const fs = await fsPromises();
+  const flag = (fs.constants as { O_DIRECT?: number }).O_DIRECT;
   if (flag === undefined || start % DIRECT_ALIGN !== 0) return null;
   let fh: FileHandle | null = null;
   try {
     const probe = pageAlignedBuffer(DIRECT_ALIGN);
-    fh = await (await fsPromises()).open(path, constants.O_RDONLY | flag);
+    fh = await fs.open(path, fs.constants.O_RDONLY | flag);
     await fh.read(probe, 0, probe.length, start);
     return fh;
   } catch {

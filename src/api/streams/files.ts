@@ -7,7 +7,6 @@
  * buffer do the throttling.
  */
 import { Buffer } from 'node:buffer';
-import { statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { fsPromises } from './fs-promises.js';
 import { AbortError } from '../../rpc/errors.js';
@@ -81,7 +80,7 @@ export type TransferProgress = (bytes: number) => void;
 
 async function receiveInto(stream: LibvirtStream, fh: FileHandle, seekHoles: boolean, onProgress?: TransferProgress): Promise<number> {
   const st = await fileOp('write', () => fh.stat());
-  const seekable = st.isFile() || (!seekHoles && st.isCharacterDevice() && st.rdev === devNullRdev());
+  const seekable = st.isFile() || (!seekHoles && st.isCharacterDevice() && st.rdev === (await devNullRdev()));
   // What seeking over a hole does where it cannot (virshStreamSkip's lseek or ftruncate).
   const seekFailure = seekHoles && !st.isFile() && !st.isBlockDevice() ? (st.isCharacterDevice() ? 'EINVAL' : 'ESPIPE') : null;
   // Positioned writes keep holes as holes in a regular file; a pipe is written in order.
@@ -134,10 +133,10 @@ function systemError(code: 'EINVAL' | 'ESPIPE'): NodeJS.ErrnoException {
 let nullRdev: number | undefined;
 
 /** The device number of `/dev/null` (writes there may skip holes), or -1. */
-function devNullRdev(): number {
+async function devNullRdev(): Promise<number> {
   if (nullRdev === undefined) {
     try {
-      nullRdev = statSync('/dev/null').rdev;
+      nullRdev = (await (await fsPromises()).stat('/dev/null')).rdev;
     } catch {
       nullRdev = -1;
     }

@@ -9,10 +9,12 @@
  * receive queue, the python-style helpers, file sources and the opening call live beside it.
  */
 import { Buffer } from 'node:buffer';
-import { Duplex, type DuplexOptions } from 'node:stream';
+import { createRequire } from 'node:module';
+import type { Duplex, DuplexOptions } from 'node:stream';
 import { AbortError, type ConnectionClosedError, ProtocolError, TimeoutError } from '../../rpc/errors.js';
 import type { ProcedureCaller, ProcedureInfo } from '../../rpc/procedure.js';
 import { armBound } from '../../util/deadline.js';
+import { lazyBase } from '../../util/lazy.js';
 import type { StreamChannel, StreamPacket, StreamSink } from '../../rpc/stream-channel.js';
 import { StreamOverflowError, StreamStateError } from './errors.js';
 import {
@@ -94,6 +96,21 @@ function positive(name: string, value: number | undefined, fallback: number | nu
   return value;
 }
 
+/** What `class LibvirtStream` is declared to extend; {@link lazyBase} replaces it at once (below). */
+class DuplexStandIn {}
+
+/**
+ * Node's `Duplex`, loaded when `LibvirtStream` first needs its base (see the `lazyBase` call
+ * below): `process.getBuiltinModule` (Node >= 20.16), else a `require` of its own.
+ */
+function nodeDuplex(): typeof Duplex {
+  const node = process as { getBuiltinModule?: (id: string) => unknown };
+  const stream = (
+    node.getBuiltinModule ? node.getBuiltinModule('node:stream') : createRequire(process.execPath)('node:stream')
+  ) as typeof import('node:stream');
+  return stream.Duplex;
+}
+
 /**
  * A libvirt data stream as a Node `Duplex`: readable for `read` streams,
  * writable for `write` streams, both for `duplex` ones (the other side is
@@ -104,7 +121,7 @@ function positive(name: string, value: number | undefined, fallback: number | nu
  * confirmation), {@link abort}, {@link sendHole} and {@link entries} for
  * sparse streams, and libvirt-python's `send`/`recv`/`*All` helpers.
  */
-export class LibvirtStream extends Duplex {
+export class LibvirtStream extends (DuplexStandIn as unknown as typeof Duplex) {
   /** Which way data flows. */
   readonly mode: StreamMode;
   /** True when holes may be sent or received (the call had the sparse-stream flag). */
@@ -693,3 +710,6 @@ export class LibvirtStream extends Duplex {
     }
   }
 }
+
+// Node's stream module is loaded when a stream is first made or the class first inspected.
+lazyBase(LibvirtStream, nodeDuplex);

@@ -77,4 +77,52 @@ describe('a light import of the root entry', () => {
     expect(loaded).toContain('NativeModule diagnostics_channel'); // the probe sees what the import loads
     expect(loaded).not.toContain('NativeModule crypto');
   }, 30_000);
+
+  it('loads neither node:stream nor node:fs in either build', () => {
+    // An ES module import of node:fs builds its namespace from every export, the file stream
+    // classes included, which load Node's stream modules (~25 M instructions).
+    const added = (entry: string, load: 'import' | 'require'): string[] =>
+      execFileSync(
+        process.execPath,
+        [
+          ...(load === 'import' ? ['--input-type=module'] : []),
+          '-e',
+          `const before = new Set(process.moduleLoadList); ${load === 'import' ? 'await import' : 'require'}(${JSON.stringify(join(root, entry))});
+           console.log(process.moduleLoadList.filter((m) => !before.has(m)).join('\\n'))`,
+        ],
+        { encoding: 'utf8' },
+      ).split('\n');
+    for (const [entry, load] of [
+      ['dist/esm/index.js', 'import'],
+      ['dist/cjs/index.js', 'require'],
+    ] as const) {
+      const loaded = added(entry, load);
+      expect(loaded, entry).toContain('NativeModule diagnostics_channel'); // the probe sees what the import loads
+      expect(loaded, entry).not.toContain('NativeModule stream');
+      expect(loaded, entry).not.toContain('NativeModule internal/fs/streams');
+    }
+  }, 30_000);
+
+  it("LibvirtStream extends Node's Duplex, which its first use loads", () => {
+    for (const [entry, load] of [
+      ['dist/esm/index.js', 'import'],
+      ['dist/cjs/index.js', 'require'],
+    ] as const) {
+      const out = execFileSync(
+        process.execPath,
+        [
+          ...(load === 'import' ? ['--input-type=module'] : []),
+          '-e',
+          `const { LibvirtStream } = ${load === 'import' ? 'await import' : 'require'}(${JSON.stringify(join(root, entry))});
+           const loaded = () => process.moduleLoadList.includes('NativeModule stream');
+           const before = loaded();
+           const pipe = typeof LibvirtStream.prototype.pipe;
+           const { Duplex } = process.getBuiltinModule('node:stream');
+           console.log(JSON.stringify([before, pipe, loaded(), LibvirtStream.prototype instanceof Duplex, Object.getPrototypeOf(LibvirtStream) === Duplex]))`,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(JSON.parse(out), entry).toEqual([false, 'function', true, true, true]);
+    }
+  }, 30_000);
 });

@@ -5,7 +5,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+import { Duplex, Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LibvirtStream, openStreamCall, readAll, StreamOverflowError, StreamStateError, type StreamEntry } from '../../../../src/api/stream.js';
 import { AbortError, ConnectionClosedError, LibvirtError, ProtocolError, TimeoutError, UnsupportedError } from '../../../../src/rpc/errors.js';
@@ -30,6 +30,17 @@ async function open(ctx: ReturnType<typeof setup>, proc = READ, mode: 'read' | '
   expect(ret).toBe(77);
   return { call, stream };
 }
+
+describe('LibvirtStream: a Node Duplex', () => {
+  it('is a Duplex, LibvirtStream extending Duplex', async () => {
+    const { stream } = await open(setup());
+    expect(stream).toBeInstanceOf(Duplex);
+    expect(Object.getPrototypeOf(LibvirtStream)).toBe(Duplex);
+    expect(LibvirtStream.prototype).toBeInstanceOf(Duplex);
+    expect(typeof stream.pipe).toBe('function');
+    stream.destroy();
+  });
+});
 
 describe('LibvirtStream: receiving', () => {
   it('delivers data, finishes at the end of data and ends only once the daemon confirms', async () => {
