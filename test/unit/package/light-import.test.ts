@@ -103,6 +103,26 @@ describe('a light import of the root entry', () => {
     }
   }, 30_000);
 
+  it('gives the CommonJS entries an exports object in dictionary mode before assigning their exports', () => {
+    // V8 turns an object with over ~1,000 properties into a dictionary by itself, so the end
+    // state cannot tell: the file must switch it before the first assignment (scripts/rechunk.mjs).
+    for (const entry of ['dist/cjs/index.js', 'dist/cjs/calls.js']) {
+      const code = readFileSync(join(root, entry), 'utf8');
+      const switched = code.search(/^delete exports\.__toDictionary1;$/m);
+      const firstExport = code.search(/^exports\.(?!__toDictionary)[\w$]+ = /m);
+      expect(switched, entry).toBeGreaterThan(0);
+      expect(firstExport, entry).toBeGreaterThan(switched);
+      const keys = JSON.parse(
+        execFileSync(process.execPath, ['-e', `console.log(JSON.stringify(Object.keys(require(${JSON.stringify(join(root, entry))}))))`], { encoding: 'utf8' }),
+      ) as string[];
+      expect(keys.length, entry).toBeGreaterThan(400);
+      expect(
+        keys.filter((k) => k.startsWith('__')),
+        entry,
+      ).toEqual([]);
+    }
+  }, 30_000);
+
   it("LibvirtStream extends Node's Duplex, which its first use loads", () => {
     for (const [entry, load] of [
       ['dist/esm/index.js', 'import'],
