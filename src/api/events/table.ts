@@ -285,12 +285,12 @@ function reverse(values: Readonly<Record<string, number>>, prefix: string): Map<
   return m;
 }
 
-const lifecycleNames = new Map<EventFamily, Map<number, string>>(
-  (Object.values(families) as FamilySpec[]).map((f) => [f.family, reverse(f.lifecycle.values, f.lifecycle.prefix)]),
-);
+/** Each family's lifecycle names by value, built at the first {@link lifecycleName} (not at import). */
+let lifecycleNames: Map<EventFamily, Map<number, string>> | null = null;
 
 /** The symbolic name of a lifecycle event type (`started`), or `unknown` for a value this table lacks. */
 export function lifecycleName(family: EventFamily, value: number): string {
+  lifecycleNames ??= new Map((Object.values(families) as FamilySpec[]).map((f) => [f.family, reverse(f.lifecycle.values, f.lifecycle.prefix)]));
   return lifecycleNames.get(family)?.get(value) ?? 'unknown';
 }
 
@@ -306,16 +306,23 @@ const detailEnums: Readonly<Record<string, Readonly<Record<string, number>>>> = 
   virDomainEventSuspendedDetailType,
   virDomainEventUndefinedDetailType,
 };
-const detailNames = new Map<number, Map<number, string>>();
-for (const [typeConst, typeValue] of Object.entries(virDomainEventType)) {
-  if (typeConst.endsWith('_LAST')) continue;
-  const x = typeConst.slice('VIR_DOMAIN_EVENT_'.length); // DEFINED, PMSUSPENDED, ...
-  const enumName = Object.keys(detailEnums).find((k) => k.toLowerCase() === `virdomainevent${x.toLowerCase()}detailtype`);
-  const values = enumName ? detailEnums[enumName]! : {};
-  detailNames.set(typeValue, reverse(values, `${typeConst}_`));
+/** The detail names of each domain lifecycle event type, built at the first {@link lifecycleDetailName}. */
+let detailNames: Map<number, Map<number, string>> | null = null;
+
+function buildDetailNames(): Map<number, Map<number, string>> {
+  const names = new Map<number, Map<number, string>>();
+  for (const [typeConst, typeValue] of Object.entries(virDomainEventType)) {
+    if (typeConst.endsWith('_LAST')) continue;
+    const x = typeConst.slice('VIR_DOMAIN_EVENT_'.length); // DEFINED, PMSUSPENDED, ...
+    const enumName = Object.keys(detailEnums).find((k) => k.toLowerCase() === `virdomainevent${x.toLowerCase()}detailtype`);
+    const values = enumName ? detailEnums[enumName]! : {};
+    names.set(typeValue, reverse(values, `${typeConst}_`));
+  }
+  return names;
 }
 
 /** The symbolic name of a domain lifecycle detail (`booted` for `started`), or `unknown`. */
 export function lifecycleDetailName(event: number, detail: number): string {
+  detailNames ??= buildDetailNames();
   return detailNames.get(event)?.get(detail) ?? 'unknown';
 }

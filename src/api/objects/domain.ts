@@ -46,12 +46,17 @@ async function hostCpus(caller: ProcedureCaller, options?: CallOptions): Promise
   return (await caller.call(P.REMOTE_PROC_NODE_GET_CPU_MAP, { need_map: 0, need_online: 0, flags: 0 }, options)).ret;
 }
 
-/** libvirt-python's names of `virDomainMemoryStatTags` (`VIR_DOMAIN_MEMORY_STAT_SWAP_IN` → `swap_in`). */
-const MEMORY_STAT_NAMES = new Map<number, string>(
-  Object.entries(virDomainMemoryStatTags)
-    .filter(([k]) => k !== 'VIR_DOMAIN_MEMORY_STAT_NR' && k !== 'VIR_DOMAIN_MEMORY_STAT_LAST')
-    .map(([k, v]) => [v, v === VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON ? 'actual' : k.replace('VIR_DOMAIN_MEMORY_STAT_', '').toLowerCase()]),
-);
+/** libvirt-python's names of `virDomainMemoryStatTags` (`VIR_DOMAIN_MEMORY_STAT_SWAP_IN` → `swap_in`), built at first use. */
+let memoryStatNames: Map<number, string> | null = null;
+
+function memoryStatNamesByTag(): Map<number, string> {
+  memoryStatNames ??= new Map<number, string>(
+    Object.entries(virDomainMemoryStatTags)
+      .filter(([k]) => k !== 'VIR_DOMAIN_MEMORY_STAT_NR' && k !== 'VIR_DOMAIN_MEMORY_STAT_LAST')
+      .map(([k, v]) => [v, v === VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON ? 'actual' : k.replace('VIR_DOMAIN_MEMORY_STAT_', '').toLowerCase()]),
+  );
+  return memoryStatNames;
+}
 
 /** A domain (virtual machine): every API that acts on it. */
 export class Domain extends DomainBase {
@@ -199,8 +204,9 @@ export class Domain extends DomainBase {
 
   /** `virDomainMemoryStats`: a record keyed by libvirt-python's names (`actual`, `rss`, `swap_in`, ...). */
   async memoryStats(flags = 0, options?: CallOptions): Promise<Record<string, number>> {
-    const { stats } = await this.connection.call(P.REMOTE_PROC_DOMAIN_MEMORY_STATS, { dom: this.ref, maxStats: MEMORY_STAT_NAMES.size, flags }, options);
-    return Object.fromEntries(stats.map((s) => [MEMORY_STAT_NAMES.get(s.tag) ?? String(s.tag), Number(s.val)]));
+    const names = memoryStatNamesByTag();
+    const { stats } = await this.connection.call(P.REMOTE_PROC_DOMAIN_MEMORY_STATS, { dom: this.ref, maxStats: names.size, flags }, options);
+    return Object.fromEntries(stats.map((s) => [names.get(s.tag) ?? String(s.tag), Number(s.val)]));
   }
 
   /**
