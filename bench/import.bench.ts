@@ -18,7 +18,7 @@
  * (300,000 bytes). The README's "Size and start-up" table tracks these figures.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,8 +151,15 @@ async function loadedModules(): Promise<void> {
     for (const i of metafile.inputs[file]!.imports) if (i.kind === 'import-statement') visit(i.path);
   };
   visit(Object.keys(metafile.inputs).find((f) => `${root}${f}` === entry || f === entry)!);
-  const probe = `const before = new Set(process.moduleLoadList); await import(${JSON.stringify(entry)}); console.log(process.moduleLoadList.filter((m) => !before.has(m) && m.startsWith('NativeModule ') && !m.includes('internal/')).map((m) => m.slice(13)).join(' '))`;
+  // An empty module file is imported first, so that what Node's ES module loader loads for any
+  // file (its resolver, and node:fs/promises, which brings readline and string_decoder) is not
+  // counted as the package's.
+  const dir = mkdtempSync(join(tmpdir(), 'lvrpc-probe-'));
+  const empty = join(dir, 'empty.mjs');
+  writeFileSync(empty, '');
+  const probe = `await import(${JSON.stringify(empty)}); const before = new Set(process.moduleLoadList); await import(${JSON.stringify(entry)}); console.log(process.moduleLoadList.filter((m) => !before.has(m) && m.startsWith('NativeModule ') && !m.includes('internal/')).map((m) => m.slice(13)).join(' '))`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
   console.log(`  modules of the package loaded by the import: ${seen.size}; Node built-ins it loads: ${r.stdout.trim() || '(none)'}`);
 }
 
