@@ -47,7 +47,10 @@ function procedureOf(procedures: Readonly<Record<string, Procedure>>, method: st
   return procedure;
 }
 
-type RawMethod = (this: RawHolder, ...a: unknown[]) => Promise<unknown>;
+/** A raw method's body: the holder it was called on and its arguments. */
+type RawMethod = (holder: RawHolder, a: readonly unknown[]) => Promise<unknown>;
+
+const toUndefined = (): undefined => undefined;
 
 /** What a raw method does (see {@link installRawMethods}), made at its first call. */
 function implementation(procedures: Readonly<Record<string, Procedure>>, row: RawMethodRow): RawMethod {
@@ -68,24 +71,23 @@ function implementation(procedures: Readonly<Record<string, Procedure>>, row: Ra
   };
   if (stream) {
     const flagsAt = fields?.indexOf('flags') ?? -1;
-    return async function (this: RawHolder, ...a: unknown[]) {
+    return async (holder, a) => {
       const sparse = sparseFlag !== 0 && ((a[flagsAt] as number) & sparseFlag) !== 0;
-      const { ret, stream: s } = await openStreamCall(this[RAW_CALLER], procedure, argsOf(a), stream, sparse, a[n] as never);
+      const { ret, stream: s } = await openStreamCall(holder[RAW_CALLER], procedure, argsOf(a), stream, sparse, a[n] as never);
       return result === '-' ? s : { ...(ret as object), stream: s };
     };
   }
-  if (result === '-') {
-    return async function (this: RawHolder, ...a: unknown[]) {
-      await this[RAW_CALLER].call(procedure, argsOf(a), a[n] as never);
-    };
-  }
-  if (result === '.') {
-    return async function (this: RawHolder, ...a: unknown[]) {
-      return this[RAW_CALLER].call(procedure, argsOf(a), a[n] as never);
-    };
-  }
-  return async function (this: RawHolder, ...a: unknown[]) {
-    return ((await this[RAW_CALLER].call(procedure, argsOf(a), a[n] as never)) as Record<string, unknown>)[result];
+  // Not async functions: the call's own promise (and one `then` to pick the result) is all a call
+  // costs here, on the path of every raw and object call.
+  const pick = result === '-' ? toUndefined : result === '.' ? null : (ret: unknown): unknown => (ret as Record<string, unknown>)[result];
+  return (holder, a) => {
+    let reply: Promise<unknown>;
+    try {
+      reply = holder[RAW_CALLER].call(procedure, argsOf(a), a[n] as never);
+    } catch (err) {
+      return Promise.reject(err); // a method called without its raw object, for one
+    }
+    return pick === null ? reply : reply.then(pick);
   };
 }
 
@@ -114,7 +116,7 @@ export function installRawMethods(target: object, procedures: Readonly<Record<st
     const method = {
       m(this: RawHolder, ...a: unknown[]): Promise<unknown> {
         impl ??= implementation(procedures, row);
-        return impl.apply(this, a);
+        return impl(this, a);
       },
     }.m;
     Object.defineProperty(method, 'name', { value: name, configurable: true });
