@@ -120,13 +120,9 @@ for (const out of Object.keys(esm.metafile.outputs)) {
   const rel = relative(join(root, 'dist/esm'), join(root, out));
   if (!light.kept.has(rel)) continue;
   const { code } = await transform(readFileSync(join(root, out), 'utf8'), { ...common, format: 'cjs' });
-  mkdirSync(join(root, 'dist/cjs', rel, '..'), { recursive: true });
-  writeFileSync(join(root, 'dist/cjs', rel), code);
+  writeOut(join(root, 'dist/cjs', rel), code);
 }
-for (const [rel, code] of light.cjs) {
-  mkdirSync(join(root, 'dist/cjs', rel, '..'), { recursive: true });
-  writeFileSync(join(root, 'dist/cjs', rel), code);
-}
+for (const [rel, code] of light.cjs) writeOut(join(root, 'dist/cjs', rel), code);
 writeFileSync(join(root, 'dist/cjs/package.json'), '{"type":"commonjs"}\n');
 await buildTsvirsh(root);
 
@@ -169,9 +165,12 @@ async function rechunkLightEntries(metafile) {
   const entries = new Set(entryPoints.map((f) => relative(root, f)));
   for (const [rel, info] of byFile) if (entries.has(info.entryPoint) && !LIGHT.includes(rel)) visit(rel);
   for (const rel of byFile.keys()) if (!kept.has(rel)) rmSync(join(esmDir, rel));
-  for (const o of outputs) {
-    mkdirSync(join(esmDir, o.fileName, '..'), { recursive: true });
-    writeFileSync(join(esmDir, o.fileName), o.code);
-  }
+  for (const o of outputs) writeOut(join(esmDir, o.fileName), o.code);
   return { kept, cjs };
+}
+
+/** Writes `text` to `path`, making its directory first. */
+function writeOut(path, text) {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
 }
