@@ -42,7 +42,7 @@ import { armBound } from '../util/deadline.js';
 import { XdrReader } from '../xdr/reader.js';
 import { VirNetMessageStatus, VirNetMessageType } from '../procedures/virnet.gen.js';
 import { KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, KeepaliveProcedure } from '../procedures/keepalive.gen.js';
-import { abortErrorFor, ConnectionClosedError, LibvirtError, ProtocolError, TimeoutError, UnsupportedError } from './errors.js';
+import { abortErrorFor, ConnectionClosedError, type LibvirtError, ProtocolError, TimeoutError, UnsupportedError } from './errors.js';
 import { encodeFrame, encodeFrameHeader, FrameReader, type Frame, type FrameBody, type FrameHeader, type FrameSink } from './frame.js';
 import { PacketWriter } from './packet-writer.js';
 import { ReadGate } from './read-gate.js';
